@@ -1,0 +1,232 @@
+//! The scale-out store: PostgreSQL, chosen by a `postgres://` URL. Any number of Jifen nodes may
+//! run against one database: commands lock the member's account rows (`FOR UPDATE`, in id
+//! order), and conflicts that PostgreSQL reports (deadlock, serialization) are retried whole.
+
+use std::collections::HashMap;
+use std::error::Error;
+
+use bytes::BytesMut;
+use jifen_store::{Backend, Dialect, Row, SqlConn, StoreError, StoreResult, Value};
+use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use postgres::{Client, NoTls, Statement};
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_ledger.sql"))];
+
+/// Writer connections per process by default. Commands on one member always go to the same
+/// writer, so more writers add parallelism across members without contention on a member.
+pub const WRITERS_DEFAULT: usize = 4;
+/// The advisory lock that serializes migrations when several nodes start at once.
+const MIGRATION_LOCK: i64 = 0x6a6966656e;
+
+pub struct PgBackend {
+    url: String,
+    writers: usize,
+    /// Set for a database this process created for a test; dropped with the backend.
+    drop_database: Option<(String, String)>,
+}
+
+impl PgBackend {
+    pub fn new(url: &str, writers: usize) -> PgBackend {
+        PgBackend { url: url.to_string(), writers: writers.max(1), drop_database: None }
+    }
+
+    /// Creates a new, empty database named `name` on the server of `admin_url` and returns a
+    /// backend for it that drops the database when it is dropped. For tests.
+    pub fn create_temporary(admin_url: &str, name: &str) -> StoreResult<PgBackend> {
+        assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "plain database names only");
+        let mut admin = Client::connect(admin_url, NoTls).map_err(map_err)?;
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).map_err(map_err)?;
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).map_err(map_err)?;
+        let url = replace_database(admin_url, name);
+        Ok(PgBackend { url, writers: WRITERS_DEFAULT, drop_database: Some((admin_url.to_string(), name.to_string())) })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+/// `postgres://user@host:port/db?x` with the database replaced by `name`.
+pub fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    format!("{host_part}/{name}{query}")
+}
+
+impl Drop for PgBackend {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.drop_database.take()
+            && let Ok(mut admin) = Client::connect(&admin_url, NoTls)
+        {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+impl Backend for PgBackend {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn connect(&self) -> StoreResult<Box<dyn SqlConn>> {
+        let client = Client::connect(&self.url, NoTls).map_err(map_err)?;
+        Ok(Box::new(PgConn { client, statements: HashMap::new() }))
+    }
+
+    fn migrate(&self) -> StoreResult<()> {
+        let mut client = Client::connect(&self.url, NoTls).map_err(map_err)?;
+        let mut tx = client.transaction().map_err(map_err)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).map_err(map_err)?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+            .map_err(map_err)?;
+        let done: Vec<i64> = tx.query("SELECT version FROM schema_migrations", &[]).map_err(map_err)?.iter().map(|r| r.get(0)).collect();
+        for (version, sql) in MIGRATIONS {
+            if done.contains(version) {
+                continue;
+            }
+            tx.batch_execute(sql).map_err(map_err)?;
+            tx.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[version]).map_err(map_err)?;
+        }
+        tx.commit().map_err(map_err)
+    }
+
+    fn writers(&self) -> usize {
+        self.writers
+    }
+
+    fn describe(&self) -> String {
+        // Hide a password in `user:password@`.
+        match (self.url.find("://"), self.url.find('@')) {
+            (Some(s), Some(at)) if self.url[s + 3..at].contains(':') => {
+                let user_end = s + 3 + self.url[s + 3..at].find(':').unwrap_or(0);
+                format!("{}:***{}", &self.url[..user_end], &self.url[at..])
+            }
+            _ => self.url.clone(),
+        }
+    }
+}
+
+pub struct PgConn {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+#[derive(Debug)]
+struct Param<'a>(&'a Value);
+
+impl ToSql for Param<'_> {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+        match self.0 {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Int(v) if *ty == Type::INT4 => i32::try_from(*v)?.to_sql(ty, out),
+            Value::Int(v) if *ty == Type::INT2 => i16::try_from(*v)?.to_sql(ty, out),
+            Value::Int(v) if *ty == Type::BOOL => (*v != 0).to_sql(ty, out),
+            Value::Int(v) => v.to_sql(ty, out),
+            Value::Text(s) => s.as_str().to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+fn map_err(e: postgres::Error) -> StoreError {
+    if let Some(db) = e.as_db_error() {
+        use postgres::error::SqlState;
+        let code = db.code();
+        if *code == SqlState::UNIQUE_VIOLATION {
+            return StoreError::Unique(db.constraint().unwrap_or(db.message()).to_string());
+        }
+        if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED {
+            return StoreError::Conflict(db.message().to_string());
+        }
+        return StoreError::Db(format!("{}: {}", code.code(), db.message()));
+    }
+    StoreError::Db(e.to_string())
+}
+
+impl PgConn {
+    fn statement(&mut self, sql: &str) -> StoreResult<Statement> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql).map_err(map_err)?;
+        self.statements.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+}
+
+impl SqlConn for PgConn {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value]) -> StoreResult<u64> {
+        let stmt = self.statement(sql)?;
+        let params: Vec<Param> = params.iter().map(Param).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        self.client.execute(&stmt, &refs).map_err(map_err)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> StoreResult<Vec<Row>> {
+        let stmt = self.statement(sql)?;
+        let params: Vec<Param> = params.iter().map(Param).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        let rows = self.client.query(&stmt, &refs).map_err(map_err)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let mut row = Vec::with_capacity(r.len());
+            for (i, col) in r.columns().iter().enumerate() {
+                let ty = col.type_();
+                let v = if *ty == Type::INT8 {
+                    r.get::<_, Option<i64>>(i).map(Value::Int)
+                } else if *ty == Type::INT4 {
+                    r.get::<_, Option<i32>>(i).map(|v| Value::Int(v as i64))
+                } else if *ty == Type::INT2 {
+                    r.get::<_, Option<i16>>(i).map(|v| Value::Int(v as i64))
+                } else if *ty == Type::BOOL {
+                    r.get::<_, Option<bool>>(i).map(|v| Value::Int(v as i64))
+                } else if *ty == Type::TEXT || *ty == Type::VARCHAR || *ty == Type::NAME {
+                    r.get::<_, Option<String>>(i).map(Value::Text)
+                } else {
+                    return Err(StoreError::Corrupt(format!("unexpected column type {ty} in {sql}")));
+                };
+                row.push(v.unwrap_or(Value::Null));
+            }
+            out.push(Row(row));
+        }
+        Ok(out)
+    }
+
+    fn batch(&mut self, sql: &str) -> StoreResult<()> {
+        self.client.batch_execute(sql).map_err(map_err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_name_is_replaced_in_urls() {
+        assert_eq!(replace_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
+        assert_eq!(replace_database("postgres://u@h/db?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(replace_database("postgres://u@h", "x"), "postgres://u@h/x");
+    }
+
+    #[test]
+    fn passwords_are_hidden_in_descriptions() {
+        let b = PgBackend::new("postgres://u:secret@h/db", 1);
+        assert_eq!(b.describe(), "postgres://u:***@h/db");
+    }
+}

@@ -1,0 +1,178 @@
+//! Row types: what the store reads and writes besides the ledger's own types.
+
+use jifen_ledger::policy::LedgerPolicy;
+use jifen_ledger::{AccountId, Millis, MemberId, PointType, ProgramId, SystemAccount, TransferId};
+use serde::{Deserialize, Serialize};
+
+/// A loyalty programme: a brand's points scheme.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Program {
+    pub id: ProgramId,
+    pub code: String,
+    pub name: String,
+    /// ISO 4217 code of the currency purchases are paid in.
+    pub currency: String,
+    /// IANA time zone that calendar rules (validity, days) use.
+    pub timezone: String,
+    pub policy: LedgerPolicy,
+    pub created_at: Millis,
+}
+
+/// The programme's system accounts, one per kind and point type.
+#[derive(Debug, Clone, Default)]
+pub struct SystemAccounts(pub Vec<(SystemAccount, PointType, AccountId)>);
+
+impl SystemAccounts {
+    pub fn get(&self, kind: SystemAccount, pt: PointType) -> AccountId {
+        self.0
+            .iter()
+            .find(|(k, p, _)| *k == kind && *p == pt)
+            .map(|x| x.2)
+            .unwrap_or_else(|| panic!("system account {kind:?}/{pt:?} exists for every programme"))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct MemberProfile {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub birthday: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub id: MemberId,
+    pub program: ProgramId,
+    #[serde(flatten)]
+    pub profile: MemberProfile,
+    /// `active`, `frozen` or `merged`.
+    pub status: String,
+    pub merged_into: Option<MemberId>,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub channel: String,
+    pub external_id: String,
+}
+
+/// A member's two accounts of one point type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemberAccounts {
+    pub balance: AccountId,
+    pub debt: AccountId,
+}
+
+/// A purchase as recorded, with what it earned and what refunds took back so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub program: ProgramId,
+    pub order_id: String,
+    pub member: MemberId,
+    pub paid_minor: i64,
+    pub currency: String,
+    pub refunded_minor: i64,
+    pub points_earned: i64,
+    pub points_reversed: i64,
+    /// Part of `points_reversed` that had already expired (nothing was taken from the member).
+    pub points_expiry_covered: i64,
+    pub growth_earned: i64,
+    pub growth_reversed: i64,
+    pub lines_json: String,
+    pub created_at: Millis,
+}
+
+impl Order {
+    pub fn earned(&self, pt: PointType) -> i64 {
+        match pt {
+            PointType::Points => self.points_earned,
+            PointType::Growth => self.growth_earned,
+        }
+    }
+    pub fn reversed(&self, pt: PointType) -> i64 {
+        match pt {
+            PointType::Points => self.points_reversed,
+            PointType::Growth => self.growth_reversed,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReservationState {
+    Open,
+    Posted,
+    Voided,
+}
+
+impl ReservationState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReservationState::Open => "open",
+            ReservationState::Posted => "posted",
+            ReservationState::Voided => "voided",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "open" => ReservationState::Open,
+            "posted" => ReservationState::Posted,
+            "voided" => ReservationState::Voided,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reservation {
+    pub program: ProgramId,
+    /// The pending transfer that holds the points; also the reservation's id.
+    pub transfer: TransferId,
+    pub member: MemberId,
+    pub amount: i64,
+    pub state: ReservationState,
+    /// An open reservation is voided by the jobs after this time.
+    pub expires_at: Millis,
+    pub order_ref: Option<String>,
+    pub created_at: Millis,
+}
+
+/// The stored first answer to an idempotent write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdemRecord {
+    pub request_hash: String,
+    pub status: i64,
+    pub response: String,
+}
+
+/// One line of a member's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryLine {
+    pub transfer_id: TransferId,
+    pub point_type: PointType,
+    pub code: String,
+    pub phase: String,
+    /// Signed effect on the member's balance: positive credits, negative debits. For pending
+    /// phases, the effect on pending or reserved points.
+    pub amount: i64,
+    pub member: MemberId,
+    pub counterparty: Option<MemberId>,
+    pub pending_of: Option<TransferId>,
+    pub reversal_of: Option<TransferId>,
+    pub order_ref: Option<String>,
+    pub reason: Option<String>,
+    pub actor: Option<String>,
+    pub created_at: Millis,
+}
+
+/// The four columns of an account.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountColumns {
+    pub debits_pending: i64,
+    pub debits_posted: i64,
+    pub credits_pending: i64,
+    pub credits_posted: i64,
+}

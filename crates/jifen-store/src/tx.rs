@@ -1,0 +1,968 @@
+//! Every query Jifen runs, written once for both dialects.
+
+use std::collections::{BTreeMap, HashSet};
+
+use jifen_ledger::invariants::{AccountRow, Owner, TransferRow};
+use jifen_ledger::ops::{SpentDraw, TransferInfo};
+use jifen_ledger::policy::LedgerPolicy;
+use jifen_ledger::*;
+
+use crate::*;
+
+macro_rules! lot_cols {
+    () => {
+        "l.id, l.account_id, l.member_id, l.point_type, l.status, l.amount, l.remaining, l.held, l.spent, \
+         l.expired, l.reversed, l.moved, l.earned_at, l.available_at, l.expires_at, l.transfer_id, \
+         l.source_account, l.order_ref"
+    };
+}
+const LOT_COL_COUNT: usize = 18;
+
+macro_rules! transfer_cols {
+    () => {
+        "id, code, phase, point_type, debit_account, credit_account, amount, member_id, order_ref"
+    };
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+fn point_type(s: &str) -> StoreResult<PointType> {
+    PointType::parse(s).ok_or_else(|| corrupt(&format!("unknown point type {s:?}")))
+}
+
+fn lot_from(r: &Row, at: usize) -> StoreResult<Lot> {
+    Ok(Lot {
+        id: LotId(r.int(at)),
+        account: AccountId(r.int(at + 1)),
+        member: MemberId(r.int(at + 2)),
+        point_type: point_type(&r.text(at + 3))?,
+        status: LotStatus::parse(&r.text(at + 4)).ok_or_else(|| corrupt("lot status"))?,
+        amount: r.int(at + 5),
+        remaining: r.int(at + 6),
+        held: r.int(at + 7),
+        spent: r.int(at + 8),
+        expired: r.int(at + 9),
+        reversed: r.int(at + 10),
+        moved: r.int(at + 11),
+        earned_at: r.int(at + 12),
+        available_at: r.int(at + 13),
+        expires_at: r.opt_int(at + 14),
+        transfer: TransferId(r.int(at + 15)),
+        source_account: AccountId(r.int(at + 16)),
+        order_ref: r.opt_text(at + 17),
+    })
+}
+
+fn transfer_from(r: &Row) -> StoreResult<TransferInfo> {
+    Ok(TransferInfo {
+        id: TransferId(r.int(0)),
+        code: r.text(1),
+        phase: Phase::parse(&r.text(2)).ok_or_else(|| corrupt("transfer phase"))?,
+        point_type: point_type(&r.text(3))?,
+        debit: AccountId(r.int(4)),
+        credit: AccountId(r.int(5)),
+        amount: r.int(6),
+        member: r.opt_int(7).map(MemberId),
+        order_ref: r.opt_text(8),
+    })
+}
+
+/// Account kinds as stored: `balance`, `debt`, or a system account's name.
+fn member_kind(kind: MemberAccountKind) -> &'static str {
+    match kind {
+        MemberAccountKind::Balance => "balance",
+        MemberAccountKind::Debt => "debt",
+    }
+}
+
+/// The member id stored on system accounts, so that `(program, member, kind, point_type)` is unique.
+const SYSTEM_MEMBER: i64 = 0;
+
+/// What `Tx::apply` created.
+#[derive(Debug, Clone, Default)]
+pub struct Applied {
+    pub transfers: Vec<TransferId>,
+    pub lots: Vec<LotId>,
+}
+
+/// Lifetime counters of one member account, derived from its lots and columns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LotTotals {
+    pub earned: i64,
+    pub received: i64,
+    pub spent: i64,
+    pub expired: i64,
+    pub reversed: i64,
+    pub moved_out: i64,
+}
+
+/// A transaction on one connection. Statements run in the order called; `commit` or `rollback`
+/// ends it. Changes to system accounts are summed in memory and written at commit, so that the
+/// programme's busiest rows are locked for the shortest time.
+pub struct Tx<'c> {
+    conn: &'c mut dyn SqlConn,
+    system_deltas: BTreeMap<AccountId, jifen_ledger::AccountDelta>,
+    system_ids: HashSet<AccountId>,
+    open: bool,
+}
+
+impl<'c> Tx<'c> {
+    /// Starts a write transaction (SQLite takes the write lock at once, so two writers never
+    /// deadlock upgrading a read lock).
+    pub fn begin(conn: &'c mut dyn SqlConn) -> StoreResult<Tx<'c>> {
+        match conn.dialect() {
+            Dialect::Sqlite => conn.batch("BEGIN IMMEDIATE")?,
+            Dialect::Postgres => conn.batch("BEGIN")?,
+        }
+        Ok(Tx { conn, system_deltas: BTreeMap::new(), system_ids: HashSet::new(), open: true })
+    }
+
+    /// A read-only view on a connection without a transaction, for queries that need no lock.
+    pub fn read(conn: &'c mut dyn SqlConn) -> Tx<'c> {
+        Tx { conn, system_deltas: BTreeMap::new(), system_ids: HashSet::new(), open: false }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.conn.dialect()
+    }
+
+    pub fn commit(mut self) -> StoreResult<()> {
+        self.flush_system()?;
+        self.open = false;
+        self.conn.batch("COMMIT")
+    }
+
+    pub fn rollback(mut self) -> StoreResult<()> {
+        self.open = false;
+        self.conn.batch("ROLLBACK")
+    }
+
+    /// Savepoints let one command of a group commit fail without undoing the others.
+    pub fn savepoint(&mut self) -> StoreResult<()> {
+        self.conn.batch("SAVEPOINT cmd")
+    }
+    pub fn release(&mut self) -> StoreResult<()> {
+        self.conn.batch("RELEASE SAVEPOINT cmd")
+    }
+    pub fn rollback_to_savepoint(&mut self) -> StoreResult<()> {
+        self.conn.batch("ROLLBACK TO SAVEPOINT cmd")?;
+        self.conn.batch("RELEASE SAVEPOINT cmd")
+    }
+
+    fn flush_system(&mut self) -> StoreResult<()> {
+        for (id, d) in std::mem::take(&mut self.system_deltas) {
+            self.update_account(id, &d)?;
+        }
+        Ok(())
+    }
+
+    // ---- programmes and API keys -------------------------------------------------------------
+
+    pub fn insert_program(
+        &mut self,
+        code: &str,
+        name: &str,
+        currency: &str,
+        timezone: &str,
+        policy: &LedgerPolicy,
+        now: Millis,
+    ) -> StoreResult<ProgramId> {
+        let policy = serde_json::to_string(policy).expect("policy serializes");
+        let row = self.conn.query_one(
+            "INSERT INTO programs (code, name, currency, timezone, policy, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            &[code.into(), name.into(), currency.into(), timezone.into(), policy.into(), now.into()],
+        )?;
+        let id = ProgramId(row.ok_or_else(|| corrupt("insert returned no id"))?.int(0));
+        for kind in SystemAccount::ALL {
+            for pt in PointType::ALL {
+                self.insert_account(id, SYSTEM_MEMBER, kind.as_str(), pt)?;
+            }
+        }
+        Ok(id)
+    }
+
+    fn insert_account(&mut self, program: ProgramId, member: i64, kind: &str, pt: PointType) -> StoreResult<AccountId> {
+        let row = self.conn.query_one(
+            "INSERT INTO accounts (program_id, member_id, kind, point_type, debits_pending, debits_posted, credits_pending, credits_posted) \
+             VALUES ($1, $2, $3, $4, 0, 0, 0, 0) RETURNING id",
+            &[program.0.into(), member.into(), kind.into(), pt.as_str().into()],
+        )?;
+        Ok(AccountId(row.ok_or_else(|| corrupt("insert returned no id"))?.int(0)))
+    }
+
+    pub fn update_program_policy(&mut self, program: ProgramId, name: &str, timezone: &str, policy: &LedgerPolicy) -> StoreResult<()> {
+        let policy = serde_json::to_string(policy).expect("policy serializes");
+        self.conn.execute(
+            "UPDATE programs SET name = $2, timezone = $3, policy = $4 WHERE id = $1",
+            &[program.0.into(), name.into(), timezone.into(), policy.into()],
+        )?;
+        Ok(())
+    }
+
+    fn program_from(r: &Row) -> StoreResult<Program> {
+        Ok(Program {
+            id: ProgramId(r.int(0)),
+            code: r.text(1),
+            name: r.text(2),
+            currency: r.text(3),
+            timezone: r.text(4),
+            policy: serde_json::from_str(&r.text(5)).map_err(|e| corrupt(&format!("programme policy: {e}")))?,
+            created_at: r.int(6),
+        })
+    }
+
+    pub fn program(&mut self, id: ProgramId) -> StoreResult<Option<Program>> {
+        self.conn
+            .query_one("SELECT id, code, name, currency, timezone, policy, created_at FROM programs WHERE id = $1", &[id.0.into()])?
+            .map(|r| Self::program_from(&r))
+            .transpose()
+    }
+
+    pub fn program_by_code(&mut self, code: &str) -> StoreResult<Option<Program>> {
+        self.conn
+            .query_one("SELECT id, code, name, currency, timezone, policy, created_at FROM programs WHERE code = $1", &[code.into()])?
+            .map(|r| Self::program_from(&r))
+            .transpose()
+    }
+
+    pub fn programs(&mut self) -> StoreResult<Vec<Program>> {
+        self.conn
+            .query("SELECT id, code, name, currency, timezone, policy, created_at FROM programs ORDER BY id", &[])?
+            .iter()
+            .map(Self::program_from)
+            .collect()
+    }
+
+    pub fn system_accounts(&mut self, program: ProgramId) -> StoreResult<SystemAccounts> {
+        let rows = self.conn.query(
+            "SELECT kind, point_type, id FROM accounts WHERE program_id = $1 AND member_id = $2",
+            &[program.0.into(), SYSTEM_MEMBER.into()],
+        )?;
+        let mut out = Vec::new();
+        for r in rows {
+            let kind = SystemAccount::ALL
+                .into_iter()
+                .find(|k| k.as_str() == r.text(0))
+                .ok_or_else(|| corrupt("unknown system account"))?;
+            out.push((kind, point_type(&r.text(1))?, AccountId(r.int(2))));
+        }
+        Ok(SystemAccounts(out))
+    }
+
+    pub fn insert_api_key(&mut self, program: ProgramId, key_hash: &str, name: &str, now: Millis) -> StoreResult<()> {
+        self.conn.execute(
+            "INSERT INTO api_keys (key_hash, program_id, name, created_at) VALUES ($1, $2, $3, $4)",
+            &[key_hash.into(), program.0.into(), name.into(), now.into()],
+        )?;
+        Ok(())
+    }
+
+    pub fn program_by_api_key(&mut self, key_hash: &str) -> StoreResult<Option<ProgramId>> {
+        Ok(self
+            .conn
+            .query_one("SELECT program_id FROM api_keys WHERE key_hash = $1", &[key_hash.into()])?
+            .map(|r| ProgramId(r.int(0))))
+    }
+
+    // ---- members -----------------------------------------------------------------------------
+
+    pub fn insert_member(&mut self, program: ProgramId, profile: &MemberProfile, now: Millis) -> StoreResult<MemberId> {
+        let row = self.conn.query_one(
+            "INSERT INTO members (program_id, name, phone, email, birthday, status, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 'active', $6) RETURNING id",
+            &[
+                program.0.into(),
+                profile.name.clone().into(),
+                profile.phone.clone().into(),
+                profile.email.clone().into(),
+                profile.birthday.clone().into(),
+                now.into(),
+            ],
+        )?;
+        let id = row.ok_or_else(|| corrupt("insert returned no id"))?.int(0);
+        for pt in PointType::ALL {
+            for kind in [MemberAccountKind::Balance, MemberAccountKind::Debt] {
+                self.insert_account(program, id, member_kind(kind), pt)?;
+            }
+        }
+        Ok(MemberId(id))
+    }
+
+    pub fn member(&mut self, program: ProgramId, id: MemberId) -> StoreResult<Option<Member>> {
+        let r = self.conn.query_one(
+            "SELECT id, program_id, name, phone, email, birthday, status, merged_into, created_at FROM members \
+             WHERE program_id = $1 AND id = $2",
+            &[program.0.into(), id.0.into()],
+        )?;
+        Ok(r.map(|r| Member {
+            id: MemberId(r.int(0)),
+            program: ProgramId(r.int(1)),
+            profile: MemberProfile { name: r.opt_text(2), phone: r.opt_text(3), email: r.opt_text(4), birthday: r.opt_text(5) },
+            status: r.text(6),
+            merged_into: r.opt_int(7).map(MemberId),
+            created_at: r.int(8),
+        }))
+    }
+
+    pub fn update_member_profile(&mut self, program: ProgramId, id: MemberId, p: &MemberProfile) -> StoreResult<()> {
+        self.conn.execute(
+            "UPDATE members SET name = $3, phone = $4, email = $5, birthday = $6 WHERE program_id = $1 AND id = $2",
+            &[program.0.into(), id.0.into(), p.name.clone().into(), p.phone.clone().into(), p.email.clone().into(), p.birthday.clone().into()],
+        )?;
+        Ok(())
+    }
+
+    pub fn mark_merged(&mut self, program: ProgramId, from: MemberId, into: MemberId) -> StoreResult<()> {
+        self.conn.execute(
+            "UPDATE members SET status = 'merged', merged_into = $3 WHERE program_id = $1 AND id = $2",
+            &[program.0.into(), from.0.into(), into.0.into()],
+        )?;
+        self.conn.execute(
+            "UPDATE identities SET member_id = $3 WHERE program_id = $1 AND member_id = $2",
+            &[program.0.into(), from.0.into(), into.0.into()],
+        )?;
+        self.conn.execute(
+            "UPDATE orders SET member_id = $3 WHERE program_id = $1 AND member_id = $2",
+            &[program.0.into(), from.0.into(), into.0.into()],
+        )?;
+        Ok(())
+    }
+
+    pub fn count_members(&mut self, program: ProgramId) -> StoreResult<i64> {
+        Ok(self
+            .conn
+            .query_one("SELECT COUNT(*) FROM members WHERE program_id = $1", &[program.0.into()])?
+            .map_or(0, |r| r.int(0)))
+    }
+
+    /// Members in id order after `after`, for listings and jobs.
+    pub fn member_ids(&mut self, program: ProgramId, after: i64, limit: i64) -> StoreResult<Vec<MemberId>> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT id FROM members WHERE program_id = $1 AND id > $2 AND status <> 'merged' ORDER BY id LIMIT $3",
+                &[program.0.into(), after.into(), limit.into()],
+            )?
+            .iter()
+            .map(|r| MemberId(r.int(0)))
+            .collect())
+    }
+
+    pub fn insert_identity(&mut self, program: ProgramId, member: MemberId, channel: &str, external_id: &str, now: Millis) -> StoreResult<()> {
+        self.conn.execute(
+            "INSERT INTO identities (program_id, channel, external_id, member_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+            &[program.0.into(), channel.into(), external_id.into(), member.0.into(), now.into()],
+        )?;
+        Ok(())
+    }
+
+    pub fn member_by_identity(&mut self, program: ProgramId, channel: &str, external_id: &str) -> StoreResult<Option<MemberId>> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT member_id FROM identities WHERE program_id = $1 AND channel = $2 AND external_id = $3",
+                &[program.0.into(), channel.into(), external_id.into()],
+            )?
+            .map(|r| MemberId(r.int(0))))
+    }
+
+    pub fn identities(&mut self, program: ProgramId, member: MemberId) -> StoreResult<Vec<Identity>> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT channel, external_id FROM identities WHERE program_id = $1 AND member_id = $2 ORDER BY channel, external_id",
+                &[program.0.into(), member.0.into()],
+            )?
+            .iter()
+            .map(|r| Identity { channel: r.text(0), external_id: r.text(1) })
+            .collect())
+    }
+
+    // ---- accounts ----------------------------------------------------------------------------
+
+    /// The member's accounts of one point type. With PostgreSQL, `lock` takes row locks on them
+    /// until the transaction ends, which serializes concurrent commands on one member across
+    /// processes; SQLite has one writer, so its transactions are serial already.
+    pub fn member_accounts(&mut self, program: ProgramId, member: MemberId, pt: PointType, lock: bool) -> StoreResult<MemberAccounts> {
+        let sql = if lock && self.dialect() == Dialect::Postgres {
+            "SELECT id, kind FROM accounts WHERE program_id = $1 AND member_id = $2 AND point_type = $3 ORDER BY id FOR UPDATE"
+        } else {
+            "SELECT id, kind FROM accounts WHERE program_id = $1 AND member_id = $2 AND point_type = $3 ORDER BY id"
+        };
+        let rows = self.conn.query(sql, &[program.0.into(), member.0.into(), pt.as_str().into()])?;
+        let find = |k: &str| rows.iter().find(|r| r.text(1) == k).map(|r| AccountId(r.int(0)));
+        match (find("balance"), find("debt")) {
+            (Some(balance), Some(debt)) => Ok(MemberAccounts { balance, debt }),
+            _ => Err(corrupt(&format!("member {member} has no {pt:?} accounts"))),
+        }
+    }
+
+    pub fn account_columns(&mut self, id: AccountId) -> StoreResult<AccountColumns> {
+        let r = self
+            .conn
+            .query_one(
+                "SELECT debits_pending, debits_posted, credits_pending, credits_posted FROM accounts WHERE id = $1",
+                &[id.0.into()],
+            )?
+            .ok_or_else(|| corrupt(&format!("account {id} missing")))?;
+        Ok(AccountColumns { debits_pending: r.int(0), debits_posted: r.int(1), credits_pending: r.int(2), credits_posted: r.int(3) })
+    }
+
+    /// Points the member owes on a debt account (its balance is zero or negative).
+    pub fn debt_owed(&mut self, debt: AccountId) -> StoreResult<i64> {
+        let c = self.account_columns(debt)?;
+        Ok((c.debits_posted - c.credits_posted).max(0))
+    }
+
+    fn update_account(&mut self, id: AccountId, d: &jifen_ledger::AccountDelta) -> StoreResult<()> {
+        self.conn.execute(
+            "UPDATE accounts SET debits_pending = debits_pending + $2, debits_posted = debits_posted + $3, \
+             credits_pending = credits_pending + $4, credits_posted = credits_posted + $5 WHERE id = $1",
+            &[id.0.into(), d.debits_pending.into(), d.debits_posted.into(), d.credits_pending.into(), d.credits_posted.into()],
+        )?;
+        Ok(())
+    }
+
+    // ---- lots --------------------------------------------------------------------------------
+
+    /// Active, unexpired lots with free points, in the order spending draws them.
+    pub fn spendable_lots(&mut self, account: AccountId, now: Millis) -> StoreResult<Vec<Lot>> {
+        self.lots_where(
+            concat!(
+                "SELECT ",
+                lot_cols!(),
+                " FROM lots l WHERE l.account_id = $1 AND l.remaining > l.held AND l.status = 'active' \
+                 AND (l.expires_at IS NULL OR l.expires_at > $2) \
+                 ORDER BY CASE WHEN l.expires_at IS NULL THEN 1 ELSE 0 END, l.expires_at, l.earned_at, l.id"
+            ),
+            &[account.0.into(), now.into()],
+        )
+    }
+
+    /// Every lot of an account that still holds points (pending or active, expired or not).
+    pub fn open_lots(&mut self, account: AccountId) -> StoreResult<Vec<Lot>> {
+        self.lots_where(
+            concat!("SELECT ", lot_cols!(), " FROM lots l WHERE l.account_id = $1 AND l.remaining > 0 ORDER BY l.id"),
+            &[account.0.into()],
+        )
+    }
+
+    /// Lots an order credited to an account, including spent ones (their counters matter).
+    pub fn order_lots(&mut self, account: AccountId, order_ref: &str) -> StoreResult<Vec<Lot>> {
+        self.lots_where(
+            concat!("SELECT ", lot_cols!(), " FROM lots l WHERE l.account_id = $1 AND l.order_ref = $2 ORDER BY l.id"),
+            &[account.0.into(), order_ref.into()],
+        )
+    }
+
+    /// Lots of one account, newest first, for the member's view.
+    pub fn account_lots(&mut self, account: AccountId, include_closed: bool, limit: i64) -> StoreResult<Vec<Lot>> {
+        let sql = if include_closed {
+            concat!("SELECT ", lot_cols!(), " FROM lots l WHERE l.account_id = $1 ORDER BY l.id DESC LIMIT $2")
+        } else {
+            concat!("SELECT ", lot_cols!(), " FROM lots l WHERE l.account_id = $1 AND l.remaining > 0 ORDER BY l.id DESC LIMIT $2")
+        };
+        self.lots_where(sql, &[account.0.into(), limit.into()])
+    }
+
+    /// Active lots with free points past their expiry, oldest first.
+    pub fn lots_due_expiry(&mut self, program: ProgramId, now: Millis, limit: i64) -> StoreResult<Vec<Lot>> {
+        self.lots_where(
+            concat!(
+                "SELECT ",
+                lot_cols!(),
+                " FROM lots l WHERE l.program_id = $1 AND l.remaining > l.held AND l.status = 'active' \
+                 AND l.expires_at <= $2 ORDER BY l.expires_at, l.id LIMIT $3"
+            ),
+            &[program.0.into(), now.into(), limit.into()],
+        )
+    }
+
+    /// Pending lots whose return window has ended.
+    pub fn lots_due_vest(&mut self, program: ProgramId, now: Millis, limit: i64) -> StoreResult<Vec<Lot>> {
+        self.lots_where(
+            concat!(
+                "SELECT ",
+                lot_cols!(),
+                " FROM lots l WHERE l.program_id = $1 AND l.status = 'pending' AND l.available_at <= $2 \
+                 ORDER BY l.available_at, l.id LIMIT $3"
+            ),
+            &[program.0.into(), now.into(), limit.into()],
+        )
+    }
+
+    pub fn all_lots(&mut self, program: ProgramId) -> StoreResult<Vec<Lot>> {
+        self.lots_where(concat!("SELECT ", lot_cols!(), " FROM lots l WHERE l.program_id = $1 ORDER BY l.id"), &[program.0.into()])
+    }
+
+    fn lots_where(&mut self, sql: &str, params: &[Value]) -> StoreResult<Vec<Lot>> {
+        self.conn.query(sql, params)?.iter().map(|r| lot_from(r, 0)).collect()
+    }
+
+    /// Free points of active lots that expire in `(now, until]`, and those already past expiry
+    /// that the job has not processed yet.
+    pub fn expiring(&mut self, account: AccountId, now: Millis, until: Millis) -> StoreResult<(i64, i64)> {
+        let r = self.conn.query_one(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN l.expires_at > $2 AND l.expires_at <= $3 THEN l.remaining - l.held ELSE 0 END), 0) AS BIGINT), \
+                    CAST(COALESCE(SUM(CASE WHEN l.expires_at <= $2 THEN l.remaining - l.held ELSE 0 END), 0) AS BIGINT) \
+             FROM lots l WHERE l.account_id = $1 AND l.status = 'active' AND l.remaining > l.held AND l.expires_at IS NOT NULL",
+            &[account.0.into(), now.into(), until.into()],
+        )?;
+        Ok(r.map_or((0, 0), |r| (r.int(0), r.int(1))))
+    }
+
+    pub fn lot_totals(&mut self, account: AccountId) -> StoreResult<LotTotals> {
+        let r = self.conn.query_one(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN l.origin_lot IS NULL THEN l.amount ELSE 0 END), 0) AS BIGINT), \
+                    CAST(COALESCE(SUM(CASE WHEN l.origin_lot IS NULL THEN 0 ELSE l.amount END), 0) AS BIGINT), \
+                    CAST(COALESCE(SUM(l.spent), 0) AS BIGINT), CAST(COALESCE(SUM(l.expired), 0) AS BIGINT), \
+                    CAST(COALESCE(SUM(l.reversed), 0) AS BIGINT), CAST(COALESCE(SUM(l.moved), 0) AS BIGINT) \
+             FROM lots l WHERE l.account_id = $1",
+            &[account.0.into()],
+        )?;
+        Ok(r.map_or_else(LotTotals::default, |r| LotTotals {
+            earned: r.int(0),
+            received: r.int(1),
+            spent: r.int(2),
+            expired: r.int(3),
+            reversed: r.int(4),
+            moved_out: r.int(5),
+        }))
+    }
+
+    // ---- transfers and draws -----------------------------------------------------------------
+
+    pub fn transfer(&mut self, program: ProgramId, id: TransferId) -> StoreResult<Option<TransferInfo>> {
+        self.conn
+            .query_one(
+                concat!("SELECT ", transfer_cols!(), " FROM transfers WHERE program_id = $1 AND id = $2"),
+                &[program.0.into(), id.0.into()],
+            )?
+            .map(|r| transfer_from(&r))
+            .transpose()
+    }
+
+    /// The lots a transfer drew from, with the amount drawn from each, in draw order.
+    pub fn draws(&mut self, transfer: TransferId) -> StoreResult<Vec<(Lot, i64)>> {
+        self.conn
+            .query(
+                concat!("SELECT ", lot_cols!(), ", d.amount FROM draws d JOIN lots l ON l.id = d.lot_id WHERE d.transfer_id = $1 ORDER BY d.id"),
+                &[transfer.0.into()],
+            )?
+            .iter()
+            .map(|r| Ok((lot_from(r, 0)?, r.int(LOT_COL_COUNT))))
+            .collect()
+    }
+
+    /// A posted spend's draws with what refunds already restored to each lot.
+    pub fn spent_draws(&mut self, spend: TransferId) -> StoreResult<Vec<SpentDraw>> {
+        let restored: std::collections::HashMap<i64, i64> = self
+            .conn
+            .query(
+                "SELECT d.lot_id, CAST(SUM(d.amount) AS BIGINT) FROM draws d JOIN transfers t ON t.id = d.transfer_id \
+                 WHERE t.reversal_of = $1 AND t.code = $2 GROUP BY d.lot_id",
+                &[spend.0.into(), code::REDEMPTION_REFUND.into()],
+            )?
+            .iter()
+            .map(|r| (r.int(0), r.int(1)))
+            .collect();
+        Ok(self
+            .draws(spend)?
+            .into_iter()
+            .map(|(lot, drawn)| SpentDraw { restored: restored.get(&lot.id.0).copied().unwrap_or(0), lot, drawn })
+            .collect())
+    }
+
+    /// Stores a posting: its transfers, account changes, lots, lot changes and draws.
+    pub fn apply(&mut self, program: ProgramId, p: &Posting, system: &SystemAccounts, now: Millis) -> StoreResult<Applied> {
+        if self.system_ids.is_empty() {
+            self.system_ids = system.0.iter().map(|x| x.2).collect();
+        }
+        let mut out = Applied::default();
+        for t in &p.transfers {
+            let pending_of = t.pending_of.map(|r| match r {
+                Ref::Stored(x) => x.0,
+                Ref::New(i) => out.transfers[i].0,
+            });
+            let row = self.conn.query_one(
+                "INSERT INTO transfers (program_id, point_type, code, phase, debit_account, credit_account, amount, member_id, \
+                 counterparty_id, pending_of, reversal_of, order_ref, reason, actor, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+                &[
+                    program.0.into(),
+                    t.point_type.as_str().into(),
+                    t.code.as_str().into(),
+                    t.phase.as_str().into(),
+                    t.debit.0.into(),
+                    t.credit.0.into(),
+                    t.amount.into(),
+                    t.member.map(|m| m.0).into(),
+                    t.counterparty.map(|m| m.0).into(),
+                    pending_of.into(),
+                    t.reversal_of.map(|x| x.0).into(),
+                    t.order_ref.clone().into(),
+                    t.reason.clone().into(),
+                    t.actor.clone().into(),
+                    now.into(),
+                ],
+            )?;
+            out.transfers.push(TransferId(row.ok_or_else(|| corrupt("insert returned no id"))?.int(0)));
+        }
+        for (acc, d) in p.account_deltas() {
+            if self.system_ids.contains(&acc) {
+                let e = self.system_deltas.entry(acc).or_default();
+                e.debits_pending += d.debits_pending;
+                e.debits_posted += d.debits_posted;
+                e.credits_pending += d.credits_pending;
+                e.credits_posted += d.credits_posted;
+            } else {
+                self.update_account(acc, &d)?;
+            }
+        }
+        for l in &p.lots {
+            let transfer = match l.transfer {
+                Ref::Stored(x) => x,
+                Ref::New(i) => out.transfers[i],
+            };
+            let row = self.conn.query_one(
+                "INSERT INTO lots (program_id, member_id, account_id, point_type, status, amount, remaining, held, spent, expired, \
+                 reversed, moved, earned_at, available_at, expires_at, transfer_id, source_account, order_ref, origin_lot) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $6, 0, 0, 0, 0, 0, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+                &[
+                    program.0.into(),
+                    l.member.0.into(),
+                    l.account.0.into(),
+                    l.point_type.as_str().into(),
+                    l.status.as_str().into(),
+                    l.amount.into(),
+                    l.earned_at.into(),
+                    l.available_at.into(),
+                    l.expires_at.into(),
+                    transfer.0.into(),
+                    l.source_account.0.into(),
+                    l.order_ref.clone().into(),
+                    l.origin.map(|x| x.0).into(),
+                ],
+            )?;
+            out.lots.push(LotId(row.ok_or_else(|| corrupt("insert returned no id"))?.int(0)));
+        }
+        let lot_id = |r: Ref<LotId>, out: &Applied| match r {
+            Ref::Stored(x) => x,
+            Ref::New(i) => out.lots[i],
+        };
+        for c in &p.lot_changes {
+            let d = &c.delta;
+            self.conn.execute(
+                "UPDATE lots SET held = held + $2, spent = spent + $3, expired = expired + $4, reversed = reversed + $5, \
+                 moved = moved + $6, remaining = remaining + $7, status = CASE WHEN $8 = 1 THEN 'active' ELSE status END \
+                 WHERE id = $1",
+                &[
+                    lot_id(c.lot, &out).0.into(),
+                    d.held.into(),
+                    d.spent.into(),
+                    d.expired.into(),
+                    d.reversed.into(),
+                    d.moved.into(),
+                    d.remaining().into(),
+                    (d.activate as i64).into(),
+                ],
+            )?;
+        }
+        for d in &p.draws {
+            let transfer = match d.transfer {
+                Ref::Stored(x) => x,
+                Ref::New(i) => out.transfers[i],
+            };
+            self.conn.execute(
+                "INSERT INTO draws (program_id, transfer_id, lot_id, amount) VALUES ($1, $2, $3, $4)",
+                &[program.0.into(), transfer.0.into(), lot_id(d.lot, &out).0.into(), d.amount.into()],
+            )?;
+        }
+        Ok(out)
+    }
+
+    /// One page of a member's history, newest first, before transfer `before` (exclusive).
+    pub fn history(&mut self, program: ProgramId, member: MemberId, before: Option<i64>, limit: i64) -> StoreResult<Vec<HistoryLine>> {
+        let rows = self.conn.query(
+            "SELECT t.id, t.point_type, t.code, t.phase, t.amount, t.member_id, t.counterparty_id, t.pending_of, t.reversal_of, \
+                    t.order_ref, t.reason, t.actor, t.created_at, \
+                    CASE WHEN db.member_id = $2 AND db.kind = 'balance' THEN -1 \
+                         WHEN cr.member_id = $2 AND cr.kind = 'balance' THEN 1 ELSE 0 END \
+             FROM transfers t JOIN accounts db ON db.id = t.debit_account JOIN accounts cr ON cr.id = t.credit_account \
+             WHERE t.program_id = $1 AND (t.member_id = $2 OR t.counterparty_id = $2) AND t.id < $3 \
+             ORDER BY t.id DESC LIMIT $4",
+            &[program.0.into(), member.0.into(), before.unwrap_or(i64::MAX).into(), limit.into()],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(HistoryLine {
+                    transfer_id: TransferId(r.int(0)),
+                    point_type: point_type(&r.text(1))?,
+                    code: r.text(2),
+                    phase: r.text(3),
+                    amount: r.int(4) * r.int(13),
+                    member: MemberId(r.int(5)),
+                    counterparty: r.opt_int(6).map(MemberId),
+                    pending_of: r.opt_int(7).map(TransferId),
+                    reversal_of: r.opt_int(8).map(TransferId),
+                    order_ref: r.opt_text(9),
+                    reason: r.opt_text(10),
+                    actor: r.opt_text(11),
+                    created_at: r.int(12),
+                })
+            })
+            .collect()
+    }
+
+    // ---- orders ------------------------------------------------------------------------------
+
+    pub fn insert_order(&mut self, o: &Order) -> StoreResult<()> {
+        self.conn.execute(
+            "INSERT INTO orders (program_id, order_id, member_id, paid_minor, currency, refunded_minor, points_earned, \
+             points_reversed, points_expiry_covered, growth_earned, growth_reversed, lines, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            &[
+                o.program.0.into(),
+                o.order_id.as_str().into(),
+                o.member.0.into(),
+                o.paid_minor.into(),
+                o.currency.as_str().into(),
+                o.refunded_minor.into(),
+                o.points_earned.into(),
+                o.points_reversed.into(),
+                o.points_expiry_covered.into(),
+                o.growth_earned.into(),
+                o.growth_reversed.into(),
+                o.lines_json.as_str().into(),
+                o.created_at.into(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn order(&mut self, program: ProgramId, order_id: &str) -> StoreResult<Option<Order>> {
+        let r = self.conn.query_one(
+            "SELECT program_id, order_id, member_id, paid_minor, currency, refunded_minor, points_earned, points_reversed, \
+             points_expiry_covered, growth_earned, growth_reversed, lines, created_at FROM orders WHERE program_id = $1 AND order_id = $2",
+            &[program.0.into(), order_id.into()],
+        )?;
+        Ok(r.map(|r| Order {
+            program: ProgramId(r.int(0)),
+            order_id: r.text(1),
+            member: MemberId(r.int(2)),
+            paid_minor: r.int(3),
+            currency: r.text(4),
+            refunded_minor: r.int(5),
+            points_earned: r.int(6),
+            points_reversed: r.int(7),
+            points_expiry_covered: r.int(8),
+            growth_earned: r.int(9),
+            growth_reversed: r.int(10),
+            lines_json: r.text(11),
+            created_at: r.int(12),
+        }))
+    }
+
+    pub fn update_order_refund(&mut self, o: &Order) -> StoreResult<()> {
+        self.conn.execute(
+            "UPDATE orders SET refunded_minor = $3, points_reversed = $4, points_expiry_covered = $5, growth_reversed = $6 \
+             WHERE program_id = $1 AND order_id = $2",
+            &[
+                o.program.0.into(),
+                o.order_id.as_str().into(),
+                o.refunded_minor.into(),
+                o.points_reversed.into(),
+                o.points_expiry_covered.into(),
+                o.growth_reversed.into(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Sum over an account's lots of an order of points that expired.
+    pub fn order_expired(&mut self, account: AccountId, order_ref: &str) -> StoreResult<i64> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT CAST(COALESCE(SUM(expired), 0) AS BIGINT) FROM lots WHERE account_id = $1 AND order_ref = $2",
+                &[account.0.into(), order_ref.into()],
+            )?
+            .map_or(0, |r| r.int(0)))
+    }
+
+    // ---- reservations ------------------------------------------------------------------------
+
+    pub fn insert_reservation(&mut self, r: &Reservation) -> StoreResult<()> {
+        self.conn.execute(
+            "INSERT INTO reservations (program_id, transfer_id, member_id, amount, state, expires_at, order_ref, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[
+                r.program.0.into(),
+                r.transfer.0.into(),
+                r.member.0.into(),
+                r.amount.into(),
+                r.state.as_str().into(),
+                r.expires_at.into(),
+                r.order_ref.clone().into(),
+                r.created_at.into(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn reservation_from(r: &Row) -> StoreResult<Reservation> {
+        Ok(Reservation {
+            program: ProgramId(r.int(0)),
+            transfer: TransferId(r.int(1)),
+            member: MemberId(r.int(2)),
+            amount: r.int(3),
+            state: ReservationState::parse(&r.text(4)).ok_or_else(|| corrupt("reservation state"))?,
+            expires_at: r.int(5),
+            order_ref: r.opt_text(6),
+            created_at: r.int(7),
+        })
+    }
+
+    pub fn reservation(&mut self, program: ProgramId, id: TransferId) -> StoreResult<Option<Reservation>> {
+        self.conn
+            .query_one(
+                "SELECT program_id, transfer_id, member_id, amount, state, expires_at, order_ref, created_at FROM reservations \
+                 WHERE program_id = $1 AND transfer_id = $2",
+                &[program.0.into(), id.0.into()],
+            )?
+            .map(|r| Self::reservation_from(&r))
+            .transpose()
+    }
+
+    pub fn set_reservation_state(&mut self, program: ProgramId, id: TransferId, state: ReservationState) -> StoreResult<()> {
+        self.conn.execute(
+            "UPDATE reservations SET state = $3 WHERE program_id = $1 AND transfer_id = $2",
+            &[program.0.into(), id.0.into(), state.as_str().into()],
+        )?;
+        Ok(())
+    }
+
+    pub fn reservations_due(&mut self, program: ProgramId, now: Millis, limit: i64) -> StoreResult<Vec<Reservation>> {
+        self.conn
+            .query(
+                "SELECT program_id, transfer_id, member_id, amount, state, expires_at, order_ref, created_at FROM reservations \
+                 WHERE program_id = $1 AND state = 'open' AND expires_at <= $2 ORDER BY expires_at LIMIT $3",
+                &[program.0.into(), now.into(), limit.into()],
+            )?
+            .iter()
+            .map(Self::reservation_from)
+            .collect()
+    }
+
+    pub fn open_reservation_count(&mut self, program: ProgramId, member: MemberId) -> StoreResult<i64> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT COUNT(*) FROM reservations WHERE program_id = $1 AND member_id = $2 AND state = 'open'",
+                &[program.0.into(), member.0.into()],
+            )?
+            .map_or(0, |r| r.int(0)))
+    }
+
+    // ---- idempotency -------------------------------------------------------------------------
+
+    pub fn idem_get(&mut self, program: ProgramId, key: &str) -> StoreResult<Option<IdemRecord>> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT request_hash, status, response FROM idempotency WHERE program_id = $1 AND idem_key = $2",
+                &[program.0.into(), key.into()],
+            )?
+            .map(|r| IdemRecord { request_hash: r.text(0), status: r.int(1), response: r.text(2) }))
+    }
+
+    pub fn idem_put(&mut self, program: ProgramId, key: &str, rec: &IdemRecord, now: Millis) -> StoreResult<()> {
+        self.conn.execute(
+            "INSERT INTO idempotency (program_id, idem_key, request_hash, status, response, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[program.0.into(), key.into(), rec.request_hash.as_str().into(), rec.status.into(), rec.response.as_str().into(), now.into()],
+        )?;
+        Ok(())
+    }
+
+    // ---- verification ------------------------------------------------------------------------
+
+    pub fn all_accounts(&mut self, program: ProgramId) -> StoreResult<Vec<AccountRow>> {
+        let rows = self.conn.query(
+            "SELECT id, point_type, member_id, kind, debits_pending, debits_posted, credits_pending, credits_posted \
+             FROM accounts WHERE program_id = $1 ORDER BY id",
+            &[program.0.into()],
+        )?;
+        rows.iter()
+            .map(|r| {
+                let kind = r.text(3);
+                let owner = match kind.as_str() {
+                    "balance" => Owner::Member(MemberId(r.int(2)), MemberAccountKind::Balance),
+                    "debt" => Owner::Member(MemberId(r.int(2)), MemberAccountKind::Debt),
+                    other => Owner::System(
+                        SystemAccount::ALL
+                            .into_iter()
+                            .find(|k| k.as_str() == other)
+                            .ok_or_else(|| corrupt(&format!("account kind {other:?}")))?,
+                    ),
+                };
+                Ok(AccountRow {
+                    id: AccountId(r.int(0)),
+                    point_type: point_type(&r.text(1))?,
+                    owner,
+                    debits_pending: r.int(4),
+                    debits_posted: r.int(5),
+                    credits_pending: r.int(6),
+                    credits_posted: r.int(7),
+                })
+            })
+            .collect()
+    }
+
+    pub fn all_transfers(&mut self, program: ProgramId) -> StoreResult<Vec<TransferRow>> {
+        self.conn
+            .query(
+                "SELECT id, phase, point_type, debit_account, credit_account, amount, pending_of FROM transfers \
+                 WHERE program_id = $1 ORDER BY id",
+                &[program.0.into()],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(TransferRow {
+                    id: TransferId(r.int(0)),
+                    phase: Phase::parse(&r.text(1)).ok_or_else(|| corrupt("transfer phase"))?,
+                    point_type: point_type(&r.text(2))?,
+                    debit: AccountId(r.int(3)),
+                    credit: AccountId(r.int(4)),
+                    amount: r.int(5),
+                    pending_of: r.opt_int(6).map(TransferId),
+                })
+            })
+            .collect()
+    }
+
+    /// Orders whose reversals exceed their earnings (invariant 6); empty when all is well.
+    pub fn orders_over_reversed(&mut self, program: ProgramId) -> StoreResult<Vec<String>> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT order_id FROM orders WHERE program_id = $1 AND (points_reversed > points_earned OR growth_reversed > growth_earned \
+                 OR refunded_minor > paid_minor OR points_expiry_covered > points_reversed)",
+                &[program.0.into()],
+            )?
+            .iter()
+            .map(|r| r.text(0))
+            .collect())
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // A transaction dropped without commit (an error path) must not leak into the
+            // next use of the connection.
+            let _ = self.conn.batch("ROLLBACK");
+        }
+    }
+}

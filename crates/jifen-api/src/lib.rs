@@ -1,1 +1,593 @@
-//! placeholder
+//! Jifen's JSON API under `/api/v1`.
+//!
+//! Handlers parse the request into the use case's input (or answer with the one error shape),
+//! pick the idempotency key and the writer partition, and hand the command to `jifen-app`. They
+//! decide nothing about points. The OpenAPI document lists every route; a test keeps the two
+//! in step.
+
+mod error;
+mod extract;
+pub mod openapi;
+
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use jifen_app::commands::{self, MemberRef};
+use jifen_app::{App, AppError, Outcome, ProgramCtx, views};
+use jifen_ledger::{MemberId, Millis, PointType};
+use jifen_store::{Identity, Tx};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+pub use error::ApiError;
+use extract::{BODY_BYTES_MAX, IdempotencyKey, JsonBody, Program};
+
+type ApiResult = Result<Response, ApiError>;
+
+/// The whole HTTP surface.
+pub fn router(app: App) -> Router {
+    let v1 = Router::new()
+        .route("/program", get(program))
+        .route("/members", post(create_member))
+        .route("/members/lookup", get(lookup_member))
+        .route("/members/merge", post(merge_members))
+        .route("/members/{id}", get(member))
+        .route("/members/{id}/identities", post(add_identity))
+        .route("/members/{id}/balance", get(balance))
+        .route("/members/{id}/lots", get(lots))
+        .route("/members/{id}/history", get(history))
+        .route("/purchases", post(purchase))
+        .route("/refunds", post(refund))
+        .route("/spends", post(spend))
+        .route("/spends/{id}/refunds", post(refund_spend))
+        .route("/reservations", post(reserve))
+        .route("/reservations/{id}/post", post(post_reservation))
+        .route("/reservations/{id}/void", post(void_reservation))
+        .route("/transfers", post(transfer))
+        .route("/adjustments", post(adjust));
+    Router::new()
+        .nest("/api/v1", v1)
+        .route(
+            "/api/openapi.json",
+            get(|| async { Json(openapi::document()) }),
+        )
+        .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
+        .fallback(|| async {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "route_not_found",
+                "no such route; see /api/openapi.json",
+            )
+        })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not take that method",
+            )
+        })
+        .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
+        .with_state(app)
+}
+
+fn respond(out: Outcome, status: StatusCode) -> Response {
+    let mut r = (status, Json(out.body)).into_response();
+    if out.replayed {
+        r.headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    r
+}
+
+type CommandFn<T> = fn(&mut Tx<'_>, &ProgramCtx, Millis, &T) -> Result<serde_json::Value, AppError>;
+
+/// Submits a command. The request fingerprint covers the route and the parsed input, so the same
+/// key on another route or with another body is refused rather than replayed.
+async fn submit<T>(
+    app: &App,
+    program: Program,
+    route: &str,
+    key: Option<String>,
+    partition: String,
+    input: T,
+    f: CommandFn<T>,
+) -> Result<Outcome, ApiError>
+where
+    T: Serialize + Send + Sync + 'static,
+{
+    let idem = key.map(|k| {
+        let mut fp = route.as_bytes().to_vec();
+        fp.extend(serde_json::to_vec(&input).expect("input serializes"));
+        (k, jifen_app::sha256_hex(&fp))
+    });
+    Ok(app
+        .write(program.0, &partition, idem, move |tx, ctx, now| {
+            f(tx, ctx, now, &input)
+        })
+        .await?)
+}
+
+fn require_key(key: Option<String>) -> Result<String, ApiError> {
+    key.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "idempotency_key_required",
+            "this write needs an Idempotency-Key header so that a retry never applies twice",
+        )
+    })
+}
+
+fn member_id(raw: &str) -> Result<MemberId, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .map(MemberId)
+        .ok_or_else(|| ApiError::invalid("member id", format!("{raw:?} is not a member id")))
+}
+
+async fn program(State(app): State<App>, p: Program) -> ApiResult {
+    let ctx = app.program_ctx(p.0).await?;
+    Ok(Json(json!({
+        "program_id": ctx.program.id,
+        "code": ctx.program.code,
+        "name": ctx.program.name,
+        "currency": ctx.program.currency,
+        "timezone": ctx.program.timezone,
+        "policy": ctx.program.policy,
+    }))
+    .into_response())
+}
+
+// ---- members -------------------------------------------------------------------------------
+
+async fn create_member(
+    State(app): State<App>,
+    p: Program,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(m): JsonBody<commands::NewMember>,
+) -> ApiResult {
+    m.validate()?;
+    let partition = m.identities.first().map_or_else(
+        || "new-member".to_string(),
+        |i| format!("e:{}:{}", i.channel, i.external_id),
+    );
+    let out = submit(
+        &app,
+        p,
+        "create_member",
+        key,
+        partition,
+        m,
+        |tx, ctx, now, m| commands::create_member(tx, ctx, now, m),
+    )
+    .await?;
+    Ok(respond(out, StatusCode::CREATED))
+}
+
+async fn read_member(app: &App, p: Program, id: MemberId) -> ApiResult {
+    let ctx = app.program_ctx(p.0).await?;
+    let now = app.now();
+    let v = app
+        .read(move |tx| views::member_view(tx, &ctx, id, now))
+        .await?;
+    Ok(Json(v).into_response())
+}
+
+async fn member(State(app): State<App>, p: Program, Path(id): Path<String>) -> ApiResult {
+    read_member(&app, p, member_id(&id)?).await
+}
+
+#[derive(Deserialize)]
+struct LookupQuery {
+    channel: String,
+    external_id: String,
+}
+
+async fn lookup_member(
+    State(app): State<App>,
+    p: Program,
+    Query(q): Query<LookupQuery>,
+) -> ApiResult {
+    let r = MemberRef::External {
+        channel: q.channel,
+        external_id: q.external_id,
+    };
+    r.validate()?;
+    let ctx = app.program_ctx(p.0).await?;
+    let id = app
+        .read(move |tx| Ok(commands::resolve(tx, &ctx, &r)?.id))
+        .await?;
+    read_member(&app, p, id).await
+}
+
+async fn add_identity(
+    State(app): State<App>,
+    p: Program,
+    Path(id): Path<String>,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(i): JsonBody<Identity>,
+) -> ApiResult {
+    let m = MemberRef::Id {
+        member_id: member_id(&id)?.0,
+    };
+    let out = submit(
+        &app,
+        p,
+        "add_identity",
+        key,
+        m.partition(),
+        (m, i),
+        |tx, ctx, now, (m, i)| commands::add_identity(tx, ctx, now, m, i),
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+async fn merge_members(
+    State(app): State<App>,
+    p: Program,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(m): JsonBody<commands::Merge>,
+) -> ApiResult {
+    let partition = m.into.partition();
+    let out = submit(&app, p, "merge", key, partition, m, |tx, ctx, now, m| {
+        commands::merge(tx, ctx, now, m)
+    })
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+#[derive(Deserialize)]
+struct BalanceQuery {
+    #[serde(default)]
+    days: Option<i64>,
+}
+
+async fn balance(
+    State(app): State<App>,
+    p: Program,
+    Path(id): Path<String>,
+    Query(q): Query<BalanceQuery>,
+) -> ApiResult {
+    let id = member_id(&id)?;
+    let days = q.days.unwrap_or(30);
+    if !(0..=views::EXPIRING_DAYS_MAX).contains(&days) {
+        return Err(ApiError::invalid(
+            "days",
+            format!("must be between 0 and {}", views::EXPIRING_DAYS_MAX),
+        ));
+    }
+    let ctx = app.program_ctx(p.0).await?;
+    let now = app.now();
+    let v = app
+        .read(move |tx| {
+            let m = commands::resolve(tx, &ctx, &MemberRef::Id { member_id: id.0 })?;
+            let points = views::balance(tx, &ctx, m.id, PointType::Points, now, days)?;
+            let growth = views::balance(tx, &ctx, m.id, PointType::Growth, now, days)?;
+            Ok(json!({"member_id": m.id, "points": points, "growth": growth}))
+        })
+        .await?;
+    Ok(Json(v).into_response())
+}
+
+#[derive(Deserialize)]
+struct LotsQuery {
+    #[serde(default)]
+    point_type: Option<String>,
+    #[serde(default)]
+    include_closed: Option<bool>,
+}
+
+async fn lots(
+    State(app): State<App>,
+    p: Program,
+    Path(id): Path<String>,
+    Query(q): Query<LotsQuery>,
+) -> ApiResult {
+    let id = member_id(&id)?;
+    let pt = match q.point_type.as_deref() {
+        None => PointType::Points,
+        Some(s) => PointType::parse(s)
+            .ok_or_else(|| ApiError::invalid("point_type", "must be points or growth"))?,
+    };
+    let ctx = app.program_ctx(p.0).await?;
+    let now = app.now();
+    let include_closed = q.include_closed.unwrap_or(false);
+    let v = app
+        .read(move |tx| {
+            let m = commands::resolve(tx, &ctx, &MemberRef::Id { member_id: id.0 })?;
+            Ok(json!({"member_id": m.id, "lots": views::lots(tx, &ctx, m.id, pt, include_closed, now)?}))
+        })
+        .await?;
+    Ok(Json(v).into_response())
+}
+
+#[derive(Deserialize)]
+struct HistoryQuery {
+    #[serde(default)]
+    before: Option<i64>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+async fn history(
+    State(app): State<App>,
+    p: Program,
+    Path(id): Path<String>,
+    Query(q): Query<HistoryQuery>,
+) -> ApiResult {
+    let id = member_id(&id)?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=views::HISTORY_PAGE_MAX).contains(&limit) {
+        return Err(ApiError::invalid(
+            "limit",
+            format!("must be between 1 and {}", views::HISTORY_PAGE_MAX),
+        ));
+    }
+    let ctx = app.program_ctx(p.0).await?;
+    let before = q.before;
+    let v = app
+        .read(move |tx| {
+            let m = commands::resolve(tx, &ctx, &MemberRef::Id { member_id: id.0 })?;
+            views::history(tx, &ctx, m.id, before, limit)
+        })
+        .await?;
+    Ok(Json(v).into_response())
+}
+
+// ---- ledger writes -------------------------------------------------------------------------
+
+async fn purchase(
+    State(app): State<App>,
+    p: Program,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(input): JsonBody<commands::Purchase>,
+) -> ApiResult {
+    input.validate()?;
+    // The order id is the natural idempotency key of a purchase.
+    let key = key.unwrap_or_else(|| format!("purchase:{}", input.order_id));
+    let partition = input.member.partition();
+    let out = submit(
+        &app,
+        p,
+        "purchase",
+        Some(key),
+        partition,
+        input,
+        |tx, ctx, now, i| commands::purchase(tx, ctx, now, i),
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct RefundBody {
+    #[serde(flatten)]
+    refund: commands::Refund,
+    /// The merchant's id of this refund: its natural idempotency key.
+    #[serde(default)]
+    refund_id: Option<String>,
+}
+
+async fn refund(
+    State(app): State<App>,
+    p: Program,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(input): JsonBody<RefundBody>,
+) -> ApiResult {
+    let key = match (key, &input.refund_id) {
+        (Some(k), _) => k,
+        (None, Some(r)) => format!("refund:{}:{r}", input.refund.order_id),
+        (None, None) => require_key(None)?,
+    };
+    // Refunds of one order go to one writer, and an order belongs to one member; the order id
+    // is the routing key the caller has.
+    let partition = format!("o:{}", input.refund.order_id);
+    let out = submit(
+        &app,
+        p,
+        "refund",
+        Some(key),
+        partition,
+        input,
+        |tx, ctx, now, i| commands::refund(tx, ctx, now, &i.refund),
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+async fn spend(
+    State(app): State<App>,
+    p: Program,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(input): JsonBody<commands::Spend>,
+) -> ApiResult {
+    input.validate()?;
+    let key = require_key(key)?;
+    let partition = input.member.partition();
+    let out = submit(
+        &app,
+        p,
+        "spend",
+        Some(key),
+        partition,
+        input,
+        |tx, ctx, now, i| commands::spend(tx, ctx, now, i),
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct RefundSpendBody {
+    #[serde(default)]
+    amount: Option<i64>,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+async fn refund_spend(
+    State(app): State<App>,
+    p: Program,
+    Path(id): Path<String>,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(b): JsonBody<RefundSpendBody>,
+) -> ApiResult {
+    let key = require_key(key)?;
+    let transfer_id = id
+        .parse::<i64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or_else(|| ApiError::invalid("spend id", "must be a positive integer"))?;
+    let input = commands::RedemptionRefund {
+        transfer_id,
+        amount: b.amount,
+        reason: b.reason,
+    };
+    let out = submit(
+        &app,
+        p,
+        "refund_spend",
+        Some(key),
+        format!("t:{transfer_id}"),
+        input,
+        |tx, ctx, now, i| commands::refund_redemption(tx, ctx, now, i),
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+async fn reserve(
+    State(app): State<App>,
+    p: Program,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(input): JsonBody<commands::Reserve>,
+) -> ApiResult {
+    let key = require_key(key)?;
+    let partition = input.member.partition();
+    let out = submit(
+        &app,
+        p,
+        "reserve",
+        Some(key),
+        partition,
+        input,
+        |tx, ctx, now, i| commands::reserve(tx, ctx, now, i),
+    )
+    .await?;
+    Ok(respond(out, StatusCode::CREATED))
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct SettleBody {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+fn reservation_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or_else(|| ApiError::invalid("reservation id", "must be a positive integer"))
+}
+
+async fn post_reservation(
+    State(app): State<App>,
+    p: Program,
+    Path(id): Path<String>,
+    IdempotencyKey(key): IdempotencyKey,
+) -> ApiResult {
+    let id = reservation_id(&id)?;
+    let key = key.unwrap_or_else(|| format!("reservation:{id}:post"));
+    let out = submit(
+        &app,
+        p,
+        "post_reservation",
+        Some(key),
+        format!("r:{id}"),
+        id,
+        |tx, ctx, now, id| commands::post_reservation(tx, ctx, now, *id),
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+async fn void_reservation(
+    State(app): State<App>,
+    p: Program,
+    Path(id): Path<String>,
+    IdempotencyKey(key): IdempotencyKey,
+    body: axum::body::Bytes,
+) -> ApiResult {
+    let id = reservation_id(&id)?;
+    // The body is optional here: an empty one means no reason.
+    let reason = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        serde_json::from_slice::<SettleBody>(&body)
+            .map_err(|e| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed_json",
+                    format!("the body is not valid JSON: {e}"),
+                )
+            })?
+            .reason
+    };
+    let key = key.unwrap_or_else(|| format!("reservation:{id}:void"));
+    let out = submit(
+        &app,
+        p,
+        "void_reservation",
+        Some(key),
+        format!("r:{id}"),
+        (id, reason),
+        |tx, ctx, now, (id, reason)| commands::void_reservation(tx, ctx, now, *id, reason.clone()),
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+async fn transfer(
+    State(app): State<App>,
+    p: Program,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(input): JsonBody<commands::MemberTransfer>,
+) -> ApiResult {
+    let key = require_key(key)?;
+    let partition = input.from.partition();
+    let out = submit(
+        &app,
+        p,
+        "transfer",
+        Some(key),
+        partition,
+        input,
+        |tx, ctx, now, i| commands::transfer(tx, ctx, now, i),
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+async fn adjust(
+    State(app): State<App>,
+    p: Program,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(input): JsonBody<commands::Adjustment>,
+) -> ApiResult {
+    let key = require_key(key)?;
+    let partition = input.member.partition();
+    let out = submit(
+        &app,
+        p,
+        "adjust",
+        Some(key),
+        partition,
+        input,
+        |tx, ctx, now, i| commands::adjust(tx, ctx, now, i),
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}

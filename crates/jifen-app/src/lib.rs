@@ -1,1 +1,396 @@
-//! placeholder
+//! Jifen's use cases.
+//!
+//! Every write is a closure over a store transaction, submitted to a writer thread. A writer
+//! takes every command waiting in its queue (up to [`BATCH_MAX`]), runs them one after another in
+//! a single transaction, commits once, and only then answers each caller: group commit, so that
+//! durable throughput is bounded by fsyncs per batch rather than per request. Commands decide
+//! everything (and may refuse) before their first write, so a refused command leaves nothing
+//! behind in the batch. If the database fails the batch, each command is re-run alone.
+//!
+//! Commands on one member always go to the same writer (by a hash of the member's key), so a
+//! member's commands are applied in order and never contend across writers of one process.
+
+pub mod commands;
+mod error;
+mod pool;
+pub mod views;
+mod writer;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
+
+pub use error::AppError;
+use jifen_ledger::{Millis, ProgramId};
+use jifen_store::{Backend, Program, SystemAccounts, Tx};
+use jiff::tz::TimeZone;
+pub use pool::ReadPool;
+use sha2::{Digest, Sha256};
+pub use writer::{BATCH_MAX, Outcome};
+
+/// The source of "now". Tests use [`ManualClock`] to move through expiry and vesting dates.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> Millis;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Millis {
+        jiff::Timestamp::now().as_millisecond()
+    }
+}
+
+/// A clock that stands still until told to move.
+#[derive(Debug, Default)]
+pub struct ManualClock(AtomicI64);
+
+impl ManualClock {
+    pub fn new(at: Millis) -> ManualClock {
+        ManualClock(AtomicI64::new(at))
+    }
+    pub fn set(&self, at: Millis) {
+        self.0.store(at, Ordering::SeqCst);
+    }
+    pub fn advance_days(&self, days: i64) {
+        self.0.fetch_add(days * 86_400_000, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Millis {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl Clock for Arc<ManualClock> {
+    fn now(&self) -> Millis {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// What a command needs to know of its programme, loaded once and cached.
+#[derive(Debug, Clone)]
+pub struct ProgramCtx {
+    pub program: Program,
+    pub tz: TimeZone,
+    pub system: SystemAccounts,
+}
+
+/// The application: a backend, its writers and readers, a clock, and caches of programmes.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    backend: Arc<dyn Backend>,
+    writers: writer::Writers,
+    reads: ReadPool,
+    clock: Arc<dyn Clock>,
+    programs: RwLock<HashMap<ProgramId, Arc<ProgramCtx>>>,
+    api_keys: RwLock<HashMap<String, ProgramId>>,
+}
+
+/// Hex SHA-256, used for API keys at rest and request fingerprints.
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(Sha256::digest(data))
+}
+
+impl App {
+    /// Migrates the database and starts the writers.
+    pub fn start(backend: Arc<dyn Backend>, clock: Arc<dyn Clock>) -> Result<App, AppError> {
+        backend.migrate()?;
+        let writers = writer::Writers::start(backend.clone(), clock.clone())?;
+        let reads = ReadPool::new(backend.clone());
+        Ok(App {
+            inner: Arc::new(Inner {
+                backend,
+                writers,
+                reads,
+                clock,
+                programs: RwLock::new(HashMap::new()),
+                api_keys: RwLock::new(HashMap::new()),
+            }),
+        })
+    }
+
+    pub fn now(&self) -> Millis {
+        self.inner.clock.now()
+    }
+
+    pub fn backend(&self) -> &Arc<dyn Backend> {
+        &self.inner.backend
+    }
+
+    /// Runs a read on a pooled connection, off the async executor.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T, AppError> + Send + 'static,
+    {
+        let reads = self.inner.reads.clone();
+        tokio::task::spawn_blocking(move || reads.with(f))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+    }
+
+    /// Runs a read on the calling thread (for the CLI and jobs outside the server).
+    pub fn read_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        self.inner.reads.with(f)
+    }
+
+    /// Submits a write. `partition` routes it to a writer (use the member's key); `idem` is the
+    /// idempotency key, with the request's fingerprint: a repeat with the same fingerprint gets
+    /// the first answer back, a repeat with another fingerprint is refused.
+    pub async fn write<F>(
+        &self,
+        program: ProgramId,
+        partition: &str,
+        idem: Option<(String, String)>,
+        f: F,
+    ) -> Result<Outcome, AppError>
+    where
+        F: FnMut(&mut Tx<'_>, &ProgramCtx, Millis) -> Result<serde_json::Value, AppError>
+            + Send
+            + 'static,
+    {
+        let ctx = self.program_ctx(program).await?;
+        self.inner
+            .writers
+            .submit(ctx, partition, idem, Box::new(f))
+            .await
+    }
+
+    /// A write from synchronous code (CLI, demo seeding): blocks until committed.
+    pub fn write_blocking<F>(
+        &self,
+        program: ProgramId,
+        partition: &str,
+        idem: Option<(String, String)>,
+        f: F,
+    ) -> Result<Outcome, AppError>
+    where
+        F: FnMut(&mut Tx<'_>, &ProgramCtx, Millis) -> Result<serde_json::Value, AppError>
+            + Send
+            + 'static,
+    {
+        let ctx = self.program_ctx_blocking(program)?;
+        self.inner
+            .writers
+            .submit_blocking(ctx, partition, idem, Box::new(f))
+    }
+
+    /// Runs a write that belongs to no programme yet (creating one), on the first writer.
+    pub fn admin_write_blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>, Millis) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        self.inner.writers.run_admin(Box::new(f))
+    }
+
+    pub async fn program_ctx(&self, id: ProgramId) -> Result<Arc<ProgramCtx>, AppError> {
+        if let Some(ctx) = self.inner.programs.read().expect("lock").get(&id) {
+            return Ok(ctx.clone());
+        }
+        let app = self.clone();
+        tokio::task::spawn_blocking(move || app.program_ctx_blocking(id))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+    }
+
+    pub fn program_ctx_blocking(&self, id: ProgramId) -> Result<Arc<ProgramCtx>, AppError> {
+        if let Some(ctx) = self.inner.programs.read().expect("lock").get(&id) {
+            return Ok(ctx.clone());
+        }
+        let ctx = self.inner.reads.with(|tx| {
+            let program = tx.program(id)?.ok_or(AppError::NotFound {
+                what: "programme",
+                id: id.to_string(),
+            })?;
+            let system = tx.system_accounts(id)?;
+            let tz = TimeZone::get(&program.timezone).map_err(|e| {
+                AppError::Internal(format!("programme time zone {:?}: {e}", program.timezone))
+            })?;
+            Ok(ProgramCtx {
+                program,
+                tz,
+                system,
+            })
+        })?;
+        let ctx = Arc::new(ctx);
+        self.inner
+            .programs
+            .write()
+            .expect("lock")
+            .insert(id, ctx.clone());
+        Ok(ctx)
+    }
+
+    /// Forgets a cached programme after its settings change.
+    pub fn invalidate_program(&self, id: ProgramId) {
+        self.inner.programs.write().expect("lock").remove(&id);
+    }
+
+    /// The programme an API key belongs to, if the key is known.
+    pub async fn authenticate(&self, api_key: &str) -> Result<Option<ProgramId>, AppError> {
+        let hash = sha256_hex(api_key.as_bytes());
+        if let Some(p) = self.inner.api_keys.read().expect("lock").get(&hash) {
+            return Ok(Some(*p));
+        }
+        let h = hash.clone();
+        let found = self.read(move |tx| Ok(tx.program_by_api_key(&h)?)).await?;
+        if let Some(p) = found {
+            self.inner.api_keys.write().expect("lock").insert(hash, p);
+        }
+        Ok(found)
+    }
+}
+
+/// The new programme and the API key that reaches it (shown once; only its hash is stored).
+#[derive(Debug, Clone)]
+pub struct CreatedProgram {
+    pub id: ProgramId,
+    pub api_key: String,
+}
+
+/// What `run_jobs` did.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct JobReport {
+    pub vested_points: i64,
+    pub expired_points: i64,
+    pub reservations_voided: i64,
+}
+
+impl App {
+    /// Creates a programme with its system accounts and one API key.
+    pub fn create_program(
+        &self,
+        code: &str,
+        name: &str,
+        currency: &str,
+        timezone: &str,
+        policy: jifen_ledger::policy::LedgerPolicy,
+    ) -> Result<CreatedProgram, AppError> {
+        policy.validate()?;
+        TimeZone::get(timezone).map_err(|e| {
+            AppError::invalid("timezone", format!("unknown time zone {timezone:?}: {e}"))
+        })?;
+        if code.is_empty()
+            || code.len() > 64
+            || !code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(AppError::invalid(
+                "code",
+                "must be 1 to 64 characters of letters, digits, - and _",
+            ));
+        }
+        let api_key = new_api_key();
+        let hash = sha256_hex(api_key.as_bytes());
+        let (code, name, currency, timezone) = (
+            code.to_string(),
+            name.to_string(),
+            currency.to_string(),
+            timezone.to_string(),
+        );
+        let id = self.admin_write_blocking(move |tx, now| {
+            if tx.program_by_code(&code)?.is_some() {
+                return Err(AppError::conflict(
+                    "program_exists",
+                    format!("programme {code} exists"),
+                    serde_json::json!({}),
+                ));
+            }
+            let id = tx.insert_program(&code, &name, &currency, &timezone, &policy, now)?;
+            tx.insert_api_key(id, &hash, "default", now)?;
+            Ok(id)
+        })?;
+        Ok(CreatedProgram { id, api_key })
+    }
+
+    /// Adds an API key to a programme and returns it.
+    pub fn create_api_key(&self, program: ProgramId, name: &str) -> Result<String, AppError> {
+        let api_key = new_api_key();
+        let hash = sha256_hex(api_key.as_bytes());
+        let name = name.to_string();
+        self.admin_write_blocking(move |tx, now| {
+            Ok(tx.insert_api_key(program, &hash, &name, now)?)
+        })?;
+        Ok(api_key)
+    }
+
+    /// Runs every due job of a programme until none is due: vesting first (so points vest before
+    /// they could expire), then expiry, then reservation timeouts. Each step is its own
+    /// transaction; running again at the same time finds nothing to do.
+    pub fn run_jobs(&self, program: ProgramId) -> Result<JobReport, AppError> {
+        let mut report = JobReport::default();
+        type Step = fn(&mut Tx<'_>, &ProgramCtx, Millis) -> Result<Option<i64>, AppError>;
+        let steps: [(Step, fn(&mut JobReport) -> &mut i64); 3] = [
+            (commands::vest_step, |r| &mut r.vested_points),
+            (commands::expire_step, |r| &mut r.expired_points),
+            (commands::reservation_timeout_step, |r| {
+                &mut r.reservations_voided
+            }),
+        ];
+        for (step, field) in steps {
+            loop {
+                let out = self.write_blocking(program, "jobs", None, move |tx, ctx, now| {
+                    Ok(serde_json::json!(step(tx, ctx, now)?))
+                })?;
+                match out.body.as_i64() {
+                    Some(n) => *field(&mut report) += n,
+                    None => break,
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Rechecks every ledger invariant of a programme over its stored rows.
+    pub fn verify(
+        &self,
+        program: ProgramId,
+    ) -> Result<Vec<jifen_ledger::invariants::Drift>, AppError> {
+        self.read_blocking(move |tx| {
+            let accounts = tx.all_accounts(program)?;
+            let transfers = tx.all_transfers(program)?;
+            let lots = tx.all_lots(program)?;
+            let mut drift = jifen_ledger::invariants::check(&accounts, &transfers, &lots);
+            for order in tx.orders_over_reversed(program)? {
+                drift.push(jifen_ledger::invariants::Drift {
+                    invariant: "refund_within_order",
+                    detail: format!(
+                        "order {order} reversed more than it earned or refunded more than it paid"
+                    ),
+                });
+            }
+            Ok(drift)
+        })
+    }
+}
+
+/// A new random API key: `jf_` and 32 random bytes in hex.
+fn new_api_key() -> String {
+    let bytes: [u8; 32] = rand::random();
+    format!("jf_{}", hex::encode(bytes))
+}
+
+/// Opens the store a URL names: `postgres://...` or `postgresql://...` for PostgreSQL,
+/// `sqlite:PATH` or a plain path for SQLite.
+pub fn open_backend(url: &str, pg_writers: usize) -> Result<Arc<dyn Backend>, AppError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Arc::new(jifen_store_postgres::PgBackend::new(
+            url, pg_writers,
+        )));
+    }
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    Ok(Arc::new(jifen_store_sqlite::SqliteBackend::new(path)?))
+}

@@ -62,24 +62,40 @@ pub fn check(accounts: &[AccountRow], transfers: &[TransferRow], lots: &[Lot]) -
     let mut out = Vec::new();
     let by_id: HashMap<AccountId, &AccountRow> = accounts.iter().map(|a| (a.id, a)).collect();
     let mut recomputed: HashMap<AccountId, AccountDelta> = HashMap::new();
-    let transfer_by_id: HashMap<TransferId, &TransferRow> = transfers.iter().map(|t| (t.id, t)).collect();
+    let transfer_by_id: HashMap<TransferId, &TransferRow> =
+        transfers.iter().map(|t| (t.id, t)).collect();
     let mut settled: HashMap<TransferId, i64> = HashMap::new();
 
     // 1. Every transfer moves a positive amount between two accounts of its point type.
     for t in transfers {
         if t.amount <= 0 {
-            drift(&mut out, "transfer_amount_positive", format!("transfer {} moves {}", t.id, t.amount));
+            drift(
+                &mut out,
+                "transfer_amount_positive",
+                format!("transfer {} moves {}", t.id, t.amount),
+            );
         }
         if t.debit == t.credit {
-            drift(&mut out, "transfer_two_accounts", format!("transfer {} debits and credits account {}", t.id, t.debit));
+            drift(
+                &mut out,
+                "transfer_two_accounts",
+                format!("transfer {} debits and credits account {}", t.id, t.debit),
+            );
         }
         for side in [t.debit, t.credit] {
             match by_id.get(&side) {
-                None => drift(&mut out, "transfer_accounts_exist", format!("transfer {} names unknown account {side}", t.id)),
+                None => drift(
+                    &mut out,
+                    "transfer_accounts_exist",
+                    format!("transfer {} names unknown account {side}", t.id),
+                ),
                 Some(a) if a.point_type != t.point_type => drift(
                     &mut out,
                     "transfer_point_type",
-                    format!("transfer {} is {:?} but account {side} holds {:?}", t.id, t.point_type, a.point_type),
+                    format!(
+                        "transfer {} is {:?} but account {side} holds {:?}",
+                        t.id, t.point_type, a.point_type
+                    ),
                 ),
                 _ => {}
             }
@@ -109,8 +125,14 @@ pub fn check(accounts: &[AccountRow], transfers: &[TransferRow], lots: &[Lot]) -
         }
         if matches!(t.phase, Phase::PostPending | Phase::VoidPending) {
             match t.pending_of.and_then(|id| transfer_by_id.get(&id)) {
-                Some(orig) if orig.phase == Phase::Pending => *settled.entry(orig.id).or_default() += t.amount,
-                _ => drift(&mut out, "settles_a_pending_transfer", format!("transfer {} settles no pending transfer", t.id)),
+                Some(orig) if orig.phase == Phase::Pending => {
+                    *settled.entry(orig.id).or_default() += t.amount
+                }
+                _ => drift(
+                    &mut out,
+                    "settles_a_pending_transfer",
+                    format!("transfer {} settles no pending transfer", t.id),
+                ),
             }
         }
     }
@@ -118,7 +140,14 @@ pub fn check(accounts: &[AccountRow], transfers: &[TransferRow], lots: &[Lot]) -
     for (id, total) in &settled {
         let orig = transfer_by_id[id];
         if *total > orig.amount {
-            drift(&mut out, "pending_settled_once", format!("pending transfer {id} of {} settled for {total}", orig.amount));
+            drift(
+                &mut out,
+                "pending_settled_once",
+                format!(
+                    "pending transfer {id} of {} settled for {total}",
+                    orig.amount
+                ),
+            );
         }
     }
 
@@ -133,7 +162,14 @@ pub fn check(accounts: &[AccountRow], transfers: &[TransferRow], lots: &[Lot]) -
             credits_posted: a.credits_posted,
         };
         if r != stored {
-            drift(&mut out, "account_equals_transfers", format!("account {} stores {stored:?} but its transfers sum to {r:?}", a.id));
+            drift(
+                &mut out,
+                "account_equals_transfers",
+                format!(
+                    "account {} stores {stored:?} but its transfers sum to {r:?}",
+                    a.id
+                ),
+            );
         }
         let s = sums.entry(a.point_type).or_default();
         s.0 += a.credits_posted - a.debits_posted;
@@ -141,12 +177,20 @@ pub fn check(accounts: &[AccountRow], transfers: &[TransferRow], lots: &[Lot]) -
         if let Owner::Member(m, MemberAccountKind::Debt) = a.owner
             && a.posted() > 0
         {
-            drift(&mut out, "debt_not_positive", format!("debt account {} of member {m} holds {}", a.id, a.posted()));
+            drift(
+                &mut out,
+                "debt_not_positive",
+                format!("debt account {} of member {m} holds {}", a.id, a.posted()),
+            );
         }
     }
     for (pt, (posted, pending)) in sums {
         if posted != 0 || pending != 0 {
-            drift(&mut out, "point_type_sums_to_zero", format!("{pt:?}: posted sum {posted}, pending sum {pending}"));
+            drift(
+                &mut out,
+                "point_type_sums_to_zero",
+                format!("{pt:?}: posted sum {posted}, pending sum {pending}"),
+            );
         }
     }
 
@@ -164,10 +208,16 @@ pub fn check(accounts: &[AccountRow], transfers: &[TransferRow], lots: &[Lot]) -
             && l.remaining == l.amount - outflow
             && (0..=l.amount).contains(&l.remaining)
             && (0..=l.remaining).contains(&l.held)
-            && [l.spent, l.expired, l.reversed, l.moved].iter().all(|v| *v >= 0)
+            && [l.spent, l.expired, l.reversed, l.moved]
+                .iter()
+                .all(|v| *v >= 0)
             && !(l.status == LotStatus::Pending && l.held != 0);
         if !ok {
-            drift(&mut out, "lot_counters", format!("lot {} is inconsistent: {l:?}", l.id));
+            drift(
+                &mut out,
+                "lot_counters",
+                format!("lot {} is inconsistent: {l:?}", l.id),
+            );
         }
         let s = per_account.entry(l.account).or_default();
         match l.status {
@@ -182,22 +232,57 @@ pub fn check(accounts: &[AccountRow], transfers: &[TransferRow], lots: &[Lot]) -
         if let Owner::Member(m, MemberAccountKind::Balance) = a.owner {
             let s = per_account.remove(&a.id).unwrap_or_default();
             if a.posted() != s.active {
-                drift(&mut out, "balance_equals_lots", format!("member {m} account {} posted {} but active lots hold {}", a.id, a.posted(), s.active));
+                drift(
+                    &mut out,
+                    "balance_equals_lots",
+                    format!(
+                        "member {m} account {} posted {} but active lots hold {}",
+                        a.id,
+                        a.posted(),
+                        s.active
+                    ),
+                );
             }
             if a.credits_pending != s.pending {
-                drift(&mut out, "pending_equals_lots", format!("member {m} account {} pending {} but pending lots hold {}", a.id, a.credits_pending, s.pending));
+                drift(
+                    &mut out,
+                    "pending_equals_lots",
+                    format!(
+                        "member {m} account {} pending {} but pending lots hold {}",
+                        a.id, a.credits_pending, s.pending
+                    ),
+                );
             }
             if a.debits_pending != s.held {
-                drift(&mut out, "reserved_equals_held", format!("member {m} account {} reserved {} but lots hold {}", a.id, a.debits_pending, s.held));
+                drift(
+                    &mut out,
+                    "reserved_equals_held",
+                    format!(
+                        "member {m} account {} reserved {} but lots hold {}",
+                        a.id, a.debits_pending, s.held
+                    ),
+                );
             }
             if a.posted() - a.debits_pending < 0 {
-                drift(&mut out, "available_not_negative", format!("member {m} account {} available {}", a.id, a.posted() - a.debits_pending));
+                drift(
+                    &mut out,
+                    "available_not_negative",
+                    format!(
+                        "member {m} account {} available {}",
+                        a.id,
+                        a.posted() - a.debits_pending
+                    ),
+                );
             }
         }
     }
     for (acc, s) in per_account {
         if s.active != 0 || s.pending != 0 {
-            drift(&mut out, "lots_belong_to_members", format!("lots on account {acc} which is no member balance"));
+            drift(
+                &mut out,
+                "lots_belong_to_members",
+                format!("lots on account {acc} which is no member balance"),
+            );
         }
     }
     out

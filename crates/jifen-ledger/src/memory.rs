@@ -35,7 +35,11 @@ impl MemoryBook {
     }
 
     pub fn lots_of(&self, account: AccountId) -> Vec<Lot> {
-        self.lots.iter().filter(|l| l.account == account).cloned().collect()
+        self.lots
+            .iter()
+            .filter(|l| l.account == account)
+            .cloned()
+            .collect()
     }
 
     pub fn transfer(&self, id: TransferId) -> &(TransferRow, NewTransfer) {
@@ -43,7 +47,11 @@ impl MemoryBook {
     }
 
     pub fn draws_of(&self, id: TransferId) -> Vec<(LotId, i64)> {
-        self.draws.iter().filter(|d| d.0 == id).map(|d| (d.1, d.2)).collect()
+        self.draws
+            .iter()
+            .filter(|d| d.0 == id)
+            .map(|d| (d.1, d.2))
+            .collect()
     }
 
     /// Stores a posting; returns the ids given to its new transfers and lots.
@@ -56,7 +64,15 @@ impl MemoryBook {
                 Ref::New(i) => tids[i],
             });
             self.transfers.push((
-                TransferRow { id, phase: t.phase, point_type: t.point_type, debit: t.debit, credit: t.credit, amount: t.amount, pending_of },
+                TransferRow {
+                    id,
+                    phase: t.phase,
+                    point_type: t.point_type,
+                    debit: t.debit,
+                    credit: t.credit,
+                    amount: t.amount,
+                    pending_of,
+                },
                 t.clone(),
             ));
             tids.push(id);
@@ -101,7 +117,12 @@ impl MemoryBook {
             Ref::Stored(x) => x,
             Ref::New(i) => lids[i],
         };
-        let index: HashMap<LotId, usize> = self.lots.iter().enumerate().map(|(i, l)| (l.id, i)).collect();
+        let index: HashMap<LotId, usize> = self
+            .lots
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.id, i))
+            .collect();
         for c in &p.lot_changes {
             let l = &mut self.lots[index[&lref(c.lot)]];
             l.held += c.delta.held;

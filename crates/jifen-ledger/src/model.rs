@@ -222,7 +222,14 @@ impl Lot {
 /// Orders lots the way spending draws them: soonest-expiring first, lots that never expire last,
 /// ties broken by the oldest earned, then by id so the order is total.
 pub fn fefo_sort(lots: &mut [Lot]) {
-    lots.sort_by_key(|l| (l.expires_at.is_none(), l.expires_at.unwrap_or(0), l.earned_at, l.id));
+    lots.sort_by_key(|l| {
+        (
+            l.expires_at.is_none(),
+            l.expires_at.unwrap_or(0),
+            l.earned_at,
+            l.id,
+        )
+    });
 }
 
 /// A reference to a transfer or lot that is either stored or created earlier in the same posting.
@@ -352,8 +359,15 @@ impl Posting {
     }
 
     pub fn push_transfer(&mut self, t: NewTransfer) -> Ref<TransferId> {
-        assert!(t.amount > 0, "a transfer moves a positive amount, got {}", t.amount);
-        assert_ne!(t.debit, t.credit, "a transfer moves points between two different accounts");
+        assert!(
+            t.amount > 0,
+            "a transfer moves a positive amount, got {}",
+            t.amount
+        );
+        assert_ne!(
+            t.debit, t.credit,
+            "a transfer moves points between two different accounts"
+        );
         self.transfers.push(t);
         Ref::New(self.transfers.len() - 1)
     }
@@ -370,7 +384,11 @@ impl Posting {
 
     pub fn draw(&mut self, transfer: Ref<TransferId>, lot: Ref<LotId>, amount: i64) {
         assert!(amount > 0);
-        self.draws.push(NewDraw { transfer, lot, amount });
+        self.draws.push(NewDraw {
+            transfer,
+            lot,
+            amount,
+        });
     }
 
     /// The per-account column changes implied by the transfers, sorted by account id so a store

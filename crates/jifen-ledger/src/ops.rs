@@ -91,15 +91,31 @@ pub fn credit(
     now: Millis,
 ) -> (Ref<TransferId>, Ref<LotId>) {
     let pending = spec.available_at > now;
-    let phase = if pending { Phase::Pending } else { Phase::Posted };
-    let t = p.push_transfer(transfer(spec.code, phase, book, spec.source, book.balance, spec.amount.get(), refs));
+    let phase = if pending {
+        Phase::Pending
+    } else {
+        Phase::Posted
+    };
+    let t = p.push_transfer(transfer(
+        spec.code,
+        phase,
+        book,
+        spec.source,
+        book.balance,
+        spec.amount.get(),
+        refs,
+    ));
     let lot = p.push_lot(NewLot {
         transfer: t,
         source_account: spec.source,
         account: book.balance,
         member: book.member,
         point_type: book.point_type,
-        status: if pending { LotStatus::Pending } else { LotStatus::Active },
+        status: if pending {
+            LotStatus::Pending
+        } else {
+            LotStatus::Active
+        },
         amount: spec.amount.get(),
         earned_at: spec.earned_at,
         available_at: spec.available_at,
@@ -114,13 +130,33 @@ pub fn credit(
 }
 
 /// Repays the member's debt from `free` points of a lot that just became available.
-fn repay_debt(p: &mut Posting, book: &mut MemberBook, lot: Ref<LotId>, free: i64, refs: &Refs) -> i64 {
+fn repay_debt(
+    p: &mut Posting,
+    book: &mut MemberBook,
+    lot: Ref<LotId>,
+    free: i64,
+    refs: &Refs,
+) -> i64 {
     let repay = book.debt_owed.min(free);
     if repay <= 0 {
         return 0;
     }
-    let t = p.push_transfer(transfer(code::DEBT_REPAYMENT, Phase::Posted, book, book.balance, book.debt, repay, refs));
-    p.change_lot(lot, LotDelta { spent: repay, ..Default::default() });
+    let t = p.push_transfer(transfer(
+        code::DEBT_REPAYMENT,
+        Phase::Posted,
+        book,
+        book.balance,
+        book.debt,
+        repay,
+        refs,
+    ));
+    p.change_lot(
+        lot,
+        LotDelta {
+            spent: repay,
+            ..Default::default()
+        },
+    );
     p.draw(t, lot, repay);
     book.debt_owed -= repay;
     repay
@@ -143,12 +179,26 @@ pub fn spend(
 ) -> Result<(Ref<TransferId>, Vec<(LotId, i64)>), LedgerError> {
     assert!(matches!(phase, Phase::Posted | Phase::Pending));
     let draws = plan_draws(lots, amount.get(), now)?;
-    let t = p.push_transfer(transfer(code, phase, book, book.balance, sink, amount.get(), refs));
+    let t = p.push_transfer(transfer(
+        code,
+        phase,
+        book,
+        book.balance,
+        sink,
+        amount.get(),
+        refs,
+    ));
     for &(lot, d) in &draws {
         let delta = if phase == Phase::Posted {
-            LotDelta { spent: d, ..Default::default() }
+            LotDelta {
+                spent: d,
+                ..Default::default()
+            }
         } else {
-            LotDelta { held: d, ..Default::default() }
+            LotDelta {
+                held: d,
+                ..Default::default()
+            }
         };
         p.change_lot(Ref::Stored(lot), delta);
         p.draw(t, Ref::Stored(lot), d);
@@ -157,12 +207,26 @@ pub fn spend(
 }
 
 /// Chooses which lots pay for `amount`: spendable lots in FEFO order.
-pub fn plan_draws(lots: &[Lot], amount: i64, now: Millis) -> Result<Vec<(LotId, i64)>, LedgerError> {
+pub fn plan_draws(
+    lots: &[Lot],
+    amount: i64,
+    now: Millis,
+) -> Result<Vec<(LotId, i64)>, LedgerError> {
     let mut sorted: Vec<&Lot> = lots.iter().filter(|l| l.is_spendable(now)).collect();
-    sorted.sort_by_key(|l| (l.expires_at.is_none(), l.expires_at.unwrap_or(0), l.earned_at, l.id));
+    sorted.sort_by_key(|l| {
+        (
+            l.expires_at.is_none(),
+            l.expires_at.unwrap_or(0),
+            l.earned_at,
+            l.id,
+        )
+    });
     let available: i64 = sorted.iter().map(|l| l.free()).sum();
     if available < amount {
-        return Err(LedgerError::InsufficientPoints { available, requested: amount });
+        return Err(LedgerError::InsufficientPoints {
+            available,
+            requested: amount,
+        });
     }
     let mut left = amount;
     let mut draws = Vec::new();
@@ -178,7 +242,12 @@ pub fn plan_draws(lots: &[Lot], amount: i64, now: Millis) -> Result<Vec<(LotId, 
 }
 
 /// Settles a reservation: the held points leave their lots for good.
-pub fn post_reservation(p: &mut Posting, reservation: &TransferInfo, draws: &[(LotId, i64)], refs: &Refs) {
+pub fn post_reservation(
+    p: &mut Posting,
+    reservation: &TransferInfo,
+    draws: &[(LotId, i64)],
+    refs: &Refs,
+) {
     let mut t = NewTransfer {
         code: code::RESERVATION_POST.to_string(),
         phase: Phase::PostPending,
@@ -197,7 +266,14 @@ pub fn post_reservation(p: &mut Posting, reservation: &TransferInfo, draws: &[(L
     t.order_ref = t.order_ref.or_else(|| refs.order_ref.clone());
     p.push_transfer(t);
     for &(lot, d) in draws {
-        p.change_lot(Ref::Stored(lot), LotDelta { held: -d, spent: d, ..Default::default() });
+        p.change_lot(
+            Ref::Stored(lot),
+            LotDelta {
+                held: -d,
+                spent: d,
+                ..Default::default()
+            },
+        );
     }
 }
 
@@ -228,7 +304,13 @@ pub fn void_reservation(
     });
     let mut expired = 0;
     for (lot, d) in draws {
-        p.change_lot(Ref::Stored(lot.id), LotDelta { held: -d, ..Default::default() });
+        p.change_lot(
+            Ref::Stored(lot.id),
+            LotDelta {
+                held: -d,
+                ..Default::default()
+            },
+        );
         if lot.is_expired(now) {
             expired += expire_part(p, lot, *d, expiry, refs);
         }
@@ -252,7 +334,13 @@ fn expire_part(p: &mut Posting, lot: &Lot, amount: i64, expiry: AccountId, refs:
         reason: refs.reason.clone(),
         actor: None,
     });
-    p.change_lot(Ref::Stored(lot.id), LotDelta { expired: amount, ..Default::default() });
+    p.change_lot(
+        Ref::Stored(lot.id),
+        LotDelta {
+            expired: amount,
+            ..Default::default()
+        },
+    );
     p.draw(t, Ref::Stored(lot.id), amount);
     amount
 }
@@ -260,7 +348,10 @@ fn expire_part(p: &mut Posting, lot: &Lot, amount: i64, expiry: AccountId, refs:
 /// Expires the free points of every active lot whose date has passed. A lot expires at most once
 /// per point: the counters move `free` to `expired`, so running the job again finds nothing.
 pub fn expire(p: &mut Posting, lots: &[Lot], expiry: AccountId, now: Millis) -> i64 {
-    let refs = Refs { reason: Some("points reached their expiry date".into()), ..Default::default() };
+    let refs = Refs {
+        reason: Some("points reached their expiry date".into()),
+        ..Default::default()
+    };
     let mut total = 0;
     for lot in lots {
         if lot.status == LotStatus::Active && lot.is_expired(now) && lot.free() > 0 {
@@ -275,7 +366,10 @@ pub fn expire(p: &mut Posting, lots: &[Lot], expiry: AccountId, now: Millis) -> 
 pub fn vest(p: &mut Posting, lots: &[Lot], book: &mut MemberBook, now: Millis) -> i64 {
     let refs = Refs::default();
     let mut total = 0;
-    for lot in lots.iter().filter(|l| l.status == LotStatus::Pending && l.available_at <= now) {
+    for lot in lots
+        .iter()
+        .filter(|l| l.status == LotStatus::Pending && l.available_at <= now)
+    {
         debug_assert_eq!(lot.account, book.balance);
         if lot.remaining > 0 {
             p.push_transfer(NewTransfer {
@@ -294,7 +388,13 @@ pub fn vest(p: &mut Posting, lots: &[Lot], book: &mut MemberBook, now: Millis) -
                 actor: None,
             });
         }
-        p.change_lot(Ref::Stored(lot.id), LotDelta { activate: true, ..Default::default() });
+        p.change_lot(
+            Ref::Stored(lot.id),
+            LotDelta {
+                activate: true,
+                ..Default::default()
+            },
+        );
         repay_debt(p, book, Ref::Stored(lot.id), lot.remaining, &refs);
         total += lot.remaining;
     }
@@ -349,37 +449,75 @@ pub fn reverse_earn(
     refs: &Refs,
     now: Millis,
 ) -> ReversalOutcome {
-    let mut out = ReversalOutcome { requested: amount.get(), ..Default::default() };
+    let mut out = ReversalOutcome {
+        requested: amount.get(),
+        ..Default::default()
+    };
     let mut left = amount.get();
 
-    let order_pending: Vec<&Lot> = order_lots.iter().filter(|l| l.status == LotStatus::Pending).collect();
-    let order_active: Vec<&Lot> = order_lots.iter().filter(|l| l.status == LotStatus::Active).collect();
+    let order_pending: Vec<&Lot> = order_lots
+        .iter()
+        .filter(|l| l.status == LotStatus::Pending)
+        .collect();
+    let order_active: Vec<&Lot> = order_lots
+        .iter()
+        .filter(|l| l.status == LotStatus::Active)
+        .collect();
     out.from_order_pending = void_pending_lots(p, &order_pending, book, &mut left, refs);
-    out.from_order_available = reverse_free(p, &order_active, book, accounts.reversal, &mut left, refs);
+    out.from_order_available =
+        reverse_free(p, &order_active, book, accounts.reversal, &mut left, refs);
     out.covered_by_expiry = left.min(expired_uncovered.max(0));
     left -= out.covered_by_expiry;
 
-    let mut others_pending: Vec<&Lot> = other_lots.iter().filter(|l| l.status == LotStatus::Pending).collect();
+    let mut others_pending: Vec<&Lot> = other_lots
+        .iter()
+        .filter(|l| l.status == LotStatus::Pending)
+        .collect();
     others_pending.sort_by_key(|l| (std::cmp::Reverse(l.available_at), l.id));
     let mut others_free: Vec<&Lot> = other_lots.iter().filter(|l| l.is_spendable(now)).collect();
-    others_free.sort_by_key(|l| (l.expires_at.is_none(), l.expires_at.unwrap_or(0), l.earned_at, l.id));
+    others_free.sort_by_key(|l| {
+        (
+            l.expires_at.is_none(),
+            l.expires_at.unwrap_or(0),
+            l.earned_at,
+            l.id,
+        )
+    });
     if pending_first {
         out.from_other_pending = void_pending_lots(p, &others_pending, book, &mut left, refs);
-        out.from_other_available = reverse_free(p, &others_free, book, accounts.reversal, &mut left, refs);
+        out.from_other_available =
+            reverse_free(p, &others_free, book, accounts.reversal, &mut left, refs);
     } else {
-        out.from_other_available = reverse_free(p, &others_free, book, accounts.reversal, &mut left, refs);
+        out.from_other_available =
+            reverse_free(p, &others_free, book, accounts.reversal, &mut left, refs);
         out.from_other_pending = void_pending_lots(p, &others_pending, book, &mut left, refs);
     }
 
     if left > 0 {
         match shortfall {
             ShortfallPolicy::Debt => {
-                p.push_transfer(transfer(code::DEBT_SHORTFALL, Phase::Posted, book, book.debt, accounts.reversal, left, refs));
+                p.push_transfer(transfer(
+                    code::DEBT_SHORTFALL,
+                    Phase::Posted,
+                    book,
+                    book.debt,
+                    accounts.reversal,
+                    left,
+                    refs,
+                ));
                 book.debt_owed += left;
                 out.to_debt = left;
             }
             ShortfallPolicy::WriteOff => {
-                let t = transfer(code::WRITE_OFF, Phase::Posted, book, accounts.write_off, accounts.reversal, left, refs);
+                let t = transfer(
+                    code::WRITE_OFF,
+                    Phase::Posted,
+                    book,
+                    accounts.write_off,
+                    accounts.reversal,
+                    left,
+                    refs,
+                );
                 p.push_transfer(t);
                 out.written_off = left;
             }
@@ -398,17 +536,37 @@ pub fn reverse_earn(
     out
 }
 
-fn void_pending_lots(p: &mut Posting, lots: &[&Lot], book: &MemberBook, left: &mut i64, refs: &Refs) -> i64 {
+fn void_pending_lots(
+    p: &mut Posting,
+    lots: &[&Lot],
+    book: &MemberBook,
+    left: &mut i64,
+    refs: &Refs,
+) -> i64 {
     let mut taken = 0;
     for lot in lots {
         let d = lot.remaining.min(*left);
         if d <= 0 {
             continue;
         }
-        let mut t = transfer(code::REFUND_REVERSAL, Phase::VoidPending, book, lot.source_account, lot.account, d, refs);
+        let mut t = transfer(
+            code::REFUND_REVERSAL,
+            Phase::VoidPending,
+            book,
+            lot.source_account,
+            lot.account,
+            d,
+            refs,
+        );
         t.pending_of = Some(Ref::Stored(lot.transfer));
         let t = p.push_transfer(t);
-        p.change_lot(Ref::Stored(lot.id), LotDelta { reversed: d, ..Default::default() });
+        p.change_lot(
+            Ref::Stored(lot.id),
+            LotDelta {
+                reversed: d,
+                ..Default::default()
+            },
+        );
         p.draw(t, Ref::Stored(lot.id), d);
         *left -= d;
         taken += d;
@@ -416,7 +574,14 @@ fn void_pending_lots(p: &mut Posting, lots: &[&Lot], book: &MemberBook, left: &m
     taken
 }
 
-fn reverse_free(p: &mut Posting, lots: &[&Lot], book: &MemberBook, sink: AccountId, left: &mut i64, refs: &Refs) -> i64 {
+fn reverse_free(
+    p: &mut Posting,
+    lots: &[&Lot],
+    book: &MemberBook,
+    sink: AccountId,
+    left: &mut i64,
+    refs: &Refs,
+) -> i64 {
     let mut plan = Vec::new();
     for lot in lots {
         let d = lot.free().min(*left);
@@ -427,9 +592,23 @@ fn reverse_free(p: &mut Posting, lots: &[&Lot], book: &MemberBook, sink: Account
     }
     let total: i64 = plan.iter().map(|x| x.1).sum();
     if total > 0 {
-        let t = p.push_transfer(transfer(code::REFUND_REVERSAL, Phase::Posted, book, book.balance, sink, total, refs));
+        let t = p.push_transfer(transfer(
+            code::REFUND_REVERSAL,
+            Phase::Posted,
+            book,
+            book.balance,
+            sink,
+            total,
+            refs,
+        ));
         for (lot, d) in plan {
-            p.change_lot(Ref::Stored(lot), LotDelta { reversed: d, ..Default::default() });
+            p.change_lot(
+                Ref::Stored(lot),
+                LotDelta {
+                    reversed: d,
+                    ..Default::default()
+                },
+            );
             p.draw(t, Ref::Stored(lot), d);
         }
     }
@@ -467,10 +646,18 @@ pub fn reverse_spend(
 ) -> Result<RestoreOutcome, LedgerError> {
     let restorable: i64 = draws.iter().map(|d| d.drawn - d.restored).sum();
     if amount.get() > restorable {
-        return Err(LedgerError::RestoreExceedsSpend { restorable, requested: amount.get() });
+        return Err(LedgerError::RestoreExceedsSpend {
+            restorable,
+            requested: amount.get(),
+        });
     }
     let mut order: Vec<&SpentDraw> = draws.iter().collect();
-    order.sort_by_key(|d| (std::cmp::Reverse((d.lot.expires_at.is_none(), d.lot.expires_at.unwrap_or(0))), std::cmp::Reverse(d.lot.id)));
+    order.sort_by_key(|d| {
+        (
+            std::cmp::Reverse((d.lot.expires_at.is_none(), d.lot.expires_at.unwrap_or(0))),
+            std::cmp::Reverse(d.lot.id),
+        )
+    });
     let mut t = NewTransfer {
         code: code::REDEMPTION_REFUND.to_string(),
         phase: Phase::Posted,
@@ -495,7 +682,13 @@ pub fn reverse_spend(
         if r <= 0 {
             continue;
         }
-        p.change_lot(Ref::Stored(d.lot.id), LotDelta { spent: -r, ..Default::default() });
+        p.change_lot(
+            Ref::Stored(d.lot.id),
+            LotDelta {
+                spent: -r,
+                ..Default::default()
+            },
+        );
         p.draw(tr, Ref::Stored(d.lot.id), r);
         out.restored += r;
         if d.lot.is_expired(now) {
@@ -523,12 +716,29 @@ pub fn transfer_between(
         return Err(LedgerError::SameMember);
     }
     let draws = plan_draws(from_lots, amount.get(), now)?;
-    let mut t = transfer(code, Phase::Posted, from, from.balance, to.balance, amount.get(), refs);
+    let mut t = transfer(
+        code,
+        Phase::Posted,
+        from,
+        from.balance,
+        to.balance,
+        amount.get(),
+        refs,
+    );
     t.counterparty = Some(to.member);
     let tr = p.push_transfer(t);
     for (lot_id, d) in draws {
-        let lot = from_lots.iter().find(|l| l.id == lot_id).expect("drawn lot is loaded");
-        p.change_lot(Ref::Stored(lot_id), LotDelta { moved: d, ..Default::default() });
+        let lot = from_lots
+            .iter()
+            .find(|l| l.id == lot_id)
+            .expect("drawn lot is loaded");
+        p.change_lot(
+            Ref::Stored(lot_id),
+            LotDelta {
+                moved: d,
+                ..Default::default()
+            },
+        );
         p.draw(tr, Ref::Stored(lot_id), d);
         let new = p.push_lot(NewLot {
             transfer: tr,
@@ -553,29 +763,72 @@ pub fn transfer_between(
 /// Active lots move with their dates; pending lots are voided on the source and re-created pending
 /// on the target with the same vesting date; debt moves too. The caller refuses a merge while
 /// the source has open reservations.
-pub fn merge_into(p: &mut Posting, from_lots: &[Lot], from: &MemberBook, to: &mut MemberBook, refs: &Refs) {
+pub fn merge_into(
+    p: &mut Posting,
+    from_lots: &[Lot],
+    from: &MemberBook,
+    to: &mut MemberBook,
+    refs: &Refs,
+) {
     for lot in from_lots.iter().filter(|l| l.remaining > 0) {
-        assert_eq!(lot.held, 0, "merge with open reservations is refused before planning");
+        assert_eq!(
+            lot.held, 0,
+            "merge with open reservations is refused before planning"
+        );
         let d = lot.remaining;
         let (tr, status) = if lot.status == LotStatus::Pending {
-            let mut void = transfer(code::MERGE, Phase::VoidPending, from, lot.source_account, lot.account, d, refs);
+            let mut void = transfer(
+                code::MERGE,
+                Phase::VoidPending,
+                from,
+                lot.source_account,
+                lot.account,
+                d,
+                refs,
+            );
             void.pending_of = Some(Ref::Stored(lot.transfer));
             let v = p.push_transfer(void);
             p.draw(v, Ref::Stored(lot.id), d);
-            let mut t = transfer(code::MERGE, Phase::Pending, to, lot.source_account, to.balance, d, refs);
+            let mut t = transfer(
+                code::MERGE,
+                Phase::Pending,
+                to,
+                lot.source_account,
+                to.balance,
+                d,
+                refs,
+            );
             t.counterparty = Some(from.member);
             (p.push_transfer(t), LotStatus::Pending)
         } else {
-            let mut t = transfer(code::MERGE, Phase::Posted, from, from.balance, to.balance, d, refs);
+            let mut t = transfer(
+                code::MERGE,
+                Phase::Posted,
+                from,
+                from.balance,
+                to.balance,
+                d,
+                refs,
+            );
             t.counterparty = Some(to.member);
             let t = p.push_transfer(t);
             p.draw(t, Ref::Stored(lot.id), d);
             (t, LotStatus::Active)
         };
-        p.change_lot(Ref::Stored(lot.id), LotDelta { moved: d, ..Default::default() });
+        p.change_lot(
+            Ref::Stored(lot.id),
+            LotDelta {
+                moved: d,
+                ..Default::default()
+            },
+        );
         p.push_lot(NewLot {
             transfer: tr,
-            source_account: if status == LotStatus::Pending { lot.source_account } else { from.balance },
+            source_account: if status == LotStatus::Pending {
+                lot.source_account
+            } else {
+                from.balance
+            },
             account: to.balance,
             member: to.member,
             point_type: to.point_type,
@@ -589,7 +842,15 @@ pub fn merge_into(p: &mut Posting, from_lots: &[Lot], from: &MemberBook, to: &mu
         });
     }
     if from.debt_owed > 0 {
-        let mut t = transfer(code::MERGE, Phase::Posted, to, to.debt, from.debt, from.debt_owed, refs);
+        let mut t = transfer(
+            code::MERGE,
+            Phase::Posted,
+            to,
+            to.debt,
+            from.debt,
+            from.debt_owed,
+            refs,
+        );
         t.counterparty = Some(from.member);
         p.push_transfer(t);
         to.debt_owed += from.debt_owed;

@@ -46,7 +46,9 @@ impl Validity {
         let at = match *self {
             Validity::Never => return None,
             Validity::Days { days } => zoned.checked_add((days as i64).days()).ok()?,
-            Validity::Months { months } => zoned.checked_add(Span::new().months(months as i64)).ok()?,
+            Validity::Months { months } => {
+                zoned.checked_add(Span::new().months(months as i64)).ok()?
+            }
             Validity::EndOfYear { years } => {
                 let next_year = zoned.year() as i64 + years as i64 + 1;
                 let start = jiff::civil::date(i16::try_from(next_year).ok()?, 1, 1)
@@ -109,11 +111,18 @@ impl LedgerPolicy {
     pub fn validate(&self) -> Result<(), LedgerError> {
         self.validity.validate()?;
         if self.pending_days > PENDING_DAYS_MAX {
-            return Err(LedgerError::InvalidPolicy(format!("pending_days must be at most {PENDING_DAYS_MAX}")));
+            return Err(LedgerError::InvalidPolicy(format!(
+                "pending_days must be at most {PENDING_DAYS_MAX}"
+            )));
         }
-        for (name, v) in [("points_per_unit", self.points_per_unit), ("growth_per_unit", self.growth_per_unit)] {
+        for (name, v) in [
+            ("points_per_unit", self.points_per_unit),
+            ("growth_per_unit", self.growth_per_unit),
+        ] {
             if !(0..=POINTS_PER_UNIT_MAX).contains(&v) {
-                return Err(LedgerError::InvalidPolicy(format!("{name} must be between 0 and {POINTS_PER_UNIT_MAX}")));
+                return Err(LedgerError::InvalidPolicy(format!(
+                    "{name} must be between 0 and {POINTS_PER_UNIT_MAX}"
+                )));
             }
         }
         Ok(())
@@ -146,7 +155,8 @@ pub fn proportional_reversal(
         return 0;
     }
     let refunded_total = (refunded_before_minor + refund_minor).min(paid_minor) as i128;
-    let target = (2 * earned as i128 * refunded_total + paid_minor as i128) / (2 * paid_minor as i128);
+    let target =
+        (2 * earned as i128 * refunded_total + paid_minor as i128) / (2 * paid_minor as i128);
     let target = (target as i64).min(earned);
     (target - reversed_before).max(0)
 }
@@ -165,13 +175,15 @@ mod tests {
 
     #[test]
     fn end_of_following_year_is_the_last_millisecond_of_next_year_in_the_programme_zone() {
-        let at = Validity::EndOfYear { years: 1 }.expires_at(ms("2025-03-10T04:00:00Z"), &shanghai());
+        let at =
+            Validity::EndOfYear { years: 1 }.expires_at(ms("2025-03-10T04:00:00Z"), &shanghai());
         assert_eq!(at, Some(ms("2026-12-31T15:59:59.999Z")));
     }
 
     #[test]
     fn months_validity_clamps_to_month_end() {
-        let at = Validity::Months { months: 1 }.expires_at(ms("2025-01-31T00:00:00Z"), &TimeZone::UTC);
+        let at =
+            Validity::Months { months: 1 }.expires_at(ms("2025-01-31T00:00:00Z"), &TimeZone::UTC);
         assert_eq!(at, Some(ms("2025-02-28T00:00:00Z")));
     }
 
@@ -206,7 +218,10 @@ mod tests {
         let mut p = LedgerPolicy::default();
         p.pending_days = 400;
         assert!(p.validate().is_err());
-        let p = LedgerPolicy { validity: Validity::Days { days: 0 }, ..LedgerPolicy::default() };
+        let p = LedgerPolicy {
+            validity: Validity::Days { days: 0 },
+            ..LedgerPolicy::default()
+        };
         assert!(p.validate().is_err());
         assert!(LedgerPolicy::default().validate().is_ok());
     }

@@ -27,18 +27,33 @@ pub struct PgBackend {
 
 impl PgBackend {
     pub fn new(url: &str, writers: usize) -> PgBackend {
-        PgBackend { url: url.to_string(), writers: writers.max(1), drop_database: None }
+        PgBackend {
+            url: url.to_string(),
+            writers: writers.max(1),
+            drop_database: None,
+        }
     }
 
     /// Creates a new, empty database named `name` on the server of `admin_url` and returns a
     /// backend for it that drops the database when it is dropped. For tests.
     pub fn create_temporary(admin_url: &str, name: &str) -> StoreResult<PgBackend> {
-        assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "plain database names only");
+        assert!(
+            name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            "plain database names only"
+        );
         let mut admin = Client::connect(admin_url, NoTls).map_err(map_err)?;
-        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).map_err(map_err)?;
-        admin.batch_execute(&format!("CREATE DATABASE {name}")).map_err(map_err)?;
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .map_err(map_err)?;
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .map_err(map_err)?;
         let url = replace_database(admin_url, name);
-        Ok(PgBackend { url, writers: WRITERS_DEFAULT, drop_database: Some((admin_url.to_string(), name.to_string())) })
+        Ok(PgBackend {
+            url,
+            writers: WRITERS_DEFAULT,
+            drop_database: Some((admin_url.to_string(), name.to_string())),
+        })
     }
 
     pub fn url(&self) -> &str {
@@ -77,22 +92,35 @@ impl Backend for PgBackend {
 
     fn connect(&self) -> StoreResult<Box<dyn SqlConn>> {
         let client = Client::connect(&self.url, NoTls).map_err(map_err)?;
-        Ok(Box::new(PgConn { client, statements: HashMap::new() }))
+        Ok(Box::new(PgConn {
+            client,
+            statements: HashMap::new(),
+        }))
     }
 
     fn migrate(&self) -> StoreResult<()> {
         let mut client = Client::connect(&self.url, NoTls).map_err(map_err)?;
         let mut tx = client.transaction().map_err(map_err)?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).map_err(map_err)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .map_err(map_err)?;
         tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
             .map_err(map_err)?;
-        let done: Vec<i64> = tx.query("SELECT version FROM schema_migrations", &[]).map_err(map_err)?.iter().map(|r| r.get(0)).collect();
+        let done: Vec<i64> = tx
+            .query("SELECT version FROM schema_migrations", &[])
+            .map_err(map_err)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
         for (version, sql) in MIGRATIONS {
             if done.contains(version) {
                 continue;
             }
             tx.batch_execute(sql).map_err(map_err)?;
-            tx.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[version]).map_err(map_err)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version) VALUES ($1)",
+                &[version],
+            )
+            .map_err(map_err)?;
         }
         tx.commit().map_err(map_err)
     }
@@ -122,7 +150,11 @@ pub struct PgConn {
 struct Param<'a>(&'a Value);
 
 impl ToSql for Param<'_> {
-    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
         match self.0 {
             Value::Null => Ok(IsNull::Yes),
             Value::Int(v) if *ty == Type::INT4 => i32::try_from(*v)?.to_sql(ty, out),
@@ -147,7 +179,8 @@ fn map_err(e: postgres::Error) -> StoreError {
         if *code == SqlState::UNIQUE_VIOLATION {
             return StoreError::Unique(db.constraint().unwrap_or(db.message()).to_string());
         }
-        if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED {
+        if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED
+        {
             return StoreError::Conflict(db.message().to_string());
         }
         return StoreError::Db(format!("{}: {}", code.code(), db.message()));
@@ -174,14 +207,16 @@ impl SqlConn for PgConn {
     fn execute(&mut self, sql: &str, params: &[Value]) -> StoreResult<u64> {
         let stmt = self.statement(sql)?;
         let params: Vec<Param> = params.iter().map(Param).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         self.client.execute(&stmt, &refs).map_err(map_err)
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> StoreResult<Vec<Row>> {
         let stmt = self.statement(sql)?;
         let params: Vec<Param> = params.iter().map(Param).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         let rows = self.client.query(&stmt, &refs).map_err(map_err)?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
@@ -199,7 +234,9 @@ impl SqlConn for PgConn {
                 } else if *ty == Type::TEXT || *ty == Type::VARCHAR || *ty == Type::NAME {
                     r.get::<_, Option<String>>(i).map(Value::Text)
                 } else {
-                    return Err(StoreError::Corrupt(format!("unexpected column type {ty} in {sql}")));
+                    return Err(StoreError::Corrupt(format!(
+                        "unexpected column type {ty} in {sql}"
+                    )));
                 };
                 row.push(v.unwrap_or(Value::Null));
             }
@@ -219,8 +256,14 @@ mod tests {
 
     #[test]
     fn database_name_is_replaced_in_urls() {
-        assert_eq!(replace_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
-        assert_eq!(replace_database("postgres://u@h/db?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(
+            replace_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            replace_database("postgres://u@h/db?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
         assert_eq!(replace_database("postgres://u@h", "x"), "postgres://u@h/x");
     }
 

@@ -26,7 +26,8 @@ impl SqliteBackend {
     pub fn new(path: impl AsRef<Path>) -> StoreResult<SqliteBackend> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Db(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Db(format!("cannot create {}: {e}", dir.display())))?;
         }
         Ok(SqliteBackend { path })
     }
@@ -37,9 +38,14 @@ impl SqliteBackend {
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         // WAL lets readers run beside the writer; FULL syncs the WAL at every commit so an
         // acknowledged write survives kill -9 and power loss.
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;")
-            .map_err(map_err)?;
-        Ok(SqliteConn { conn, rewritten: HashMap::new() })
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;",
+        )
+        .map_err(map_err)?;
+        Ok(SqliteConn {
+            conn,
+            rewritten: HashMap::new(),
+        })
     }
 }
 
@@ -129,7 +135,9 @@ fn map_err(e: rusqlite::Error) -> StoreError {
             {
                 StoreError::Unique(msg)
             }
-            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => StoreError::Conflict(msg),
+            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
+                StoreError::Conflict(msg)
+            }
             _ => StoreError::Db(msg),
         };
     }
@@ -155,7 +163,9 @@ impl SqlConn for SqliteConn {
     fn execute(&mut self, sql: &str, params: &[Value]) -> StoreResult<u64> {
         let sql = self.sql(sql);
         let mut stmt = self.conn.prepare_cached(&sql).map_err(map_err)?;
-        let n = stmt.execute(rusqlite::params_from_iter(params.iter().map(Param))).map_err(map_err)?;
+        let n = stmt
+            .execute(rusqlite::params_from_iter(params.iter().map(Param)))
+            .map_err(map_err)?;
         Ok(n as u64)
     }
 
@@ -163,7 +173,9 @@ impl SqlConn for SqliteConn {
         let sql = self.sql(sql);
         let mut stmt = self.conn.prepare_cached(&sql).map_err(map_err)?;
         let n = stmt.column_count();
-        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter().map(Param))).map_err(map_err)?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(params.iter().map(Param)))
+            .map_err(map_err)?;
         let mut out = Vec::new();
         while let Some(r) = rows.next().map_err(map_err)? {
             let mut row = Vec::with_capacity(n);
@@ -190,6 +202,9 @@ impl SqlConn for SqliteConn {
 mod tests {
     #[test]
     fn placeholders_become_numbered_question_marks() {
-        assert_eq!(super::rewrite("a = $1 AND b = $12 OR c = '$'"), "a = ?1 AND b = ?12 OR c = '$'");
+        assert_eq!(
+            super::rewrite("a = $1 AND b = $12 OR c = '$'"),
+            "a = ?1 AND b = ?12 OR c = '$'"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Row types: what the store reads and writes besides the ledger's own types.
 
 use jifen_ledger::policy::LedgerPolicy;
-use jifen_ledger::{AccountId, Millis, MemberId, PointType, ProgramId, SystemAccount, TransferId};
+use jifen_ledger::{AccountId, MemberId, Millis, PointType, ProgramId, SystemAccount, TransferId};
 use serde::{Deserialize, Serialize};
 
 /// A loyalty programme: a brand's points scheme.

@@ -116,12 +116,22 @@ impl<'c> Tx<'c> {
             Dialect::Sqlite => conn.batch("BEGIN IMMEDIATE")?,
             Dialect::Postgres => conn.batch("BEGIN")?,
         }
-        Ok(Tx { conn, system_deltas: BTreeMap::new(), system_ids: HashSet::new(), open: true })
+        Ok(Tx {
+            conn,
+            system_deltas: BTreeMap::new(),
+            system_ids: HashSet::new(),
+            open: true,
+        })
     }
 
     /// A read-only view on a connection without a transaction, for queries that need no lock.
     pub fn read(conn: &'c mut dyn SqlConn) -> Tx<'c> {
-        Tx { conn, system_deltas: BTreeMap::new(), system_ids: HashSet::new(), open: false }
+        Tx {
+            conn,
+            system_deltas: BTreeMap::new(),
+            system_ids: HashSet::new(),
+            open: false,
+        }
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -183,20 +193,39 @@ impl<'c> Tx<'c> {
         Ok(id)
     }
 
-    fn insert_account(&mut self, program: ProgramId, member: i64, kind: &str, pt: PointType) -> StoreResult<AccountId> {
+    fn insert_account(
+        &mut self,
+        program: ProgramId,
+        member: i64,
+        kind: &str,
+        pt: PointType,
+    ) -> StoreResult<AccountId> {
         let row = self.conn.query_one(
             "INSERT INTO accounts (program_id, member_id, kind, point_type, debits_pending, debits_posted, credits_pending, credits_posted) \
              VALUES ($1, $2, $3, $4, 0, 0, 0, 0) RETURNING id",
             &[program.0.into(), member.into(), kind.into(), pt.as_str().into()],
         )?;
-        Ok(AccountId(row.ok_or_else(|| corrupt("insert returned no id"))?.int(0)))
+        Ok(AccountId(
+            row.ok_or_else(|| corrupt("insert returned no id"))?.int(0),
+        ))
     }
 
-    pub fn update_program_policy(&mut self, program: ProgramId, name: &str, timezone: &str, policy: &LedgerPolicy) -> StoreResult<()> {
+    pub fn update_program_policy(
+        &mut self,
+        program: ProgramId,
+        name: &str,
+        timezone: &str,
+        policy: &LedgerPolicy,
+    ) -> StoreResult<()> {
         let policy = serde_json::to_string(policy).expect("policy serializes");
         self.conn.execute(
             "UPDATE programs SET name = $2, timezone = $3, policy = $4 WHERE id = $1",
-            &[program.0.into(), name.into(), timezone.into(), policy.into()],
+            &[
+                program.0.into(),
+                name.into(),
+                timezone.into(),
+                policy.into(),
+            ],
         )?;
         Ok(())
     }
@@ -208,7 +237,8 @@ impl<'c> Tx<'c> {
             name: r.text(2),
             currency: r.text(3),
             timezone: r.text(4),
-            policy: serde_json::from_str(&r.text(5)).map_err(|e| corrupt(&format!("programme policy: {e}")))?,
+            policy: serde_json::from_str(&r.text(5))
+                .map_err(|e| corrupt(&format!("programme policy: {e}")))?,
             created_at: r.int(6),
         })
     }
@@ -251,7 +281,13 @@ impl<'c> Tx<'c> {
         Ok(SystemAccounts(out))
     }
 
-    pub fn insert_api_key(&mut self, program: ProgramId, key_hash: &str, name: &str, now: Millis) -> StoreResult<()> {
+    pub fn insert_api_key(
+        &mut self,
+        program: ProgramId,
+        key_hash: &str,
+        name: &str,
+        now: Millis,
+    ) -> StoreResult<()> {
         self.conn.execute(
             "INSERT INTO api_keys (key_hash, program_id, name, created_at) VALUES ($1, $2, $3, $4)",
             &[key_hash.into(), program.0.into(), name.into(), now.into()],
@@ -262,13 +298,21 @@ impl<'c> Tx<'c> {
     pub fn program_by_api_key(&mut self, key_hash: &str) -> StoreResult<Option<ProgramId>> {
         Ok(self
             .conn
-            .query_one("SELECT program_id FROM api_keys WHERE key_hash = $1", &[key_hash.into()])?
+            .query_one(
+                "SELECT program_id FROM api_keys WHERE key_hash = $1",
+                &[key_hash.into()],
+            )?
             .map(|r| ProgramId(r.int(0))))
     }
 
     // ---- members -----------------------------------------------------------------------------
 
-    pub fn insert_member(&mut self, program: ProgramId, profile: &MemberProfile, now: Millis) -> StoreResult<MemberId> {
+    pub fn insert_member(
+        &mut self,
+        program: ProgramId,
+        profile: &MemberProfile,
+        now: Millis,
+    ) -> StoreResult<MemberId> {
         let row = self.conn.query_one(
             "INSERT INTO members (program_id, name, phone, email, birthday, status, created_at) \
              VALUES ($1, $2, $3, $4, $5, 'active', $6) RETURNING id",
@@ -299,14 +343,24 @@ impl<'c> Tx<'c> {
         Ok(r.map(|r| Member {
             id: MemberId(r.int(0)),
             program: ProgramId(r.int(1)),
-            profile: MemberProfile { name: r.opt_text(2), phone: r.opt_text(3), email: r.opt_text(4), birthday: r.opt_text(5) },
+            profile: MemberProfile {
+                name: r.opt_text(2),
+                phone: r.opt_text(3),
+                email: r.opt_text(4),
+                birthday: r.opt_text(5),
+            },
             status: r.text(6),
             merged_into: r.opt_int(7).map(MemberId),
             created_at: r.int(8),
         }))
     }
 
-    pub fn update_member_profile(&mut self, program: ProgramId, id: MemberId, p: &MemberProfile) -> StoreResult<()> {
+    pub fn update_member_profile(
+        &mut self,
+        program: ProgramId,
+        id: MemberId,
+        p: &MemberProfile,
+    ) -> StoreResult<()> {
         self.conn.execute(
             "UPDATE members SET name = $3, phone = $4, email = $5, birthday = $6 WHERE program_id = $1 AND id = $2",
             &[program.0.into(), id.0.into(), p.name.clone().into(), p.phone.clone().into(), p.email.clone().into(), p.birthday.clone().into()],
@@ -314,7 +368,12 @@ impl<'c> Tx<'c> {
         Ok(())
     }
 
-    pub fn mark_merged(&mut self, program: ProgramId, from: MemberId, into: MemberId) -> StoreResult<()> {
+    pub fn mark_merged(
+        &mut self,
+        program: ProgramId,
+        from: MemberId,
+        into: MemberId,
+    ) -> StoreResult<()> {
         self.conn.execute(
             "UPDATE members SET status = 'merged', merged_into = $3 WHERE program_id = $1 AND id = $2",
             &[program.0.into(), from.0.into(), into.0.into()],
@@ -333,12 +392,20 @@ impl<'c> Tx<'c> {
     pub fn count_members(&mut self, program: ProgramId) -> StoreResult<i64> {
         Ok(self
             .conn
-            .query_one("SELECT COUNT(*) FROM members WHERE program_id = $1", &[program.0.into()])?
+            .query_one(
+                "SELECT COUNT(*) FROM members WHERE program_id = $1",
+                &[program.0.into()],
+            )?
             .map_or(0, |r| r.int(0)))
     }
 
     /// Members in id order after `after`, for listings and jobs.
-    pub fn member_ids(&mut self, program: ProgramId, after: i64, limit: i64) -> StoreResult<Vec<MemberId>> {
+    pub fn member_ids(
+        &mut self,
+        program: ProgramId,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<MemberId>> {
         Ok(self
             .conn
             .query(
@@ -350,7 +417,14 @@ impl<'c> Tx<'c> {
             .collect())
     }
 
-    pub fn insert_identity(&mut self, program: ProgramId, member: MemberId, channel: &str, external_id: &str, now: Millis) -> StoreResult<()> {
+    pub fn insert_identity(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        channel: &str,
+        external_id: &str,
+        now: Millis,
+    ) -> StoreResult<()> {
         self.conn.execute(
             "INSERT INTO identities (program_id, channel, external_id, member_id, created_at) VALUES ($1, $2, $3, $4, $5)",
             &[program.0.into(), channel.into(), external_id.into(), member.0.into(), now.into()],
@@ -358,7 +432,12 @@ impl<'c> Tx<'c> {
         Ok(())
     }
 
-    pub fn member_by_identity(&mut self, program: ProgramId, channel: &str, external_id: &str) -> StoreResult<Option<MemberId>> {
+    pub fn member_by_identity(
+        &mut self,
+        program: ProgramId,
+        channel: &str,
+        external_id: &str,
+    ) -> StoreResult<Option<MemberId>> {
         Ok(self
             .conn
             .query_one(
@@ -368,7 +447,11 @@ impl<'c> Tx<'c> {
             .map(|r| MemberId(r.int(0))))
     }
 
-    pub fn identities(&mut self, program: ProgramId, member: MemberId) -> StoreResult<Vec<Identity>> {
+    pub fn identities(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+    ) -> StoreResult<Vec<Identity>> {
         Ok(self
             .conn
             .query(
@@ -385,14 +468,27 @@ impl<'c> Tx<'c> {
     /// The member's accounts of one point type. With PostgreSQL, `lock` takes row locks on them
     /// until the transaction ends, which serializes concurrent commands on one member across
     /// processes; SQLite has one writer, so its transactions are serial already.
-    pub fn member_accounts(&mut self, program: ProgramId, member: MemberId, pt: PointType, lock: bool) -> StoreResult<MemberAccounts> {
+    pub fn member_accounts(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        pt: PointType,
+        lock: bool,
+    ) -> StoreResult<MemberAccounts> {
         let sql = if lock && self.dialect() == Dialect::Postgres {
             "SELECT id, kind FROM accounts WHERE program_id = $1 AND member_id = $2 AND point_type = $3 ORDER BY id FOR UPDATE"
         } else {
             "SELECT id, kind FROM accounts WHERE program_id = $1 AND member_id = $2 AND point_type = $3 ORDER BY id"
         };
-        let rows = self.conn.query(sql, &[program.0.into(), member.0.into(), pt.as_str().into()])?;
-        let find = |k: &str| rows.iter().find(|r| r.text(1) == k).map(|r| AccountId(r.int(0)));
+        let rows = self.conn.query(
+            sql,
+            &[program.0.into(), member.0.into(), pt.as_str().into()],
+        )?;
+        let find = |k: &str| {
+            rows.iter()
+                .find(|r| r.text(1) == k)
+                .map(|r| AccountId(r.int(0)))
+        };
         match (find("balance"), find("debt")) {
             (Some(balance), Some(debt)) => Ok(MemberAccounts { balance, debt }),
             _ => Err(corrupt(&format!("member {member} has no {pt:?} accounts"))),
@@ -407,7 +503,12 @@ impl<'c> Tx<'c> {
                 &[id.0.into()],
             )?
             .ok_or_else(|| corrupt(&format!("account {id} missing")))?;
-        Ok(AccountColumns { debits_pending: r.int(0), debits_posted: r.int(1), credits_pending: r.int(2), credits_posted: r.int(3) })
+        Ok(AccountColumns {
+            debits_pending: r.int(0),
+            debits_posted: r.int(1),
+            credits_pending: r.int(2),
+            credits_posted: r.int(3),
+        })
     }
 
     /// Points the member owes on a debt account (its balance is zero or negative).
@@ -444,7 +545,11 @@ impl<'c> Tx<'c> {
     /// Every lot of an account that still holds points (pending or active, expired or not).
     pub fn open_lots(&mut self, account: AccountId) -> StoreResult<Vec<Lot>> {
         self.lots_where(
-            concat!("SELECT ", lot_cols!(), " FROM lots l WHERE l.account_id = $1 AND l.remaining > 0 ORDER BY l.id"),
+            concat!(
+                "SELECT ",
+                lot_cols!(),
+                " FROM lots l WHERE l.account_id = $1 AND l.remaining > 0 ORDER BY l.id"
+            ),
             &[account.0.into()],
         )
     }
@@ -452,23 +557,45 @@ impl<'c> Tx<'c> {
     /// Lots an order credited to an account, including spent ones (their counters matter).
     pub fn order_lots(&mut self, account: AccountId, order_ref: &str) -> StoreResult<Vec<Lot>> {
         self.lots_where(
-            concat!("SELECT ", lot_cols!(), " FROM lots l WHERE l.account_id = $1 AND l.order_ref = $2 ORDER BY l.id"),
+            concat!(
+                "SELECT ",
+                lot_cols!(),
+                " FROM lots l WHERE l.account_id = $1 AND l.order_ref = $2 ORDER BY l.id"
+            ),
             &[account.0.into(), order_ref.into()],
         )
     }
 
     /// Lots of one account, newest first, for the member's view.
-    pub fn account_lots(&mut self, account: AccountId, include_closed: bool, limit: i64) -> StoreResult<Vec<Lot>> {
+    pub fn account_lots(
+        &mut self,
+        account: AccountId,
+        include_closed: bool,
+        limit: i64,
+    ) -> StoreResult<Vec<Lot>> {
         let sql = if include_closed {
-            concat!("SELECT ", lot_cols!(), " FROM lots l WHERE l.account_id = $1 ORDER BY l.id DESC LIMIT $2")
+            concat!(
+                "SELECT ",
+                lot_cols!(),
+                " FROM lots l WHERE l.account_id = $1 ORDER BY l.id DESC LIMIT $2"
+            )
         } else {
-            concat!("SELECT ", lot_cols!(), " FROM lots l WHERE l.account_id = $1 AND l.remaining > 0 ORDER BY l.id DESC LIMIT $2")
+            concat!(
+                "SELECT ",
+                lot_cols!(),
+                " FROM lots l WHERE l.account_id = $1 AND l.remaining > 0 ORDER BY l.id DESC LIMIT $2"
+            )
         };
         self.lots_where(sql, &[account.0.into(), limit.into()])
     }
 
     /// Active lots with free points past their expiry, oldest first.
-    pub fn lots_due_expiry(&mut self, program: ProgramId, now: Millis, limit: i64) -> StoreResult<Vec<Lot>> {
+    pub fn lots_due_expiry(
+        &mut self,
+        program: ProgramId,
+        now: Millis,
+        limit: i64,
+    ) -> StoreResult<Vec<Lot>> {
         self.lots_where(
             concat!(
                 "SELECT ",
@@ -481,7 +608,12 @@ impl<'c> Tx<'c> {
     }
 
     /// Pending lots whose return window has ended.
-    pub fn lots_due_vest(&mut self, program: ProgramId, now: Millis, limit: i64) -> StoreResult<Vec<Lot>> {
+    pub fn lots_due_vest(
+        &mut self,
+        program: ProgramId,
+        now: Millis,
+        limit: i64,
+    ) -> StoreResult<Vec<Lot>> {
         self.lots_where(
             concat!(
                 "SELECT ",
@@ -494,16 +626,32 @@ impl<'c> Tx<'c> {
     }
 
     pub fn all_lots(&mut self, program: ProgramId) -> StoreResult<Vec<Lot>> {
-        self.lots_where(concat!("SELECT ", lot_cols!(), " FROM lots l WHERE l.program_id = $1 ORDER BY l.id"), &[program.0.into()])
+        self.lots_where(
+            concat!(
+                "SELECT ",
+                lot_cols!(),
+                " FROM lots l WHERE l.program_id = $1 ORDER BY l.id"
+            ),
+            &[program.0.into()],
+        )
     }
 
     fn lots_where(&mut self, sql: &str, params: &[Value]) -> StoreResult<Vec<Lot>> {
-        self.conn.query(sql, params)?.iter().map(|r| lot_from(r, 0)).collect()
+        self.conn
+            .query(sql, params)?
+            .iter()
+            .map(|r| lot_from(r, 0))
+            .collect()
     }
 
     /// Free points of active lots that expire in `(now, until]`, and those already past expiry
     /// that the job has not processed yet.
-    pub fn expiring(&mut self, account: AccountId, now: Millis, until: Millis) -> StoreResult<(i64, i64)> {
+    pub fn expiring(
+        &mut self,
+        account: AccountId,
+        now: Millis,
+        until: Millis,
+    ) -> StoreResult<(i64, i64)> {
         let r = self.conn.query_one(
             "SELECT CAST(COALESCE(SUM(CASE WHEN l.expires_at > $2 AND l.expires_at <= $3 THEN l.remaining - l.held ELSE 0 END), 0) AS BIGINT), \
                     CAST(COALESCE(SUM(CASE WHEN l.expires_at <= $2 THEN l.remaining - l.held ELSE 0 END), 0) AS BIGINT) \
@@ -534,10 +682,18 @@ impl<'c> Tx<'c> {
 
     // ---- transfers and draws -----------------------------------------------------------------
 
-    pub fn transfer(&mut self, program: ProgramId, id: TransferId) -> StoreResult<Option<TransferInfo>> {
+    pub fn transfer(
+        &mut self,
+        program: ProgramId,
+        id: TransferId,
+    ) -> StoreResult<Option<TransferInfo>> {
         self.conn
             .query_one(
-                concat!("SELECT ", transfer_cols!(), " FROM transfers WHERE program_id = $1 AND id = $2"),
+                concat!(
+                    "SELECT ",
+                    transfer_cols!(),
+                    " FROM transfers WHERE program_id = $1 AND id = $2"
+                ),
                 &[program.0.into(), id.0.into()],
             )?
             .map(|r| transfer_from(&r))
@@ -571,12 +727,22 @@ impl<'c> Tx<'c> {
         Ok(self
             .draws(spend)?
             .into_iter()
-            .map(|(lot, drawn)| SpentDraw { restored: restored.get(&lot.id.0).copied().unwrap_or(0), lot, drawn })
+            .map(|(lot, drawn)| SpentDraw {
+                restored: restored.get(&lot.id.0).copied().unwrap_or(0),
+                lot,
+                drawn,
+            })
             .collect())
     }
 
     /// Stores a posting: its transfers, account changes, lots, lot changes and draws.
-    pub fn apply(&mut self, program: ProgramId, p: &Posting, system: &SystemAccounts, now: Millis) -> StoreResult<Applied> {
+    pub fn apply(
+        &mut self,
+        program: ProgramId,
+        p: &Posting,
+        system: &SystemAccounts,
+        now: Millis,
+    ) -> StoreResult<Applied> {
         if self.system_ids.is_empty() {
             self.system_ids = system.0.iter().map(|x| x.2).collect();
         }
@@ -608,7 +774,9 @@ impl<'c> Tx<'c> {
                     now.into(),
                 ],
             )?;
-            out.transfers.push(TransferId(row.ok_or_else(|| corrupt("insert returned no id"))?.int(0)));
+            out.transfers.push(TransferId(
+                row.ok_or_else(|| corrupt("insert returned no id"))?.int(0),
+            ));
         }
         for (acc, d) in p.account_deltas() {
             if self.system_ids.contains(&acc) {
@@ -646,7 +814,9 @@ impl<'c> Tx<'c> {
                     l.origin.map(|x| x.0).into(),
                 ],
             )?;
-            out.lots.push(LotId(row.ok_or_else(|| corrupt("insert returned no id"))?.int(0)));
+            out.lots.push(LotId(
+                row.ok_or_else(|| corrupt("insert returned no id"))?.int(0),
+            ));
         }
         let lot_id = |r: Ref<LotId>, out: &Applied| match r {
             Ref::Stored(x) => x,
@@ -684,7 +854,13 @@ impl<'c> Tx<'c> {
     }
 
     /// One page of a member's history, newest first, before transfer `before` (exclusive).
-    pub fn history(&mut self, program: ProgramId, member: MemberId, before: Option<i64>, limit: i64) -> StoreResult<Vec<HistoryLine>> {
+    pub fn history(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        before: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<HistoryLine>> {
         let rows = self.conn.query(
             "SELECT t.id, t.point_type, t.code, t.phase, t.amount, t.member_id, t.counterparty_id, t.pending_of, t.reversal_of, \
                     t.order_ref, t.reason, t.actor, t.created_at, \
@@ -818,14 +994,19 @@ impl<'c> Tx<'c> {
             transfer: TransferId(r.int(1)),
             member: MemberId(r.int(2)),
             amount: r.int(3),
-            state: ReservationState::parse(&r.text(4)).ok_or_else(|| corrupt("reservation state"))?,
+            state: ReservationState::parse(&r.text(4))
+                .ok_or_else(|| corrupt("reservation state"))?,
             expires_at: r.int(5),
             order_ref: r.opt_text(6),
             created_at: r.int(7),
         })
     }
 
-    pub fn reservation(&mut self, program: ProgramId, id: TransferId) -> StoreResult<Option<Reservation>> {
+    pub fn reservation(
+        &mut self,
+        program: ProgramId,
+        id: TransferId,
+    ) -> StoreResult<Option<Reservation>> {
         self.conn
             .query_one(
                 "SELECT program_id, transfer_id, member_id, amount, state, expires_at, order_ref, created_at FROM reservations \
@@ -836,7 +1017,12 @@ impl<'c> Tx<'c> {
             .transpose()
     }
 
-    pub fn set_reservation_state(&mut self, program: ProgramId, id: TransferId, state: ReservationState) -> StoreResult<()> {
+    pub fn set_reservation_state(
+        &mut self,
+        program: ProgramId,
+        id: TransferId,
+        state: ReservationState,
+    ) -> StoreResult<()> {
         self.conn.execute(
             "UPDATE reservations SET state = $3 WHERE program_id = $1 AND transfer_id = $2",
             &[program.0.into(), id.0.into(), state.as_str().into()],
@@ -844,7 +1030,12 @@ impl<'c> Tx<'c> {
         Ok(())
     }
 
-    pub fn reservations_due(&mut self, program: ProgramId, now: Millis, limit: i64) -> StoreResult<Vec<Reservation>> {
+    pub fn reservations_due(
+        &mut self,
+        program: ProgramId,
+        now: Millis,
+        limit: i64,
+    ) -> StoreResult<Vec<Reservation>> {
         self.conn
             .query(
                 "SELECT program_id, transfer_id, member_id, amount, state, expires_at, order_ref, created_at FROM reservations \
@@ -856,7 +1047,11 @@ impl<'c> Tx<'c> {
             .collect()
     }
 
-    pub fn open_reservation_count(&mut self, program: ProgramId, member: MemberId) -> StoreResult<i64> {
+    pub fn open_reservation_count(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+    ) -> StoreResult<i64> {
         Ok(self
             .conn
             .query_one(
@@ -878,7 +1073,13 @@ impl<'c> Tx<'c> {
             .map(|r| IdemRecord { request_hash: r.text(0), status: r.int(1), response: r.text(2) }))
     }
 
-    pub fn idem_put(&mut self, program: ProgramId, key: &str, rec: &IdemRecord, now: Millis) -> StoreResult<()> {
+    pub fn idem_put(
+        &mut self,
+        program: ProgramId,
+        key: &str,
+        rec: &IdemRecord,
+        now: Millis,
+    ) -> StoreResult<()> {
         self.conn.execute(
             "INSERT INTO idempotency (program_id, idem_key, request_hash, status, response, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
             &[program.0.into(), key.into(), rec.request_hash.as_str().into(), rec.status.into(), rec.response.as_str().into(), now.into()],

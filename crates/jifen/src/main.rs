@@ -1,1 +1,284 @@
-fn main() {}
+//! The `jifen` binary: one executable for the server, the demo, migrations, jobs and `verify`.
+
+mod demo;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use jifen_app::{App, Clock, ManualClock, SystemClock};
+use jifen_ledger::policy::LedgerPolicy;
+
+/// How often the server runs due jobs (vesting, expiry, reservation timeouts).
+const JOBS_INTERVAL: Duration = Duration::from_secs(60);
+
+#[derive(Parser)]
+#[command(
+    name = "jifen",
+    version,
+    about = "Jifen (积分): a loyalty-points platform"
+)]
+struct Cli {
+    /// Where the data lives: a SQLite path (`sqlite:./data/jifen.db`) or a `postgres://` URL.
+    #[arg(
+        long,
+        global = true,
+        env = "JIFEN_DATABASE",
+        default_value = "sqlite:./data/jifen.db"
+    )]
+    database: String,
+    /// Writer connections for PostgreSQL (SQLite always has one writer).
+    #[arg(long, global = true, env = "JIFEN_PG_WRITERS", default_value_t = 4)]
+    pg_writers: usize,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API.
+    Serve {
+        #[arg(long, env = "JIFEN_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// Create the demo programme (members with a year of purchases, refunds, spends and expiries)
+    /// if it does not exist, print an API key for it, and serve.
+    Demo {
+        #[arg(long, env = "JIFEN_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Members to create.
+        #[arg(long, default_value_t = 120)]
+        members: usize,
+        /// Seed the data and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Recheck every ledger invariant over the whole database; exits 1 on any drift.
+    Verify,
+    /// Background jobs.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+    /// Programmes.
+    Program {
+        #[command(subcommand)]
+        command: ProgramCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// Run every due job once, for every programme.
+    Run {
+        /// Run as if it were this time (RFC 3339, e.g. 2027-01-01T00:00:00Z), for testing.
+        #[arg(long)]
+        now: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProgramCommand {
+    /// Create a programme and print its first API key.
+    Create {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "CNY")]
+        currency: String,
+        #[arg(long, default_value = "Asia/Shanghai")]
+        timezone: String,
+        /// Days purchase points stay pending (the return window).
+        #[arg(long, default_value_t = 7)]
+        pending_days: u32,
+    },
+    /// Print a new API key for an existing programme.
+    Key {
+        #[arg(long)]
+        code: String,
+    },
+    /// List programmes.
+    List,
+}
+
+fn start(cli: &Cli, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
+    let backend = jifen_app::open_backend(&cli.database, cli.pg_writers)?;
+    App::start(backend, clock).with_context(|| format!("opening {}", cli.database))
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match &cli.command {
+        Command::Serve { listen } => {
+            let app = start(&cli, Arc::new(SystemClock))?;
+            serve(app, *listen)
+        }
+        Command::Demo {
+            listen,
+            members,
+            no_serve,
+        } => {
+            demo::seed(&cli.database, cli.pg_writers, *members)?;
+            let app = start(&cli, Arc::new(SystemClock))?;
+            let program = app
+                .read_blocking(|tx| Ok(tx.program_by_code(demo::DEMO_CODE)?))?
+                .context("demo programme missing")?;
+            let key = app.create_api_key(program.id, "demo")?;
+            println!(
+                "Jifen demo programme \"{}\" (id {})",
+                program.name, program.id
+            );
+            println!("API key: {key}");
+            if *no_serve {
+                return Ok(());
+            }
+            println!(
+                "Try:  curl -H 'Authorization: Bearer {key}' http://{listen}/api/v1/members/1"
+            );
+            serve(app, *listen)
+        }
+        Command::Migrate => {
+            let backend = jifen_app::open_backend(&cli.database, cli.pg_writers)?;
+            backend.migrate()?;
+            println!("{}: schema is up to date", backend.describe());
+            Ok(())
+        }
+        Command::Verify => {
+            let app = start(&cli, Arc::new(SystemClock))?;
+            let programs = app.read_blocking(|tx| Ok(tx.programs()?))?;
+            let mut drift_total = 0;
+            for p in &programs {
+                let drift = app.verify(p.id)?;
+                let counts = app.read_blocking({
+                    let id = p.id;
+                    move |tx| {
+                        Ok((
+                            tx.count_members(id)?,
+                            tx.all_transfers(id)?.len(),
+                            tx.all_lots(id)?.len(),
+                        ))
+                    }
+                })?;
+                println!(
+                    "programme {} ({}): {} members, {} transfers, {} lots: {} drift",
+                    p.code,
+                    p.id,
+                    counts.0,
+                    counts.1,
+                    counts.2,
+                    if drift.is_empty() {
+                        "no".to_string()
+                    } else {
+                        drift.len().to_string()
+                    }
+                );
+                for d in &drift {
+                    println!("  DRIFT {}: {}", d.invariant, d.detail);
+                }
+                drift_total += drift.len();
+            }
+            if drift_total > 0 {
+                bail!("{drift_total} invariant violations");
+            }
+            Ok(())
+        }
+        Command::Jobs {
+            command: JobsCommand::Run { now },
+        } => {
+            let clock: Arc<dyn Clock> = match now {
+                Some(t) => {
+                    let ts: jiff::Timestamp = t
+                        .parse()
+                        .with_context(|| format!("--now {t:?} is not an RFC 3339 time"))?;
+                    Arc::new(ManualClock::new(ts.as_millisecond()))
+                }
+                None => Arc::new(SystemClock),
+            };
+            let app = start(&cli, clock)?;
+            for p in app.read_blocking(|tx| Ok(tx.programs()?))? {
+                let report = app.run_jobs(p.id)?;
+                println!("programme {}: {}", p.code, serde_json::to_string(&report)?);
+            }
+            Ok(())
+        }
+        Command::Program { command } => {
+            let app = start(&cli, Arc::new(SystemClock))?;
+            match command {
+                ProgramCommand::Create {
+                    code,
+                    name,
+                    currency,
+                    timezone,
+                    pending_days,
+                } => {
+                    let policy = LedgerPolicy {
+                        pending_days: *pending_days,
+                        ..LedgerPolicy::default()
+                    };
+                    let created = app.create_program(code, name, currency, timezone, policy)?;
+                    println!("programme {code} created (id {})", created.id);
+                    println!("API key: {}", created.api_key);
+                }
+                ProgramCommand::Key { code } => {
+                    let c = code.clone();
+                    let p = app
+                        .read_blocking(move |tx| Ok(tx.program_by_code(&c)?))?
+                        .with_context(|| format!("no programme {code}"))?;
+                    println!("API key: {}", app.create_api_key(p.id, "cli")?);
+                }
+                ProgramCommand::List => {
+                    for p in app.read_blocking(|tx| Ok(tx.programs()?))? {
+                        println!("{}\t{}\t{}\t{}", p.id, p.code, p.name, p.currency);
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn serve(app: App, listen: SocketAddr) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener.local_addr()?;
+        println!(
+            "Jifen is serving {} on http://{addr}  (API: /api/v1, OpenAPI: /api/openapi.json)",
+            app.backend().describe()
+        );
+        let jobs_app = app.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(JOBS_INTERVAL);
+            loop {
+                tick.tick().await;
+                let a = jobs_app.clone();
+                let result =
+                    tokio::task::spawn_blocking(move || -> Result<(), jifen_app::AppError> {
+                        for p in a.read_blocking(|tx| Ok(tx.programs()?))? {
+                            a.run_jobs(p.id)?;
+                        }
+                        Ok(())
+                    })
+                    .await;
+                if let Ok(Err(e)) = result {
+                    eprintln!("jifen: jobs failed: {e}");
+                }
+            }
+        });
+        axum::serve(listener, jifen_api::router(app))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        Ok(())
+    })
+}

@@ -1,0 +1,129 @@
+//! The one error shape every endpoint answers with:
+//! `{"error": {"code": "...", "message": "...", "details": {...}}}`.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use jifen_app::AppError;
+use jifen_ledger::LedgerError;
+use serde_json::json;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub details: serde_json::Value,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            details: json!({}),
+        }
+    }
+
+    pub fn with_details(mut self, details: serde_json::Value) -> ApiError {
+        self.details = details;
+        self
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+        let message = message.into();
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            format!("{field}: {message}"),
+        )
+        .with_details(json!({"field": field}))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body =
+            json!({"error": {"code": self.code, "message": self.message, "details": self.details}});
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+fn not_found_code(what: &str) -> &'static str {
+    match what {
+        "member" => "member_not_found",
+        "order" => "order_not_found",
+        "reservation" => "reservation_not_found",
+        "spend" => "spend_not_found",
+        "programme" => "program_not_found",
+        _ => "not_found",
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> ApiError {
+        use StatusCode as S;
+        match e {
+            AppError::NotFound { what, id } => ApiError::new(
+                S::NOT_FOUND,
+                not_found_code(what),
+                format!("{what} {id} not found"),
+            )
+            .with_details(json!({"id": id})),
+            AppError::Invalid { field, message } => ApiError::invalid(&field, message),
+            AppError::Ledger(l) => {
+                let msg = l.to_string();
+                match l {
+                    LedgerError::InsufficientPoints {
+                        available,
+                        requested,
+                    } => ApiError::new(S::UNPROCESSABLE_ENTITY, "insufficient_points", msg)
+                        .with_details(json!({"available": available, "requested": requested})),
+                    LedgerError::RestoreExceedsSpend {
+                        restorable,
+                        requested,
+                    } => ApiError::new(S::UNPROCESSABLE_ENTITY, "refund_exceeds_spend", msg)
+                        .with_details(json!({"restorable": restorable, "requested": requested})),
+                    LedgerError::NonPositiveAmount { .. }
+                    | LedgerError::AmountTooLarge { .. }
+                    | LedgerError::Overflow => {
+                        ApiError::new(S::UNPROCESSABLE_ENTITY, "invalid_amount", msg)
+                    }
+                    LedgerError::SameMember => {
+                        ApiError::new(S::UNPROCESSABLE_ENTITY, "same_member", msg)
+                    }
+                    LedgerError::InvalidPolicy(_) => {
+                        ApiError::new(S::UNPROCESSABLE_ENTITY, "invalid_policy", msg)
+                    }
+                }
+            }
+            AppError::Conflict {
+                code,
+                message,
+                details,
+            } => ApiError::new(S::CONFLICT, code, message).with_details(details),
+            AppError::IdempotencyMismatch => ApiError::new(
+                S::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "this Idempotency-Key was already used with a different request; use a new key for a new request",
+            ),
+            AppError::Unavailable => ApiError::new(
+                S::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the server is busy or shutting down; retry with the same Idempotency-Key",
+            ),
+            AppError::Store(err) => {
+                eprintln!("jifen: store error: {err}");
+                ApiError::new(
+                    S::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error; retry with the same Idempotency-Key",
+                )
+            }
+            AppError::Internal(err) => {
+                eprintln!("jifen: internal error: {err}");
+                ApiError::new(S::INTERNAL_SERVER_ERROR, "internal", "internal error")
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! Extractors that turn requests into domain input or a clear error.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use jifen_app::App;
+use jifen_ledger::ProgramId;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// Largest request body: far above any real command (a purchase with 500 lines is ~60 KiB).
+pub const BODY_BYTES_MAX: usize = 256 * 1024;
+/// Longest Idempotency-Key.
+pub const IDEMPOTENCY_KEY_LEN_MAX: usize = 128;
+
+/// A JSON body: `application/json` required, syntax errors are 400, shape errors 422.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as Content-Type: application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!("the body must be at most {BODY_BYTES_MAX} bytes"),
+                )
+            } else {
+                ApiError::new(StatusCode::BAD_REQUEST, "bad_body", e.body_text())
+            }
+        })?;
+        match serde_json::from_slice::<T>(&bytes) {
+            Ok(v) => Ok(JsonBody(v)),
+            Err(e) => match e.classify() {
+                serde_json::error::Category::Data => Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_request",
+                    e.to_string(),
+                )),
+                _ => Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed_json",
+                    format!("the body is not valid JSON: {e}"),
+                )),
+            },
+        }
+    }
+}
+
+/// The programme an API key belongs to. Keys come as `Authorization: Bearer <key>` or `X-Api-Key`.
+pub struct Program(pub ProgramId);
+
+impl FromRequestParts<App> for Program {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let h = &parts.headers;
+        let key = h
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .or_else(|| h.get("x-api-key").and_then(|v| v.to_str().ok()))
+            .map(str::trim);
+        let unauthorized = || {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "a valid API key is required (Authorization: Bearer <key>)",
+            )
+        };
+        let key = key
+            .filter(|k| !k.is_empty() && k.len() <= 200)
+            .ok_or_else(unauthorized)?;
+        match app.authenticate(key).await.map_err(ApiError::from)? {
+            Some(p) => Ok(Program(p)),
+            None => Err(unauthorized()),
+        }
+    }
+}
+
+/// The `Idempotency-Key` header, if sent.
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Some(v) = parts.headers.get("idempotency-key") else {
+            return Ok(IdempotencyKey(None));
+        };
+        let v = v
+            .to_str()
+            .map_err(|_| ApiError::invalid("Idempotency-Key", "must be visible ASCII"))?
+            .trim();
+        if v.is_empty() || v.len() > IDEMPOTENCY_KEY_LEN_MAX {
+            return Err(ApiError::invalid(
+                "Idempotency-Key",
+                format!("must be 1 to {IDEMPOTENCY_KEY_LEN_MAX} characters"),
+            ));
+        }
+        Ok(IdempotencyKey(Some(v.to_string())))
+    }
+}

@@ -1,0 +1,1203 @@
+//! The ledger's use cases. Each function runs inside a writer's transaction, reads what it needs
+//! (locking the member's accounts first), decides with the pure ledger, and only then writes.
+//! A function that returns an error has written nothing.
+
+use jifen_ledger::ops::{
+    self, CreditSpec, MemberBook, Refs, RestoreOutcome, ReversalAccounts, ReversalOutcome,
+};
+use jifen_ledger::policy::{ShortfallPolicy, base_rate_points, proportional_reversal};
+use jifen_ledger::*;
+use jifen_store::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::{AppError, ProgramCtx};
+
+/// Longest text accepted for ids given by callers (order ids, external ids, references).
+pub const ID_LEN_MAX: usize = 128;
+/// Longest free-text reason.
+pub const REASON_LEN_MAX: usize = 500;
+/// Largest money amount in minor units (10^13 fen = 100 billion yuan): far beyond any order,
+/// and small enough that `amount * rate` never overflows.
+pub const MONEY_MINOR_MAX: i64 = 10_000_000_000_000;
+/// Line items one purchase may carry.
+pub const LINES_MAX: usize = 500;
+/// How long a reservation stays open when the caller does not say.
+pub const RESERVATION_TTL_DEFAULT_SECONDS: i64 = 30 * 60;
+/// The longest a reservation may stay open.
+pub const RESERVATION_TTL_MAX_SECONDS: i64 = 30 * 86_400;
+
+fn check_id(field: &str, v: &str) -> Result<(), AppError> {
+    if v.is_empty() || v.len() > ID_LEN_MAX {
+        return Err(AppError::invalid(
+            field,
+            format!("must be 1 to {ID_LEN_MAX} characters"),
+        ));
+    }
+    if v.chars().any(|c| c.is_control()) {
+        return Err(AppError::invalid(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
+fn check_reason(field: &str, v: &Option<String>, required: bool) -> Result<(), AppError> {
+    match v {
+        None if required => Err(AppError::invalid(field, "is required")),
+        Some(s) if s.trim().is_empty() && required => {
+            Err(AppError::invalid(field, "must not be empty"))
+        }
+        Some(s) if s.chars().count() > REASON_LEN_MAX => Err(AppError::invalid(
+            field,
+            format!("must be at most {REASON_LEN_MAX} characters"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn check_channel(v: &str) -> Result<(), AppError> {
+    if v.is_empty()
+        || v.len() > 32
+        || !v
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return Err(AppError::invalid(
+            "channel",
+            "must be 1 to 32 characters of a-z, 0-9 and _ (e.g. app, web, mini_program, pos)",
+        ));
+    }
+    Ok(())
+}
+
+fn check_money(field: &str, v: i64) -> Result<(), AppError> {
+    if v <= 0 {
+        return Err(AppError::invalid(
+            field,
+            format!("must be positive, got {v}"),
+        ));
+    }
+    if v > MONEY_MINOR_MAX {
+        return Err(AppError::invalid(
+            field,
+            format!("must be at most {MONEY_MINOR_MAX}"),
+        ));
+    }
+    Ok(())
+}
+
+fn points(field: &str, v: i64) -> Result<Points, AppError> {
+    Points::positive(v).map_err(|e| AppError::invalid(field, e.to_string()))
+}
+
+/// How a request names a member: by Jifen's id, or by an id in one of the merchant's channels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum MemberRef {
+    Id {
+        member_id: i64,
+    },
+    External {
+        channel: String,
+        external_id: String,
+    },
+}
+
+impl MemberRef {
+    pub fn validate(&self) -> Result<(), AppError> {
+        match self {
+            MemberRef::Id { member_id } if *member_id <= 0 => {
+                Err(AppError::invalid("member_id", "must be positive"))
+            }
+            MemberRef::Id { .. } => Ok(()),
+            MemberRef::External {
+                channel,
+                external_id,
+            } => {
+                check_channel(channel)?;
+                check_id("external_id", external_id)
+            }
+        }
+    }
+
+    /// The key that routes the member's commands to one writer.
+    pub fn partition(&self) -> String {
+        match self {
+            MemberRef::Id { member_id } => format!("m:{member_id}"),
+            MemberRef::External {
+                channel,
+                external_id,
+            } => format!("e:{channel}:{external_id}"),
+        }
+    }
+}
+
+/// Finds the member a reference names, following merges to the surviving member.
+pub fn resolve(tx: &mut Tx<'_>, ctx: &ProgramCtx, r: &MemberRef) -> Result<Member, AppError> {
+    let program = ctx.program.id;
+    let id = match r {
+        MemberRef::Id { member_id } => MemberId(*member_id),
+        MemberRef::External {
+            channel,
+            external_id,
+        } => tx
+            .member_by_identity(program, channel, external_id)?
+            .ok_or_else(|| AppError::NotFound {
+                what: "member",
+                id: format!("{channel}:{external_id}"),
+            })?,
+    };
+    let mut member = tx.member(program, id)?.ok_or_else(|| AppError::NotFound {
+        what: "member",
+        id: id.to_string(),
+    })?;
+    // A chain of merges is short; the bound only guards against a corrupt cycle.
+    for _ in 0..16 {
+        match member.merged_into {
+            Some(next) => {
+                member = tx
+                    .member(program, next)?
+                    .ok_or_else(|| AppError::NotFound {
+                        what: "member",
+                        id: next.to_string(),
+                    })?
+            }
+            None => break,
+        }
+    }
+    if member.status == "frozen" {
+        return Err(AppError::conflict(
+            "member_frozen",
+            format!("member {} is frozen", member.id),
+            json!({"member_id": member.id}),
+        ));
+    }
+    Ok(member)
+}
+
+/// Locks the member's accounts of one point type and reads their debt.
+fn book(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    member: MemberId,
+    pt: PointType,
+) -> Result<MemberBook, AppError> {
+    let accounts = tx.member_accounts(ctx.program.id, member, pt, true)?;
+    let debt_owed = tx.debt_owed(accounts.debt)?;
+    Ok(MemberBook {
+        member,
+        point_type: pt,
+        balance: accounts.balance,
+        debt: accounts.debt,
+        debt_owed,
+    })
+}
+
+// ---- members -------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewMember {
+    #[serde(flatten)]
+    pub profile: MemberProfile,
+    #[serde(default)]
+    pub identities: Vec<Identity>,
+}
+
+pub fn validate_profile(p: &MemberProfile) -> Result<(), AppError> {
+    for (field, v, max) in [
+        ("name", &p.name, 100),
+        ("phone", &p.phone, 32),
+        ("email", &p.email, 254),
+    ] {
+        if let Some(v) = v
+            && (v.chars().count() > max || v.chars().any(|c| c.is_control()))
+        {
+            return Err(AppError::invalid(
+                field,
+                format!("must be at most {max} characters without control characters"),
+            ));
+        }
+    }
+    if let Some(e) = &p.email
+        && !e.contains('@')
+    {
+        return Err(AppError::invalid("email", "must contain @"));
+    }
+    if let Some(b) = &p.birthday
+        && b.parse::<jiff::civil::Date>().is_err()
+    {
+        return Err(AppError::invalid("birthday", "must be a date YYYY-MM-DD"));
+    }
+    Ok(())
+}
+
+impl NewMember {
+    pub fn validate(&self) -> Result<(), AppError> {
+        validate_profile(&self.profile)?;
+        if self.identities.len() > 32 {
+            return Err(AppError::invalid("identities", "at most 32 per member"));
+        }
+        for (i, id) in self.identities.iter().enumerate() {
+            check_channel(&id.channel)?;
+            check_id("external_id", &id.external_id)?;
+            if self.identities[..i].iter().any(|o| o == id) {
+                return Err(AppError::invalid(
+                    "identities",
+                    format!("{}:{} is listed twice", id.channel, id.external_id),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn identity_free(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: &Identity) -> Result<(), AppError> {
+    if let Some(owner) = tx.member_by_identity(ctx.program.id, &id.channel, &id.external_id)? {
+        return Err(AppError::conflict(
+            "identity_taken",
+            format!(
+                "{}:{} already belongs to member {owner}",
+                id.channel, id.external_id
+            ),
+            json!({"member_id": owner}),
+        ));
+    }
+    Ok(())
+}
+
+pub fn create_member(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    m: &NewMember,
+) -> Result<serde_json::Value, AppError> {
+    m.validate()?;
+    for id in &m.identities {
+        identity_free(tx, ctx, id)?;
+    }
+    let member = tx.insert_member(ctx.program.id, &m.profile, now)?;
+    for id in &m.identities {
+        tx.insert_identity(ctx.program.id, member, &id.channel, &id.external_id, now)?;
+    }
+    crate::views::member_view(tx, ctx, member, now)
+}
+
+pub fn add_identity(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    member: &MemberRef,
+    id: &Identity,
+) -> Result<serde_json::Value, AppError> {
+    check_channel(&id.channel)?;
+    check_id("external_id", &id.external_id)?;
+    let m = resolve(tx, ctx, member)?;
+    identity_free(tx, ctx, id)?;
+    tx.insert_identity(ctx.program.id, m.id, &id.channel, &id.external_id, now)?;
+    crate::views::member_view(tx, ctx, m.id, now)
+}
+
+// ---- purchases and refunds -----------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineItem {
+    pub sku: String,
+    #[serde(default)]
+    pub category: Option<String>,
+    pub quantity: i64,
+    /// Price of one unit in minor units.
+    pub price_minor: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Purchase {
+    pub order_id: String,
+    pub member: MemberRef,
+    /// What the member paid, in minor units (fen, cents): points are earned on this.
+    pub amount_minor: i64,
+    pub currency: String,
+    #[serde(default)]
+    pub lines: Vec<LineItem>,
+    /// When the purchase happened; defaults to now. Imports of history pass the original time.
+    #[serde(default)]
+    pub occurred_at: Option<Millis>,
+}
+
+impl Purchase {
+    pub fn validate(&self) -> Result<(), AppError> {
+        check_id("order_id", &self.order_id)?;
+        self.member.validate()?;
+        check_money("amount_minor", self.amount_minor)?;
+        if self.currency.len() != 3 || !self.currency.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err(AppError::invalid(
+                "currency",
+                "must be a three-letter ISO 4217 code such as CNY",
+            ));
+        }
+        if self.lines.len() > LINES_MAX {
+            return Err(AppError::invalid(
+                "lines",
+                format!("at most {LINES_MAX} line items"),
+            ));
+        }
+        for (i, l) in self.lines.iter().enumerate() {
+            check_id(&format!("lines[{i}].sku"), &l.sku)?;
+            if let Some(c) = &l.category {
+                check_id(&format!("lines[{i}].category"), c)?;
+            }
+            if !(1..=1_000_000).contains(&l.quantity) {
+                return Err(AppError::invalid(
+                    format!("lines[{i}].quantity"),
+                    "must be between 1 and 1000000",
+                ));
+            }
+            if !(0..=MONEY_MINOR_MAX).contains(&l.price_minor) {
+                return Err(AppError::invalid(
+                    format!("lines[{i}].price_minor"),
+                    format!("must be between 0 and {MONEY_MINOR_MAX}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a purchase earns. The rules engine replaces this with rule evaluation; the ledger side
+/// of a purchase does not change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct EarnDecision {
+    pub points: i64,
+    pub growth: i64,
+}
+
+/// The programme's base rate: points and growth per currency unit paid.
+pub fn base_earn(ctx: &ProgramCtx, p: &Purchase) -> EarnDecision {
+    let policy = &ctx.program.policy;
+    EarnDecision {
+        points: base_rate_points(p.amount_minor, policy.points_per_unit),
+        growth: base_rate_points(p.amount_minor, policy.growth_per_unit),
+    }
+}
+
+pub fn purchase(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    p: &Purchase,
+) -> Result<serde_json::Value, AppError> {
+    p.validate()?;
+    let program = &ctx.program;
+    if p.currency != program.currency {
+        return Err(AppError::invalid(
+            "currency",
+            format!(
+                "this programme takes {}, got {}",
+                program.currency, p.currency
+            ),
+        ));
+    }
+    let occurred = p.occurred_at.unwrap_or(now);
+    if occurred > now + 300_000 {
+        return Err(AppError::invalid(
+            "occurred_at",
+            "must not be in the future",
+        ));
+    }
+    let member = resolve(tx, ctx, &p.member)?;
+    if let Some(existing) = tx.order(program.id, &p.order_id)? {
+        return Err(AppError::conflict(
+            "order_exists",
+            format!("order {} was already recorded", p.order_id),
+            json!({"order_id": existing.order_id, "member_id": existing.member}),
+        ));
+    }
+    let earn = base_earn(ctx, p);
+    let mut posting = Posting::default();
+    let refs = Refs {
+        order_ref: Some(p.order_id.clone()),
+        ..Default::default()
+    };
+    let mut earned = Vec::new();
+    for (pt, amount) in [
+        (PointType::Points, earn.points),
+        (PointType::Growth, earn.growth),
+    ] {
+        if amount <= 0 {
+            continue;
+        }
+        let mut b = book(tx, ctx, member.id, pt)?;
+        // Growth value counts toward tiers at once and never expires; points wait out the
+        // return window and expire per the programme's validity.
+        let (available_at, expires_at) = match pt {
+            PointType::Points => (
+                program.policy.available_at(occurred),
+                program.policy.validity.expires_at(occurred, &ctx.tz),
+            ),
+            PointType::Growth => (occurred, None),
+        };
+        let spec = CreditSpec {
+            code: code::PURCHASE,
+            source: ctx.system.get(SystemAccount::IssuancePurchase, pt),
+            amount: points("amount", amount)?,
+            earned_at: occurred,
+            available_at,
+            expires_at,
+        };
+        let (t, _) = ops::credit(&mut posting, &mut b, &spec, &refs, now);
+        let Ref::New(index) = t else {
+            unreachable!("a credit creates a transfer")
+        };
+        let status = if available_at > now {
+            "pending"
+        } else {
+            "available"
+        };
+        earned.push((pt, index, json!({"amount": amount, "status": status, "available_at": available_at, "expires_at": expires_at})));
+    }
+    tx.insert_order(&Order {
+        program: program.id,
+        order_id: p.order_id.clone(),
+        member: member.id,
+        paid_minor: p.amount_minor,
+        currency: p.currency.clone(),
+        refunded_minor: 0,
+        points_earned: earn.points,
+        points_reversed: 0,
+        points_expiry_covered: 0,
+        growth_earned: earn.growth,
+        growth_reversed: 0,
+        lines_json: serde_json::to_string(&p.lines).expect("lines serialize"),
+        created_at: occurred,
+    })?;
+    let applied = tx.apply(program.id, &posting, &ctx.system, now)?;
+    let mut views = serde_json::Map::new();
+    for (pt, index, mut v) in earned {
+        v["transfer_id"] = json!(applied.transfers[index]);
+        views.insert(pt.as_str().into(), v);
+    }
+    Ok(json!({
+        "order_id": p.order_id,
+        "member_id": member.id,
+        "amount_minor": p.amount_minor,
+        "currency": p.currency,
+        "earned": views,
+    }))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refund {
+    pub order_id: String,
+    /// The refunded amount in minor units; the whole remaining amount when absent.
+    #[serde(default)]
+    pub amount_minor: Option<i64>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+pub fn refund(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    r: &Refund,
+) -> Result<serde_json::Value, AppError> {
+    check_id("order_id", &r.order_id)?;
+    check_reason("reason", &r.reason, false)?;
+    let program = &ctx.program;
+    let mut order = tx
+        .order(program.id, &r.order_id)?
+        .ok_or_else(|| AppError::NotFound {
+            what: "order",
+            id: r.order_id.clone(),
+        })?;
+    let refundable = order.paid_minor - order.refunded_minor;
+    let amount = r.amount_minor.unwrap_or(refundable);
+    if refundable == 0 {
+        return Err(AppError::conflict(
+            "order_fully_refunded",
+            format!("order {} is already fully refunded", r.order_id),
+            json!({"refundable_minor": 0}),
+        ));
+    }
+    check_money("amount_minor", amount)?;
+    if amount > refundable {
+        return Err(AppError::conflict(
+            "refund_exceeds_order",
+            format!(
+                "refund of {amount} exceeds the {refundable} still refundable on order {}",
+                r.order_id
+            ),
+            json!({"refundable_minor": refundable, "requested_minor": amount}),
+        ));
+    }
+    let refs = Refs {
+        order_ref: Some(order.order_id.clone()),
+        reason: r.reason.clone(),
+        actor: None,
+    };
+    let mut posting = Posting::default();
+    let mut outcomes = serde_json::Map::new();
+    for pt in PointType::ALL {
+        let earned = order.earned(pt);
+        let to_reverse = proportional_reversal(
+            earned,
+            order.paid_minor,
+            order.refunded_minor,
+            amount,
+            order.reversed(pt),
+        );
+        if to_reverse <= 0 {
+            continue;
+        }
+        let mut b = book(tx, ctx, order.member, pt)?;
+        let order_lots = tx.order_lots(b.balance, &order.order_id)?;
+        let expired_uncovered = match pt {
+            PointType::Points => {
+                tx.order_expired(b.balance, &order.order_id)? - order.points_expiry_covered
+            }
+            PointType::Growth => 0,
+        };
+        let others: Vec<Lot> = tx
+            .open_lots(b.balance)?
+            .into_iter()
+            .filter(|l| l.order_ref.as_deref() != Some(&order.order_id))
+            .collect();
+        let shortfall = match pt {
+            PointType::Points => program.policy.shortfall,
+            PointType::Growth => ShortfallPolicy::WriteOff,
+        };
+        let accounts = ReversalAccounts {
+            reversal: ctx.system.get(SystemAccount::Reversal, pt),
+            write_off: ctx.system.get(SystemAccount::WriteOff, pt),
+        };
+        let out: ReversalOutcome = ops::reverse_earn(
+            &mut posting,
+            &order_lots,
+            expired_uncovered,
+            &others,
+            &mut b,
+            points("amount", to_reverse)?,
+            shortfall,
+            program.policy.clawback_pending_first,
+            accounts,
+            &refs,
+            now,
+        );
+        match pt {
+            PointType::Points => {
+                order.points_reversed += to_reverse;
+                order.points_expiry_covered += out.covered_by_expiry;
+            }
+            PointType::Growth => order.growth_reversed += to_reverse,
+        }
+        outcomes.insert(
+            pt.as_str().into(),
+            serde_json::to_value(out).expect("serializes"),
+        );
+    }
+    order.refunded_minor += amount;
+    assert!(
+        order.points_reversed <= order.points_earned
+            && order.growth_reversed <= order.growth_earned
+    );
+    tx.update_order_refund(&order)?;
+    tx.apply(program.id, &posting, &ctx.system, now)?;
+    Ok(json!({
+        "order_id": order.order_id,
+        "member_id": order.member,
+        "refunded_minor": amount,
+        "order_refunded_minor": order.refunded_minor,
+        "order_paid_minor": order.paid_minor,
+        "reversed": outcomes,
+    }))
+}
+
+// ---- spending and reservations -------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Spend {
+    pub member: MemberRef,
+    pub amount: i64,
+    pub reason: Option<String>,
+    /// The merchant's reference (a mall order, a checkout).
+    #[serde(default)]
+    pub order_ref: Option<String>,
+}
+
+impl Spend {
+    pub fn validate(&self) -> Result<(), AppError> {
+        self.member.validate()?;
+        points("amount", self.amount)?;
+        check_reason("reason", &self.reason, false)?;
+        if let Some(o) = &self.order_ref {
+            check_id("order_ref", o)?;
+        }
+        Ok(())
+    }
+}
+
+pub fn spend(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    s: &Spend,
+) -> Result<serde_json::Value, AppError> {
+    s.validate()?;
+    let member = resolve(tx, ctx, &s.member)?;
+    let b = book(tx, ctx, member.id, PointType::Points)?;
+    let lots = tx.spendable_lots(b.balance, now)?;
+    let mut posting = Posting::default();
+    let refs = Refs {
+        order_ref: s.order_ref.clone(),
+        reason: s.reason.clone(),
+        actor: None,
+    };
+    let sink = ctx.system.get(SystemAccount::Redemption, PointType::Points);
+    let (_, draws) = ops::spend(
+        &mut posting,
+        &lots,
+        &b,
+        sink,
+        points("amount", s.amount)?,
+        code::REDEMPTION,
+        Phase::Posted,
+        &refs,
+        now,
+    )?;
+    let applied = tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
+    Ok(json!({
+        "transfer_id": applied.transfers[0],
+        "member_id": member.id,
+        "amount": s.amount,
+        "draws": draws.iter().map(|(l, a)| json!({"lot_id": l, "amount": a})).collect::<Vec<_>>(),
+    }))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reserve {
+    pub member: MemberRef,
+    pub amount: i64,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub order_ref: Option<String>,
+    /// Seconds until an unsettled reservation is voided by the jobs.
+    #[serde(default)]
+    pub ttl_seconds: Option<i64>,
+}
+
+pub fn reserve(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    r: &Reserve,
+) -> Result<serde_json::Value, AppError> {
+    Spend {
+        member: r.member.clone(),
+        amount: r.amount,
+        reason: r.reason.clone(),
+        order_ref: r.order_ref.clone(),
+    }
+    .validate()?;
+    let ttl = r.ttl_seconds.unwrap_or(RESERVATION_TTL_DEFAULT_SECONDS);
+    if !(1..=RESERVATION_TTL_MAX_SECONDS).contains(&ttl) {
+        return Err(AppError::invalid(
+            "ttl_seconds",
+            format!("must be between 1 and {RESERVATION_TTL_MAX_SECONDS}"),
+        ));
+    }
+    let member = resolve(tx, ctx, &r.member)?;
+    let b = book(tx, ctx, member.id, PointType::Points)?;
+    let lots = tx.spendable_lots(b.balance, now)?;
+    let mut posting = Posting::default();
+    let refs = Refs {
+        order_ref: r.order_ref.clone(),
+        reason: r.reason.clone(),
+        actor: None,
+    };
+    let sink = ctx.system.get(SystemAccount::Redemption, PointType::Points);
+    ops::spend(
+        &mut posting,
+        &lots,
+        &b,
+        sink,
+        points("amount", r.amount)?,
+        code::RESERVATION,
+        Phase::Pending,
+        &refs,
+        now,
+    )?;
+    let applied = tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
+    let res = Reservation {
+        program: ctx.program.id,
+        transfer: applied.transfers[0],
+        member: member.id,
+        amount: r.amount,
+        state: ReservationState::Open,
+        expires_at: now + ttl * 1000,
+        order_ref: r.order_ref.clone(),
+        created_at: now,
+    };
+    tx.insert_reservation(&res)?;
+    Ok(reservation_view(&res))
+}
+
+fn reservation_view(r: &Reservation) -> serde_json::Value {
+    json!({
+        "reservation_id": r.transfer,
+        "member_id": r.member,
+        "amount": r.amount,
+        "state": r.state,
+        "expires_at": r.expires_at,
+        "order_ref": r.order_ref,
+    })
+}
+
+fn open_reservation(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    id: i64,
+) -> Result<(Reservation, ops::TransferInfo), AppError> {
+    let res = tx
+        .reservation(ctx.program.id, TransferId(id))?
+        .ok_or_else(|| AppError::NotFound {
+            what: "reservation",
+            id: id.to_string(),
+        })?;
+    // Lock the member before reading the reservation's state for the decision.
+    book(tx, ctx, res.member, PointType::Points)?;
+    let res = tx
+        .reservation(ctx.program.id, TransferId(id))?
+        .expect("reservation still exists");
+    if res.state != ReservationState::Open {
+        return Err(AppError::conflict(
+            "reservation_not_open",
+            format!("reservation {id} is already {}", res.state.as_str()),
+            json!({"reservation_id": id, "state": res.state}),
+        ));
+    }
+    let t = tx
+        .transfer(ctx.program.id, res.transfer)?
+        .ok_or_else(|| StoreError::Corrupt(format!("reservation {id} has no transfer")))?;
+    Ok((res, t))
+}
+
+pub fn post_reservation(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    id: i64,
+) -> Result<serde_json::Value, AppError> {
+    let (mut res, t) = open_reservation(tx, ctx, id)?;
+    let draws: Vec<(LotId, i64)> = tx
+        .draws(t.id)?
+        .into_iter()
+        .map(|(l, a)| (l.id, a))
+        .collect();
+    let mut posting = Posting::default();
+    ops::post_reservation(&mut posting, &t, &draws, &Refs::default());
+    tx.set_reservation_state(ctx.program.id, res.transfer, ReservationState::Posted)?;
+    tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
+    res.state = ReservationState::Posted;
+    Ok(reservation_view(&res))
+}
+
+pub fn void_reservation(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    id: i64,
+    reason: Option<String>,
+) -> Result<serde_json::Value, AppError> {
+    check_reason("reason", &reason, false)?;
+    let (mut res, t) = open_reservation(tx, ctx, id)?;
+    let draws = tx.draws(t.id)?;
+    let mut posting = Posting::default();
+    let expiry = ctx.system.get(SystemAccount::Expiry, PointType::Points);
+    let refs = Refs {
+        reason,
+        ..Default::default()
+    };
+    let expired = ops::void_reservation(&mut posting, &t, &draws, expiry, &refs, now);
+    tx.set_reservation_state(ctx.program.id, res.transfer, ReservationState::Voided)?;
+    tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
+    res.state = ReservationState::Voided;
+    let mut v = reservation_view(&res);
+    v["returned_expired"] = json!(expired);
+    Ok(v)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedemptionRefund {
+    /// The spend (`transfer_id` of a spend) or posted reservation (`reservation_id`) to refund.
+    pub transfer_id: i64,
+    /// Points to give back; all that is left when absent.
+    #[serde(default)]
+    pub amount: Option<i64>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+pub fn refund_redemption(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    r: &RedemptionRefund,
+) -> Result<serde_json::Value, AppError> {
+    check_reason("reason", &r.reason, false)?;
+    let program = ctx.program.id;
+    let t = tx
+        .transfer(program, TransferId(r.transfer_id))?
+        .ok_or_else(|| AppError::NotFound {
+            what: "spend",
+            id: r.transfer_id.to_string(),
+        })?;
+    let refundable_kind = match (t.code.as_str(), t.phase) {
+        (code::REDEMPTION, Phase::Posted) => true,
+        (code::RESERVATION, Phase::Pending) => {
+            let res = tx.reservation(program, t.id)?;
+            if res.as_ref().map(|r| r.state) != Some(ReservationState::Posted) {
+                return Err(AppError::conflict(
+                    "reservation_not_posted",
+                    format!("reservation {} is not posted; void it instead", t.id),
+                    json!({"reservation_id": t.id}),
+                ));
+            }
+            true
+        }
+        _ => false,
+    };
+    if !refundable_kind {
+        return Err(AppError::invalid(
+            "transfer_id",
+            format!("transfer {} is a {}, not a spend", t.id, t.code),
+        ));
+    }
+    let member = t
+        .member
+        .ok_or_else(|| StoreError::Corrupt(format!("spend {} has no member", t.id)))?;
+    book(tx, ctx, member, PointType::Points)?;
+    let draws = tx.spent_draws(t.id)?;
+    let restorable: i64 = draws.iter().map(|d| d.drawn - d.restored).sum();
+    let amount = r.amount.unwrap_or(restorable);
+    if restorable == 0 {
+        return Err(AppError::conflict(
+            "spend_fully_refunded",
+            format!("spend {} is already fully refunded", t.id),
+            json!({"restorable": 0}),
+        ));
+    }
+    let amount = points("amount", amount)?;
+    let mut posting = Posting::default();
+    let refs = Refs {
+        order_ref: None,
+        reason: r.reason.clone(),
+        actor: None,
+    };
+    let expiry = ctx.system.get(SystemAccount::Expiry, PointType::Points);
+    let out: RestoreOutcome =
+        ops::reverse_spend(&mut posting, &t, &draws, amount, expiry, &refs, now)?;
+    let applied = tx.apply(program, &posting, &ctx.system, now)?;
+    Ok(json!({
+        "transfer_id": applied.transfers[0],
+        "refund_of": t.id,
+        "member_id": member,
+        "restored": out.restored,
+        "restored_expired": out.restored_expired,
+        "still_refundable": restorable - out.restored,
+    }))
+}
+
+// ---- transfers, adjustments, merges --------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberTransfer {
+    pub from: MemberRef,
+    pub to: MemberRef,
+    pub amount: i64,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+pub fn transfer(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    t: &MemberTransfer,
+) -> Result<serde_json::Value, AppError> {
+    t.from.validate()?;
+    t.to.validate()?;
+    check_reason("reason", &t.reason, false)?;
+    let amount = points("amount", t.amount)?;
+    let from = resolve(tx, ctx, &t.from)?;
+    let to = resolve(tx, ctx, &t.to)?;
+    if from.id == to.id {
+        return Err(LedgerError::SameMember.into());
+    }
+    // Lock both members in id order so two opposite transfers cannot deadlock.
+    let (first, second) = if from.id < to.id {
+        (from.id, to.id)
+    } else {
+        (to.id, from.id)
+    };
+    let b1 = book(tx, ctx, first, PointType::Points)?;
+    let b2 = book(tx, ctx, second, PointType::Points)?;
+    let (from_book, mut to_book) = if first == from.id { (b1, b2) } else { (b2, b1) };
+    let lots = tx.spendable_lots(from_book.balance, now)?;
+    let mut posting = Posting::default();
+    let refs = Refs {
+        order_ref: None,
+        reason: t.reason.clone(),
+        actor: None,
+    };
+    ops::transfer_between(
+        &mut posting,
+        &lots,
+        &from_book,
+        &mut to_book,
+        amount,
+        code::MEMBER_TRANSFER,
+        &refs,
+        now,
+    )?;
+    let applied = tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
+    Ok(
+        json!({"transfer_id": applied.transfers[0], "from_member_id": from.id, "to_member_id": to.id, "amount": t.amount}),
+    )
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Adjustment {
+    pub member: MemberRef,
+    /// Positive credits points, negative debits them.
+    pub delta: i64,
+    #[serde(default = "default_point_type")]
+    pub point_type: PointType,
+    pub reason: Option<String>,
+    /// Who made the adjustment (a staff account or system name).
+    pub actor: Option<String>,
+}
+
+fn default_point_type() -> PointType {
+    PointType::Points
+}
+
+pub fn adjust(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    a: &Adjustment,
+) -> Result<serde_json::Value, AppError> {
+    a.member.validate()?;
+    check_reason("reason", &a.reason, true)?;
+    check_reason("actor", &a.actor, true)?;
+    if a.delta == 0 {
+        return Err(AppError::invalid("delta", "must not be zero"));
+    }
+    let amount = points("delta", a.delta.checked_abs().unwrap_or(i64::MAX))?;
+    let member = resolve(tx, ctx, &a.member)?;
+    let mut b = book(tx, ctx, member.id, a.point_type)?;
+    let refs = Refs {
+        order_ref: None,
+        reason: a.reason.clone(),
+        actor: a.actor.clone(),
+    };
+    let issuer = ctx.system.get(SystemAccount::IssuanceManual, a.point_type);
+    let mut posting = Posting::default();
+    if a.delta > 0 {
+        let expires_at = match a.point_type {
+            PointType::Points => ctx.program.policy.validity.expires_at(now, &ctx.tz),
+            PointType::Growth => None,
+        };
+        let spec = CreditSpec {
+            code: code::MANUAL_ADJUSTMENT,
+            source: issuer,
+            amount,
+            earned_at: now,
+            available_at: now,
+            expires_at,
+        };
+        ops::credit(&mut posting, &mut b, &spec, &refs, now);
+    } else {
+        let lots = tx.spendable_lots(b.balance, now)?;
+        ops::spend(
+            &mut posting,
+            &lots,
+            &b,
+            issuer,
+            amount,
+            code::MANUAL_ADJUSTMENT,
+            Phase::Posted,
+            &refs,
+            now,
+        )?;
+    }
+    let applied = tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
+    Ok(
+        json!({"transfer_id": applied.transfers[0], "member_id": member.id, "delta": a.delta, "point_type": a.point_type}),
+    )
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Merge {
+    /// The member that disappears.
+    pub from: MemberRef,
+    /// The member that receives everything.
+    pub into: MemberRef,
+    pub reason: Option<String>,
+    pub actor: Option<String>,
+}
+
+pub fn merge(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    m: &Merge,
+) -> Result<serde_json::Value, AppError> {
+    m.from.validate()?;
+    m.into.validate()?;
+    check_reason("reason", &m.reason, true)?;
+    check_reason("actor", &m.actor, true)?;
+    let from = resolve(tx, ctx, &m.from)?;
+    let into = resolve(tx, ctx, &m.into)?;
+    if from.id == into.id {
+        return Err(AppError::invalid(
+            "into",
+            "cannot merge a member into itself",
+        ));
+    }
+    let program = ctx.program.id;
+    let (first, second) = if from.id < into.id {
+        (from.id, into.id)
+    } else {
+        (into.id, from.id)
+    };
+    let mut books = Vec::new();
+    for pt in PointType::ALL {
+        books.push((book(tx, ctx, first, pt)?, book(tx, ctx, second, pt)?));
+    }
+    let open = tx.open_reservation_count(program, from.id)?;
+    if open > 0 {
+        return Err(AppError::conflict(
+            "open_reservations",
+            format!(
+                "member {} has {open} open reservations; post or void them first",
+                from.id
+            ),
+            json!({"open_reservations": open}),
+        ));
+    }
+    let refs = Refs {
+        order_ref: None,
+        reason: m.reason.clone(),
+        actor: m.actor.clone(),
+    };
+    let mut posting = Posting::default();
+    let mut moved = serde_json::Map::new();
+    for (b1, b2) in books {
+        let (from_book, mut into_book) = if first == from.id { (b1, b2) } else { (b2, b1) };
+        let lots = tx.open_lots(from_book.balance)?;
+        let total: i64 = lots.iter().map(|l| l.remaining).sum();
+        moved.insert(
+            from_book.point_type.as_str().into(),
+            json!({"points": total, "debt": from_book.debt_owed}),
+        );
+        ops::merge_into(&mut posting, &lots, &from_book, &mut into_book, &refs);
+    }
+    tx.mark_merged(program, from.id, into.id)?;
+    tx.apply(program, &posting, &ctx.system, now)?;
+    Ok(json!({"from_member_id": from.id, "into_member_id": into.id, "moved": moved}))
+}
+
+// ---- jobs ----------------------------------------------------------------------------------
+
+/// Lots one job step handles in one transaction: bounded so that a job never holds the writer
+/// for long, and the API keeps answering while a large backlog is worked off.
+pub const JOB_STEP_LOTS: i64 = 500;
+
+/// Vests pending lots whose return window ended. Returns the points vested in this step, or `None` when nothing was due.
+pub fn vest_step(tx: &mut Tx<'_>, ctx: &ProgramCtx, now: Millis) -> Result<Option<i64>, AppError> {
+    let lots = tx.lots_due_vest(ctx.program.id, now, JOB_STEP_LOTS)?;
+    let mut by_member: std::collections::BTreeMap<(MemberId, PointType), Vec<Lot>> =
+        Default::default();
+    for l in lots {
+        by_member
+            .entry((l.member, l.point_type))
+            .or_default()
+            .push(l);
+    }
+    let mut total = 0;
+    let mut posting = Posting::default();
+    let mut count = 0;
+    for ((member, pt), lots) in by_member {
+        let mut b = book(tx, ctx, member, pt)?;
+        total += ops::vest(&mut posting, &lots, &mut b, now);
+        count += lots.len();
+        // Debt repayments read the debt per member; apply per member so the next reads are fresh.
+        tx.apply(
+            ctx.program.id,
+            &std::mem::take(&mut posting),
+            &ctx.system,
+            now,
+        )?;
+    }
+    Ok((count > 0).then_some(total))
+}
+
+/// Expires the free points of lots past their date. Returns the points expired, or `None` when
+/// nothing was due.
+pub fn expire_step(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+) -> Result<Option<i64>, AppError> {
+    let lots = tx.lots_due_expiry(ctx.program.id, now, JOB_STEP_LOTS)?;
+    if lots.is_empty() {
+        return Ok(None);
+    }
+    let mut members: Vec<(MemberId, PointType)> =
+        lots.iter().map(|l| (l.member, l.point_type)).collect();
+    members.sort();
+    members.dedup();
+    for (m, pt) in members {
+        book(tx, ctx, m, pt)?;
+    }
+    let mut posting = Posting::default();
+    let expiry = |pt| ctx.system.get(SystemAccount::Expiry, pt);
+    let mut total = 0;
+    for pt in PointType::ALL {
+        let of_type: Vec<Lot> = lots
+            .iter()
+            .filter(|l| l.point_type == pt)
+            .cloned()
+            .collect();
+        total += ops::expire(&mut posting, &of_type, expiry(pt), now);
+    }
+    tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
+    Ok(Some(total))
+}
+
+/// Voids reservations left open past their time. Returns how many, or `None` when none were due.
+pub fn reservation_timeout_step(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+) -> Result<Option<i64>, AppError> {
+    let due = tx.reservations_due(ctx.program.id, now, JOB_STEP_LOTS)?;
+    if due.is_empty() {
+        return Ok(None);
+    }
+    let mut n = 0;
+    for r in due {
+        void_reservation(
+            tx,
+            ctx,
+            now,
+            r.transfer.0,
+            Some("reservation timed out".into()),
+        )?;
+        n += 1;
+    }
+    Ok(Some(n))
+}

@@ -1,0 +1,48 @@
+use std::sync::{Arc, Mutex};
+
+use jifen_store::{Backend, SqlConn, Tx};
+
+use crate::AppError;
+
+/// Connections kept for reads; more are opened on demand and the extras kept up to this many.
+const READ_CONNECTIONS_KEPT: usize = 16;
+
+/// A small pool of read connections. Reads run without a transaction: each query sees the
+/// latest committed state, which is what balance and history pages need.
+#[derive(Clone)]
+pub struct ReadPool {
+    backend: Arc<dyn Backend>,
+    idle: Arc<Mutex<Vec<Box<dyn SqlConn>>>>,
+}
+
+impl ReadPool {
+    pub fn new(backend: Arc<dyn Backend>) -> ReadPool {
+        ReadPool {
+            backend,
+            idle: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    pub fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let conn = self.idle.lock().expect("pool lock").pop();
+        let mut conn = match conn {
+            Some(c) => c,
+            None => self.backend.connect()?,
+        };
+        let result = {
+            let mut tx = Tx::read(conn.as_mut());
+            f(&mut tx)
+        };
+        // A connection that failed at the database level is dropped rather than reused.
+        if !matches!(result, Err(AppError::Store(_))) {
+            let mut idle = self.idle.lock().expect("pool lock");
+            if idle.len() < READ_CONNECTIONS_KEPT {
+                idle.push(conn);
+            }
+        }
+        result
+    }
+}

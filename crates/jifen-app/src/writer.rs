@@ -1,0 +1,310 @@
+//! Writer threads and group commit.
+
+use std::any::Any;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::time::Duration;
+
+use jifen_ledger::Millis;
+use jifen_store::{Backend, IdemRecord, SqlConn, StoreError, Tx};
+use tokio::sync::oneshot;
+
+use crate::{AppError, Clock, ProgramCtx};
+
+/// Commands one transaction may carry. Large enough that a writer under load commits a few
+/// hundred commands per fsync; small enough that one batch stays well under a p99 budget.
+pub const BATCH_MAX: usize = 512;
+/// Commands waiting per writer before callers are told to back off (HTTP 503).
+const QUEUE_DEPTH: usize = 32_768;
+/// A command that hits a deadlock or serialization failure is retried this many times.
+const CONFLICT_RETRIES: u32 = 8;
+
+pub type CommandFn =
+    Box<dyn FnMut(&mut Tx<'_>, &ProgramCtx, Millis) -> Result<serde_json::Value, AppError> + Send>;
+type AdminFn = Box<dyn FnOnce(&mut Tx<'_>, Millis) -> Result<Box<dyn Any + Send>, AppError> + Send>;
+
+/// A committed command's answer.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub body: serde_json::Value,
+    /// True when this is the stored answer to an earlier request with the same key.
+    pub replayed: bool,
+}
+
+struct Command {
+    ctx: Arc<ProgramCtx>,
+    idem: Option<(String, String)>,
+    run: CommandFn,
+    reply: oneshot::Sender<Result<Outcome, AppError>>,
+}
+
+enum Job {
+    Command(Command),
+    Admin(
+        AdminFn,
+        oneshot::Sender<Result<Box<dyn Any + Send>, AppError>>,
+    ),
+}
+
+pub(crate) struct Writers {
+    queues: Vec<SyncSender<Job>>,
+}
+
+fn fnv1a(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in s.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+impl Writers {
+    pub(crate) fn start(
+        backend: Arc<dyn Backend>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Writers, AppError> {
+        let mut queues = Vec::new();
+        for i in 0..backend.writers() {
+            let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE_DEPTH);
+            let conn = backend.connect()?;
+            let backend = backend.clone();
+            let clock = clock.clone();
+            std::thread::Builder::new()
+                .name(format!("jifen-writer-{i}"))
+                .spawn(move || {
+                    WriterLoop {
+                        backend,
+                        clock,
+                        conn,
+                    }
+                    .run(rx)
+                })
+                .map_err(|e| AppError::Internal(format!("cannot start writer: {e}")))?;
+            queues.push(tx);
+        }
+        Ok(Writers { queues })
+    }
+
+    fn enqueue(&self, partition: &str, job: Job) -> Result<(), AppError> {
+        let q = &self.queues[(fnv1a(partition) % self.queues.len() as u64) as usize];
+        match q.try_send(job) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(_)) => Err(AppError::Unavailable),
+            Err(TrySendError::Disconnected(_)) => Err(AppError::Unavailable),
+        }
+    }
+
+    pub(crate) async fn submit(
+        &self,
+        ctx: Arc<ProgramCtx>,
+        partition: &str,
+        idem: Option<(String, String)>,
+        run: CommandFn,
+    ) -> Result<Outcome, AppError> {
+        let (reply, rx) = oneshot::channel();
+        self.enqueue(
+            partition,
+            Job::Command(Command {
+                ctx,
+                idem,
+                run,
+                reply,
+            }),
+        )?;
+        rx.await.map_err(|_| AppError::Unavailable)?
+    }
+
+    pub(crate) fn submit_blocking(
+        &self,
+        ctx: Arc<ProgramCtx>,
+        partition: &str,
+        idem: Option<(String, String)>,
+        run: CommandFn,
+    ) -> Result<Outcome, AppError> {
+        let (reply, rx) = oneshot::channel();
+        self.enqueue(
+            partition,
+            Job::Command(Command {
+                ctx,
+                idem,
+                run,
+                reply,
+            }),
+        )?;
+        rx.blocking_recv().map_err(|_| AppError::Unavailable)?
+    }
+
+    pub(crate) fn run_admin<T: Send + 'static>(
+        &self,
+        f: Box<dyn FnOnce(&mut Tx<'_>, Millis) -> Result<T, AppError> + Send>,
+    ) -> Result<T, AppError> {
+        let (reply, rx) = oneshot::channel();
+        let job: AdminFn =
+            Box::new(move |tx, now| f(tx, now).map(|v| Box::new(v) as Box<dyn Any + Send>));
+        self.queues[0]
+            .send(Job::Admin(job, reply))
+            .map_err(|_| AppError::Unavailable)?;
+        let any = rx.blocking_recv().map_err(|_| AppError::Unavailable)??;
+        Ok(*any.downcast::<T>().expect("admin job returns its own type"))
+    }
+}
+
+struct WriterLoop {
+    backend: Arc<dyn Backend>,
+    clock: Arc<dyn Clock>,
+    conn: Box<dyn SqlConn>,
+}
+
+/// Runs one command inside an open transaction. The outer error aborts the transaction; the
+/// inner result is the command's own answer.
+fn run_one(
+    tx: &mut Tx<'_>,
+    cmd: &mut Command,
+    now: Millis,
+) -> Result<Result<Outcome, AppError>, StoreError> {
+    let program = cmd.ctx.program.id;
+    if let Some((key, hash)) = &cmd.idem
+        && let Some(rec) = tx.idem_get(program, key)?
+    {
+        if &rec.request_hash != hash {
+            return Ok(Err(AppError::IdempotencyMismatch));
+        }
+        let body = serde_json::from_str(&rec.response)
+            .map_err(|e| StoreError::Corrupt(format!("idempotency record: {e}")))?;
+        return Ok(Ok(Outcome {
+            body,
+            replayed: true,
+        }));
+    }
+    match (cmd.run)(tx, &cmd.ctx, now) {
+        Ok(body) => {
+            if let Some((key, hash)) = &cmd.idem {
+                let rec = IdemRecord {
+                    request_hash: hash.clone(),
+                    status: 200,
+                    response: body.to_string(),
+                };
+                tx.idem_put(program, key, &rec, now)?;
+            }
+            Ok(Ok(Outcome {
+                body,
+                replayed: false,
+            }))
+        }
+        Err(AppError::Store(e)) => Err(e),
+        Err(e) => Ok(Err(e)),
+    }
+}
+
+impl WriterLoop {
+    fn run(mut self, rx: Receiver<Job>) {
+        while let Ok(first) = rx.recv() {
+            let mut batch = Vec::new();
+            let mut next = Some(first);
+            while let Some(job) = next.take() {
+                match job {
+                    Job::Admin(f, reply) => {
+                        // Admin jobs run alone, after the commands queued before them.
+                        self.process(std::mem::take(&mut batch));
+                        let _ = reply.send(self.admin(f));
+                    }
+                    Job::Command(c) => batch.push(c),
+                }
+                if batch.len() < BATCH_MAX {
+                    next = rx.try_recv().ok();
+                }
+            }
+            self.process(batch);
+        }
+    }
+
+    fn admin(&mut self, f: AdminFn) -> Result<Box<dyn Any + Send>, AppError> {
+        let now = self.clock.now();
+        let result = {
+            let mut tx = Tx::begin(self.conn.as_mut())?;
+            match f(&mut tx, now) {
+                Ok(v) => tx.commit().map(|_| v).map_err(AppError::from),
+                Err(e) => {
+                    let _ = tx.rollback();
+                    Err(e)
+                }
+            }
+        };
+        if matches!(result, Err(AppError::Store(_))) {
+            self.reconnect();
+        }
+        result
+    }
+
+    fn reconnect(&mut self) {
+        if let Ok(c) = self.backend.connect() {
+            self.conn = c;
+        }
+    }
+
+    fn process(&mut self, mut batch: Vec<Command>) {
+        if batch.is_empty() {
+            return;
+        }
+        let now = self.clock.now();
+        match self.run_batch(&mut batch, now) {
+            Ok(results) => {
+                for (cmd, r) in batch.into_iter().zip(results) {
+                    let _ = cmd.reply.send(r);
+                }
+            }
+            Err(_) => {
+                // The database refused the batch as a whole; run each command alone so that one
+                // command's failure is only its own.
+                self.reconnect();
+                for mut cmd in batch {
+                    let r = self.run_alone(&mut cmd);
+                    let _ = cmd.reply.send(r);
+                }
+            }
+        }
+    }
+
+    fn run_batch(
+        &mut self,
+        batch: &mut [Command],
+        now: Millis,
+    ) -> Result<Vec<Result<Outcome, AppError>>, StoreError> {
+        let mut tx = Tx::begin(self.conn.as_mut())?;
+        let mut results = Vec::with_capacity(batch.len());
+        for cmd in batch.iter_mut() {
+            results.push(run_one(&mut tx, cmd, now)?);
+        }
+        tx.commit()?;
+        Ok(results)
+    }
+
+    fn run_alone(&mut self, cmd: &mut Command) -> Result<Outcome, AppError> {
+        let mut attempt = 0;
+        loop {
+            let now = self.clock.now();
+            let result = (|| {
+                let mut tx = Tx::begin(self.conn.as_mut())?;
+                let r = run_one(&mut tx, cmd, now)?;
+                if r.is_ok() {
+                    tx.commit()?;
+                } else {
+                    tx.rollback()?;
+                }
+                Ok::<_, StoreError>(r)
+            })();
+            match result {
+                Ok(r) => return r,
+                Err(StoreError::Conflict(_)) if attempt < CONFLICT_RETRIES => {
+                    attempt += 1;
+                    std::thread::sleep(Duration::from_millis(2u64 << attempt.min(6)));
+                }
+                Err(e) => {
+                    self.reconnect();
+                    return Err(AppError::Store(e));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! The demo programme: a coffee-and-bakery chain with a year of history, made by replaying a
+//! year day by day through the same use cases the API calls, on a clock that starts a year ago.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use jifen_app::commands::{
+    self, Adjustment, LineItem, MemberRef, MemberTransfer, NewMember, Purchase, Refund, Reserve,
+    Spend,
+};
+use jifen_app::{App, ManualClock};
+use jifen_ledger::policy::{LedgerPolicy, ShortfallPolicy, Validity};
+use jifen_ledger::{PointType, ProgramId};
+use jifen_store::{Identity, MemberProfile};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::json;
+
+pub const DEMO_CODE: &str = "demo";
+const DAY_MS: i64 = 86_400_000;
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "林",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明",
+    "超", "秀英", "桂英", "晓东", "子涵", "欣怡", "浩然", "雨桐",
+];
+/// (sku, category, price in fen)
+const CATALOG: &[(&str, &str, i64)] = &[
+    ("COF-LATTE-M", "coffee", 3200),
+    ("COF-AMERICANO-L", "coffee", 2800),
+    ("COF-BEANS-500G", "beans", 12800),
+    ("BAK-CROISSANT", "bakery", 1500),
+    ("BAK-CAKE-6IN", "bakery", 16800),
+    ("TEA-OOLONG", "tea", 2600),
+    ("MUG-CERAMIC", "merch", 8900),
+    ("GIFT-CARD-200", "gift", 20000),
+];
+/// What members redeem points for.
+const REWARDS: &[(&str, i64)] = &[
+    ("兑换：中杯拿铁券", 600),
+    ("兑换：可颂", 300),
+    ("兑换：咖啡豆 250g", 2000),
+    ("兑换：马克杯", 1500),
+    ("兑换：满 50 减 10 券", 800),
+];
+
+fn write(
+    app: &App,
+    program: ProgramId,
+    f: impl FnMut(
+        &mut jifen_store::Tx<'_>,
+        &jifen_app::ProgramCtx,
+        i64,
+    ) -> Result<serde_json::Value, jifen_app::AppError>
+    + Send
+    + 'static,
+) -> Option<serde_json::Value> {
+    // Refusals (a spend beyond the balance) are part of a realistic history; they write nothing.
+    app.write_blocking(program, "demo", None, f)
+        .ok()
+        .map(|o| o.body)
+}
+
+/// Creates and fills the demo programme unless it exists.
+pub fn seed(database: &str, pg_writers: usize, members: usize) -> anyhow::Result<()> {
+    let now = jiff::Timestamp::now().as_millisecond();
+    let start = now - 365 * DAY_MS;
+    let clock = Arc::new(ManualClock::new(start));
+    let backend = jifen_app::open_backend(database, pg_writers)?;
+    let app = App::start(backend, Arc::new(clock.clone()))?;
+    if app
+        .read_blocking(|tx| Ok(tx.program_by_code(DEMO_CODE)?))?
+        .is_some()
+    {
+        return Ok(());
+    }
+    println!("Creating the demo programme: {members} members and a year of history...");
+    let policy = LedgerPolicy {
+        validity: Validity::Months { months: 6 },
+        pending_days: 7,
+        points_per_unit: 1,
+        growth_per_unit: 1,
+        shortfall: ShortfallPolicy::Debt,
+        clawback_pending_first: false,
+    };
+    let program = app
+        .create_program(
+            DEMO_CODE,
+            "悦享咖啡会员 (Demo)",
+            "CNY",
+            "Asia/Shanghai",
+            policy,
+        )?
+        .id;
+    let mut rng = StdRng::seed_from_u64(20261122);
+
+    // Members: an activity level each, from daily regulars to the occasional visitor.
+    let mut people = Vec::new();
+    for n in 1..=members {
+        let name = format!(
+            "{}{}",
+            SURNAMES[rng.random_range(0..SURNAMES.len())],
+            GIVEN[rng.random_range(0..GIVEN.len())]
+        );
+        let mut identities = vec![Identity {
+            channel: "app".into(),
+            external_id: format!("U{:06}", 100_000 + n),
+        }];
+        if rng.random_bool(0.6) {
+            identities.push(Identity {
+                channel: "mini_program".into(),
+                external_id: format!("wx_{:012x}", rng.random::<u64>() >> 16),
+            });
+        }
+        let phone = format!("13{:09}", rng.random_range(0..1_000_000_000u64));
+        if rng.random_bool(0.3) {
+            identities.push(Identity {
+                channel: "pos".into(),
+                external_id: phone.clone(),
+            });
+        }
+        let m = NewMember {
+            profile: MemberProfile {
+                name: Some(name),
+                phone: Some(phone),
+                email: rng
+                    .random_bool(0.4)
+                    .then(|| format!("member{n}@example.com")),
+                birthday: Some(format!(
+                    "{}-{:02}-{:02}",
+                    rng.random_range(1965..2006),
+                    rng.random_range(1..=12),
+                    rng.random_range(1..=28)
+                )),
+            },
+            identities,
+        };
+        let v = write(&app, program, move |tx, ctx, now| {
+            commands::create_member(tx, ctx, now, &m)
+        })
+        .context("creating a demo member")?;
+        let id = v["member_id"].as_i64().context("member id")?;
+        let activity = [0.12, 0.05, 0.02, 0.006][rng.random_range(0..4)];
+        people.push((id, activity));
+    }
+
+    let mut order_no = 0;
+    let mut to_refund: Vec<(i64, String, i64)> = Vec::new();
+    for day in 0..365 {
+        let today = start + day * DAY_MS;
+        clock.set(today + 9 * 3_600_000);
+        for &(member, activity) in &people {
+            if !rng.random_bool(activity) {
+                continue;
+            }
+            order_no += 1;
+            let order_id = format!("SO{}{:06}", 2025 + (day / 365), order_no);
+            let mut lines = Vec::new();
+            for _ in 0..rng.random_range(1..=3) {
+                let (sku, cat, price) = CATALOG[rng.random_range(0..CATALOG.len())];
+                lines.push(LineItem {
+                    sku: sku.into(),
+                    category: Some(cat.into()),
+                    quantity: rng.random_range(1..=2),
+                    price_minor: price,
+                });
+            }
+            let amount: i64 = lines.iter().map(|l| l.quantity * l.price_minor).sum();
+            let channel = ["app", "mini_program", "pos"][rng.random_range(0..3)];
+            let p = Purchase {
+                order_id: order_id.clone(),
+                member: MemberRef::Id { member_id: member },
+                amount_minor: amount,
+                currency: "CNY".into(),
+                lines,
+                occurred_at: None,
+            };
+            let _ = channel;
+            if write(&app, program, move |tx, ctx, now| {
+                commands::purchase(tx, ctx, now, &p)
+            })
+            .is_some()
+                && rng.random_bool(0.06)
+            {
+                to_refund.push((day + rng.random_range(1..20), order_id, amount));
+            }
+            // Regulars redeem rewards when they can afford one.
+            if rng.random_bool(0.25) {
+                let (reason, cost) = REWARDS[rng.random_range(0..REWARDS.len())];
+                let s = Spend {
+                    member: MemberRef::Id { member_id: member },
+                    amount: cost,
+                    reason: Some(reason.into()),
+                    order_ref: None,
+                };
+                write(&app, program, move |tx, ctx, now| {
+                    commands::spend(tx, ctx, now, &s)
+                });
+            }
+        }
+        // Refunds that come due today, half of them partial.
+        let (due, later): (Vec<_>, Vec<_>) = to_refund.into_iter().partition(|r| r.0 <= day);
+        to_refund = later;
+        for (_, order_id, amount) in due {
+            let part = if rng.random_bool(0.5) {
+                Some(amount / 2)
+            } else {
+                None
+            };
+            let r = Refund {
+                order_id,
+                amount_minor: part,
+                reason: Some("顾客退货".into()),
+            };
+            write(&app, program, move |tx, ctx, now| {
+                commands::refund(tx, ctx, now, &r)
+            });
+        }
+        // A weekly mall order that is reserved, then paid or cancelled.
+        if day % 7 == 3 {
+            let member = people[rng.random_range(0..people.len())].0;
+            let r = Reserve {
+                member: MemberRef::Id { member_id: member },
+                amount: 500,
+                reason: Some("积分商城：保温杯".into()),
+                order_ref: Some(format!("MALL{day:04}")),
+                ttl_seconds: Some(3600),
+            };
+            if let Some(v) = write(&app, program, move |tx, ctx, now| {
+                commands::reserve(tx, ctx, now, &r)
+            }) {
+                let id = v["reservation_id"].as_i64().unwrap_or(0);
+                if rng.random_bool(0.8) {
+                    write(&app, program, move |tx, ctx, now| {
+                        commands::post_reservation(tx, ctx, now, id)
+                    });
+                } else {
+                    write(&app, program, move |tx, ctx, now| {
+                        commands::void_reservation(tx, ctx, now, id, Some("顾客取消订单".into()))
+                    });
+                }
+            }
+        }
+        // Now and then a member gives points to family, and service grants a goodwill credit.
+        if day % 11 == 5 {
+            let a = people[rng.random_range(0..people.len())].0;
+            let b = people[rng.random_range(0..people.len())].0;
+            if a != b {
+                let t = MemberTransfer {
+                    from: MemberRef::Id { member_id: a },
+                    to: MemberRef::Id { member_id: b },
+                    amount: 200,
+                    reason: Some("积分转赠给家人".into()),
+                };
+                write(&app, program, move |tx, ctx, now| {
+                    commands::transfer(tx, ctx, now, &t)
+                });
+            }
+        }
+        if day % 17 == 8 {
+            let m = people[rng.random_range(0..people.len())].0;
+            let a = Adjustment {
+                member: MemberRef::Id { member_id: m },
+                delta: 100,
+                point_type: PointType::Points,
+                reason: Some("客服补偿：出餐延迟".into()),
+                actor: Some("staff:demo-service".into()),
+            };
+            write(&app, program, move |tx, ctx, now| {
+                commands::adjust(tx, ctx, now, &a)
+            });
+        }
+        clock.set(today + DAY_MS);
+        app.run_jobs(program)?;
+    }
+    clock.set(now);
+    app.run_jobs(program)?;
+    let drift = app.verify(program)?;
+    anyhow::ensure!(drift.is_empty(), "demo data drifted: {drift:?}");
+    let summary = app.read_blocking(move |tx| Ok(json!({"members": tx.count_members(program)?, "transfers": tx.all_transfers(program)?.len()})))?;
+    println!("Demo ready: {summary}");
+    Ok(())
+}

@@ -56,6 +56,10 @@ impl PgBackend {
         })
     }
 
+    pub fn set_writers(&mut self, writers: usize) {
+        self.writers = writers.max(1);
+    }
+
     pub fn url(&self) -> &str {
         &self.url
     }

@@ -1,5 +1,6 @@
 //! The `jifen` binary: one executable for the server, the demo, migrations, jobs and `verify`.
 
+mod bench;
 mod demo;
 
 use std::net::SocketAddr;
@@ -63,6 +64,22 @@ enum Command {
     Jobs {
         #[command(subcommand)]
         command: JobsCommand,
+    },
+    /// Measure the HTTP API under load on a fresh database (see BENCHMARKS.md).
+    Bench {
+        #[arg(long, value_enum, default_value = "earn")]
+        scenario: bench::Scenario,
+        #[arg(long, value_enum, default_value = "sqlite")]
+        store: bench::Store,
+        /// Server for `--store postgres`; a database `jifen_bench` is created on it and dropped.
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+        pg_url: String,
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value_t = 10_000)]
+        members: usize,
     },
     /// Programmes.
     Program {
@@ -206,6 +223,15 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Bench { scenario, store, pg_url, connections, seconds, members } => bench::run(bench::Options {
+            scenario: *scenario,
+            store: *store,
+            pg_url: pg_url.clone(),
+            pg_writers: cli.pg_writers,
+            connections: *connections,
+            seconds: *seconds,
+            members: *members,
+        }),
         Command::Program { command } => {
             let app = start(&cli, Arc::new(SystemClock))?;
             match command {

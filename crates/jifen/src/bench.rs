@@ -1,0 +1,218 @@
+//! `jifen bench`: drives the real HTTP API with many keep-alive connections and reports
+//! throughput and latency percentiles. The server runs in this process on a fresh database, on
+//! its own runtime; the load generator is a minimal HTTP/1.1 client so that the client's own
+//! cost stays small on a two-core machine.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use jifen_app::commands::{self, NewMember};
+use jifen_app::{App, SystemClock};
+use jifen_ledger::policy::LedgerPolicy;
+use jifen_store::{Backend, Identity, MemberProfile};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scenario {
+    /// Purchases from members chosen uniformly at random.
+    Earn,
+    /// Purchases all on one member.
+    Hot,
+    /// The same purchase again and again: every request after the first is a replay.
+    Replay,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Store {
+    Sqlite,
+    Postgres,
+}
+
+pub struct Options {
+    pub scenario: Scenario,
+    pub store: Store,
+    pub pg_url: String,
+    pub pg_writers: usize,
+    pub connections: usize,
+    pub seconds: u64,
+    pub members: usize,
+}
+
+fn backend(o: &Options) -> anyhow::Result<Arc<dyn Backend>> {
+    Ok(match o.store {
+        Store::Sqlite => {
+            let path = std::path::Path::new("./data/bench.db");
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+            Arc::new(jifen_store_sqlite::SqliteBackend::new(path)?)
+        }
+        Store::Postgres => {
+            let mut b = jifen_store_postgres::PgBackend::create_temporary(&o.pg_url, "jifen_bench")?;
+            b.set_writers(o.pg_writers);
+            Arc::new(b)
+        }
+    })
+}
+
+pub fn run(o: Options) -> anyhow::Result<()> {
+    let backend = backend(&o)?;
+    let described = backend.describe();
+    let app = App::start(backend, Arc::new(SystemClock))?;
+    let policy = LedgerPolicy { pending_days: 0, ..LedgerPolicy::default() };
+    let created = app.create_program("bench", "Bench", "CNY", "Asia/Shanghai", policy)?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let members = if o.scenario == Scenario::Earn { o.members } else { 1 };
+    println!("bench: {:?} on {described}, {} connections, {}s, {members} members", o.scenario, o.connections, o.seconds);
+    rt.block_on(async {
+        // Members, created through the same writers, many at a time.
+        let started = Instant::now();
+        let mut pending = Vec::new();
+        for n in 0..members {
+            let m = NewMember {
+                profile: MemberProfile { name: Some(format!("bench {n}")), ..Default::default() },
+                identities: vec![Identity { channel: "app".into(), external_id: format!("B{n}") }],
+            };
+            let app = app.clone();
+            let pid = created.id;
+            pending.push(tokio::spawn(async move {
+                app.write(pid, &format!("e:app:B{n}"), None, move |tx, ctx, now| commands::create_member(tx, ctx, now, &m)).await
+            }));
+            if pending.len() == 2_000 || n + 1 == members {
+                for p in pending.drain(..) {
+                    p.await??;
+                }
+            }
+        }
+        println!("bench: {members} members created in {:.1}s", started.elapsed().as_secs_f64());
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let router = jifen_api::router(app.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+
+        let deadline = Instant::now() + Duration::from_secs(o.seconds);
+        let seq = Arc::new(AtomicU64::new(0));
+        let mut clients = Vec::new();
+        for c in 0..o.connections {
+            let key = created.api_key.clone();
+            let seq = seq.clone();
+            let scenario = o.scenario;
+            clients.push(tokio::spawn(async move { client(addr, key, scenario, c, members, seq, deadline).await }));
+        }
+        let mut latencies = Vec::new();
+        let mut errors = 0u64;
+        for c in clients {
+            let (l, e) = c.await??;
+            latencies.extend(l);
+            errors += e;
+        }
+        latencies.sort_unstable();
+        let n = latencies.len();
+        let pct = |p: f64| latencies.get(((n as f64 * p) as usize).min(n.saturating_sub(1))).copied().unwrap_or(0) as f64 / 1000.0;
+        println!(
+            "bench: {n} ok, {errors} errors, {:.0} req/s, latency ms p50 {:.2} p90 {:.2} p99 {:.2} max {:.2}",
+            n as f64 / o.seconds as f64,
+            pct(0.50),
+            pct(0.90),
+            pct(0.99),
+            pct(1.0)
+        );
+        anyhow::Ok(())
+    })?;
+    let drift = app.verify(created.id)?;
+    println!("bench: verify: {} drift", drift.len());
+    if !drift.is_empty() {
+        bail!("drift after bench: {:?}", &drift[..drift.len().min(5)]);
+    }
+    Ok(())
+}
+
+/// One keep-alive connection sending requests back to back until the deadline.
+async fn client(
+    addr: std::net::SocketAddr,
+    key: String,
+    scenario: Scenario,
+    conn: usize,
+    members: usize,
+    seq: Arc<AtomicU64>,
+    deadline: Instant,
+) -> anyhow::Result<(Vec<u32>, u64)> {
+    let mut stream = TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let mut latencies = Vec::with_capacity(100_000);
+    let mut errors = 0;
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut rng_state = 0x9E3779B97F4A7C15u64 ^ (conn as u64 + 1);
+    while Instant::now() < deadline {
+        let n = seq.fetch_add(1, Ordering::Relaxed);
+        rng_state ^= rng_state << 13;
+        rng_state ^= rng_state >> 7;
+        rng_state ^= rng_state << 17;
+        let (order, member) = match scenario {
+            Scenario::Earn => (format!("O{n}"), (rng_state % members as u64) as usize),
+            Scenario::Hot => (format!("O{n}"), 0),
+            Scenario::Replay => ("REPLAYED".to_string(), 0),
+        };
+        let body = json!({"order_id": order, "member": {"channel": "app", "external_id": format!("B{member}")},
+                          "amount_minor": 1000 + (n % 50_000) as i64, "currency": "CNY"});
+        let body = if scenario == Scenario::Replay {
+            json!({"order_id": order, "member": {"channel": "app", "external_id": "B0"}, "amount_minor": 12345, "currency": "CNY"})
+        } else {
+            body
+        }
+        .to_string();
+        let req = format!(
+            "POST /api/v1/purchases HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let t = Instant::now();
+        stream.write_all(req.as_bytes()).await?;
+        let status = read_response(&mut stream, &mut buf).await.context("reading a response")?;
+        latencies.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
+        if status != 200 {
+            errors += 1;
+            latencies.pop();
+        }
+    }
+    Ok((latencies, errors))
+}
+
+/// Reads one HTTP/1.1 response with a Content-Length body; returns its status.
+async fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> anyhow::Result<u16> {
+    let mut filled = 0;
+    loop {
+        if filled == buf.len() {
+            buf.resize(buf.len() * 2, 0);
+        }
+        let n = stream.read(&mut buf[filled..]).await?;
+        if n == 0 {
+            bail!("connection closed");
+        }
+        filled += n;
+        if let Some(end) = buf[..filled].windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = std::str::from_utf8(&buf[..end])?;
+            let status: u16 = head.get(9..12).context("status line")?.parse()?;
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+                .unwrap_or(0);
+            let total = end + 4 + len;
+            while filled < total {
+                if filled == buf.len() {
+                    buf.resize(buf.len() * 2, 0);
+                }
+                let n = stream.read(&mut buf[filled..]).await?;
+                if n == 0 {
+                    bail!("connection closed mid-body");
+                }
+                filled += n;
+            }
+            return Ok(status);
+        }
+    }
+}

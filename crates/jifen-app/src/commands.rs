@@ -137,21 +137,22 @@ impl MemberRef {
 /// Finds the member a reference names, following merges to the surviving member.
 pub fn resolve(tx: &mut Tx<'_>, ctx: &ProgramCtx, r: &MemberRef) -> Result<Member, AppError> {
     let program = ctx.program.id;
-    let id = match r {
-        MemberRef::Id { member_id } => MemberId(*member_id),
+    let mut member = match r {
+        MemberRef::Id { member_id } => tx.member(program, MemberId(*member_id))?,
         MemberRef::External {
             channel,
             external_id,
-        } => tx
-            .member_by_identity(program, channel, external_id)?
-            .ok_or_else(|| AppError::NotFound {
-                what: "member",
-                id: format!("{channel}:{external_id}"),
-            })?,
-    };
-    let mut member = tx.member(program, id)?.ok_or_else(|| AppError::NotFound {
+        } => tx.member_row_by_identity(program, channel, external_id)?,
+    }
+    .ok_or_else(|| AppError::NotFound {
         what: "member",
-        id: id.to_string(),
+        id: match r {
+            MemberRef::Id { member_id } => member_id.to_string(),
+            MemberRef::External {
+                channel,
+                external_id,
+            } => format!("{channel}:{external_id}"),
+        },
     })?;
     // A chain of merges is short; the bound only guards against a corrupt cycle.
     for _ in 0..16 {
@@ -184,15 +185,25 @@ fn book(
     member: MemberId,
     pt: PointType,
 ) -> Result<MemberBook, AppError> {
-    let accounts = tx.member_accounts(ctx.program.id, member, pt, true)?;
-    let debt_owed = tx.debt_owed(accounts.debt)?;
-    Ok(MemberBook {
-        member,
-        point_type: pt,
-        balance: accounts.balance,
-        debt: accounts.debt,
-        debt_owed,
+    let [points, growth] = books(tx, ctx, member)?;
+    Ok(if pt == PointType::Points {
+        points
+    } else {
+        growth
     })
+}
+
+/// Locks the member's accounts and reads both point types' books in one query.
+fn books(tx: &mut Tx<'_>, ctx: &ProgramCtx, member: MemberId) -> Result<[MemberBook; 2], AppError> {
+    let [(pa, pd), (ga, gd)] = tx.member_books(ctx.program.id, member, true)?;
+    let mk = |point_type, a: MemberAccounts, debt_owed| MemberBook {
+        member,
+        point_type,
+        balance: a.balance,
+        debt: a.debt,
+        debt_owed,
+    };
+    Ok([mk(PointType::Points, pa, pd), mk(PointType::Growth, ga, gd)])
 }
 
 // ---- members -------------------------------------------------------------------------------
@@ -406,14 +417,32 @@ pub fn purchase(
         ));
     }
     let member = resolve(tx, ctx, &p.member)?;
-    if let Some(existing) = tx.order(program.id, &p.order_id)? {
+    let earn = base_earn(ctx, p);
+    let mut books = books(tx, ctx, member.id)?;
+    // Recording the order is the command's first write: a taken order id writes nothing.
+    let recorded = tx.insert_order(&Order {
+        program: program.id,
+        order_id: p.order_id.clone(),
+        member: member.id,
+        paid_minor: p.amount_minor,
+        currency: p.currency.clone(),
+        refunded_minor: 0,
+        points_earned: earn.points,
+        points_reversed: 0,
+        points_expiry_covered: 0,
+        growth_earned: earn.growth,
+        growth_reversed: 0,
+        lines_json: serde_json::to_string(&p.lines).expect("lines serialize"),
+        created_at: occurred,
+    })?;
+    if !recorded {
+        let existing = tx.order(program.id, &p.order_id)?.map(|o| o.member);
         return Err(AppError::conflict(
             "order_exists",
             format!("order {} was already recorded", p.order_id),
-            json!({"order_id": existing.order_id, "member_id": existing.member}),
+            json!({"order_id": p.order_id, "member_id": existing}),
         ));
     }
-    let earn = base_earn(ctx, p);
     let mut posting = Posting::default();
     let refs = Refs {
         order_ref: Some(p.order_id.clone()),
@@ -427,7 +456,7 @@ pub fn purchase(
         if amount <= 0 {
             continue;
         }
-        let mut b = book(tx, ctx, member.id, pt)?;
+        let b = &mut books[pt as usize];
         // Growth value counts toward tiers at once and never expires; points wait out the
         // return window and expire per the programme's validity.
         let (available_at, expires_at) = match pt {
@@ -445,7 +474,7 @@ pub fn purchase(
             available_at,
             expires_at,
         };
-        let (t, _) = ops::credit(&mut posting, &mut b, &spec, &refs, now);
+        let (t, _) = ops::credit(&mut posting, b, &spec, &refs, now);
         let Ref::New(index) = t else {
             unreachable!("a credit creates a transfer")
         };
@@ -456,21 +485,6 @@ pub fn purchase(
         };
         earned.push((pt, index, json!({"amount": amount, "status": status, "available_at": available_at, "expires_at": expires_at})));
     }
-    tx.insert_order(&Order {
-        program: program.id,
-        order_id: p.order_id.clone(),
-        member: member.id,
-        paid_minor: p.amount_minor,
-        currency: p.currency.clone(),
-        refunded_minor: 0,
-        points_earned: earn.points,
-        points_reversed: 0,
-        points_expiry_covered: 0,
-        growth_earned: earn.growth,
-        growth_reversed: 0,
-        lines_json: serde_json::to_string(&p.lines).expect("lines serialize"),
-        created_at: occurred,
-    })?;
     let applied = tx.apply(program.id, &posting, &ctx.system, now)?;
     let mut views = serde_json::Map::new();
     for (pt, index, mut v) in earned {

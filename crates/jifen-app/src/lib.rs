@@ -26,7 +26,7 @@ use jifen_store::{Backend, Program, SystemAccounts, Tx};
 use jiff::tz::TimeZone;
 pub use pool::ReadPool;
 use sha2::{Digest, Sha256};
-pub use writer::{BATCH_MAX, Outcome};
+pub use writer::{BATCH_MAX, Outcome, WriterStats};
 
 /// The source of "now". Tests use [`ManualClock`] to move through expiry and vesting dates.
 pub trait Clock: Send + Sync + 'static {
@@ -117,6 +117,11 @@ impl App {
 
     pub fn now(&self) -> Millis {
         self.inner.clock.now()
+    }
+
+    /// What the writers did since start.
+    pub fn writer_stats(&self) -> &WriterStats {
+        &self.inner.writers.stats
     }
 
     pub fn backend(&self) -> &Arc<dyn Backend> {

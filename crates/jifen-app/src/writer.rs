@@ -2,8 +2,9 @@
 
 use std::any::Any;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use jifen_ledger::Millis;
 use jifen_store::{Backend, IdemRecord, SqlConn, StoreError, Tx};
@@ -48,6 +49,18 @@ enum Job {
 
 pub(crate) struct Writers {
     queues: Vec<SyncSender<Job>>,
+    pub(crate) stats: Arc<WriterStats>,
+}
+
+/// Counters of what the writers did, for benchmarks and diagnostics.
+#[derive(Debug, Default)]
+pub struct WriterStats {
+    pub batches: AtomicU64,
+    pub commands: AtomicU64,
+    /// Time spent executing commands, in microseconds (excluding COMMIT).
+    pub execute_micros: AtomicU64,
+    /// Time spent in COMMIT (including the fsync), in microseconds.
+    pub commit_micros: AtomicU64,
 }
 
 fn fnv1a(s: &str) -> u64 {
@@ -65,11 +78,13 @@ impl Writers {
         clock: Arc<dyn Clock>,
     ) -> Result<Writers, AppError> {
         let mut queues = Vec::new();
+        let stats = Arc::new(WriterStats::default());
         for i in 0..backend.writers() {
             let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE_DEPTH);
             let conn = backend.connect()?;
             let backend = backend.clone();
             let clock = clock.clone();
+            let stats = stats.clone();
             std::thread::Builder::new()
                 .name(format!("jifen-writer-{i}"))
                 .spawn(move || {
@@ -77,13 +92,14 @@ impl Writers {
                         backend,
                         clock,
                         conn,
+                        stats,
                     }
                     .run(rx)
                 })
                 .map_err(|e| AppError::Internal(format!("cannot start writer: {e}")))?;
             queues.push(tx);
         }
-        Ok(Writers { queues })
+        Ok(Writers { queues, stats })
     }
 
     fn enqueue(&self, partition: &str, job: Job) -> Result<(), AppError> {
@@ -154,6 +170,7 @@ struct WriterLoop {
     backend: Arc<dyn Backend>,
     clock: Arc<dyn Clock>,
     conn: Box<dyn SqlConn>,
+    stats: Arc<WriterStats>,
 }
 
 /// Runs one command inside an open transaction. The outer error aborts the transaction; the
@@ -271,12 +288,21 @@ impl WriterLoop {
         batch: &mut [Command],
         now: Millis,
     ) -> Result<Vec<Result<Outcome, AppError>>, StoreError> {
+        let started = Instant::now();
         let mut tx = Tx::begin(self.conn.as_mut())?;
         let mut results = Vec::with_capacity(batch.len());
         for cmd in batch.iter_mut() {
             results.push(run_one(&mut tx, cmd, now)?);
         }
+        let executed = Instant::now();
         tx.commit()?;
+        let s = &self.stats;
+        s.batches.fetch_add(1, Ordering::Relaxed);
+        s.commands.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        s.execute_micros
+            .fetch_add((executed - started).as_micros() as u64, Ordering::Relaxed);
+        s.commit_micros
+            .fetch_add(executed.elapsed().as_micros() as u64, Ordering::Relaxed);
         Ok(results)
     }
 

@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use jifen_store::{Backend, Dialect, Row, SqlConn, StoreError, StoreResult, Value};
@@ -17,8 +19,20 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Prepared statements kept per connection: more than the distinct statements Jifen runs.
 const STATEMENT_CACHE: usize = 256;
 
+/// How often the checkpointer copies committed WAL frames into the database file.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
+
 pub struct SqliteBackend {
     path: PathBuf,
+    /// Cleared when the backend is dropped; the checkpointer thread then stops.
+    alive: Arc<AtomicBool>,
+    checkpointer_started: AtomicBool,
+}
+
+impl Drop for SqliteBackend {
+    fn drop(&mut self) {
+        self.alive.store(false, Ordering::Relaxed);
+    }
 }
 
 impl SqliteBackend {
@@ -29,7 +43,35 @@ impl SqliteBackend {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StoreError::Db(format!("cannot create {}: {e}", dir.display())))?;
         }
-        Ok(SqliteBackend { path })
+        Ok(SqliteBackend {
+            path,
+            alive: Arc::new(AtomicBool::new(true)),
+            checkpointer_started: AtomicBool::new(false),
+        })
+    }
+
+    /// Checkpoints run on their own connection and thread, never inside a writer's commit:
+    /// automatic checkpoints are off on every connection (see `open`). PASSIVE checkpoints
+    /// never wait for the writer or readers; SQLite restarts the WAL from its start once a
+    /// checkpoint has copied everything and no reader still needs old frames.
+    fn start_checkpointer(&self) -> StoreResult<()> {
+        if self.checkpointer_started.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        let conn = self.open()?;
+        let alive = self.alive.clone();
+        std::thread::Builder::new()
+            .name("jifen-sqlite-checkpoint".into())
+            .spawn(move || {
+                while alive.load(Ordering::Relaxed) {
+                    std::thread::sleep(CHECKPOINT_INTERVAL);
+                    let _ = conn
+                        .conn
+                        .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+            })
+            .map_err(|e| StoreError::Db(format!("cannot start the checkpointer: {e}")))?;
+        Ok(())
     }
 
     fn open(&self) -> StoreResult<SqliteConn> {
@@ -39,7 +81,8 @@ impl SqliteBackend {
         // WAL lets readers run beside the writer; FULL syncs the WAL at every commit so an
         // acknowledged write survives kill -9 and power loss.
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF; \
+             PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0;",
         )
         .map_err(map_err)?;
         Ok(SqliteConn {
@@ -55,6 +98,7 @@ impl Backend for SqliteBackend {
     }
 
     fn connect(&self) -> StoreResult<Box<dyn SqlConn>> {
+        self.start_checkpointer()?;
         Ok(Box::new(self.open()?))
     }
 
@@ -96,8 +140,9 @@ impl Backend for SqliteBackend {
 
 pub struct SqliteConn {
     conn: rusqlite::Connection,
-    /// `$N` placeholders rewritten to SQLite's `?N`, per statement text.
-    rewritten: HashMap<String, String>,
+    /// `$N` placeholders rewritten to SQLite's `?N`, keyed by the text's address and length
+    /// (statements are mostly `'static`), checked against the text on every hit.
+    rewritten: HashMap<(usize, usize), (String, Arc<str>)>,
 }
 
 struct Param<'a>(&'a Value);
@@ -145,13 +190,17 @@ fn map_err(e: rusqlite::Error) -> StoreError {
 }
 
 impl SqliteConn {
-    fn sql(&mut self, sql: &str) -> String {
-        if let Some(s) = self.rewritten.get(sql) {
-            return s.clone();
+    fn sql(&mut self, sql: &str) -> Arc<str> {
+        let key = (sql.as_ptr() as usize, sql.len());
+        if let Some((original, rewritten)) = self.rewritten.get(&key)
+            && original == sql
+        {
+            return rewritten.clone();
         }
-        let s = rewrite(sql);
-        self.rewritten.insert(sql.to_string(), s.clone());
-        s
+        let rewritten: Arc<str> = rewrite(sql).into();
+        self.rewritten
+            .insert(key, (sql.to_string(), rewritten.clone()));
+        rewritten
     }
 }
 
@@ -195,6 +244,16 @@ impl SqlConn for SqliteConn {
 
     fn batch(&mut self, sql: &str) -> StoreResult<()> {
         self.conn.execute_batch(sql).map_err(map_err)
+    }
+
+    fn insert_id(&mut self, sql: &str, params: &[Value]) -> StoreResult<i64> {
+        let Some(plain) = sql.strip_suffix(" RETURNING id") else {
+            return Err(StoreError::Db(format!(
+                "insert_id needs a statement ending in RETURNING id: {sql}"
+            )));
+        };
+        self.execute(plain, params)?;
+        Ok(self.conn.last_insert_rowid())
     }
 }
 

@@ -113,6 +113,14 @@ pub trait SqlConn: Send {
     fn query_one(&mut self, sql: &str, params: &[Value]) -> StoreResult<Option<Row>> {
         Ok(self.query(sql, params)?.into_iter().next())
     }
+
+    /// Runs an `INSERT ... RETURNING id` and returns the id. SQLite skips the RETURNING
+    /// machinery and reads the new rowid directly, which is markedly cheaper.
+    fn insert_id(&mut self, sql: &str, params: &[Value]) -> StoreResult<i64> {
+        self.query_one(sql, params)?
+            .map(|r| r.int(0))
+            .ok_or_else(|| StoreError::Corrupt("an insert returned no id".into()))
+    }
 }
 
 /// The way to open connections to one database; each backend implements it.

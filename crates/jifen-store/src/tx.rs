@@ -55,6 +55,22 @@ fn lot_from(r: &Row, at: usize) -> StoreResult<Lot> {
     })
 }
 
+fn member_from(r: &Row) -> Member {
+    Member {
+        id: MemberId(r.int(0)),
+        program: ProgramId(r.int(1)),
+        profile: MemberProfile {
+            name: r.opt_text(2),
+            phone: r.opt_text(3),
+            email: r.opt_text(4),
+            birthday: r.opt_text(5),
+        },
+        status: r.text(6),
+        merged_into: r.opt_int(7).map(MemberId),
+        created_at: r.int(8),
+    }
+}
+
 fn transfer_from(r: &Row) -> StoreResult<TransferInfo> {
     Ok(TransferInfo {
         id: TransferId(r.int(0)),
@@ -180,11 +196,11 @@ impl<'c> Tx<'c> {
         now: Millis,
     ) -> StoreResult<ProgramId> {
         let policy = serde_json::to_string(policy).expect("policy serializes");
-        let row = self.conn.query_one(
+        let row = self.conn.insert_id(
             "INSERT INTO programs (code, name, currency, timezone, policy, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             &[code.into(), name.into(), currency.into(), timezone.into(), policy.into(), now.into()],
         )?;
-        let id = ProgramId(row.ok_or_else(|| corrupt("insert returned no id"))?.int(0));
+        let id = ProgramId(row);
         for kind in SystemAccount::ALL {
             for pt in PointType::ALL {
                 self.insert_account(id, SYSTEM_MEMBER, kind.as_str(), pt)?;
@@ -200,14 +216,12 @@ impl<'c> Tx<'c> {
         kind: &str,
         pt: PointType,
     ) -> StoreResult<AccountId> {
-        let row = self.conn.query_one(
+        let row = self.conn.insert_id(
             "INSERT INTO accounts (program_id, member_id, kind, point_type, debits_pending, debits_posted, credits_pending, credits_posted) \
              VALUES ($1, $2, $3, $4, 0, 0, 0, 0) RETURNING id",
             &[program.0.into(), member.into(), kind.into(), pt.as_str().into()],
         )?;
-        Ok(AccountId(
-            row.ok_or_else(|| corrupt("insert returned no id"))?.int(0),
-        ))
+        Ok(AccountId(row))
     }
 
     pub fn update_program_policy(
@@ -313,7 +327,7 @@ impl<'c> Tx<'c> {
         profile: &MemberProfile,
         now: Millis,
     ) -> StoreResult<MemberId> {
-        let row = self.conn.query_one(
+        let row = self.conn.insert_id(
             "INSERT INTO members (program_id, name, phone, email, birthday, status, created_at) \
              VALUES ($1, $2, $3, $4, $5, 'active', $6) RETURNING id",
             &[
@@ -325,7 +339,7 @@ impl<'c> Tx<'c> {
                 now.into(),
             ],
         )?;
-        let id = row.ok_or_else(|| corrupt("insert returned no id"))?.int(0);
+        let id = row;
         for pt in PointType::ALL {
             for kind in [MemberAccountKind::Balance, MemberAccountKind::Debt] {
                 self.insert_account(program, id, member_kind(kind), pt)?;
@@ -340,19 +354,7 @@ impl<'c> Tx<'c> {
              WHERE program_id = $1 AND id = $2",
             &[program.0.into(), id.0.into()],
         )?;
-        Ok(r.map(|r| Member {
-            id: MemberId(r.int(0)),
-            program: ProgramId(r.int(1)),
-            profile: MemberProfile {
-                name: r.opt_text(2),
-                phone: r.opt_text(3),
-                email: r.opt_text(4),
-                birthday: r.opt_text(5),
-            },
-            status: r.text(6),
-            merged_into: r.opt_int(7).map(MemberId),
-            created_at: r.int(8),
-        }))
+        Ok(r.map(|r| member_from(&r)))
     }
 
     pub fn update_member_profile(
@@ -432,6 +434,22 @@ impl<'c> Tx<'c> {
         Ok(())
     }
 
+    /// The member an identity belongs to, as a full row, in one query.
+    pub fn member_row_by_identity(
+        &mut self,
+        program: ProgramId,
+        channel: &str,
+        external_id: &str,
+    ) -> StoreResult<Option<Member>> {
+        let r = self.conn.query_one(
+            "SELECT m.id, m.program_id, m.name, m.phone, m.email, m.birthday, m.status, m.merged_into, m.created_at \
+             FROM identities i JOIN members m ON m.id = i.member_id \
+             WHERE i.program_id = $1 AND i.channel = $2 AND i.external_id = $3",
+            &[program.0.into(), channel.into(), external_id.into()],
+        )?;
+        Ok(r.map(|r| member_from(&r)))
+    }
+
     pub fn member_by_identity(
         &mut self,
         program: ProgramId,
@@ -493,6 +511,53 @@ impl<'c> Tx<'c> {
             (Some(balance), Some(debt)) => Ok(MemberAccounts { balance, debt }),
             _ => Err(corrupt(&format!("member {member} has no {pt:?} accounts"))),
         }
+    }
+
+    /// Both point types' accounts of a member with the debt each owes, in one query; locked as
+    /// `member_accounts` describes when `lock` is set.
+    pub fn member_books(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        lock: bool,
+    ) -> StoreResult<[(MemberAccounts, i64); 2]> {
+        let sql = if lock && self.dialect() == Dialect::Postgres {
+            "SELECT id, kind, point_type, debits_posted, credits_posted FROM accounts \
+             WHERE program_id = $1 AND member_id = $2 ORDER BY id FOR UPDATE"
+        } else {
+            "SELECT id, kind, point_type, debits_posted, credits_posted FROM accounts \
+             WHERE program_id = $1 AND member_id = $2"
+        };
+        let rows = self.conn.query(sql, &[program.0.into(), member.0.into()])?;
+        let mut out = [(
+            MemberAccounts {
+                balance: AccountId(0),
+                debt: AccountId(0),
+            },
+            0,
+        ); 2];
+        let mut found = 0;
+        for r in &rows {
+            let i = match point_type(&r.text(2))? {
+                PointType::Points => 0,
+                PointType::Growth => 1,
+            };
+            match r.text(1).as_str() {
+                "balance" => out[i].0.balance = AccountId(r.int(0)),
+                "debt" => {
+                    out[i].0.debt = AccountId(r.int(0));
+                    out[i].1 = (r.int(3) - r.int(4)).max(0);
+                }
+                _ => continue,
+            }
+            found += 1;
+        }
+        if found != 4 {
+            return Err(corrupt(&format!(
+                "member {member} has {found} of its 4 accounts"
+            )));
+        }
+        Ok(out)
     }
 
     pub fn account_columns(&mut self, id: AccountId) -> StoreResult<AccountColumns> {
@@ -752,7 +817,7 @@ impl<'c> Tx<'c> {
                 Ref::Stored(x) => x.0,
                 Ref::New(i) => out.transfers[i].0,
             });
-            let row = self.conn.query_one(
+            let row = self.conn.insert_id(
                 "INSERT INTO transfers (program_id, point_type, code, phase, debit_account, credit_account, amount, member_id, \
                  counterparty_id, pending_of, reversal_of, order_ref, reason, actor, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
@@ -774,9 +839,7 @@ impl<'c> Tx<'c> {
                     now.into(),
                 ],
             )?;
-            out.transfers.push(TransferId(
-                row.ok_or_else(|| corrupt("insert returned no id"))?.int(0),
-            ));
+            out.transfers.push(TransferId(row));
         }
         for (acc, d) in p.account_deltas() {
             if self.system_ids.contains(&acc) {
@@ -794,7 +857,7 @@ impl<'c> Tx<'c> {
                 Ref::Stored(x) => x,
                 Ref::New(i) => out.transfers[i],
             };
-            let row = self.conn.query_one(
+            let row = self.conn.insert_id(
                 "INSERT INTO lots (program_id, member_id, account_id, point_type, status, amount, remaining, held, spent, expired, \
                  reversed, moved, earned_at, available_at, expires_at, transfer_id, source_account, order_ref, origin_lot) \
                  VALUES ($1, $2, $3, $4, $5, $6, $6, 0, 0, 0, 0, 0, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
@@ -814,9 +877,7 @@ impl<'c> Tx<'c> {
                     l.origin.map(|x| x.0).into(),
                 ],
             )?;
-            out.lots.push(LotId(
-                row.ok_or_else(|| corrupt("insert returned no id"))?.int(0),
-            ));
+            out.lots.push(LotId(row));
         }
         let lot_id = |r: Ref<LotId>, out: &Applied| match r {
             Ref::Stored(x) => x,
@@ -894,11 +955,12 @@ impl<'c> Tx<'c> {
 
     // ---- orders ------------------------------------------------------------------------------
 
-    pub fn insert_order(&mut self, o: &Order) -> StoreResult<()> {
-        self.conn.execute(
+    /// Records an order; returns false (and writes nothing) when the order id is taken.
+    pub fn insert_order(&mut self, o: &Order) -> StoreResult<bool> {
+        let n = self.conn.execute(
             "INSERT INTO orders (program_id, order_id, member_id, paid_minor, currency, refunded_minor, points_earned, \
              points_reversed, points_expiry_covered, growth_earned, growth_reversed, lines, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING",
             &[
                 o.program.0.into(),
                 o.order_id.as_str().into(),
@@ -915,7 +977,7 @@ impl<'c> Tx<'c> {
                 o.created_at.into(),
             ],
         )?;
-        Ok(())
+        Ok(n == 1)
     }
 
     pub fn order(&mut self, program: ProgramId, order_id: &str) -> StoreResult<Option<Order>> {

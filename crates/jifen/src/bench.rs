@@ -52,7 +52,8 @@ fn backend(o: &Options) -> anyhow::Result<Arc<dyn Backend>> {
             Arc::new(jifen_store_sqlite::SqliteBackend::new(path)?)
         }
         Store::Postgres => {
-            let mut b = jifen_store_postgres::PgBackend::create_temporary(&o.pg_url, "jifen_bench")?;
+            let mut b =
+                jifen_store_postgres::PgBackend::create_temporary(&o.pg_url, "jifen_bench")?;
             b.set_writers(o.pg_writers);
             Arc::new(b)
         }
@@ -63,11 +64,23 @@ pub fn run(o: Options) -> anyhow::Result<()> {
     let backend = backend(&o)?;
     let described = backend.describe();
     let app = App::start(backend, Arc::new(SystemClock))?;
-    let policy = LedgerPolicy { pending_days: 0, ..LedgerPolicy::default() };
+    let policy = LedgerPolicy {
+        pending_days: 0,
+        ..LedgerPolicy::default()
+    };
     let created = app.create_program("bench", "Bench", "CNY", "Asia/Shanghai", policy)?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let members = if o.scenario == Scenario::Earn { o.members } else { 1 };
-    println!("bench: {:?} on {described}, {} connections, {}s, {members} members", o.scenario, o.connections, o.seconds);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let members = if o.scenario == Scenario::Earn {
+        o.members
+    } else {
+        1
+    };
+    println!(
+        "bench: {:?} on {described}, {} connections, {}s, {members} members",
+        o.scenario, o.connections, o.seconds
+    );
     rt.block_on(async {
         // Members, created through the same writers, many at a time.
         let started = Instant::now();
@@ -124,6 +137,17 @@ pub fn run(o: Options) -> anyhow::Result<()> {
         );
         anyhow::Ok(())
     })?;
+    let st = app.writer_stats();
+    let (b, c) = (
+        st.batches.load(Ordering::Relaxed).max(1),
+        st.commands.load(Ordering::Relaxed).max(1),
+    );
+    println!(
+        "bench: writers: {b} batches, {:.1} commands per batch, execute {:.1} us per command, commit {:.2} ms per batch",
+        c as f64 / b as f64,
+        st.execute_micros.load(Ordering::Relaxed) as f64 / c as f64,
+        st.commit_micros.load(Ordering::Relaxed) as f64 / b as f64 / 1000.0
+    );
     let drift = app.verify(created.id)?;
     println!("bench: verify: {} drift", drift.len());
     if !drift.is_empty() {
@@ -172,7 +196,9 @@ async fn client(
         );
         let t = Instant::now();
         stream.write_all(req.as_bytes()).await?;
-        let status = read_response(&mut stream, &mut buf).await.context("reading a response")?;
+        let status = read_response(&mut stream, &mut buf)
+            .await
+            .context("reading a response")?;
         latencies.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
         if status != 200 {
             errors += 1;
@@ -199,7 +225,11 @@ async fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> anyhow::Res
             let status: u16 = head.get(9..12).context("status line")?.parse()?;
             let len: usize = head
                 .lines()
-                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse().unwrap_or(0))
+                })
                 .unwrap_or(0);
             let total = end + 4 + len;
             while filled < total {

@@ -223,7 +223,14 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Bench { scenario, store, pg_url, connections, seconds, members } => bench::run(bench::Options {
+        Command::Bench {
+            scenario,
+            store,
+            pg_url,
+            connections,
+            seconds,
+            members,
+        } => bench::run(bench::Options {
             scenario: *scenario,
             store: *store,
             pg_url: pg_url.clone(),

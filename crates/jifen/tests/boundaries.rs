@@ -6,15 +6,35 @@ use std::process::Command;
 
 const PURE: &[&str] = &["jifen-ledger"];
 const IO_CRATES: &[&str] = &[
-    "tokio", "mio", "sqlx", "rusqlite", "libsqlite3-sys", "postgres", "tokio-postgres", "axum", "hyper", "reqwest", "socket2",
+    "tokio",
+    "mio",
+    "sqlx",
+    "rusqlite",
+    "libsqlite3-sys",
+    "postgres",
+    "tokio-postgres",
+    "axum",
+    "hyper",
+    "reqwest",
+    "socket2",
 ];
 
 fn metadata() -> serde_json::Value {
     let out = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--manifest-path", concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml")])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--manifest-path",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml"),
+        ])
         .output()
         .expect("cargo metadata runs");
-    assert!(out.status.success(), "cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("metadata is JSON")
 }
 
@@ -26,14 +46,26 @@ fn normal_closure(meta: &serde_json::Value, root: &str) -> HashSet<String> {
         .iter()
         .map(|p| (p["id"].as_str().unwrap(), p["name"].as_str().unwrap()))
         .collect();
-    let nodes: HashMap<&str, &serde_json::Value> =
-        meta["resolve"]["nodes"].as_array().unwrap().iter().map(|n| (n["id"].as_str().unwrap(), n)).collect();
-    let root_id = names.iter().find(|(_, n)| **n == root).map(|(id, _)| *id).expect("root package exists");
+    let nodes: HashMap<&str, &serde_json::Value> = meta["resolve"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["id"].as_str().unwrap(), n))
+        .collect();
+    let root_id = names
+        .iter()
+        .find(|(_, n)| **n == root)
+        .map(|(id, _)| *id)
+        .expect("root package exists");
     let mut seen = HashSet::new();
     let mut stack = vec![root_id];
     while let Some(id) = stack.pop() {
         for dep in nodes[id]["deps"].as_array().unwrap() {
-            let normal = dep["dep_kinds"].as_array().unwrap().iter().any(|k| k["kind"].is_null());
+            let normal = dep["dep_kinds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k["kind"].is_null());
             let pkg = dep["pkg"].as_str().unwrap();
             if normal && seen.insert(names[pkg].to_string()) {
                 stack.push(pkg);
@@ -48,9 +80,15 @@ fn pure_crates_depend_on_no_io_crates() {
     let meta = metadata();
     for krate in PURE {
         let deps = normal_closure(&meta, krate);
-        assert!(deps.contains("serde"), "the closure of {krate} was computed (it uses serde)");
+        assert!(
+            deps.contains("serde"),
+            "the closure of {krate} was computed (it uses serde)"
+        );
         let bad: Vec<_> = IO_CRATES.iter().filter(|c| deps.contains(**c)).collect();
-        assert!(bad.is_empty(), "{krate} must do no IO but depends on {bad:?}");
+        assert!(
+            bad.is_empty(),
+            "{krate} must do no IO but depends on {bad:?}"
+        );
     }
 }
 
@@ -65,7 +103,9 @@ fn only_store_crates_contain_sql() {
         }
         let mut stack = vec![dir.join("src")];
         while let Some(d) = stack.pop() {
-            let Ok(rd) = std::fs::read_dir(&d) else { continue };
+            let Ok(rd) = std::fs::read_dir(&d) else {
+                continue;
+            };
             for e in rd {
                 let p = e.unwrap().path();
                 if p.is_dir() {
@@ -73,7 +113,11 @@ fn only_store_crates_contain_sql() {
                 } else if p.extension().is_some_and(|x| x == "rs") {
                     let text = std::fs::read_to_string(&p).unwrap();
                     for kw in ["SELECT ", "INSERT INTO", "UPDATE accounts", "CREATE TABLE"] {
-                        assert!(!text.contains(kw), "{} contains SQL ({kw:?}); SQL belongs in the store crates", p.display());
+                        assert!(
+                            !text.contains(kw),
+                            "{} contains SQL ({kw:?}); SQL belongs in the store crates",
+                            p.display()
+                        );
                     }
                 }
             }

@@ -81,7 +81,8 @@ impl Writers {
         let stats = Arc::new(WriterStats::default());
         for i in 0..backend.writers() {
             let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE_DEPTH);
-            let conn = backend.connect()?;
+            let conn = backend.connect_writer()?;
+            let syncer = backend.deferred_sync().map(start_syncer).transpose()?;
             let backend = backend.clone();
             let clock = clock.clone();
             let stats = stats.clone();
@@ -93,6 +94,7 @@ impl Writers {
                         clock,
                         conn,
                         stats,
+                        syncer,
                     }
                     .run(rx)
                 })
@@ -171,6 +173,42 @@ struct WriterLoop {
     clock: Arc<dyn Clock>,
     conn: Box<dyn SqlConn>,
     stats: Arc<WriterStats>,
+    /// Where committed answers wait for the disk, when the backend defers its sync.
+    syncer: Option<std::sync::mpsc::Sender<Vec<Delivery>>>,
+}
+
+type Delivery = (
+    oneshot::Sender<Result<Outcome, AppError>>,
+    Result<Outcome, AppError>,
+);
+
+/// Starts the thread that makes commits durable and only then answers their callers. It takes
+/// every group waiting, syncs once, and answers them all: while it syncs, the writer executes
+/// and commits the next batch.
+fn start_syncer(
+    sync: Arc<dyn Fn() -> Result<(), StoreError> + Send + Sync>,
+) -> Result<std::sync::mpsc::Sender<Vec<Delivery>>, AppError> {
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<Delivery>>();
+    std::thread::Builder::new()
+        .name("jifen-syncer".into())
+        .spawn(move || {
+            while let Ok(first) = rx.recv() {
+                let mut groups = vec![first];
+                while let Ok(more) = rx.try_recv() {
+                    groups.push(more);
+                }
+                let synced = sync();
+                for (reply, result) in groups.into_iter().flatten() {
+                    let result = match (&synced, result) {
+                        (Err(e), Ok(_)) => Err(AppError::Store(e.clone())),
+                        (_, r) => r,
+                    };
+                    let _ = reply.send(result);
+                }
+            }
+        })
+        .map_err(|e| AppError::Internal(format!("cannot start the syncer: {e}")))?;
+    Ok(tx)
 }
 
 /// Runs one command inside an open transaction. The outer error aborts the transaction; the
@@ -224,7 +262,8 @@ impl WriterLoop {
                     Job::Admin(f, reply) => {
                         // Admin jobs run alone, after the commands queued before them.
                         self.process(std::mem::take(&mut batch));
-                        let _ = reply.send(self.admin(f));
+                        let result = self.admin(f).and_then(|v| self.sync_now().map(|_| v));
+                        let _ = reply.send(result);
                     }
                     Job::Command(c) => batch.push(c),
                 }
@@ -255,8 +294,34 @@ impl WriterLoop {
     }
 
     fn reconnect(&mut self) {
-        if let Ok(c) = self.backend.connect() {
+        if let Ok(c) = self.backend.connect_writer() {
             self.conn = c;
+        }
+    }
+
+    /// Answers callers once their commits are durable.
+    fn deliver(&mut self, deliveries: Vec<Delivery>) {
+        match &self.syncer {
+            Some(syncer) => {
+                if let Err(e) = syncer.send(deliveries) {
+                    for (reply, _) in e.0 {
+                        let _ = reply.send(Err(AppError::Unavailable));
+                    }
+                }
+            }
+            None => {
+                for (reply, r) in deliveries {
+                    let _ = reply.send(r);
+                }
+            }
+        }
+    }
+
+    /// Makes every commit so far durable, for the rare paths that answer directly.
+    fn sync_now(&self) -> Result<(), AppError> {
+        match self.backend.deferred_sync() {
+            Some(sync) => Ok(sync()?),
+            None => Ok(()),
         }
     }
 
@@ -267,18 +332,23 @@ impl WriterLoop {
         let now = self.clock.now();
         match self.run_batch(&mut batch, now) {
             Ok(results) => {
-                for (cmd, r) in batch.into_iter().zip(results) {
-                    let _ = cmd.reply.send(r);
-                }
+                let deliveries = batch
+                    .into_iter()
+                    .zip(results)
+                    .map(|(cmd, r)| (cmd.reply, r))
+                    .collect();
+                self.deliver(deliveries);
             }
             Err(_) => {
                 // The database refused the batch as a whole; run each command alone so that one
                 // command's failure is only its own.
                 self.reconnect();
+                let mut deliveries = Vec::new();
                 for mut cmd in batch {
                     let r = self.run_alone(&mut cmd);
-                    let _ = cmd.reply.send(r);
+                    deliveries.push((cmd.reply, r));
                 }
+                self.deliver(deliveries);
             }
         }
     }

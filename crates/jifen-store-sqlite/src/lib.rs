@@ -75,15 +75,20 @@ impl SqliteBackend {
     }
 
     fn open(&self) -> StoreResult<SqliteConn> {
+        self.open_with("FULL")
+    }
+
+    /// `synchronous`: FULL syncs the WAL in every COMMIT; the writer uses NORMAL and makes its
+    /// commits durable with `deferred_sync` before it acknowledges them. Checkpoints sync the
+    /// WAL before copying it and the database after, in both modes.
+    fn open_with(&self, synchronous: &str) -> StoreResult<SqliteConn> {
         let conn = rusqlite::Connection::open(&self.path).map_err(map_err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(map_err)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        // WAL lets readers run beside the writer; FULL syncs the WAL at every commit so an
-        // acknowledged write survives kill -9 and power loss.
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF; \
-             PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0;",
-        )
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = OFF; \
+             PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0;"
+        ))
         .map_err(map_err)?;
         Ok(SqliteConn {
             conn,
@@ -100,6 +105,22 @@ impl Backend for SqliteBackend {
     fn connect(&self) -> StoreResult<Box<dyn SqlConn>> {
         self.start_checkpointer()?;
         Ok(Box::new(self.open()?))
+    }
+
+    fn connect_writer(&self) -> StoreResult<Box<dyn SqlConn>> {
+        self.start_checkpointer()?;
+        Ok(Box::new(self.open_with("NORMAL")?))
+    }
+
+    fn deferred_sync(&self) -> Option<Arc<dyn Fn() -> StoreResult<()> + Send + Sync>> {
+        let wal = PathBuf::from(format!("{}-wal", self.path.display()));
+        // Opened by path at every sync, so a WAL file SQLite recreated is the one synced.
+        // fdatasync on any descriptor of the file flushes every write made to it before.
+        Some(Arc::new(move || {
+            std::fs::File::open(&wal)
+                .and_then(|f| f.sync_data())
+                .map_err(|e| StoreError::Db(format!("cannot sync {}: {e}", wal.display())))
+        }))
     }
 
     fn migrate(&self) -> StoreResult<()> {

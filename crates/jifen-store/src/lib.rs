@@ -5,6 +5,8 @@
 //! `jifen-store-postgres` implement. A backend owns its migrations, its connections, and how a
 //! dialect locks rows; it never decides anything about points. Only the store crates contain SQL.
 
+use std::sync::Arc;
+
 mod rows;
 mod tx;
 
@@ -128,6 +130,17 @@ pub trait Backend: Send + Sync + 'static {
     fn dialect(&self) -> Dialect;
     /// Opens a new connection, ready for use.
     fn connect(&self) -> StoreResult<Box<dyn SqlConn>>;
+    /// Opens a connection for a writer. A backend with a [`Backend::deferred_sync`] returns one
+    /// whose COMMIT does not wait for the disk.
+    fn connect_writer(&self) -> StoreResult<Box<dyn SqlConn>> {
+        self.connect()
+    }
+    /// When present, writers commit without waiting for the disk and call this (on another
+    /// thread, once for every group of commits) before acknowledging any of them: the fsync is
+    /// taken off the writer's path, so the next batch executes while the last one is synced.
+    fn deferred_sync(&self) -> Option<Arc<dyn Fn() -> StoreResult<()> + Send + Sync>> {
+        None
+    }
     /// Brings the schema to the newest version. Safe to run at every start and concurrently.
     fn migrate(&self) -> StoreResult<()>;
     /// How many concurrent writers the database takes well: 1 for SQLite (one writer at a time),

@@ -24,6 +24,8 @@ pub enum Scenario {
     Hot,
     /// The same purchase again and again: every request after the first is a replay.
     Replay,
+    /// Bulk import of purchase events from a CSV file (no HTTP).
+    Import,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -40,6 +42,7 @@ pub struct Options {
     pub connections: usize,
     pub seconds: u64,
     pub members: usize,
+    pub rows: usize,
 }
 
 fn backend(o: &Options) -> anyhow::Result<Arc<dyn Backend>> {
@@ -103,6 +106,9 @@ pub fn run(o: Options) -> anyhow::Result<()> {
         }
         println!("bench: {members} members created in {:.1}s", started.elapsed().as_secs_f64());
 
+        if o.scenario == Scenario::Import {
+            return anyhow::Ok(());
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let router = jifen_api::router(app.clone());
@@ -137,6 +143,41 @@ pub fn run(o: Options) -> anyhow::Result<()> {
         );
         anyhow::Ok(())
     })?;
+    if o.scenario == Scenario::Import {
+        let path = std::path::Path::new("./data/bench-import.csv");
+        let mut w = csv::Writer::from_path(path)?;
+        w.write_record([
+            "order_id",
+            "channel",
+            "external_id",
+            "member_id",
+            "amount_minor",
+            "currency",
+            "occurred_at",
+        ])?;
+        for n in 0..o.rows {
+            let member = (n * 7919) % members;
+            w.write_record([
+                format!("IMP{n}"),
+                "app".into(),
+                format!("B{member}"),
+                String::new(),
+                (1000 + n % 90_000).to_string(),
+                "CNY".into(),
+                String::new(),
+            ])?;
+        }
+        w.flush()?;
+        let r = crate::import::purchases(&app, created.id, path, false)?;
+        println!(
+            "bench: import: {} rows in {:.2}s = {:.0} rows/s ({} imported, {} failed)",
+            r.rows,
+            r.seconds,
+            r.rows as f64 / r.seconds,
+            r.imported,
+            r.failed
+        );
+    }
     let st = app.writer_stats();
     let (b, c) = (
         st.batches.load(Ordering::Relaxed).max(1),
@@ -179,7 +220,7 @@ async fn client(
         rng_state ^= rng_state << 17;
         let (order, member) = match scenario {
             Scenario::Earn => (format!("O{n}"), (rng_state % members as u64) as usize),
-            Scenario::Hot => (format!("O{n}"), 0),
+            Scenario::Hot | Scenario::Import => (format!("O{n}"), 0),
             Scenario::Replay => ("REPLAYED".to_string(), 0),
         };
         let body = json!({"order_id": order, "member": {"channel": "app", "external_id": format!("B{member}")},

@@ -2,6 +2,7 @@
 
 mod bench;
 mod demo;
+mod import;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -65,6 +66,11 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Bulk imports.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Measure the HTTP API under load on a fresh database (see BENCHMARKS.md).
     Bench {
         #[arg(long, value_enum, default_value = "earn")]
@@ -80,6 +86,9 @@ enum Command {
         seconds: u64,
         #[arg(long, default_value_t = 10_000)]
         members: usize,
+        /// Rows for `--scenario import`.
+        #[arg(long, default_value_t = 200_000)]
+        rows: usize,
     },
     /// Programmes.
     Program {
@@ -95,6 +104,18 @@ enum JobsCommand {
         /// Run as if it were this time (RFC 3339, e.g. 2027-01-01T00:00:00Z), for testing.
         #[arg(long)]
         now: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import purchase events from a CSV file with the header
+    /// `order_id,channel,external_id,member_id,amount_minor,currency,occurred_at`.
+    Purchases {
+        file: std::path::PathBuf,
+        /// The programme's code.
+        #[arg(long)]
+        program: String,
     },
 }
 
@@ -223,6 +244,29 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Import {
+            command: ImportCommand::Purchases { file, program },
+        } => {
+            let app = start(&cli, Arc::new(SystemClock))?;
+            let code = program.clone();
+            let p = app
+                .read_blocking(move |tx| Ok(tx.program_by_code(&code)?))?
+                .with_context(|| format!("no programme {program}"))?;
+            let r = import::purchases(&app, p.id, file, true)?;
+            println!(
+                "{} rows in {:.1}s ({:.0} rows/s): {} imported, {} already imported, {} failed",
+                r.rows,
+                r.seconds,
+                r.rows as f64 / r.seconds.max(1e-9),
+                r.imported,
+                r.already_imported,
+                r.failed
+            );
+            if r.failed > 0 {
+                bail!("{} rows failed", r.failed);
+            }
+            Ok(())
+        }
         Command::Bench {
             scenario,
             store,
@@ -230,7 +274,9 @@ fn main() -> anyhow::Result<()> {
             connections,
             seconds,
             members,
+            rows,
         } => bench::run(bench::Options {
+            rows: *rows,
             scenario: *scenario,
             store: *store,
             pg_url: pg_url.clone(),

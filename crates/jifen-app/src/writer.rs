@@ -1,6 +1,7 @@
 //! Writer threads and group commit.
 
 use std::any::Any;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
@@ -362,7 +363,16 @@ impl WriterLoop {
         let mut tx = Tx::begin(self.conn.as_mut())?;
         let mut results = Vec::with_capacity(batch.len());
         for cmd in batch.iter_mut() {
-            results.push(run_one(&mut tx, cmd, now)?);
+            // A panic (a broken invariant assertion) must not take the writer down: the batch is
+            // rolled back and every command re-run alone, where the culprit gets an error.
+            match std::panic::catch_unwind(AssertUnwindSafe(|| run_one(&mut tx, cmd, now))) {
+                Ok(r) => results.push(r?),
+                Err(_) => {
+                    return Err(StoreError::Db(
+                        "a command panicked; batch rolled back".into(),
+                    ));
+                }
+            }
         }
         let executed = Instant::now();
         tx.commit()?;
@@ -380,8 +390,9 @@ impl WriterLoop {
         let mut attempt = 0;
         loop {
             let now = self.clock.now();
-            let result = (|| {
-                let mut tx = Tx::begin(self.conn.as_mut())?;
+            let conn = self.conn.as_mut();
+            let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                let mut tx = Tx::begin(conn)?;
                 let r = run_one(&mut tx, cmd, now)?;
                 if r.is_ok() {
                     tx.commit()?;
@@ -389,7 +400,14 @@ impl WriterLoop {
                     tx.rollback()?;
                 }
                 Ok::<_, StoreError>(r)
-            })();
+            }));
+            let Ok(result) = result else {
+                eprintln!("jifen: a command panicked and was rolled back");
+                self.reconnect();
+                return Err(AppError::Internal(
+                    "the command failed unexpectedly and changed nothing".into(),
+                ));
+            };
             match result {
                 Ok(r) => return r,
                 Err(StoreError::Conflict(_)) if attempt < CONFLICT_RETRIES => {

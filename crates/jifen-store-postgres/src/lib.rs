@@ -8,7 +8,8 @@ use std::error::Error;
 use bytes::BytesMut;
 use jifen_store::{Backend, Dialect, Row, SqlConn, StoreError, StoreResult, Value};
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
-use postgres::{Client, NoTls, Statement};
+use postgres::{Client, NoTls};
+use tokio_postgres::Statement;
 
 const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_ledger.sql"))];
 
@@ -95,10 +96,20 @@ impl Backend for PgBackend {
     }
 
     fn connect(&self) -> StoreResult<Box<dyn SqlConn>> {
-        let client = Client::connect(&self.url, NoTls).map_err(map_err)?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Db(format!("cannot start a runtime: {e}")))?;
+        let (client, connection) = rt
+            .block_on(tokio_postgres::connect(&self.url, NoTls))
+            .map_err(map_err)?;
+        // The connection task runs whenever this connection blocks on a query.
+        rt.spawn(connection);
         Ok(Box::new(PgConn {
+            rt,
             client,
             statements: HashMap::new(),
+            ids: HashMap::new(),
         }))
     }
 
@@ -145,10 +156,18 @@ impl Backend for PgBackend {
     }
 }
 
+/// A connection on tokio-postgres, driven by its own single-threaded runtime: calls block, and
+/// `execute_many` pipelines independent statements into one round trip.
 pub struct PgConn {
-    client: Client,
+    rt: tokio::runtime::Runtime,
+    client: tokio_postgres::Client,
     statements: HashMap<String, Statement>,
+    /// Ids drawn from each table's sequence in blocks, handed out by `allocate_ids`.
+    ids: HashMap<&'static str, std::collections::VecDeque<i64>>,
 }
+
+/// Ids drawn from a sequence at once: one round trip per this many new rows.
+const ID_BLOCK: i64 = 1_024;
 
 #[derive(Debug)]
 struct Param<'a>(&'a Value);
@@ -197,10 +216,41 @@ impl PgConn {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
-        let s = self.client.prepare(sql).map_err(map_err)?;
+        let s = self
+            .rt
+            .block_on(self.client.prepare(sql))
+            .map_err(map_err)?;
         self.statements.insert(sql.to_string(), s.clone());
         Ok(s)
     }
+}
+
+fn decode(rows: Vec<tokio_postgres::Row>, sql: &str) -> StoreResult<Vec<Row>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let mut row = Vec::with_capacity(r.len());
+        for (i, col) in r.columns().iter().enumerate() {
+            let ty = col.type_();
+            let v = if *ty == Type::INT8 {
+                r.get::<_, Option<i64>>(i).map(Value::Int)
+            } else if *ty == Type::INT4 {
+                r.get::<_, Option<i32>>(i).map(|v| Value::Int(v as i64))
+            } else if *ty == Type::INT2 {
+                r.get::<_, Option<i16>>(i).map(|v| Value::Int(v as i64))
+            } else if *ty == Type::BOOL {
+                r.get::<_, Option<bool>>(i).map(|v| Value::Int(v as i64))
+            } else if *ty == Type::TEXT || *ty == Type::VARCHAR || *ty == Type::NAME {
+                r.get::<_, Option<String>>(i).map(Value::Text)
+            } else {
+                return Err(StoreError::Corrupt(format!(
+                    "unexpected column type {ty} in {sql}"
+                )));
+            };
+            row.push(v.unwrap_or(Value::Null));
+        }
+        out.push(Row(row));
+    }
+    Ok(out)
 }
 
 impl SqlConn for PgConn {
@@ -213,7 +263,9 @@ impl SqlConn for PgConn {
         let params: Vec<Param> = params.iter().map(Param).collect();
         let refs: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        self.client.execute(&stmt, &refs).map_err(map_err)
+        self.rt
+            .block_on(self.client.execute(&stmt, &refs))
+            .map_err(map_err)
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> StoreResult<Vec<Row>> {
@@ -221,36 +273,61 @@ impl SqlConn for PgConn {
         let params: Vec<Param> = params.iter().map(Param).collect();
         let refs: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        let rows = self.client.query(&stmt, &refs).map_err(map_err)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let mut row = Vec::with_capacity(r.len());
-            for (i, col) in r.columns().iter().enumerate() {
-                let ty = col.type_();
-                let v = if *ty == Type::INT8 {
-                    r.get::<_, Option<i64>>(i).map(Value::Int)
-                } else if *ty == Type::INT4 {
-                    r.get::<_, Option<i32>>(i).map(|v| Value::Int(v as i64))
-                } else if *ty == Type::INT2 {
-                    r.get::<_, Option<i16>>(i).map(|v| Value::Int(v as i64))
-                } else if *ty == Type::BOOL {
-                    r.get::<_, Option<bool>>(i).map(|v| Value::Int(v as i64))
-                } else if *ty == Type::TEXT || *ty == Type::VARCHAR || *ty == Type::NAME {
-                    r.get::<_, Option<String>>(i).map(Value::Text)
-                } else {
-                    return Err(StoreError::Corrupt(format!(
-                        "unexpected column type {ty} in {sql}"
-                    )));
-                };
-                row.push(v.unwrap_or(Value::Null));
-            }
-            out.push(Row(row));
-        }
-        Ok(out)
+        let rows = self
+            .rt
+            .block_on(self.client.query(&stmt, &refs))
+            .map_err(map_err)?;
+        decode(rows, sql)
     }
 
     fn batch(&mut self, sql: &str) -> StoreResult<()> {
-        self.client.batch_execute(sql).map_err(map_err)
+        self.rt
+            .block_on(self.client.batch_execute(sql))
+            .map_err(map_err)
+    }
+
+    fn execute_many(&mut self, stmts: &[(&str, Vec<Value>)]) -> StoreResult<()> {
+        let prepared: Vec<Statement> = stmts
+            .iter()
+            .map(|(sql, _)| self.statement(sql))
+            .collect::<StoreResult<_>>()?;
+        let params: Vec<Vec<Param>> = stmts
+            .iter()
+            .map(|(_, p)| p.iter().map(Param).collect())
+            .collect();
+        let refs: Vec<Vec<&(dyn ToSql + Sync)>> = params
+            .iter()
+            .map(|ps| ps.iter().map(|p| p as &(dyn ToSql + Sync)).collect())
+            .collect();
+        let client = &self.client;
+        // Polling the futures together makes tokio-postgres send every statement before it
+        // reads the first answer.
+        let all = futures_util::future::try_join_all(
+            prepared
+                .iter()
+                .zip(&refs)
+                .map(|(st, r)| client.execute(st, r)),
+        );
+        self.rt.block_on(all).map_err(map_err)?;
+        Ok(())
+    }
+
+    fn allocate_ids(&mut self, table: &'static str, n: usize) -> StoreResult<Option<Vec<i64>>> {
+        if n == 0 {
+            return Ok(Some(Vec::new()));
+        }
+        let have = self.ids.get(table).map_or(0, |q| q.len());
+        if have < n {
+            let want = (n - have) as i64 + ID_BLOCK;
+            let rows = self.query(
+                "SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)",
+                &[Value::Text(table.to_string()), Value::Int(want)],
+            )?;
+            let q = self.ids.entry(table).or_default();
+            q.extend(rows.iter().map(|r| r.int(0)));
+        }
+        let q = self.ids.get_mut(table).expect("filled above");
+        Ok(Some(q.drain(..n).collect()))
     }
 }
 

@@ -116,6 +116,22 @@ pub trait SqlConn: Send {
         Ok(self.query(sql, params)?.into_iter().next())
     }
 
+    /// Runs independent writes. PostgreSQL sends them all before waiting for any answer (one
+    /// round trip); SQLite runs them one after another in process.
+    fn execute_many(&mut self, stmts: &[(&str, Vec<Value>)]) -> StoreResult<()> {
+        for (sql, params) in stmts {
+            self.execute(sql, params)?;
+        }
+        Ok(())
+    }
+
+    /// `n` fresh ids for rows of `table` (its `id` column), for inserts that name their ids so
+    /// that they can be pipelined. Backends that insert one row at a time return `None`.
+    fn allocate_ids(&mut self, table: &'static str, n: usize) -> StoreResult<Option<Vec<i64>>> {
+        let _ = (table, n);
+        Ok(None)
+    }
+
     /// Runs an `INSERT ... RETURNING id` and returns the id. SQLite skips the RETURNING
     /// machinery and reads the new rowid directly, which is markedly cheaper.
     fn insert_id(&mut self, sql: &str, params: &[Value]) -> StoreResult<i64> {

@@ -96,6 +96,19 @@ fn member_kind(kind: MemberAccountKind) -> &'static str {
 /// The member id stored on system accounts, so that `(program, member, kind, point_type)` is unique.
 const SYSTEM_MEMBER: i64 = 0;
 
+const UPDATE_ACCOUNT: &str = "UPDATE accounts SET debits_pending = debits_pending + $2, debits_posted = debits_posted + $3, \
+     credits_pending = credits_pending + $4, credits_posted = credits_posted + $5 WHERE id = $1";
+
+fn account_params(id: AccountId, d: &jifen_ledger::AccountDelta) -> Vec<Value> {
+    vec![
+        id.0.into(),
+        d.debits_pending.into(),
+        d.debits_posted.into(),
+        d.credits_pending.into(),
+        d.credits_posted.into(),
+    ]
+}
+
 /// What `Tx::apply` created.
 #[derive(Debug, Clone, Default)]
 pub struct Applied {
@@ -583,11 +596,7 @@ impl<'c> Tx<'c> {
     }
 
     fn update_account(&mut self, id: AccountId, d: &jifen_ledger::AccountDelta) -> StoreResult<()> {
-        self.conn.execute(
-            "UPDATE accounts SET debits_pending = debits_pending + $2, debits_posted = debits_posted + $3, \
-             credits_pending = credits_pending + $4, credits_posted = credits_posted + $5 WHERE id = $1",
-            &[id.0.into(), d.debits_pending.into(), d.debits_posted.into(), d.credits_pending.into(), d.credits_posted.into()],
-        )?;
+        self.conn.execute(UPDATE_ACCOUNT, &account_params(id, d))?;
         Ok(())
     }
 
@@ -801,6 +810,10 @@ impl<'c> Tx<'c> {
     }
 
     /// Stores a posting: its transfers, account changes, lots, lot changes and draws.
+    ///
+    /// Where the backend hands out ids ahead (PostgreSQL), every row names its id and all the
+    /// writes go out in one pipelined round trip; otherwise (SQLite, in process) rows are
+    /// inserted one by one and take the ids the database gives them.
     pub fn apply(
         &mut self,
         program: ProgramId,
@@ -812,34 +825,58 @@ impl<'c> Tx<'c> {
             self.system_ids = system.0.iter().map(|x| x.2).collect();
         }
         let mut out = Applied::default();
-        for t in &p.transfers {
+        let preallocated = match self.conn.allocate_ids("transfers", p.transfers.len())? {
+            Some(tids) => {
+                let lids = self
+                    .conn
+                    .allocate_ids("lots", p.lots.len())?
+                    .ok_or_else(|| corrupt("lot ids"))?;
+                out.transfers = tids.into_iter().map(TransferId).collect();
+                out.lots = lids.into_iter().map(LotId).collect();
+                true
+            }
+            None => false,
+        };
+        let mut queued: Vec<(&'static str, Vec<Value>)> = Vec::new();
+        for (i, t) in p.transfers.iter().enumerate() {
             let pending_of = t.pending_of.map(|r| match r {
                 Ref::Stored(x) => x.0,
                 Ref::New(i) => out.transfers[i].0,
             });
-            let row = self.conn.insert_id(
-                "INSERT INTO transfers (program_id, point_type, code, phase, debit_account, credit_account, amount, member_id, \
-                 counterparty_id, pending_of, reversal_of, order_ref, reason, actor, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
-                &[
-                    program.0.into(),
-                    t.point_type.as_str().into(),
-                    t.code.as_str().into(),
-                    t.phase.as_str().into(),
-                    t.debit.0.into(),
-                    t.credit.0.into(),
-                    t.amount.into(),
-                    t.member.map(|m| m.0).into(),
-                    t.counterparty.map(|m| m.0).into(),
-                    pending_of.into(),
-                    t.reversal_of.map(|x| x.0).into(),
-                    t.order_ref.clone().into(),
-                    t.reason.clone().into(),
-                    t.actor.clone().into(),
-                    now.into(),
-                ],
-            )?;
-            out.transfers.push(TransferId(row));
+            let mut params: Vec<Value> = vec![
+                program.0.into(),
+                t.point_type.as_str().into(),
+                t.code.as_str().into(),
+                t.phase.as_str().into(),
+                t.debit.0.into(),
+                t.credit.0.into(),
+                t.amount.into(),
+                t.member.map(|m| m.0).into(),
+                t.counterparty.map(|m| m.0).into(),
+                pending_of.into(),
+                t.reversal_of.map(|x| x.0).into(),
+                t.order_ref.clone().into(),
+                t.reason.clone().into(),
+                t.actor.clone().into(),
+                now.into(),
+            ];
+            if preallocated {
+                params.push(out.transfers[i].0.into());
+                queued.push((
+                    "INSERT INTO transfers (program_id, point_type, code, phase, debit_account, credit_account, amount, member_id, \
+                     counterparty_id, pending_of, reversal_of, order_ref, reason, actor, created_at, id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                    params,
+                ));
+            } else {
+                let id = self.conn.insert_id(
+                    "INSERT INTO transfers (program_id, point_type, code, phase, debit_account, credit_account, amount, member_id, \
+                     counterparty_id, pending_of, reversal_of, order_ref, reason, actor, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+                    &params,
+                )?;
+                out.transfers.push(TransferId(id));
+            }
         }
         for (acc, d) in p.account_deltas() {
             if self.system_ids.contains(&acc) {
@@ -849,35 +886,49 @@ impl<'c> Tx<'c> {
                 e.credits_pending += d.credits_pending;
                 e.credits_posted += d.credits_posted;
             } else {
-                self.update_account(acc, &d)?;
+                queued.push((UPDATE_ACCOUNT, account_params(acc, &d)));
             }
         }
-        for l in &p.lots {
+        if !preallocated {
+            self.conn.execute_many(&std::mem::take(&mut queued))?;
+        }
+        for (i, l) in p.lots.iter().enumerate() {
             let transfer = match l.transfer {
                 Ref::Stored(x) => x,
                 Ref::New(i) => out.transfers[i],
             };
-            let row = self.conn.insert_id(
-                "INSERT INTO lots (program_id, member_id, account_id, point_type, status, amount, remaining, held, spent, expired, \
-                 reversed, moved, earned_at, available_at, expires_at, transfer_id, source_account, order_ref, origin_lot) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $6, 0, 0, 0, 0, 0, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-                &[
-                    program.0.into(),
-                    l.member.0.into(),
-                    l.account.0.into(),
-                    l.point_type.as_str().into(),
-                    l.status.as_str().into(),
-                    l.amount.into(),
-                    l.earned_at.into(),
-                    l.available_at.into(),
-                    l.expires_at.into(),
-                    transfer.0.into(),
-                    l.source_account.0.into(),
-                    l.order_ref.clone().into(),
-                    l.origin.map(|x| x.0).into(),
-                ],
-            )?;
-            out.lots.push(LotId(row));
+            let mut params: Vec<Value> = vec![
+                program.0.into(),
+                l.member.0.into(),
+                l.account.0.into(),
+                l.point_type.as_str().into(),
+                l.status.as_str().into(),
+                l.amount.into(),
+                l.earned_at.into(),
+                l.available_at.into(),
+                l.expires_at.into(),
+                transfer.0.into(),
+                l.source_account.0.into(),
+                l.order_ref.clone().into(),
+                l.origin.map(|x| x.0).into(),
+            ];
+            if preallocated {
+                params.push(out.lots[i].0.into());
+                queued.push((
+                    "INSERT INTO lots (program_id, member_id, account_id, point_type, status, amount, remaining, held, spent, expired, \
+                     reversed, moved, earned_at, available_at, expires_at, transfer_id, source_account, order_ref, origin_lot, id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6, 0, 0, 0, 0, 0, $7, $8, $9, $10, $11, $12, $13, $14)",
+                    params,
+                ));
+            } else {
+                let id = self.conn.insert_id(
+                    "INSERT INTO lots (program_id, member_id, account_id, point_type, status, amount, remaining, held, spent, expired, \
+                     reversed, moved, earned_at, available_at, expires_at, transfer_id, source_account, order_ref, origin_lot) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6, 0, 0, 0, 0, 0, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+                    &params,
+                )?;
+                out.lots.push(LotId(id));
+            }
         }
         let lot_id = |r: Ref<LotId>, out: &Applied| match r {
             Ref::Stored(x) => x,
@@ -885,11 +936,11 @@ impl<'c> Tx<'c> {
         };
         for c in &p.lot_changes {
             let d = &c.delta;
-            self.conn.execute(
+            queued.push((
                 "UPDATE lots SET held = held + $2, spent = spent + $3, expired = expired + $4, reversed = reversed + $5, \
                  moved = moved + $6, remaining = remaining + $7, status = CASE WHEN $8 = 1 THEN 'active' ELSE status END \
                  WHERE id = $1",
-                &[
+                vec![
                     lot_id(c.lot, &out).0.into(),
                     d.held.into(),
                     d.spent.into(),
@@ -899,18 +950,19 @@ impl<'c> Tx<'c> {
                     d.remaining().into(),
                     (d.activate as i64).into(),
                 ],
-            )?;
+            ));
         }
         for d in &p.draws {
             let transfer = match d.transfer {
                 Ref::Stored(x) => x,
                 Ref::New(i) => out.transfers[i],
             };
-            self.conn.execute(
+            queued.push((
                 "INSERT INTO draws (program_id, transfer_id, lot_id, amount) VALUES ($1, $2, $3, $4)",
-                &[program.0.into(), transfer.0.into(), lot_id(d.lot, &out).0.into(), d.amount.into()],
-            )?;
+                vec![program.0.into(), transfer.0.into(), lot_id(d.lot, &out).0.into(), d.amount.into()],
+            ));
         }
+        self.conn.execute_many(&queued)?;
         Ok(out)
     }
 

@@ -29,7 +29,7 @@ type ApiResult = Result<Response, ApiError>;
 /// The whole HTTP surface.
 pub fn router(app: App) -> Router {
     let v1 = Router::new()
-        .route("/program", get(program))
+        .route("/program", get(program).put(update_program))
         .route("/members", post(create_member))
         .route("/members/lookup", get(lookup_member))
         .route("/members/merge", post(merge_members))
@@ -138,6 +138,26 @@ async fn program(State(app): State<App>, p: Program) -> ApiResult {
         "policy": ctx.program.policy,
     }))
     .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct ProgramUpdate {
+    name: String,
+    timezone: String,
+    policy: jifen_ledger::policy::LedgerPolicy,
+}
+
+async fn update_program(
+    State(app): State<App>,
+    p: Program,
+    JsonBody(u): JsonBody<ProgramUpdate>,
+) -> ApiResult {
+    let a = app.clone();
+    let id = p.0;
+    tokio::task::spawn_blocking(move || a.update_program(id, u.name, u.timezone, u.policy))
+        .await
+        .map_err(|e| ApiError::from(AppError::Internal(e.to_string())))??;
+    program(State(app), p).await
 }
 
 // ---- members -------------------------------------------------------------------------------

@@ -171,6 +171,13 @@ fn schemas() -> Value {
         "Adjustment": {"type": "object", "required": ["member", "delta", "reason", "actor"], "properties": {
             "member": {"$ref": "#/components/schemas/MemberRef"}, "delta": {"type": "integer", "description": "positive credits, negative debits"},
             "point_type": {"type": "string", "enum": ["points", "growth"]}, "reason": {"type": "string"}, "actor": {"type": "string"}}},
+        "ProgramUpdate": {"type": "object", "required": ["name", "timezone", "policy"], "properties": {
+            "name": {"type": "string"}, "timezone": {"type": "string", "example": "Asia/Shanghai"},
+            "policy": {"type": "object", "required": ["validity", "pending_days", "points_per_unit", "growth_per_unit", "shortfall", "clawback_pending_first"], "properties": {
+                "validity": {"type": "object", "description": "{\"kind\":\"never\"} | {\"kind\":\"days\",\"days\":N} | {\"kind\":\"months\",\"months\":N} | {\"kind\":\"end_of_year\",\"years\":N}"},
+                "pending_days": {"type": "integer"}, "points_per_unit": {"type": "integer", "description": "points per 100 minor units paid"},
+                "growth_per_unit": {"type": "integer"}, "shortfall": {"type": "string", "enum": ["debt", "write_off"]},
+                "clawback_pending_first": {"type": "boolean"}}}}},
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message", "details"], "properties": {
             "code": {"type": "string", "example": "insufficient_points"}, "message": {"type": "string"}, "details": {"type": "object"}}}}}
     })

@@ -28,6 +28,9 @@ pub use pool::ReadPool;
 use sha2::{Digest, Sha256};
 pub use writer::{BATCH_MAX, Outcome, WriterStats};
 
+/// How long a node trusts its cached copy of a programme's settings.
+pub const PROGRAM_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The source of "now". Tests use [`ManualClock`] to move through expiry and vesting dates.
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> Millis;
@@ -88,7 +91,9 @@ struct Inner {
     writers: writer::Writers,
     reads: ReadPool,
     clock: Arc<dyn Clock>,
-    programs: RwLock<HashMap<ProgramId, Arc<ProgramCtx>>>,
+    /// Programmes by id, with when they were loaded: entries older than [`PROGRAM_CACHE_TTL`]
+    /// are reloaded, so a settings change made on another node is seen within that time.
+    programs: RwLock<HashMap<ProgramId, (std::time::Instant, Arc<ProgramCtx>)>>,
     api_keys: RwLock<HashMap<String, ProgramId>>,
 }
 
@@ -198,8 +203,8 @@ impl App {
     }
 
     pub async fn program_ctx(&self, id: ProgramId) -> Result<Arc<ProgramCtx>, AppError> {
-        if let Some(ctx) = self.inner.programs.read().expect("lock").get(&id) {
-            return Ok(ctx.clone());
+        if let Some(ctx) = self.cached_program(id) {
+            return Ok(ctx);
         }
         let app = self.clone();
         tokio::task::spawn_blocking(move || app.program_ctx_blocking(id))
@@ -208,8 +213,8 @@ impl App {
     }
 
     pub fn program_ctx_blocking(&self, id: ProgramId) -> Result<Arc<ProgramCtx>, AppError> {
-        if let Some(ctx) = self.inner.programs.read().expect("lock").get(&id) {
-            return Ok(ctx.clone());
+        if let Some(ctx) = self.cached_program(id) {
+            return Ok(ctx);
         }
         let ctx = self.inner.reads.with(|tx| {
             let program = tx.program(id)?.ok_or(AppError::NotFound {
@@ -231,8 +236,16 @@ impl App {
             .programs
             .write()
             .expect("lock")
-            .insert(id, ctx.clone());
+            .insert(id, (std::time::Instant::now(), ctx.clone()));
         Ok(ctx)
+    }
+
+    fn cached_program(&self, id: ProgramId) -> Option<Arc<ProgramCtx>> {
+        let cache = self.inner.programs.read().expect("lock");
+        cache
+            .get(&id)
+            .filter(|(at, _)| at.elapsed() < PROGRAM_CACHE_TTL)
+            .map(|(_, ctx)| ctx.clone())
     }
 
     /// Forgets a cached programme after its settings change.
@@ -316,6 +329,33 @@ impl App {
             Ok(id)
         })?;
         Ok(CreatedProgram { id, api_key })
+    }
+
+    /// Replaces a programme's name, time zone and ledger policy. New settings apply to commands
+    /// from now on; what was already earned keeps its dates.
+    pub fn update_program(
+        &self,
+        program: ProgramId,
+        name: String,
+        timezone: String,
+        policy: jifen_ledger::policy::LedgerPolicy,
+    ) -> Result<(), AppError> {
+        policy.validate()?;
+        TimeZone::get(&timezone).map_err(|e| {
+            AppError::invalid("timezone", format!("unknown time zone {timezone:?}: {e}"))
+        })?;
+        if name.trim().is_empty() || name.chars().count() > 100 {
+            return Err(AppError::invalid("name", "must be 1 to 100 characters"));
+        }
+        self.admin_write_blocking(move |tx, _| {
+            tx.program(program)?.ok_or(AppError::NotFound {
+                what: "programme",
+                id: program.to_string(),
+            })?;
+            Ok(tx.update_program_policy(program, &name, &timezone, &policy)?)
+        })?;
+        self.invalidate_program(program);
+        Ok(())
     }
 
     /// Adds an API key to a programme and returns it.

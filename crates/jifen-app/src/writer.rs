@@ -249,6 +249,23 @@ fn run_one(
             }))
         }
         Err(AppError::Store(e)) => Err(e),
+        Err(e @ AppError::Conflict { .. }) => {
+            // Another node may have committed the same request while this one waited on its
+            // row lock (PostgreSQL): the conflict is then that request's own effect, and the
+            // right answer is its stored result.
+            if let Some((key, hash)) = &cmd.idem
+                && let Some(rec) = tx.idem_get(program, key)?
+                && &rec.request_hash == hash
+            {
+                let body = serde_json::from_str(&rec.response)
+                    .map_err(|e| StoreError::Corrupt(format!("idempotency record: {e}")))?;
+                return Ok(Ok(Outcome {
+                    body,
+                    replayed: true,
+                }));
+            }
+            Ok(Err(e))
+        }
         Err(e) => Ok(Err(e)),
     }
 }

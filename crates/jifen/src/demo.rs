@@ -169,7 +169,6 @@ pub fn seed(database: &str, pg_writers: usize, members: usize) -> anyhow::Result
                 });
             }
             let amount: i64 = lines.iter().map(|l| l.quantity * l.price_minor).sum();
-            let channel = ["app", "mini_program", "pos"][rng.random_range(0..3)];
             let p = Purchase {
                 order_id: order_id.clone(),
                 member: MemberRef::Id { member_id: member },
@@ -178,7 +177,6 @@ pub fn seed(database: &str, pg_writers: usize, members: usize) -> anyhow::Result
                 lines,
                 occurred_at: None,
             };
-            let _ = channel;
             if write(&app, program, move |tx, ctx, now| {
                 commands::purchase(tx, ctx, now, &p)
             })

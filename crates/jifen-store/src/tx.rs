@@ -134,7 +134,34 @@ pub struct Tx<'c> {
     conn: &'c mut dyn SqlConn,
     system_deltas: BTreeMap<AccountId, jifen_ledger::AccountDelta>,
     system_ids: HashSet<AccountId>,
+    /// Idempotency records written in this transaction, inserted together at commit.
+    pending_idem: Vec<(ProgramId, String, IdemRecord, Millis)>,
     open: bool,
+}
+
+/// Idempotency records per multi-row INSERT at commit.
+const IDEM_ROWS_PER_INSERT: usize = 32;
+
+/// `INSERT INTO idempotency ... VALUES (...), (...)` for 1 to `IDEM_ROWS_PER_INSERT` rows.
+fn idem_insert_sql(rows: usize) -> &'static str {
+    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        (1..=IDEM_ROWS_PER_INSERT)
+            .map(|n| {
+                let values: Vec<String> = (0..n)
+                    .map(|i| {
+                        let b = i * 6;
+                        format!("(${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6)
+                    })
+                    .collect();
+                format!(
+                    "INSERT INTO idempotency (program_id, idem_key, request_hash, status, response, created_at) VALUES {}",
+                    values.join(", ")
+                )
+            })
+            .collect()
+    });
+    &all[rows - 1]
 }
 
 impl<'c> Tx<'c> {
@@ -149,6 +176,7 @@ impl<'c> Tx<'c> {
             conn,
             system_deltas: BTreeMap::new(),
             system_ids: HashSet::new(),
+            pending_idem: Vec::new(),
             open: true,
         })
     }
@@ -159,6 +187,7 @@ impl<'c> Tx<'c> {
             conn,
             system_deltas: BTreeMap::new(),
             system_ids: HashSet::new(),
+            pending_idem: Vec::new(),
             open: false,
         }
     }
@@ -167,8 +196,28 @@ impl<'c> Tx<'c> {
         self.conn.dialect()
     }
 
+    /// Writes what was held back (idempotency records, system account totals) in one
+    /// pipelined round trip, then commits.
     pub fn commit(mut self) -> StoreResult<()> {
-        self.flush_system()?;
+        let mut stmts: Vec<(&str, Vec<Value>)> = Vec::new();
+        for chunk in std::mem::take(&mut self.pending_idem).chunks(IDEM_ROWS_PER_INSERT) {
+            let mut params = Vec::with_capacity(chunk.len() * 6);
+            for (program, key, rec, at) in chunk {
+                params.extend([
+                    program.0.into(),
+                    key.as_str().into(),
+                    rec.request_hash.as_str().into(),
+                    rec.status.into(),
+                    rec.response.as_str().into(),
+                    (*at).into(),
+                ]);
+            }
+            stmts.push((idem_insert_sql(chunk.len()), params));
+        }
+        for (id, d) in std::mem::take(&mut self.system_deltas) {
+            stmts.push((UPDATE_ACCOUNT, account_params(id, &d)));
+        }
+        self.conn.execute_many(&stmts)?;
         self.open = false;
         self.conn.batch("COMMIT")
     }
@@ -176,25 +225,6 @@ impl<'c> Tx<'c> {
     pub fn rollback(mut self) -> StoreResult<()> {
         self.open = false;
         self.conn.batch("ROLLBACK")
-    }
-
-    /// Savepoints let one command of a group commit fail without undoing the others.
-    pub fn savepoint(&mut self) -> StoreResult<()> {
-        self.conn.batch("SAVEPOINT cmd")
-    }
-    pub fn release(&mut self) -> StoreResult<()> {
-        self.conn.batch("RELEASE SAVEPOINT cmd")
-    }
-    pub fn rollback_to_savepoint(&mut self) -> StoreResult<()> {
-        self.conn.batch("ROLLBACK TO SAVEPOINT cmd")?;
-        self.conn.batch("RELEASE SAVEPOINT cmd")
-    }
-
-    fn flush_system(&mut self) -> StoreResult<()> {
-        for (id, d) in std::mem::take(&mut self.system_deltas) {
-            self.update_account(id, &d)?;
-        }
-        Ok(())
     }
 
     // ---- programmes and API keys -------------------------------------------------------------
@@ -593,11 +623,6 @@ impl<'c> Tx<'c> {
     pub fn debt_owed(&mut self, debt: AccountId) -> StoreResult<i64> {
         let c = self.account_columns(debt)?;
         Ok((c.debits_posted - c.credits_posted).max(0))
-    }
-
-    fn update_account(&mut self, id: AccountId, d: &jifen_ledger::AccountDelta) -> StoreResult<()> {
-        self.conn.execute(UPDATE_ACCOUNT, &account_params(id, d))?;
-        Ok(())
     }
 
     // ---- lots --------------------------------------------------------------------------------
@@ -1178,6 +1203,14 @@ impl<'c> Tx<'c> {
     // ---- idempotency -------------------------------------------------------------------------
 
     pub fn idem_get(&mut self, program: ProgramId, key: &str) -> StoreResult<Option<IdemRecord>> {
+        if let Some((_, _, rec, _)) = self
+            .pending_idem
+            .iter()
+            .rev()
+            .find(|(p, k, _, _)| *p == program && k == key)
+        {
+            return Ok(Some(rec.clone()));
+        }
         Ok(self
             .conn
             .query_one(
@@ -1187,6 +1220,7 @@ impl<'c> Tx<'c> {
             .map(|r| IdemRecord { request_hash: r.text(0), status: r.int(1), response: r.text(2) }))
     }
 
+    /// Records the first answer to an idempotent write; inserted at commit with the others.
     pub fn idem_put(
         &mut self,
         program: ProgramId,
@@ -1194,10 +1228,8 @@ impl<'c> Tx<'c> {
         rec: &IdemRecord,
         now: Millis,
     ) -> StoreResult<()> {
-        self.conn.execute(
-            "INSERT INTO idempotency (program_id, idem_key, request_hash, status, response, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            &[program.0.into(), key.into(), rec.request_hash.as_str().into(), rec.status.into(), rec.response.as_str().into(), now.into()],
-        )?;
+        self.pending_idem
+            .push((program, key.to_string(), rec.clone(), now));
         Ok(())
     }
 

@@ -178,6 +178,42 @@ pub fn resolve(tx: &mut Tx<'_>, ctx: &ProgramCtx, r: &MemberRef) -> Result<Membe
     Ok(member)
 }
 
+/// Resolves a member and locks its accounts, in one query when the member is live (neither
+/// merged nor frozen), which is nearly always; otherwise as `resolve` and `books` do.
+fn resolve_locked(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    r: &MemberRef,
+) -> Result<(Member, [MemberBook; 2]), AppError> {
+    let lookup = match r {
+        MemberRef::Id { member_id } => MemberLookup::Id(MemberId(*member_id)),
+        MemberRef::External {
+            channel,
+            external_id,
+        } => MemberLookup::External {
+            channel,
+            external_id,
+        },
+    };
+    if let Some((m, [(pa, pd), (ga, gd)])) = tx.member_with_books(ctx.program.id, lookup, true)?
+        && m.merged_into.is_none()
+        && m.status != "frozen"
+    {
+        let mk = |point_type, a: MemberAccounts, debt_owed| MemberBook {
+            member: m.id,
+            point_type,
+            balance: a.balance,
+            debt: a.debt,
+            debt_owed,
+        };
+        let books = [mk(PointType::Points, pa, pd), mk(PointType::Growth, ga, gd)];
+        return Ok((m, books));
+    }
+    let m = resolve(tx, ctx, r)?;
+    let b = books(tx, ctx, m.id)?;
+    Ok((m, b))
+}
+
 /// Locks the member's accounts of one point type and reads their debt.
 fn book(
     tx: &mut Tx<'_>,
@@ -416,9 +452,8 @@ pub fn purchase(
             "must not be in the future",
         ));
     }
-    let member = resolve(tx, ctx, &p.member)?;
+    let (member, mut books) = resolve_locked(tx, ctx, &p.member)?;
     let earn = base_earn(ctx, p);
-    let mut books = books(tx, ctx, member.id)?;
     // Recording the order is the command's first write: a taken order id writes nothing.
     let recorded = tx.insert_order(&Order {
         program: program.id,
@@ -658,8 +693,7 @@ pub fn spend(
     s: &Spend,
 ) -> Result<serde_json::Value, AppError> {
     s.validate()?;
-    let member = resolve(tx, ctx, &s.member)?;
-    let b = book(tx, ctx, member.id, PointType::Points)?;
+    let (member, [b, _]) = resolve_locked(tx, ctx, &s.member)?;
     let lots = tx.spendable_lots(b.balance, now)?;
     let mut posting = Posting::default();
     let refs = Refs {
@@ -721,8 +755,7 @@ pub fn reserve(
             format!("must be between 1 and {RESERVATION_TTL_MAX_SECONDS}"),
         ));
     }
-    let member = resolve(tx, ctx, &r.member)?;
-    let b = book(tx, ctx, member.id, PointType::Points)?;
+    let (member, [b, _]) = resolve_locked(tx, ctx, &r.member)?;
     let lots = tx.spendable_lots(b.balance, now)?;
     let mut posting = Posting::default();
     let refs = Refs {

@@ -176,3 +176,13 @@ pub struct AccountColumns {
     pub credits_pending: i64,
     pub credits_posted: i64,
 }
+
+/// How a store lookup names a member.
+#[derive(Debug, Clone, Copy)]
+pub enum MemberLookup<'a> {
+    Id(MemberId),
+    External {
+        channel: &'a str,
+        external_id: &'a str,
+    },
+}

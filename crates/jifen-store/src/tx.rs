@@ -71,6 +71,44 @@ fn member_from(r: &Row) -> Member {
     }
 }
 
+/// Both point types' balance and debt accounts from rows of `id, kind, point_type,
+/// debits_posted, credits_posted` starting at column `at`.
+fn books_from(
+    member: MemberId,
+    rows: &[Row],
+    at: usize,
+) -> StoreResult<[(MemberAccounts, i64); 2]> {
+    let mut out = [(
+        MemberAccounts {
+            balance: AccountId(0),
+            debt: AccountId(0),
+        },
+        0,
+    ); 2];
+    let mut found = 0;
+    for r in rows {
+        let i = match point_type(&r.text(at + 2))? {
+            PointType::Points => 0,
+            PointType::Growth => 1,
+        };
+        match r.text(at + 1).as_str() {
+            "balance" => out[i].0.balance = AccountId(r.int(at)),
+            "debt" => {
+                out[i].0.debt = AccountId(r.int(at));
+                out[i].1 = (r.int(at + 3) - r.int(at + 4)).max(0);
+            }
+            _ => continue,
+        }
+        found += 1;
+    }
+    if found != 4 {
+        return Err(corrupt(&format!(
+            "member {member} has {found} of its 4 accounts"
+        )));
+    }
+    Ok(out)
+}
+
 fn transfer_from(r: &Row) -> StoreResult<TransferInfo> {
     Ok(TransferInfo {
         id: TransferId(r.int(0)),
@@ -556,6 +594,59 @@ impl<'c> Tx<'c> {
         }
     }
 
+    /// A member and both point types' accounts (with debt owed) in one query, locking the
+    /// accounts as `member_accounts` describes; `None` when no such member or identity exists.
+    pub fn member_with_books(
+        &mut self,
+        program: ProgramId,
+        lookup: MemberLookup<'_>,
+        lock: bool,
+    ) -> StoreResult<Option<(Member, [(MemberAccounts, i64); 2])>> {
+        let pg = lock && self.dialect() == Dialect::Postgres;
+        let rows = match lookup {
+            MemberLookup::Id(id) => {
+                let sql = if pg {
+                    "SELECT m.id, m.program_id, m.name, m.phone, m.email, m.birthday, m.status, m.merged_into, m.created_at, \
+                     a.id, a.kind, a.point_type, a.debits_posted, a.credits_posted \
+                     FROM members m JOIN accounts a ON a.program_id = m.program_id AND a.member_id = m.id \
+                     WHERE m.program_id = $1 AND m.id = $2 ORDER BY a.id FOR UPDATE OF a"
+                } else {
+                    "SELECT m.id, m.program_id, m.name, m.phone, m.email, m.birthday, m.status, m.merged_into, m.created_at, \
+                     a.id, a.kind, a.point_type, a.debits_posted, a.credits_posted \
+                     FROM members m JOIN accounts a ON a.program_id = m.program_id AND a.member_id = m.id \
+                     WHERE m.program_id = $1 AND m.id = $2"
+                };
+                self.conn.query(sql, &[program.0.into(), id.0.into()])?
+            }
+            MemberLookup::External {
+                channel,
+                external_id,
+            } => {
+                let sql = if pg {
+                    "SELECT m.id, m.program_id, m.name, m.phone, m.email, m.birthday, m.status, m.merged_into, m.created_at, \
+                     a.id, a.kind, a.point_type, a.debits_posted, a.credits_posted \
+                     FROM identities i JOIN members m ON m.id = i.member_id \
+                     JOIN accounts a ON a.program_id = m.program_id AND a.member_id = m.id \
+                     WHERE i.program_id = $1 AND i.channel = $2 AND i.external_id = $3 ORDER BY a.id FOR UPDATE OF a"
+                } else {
+                    "SELECT m.id, m.program_id, m.name, m.phone, m.email, m.birthday, m.status, m.merged_into, m.created_at, \
+                     a.id, a.kind, a.point_type, a.debits_posted, a.credits_posted \
+                     FROM identities i JOIN members m ON m.id = i.member_id \
+                     JOIN accounts a ON a.program_id = m.program_id AND a.member_id = m.id \
+                     WHERE i.program_id = $1 AND i.channel = $2 AND i.external_id = $3"
+                };
+                self.conn
+                    .query(sql, &[program.0.into(), channel.into(), external_id.into()])?
+            }
+        };
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let member = member_from(first);
+        let books = books_from(member.id, &rows, 9)?;
+        Ok(Some((member, books)))
+    }
+
     /// Both point types' accounts of a member with the debt each owes, in one query; locked as
     /// `member_accounts` describes when `lock` is set.
     pub fn member_books(
@@ -572,35 +663,7 @@ impl<'c> Tx<'c> {
              WHERE program_id = $1 AND member_id = $2"
         };
         let rows = self.conn.query(sql, &[program.0.into(), member.0.into()])?;
-        let mut out = [(
-            MemberAccounts {
-                balance: AccountId(0),
-                debt: AccountId(0),
-            },
-            0,
-        ); 2];
-        let mut found = 0;
-        for r in &rows {
-            let i = match point_type(&r.text(2))? {
-                PointType::Points => 0,
-                PointType::Growth => 1,
-            };
-            match r.text(1).as_str() {
-                "balance" => out[i].0.balance = AccountId(r.int(0)),
-                "debt" => {
-                    out[i].0.debt = AccountId(r.int(0));
-                    out[i].1 = (r.int(3) - r.int(4)).max(0);
-                }
-                _ => continue,
-            }
-            found += 1;
-        }
-        if found != 4 {
-            return Err(corrupt(&format!(
-                "member {member} has {found} of its 4 accounts"
-            )));
-        }
-        Ok(out)
+        books_from(member, &rows, 0)
     }
 
     pub fn account_columns(&mut self, id: AccountId) -> StoreResult<AccountColumns> {

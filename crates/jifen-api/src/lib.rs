@@ -9,7 +9,7 @@ mod error;
 mod extract;
 pub mod openapi;
 
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 pub use error::ApiError;
-use extract::{BODY_BYTES_MAX, IdempotencyKey, JsonBody, Program};
+use extract::{ApiPath, ApiQuery, BODY_BYTES_MAX, IdempotencyKey, JsonBody, Program, RawBody};
 
 type ApiResult = Result<Response, ApiError>;
 
@@ -195,7 +195,7 @@ async fn read_member(app: &App, p: Program, id: MemberId) -> ApiResult {
     Ok(Json(v).into_response())
 }
 
-async fn member(State(app): State<App>, p: Program, Path(id): Path<String>) -> ApiResult {
+async fn member(State(app): State<App>, p: Program, ApiPath(id): ApiPath) -> ApiResult {
     read_member(&app, p, member_id(&id)?).await
 }
 
@@ -208,7 +208,7 @@ struct LookupQuery {
 async fn lookup_member(
     State(app): State<App>,
     p: Program,
-    Query(q): Query<LookupQuery>,
+    ApiQuery(q): ApiQuery<LookupQuery>,
 ) -> ApiResult {
     let r = MemberRef::External {
         channel: q.channel,
@@ -225,7 +225,7 @@ async fn lookup_member(
 async fn add_identity(
     State(app): State<App>,
     p: Program,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath,
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(i): JsonBody<Identity>,
 ) -> ApiResult {
@@ -268,8 +268,8 @@ struct BalanceQuery {
 async fn balance(
     State(app): State<App>,
     p: Program,
-    Path(id): Path<String>,
-    Query(q): Query<BalanceQuery>,
+    ApiPath(id): ApiPath,
+    ApiQuery(q): ApiQuery<BalanceQuery>,
 ) -> ApiResult {
     let id = member_id(&id)?;
     let days = q.days.unwrap_or(30);
@@ -303,8 +303,8 @@ struct LotsQuery {
 async fn lots(
     State(app): State<App>,
     p: Program,
-    Path(id): Path<String>,
-    Query(q): Query<LotsQuery>,
+    ApiPath(id): ApiPath,
+    ApiQuery(q): ApiQuery<LotsQuery>,
 ) -> ApiResult {
     let id = member_id(&id)?;
     let pt = match q.point_type.as_deref() {
@@ -335,8 +335,8 @@ struct HistoryQuery {
 async fn history(
     State(app): State<App>,
     p: Program,
-    Path(id): Path<String>,
-    Query(q): Query<HistoryQuery>,
+    ApiPath(id): ApiPath,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> ApiResult {
     let id = member_id(&id)?;
     let limit = q.limit.unwrap_or(50);
@@ -451,7 +451,7 @@ struct RefundSpendBody {
 async fn refund_spend(
     State(app): State<App>,
     p: Program,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath,
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(b): JsonBody<RefundSpendBody>,
 ) -> ApiResult {
@@ -516,7 +516,7 @@ fn reservation_id(raw: &str) -> Result<i64, ApiError> {
 async fn post_reservation(
     State(app): State<App>,
     p: Program,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath,
     IdempotencyKey(key): IdempotencyKey,
 ) -> ApiResult {
     let id = reservation_id(&id)?;
@@ -537,24 +537,16 @@ async fn post_reservation(
 async fn void_reservation(
     State(app): State<App>,
     p: Program,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath,
     IdempotencyKey(key): IdempotencyKey,
-    body: axum::body::Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult {
     let id = reservation_id(&id)?;
     // The body is optional here: an empty one means no reason.
     let reason = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
-        serde_json::from_slice::<SettleBody>(&body)
-            .map_err(|e| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "malformed_json",
-                    format!("the body is not valid JSON: {e}"),
-                )
-            })?
-            .reason
+        extract::parse_json::<SettleBody>(&body)?.reason
     };
     let key = key.unwrap_or_else(|| format!("reservation:{id}:void"));
     let out = submit(

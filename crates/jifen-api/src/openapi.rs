@@ -12,6 +12,13 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>, &str)] = &[
         "",
     ),
     (
+        "put",
+        "/api/v1/program",
+        "Replace the programme's name, time zone and ledger policy",
+        Some("ProgramUpdate"),
+        "",
+    ),
+    (
         "post",
         "/api/v1/members",
         "Create a member with profile and external ids",
@@ -186,11 +193,19 @@ fn schemas() -> Value {
 pub fn document() -> Value {
     let mut paths = serde_json::Map::new();
     for (method, path, summary, body, idem) in ROUTES {
+        // Creating a member or a reservation answers 201; everything else 200.
+        let ok = if *method == "post"
+            && (*path == "/api/v1/members" || *path == "/api/v1/reservations")
+        {
+            "201"
+        } else {
+            "200"
+        };
         let mut op = json!({
             "summary": summary,
             "security": [{"apiKey": []}],
             "responses": {
-                "200": {"description": "OK"},
+                ok: {"description": "OK"},
                 "4XX": {"description": "Refused; nothing was written", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             }
         });

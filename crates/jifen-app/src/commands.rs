@@ -20,6 +20,11 @@ pub const REASON_LEN_MAX: usize = 500;
 /// Largest money amount in minor units (10^13 fen = 100 billion yuan): far beyond any order,
 /// and small enough that `amount * rate` never overflows.
 pub const MONEY_MINOR_MAX: i64 = 10_000_000_000_000;
+/// How far ahead of the server's clock a purchase time may be (clock skew between systems).
+pub const OCCURRED_AHEAD_MAX_MS: i64 = 5 * 60_000;
+/// The earliest purchase time accepted (2000-01-01T00:00:00Z): older history is not loyalty data,
+/// and the bound keeps every computed date far inside the calendar's range.
+pub const OCCURRED_AT_MIN: i64 = 946_684_800_000;
 /// Line items one purchase may carry.
 pub const LINES_MAX: usize = 500;
 /// How long a reservation stays open when the caller does not say.
@@ -446,38 +451,21 @@ pub fn purchase(
         ));
     }
     let occurred = p.occurred_at.unwrap_or(now);
-    if occurred > now + 300_000 {
+    if occurred > now + OCCURRED_AHEAD_MAX_MS {
         return Err(AppError::invalid(
             "occurred_at",
             "must not be in the future",
         ));
     }
-    let (member, mut books) = resolve_locked(tx, ctx, &p.member)?;
-    let earn = base_earn(ctx, p);
-    // Recording the order is the command's first write: a taken order id writes nothing.
-    let recorded = tx.insert_order(&Order {
-        program: program.id,
-        order_id: p.order_id.clone(),
-        member: member.id,
-        paid_minor: p.amount_minor,
-        currency: p.currency.clone(),
-        refunded_minor: 0,
-        points_earned: earn.points,
-        points_reversed: 0,
-        points_expiry_covered: 0,
-        growth_earned: earn.growth,
-        growth_reversed: 0,
-        lines_json: serde_json::to_string(&p.lines).expect("lines serialize"),
-        created_at: occurred,
-    })?;
-    if !recorded {
-        let existing = tx.order(program.id, &p.order_id)?.map(|o| o.member);
-        return Err(AppError::conflict(
-            "order_exists",
-            format!("order {} was already recorded", p.order_id),
-            json!({"order_id": p.order_id, "member_id": existing}),
+    if occurred < OCCURRED_AT_MIN {
+        return Err(AppError::invalid(
+            "occurred_at",
+            "must be on or after 2000-01-01",
         ));
     }
+    let (member, mut books) = resolve_locked(tx, ctx, &p.member)?;
+    let earn = base_earn(ctx, p);
+    // Everything that can refuse the purchase is decided before its first write.
     let mut posting = Posting::default();
     let refs = Refs {
         order_ref: Some(p.order_id.clone()),
@@ -504,7 +492,7 @@ pub fn purchase(
         let spec = CreditSpec {
             code: code::PURCHASE,
             source: ctx.system.get(SystemAccount::IssuancePurchase, pt),
-            amount: points("amount", amount)?,
+            amount: points("amount_minor", amount)?,
             earned_at: occurred,
             available_at,
             expires_at,
@@ -519,6 +507,30 @@ pub fn purchase(
             "available"
         };
         earned.push((pt, index, json!({"amount": amount, "status": status, "available_at": available_at, "expires_at": expires_at})));
+    }
+    // Recording the order is the command's first write: a taken order id writes nothing.
+    let recorded = tx.insert_order(&Order {
+        program: program.id,
+        order_id: p.order_id.clone(),
+        member: member.id,
+        paid_minor: p.amount_minor,
+        currency: p.currency.clone(),
+        refunded_minor: 0,
+        points_earned: earn.points,
+        points_reversed: 0,
+        points_expiry_covered: 0,
+        growth_earned: earn.growth,
+        growth_reversed: 0,
+        lines_json: serde_json::to_string(&p.lines).expect("lines serialize"),
+        created_at: occurred,
+    })?;
+    if !recorded {
+        let existing = tx.order(program.id, &p.order_id)?.map(|o| o.member);
+        return Err(AppError::conflict(
+            "order_exists",
+            format!("order {} was already recorded", p.order_id),
+            json!({"order_id": p.order_id, "member_id": existing}),
+        ));
     }
     let applied = tx.apply(program.id, &posting, &ctx.system, now)?;
     let mut views = serde_json::Map::new();

@@ -123,11 +123,7 @@ pub fn assert_error_shape(r: &Resp) {
         "{}",
         r.text
     );
-    assert!(
-        e.get("details").is_some_and(Value::is_object),
-        "{}",
-        r.text
-    );
+    assert!(e.get("details").is_some_and(Value::is_object), "{}", r.text);
 }
 
 pub fn policy(pending_days: u32) -> LedgerPolicy {

@@ -1,0 +1,289 @@
+//! The OpenAPI document and the router agree: every route the router registers (read from the
+//! source of `router()`) is in `openapi::ROUTES`, every documented route is served, and the
+//! document at `/api/openapi.json` lists them all.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{policy, start};
+use jifen_api::openapi::ROUTES;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const LIB_RS: &str = include_str!("../src/lib.rs");
+
+const METHODS: [&str; 7] = ["get", "post", "put", "patch", "delete", "head", "options"];
+
+/// Index of the parenthesis closing the one opened just before `from`.
+fn closing_paren(s: &str, from: usize) -> usize {
+    let mut depth = 1;
+    let mut in_str = false;
+    let bytes = s.as_bytes();
+    let mut i = from;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if in_str {
+            if c == b'\\' {
+                i += 1;
+            } else if c == b'"' {
+                in_str = false;
+            }
+        } else {
+            match c {
+                b'"' => in_str = true,
+                b'(' => depth += 1,
+                b')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return i;
+                    }
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    panic!("unbalanced parentheses after byte {from}");
+}
+
+/// The method routers named at the top level of a `.route(path, <here>)` argument, e.g.
+/// `get(program).put(update_program)` gives get and put.
+fn methods_of(args: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut depth = 0;
+    let bytes = args.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            _ if depth == 0 => {
+                for m in METHODS {
+                    let starts_word =
+                        i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+                    if starts_word
+                        && args[i..].starts_with(m)
+                        && args[i + m.len()..].starts_with('(')
+                    {
+                        out.insert(m.to_string());
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Every `.route("...", ...)` in the source of `router()`, with its methods, and with the
+/// `/api/v1` prefix for the routes of the nested v1 router.
+fn registered_routes() -> Vec<(String, BTreeSet<String>)> {
+    let start = LIB_RS.find("pub fn router(").expect("router() in lib.rs");
+    let body_end = start + closing_brace(&LIB_RS[start..]);
+    let src = &LIB_RS[start..body_end];
+    let v1_start = src.find("let v1 = Router::new()").expect("the v1 router");
+    let nest = src
+        .find(".nest(\"/api/v1\", v1)")
+        .expect("v1 nested under /api/v1");
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(off) = src[at..].find(".route(") {
+        let open = at + off + ".route(".len();
+        let close = closing_paren(src, open);
+        let args = &src[open..close];
+        let q1 = args.find('"').expect("route path literal");
+        let q2 = q1 + 1 + args[q1 + 1..].find('"').unwrap();
+        let path = &args[q1 + 1..q2];
+        let methods = methods_of(&args[q2 + 1..]);
+        assert!(!methods.is_empty(), "no method for route {path}");
+        let pos = at + off;
+        let full = if pos > v1_start && pos < nest {
+            format!("/api/v1{path}")
+        } else {
+            path.to_string()
+        };
+        out.push((full, methods));
+        at = close;
+    }
+    out
+}
+
+fn closing_brace(s: &str) -> usize {
+    let open = s.find('{').unwrap();
+    let mut depth = 0;
+    for (i, c) in s[open..].char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return open + i;
+                }
+            }
+            _ => {}
+        }
+    }
+    panic!("unbalanced braces");
+}
+
+fn api_routes() -> Vec<(String, BTreeSet<String>)> {
+    registered_routes()
+        .into_iter()
+        .filter(|(p, _)| p.starts_with("/api/v1/"))
+        .collect()
+}
+
+#[test]
+fn the_route_parser_reads_the_router_source() {
+    let all = registered_routes();
+    let paths: Vec<&str> = all.iter().map(|(p, _)| p.as_str()).collect();
+    assert!(paths.contains(&"/api/v1/members"), "{paths:?}");
+    assert!(paths.contains(&"/api/v1/spends/{id}/refunds"), "{paths:?}");
+    assert!(paths.contains(&"/api/openapi.json"), "{paths:?}");
+    assert!(paths.contains(&"/health"), "{paths:?}");
+    let program = all.iter().find(|(p, _)| p == "/api/v1/program").unwrap();
+    assert_eq!(
+        program.1,
+        BTreeSet::from(["get".to_string(), "put".to_string()])
+    );
+    assert!(api_routes().len() >= 18);
+}
+
+#[test]
+fn every_registered_path_is_documented_and_every_documented_path_is_registered() {
+    let registered: BTreeSet<String> = api_routes().into_iter().map(|(p, _)| p).collect();
+    let documented: BTreeSet<String> = ROUTES.iter().map(|r| r.1.to_string()).collect();
+    let undocumented: Vec<_> = registered.difference(&documented).collect();
+    let unserved: Vec<_> = documented.difference(&registered).collect();
+    assert!(
+        undocumented.is_empty(),
+        "routes missing from openapi::ROUTES: {undocumented:?}"
+    );
+    assert!(
+        unserved.is_empty(),
+        "documented routes the router does not register: {unserved:?}"
+    );
+}
+
+#[test]
+fn every_registered_method_is_documented() {
+    let registered: BTreeSet<(String, String)> = api_routes()
+        .into_iter()
+        .flat_map(|(p, ms)| ms.into_iter().map(move |m| (m, p.clone())))
+        .collect();
+    let documented: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|r| (r.0.to_string(), r.1.to_string()))
+        .collect();
+    let undocumented: Vec<_> = registered.difference(&documented).collect();
+    let unserved: Vec<_> = documented.difference(&registered).collect();
+    assert!(
+        undocumented.is_empty(),
+        "method+path pairs the router serves but openapi::ROUTES does not list: {undocumented:?}"
+    );
+    assert!(
+        unserved.is_empty(),
+        "documented method+path pairs the router does not serve: {unserved:?}"
+    );
+}
+
+#[test]
+fn routes_table_has_no_duplicates_and_known_schemas() {
+    let mut seen = BTreeSet::new();
+    let doc = jifen_api::openapi::document();
+    for (method, path, summary, schema, _) in ROUTES {
+        assert!(
+            seen.insert((*method, *path)),
+            "{method} {path} listed twice"
+        );
+        assert!(path.starts_with("/api/v1/"), "{path}");
+        assert!(!summary.is_empty());
+        if let Some(schema) = schema {
+            assert!(
+                doc["components"]["schemas"][schema].is_object(),
+                "schema {schema} of {method} {path} is not defined"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_served_document_lists_every_route() {
+    let s = start(policy(0)).await;
+    // No API key needed for the document.
+    let r = common::read(
+        s.client
+            .get(s.url("/api/openapi.json"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let doc = r.ok(200).clone();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc, jifen_api::openapi::document());
+    let paths = doc["paths"].as_object().unwrap();
+    for (method, path, summary, schema, idem) in ROUTES {
+        let op = &paths
+            .get(*path)
+            .unwrap_or_else(|| panic!("{path} missing from the document"))[*method];
+        assert!(op.is_object(), "{method} {path} missing from the document");
+        assert_eq!(op["summary"], *summary);
+        match schema {
+            Some(schema) => assert_eq!(
+                op["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+                format!("#/components/schemas/{schema}")
+            ),
+            None => assert!(op.get("requestBody").is_none()),
+        }
+        if idem.is_empty() {
+            assert!(op.get("parameters").is_none());
+        } else {
+            assert_eq!(op["parameters"][0]["name"], "Idempotency-Key");
+            assert_eq!(op["parameters"][0]["required"], *idem == "required");
+        }
+    }
+    let documented: BTreeSet<&str> = ROUTES.iter().map(|r| r.1).collect();
+    let listed: BTreeSet<&str> = paths.keys().map(String::as_str).collect();
+    assert_eq!(listed, documented);
+    let ops: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
+    assert_eq!(ops, ROUTES.len());
+}
+
+/// Every documented route answers as a route: never `route_not_found` nor 405.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_documented_route_is_served() {
+    let s = start(policy(0)).await;
+    for (method, path, ..) in ROUTES {
+        let mut path = path.replace("{id}", "999999");
+        if path.ends_with("/lookup") {
+            path.push_str("?channel=app&external_id=nobody");
+        }
+        let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let r = s
+            .send(
+                s.request(m, &path)
+                    .header("Idempotency-Key", format!("probe-{method}-{path}"))
+                    .json(&json!({})),
+            )
+            .await;
+        assert_ne!(r.status.as_u16(), 405, "{method} {path}: {}", r.text);
+        assert_ne!(
+            r.json["error"]["code"],
+            Value::from("route_not_found"),
+            "{method} {path}: {}",
+            r.text
+        );
+        if r.status.is_client_error() || r.status.is_server_error() {
+            common::assert_error_shape(&r);
+        }
+        assert!(
+            !r.status.is_server_error(),
+            "{method} {path}: {} {}",
+            r.status,
+            r.text
+        );
+    }
+}

@@ -218,6 +218,7 @@ fn run_one(
     tx: &mut Tx<'_>,
     cmd: &mut Command,
     now: Millis,
+    in_batch: bool,
 ) -> Result<Result<Outcome, AppError>, StoreError> {
     let program = cmd.ctx.program.id;
     if let Some((key, hash)) = &cmd.idem
@@ -233,7 +234,21 @@ fn run_one(
             replayed: true,
         }));
     }
-    match (cmd.run)(tx, &cmd.ctx, now) {
+    let writes_before = tx.writes();
+    let result = (cmd.run)(tx, &cmd.ctx, now);
+    if let Err(e) = &result
+        && in_batch
+        && !matches!(e, AppError::Store(_))
+        && tx.writes() != writes_before
+    {
+        // A command must decide before it writes. One that wrote and then refused would leave
+        // half its work in the batch: abort the batch; re-run alone, its refusal rolls back
+        // (`run_alone` rolls back every refused command).
+        return Err(StoreError::Db(format!(
+            "a command wrote before refusing ({e}); its batch is re-run"
+        )));
+    }
+    match result {
         Ok(body) => {
             if let Some((key, hash)) = &cmd.idem {
                 let rec = IdemRecord {
@@ -382,7 +397,7 @@ impl WriterLoop {
         for cmd in batch.iter_mut() {
             // A panic (a broken invariant assertion) must not take the writer down: the batch is
             // rolled back and every command re-run alone, where the culprit gets an error.
-            match std::panic::catch_unwind(AssertUnwindSafe(|| run_one(&mut tx, cmd, now))) {
+            match std::panic::catch_unwind(AssertUnwindSafe(|| run_one(&mut tx, cmd, now, true))) {
                 Ok(r) => results.push(r?),
                 Err(_) => {
                     return Err(StoreError::Db(
@@ -410,7 +425,7 @@ impl WriterLoop {
             let conn = self.conn.as_mut();
             let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
                 let mut tx = Tx::begin(conn)?;
-                let r = run_one(&mut tx, cmd, now)?;
+                let r = run_one(&mut tx, cmd, now, false)?;
                 if r.is_ok() {
                     tx.commit()?;
                 } else {

@@ -740,6 +740,48 @@ fn concurrent_earns_and_spends_keep_every_invariant(b: Arc<dyn Backend>) {
     w.verify();
 }
 
+fn a_command_that_writes_then_refuses_leaves_nothing(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy());
+    let before = w.app.read_blocking({
+        let pid = w.pid;
+        move |tx| Ok(tx.count_members(pid)?)
+    });
+    // A command that breaks the decide-before-write rule: the writer must still roll it back,
+    // and the commands batched with it must still land.
+    let others: Vec<_> = (0..5)
+        .map(|i| {
+            let app = w.app.clone();
+            let pid = w.pid;
+            std::thread::spawn(move || {
+                let m = NewMember {
+                    identities: vec![Identity {
+                        channel: "app".into(),
+                        external_id: format!("ok{i}"),
+                    }],
+                    ..Default::default()
+                };
+                app.write_blocking(pid, "story", None, move |tx, ctx, now| {
+                    commands::create_member(tx, ctx, now, &m)
+                })
+            })
+        })
+        .collect();
+    let bad = w.write(None, |tx, ctx, now| {
+        commands::create_member(tx, ctx, now, &NewMember::default())?;
+        Err(AppError::invalid("test", "refused after writing"))
+    });
+    assert!(matches!(bad, Err(AppError::Invalid { .. })), "{bad:?}");
+    for t in others {
+        t.join().unwrap().unwrap();
+    }
+    let after = w.app.read_blocking({
+        let pid = w.pid;
+        move |tx| Ok(tx.count_members(pid)?)
+    });
+    assert_eq!(after.unwrap(), before.unwrap() + 5);
+    w.verify();
+}
+
 macro_rules! on_both_stores {
     ($($story:ident),* $(,)?) => {
         mod sqlite {
@@ -765,4 +807,5 @@ on_both_stores!(
     merging_moves_lots_identities_and_orders,
     concurrent_spends_on_one_member_never_overspend,
     concurrent_earns_and_spends_keep_every_invariant,
+    a_command_that_writes_then_refuses_leaves_nothing,
 );

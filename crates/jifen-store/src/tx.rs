@@ -172,6 +172,9 @@ pub struct Tx<'c> {
     conn: &'c mut dyn SqlConn,
     system_deltas: BTreeMap<AccountId, jifen_ledger::AccountDelta>,
     system_ids: HashSet<AccountId>,
+    /// How many writing calls this transaction has made; the writer compares it before and
+    /// after a refused command to prove that the refusal wrote nothing.
+    writes: u64,
     /// Idempotency records written in this transaction, inserted together at commit.
     pending_idem: Vec<(ProgramId, String, IdemRecord, Millis)>,
     open: bool,
@@ -215,6 +218,7 @@ impl<'c> Tx<'c> {
             system_deltas: BTreeMap::new(),
             system_ids: HashSet::new(),
             pending_idem: Vec::new(),
+            writes: 0,
             open: true,
         })
     }
@@ -226,12 +230,18 @@ impl<'c> Tx<'c> {
             system_deltas: BTreeMap::new(),
             system_ids: HashSet::new(),
             pending_idem: Vec::new(),
+            writes: 0,
             open: false,
         }
     }
 
     pub fn dialect(&self) -> Dialect {
         self.conn.dialect()
+    }
+
+    /// The number of writing calls made so far in this transaction.
+    pub fn writes(&self) -> u64 {
+        self.writes
     }
 
     /// Writes what was held back (idempotency records, system account totals) in one
@@ -276,6 +286,7 @@ impl<'c> Tx<'c> {
         policy: &LedgerPolicy,
         now: Millis,
     ) -> StoreResult<ProgramId> {
+        self.writes += 1;
         let policy = serde_json::to_string(policy).expect("policy serializes");
         let row = self.conn.insert_id(
             "INSERT INTO programs (code, name, currency, timezone, policy, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -312,6 +323,7 @@ impl<'c> Tx<'c> {
         timezone: &str,
         policy: &LedgerPolicy,
     ) -> StoreResult<()> {
+        self.writes += 1;
         let policy = serde_json::to_string(policy).expect("policy serializes");
         self.conn.execute(
             "UPDATE programs SET name = $2, timezone = $3, policy = $4 WHERE id = $1",
@@ -383,6 +395,7 @@ impl<'c> Tx<'c> {
         name: &str,
         now: Millis,
     ) -> StoreResult<()> {
+        self.writes += 1;
         self.conn.execute(
             "INSERT INTO api_keys (key_hash, program_id, name, created_at) VALUES ($1, $2, $3, $4)",
             &[key_hash.into(), program.0.into(), name.into(), now.into()],
@@ -408,6 +421,7 @@ impl<'c> Tx<'c> {
         profile: &MemberProfile,
         now: Millis,
     ) -> StoreResult<MemberId> {
+        self.writes += 1;
         let row = self.conn.insert_id(
             "INSERT INTO members (program_id, name, phone, email, birthday, status, created_at) \
              VALUES ($1, $2, $3, $4, $5, 'active', $6) RETURNING id",
@@ -444,6 +458,7 @@ impl<'c> Tx<'c> {
         id: MemberId,
         p: &MemberProfile,
     ) -> StoreResult<()> {
+        self.writes += 1;
         self.conn.execute(
             "UPDATE members SET name = $3, phone = $4, email = $5, birthday = $6 WHERE program_id = $1 AND id = $2",
             &[program.0.into(), id.0.into(), p.name.clone().into(), p.phone.clone().into(), p.email.clone().into(), p.birthday.clone().into()],
@@ -457,6 +472,7 @@ impl<'c> Tx<'c> {
         from: MemberId,
         into: MemberId,
     ) -> StoreResult<()> {
+        self.writes += 1;
         self.conn.execute(
             "UPDATE members SET status = 'merged', merged_into = $3 WHERE program_id = $1 AND id = $2",
             &[program.0.into(), from.0.into(), into.0.into()],
@@ -508,6 +524,7 @@ impl<'c> Tx<'c> {
         external_id: &str,
         now: Millis,
     ) -> StoreResult<()> {
+        self.writes += 1;
         self.conn.execute(
             "INSERT INTO identities (program_id, channel, external_id, member_id, created_at) VALUES ($1, $2, $3, $4, $5)",
             &[program.0.into(), channel.into(), external_id.into(), member.0.into(), now.into()],
@@ -909,6 +926,7 @@ impl<'c> Tx<'c> {
         system: &SystemAccounts,
         now: Millis,
     ) -> StoreResult<Applied> {
+        self.writes += 1;
         if self.system_ids.is_empty() {
             self.system_ids = system.0.iter().map(|x| x.2).collect();
         }
@@ -1117,6 +1135,8 @@ impl<'c> Tx<'c> {
                 o.created_at.into(),
             ],
         )?;
+        // ON CONFLICT DO NOTHING wrote nothing when the id was taken.
+        self.writes += n;
         Ok(n == 1)
     }
 
@@ -1144,6 +1164,7 @@ impl<'c> Tx<'c> {
     }
 
     pub fn update_order_refund(&mut self, o: &Order) -> StoreResult<()> {
+        self.writes += 1;
         self.conn.execute(
             "UPDATE orders SET refunded_minor = $3, points_reversed = $4, points_expiry_covered = $5, growth_reversed = $6 \
              WHERE program_id = $1 AND order_id = $2",
@@ -1173,6 +1194,7 @@ impl<'c> Tx<'c> {
     // ---- reservations ------------------------------------------------------------------------
 
     pub fn insert_reservation(&mut self, r: &Reservation) -> StoreResult<()> {
+        self.writes += 1;
         self.conn.execute(
             "INSERT INTO reservations (program_id, transfer_id, member_id, amount, state, expires_at, order_ref, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -1225,6 +1247,7 @@ impl<'c> Tx<'c> {
         id: TransferId,
         state: ReservationState,
     ) -> StoreResult<()> {
+        self.writes += 1;
         self.conn.execute(
             "UPDATE reservations SET state = $3 WHERE program_id = $1 AND transfer_id = $2",
             &[program.0.into(), id.0.into(), state.as_str().into()],

@@ -114,13 +114,14 @@ impl Writers {
         }
     }
 
-    pub(crate) async fn submit(
+    /// Queues a command; the receiver yields its answer once it is committed and durable.
+    fn enqueue_command(
         &self,
         ctx: Arc<ProgramCtx>,
         partition: &str,
         idem: Option<(String, String)>,
         run: CommandFn,
-    ) -> Result<Outcome, AppError> {
+    ) -> Result<oneshot::Receiver<Result<Outcome, AppError>>, AppError> {
         let (reply, rx) = oneshot::channel();
         self.enqueue(
             partition,
@@ -131,6 +132,17 @@ impl Writers {
                 reply,
             }),
         )?;
+        Ok(rx)
+    }
+
+    pub(crate) async fn submit(
+        &self,
+        ctx: Arc<ProgramCtx>,
+        partition: &str,
+        idem: Option<(String, String)>,
+        run: CommandFn,
+    ) -> Result<Outcome, AppError> {
+        let rx = self.enqueue_command(ctx, partition, idem, run)?;
         rx.await.map_err(|_| AppError::Unavailable)?
     }
 
@@ -141,16 +153,7 @@ impl Writers {
         idem: Option<(String, String)>,
         run: CommandFn,
     ) -> Result<Outcome, AppError> {
-        let (reply, rx) = oneshot::channel();
-        self.enqueue(
-            partition,
-            Job::Command(Command {
-                ctx,
-                idem,
-                run,
-                reply,
-            }),
-        )?;
+        let rx = self.enqueue_command(ctx, partition, idem, run)?;
         rx.blocking_recv().map_err(|_| AppError::Unavailable)?
     }
 

@@ -620,42 +620,45 @@ impl<'c> Tx<'c> {
         lock: bool,
     ) -> StoreResult<Option<(Member, [(MemberAccounts, i64); 2])>> {
         let pg = lock && self.dialect() == Dialect::Postgres;
-        let rows = match lookup {
-            MemberLookup::Id(id) => {
-                let sql = if pg {
-                    "SELECT m.id, m.program_id, m.name, m.phone, m.email, m.birthday, m.status, m.merged_into, m.created_at, \
-                     a.id, a.kind, a.point_type, a.debits_posted, a.credits_posted \
-                     FROM members m JOIN accounts a ON a.program_id = m.program_id AND a.member_id = m.id \
-                     WHERE m.program_id = $1 AND m.id = $2 ORDER BY a.id FOR UPDATE OF a"
-                } else {
-                    "SELECT m.id, m.program_id, m.name, m.phone, m.email, m.birthday, m.status, m.merged_into, m.created_at, \
-                     a.id, a.kind, a.point_type, a.debits_posted, a.credits_posted \
-                     FROM members m JOIN accounts a ON a.program_id = m.program_id AND a.member_id = m.id \
+        // A member row joined to its four accounts; PostgreSQL locks the accounts in id order.
+        macro_rules! sql {
+            ($from_where:literal) => {
+                (
+                    concat!(
+                        "SELECT m.id, m.program_id, m.name, m.phone, m.email, m.birthday, m.status, m.merged_into, \
+                         m.created_at, a.id, a.kind, a.point_type, a.debits_posted, a.credits_posted ",
+                        $from_where,
+                        " ORDER BY a.id FOR UPDATE OF a"
+                    ),
+                    concat!(
+                        "SELECT m.id, m.program_id, m.name, m.phone, m.email, m.birthday, m.status, m.merged_into, \
+                         m.created_at, a.id, a.kind, a.point_type, a.debits_posted, a.credits_posted ",
+                        $from_where
+                    ),
+                )
+            };
+        }
+        let ((locked, plain), params): ((&str, &str), Vec<Value>) = match lookup {
+            MemberLookup::Id(id) => (
+                sql!(
+                    "FROM members m JOIN accounts a ON a.program_id = m.program_id AND a.member_id = m.id \
                      WHERE m.program_id = $1 AND m.id = $2"
-                };
-                self.conn.query(sql, &[program.0.into(), id.0.into()])?
-            }
+                ),
+                vec![program.0.into(), id.0.into()],
+            ),
             MemberLookup::External {
                 channel,
                 external_id,
-            } => {
-                let sql = if pg {
-                    "SELECT m.id, m.program_id, m.name, m.phone, m.email, m.birthday, m.status, m.merged_into, m.created_at, \
-                     a.id, a.kind, a.point_type, a.debits_posted, a.credits_posted \
-                     FROM identities i JOIN members m ON m.id = i.member_id \
-                     JOIN accounts a ON a.program_id = m.program_id AND a.member_id = m.id \
-                     WHERE i.program_id = $1 AND i.channel = $2 AND i.external_id = $3 ORDER BY a.id FOR UPDATE OF a"
-                } else {
-                    "SELECT m.id, m.program_id, m.name, m.phone, m.email, m.birthday, m.status, m.merged_into, m.created_at, \
-                     a.id, a.kind, a.point_type, a.debits_posted, a.credits_posted \
-                     FROM identities i JOIN members m ON m.id = i.member_id \
+            } => (
+                sql!(
+                    "FROM identities i JOIN members m ON m.id = i.member_id \
                      JOIN accounts a ON a.program_id = m.program_id AND a.member_id = m.id \
                      WHERE i.program_id = $1 AND i.channel = $2 AND i.external_id = $3"
-                };
-                self.conn
-                    .query(sql, &[program.0.into(), channel.into(), external_id.into()])?
-            }
+                ),
+                vec![program.0.into(), channel.into(), external_id.into()],
+            ),
         };
+        let rows = self.conn.query(if pg { locked } else { plain }, &params)?;
         let Some(first) = rows.first() else {
             return Ok(None);
         };

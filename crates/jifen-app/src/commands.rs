@@ -566,12 +566,15 @@ pub fn refund(
     check_id("order_id", &r.order_id)?;
     check_reason("reason", &r.reason, false)?;
     let program = &ctx.program;
-    let mut order = tx
-        .order(program.id, &r.order_id)?
-        .ok_or_else(|| AppError::NotFound {
-            what: "order",
-            id: r.order_id.clone(),
-        })?;
+    let not_found = || AppError::NotFound {
+        what: "order",
+        id: r.order_id.clone(),
+    };
+    let mut order = tx.order(program.id, &r.order_id)?.ok_or_else(not_found)?;
+    // Lock the order's member, then read the order again: what another node refunded or merged
+    // meanwhile is then part of what this refund sees.
+    books(tx, ctx, order.member)?;
+    order = tx.order(program.id, &r.order_id)?.ok_or_else(not_found)?;
     let refundable = order.paid_minor - order.refunded_minor;
     let amount = r.amount_minor.unwrap_or(refundable);
     if refundable == 0 {
@@ -615,7 +618,8 @@ pub fn refund(
         let order_lots = tx.order_lots(b.balance, &order.order_id)?;
         let expired_uncovered = match pt {
             PointType::Points => {
-                tx.order_expired(b.balance, &order.order_id)? - order.points_expiry_covered
+                tx.order_expired(program.id, order.member, &order.order_id)?
+                    - order.points_expiry_covered
             }
             PointType::Growth => 0,
         };
@@ -936,6 +940,19 @@ pub fn refund_redemption(
     let member = t
         .member
         .ok_or_else(|| StoreError::Corrupt(format!("spend {} has no member", t.id)))?;
+    // The spend's lots belong to the member who spent; once that member is merged into another,
+    // restoring them would credit an account nobody can reach.
+    if let Some(m) = tx.member(ctx.program.id, member)?
+        && let Some(into) = m.merged_into
+    {
+        return Err(AppError::conflict(
+            "member_merged",
+            format!(
+                "member {member} was merged into {into}; refund this spend with a manual adjustment"
+            ),
+            json!({"member_id": member, "merged_into": into}),
+        ));
+    }
     book(tx, ctx, member, PointType::Points)?;
     let draws = tx.spent_draws(t.id)?;
     let restorable: i64 = draws.iter().map(|d| d.drawn - d.restored).sum();

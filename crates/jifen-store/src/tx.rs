@@ -628,7 +628,7 @@ impl<'c> Tx<'c> {
                         "SELECT m.id, m.program_id, m.name, m.phone, m.email, m.birthday, m.status, m.merged_into, \
                          m.created_at, a.id, a.kind, a.point_type, a.debits_posted, a.credits_posted ",
                         $from_where,
-                        " ORDER BY a.id FOR UPDATE OF a"
+                        " ORDER BY a.id FOR UPDATE OF a FOR SHARE OF m"
                     ),
                     concat!(
                         "SELECT m.id, m.program_id, m.name, m.phone, m.email, m.birthday, m.status, m.merged_into, \
@@ -676,13 +676,26 @@ impl<'c> Tx<'c> {
         lock: bool,
     ) -> StoreResult<[(MemberAccounts, i64); 2]> {
         let sql = if lock && self.dialect() == Dialect::Postgres {
-            "SELECT id, kind, point_type, debits_posted, credits_posted FROM accounts \
-             WHERE program_id = $1 AND member_id = $2 ORDER BY id FOR UPDATE"
+            "SELECT a.id, a.kind, a.point_type, a.debits_posted, a.credits_posted, m.merged_into \
+             FROM accounts a JOIN members m ON m.id = a.member_id \
+             WHERE a.program_id = $1 AND a.member_id = $2 ORDER BY a.id FOR UPDATE OF a FOR SHARE OF m"
         } else {
             "SELECT id, kind, point_type, debits_posted, credits_posted FROM accounts \
              WHERE program_id = $1 AND member_id = $2"
         };
         let rows = self.conn.query(sql, &[program.0.into(), member.0.into()])?;
+        // PostgreSQL: after waiting for the locks, the member row is the latest version. A member
+        // merged away meanwhile must not be credited; the command is retried and then resolves
+        // to the surviving member.
+        if lock
+            && rows
+                .first()
+                .is_some_and(|r| r.0.len() > 5 && r.opt_int(5).is_some())
+        {
+            return Err(StoreError::Conflict(format!(
+                "member {member} was merged meanwhile"
+            )));
+        }
         books_from(member, &rows, 0)
     }
 
@@ -800,7 +813,7 @@ impl<'c> Tx<'c> {
             concat!(
                 "SELECT ",
                 lot_cols!(),
-                " FROM lots l WHERE l.program_id = $1 AND l.status = 'pending' AND l.available_at <= $2 \
+                " FROM lots l WHERE l.program_id = $1 AND l.status = 'pending' AND l.remaining > 0 AND l.available_at <= $2 \
                  ORDER BY l.available_at, l.id LIMIT $3"
             ),
             &[program.0.into(), now.into(), limit.into()],
@@ -1184,12 +1197,23 @@ impl<'c> Tx<'c> {
     }
 
     /// Sum over an account's lots of an order of points that expired.
-    pub fn order_expired(&mut self, account: AccountId, order_ref: &str) -> StoreResult<i64> {
+    /// Points of an order's lots that expired, on the member's own lots and on the lots of
+    /// every member merged into it (their expired parts stay on the old lots).
+    pub fn order_expired(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        order_ref: &str,
+    ) -> StoreResult<i64> {
         Ok(self
             .conn
             .query_one(
-                "SELECT CAST(COALESCE(SUM(expired), 0) AS BIGINT) FROM lots WHERE account_id = $1 AND order_ref = $2",
-                &[account.0.into(), order_ref.into()],
+                "WITH RECURSIVE family(id) AS (SELECT CAST($2 AS BIGINT) \
+                 UNION SELECT m.id FROM members m JOIN family f ON m.merged_into = f.id WHERE m.program_id = $1) \
+                 SELECT CAST(COALESCE(SUM(l.expired), 0) AS BIGINT) FROM lots l \
+                 WHERE l.program_id = $1 AND l.order_ref = $3 AND l.point_type = 'points' \
+                 AND l.member_id IN (SELECT id FROM family)",
+                &[program.0.into(), member.0.into(), order_ref.into()],
             )?
             .map_or(0, |r| r.int(0)))
     }

@@ -46,6 +46,8 @@ CREATE TABLE accounts (
     debits_posted BIGINT NOT NULL,
     credits_pending BIGINT NOT NULL,
     credits_posted BIGINT NOT NULL,
+    -- 1 once the member was merged into another: nothing may be credited here any more.
+    closed BIGINT NOT NULL DEFAULT 0,
     CONSTRAINT accounts_owner UNIQUE (program_id, member_id, kind, point_type)
 );
 CREATE TABLE transfers (

@@ -474,6 +474,10 @@ impl<'c> Tx<'c> {
     ) -> StoreResult<()> {
         self.writes += 1;
         self.conn.execute(
+            "UPDATE accounts SET closed = 1 WHERE program_id = $1 AND member_id = $2",
+            &[program.0.into(), from.0.into()],
+        )?;
+        self.conn.execute(
             "UPDATE members SET status = 'merged', merged_into = $3 WHERE program_id = $1 AND id = $2",
             &[program.0.into(), from.0.into(), into.0.into()],
         )?;
@@ -626,13 +630,13 @@ impl<'c> Tx<'c> {
                 (
                     concat!(
                         "SELECT m.id, m.program_id, m.name, m.phone, m.email, m.birthday, m.status, m.merged_into, \
-                         m.created_at, a.id, a.kind, a.point_type, a.debits_posted, a.credits_posted ",
+                         m.created_at, a.id, a.kind, a.point_type, a.debits_posted, a.credits_posted, a.closed ",
                         $from_where,
-                        " ORDER BY a.id FOR UPDATE OF a FOR SHARE OF m"
+                        " ORDER BY a.id FOR UPDATE OF a"
                     ),
                     concat!(
                         "SELECT m.id, m.program_id, m.name, m.phone, m.email, m.birthday, m.status, m.merged_into, \
-                         m.created_at, a.id, a.kind, a.point_type, a.debits_posted, a.credits_posted ",
+                         m.created_at, a.id, a.kind, a.point_type, a.debits_posted, a.credits_posted, a.closed ",
                         $from_where
                     ),
                 )
@@ -662,7 +666,13 @@ impl<'c> Tx<'c> {
         let Some(first) = rows.first() else {
             return Ok(None);
         };
-        let member = member_from(first);
+        let mut member = member_from(first);
+        if rows.iter().any(|r| r.int(14) != 0) && member.merged_into.is_none() {
+            // The accounts (read at their latest version) are closed: a merge committed while
+            // this query waited, and the joined member row is older. Report the member as
+            // merged so that the caller resolves it again.
+            member.merged_into = Some(MemberId(0));
+        }
         let books = books_from(member.id, &rows, 9)?;
         Ok(Some((member, books)))
     }
@@ -676,22 +686,17 @@ impl<'c> Tx<'c> {
         lock: bool,
     ) -> StoreResult<[(MemberAccounts, i64); 2]> {
         let sql = if lock && self.dialect() == Dialect::Postgres {
-            "SELECT a.id, a.kind, a.point_type, a.debits_posted, a.credits_posted, m.merged_into \
-             FROM accounts a JOIN members m ON m.id = a.member_id \
-             WHERE a.program_id = $1 AND a.member_id = $2 ORDER BY a.id FOR UPDATE OF a FOR SHARE OF m"
+            "SELECT id, kind, point_type, debits_posted, credits_posted, closed FROM accounts \
+             WHERE program_id = $1 AND member_id = $2 ORDER BY id FOR UPDATE"
         } else {
-            "SELECT id, kind, point_type, debits_posted, credits_posted FROM accounts \
+            "SELECT id, kind, point_type, debits_posted, credits_posted, closed FROM accounts \
              WHERE program_id = $1 AND member_id = $2"
         };
         let rows = self.conn.query(sql, &[program.0.into(), member.0.into()])?;
-        // PostgreSQL: after waiting for the locks, the member row is the latest version. A member
-        // merged away meanwhile must not be credited; the command is retried and then resolves
-        // to the surviving member.
-        if lock
-            && rows
-                .first()
-                .is_some_and(|r| r.0.len() > 5 && r.opt_int(5).is_some())
-        {
+        // A merge closes the member's accounts. Locked rows are read at their latest version
+        // (PostgreSQL re-reads a row it waited for), so a member merged away meanwhile is seen
+        // here; the command is then retried and resolves to the surviving member.
+        if rows.iter().any(|r| r.int(5) != 0) {
             return Err(StoreError::Conflict(format!(
                 "member {member} was merged meanwhile"
             )));

@@ -180,7 +180,7 @@ async fn create_member(
         key,
         partition,
         m,
-        |tx, ctx, now, m| commands::create_member(tx, ctx, now, m),
+        commands::create_member,
     )
     .await?;
     Ok(respond(out, StatusCode::CREATED))
@@ -376,7 +376,7 @@ async fn purchase(
         Some(key),
         partition,
         input,
-        |tx, ctx, now, i| commands::purchase(tx, ctx, now, i),
+        commands::purchase,
     )
     .await?;
     Ok(respond(out, StatusCode::OK))
@@ -434,7 +434,7 @@ async fn spend(
         Some(key),
         partition,
         input,
-        |tx, ctx, now, i| commands::spend(tx, ctx, now, i),
+        commands::spend,
     )
     .await?;
     Ok(respond(out, StatusCode::OK))
@@ -473,7 +473,7 @@ async fn refund_spend(
         Some(key),
         format!("t:{transfer_id}"),
         input,
-        |tx, ctx, now, i| commands::refund_redemption(tx, ctx, now, i),
+        commands::refund_redemption,
     )
     .await?;
     Ok(respond(out, StatusCode::OK))
@@ -494,7 +494,7 @@ async fn reserve(
         Some(key),
         partition,
         input,
-        |tx, ctx, now, i| commands::reserve(tx, ctx, now, i),
+        commands::reserve,
     )
     .await?;
     Ok(respond(out, StatusCode::CREATED))
@@ -577,7 +577,7 @@ async fn transfer(
         Some(key),
         partition,
         input,
-        |tx, ctx, now, i| commands::transfer(tx, ctx, now, i),
+        commands::transfer,
     )
     .await?;
     Ok(respond(out, StatusCode::OK))
@@ -598,7 +598,7 @@ async fn adjust(
         Some(key),
         partition,
         input,
-        |tx, ctx, now, i| commands::adjust(tx, ctx, now, i),
+        commands::adjust,
     )
     .await?;
     Ok(respond(out, StatusCode::OK))

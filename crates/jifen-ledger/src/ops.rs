@@ -435,7 +435,6 @@ pub struct ReversalAccounts {
 /// member's other points (available or pending first, per policy), and whatever is left becomes
 /// debt or a write-off per the programme. Nothing is ever dropped silently: the outcome's parts
 /// always add up to `amount`.
-#[allow(clippy::too_many_arguments)]
 pub fn reverse_earn(
     p: &mut Posting,
     order_lots: &[Lot],

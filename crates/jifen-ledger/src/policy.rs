@@ -215,8 +215,10 @@ mod tests {
 
     #[test]
     fn policies_outside_their_limits_are_refused() {
-        let mut p = LedgerPolicy::default();
-        p.pending_days = 400;
+        let p = LedgerPolicy {
+            pending_days: 400,
+            ..LedgerPolicy::default()
+        };
         assert!(p.validate().is_err());
         let p = LedgerPolicy {
             validity: Validity::Days { days: 0 },

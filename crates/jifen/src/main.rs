@@ -321,6 +321,30 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
+/// Resolves on Ctrl-C or SIGTERM: the server then stops accepting, finishes the requests in
+/// flight (their commands commit as usual) and exits.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    println!("Jifen is shutting down");
+}
+
 fn serve(app: App, listen: SocketAddr) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -354,9 +378,7 @@ fn serve(app: App, listen: SocketAddr) -> anyhow::Result<()> {
             }
         });
         axum::serve(listener, jifen_api::router(app))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
+            .with_graceful_shutdown(shutdown_signal())
             .await?;
         Ok(())
     })

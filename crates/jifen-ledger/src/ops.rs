@@ -123,7 +123,10 @@ pub fn credit(
         order_ref: refs.order_ref.clone(),
         origin: None,
     });
-    if !pending {
+    // Points that are already past their date (a backdated credit) have no value: they repay
+    // nothing, and the expiry job takes them.
+    let expired = spec.expires_at.is_some_and(|at| at <= now);
+    if !pending && !expired {
         repay_debt(p, book, lot, spec.amount.get(), refs);
     }
     (t, lot)
@@ -395,7 +398,10 @@ pub fn vest(p: &mut Posting, lots: &[Lot], book: &mut MemberBook, now: Millis) -
                 ..Default::default()
             },
         );
-        repay_debt(p, book, Ref::Stored(lot.id), lot.remaining, &refs);
+        // A lot that expired during its return window vests expired: it repays nothing.
+        if !lot.is_expired(now) {
+            repay_debt(p, book, Ref::Stored(lot.id), lot.remaining, &refs);
+        }
         total += lot.remaining;
     }
     total

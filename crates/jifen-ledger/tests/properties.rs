@@ -4,17 +4,21 @@
 //! Commands: earn (pending or not, with a random expiry or none), spend, reserve, post or void an
 //! open reservation, refund part of an order (the caller's own bookkeeping of paid / refunded /
 //! reversed per order, with `proportional_reversal`), refund part of a posted spend, transfer
-//! between members, and the expiry and vesting jobs. A command that returns an error is not
-//! applied. After every step: `invariants::check` finds no drift, no member's available balance is
+//! between members, merge of one member into another, and the expiry and vesting jobs. A command
+//! that returns an error is not applied.
+//!
+//! After every step: `invariants::check` finds no drift, no member's available balance is
 //! negative, reserved points equal the open reservations, and no order has reversed more than it
-//! earned. Each command also checks its own effect on the balances.
+//! earned. Each command also checks its own effect: balances, FEFO draws, the order in which a
+//! reversal takes its sources. At the end every order is refunded in full and must have reversed
+//! exactly what it earned.
 
 use std::collections::HashMap;
 
 use jifen_ledger::invariants::{AccountRow, Owner, TransferRow, check};
 use jifen_ledger::memory::MemoryBook;
 use jifen_ledger::ops::{
-    self, CreditSpec, MemberBook, Refs, ReversalAccounts, SpentDraw, TransferInfo,
+    self, CreditSpec, MemberBook, Refs, ReversalAccounts, ReversalOutcome, SpentDraw, TransferInfo,
 };
 use jifen_ledger::policy::{ShortfallPolicy, proportional_reversal};
 use jifen_ledger::*;
@@ -61,6 +65,10 @@ enum Cmd {
     },
     Expire,
     Vest,
+    Merge {
+        from: usize,
+        to: usize,
+    },
 }
 
 /// A command, run after the clock moved forward by `advance_hours`.
@@ -113,6 +121,8 @@ fn cmd() -> impl Strategy<Value = Cmd> {
             }),
         1 => Just(Cmd::Expire),
         1 => Just(Cmd::Vest),
+        1 => (member(), 1..MEMBERS)
+            .prop_map(|(from, offset)| Cmd::Merge { from, to: (from + offset) % MEMBERS }),
     ]
 }
 
@@ -122,6 +132,27 @@ fn step() -> impl Strategy<Value = Step> {
 
 fn pts(n: i64) -> Points {
     Points::positive(n).unwrap()
+}
+
+/// The draws a spend of `amount` must make: spendable lots soonest-expiring first, never-expiring
+/// last, each emptied before the next is touched.
+fn fefo_draws(lots: &[Lot], amount: i64, now: Millis) -> Vec<(LotId, i64)> {
+    let mut spendable: Vec<Lot> = lots
+        .iter()
+        .filter(|l| l.is_spendable(now))
+        .cloned()
+        .collect();
+    fefo_sort(&mut spendable);
+    let mut left = amount;
+    let mut draws = Vec::new();
+    for l in spendable {
+        let d = l.free().min(left);
+        if d > 0 {
+            draws.push((l.id, d));
+            left -= d;
+        }
+    }
+    draws
 }
 
 /// The caller's record of an order.
@@ -334,6 +365,7 @@ impl World {
                 ) {
                     Ok(_) => {
                         let t = self.commit(&p, &[])[0];
+                        assert_eq!(self.book.draws_of(t), fefo_draws(&lots, amount, now));
                         assert_eq!(self.spendable(member), spendable - amount);
                         let after = self.balance(member);
                         if phase == Phase::Posted {
@@ -490,7 +522,8 @@ impl World {
                     now,
                 ) {
                     Ok(_) => {
-                        self.commit(&p, &[(to, &b)]);
+                        let t = self.commit(&p, &[(to, &b)])[0];
+                        assert_eq!(self.book.draws_of(t), fefo_draws(&lots, amount, now));
                         let repaid = debt_before - self.debt(to);
                         assert_eq!(repaid, debt_before.min(amount));
                         assert_eq!(from_before.posted() - self.balance(from).posted(), amount);
@@ -526,6 +559,32 @@ impl World {
                     "expiry is idempotent"
                 );
                 assert!(again.is_empty());
+            }
+            Cmd::Merge { from, to } => {
+                // Callers refuse a merge while the source has open reservations.
+                let lots = self.lots_of(from);
+                if lots.iter().any(|l| l.held > 0) {
+                    return;
+                }
+                let (to_before, debt_before) = (self.balance(to), self.debt(to));
+                let moved = (self.balance(from), self.debt(from));
+                let a = self.member_book(from);
+                let mut b = self.member_book(to);
+                ops::merge_into(&mut p, &lots, &a, &mut b, &Refs::default());
+                self.commit(&p, &[(to, &b)]);
+                let (from_after, to_after) = (self.balance(from), self.balance(to));
+                assert_eq!((from_after.posted(), from_after.credits_pending), (0, 0));
+                assert_eq!(self.debt(from), 0);
+                assert_eq!(to_after.posted() - to_before.posted(), moved.0.posted());
+                assert_eq!(
+                    to_after.credits_pending - to_before.credits_pending,
+                    moved.0.credits_pending
+                );
+                assert_eq!(self.debt(to) - debt_before, moved.1);
+                // The merged member's orders are the target's now.
+                for o in self.orders.iter_mut().filter(|o| o.member == from) {
+                    o.member = to;
+                }
             }
             Cmd::Vest => {
                 for m in 0..MEMBERS {
@@ -592,22 +651,21 @@ impl World {
                 &refs,
                 now,
             );
-            assert_eq!(out.requested, to_reverse);
+            assert_eq!(
+                out,
+                expected_reversal(
+                    &order_lots,
+                    expired - o.expiry_covered,
+                    &others,
+                    to_reverse,
+                    self.shortfall,
+                    pending_first,
+                    now
+                ),
+                "a reversal takes its sources in order"
+            );
             let taken_posted = out.from_order_available + out.from_other_available;
             let taken_pending = out.from_order_pending + out.from_other_pending;
-            assert_eq!(
-                taken_posted
-                    + taken_pending
-                    + out.covered_by_expiry
-                    + out.to_debt
-                    + out.written_off,
-                to_reverse,
-                "a reversal's parts add up to the request"
-            );
-            match self.shortfall {
-                ShortfallPolicy::Debt => assert_eq!(out.written_off, 0),
-                ShortfallPolicy::WriteOff => assert_eq!(out.to_debt, 0),
-            }
             self.commit(&p, &[(o.member, &b)]);
             let after = self.balance(o.member);
             assert_eq!(before.posted() - after.posted(), taken_posted);
@@ -660,6 +718,61 @@ impl World {
             assert!(o.expiry_covered <= o.reversed);
         }
     }
+}
+
+/// What `reverse_earn` must take from each source: the order's pending points, its unspent
+/// points, its expired points not yet counted, the member's other points (pending or spendable
+/// first, as asked), and the rest as debt or write-off.
+fn expected_reversal(
+    order_lots: &[Lot],
+    expired_uncovered: i64,
+    others: &[Lot],
+    amount: i64,
+    shortfall: ShortfallPolicy,
+    pending_first: bool,
+    now: Millis,
+) -> ReversalOutcome {
+    let pending = |ls: &[Lot]| -> i64 {
+        ls.iter()
+            .filter(|l| l.status == LotStatus::Pending)
+            .map(|l| l.remaining)
+            .sum()
+    };
+    let order_unspent: i64 = order_lots
+        .iter()
+        .filter(|l| l.status == LotStatus::Active)
+        .map(Lot::free)
+        .sum();
+    let others_spendable: i64 = others
+        .iter()
+        .filter(|l| l.is_spendable(now))
+        .map(Lot::free)
+        .sum();
+    let mut left = amount;
+    let mut take = |have: i64| {
+        let t = have.min(left);
+        left -= t;
+        t
+    };
+    let mut out = ReversalOutcome {
+        requested: amount,
+        from_order_pending: take(pending(order_lots)),
+        from_order_available: take(order_unspent),
+        covered_by_expiry: take(expired_uncovered.max(0)),
+        ..Default::default()
+    };
+    if pending_first {
+        out.from_other_pending = take(pending(others));
+        out.from_other_available = take(others_spendable);
+    } else {
+        out.from_other_available = take(others_spendable);
+        out.from_other_pending = take(pending(others));
+    }
+    match shortfall {
+        ShortfallPolicy::Debt => out.to_debt = left,
+        ShortfallPolicy::WriteOff => out.written_off = left,
+    }
+    out
 }
 
 fn run_history(steps: &[Step], shortfall: ShortfallPolicy) {

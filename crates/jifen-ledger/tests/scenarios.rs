@@ -13,7 +13,7 @@ use jifen_ledger::ops::{
     self, CreditSpec, MemberBook, Refs, RestoreOutcome, ReversalAccounts, ReversalOutcome,
     SpentDraw, TransferInfo,
 };
-use jifen_ledger::policy::{ShortfallPolicy, proportional_reversal};
+use jifen_ledger::policy::{LedgerPolicy, ShortfallPolicy, proportional_reversal};
 use jifen_ledger::*;
 
 const DAY: Millis = 86_400_000;
@@ -275,6 +275,21 @@ impl Ledger {
         shortfall: ShortfallPolicy,
         now: Millis,
     ) -> ReversalOutcome {
+        let policy = LedgerPolicy {
+            shortfall,
+            ..LedgerPolicy::default()
+        };
+        self.refund_order_under(&policy, order, refund_minor, now)
+    }
+
+    /// `refund_order` under a programme's shortfall and clawback settings.
+    fn refund_order_under(
+        &mut self,
+        policy: &LedgerPolicy,
+        order: &str,
+        refund_minor: i64,
+        now: Millis,
+    ) -> ReversalOutcome {
         let o = self.orders[order].clone();
         let to_reverse =
             proportional_reversal(o.earned, o.paid, o.refunded, refund_minor, o.reversed);
@@ -299,8 +314,8 @@ impl Ledger {
                 &others,
                 &mut b,
                 pts(to_reverse),
-                shortfall,
-                false,
+                policy.shortfall,
+                policy.clawback_pending_first,
                 ReversalAccounts {
                     reversal: self.reversal,
                     write_off: self.write_off,
@@ -770,6 +785,40 @@ fn a_refund_after_the_earned_points_expired_is_covered_by_expiry_and_leaves_othe
 }
 
 #[test]
+fn a_clawback_beyond_the_order_takes_available_points_first_unless_the_programme_prefers_pending() {
+    for pending_first in [false, true] {
+        let mut l = Ledger::new();
+        let uma = l.add_member();
+        l.earn_now(uma, "o1", 100, day(0), None);
+        l.spend(uma, 100, day(0)).unwrap();
+        let available = l.earn_now(uma, "o2", 30, day(0), Some(day(50)));
+        let older = l.earn(uma, "o3", 30, day(0), day(5), None);
+        let newer = l.earn(uma, "o4", 30, day(1), day(6), None);
+
+        let policy = LedgerPolicy {
+            clawback_pending_first: pending_first,
+            ..LedgerPolicy::default()
+        };
+        let out = l.refund_order_under(&policy, "o1", 5_000, day(2));
+        // Pending points are taken latest-vesting first.
+        if pending_first {
+            assert_eq!((out.from_other_pending, out.from_other_available), (50, 0));
+            assert_lot(l.lot(newer), (0, 0, 0, 0, 30, 0));
+            assert_lot(l.lot(older), (10, 0, 0, 0, 20, 0));
+            assert_lot(l.lot(available), (30, 0, 0, 0, 0, 0));
+            assert_eq!((l.posted(uma), l.pending(uma)), (30, 10));
+        } else {
+            assert_eq!((out.from_other_pending, out.from_other_available), (20, 30));
+            assert_lot(l.lot(available), (0, 0, 0, 0, 30, 0));
+            assert_lot(l.lot(newer), (10, 0, 0, 0, 20, 0));
+            assert_lot(l.lot(older), (30, 0, 0, 0, 0, 0));
+            assert_eq!((l.posted(uma), l.pending(uma)), (0, 40));
+        }
+        assert_eq!(out.to_debt, 0);
+    }
+}
+
+#[test]
 fn refunding_an_order_twice_takes_nothing_the_second_time() {
     let mut l = Ledger::new();
     let kim = l.add_member();
@@ -1054,4 +1103,101 @@ fn the_expiry_job_expires_free_points_once_and_a_second_run_finds_nothing() {
     assert_eq!(l.posted(sam), 0);
     assert_eq!(l.system(l.expiry).posted(), 240);
     assert_eq!(l.pending(tom), 50);
+}
+
+// ---- Postings ----
+
+#[test]
+fn two_credits_appended_into_one_posting_each_repay_debt_from_their_own_lot() {
+    let mut l = Ledger::new();
+    let wes = l.add_member();
+    l.earn_now(wes, "o1", 20, day(0), None);
+    l.spend(wes, 20, day(0)).unwrap();
+    l.refund_order("o1", 2_000, ShortfallPolicy::Debt, day(0));
+    assert_eq!(l.debt(wes), 20);
+
+    let mut b = l.member_book(wes);
+    let spec = |amount| CreditSpec {
+        code: code::PURCHASE,
+        source: l.issuance,
+        amount: pts(amount),
+        earned_at: day(1),
+        available_at: day(1),
+        expires_at: None,
+    };
+    let (mut first, mut second) = (Posting::default(), Posting::default());
+    ops::credit(&mut first, &mut b, &spec(10), &Refs::default(), day(1));
+    ops::credit(&mut second, &mut b, &spec(30), &Refs::default(), day(1));
+    first.append(second);
+    let (_, lots) = l.commit(&first, &[&b]);
+
+    assert_eq!(lots.len(), 2);
+    assert_lot(l.lot(lots[0]), (0, 0, 10, 0, 0, 0));
+    assert_lot(l.lot(lots[1]), (20, 0, 10, 0, 0, 0));
+    assert_eq!((l.posted(wes), l.debt(wes)), (20, 0));
+}
+
+// ---- Expired points repay no debt ----
+//
+// Expired points can neither be spent (`plan_draws` skips them) nor keep value through a refund
+// (`reverse_spend` and `void_reservation` expire them at once), and so they repay no debt either:
+// a lot that is already past its expiry date when it becomes available repays nothing.
+
+/// `ops::vest` (via `repay_debt`): a purchase whose return window ends after its expiry
+/// date (validity shorter than `pending_days`, or "end of this year" for a purchase in the last
+/// days of December) vests already expired, and vesting uses those points to repay the member's
+/// debt. Expected: the debt stays and the expiry job expires the whole lot.
+#[test]
+fn vesting_a_lot_that_expired_during_its_return_window_repays_no_debt() {
+    let mut l = Ledger::new();
+    let vic = l.add_member();
+    l.earn_now(vic, "o1", 50, day(0), None);
+    l.spend(vic, 50, day(0)).unwrap();
+    l.refund_order("o1", 5_000, ShortfallPolicy::Debt, day(0));
+    assert_eq!(l.debt(vic), 50);
+    let lot = l.earn(vic, "o2", 100, day(0), day(7), Some(day(3)));
+
+    assert_eq!(l.vest(vic, day(7)), 100);
+    assert!(l.lot(lot).is_expired(day(7)));
+    assert_eq!(
+        l.debt(vic),
+        50,
+        "expired points repaid debt: lot {:?}",
+        l.lot(lot)
+    );
+    assert_eq!(l.expire(day(7)), 100);
+}
+
+/// `ops::credit` (via `repay_debt`): a backdated purchase (`occurred_at` in the past, as
+/// the app allows) whose points expired before it is recorded still repays debt with them.
+/// Expected: the debt stays and the expiry job expires the whole lot.
+#[test]
+fn a_backdated_credit_whose_points_already_expired_repays_no_debt() {
+    let mut l = Ledger::new();
+    let val = l.add_member();
+    l.earn_now(val, "o1", 50, day(0), None);
+    l.spend(val, 50, day(0)).unwrap();
+    l.refund_order("o1", 5_000, ShortfallPolicy::Debt, day(0));
+    assert_eq!(l.debt(val), 50);
+
+    let mut b = l.member_book(val);
+    let spec = CreditSpec {
+        code: code::PURCHASE,
+        source: l.issuance,
+        amount: pts(100),
+        earned_at: day(1),
+        available_at: day(8),
+        expires_at: Some(day(10)),
+    };
+    let mut p = Posting::default();
+    ops::credit(&mut p, &mut b, &spec, &Refs::default(), day(20));
+    let (_, lots) = l.commit(&p, &[&b]);
+
+    assert_eq!(
+        l.debt(val),
+        50,
+        "expired points repaid debt: lot {:?}",
+        l.lot(lots[0])
+    );
+    assert_eq!(l.expire(day(20)), 100);
 }

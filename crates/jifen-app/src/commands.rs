@@ -573,8 +573,17 @@ pub fn refund(
     let mut order = tx.order(program.id, &r.order_id)?.ok_or_else(not_found)?;
     // Lock the order's member, then read the order again: what another node refunded or merged
     // meanwhile is then part of what this refund sees.
-    books(tx, ctx, order.member)?;
+    let locked_member = order.member;
+    let mut locked = books(tx, ctx, locked_member)?;
     order = tx.order(program.id, &r.order_id)?.ok_or_else(not_found)?;
+    if order.member != locked_member {
+        // A merge moved the order between the two reads: start again on the new member.
+        return Err(StoreError::Conflict(format!(
+            "order {} moved to another member",
+            order.order_id
+        ))
+        .into());
+    }
     let refundable = order.paid_minor - order.refunded_minor;
     let amount = r.amount_minor.unwrap_or(refundable);
     if refundable == 0 {
@@ -614,7 +623,7 @@ pub fn refund(
         if to_reverse <= 0 {
             continue;
         }
-        let mut b = book(tx, ctx, order.member, pt)?;
+        let b = &mut locked[pt as usize];
         let order_lots = tx.order_lots(b.balance, &order.order_id)?;
         let expired_uncovered = match pt {
             PointType::Points => {
@@ -641,7 +650,7 @@ pub fn refund(
             &order_lots,
             expired_uncovered,
             &others,
-            &mut b,
+            b,
             points("amount", to_reverse)?,
             shortfall,
             program.policy.clawback_pending_first,

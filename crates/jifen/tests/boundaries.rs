@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::process::Command;
 
-const PURE: &[&str] = &["jifen-ledger"];
+const PURE: &[&str] = &["jifen-ledger", "jifen-rules"];
 const IO_CRATES: &[&str] = &[
     "tokio",
     "mio",

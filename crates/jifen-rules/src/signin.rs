@@ -1,0 +1,182 @@
+//! Daily sign-in (签到) streaks and the programme's earning settings.
+//!
+//! A streak is computed from the set of days a member signed in, never stored as a running
+//! counter: a make-up sign-in (补签) that fills a missed day then lengthens the streak exactly as
+//! if the member had signed in on time, and nothing can drift.
+
+use std::collections::BTreeSet;
+
+use jiff::ToSpan;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::eval::TriggerCap;
+use crate::rule::{POINTS_MAX, Period, Trigger};
+
+/// When a streak starts again from day 1.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StreakReset {
+    /// Only when a day is missed.
+    #[default]
+    MissedDay,
+    /// Every Monday, and when a day is missed.
+    Weekly,
+    /// On the first of every month, and when a day is missed.
+    Monthly,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignInSettings {
+    #[serde(default)]
+    pub reset: StreakReset,
+    /// Whether members may sign in for a missed day afterwards.
+    #[serde(default = "yes")]
+    pub makeup_allowed: bool,
+    /// Points a make-up sign-in costs (0 for free).
+    #[serde(default)]
+    pub makeup_cost_points: i64,
+    /// How many days back a make-up sign-in may reach.
+    #[serde(default = "seven")]
+    pub makeup_days_max: u32,
+}
+
+fn yes() -> bool {
+    true
+}
+fn seven() -> u32 {
+    7
+}
+
+impl Default for SignInSettings {
+    fn default() -> Self {
+        SignInSettings {
+            reset: StreakReset::MissedDay,
+            makeup_allowed: true,
+            makeup_cost_points: 0,
+            makeup_days_max: 7,
+        }
+    }
+}
+
+/// The longest streak looked at: a streak longer than this counts as this long, which keeps a
+/// sign-in's read bounded. Rules reward day 7, 30 or 100, not day 1000.
+pub const STREAK_DAYS_MAX: i64 = 400;
+/// How far back a make-up sign-in may reach at most.
+pub const MAKEUP_DAYS_MAX: u32 = 31;
+
+/// The streak on `day`: consecutive signed days ending at `day`, within the reset period.
+pub fn streak_on(days: &BTreeSet<Date>, day: Date, reset: StreakReset) -> i64 {
+    let mut n = 0;
+    let mut d = day;
+    while days.contains(&d) && n < STREAK_DAYS_MAX {
+        n += 1;
+        let starts_period = match reset {
+            StreakReset::MissedDay => false,
+            StreakReset::Weekly => d.weekday() == jiff::civil::Weekday::Monday,
+            StreakReset::Monthly => d.day() == 1,
+        };
+        if starts_period {
+            break;
+        }
+        match d.checked_sub(1.day()) {
+            Ok(prev) => d = prev,
+            Err(_) => break,
+        }
+    }
+    n
+}
+
+/// Programme-wide earning settings: sign-in behaviour, per-event-type caps and risk limits.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EarnSettings {
+    #[serde(default)]
+    pub sign_in: SignInSettings,
+    /// Per member per event type caps across all rules of that type (points awards only).
+    #[serde(default)]
+    pub trigger_caps: Vec<TriggerCap>,
+}
+
+impl EarnSettings {
+    pub fn validate(&self) -> Result<(), crate::RuleError> {
+        let bad = |field: &str, m: &str| crate::RuleError {
+            field: field.into(),
+            message: m.into(),
+        };
+        if !(0..=POINTS_MAX).contains(&self.sign_in.makeup_cost_points) {
+            return Err(bad(
+                "sign_in.makeup_cost_points",
+                "must be between 0 and 10^12",
+            ));
+        }
+        if !(1..=MAKEUP_DAYS_MAX).contains(&self.sign_in.makeup_days_max) {
+            return Err(bad("sign_in.makeup_days_max", "must be between 1 and 31"));
+        }
+        if self.trigger_caps.len() > 50 {
+            return Err(bad("trigger_caps", "at most 50"));
+        }
+        for (i, c) in self.trigger_caps.iter().enumerate() {
+            let f = format!("trigger_caps[{i}]");
+            Trigger::parse(&c.trigger).map_err(|m| bad(&f, &m))?;
+            if c.max_points.is_none() && c.max_count.is_none() {
+                return Err(bad(&f, "needs max_points, max_count or both"));
+            }
+            if [c.max_points, c.max_count]
+                .into_iter()
+                .flatten()
+                .any(|v| !(1..=POINTS_MAX).contains(&v))
+            {
+                return Err(bad(&f, "limits must be between 1 and 10^12"));
+            }
+            if c.period == Period::Lifetime && c.max_count.is_none() && c.max_points.is_none() {
+                return Err(bad(&f, "a lifetime cap needs a limit"));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn set(days: &[(i16, i8, i8)]) -> BTreeSet<Date> {
+        days.iter().map(|(y, m, d)| date(*y, *m, *d)).collect()
+    }
+
+    #[test]
+    fn a_missed_day_restarts_the_streak() {
+        let s = set(&[(2026, 12, 1), (2026, 12, 2), (2026, 12, 4), (2026, 12, 5)]);
+        assert_eq!(streak_on(&s, date(2026, 12, 2), StreakReset::MissedDay), 2);
+        assert_eq!(streak_on(&s, date(2026, 12, 5), StreakReset::MissedDay), 2);
+        assert_eq!(streak_on(&s, date(2026, 12, 3), StreakReset::MissedDay), 0);
+    }
+
+    #[test]
+    fn weekly_and_monthly_resets_cut_at_monday_and_the_first() {
+        // 2026-11-28 is a Saturday; 2026-11-30 a Monday; 2026-12-01 a Tuesday.
+        let s = set(&[
+            (2026, 11, 28),
+            (2026, 11, 29),
+            (2026, 11, 30),
+            (2026, 12, 1),
+            (2026, 12, 2),
+        ]);
+        assert_eq!(streak_on(&s, date(2026, 12, 2), StreakReset::MissedDay), 5);
+        assert_eq!(streak_on(&s, date(2026, 12, 2), StreakReset::Weekly), 3);
+        assert_eq!(streak_on(&s, date(2026, 12, 2), StreakReset::Monthly), 2);
+        assert_eq!(streak_on(&s, date(2026, 11, 30), StreakReset::Monthly), 3);
+    }
+
+    #[test]
+    fn streaks_run_across_leap_day_and_year_end() {
+        let s = set(&[(2028, 2, 28), (2028, 2, 29), (2028, 3, 1)]);
+        assert_eq!(streak_on(&s, date(2028, 3, 1), StreakReset::MissedDay), 3);
+        let y = set(&[(2026, 12, 31), (2027, 1, 1)]);
+        assert_eq!(streak_on(&y, date(2027, 1, 1), StreakReset::MissedDay), 2);
+        assert_eq!(streak_on(&y, date(2027, 1, 1), StreakReset::Monthly), 1);
+    }
+}

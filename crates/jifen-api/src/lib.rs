@@ -8,6 +8,7 @@
 mod error;
 mod extract;
 pub mod openapi;
+mod rules;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode};
@@ -46,7 +47,21 @@ pub fn router(app: App) -> Router {
         .route("/reservations/{id}/post", post(post_reservation))
         .route("/reservations/{id}/void", post(void_reservation))
         .route("/transfers", post(transfer))
-        .route("/adjustments", post(adjust));
+        .route("/adjustments", post(adjust))
+        .route("/rules", get(rules::list_rules).post(rules::create_rule))
+        .route("/rules/variables", get(rules::variables))
+        .route("/rules/{id}", get(rules::get_rule).put(rules::update_rule))
+        .route("/rules/{id}/activate", post(rules::activate_rule))
+        .route("/rules/{id}/pause", post(rules::pause_rule))
+        .route("/rules/{id}/archive", post(rules::archive_rule))
+        .route(
+            "/earn-settings",
+            get(rules::get_settings).put(rules::put_settings),
+        )
+        .route("/events", post(rules::record_event))
+        .route("/events/dry-run", post(rules::dry_run))
+        .route("/backtests", post(rules::start_backtest))
+        .route("/backtests/{id}", get(rules::get_backtest));
     Router::new()
         .nest("/api/v1", v1)
         .route(

@@ -137,6 +137,104 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>, &str)] = &[
         Some("Adjustment"),
         "required",
     ),
+    (
+        "get",
+        "/api/v1/rules",
+        "Earning rules at their current version (?status=draft|active|paused|archived)",
+        None,
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/rules",
+        "Create an earning rule (draft unless status is active); validated when saved",
+        Some("Rule"),
+        "optional",
+    ),
+    (
+        "get",
+        "/api/v1/rules/variables",
+        "The variables and functions rule expressions may use, per event type",
+        None,
+        "",
+    ),
+    (
+        "get",
+        "/api/v1/rules/{id}",
+        "A rule with its versions and what it issued",
+        None,
+        "",
+    ),
+    (
+        "put",
+        "/api/v1/rules/{id}",
+        "Save a new version of a rule (versions are immutable; awards name theirs)",
+        Some("Rule"),
+        "optional",
+    ),
+    (
+        "post",
+        "/api/v1/rules/{id}/activate",
+        "Activate a draft or paused rule",
+        None,
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/rules/{id}/pause",
+        "Pause an active rule",
+        None,
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/rules/{id}/archive",
+        "Archive a rule for good",
+        None,
+        "",
+    ),
+    (
+        "get",
+        "/api/v1/earn-settings",
+        "Sign-in streak settings and per-event-type caps",
+        None,
+        "",
+    ),
+    (
+        "put",
+        "/api/v1/earn-settings",
+        "Replace sign-in streak settings and per-event-type caps",
+        Some("EarnSettings"),
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/events",
+        "Record a behaviour event (sign_in, review, share, custom:...): rules pay, with an explanation of every rule",
+        Some("Event"),
+        "optional",
+    ),
+    (
+        "post",
+        "/api/v1/events/dry-run",
+        "Evaluate a purchase or event against the active, stored or inline rules at a chosen time, writing nothing",
+        Some("DryRun"),
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/backtests",
+        "Replay stored events of a range against a proposed rule set; poll for progress and the cost",
+        Some("Backtest"),
+        "",
+    ),
+    (
+        "get",
+        "/api/v1/backtests/{id}",
+        "A backtest's progress and, when done, its result",
+        None,
+        "",
+    ),
 ];
 
 fn schemas() -> Value {
@@ -160,8 +258,11 @@ fn schemas() -> Value {
             "amount_minor": {"type": "integer", "minimum": 1, "description": "paid amount in minor units (fen)"},
             "currency": {"type": "string", "example": "CNY"},
             "occurred_at": {"type": "integer", "description": "Unix milliseconds; defaults to now"},
+            "shipping_minor": {"type": "integer", "description": "shipping in amount_minor; earns no points"},
+            "channel": {"type": "string"}, "tags": {"type": "array", "items": {"type": "string"}},
             "lines": {"type": "array", "items": {"type": "object", "required": ["sku", "quantity", "price_minor"], "properties": {
-                "sku": {"type": "string"}, "category": {"type": "string"}, "quantity": {"type": "integer"}, "price_minor": {"type": "integer"}}}}}},
+                "sku": {"type": "string"}, "category": {"type": "string"}, "quantity": {"type": "integer"}, "price_minor": {"type": "integer"},
+                "kind": {"type": "string", "enum": ["item", "shipping", "discount"]}}}}}},
         "Refund": {"type": "object", "required": ["order_id"], "properties": {
             "order_id": {"type": "string"}, "refund_id": {"type": "string"},
             "amount_minor": {"type": "integer", "description": "defaults to all that is still refundable"}, "reason": {"type": "string"}}},
@@ -185,6 +286,39 @@ fn schemas() -> Value {
                 "pending_days": {"type": "integer"}, "points_per_unit": {"type": "integer", "description": "points per 100 minor units paid"},
                 "growth_per_unit": {"type": "integer"}, "shortfall": {"type": "string", "enum": ["debt", "write_off"]},
                 "clawback_pending_first": {"type": "boolean"}}}}},
+        "Rule": {"type": "object", "required": ["name", "trigger", "points"], "properties": {
+            "name": {"type": "string", "maxLength": 100}, "description": {"type": "string"},
+            "trigger": {"type": "string", "example": "purchase", "description": "purchase, sign_up, sign_in, review, share, browse, profile_complete, follow, survey, referral, birthday, anniversary or custom:<name>"},
+            "schedule": {"type": "object", "properties": {"starts_at": {"type": "string", "example": "2026-12-05"}, "ends_at": {"type": "string", "example": "2026-12-07"},
+                "days_of_week": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 7}}, "hours": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2}, "timezone": {"type": "string"}}},
+            "audience": {"type": "object", "properties": {"tiers": {"type": "array", "items": {"type": "string"}}, "channels": {"type": "array", "items": {"type": "string"}},
+                "segments": {"type": "array", "items": {"type": "string"}}, "joined_within_days": {"type": "integer"}}},
+            "condition": {"type": "string", "example": "order.amount >= 10000 && 'coffee' in order.categories"},
+            "points": {"type": "string", "example": "base_points * 2"},
+            "point_type": {"type": "string", "enum": ["points", "growth"]},
+            "pending_days": {"type": "integer"}, "validity_days": {"type": "integer"},
+            "caps": {"type": "array", "items": {"type": "object", "required": ["period"], "properties": {"period": {"type": "string", "enum": ["day", "week", "month", "year", "lifetime"]},
+                "max_points": {"type": "integer"}, "max_count": {"type": "integer"}}}},
+            "budget_points": {"type": "integer"}, "priority": {"type": "integer"},
+            "stacking": {"type": "string", "enum": ["stack", "best_of", "exclusive"]},
+            "status": {"type": "string", "enum": ["draft", "active"], "description": "on create only"}, "actor": {"type": "string"}}},
+        "EarnSettings": {"type": "object", "properties": {
+            "sign_in": {"type": "object", "properties": {"reset": {"type": "string", "enum": ["missed_day", "weekly", "monthly"]}, "makeup_allowed": {"type": "boolean"},
+                "makeup_cost_points": {"type": "integer"}, "makeup_days_max": {"type": "integer"}}},
+            "trigger_caps": {"type": "array", "items": {"type": "object", "required": ["trigger", "period"], "properties": {"trigger": {"type": "string"},
+                "period": {"type": "string"}, "max_points": {"type": "integer"}, "max_count": {"type": "integer"}}}}}},
+        "Event": {"type": "object", "required": ["type", "member"], "properties": {
+            "event_id": {"type": "string", "description": "required except for sign_in and sign_up"}, "type": {"type": "string", "example": "review"},
+            "member": {"$ref": "#/components/schemas/MemberRef"}, "occurred_at": {"type": "integer"}, "channel": {"type": "string"},
+            "tags": {"type": "array", "items": {"type": "string"}}, "attributes": {"type": "object", "additionalProperties": {"type": "integer"}, "example": {"text_length": 120, "photos": 2}},
+            "makeup_date": {"type": "string", "format": "date", "description": "a make-up sign-in for a missed day"}}},
+        "DryRun": {"type": "object", "properties": {
+            "purchase": {"$ref": "#/components/schemas/Purchase"}, "event": {"$ref": "#/components/schemas/Event"},
+            "at": {"type": "integer", "description": "Unix ms to evaluate at"}, "rule_ids": {"type": "array", "items": {"type": "integer"}},
+            "rules": {"type": "array", "items": {"$ref": "#/components/schemas/Rule"}}, "include_active": {"type": "boolean"}}},
+        "Backtest": {"type": "object", "required": ["from", "to"], "properties": {
+            "from": {"type": "integer"}, "to": {"type": "integer"}, "rule_ids": {"type": "array", "items": {"type": "integer"}},
+            "rules": {"type": "array", "items": {"$ref": "#/components/schemas/Rule"}}, "mode": {"type": "string", "enum": ["add", "replace"]}}},
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message", "details"], "properties": {
             "code": {"type": "string", "example": "insufficient_points"}, "message": {"type": "string"}, "details": {"type": "object"}}}}}
     })
@@ -195,8 +329,10 @@ pub fn document() -> Value {
     for (method, path, summary, body, idem) in ROUTES {
         // Creating a member or a reservation answers 201; everything else 200.
         let ok = if *method == "post"
-            && (*path == "/api/v1/members" || *path == "/api/v1/reservations")
-        {
+            && matches!(
+                *path,
+                "/api/v1/members" | "/api/v1/reservations" | "/api/v1/rules" | "/api/v1/backtests"
+            ) {
             "201"
         } else {
             "200"

@@ -32,7 +32,7 @@ pub const RESERVATION_TTL_DEFAULT_SECONDS: i64 = 30 * 60;
 /// The longest a reservation may stay open.
 pub const RESERVATION_TTL_MAX_SECONDS: i64 = 30 * 86_400;
 
-fn check_id(field: &str, v: &str) -> Result<(), AppError> {
+pub(crate) fn check_id(field: &str, v: &str) -> Result<(), AppError> {
     if v.is_empty() || v.len() > ID_LEN_MAX {
         return Err(AppError::invalid(
             field,
@@ -62,7 +62,7 @@ fn check_reason(field: &str, v: &Option<String>, required: bool) -> Result<(), A
     }
 }
 
-fn check_channel(v: &str) -> Result<(), AppError> {
+pub(crate) fn check_channel(v: &str) -> Result<(), AppError> {
     if v.is_empty()
         || v.len() > 32
         || !v
@@ -185,7 +185,7 @@ pub fn resolve(tx: &mut Tx<'_>, ctx: &ProgramCtx, r: &MemberRef) -> Result<Membe
 
 /// Resolves a member and locks its accounts, in one query when the member is live (neither
 /// merged nor frozen), which is nearly always; otherwise as `resolve` and `books` do.
-fn resolve_locked(
+pub(crate) fn resolve_locked(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     r: &MemberRef,
@@ -361,6 +361,15 @@ pub struct LineItem {
     pub quantity: i64,
     /// Price of one unit in minor units.
     pub price_minor: i64,
+    /// `item` (the default), `shipping` or `discount`: only items earn category and SKU points.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+impl LineItem {
+    pub fn is_item(&self) -> bool {
+        self.kind.as_deref().is_none_or(|k| k == "item")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -375,9 +384,30 @@ pub struct Purchase {
     /// When the purchase happened; defaults to now. Imports of history pass the original time.
     #[serde(default)]
     pub occurred_at: Option<Millis>,
+    /// Shipping included in `amount_minor`: it earns no points. When absent, the sum of the
+    /// lines of kind `shipping`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_minor: Option<i64>,
+    /// The channel the order came from, for rules; the member reference's channel when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 impl Purchase {
+    /// The amount points are earned on: what was paid, less shipping.
+    pub fn points_base_minor(&self) -> i64 {
+        let shipping = self.shipping_minor.unwrap_or_else(|| {
+            self.lines
+                .iter()
+                .filter(|l| l.kind.as_deref() == Some("shipping"))
+                .map(|l| l.price_minor.saturating_mul(l.quantity))
+                .sum()
+        });
+        (self.amount_minor - shipping.clamp(0, self.amount_minor)).max(0)
+    }
+
     pub fn validate(&self) -> Result<(), AppError> {
         check_id("order_id", &self.order_id)?;
         self.member.validate()?;
@@ -411,13 +441,40 @@ impl Purchase {
                     format!("must be between 0 and {MONEY_MINOR_MAX}"),
                 ));
             }
+            if let Some(k) = &l.kind
+                && !["item", "shipping", "discount"].contains(&k.as_str())
+            {
+                return Err(AppError::invalid(
+                    format!("lines[{i}].kind"),
+                    "must be item, shipping or discount",
+                ));
+            }
+        }
+        if let Some(s) = self.shipping_minor
+            && !(0..=self.amount_minor).contains(&s)
+        {
+            return Err(AppError::invalid(
+                "shipping_minor",
+                "must be between 0 and amount_minor",
+            ));
+        }
+        if let Some(c) = &self.channel {
+            check_channel(c)?;
+        }
+        if self.tags.len() > crate::earn::EVENT_TAGS_MAX {
+            return Err(AppError::invalid(
+                "tags",
+                format!("at most {}", crate::earn::EVENT_TAGS_MAX),
+            ));
+        }
+        for t in &self.tags {
+            check_id("tags", t)?;
         }
         Ok(())
     }
 }
 
-/// What a purchase earns. The rules engine replaces this with rule evaluation; the ledger side
-/// of a purchase does not change.
+/// What the programme's base rate gives a purchase; earning rules add their awards to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct EarnDecision {
     pub points: i64,
@@ -427,9 +484,10 @@ pub struct EarnDecision {
 /// The programme's base rate: points and growth per currency unit paid.
 pub fn base_earn(ctx: &ProgramCtx, p: &Purchase) -> EarnDecision {
     let policy = &ctx.program.policy;
+    let base = p.points_base_minor();
     EarnDecision {
-        points: base_rate_points(p.amount_minor, policy.points_per_unit),
-        growth: base_rate_points(p.amount_minor, policy.growth_per_unit),
+        points: base_rate_points(base, policy.points_per_unit),
+        growth: base_rate_points(base, policy.growth_per_unit),
     }
 }
 
@@ -508,6 +566,18 @@ pub fn purchase(
         };
         earned.push((pt, index, json!({"amount": amount, "status": status, "available_at": available_at, "expires_at": expires_at})));
     }
+    let rules = crate::earn::purchase_awards(
+        tx,
+        ctx,
+        &mut posting,
+        &mut books,
+        &member,
+        p,
+        occurred,
+        now,
+        earn,
+    )?;
+    let from_rules = |pt| rules.as_ref().map_or(0, |r| r.eval.total(pt));
     // Recording the order is the command's first write: a taken order id writes nothing.
     let recorded = tx.insert_order(&Order {
         program: program.id,
@@ -516,10 +586,10 @@ pub fn purchase(
         paid_minor: p.amount_minor,
         currency: p.currency.clone(),
         refunded_minor: 0,
-        points_earned: earn.points,
+        points_earned: earn.points + from_rules(PointType::Points),
         points_reversed: 0,
         points_expiry_covered: 0,
-        growth_earned: earn.growth,
+        growth_earned: earn.growth + from_rules(PointType::Growth),
         growth_reversed: 0,
         lines_json: serde_json::to_string(&p.lines).expect("lines serialize"),
         created_at: occurred,
@@ -538,13 +608,32 @@ pub fn purchase(
         v["transfer_id"] = json!(applied.transfers[index]);
         views.insert(pt.as_str().into(), v);
     }
-    Ok(json!({
+    let mut out = json!({
         "order_id": p.order_id,
         "member_id": member.id,
         "amount_minor": p.amount_minor,
         "currency": p.currency,
         "earned": views,
-    }))
+    });
+    if let Some(r) = &rules {
+        let rv = crate::earn::record_purchase(
+            tx,
+            ctx,
+            r,
+            member.id,
+            p,
+            occurred,
+            &applied.transfers,
+            now,
+        )?;
+        out["total"] = json!({
+            "points": earn.points + from_rules(PointType::Points),
+            "growth": earn.growth + from_rules(PointType::Growth),
+        });
+        out["awards"] = rv["awards"].clone();
+        out["rules"] = rv["rules"].clone();
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -609,17 +698,88 @@ pub fn refund(
         reason: r.reason.clone(),
         actor: None,
     };
+    // What the refund takes back: in proportion for the base rate; for rule awards, what no
+    // longer qualifies on the order as it stands after the refund, here and on later orders of
+    // the month whose bonuses counted this one.
+    let plan = crate::earn::refund_withdrawals(tx, ctx, &order, amount)?;
+    let own: [i64; 2] = match &plan {
+        Some(ws) => ws[0].to_reverse,
+        None => PointType::ALL.map(|pt| {
+            proportional_reversal(
+                order.earned(pt),
+                order.paid_minor,
+                order.refunded_minor,
+                amount,
+                order.reversed(pt),
+            )
+        }),
+    };
+    let (posting, outcomes) = reverse_order(tx, ctx, &mut order, own, &mut locked, &refs, now)?;
+    order.refunded_minor += amount;
+    tx.update_order_refund(&order)?;
+    tx.apply(program.id, &posting, &ctx.system, now)?;
+    let mut bonuses = Vec::new();
+    if let Some(ws) = plan {
+        crate::earn::store_withdrawal(tx, ctx, &ws[0])?;
+        for w in &ws[1..] {
+            let mut other = tx
+                .order(program.id, &w.order_id)?
+                .ok_or_else(|| StoreError::Corrupt(format!("order {} vanished", w.order_id)))?;
+            let other_refs = Refs {
+                order_ref: Some(other.order_id.clone()),
+                reason: Some(format!(
+                    "bonus no longer qualifies after the refund of order {}",
+                    order.order_id
+                )),
+                actor: None,
+            };
+            let (p2, out2) = reverse_order(
+                tx,
+                ctx,
+                &mut other,
+                w.to_reverse,
+                &mut locked,
+                &other_refs,
+                now,
+            )?;
+            tx.update_order_refund(&other)?;
+            tx.apply(program.id, &p2, &ctx.system, now)?;
+            crate::earn::store_withdrawal(tx, ctx, w)?;
+            bonuses.push(json!({"order_id": other.order_id, "reversed": out2}));
+        }
+    }
+    let mut out = json!({
+        "order_id": order.order_id,
+        "member_id": order.member,
+        "refunded_minor": amount,
+        "order_refunded_minor": order.refunded_minor,
+        "order_paid_minor": order.paid_minor,
+        "reversed": outcomes,
+    });
+    if !bonuses.is_empty() {
+        out["bonuses_reversed"] = json!(bonuses);
+    }
+    Ok(out)
+}
+
+/// Takes `to_reverse` back from an order (per point type), through the ledger's reversal:
+/// the order's pending points, its unspent points, what expired, then the member's others,
+/// then debt or write-off. Updates the order's counters in memory.
+fn reverse_order(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    order: &mut Order,
+    to_reverse: [i64; 2],
+    locked: &mut [MemberBook; 2],
+    refs: &Refs,
+    now: Millis,
+) -> Result<(Posting, serde_json::Map<String, serde_json::Value>), AppError> {
+    let program = &ctx.program;
     let mut posting = Posting::default();
     let mut outcomes = serde_json::Map::new();
     for pt in PointType::ALL {
-        let earned = order.earned(pt);
-        let to_reverse = proportional_reversal(
-            earned,
-            order.paid_minor,
-            order.refunded_minor,
-            amount,
-            order.reversed(pt),
-        );
+        // Never more than what is still unreversed on the order.
+        let to_reverse = to_reverse[pt as usize].min(order.earned(pt) - order.reversed(pt));
         if to_reverse <= 0 {
             continue;
         }
@@ -655,7 +815,7 @@ pub fn refund(
             shortfall,
             program.policy.clawback_pending_first,
             accounts,
-            &refs,
+            refs,
             now,
         );
         match pt {
@@ -670,21 +830,11 @@ pub fn refund(
             serde_json::to_value(out).expect("serializes"),
         );
     }
-    order.refunded_minor += amount;
     assert!(
         order.points_reversed <= order.points_earned
             && order.growth_reversed <= order.growth_earned
     );
-    tx.update_order_refund(&order)?;
-    tx.apply(program.id, &posting, &ctx.system, now)?;
-    Ok(json!({
-        "order_id": order.order_id,
-        "member_id": order.member,
-        "refunded_minor": amount,
-        "order_refunded_minor": order.refunded_minor,
-        "order_paid_minor": order.paid_minor,
-        "reversed": outcomes,
-    }))
+    Ok((posting, outcomes))
 }
 
 // ---- spending and reservations -------------------------------------------------------------

@@ -11,6 +11,7 @@
 //! member's commands are applied in order and never contend across writers of one process.
 
 pub mod commands;
+pub mod earn;
 mod error;
 mod pool;
 pub mod views;
@@ -78,6 +79,8 @@ pub struct ProgramCtx {
     pub program: Program,
     pub tz: TimeZone,
     pub system: SystemAccounts,
+    /// The active earning rules and settings, compiled.
+    pub earn: Arc<earn::EarnCtx>,
 }
 
 /// The application: a backend, its writers and readers, a clock, and caches of programmes.
@@ -95,7 +98,24 @@ struct Inner {
     /// are reloaded, so a settings change made on another node is seen within that time.
     programs: RwLock<HashMap<ProgramId, (std::time::Instant, Arc<ProgramCtx>)>>,
     api_keys: RwLock<HashMap<String, ProgramId>>,
+    /// Backtests by id: running ones report progress, finished ones their result.
+    backtests: std::sync::Mutex<Vec<(String, ProgramId, Arc<std::sync::Mutex<Backtest>>)>>,
 }
+
+/// The state of one backtest, as polled.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Backtest {
+    pub backtest_id: String,
+    /// `running`, `done` or `failed`.
+    pub status: &'static str,
+    pub events_total: i64,
+    pub events_done: i64,
+    pub result: Option<serde_json::Value>,
+    pub error: Option<String>,
+}
+
+/// Backtests a node keeps to answer polls; the oldest finished ones are forgotten first.
+pub const BACKTESTS_KEPT: usize = 32;
 
 /// Hex SHA-256, used for API keys at rest and request fingerprints.
 pub fn sha256_hex(data: &[u8]) -> String {
@@ -116,6 +136,7 @@ impl App {
                 clock,
                 programs: RwLock::new(HashMap::new()),
                 api_keys: RwLock::new(HashMap::new()),
+                backtests: std::sync::Mutex::new(Vec::new()),
             }),
         })
     }
@@ -225,10 +246,12 @@ impl App {
             let tz = TimeZone::get(&program.timezone).map_err(|e| {
                 AppError::Internal(format!("programme time zone {:?}: {e}", program.timezone))
             })?;
+            let earn = Arc::new(earn::EarnCtx::load(tx, id, &tz)?);
             Ok(ProgramCtx {
                 program,
                 tz,
                 system,
+                earn,
             })
         })?;
         let ctx = Arc::new(ctx);
@@ -265,6 +288,92 @@ impl App {
             self.inner.api_keys.write().expect("lock").insert(hash, p);
         }
         Ok(found)
+    }
+}
+
+impl App {
+    /// Starts a backtest on its own thread and returns its first state; poll it with
+    /// [`App::backtest`]. Reads go through the read pool, page by page, so the writers and the
+    /// API are never held up.
+    pub fn start_backtest(
+        &self,
+        program: ProgramId,
+        b: earn::BacktestIn,
+    ) -> Result<Backtest, AppError> {
+        let include_active = b.validate()?;
+        let ctx = self.program_ctx_blocking(program)?;
+        let set = self.read_blocking({
+            let ctx = ctx.clone();
+            let b = b.clone();
+            move |tx| earn::proposed_set(tx, &ctx, &b.rule_ids, &b.rules, include_active)
+        })?;
+        let (from, to) = (b.from, b.to);
+        let total = self.read_blocking(move |tx| Ok(tx.count_events(program, from, to)?))?;
+        let id = format!("bt_{}", hex::encode(rand::random::<[u8; 8]>()));
+        let state = Arc::new(std::sync::Mutex::new(Backtest {
+            backtest_id: id.clone(),
+            status: "running",
+            events_total: total,
+            events_done: 0,
+            result: None,
+            error: None,
+        }));
+        {
+            let mut all = self.inner.backtests.lock().expect("lock");
+            if all.len() >= BACKTESTS_KEPT
+                && let Some(i) = all
+                    .iter()
+                    .position(|(_, _, s)| s.lock().expect("lock").status != "running")
+            {
+                all.remove(i);
+            }
+            all.push((id.clone(), program, state.clone()));
+        }
+        let app = self.clone();
+        let first = state.lock().expect("lock").clone();
+        std::thread::Builder::new()
+            .name("backtest".into())
+            .spawn(move || {
+                let run = || -> Result<serde_json::Value, AppError> {
+                    let mut replay = earn::Replay::default();
+                    let mut after: Option<(Millis, String)> = None;
+                    loop {
+                        let cursor = after.clone();
+                        let page = app.read_blocking(move |tx| {
+                            Ok(tx.events_page(program, from, to, cursor, earn::BACKTEST_PAGE)?)
+                        })?;
+                        let Some(last) = page.last() else { break };
+                        after = Some((last.occurred_at, last.event_id.clone()));
+                        for e in &page {
+                            replay.event(&set, e, &ctx.tz, &ctx.earn.settings.trigger_caps);
+                        }
+                        state.lock().expect("lock").events_done = replay.events;
+                    }
+                    Ok(replay.finish())
+                };
+                let out = run();
+                let mut s = state.lock().expect("lock");
+                match out {
+                    Ok(r) => {
+                        s.status = "done";
+                        s.result = Some(r);
+                    }
+                    Err(e) => {
+                        s.status = "failed";
+                        s.error = Some(e.to_string());
+                    }
+                }
+            })
+            .map_err(|e| AppError::Internal(format!("backtest thread: {e}")))?;
+        Ok(first)
+    }
+
+    /// A backtest's state, if this node runs or ran it for the programme.
+    pub fn backtest(&self, program: ProgramId, id: &str) -> Option<Backtest> {
+        let all = self.inner.backtests.lock().expect("lock");
+        all.iter()
+            .find(|(i, p, _)| i == id && *p == program)
+            .map(|(_, _, s)| s.lock().expect("lock").clone())
     }
 }
 

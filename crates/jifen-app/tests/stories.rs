@@ -122,6 +122,9 @@ impl World {
             currency: "CNY".into(),
             lines: vec![],
             occurred_at: None,
+            channel: None,
+            shipping_minor: None,
+            tags: vec![],
         };
         self.write(None, move |tx, ctx, now| {
             commands::purchase(tx, ctx, now, &p)

@@ -49,6 +49,18 @@ impl RuleSet {
         self.len() == 0
     }
 
+    /// Whether any rule of the trigger reads the variable, so that the caller computes costly
+    /// variables (order counts, monthly totals) only when a rule needs them.
+    pub fn reads(&self, t: &Trigger, name: &str) -> bool {
+        let slot = vars::slot(name);
+        self.for_trigger(t).iter().any(|r| {
+            r.points.vars().contains(&slot)
+                || r.condition
+                    .as_ref()
+                    .is_some_and(|c| c.vars().contains(&slot))
+        })
+    }
+
     pub fn rules(&self) -> impl Iterator<Item = &Arc<CompiledRule>> {
         self.by_trigger.values().flatten()
     }

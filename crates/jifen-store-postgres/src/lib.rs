@@ -11,7 +11,10 @@ use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, NoTls};
 use tokio_postgres::Statement;
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_ledger.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_ledger.sql")),
+    (2, include_str!("../migrations/0002_rules.sql")),
+];
 
 /// Writer connections per process by default. Commands on one member always go to the same
 /// writer, so more writers add parallelism across members without contention on a member.

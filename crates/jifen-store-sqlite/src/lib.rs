@@ -11,7 +11,10 @@ use std::time::Duration;
 use jifen_store::{Backend, Dialect, Row, SqlConn, StoreError, StoreResult, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_ledger.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_ledger.sql")),
+    (2, include_str!("../migrations/0002_rules.sql")),
+];
 
 /// How long a connection waits for another's lock before giving up (readers never wait in WAL;
 /// this covers the CLI running beside a server).

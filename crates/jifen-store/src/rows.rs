@@ -186,3 +186,57 @@ pub enum MemberLookup<'a> {
         external_id: &'a str,
     },
 }
+
+/// A rule with its current version's definition (JSON of `jifen_rules::RuleDef`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleRow {
+    pub id: i64,
+    pub program: ProgramId,
+    /// `draft`, `active`, `paused` or `archived`.
+    pub status: String,
+    pub version: i64,
+    pub definition: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// An event as stored: the variables it was evaluated with and what it earned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRow {
+    pub event_id: String,
+    pub trigger: String,
+    pub member: MemberId,
+    pub occurred_at: Millis,
+    /// JSON object of the variables that were not zero.
+    pub vars: String,
+    pub points: i64,
+    pub growth: i64,
+}
+
+/// Points one rule version gave for one event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwardRow {
+    /// The award's id (0 before it is stored).
+    pub id: i64,
+    pub member: MemberId,
+    pub event_id: String,
+    pub order_id: Option<String>,
+    pub rule_id: i64,
+    pub rule_version: i64,
+    pub point_type: PointType,
+    pub points: i64,
+    /// Points taken back since by refunds that made the award (partly) no longer qualify.
+    pub withdrawn: i64,
+    pub transfer: TransferId,
+    pub created_at: Millis,
+}
+
+/// A counter row: caps count per member and period, budgets per programme (member 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CounterRow {
+    pub member: i64,
+    pub counter: String,
+    pub period: String,
+    pub points: i64,
+    pub count: i64,
+}

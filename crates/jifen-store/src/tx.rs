@@ -9,6 +9,8 @@ use jifen_ledger::*;
 
 use crate::*;
 
+mod rules;
+
 macro_rules! lot_cols {
     () => {
         "l.id, l.account_id, l.member_id, l.point_type, l.status, l.amount, l.remaining, l.held, l.spent, \

@@ -166,6 +166,7 @@ pub fn seed(database: &str, pg_writers: usize, members: usize) -> anyhow::Result
                     category: Some(cat.into()),
                     quantity: rng.random_range(1..=2),
                     price_minor: price,
+                    kind: None,
                 });
             }
             let amount: i64 = lines.iter().map(|l| l.quantity * l.price_minor).sum();
@@ -176,6 +177,9 @@ pub fn seed(database: &str, pg_writers: usize, members: usize) -> anyhow::Result
                 currency: "CNY".into(),
                 lines,
                 occurred_at: None,
+                channel: None,
+                shipping_minor: None,
+                tags: vec![],
             };
             if write(&app, program, move |tx, ctx, now| {
                 commands::purchase(tx, ctx, now, &p)

@@ -62,6 +62,9 @@ fn parse_row(row: Row) -> Result<Purchase, String> {
         currency: row.currency,
         lines: vec![],
         occurred_at,
+        channel: None,
+        shipping_minor: None,
+        tags: vec![],
     };
     p.validate().map_err(|e| e.to_string())?;
     Ok(p)

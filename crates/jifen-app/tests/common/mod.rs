@@ -271,6 +271,9 @@ impl World {
             currency: "CNY".into(),
             lines: vec![],
             occurred_at: None,
+            channel: None,
+            shipping_minor: None,
+            tags: vec![],
         }
     }
 

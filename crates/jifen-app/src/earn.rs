@@ -1,0 +1,1813 @@
+//! Earning rules in use: loading a programme's active rules, turning a purchase or a behaviour
+//! event into rule variables, reading caps and budgets under the member's lock, crediting the
+//! awards through the ledger, and recording the event, its awards and the counter increments in
+//! the same transaction. Refunds re-evaluate the rule versions that paid an order against the
+//! order's state after the refund and withdraw what no longer qualifies.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use jifen_ledger::ops::{self, CreditSpec, MemberBook, Refs};
+use jifen_ledger::policy::{Validity, base_rate_points, proportional_reversal};
+use jifen_ledger::*;
+use jifen_rules::Value;
+use jifen_rules::eval::CounterKind;
+use jifen_rules::signin::{EarnSettings, STREAK_DAYS_MAX, streak_on};
+use jifen_rules::*;
+use jifen_store::*;
+use jiff::ToSpan;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::commands::{self, EarnDecision, MemberRef, Purchase};
+use crate::{AppError, ProgramCtx};
+
+/// Active rules one programme may have: evaluation stays within the speed target (50 rules
+/// in about 14 µs) with room to spare.
+pub const ACTIVE_RULES_MAX: usize = 200;
+/// Tags and attributes one event may carry.
+pub const EVENT_TAGS_MAX: usize = 20;
+pub const EVENT_ATTRIBUTES_MAX: usize = 32;
+/// Largest attribute value: far beyond any count or duration, far from overflow.
+pub const ATTRIBUTE_ABS_MAX: i64 = 1_000_000_000_000;
+
+/// A programme's rules and earning settings, compiled once and cached with the programme.
+#[derive(Debug, Clone, Default)]
+pub struct EarnCtx {
+    pub rules: Arc<RuleSet>,
+    pub settings: EarnSettings,
+}
+
+impl EarnCtx {
+    pub fn load(tx: &mut Tx<'_>, program: ProgramId, tz: &TimeZone) -> Result<EarnCtx, AppError> {
+        let mut compiled = Vec::new();
+        for r in tx.rules(program, Some("active"))? {
+            compiled.push(compile_stored(&r.definition, r.id, r.version, tz)?);
+        }
+        let settings = match tx.earn_settings(program)? {
+            Some(s) => serde_json::from_str(&s)
+                .map_err(|e| StoreError::Corrupt(format!("earn settings: {e}")))?,
+            None => EarnSettings::default(),
+        };
+        Ok(EarnCtx {
+            rules: Arc::new(RuleSet::new(compiled)),
+            settings,
+        })
+    }
+}
+
+/// Compiles a stored definition. Stored rules were valid when saved; one that no longer
+/// compiles (a time zone removed from the system) is a corrupt store, not a caller's error.
+fn compile_stored(
+    def: &str,
+    id: i64,
+    version: i64,
+    tz: &TimeZone,
+) -> Result<CompiledRule, AppError> {
+    let d: RuleDef = serde_json::from_str(def)
+        .map_err(|e| StoreError::Corrupt(format!("rule {id} v{version}: {e}")))?;
+    d.compile(id, version, tz)
+        .map_err(|e| StoreError::Corrupt(format!("rule {id} v{version}: {e}")).into())
+}
+
+fn rule_invalid(e: RuleError) -> AppError {
+    AppError::invalid(e.field, e.message)
+}
+
+// ---- variables -----------------------------------------------------------------------------
+
+fn local_date(at: Millis, tz: &TimeZone) -> Date {
+    jiff::Timestamp::from_millisecond(at)
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+        .to_zoned(tz.clone())
+        .date()
+}
+
+fn start_of(d: Date, tz: &TimeZone) -> Millis {
+    d.at(0, 0, 0, 0)
+        .to_zoned(tz.clone())
+        .map(|z| z.timestamp().as_millisecond())
+        .unwrap_or(0)
+}
+
+/// The first instants of the calendar month containing `at` and of the next month.
+fn month_bounds(at: Millis, tz: &TimeZone) -> (Millis, Millis) {
+    let d = local_date(at, tz).first_of_month();
+    let next = d.checked_add(1.month()).unwrap_or(d);
+    (start_of(d, tz), start_of(next, tz))
+}
+
+/// Variables every event has: the member, the channel, the caller's tags and attributes,
+/// and the local time.
+fn fill_common(
+    v: &mut Vars,
+    ctx: &ProgramCtx,
+    member: &Member,
+    at: Millis,
+    channel: &str,
+    tags: &[String],
+    ints: &BTreeMap<String, i64>,
+) {
+    let today = local_date(at, &ctx.tz);
+    let joined = local_date(member.created_at, &ctx.tz);
+    let days = (today - joined).get_days().max(0) as i64;
+    let z = jiff::Timestamp::from_millisecond(at)
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+        .to_zoned(ctx.tz.clone());
+    v.set("event.channel", Value::Str(channel.to_string()))
+        .set("event.tags", Value::List(tags.to_vec()))
+        .set("event.ints", Value::Map(ints.clone()))
+        // Tiers and segments arrive with their own issues; until then every member is in none.
+        .set("member.tier", Value::Str(String::new()))
+        .int("member.days_since_joined", days)
+        .int("now.hour", z.hour() as i64)
+        .int("now.weekday", z.weekday().to_monday_one_offset() as i64)
+        .int("now.day", z.day() as i64)
+        .int("now.month", z.month() as i64);
+}
+
+/// The non-zero variables as a JSON object: what an event row keeps for refunds and backtests.
+pub fn vars_json(v: &Vars) -> String {
+    let mut m = serde_json::Map::new();
+    for (i, var) in jifen_rules::vars::VARS.iter().enumerate() {
+        if v.0[i] != Value::zero(var.ty) {
+            m.insert(
+                var.name.into(),
+                serde_json::to_value(&v.0[i]).expect("value serializes"),
+            );
+        }
+    }
+    serde_json::Value::Object(m).to_string()
+}
+
+/// Variables back from an event row; names no longer known are skipped.
+pub fn vars_parse(s: &str) -> Vars {
+    let mut v = Vars::default();
+    if let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(s) {
+        for (k, val) in m {
+            let Some(i) = jifen_rules::vars::VARS.iter().position(|x| x.name == k) else {
+                continue;
+            };
+            let want = jifen_rules::vars::VARS[i].ty;
+            // Untagged parsing reads `{}` and `[]` by shape; a type that does not match is skipped.
+            if let Ok(parsed) = serde_json::from_value::<Value>(val)
+                && parsed.ty() == want
+            {
+                v.0[i] = parsed;
+            }
+        }
+    }
+    v
+}
+
+// ---- counters ------------------------------------------------------------------------------
+
+fn counter_member(member: MemberId, k: &CounterKey) -> i64 {
+    if k.per_member() { member.0 } else { 0 }
+}
+
+/// Loads the counters an evaluation needs (budgets locked on PostgreSQL).
+fn load_counters(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    member: MemberId,
+    keys: &[CounterKey],
+) -> Result<HashMap<CounterKey, Counter>, AppError> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let named: Vec<(i64, String, String)> = keys
+        .iter()
+        .map(|k| (counter_member(member, k), k.name(), k.period.to_string()))
+        .collect();
+    let rows = tx.counters(ctx.program.id, &named)?;
+    let mut out = HashMap::new();
+    for (k, n) in keys.iter().zip(&named) {
+        if let Some(r) = rows
+            .iter()
+            .find(|r| r.member == n.0 && r.counter == n.1 && r.period == n.2)
+        {
+            out.insert(
+                k.clone(),
+                Counter {
+                    points: r.points,
+                    count: r.count,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Evaluates an event for a member whose accounts are locked.
+fn evaluate_locked(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    set: &RuleSet,
+    member: MemberId,
+    trigger: &Trigger,
+    at: Millis,
+    vars: &Vars,
+) -> Result<Evaluation, AppError> {
+    let ev = EventInput {
+        trigger,
+        now: at,
+        vars: &vars.0,
+        tz: &ctx.tz,
+        trigger_caps: &ctx.earn.settings.trigger_caps,
+    };
+    let keys = needed_counters(set, &ev);
+    let loaded = load_counters(tx, ctx, member, &keys)?;
+    Ok(evaluate(set, &ev, &|k| {
+        loaded.get(k).copied().unwrap_or_default()
+    }))
+}
+
+// ---- crediting and recording ---------------------------------------------------------------
+
+/// Where one award went in the posting.
+struct Credited {
+    transfer_index: usize,
+    available_at: Millis,
+    expires_at: Option<Millis>,
+}
+
+/// The transfer code of an award: `purchase_bonus` for purchase rules, else the event type.
+fn award_code(trigger: &Trigger) -> String {
+    match trigger {
+        Trigger::Purchase => "purchase_bonus".into(),
+        t => t.as_string(),
+    }
+}
+
+/// Credits every award as its own lot, with the rule's pending days and validity.
+fn credit_awards(
+    posting: &mut Posting,
+    books: &mut [MemberBook; 2],
+    ctx: &ProgramCtx,
+    awards: &[Award],
+    trigger: &Trigger,
+    occurred: Millis,
+    now: Millis,
+    order_ref: Option<&str>,
+) -> Result<Vec<Credited>, AppError> {
+    let policy = &ctx.program.policy;
+    let source_kind = match trigger {
+        Trigger::Purchase => SystemAccount::IssuancePurchase,
+        _ => SystemAccount::IssuanceBehaviour,
+    };
+    let code = award_code(trigger);
+    let mut out = Vec::with_capacity(awards.len());
+    for a in awards {
+        let pt = a.point_type;
+        let pending_days = a.pending_days.unwrap_or(match trigger {
+            Trigger::Purchase => policy.pending_days,
+            _ => 0,
+        });
+        let available_at = occurred.saturating_add(pending_days as i64 * 86_400_000);
+        let expires_at = match (pt, a.validity_days) {
+            (PointType::Growth, _) => None,
+            (PointType::Points, Some(days)) => {
+                Validity::Days { days }.expires_at(occurred, &ctx.tz)
+            }
+            (PointType::Points, None) => policy.validity.expires_at(occurred, &ctx.tz),
+        };
+        let spec = CreditSpec {
+            code: &code,
+            source: ctx.system.get(source_kind, pt),
+            amount: Points::positive(a.points).map_err(|e| AppError::Internal(e.to_string()))?,
+            earned_at: occurred,
+            available_at,
+            expires_at,
+        };
+        let refs = Refs {
+            order_ref: order_ref.map(str::to_string),
+            reason: Some(format!(
+                "{} (rule {} v{})",
+                a.name, a.rule_id, a.rule_version
+            )),
+            actor: None,
+        };
+        let (t, _) = ops::credit(posting, &mut books[pt as usize], &spec, &refs, now);
+        let Ref::New(transfer_index) = t else {
+            unreachable!("a credit creates a transfer")
+        };
+        out.push(Credited {
+            transfer_index,
+            available_at,
+            expires_at,
+        });
+    }
+    Ok(out)
+}
+
+/// Stores the event, its awards and the counter increments; returns the awards as shown.
+fn record(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    event_id: &str,
+    trigger: &Trigger,
+    member: MemberId,
+    occurred: Millis,
+    vars: &Vars,
+    eval: &Evaluation,
+    credited: &[Credited],
+    transfers: &[TransferId],
+    order_id: Option<&str>,
+    now: Millis,
+) -> Result<Vec<serde_json::Value>, AppError> {
+    let mut rows = Vec::with_capacity(eval.awards.len());
+    let mut views = Vec::with_capacity(eval.awards.len());
+    for (a, c) in eval.awards.iter().zip(credited) {
+        let transfer = transfers[c.transfer_index];
+        rows.push(AwardRow {
+            id: 0,
+            member,
+            event_id: event_id.to_string(),
+            order_id: order_id.map(str::to_string),
+            rule_id: a.rule_id,
+            rule_version: a.rule_version,
+            point_type: a.point_type,
+            points: a.points,
+            withdrawn: 0,
+            transfer,
+            created_at: occurred,
+        });
+        views.push(json!({
+            "rule_id": a.rule_id,
+            "rule_version": a.rule_version,
+            "name": &*a.name,
+            "point_type": a.point_type,
+            "points": a.points,
+            "transfer_id": transfer,
+            "status": if c.available_at > now { "pending" } else { "available" },
+            "available_at": c.available_at,
+            "expires_at": c.expires_at,
+        }));
+    }
+    let increments: Vec<CounterRow> = eval
+        .increments
+        .iter()
+        .map(|(k, c)| CounterRow {
+            member: counter_member(member, k),
+            counter: k.name(),
+            period: k.period.to_string(),
+            points: c.points,
+            count: c.count,
+        })
+        .collect();
+    let row = EventRow {
+        event_id: event_id.to_string(),
+        trigger: trigger.as_string(),
+        member,
+        occurred_at: occurred,
+        vars: vars_json(vars),
+        points: eval.total(PointType::Points),
+        growth: eval.total(PointType::Growth),
+    };
+    tx.record_evaluation(ctx.program.id, &row, &rows, &increments, now)?;
+    Ok(views)
+}
+
+// ---- purchases -----------------------------------------------------------------------------
+
+/// The variables of a purchase. `base` is what the programme's base rate gives.
+pub fn purchase_vars(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    set: &RuleSet,
+    member: &Member,
+    p: &Purchase,
+    occurred: Millis,
+    base: EarnDecision,
+) -> Result<Vars, AppError> {
+    let mut v = Vars::default();
+    let channel = p.channel.clone().unwrap_or_else(|| match &p.member {
+        MemberRef::External { channel, .. } => channel.clone(),
+        MemberRef::Id { .. } => String::new(),
+    });
+    fill_common(
+        &mut v,
+        ctx,
+        member,
+        occurred,
+        &channel,
+        &p.tags,
+        &BTreeMap::new(),
+    );
+    let amount = p.points_base_minor();
+    let items: Vec<&commands::LineItem> = p.lines.iter().filter(|l| l.is_item()).collect();
+    let gross: i128 = items
+        .iter()
+        .map(|l| l.price_minor as i128 * l.quantity as i128)
+        .sum();
+    let mut by_category: BTreeMap<String, i64> = BTreeMap::new();
+    let mut by_sku: BTreeMap<String, i64> = BTreeMap::new();
+    if gross > 0 {
+        for l in &items {
+            // The paid amount spread over the lines by their list price: discounts lower every
+            // line alike, and shipping is not a line.
+            let share =
+                (l.price_minor as i128 * l.quantity as i128 * amount as i128 / gross) as i64;
+            *by_sku.entry(l.sku.clone()).or_default() += share;
+            if let Some(c) = &l.category {
+                *by_category.entry(c.clone()).or_default() += share;
+            }
+        }
+    }
+    v.int("order.amount", amount)
+        .int("order.shipping", p.amount_minor - amount)
+        .int("order.item_count", items.iter().map(|l| l.quantity).sum())
+        .set(
+            "order.categories",
+            Value::List(by_category.keys().cloned().collect()),
+        )
+        .set("order.skus", Value::List(by_sku.keys().cloned().collect()))
+        .set("order.category_amount", Value::Map(by_category))
+        .set("order.sku_amount", Value::Map(by_sku))
+        .int("base_points", base.points);
+    let t = Trigger::Purchase;
+    if set.reads(&t, "member.order_count") {
+        v.int(
+            "member.order_count",
+            tx.member_order_count(ctx.program.id, member.id, occurred)?,
+        );
+    }
+    if set.reads(&t, "month.orders") || set.reads(&t, "month.spend") {
+        let (from, _) = month_bounds(occurred, &ctx.tz);
+        let (n, spend) = tx.member_orders_between(ctx.program.id, member.id, from, occurred)?;
+        v.int("month.orders", n + 1)
+            .int("month.spend", spend + p.amount_minor);
+    }
+    Ok(v)
+}
+
+/// A purchase's rule awards, decided before any write.
+pub struct PurchaseAwards {
+    vars: Vars,
+    pub eval: Evaluation,
+    credited: Vec<Credited>,
+}
+
+/// Evaluates the purchase rules for a locked member and adds their credits to the posting.
+pub fn purchase_awards(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    posting: &mut Posting,
+    books: &mut [MemberBook; 2],
+    member: &Member,
+    p: &Purchase,
+    occurred: Millis,
+    now: Millis,
+    base: EarnDecision,
+) -> Result<Option<PurchaseAwards>, AppError> {
+    let set = ctx.earn.rules.clone();
+    if set.for_trigger(&Trigger::Purchase).is_empty() {
+        return Ok(None);
+    }
+    let vars = purchase_vars(tx, ctx, &set, member, p, occurred, base)?;
+    let eval = evaluate_locked(
+        tx,
+        ctx,
+        &set,
+        member.id,
+        &Trigger::Purchase,
+        occurred,
+        &vars,
+    )?;
+    let credited = credit_awards(
+        posting,
+        books,
+        ctx,
+        &eval.awards,
+        &Trigger::Purchase,
+        occurred,
+        now,
+        Some(&p.order_id),
+    )?;
+    Ok(Some(PurchaseAwards {
+        vars,
+        eval,
+        credited,
+    }))
+}
+
+/// Stores a purchase's event and awards after the ledger write.
+pub fn record_purchase(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    awards: &PurchaseAwards,
+    member: MemberId,
+    p: &Purchase,
+    occurred: Millis,
+    transfers: &[TransferId],
+    now: Millis,
+) -> Result<serde_json::Value, AppError> {
+    let views = record(
+        tx,
+        ctx,
+        &format!("purchase:{}", p.order_id),
+        &Trigger::Purchase,
+        member,
+        occurred,
+        &awards.vars,
+        &awards.eval,
+        &awards.credited,
+        transfers,
+        Some(&p.order_id),
+        now,
+    )?;
+    Ok(json!({"awards": views, "rules": awards.eval.explain}))
+}
+
+// ---- refunds -------------------------------------------------------------------------------
+
+/// What a refund takes back from one order, per point type, and the awards it withdraws.
+#[derive(Debug, Default)]
+pub struct Withdrawal {
+    pub order_id: String,
+    pub to_reverse: [i64; 2],
+    /// (award id, withdrawn after, points withdrawn now, fully withdrawn now)
+    awards: Vec<(AwardRow, i64, i64)>,
+}
+
+/// How much of an order's rule awards still qualify, by re-evaluating each award's rule
+/// version on the order as it stands after the refund. `refunded_after` is the order's refunded
+/// amount after it; `month_adjust` corrects month totals for a refund of another order of the
+/// month not yet stored. Returns `None` when the order earned nothing from rules.
+fn withdrawal(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    order: &Order,
+    refunded_after: i64,
+    base_reverse_now: [i64; 2],
+    month_adjust: (i64, i64),
+) -> Result<Option<Withdrawal>, AppError> {
+    let awards = tx.order_awards(ctx.program.id, &order.order_id)?;
+    if awards.is_empty() {
+        return Ok(None);
+    }
+    let stored = tx.event(ctx.program.id, &format!("purchase:{}", order.order_id))?;
+    let mut vars = stored.map(|e| vars_parse(&e.vars)).unwrap_or_default();
+    let left = order.paid_minor - refunded_after;
+    // Scale the order's amounts to what is left of it.
+    let scale = |v: i64| (v as i128 * left as i128 / order.paid_minor as i128) as i64;
+    let amount = match vars.get("order.amount") {
+        Value::Int(a) => *a,
+        _ => 0,
+    };
+    let base_amount = scale(amount);
+    let mut scaled_maps = Vec::new();
+    for name in ["order.category_amount", "order.sku_amount"] {
+        if let Value::Map(m) = vars.get(name) {
+            let m: BTreeMap<String, i64> = m.iter().map(|(k, v)| (k.clone(), scale(*v))).collect();
+            scaled_maps.push((name, m));
+        }
+    }
+    for (name, m) in scaled_maps {
+        vars.set(name, Value::Map(m));
+    }
+    vars.int("order.amount", base_amount).int(
+        "base_points",
+        base_rate_points(base_amount, ctx.program.policy.points_per_unit),
+    );
+    let (from, _) = month_bounds(order.created_at, &ctx.tz);
+    let mut month_read = false;
+    let mut out = Withdrawal {
+        order_id: order.order_id.clone(),
+        to_reverse: base_reverse_now,
+        awards: Vec::new(),
+    };
+    let mut compiled: HashMap<(i64, i64), CompiledRule> = HashMap::new();
+    for a in awards {
+        let open = a.points - a.withdrawn;
+        if open <= 0 {
+            continue;
+        }
+        let key = (a.rule_id, a.rule_version);
+        if !compiled.contains_key(&key) {
+            let def = tx
+                .rule_version(ctx.program.id, a.rule_id, a.rule_version)?
+                .ok_or_else(|| {
+                    StoreError::Corrupt(format!(
+                        "rule {} v{} is missing",
+                        a.rule_id, a.rule_version
+                    ))
+                })?;
+            compiled.insert(
+                key,
+                compile_stored(&def, a.rule_id, a.rule_version, &ctx.tz)?,
+            );
+        }
+        let rule = &compiled[&key];
+        if rule.uses_month && !month_read {
+            // This order's own refund is part of `refunded_after`; the stored rows do not have
+            // it yet, so the month is read from the rows and corrected.
+            let (mut n, mut spend) =
+                tx.member_orders_between(ctx.program.id, order.member, from, order.created_at)?;
+            let stored_refunded = order.refunded_minor;
+            if stored_refunded < order.paid_minor && refunded_after >= order.paid_minor {
+                n -= 1;
+            }
+            spend -= refunded_after - stored_refunded;
+            n += month_adjust.0;
+            spend += month_adjust.1;
+            vars.int("month.orders", n.max(0))
+                .int("month.spend", spend.max(0));
+            month_read = true;
+        }
+        let target = if left <= 0 {
+            0
+        } else {
+            let fires = rule
+                .condition
+                .as_ref()
+                .is_none_or(|c| c.eval_bool(&vars.0).unwrap_or(false));
+            if fires {
+                rule.points
+                    .eval_int(&vars.0)
+                    .unwrap_or(0)
+                    .clamp(0, a.points)
+            } else {
+                0
+            }
+        };
+        // An award only ever shrinks: what was withdrawn stays withdrawn.
+        let keep = target.min(open);
+        let take = open - keep;
+        if take > 0 {
+            out.to_reverse[a.point_type as usize] += take;
+            let after = a.withdrawn + take;
+            out.awards.push((a, after, take));
+        }
+    }
+    Ok(Some(out))
+}
+
+/// The base part of an order's points is reversed in proportion to the refunded amount, as
+/// before rules existed; returns that part per point type.
+fn base_reversal(order: &Order, awards: &[AwardRow], amount: i64) -> [i64; 2] {
+    let mut out = [0; 2];
+    for pt in PointType::ALL {
+        let from_rules: i64 = awards
+            .iter()
+            .filter(|a| a.point_type == pt)
+            .map(|a| a.points)
+            .sum();
+        let withdrawn: i64 = awards
+            .iter()
+            .filter(|a| a.point_type == pt)
+            .map(|a| a.withdrawn)
+            .sum();
+        let base_earned = order.earned(pt) - from_rules;
+        let base_reversed = order.reversed(pt) - withdrawn;
+        out[pt as usize] = proportional_reversal(
+            base_earned,
+            order.paid_minor,
+            order.refunded_minor,
+            amount,
+            base_reversed,
+        );
+    }
+    out
+}
+
+/// What a refund of `amount` on `order` takes back: from the order itself (its base points in
+/// proportion, its rule awards by re-evaluation) and from other orders of the month whose
+/// bonuses counted this one (a ladder bonus). `None` when no rule ever paid the member's
+/// orders of that month, so the ledger's proportional reversal applies unchanged.
+pub fn refund_withdrawals(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    order: &Order,
+    amount: i64,
+) -> Result<Option<Vec<Withdrawal>>, AppError> {
+    let own_awards = tx.order_awards(ctx.program.id, &order.order_id)?;
+    let refunded_after = order.refunded_minor + amount;
+    let base = base_reversal(order, &own_awards, amount);
+    let mut out = Vec::new();
+    match withdrawal(tx, ctx, order, refunded_after, base, (0, 0))? {
+        Some(w) => out.push(w),
+        None => out.push(Withdrawal {
+            order_id: order.order_id.clone(),
+            to_reverse: base,
+            awards: Vec::new(),
+        }),
+    }
+    // Later orders of the month whose rules read month totals saw this order in them.
+    let (_, to) = month_bounds(order.created_at, &ctx.tz);
+    let later = tx.member_award_orders_between(
+        ctx.program.id,
+        order.member,
+        order.created_at,
+        to,
+        &order.order_id,
+    )?;
+    let became_void = order.refunded_minor < order.paid_minor && refunded_after >= order.paid_minor;
+    for other in later {
+        let Some(o) = tx.order(ctx.program.id, &other)? else {
+            continue;
+        };
+        if o.created_at < order.created_at {
+            continue;
+        }
+        let adjust = (if became_void { -1 } else { 0 }, -amount);
+        // The other order's own stored rows include this order before the refund: correct
+        // them by this refund.
+        if let Some(w) = withdrawal_for_other(tx, ctx, &o, adjust)? {
+            out.push(w);
+        }
+    }
+    if own_awards.is_empty() && out.len() == 1 {
+        return Ok(None);
+    }
+    Ok(Some(out))
+}
+
+fn withdrawal_for_other(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    o: &Order,
+    adjust: (i64, i64),
+) -> Result<Option<Withdrawal>, AppError> {
+    let w = withdrawal(tx, ctx, o, o.refunded_minor, [0, 0], adjust)?;
+    Ok(w.filter(|w| w.to_reverse.iter().any(|v| *v > 0)))
+}
+
+/// Stores what a withdrawal took: the awards' withdrawn points, and the caps and budgets they
+/// give back (a fully withdrawn award no longer counts as an award).
+pub fn store_withdrawal(tx: &mut Tx<'_>, ctx: &ProgramCtx, w: &Withdrawal) -> Result<(), AppError> {
+    for (a, after, take) in &w.awards {
+        tx.set_award_withdrawn(ctx.program.id, a.id, *after)?;
+        let Some(def) = tx.rule_version(ctx.program.id, a.rule_id, a.rule_version)? else {
+            continue;
+        };
+        let rule = compile_stored(&def, a.rule_id, a.rule_version, &ctx.tz)?;
+        let count = if *after == a.points { -1 } else { 0 };
+        let mut keys: Vec<CounterKey> = rule
+            .def
+            .caps
+            .iter()
+            .map(|c| CounterKey {
+                kind: CounterKind::Rule(a.rule_id),
+                period: jifen_rules::eval::period_of(c.period, a.created_at, &ctx.tz),
+            })
+            .collect();
+        if rule.def.budget_points.is_some() {
+            keys.push(CounterKey {
+                kind: CounterKind::Budget(a.rule_id),
+                period: jifen_rules::eval::PeriodKey::All,
+            });
+        }
+        keys.sort();
+        keys.dedup();
+        for k in keys {
+            tx.adjust_counter(
+                ctx.program.id,
+                &CounterRow {
+                    member: counter_member(a.member, &k),
+                    counter: k.name(),
+                    period: k.period.to_string(),
+                    points: -take,
+                    count,
+                },
+            )?;
+        }
+    }
+    Ok(())
+}
+
+// ---- behaviour events ----------------------------------------------------------------------
+
+/// A behaviour event from the merchant's systems.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventIn {
+    /// The caller's id of the event: the same id is applied once. Optional for sign-ins,
+    /// which are once per member per day by nature.
+    #[serde(default)]
+    pub event_id: Option<String>,
+    #[serde(rename = "type")]
+    pub trigger: String,
+    pub member: MemberRef,
+    #[serde(default)]
+    pub occurred_at: Option<Millis>,
+    #[serde(default)]
+    pub channel: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Integer attributes: `text_length` and `photos` for reviews, anything for custom events.
+    #[serde(default)]
+    pub attributes: BTreeMap<String, i64>,
+    /// For a make-up sign-in (补签): the missed day, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub makeup_date: Option<String>,
+}
+
+impl EventIn {
+    pub fn validate(&self) -> Result<Trigger, AppError> {
+        let t = Trigger::parse(&self.trigger).map_err(|m| AppError::invalid("type", m))?;
+        match t {
+            Trigger::Purchase => {
+                return Err(AppError::invalid(
+                    "type",
+                    "purchases are recorded with POST /api/v1/purchases",
+                ));
+            }
+            Trigger::Birthday | Trigger::Anniversary => {
+                return Err(AppError::invalid(
+                    "type",
+                    "birthday and anniversary points are awarded by the daily job",
+                ));
+            }
+            Trigger::Referral => {
+                return Err(AppError::invalid(
+                    "type",
+                    "referrals are recorded by creating the invitee with a referrer (POST /api/v1/members)",
+                ));
+            }
+            _ => {}
+        }
+        match &self.event_id {
+            Some(id) => commands::check_id("event_id", id)?,
+            None if t == Trigger::SignIn || t == Trigger::SignUp => {}
+            None => {
+                return Err(AppError::invalid(
+                    "event_id",
+                    "is required for this event type",
+                ));
+            }
+        }
+        self.member.validate()?;
+        if let Some(c) = &self.channel {
+            commands::check_channel(c)?;
+        }
+        if self.tags.len() > EVENT_TAGS_MAX {
+            return Err(AppError::invalid(
+                "tags",
+                format!("at most {EVENT_TAGS_MAX}"),
+            ));
+        }
+        for t in &self.tags {
+            commands::check_id("tags", t)?;
+        }
+        if self.attributes.len() > EVENT_ATTRIBUTES_MAX {
+            return Err(AppError::invalid(
+                "attributes",
+                format!("at most {EVENT_ATTRIBUTES_MAX}"),
+            ));
+        }
+        for (k, v) in &self.attributes {
+            commands::check_id("attributes", k)?;
+            if v.abs() > ATTRIBUTE_ABS_MAX {
+                return Err(AppError::invalid(
+                    format!("attributes.{k}"),
+                    format!("must be within ±{ATTRIBUTE_ABS_MAX}"),
+                ));
+            }
+        }
+        if self.makeup_date.is_some() && t != Trigger::SignIn {
+            return Err(AppError::invalid(
+                "makeup_date",
+                "only sign-ins have a make-up date",
+            ));
+        }
+        if let Some(d) = &self.makeup_date
+            && d.parse::<Date>().is_err()
+        {
+            return Err(AppError::invalid(
+                "makeup_date",
+                "must be a date YYYY-MM-DD",
+            ));
+        }
+        Ok(t)
+    }
+
+    /// The channel rules see: the one given, else the channel of the member reference.
+    fn channel(&self) -> String {
+        self.channel.clone().unwrap_or_else(|| match &self.member {
+            MemberRef::External { channel, .. } => channel.clone(),
+            MemberRef::Id { .. } => String::new(),
+        })
+    }
+}
+
+fn check_occurred(occurred: Millis, now: Millis) -> Result<(), AppError> {
+    if occurred > now + commands::OCCURRED_AHEAD_MAX_MS {
+        return Err(AppError::invalid(
+            "occurred_at",
+            "must not be in the future",
+        ));
+    }
+    if occurred < commands::OCCURRED_AT_MIN {
+        return Err(AppError::invalid(
+            "occurred_at",
+            "must be on or after 2000-01-01",
+        ));
+    }
+    Ok(())
+}
+
+/// The variables of a behaviour event for a locked member, and for a sign-in its day.
+fn event_vars(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    member: &Member,
+    e: &EventIn,
+    t: &Trigger,
+    occurred: Millis,
+) -> Result<(Vars, Option<(Date, bool)>), AppError> {
+    let mut v = Vars::default();
+    fill_common(
+        &mut v,
+        ctx,
+        member,
+        occurred,
+        &e.channel(),
+        &e.tags,
+        &e.attributes,
+    );
+    let attr = |k: &str| e.attributes.get(k).copied().unwrap_or(0);
+    if ctx.earn.rules.reads(t, "member.order_count") {
+        v.int(
+            "member.order_count",
+            tx.member_order_count(ctx.program.id, member.id, occurred + 1)?,
+        );
+    }
+    let mut day = None;
+    match t {
+        Trigger::Review => {
+            v.int("review.text_length", attr("text_length"))
+                .int("review.photos", attr("photos"));
+        }
+        Trigger::SignIn => {
+            let today = local_date(occurred, &ctx.tz);
+            let s = &ctx.earn.settings.sign_in;
+            let (d, makeup) = match &e.makeup_date {
+                None => (today, false),
+                Some(m) => {
+                    let d: Date = m.parse().expect("validated");
+                    if !s.makeup_allowed {
+                        return Err(AppError::conflict(
+                            "makeup_not_allowed",
+                            "this programme has no make-up sign-ins",
+                            json!({}),
+                        ));
+                    }
+                    let back = (today - d).get_days() as i64;
+                    if back <= 0 {
+                        return Err(AppError::invalid(
+                            "makeup_date",
+                            "must be a day before today",
+                        ));
+                    }
+                    if back > s.makeup_days_max as i64 {
+                        return Err(AppError::conflict(
+                            "makeup_too_old",
+                            format!(
+                                "a make-up sign-in reaches at most {} days back",
+                                s.makeup_days_max
+                            ),
+                            json!({"makeup_days_max": s.makeup_days_max}),
+                        ));
+                    }
+                    if d < local_date(member.created_at, &ctx.tz) {
+                        return Err(AppError::invalid(
+                            "makeup_date",
+                            "is before the member joined",
+                        ));
+                    }
+                    (d, true)
+                }
+            };
+            let from = d.checked_sub(STREAK_DAYS_MAX.days()).unwrap_or(d);
+            let mut days: BTreeSet<Date> = tx
+                .sign_in_days(ctx.program.id, member.id, &from.to_string())?
+                .iter()
+                .filter_map(|s| s.parse().ok())
+                .collect();
+            if days.contains(&d) {
+                return Err(AppError::conflict(
+                    "already_signed_in",
+                    format!("member {} already signed in on {d}", member.id),
+                    json!({"member_id": member.id, "day": d.to_string()}),
+                ));
+            }
+            days.insert(d);
+            let total = tx.count_sign_ins(ctx.program.id, member.id)? + 1;
+            v.int("streak.day", streak_on(&days, d, s.reset))
+                .int("streak.total", total)
+                .set("sign_in.makeup", Value::Bool(makeup));
+            day = Some((d, makeup));
+        }
+        _ => {}
+    }
+    Ok((v, day))
+}
+
+/// Records a behaviour event and pays what its rules give.
+pub fn record_event(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    e: &EventIn,
+) -> Result<serde_json::Value, AppError> {
+    let t = e.validate()?;
+    let occurred = e.occurred_at.unwrap_or(now);
+    check_occurred(occurred, now)?;
+    let (member, mut books) = commands::resolve_locked(tx, ctx, &e.member)?;
+    let event_id = match (&t, &e.event_id) {
+        (Trigger::SignUp, _) => format!("sign_up:{}", member.id),
+        (Trigger::SignIn, _) => String::new(), // named by its day below
+        (_, Some(id)) => format!("ev:{id}"),
+        (_, None) => unreachable!("validated"),
+    };
+    let (vars, day) = event_vars(tx, ctx, &member, e, &t, occurred)?;
+    let event_id = match day {
+        Some((d, _)) => format!("sign_in:{}:{d}", member.id),
+        None => event_id,
+    };
+    if tx.event(ctx.program.id, &event_id)?.is_some() {
+        return Err(AppError::conflict(
+            "event_exists",
+            format!("event {event_id} was already recorded"),
+            json!({"event_id": event_id}),
+        ));
+    }
+    let mut posting = Posting::default();
+    // A make-up sign-in may cost points: spent before anything is written, so that a member
+    // who cannot pay is refused with nothing changed.
+    let mut makeup_cost = 0;
+    if let Some((d, true)) = day {
+        makeup_cost = ctx.earn.settings.sign_in.makeup_cost_points;
+        if makeup_cost > 0 {
+            let b = books[0].clone();
+            let lots = tx.spendable_lots(b.balance, now)?;
+            let refs = Refs {
+                order_ref: None,
+                reason: Some(format!("补签 make-up sign-in for {d}")),
+                actor: None,
+            };
+            ops::spend(
+                &mut posting,
+                &lots,
+                &b,
+                ctx.system.get(SystemAccount::Redemption, PointType::Points),
+                Points::positive(makeup_cost).map_err(|e| AppError::Internal(e.to_string()))?,
+                "makeup_sign_in",
+                Phase::Posted,
+                &refs,
+                now,
+            )?;
+        }
+    }
+    let set = ctx.earn.rules.clone();
+    let eval = evaluate_locked(tx, ctx, &set, member.id, &t, occurred, &vars)?;
+    let credited = credit_awards(
+        &mut posting,
+        &mut books,
+        ctx,
+        &eval.awards,
+        &t,
+        occurred,
+        now,
+        None,
+    )?;
+    // First write: the sign-in day (refused above if taken, and unique in the store).
+    if let Some((d, makeup)) = day
+        && !tx.insert_sign_in(ctx.program.id, member.id, &d.to_string(), makeup, now)?
+    {
+        return Err(AppError::conflict(
+            "already_signed_in",
+            format!("member {} already signed in on {d}", member.id),
+            json!({"member_id": member.id, "day": d.to_string()}),
+        ));
+    }
+    let applied = tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
+    let awards = record(
+        tx,
+        ctx,
+        &event_id,
+        &t,
+        member.id,
+        occurred,
+        &vars,
+        &eval,
+        &credited,
+        &applied.transfers,
+        None,
+        now,
+    )?;
+    let mut out = json!({
+        "event_id": e.event_id,
+        "type": t.as_string(),
+        "member_id": member.id,
+        "occurred_at": occurred,
+        "awarded": {"points": eval.total(PointType::Points), "growth": eval.total(PointType::Growth)},
+        "awards": awards,
+        "rules": eval.explain,
+    });
+    if let Some((d, makeup)) = day {
+        out["sign_in"] = json!({
+            "day": d.to_string(),
+            "makeup": makeup,
+            "makeup_cost_points": makeup_cost,
+            "streak_day": vars.get("streak.day"),
+            "total": vars.get("streak.total"),
+        });
+    }
+    Ok(out)
+}
+
+// ---- sign-up, referral, birthday and anniversary -------------------------------------------
+
+/// Pays the rules of an event the system raises itself (sign-up, referral, birthday...) to a
+/// member whose accounts are locked. Returns the event's answer part.
+pub fn system_event(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    member: &Member,
+    books: &mut [MemberBook; 2],
+    t: &Trigger,
+    event_id: &str,
+    vars_extra: &[(&str, Value)],
+    now: Millis,
+) -> Result<serde_json::Value, AppError> {
+    let mut vars = Vars::default();
+    fill_common(&mut vars, ctx, member, now, "", &[], &BTreeMap::new());
+    for (k, v) in vars_extra {
+        vars.set(k, v.clone());
+    }
+    let set = ctx.earn.rules.clone();
+    let eval = evaluate_locked(tx, ctx, &set, member.id, t, now, &vars)?;
+    let mut posting = Posting::default();
+    let credited = credit_awards(&mut posting, books, ctx, &eval.awards, t, now, now, None)?;
+    let applied = tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
+    let awards = record(
+        tx,
+        ctx,
+        event_id,
+        t,
+        member.id,
+        now,
+        &vars,
+        &eval,
+        &credited,
+        &applied.transfers,
+        None,
+        now,
+    )?;
+    Ok(json!({
+        "type": t.as_string(),
+        "member_id": member.id,
+        "awarded": {"points": eval.total(PointType::Points), "growth": eval.total(PointType::Growth)},
+        "awards": awards,
+        "rules": eval.explain,
+    }))
+}
+
+/// Members one birthday or anniversary job step handles.
+pub const JOB_STEP_MEMBERS: i64 = 200;
+
+/// Pays birthday and anniversary rules to the members whose day is today in the programme's
+/// time zone, once per member per year (the event id carries the year). Returns how many
+/// members were handled, or `None` when none were due.
+pub fn birthday_step(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+) -> Result<Option<i64>, AppError> {
+    let set = ctx.earn.rules.clone();
+    let today = local_date(now, &ctx.tz);
+    let year = today.year();
+    let mut handled = 0;
+    if !set.for_trigger(&Trigger::Birthday).is_empty() {
+        let mut days = vec![format!("-{:02}-{:02}", today.month(), today.day())];
+        // Members born on 29 February celebrate on the 28th in other years.
+        if today.month() == 2 && today.day() == 28 && !today.in_leap_year() {
+            days.push("-02-29".into());
+        }
+        let due = tx.members_born_on_without_event(
+            ctx.program.id,
+            &days,
+            "birthday:",
+            &format!(":{year}"),
+            JOB_STEP_MEMBERS,
+        )?;
+        for m in due {
+            handled += pay_system_event(
+                tx,
+                ctx,
+                m,
+                &Trigger::Birthday,
+                &format!("birthday:{m}:{year}"),
+                &[],
+                now,
+            )?;
+        }
+    }
+    if handled == 0 && !set.for_trigger(&Trigger::Anniversary).is_empty() {
+        // Members who joined on this calendar day in an earlier year, most recent years first.
+        for years in 1..=30i16 {
+            let Ok(then) = jiff::civil::Date::new(year - years, today.month(), today.day()) else {
+                continue;
+            };
+            let from = start_of(then, &ctx.tz);
+            let to = start_of(then.checked_add(1.day()).unwrap_or(then), &ctx.tz);
+            let due = tx.members_joined_between_without_event(
+                ctx.program.id,
+                from,
+                to,
+                "anniversary:",
+                &format!(":{year}"),
+                JOB_STEP_MEMBERS - handled,
+            )?;
+            for m in due {
+                let extra = [(
+                    "event.ints",
+                    Value::Map([("years".to_string(), years as i64)].into_iter().collect()),
+                )];
+                handled += pay_system_event(
+                    tx,
+                    ctx,
+                    m,
+                    &Trigger::Anniversary,
+                    &format!("anniversary:{m}:{year}"),
+                    &extra,
+                    now,
+                )?;
+            }
+            if handled >= JOB_STEP_MEMBERS {
+                break;
+            }
+        }
+    }
+    Ok((handled > 0).then_some(handled))
+}
+
+fn pay_system_event(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    member: MemberId,
+    t: &Trigger,
+    event_id: &str,
+    extra: &[(&str, Value)],
+    now: Millis,
+) -> Result<i64, AppError> {
+    let (m, mut books) = commands::resolve_locked(
+        tx,
+        ctx,
+        &MemberRef::Id {
+            member_id: member.0,
+        },
+    )?;
+    if m.id != member || tx.event(ctx.program.id, event_id)?.is_some() {
+        return Ok(0);
+    }
+    system_event(tx, ctx, &m, &mut books, t, event_id, extra, now)?;
+    Ok(1)
+}
+
+// ---- rules ---------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleAction {
+    Activate,
+    Pause,
+    Archive,
+}
+
+/// A rule to save: its definition, the status to create it in, who saves it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleIn {
+    pub definition: RuleDef,
+    /// `draft` (the default) or `active`, when creating.
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub actor: Option<String>,
+}
+
+fn rule_view(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<serde_json::Value, AppError> {
+    let r = tx
+        .rule(ctx.program.id, id)?
+        .ok_or_else(|| AppError::NotFound {
+            what: "rule",
+            id: id.to_string(),
+        })?;
+    let def: serde_json::Value =
+        serde_json::from_str(&r.definition).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let (points, growth, members) = tx.rule_totals(ctx.program.id, id)?;
+    let versions: Vec<serde_json::Value> = tx
+        .rule_versions(ctx.program.id, id)?
+        .into_iter()
+        .map(|(v, _, actor, at)| json!({"version": v, "actor": actor, "created_at": at}))
+        .collect();
+    Ok(json!({
+        "rule_id": r.id,
+        "status": r.status,
+        "version": r.version,
+        "definition": def,
+        "created_at": r.created_at,
+        "updated_at": r.updated_at,
+        "versions": versions,
+        "issued": {"points": points, "growth": growth, "members": members},
+    }))
+}
+
+pub fn get_rule(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<serde_json::Value, AppError> {
+    rule_view(tx, ctx, id)
+}
+
+pub fn list_rules(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    status: Option<&str>,
+) -> Result<serde_json::Value, AppError> {
+    if let Some(s) = status
+        && !["draft", "active", "paused", "archived"].contains(&s)
+    {
+        return Err(AppError::invalid(
+            "status",
+            "must be draft, active, paused or archived",
+        ));
+    }
+    let rows = tx.rules(ctx.program.id, status)?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in rows {
+        let def: serde_json::Value =
+            serde_json::from_str(&r.definition).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        items.push(json!({"rule_id": r.id, "status": r.status, "version": r.version, "definition": def, "updated_at": r.updated_at}));
+    }
+    Ok(json!({"rules": items}))
+}
+
+fn check_active_room(tx: &mut Tx<'_>, ctx: &ProgramCtx) -> Result<(), AppError> {
+    if tx.rules(ctx.program.id, Some("active"))?.len() >= ACTIVE_RULES_MAX {
+        return Err(AppError::conflict(
+            "too_many_active_rules",
+            format!(
+                "a programme may have at most {ACTIVE_RULES_MAX} active rules; pause or archive one first"
+            ),
+            json!({"active_rules_max": ACTIVE_RULES_MAX}),
+        ));
+    }
+    Ok(())
+}
+
+fn on_activate(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64, def: &RuleDef) -> Result<(), AppError> {
+    if def.budget_points.is_some() {
+        tx.ensure_counter(ctx.program.id, 0, &format!("budget:{id}"), "all")?;
+    }
+    Ok(())
+}
+
+fn check_actor(actor: &Option<String>) -> Result<(), AppError> {
+    if let Some(a) = actor {
+        commands::check_id("actor", a)?;
+    }
+    Ok(())
+}
+
+pub fn create_rule(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    r: &RuleIn,
+) -> Result<serde_json::Value, AppError> {
+    check_actor(&r.actor)?;
+    r.definition.compile(0, 1, &ctx.tz).map_err(rule_invalid)?;
+    let status = r.status.as_deref().unwrap_or("draft");
+    if !["draft", "active"].contains(&status) {
+        return Err(AppError::invalid("status", "a new rule is draft or active"));
+    }
+    if status == "active" {
+        check_active_room(tx, ctx)?;
+    }
+    let def = serde_json::to_string(&r.definition).expect("definition serializes");
+    let id = tx.insert_rule(ctx.program.id, status, &def, r.actor.as_deref(), now)?;
+    if status == "active" {
+        on_activate(tx, ctx, id, &r.definition)?;
+    }
+    rule_view(tx, ctx, id)
+}
+
+/// Saves a new version of a rule. Versions are immutable: awards name the version that paid
+/// them, so an edit never rewrites what a member was told.
+pub fn update_rule(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    id: i64,
+    r: &RuleIn,
+) -> Result<serde_json::Value, AppError> {
+    check_actor(&r.actor)?;
+    if r.status.is_some() {
+        return Err(AppError::invalid(
+            "status",
+            "change the status with activate, pause or archive",
+        ));
+    }
+    let (status, version) =
+        tx.lock_rule(ctx.program.id, id)?
+            .ok_or_else(|| AppError::NotFound {
+                what: "rule",
+                id: id.to_string(),
+            })?;
+    if status == "archived" {
+        return Err(AppError::conflict(
+            "rule_archived",
+            format!("rule {id} is archived"),
+            json!({"rule_id": id}),
+        ));
+    }
+    r.definition
+        .compile(id, version + 1, &ctx.tz)
+        .map_err(rule_invalid)?;
+    let def = serde_json::to_string(&r.definition).expect("definition serializes");
+    tx.insert_rule_version(
+        ctx.program.id,
+        id,
+        version + 1,
+        &def,
+        r.actor.as_deref(),
+        now,
+    )?;
+    tx.set_rule_state(ctx.program.id, id, &status, version + 1, now)?;
+    if status == "active" {
+        on_activate(tx, ctx, id, &r.definition)?;
+    }
+    rule_view(tx, ctx, id)
+}
+
+pub fn change_rule_status(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    id: i64,
+    action: RuleAction,
+) -> Result<serde_json::Value, AppError> {
+    let (status, version) =
+        tx.lock_rule(ctx.program.id, id)?
+            .ok_or_else(|| AppError::NotFound {
+                what: "rule",
+                id: id.to_string(),
+            })?;
+    let next = match (action, status.as_str()) {
+        (RuleAction::Activate, "draft" | "paused") => "active",
+        (RuleAction::Pause, "active") => "paused",
+        (RuleAction::Archive, "draft" | "active" | "paused") => "archived",
+        _ => {
+            return Err(AppError::conflict(
+                "rule_status",
+                format!(
+                    "rule {id} is {status}; it cannot be {}d",
+                    match action {
+                        RuleAction::Activate => "activate",
+                        RuleAction::Pause => "pause",
+                        RuleAction::Archive => "archive",
+                    }
+                ),
+                json!({"rule_id": id, "status": status}),
+            ));
+        }
+    };
+    if next == "active" {
+        check_active_room(tx, ctx)?;
+        let def = tx
+            .rule_version(ctx.program.id, id, version)?
+            .unwrap_or_default();
+        let def: RuleDef =
+            serde_json::from_str(&def).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        // The programme's time zone may have changed since the rule was saved.
+        def.compile(id, version, &ctx.tz).map_err(rule_invalid)?;
+        tx.set_rule_state(ctx.program.id, id, next, version, now)?;
+        on_activate(tx, ctx, id, &def)?;
+    } else {
+        tx.set_rule_state(ctx.program.id, id, next, version, now)?;
+    }
+    rule_view(tx, ctx, id)
+}
+
+pub fn put_settings(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    s: &EarnSettings,
+) -> Result<serde_json::Value, AppError> {
+    s.validate().map_err(rule_invalid)?;
+    tx.put_earn_settings(
+        ctx.program.id,
+        &serde_json::to_string(s).expect("settings serialize"),
+        now,
+    )?;
+    Ok(serde_json::to_value(s).expect("settings serialize"))
+}
+
+/// The variables rules may use, with their types and the triggers that supply them.
+pub fn variables() -> serde_json::Value {
+    let items: Vec<serde_json::Value> = jifen_rules::vars::VARS
+        .iter()
+        .map(|v| {
+            let triggers: Vec<String> = jifen_rules::rule::BUILT_IN_TRIGGERS
+                .iter()
+                .filter(|t| {
+                    let t = Trigger::parse(t).expect("built-in");
+                    jifen_rules::expr::Schema::lookup(&jifen_rules::vars::TriggerSchema(&t), v.name).is_some()
+                })
+                .map(|t| t.to_string())
+                .collect();
+            json!({"name": v.name, "type": v.ty, "doc": v.doc, "triggers": if triggers.len() == jifen_rules::rule::BUILT_IN_TRIGGERS.len() { json!("all") } else { json!(triggers) }})
+        })
+        .collect();
+    json!({"variables": items, "functions": ["min", "max", "abs", "clamp", "size", "contains"]})
+}
+
+// ---- dry run -------------------------------------------------------------------------------
+
+/// Evaluates an event without writing: against the active rules, chosen stored rules (drafts
+/// included) and inline definitions, at a chosen time.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DryRun {
+    #[serde(default)]
+    pub purchase: Option<Purchase>,
+    #[serde(default)]
+    pub event: Option<EventIn>,
+    /// The instant to evaluate at (Unix ms); the event's time or now when absent.
+    #[serde(default)]
+    pub at: Option<Millis>,
+    /// Stored rules to evaluate at their current version, whatever their status.
+    #[serde(default)]
+    pub rule_ids: Vec<i64>,
+    /// Definitions to evaluate as if they were active.
+    #[serde(default)]
+    pub rules: Vec<RuleDef>,
+    /// Whether the active rules take part as well (default true).
+    #[serde(default = "yes")]
+    pub include_active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Rules per dry run or backtest besides the active ones.
+pub const PROPOSED_RULES_MAX: usize = 50;
+
+/// The rule set a dry run or backtest evaluates. Inline rules get negative ids (-1, -2...).
+pub fn proposed_set(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    rule_ids: &[i64],
+    rules: &[RuleDef],
+    include_active: bool,
+) -> Result<RuleSet, AppError> {
+    if rule_ids.len() + rules.len() > PROPOSED_RULES_MAX {
+        return Err(AppError::invalid(
+            "rules",
+            format!("at most {PROPOSED_RULES_MAX} proposed rules"),
+        ));
+    }
+    let mut out: Vec<CompiledRule> = Vec::new();
+    if include_active {
+        out.extend(
+            ctx.earn
+                .rules
+                .rules()
+                .map(|r| (**r).clone())
+                .filter(|r| !rule_ids.contains(&r.id)),
+        );
+    }
+    for id in rule_ids {
+        let r = tx
+            .rule(ctx.program.id, *id)?
+            .ok_or_else(|| AppError::NotFound {
+                what: "rule",
+                id: id.to_string(),
+            })?;
+        out.push(compile_stored(&r.definition, r.id, r.version, &ctx.tz)?);
+    }
+    for (i, d) in rules.iter().enumerate() {
+        let id = -(i as i64) - 1;
+        out.push(
+            d.compile(id, 0, &ctx.tz)
+                .map_err(|e| AppError::invalid(format!("rules[{i}].{}", e.field), e.message))?,
+        );
+    }
+    Ok(RuleSet::new(out))
+}
+
+pub fn dry_run(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    d: &DryRun,
+) -> Result<serde_json::Value, AppError> {
+    let set = proposed_set(tx, ctx, &d.rule_ids, &d.rules, d.include_active)?;
+    let (member_ref, trigger) = match (&d.purchase, &d.event) {
+        (Some(p), None) => {
+            p.validate()?;
+            (p.member.clone(), Trigger::Purchase)
+        }
+        (None, Some(e)) => (e.member.clone(), e.validate()?),
+        _ => {
+            return Err(AppError::invalid(
+                "purchase",
+                "give exactly one of purchase or event",
+            ));
+        }
+    };
+    let member = commands::resolve(tx, ctx, &member_ref)?;
+    let (vars, at, base) = match (&d.purchase, &d.event) {
+        (Some(p), _) => {
+            let at = d.at.or(p.occurred_at).unwrap_or(now);
+            let base = commands::base_earn(ctx, p);
+            (
+                purchase_vars(tx, ctx, &set, &member, p, at, base)?,
+                at,
+                Some(base),
+            )
+        }
+        (_, Some(e)) => {
+            let at = d.at.or(e.occurred_at).unwrap_or(now);
+            let ctx_with = ProgramCtx {
+                earn: Arc::new(EarnCtx {
+                    rules: Arc::new(set.clone()),
+                    settings: ctx.earn.settings.clone(),
+                }),
+                ..ctx.clone()
+            };
+            (
+                event_vars(tx, &ctx_with, &member, e, &trigger, at)?.0,
+                at,
+                None,
+            )
+        }
+        _ => unreachable!(),
+    };
+    let eval = evaluate_locked(tx, ctx, &set, member.id, &trigger, at, &vars)?;
+    let mut out = json!({
+        "dry_run": true,
+        "type": trigger.as_string(),
+        "member_id": member.id,
+        "at": at,
+        "awarded": {"points": eval.total(PointType::Points), "growth": eval.total(PointType::Growth)},
+        "awards": eval.awards,
+        "rules": eval.explain,
+    });
+    if let Some(b) = base {
+        out["base"] = json!({"points": b.points, "growth": b.growth});
+    }
+    Ok(out)
+}
+
+// ---- backtest ------------------------------------------------------------------------------
+
+/// A backtest: replay stored events of a time range against a proposed rule set.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BacktestIn {
+    /// Start of the range (Unix ms, inclusive).
+    pub from: Millis,
+    /// End of the range (Unix ms, exclusive).
+    pub to: Millis,
+    #[serde(default)]
+    pub rule_ids: Vec<i64>,
+    #[serde(default)]
+    pub rules: Vec<RuleDef>,
+    /// `add` (the default): the active rules plus the proposed ones; `replace`: only the
+    /// proposed ones.
+    #[serde(default)]
+    pub mode: Option<String>,
+}
+
+/// The longest range one backtest replays.
+pub const BACKTEST_RANGE_MAX_MS: i64 = 400 * 86_400_000;
+/// Events read per page of a backtest.
+pub const BACKTEST_PAGE: i64 = 2_000;
+
+impl BacktestIn {
+    pub fn validate(&self) -> Result<bool, AppError> {
+        if self.to <= self.from {
+            return Err(AppError::invalid("to", "must be after from"));
+        }
+        if self.to - self.from > BACKTEST_RANGE_MAX_MS {
+            return Err(AppError::invalid(
+                "to",
+                "a backtest covers at most 400 days",
+            ));
+        }
+        match self.mode.as_deref() {
+            None | Some("add") => Ok(true),
+            Some("replace") => Ok(false),
+            Some(_) => Err(AppError::invalid("mode", "must be add or replace")),
+        }
+    }
+}
+
+/// Per-rule figures of a backtest.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RuleFigures {
+    pub rule_id: i64,
+    pub name: String,
+    pub points: i64,
+    pub growth: i64,
+    pub awards: i64,
+    pub members: usize,
+    #[serde(skip)]
+    member_set: BTreeSet<i64>,
+}
+
+/// A backtest's running totals; `finish` turns them into the report.
+#[derive(Debug, Default)]
+pub struct Replay {
+    counters: HashMap<(i64, CounterKey), Counter>,
+    pub events: i64,
+    actual: [i64; 2],
+    proposed: [i64; 2],
+    members: BTreeSet<i64>,
+    by_rule: BTreeMap<i64, RuleFigures>,
+}
+
+impl Replay {
+    /// Evaluates one stored event. Caps and budgets count from zero at the start of the range.
+    pub fn event(
+        &mut self,
+        set: &RuleSet,
+        e: &EventRow,
+        tz: &TimeZone,
+        trigger_caps: &[TriggerCap],
+    ) {
+        self.events += 1;
+        self.actual[0] += e.points;
+        self.actual[1] += e.growth;
+        let Ok(t) = Trigger::parse(&e.trigger) else {
+            return;
+        };
+        let vars = vars_parse(&e.vars);
+        let ev = EventInput {
+            trigger: &t,
+            now: e.occurred_at,
+            vars: &vars.0,
+            tz,
+            trigger_caps,
+        };
+        let m = e.member.0;
+        let eval = evaluate(set, &ev, &|k| {
+            self.counters
+                .get(&(counter_member(e.member, k), k.clone()))
+                .copied()
+                .unwrap_or_default()
+        });
+        for (k, inc) in eval.increments {
+            let c = self
+                .counters
+                .entry((counter_member(e.member, &k), k))
+                .or_default();
+            c.points += inc.points;
+            c.count += inc.count;
+        }
+        for a in &eval.awards {
+            self.proposed[a.point_type as usize] += a.points;
+            self.members.insert(m);
+            let f = self
+                .by_rule
+                .entry(a.rule_id)
+                .or_insert_with(|| RuleFigures {
+                    rule_id: a.rule_id,
+                    name: a.name.to_string(),
+                    ..Default::default()
+                });
+            match a.point_type {
+                PointType::Points => f.points += a.points,
+                PointType::Growth => f.growth += a.points,
+            }
+            f.awards += 1;
+            f.member_set.insert(m);
+        }
+    }
+
+    pub fn finish(self) -> serde_json::Value {
+        let by_rule: Vec<RuleFigures> = self
+            .by_rule
+            .into_values()
+            .map(|mut f| {
+                f.members = f.member_set.len();
+                f
+            })
+            .collect();
+        json!({
+            "events": self.events,
+            "members_affected": self.members.len(),
+            "proposed": {"points": self.proposed[0], "growth": self.proposed[1]},
+            "actual": {"points": self.actual[0], "growth": self.actual[1]},
+            "change": {"points": self.proposed[0] - self.actual[0], "growth": self.proposed[1] - self.actual[1]},
+            "by_rule": by_rule,
+            "note": "rule awards only (the programme's base rate is the same either way); caps and budgets count from the start of the range",
+        })
+    }
+}

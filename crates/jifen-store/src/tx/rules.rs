@@ -1,0 +1,659 @@
+//! Queries of the earning rules: versions, counters, events, awards, sign-ins, referrals.
+
+use super::*;
+
+fn rule_from(r: &Row) -> RuleRow {
+    RuleRow {
+        id: r.int(0),
+        program: ProgramId(r.int(1)),
+        status: r.text(2),
+        version: r.int(3),
+        definition: r.text(4),
+        created_at: r.int(5),
+        updated_at: r.int(6),
+    }
+}
+
+const RULE_SELECT: &str = "SELECT r.id, r.program_id, r.status, r.version, v.definition, r.created_at, r.updated_at \
+     FROM rules r JOIN rule_versions v ON v.program_id = r.program_id AND v.rule_id = r.id AND v.version = r.version";
+
+fn event_from(r: &Row) -> EventRow {
+    EventRow {
+        event_id: r.text(0),
+        trigger: r.text(1),
+        member: MemberId(r.int(2)),
+        occurred_at: r.int(3),
+        vars: r.text(4),
+        points: r.int(5),
+        growth: r.int(6),
+    }
+}
+
+impl Tx<'_> {
+    /// Creates a rule at version 1 and returns its id.
+    pub fn insert_rule(
+        &mut self,
+        program: ProgramId,
+        status: &str,
+        definition: &str,
+        actor: Option<&str>,
+        now: Millis,
+    ) -> StoreResult<i64> {
+        self.writes += 1;
+        let id = self.conn.insert_id(
+            "INSERT INTO rules (program_id, status, version, created_at, updated_at) VALUES ($1, $2, 1, $3, $3) RETURNING id",
+            &[program.0.into(), status.into(), now.into()],
+        )?;
+        self.insert_rule_version(program, id, 1, definition, actor, now)?;
+        Ok(id)
+    }
+
+    /// Adds a version; versions are never changed once written, so awards can name them.
+    pub fn insert_rule_version(
+        &mut self,
+        program: ProgramId,
+        rule: i64,
+        version: i64,
+        definition: &str,
+        actor: Option<&str>,
+        now: Millis,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "INSERT INTO rule_versions (program_id, rule_id, version, definition, actor, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[program.0.into(), rule.into(), version.into(), definition.into(), actor.into(), now.into()],
+        )?;
+        Ok(())
+    }
+
+    pub fn set_rule_state(
+        &mut self,
+        program: ProgramId,
+        rule: i64,
+        status: &str,
+        version: i64,
+        now: Millis,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "UPDATE rules SET status = $3, version = $4, updated_at = $5 WHERE program_id = $1 AND id = $2",
+            &[program.0.into(), rule.into(), status.into(), version.into(), now.into()],
+        )?;
+        Ok(())
+    }
+
+    pub fn rule(&mut self, program: ProgramId, id: i64) -> StoreResult<Option<RuleRow>> {
+        let sql = format!("{RULE_SELECT} WHERE r.program_id = $1 AND r.id = $2");
+        Ok(self
+            .conn
+            .query_one(&sql, &[program.0.into(), id.into()])?
+            .map(|r| rule_from(&r)))
+    }
+
+    /// Locks a rule's row for a status change or a new version (PostgreSQL), so two edits of
+    /// one rule cannot both take the same version number.
+    pub fn lock_rule(&mut self, program: ProgramId, id: i64) -> StoreResult<Option<(String, i64)>> {
+        let sql = match self.dialect() {
+            Dialect::Postgres => {
+                "SELECT status, version FROM rules WHERE program_id = $1 AND id = $2 FOR UPDATE"
+            }
+            Dialect::Sqlite => {
+                "SELECT status, version FROM rules WHERE program_id = $1 AND id = $2"
+            }
+        };
+        Ok(self
+            .conn
+            .query_one(sql, &[program.0.into(), id.into()])?
+            .map(|r| (r.text(0), r.int(1))))
+    }
+
+    /// Rules of a programme, optionally of one status, by id.
+    pub fn rules(&mut self, program: ProgramId, status: Option<&str>) -> StoreResult<Vec<RuleRow>> {
+        let rows = match status {
+            Some(s) => self.conn.query(
+                &format!("{RULE_SELECT} WHERE r.program_id = $1 AND r.status = $2 ORDER BY r.id"),
+                &[program.0.into(), s.into()],
+            )?,
+            None => self.conn.query(
+                &format!("{RULE_SELECT} WHERE r.program_id = $1 ORDER BY r.id"),
+                &[program.0.into()],
+            )?,
+        };
+        Ok(rows.iter().map(rule_from).collect())
+    }
+
+    /// One version's definition.
+    pub fn rule_version(
+        &mut self,
+        program: ProgramId,
+        rule: i64,
+        version: i64,
+    ) -> StoreResult<Option<String>> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT definition FROM rule_versions WHERE program_id = $1 AND rule_id = $2 AND version = $3",
+                &[program.0.into(), rule.into(), version.into()],
+            )?
+            .map(|r| r.text(0)))
+    }
+
+    /// Every version of a rule, oldest first: (version, definition, actor, created_at).
+    pub fn rule_versions(
+        &mut self,
+        program: ProgramId,
+        rule: i64,
+    ) -> StoreResult<Vec<(i64, String, Option<String>, Millis)>> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT version, definition, actor, created_at FROM rule_versions WHERE program_id = $1 AND rule_id = $2 ORDER BY version",
+                &[program.0.into(), rule.into()],
+            )?
+            .iter()
+            .map(|r| (r.int(0), r.text(1), r.opt_text(2), r.int(3)))
+            .collect())
+    }
+
+    pub fn earn_settings(&mut self, program: ProgramId) -> StoreResult<Option<String>> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT settings FROM earn_settings WHERE program_id = $1",
+                &[program.0.into()],
+            )?
+            .map(|r| r.text(0)))
+    }
+
+    pub fn put_earn_settings(
+        &mut self,
+        program: ProgramId,
+        settings: &str,
+        now: Millis,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "INSERT INTO earn_settings (program_id, settings, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (program_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at",
+            &[program.0.into(), settings.into(), now.into()],
+        )?;
+        Ok(())
+    }
+
+    // ---- counters ----------------------------------------------------------------------------
+
+    /// Reads counters by (member, counter, period); programme-wide rows (member 0, budgets) are
+    /// locked on PostgreSQL so that two members' events cannot both spend the last of a budget.
+    /// The member's own rows need no lock: the member's accounts are locked already.
+    pub fn counters(
+        &mut self,
+        program: ProgramId,
+        keys: &[(i64, String, String)],
+    ) -> StoreResult<Vec<CounterRow>> {
+        let mut out = Vec::with_capacity(keys.len());
+        if keys.is_empty() {
+            return Ok(out);
+        }
+        let (budget, member): (Vec<_>, Vec<_>) = keys.iter().partition(|k| k.0 == 0);
+        for (group, lock) in [(member, false), (budget, true)] {
+            if group.is_empty() {
+                continue;
+            }
+            let mut params: Vec<Value> = vec![program.0.into()];
+            let mut terms = Vec::new();
+            for (m, c, p) in &group {
+                let b = params.len();
+                terms.push(format!(
+                    "(member_id = ${} AND counter = ${} AND period = ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3
+                ));
+                params.extend([(*m).into(), c.as_str().into(), p.as_str().into()]);
+            }
+            let mut sql = format!(
+                "SELECT member_id, counter, period, points, count FROM rule_counters WHERE program_id = $1 AND ({})",
+                terms.join(" OR ")
+            );
+            if lock && self.dialect() == Dialect::Postgres {
+                sql.push_str(" ORDER BY counter FOR UPDATE");
+            }
+            for r in self.conn.query(&sql, &params)? {
+                out.push(CounterRow {
+                    member: r.int(0),
+                    counter: r.text(1),
+                    period: r.text(2),
+                    points: r.int(3),
+                    count: r.int(4),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Makes sure a counter row exists (a budget's, when its rule is activated), so that the
+    /// lock in `counters` always has a row to take.
+    pub fn ensure_counter(
+        &mut self,
+        program: ProgramId,
+        member: i64,
+        counter: &str,
+        period: &str,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "INSERT INTO rule_counters (program_id, member_id, counter, period, points, count) VALUES ($1, $2, $3, $4, 0, 0) ON CONFLICT DO NOTHING",
+            &[program.0.into(), member.into(), counter.into(), period.into()],
+        )?;
+        Ok(())
+    }
+
+    /// Stored awards, counter increments and the event row, in one round trip where the
+    /// backend pipelines.
+    pub fn record_evaluation(
+        &mut self,
+        program: ProgramId,
+        event: &EventRow,
+        awards: &[AwardRow],
+        increments: &[CounterRow],
+        now: Millis,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        let mut stmts: Vec<(&str, Vec<Value>)> =
+            Vec::with_capacity(1 + awards.len() + increments.len());
+        stmts.push((
+            "INSERT INTO events (program_id, event_id, trigger, member_id, occurred_at, vars, points, growth, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            vec![
+                program.0.into(),
+                event.event_id.as_str().into(),
+                event.trigger.as_str().into(),
+                event.member.0.into(),
+                event.occurred_at.into(),
+                event.vars.as_str().into(),
+                event.points.into(),
+                event.growth.into(),
+                now.into(),
+            ],
+        ));
+        for a in awards {
+            stmts.push((
+                "INSERT INTO awards (program_id, member_id, event_id, order_id, rule_id, rule_version, point_type, points, transfer_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                vec![
+                    program.0.into(),
+                    a.member.0.into(),
+                    a.event_id.as_str().into(),
+                    a.order_id.clone().into(),
+                    a.rule_id.into(),
+                    a.rule_version.into(),
+                    a.point_type.as_str().into(),
+                    a.points.into(),
+                    a.transfer.0.into(),
+                    a.created_at.into(),
+                ],
+            ));
+        }
+        for c in increments {
+            stmts.push((
+                "INSERT INTO rule_counters (program_id, member_id, counter, period, points, count) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (program_id, member_id, counter, period) DO UPDATE \
+                 SET points = rule_counters.points + excluded.points, count = rule_counters.count + excluded.count",
+                vec![
+                    program.0.into(),
+                    c.member.into(),
+                    c.counter.as_str().into(),
+                    c.period.as_str().into(),
+                    c.points.into(),
+                    c.count.into(),
+                ],
+            ));
+        }
+        self.conn.execute_many(&stmts)
+    }
+
+    pub fn event(&mut self, program: ProgramId, event_id: &str) -> StoreResult<Option<EventRow>> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT event_id, trigger, member_id, occurred_at, vars, points, growth FROM events WHERE program_id = $1 AND event_id = $2",
+                &[program.0.into(), event_id.into()],
+            )?
+            .map(|r| event_from(&r)))
+    }
+
+    /// Events in `[from, to)` after the cursor `(occurred_at, event_id)`, oldest first: the
+    /// pages a backtest replays.
+    pub fn events_page(
+        &mut self,
+        program: ProgramId,
+        from: Millis,
+        to: Millis,
+        after: Option<(Millis, String)>,
+        limit: i64,
+    ) -> StoreResult<Vec<EventRow>> {
+        let (at, id) = after.unwrap_or((from - 1, String::new()));
+        Ok(self
+            .conn
+            .query(
+                "SELECT event_id, trigger, member_id, occurred_at, vars, points, growth FROM events \
+                 WHERE program_id = $1 AND occurred_at >= $2 AND occurred_at < $3 \
+                 AND (occurred_at > $4 OR (occurred_at = $4 AND event_id > $5)) \
+                 ORDER BY occurred_at, event_id LIMIT $6",
+                &[program.0.into(), from.into(), to.into(), at.into(), id.into(), limit.into()],
+            )?
+            .iter()
+            .map(event_from)
+            .collect())
+    }
+
+    pub fn count_events(
+        &mut self,
+        program: ProgramId,
+        from: Millis,
+        to: Millis,
+    ) -> StoreResult<i64> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT COUNT(*) FROM events WHERE program_id = $1 AND occurred_at >= $2 AND occurred_at < $3",
+                &[program.0.into(), from.into(), to.into()],
+            )?
+            .map_or(0, |r| r.int(0)))
+    }
+
+    /// Awards of an order, oldest first.
+    pub fn order_awards(
+        &mut self,
+        program: ProgramId,
+        order_id: &str,
+    ) -> StoreResult<Vec<AwardRow>> {
+        self.awards_where("order_id = $2", &[program.0.into(), order_id.into()])
+    }
+
+    /// Awards of an event, oldest first.
+    pub fn event_awards(
+        &mut self,
+        program: ProgramId,
+        event_id: &str,
+    ) -> StoreResult<Vec<AwardRow>> {
+        self.awards_where("event_id = $2", &[program.0.into(), event_id.into()])
+    }
+
+    fn awards_where(&mut self, cond: &str, params: &[Value]) -> StoreResult<Vec<AwardRow>> {
+        let sql = format!(
+            "SELECT member_id, event_id, order_id, rule_id, rule_version, point_type, points, transfer_id, created_at, id, withdrawn \
+             FROM awards WHERE program_id = $1 AND {cond} ORDER BY id"
+        );
+        self.conn
+            .query(&sql, params)?
+            .iter()
+            .map(|r| {
+                Ok(AwardRow {
+                    id: r.int(9),
+                    withdrawn: r.int(10),
+                    member: MemberId(r.int(0)),
+                    event_id: r.text(1),
+                    order_id: r.opt_text(2),
+                    rule_id: r.int(3),
+                    rule_version: r.int(4),
+                    point_type: point_type(&r.text(5))?,
+                    points: r.int(6),
+                    transfer: TransferId(r.int(7)),
+                    created_at: r.int(8),
+                })
+            })
+            .collect()
+    }
+
+    pub fn set_award_withdrawn(
+        &mut self,
+        program: ProgramId,
+        award: i64,
+        withdrawn: i64,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "UPDATE awards SET withdrawn = $3 WHERE program_id = $1 AND id = $2",
+            &[program.0.into(), award.into(), withdrawn.into()],
+        )?;
+        Ok(())
+    }
+
+    /// Adds (or with negative values takes away) counter amounts, as a refund withdrawing an
+    /// award gives its cap and budget back.
+    pub fn adjust_counter(&mut self, program: ProgramId, c: &CounterRow) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "UPDATE rule_counters SET points = points + $5, count = count + $6 \
+             WHERE program_id = $1 AND member_id = $2 AND counter = $3 AND period = $4",
+            &[
+                program.0.into(),
+                c.member.into(),
+                c.counter.as_str().into(),
+                c.period.as_str().into(),
+                c.points.into(),
+                c.count.into(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Members who joined in `[from, to)` with no event `prefix || id || suffix` yet, by id.
+    pub fn members_joined_between_without_event(
+        &mut self,
+        program: ProgramId,
+        from: Millis,
+        to: Millis,
+        prefix: &str,
+        suffix: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<MemberId>> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT m.id FROM members m WHERE m.program_id = $1 AND m.status = 'active' AND m.created_at >= $2 AND m.created_at < $3 \
+                 AND NOT EXISTS (SELECT 1 FROM events e WHERE e.program_id = m.program_id AND e.event_id = $4 || CAST(m.id AS TEXT) || $5) \
+                 ORDER BY m.id LIMIT $6",
+                &[program.0.into(), from.into(), to.into(), prefix.into(), suffix.into(), limit.into()],
+            )?
+            .iter()
+            .map(|r| MemberId(r.int(0)))
+            .collect())
+    }
+
+    /// Points and growth a rule gave in all, and to how many members.
+    pub fn rule_totals(&mut self, program: ProgramId, rule: i64) -> StoreResult<(i64, i64, i64)> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT CAST(COALESCE(SUM(CASE WHEN point_type = 'points' THEN points ELSE 0 END), 0) AS BIGINT), \
+                 CAST(COALESCE(SUM(CASE WHEN point_type = 'growth' THEN points ELSE 0 END), 0) AS BIGINT), \
+                 COUNT(DISTINCT member_id) FROM awards WHERE program_id = $1 AND rule_id = $2",
+                &[program.0.into(), rule.into()],
+            )?
+            .map_or((0, 0, 0), |r| (r.int(0), r.int(1), r.int(2))))
+    }
+
+    // ---- orders seen by rules ----------------------------------------------------------------
+
+    /// Purchases the member made before `before`.
+    pub fn member_order_count(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        before: Millis,
+    ) -> StoreResult<i64> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT COUNT(*) FROM orders WHERE program_id = $1 AND member_id = $2 AND created_at < $3",
+                &[program.0.into(), member.0.into(), before.into()],
+            )?
+            .map_or(0, |r| r.int(0)))
+    }
+
+    /// The member's orders in `[from, until]` not fully refunded: how many, and their paid
+    /// amount net of refunds.
+    pub fn member_orders_between(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        from: Millis,
+        until: Millis,
+    ) -> StoreResult<(i64, i64)> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT COUNT(*), CAST(COALESCE(SUM(paid_minor - refunded_minor), 0) AS BIGINT) FROM orders \
+                 WHERE program_id = $1 AND member_id = $2 AND created_at >= $3 AND created_at <= $4 AND refunded_minor < paid_minor",
+                &[program.0.into(), member.0.into(), from.into(), until.into()],
+            )?
+            .map_or((0, 0), |r| (r.int(0), r.int(1))))
+    }
+
+    /// Orders of the member in `[from, to)` other than `except` that carry rule awards.
+    pub fn member_award_orders_between(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        from: Millis,
+        to: Millis,
+        except: &str,
+    ) -> StoreResult<Vec<String>> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT o.order_id FROM orders o WHERE o.program_id = $1 AND o.member_id = $2 AND o.created_at >= $3 \
+                 AND o.created_at < $4 AND o.order_id <> $5 \
+                 AND EXISTS (SELECT 1 FROM awards a WHERE a.program_id = o.program_id AND a.order_id = o.order_id) \
+                 ORDER BY o.created_at, o.order_id",
+                &[program.0.into(), member.0.into(), from.into(), to.into(), except.into()],
+            )?
+            .iter()
+            .map(|r| r.text(0))
+            .collect())
+    }
+
+    // ---- sign-ins and referrals --------------------------------------------------------------
+
+    /// Days (`YYYY-MM-DD`) the member signed in on or after `from`.
+    pub fn sign_in_days(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        from: &str,
+    ) -> StoreResult<Vec<String>> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT day FROM sign_ins WHERE program_id = $1 AND member_id = $2 AND day >= $3 ORDER BY day",
+                &[program.0.into(), member.0.into(), from.into()],
+            )?
+            .iter()
+            .map(|r| r.text(0))
+            .collect())
+    }
+
+    pub fn count_sign_ins(&mut self, program: ProgramId, member: MemberId) -> StoreResult<i64> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT COUNT(*) FROM sign_ins WHERE program_id = $1 AND member_id = $2",
+                &[program.0.into(), member.0.into()],
+            )?
+            .map_or(0, |r| r.int(0)))
+    }
+
+    /// Records a sign-in day; false (writing nothing) when the day is signed already.
+    pub fn insert_sign_in(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        day: &str,
+        makeup: bool,
+        now: Millis,
+    ) -> StoreResult<bool> {
+        let n = self.conn.execute(
+            "INSERT INTO sign_ins (program_id, member_id, day, makeup, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            &[program.0.into(), member.0.into(), day.into(), makeup.into(), now.into()],
+        )?;
+        self.writes += n;
+        Ok(n == 1)
+    }
+
+    pub fn insert_referral(
+        &mut self,
+        program: ProgramId,
+        invitee: MemberId,
+        inviter: MemberId,
+        now: Millis,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "INSERT INTO referrals (program_id, invitee_id, inviter_id, created_at) VALUES ($1, $2, $3, $4)",
+            &[program.0.into(), invitee.0.into(), inviter.0.into(), now.into()],
+        )?;
+        Ok(())
+    }
+
+    /// The inviter of a member and the order that counted as the first purchase, if any.
+    pub fn referral_of(
+        &mut self,
+        program: ProgramId,
+        invitee: MemberId,
+    ) -> StoreResult<Option<(MemberId, Option<String>)>> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT inviter_id, first_purchase_order FROM referrals WHERE program_id = $1 AND invitee_id = $2",
+                &[program.0.into(), invitee.0.into()],
+            )?
+            .map(|r| (MemberId(r.int(0)), r.opt_text(1))))
+    }
+
+    pub fn set_referral_first_purchase(
+        &mut self,
+        program: ProgramId,
+        invitee: MemberId,
+        order: &str,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "UPDATE referrals SET first_purchase_order = $3 WHERE program_id = $1 AND invitee_id = $2",
+            &[program.0.into(), invitee.0.into(), order.into()],
+        )?;
+        Ok(())
+    }
+
+    /// Active members whose birthday (`YYYY-MM-DD`) ends with one of `month_days` (`-MM-DD`)
+    /// and who have no event `prefix || id || suffix` yet, by id.
+    pub fn members_born_on_without_event(
+        &mut self,
+        program: ProgramId,
+        month_days: &[String],
+        prefix: &str,
+        suffix: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<MemberId>> {
+        let mut params: Vec<Value> =
+            vec![program.0.into(), prefix.into(), suffix.into(), limit.into()];
+        let mut terms = Vec::new();
+        for md in month_days {
+            params.push(format!("%{md}").into());
+            terms.push(format!("m.birthday LIKE ${}", params.len()));
+        }
+        let sql = format!(
+            "SELECT m.id FROM members m WHERE m.program_id = $1 AND m.status = 'active' AND ({}) \
+             AND NOT EXISTS (SELECT 1 FROM events e WHERE e.program_id = m.program_id AND e.event_id = $2 || CAST(m.id AS TEXT) || $3) \
+             ORDER BY m.id LIMIT $4",
+            terms.join(" OR ")
+        );
+        Ok(self
+            .conn
+            .query(&sql, &params)?
+            .iter()
+            .map(|r| MemberId(r.int(0)))
+            .collect())
+    }
+}

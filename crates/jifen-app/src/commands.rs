@@ -255,6 +255,9 @@ pub struct NewMember {
     pub profile: MemberProfile,
     #[serde(default)]
     pub identities: Vec<Identity>,
+    /// The member who invited this one (推荐人): referral rules pay both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referrer: Option<MemberRef>,
 }
 
 pub fn validate_profile(p: &MemberProfile) -> Result<(), AppError> {
@@ -290,6 +293,9 @@ impl NewMember {
         validate_profile(&self.profile)?;
         if self.identities.len() > 32 {
             return Err(AppError::invalid("identities", "at most 32 per member"));
+        }
+        if let Some(r) = &self.referrer {
+            r.validate()?;
         }
         for (i, id) in self.identities.iter().enumerate() {
             check_channel(&id.channel)?;
@@ -329,11 +335,76 @@ pub fn create_member(
     for id in &m.identities {
         identity_free(tx, ctx, id)?;
     }
+    let rules = ctx.earn.rules.clone();
+    // The inviter is found and locked before the first write; a member cannot refer itself,
+    // which for a new member means by the same phone number or email.
+    let inviter = match &m.referrer {
+        None => None,
+        Some(r) => {
+            let inviter = resolve(tx, ctx, r)?;
+            let same = |a: &Option<String>, b: &Option<String>| {
+                a.as_ref()
+                    .is_some_and(|a| b.as_ref().is_some_and(|b| a.eq_ignore_ascii_case(b)))
+            };
+            if same(&inviter.profile.phone, &m.profile.phone)
+                || same(&inviter.profile.email, &m.profile.email)
+            {
+                return Err(AppError::conflict(
+                    "self_referral",
+                    "a member cannot refer itself (the referrer has the same phone or email)",
+                    json!({"referrer_id": inviter.id}),
+                ));
+            }
+            let b = books(tx, ctx, inviter.id)?;
+            Some((inviter, b))
+        }
+    };
     let member = tx.insert_member(ctx.program.id, &m.profile, now)?;
     for id in &m.identities {
         tx.insert_identity(ctx.program.id, member, &id.channel, &id.external_id, now)?;
     }
-    crate::views::member_view(tx, ctx, member, now)
+    let mut rewards = Vec::new();
+    let signs_up = !rules.for_trigger(&jifen_rules::Trigger::SignUp).is_empty();
+    let refers = inviter.is_some()
+        && !rules
+            .for_trigger(&jifen_rules::Trigger::Referral)
+            .is_empty();
+    if signs_up || inviter.is_some() {
+        let row = tx
+            .member(ctx.program.id, member)?
+            .expect("member just created");
+        let mut own = books(tx, ctx, member)?;
+        if signs_up {
+            rewards.push(crate::earn::system_event(
+                tx,
+                ctx,
+                &row,
+                &mut own,
+                &jifen_rules::Trigger::SignUp,
+                &format!("sign_up:{member}"),
+                &[],
+                now,
+            )?);
+        }
+        if let Some((inviter, mut inviter_books)) = inviter {
+            tx.insert_referral(ctx.program.id, member, inviter.id, now)?;
+            if refers {
+                rewards.extend(crate::earn::referral_rewards(
+                    tx,
+                    ctx,
+                    (&row, &mut own),
+                    (&inviter, &mut inviter_books),
+                    "sign_up",
+                    now,
+                )?);
+            }
+        }
+    }
+    let mut view = crate::views::member_view(tx, ctx, member, now)?;
+    if !rewards.is_empty() {
+        view["rewards"] = json!(rewards);
+    }
+    Ok(view)
 }
 
 pub fn add_identity(
@@ -577,7 +648,7 @@ pub fn purchase(
         now,
         earn,
     )?;
-    let from_rules = |pt| rules.as_ref().map_or(0, |r| r.eval.total(pt));
+    let from_rules = |pt| rules.eval.total(pt);
     // Recording the order is the command's first write: a taken order id writes nothing.
     let recorded = tx.insert_order(&Order {
         program: program.id,
@@ -615,23 +686,54 @@ pub fn purchase(
         "currency": p.currency,
         "earned": views,
     });
-    if let Some(r) = &rules {
-        let rv = crate::earn::record_purchase(
-            tx,
-            ctx,
-            r,
-            member.id,
-            p,
-            occurred,
-            &applied.transfers,
-            now,
-        )?;
+    let rv = crate::earn::record_purchase(
+        tx,
+        ctx,
+        &rules,
+        member.id,
+        p,
+        occurred,
+        &applied.transfers,
+        now,
+    )?;
+    // The answer names the rules when the programme has purchase rules; otherwise it stays
+    // the ledger's answer alone.
+    if !ctx
+        .earn
+        .rules
+        .for_trigger(&jifen_rules::Trigger::Purchase)
+        .is_empty()
+    {
         out["total"] = json!({
             "points": earn.points + from_rules(PointType::Points),
             "growth": earn.growth + from_rules(PointType::Growth),
         });
         out["awards"] = rv["awards"].clone();
         out["rules"] = rv["rules"].clone();
+    }
+    if !ctx
+        .earn
+        .rules
+        .for_trigger(&jifen_rules::Trigger::Referral)
+        .is_empty()
+        && let Some((inviter, None)) = tx.referral_of(program.id, member.id)?
+    {
+        // The invitee's first purchase: referral rules of stage first_purchase pay both.
+        tx.set_referral_first_purchase(program.id, member.id, &p.order_id)?;
+        if let Some(inviter) = tx.member(program.id, inviter)?
+            && inviter.merged_into.is_none()
+        {
+            let mut inviter_books = self::books(tx, ctx, inviter.id)?;
+            let rewards = crate::earn::referral_rewards(
+                tx,
+                ctx,
+                (&member, &mut books),
+                (&inviter, &mut inviter_books),
+                "first_purchase",
+                now,
+            )?;
+            out["referral_rewards"] = json!(rewards);
+        }
     }
     Ok(out)
 }

@@ -128,9 +128,17 @@ fn fill_common(
         .int("now.month", z.month() as i64);
 }
 
+/// Variables read from other rows (order counts, month totals), computed for an event only
+/// when a rule reads them. The event row names those it has (`$has`), so that a backtest
+/// computes the missing ones rather than reading a zero.
+pub const LAZY_VARS: [&str; 3] = ["member.order_count", "month.orders", "month.spend"];
+
 /// The non-zero variables as a JSON object: what an event row keeps for refunds and backtests.
-pub fn vars_json(v: &Vars) -> String {
+pub fn vars_json(v: &Vars, computed: &[&str]) -> String {
     let mut m = serde_json::Map::new();
+    if !computed.is_empty() {
+        m.insert("$has".into(), json!(computed));
+    }
     for (i, var) in jifen_rules::vars::VARS.iter().enumerate() {
         if v.0[i] != Value::zero(var.ty) {
             m.insert(
@@ -140,6 +148,14 @@ pub fn vars_json(v: &Vars) -> String {
         }
     }
     serde_json::Value::Object(m).to_string()
+}
+
+/// Which lazy variables an event row has.
+pub fn vars_computed(s: &str) -> Vec<String> {
+    serde_json::from_str::<serde_json::Value>(s)
+        .ok()
+        .and_then(|v| serde_json::from_value(v["$has"].clone()).ok())
+        .unwrap_or_default()
 }
 
 /// Variables back from an event row; names no longer known are skipped.
@@ -316,6 +332,7 @@ fn record(
     credited: &[Credited],
     transfers: &[TransferId],
     order_id: Option<&str>,
+    computed: &[&str],
     now: Millis,
 ) -> Result<Vec<serde_json::Value>, AppError> {
     let mut rows = Vec::with_capacity(eval.awards.len());
@@ -363,7 +380,7 @@ fn record(
         trigger: trigger.as_string(),
         member,
         occurred_at: occurred,
-        vars: vars_json(vars),
+        vars: vars_json(vars, computed),
         points: eval.total(PointType::Points),
         growth: eval.total(PointType::Growth),
     };
@@ -382,8 +399,9 @@ pub fn purchase_vars(
     p: &Purchase,
     occurred: Millis,
     base: EarnDecision,
-) -> Result<Vars, AppError> {
+) -> Result<(Vars, Vec<&'static str>), AppError> {
     let mut v = Vars::default();
+    let mut computed = Vec::new();
     let channel = p.channel.clone().unwrap_or_else(|| match &p.member {
         MemberRef::External { channel, .. } => channel.clone(),
         MemberRef::Id { .. } => String::new(),
@@ -430,23 +448,91 @@ pub fn purchase_vars(
         .int("base_points", base.points);
     let t = Trigger::Purchase;
     if set.reads(&t, "member.order_count") {
-        v.int(
-            "member.order_count",
-            tx.member_order_count(ctx.program.id, member.id, occurred)?,
-        );
+        fill_order_count(tx, ctx, member.id, occurred, &mut v)?;
+        computed.push(LAZY_VARS[0]);
     }
     if set.reads(&t, "month.orders") || set.reads(&t, "month.spend") {
-        let (from, _) = month_bounds(occurred, &ctx.tz);
-        let (n, spend) = tx.member_orders_between(ctx.program.id, member.id, from, occurred)?;
-        v.int("month.orders", n + 1)
-            .int("month.spend", spend + p.amount_minor);
+        fill_month(tx, ctx, member.id, occurred, p.amount_minor, &mut v)?;
+        computed.extend(&LAZY_VARS[1..]);
     }
-    Ok(v)
+    Ok((v, computed))
+}
+
+fn fill_order_count(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    member: MemberId,
+    at: Millis,
+    v: &mut Vars,
+) -> Result<(), AppError> {
+    v.int(
+        "member.order_count",
+        tx.member_order_count(ctx.program.id, member, at)?,
+    );
+    Ok(())
+}
+
+/// Month totals including a purchase of `paid` at `at` not stored yet (pass 0 when it is).
+fn fill_month(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    member: MemberId,
+    at: Millis,
+    paid: i64,
+    v: &mut Vars,
+) -> Result<(), AppError> {
+    let (from, _) = month_bounds(at, &ctx.tz);
+    let (n, spend) = tx.member_orders_between(ctx.program.id, member, from, at)?;
+    let this = i64::from(paid > 0);
+    v.int("month.orders", n + this)
+        .int("month.spend", spend + paid);
+    Ok(())
+}
+
+/// Computes the lazy variables a stored purchase event lacks and the rule set reads, from the
+/// orders as they are now: what a backtest uses for purchases made before any rule read them.
+pub fn fill_missing(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    set: &RuleSet,
+    e: &EventRow,
+    v: &mut Vars,
+) -> Result<(), AppError> {
+    if e.trigger != "purchase" {
+        return Ok(());
+    }
+    let has = vars_computed(&e.vars);
+    let t = Trigger::Purchase;
+    if set.reads(&t, "member.order_count") && !has.iter().any(|h| h == LAZY_VARS[0]) {
+        // Orders up to this one's time, less this one.
+        fill_order_count(tx, ctx, e.member, e.occurred_at, v)?;
+        let n = match v.get("member.order_count") {
+            Value::Int(n) => (*n - 1).max(0),
+            _ => 0,
+        };
+        v.int("member.order_count", n);
+    }
+    if (set.reads(&t, "month.orders") || set.reads(&t, "month.spend"))
+        && !has.iter().any(|h| h == LAZY_VARS[1])
+    {
+        fill_month(tx, ctx, e.member, e.occurred_at, 0, v)?;
+    }
+    Ok(())
+}
+
+/// Whether a stored event may lack variables the set reads.
+pub fn needs_fill(set: &RuleSet, e: &EventRow) -> bool {
+    e.trigger == "purchase"
+        && LAZY_VARS.iter().any(|n| set.reads(&Trigger::Purchase, n))
+        && LAZY_VARS
+            .iter()
+            .any(|n| !vars_computed(&e.vars).iter().any(|h| h == n))
 }
 
 /// A purchase's rule awards, decided before any write.
 pub struct PurchaseAwards {
     vars: Vars,
+    computed: Vec<&'static str>,
     pub eval: Evaluation,
     credited: Vec<Credited>,
 }
@@ -462,21 +548,23 @@ pub fn purchase_awards(
     occurred: Millis,
     now: Millis,
     base: EarnDecision,
-) -> Result<Option<PurchaseAwards>, AppError> {
+) -> Result<PurchaseAwards, AppError> {
     let set = ctx.earn.rules.clone();
-    if set.for_trigger(&Trigger::Purchase).is_empty() {
-        return Ok(None);
-    }
-    let vars = purchase_vars(tx, ctx, &set, member, p, occurred, base)?;
-    let eval = evaluate_locked(
-        tx,
-        ctx,
-        &set,
-        member.id,
-        &Trigger::Purchase,
-        occurred,
-        &vars,
-    )?;
+    let (vars, computed) = purchase_vars(tx, ctx, &set, member, p, occurred, base)?;
+    // Without purchase rules the event is still stored: backtests replay it.
+    let eval = if set.for_trigger(&Trigger::Purchase).is_empty() {
+        Evaluation::default()
+    } else {
+        evaluate_locked(
+            tx,
+            ctx,
+            &set,
+            member.id,
+            &Trigger::Purchase,
+            occurred,
+            &vars,
+        )?
+    };
     let credited = credit_awards(
         posting,
         books,
@@ -487,11 +575,12 @@ pub fn purchase_awards(
         now,
         Some(&p.order_id),
     )?;
-    Ok(Some(PurchaseAwards {
+    Ok(PurchaseAwards {
         vars,
+        computed,
         eval,
         credited,
-    }))
+    })
 }
 
 /// Stores a purchase's event and awards after the ledger write.
@@ -517,6 +606,7 @@ pub fn record_purchase(
         &awards.credited,
         transfers,
         Some(&p.order_id),
+        &awards.computed,
         now,
     )?;
     Ok(json!({"awards": views, "rules": awards.eval.explain}))
@@ -587,7 +677,7 @@ fn withdrawal(
             continue;
         }
         let key = (a.rule_id, a.rule_version);
-        if !compiled.contains_key(&key) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = compiled.entry(key) {
             let def = tx
                 .rule_version(ctx.program.id, a.rule_id, a.rule_version)?
                 .ok_or_else(|| {
@@ -596,10 +686,7 @@ fn withdrawal(
                         a.rule_id, a.rule_version
                     ))
                 })?;
-            compiled.insert(
-                key,
-                compile_stored(&def, a.rule_id, a.rule_version, &ctx.tz)?,
-            );
+            slot.insert(compile_stored(&def, a.rule_id, a.rule_version, &ctx.tz)?);
         }
         let rule = &compiled[&key];
         if rule.uses_month && !month_read {
@@ -1098,6 +1185,7 @@ pub fn record_event(
         &credited,
         &applied.transfers,
         None,
+        &[],
         now,
     )?;
     let mut out = json!({
@@ -1157,6 +1245,7 @@ pub fn system_event(
         &credited,
         &applied.transfers,
         None,
+        &[],
         now,
     )?;
     Ok(json!({
@@ -1166,6 +1255,35 @@ pub fn system_event(
         "awards": awards,
         "rules": eval.explain,
     }))
+}
+
+/// Pays referral rules to both sides of a referral at one stage (`sign_up` or
+/// `first_purchase`); both members' accounts are locked.
+pub fn referral_rewards(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    invitee: (&Member, &mut [MemberBook; 2]),
+    inviter: (&Member, &mut [MemberBook; 2]),
+    stage: &str,
+    now: Millis,
+) -> Result<Vec<serde_json::Value>, AppError> {
+    let t = Trigger::Referral;
+    let mut out = Vec::new();
+    for (m, books, role) in [
+        (invitee.0, invitee.1, "invitee"),
+        (inviter.0, inviter.1, "inviter"),
+    ] {
+        let id = format!("referral:{}:{stage}:{role}", invitee.0.id);
+        let extra = [
+            ("referral.role", Value::Str(role.into())),
+            ("referral.stage", Value::Str(stage.into())),
+        ];
+        let mut v = system_event(tx, ctx, m, books, &t, &id, &extra, now)?;
+        v["role"] = json!(role);
+        v["stage"] = json!(stage);
+        out.push(v);
+    }
+    Ok(out)
 }
 
 /// Members one birthday or anniversary job step handles.
@@ -1627,7 +1745,7 @@ pub fn dry_run(
             let at = d.at.or(p.occurred_at).unwrap_or(now);
             let base = commands::base_earn(ctx, p);
             (
-                purchase_vars(tx, ctx, &set, &member, p, at, base)?,
+                purchase_vars(tx, ctx, &set, &member, p, at, base)?.0,
                 at,
                 Some(base),
             )
@@ -1739,6 +1857,7 @@ impl Replay {
         &mut self,
         set: &RuleSet,
         e: &EventRow,
+        vars: &Vars,
         tz: &TimeZone,
         trigger_caps: &[TriggerCap],
     ) {
@@ -1748,7 +1867,6 @@ impl Replay {
         let Ok(t) = Trigger::parse(&e.trigger) else {
             return;
         };
-        let vars = vars_parse(&e.vars);
         let ev = EventInput {
             trigger: &t,
             now: e.occurred_at,

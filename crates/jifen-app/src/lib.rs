@@ -345,7 +345,15 @@ impl App {
                         let Some(last) = page.last() else { break };
                         after = Some((last.occurred_at, last.event_id.clone()));
                         for e in &page {
-                            replay.event(&set, e, &ctx.tz, &ctx.earn.settings.trigger_caps);
+                            let mut vars = earn::vars_parse(&e.vars);
+                            if earn::needs_fill(&set, e) {
+                                let (c, s, ev) = (ctx.clone(), set.clone(), e.clone());
+                                vars = app.read_blocking(move |tx| {
+                                    earn::fill_missing(tx, &c, &s, &ev, &mut vars)?;
+                                    Ok(vars)
+                                })?;
+                            }
+                            replay.event(&set, e, &vars, &ctx.tz, &ctx.earn.settings.trigger_caps);
                         }
                         state.lock().expect("lock").events_done = replay.events;
                     }
@@ -390,6 +398,8 @@ pub struct JobReport {
     pub vested_points: i64,
     pub expired_points: i64,
     pub reservations_voided: i64,
+    /// Members paid birthday or anniversary rules.
+    pub birthdays_paid: i64,
 }
 
 impl App {
@@ -484,12 +494,13 @@ impl App {
     pub fn run_jobs(&self, program: ProgramId) -> Result<JobReport, AppError> {
         let mut report = JobReport::default();
         type Step = fn(&mut Tx<'_>, &ProgramCtx, Millis) -> Result<Option<i64>, AppError>;
-        let steps: [(Step, fn(&mut JobReport) -> &mut i64); 3] = [
+        let steps: [(Step, fn(&mut JobReport) -> &mut i64); 4] = [
             (commands::vest_step, |r| &mut r.vested_points),
             (commands::expire_step, |r| &mut r.expired_points),
             (commands::reservation_timeout_step, |r| {
                 &mut r.reservations_voided
             }),
+            (earn::birthday_step, |r| &mut r.birthdays_paid),
         ];
         for (step, field) in steps {
             loop {

@@ -6,6 +6,7 @@
 //! never skip, when it cannot be reached. Every story checks exact numbers (balances, lifetime
 //! counters, the JSON the commands answer) and ends with `App::verify` finding no drift.
 
+#[macro_use]
 mod common;
 
 use std::sync::Arc;
@@ -1335,17 +1336,6 @@ fn purchase_racing_a_merge_credits_the_survivor(b: Arc<dyn Backend>) {
     w.assert_points(a, (0, 0, 0, 0));
     w.assert_points(c, (300, 0, 0, 0));
     w.verify();
-}
-
-macro_rules! on_both_backends {
-    ($($story:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[test] fn $story() { super::$story(crate::common::sqlite()) } )*
-        }
-        mod postgres {
-            $( #[test] fn $story() { super::$story(crate::common::postgres()) } )*
-        }
-    };
 }
 
 on_both_backends!(

@@ -96,6 +96,7 @@ impl World {
 
     fn member(&self, ext: &str) -> i64 {
         let m = NewMember {
+            referrer: None,
             profile: MemberProfile {
                 name: Some(ext.into()),
                 ..Default::default()
@@ -757,6 +758,7 @@ fn a_command_that_writes_then_refuses_leaves_nothing(b: Arc<dyn Backend>) {
             let pid = w.pid;
             std::thread::spawn(move || {
                 let m = NewMember {
+                    referrer: None,
                     identities: vec![Identity {
                         channel: "app".into(),
                         external_id: format!("ok{i}"),

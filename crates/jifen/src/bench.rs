@@ -90,6 +90,7 @@ pub fn run(o: Options) -> anyhow::Result<()> {
         let mut pending = Vec::new();
         for n in 0..members {
             let m = NewMember {
+                referrer: None,
                 profile: MemberProfile { name: Some(format!("bench {n}")), ..Default::default() },
                 identities: vec![Identity { channel: "app".into(), external_id: format!("B{n}") }],
             };

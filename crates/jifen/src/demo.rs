@@ -123,6 +123,7 @@ pub fn seed(database: &str, pg_writers: usize, members: usize) -> anyhow::Result
             });
         }
         let m = NewMember {
+            referrer: None,
             profile: MemberProfile {
                 name: Some(name),
                 phone: Some(phone),

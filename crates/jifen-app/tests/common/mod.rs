@@ -17,6 +17,19 @@ use jifen_ledger::{Lot, MemberId, Millis, PointType, ProgramId, SystemAccount};
 use jifen_store::{Backend, Identity, LotTotals, Member, MemberProfile, Tx};
 use serde_json::Value;
 
+/// Makes a `sqlite::<story>` and a `postgres::<story>` test of each story function.
+#[allow(unused_macros)]
+macro_rules! on_both_backends {
+    ($($story:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $story() { super::$story(crate::common::sqlite()) } )*
+        }
+        mod postgres {
+            $( #[test] fn $story() { super::$story(crate::common::postgres()) } )*
+        }
+    };
+}
+
 pub const DAY: i64 = 86_400_000;
 /// 2026-01-01T00:00:00Z, where every story starts.
 pub const START: i64 = 1_767_225_600_000;
@@ -238,6 +251,7 @@ impl World {
     /// A member with the identity `app:<ext>`; returns its id.
     pub fn member(&self, ext: &str) -> i64 {
         let m = NewMember {
+            referrer: None,
             profile: MemberProfile {
                 name: Some(format!("Member {ext}")),
                 ..Default::default()

@@ -477,18 +477,18 @@ impl Tx<'_> {
 
     // ---- orders seen by rules ----------------------------------------------------------------
 
-    /// Purchases the member made before `before`.
+    /// Purchases the member made up to `until` (inclusive).
     pub fn member_order_count(
         &mut self,
         program: ProgramId,
         member: MemberId,
-        before: Millis,
+        until: Millis,
     ) -> StoreResult<i64> {
         Ok(self
             .conn
             .query_one(
-                "SELECT COUNT(*) FROM orders WHERE program_id = $1 AND member_id = $2 AND created_at < $3",
-                &[program.0.into(), member.0.into(), before.into()],
+                "SELECT COUNT(*) FROM orders WHERE program_id = $1 AND member_id = $2 AND created_at <= $3",
+                &[program.0.into(), member.0.into(), until.into()],
             )?
             .map_or(0, |r| r.int(0)))
     }

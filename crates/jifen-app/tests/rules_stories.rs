@@ -1,0 +1,761 @@
+//! Earning rules on both stores: purchase rules with explanations and versions, refunds that
+//! withdraw what no longer qualifies (a threshold bonus, a ladder bonus of the month), sign-in
+//! streaks with make-up sign-ins, concurrency of sign-ins and budgets, sign-up and referral,
+//! birthday and anniversary jobs, dry runs and a hand-computed backtest.
+
+#[macro_use]
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use jifen_app::commands::{self, Adjustment, LineItem, MemberRef, NewMember, Refund};
+use jifen_app::earn::{self, BacktestIn, DryRun, EventIn, RuleIn};
+use jifen_app::{App, AppError};
+use jifen_ledger::PointType;
+use jifen_rules::RuleDef;
+use jifen_store::{Backend, MemberProfile};
+use serde_json::{Value, json};
+
+fn by_id(member: i64) -> MemberRef {
+    MemberRef::Id { member_id: member }
+}
+
+/// Creates an active rule and makes the programme reload its rules, as the API does.
+fn rule(w: &World, def: Value) -> i64 {
+    let input = RuleIn {
+        definition: serde_json::from_value(def).expect("rule definition parses"),
+        status: Some("active".into()),
+        actor: Some("ops@shop".into()),
+    };
+    let out = w
+        .write(move |tx, ctx, now| earn::create_rule(tx, ctx, now, &input))
+        .expect("rule saved");
+    w.app.invalidate_program(w.pid);
+    id(&out, "rule_id")
+}
+
+fn settings(w: &World, s: Value) {
+    let s: jifen_rules::signin::EarnSettings = serde_json::from_value(s).unwrap();
+    w.write(move |tx, ctx, now| earn::put_settings(tx, ctx, now, &s))
+        .expect("settings saved");
+    w.app.invalidate_program(w.pid);
+}
+
+fn event_input(member: i64, kind: &str, event_id: Option<&str>, attributes: Value) -> EventIn {
+    EventIn {
+        event_id: event_id.map(str::to_string),
+        trigger: kind.into(),
+        member: by_id(member),
+        occurred_at: None,
+        channel: Some("app".into()),
+        tags: vec![],
+        attributes: serde_json::from_value(attributes).unwrap(),
+        makeup_date: None,
+    }
+}
+
+fn event_on(app: &App, w: &World, e: EventIn) -> Result<Value, AppError> {
+    let partition = e.member.partition();
+    app.write_blocking(w.pid, &partition, None, move |tx, ctx, now| {
+        earn::record_event(tx, ctx, now, &e)
+    })
+    .map(|o| o.body)
+}
+
+fn event(w: &World, e: EventIn) -> Result<Value, AppError> {
+    event_on(&w.app, w, e)
+}
+
+fn sign_in(w: &World, member: i64, makeup: Option<&str>) -> Result<Value, AppError> {
+    let mut e = event_input(member, "sign_in", None, json!({}));
+    e.makeup_date = makeup.map(str::to_string);
+    event(w, e)
+}
+
+fn points_of(v: &Value) -> i64 {
+    v["awarded"]["points"].as_i64().expect("awarded points")
+}
+
+fn outcome_of(v: &Value, name: &str) -> String {
+    v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("rule {name} explained in {v}"))["outcome"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn line(sku: &str, category: &str, quantity: i64, price_minor: i64) -> LineItem {
+    LineItem {
+        sku: sku.into(),
+        category: Some(category.into()),
+        quantity,
+        price_minor,
+        kind: None,
+    }
+}
+
+fn refund(w: &World, order: &str, amount: Option<i64>) -> Value {
+    let r = Refund {
+        order_id: order.into(),
+        amount_minor: amount,
+        reason: Some("customer return".into()),
+    };
+    w.write(move |tx, ctx, now| commands::refund(tx, ctx, now, &r))
+        .expect("refund")
+}
+
+// ---- purchases ------------------------------------------------------------------------------
+
+fn purchase_rules_pay_with_explanations_and_record_their_version(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(7));
+    let m = w.member("alice");
+    let coffee = rule(
+        &w,
+        json!({"name": "咖啡双倍", "trigger": "purchase", "points": "order.category_amount['coffee'] / 100"}),
+    );
+    let threshold = rule(
+        &w,
+        json!({"name": "满200送100", "trigger": "purchase", "condition": "order.amount >= 20000", "points": "100"}),
+    );
+    rule(
+        &w,
+        json!({"name": "app growth", "trigger": "purchase", "points": "base_points", "point_type": "growth", "audience": {"channels": ["app"]}}),
+    );
+    rule(
+        &w,
+        json!({"name": "pos only", "trigger": "purchase", "points": "999", "audience": {"channels": ["pos"]}}),
+    );
+
+    let mut p = World::purchase_input("o-1", by_id(m), 25_000);
+    p.channel = Some("app".into());
+    p.lines = vec![
+        line("LATTE", "coffee", 2, 5_000),
+        line("CAKE", "bakery", 1, 15_000),
+    ];
+    let out = w
+        .write(move |tx, ctx, now| commands::purchase(tx, ctx, now, &p))
+        .unwrap();
+    assert_eq!(out["earned"]["points"]["amount"], 250, "the base rate");
+    assert_eq!(out["total"], json!({"points": 450, "growth": 500}));
+    let awards: Vec<(String, i64)> = out["awards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["name"].as_str().unwrap().to_string(),
+                a["points"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        awards,
+        vec![
+            ("咖啡双倍".into(), 100),
+            ("满200送100".into(), 100),
+            ("app growth".into(), 250)
+        ]
+    );
+    assert_eq!(outcome_of(&out, "pos only"), "not_in_audience");
+    assert!(
+        out["awards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["status"] == "pending" || a["point_type"] == "growth")
+    );
+    let order = w.order("o-1").unwrap();
+    assert_eq!((order.points_earned, order.growth_earned), (450, 500));
+    w.assert_points(m, (0, 450, 0, 0));
+
+    // A new version applies to new purchases; the old award keeps naming version 1.
+    let def: RuleDef = serde_json::from_value(json!({"name": "满200送150", "trigger": "purchase", "condition": "order.amount >= 20000", "points": "150"})).unwrap();
+    let edit = RuleIn {
+        definition: def,
+        status: None,
+        actor: Some("ops@shop".into()),
+    };
+    let v2 = w
+        .write(move |tx, ctx, now| earn::update_rule(tx, ctx, now, threshold, &edit))
+        .unwrap();
+    assert_eq!(v2["version"], 2);
+    assert_eq!(v2["versions"].as_array().unwrap().len(), 2);
+    w.app.invalidate_program(w.pid);
+    let out = w.purchase("o-2", m, 20_000).unwrap();
+    assert_eq!(out["total"]["points"], 350);
+    assert_eq!(outcome_of(&out, "咖啡双倍"), "no_points");
+    let (a1, a2) = w.read(|tx, ctx| {
+        Ok((
+            tx.order_awards(ctx.program.id, "o-1")?,
+            tx.order_awards(ctx.program.id, "o-2")?,
+        ))
+    });
+    let versions = |a: &[jifen_store::AwardRow]| {
+        a.iter()
+            .map(|x| (x.rule_id, x.rule_version))
+            .collect::<Vec<_>>()
+    };
+    assert!(versions(&a1).contains(&(threshold, 1)) && versions(&a1).contains(&(coffee, 1)));
+    assert_eq!(versions(&a2), vec![(threshold, 2)]);
+    let reasons: Vec<String> = w
+        .history(m, 20)
+        .iter()
+        .filter_map(|h| h["reason"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        reasons.contains(&format!("满200送150 (rule {threshold} v2)")),
+        "{reasons:?}"
+    );
+
+    // A partial refund leaves 150 of 250: the base goes back in proportion (100), the coffee
+    // bonus shrinks to the coffee left (100 -> 60) and the threshold bonus no longer qualifies.
+    let r = refund(&w, "o-1", Some(10_000));
+    assert_eq!(r["reversed"]["points"]["requested"], 240, "{r}");
+    assert_eq!(r["reversed"]["growth"]["requested"], 200, "{r}");
+    let order = w.order("o-1").unwrap();
+    assert_eq!((order.points_reversed, order.growth_reversed), (240, 200));
+    w.assert_points(m, (0, 560, 0, 0));
+    // The rest of the order takes back everything it still carried.
+    refund(&w, "o-1", None);
+    let order = w.order("o-1").unwrap();
+    assert_eq!((order.points_reversed, order.growth_reversed), (450, 500));
+    w.assert_points(m, (0, 350, 0, 0));
+    w.verify();
+}
+
+fn a_ladder_bonus_is_withdrawn_when_one_of_its_orders_is_refunded(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    let m = w.member("bob");
+    rule(
+        &w,
+        json!({"name": "月度三单奖", "trigger": "purchase", "condition": "month.orders >= 3", "points": "5000",
+        "caps": [{"period": "month", "max_count": 1}]}),
+    );
+    let mut totals = vec![];
+    for (day, order) in [(0, "o1"), (1, "o2"), (2, "o3")] {
+        w.at_day(day);
+        totals.push(
+            w.purchase(order, m, 10_000).unwrap()["total"]["points"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    assert_eq!(totals, vec![100, 100, 5100]);
+    w.assert_points(m, (5300, 0, 0, 0));
+
+    // Refunding the first order leaves two purchases in the month: the bonus on o3 goes.
+    w.at_day(3);
+    let r = refund(&w, "o1", None);
+    assert_eq!(r["reversed"]["points"]["requested"], 100);
+    assert_eq!(r["bonuses_reversed"][0]["order_id"], "o3", "{r}");
+    assert_eq!(
+        r["bonuses_reversed"][0]["reversed"]["points"]["requested"],
+        5000
+    );
+    assert_eq!(w.order("o3").unwrap().points_reversed, 5000);
+    w.assert_points(m, (200, 0, 0, 0));
+    // The cap was given back with the bonus: a new third purchase earns it again, once.
+    let again = w.purchase("o4", m, 10_000).unwrap();
+    assert_eq!(again["total"]["points"], 5100);
+    let fifth = w.purchase("o5", m, 10_000).unwrap();
+    assert_eq!(outcome_of(&fifth, "月度三单奖"), "cap_reached");
+    // Next month counts from zero.
+    w.at_day(31);
+    assert_eq!(w.purchase("o6", m, 10_000).unwrap()["total"]["points"], 100);
+    w.verify();
+}
+
+// ---- behaviour ------------------------------------------------------------------------------
+
+fn sign_in_streaks_make_up_days_and_refuse_a_second_sign_in(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    let m = w.member("carol");
+    settings(
+        &w,
+        json!({"sign_in": {"reset": "missed_day", "makeup_cost_points": 10, "makeup_days_max": 7}}),
+    );
+    rule(
+        &w,
+        json!({"name": "签到", "trigger": "sign_in", "points": "sign_in.makeup ? 2 : 5"}),
+    );
+    rule(
+        &w,
+        json!({"name": "连签3天", "trigger": "sign_in", "condition": "streak.day == 3", "points": "30"}),
+    );
+    let give = Adjustment {
+        member: by_id(m),
+        delta: 100,
+        point_type: PointType::Points,
+        reason: Some("welcome".into()),
+        actor: Some("ops".into()),
+    };
+    w.write(move |tx, ctx, now| commands::adjust(tx, ctx, now, &give))
+        .unwrap();
+
+    let day = |d: i64| {
+        w.at_day(d);
+        let out = sign_in(&w, m, None).unwrap();
+        (
+            out["sign_in"]["streak_day"].as_i64().unwrap(),
+            points_of(&out),
+        )
+    };
+    assert_eq!(day(0), (1, 5));
+    let again = conflict(sign_in(&w, m, None), "already_signed_in");
+    assert_eq!(again["day"], "2026-01-01");
+    assert_eq!(day(1), (2, 5));
+    assert_eq!(day(3), (1, 5), "2 January was missed");
+    // 补签 for 3 January costs 10 and closes the gap: that day is day 3 of the streak.
+    let makeup = sign_in(&w, m, Some("2026-01-03")).unwrap();
+    assert_eq!(makeup["sign_in"]["streak_day"], 3);
+    assert_eq!(makeup["sign_in"]["makeup_cost_points"], 10);
+    assert_eq!(points_of(&makeup), 32);
+    assert_eq!(day(4), (5, 5));
+    conflict(sign_in(&w, m, Some("2026-01-04")), "already_signed_in");
+    // 100 + 5 + 5 + 5 - 10 + 32 + 5
+    w.assert_points(m, (142, 0, 0, 0));
+    assert_eq!(makeup["awards"].as_array().unwrap().len(), 2);
+
+    // Make-ups that are too old, in the future or of a signed day are refused with nothing spent.
+    w.at_day(12);
+    conflict(sign_in(&w, m, Some("2026-01-05")), "makeup_too_old");
+    invalid(sign_in(&w, m, Some("2026-01-13")), "makeup_date");
+    settings(&w, json!({"sign_in": {"makeup_cost_points": 1000}}));
+    let short = err(sign_in(&w, m, Some("2026-01-06")));
+    assert!(matches!(short, AppError::Ledger(_)), "{short:?}");
+    w.assert_points(m, (142, 0, 0, 0));
+    settings(&w, json!({"sign_in": {"makeup_allowed": false}}));
+    conflict(sign_in(&w, m, Some("2026-01-06")), "makeup_not_allowed");
+    w.verify();
+}
+
+fn a_hundred_concurrent_sign_ins_award_once(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    let m = w.member("dave");
+    rule(
+        &w,
+        json!({"name": "签到", "trigger": "sign_in", "points": "5"}),
+    );
+    let second = w.second_node();
+    let w = Arc::new(w);
+    let handles: Vec<_> = (0..100)
+        .map(|i| {
+            let w = w.clone();
+            let app = if i % 2 == 0 {
+                w.app.clone()
+            } else {
+                second.clone()
+            };
+            std::thread::spawn(move || {
+                event_on(&app, &w, event_input(m, "sign_in", None, json!({})))
+            })
+        })
+        .collect();
+    let results: Vec<Result<Value, AppError>> =
+        handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(ok, 1, "exactly one sign-in of the day succeeds");
+    for r in results.into_iter().filter(|r| r.is_err()) {
+        conflict(r, "already_signed_in");
+    }
+    w.assert_points(m, (5, 0, 0, 0));
+    w.verify();
+}
+
+fn a_campaign_budget_is_never_exceeded_under_concurrent_events(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    let budget_rule = rule(
+        &w,
+        json!({"name": "分享有礼", "trigger": "share", "points": "30", "budget_points": 1000}),
+    );
+    let members: Vec<i64> = (0..40).map(|i| w.member(&format!("m{i}"))).collect();
+    let second = w.second_node();
+    let w = Arc::new(w);
+    let mut handles = vec![];
+    for (i, m) in members.iter().copied().enumerate() {
+        for k in 0..2 {
+            let w = w.clone();
+            let app = if (i + k) % 2 == 0 {
+                w.app.clone()
+            } else {
+                second.clone()
+            };
+            handles.push(std::thread::spawn(move || {
+                event_on(
+                    &app,
+                    &w,
+                    event_input(m, "share", Some(&format!("share-{m}-{k}")), json!({})),
+                )
+                .map(|v| points_of(&v))
+            }));
+        }
+    }
+    let paid: Vec<i64> = handles
+        .into_iter()
+        .map(|h| h.join().unwrap().expect("event recorded"))
+        .collect();
+    assert_eq!(
+        paid.iter().sum::<i64>(),
+        1000,
+        "the budget is spent exactly"
+    );
+    assert_eq!(paid.iter().filter(|p| **p == 30).count(), 33);
+    assert_eq!(
+        paid.iter().filter(|p| **p == 10).count(),
+        1,
+        "the last award is cut to fit"
+    );
+    let total: i64 = members.iter().map(|m| w.points(*m).available).sum();
+    assert_eq!(total, 1000);
+    let issued = w.read(move |tx, ctx| Ok(tx.rule_totals(ctx.program.id, budget_rule)?));
+    assert_eq!(issued.0, 1000);
+    w.verify();
+}
+
+fn review_points_grow_with_text_and_photos_and_events_apply_once(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    let m = w.member("erin");
+    rule(
+        &w,
+        json!({"name": "评价", "trigger": "review", "points": "10 + (review.text_length >= 50 ? 20 : 0) + min(review.photos, 3) * 10",
+        "caps": [{"period": "day", "max_count": 2}]}),
+    );
+    rule(
+        &w,
+        json!({"name": "看视频", "trigger": "custom:watch_video", "points": "event.ints['minutes'] >= 3 ? 5 : 0"}),
+    );
+    let r1 = event(
+        &w,
+        event_input(
+            m,
+            "review",
+            Some("rv-1"),
+            json!({"text_length": 80, "photos": 5}),
+        ),
+    )
+    .unwrap();
+    assert_eq!(points_of(&r1), 60);
+    conflict(
+        event(&w, event_input(m, "review", Some("rv-1"), json!({}))),
+        "event_exists",
+    );
+    assert_eq!(
+        points_of(
+            &event(
+                &w,
+                event_input(m, "review", Some("rv-2"), json!({"text_length": 3}))
+            )
+            .unwrap()
+        ),
+        10
+    );
+    let third = event(&w, event_input(m, "review", Some("rv-3"), json!({}))).unwrap();
+    assert_eq!(outcome_of(&third, "评价"), "cap_reached");
+    assert_eq!(
+        points_of(
+            &event(
+                &w,
+                event_input(m, "custom:watch_video", Some("v-1"), json!({"minutes": 4}))
+            )
+            .unwrap()
+        ),
+        5
+    );
+    invalid(
+        event(&w, event_input(m, "review", None, json!({}))),
+        "event_id",
+    );
+    invalid(
+        event(&w, event_input(m, "purchase", Some("x"), json!({}))),
+        "type",
+    );
+    invalid(
+        event(&w, event_input(m, "reveiw", Some("x"), json!({}))),
+        "type",
+    );
+    not_found(
+        event(&w, event_input(999_999, "share", Some("x"), json!({}))),
+        "member",
+        "999999",
+    );
+    w.assert_points(m, (75, 0, 0, 0));
+    w.verify();
+}
+
+fn sign_up_packs_referrals_and_the_first_order_bonus(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    rule(
+        &w,
+        json!({"name": "新人礼包", "trigger": "sign_up", "points": "500"}),
+    );
+    rule(
+        &w,
+        json!({"name": "首单双倍", "trigger": "purchase", "condition": "member.order_count == 0", "points": "base_points"}),
+    );
+    rule(
+        &w,
+        json!({"name": "邀请奖励", "trigger": "referral", "condition": "referral.role == 'inviter' && referral.stage == 'sign_up'", "points": "200"}),
+    );
+    rule(
+        &w,
+        json!({"name": "被邀请首购", "trigger": "referral", "condition": "referral.stage == 'first_purchase'", "points": "referral.role == 'invitee' ? 100 : 300"}),
+    );
+    let create = |name: &str, phone: &str, referrer: Option<i64>| {
+        let m = NewMember {
+            profile: MemberProfile {
+                name: Some(name.into()),
+                phone: Some(phone.into()),
+                ..Default::default()
+            },
+            identities: vec![],
+            referrer: referrer.map(by_id),
+        };
+        w.write(move |tx, ctx, now| commands::create_member(tx, ctx, now, &m))
+    };
+    let a = create("A", "13800000001", None).unwrap();
+    let a_id = id(&a, "member_id");
+    assert_eq!(a["rewards"][0]["awarded"]["points"], 500);
+    let b_out = create("B", "13800000002", Some(a_id)).unwrap();
+    let b_id = id(&b_out, "member_id");
+    w.assert_points(a_id, (700, 0, 0, 0));
+    w.assert_points(b_id, (500, 0, 0, 0));
+    conflict(
+        create("A again", "13800000001", Some(a_id)),
+        "self_referral",
+    );
+
+    let first = w.purchase("b-1", b_id, 10_000).unwrap();
+    assert_eq!(
+        first["total"]["points"], 200,
+        "base plus first-order double"
+    );
+    let rr: Vec<i64> = first["referral_rewards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["awarded"]["points"].as_i64().unwrap())
+        .collect();
+    assert_eq!(rr, vec![100, 300]);
+    let second = w.purchase("b-2", b_id, 10_000).unwrap();
+    assert_eq!(second["total"]["points"], 100);
+    assert!(second.get("referral_rewards").is_none());
+    w.assert_points(a_id, (1000, 0, 0, 0));
+    w.assert_points(b_id, (900, 0, 0, 0));
+    w.verify();
+}
+
+fn birthday_and_anniversary_jobs_pay_once_a_year(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    rule(
+        &w,
+        json!({"name": "生日礼", "trigger": "birthday", "points": "88"}),
+    );
+    rule(
+        &w,
+        json!({"name": "入会周年", "trigger": "anniversary", "points": "event.ints['years'] * 100"}),
+    );
+    let mk = |name: &str, birthday: &str| {
+        let m = NewMember {
+            profile: MemberProfile {
+                name: Some(name.into()),
+                birthday: Some(birthday.into()),
+                ..Default::default()
+            },
+            identities: vec![],
+            referrer: None,
+        };
+        id(
+            &w.write(move |tx, ctx, now| commands::create_member(tx, ctx, now, &m))
+                .unwrap(),
+            "member_id",
+        )
+    };
+    let jan5 = mk("Jan", "1990-01-05");
+    let leap = mk("Leap", "1992-02-29");
+    let other = mk("Other", "1990-07-01");
+    w.at_day(4); // 2026-01-05 in Shanghai
+    assert_eq!(w.jobs().birthdays_paid, 1);
+    assert_eq!(w.jobs().birthdays_paid, 0, "once a year");
+    w.assert_points(jan5, (88, 0, 0, 0));
+    w.at_day(58); // 2026-02-28: no 29 February this year
+    assert_eq!(w.jobs().birthdays_paid, 1);
+    w.assert_points(leap, (88, 0, 0, 0));
+    w.assert_points(other, (0, 0, 0, 0));
+    // One year after they joined (2026-01-01), all three have their first anniversary.
+    w.at_day(365);
+    assert_eq!(w.jobs().birthdays_paid, 3);
+    w.assert_points(other, (100, 0, 0, 0));
+    w.at_day(369);
+    assert_eq!(w.jobs().birthdays_paid, 1, "the birthday of 2027");
+    w.verify();
+}
+
+// ---- dry run and backtest -------------------------------------------------------------------
+
+fn dry_runs_explain_draft_rules_and_write_nothing(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    let m = w.member("fay");
+    let input = RuleIn {
+        definition: serde_json::from_value(
+            json!({"name": "周末双倍", "trigger": "purchase", "points": "base_points",
+            "schedule": {"days_of_week": [6, 7]}}),
+        )
+        .unwrap(),
+        status: None,
+        actor: None,
+    };
+    let draft = id(
+        &w.write(move |tx, ctx, now| earn::create_rule(tx, ctx, now, &input))
+            .unwrap(),
+        "rule_id",
+    );
+    w.app.invalidate_program(w.pid);
+    let dry = |at_day: i64, rule_ids: Vec<i64>, rules: Vec<Value>| {
+        let d = DryRun {
+            purchase: Some(World::purchase_input("dry-1", by_id(m), 12_800)),
+            event: None,
+            at: Some(START + at_day * DAY),
+            rule_ids,
+            rules: rules
+                .into_iter()
+                .map(|r| serde_json::from_value(r).unwrap())
+                .collect(),
+            include_active: true,
+        };
+        let ctx = w.app.program_ctx_blocking(w.pid).unwrap();
+        w.app
+            .read_blocking(move |tx| earn::dry_run(tx, &ctx, START, &d))
+    };
+    // Saturday 3 January in Shanghai: the draft would double the base.
+    let sat = dry(2, vec![draft], vec![]).unwrap();
+    assert_eq!(sat["awarded"]["points"], 128);
+    assert_eq!(sat["base"]["points"], 128);
+    let fri = dry(1, vec![draft], vec![]).unwrap();
+    assert_eq!(fri["rules"][0]["outcome"], "outside_schedule");
+    // Without the draft, the active set has no rules.
+    assert_eq!(dry(2, vec![], vec![]).unwrap()["rules"], json!([]));
+    let inline = dry(
+        2,
+        vec![],
+        vec![json!({"name": "x", "trigger": "purchase", "points": "order.amount / 1000"})],
+    )
+    .unwrap();
+    assert_eq!(inline["awards"][0]["points"], 12);
+    assert_eq!(inline["awards"][0]["rule_id"], -1);
+    invalid(
+        dry(
+            2,
+            vec![],
+            vec![json!({"name": "x", "trigger": "purchase", "points": "order.amont"})],
+        ),
+        "rules[0].points",
+    );
+    not_found(dry(2, vec![424_242], vec![]), "rule", "424242");
+    // Nothing was written: no order, no event, no points.
+    assert!(w.order("dry-1").is_none());
+    w.assert_points(m, (0, 0, 0, 0));
+    let events = w.read(|tx, ctx| Ok(tx.count_events(ctx.program.id, 0, i64::MAX)?));
+    assert_eq!(events, 0);
+}
+
+fn backtest_of_a_double_points_weekend_reports_its_cost(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    let m1 = w.member("g1");
+    let m2 = w.member("g2");
+    // 2026-01-02 is a Friday; 3 and 4 January are the weekend (08:00 in Shanghai).
+    for (day, order, member, amount) in [
+        (1, "p1", m1, 10_000),
+        (2, "p2", m1, 20_000),
+        (3, "p3", m2, 30_000),
+        (4, "p4", m2, 40_000),
+        (9, "p5", m1, 55_500),
+    ] {
+        w.at_day(day);
+        w.purchase(order, member, amount).unwrap();
+    }
+    w.at_day(2);
+    sign_in(&w, m1, None).unwrap();
+    w.at_day(20);
+    let weekend: RuleDef = serde_json::from_value(
+        json!({"name": "周末双倍", "trigger": "purchase", "points": "base_points",
+        "schedule": {"days_of_week": [6, 7]}}),
+    )
+    .unwrap();
+    let run = |b: BacktestIn| {
+        let started = w.app.start_backtest(w.pid, b).unwrap();
+        for _ in 0..500 {
+            let s = w.app.backtest(w.pid, &started.backtest_id).unwrap();
+            if s.status != "running" {
+                assert_eq!(s.status, "done", "{s:?}");
+                assert_eq!(s.events_done, s.events_total);
+                return s.result.unwrap();
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("the backtest did not finish");
+    };
+    // Events p1..p4 and the sign-in fall in the range; p5 (10 January) does too.
+    let r = run(BacktestIn {
+        from: START,
+        to: START + 20 * DAY,
+        rule_ids: vec![],
+        rules: vec![weekend.clone()],
+        mode: None,
+    });
+    assert_eq!(r["events"], 6);
+    // Saturday 3 January: p2 doubles 200; Sunday 4 January: p3 doubles 300; Saturday
+    // 10 January: p5 doubles 555. Friday's and Monday's purchases do not count.
+    assert_eq!(r["proposed"]["points"], 200 + 300 + 555);
+    assert_eq!(r["actual"]["points"], 0);
+    assert_eq!(r["change"]["points"], 1055);
+    assert_eq!(r["members_affected"], 2);
+    assert_eq!(r["by_rule"][0]["awards"], 3);
+    // A narrower range and a capped variant.
+    let capped: RuleDef = serde_json::from_value(
+        json!({"name": "capped", "trigger": "purchase", "points": "base_points",
+        "schedule": {"days_of_week": [6, 7]}, "budget_points": 400}),
+    )
+    .unwrap();
+    let r = run(BacktestIn {
+        from: START,
+        to: START + 5 * DAY,
+        rule_ids: vec![],
+        rules: vec![capped],
+        mode: Some("replace".into()),
+    });
+    assert_eq!(r["events"], 5);
+    assert_eq!(
+        r["proposed"]["points"], 400,
+        "200, then 200 of the 300: the budget is 400"
+    );
+    let bad = w.app.start_backtest(
+        w.pid,
+        BacktestIn {
+            from: START,
+            to: START,
+            rule_ids: vec![],
+            rules: vec![],
+            mode: None,
+        },
+    );
+    invalid(bad, "to");
+}
+
+on_both_backends!(
+    purchase_rules_pay_with_explanations_and_record_their_version,
+    a_ladder_bonus_is_withdrawn_when_one_of_its_orders_is_refunded,
+    sign_in_streaks_make_up_days_and_refuse_a_second_sign_in,
+    a_hundred_concurrent_sign_ins_award_once,
+    a_campaign_budget_is_never_exceeded_under_concurrent_events,
+    review_points_grow_with_text_and_photos_and_events_apply_once,
+    sign_up_packs_referrals_and_the_first_order_bonus,
+    birthday_and_anniversary_jobs_pay_once_a_year,
+    dry_runs_explain_draft_rules_and_write_nothing,
+    backtest_of_a_double_points_weekend_reports_its_cost,
+);

@@ -61,7 +61,10 @@ pub fn router(app: App) -> Router {
         .route("/events", post(rules::record_event))
         .route("/events/dry-run", post(rules::dry_run))
         .route("/backtests", post(rules::start_backtest))
-        .route("/backtests/{id}", get(rules::get_backtest));
+        .route("/backtests/{id}", get(rules::get_backtest))
+        .route("/risk-holds", get(rules::list_holds))
+        .route("/risk-holds/{id}/release", post(rules::release_hold))
+        .route("/risk-holds/{id}/reject", post(rules::reject_hold));
     Router::new()
         .nest("/api/v1", v1)
         .route(

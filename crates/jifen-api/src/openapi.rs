@@ -249,6 +249,7 @@ fn schemas() -> Value {
         "NewMember": {"type": "object", "properties": {
             "name": {"type": "string"}, "phone": {"type": "string"}, "email": {"type": "string"},
             "birthday": {"type": "string", "format": "date"},
+            "referrer": {"$ref": "#/components/schemas/MemberRef"}, "device_id": {"type": "string"}, "ip": {"type": "string"},
             "identities": {"type": "array", "items": {"$ref": "#/components/schemas/Identity"}}}},
         "Merge": {"type": "object", "required": ["from", "into", "reason", "actor"], "properties": {
             "from": {"$ref": "#/components/schemas/MemberRef"}, "into": {"$ref": "#/components/schemas/MemberRef"},
@@ -306,12 +307,17 @@ fn schemas() -> Value {
             "sign_in": {"type": "object", "properties": {"reset": {"type": "string", "enum": ["missed_day", "weekly", "monthly"]}, "makeup_allowed": {"type": "boolean"},
                 "makeup_cost_points": {"type": "integer"}, "makeup_days_max": {"type": "integer"}}},
             "trigger_caps": {"type": "array", "items": {"type": "object", "required": ["trigger", "period"], "properties": {"trigger": {"type": "string"},
-                "period": {"type": "string"}, "max_points": {"type": "integer"}, "max_count": {"type": "integer"}}}}}},
+                "period": {"type": "string"}, "max_points": {"type": "integer"}, "max_count": {"type": "integer"}}}},
+            "risk": {"type": "object", "properties": {
+                "velocity": {"type": "array", "items": {"type": "object", "required": ["by", "window_minutes", "max_events"], "properties": {
+                    "by": {"type": "string", "enum": ["device", "ip"]}, "window_minutes": {"type": "integer"}, "max_events": {"type": "integer"}}}},
+                "device_members_max": {"type": "integer"}, "phone_members_max": {"type": "integer"}}}}},
         "Event": {"type": "object", "required": ["type", "member"], "properties": {
             "event_id": {"type": "string", "description": "required except for sign_in and sign_up"}, "type": {"type": "string", "example": "review"},
             "member": {"$ref": "#/components/schemas/MemberRef"}, "occurred_at": {"type": "integer"}, "channel": {"type": "string"},
             "tags": {"type": "array", "items": {"type": "string"}}, "attributes": {"type": "object", "additionalProperties": {"type": "integer"}, "example": {"text_length": 120, "photos": 2}},
-            "makeup_date": {"type": "string", "format": "date", "description": "a make-up sign-in for a missed day"}}},
+            "makeup_date": {"type": "string", "format": "date", "description": "a make-up sign-in for a missed day"},
+            "device_id": {"type": "string"}, "ip": {"type": "string"}}},
         "DryRun": {"type": "object", "properties": {
             "purchase": {"$ref": "#/components/schemas/Purchase"}, "event": {"$ref": "#/components/schemas/Event"},
             "at": {"type": "integer", "description": "Unix ms to evaluate at"}, "rule_ids": {"type": "array", "items": {"type": "integer"}},
@@ -319,6 +325,7 @@ fn schemas() -> Value {
         "Backtest": {"type": "object", "required": ["from", "to"], "properties": {
             "from": {"type": "integer"}, "to": {"type": "integer"}, "rule_ids": {"type": "array", "items": {"type": "integer"}},
             "rules": {"type": "array", "items": {"$ref": "#/components/schemas/Rule"}}, "mode": {"type": "string", "enum": ["add", "replace"]}}},
+        "HoldReview": {"type": "object", "required": ["actor"], "properties": {"actor": {"type": "string"}, "note": {"type": "string"}}},
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message", "details"], "properties": {
             "code": {"type": "string", "example": "insufficient_points"}, "message": {"type": "string"}, "details": {"type": "object"}}}}}
     })

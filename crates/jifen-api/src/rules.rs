@@ -229,3 +229,70 @@ pub async fn get_backtest(State(app): State<App>, p: Program, ApiPath(id): ApiPa
         .into()),
     }
 }
+
+#[derive(Deserialize)]
+pub struct HoldsQuery {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    after: Option<i64>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+pub async fn list_holds(
+    State(app): State<App>,
+    p: Program,
+    ApiQuery(q): ApiQuery<HoldsQuery>,
+) -> ApiResult {
+    let ctx = app.program_ctx(p.0).await?;
+    let v = app
+        .read(move |tx| earn::list_holds(tx, &ctx, q.status.as_deref(), q.after, q.limit))
+        .await?;
+    Ok(Json(v).into_response())
+}
+
+async fn decide(
+    app: App,
+    p: Program,
+    id: &str,
+    decision: earn::HoldDecision,
+    r: earn::HoldReview,
+) -> ApiResult {
+    let id = id
+        .parse::<i64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or_else(|| ApiError::invalid("hold id", format!("{id:?} is not a risk hold id")))?;
+    // Decisions lock the member; the hold id is the routing key the caller has.
+    let partition = format!("hold:{id}");
+    let out = submit(
+        &app,
+        p,
+        "risk_hold",
+        None,
+        partition,
+        (id, decision, r),
+        |tx, ctx, now, (id, d, r)| earn::decide_hold(tx, ctx, now, *id, *d, r),
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+pub async fn release_hold(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    JsonBody(r): JsonBody<earn::HoldReview>,
+) -> ApiResult {
+    decide(app, p, &id, earn::HoldDecision::Release, r).await
+}
+
+pub async fn reject_hold(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    JsonBody(r): JsonBody<earn::HoldReview>,
+) -> ApiResult {
+    decide(app, p, &id, earn::HoldDecision::Reject, r).await
+}

@@ -258,6 +258,11 @@ pub struct NewMember {
     /// The member who invited this one (推荐人): referral rules pay both.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referrer: Option<MemberRef>,
+    /// The device and address the sign-up came from, for anti-fraud limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
 }
 
 pub fn validate_profile(p: &MemberProfile) -> Result<(), AppError> {
@@ -296,6 +301,11 @@ impl NewMember {
         }
         if let Some(r) = &self.referrer {
             r.validate()?;
+        }
+        for (f, v) in [("device_id", &self.device_id), ("ip", &self.ip)] {
+            if let Some(v) = v {
+                check_id(f, v)?;
+            }
         }
         for (i, id) in self.identities.iter().enumerate() {
             check_channel(&id.channel)?;
@@ -359,10 +369,33 @@ pub fn create_member(
             Some((inviter, b))
         }
     };
+    // Anti-fraud: a device shared by many members, or a phone many members share, holds the
+    // sign-up and referral rewards for review. Decided before the first write.
+    let traces = crate::earn::traces(m.device_id.as_deref(), m.ip.as_deref());
+    let mut hold = crate::earn::assess(
+        tx,
+        ctx,
+        MemberId(0),
+        &jifen_rules::Trigger::Referral,
+        &traces,
+        now,
+    )?;
+    if hold.is_none()
+        && let (Some(max), Some(phone)) = (
+            ctx.earn.settings.risk.phone_members_max,
+            m.profile.phone.as_deref(),
+        )
+    {
+        let n = tx.members_with_phone(ctx.program.id, phone)? + 1;
+        if n > max as i64 {
+            hold = Some(format!("phone shared by {n} members (limit {max})"));
+        }
+    }
     let member = tx.insert_member(ctx.program.id, &m.profile, now)?;
     for id in &m.identities {
         tx.insert_identity(ctx.program.id, member, &id.channel, &id.external_id, now)?;
     }
+    crate::earn::note_traces(tx, ctx, member, &traces, now)?;
     let mut rewards = Vec::new();
     let signs_up = !rules.for_trigger(&jifen_rules::Trigger::SignUp).is_empty();
     let refers = inviter.is_some()
@@ -383,6 +416,7 @@ pub fn create_member(
                 &jifen_rules::Trigger::SignUp,
                 &format!("sign_up:{member}"),
                 &[],
+                hold.as_deref(),
                 now,
             )?);
         }
@@ -395,6 +429,7 @@ pub fn create_member(
                     (&row, &mut own),
                     (&inviter, &mut inviter_books),
                     "sign_up",
+                    hold.as_deref(),
                     now,
                 )?);
             }
@@ -730,6 +765,7 @@ pub fn purchase(
                 (&member, &mut books),
                 (&inviter, &mut inviter_books),
                 "first_purchase",
+                None,
                 now,
             )?;
             out["referral_rewards"] = json!(rewards);

@@ -12,7 +12,7 @@ use jifen_ledger::policy::{Validity, base_rate_points, proportional_reversal};
 use jifen_ledger::*;
 use jifen_rules::Value;
 use jifen_rules::eval::CounterKind;
-use jifen_rules::signin::{EarnSettings, STREAK_DAYS_MAX, streak_on};
+use jifen_rules::signin::{EarnSettings, RiskKey, STREAK_DAYS_MAX, Seen, streak_on};
 use jifen_rules::*;
 use jifen_store::*;
 use jiff::ToSpan;
@@ -243,6 +243,9 @@ fn evaluate_locked(
 
 // ---- crediting and recording ---------------------------------------------------------------
 
+/// The vesting date of held awards: never, until staff release them.
+pub const HOLD_UNTIL: Millis = 253_402_214_400_000; // 9999-12-31
+
 /// Where one award went in the posting.
 struct Credited {
     transfer_index: usize,
@@ -268,6 +271,7 @@ fn credit_awards(
     occurred: Millis,
     now: Millis,
     order_ref: Option<&str>,
+    held: bool,
 ) -> Result<Vec<Credited>, AppError> {
     let policy = &ctx.program.policy;
     let source_kind = match trigger {
@@ -282,7 +286,11 @@ fn credit_awards(
             Trigger::Purchase => policy.pending_days,
             _ => 0,
         });
-        let available_at = occurred.saturating_add(pending_days as i64 * 86_400_000);
+        let available_at = if held {
+            HOLD_UNTIL
+        } else {
+            occurred.saturating_add(pending_days as i64 * 86_400_000)
+        };
         let expires_at = match (pt, a.validity_days) {
             (PointType::Growth, _) => None,
             (PointType::Points, Some(days)) => {
@@ -359,7 +367,13 @@ fn record(
             "point_type": a.point_type,
             "points": a.points,
             "transfer_id": transfer,
-            "status": if c.available_at > now { "pending" } else { "available" },
+            "status": if c.available_at == HOLD_UNTIL {
+                "held"
+            } else if c.available_at > now {
+                "pending"
+            } else {
+                "available"
+            },
             "available_at": c.available_at,
             "expires_at": c.expires_at,
         }));
@@ -574,6 +588,7 @@ pub fn purchase_awards(
         occurred,
         now,
         Some(&p.order_id),
+        false,
     )?;
     Ok(PurchaseAwards {
         vars,
@@ -891,6 +906,12 @@ pub struct EventIn {
     /// For a make-up sign-in (补签): the missed day, `YYYY-MM-DD`.
     #[serde(default)]
     pub makeup_date: Option<String>,
+    /// The device the event came from, for anti-fraud limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    /// The client's IP address, for anti-fraud limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
 }
 
 impl EventIn {
@@ -953,6 +974,11 @@ impl EventIn {
                     format!("attributes.{k}"),
                     format!("must be within ±{ATTRIBUTE_ABS_MAX}"),
                 ));
+            }
+        }
+        for (f, v) in [("device_id", &self.device_id), ("ip", &self.ip)] {
+            if let Some(v) = v {
+                commands::check_id(f, v)?;
             }
         }
         if self.makeup_date.is_some() && t != Trigger::SignIn {
@@ -1152,6 +1178,9 @@ pub fn record_event(
     }
     let set = ctx.earn.rules.clone();
     let eval = evaluate_locked(tx, ctx, &set, member.id, &t, occurred, &vars)?;
+    let traces = traces(e.device_id.as_deref(), e.ip.as_deref());
+    let hold =
+        assess(tx, ctx, member.id, &t, &traces, occurred)?.filter(|_| !eval.awards.is_empty());
     let credited = credit_awards(
         &mut posting,
         &mut books,
@@ -1161,6 +1190,7 @@ pub fn record_event(
         occurred,
         now,
         None,
+        hold.is_some(),
     )?;
     // First write: the sign-in day (refused above if taken, and unique in the store).
     if let Some((d, makeup)) = day
@@ -1188,6 +1218,13 @@ pub fn record_event(
         &[],
         now,
     )?;
+    note_traces(tx, ctx, member.id, &traces, occurred)?;
+    let risk_hold = match &hold {
+        Some(reason) => Some(open_hold(
+            tx, ctx, member.id, &event_id, reason, &eval, now,
+        )?),
+        None => None,
+    };
     let mut out = json!({
         "event_id": e.event_id,
         "type": t.as_string(),
@@ -1197,6 +1234,9 @@ pub fn record_event(
         "awards": awards,
         "rules": eval.explain,
     });
+    if let Some(h) = risk_hold {
+        out["risk_hold"] = h;
+    }
     if let Some((d, makeup)) = day {
         out["sign_in"] = json!({
             "day": d.to_string(),
@@ -1221,6 +1261,7 @@ pub fn system_event(
     t: &Trigger,
     event_id: &str,
     vars_extra: &[(&str, Value)],
+    hold: Option<&str>,
     now: Millis,
 ) -> Result<serde_json::Value, AppError> {
     let mut vars = Vars::default();
@@ -1231,7 +1272,18 @@ pub fn system_event(
     let set = ctx.earn.rules.clone();
     let eval = evaluate_locked(tx, ctx, &set, member.id, t, now, &vars)?;
     let mut posting = Posting::default();
-    let credited = credit_awards(&mut posting, books, ctx, &eval.awards, t, now, now, None)?;
+    let hold = hold.filter(|_| !eval.awards.is_empty());
+    let credited = credit_awards(
+        &mut posting,
+        books,
+        ctx,
+        &eval.awards,
+        t,
+        now,
+        now,
+        None,
+        hold.is_some(),
+    )?;
     let applied = tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
     let awards = record(
         tx,
@@ -1248,13 +1300,257 @@ pub fn system_event(
         &[],
         now,
     )?;
-    Ok(json!({
+    let mut out = json!({
         "type": t.as_string(),
         "member_id": member.id,
         "awarded": {"points": eval.total(PointType::Points), "growth": eval.total(PointType::Growth)},
         "awards": awards,
         "rules": eval.explain,
-    }))
+    });
+    if let Some(reason) = hold {
+        out["risk_hold"] = open_hold(tx, ctx, member.id, event_id, reason, &eval, now)?;
+    }
+    Ok(out)
+}
+
+// ---- risk holds ----------------------------------------------------------------------------
+
+/// The device and address an event came from, as (kind, value).
+pub fn traces<'a>(device: Option<&'a str>, ip: Option<&'a str>) -> Vec<(RiskKey, &'a str)> {
+    let mut out = Vec::new();
+    if let Some(d) = device {
+        out.push((RiskKey::Device, d));
+    }
+    if let Some(i) = ip {
+        out.push((RiskKey::Ip, i));
+    }
+    out
+}
+
+/// Why an event from these traces should be held, under the programme's risk settings.
+pub fn assess(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    member: MemberId,
+    t: &Trigger,
+    traces: &[(RiskKey, &str)],
+    at: Millis,
+) -> Result<Option<String>, AppError> {
+    let risk = &ctx.earn.settings.risk;
+    if risk.is_empty() || traces.is_empty() {
+        return Ok(None);
+    }
+    let mut seen = Vec::new();
+    for (key, value) in traces {
+        let (_, members) = tx.risk_counts(ctx.program.id, key.as_str(), value, at)?;
+        let known = tx.risk_seen(ctx.program.id, key.as_str(), value, member)?;
+        seen.push(Seen {
+            key: *key,
+            recent: 0,
+            members: members + i64::from(!known),
+        });
+    }
+    let mut err = None;
+    let mut counts = |key: RiskKey, window: i64| {
+        let value = traces
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v)
+            .unwrap_or("");
+        match tx.risk_counts(ctx.program.id, key.as_str(), value, at - window) {
+            Ok((n, _)) => n,
+            Err(e) => {
+                err = Some(e);
+                0
+            }
+        }
+    };
+    let reason = risk.assess(t, &seen, &mut counts);
+    if let Some(e) = err {
+        return Err(e.into());
+    }
+    Ok(reason)
+}
+
+/// Remembers where an event came from, for later velocity and sharing checks.
+pub fn note_traces(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    member: MemberId,
+    traces: &[(RiskKey, &str)],
+    at: Millis,
+) -> Result<(), AppError> {
+    if ctx.earn.settings.risk.is_empty() {
+        return Ok(());
+    }
+    for (key, value) in traces {
+        tx.insert_risk_signal(ctx.program.id, key.as_str(), value, member, at)?;
+    }
+    Ok(())
+}
+
+fn open_hold(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    member: MemberId,
+    event_id: &str,
+    reason: &str,
+    eval: &Evaluation,
+    now: Millis,
+) -> Result<serde_json::Value, AppError> {
+    let h = RiskHold {
+        id: 0,
+        member,
+        event_id: event_id.to_string(),
+        reason: reason.to_string(),
+        status: "open".into(),
+        points: eval.total(PointType::Points),
+        growth: eval.total(PointType::Growth),
+        created_at: now,
+        decided_at: None,
+        decided_by: None,
+        note: None,
+    };
+    let id = tx.insert_risk_hold(ctx.program.id, &h)?;
+    Ok(json!({"hold_id": id, "reason": reason, "points": h.points, "growth": h.growth}))
+}
+
+fn hold_view(h: &RiskHold) -> serde_json::Value {
+    json!({
+        "hold_id": h.id, "member_id": h.member, "event_id": h.event_id, "reason": h.reason,
+        "status": h.status, "points": h.points, "growth": h.growth, "created_at": h.created_at,
+        "decided_at": h.decided_at, "decided_by": h.decided_by, "note": h.note,
+    })
+}
+
+/// Risk holds listed per page.
+pub const HOLDS_PAGE_MAX: i64 = 200;
+
+pub fn list_holds(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    status: Option<&str>,
+    after: Option<i64>,
+    limit: Option<i64>,
+) -> Result<serde_json::Value, AppError> {
+    let status = status.unwrap_or("open");
+    if !["open", "released", "rejected"].contains(&status) {
+        return Err(AppError::invalid(
+            "status",
+            "must be open, released or rejected",
+        ));
+    }
+    let limit = limit.unwrap_or(50);
+    if !(1..=HOLDS_PAGE_MAX).contains(&limit) {
+        return Err(AppError::invalid(
+            "limit",
+            format!("must be between 1 and {HOLDS_PAGE_MAX}"),
+        ));
+    }
+    let holds = tx.risk_holds(ctx.program.id, status, after.unwrap_or(0), limit)?;
+    let next = (holds.len() as i64 == limit)
+        .then(|| holds.last().map(|h| h.id))
+        .flatten();
+    Ok(json!({"holds": holds.iter().map(hold_view).collect::<Vec<_>>(), "next_after": next}))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldDecision {
+    Release,
+    Reject,
+}
+
+/// A reviewer's decision on a hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HoldReview {
+    pub actor: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Releases (the points vest now) or rejects (the points are voided) a risk hold.
+pub fn decide_hold(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    id: i64,
+    decision: HoldDecision,
+    r: &HoldReview,
+) -> Result<serde_json::Value, AppError> {
+    commands::check_id("actor", &r.actor)?;
+    if let Some(n) = &r.note
+        && n.chars().count() > commands::REASON_LEN_MAX
+    {
+        return Err(AppError::invalid(
+            "note",
+            format!("must be at most {} characters", commands::REASON_LEN_MAX),
+        ));
+    }
+    let not_found = || AppError::NotFound {
+        what: "risk hold",
+        id: id.to_string(),
+    };
+    let h = tx.risk_hold(ctx.program.id, id)?.ok_or_else(not_found)?;
+    let (member, mut books) = commands::resolve_locked(
+        tx,
+        ctx,
+        &MemberRef::Id {
+            member_id: h.member.0,
+        },
+    )?;
+    if member.id != h.member {
+        return Err(AppError::conflict(
+            "member_merged",
+            format!(
+                "member {} was merged into {}; settle this hold with an adjustment",
+                h.member, member.id
+            ),
+            json!({"member_id": h.member, "merged_into": member.id}),
+        ));
+    }
+    // Read again under the member's lock: a concurrent decision is seen.
+    let h = tx.risk_hold(ctx.program.id, id)?.ok_or_else(not_found)?;
+    if h.status != "open" {
+        return Err(AppError::conflict(
+            "hold_decided",
+            format!("risk hold {id} is already {}", h.status),
+            json!({"hold_id": id, "status": h.status}),
+        ));
+    }
+    let lots = tx.event_lots(ctx.program.id, &h.event_id)?;
+    let mut posting = Posting::default();
+    let refs = Refs {
+        order_ref: None,
+        reason: Some(format!(
+            "risk hold {id}: {}",
+            r.note.as_deref().unwrap_or(&h.reason)
+        )),
+        actor: Some(r.actor.clone()),
+    };
+    let mut moved = 0;
+    for pt in PointType::ALL {
+        let of_type: Vec<Lot> = lots
+            .iter()
+            .filter(|l| l.point_type == pt && l.member == h.member)
+            .cloned()
+            .collect();
+        let b = &mut books[pt as usize];
+        moved += match decision {
+            HoldDecision::Release => ops::release_held(&mut posting, &of_type, b, now),
+            HoldDecision::Reject => ops::reject_held(&mut posting, &of_type, b, &refs),
+        };
+    }
+    let status = match decision {
+        HoldDecision::Release => "released",
+        HoldDecision::Reject => "rejected",
+    };
+    tx.decide_risk_hold(ctx.program.id, id, status, &r.actor, r.note.as_deref(), now)?;
+    tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
+    let mut v = hold_view(&tx.risk_hold(ctx.program.id, id)?.ok_or_else(not_found)?);
+    v["points_moved"] = json!(moved);
+    Ok(v)
 }
 
 /// Pays referral rules to both sides of a referral at one stage (`sign_up` or
@@ -1265,6 +1561,7 @@ pub fn referral_rewards(
     invitee: (&Member, &mut [MemberBook; 2]),
     inviter: (&Member, &mut [MemberBook; 2]),
     stage: &str,
+    hold: Option<&str>,
     now: Millis,
 ) -> Result<Vec<serde_json::Value>, AppError> {
     let t = Trigger::Referral;
@@ -1278,7 +1575,7 @@ pub fn referral_rewards(
             ("referral.role", Value::Str(role.into())),
             ("referral.stage", Value::Str(stage.into())),
         ];
-        let mut v = system_event(tx, ctx, m, books, &t, &id, &extra, now)?;
+        let mut v = system_event(tx, ctx, m, books, &t, &id, &extra, hold, now)?;
         v["role"] = json!(role);
         v["stage"] = json!(stage);
         out.push(v);
@@ -1384,7 +1681,7 @@ fn pay_system_event(
     if m.id != member || tx.event(ctx.program.id, event_id)?.is_some() {
         return Ok(0);
     }
-    system_event(tx, ctx, &m, &mut books, t, event_id, extra, now)?;
+    system_event(tx, ctx, &m, &mut books, t, event_id, extra, None, now)?;
     Ok(1)
 }
 

@@ -53,6 +53,8 @@ fn event_input(member: i64, kind: &str, event_id: Option<&str>, attributes: Valu
         tags: vec![],
         attributes: serde_json::from_value(attributes).unwrap(),
         makeup_date: None,
+        device_id: None,
+        ip: None,
     }
 }
 
@@ -515,6 +517,8 @@ fn sign_up_packs_referrals_and_the_first_order_bonus(b: Arc<dyn Backend>) {
             },
             identities: vec![],
             referrer: referrer.map(by_id),
+            device_id: None,
+            ip: None,
         };
         w.write(move |tx, ctx, now| commands::create_member(tx, ctx, now, &m))
     };
@@ -569,6 +573,8 @@ fn birthday_and_anniversary_jobs_pay_once_a_year(b: Arc<dyn Backend>) {
             },
             identities: vec![],
             referrer: None,
+            device_id: None,
+            ip: None,
         };
         id(
             &w.write(move |tx, ctx, now| commands::create_member(tx, ctx, now, &m))
@@ -593,6 +599,181 @@ fn birthday_and_anniversary_jobs_pay_once_a_year(b: Arc<dyn Backend>) {
     w.assert_points(other, (100, 0, 0, 0));
     w.at_day(369);
     assert_eq!(w.jobs().birthdays_paid, 1, "the birthday of 2027");
+    w.verify();
+}
+
+// ---- anti-fraud ----------------------------------------------------------------------------
+
+fn from_device(mut e: EventIn, device: &str) -> EventIn {
+    e.device_id = Some(device.into());
+    e
+}
+
+fn decide(w: &World, hold: i64, decision: earn::HoldDecision) -> Result<Value, AppError> {
+    let r = earn::HoldReview {
+        actor: "risk@shop".into(),
+        note: Some("checked".into()),
+    };
+    w.write(move |tx, ctx, now| earn::decide_hold(tx, ctx, now, hold, decision, &r))
+}
+
+fn risky_events_are_held_for_review_then_released_or_rejected(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    settings(
+        &w,
+        json!({"risk": {"velocity": [{"by": "device", "window_minutes": 60, "max_events": 3}], "device_members_max": 2}}),
+    );
+    rule(
+        &w,
+        json!({"name": "分享", "trigger": "share", "points": "20"}),
+    );
+    rule(
+        &w,
+        json!({"name": "签到", "trigger": "sign_in", "points": "5"}),
+    );
+    let ms: Vec<i64> = (0..4).map(|i| w.member(&format!("r{i}"))).collect();
+    // Three shares from one device within the hour pay; the fourth is held.
+    let mut held = vec![];
+    for (k, m) in ms.iter().enumerate() {
+        let out = event(
+            &w,
+            from_device(
+                event_input(*m, "share", Some(&format!("s{k}")), json!({})),
+                "dev-1",
+            ),
+        )
+        .unwrap();
+        held.push(out.get("risk_hold").cloned());
+        assert_eq!(
+            points_of(&out),
+            20,
+            "the award is decided; only its payment waits"
+        );
+    }
+    assert!(held[..3].iter().all(|h| h.is_none()));
+    let hold = held[3].clone().expect("the fourth share is held");
+    assert!(
+        hold["reason"]
+            .as_str()
+            .unwrap()
+            .contains("velocity: 4 events from one device within 60 minutes"),
+        "{hold}"
+    );
+    let balance = w.points(ms[3]);
+    assert_eq!((balance.available, balance.pending), (0, 20));
+    // An hour later the device may share again.
+    w.clock.set(START + 61 * 60_000);
+    assert!(
+        event(
+            &w,
+            from_device(event_input(ms[0], "share", Some("s9"), json!({})), "dev-1")
+        )
+        .unwrap()
+        .get("risk_hold")
+        .is_none()
+    );
+
+    let open = w.read(|tx, ctx| earn::list_holds(tx, ctx, None, None, None));
+    assert_eq!(open["holds"].as_array().unwrap().len(), 1);
+    let hold_id = id(&hold, "hold_id");
+    let released = decide(&w, hold_id, earn::HoldDecision::Release).unwrap();
+    assert_eq!(
+        (
+            released["status"].as_str(),
+            released["points_moved"].as_i64()
+        ),
+        (Some("released"), Some(20))
+    );
+    assert_eq!(w.points(ms[3]).available, 20);
+    conflict(
+        decide(&w, hold_id, earn::HoldDecision::Reject),
+        "hold_decided",
+    );
+    not_found(
+        decide(&w, 99_999, earn::HoldDecision::Reject),
+        "risk hold",
+        "99999",
+    );
+
+    // A device already used by two members holds the sign-in of a third; rejecting voids it.
+    for m in &ms[..2] {
+        assert!(
+            event(
+                &w,
+                from_device(event_input(*m, "sign_in", None, json!({})), "dev-2")
+            )
+            .unwrap()
+            .get("risk_hold")
+            .is_none()
+        );
+    }
+    let third = event(
+        &w,
+        from_device(event_input(ms[2], "sign_in", None, json!({})), "dev-2"),
+    )
+    .unwrap();
+    assert_eq!(third["awards"][0]["status"], "held");
+    assert!(
+        third["risk_hold"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("device shared by 3 members")
+    );
+    let rejected = decide(
+        &w,
+        id(&third["risk_hold"], "hold_id"),
+        earn::HoldDecision::Reject,
+    )
+    .unwrap();
+    assert_eq!(rejected["points_moved"], 5);
+    let b2 = w.points(ms[2]);
+    assert_eq!(
+        (b2.available, b2.pending),
+        (20, 0),
+        "only the share points remain"
+    );
+    let done = w.read(|tx, ctx| earn::list_holds(tx, ctx, Some("rejected"), None, None));
+    assert_eq!(done["holds"][0]["decided_by"], "risk@shop");
+    // Events held do not vest with the jobs, whatever the date.
+    w.at_day(400);
+    w.jobs();
+    w.verify();
+}
+
+fn referrals_from_a_shared_phone_are_held(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    settings(&w, json!({"risk": {"phone_members_max": 1}}));
+    rule(
+        &w,
+        json!({"name": "邀请奖励", "trigger": "referral", "points": "200", "condition": "referral.role == 'inviter'"}),
+    );
+    let inviter = w.member("inv");
+    let create = |phone: &str| {
+        let m = NewMember {
+            profile: MemberProfile {
+                phone: Some(phone.into()),
+                ..Default::default()
+            },
+            identities: vec![],
+            referrer: Some(by_id(inviter)),
+            device_id: None,
+            ip: None,
+        };
+        w.write(move |tx, ctx, now| commands::create_member(tx, ctx, now, &m))
+            .unwrap()
+    };
+    let first = create("13900000000");
+    assert!(first["rewards"][1].get("risk_hold").is_none(), "{first}");
+    let second = create("13900000000");
+    assert!(
+        second["rewards"][1]["risk_hold"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("phone shared by 2 members"),
+        "{second}"
+    );
+    let b = w.points(inviter);
+    assert_eq!((b.available, b.pending), (200, 200));
     w.verify();
 }
 
@@ -758,4 +939,6 @@ on_both_backends!(
     birthday_and_anniversary_jobs_pay_once_a_year,
     dry_runs_explain_draft_rules_and_write_nothing,
     backtest_of_a_double_points_weekend_reports_its_cost,
+    risky_events_are_held_for_review_then_released_or_rejected,
+    referrals_from_a_shared_phone_are_held,
 );

@@ -97,6 +97,8 @@ impl World {
     fn member(&self, ext: &str) -> i64 {
         let m = NewMember {
             referrer: None,
+            device_id: None,
+            ip: None,
             profile: MemberProfile {
                 name: Some(ext.into()),
                 ..Default::default()
@@ -759,6 +761,8 @@ fn a_command_that_writes_then_refuses_leaves_nothing(b: Arc<dyn Backend>) {
             std::thread::spawn(move || {
                 let m = NewMember {
                     referrer: None,
+                    device_id: None,
+                    ip: None,
                     identities: vec![Identity {
                         channel: "app".into(),
                         external_id: format!("ok{i}"),

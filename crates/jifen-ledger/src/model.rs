@@ -148,6 +148,8 @@ pub mod code {
     pub const DEBT_REPAYMENT: &str = "debt_repayment";
     pub const WRITE_OFF: &str = "write_off";
     pub const MERGE: &str = "merge";
+    /// Points a risk hold kept from a member, voided after review.
+    pub const RISK_REJECTED: &str = "risk_rejected";
 }
 
 /// Whether a lot's points can be spent yet.

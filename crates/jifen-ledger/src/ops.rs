@@ -367,12 +367,38 @@ pub fn expire(p: &mut Posting, lots: &[Lot], expiry: AccountId, now: Millis) -> 
 /// Vests pending lots whose return window has ended: their pending transfer is posted for what is
 /// left of it, and the lot becomes spendable (first repaying any debt).
 pub fn vest(p: &mut Posting, lots: &[Lot], book: &mut MemberBook, now: Millis) -> i64 {
-    let refs = Refs::default();
-    let mut total = 0;
-    for lot in lots
+    let due: Vec<&Lot> = lots
         .iter()
         .filter(|l| l.status == LotStatus::Pending && l.available_at <= now)
-    {
+        .collect();
+    vest_lots(p, &due, book, now)
+}
+
+/// Releases pending lots now, whatever their date: a risk hold that staff approved. The
+/// points become spendable as if they had vested.
+pub fn release_held(p: &mut Posting, lots: &[Lot], book: &mut MemberBook, now: Millis) -> i64 {
+    let held: Vec<&Lot> = lots
+        .iter()
+        .filter(|l| l.status == LotStatus::Pending)
+        .collect();
+    vest_lots(p, &held, book, now)
+}
+
+/// Rejects pending lots: what is left of each lot's pending transfer is voided, so the points
+/// never reach the member. Returns the points voided.
+pub fn reject_held(p: &mut Posting, lots: &[Lot], book: &MemberBook, refs: &Refs) -> i64 {
+    let held: Vec<&Lot> = lots
+        .iter()
+        .filter(|l| l.status == LotStatus::Pending)
+        .collect();
+    let mut left: i64 = held.iter().map(|l| l.remaining).sum();
+    void_pending_lots_as(p, &held, book, &mut left, refs, code::RISK_REJECTED)
+}
+
+fn vest_lots(p: &mut Posting, lots: &[&Lot], book: &mut MemberBook, now: Millis) -> i64 {
+    let refs = Refs::default();
+    let mut total = 0;
+    for lot in lots.iter().copied() {
         debug_assert_eq!(lot.account, book.balance);
         if lot.remaining > 0 {
             p.push_transfer(NewTransfer {
@@ -548,6 +574,17 @@ fn void_pending_lots(
     left: &mut i64,
     refs: &Refs,
 ) -> i64 {
+    void_pending_lots_as(p, lots, book, left, refs, code::REFUND_REVERSAL)
+}
+
+fn void_pending_lots_as(
+    p: &mut Posting,
+    lots: &[&Lot],
+    book: &MemberBook,
+    left: &mut i64,
+    refs: &Refs,
+    code: &str,
+) -> i64 {
     let mut taken = 0;
     for lot in lots {
         let d = lot.remaining.min(*left);
@@ -555,7 +592,7 @@ fn void_pending_lots(
             continue;
         }
         let mut t = transfer(
-            code::REFUND_REVERSAL,
+            code,
             Phase::VoidPending,
             book,
             lot.source_account,

@@ -97,6 +97,117 @@ pub struct EarnSettings {
     /// Per member per event type caps across all rules of that type (points awards only).
     #[serde(default)]
     pub trigger_caps: Vec<TriggerCap>,
+    #[serde(default)]
+    pub risk: RiskSettings,
+}
+
+/// What a behaviour event is traced by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskKey {
+    Device,
+    Ip,
+}
+
+impl RiskKey {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskKey::Device => "device",
+            RiskKey::Ip => "ip",
+        }
+    }
+}
+
+/// At most `max_events` behaviour events from one device or address per `window_minutes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VelocityLimit {
+    pub by: RiskKey,
+    pub window_minutes: u32,
+    pub max_events: u32,
+}
+
+/// Anti-fraud (防刷) limits. An event that breaks one is not refused: its awards are held as
+/// pending with the reason, for staff to release or reject.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskSettings {
+    #[serde(default)]
+    pub velocity: Vec<VelocityLimit>,
+    /// Sign-ins and referrals from a device used by more members than this are held.
+    #[serde(default)]
+    pub device_members_max: Option<u32>,
+    /// Referrals of a new member whose phone number more members than this share are held.
+    #[serde(default)]
+    pub phone_members_max: Option<u32>,
+}
+
+/// What the store saw of one device or address, for [`RiskSettings::assess`].
+#[derive(Debug, Clone, Copy)]
+pub struct Seen {
+    pub key: RiskKey,
+    /// Events from it within the longest velocity window of its kind, this one excluded.
+    pub recent: i64,
+    /// Members who used it, this member included.
+    pub members: i64,
+}
+
+/// The longest window a velocity limit may have (a week).
+pub const VELOCITY_WINDOW_MINUTES_MAX: u32 = 7 * 24 * 60;
+
+impl RiskSettings {
+    /// The longest velocity window of a kind, in milliseconds (0 when it has none).
+    pub fn window_ms(&self, key: RiskKey) -> i64 {
+        self.velocity
+            .iter()
+            .filter(|v| v.by == key)
+            .map(|v| v.window_minutes as i64 * 60_000)
+            .max()
+            .unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.velocity.is_empty()
+            && self.device_members_max.is_none()
+            && self.phone_members_max.is_none()
+    }
+
+    /// Why an event should be held, if it should. `counts_recent` answers, for a kind and a
+    /// window, how many events came from it within the window (this one excluded).
+    pub fn assess(
+        &self,
+        trigger: &Trigger,
+        seen: &[Seen],
+        counts_recent: &mut dyn FnMut(RiskKey, i64) -> i64,
+    ) -> Option<String> {
+        for s in seen {
+            for v in self.velocity.iter().filter(|v| v.by == s.key) {
+                let n = counts_recent(s.key, v.window_minutes as i64 * 60_000) + 1;
+                if n > v.max_events as i64 {
+                    return Some(format!(
+                        "velocity: {n} events from one {} within {} minutes (limit {})",
+                        s.key.as_str(),
+                        v.window_minutes,
+                        v.max_events
+                    ));
+                }
+            }
+            if s.key == RiskKey::Device
+                && matches!(
+                    trigger,
+                    Trigger::SignIn | Trigger::Referral | Trigger::SignUp
+                )
+                && let Some(max) = self.device_members_max
+                && s.members > max as i64
+            {
+                return Some(format!(
+                    "device shared by {} members (limit {max})",
+                    s.members
+                ));
+            }
+        }
+        None
+    }
 }
 
 impl EarnSettings {
@@ -113,6 +224,25 @@ impl EarnSettings {
         }
         if !(1..=MAKEUP_DAYS_MAX).contains(&self.sign_in.makeup_days_max) {
             return Err(bad("sign_in.makeup_days_max", "must be between 1 and 31"));
+        }
+        if self.risk.velocity.len() > 10 {
+            return Err(bad("risk.velocity", "at most 10 limits"));
+        }
+        for (i, v) in self.risk.velocity.iter().enumerate() {
+            if !(1..=VELOCITY_WINDOW_MINUTES_MAX).contains(&v.window_minutes) || v.max_events == 0 {
+                return Err(bad(
+                    &format!("risk.velocity[{i}]"),
+                    "window_minutes must be 1 to 10080 and max_events at least 1",
+                ));
+            }
+        }
+        for (f, v) in [
+            ("risk.device_members_max", self.risk.device_members_max),
+            ("risk.phone_members_max", self.risk.phone_members_max),
+        ] {
+            if v == Some(0) {
+                return Err(bad(f, "must be at least 1"));
+            }
         }
         if self.trigger_caps.len() > 50 {
             return Err(bad("trigger_caps", "at most 50"));

@@ -14,6 +14,7 @@ use tokio_postgres::Statement;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_ledger.sql")),
     (2, include_str!("../migrations/0002_rules.sql")),
+    (3, include_str!("../migrations/0003_risk.sql")),
 ];
 
 /// Writer connections per process by default. Commands on one member always go to the same

@@ -240,3 +240,20 @@ pub struct CounterRow {
     pub points: i64,
     pub count: i64,
 }
+
+/// Awards of one event held for review because the event looked like abuse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskHold {
+    pub id: i64,
+    pub member: MemberId,
+    pub event_id: String,
+    pub reason: String,
+    /// `open`, `released` or `rejected`.
+    pub status: String,
+    pub points: i64,
+    pub growth: i64,
+    pub created_at: Millis,
+    pub decided_at: Option<Millis>,
+    pub decided_by: Option<String>,
+    pub note: Option<String>,
+}

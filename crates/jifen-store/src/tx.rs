@@ -9,8 +9,6 @@ use jifen_ledger::*;
 
 use crate::*;
 
-mod rules;
-
 macro_rules! lot_cols {
     () => {
         "l.id, l.account_id, l.member_id, l.point_type, l.status, l.amount, l.remaining, l.held, l.spent, \
@@ -1433,3 +1431,6 @@ impl Drop for Tx<'_> {
         }
     }
 }
+
+// Declared after the macros above, which it uses.
+mod rules;

@@ -91,6 +91,8 @@ pub fn run(o: Options) -> anyhow::Result<()> {
         for n in 0..members {
             let m = NewMember {
                 referrer: None,
+                device_id: None,
+                ip: None,
                 profile: MemberProfile { name: Some(format!("bench {n}")), ..Default::default() },
                 identities: vec![Identity { channel: "app".into(), external_id: format!("B{n}") }],
             };

@@ -124,6 +124,8 @@ pub fn seed(database: &str, pg_writers: usize, members: usize) -> anyhow::Result
         }
         let m = NewMember {
             referrer: None,
+            device_id: None,
+            ip: None,
             profile: MemberProfile {
                 name: Some(name),
                 phone: Some(phone),

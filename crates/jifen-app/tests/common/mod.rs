@@ -252,6 +252,8 @@ impl World {
     pub fn member(&self, ext: &str) -> i64 {
         let m = NewMember {
             referrer: None,
+            device_id: None,
+            ip: None,
             profile: MemberProfile {
                 name: Some(format!("Member {ext}")),
                 ..Default::default()

@@ -656,4 +656,154 @@ impl Tx<'_> {
             .map(|r| MemberId(r.int(0)))
             .collect())
     }
+
+    // ---- risk --------------------------------------------------------------------------------
+
+    /// Events seen from a device or address since `since`, and how many members used it ever.
+    pub fn risk_counts(
+        &mut self,
+        program: ProgramId,
+        kind: &str,
+        value: &str,
+        since: Millis,
+    ) -> StoreResult<(i64, i64)> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT CAST(COALESCE(SUM(CASE WHEN at >= $4 THEN 1 ELSE 0 END), 0) AS BIGINT), COUNT(DISTINCT member_id) \
+                 FROM risk_signals WHERE program_id = $1 AND kind = $2 AND value = $3",
+                &[program.0.into(), kind.into(), value.into(), since.into()],
+            )?
+            .map_or((0, 0), |r| (r.int(0), r.int(1))))
+    }
+
+    /// Whether a member used a device or address before.
+    pub fn risk_seen(
+        &mut self,
+        program: ProgramId,
+        kind: &str,
+        value: &str,
+        member: MemberId,
+    ) -> StoreResult<bool> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT 1 FROM risk_signals WHERE program_id = $1 AND kind = $2 AND value = $3 AND member_id = $4 LIMIT 1",
+                &[program.0.into(), kind.into(), value.into(), member.0.into()],
+            )?
+            .is_some())
+    }
+
+    pub fn insert_risk_signal(
+        &mut self,
+        program: ProgramId,
+        kind: &str,
+        value: &str,
+        member: MemberId,
+        at: Millis,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "INSERT INTO risk_signals (program_id, kind, value, member_id, at) VALUES ($1, $2, $3, $4, $5)",
+            &[program.0.into(), kind.into(), value.into(), member.0.into(), at.into()],
+        )?;
+        Ok(())
+    }
+
+    /// Members of the programme with this phone number.
+    pub fn members_with_phone(&mut self, program: ProgramId, phone: &str) -> StoreResult<i64> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT COUNT(*) FROM members WHERE program_id = $1 AND phone = $2",
+                &[program.0.into(), phone.into()],
+            )?
+            .map_or(0, |r| r.int(0)))
+    }
+
+    pub fn insert_risk_hold(&mut self, program: ProgramId, h: &RiskHold) -> StoreResult<i64> {
+        self.writes += 1;
+        self.conn.insert_id(
+            "INSERT INTO risk_holds (program_id, member_id, event_id, reason, status, points, growth, created_at) \
+             VALUES ($1, $2, $3, $4, 'open', $5, $6, $7) RETURNING id",
+            &[program.0.into(), h.member.0.into(), h.event_id.as_str().into(), h.reason.as_str().into(), h.points.into(), h.growth.into(), h.created_at.into()],
+        )
+    }
+
+    fn hold_from(r: &Row) -> RiskHold {
+        RiskHold {
+            id: r.int(0),
+            member: MemberId(r.int(1)),
+            event_id: r.text(2),
+            reason: r.text(3),
+            status: r.text(4),
+            points: r.int(5),
+            growth: r.int(6),
+            created_at: r.int(7),
+            decided_at: r.opt_int(8),
+            decided_by: r.opt_text(9),
+            note: r.opt_text(10),
+        }
+    }
+
+    pub fn risk_hold(&mut self, program: ProgramId, id: i64) -> StoreResult<Option<RiskHold>> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT id, member_id, event_id, reason, status, points, growth, created_at, decided_at, decided_by, note \
+                 FROM risk_holds WHERE program_id = $1 AND id = $2",
+                &[program.0.into(), id.into()],
+            )?
+            .map(|r| Self::hold_from(&r)))
+    }
+
+    /// Holds of one status, oldest first, after `after`.
+    pub fn risk_holds(
+        &mut self,
+        program: ProgramId,
+        status: &str,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<RiskHold>> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT id, member_id, event_id, reason, status, points, growth, created_at, decided_at, decided_by, note \
+                 FROM risk_holds WHERE program_id = $1 AND status = $2 AND id > $3 ORDER BY id LIMIT $4",
+                &[program.0.into(), status.into(), after.into(), limit.into()],
+            )?
+            .iter()
+            .map(Self::hold_from)
+            .collect())
+    }
+
+    pub fn decide_risk_hold(
+        &mut self,
+        program: ProgramId,
+        id: i64,
+        status: &str,
+        by: &str,
+        note: Option<&str>,
+        at: Millis,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "UPDATE risk_holds SET status = $3, decided_by = $4, note = $5, decided_at = $6 WHERE program_id = $1 AND id = $2",
+            &[program.0.into(), id.into(), status.into(), by.into(), note.into(), at.into()],
+        )?;
+        Ok(())
+    }
+
+    /// The lots an event's awards credited.
+    pub fn event_lots(&mut self, program: ProgramId, event_id: &str) -> StoreResult<Vec<Lot>> {
+        self.lots_where(
+            concat!(
+                "SELECT ",
+                lot_cols!(),
+                " FROM lots l JOIN awards a ON a.program_id = l.program_id AND a.transfer_id = l.transfer_id \
+                 WHERE a.program_id = $1 AND a.event_id = $2 ORDER BY l.id"
+            ),
+            &[program.0.into(), event_id.into()],
+        )
+    }
 }

@@ -56,6 +56,9 @@ fn not_found_code(what: &str) -> &'static str {
         "reservation" => "reservation_not_found",
         "spend" => "spend_not_found",
         "programme" => "program_not_found",
+        "rule" => "rule_not_found",
+        "risk hold" => "risk_hold_not_found",
+        "backtest" => "backtest_not_found",
         _ => "not_found",
     }
 }

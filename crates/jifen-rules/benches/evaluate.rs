@@ -10,30 +10,11 @@ use jifen_rules::*;
 use jiff::tz::TimeZone;
 
 fn rules(tz: &TimeZone) -> RuleSet {
-    let mut out = Vec::new();
-    for i in 0..50i64 {
-        let def = serde_json::json!({
-            "name": format!("rule {i}"),
-            "trigger": "purchase",
-            "points": match i % 5 {
-                0 => "base_points".to_string(),
-                1 => format!("order.category_amount['cat{i}'] / 100 * 2"),
-                2 => "min(base_points * 2, 5000)".to_string(),
-                3 => "order.amount >= 20000 ? 300 : 0".to_string(),
-                _ => format!("'sku{i}' in order.skus ? 50 : 0"),
-            },
-            "condition": if i % 2 == 0 { Some("order.amount >= 5000 && member.tier != 'blocked'") } else { None },
-            "schedule": if i % 3 == 0 { Some(serde_json::json!({"starts_at": "2026-01-01", "ends_at": "2027-01-01", "days_of_week": [1,2,3,4,5,6,7]})) } else { None },
-            "audience": if i % 4 == 0 { serde_json::json!({"channels": ["app", "web"]}) } else { serde_json::json!({}) },
-            "caps": if i % 2 == 0 { serde_json::json!([{"period": "day", "max_points": 10000}, {"period": "month", "max_count": 100}]) } else { serde_json::json!([]) },
-            "budget_points": if i % 10 == 0 { Some(1_000_000_000) } else { None },
-            "stacking": match i % 7 { 0 => "best_of", _ => "stack" },
-            "priority": i % 3,
-        });
-        let def: RuleDef = serde_json::from_value(def).unwrap();
-        out.push(def.compile(i + 1, 1, tz).unwrap());
-    }
-    RuleSet::new(out)
+    let defs = jifen_rules::sample::purchase_rules(50);
+    RuleSet::new(defs.into_iter().enumerate().map(|(i, d)| {
+        let def: RuleDef = serde_json::from_value(d).unwrap();
+        def.compile(i as i64 + 1, 1, tz).unwrap()
+    }))
 }
 
 fn main() {
@@ -72,11 +53,7 @@ fn main() {
         let e = evaluate(&set, &ev, &|k| loaded.get(k).copied().unwrap_or_default());
         black_box(e.awards.len())
     };
-    let fired = {
-        let mut v = Vars::default();
-        v.int("order.amount", 12_800);
-        one()
-    };
+    let fired = one();
     for _ in 0..2_000 {
         one();
     }

@@ -12,6 +12,7 @@
 pub mod eval;
 pub mod expr;
 pub mod rule;
+pub mod sample;
 pub mod signin;
 pub mod vars;
 

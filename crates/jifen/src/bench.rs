@@ -43,6 +43,7 @@ pub struct Options {
     pub seconds: u64,
     pub members: usize,
     pub rows: usize,
+    pub rules: usize,
 }
 
 fn backend(o: &Options) -> anyhow::Result<Arc<dyn Backend>> {
@@ -72,6 +73,17 @@ pub fn run(o: Options) -> anyhow::Result<()> {
         ..LedgerPolicy::default()
     };
     let created = app.create_program("bench", "Bench", "CNY", "Asia/Shanghai", policy)?;
+    for def in jifen_rules::sample::purchase_rules(o.rules) {
+        let input = jifen_app::earn::RuleIn {
+            definition: serde_json::from_value(def)?,
+            status: Some("active".into()),
+            actor: Some("bench".into()),
+        };
+        app.write_blocking(created.id, "rules", None, move |tx, ctx, now| {
+            jifen_app::earn::create_rule(tx, ctx, now, &input)
+        })?;
+    }
+    app.invalidate_program(created.id);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -81,8 +93,8 @@ pub fn run(o: Options) -> anyhow::Result<()> {
         1
     };
     println!(
-        "bench: {:?} on {described}, {} connections, {}s, {members} members",
-        o.scenario, o.connections, o.seconds
+        "bench: {:?} on {described}, {} connections, {}s, {members} members, {} active purchase rules",
+        o.scenario, o.connections, o.seconds, o.rules
     );
     rt.block_on(async {
         // Members, created through the same writers, many at a time.

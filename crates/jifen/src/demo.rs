@@ -64,6 +64,80 @@ fn write(
         .map(|o| o.body)
 }
 
+fn behaviour(
+    member: i64,
+    kind: &str,
+    event_id: Option<String>,
+    attributes: serde_json::Value,
+) -> jifen_app::earn::EventIn {
+    jifen_app::earn::EventIn {
+        event_id,
+        trigger: kind.into(),
+        member: MemberRef::Id { member_id: member },
+        occurred_at: None,
+        channel: Some("app".into()),
+        tags: vec![],
+        attributes: serde_json::from_value(attributes).unwrap_or_default(),
+        makeup_date: None,
+        device_id: None,
+        ip: None,
+    }
+}
+
+/// The demo's earning rules: sign-in streaks, reviews, shares, a new-member pack with a
+/// first-order double, referrals, a coffee bonus, a monthly ladder, birthdays, and a
+/// double-points weekend campaign over the last two months, with its budget.
+fn earning_rules(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()> {
+    let tz = jiff::tz::TimeZone::get("Asia/Shanghai")?;
+    let day = |offset: i64| {
+        jiff::Timestamp::from_millisecond(start + offset * DAY_MS)
+            .map(|t| t.to_zoned(tz.clone()).date().to_string())
+    };
+    let (campaign_from, campaign_to) = (day(300)?, day(366)?);
+    let rules = [
+        json!({"name": "每日签到", "trigger": "sign_in", "points": "sign_in.makeup ? 2 : 5"}),
+        json!({"name": "连续签到7天奖励", "trigger": "sign_in", "condition": "streak.day % 7 == 0", "points": "50"}),
+        json!({"name": "累计签到100次", "trigger": "sign_in", "condition": "streak.total == 100", "points": "500"}),
+        json!({"name": "评价有礼", "trigger": "review",
+               "points": "10 + (review.text_length >= 50 ? 20 : 0) + min(review.photos, 3) * 10",
+               "caps": [{"period": "day", "max_count": 3}]}),
+        json!({"name": "分享有礼", "trigger": "share", "points": "2", "caps": [{"period": "day", "max_count": 5}]}),
+        json!({"name": "新人礼包", "trigger": "sign_up", "points": "500"}),
+        json!({"name": "首单双倍积分", "trigger": "purchase", "condition": "member.order_count == 0", "points": "base_points"}),
+        json!({"name": "邀请好友注册", "trigger": "referral",
+               "condition": "referral.role == 'invitee' && referral.stage == 'sign_up'", "points": "100"}),
+        json!({"name": "好友首单奖励邀请人", "trigger": "referral",
+               "condition": "referral.role == 'inviter' && referral.stage == 'first_purchase'", "points": "300"}),
+        json!({"name": "咖啡加倍", "trigger": "purchase", "points": "order.category_amount['coffee'] / 100"}),
+        json!({"name": "月度消费满3单奖励", "trigger": "purchase", "condition": "month.orders >= 3", "points": "500",
+               "caps": [{"period": "month", "max_count": 1}]}),
+        json!({"name": "生日礼", "trigger": "birthday", "points": "188"}),
+        json!({"name": "双倍积分周末", "trigger": "purchase", "points": "base_points",
+               "schedule": {"starts_at": campaign_from, "ends_at": campaign_to, "days_of_week": [6, 7]},
+               "budget_points": 200000, "priority": 10}),
+    ];
+    for def in rules {
+        let input = jifen_app::earn::RuleIn {
+            definition: serde_json::from_value(def)?,
+            status: Some("active".into()),
+            actor: Some("staff:demo-ops".into()),
+        };
+        app.write_blocking(program, "rules", None, move |tx, ctx, now| {
+            jifen_app::earn::create_rule(tx, ctx, now, &input)
+        })?;
+    }
+    let settings: jifen_rules::signin::EarnSettings = serde_json::from_value(json!({
+        "sign_in": {"reset": "missed_day", "makeup_cost_points": 20, "makeup_days_max": 7},
+        "trigger_caps": [{"trigger": "share", "period": "day", "max_points": 10}],
+        "risk": {"velocity": [{"by": "device", "window_minutes": 60, "max_events": 30}], "device_members_max": 5}
+    }))?;
+    app.write_blocking(program, "rules", None, move |tx, ctx, now| {
+        jifen_app::earn::put_settings(tx, ctx, now, &settings)
+    })?;
+    app.invalidate_program(program);
+    Ok(())
+}
+
 /// Creates and fills the demo programme unless it exists.
 pub fn seed(database: &str, pg_writers: usize, members: usize) -> anyhow::Result<()> {
     let now = jiff::Timestamp::now().as_millisecond();
@@ -96,9 +170,10 @@ pub fn seed(database: &str, pg_writers: usize, members: usize) -> anyhow::Result
         )?
         .id;
     let mut rng = StdRng::seed_from_u64(20261122);
+    earning_rules(&app, program, start)?;
 
     // Members: an activity level each, from daily regulars to the occasional visitor.
-    let mut people = Vec::new();
+    let mut people: Vec<(i64, f64)> = Vec::new();
     for n in 1..=members {
         let name = format!(
             "{}{}",
@@ -122,8 +197,12 @@ pub fn seed(database: &str, pg_writers: usize, members: usize) -> anyhow::Result
                 external_id: phone.clone(),
             });
         }
+        // One member in five joined through a friend's invitation (邀请有礼).
+        let referrer = (!people.is_empty() && rng.random_bool(0.2)).then(|| MemberRef::Id {
+            member_id: people[rng.random_range(0..people.len())].0,
+        });
         let m = NewMember {
-            referrer: None,
+            referrer,
             device_id: None,
             ip: None,
             profile: MemberProfile {
@@ -156,6 +235,24 @@ pub fn seed(database: &str, pg_writers: usize, members: usize) -> anyhow::Result
         let today = start + day * DAY_MS;
         clock.set(today + 9 * 3_600_000);
         for &(member, activity) in &people {
+            // Daily sign-in (签到): regulars most days, others now and then; shares sometimes.
+            if rng.random_bool((activity * 6.0).min(0.9)) {
+                let e = behaviour(member, "sign_in", None, json!({}));
+                write(&app, program, move |tx, ctx, now| {
+                    jifen_app::earn::record_event(tx, ctx, now, &e)
+                });
+            }
+            if rng.random_bool(activity / 2.0) {
+                let e = behaviour(
+                    member,
+                    "share",
+                    Some(format!("SH-{day}-{member}")),
+                    json!({}),
+                );
+                write(&app, program, move |tx, ctx, now| {
+                    jifen_app::earn::record_event(tx, ctx, now, &e)
+                });
+            }
             if !rng.random_bool(activity) {
                 continue;
             }
@@ -190,7 +287,19 @@ pub fn seed(database: &str, pg_writers: usize, members: usize) -> anyhow::Result
             .is_some()
                 && rng.random_bool(0.06)
             {
-                to_refund.push((day + rng.random_range(1..20), order_id, amount));
+                to_refund.push((day + rng.random_range(1..20), order_id.clone(), amount));
+            }
+            // Some purchases get a review, a few with photos (晒单).
+            if rng.random_bool(0.3) {
+                let e = behaviour(
+                    member,
+                    "review",
+                    Some(format!("RV-{order_id}")),
+                    json!({"text_length": rng.random_range(5..200), "photos": rng.random_range(0..4)}),
+                );
+                write(&app, program, move |tx, ctx, now| {
+                    jifen_app::earn::record_event(tx, ctx, now, &e)
+                });
             }
             // Regulars redeem rewards when they can afford one.
             if rng.random_bool(0.25) {

@@ -89,6 +89,9 @@ enum Command {
         /// Rows for `--scenario import`.
         #[arg(long, default_value_t = 200_000)]
         rows: usize,
+        /// Active purchase rules to evaluate on every purchase (a realistic mix).
+        #[arg(long, default_value_t = 0)]
+        rules: usize,
     },
     /// Programmes.
     Program {
@@ -275,8 +278,10 @@ fn main() -> anyhow::Result<()> {
             seconds,
             members,
             rows,
+            rules,
         } => bench::run(bench::Options {
             rows: *rows,
+            rules: *rules,
             scenario: *scenario,
             store: *store,
             pg_url: pg_url.clone(),

@@ -279,8 +279,19 @@ fn credit_awards(
         _ => SystemAccount::IssuanceBehaviour,
     };
     let code = award_code(trigger);
-    let mut out = Vec::with_capacity(awards.len());
-    for a in awards {
+    // Awards with the same point type and dates share one credit (one transfer, one lot):
+    // a purchase under many rules writes one ledger line for its bonuses, whose reason names
+    // each rule, while every award keeps its own row with the rule version.
+    struct Group {
+        pt: PointType,
+        available_at: Millis,
+        expires_at: Option<Millis>,
+        points: i64,
+        reason: String,
+        members: Vec<usize>,
+    }
+    let mut groups: Vec<Group> = Vec::new();
+    for (i, a) in awards.iter().enumerate() {
         let pt = a.point_type;
         let pending_days = a.pending_days.unwrap_or(match trigger {
             Trigger::Purchase => policy.pending_days,
@@ -298,33 +309,59 @@ fn credit_awards(
             }
             (PointType::Points, None) => policy.validity.expires_at(occurred, &ctx.tz),
         };
+        let line = format!("{} (rule {} v{})", a.name, a.rule_id, a.rule_version);
+        match groups
+            .iter_mut()
+            .find(|g| g.pt == pt && g.available_at == available_at && g.expires_at == expires_at)
+        {
+            Some(g) => {
+                g.points += a.points;
+                g.reason.push_str("; ");
+                g.reason.push_str(&line);
+                g.members.push(i);
+            }
+            None => groups.push(Group {
+                pt,
+                available_at,
+                expires_at,
+                points: a.points,
+                reason: line,
+                members: vec![i],
+            }),
+        }
+    }
+    let mut out: Vec<Option<Credited>> = (0..awards.len()).map(|_| None).collect();
+    for g in groups {
         let spec = CreditSpec {
             code: &code,
-            source: ctx.system.get(source_kind, pt),
-            amount: Points::positive(a.points).map_err(|e| AppError::Internal(e.to_string()))?,
+            source: ctx.system.get(source_kind, g.pt),
+            amount: Points::positive(g.points).map_err(|e| AppError::Internal(e.to_string()))?,
             earned_at: occurred,
-            available_at,
-            expires_at,
+            available_at: g.available_at,
+            expires_at: g.expires_at,
         };
+        let mut reason = g.reason;
+        if reason.chars().count() > commands::REASON_LEN_MAX {
+            reason = reason.chars().take(commands::REASON_LEN_MAX - 1).collect::<String>() + "…";
+        }
         let refs = Refs {
             order_ref: order_ref.map(str::to_string),
-            reason: Some(format!(
-                "{} (rule {} v{})",
-                a.name, a.rule_id, a.rule_version
-            )),
+            reason: Some(reason),
             actor: None,
         };
-        let (t, _) = ops::credit(posting, &mut books[pt as usize], &spec, &refs, now);
+        let (t, _) = ops::credit(posting, &mut books[g.pt as usize], &spec, &refs, now);
         let Ref::New(transfer_index) = t else {
             unreachable!("a credit creates a transfer")
         };
-        out.push(Credited {
-            transfer_index,
-            available_at,
-            expires_at,
-        });
+        for i in g.members {
+            out[i] = Some(Credited {
+                transfer_index,
+                available_at: g.available_at,
+                expires_at: g.expires_at,
+            });
+        }
     }
-    Ok(out)
+    Ok(out.into_iter().map(|c| c.expect("every award is credited")).collect())
 }
 
 /// Stores the event, its awards and the counter increments; returns the awards as shown.
@@ -1519,7 +1556,7 @@ pub fn decide_hold(
             json!({"hold_id": id, "status": h.status}),
         ));
     }
-    let lots = tx.event_lots(ctx.program.id, &h.event_id)?;
+    let lots = tx.held_lots(ctx.program.id, &h.event_id, HOLD_UNTIL)?;
     let mut posting = Posting::default();
     let refs = Refs {
         order_ref: None,

@@ -29,6 +29,20 @@ fn event_from(r: &Row) -> EventRow {
     }
 }
 
+/// Rows per multi-row INSERT of awards and counters.
+const ROWS_PER_INSERT: usize = 64;
+
+/// `($1, $2), ($3, $4)` for `rows` rows of `cols` columns.
+fn placeholders(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cells: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl Tx<'_> {
     /// Creates a rule at version 1 and returns its id.
     pub fn insert_rule(
@@ -196,24 +210,23 @@ impl Tx<'_> {
         }
         let (budget, member): (Vec<_>, Vec<_>) = keys.iter().partition(|k| k.0 == 0);
         for (group, lock) in [(member, false), (budget, true)] {
-            if group.is_empty() {
+            let Some(first) = group.first() else {
                 continue;
-            }
-            let mut params: Vec<Value> = vec![program.0.into()];
-            let mut terms = Vec::new();
+            };
+            // One member's keys (or the programme's), looked up by primary key: a member's
+            // counter rows pile up by period, so they are never scanned.
+            let mut params: Vec<Value> = vec![program.0.into(), first.0.into()];
+            let mut values = Vec::with_capacity(group.len());
             for (m, c, p) in &group {
+                debug_assert_eq!(*m, first.0, "one member per call");
                 let b = params.len();
-                terms.push(format!(
-                    "(member_id = ${} AND counter = ${} AND period = ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3
-                ));
-                params.extend([(*m).into(), c.as_str().into(), p.as_str().into()]);
+                values.push(format!("(${}, ${})", b + 1, b + 2));
+                params.extend([c.as_str().into(), p.as_str().into()]);
             }
             let mut sql = format!(
-                "SELECT member_id, counter, period, points, count FROM rule_counters WHERE program_id = $1 AND ({})",
-                terms.join(" OR ")
+                "SELECT member_id, counter, period, points, count FROM rule_counters \
+                 WHERE program_id = $1 AND member_id = $2 AND (counter, period) IN (VALUES {})",
+                values.join(", ")
             );
             if lock && self.dialect() == Dialect::Postgres {
                 sql.push_str(" ORDER BY counter FOR UPDATE");
@@ -276,11 +289,14 @@ impl Tx<'_> {
                 now.into(),
             ],
         ));
-        for a in awards {
-            stmts.push((
-                "INSERT INTO awards (program_id, member_id, event_id, order_id, rule_id, rule_version, point_type, points, transfer_id, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                vec![
+        // Awards and counter increments go as one multi-row statement each (in chunks): a
+        // purchase under many rules writes dozens of them.
+        let mut sqls: Vec<String> = Vec::new();
+        let mut groups: Vec<Vec<Value>> = Vec::new();
+        for chunk in awards.chunks(ROWS_PER_INSERT) {
+            let mut params = Vec::with_capacity(chunk.len() * 10);
+            for a in chunk {
+                params.extend([
                     program.0.into(),
                     a.member.0.into(),
                     a.event_id.as_str().into(),
@@ -291,23 +307,36 @@ impl Tx<'_> {
                     a.points.into(),
                     a.transfer.0.into(),
                     a.created_at.into(),
-                ],
+                ]);
+            }
+            sqls.push(format!(
+                "INSERT INTO awards (program_id, member_id, event_id, order_id, rule_id, rule_version, point_type, points, transfer_id, created_at) VALUES {}",
+                placeholders(chunk.len(), 10)
             ));
+            groups.push(params);
         }
-        for c in increments {
-            stmts.push((
-                "INSERT INTO rule_counters (program_id, member_id, counter, period, points, count) VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (program_id, member_id, counter, period) DO UPDATE \
-                 SET points = rule_counters.points + excluded.points, count = rule_counters.count + excluded.count",
-                vec![
+        for chunk in increments.chunks(ROWS_PER_INSERT) {
+            let mut params = Vec::with_capacity(chunk.len() * 6);
+            for c in chunk {
+                params.extend([
                     program.0.into(),
                     c.member.into(),
                     c.counter.as_str().into(),
                     c.period.as_str().into(),
                     c.points.into(),
                     c.count.into(),
-                ],
+                ]);
+            }
+            sqls.push(format!(
+                "INSERT INTO rule_counters (program_id, member_id, counter, period, points, count) VALUES {} \
+                 ON CONFLICT (program_id, member_id, counter, period) DO UPDATE \
+                 SET points = rule_counters.points + excluded.points, count = rule_counters.count + excluded.count",
+                placeholders(chunk.len(), 6)
             ));
+            groups.push(params);
+        }
+        for (sql, params) in sqls.iter().zip(groups) {
+            stmts.push((sql.as_str(), params));
         }
         self.conn.execute_many(&stmts)
     }
@@ -794,16 +823,18 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// The lots an event's awards credited.
-    pub fn event_lots(&mut self, program: ProgramId, event_id: &str) -> StoreResult<Vec<Lot>> {
+    /// The pending lots an event's awards credited with `available_at` (the hold date), found
+    /// through the partial index of pending lots.
+    pub fn held_lots(&mut self, program: ProgramId, event_id: &str, available_at: Millis) -> StoreResult<Vec<Lot>> {
         self.lots_where(
             concat!(
                 "SELECT ",
                 lot_cols!(),
-                " FROM lots l JOIN awards a ON a.program_id = l.program_id AND a.transfer_id = l.transfer_id \
-                 WHERE a.program_id = $1 AND a.event_id = $2 ORDER BY l.id"
+                " FROM lots l WHERE l.program_id = $1 AND l.status = 'pending' AND l.available_at = $3 \
+                 AND l.transfer_id IN (SELECT a.transfer_id FROM awards a WHERE a.program_id = $1 AND a.event_id = $2) \
+                 ORDER BY l.id"
             ),
-            &[program.0.into(), event_id.into()],
+            &[program.0.into(), event_id.into(), available_at.into()],
         )
     }
 }

@@ -235,6 +235,27 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>, &str)] = &[
         None,
         "",
     ),
+    (
+        "get",
+        "/api/v1/risk-holds",
+        "Awards held for review by anti-fraud limits (?status=open|released|rejected&after=&limit=)",
+        None,
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/risk-holds/{id}/release",
+        "Release a risk hold: the held points vest now",
+        Some("HoldReview"),
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/risk-holds/{id}/reject",
+        "Reject a risk hold: the held points are voided",
+        Some("HoldReview"),
+        "",
+    ),
 ];
 
 fn schemas() -> Value {

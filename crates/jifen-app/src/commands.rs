@@ -721,7 +721,7 @@ pub fn purchase(
         "currency": p.currency,
         "earned": views,
     });
-    let rv = crate::earn::record_purchase(
+    let mut rv = crate::earn::record_purchase(
         tx,
         ctx,
         &rules,
@@ -743,8 +743,8 @@ pub fn purchase(
             "points": earn.points + from_rules(PointType::Points),
             "growth": earn.growth + from_rules(PointType::Growth),
         });
-        out["awards"] = rv["awards"].clone();
-        out["rules"] = rv["rules"].clone();
+        out["awards"] = rv["awards"].take();
+        out["rules"] = rv["rules"].take();
     }
     if !ctx
         .earn

@@ -11,7 +11,7 @@ use jifen_ledger::ops::{self, CreditSpec, MemberBook, Refs};
 use jifen_ledger::policy::{Validity, base_rate_points, proportional_reversal};
 use jifen_ledger::*;
 use jifen_rules::Value;
-use jifen_rules::eval::CounterKind;
+use jifen_rules::eval::{CounterKind, PeriodKey};
 use jifen_rules::signin::{EarnSettings, RiskKey, STREAK_DAYS_MAX, Seen, streak_on};
 use jifen_rules::*;
 use jifen_store::*;
@@ -184,32 +184,78 @@ fn counter_member(member: MemberId, k: &CounterKey) -> i64 {
     if k.per_member() { member.0 } else { 0 }
 }
 
-/// Loads the counters an evaluation needs (budgets locked on PostgreSQL).
+fn slot_of(p: &PeriodKey) -> usize {
+    match p {
+        PeriodKey::Day(_) => 0,
+        PeriodKey::Week { .. } => 1,
+        PeriodKey::Month { .. } => 2,
+        PeriodKey::Year(_) => 3,
+        PeriodKey::All => 4,
+    }
+}
+
+/// Counter changes as stored rows: one per (member, counter), each change in its slot.
+fn counter_rows(member: MemberId, changes: &[(CounterKey, Counter)], sign: i64) -> Vec<CounterRow> {
+    let mut rows: Vec<CounterRow> = Vec::new();
+    for (k, c) in changes {
+        let (m, name) = (counter_member(member, k), k.name());
+        let i = match rows.iter().position(|r| r.member == m && r.counter == name) {
+            Some(i) => i,
+            None => {
+                rows.push(CounterRow {
+                    member: m,
+                    counter: name,
+                    ..Default::default()
+                });
+                rows.len() - 1
+            }
+        };
+        let slot = slot_of(&k.period);
+        rows[i].periods[slot] = Some(k.period.to_string());
+        rows[i].points[slot] += sign * c.points;
+        rows[i].count[slot] += sign * c.count;
+    }
+    rows
+}
+
+/// Loads the counters an evaluation needs (budgets locked on PostgreSQL). A counter whose
+/// slot holds another period than the one asked reads zero: its period is over.
 fn load_counters(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     member: MemberId,
     keys: &[CounterKey],
 ) -> Result<HashMap<CounterKey, Counter>, AppError> {
-    if keys.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let named: Vec<(i64, String, String)> = keys
-        .iter()
-        .map(|k| (counter_member(member, k), k.name(), k.period.to_string()))
-        .collect();
-    let rows = tx.counters(ctx.program.id, &named)?;
     let mut out = HashMap::new();
-    for (k, n) in keys.iter().zip(&named) {
-        if let Some(r) = rows
+    if keys.is_empty() {
+        return Ok(out);
+    }
+    let mut rows = Vec::new();
+    for per_member in [true, false] {
+        let mut names: Vec<String> = keys
             .iter()
-            .find(|r| r.member == n.0 && r.counter == n.1 && r.period == n.2)
+            .filter(|k| k.per_member() == per_member)
+            .map(|k| k.name())
+            .collect();
+        names.sort();
+        names.dedup();
+        let m = if per_member { member.0 } else { 0 };
+        rows.extend(tx.counters(ctx.program.id, m, &names)?);
+    }
+    if rows.is_empty() {
+        return Ok(out);
+    }
+    for k in keys {
+        let (m, name) = (counter_member(member, k), k.name());
+        let slot = slot_of(&k.period);
+        if let Some(r) = rows.iter().find(|r| r.member == m && r.counter == name)
+            && r.periods[slot].as_deref() == Some(k.period.to_string().as_str())
         {
             out.insert(
                 k.clone(),
                 Counter {
-                    points: r.points,
-                    count: r.count,
+                    points: r.points[slot],
+                    count: r.count[slot],
                 },
             );
         }
@@ -342,7 +388,11 @@ fn credit_awards(
         };
         let mut reason = g.reason;
         if reason.chars().count() > commands::REASON_LEN_MAX {
-            reason = reason.chars().take(commands::REASON_LEN_MAX - 1).collect::<String>() + "…";
+            reason = reason
+                .chars()
+                .take(commands::REASON_LEN_MAX - 1)
+                .collect::<String>()
+                + "…";
         }
         let refs = Refs {
             order_ref: order_ref.map(str::to_string),
@@ -361,7 +411,10 @@ fn credit_awards(
             });
         }
     }
-    Ok(out.into_iter().map(|c| c.expect("every award is credited")).collect())
+    Ok(out
+        .into_iter()
+        .map(|c| c.expect("every award is credited"))
+        .collect())
 }
 
 /// Stores the event, its awards and the counter increments; returns the awards as shown.
@@ -415,17 +468,7 @@ fn record(
             "expires_at": c.expires_at,
         }));
     }
-    let increments: Vec<CounterRow> = eval
-        .increments
-        .iter()
-        .map(|(k, c)| CounterRow {
-            member: counter_member(member, k),
-            counter: k.name(),
-            period: k.period.to_string(),
-            points: c.points,
-            count: c.count,
-        })
-        .collect();
+    let increments = counter_rows(member, &eval.increments, 1);
     let row = EventRow {
         event_id: event_id.to_string(),
         trigger: trigger.as_string(),
@@ -884,35 +927,54 @@ pub fn store_withdrawal(tx: &mut Tx<'_>, ctx: &ProgramCtx, w: &Withdrawal) -> Re
             continue;
         };
         let rule = compile_stored(&def, a.rule_id, a.rule_version, &ctx.tz)?;
-        let count = if *after == a.points { -1 } else { 0 };
+        let count = i64::from(*after == a.points);
+        let at = a.created_at;
         let mut keys: Vec<CounterKey> = rule
             .def
             .caps
             .iter()
             .map(|c| CounterKey {
                 kind: CounterKind::Rule(a.rule_id),
-                period: jifen_rules::eval::period_of(c.period, a.created_at, &ctx.tz),
+                period: jifen_rules::eval::period_of(c.period, at, &ctx.tz),
             })
             .collect();
         if rule.def.budget_points.is_some() {
             keys.push(CounterKey {
                 kind: CounterKind::Budget(a.rule_id),
-                period: jifen_rules::eval::PeriodKey::All,
+                period: PeriodKey::All,
             });
+        }
+        if a.point_type == PointType::Points {
+            let t = rule.trigger.as_string();
+            for c in ctx
+                .earn
+                .settings
+                .trigger_caps
+                .iter()
+                .filter(|c| c.trigger == t)
+            {
+                keys.push(CounterKey {
+                    kind: CounterKind::Trigger(rule.trigger.clone()),
+                    period: jifen_rules::eval::period_of(c.period, at, &ctx.tz),
+                });
+            }
         }
         keys.sort();
         keys.dedup();
-        for k in keys {
-            tx.adjust_counter(
-                ctx.program.id,
-                &CounterRow {
-                    member: counter_member(a.member, &k),
-                    counter: k.name(),
-                    period: k.period.to_string(),
-                    points: -take,
-                    count,
-                },
-            )?;
+        let changes: Vec<(CounterKey, Counter)> = keys
+            .into_iter()
+            .map(|k| {
+                (
+                    k,
+                    Counter {
+                        points: *take,
+                        count,
+                    },
+                )
+            })
+            .collect();
+        for row in counter_rows(a.member, &changes, -1) {
+            tx.adjust_counter(ctx.program.id, &row)?;
         }
     }
     Ok(())
@@ -1812,7 +1874,7 @@ fn check_active_room(tx: &mut Tx<'_>, ctx: &ProgramCtx) -> Result<(), AppError> 
 
 fn on_activate(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64, def: &RuleDef) -> Result<(), AppError> {
     if def.budget_points.is_some() {
-        tx.ensure_counter(ctx.program.id, 0, &format!("budget:{id}"), "all")?;
+        tx.ensure_counter(ctx.program.id, 0, &format!("budget:{id}"))?;
     }
     Ok(())
 }

@@ -602,6 +602,35 @@ fn birthday_and_anniversary_jobs_pay_once_a_year(b: Arc<dyn Backend>) {
     w.verify();
 }
 
+fn caps_count_the_current_period_and_backdated_events_leave_it_alone(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    let m = w.member("hal");
+    rule(
+        &w,
+        json!({"name": "分享", "trigger": "share", "points": "10", "caps": [{"period": "day", "max_count": 2}, {"period": "lifetime", "max_points": 1000}]}),
+    );
+    w.at_day(5);
+    let share = |id: &str, at: Option<i64>| {
+        let mut e = event_input(m, "share", Some(id), json!({}));
+        e.occurred_at = at;
+        outcome_of(&event(&w, e).unwrap(), "分享")
+    };
+    assert_eq!(share("e1", None), "fired");
+    // A share recorded late, dated yesterday: yesterday had none, and today's count stays.
+    assert_eq!(share("e2", Some(START + 4 * DAY)), "fired");
+    assert_eq!(share("e3", None), "fired");
+    assert_eq!(share("e4", None), "cap_reached");
+    w.at_day(6);
+    assert_eq!(share("e5", None), "fired", "a new day");
+    let row = w.read(move |tx, ctx| Ok(tx.counters(ctx.program.id, m, &["rule:1".to_string()])?));
+    assert_eq!(row[0].periods[0].as_deref(), Some("d2026-01-07"));
+    assert_eq!(
+        (row[0].count[0], row[0].points[4], row[0].count[4]),
+        (1, 40, 4)
+    );
+    w.verify();
+}
+
 // ---- anti-fraud ----------------------------------------------------------------------------
 
 fn from_device(mut e: EventIn, device: &str) -> EventIn {
@@ -940,5 +969,6 @@ on_both_backends!(
     dry_runs_explain_draft_rules_and_write_nothing,
     backtest_of_a_double_points_weekend_reports_its_cost,
     risky_events_are_held_for_review_then_released_or_rejected,
+    caps_count_the_current_period_and_backdated_events_leave_it_alone,
     referrals_from_a_shared_phone_are_held,
 );

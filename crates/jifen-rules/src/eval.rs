@@ -192,18 +192,25 @@ pub enum Outcome {
     Error,
 }
 
-/// One line of an explanation.
+/// One line of an explanation. `points` is shown only for rules that fired (the awards list
+/// has the rest), which keeps the answer to an event under many rules small.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Explain {
     pub rule_id: i64,
     pub rule_version: i64,
     pub name: Arc<str>,
     pub outcome: Outcome,
+    #[serde(skip_serializing_if = "is_zero")]
     pub points: i64,
+    #[serde(skip)]
     pub point_type: PointType,
     /// Human-readable detail: the cap that cut an award, the rule that excluded this one...
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+}
+
+fn is_zero(v: &i64) -> bool {
+    *v == 0
 }
 
 /// Points one rule gives for one event.

@@ -24,14 +24,27 @@ CREATE TABLE earn_settings (
     settings TEXT NOT NULL,
     updated_at INTEGER NOT NULL
 );
+-- One row per member (0: the programme) and counter (rule:<id>, trigger:<type>, budget:<id>),
+-- holding the current calendar period of each slot and its totals: rows never pile up by day.
 CREATE TABLE rule_counters (
     program_id INTEGER NOT NULL,
     member_id INTEGER NOT NULL,
     counter TEXT NOT NULL,
-    period TEXT NOT NULL,
-    points INTEGER NOT NULL,
-    count INTEGER NOT NULL,
-    CONSTRAINT rule_counters_pkey PRIMARY KEY (program_id, member_id, counter, period)
+    day_key TEXT,
+    day_points INTEGER NOT NULL DEFAULT 0,
+    day_count INTEGER NOT NULL DEFAULT 0,
+    week_key TEXT,
+    week_points INTEGER NOT NULL DEFAULT 0,
+    week_count INTEGER NOT NULL DEFAULT 0,
+    month_key TEXT,
+    month_points INTEGER NOT NULL DEFAULT 0,
+    month_count INTEGER NOT NULL DEFAULT 0,
+    year_key TEXT,
+    year_points INTEGER NOT NULL DEFAULT 0,
+    year_count INTEGER NOT NULL DEFAULT 0,
+    all_points INTEGER NOT NULL DEFAULT 0,
+    all_count INTEGER NOT NULL DEFAULT 0,
+    CONSTRAINT rule_counters_pkey PRIMARY KEY (program_id, member_id, counter)
 );
 CREATE TABLE events (
     program_id INTEGER NOT NULL,
@@ -62,7 +75,7 @@ CREATE TABLE awards (
     created_at INTEGER NOT NULL
 );
 CREATE INDEX awards_order ON awards (program_id, order_id) WHERE order_id IS NOT NULL;
-CREATE INDEX awards_member ON awards (program_id, member_id, id);
+CREATE INDEX awards_event ON awards (program_id, event_id);
 CREATE INDEX awards_rule ON awards (program_id, rule_id);
 CREATE TABLE sign_ins (
     program_id INTEGER NOT NULL,

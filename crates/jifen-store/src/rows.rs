@@ -231,15 +231,20 @@ pub struct AwardRow {
     pub created_at: Millis,
 }
 
-/// A counter row: caps count per member and period, budgets per programme (member 0).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A counter of one member (0 for the programme) and name: per slot (day, week, month, year,
+/// lifetime) the current period's key (`d2026-12-01`, `w2026-W49`, `m2026-12`, `y2026`,
+/// `all`) and its points and count. As a change, a slot with no key is left alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CounterRow {
     pub member: i64,
     pub counter: String,
-    pub period: String,
-    pub points: i64,
-    pub count: i64,
+    pub periods: [Option<String>; 5],
+    pub points: [i64; 5],
+    pub count: [i64; 5],
 }
+
+/// The slots of a counter row, in column order.
+pub const COUNTER_SLOTS: [&str; 5] = ["day", "week", "month", "year", "all"];
 
 /// Awards of one event held for review because the event looked like abuse.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,6 +13,11 @@ use clap::{Parser, Subcommand};
 use jifen_app::{App, Clock, ManualClock, SystemClock};
 use jifen_ledger::policy::LedgerPolicy;
 
+/// mimalloc instead of the system allocator: the writer threads build answers that the HTTP
+/// threads free, and glibc's arenas serialize those cross-thread frees (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// How often the server runs due jobs (vesting, expiry, reservation timeouts).
 const JOBS_INTERVAL: Duration = Duration::from_secs(60);
 

@@ -29,6 +29,33 @@ fn event_from(r: &Row) -> EventRow {
     }
 }
 
+/// The SET clause of a counter upsert: a slot whose stored period is older (or absent) starts
+/// over at the new period; the same period adds up; an event of an older period than the
+/// stored one leaves the slot alone. Expressions see the row as it was before the update.
+fn counter_upsert_sets() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        let mut sets: Vec<String> = Vec::new();
+        for slot in &COUNTER_SLOTS[..4] {
+            for v in ["points", "count"] {
+                sets.push(format!(
+                    "{slot}_{v} = CASE WHEN excluded.{slot}_key IS NULL THEN rule_counters.{slot}_{v} \
+                     WHEN rule_counters.{slot}_key = excluded.{slot}_key THEN rule_counters.{slot}_{v} + excluded.{slot}_{v} \
+                     WHEN rule_counters.{slot}_key IS NULL OR rule_counters.{slot}_key < excluded.{slot}_key THEN excluded.{slot}_{v} \
+                     ELSE rule_counters.{slot}_{v} END"
+                ));
+            }
+            sets.push(format!(
+                "{slot}_key = CASE WHEN excluded.{slot}_key IS NULL OR rule_counters.{slot}_key > excluded.{slot}_key \
+                 THEN rule_counters.{slot}_key ELSE excluded.{slot}_key END"
+            ));
+        }
+        sets.push("all_points = rule_counters.all_points + excluded.all_points".into());
+        sets.push("all_count = rule_counters.all_count + excluded.all_count".into());
+        sets.join(", ")
+    })
+}
+
 /// Rows per multi-row INSERT of awards and counters.
 const ROWS_PER_INSERT: usize = 64;
 
@@ -196,52 +223,54 @@ impl Tx<'_> {
 
     // ---- counters ----------------------------------------------------------------------------
 
-    /// Reads counters by (member, counter, period); programme-wide rows (member 0, budgets) are
-    /// locked on PostgreSQL so that two members' events cannot both spend the last of a budget.
-    /// The member's own rows need no lock: the member's accounts are locked already.
+    /// Reads one member's counters by name (member 0: the programme's budgets, locked on
+    /// PostgreSQL so that two members' events cannot both spend the last of a budget). The
+    /// member's own rows need no lock: the member's accounts are locked already.
     pub fn counters(
         &mut self,
         program: ProgramId,
-        keys: &[(i64, String, String)],
+        member: i64,
+        names: &[String],
     ) -> StoreResult<Vec<CounterRow>> {
-        let mut out = Vec::with_capacity(keys.len());
-        if keys.is_empty() {
-            return Ok(out);
+        if names.is_empty() {
+            return Ok(Vec::new());
         }
-        let (budget, member): (Vec<_>, Vec<_>) = keys.iter().partition(|k| k.0 == 0);
-        for (group, lock) in [(member, false), (budget, true)] {
-            let Some(first) = group.first() else {
-                continue;
-            };
-            // One member's keys (or the programme's), looked up by primary key: a member's
-            // counter rows pile up by period, so they are never scanned.
-            let mut params: Vec<Value> = vec![program.0.into(), first.0.into()];
-            let mut values = Vec::with_capacity(group.len());
-            for (m, c, p) in &group {
-                debug_assert_eq!(*m, first.0, "one member per call");
-                let b = params.len();
-                values.push(format!("(${}, ${})", b + 1, b + 2));
-                params.extend([c.as_str().into(), p.as_str().into()]);
-            }
-            let mut sql = format!(
-                "SELECT member_id, counter, period, points, count FROM rule_counters \
-                 WHERE program_id = $1 AND member_id = $2 AND (counter, period) IN (VALUES {})",
-                values.join(", ")
-            );
-            if lock && self.dialect() == Dialect::Postgres {
-                sql.push_str(" ORDER BY counter FOR UPDATE");
-            }
-            for r in self.conn.query(&sql, &params)? {
-                out.push(CounterRow {
-                    member: r.int(0),
-                    counter: r.text(1),
-                    period: r.text(2),
-                    points: r.int(3),
-                    count: r.int(4),
-                });
-            }
+        let mut params: Vec<Value> = vec![program.0.into(), member.into()];
+        let mut marks = Vec::with_capacity(names.len());
+        for n in names {
+            params.push(n.as_str().into());
+            marks.push(format!("${}", params.len()));
         }
-        Ok(out)
+        let mut sql = format!(
+            "SELECT counter, day_key, day_points, day_count, week_key, week_points, week_count, month_key, month_points, month_count, \
+             year_key, year_points, year_count, all_points, all_count FROM rule_counters \
+             WHERE program_id = $1 AND member_id = $2 AND counter IN ({})",
+            marks.join(", ")
+        );
+        if member == 0 && self.dialect() == Dialect::Postgres {
+            sql.push_str(" ORDER BY counter FOR UPDATE");
+        }
+        Ok(self
+            .conn
+            .query(&sql, &params)?
+            .iter()
+            .map(|r| {
+                let mut c = CounterRow {
+                    member,
+                    counter: r.text(0),
+                    ..Default::default()
+                };
+                for i in 0..4 {
+                    c.periods[i] = r.opt_text(1 + i * 3);
+                    c.points[i] = r.int(2 + i * 3);
+                    c.count[i] = r.int(3 + i * 3);
+                }
+                c.periods[4] = Some("all".into());
+                c.points[4] = r.int(13);
+                c.count[4] = r.int(14);
+                c
+            })
+            .collect())
     }
 
     /// Makes sure a counter row exists (a budget's, when its rule is activated), so that the
@@ -251,12 +280,11 @@ impl Tx<'_> {
         program: ProgramId,
         member: i64,
         counter: &str,
-        period: &str,
     ) -> StoreResult<()> {
         self.writes += 1;
         self.conn.execute(
-            "INSERT INTO rule_counters (program_id, member_id, counter, period, points, count) VALUES ($1, $2, $3, $4, 0, 0) ON CONFLICT DO NOTHING",
-            &[program.0.into(), member.into(), counter.into(), period.into()],
+            "INSERT INTO rule_counters (program_id, member_id, counter) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            &[program.0.into(), member.into(), counter.into()],
         )?;
         Ok(())
     }
@@ -316,22 +344,24 @@ impl Tx<'_> {
             groups.push(params);
         }
         for chunk in increments.chunks(ROWS_PER_INSERT) {
-            let mut params = Vec::with_capacity(chunk.len() * 6);
+            let mut params = Vec::with_capacity(chunk.len() * 17);
             for c in chunk {
-                params.extend([
-                    program.0.into(),
-                    c.member.into(),
-                    c.counter.as_str().into(),
-                    c.period.as_str().into(),
-                    c.points.into(),
-                    c.count.into(),
-                ]);
+                params.extend([program.0.into(), c.member.into(), c.counter.as_str().into()]);
+                for i in 0..4 {
+                    params.extend([
+                        c.periods[i].clone().into(),
+                        c.points[i].into(),
+                        c.count[i].into(),
+                    ]);
+                }
+                params.extend([c.points[4].into(), c.count[4].into()]);
             }
             sqls.push(format!(
-                "INSERT INTO rule_counters (program_id, member_id, counter, period, points, count) VALUES {} \
-                 ON CONFLICT (program_id, member_id, counter, period) DO UPDATE \
-                 SET points = rule_counters.points + excluded.points, count = rule_counters.count + excluded.count",
-                placeholders(chunk.len(), 6)
+                "INSERT INTO rule_counters (program_id, member_id, counter, day_key, day_points, day_count, week_key, week_points, week_count, \
+                 month_key, month_points, month_count, year_key, year_points, year_count, all_points, all_count) VALUES {} \
+                 ON CONFLICT (program_id, member_id, counter) DO UPDATE SET {}",
+                placeholders(chunk.len(), 17),
+                counter_upsert_sets()
             ));
             groups.push(params);
         }
@@ -449,22 +479,37 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Adds (or with negative values takes away) counter amounts, as a refund withdrawing an
-    /// award gives its cap and budget back.
+    /// Adds (or with negative values takes away) counter amounts in the slots whose current
+    /// period is the one given, as a refund withdrawing an award gives its cap and budget back.
+    /// A slot that has moved on to a later period is left alone.
     pub fn adjust_counter(&mut self, program: ProgramId, c: &CounterRow) -> StoreResult<()> {
         self.writes += 1;
-        self.conn.execute(
-            "UPDATE rule_counters SET points = points + $5, count = count + $6 \
-             WHERE program_id = $1 AND member_id = $2 AND counter = $3 AND period = $4",
-            &[
-                program.0.into(),
-                c.member.into(),
-                c.counter.as_str().into(),
-                c.period.as_str().into(),
-                c.points.into(),
-                c.count.into(),
-            ],
-        )?;
+        let mut params: Vec<Value> =
+            vec![program.0.into(), c.member.into(), c.counter.as_str().into()];
+        let mut sets = Vec::new();
+        for (i, slot) in COUNTER_SLOTS.iter().enumerate().take(4) {
+            params.extend([
+                c.periods[i].clone().into(),
+                c.points[i].into(),
+                c.count[i].into(),
+            ]);
+            let (k, p, n) = (params.len() - 2, params.len() - 1, params.len());
+            sets.push(format!(
+                "{slot}_points = {slot}_points + CASE WHEN {slot}_key = ${k} THEN ${p} ELSE 0 END, \
+                 {slot}_count = {slot}_count + CASE WHEN {slot}_key = ${k} THEN ${n} ELSE 0 END"
+            ));
+        }
+        params.extend([c.points[4].into(), c.count[4].into()]);
+        sets.push(format!(
+            "all_points = all_points + ${}, all_count = all_count + ${}",
+            params.len() - 1,
+            params.len()
+        ));
+        let sql = format!(
+            "UPDATE rule_counters SET {} WHERE program_id = $1 AND member_id = $2 AND counter = $3",
+            sets.join(", ")
+        );
+        self.conn.execute(&sql, &params)?;
         Ok(())
     }
 
@@ -825,7 +870,12 @@ impl Tx<'_> {
 
     /// The pending lots an event's awards credited with `available_at` (the hold date), found
     /// through the partial index of pending lots.
-    pub fn held_lots(&mut self, program: ProgramId, event_id: &str, available_at: Millis) -> StoreResult<Vec<Lot>> {
+    pub fn held_lots(
+        &mut self,
+        program: ProgramId,
+        event_id: &str,
+        available_at: Millis,
+    ) -> StoreResult<Vec<Lot>> {
         self.lots_where(
             concat!(
                 "SELECT ",

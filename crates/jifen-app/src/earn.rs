@@ -12,7 +12,7 @@ use jifen_ledger::policy::{Validity, base_rate_points, proportional_reversal};
 use jifen_ledger::*;
 use jifen_rules::Value;
 use jifen_rules::eval::{CounterKind, PeriodKey};
-use jifen_rules::signin::{EarnSettings, RiskKey, STREAK_DAYS_MAX, Seen, streak_on};
+use jifen_rules::signin::{BirthdayOn, EarnSettings, RiskKey, STREAK_DAYS_MAX, Seen, streak_on};
 use jifen_rules::*;
 use jifen_store::*;
 use jiff::ToSpan;
@@ -1698,11 +1698,18 @@ pub fn birthday_step(
     let year = today.year();
     let mut handled = 0;
     if !set.for_trigger(&Trigger::Birthday).is_empty() {
-        let mut days = vec![format!("-{:02}-{:02}", today.month(), today.day())];
-        // Members born on 29 February celebrate on the 28th in other years.
-        if today.month() == 2 && today.day() == 28 && !today.in_leap_year() {
-            days.push("-02-29".into());
-        }
+        let days = match ctx.earn.settings.birthday_on {
+            BirthdayOn::Day => {
+                let mut days = vec![format!("-{:02}-{:02}", today.month(), today.day())];
+                // Members born on 29 February celebrate on the 28th in other years.
+                if today.month() == 2 && today.day() == 28 && !today.in_leap_year() {
+                    days.push("-02-29".into());
+                }
+                days
+            }
+            // The whole month is due from its first day: a job that missed the 1st still pays.
+            BirthdayOn::Month => vec![format!("-{:02}-__", today.month())],
+        };
         let due = tx.members_born_on_without_event(
             ctx.program.id,
             &days,
@@ -1909,6 +1916,15 @@ pub fn create_rule(
     rule_view(tx, ctx, id)
 }
 
+/// A rule's status and current version, its row locked for the change.
+fn locked_rule(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<(String, i64), AppError> {
+    tx.lock_rule(ctx.program.id, id)?
+        .ok_or_else(|| AppError::NotFound {
+            what: "rule",
+            id: id.to_string(),
+        })
+}
+
 /// Saves a new version of a rule. Versions are immutable: awards name the version that paid
 /// them, so an edit never rewrites what a member was told.
 pub fn update_rule(
@@ -1925,12 +1941,7 @@ pub fn update_rule(
             "change the status with activate, pause or archive",
         ));
     }
-    let (status, version) =
-        tx.lock_rule(ctx.program.id, id)?
-            .ok_or_else(|| AppError::NotFound {
-                what: "rule",
-                id: id.to_string(),
-            })?;
+    let (status, version) = locked_rule(tx, ctx, id)?;
     if status == "archived" {
         return Err(AppError::conflict(
             "rule_archived",
@@ -1964,12 +1975,7 @@ pub fn change_rule_status(
     id: i64,
     action: RuleAction,
 ) -> Result<serde_json::Value, AppError> {
-    let (status, version) =
-        tx.lock_rule(ctx.program.id, id)?
-            .ok_or_else(|| AppError::NotFound {
-                what: "rule",
-                id: id.to_string(),
-            })?;
+    let (status, version) = locked_rule(tx, ctx, id)?;
     let next = match (action, status.as_str()) {
         (RuleAction::Activate, "draft" | "paused") => "active",
         (RuleAction::Pause, "active") => "paused",

@@ -599,6 +599,14 @@ fn birthday_and_anniversary_jobs_pay_once_a_year(b: Arc<dyn Backend>) {
     w.assert_points(other, (100, 0, 0, 0));
     w.at_day(369);
     assert_eq!(w.jobs().birthdays_paid, 1, "the birthday of 2027");
+    // Paid in the birthday month instead: July's member on 1 July 2027, once.
+    settings(&w, json!({"birthday_on": "month"}));
+    w.at_day(365 + 181);
+    assert_eq!(w.jobs().birthdays_paid, 1);
+    w.at_day(365 + 200);
+    assert_eq!(w.jobs().birthdays_paid, 0);
+    // The anniversary points of January have expired (30-day validity); the 88 are new.
+    w.assert_points(other, (88, 0, 0, 0));
     w.verify();
 }
 

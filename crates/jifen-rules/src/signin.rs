@@ -99,6 +99,17 @@ pub struct EarnSettings {
     pub trigger_caps: Vec<TriggerCap>,
     #[serde(default)]
     pub risk: RiskSettings,
+    /// When birthday rules pay: on the day, or on the first day of the birthday month.
+    #[serde(default)]
+    pub birthday_on: BirthdayOn,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BirthdayOn {
+    #[default]
+    Day,
+    Month,
 }
 
 /// What a behaviour event is traced by.

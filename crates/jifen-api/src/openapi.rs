@@ -332,7 +332,8 @@ fn schemas() -> Value {
             "risk": {"type": "object", "properties": {
                 "velocity": {"type": "array", "items": {"type": "object", "required": ["by", "window_minutes", "max_events"], "properties": {
                     "by": {"type": "string", "enum": ["device", "ip"]}, "window_minutes": {"type": "integer"}, "max_events": {"type": "integer"}}}},
-                "device_members_max": {"type": "integer"}, "phone_members_max": {"type": "integer"}}}}},
+                "device_members_max": {"type": "integer"}, "phone_members_max": {"type": "integer"}}},
+            "birthday_on": {"type": "string", "enum": ["day", "month"]}}},
         "Event": {"type": "object", "required": ["type", "member"], "properties": {
             "event_id": {"type": "string", "description": "required except for sign_in and sign_up"}, "type": {"type": "string", "example": "review"},
             "member": {"$ref": "#/components/schemas/MemberRef"}, "occurred_at": {"type": "integer"}, "channel": {"type": "string"},

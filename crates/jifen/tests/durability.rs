@@ -212,13 +212,62 @@ fn demo_seeds_a_programme_with_history_and_serves_it() {
                 codes.insert(line["code"].as_str().unwrap().to_string());
             }
         }
-        // A year of a real shop: purchases that vest, redemptions, refunds and expiry.
-        for code in ["purchase", "vest", "redemption", "expiry"] {
+        // A year of a real shop: purchases that vest, redemptions, refunds and expiry, and
+        // what the earning rules paid: sign-ins, reviews, purchase bonuses, sign-up packs.
+        for code in ["purchase", "vest", "redemption", "expiry", "sign_in", "review", "purchase_bonus", "sign_up"] {
             assert!(
                 codes.contains(code),
                 "no {code} in the demo histories: {codes:?}"
             );
         }
+        let rules: serde_json::Value = client
+            .get(format!("{base}/api/v1/rules?status=active"))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(rules["rules"].as_array().unwrap().len() >= 10, "{rules}");
+        // Backtest a double-points weekend over the demo's year: it costs points, to some
+        // members, and says so rule by rule.
+        let now = jiff::Timestamp::now().as_millisecond();
+        let started: serde_json::Value = client
+            .post(format!("{base}/api/v1/backtests"))
+            .bearer_auth(&key)
+            .json(&serde_json::json!({"from": now - 366 * 86_400_000i64, "to": now + 60_000,
+                "rules": [{"name": "weekend double", "trigger": "purchase", "points": "base_points", "schedule": {"days_of_week": [6, 7]}}]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = started["backtest_id"].as_str().unwrap().to_string();
+        let mut done = serde_json::Value::Null;
+        for _ in 0..600 {
+            let b: serde_json::Value = client
+                .get(format!("{base}/api/v1/backtests/{id}"))
+                .bearer_auth(&key)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if b["status"] != "running" {
+                done = b;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(done["status"], "done", "{done}");
+        let r = &done["result"];
+        let weekend = r["by_rule"].as_array().unwrap().iter().find(|x| x["rule_id"] == -1).cloned().unwrap();
+        assert!(weekend["points"].as_i64().unwrap() > 0 && weekend["members"].as_i64().unwrap() > 0, "{r}");
+        assert!(r["change"]["points"].as_i64().unwrap() > 0, "{r}");
+        assert!(r["events"].as_i64().unwrap() > 100, "{r}");
     });
     server.kill().unwrap();
     server.wait().unwrap();

@@ -235,7 +235,11 @@ fn book(
 }
 
 /// Locks the member's accounts and reads both point types' books in one query.
-fn books(tx: &mut Tx<'_>, ctx: &ProgramCtx, member: MemberId) -> Result<[MemberBook; 2], AppError> {
+pub(crate) fn books(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    member: MemberId,
+) -> Result<[MemberBook; 2], AppError> {
     let [(pa, pd), (ga, gd)] = tx.member_books(ctx.program.id, member, true)?;
     let mk = |point_type, a: MemberAccounts, debt_owed| MemberBook {
         member,
@@ -417,6 +421,7 @@ pub fn create_member(
                 &format!("sign_up:{member}"),
                 &[],
                 hold.as_deref(),
+                None,
                 now,
             )?);
         }
@@ -429,6 +434,7 @@ pub fn create_member(
                     (&row, &mut own),
                     (&inviter, &mut inviter_books),
                     "sign_up",
+                    None,
                     hold.as_deref(),
                     now,
                 )?);
@@ -627,6 +633,21 @@ pub fn purchase(
             "must be on or after 2000-01-01",
         ));
     }
+    // A first purchase under referral rules also pays (and locks) the inviter: lock the two
+    // members in id order, as transfers do, so that no two commands wait on each other.
+    if !ctx
+        .earn
+        .rules
+        .for_trigger(&jifen_rules::Trigger::Referral)
+        .is_empty()
+    {
+        let pre = resolve(tx, ctx, &p.member)?;
+        if let Some((inviter, None)) = tx.referral_of(program.id, pre.id)?
+            && inviter < pre.id
+        {
+            self::books(tx, ctx, inviter)?;
+        }
+    }
     let (member, mut books) = resolve_locked(tx, ctx, &p.member)?;
     let earn = base_earn(ctx, p);
     // Everything that can refuse the purchase is decided before its first write.
@@ -754,7 +775,7 @@ pub fn purchase(
         && let Some((inviter, None)) = tx.referral_of(program.id, member.id)?
     {
         // The invitee's first purchase: referral rules of stage first_purchase pay both.
-        tx.set_referral_first_purchase(program.id, member.id, &p.order_id)?;
+        tx.set_referral_first_purchase(program.id, member.id, Some(&p.order_id))?;
         if let Some(inviter) = tx.member(program.id, inviter)?
             && inviter.merged_into.is_none()
         {
@@ -765,6 +786,7 @@ pub fn purchase(
                 (&member, &mut books),
                 (&inviter, &mut inviter_books),
                 "first_purchase",
+                Some(&p.order_id),
                 None,
                 now,
             )?;
@@ -801,6 +823,15 @@ pub fn refund(
     // Lock the order's member, then read the order again: what another node refunded or merged
     // meanwhile is then part of what this refund sees.
     let locked_member = order.member;
+    // Refunding an invitee's first purchase takes referral rewards back from the inviter too:
+    // lock the two in id order.
+    if order.refunded_minor < order.paid_minor
+        && let Some((inviter, Some(first))) = tx.referral_of(program.id, locked_member)?
+        && first == order.order_id
+        && inviter < locked_member
+    {
+        books(tx, ctx, inviter)?;
+    }
     let mut locked = books(tx, ctx, locked_member)?;
     order = tx.order(program.id, &r.order_id)?.ok_or_else(not_found)?;
     if order.member != locked_member {
@@ -886,6 +917,12 @@ pub fn refund(
             bonuses.push(json!({"order_id": other.order_id, "reversed": out2}));
         }
     }
+    // A first purchase refunded in full takes its referral rewards back from both sides.
+    let referral = if order.refunded_minor >= order.paid_minor {
+        crate::earn::withdraw_referral(tx, ctx, &order, &mut locked, now)?
+    } else {
+        None
+    };
     let mut out = json!({
         "order_id": order.order_id,
         "member_id": order.member,
@@ -896,6 +933,9 @@ pub fn refund(
     });
     if !bonuses.is_empty() {
         out["bonuses_reversed"] = json!(bonuses);
+    }
+    if let Some(r) = referral {
+        out["referral_reversed"] = r;
     }
     Ok(out)
 }
@@ -912,7 +952,6 @@ fn reverse_order(
     refs: &Refs,
     now: Millis,
 ) -> Result<(Posting, serde_json::Map<String, serde_json::Value>), AppError> {
-    let program = &ctx.program;
     let mut posting = Posting::default();
     let mut outcomes = serde_json::Map::new();
     for pt in PointType::ALL {
@@ -921,41 +960,22 @@ fn reverse_order(
         if to_reverse <= 0 {
             continue;
         }
-        let b = &mut locked[pt as usize];
-        let order_lots = tx.order_lots(b.balance, &order.order_id)?;
-        let expired_uncovered = match pt {
-            PointType::Points => {
-                tx.order_expired(program.id, order.member, &order.order_id)?
-                    - order.points_expiry_covered
-            }
+        let covered = match pt {
+            PointType::Points => order.points_expiry_covered,
             PointType::Growth => 0,
         };
-        let others: Vec<Lot> = tx
-            .open_lots(b.balance)?
-            .into_iter()
-            .filter(|l| l.order_ref.as_deref() != Some(&order.order_id))
-            .collect();
-        let shortfall = match pt {
-            PointType::Points => program.policy.shortfall,
-            PointType::Growth => ShortfallPolicy::WriteOff,
-        };
-        let accounts = ReversalAccounts {
-            reversal: ctx.system.get(SystemAccount::Reversal, pt),
-            write_off: ctx.system.get(SystemAccount::WriteOff, pt),
-        };
-        let out: ReversalOutcome = ops::reverse_earn(
+        let out = reverse_ref(
+            tx,
+            ctx,
             &mut posting,
-            &order_lots,
-            expired_uncovered,
-            &others,
-            b,
-            points("amount", to_reverse)?,
-            shortfall,
-            program.policy.clawback_pending_first,
-            accounts,
+            &mut locked[pt as usize],
+            order.member,
+            &order.order_id,
+            to_reverse,
+            covered,
             refs,
             now,
-        );
+        )?;
         match pt {
             PointType::Points => {
                 order.points_reversed += to_reverse;
@@ -973,6 +993,56 @@ fn reverse_order(
             && order.growth_reversed <= order.growth_earned
     );
     Ok((posting, outcomes))
+}
+
+/// Takes `amount` back from what was credited under `order_ref` (an order, or a bonus tied to
+/// one), through the ledger's reversal: its pending points, its unspent points, what expired
+/// beyond `covered` (counted once), then the member's other points, then debt or write-off.
+pub(crate) fn reverse_ref(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    posting: &mut Posting,
+    b: &mut MemberBook,
+    member: MemberId,
+    order_ref: &str,
+    amount: i64,
+    covered: i64,
+    refs: &Refs,
+    now: Millis,
+) -> Result<ReversalOutcome, AppError> {
+    let program = &ctx.program;
+    let pt = b.point_type;
+    let order_lots = tx.order_lots(b.balance, order_ref)?;
+    let expired_uncovered = match pt {
+        PointType::Points => tx.order_expired(program.id, member, order_ref)? - covered,
+        PointType::Growth => 0,
+    };
+    let others: Vec<Lot> = tx
+        .open_lots(b.balance)?
+        .into_iter()
+        .filter(|l| l.order_ref.as_deref() != Some(order_ref))
+        .collect();
+    let shortfall = match pt {
+        PointType::Points => program.policy.shortfall,
+        PointType::Growth => ShortfallPolicy::WriteOff,
+    };
+    let accounts = ReversalAccounts {
+        reversal: ctx.system.get(SystemAccount::Reversal, pt),
+        write_off: ctx.system.get(SystemAccount::WriteOff, pt),
+    };
+    Ok(ops::reverse_earn(
+        posting,
+        &order_lots,
+        expired_uncovered,
+        &others,
+        b,
+        points("amount", amount)?,
+        shortfall,
+        program.policy.clawback_pending_first,
+        accounts,
+        refs,
+        now,
+    ))
 }
 
 // ---- spending and reservations -------------------------------------------------------------

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use jifen_ledger::ops::{self, CreditSpec, MemberBook, Refs};
-use jifen_ledger::policy::{Validity, base_rate_points, proportional_reversal};
+use jifen_ledger::policy::{Validity, proportional_reversal};
 use jifen_ledger::*;
 use jifen_rules::Value;
 use jifen_rules::eval::{CounterKind, PeriodKey};
@@ -225,10 +225,11 @@ fn load_counters(
     ctx: &ProgramCtx,
     member: MemberId,
     keys: &[CounterKey],
-) -> Result<HashMap<CounterKey, Counter>, AppError> {
+) -> Result<(HashMap<CounterKey, Counter>, Vec<CounterKey>), AppError> {
     let mut out = HashMap::new();
+    let mut past = Vec::new();
     if keys.is_empty() {
-        return Ok(out);
+        return Ok((out, past));
     }
     let mut rows = Vec::new();
     for per_member in [true, false] {
@@ -242,25 +243,50 @@ fn load_counters(
         let m = if per_member { member.0 } else { 0 };
         rows.extend(tx.counters(ctx.program.id, m, &names)?);
     }
-    if rows.is_empty() {
-        return Ok(out);
-    }
     for k in keys {
         let (m, name) = (counter_member(member, k), k.name());
         let slot = slot_of(&k.period);
-        if let Some(r) = rows.iter().find(|r| r.member == m && r.counter == name)
-            && r.periods[slot].as_deref() == Some(k.period.to_string().as_str())
-        {
-            out.insert(
-                k.clone(),
-                Counter {
-                    points: r.points[slot],
-                    count: r.count[slot],
-                },
-            );
+        let period = k.period.to_string();
+        let Some(r) = rows.iter().find(|r| r.member == m && r.counter == name) else {
+            continue;
+        };
+        match r.periods[slot].as_deref() {
+            Some(p) if p == period => {
+                out.insert(
+                    k.clone(),
+                    Counter {
+                        points: r.points[slot],
+                        count: r.count[slot],
+                    },
+                );
+            }
+            // The slot has moved on: this event is dated in a period that is over, whose
+            // counts are kept apart.
+            Some(p) if p > period.as_str() => past.push(k.clone()),
+            _ => {}
         }
     }
-    Ok(out)
+    if !past.is_empty() {
+        let wanted: Vec<(String, String)> = past
+            .iter()
+            .map(|k| (k.name(), k.period.to_string()))
+            .collect();
+        let found = tx.past_counters(ctx.program.id, member.0, &wanted)?;
+        for k in &past {
+            let (name, period) = (k.name(), k.period.to_string());
+            if let Some((_, _, points, count)) = found.iter().find(|f| f.0 == name && f.1 == period)
+            {
+                out.insert(
+                    k.clone(),
+                    Counter {
+                        points: *points,
+                        count: *count,
+                    },
+                );
+            }
+        }
+    }
+    Ok((out, past))
 }
 
 /// Evaluates an event for a member whose accounts are locked.
@@ -281,10 +307,10 @@ fn evaluate_locked(
         trigger_caps: &ctx.earn.settings.trigger_caps,
     };
     let keys = needed_counters(set, &ev);
-    let loaded = load_counters(tx, ctx, member, &keys)?;
-    Ok(evaluate(set, &ev, &|k| {
-        loaded.get(k).copied().unwrap_or_default()
-    }))
+    let (loaded, past) = load_counters(tx, ctx, member, &keys)?;
+    let mut eval = evaluate(set, &ev, &|k| loaded.get(k).copied().unwrap_or_default());
+    eval.past = past;
+    Ok(eval)
 }
 
 // ---- crediting and recording ---------------------------------------------------------------
@@ -356,10 +382,13 @@ fn credit_awards(
             (PointType::Points, None) => policy.validity.expires_at(occurred, &ctx.tz),
         };
         let line = format!("{} (rule {} v{})", a.name, a.rule_id, a.rule_version);
-        match groups
-            .iter_mut()
-            .find(|g| g.pt == pt && g.available_at == available_at && g.expires_at == expires_at)
-        {
+        // A group never passes the ledger's per-operation maximum.
+        match groups.iter_mut().find(|g| {
+            g.pt == pt
+                && g.available_at == available_at
+                && g.expires_at == expires_at
+                && g.points + a.points <= jifen_ledger::POINTS_PER_OPERATION_MAX
+        }) {
             Some(g) => {
                 g.points += a.points;
                 g.reason.push_str("; ");
@@ -468,7 +497,28 @@ fn record(
             "expires_at": c.expires_at,
         }));
     }
-    let increments = counter_rows(member, &eval.increments, 1);
+    // Increments of closed periods go to their own rows; the rest to the current slots.
+    let (past, current): (Vec<_>, Vec<_>) = eval
+        .increments
+        .iter()
+        .cloned()
+        .partition(|(k, _)| eval.past.contains(k));
+    let increments = counter_rows(member, &current, 1);
+    if !past.is_empty() {
+        let rows: Vec<(i64, String, String, i64, i64)> = past
+            .iter()
+            .map(|(k, c)| {
+                (
+                    counter_member(member, k),
+                    k.name(),
+                    k.period.to_string(),
+                    c.points,
+                    c.count,
+                )
+            })
+            .collect();
+        tx.add_past_counters(ctx.program.id, &rows)?;
+    }
     let row = EventRow {
         event_id: event_id.to_string(),
         trigger: trigger.as_string(),
@@ -729,12 +779,20 @@ fn withdrawal(
     refunded_after: i64,
     base_reverse_now: [i64; 2],
     month_adjust: (i64, i64),
+    only_month: bool,
 ) -> Result<Option<Withdrawal>, AppError> {
-    let awards = tx.order_awards(ctx.program.id, &order.order_id)?;
+    // Awards of this order's own purchase event; other events' awards (referrals) are
+    // settled on their own.
+    let purchase_event = format!("purchase:{}", order.order_id);
+    let awards: Vec<AwardRow> = tx
+        .order_awards(ctx.program.id, &order.order_id)?
+        .into_iter()
+        .filter(|a| a.event_id == purchase_event)
+        .collect();
     if awards.is_empty() {
         return Ok(None);
     }
-    let stored = tx.event(ctx.program.id, &format!("purchase:{}", order.order_id))?;
+    let stored = tx.event(ctx.program.id, &purchase_event)?;
     let mut vars = stored.map(|e| vars_parse(&e.vars)).unwrap_or_default();
     let left = order.paid_minor - refunded_after;
     // Scale the order's amounts to what is left of it.
@@ -754,10 +812,14 @@ fn withdrawal(
     for (name, m) in scaled_maps {
         vars.set(name, Value::Map(m));
     }
-    vars.int("order.amount", base_amount).int(
-        "base_points",
-        base_rate_points(base_amount, ctx.program.policy.points_per_unit),
-    );
+    // The base points the purchase had, scaled like the amounts: the programme's rate today
+    // may differ from the rate the purchase earned at.
+    let base_points = match vars.get("base_points") {
+        Value::Int(b) => *b,
+        _ => 0,
+    };
+    vars.int("order.amount", base_amount)
+        .int("base_points", scale(base_points));
     let (from, _) = month_bounds(order.created_at, &ctx.tz);
     let mut month_read = false;
     let mut out = Withdrawal {
@@ -784,6 +846,9 @@ fn withdrawal(
             slot.insert(compile_stored(&def, a.rule_id, a.rule_version, &ctx.tz)?);
         }
         let rule = &compiled[&key];
+        if only_month && !rule.uses_month {
+            continue;
+        }
         if rule.uses_month && !month_read {
             // This order's own refund is part of `refunded_after`; the stored rows do not have
             // it yet, so the month is read from the rows and corrected.
@@ -870,7 +935,7 @@ pub fn refund_withdrawals(
     let refunded_after = order.refunded_minor + amount;
     let base = base_reversal(order, &own_awards, amount);
     let mut out = Vec::new();
-    match withdrawal(tx, ctx, order, refunded_after, base, (0, 0))? {
+    match withdrawal(tx, ctx, order, refunded_after, base, (0, 0), false)? {
         Some(w) => out.push(w),
         None => out.push(Withdrawal {
             order_id: order.order_id.clone(),
@@ -914,7 +979,7 @@ fn withdrawal_for_other(
     o: &Order,
     adjust: (i64, i64),
 ) -> Result<Option<Withdrawal>, AppError> {
-    let w = withdrawal(tx, ctx, o, o.refunded_minor, [0, 0], adjust)?;
+    let w = withdrawal(tx, ctx, o, o.refunded_minor, [0, 0], adjust, true)?;
     Ok(w.filter(|w| w.to_reverse.iter().any(|v| *v > 0)))
 }
 
@@ -923,61 +988,95 @@ fn withdrawal_for_other(
 pub fn store_withdrawal(tx: &mut Tx<'_>, ctx: &ProgramCtx, w: &Withdrawal) -> Result<(), AppError> {
     for (a, after, take) in &w.awards {
         tx.set_award_withdrawn(ctx.program.id, a.id, *after)?;
-        let Some(def) = tx.rule_version(ctx.program.id, a.rule_id, a.rule_version)? else {
-            continue;
-        };
-        let rule = compile_stored(&def, a.rule_id, a.rule_version, &ctx.tz)?;
-        let count = i64::from(*after == a.points);
-        let at = a.created_at;
-        let mut keys: Vec<CounterKey> = rule
-            .def
-            .caps
-            .iter()
-            .map(|c| CounterKey {
-                kind: CounterKind::Rule(a.rule_id),
-                period: jifen_rules::eval::period_of(c.period, at, &ctx.tz),
-            })
-            .collect();
-        if rule.def.budget_points.is_some() {
-            keys.push(CounterKey {
-                kind: CounterKind::Budget(a.rule_id),
-                period: PeriodKey::All,
-            });
-        }
-        if a.point_type == PointType::Points {
-            let t = rule.trigger.as_string();
-            for c in ctx
-                .earn
-                .settings
-                .trigger_caps
-                .iter()
-                .filter(|c| c.trigger == t)
-            {
-                keys.push(CounterKey {
-                    kind: CounterKind::Trigger(rule.trigger.clone()),
-                    period: jifen_rules::eval::period_of(c.period, at, &ctx.tz),
-                });
-            }
-        }
-        keys.sort();
-        keys.dedup();
-        let changes: Vec<(CounterKey, Counter)> = keys
-            .into_iter()
-            .map(|k| {
-                (
-                    k,
-                    Counter {
-                        points: *take,
-                        count,
-                    },
-                )
-            })
-            .collect();
-        for row in counter_rows(a.member, &changes, -1) {
-            tx.adjust_counter(ctx.program.id, &row)?;
-        }
+        give_back(tx, ctx, a, *take, *after == a.points)?;
     }
     Ok(())
+}
+
+/// Gives back what an award counted toward its rule's caps, its budget and the caps on its
+/// event type: `take` points, and the award itself when `whole` (it no longer counts).
+fn give_back(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    a: &AwardRow,
+    take: i64,
+    whole: bool,
+) -> Result<(), AppError> {
+    let Some(def) = tx.rule_version(ctx.program.id, a.rule_id, a.rule_version)? else {
+        return Ok(());
+    };
+    let rule = compile_stored(&def, a.rule_id, a.rule_version, &ctx.tz)?;
+    let count = i64::from(whole);
+    let at = a.created_at;
+    let mut keys: Vec<CounterKey> = rule
+        .def
+        .caps
+        .iter()
+        .map(|c| CounterKey {
+            kind: CounterKind::Rule(a.rule_id),
+            period: jifen_rules::eval::period_of(c.period, at, &ctx.tz),
+        })
+        .collect();
+    if rule.def.budget_points.is_some() {
+        keys.push(CounterKey {
+            kind: CounterKind::Budget(a.rule_id),
+            period: PeriodKey::All,
+        });
+    }
+    if a.point_type == PointType::Points {
+        let t = rule.trigger.as_string();
+        for c in ctx
+            .earn
+            .settings
+            .trigger_caps
+            .iter()
+            .filter(|c| c.trigger == t)
+        {
+            keys.push(CounterKey {
+                kind: CounterKind::Trigger(rule.trigger.clone()),
+                period: jifen_rules::eval::period_of(c.period, at, &ctx.tz),
+            });
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    let changes: Vec<(CounterKey, Counter)> = keys
+        .into_iter()
+        .map(|k| {
+            (
+                k,
+                Counter {
+                    points: take,
+                    count,
+                },
+            )
+        })
+        .collect();
+    for row in counter_rows(a.member, &changes, -1) {
+        tx.adjust_counter(ctx.program.id, &row)?;
+    }
+    Ok(())
+}
+
+/// Withdraws every award of an event that is still open (a rejected risk hold, a referral
+/// whose first purchase was refunded): marks them withdrawn and gives back their counters.
+/// Returns the points per point type; the caller takes them from the ledger.
+fn withdraw_event_awards(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    event_id: &str,
+) -> Result<[i64; 2], AppError> {
+    let mut out = [0; 2];
+    for a in tx.event_awards(ctx.program.id, event_id)? {
+        let open = a.points - a.withdrawn;
+        if open <= 0 {
+            continue;
+        }
+        tx.set_award_withdrawn(ctx.program.id, a.id, a.points)?;
+        give_back(tx, ctx, &a, open, true)?;
+        out[a.point_type as usize] += open;
+    }
+    Ok(out)
 }
 
 // ---- behaviour events ----------------------------------------------------------------------
@@ -1068,7 +1167,7 @@ impl EventIn {
         }
         for (k, v) in &self.attributes {
             commands::check_id("attributes", k)?;
-            if v.abs() > ATTRIBUTE_ABS_MAX {
+            if v.unsigned_abs() > ATTRIBUTE_ABS_MAX as u64 {
                 return Err(AppError::invalid(
                     format!("attributes.{k}"),
                     format!("must be within ±{ATTRIBUTE_ABS_MAX}"),
@@ -1229,6 +1328,13 @@ pub fn record_event(
     let t = e.validate()?;
     let occurred = e.occurred_at.unwrap_or(now);
     check_occurred(occurred, now)?;
+    // A sign-in is for today; a missed day goes through the make-up rules (cost, window).
+    if t == Trigger::SignIn && local_date(occurred, &ctx.tz) != local_date(now, &ctx.tz) {
+        return Err(AppError::invalid(
+            "occurred_at",
+            "a sign-in is for today; sign in for a missed day with makeup_date",
+        ));
+    }
     let (member, mut books) = commands::resolve_locked(tx, ctx, &e.member)?;
     let event_id = match (&t, &e.event_id) {
         (Trigger::SignUp, _) => format!("sign_up:{}", member.id),
@@ -1361,6 +1467,7 @@ pub fn system_event(
     event_id: &str,
     vars_extra: &[(&str, Value)],
     hold: Option<&str>,
+    order_ref: Option<&str>,
     now: Millis,
 ) -> Result<serde_json::Value, AppError> {
     let mut vars = Vars::default();
@@ -1380,7 +1487,7 @@ pub fn system_event(
         t,
         now,
         now,
-        None,
+        order_ref,
         hold.is_some(),
     )?;
     let applied = tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
@@ -1439,9 +1546,12 @@ pub fn assess(
     if risk.is_empty() || traces.is_empty() {
         return Ok(None);
     }
+    // Members are counted up to one past the limit: enough to compare, bounded for a busy
+    // shared address.
+    let cap = risk.device_members_max.map_or(1, |m| m as i64 + 1);
     let mut seen = Vec::new();
     for (key, value) in traces {
-        let (_, members) = tx.risk_counts(ctx.program.id, key.as_str(), value, at)?;
+        let members = tx.risk_members(ctx.program.id, key.as_str(), value, cap)?;
         let known = tx.risk_seen(ctx.program.id, key.as_str(), value, member)?;
         seen.push(Seen {
             key: *key,
@@ -1456,8 +1566,8 @@ pub fn assess(
             .find(|(k, _)| *k == key)
             .map(|(_, v)| *v)
             .unwrap_or("");
-        match tx.risk_counts(ctx.program.id, key.as_str(), value, at - window) {
-            Ok((n, _)) => n,
+        match tx.risk_recent(ctx.program.id, key.as_str(), value, at - window) {
+            Ok(n) => n,
             Err(e) => {
                 err = Some(e);
                 0
@@ -1647,6 +1757,10 @@ pub fn decide_hold(
     };
     tx.decide_risk_hold(ctx.program.id, id, status, &r.actor, r.note.as_deref(), now)?;
     tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
+    if decision == HoldDecision::Reject {
+        // Rejected awards no longer count toward caps and budgets, nor as issued.
+        withdraw_event_awards(tx, ctx, &h.event_id)?;
+    }
     let mut v = hold_view(&tx.risk_hold(ctx.program.id, id)?.ok_or_else(not_found)?);
     v["points_moved"] = json!(moved);
     Ok(v)
@@ -1660,26 +1774,111 @@ pub fn referral_rewards(
     invitee: (&Member, &mut [MemberBook; 2]),
     inviter: (&Member, &mut [MemberBook; 2]),
     stage: &str,
+    order: Option<&str>,
     hold: Option<&str>,
     now: Millis,
 ) -> Result<Vec<serde_json::Value>, AppError> {
     let t = Trigger::Referral;
+    // First-purchase rewards are tied to the order (their lots carry `referral:<order>`), so
+    // that a full refund of that order takes them back from both sides.
+    let order_ref = order.map(|o| format!("referral:{o}"));
     let mut out = Vec::new();
     for (m, books, role) in [
         (invitee.0, invitee.1, "invitee"),
         (inviter.0, inviter.1, "inviter"),
     ] {
-        let id = format!("referral:{}:{stage}:{role}", invitee.0.id);
+        let id = match order {
+            Some(o) => format!("referral:{}:{stage}:{o}:{role}", invitee.0.id),
+            None => format!("referral:{}:{stage}:{role}", invitee.0.id),
+        };
         let extra = [
             ("referral.role", Value::Str(role.into())),
             ("referral.stage", Value::Str(stage.into())),
         ];
-        let mut v = system_event(tx, ctx, m, books, &t, &id, &extra, hold, now)?;
+        let mut v = system_event(
+            tx,
+            ctx,
+            m,
+            books,
+            &t,
+            &id,
+            &extra,
+            hold,
+            order_ref.as_deref(),
+            now,
+        )?;
         v["role"] = json!(role);
         v["stage"] = json!(stage);
         out.push(v);
     }
     Ok(out)
+}
+
+/// When a refund leaves the order that was an invitee's first purchase fully refunded, the
+/// referral rewards of that purchase go back, from the invitee and from the inviter (whose
+/// accounts this locks), and the invitee's next purchase counts as the first again.
+/// `invitee_books` are the invitee's locked books.
+pub fn withdraw_referral(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    order: &Order,
+    invitee_books: &mut [MemberBook; 2],
+    now: Millis,
+) -> Result<Option<serde_json::Value>, AppError> {
+    let program = ctx.program.id;
+    let Some((inviter, Some(first))) = tx.referral_of(program, order.member)? else {
+        return Ok(None);
+    };
+    if first != order.order_id {
+        return Ok(None);
+    }
+    let mut inviter_books = commands::books(tx, ctx, inviter)?;
+    let order_ref = format!("referral:{}", order.order_id);
+    let refs = Refs {
+        order_ref: Some(order_ref.clone()),
+        reason: Some(format!(
+            "referral reward of order {} withdrawn: the order was refunded",
+            order.order_id
+        )),
+        actor: None,
+    };
+    let mut taken = serde_json::Map::new();
+    for (member, books, role) in [
+        (order.member, invitee_books, "invitee"),
+        (inviter, &mut inviter_books, "inviter"),
+    ] {
+        let event_id = format!(
+            "referral:{}:first_purchase:{}:{role}",
+            order.member, order.order_id
+        );
+        let amounts = withdraw_event_awards(tx, ctx, &event_id)?;
+        let mut posting = Posting::default();
+        for pt in PointType::ALL {
+            let amount = amounts[pt as usize];
+            if amount > 0 {
+                let b = &mut books[pt as usize];
+                commands::reverse_ref(
+                    tx,
+                    ctx,
+                    &mut posting,
+                    b,
+                    member,
+                    &order_ref,
+                    amount,
+                    0,
+                    &refs,
+                    now,
+                )?;
+            }
+        }
+        tx.apply(program, &posting, &ctx.system, now)?;
+        taken.insert(
+            role.into(),
+            json!({"member_id": member, "points": amounts[0], "growth": amounts[1]}),
+        );
+    }
+    tx.set_referral_first_purchase(program, order.member, None)?;
+    Ok(Some(serde_json::Value::Object(taken)))
 }
 
 /// Members one birthday or anniversary job step handles.
@@ -1731,8 +1930,19 @@ pub fn birthday_step(
     }
     if handled == 0 && !set.for_trigger(&Trigger::Anniversary).is_empty() {
         // Members who joined on this calendar day in an earlier year, most recent years first.
-        for years in 1..=30i16 {
-            let Ok(then) = jiff::civil::Date::new(year - years, today.month(), today.day()) else {
+        // Members who joined on 29 February have theirs on the 28th in other years.
+        let leap_day_too = today.month() == 2 && today.day() == 28 && !today.in_leap_year();
+        let days: Vec<(i16, i8, i8)> = (1..=30i16)
+            .flat_map(|y| {
+                let mut v = vec![(y, today.month(), today.day())];
+                if leap_day_too {
+                    v.push((y, 2, 29));
+                }
+                v
+            })
+            .collect();
+        for (years, month, day) in days {
+            let Ok(then) = jiff::civil::Date::new(year - years, month, day) else {
                 continue;
             };
             let from = start_of(then, &ctx.tz);
@@ -1787,7 +1997,7 @@ fn pay_system_event(
     if m.id != member || tx.event(ctx.program.id, event_id)?.is_some() {
         return Ok(0);
     }
-    system_event(tx, ctx, &m, &mut books, t, event_id, extra, None, now)?;
+    system_event(tx, ctx, &m, &mut books, t, event_id, extra, None, None, now)?;
     Ok(1)
 }
 
@@ -1812,6 +2022,8 @@ pub struct RuleIn {
     pub actor: Option<String>,
 }
 
+/// A rule as shown. What it issued is an aggregate over its awards, so only reads (never the
+/// writer) compute it.
 fn rule_view(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<serde_json::Value, AppError> {
     let r = tx
         .rule(ctx.program.id, id)?
@@ -1821,7 +2033,6 @@ fn rule_view(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<serde_json::V
         })?;
     let def: serde_json::Value =
         serde_json::from_str(&r.definition).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let (points, growth, members) = tx.rule_totals(ctx.program.id, id)?;
     let versions: Vec<serde_json::Value> = tx
         .rule_versions(ctx.program.id, id)?
         .into_iter()
@@ -1835,12 +2046,15 @@ fn rule_view(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<serde_json::V
         "created_at": r.created_at,
         "updated_at": r.updated_at,
         "versions": versions,
-        "issued": {"points": points, "growth": growth, "members": members},
     }))
 }
 
+/// A rule with what it issued (net of awards withdrawn by refunds and rejected holds).
 pub fn get_rule(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<serde_json::Value, AppError> {
-    rule_view(tx, ctx, id)
+    let mut v = rule_view(tx, ctx, id)?;
+    let (points, growth, members) = tx.rule_totals(ctx.program.id, id)?;
+    v["issued"] = json!({"points": points, "growth": growth, "members": members});
+    Ok(v)
 }
 
 pub fn list_rules(
@@ -2075,6 +2289,9 @@ fn yes() -> bool {
     true
 }
 
+/// How far ahead a dry run may look (a campaign planned for next year).
+pub const DRY_RUN_AHEAD_MAX_MS: i64 = 3_660 * 86_400_000;
+
 /// Rules per dry run or backtest besides the active ones.
 pub const PROPOSED_RULES_MAX: usize = 50;
 
@@ -2127,6 +2344,14 @@ pub fn dry_run(
     now: Millis,
     d: &DryRun,
 ) -> Result<serde_json::Value, AppError> {
+    if let Some(at) = d.at
+        && !(commands::OCCURRED_AT_MIN..=now.saturating_add(DRY_RUN_AHEAD_MAX_MS)).contains(&at)
+    {
+        return Err(AppError::invalid(
+            "at",
+            "must be between 2000-01-01 and ten years from now (Unix milliseconds)",
+        ));
+    }
     let set = proposed_set(tx, ctx, &d.rule_ids, &d.rules, d.include_active)?;
     let (member_ref, trigger) = match (&d.purchase, &d.event) {
         (Some(p), None) => {
@@ -2215,7 +2440,11 @@ impl BacktestIn {
         if self.to <= self.from {
             return Err(AppError::invalid("to", "must be after from"));
         }
-        if self.to - self.from > BACKTEST_RANGE_MAX_MS {
+        if self
+            .to
+            .checked_sub(self.from)
+            .is_none_or(|d| d > BACKTEST_RANGE_MAX_MS)
+        {
             return Err(AppError::invalid(
                 "to",
                 "a backtest covers at most 400 days",

@@ -100,6 +100,9 @@ struct Inner {
     api_keys: RwLock<HashMap<String, ProgramId>>,
     /// Backtests by id: running ones report progress, finished ones their result.
     backtests: std::sync::Mutex<Vec<(String, ProgramId, Arc<std::sync::Mutex<Backtest>>)>>,
+    /// The local day each programme's birthday step last finished: the step scans members by
+    /// birthday, so it runs to the end once a day rather than every minute.
+    birthdays_done: std::sync::Mutex<HashMap<ProgramId, String>>,
 }
 
 /// The state of one backtest, as polled.
@@ -116,6 +119,8 @@ pub struct Backtest {
 
 /// Backtests a node keeps to answer polls; the oldest finished ones are forgotten first.
 pub const BACKTESTS_KEPT: usize = 32;
+/// Backtests running at once on a node: each is a thread reading through the read pool.
+pub const BACKTESTS_RUNNING_MAX: usize = 4;
 
 /// Hex SHA-256, used for API keys at rest and request fingerprints.
 pub fn sha256_hex(data: &[u8]) -> String {
@@ -137,6 +142,7 @@ impl App {
                 programs: RwLock::new(HashMap::new()),
                 api_keys: RwLock::new(HashMap::new()),
                 backtests: std::sync::Mutex::new(Vec::new()),
+                birthdays_done: std::sync::Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -271,9 +277,11 @@ impl App {
             .map(|(_, ctx)| ctx.clone())
     }
 
-    /// Forgets a cached programme after its settings change.
+    /// Forgets a cached programme after its settings change (and that today's birthdays were
+    /// paid, so that a birthday rule activated today still pays them).
     pub fn invalidate_program(&self, id: ProgramId) {
         self.inner.programs.write().expect("lock").remove(&id);
+        self.inner.birthdays_done.lock().expect("lock").remove(&id);
     }
 
     /// The programme an API key belongs to, if the key is known.
@@ -320,6 +328,17 @@ impl App {
         }));
         {
             let mut all = self.inner.backtests.lock().expect("lock");
+            let running = all
+                .iter()
+                .filter(|(_, _, s)| s.lock().expect("lock").status == "running")
+                .count();
+            if running >= BACKTESTS_RUNNING_MAX {
+                return Err(AppError::conflict(
+                    "too_many_backtests",
+                    format!("{running} backtests are running; wait for one to finish"),
+                    serde_json::json!({"running": running}),
+                ));
+            }
             if all.len() >= BACKTESTS_KEPT
                 && let Some(i) = all
                     .iter()
@@ -502,7 +521,26 @@ impl App {
             }),
             (earn::birthday_step, |r| &mut r.birthdays_paid),
         ];
-        for (step, field) in steps {
+        let today = {
+            let ctx = self.program_ctx_blocking(program)?;
+            jiff::Timestamp::from_millisecond(self.now())
+                .map(|t| t.to_zoned(ctx.tz.clone()).date().to_string())
+                .unwrap_or_default()
+        };
+        for (i, (step, field)) in steps.into_iter().enumerate() {
+            // The last step pays birthdays and anniversaries.
+            let is_birthdays = i == 3;
+            if is_birthdays
+                && self
+                    .inner
+                    .birthdays_done
+                    .lock()
+                    .expect("lock")
+                    .get(&program)
+                    == Some(&today)
+            {
+                continue;
+            }
             loop {
                 let out = self.write_blocking(program, "jobs", None, move |tx, ctx, now| {
                     Ok(serde_json::json!(step(tx, ctx, now)?))
@@ -511,6 +549,13 @@ impl App {
                     Some(n) => *field(&mut report) += n,
                     None => break,
                 }
+            }
+            if is_birthdays {
+                self.inner
+                    .birthdays_done
+                    .lock()
+                    .expect("lock")
+                    .insert(program, today.clone());
             }
         }
         Ok(report)

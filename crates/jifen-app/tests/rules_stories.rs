@@ -320,6 +320,10 @@ fn sign_in_streaks_make_up_days_and_refuse_a_second_sign_in(b: Arc<dyn Backend>)
     assert_eq!(points_of(&makeup), 32);
     assert_eq!(day(4), (5, 5));
     conflict(sign_in(&w, m, Some("2026-01-04")), "already_signed_in");
+    // A sign-in dated another day is refused: missed days go through the make-up rules.
+    let mut late = event_input(m, "sign_in", None, json!({}));
+    late.occurred_at = Some(START + 2 * DAY);
+    invalid(event(&w, late), "occurred_at");
     // 100 + 5 + 5 + 5 - 10 + 32 + 5
     w.assert_points(m, (142, 0, 0, 0));
     assert_eq!(makeup["awards"].as_array().unwrap().len(), 2);
@@ -551,6 +555,23 @@ fn sign_up_packs_referrals_and_the_first_order_bonus(b: Arc<dyn Backend>) {
     assert!(second.get("referral_rewards").is_none());
     w.assert_points(a_id, (1000, 0, 0, 0));
     w.assert_points(b_id, (900, 0, 0, 0));
+    // Refunding the first purchase in full takes its referral rewards back from both sides;
+    // the next purchase counts as the first again.
+    let r = refund(&w, "b-1", None);
+    assert_eq!(r["referral_reversed"]["invitee"]["points"], 100, "{r}");
+    assert_eq!(r["referral_reversed"]["inviter"]["points"], 300, "{r}");
+    w.assert_points(a_id, (700, 0, 0, 0));
+    w.assert_points(b_id, (600, 0, 0, 0));
+    let third = w.purchase("b-3", b_id, 10_000).unwrap();
+    let rr: Vec<i64> = third["referral_rewards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["awarded"]["points"].as_i64().unwrap())
+        .collect();
+    assert_eq!(rr, vec![100, 300]);
+    w.assert_points(a_id, (1000, 0, 0, 0));
+    w.assert_points(b_id, (800, 0, 0, 0));
     w.verify();
 }
 
@@ -610,7 +631,7 @@ fn birthday_and_anniversary_jobs_pay_once_a_year(b: Arc<dyn Backend>) {
     w.verify();
 }
 
-fn caps_count_the_current_period_and_backdated_events_leave_it_alone(b: Arc<dyn Backend>) {
+fn caps_hold_for_backdated_events_kept_apart_from_the_current_period(b: Arc<dyn Backend>) {
     let w = World::new(b, policy(0));
     let m = w.member("hal");
     rule(
@@ -624,8 +645,14 @@ fn caps_count_the_current_period_and_backdated_events_leave_it_alone(b: Arc<dyn 
         outcome_of(&event(&w, e).unwrap(), "分享")
     };
     assert_eq!(share("e1", None), "fired");
-    // A share recorded late, dated yesterday: yesterday had none, and today's count stays.
-    assert_eq!(share("e2", Some(START + 4 * DAY)), "fired");
+    // Shares recorded late, dated yesterday, count against yesterday (kept apart): two pay,
+    // the third is capped, and today's count stays as it was.
+    let yesterday = Some(START + 4 * DAY);
+    assert_eq!(share("e2", yesterday), "fired");
+    assert_eq!(share("e2b", yesterday), "fired");
+    for i in 0..5 {
+        assert_eq!(share(&format!("late{i}"), yesterday), "cap_reached");
+    }
     assert_eq!(share("e3", None), "fired");
     assert_eq!(share("e4", None), "cap_reached");
     w.at_day(6);
@@ -634,7 +661,7 @@ fn caps_count_the_current_period_and_backdated_events_leave_it_alone(b: Arc<dyn 
     assert_eq!(row[0].periods[0].as_deref(), Some("d2026-01-07"));
     assert_eq!(
         (row[0].count[0], row[0].points[4], row[0].count[4]),
-        (1, 40, 4)
+        (1, 50, 5)
     );
     w.verify();
 }
@@ -664,9 +691,9 @@ fn risky_events_are_held_for_review_then_released_or_rejected(b: Arc<dyn Backend
         &w,
         json!({"name": "分享", "trigger": "share", "points": "20"}),
     );
-    rule(
+    let sign_in_rule = rule(
         &w,
-        json!({"name": "签到", "trigger": "sign_in", "points": "5"}),
+        json!({"name": "签到", "trigger": "sign_in", "points": "5", "budget_points": 1000}),
     );
     let ms: Vec<i64> = (0..4).map(|i| w.member(&format!("r{i}"))).collect();
     // Three shares from one device within the hour pay; the fourth is held.
@@ -769,6 +796,13 @@ fn risky_events_are_held_for_review_then_released_or_rejected(b: Arc<dyn Backend
         (20, 0),
         "only the share points remain"
     );
+    // The rejected award is not issued and gives its budget back.
+    let issued = w.read(move |tx, ctx| Ok(tx.rule_totals(ctx.program.id, sign_in_rule)?));
+    assert_eq!(issued, (10, 0, 2));
+    let budget = w.read(move |tx, ctx| {
+        Ok(tx.counters(ctx.program.id, 0, &[format!("budget:{sign_in_rule}")])?)
+    });
+    assert_eq!(budget[0].points[4], 10);
     let done = w.read(|tx, ctx| earn::list_holds(tx, ctx, Some("rejected"), None, None));
     assert_eq!(done["holds"][0]["decided_by"], "risk@shop");
     // Events held do not vest with the jobs, whatever the date.
@@ -977,6 +1011,6 @@ on_both_backends!(
     dry_runs_explain_draft_rules_and_write_nothing,
     backtest_of_a_double_points_weekend_reports_its_cost,
     risky_events_are_held_for_review_then_released_or_rejected,
-    caps_count_the_current_period_and_backdated_events_leave_it_alone,
+    caps_hold_for_backdated_events_kept_apart_from_the_current_period,
     referrals_from_a_shared_phone_are_held,
 );

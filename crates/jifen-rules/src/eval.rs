@@ -235,6 +235,10 @@ pub struct Evaluation {
     /// Increments to add to stored counters, one per key.
     #[serde(skip)]
     pub increments: Vec<(CounterKey, Counter)>,
+    /// Keys the caller found in a period older than the one its store holds as current (an
+    /// event dated back into a period that is over); the caller stores those apart.
+    #[serde(skip)]
+    pub past: Vec<CounterKey>,
 }
 
 impl Evaluation {

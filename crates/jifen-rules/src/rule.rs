@@ -313,7 +313,7 @@ fn check_list(field: &str, items: &[String]) -> Result<(), RuleError> {
         return Err(bad(field, format!("at most {AUDIENCE_LIST_MAX} entries")));
     }
     for i in items {
-        if i.is_empty() || i.len() > 64 {
+        if i.is_empty() || i.chars().count() > 64 {
             return Err(bad(field, "entries must be 1 to 64 characters"));
         }
     }
@@ -440,7 +440,7 @@ impl RuleDef {
                 format!("must be between 1 and {POINTS_MAX}"),
             ));
         }
-        if self.priority.abs() > PRIORITY_ABS_MAX {
+        if self.priority.unsigned_abs() > PRIORITY_ABS_MAX as u64 {
             return Err(bad(
                 "priority",
                 format!("must be between -{PRIORITY_ABS_MAX} and {PRIORITY_ABS_MAX}"),

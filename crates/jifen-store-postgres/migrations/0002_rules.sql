@@ -46,6 +46,17 @@ CREATE TABLE rule_counters (
     all_count BIGINT NOT NULL DEFAULT 0,
     CONSTRAINT rule_counters_pkey PRIMARY KEY (program_id, member_id, counter)
 );
+-- Counters of periods older than a slot's current one: only events dated back into a period
+-- that is over (imports of history, offline tills) read and write here.
+CREATE TABLE rule_counters_past (
+    program_id BIGINT NOT NULL,
+    member_id BIGINT NOT NULL,
+    counter TEXT NOT NULL,
+    period TEXT NOT NULL,
+    points BIGINT NOT NULL,
+    count BIGINT NOT NULL,
+    CONSTRAINT rule_counters_past_pkey PRIMARY KEY (program_id, member_id, counter, period)
+);
 CREATE TABLE events (
     program_id BIGINT NOT NULL,
     event_id TEXT NOT NULL,
@@ -95,3 +106,4 @@ CREATE TABLE referrals (
 );
 CREATE INDEX referrals_inviter ON referrals (program_id, inviter_id);
 CREATE INDEX orders_member_time ON orders (program_id, member_id, created_at);
+CREATE INDEX members_joined ON members (program_id, created_at);

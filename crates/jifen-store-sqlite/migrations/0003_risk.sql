@@ -8,6 +8,7 @@ CREATE TABLE risk_signals (
     at INTEGER NOT NULL
 );
 CREATE INDEX risk_signals_value ON risk_signals (program_id, kind, value, at);
+CREATE INDEX risk_signals_member ON risk_signals (program_id, kind, value, member_id);
 CREATE TABLE risk_holds (
     id INTEGER PRIMARY KEY,
     program_id INTEGER NOT NULL,

@@ -273,6 +273,43 @@ impl Tx<'_> {
             .collect())
     }
 
+    /// Counters of closed periods, by (counter, period), for one member.
+    pub fn past_counters(
+        &mut self,
+        program: ProgramId,
+        member: i64,
+        keys: &[(String, String)],
+    ) -> StoreResult<Vec<(String, String, i64, i64)>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for (c, p) in keys {
+            if let Some(r) = self.conn.query_one(
+                "SELECT points, count FROM rule_counters_past WHERE program_id = $1 AND member_id = $2 AND counter = $3 AND period = $4",
+                &[program.0.into(), member.into(), c.as_str().into(), p.as_str().into()],
+            )? {
+                out.push((c.clone(), p.clone(), r.int(0), r.int(1)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Adds to (or with negative values takes from) counters of closed periods.
+    pub fn add_past_counters(
+        &mut self,
+        program: ProgramId,
+        rows: &[(i64, String, String, i64, i64)],
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        for (m, c, p, points, count) in rows {
+            self.conn.execute(
+                "INSERT INTO rule_counters_past (program_id, member_id, counter, period, points, count) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (program_id, member_id, counter, period) DO UPDATE \
+                 SET points = rule_counters_past.points + excluded.points, count = rule_counters_past.count + excluded.count",
+                &[program.0.into(), (*m).into(), c.as_str().into(), p.as_str().into(), (*points).into(), (*count).into()],
+            )?;
+        }
+        Ok(())
+    }
+
     /// Makes sure a counter row exists (a budget's, when its rule is activated), so that the
     /// lock in `counters` always has a row to take.
     pub fn ensure_counter(
@@ -510,6 +547,23 @@ impl Tx<'_> {
             sets.join(", ")
         );
         self.conn.execute(&sql, &params)?;
+        // The same change on the rows of closed periods, where the award was counted there.
+        for i in 0..4 {
+            if let Some(p) = &c.periods[i] {
+                self.conn.execute(
+                    "UPDATE rule_counters_past SET points = points + $5, count = count + $6 \
+                     WHERE program_id = $1 AND member_id = $2 AND counter = $3 AND period = $4",
+                    &[
+                        program.0.into(),
+                        c.member.into(),
+                        c.counter.as_str().into(),
+                        p.as_str().into(),
+                        c.points[i].into(),
+                        c.count[i].into(),
+                    ],
+                )?;
+            }
+        }
         Ok(())
     }
 
@@ -541,9 +595,9 @@ impl Tx<'_> {
         Ok(self
             .conn
             .query_one(
-                "SELECT CAST(COALESCE(SUM(CASE WHEN point_type = 'points' THEN points ELSE 0 END), 0) AS BIGINT), \
-                 CAST(COALESCE(SUM(CASE WHEN point_type = 'growth' THEN points ELSE 0 END), 0) AS BIGINT), \
-                 COUNT(DISTINCT member_id) FROM awards WHERE program_id = $1 AND rule_id = $2",
+                "SELECT CAST(COALESCE(SUM(CASE WHEN point_type = 'points' THEN points - withdrawn ELSE 0 END), 0) AS BIGINT), \
+                 CAST(COALESCE(SUM(CASE WHEN point_type = 'growth' THEN points - withdrawn ELSE 0 END), 0) AS BIGINT), \
+                 COUNT(DISTINCT member_id) FROM awards WHERE program_id = $1 AND rule_id = $2 AND withdrawn < points",
                 &[program.0.into(), rule.into()],
             )?
             .map_or((0, 0, 0), |r| (r.int(0), r.int(1), r.int(2))))
@@ -686,11 +740,12 @@ impl Tx<'_> {
             .map(|r| (MemberId(r.int(0)), r.opt_text(1))))
     }
 
+    /// Records (or with `None` forgets) the order that counted as the invitee's first purchase.
     pub fn set_referral_first_purchase(
         &mut self,
         program: ProgramId,
         invitee: MemberId,
-        order: &str,
+        order: Option<&str>,
     ) -> StoreResult<()> {
         self.writes += 1;
         self.conn.execute(
@@ -733,22 +788,40 @@ impl Tx<'_> {
 
     // ---- risk --------------------------------------------------------------------------------
 
-    /// Events seen from a device or address since `since`, and how many members used it ever.
-    pub fn risk_counts(
+    /// Events from a device or address since `since` (through the index on its time).
+    pub fn risk_recent(
         &mut self,
         program: ProgramId,
         kind: &str,
         value: &str,
         since: Millis,
-    ) -> StoreResult<(i64, i64)> {
+    ) -> StoreResult<i64> {
         Ok(self
             .conn
             .query_one(
-                "SELECT CAST(COALESCE(SUM(CASE WHEN at >= $4 THEN 1 ELSE 0 END), 0) AS BIGINT), COUNT(DISTINCT member_id) \
-                 FROM risk_signals WHERE program_id = $1 AND kind = $2 AND value = $3",
+                "SELECT COUNT(*) FROM risk_signals WHERE program_id = $1 AND kind = $2 AND value = $3 AND at >= $4",
                 &[program.0.into(), kind.into(), value.into(), since.into()],
             )?
-            .map_or((0, 0), |r| (r.int(0), r.int(1))))
+            .map_or(0, |r| r.int(0)))
+    }
+
+    /// Members who used a device or address, counted up to `cap` (enough to compare with a
+    /// limit, without reading every signal of a shared address).
+    pub fn risk_members(
+        &mut self,
+        program: ProgramId,
+        kind: &str,
+        value: &str,
+        cap: i64,
+    ) -> StoreResult<i64> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT COUNT(*) FROM (SELECT DISTINCT member_id FROM risk_signals \
+                 WHERE program_id = $1 AND kind = $2 AND value = $3 LIMIT $4) m",
+                &[program.0.into(), kind.into(), value.into(), cap.into()],
+            )?
+            .map_or(0, |r| r.int(0)))
     }
 
     /// Whether a member used a device or address before.

@@ -183,6 +183,27 @@ pub fn resolve(tx: &mut Tx<'_>, ctx: &ProgramCtx, r: &MemberRef) -> Result<Membe
     Ok(member)
 }
 
+/// The member `id` is now: itself, or the member it was merged into (followed to the end);
+/// `None` when it does not exist.
+pub(crate) fn survivor(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    id: MemberId,
+) -> Result<Option<MemberId>, AppError> {
+    let mut current = id;
+    // A chain of merges is short; the bound only guards against a corrupt cycle.
+    for _ in 0..16 {
+        match tx.member(ctx.program.id, current)? {
+            None => return Ok(None),
+            Some(m) => match m.merged_into {
+                Some(next) => current = next,
+                None => return Ok(Some(current)),
+            },
+        }
+    }
+    Ok(None)
+}
+
 /// Resolves a member and locks its accounts, in one query when the member is live (neither
 /// merged nor frozen), which is nearly always; otherwise as `resolve` and `books` do.
 pub(crate) fn resolve_locked(
@@ -643,6 +664,7 @@ pub fn purchase(
     {
         let pre = resolve(tx, ctx, &p.member)?;
         if let Some((inviter, None)) = tx.referral_of(program.id, pre.id)?
+            && let Some(inviter) = survivor(tx, ctx, inviter)?
             && inviter < pre.id
         {
             self::books(tx, ctx, inviter)?;
@@ -705,6 +727,24 @@ pub fn purchase(
         earn,
     )?;
     let from_rules = |pt| rules.eval.total(pt);
+    // An order's points are reversed as one operation: its total stays within the maximum.
+    for pt in PointType::ALL {
+        let base = if pt == PointType::Points {
+            earn.points
+        } else {
+            earn.growth
+        };
+        if base + from_rules(pt) > jifen_ledger::POINTS_PER_OPERATION_MAX {
+            return Err(AppError::invalid(
+                "amount_minor",
+                format!(
+                    "this purchase would earn more than {} {} in one order",
+                    jifen_ledger::POINTS_PER_OPERATION_MAX,
+                    pt.as_str()
+                ),
+            ));
+        }
+    }
     // Recording the order is the command's first write: a taken order id writes nothing.
     let recorded = tx.insert_order(&Order {
         program: program.id,
@@ -776,8 +816,10 @@ pub fn purchase(
     {
         // The invitee's first purchase: referral rules of stage first_purchase pay both.
         tx.set_referral_first_purchase(program.id, member.id, Some(&p.order_id))?;
-        if let Some(inviter) = tx.member(program.id, inviter)?
-            && inviter.merged_into.is_none()
+        // A merged inviter is rewarded as the member it was merged into.
+        if let Some(inviter) = survivor(tx, ctx, inviter)?
+            && let Some(inviter) = tx.member(program.id, inviter)?
+            && inviter.id != member.id
         {
             let mut inviter_books = self::books(tx, ctx, inviter.id)?;
             let rewards = crate::earn::referral_rewards(
@@ -828,6 +870,7 @@ pub fn refund(
     if order.refunded_minor < order.paid_minor
         && let Some((inviter, Some(first))) = tx.referral_of(program.id, locked_member)?
         && first == order.order_id
+        && let Some(inviter) = survivor(tx, ctx, inviter)?
         && inviter < locked_member
     {
         books(tx, ctx, inviter)?;

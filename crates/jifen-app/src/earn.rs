@@ -225,11 +225,12 @@ fn load_counters(
     ctx: &ProgramCtx,
     member: MemberId,
     keys: &[CounterKey],
-) -> Result<(HashMap<CounterKey, Counter>, Vec<CounterKey>), AppError> {
+) -> Result<LoadedCounters, AppError> {
     let mut out = HashMap::new();
     let mut past = Vec::new();
+    let mut closing = Vec::new();
     if keys.is_empty() {
-        return Ok((out, past));
+        return Ok((out, past, closing));
     }
     let mut rows = Vec::new();
     for per_member in [true, false] {
@@ -263,6 +264,23 @@ fn load_counters(
             // The slot has moved on: this event is dated in a period that is over, whose
             // counts are kept apart.
             Some(p) if p > period.as_str() => past.push(k.clone()),
+            // The slot holds an older period that this event's increment will close: its
+            // totals are archived with the past, so late events of that period still count
+            // what was recorded on time.
+            Some(p) if r.points[slot] != 0 || r.count[slot] != 0 => {
+                if let Some(old) = PeriodKey::parse(p) {
+                    closing.push((
+                        CounterKey {
+                            kind: k.kind.clone(),
+                            period: old,
+                        },
+                        Counter {
+                            points: r.points[slot],
+                            count: r.count[slot],
+                        },
+                    ));
+                }
+            }
             _ => {}
         }
     }
@@ -286,8 +304,17 @@ fn load_counters(
             }
         }
     }
-    Ok((out, past))
+    closing.sort_by(|a, b| a.0.cmp(&b.0));
+    closing.dedup_by(|a, b| a.0 == b.0);
+    Ok((out, past, closing))
 }
+
+/// Counters as read: values by key, keys of closed periods, and slots about to close.
+type LoadedCounters = (
+    HashMap<CounterKey, Counter>,
+    Vec<CounterKey>,
+    Vec<(CounterKey, Counter)>,
+);
 
 /// Evaluates an event for a member whose accounts are locked.
 fn evaluate_locked(
@@ -307,9 +334,10 @@ fn evaluate_locked(
         trigger_caps: &ctx.earn.settings.trigger_caps,
     };
     let keys = needed_counters(set, &ev);
-    let (loaded, past) = load_counters(tx, ctx, member, &keys)?;
+    let (loaded, past, closing) = load_counters(tx, ctx, member, &keys)?;
     let mut eval = evaluate(set, &ev, &|k| loaded.get(k).copied().unwrap_or_default());
     eval.past = past;
+    eval.closing = closing;
     Ok(eval)
 }
 
@@ -504,20 +532,36 @@ fn record(
         .cloned()
         .partition(|(k, _)| eval.past.contains(k));
     let increments = counter_rows(member, &current, 1);
-    if !past.is_empty() {
-        let rows: Vec<(i64, String, String, i64, i64)> = past
-            .iter()
-            .map(|(k, c)| {
-                (
-                    counter_member(member, k),
-                    k.name(),
-                    k.period.to_string(),
-                    c.points,
-                    c.count,
-                )
-            })
-            .collect();
-        tx.add_past_counters(ctx.program.id, &rows)?;
+    // Slots this event moves to a new period hand their old totals to the past first.
+    let mut to_past: Vec<(i64, String, String, i64, i64)> = eval
+        .closing
+        .iter()
+        .filter(|(old, _)| {
+            current
+                .iter()
+                .any(|(k, _)| k.kind == old.kind && slot_of(&k.period) == slot_of(&old.period))
+        })
+        .map(|(k, c)| {
+            (
+                counter_member(member, k),
+                k.name(),
+                k.period.to_string(),
+                c.points,
+                c.count,
+            )
+        })
+        .collect();
+    to_past.extend(past.iter().map(|(k, c)| {
+        (
+            counter_member(member, k),
+            k.name(),
+            k.period.to_string(),
+            c.points,
+            c.count,
+        )
+    }));
+    if !to_past.is_empty() {
+        tx.add_past_counters(ctx.program.id, &to_past)?;
     }
     let row = EventRow {
         event_id: event_id.to_string(),
@@ -1832,6 +1876,13 @@ pub fn withdraw_referral(
     if first != order.order_id {
         return Ok(None);
     }
+    // The inviter's referral lots moved with it if it was merged since.
+    let Some(inviter) = commands::survivor(tx, ctx, inviter)? else {
+        return Ok(None);
+    };
+    if inviter == order.member {
+        return Ok(None);
+    }
     let mut inviter_books = commands::books(tx, ctx, inviter)?;
     let order_ref = format!("referral:{}", order.order_id);
     let refs = Refs {
@@ -1897,17 +1948,19 @@ pub fn birthday_step(
     let year = today.year();
     let mut handled = 0;
     if !set.for_trigger(&Trigger::Birthday).is_empty() {
-        let days = match ctx.earn.settings.birthday_on {
+        let md = |m: i8, d: i8| format!("{m:02}-{d:02}");
+        let days: Vec<(String, String)> = match ctx.earn.settings.birthday_on {
             BirthdayOn::Day => {
-                let mut days = vec![format!("-{:02}-{:02}", today.month(), today.day())];
+                let today_md = md(today.month(), today.day());
+                let mut days = vec![(today_md.clone(), today_md)];
                 // Members born on 29 February celebrate on the 28th in other years.
                 if today.month() == 2 && today.day() == 28 && !today.in_leap_year() {
-                    days.push("-02-29".into());
+                    days.push((md(2, 29), md(2, 29)));
                 }
                 days
             }
             // The whole month is due from its first day: a job that missed the 1st still pays.
-            BirthdayOn::Month => vec![format!("-{:02}-__", today.month())],
+            BirthdayOn::Month => vec![(md(today.month(), 1), md(today.month(), 31))],
         };
         let due = tx.members_born_on_without_event(
             ctx.program.id,

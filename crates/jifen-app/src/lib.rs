@@ -100,9 +100,6 @@ struct Inner {
     api_keys: RwLock<HashMap<String, ProgramId>>,
     /// Backtests by id: running ones report progress, finished ones their result.
     backtests: std::sync::Mutex<Vec<(String, ProgramId, Arc<std::sync::Mutex<Backtest>>)>>,
-    /// The local day each programme's birthday step last finished: the step scans members by
-    /// birthday, so it runs to the end once a day rather than every minute.
-    birthdays_done: std::sync::Mutex<HashMap<ProgramId, String>>,
 }
 
 /// The state of one backtest, as polled.
@@ -142,7 +139,6 @@ impl App {
                 programs: RwLock::new(HashMap::new()),
                 api_keys: RwLock::new(HashMap::new()),
                 backtests: std::sync::Mutex::new(Vec::new()),
-                birthdays_done: std::sync::Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -277,11 +273,9 @@ impl App {
             .map(|(_, ctx)| ctx.clone())
     }
 
-    /// Forgets a cached programme after its settings change (and that today's birthdays were
-    /// paid, so that a birthday rule activated today still pays them).
+    /// Forgets a cached programme after its settings change.
     pub fn invalidate_program(&self, id: ProgramId) {
         self.inner.programs.write().expect("lock").remove(&id);
-        self.inner.birthdays_done.lock().expect("lock").remove(&id);
     }
 
     /// The programme an API key belongs to, if the key is known.
@@ -378,7 +372,13 @@ impl App {
                     }
                     Ok(replay.finish())
                 };
-                let out = run();
+                // A panic while replaying fails the backtest instead of leaving it running.
+                let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+                    .unwrap_or_else(|_| {
+                        Err(AppError::Internal(
+                            "the backtest stopped unexpectedly".into(),
+                        ))
+                    });
                 let mut s = state.lock().expect("lock");
                 match out {
                     Ok(r) => {
@@ -521,26 +521,7 @@ impl App {
             }),
             (earn::birthday_step, |r| &mut r.birthdays_paid),
         ];
-        let today = {
-            let ctx = self.program_ctx_blocking(program)?;
-            jiff::Timestamp::from_millisecond(self.now())
-                .map(|t| t.to_zoned(ctx.tz.clone()).date().to_string())
-                .unwrap_or_default()
-        };
-        for (i, (step, field)) in steps.into_iter().enumerate() {
-            // The last step pays birthdays and anniversaries.
-            let is_birthdays = i == 3;
-            if is_birthdays
-                && self
-                    .inner
-                    .birthdays_done
-                    .lock()
-                    .expect("lock")
-                    .get(&program)
-                    == Some(&today)
-            {
-                continue;
-            }
+        for (step, field) in steps {
             loop {
                 let out = self.write_blocking(program, "jobs", None, move |tx, ctx, now| {
                     Ok(serde_json::json!(step(tx, ctx, now)?))
@@ -549,13 +530,6 @@ impl App {
                     Some(n) => *field(&mut report) += n,
                     None => break,
                 }
-            }
-            if is_birthdays {
-                self.inner
-                    .birthdays_done
-                    .lock()
-                    .expect("lock")
-                    .insert(program, today.clone());
             }
         }
         Ok(report)

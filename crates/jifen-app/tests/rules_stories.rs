@@ -657,12 +657,72 @@ fn caps_hold_for_backdated_events_kept_apart_from_the_current_period(b: Arc<dyn 
     assert_eq!(share("e4", None), "cap_reached");
     w.at_day(6);
     assert_eq!(share("e5", None), "fired", "a new day");
+    // Day 5 was capped on time (e1, e3): once day 6 has begun, late shares of day 5 still
+    // find its cap reached, because the closed day's totals moved to the past with it.
+    assert_eq!(
+        share("late-5", Some(START + 5 * DAY + 3_600_000)),
+        "cap_reached"
+    );
     let row = w.read(move |tx, ctx| Ok(tx.counters(ctx.program.id, m, &["rule:1".to_string()])?));
     assert_eq!(row[0].periods[0].as_deref(), Some("d2026-01-07"));
     assert_eq!(
         (row[0].count[0], row[0].points[4], row[0].count[4]),
         (1, 50, 5)
     );
+    w.verify();
+}
+
+fn every_behaviour_event_type_pays_its_own_rules(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    let m = w.member("ivy");
+    // (event type, points of its rule, attributes)
+    let table: [(&str, i64, Value); 8] = [
+        ("share", 2, json!({})),
+        ("browse", 1, json!({})),
+        ("profile_complete", 50, json!({})),
+        ("follow", 20, json!({})),
+        ("survey", 30, json!({"questions": 10})),
+        ("review", 15, json!({"text_length": 10})),
+        ("custom:watch_live", 8, json!({"minutes": 12})),
+        ("custom:scan_qr", 3, json!({})),
+    ];
+    for (kind, points, _) in &table {
+        rule(
+            &w,
+            json!({"name": format!("{kind} rule"), "trigger": kind, "points": points.to_string()}),
+        );
+    }
+    // A rule of another type never fires on these.
+    rule(
+        &w,
+        json!({"name": "sign-in only", "trigger": "sign_in", "points": "999"}),
+    );
+    let mut total = 0;
+    for (i, (kind, points, attrs)) in table.iter().enumerate() {
+        let out = event(
+            &w,
+            event_input(m, kind, Some(&format!("ev-{i}")), attrs.clone()),
+        )
+        .unwrap();
+        assert_eq!(points_of(&out), *points, "{kind}: {out}");
+        assert_eq!(
+            out["rules"].as_array().unwrap().len(),
+            1,
+            "{kind} sees only its own rules"
+        );
+        assert_eq!(out["awards"][0]["point_type"], "points");
+        total += points;
+    }
+    w.assert_points(m, (total, 0, 0, 0));
+    // Every award's ledger line is coded by its event type.
+    let codes: Vec<String> = w
+        .history(m, 50)
+        .iter()
+        .map(|h| h["code"].as_str().unwrap().to_string())
+        .collect();
+    for (kind, _, _) in &table {
+        assert!(codes.contains(&kind.to_string()), "{kind} in {codes:?}");
+    }
     w.verify();
 }
 
@@ -1012,5 +1072,6 @@ on_both_backends!(
     backtest_of_a_double_points_weekend_reports_its_cost,
     risky_events_are_held_for_review_then_released_or_rejected,
     caps_hold_for_backdated_events_kept_apart_from_the_current_period,
+    every_behaviour_event_type_pays_its_own_rules,
     referrals_from_a_shared_phone_are_held,
 );

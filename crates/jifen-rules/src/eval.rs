@@ -111,6 +111,35 @@ impl std::fmt::Display for PeriodKey {
     }
 }
 
+impl PeriodKey {
+    /// Reads a key written by `Display` (`d2026-12-01`, `w2026-W49`, `m2026-12`, `y2026`, `all`).
+    pub fn parse(s: &str) -> Option<PeriodKey> {
+        if s == "all" {
+            return Some(PeriodKey::All);
+        }
+        let (kind, rest) = s.split_at_checked(1)?;
+        match kind {
+            "d" => rest.parse().ok().map(PeriodKey::Day),
+            "w" => {
+                let (y, w) = rest.split_once("-W")?;
+                Some(PeriodKey::Week {
+                    year: y.parse().ok()?,
+                    week: w.parse().ok()?,
+                })
+            }
+            "m" => {
+                let (y, m) = rest.split_once('-')?;
+                Some(PeriodKey::Month {
+                    year: y.parse().ok()?,
+                    month: m.parse().ok()?,
+                })
+            }
+            "y" => rest.parse().ok().map(PeriodKey::Year),
+            _ => None,
+        }
+    }
+}
+
 /// A counter's name: what it counts over which period.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct CounterKey {
@@ -239,6 +268,10 @@ pub struct Evaluation {
     /// event dated back into a period that is over); the caller stores those apart.
     #[serde(skip)]
     pub past: Vec<CounterKey>,
+    /// Counters as the caller's store holds them for a period older than this event's, which
+    /// the store's current slot is about to leave: the caller archives them with the past.
+    #[serde(skip)]
+    pub closing: Vec<(CounterKey, Counter)>,
 }
 
 impl Evaluation {
@@ -590,7 +623,7 @@ fn c_eval(
         }
     }
     let points = match r.points.eval_int(ev.vars) {
-        Ok(p) => p.min(crate::rule::POINTS_MAX),
+        Ok(p) => p.min(crate::rule::AWARD_POINTS_MAX),
         Err(e) => return stop(c, Outcome::Error, Some(format!("points: {e}"))),
     };
     c.formula_points = points;

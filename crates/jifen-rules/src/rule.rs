@@ -19,8 +19,12 @@ pub const CAPS_MAX: usize = 5;
 pub const PRIORITY_ABS_MAX: i64 = 1_000;
 /// Audience lists (tiers, channels, segments) per rule.
 pub const AUDIENCE_LIST_MAX: usize = 50;
-/// The largest award one rule may give for one event or set as a cap or budget.
+/// The largest cap or budget.
 pub const POINTS_MAX: i64 = 1_000_000_000_000;
+/// The most points one rule gives for one event: a formula giving more is cut to this. With at
+/// most 200 active rules, all of an event's awards together stay within the ledger's
+/// per-operation maximum (10^12).
+pub const AWARD_POINTS_MAX: i64 = 5_000_000_000;
 
 /// The event type a rule listens to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_ledger.sql")),
     (2, include_str!("../migrations/0002_rules.sql")),
     (3, include_str!("../migrations/0003_risk.sql")),
+    (4, include_str!("../migrations/0004_birthdays.sql")),
 ];
 
 /// Writer connections per process by default. Commands on one member always go to the same

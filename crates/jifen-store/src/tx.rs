@@ -55,6 +55,14 @@ fn lot_from(r: &Row, at: usize) -> StoreResult<Lot> {
     })
 }
 
+/// `MM-DD` of a `YYYY-MM-DD` birthday: what the birthday job looks members up by.
+fn birthday_md(p: &MemberProfile) -> Option<String> {
+    p.birthday
+        .as_deref()
+        .and_then(|b| b.get(5..10))
+        .map(str::to_string)
+}
+
 fn member_from(r: &Row) -> Member {
     Member {
         id: MemberId(r.int(0)),
@@ -423,8 +431,8 @@ impl<'c> Tx<'c> {
     ) -> StoreResult<MemberId> {
         self.writes += 1;
         let row = self.conn.insert_id(
-            "INSERT INTO members (program_id, name, phone, email, birthday, status, created_at) \
-             VALUES ($1, $2, $3, $4, $5, 'active', $6) RETURNING id",
+            "INSERT INTO members (program_id, name, phone, email, birthday, status, created_at, birthday_md) \
+             VALUES ($1, $2, $3, $4, $5, 'active', $6, $7) RETURNING id",
             &[
                 program.0.into(),
                 profile.name.clone().into(),
@@ -432,6 +440,7 @@ impl<'c> Tx<'c> {
                 profile.email.clone().into(),
                 profile.birthday.clone().into(),
                 now.into(),
+                birthday_md(profile).into(),
             ],
         )?;
         let id = row;
@@ -460,8 +469,8 @@ impl<'c> Tx<'c> {
     ) -> StoreResult<()> {
         self.writes += 1;
         self.conn.execute(
-            "UPDATE members SET name = $3, phone = $4, email = $5, birthday = $6 WHERE program_id = $1 AND id = $2",
-            &[program.0.into(), id.0.into(), p.name.clone().into(), p.phone.clone().into(), p.email.clone().into(), p.birthday.clone().into()],
+            "UPDATE members SET name = $3, phone = $4, email = $5, birthday = $6, birthday_md = $7 WHERE program_id = $1 AND id = $2",
+            &[program.0.into(), id.0.into(), p.name.clone().into(), p.phone.clone().into(), p.email.clone().into(), p.birthday.clone().into(), birthday_md(p).into()],
         )?;
         Ok(())
     }

@@ -755,12 +755,12 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Active members whose birthday (`YYYY-MM-DD`) ends with one of `month_days` (`-MM-DD`)
-    /// and who have no event `prefix || id || suffix` yet, by id.
+    /// Active members whose birthday's month and day (`MM-DD`) falls in one of the inclusive
+    /// ranges, with no event `prefix || id || suffix` yet, by id (through the birthday index).
     pub fn members_born_on_without_event(
         &mut self,
         program: ProgramId,
-        month_days: &[String],
+        ranges: &[(String, String)],
         prefix: &str,
         suffix: &str,
         limit: i64,
@@ -768,12 +768,17 @@ impl Tx<'_> {
         let mut params: Vec<Value> =
             vec![program.0.into(), prefix.into(), suffix.into(), limit.into()];
         let mut terms = Vec::new();
-        for md in month_days {
-            params.push(format!("%{md}").into());
-            terms.push(format!("m.birthday LIKE ${}", params.len()));
+        for (from, to) in ranges {
+            params.push(from.as_str().into());
+            params.push(to.as_str().into());
+            terms.push(format!(
+                "(m.birthday_md >= ${} AND m.birthday_md <= ${})",
+                params.len() - 1,
+                params.len()
+            ));
         }
         let sql = format!(
-            "SELECT m.id FROM members m WHERE m.program_id = $1 AND m.status = 'active' AND ({}) \
+            "SELECT m.id FROM members m WHERE m.program_id = $1 AND m.birthday_md IS NOT NULL AND ({}) AND m.status = 'active' \
              AND NOT EXISTS (SELECT 1 FROM events e WHERE e.program_id = m.program_id AND e.event_id = $2 || CAST(m.id AS TEXT) || $3) \
              ORDER BY m.id LIMIT $4",
             terms.join(" OR ")

@@ -726,6 +726,34 @@ fn every_behaviour_event_type_pays_its_own_rules(b: Arc<dyn Backend>) {
     w.verify();
 }
 
+fn referrals_follow_a_merged_inviter(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    rule(&w, json!({"name": "好友首单奖励邀请人", "trigger": "referral",
+        "condition": "referral.role == 'inviter' && referral.stage == 'first_purchase'", "points": "300"}));
+    let a = w.member("old-account");
+    let c = w.member("main-account");
+    let mk = NewMember {
+        profile: MemberProfile { name: Some("B".into()), ..Default::default() },
+        identities: vec![],
+        referrer: Some(by_id(a)),
+        device_id: None,
+        ip: None,
+    };
+    let b_id = id(&w.write(move |tx, ctx, now| commands::create_member(tx, ctx, now, &mk)).unwrap(), "member_id");
+    // The inviter's old account is merged into its main one before the invitee buys.
+    w.merge(by_id(a), by_id(c)).unwrap();
+    let first = w.purchase("m-1", b_id, 10_000).unwrap();
+    assert_eq!(first["referral_rewards"][1]["member_id"], c, "{first}");
+    w.assert_points(c, (300, 0, 0, 0));
+    // A partial refund keeps the reward; the full refund takes it back from the survivor.
+    refund(&w, "m-1", Some(5_000));
+    w.assert_points(c, (300, 0, 0, 0));
+    let r = refund(&w, "m-1", None);
+    assert_eq!(r["referral_reversed"]["inviter"]["member_id"], c, "{r}");
+    w.assert_points(c, (0, 0, 0, 0));
+    w.verify();
+}
+
 // ---- anti-fraud ----------------------------------------------------------------------------
 
 fn from_device(mut e: EventIn, device: &str) -> EventIn {
@@ -1073,5 +1101,6 @@ on_both_backends!(
     risky_events_are_held_for_review_then_released_or_rejected,
     caps_hold_for_backdated_events_kept_apart_from_the_current_period,
     every_behaviour_event_type_pays_its_own_rules,
+    referrals_follow_a_merged_inviter,
     referrals_from_a_shared_phone_are_held,
 );

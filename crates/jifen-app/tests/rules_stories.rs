@@ -102,6 +102,22 @@ fn line(sku: &str, category: &str, quantity: i64, price_minor: i64) -> LineItem 
     }
 }
 
+/// Creates a member with a profile and, optionally, the member who referred it.
+fn create_member(
+    w: &World,
+    profile: MemberProfile,
+    referrer: Option<i64>,
+) -> Result<Value, AppError> {
+    let m = NewMember {
+        profile,
+        identities: vec![],
+        referrer: referrer.map(by_id),
+        device_id: None,
+        ip: None,
+    };
+    w.write(move |tx, ctx, now| commands::create_member(tx, ctx, now, &m))
+}
+
 fn refund(w: &World, order: &str, amount: Option<i64>) -> Value {
     let r = Refund {
         order_id: order.into(),
@@ -513,18 +529,12 @@ fn sign_up_packs_referrals_and_the_first_order_bonus(b: Arc<dyn Backend>) {
         json!({"name": "被邀请首购", "trigger": "referral", "condition": "referral.stage == 'first_purchase'", "points": "referral.role == 'invitee' ? 100 : 300"}),
     );
     let create = |name: &str, phone: &str, referrer: Option<i64>| {
-        let m = NewMember {
-            profile: MemberProfile {
-                name: Some(name.into()),
-                phone: Some(phone.into()),
-                ..Default::default()
-            },
-            identities: vec![],
-            referrer: referrer.map(by_id),
-            device_id: None,
-            ip: None,
+        let profile = MemberProfile {
+            name: Some(name.into()),
+            phone: Some(phone.into()),
+            ..Default::default()
         };
-        w.write(move |tx, ctx, now| commands::create_member(tx, ctx, now, &m))
+        create_member(&w, profile, referrer)
     };
     let a = create("A", "13800000001", None).unwrap();
     let a_id = id(&a, "member_id");
@@ -586,22 +596,12 @@ fn birthday_and_anniversary_jobs_pay_once_a_year(b: Arc<dyn Backend>) {
         json!({"name": "入会周年", "trigger": "anniversary", "points": "event.ints['years'] * 100"}),
     );
     let mk = |name: &str, birthday: &str| {
-        let m = NewMember {
-            profile: MemberProfile {
-                name: Some(name.into()),
-                birthday: Some(birthday.into()),
-                ..Default::default()
-            },
-            identities: vec![],
-            referrer: None,
-            device_id: None,
-            ip: None,
+        let profile = MemberProfile {
+            name: Some(name.into()),
+            birthday: Some(birthday.into()),
+            ..Default::default()
         };
-        id(
-            &w.write(move |tx, ctx, now| commands::create_member(tx, ctx, now, &m))
-                .unwrap(),
-            "member_id",
-        )
+        id(&create_member(&w, profile, None).unwrap(), "member_id")
     };
     let jan5 = mk("Jan", "1990-01-05");
     let leap = mk("Leap", "1992-02-29");
@@ -728,18 +728,18 @@ fn every_behaviour_event_type_pays_its_own_rules(b: Arc<dyn Backend>) {
 
 fn referrals_follow_a_merged_inviter(b: Arc<dyn Backend>) {
     let w = World::new(b, policy(0));
-    rule(&w, json!({"name": "好友首单奖励邀请人", "trigger": "referral",
-        "condition": "referral.role == 'inviter' && referral.stage == 'first_purchase'", "points": "300"}));
+    rule(
+        &w,
+        json!({"name": "好友首单奖励邀请人", "trigger": "referral",
+        "condition": "referral.role == 'inviter' && referral.stage == 'first_purchase'", "points": "300"}),
+    );
     let a = w.member("old-account");
     let c = w.member("main-account");
-    let mk = NewMember {
-        profile: MemberProfile { name: Some("B".into()), ..Default::default() },
-        identities: vec![],
-        referrer: Some(by_id(a)),
-        device_id: None,
-        ip: None,
+    let profile = MemberProfile {
+        name: Some("B".into()),
+        ..Default::default()
     };
-    let b_id = id(&w.write(move |tx, ctx, now| commands::create_member(tx, ctx, now, &mk)).unwrap(), "member_id");
+    let b_id = id(&create_member(&w, profile, Some(a)).unwrap(), "member_id");
     // The inviter's old account is merged into its main one before the invitee buys.
     w.merge(by_id(a), by_id(c)).unwrap();
     let first = w.purchase("m-1", b_id, 10_000).unwrap();
@@ -908,18 +908,11 @@ fn referrals_from_a_shared_phone_are_held(b: Arc<dyn Backend>) {
     );
     let inviter = w.member("inv");
     let create = |phone: &str| {
-        let m = NewMember {
-            profile: MemberProfile {
-                phone: Some(phone.into()),
-                ..Default::default()
-            },
-            identities: vec![],
-            referrer: Some(by_id(inviter)),
-            device_id: None,
-            ip: None,
+        let profile = MemberProfile {
+            phone: Some(phone.into()),
+            ..Default::default()
         };
-        w.write(move |tx, ctx, now| commands::create_member(tx, ctx, now, &m))
-            .unwrap()
+        create_member(&w, profile, Some(inviter)).unwrap()
     };
     let first = create("13900000000");
     assert!(first["rewards"][1].get("risk_hold").is_none(), "{first}");

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::process::Command;
 
-const PURE: &[&str] = &["jifen-ledger", "jifen-rules"];
+const PURE: &[&str] = &["jifen-ledger", "jifen-rules", "jifen-domain"];
 const IO_CRATES: &[&str] = &[
     "tokio",
     "mio",

@@ -1,0 +1,367 @@
+//! Tier ladders (会员等级): ordered tiers with entry thresholds on one metric over a window, and
+//! what a member needs to reach the next tier, in Chinese and English.
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
+use serde::{Deserialize, Serialize};
+
+/// Tiers one ladder may have.
+pub const TIERS_MAX: usize = 12;
+/// The longest rolling window, in months.
+pub const WINDOW_MONTHS_MAX: u32 = 60;
+
+/// What qualifies a member for a tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Growth value (成长值) earned in the window, net of refunds.
+    Growth,
+    /// Paid amount in the window net of refunds, in minor units.
+    Spend,
+    /// Purchases in the window not fully refunded.
+    Orders,
+}
+
+/// Over which time the metric counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Window {
+    /// The last N calendar months up to now (in the programme's time zone).
+    RollingMonths { months: u32 },
+    /// The calendar year so far.
+    CalendarYear,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tier {
+    /// A short code rules use (`member.tier`): `silver`, `gold`...
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// The metric value from which a member qualifies; the first tier's is 0.
+    pub threshold: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ladder {
+    pub metric: Metric,
+    pub window: Window,
+    /// From the lowest tier to the highest.
+    pub tiers: Vec<Tier>,
+}
+
+/// A ladder problem, with the field to show it next to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[error("{field}: {message}")]
+pub struct TierError {
+    pub field: String,
+    pub message: String,
+}
+
+fn bad(field: impl Into<String>, message: impl Into<String>) -> TierError {
+    TierError {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+impl Ladder {
+    pub fn validate(&self) -> Result<(), TierError> {
+        if self.tiers.is_empty() || self.tiers.len() > TIERS_MAX {
+            return Err(bad("tiers", format!("a ladder has 1 to {TIERS_MAX} tiers")));
+        }
+        if let Window::RollingMonths { months } = self.window
+            && !(1..=WINDOW_MONTHS_MAX).contains(&months)
+        {
+            return Err(bad(
+                "window.months",
+                format!("must be between 1 and {WINDOW_MONTHS_MAX}"),
+            ));
+        }
+        for (i, t) in self.tiers.iter().enumerate() {
+            let f = |name: &str| format!("tiers[{i}].{name}");
+            if t.code.is_empty()
+                || t.code.len() > 32
+                || !t
+                    .code
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                return Err(bad(
+                    f("code"),
+                    "must be 1 to 32 characters of a-z, 0-9 and _",
+                ));
+            }
+            for (name, v) in [("name_zh", &t.name_zh), ("name_en", &t.name_en)] {
+                if v.trim().is_empty() || v.chars().count() > 50 {
+                    return Err(bad(f(name), "must be 1 to 50 characters"));
+                }
+            }
+            if self.tiers[..i].iter().any(|o| o.code == t.code) {
+                return Err(bad(f("code"), format!("{} is used twice", t.code)));
+            }
+            if i == 0 && t.threshold != 0 {
+                return Err(bad(
+                    f("threshold"),
+                    "the first tier starts at 0: every member has a tier",
+                ));
+            }
+            if i > 0 && t.threshold <= self.tiers[i - 1].threshold {
+                return Err(bad(
+                    f("threshold"),
+                    "thresholds must rise from tier to tier",
+                ));
+            }
+            if !(0..=1_000_000_000_000).contains(&t.threshold) {
+                return Err(bad(f("threshold"), "must be between 0 and 10^12"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The index of the highest tier whose threshold `value` reaches.
+    pub fn qualify(&self, value: i64) -> usize {
+        self.tiers
+            .iter()
+            .rposition(|t| value >= t.threshold)
+            .unwrap_or(0)
+    }
+
+    pub fn index_of(&self, code: &str) -> Option<usize> {
+        self.tiers.iter().position(|t| t.code == code)
+    }
+
+    /// The first instant the metric counts from, for `now` in `tz`.
+    pub fn window_start(&self, now: i64, tz: &TimeZone) -> i64 {
+        let today: Date = Timestamp::from_millisecond(now)
+            .unwrap_or(Timestamp::UNIX_EPOCH)
+            .to_zoned(tz.clone())
+            .date();
+        let start = match self.window {
+            Window::RollingMonths { months } => today
+                .checked_sub((months as i64).months())
+                .unwrap_or(today)
+                .checked_add(1.day())
+                .unwrap_or(today),
+            Window::CalendarYear => today.first_of_year(),
+        };
+        start
+            .at(0, 0, 0, 0)
+            .to_zoned(tz.clone())
+            .map(|z| z.timestamp().as_millisecond())
+            .unwrap_or(0)
+    }
+}
+
+/// Where a member stands and what the next tier takes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    pub tier: String,
+    pub tier_name: String,
+    pub metric: Metric,
+    pub value: i64,
+    pub next_tier: Option<String>,
+    pub next_tier_name: Option<String>,
+    /// How much more of the metric the next tier needs.
+    pub needed: Option<i64>,
+    pub message: String,
+}
+
+fn thousands(v: i64) -> String {
+    let digits = v.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < 0 { format!("-{out}") } else { out }
+}
+
+/// Progress of a member at tier `current` with metric `value`, worded for `locale`
+/// (`zh`, the default, or `en`).
+pub fn progress(ladder: &Ladder, current: usize, value: i64, locale: &str) -> Progress {
+    let en = locale.starts_with("en");
+    let name = |t: &Tier| {
+        if en {
+            t.name_en.clone()
+        } else {
+            t.name_zh.clone()
+        }
+    };
+    let cur = &ladder.tiers[current.min(ladder.tiers.len() - 1)];
+    let next = ladder.tiers.get(current + 1);
+    let needed = next.map(|n| (n.threshold - value).max(0));
+    // Money is shown in currency units (minor units / 100).
+    let amount = |v: i64| match ladder.metric {
+        Metric::Spend if v % 100 == 0 => thousands(v / 100),
+        Metric::Spend => format!("{}.{:02}", thousands(v / 100), v % 100),
+        _ => thousands(v),
+    };
+    let message = match (next, needed) {
+        (Some(n), Some(k)) => match (ladder.metric, en) {
+            (Metric::Growth, false) => format!("再获得 {} 成长值升级{}", amount(k), n.name_zh),
+            (Metric::Spend, false) => format!("再消费 {} 元升级{}", amount(k), n.name_zh),
+            (Metric::Orders, false) => format!("再完成 {} 笔订单升级{}", amount(k), n.name_zh),
+            (Metric::Growth, true) => format!(
+                "Earn {} more growth points to reach {}",
+                amount(k),
+                n.name_en
+            ),
+            (Metric::Spend, true) => format!("Spend {} more to reach {}", amount(k), n.name_en),
+            (Metric::Orders, true) => format!("{} more orders to reach {}", amount(k), n.name_en),
+        },
+        _ if en => format!("You are at the top tier: {}", cur.name_en),
+        _ => format!("您已是最高等级：{}", cur.name_zh),
+    };
+    Progress {
+        tier: cur.code.clone(),
+        tier_name: name(cur),
+        metric: ladder.metric,
+        value,
+        next_tier: next.map(|n| n.code.clone()),
+        next_tier_name: next.map(name),
+        needed,
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ladder() -> Ladder {
+        Ladder {
+            metric: Metric::Growth,
+            window: Window::RollingMonths { months: 12 },
+            tiers: vec![
+                Tier {
+                    code: "normal".into(),
+                    name_zh: "普通会员".into(),
+                    name_en: "Member".into(),
+                    threshold: 0,
+                },
+                Tier {
+                    code: "silver".into(),
+                    name_zh: "白银会员".into(),
+                    name_en: "Silver".into(),
+                    threshold: 1_000,
+                },
+                Tier {
+                    code: "gold".into(),
+                    name_zh: "黄金会员".into(),
+                    name_en: "Gold".into(),
+                    threshold: 5_000,
+                },
+                Tier {
+                    code: "diamond".into(),
+                    name_zh: "钻石会员".into(),
+                    name_en: "Diamond".into(),
+                    threshold: 20_000,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn thresholds_qualify_exactly_at_and_not_one_below() {
+        let l = ladder();
+        for (value, tier) in [
+            (0, 0),
+            (999, 0),
+            (1_000, 1),
+            (4_999, 1),
+            (5_000, 2),
+            (19_999, 2),
+            (20_000, 3),
+            (10_000_000, 3),
+        ] {
+            assert_eq!(l.qualify(value), tier, "value {value}");
+        }
+    }
+
+    #[test]
+    fn progress_says_what_the_next_tier_needs_in_both_languages() {
+        let l = ladder();
+        let p = progress(&l, 1, 3_800, "zh");
+        assert_eq!(p.message, "再获得 1,200 成长值升级黄金会员");
+        assert_eq!(
+            (p.next_tier.as_deref(), p.needed),
+            (Some("gold"), Some(1_200))
+        );
+        assert_eq!(
+            progress(&l, 1, 3_800, "en").message,
+            "Earn 1,200 more growth points to reach Gold"
+        );
+        assert_eq!(
+            progress(&l, 3, 25_000, "zh").message,
+            "您已是最高等级：钻石会员"
+        );
+        let spend = Ladder {
+            metric: Metric::Spend,
+            ..ladder()
+        };
+        assert_eq!(
+            progress(&spend, 0, 200, "zh").message,
+            "再消费 8 元升级白银会员"
+        );
+        assert_eq!(
+            progress(&spend, 0, 150, "en").message,
+            "Spend 8.50 more to reach Silver"
+        );
+    }
+
+    #[test]
+    fn ladders_are_validated_with_the_field() {
+        let mut l = ladder();
+        l.tiers[0].threshold = 10;
+        assert_eq!(l.validate().unwrap_err().field, "tiers[0].threshold");
+        let mut l = ladder();
+        l.tiers[2].threshold = 1_000;
+        assert_eq!(l.validate().unwrap_err().field, "tiers[2].threshold");
+        let mut l = ladder();
+        l.tiers[1].code = "Gold!".into();
+        assert_eq!(l.validate().unwrap_err().field, "tiers[1].code");
+        let mut l = ladder();
+        l.tiers[3].code = "gold".into();
+        assert!(l.validate().unwrap_err().message.contains("twice"));
+        let l = Ladder {
+            window: Window::RollingMonths { months: 0 },
+            ..ladder()
+        };
+        assert_eq!(l.validate().unwrap_err().field, "window.months");
+        assert!(ladder().validate().is_ok());
+    }
+
+    #[test]
+    fn a_rolling_window_starts_the_day_after_the_same_day_n_months_ago() {
+        let tz = TimeZone::get("Asia/Shanghai").unwrap();
+        let at = |s: &str| {
+            s.parse::<jiff::civil::DateTime>()
+                .unwrap()
+                .to_zoned(tz.clone())
+                .unwrap()
+                .timestamp()
+                .as_millisecond()
+        };
+        let l = ladder();
+        // On 2027-03-15, twelve months count from 2026-03-16 00:00: growth earned on 2026-03-15
+        // (12 months and a day ago, counting today) no longer counts.
+        assert_eq!(
+            l.window_start(at("2027-03-15T12:00"), &tz),
+            at("2026-03-16T00:00")
+        );
+        let y = Ladder {
+            window: Window::CalendarYear,
+            ..ladder()
+        };
+        assert_eq!(
+            y.window_start(at("2027-03-15T12:00"), &tz),
+            at("2027-01-01T00:00")
+        );
+    }
+}

@@ -59,6 +59,7 @@ fn not_found_code(what: &str) -> &'static str {
         "rule" => "rule_not_found",
         "risk hold" => "risk_hold_not_found",
         "backtest" => "backtest_not_found",
+        "tier ladder" => "tier_ladder_not_found",
         _ => "not_found",
     }
 }

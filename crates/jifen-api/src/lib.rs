@@ -62,6 +62,8 @@ pub fn router(app: App) -> Router {
         .route("/events/dry-run", post(rules::dry_run))
         .route("/backtests", post(rules::start_backtest))
         .route("/backtests/{id}", get(rules::get_backtest))
+        .route("/tiers", get(tiers_get).put(tiers_put))
+        .route("/members/{id}/tier", get(member_tier))
         .route("/risk-holds", get(rules::list_holds))
         .route("/risk-holds/{id}/release", post(rules::release_hold))
         .route("/risk-holds/{id}/reject", post(rules::reject_hold));
@@ -370,6 +372,68 @@ async fn history(
         .read(move |tx| {
             let m = commands::resolve(tx, &ctx, &MemberRef::Id { member_id: id.0 })?;
             views::history(tx, &ctx, m.id, before, limit)
+        })
+        .await?;
+    Ok(Json(v).into_response())
+}
+
+// ---- tiers ---------------------------------------------------------------------------------
+
+async fn tiers_get(State(app): State<App>, p: Program) -> ApiResult {
+    let ctx = app.program_ctx(p.0).await?;
+    match &ctx.earn.ladder {
+        Some(l) => Ok(Json(serde_json::to_value(l).expect("ladder serializes")).into_response()),
+        None => Err(AppError::NotFound {
+            what: "tier ladder",
+            id: ctx.program.code.clone(),
+        }
+        .into()),
+    }
+}
+
+async fn tiers_put(
+    State(app): State<App>,
+    p: Program,
+    JsonBody(l): JsonBody<jifen_domain::tiers::Ladder>,
+) -> ApiResult {
+    let program = p.0;
+    let out = submit(
+        &app,
+        p,
+        "tiers",
+        None,
+        "tiers".into(),
+        l,
+        jifen_app::tiers::put_ladder,
+    )
+    .await?;
+    app.invalidate_program(program);
+    Ok(respond(out, StatusCode::OK))
+}
+
+#[derive(Deserialize)]
+struct TierQuery {
+    #[serde(default)]
+    locale: Option<String>,
+}
+
+async fn member_tier(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    ApiQuery(q): ApiQuery<TierQuery>,
+) -> ApiResult {
+    let id = member_id(&id)?;
+    let locale = q.locale.unwrap_or_else(|| "zh".into());
+    if !["zh", "zh-CN", "en", "en-US"].contains(&locale.as_str()) {
+        return Err(ApiError::invalid("locale", "must be zh or en"));
+    }
+    let ctx = app.program_ctx(p.0).await?;
+    let now = app.now();
+    let v = app
+        .read(move |tx| {
+            let m = commands::resolve(tx, &ctx, &MemberRef::Id { member_id: id.0 })?;
+            jifen_app::tiers::member_progress(tx, &ctx, m.id, now, &locale)
         })
         .await?;
     Ok(Json(v).into_response())

@@ -237,6 +237,27 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>, &str)] = &[
     ),
     (
         "get",
+        "/api/v1/tiers",
+        "The programme's tier ladder (会员等级)",
+        None,
+        "",
+    ),
+    (
+        "put",
+        "/api/v1/tiers",
+        "Replace the tier ladder: metric (growth, spend, orders), window, tiers with thresholds",
+        Some("Ladder"),
+        "",
+    ),
+    (
+        "get",
+        "/api/v1/members/{id}/tier",
+        "A member's tier, metric and what the next tier needs (?locale=zh|en)",
+        None,
+        "",
+    ),
+    (
+        "get",
         "/api/v1/risk-holds",
         "Awards held for review by anti-fraud limits (?status=open|released|rejected&after=&limit=)",
         None,
@@ -347,6 +368,11 @@ fn schemas() -> Value {
         "Backtest": {"type": "object", "required": ["from", "to"], "properties": {
             "from": {"type": "integer"}, "to": {"type": "integer"}, "rule_ids": {"type": "array", "items": {"type": "integer"}},
             "rules": {"type": "array", "items": {"$ref": "#/components/schemas/Rule"}}, "mode": {"type": "string", "enum": ["add", "replace"]}}},
+        "Ladder": {"type": "object", "required": ["metric", "window", "tiers"], "properties": {
+            "metric": {"type": "string", "enum": ["growth", "spend", "orders"]},
+            "window": {"type": "object", "description": "{\"kind\":\"rolling_months\",\"months\":12} | {\"kind\":\"calendar_year\"}"},
+            "tiers": {"type": "array", "items": {"type": "object", "required": ["code", "name_zh", "name_en", "threshold"], "properties": {
+                "code": {"type": "string"}, "name_zh": {"type": "string"}, "name_en": {"type": "string"}, "threshold": {"type": "integer"}}}}}},
         "HoldReview": {"type": "object", "required": ["actor"], "properties": {"actor": {"type": "string"}, "note": {"type": "string"}}},
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message", "details"], "properties": {
             "code": {"type": "string", "example": "insufficient_points"}, "message": {"type": "string"}, "details": {"type": "object"}}}}}

@@ -807,6 +807,17 @@ pub fn purchase(
         out["awards"] = rv["awards"].take();
         out["rules"] = rv["rules"].take();
     }
+    // Crossing a tier threshold upgrades the member in this same request.
+    if let Some(change) = crate::tiers::check_upgrade(
+        tx,
+        ctx,
+        member.id,
+        books[1].balance,
+        now,
+        &format!("purchase {}", p.order_id),
+    )? {
+        out["tier_change"] = change;
+    }
     if !ctx
         .earn
         .rules

@@ -38,6 +38,8 @@ pub const ATTRIBUTE_ABS_MAX: i64 = 1_000_000_000_000;
 pub struct EarnCtx {
     pub rules: Arc<RuleSet>,
     pub settings: EarnSettings,
+    /// The programme's tier ladder, if it has one.
+    pub ladder: Option<jifen_domain::tiers::Ladder>,
 }
 
 impl EarnCtx {
@@ -51,9 +53,17 @@ impl EarnCtx {
                 .map_err(|e| StoreError::Corrupt(format!("earn settings: {e}")))?,
             None => EarnSettings::default(),
         };
+        let ladder = match tx.tier_ladder(program)? {
+            Some(d) => Some(
+                serde_json::from_str(&d)
+                    .map_err(|e| StoreError::Corrupt(format!("tier ladder: {e}")))?,
+            ),
+            None => None,
+        };
         Ok(EarnCtx {
             rules: Arc::new(RuleSet::new(compiled)),
             settings,
+            ladder,
         })
     }
 }
@@ -102,6 +112,7 @@ fn month_bounds(at: Millis, tz: &TimeZone) -> (Millis, Millis) {
 /// Variables every event has: the member, the channel, the caller's tags and attributes,
 /// and the local time.
 fn fill_common(
+    tx: &mut Tx<'_>,
     v: &mut Vars,
     ctx: &ProgramCtx,
     member: &Member,
@@ -109,7 +120,8 @@ fn fill_common(
     channel: &str,
     tags: &[String],
     ints: &BTreeMap<String, i64>,
-) {
+) -> Result<(), AppError> {
+    let tier = crate::tiers::tier_code(tx, ctx, member.id)?;
     let today = local_date(at, &ctx.tz);
     let joined = local_date(member.created_at, &ctx.tz);
     let days = (today - joined).get_days().max(0) as i64;
@@ -119,13 +131,14 @@ fn fill_common(
     v.set("event.channel", Value::Str(channel.to_string()))
         .set("event.tags", Value::List(tags.to_vec()))
         .set("event.ints", Value::Map(ints.clone()))
-        // Tiers and segments arrive with their own issues; until then every member is in none.
-        .set("member.tier", Value::Str(String::new()))
+        // Segments arrive with their own issue; until then every member is in none.
+        .set("member.tier", Value::Str(tier))
         .int("member.days_since_joined", days)
         .int("now.hour", z.hour() as i64)
         .int("now.weekday", z.weekday().to_monday_one_offset() as i64)
         .int("now.day", z.day() as i64)
         .int("now.month", z.month() as i64);
+    Ok(())
 }
 
 /// Variables read from other rows (order counts, month totals), computed for an event only
@@ -595,6 +608,7 @@ pub fn purchase_vars(
         MemberRef::Id { .. } => String::new(),
     });
     fill_common(
+        tx,
         &mut v,
         ctx,
         member,
@@ -602,7 +616,7 @@ pub fn purchase_vars(
         &channel,
         &p.tags,
         &BTreeMap::new(),
-    );
+    )?;
     let amount = p.points_base_minor();
     let items: Vec<&commands::LineItem> = p.lines.iter().filter(|l| l.is_item()).collect();
     let gross: i128 = items
@@ -1276,6 +1290,7 @@ fn event_vars(
 ) -> Result<(Vars, Option<(Date, bool)>), AppError> {
     let mut v = Vars::default();
     fill_common(
+        tx,
         &mut v,
         ctx,
         member,
@@ -1283,7 +1298,7 @@ fn event_vars(
         &e.channel(),
         &e.tags,
         &e.attributes,
-    );
+    )?;
     let attr = |k: &str| e.attributes.get(k).copied().unwrap_or(0);
     if ctx.earn.rules.reads(t, "member.order_count") {
         v.int(
@@ -1486,6 +1501,18 @@ pub fn record_event(
     if let Some(h) = risk_hold {
         out["risk_hold"] = h;
     }
+    if eval.total(PointType::Growth) > 0
+        && let Some(change) = crate::tiers::check_upgrade(
+            tx,
+            ctx,
+            member.id,
+            books[1].balance,
+            now,
+            &format!("event {event_id}"),
+        )?
+    {
+        out["tier_change"] = change;
+    }
     if let Some((d, makeup)) = day {
         out["sign_in"] = json!({
             "day": d.to_string(),
@@ -1515,7 +1542,7 @@ pub fn system_event(
     now: Millis,
 ) -> Result<serde_json::Value, AppError> {
     let mut vars = Vars::default();
-    fill_common(&mut vars, ctx, member, now, "", &[], &BTreeMap::new());
+    fill_common(tx, &mut vars, ctx, member, now, "", &[], &BTreeMap::new())?;
     for (k, v) in vars_extra {
         vars.set(k, v.clone());
     }
@@ -2436,6 +2463,7 @@ pub fn dry_run(
                 earn: Arc::new(EarnCtx {
                     rules: Arc::new(set.clone()),
                     settings: ctx.earn.settings.clone(),
+                    ladder: ctx.earn.ladder.clone(),
                 }),
                 ..ctx.clone()
             };

@@ -14,6 +14,7 @@ pub mod commands;
 pub mod earn;
 mod error;
 mod pool;
+pub mod tiers;
 pub mod views;
 mod writer;
 

@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_rules.sql")),
     (3, include_str!("../migrations/0003_risk.sql")),
     (4, include_str!("../migrations/0004_birthdays.sql")),
+    (5, include_str!("../migrations/0005_tiers.sql")),
 ];
 
 /// Writer connections per process by default. Commands on one member always go to the same

@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_rules.sql")),
     (3, include_str!("../migrations/0003_risk.sql")),
     (4, include_str!("../migrations/0004_birthdays.sql")),
+    (5, include_str!("../migrations/0005_tiers.sql")),
 ];
 
 /// How long a connection waits for another's lock before giving up (readers never wait in WAL;

@@ -1441,5 +1441,6 @@ impl Drop for Tx<'_> {
     }
 }
 
-// Declared after the macros above, which it uses.
+// Declared after the macros above, which they use.
 mod rules;
+mod tiers;

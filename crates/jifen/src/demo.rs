@@ -134,6 +134,29 @@ fn earning_rules(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()
     app.write_blocking(program, "rules", None, move |tx, ctx, now| {
         jifen_app::earn::put_settings(tx, ctx, now, &settings)
     })?;
+    // A four-tier ladder on growth value over a rolling year; members climb as they buy, and
+    // the gold and diamond tiers earn a purchase bonus.
+    let ladder: jifen_domain::tiers::Ladder = serde_json::from_value(json!({
+        "metric": "growth", "window": {"kind": "rolling_months", "months": 12}, "tiers": [
+            {"code": "normal", "name_zh": "普通会员", "name_en": "Member", "threshold": 0},
+            {"code": "silver", "name_zh": "白银会员", "name_en": "Silver", "threshold": 1000},
+            {"code": "gold", "name_zh": "黄金会员", "name_en": "Gold", "threshold": 3000},
+            {"code": "diamond", "name_zh": "钻石会员", "name_en": "Diamond", "threshold": 8000}]
+    }))?;
+    app.write_blocking(program, "tiers", None, move |tx, ctx, now| {
+        jifen_app::tiers::put_ladder(tx, ctx, now, &ladder)
+    })?;
+    let bonus = jifen_app::earn::RuleIn {
+        definition: serde_json::from_value(
+            json!({"name": "金钻会员1.5倍积分", "trigger": "purchase",
+            "points": "base_points / 2", "audience": {"tiers": ["gold", "diamond"]}}),
+        )?,
+        status: Some("active".into()),
+        actor: Some("staff:demo-ops".into()),
+    };
+    app.write_blocking(program, "rules", None, move |tx, ctx, now| {
+        jifen_app::earn::create_rule(tx, ctx, now, &bonus)
+    })?;
     app.invalidate_program(program);
     Ok(())
 }

@@ -230,6 +230,22 @@ fn demo_seeds_a_programme_with_history_and_serves_it() {
             .await
             .unwrap();
         assert!(rules["rules"].as_array().unwrap().len() >= 10, "{rules}");
+        // The four-tier ladder: members spread over tiers, each with a progress message.
+        let mut tiers = std::collections::HashSet::new();
+        for m in 1..=15 {
+            let t: serde_json::Value = client
+                .get(format!("{base}/api/v1/members/{m}/tier?locale=en"))
+                .bearer_auth(&key)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert!(!t["message"].as_str().unwrap().is_empty(), "{t}");
+            tiers.insert(t["tier"].as_str().unwrap().to_string());
+        }
+        assert!(tiers.len() >= 2, "members of the demo sit in one tier: {tiers:?}");
         // Backtest a double-points weekend over the demo's year: it costs points, to some
         // members, and says so rule by rule.
         let now = jiff::Timestamp::now().as_millisecond();

@@ -1,0 +1,151 @@
+//! Member tiers in use: the ladder, each member's tier (fed to rules as `member.tier`), upgrades
+//! in the same request that crossed a threshold, and the progress a member sees.
+//!
+//! Upgrades happen at once; a member never moves down here. Refunds that take a member below
+//! a threshold are accounted at the periodic review, which is not built yet.
+
+use jifen_domain::tiers::{Ladder, Metric, progress};
+use jifen_ledger::{AccountId, MemberId, Millis};
+use jifen_store::*;
+use serde_json::json;
+
+use crate::{AppError, ProgramCtx};
+
+/// The member's tier code: the recorded one, else the ladder's first tier; empty without a
+/// ladder (every rule audience on tiers then matches nobody).
+pub fn tier_code(tx: &mut Tx<'_>, ctx: &ProgramCtx, member: MemberId) -> Result<String, AppError> {
+    let Some(ladder) = &ctx.earn.ladder else {
+        return Ok(String::new());
+    };
+    Ok(current(tx, ctx, ladder, member)?.1)
+}
+
+/// The member's tier as (index in the ladder, code). A recorded tier that the ladder no longer
+/// has counts as the first tier.
+fn current(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    ladder: &Ladder,
+    member: MemberId,
+) -> Result<(usize, String), AppError> {
+    let recorded = tx.member_tier(ctx.program.id, member)?;
+    let i = recorded
+        .as_ref()
+        .and_then(|(code, _)| ladder.index_of(code))
+        .unwrap_or(0);
+    Ok((i, ladder.tiers[i].code.clone()))
+}
+
+/// The member's metric over the ladder's window ending at `now`.
+fn metric_value(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    ladder: &Ladder,
+    member: MemberId,
+    growth_account: AccountId,
+    now: Millis,
+) -> Result<i64, AppError> {
+    let from = ladder.window_start(now, &ctx.tz);
+    Ok(match ladder.metric {
+        Metric::Growth => tx.growth_since(growth_account, from)?,
+        Metric::Spend => {
+            tx.member_orders_between(ctx.program.id, member, from, now)?
+                .1
+        }
+        Metric::Orders => {
+            tx.member_orders_between(ctx.program.id, member, from, now)?
+                .0
+        }
+    })
+}
+
+/// Moves the member up when the metric now reaches a higher tier, recording the change with
+/// its cause. Returns the change, or `None` when the tier stays.
+pub fn check_upgrade(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    member: MemberId,
+    growth_account: AccountId,
+    now: Millis,
+    cause: &str,
+) -> Result<Option<serde_json::Value>, AppError> {
+    let Some(ladder) = &ctx.earn.ladder else {
+        return Ok(None);
+    };
+    let (i, code) = current(tx, ctx, ladder, member)?;
+    let value = metric_value(tx, ctx, ladder, member, growth_account, now)?;
+    let q = ladder.qualify(value);
+    if q <= i {
+        return Ok(None);
+    }
+    let to = &ladder.tiers[q];
+    tx.set_member_tier(
+        ctx.program.id,
+        member,
+        Some(&code),
+        &to.code,
+        cause,
+        value,
+        now,
+    )?;
+    Ok(Some(
+        json!({"from": code, "to": to.code, "metric_value": value, "cause": cause}),
+    ))
+}
+
+/// Replaces the programme's ladder. Members keep their recorded tiers; those the ladder no
+/// longer has count as its first tier until their next upgrade.
+pub fn put_ladder(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    ladder: &Ladder,
+) -> Result<serde_json::Value, AppError> {
+    ladder
+        .validate()
+        .map_err(|e| AppError::invalid(e.field, e.message))?;
+    let def = serde_json::to_string(ladder).expect("ladder serializes");
+    tx.put_tier_ladder(ctx.program.id, &def, now)?;
+    Ok(serde_json::to_value(ladder).expect("ladder serializes"))
+}
+
+/// Where a member stands: tier, metric, what the next tier needs (worded for `locale`), and the
+/// recent changes.
+pub fn member_progress(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    member: MemberId,
+    now: Millis,
+    locale: &str,
+) -> Result<serde_json::Value, AppError> {
+    let Some(ladder) = &ctx.earn.ladder else {
+        return Err(AppError::NotFound {
+            what: "tier ladder",
+            id: ctx.program.code.clone(),
+        });
+    };
+    let [(_, _), (growth, _)] = tx.member_books(ctx.program.id, member, false)?;
+    let (i, _) = current(tx, ctx, ladder, member)?;
+    let value = metric_value(tx, ctx, ladder, member, growth.balance, now)?;
+    let p = progress(ladder, i, value, locale);
+    let since = tx.member_tier(ctx.program.id, member)?.map(|t| t.1);
+    let changes: Vec<serde_json::Value> = tx
+        .tier_changes(ctx.program.id, member, 20)?
+        .into_iter()
+        .map(|(from, to, cause, v, at)| json!({"from": from, "to": to, "cause": cause, "metric_value": v, "at": at}))
+        .collect();
+    Ok(json!({
+        "member_id": member,
+        "tier": p.tier,
+        "tier_name": p.tier_name,
+        "since": since,
+        "metric": p.metric,
+        "metric_value": p.value,
+        "window_from": ladder.window_start(now, &ctx.tz),
+        "next_tier": p.next_tier,
+        "next_tier_name": p.next_tier_name,
+        "needed": p.needed,
+        "message": p.message,
+        "changes": changes,
+    }))
+}

@@ -1,0 +1,156 @@
+//! Member tiers on both stores: thresholds exactly at and one below, an upgrade in the same
+//! purchase request, tiers feeding rule audiences, refunds that do not downgrade, the rolling
+//! window, and progress in both languages.
+
+#[macro_use]
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use jifen_app::commands::{self, Refund};
+use jifen_app::earn::{self, RuleIn};
+use jifen_domain::tiers::Ladder;
+use jifen_store::Backend;
+use serde_json::{Value, json};
+
+fn ladder(w: &World, v: Value) -> Result<Value, jifen_app::AppError> {
+    let l: Ladder = serde_json::from_value(v).unwrap();
+    let out = w.write(move |tx, ctx, now| jifen_app::tiers::put_ladder(tx, ctx, now, &l));
+    w.app.invalidate_program(w.pid);
+    out
+}
+
+fn progress(w: &World, m: i64, locale: &'static str) -> Value {
+    let ctx = w.app.program_ctx_blocking(w.pid).unwrap();
+    let now = w.now();
+    w.app
+        .read_blocking(move |tx| {
+            jifen_app::tiers::member_progress(tx, &ctx, jifen_ledger::MemberId(m), now, locale)
+        })
+        .unwrap()
+}
+
+fn four_tiers() -> Value {
+    json!({"metric": "growth", "window": {"kind": "rolling_months", "months": 12}, "tiers": [
+        {"code": "normal", "name_zh": "普通会员", "name_en": "Member", "threshold": 0},
+        {"code": "silver", "name_zh": "白银会员", "name_en": "Silver", "threshold": 1000},
+        {"code": "gold", "name_zh": "黄金会员", "name_en": "Gold", "threshold": 5000},
+        {"code": "diamond", "name_zh": "钻石会员", "name_en": "Diamond", "threshold": 20000}]})
+}
+
+fn a_member_climbs_in_the_request_that_crosses_a_threshold(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    ladder(&w, four_tiers()).unwrap();
+    let input = RuleIn {
+        definition: serde_json::from_value(
+            json!({"name": "金卡双倍", "trigger": "purchase", "points": "base_points",
+            "audience": {"tiers": ["gold", "diamond"]}}),
+        )
+        .unwrap(),
+        status: Some("active".into()),
+        actor: None,
+    };
+    w.write(move |tx, ctx, now| earn::create_rule(tx, ctx, now, &input))
+        .unwrap();
+    w.app.invalidate_program(w.pid);
+    let m = w.member("t1");
+    assert_eq!(progress(&w, m, "zh")["tier"], "normal");
+    // 999 growth: one below silver.
+    let out = w.purchase("t-1", m, 99_900).unwrap();
+    assert!(out.get("tier_change").is_none(), "{out}");
+    assert_eq!(
+        progress(&w, m, "zh")["message"],
+        "再获得 1 成长值升级白银会员"
+    );
+    // Exactly at the threshold: silver, in this same request.
+    let out = w.purchase("t-2", m, 100).unwrap();
+    assert_eq!(
+        out["tier_change"],
+        json!({"from": "normal", "to": "silver", "metric_value": 1000, "cause": "purchase t-2"})
+    );
+    let p = progress(&w, m, "zh");
+    assert_eq!(
+        (p["tier"].as_str(), p["message"].as_str()),
+        (Some("silver"), Some("再获得 4,000 成长值升级黄金会员"))
+    );
+    assert_eq!(
+        progress(&w, m, "en")["message"],
+        "Earn 4,000 more growth points to reach Gold"
+    );
+    // Up two tiers at once: 1,000 + 19,000 growth reaches diamond directly; the rule for gold
+    // members did not pay on the purchase that made the member diamond (tier at its start).
+    let out = w.purchase("t-3", m, 1_900_000).unwrap();
+    assert_eq!(out["tier_change"]["to"], "diamond");
+    assert_eq!(out["rules"][0]["outcome"], "not_in_audience");
+    let out = w.purchase("t-4", m, 10_000).unwrap();
+    assert_eq!(out["rules"][0]["outcome"], "fired");
+    assert_eq!(out["total"]["points"], 200);
+    // A refund that drops the metric below diamond does not downgrade mid-period.
+    let r = Refund {
+        order_id: "t-3".into(),
+        amount_minor: None,
+        reason: None,
+    };
+    w.write(move |tx, ctx, now| commands::refund(tx, ctx, now, &r))
+        .unwrap();
+    let p = progress(&w, m, "zh");
+    assert_eq!(
+        (p["tier"].as_str(), p["metric_value"].as_i64()),
+        (Some("diamond"), Some(1_100))
+    );
+    assert_eq!(p["message"], "您已是最高等级：钻石会员");
+    assert_eq!(p["changes"].as_array().unwrap().len(), 2);
+    w.verify();
+}
+
+fn growth_earned_twelve_months_and_a_day_ago_no_longer_counts(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    ladder(&w, four_tiers()).unwrap();
+    let m = w.member("t2");
+    w.purchase("old", m, 80_000).unwrap(); // 800 growth on 2026-01-01
+    w.at_day(300);
+    w.purchase("new", m, 10_000).unwrap(); // 100 more
+    assert_eq!(progress(&w, m, "zh")["metric_value"], 900);
+    // 2027-01-01 08:00 Shanghai: the window starts 2026-01-02, so the first purchase is out.
+    w.at_day(365);
+    assert_eq!(progress(&w, m, "zh")["metric_value"], 100);
+    assert_eq!(
+        progress(&w, m, "zh")["window_from"],
+        START + DAY - 8 * 3_600_000
+    );
+}
+
+fn spend_and_order_ladders_and_invalid_ladders(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    let bad = ladder(
+        &w,
+        json!({"metric": "spend", "window": {"kind": "calendar_year"}, "tiers": [
+        {"code": "a", "name_zh": "甲", "name_en": "A", "threshold": 0},
+        {"code": "b", "name_zh": "乙", "name_en": "B", "threshold": 0}]}),
+    );
+    invalid(bad, "tiers[1].threshold");
+    ladder(
+        &w,
+        json!({"metric": "orders", "window": {"kind": "calendar_year"}, "tiers": [
+        {"code": "a", "name_zh": "甲", "name_en": "A", "threshold": 0},
+        {"code": "b", "name_zh": "乙", "name_en": "B", "threshold": 3}]}),
+    )
+    .unwrap();
+    let m = w.member("t3");
+    let mut last = Value::Null;
+    for i in 0..3 {
+        last = w.purchase(&format!("o{i}"), m, 1_000).unwrap();
+    }
+    assert_eq!(last["tier_change"]["to"], "b");
+    assert_eq!(
+        progress(&w, m, "en")["message"],
+        "You are at the top tier: B"
+    );
+}
+
+on_both_backends!(
+    a_member_climbs_in_the_request_that_crosses_a_threshold,
+    growth_earned_twelve_months_and_a_day_ago_no_longer_counts,
+    spend_and_order_ladders_and_invalid_ladders,
+);

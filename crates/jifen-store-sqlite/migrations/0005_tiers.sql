@@ -1,0 +1,24 @@
+-- Member tiers: the programme's ladder, each member's tier, and every change with its cause.
+CREATE TABLE tier_ladders (
+    program_id INTEGER PRIMARY KEY,
+    definition TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE member_tiers (
+    program_id INTEGER NOT NULL,
+    member_id INTEGER NOT NULL,
+    tier TEXT NOT NULL,
+    since INTEGER NOT NULL,
+    CONSTRAINT member_tiers_pkey PRIMARY KEY (program_id, member_id)
+);
+CREATE TABLE tier_changes (
+    id INTEGER PRIMARY KEY,
+    program_id INTEGER NOT NULL,
+    member_id INTEGER NOT NULL,
+    from_tier TEXT,
+    to_tier TEXT NOT NULL,
+    cause TEXT NOT NULL,
+    metric_value INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX tier_changes_member ON tier_changes (program_id, member_id, id);

@@ -1,0 +1,103 @@
+//! Queries of member tiers: the ladder, each member's tier, the metrics that qualify, changes.
+
+use super::*;
+
+impl Tx<'_> {
+    pub fn tier_ladder(&mut self, program: ProgramId) -> StoreResult<Option<String>> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT definition FROM tier_ladders WHERE program_id = $1",
+                &[program.0.into()],
+            )?
+            .map(|r| r.text(0)))
+    }
+
+    pub fn put_tier_ladder(
+        &mut self,
+        program: ProgramId,
+        definition: &str,
+        now: Millis,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "INSERT INTO tier_ladders (program_id, definition, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (program_id) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at",
+            &[program.0.into(), definition.into(), now.into()],
+        )?;
+        Ok(())
+    }
+
+    /// A member's tier code and since when, if one was ever recorded.
+    pub fn member_tier(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+    ) -> StoreResult<Option<(String, Millis)>> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT tier, since FROM member_tiers WHERE program_id = $1 AND member_id = $2",
+                &[program.0.into(), member.0.into()],
+            )?
+            .map(|r| (r.text(0), r.int(1))))
+    }
+
+    /// Records a member's new tier and the change, with its cause and the metric value.
+    pub fn set_member_tier(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        from: Option<&str>,
+        to: &str,
+        cause: &str,
+        metric_value: i64,
+        now: Millis,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute_many(&[
+            (
+                "INSERT INTO member_tiers (program_id, member_id, tier, since) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (program_id, member_id) DO UPDATE SET tier = excluded.tier, since = excluded.since",
+                vec![program.0.into(), member.0.into(), to.into(), now.into()],
+            ),
+            (
+                "INSERT INTO tier_changes (program_id, member_id, from_tier, to_tier, cause, metric_value, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                vec![program.0.into(), member.0.into(), from.into(), to.into(), cause.into(), metric_value.into(), now.into()],
+            ),
+        ])
+    }
+
+    /// A member's tier changes, newest first (at most `limit`).
+    pub fn tier_changes(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        limit: i64,
+    ) -> StoreResult<Vec<(Option<String>, String, String, i64, Millis)>> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT from_tier, to_tier, cause, metric_value, created_at FROM tier_changes \
+                 WHERE program_id = $1 AND member_id = $2 ORDER BY id DESC LIMIT $3",
+                &[program.0.into(), member.0.into(), limit.into()],
+            )?
+            .iter()
+            .map(|r| (r.opt_text(0), r.text(1), r.text(2), r.int(3), r.int(4)))
+            .collect())
+    }
+
+    /// Growth value credited to an account's lots earned since `from`, net of what refunds
+    /// took back (growth is never spent and never expires).
+    pub fn growth_since(&mut self, account: AccountId, from: Millis) -> StoreResult<i64> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT CAST(COALESCE(SUM(amount - reversed), 0) AS BIGINT) FROM lots \
+                 WHERE account_id = $1 AND remaining > 0 AND earned_at >= $2",
+                &[account.0.into(), from.into()],
+            )?
+            .map_or(0, |r| r.int(0)))
+    }
+}

@@ -63,7 +63,7 @@ pub fn router(app: App) -> Router {
         .route("/backtests", post(rules::start_backtest))
         .route("/backtests/{id}", get(rules::get_backtest))
         .route("/tiers", get(tiers_get).put(tiers_put))
-        .route("/members/{id}/tier", get(member_tier))
+        .route("/members/{id}/tier", get(member_tier).post(set_member_tier))
         .route("/risk-holds", get(rules::list_holds))
         .route("/risk-holds/{id}/release", post(rules::release_hold))
         .route("/risk-holds/{id}/reject", post(rules::reject_hold));
@@ -437,6 +437,28 @@ async fn member_tier(
         })
         .await?;
     Ok(Json(v).into_response())
+}
+
+async fn set_member_tier(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(m): JsonBody<jifen_app::tiers::ManualTier>,
+) -> ApiResult {
+    let id = member_id(&id)?;
+    let partition = MemberRef::Id { member_id: id.0 }.partition();
+    let out = submit(
+        &app,
+        p,
+        "manual_tier",
+        key,
+        partition,
+        (id, m),
+        |tx, ctx, now, (id, m)| jifen_app::tiers::set_manual(tx, ctx, now, *id, m),
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
 }
 
 // ---- ledger writes -------------------------------------------------------------------------

@@ -257,6 +257,13 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>, &str)] = &[
         "",
     ),
     (
+        "post",
+        "/api/v1/members/{id}/tier",
+        "Set a member's tier by hand, with reason, actor and end date (shown as manual, never a floor)",
+        Some("ManualTier"),
+        "optional",
+    ),
+    (
         "get",
         "/api/v1/risk-holds",
         "Awards held for review by anti-fraud limits (?status=open|released|rejected&after=&limit=)",
@@ -373,6 +380,9 @@ fn schemas() -> Value {
             "window": {"type": "object", "description": "{\"kind\":\"rolling_months\",\"months\":12} | {\"kind\":\"calendar_year\"}"},
             "tiers": {"type": "array", "items": {"type": "object", "required": ["code", "name_zh", "name_en", "threshold"], "properties": {
                 "code": {"type": "string"}, "name_zh": {"type": "string"}, "name_en": {"type": "string"}, "threshold": {"type": "integer"}}}}}},
+        "ManualTier": {"type": "object", "required": ["tier", "until", "reason", "actor"], "properties": {
+            "tier": {"type": "string"}, "until": {"type": "integer", "description": "Unix ms, at most two years ahead"},
+            "reason": {"type": "string"}, "actor": {"type": "string"}}},
         "HoldReview": {"type": "object", "required": ["actor"], "properties": {"actor": {"type": "string"}, "note": {"type": "string"}}},
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message", "details"], "properties": {
             "code": {"type": "string", "example": "insufficient_points"}, "message": {"type": "string"}, "details": {"type": "object"}}}}}

@@ -401,3 +401,63 @@ async fn risk_holds_are_listed_released_and_rejected() {
     );
     s.verify_clean().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tiers_are_configured_and_shown_over_http() {
+    let s = start(policy(0)).await;
+    let m = s.create_member("u1").await;
+    s.get(&format!("/api/v1/members/{m}/tier"))
+        .await
+        .err(404, "tier_ladder_not_found");
+    s.get("/api/v1/tiers")
+        .await
+        .err(404, "tier_ladder_not_found");
+    let put = |body: Value| s.request(Method::PUT, "/api/v1/tiers").json(&body);
+    let bad = s
+        .send(put(
+            json!({"metric": "growth", "window": {"kind": "calendar_year"}, "tiers": [
+            {"code": "a", "name_zh": "甲", "name_en": "A", "threshold": 5}]}),
+        ))
+        .await;
+    assert_eq!(
+        bad.err(422, "invalid_request")["field"],
+        "tiers[0].threshold"
+    );
+    s.send(put(
+        json!({"metric": "spend", "window": {"kind": "calendar_year"}, "tiers": [
+        {"code": "normal", "name_zh": "普通会员", "name_en": "Member", "threshold": 0},
+        {"code": "gold", "name_zh": "黄金会员", "name_en": "Gold", "threshold": 50000}]}),
+    ))
+    .await
+    .ok(200);
+    s.purchase(m, "o-1", 12_000).await.ok(200);
+    let t = s
+        .get(&format!("/api/v1/members/{m}/tier"))
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(
+        (t["tier"].as_str(), t["message"].as_str()),
+        (Some("normal"), Some("再消费 380 元升级黄金会员"))
+    );
+    let en = s
+        .get(&format!("/api/v1/members/{m}/tier?locale=en"))
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(en["message"], "Spend 380 more to reach Gold");
+    s.get(&format!("/api/v1/members/{m}/tier?locale=fr"))
+        .await
+        .err(422, "invalid_request");
+    let up = s.purchase(m, "o-2", 38_000).await.ok(200).clone();
+    assert_eq!(up["tier_change"]["to"], "gold");
+    let manual = s
+        .post(
+            &format!("/api/v1/members/{m}/tier"),
+            None,
+            json!({"tier": "nope", "until": START + 86_400_000, "reason": "x", "actor": "cs"}),
+        )
+        .await;
+    assert_eq!(manual.err(422, "invalid_request")["field"], "tier");
+    s.verify_clean().await;
+}

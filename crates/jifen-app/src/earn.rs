@@ -121,7 +121,7 @@ fn fill_common(
     tags: &[String],
     ints: &BTreeMap<String, i64>,
 ) -> Result<(), AppError> {
-    let tier = crate::tiers::tier_code(tx, ctx, member.id)?;
+    let tier = crate::tiers::tier_code(tx, ctx, member.id, at)?;
     let today = local_date(at, &ctx.tz);
     let joined = local_date(member.created_at, &ctx.tz);
     let days = (today - joined).get_days().max(0) as i64;

@@ -11,13 +11,93 @@ use serde_json::json;
 
 use crate::{AppError, ProgramCtx};
 
-/// The member's tier code: the recorded one, else the ladder's first tier; empty without a
-/// ladder (every rule audience on tiers then matches nobody).
-pub fn tier_code(tx: &mut Tx<'_>, ctx: &ProgramCtx, member: MemberId) -> Result<String, AppError> {
+/// The member's tier code as rules see it at `now`: a manual tier while it lasts, else the
+/// earned one (the ladder's first tier when none was recorded); empty without a ladder (every
+/// rule audience on tiers then matches nobody).
+pub fn tier_code(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    member: MemberId,
+    now: Millis,
+) -> Result<String, AppError> {
     let Some(ladder) = &ctx.earn.ladder else {
         return Ok(String::new());
     };
+    if let Some((t, until, _, _)) = tx.manual_tier(ctx.program.id, member)?
+        && until > now
+        && ladder.index_of(&t).is_some()
+    {
+        return Ok(t);
+    }
     Ok(current(tx, ctx, ladder, member)?.1)
+}
+
+/// Staff setting a member's tier by hand: shown as such, with a reason and an end date, after
+/// which the member is at the tier they earned (a manual tier is never a floor).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManualTier {
+    pub tier: String,
+    /// Unix milliseconds; at most two years ahead.
+    pub until: Millis,
+    pub reason: String,
+    pub actor: String,
+}
+
+/// The longest a manual tier may last.
+pub const MANUAL_TIER_MS_MAX: Millis = 2 * 366 * 86_400_000;
+
+pub fn set_manual(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    member: MemberId,
+    m: &ManualTier,
+) -> Result<serde_json::Value, AppError> {
+    let Some(ladder) = &ctx.earn.ladder else {
+        return Err(AppError::NotFound {
+            what: "tier ladder",
+            id: ctx.program.code.clone(),
+        });
+    };
+    if ladder.index_of(&m.tier).is_none() {
+        return Err(AppError::invalid(
+            "tier",
+            format!("{:?} is not a tier of the ladder", m.tier),
+        ));
+    }
+    if m.until <= now || m.until > now + MANUAL_TIER_MS_MAX {
+        return Err(AppError::invalid(
+            "until",
+            "must be in the future and at most two years ahead",
+        ));
+    }
+    if m.reason.trim().is_empty() || m.reason.chars().count() > crate::commands::REASON_LEN_MAX {
+        return Err(AppError::invalid(
+            "reason",
+            "is required, at most 500 characters",
+        ));
+    }
+    crate::commands::check_id("actor", &m.actor)?;
+    let member = crate::commands::resolve(
+        tx,
+        ctx,
+        &crate::commands::MemberRef::Id {
+            member_id: member.0,
+        },
+    )?;
+    let (_, earned) = current(tx, ctx, ladder, member.id)?;
+    tx.set_manual_tier(
+        ctx.program.id,
+        member.id,
+        &earned,
+        &m.tier,
+        m.until,
+        &m.reason,
+        &m.actor,
+        now,
+    )?;
+    member_progress(tx, ctx, member.id, now, "zh")
 }
 
 /// The member's tier as (index in the ladder, code). A recorded tier that the ladder no longer
@@ -129,15 +209,40 @@ pub fn member_progress(
     let value = metric_value(tx, ctx, ladder, member, growth.balance, now)?;
     let p = progress(ladder, i, value, locale);
     let since = tx.member_tier(ctx.program.id, member)?.map(|t| t.1);
+    let manual = tx
+        .manual_tier(ctx.program.id, member)?
+        .filter(|(_, until, _, _)| *until > now)
+        .map(
+            |(t, until, reason, by)| json!({"tier": t, "until": until, "reason": reason, "by": by}),
+        );
     let changes: Vec<serde_json::Value> = tx
         .tier_changes(ctx.program.id, member, 20)?
         .into_iter()
         .map(|(from, to, cause, v, at)| json!({"from": from, "to": to, "cause": cause, "metric_value": v, "at": at}))
         .collect();
+    // The tier in effect: a manual one while it lasts (shown as manual), else the earned one.
+    let effective = manual
+        .as_ref()
+        .and_then(|m| m["tier"].as_str().map(str::to_string))
+        .unwrap_or_else(|| p.tier.clone());
+    let effective_name = ladder
+        .tiers
+        .iter()
+        .find(|t| t.code == effective)
+        .map(|t| {
+            if locale.starts_with("en") {
+                t.name_en.clone()
+            } else {
+                t.name_zh.clone()
+            }
+        })
+        .unwrap_or_else(|| p.tier_name.clone());
     Ok(json!({
         "member_id": member,
-        "tier": p.tier,
-        "tier_name": p.tier_name,
+        "tier": effective,
+        "tier_name": effective_name,
+        "earned_tier": p.tier,
+        "manual": manual,
         "since": since,
         "metric": p.metric,
         "metric_value": p.value,

@@ -149,7 +149,75 @@ fn spend_and_order_ladders_and_invalid_ladders(b: Arc<dyn Backend>) {
     );
 }
 
+fn a_manual_tier_shows_as_manual_and_ends_on_its_date(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    ladder(&w, four_tiers()).unwrap();
+    let input = RuleIn {
+        definition: serde_json::from_value(
+            json!({"name": "金卡礼", "trigger": "share", "points": "10",
+            "audience": {"tiers": ["gold"]}}),
+        )
+        .unwrap(),
+        status: Some("active".into()),
+        actor: None,
+    };
+    w.write(move |tx, ctx, now| earn::create_rule(tx, ctx, now, &input))
+        .unwrap();
+    w.app.invalidate_program(w.pid);
+    let m = w.member("t4");
+    w.purchase("p1", m, 150_000).unwrap(); // earns silver
+    let set = |tier: &str, until: i64| {
+        let t = jifen_app::tiers::ManualTier {
+            tier: tier.into(),
+            until,
+            reason: "VIP 投诉补偿".into(),
+            actor: "cs:li".into(),
+        };
+        w.write(move |tx, ctx, now| {
+            jifen_app::tiers::set_manual(tx, ctx, now, jifen_ledger::MemberId(m), &t)
+        })
+    };
+    invalid(set("platinum", START + 10 * DAY), "tier");
+    invalid(set("gold", START - 1), "until");
+    let out = set("gold", START + 30 * DAY).unwrap();
+    assert_eq!(
+        (out["tier"].as_str(), out["earned_tier"].as_str()),
+        (Some("gold"), Some("silver"))
+    );
+    assert_eq!(out["manual"]["by"], "cs:li");
+    // Rules see the manual tier while it lasts.
+    let share = |id: &str| {
+        let e = earn::EventIn {
+            event_id: Some(id.into()),
+            trigger: "share".into(),
+            member: jifen_app::commands::MemberRef::Id { member_id: m },
+            occurred_at: None,
+            channel: None,
+            tags: vec![],
+            attributes: Default::default(),
+            makeup_date: None,
+            device_id: None,
+            ip: None,
+        };
+        w.write(move |tx, ctx, now| earn::record_event(tx, ctx, now, &e))
+            .unwrap()["awarded"]["points"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(share("s1"), 10);
+    // After its end date the member is at the tier it earned: the manual tier was no floor.
+    w.at_day(31);
+    let p = progress(&w, m, "en");
+    assert_eq!(
+        (p["tier"].as_str(), p["manual"].is_null()),
+        (Some("silver"), true)
+    );
+    assert_eq!(share("s2"), 0);
+    w.verify();
+}
+
 on_both_backends!(
+    a_manual_tier_shows_as_manual_and_ends_on_its_date,
     a_member_climbs_in_the_request_that_crosses_a_threshold,
     growth_earned_twelve_months_and_a_day_ago_no_longer_counts,
     spend_and_order_ladders_and_invalid_ladders,

@@ -9,6 +9,11 @@ CREATE TABLE member_tiers (
     member_id BIGINT NOT NULL,
     tier TEXT NOT NULL,
     since BIGINT NOT NULL,
+    -- A tier staff set by hand, shown as such and only until manual_until: never a floor.
+    manual_tier TEXT,
+    manual_until BIGINT,
+    manual_reason TEXT,
+    manual_by TEXT,
     CONSTRAINT member_tiers_pkey PRIMARY KEY (program_id, member_id)
 );
 CREATE TABLE tier_changes (

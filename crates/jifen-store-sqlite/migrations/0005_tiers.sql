@@ -9,6 +9,11 @@ CREATE TABLE member_tiers (
     member_id INTEGER NOT NULL,
     tier TEXT NOT NULL,
     since INTEGER NOT NULL,
+    -- A tier staff set by hand, shown as such and only until manual_until: never a floor.
+    manual_tier TEXT,
+    manual_until INTEGER,
+    manual_reason TEXT,
+    manual_by TEXT,
     CONSTRAINT member_tiers_pkey PRIMARY KEY (program_id, member_id)
 );
 CREATE TABLE tier_changes (

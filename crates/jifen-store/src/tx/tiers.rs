@@ -43,6 +43,52 @@ impl Tx<'_> {
             .map(|r| (r.text(0), r.int(1))))
     }
 
+    /// A member's tier set by staff: (tier, until, reason, by), if any was set.
+    pub fn manual_tier(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+    ) -> StoreResult<Option<(String, Millis, Option<String>, Option<String>)>> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT manual_tier, manual_until, manual_reason, manual_by FROM member_tiers \
+                 WHERE program_id = $1 AND member_id = $2 AND manual_tier IS NOT NULL",
+                &[program.0.into(), member.0.into()],
+            )?
+            .map(|r| (r.text(0), r.int(1), r.opt_text(2), r.opt_text(3))))
+    }
+
+    /// Sets a tier by hand until `until`, keeping the earned tier (`earned`, for a member with
+    /// no row yet) underneath, and records the change.
+    pub fn set_manual_tier(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        earned: &str,
+        tier: &str,
+        until: Millis,
+        reason: &str,
+        by: &str,
+        now: Millis,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute_many(&[
+            (
+                "INSERT INTO member_tiers (program_id, member_id, tier, since, manual_tier, manual_until, manual_reason, manual_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (program_id, member_id) DO UPDATE SET manual_tier = excluded.manual_tier, \
+                 manual_until = excluded.manual_until, manual_reason = excluded.manual_reason, manual_by = excluded.manual_by",
+                vec![program.0.into(), member.0.into(), earned.into(), now.into(), tier.into(), until.into(), reason.into(), by.into()],
+            ),
+            (
+                "INSERT INTO tier_changes (program_id, member_id, from_tier, to_tier, cause, metric_value, created_at) \
+                 VALUES ($1, $2, NULL, $3, $4, 0, $5)",
+                vec![program.0.into(), member.0.into(), tier.into(), format!("manual by {by} until {until}: {reason}").into(), now.into()],
+            ),
+        ])
+    }
+
     /// Records a member's new tier and the change, with its cause and the metric value.
     pub fn set_member_tier(
         &mut self,

@@ -378,6 +378,8 @@ fn schemas() -> Value {
         "Ladder": {"type": "object", "required": ["metric", "window", "tiers"], "properties": {
             "metric": {"type": "string", "enum": ["growth", "spend", "orders"]},
             "window": {"type": "object", "description": "{\"kind\":\"rolling_months\",\"months\":12} | {\"kind\":\"calendar_year\"}"},
+            "review": {"type": "object", "properties": {"every": {"type": "string", "enum": ["month", "quarter", "year"]},
+                "grace_days": {"type": "integer"}, "downgrade_steps_max": {"type": "integer"}}},
             "tiers": {"type": "array", "items": {"type": "object", "required": ["code", "name_zh", "name_en", "threshold"], "properties": {
                 "code": {"type": "string"}, "name_zh": {"type": "string"}, "name_en": {"type": "string"}, "threshold": {"type": "integer"}}}}}},
         "ManualTier": {"type": "object", "required": ["tier", "until", "reason", "actor"], "properties": {

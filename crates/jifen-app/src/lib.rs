@@ -420,6 +420,8 @@ pub struct JobReport {
     pub reservations_voided: i64,
     /// Members paid birthday or anniversary rules.
     pub birthdays_paid: i64,
+    /// Members whose tier was reviewed.
+    pub tiers_reviewed: i64,
 }
 
 impl App {
@@ -514,13 +516,14 @@ impl App {
     pub fn run_jobs(&self, program: ProgramId) -> Result<JobReport, AppError> {
         let mut report = JobReport::default();
         type Step = fn(&mut Tx<'_>, &ProgramCtx, Millis) -> Result<Option<i64>, AppError>;
-        let steps: [(Step, fn(&mut JobReport) -> &mut i64); 4] = [
+        let steps: [(Step, fn(&mut JobReport) -> &mut i64); 5] = [
             (commands::vest_step, |r| &mut r.vested_points),
             (commands::expire_step, |r| &mut r.expired_points),
             (commands::reservation_timeout_step, |r| {
                 &mut r.reservations_voided
             }),
             (earn::birthday_step, |r| &mut r.birthdays_paid),
+            (tiers::review_step, |r| &mut r.tiers_reviewed),
         ];
         for (step, field) in steps {
             loop {

@@ -173,6 +173,65 @@ pub fn check_upgrade(
     ))
 }
 
+/// Members one review step handles in one transaction.
+pub const REVIEW_STEP_MEMBERS: i64 = 500;
+
+/// Reviews tiers (保级) when the ladder's review is due: each member above the first tier whose
+/// metric, measured at the review, no longer reaches their tier moves down (at most the allowed
+/// steps). Each member is reviewed once per period (recorded on its row), so running again finds
+/// nothing; a finished review is recorded so that later runs do not look again. Returns the
+/// members reviewed in this step, or `None` when none were due.
+pub fn review_step(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+) -> Result<Option<i64>, AppError> {
+    let Some(ladder) = &ctx.earn.ladder else {
+        return Ok(None);
+    };
+    let Some(review) = ladder.review else {
+        return Ok(None);
+    };
+    let Some((key, at)) = review.due(now, &ctx.tz) else {
+        return Ok(None);
+    };
+    if tx.tier_review_done(ctx.program.id, &key)? {
+        return Ok(None);
+    }
+    let due = tx.members_due_review(
+        ctx.program.id,
+        &key,
+        &ladder.tiers[0].code,
+        REVIEW_STEP_MEMBERS,
+    )?;
+    if due.is_empty() {
+        tx.finish_tier_review(ctx.program.id, &key, now)?;
+        return Ok(None);
+    }
+    let mut n = 0;
+    for (member, tier) in due {
+        // The member's accounts are locked so that a purchase upgrading it cannot interleave.
+        let [_, growth] = crate::commands::books(tx, ctx, member)?;
+        let current = ladder.index_of(&tier).unwrap_or(0);
+        let value = metric_value(tx, ctx, ladder, member, growth.balance, at)?;
+        let to = jifen_domain::tiers::reviewed(ladder, &review, current, value);
+        if to < current {
+            tx.set_member_tier(
+                ctx.program.id,
+                member,
+                Some(&tier),
+                &ladder.tiers[to].code,
+                &format!("review {key}"),
+                value,
+                now,
+            )?;
+        }
+        tx.mark_reviewed(ctx.program.id, member, &key)?;
+        n += 1;
+    }
+    Ok(Some(n))
+}
+
 /// Replaces the programme's ladder. Members keep their recorded tiers; those the ladder no
 /// longer has count as its first tier until their next upgrade.
 pub fn put_ladder(

@@ -216,7 +216,65 @@ fn a_manual_tier_shows_as_manual_and_ends_on_its_date(b: Arc<dyn Backend>) {
     w.verify();
 }
 
+fn the_review_moves_down_one_tier_per_period_after_the_grace(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    let mut l = four_tiers();
+    l["review"] = json!({"every": "month", "grace_days": 3, "downgrade_steps_max": 1});
+    ladder(&w, l).unwrap();
+    let m = w.member("r1");
+    let keeper = w.member("r2");
+    w.purchase("big", m, 2_500_000).unwrap(); // 25,000 growth: diamond
+    w.purchase("keep", keeper, 150_000).unwrap(); // 1,500: silver, and keeps it
+    // A full refund takes the growth away, but nobody moves down mid-period.
+    let r = Refund {
+        order_id: "big".into(),
+        amount_minor: None,
+        reason: None,
+    };
+    w.write(move |tx, ctx, now| commands::refund(tx, ctx, now, &r))
+        .unwrap();
+    assert_eq!(
+        w.jobs().tiers_reviewed,
+        0,
+        "January's review is not due before 4 January"
+    );
+    assert_eq!(progress(&w, m, "zh")["tier"], "diamond");
+    // February's review runs from 4 February (3 days' grace): one tier down, once.
+    w.at_day(33); // 2026-02-03 08:00 Shanghai
+    assert_eq!(w.jobs().tiers_reviewed, 0, "still in the grace");
+    w.at_day(34);
+    assert_eq!(w.jobs().tiers_reviewed, 2);
+    assert_eq!(progress(&w, m, "zh")["tier"], "gold");
+    assert_eq!(progress(&w, keeper, "zh")["tier"], "silver");
+    assert_eq!(w.jobs().tiers_reviewed, 0, "the February review is done");
+    // March and April take it down a step each.
+    w.at_day(62);
+    w.jobs();
+    assert_eq!(progress(&w, m, "zh")["tier"], "silver");
+    w.at_day(93);
+    w.jobs();
+    let p = progress(&w, m, "zh");
+    assert_eq!(p["tier"], "normal");
+    let causes: Vec<&str> = p["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["cause"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        causes,
+        vec![
+            "review 2026-04",
+            "review 2026-03",
+            "review 2026-02",
+            "purchase big"
+        ]
+    );
+    w.verify();
+}
+
 on_both_backends!(
+    the_review_moves_down_one_tier_per_period_after_the_grace,
     a_manual_tier_shows_as_manual_and_ends_on_its_date,
     a_member_climbs_in_the_request_that_crosses_a_threshold,
     growth_earned_twelve_months_and_a_day_ago_no_longer_counts,

@@ -51,6 +51,83 @@ pub struct Ladder {
     pub window: Window,
     /// From the lowest tier to the highest.
     pub tiers: Vec<Tier>,
+    /// Retention (保级): how members who no longer reach their tier move down. Without it,
+    /// members only ever move up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<Review>,
+}
+
+/// The periodic review of tiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Review {
+    /// How often members are reviewed: at the start of each calendar month, quarter or year.
+    pub every: ReviewPeriod,
+    /// Days after the period starts before the review runs: time to earn the tier back.
+    #[serde(default)]
+    pub grace_days: u32,
+    /// The most tiers one review moves a member down.
+    #[serde(default = "one")]
+    pub downgrade_steps_max: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewPeriod {
+    Month,
+    Quarter,
+    Year,
+}
+
+/// The longest grace of a review.
+pub const GRACE_DAYS_MAX: u32 = 90;
+
+impl Review {
+    /// The review due at `now`: its key (`2027-03`, `2027-Q1`, `2027`) and the instant it
+    /// measures at (the period's start plus the grace), or `None` before that instant.
+    pub fn due(&self, now: i64, tz: &TimeZone) -> Option<(String, i64)> {
+        let today: Date = Timestamp::from_millisecond(now)
+            .ok()?
+            .to_zoned(tz.clone())
+            .date();
+        let (key, start) = match self.every {
+            ReviewPeriod::Month => (
+                format!("{:04}-{:02}", today.year(), today.month()),
+                today.first_of_month(),
+            ),
+            ReviewPeriod::Quarter => {
+                let q = (today.month() - 1) / 3;
+                (
+                    format!("{:04}-Q{}", today.year(), q + 1),
+                    Date::new(today.year(), q * 3 + 1, 1).ok()?,
+                )
+            }
+            ReviewPeriod::Year => (format!("{:04}", today.year()), today.first_of_year()),
+        };
+        let at = start
+            .checked_add((self.grace_days as i64).days())
+            .ok()?
+            .at(0, 0, 0, 0)
+            .to_zoned(tz.clone())
+            .ok()?
+            .timestamp()
+            .as_millisecond();
+        (now >= at).then_some((key, at))
+    }
+}
+
+/// Where a review puts a member at tier `current` whose metric is `value`: the tier they reach,
+/// but at most `downgrade_steps_max` below `current`, and never above it (reviews only move down).
+pub fn reviewed(ladder: &Ladder, review: &Review, current: usize, value: i64) -> usize {
+    let reach = ladder.qualify(value);
+    if reach >= current {
+        return current;
+    }
+    reach.max(current.saturating_sub(review.downgrade_steps_max as usize))
 }
 
 /// A ladder problem, with the field to show it next to.
@@ -70,6 +147,17 @@ fn bad(field: impl Into<String>, message: impl Into<String>) -> TierError {
 
 impl Ladder {
     pub fn validate(&self) -> Result<(), TierError> {
+        if let Some(r) = &self.review {
+            if r.grace_days > GRACE_DAYS_MAX {
+                return Err(bad(
+                    "review.grace_days",
+                    format!("must be at most {GRACE_DAYS_MAX}"),
+                ));
+            }
+            if r.downgrade_steps_max == 0 {
+                return Err(bad("review.downgrade_steps_max", "must be at least 1"));
+            }
+        }
         if self.tiers.is_empty() || self.tiers.len() > TIERS_MAX {
             return Err(bad("tiers", format!("a ladder has 1 to {TIERS_MAX} tiers")));
         }
@@ -264,7 +352,70 @@ mod tests {
                     threshold: 20_000,
                 },
             ],
+            review: None,
         }
+    }
+
+    #[test]
+    fn reviews_move_down_at_most_the_allowed_steps_and_never_up() {
+        let l = ladder();
+        let one = Review {
+            every: ReviewPeriod::Month,
+            grace_days: 0,
+            downgrade_steps_max: 1,
+        };
+        let two = Review {
+            downgrade_steps_max: 2,
+            ..one
+        };
+        assert_eq!(reviewed(&l, &one, 3, 25_000), 3, "kept");
+        assert_eq!(
+            reviewed(&l, &one, 3, 20_000),
+            3,
+            "exactly at the threshold keeps it"
+        );
+        assert_eq!(reviewed(&l, &one, 3, 19_999), 2);
+        assert_eq!(reviewed(&l, &one, 3, 0), 2, "one step per review");
+        assert_eq!(reviewed(&l, &two, 3, 0), 1);
+        assert_eq!(reviewed(&l, &one, 1, 50_000), 1, "a review never upgrades");
+    }
+
+    #[test]
+    fn reviews_are_due_after_the_grace_of_each_period() {
+        let tz = TimeZone::get("Asia/Shanghai").unwrap();
+        let at = |s: &str| {
+            s.parse::<jiff::civil::DateTime>()
+                .unwrap()
+                .to_zoned(tz.clone())
+                .unwrap()
+                .timestamp()
+                .as_millisecond()
+        };
+        let r = Review {
+            every: ReviewPeriod::Month,
+            grace_days: 7,
+            downgrade_steps_max: 1,
+        };
+        assert_eq!(r.due(at("2027-03-07T23:59"), &tz), None);
+        assert_eq!(
+            r.due(at("2027-03-08T00:00"), &tz),
+            Some(("2027-03".into(), at("2027-03-08T00:00")))
+        );
+        let q = Review {
+            every: ReviewPeriod::Quarter,
+            grace_days: 0,
+            ..r
+        };
+        assert_eq!(q.due(at("2027-05-20T10:00"), &tz).unwrap().0, "2027-Q2");
+        let y = Review {
+            every: ReviewPeriod::Year,
+            grace_days: 0,
+            ..r
+        };
+        assert_eq!(
+            y.due(at("2027-05-20T10:00"), &tz),
+            Some(("2027".into(), at("2027-01-01T00:00")))
+        );
     }
 
     #[test]

@@ -14,6 +14,8 @@ CREATE TABLE member_tiers (
     manual_until INTEGER,
     manual_reason TEXT,
     manual_by TEXT,
+    -- The last review (retention) this member went through: `2027-03`, `2027-Q1`, `2027`.
+    reviewed TEXT,
     CONSTRAINT member_tiers_pkey PRIMARY KEY (program_id, member_id)
 );
 CREATE TABLE tier_changes (
@@ -27,3 +29,11 @@ CREATE TABLE tier_changes (
     created_at INTEGER NOT NULL
 );
 CREATE INDEX tier_changes_member ON tier_changes (program_id, member_id, id);
+-- Reviews a programme finished, so that a finished review is not scanned for again.
+CREATE TABLE tier_reviews (
+    program_id INTEGER NOT NULL,
+    review TEXT NOT NULL,
+    members INTEGER NOT NULL,
+    finished_at INTEGER NOT NULL,
+    CONSTRAINT tier_reviews_pkey PRIMARY KEY (program_id, review)
+);

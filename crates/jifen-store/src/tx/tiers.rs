@@ -146,4 +146,66 @@ impl Tx<'_> {
             )?
             .map_or(0, |r| r.int(0)))
     }
+
+    // ---- reviews -----------------------------------------------------------------------------
+
+    pub fn tier_review_done(&mut self, program: ProgramId, review: &str) -> StoreResult<bool> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT 1 FROM tier_reviews WHERE program_id = $1 AND review = $2",
+                &[program.0.into(), review.into()],
+            )?
+            .is_some())
+    }
+
+    pub fn finish_tier_review(
+        &mut self,
+        program: ProgramId,
+        review: &str,
+        now: Millis,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "INSERT INTO tier_reviews (program_id, review, members, finished_at) \
+             SELECT $1, $2, COUNT(*), $3 FROM member_tiers WHERE program_id = $1 AND reviewed = $2 \
+             ON CONFLICT DO NOTHING",
+            &[program.0.into(), review.into(), now.into()],
+        )?;
+        Ok(())
+    }
+
+    /// Members above the first tier not yet through `review`, by id, at most `limit`.
+    pub fn members_due_review(
+        &mut self,
+        program: ProgramId,
+        review: &str,
+        lowest: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<(MemberId, String)>> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT member_id, tier FROM member_tiers WHERE program_id = $1 AND tier <> $2 \
+                 AND (reviewed IS NULL OR reviewed <> $3) ORDER BY member_id LIMIT $4",
+                &[program.0.into(), lowest.into(), review.into(), limit.into()],
+            )?
+            .iter()
+            .map(|r| (MemberId(r.int(0)), r.text(1)))
+            .collect())
+    }
+
+    pub fn mark_reviewed(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        review: &str,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "UPDATE member_tiers SET reviewed = $3 WHERE program_id = $1 AND member_id = $2",
+            &[program.0.into(), member.0.into(), review.into()],
+        )?;
+        Ok(())
+    }
 }

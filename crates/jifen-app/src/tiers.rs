@@ -179,7 +179,8 @@ pub const REVIEW_STEP_MEMBERS: i64 = 500;
 /// Reviews tiers (保级) when the ladder's review is due: each member above the first tier whose
 /// metric, measured at the review, no longer reaches their tier moves down (at most the allowed
 /// steps). Each member is reviewed once per period (recorded on its row), so running again finds
-/// nothing; a finished review is recorded so that later runs do not look again. Returns the
+/// nothing; the review keeps its place (the last member id) so that each step reads the next
+/// page through the primary key, and a finished review is not looked at again. Returns the
 /// members reviewed in this step, or `None` when none were due.
 pub fn review_step(
     tx: &mut Tx<'_>,
@@ -195,19 +196,22 @@ pub fn review_step(
     let Some((key, at)) = review.due(now, &ctx.tz) else {
         return Ok(None);
     };
-    if tx.tier_review_done(ctx.program.id, &key)? {
-        return Ok(None);
-    }
+    let after = match tx.tier_review(ctx.program.id, &key)? {
+        Some((_, true)) => return Ok(None),
+        Some((after, false)) => after,
+        None => 0,
+    };
     let due = tx.members_due_review(
         ctx.program.id,
         &key,
         &ladder.tiers[0].code,
+        after,
         REVIEW_STEP_MEMBERS,
     )?;
-    if due.is_empty() {
-        tx.finish_tier_review(ctx.program.id, &key, now)?;
+    let Some(last) = due.last().map(|(m, _)| m.0) else {
+        tx.advance_tier_review(ctx.program.id, &key, after, 0, Some(now))?;
         return Ok(None);
-    }
+    };
     let mut n = 0;
     for (member, tier) in due {
         // The member's accounts are locked so that a purchase upgrading it cannot interleave.
@@ -229,6 +233,7 @@ pub fn review_step(
         tx.mark_reviewed(ctx.program.id, member, &key)?;
         n += 1;
     }
+    tx.advance_tier_review(ctx.program.id, &key, last, n, None)?;
     Ok(Some(n))
 }
 

@@ -29,11 +29,13 @@ CREATE TABLE tier_changes (
     created_at BIGINT NOT NULL
 );
 CREATE INDEX tier_changes_member ON tier_changes (program_id, member_id, id);
--- Reviews a programme finished, so that a finished review is not scanned for again.
+-- A programme's reviews: how far through the members (by id) each got, and when it finished,
+-- so that a review resumes where it stopped and a finished one is not scanned for again.
 CREATE TABLE tier_reviews (
     program_id BIGINT NOT NULL,
     review TEXT NOT NULL,
+    after_member BIGINT NOT NULL,
     members BIGINT NOT NULL,
-    finished_at BIGINT NOT NULL,
+    finished_at BIGINT,
     CONSTRAINT tier_reviews_pkey PRIMARY KEY (program_id, review)
 );

@@ -26,6 +26,8 @@ pub enum Scenario {
     Replay,
     /// Bulk import of purchase events from a CSV file (no HTTP).
     Import,
+    /// The periodic tier review over `--members` members who all lose their tier (no HTTP).
+    Review,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -64,7 +66,62 @@ fn backend(o: &Options) -> anyhow::Result<Arc<dyn Backend>> {
     })
 }
 
+/// Reviews the tiers of `o.members` members, every one of whom no longer reaches their tier (the
+/// worst case: each review writes a tier change), and reports the time `run_jobs` takes.
+fn review(o: &Options) -> anyhow::Result<()> {
+    let backend = backend(o)?;
+    let described = backend.describe();
+    let app = App::start(backend, Arc::new(SystemClock))?;
+    let created = app.create_program(
+        "bench",
+        "Bench",
+        "CNY",
+        "Asia/Shanghai",
+        LedgerPolicy::default(),
+    )?;
+    let ladder: jifen_domain::tiers::Ladder = serde_json::from_value(json!({
+        "metric": "growth", "window": {"kind": "rolling_months", "months": 12},
+        "review": {"every": "month", "grace_days": 0, "downgrade_steps_max": 1},
+        "tiers": [
+            {"code": "normal", "name_zh": "普通会员", "name_en": "Member", "threshold": 0},
+            {"code": "silver", "name_zh": "白银会员", "name_en": "Silver", "threshold": 1000},
+            {"code": "gold", "name_zh": "黄金会员", "name_en": "Gold", "threshold": 5000}]
+    }))?;
+    let n = o.members as i64;
+    let started = Instant::now();
+    app.write_blocking(created.id, "bench", None, move |tx, ctx, now| {
+        jifen_app::tiers::put_ladder(tx, ctx, now, &ladder)?;
+        tx.seed_members_at_tier(ctx.program.id, n, "gold", now)?;
+        Ok(json!(null))
+    })?;
+    app.invalidate_program(created.id);
+    println!(
+        "bench: review on {described}: {n} gold members seeded in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    let started = Instant::now();
+    let report = app.run_jobs(created.id)?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "bench: review: {} members reviewed in {secs:.1}s ({:.0} members/s)",
+        report.tiers_reviewed,
+        report.tiers_reviewed as f64 / secs.max(1e-9)
+    );
+    let again = app.run_jobs(created.id)?;
+    println!(
+        "bench: review again: {} members (the review is done)",
+        again.tiers_reviewed
+    );
+    let drift = app.verify(created.id)?;
+    println!("bench: verify: {} drift", drift.len());
+    anyhow::ensure!(drift.is_empty(), "drift: {drift:?}");
+    Ok(())
+}
+
 pub fn run(o: Options) -> anyhow::Result<()> {
+    if o.scenario == Scenario::Review {
+        return review(&o);
+    }
     let backend = backend(&o)?;
     let described = backend.describe();
     let app = App::start(backend, Arc::new(SystemClock))?;
@@ -235,7 +292,7 @@ async fn client(
         rng_state ^= rng_state << 17;
         let (order, member) = match scenario {
             Scenario::Earn => (format!("O{n}"), (rng_state % members as u64) as usize),
-            Scenario::Hot | Scenario::Import => (format!("O{n}"), 0),
+            Scenario::Hot | Scenario::Import | Scenario::Review => (format!("O{n}"), 0),
             Scenario::Replay => ("REPLAYED".to_string(), 0),
         };
         let body = json!({"order_id": order, "member": {"channel": "app", "external_id": format!("B{member}")},

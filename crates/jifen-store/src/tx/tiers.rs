@@ -149,46 +149,56 @@ impl Tx<'_> {
 
     // ---- reviews -----------------------------------------------------------------------------
 
-    pub fn tier_review_done(&mut self, program: ProgramId, review: &str) -> StoreResult<bool> {
-        Ok(self
-            .conn
-            .query_one(
-                "SELECT 1 FROM tier_reviews WHERE program_id = $1 AND review = $2",
-                &[program.0.into(), review.into()],
-            )?
-            .is_some())
-    }
-
-    pub fn finish_tier_review(
+    /// A review's progress: (the last member id it handled, finished).
+    pub fn tier_review(
         &mut self,
         program: ProgramId,
         review: &str,
-        now: Millis,
+    ) -> StoreResult<Option<(i64, bool)>> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT after_member, finished_at FROM tier_reviews WHERE program_id = $1 AND review = $2",
+                &[program.0.into(), review.into()],
+            )?
+            .map(|r| (r.int(0), r.opt_int(1).is_some())))
+    }
+
+    /// Records how far a review got (`finished` when no member is left).
+    pub fn advance_tier_review(
+        &mut self,
+        program: ProgramId,
+        review: &str,
+        after_member: i64,
+        handled: i64,
+        finished: Option<Millis>,
     ) -> StoreResult<()> {
         self.writes += 1;
         self.conn.execute(
-            "INSERT INTO tier_reviews (program_id, review, members, finished_at) \
-             SELECT $1, $2, COUNT(*), $3 FROM member_tiers WHERE program_id = $1 AND reviewed = $2 \
-             ON CONFLICT DO NOTHING",
-            &[program.0.into(), review.into(), now.into()],
+            "INSERT INTO tier_reviews (program_id, review, after_member, members, finished_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (program_id, review) DO UPDATE SET after_member = excluded.after_member, \
+             members = tier_reviews.members + excluded.members, finished_at = excluded.finished_at",
+            &[program.0.into(), review.into(), after_member.into(), handled.into(), finished.into()],
         )?;
         Ok(())
     }
 
-    /// Members above the first tier not yet through `review`, by id, at most `limit`.
+    /// Members above the first tier after `after` (by id) not yet through `review`, at most
+    /// `limit`: one page of a review, found through the primary key.
     pub fn members_due_review(
         &mut self,
         program: ProgramId,
         review: &str,
         lowest: &str,
+        after: i64,
         limit: i64,
     ) -> StoreResult<Vec<(MemberId, String)>> {
         Ok(self
             .conn
             .query(
-                "SELECT member_id, tier FROM member_tiers WHERE program_id = $1 AND tier <> $2 \
-                 AND (reviewed IS NULL OR reviewed <> $3) ORDER BY member_id LIMIT $4",
-                &[program.0.into(), lowest.into(), review.into(), limit.into()],
+                "SELECT member_id, tier FROM member_tiers WHERE program_id = $1 AND member_id > $4 AND tier <> $2 \
+                 AND (reviewed IS NULL OR reviewed <> $3) ORDER BY member_id LIMIT $5",
+                &[program.0.into(), lowest.into(), review.into(), after.into(), limit.into()],
             )?
             .iter()
             .map(|r| (MemberId(r.int(0)), r.text(1)))
@@ -205,6 +215,38 @@ impl Tx<'_> {
         self.conn.execute(
             "UPDATE member_tiers SET reviewed = $3 WHERE program_id = $1 AND member_id = $2",
             &[program.0.into(), member.0.into(), review.into()],
+        )?;
+        Ok(())
+    }
+
+    /// For benchmarks: `n` members with their four accounts (all zero), each at `tier`,
+    /// created in a few set-based statements rather than one command each.
+    pub fn seed_members_at_tier(
+        &mut self,
+        program: ProgramId,
+        n: i64,
+        tier: &str,
+        now: Millis,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "INSERT INTO members (program_id, name, status, created_at) \
+             WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < $2) \
+             SELECT $1, 'bench ' || CAST(i AS TEXT), 'active', $3 FROM seq",
+            &[program.0.into(), n.into(), now.into()],
+        )?;
+        self.conn.execute(
+            "INSERT INTO accounts (program_id, member_id, kind, point_type, debits_pending, debits_posted, credits_pending, credits_posted) \
+             SELECT m.program_id, m.id, k.kind, p.pt, 0, 0, 0, 0 FROM members m \
+             CROSS JOIN (SELECT 'balance' AS kind UNION ALL SELECT 'debt') k \
+             CROSS JOIN (SELECT 'points' AS pt UNION ALL SELECT 'growth') p \
+             WHERE m.program_id = $1 AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.program_id = m.program_id AND a.member_id = m.id)",
+            &[program.0.into()],
+        )?;
+        self.conn.execute(
+            "INSERT INTO member_tiers (program_id, member_id, tier, since) SELECT program_id, id, $2, $3 FROM members \
+             WHERE program_id = $1 ON CONFLICT DO NOTHING",
+            &[program.0.into(), tier.into(), now.into()],
         )?;
         Ok(())
     }

@@ -311,6 +311,9 @@ pub fn member_progress(
         "metric": p.metric,
         "metric_value": p.value,
         "window_from": ladder.window_start(now, &ctx.tz),
+        // With a review: what keeps the earned tier at it, and when it measures.
+        "keep_needed": ladder.review.map(|_| (ladder.tiers[i].threshold - value).max(0)),
+        "next_review_at": ladder.review.and_then(|r| r.next_after(now, &ctx.tz)),
         "next_tier": p.next_tier,
         "next_tier_name": p.next_tier_name,
         "needed": p.needed,

@@ -238,7 +238,13 @@ fn the_review_moves_down_one_tier_per_period_after_the_grace(b: Arc<dyn Backend>
         0,
         "January's review is not due before 4 January"
     );
-    assert_eq!(progress(&w, m, "zh")["tier"], "diamond");
+    let p = progress(&w, m, "zh");
+    assert_eq!(p["tier"], "diamond");
+    // To keep diamond at the next review (4 January) it needs its 20,000 growth back.
+    assert_eq!(
+        (p["keep_needed"].as_i64(), p["next_review_at"].as_i64()),
+        (Some(20_000), Some(START + 3 * DAY - 8 * 3_600_000))
+    );
     // February's review runs from 4 February (3 days' grace): one tier down, once.
     w.at_day(33); // 2026-02-03 08:00 Shanghai
     assert_eq!(w.jobs().tiers_reviewed, 0, "still in the grace");

@@ -120,6 +120,45 @@ impl Review {
     }
 }
 
+impl Review {
+    /// When the next review after `now` measures: this period's, if its grace has not passed,
+    /// else the next period's.
+    pub fn next_after(&self, now: i64, tz: &TimeZone) -> Option<i64> {
+        let today: Date = Timestamp::from_millisecond(now)
+            .ok()?
+            .to_zoned(tz.clone())
+            .date();
+        let start = match self.every {
+            ReviewPeriod::Month => today.first_of_month(),
+            ReviewPeriod::Quarter => {
+                Date::new(today.year(), (today.month() - 1) / 3 * 3 + 1, 1).ok()?
+            }
+            ReviewPeriod::Year => today.first_of_year(),
+        };
+        let step = match self.every {
+            ReviewPeriod::Month => 1.month(),
+            ReviewPeriod::Quarter => 3.months(),
+            ReviewPeriod::Year => 1.year(),
+        };
+        let at = |d: Date| -> Option<i64> {
+            Some(
+                d.checked_add((self.grace_days as i64).days())
+                    .ok()?
+                    .at(0, 0, 0, 0)
+                    .to_zoned(tz.clone())
+                    .ok()?
+                    .timestamp()
+                    .as_millisecond(),
+            )
+        };
+        let this = at(start)?;
+        if now < this {
+            return Some(this);
+        }
+        at(start.checked_add(step).ok()?)
+    }
+}
+
 /// Where a review puts a member at tier `current` whose metric is `value`: the tier they reach,
 /// but at most `downgrade_steps_max` below `current`, and never above it (reviews only move down).
 pub fn reviewed(ladder: &Ladder, review: &Review, current: usize, value: i64) -> usize {

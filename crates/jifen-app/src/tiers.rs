@@ -23,13 +23,14 @@ pub fn tier_code(
     let Some(ladder) = &ctx.earn.ladder else {
         return Ok(String::new());
     };
-    if let Some((t, until, _, _)) = tx.manual_tier(ctx.program.id, member)?
+    let row = tx.tier_row(ctx.program.id, member)?;
+    if let Some((t, until, _, _)) = row.as_ref().and_then(|r| r.manual.clone())
         && until > now
         && ladder.index_of(&t).is_some()
     {
         return Ok(t);
     }
-    Ok(current(tx, ctx, ladder, member)?.1)
+    Ok(earned(ladder, row.as_ref()).1)
 }
 
 /// Staff setting a member's tier by hand: shown as such, with a reason and an end date, after
@@ -100,20 +101,24 @@ pub fn set_manual(
     member_progress(tx, ctx, member.id, now, "zh")
 }
 
-/// The member's tier as (index in the ladder, code). A recorded tier that the ladder no longer
-/// has counts as the first tier.
+/// The member's earned tier as (index in the ladder, code). A recorded tier that the ladder no
+/// longer has, or none, counts as the first tier.
+fn earned(ladder: &Ladder, row: Option<&TierRow>) -> (usize, String) {
+    let i = row.and_then(|r| ladder.index_of(&r.tier)).unwrap_or(0);
+    (i, ladder.tiers[i].code.clone())
+}
+
+/// The member's earned tier, read from its row.
 fn current(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     ladder: &Ladder,
     member: MemberId,
 ) -> Result<(usize, String), AppError> {
-    let recorded = tx.member_tier(ctx.program.id, member)?;
-    let i = recorded
-        .as_ref()
-        .and_then(|(code, _)| ladder.index_of(code))
-        .unwrap_or(0);
-    Ok((i, ladder.tiers[i].code.clone()))
+    Ok(earned(
+        ladder,
+        tx.tier_row(ctx.program.id, member)?.as_ref(),
+    ))
 }
 
 /// The member's metric over the ladder's window ending at `now`.
@@ -269,12 +274,13 @@ pub fn member_progress(
         });
     };
     let [(_, _), (growth, _)] = tx.member_books(ctx.program.id, member, false)?;
-    let (i, _) = current(tx, ctx, ladder, member)?;
+    let row = tx.tier_row(ctx.program.id, member)?;
+    let (i, _) = earned(ladder, row.as_ref());
     let value = metric_value(tx, ctx, ladder, member, growth.balance, now)?;
     let p = progress(ladder, i, value, locale);
-    let since = tx.member_tier(ctx.program.id, member)?.map(|t| t.1);
-    let manual = tx
-        .manual_tier(ctx.program.id, member)?
+    let since = row.as_ref().map(|r| r.since);
+    let manual = row
+        .and_then(|r| r.manual)
         .filter(|(_, until, _, _)| *until > now)
         .map(
             |(t, until, reason, by)| json!({"tier": t, "until": until, "reason": reason, "by": by}),

@@ -87,14 +87,13 @@ pub enum ReviewPeriod {
 pub const GRACE_DAYS_MAX: u32 = 90;
 
 impl Review {
-    /// The review due at `now`: its key (`2027-03`, `2027-Q1`, `2027`) and the instant it
-    /// measures at (the period's start plus the grace), or `None` before that instant.
-    pub fn due(&self, now: i64, tz: &TimeZone) -> Option<(String, i64)> {
+    /// The period containing `now` in `tz`: its key (`2027-03`, `2027-Q1`, `2027`) and first day.
+    fn period(&self, now: i64, tz: &TimeZone) -> Option<(String, Date)> {
         let today: Date = Timestamp::from_millisecond(now)
             .ok()?
             .to_zoned(tz.clone())
             .date();
-        let (key, start) = match self.every {
+        Some(match self.every {
             ReviewPeriod::Month => (
                 format!("{:04}-{:02}", today.year(), today.month()),
                 today.first_of_month(),
@@ -107,55 +106,45 @@ impl Review {
                 )
             }
             ReviewPeriod::Year => (format!("{:04}", today.year()), today.first_of_year()),
-        };
-        let at = start
-            .checked_add((self.grace_days as i64).days())
-            .ok()?
-            .at(0, 0, 0, 0)
-            .to_zoned(tz.clone())
-            .ok()?
-            .timestamp()
-            .as_millisecond();
+        })
+    }
+
+    /// The instant the review of a period starting on `start` measures: start plus the grace.
+    fn measures_at(&self, start: Date, tz: &TimeZone) -> Option<i64> {
+        Some(
+            start
+                .checked_add((self.grace_days as i64).days())
+                .ok()?
+                .at(0, 0, 0, 0)
+                .to_zoned(tz.clone())
+                .ok()?
+                .timestamp()
+                .as_millisecond(),
+        )
+    }
+
+    /// The review due at `now`: its key and the instant it measures at, or `None` before that
+    /// instant.
+    pub fn due(&self, now: i64, tz: &TimeZone) -> Option<(String, i64)> {
+        let (key, start) = self.period(now, tz)?;
+        let at = self.measures_at(start, tz)?;
         (now >= at).then_some((key, at))
     }
-}
 
-impl Review {
     /// When the next review after `now` measures: this period's, if its grace has not passed,
     /// else the next period's.
     pub fn next_after(&self, now: i64, tz: &TimeZone) -> Option<i64> {
-        let today: Date = Timestamp::from_millisecond(now)
-            .ok()?
-            .to_zoned(tz.clone())
-            .date();
-        let start = match self.every {
-            ReviewPeriod::Month => today.first_of_month(),
-            ReviewPeriod::Quarter => {
-                Date::new(today.year(), (today.month() - 1) / 3 * 3 + 1, 1).ok()?
-            }
-            ReviewPeriod::Year => today.first_of_year(),
-        };
+        let (_, start) = self.period(now, tz)?;
+        let this = self.measures_at(start, tz)?;
+        if now < this {
+            return Some(this);
+        }
         let step = match self.every {
             ReviewPeriod::Month => 1.month(),
             ReviewPeriod::Quarter => 3.months(),
             ReviewPeriod::Year => 1.year(),
         };
-        let at = |d: Date| -> Option<i64> {
-            Some(
-                d.checked_add((self.grace_days as i64).days())
-                    .ok()?
-                    .at(0, 0, 0, 0)
-                    .to_zoned(tz.clone())
-                    .ok()?
-                    .timestamp()
-                    .as_millisecond(),
-            )
-        };
-        let this = at(start)?;
-        if now < this {
-            return Some(this);
-        }
-        at(start.checked_add(step).ok()?)
+        self.measures_at(start.checked_add(step).ok()?, tz)
     }
 }
 

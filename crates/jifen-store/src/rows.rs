@@ -262,3 +262,12 @@ pub struct RiskHold {
     pub decided_by: Option<String>,
     pub note: Option<String>,
 }
+
+/// A member's tier row: the earned tier, since when, and a manual tier staff set, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TierRow {
+    pub tier: String,
+    pub since: Millis,
+    /// (tier, until, reason, by)
+    pub manual: Option<(String, Millis, Option<String>, Option<String>)>,
+}

@@ -174,6 +174,19 @@ fn acknowledged_purchases_survive_kill_9_and_verify_finds_no_drift() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// GET with the API key, the answer as JSON.
+async fn get_json(client: &reqwest::Client, url: &str, key: &str) -> serde_json::Value {
+    client
+        .get(url)
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 #[test]
 fn demo_seeds_a_programme_with_history_and_serves_it() {
     let dir = temp_dir("demo");
@@ -199,15 +212,7 @@ fn demo_seeds_a_programme_with_history_and_serves_it() {
         let client = reqwest::Client::new();
         let mut codes = std::collections::HashSet::new();
         for m in 1..=15 {
-            let h: serde_json::Value = client
-                .get(format!("{base}/api/v1/members/{m}/history?limit=200"))
-                .bearer_auth(&key)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let h: serde_json::Value = get_json(&client, &format!("{base}/api/v1/members/{m}/history?limit=200"), &key).await;
             for line in h["lines"].as_array().unwrap() {
                 codes.insert(line["code"].as_str().unwrap().to_string());
             }
@@ -220,28 +225,12 @@ fn demo_seeds_a_programme_with_history_and_serves_it() {
                 "no {code} in the demo histories: {codes:?}"
             );
         }
-        let rules: serde_json::Value = client
-            .get(format!("{base}/api/v1/rules?status=active"))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let rules: serde_json::Value = get_json(&client, &format!("{base}/api/v1/rules?status=active"), &key).await;
         assert!(rules["rules"].as_array().unwrap().len() >= 10, "{rules}");
         // The four-tier ladder: members spread over tiers, each with a progress message.
         let mut tiers = std::collections::HashSet::new();
         for m in 1..=15 {
-            let t: serde_json::Value = client
-                .get(format!("{base}/api/v1/members/{m}/tier?locale=en"))
-                .bearer_auth(&key)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let t: serde_json::Value = get_json(&client, &format!("{base}/api/v1/members/{m}/tier?locale=en"), &key).await;
             assert!(!t["message"].as_str().unwrap().is_empty(), "{t}");
             tiers.insert(t["tier"].as_str().unwrap().to_string());
         }
@@ -263,15 +252,7 @@ fn demo_seeds_a_programme_with_history_and_serves_it() {
         let id = started["backtest_id"].as_str().unwrap().to_string();
         let mut done = serde_json::Value::Null;
         for _ in 0..600 {
-            let b: serde_json::Value = client
-                .get(format!("{base}/api/v1/backtests/{id}"))
-                .bearer_auth(&key)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let b: serde_json::Value = get_json(&client, &format!("{base}/api/v1/backtests/{id}"), &key).await;
             if b["status"] != "running" {
                 done = b;
                 break;

@@ -28,35 +28,24 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// A member's tier code and since when, if one was ever recorded.
-    pub fn member_tier(
+    /// A member's tier row (earned tier and any manual one), in one read.
+    pub fn tier_row(
         &mut self,
         program: ProgramId,
         member: MemberId,
-    ) -> StoreResult<Option<(String, Millis)>> {
+    ) -> StoreResult<Option<TierRow>> {
         Ok(self
             .conn
             .query_one(
-                "SELECT tier, since FROM member_tiers WHERE program_id = $1 AND member_id = $2",
+                "SELECT tier, since, manual_tier, manual_until, manual_reason, manual_by FROM member_tiers \
+                 WHERE program_id = $1 AND member_id = $2",
                 &[program.0.into(), member.0.into()],
             )?
-            .map(|r| (r.text(0), r.int(1))))
-    }
-
-    /// A member's tier set by staff: (tier, until, reason, by), if any was set.
-    pub fn manual_tier(
-        &mut self,
-        program: ProgramId,
-        member: MemberId,
-    ) -> StoreResult<Option<(String, Millis, Option<String>, Option<String>)>> {
-        Ok(self
-            .conn
-            .query_one(
-                "SELECT manual_tier, manual_until, manual_reason, manual_by FROM member_tiers \
-                 WHERE program_id = $1 AND member_id = $2 AND manual_tier IS NOT NULL",
-                &[program.0.into(), member.0.into()],
-            )?
-            .map(|r| (r.text(0), r.int(1), r.opt_text(2), r.opt_text(3))))
+            .map(|r| TierRow {
+                tier: r.text(0),
+                since: r.int(1),
+                manual: r.opt_text(2).map(|t| (t, r.opt_int(3).unwrap_or(0), r.opt_text(4), r.opt_text(5))),
+            }))
     }
 
     /// Sets a tier by hand until `until`, keeping the earned tier (`earned`, for a member with

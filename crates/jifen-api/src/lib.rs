@@ -5,6 +5,9 @@
 //! decide nothing about points. The OpenAPI document lists every route; a test keeps the two
 //! in step.
 
+#![recursion_limit = "256"]
+
+mod coupons;
 mod error;
 mod extract;
 pub mod openapi;
@@ -64,6 +67,27 @@ pub fn router(app: App) -> Router {
         .route("/backtests/{id}", get(rules::get_backtest))
         .route("/tiers", get(tiers_get).put(tiers_put))
         .route("/members/{id}/tier", get(member_tier).post(set_member_tier))
+        .route("/members/{id}/benefits", get(coupons::member_benefits))
+        .route(
+            "/members/{id}/coupons",
+            get(coupons::member_coupons).post(coupons::issue),
+        )
+        .route(
+            "/coupon-templates",
+            get(coupons::list_templates).post(coupons::create_template),
+        )
+        .route(
+            "/coupon-templates/{code}/archive",
+            post(coupons::archive_template),
+        )
+        .route(
+            "/coupon-templates/{code}/activate",
+            post(coupons::activate_template),
+        )
+        .route("/coupons/validate", post(coupons::validate))
+        .route("/coupons/redeem", post(coupons::redeem))
+        .route("/coupons/{code}/release", post(coupons::release))
+        .route("/outbox", get(coupons::outbox))
         .route("/risk-holds", get(rules::list_holds))
         .route("/risk-holds/{id}/release", post(rules::release_hold))
         .route("/risk-holds/{id}/reject", post(rules::reject_hold));

@@ -265,6 +265,83 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>, &str)] = &[
     ),
     (
         "get",
+        "/api/v1/members/{id}/benefits",
+        "What a member's tier gives now: multiplier, member price, transfer permission, checkout ratio, priority flag, coupons",
+        None,
+        "",
+    ),
+    (
+        "get",
+        "/api/v1/members/{id}/coupons",
+        "A member's coupons, newest first (?status=issued|redeemed|expired|void)",
+        None,
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/members/{id}/coupons",
+        "Issue a coupon of a template to a member; idempotency_key in the body makes a retry return the same coupon",
+        Some("IssueCoupon"),
+        "",
+    ),
+    (
+        "get",
+        "/api/v1/coupon-templates",
+        "Coupon templates with how many each issued",
+        None,
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/coupon-templates",
+        "Create a coupon template: amount_off, percent_off, free_shipping or gift, threshold, validity, limits",
+        Some("CouponTemplate"),
+        "optional",
+    ),
+    (
+        "post",
+        "/api/v1/coupon-templates/{code}/archive",
+        "Stop a template issuing coupons (issued coupons stay usable)",
+        None,
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/coupon-templates/{code}/activate",
+        "Let an archived template issue coupons again",
+        None,
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/coupons/validate",
+        "What a coupon takes off a cart, or why it cannot be used; writes nothing",
+        Some("CouponUse"),
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/coupons/redeem",
+        "Redeem a coupon on an order (order_id required); again for the same order returns the first answer",
+        Some("CouponUse"),
+        "optional",
+    ),
+    (
+        "post",
+        "/api/v1/coupons/{code}/release",
+        "Make a redeemed coupon usable again: its order was cancelled or refunded",
+        Some("CouponRelease"),
+        "optional",
+    ),
+    (
+        "get",
+        "/api/v1/outbox",
+        "Events for webhooks and notifications, oldest first (?after=<event id>&topic=tier.changed&limit=)",
+        None,
+        "",
+    ),
+    (
+        "get",
         "/api/v1/risk-holds",
         "Awards held for review by anti-fraud limits (?status=open|released|rejected&after=&limit=)",
         None,
@@ -381,10 +458,31 @@ fn schemas() -> Value {
             "review": {"type": "object", "properties": {"every": {"type": "string", "enum": ["month", "quarter", "year"]},
                 "grace_days": {"type": "integer"}, "downgrade_steps_max": {"type": "integer"}}},
             "tiers": {"type": "array", "items": {"type": "object", "required": ["code", "name_zh", "name_en", "threshold"], "properties": {
-                "code": {"type": "string"}, "name_zh": {"type": "string"}, "name_en": {"type": "string"}, "threshold": {"type": "integer"}}}}}},
+                "code": {"type": "string"}, "name_zh": {"type": "string"}, "name_en": {"type": "string"}, "threshold": {"type": "integer"},
+                "benefits": {"type": "object", "properties": {
+                    "earn_multiplier_pct": {"type": "integer", "description": "base purchase points × pct / 100"},
+                    "points_validity_days": {"type": "integer"},
+                    "birthday_gift": {"type": "object", "properties": {"points": {"type": "integer"}, "coupon": {"type": "string"}}},
+                    "tier_up_gift": {"type": "object", "properties": {"points": {"type": "integer"}, "coupon": {"type": "string"}}},
+                    "monthly_coupons": {"type": "array", "items": {"type": "object", "properties": {"coupon": {"type": "string"}, "count": {"type": "integer"}}}},
+                    "member_price_pct": {"type": "integer"}, "transfer_allowed": {"type": "boolean"},
+                    "checkout_points_per_unit": {"type": "integer"}, "priority_service": {"type": "boolean"}}}}}}}},
         "ManualTier": {"type": "object", "required": ["tier", "until", "reason", "actor"], "properties": {
             "tier": {"type": "string"}, "until": {"type": "integer", "description": "Unix ms, at most two years ahead"},
             "reason": {"type": "string"}, "actor": {"type": "string"}}},
+        "IssueCoupon": {"type": "object", "required": ["template", "idempotency_key"], "properties": {
+            "template": {"type": "string"}, "idempotency_key": {"type": "string"}}},
+        "CouponTemplate": {"type": "object", "required": ["code", "name_zh", "name_en", "kind", "validity"], "properties": {
+            "code": {"type": "string"}, "name_zh": {"type": "string"}, "name_en": {"type": "string"},
+            "kind": {"type": "object", "description": "{\"type\":\"amount_off\",\"amount_minor\":1000} | {\"type\":\"percent_off\",\"percent\":10,\"max_off_minor\":2000} | {\"type\":\"free_shipping\",\"max_minor\":1000} | {\"type\":\"gift\",\"gift\":\"...\"}"},
+            "threshold_minor": {"type": "integer"},
+            "validity": {"type": "object", "description": "{\"kind\":\"days\",\"days\":30} | {\"kind\":\"window\",\"from\":ms,\"until\":ms}"},
+            "per_member_limit": {"type": "integer"}, "stock": {"type": "integer"}}},
+        "CouponUse": {"type": "object", "required": ["code", "member_id", "cart"], "properties": {
+            "code": {"type": "string"}, "member_id": {"type": "integer"},
+            "cart": {"type": "object", "required": ["goods_minor"], "properties": {"goods_minor": {"type": "integer"}, "shipping_minor": {"type": "integer"}}},
+            "order_id": {"type": "string"}}},
+        "CouponRelease": {"type": "object", "required": ["order_id"], "properties": {"order_id": {"type": "string"}}},
         "HoldReview": {"type": "object", "required": ["actor"], "properties": {"actor": {"type": "string"}, "note": {"type": "string"}}},
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message", "details"], "properties": {
             "code": {"type": "string", "example": "insufficient_points"}, "message": {"type": "string"}, "details": {"type": "object"}}}}}
@@ -398,7 +496,12 @@ pub fn document() -> Value {
         let ok = if *method == "post"
             && matches!(
                 *path,
-                "/api/v1/members" | "/api/v1/reservations" | "/api/v1/rules" | "/api/v1/backtests"
+                "/api/v1/members"
+                    | "/api/v1/reservations"
+                    | "/api/v1/rules"
+                    | "/api/v1/backtests"
+                    | "/api/v1/coupon-templates"
+                    | "/api/v1/members/{id}/coupons"
             ) {
             "201"
         } else {

@@ -614,12 +614,15 @@ pub struct EarnDecision {
     pub growth: i64,
 }
 
-/// The programme's base rate: points and growth per currency unit paid.
-pub fn base_earn(ctx: &ProgramCtx, p: &Purchase) -> EarnDecision {
+/// The programme's base rate: points and growth per currency unit paid, the points multiplied
+/// by the member's tier multiplier (a percentage, rounded down). Growth is not multiplied: it is
+/// what qualifies for tiers.
+pub fn base_earn(ctx: &ProgramCtx, p: &Purchase, multiplier_pct: u32) -> EarnDecision {
     let policy = &ctx.program.policy;
     let base = p.points_base_minor();
+    let points = base_rate_points(base, policy.points_per_unit);
     EarnDecision {
-        points: base_rate_points(base, policy.points_per_unit),
+        points: (points as i128 * multiplier_pct as i128 / 100) as i64,
         growth: base_rate_points(base, policy.growth_per_unit),
     }
 }
@@ -671,7 +674,13 @@ pub fn purchase(
         }
     }
     let (member, mut books) = resolve_locked(tx, ctx, &p.member)?;
-    let earn = base_earn(ctx, p);
+    // The member's tier at the time of the purchase sets the multiplier and the validity.
+    let tier = crate::tiers::tier_code(tx, ctx, member.id, occurred)?;
+    let earn = base_earn(
+        ctx,
+        p,
+        crate::tiers::benefits_of(ctx, &tier).earn_multiplier_pct,
+    );
     // Everything that can refuse the purchase is decided before its first write.
     let mut posting = Posting::default();
     let refs = Refs {
@@ -692,7 +701,7 @@ pub fn purchase(
         let (available_at, expires_at) = match pt {
             PointType::Points => (
                 program.policy.available_at(occurred),
-                program.policy.validity.expires_at(occurred, &ctx.tz),
+                crate::tiers::points_expiry(ctx, &tier, occurred),
             ),
             PointType::Growth => (occurred, None),
         };
@@ -812,7 +821,7 @@ pub fn purchase(
         tx,
         ctx,
         member.id,
-        books[1].balance,
+        &mut books,
         now,
         &format!("purchase {}", p.order_id),
     )? {
@@ -1431,6 +1440,15 @@ pub fn transfer(
     let to = resolve(tx, ctx, &t.to)?;
     if from.id == to.id {
         return Err(LedgerError::SameMember.into());
+    }
+    // Transferring points (积分转赠) is a tier benefit: tiers may withhold it.
+    let tier = crate::tiers::tier_code(tx, ctx, from.id, now)?;
+    if !crate::tiers::benefits_of(ctx, &tier).transfer_allowed {
+        return Err(AppError::conflict(
+            "transfer_not_allowed",
+            format!("members at tier {tier} may not transfer points to other members"),
+            json!({"member_id": from.id, "tier": tier}),
+        ));
     }
     // Lock both members in id order so two opposite transfers cannot deadlock.
     let (first, second) = if from.id < to.id {

@@ -132,6 +132,10 @@ fn fill_common(
         .set("event.tags", Value::List(tags.to_vec()))
         .set("event.ints", Value::Map(ints.clone()))
         // Segments arrive with their own issue; until then every member is in none.
+        .int(
+            "member.tier_multiplier",
+            crate::tiers::benefits_of(ctx, &tier).earn_multiplier_pct as i64,
+        )
         .set("member.tier", Value::Str(tier))
         .int("member.days_since_joined", days)
         .int("now.hour", z.hour() as i64)
@@ -385,6 +389,7 @@ fn credit_awards(
     now: Millis,
     order_ref: Option<&str>,
     held: bool,
+    tier: &str,
 ) -> Result<Vec<Credited>, AppError> {
     let policy = &ctx.program.policy;
     let source_kind = match trigger {
@@ -420,7 +425,8 @@ fn credit_awards(
             (PointType::Points, Some(days)) => {
                 Validity::Days { days }.expires_at(occurred, &ctx.tz)
             }
-            (PointType::Points, None) => policy.validity.expires_at(occurred, &ctx.tz),
+            // Without a validity of its own, an award lasts as the member's tier gives.
+            (PointType::Points, None) => crate::tiers::points_expiry(ctx, tier, occurred),
         };
         let line = format!("{} (rule {} v{})", a.name, a.rule_id, a.rule_version);
         // A group never passes the ledger's per-operation maximum.
@@ -485,6 +491,14 @@ fn credit_awards(
         .into_iter()
         .map(|c| c.expect("every award is credited"))
         .collect())
+}
+
+/// The member's tier code among an event's variables.
+fn tier_of(v: &Vars) -> &str {
+    match v.get("member.tier") {
+        Value::Str(s) => s,
+        _ => "",
+    }
 }
 
 /// Stores the event, its awards and the counter increments; returns the awards as shown.
@@ -777,6 +791,7 @@ pub fn purchase_awards(
         now,
         Some(&p.order_id),
         false,
+        tier_of(&vars),
     )?;
     Ok(PurchaseAwards {
         vars,
@@ -1455,6 +1470,7 @@ pub fn record_event(
         now,
         None,
         hold.is_some(),
+        tier_of(&vars),
     )?;
     // First write: the sign-in day (refused above if taken, and unique in the store).
     if let Some((d, makeup)) = day
@@ -1506,7 +1522,7 @@ pub fn record_event(
             tx,
             ctx,
             member.id,
-            books[1].balance,
+            &mut books,
             now,
             &format!("event {event_id}"),
         )?
@@ -1560,6 +1576,7 @@ pub fn system_event(
         now,
         order_ref,
         hold.is_some(),
+        tier_of(&vars),
     )?;
     let applied = tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
     let awards = record(
@@ -1974,7 +1991,12 @@ pub fn birthday_step(
     let today = local_date(now, &ctx.tz);
     let year = today.year();
     let mut handled = 0;
-    if !set.for_trigger(&Trigger::Birthday).is_empty() {
+    let tier_gifts = ctx
+        .earn
+        .ladder
+        .as_ref()
+        .is_some_and(|l| l.tiers.iter().any(|t| t.benefits.birthday_gift.is_some()));
+    if !set.for_trigger(&Trigger::Birthday).is_empty() || tier_gifts {
         let md = |m: i8, d: i8| format!("{m:02}-{d:02}");
         let days: Vec<(String, String)> = match ctx.earn.settings.birthday_on {
             BirthdayOn::Day => {
@@ -2078,6 +2100,24 @@ fn pay_system_event(
         return Ok(0);
     }
     system_event(tx, ctx, &m, &mut books, t, event_id, extra, None, None, now)?;
+    if *t == Trigger::Birthday {
+        // The tier's birthday gift, paid with the birthday event (once a year by its id).
+        let tier = crate::tiers::tier_code(tx, ctx, m.id, now)?;
+        if let Some(g) = crate::tiers::benefits_of(ctx, &tier).birthday_gift {
+            let label = format!("生日礼 / birthday gift ({tier})");
+            crate::tiers::grant_gift(
+                tx,
+                ctx,
+                m.id,
+                &mut books,
+                &g,
+                &format!("{event_id}:gift"),
+                &label,
+                &tier,
+                now,
+            )?;
+        }
+    }
     Ok(1)
 }
 
@@ -2450,7 +2490,12 @@ pub fn dry_run(
     let (vars, at, base) = match (&d.purchase, &d.event) {
         (Some(p), _) => {
             let at = d.at.or(p.occurred_at).unwrap_or(now);
-            let base = commands::base_earn(ctx, p);
+            let tier = crate::tiers::tier_code(tx, ctx, member.id, at)?;
+            let base = commands::base_earn(
+                ctx,
+                p,
+                crate::tiers::benefits_of(ctx, &tier).earn_multiplier_pct,
+            );
             (
                 purchase_vars(tx, ctx, &set, &member, p, at, base)?.0,
                 at,

@@ -11,6 +11,7 @@
 //! member's commands are applied in order and never contend across writers of one process.
 
 pub mod commands;
+pub mod coupons;
 pub mod earn;
 mod error;
 mod pool;
@@ -422,6 +423,9 @@ pub struct JobReport {
     pub birthdays_paid: i64,
     /// Members whose tier was reviewed.
     pub tiers_reviewed: i64,
+    /// Members handled by the month's tier coupons.
+    pub monthly_coupon_members: i64,
+    pub coupons_expired: i64,
 }
 
 impl App {
@@ -511,12 +515,13 @@ impl App {
     }
 
     /// Runs every due job of a programme until none is due: vesting first (so points vest before
-    /// they could expire), then expiry, then reservation timeouts. Each step is its own
+    /// they could expire), then expiry, then reservation timeouts, birthdays, the tier review, monthly tier coupons
+    /// and coupon expiry. Each step is its own
     /// transaction; running again at the same time finds nothing to do.
     pub fn run_jobs(&self, program: ProgramId) -> Result<JobReport, AppError> {
         let mut report = JobReport::default();
         type Step = fn(&mut Tx<'_>, &ProgramCtx, Millis) -> Result<Option<i64>, AppError>;
-        let steps: [(Step, fn(&mut JobReport) -> &mut i64); 5] = [
+        let steps: [(Step, fn(&mut JobReport) -> &mut i64); 7] = [
             (commands::vest_step, |r| &mut r.vested_points),
             (commands::expire_step, |r| &mut r.expired_points),
             (commands::reservation_timeout_step, |r| {
@@ -524,6 +529,11 @@ impl App {
             }),
             (earn::birthday_step, |r| &mut r.birthdays_paid),
             (tiers::review_step, |r| &mut r.tiers_reviewed),
+            // After the review, so that a member moved down gets the coupons of the new tier.
+            (tiers::monthly_coupons_step, |r| {
+                &mut r.monthly_coupon_members
+            }),
+            (coupons::expire_step, |r| &mut r.coupons_expired),
         ];
         for (step, field) in steps {
             loop {

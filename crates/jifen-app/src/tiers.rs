@@ -4,8 +4,10 @@
 //! Upgrades happen at once; a member never moves down here. Refunds that take a member below
 //! a threshold are accounted at the periodic review, which is not built yet.
 
-use jifen_domain::tiers::{Ladder, Metric, progress};
-use jifen_ledger::{AccountId, MemberId, Millis};
+use jifen_domain::tiers::{Benefits, Gift, Ladder, Metric, progress};
+use jifen_ledger::ops::{self, CreditSpec, MemberBook, Refs};
+use jifen_ledger::policy::Validity;
+use jifen_ledger::{AccountId, MemberId, Millis, PointType, Points, Posting, SystemAccount, code};
 use jifen_store::*;
 use serde_json::json;
 
@@ -98,6 +100,15 @@ pub fn set_manual(
         &m.actor,
         now,
     )?;
+    tx.outbox_push(
+        ctx.program.id,
+        "tier.manual_set",
+        Some(member.id),
+        &json!({"member_id": member.id, "tier": m.tier, "earned_tier": earned, "until": m.until,
+                "reason": m.reason, "by": m.actor, "at": now})
+        .to_string(),
+        now,
+    )?;
     member_progress(tx, ctx, member.id, now, "zh")
 }
 
@@ -144,13 +155,62 @@ fn metric_value(
     })
 }
 
+/// A tier's benefits; the defaults (no multiplier, nothing extra) without a ladder or for a
+/// code the ladder does not have.
+pub fn benefits_of(ctx: &ProgramCtx, tier: &str) -> Benefits {
+    ctx.earn
+        .ladder
+        .as_ref()
+        .and_then(|l| l.tiers.iter().find(|t| t.code == tier))
+        .map(|t| t.benefits.clone())
+        .unwrap_or_default()
+}
+
+/// The instant points earned at `at` by a member at `tier` expire: the tier's validity if it
+/// gives one, else the programme's.
+pub fn points_expiry(ctx: &ProgramCtx, tier: &str, at: Millis) -> Option<Millis> {
+    match benefits_of(ctx, tier).points_validity_days {
+        Some(days) => Validity::Days { days }.expires_at(at, &ctx.tz),
+        None => ctx.program.policy.validity.expires_at(at, &ctx.tz),
+    }
+}
+
+/// Records a tier change with its cause and writes it to the outbox, in one transaction.
+fn record_change(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    member: MemberId,
+    from: &str,
+    to: &str,
+    cause: &str,
+    value: i64,
+    now: Millis,
+) -> Result<(), AppError> {
+    tx.set_member_tier(ctx.program.id, member, Some(from), to, cause, value, now)?;
+    let direction = match ctx.earn.ladder.as_ref() {
+        Some(l) if l.index_of(to) > l.index_of(from) => "up",
+        _ => "down",
+    };
+    tx.outbox_push(
+        ctx.program.id,
+        "tier.changed",
+        Some(member),
+        &json!({"member_id": member, "from": from, "to": to, "direction": direction,
+                "cause": cause, "metric_value": value, "at": now})
+        .to_string(),
+        now,
+    )?;
+    Ok(())
+}
+
 /// Moves the member up when the metric now reaches a higher tier, recording the change with
-/// its cause. Returns the change, or `None` when the tier stays.
+/// its cause, and pays the new tier's tier-up gift (once per member and tier) and this month's
+/// coupons of the new tier. Returns the change, or `None` when the tier stays.
 pub fn check_upgrade(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     member: MemberId,
-    growth_account: AccountId,
+    books: &mut [MemberBook; 2],
     now: Millis,
     cause: &str,
 ) -> Result<Option<serde_json::Value>, AppError> {
@@ -158,24 +218,217 @@ pub fn check_upgrade(
         return Ok(None);
     };
     let (i, code) = current(tx, ctx, ladder, member)?;
-    let value = metric_value(tx, ctx, ladder, member, growth_account, now)?;
+    let value = metric_value(tx, ctx, ladder, member, books[1].balance, now)?;
     let q = ladder.qualify(value);
     if q <= i {
         return Ok(None);
     }
     let to = &ladder.tiers[q];
-    tx.set_member_tier(
+    record_change(tx, ctx, member, &code, &to.code, cause, value, now)?;
+    let mut change = json!({"from": code, "to": to.code, "metric_value": value, "cause": cause});
+    if let Some(g) = &to.benefits.tier_up_gift {
+        let label = format!("{} 升级礼 / tier-up gift ({})", to.name_zh, to.code);
+        if let Some(paid) = grant_gift(
+            tx,
+            ctx,
+            member,
+            books,
+            g,
+            &format!("tier_up:{member}:{}", to.code),
+            &label,
+            &to.code,
+            now,
+        )? {
+            change["gift"] = paid;
+        }
+    }
+    if !to.benefits.monthly_coupons.is_empty() {
+        let issued = grant_monthly(tx, ctx, member, &to.code, now)?;
+        if !issued.is_empty() {
+            change["monthly_coupons"] = json!(issued);
+        }
+    }
+    Ok(Some(change))
+}
+
+/// Pays a gift once per `key`: its points as their own lot (valid per the member's tier), its
+/// coupon if the template can still issue one (a gift never fails the request that earned it;
+/// a coupon that cannot be issued is reported as skipped). Returns what was paid, or `None`
+/// when the key was paid before.
+pub fn grant_gift(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    member: MemberId,
+    books: &mut [MemberBook; 2],
+    gift: &Gift,
+    key: &str,
+    label: &str,
+    tier: &str,
+    now: Millis,
+) -> Result<Option<serde_json::Value>, AppError> {
+    if !tx.insert_benefit_grant(
         ctx.program.id,
+        key,
         member,
-        Some(&code),
-        &to.code,
-        cause,
-        value,
+        gift.points,
+        gift.coupon.is_some() as i64,
         now,
+    )? {
+        return Ok(None);
+    }
+    let mut out = json!({"key": key, "points": gift.points});
+    if gift.points > 0 {
+        let mut posting = Posting::default();
+        let spec = CreditSpec {
+            code: code::TIER_GIFT,
+            source: ctx
+                .system
+                .get(SystemAccount::IssuanceBehaviour, PointType::Points),
+            amount: Points::positive(gift.points).map_err(|e| AppError::Internal(e.to_string()))?,
+            earned_at: now,
+            available_at: now,
+            expires_at: points_expiry(ctx, tier, now),
+        };
+        let refs = Refs {
+            order_ref: None,
+            reason: Some(label.to_string()),
+            actor: None,
+        };
+        ops::credit(&mut posting, &mut books[0], &spec, &refs, now);
+        let applied = tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
+        out["transfer_id"] = json!(applied.transfers[0]);
+    }
+    if let Some(c) = &gift.coupon {
+        match crate::coupons::issue(tx, ctx, now, member, c, label, key) {
+            Ok(v) => out["coupon"] = v,
+            Err(e) if crate::coupons::is_refusal(&e) => {
+                out["coupon_skipped"] = json!({"template": c, "reason": e.to_string()})
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Some(out))
+}
+
+/// Issues the month's coupons of `tier` to a member (once per member, tier and month); returns
+/// the coupons issued now.
+pub fn grant_monthly(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    member: MemberId,
+    tier: &str,
+    now: Millis,
+) -> Result<Vec<serde_json::Value>, AppError> {
+    let b = benefits_of(ctx, tier);
+    if b.monthly_coupons.is_empty() {
+        return Ok(Vec::new());
+    }
+    let month = jifen_rules::eval::period_key(jifen_rules::Period::Month, now, &ctx.tz);
+    let key = format!("monthly:{member}:{month}:{tier}");
+    let n: u32 = b.monthly_coupons.iter().map(|c| c.count).sum();
+    if !tx.insert_benefit_grant(ctx.program.id, &key, member, 0, n as i64, now)? {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for g in &b.monthly_coupons {
+        for k in 0..g.count {
+            let source = format!("{month} {tier} monthly coupons / 会员月度券");
+            match crate::coupons::issue(
+                tx,
+                ctx,
+                now,
+                member,
+                &g.coupon,
+                &source,
+                &format!("{key}:{}:{k}", g.coupon),
+            ) {
+                Ok(v) => out.push(v),
+                Err(e) if crate::coupons::is_refusal(&e) => {
+                    out.push(json!({"template": g.coupon, "skipped": e.to_string()}))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Members one monthly-coupon step handles.
+pub const COUPON_STEP_MEMBERS: i64 = 500;
+
+/// Issues each member the monthly coupons of their tier in effect (a manual tier counts while it
+/// lasts), once per month: the step keeps its place by member id, like the review, and a month
+/// finished is not scanned again. Returns the members handled, or `None` when none were due.
+pub fn monthly_coupons_step(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+) -> Result<Option<i64>, AppError> {
+    let Some(ladder) = &ctx.earn.ladder else {
+        return Ok(None);
+    };
+    if ladder
+        .tiers
+        .iter()
+        .all(|t| t.benefits.monthly_coupons.is_empty())
+    {
+        return Ok(None);
+    }
+    let month = jifen_rules::eval::period_key(jifen_rules::Period::Month, now, &ctx.tz);
+    let key = format!("coupons {month}");
+    let after = match tx.tier_review(ctx.program.id, &key)? {
+        Some((_, true)) => return Ok(None),
+        Some((after, false)) => after,
+        None => 0,
+    };
+    let page = tx.member_ids_after(ctx.program.id, after, COUPON_STEP_MEMBERS)?;
+    let Some(last) = page.last().map(|m| m.0) else {
+        tx.advance_tier_review(ctx.program.id, &key, after, 0, Some(now))?;
+        return Ok(None);
+    };
+    let mut n = 0;
+    for member in page {
+        let tier = tier_code(tx, ctx, member, now)?;
+        if !benefits_of(ctx, &tier).monthly_coupons.is_empty() {
+            crate::commands::books(tx, ctx, member)?;
+            grant_monthly(tx, ctx, member, &tier, now)?;
+        }
+        n += 1;
+    }
+    tx.advance_tier_review(ctx.program.id, &key, last, n, None)?;
+    Ok(Some(n))
+}
+
+/// What a member's tier gives them now, for the merchant's checkout and service desk: member
+/// price, transfer permission, checkout ratio, priority flag, and the coupons benefits issued.
+pub fn member_benefits(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    member: MemberId,
+    now: Millis,
+) -> Result<serde_json::Value, AppError> {
+    let m = crate::commands::resolve(
+        tx,
+        ctx,
+        &crate::commands::MemberRef::Id {
+            member_id: member.0,
+        },
     )?;
-    Ok(Some(
-        json!({"from": code, "to": to.code, "metric_value": value, "cause": cause}),
-    ))
+    let tier = tier_code(tx, ctx, m.id, now)?;
+    let b = benefits_of(ctx, &tier);
+    let coupons = crate::coupons::member_coupons(tx, ctx, m.id, Some("issued"), now)?;
+    Ok(json!({
+        "member_id": m.id,
+        "tier": tier,
+        "benefits": b,
+        "earn_multiplier_pct": b.earn_multiplier_pct,
+        "member_price_pct": b.member_price_pct,
+        "transfer_allowed": b.transfer_allowed,
+        // Points per currency unit at checkout; null means the programme's ratio.
+        "checkout_points_per_unit": b.checkout_points_per_unit,
+        "priority_service": b.priority_service,
+        "coupons": coupons["items"],
+    }))
 }
 
 /// Members one review step handles in one transaction.
@@ -225,10 +478,11 @@ pub fn review_step(
         let value = metric_value(tx, ctx, ladder, member, growth.balance, at)?;
         let to = jifen_domain::tiers::reviewed(ladder, &review, current, value);
         if to < current {
-            tx.set_member_tier(
-                ctx.program.id,
+            record_change(
+                tx,
+                ctx,
                 member,
-                Some(&tier),
+                &tier,
                 &ladder.tiers[to].code,
                 &format!("review {key}"),
                 value,

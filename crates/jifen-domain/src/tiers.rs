@@ -42,6 +42,166 @@ pub struct Tier {
     pub name_en: String,
     /// The metric value from which a member qualifies; the first tier's is 0.
     pub threshold: i64,
+    /// What members at this tier get.
+    #[serde(default)]
+    pub benefits: Benefits,
+}
+
+/// A tier's benefits (会员权益), each with an effect somewhere in the programme.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Benefits {
+    /// Base purchase points are multiplied by this percentage (150 = 1.5×); rules read it as
+    /// `member.tier_multiplier`.
+    #[serde(default = "hundred")]
+    pub earn_multiplier_pct: u32,
+    /// Days newly earned points stay valid, instead of the programme's validity (rule awards with
+    /// a validity of their own keep theirs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points_validity_days: Option<u32>,
+    /// Paid by the birthday job, once a year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birthday_gift: Option<Gift>,
+    /// Paid once when a member first reaches this tier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier_up_gift: Option<Gift>,
+    /// Coupons a member at this tier gets each calendar month (e.g. free-shipping coupons).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub monthly_coupons: Vec<CouponGrant>,
+    /// Member price: the percentage of the list price members at this tier pay (95 = 5% off),
+    /// for the merchant's checkout to apply.
+    #[serde(default = "hundred")]
+    pub member_price_pct: u32,
+    /// Whether members at this tier may transfer points to other members (积分转赠).
+    #[serde(default = "yes")]
+    pub transfer_allowed: bool,
+    /// Points worth one currency unit at checkout (100 = 100 points for 1 yuan); fewer is a
+    /// better ratio. Without it the programme's ratio applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkout_points_per_unit: Option<i64>,
+    /// Served first by customer service; the API exposes the flag.
+    #[serde(default)]
+    pub priority_service: bool,
+}
+
+fn hundred() -> u32 {
+    100
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for Benefits {
+    fn default() -> Self {
+        Benefits {
+            earn_multiplier_pct: 100,
+            points_validity_days: None,
+            birthday_gift: None,
+            tier_up_gift: None,
+            monthly_coupons: Vec::new(),
+            member_price_pct: 100,
+            transfer_allowed: true,
+            checkout_points_per_unit: None,
+            priority_service: false,
+        }
+    }
+}
+
+/// Points and/or a coupon.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gift {
+    #[serde(default)]
+    pub points: i64,
+    /// A coupon template code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CouponGrant {
+    /// A coupon template code.
+    pub coupon: String,
+    pub count: u32,
+}
+
+/// Limits of benefits.
+pub const MULTIPLIER_PCT_MAX: u32 = 1_000;
+pub const GIFT_POINTS_MAX: i64 = 10_000_000;
+pub const MONTHLY_COUPONS_MAX: u32 = 20;
+/// The longest validity a benefit may give, in days (ten years).
+pub const BENEFIT_VALIDITY_DAYS_MAX: u32 = 3_660;
+
+impl Benefits {
+    /// Every coupon template code the benefits name.
+    pub fn coupon_codes(&self) -> impl Iterator<Item = &str> {
+        self.birthday_gift
+            .iter()
+            .chain(self.tier_up_gift.iter())
+            .filter_map(|g| g.coupon.as_deref())
+            .chain(self.monthly_coupons.iter().map(|c| c.coupon.as_str()))
+    }
+
+    fn validate(&self, f: &dyn Fn(&str) -> String) -> Result<(), TierError> {
+        if !(1..=MULTIPLIER_PCT_MAX).contains(&self.earn_multiplier_pct) {
+            return Err(bad(
+                f("benefits.earn_multiplier_pct"),
+                format!("must be between 1 and {MULTIPLIER_PCT_MAX} (100 = 1×)"),
+            ));
+        }
+        if let Some(d) = self.points_validity_days
+            && !(1..=BENEFIT_VALIDITY_DAYS_MAX).contains(&d)
+        {
+            return Err(bad(
+                f("benefits.points_validity_days"),
+                format!("must be between 1 and {BENEFIT_VALIDITY_DAYS_MAX}"),
+            ));
+        }
+        for (name, g) in [
+            ("birthday_gift", &self.birthday_gift),
+            ("tier_up_gift", &self.tier_up_gift),
+        ] {
+            if let Some(g) = g {
+                if !(0..=GIFT_POINTS_MAX).contains(&g.points) {
+                    return Err(bad(
+                        f(&format!("benefits.{name}.points")),
+                        format!("must be between 0 and {GIFT_POINTS_MAX}"),
+                    ));
+                }
+                if g.points == 0 && g.coupon.is_none() {
+                    return Err(bad(
+                        f(&format!("benefits.{name}")),
+                        "a gift has points, a coupon or both",
+                    ));
+                }
+            }
+        }
+        for (j, c) in self.monthly_coupons.iter().enumerate() {
+            if !(1..=MONTHLY_COUPONS_MAX).contains(&c.count) {
+                return Err(bad(
+                    f(&format!("benefits.monthly_coupons[{j}].count")),
+                    format!("must be between 1 and {MONTHLY_COUPONS_MAX}"),
+                ));
+            }
+        }
+        if !(1..=100).contains(&self.member_price_pct) {
+            return Err(bad(
+                f("benefits.member_price_pct"),
+                "must be between 1 and 100 (100 = list price)",
+            ));
+        }
+        if let Some(r) = self.checkout_points_per_unit
+            && !(1..=100_000).contains(&r)
+        {
+            return Err(bad(
+                f("benefits.checkout_points_per_unit"),
+                "must be between 1 and 100000",
+            ));
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -234,6 +394,7 @@ impl Ladder {
             if !(0..=1_000_000_000_000).contains(&t.threshold) {
                 return Err(bad(f("threshold"), "must be between 0 and 10^12"));
             }
+            t.benefits.validate(&f)?;
         }
         Ok(())
     }
@@ -360,24 +521,28 @@ mod tests {
                     name_zh: "普通会员".into(),
                     name_en: "Member".into(),
                     threshold: 0,
+                    benefits: Benefits::default(),
                 },
                 Tier {
                     code: "silver".into(),
                     name_zh: "白银会员".into(),
                     name_en: "Silver".into(),
                     threshold: 1_000,
+                    benefits: Benefits::default(),
                 },
                 Tier {
                     code: "gold".into(),
                     name_zh: "黄金会员".into(),
                     name_en: "Gold".into(),
                     threshold: 5_000,
+                    benefits: Benefits::default(),
                 },
                 Tier {
                     code: "diamond".into(),
                     name_zh: "钻石会员".into(),
                     name_en: "Diamond".into(),
                     threshold: 20_000,
+                    benefits: Benefits::default(),
                 },
             ],
             review: None,

@@ -150,6 +150,8 @@ pub mod code {
     pub const MERGE: &str = "merge";
     /// Points a risk hold kept from a member, voided after review.
     pub const RISK_REJECTED: &str = "risk_rejected";
+    /// A tier benefit: a tier-up or birthday gift.
+    pub const TIER_GIFT: &str = "tier_gift";
 }
 
 /// Whether a lot's points can be spent yet.

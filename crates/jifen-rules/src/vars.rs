@@ -50,6 +50,7 @@ vars! {
     "event.tags", List, All, "tags the caller attached to the event", Value::List(vec![]);
     "event.ints", Map, All, "integer attributes the caller attached (event.ints[\"minutes\"])", Value::Map(Default::default());
     "member.tier", Str, All, "the member's tier code (empty until tiers are configured)", Value::Str(String::new());
+    "member.tier_multiplier", Int, All, "the earning multiplier of the member's tier, in percent (100 = 1x; 100 without tiers)", Value::Int(100);
     "member.segments", List, All, "segments the member belongs to", Value::List(vec![]);
     "member.days_since_joined", Int, All, "whole days since the member joined, in the programme's time zone", Value::Int(100);
     "member.order_count", Int, All, "purchases the member made before this event", Value::Int(3);

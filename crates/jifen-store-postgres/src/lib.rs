@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_risk.sql")),
     (4, include_str!("../migrations/0004_birthdays.sql")),
     (5, include_str!("../migrations/0005_tiers.sql")),
+    (6, include_str!("../migrations/0006_coupons.sql")),
 ];
 
 /// Writer connections per process by default. Commands on one member always go to the same

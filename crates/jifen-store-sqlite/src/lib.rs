@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_risk.sql")),
     (4, include_str!("../migrations/0004_birthdays.sql")),
     (5, include_str!("../migrations/0005_tiers.sql")),
+    (6, include_str!("../migrations/0006_coupons.sql")),
 ];
 
 /// How long a connection waits for another's lock before giving up (readers never wait in WAL;

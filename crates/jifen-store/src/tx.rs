@@ -1442,5 +1442,7 @@ impl Drop for Tx<'_> {
 }
 
 // Declared after the macros above, which they use.
+mod coupons;
 mod rules;
 mod tiers;
+pub use coupons::{CouponRow, NewCoupon, TemplateRow};

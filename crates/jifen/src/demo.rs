@@ -134,28 +134,51 @@ fn earning_rules(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()
     app.write_blocking(program, "rules", None, move |tx, ctx, now| {
         jifen_app::earn::put_settings(tx, ctx, now, &settings)
     })?;
-    // A four-tier ladder on growth value over a rolling year; members climb as they buy, and
-    // the gold and diamond tiers earn a purchase bonus.
+    // Coupons the tiers give: free shipping each month, a birthday coffee, tier-up vouchers.
+    let templates = [
+        json!({"code": "free_ship", "name_zh": "免邮券", "name_en": "Free shipping",
+               "kind": {"type": "free_shipping", "max_minor": 1500}, "validity": {"kind": "days", "days": 31}}),
+        json!({"code": "birthday_latte", "name_zh": "生日拿铁兑换券", "name_en": "Birthday latte",
+               "kind": {"type": "gift", "gift": "中杯拿铁一杯 / one medium latte"}, "validity": {"kind": "days", "days": 30}}),
+        json!({"code": "off_20_100", "name_zh": "满100减20券", "name_en": "20 off 100",
+               "kind": {"type": "amount_off", "amount_minor": 2000}, "threshold_minor": 10000,
+               "validity": {"kind": "days", "days": 60}}),
+        json!({"code": "off_15pct", "name_zh": "85折券", "name_en": "15% off",
+               "kind": {"type": "percent_off", "percent": 15, "max_off_minor": 5000}, "validity": {"kind": "days", "days": 60}}),
+    ];
+    for t in templates {
+        let t: jifen_domain::coupons::CouponTemplate = serde_json::from_value(t)?;
+        app.write_blocking(program, "coupon_templates", None, move |tx, ctx, now| {
+            jifen_app::coupons::create_template(tx, ctx, now, &t)
+        })?;
+    }
+    // A four-tier ladder on growth value over a rolling year, reviewed each quarter with a
+    // month's grace. Members climb as they buy; each tier gives more.
     let ladder: jifen_domain::tiers::Ladder = serde_json::from_value(json!({
-        "metric": "growth", "window": {"kind": "rolling_months", "months": 12}, "tiers": [
-            {"code": "normal", "name_zh": "普通会员", "name_en": "Member", "threshold": 0},
-            {"code": "silver", "name_zh": "白银会员", "name_en": "Silver", "threshold": 1000},
-            {"code": "gold", "name_zh": "黄金会员", "name_en": "Gold", "threshold": 3000},
-            {"code": "diamond", "name_zh": "钻石会员", "name_en": "Diamond", "threshold": 8000}]
+        "metric": "growth", "window": {"kind": "rolling_months", "months": 12},
+        "review": {"every": "quarter", "grace_days": 30, "downgrade_steps_max": 1},
+        "tiers": [
+            {"code": "normal", "name_zh": "普通会员", "name_en": "Member", "threshold": 0,
+             "benefits": {"transfer_allowed": false}},
+            {"code": "silver", "name_zh": "白银会员", "name_en": "Silver", "threshold": 1000,
+             "benefits": {"earn_multiplier_pct": 110, "member_price_pct": 98,
+                          "tier_up_gift": {"points": 100},
+                          "birthday_gift": {"points": 100}}},
+            {"code": "gold", "name_zh": "黄金会员", "name_en": "Gold", "threshold": 3000,
+             "benefits": {"earn_multiplier_pct": 150, "member_price_pct": 95, "points_validity_days": 365,
+                          "tier_up_gift": {"points": 300, "coupon": "off_20_100"},
+                          "birthday_gift": {"points": 300, "coupon": "birthday_latte"},
+                          "monthly_coupons": [{"coupon": "free_ship", "count": 1}],
+                          "checkout_points_per_unit": 90}},
+            {"code": "diamond", "name_zh": "钻石会员", "name_en": "Diamond", "threshold": 8000,
+             "benefits": {"earn_multiplier_pct": 200, "member_price_pct": 90, "points_validity_days": 730,
+                          "tier_up_gift": {"points": 800, "coupon": "off_15pct"},
+                          "birthday_gift": {"points": 800, "coupon": "birthday_latte"},
+                          "monthly_coupons": [{"coupon": "free_ship", "count": 3}],
+                          "checkout_points_per_unit": 80, "priority_service": true}}]
     }))?;
     app.write_blocking(program, "tiers", None, move |tx, ctx, now| {
         jifen_app::tiers::put_ladder(tx, ctx, now, &ladder)
-    })?;
-    let bonus = jifen_app::earn::RuleIn {
-        definition: serde_json::from_value(
-            json!({"name": "金钻会员1.5倍积分", "trigger": "purchase",
-            "points": "base_points / 2", "audience": {"tiers": ["gold", "diamond"]}}),
-        )?,
-        status: Some("active".into()),
-        actor: Some("staff:demo-ops".into()),
-    };
-    app.write_blocking(program, "rules", None, move |tx, ctx, now| {
-        jifen_app::earn::create_rule(tx, ctx, now, &bonus)
     })?;
     app.invalidate_program(program);
     Ok(())

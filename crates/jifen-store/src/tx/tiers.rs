@@ -194,6 +194,24 @@ impl Tx<'_> {
             .collect())
     }
 
+    /// Live (not merged) members after id `after`, at most `limit`, by id.
+    pub fn member_ids_after(
+        &mut self,
+        program: ProgramId,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<MemberId>> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT id FROM members WHERE program_id = $1 AND id > $2 AND merged_into IS NULL ORDER BY id LIMIT $3",
+                &[program.0.into(), after.into(), limit.into()],
+            )?
+            .iter()
+            .map(|r| MemberId(r.int(0)))
+            .collect())
+    }
+
     pub fn mark_reviewed(
         &mut self,
         program: ProgramId,

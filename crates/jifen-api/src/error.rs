@@ -60,6 +60,8 @@ fn not_found_code(what: &str) -> &'static str {
         "risk hold" => "risk_hold_not_found",
         "backtest" => "backtest_not_found",
         "tier ladder" => "tier_ladder_not_found",
+        "coupon" => "coupon_not_found",
+        "coupon template" => "coupon_template_not_found",
         _ => "not_found",
     }
 }

@@ -507,6 +507,17 @@ pub fn put_ladder(
     ladder
         .validate()
         .map_err(|e| AppError::invalid(e.field, e.message))?;
+    // Coupons the benefits give must exist, so that a gift never names nothing.
+    for (i, t) in ladder.tiers.iter().enumerate() {
+        for code in t.benefits.coupon_codes() {
+            if tx.coupon_template(ctx.program.id, code)?.is_none() {
+                return Err(AppError::invalid(
+                    format!("tiers[{i}].benefits"),
+                    format!("coupon template {code:?} does not exist"),
+                ));
+            }
+        }
+    }
     let def = serde_json::to_string(ladder).expect("ladder serializes");
     tx.put_tier_ladder(ctx.program.id, &def, now)?;
     Ok(serde_json::to_value(ladder).expect("ladder serializes"))

@@ -235,6 +235,25 @@ fn demo_seeds_a_programme_with_history_and_serves_it() {
             tiers.insert(t["tier"].as_str().unwrap().to_string());
         }
         assert!(tiers.len() >= 2, "members of the demo sit in one tier: {tiers:?}");
+        // Tier benefits: tier changes reached the outbox, with tier-up gifts and coupons.
+        let changes: serde_json::Value =
+            get_json(&client, &format!("{base}/api/v1/outbox?topic=tier.changed&limit=1000"), &key).await;
+        assert!(changes["items"].as_array().unwrap().len() >= 5, "{changes}");
+        let templates: serde_json::Value = get_json(&client, &format!("{base}/api/v1/coupon-templates"), &key).await;
+        let issued: i64 = templates["items"].as_array().unwrap().iter().map(|t| t["issued"].as_i64().unwrap()).sum();
+        assert!(issued > 0, "{templates}");
+        let issued_to: serde_json::Value =
+            get_json(&client, &format!("{base}/api/v1/outbox?topic=coupon.issued&limit=1000"), &key).await;
+        let mut holders: Vec<i64> = issued_to["items"].as_array().unwrap().iter().map(|e| e["member_id"].as_i64().unwrap()).collect();
+        holders.sort();
+        holders.dedup();
+        let mut with_coupons = 0;
+        for m in holders {
+            let b: serde_json::Value = get_json(&client, &format!("{base}/api/v1/members/{m}/benefits"), &key).await;
+            assert!(b["member_price_pct"].as_i64().is_some_and(|p| p <= 100), "{b}");
+            with_coupons += (!b["coupons"].as_array().unwrap().is_empty()) as i32;
+        }
+        assert!(with_coupons > 0, "no demo member holds a benefit coupon");
         // Backtest a double-points weekend over the demo's year: it costs points, to some
         // members, and says so rule by rule.
         let now = jiff::Timestamp::now().as_millisecond();

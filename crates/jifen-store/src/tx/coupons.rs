@@ -167,7 +167,7 @@ impl Tx<'_> {
         self.writes += 1;
         Ok(self.conn.execute(
             "UPDATE coupon_templates SET issued = issued + 1 \
-             WHERE program_id = $1 AND id = $2 AND ($3 IS NULL OR issued < $3)",
+             WHERE program_id = $1 AND id = $2 AND (CAST($3 AS BIGINT) IS NULL OR issued < $3)",
             &[program.0.into(), template.into(), stock.into()],
         )? == 1)
     }
@@ -260,7 +260,7 @@ impl Tx<'_> {
             .query(
                 &format!(
                     "SELECT {COUPON_COLS} FROM coupons WHERE program_id = $1 AND member_id = $2 \
-                     AND ($3 IS NULL OR status = $3) ORDER BY id DESC LIMIT $4"
+                     AND (CAST($3 AS TEXT) IS NULL OR status = $3) ORDER BY id DESC LIMIT $4"
                 ),
                 &[
                     program.0.into(),
@@ -374,7 +374,7 @@ impl Tx<'_> {
             .conn
             .query(
                 "SELECT id, topic, member_id, payload, created_at FROM outbox WHERE program_id = $1 AND id > $2 \
-                 AND ($3 IS NULL OR topic = $3) ORDER BY id LIMIT $4",
+                 AND (CAST($3 AS TEXT) IS NULL OR topic = $3) ORDER BY id LIMIT $4",
                 &[program.0.into(), after.into(), topic.into(), limit.into()],
             )?
             .iter()

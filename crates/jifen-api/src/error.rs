@@ -61,6 +61,9 @@ fn not_found_code(what: &str) -> &'static str {
         "backtest" => "backtest_not_found",
         "tier ladder" => "tier_ladder_not_found",
         "coupon" => "coupon_not_found",
+        "sku" => "sku_not_found",
+        "mall item" => "mall_item_not_found",
+        "mall order" => "mall_order_not_found",
         "coupon template" => "coupon_template_not_found",
         _ => "not_found",
     }

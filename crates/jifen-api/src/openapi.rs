@@ -342,6 +342,111 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>, &str)] = &[
     ),
     (
         "get",
+        "/api/v1/mall/items",
+        "Mall items with SKUs and stock (?status=draft|on_sale|off_sale&category=&after=&limit=)",
+        None,
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/mall/items",
+        "Create a mall item: names, kind, category, SKUs with points + cash prices and stock, audience, limits, sale window, flash sale",
+        Some("MallItem"),
+        "optional",
+    ),
+    (
+        "get",
+        "/api/v1/mall/items/{id}",
+        "A mall item with its SKUs' stock",
+        None,
+        "",
+    ),
+    (
+        "put",
+        "/api/v1/mall/items/{id}",
+        "Replace an item's definition (SKUs matched by code; prices change, new SKUs are added)",
+        Some("MallItem"),
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/mall/items/{id}/status",
+        "Put an item on sale, take it off sale or back to draft",
+        Some("ItemStatus"),
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/mall/skus/{sku}/stock",
+        "Add (or remove) units of a SKU",
+        Some("Restock"),
+        "optional",
+    ),
+    (
+        "get",
+        "/api/v1/members/{id}/mall",
+        "The catalog as a member sees it: can afford now, or how many points short (?locale=zh|en&category=)",
+        None,
+        "",
+    ),
+    (
+        "get",
+        "/api/v1/mall/orders",
+        "Mall orders, newest first (?member_id=&state=&before=&limit=)",
+        None,
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/mall/orders",
+        "Order a SKU: points reserved and stock taken at once; request_id makes a retry return the same order",
+        Some("PlaceOrder"),
+        "",
+    ),
+    (
+        "get",
+        "/api/v1/mall/orders/{id}",
+        "A mall order with its history",
+        None,
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/mall/orders/{id}/pay",
+        "The merchant's payment system confirms the cash part: points posted, coupons issued",
+        Some("OrderUpdate"),
+        "optional",
+    ),
+    (
+        "post",
+        "/api/v1/mall/orders/{id}/cancel",
+        "Cancel before fulfilment: points and stock return exactly",
+        Some("OrderUpdate"),
+        "optional",
+    ),
+    (
+        "post",
+        "/api/v1/mall/orders/{id}/ship",
+        "Ship with carrier and tracking number",
+        Some("OrderUpdate"),
+        "optional",
+    ),
+    (
+        "post",
+        "/api/v1/mall/orders/{id}/deliver",
+        "Mark delivered (or a virtual item fulfilled)",
+        Some("OrderUpdate"),
+        "optional",
+    ),
+    (
+        "post",
+        "/api/v1/mall/orders/{id}/refund",
+        "After-sale refund, whole or partial: points to their original lots, cash reported to the merchant",
+        Some("OrderUpdate"),
+        "optional",
+    ),
+    (
+        "get",
         "/api/v1/risk-holds",
         "Awards held for review by anti-fraud limits (?status=open|released|rejected&after=&limit=)",
         None,
@@ -483,6 +588,27 @@ fn schemas() -> Value {
             "cart": {"type": "object", "required": ["goods_minor"], "properties": {"goods_minor": {"type": "integer"}, "shipping_minor": {"type": "integer"}}},
             "order_id": {"type": "string"}}},
         "CouponRelease": {"type": "object", "required": ["order_id"], "properties": {"order_id": {"type": "string"}}},
+        "MallItem": {"type": "object", "required": ["name_zh", "name_en", "category", "kind", "skus"], "properties": {
+            "name_zh": {"type": "string"}, "name_en": {"type": "string"}, "description_zh": {"type": "string"}, "description_en": {"type": "string"},
+            "category": {"type": "string"},
+            "kind": {"type": "object", "description": "{\"type\":\"physical\"} | {\"type\":\"coupon\",\"template\":\"free_ship\"} | {\"type\":\"virtual\"} | {\"type\":\"experience\"} | {\"type\":\"partner\",\"partner\":\"...\"}"},
+            "skus": {"type": "array", "items": {"type": "object", "required": ["sku", "points", "stock"], "properties": {
+                "sku": {"type": "string"}, "name": {"type": "string"}, "points": {"type": "integer"}, "cash_minor": {"type": "integer"},
+                "market_price_minor": {"type": "integer"}, "stock": {"type": "integer"}}}},
+            "audience": {"type": "object", "properties": {"tiers": {"type": "array", "items": {"type": "string"}}, "joined_within_days": {"type": "integer"}}},
+            "limits": {"type": "object", "properties": {"per_day": {"type": "integer"}, "lifetime": {"type": "integer"}}},
+            "sale_from": {"type": "integer"}, "sale_until": {"type": "integer"}, "flash_sale": {"type": "boolean"},
+            "images": {"type": "array", "items": {"type": "integer"}}, "status": {"type": "string", "enum": ["draft", "on_sale", "off_sale"]}}},
+        "ItemStatus": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["draft", "on_sale", "off_sale"]}}},
+        "Restock": {"type": "object", "required": ["delta"], "properties": {"delta": {"type": "integer"}}},
+        "PlaceOrder": {"type": "object", "required": ["member", "sku", "request_id"], "properties": {
+            "member": {"$ref": "#/components/schemas/MemberRef"}, "sku": {"type": "string"}, "quantity": {"type": "integer"},
+            "request_id": {"type": "string"}, "pay_within_seconds": {"type": "integer"},
+            "address": {"type": "object", "required": ["name", "phone", "line"], "properties": {"name": {"type": "string"}, "phone": {"type": "string"},
+                "line": {"type": "string"}, "city": {"type": "string"}, "postcode": {"type": "string"}}}}},
+        "OrderUpdate": {"type": "object", "properties": {"actor": {"type": "string"}, "reason": {"type": "string"}, "payment_ref": {"type": "string"},
+            "carrier": {"type": "string"}, "tracking_no": {"type": "string"}, "points": {"type": "integer"}, "cash_minor": {"type": "integer"},
+            "restock": {"type": "boolean"}}},
         "HoldReview": {"type": "object", "required": ["actor"], "properties": {"actor": {"type": "string"}, "note": {"type": "string"}}},
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message", "details"], "properties": {
             "code": {"type": "string", "example": "insufficient_points"}, "message": {"type": "string"}, "details": {"type": "object"}}}}}
@@ -502,6 +628,8 @@ pub fn document() -> Value {
                     | "/api/v1/backtests"
                     | "/api/v1/coupon-templates"
                     | "/api/v1/members/{id}/coupons"
+                    | "/api/v1/mall/items"
+                    | "/api/v1/mall/orders"
             ) {
             "201"
         } else {

@@ -48,6 +48,10 @@ pub(crate) fn check_id(field: &str, v: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+pub(crate) fn check_reason_pub(field: &str, v: &Option<String>, required: bool) -> Result<(), AppError> {
+    check_reason(field, v, required)
+}
+
 fn check_reason(field: &str, v: &Option<String>, required: bool) -> Result<(), AppError> {
     match v {
         None if required => Err(AppError::invalid(field, "is required")),

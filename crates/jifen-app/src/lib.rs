@@ -13,6 +13,7 @@
 pub mod commands;
 pub mod coupons;
 pub mod earn;
+pub mod mall;
 mod error;
 mod pool;
 pub mod tiers;
@@ -426,6 +427,8 @@ pub struct JobReport {
     /// Members handled by the month's tier coupons.
     pub monthly_coupon_members: i64,
     pub coupons_expired: i64,
+    /// Points + cash mall orders whose payment did not arrive in time.
+    pub mall_orders_timed_out: i64,
 }
 
 impl App {
@@ -521,9 +524,11 @@ impl App {
     pub fn run_jobs(&self, program: ProgramId) -> Result<JobReport, AppError> {
         let mut report = JobReport::default();
         type Step = fn(&mut Tx<'_>, &ProgramCtx, Millis) -> Result<Option<i64>, AppError>;
-        let steps: [(Step, fn(&mut JobReport) -> &mut i64); 7] = [
+        let steps: [(Step, fn(&mut JobReport) -> &mut i64); 8] = [
             (commands::vest_step, |r| &mut r.vested_points),
             (commands::expire_step, |r| &mut r.expired_points),
+            // Mall orders first: their own timeout returns the stock with the points.
+            (mall::timeout_step, |r| &mut r.mall_orders_timed_out),
             (commands::reservation_timeout_step, |r| {
                 &mut r.reservations_voided
             }),

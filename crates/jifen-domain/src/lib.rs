@@ -2,4 +2,5 @@
 //! other pure crates, this one does no IO and reads no clock; times and time zones are passed in.
 
 pub mod coupons;
+pub mod mall;
 pub mod tiers;

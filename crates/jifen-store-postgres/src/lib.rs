@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/0004_birthdays.sql")),
     (5, include_str!("../migrations/0005_tiers.sql")),
     (6, include_str!("../migrations/0006_coupons.sql")),
+    (7, include_str!("../migrations/0007_mall.sql")),
 ];
 
 /// Writer connections per process by default. Commands on one member always go to the same

@@ -1443,6 +1443,8 @@ impl Drop for Tx<'_> {
 
 // Declared after the macros above, which they use.
 mod coupons;
+mod mall;
+pub use mall::{ItemRow, MallOrderRow, NewMallOrder, SkuRow};
 mod rules;
 mod tiers;
 pub use coupons::{CouponRow, NewCoupon, TemplateRow};

@@ -1,0 +1,212 @@
+//! The points mall: catalog, a member's view of it, orders and their fulfilment.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use jifen_app::App;
+use jifen_app::mall::{self, ItemIn, OrderUpdate, PlaceOrder, Restock};
+use jifen_domain::mall::{ItemDef, OrderAction};
+use serde::Deserialize;
+
+use crate::extract::{ApiPath, ApiQuery, IdempotencyKey, JsonBody, Program};
+use crate::{ApiError, ApiResult, member_id, respond, submit};
+
+fn positive_id(raw: &str, what: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or_else(|| ApiError::invalid(what, format!("{raw:?} is not a {what}")))
+}
+
+#[derive(Deserialize)]
+pub struct ItemsQuery {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    category: Option<String>,
+    #[serde(default)]
+    after: Option<i64>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+pub async fn list_items(State(app): State<App>, p: Program, ApiQuery(q): ApiQuery<ItemsQuery>) -> ApiResult {
+    let ctx = app.program_ctx(p.0).await?;
+    let v = app
+        .read(move |tx| {
+            mall::list_items(tx, &ctx, q.status.as_deref(), q.category.as_deref(), q.after.unwrap_or(0), q.limit.unwrap_or(50))
+        })
+        .await?;
+    Ok(Json(v).into_response())
+}
+
+pub async fn create_item(
+    State(app): State<App>,
+    p: Program,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(i): JsonBody<ItemIn>,
+) -> ApiResult {
+    let out = submit(&app, p, "mall_item", key, "mall".into(), i, mall::create_item).await?;
+    Ok(respond(out, StatusCode::CREATED))
+}
+
+pub async fn get_item(State(app): State<App>, p: Program, ApiPath(id): ApiPath) -> ApiResult {
+    let id = positive_id(&id, "item id")?;
+    let ctx = app.program_ctx(p.0).await?;
+    let v = app.read(move |tx| mall::get_item(tx, &ctx, id)).await?;
+    Ok(Json(v).into_response())
+}
+
+pub async fn update_item(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    JsonBody(d): JsonBody<ItemDef>,
+) -> ApiResult {
+    let id = positive_id(&id, "item id")?;
+    let out = submit(&app, p, "mall_item_update", None, "mall".into(), (id, d), |tx, ctx, now, (id, d)| {
+        mall::update_item(tx, ctx, now, *id, d)
+    })
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+#[derive(Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusIn {
+    status: String,
+}
+
+pub async fn set_item_status(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    JsonBody(s): JsonBody<StatusIn>,
+) -> ApiResult {
+    let id = positive_id(&id, "item id")?;
+    let out = submit(&app, p, "mall_item_status", None, "mall".into(), (id, s), |tx, ctx, now, (id, s)| {
+        mall::set_item_status(tx, ctx, now, *id, &s.status)
+    })
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+pub async fn restock(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(sku): ApiPath,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(r): JsonBody<Restock>,
+) -> ApiResult {
+    let out = submit(&app, p, "mall_restock", key, "mall".into(), (sku, r), |tx, ctx, now, (sku, r)| {
+        mall::restock(tx, ctx, now, sku, r)
+    })
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+#[derive(Deserialize)]
+pub struct CatalogQuery {
+    #[serde(default)]
+    category: Option<String>,
+    #[serde(default)]
+    locale: Option<String>,
+}
+
+pub async fn member_catalog(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    ApiQuery(q): ApiQuery<CatalogQuery>,
+) -> ApiResult {
+    let id = member_id(&id)?;
+    let locale = q.locale.unwrap_or_else(|| "zh".into());
+    if !["zh", "zh-CN", "en", "en-US"].contains(&locale.as_str()) {
+        return Err(ApiError::invalid("locale", "must be zh or en"));
+    }
+    let ctx = app.program_ctx(p.0).await?;
+    let now = app.now();
+    let v = app
+        .read(move |tx| mall::member_catalog(tx, &ctx, id, q.category.as_deref(), &locale, now))
+        .await?;
+    Ok(Json(v).into_response())
+}
+
+pub async fn place_order(
+    State(app): State<App>,
+    p: Program,
+    JsonBody(o): JsonBody<PlaceOrder>,
+) -> ApiResult {
+    o.member.validate()?;
+    let partition = o.member.partition();
+    let out = submit(&app, p, "mall_order", None, partition, o, mall::place_order).await?;
+    Ok(respond(out, StatusCode::CREATED))
+}
+
+#[derive(Deserialize)]
+pub struct OrdersQuery {
+    #[serde(default)]
+    member_id: Option<i64>,
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    before: Option<i64>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+pub async fn list_orders(State(app): State<App>, p: Program, ApiQuery(q): ApiQuery<OrdersQuery>) -> ApiResult {
+    let ctx = app.program_ctx(p.0).await?;
+    let v = app
+        .read(move |tx| {
+            mall::list_orders(
+                tx,
+                &ctx,
+                q.member_id.map(jifen_ledger::MemberId),
+                q.state.as_deref(),
+                q.before,
+                q.limit.unwrap_or(50),
+            )
+        })
+        .await?;
+    Ok(Json(v).into_response())
+}
+
+pub async fn get_order(State(app): State<App>, p: Program, ApiPath(id): ApiPath) -> ApiResult {
+    let id = positive_id(&id, "order id")?;
+    let ctx = app.program_ctx(p.0).await?;
+    let v = app.read(move |tx| mall::get_order(tx, &ctx, id)).await?;
+    Ok(Json(v).into_response())
+}
+
+async fn act(app: App, p: Program, id: String, key: Option<String>, action: OrderAction, u: OrderUpdate) -> ApiResult {
+    let id = positive_id(&id, "order id")?;
+    // Actions lock the order's member; the order id is the routing key the caller has.
+    let partition = format!("mall-order:{id}");
+    let out = submit(&app, p, "mall_order_action", key, partition, (id, action, u), |tx, ctx, now, (id, action, u)| {
+        mall::act(tx, ctx, now, *id, *action, u)
+    })
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+macro_rules! action {
+    ($name:ident, $action:expr) => {
+        pub async fn $name(
+            State(app): State<App>,
+            p: Program,
+            ApiPath(id): ApiPath,
+            IdempotencyKey(key): IdempotencyKey,
+            JsonBody(u): JsonBody<OrderUpdate>,
+        ) -> ApiResult {
+            act(app, p, id, key, $action, u).await
+        }
+    };
+}
+
+action!(pay_order, OrderAction::Pay);
+action!(cancel_order, OrderAction::Cancel);
+action!(ship_order, OrderAction::Ship);
+action!(deliver_order, OrderAction::Deliver);
+action!(refund_order, OrderAction::Refund);

@@ -90,11 +90,17 @@ pub fn router(app: App) -> Router {
         .route("/coupons/{code}/release", post(coupons::release))
         .route("/outbox", get(coupons::outbox))
         .route("/mall/items", get(mall::list_items).post(mall::create_item))
-        .route("/mall/items/{id}", get(mall::get_item).put(mall::update_item))
+        .route(
+            "/mall/items/{id}",
+            get(mall::get_item).put(mall::update_item),
+        )
         .route("/mall/items/{id}/status", post(mall::set_item_status))
         .route("/mall/skus/{sku}/stock", post(mall::restock))
         .route("/members/{id}/mall", get(mall::member_catalog))
-        .route("/mall/orders", get(mall::list_orders).post(mall::place_order))
+        .route(
+            "/mall/orders",
+            get(mall::list_orders).post(mall::place_order),
+        )
         .route("/mall/orders/{id}", get(mall::get_order))
         .route("/mall/orders/{id}/pay", post(mall::pay_order))
         .route("/mall/orders/{id}/cancel", post(mall::cancel_order))

@@ -31,11 +31,22 @@ pub struct ItemsQuery {
     limit: Option<i64>,
 }
 
-pub async fn list_items(State(app): State<App>, p: Program, ApiQuery(q): ApiQuery<ItemsQuery>) -> ApiResult {
+pub async fn list_items(
+    State(app): State<App>,
+    p: Program,
+    ApiQuery(q): ApiQuery<ItemsQuery>,
+) -> ApiResult {
     let ctx = app.program_ctx(p.0).await?;
     let v = app
         .read(move |tx| {
-            mall::list_items(tx, &ctx, q.status.as_deref(), q.category.as_deref(), q.after.unwrap_or(0), q.limit.unwrap_or(50))
+            mall::list_items(
+                tx,
+                &ctx,
+                q.status.as_deref(),
+                q.category.as_deref(),
+                q.after.unwrap_or(0),
+                q.limit.unwrap_or(50),
+            )
         })
         .await?;
     Ok(Json(v).into_response())
@@ -47,7 +58,16 @@ pub async fn create_item(
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(i): JsonBody<ItemIn>,
 ) -> ApiResult {
-    let out = submit(&app, p, "mall_item", key, "mall".into(), i, mall::create_item).await?;
+    let out = submit(
+        &app,
+        p,
+        "mall_item",
+        key,
+        "mall".into(),
+        i,
+        mall::create_item,
+    )
+    .await?;
     Ok(respond(out, StatusCode::CREATED))
 }
 
@@ -65,9 +85,15 @@ pub async fn update_item(
     JsonBody(d): JsonBody<ItemDef>,
 ) -> ApiResult {
     let id = positive_id(&id, "item id")?;
-    let out = submit(&app, p, "mall_item_update", None, "mall".into(), (id, d), |tx, ctx, now, (id, d)| {
-        mall::update_item(tx, ctx, now, *id, d)
-    })
+    let out = submit(
+        &app,
+        p,
+        "mall_item_update",
+        None,
+        "mall".into(),
+        (id, d),
+        |tx, ctx, now, (id, d)| mall::update_item(tx, ctx, now, *id, d),
+    )
     .await?;
     Ok(respond(out, StatusCode::OK))
 }
@@ -85,9 +111,15 @@ pub async fn set_item_status(
     JsonBody(s): JsonBody<StatusIn>,
 ) -> ApiResult {
     let id = positive_id(&id, "item id")?;
-    let out = submit(&app, p, "mall_item_status", None, "mall".into(), (id, s), |tx, ctx, now, (id, s)| {
-        mall::set_item_status(tx, ctx, now, *id, &s.status)
-    })
+    let out = submit(
+        &app,
+        p,
+        "mall_item_status",
+        None,
+        "mall".into(),
+        (id, s),
+        |tx, ctx, now, (id, s)| mall::set_item_status(tx, ctx, now, *id, &s.status),
+    )
     .await?;
     Ok(respond(out, StatusCode::OK))
 }
@@ -99,9 +131,15 @@ pub async fn restock(
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(r): JsonBody<Restock>,
 ) -> ApiResult {
-    let out = submit(&app, p, "mall_restock", key, "mall".into(), (sku, r), |tx, ctx, now, (sku, r)| {
-        mall::restock(tx, ctx, now, sku, r)
-    })
+    let out = submit(
+        &app,
+        p,
+        "mall_restock",
+        key,
+        "mall".into(),
+        (sku, r),
+        |tx, ctx, now, (sku, r)| mall::restock(tx, ctx, now, sku, r),
+    )
     .await?;
     Ok(respond(out, StatusCode::OK))
 }
@@ -156,7 +194,11 @@ pub struct OrdersQuery {
     limit: Option<i64>,
 }
 
-pub async fn list_orders(State(app): State<App>, p: Program, ApiQuery(q): ApiQuery<OrdersQuery>) -> ApiResult {
+pub async fn list_orders(
+    State(app): State<App>,
+    p: Program,
+    ApiQuery(q): ApiQuery<OrdersQuery>,
+) -> ApiResult {
     let ctx = app.program_ctx(p.0).await?;
     let v = app
         .read(move |tx| {
@@ -180,13 +222,26 @@ pub async fn get_order(State(app): State<App>, p: Program, ApiPath(id): ApiPath)
     Ok(Json(v).into_response())
 }
 
-async fn act(app: App, p: Program, id: String, key: Option<String>, action: OrderAction, u: OrderUpdate) -> ApiResult {
+async fn act(
+    app: App,
+    p: Program,
+    id: String,
+    key: Option<String>,
+    action: OrderAction,
+    u: OrderUpdate,
+) -> ApiResult {
     let id = positive_id(&id, "order id")?;
     // Actions lock the order's member; the order id is the routing key the caller has.
     let partition = format!("mall-order:{id}");
-    let out = submit(&app, p, "mall_order_action", key, partition, (id, action, u), |tx, ctx, now, (id, action, u)| {
-        mall::act(tx, ctx, now, *id, *action, u)
-    })
+    let out = submit(
+        &app,
+        p,
+        "mall_order_action",
+        key,
+        partition,
+        (id, action, u),
+        |tx, ctx, now, (id, action, u)| mall::act(tx, ctx, now, *id, *action, u),
+    )
     .await?;
     Ok(respond(out, StatusCode::OK))
 }

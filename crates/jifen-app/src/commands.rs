@@ -48,7 +48,11 @@ pub(crate) fn check_id(field: &str, v: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-pub(crate) fn check_reason_pub(field: &str, v: &Option<String>, required: bool) -> Result<(), AppError> {
+pub(crate) fn check_reason_pub(
+    field: &str,
+    v: &Option<String>,
+    required: bool,
+) -> Result<(), AppError> {
     check_reason(field, v, required)
 }
 

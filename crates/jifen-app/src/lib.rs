@@ -13,8 +13,8 @@
 pub mod commands;
 pub mod coupons;
 pub mod earn;
-pub mod mall;
 mod error;
+pub mod mall;
 mod pool;
 pub mod tiers;
 pub mod views;

@@ -20,7 +20,11 @@ fn parse_item(r: &ItemRow) -> Result<ItemDef, AppError> {
         .map_err(|e| StoreError::Corrupt(format!("mall item {}: {e}", r.id)).into())
 }
 
-fn item_view(tx: &mut Tx<'_>, ctx: &ProgramCtx, r: &ItemRow) -> Result<serde_json::Value, AppError> {
+fn item_view(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    r: &ItemRow,
+) -> Result<serde_json::Value, AppError> {
     let def = parse_item(r)?;
     let skus = tx.mall_skus_of(ctx.program.id, r.id)?;
     let mut v = serde_json::to_value(&def).expect("item serializes");
@@ -87,7 +91,10 @@ pub fn create_item(
     def.validate().map_err(invalid)?;
     let status = i.status.as_deref().unwrap_or("draft");
     if !ITEM_STATUSES.contains(&status) {
-        return Err(AppError::invalid("status", "must be draft, on_sale or off_sale"));
+        return Err(AppError::invalid(
+            "status",
+            "must be draft, on_sale or off_sale",
+        ));
     }
     check_refs(tx, ctx, def)?;
     for (k, s) in def.skus.iter().enumerate() {
@@ -125,7 +132,10 @@ pub fn update_item(
         if !def.skus.iter().any(|s| s.sku == e.sku) {
             return Err(AppError::invalid(
                 "skus",
-                format!("SKU {} cannot be removed; set it out of stock instead", e.sku),
+                format!(
+                    "SKU {} cannot be removed; set it out of stock instead",
+                    e.sku
+                ),
             ));
         }
     }
@@ -140,7 +150,14 @@ pub fn update_item(
         }
     }
     let text = serde_json::to_string(def).expect("item serializes");
-    tx.update_mall_item(ctx.program.id, row.id, Some(&text), Some(&def.category), None, now)?;
+    tx.update_mall_item(
+        ctx.program.id,
+        row.id,
+        Some(&text),
+        Some(&def.category),
+        None,
+        now,
+    )?;
     for s in &def.skus {
         match existing.iter().find(|e| e.sku == s.sku) {
             Some(e) => tx.update_mall_sku_price(ctx.program.id, e.id, s.points, s.cash_minor)?,
@@ -161,7 +178,10 @@ pub fn set_item_status(
     status: &str,
 ) -> Result<serde_json::Value, AppError> {
     if !ITEM_STATUSES.contains(&status) {
-        return Err(AppError::invalid("status", "must be draft, on_sale or off_sale"));
+        return Err(AppError::invalid(
+            "status",
+            "must be draft, on_sale or off_sale",
+        ));
     }
     item(tx, ctx, id)?;
     tx.update_mall_item(ctx.program.id, id, None, None, Some(status), now)?;
@@ -185,21 +205,32 @@ pub fn restock(
 ) -> Result<serde_json::Value, AppError> {
     let max = jifen_domain::mall::STOCK_MAX;
     if r.delta == 0 || r.delta.abs() > max {
-        return Err(AppError::invalid("delta", format!("must be non-zero, at most {max} either way")));
+        return Err(AppError::invalid(
+            "delta",
+            format!("must be non-zero, at most {max} either way"),
+        ));
     }
-    let s = tx.mall_sku_by_code(ctx.program.id, sku)?.ok_or_else(|| AppError::NotFound {
-        what: "sku",
-        id: sku.to_string(),
-    })?;
+    let s = tx
+        .mall_sku_by_code(ctx.program.id, sku)?
+        .ok_or_else(|| AppError::NotFound {
+            what: "sku",
+            id: sku.to_string(),
+        })?;
     if s.stock + r.delta < 0 {
         return Err(AppError::conflict(
             "stock_below_zero",
-            format!("SKU {sku} has {} in stock; cannot remove {}", s.stock, -r.delta),
+            format!(
+                "SKU {sku} has {} in stock; cannot remove {}",
+                s.stock, -r.delta
+            ),
             json!({"sku": sku, "stock": s.stock}),
         ));
     }
     if s.stock + r.delta > max {
-        return Err(AppError::invalid("delta", format!("stock may not pass {max}")));
+        return Err(AppError::invalid(
+            "delta",
+            format!("stock may not pass {max}"),
+        ));
     }
     tx.return_mall_stock(ctx.program.id, s.id, r.delta, false)?;
     let s = tx.mall_sku(ctx.program.id, s.id)?.expect("sku exists");
@@ -207,10 +238,11 @@ pub fn restock(
 }
 
 fn item(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<ItemRow, AppError> {
-    tx.mall_item(ctx.program.id, id)?.ok_or_else(|| AppError::NotFound {
-        what: "mall item",
-        id: id.to_string(),
-    })
+    tx.mall_item(ctx.program.id, id)?
+        .ok_or_else(|| AppError::NotFound {
+            what: "mall item",
+            id: id.to_string(),
+        })
 }
 
 pub fn get_item(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<serde_json::Value, AppError> {
@@ -232,10 +264,16 @@ pub fn list_items(
     if let Some(s) = status
         && !ITEM_STATUSES.contains(&s)
     {
-        return Err(AppError::invalid("status", "must be draft, on_sale or off_sale"));
+        return Err(AppError::invalid(
+            "status",
+            "must be draft, on_sale or off_sale",
+        ));
     }
     if !(1..=ITEMS_PAGE_MAX).contains(&limit) {
-        return Err(AppError::invalid("limit", format!("must be between 1 and {ITEMS_PAGE_MAX}")));
+        return Err(AppError::invalid(
+            "limit",
+            format!("must be between 1 and {ITEMS_PAGE_MAX}"),
+        ));
     }
     let rows = tx.mall_items(ctx.program.id, status, category, after, limit)?;
     let mut items = Vec::new();
@@ -291,16 +329,30 @@ pub fn member_catalog(
     locale: &str,
     now: Millis,
 ) -> Result<serde_json::Value, AppError> {
-    let m = commands::resolve(tx, ctx, &MemberRef::Id { member_id: member.0 })?;
+    let m = commands::resolve(
+        tx,
+        ctx,
+        &MemberRef::Id {
+            member_id: member.0,
+        },
+    )?;
     let balance = crate::views::balance(tx, ctx, m.id, PointType::Points, now, 0)?.available;
     let en = locale.starts_with("en");
     let mut items = Vec::new();
     let mut after = 0;
     loop {
-        let rows = tx.mall_items(ctx.program.id, Some("on_sale"), category, after, ITEMS_PAGE_MAX)?;
+        let rows = tx.mall_items(
+            ctx.program.id,
+            Some("on_sale"),
+            category,
+            after,
+            ITEMS_PAGE_MAX,
+        )?;
         for r in &rows {
             let def = parse_item(r)?;
-            if audience_refusal(tx, ctx, &def, &m, now)?.is_some_and(|(code, _)| code == "not_in_audience") {
+            if audience_refusal(tx, ctx, &def, &m, now)?
+                .is_some_and(|(code, _)| code == "not_in_audience")
+            {
                 continue;
             }
             let mut v = item_view(tx, ctx, r)?;
@@ -388,13 +440,26 @@ impl Address {
             ("address.line", &self.line, 200),
         ] {
             if v.trim().is_empty() || v.chars().count() > max {
-                return Err(AppError::invalid(f, format!("is required, at most {max} characters")));
+                return Err(AppError::invalid(
+                    f,
+                    format!("is required, at most {max} characters"),
+                ));
             }
         }
-        if !self.phone.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ')) {
-            return Err(AppError::invalid("address.phone", "digits, +, - and spaces only"));
+        if !self
+            .phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '))
+        {
+            return Err(AppError::invalid(
+                "address.phone",
+                "digits, +, - and spaces only",
+            ));
         }
-        for (f, v) in [("address.city", &self.city), ("address.postcode", &self.postcode)] {
+        for (f, v) in [
+            ("address.city", &self.city),
+            ("address.postcode", &self.postcode),
+        ] {
             if v.chars().count() > 40 {
                 return Err(AppError::invalid(f, "at most 40 characters"));
             }
@@ -445,14 +510,20 @@ pub fn place_order(
     if let Some(existing) = tx.mall_order_by_request(ctx.program.id, member.id, &o.request_id)? {
         return order_view(tx, ctx, &existing);
     }
-    let sku = tx.mall_sku_by_code(ctx.program.id, &o.sku)?.ok_or_else(|| AppError::NotFound {
-        what: "sku",
-        id: o.sku.clone(),
-    })?;
+    let sku = tx
+        .mall_sku_by_code(ctx.program.id, &o.sku)?
+        .ok_or_else(|| AppError::NotFound {
+            what: "sku",
+            id: o.sku.clone(),
+        })?;
     let row = item(tx, ctx, sku.item_id)?;
     let def = parse_item(&row)?;
     if row.status != "on_sale" {
-        return Err(refuse("not_on_sale", "this item is not on sale", json!({"item_id": row.id})));
+        return Err(refuse(
+            "not_on_sale",
+            "this item is not on sale",
+            json!({"item_id": row.id}),
+        ));
     }
     if let Some((code, msg)) = audience_refusal(tx, ctx, &def, &member, now)? {
         return Err(refuse(code, msg, json!({"item_id": row.id})));
@@ -460,7 +531,12 @@ pub fn place_order(
     if def.kind.ships() {
         match &o.address {
             Some(a) => a.validate()?,
-            None => return Err(AppError::invalid("address", "is required for goods that ship")),
+            None => {
+                return Err(AppError::invalid(
+                    "address",
+                    "is required for goods that ship",
+                ));
+            }
         }
     }
     // Limits per member: a flash sale allows one in all.
@@ -506,9 +582,14 @@ pub fn place_order(
             ctx,
             now,
             &commands::Reserve {
-                member: MemberRef::Id { member_id: member.id.0 },
+                member: MemberRef::Id {
+                    member_id: member.id.0,
+                },
                 amount: points,
-                reason: Some(format!("积分商城兑换 mall order: {} ×{}", def.name_zh, o.quantity)),
+                reason: Some(format!(
+                    "积分商城兑换 mall order: {} ×{}",
+                    def.name_zh, o.quantity
+                )),
                 order_ref: Some(format!("mall:{}:{}", member.id, o.request_id)),
                 // Longer than the payment window: the mall's own timeout releases it first.
                 ttl_seconds: Some(window + 3600),
@@ -521,8 +602,15 @@ pub fn place_order(
     if !tx.take_mall_stock(ctx.program.id, sku.id, o.quantity)? {
         return Err(refuse("sold_out", "sold out", json!({"sku": sku.sku})));
     }
-    let state = if cash > 0 { OrderState::PendingPayment } else { OrderState::Paid };
-    let address = o.address.as_ref().map(|a| serde_json::to_string(a).expect("address serializes"));
+    let state = if cash > 0 {
+        OrderState::PendingPayment
+    } else {
+        OrderState::Paid
+    };
+    let address = o
+        .address
+        .as_ref()
+        .map(|a| serde_json::to_string(a).expect("address serializes"));
     let id = tx.insert_mall_order(
         ctx.program.id,
         &NewMallOrder {
@@ -540,7 +628,14 @@ pub fn place_order(
         },
         now,
     )?;
-    tx.mall_order_event(ctx.program.id, id, OrderState::PendingPayment.as_str(), None, None, now)?;
+    tx.mall_order_event(
+        ctx.program.id,
+        id,
+        OrderState::PendingPayment.as_str(),
+        None,
+        None,
+        now,
+    )?;
     if state == OrderState::Paid {
         settle_payment(tx, ctx, now, id, None, None)?;
     }
@@ -550,13 +645,20 @@ pub fn place_order(
 }
 
 fn order_row(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<MallOrderRow, AppError> {
-    tx.mall_order(ctx.program.id, id)?.ok_or_else(|| AppError::NotFound {
-        what: "mall order",
-        id: id.to_string(),
-    })
+    tx.mall_order(ctx.program.id, id)?
+        .ok_or_else(|| AppError::NotFound {
+            what: "mall order",
+            id: id.to_string(),
+        })
 }
 
-fn event(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64, topic: &str, now: Millis) -> Result<(), AppError> {
+fn event(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    id: i64,
+    topic: &str,
+    now: Millis,
+) -> Result<(), AppError> {
     let o = order_row(tx, ctx, id)?;
     tx.outbox_push(
         ctx.program.id,
@@ -585,7 +687,15 @@ fn settle_payment(
     if let Some(r) = o.reservation_id {
         commands::post_reservation(tx, ctx, now, r)?;
     }
-    tx.move_mall_order(ctx.program.id, id, "pending_payment", "paid", actor, payment_ref, now)?;
+    tx.move_mall_order(
+        ctx.program.id,
+        id,
+        "pending_payment",
+        "paid",
+        actor,
+        payment_ref,
+        now,
+    )?;
     if payment_ref.is_some() {
         tx.set_mall_order_details(ctx.program.id, id, payment_ref, None, None, None, now)?;
     }
@@ -604,8 +714,24 @@ fn settle_payment(
             )?;
             codes.push(c["code"].as_str().unwrap_or_default().to_string());
         }
-        tx.set_mall_order_details(ctx.program.id, id, None, None, None, Some(&codes.join(",")), now)?;
-        tx.move_mall_order(ctx.program.id, id, "paid", "delivered", None, Some("coupon issued"), now)?;
+        tx.set_mall_order_details(
+            ctx.program.id,
+            id,
+            None,
+            None,
+            None,
+            Some(&codes.join(",")),
+            now,
+        )?;
+        tx.move_mall_order(
+            ctx.program.id,
+            id,
+            "paid",
+            "delivered",
+            None,
+            Some("coupon issued"),
+            now,
+        )?;
     }
     Ok(())
 }
@@ -641,7 +767,11 @@ pub struct OrderUpdate {
 fn not_allowed(o: &MallOrderRow, action: OrderAction) -> AppError {
     refuse(
         "order_state",
-        format!("order {} is {}; it cannot be {action:?}-ed now", o.id, o.state).to_lowercase(),
+        format!(
+            "order {} is {}; it cannot be {action:?}-ed now",
+            o.id, o.state
+        )
+        .to_lowercase(),
         json!({"order_id": o.id, "state": o.state, "action": action}),
     )
 }
@@ -670,7 +800,12 @@ pub fn act(
     let to = transition(from, action, ships);
     let actor = u.actor.as_deref();
     match (action, to) {
-        (OrderAction::Refund, _) if matches!(from, OrderState::Paid | OrderState::Shipped | OrderState::Delivered) => {
+        (OrderAction::Refund, _)
+            if matches!(
+                from,
+                OrderState::Paid | OrderState::Shipped | OrderState::Delivered
+            ) =>
+        {
             return refund(tx, ctx, now, &o, from, u);
         }
         (_, None) => return Err(not_allowed(&o, action)),
@@ -690,21 +825,56 @@ pub fn act(
         }
         (OrderAction::Cancel | OrderAction::Timeout, Some(to)) => {
             release(tx, ctx, now, &o, from, u.reason.clone())?;
-            tx.move_mall_order(ctx.program.id, id, from.as_str(), to.as_str(), actor, u.reason.as_deref(), now)?;
+            tx.move_mall_order(
+                ctx.program.id,
+                id,
+                from.as_str(),
+                to.as_str(),
+                actor,
+                u.reason.as_deref(),
+                now,
+            )?;
             event(tx, ctx, id, &format!("mall.order.{}", to.as_str()), now)?;
         }
         (OrderAction::Ship, Some(to)) => {
             let (Some(carrier), Some(tracking)) = (&u.carrier, &u.tracking_no) else {
-                return Err(AppError::invalid("tracking_no", "shipping needs a carrier and a tracking number"));
+                return Err(AppError::invalid(
+                    "tracking_no",
+                    "shipping needs a carrier and a tracking number",
+                ));
             };
             check_id("carrier", carrier)?;
             check_id("tracking_no", tracking)?;
-            tx.set_mall_order_details(ctx.program.id, id, None, Some(carrier), Some(tracking), None, now)?;
-            tx.move_mall_order(ctx.program.id, id, from.as_str(), to.as_str(), actor, Some(&format!("{carrier} {tracking}")), now)?;
+            tx.set_mall_order_details(
+                ctx.program.id,
+                id,
+                None,
+                Some(carrier),
+                Some(tracking),
+                None,
+                now,
+            )?;
+            tx.move_mall_order(
+                ctx.program.id,
+                id,
+                from.as_str(),
+                to.as_str(),
+                actor,
+                Some(&format!("{carrier} {tracking}")),
+                now,
+            )?;
             event(tx, ctx, id, "mall.order.shipped", now)?;
         }
         (OrderAction::Deliver, Some(to)) => {
-            tx.move_mall_order(ctx.program.id, id, from.as_str(), to.as_str(), actor, u.reason.as_deref(), now)?;
+            tx.move_mall_order(
+                ctx.program.id,
+                id,
+                from.as_str(),
+                to.as_str(),
+                actor,
+                u.reason.as_deref(),
+                now,
+            )?;
             event(tx, ctx, id, "mall.order.delivered", now)?;
         }
         (OrderAction::Refund, Some(_)) => return Err(not_allowed(&o, action)),
@@ -731,7 +901,11 @@ fn release(
                 tx,
                 ctx,
                 now,
-                &commands::RedemptionRefund { transfer_id: r, amount: None, reason },
+                &commands::RedemptionRefund {
+                    transfer_id: r,
+                    amount: None,
+                    reason,
+                },
             )?;
         }
     }
@@ -752,15 +926,26 @@ fn refund(
     let points_left = o.points - o.refunded_points;
     let cash_left = o.cash_minor - o.refunded_cash_minor;
     let points = u.points.unwrap_or(points_left);
-    let cash = u.cash_minor.unwrap_or(if u.points.is_none() { cash_left } else { 0 });
+    let cash = u
+        .cash_minor
+        .unwrap_or(if u.points.is_none() { cash_left } else { 0 });
     if !(0..=points_left).contains(&points) {
-        return Err(AppError::invalid("points", format!("must be between 0 and {points_left} (what is left to refund)")));
+        return Err(AppError::invalid(
+            "points",
+            format!("must be between 0 and {points_left} (what is left to refund)"),
+        ));
     }
     if !(0..=cash_left).contains(&cash) {
-        return Err(AppError::invalid("cash_minor", format!("must be between 0 and {cash_left} (what is left to refund)")));
+        return Err(AppError::invalid(
+            "cash_minor",
+            format!("must be between 0 and {cash_left} (what is left to refund)"),
+        ));
     }
     if points == 0 && cash == 0 {
-        return Err(AppError::invalid("points", "a refund gives back points, cash or both"));
+        return Err(AppError::invalid(
+            "points",
+            "a refund gives back points, cash or both",
+        ));
     }
     // A coupon the order issued is withdrawn when the whole order is refunded, and only if unused.
     let full = points == points_left && cash == cash_left;
@@ -773,7 +958,10 @@ fn refund(
                 Some(r) => {
                     return Err(refuse(
                         "coupon_used",
-                        format!("coupon {c} of this order is {}; refund points without it", r.status),
+                        format!(
+                            "coupon {c} of this order is {}; refund points without it",
+                            r.status
+                        ),
                         json!({"coupon": c, "status": r.status}),
                     ));
                 }
@@ -788,7 +976,11 @@ fn refund(
             tx,
             ctx,
             now,
-            &commands::RedemptionRefund { transfer_id: r, amount: Some(points), reason: u.reason.clone() },
+            &commands::RedemptionRefund {
+                transfer_id: r,
+                amount: Some(points),
+                reason: u.reason.clone(),
+            },
         )?;
     }
     for c in coupons {
@@ -798,11 +990,32 @@ fn refund(
     if full && u.restock {
         tx.return_mall_stock(ctx.program.id, o.sku_id, o.quantity, true)?;
     }
-    let note = format!("refund {points} points, {cash} cash{}", u.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default());
+    let note = format!(
+        "refund {points} points, {cash} cash{}",
+        u.reason
+            .as_deref()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default()
+    );
     if full {
-        tx.move_mall_order(ctx.program.id, o.id, from.as_str(), "refunded", u.actor.as_deref(), Some(&note), now)?;
+        tx.move_mall_order(
+            ctx.program.id,
+            o.id,
+            from.as_str(),
+            "refunded",
+            u.actor.as_deref(),
+            Some(&note),
+            now,
+        )?;
     } else {
-        tx.mall_order_event(ctx.program.id, o.id, from.as_str(), u.actor.as_deref(), Some(&note), now)?;
+        tx.mall_order_event(
+            ctx.program.id,
+            o.id,
+            from.as_str(),
+            u.actor.as_deref(),
+            Some(&note),
+            now,
+        )?;
     }
     tx.outbox_push(
         ctx.program.id,
@@ -821,21 +1034,33 @@ pub const TIMEOUT_STEP_ORDERS: i64 = 200;
 
 /// Releases points + cash orders whose payment did not arrive in time: points and stock back,
 /// the order timed out. Runs before the ledger's own reservation timeouts.
-pub fn timeout_step(tx: &mut Tx<'_>, ctx: &ProgramCtx, now: Millis) -> Result<Option<i64>, AppError> {
+pub fn timeout_step(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+) -> Result<Option<i64>, AppError> {
     let due = tx.mall_orders_past_deadline(ctx.program.id, now, TIMEOUT_STEP_ORDERS)?;
     if due.is_empty() {
         return Ok(None);
     }
     let mut n = 0;
     for id in due {
-        let u = OrderUpdate { actor: Some("system:timeout".into()), reason: Some("payment not received in time".into()), ..Default::default() };
+        let u = OrderUpdate {
+            actor: Some("system:timeout".into()),
+            reason: Some("payment not received in time".into()),
+            ..Default::default()
+        };
         act(tx, ctx, now, id, OrderAction::Timeout, &u)?;
         n += 1;
     }
     Ok(Some(n))
 }
 
-pub fn order_view(tx: &mut Tx<'_>, ctx: &ProgramCtx, o: &MallOrderRow) -> Result<serde_json::Value, AppError> {
+pub fn order_view(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    o: &MallOrderRow,
+) -> Result<serde_json::Value, AppError> {
     let sku = tx.mall_sku(ctx.program.id, o.sku_id)?;
     let row = tx.mall_item(ctx.program.id, o.item_id)?;
     let def = row.as_ref().map(parse_item).transpose()?;
@@ -872,7 +1097,11 @@ pub fn order_view(tx: &mut Tx<'_>, ctx: &ProgramCtx, o: &MallOrderRow) -> Result
     }))
 }
 
-pub fn get_order(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<serde_json::Value, AppError> {
+pub fn get_order(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    id: i64,
+) -> Result<serde_json::Value, AppError> {
     let o = order_row(tx, ctx, id)?;
     order_view(tx, ctx, &o)
 }
@@ -893,14 +1122,24 @@ pub fn list_orders(
         return Err(AppError::invalid("state", "is not an order state"));
     }
     if !(1..=ORDERS_PAGE_MAX).contains(&limit) {
-        return Err(AppError::invalid("limit", format!("must be between 1 and {ORDERS_PAGE_MAX}")));
+        return Err(AppError::invalid(
+            "limit",
+            format!("must be between 1 and {ORDERS_PAGE_MAX}"),
+        ));
     }
-    let rows = tx.mall_orders(ctx.program.id, member, state, before.unwrap_or(i64::MAX), limit)?;
+    let rows = tx.mall_orders(
+        ctx.program.id,
+        member,
+        state,
+        before.unwrap_or(i64::MAX),
+        limit,
+    )?;
     let mut items = Vec::new();
     for r in &rows {
         items.push(order_view(tx, ctx, r)?);
     }
-    let next = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.id)).flatten();
+    let next = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|r| r.id))
+        .flatten();
     Ok(json!({"items": items, "next_before": next}))
 }
-

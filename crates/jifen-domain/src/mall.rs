@@ -138,7 +138,10 @@ impl ItemDef {
         text("description_zh", &self.description_zh, 0, 4000)?;
         text("description_en", &self.description_en, 0, 4000)?;
         if !code_ok(&self.category, 32) {
-            return Err(bad("category", "must be 1 to 32 characters of a-z, 0-9, _ - ."));
+            return Err(bad(
+                "category",
+                "must be 1 to 32 characters of a-z, 0-9, _ - .",
+            ));
         }
         match &self.kind {
             ItemKind::Coupon { template } if template.is_empty() => {
@@ -155,17 +158,26 @@ impl ItemDef {
         for (i, s) in self.skus.iter().enumerate() {
             let f = |n: &str| format!("skus[{i}].{n}");
             if !code_ok(&s.sku, 64) {
-                return Err(bad(f("sku"), "must be 1 to 64 characters of A-Z, a-z, 0-9, _ - ."));
+                return Err(bad(
+                    f("sku"),
+                    "must be 1 to 64 characters of A-Z, a-z, 0-9, _ - .",
+                ));
             }
             if self.skus[..i].iter().any(|o| o.sku == s.sku) {
                 return Err(bad(f("sku"), format!("{} is used twice", s.sku)));
             }
             text(&f("name"), &s.name, 0, 40)?;
             if !(0..=PRICE_POINTS_MAX).contains(&s.points) {
-                return Err(bad(f("points"), format!("must be between 0 and {PRICE_POINTS_MAX}")));
+                return Err(bad(
+                    f("points"),
+                    format!("must be between 0 and {PRICE_POINTS_MAX}"),
+                ));
             }
             if !(0..=CASH_MINOR_MAX).contains(&s.cash_minor) {
-                return Err(bad(f("cash_minor"), format!("must be between 0 and {CASH_MINOR_MAX}")));
+                return Err(bad(
+                    f("cash_minor"),
+                    format!("must be between 0 and {CASH_MINOR_MAX}"),
+                ));
             }
             if s.points == 0 && s.cash_minor == 0 {
                 return Err(bad(f("points"), "an item costs points, cash or both"));
@@ -173,13 +185,22 @@ impl ItemDef {
             if let Some(m) = s.market_price_minor
                 && !(1..=CASH_MINOR_MAX).contains(&m)
             {
-                return Err(bad(f("market_price_minor"), format!("must be between 1 and {CASH_MINOR_MAX}")));
+                return Err(bad(
+                    f("market_price_minor"),
+                    format!("must be between 1 and {CASH_MINOR_MAX}"),
+                ));
             }
             if !(0..=STOCK_MAX).contains(&s.stock) {
-                return Err(bad(f("stock"), format!("must be between 0 and {STOCK_MAX}")));
+                return Err(bad(
+                    f("stock"),
+                    format!("must be between 0 and {STOCK_MAX}"),
+                ));
             }
         }
-        for (name, v) in [("limits.per_day", self.limits.per_day), ("limits.lifetime", self.limits.lifetime)] {
+        for (name, v) in [
+            ("limits.per_day", self.limits.per_day),
+            ("limits.lifetime", self.limits.lifetime),
+        ] {
             if v == Some(0) {
                 return Err(bad(name, "must be at least 1 (leave it out for no limit)"));
             }
@@ -309,14 +330,34 @@ mod tests {
     fn orders_move_only_along_the_allowed_paths() {
         assert_eq!(transition(S::PendingPayment, A::Pay, true), Some(S::Paid));
         assert_eq!(transition(S::Paid, A::Ship, true), Some(S::Shipped));
-        assert_eq!(transition(S::Paid, A::Ship, false), None, "a coupon is not shipped");
-        assert_eq!(transition(S::Paid, A::Deliver, true), None, "goods ship first");
-        assert_eq!(transition(S::Shipped, A::Cancel, true), None, "too late to cancel");
+        assert_eq!(
+            transition(S::Paid, A::Ship, false),
+            None,
+            "a coupon is not shipped"
+        );
+        assert_eq!(
+            transition(S::Paid, A::Deliver, true),
+            None,
+            "goods ship first"
+        );
+        assert_eq!(
+            transition(S::Shipped, A::Cancel, true),
+            None,
+            "too late to cancel"
+        );
         assert_eq!(transition(S::Paid, A::Timeout, true), None);
         assert_eq!(transition(S::Delivered, A::Refund, true), Some(S::Refunded));
         assert_eq!(transition(S::Cancelled, A::Refund, true), None);
         assert_eq!(transition(S::Refunded, A::Refund, true), None);
-        for s in ["pending_payment", "paid", "shipped", "delivered", "cancelled", "timed_out", "refunded"] {
+        for s in [
+            "pending_payment",
+            "paid",
+            "shipped",
+            "delivered",
+            "cancelled",
+            "timed_out",
+            "refunded",
+        ] {
             assert_eq!(OrderState::parse(s).unwrap().as_str(), s);
         }
     }
@@ -356,11 +397,23 @@ mod tests {
         };
         assert_eq!(field(&|i| i.skus.clear()), "skus");
         assert_eq!(field(&|i| i.skus[0].points = -1), "skus[0].points");
-        assert_eq!(field(&|i| { i.skus[0].points = 0; i.skus[0].cash_minor = 0 }), "skus[0].points");
+        assert_eq!(
+            field(&|i| {
+                i.skus[0].points = 0;
+                i.skus[0].cash_minor = 0
+            }),
+            "skus[0].points"
+        );
         assert_eq!(field(&|i| i.skus[0].stock = -5), "skus[0].stock");
         assert_eq!(field(&|i| i.skus.push(i.skus[0].clone())), "skus[1].sku");
         assert_eq!(field(&|i| i.flash_sale = true), "sale_from");
-        assert_eq!(field(&|i| { i.sale_from = Some(10); i.sale_until = Some(5) }), "sale_until");
+        assert_eq!(
+            field(&|i| {
+                i.sale_from = Some(10);
+                i.sale_until = Some(5)
+            }),
+            "sale_until"
+        );
         assert_eq!(field(&|i| i.limits.per_day = Some(0)), "limits.per_day");
         assert_eq!(field(&|i| i.category = "饮品 cups".into()), "category");
         assert_eq!(field(&|i| i.name_zh = " ".into()), "name_zh");

@@ -197,7 +197,14 @@ impl Tx<'_> {
         self.conn.insert_id(
             "INSERT INTO mall_skus (program_id, item_id, sku, points, cash_minor, stock, sold) \
              VALUES ($1, $2, $3, $4, $5, $6, 0) RETURNING id",
-            &[program.0.into(), item.into(), sku.into(), points.into(), cash_minor.into(), stock.into()],
+            &[
+                program.0.into(),
+                item.into(),
+                sku.into(),
+                points.into(),
+                cash_minor.into(),
+                stock.into(),
+            ],
         )
     }
 
@@ -211,12 +218,21 @@ impl Tx<'_> {
         self.writes += 1;
         self.conn.execute(
             "UPDATE mall_skus SET points = $3, cash_minor = $4 WHERE program_id = $1 AND id = $2",
-            &[program.0.into(), id.into(), points.into(), cash_minor.into()],
+            &[
+                program.0.into(),
+                id.into(),
+                points.into(),
+                cash_minor.into(),
+            ],
         )?;
         Ok(())
     }
 
-    pub fn mall_sku_by_code(&mut self, program: ProgramId, sku: &str) -> StoreResult<Option<SkuRow>> {
+    pub fn mall_sku_by_code(
+        &mut self,
+        program: ProgramId,
+        sku: &str,
+    ) -> StoreResult<Option<SkuRow>> {
         Ok(self
             .conn
             .query_one(
@@ -250,7 +266,12 @@ impl Tx<'_> {
 
     /// Takes `quantity` units of a SKU if that many are in stock: one conditional update, so that
     /// concurrent orders on any node never oversell. Returns whether it took them.
-    pub fn take_mall_stock(&mut self, program: ProgramId, sku: i64, quantity: i64) -> StoreResult<bool> {
+    pub fn take_mall_stock(
+        &mut self,
+        program: ProgramId,
+        sku: i64,
+        quantity: i64,
+    ) -> StoreResult<bool> {
         self.writes += 1;
         Ok(self.conn.execute(
             "UPDATE mall_skus SET stock = stock - $3, sold = sold + $3 WHERE program_id = $1 AND id = $2 AND stock >= $3",
@@ -365,7 +386,7 @@ impl Tx<'_> {
         Ok(self
             .conn
             .query_one(
-                "SELECT COALESCE(SUM(quantity), 0) FROM mall_orders WHERE program_id = $1 AND member_id = $2 \
+                "SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM mall_orders WHERE program_id = $1 AND member_id = $2 \
                  AND item_id = $3 AND created_at >= $4 AND state NOT IN ('cancelled', 'timed_out')",
                 &[program.0.into(), member.0.into(), item.into(), since.into()],
             )?

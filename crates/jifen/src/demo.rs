@@ -5,16 +5,17 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use jifen_app::commands::{
-    self, Adjustment, LineItem, MemberRef, MemberTransfer, NewMember, Purchase, Refund, Reserve,
-    Spend,
+    self, Adjustment, LineItem, MemberRef, MemberTransfer, NewMember, Purchase, Refund, Spend,
 };
+use jifen_app::mall::OrderUpdate;
 use jifen_app::{App, ManualClock};
+use jifen_domain::mall::OrderAction;
 use jifen_ledger::policy::{LedgerPolicy, ShortfallPolicy, Validity};
 use jifen_ledger::{PointType, ProgramId};
 use jifen_store::{Identity, MemberProfile};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde_json::json;
+use serde_json::{Value, json};
 
 pub const DEMO_CODE: &str = "demo";
 const DAY_MS: i64 = 86_400_000;
@@ -181,6 +182,408 @@ fn earning_rules(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()
         jifen_app::tiers::put_ladder(tx, ctx, now, &ladder)
     })?;
     app.invalidate_program(program);
+    mall_catalog(app, program, start)?;
+    app.invalidate_program(program);
+    Ok(())
+}
+
+/// SKUs the demo's members order from.
+const MALL_ORDER_SKUS: [&str; 8] = [
+    "CUP-RED",
+    "TOTE",
+    "MUG-W",
+    "FREE-SHIP",
+    "UPSIZE",
+    "BEANS-250",
+    "OFF-20",
+    "TICKET",
+];
+
+/// The demo mall: 34 items across goods, coupons, services, experiences and partner items,
+/// points or points + cash, with a flash sale running, a gold-only item and a new-member item.
+fn mall_catalog(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()> {
+    let now = jiff::Timestamp::now().as_millisecond();
+    // (zh, en, category, kind, sku, points, cash, market, stock)
+    let goods: [(&str, &str, &str, Value, &str, i64, i64, i64, i64); 31] = [
+        (
+            "保温杯",
+            "Tumbler",
+            "drinkware",
+            json!({"type": "physical"}),
+            "CUP-RED",
+            1000,
+            990,
+            3500,
+            400,
+        ),
+        (
+            "帆布袋",
+            "Canvas tote",
+            "bags",
+            json!({"type": "physical"}),
+            "TOTE",
+            600,
+            0,
+            2900,
+            300,
+        ),
+        (
+            "手冲咖啡壶",
+            "Pour-over kettle",
+            "brewing",
+            json!({"type": "physical"}),
+            "KETTLE",
+            4800,
+            4900,
+            19900,
+            40,
+        ),
+        (
+            "耶加雪菲咖啡豆 250g",
+            "Yirgacheffe beans 250 g",
+            "beans",
+            json!({"type": "physical"}),
+            "BEANS-250",
+            1800,
+            0,
+            8800,
+            150,
+        ),
+        (
+            "白色陶瓷马克杯",
+            "White ceramic mug",
+            "drinkware",
+            json!({"type": "physical"}),
+            "MUG-W",
+            800,
+            0,
+            4500,
+            120,
+        ),
+        (
+            "挂耳咖啡礼盒",
+            "Drip-bag gift box",
+            "beans",
+            json!({"type": "physical"}),
+            "DRIP-BOX",
+            1200,
+            1900,
+            6800,
+            80,
+        ),
+        (
+            "手摇磨豆机",
+            "Hand grinder",
+            "brewing",
+            json!({"type": "physical"}),
+            "GRINDER",
+            6000,
+            9900,
+            29900,
+            25,
+        ),
+        (
+            "冷萃瓶",
+            "Cold-brew bottle",
+            "brewing",
+            json!({"type": "physical"}),
+            "COLD-BTL",
+            2000,
+            0,
+            8900,
+            60,
+        ),
+        (
+            "品牌T恤",
+            "Branded T-shirt",
+            "apparel",
+            json!({"type": "physical"}),
+            "TEE-M",
+            2500,
+            0,
+            9900,
+            100,
+        ),
+        (
+            "晴雨伞",
+            "Umbrella",
+            "lifestyle",
+            json!({"type": "physical"}),
+            "UMBRELLA",
+            1500,
+            0,
+            5900,
+            80,
+        ),
+        (
+            "桌面日历",
+            "Desk calendar",
+            "lifestyle",
+            json!({"type": "physical"}),
+            "CALENDAR",
+            500,
+            0,
+            2500,
+            200,
+        ),
+        (
+            "咖啡豆钥匙扣",
+            "Coffee-bean keychain",
+            "lifestyle",
+            json!({"type": "physical"}),
+            "KEYCHAIN",
+            300,
+            0,
+            1500,
+            500,
+        ),
+        (
+            "免邮券",
+            "Free-shipping coupon",
+            "coupons",
+            json!({"type": "coupon", "template": "free_ship"}),
+            "FREE-SHIP",
+            200,
+            0,
+            1000,
+            10000,
+        ),
+        (
+            "满100减20券",
+            "20 off 100 coupon",
+            "coupons",
+            json!({"type": "coupon", "template": "off_20_100"}),
+            "OFF-20",
+            800,
+            0,
+            2000,
+            5000,
+        ),
+        (
+            "85折券",
+            "15% off coupon",
+            "coupons",
+            json!({"type": "coupon", "template": "off_15pct"}),
+            "OFF-15PCT",
+            1500,
+            0,
+            3000,
+            2000,
+        ),
+        (
+            "拿铁兑换券",
+            "Latte voucher",
+            "coupons",
+            json!({"type": "coupon", "template": "birthday_latte"}),
+            "LATTE-V",
+            1200,
+            0,
+            3200,
+            3000,
+        ),
+        (
+            "专属客服（一个月）",
+            "Priority service (1 month)",
+            "services",
+            json!({"type": "virtual"}),
+            "PRIORITY-1M",
+            3000,
+            0,
+            0,
+            1000,
+        ),
+        (
+            "新品试用资格",
+            "New product trial",
+            "services",
+            json!({"type": "virtual"}),
+            "TRIAL",
+            1000,
+            0,
+            0,
+            200,
+        ),
+        (
+            "免费升杯",
+            "Free size upgrade",
+            "services",
+            json!({"type": "virtual"}),
+            "UPSIZE",
+            300,
+            0,
+            500,
+            10000,
+        ),
+        (
+            "外送免配送费",
+            "Free delivery",
+            "services",
+            json!({"type": "virtual"}),
+            "DELIVERY",
+            400,
+            0,
+            600,
+            10000,
+        ),
+        (
+            "咖啡品鉴课",
+            "Coffee tasting class",
+            "experiences",
+            json!({"type": "experience"}),
+            "TASTING",
+            5000,
+            2900,
+            19900,
+            30,
+        ),
+        (
+            "拉花体验课",
+            "Latte-art workshop",
+            "experiences",
+            json!({"type": "experience"}),
+            "LATTE-ART",
+            6000,
+            0,
+            25900,
+            20,
+        ),
+        (
+            "烘焙工厂参观",
+            "Roastery tour",
+            "experiences",
+            json!({"type": "experience"}),
+            "ROASTERY",
+            8000,
+            0,
+            0,
+            15,
+        ),
+        (
+            "咖啡师一日体验",
+            "Barista for a day",
+            "experiences",
+            json!({"type": "experience"}),
+            "BARISTA",
+            12000,
+            0,
+            0,
+            5,
+        ),
+        (
+            "视频会员月卡",
+            "Video streaming, 1 month",
+            "partners",
+            json!({"type": "partner", "partner": "视频平台"}),
+            "VIDEO-1M",
+            4000,
+            0,
+            2500,
+            500,
+        ),
+        (
+            "共享单车月卡",
+            "Bike-share monthly pass",
+            "partners",
+            json!({"type": "partner", "partner": "单车出行"}),
+            "BIKE-1M",
+            1800,
+            0,
+            1500,
+            500,
+        ),
+        (
+            "航空里程 500",
+            "500 airline miles",
+            "partners",
+            json!({"type": "partner", "partner": "航空公司"}),
+            "MILES-500",
+            5000,
+            0,
+            0,
+            1000,
+        ),
+        (
+            "电影票",
+            "Movie ticket",
+            "partners",
+            json!({"type": "partner", "partner": "影院"}),
+            "TICKET",
+            3000,
+            990,
+            4500,
+            300,
+        ),
+        (
+            "话费充值 10 元",
+            "Phone top-up, 10 yuan",
+            "partners",
+            json!({"type": "partner", "partner": "运营商"}),
+            "TOPUP-10",
+            1000,
+            0,
+            1000,
+            2000,
+        ),
+        (
+            "书店代金券 50 元",
+            "Bookstore voucher, 50 yuan",
+            "partners",
+            json!({"type": "partner", "partner": "书店"}),
+            "BOOKS-50",
+            4500,
+            0,
+            5000,
+            300,
+        ),
+        (
+            "黄金会员专享：瑰夏咖啡豆",
+            "Gold exclusive: Geisha beans",
+            "beans",
+            json!({"type": "physical"}),
+            "GEISHA",
+            2000,
+            0,
+            16800,
+            50,
+        ),
+    ];
+    for (zh, en, category, kind, sku, points, cash, market, stock) in goods {
+        let mut v = json!({"name_zh": zh, "name_en": en, "category": category, "kind": kind, "status": "on_sale",
+            "description_zh": format!("{zh}，会员积分兑换。"), "description_en": format!("{en}, redeemed with points."),
+            "skus": [{"sku": sku, "points": points, "cash_minor": cash, "stock": stock}]});
+        if market > 0 {
+            v["skus"][0]["market_price_minor"] = json!(market);
+        }
+        if sku == "GEISHA" {
+            v["audience"] = json!({"tiers": ["gold", "diamond"]});
+        }
+        if sku == "BEANS-250" {
+            v["skus"].as_array_mut().unwrap().push(json!({"sku": "BEANS-500", "name": "500g", "points": 3200, "stock": 80, "market_price_minor": 15800}));
+            v["skus"][0]["name"] = json!("250g");
+        }
+        let item: jifen_app::mall::ItemIn = serde_json::from_value(v)?;
+        app.write_blocking(program, "mall", None, move |tx, ctx, now| {
+            jifen_app::mall::create_item(tx, ctx, now, &item)
+        })?;
+    }
+    let specials = [
+        // A flash sale that opened an hour before the demo starts serving, 20 units.
+        json!({"name_zh": "秒杀：限量联名保温杯", "name_en": "Flash sale: limited collab tumbler", "category": "drinkware",
+               "kind": {"type": "physical"}, "status": "on_sale", "flash_sale": true, "sale_from": now - 3_600_000,
+               "sale_until": now + 7 * DAY_MS, "skus": [{"sku": "FLASH-CUP", "points": 999, "stock": 20, "market_price_minor": 12800}]}),
+        json!({"name_zh": "新人专享：1积分美式", "name_en": "New members: americano for 1 point", "category": "coffee",
+               "kind": {"type": "virtual"}, "status": "on_sale", "audience": {"joined_within_days": 30},
+               "limits": {"lifetime": 1}, "skus": [{"sku": "NEW-AMERICANO", "points": 1, "stock": 10000, "market_price_minor": 2200}]}),
+        json!({"name_zh": "每日特价：燕麦拿铁", "name_en": "Daily deal: oat latte", "category": "coffee",
+               "kind": {"type": "virtual"}, "status": "on_sale", "limits": {"per_day": 1}, "sale_from": start,
+               "skus": [{"sku": "OAT-LATTE", "points": 500, "cash_minor": 500, "stock": 10000, "market_price_minor": 3200}]}),
+    ];
+    for v in specials {
+        let item: jifen_app::mall::ItemIn = serde_json::from_value(v)?;
+        app.write_blocking(program, "mall", None, move |tx, ctx, now| {
+            jifen_app::mall::create_item(tx, ctx, now, &item)
+        })?;
+    }
     Ok(())
 }
 
@@ -379,28 +782,68 @@ pub fn seed(database: &str, pg_writers: usize, members: usize) -> anyhow::Result
                 commands::refund(tx, ctx, now, &r)
             });
         }
-        // A weekly mall order that is reserved, then paid or cancelled.
-        if day % 7 == 3 {
+        // Twice a week a member orders from the mall: points-only items are paid at once,
+        // points + cash ones are paid (or now and then cancelled), goods are shipped.
+        if day % 7 == 3 || day % 7 == 6 {
             let member = people[rng.random_range(0..people.len())].0;
-            let r = Reserve {
+            let sku = MALL_ORDER_SKUS[rng.random_range(0..MALL_ORDER_SKUS.len())];
+            let o = jifen_app::mall::PlaceOrder {
                 member: MemberRef::Id { member_id: member },
-                amount: 500,
-                reason: Some("积分商城：保温杯".into()),
-                order_ref: Some(format!("MALL{day:04}")),
-                ttl_seconds: Some(3600),
+                sku: sku.into(),
+                quantity: 1,
+                request_id: format!("demo-{day}"),
+                address: Some(jifen_app::mall::Address {
+                    name: "王小明".into(),
+                    phone: "13800138000".into(),
+                    line: "上海市静安区南京西路1266号".into(),
+                    city: "上海".into(),
+                    postcode: "200040".into(),
+                }),
+                pay_within_seconds: None,
             };
             if let Some(v) = write(&app, program, move |tx, ctx, now| {
-                commands::reserve(tx, ctx, now, &r)
+                jifen_app::mall::place_order(tx, ctx, now, &o)
             }) {
-                let id = v["reservation_id"].as_i64().unwrap_or(0);
-                if rng.random_bool(0.8) {
-                    write(&app, program, move |tx, ctx, now| {
-                        commands::post_reservation(tx, ctx, now, id)
-                    });
+                let id = v["order_id"].as_i64().unwrap_or(0);
+                let pay = v["state"] == "paid" || rng.random_bool(0.85);
+                let action = if v["state"] == "paid" {
+                    None
+                } else if pay {
+                    Some(OrderAction::Pay)
                 } else {
+                    Some(OrderAction::Cancel)
+                };
+                if let Some(a) = action {
+                    let u = OrderUpdate {
+                        payment_ref: Some(format!("wxpay-{day}")),
+                        reason: (a == OrderAction::Cancel).then(|| "顾客取消订单".to_string()),
+                        ..Default::default()
+                    };
                     write(&app, program, move |tx, ctx, now| {
-                        commands::void_reservation(tx, ctx, now, id, Some("顾客取消订单".into()))
+                        jifen_app::mall::act(tx, ctx, now, id, a, &u)
                     });
+                }
+                if pay && v["kind"]["type"] == "physical" {
+                    let u = OrderUpdate {
+                        carrier: Some("SF".into()),
+                        tracking_no: Some(format!("SF{:010}", 7_000_000 + day)),
+                        ..Default::default()
+                    };
+                    write(&app, program, move |tx, ctx, now| {
+                        jifen_app::mall::act(tx, ctx, now, id, OrderAction::Ship, &u)
+                    });
+                    if day < 355 {
+                        write(&app, program, move |tx, ctx, now| {
+                            jifen_app::mall::act(
+                                tx,
+                                ctx,
+                                now,
+                                id,
+                                OrderAction::Deliver,
+                                &OrderUpdate::default(),
+                            )
+                        });
+                    }
                 }
             }
         }

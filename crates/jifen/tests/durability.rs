@@ -254,6 +254,17 @@ fn demo_seeds_a_programme_with_history_and_serves_it() {
             with_coupons += (!b["coupons"].as_array().unwrap().is_empty()) as i32;
         }
         assert!(with_coupons > 0, "no demo member holds a benefit coupon");
+        // The mall: 30+ items across kinds, a flash sale on, and a year of orders in every state.
+        let items: serde_json::Value = get_json(&client, &format!("{base}/api/v1/mall/items?status=on_sale&limit=200"), &key).await;
+        let items = items["items"].as_array().unwrap().clone();
+        assert!(items.len() >= 30, "{}", items.len());
+        let kinds: std::collections::HashSet<String> = items.iter().map(|i| i["kind"]["type"].as_str().unwrap().to_string()).collect();
+        assert_eq!(kinds.len(), 5, "{kinds:?}");
+        assert!(items.iter().any(|i| i["flash_sale"] == true));
+        let orders: serde_json::Value = get_json(&client, &format!("{base}/api/v1/mall/orders?limit=200"), &key).await;
+        let states: std::collections::HashSet<String> =
+            orders["items"].as_array().unwrap().iter().map(|o| o["state"].as_str().unwrap().to_string()).collect();
+        assert!(states.contains("delivered") && states.len() >= 2, "{states:?}");
         // Backtest a double-points weekend over the demo's year: it costs points, to some
         // members, and says so rule by rule.
         let now = jiff::Timestamp::now().as_millisecond();

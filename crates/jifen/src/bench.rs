@@ -28,6 +28,9 @@ pub enum Scenario {
     Import,
     /// The periodic tier review over `--members` members who all lose their tier (no HTTP).
     Review,
+    /// A flash sale (秒杀): `--members` members (one attempt each) race for 100 units over
+    /// `--connections` connections; reports every answer's latency and checks the outcome.
+    Flash,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -144,7 +147,7 @@ pub fn run(o: Options) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let members = if o.scenario == Scenario::Earn {
+    let members = if matches!(o.scenario, Scenario::Earn | Scenario::Flash) {
         o.members
     } else {
         1
@@ -167,8 +170,24 @@ pub fn run(o: Options) -> anyhow::Result<()> {
             };
             let app = app.clone();
             let pid = created.id;
+            let flash = o.scenario == Scenario::Flash;
             pending.push(tokio::spawn(async move {
-                app.write(pid, &format!("e:app:B{n}"), None, move |tx, ctx, now| commands::create_member(tx, ctx, now, &m)).await
+                app.write(pid, &format!("e:app:B{n}"), None, move |tx, ctx, now| {
+                    let out = commands::create_member(tx, ctx, now, &m)?;
+                    if flash {
+                        // Enough points for one flash-sale unit.
+                        let a = commands::Adjustment {
+                            member: commands::MemberRef::Id { member_id: out["member_id"].as_i64().unwrap_or(0) },
+                            delta: 100,
+                            point_type: jifen_ledger::PointType::Points,
+                            reason: Some("bench".into()),
+                            actor: Some("bench".into()),
+                        };
+                        commands::adjust(tx, ctx, now, &a)?;
+                    }
+                    Ok(out)
+                })
+                .await
             }));
             if pending.len() == 2_000 || n + 1 == members {
                 for p in pending.drain(..) {
@@ -181,11 +200,52 @@ pub fn run(o: Options) -> anyhow::Result<()> {
         if o.scenario == Scenario::Import {
             return anyhow::Ok(());
         }
+        if o.scenario == Scenario::Flash {
+            let item: jifen_app::mall::ItemIn = serde_json::from_value(json!({
+                "name_zh": "秒杀", "name_en": "Flash", "category": "bench", "kind": {"type": "virtual"},
+                "status": "on_sale", "flash_sale": true, "sale_from": jiff::Timestamp::now().as_millisecond(),
+                "skus": [{"sku": "FLASH", "points": 50, "stock": 100}]}))?;
+            app.write(created.id, "mall", None, move |tx, ctx, now| jifen_app::mall::create_item(tx, ctx, now, &item)).await?;
+        }
+        let seq_flash = Arc::new(AtomicU64::new(0));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let router = jifen_api::router(app.clone());
         tokio::spawn(async move { axum::serve(listener, router).await });
 
+        if o.scenario == Scenario::Flash {
+            let started = Instant::now();
+            let mut clients = Vec::new();
+            for _ in 0..o.connections {
+                let key = created.api_key.clone();
+                let seq = seq_flash.clone();
+                clients.push(tokio::spawn(async move { flash_client(addr, key, members, seq).await }));
+            }
+            let (mut latencies, mut won, mut lost, mut other) = (Vec::new(), 0u64, 0u64, 0u64);
+            for c in clients {
+                let (l, w, s, e) = c.await??;
+                latencies.extend(l);
+                won += w;
+                lost += s;
+                other += e;
+            }
+            let wall = started.elapsed().as_secs_f64();
+            latencies.sort_unstable();
+            let n = latencies.len();
+            let pct = |p: f64| latencies.get(((n as f64 * p) as usize).min(n.saturating_sub(1))).copied().unwrap_or(0) as f64 / 1000.0;
+            println!(
+                "bench: flash: {n} attempts in {wall:.2}s: {won} orders, {lost} sold out or limit reached, {other} other; latency ms p50 {:.1} p99 {:.1} max {:.1}",
+                pct(0.5), pct(0.99), pct(1.0)
+            );
+            let sold = app
+                .read(move |tx| Ok(tx.mall_sku_by_code(created.id, "FLASH")?.map(|s| (s.stock, s.sold))))
+                .await?;
+            println!("bench: flash: SKU stock left and sold: {sold:?}");
+            if won != 100 || other != 0 || sold != Some((0, 100)) {
+                bail!("the flash sale sold {won} (stock and sold {sold:?}), {other} unexpected answers");
+            }
+            return anyhow::Ok(());
+        }
         let deadline = Instant::now() + Duration::from_secs(o.seconds);
         let seq = Arc::new(AtomicU64::new(0));
         let mut clients = Vec::new();
@@ -292,7 +352,9 @@ async fn client(
         rng_state ^= rng_state << 17;
         let (order, member) = match scenario {
             Scenario::Earn => (format!("O{n}"), (rng_state % members as u64) as usize),
-            Scenario::Hot | Scenario::Import | Scenario::Review => (format!("O{n}"), 0),
+            Scenario::Hot | Scenario::Import | Scenario::Review | Scenario::Flash => {
+                (format!("O{n}"), 0)
+            }
             Scenario::Replay => ("REPLAYED".to_string(), 0),
         };
         let body = json!({"order_id": order, "member": {"channel": "app", "external_id": format!("B{member}")},
@@ -319,6 +381,46 @@ async fn client(
         }
     }
     Ok((latencies, errors))
+}
+
+/// One connection of the flash sale: takes the next member until every member tried once;
+/// returns latencies and the counts of orders (201), refusals (409) and anything else.
+async fn flash_client(
+    addr: std::net::SocketAddr,
+    key: String,
+    members: usize,
+    seq: Arc<AtomicU64>,
+) -> anyhow::Result<(Vec<u32>, u64, u64, u64)> {
+    let mut stream = TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let mut buf = vec![0u8; 16 * 1024];
+    let (mut latencies, mut won, mut lost, mut other) = (Vec::new(), 0, 0, 0);
+    loop {
+        let n = seq.fetch_add(1, Ordering::Relaxed) as usize;
+        if n >= members {
+            break;
+        }
+        let body =
+            json!({"member": {"channel": "app", "external_id": format!("B{n}")}, "sku": "FLASH",
+                          "request_id": format!("F{n}")})
+            .to_string();
+        let req = format!(
+            "POST /api/v1/mall/orders HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let t = Instant::now();
+        stream.write_all(req.as_bytes()).await?;
+        let status = read_response(&mut stream, &mut buf)
+            .await
+            .context("reading a response")?;
+        latencies.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
+        match status {
+            201 => won += 1,
+            409 => lost += 1,
+            _ => other += 1,
+        }
+    }
+    Ok((latencies, won, lost, other))
 }
 
 /// Reads one HTTP/1.1 response with a Content-Length body; returns its status.

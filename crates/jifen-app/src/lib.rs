@@ -10,10 +10,12 @@
 //! Commands on one member always go to the same writer (by a hash of the member's key), so a
 //! member's commands are applied in order and never contend across writers of one process.
 
+pub mod checkout;
 pub mod commands;
 pub mod coupons;
 pub mod earn;
 mod error;
+pub mod lottery;
 pub mod mall;
 mod pool;
 pub mod tiers;

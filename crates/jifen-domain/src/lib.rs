@@ -2,5 +2,6 @@
 //! other pure crates, this one does no IO and reads no clock; times and time zones are passed in.
 
 pub mod coupons;
+pub mod lottery;
 pub mod mall;
 pub mod tiers;

@@ -90,6 +90,10 @@ pub struct ItemDef {
     /// A flash sale (秒杀): `sale_from` is its start, and each member may buy one.
     #[serde(default)]
     pub flash_sale: bool,
+    /// A presale (预售): the SKUs' stock is the quota that may be ordered ahead; orders are paid
+    /// now and wait for the stock to arrive, which releases them in order.
+    #[serde(default)]
+    pub presale: bool,
     /// Image ids (uploaded through the API), the first is the cover.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub images: Vec<i64>,
@@ -213,6 +217,12 @@ impl ItemDef {
         if self.flash_sale && self.sale_from.is_none() {
             return Err(bad("sale_from", "a flash sale needs its start time"));
         }
+        if self.flash_sale && self.presale {
+            return Err(bad(
+                "presale",
+                "an item is a flash sale or a presale, not both",
+            ));
+        }
         if self.images.len() > 10 {
             return Err(bad("images", "at most 10 images"));
         }
@@ -248,6 +258,8 @@ pub enum OrderState {
     PendingPayment,
     /// Paid in full; waiting for fulfilment.
     Paid,
+    /// A presale order paid in full, waiting for its stock to arrive.
+    AwaitingStock,
     Shipped,
     /// Delivered, or fulfilled (a coupon issued, a virtual item delivered).
     Delivered,
@@ -264,6 +276,7 @@ impl OrderState {
         match self {
             OrderState::PendingPayment => "pending_payment",
             OrderState::Paid => "paid",
+            OrderState::AwaitingStock => "awaiting_stock",
             OrderState::Shipped => "shipped",
             OrderState::Delivered => "delivered",
             OrderState::Cancelled => "cancelled",
@@ -276,6 +289,7 @@ impl OrderState {
         [
             OrderState::PendingPayment,
             OrderState::Paid,
+            OrderState::AwaitingStock,
             OrderState::Shipped,
             OrderState::Delivered,
             OrderState::Cancelled,
@@ -310,7 +324,7 @@ pub fn transition(from: OrderState, action: OrderAction, ships: bool) -> Option<
     use OrderState as S;
     Some(match (from, action) {
         (S::PendingPayment, A::Pay) => S::Paid,
-        (S::PendingPayment, A::Cancel) | (S::Paid, A::Cancel) => S::Cancelled,
+        (S::PendingPayment | S::Paid | S::AwaitingStock, A::Cancel) => S::Cancelled,
         (S::PendingPayment, A::Timeout) => S::TimedOut,
         (S::Paid, A::Ship) if ships => S::Shipped,
         (S::Paid, A::Deliver) if !ships => S::Delivered,
@@ -383,6 +397,7 @@ mod tests {
             sale_from: None,
             sale_until: None,
             flash_sale: false,
+            presale: false,
             images: vec![],
         }
     }

@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_tiers.sql")),
     (6, include_str!("../migrations/0006_coupons.sql")),
     (7, include_str!("../migrations/0007_mall.sql")),
+    (8, include_str!("../migrations/0008_lotteries.sql")),
 ];
 
 /// How long a connection waits for another's lock before giving up (readers never wait in WAL;

@@ -1443,7 +1443,9 @@ impl Drop for Tx<'_> {
 
 // Declared after the macros above, which they use.
 mod coupons;
+mod lottery;
 mod mall;
+pub use lottery::{DrawRow, LotteryRow, NewDraw};
 pub use mall::{ItemRow, MallOrderRow, NewMallOrder, SkuRow};
 mod rules;
 mod tiers;

@@ -375,6 +375,105 @@ impl Tx<'_> {
             .collect())
     }
 
+    /// Orders of a SKU in `state`, oldest first, at most `limit`.
+    pub fn mall_orders_of_sku(
+        &mut self,
+        program: ProgramId,
+        sku: i64,
+        state: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<MallOrderRow>> {
+        Ok(self
+            .conn
+            .query(
+                &format!("SELECT {ORDER_COLS} FROM mall_orders WHERE program_id = $1 AND sku_id = $2 AND state = $3 ORDER BY id LIMIT $4"),
+                &[program.0.into(), sku.into(), state.into(), limit.into()],
+            )?
+            .iter()
+            .map(order_row)
+            .collect())
+    }
+
+    /// Units of an item sold since `since` in orders that still hold their stock.
+    pub fn mall_units_sold_since(
+        &mut self,
+        program: ProgramId,
+        item: i64,
+        since: Millis,
+    ) -> StoreResult<i64> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM mall_orders WHERE program_id = $1 AND item_id = $2 \
+                 AND created_at >= $3 AND state NOT IN ('cancelled', 'timed_out')",
+                &[program.0.into(), item.into(), since.into()],
+            )?
+            .map_or(0, |r| r.int(0)))
+    }
+
+    pub fn insert_mall_candidate(
+        &mut self,
+        program: ProgramId,
+        name_zh: &str,
+        name_en: &str,
+        description: &str,
+        now: Millis,
+    ) -> StoreResult<i64> {
+        self.writes += 1;
+        self.conn.insert_id(
+            "INSERT INTO mall_candidates (program_id, name_zh, name_en, description, status, created_at) \
+             VALUES ($1, $2, $3, $4, 'open', $5) RETURNING id",
+            &[program.0.into(), name_zh.into(), name_en.into(), description.into(), now.into()],
+        )
+    }
+
+    pub fn set_mall_candidate_status(
+        &mut self,
+        program: ProgramId,
+        id: i64,
+        status: &str,
+    ) -> StoreResult<bool> {
+        self.writes += 1;
+        Ok(self.conn.execute(
+            "UPDATE mall_candidates SET status = $3 WHERE program_id = $1 AND id = $2",
+            &[program.0.into(), id.into(), status.into()],
+        )? == 1)
+    }
+
+    /// Candidates with their vote counts, most votes first: (id, zh, en, description, status, votes).
+    pub fn mall_candidates(
+        &mut self,
+        program: ProgramId,
+    ) -> StoreResult<Vec<(i64, String, String, String, String, i64)>> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT c.id, c.name_zh, c.name_en, c.description, c.status, \
+                 (SELECT COUNT(*) FROM mall_votes v WHERE v.program_id = c.program_id AND v.candidate_id = c.id) AS votes \
+                 FROM mall_candidates c WHERE c.program_id = $1 ORDER BY votes DESC, c.id",
+                &[program.0.into()],
+            )?
+            .iter()
+            .map(|r| (r.int(0), r.text(1), r.text(2), r.text(3), r.text(4), r.int(5)))
+            .collect())
+    }
+
+    /// A member's vote for a candidate; `false` when they voted for it before.
+    pub fn insert_mall_vote(
+        &mut self,
+        program: ProgramId,
+        candidate: i64,
+        member: MemberId,
+        now: Millis,
+    ) -> StoreResult<bool> {
+        self.writes += 1;
+        Ok(self.conn.execute(
+            "INSERT INTO mall_votes (program_id, candidate_id, member_id, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (program_id, candidate_id, member_id) DO NOTHING",
+            &[program.0.into(), candidate.into(), member.0.into(), now.into()],
+        )? == 1)
+    }
+
     /// Units of an item a member bought since `since` in orders that still hold their stock.
     pub fn mall_units_bought(
         &mut self,

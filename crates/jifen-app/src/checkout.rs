@@ -1,0 +1,323 @@
+//! Points deduction at the merchant's checkout (积分抵扣): how many points an order may use and
+//! what they are worth, under the programme's ratio (or the member's tier ratio), a share cap and
+//! optional ladders; then the points are reserved with the order. The merchant posts the
+//! reservation when the order is paid, voids it when it is not, and refunds it (in part or in
+//! whole, to the original lots) through the ledger's reservation and spend-refund endpoints.
+
+use jifen_ledger::{MemberId, Millis, PointType};
+use jifen_store::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::commands::{self, MemberRef, check_id};
+use crate::{AppError, ProgramCtx};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutLadder {
+    /// From this order total (in minor units)...
+    pub min_order_minor: i64,
+    /// ...at most this many points (满100可抵1000积分).
+    pub max_points: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutSettings {
+    /// Points worth one currency unit (100 = 100 points for 1 yuan); a tier may set its own.
+    pub points_per_unit: i64,
+    /// The largest share of an order points may pay, in percent.
+    pub max_share_pct: u32,
+    /// Orders below this total use no points.
+    #[serde(default)]
+    pub min_order_minor: i64,
+    /// When given, an order may use at most the points of the highest ladder it reaches (and
+    /// none below the first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ladders: Vec<CheckoutLadder>,
+}
+
+impl CheckoutSettings {
+    pub fn validate(&self) -> Result<(), AppError> {
+        if !(1..=100_000).contains(&self.points_per_unit) {
+            return Err(AppError::invalid(
+                "points_per_unit",
+                "must be between 1 and 100000",
+            ));
+        }
+        if !(1..=100).contains(&self.max_share_pct) {
+            return Err(AppError::invalid(
+                "max_share_pct",
+                "must be between 1 and 100",
+            ));
+        }
+        let max = commands::MONEY_MINOR_MAX;
+        if !(0..=max).contains(&self.min_order_minor) {
+            return Err(AppError::invalid(
+                "min_order_minor",
+                format!("must be between 0 and {max}"),
+            ));
+        }
+        for (i, l) in self.ladders.iter().enumerate() {
+            if !(0..=max).contains(&l.min_order_minor) {
+                return Err(AppError::invalid(
+                    format!("ladders[{i}].min_order_minor"),
+                    format!("must be between 0 and {max}"),
+                ));
+            }
+            if !(1..=jifen_ledger::POINTS_PER_OPERATION_MAX).contains(&l.max_points) {
+                return Err(AppError::invalid(
+                    format!("ladders[{i}].max_points"),
+                    "must be positive",
+                ));
+            }
+            if i > 0 && l.min_order_minor <= self.ladders[i - 1].min_order_minor {
+                return Err(AppError::invalid(
+                    format!("ladders[{i}].min_order_minor"),
+                    "ladders must rise",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+pub fn settings(tx: &mut Tx<'_>, ctx: &ProgramCtx) -> Result<Option<CheckoutSettings>, AppError> {
+    match tx.checkout_settings(ctx.program.id)? {
+        Some(s) => Ok(Some(serde_json::from_str(&s).map_err(|e| {
+            StoreError::Corrupt(format!("checkout settings: {e}"))
+        })?)),
+        None => Ok(None),
+    }
+}
+
+pub fn put_settings(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    s: &CheckoutSettings,
+) -> Result<serde_json::Value, AppError> {
+    s.validate()?;
+    let text = serde_json::to_string(s).expect("settings serialize");
+    tx.put_checkout_settings(ctx.program.id, &text, now)?;
+    Ok(serde_json::to_value(s).expect("settings serialize"))
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+/// What an order of `total` may use, for a member with `available` points: (points, worth in
+/// minor units, the ratio used, what limited it). Points come in steps that are worth whole
+/// minor units, so the worth is exact.
+pub fn allowance(
+    s: &CheckoutSettings,
+    ratio: i64,
+    total: i64,
+    available: i64,
+) -> (i64, i64, &'static str) {
+    if total < s.min_order_minor {
+        return (0, 0, "below_min_order");
+    }
+    let step = ratio / gcd(ratio, 100);
+    let cap_minor = (total as i128 * s.max_share_pct as i128 / 100) as i64;
+    let by_share = (cap_minor as i128 * ratio as i128 / 100) as i64;
+    let mut points = by_share;
+    let mut limit = "max_share";
+    if !s.ladders.is_empty() {
+        let ladder = s
+            .ladders
+            .iter()
+            .rev()
+            .find(|l| total >= l.min_order_minor)
+            .map_or(0, |l| l.max_points);
+        if ladder < points {
+            points = ladder;
+            limit = "ladder";
+        }
+    }
+    if available < points {
+        points = available.max(0);
+        limit = "balance";
+    }
+    let points = points / step * step;
+    (points, points * 100 / ratio, limit)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quote {
+    pub member: MemberRef,
+    /// The order's total in minor units.
+    pub order_total_minor: i64,
+}
+
+fn ratio_for(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    s: &CheckoutSettings,
+    member: MemberId,
+    now: Millis,
+) -> Result<i64, AppError> {
+    let tier = crate::tiers::tier_code(tx, ctx, member, now)?;
+    Ok(crate::tiers::benefits_of(ctx, &tier)
+        .checkout_points_per_unit
+        .unwrap_or(s.points_per_unit))
+}
+
+fn configured(tx: &mut Tx<'_>, ctx: &ProgramCtx) -> Result<CheckoutSettings, AppError> {
+    settings(tx, ctx)?.ok_or_else(|| AppError::NotFound {
+        what: "checkout settings",
+        id: ctx.program.code.clone(),
+    })
+}
+
+fn check_total(total: i64) -> Result<(), AppError> {
+    let max = commands::MONEY_MINOR_MAX;
+    if !(1..=max).contains(&total) {
+        return Err(AppError::invalid(
+            "order_total_minor",
+            format!("must be between 1 and {max}"),
+        ));
+    }
+    Ok(())
+}
+
+pub fn quote(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    q: &Quote,
+) -> Result<serde_json::Value, AppError> {
+    q.member.validate()?;
+    check_total(q.order_total_minor)?;
+    let s = configured(tx, ctx)?;
+    let m = commands::resolve(tx, ctx, &q.member)?;
+    let available = crate::views::balance(tx, ctx, m.id, PointType::Points, now, 0)?.available;
+    let ratio = ratio_for(tx, ctx, &s, m.id, now)?;
+    let (points, worth, limit) = allowance(&s, ratio, q.order_total_minor, available);
+    Ok(json!({
+        "member_id": m.id,
+        "order_total_minor": q.order_total_minor,
+        "available_points": available,
+        "points_per_unit": ratio,
+        "max_points": points,
+        "worth_minor": worth,
+        "limited_by": limit,
+        "step_points": ratio / gcd(ratio, 100),
+    }))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deduction {
+    pub member: MemberRef,
+    pub order_id: String,
+    pub order_total_minor: i64,
+    pub points: i64,
+}
+
+/// Reserves points against an order, within the allowance. The answer's `reservation_id` is
+/// posted when the order is paid (`POST /reservations/{id}/post`), voided if not, and refunded
+/// through `POST /spends/{id}/refunds`.
+pub fn deduct(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    d: &Deduction,
+) -> Result<serde_json::Value, AppError> {
+    d.member.validate()?;
+    check_id("order_id", &d.order_id)?;
+    check_total(d.order_total_minor)?;
+    let s = configured(tx, ctx)?;
+    let (m, _) = commands::resolve_locked(tx, ctx, &d.member)?;
+    let available = crate::views::balance(tx, ctx, m.id, PointType::Points, now, 0)?.available;
+    let ratio = ratio_for(tx, ctx, &s, m.id, now)?;
+    let (max, _, limit) = allowance(&s, ratio, d.order_total_minor, available);
+    let step = ratio / gcd(ratio, 100);
+    if d.points <= 0 || d.points > max {
+        return Err(AppError::conflict(
+            "deduction_not_allowed",
+            format!("this order may use at most {max} points (limited by {limit})"),
+            json!({"max_points": max, "limited_by": limit}),
+        ));
+    }
+    if d.points % step != 0 {
+        return Err(AppError::invalid(
+            "points",
+            format!("must be a multiple of {step} (worth whole fen)"),
+        ));
+    }
+    let r = commands::reserve(
+        tx,
+        ctx,
+        now,
+        &commands::Reserve {
+            member: MemberRef::Id { member_id: m.id.0 },
+            amount: d.points,
+            reason: Some(format!("积分抵扣 checkout deduction, order {}", d.order_id)),
+            order_ref: Some(d.order_id.clone()),
+            ttl_seconds: None,
+        },
+    )?;
+    Ok(json!({
+        "member_id": m.id,
+        "order_id": d.order_id,
+        "points": d.points,
+        "worth_minor": d.points * 100 / ratio,
+        "reservation_id": r["reservation_id"],
+        "expires_at": r["expires_at"],
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(ladders: Vec<CheckoutLadder>) -> CheckoutSettings {
+        CheckoutSettings {
+            points_per_unit: 100,
+            max_share_pct: 30,
+            min_order_minor: 0,
+            ladders,
+        }
+    }
+
+    #[test]
+    fn the_share_cap_ladders_and_balance_limit_the_points() {
+        // 100 yuan, 30% = 30 yuan = 3,000 points.
+        assert_eq!(
+            allowance(&s(vec![]), 100, 10_000, 100_000),
+            (3_000, 3_000, "max_share")
+        );
+        assert_eq!(
+            allowance(&s(vec![]), 100, 10_000, 1_234),
+            (1_234, 1_234, "balance")
+        );
+        let ladders = vec![
+            CheckoutLadder {
+                min_order_minor: 10_000,
+                max_points: 1_000,
+            },
+            CheckoutLadder {
+                min_order_minor: 20_000,
+                max_points: 3_000,
+            },
+        ];
+        assert_eq!(
+            allowance(&s(ladders.clone()), 100, 9_999, 100_000),
+            (0, 0, "ladder")
+        );
+        assert_eq!(
+            allowance(&s(ladders.clone()), 100, 15_000, 100_000),
+            (1_000, 1_000, "ladder")
+        );
+        assert_eq!(
+            allowance(&s(ladders), 100, 20_000, 100_000),
+            (3_000, 3_000, "ladder")
+        );
+        // A tier ratio of 80 points per yuan: steps of 4 points = 5 fen, exact.
+        let (p, w, _) = allowance(&s(vec![]), 80, 10_000, 1_003);
+        assert_eq!((p, w), (1_000, 1_250));
+    }
+}

@@ -1,0 +1,397 @@
+//! Lotteries in use: a draw costs points (or uses a granted draw), takes a random input from the
+//! operating system, maps it to an outcome by the published odds and the prizes still in stock,
+//! pays the prize through the ledger or the coupons, and records the random input so that an
+//! auditor can recompute every draw (`GET /lotteries/{code}/draws`).
+
+use jifen_domain::lottery::{LotteryDef, Reward, outcome};
+use jifen_ledger::ops::{CreditSpec, Refs};
+use jifen_ledger::{Millis, PointType, Points, Posting, SystemAccount, ops};
+use jifen_store::*;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::commands::{self, MemberRef, check_id};
+use crate::{AppError, ProgramCtx};
+
+fn parse(r: &LotteryRow) -> Result<LotteryDef, AppError> {
+    serde_json::from_str(&r.definition)
+        .map_err(|e| StoreError::Corrupt(format!("lottery {}: {e}", r.code)).into())
+}
+
+fn lottery(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    code: &str,
+) -> Result<(LotteryRow, LotteryDef), AppError> {
+    let row = tx
+        .lottery(ctx.program.id, code)?
+        .ok_or_else(|| AppError::NotFound {
+            what: "lottery",
+            id: code.to_string(),
+        })?;
+    let def = parse(&row)?;
+    Ok((row, def))
+}
+
+fn view(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    row: &LotteryRow,
+    def: &LotteryDef,
+) -> Result<serde_json::Value, AppError> {
+    let won = tx.lottery_won(ctx.program.id, row.id)?;
+    let mut v = serde_json::to_value(def).expect("lottery serializes");
+    if let Some(prizes) = v["prizes"].as_array_mut() {
+        for (i, p) in prizes.iter_mut().enumerate() {
+            let w = won.get(i).copied().unwrap_or(0);
+            p["won"] = json!(w);
+            p["left"] = json!(def.prizes[i].stock - w);
+        }
+    }
+    v["consolation_ppm"] = json!(def.consolation_ppm());
+    v["status"] = json!(row.status);
+    Ok(v)
+}
+
+pub fn create(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    def: &LotteryDef,
+) -> Result<serde_json::Value, AppError> {
+    def.validate()
+        .map_err(|e| AppError::invalid(e.field, e.message))?;
+    let rewards = def
+        .prizes
+        .iter()
+        .map(|p| &p.reward)
+        .chain([&def.consolation.reward]);
+    for (i, r) in rewards.enumerate() {
+        if let Reward::Coupon { template } = r
+            && tx.coupon_template(ctx.program.id, template)?.is_none()
+        {
+            let field = if i < def.prizes.len() {
+                format!("prizes[{i}].reward.template")
+            } else {
+                "consolation.reward.template".into()
+            };
+            return Err(AppError::invalid(
+                field,
+                format!("coupon template {template:?} does not exist"),
+            ));
+        }
+    }
+    let text = serde_json::to_string(def).expect("lottery serializes");
+    if tx
+        .insert_lottery(ctx.program.id, &def.code, &text, def.prizes.len(), now)?
+        .is_none()
+    {
+        return Err(AppError::conflict(
+            "lottery_exists",
+            format!("lottery {} exists", def.code),
+            json!({"code": def.code}),
+        ));
+    }
+    let (row, def) = lottery(tx, ctx, &def.code)?;
+    view(tx, ctx, &row, &def)
+}
+
+pub fn get(tx: &mut Tx<'_>, ctx: &ProgramCtx, code: &str) -> Result<serde_json::Value, AppError> {
+    let (row, def) = lottery(tx, ctx, code)?;
+    view(tx, ctx, &row, &def)
+}
+
+pub fn list(tx: &mut Tx<'_>, ctx: &ProgramCtx) -> Result<serde_json::Value, AppError> {
+    let mut items = Vec::new();
+    for row in tx.lotteries(ctx.program.id)? {
+        let def = parse(&row)?;
+        items.push(view(tx, ctx, &row, &def)?);
+    }
+    Ok(json!({"items": items}))
+}
+
+/// Free draws given to a member (by staff, or after a review or a purchase).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grant {
+    pub member_id: i64,
+    pub count: i64,
+}
+
+pub fn grant(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    _now: Millis,
+    code: &str,
+    g: &Grant,
+) -> Result<serde_json::Value, AppError> {
+    if !(1..=100).contains(&g.count) {
+        return Err(AppError::invalid("count", "must be between 1 and 100"));
+    }
+    let (row, _) = lottery(tx, ctx, code)?;
+    let (m, _) = commands::resolve_locked(
+        tx,
+        ctx,
+        &MemberRef::Id {
+            member_id: g.member_id,
+        },
+    )?;
+    tx.grant_lottery_chances(ctx.program.id, row.id, m.id, g.count)?;
+    let (granted, used) = tx.lottery_chances(ctx.program.id, row.id, m.id)?;
+    Ok(json!({"member_id": m.id, "lottery": code, "draws_left": granted - used}))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrawIn {
+    pub member: MemberRef,
+    /// A retry with the same id returns the first draw.
+    pub request_id: String,
+}
+
+fn draw_view(def: &LotteryDef, d: &DrawRow) -> serde_json::Value {
+    let result: serde_json::Value = serde_json::from_str(&d.result).unwrap_or(json!({}));
+    let (zh, en) = match d.prize.and_then(|p| def.prizes.get(p as usize)) {
+        Some(p) => (p.name_zh.clone(), p.name_en.clone()),
+        None => (
+            def.consolation.name_zh.clone(),
+            def.consolation.name_en.clone(),
+        ),
+    };
+    json!({
+        "draw_id": d.id,
+        "member_id": d.member,
+        "request_id": d.request_id,
+        "random": d.random,
+        "ticket": d.ticket,
+        "band": d.band,
+        "prize": d.prize.and_then(|p| def.prizes.get(p as usize)).map(|p| p.code.clone()),
+        "consolation": d.prize.is_none(),
+        "name_zh": zh,
+        "name_en": en,
+        "cost_points": d.cost_points,
+        "used_granted_draw": d.used_chance,
+        "result": result,
+        "at": d.created_at,
+    })
+}
+
+fn day_start(ctx: &ProgramCtx, now: Millis) -> Millis {
+    jiff::Timestamp::from_millisecond(now)
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+        .to_zoned(ctx.tz.clone())
+        .date()
+        .at(0, 0, 0, 0)
+        .to_zoned(ctx.tz.clone())
+        .map(|z| z.timestamp().as_millisecond())
+        .unwrap_or(now)
+}
+
+pub fn draw(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    code: &str,
+    d: &DrawIn,
+) -> Result<serde_json::Value, AppError> {
+    d.member.validate()?;
+    check_id("request_id", &d.request_id)?;
+    let (row, def) = lottery(tx, ctx, code)?;
+    let (member, [mut book, _]) = commands::resolve_locked(tx, ctx, &d.member)?;
+    if let Some(prev) = tx.draw_by_request(ctx.program.id, member.id, &d.request_id)? {
+        return Ok(draw_view(&def, &prev));
+    }
+    let refuse = |code: &'static str, msg: String| {
+        AppError::conflict(code, msg, json!({"lottery": def.code}))
+    };
+    if row.status != "active" || def.starts_at.is_some_and(|s| now < s) {
+        return Err(refuse(
+            "lottery_not_open",
+            "this lottery is not open".into(),
+        ));
+    }
+    if def.ends_at.is_some_and(|e| now >= e) {
+        return Err(refuse("lottery_ended", "this lottery has ended".into()));
+    }
+    if let Some(l) = def.per_member_per_day
+        && tx.draws_since(ctx.program.id, row.id, member.id, day_start(ctx, now))? >= l as i64
+    {
+        return Err(refuse(
+            "draw_limit_reached",
+            format!("at most {l} draws a day"),
+        ));
+    }
+    if let Some(l) = def.per_member_lifetime
+        && tx.draws_since(ctx.program.id, row.id, member.id, 0)? >= l as i64
+    {
+        return Err(refuse(
+            "draw_limit_reached",
+            format!("at most {l} draws in all"),
+        ));
+    }
+    let (granted, used) = tx.lottery_chances(ctx.program.id, row.id, member.id)?;
+    let use_chance = granted > used;
+    if !use_chance && def.cost_points == 0 {
+        return Err(refuse(
+            "no_draws_left",
+            "this lottery is entered with granted draws only".into(),
+        ));
+    }
+    // Everything that can refuse is decided; the cost is the first write (the ledger refuses
+    // too few points before it writes).
+    let mut posting = Posting::default();
+    let cost = if use_chance { 0 } else { def.cost_points };
+    if cost > 0 {
+        let lots = tx.spendable_lots(book.balance, now)?;
+        ops::spend(
+            &mut posting,
+            &lots,
+            &book,
+            ctx.system.get(SystemAccount::Redemption, PointType::Points),
+            Points::positive(cost).map_err(|e| AppError::Internal(e.to_string()))?,
+            "lottery_draw",
+            jifen_ledger::Phase::Posted,
+            &Refs {
+                order_ref: None,
+                reason: Some(format!("抽奖 draw: {}", def.name_zh)),
+                actor: None,
+            },
+            now,
+        )?;
+        tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
+        posting = Posting::default();
+    } else {
+        tx.use_lottery_chance(ctx.program.id, row.id, member.id)?;
+    }
+    // The random input: 63 bits from the operating system, stored with the draw.
+    let random = rand::rng().random::<u64>() >> 1;
+    let won = tx.lottery_won(ctx.program.id, row.id)?;
+    let in_stock: Vec<bool> = def
+        .prizes
+        .iter()
+        .zip(won.iter().chain(std::iter::repeat(&0)))
+        .map(|(p, w)| *w < p.stock)
+        .collect();
+    let mut o = outcome(&def, random, &in_stock);
+    // The stock row decides under concurrency: a prize taken meanwhile pays the consolation.
+    if let Some(p) = o.prize
+        && !tx.take_prize(ctx.program.id, row.id, p as i64, def.prizes[p].stock)?
+    {
+        o.prize = None;
+    }
+    let reward = match o.prize {
+        Some(p) => def.prizes[p].reward.clone(),
+        None => def.consolation.reward.clone(),
+    };
+    let mut result = json!({"reward": reward, "in_stock": in_stock});
+    match &reward {
+        Reward::Points { points } => {
+            let spec = CreditSpec {
+                code: "lottery_prize",
+                source: ctx
+                    .system
+                    .get(SystemAccount::IssuanceBehaviour, PointType::Points),
+                amount: Points::positive(*points).map_err(|e| AppError::Internal(e.to_string()))?,
+                earned_at: now,
+                available_at: now,
+                expires_at: ctx.program.policy.validity.expires_at(now, &ctx.tz),
+            };
+            let label = match o.prize {
+                Some(p) => def.prizes[p].name_zh.clone(),
+                None => def.consolation.name_zh.clone(),
+            };
+            ops::credit(
+                &mut posting,
+                &mut book,
+                &spec,
+                &Refs {
+                    order_ref: None,
+                    reason: Some(format!("抽奖奖品 prize: {label}")),
+                    actor: None,
+                },
+                now,
+            );
+            let applied = tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
+            result["transfer_id"] = json!(applied.transfers[0]);
+        }
+        Reward::Coupon { template } => {
+            match crate::coupons::issue(
+                tx,
+                ctx,
+                now,
+                member.id,
+                template,
+                &format!("lottery {}", def.code),
+                &format!("lottery:{}:{}:{}", row.id, member.id, d.request_id),
+            ) {
+                Ok(c) => result["coupon"] = c["code"].clone(),
+                Err(e) if crate::coupons::is_refusal(&e) => {
+                    result["coupon_skipped"] = json!(e.to_string())
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Reward::Nothing => {}
+    }
+    let text = result.to_string();
+    let id = tx.insert_draw(
+        ctx.program.id,
+        &NewDraw {
+            lottery: row.id,
+            member: member.id,
+            request_id: &d.request_id,
+            random: random as i64,
+            ticket: o.ticket as i64,
+            band: o.band.map(|b| b as i64),
+            prize: o.prize.map(|p| p as i64),
+            cost_points: cost,
+            used_chance: use_chance,
+            result: &text,
+        },
+        now,
+    )?;
+    tx.outbox_push(
+        ctx.program.id,
+        "lottery.draw",
+        Some(member.id),
+        &json!({"lottery": def.code, "member_id": member.id, "draw_id": id, "prize": o.prize.map(|p| def.prizes[p].code.clone())}).to_string(),
+        now,
+    )?;
+    let d = tx
+        .draw_by_request(ctx.program.id, member.id, &d.request_id)?
+        .expect("draw just stored");
+    Ok(draw_view(&def, &d))
+}
+
+/// The audit trail: each draw with its random input, and whether recomputing its outcome from
+/// that input and the stock it saw gives the stored result.
+pub fn audit(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    code: &str,
+    after: i64,
+    limit: i64,
+) -> Result<serde_json::Value, AppError> {
+    if !(1..=1000).contains(&limit) {
+        return Err(AppError::invalid("limit", "must be between 1 and 1000"));
+    }
+    let (row, def) = lottery(tx, ctx, code)?;
+    let mut items = Vec::new();
+    for d in tx.lottery_draws(ctx.program.id, row.id, after, limit)? {
+        let seen: serde_json::Value = serde_json::from_str(&d.result).unwrap_or(json!({}));
+        let in_stock: Vec<bool> =
+            serde_json::from_value(seen["in_stock"].clone()).unwrap_or_default();
+        let o = outcome(&def, d.random as u64, &in_stock);
+        let mut v = draw_view(&def, &d);
+        // A prize taken by a concurrent draw between the read and the stock row pays the
+        // consolation: the band still matches.
+        v["recomputed_band"] = json!(o.band);
+        v["recomputes"] = json!(
+            o.band.map(|b| b as i64) == d.band
+                && (o.prize.map(|p| p as i64) == d.prize || d.prize.is_none())
+        );
+        items.push(v);
+    }
+    Ok(json!({"lottery": code, "items": items}))
+}

@@ -64,6 +64,9 @@ fn not_found_code(what: &str) -> &'static str {
         "sku" => "sku_not_found",
         "mall item" => "mall_item_not_found",
         "mall order" => "mall_order_not_found",
+        "lottery" => "lottery_not_found",
+        "candidate" => "candidate_not_found",
+        "checkout settings" => "checkout_settings_not_found",
         "coupon template" => "coupon_template_not_found",
         _ => "not_found",
     }

@@ -107,6 +107,31 @@ pub fn router(app: App) -> Router {
         .route("/mall/orders/{id}/ship", post(mall::ship_order))
         .route("/mall/orders/{id}/deliver", post(mall::deliver_order))
         .route("/mall/orders/{id}/refund", post(mall::refund_order))
+        .route("/mall/skus/{sku}/arrivals", post(mall::arrival))
+        .route("/mall/items/{id}/alternatives", get(mall::alternatives))
+        .route("/mall/reports/slow-items", post(mall::slow_items))
+        .route(
+            "/mall/candidates",
+            get(mall::candidates).post(mall::add_candidate),
+        )
+        .route("/mall/candidates/{id}/close", post(mall::close_candidate))
+        .route("/mall/candidates/{id}/votes", post(mall::vote))
+        .route(
+            "/checkout/settings",
+            get(mall::checkout_settings_get).put(mall::checkout_settings_put),
+        )
+        .route("/checkout/quote", post(mall::checkout_quote))
+        .route("/checkout/deductions", post(mall::checkout_deduct))
+        .route(
+            "/lotteries",
+            get(mall::lotteries).post(mall::create_lottery),
+        )
+        .route("/lotteries/{code}", get(mall::lottery))
+        .route("/lotteries/{code}/grants", post(mall::lottery_grant))
+        .route(
+            "/lotteries/{code}/draws",
+            get(mall::lottery_draws).post(mall::lottery_draw),
+        )
         .route("/risk-holds", get(rules::list_holds))
         .route("/risk-holds/{id}/release", post(rules::release_hold))
         .route("/risk-holds/{id}/reject", post(rules::reject_hold));

@@ -265,3 +265,299 @@ action!(cancel_order, OrderAction::Cancel);
 action!(ship_order, OrderAction::Ship);
 action!(deliver_order, OrderAction::Deliver);
 action!(refund_order, OrderAction::Refund);
+
+// ---- presales, checkout, renewal, lotteries ------------------------------------------------
+
+pub async fn arrival(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(sku): ApiPath,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(a): JsonBody<mall::Arrival>,
+) -> ApiResult {
+    let out = submit(
+        &app,
+        p,
+        "mall_arrival",
+        key,
+        "mall".into(),
+        (sku, a),
+        |tx, ctx, now, (sku, a)| mall::arrival(tx, ctx, now, sku, a),
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+pub async fn alternatives(State(app): State<App>, p: Program, ApiPath(id): ApiPath) -> ApiResult {
+    let id = positive_id(&id, "item id")?;
+    let ctx = app.program_ctx(p.0).await?;
+    let v = app
+        .read(move |tx| {
+            let skus = tx.mall_skus_of(ctx.program.id, id)?;
+            let points = skus.first().map_or(0, |s| s.points);
+            mall::get_item(tx, &ctx, id)?;
+            Ok(serde_json::json!({"item_id": id, "alternatives": mall::alternatives(tx, &ctx, id, points)?}))
+        })
+        .await?;
+    Ok(Json(v).into_response())
+}
+
+pub async fn slow_items(
+    State(app): State<App>,
+    p: Program,
+    JsonBody(r): JsonBody<mall::SlowItems>,
+) -> ApiResult {
+    let out = submit(
+        &app,
+        p,
+        "mall_slow_items",
+        None,
+        "mall".into(),
+        r,
+        mall::slow_items,
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+pub async fn candidates(State(app): State<App>, p: Program) -> ApiResult {
+    let ctx = app.program_ctx(p.0).await?;
+    let v = app.read(move |tx| mall::candidates(tx, &ctx)).await?;
+    Ok(Json(v).into_response())
+}
+
+pub async fn add_candidate(
+    State(app): State<App>,
+    p: Program,
+    JsonBody(c): JsonBody<mall::Candidate>,
+) -> ApiResult {
+    let out = submit(
+        &app,
+        p,
+        "mall_candidate",
+        None,
+        "mall".into(),
+        c,
+        mall::add_candidate,
+    )
+    .await?;
+    Ok(respond(out, StatusCode::CREATED))
+}
+
+pub async fn close_candidate(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+) -> ApiResult {
+    let id = positive_id(&id, "candidate id")?;
+    let out = submit(
+        &app,
+        p,
+        "mall_candidate_close",
+        None,
+        "mall".into(),
+        id,
+        |tx, ctx, now, id| mall::close_candidate(tx, ctx, now, *id),
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+pub async fn vote(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    JsonBody(v): JsonBody<mall::Vote>,
+) -> ApiResult {
+    let id = positive_id(&id, "candidate id")?;
+    let partition = jifen_app::commands::MemberRef::Id {
+        member_id: v.member_id,
+    }
+    .partition();
+    let out = submit(
+        &app,
+        p,
+        "mall_vote",
+        None,
+        partition,
+        (id, v),
+        |tx, ctx, now, (id, v)| mall::vote(tx, ctx, now, *id, v),
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+pub async fn checkout_settings_get(State(app): State<App>, p: Program) -> ApiResult {
+    let ctx = app.program_ctx(p.0).await?;
+    let v = app
+        .read(move |tx| {
+            jifen_app::checkout::settings(tx, &ctx)?
+                .map(|s| serde_json::to_value(s).expect("settings serialize"))
+                .ok_or_else(|| jifen_app::AppError::NotFound {
+                    what: "checkout settings",
+                    id: ctx.program.code.clone(),
+                })
+        })
+        .await?;
+    Ok(Json(v).into_response())
+}
+
+pub async fn checkout_settings_put(
+    State(app): State<App>,
+    p: Program,
+    JsonBody(s): JsonBody<jifen_app::checkout::CheckoutSettings>,
+) -> ApiResult {
+    let out = submit(
+        &app,
+        p,
+        "checkout_settings",
+        None,
+        "checkout".into(),
+        s,
+        jifen_app::checkout::put_settings,
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+pub async fn checkout_quote(
+    State(app): State<App>,
+    p: Program,
+    JsonBody(q): JsonBody<jifen_app::checkout::Quote>,
+) -> ApiResult {
+    let ctx = app.program_ctx(p.0).await?;
+    let now = app.now();
+    let v = app
+        .read(move |tx| jifen_app::checkout::quote(tx, &ctx, now, &q))
+        .await?;
+    Ok(Json(v).into_response())
+}
+
+pub async fn checkout_deduct(
+    State(app): State<App>,
+    p: Program,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(d): JsonBody<jifen_app::checkout::Deduction>,
+) -> ApiResult {
+    d.member.validate()?;
+    let partition = d.member.partition();
+    let out = submit(
+        &app,
+        p,
+        "checkout_deduction",
+        key,
+        partition,
+        d,
+        jifen_app::checkout::deduct,
+    )
+    .await?;
+    Ok(respond(out, StatusCode::CREATED))
+}
+
+pub async fn lotteries(State(app): State<App>, p: Program) -> ApiResult {
+    let ctx = app.program_ctx(p.0).await?;
+    let v = app
+        .read(move |tx| jifen_app::lottery::list(tx, &ctx))
+        .await?;
+    Ok(Json(v).into_response())
+}
+
+pub async fn create_lottery(
+    State(app): State<App>,
+    p: Program,
+    JsonBody(d): JsonBody<jifen_domain::lottery::LotteryDef>,
+) -> ApiResult {
+    let out = submit(
+        &app,
+        p,
+        "lottery",
+        None,
+        "lotteries".into(),
+        d,
+        jifen_app::lottery::create,
+    )
+    .await?;
+    Ok(respond(out, StatusCode::CREATED))
+}
+
+pub async fn lottery(State(app): State<App>, p: Program, ApiPath(code): ApiPath) -> ApiResult {
+    let ctx = app.program_ctx(p.0).await?;
+    let v = app
+        .read(move |tx| jifen_app::lottery::get(tx, &ctx, &code))
+        .await?;
+    Ok(Json(v).into_response())
+}
+
+pub async fn lottery_grant(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(code): ApiPath,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(g): JsonBody<jifen_app::lottery::Grant>,
+) -> ApiResult {
+    let partition = jifen_app::commands::MemberRef::Id {
+        member_id: g.member_id,
+    }
+    .partition();
+    let out = submit(
+        &app,
+        p,
+        "lottery_grant",
+        key,
+        partition,
+        (code, g),
+        |tx, ctx, now, (code, g)| jifen_app::lottery::grant(tx, ctx, now, code, g),
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+pub async fn lottery_draw(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(code): ApiPath,
+    JsonBody(d): JsonBody<jifen_app::lottery::DrawIn>,
+) -> ApiResult {
+    d.member.validate()?;
+    let partition = d.member.partition();
+    let out = submit(
+        &app,
+        p,
+        "lottery_draw",
+        None,
+        partition,
+        (code, d),
+        |tx, ctx, now, (code, d)| jifen_app::lottery::draw(tx, ctx, now, code, d),
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+#[derive(Deserialize)]
+pub struct DrawsQuery {
+    #[serde(default)]
+    after: Option<i64>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+pub async fn lottery_draws(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(code): ApiPath,
+    ApiQuery(q): ApiQuery<DrawsQuery>,
+) -> ApiResult {
+    let ctx = app.program_ctx(p.0).await?;
+    let v = app
+        .read(move |tx| {
+            jifen_app::lottery::audit(
+                tx,
+                &ctx,
+                &code,
+                q.after.unwrap_or(0),
+                q.limit.unwrap_or(100),
+            )
+        })
+        .await?;
+    Ok(Json(v).into_response())
+}

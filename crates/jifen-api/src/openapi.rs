@@ -446,6 +446,125 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>, &str)] = &[
         "optional",
     ),
     (
+        "post",
+        "/api/v1/mall/skus/{sku}/arrivals",
+        "Stock of a presale SKU arrived: waiting orders are released oldest first, the rest added to stock",
+        Some("Arrival"),
+        "optional",
+    ),
+    (
+        "get",
+        "/api/v1/mall/items/{id}/alternatives",
+        "Up to three items of the same category and similar price that are in stock",
+        None,
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/mall/reports/slow-items",
+        "Items whose redemption rate stayed under a threshold for months; apply=true takes them off sale",
+        Some("SlowItems"),
+        "",
+    ),
+    (
+        "get",
+        "/api/v1/mall/candidates",
+        "Candidate items members vote on, most votes first",
+        None,
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/mall/candidates",
+        "Add a candidate item for members to vote on (积分商品投票)",
+        Some("Candidate"),
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/mall/candidates/{id}/close",
+        "Close voting on a candidate",
+        None,
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/mall/candidates/{id}/votes",
+        "A member's vote (one per member per candidate)",
+        Some("Vote"),
+        "",
+    ),
+    (
+        "get",
+        "/api/v1/checkout/settings",
+        "The programme's points deduction settings (积分抵扣)",
+        None,
+        "",
+    ),
+    (
+        "put",
+        "/api/v1/checkout/settings",
+        "Set the deduction ratio, share cap, minimum order and ladders",
+        Some("CheckoutSettings"),
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/checkout/quote",
+        "How many points an order may use and what they are worth",
+        Some("CheckoutQuote"),
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/checkout/deductions",
+        "Reserve points against an order within the allowance; post, void or refund the reservation later",
+        Some("CheckoutDeduction"),
+        "optional",
+    ),
+    (
+        "get",
+        "/api/v1/lotteries",
+        "Lotteries with prizes, odds and what is left",
+        None,
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/lotteries",
+        "Create a lottery (大转盘/九宫格): cost, prizes with odds in ppm and stock, consolation, limits",
+        Some("Lottery"),
+        "",
+    ),
+    (
+        "get",
+        "/api/v1/lotteries/{code}",
+        "A lottery with its prizes' stock",
+        None,
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/lotteries/{code}/grants",
+        "Give a member free draws",
+        Some("LotteryGrant"),
+        "optional",
+    ),
+    (
+        "get",
+        "/api/v1/lotteries/{code}/draws",
+        "Every draw with its random input, recomputed for audit (?after=&limit=)",
+        None,
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/lotteries/{code}/draws",
+        "Draw: costs points or a granted draw; request_id makes a retry return the same draw",
+        Some("LotteryDraw"),
+        "",
+    ),
+    (
         "get",
         "/api/v1/risk-holds",
         "Awards held for review by anti-fraud limits (?status=open|released|rejected&after=&limit=)",
@@ -609,6 +728,27 @@ fn schemas() -> Value {
         "OrderUpdate": {"type": "object", "properties": {"actor": {"type": "string"}, "reason": {"type": "string"}, "payment_ref": {"type": "string"},
             "carrier": {"type": "string"}, "tracking_no": {"type": "string"}, "points": {"type": "integer"}, "cash_minor": {"type": "integer"},
             "restock": {"type": "boolean"}}},
+        "Arrival": {"type": "object", "required": ["quantity"], "properties": {"quantity": {"type": "integer"}}},
+        "SlowItems": {"type": "object", "properties": {"months": {"type": "integer"}, "threshold_pct": {"type": "integer"}, "apply": {"type": "boolean"}}},
+        "Candidate": {"type": "object", "required": ["name_zh", "name_en"], "properties": {"name_zh": {"type": "string"}, "name_en": {"type": "string"}, "description": {"type": "string"}}},
+        "Vote": {"type": "object", "required": ["member_id"], "properties": {"member_id": {"type": "integer"}}},
+        "CheckoutSettings": {"type": "object", "required": ["points_per_unit", "max_share_pct"], "properties": {
+            "points_per_unit": {"type": "integer"}, "max_share_pct": {"type": "integer"}, "min_order_minor": {"type": "integer"},
+            "ladders": {"type": "array", "items": {"type": "object", "properties": {"min_order_minor": {"type": "integer"}, "max_points": {"type": "integer"}}}}}},
+        "CheckoutQuote": {"type": "object", "required": ["member", "order_total_minor"], "properties": {
+            "member": {"$ref": "#/components/schemas/MemberRef"}, "order_total_minor": {"type": "integer"}}},
+        "CheckoutDeduction": {"type": "object", "required": ["member", "order_id", "order_total_minor", "points"], "properties": {
+            "member": {"$ref": "#/components/schemas/MemberRef"}, "order_id": {"type": "string"}, "order_total_minor": {"type": "integer"}, "points": {"type": "integer"}}},
+        "Lottery": {"type": "object", "required": ["code", "name_zh", "name_en", "style", "cost_points", "prizes", "consolation"], "properties": {
+            "code": {"type": "string"}, "name_zh": {"type": "string"}, "name_en": {"type": "string"}, "style": {"type": "string", "enum": ["wheel", "grid"]},
+            "cost_points": {"type": "integer"},
+            "prizes": {"type": "array", "items": {"type": "object", "required": ["code", "name_zh", "name_en", "odds_ppm", "stock", "reward"], "properties": {
+                "code": {"type": "string"}, "name_zh": {"type": "string"}, "name_en": {"type": "string"}, "odds_ppm": {"type": "integer"}, "stock": {"type": "integer"},
+                "reward": {"type": "object", "description": "{\"type\":\"points\",\"points\":100} | {\"type\":\"coupon\",\"template\":\"...\"} | {\"type\":\"nothing\"}"}}}},
+            "consolation": {"type": "object", "properties": {"name_zh": {"type": "string"}, "name_en": {"type": "string"}, "reward": {"type": "object"}}},
+            "per_member_per_day": {"type": "integer"}, "per_member_lifetime": {"type": "integer"}, "starts_at": {"type": "integer"}, "ends_at": {"type": "integer"}}},
+        "LotteryGrant": {"type": "object", "required": ["member_id", "count"], "properties": {"member_id": {"type": "integer"}, "count": {"type": "integer"}}},
+        "LotteryDraw": {"type": "object", "required": ["member", "request_id"], "properties": {"member": {"$ref": "#/components/schemas/MemberRef"}, "request_id": {"type": "string"}}},
         "HoldReview": {"type": "object", "required": ["actor"], "properties": {"actor": {"type": "string"}, "note": {"type": "string"}}},
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message", "details"], "properties": {
             "code": {"type": "string", "example": "insufficient_points"}, "message": {"type": "string"}, "details": {"type": "object"}}}}}
@@ -630,6 +770,9 @@ pub fn document() -> Value {
                     | "/api/v1/members/{id}/coupons"
                     | "/api/v1/mall/items"
                     | "/api/v1/mall/orders"
+                    | "/api/v1/mall/candidates"
+                    | "/api/v1/checkout/deductions"
+                    | "/api/v1/lotteries"
             ) {
             "201"
         } else {

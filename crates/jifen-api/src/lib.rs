@@ -108,6 +108,10 @@ pub fn router(app: App) -> Router {
         .route("/mall/orders/{id}/deliver", post(mall::deliver_order))
         .route("/mall/orders/{id}/refund", post(mall::refund_order))
         .route("/mall/skus/{sku}/arrivals", post(mall::arrival))
+        .route(
+            "/mall/images",
+            post(mall::upload_image).layer(DefaultBodyLimit::max(jifen_app::mall::IMAGE_BYTES_MAX)),
+        )
         .route("/mall/items/{id}/alternatives", get(mall::alternatives))
         .route("/mall/reports/slow-items", post(mall::slow_items))
         .route(
@@ -142,6 +146,7 @@ pub fn router(app: App) -> Router {
             get(|| async { Json(openapi::document()) }),
         )
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
+        .route("/media/{id}", get(mall::media))
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,

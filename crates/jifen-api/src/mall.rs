@@ -561,3 +561,62 @@ pub async fn lottery_draws(
         .await?;
     Ok(Json(v).into_response())
 }
+
+/// Uploads an image: the body is the image itself, its type in `Content-Type`.
+pub async fn upload_image(
+    State(app): State<App>,
+    p: Program,
+    headers: axum::http::HeaderMap,
+    crate::extract::RawBody(bytes): crate::extract::RawBody,
+) -> ApiResult {
+    let ct = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let data = bytes.to_vec();
+    let out = submit(
+        &app,
+        p,
+        "mall_image",
+        None,
+        "mall".into(),
+        (ct, data),
+        |tx, ctx, now, (ct, data)| mall::upload_image(tx, ctx, now, ct, data),
+    )
+    .await?;
+    Ok(respond(out, StatusCode::CREATED))
+}
+
+/// Serves an item image to anyone (catalog pictures are public), cached for a year: an image
+/// never changes under its id. SVG is served sandboxed.
+pub async fn media(State(app): State<App>, ApiPath(id): ApiPath) -> ApiResult {
+    let id = positive_id(&id, "image id")?;
+    let found = app.read(move |tx| Ok(tx.mall_image(id)?)).await?;
+    let Some((ct, data)) = found else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "image_not_found",
+            format!("image {id} not found"),
+        ));
+    };
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, ct),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "public, max-age=31536000, immutable".to_string(),
+            ),
+            (
+                axum::http::header::X_CONTENT_TYPE_OPTIONS,
+                "nosniff".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; sandbox".to_string(),
+            ),
+        ],
+        data,
+    )
+        .into_response())
+}

@@ -565,6 +565,13 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>, &str)] = &[
         "",
     ),
     (
+        "post",
+        "/api/v1/mall/images",
+        "Upload an item image (PNG, JPEG, GIF, WebP or SVG, up to 2 MiB; the body is the image, its type in Content-Type); served publicly at /media/{id}",
+        None,
+        "",
+    ),
+    (
         "get",
         "/api/v1/risk-holds",
         "Awards held for review by anti-fraud limits (?status=open|released|rejected&after=&limit=)",
@@ -773,6 +780,7 @@ pub fn document() -> Value {
                     | "/api/v1/mall/candidates"
                     | "/api/v1/checkout/deductions"
                     | "/api/v1/lotteries"
+                    | "/api/v1/mall/images"
             ) {
             "201"
         } else {

@@ -60,6 +60,14 @@ pub struct ItemIn {
 }
 
 fn check_refs(tx: &mut Tx<'_>, ctx: &ProgramCtx, def: &ItemDef) -> Result<(), AppError> {
+    for (i, id) in def.images.iter().enumerate() {
+        if !tx.mall_image_exists(ctx.program.id, *id)? {
+            return Err(AppError::invalid(
+                format!("images[{i}]"),
+                format!("image {id} was not uploaded"),
+            ));
+        }
+    }
     if let ItemKind::Coupon { template } = &def.kind
         && tx.coupon_template(ctx.program.id, template)?.is_none()
     {
@@ -1464,4 +1472,92 @@ pub fn vote(
         ));
     }
     Ok(json!({"candidate_id": id, "member_id": m.id, "votes": c.5 + 1}))
+}
+
+// ---- images --------------------------------------------------------------------------------
+
+/// The largest image an item may have.
+pub const IMAGE_BYTES_MAX: usize = 2 * 1024 * 1024;
+
+/// The image type the bytes are, by their first bytes (the declared type must agree).
+fn sniff(data: &[u8]) -> Option<&'static str> {
+    if data.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Some("image/png");
+    }
+    if data.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Some("image/jpeg");
+    }
+    if data.starts_with(b"GIF87a") || data.starts_with(b"GIF89a") {
+        return Some("image/gif");
+    }
+    if data.len() > 12 && &data[..4] == b"RIFF" && &data[8..12] == b"WEBP" {
+        return Some("image/webp");
+    }
+    let text = std::str::from_utf8(data)
+        .ok()?
+        .trim_start_matches('\u{feff}')
+        .trim_start();
+    if text.starts_with("<svg") || (text.starts_with("<?xml") && text.contains("<svg")) {
+        return Some("image/svg+xml");
+    }
+    None
+}
+
+/// Stores an uploaded image (PNG, JPEG, GIF, WebP or SVG without scripts) once per programme;
+/// returns its id and the public address the binary serves it at.
+pub fn upload_image(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    content_type: &str,
+    data: &[u8],
+) -> Result<serde_json::Value, AppError> {
+    if data.is_empty() || data.len() > IMAGE_BYTES_MAX {
+        return Err(AppError::invalid(
+            "body",
+            format!("an image is 1 byte to {IMAGE_BYTES_MAX} bytes"),
+        ));
+    }
+    let Some(kind) = sniff(data) else {
+        return Err(AppError::invalid(
+            "body",
+            "is not a PNG, JPEG, GIF, WebP or SVG image",
+        ));
+    };
+    let declared = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if declared != kind {
+        return Err(AppError::invalid(
+            "content_type",
+            format!("the body is {kind}, not {declared}"),
+        ));
+    }
+    if kind == "image/svg+xml" {
+        let lower = String::from_utf8_lossy(data).to_ascii_lowercase();
+        if [
+            "<script",
+            "javascript:",
+            "onload",
+            "onerror",
+            "<foreignobject",
+        ]
+        .iter()
+        .any(|bad| lower.contains(bad))
+        {
+            return Err(AppError::invalid(
+                "body",
+                "SVG images may not contain scripts or event handlers",
+            ));
+        }
+    }
+    use sha2::{Digest, Sha256};
+    let hash = hex::encode(Sha256::digest(data));
+    let id = tx.insert_mall_image(ctx.program.id, kind, &hash, data, now)?;
+    Ok(
+        json!({"image_id": id, "content_type": kind, "bytes": data.len(), "url": format!("/media/{id}")}),
+    )
 }

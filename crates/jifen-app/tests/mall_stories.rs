@@ -362,6 +362,21 @@ fn limits_audiences_and_windows_are_refused_before_any_write(b: Arc<dyn Backend>
         json!({"name_zh": "草稿", "name_en": "Draft", "category": "coffee", "kind": {"type": "virtual"},
         "skus": [{"sku": "DRAFT", "points": 10, "stock": 10}]}),
     );
+    // Images: bytes must be an image of the declared type, at most 2 MiB.
+    let up = |ct: &'static str, data: Vec<u8>| {
+        w.write(move |tx, ctx, now| mall::upload_image(tx, ctx, now, ct, &data))
+    };
+    let mut big = b"\x89PNG\r\n\x1a\n".to_vec();
+    big.resize(mall::IMAGE_BYTES_MAX + 1, 0);
+    assert!(matches!(
+        up("image/png", big),
+        Err(AppError::Invalid { .. })
+    ));
+    assert!(matches!(up("image/gif", b"GIF89a....".to_vec()), Ok(_)));
+    assert!(matches!(
+        up("image/png", b"GIF89a....".to_vec()),
+        Err(AppError::Invalid { .. })
+    ));
     let m = w.member("limits");
     w.adjust(
         m,

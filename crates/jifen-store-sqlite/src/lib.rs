@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_coupons.sql")),
     (7, include_str!("../migrations/0007_mall.sql")),
     (8, include_str!("../migrations/0008_lotteries.sql")),
+    (9, include_str!("../migrations/0009_images.sql")),
 ];
 
 /// How long a connection waits for another's lock before giving up (readers never wait in WAL;

@@ -1,0 +1,203 @@
+//! The mall over real HTTP: images uploaded and served publicly, items validated with the field,
+//! a member's catalog with points short, an order paid and shipped, a lucky-wheel draw, and a
+//! checkout quote.
+
+mod common;
+
+use common::{policy, start};
+use reqwest::Method;
+use serde_json::json;
+
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_browse_order_draw_and_quote_through_the_api() {
+    let s = start(policy(0)).await;
+    // Images: the declared type must match the bytes; served to anyone, cached.
+    let up = |ct: &'static str, body: Vec<u8>| {
+        s.send(
+            s.request(Method::POST, "/api/v1/mall/images")
+                .header("Content-Type", ct)
+                .body(body),
+        )
+    };
+    let bad = up("image/jpeg", PNG.to_vec()).await;
+    assert_eq!(bad.err(422, "invalid_request")["field"], "content_type");
+    up("image/png", b"hello".to_vec())
+        .await
+        .err(422, "invalid_request");
+    up("image/svg+xml", b"<svg onload=\"alert(1)\"></svg>".to_vec())
+        .await
+        .err(422, "invalid_request");
+    let img = up("image/png", PNG.to_vec()).await;
+    let img = img.ok(201).clone();
+    let again = up("image/png", PNG.to_vec()).await;
+    assert_eq!(again.ok(201)["image_id"], img["image_id"], "stored once");
+    let media = s
+        .client
+        .get(s.url(img["url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(media.headers()["content-type"], "image/png");
+    assert!(
+        media.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert_eq!(media.bytes().await.unwrap().as_ref(), PNG);
+    let missing = s.client.get(s.url("/media/999999")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    // Items: errors name the field; an image must exist.
+    let mut cup = json!({"name_zh": "保温杯", "name_en": "Tumbler", "category": "drinkware", "kind": {"type": "physical"},
+        "status": "on_sale", "images": [img["image_id"]],
+        "skus": [{"sku": "CUP", "points": 1000, "cash_minor": 990, "market_price_minor": 3500, "stock": 3}]});
+    let mut broken = cup.clone();
+    broken["skus"][0]["points"] = json!(-5);
+    assert_eq!(
+        s.post("/api/v1/mall/items", None, broken)
+            .await
+            .err(422, "invalid_request")["field"],
+        "skus[0].points"
+    );
+    let mut broken = cup.clone();
+    broken["images"] = json!([424242]);
+    assert_eq!(
+        s.post("/api/v1/mall/items", None, broken)
+            .await
+            .err(422, "invalid_request")["field"],
+        "images[0]"
+    );
+    let created = s.post("/api/v1/mall/items", None, cup.clone()).await;
+    let item_id = created.ok(201)["id"].as_i64().unwrap();
+    cup["skus"][0]["stock"] = json!(3);
+    s.post("/api/v1/mall/items", None, cup)
+        .await
+        .err(422, "invalid_request");
+    s.get("/api/v1/mall/items/abc")
+        .await
+        .err(422, "invalid_request");
+    s.get("/api/v1/mall/items/99999")
+        .await
+        .err(404, "mall_item_not_found");
+    // A member's view, then an order paid and shipped.
+    let m = s.create_member("mall1").await;
+    s.credit(m, 600).await;
+    let view = s.get(&format!("/api/v1/members/{m}/mall?locale=en")).await;
+    let sku = &view.ok(200)["items"][0]["skus"][0];
+    assert_eq!(
+        (sku["points_short"].as_i64(), sku["message"].as_str()),
+        (Some(400), Some("Earn 400 more points to redeem"))
+    );
+    s.get(&format!("/api/v1/members/{m}/mall?locale=fr"))
+        .await
+        .err(422, "invalid_request");
+    let order = json!({"member": {"member_id": m}, "sku": "CUP", "request_id": "web-1",
+        "address": {"name": "李雷", "phone": "13900000000", "line": "北京市朝阳区建国路88号"}});
+    s.post("/api/v1/mall/orders", None, order.clone())
+        .await
+        .err(422, "insufficient_points");
+    s.credit(m, 400).await;
+    let placed = s.post("/api/v1/mall/orders", None, order.clone()).await;
+    let placed = placed.ok(201).clone();
+    assert_eq!(placed["state"], "pending_payment");
+    let id = placed["order_id"].as_i64().unwrap();
+    assert_eq!(
+        s.post("/api/v1/mall/orders", None, order).await.ok(201)["order_id"],
+        id
+    );
+    s.post(&format!("/api/v1/mall/orders/{id}/ship"), None, json!({}))
+        .await
+        .err(409, "order_state");
+    s.post(
+        &format!("/api/v1/mall/orders/{id}/pay"),
+        Some("pay-1"),
+        json!({"payment_ref": "wx-1"}),
+    )
+    .await
+    .ok(200);
+    let shipped = s
+        .post(
+            &format!("/api/v1/mall/orders/{id}/ship"),
+            None,
+            json!({"carrier": "SF", "tracking_no": "SF0001"}),
+        )
+        .await;
+    assert_eq!(shipped.ok(200)["state"], "shipped");
+    let listed = s.get(&format!("/api/v1/mall/orders?member_id={m}")).await;
+    assert_eq!(listed.ok(200)["items"].as_array().unwrap().len(), 1);
+    s.get("/api/v1/mall/orders?state=lost")
+        .await
+        .err(422, "invalid_request");
+    let got = s.get(&format!("/api/v1/mall/items/{item_id}")).await;
+    assert_eq!(got.ok(200)["skus"][0]["stock"], 2);
+    // A lucky wheel and a draw; its audit entry recomputes.
+    let wheel = json!({"code": "wheel", "name_zh": "大转盘", "name_en": "Wheel", "style": "wheel", "cost_points": 0,
+        "prizes": [{"code": "p", "name_zh": "10积分", "name_en": "10 points", "odds_ppm": 1000000, "stock": 1, "reward": {"type": "points", "points": 10}}],
+        "consolation": {"name_zh": "谢谢参与", "name_en": "Thanks", "reward": {"type": "nothing"}}});
+    s.post("/api/v1/lotteries", None, wheel).await.ok(201);
+    let draw = json!({"member": {"member_id": m}, "request_id": "d1"});
+    s.post("/api/v1/lotteries/wheel/draws", None, draw.clone())
+        .await
+        .err(409, "no_draws_left");
+    s.post(
+        "/api/v1/lotteries/wheel/grants",
+        None,
+        json!({"member_id": m, "count": 2}),
+    )
+    .await
+    .ok(200);
+    let d = s.post("/api/v1/lotteries/wheel/draws", None, draw).await;
+    assert_eq!(d.ok(200)["prize"], "p");
+    let d2 = s
+        .post(
+            "/api/v1/lotteries/wheel/draws",
+            None,
+            json!({"member": {"member_id": m}, "request_id": "d2"}),
+        )
+        .await;
+    assert_eq!(d2.ok(200)["consolation"], true, "the only prize is gone");
+    let audit = s.get("/api/v1/lotteries/wheel/draws").await;
+    assert!(
+        audit.ok(200)["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["recomputes"] == true)
+    );
+    s.get("/api/v1/lotteries/nope")
+        .await
+        .err(404, "lottery_not_found");
+    // Checkout: not configured, then a quote.
+    s.post(
+        "/api/v1/checkout/quote",
+        None,
+        json!({"member": {"member_id": m}, "order_total_minor": 10000}),
+    )
+    .await
+    .err(404, "checkout_settings_not_found");
+    let put = s
+        .send(
+            s.request(Method::PUT, "/api/v1/checkout/settings")
+                .json(&json!({"points_per_unit": 100, "max_share_pct": 0})),
+        )
+        .await;
+    assert_eq!(put.err(422, "invalid_request")["field"], "max_share_pct");
+    s.send(
+        s.request(Method::PUT, "/api/v1/checkout/settings")
+            .json(&json!({"points_per_unit": 100, "max_share_pct": 50})),
+    )
+    .await
+    .ok(200);
+    let q = s
+        .post(
+            "/api/v1/checkout/quote",
+            None,
+            json!({"member": {"member_id": m}, "order_total_minor": 10000}),
+        )
+        .await;
+    assert_eq!(q.ok(200)["max_points"], 10);
+    s.verify_clean().await;
+}

@@ -548,7 +548,13 @@ fn mall_catalog(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()>
         ),
     ];
     for (zh, en, category, kind, sku, points, cash, market, stock) in goods {
+        let svg = item_svg(zh, en, category);
+        let image = app.write_blocking(program, "mall", None, move |tx, ctx, now| {
+            jifen_app::mall::upload_image(tx, ctx, now, "image/svg+xml", svg.as_bytes())
+        })?;
+        let image_id = image.body["image_id"].clone();
         let mut v = json!({"name_zh": zh, "name_en": en, "category": category, "kind": kind, "status": "on_sale",
+            "images": [image_id],
             "description_zh": format!("{zh}，会员积分兑换。"), "description_en": format!("{en}, redeemed with points."),
             "skus": [{"sku": sku, "points": points, "cash_minor": cash, "stock": stock}]});
         if market > 0 {
@@ -571,6 +577,10 @@ fn mall_catalog(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()>
         json!({"name_zh": "秒杀：限量联名保温杯", "name_en": "Flash sale: limited collab tumbler", "category": "drinkware",
                "kind": {"type": "physical"}, "status": "on_sale", "flash_sale": true, "sale_from": now - 3_600_000,
                "sale_until": now + 7 * DAY_MS, "skus": [{"sku": "FLASH-CUP", "points": 999, "stock": 20, "market_price_minor": 12800}]}),
+        json!({"name_zh": "预售：冬季限定圣诞杯", "name_en": "Presale: winter holiday cup", "category": "drinkware",
+               "kind": {"type": "physical"}, "status": "on_sale", "presale": true,
+               "description_zh": "12月中旬到货，按下单顺序发货。", "description_en": "Arrives mid-December; ships in order of purchase.",
+               "skus": [{"sku": "PRESALE-XMAS", "points": 1500, "stock": 200, "market_price_minor": 9900}]}),
         json!({"name_zh": "新人专享：1积分美式", "name_en": "New members: americano for 1 point", "category": "coffee",
                "kind": {"type": "virtual"}, "status": "on_sale", "audience": {"joined_within_days": 30},
                "limits": {"lifetime": 1}, "skus": [{"sku": "NEW-AMERICANO", "points": 1, "stock": 10000, "market_price_minor": 2200}]}),
@@ -578,13 +588,92 @@ fn mall_catalog(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()>
                "kind": {"type": "virtual"}, "status": "on_sale", "limits": {"per_day": 1}, "sale_from": start,
                "skus": [{"sku": "OAT-LATTE", "points": 500, "cash_minor": 500, "stock": 10000, "market_price_minor": 3200}]}),
     ];
-    for v in specials {
+    for mut v in specials {
+        let svg = item_svg(
+            v["name_zh"].as_str().unwrap_or(""),
+            v["name_en"].as_str().unwrap_or(""),
+            v["category"].as_str().unwrap_or(""),
+        );
+        let image = app.write_blocking(program, "mall", None, move |tx, ctx, now| {
+            jifen_app::mall::upload_image(tx, ctx, now, "image/svg+xml", svg.as_bytes())
+        })?;
+        v["images"] = json!([image.body["image_id"]]);
         let item: jifen_app::mall::ItemIn = serde_json::from_value(v)?;
         app.write_blocking(program, "mall", None, move |tx, ctx, now| {
             jifen_app::mall::create_item(tx, ctx, now, &item)
         })?;
     }
+    // A lucky wheel: 20 points a draw, three prizes with published odds, and a consolation.
+    let wheel: jifen_domain::lottery::LotteryDef = serde_json::from_value(json!({
+        "code": "lucky_wheel", "name_zh": "幸运大转盘", "name_en": "Lucky wheel", "style": "wheel", "cost_points": 20,
+        "per_member_per_day": 3,
+        "prizes": [
+            {"code": "p500", "name_zh": "500积分", "name_en": "500 points", "odds_ppm": 10000, "stock": 50,
+             "reward": {"type": "points", "points": 500}},
+            {"code": "latte", "name_zh": "拿铁兑换券", "name_en": "Latte voucher", "odds_ppm": 50000, "stock": 200,
+             "reward": {"type": "coupon", "template": "birthday_latte"}},
+            {"code": "p30", "name_zh": "30积分", "name_en": "30 points", "odds_ppm": 300000, "stock": 100000,
+             "reward": {"type": "points", "points": 30}}],
+        "consolation": {"name_zh": "谢谢参与", "name_en": "Better luck next time", "reward": {"type": "points", "points": 2}}}))?;
+    app.write_blocking(program, "lotteries", None, move |tx, ctx, now| {
+        jifen_app::lottery::create(tx, ctx, now, &wheel)
+    })?;
+    // Points at checkout: 100 points = 1 yuan, at most 30% of an order, from 20 yuan.
+    let checkout: jifen_app::checkout::CheckoutSettings = serde_json::from_value(json!({
+        "points_per_unit": 100, "max_share_pct": 30, "min_order_minor": 2000,
+        "ladders": [{"min_order_minor": 2000, "max_points": 500}, {"min_order_minor": 10000, "max_points": 1000},
+                    {"min_order_minor": 20000, "max_points": 3000}]}))?;
+    app.write_blocking(program, "checkout", None, move |tx, ctx, now| {
+        jifen_app::checkout::put_settings(tx, ctx, now, &checkout)
+    })?;
+    for (zh, en) in [
+        ("联名帆布鞋", "Collab canvas sneakers"),
+        ("便携咖啡机", "Portable espresso maker"),
+        ("咖啡主题露营椅", "Coffee camping chair"),
+    ] {
+        let c = jifen_app::mall::Candidate {
+            name_zh: zh.into(),
+            name_en: en.into(),
+            description: String::new(),
+        };
+        app.write_blocking(program, "mall", None, move |tx, ctx, now| {
+            jifen_app::mall::add_candidate(tx, ctx, now, &c)
+        })?;
+    }
     Ok(())
+}
+
+/// A product card for a demo item: the item's first character large on its category's colour,
+/// its names below. Generated, so the demo ships no image files.
+fn item_svg(zh: &str, en: &str, category: &str) -> String {
+    let (bg, fg) = match category {
+        "drinkware" => ("#F3E3D3", "#8B4A2B"),
+        "bags" => ("#E3ECD9", "#4E6B2E"),
+        "brewing" => ("#E6DFD8", "#5B4636"),
+        "beans" => ("#EADCC8", "#6F3D1E"),
+        "apparel" => ("#DDE6F0", "#2F4A68"),
+        "lifestyle" => ("#F0E6F0", "#6B3F6B"),
+        "coupons" => ("#FBE3E1", "#B03A2E"),
+        "services" => ("#E0F0EC", "#22695A"),
+        "experiences" => ("#FFF1D6", "#9A6A00"),
+        "partners" => ("#E4E4F4", "#3E3E8C"),
+        _ => ("#EEEEEE", "#444444"),
+    };
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let glyph = zh
+        .chars()
+        .find(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+        .unwrap_or('积');
+    format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="480" height="480" viewBox="0 0 480 480"><rect width="480" height="480" rx="32" fill="{bg}"/><circle cx="240" cy="200" r="120" fill="{fg}" opacity="0.12"/><text x="240" y="250" font-size="150" text-anchor="middle" fill="{fg}" font-family="sans-serif">{g}</text><text x="240" y="380" font-size="34" text-anchor="middle" fill="{fg}" font-family="sans-serif">{zh}</text><text x="240" y="425" font-size="22" text-anchor="middle" fill="{fg}" opacity="0.8" font-family="sans-serif">{en}</text></svg>"##,
+        g = glyph,
+        zh = esc(zh),
+        en = esc(en),
+    )
 }
 
 /// Creates and fills the demo programme unless it exists.
@@ -846,6 +935,17 @@ pub fn seed(database: &str, pg_writers: usize, members: usize) -> anyhow::Result
                     }
                 }
             }
+        }
+        // Every few days a member spins the lucky wheel.
+        if day % 3 == 1 {
+            let member = people[rng.random_range(0..people.len())].0;
+            let d = jifen_app::lottery::DrawIn {
+                member: MemberRef::Id { member_id: member },
+                request_id: format!("spin-{day}"),
+            };
+            write(&app, program, move |tx, ctx, now| {
+                jifen_app::lottery::draw(tx, ctx, now, "lucky_wheel", &d)
+            });
         }
         // Now and then a member gives points to family, and service grants a goodwill credit.
         if day % 11 == 5 {

@@ -265,6 +265,16 @@ fn demo_seeds_a_programme_with_history_and_serves_it() {
         let states: std::collections::HashSet<String> =
             orders["items"].as_array().unwrap().iter().map(|o| o["state"].as_str().unwrap().to_string()).collect();
         assert!(states.contains("delivered") && states.len() >= 2, "{states:?}");
+        // Every item has an image the binary serves; a presale, a lucky wheel with draws, checkout.
+        let cover = items[0]["images"][0].as_i64().expect("items have images");
+        let img = client.get(format!("{base}/media/{cover}")).send().await.unwrap();
+        assert_eq!(img.headers()["content-type"], "image/svg+xml");
+        assert!(items.iter().any(|i| i["presale"] == true));
+        let draws: serde_json::Value = get_json(&client, &format!("{base}/api/v1/lotteries/lucky_wheel/draws?limit=1000"), &key).await;
+        let draws = draws["items"].as_array().unwrap().clone();
+        assert!(draws.len() > 10 && draws.iter().all(|d| d["recomputes"] == true), "{}", draws.len());
+        let checkout: serde_json::Value = get_json(&client, &format!("{base}/api/v1/checkout/settings"), &key).await;
+        assert_eq!(checkout["points_per_unit"], 100);
         // Backtest a double-points weekend over the demo's year: it costs points, to some
         // members, and says so rule by rule.
         let now = jiff::Timestamp::now().as_millisecond();

@@ -177,16 +177,6 @@ fn draw_view(def: &LotteryDef, d: &DrawRow) -> serde_json::Value {
     })
 }
 
-fn day_start(ctx: &ProgramCtx, now: Millis) -> Millis {
-    jiff::Timestamp::from_millisecond(now)
-        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
-        .to_zoned(ctx.tz.clone())
-        .date()
-        .at(0, 0, 0, 0)
-        .to_zoned(ctx.tz.clone())
-        .map(|z| z.timestamp().as_millisecond())
-        .unwrap_or(now)
-}
 
 pub fn draw(
     tx: &mut Tx<'_>,
@@ -215,7 +205,7 @@ pub fn draw(
         return Err(refuse("lottery_ended", "this lottery has ended".into()));
     }
     if let Some(l) = def.per_member_per_day
-        && tx.draws_since(ctx.program.id, row.id, member.id, day_start(ctx, now))? >= l as i64
+        && tx.draws_since(ctx.program.id, row.id, member.id, crate::mall::day_start(ctx, now))? >= l as i64
     {
         return Err(refuse(
             "draw_limit_reached",

@@ -480,7 +480,8 @@ fn refuse(code: &'static str, message: impl Into<String>, details: serde_json::V
     AppError::conflict(code, message, details)
 }
 
-fn day_start(ctx: &ProgramCtx, now: Millis) -> Millis {
+/// The first instant of the programme-local day containing `now`.
+pub(crate) fn day_start(ctx: &ProgramCtx, now: Millis) -> Millis {
     let z = jiff::Timestamp::from_millisecond(now)
         .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
         .to_zoned(ctx.tz.clone());

@@ -42,6 +42,16 @@ pub struct NewDraw<'a> {
 
 const DRAW_COLS: &str = "id, member_id, request_id, random, ticket, band, prize, cost_points, used_chance, result, created_at";
 
+fn lottery_row(r: &Row) -> LotteryRow {
+    LotteryRow {
+        id: r.int(0),
+        code: r.text(1),
+        definition: r.text(2),
+        status: r.text(3),
+        created_at: r.int(4),
+    }
+}
+
 fn draw_row(r: &Row) -> DrawRow {
     DrawRow {
         id: r.int(0),
@@ -96,13 +106,7 @@ impl Tx<'_> {
                 "SELECT id, code, definition, status, created_at FROM lotteries WHERE program_id = $1 AND code = $2",
                 &[program.0.into(), code.into()],
             )?
-            .map(|r| LotteryRow {
-                id: r.int(0),
-                code: r.text(1),
-                definition: r.text(2),
-                status: r.text(3),
-                created_at: r.int(4),
-            }))
+            .map(|r| lottery_row(&r)))
     }
 
     pub fn lotteries(&mut self, program: ProgramId) -> StoreResult<Vec<LotteryRow>> {
@@ -113,13 +117,7 @@ impl Tx<'_> {
                 &[program.0.into()],
             )?
             .iter()
-            .map(|r| LotteryRow {
-                id: r.int(0),
-                code: r.text(1),
-                definition: r.text(2),
-                status: r.text(3),
-                created_at: r.int(4),
-            })
+            .map(lottery_row)
             .collect())
     }
 

@@ -219,3 +219,78 @@ pub async fn outbox(
         .await?;
     Ok(Json(v).into_response())
 }
+
+// ---- webhooks ------------------------------------------------------------------------------
+
+pub async fn webhooks(State(app): State<App>, p: Program) -> ApiResult {
+    let ctx = app.program_ctx(p.0).await?;
+    let v = app
+        .read(move |tx| jifen_app::webhooks::endpoints(tx, &ctx))
+        .await?;
+    Ok(Json(v).into_response())
+}
+
+pub async fn create_webhook(
+    State(app): State<App>,
+    p: Program,
+    JsonBody(e): JsonBody<jifen_app::webhooks::EndpointIn>,
+) -> ApiResult {
+    let out = submit(
+        &app,
+        p,
+        "webhook",
+        None,
+        "webhooks".into(),
+        e,
+        jifen_app::webhooks::create_endpoint,
+    )
+    .await?;
+    Ok(respond(out, StatusCode::CREATED))
+}
+
+fn endpoint_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or_else(|| ApiError::invalid("endpoint id", format!("{raw:?} is not an endpoint id")))
+}
+
+async fn webhook_status(app: App, p: Program, id: String, status: &'static str) -> ApiResult {
+    let id = endpoint_id(&id)?;
+    let out = submit(
+        &app,
+        p,
+        "webhook_status",
+        None,
+        "webhooks".into(),
+        (id, status.to_string()),
+        |tx, ctx, now, (id, s)| jifen_app::webhooks::set_status(tx, ctx, now, *id, s),
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+pub async fn disable_webhook(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+) -> ApiResult {
+    webhook_status(app, p, id, "disabled").await
+}
+
+pub async fn enable_webhook(State(app): State<App>, p: Program, ApiPath(id): ApiPath) -> ApiResult {
+    webhook_status(app, p, id, "active").await
+}
+
+pub async fn webhook_deliveries(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+) -> ApiResult {
+    let id = endpoint_id(&id)?;
+    let ctx = app.program_ctx(p.0).await?;
+    let v = app
+        .read(move |tx| jifen_app::webhooks::deliveries(tx, &ctx, id))
+        .await?;
+    Ok(Json(v).into_response())
+}

@@ -65,6 +65,7 @@ fn not_found_code(what: &str) -> &'static str {
         "mall item" => "mall_item_not_found",
         "mall order" => "mall_order_not_found",
         "lottery" => "lottery_not_found",
+        "webhook endpoint" => "webhook_endpoint_not_found",
         "candidate" => "candidate_not_found",
         "checkout settings" => "checkout_settings_not_found",
         "coupon template" => "coupon_template_not_found",

@@ -89,6 +89,16 @@ pub fn router(app: App) -> Router {
         .route("/coupons/redeem", post(coupons::redeem))
         .route("/coupons/{code}/release", post(coupons::release))
         .route("/outbox", get(coupons::outbox))
+        .route(
+            "/webhooks",
+            get(coupons::webhooks).post(coupons::create_webhook),
+        )
+        .route("/webhooks/{id}/disable", post(coupons::disable_webhook))
+        .route("/webhooks/{id}/enable", post(coupons::enable_webhook))
+        .route(
+            "/webhooks/{id}/deliveries",
+            get(coupons::webhook_deliveries),
+        )
         .route("/mall/items", get(mall::list_items).post(mall::create_item))
         .route(
             "/mall/items/{id}",

@@ -571,6 +571,35 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>, &str)] = &[
         None,
         "",
     ),
+    ("get", "/api/v1/webhooks", "Webhook endpoints", None, ""),
+    (
+        "post",
+        "/api/v1/webhooks",
+        "Add an endpoint (http://) for topics; the signing secret is shown once",
+        Some("Webhook"),
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/webhooks/{id}/disable",
+        "Stop delivering to an endpoint",
+        None,
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/webhooks/{id}/enable",
+        "Deliver to an endpoint again",
+        None,
+        "",
+    ),
+    (
+        "get",
+        "/api/v1/webhooks/{id}/deliveries",
+        "An endpoint's recent deliveries with attempts and results",
+        None,
+        "",
+    ),
     (
         "get",
         "/api/v1/risk-holds",
@@ -756,6 +785,8 @@ fn schemas() -> Value {
             "per_member_per_day": {"type": "integer"}, "per_member_lifetime": {"type": "integer"}, "starts_at": {"type": "integer"}, "ends_at": {"type": "integer"}}},
         "LotteryGrant": {"type": "object", "required": ["member_id", "count"], "properties": {"member_id": {"type": "integer"}, "count": {"type": "integer"}}},
         "LotteryDraw": {"type": "object", "required": ["member", "request_id"], "properties": {"member": {"$ref": "#/components/schemas/MemberRef"}, "request_id": {"type": "string"}}},
+        "Webhook": {"type": "object", "required": ["url", "topics"], "properties": {"url": {"type": "string"},
+            "topics": {"type": "array", "items": {"type": "string"}, "description": "e.g. tier.changed, mall.order.*"}}},
         "HoldReview": {"type": "object", "required": ["actor"], "properties": {"actor": {"type": "string"}, "note": {"type": "string"}}},
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message", "details"], "properties": {
             "code": {"type": "string", "example": "insufficient_points"}, "message": {"type": "string"}, "details": {"type": "object"}}}}}
@@ -781,6 +812,7 @@ pub fn document() -> Value {
                     | "/api/v1/checkout/deductions"
                     | "/api/v1/lotteries"
                     | "/api/v1/mall/images"
+                    | "/api/v1/webhooks"
             ) {
             "201"
         } else {

@@ -20,6 +20,7 @@ pub mod mall;
 mod pool;
 pub mod tiers;
 pub mod views;
+pub mod webhooks;
 mod writer;
 
 use std::collections::HashMap;
@@ -431,6 +432,8 @@ pub struct JobReport {
     pub coupons_expired: i64,
     /// Points + cash mall orders whose payment did not arrive in time.
     pub mall_orders_timed_out: i64,
+    /// Outbox events queued for webhook endpoints.
+    pub webhooks_queued: i64,
 }
 
 impl App {
@@ -526,7 +529,7 @@ impl App {
     pub fn run_jobs(&self, program: ProgramId) -> Result<JobReport, AppError> {
         let mut report = JobReport::default();
         type Step = fn(&mut Tx<'_>, &ProgramCtx, Millis) -> Result<Option<i64>, AppError>;
-        let steps: [(Step, fn(&mut JobReport) -> &mut i64); 8] = [
+        let steps: [(Step, fn(&mut JobReport) -> &mut i64); 9] = [
             (commands::vest_step, |r| &mut r.vested_points),
             (commands::expire_step, |r| &mut r.expired_points),
             // Mall orders first: their own timeout returns the stock with the points.
@@ -541,6 +544,8 @@ impl App {
                 &mut r.monthly_coupon_members
             }),
             (coupons::expire_step, |r| &mut r.coupons_expired),
+            // Last, so that the events of every step above are queued for the webhooks.
+            (webhooks::fanout_step, |r| &mut r.webhooks_queued),
         ];
         for (step, field) in steps {
             loop {

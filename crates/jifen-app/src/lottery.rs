@@ -177,7 +177,6 @@ fn draw_view(def: &LotteryDef, d: &DrawRow) -> serde_json::Value {
     })
 }
 
-
 pub fn draw(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
@@ -205,7 +204,12 @@ pub fn draw(
         return Err(refuse("lottery_ended", "this lottery has ended".into()));
     }
     if let Some(l) = def.per_member_per_day
-        && tx.draws_since(ctx.program.id, row.id, member.id, crate::mall::day_start(ctx, now))? >= l as i64
+        && tx.draws_since(
+            ctx.program.id,
+            row.id,
+            member.id,
+            crate::mall::day_start(ctx, now),
+        )? >= l as i64
     {
         return Err(refuse(
             "draw_limit_reached",

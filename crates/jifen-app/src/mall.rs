@@ -737,6 +737,23 @@ fn fulfil_at_once(
     def: &ItemDef,
 ) -> Result<(), AppError> {
     let id = o.id;
+    if matches!(
+        def.kind,
+        ItemKind::Virtual | ItemKind::Experience | ItemKind::Partner { .. }
+    ) {
+        // The merchant's system delivers it: announced for the webhooks, acknowledged by a 2xx.
+        let sku = tx.mall_sku(ctx.program.id, o.sku_id)?.map(|s| s.sku);
+        tx.outbox_push(
+            ctx.program.id,
+            "mall.order.fulfil",
+            Some(o.member),
+            &json!({"order_id": id, "member_id": o.member, "item_id": o.item_id, "sku": sku,
+                    "quantity": o.quantity, "kind": def.kind, "name_zh": def.name_zh, "name_en": def.name_en})
+            .to_string(),
+            now,
+        )?;
+        return Ok(());
+    }
     if let ItemKind::Coupon { template } = def.kind.clone() {
         let mut codes = Vec::new();
         for k in 0..o.quantity {
@@ -769,6 +786,29 @@ fn fulfil_at_once(
             Some("coupon issued"),
             now,
         )?;
+    }
+    Ok(())
+}
+
+/// The merchant's system acknowledged a fulfilment webhook: a paid order is delivered, with the
+/// answer recorded in its history. An order that moved on meanwhile (cancelled) is left alone.
+pub fn fulfilled_by_webhook(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    id: i64,
+    code: i64,
+) -> Result<(), AppError> {
+    if tx.move_mall_order(
+        ctx.program.id,
+        id,
+        "paid",
+        "delivered",
+        Some("system:webhook"),
+        Some(&format!("fulfilled: webhook answered HTTP {code}")),
+        now,
+    )? {
+        event(tx, ctx, id, "mall.order.delivered", now)?;
     }
     Ok(())
 }

@@ -1445,8 +1445,10 @@ impl Drop for Tx<'_> {
 mod coupons;
 mod lottery;
 mod mall;
+mod webhooks;
 pub use lottery::{DrawRow, LotteryRow, NewDraw};
 pub use mall::{ItemRow, MallOrderRow, NewMallOrder, SkuRow};
+pub use webhooks::{DeliveryRow, EndpointRow};
 mod rules;
 mod tiers;
 pub use coupons::{CouponRow, NewCoupon, TemplateRow};

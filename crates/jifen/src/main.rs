@@ -20,6 +20,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// How often the server runs due jobs (vesting, expiry, reservation timeouts).
 const JOBS_INTERVAL: Duration = Duration::from_secs(60);
+const WEBHOOKS_INTERVAL: Duration = Duration::from_secs(2);
 
 #[derive(Parser)]
 #[command(
@@ -248,7 +249,13 @@ fn main() -> anyhow::Result<()> {
             let app = start(&cli, clock)?;
             for p in app.read_blocking(|tx| Ok(tx.programs()?))? {
                 let report = app.run_jobs(p.id)?;
-                println!("programme {}: {}", p.code, serde_json::to_string(&report)?);
+                let webhooks = app.webhooks_round(p.id)?;
+                println!(
+                    "programme {}: {} webhooks {}",
+                    p.code,
+                    serde_json::to_string(&report)?,
+                    serde_json::to_string(&webhooks)?
+                );
             }
             Ok(())
         }
@@ -384,6 +391,26 @@ fn serve(app: App, listen: SocketAddr) -> anyhow::Result<()> {
                     .await;
                 if let Ok(Err(e)) = result {
                     eprintln!("jifen: jobs failed: {e}");
+                }
+            }
+        });
+        // Webhooks go out within seconds of their event, apart from the minute's jobs.
+        let hooks_app = app.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(WEBHOOKS_INTERVAL);
+            loop {
+                tick.tick().await;
+                let a = hooks_app.clone();
+                let result =
+                    tokio::task::spawn_blocking(move || -> Result<(), jifen_app::AppError> {
+                        for p in a.read_blocking(|tx| Ok(tx.programs()?))? {
+                            a.webhooks_round(p.id)?;
+                        }
+                        Ok(())
+                    })
+                    .await;
+                if let Ok(Err(e)) = result {
+                    eprintln!("jifen: webhooks failed: {e}");
                 }
             }
         });

@@ -1,0 +1,227 @@
+//! Webhooks against a real local receiver on both stores: a virtual item's fulfilment event is
+//! signed, refused once (HTTP 500), retried after the back-off with the same event id, and the
+//! acknowledgement marks the order delivered; an unreachable endpoint gives up after its
+//! attempts; bad endpoints are refused with the field.
+
+#[macro_use]
+mod common;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use common::*;
+use jifen_app::AppError;
+use jifen_app::commands::MemberRef;
+use jifen_app::mall::{self, ItemIn, PlaceOrder};
+use jifen_app::webhooks::{self, EndpointIn};
+use jifen_ledger::PointType;
+use jifen_store::Backend;
+use serde_json::{Value, json};
+
+/// What the receiver saw: headers (lower-case names) and body of each request.
+type Seen = Arc<Mutex<Vec<(HashMap<String, String>, String)>>>;
+
+/// A local HTTP receiver answering each request with the next status of `answers` (the last
+/// one again when they run out).
+fn receiver(answers: Vec<u16>) -> (String, Seen) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hooks/jifen", listener.local_addr().unwrap());
+    let seen: Seen = Arc::default();
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut headers = HashMap::new();
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            loop {
+                line.clear();
+                reader.read_line(&mut line).unwrap();
+                let l = line.trim_end();
+                if l.is_empty() {
+                    break;
+                }
+                if let Some((k, v)) = l.split_once(':') {
+                    headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+                }
+            }
+            let len: usize = headers
+                .get("content-length")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let mut body = vec![0; len];
+            reader.read_exact(&mut body).unwrap();
+            log.lock()
+                .unwrap()
+                .push((headers, String::from_utf8(body).unwrap()));
+            let status = answers.get(n).or(answers.last()).copied().unwrap_or(200);
+            let _ = stream.write_all(
+                format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            );
+        }
+    });
+    (url, seen)
+}
+
+fn endpoint(w: &World, url: &str, topics: &[&str]) -> Result<Value, AppError> {
+    let e = EndpointIn {
+        url: url.into(),
+        topics: topics.iter().map(|t| t.to_string()).collect(),
+    };
+    w.write(move |tx, ctx, now| webhooks::create_endpoint(tx, ctx, now, &e))
+}
+
+fn a_fulfilment_webhook_is_signed_retried_and_marks_the_order_delivered(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    let (url, seen) = receiver(vec![500, 200]);
+    let ep = endpoint(&w, &url, &["mall.order.fulfil"]).unwrap();
+    let secret = ep["secret"].as_str().unwrap().to_string();
+    let i: ItemIn = serde_json::from_value(json!({"name_zh": "视频会员月卡", "name_en": "Video, 1 month", "category": "partners",
+        "kind": {"type": "partner", "partner": "视频平台"}, "status": "on_sale", "skus": [{"sku": "VIDEO", "points": 100, "stock": 10}]}))
+    .unwrap();
+    w.write(move |tx, ctx, now| mall::create_item(tx, ctx, now, &i))
+        .unwrap();
+    let m = w.member("hook");
+    w.adjust(
+        m,
+        500,
+        PointType::Points,
+        Some("开户赠送"),
+        Some("staff:ops"),
+    )
+    .unwrap();
+    let o = PlaceOrder {
+        member: MemberRef::Id { member_id: m },
+        sku: "VIDEO".into(),
+        quantity: 1,
+        request_id: "v-1".into(),
+        address: None,
+        pay_within_seconds: None,
+    };
+    let order = w
+        .write(move |tx, ctx, now| mall::place_order(tx, ctx, now, &o))
+        .unwrap();
+    let id = order["order_id"].as_i64().unwrap();
+    assert_eq!(order["state"], "paid", "waiting for the merchant's system");
+    // First round: the receiver answers 500; the order stays paid; a retry is planned.
+    let r = w.app.webhooks_round(w.pid).unwrap();
+    assert_eq!((r.delivered, r.retrying, r.failed), (0, 1, 0));
+    let state = |w: &World| w.read(move |tx, ctx| mall::get_order(tx, ctx, id))["state"].clone();
+    assert_eq!(state(&w), "paid");
+    // Not due again before the back-off.
+    assert_eq!(
+        w.app.webhooks_round(w.pid).unwrap(),
+        webhooks::DeliveryReport::default()
+    );
+    w.clock.set(w.now() + webhooks::backoff_ms(0));
+    let r = w.app.webhooks_round(w.pid).unwrap();
+    assert_eq!(r.delivered, 1);
+    let got = w.read(move |tx, ctx| mall::get_order(tx, ctx, id));
+    assert_eq!(got["state"], "delivered");
+    assert_eq!(
+        got["history"].as_array().unwrap().last().unwrap()["note"],
+        "fulfilled: webhook answered HTTP 200"
+    );
+    // What the receiver saw: the same event twice, signed, with the order in the body.
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].0["jifen-event-id"], seen[1].0["jifen-event-id"]);
+    for (h, body) in &seen {
+        let v: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(v["topic"], "mall.order.fulfil");
+        assert_eq!(v["data"]["order_id"], id);
+        assert_eq!(h["jifen-event-id"], v["id"].to_string());
+        let t: i64 = h["jifen-signature"]
+            .split(',')
+            .next()
+            .unwrap()
+            .trim_start_matches("t=")
+            .parse()
+            .unwrap();
+        assert_eq!(h["jifen-signature"], webhooks::signature(&secret, t, body));
+        assert_ne!(
+            h["jifen-signature"],
+            webhooks::signature("another secret", t, body)
+        );
+    }
+    let eid = ep["endpoint_id"].as_i64().unwrap();
+    let d = w.read(move |tx, ctx| webhooks::deliveries(tx, ctx, eid));
+    assert_eq!(
+        (
+            d["items"][0]["status"].as_str(),
+            d["items"][0]["attempts"].as_i64()
+        ),
+        (Some("delivered"), Some(2))
+    );
+    w.verify();
+}
+
+fn an_unreachable_endpoint_gives_up_after_its_attempts(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    // A port nobody listens on.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let ep = endpoint(&w, &format!("http://127.0.0.1:{port}/x"), &["coupon.*"]).unwrap();
+    let t: jifen_domain::coupons::CouponTemplate =
+        serde_json::from_value(json!({"code": "c", "name_zh": "券", "name_en": "C",
+        "kind": {"type": "free_shipping"}, "validity": {"kind": "days", "days": 30}}))
+        .unwrap();
+    w.write(move |tx, ctx, now| jifen_app::coupons::create_template(tx, ctx, now, &t))
+        .unwrap();
+    let m = w.member("nohook");
+    let r = jifen_app::coupons::IssueCoupon {
+        template: "c".into(),
+        idempotency_key: "k".into(),
+    };
+    w.write(move |tx, ctx, now| {
+        jifen_app::coupons::issue_by_api(tx, ctx, now, jifen_ledger::MemberId(m), &r)
+    })
+    .unwrap();
+    let mut last = webhooks::DeliveryReport::default();
+    for attempt in 0..webhooks::ATTEMPTS_MAX {
+        last = w.app.webhooks_round(w.pid).unwrap();
+        w.clock.set(w.now() + webhooks::backoff_ms(attempt));
+    }
+    assert_eq!(last.failed, 1);
+    let eid = ep["endpoint_id"].as_i64().unwrap();
+    let d = w.read(move |tx, ctx| webhooks::deliveries(tx, ctx, eid));
+    let item = &d["items"][0];
+    assert_eq!(
+        (item["status"].as_str(), item["attempts"].as_i64()),
+        (Some("failed"), Some(webhooks::ATTEMPTS_MAX))
+    );
+    assert!(
+        item["last_error"].as_str().unwrap().contains("connect"),
+        "{item}"
+    );
+    assert_eq!(
+        w.app.webhooks_round(w.pid).unwrap(),
+        webhooks::DeliveryReport::default()
+    );
+    // Bad endpoints are refused with the field.
+    let field = |r: Result<Value, AppError>| match r {
+        Err(AppError::Invalid { field, .. }) => field,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        field(endpoint(&w, "https://example.com/x", &["coupon.*"])),
+        "url"
+    );
+    assert_eq!(
+        field(endpoint(&w, "http://127.0.0.1:9/x", &["coupons.issued"])),
+        "topics[0]"
+    );
+    assert_eq!(field(endpoint(&w, "http://127.0.0.1:9/x", &[])), "topics");
+}
+
+on_both_backends!(
+    a_fulfilment_webhook_is_signed_retried_and_marks_the_order_delivered,
+    an_unreachable_endpoint_gives_up_after_its_attempts,
+);

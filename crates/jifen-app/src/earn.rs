@@ -1529,6 +1529,13 @@ pub fn record_event(
     {
         out["tier_change"] = change;
     }
+    // Lotteries may grant a free draw for this kind of event (not while it is held for review).
+    if out.get("risk_hold").is_none() {
+        let granted = crate::lottery::grant_for_event(tx, ctx, member.id, &t.as_string(), now)?;
+        if !granted.is_empty() {
+            out["lottery_draws_granted"] = json!(granted);
+        }
+    }
     if let Some((d, makeup)) = day {
         out["sign_in"] = json!({
             "day": d.to_string(),

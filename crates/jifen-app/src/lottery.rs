@@ -111,6 +111,29 @@ pub fn list(tx: &mut Tx<'_>, ctx: &ProgramCtx) -> Result<serde_json::Value, AppE
     Ok(json!({"items": items}))
 }
 
+/// Grants one free draw of each open lottery that behaviour events of `trigger` earn. Returns
+/// the lottery codes granted.
+pub fn grant_for_event(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    member: jifen_ledger::MemberId,
+    trigger: &str,
+    now: Millis,
+) -> Result<Vec<String>, AppError> {
+    let mut granted = Vec::new();
+    for row in tx.lotteries(ctx.program.id)? {
+        let def = parse(&row)?;
+        if row.status == "active"
+            && def.granted_on.iter().any(|t| t == trigger)
+            && def.ends_at.is_none_or(|e| now < e)
+        {
+            tx.grant_lottery_chances(ctx.program.id, row.id, member, 1)?;
+            granted.push(def.code);
+        }
+    }
+    Ok(granted)
+}
+
 /// Free draws given to a member (by staff, or after a review or a purchase).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -73,7 +73,7 @@ fn a_prize_that_runs_out_pays_the_consolation_and_every_draw_recomputes(b: Arc<d
             {"code": "small", "name_zh": "5积分", "name_en": "5 points", "odds_ppm": 200000, "stock": 1000,
              "reward": {"type": "points", "points": 5}}],
         "consolation": {"name_zh": "谢谢参与", "name_en": "Better luck next time", "reward": {"type": "nothing"}},
-        "per_member_per_day": 30}))
+        "per_member_per_day": 30, "granted_on": ["review"]}))
     .unwrap();
     w.write(move |tx, ctx, now| jifen_app::lottery::create(tx, ctx, now, &def))
         .unwrap();
@@ -84,6 +84,31 @@ fn a_prize_that_runs_out_pays_the_consolation_and_every_draw_recomputes(b: Arc<d
     let before = w.snapshot();
     assert!(draw(&w, poor, "p-1").is_err());
     assert_eq!(w.snapshot(), before);
+    // A review grants a free draw (the lottery names reviews in `granted_on`).
+    let e = jifen_app::earn::EventIn {
+        event_id: Some("rev-1".into()),
+        trigger: "review".into(),
+        member: MemberRef::Id { member_id: poor },
+        occurred_at: None,
+        channel: Some("app".into()),
+        tags: vec![],
+        attributes: serde_json::from_value(json!({"text_length": 30})).unwrap(),
+        makeup_date: None,
+        device_id: None,
+        ip: None,
+    };
+    let out = w
+        .write(move |tx, ctx, now| jifen_app::earn::record_event(tx, ctx, now, &e))
+        .unwrap();
+    assert_eq!(out["lottery_draws_granted"], json!(["wheel"]));
+    let free = draw(&w, poor, "p-2").unwrap();
+    assert_eq!(
+        (
+            free["used_granted_draw"].as_bool(),
+            free["cost_points"].as_i64()
+        ),
+        (Some(true), Some(0))
+    );
     // Free draws first, then 10 points each.
     let g = jifen_app::lottery::Grant {
         member_id: m,
@@ -117,7 +142,11 @@ fn a_prize_that_runs_out_pays_the_consolation_and_every_draw_recomputes(b: Arc<d
     w.assert_points(m, (1_000 - costs + paid_points, 0, 0, 0));
     let audit = w.read(|tx, ctx| jifen_app::lottery::audit(tx, ctx, "wheel", 0, 100));
     let items = audit["items"].as_array().unwrap();
-    assert_eq!(items.len(), 30);
+    assert_eq!(
+        items.len(),
+        31,
+        "30 draws of one member and the free draw of the other"
+    );
     assert!(items.iter().all(|d| d["recomputes"] == true), "{audit}");
     // In draw order: a draw in the big prize's band wins it while any are left, and gets the
     // consolation once the 3 are gone.

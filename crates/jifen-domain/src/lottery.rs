@@ -71,6 +71,9 @@ pub struct LotteryDef {
     pub starts_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ends_at: Option<i64>,
+    /// Behaviour events that grant one free draw each (`review`, `share`, `sign_in`...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub granted_on: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
@@ -258,6 +261,7 @@ mod tests {
             per_member_lifetime: None,
             starts_at: None,
             ends_at: None,
+            granted_on: vec![],
         }
     }
 

@@ -18,6 +18,7 @@ mod error;
 pub mod lottery;
 pub mod mall;
 mod pool;
+pub mod staff;
 pub mod tiers;
 pub mod views;
 pub mod webhooks;

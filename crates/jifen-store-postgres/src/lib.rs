@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_lotteries.sql")),
     (9, include_str!("../migrations/0009_images.sql")),
     (10, include_str!("../migrations/0010_webhooks.sql")),
+    (11, include_str!("../migrations/0011_staff.sql")),
 ];
 
 /// Writer connections per process by default. Commands on one member always go to the same

@@ -1445,9 +1445,11 @@ impl Drop for Tx<'_> {
 mod coupons;
 mod lottery;
 mod mall;
+mod staff;
 mod webhooks;
 pub use lottery::{DrawRow, LotteryRow, NewDraw};
 pub use mall::{ItemRow, MallOrderRow, NewMallOrder, SkuRow};
+pub use staff::{AuditRow, StaffRow};
 pub use webhooks::{DeliveryRow, EndpointRow};
 mod rules;
 mod tiers;

@@ -181,6 +181,17 @@ fn main() -> anyhow::Result<()> {
                 program.name, program.id
             );
             println!("API key: {key}");
+            // A first owner login for the console, with a fresh password each start.
+            let password = jifen_app::staff::generate_password();
+            let pw = password.clone();
+            app.write_blocking(program.id, "staff", None, move |tx, ctx, now| {
+                jifen_app::staff::ensure_owner(tx, ctx, now, "owner", "演示店长 Demo owner", &pw)?;
+                Ok(serde_json::json!(null))
+            })?;
+            println!(
+                "Console: http://{listen}/console  programme {}  login owner  password {password}",
+                demo::DEMO_CODE
+            );
             if *no_serve {
                 return Ok(());
             }
@@ -414,7 +425,8 @@ fn serve(app: App, listen: SocketAddr) -> anyhow::Result<()> {
                 }
             }
         });
-        axum::serve(listener, jifen_api::router(app))
+        let router = jifen_api::router(app.clone()).merge(jifen_web::router(app));
+        axum::serve(listener, router)
             .with_graceful_shutdown(shutdown_signal())
             .await?;
         Ok(())

@@ -1,0 +1,354 @@
+//! Staff accounts of the console: roles, passwords (argon2id), sessions with a CSRF token, and
+//! the audit log every staff action that changes data writes to.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use jifen_ledger::{Millis, ProgramId};
+use jifen_store::*;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::{AppError, ProgramCtx};
+
+/// What a staff member may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Everything, including staff and settings.
+    Owner,
+    /// Rules, catalog, campaigns.
+    Operator,
+    /// Members, adjustments, appeals.
+    Service,
+    /// Read-only dashboards and exports.
+    Analyst,
+    /// Read-only everything, including the audit log.
+    Auditor,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        Some(match s {
+            "owner" => Role::Owner,
+            "operator" => Role::Operator,
+            "service" => Role::Service,
+            "analyst" => Role::Analyst,
+            "auditor" => Role::Auditor,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Operator => "operator",
+            Role::Service => "service",
+            Role::Analyst => "analyst",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    /// May this role change members' points (adjustments, transfers, merges)?
+    pub fn manages_members(&self) -> bool {
+        matches!(self, Role::Owner | Role::Service)
+    }
+
+    /// May this role change rules, the catalog and campaigns?
+    pub fn operates(&self) -> bool {
+        matches!(self, Role::Owner | Role::Operator)
+    }
+
+    /// May this role read the audit log?
+    pub fn audits(&self) -> bool {
+        matches!(self, Role::Owner | Role::Auditor)
+    }
+}
+
+pub const PASSWORD_LEN_MIN: usize = 10;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewStaff {
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    pub password: String,
+}
+
+fn hash_password(password: &str) -> Result<String, AppError> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .to_string())
+}
+
+fn check_login(login: &str) -> Result<(), AppError> {
+    if login.is_empty()
+        || login.len() > 64
+        || !login
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+    {
+        return Err(AppError::invalid(
+            "login",
+            "must be 1 to 64 characters of letters, digits and . _ - @",
+        ));
+    }
+    Ok(())
+}
+
+/// Creates a staff account (audited, `actor` is who creates it).
+pub fn create(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    s: &NewStaff,
+    actor: &str,
+) -> Result<serde_json::Value, AppError> {
+    check_login(&s.login)?;
+    if s.name.trim().is_empty() || s.name.chars().count() > 60 {
+        return Err(AppError::invalid("name", "must be 1 to 60 characters"));
+    }
+    if s.password.chars().count() < PASSWORD_LEN_MIN || s.password.len() > 200 {
+        return Err(AppError::invalid(
+            "password",
+            format!("must be {PASSWORD_LEN_MIN} to 200 characters"),
+        ));
+    }
+    let hash = hash_password(&s.password)?;
+    let Some(id) = tx.insert_staff(
+        ctx.program.id,
+        &s.login,
+        &s.name,
+        &hash,
+        s.role.as_str(),
+        now,
+    )?
+    else {
+        return Err(AppError::conflict(
+            "login_taken",
+            format!("login {} is taken", s.login),
+            json!({"login": s.login}),
+        ));
+    };
+    let after = json!({"staff_id": id, "login": s.login, "name": s.name, "role": s.role});
+    tx.audit(
+        ctx.program.id,
+        actor,
+        "staff.create",
+        &format!("staff:{id}"),
+        None,
+        Some(&after.to_string()),
+        now,
+    )?;
+    Ok(after)
+}
+
+/// A staff member signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Session {
+    pub staff_id: i64,
+    pub program: ProgramId,
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    pub csrf: String,
+}
+
+impl Session {
+    /// The actor name the audit log and the ledger record.
+    pub fn actor(&self) -> String {
+        format!("staff:{}", self.login)
+    }
+}
+
+/// How long a session lasts.
+pub const SESSION_MS: Millis = 8 * 3_600_000;
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rng().fill(&mut b);
+    hex::encode(b)
+}
+
+/// Checks a login and password; on success stores a session and returns its token (for the
+/// cookie) and the session. A wrong login and a wrong password are answered alike.
+pub fn sign_in(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    login: &str,
+    password: &str,
+) -> Result<(String, Session), AppError> {
+    let wrong = || {
+        AppError::conflict(
+            "wrong_login",
+            "the login or the password is wrong",
+            json!({}),
+        )
+    };
+    let Some(s) = tx.staff_by_login(ctx.program.id, login)? else {
+        // Spend the same effort as a real check, so that timing does not tell logins apart.
+        let _ = Argon2::default().verify_password(
+            password.as_bytes(),
+            &PasswordHash::new(DUMMY_HASH).expect("dummy hash parses"),
+        );
+        return Err(wrong());
+    };
+    let parsed = PasswordHash::new(&s.password_hash)
+        .map_err(|e| StoreError::Corrupt(format!("staff {}: {e}", s.id)))?;
+    if s.status != "active"
+        || Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_err()
+    {
+        return Err(wrong());
+    }
+    let token = random_token();
+    let csrf = random_token();
+    tx.insert_staff_session(
+        &token_hash(&token),
+        s.id,
+        ctx.program.id,
+        &csrf,
+        now,
+        now + SESSION_MS,
+    )?;
+    tx.audit(
+        ctx.program.id,
+        &format!("staff:{}", s.login),
+        "staff.sign_in",
+        &format!("staff:{}", s.id),
+        None,
+        None,
+        now,
+    )?;
+    let role = Role::parse(&s.role)
+        .ok_or_else(|| StoreError::Corrupt(format!("staff {} role {}", s.id, s.role)))?;
+    Ok((
+        token,
+        Session {
+            staff_id: s.id,
+            program: ctx.program.id,
+            login: s.login,
+            name: s.name,
+            role,
+            csrf,
+        },
+    ))
+}
+
+/// An argon2id hash of a random password, checked when the login does not exist.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9bWkP3Gm2QmFtVRAV5N8ZuTn/Gc9Ebz1JrB4y0oTQ2c";
+
+/// The session of a cookie token, if it is live.
+pub fn session(tx: &mut Tx<'_>, token: &str, now: Millis) -> Result<Option<Session>, AppError> {
+    let Some((s, csrf)) = tx.staff_session(&token_hash(token), now)? else {
+        return Ok(None);
+    };
+    let Some(role) = Role::parse(&s.role) else {
+        return Ok(None);
+    };
+    Ok(Some(Session {
+        staff_id: s.id,
+        program: s.program,
+        login: s.login,
+        name: s.name,
+        role,
+        csrf,
+    }))
+}
+
+pub fn sign_out(tx: &mut Tx<'_>, token: &str) -> Result<(), AppError> {
+    tx.delete_staff_session(&token_hash(token))?;
+    Ok(())
+}
+
+/// A strong random password for a first owner account.
+pub fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..16)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// Sets a staff member's password (audited); creates the account as an owner when it does not
+/// exist, so that the demo can always print a working first login.
+pub fn ensure_owner(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    login: &str,
+    name: &str,
+    password: &str,
+) -> Result<(), AppError> {
+    if tx.staff_by_login(ctx.program.id, login)?.is_none() {
+        create(
+            tx,
+            ctx,
+            now,
+            &NewStaff {
+                login: login.into(),
+                name: name.into(),
+                role: Role::Owner,
+                password: password.into(),
+            },
+            "system",
+        )?;
+        return Ok(());
+    }
+    let hash = hash_password(password)?;
+    tx.set_staff_password(ctx.program.id, login, &hash)?;
+    tx.audit(
+        ctx.program.id,
+        "system",
+        "staff.password_reset",
+        &format!("staff:{login}"),
+        None,
+        None,
+        now,
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dummy_hash_is_a_valid_argon2id_hash() {
+        let h = PasswordHash::new(DUMMY_HASH).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"not the password", &h)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let h = hash_password("correct horse battery").unwrap();
+        let parsed = PasswordHash::new(&h).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"correct horse battery", &parsed)
+                .is_ok()
+        );
+        assert!(
+            Argon2::default()
+                .verify_password(b"wrong", &parsed)
+                .is_err()
+        );
+        assert!(h.starts_with("$argon2id$"));
+    }
+}

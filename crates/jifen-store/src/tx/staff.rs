@@ -1,0 +1,293 @@
+//! Queries of staff accounts, their sessions, the audit log, and member search for the console.
+
+use super::*;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffRow {
+    pub id: i64,
+    pub program: ProgramId,
+    pub login: String,
+    pub name: String,
+    pub password_hash: String,
+    pub role: String,
+    pub status: String,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    pub id: i64,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub created_at: Millis,
+}
+
+const STAFF_COLS: &str = "id, program_id, login, name, password_hash, role, status, created_at";
+
+fn staff_row(r: &Row) -> StaffRow {
+    StaffRow {
+        id: r.int(0),
+        program: ProgramId(r.int(1)),
+        login: r.text(2),
+        name: r.text(3),
+        password_hash: r.text(4),
+        role: r.text(5),
+        status: r.text(6),
+        created_at: r.int(7),
+    }
+}
+
+impl Tx<'_> {
+    /// Stores a staff account; `None` when the login is taken in the programme.
+    pub fn insert_staff(
+        &mut self,
+        program: ProgramId,
+        login: &str,
+        name: &str,
+        password_hash: &str,
+        role: &str,
+        now: Millis,
+    ) -> StoreResult<Option<i64>> {
+        self.writes += 1;
+        Ok(self
+            .conn
+            .query_one(
+                "INSERT INTO staff (program_id, login, name, password_hash, role, status, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'active', $6) ON CONFLICT (program_id, login) DO NOTHING RETURNING id",
+                &[program.0.into(), login.into(), name.into(), password_hash.into(), role.into(), now.into()],
+            )?
+            .map(|r| r.int(0)))
+    }
+
+    pub fn staff_by_login(
+        &mut self,
+        program: ProgramId,
+        login: &str,
+    ) -> StoreResult<Option<StaffRow>> {
+        Ok(self
+            .conn
+            .query_one(
+                &format!("SELECT {STAFF_COLS} FROM staff WHERE program_id = $1 AND login = $2"),
+                &[program.0.into(), login.into()],
+            )?
+            .map(|r| staff_row(&r)))
+    }
+
+    pub fn staff_members(&mut self, program: ProgramId) -> StoreResult<Vec<StaffRow>> {
+        Ok(self
+            .conn
+            .query(
+                &format!("SELECT {STAFF_COLS} FROM staff WHERE program_id = $1 ORDER BY id"),
+                &[program.0.into()],
+            )?
+            .iter()
+            .map(staff_row)
+            .collect())
+    }
+
+    pub fn insert_staff_session(
+        &mut self,
+        token_hash: &str,
+        staff: i64,
+        program: ProgramId,
+        csrf: &str,
+        now: Millis,
+        expires_at: Millis,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "INSERT INTO staff_sessions (token_hash, staff_id, program_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[token_hash.into(), staff.into(), program.0.into(), csrf.into(), now.into(), expires_at.into()],
+        )?;
+        Ok(())
+    }
+
+    /// The live session of a token: its staff account and CSRF token.
+    pub fn staff_session(
+        &mut self,
+        token_hash: &str,
+        now: Millis,
+    ) -> StoreResult<Option<(StaffRow, String)>> {
+        let Some(r) = self.conn.query_one(
+            "SELECT staff_id, csrf FROM staff_sessions WHERE token_hash = $1 AND expires_at > $2",
+            &[token_hash.into(), now.into()],
+        )?
+        else {
+            return Ok(None);
+        };
+        let (id, csrf) = (r.int(0), r.text(1));
+        Ok(self
+            .conn
+            .query_one(
+                &format!("SELECT {STAFF_COLS} FROM staff WHERE id = $1 AND status = 'active'"),
+                &[id.into()],
+            )?
+            .map(|r| (staff_row(&r), csrf)))
+    }
+
+    pub fn delete_staff_session(&mut self, token_hash: &str) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "DELETE FROM staff_sessions WHERE token_hash = $1",
+            &[token_hash.into()],
+        )?;
+        Ok(())
+    }
+
+    /// Writes one entry of the audit log: who did what to what, with the state before and after.
+    pub fn audit(
+        &mut self,
+        program: ProgramId,
+        actor: &str,
+        action: &str,
+        target: &str,
+        before: Option<&str>,
+        after: Option<&str>,
+        now: Millis,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "INSERT INTO audit_log (program_id, actor, action, target, before_json, after_json, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[program.0.into(), actor.into(), action.into(), target.into(), before.into(), after.into(), now.into()],
+        )?;
+        Ok(())
+    }
+
+    /// Audit entries newest first before id `before`, optionally of one actor or action.
+    pub fn audit_entries(
+        &mut self,
+        program: ProgramId,
+        actor: Option<&str>,
+        action: Option<&str>,
+        before: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditRow>> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT id, actor, action, target, before_json, after_json, created_at FROM audit_log WHERE program_id = $1 \
+                 AND (CAST($2 AS TEXT) IS NULL OR actor = $2) AND (CAST($3 AS TEXT) IS NULL OR action = $3) AND id < $4 \
+                 ORDER BY id DESC LIMIT $5",
+                &[program.0.into(), actor.into(), action.into(), before.into(), limit.into()],
+            )?
+            .iter()
+            .map(|r| AuditRow {
+                id: r.int(0),
+                actor: r.text(1),
+                action: r.text(2),
+                target: r.text(3),
+                before: r.opt_text(4),
+                after: r.opt_text(5),
+                created_at: r.int(6),
+            })
+            .collect())
+    }
+
+    /// Members whose phone or external id is `q`, or whose name starts with it, newest first;
+    /// each through an index, so a page stays fast with millions of members.
+    pub fn search_members(
+        &mut self,
+        program: ProgramId,
+        q: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<MemberId>> {
+        let mut ids: Vec<i64> = Vec::new();
+        for (sql, arg) in [
+            (
+                "SELECT id FROM members WHERE program_id = $1 AND phone = $2 ORDER BY id DESC LIMIT $3",
+                q.to_string(),
+            ),
+            (
+                "SELECT member_id FROM identities WHERE program_id = $1 AND external_id = $2 ORDER BY member_id DESC LIMIT $3",
+                q.to_string(),
+            ),
+            (
+                "SELECT id FROM members WHERE program_id = $1 AND name >= $2 AND name < $2 || '\u{10ffff}' ORDER BY name, id LIMIT $3",
+                q.to_string(),
+            ),
+        ] {
+            for r in self
+                .conn
+                .query(sql, &[program.0.into(), arg.into(), limit.into()])?
+            {
+                let id = r.int(0);
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+        ids.truncate(limit as usize);
+        Ok(ids.into_iter().map(MemberId).collect())
+    }
+
+    /// Members by id, newest first, before id `before`: a page of the console's list.
+    pub fn member_page(
+        &mut self,
+        program: ProgramId,
+        before: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<MemberId>> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT id FROM members WHERE program_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+                &[program.0.into(), before.into(), limit.into()],
+            )?
+            .iter()
+            .map(|r| MemberId(r.int(0)))
+            .collect())
+    }
+}
+
+impl Tx<'_> {
+    /// Points members hold now (posted balance, net of debts owed is not subtracted).
+    pub fn points_outstanding(&mut self, program: ProgramId) -> StoreResult<i64> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT CAST(COALESCE(SUM(credits_posted - debits_posted), 0) AS BIGINT) FROM accounts \
+                 WHERE program_id = $1 AND kind = 'balance' AND point_type = 'points' AND member_id > 0",
+                &[program.0.into()],
+            )?
+            .map_or(0, |r| r.int(0)))
+    }
+
+    /// Points moved per day since `from` by transfer code: (day index, code, points), the day
+    /// counted from `from` in whole days.
+    pub fn daily_points(
+        &mut self,
+        program: ProgramId,
+        from: Millis,
+    ) -> StoreResult<Vec<(i64, String, i64)>> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT CAST((created_at - $2) / 86400000 AS BIGINT) AS day, code, CAST(SUM(amount) AS BIGINT) FROM transfers \
+                 WHERE program_id = $1 AND point_type = 'points' AND created_at >= $2 AND phase = 'posted' \
+                 GROUP BY day, code ORDER BY day",
+                &[program.0.into(), from.into()],
+            )?
+            .iter()
+            .map(|r| (r.int(0), r.text(1), r.int(2)))
+            .collect())
+    }
+}
+
+impl Tx<'_> {
+    pub fn set_staff_password(
+        &mut self,
+        program: ProgramId,
+        login: &str,
+        hash: &str,
+    ) -> StoreResult<bool> {
+        self.writes += 1;
+        Ok(self.conn.execute(
+            "UPDATE staff SET password_hash = $3 WHERE program_id = $1 AND login = $2",
+            &[program.0.into(), login.into(), hash.into()],
+        )? == 1)
+    }
+}

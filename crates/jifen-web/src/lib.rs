@@ -1,0 +1,569 @@
+//! Jifen's web pages, rendered by the server: the staff console under `/console` (the member
+//! points centre comes under `/m`). Every asset is inside the binary; pages use the same use
+//! cases and views as the JSON API. Chinese by default, English with `?lang=en`; times in the
+//! programme's time zone; numbers with thousands separators.
+//!
+//! Staff sign in with a password (argon2id); the session cookie is HttpOnly and SameSite=Lax,
+//! every form that changes data carries the session's CSRF token, and failed sign-ins are
+//! limited per login.
+
+mod page;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use jifen_app::staff::{self, Session};
+use jifen_app::{App, AppError};
+use jifen_ledger::{MemberId, PointType};
+use serde::Deserialize;
+
+use page::{L, Lang, esc};
+
+const CSS: &str = include_str!("../assets/console.css");
+const SESSION_COOKIE: &str = "jifen_session";
+const LOGIN_CSRF_COOKIE: &str = "jifen_login_csrf";
+const LANG_COOKIE: &str = "jifen_lang";
+
+/// Failed sign-ins allowed per login in a window, and the window.
+pub const LOGIN_FAILURES_MAX: u32 = 5;
+pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+#[derive(Clone)]
+struct Web {
+    app: App,
+    failures: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
+}
+
+/// The console's routes, with their state; merged with the API router by the binary.
+pub fn router(app: App) -> Router {
+    let web = Web {
+        app,
+        failures: Arc::default(),
+    };
+    Router::new()
+        .route("/console/assets/console.css", get(css))
+        .route("/console/login", get(login_page).post(login))
+        .route("/console/logout", axum::routing::post(logout))
+        .route("/console", get(overview))
+        .route("/console/members", get(members))
+        .route("/console/members/{id}", get(member))
+        .with_state(web)
+}
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
+        .into_response()
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+#[derive(Deserialize, Default)]
+struct LangQuery {
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+/// The language of a request: `?lang=` (remembered in a cookie), else the cookie, else Chinese.
+fn lang_of(headers: &HeaderMap, q: &LangQuery) -> (Lang, Option<String>) {
+    match q.lang.as_deref() {
+        Some("en") => (
+            Lang::En,
+            Some(format!(
+                "{LANG_COOKIE}=en; Path=/; SameSite=Lax; Max-Age=31536000"
+            )),
+        ),
+        Some(_) => (
+            Lang::Zh,
+            Some(format!(
+                "{LANG_COOKIE}=zh; Path=/; SameSite=Lax; Max-Age=31536000"
+            )),
+        ),
+        None => (
+            if cookie(headers, LANG_COOKIE).as_deref() == Some("en") {
+                Lang::En
+            } else {
+                Lang::Zh
+            },
+            None,
+        ),
+    }
+}
+
+fn html(status: StatusCode, body: String, set_cookies: &[String]) -> Response {
+    let mut r = (status, Html(body)).into_response();
+    let h = r.headers_mut();
+    for c in set_cookies {
+        if let Ok(v) = c.parse() {
+            h.append(header::SET_COOKIE, v);
+        }
+    }
+    h.insert(header::CACHE_CONTROL, "no-store".parse().expect("header"));
+    h.insert("x-frame-options", "DENY".parse().expect("header"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        "nosniff".parse().expect("header"),
+    );
+    r
+}
+
+fn random_hex() -> String {
+    // A session-independent token for the sign-in form (double-submit cookie).
+    let t = jifen_app::staff::generate_password();
+    t.chars().map(|c| format!("{:02x}", c as u8)).collect()
+}
+
+async fn signed_in(web: &Web, headers: &HeaderMap) -> Option<Session> {
+    let token = cookie(headers, SESSION_COOKIE)?;
+    let now = web.app.now();
+    web.app
+        .read(move |tx| staff::session(tx, &token, now))
+        .await
+        .ok()
+        .flatten()
+}
+
+#[derive(Deserialize, Default)]
+struct LoginQuery {
+    #[serde(default)]
+    lang: Option<String>,
+    #[serde(default)]
+    program: Option<String>,
+}
+
+async fn login_page(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Query(q): Query<LoginQuery>,
+) -> Response {
+    let (lang, set_lang) = lang_of(
+        &headers,
+        &LangQuery {
+            lang: q.lang.clone(),
+        },
+    );
+    let program = match q.program {
+        Some(p) => p,
+        None => web
+            .app
+            .read(|tx| Ok(tx.programs()?.into_iter().next().map(|p| p.code)))
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default(),
+    };
+    let csrf = random_hex();
+    let body = page::login(lang, &program, "", &csrf, None);
+    let mut cookies = vec![format!(
+        "{LOGIN_CSRF_COOKIE}={csrf}; Path=/console; HttpOnly; SameSite=Strict"
+    )];
+    cookies.extend(set_lang);
+    html(StatusCode::OK, body, &cookies)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    program: String,
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn login(State(web): State<Web>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+    let (lang, _) = lang_of(&headers, &LangQuery::default());
+    let fail = |status: StatusCode, msg: &str| {
+        let csrf = random_hex();
+        html(
+            status,
+            page::login(lang, &f.program, &f.login, &csrf, Some(msg)),
+            &[format!(
+                "{LOGIN_CSRF_COOKIE}={csrf}; Path=/console; HttpOnly; SameSite=Strict"
+            )],
+        )
+    };
+    if f.csrf.is_empty() || cookie(&headers, LOGIN_CSRF_COOKIE).as_deref() != Some(f.csrf.as_str())
+    {
+        return fail(StatusCode::FORBIDDEN, L::FormExpired.t(lang));
+    }
+    if f.login.trim().is_empty() || f.password.is_empty() || f.program.trim().is_empty() {
+        return fail(StatusCode::UNPROCESSABLE_ENTITY, L::FillAll.t(lang));
+    }
+    let key = format!("{}/{}", f.program, f.login.to_lowercase());
+    {
+        let mut failures = web.failures.lock().expect("failures lock");
+        if let Some((n, since)) = failures.get(&key).copied() {
+            if since.elapsed() > LOGIN_WINDOW {
+                failures.remove(&key);
+            } else if n >= LOGIN_FAILURES_MAX {
+                return fail(StatusCode::TOO_MANY_REQUESTS, L::TooMany.t(lang));
+            }
+        }
+    }
+    let code = f.program.clone();
+    let Ok(Some(program)) = web.app.read(move |tx| Ok(tx.program_by_code(&code)?)).await else {
+        return fail(StatusCode::UNAUTHORIZED, L::WrongLogin.t(lang));
+    };
+    let (login, password) = (f.login.clone(), f.password.clone());
+    let out = web
+        .app
+        .write(program.id, "staff", None, move |tx, ctx, now| {
+            let (token, s) = staff::sign_in(tx, ctx, now, &login, &password)?;
+            Ok(serde_json::json!({"token": token, "login": s.login}))
+        })
+        .await;
+    match out {
+        Ok(o) => {
+            web.failures.lock().expect("failures lock").remove(&key);
+            let token = o.body["token"].as_str().unwrap_or_default().to_string();
+            let mut r = Redirect::to("/console").into_response();
+            let c = format!(
+                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+                staff::SESSION_MS / 1000
+            );
+            r.headers_mut()
+                .append(header::SET_COOKIE, c.parse().expect("cookie"));
+            r
+        }
+        Err(AppError::Conflict {
+            code: "wrong_login",
+            ..
+        }) => {
+            let mut failures = web.failures.lock().expect("failures lock");
+            let e = failures.entry(key).or_insert((0, Instant::now()));
+            e.0 += 1;
+            drop(failures);
+            fail(StatusCode::UNAUTHORIZED, L::WrongLogin.t(lang))
+        }
+        Err(e) => fail(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(State(web): State<Web>, headers: HeaderMap, Form(f): Form<CsrfForm>) -> Response {
+    if let Some(s) = signed_in(&web, &headers).await
+        && s.csrf == f.csrf
+        && let Some(token) = cookie(&headers, SESSION_COOKIE)
+    {
+        let _ = web
+            .app
+            .write(s.program, "staff", None, move |tx, _ctx, _now| {
+                staff::sign_out(tx, &token)?;
+                Ok(serde_json::json!(null))
+            })
+            .await;
+    }
+    let mut r = Redirect::to("/console/login").into_response();
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+            .parse()
+            .expect("cookie"),
+    );
+    r
+}
+
+/// The signed-in staff member, or a redirect to the sign-in page.
+async fn require(web: &Web, headers: &HeaderMap) -> Result<Session, Response> {
+    signed_in(web, headers)
+        .await
+        .ok_or_else(|| Redirect::to("/console/login").into_response())
+}
+
+fn failure(lang: Lang, s: &Session, e: AppError) -> Response {
+    let (status, msg) = match &e {
+        AppError::NotFound { .. } => (StatusCode::NOT_FOUND, L::NotFound.t(lang).to_string()),
+        AppError::Invalid { field, message } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{field}: {message}"),
+        ),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    };
+    html(
+        status,
+        page::layout(
+            lang,
+            s,
+            "",
+            &msg,
+            &format!("<div class=\"error\">{}</div>", esc(&msg)),
+        ),
+        &[],
+    )
+}
+
+async fn overview(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let (lang, set_lang) = lang_of(&headers, &q);
+    let s = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let ctx = match web.app.program_ctx(s.program).await {
+        Ok(c) => c,
+        Err(e) => return failure(lang, &s, e),
+    };
+    let now = web.app.now();
+    let days = 14;
+    let tz = ctx.tz.clone();
+    let from = page::day_start(now, &tz) - (days - 1) * 86_400_000;
+    let data = web
+        .app
+        .read(move |tx| {
+            let p = ctx.program.id;
+            let members = tx.count_members(p)?;
+            let outstanding = tx.points_outstanding(p)?;
+            let daily = tx.daily_points(p, from)?;
+            let orders = tx.mall_orders(p, None, None, i64::MAX, 8)?;
+            let mut recent = Vec::new();
+            for o in &orders {
+                recent.push(jifen_app::mall::order_view(tx, &ctx, o)?);
+            }
+            let holds = jifen_app::earn::list_holds(tx, &ctx, Some("open"), None, Some(1))?;
+            Ok((members, outstanding, daily, recent, holds))
+        })
+        .await;
+    let (members, outstanding, daily, recent, holds) = match data {
+        Ok(d) => d,
+        Err(e) => return failure(lang, &s, e),
+    };
+    let mut issued = vec![0i64; days as usize];
+    let mut spent = vec![0i64; days as usize];
+    for (day, code, pts) in daily {
+        let Some(d) = usize::try_from(day).ok().filter(|d| *d < days as usize) else {
+            continue;
+        };
+        match code.as_str() {
+            "purchase" | "purchase_bonus" | "manual_adjustment" | "tier_gift" | "lottery_prize" => {
+                issued[d] += pts
+            }
+            "redemption" | "reservation_post" | "lottery_draw" => spent[d] += pts,
+            c if !matches!(
+                c,
+                "expiry"
+                    | "refund_reversal"
+                    | "member_transfer"
+                    | "vest"
+                    | "merge"
+                    | "reservation"
+                    | "reservation_void"
+                    | "redemption_refund"
+                    | "debt_shortfall"
+                    | "debt_repayment"
+                    | "write_off"
+                    | "risk_rejected"
+                    | "makeup_sign_in"
+            ) =>
+            {
+                issued[d] += pts
+            }
+            _ => {}
+        }
+    }
+    let total_issued: i64 = issued.iter().sum();
+    let total_spent: i64 = spent.iter().sum();
+    let body = page::overview(
+        lang,
+        &page::Overview {
+            members,
+            outstanding,
+            issued: &issued,
+            spent: &spent,
+            total_issued,
+            total_spent,
+            from,
+            tz: &tz,
+            recent: &recent,
+            open_holds: holds["items"].as_array().map_or(0, |a| a.len()),
+        },
+    );
+    html(
+        StatusCode::OK,
+        page::layout(lang, &s, "overview", L::Overview.t(lang), &body),
+        &set_lang.into_iter().collect::<Vec<_>>(),
+    )
+}
+
+#[derive(Deserialize, Default)]
+struct MembersQuery {
+    #[serde(default)]
+    q: Option<String>,
+    #[serde(default)]
+    before: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+/// Members listed per page.
+pub const PAGE: i64 = 50;
+
+async fn members(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Query(q): Query<MembersQuery>,
+) -> Response {
+    let (lang, set_lang) = lang_of(
+        &headers,
+        &LangQuery {
+            lang: q.lang.clone(),
+        },
+    );
+    let s = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let ctx = match web.app.program_ctx(s.program).await {
+        Ok(c) => c,
+        Err(e) => return failure(lang, &s, e),
+    };
+    // A malformed cursor is the first page, never an error page.
+    let before = q
+        .before
+        .as_deref()
+        .and_then(|b| b.parse::<i64>().ok())
+        .filter(|b| *b > 0)
+        .unwrap_or(i64::MAX);
+    let query =
+        q.q.clone()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty() && v.chars().count() <= 64);
+    let now = web.app.now();
+    let qq = query.clone();
+    let rows = web
+        .app
+        .read(move |tx| {
+            let ids = match &qq {
+                Some(text) => tx.search_members(ctx.program.id, text, PAGE)?,
+                None => tx.member_page(ctx.program.id, before, PAGE)?,
+            };
+            let mut out = Vec::new();
+            for id in ids {
+                let Some(m) = tx.member(ctx.program.id, id)? else {
+                    continue;
+                };
+                let b = jifen_app::views::balance(tx, &ctx, id, PointType::Points, now, 30)?;
+                let tier = jifen_app::tiers::tier_code(tx, &ctx, id, now)?;
+                out.push((m, b, tier));
+            }
+            Ok(out)
+        })
+        .await;
+    let rows = match rows {
+        Ok(r) => r,
+        Err(e) => return failure(lang, &s, e),
+    };
+    let next = (query.is_none() && rows.len() as i64 == PAGE)
+        .then(|| rows.last().map(|r| r.0.id.0))
+        .flatten();
+    let body = page::members(lang, query.as_deref().unwrap_or(""), &rows, next);
+    html(
+        StatusCode::OK,
+        page::layout(lang, &s, "members", L::Members.t(lang), &body),
+        &set_lang.into_iter().collect::<Vec<_>>(),
+    )
+}
+
+async fn member(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let (lang, set_lang) = lang_of(&headers, &q);
+    let s = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some(id) = id.parse::<i64>().ok().filter(|v| *v > 0) else {
+        return failure(lang, &s, AppError::NotFound { what: "member", id });
+    };
+    let ctx = match web.app.program_ctx(s.program).await {
+        Ok(c) => c,
+        Err(e) => return failure(lang, &s, e),
+    };
+    let now = web.app.now();
+    let tz = ctx.tz.clone();
+    let data = web
+        .app
+        .read(move |tx| {
+            let m = jifen_app::commands::resolve(
+                tx,
+                &ctx,
+                &jifen_app::commands::MemberRef::Id { member_id: id },
+            )?;
+            let b = jifen_app::views::balance(tx, &ctx, m.id, PointType::Points, now, 30)?;
+            let lots = jifen_app::views::lots(tx, &ctx, m.id, PointType::Points, false, now)?;
+            let history = jifen_app::views::history(tx, &ctx, m.id, None, 50)?;
+            let tier = jifen_app::tiers::member_progress(
+                tx,
+                &ctx,
+                m.id,
+                now,
+                if lang == Lang::En { "en" } else { "zh" },
+            )
+            .ok();
+            let orders =
+                jifen_app::mall::list_orders(tx, &ctx, Some(MemberId(m.id.0)), None, None, 20)?;
+            let coupons = jifen_app::coupons::member_coupons(tx, &ctx, m.id, None, now)?;
+            Ok((m, b, lots, history, tier, orders, coupons))
+        })
+        .await;
+    let (m, b, lots, history, tier, orders, coupons) = match data {
+        Ok(d) => d,
+        Err(e) => return failure(lang, &s, e),
+    };
+    let body = page::member(
+        lang,
+        &tz,
+        &page::MemberPage {
+            member: &m,
+            balance: &b,
+            lots: &lots,
+            history: &history,
+            tier: tier.as_ref(),
+            orders: &orders,
+            coupons: &coupons,
+        },
+    );
+    let title = m
+        .profile
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("#{}", m.id.0));
+    html(
+        StatusCode::OK,
+        page::layout(lang, &s, "members", &title, &body),
+        &set_lang.into_iter().collect::<Vec<_>>(),
+    )
+}

@@ -1,0 +1,582 @@
+//! The console's HTML: words in both languages, formatting, and one function per page.
+
+use jifen_app::staff::Session;
+use jifen_app::views::{Balance, LotView};
+use jifen_store::Member;
+use jiff::tz::TimeZone;
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+/// Every word the console shows, in Chinese and English.
+#[derive(Debug, Clone, Copy)]
+pub enum L {
+    Console,
+    SignIn,
+    SignOut,
+    Program,
+    Login,
+    Password,
+    WrongLogin,
+    TooMany,
+    FormExpired,
+    FillAll,
+    NotFound,
+    Overview,
+    Members,
+    MembersTotal,
+    Outstanding,
+    Issued14,
+    Spent14,
+    RedemptionRate,
+    OpenHolds,
+    RecentOrders,
+    NoOrders,
+    Search,
+    SearchHint,
+    Name,
+    Phone,
+    Tier,
+    Available,
+    Pending,
+    Reserved,
+    Expiring30,
+    Joined,
+    Next,
+    NoMembers,
+    Lots,
+    History,
+    Orders,
+    Coupons,
+    Amount,
+    Remaining,
+    ExpiresAt,
+    Status,
+    Reason,
+    Time,
+    Kind,
+    Item,
+    State,
+    Points,
+    Never,
+    Debt,
+    IssuedLegend,
+    SpentLegend,
+}
+
+impl L {
+    pub fn t(self, lang: Lang) -> &'static str {
+        let (zh, en) = match self {
+            L::Console => ("积分运营后台", "Loyalty console"),
+            L::SignIn => ("登录", "Sign in"),
+            L::SignOut => ("退出", "Sign out"),
+            L::Program => ("会员计划", "Programme"),
+            L::Login => ("账号", "Login"),
+            L::Password => ("密码", "Password"),
+            L::WrongLogin => ("账号或密码错误", "The login or the password is wrong"),
+            L::TooMany => (
+                "尝试次数过多，请15分钟后再试",
+                "Too many attempts; try again in 15 minutes",
+            ),
+            L::FormExpired => (
+                "表单已过期，请重新提交",
+                "The form expired; please send it again",
+            ),
+            L::FillAll => (
+                "请填写会员计划、账号和密码",
+                "Fill in the programme, login and password",
+            ),
+            L::NotFound => ("未找到", "Not found"),
+            L::Overview => ("概览", "Overview"),
+            L::Members => ("会员", "Members"),
+            L::MembersTotal => ("会员总数", "Members"),
+            L::Outstanding => ("未使用积分", "Points outstanding"),
+            L::Issued14 => ("近14天发放", "Issued, last 14 days"),
+            L::Spent14 => ("近14天消耗", "Spent, last 14 days"),
+            L::RedemptionRate => ("兑换率", "Redemption rate"),
+            L::OpenHolds => ("待审风控", "Risk holds to review"),
+            L::RecentOrders => ("最新兑换订单", "Recent mall orders"),
+            L::NoOrders => ("暂无订单", "No orders yet"),
+            L::Search => ("搜索", "Search"),
+            L::SearchHint => ("手机号、外部ID或姓名", "Phone, external id or name"),
+            L::Name => ("姓名", "Name"),
+            L::Phone => ("手机号", "Phone"),
+            L::Tier => ("等级", "Tier"),
+            L::Available => ("可用积分", "Available"),
+            L::Pending => ("待生效", "Pending"),
+            L::Reserved => ("冻结中", "Reserved"),
+            L::Expiring30 => ("30天内过期", "Expiring in 30 days"),
+            L::Joined => ("入会时间", "Joined"),
+            L::Next => ("下一页", "Next page"),
+            L::NoMembers => ("没有找到会员", "No members found"),
+            L::Lots => ("积分批次", "Lots"),
+            L::History => ("积分明细", "Points history"),
+            L::Orders => ("兑换订单", "Mall orders"),
+            L::Coupons => ("优惠券", "Coupons"),
+            L::Amount => ("数量", "Amount"),
+            L::Remaining => ("剩余", "Remaining"),
+            L::ExpiresAt => ("过期时间", "Expires"),
+            L::Status => ("状态", "Status"),
+            L::Reason => ("原因", "Reason"),
+            L::Time => ("时间", "Time"),
+            L::Kind => ("类型", "Type"),
+            L::Item => ("商品", "Item"),
+            L::State => ("状态", "State"),
+            L::Points => ("积分", "Points"),
+            L::Never => ("永久有效", "Never"),
+            L::Debt => ("欠分", "Debt"),
+            L::IssuedLegend => ("发放", "Issued"),
+            L::SpentLegend => ("消耗", "Spent"),
+        };
+        match lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+/// HTML-escapes text.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An integer with thousands separators: 1,234,567.
+pub fn num(v: i64) -> String {
+    let digits = v.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < 0 { format!("-{out}") } else { out }
+}
+
+/// A time in the programme's zone: 2026-12-01 09:30.
+pub fn fmt_time(ms: i64, tz: &TimeZone) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| {
+            t.to_zoned(tz.clone())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+fn fmt_date(ms: i64, tz: &TimeZone) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_zoned(tz.clone()).strftime("%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// The first instant of the local day containing `ms`.
+pub fn day_start(ms: i64, tz: &TimeZone) -> i64 {
+    jiff::Timestamp::from_millisecond(ms)
+        .ok()
+        .and_then(|t| {
+            t.to_zoned(tz.clone())
+                .date()
+                .at(0, 0, 0, 0)
+                .to_zoned(tz.clone())
+                .ok()
+        })
+        .map(|z| z.timestamp().as_millisecond())
+        .unwrap_or(ms)
+}
+
+fn head(lang: Lang, title: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{} · Jifen</title><link rel=\"stylesheet\" href=\"/console/assets/console.css\"></head>",
+        if lang == Lang::En { "en" } else { "zh-CN" },
+        esc(title)
+    )
+}
+
+fn lang_switch(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "<span class=\"lang\">中文 · <a href=\"?lang=en\">English</a></span>",
+        Lang::En => "<span class=\"lang\"><a href=\"?lang=zh\">中文</a> · English</span>",
+    }
+}
+
+pub fn layout(lang: Lang, s: &Session, active: &str, title: &str, body: &str) -> String {
+    let nav = [
+        ("overview", "/console", L::Overview),
+        ("members", "/console/members", L::Members),
+    ]
+    .iter()
+    .map(|(key, href, label)| {
+        format!(
+            "<a href=\"{href}\"{}>{}</a>",
+            if *key == active { " class=\"on\"" } else { "" },
+            label.t(lang)
+        )
+    })
+    .collect::<String>();
+    format!(
+        "{}<body><header class=\"top\"><span class=\"logo\">积分 Jifen</span><nav>{nav}</nav>\
+         <span class=\"who\">{} <span class=\"pill\">{}</span>{}\
+         <form method=\"post\" action=\"/console/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button class=\"link\">{}</button></form></span></header>\
+         <main><h1>{}</h1>{body}</main></body></html>",
+        head(lang, title),
+        esc(&s.name),
+        s.role.as_str(),
+        lang_switch(lang),
+        esc(&s.csrf),
+        L::SignOut.t(lang),
+        esc(title),
+    )
+}
+
+pub fn login(lang: Lang, program: &str, login: &str, csrf: &str, error: Option<&str>) -> String {
+    format!(
+        "{}<body><div class=\"login\"><h1>{}</h1>{}\
+         <form method=\"post\" action=\"/console/login\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <label for=\"program\">{}</label><input type=\"text\" id=\"program\" name=\"program\" value=\"{}\" required>\
+         <label for=\"login\">{}</label><input type=\"text\" id=\"login\" name=\"login\" value=\"{}\" autocomplete=\"username\" required autofocus>\
+         <label for=\"password\">{}</label><input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required>\
+         <button type=\"submit\">{}</button></form><p class=\"muted\" style=\"text-align:center;margin-top:16px\">{}</p></div></body></html>",
+        head(lang, L::SignIn.t(lang)),
+        L::Console.t(lang),
+        error
+            .map(|e| format!("<div class=\"error\" role=\"alert\">{}</div>", esc(e)))
+            .unwrap_or_default(),
+        esc(csrf),
+        L::Program.t(lang),
+        esc(program),
+        L::Login.t(lang),
+        esc(login),
+        L::Password.t(lang),
+        L::SignIn.t(lang),
+        lang_switch(lang),
+    )
+}
+
+pub struct Overview<'a> {
+    pub members: i64,
+    pub outstanding: i64,
+    pub issued: &'a [i64],
+    pub spent: &'a [i64],
+    pub total_issued: i64,
+    pub total_spent: i64,
+    pub from: i64,
+    pub tz: &'a TimeZone,
+    pub recent: &'a [Value],
+    pub open_holds: usize,
+}
+
+fn card(label: &str, value: &str) -> String {
+    format!(
+        "<div class=\"card\"><div class=\"label\">{label}</div><div class=\"value\">{value}</div></div>"
+    )
+}
+
+fn item_name(lang: Lang, v: &Value) -> String {
+    let key = if lang == Lang::En {
+        "item_name_en"
+    } else {
+        "item_name_zh"
+    };
+    v[key].as_str().unwrap_or("").to_string()
+}
+
+pub fn overview(lang: Lang, o: &Overview<'_>) -> String {
+    let rate = if o.total_issued > 0 {
+        format!(
+            "{:.1}%",
+            o.total_spent as f64 * 100.0 / o.total_issued as f64
+        )
+    } else {
+        "–".into()
+    };
+    let cards = [
+        card(L::MembersTotal.t(lang), &num(o.members)),
+        card(L::Outstanding.t(lang), &num(o.outstanding)),
+        card(L::Issued14.t(lang), &num(o.total_issued)),
+        card(L::Spent14.t(lang), &num(o.total_spent)),
+        card(L::RedemptionRate.t(lang), &rate),
+        card(L::OpenHolds.t(lang), &num(o.open_holds as i64)),
+    ]
+    .concat();
+    let peak = o
+        .issued
+        .iter()
+        .chain(o.spent)
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let bars: String = o
+        .issued
+        .iter()
+        .zip(o.spent)
+        .enumerate()
+        .map(|(d, (i, s))| {
+            let day = fmt_date(o.from + d as i64 * 86_400_000, o.tz);
+            format!(
+                "<div class=\"bar\" title=\"{day}: +{} / -{}\"><span class=\"issued\" style=\"height:{}%\"></span><span class=\"spent\" style=\"height:{}%\"></span></div>",
+                num(*i),
+                num(*s),
+                i * 50 / peak,
+                s * 50 / peak
+            )
+        })
+        .collect();
+    let orders: String = if o.recent.is_empty() {
+        format!(
+            "<tr><td colspan=\"5\" class=\"muted\">{}</td></tr>",
+            L::NoOrders.t(lang)
+        )
+    } else {
+        o.recent
+            .iter()
+            .map(|v| {
+                format!(
+                    "<tr><td>#{}</td><td>{}</td><td><a href=\"/console/members/{}\">{}</a></td><td class=\"num\">{}</td><td><span class=\"pill\">{}</span></td></tr>",
+                    v["order_id"],
+                    fmt_time(v["created_at"].as_i64().unwrap_or(0), o.tz),
+                    v["member_id"],
+                    esc(&item_name(lang, v)),
+                    num(v["points"].as_i64().unwrap_or(0)),
+                    esc(v["state"].as_str().unwrap_or("")),
+                )
+            })
+            .collect()
+    };
+    format!(
+        "<div class=\"cards\">{cards}</div><h2>{} / {}</h2><div class=\"chart\">{bars}</div>\
+         <div class=\"legend\"><i style=\"background:#e8a27c\"></i>{}<i style=\"background:#7c9ee8\"></i>{}</div>\
+         <h2>{}</h2><table><thead><tr><th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{orders}</tbody></table>",
+        L::Issued14.t(lang),
+        L::Spent14.t(lang),
+        L::IssuedLegend.t(lang),
+        L::SpentLegend.t(lang),
+        L::RecentOrders.t(lang),
+        L::Time.t(lang),
+        L::Item.t(lang),
+        L::Points.t(lang),
+        L::State.t(lang),
+    )
+}
+
+pub fn members(
+    lang: Lang,
+    q: &str,
+    rows: &[(Member, Balance, String)],
+    next: Option<i64>,
+) -> String {
+    let body: String = if rows.is_empty() {
+        format!(
+            "<tr><td colspan=\"6\" class=\"muted\">{}</td></tr>",
+            L::NoMembers.t(lang)
+        )
+    } else {
+        rows.iter()
+            .map(|(m, b, tier)| {
+                format!(
+                    "<tr><td><a href=\"/console/members/{id}\">#{id}</a></td><td><a href=\"/console/members/{id}\">{}</a></td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                    esc(m.profile.name.as_deref().unwrap_or("–")),
+                    esc(m.profile.phone.as_deref().unwrap_or("–")),
+                    esc(tier),
+                    num(b.available),
+                    num(b.expiring),
+                    id = m.id.0,
+                )
+            })
+            .collect()
+    };
+    let pager = next
+        .map(|n| {
+            format!(
+                "<div class=\"pager\"><a href=\"/console/members?before={n}\">{} →</a></div>",
+                L::Next.t(lang)
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "<form class=\"search\" method=\"get\" action=\"/console/members\"><input type=\"search\" name=\"q\" value=\"{}\" placeholder=\"{}\" maxlength=\"64\"><button>{}</button></form>\
+         <table><thead><tr><th>ID</th><th>{}</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead><tbody>{body}</tbody></table>{pager}",
+        esc(q),
+        L::SearchHint.t(lang),
+        L::Search.t(lang),
+        L::Name.t(lang),
+        L::Phone.t(lang),
+        L::Tier.t(lang),
+        L::Available.t(lang),
+        L::Expiring30.t(lang),
+    )
+}
+
+pub struct MemberPage<'a> {
+    pub member: &'a Member,
+    pub balance: &'a Balance,
+    pub lots: &'a [LotView],
+    pub history: &'a Value,
+    pub tier: Option<&'a Value>,
+    pub orders: &'a Value,
+    pub coupons: &'a Value,
+}
+
+pub fn member(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
+    let b = p.balance;
+    let tier = p
+        .tier
+        .map(|t| {
+            format!(
+                "{} <span class=\"muted\">{}</span>",
+                esc(t["tier_name"].as_str().unwrap_or("")),
+                esc(t["message"].as_str().unwrap_or(""))
+            )
+        })
+        .unwrap_or_else(|| "–".into());
+    let cards = [
+        card(L::Available.t(lang), &num(b.available)),
+        card(L::Pending.t(lang), &num(b.pending)),
+        card(L::Reserved.t(lang), &num(b.reserved)),
+        card(L::Expiring30.t(lang), &num(b.expiring)),
+        card(L::Debt.t(lang), &num(b.debt)),
+    ]
+    .concat();
+    let m = p.member;
+    let facts = format!(
+        "<p><span class=\"pill\">{}</span> {} · {} {} · {} {}</p><p>{}: {tier}</p>",
+        esc(&m.status),
+        esc(m.profile.phone.as_deref().unwrap_or("")),
+        L::Joined.t(lang),
+        fmt_time(m.created_at, tz),
+        "ID",
+        m.id.0,
+        L::Tier.t(lang),
+    );
+    let lots: String = p
+        .lots
+        .iter()
+        .map(|l| {
+            format!(
+                "<tr><td>#{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+                l.lot_id,
+                fmt_time(l.earned_at, tz),
+                num(l.amount),
+                num(l.remaining),
+                l.expires_at.map(|e| fmt_time(e, tz)).unwrap_or_else(|| L::Never.t(lang).into()),
+                l.status,
+            )
+        })
+        .collect();
+    let history: String = p.history["lines"]
+        .as_array()
+        .map(|lines| {
+            lines
+                .iter()
+                .map(|h| {
+                    let amount = h["amount"].as_i64().unwrap_or(0);
+                    format!(
+                        "<tr><td>{}</td><td>{}</td><td class=\"num {}\">{}{}</td><td>{}</td></tr>",
+                        fmt_time(h["created_at"].as_i64().unwrap_or(0), tz),
+                        esc(h["code"].as_str().unwrap_or("")),
+                        if amount >= 0 { "pos" } else { "neg" },
+                        if amount > 0 { "+" } else { "" },
+                        num(amount),
+                        esc(h["reason"].as_str().unwrap_or("")),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let orders: String = p.orders["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|o| {
+                    format!(
+                        "<tr><td>#{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td><span class=\"pill\">{}</span></td></tr>",
+                        o["order_id"],
+                        fmt_time(o["created_at"].as_i64().unwrap_or(0), tz),
+                        esc(&item_name(lang, o)),
+                        num(o["points"].as_i64().unwrap_or(0)),
+                        esc(o["state"].as_str().unwrap_or("")),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let coupons: String = p.coupons["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|c| {
+                    format!(
+                        "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><span class=\"pill\">{}</span></td></tr>",
+                        esc(c["code"].as_str().unwrap_or("")),
+                        esc(c[if lang == Lang::En { "name_en" } else { "name_zh" }].as_str().unwrap_or("")),
+                        fmt_time(c["valid_until"].as_i64().unwrap_or(0), tz),
+                        esc(c["status"].as_str().unwrap_or("")),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    format!(
+        "{facts}<div class=\"cards\">{cards}</div>\
+         <h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{history}</tbody></table>\
+         <h2>{}</h2><table><thead><tr><th>#</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{lots}</tbody></table>\
+         <h2>{}</h2><table><thead><tr><th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{orders}</tbody></table>\
+         <h2>{}</h2><table><thead><tr><th>Code</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{coupons}</tbody></table>",
+        L::History.t(lang),
+        L::Time.t(lang),
+        L::Kind.t(lang),
+        L::Points.t(lang),
+        L::Reason.t(lang),
+        L::Lots.t(lang),
+        L::Time.t(lang),
+        L::Amount.t(lang),
+        L::Remaining.t(lang),
+        L::ExpiresAt.t(lang),
+        L::Status.t(lang),
+        L::Orders.t(lang),
+        L::Time.t(lang),
+        L::Item.t(lang),
+        L::Points.t(lang),
+        L::State.t(lang),
+        L::Coupons.t(lang),
+        L::Name.t(lang),
+        L::ExpiresAt.t(lang),
+        L::Status.t(lang),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_have_thousands_separators_and_text_is_escaped() {
+        assert_eq!(num(0), "0");
+        assert_eq!(num(1_234_567), "1,234,567");
+        assert_eq!(num(-1_000), "-1,000");
+        assert_eq!(
+            esc("<b>\"x\" & 'y'</b>"),
+            "&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;"
+        );
+    }
+}

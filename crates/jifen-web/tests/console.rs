@@ -1,0 +1,324 @@
+//! The console over real HTTP: sign-in with the form's CSRF token, failed sign-ins limited per
+//! login, pages behind the session, members found by phone, numbers with separators, the
+//! language switch, malformed parameters answered without a 500, sign-out, and the audit log.
+
+use std::sync::Arc;
+
+use jifen_app::commands::{self, MemberRef};
+use jifen_app::staff::{NewStaff, Role};
+use jifen_app::{App, ManualClock};
+use jifen_ledger::PointType;
+use jifen_ledger::policy::LedgerPolicy;
+use jifen_store::{Identity, MemberProfile};
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+
+const START: i64 = 1_767_225_600_000;
+
+struct Site {
+    base: String,
+    client: reqwest::Client,
+    app: App,
+    pid: jifen_ledger::ProgramId,
+}
+
+async fn start() -> Site {
+    let path = std::env::temp_dir().join(format!(
+        "jifen-web-{}-{}.db",
+        std::process::id(),
+        rand_suffix()
+    ));
+    let (app, pid) = tokio::task::spawn_blocking(move || {
+        let backend = Arc::new(jifen_store_sqlite::SqliteBackend::new(&path).unwrap());
+        let app = App::start(backend, Arc::new(ManualClock::new(START))).unwrap();
+        let p = app
+            .create_program(
+                "shop",
+                "Shop",
+                "CNY",
+                "Asia/Shanghai",
+                LedgerPolicy::default(),
+            )
+            .unwrap();
+        for (login, role) in [("amy", Role::Owner), ("sam", Role::Service)] {
+            let s = NewStaff {
+                login: login.into(),
+                name: format!("{login} name"),
+                role,
+                password: "correct horse battery".into(),
+            };
+            app.write_blocking(p.id, "staff", None, move |tx, ctx, now| {
+                jifen_app::staff::create(tx, ctx, now, &s, "system")
+            })
+            .unwrap();
+        }
+        let m = commands::NewMember {
+            referrer: None,
+            device_id: None,
+            ip: None,
+            profile: MemberProfile {
+                name: Some("王小明".into()),
+                phone: Some("13800138000".into()),
+                ..Default::default()
+            },
+            identities: vec![Identity {
+                channel: "app".into(),
+                external_id: "U100001".into(),
+            }],
+        };
+        let id = app
+            .write_blocking(p.id, "m", None, move |tx, ctx, now| {
+                commands::create_member(tx, ctx, now, &m)
+            })
+            .unwrap()
+            .body["member_id"]
+            .as_i64()
+            .unwrap();
+        let a = commands::Adjustment {
+            member: MemberRef::Id { member_id: id },
+            delta: 12_345,
+            point_type: PointType::Points,
+            reason: Some("<script>alert(1)</script> 开户赠送".into()),
+            actor: Some("staff:amy".into()),
+        };
+        app.write_blocking(p.id, "m", None, move |tx, ctx, now| {
+            commands::adjust(tx, ctx, now, &a)
+        })
+        .unwrap();
+        (app, p.id)
+    })
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = jifen_web::router(app.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    Site {
+        base,
+        client: reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .unwrap(),
+        app,
+        pid,
+    }
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+}
+
+fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let at = html
+        .find(&format!("name=\"{name}\" value=\""))
+        .unwrap_or_else(|| panic!("no {name} in {html}"));
+    let rest = &html[at + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+impl Site {
+    async fn get(
+        &self,
+        path: &str,
+        cookie: &str,
+    ) -> (StatusCode, String, reqwest::header::HeaderMap) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        let (s, h) = (r.status(), r.headers().clone());
+        (s, r.text().await.unwrap(), h)
+    }
+
+    /// Signs in through the form; returns the session cookie on success and the status.
+    async fn sign_in(&self, login: &str, password: &str) -> (StatusCode, Option<String>) {
+        let page = self
+            .client
+            .get(format!("{}/console/login", self.base))
+            .send()
+            .await
+            .unwrap();
+        let csrf_cookie = set_cookie(&page, "jifen_login_csrf").unwrap();
+        let html = page.text().await.unwrap();
+        let csrf = hidden(&html, "csrf");
+        assert_eq!(csrf, csrf_cookie);
+        let r = self
+            .client
+            .post(format!("{}/console/login", self.base))
+            .header("cookie", format!("jifen_login_csrf={csrf_cookie}"))
+            .form(&[
+                ("program", "shop"),
+                ("login", login),
+                ("password", password),
+                ("csrf", &csrf),
+            ])
+            .send()
+            .await
+            .unwrap();
+        (r.status(), set_cookie(&r, "jifen_session"))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_sign_in_and_browse_members_in_both_languages() {
+    let s = start().await;
+    // Pages need a session.
+    let (st, _, h) = s.get("/console", "").await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    assert_eq!(h["location"], "/console/login");
+    // A sign-in without the form's token is refused.
+    let r = s
+        .client
+        .post(format!("{}/console/login", s.base))
+        .form(&[
+            ("program", "shop"),
+            ("login", "amy"),
+            ("password", "correct horse battery"),
+            ("csrf", "forged"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Five wrong passwords, then even the right one waits.
+    for _ in 0..5 {
+        assert_eq!(
+            s.sign_in("sam", "wrong password!").await,
+            (StatusCode::UNAUTHORIZED, None)
+        );
+    }
+    assert_eq!(
+        s.sign_in("sam", "correct horse battery").await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        s.sign_in("nobody", "correct horse battery").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    // Another login is not affected.
+    let (st, session) = s.sign_in("amy", "correct horse battery").await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let cookie = format!("jifen_session={}", session.unwrap());
+    let (st, html, h) = s.get("/console", &cookie).await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    assert_eq!(h["cache-control"], "no-store");
+    assert!(
+        html.contains("会员总数") && html.contains("12,345"),
+        "{html}"
+    );
+    // Members: found by phone, external id and name prefix; the reason is escaped.
+    for q in ["13800138000", "U100001", "王小"] {
+        let (st, html, _) = s
+            .get(&format!("/console/members?q={}", urlencode(q)), &cookie)
+            .await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(html.contains("王小明"), "{q}: {html}");
+    }
+    let (_, html, _) = s.get("/console/members?q=nobody", &cookie).await;
+    assert!(html.contains("没有找到会员"));
+    let (st, html, _) = s.get("/console/members/1", &cookie).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        html.contains("12,345")
+            && html.contains("&lt;script&gt;")
+            && !html.contains("<script>alert"),
+        "{html}"
+    );
+    // Malformed parameters never give a 500.
+    for path in [
+        "/console/members?before=abc",
+        "/console/members?before=-5",
+        "/console/members/abc",
+        "/console/members/999999",
+        "/console?lang=xx",
+    ] {
+        let (st, _, _) = s.get(path, &cookie).await;
+        assert!(st.is_success() || st.is_client_error(), "{path}: {st}");
+    }
+    assert_eq!(
+        s.get("/console/members/999999", &cookie).await.0,
+        StatusCode::NOT_FOUND
+    );
+    // English, remembered in a cookie.
+    let r = s
+        .client
+        .get(format!("{}/console/members?lang=en", s.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    let lang = set_cookie(&r, "jifen_lang").unwrap();
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Phone, external id or name")
+    );
+    let (_, html, _) = s
+        .get("/console", &format!("{cookie}; jifen_lang={lang}"))
+        .await;
+    assert!(html.contains("Points outstanding") && html.contains("lang=\"en\""));
+    // Sign-out needs the session's token; then the session is gone.
+    let csrf = hidden(&html, "csrf");
+    let r = s
+        .client
+        .post(format!("{}/console/logout", s.base))
+        .header("cookie", &cookie)
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        s.get("/console", &cookie).await.0,
+        StatusCode::OK,
+        "a forged sign-out does nothing"
+    );
+    s.client
+        .post(format!("{}/console/logout", s.base))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(s.get("/console", &cookie).await.0, StatusCode::SEE_OTHER);
+    // The audit log recorded the accounts and the sign-in.
+    let pid = s.pid;
+    let entries = s
+        .app
+        .read(move |tx| Ok(tx.audit_entries(pid, None, None, i64::MAX, 50)?))
+        .await
+        .unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["staff.sign_in", "staff.create", "staff.create"]);
+    assert_eq!(entries[0].actor, "staff:amy");
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

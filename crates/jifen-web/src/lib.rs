@@ -473,7 +473,21 @@ async fn members(
                     continue;
                 };
                 let b = jifen_app::views::balance(tx, &ctx, id, PointType::Points, now, 30)?;
-                let tier = jifen_app::tiers::tier_code(tx, &ctx, id, now)?;
+                let code = jifen_app::tiers::tier_code(tx, &ctx, id, now)?;
+                // The tier's name in the page's language.
+                let tier = ctx
+                    .earn
+                    .ladder
+                    .as_ref()
+                    .and_then(|l| l.tiers.iter().find(|t| t.code == code))
+                    .map(|t| {
+                        if lang == Lang::En {
+                            t.name_en.clone()
+                        } else {
+                            t.name_zh.clone()
+                        }
+                    })
+                    .unwrap_or(code);
                 out.push((m, b, tier));
             }
             Ok(out)

@@ -97,7 +97,7 @@ impl L {
             L::Outstanding => ("未使用积分", "Points outstanding"),
             L::Issued14 => ("近14天发放", "Issued, last 14 days"),
             L::Spent14 => ("近14天消耗", "Spent, last 14 days"),
-            L::RedemptionRate => ("兑换率", "Redemption rate"),
+            L::RedemptionRate => ("消耗/发放（14天）", "Spent / issued (14 days)"),
             L::OpenHolds => ("待审风控", "Risk holds to review"),
             L::RecentOrders => ("最新兑换订单", "Recent mall orders"),
             L::NoOrders => ("暂无订单", "No orders yet"),
@@ -136,6 +136,44 @@ impl L {
             Lang::Zh => zh,
             Lang::En => en,
         }
+    }
+}
+
+/// What a ledger line is, in words: its transfer code.
+pub fn code_label(code: &str, lang: Lang) -> String {
+    let (zh, en) = match code {
+        "purchase" => ("消费积分", "Purchase"),
+        "purchase_bonus" => ("消费奖励", "Purchase bonus"),
+        "refund_reversal" => ("退款扣回", "Refund reversal"),
+        "redemption" | "reservation_post" => ("积分兑换", "Redemption"),
+        "reservation" => ("积分冻结", "Reserved"),
+        "reservation_void" => ("冻结释放", "Released"),
+        "redemption_refund" => ("兑换退回", "Redemption refund"),
+        "expiry" => ("积分过期", "Expired"),
+        "vest" => ("积分到账", "Became available"),
+        "member_transfer" => ("积分转赠", "Transfer"),
+        "manual_adjustment" => ("人工调整", "Adjustment"),
+        "debt_shortfall" => ("欠分", "Debt"),
+        "debt_repayment" => ("欠分抵扣", "Debt repaid"),
+        "write_off" => ("核销", "Write-off"),
+        "merge" => ("账户合并", "Merge"),
+        "risk_rejected" => ("风控作废", "Rejected on review"),
+        "tier_gift" => ("等级礼包", "Tier gift"),
+        "lottery_draw" => ("抽奖消耗", "Lottery draw"),
+        "lottery_prize" => ("抽奖奖品", "Lottery prize"),
+        "makeup_sign_in" => ("补签消耗", "Make-up sign-in"),
+        "sign_in" => ("每日签到", "Daily sign-in"),
+        "sign_up" => ("注册礼", "Sign-up"),
+        "review" => ("评价奖励", "Review"),
+        "share" => ("分享奖励", "Share"),
+        "referral" => ("邀请奖励", "Referral"),
+        "birthday" => ("生日礼", "Birthday"),
+        "anniversary" => ("入会周年", "Anniversary"),
+        other => return other.to_string(),
+    };
+    match lang {
+        Lang::Zh => zh.into(),
+        Lang::En => en.into(),
     }
 }
 
@@ -491,7 +529,7 @@ pub fn member(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
                     format!(
                         "<tr><td>{}</td><td>{}</td><td class=\"num {}\">{}{}</td><td>{}</td></tr>",
                         fmt_time(h["created_at"].as_i64().unwrap_or(0), tz),
-                        esc(h["code"].as_str().unwrap_or("")),
+                        esc(&code_label(h["code"].as_str().unwrap_or(""), lang)),
                         if amount >= 0 { "pos" } else { "neg" },
                         if amount > 0 { "+" } else { "" },
                         num(amount),

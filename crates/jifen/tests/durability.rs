@@ -275,6 +275,38 @@ fn demo_seeds_a_programme_with_history_and_serves_it() {
         assert!(draws.len() > 10 && draws.iter().all(|d| d["recomputes"] == true), "{}", draws.len());
         let checkout: serde_json::Value = get_json(&client, &format!("{base}/api/v1/checkout/settings"), &key).await;
         assert_eq!(checkout["points_per_unit"], 100);
+        // The console opens with the owner login the demo printed.
+        let password = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find_map(|l| l.split("password ").nth(1).map(|p| p.trim().to_string()))
+            .expect("the demo prints a console login");
+        let web = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let page = web.get(format!("{base}/console/login")).send().await.unwrap();
+        let csrf_cookie = page
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| v.strip_prefix("jifen_login_csrf=").map(|r| r.split(';').next().unwrap().to_string()))
+            .unwrap();
+        let signed = web
+            .post(format!("{base}/console/login"))
+            .header("cookie", format!("jifen_login_csrf={csrf_cookie}"))
+            .form(&[("program", "demo"), ("login", "owner"), ("password", password.as_str()), ("csrf", csrf_cookie.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(signed.status(), 303);
+        let session = signed
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| v.strip_prefix("jifen_session=").map(|r| r.split(';').next().unwrap().to_string()))
+            .unwrap();
+        let overview = web.get(format!("{base}/console")).header("cookie", format!("jifen_session={session}")).send().await.unwrap();
+        assert_eq!(overview.status(), 200);
+        assert!(overview.text().await.unwrap().contains("会员总数"));
         // Backtest a double-points weekend over the demo's year: it costs points, to some
         // members, and says so rule by rule.
         let now = jiff::Timestamp::now().as_millisecond();

@@ -59,6 +59,8 @@ pub enum L {
     Reason,
     Time,
     Kind,
+    Title,
+    NoneYet,
     Item,
     State,
     Points,
@@ -124,6 +126,8 @@ impl L {
             L::Reason => ("原因", "Reason"),
             L::Time => ("时间", "Time"),
             L::Kind => ("类型", "Type"),
+            L::Title => ("名称", "Name"),
+            L::NoneYet => ("暂无记录", "None yet"),
             L::Item => ("商品", "Item"),
             L::State => ("状态", "State"),
             L::Points => ("积分", "Points"),
@@ -574,6 +578,22 @@ pub fn member(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
                 .collect()
         })
         .unwrap_or_default();
+    let empty = |rows: String, cols: usize| {
+        if rows.is_empty() {
+            format!(
+                "<tr><td colspan=\"{cols}\" class=\"muted\">{}</td></tr>",
+                L::NoneYet.t(lang)
+            )
+        } else {
+            rows
+        }
+    };
+    let (history, lots, orders, coupons) = (
+        empty(history, 4),
+        empty(lots, 6),
+        empty(orders, 5),
+        empty(coupons, 4),
+    );
     format!(
         "{facts}<div class=\"cards\">{cards}</div>\
          <h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{history}</tbody></table>\
@@ -597,7 +617,7 @@ pub fn member(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
         L::Points.t(lang),
         L::State.t(lang),
         L::Coupons.t(lang),
-        L::Name.t(lang),
+        L::Title.t(lang),
         L::ExpiresAt.t(lang),
         L::Status.t(lang),
     )

@@ -1,0 +1,56 @@
+//! The console in a real headless Chromium: sign in through the form, read the overview, find
+//! a member and open their page, switch to English, sign out. Screenshots of each page are kept
+//! under `target/screenshots/` as test artifacts.
+
+mod cdp;
+mod common;
+
+use common::start;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_use_the_console_in_a_real_browser() {
+    let s = start().await;
+    let base = s.base.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut b = cdp::Browser::start();
+        b.viewport(1280, 900);
+        b.goto(&format!("{base}/console"));
+        assert_eq!(b.path(), "/console/login", "the console asks to sign in");
+        b.screenshot("console-login");
+        // A wrong password is answered next to the form.
+        b.eval("document.querySelector('#login').value = 'amy'; document.querySelector('#password').value = 'not it at all'; document.querySelector('form').submit(); true");
+        b.wait_until("document.querySelector('.error')");
+        assert!(b.text().contains("账号或密码错误"), "{}", b.text());
+        b.eval("document.querySelector('#password').value = 'correct horse battery'; document.querySelector('form').submit(); true");
+        b.wait_until("location.pathname === '/console'");
+        let text = b.text();
+        assert!(text.contains("会员总数") && text.contains("12,345"), "{text}");
+        b.screenshot("console-overview");
+        // Members: search by phone, open the member.
+        b.eval("document.querySelector('header nav a[href=\"/console/members\"]').click(); true");
+        b.wait_until("location.pathname === '/console/members'");
+        b.eval("document.querySelector('input[name=q]').value = '13800138000'; document.querySelector('form.search').submit(); true");
+        b.wait_until("location.search.includes('q=')");
+        assert!(b.text().contains("王小明"));
+        b.screenshot("console-members");
+        b.eval("document.querySelector('td a[href^=\"/console/members/\"]').click(); true");
+        b.wait_until("/^\\/console\\/members\\/\\d+$/.test(location.pathname)");
+        let text = b.text();
+        assert!(text.contains("积分明细") && text.contains("人工调整") && text.contains("<script>alert(1)</script>"), "{text}");
+        b.screenshot("console-member");
+        // The language switch, remembered on the next page.
+        b.eval("[...document.querySelectorAll('.lang a')].find(a => a.textContent === 'English').click(); true");
+        b.wait_until("document.documentElement.lang === 'en'");
+        assert!(b.text().contains("Points history"));
+        b.goto(&format!("{base}/console"));
+        assert!(b.text().contains("Points outstanding"));
+        b.screenshot("console-overview-en");
+        // Sign out.
+        b.eval("document.querySelector('header form button').click(); true");
+        b.wait_until("location.pathname === '/console/login'");
+        b.goto(&format!("{base}/console"));
+        assert_eq!(b.path(), "/console/login");
+    })
+    .await
+    .unwrap();
+}

@@ -78,20 +78,9 @@ pub const STOCK_MAX: i64 = 1_000_000_000;
 
 impl CouponTemplate {
     pub fn validate(&self) -> Result<(), CouponError> {
-        if self.code.is_empty()
-            || self.code.len() > 32
-            || !self
-                .code
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        {
-            return Err(bad("code", "must be 1 to 32 characters of a-z, 0-9 and _"));
-        }
-        for (name, v) in [("name_zh", &self.name_zh), ("name_en", &self.name_en)] {
-            if v.trim().is_empty() || v.chars().count() > 60 {
-                return Err(bad(name, "must be 1 to 60 characters"));
-            }
-        }
+        crate::check::code(&self.code)
+            .and_then(|_| crate::check::names(&self.name_zh, &self.name_en))
+            .map_err(|(f, m)| bad(f, m))?;
         let amount = |field: &str, v: i64| {
             if (1..=AMOUNT_MAX).contains(&v) {
                 Ok(())

@@ -5,3 +5,30 @@ pub mod coupons;
 pub mod lottery;
 pub mod mall;
 pub mod tiers;
+
+/// Checks shared by the definitions: a short code and a pair of names. Each returns the field
+/// and message of the first problem.
+pub(crate) mod check {
+    /// A code of 1 to 32 characters of a-z, 0-9 and _.
+    pub fn code(v: &str) -> Result<(), (&'static str, &'static str)> {
+        if v.is_empty()
+            || v.len() > 32
+            || !v
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(("code", "must be 1 to 32 characters of a-z, 0-9 and _"));
+        }
+        Ok(())
+    }
+
+    /// Chinese and English names of 1 to 60 characters.
+    pub fn names(zh: &str, en: &str) -> Result<(), (&'static str, &'static str)> {
+        for (f, v) in [("name_zh", zh), ("name_en", en)] {
+            if v.trim().is_empty() || v.chars().count() > 60 {
+                return Err((f, "must be 1 to 60 characters"));
+            }
+        }
+        Ok(())
+    }
+}

@@ -108,20 +108,9 @@ fn check_reward(field: &str, r: &Reward) -> Result<(), LotteryError> {
 
 impl LotteryDef {
     pub fn validate(&self) -> Result<(), LotteryError> {
-        if self.code.is_empty()
-            || self.code.len() > 32
-            || !self
-                .code
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        {
-            return Err(bad("code", "must be 1 to 32 characters of a-z, 0-9 and _"));
-        }
-        for (f, v) in [("name_zh", &self.name_zh), ("name_en", &self.name_en)] {
-            if v.trim().is_empty() || v.chars().count() > 60 {
-                return Err(bad(f, "must be 1 to 60 characters"));
-            }
-        }
+        crate::check::code(&self.code)
+            .and_then(|_| crate::check::names(&self.name_zh, &self.name_en))
+            .map_err(|(f, m)| bad(f, m))?;
         if !(0..=PRIZE_POINTS_MAX).contains(&self.cost_points) {
             return Err(bad(
                 "cost_points",

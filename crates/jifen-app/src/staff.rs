@@ -321,6 +321,189 @@ pub fn ensure_owner(
     Ok(())
 }
 
+/// Points above which a manual adjustment waits for a second person, unless set.
+pub const APPROVAL_THRESHOLD_DEFAULT: i64 = 1_000;
+/// The largest manual adjustment staff may make at once.
+pub const ADJUSTMENT_MAX: i64 = 10_000_000;
+
+/// A staff adjustment of a member's points, from the console.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffAdjustment {
+    pub member_id: i64,
+    pub delta: i64,
+    pub reason: String,
+}
+
+fn forbidden(what: &str) -> AppError {
+    AppError::conflict("forbidden", format!("your role may not {what}"), json!({}))
+}
+
+fn apply_adjustment(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    member: i64,
+    delta: i64,
+    reason: &str,
+    actor: &str,
+) -> Result<serde_json::Value, AppError> {
+    let before = crate::views::balance(
+        tx,
+        ctx,
+        jifen_ledger::MemberId(member),
+        jifen_ledger::PointType::Points,
+        now,
+        0,
+    )?
+    .available;
+    let out = crate::commands::adjust(
+        tx,
+        ctx,
+        now,
+        &crate::commands::Adjustment {
+            member: crate::commands::MemberRef::Id { member_id: member },
+            delta,
+            point_type: jifen_ledger::PointType::Points,
+            reason: Some(reason.to_string()),
+            actor: Some(actor.to_string()),
+        },
+    )?;
+    let after = crate::views::balance(
+        tx,
+        ctx,
+        jifen_ledger::MemberId(member),
+        jifen_ledger::PointType::Points,
+        now,
+        0,
+    )?
+    .available;
+    tx.audit(
+        ctx.program.id,
+        actor,
+        "points.adjust",
+        &format!("member:{member}"),
+        Some(&json!({"available": before}).to_string()),
+        Some(&json!({"available": after, "delta": delta, "reason": reason, "transfer_id": out["transfer_id"]}).to_string()),
+        now,
+    )?;
+    Ok(out)
+}
+
+/// Adjusts a member's points from the console: at once up to the programme's threshold, else
+/// as a request that a second person approves. Returns `{"applied": ...}` or `{"pending": id}`.
+pub fn adjust(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    s: &Session,
+    a: &StaffAdjustment,
+) -> Result<serde_json::Value, AppError> {
+    if !s.role.manages_members() {
+        return Err(forbidden("adjust points"));
+    }
+    if a.delta == 0 || a.delta.abs() > ADJUSTMENT_MAX {
+        return Err(AppError::invalid(
+            "delta",
+            format!(
+                "must be a non-zero whole number of points, at most {ADJUSTMENT_MAX} either way"
+            ),
+        ));
+    }
+    let reason = a.reason.trim();
+    if reason.is_empty() || reason.chars().count() > crate::commands::REASON_LEN_MAX {
+        return Err(AppError::invalid(
+            "reason",
+            "is required, at most 500 characters",
+        ));
+    }
+    let m = crate::commands::resolve(
+        tx,
+        ctx,
+        &crate::commands::MemberRef::Id {
+            member_id: a.member_id,
+        },
+    )?;
+    let threshold = tx
+        .approval_threshold(ctx.program.id)?
+        .unwrap_or(APPROVAL_THRESHOLD_DEFAULT);
+    if a.delta.abs() > threshold {
+        let id =
+            tx.insert_adjustment_request(ctx.program.id, m.id, a.delta, reason, &s.actor(), now)?;
+        tx.audit(
+            ctx.program.id,
+            &s.actor(),
+            "points.adjust_requested",
+            &format!("member:{}", m.id.0),
+            None,
+            Some(&json!({"request_id": id, "delta": a.delta, "reason": reason}).to_string()),
+            now,
+        )?;
+        return Ok(json!({"pending": id, "threshold": threshold}));
+    }
+    let out = apply_adjustment(tx, ctx, now, m.id.0, a.delta, reason, &s.actor())?;
+    Ok(json!({"applied": out}))
+}
+
+/// A second person approves or rejects a pending adjustment; the requester may not decide it.
+pub fn decide(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    s: &Session,
+    id: i64,
+    approve: bool,
+) -> Result<serde_json::Value, AppError> {
+    if !s.role.manages_members() {
+        return Err(forbidden("approve adjustments"));
+    }
+    let r = tx
+        .adjustment_request(ctx.program.id, id)?
+        .ok_or_else(|| AppError::NotFound {
+            what: "adjustment request",
+            id: id.to_string(),
+        })?;
+    if r.status != "pending" {
+        return Err(AppError::conflict(
+            "already_decided",
+            format!("request {id} is already {}", r.status),
+            json!({"status": r.status}),
+        ));
+    }
+    if r.requested_by == s.actor() {
+        return Err(AppError::conflict(
+            "same_person",
+            "a second person must approve this adjustment",
+            json!({"requested_by": r.requested_by}),
+        ));
+    }
+    if !approve {
+        tx.decide_adjustment_request(ctx.program.id, id, "rejected", &s.actor(), None, now)?;
+        tx.audit(
+            ctx.program.id,
+            &s.actor(),
+            "points.adjust_rejected",
+            &format!("member:{}", r.member.0),
+            None,
+            Some(&json!({"request_id": id}).to_string()),
+            now,
+        )?;
+        return Ok(json!({"request_id": id, "status": "rejected"}));
+    }
+    // Claimed first, by a conditional update: two approvers at once apply it once.
+    if !tx.decide_adjustment_request(ctx.program.id, id, "approved", &s.actor(), None, now)? {
+        return Err(AppError::conflict(
+            "already_decided",
+            format!("request {id} was decided meanwhile"),
+            json!({}),
+        ));
+    }
+    let actor = format!("{} approved by {}", r.requested_by, s.actor());
+    let out = apply_adjustment(tx, ctx, now, r.member.0, r.delta, &r.reason, &actor)?;
+    let transfer = out["transfer_id"].as_i64();
+    tx.set_adjustment_transfer(ctx.program.id, id, transfer)?;
+    Ok(json!({"request_id": id, "status": "approved", "transfer_id": transfer}))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

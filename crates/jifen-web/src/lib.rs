@@ -53,6 +53,12 @@ pub fn router(app: App) -> Router {
         .route("/console", get(overview))
         .route("/console/members", get(members))
         .route("/console/members/{id}", get(member))
+        .route("/console/members/{id}/adjust", axum::routing::post(adjust))
+        .route("/console/approvals", get(approvals))
+        .route(
+            "/console/approvals/{id}/{decision}",
+            axum::routing::post(decide),
+        )
         .with_state(web)
 }
 
@@ -508,23 +514,72 @@ async fn members(
     )
 }
 
+#[derive(Deserialize, Default)]
+struct MemberQuery {
+    #[serde(default)]
+    lang: Option<String>,
+    #[serde(default)]
+    done: Option<String>,
+}
+
 async fn member(
     State(web): State<Web>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Query(q): Query<LangQuery>,
+    Query(q): Query<MemberQuery>,
 ) -> Response {
-    let (lang, set_lang) = lang_of(&headers, &q);
+    let (lang, set_lang) = lang_of(
+        &headers,
+        &LangQuery {
+            lang: q.lang.clone(),
+        },
+    );
     let s = match require(&web, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };
+    let notice = match q.done.as_deref() {
+        Some("applied") => Some(L::Applied.t(lang).to_string()),
+        Some("pending") => Some(L::SentForApproval.t(lang).to_string()),
+        _ => None,
+    };
+    render_member(
+        &web,
+        &s,
+        lang,
+        &id,
+        &page::AdjustForm {
+            notice,
+            ..Default::default()
+        },
+        StatusCode::OK,
+        set_lang,
+    )
+    .await
+}
+
+async fn render_member(
+    web: &Web,
+    s: &Session,
+    lang: Lang,
+    id: &str,
+    form: &page::AdjustForm,
+    status: StatusCode,
+    set_lang: Option<String>,
+) -> Response {
     let Some(id) = id.parse::<i64>().ok().filter(|v| *v > 0) else {
-        return failure(lang, &s, AppError::NotFound { what: "member", id });
+        return failure(
+            lang,
+            s,
+            AppError::NotFound {
+                what: "member",
+                id: id.to_string(),
+            },
+        );
     };
     let ctx = match web.app.program_ctx(s.program).await {
         Ok(c) => c,
-        Err(e) => return failure(lang, &s, e),
+        Err(e) => return failure(lang, s, e),
     };
     let now = web.app.now();
     let tz = ctx.tz.clone();
@@ -555,7 +610,7 @@ async fn member(
         .await;
     let (m, b, lots, history, tier, orders, coupons) = match data {
         Ok(d) => d,
-        Err(e) => return failure(lang, &s, e),
+        Err(e) => return failure(lang, s, e),
     };
     let body = page::member(
         lang,
@@ -568,6 +623,9 @@ async fn member(
             tier: tier.as_ref(),
             orders: &orders,
             coupons: &coupons,
+            csrf: &s.csrf,
+            can_adjust: s.role.manages_members(),
+            form,
         },
     );
     let title = m
@@ -576,8 +634,223 @@ async fn member(
         .clone()
         .unwrap_or_else(|| format!("#{}", m.id.0));
     html(
-        StatusCode::OK,
-        page::layout(lang, &s, "members", &title, &body),
+        status,
+        page::layout(lang, s, "members", &title, &body),
         &set_lang.into_iter().collect::<Vec<_>>(),
     )
+}
+
+#[derive(Deserialize)]
+struct AdjustFormIn {
+    #[serde(default)]
+    delta: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn adjust(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<AdjustFormIn>,
+) -> Response {
+    let (lang, _) = lang_of(&headers, &LangQuery::default());
+    let s = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let mut form = page::AdjustForm {
+        delta: f.delta.clone(),
+        reason: f.reason.clone(),
+        ..Default::default()
+    };
+    if f.csrf != s.csrf {
+        form.error = Some(("form".into(), L::FormExpired.t(lang).into()));
+        return render_member(&web, &s, lang, &id, &form, StatusCode::FORBIDDEN, None).await;
+    }
+    let Some(member_id) = id.parse::<i64>().ok().filter(|v| *v > 0) else {
+        return failure(lang, &s, AppError::NotFound { what: "member", id });
+    };
+    let Ok(delta) = f.delta.trim().replace(',', "").parse::<i64>() else {
+        form.error = Some(("delta".into(), L::WholeNumber.t(lang).into()));
+        return render_member(
+            &web,
+            &s,
+            lang,
+            &id,
+            &form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+        )
+        .await;
+    };
+    let a = staff::StaffAdjustment {
+        member_id,
+        delta,
+        reason: f.reason.clone(),
+    };
+    let session = s.clone();
+    let partition = jifen_app::commands::MemberRef::Id { member_id }.partition();
+    let out = web
+        .app
+        .write(s.program, &partition, None, move |tx, ctx, now| {
+            staff::adjust(tx, ctx, now, &session, &a)
+        })
+        .await;
+    match out {
+        Ok(o) => {
+            let done = if o.body.get("pending").is_some() {
+                "pending"
+            } else {
+                "applied"
+            };
+            Redirect::to(&format!("/console/members/{member_id}?done={done}")).into_response()
+        }
+        Err(AppError::Invalid { field, message }) => {
+            form.error = Some((field, message));
+            render_member(
+                &web,
+                &s,
+                lang,
+                &id,
+                &form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+            )
+            .await
+        }
+        Err(AppError::Conflict { code, message, .. }) => {
+            form.error = Some(("form".into(), message));
+            let status = if code == "forbidden" {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::CONFLICT
+            };
+            render_member(&web, &s, lang, &id, &form, status, None).await
+        }
+        Err(AppError::Ledger(e)) => {
+            form.error = Some(("delta".into(), e.to_string()));
+            render_member(&web, &s, lang, &id, &form, StatusCode::CONFLICT, None).await
+        }
+        Err(e) => failure(lang, &s, e),
+    }
+}
+
+async fn approvals(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Query(q): Query<MemberQuery>,
+) -> Response {
+    let (lang, set_lang) = lang_of(
+        &headers,
+        &LangQuery {
+            lang: q.lang.clone(),
+        },
+    );
+    let s = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let program = s.program;
+    let rows = match web
+        .app
+        .read(move |tx| Ok(tx.adjustment_requests(program, "pending", 100)?))
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return failure(lang, &s, e),
+    };
+    let ctx = match web.app.program_ctx(s.program).await {
+        Ok(c) => c,
+        Err(e) => return failure(lang, &s, e),
+    };
+    let notice = q.done.as_deref().map(|d| {
+        if d == "approved" {
+            L::Approved.t(lang)
+        } else {
+            L::Rejected.t(lang)
+        }
+    });
+    let body = page::approvals(lang, &ctx.tz, &rows, &s, notice);
+    html(
+        StatusCode::OK,
+        page::layout(lang, &s, "approvals", L::Approvals.t(lang), &body),
+        &set_lang.into_iter().collect::<Vec<_>>(),
+    )
+}
+
+async fn decide(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path((id, decision)): Path<(String, String)>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let (lang, _) = lang_of(&headers, &LangQuery::default());
+    let s = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let approve = match decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => {
+            return failure(
+                lang,
+                &s,
+                AppError::NotFound {
+                    what: "page",
+                    id: decision,
+                },
+            );
+        }
+    };
+    let message = |status: StatusCode, text: &str| {
+        html(
+            status,
+            page::layout(
+                lang,
+                &s,
+                "approvals",
+                L::Approvals.t(lang),
+                &format!(
+                    "<div class=\"error\" role=\"alert\">{}</div><p><a href=\"/console/approvals\">{}</a></p>",
+                    esc(text),
+                    L::Approvals.t(lang)
+                ),
+            ),
+            &[],
+        )
+    };
+    if f.csrf != s.csrf {
+        return message(StatusCode::FORBIDDEN, L::FormExpired.t(lang));
+    }
+    let Some(id) = id.parse::<i64>().ok().filter(|v| *v > 0) else {
+        return failure(
+            lang,
+            &s,
+            AppError::NotFound {
+                what: "adjustment request",
+                id,
+            },
+        );
+    };
+    let session = s.clone();
+    let out = web
+        .app
+        .write(s.program, "approvals", None, move |tx, ctx, now| {
+            staff::decide(tx, ctx, now, &session, id, approve)
+        })
+        .await;
+    match out {
+        Ok(_) => Redirect::to(&format!(
+            "/console/approvals?done={}",
+            if approve { "approved" } else { "rejected" }
+        ))
+        .into_response(),
+        Err(AppError::Conflict { message: m, .. }) => message(StatusCode::CONFLICT, &m),
+        Err(AppError::Ledger(e)) => message(StatusCode::CONFLICT, &e.to_string()),
+        Err(e) => failure(lang, &s, e),
+    }
 }

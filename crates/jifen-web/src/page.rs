@@ -60,6 +60,20 @@ pub enum L {
     Time,
     Kind,
     Title,
+    Applied,
+    SentForApproval,
+    WholeNumber,
+    Approved,
+    Rejected,
+    Approvals,
+    AdjustPoints,
+    Delta,
+    DeltaHint,
+    Approve,
+    Reject,
+    RequestedBy,
+    NoApprovals,
+    Submit,
     NoneYet,
     Item,
     State,
@@ -127,6 +141,26 @@ impl L {
             L::Time => ("时间", "Time"),
             L::Kind => ("类型", "Type"),
             L::Title => ("名称", "Name"),
+            L::Applied => ("积分已调整", "The points were adjusted"),
+            L::SentForApproval => (
+                "调整超过审批额度，已提交给另一位同事审批",
+                "Above the approval threshold: sent to a colleague for approval",
+            ),
+            L::WholeNumber => (
+                "请输入整数积分，例如 500 或 -200",
+                "Enter a whole number of points, e.g. 500 or -200",
+            ),
+            L::Approved => ("已批准并入账", "Approved and posted"),
+            L::Rejected => ("已驳回", "Rejected"),
+            L::Approvals => ("调整审批", "Approvals"),
+            L::AdjustPoints => ("调整积分", "Adjust points"),
+            L::Delta => ("积分变动", "Points (+/-)"),
+            L::DeltaHint => ("正数增加，负数扣减", "Positive adds, negative deducts"),
+            L::Approve => ("批准", "Approve"),
+            L::Reject => ("驳回", "Reject"),
+            L::RequestedBy => ("申请人", "Requested by"),
+            L::NoApprovals => ("没有待审批的调整", "Nothing waits for approval"),
+            L::Submit => ("提交", "Submit"),
             L::NoneYet => ("暂无记录", "None yet"),
             L::Item => ("商品", "Item"),
             L::State => ("状态", "State"),
@@ -262,6 +296,7 @@ pub fn layout(lang: Lang, s: &Session, active: &str, title: &str, body: &str) ->
     let nav = [
         ("overview", "/console", L::Overview),
         ("members", "/console/members", L::Members),
+        ("approvals", "/console/approvals", L::Approvals),
     ]
     .iter()
     .map(|(key, href, label)| {
@@ -467,7 +502,20 @@ pub fn members(
     )
 }
 
+/// The adjustment form as sent back: its values, the problem next to its field, or a notice.
+#[derive(Debug, Clone, Default)]
+pub struct AdjustForm {
+    pub delta: String,
+    pub reason: String,
+    /// (field, message): `delta`, `reason`, or `form` for the whole form.
+    pub error: Option<(String, String)>,
+    pub notice: Option<String>,
+}
+
 pub struct MemberPage<'a> {
+    pub csrf: &'a str,
+    pub can_adjust: bool,
+    pub form: &'a AdjustForm,
     pub member: &'a Member,
     pub balance: &'a Balance,
     pub lots: &'a [LotView],
@@ -594,8 +642,43 @@ pub fn member(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
         empty(orders, 5),
         empty(coupons, 4),
     );
+    let f = p.form;
+    let field_error = |name: &str| match &f.error {
+        Some((field, msg)) if field == name => format!(
+            "<div class=\"field-error\" role=\"alert\">{}</div>",
+            esc(msg)
+        ),
+        _ => String::new(),
+    };
+    let adjust = if p.can_adjust {
+        format!(
+            "<h2>{}</h2>{}{}<form class=\"adjust\" method=\"post\" action=\"/console/members/{}/adjust\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+             <div class=\"field\"><label for=\"delta\">{}</label><input type=\"text\" id=\"delta\" name=\"delta\" value=\"{}\" placeholder=\"{}\" inputmode=\"numeric\">{}</div>\
+             <div class=\"field grow\"><label for=\"reason\">{}</label><input type=\"text\" id=\"reason\" name=\"reason\" value=\"{}\" maxlength=\"500\">{}</div>\
+             <button type=\"submit\">{}</button></form>",
+            L::AdjustPoints.t(lang),
+            f.notice
+                .as_ref()
+                .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(n)))
+                .unwrap_or_default(),
+            field_error("form"),
+            m.id.0,
+            esc(p.csrf),
+            L::Delta.t(lang),
+            esc(&f.delta),
+            L::DeltaHint.t(lang),
+            field_error("delta"),
+            L::Reason.t(lang),
+            esc(&f.reason),
+            field_error("reason"),
+            L::Submit.t(lang),
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "{facts}<div class=\"cards\">{cards}</div>\
+        "{facts}<div class=\"cards\">{cards}</div>{adjust}\
          <h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{history}</tbody></table>\
          <h2>{}</h2><table><thead><tr><th>#</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{lots}</tbody></table>\
          <h2>{}</h2><table><thead><tr><th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{orders}</tbody></table>\
@@ -620,6 +703,58 @@ pub fn member(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
         L::Title.t(lang),
         L::ExpiresAt.t(lang),
         L::Status.t(lang),
+    )
+}
+
+pub fn approvals(
+    lang: Lang,
+    tz: &TimeZone,
+    rows: &[jifen_store::AdjustmentRequest],
+    s: &Session,
+    notice: Option<&str>,
+) -> String {
+    let body: String = if rows.is_empty() {
+        format!(
+            "<tr><td colspan=\"6\" class=\"muted\">{}</td></tr>",
+            L::NoApprovals.t(lang)
+        )
+    } else {
+        rows.iter()
+            .map(|r| {
+                let form = |decision: &str, label: L| {
+                    format!(
+                        "<form method=\"post\" action=\"/console/approvals/{}/{decision}\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button class=\"{decision}\">{}</button></form>",
+                        r.id,
+                        esc(&s.csrf),
+                        label.t(lang)
+                    )
+                };
+                format!(
+                    "<tr><td>#{}</td><td>{}</td><td><a href=\"/console/members/{m}\">#{m}</a></td><td class=\"num {}\">{}{}</td><td>{}</td><td>{}</td><td>{} {}</td></tr>",
+                    r.id,
+                    fmt_time(r.created_at, tz),
+                    if r.delta >= 0 { "pos" } else { "neg" },
+                    if r.delta > 0 { "+" } else { "" },
+                    num(r.delta),
+                    esc(&r.reason),
+                    esc(&r.requested_by),
+                    form("approve", L::Approve),
+                    form("reject", L::Reject),
+                    m = r.member.0,
+                )
+            })
+            .collect()
+    };
+    format!(
+        "{}<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{body}</tbody></table>",
+        notice
+            .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(n)))
+            .unwrap_or_default(),
+        L::Time.t(lang),
+        L::Members.t(lang),
+        L::Delta.t(lang),
+        L::Reason.t(lang),
+        L::RequestedBy.t(lang),
     )
 }
 

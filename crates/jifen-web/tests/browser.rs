@@ -45,11 +45,26 @@ async fn staff_use_the_console_in_a_real_browser() {
         b.goto(&format!("{base}/console"));
         assert!(b.text().contains("Points outstanding"));
         b.screenshot("console-overview-en");
-        // Sign out.
+        // An adjustment above the approval threshold waits for a colleague.
+        b.goto(&format!("{base}/console/members/1?lang=zh"));
+        b.eval("document.querySelector('#delta').value = '2000'; document.querySelector('#reason').value = '会员投诉补偿'; document.querySelector('form.adjust').submit(); true");
+        b.wait_until("location.search.includes('done=pending')");
+        assert!(b.text().contains("已提交给另一位同事审批"));
+        b.screenshot("console-adjust-pending");
+        // Sign out; the colleague signs in and approves.
         b.eval("document.querySelector('header form button').click(); true");
         b.wait_until("location.pathname === '/console/login'");
         b.goto(&format!("{base}/console"));
         assert_eq!(b.path(), "/console/login");
+        b.eval("document.querySelector('#login').value = 'sam'; document.querySelector('#password').value = 'correct horse battery'; document.querySelector('form').submit(); true");
+        b.wait_until("location.pathname === '/console'");
+        b.goto(&format!("{base}/console/approvals"));
+        assert!(b.text().contains("会员投诉补偿"));
+        b.screenshot("console-approvals");
+        b.eval("document.querySelector('button.approve').click(); true");
+        b.wait_until("location.search.includes('done=approved')");
+        b.goto(&format!("{base}/console/members/1"));
+        assert!(b.text().contains("14,345"), "{}", b.text());
     })
     .await
     .unwrap();

@@ -218,3 +218,148 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adjustments_show_errors_next_to_the_field_and_large_ones_need_a_second_person() {
+    let s = start().await;
+    let amy = format!(
+        "jifen_session={}",
+        s.sign_in("amy", "correct horse battery").await.1.unwrap()
+    );
+    let sam = format!(
+        "jifen_session={}",
+        s.sign_in("sam", "correct horse battery").await.1.unwrap()
+    );
+    let (_, html, _) = s.get("/console/members/1", &amy).await;
+    let csrf = hidden(&html, "csrf");
+    let post = |cookie: &str, path: &str, form: Vec<(&str, String)>| {
+        s.client
+            .post(format!("{}{path}", s.base))
+            .header("cookie", cookie)
+            .form(&form)
+            .send()
+    };
+    // Bad input: the message stands next to its field and nothing is written.
+    let r = post(
+        &amy,
+        "/console/members/1/adjust",
+        vec![
+            ("delta", "abc".into()),
+            ("reason", "x".into()),
+            ("csrf", csrf.clone()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    let at = html.find("id=\"delta\"").unwrap();
+    assert!(
+        html[at..].find("field-error").unwrap() < html[at..].find("id=\"reason\"").unwrap(),
+        "the error follows the delta field"
+    );
+    assert!(html.contains("请输入整数积分"));
+    let r = post(
+        &amy,
+        "/console/members/1/adjust",
+        vec![
+            ("delta", "100".into()),
+            ("reason", "  ".into()),
+            ("csrf", csrf.clone()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("reason"));
+    let r = post(
+        &amy,
+        "/console/members/1/adjust",
+        vec![
+            ("delta", "100".into()),
+            ("reason", "补偿".into()),
+            ("csrf", "forged".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(
+        s.get("/console/members/1", &amy).await.1.contains("12,345"),
+        "nothing was written"
+    );
+    // Up to the threshold: applied at once.
+    let r = post(
+        &amy,
+        "/console/members/1/adjust",
+        vec![
+            ("delta", "100".into()),
+            ("reason", "出餐延迟补偿".into()),
+            ("csrf", csrf.clone()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html, _) = s.get(r.headers()["location"].to_str().unwrap(), &amy).await;
+    assert!(
+        html.contains("积分已调整") && html.contains("12,445"),
+        "{html}"
+    );
+    // Above it: a request that the requester may not approve, and a colleague may.
+    let r = post(
+        &amy,
+        "/console/members/1/adjust",
+        vec![
+            ("delta", "5,000".into()),
+            ("reason", "大额补偿".into()),
+            ("csrf", csrf.clone()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.headers()["location"], "/console/members/1?done=pending");
+    assert!(s.get("/console/members/1", &amy).await.1.contains("12,445"));
+    let (_, html, _) = s.get("/console/approvals", &amy).await;
+    assert!(html.contains("大额补偿") && html.contains("+5,000"));
+    let r = post(
+        &amy,
+        "/console/approvals/1/approve",
+        vec![("csrf", csrf.clone())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let (_, html, _) = s.get("/console/approvals", &sam).await;
+    let sam_csrf = hidden(&html, "csrf");
+    let r = post(
+        &sam,
+        "/console/approvals/1/approve",
+        vec![("csrf", sam_csrf.clone())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(s.get("/console/members/1", &sam).await.1.contains("17,445"));
+    let r = post(
+        &sam,
+        "/console/approvals/1/approve",
+        vec![("csrf", sam_csrf)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT, "decided once");
+    // The audit log has who did what, with the balance before and after.
+    let pid = s.pid;
+    let entries = s
+        .app
+        .read(move |tx| Ok(tx.audit_entries(pid, None, Some("points.adjust"), i64::MAX, 10)?))
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0].actor, "staff:amy approved by staff:sam");
+    assert!(
+        entries[0].before.as_deref().unwrap().contains("12445")
+            && entries[0].after.as_deref().unwrap().contains("17445")
+    );
+}

@@ -291,3 +291,137 @@ impl Tx<'_> {
         )? == 1)
     }
 }
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdjustmentRequest {
+    pub id: i64,
+    pub member: MemberId,
+    pub delta: i64,
+    pub reason: String,
+    pub requested_by: String,
+    pub status: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<Millis>,
+    pub transfer_id: Option<i64>,
+    pub created_at: Millis,
+}
+
+const REQUEST_COLS: &str = "id, member_id, delta, reason, requested_by, status, decided_by, decided_at, transfer_id, created_at";
+
+fn request_row(r: &Row) -> AdjustmentRequest {
+    AdjustmentRequest {
+        id: r.int(0),
+        member: MemberId(r.int(1)),
+        delta: r.int(2),
+        reason: r.text(3),
+        requested_by: r.text(4),
+        status: r.text(5),
+        decided_by: r.opt_text(6),
+        decided_at: r.opt_int(7),
+        transfer_id: r.opt_int(8),
+        created_at: r.int(9),
+    }
+}
+
+impl Tx<'_> {
+    /// The points above which a manual adjustment needs a second person; `None` for the default.
+    pub fn approval_threshold(&mut self, program: ProgramId) -> StoreResult<Option<i64>> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT approval_threshold FROM console_settings WHERE program_id = $1",
+                &[program.0.into()],
+            )?
+            .map(|r| r.int(0)))
+    }
+
+    pub fn set_approval_threshold(&mut self, program: ProgramId, points: i64) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "INSERT INTO console_settings (program_id, approval_threshold) VALUES ($1, $2) \
+             ON CONFLICT (program_id) DO UPDATE SET approval_threshold = excluded.approval_threshold",
+            &[program.0.into(), points.into()],
+        )?;
+        Ok(())
+    }
+
+    pub fn insert_adjustment_request(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        delta: i64,
+        reason: &str,
+        by: &str,
+        now: Millis,
+    ) -> StoreResult<i64> {
+        self.writes += 1;
+        self.conn.insert_id(
+            "INSERT INTO adjustment_requests (program_id, member_id, delta, reason, requested_by, status, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING id",
+            &[program.0.into(), member.0.into(), delta.into(), reason.into(), by.into(), now.into()],
+        )
+    }
+
+    pub fn adjustment_request(
+        &mut self,
+        program: ProgramId,
+        id: i64,
+    ) -> StoreResult<Option<AdjustmentRequest>> {
+        Ok(self
+            .conn
+            .query_one(
+                &format!("SELECT {REQUEST_COLS} FROM adjustment_requests WHERE program_id = $1 AND id = $2"),
+                &[program.0.into(), id.into()],
+            )?
+            .map(|r| request_row(&r)))
+    }
+
+    pub fn adjustment_requests(
+        &mut self,
+        program: ProgramId,
+        status: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<AdjustmentRequest>> {
+        Ok(self
+            .conn
+            .query(
+                &format!("SELECT {REQUEST_COLS} FROM adjustment_requests WHERE program_id = $1 AND status = $2 ORDER BY id DESC LIMIT $3"),
+                &[program.0.into(), status.into(), limit.into()],
+            )?
+            .iter()
+            .map(request_row)
+            .collect())
+    }
+
+    pub fn set_adjustment_transfer(
+        &mut self,
+        program: ProgramId,
+        id: i64,
+        transfer: Option<i64>,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "UPDATE adjustment_requests SET transfer_id = $3 WHERE program_id = $1 AND id = $2",
+            &[program.0.into(), id.into(), transfer.into()],
+        )?;
+        Ok(())
+    }
+
+    /// Decides a pending request; `false` when it was decided already.
+    pub fn decide_adjustment_request(
+        &mut self,
+        program: ProgramId,
+        id: i64,
+        status: &str,
+        by: &str,
+        transfer: Option<i64>,
+        now: Millis,
+    ) -> StoreResult<bool> {
+        self.writes += 1;
+        Ok(self.conn.execute(
+            "UPDATE adjustment_requests SET status = $3, decided_by = $4, decided_at = $5, transfer_id = $6 \
+             WHERE program_id = $1 AND id = $2 AND status = 'pending'",
+            &[program.0.into(), id.into(), status.into(), by.into(), now.into(), transfer.into()],
+        )? == 1)
+    }
+}

@@ -294,3 +294,19 @@ pub async fn webhook_deliveries(
         .await?;
     Ok(Json(v).into_response())
 }
+
+/// A signed link into the member points centre, for the merchant's app to open.
+pub async fn centre_link(State(app): State<App>, p: Program, ApiPath(id): ApiPath) -> ApiResult {
+    let id = member_id(&id)?;
+    let out = submit(
+        &app,
+        p,
+        "centre_link",
+        None,
+        MemberRef::Id { member_id: id.0 }.partition(),
+        id,
+        |tx, ctx, now, id| jifen_app::centre::link(tx, ctx, now, *id),
+    )
+    .await?;
+    Ok(respond(out, StatusCode::CREATED))
+}

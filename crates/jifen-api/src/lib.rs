@@ -69,6 +69,7 @@ pub fn router(app: App) -> Router {
         .route("/tiers", get(tiers_get).put(tiers_put))
         .route("/members/{id}/tier", get(member_tier).post(set_member_tier))
         .route("/members/{id}/benefits", get(coupons::member_benefits))
+        .route("/members/{id}/centre-link", post(coupons::centre_link))
         .route(
             "/members/{id}/coupons",
             get(coupons::member_coupons).post(coupons::issue),

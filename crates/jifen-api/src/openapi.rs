@@ -601,6 +601,13 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>, &str)] = &[
         "",
     ),
     (
+        "post",
+        "/api/v1/members/{id}/centre-link",
+        "A signed link into the member points centre (valid 24 hours) for the merchant's app to open",
+        None,
+        "",
+    ),
+    (
         "get",
         "/api/v1/risk-holds",
         "Awards held for review by anti-fraud limits (?status=open|released|rejected&after=&limit=)",
@@ -813,6 +820,7 @@ pub fn document() -> Value {
                     | "/api/v1/lotteries"
                     | "/api/v1/mall/images"
                     | "/api/v1/webhooks"
+                    | "/api/v1/members/{id}/centre-link"
             ) {
             "201"
         } else {

@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("../migrations/0010_webhooks.sql")),
     (11, include_str!("../migrations/0011_staff.sql")),
     (12, include_str!("../migrations/0012_approvals.sql")),
+    (13, include_str!("../migrations/0013_member_centre.sql")),
 ];
 
 /// How long a connection waits for another's lock before giving up (readers never wait in WAL;

@@ -7,6 +7,7 @@
 //! every form that changes data carries the session's CSRF token, and failed sign-ins are
 //! limited per login.
 
+mod centre;
 mod page;
 
 use std::collections::HashMap;
@@ -48,6 +49,9 @@ pub fn router(app: App) -> Router {
     };
     Router::new()
         .route("/console/assets/console.css", get(css))
+        .route("/m/assets/centre.css", get(centre::css))
+        .route("/m/{token}", get(centre::home))
+        .route("/m/{token}/sign-in", axum::routing::post(centre::sign_in))
         .route("/console/login", get(login_page).post(login))
         .route("/console/logout", axum::routing::post(logout))
         .route("/console", get(overview))

@@ -261,6 +261,13 @@ fn fmt_date(ms: i64, tz: &TimeZone) -> String {
         .unwrap_or_default()
 }
 
+/// The local date of `ms` as `2026-12-01`.
+pub fn local_day(ms: i64, tz: &TimeZone) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_zoned(tz.clone()).date().to_string())
+        .unwrap_or_default()
+}
+
 /// The first instant of the local day containing `ms`.
 pub fn day_start(ms: i64, tz: &TimeZone) -> i64 {
     jiff::Timestamp::from_millisecond(ms)

@@ -11,6 +11,17 @@ use common::start;
 async fn staff_use_the_console_in_a_real_browser() {
     let s = start().await;
     let base = s.base.clone();
+    let link = s
+        .app
+        .write(s.pid, "centre", None, |tx, ctx, now| {
+            jifen_app::centre::link(tx, ctx, now, jifen_ledger::MemberId(1))
+        })
+        .await
+        .unwrap()
+        .body["path"]
+        .as_str()
+        .unwrap()
+        .to_string();
     tokio::task::spawn_blocking(move || {
         let mut b = cdp::Browser::start();
         b.viewport(1280, 900);
@@ -65,6 +76,22 @@ async fn staff_use_the_console_in_a_real_browser() {
         b.wait_until("location.search.includes('done=approved')");
         b.goto(&format!("{base}/console/members/1"));
         assert!(b.text().contains("14,345"), "{}", b.text());
+        // The member points centre on a phone: balance, sign-in, history.
+        b.viewport(375, 812);
+        b.goto(&format!("{base}{link}?lang=zh"));
+        let text = b.text();
+        assert!(text.contains("可用积分") && text.contains("14,345") && text.contains("积分明细"), "{text}");
+        assert_eq!(b.eval("document.documentElement.scrollWidth <= 375"), serde_json::json!(true), "no sideways scrolling at 375 px");
+        b.screenshot("centre-home-375");
+        b.eval("document.querySelector('.signin button').click(); true");
+        b.wait_until("location.search.includes('done=')");
+        assert!(b.text().contains("签到成功"), "{}", b.text());
+        assert_eq!(b.eval("document.querySelector('.signin button').disabled"), serde_json::json!(true));
+        b.screenshot("centre-signed-in-375");
+        // A link with a forged signature opens nothing.
+        let forged = format!("{}0", &link[..link.len() - 1]);
+        b.goto(&format!("{base}{forged}"));
+        assert!(b.text().contains("链接已失效"));
     })
     .await
     .unwrap();

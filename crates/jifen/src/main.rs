@@ -192,6 +192,14 @@ fn main() -> anyhow::Result<()> {
                 "Console: http://{listen}/console  programme {}  login owner  password {password}",
                 demo::DEMO_CODE
             );
+            // A member points centre link, as the merchant's app would open it.
+            let link = app.write_blocking(program.id, "centre", None, |tx, ctx, now| {
+                jifen_app::centre::link(tx, ctx, now, jifen_ledger::MemberId(1))
+            })?;
+            println!(
+                "Member centre (member 1, valid 24 h): http://{listen}{}",
+                link.body["path"].as_str().unwrap_or_default()
+            );
             if *no_serve {
                 return Ok(());
             }

@@ -307,6 +307,14 @@ fn demo_seeds_a_programme_with_history_and_serves_it() {
         let overview = web.get(format!("{base}/console")).header("cookie", format!("jifen_session={session}")).send().await.unwrap();
         assert_eq!(overview.status(), 200);
         assert!(overview.text().await.unwrap().contains("会员总数"));
+        // And the member centre link it printed opens the member's page.
+        let centre = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find_map(|l| l.split("valid 24 h): http://").nth(1).and_then(|r| r.find('/').map(|i| r[i..].trim().to_string())))
+            .expect("the demo prints a member centre link");
+        let page = web.get(format!("{base}{centre}")).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        assert!(page.text().await.unwrap().contains("可用积分"));
         // Backtest a double-points weekend over the demo's year: it costs points, to some
         // members, and says so rule by rule.
         let now = jiff::Timestamp::now().as_millisecond();

@@ -425,3 +425,39 @@ impl Tx<'_> {
         )? == 1)
     }
 }
+
+impl Tx<'_> {
+    /// The programme's member-centre signing secret, created on first use.
+    pub fn centre_secret(&mut self, program: ProgramId, fresh: &str) -> StoreResult<String> {
+        if let Some(r) = self.conn.query_one(
+            "SELECT secret FROM centre_secrets WHERE program_id = $1",
+            &[program.0.into()],
+        )? {
+            return Ok(r.text(0));
+        }
+        self.writes += 1;
+        self.conn.execute(
+            "INSERT INTO centre_secrets (program_id, secret) VALUES ($1, $2) ON CONFLICT (program_id) DO NOTHING",
+            &[program.0.into(), fresh.into()],
+        )?;
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT secret FROM centre_secrets WHERE program_id = $1",
+                &[program.0.into()],
+            )?
+            .map(|r| r.text(0))
+            .unwrap_or_else(|| fresh.to_string()))
+    }
+
+    /// The secret if it exists (reads never create it).
+    pub fn centre_secret_existing(&mut self, program: ProgramId) -> StoreResult<Option<String>> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT secret FROM centre_secrets WHERE program_id = $1",
+                &[program.0.into()],
+            )?
+            .map(|r| r.text(0)))
+    }
+}

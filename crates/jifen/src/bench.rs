@@ -28,6 +28,9 @@ pub enum Scenario {
     Import,
     /// The periodic tier review over `--members` members who all lose their tier (no HTTP).
     Review,
+    /// Console pages over `--members` members (no earning traffic): the member list, a deep
+    /// page, a name search and a member page, each timed over HTTP on loopback.
+    Console,
     /// A flash sale (秒杀): `--members` members (one attempt each) race for 100 units over
     /// `--connections` connections; reports every answer's latency and checks the outcome.
     Flash,
@@ -67,6 +70,79 @@ fn backend(o: &Options) -> anyhow::Result<Arc<dyn Backend>> {
             Arc::new(b)
         }
     })
+}
+
+/// Times console pages with `o.members` members: GET requests over loopback with a signed-in
+/// session, 20 of each, reporting the median and the slowest.
+fn console(o: &Options) -> anyhow::Result<()> {
+    let backend = backend(o)?;
+    let described = backend.describe();
+    let app = App::start(backend, Arc::new(SystemClock))?;
+    let created = app.create_program(
+        "bench",
+        "Bench",
+        "CNY",
+        "Asia/Shanghai",
+        LedgerPolicy::default(),
+    )?;
+    let n = o.members as i64;
+    let started = Instant::now();
+    app.write_blocking(created.id, "bench", None, move |tx, ctx, now| {
+        tx.seed_members_at_tier(ctx.program.id, n, "normal", now)?;
+        let s = jifen_app::staff::NewStaff {
+            login: "bench".into(),
+            name: "Bench".into(),
+            role: jifen_app::staff::Role::Owner,
+            password: "bench password".into(),
+        };
+        jifen_app::staff::create(tx, ctx, now, &s, "bench")?;
+        Ok(json!(null))
+    })?;
+    println!(
+        "bench: console on {described}: {n} members seeded in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    let token = app.write_blocking(created.id, "bench", None, |tx, ctx, now| {
+        let (token, _) = jifen_app::staff::sign_in(tx, ctx, now, "bench", "bench password")?;
+        Ok(json!(token))
+    })?;
+    let cookie = format!("jifen_session={}", token.body.as_str().unwrap_or_default());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let router = jifen_web::router(app.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let middle = n / 2;
+        let pages = [
+            ("member list, first page of 50", "/console/members".to_string()),
+            ("member list, a page in the middle", format!("/console/members?before={middle}")),
+            ("name search", format!("/console/members?q=bench%20{}", n * 3 / 4)),
+            ("member page", format!("/console/members/{middle}")),
+        ];
+        for (what, path) in pages {
+            let mut times = Vec::new();
+            let mut last = Vec::new();
+            for _ in 0..20 {
+                let mut stream = TcpStream::connect(addr).await?;
+                let req = format!("GET {path} HTTP/1.1\r\nHost: bench\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n");
+                let t = Instant::now();
+                stream.write_all(req.as_bytes()).await?;
+                let mut buf = Vec::new();
+                stream.read_to_end(&mut buf).await?;
+                times.push(t.elapsed().as_secs_f64() * 1000.0);
+                anyhow::ensure!(buf.starts_with(b"HTTP/1.1 200"), "{path}: {}", String::from_utf8_lossy(&buf[..buf.len().min(200)]));
+                last = buf;
+            }
+            let rows = String::from_utf8_lossy(&last).matches("<tr>").count().saturating_sub(1);
+            times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            println!("bench: console: {what} ({path}): {rows} table rows, median {:.1} ms, slowest {:.1} ms", times[10], times[19]);
+        }
+        anyhow::Ok(())
+    })?;
+    Ok(())
 }
 
 /// Reviews the tiers of `o.members` members, every one of whom no longer reaches their tier (the
@@ -124,6 +200,9 @@ fn review(o: &Options) -> anyhow::Result<()> {
 pub fn run(o: Options) -> anyhow::Result<()> {
     if o.scenario == Scenario::Review {
         return review(&o);
+    }
+    if o.scenario == Scenario::Console {
+        return console(&o);
     }
     let backend = backend(&o)?;
     let described = backend.describe();
@@ -352,9 +431,11 @@ async fn client(
         rng_state ^= rng_state << 17;
         let (order, member) = match scenario {
             Scenario::Earn => (format!("O{n}"), (rng_state % members as u64) as usize),
-            Scenario::Hot | Scenario::Import | Scenario::Review | Scenario::Flash => {
-                (format!("O{n}"), 0)
-            }
+            Scenario::Hot
+            | Scenario::Import
+            | Scenario::Review
+            | Scenario::Flash
+            | Scenario::Console => (format!("O{n}"), 0),
             Scenario::Replay => ("REPLAYED".to_string(), 0),
         };
         let body = json!({"order_id": order, "member": {"channel": "app", "external_id": format!("B{member}")},

@@ -150,7 +150,7 @@ impl Browser {
         );
     }
 
-    /// Waits until `js` is true in the page (10 s at most).
+    /// Waits until `js` is true in the page (30 s at most: CI runs many tests at once).
     pub fn wait_until(&mut self, js: &str) {
         let start = Instant::now();
         loop {

@@ -159,7 +159,7 @@ impl Browser {
                 return;
             }
             assert!(
-                start.elapsed() < Duration::from_secs(10),
+                start.elapsed() < Duration::from_secs(30),
                 "timed out waiting for {js}; page: {}",
                 self.text()
             );

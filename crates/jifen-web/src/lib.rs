@@ -59,6 +59,7 @@ pub fn router(app: App) -> Router {
         .route("/console/members/{id}", get(member))
         .route("/console/members/{id}/adjust", axum::routing::post(adjust))
         .route("/console/approvals", get(approvals))
+        .route("/console/audit", get(audit))
         .route(
             "/console/approvals/{id}/{decision}",
             axum::routing::post(decide),
@@ -857,4 +858,88 @@ async fn decide(
         Err(AppError::Ledger(e)) => message(StatusCode::CONFLICT, &e.to_string()),
         Err(e) => failure(lang, &s, e),
     }
+}
+
+#[derive(Deserialize, Default)]
+struct AuditQuery {
+    #[serde(default)]
+    actor: Option<String>,
+    #[serde(default)]
+    action: Option<String>,
+    #[serde(default)]
+    before: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+/// The audit log, newest first, filtered by actor and action: for owners and auditors.
+async fn audit(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Query(q): Query<AuditQuery>,
+) -> Response {
+    let (lang, set_lang) = lang_of(
+        &headers,
+        &LangQuery {
+            lang: q.lang.clone(),
+        },
+    );
+    let s = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !s.role.audits() {
+        return html(
+            StatusCode::FORBIDDEN,
+            page::layout(
+                lang,
+                &s,
+                "audit",
+                L::AuditLog.t(lang),
+                &format!("<div class=\"error\">{}</div>", L::NoAccess.t(lang)),
+            ),
+            &[],
+        );
+    }
+    let clean = |v: &Option<String>| {
+        v.clone()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty() && v.len() <= 100)
+    };
+    let (actor, action) = (clean(&q.actor), clean(&q.action));
+    let before = q
+        .before
+        .as_deref()
+        .and_then(|b| b.parse::<i64>().ok())
+        .filter(|b| *b > 0)
+        .unwrap_or(i64::MAX);
+    let program = s.program;
+    let (a2, b2) = (actor.clone(), action.clone());
+    let rows = match web
+        .app
+        .read(move |tx| {
+            Ok(tx.audit_entries(program, a2.as_deref(), b2.as_deref(), before, PAGE)?)
+        })
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return failure(lang, &s, e),
+    };
+    let ctx = match web.app.program_ctx(s.program).await {
+        Ok(c) => c,
+        Err(e) => return failure(lang, &s, e),
+    };
+    let body = page::audit(
+        lang,
+        &ctx.tz,
+        &rows,
+        actor.as_deref().unwrap_or(""),
+        action.as_deref().unwrap_or(""),
+        rows.len() as i64 == PAGE,
+    );
+    html(
+        StatusCode::OK,
+        page::layout(lang, &s, "audit", L::AuditLog.t(lang), &body),
+        &set_lang.into_iter().collect::<Vec<_>>(),
+    )
 }

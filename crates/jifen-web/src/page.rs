@@ -60,6 +60,14 @@ pub enum L {
     Time,
     Kind,
     Title,
+    AuditLog,
+    NoAccess,
+    Actor,
+    Action,
+    Target,
+    Before,
+    After,
+    Filter,
     Applied,
     SentForApproval,
     WholeNumber,
@@ -141,6 +149,14 @@ impl L {
             L::Time => ("时间", "Time"),
             L::Kind => ("类型", "Type"),
             L::Title => ("名称", "Name"),
+            L::AuditLog => ("操作日志", "Audit log"),
+            L::NoAccess => ("您的角色无权查看此页面", "Your role may not see this page"),
+            L::Actor => ("操作人", "Who"),
+            L::Action => ("操作", "Action"),
+            L::Target => ("对象", "Target"),
+            L::Before => ("修改前", "Before"),
+            L::After => ("修改后", "After"),
+            L::Filter => ("筛选", "Filter"),
             L::Applied => ("积分已调整", "The points were adjusted"),
             L::SentForApproval => (
                 "调整超过审批额度，已提交给另一位同事审批",
@@ -304,6 +320,7 @@ pub fn layout(lang: Lang, s: &Session, active: &str, title: &str, body: &str) ->
         ("overview", "/console", L::Overview),
         ("members", "/console/members", L::Members),
         ("approvals", "/console/approvals", L::Approvals),
+        ("audit", "/console/audit", L::AuditLog),
     ]
     .iter()
     .map(|(key, href, label)| {
@@ -762,6 +779,61 @@ pub fn approvals(
         L::Delta.t(lang),
         L::Reason.t(lang),
         L::RequestedBy.t(lang),
+    )
+}
+
+pub fn audit(
+    lang: Lang,
+    tz: &TimeZone,
+    rows: &[jifen_store::AuditRow],
+    actor: &str,
+    action: &str,
+    more: bool,
+) -> String {
+    let body: String = if rows.is_empty() {
+        format!(
+            "<tr><td colspan=\"6\" class=\"muted\">{}</td></tr>",
+            L::NoneYet.t(lang)
+        )
+    } else {
+        rows.iter()
+            .map(|r| {
+                format!(
+                    "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td class=\"muted\">{}</td><td class=\"muted\">{}</td></tr>",
+                    fmt_time(r.created_at, tz),
+                    esc(&r.actor),
+                    esc(&r.action),
+                    esc(&r.target),
+                    esc(r.before.as_deref().unwrap_or("")),
+                    esc(r.after.as_deref().unwrap_or("")),
+                )
+            })
+            .collect()
+    };
+    let pager = match (more, rows.last()) {
+        (true, Some(last)) => format!(
+            "<div class=\"pager\"><a href=\"/console/audit?actor={}&action={}&before={}\">{} →</a></div>",
+            esc(actor),
+            esc(action),
+            last.id,
+            L::Next.t(lang)
+        ),
+        _ => String::new(),
+    };
+    format!(
+        "<form class=\"search\" method=\"get\" action=\"/console/audit\"><input type=\"search\" name=\"actor\" value=\"{}\" placeholder=\"{}\"><input type=\"search\" name=\"action\" value=\"{}\" placeholder=\"{}\"><button>{}</button></form>\
+         <table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{body}</tbody></table>{pager}",
+        esc(actor),
+        L::Actor.t(lang),
+        esc(action),
+        L::Action.t(lang),
+        L::Filter.t(lang),
+        L::Time.t(lang),
+        L::Actor.t(lang),
+        L::Action.t(lang),
+        L::Target.t(lang),
+        L::Before.t(lang),
+        L::After.t(lang),
     )
 }
 

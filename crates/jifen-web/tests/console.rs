@@ -362,4 +362,18 @@ async fn adjustments_show_errors_next_to_the_field_and_large_ones_need_a_second_
         entries[0].before.as_deref().unwrap().contains("12445")
             && entries[0].after.as_deref().unwrap().contains("17445")
     );
+    // The audit log page: owners and auditors only, filtered by action.
+    assert_eq!(s.get("/console/audit", &sam).await.0, StatusCode::FORBIDDEN);
+    let (st, html, _) = s
+        .get("/console/audit?action=points.adjust_requested", &amy)
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        html.contains("大额补偿") && !html.contains("staff.sign_in"),
+        "{html}"
+    );
+    let (_, html, _) = s
+        .get("/console/audit?actor=staff%3Asam&before=abc", &amy)
+        .await;
+    assert!(html.contains("staff.sign_in") && !html.contains("points.adjust_requested"));
 }

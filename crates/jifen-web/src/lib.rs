@@ -60,6 +60,7 @@ pub fn router(app: App) -> Router {
         .route("/console/members/{id}/adjust", axum::routing::post(adjust))
         .route("/console/approvals", get(approvals))
         .route("/console/audit", get(audit))
+        .route("/console/exports/members.csv", get(export_members))
         .route(
             "/console/approvals/{id}/{decision}",
             axum::routing::post(decide),
@@ -942,4 +943,112 @@ async fn audit(
         page::layout(lang, &s, "audit", L::AuditLog.t(lang), &body),
         &set_lang.into_iter().collect::<Vec<_>>(),
     )
+}
+
+/// A CSV field: quoted when it holds a comma, quote or line break; a leading =, +, - or @ is
+/// prefixed with ' so that spreadsheets do not run it as a formula.
+fn csv_field(v: &str) -> String {
+    let v = if v.starts_with(['=', '+', '-', '@']) {
+        format!("'{v}")
+    } else {
+        v.to_string()
+    };
+    if v.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_neutralised() {
+        assert_eq!(super::csv_field("王小明"), "王小明");
+        assert_eq!(super::csv_field("a,b"), "\"a,b\"");
+        assert_eq!(super::csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(super::csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(super::csv_field("-5"), "'-5");
+    }
+}
+
+/// Rows read per page of an export.
+const EXPORT_PAGE: i64 = 2_000;
+
+/// All members as CSV, streamed a page at a time (UTF-8 with a byte-order mark, for Excel).
+async fn export_members(State(web): State<Web>, headers: HeaderMap) -> Response {
+    let s = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !matches!(
+        s.role,
+        staff::Role::Owner | staff::Role::Analyst | staff::Role::Auditor
+    ) {
+        return (StatusCode::FORBIDDEN, "your role may not export").into_response();
+    }
+    let Ok(ctx) = web.app.program_ctx(s.program).await else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    let tz = ctx.tz.clone();
+    let actor = s.actor();
+    let program = s.program;
+    let _ = web
+        .app
+        .write(program, "staff", None, move |tx, _ctx, now| {
+            tx.audit(
+                program,
+                &actor,
+                "export.members",
+                "members",
+                None,
+                None,
+                now,
+            )?;
+            Ok(serde_json::json!(null))
+        })
+        .await;
+    let app = web.app.clone();
+    let head = "\u{feff}id,name,phone,email,status,joined,available_points\n".to_string();
+    let stream = futures_util::stream::unfold(Some((0i64, Some(head))), move |state| {
+        let app = app.clone();
+        let tz = tz.clone();
+        async move {
+            let (after, head) = state?;
+            if let Some(h) = head {
+                return Some((Ok::<_, std::io::Error>(h), Some((after, None))));
+            }
+            let rows = app
+                .read(move |tx| Ok(tx.member_export_page(program, after, EXPORT_PAGE)?))
+                .await
+                .ok()?;
+            let last = rows.last()?.id;
+            let mut chunk = String::new();
+            for r in &rows {
+                chunk.push_str(&format!(
+                    "{},{},{},{},{},{},{}\n",
+                    r.id,
+                    csv_field(r.name.as_deref().unwrap_or("")),
+                    csv_field(r.phone.as_deref().unwrap_or("")),
+                    csv_field(r.email.as_deref().unwrap_or("")),
+                    csv_field(&r.status),
+                    page::fmt_time(r.created_at, &tz),
+                    r.available
+                ));
+            }
+            Some((Ok(chunk), Some((last, None))))
+        }
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"members.csv\"".to_string(),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response()
 }

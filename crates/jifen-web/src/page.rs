@@ -61,6 +61,7 @@ pub enum L {
     Kind,
     Title,
     AuditLog,
+    ExportCsv,
     NoAccess,
     Actor,
     Action,
@@ -150,6 +151,7 @@ impl L {
             L::Kind => ("类型", "Type"),
             L::Title => ("名称", "Name"),
             L::AuditLog => ("操作日志", "Audit log"),
+            L::ExportCsv => ("导出 CSV", "Export CSV"),
             L::NoAccess => ("您的角色无权查看此页面", "Your role may not see this page"),
             L::Actor => ("操作人", "Who"),
             L::Action => ("操作", "Action"),
@@ -513,11 +515,12 @@ pub fn members(
         })
         .unwrap_or_default();
     format!(
-        "<form class=\"search\" method=\"get\" action=\"/console/members\"><input type=\"search\" name=\"q\" value=\"{}\" placeholder=\"{}\" maxlength=\"64\"><button>{}</button></form>\
+        "<form class=\"search\" method=\"get\" action=\"/console/members\"><input type=\"search\" name=\"q\" value=\"{}\" placeholder=\"{}\" maxlength=\"64\"><button>{}</button><a class=\"export\" href=\"/console/exports/members.csv\">{}</a></form>\
          <table><thead><tr><th>ID</th><th>{}</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead><tbody>{body}</tbody></table>{pager}",
         esc(q),
         L::SearchHint.t(lang),
         L::Search.t(lang),
+        L::ExportCsv.t(lang),
         L::Name.t(lang),
         L::Phone.t(lang),
         L::Tier.t(lang),

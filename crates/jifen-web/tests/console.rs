@@ -376,4 +376,22 @@ async fn adjustments_show_errors_next_to_the_field_and_large_ones_need_a_second_
         .get("/console/audit?actor=staff%3Asam&before=abc", &amy)
         .await;
     assert!(html.contains("staff.sign_in") && !html.contains("points.adjust_requested"));
+    // The members export: CSV, formulas neutralised, for owners, analysts and auditors.
+    assert_eq!(
+        s.get("/console/exports/members.csv", &sam).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (st, csv, h) = s.get("/console/exports/members.csv", &amy).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(h["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "\u{feff}id,name,phone,email,status,joined,available_points"
+    );
+    assert_eq!(
+        lines[1],
+        "1,王小明,13800138000,,active,2026-01-01 08:00,17445"
+    );
+    assert_eq!(lines.len(), 2);
 }

@@ -960,18 +960,6 @@ fn csv_field(v: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn csv_fields_are_quoted_and_formulas_neutralised() {
-        assert_eq!(super::csv_field("王小明"), "王小明");
-        assert_eq!(super::csv_field("a,b"), "\"a,b\"");
-        assert_eq!(super::csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(super::csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-        assert_eq!(super::csv_field("-5"), "'-5");
-    }
-}
-
 /// Rows read per page of an export.
 const EXPORT_PAGE: i64 = 2_000;
 
@@ -1051,4 +1039,16 @@ async fn export_members(State(web): State<Web>, headers: HeaderMap) -> Response 
         axum::body::Body::from_stream(stream),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_neutralised() {
+        assert_eq!(super::csv_field("王小明"), "王小明");
+        assert_eq!(super::csv_field("a,b"), "\"a,b\"");
+        assert_eq!(super::csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(super::csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(super::csv_field("-5"), "'-5");
+    }
 }

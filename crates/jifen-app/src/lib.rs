@@ -10,6 +10,7 @@
 //! Commands on one member always go to the same writer (by a hash of the member's key), so a
 //! member's commands are applied in order and never contend across writers of one process.
 
+pub mod appeals;
 pub mod centre;
 pub mod checkout;
 pub mod commands;

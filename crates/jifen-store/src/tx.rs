@@ -1449,7 +1449,7 @@ mod staff;
 mod webhooks;
 pub use lottery::{DrawRow, LotteryRow, NewDraw};
 pub use mall::{ItemRow, MallOrderRow, NewMallOrder, SkuRow};
-pub use staff::{AdjustmentRequest, AuditRow, MemberExportRow, StaffRow};
+pub use staff::{AdjustmentRequest, AppealRow, AuditRow, MemberExportRow, StaffRow};
 pub use webhooks::{DeliveryRow, EndpointRow};
 mod rules;
 mod tiers;

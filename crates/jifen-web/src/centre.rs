@@ -97,6 +97,7 @@ pub async fn home(
             let tier = jifen_app::tiers::member_progress(tx, &ctx, m.id, now, loc).ok();
             let history = jifen_app::views::history(tx, &ctx, m.id, None, 15)?;
             let mall = jifen_app::mall::member_catalog(tx, &ctx, m.id, None, loc, now)?;
+            let appeals = tx.member_appeals(ctx.program.id, m.id, 10)?;
             let signed_today = tx
                 .event(
                     ctx.program.id,
@@ -115,10 +116,11 @@ pub async fn home(
                 mall,
                 signed_today,
                 ctx.program.name.clone(),
+                appeals,
             ))
         })
         .await;
-    let (m, b, tier, history, mall, signed_today, program_name) = match data {
+    let (m, b, tier, history, mall, signed_today, program_name, appeals) = match data {
         Ok(d) => d,
         Err(AppError::NotFound { .. }) => return expired_page(lang),
         Err(e) => return html(StatusCode::SERVICE_UNAVAILABLE, esc(&e.to_string()), &[]),
@@ -127,6 +129,14 @@ pub async fn home(
         Some("signed_in") => format!(
             "<div class=\"notice\" role=\"status\">{}</div>",
             t(lang, "签到成功！", "Signed in for today!")
+        ),
+        Some("appealed") => format!(
+            "<div class=\"notice\" role=\"status\">{}</div>",
+            t(
+                lang,
+                "申诉已提交，我们会在一个工作日内答复",
+                "Appeal sent; we answer within one working day"
+            )
         ),
         Some("already") => format!(
             "<div class=\"error\" role=\"alert\">{}</div>",
@@ -159,10 +169,12 @@ pub async fn home(
                 .map(|l| {
                     let a = l["amount"].as_i64().unwrap_or(0);
                     format!(
-                        "<li><div>{}<div class=\"r\">{} · {}</div></div><div class=\"{}\">{}{}</div></li>",
+                        "<li><div>{}<div class=\"r\">{} · {} · <a href=\"/m/{token}/appeal?subject=line&id={}\">{}</a></div></div><div class=\"{}\">{}{}</div></li>",
                         esc(&code_label(l["code"].as_str().unwrap_or(""), lang)),
                         fmt_time(l["created_at"].as_i64().unwrap_or(0), &tz),
                         esc(l["reason"].as_str().unwrap_or("")),
+                        l["transfer_id"],
+                        t(lang, "申诉", "Appeal"),
                         if a >= 0 { "pos" } else { "neg" },
                         if a > 0 { "+" } else { "" },
                         num(a)
@@ -172,6 +184,29 @@ pub async fn home(
         })
         .unwrap_or_default();
     let name = m.profile.name.clone().unwrap_or_default();
+    let appeals: String = if appeals.is_empty() {
+        String::new()
+    } else {
+        let rows: String = appeals
+            .iter()
+            .map(|a| {
+                let status = match a.status.as_str() {
+                    "open" => t(lang, "处理中", "In progress"),
+                    "resolved" => t(lang, "已处理", "Resolved"),
+                    _ => t(lang, "未通过", "Declined"),
+                };
+                format!(
+                    "<li><div>{}<div class=\"r\">{}</div></div><div class=\"muted\">{status}</div></li>",
+                    esc(&a.message),
+                    esc(a.answer.as_deref().unwrap_or("")),
+                )
+            })
+            .collect();
+        format!(
+            "<div class=\"card appeals\"><h2>{}</h2><ul class=\"lines\">{rows}</ul></div>",
+            t(lang, "我的申诉", "My appeals")
+        )
+    };
     let body = format!(
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{}</title><link rel=\"stylesheet\" href=\"/m/assets/centre.css\"></head><body><div class=\"wrap\">\
@@ -180,7 +215,7 @@ pub async fn home(
          <div class=\"card signin\"><div><b>{}</b><div class=\"muted\">{}</div></div>\
          <form method=\"post\" action=\"/m/{token}/sign-in\"><button {}>{}</button></form></div>\
          {tier_card}<div class=\"card\"><h2>{}</h2><div class=\"items\">{items}</div></div>\
-         <div class=\"card\"><h2>{}</h2><ul class=\"lines\">{lines}</ul></div></div></body></html>",
+         {appeals}<div class=\"card\"><h2>{}</h2><ul class=\"lines\">{lines}</ul></div></div></body></html>",
         if lang == Lang::En { "en" } else { "zh-CN" },
         t(lang, "积分中心", "Points centre"),
         esc(&program_name),
@@ -308,4 +343,156 @@ pub async fn sign_in(State(web): State<Web>, Path(token): Path<String>) -> Respo
         Err(_) => "failed",
     };
     Redirect::to(&format!("/m/{token}?done={done}")).into_response()
+}
+
+#[derive(Deserialize, Default)]
+pub struct AppealQuery {
+    #[serde(default)]
+    subject: Option<String>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+/// The appeal form for one history line or order (一键申诉).
+pub async fn appeal_form(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Query(q): Query<AppealQuery>,
+) -> Response {
+    let (lang, _) = lang_of(
+        &headers,
+        &LangQuery {
+            lang: q.lang.clone(),
+        },
+    );
+    let now = web.app.now();
+    let tk = token.clone();
+    let Ok(Some(_)) = web
+        .app
+        .read(move |tx| jifen_app::centre::verify(tx, &tk, now))
+        .await
+    else {
+        return expired_page(lang);
+    };
+    let subject = if q.subject.as_deref() == Some("order") {
+        "order"
+    } else {
+        "line"
+    };
+    let id =
+        q.id.as_deref()
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0);
+    html(
+        StatusCode::OK,
+        appeal_page(lang, &token, subject, id, "", None),
+        &[],
+    )
+}
+
+fn appeal_page(
+    lang: Lang,
+    token: &str,
+    subject: &str,
+    id: i64,
+    message: &str,
+    error: Option<&str>,
+) -> String {
+    format!(
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{}</title><link rel=\"stylesheet\" href=\"/m/assets/centre.css\"></head><body><div class=\"wrap\">\
+         <div class=\"card\"><h2>{}</h2><p class=\"muted\">{}</p>\
+         <form method=\"post\" action=\"/m/{token}/appeal\"><input type=\"hidden\" name=\"subject\" value=\"{subject}\"><input type=\"hidden\" name=\"subject_id\" value=\"{id}\">\
+         <textarea name=\"message\" id=\"message\" rows=\"5\" style=\"width:100%;border:1px solid #ddd;border-radius:10px;padding:10px;font:inherit\">{}</textarea>{}\
+         <div class=\"signin\" style=\"margin-top:12px\"><a href=\"/m/{token}\">{}</a><button type=\"submit\">{}</button></div></form></div></div></body></html>",
+        if lang == Lang::En { "en" } else { "zh-CN" },
+        t(lang, "积分申诉", "Points appeal"),
+        t(lang, "积分申诉", "Points appeal"),
+        t(
+            lang,
+            "请说明哪里不对，我们会在一个工作日内答复。",
+            "Tell us what is wrong; we answer within one working day."
+        ),
+        esc(message),
+        error
+            .map(|e| format!("<div class=\"error\" role=\"alert\">{}</div>", esc(e)))
+            .unwrap_or_default(),
+        t(lang, "返回", "Back"),
+        t(lang, "提交申诉", "Send appeal"),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct AppealFormIn {
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    subject_id: String,
+    #[serde(default)]
+    message: String,
+}
+
+pub async fn appeal_submit(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    axum::extract::Form(f): axum::extract::Form<AppealFormIn>,
+) -> Response {
+    let (lang, _) = lang_of(&headers, &LangQuery::default());
+    let now = web.app.now();
+    let tk = token.clone();
+    let Ok(Some((program, member))) = web
+        .app
+        .read(move |tx| jifen_app::centre::verify(tx, &tk, now))
+        .await
+    else {
+        return expired_page(lang);
+    };
+    let a = jifen_app::appeals::AppealIn {
+        subject: f.subject.clone(),
+        subject_id: f.subject_id.parse().unwrap_or(0),
+        message: f.message.clone(),
+    };
+    let partition = MemberRef::Id {
+        member_id: member.0,
+    }
+    .partition();
+    let out = web
+        .app
+        .write(program, &partition, None, move |tx, ctx, now| {
+            jifen_app::appeals::submit(tx, ctx, now, member, &a)
+        })
+        .await;
+    match out {
+        Ok(_) => Redirect::to(&format!("/m/{token}?done=appealed")).into_response(),
+        Err(e) => {
+            let msg = match &e {
+                AppError::Invalid { .. } => t(
+                    lang,
+                    "请用5到1000个字说明问题",
+                    "Say what is wrong in 5 to 1000 characters",
+                )
+                .to_string(),
+                AppError::NotFound { .. } => {
+                    t(lang, "找不到这条记录", "That record was not found").to_string()
+                }
+                other => other.to_string(),
+            };
+            html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                appeal_page(
+                    lang,
+                    &token,
+                    &f.subject,
+                    f.subject_id.parse().unwrap_or(0),
+                    &f.message,
+                    Some(&msg),
+                ),
+                &[],
+            )
+        }
+    }
 }

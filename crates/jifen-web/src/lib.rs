@@ -52,6 +52,12 @@ pub fn router(app: App) -> Router {
         .route("/m/assets/centre.css", get(centre::css))
         .route("/m/{token}", get(centre::home))
         .route("/m/{token}/sign-in", axum::routing::post(centre::sign_in))
+        .route(
+            "/m/{token}/appeal",
+            get(centre::appeal_form).post(centre::appeal_submit),
+        )
+        .route("/console/appeals", get(appeals))
+        .route("/console/appeals/{id}", axum::routing::post(answer_appeal))
         .route("/console/login", get(login_page).post(login))
         .route("/console/logout", axum::routing::post(logout))
         .route("/console", get(overview))
@@ -1039,6 +1045,149 @@ async fn export_members(State(web): State<Web>, headers: HeaderMap) -> Response 
         axum::body::Body::from_stream(stream),
     )
         .into_response()
+}
+
+async fn appeals(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Query(q): Query<MemberQuery>,
+) -> Response {
+    let (lang, set_lang) = lang_of(
+        &headers,
+        &LangQuery {
+            lang: q.lang.clone(),
+        },
+    );
+    let s = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let program = s.program;
+    let rows = match web
+        .app
+        .read(move |tx| Ok(tx.appeals_by_status(program, "open", 200)?))
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return failure(lang, &s, e),
+    };
+    let ctx = match web.app.program_ctx(s.program).await {
+        Ok(c) => c,
+        Err(e) => return failure(lang, &s, e),
+    };
+    let notice = q.done.as_deref().map(|_| L::Answered.t(lang));
+    let body = page::appeals(lang, &ctx.tz, web.app.now(), &rows, &s, notice, None);
+    html(
+        StatusCode::OK,
+        page::layout(lang, &s, "appeals", L::Appeals.t(lang), &body),
+        &set_lang.into_iter().collect::<Vec<_>>(),
+    )
+}
+
+#[derive(Deserialize)]
+struct AnswerForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    answer: String,
+    #[serde(default)]
+    delta: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn answer_appeal(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<AnswerForm>,
+) -> Response {
+    let (lang, _) = lang_of(&headers, &LangQuery::default());
+    let s = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some(id) = id.parse::<i64>().ok().filter(|v| *v > 0) else {
+        return failure(lang, &s, AppError::NotFound { what: "appeal", id });
+    };
+    let reshow = |status: StatusCode, field: &str, msg: String| {
+        let web = web.clone();
+        let s = s.clone();
+        let field = field.to_string();
+        async move {
+            let program = s.program;
+            let rows = web
+                .app
+                .read(move |tx| Ok(tx.appeals_by_status(program, "open", 200)?))
+                .await
+                .unwrap_or_default();
+            let tz = web
+                .app
+                .program_ctx(s.program)
+                .await
+                .map(|c| c.tz.clone())
+                .unwrap_or(jiff::tz::TimeZone::UTC);
+            let body = page::appeals(
+                lang,
+                &tz,
+                web.app.now(),
+                &rows,
+                &s,
+                None,
+                Some((id, &field, &msg)),
+            );
+            html(
+                status,
+                page::layout(lang, &s, "appeals", L::Appeals.t(lang), &body),
+                &[],
+            )
+        }
+    };
+    if f.csrf != s.csrf {
+        return reshow(
+            StatusCode::FORBIDDEN,
+            "answer",
+            L::FormExpired.t(lang).into(),
+        )
+        .await;
+    }
+    let delta = match f.delta.trim().replace(',', "") {
+        d if d.is_empty() => None,
+        d => match d.parse::<i64>() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                return reshow(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "delta",
+                    L::WholeNumber.t(lang).into(),
+                )
+                .await;
+            }
+        },
+    };
+    let a = jifen_app::appeals::Answer {
+        appeal_id: id,
+        resolve: f.decision == "resolve",
+        answer: f.answer.clone(),
+        delta,
+    };
+    let session = s.clone();
+    let out = web
+        .app
+        .write(s.program, "appeals", None, move |tx, ctx, now| {
+            jifen_app::appeals::answer(tx, ctx, now, &session, &a)
+        })
+        .await;
+    match out {
+        Ok(_) => Redirect::to("/console/appeals?done=answered").into_response(),
+        Err(AppError::Invalid { field, message }) => {
+            reshow(StatusCode::UNPROCESSABLE_ENTITY, &field, message).await
+        }
+        Err(AppError::Conflict { message, .. }) => {
+            reshow(StatusCode::CONFLICT, "answer", message).await
+        }
+        Err(e) => failure(lang, &s, e),
+    }
 }
 
 #[cfg(test)]

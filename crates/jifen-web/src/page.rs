@@ -61,6 +61,13 @@ pub enum L {
     Kind,
     Title,
     AuditLog,
+    Appeals,
+    Answered,
+    DueIn,
+    Overdue,
+    Resolve,
+    Answer,
+    Subject,
     ExportCsv,
     NoAccess,
     Actor,
@@ -151,6 +158,13 @@ impl L {
             L::Kind => ("类型", "Type"),
             L::Title => ("名称", "Name"),
             L::AuditLog => ("操作日志", "Audit log"),
+            L::Appeals => ("申诉处理", "Appeals"),
+            L::Answered => ("已答复会员", "The member has the answer"),
+            L::DueIn => ("剩余", "Due in"),
+            L::Overdue => ("已超时", "Overdue by"),
+            L::Resolve => ("处理", "Resolve"),
+            L::Answer => ("答复", "Answer"),
+            L::Subject => ("申诉对象", "About"),
             L::ExportCsv => ("导出 CSV", "Export CSV"),
             L::NoAccess => ("您的角色无权查看此页面", "Your role may not see this page"),
             L::Actor => ("操作人", "Who"),
@@ -322,6 +336,7 @@ pub fn layout(lang: Lang, s: &Session, active: &str, title: &str, body: &str) ->
         ("overview", "/console", L::Overview),
         ("members", "/console/members", L::Members),
         ("approvals", "/console/approvals", L::Approvals),
+        ("appeals", "/console/appeals", L::Appeals),
         ("audit", "/console/audit", L::AuditLog),
     ]
     .iter()
@@ -837,6 +852,78 @@ pub fn audit(
         L::Target.t(lang),
         L::Before.t(lang),
         L::After.t(lang),
+    )
+}
+
+fn hours(ms: i64, lang: Lang) -> String {
+    let h = ms.abs() / 3_600_000;
+    let m = ms.abs() % 3_600_000 / 60_000;
+    match lang {
+        Lang::Zh => format!("{h}小时{m}分"),
+        Lang::En => format!("{h} h {m} min"),
+    }
+}
+
+/// The appeals queue, the soonest due first, with the time left (or how late) on each.
+pub fn appeals(
+    lang: Lang,
+    tz: &TimeZone,
+    now: i64,
+    rows: &[jifen_store::AppealRow],
+    s: &Session,
+    notice: Option<&str>,
+    error: Option<(i64, &str, &str)>,
+) -> String {
+    let body: String = if rows.is_empty() {
+        format!(
+            "<tr><td colspan=\"5\" class=\"muted\">{}</td></tr>",
+            L::NoneYet.t(lang)
+        )
+    } else {
+        rows.iter()
+            .map(|a| {
+                let left = a.due_at - now;
+                let sla = if left >= 0 {
+                    format!("<span class=\"pill\">{} {}</span>", L::DueIn.t(lang), hours(left, lang))
+                } else {
+                    format!("<span class=\"pill overdue\">{} {}</span>", L::Overdue.t(lang), hours(left, lang))
+                };
+                let err = |field: &str| match error {
+                    Some((id, f, m)) if id == a.id && f == field => format!("<div class=\"field-error\" role=\"alert\">{}</div>", esc(m)),
+                    _ => String::new(),
+                };
+                format!(
+                    "<tr class=\"{}\"><td>#{}<div class=\"muted\">{}</div></td><td><a href=\"/console/members/{m}\">#{m}</a><div class=\"muted\">{} #{}</div></td><td>{}</td><td>{sla}</td>\
+                     <td><form class=\"answer\" method=\"post\" action=\"/console/appeals/{}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+                     <input type=\"text\" name=\"answer\" placeholder=\"{}\">{}<input type=\"text\" name=\"delta\" placeholder=\"{}\" style=\"min-width:0;width:110px\">{}\
+                     <button name=\"decision\" value=\"resolve\">{}</button> <button class=\"reject\" name=\"decision\" value=\"reject\">{}</button></form></td></tr>",
+                    if left < 0 { "late" } else { "" },
+                    a.id,
+                    fmt_time(a.created_at, tz),
+                    esc(&a.subject),
+                    a.subject_id,
+                    esc(&a.message),
+                    a.id,
+                    esc(&s.csrf),
+                    L::Answer.t(lang),
+                    err("answer"),
+                    L::Delta.t(lang),
+                    err("delta"),
+                    L::Resolve.t(lang),
+                    L::Reject.t(lang),
+                    m = a.member.0,
+                )
+            })
+            .collect()
+    };
+    format!(
+        "{}<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th>SLA</th><th>{}</th></tr></thead><tbody>{body}</tbody></table>",
+        notice
+            .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(n)))
+            .unwrap_or_default(),
+        L::Subject.t(lang),
+        L::Reason.t(lang),
+        L::Answer.t(lang),
     )
 }
 

@@ -88,6 +88,23 @@ async fn staff_use_the_console_in_a_real_browser() {
         assert!(b.text().contains("签到成功"), "{}", b.text());
         assert_eq!(b.eval("document.querySelector('.signin button').disabled"), serde_json::json!(true));
         b.screenshot("centre-signed-in-375");
+        // One-tap appeal on a history line; the colleague answers it with 100 points.
+        b.eval("document.querySelector('ul.lines a[href*=\"/appeal?\"]').click(); true");
+        b.wait_until("location.pathname.endsWith('/appeal')");
+        b.eval("document.querySelector('#message').value = '这笔补偿少给了100积分'; document.querySelector('form').submit(); true");
+        b.wait_until("location.search.includes('done=appealed')");
+        assert!(b.text().contains("申诉已提交") && b.text().contains("处理中"), "{}", b.text());
+        b.viewport(1280, 900);
+        b.goto(&format!("{base}/console/appeals"));
+        assert!(b.text().contains("这笔补偿少给了100积分"));
+        b.screenshot("console-appeals");
+        b.eval("let f = document.querySelector('form.answer'); f.querySelector('[name=answer]').value = '已核实，补发100积分'; f.querySelector('[name=delta]').value = '100'; f.querySelector('button[value=resolve]').click(); true");
+        b.wait_until("location.search.includes('done=answered')");
+        b.viewport(375, 812);
+        b.goto(&format!("{base}{link}"));
+        let text = b.text();
+        assert!(text.contains("已核实，补发100积分") && text.contains("已处理") && text.contains("14,445"), "{text}");
+        b.screenshot("centre-appeal-answered-375");
         // A link with a forged signature opens nothing.
         // The last hex digit changed: never the same as the real one.
         let last = if link.ends_with('0') { '1' } else { '0' };

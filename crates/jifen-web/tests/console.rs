@@ -394,4 +394,70 @@ async fn adjustments_show_errors_next_to_the_field_and_large_ones_need_a_second_
         "1,王小明,13800138000,,active,2026-01-01 08:00,17445"
     );
     assert_eq!(lines.len(), 2);
+    // Appeals: the member's own lines only; an answer is required, shown next to its field.
+    let member = jifen_ledger::MemberId(1);
+    let bad = jifen_app::appeals::AppealIn {
+        subject: "line".into(),
+        subject_id: 999_999,
+        message: "不对劲的一笔".into(),
+    };
+    let r = s
+        .app
+        .write(s.pid, "m", None, move |tx, ctx, now| {
+            jifen_app::appeals::submit(tx, ctx, now, member, &bad)
+        })
+        .await;
+    assert!(matches!(r, Err(jifen_app::AppError::NotFound { .. })));
+    let ok = jifen_app::appeals::AppealIn {
+        subject: "line".into(),
+        subject_id: 1,
+        message: "开户赠送少了".into(),
+    };
+    let r = s
+        .app
+        .write(s.pid, "m", None, move |tx, ctx, now| {
+            jifen_app::appeals::submit(tx, ctx, now, member, &ok)
+        })
+        .await
+        .unwrap();
+    let id = r.body["appeal_id"].as_i64().unwrap();
+    let (_, html, _) = s.get("/console/appeals", &amy).await;
+    assert!(html.contains("开户赠送少了"));
+    let r = post(
+        &amy,
+        &format!("/console/appeals/{id}"),
+        vec![
+            ("decision", "resolve".into()),
+            ("answer", " ".into()),
+            ("csrf", csrf.clone()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("field-error"));
+    let r = post(
+        &amy,
+        &format!("/console/appeals/{id}"),
+        vec![
+            ("decision", "reject".into()),
+            ("answer", "经核实无误".into()),
+            ("csrf", csrf.clone()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = post(
+        &amy,
+        &format!("/console/appeals/{id}"),
+        vec![
+            ("decision", "reject".into()),
+            ("answer", "again".into()),
+            ("csrf", csrf),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT, "answered once");
 }

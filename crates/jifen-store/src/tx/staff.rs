@@ -506,3 +506,138 @@ impl Tx<'_> {
             .collect())
     }
 }
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppealRow {
+    pub id: i64,
+    pub member: MemberId,
+    pub subject: String,
+    pub subject_id: i64,
+    pub message: String,
+    pub status: String,
+    pub answer: Option<String>,
+    pub delta: Option<i64>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<Millis>,
+    pub due_at: Millis,
+    pub created_at: Millis,
+}
+
+const APPEAL_COLS: &str = "id, member_id, subject, subject_id, message, status, answer, delta, decided_by, decided_at, due_at, created_at";
+
+fn appeal_row(r: &Row) -> AppealRow {
+    AppealRow {
+        id: r.int(0),
+        member: MemberId(r.int(1)),
+        subject: r.text(2),
+        subject_id: r.int(3),
+        message: r.text(4),
+        status: r.text(5),
+        answer: r.opt_text(6),
+        delta: r.opt_int(7),
+        decided_by: r.opt_text(8),
+        decided_at: r.opt_int(9),
+        due_at: r.int(10),
+        created_at: r.int(11),
+    }
+}
+
+impl Tx<'_> {
+    pub fn insert_appeal(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        subject: &str,
+        subject_id: i64,
+        message: &str,
+        due_at: Millis,
+        now: Millis,
+    ) -> StoreResult<i64> {
+        self.writes += 1;
+        self.conn.insert_id(
+            "INSERT INTO appeals (program_id, member_id, subject, subject_id, message, status, due_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) RETURNING id",
+            &[program.0.into(), member.0.into(), subject.into(), subject_id.into(), message.into(), due_at.into(), now.into()],
+        )
+    }
+
+    pub fn appeal(&mut self, program: ProgramId, id: i64) -> StoreResult<Option<AppealRow>> {
+        Ok(self
+            .conn
+            .query_one(
+                &format!("SELECT {APPEAL_COLS} FROM appeals WHERE program_id = $1 AND id = $2"),
+                &[program.0.into(), id.into()],
+            )?
+            .map(|r| appeal_row(&r)))
+    }
+
+    /// Appeals of one status, the soonest due first.
+    pub fn appeals_by_status(
+        &mut self,
+        program: ProgramId,
+        status: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<AppealRow>> {
+        Ok(self
+            .conn
+            .query(
+                &format!("SELECT {APPEAL_COLS} FROM appeals WHERE program_id = $1 AND status = $2 ORDER BY due_at, id LIMIT $3"),
+                &[program.0.into(), status.into(), limit.into()],
+            )?
+            .iter()
+            .map(appeal_row)
+            .collect())
+    }
+
+    pub fn member_appeals(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        limit: i64,
+    ) -> StoreResult<Vec<AppealRow>> {
+        Ok(self
+            .conn
+            .query(
+                &format!("SELECT {APPEAL_COLS} FROM appeals WHERE program_id = $1 AND member_id = $2 ORDER BY id DESC LIMIT $3"),
+                &[program.0.into(), member.0.into(), limit.into()],
+            )?
+            .iter()
+            .map(appeal_row)
+            .collect())
+    }
+
+    /// Answers an open appeal; `false` when it was answered already.
+    pub fn answer_appeal(
+        &mut self,
+        program: ProgramId,
+        id: i64,
+        status: &str,
+        answer: &str,
+        delta: Option<i64>,
+        by: &str,
+        now: Millis,
+    ) -> StoreResult<bool> {
+        self.writes += 1;
+        Ok(self.conn.execute(
+            "UPDATE appeals SET status = $3, answer = $4, delta = $5, decided_by = $6, decided_at = $7 \
+             WHERE program_id = $1 AND id = $2 AND status = 'open'",
+            &[program.0.into(), id.into(), status.into(), answer.into(), delta.into(), by.into(), now.into()],
+        )? == 1)
+    }
+
+    /// Whether a transfer is a line of a member's history.
+    pub fn transfer_of_member(
+        &mut self,
+        program: ProgramId,
+        transfer: i64,
+        member: MemberId,
+    ) -> StoreResult<bool> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT 1 FROM transfers WHERE program_id = $1 AND id = $2 AND (member_id = $3 OR counterparty_id = $3)",
+                &[program.0.into(), transfer.into(), member.0.into()],
+            )?
+            .is_some())
+    }
+}

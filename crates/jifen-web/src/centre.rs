@@ -16,6 +16,20 @@ use crate::{LangQuery, Web, html, lang_of};
 
 pub const CSS: &str = include_str!("../assets/centre.css");
 
+/// The programme and member a link names, if it is genuine and current.
+async fn member_of(
+    web: &Web,
+    token: &str,
+) -> Option<(jifen_ledger::ProgramId, jifen_ledger::MemberId)> {
+    let now = web.app.now();
+    let tk = token.to_string();
+    web.app
+        .read(move |tx| jifen_app::centre::verify(tx, &tk, now))
+        .await
+        .ok()
+        .flatten()
+}
+
 pub async fn css() -> Response {
     (
         [
@@ -68,15 +82,10 @@ pub async fn home(
             lang: q.lang.clone(),
         },
     );
-    let now = web.app.now();
-    let tk = token.clone();
-    let Ok(Some((program, member))) = web
-        .app
-        .read(move |tx| jifen_app::centre::verify(tx, &tk, now))
-        .await
-    else {
+    let Some((program, member)) = member_of(&web, &token).await else {
         return expired_page(lang);
     };
+    let now = web.app.now();
     let ctx = match web.app.program_ctx(program).await {
         Ok(c) => c,
         Err(_) => return expired_page(lang),
@@ -312,13 +321,7 @@ fn item_card(lang: Lang, i: &Value) -> String {
 }
 
 pub async fn sign_in(State(web): State<Web>, Path(token): Path<String>) -> Response {
-    let now = web.app.now();
-    let tk = token.clone();
-    let Ok(Some((program, member))) = web
-        .app
-        .read(move |tx| jifen_app::centre::verify(tx, &tk, now))
-        .await
-    else {
+    let Some((program, member)) = member_of(&web, &token).await else {
         return expired_page(Lang::Zh);
     };
     let e: jifen_app::earn::EventIn = match serde_json::from_value(json!({
@@ -368,13 +371,7 @@ pub async fn appeal_form(
             lang: q.lang.clone(),
         },
     );
-    let now = web.app.now();
-    let tk = token.clone();
-    let Ok(Some(_)) = web
-        .app
-        .read(move |tx| jifen_app::centre::verify(tx, &tk, now))
-        .await
-    else {
+    let Some(_) = member_of(&web, &token).await else {
         return expired_page(lang);
     };
     let subject = if q.subject.as_deref() == Some("order") {
@@ -442,13 +439,7 @@ pub async fn appeal_submit(
     axum::extract::Form(f): axum::extract::Form<AppealFormIn>,
 ) -> Response {
     let (lang, _) = lang_of(&headers, &LangQuery::default());
-    let now = web.app.now();
-    let tk = token.clone();
-    let Ok(Some((program, member))) = web
-        .app
-        .read(move |tx| jifen_app::centre::verify(tx, &tk, now))
-        .await
-    else {
+    let Some((program, member)) = member_of(&web, &token).await else {
         return expired_page(lang);
     };
     let a = jifen_app::appeals::AppealIn {

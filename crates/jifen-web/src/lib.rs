@@ -66,6 +66,11 @@ pub fn router(app: App) -> Router {
         .route("/console/members/{id}/adjust", axum::routing::post(adjust))
         .route("/console/approvals", get(approvals))
         .route("/console/audit", get(audit))
+        .route("/console/risk-holds", get(risk_holds))
+        .route(
+            "/console/risk-holds/{id}/{decision}",
+            axum::routing::post(decide_hold),
+        )
         .route("/console/exports/members.csv", get(export_members))
         .route(
             "/console/approvals/{id}/{decision}",
@@ -368,7 +373,13 @@ async fn overview(
             for o in &orders {
                 recent.push(jifen_app::mall::order_view(tx, &ctx, o)?);
             }
-            let holds = jifen_app::earn::list_holds(tx, &ctx, Some("open"), None, Some(1))?;
+            let holds = jifen_app::earn::list_holds(
+                tx,
+                &ctx,
+                Some("open"),
+                None,
+                Some(jifen_app::earn::HOLDS_PAGE_MAX),
+            )?;
             Ok((members, outstanding, daily, recent, holds))
         })
         .await;
@@ -423,7 +434,7 @@ async fn overview(
             from,
             tz: &tz,
             recent: &recent,
-            open_holds: holds["items"].as_array().map_or(0, |a| a.len()),
+            open_holds: holds["holds"].as_array().map_or(0, |a| a.len()),
         },
     );
     html(
@@ -1186,6 +1197,145 @@ async fn answer_appeal(
         Err(AppError::Conflict { message, .. }) => {
             reshow(StatusCode::CONFLICT, "answer", message).await
         }
+        Err(e) => failure(lang, &s, e),
+    }
+}
+
+async fn risk_holds(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Query(q): Query<MemberQuery>,
+) -> Response {
+    let (lang, set_lang) = lang_of(
+        &headers,
+        &LangQuery {
+            lang: q.lang.clone(),
+        },
+    );
+    let s = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let ctx = match web.app.program_ctx(s.program).await {
+        Ok(c) => c,
+        Err(e) => return failure(lang, &s, e),
+    };
+    let tz = ctx.tz.clone();
+    let holds = match web
+        .app
+        .read(move |tx| {
+            jifen_app::earn::list_holds(
+                tx,
+                &ctx,
+                Some("open"),
+                None,
+                Some(jifen_app::earn::HOLDS_PAGE_MAX),
+            )
+        })
+        .await
+    {
+        Ok(h) => h,
+        Err(e) => return failure(lang, &s, e),
+    };
+    let notice = q.done.as_deref().map(|_| L::Answered.t(lang));
+    let body = page::risk_holds(lang, &tz, &holds, &s, notice);
+    html(
+        StatusCode::OK,
+        page::layout(lang, &s, "holds", L::OpenHolds.t(lang), &body),
+        &set_lang.into_iter().collect::<Vec<_>>(),
+    )
+}
+
+async fn decide_hold(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path((id, decision)): Path<(String, String)>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let (lang, _) = lang_of(&headers, &LangQuery::default());
+    let s = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let decision = match decision.as_str() {
+        "release" => jifen_app::earn::HoldDecision::Release,
+        "reject" => jifen_app::earn::HoldDecision::Reject,
+        _ => {
+            return failure(
+                lang,
+                &s,
+                AppError::NotFound {
+                    what: "page",
+                    id: decision,
+                },
+            );
+        }
+    };
+    let Some(id) = id.parse::<i64>().ok().filter(|v| *v > 0) else {
+        return failure(
+            lang,
+            &s,
+            AppError::NotFound {
+                what: "risk hold",
+                id,
+            },
+        );
+    };
+    if f.csrf != s.csrf || !s.role.manages_members() {
+        return html(
+            StatusCode::FORBIDDEN,
+            page::layout(
+                lang,
+                &s,
+                "holds",
+                L::OpenHolds.t(lang),
+                &format!("<div class=\"error\">{}</div>", L::NoAccess.t(lang)),
+            ),
+            &[],
+        );
+    }
+    let review = jifen_app::earn::HoldReview {
+        actor: s.actor(),
+        note: None,
+    };
+    let actor = s.actor();
+    let out = web
+        .app
+        .write(
+            s.program,
+            &format!("hold:{id}"),
+            None,
+            move |tx, ctx, now| {
+                let v = jifen_app::earn::decide_hold(tx, ctx, now, id, decision, &review)?;
+                tx.audit(
+                    ctx.program.id,
+                    &actor,
+                    &format!("risk_hold.{decision:?}").to_lowercase(),
+                    &format!("hold:{id}"),
+                    None,
+                    Some(&v.to_string()),
+                    now,
+                )?;
+                Ok(v)
+            },
+        )
+        .await;
+    match out {
+        Ok(_) => Redirect::to("/console/risk-holds?done=1").into_response(),
+        Err(AppError::Conflict { message, .. }) => html(
+            StatusCode::CONFLICT,
+            page::layout(
+                lang,
+                &s,
+                "holds",
+                L::OpenHolds.t(lang),
+                &format!(
+                    "<div class=\"error\" role=\"alert\">{}</div>",
+                    esc(&message)
+                ),
+            ),
+            &[],
+        ),
         Err(e) => failure(lang, &s, e),
     }
 }

@@ -62,6 +62,7 @@ pub enum L {
     Title,
     AuditLog,
     Appeals,
+    Release,
     Answered,
     DueIn,
     Overdue,
@@ -159,6 +160,7 @@ impl L {
             L::Title => ("名称", "Name"),
             L::AuditLog => ("操作日志", "Audit log"),
             L::Appeals => ("申诉处理", "Appeals"),
+            L::Release => ("放行", "Release"),
             L::Answered => ("已答复会员", "The member has the answer"),
             L::DueIn => ("剩余", "Due in"),
             L::Overdue => ("已超时", "Overdue by"),
@@ -337,6 +339,7 @@ pub fn layout(lang: Lang, s: &Session, active: &str, title: &str, body: &str) ->
         ("members", "/console/members", L::Members),
         ("approvals", "/console/approvals", L::Approvals),
         ("appeals", "/console/appeals", L::Appeals),
+        ("holds", "/console/risk-holds", L::OpenHolds),
         ("audit", "/console/audit", L::AuditLog),
     ]
     .iter()
@@ -924,6 +927,60 @@ pub fn appeals(
         L::Subject.t(lang),
         L::Reason.t(lang),
         L::Answer.t(lang),
+    )
+}
+
+/// Awards held by the anti-fraud limits, with release and reject.
+pub fn risk_holds(
+    lang: Lang,
+    tz: &TimeZone,
+    holds: &Value,
+    s: &Session,
+    notice: Option<&str>,
+) -> String {
+    let rows: String = holds["holds"]
+        .as_array()
+        .map(|hs| {
+            hs.iter()
+                .map(|h| {
+                    let id = h["hold_id"].as_i64().unwrap_or(0);
+                    let form = |decision: &str, label: L, class: &str| {
+                        format!(
+                            "<form method=\"post\" action=\"/console/risk-holds/{id}/{decision}\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button class=\"{class}\">{}</button></form>",
+                            esc(&s.csrf),
+                            label.t(lang)
+                        )
+                    };
+                    format!(
+                        "<tr><td>#{id}</td><td>{}</td><td><a href=\"/console/members/{m}\">#{m}</a></td><td class=\"num\">{}</td><td>{}</td><td>{} {}</td></tr>",
+                        fmt_time(h["created_at"].as_i64().unwrap_or(0), tz),
+                        num(h["points"].as_i64().unwrap_or(0)),
+                        esc(h["reason"].as_str().unwrap_or("")),
+                        form("release", L::Release, "approve"),
+                        form("reject", L::Reject, "reject"),
+                        m = h["member_id"],
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let rows = if rows.is_empty() {
+        format!(
+            "<tr><td colspan=\"6\" class=\"muted\">{}</td></tr>",
+            L::NoneYet.t(lang)
+        )
+    } else {
+        rows
+    };
+    format!(
+        "{}<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th><th></th></tr></thead><tbody>{rows}</tbody></table>",
+        notice
+            .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(n)))
+            .unwrap_or_default(),
+        L::Time.t(lang),
+        L::Members.t(lang),
+        L::Points.t(lang),
+        L::Reason.t(lang),
     )
 }
 

@@ -461,3 +461,77 @@ async fn adjustments_show_errors_next_to_the_field_and_large_ones_need_a_second_
     .unwrap();
     assert_eq!(r.status(), StatusCode::CONFLICT, "answered once");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn risk_holds_are_released_from_the_console_and_counted_on_the_overview() {
+    let s = start().await;
+    let pid = s.pid;
+    s.app
+        .write(pid, "rules", None, |tx, ctx, now| {
+            let settings: jifen_rules::signin::EarnSettings =
+                serde_json::from_value(serde_json::json!({"risk": {"velocity": [{"by": "device", "window_minutes": 60, "max_events": 1}]}})).unwrap();
+            jifen_app::earn::put_settings(tx, ctx, now, &settings)?;
+            let rule = jifen_app::earn::RuleIn {
+                definition: serde_json::from_value(serde_json::json!({"name": "分享有礼", "trigger": "share", "points": "30"})).unwrap(),
+                status: Some("active".into()),
+                actor: Some("ops".into()),
+            };
+            jifen_app::earn::create_rule(tx, ctx, now, &rule)
+        })
+        .await
+        .unwrap();
+    s.app.invalidate_program(pid);
+    for k in 0..2 {
+        let e: jifen_app::earn::EventIn = serde_json::from_value(serde_json::json!({
+            "event_id": format!("share-{k}"), "type": "share", "member": {"member_id": 1}, "device_id": "dev-1"})).unwrap();
+        s.app
+            .write(pid, "m", None, move |tx, ctx, now| {
+                jifen_app::earn::record_event(tx, ctx, now, &e)
+            })
+            .await
+            .unwrap();
+    }
+    let amy = format!(
+        "jifen_session={}",
+        s.sign_in("amy", "correct horse battery").await.1.unwrap()
+    );
+    let (_, html, _) = s.get("/console", &amy).await;
+    let at = html.find("<div class=\"label\">待审风控").unwrap();
+    let card: String = html[at..].chars().take(60).collect();
+    assert!(card.contains(">1<"), "one open hold on the overview: {card}");
+    let (st, html, _) = s.get("/console/risk-holds", &amy).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("/console/risk-holds/1/release"), "{html}");
+    let csrf = hidden(&html, "csrf");
+    let forged = s
+        .client
+        .post(format!("{}/console/risk-holds/1/release", s.base))
+        .header("cookie", &amy)
+        .form(&[("csrf", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let r = s
+        .client
+        .post(format!("{}/console/risk-holds/1/release", s.base))
+        .header("cookie", &amy)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html, _) = s.get("/console/risk-holds", &amy).await;
+    assert!(!html.contains("/console/risk-holds/1/release"));
+    let again = s
+        .client
+        .post(format!("{}/console/risk-holds/1/release", s.base))
+        .header("cookie", &amy)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    // Both shares paid now: 12,345 + 30 + 30.
+    assert!(s.get("/console/members/1", &amy).await.1.contains("12,405"));
+}

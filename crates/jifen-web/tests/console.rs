@@ -498,7 +498,10 @@ async fn risk_holds_are_released_from_the_console_and_counted_on_the_overview() 
     let (_, html, _) = s.get("/console", &amy).await;
     let at = html.find("<div class=\"label\">待审风控").unwrap();
     let card: String = html[at..].chars().take(60).collect();
-    assert!(card.contains(">1<"), "one open hold on the overview: {card}");
+    assert!(
+        card.contains(">1<"),
+        "one open hold on the overview: {card}"
+    );
     let (st, html, _) = s.get("/console/risk-holds", &amy).await;
     assert_eq!(st, StatusCode::OK);
     assert!(html.contains("/console/risk-holds/1/release"), "{html}");

@@ -742,6 +742,7 @@ pub fn purchase(
         occurred,
         now,
         earn,
+        &tier,
     )?;
     let from_rules = |pt| rules.eval.total(pt);
     // An order's points are reversed as one operation: its total stays within the maximum.

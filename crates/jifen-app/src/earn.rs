@@ -88,14 +88,14 @@ fn rule_invalid(e: RuleError) -> AppError {
 
 // ---- variables -----------------------------------------------------------------------------
 
-fn local_date(at: Millis, tz: &TimeZone) -> Date {
+pub(crate) fn local_date(at: Millis, tz: &TimeZone) -> Date {
     jiff::Timestamp::from_millisecond(at)
         .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
         .to_zoned(tz.clone())
         .date()
 }
 
-fn start_of(d: Date, tz: &TimeZone) -> Millis {
+pub(crate) fn start_of(d: Date, tz: &TimeZone) -> Millis {
     d.at(0, 0, 0, 0)
         .to_zoned(tz.clone())
         .map(|z| z.timestamp().as_millisecond())
@@ -110,7 +110,8 @@ fn month_bounds(at: Millis, tz: &TimeZone) -> (Millis, Millis) {
 }
 
 /// Variables every event has: the member, the channel, the caller's tags and attributes,
-/// and the local time.
+/// and the local time. `tier` is the member's tier at `at` when the caller has read it already
+/// (a purchase reads it for its multiplier); otherwise it is read here.
 fn fill_common(
     tx: &mut Tx<'_>,
     v: &mut Vars,
@@ -120,8 +121,12 @@ fn fill_common(
     channel: &str,
     tags: &[String],
     ints: &BTreeMap<String, i64>,
+    tier: Option<&str>,
 ) -> Result<(), AppError> {
-    let tier = crate::tiers::tier_code(tx, ctx, member.id, at)?;
+    let tier = match tier {
+        Some(t) => t.to_string(),
+        None => crate::tiers::tier_code(tx, ctx, member.id, at)?,
+    };
     let today = local_date(at, &ctx.tz);
     let joined = local_date(member.created_at, &ctx.tz);
     let days = (today - joined).get_days().max(0) as i64;
@@ -605,7 +610,8 @@ fn record(
 
 // ---- purchases -----------------------------------------------------------------------------
 
-/// The variables of a purchase. `base` is what the programme's base rate gives.
+/// The variables of a purchase. `base` is what the programme's base rate gives; `tier` the
+/// member's tier when the purchase occurred.
 pub fn purchase_vars(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
@@ -614,6 +620,7 @@ pub fn purchase_vars(
     p: &Purchase,
     occurred: Millis,
     base: EarnDecision,
+    tier: &str,
 ) -> Result<(Vars, Vec<&'static str>), AppError> {
     let mut v = Vars::default();
     let mut computed = Vec::new();
@@ -630,6 +637,7 @@ pub fn purchase_vars(
         &channel,
         &p.tags,
         &BTreeMap::new(),
+        Some(tier),
     )?;
     let amount = p.points_base_minor();
     let items: Vec<&commands::LineItem> = p.lines.iter().filter(|l| l.is_item()).collect();
@@ -764,9 +772,10 @@ pub fn purchase_awards(
     occurred: Millis,
     now: Millis,
     base: EarnDecision,
+    tier: &str,
 ) -> Result<PurchaseAwards, AppError> {
     let set = ctx.earn.rules.clone();
-    let (vars, computed) = purchase_vars(tx, ctx, &set, member, p, occurred, base)?;
+    let (vars, computed) = purchase_vars(tx, ctx, &set, member, p, occurred, base, tier)?;
     // Without purchase rules the event is still stored: backtests replay it.
     let eval = if set.for_trigger(&Trigger::Purchase).is_empty() {
         Evaluation::default()
@@ -1313,6 +1322,7 @@ fn event_vars(
         &e.channel(),
         &e.tags,
         &e.attributes,
+        None,
     )?;
     let attr = |k: &str| e.attributes.get(k).copied().unwrap_or(0);
     if ctx.earn.rules.reads(t, "member.order_count") {
@@ -1565,7 +1575,17 @@ pub fn system_event(
     now: Millis,
 ) -> Result<serde_json::Value, AppError> {
     let mut vars = Vars::default();
-    fill_common(tx, &mut vars, ctx, member, now, "", &[], &BTreeMap::new())?;
+    fill_common(
+        tx,
+        &mut vars,
+        ctx,
+        member,
+        now,
+        "",
+        &[],
+        &BTreeMap::new(),
+        None,
+    )?;
     for (k, v) in vars_extra {
         vars.set(k, v.clone());
     }
@@ -2504,7 +2524,7 @@ pub fn dry_run(
                 crate::tiers::benefits_of(ctx, &tier).earn_multiplier_pct,
             );
             (
-                purchase_vars(tx, ctx, &set, &member, p, at, base)?.0,
+                purchase_vars(tx, ctx, &set, &member, p, at, base, &tier)?.0,
                 at,
                 Some(base),
             )

@@ -38,6 +38,12 @@ pub use pool::ReadPool;
 use sha2::{Digest, Sha256};
 pub use writer::{BATCH_MAX, Outcome, WriterStats};
 
+/// The first instant of the local day (in `tz`) containing `at`: where daily limits and caps
+/// start counting.
+pub fn day_start(at: Millis, tz: &TimeZone) -> Millis {
+    earn::start_of(earn::local_date(at, tz), tz)
+}
+
 /// How long a node trusts its cached copy of a programme's settings.
 pub const PROGRAM_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 

@@ -231,7 +231,7 @@ pub fn draw(
             ctx.program.id,
             row.id,
             member.id,
-            crate::mall::day_start(ctx, now),
+            crate::day_start(now, &ctx.tz),
         )? >= l as i64
     {
         return Err(refuse(

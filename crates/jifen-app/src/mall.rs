@@ -5,6 +5,7 @@
 //! lots they came from.
 
 use jifen_domain::mall::{ItemDef, ItemKind, OrderAction, OrderState, transition};
+use jifen_domain::thousands;
 use jifen_ledger::{MemberId, Millis, PointType};
 use jifen_store::*;
 use serde::{Deserialize, Serialize};
@@ -89,6 +90,26 @@ fn check_refs(tx: &mut Tx<'_>, ctx: &ProgramCtx, def: &ItemDef) -> Result<(), Ap
     Ok(())
 }
 
+/// Refuses SKU codes that another item (than `item`, when updating it) already has.
+fn skus_free(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    def: &ItemDef,
+    item: Option<i64>,
+) -> Result<(), AppError> {
+    for (k, s) in def.skus.iter().enumerate() {
+        if let Some(other) = tx.mall_sku_by_code(ctx.program.id, &s.sku)?
+            && Some(other.item_id) != item
+        {
+            return Err(AppError::invalid(
+                format!("skus[{k}].sku"),
+                format!("SKU {} belongs to another item", s.sku),
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub fn create_item(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
@@ -105,14 +126,7 @@ pub fn create_item(
         ));
     }
     check_refs(tx, ctx, def)?;
-    for (k, s) in def.skus.iter().enumerate() {
-        if tx.mall_sku_by_code(ctx.program.id, &s.sku)?.is_some() {
-            return Err(AppError::invalid(
-                format!("skus[{k}].sku"),
-                format!("SKU {} belongs to another item", s.sku),
-            ));
-        }
-    }
+    skus_free(tx, ctx, def, None)?;
     let text = serde_json::to_string(def).expect("item serializes");
     let id = tx.insert_mall_item(ctx.program.id, &text, &def.category, status, now)?;
     for s in &def.skus {
@@ -147,16 +161,7 @@ pub fn update_item(
             ));
         }
     }
-    for (k, s) in def.skus.iter().enumerate() {
-        if let Some(other) = tx.mall_sku_by_code(ctx.program.id, &s.sku)?
-            && other.item_id != id
-        {
-            return Err(AppError::invalid(
-                format!("skus[{k}].sku"),
-                format!("SKU {} belongs to another item", s.sku),
-            ));
-        }
-    }
+    skus_free(tx, ctx, def, Some(id))?;
     let text = serde_json::to_string(def).expect("item serializes");
     tx.update_mall_item(
         ctx.program.id,
@@ -389,18 +394,6 @@ pub fn member_catalog(
     Ok(json!({"member_id": m.id, "available_points": balance, "items": items}))
 }
 
-fn thousands(v: i64) -> String {
-    let d = v.to_string();
-    let mut out = String::new();
-    for (i, c) in d.chars().enumerate() {
-        if i > 0 && (d.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 // ---- orders --------------------------------------------------------------------------------
 
 /// How long a points + cash order waits for its payment by default, and at most.
@@ -480,18 +473,6 @@ fn refuse(code: &'static str, message: impl Into<String>, details: serde_json::V
     AppError::conflict(code, message, details)
 }
 
-/// The first instant of the programme-local day containing `now`.
-pub(crate) fn day_start(ctx: &ProgramCtx, now: Millis) -> Millis {
-    let z = jiff::Timestamp::from_millisecond(now)
-        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
-        .to_zoned(ctx.tz.clone());
-    z.date()
-        .at(0, 0, 0, 0)
-        .to_zoned(ctx.tz.clone())
-        .map(|d| d.timestamp().as_millisecond())
-        .unwrap_or(now)
-}
-
 pub fn place_order(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
@@ -560,7 +541,12 @@ pub fn place_order(
         }
     }
     if let Some(l) = def.limits.per_day {
-        let had = tx.mall_units_bought(ctx.program.id, member.id, row.id, day_start(ctx, now))?;
+        let had = tx.mall_units_bought(
+            ctx.program.id,
+            member.id,
+            row.id,
+            crate::day_start(now, &ctx.tz),
+        )?;
         if had + o.quantity > l as i64 {
             return Err(refuse(
                 "limit_reached",

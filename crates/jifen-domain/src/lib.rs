@@ -6,6 +6,20 @@ pub mod lottery;
 pub mod mall;
 pub mod tiers;
 
+/// An integer with thousands separators, as the programme's pages and messages show numbers:
+/// 1,234,567.
+pub fn thousands(v: i64) -> String {
+    let digits = v.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < 0 { format!("-{out}") } else { out }
+}
+
 /// Checks shared by the definitions: a short code and a pair of names. Each returns the field
 /// and message of the first problem.
 pub(crate) mod check {

@@ -6,6 +6,8 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
 
+use crate::thousands;
+
 /// Tiers one ladder may have.
 pub const TIERS_MAX: usize = 12;
 /// The longest rolling window, in months.
@@ -445,18 +447,6 @@ pub struct Progress {
     /// How much more of the metric the next tier needs.
     pub needed: Option<i64>,
     pub message: String,
-}
-
-fn thousands(v: i64) -> String {
-    let digits = v.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if v < 0 { format!("-{out}") } else { out }
 }
 
 /// Progress of a member at tier `current` with metric `value`, worded for `locale`

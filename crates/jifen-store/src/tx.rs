@@ -1448,7 +1448,7 @@ mod mall;
 mod staff;
 mod webhooks;
 pub use lottery::{DrawRow, LotteryRow, NewDraw};
-pub use mall::{ItemRow, MallOrderRow, NewMallOrder, SkuRow};
+pub use mall::{ItemRow, MallOrderRow, NewMallOrder, SkuRow, base64};
 pub use staff::{AdjustmentRequest, AppealRow, AuditRow, MemberExportRow, StaffRow};
 pub use webhooks::{DeliveryRow, EndpointRow};
 mod rules;

@@ -360,7 +360,7 @@ async fn overview(
     let now = web.app.now();
     let days = 14;
     let tz = ctx.tz.clone();
-    let from = page::day_start(now, &tz) - (days - 1) * 86_400_000;
+    let from = jifen_app::day_start(now, &tz) - (days - 1) * 86_400_000;
     let data = web
         .app
         .read(move |tx| {

@@ -267,15 +267,7 @@ pub fn esc(s: &str) -> String {
 
 /// An integer with thousands separators: 1,234,567.
 pub fn num(v: i64) -> String {
-    let digits = v.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if v < 0 { format!("-{out}") } else { out }
+    jifen_domain::thousands(v)
 }
 
 /// A time in the programme's zone: 2026-12-01 09:30.
@@ -300,21 +292,6 @@ pub fn local_day(ms: i64, tz: &TimeZone) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .map(|t| t.to_zoned(tz.clone()).date().to_string())
         .unwrap_or_default()
-}
-
-/// The first instant of the local day containing `ms`.
-pub fn day_start(ms: i64, tz: &TimeZone) -> i64 {
-    jiff::Timestamp::from_millisecond(ms)
-        .ok()
-        .and_then(|t| {
-            t.to_zoned(tz.clone())
-                .date()
-                .at(0, 0, 0, 0)
-                .to_zoned(tz.clone())
-                .ok()
-        })
-        .map(|z| z.timestamp().as_millisecond())
-        .unwrap_or(ms)
 }
 
 fn head(lang: Lang, title: &str) -> String {

@@ -192,7 +192,8 @@ impl Browser {
     /// Saves a PNG of the page under `target/screenshots/` and returns its path.
     pub fn screenshot(&mut self, name: &str) -> std::path::PathBuf {
         let r = self.call("Page.captureScreenshot", json!({"format": "png"}));
-        let png = decode_base64(r["data"].as_str().unwrap());
+        let png = jifen_store::base64::decode(r["data"].as_str().unwrap())
+            .expect("screenshots are base64");
         assert!(png.starts_with(b"\x89PNG"), "a screenshot is a PNG");
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
         std::fs::create_dir_all(&dir).unwrap();
@@ -273,27 +274,4 @@ fn read_message(s: &mut TcpStream) -> Vec<u8> {
             return out;
         }
     }
-}
-
-fn decode_base64(text: &str) -> Vec<u8> {
-    let val = |c: u8| -> u32 {
-        match c {
-            b'A'..=b'Z' => (c - b'A') as u32,
-            b'a'..=b'z' => (c - b'a' + 26) as u32,
-            b'0'..=b'9' => (c - b'0' + 52) as u32,
-            b'+' => 62,
-            b'/' => 63,
-            _ => 0,
-        }
-    };
-    let bytes: Vec<u8> = text.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
-    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
-    for chunk in bytes.chunks(4) {
-        let pad = chunk.iter().filter(|c| **c == b'=').count();
-        let n = chunk.iter().fold(0u32, |acc, c| acc << 6 | val(*c));
-        let n = n << (6 * (4 - chunk.len() as u32));
-        let b = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-        out.extend_from_slice(&b[..3 - pad]);
-    }
-    out
 }

@@ -14,6 +14,11 @@ use serde_json::{Value, json};
 use crate::page::{Lang, code_label, esc, fmt_time, num};
 use crate::{LangQuery, Web, html, lang_of};
 
+/// The member centre's pages beyond the home page, sign-in and appeals (which `lib.rs` routes).
+pub(crate) fn routes() -> axum::Router<Web> {
+    axum::Router::new()
+}
+
 pub const CSS: &str = include_str!("../assets/centre.css");
 
 /// The programme and member a link names, if it is genuine and current.

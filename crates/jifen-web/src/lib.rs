@@ -8,7 +8,10 @@
 //! limited per login.
 
 mod centre;
+mod mall_pages;
 mod page;
+mod rules_pages;
+mod settings;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -76,6 +79,10 @@ pub fn router(app: App) -> Router {
             "/console/approvals/{id}/{decision}",
             axum::routing::post(decide),
         )
+        .merge(centre::routes())
+        .merge(rules_pages::routes())
+        .merge(mall_pages::routes())
+        .merge(settings::routes())
         .with_state(web)
 }
 
@@ -312,6 +319,76 @@ async fn logout(State(web): State<Web>, headers: HeaderMap, Form(f): Form<CsrfFo
             .expect("cookie"),
     );
     r
+}
+
+/// A console request: the signed-in staff member, the page's language and the programme.
+/// Extracting it answers a visitor who is not signed in with the sign-in page, so handlers
+/// start from a session they can trust.
+pub(crate) struct Staff {
+    pub s: Session,
+    pub lang: Lang,
+    pub set_lang: Vec<String>,
+    pub ctx: Arc<jifen_app::ProgramCtx>,
+}
+
+impl axum::extract::FromRequestParts<Web> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        web: &Web,
+    ) -> Result<Self, Response> {
+        let lang = parts.uri.query().and_then(|q| {
+            q.split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .find(|(k, _)| *k == "lang")
+                .map(|(_, v)| v.to_string())
+        });
+        let (lang, set_lang) = lang_of(&parts.headers, &LangQuery { lang });
+        let s = require(web, &parts.headers).await?;
+        let ctx = web
+            .app
+            .program_ctx(s.program)
+            .await
+            .map_err(|e| failure(lang, &s, e))?;
+        Ok(Staff {
+            s,
+            lang,
+            set_lang: set_lang.into_iter().collect(),
+            ctx,
+        })
+    }
+}
+
+impl Staff {
+    /// A page inside the console's frame.
+    pub fn page(&self, status: StatusCode, active: &str, title: &str, body: &str) -> Response {
+        html(
+            status,
+            page::layout(self.lang, &self.s, active, title, body),
+            &self.set_lang,
+        )
+    }
+
+    /// The answer to a failed use case.
+    pub fn fail(&self, e: AppError) -> Response {
+        failure(self.lang, &self.s, e)
+    }
+
+    /// The answer to a role that may not do or see this.
+    pub fn forbidden(&self, active: &str, title: &str) -> Response {
+        self.page(
+            StatusCode::FORBIDDEN,
+            active,
+            title,
+            &format!("<div class=\"error\">{}</div>", L::NoAccess.t(self.lang)),
+        )
+    }
+
+    /// Chinese or English words, by the page's language.
+    pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        page::pick(self.lang, zh, en)
+    }
 }
 
 /// The signed-in staff member, or a redirect to the sign-in page.

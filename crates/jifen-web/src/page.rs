@@ -310,21 +310,30 @@ fn lang_switch(lang: Lang) -> &'static str {
     }
 }
 
+/// Chinese or English words, by the page's language.
+pub fn pick<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
+    if lang == Lang::En { en } else { zh }
+}
+
 pub fn layout(lang: Lang, s: &Session, active: &str, title: &str, body: &str) -> String {
     let nav = [
-        ("overview", "/console", L::Overview),
-        ("members", "/console/members", L::Members),
-        ("approvals", "/console/approvals", L::Approvals),
-        ("appeals", "/console/appeals", L::Appeals),
-        ("holds", "/console/risk-holds", L::OpenHolds),
-        ("audit", "/console/audit", L::AuditLog),
+        ("overview", "/console", L::Overview.t(lang)),
+        ("members", "/console/members", L::Members.t(lang)),
+        ("rules", "/console/rules", pick(lang, "规则", "Rules")),
+        ("tiers", "/console/tiers", pick(lang, "等级", "Tiers")),
+        ("mall", "/console/mall", pick(lang, "商城", "Mall")),
+        ("orders", "/console/orders", L::Orders.t(lang)),
+        ("approvals", "/console/approvals", L::Approvals.t(lang)),
+        ("appeals", "/console/appeals", L::Appeals.t(lang)),
+        ("holds", "/console/risk-holds", pick(lang, "风控", "Risk")),
+        ("audit", "/console/audit", L::AuditLog.t(lang)),
+        ("settings", "/console/settings", pick(lang, "设置", "Settings")),
     ]
     .iter()
     .map(|(key, href, label)| {
         format!(
-            "<a href=\"{href}\"{}>{}</a>",
+            "<a href=\"{href}\"{}>{label}</a>",
             if *key == active { " class=\"on\"" } else { "" },
-            label.t(lang)
         )
     })
     .collect::<String>();

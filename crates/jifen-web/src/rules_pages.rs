@@ -1,0 +1,9 @@
+//! Console pages: rules_pages.
+
+use axum::Router;
+
+use crate::Web;
+
+pub(crate) fn routes() -> Router<Web> {
+    Router::new()
+}

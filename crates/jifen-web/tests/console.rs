@@ -4,73 +4,8 @@
 
 mod common;
 
-use common::{Site, start};
+use common::{hidden, set_cookie, start};
 use reqwest::StatusCode;
-
-fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
-    r.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next())
-        .filter_map(|kv| kv.split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    let at = html
-        .find(&format!("name=\"{name}\" value=\""))
-        .unwrap_or_else(|| panic!("no {name} in {html}"));
-    let rest = &html[at + name.len() + 15..];
-    rest[..rest.find('"').unwrap()].to_string()
-}
-
-impl Site {
-    async fn get(
-        &self,
-        path: &str,
-        cookie: &str,
-    ) -> (StatusCode, String, reqwest::header::HeaderMap) {
-        let r = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header("cookie", cookie)
-            .send()
-            .await
-            .unwrap();
-        let (s, h) = (r.status(), r.headers().clone());
-        (s, r.text().await.unwrap(), h)
-    }
-
-    /// Signs in through the form; returns the session cookie on success and the status.
-    async fn sign_in(&self, login: &str, password: &str) -> (StatusCode, Option<String>) {
-        let page = self
-            .client
-            .get(format!("{}/console/login", self.base))
-            .send()
-            .await
-            .unwrap();
-        let csrf_cookie = set_cookie(&page, "jifen_login_csrf").unwrap();
-        let html = page.text().await.unwrap();
-        let csrf = hidden(&html, "csrf");
-        assert_eq!(csrf, csrf_cookie);
-        let r = self
-            .client
-            .post(format!("{}/console/login", self.base))
-            .header("cookie", format!("jifen_login_csrf={csrf_cookie}"))
-            .form(&[
-                ("program", "shop"),
-                ("login", login),
-                ("password", password),
-                ("csrf", &csrf),
-            ])
-            .send()
-            .await
-            .unwrap();
-        (r.status(), set_cookie(&r, "jifen_session"))
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_sign_in_and_browse_members_in_both_languages() {

@@ -104,6 +104,105 @@ pub async fn start() -> Site {
     }
 }
 
+pub fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+pub fn hidden(html: &str, name: &str) -> String {
+    let at = html
+        .find(&format!("name=\"{name}\" value=\""))
+        .unwrap_or_else(|| panic!("no {name} in {html}"));
+    let rest = &html[at + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+impl Site {
+    pub async fn get(
+        &self,
+        path: &str,
+        cookie: &str,
+    ) -> (reqwest::StatusCode, String, reqwest::header::HeaderMap) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        let (s, h) = (r.status(), r.headers().clone());
+        (s, r.text().await.unwrap(), h)
+    }
+
+    /// Signs in through the form; returns the session cookie on success and the status.
+    pub async fn sign_in(
+        &self,
+        login: &str,
+        password: &str,
+    ) -> (reqwest::StatusCode, Option<String>) {
+        let page = self
+            .client
+            .get(format!("{}/console/login", self.base))
+            .send()
+            .await
+            .unwrap();
+        let csrf_cookie = set_cookie(&page, "jifen_login_csrf").unwrap();
+        let html = page.text().await.unwrap();
+        let csrf = hidden(&html, "csrf");
+        assert_eq!(csrf, csrf_cookie);
+        let r = self
+            .client
+            .post(format!("{}/console/login", self.base))
+            .header("cookie", format!("jifen_login_csrf={csrf_cookie}"))
+            .form(&[
+                ("program", "shop"),
+                ("login", login),
+                ("password", password),
+                ("csrf", &csrf),
+            ])
+            .send()
+            .await
+            .unwrap();
+        (r.status(), set_cookie(&r, "jifen_session"))
+    }
+}
+
+impl Site {
+    /// Posts a form with the session cookie; returns the status, body and headers.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        cookie: &str,
+        form: &[(&str, &str)],
+    ) -> (reqwest::StatusCode, String, reqwest::header::HeaderMap) {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", cookie)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let (s, h) = (r.status(), r.headers().clone());
+        (s, r.text().await.unwrap(), h)
+    }
+
+    /// Signs in and returns the cookie header value and the session's CSRF token.
+    pub async fn session(&self, login: &str) -> (String, String) {
+        let (st, token) = self.sign_in(login, "correct horse battery").await;
+        assert_eq!(st, reqwest::StatusCode::SEE_OTHER);
+        let cookie = format!("jifen_session={}", token.unwrap());
+        let (_, html, _) = self.get("/console", &cookie).await;
+        (cookie.clone(), hidden(&html, "csrf"))
+    }
+}
+
 fn rand_suffix() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -1388,13 +1388,13 @@ async fn render_orders(
     st.page(status, "orders", title, &body)
 }
 
-fn ship_form(st: &Staff, id: i64, error: Option<&(i64, String, String)>) -> String {
+fn ship_form(st: &Staff, id: i64, error: Option<&(i64, String, String)>, back: &str) -> String {
     let e = match error {
         Some((oid, field, msg)) if *oid == id => Some((field.clone(), msg.clone())),
         _ => None,
     };
     format!(
-        "<form class=\"ship\" method=\"post\" action=\"/console/orders/{id}/ship\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+        "<form class=\"ship\" method=\"post\" action=\"/console/orders/{id}/ship\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"back\" value=\"{back}\">\
          <div><input type=\"text\" name=\"carrier\" placeholder=\"{}\" aria-label=\"{}\">{}</div>\
          <div><input type=\"text\" name=\"tracking_no\" placeholder=\"{}\" aria-label=\"{}\">{}</div><button>{}</button></form>{}",
         esc(&st.s.csrf),
@@ -1409,24 +1409,52 @@ fn ship_form(st: &Staff, id: i64, error: Option<&(i64, String, String)>) -> Stri
     )
 }
 
-fn action_button(st: &Staff, id: i64, action: &str, label: &str, class: &str) -> String {
+fn action_button(
+    st: &Staff,
+    id: i64,
+    action: &str,
+    label: &str,
+    class: &str,
+    back: &str,
+) -> String {
     format!(
-        "<form method=\"post\" action=\"/console/orders/{id}/{action}\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button class=\"{class}\">{label}</button></form>",
+        "<form method=\"post\" action=\"/console/orders/{id}/{action}\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"back\" value=\"{back}\"><button class=\"{class}\">{label}</button></form>",
         esc(&st.s.csrf)
     )
 }
 
-fn order_actions(st: &Staff, o: &Value, error: Option<&(i64, String, String)>) -> String {
+fn order_actions(
+    st: &Staff,
+    o: &Value,
+    error: Option<&(i64, String, String)>,
+    back: &str,
+) -> String {
     if !st.s.role.operates() {
         return String::new();
     }
     let id = o["order_id"].as_i64().unwrap_or(0);
     let ships = o["kind"]["type"] == "physical";
     let mut out = match o["state"].as_str().unwrap_or("") {
-        "paid" if ships => ship_form(st, id, error),
-        "paid" => action_button(st, id, "deliver", st.t("确认交付", "Mark delivered"), ""),
-        "shipped" => action_button(st, id, "deliver", st.t("确认签收", "Mark delivered"), ""),
-        "pending_payment" => action_button(st, id, "cancel", st.t("取消", "Cancel"), "secondary"),
+        "paid" if ships => ship_form(st, id, error, back),
+        "paid" => action_button(
+            st,
+            id,
+            "deliver",
+            st.t("确认交付", "Mark delivered"),
+            "",
+            back,
+        ),
+        "shipped" => action_button(
+            st,
+            id,
+            "deliver",
+            st.t("确认签收", "Mark delivered"),
+            "",
+            back,
+        ),
+        "pending_payment" => {
+            action_button(st, id, "cancel", st.t("取消", "Cancel"), "secondary", back)
+        }
         _ => String::new(),
     };
     if matches!(
@@ -1439,6 +1467,7 @@ fn order_actions(st: &Staff, o: &Value, error: Option<&(i64, String, String)>) -
             "refund",
             st.t("退款", "Refund"),
             "reject",
+            back,
         ));
     }
     if let Some((oid, field, msg)) = error
@@ -1482,7 +1511,7 @@ fn order_row(st: &Staff, o: &Value, error: Option<&(i64, String, String)>) -> St
             String::new()
         },
         esc(&state_label(st, state)),
-        order_actions(st, o, error),
+        order_actions(st, o, error, "list"),
     )
 }
 
@@ -1507,16 +1536,18 @@ async fn render_order(
         Err(e) => return st.fail(e),
     };
     let tz = &st.ctx.tz;
-    let address = o["address"]
-        .as_object()
-        .map(|a| {
-            a.values()
-                .filter_map(|v| v.as_str())
-                .map(esc)
-                .collect::<Vec<_>>()
-                .join(" · ")
-        })
-        .unwrap_or_else(|| "–".into());
+    let a = &o["address"];
+    let address = ["name", "phone", "city", "line", "postcode"]
+        .iter()
+        .filter_map(|k| a[*k].as_str().filter(|v| !v.is_empty()))
+        .map(esc)
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let address = if address.is_empty() {
+        "–".to_string()
+    } else {
+        address
+    };
     let history: String = o["history"]
         .as_array()
         .cloned()
@@ -1547,7 +1578,7 @@ async fn render_order(
         o["member_id"],
         st.t("会员", "Member"),
         o["member_id"],
-        order_actions(st, &o, error.as_ref()),
+        order_actions(st, &o, error.as_ref(), "order"),
         st.t("积分", "Points"),
         num(o["points"].as_i64().unwrap_or(0)),
         st.t("收货地址", "Ship to"),
@@ -1574,6 +1605,8 @@ struct OrderForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
+    back: String,
+    #[serde(default)]
     carrier: String,
     #[serde(default)]
     tracking_no: String,
@@ -1584,7 +1617,7 @@ struct OrderForm {
 async fn order_action(
     State(web): State<Web>,
     st: Staff,
-    headers: HeaderMap,
+
     Path((id, action)): Path<(String, String)>,
     Form(f): Form<OrderForm>,
 ) -> Response {
@@ -1605,10 +1638,7 @@ async fn order_action(
         }
     };
     // Back to the page the action came from: the order's own page or the list.
-    let from_order_page = headers
-        .get(axum::http::header::REFERER)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|r| r.contains(&format!("/console/orders/{id}")));
+    let from_order_page = f.back == "order";
     let again = |field: &str, msg: String, status: StatusCode| {
         let (web, st) = (web.clone(), &st);
         let e = (id, field.to_string(), msg);

@@ -115,3 +115,105 @@ async fn staff_use_the_console_in_a_real_browser() {
     .await
     .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_creates_a_rule_and_ships_an_order_in_a_real_browser() {
+    let s = start().await;
+    let base = s.base.clone();
+    // A physical item on sale and a member's order for it, waiting to be shipped.
+    let item = serde_json::json!({
+        "name_zh": "保温杯", "name_en": "Thermos cup", "category": "home",
+        "kind": {"type": "physical"},
+        "skus": [{"sku": "CUP-500", "points": 1500, "stock": 10}],
+        "status": "on_sale"
+    });
+    let item: jifen_app::mall::ItemIn = serde_json::from_value(item).unwrap();
+    s.app
+        .write(s.pid, "mall", None, move |tx, ctx, now| {
+            jifen_app::mall::create_item(tx, ctx, now, &item)
+        })
+        .await
+        .unwrap();
+    let order = jifen_app::mall::PlaceOrder {
+        member: jifen_app::commands::MemberRef::Id { member_id: 1 },
+        sku: "CUP-500".into(),
+        quantity: 1,
+        request_id: "b-1".into(),
+        address: Some(jifen_app::mall::Address {
+            name: "王小明".into(),
+            phone: "13800138000".into(),
+            line: "南京路1号".into(),
+            city: "上海".into(),
+            postcode: String::new(),
+        }),
+        pay_within_seconds: None,
+    };
+    let order_id = s
+        .app
+        .write(s.pid, "m:1", None, move |tx, ctx, now| {
+            jifen_app::mall::place_order(tx, ctx, now, &order)
+        })
+        .await
+        .unwrap()
+        .body["order_id"]
+        .as_i64()
+        .unwrap();
+    tokio::task::spawn_blocking(move || {
+        let mut b = cdp::Browser::start();
+        b.viewport(1280, 900);
+        b.goto(&format!("{base}/console/login"));
+        b.eval("document.querySelector('#login').value = 'amy'; document.querySelector('#password').value = 'correct horse battery'; document.querySelector('form').submit(); true");
+        b.wait_until("location.pathname === '/console'");
+        // Create a rule: a formula with a mistake first, answered next to the field.
+        b.eval("document.querySelector('header nav a[href=\"/console/rules\"]').click(); true");
+        b.wait_until("location.pathname === '/console/rules'");
+        assert!(b.text().contains("还没有规则"));
+        b.eval("document.querySelector('a.button[href=\"/console/rules/new\"]').click(); true");
+        b.wait_until("location.pathname === '/console/rules/new'");
+        b.eval("document.querySelector('#name').value = '周末双倍积分'; document.querySelector('#points').value = 'order.amount /'; document.querySelector('#days_of_week').value = '6, 7'; document.querySelector('form.rule').submit(); true");
+        b.wait_until("document.querySelector('#points + .field-error')");
+        assert_eq!(
+            b.eval("document.querySelector('#name').value"),
+            serde_json::json!("周末双倍积分"),
+            "what was typed is kept"
+        );
+        b.screenshot("console-rule-error");
+        b.eval("document.querySelector('#points').value = 'order.amount / 50'; document.querySelector('#cap_period').value = 'day'; document.querySelector('#cap_points').value = '2000'; document.querySelector('input[name=activate]').checked = true; document.querySelector('form.rule').submit(); true");
+        b.wait_until("location.search.includes('done=saved')");
+        let text = b.text();
+        assert!(text.contains("已保存") && text.contains("生效中"), "{text}");
+        // Dry-run 300 yuan on a Saturday-less clock: the rule is outside its days, so it
+        // says why; nothing is written.
+        b.eval("document.querySelector('#dry_member').value = '13800138000'; document.querySelector('#dry_amount').value = '300'; document.querySelector('#dry_member').form.submit(); true");
+        b.wait_until("document.querySelector('#dry-result')");
+        let text = b.text();
+        assert!(text.contains("周末双倍积分"), "{text}");
+        b.screenshot("console-rule");
+        // The rule is in the list.
+        b.goto(&format!("{base}/console/rules"));
+        assert!(b.text().contains("周末双倍积分") && b.text().contains("order.amount / 50"));
+        b.screenshot("console-rules");
+        // Ship the order: the tracking number is required, then it shows on the order.
+        b.eval("document.querySelector('header nav a[href=\"/console/orders\"]').click(); true");
+        b.wait_until("location.pathname === '/console/orders'");
+        assert!(b.text().contains("保温杯") && b.text().contains("待发货"), "{}", b.text());
+        b.screenshot("console-orders");
+        b.eval(&format!("let f = document.querySelector('#order-{order_id} form.ship'); f.querySelector('[name=carrier]').value = '顺丰'; f.submit(); true"));
+        b.wait_until("document.querySelector('.field-error')");
+        assert!(b.text().contains("请填写运单号"));
+        b.eval(&format!("let f = document.querySelector('#order-{order_id} form.ship'); f.querySelector('[name=carrier]').value = '顺丰'; f.querySelector('[name=tracking_no]').value = 'SF1234567890'; f.submit(); true"));
+        b.wait_until("location.search.includes('done=1')");
+        let text = b.text();
+        assert!(text.contains("已发货") && text.contains("SF1234567890"), "{text}");
+        b.goto(&format!("{base}/console/orders/{order_id}"));
+        assert!(b.text().contains("南京路1号"));
+        b.screenshot("console-order");
+        b.goto(&format!("{base}/console/mall"));
+        assert!(b.text().contains("保温杯"));
+        b.screenshot("console-mall");
+        b.goto(&format!("{base}/console/mall/items/new"));
+        b.screenshot("console-item-new");
+    })
+    .await
+    .unwrap();
+}

@@ -60,6 +60,12 @@ impl Role {
         matches!(self, Role::Owner | Role::Operator)
     }
 
+    /// May this role read members' personal data and their queues (members, approvals,
+    /// appeals, risk holds)? Analysts work from dashboards and exports only.
+    pub fn reads_members(&self) -> bool {
+        !matches!(self, Role::Analyst)
+    }
+
     /// May this role read the audit log?
     pub fn audits(&self) -> bool {
         matches!(self, Role::Owner | Role::Auditor)

@@ -377,12 +377,7 @@ impl Staff {
 
     /// The answer to a role that may not do or see this.
     pub fn forbidden(&self, active: &str, title: &str) -> Response {
-        self.page(
-            StatusCode::FORBIDDEN,
-            active,
-            title,
-            &format!("<div class=\"error\">{}</div>", L::NoAccess.t(self.lang)),
-        )
+        no_access(self.lang, &self.s, active, title)
     }
 
     /// Chinese or English words, by the page's language.
@@ -396,6 +391,21 @@ async fn require(web: &Web, headers: &HeaderMap) -> Result<Session, Response> {
     signed_in(web, headers)
         .await
         .ok_or_else(|| Redirect::to("/console/login").into_response())
+}
+
+/// The page for a role that may not see or do this.
+fn no_access(lang: Lang, s: &Session, active: &str, title: &str) -> Response {
+    html(
+        StatusCode::FORBIDDEN,
+        page::layout(
+            lang,
+            s,
+            active,
+            title,
+            &format!("<div class=\"error\">{}</div>", L::NoAccess.t(lang)),
+        ),
+        &[],
+    )
 }
 
 fn failure(lang: Lang, s: &Session, e: AppError) -> Response {
@@ -549,6 +559,9 @@ async fn members(
         Ok(s) => s,
         Err(r) => return r,
     };
+    if !s.role.reads_members() {
+        return no_access(lang, &s, "members", L::Members.t(lang));
+    }
     let ctx = match web.app.program_ctx(s.program).await {
         Ok(c) => c,
         Err(e) => return failure(lang, &s, e),
@@ -638,6 +651,9 @@ async fn member(
         Ok(s) => s,
         Err(r) => return r,
     };
+    if !s.role.reads_members() {
+        return no_access(lang, &s, "members", L::Members.t(lang));
+    }
     let notice = match q.done.as_deref() {
         Some("applied") => Some(L::Applied.t(lang).to_string()),
         Some("pending") => Some(L::SentForApproval.t(lang).to_string()),
@@ -853,6 +869,9 @@ async fn approvals(
         Ok(s) => s,
         Err(r) => return r,
     };
+    if !s.role.reads_members() {
+        return no_access(lang, &s, "approvals", L::Approvals.t(lang));
+    }
     let program = s.program;
     let rows = match web
         .app
@@ -984,17 +1003,7 @@ async fn audit(
         Err(r) => return r,
     };
     if !s.role.audits() {
-        return html(
-            StatusCode::FORBIDDEN,
-            page::layout(
-                lang,
-                &s,
-                "audit",
-                L::AuditLog.t(lang),
-                &format!("<div class=\"error\">{}</div>", L::NoAccess.t(lang)),
-            ),
-            &[],
-        );
+        return no_access(lang, &s, "audit", L::AuditLog.t(lang));
     }
     let clean = |v: &Option<String>| {
         v.clone()
@@ -1150,6 +1159,9 @@ async fn appeals(
         Ok(s) => s,
         Err(r) => return r,
     };
+    if !s.role.reads_members() {
+        return no_access(lang, &s, "appeals", L::Appeals.t(lang));
+    }
     let program = s.program;
     let rows = match web
         .app
@@ -1293,6 +1305,9 @@ async fn risk_holds(
         Ok(s) => s,
         Err(r) => return r,
     };
+    if !s.role.reads_members() {
+        return no_access(lang, &s, "holds", L::OpenHolds.t(lang));
+    }
     let ctx = match web.app.program_ctx(s.program).await {
         Ok(c) => c,
         Err(e) => return failure(lang, &s, e),

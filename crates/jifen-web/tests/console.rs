@@ -473,3 +473,49 @@ async fn risk_holds_are_released_from_the_console_and_counted_on_the_overview() 
     // Both shares paid now: 12,345 + 30 + 30.
     assert!(s.get("/console/members/1", &amy).await.1.contains("12,405"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_analyst_reads_dashboards_and_exports_but_not_members() {
+    let s = start().await;
+    let new = jifen_app::staff::NewStaff {
+        login: "ana".into(),
+        name: "Ana".into(),
+        role: jifen_app::staff::Role::Analyst,
+        password: "correct horse battery".into(),
+    };
+    s.app
+        .write(s.pid, "staff", None, move |tx, ctx, now| {
+            jifen_app::staff::create(tx, ctx, now, &new, "staff:amy")
+        })
+        .await
+        .unwrap();
+    let (cookie, _) = s.session("ana").await;
+    for path in [
+        "/console",
+        "/console/rules",
+        "/console/mall",
+        "/console/orders",
+        "/console/tiers",
+    ] {
+        let (st, _, _) = s.get(path, &cookie).await;
+        assert_eq!(st, StatusCode::OK, "{path}");
+    }
+    for path in [
+        "/console/members",
+        "/console/members/1",
+        "/console/approvals",
+        "/console/appeals",
+        "/console/risk-holds",
+        "/console/audit",
+    ] {
+        let (st, html, _) = s.get(path, &cookie).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{path}");
+        assert!(
+            !html.contains("王小明") && !html.contains("13800138000"),
+            "{path}"
+        );
+    }
+    let (st, csv, _) = s.get("/console/exports/members.csv", &cookie).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(csv.contains("王小明"), "exports are the analyst's tool");
+}

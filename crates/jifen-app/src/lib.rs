@@ -17,6 +17,7 @@ pub mod commands;
 pub mod coupons;
 pub mod earn;
 mod error;
+pub mod keys;
 pub mod lottery;
 pub mod mall;
 mod pool;
@@ -112,7 +113,10 @@ struct Inner {
     /// Programmes by id, with when they were loaded: entries older than [`PROGRAM_CACHE_TTL`]
     /// are reloaded, so a settings change made on another node is seen within that time.
     programs: RwLock<HashMap<ProgramId, (std::time::Instant, Arc<ProgramCtx>)>>,
-    api_keys: RwLock<HashMap<String, ProgramId>>,
+    /// Known API key hashes, each with when it was last checked against the store: an entry
+    /// older than [`API_KEY_RECHECK`] is checked again, so a key revoked on another node stops
+    /// working here within that time.
+    api_keys: RwLock<HashMap<String, (ProgramId, std::time::Instant)>>,
     /// Backtests by id: running ones report progress, finished ones their result.
     backtests: std::sync::Mutex<Vec<(String, ProgramId, Arc<std::sync::Mutex<Backtest>>)>>,
 }
@@ -128,6 +132,9 @@ pub struct Backtest {
     pub result: Option<serde_json::Value>,
     pub error: Option<String>,
 }
+
+/// How long a node trusts an API key it has checked before checking it again.
+pub const API_KEY_RECHECK: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Backtests a node keeps to answer polls; the oldest finished ones are forgotten first.
 pub const BACKTESTS_KEPT: usize = 32;
@@ -293,16 +300,29 @@ impl App {
         self.inner.programs.write().expect("lock").remove(&id);
     }
 
+    /// Forgets a cached API key (by its hash) after it was revoked.
+    pub fn forget_api_key(&self, key_hash: &str) {
+        self.inner.api_keys.write().expect("lock").remove(key_hash);
+    }
+
     /// The programme an API key belongs to, if the key is known.
     pub async fn authenticate(&self, api_key: &str) -> Result<Option<ProgramId>, AppError> {
         let hash = sha256_hex(api_key.as_bytes());
-        if let Some(p) = self.inner.api_keys.read().expect("lock").get(&hash) {
+        if let Some((p, at)) = self.inner.api_keys.read().expect("lock").get(&hash)
+            && at.elapsed() < API_KEY_RECHECK
+        {
             return Ok(Some(*p));
         }
         let h = hash.clone();
         let found = self.read(move |tx| Ok(tx.program_by_api_key(&h)?)).await?;
         if let Some(p) = found {
-            self.inner.api_keys.write().expect("lock").insert(hash, p);
+            self.inner
+                .api_keys
+                .write()
+                .expect("lock")
+                .insert(hash, (p, std::time::Instant::now()));
+        } else {
+            self.inner.api_keys.write().expect("lock").remove(&hash);
         }
         Ok(found)
     }

@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("../migrations/0012_approvals.sql")),
     (13, include_str!("../migrations/0013_member_centre.sql")),
     (14, include_str!("../migrations/0014_appeals.sql")),
+    (15, include_str!("../migrations/0015_api_keys.sql")),
 ];
 
 /// Writer connections per process by default. Commands on one member always go to the same

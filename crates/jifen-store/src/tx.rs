@@ -415,7 +415,7 @@ impl<'c> Tx<'c> {
         Ok(self
             .conn
             .query_one(
-                "SELECT program_id FROM api_keys WHERE key_hash = $1",
+                "SELECT program_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
                 &[key_hash.into()],
             )?
             .map(|r| ProgramId(r.int(0))))
@@ -1443,6 +1443,8 @@ impl Drop for Tx<'_> {
 
 // Declared after the macros above, which they use.
 mod coupons;
+mod exports;
+mod keys;
 mod lottery;
 mod mall;
 mod staff;
@@ -1454,3 +1456,5 @@ pub use webhooks::{DeliveryRow, EndpointRow};
 mod rules;
 mod tiers;
 pub use coupons::{CouponRow, NewCoupon, TemplateRow};
+pub use exports::{LedgerExportRow, OrderExportRow};
+pub use keys::{ApiKeyRow, KEY_ID_LEN};

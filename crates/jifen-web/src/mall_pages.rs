@@ -62,12 +62,12 @@ fn expired(st: &Staff) -> (String, String) {
     )
 }
 
-fn id_of(st: &Staff, raw: &str, what: &'static str) -> Result<i64, Response> {
+fn id_of(st: &Staff, raw: &str, what: &'static str) -> Result<i64, Box<Response>> {
     raw.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| {
-        st.fail(AppError::NotFound {
+        Box::new(st.fail(AppError::NotFound {
             what,
             id: raw.to_string(),
-        })
+        }))
     })
 }
 
@@ -860,7 +860,7 @@ async fn show_item(
 ) -> Response {
     let id = match id_of(&st, &id, "mall item") {
         Ok(i) => i,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let notice = q.done.map(|_| st.t("已保存", "Saved").to_string());
     render_item(&web, &st, id, None, None, notice, StatusCode::OK).await
@@ -984,7 +984,7 @@ async fn update_item(
 ) -> Response {
     let id = match id_of(&st, &id, "mall item") {
         Ok(i) => i,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if !st.s.role.operates() {
         return st.forbidden("mall", st.t("商城", "Mall"));
@@ -1052,7 +1052,7 @@ async fn item_status(
 ) -> Response {
     let id = match id_of(&st, &id, "mall item") {
         Ok(i) => i,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if !["on_sale", "off_sale", "draft"].contains(&status.as_str()) {
         return st.fail(AppError::NotFound {
@@ -1518,7 +1518,7 @@ fn order_row(st: &Staff, o: &Value, error: Option<&(i64, String, String)>) -> St
 async fn order(State(web): State<Web>, st: Staff, Path(id): Path<String>) -> Response {
     let id = match id_of(&st, &id, "mall order") {
         Ok(i) => i,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     render_order(&web, &st, id, None, StatusCode::OK).await
 }
@@ -1623,7 +1623,7 @@ async fn order_action(
 ) -> Response {
     let id = match id_of(&st, &id, "mall order") {
         Ok(i) => i,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let a = match action.as_str() {
         "ship" => OrderAction::Ship,

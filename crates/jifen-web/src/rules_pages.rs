@@ -792,12 +792,12 @@ fn on_error(st: &Staff, action: &str, f: &RuleForm, e: AppError) -> Response {
     }
 }
 
-fn rule_id(st: &Staff, raw: &str) -> Result<i64, Response> {
+fn rule_id(st: &Staff, raw: &str) -> Result<i64, Box<Response>> {
     raw.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| {
-        st.fail(AppError::NotFound {
+        Box::new(st.fail(AppError::NotFound {
             what: "rule",
             id: raw.to_string(),
-        })
+        }))
     })
 }
 
@@ -824,7 +824,7 @@ async fn show(
 ) -> Response {
     let id = match rule_id(&st, &id) {
         Ok(i) => i,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let notice = match q.done.as_deref() {
         Some("saved") => Some(st.t("已保存", "Saved")),
@@ -940,7 +940,7 @@ async fn update(
 ) -> Response {
     let id = match rule_id(&st, &id) {
         Ok(i) => i,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let again = |err: (String, String), status: StatusCode| {
         let (web, st, f) = (web.clone(), &st, f.clone());
@@ -1034,7 +1034,7 @@ async fn status(
 ) -> Response {
     let id = match rule_id(&st, &id) {
         Ok(i) => i,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let a = match action.as_str() {
         "activate" => RuleAction::Activate,
@@ -1285,7 +1285,7 @@ async fn dry_run(
 ) -> Response {
     let id = match rule_id(&st, &id) {
         Ok(i) => i,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let show = |result: Result<Value, (String, String)>, status: StatusCode| {
         let (web, st, f) = (web.clone(), &st, f.clone());
@@ -1507,7 +1507,7 @@ async fn backtest(
 ) -> Response {
     let id = match rule_id(&st, &id) {
         Ok(i) => i,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let show = |err: (String, String), status: StatusCode| {
         let (web, st, f) = (web.clone(), &st, f.clone());

@@ -1,0 +1,189 @@
+//! A programme's API keys as staff manage them: list, create (the key is shown once; only its
+//! SHA-256 and its first characters are stored), revoke. Every change goes to the audit log.
+//!
+//! A key is generated before the write ([`generate`]) because a write may run more than once
+//! (a batch re-run); the write stores what was generated. A revoked key stops authenticating
+//! at once: [`App::revoke_api_key`] revokes it in the database, which
+//! `Tx::program_by_api_key` then ignores, and forgets it from this node's cache.
+
+use jifen_ledger::{Millis, ProgramId};
+use jifen_store::{ApiKeyRow, KEY_ID_LEN, Tx};
+use serde_json::json;
+
+use crate::{App, AppError, ProgramCtx, sha256_hex};
+
+/// The longest name of a key, in characters.
+pub const NAME_MAX: usize = 60;
+/// Keys that may authenticate at once in a programme.
+pub const ACTIVE_MAX: i64 = 50;
+/// Characters of a key kept (and shown) to recognise it: `jf_` and 6 of its 64 hex digits.
+pub const PREFIX_LEN: usize = 9;
+
+/// A freshly generated key: the secret to show once, and what is stored of it.
+#[derive(Clone)]
+pub struct NewKey {
+    pub secret: String,
+    pub hash: String,
+    pub prefix: String,
+}
+
+impl std::fmt::Debug for NewKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewKey")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A new random key: `jf_` and 32 random bytes in hex, like every other key of Jifen.
+pub fn generate() -> NewKey {
+    let bytes: [u8; 32] = rand::random();
+    let secret = format!("jf_{}", hex::encode(bytes));
+    NewKey {
+        hash: sha256_hex(secret.as_bytes()),
+        prefix: secret[..PREFIX_LEN].to_string(),
+        secret,
+    }
+}
+
+/// The id that names a key: the first characters of its hash.
+pub fn key_id(hash: &str) -> &str {
+    &hash[..KEY_ID_LEN.min(hash.len())]
+}
+
+/// Is this a well-formed key id (lower-case hex of the right length)?
+pub fn is_key_id(id: &str) -> bool {
+    id.len() == KEY_ID_LEN && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+fn check_name(name: &str) -> Result<String, AppError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > NAME_MAX || name.chars().any(char::is_control) {
+        return Err(AppError::invalid(
+            "name",
+            format!("must be 1 to {NAME_MAX} characters, without line breaks"),
+        ));
+    }
+    Ok(name.to_string())
+}
+
+pub fn key_view(k: &ApiKeyRow) -> serde_json::Value {
+    json!({
+        "key_id": k.key_id,
+        "name": k.name,
+        "prefix": k.prefix,
+        "created_at": k.created_at,
+        "status": if k.revoked_at.is_some() { "revoked" } else { "active" },
+        "revoked_at": k.revoked_at,
+        "revoked_by": k.revoked_by,
+    })
+}
+
+/// The programme's keys, newest first.
+pub fn list(tx: &mut Tx<'_>, program: ProgramId) -> Result<Vec<ApiKeyRow>, AppError> {
+    Ok(tx.api_keys(program)?)
+}
+
+/// Stores a key generated with [`generate`] under a name. The answer holds no secret.
+pub fn create(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    actor: &str,
+    name: &str,
+    key: &NewKey,
+) -> Result<serde_json::Value, AppError> {
+    let name = check_name(name)?;
+    let program = ctx.program.id;
+    let active = tx.count_active_api_keys(program)?;
+    if active >= ACTIVE_MAX {
+        return Err(AppError::conflict(
+            "too_many_keys",
+            format!("the programme has {active} active keys; revoke one first"),
+            json!({"active": active, "max": ACTIVE_MAX}),
+        ));
+    }
+    tx.insert_api_key_with_prefix(program, &key.hash, &key.prefix, &name, now)?;
+    let id = key_id(&key.hash);
+    let after = json!({"key_id": id, "name": name, "prefix": key.prefix});
+    tx.audit(
+        program,
+        actor,
+        "api_key.create",
+        &format!("api_key:{id}"),
+        None,
+        Some(&after.to_string()),
+        now,
+    )?;
+    Ok(
+        json!({"key_id": id, "name": name, "prefix": key.prefix, "created_at": now, "status": "active"}),
+    )
+}
+
+/// Revokes a key by its id. The answer carries the key's hash (`key_hash`) so that the caller
+/// can forget it from the cache; [`App::revoke_api_key`] does both.
+pub fn revoke(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    actor: &str,
+    key_id: &str,
+) -> Result<serde_json::Value, AppError> {
+    let program = ctx.program.id;
+    let not_found = || AppError::NotFound {
+        what: "API key",
+        id: key_id.to_string(),
+    };
+    if !is_key_id(key_id) {
+        return Err(not_found());
+    }
+    let (row, hash) = tx.api_key_by_id(program, key_id)?.ok_or_else(not_found)?;
+    if row.revoked_at.is_some() || !tx.revoke_api_key(program, &hash, actor, now)? {
+        return Err(AppError::conflict(
+            "key_revoked",
+            format!("the key {} is revoked already", row.name),
+            json!({"key_id": key_id}),
+        ));
+    }
+    let before = key_view(&row);
+    let after = json!({"key_id": key_id, "name": row.name, "status": "revoked"});
+    tx.audit(
+        program,
+        actor,
+        "api_key.revoke",
+        &format!("api_key:{key_id}"),
+        Some(&before.to_string()),
+        Some(&after.to_string()),
+        now,
+    )?;
+    Ok(
+        json!({"key_id": key_id, "name": row.name, "status": "revoked", "revoked_at": now, "key_hash": hash}),
+    )
+}
+
+impl App {
+    /// Revokes a key and forgets it from this node's cache, so that it stops authenticating
+    /// here at once. Answers the key's view (without its hash).
+    pub async fn revoke_api_key(
+        &self,
+        program: ProgramId,
+        actor: &str,
+        key_id: &str,
+    ) -> Result<serde_json::Value, AppError> {
+        let (actor, id) = (actor.to_string(), key_id.to_string());
+        let out = self
+            .write(program, "api_keys", None, move |tx, ctx, now| {
+                revoke(tx, ctx, now, &actor, &id)
+            })
+            .await?;
+        let mut body = out.body;
+        if let Some(hash) = body
+            .as_object_mut()
+            .and_then(|o| o.remove("key_hash"))
+            .and_then(|h| h.as_str().map(str::to_string))
+        {
+            self.forget_api_key(&hash);
+        }
+        Ok(body)
+    }
+}

@@ -14,15 +14,16 @@ use serde_json::{Value, json};
 use crate::page::{Lang, code_label, esc, fmt_time, num};
 use crate::{LangQuery, Web, html, lang_of};
 
-/// The member centre's pages beyond the home page, sign-in and appeals (which `lib.rs` routes).
+/// The member centre's pages beyond the home page, sign-in and appeals (which `lib.rs` routes):
+/// the mall, redemption, orders, coupons and the lucky wheel (`centre_mall.rs`).
 pub(crate) fn routes() -> axum::Router<Web> {
-    axum::Router::new()
+    crate::centre_mall::routes()
 }
 
 pub const CSS: &str = include_str!("../assets/centre.css");
 
 /// The programme and member a link names, if it is genuine and current.
-async fn member_of(
+pub(crate) async fn member_of(
     web: &Web,
     token: &str,
 ) -> Option<(jifen_ledger::ProgramId, jifen_ledger::MemberId)> {
@@ -46,11 +47,11 @@ pub async fn css() -> Response {
         .into_response()
 }
 
-fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
+pub(crate) fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
     if lang == Lang::En { en } else { zh }
 }
 
-fn expired_page(lang: Lang) -> Response {
+pub(crate) fn expired_page(lang: Lang) -> Response {
     html(
         StatusCode::UNAUTHORIZED,
         format!(
@@ -162,10 +163,17 @@ pub async fn home(
     let items: String = mall["items"]
         .as_array()
         .map(|items| {
-            let mut v: Vec<&Value> = items.iter().collect();
-            // Within reach first: affordable, then fewest points short.
+            // What can be had now (in stock, on sale), within reach first: affordable, then
+            // fewest points short.
+            let mut v: Vec<&Value> = items
+                .iter()
+                .filter(|i| i["in_stock"].as_bool() == Some(true) && i["window"].is_null())
+                .collect();
             v.sort_by_key(|i| i["skus"][0]["points_short"].as_i64().unwrap_or(i64::MAX));
-            v.into_iter().take(4).map(|i| item_card(lang, i)).collect()
+            v.into_iter()
+                .take(4)
+                .map(|i| item_card(lang, &token, i))
+                .collect()
         })
         .unwrap_or_default();
     let items = if items.is_empty() {
@@ -198,6 +206,18 @@ pub async fn home(
         })
         .unwrap_or_default();
     let name = m.profile.name.clone().unwrap_or_default();
+    let lotteries: String = crate::centre_mall::open_lotteries(&web, program, lang)
+        .await
+        .iter()
+        .map(|(code, n)| {
+            format!(
+                "<a class=\"card promo\" href=\"/m/{token}/lottery/{}\"><span class=\"wheel-ico\" aria-hidden=\"true\"></span><span><b>{}</b><span class=\"muted\">{}</span></span><span class=\"go\">›</span></a>",
+                esc(code),
+                esc(n),
+                t(lang, "幸运大转盘 · 点击参与", "Lucky wheel · tap to play")
+            )
+        })
+        .collect();
     let appeals: String = if appeals.is_empty() {
         String::new()
     } else {
@@ -223,13 +243,13 @@ pub async fn home(
     };
     let body = format!(
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title><link rel=\"stylesheet\" href=\"/m/assets/centre.css\"></head><body><div class=\"wrap\">\
+         <title>{}</title><link rel=\"stylesheet\" href=\"/m/assets/centre.css\"></head><body class=\"has-tabs\"><div class=\"wrap\">\
          <div class=\"top\"><span class=\"brand\">{}</span><span>{}<a href=\"?lang={}\">{}</a></span></div>\
          <div class=\"hero\"><div class=\"label\">{}</div><div class=\"points\">{}</div><div class=\"expiring\">{}</div></div>{notice}\
          <div class=\"card signin\"><div><b>{}</b><div class=\"muted\">{}</div></div>\
          <form method=\"post\" action=\"/m/{token}/sign-in\"><button {}>{}</button></form></div>\
-         {tier_card}<div class=\"card\"><h2>{}</h2><div class=\"items\">{items}</div></div>\
-         {appeals}<div class=\"card\"><h2>{}</h2><ul class=\"lines\">{lines}</ul></div></div></body></html>",
+         {tier_card}{lotteries}<div class=\"card\"><div class=\"head\"><h2>{}</h2><a href=\"/m/{token}/mall\">{} ›</a></div><div class=\"items\">{items}</div></div>\
+         {appeals}<div class=\"card\"><h2>{}</h2><ul class=\"lines\">{lines}</ul></div></div>{}</body></html>",
         if lang == Lang::En { "en" } else { "zh-CN" },
         t(lang, "积分中心", "Points centre"),
         esc(&program_name),
@@ -269,7 +289,9 @@ pub async fn home(
             t(lang, "签到", "Sign in")
         },
         t(lang, "积分商城 · 离你最近", "Mall · within reach"),
+        t(lang, "全部商品", "All items"),
         t(lang, "积分明细", "Points history"),
+        crate::centre_mall::tabs(lang, &token, Some(crate::centre_mall::Tab::Home)),
     );
     html(
         StatusCode::OK,
@@ -297,7 +319,7 @@ fn tier_card(p: &Value) -> String {
     )
 }
 
-fn item_card(lang: Lang, i: &Value) -> String {
+fn item_card(lang: Lang, token: &str, i: &Value) -> String {
     let sku = &i["skus"][0];
     let name = i[if lang == Lang::En {
         "name_en"
@@ -306,13 +328,11 @@ fn item_card(lang: Lang, i: &Value) -> String {
     }]
     .as_str()
     .unwrap_or("");
-    let img = i["images"][0]
-        .as_i64()
-        .map(|id| format!("<img src=\"/media/{id}\" alt=\"\">"))
-        .unwrap_or_default();
+    let img = crate::centre_mall::cover(i, name, "pic");
     let cash = sku["cash_minor"].as_i64().unwrap_or(0);
     format!(
-        "<div class=\"item\">{img}<div class=\"n\">{}</div><div class=\"p\">{} {}{}</div><div class=\"s\">{}</div></div>",
+        "<a class=\"item\" href=\"/m/{token}/mall/{}\">{img}<div class=\"n\">{}</div><div class=\"p\">{} {}{}</div><div class=\"s\">{}</div></a>",
+        i["id"],
         esc(name),
         num(sku["points"].as_i64().unwrap_or(0)),
         t(lang, "积分", "pts"),
@@ -407,9 +427,9 @@ fn appeal_page(
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{}</title><link rel=\"stylesheet\" href=\"/m/assets/centre.css\"></head><body><div class=\"wrap\">\
          <div class=\"card\"><h2>{}</h2><p class=\"muted\">{}</p>\
-         <form method=\"post\" action=\"/m/{token}/appeal\"><input type=\"hidden\" name=\"subject\" value=\"{subject}\"><input type=\"hidden\" name=\"subject_id\" value=\"{id}\">\
+         <form method=\"post\" action=\"/m/{token}/appeal\"><input type=\"hidden\" name=\"subject\" value=\"{}\"><input type=\"hidden\" name=\"subject_id\" value=\"{id}\">\
          <textarea name=\"message\" id=\"message\" rows=\"5\" style=\"width:100%;border:1px solid #ddd;border-radius:10px;padding:10px;font:inherit\">{}</textarea>{}\
-         <div class=\"signin\" style=\"margin-top:12px\"><a href=\"/m/{token}\">{}</a><button type=\"submit\">{}</button></div></form></div></div></body></html>",
+         <div class=\"signin\" style=\"margin-top:12px\"><a href=\"{}\">{}</a><button type=\"submit\">{}</button></div></form></div></div></body></html>",
         if lang == Lang::En { "en" } else { "zh-CN" },
         t(lang, "积分申诉", "Points appeal"),
         t(lang, "积分申诉", "Points appeal"),
@@ -418,10 +438,16 @@ fn appeal_page(
             "请说明哪里不对，我们会在一个工作日内答复。",
             "Tell us what is wrong; we answer within one working day."
         ),
+        esc(subject),
         esc(message),
         error
             .map(|e| format!("<div class=\"error\" role=\"alert\">{}</div>", esc(e)))
             .unwrap_or_default(),
+        if subject == "order" && id > 0 {
+            format!("/m/{token}/orders/{id}")
+        } else {
+            format!("/m/{token}")
+        },
         t(lang, "返回", "Back"),
         t(lang, "提交申诉", "Send appeal"),
     )

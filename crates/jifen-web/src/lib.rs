@@ -8,6 +8,7 @@
 //! limited per login.
 
 mod centre;
+mod centre_mall;
 mod mall_pages;
 mod page;
 mod rules_pages;

@@ -327,7 +327,11 @@ pub fn layout(lang: Lang, s: &Session, active: &str, title: &str, body: &str) ->
         ("appeals", "/console/appeals", L::Appeals.t(lang)),
         ("holds", "/console/risk-holds", pick(lang, "风控", "Risk")),
         ("audit", "/console/audit", L::AuditLog.t(lang)),
-        ("settings", "/console/settings", pick(lang, "设置", "Settings")),
+        (
+            "settings",
+            "/console/settings",
+            pick(lang, "设置", "Settings"),
+        ),
     ]
     .iter()
     .map(|(key, href, label)| {

@@ -107,16 +107,33 @@ impl Browser {
     }
 
     fn wait_for(&mut self, id: u64) -> Value {
+        self.answer(id).unwrap_or_else(|e| panic!("CDP error: {e}"))
+    }
+
+    /// The answer to message `id`, or the error Chromium gave.
+    fn answer(&mut self, id: u64) -> Result<Value, Value> {
         loop {
             let m: Value =
                 serde_json::from_slice(&read_message(&mut self.ws)).expect("CDP sends JSON");
             if m["id"].as_u64() == Some(id) {
                 if let Some(e) = m.get("error") {
-                    panic!("CDP error: {e}");
+                    return Err(e.clone());
                 }
-                return m["result"].clone();
+                return Ok(m["result"].clone());
             }
         }
+    }
+
+    /// Evaluates JavaScript, or `None` when the page is between documents (a navigation
+    /// destroyed the context the expression ran in) or the script failed.
+    fn try_eval(&mut self, js: &str) -> Option<Value> {
+        let session = self.session.clone();
+        let id = self.send(json!({"method": "Runtime.evaluate", "params": {"expression": js, "returnByValue": true, "awaitPromise": true}, "sessionId": session}));
+        let r = self.answer(id).ok()?;
+        if r.get("exceptionDetails").is_some() {
+            return None;
+        }
+        Some(r["result"]["value"].clone())
     }
 
     fn call_browser(&mut self, method: &str, params: Value) -> Value {
@@ -154,7 +171,8 @@ impl Browser {
     pub fn wait_until(&mut self, js: &str) {
         let start = Instant::now();
         loop {
-            if self.eval(&format!("document.readyState === 'complete' && !!({js})")) == json!(true)
+            if self.try_eval(&format!("document.readyState === 'complete' && !!({js})"))
+                == Some(json!(true))
             {
                 return;
             }

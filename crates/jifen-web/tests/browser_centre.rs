@@ -1,0 +1,306 @@
+//! The member centre's mall in a real headless Chromium at phone size: a member opens their
+//! link, goes to the mall, opens an item, redeems it in three steps (choose, confirm with an
+//! address, pay with points) and sees the order; then their orders, coupons and the lucky
+//! wheel. Screenshots of each page are kept under `target/screenshots/`.
+
+mod cdp;
+mod common;
+
+use axum::extract::{Path, State};
+use axum::response::IntoResponse;
+use jifen_app::App;
+use jifen_ledger::MemberId;
+use serde_json::{Value, json};
+
+/// Catalog pictures, drawn as SVG (uploaded like any image).
+fn picture(bg: (&str, &str), body: &str) -> String {
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 200 200\"><defs><linearGradient id=\"g\" x1=\"0\" y1=\"0\" x2=\"1\" y2=\"1\"><stop offset=\"0\" stop-color=\"{}\"/><stop offset=\"1\" stop-color=\"{}\"/></linearGradient></defs><rect width=\"200\" height=\"200\" fill=\"url(#g)\"/>{body}</svg>",
+        bg.0, bg.1
+    )
+}
+
+fn pictures() -> Vec<String> {
+    vec![
+        // A vacuum cup.
+        picture(
+            ("#fbeee6", "#f1d3bf"),
+            "<ellipse cx=\"100\" cy=\"172\" rx=\"46\" ry=\"8\" fill=\"#000\" opacity=\".08\"/><rect x=\"68\" y=\"52\" width=\"64\" height=\"118\" rx=\"14\" fill=\"#b4532a\"/><rect x=\"64\" y=\"34\" width=\"72\" height=\"26\" rx=\"8\" fill=\"#5b2a14\"/><rect x=\"78\" y=\"70\" width=\"10\" height=\"80\" rx=\"5\" fill=\"#fff\" opacity=\".25\"/>",
+        ),
+        // Headphones.
+        picture(
+            ("#e8eefc", "#cdd9f5"),
+            "<path d=\"M50 120 V100 a50 50 0 0 1 100 0 V120\" fill=\"none\" stroke=\"#2f3f6b\" stroke-width=\"12\" stroke-linecap=\"round\"/><rect x=\"36\" y=\"110\" width=\"30\" height=\"50\" rx=\"12\" fill=\"#3d5bd9\"/><rect x=\"134\" y=\"110\" width=\"30\" height=\"50\" rx=\"12\" fill=\"#3d5bd9\"/>",
+        ),
+        // A cinema ticket.
+        picture(
+            ("#fff4d6", "#ffe0a3"),
+            "<g transform=\"rotate(-12 100 100)\"><rect x=\"30\" y=\"70\" width=\"140\" height=\"64\" rx=\"10\" fill=\"#e8453c\"/><circle cx=\"30\" cy=\"102\" r=\"12\" fill=\"#ffe9b8\"/><circle cx=\"170\" cy=\"102\" r=\"12\" fill=\"#ffe9b8\"/><path d=\"M120 74 V130\" stroke=\"#fff\" stroke-width=\"3\" stroke-dasharray=\"5 5\"/><text x=\"72\" y=\"110\" font-size=\"26\" font-weight=\"700\" fill=\"#fff\" text-anchor=\"middle\" font-family=\"sans-serif\">VIP</text></g>",
+        ),
+        // A tote bag.
+        picture(
+            ("#e7f6ee", "#c9ead8"),
+            "<path d=\"M75 70 a25 25 0 0 1 50 0\" fill=\"none\" stroke=\"#17804a\" stroke-width=\"8\"/><path d=\"M52 72 H148 L140 168 H60 Z\" fill=\"#22a062\"/><circle cx=\"100\" cy=\"118\" r=\"18\" fill=\"#fff\" opacity=\".35\"/>",
+        ),
+    ]
+}
+
+async fn media(State(app): State<App>, Path(id): Path<i64>) -> axum::response::Response {
+    match app.read(move |tx| Ok(tx.mall_image(id)?)).await {
+        Ok(Some((ct, data))) => ([(axum::http::header::CONTENT_TYPE, ct)], data).into_response(),
+        _ => axum::http::StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// No sideways scrolling at 375 px; names what sticks out when something does.
+fn fits(b: &mut cdp::Browser) {
+    let wide = b.eval(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 376).map(e => e.tagName + '.' + e.className).slice(0, 8).join(' ')",
+    );
+    assert_eq!(
+        b.eval("document.documentElement.scrollWidth <= 375"),
+        json!(true),
+        "wider than 375 px: {wide}"
+    );
+}
+
+/// Runs `js` just after this call returns, so that a click that navigates never interrupts the
+/// evaluation that made it.
+fn act(b: &mut cdp::Browser, js: &str) {
+    b.eval(&format!("setTimeout(() => {{ {js} }}, 0); true"));
+}
+
+/// Waits until `cond` holds in a loaded page, across navigations: an evaluation cut short by
+/// the page navigating is tried again.
+fn settle(b: &mut cdp::Browser, cond: &str) {
+    let js = format!("document.readyState === 'complete' && !!({cond})");
+    let start = std::time::Instant::now();
+    loop {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| b.eval(&js)));
+        if matches!(&r, Ok(v) if *v == json!(true)) {
+            return;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "timed out waiting for {cond}; page: {}",
+            b.text()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+async fn create(app: &App, pid: jifen_ledger::ProgramId, def: Value) -> i64 {
+    let i: jifen_app::mall::ItemIn = serde_json::from_value(def).unwrap();
+    app.write(pid, "mall", None, move |tx, ctx, now| {
+        jifen_app::mall::create_item(tx, ctx, now, &i)
+    })
+    .await
+    .unwrap()
+    .body["id"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_redeems_in_the_mall_in_a_real_browser() {
+    let s = common::start().await;
+    let (app, pid) = (s.app.clone(), s.pid);
+    let mut images = Vec::new();
+    for svg in pictures() {
+        let out = app
+            .write(pid, "mall", None, move |tx, ctx, now| {
+                jifen_app::mall::upload_image(tx, ctx, now, "image/svg+xml", svg.as_bytes())
+            })
+            .await
+            .unwrap();
+        images.push(out.body["image_id"].as_i64().unwrap());
+    }
+    let cup = create(&app, pid, json!({
+        "name_zh": "双层真空保温杯 500ml", "name_en": "Vacuum flask 500 ml", "category": "home",
+        "description_zh": "304不锈钢内胆，保温12小时。\n附赠杯刷一支。", "description_en": "Stainless steel; keeps drinks hot for 12 hours.",
+        "kind": {"type": "physical"},
+        "skus": [
+            {"sku": "CUP-RED", "name": "砖红", "points": 1200, "stock": 36, "market_price_minor": 12900},
+            {"sku": "CUP-BLK", "name": "曜黑", "points": 1200, "stock": 0}
+        ],
+        "images": [images[0]], "status": "on_sale"
+    }))
+    .await;
+    create(&app, pid, json!({
+        "name_zh": "降噪蓝牙耳机", "name_en": "Noise-cancelling earphones", "category": "digital",
+        "kind": {"type": "physical"}, "skus": [{"sku": "EAR-1", "points": 26000, "stock": 8}],
+        "images": [images[1]], "status": "on_sale"
+    }))
+    .await;
+    create(&app, pid, json!({
+        "name_zh": "电影票兑换券", "name_en": "Cinema ticket", "category": "fun",
+        "kind": {"type": "virtual"}, "skus": [{"sku": "MOVIE-1", "points": 800, "cash_minor": 1990, "stock": 120}],
+        "images": [images[2]], "status": "on_sale", "flash_sale": true, "sale_from": common::START - 3_600_000
+    }))
+    .await;
+    create(
+        &app,
+        pid,
+        json!({
+            "name_zh": "帆布托特包", "name_en": "Canvas tote", "category": "home",
+            "kind": {"type": "physical"}, "skus": [{"sku": "TOTE-1", "points": 3000, "stock": 0}],
+            "images": [images[3]], "status": "on_sale", "presale": true
+        }),
+    )
+    .await;
+    create(
+        &app,
+        pid,
+        json!({
+            "name_zh": "会员专享咖啡", "name_en": "Members' coffee", "category": "fun",
+            "kind": {"type": "virtual"}, "skus": [{"sku": "COFFEE-1", "points": 300, "stock": 500}],
+            "status": "on_sale"
+        }),
+    )
+    .await;
+    // A coupon and a lottery for the other pages.
+    let t: jifen_domain::coupons::CouponTemplate = serde_json::from_value(json!({
+        "code": "off20", "name_zh": "满100减20", "name_en": "20 off 100",
+        "kind": {"type": "amount_off", "amount_minor": 2000}, "threshold_minor": 10000,
+        "validity": {"kind": "days", "days": 30}
+    }))
+    .unwrap();
+    app.write(pid, "coupons", None, move |tx, ctx, now| {
+        jifen_app::coupons::create_template(tx, ctx, now, &t)
+    })
+    .await
+    .unwrap();
+    let partition = jifen_app::commands::MemberRef::Id { member_id: 1 }.partition();
+    for k in ["a", "b"] {
+        let issue = jifen_app::coupons::IssueCoupon {
+            template: "off20".into(),
+            idempotency_key: format!("welcome-{k}"),
+        };
+        app.write(pid, &partition, None, move |tx, ctx, now| {
+            jifen_app::coupons::issue_by_api(tx, ctx, now, MemberId(1), &issue)
+        })
+        .await
+        .unwrap();
+    }
+    let def: jifen_domain::lottery::LotteryDef = serde_json::from_value(json!({
+        "code": "spring", "name_zh": "春日幸运大转盘", "name_en": "Spring lucky wheel", "style": "wheel",
+        "cost_points": 50,
+        "prizes": [
+            {"code": "p10", "name_zh": "10积分", "name_en": "10 pts", "odds_ppm": 300000, "stock": 1000, "reward": {"type": "points", "points": 10}},
+            {"code": "cpn", "name_zh": "满减券", "name_en": "Coupon", "odds_ppm": 200000, "stock": 100, "reward": {"type": "coupon", "template": "off20"}},
+            {"code": "p500", "name_zh": "500积分", "name_en": "500 pts", "odds_ppm": 50000, "stock": 10, "reward": {"type": "points", "points": 500}}
+        ],
+        "consolation": {"name_zh": "谢谢参与", "name_en": "Next time", "reward": {"type": "nothing"}}
+    }))
+    .unwrap();
+    app.write(pid, "lotteries", None, move |tx, ctx, now| {
+        jifen_app::lottery::create(tx, ctx, now, &def)
+    })
+    .await
+    .unwrap();
+    let link = app
+        .write(pid, "centre", None, |tx, ctx, now| {
+            jifen_app::centre::link(tx, ctx, now, MemberId(1))
+        })
+        .await
+        .unwrap()
+        .body["path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The binary serves /media from the API's router; here a stand-in serves the same rows.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = jifen_web::router(app.clone()).merge(
+        axum::Router::new()
+            .route("/media/{id}", axum::routing::get(media))
+            .with_state(app.clone()),
+    );
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+
+    let images_loaded = "[...document.images].every(i => i.complete && i.naturalWidth > 0)";
+    tokio::task::spawn_blocking(move || {
+        let mut b = cdp::Browser::start();
+        b.viewport(375, 812);
+        b.goto(&format!("{base}{link}?lang=zh"));
+        assert!(b.text().contains("12,345"), "{}", b.text());
+        assert!(b.text().contains("春日幸运大转盘"), "the home page offers the wheel");
+        fits(&mut b);
+        b.screenshot("centre-home-375");
+        // Home → the mall, from the mall section's link.
+        act(&mut b, &format!("document.querySelector('.card .head a[href=\"{link}/mall\"]').click()"));
+        settle(&mut b, "location.pathname.endsWith('/mall')");
+        assert_eq!(b.path(), format!("{link}/mall"));
+        settle(&mut b, images_loaded);
+        let text = b.text();
+        assert!(text.contains("双层真空保温杯") && text.contains("可兑换") && text.contains("还差 13,655 积分"), "{text}");
+        assert!(text.contains("限时秒杀") && text.contains("预售") && text.contains("已兑完"), "{text}");
+        b.screenshot("centre-mall-375");
+        fits(&mut b);
+        // Step 1: the item; choose the quantity.
+        act(&mut b, &format!("document.querySelector('a.goods[href$=\"/mall/{cup}\"]').click()"));
+        settle(&mut b, &format!("location.pathname.endsWith('/mall/{cup}')"));
+        settle(&mut b, images_loaded);
+        let text = b.text();
+        assert!(text.contains("立即兑换") && text.contains("砖红") && text.contains("库存 36"), "{text}");
+        assert_eq!(b.eval("document.querySelector('ol.steps li.on').innerText.includes('选品')"), json!(true));
+        b.screenshot("centre-item-375");
+        fits(&mut b);
+        b.eval("document.querySelector('.qty button[data-d=\"1\"]').click(); true");
+        assert_eq!(b.eval("document.querySelector('#qty').value"), json!("2"));
+        act(&mut b, "document.querySelector('form.buy button[type=submit]').click()");
+        // Step 2: confirm, with the address; a missing field is answered next to it.
+        settle(&mut b, "location.pathname.endsWith('/confirm')");
+        let text = b.text();
+        assert!(text.contains("2,400") && text.contains("兑换后余额") && text.contains("9,945"), "{text}");
+        b.eval("document.querySelector('#f-name').value = '王小明'; document.querySelector('#f-phone').value = '12'; document.querySelector('#f-city').value = '上海'; document.querySelector('#f-line').value = '浦东新区世纪大道100号'; true");
+        act(&mut b, "document.querySelector('form.confirm').submit()");
+        settle(&mut b, "document.querySelector('#e-phone')");
+        assert!(b.text().contains("手机号码格式不正确"));
+        assert_eq!(b.eval("document.querySelector('#f-line').value"), json!("浦东新区世纪大道100号"), "what was typed is kept");
+        b.screenshot("centre-confirm-error-375");
+        fits(&mut b);
+        b.eval("document.querySelector('#f-phone').value = '13800138000'; window.scrollTo(0, 0); true");
+        b.screenshot("centre-confirm-375");
+        // Step 3: pay with points (a double tap sends it once).
+        act(&mut b, "let btn = document.querySelector('.paybar button'); btn.click(); btn.click()");
+        settle(&mut b, "location.search.includes('placed=1')");
+        let text = b.text();
+        assert!(text.contains("兑换成功") && text.contains("已支付 2,400 积分，剩余 9,945 积分") && text.contains("待发货"), "{text}");
+        b.screenshot("centre-done-375");
+        fits(&mut b);
+        // The orders tab.
+        act(&mut b, "document.querySelector('nav.tabs a[href$=\"/orders\"]').click()");
+        settle(&mut b, "location.pathname.endsWith('/orders')");
+        settle(&mut b, images_loaded);
+        let text = b.text();
+        assert!(text.contains("双层真空保温杯") && text.contains("待发货"), "{text}");
+        assert_eq!(b.eval("document.querySelectorAll('a.card.order').length"), json!(1), "one order");
+        b.screenshot("centre-orders-375");
+        // Coupons and the wheel.
+        act(&mut b, "document.querySelector('nav.tabs a[href$=\"/coupons\"]').click()");
+        settle(&mut b, "location.pathname.endsWith('/coupons')");
+        let text = b.text();
+        assert!(text.contains("满100减20") && text.contains("满¥100.00可用"), "{text}");
+        b.screenshot("centre-coupons-375");
+        fits(&mut b);
+        b.goto(&format!("{base}{link}/lottery/spring"));
+        assert!(b.text().contains("50 积分抽一次"), "{}", b.text());
+        b.screenshot("centre-wheel-375");
+        fits(&mut b);
+        act(&mut b, "document.querySelector('.wheel-card button').click()");
+        settle(&mut b, "location.search.includes('r=')");
+        assert!(b.text().contains("消耗 50 积分"), "{}", b.text());
+        std::thread::sleep(std::time::Duration::from_millis(4_800));
+        b.screenshot("centre-wheel-won-375");
+    })
+    .await
+    .unwrap();
+    let ctx = app.program_ctx(pid).await.unwrap();
+    let orders = app
+        .read(move |tx| jifen_app::mall::list_orders(tx, &ctx, Some(MemberId(1)), None, None, 10))
+        .await
+        .unwrap();
+    assert_eq!(orders["items"].as_array().unwrap().len(), 1);
+    assert_eq!(orders["items"][0]["points"], 2_400);
+}

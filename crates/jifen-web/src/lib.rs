@@ -9,6 +9,7 @@
 
 mod centre;
 mod centre_mall;
+mod forms;
 mod mall_pages;
 mod page;
 mod rules_pages;

@@ -16,6 +16,7 @@ use jifen_domain::mall::{ItemDef, OrderAction};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::forms::{expired, field_error, form_key, parse_money};
 use crate::page::{esc, fmt_time, num};
 use crate::{Staff, Web};
 
@@ -41,27 +42,6 @@ pub(crate) fn routes() -> Router<Web> {
         .route("/console/lotteries", get(lotteries).post(create_lottery))
 }
 
-fn err_div(error: Option<&(String, String)>, name: &str) -> String {
-    match error {
-        Some((field, msg)) if field == name => format!(
-            "<div class=\"field-error\" role=\"alert\">{}</div>",
-            esc(msg)
-        ),
-        _ => String::new(),
-    }
-}
-
-fn expired(st: &Staff) -> (String, String) {
-    (
-        "form".into(),
-        st.t(
-            "表单已过期，请重新提交",
-            "The form expired; please send it again",
-        )
-        .into(),
-    )
-}
-
 fn id_of(st: &Staff, raw: &str, what: &'static str) -> Result<i64, Box<Response>> {
     raw.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| {
         Box::new(st.fail(AppError::NotFound {
@@ -73,25 +53,6 @@ fn id_of(st: &Staff, raw: &str, what: &'static str) -> Result<i64, Box<Response>
 
 fn money(minor: i64) -> String {
     format!("¥{}.{:02}", num(minor / 100), (minor % 100).abs())
-}
-
-/// Yuan as minor units: `199`, `199.5`, `1,299.00`; empty is zero.
-fn parse_money(s: &str) -> Option<i64> {
-    let s = s.trim().replace([',', '¥'], "");
-    if s.is_empty() {
-        return Some(0);
-    }
-    let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
-    if whole.is_empty()
-        || frac.len() > 2
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let w: i64 = whole.parse().ok()?;
-    let f: i64 = format!("{frac:0<2}").parse().ok()?;
-    w.checked_mul(100)?.checked_add(f)
 }
 
 fn state_label(st: &Staff, s: &str) -> String {
@@ -553,14 +514,14 @@ fn item_form(
             } else {
                 ""
             },
-            err_div(error, name)
+            field_error(error, name)
         )
     };
     let when = |name: &str, label: &str, value: &str| {
         format!(
             "<div class=\"field\"><label for=\"{name}\">{label}</label><input type=\"datetime-local\" id=\"{name}\" name=\"{name}\" value=\"{}\">{}</div>",
             esc(value),
-            err_div(error, name)
+            field_error(error, name)
         )
     };
     let kinds: String = [
@@ -615,7 +576,7 @@ fn item_form(
          const r=await fetch('/console/mall/images',{{method:'POST',headers:{{'content-type':f.type,'x-csrf':'{}'}},body:f}});const j=await r.json();\
          if(!r.ok){{alert(j.error||'upload failed');return;}}const h=document.getElementById('images');h.value=(h.value?h.value+',':'')+j.image_id;\
          const i=document.createElement('img');i.className='thumb';i.src='/media/'+j.image_id;document.getElementById('previews').appendChild(i);}});</script>",
-        err_div(error, "form"),
+        field_error(error, "form"),
         esc(&st.s.csrf),
         esc(&f.form_key),
         input(
@@ -644,9 +605,9 @@ fn item_form(
             ""
         ),
         st.t("类型", "Kind"),
-        err_div(error, "kind"),
+        field_error(error, "kind"),
         st.t("优惠券模板（券类商品）", "Coupon template (coupon items)"),
-        err_div(error, "template"),
+        field_error(error, "template"),
         st.t("规格与价格", "SKU and price"),
         input("sku", st.t("SKU编码", "SKU code"), &f.sku, "CUP-500"),
         input("sku_name", st.t("规格名", "Variant"), &f.sku_name, "500ml"),
@@ -700,7 +661,7 @@ fn item_form(
         ),
         st.t("图片", "Pictures"),
         esc(&f.images),
-        err_div(error, "images"),
+        field_error(error, "images"),
         if creating {
             check(
                 "publish",
@@ -734,13 +695,6 @@ async fn template_names(web: &Web, st: &Staff) -> Vec<(String, String)> {
                     .to_string(),
             )
         })
-        .collect()
-}
-
-fn form_key() -> String {
-    jifen_app::staff::generate_password()
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
         .collect()
 }
 
@@ -960,7 +914,7 @@ async fn render_item(
             .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(&n)))
             .unwrap_or_default(),
         if form.is_none() {
-            err_div(error.as_ref(), "form")
+            field_error(error.as_ref(), "form")
         } else {
             String::new()
         },
@@ -1400,12 +1354,12 @@ fn ship_form(st: &Staff, id: i64, error: Option<&(i64, String, String)>, back: &
         esc(&st.s.csrf),
         st.t("快递公司", "Carrier"),
         st.t("快递公司", "Carrier"),
-        err_div(e.as_ref(), "carrier"),
+        field_error(e.as_ref(), "carrier"),
         st.t("运单号", "Tracking number"),
         st.t("运单号", "Tracking number"),
-        err_div(e.as_ref(), "tracking_no"),
+        field_error(e.as_ref(), "tracking_no"),
         st.t("发货", "Ship"),
-        err_div(e.as_ref(), "form"),
+        field_error(e.as_ref(), "form"),
     )
 }
 
@@ -2309,10 +2263,6 @@ mod tests {
 
     #[test]
     fn money_and_fields() {
-        assert_eq!(parse_money(""), Some(0));
-        assert_eq!(parse_money("9.9"), Some(990));
-        assert_eq!(parse_money("¥1,299"), Some(129_900));
-        assert_eq!(parse_money("nine"), None);
         assert_eq!(money(129_905), "¥1,299.05");
         assert_eq!(item_field("skus[0].points"), "points");
         assert_eq!(item_field("skus[0].cash_minor"), "cash");

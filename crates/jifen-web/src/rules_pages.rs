@@ -16,6 +16,7 @@ use jifen_rules::RuleDef;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::forms::{expired, field_error, form_key, parse_money};
 use crate::page::{esc, fmt_time, num};
 use crate::{Staff, Web};
 
@@ -334,13 +335,6 @@ fn form_field(field: &str) -> String {
     }
 }
 
-fn form_key() -> String {
-    jifen_app::staff::generate_password()
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect()
-}
-
 fn rule_form(
     st: &Staff,
     action: &str,
@@ -348,13 +342,7 @@ fn rule_form(
     error: Option<&(String, String)>,
     editable: bool,
 ) -> String {
-    let err = |name: &str| match error {
-        Some((field, msg)) if field == name => format!(
-            "<div class=\"field-error\" role=\"alert\">{}</div>",
-            esc(msg)
-        ),
-        _ => String::new(),
-    };
+    let err = |name: &str| field_error(error, name);
     let input = |name: &str, label: &str, value: &str, hint: &str| {
         format!(
             "<div class=\"field\"><label for=\"{name}\">{label}</label><input type=\"text\" id=\"{name}\" name=\"{name}\" value=\"{}\" placeholder=\"{}\"{}>{}</div>",
@@ -685,17 +673,6 @@ fn refused(
     };
     let body = rule_form(st, action, f, Some(&err), true);
     st.page(status, "rules", &title, &body)
-}
-
-fn expired(st: &Staff) -> (String, String) {
-    (
-        "form".into(),
-        st.t(
-            "表单已过期，请重新提交",
-            "The form expired; please send it again",
-        )
-        .into(),
-    )
 }
 
 async fn create(State(web): State<Web>, st: Staff, Form(f): Form<RuleForm>) -> Response {
@@ -1418,22 +1395,6 @@ async fn dry_run(
     }
 }
 
-/// Yuan (or any two-decimal currency) as minor units: `199`, `199.5`, `1,299.00`.
-fn parse_money(s: &str) -> Option<i64> {
-    let s = s.trim().replace(',', "");
-    let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
-    if whole.is_empty()
-        || frac.len() > 2
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let w: i64 = whole.parse().ok()?;
-    let f: i64 = format!("{frac:0<2}").parse().ok()?;
-    w.checked_mul(100)?.checked_add(f)
-}
-
 // ---- backtest ---------------------------------------------------------------------------
 
 #[derive(Deserialize, Default, Clone)]
@@ -1454,13 +1415,7 @@ fn backtest_panel(
     f: &BacktestForm,
     error: Option<&(String, String)>,
 ) -> String {
-    let err = |name: &str| match error {
-        Some((field, msg)) if field == name => format!(
-            "<div class=\"field-error\" role=\"alert\">{}</div>",
-            esc(msg)
-        ),
-        _ => String::new(),
-    };
+    let err = |name: &str| field_error(error, name);
     let field = |name: &str, label: &str, value: &str| {
         format!(
             "<div class=\"field\"><label for=\"bt_{name}\">{label}</label><input type=\"date\" id=\"bt_{name}\" name=\"{name}\" value=\"{}\">{}</div>",
@@ -1685,17 +1640,6 @@ async fn backtest_page(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn money_parses_as_minor_units() {
-        assert_eq!(parse_money("199"), Some(19_900));
-        assert_eq!(parse_money("199.5"), Some(19_950));
-        assert_eq!(parse_money("1,299.05"), Some(129_905));
-        assert_eq!(parse_money("1.234"), None);
-        assert_eq!(parse_money("-5"), None);
-        assert_eq!(parse_money("abc"), None);
-        assert_eq!(parse_money(""), None);
-    }
 
     #[test]
     fn a_form_keeps_what_it_does_not_show() {

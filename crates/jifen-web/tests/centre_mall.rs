@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Site, start};
+use common::{Site, hidden, start};
 use jifen_app::commands::MemberRef;
 use jifen_domain::mall::OrderAction;
 use jifen_ledger::{MemberId, PointType};
@@ -148,14 +148,6 @@ async fn post(s: &Site, path: &str, form: &[(&str, &str)]) -> (StatusCode, Strin
         .and_then(|v| v.to_str().ok())
         .map(String::from);
     (status, r.text().await.unwrap(), loc)
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    let at = html
-        .find(&format!("name=\"{name}\" value=\""))
-        .unwrap_or_else(|| panic!("no {name} in {html}"));
-    let rest = &html[at + name.len() + 15..];
-    rest[..rest.find('"').unwrap()].to_string()
 }
 
 async fn balance(s: &Site) -> i64 {

@@ -5,26 +5,8 @@
 
 mod common;
 
-use common::{hidden, start};
+use common::{error_after, hidden, location, start};
 use reqwest::StatusCode;
-
-fn location(h: &reqwest::header::HeaderMap) -> String {
-    h.get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string()
-}
-
-/// The field error shown right after the input `id`, if any.
-fn error_after(html: &str, id: &str) -> Option<String> {
-    let at = html.find(&format!("id=\"{id}\""))?;
-    let rest = &html[at..];
-    let end = rest.find("</div>").unwrap_or(rest.len());
-    let chunk = &rest[..end];
-    let e = chunk.find("field-error")?;
-    let text = &chunk[e..];
-    Some(text[text.find('>')? + 1..].to_string())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_runs_the_mall_from_item_to_refund() {

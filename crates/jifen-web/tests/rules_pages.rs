@@ -4,25 +4,8 @@
 
 mod common;
 
-use common::{hidden, start};
+use common::{error_after, hidden, location, start};
 use reqwest::StatusCode;
-
-fn location(h: &reqwest::header::HeaderMap) -> String {
-    h.get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string()
-}
-
-fn field_error_of(html: &str, field: &str) -> Option<String> {
-    let at = html.find(&format!("id=\"{field}\""))?;
-    let rest = &html[at..];
-    let end = rest.find("</div>").unwrap_or(rest.len());
-    let chunk = &rest[..end];
-    let e = chunk.find("field-error")?;
-    let text = &chunk[e..];
-    Some(text[text.find('>')? + 1..].to_string())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_creates_edits_activates_and_tries_a_rule() {
@@ -44,7 +27,7 @@ async fn an_operator_creates_edits_activates_and_tries_a_rule() {
     ];
     let (st, html, _) = s.post_form("/console/rules/new", &cookie, &bad).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(field_error_of(&html, "points").is_some(), "{html}");
+    assert!(error_after(&html, "points").is_some(), "{html}");
     assert!(
         html.contains("value=\"周末双倍\""),
         "the name typed is kept"
@@ -60,7 +43,7 @@ async fn an_operator_creates_edits_activates_and_tries_a_rule() {
     bad_cap.push(("cap_period", "day"));
     let (st, html, _) = s.post_form("/console/rules/new", &cookie, &bad_cap).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(field_error_of(&html, "cap_points").is_some(), "{html}");
+    assert!(error_after(&html, "cap_points").is_some(), "{html}");
 
     // An end before the start is the use case's refusal, shown next to the end.
     let mut bad_end = bad.to_vec();
@@ -69,7 +52,7 @@ async fn an_operator_creates_edits_activates_and_tries_a_rule() {
     bad_end.push(("ends_at", "2026-12-01"));
     let (st, html, _) = s.post_form("/console/rules/new", &cookie, &bad_end).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(field_error_of(&html, "ends_at").is_some(), "{html}");
+    assert!(error_after(&html, "ends_at").is_some(), "{html}");
 
     // A good form creates the rule; sending it again with the same key creates no second one.
     let good = [
@@ -178,7 +161,7 @@ async fn an_operator_creates_edits_activates_and_tries_a_rule() {
             &[("csrf", &csrf), ("member", "999999"), ("amount", "3")],
         )
         .await;
-    assert!(field_error_of(&html, "dry_member").is_some(), "{html}");
+    assert!(error_after(&html, "dry_member").is_some(), "{html}");
     let (st, html, _) = s
         .post_form(
             &format!("{path}/dry-run"),
@@ -187,7 +170,7 @@ async fn an_operator_creates_edits_activates_and_tries_a_rule() {
         )
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(field_error_of(&html, "dry_amount").is_some(), "{html}");
+    assert!(error_after(&html, "dry_amount").is_some(), "{html}");
     let (ctx, now) = (s.app.program_ctx(s.pid).await.unwrap(), s.app.now());
     let b = s
         .app
@@ -235,7 +218,7 @@ async fn an_operator_creates_edits_activates_and_tries_a_rule() {
         )
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(field_error_of(&html, "bt_to").is_some(), "{html}");
+    assert!(error_after(&html, "bt_to").is_some(), "{html}");
     let (st, _, h) = s
         .post_form(
             &format!("{path}/backtest"),

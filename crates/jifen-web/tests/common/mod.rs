@@ -203,6 +203,25 @@ impl Site {
     }
 }
 
+/// Where a redirect points.
+pub fn location(h: &reqwest::header::HeaderMap) -> String {
+    h.get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The field error shown right after the input with this `id`, if any.
+pub fn error_after(html: &str, id: &str) -> Option<String> {
+    let at = html.find(&format!("id=\"{id}\""))?;
+    let rest = &html[at..];
+    let end = rest.find("</div>").unwrap_or(rest.len());
+    let chunk = &rest[..end];
+    let e = chunk.find("field-error")?;
+    let text = &chunk[e..];
+    Some(text[text.find('>')? + 1..].to_string())
+}
+
 fn rand_suffix() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -1,0 +1,72 @@
+//! What the console's forms share: the key that makes a double submit count once, the answer to
+//! an expired form, a field's error shown next to it, and amounts of money as typed.
+
+use crate::Staff;
+use crate::page::esc;
+
+/// A fresh key for one form: sent again, the same key replays the first answer.
+pub fn form_key() -> String {
+    jifen_app::staff::generate_password()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect()
+}
+
+/// The form-level error of a form whose CSRF token no longer matches the session.
+pub fn expired(st: &Staff) -> (String, String) {
+    (
+        "form".into(),
+        st.t(
+            "表单已过期，请重新提交",
+            "The form expired; please send it again",
+        )
+        .into(),
+    )
+}
+
+/// The error for field `name`, as shown right after its input, if the error is about it.
+pub fn field_error(error: Option<&(String, String)>, name: &str) -> String {
+    match error {
+        Some((field, msg)) if field == name => format!(
+            "<div class=\"field-error\" role=\"alert\">{}</div>",
+            esc(msg)
+        ),
+        _ => String::new(),
+    }
+}
+
+/// Yuan (or any two-decimal currency) as minor units: `199`, `199.5`, `¥1,299.00`; empty is
+/// zero; anything else (negative, three decimals, words) is `None`.
+pub fn parse_money(s: &str) -> Option<i64> {
+    let s = s.trim().replace([',', '¥'], "");
+    if s.is_empty() {
+        return Some(0);
+    }
+    let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
+    if whole.is_empty()
+        || frac.len() > 2
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let w: i64 = whole.parse().ok()?;
+    let f: i64 = format!("{frac:0<2}").parse().ok()?;
+    w.checked_mul(100)?.checked_add(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_money;
+
+    #[test]
+    fn money_parses_as_minor_units() {
+        assert_eq!(parse_money("199"), Some(19_900));
+        assert_eq!(parse_money("199.5"), Some(19_950));
+        assert_eq!(parse_money("¥1,299.05"), Some(129_905));
+        assert_eq!(parse_money(""), Some(0));
+        assert_eq!(parse_money("1.234"), None);
+        assert_eq!(parse_money("-5"), None);
+        assert_eq!(parse_money("abc"), None);
+    }
+}

@@ -28,8 +28,9 @@ pub enum Scenario {
     Import,
     /// The periodic tier review over `--members` members who all lose their tier (no HTTP).
     Review,
-    /// Console pages over `--members` members (no earning traffic): the member list, a deep
-    /// page, a name search and a member page, each timed over HTTP on loopback.
+    /// Console pages over `--members` members with a points history (two purchases and a
+    /// spend each; 20 heavy members with about 5,000 history lines each): the member list, a
+    /// deep page, searches, member pages and history pages, each timed over HTTP on loopback.
     Console,
     /// A flash sale (秒杀): `--members` members (one attempt each) race for 100 units over
     /// `--connections` connections; reports every answer's latency and checks the outcome.
@@ -72,22 +73,171 @@ fn backend(o: &Options) -> anyhow::Result<Arc<dyn Backend>> {
     })
 }
 
-/// Times console pages with `o.members` members: GET requests over loopback with a signed-in
-/// session, 20 of each, reporting the median and the slowest.
+/// Members of the console scenario with a long history, spread over the member ids.
+const HEAVY_MEMBERS: i64 = 20;
+/// Rounds of a heavy member's history: four purchases (a points and a growth line each) and a
+/// spend (one line) per round, so 556 rounds are about 5,000 history lines.
+const HEAVY_ROUNDS: i64 = 556;
+/// Purchases of every other member (then one spend): five history lines each.
+const TYPICAL_PURCHASES: i64 = 2;
+/// Members whose history one write command seeds.
+const SEED_CHUNK: i64 = 500;
+/// Seeding commands in flight at once, so that the writer groups them and syncs the WAL of one
+/// batch while it executes the next.
+const SEED_IN_FLIGHT: usize = 4;
+/// Requests timed per console page.
+const PAGE_SAMPLES: usize = 50;
+
+/// The heavy members' ids among `1..=n` (none when there are too few members).
+fn heavy_ids(n: i64) -> Vec<i64> {
+    let step = n / HEAVY_MEMBERS;
+    if step < 2 {
+        return Vec::new();
+    }
+    (0..HEAVY_MEMBERS).map(|k| k * step + step / 2).collect()
+}
+
+fn bench_phone(id: i64) -> String {
+    format!("139{id:08}")
+}
+
+fn bench_purchase(order_id: String, member_id: i64, amount_minor: i64) -> commands::Purchase {
+    commands::Purchase {
+        order_id,
+        member: commands::MemberRef::Id { member_id },
+        amount_minor,
+        currency: "CNY".into(),
+        lines: vec![],
+        occurred_at: None,
+        shipping_minor: None,
+        channel: None,
+        tags: vec![],
+    }
+}
+
+fn bench_spend(order_ref: String, member_id: i64, amount: i64) -> commands::Spend {
+    commands::Spend {
+        member: commands::MemberRef::Id { member_id },
+        amount,
+        reason: Some("bench".into()),
+        order_ref: Some(order_ref),
+    }
+}
+
+/// One chunk of the console scenario's history, as one write command: members
+/// `first..=last` get a phone number, two purchases and a spend through the real use cases, and
+/// every heavy member gets its rounds `rounds` (four purchases and a spend each). Returns the
+/// microseconds spent on the heavy members.
+fn seed_history_chunk(
+    tx: &mut jifen_store::Tx<'_>,
+    ctx: &jifen_app::ProgramCtx,
+    now: jifen_ledger::Millis,
+    (first, last): (i64, i64),
+    heavy: &[i64],
+    rounds: std::ops::Range<i64>,
+) -> Result<u64, jifen_app::AppError> {
+    let program = ctx.program.id;
+    for id in first..=last {
+        tx.update_member_profile(
+            program,
+            jifen_ledger::MemberId(id),
+            &MemberProfile {
+                name: Some(format!("bench {id}")),
+                phone: Some(bench_phone(id)),
+                ..Default::default()
+            },
+        )?;
+        if heavy.contains(&id) {
+            continue;
+        }
+        for k in 0..TYPICAL_PURCHASES {
+            let amount = 1_000 + (id * 7_919 + k * 104_729) % 50_000;
+            commands::purchase(
+                tx,
+                ctx,
+                now,
+                &bench_purchase(format!("C{id:07}-{k}"), id, amount),
+            )?;
+        }
+        commands::spend(tx, ctx, now, &bench_spend(format!("CS{id:07}"), id, 5))?;
+    }
+    let started = Instant::now();
+    for r in rounds {
+        for &h in heavy {
+            for j in 0..4 {
+                let amount = 10_000 + (r * 31 + j * 17) % 10_000;
+                commands::purchase(
+                    tx,
+                    ctx,
+                    now,
+                    &bench_purchase(format!("H{h:07}-{r:03}-{j}"), h, amount),
+                )?;
+            }
+            // About half of the four purchases' points (300 of 400-800): the oldest lots are
+            // spent, about two lots of points per round stay open.
+            commands::spend(
+                tx,
+                ctx,
+                now,
+                &bench_spend(format!("HS{h:07}-{r:03}"), h, 300),
+            )?;
+        }
+    }
+    Ok(started.elapsed().as_micros() as u64)
+}
+
+/// One GET over a fresh loopback connection, which must answer 200: milliseconds and body.
+async fn timed_get(
+    addr: std::net::SocketAddr,
+    path: &str,
+    header: &str,
+) -> anyhow::Result<(f64, Vec<u8>)> {
+    let mut stream = TcpStream::connect(addr).await?;
+    let req =
+        format!("GET {path} HTTP/1.1\r\nHost: bench\r\n{header}\r\nConnection: close\r\n\r\n");
+    let t = Instant::now();
+    stream.write_all(req.as_bytes()).await?;
+    let mut buf = Vec::new();
+    stream.read_to_end(&mut buf).await?;
+    let ms = t.elapsed().as_secs_f64() * 1000.0;
+    anyhow::ensure!(
+        buf.starts_with(b"HTTP/1.1 200"),
+        "{path}: {}",
+        String::from_utf8_lossy(&buf[..buf.len().min(300)])
+    );
+    let body = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(Vec::new(), |p| buf[p + 4..].to_vec());
+    Ok((ms, body))
+}
+
+/// Times console pages with `o.members` members who have a points history: every member two
+/// purchases and a spend, and `HEAVY_MEMBERS` of them about 5,000 history lines each, all
+/// written through the real use cases. Then GET requests over loopback with a signed-in
+/// session (and the API's history pages with the programme's key), `PAGE_SAMPLES` of each,
+/// reporting the median and the slowest.
 fn console(o: &Options) -> anyhow::Result<()> {
     let backend = backend(o)?;
     let described = backend.describe();
     let app = App::start(backend, Arc::new(SystemClock))?;
-    let created = app.create_program(
-        "bench",
-        "Bench",
-        "CNY",
-        "Asia/Shanghai",
-        LedgerPolicy::default(),
-    )?;
+    let policy = LedgerPolicy {
+        pending_days: 0,
+        ..LedgerPolicy::default()
+    };
+    let created = app.create_program("bench", "Bench", "CNY", "Asia/Shanghai", policy)?;
+    let ladder: jifen_domain::tiers::Ladder = serde_json::from_value(json!({
+        "metric": "growth", "window": {"kind": "rolling_months", "months": 12},
+        "review": {"every": "month", "grace_days": 0, "downgrade_steps_max": 1},
+        "tiers": [
+            {"code": "normal", "name_zh": "普通会员", "name_en": "Member", "threshold": 0},
+            {"code": "silver", "name_zh": "白银会员", "name_en": "Silver", "threshold": 1000},
+            {"code": "gold", "name_zh": "黄金会员", "name_en": "Gold", "threshold": 5000}]
+    }))?;
     let n = o.members as i64;
     let started = Instant::now();
     app.write_blocking(created.id, "bench", None, move |tx, ctx, now| {
+        jifen_app::tiers::put_ladder(tx, ctx, now, &ladder)?;
         tx.seed_members_at_tier(ctx.program.id, n, "normal", now)?;
         let s = jifen_app::staff::NewStaff {
             login: "bench".into(),
@@ -98,50 +248,155 @@ fn console(o: &Options) -> anyhow::Result<()> {
         jifen_app::staff::create(tx, ctx, now, &s, "bench")?;
         Ok(json!(null))
     })?;
+    app.invalidate_program(created.id);
     println!(
-        "bench: console on {described}: {n} members seeded in {:.1}s",
+        "bench: console on {described}: {n} members seeded in {:.1}s (accounts, no history)",
         started.elapsed().as_secs_f64()
     );
+    let heavy = Arc::new(heavy_ids(n));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+
+    // History, through the purchase and spend use cases, many members per command.
+    let started = Instant::now();
+    let heavy_micros = Arc::new(AtomicU64::new(0));
+    let chunks = (n + SEED_CHUNK - 1) / SEED_CHUNK;
+    rt.block_on(async {
+        let mut in_flight = tokio::task::JoinSet::new();
+        for c in 0..chunks {
+            let span = (c * SEED_CHUNK + 1, ((c + 1) * SEED_CHUNK).min(n));
+            let rounds = c * HEAVY_ROUNDS / chunks..(c + 1) * HEAVY_ROUNDS / chunks;
+            let (app, heavy, heavy_micros) = (app.clone(), heavy.clone(), heavy_micros.clone());
+            in_flight.spawn(async move {
+                app.write(created.id, "bench", None, move |tx, ctx, now| {
+                    let us = seed_history_chunk(tx, ctx, now, span, &heavy, rounds.clone())?;
+                    heavy_micros.fetch_add(us, Ordering::Relaxed);
+                    Ok(json!(null))
+                })
+                .await
+            });
+            while in_flight.len() >= SEED_IN_FLIGHT {
+                if let Some(done) = in_flight.join_next().await {
+                    done??;
+                }
+            }
+            if c % 200 == 199 {
+                println!(
+                    "bench: console: history of {} members written ({:.0}s)",
+                    span.1,
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        }
+        while let Some(done) = in_flight.join_next().await {
+            done??;
+        }
+        anyhow::Ok(())
+    })?;
+    let typical = n - heavy.len() as i64;
+    let heavy_lines = heavy.len() as i64 * HEAVY_ROUNDS * 9;
+    let lines = typical * (2 * TYPICAL_PURCHASES + 1) + heavy_lines;
+    let lots = typical * 2 * TYPICAL_PURCHASES + heavy.len() as i64 * HEAVY_ROUNDS * 8;
+    let heavy_secs = heavy_micros.load(Ordering::Relaxed) as f64 / 1e6;
+    println!(
+        "bench: console: history written in {:.1}s: {lines} history lines (transfers), {lots} lots, {} purchases; \
+         {} heavy members with {} lines each took {heavy_secs:.1}s of it ({:.0} us per heavy purchase or spend)",
+        started.elapsed().as_secs_f64(),
+        typical * TYPICAL_PURCHASES + heavy.len() as i64 * HEAVY_ROUNDS * 4,
+        heavy.len(),
+        HEAVY_ROUNDS * 9,
+        heavy_secs * 1e6 / (heavy.len() as i64 * HEAVY_ROUNDS * 5).max(1) as f64,
+    );
+
     let token = app.write_blocking(created.id, "bench", None, |tx, ctx, now| {
         let (token, _) = jifen_app::staff::sign_in(tx, ctx, now, "bench", "bench password")?;
         Ok(json!(token))
     })?;
-    let cookie = format!("jifen_session={}", token.body.as_str().unwrap_or_default());
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let cookie = format!(
+        "Cookie: jifen_session={}",
+        token.body.as_str().unwrap_or_default()
+    );
+    let bearer = format!("Authorization: Bearer {}", created.api_key);
+    let heavy_member = heavy.get(heavy.len() / 2).copied();
+    let app2 = app.clone();
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let router = jifen_web::router(app.clone());
+        let web = listener.local_addr()?;
+        let router = jifen_web::router(app2.clone());
         tokio::spawn(async move { axum::serve(listener, router).await });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let api = listener.local_addr()?;
+        let router = jifen_api::router(app2.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+
         let middle = n / 2;
-        let pages = [
-            ("member list, first page of 50", "/console/members".to_string()),
-            ("member list, a page in the middle", format!("/console/members?before={middle}")),
-            ("name search", format!("/console/members?q=bench%20{}", n * 3 / 4)),
-            ("member page", format!("/console/members/{middle}")),
+        let q = n * 3 / 4;
+        let mut pages = vec![
+            ("member list, first page", web, "/console/members".to_string()),
+            ("member list, a page in the middle", web, format!("/console/members?before={middle}")),
+            ("search by phone", web, format!("/console/members?q={}", bench_phone(q))),
+            ("search by name", web, format!("/console/members?q=bench%20{q}")),
+            ("search by name prefix", web, "/console/members?q=bench%2075".to_string()),
+            ("member page, typical member", web, format!("/console/members/{middle}")),
         ];
-        for (what, path) in pages {
+        if let Some(h) = heavy_member {
+            // Cursors into the heavy member's history: 2,600 and 4,800 lines back.
+            let mut cursors = Vec::new();
+            let mut before = None;
+            for page in 0..24 {
+                let v = app2
+                    .read(move |tx| {
+                        Ok(tx.history(created.id, jifen_ledger::MemberId(h), before, 200)?)
+                    })
+                    .await?;
+                before = v.last().map(|l| l.transfer_id.0);
+                if page == 12 || page == 23 {
+                    cursors.push(before.unwrap_or(i64::MAX));
+                }
+            }
+            pages.push(("member page, heavy member", web, format!("/console/members/{h}")));
+            pages.push(("history of the heavy member, first page", api, format!("/api/v1/members/{h}/history?limit=50")));
+            pages.push(("history of the heavy member, half way back", api, format!("/api/v1/members/{h}/history?limit=50&before={}", cursors[0])));
+            pages.push(("history of the heavy member, near the oldest", api, format!("/api/v1/members/{h}/history?limit=50&before={}", cursors[1])));
+        }
+        for (what, addr, path) in pages {
+            let header = if addr == api { &bearer } else { &cookie };
             let mut times = Vec::new();
             let mut last = Vec::new();
-            for _ in 0..20 {
-                let mut stream = TcpStream::connect(addr).await?;
-                let req = format!("GET {path} HTTP/1.1\r\nHost: bench\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n");
-                let t = Instant::now();
-                stream.write_all(req.as_bytes()).await?;
-                let mut buf = Vec::new();
-                stream.read_to_end(&mut buf).await?;
-                times.push(t.elapsed().as_secs_f64() * 1000.0);
-                anyhow::ensure!(buf.starts_with(b"HTTP/1.1 200"), "{path}: {}", String::from_utf8_lossy(&buf[..buf.len().min(200)]));
-                last = buf;
+            for _ in 0..PAGE_SAMPLES {
+                let (ms, body) = timed_get(addr, &path, header).await?;
+                times.push(ms);
+                last = body;
             }
-            let rows = String::from_utf8_lossy(&last).matches("<tr>").count().saturating_sub(1);
-            times.sort_by(|a, b| a.partial_cmp(b).unwrap());
-            println!("bench: console: {what} ({path}): {rows} table rows, median {:.1} ms, slowest {:.1} ms", times[10], times[19]);
+            let rows = if addr == api {
+                let v: serde_json::Value = serde_json::from_slice(&last).unwrap_or_default();
+                v["lines"].as_array().map_or(0, Vec::len)
+            } else {
+                String::from_utf8_lossy(&last).matches("<tr>").count().saturating_sub(1)
+            };
+            times.sort_by(|a, b| a.total_cmp(b));
+            println!(
+                "bench: console: {what} ({path}): {rows} rows, {} bytes, median {:.1} ms, slowest of {PAGE_SAMPLES} {:.1} ms",
+                last.len(),
+                times[PAGE_SAMPLES / 2],
+                times[PAGE_SAMPLES - 1]
+            );
         }
         anyhow::Ok(())
     })?;
+    let started = Instant::now();
+    let drift = app.verify(created.id)?;
+    println!(
+        "bench: verify: {} drift ({:.1}s)",
+        drift.len(),
+        started.elapsed().as_secs_f64()
+    );
+    anyhow::ensure!(
+        drift.is_empty(),
+        "drift: {:?}",
+        &drift[..drift.len().min(5)]
+    );
     Ok(())
 }
 

@@ -27,6 +27,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (13, include_str!("../migrations/0013_member_centre.sql")),
     (14, include_str!("../migrations/0014_appeals.sql")),
     (15, include_str!("../migrations/0015_api_keys.sql")),
+    (16, include_str!("../migrations/0016_lots_by_account.sql")),
+    (17, include_str!("../migrations/0017_dashboard.sql")),
 ];
 
 /// Writer connections per process by default. Commands on one member always go to the same

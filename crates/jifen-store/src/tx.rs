@@ -1443,6 +1443,7 @@ impl Drop for Tx<'_> {
 
 // Declared after the macros above, which they use.
 mod coupons;
+mod dashboard;
 mod exports;
 mod keys;
 mod lottery;

@@ -1,7 +1,7 @@
 //! What the console's forms share: the key that makes a double submit count once, the answer to
 //! an expired form, a field's error shown next to it, and amounts of money as typed.
 
-use crate::Staff;
+use crate::{Staff, Web};
 use crate::page::esc;
 
 /// A fresh key for one form: sent again, the same key replays the first answer.
@@ -53,6 +53,55 @@ pub fn parse_money(s: &str) -> Option<i64> {
     let w: i64 = whole.parse().ok()?;
     let f: i64 = format!("{frac:0<2}").parse().ok()?;
     w.checked_mul(100)?.checked_add(f)
+}
+
+/// The member a staff member typed (a member id, phone, external id or name), or the error for
+/// field `field`.
+pub async fn member_by_text(
+    web: &Web,
+    st: &Staff,
+    text: &str,
+    field: &str,
+) -> Result<i64, (String, String)> {
+    let text = text.trim().to_string();
+    let not_found = || {
+        (
+            field.to_string(),
+            st.t("找不到这个会员", "No such member").to_string(),
+        )
+    };
+    if text.is_empty() {
+        return Err((
+            field.into(),
+            st.t("请填写会员ID或手机号", "Give a member id or phone")
+                .into(),
+        ));
+    }
+    if text.chars().count() > 64 {
+        return Err(not_found());
+    }
+    let ctx = st.ctx.clone();
+    let found = web
+        .app
+        .read(move |tx| {
+            if let Ok(id) = text.parse::<i64>()
+                && id > 0
+                && text.len() < 11
+                && tx
+                    .member(ctx.program.id, jifen_ledger::MemberId(id))?
+                    .is_some()
+            {
+                return Ok(Some(id));
+            }
+            Ok(tx
+                .search_members(ctx.program.id, &text, 1)?
+                .first()
+                .map(|m| m.0))
+        })
+        .await
+        .ok()
+        .flatten();
+    found.ok_or_else(not_found)
 }
 
 #[cfg(test)]

@@ -69,6 +69,11 @@ pub fn router(app: App) -> Router {
         .route("/console/members", get(members))
         .route("/console/members/{id}", get(member))
         .route("/console/members/{id}/adjust", axum::routing::post(adjust))
+        .route(
+            "/console/members/{id}/transfer",
+            axum::routing::post(member_transfer),
+        )
+        .route("/console/members/{id}/merge", axum::routing::post(member_merge))
         .route("/console/approvals", get(approvals))
         .route("/console/audit", get(audit))
         .route("/console/risk-holds", get(risk_holds))
@@ -469,15 +474,30 @@ async fn overview(
                 None,
                 Some(jifen_app::earn::HOLDS_PAGE_MAX),
             )?;
-            Ok((members, outstanding, daily, recent, holds))
+            let active = tx.active_members(p, now - 30 * 86_400_000)?;
+            let mut top = Vec::new();
+            for (item, orders, units, points) in tx.top_items(p, now - 30 * 86_400_000, 5)? {
+                let name = tx
+                    .mall_item(p, item)?
+                    .and_then(|r| serde_json::from_str::<serde_json::Value>(&r.definition).ok())
+                    .map(|d| {
+                        let key = if lang == Lang::En { "name_en" } else { "name_zh" };
+                        d[key].as_str().unwrap_or("").to_string()
+                    })
+                    .unwrap_or_default();
+                top.push((item, name, orders, units, points));
+            }
+            let appeals = tx.appeals_by_status(p, "open", 200)?.len();
+            Ok((members, outstanding, daily, recent, holds, active, top, appeals))
         })
         .await;
-    let (members, outstanding, daily, recent, holds) = match data {
+    let (members, outstanding, daily, recent, holds, active, top, open_appeals) = match data {
         Ok(d) => d,
         Err(e) => return failure(lang, &s, e),
     };
     let mut issued = vec![0i64; days as usize];
     let mut spent = vec![0i64; days as usize];
+    let mut expired = vec![0i64; days as usize];
     for (day, code, pts) in daily {
         let Some(d) = usize::try_from(day).ok().filter(|d| *d < days as usize) else {
             continue;
@@ -487,6 +507,7 @@ async fn overview(
                 issued[d] += pts
             }
             "redemption" | "reservation_post" | "lottery_draw" => spent[d] += pts,
+            "expiry" => expired[d] += pts,
             c if !matches!(
                 c,
                 "expiry"
@@ -524,6 +545,10 @@ async fn overview(
             tz: &tz,
             recent: &recent,
             open_holds: holds["holds"].as_array().map_or(0, |a| a.len()),
+            expired: &expired,
+            active,
+            top: &top,
+            open_appeals,
         },
     );
     html(
@@ -723,10 +748,11 @@ async fn render_member(
             let orders =
                 jifen_app::mall::list_orders(tx, &ctx, Some(MemberId(m.id.0)), None, None, 20)?;
             let coupons = jifen_app::coupons::member_coupons(tx, &ctx, m.id, None, now)?;
-            Ok((m, b, lots, history, tier, orders, coupons))
+            let appeals = tx.member_appeals(ctx.program.id, m.id, 20)?;
+            Ok((m, b, lots, history, tier, orders, coupons, appeals))
         })
         .await;
-    let (m, b, lots, history, tier, orders, coupons) = match data {
+    let (m, b, lots, history, tier, orders, coupons, appeals) = match data {
         Ok(d) => d,
         Err(e) => return failure(lang, s, e),
     };
@@ -741,6 +767,7 @@ async fn render_member(
             tier: tier.as_ref(),
             orders: &orders,
             coupons: &coupons,
+            appeals: &appeals,
             csrf: &s.csrf,
             can_adjust: s.role.manages_members(),
             form,
@@ -853,6 +880,217 @@ async fn adjust(
             render_member(&web, &s, lang, &id, &form, StatusCode::CONFLICT, None).await
         }
         Err(e) => failure(lang, &s, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct TransferFormIn {
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    transfer_reason: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// A transfer from this member to another, done by staff at the member's request: the same use
+/// case as `POST /api/v1/transfers` (the tier's transfer permission applies), audited.
+async fn member_transfer(
+    State(web): State<Web>,
+    st: Staff,
+    Path(id): Path<String>,
+    Form(f): Form<TransferFormIn>,
+) -> Response {
+    let mut form = page::AdjustForm {
+        to: f.to.clone(),
+        amount: f.amount.clone(),
+        transfer_reason: f.transfer_reason.clone(),
+        ..Default::default()
+    };
+    let again = |form: &page::AdjustForm, status: StatusCode| {
+        let (web, st, id, form) = (web.clone(), &st, id.clone(), form.clone());
+        async move { render_member(&web, &st.s, st.lang, &id, &form, status, None).await }
+    };
+    if !st.s.role.manages_members() {
+        return st.forbidden("members", L::Members.t(st.lang));
+    }
+    if f.csrf != st.s.csrf {
+        form.error = Some(("transfer_form".into(), L::FormExpired.t(st.lang).into()));
+        return again(&form, StatusCode::FORBIDDEN).await;
+    }
+    let Some(from) = id.parse::<i64>().ok().filter(|v| *v > 0) else {
+        return st.fail(AppError::NotFound { what: "member", id });
+    };
+    let Ok(amount) = f.amount.trim().replace(',', "").parse::<i64>() else {
+        form.error = Some(("amount".into(), L::WholeNumber.t(st.lang).into()));
+        return again(&form, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let to = match forms::member_by_text(&web, &st, &f.to, "to").await {
+        Ok(t) => t,
+        Err(e) => {
+            form.error = Some(e);
+            return again(&form, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let t = jifen_app::commands::MemberTransfer {
+        from: jifen_app::commands::MemberRef::Id { member_id: from },
+        to: jifen_app::commands::MemberRef::Id { member_id: to },
+        amount,
+        reason: Some(f.transfer_reason.trim().to_string()).filter(|r| !r.is_empty()),
+    };
+    let partition = t.from.partition();
+    let actor = st.s.actor();
+    let out = web
+        .app
+        .write(st.s.program, &partition, None, move |tx, ctx, now| {
+            let v = jifen_app::commands::transfer(tx, ctx, now, &t)?;
+            tx.audit(
+                ctx.program.id,
+                &actor,
+                "member.transfer",
+                &format!("member:{from}"),
+                None,
+                Some(&serde_json::json!({"to": to, "amount": amount}).to_string()),
+                now,
+            )?;
+            Ok(v)
+        })
+        .await;
+    match out {
+        Ok(_) => Redirect::to(&format!("/console/members/{from}?done=applied")).into_response(),
+        Err(AppError::Invalid { field, message }) => {
+            let field = match field.as_str() {
+                "amount" => "amount",
+                "reason" => "transfer_reason",
+                "to" | "to.member_id" => "to",
+                _ => "transfer_form",
+            };
+            form.error = Some((field.into(), message));
+            again(&form, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(AppError::Conflict { message, .. }) => {
+            form.error = Some(("transfer_form".into(), message));
+            again(&form, StatusCode::CONFLICT).await
+        }
+        Err(AppError::Ledger(e)) => {
+            form.error = Some(("amount".into(), e.to_string()));
+            again(&form, StatusCode::CONFLICT).await
+        }
+        Err(e) => st.fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct MergeFormIn {
+    #[serde(default)]
+    merge_from: String,
+    #[serde(default)]
+    merge_reason: String,
+    #[serde(default)]
+    confirm: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Folds a duplicate account into this member (points, lots, identities, history): the same use
+/// case as `POST /api/v1/members/merge`, only once the staff member confirms, audited.
+async fn member_merge(
+    State(web): State<Web>,
+    st: Staff,
+    Path(id): Path<String>,
+    Form(f): Form<MergeFormIn>,
+) -> Response {
+    let mut form = page::AdjustForm {
+        merge_from: f.merge_from.clone(),
+        merge_reason: f.merge_reason.clone(),
+        ..Default::default()
+    };
+    let again = |form: &page::AdjustForm, status: StatusCode| {
+        let (web, st, id, form) = (web.clone(), &st, id.clone(), form.clone());
+        async move { render_member(&web, &st.s, st.lang, &id, &form, status, None).await }
+    };
+    if !st.s.role.manages_members() {
+        return st.forbidden("members", L::Members.t(st.lang));
+    }
+    if f.csrf != st.s.csrf {
+        form.error = Some(("merge_form".into(), L::FormExpired.t(st.lang).into()));
+        return again(&form, StatusCode::FORBIDDEN).await;
+    }
+    let Some(into) = id.parse::<i64>().ok().filter(|v| *v > 0) else {
+        return st.fail(AppError::NotFound { what: "member", id });
+    };
+    let from = match forms::member_by_text(&web, &st, &f.merge_from, "merge_from").await {
+        Ok(t) => t,
+        Err(e) => {
+            form.error = Some(e);
+            return again(&form, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    if from == into {
+        form.error = Some((
+            "merge_from".into(),
+            st.t("不能把账户合并到自己", "An account cannot be merged into itself")
+                .into(),
+        ));
+        return again(&form, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    if f.confirm.is_empty() {
+        form.error = Some((
+            "confirm".into(),
+            st.t(
+                "合并不可撤销，请先核实两个账户属于同一人",
+                "A merge cannot be undone: check both accounts are the same person",
+            )
+            .into(),
+        ));
+        return again(&form, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let m = jifen_app::commands::Merge {
+        from: jifen_app::commands::MemberRef::Id { member_id: from },
+        into: jifen_app::commands::MemberRef::Id { member_id: into },
+        reason: Some(f.merge_reason.trim().to_string()).filter(|r| !r.is_empty()),
+        actor: Some(st.s.actor()),
+    };
+    let partition = m.into.partition();
+    let actor = st.s.actor();
+    let out = web
+        .app
+        .write(st.s.program, &partition, None, move |tx, ctx, now| {
+            let v = jifen_app::commands::merge(tx, ctx, now, &m)?;
+            tx.audit(
+                ctx.program.id,
+                &actor,
+                "member.merge",
+                &format!("member:{into}"),
+                Some(&format!("member:{from}")),
+                Some(&v.to_string()),
+                now,
+            )?;
+            Ok(v)
+        })
+        .await;
+    match out {
+        Ok(_) => Redirect::to(&format!("/console/members/{into}?done=applied")).into_response(),
+        Err(AppError::Invalid { field, message }) => {
+            let field = if field == "reason" {
+                "merge_reason"
+            } else {
+                "merge_form"
+            };
+            form.error = Some((field.into(), message));
+            again(&form, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(AppError::Conflict { message, .. }) => {
+            form.error = Some(("merge_form".into(), message));
+            again(&form, StatusCode::CONFLICT).await
+        }
+        Err(AppError::Ledger(e)) => {
+            form.error = Some(("merge_form".into(), e.to_string()));
+            again(&form, StatusCode::CONFLICT).await
+        }
+        Err(e) => st.fail(e),
     }
 }
 

@@ -392,6 +392,12 @@ pub struct Overview<'a> {
     pub tz: &'a TimeZone,
     pub recent: &'a [Value],
     pub open_holds: usize,
+    pub expired: &'a [i64],
+    /// Members with points activity in the last 30 days.
+    pub active: i64,
+    /// The items ordered most in the last 30 days: id, name, orders, units, points.
+    pub top: &'a [(i64, String, i64, i64, i64)],
+    pub open_appeals: usize,
 }
 
 fn card(label: &str, value: &str) -> String {
@@ -423,14 +429,29 @@ pub fn overview(lang: Lang, o: &Overview<'_>) -> String {
         card(L::Outstanding.t(lang), &num(o.outstanding)),
         card(L::Issued14.t(lang), &num(o.total_issued)),
         card(L::Spent14.t(lang), &num(o.total_spent)),
+        card(pick(lang, "30天活跃会员", "Active, last 30 days"), &num(o.active)),
         card(L::RedemptionRate.t(lang), &rate),
-        card(L::OpenHolds.t(lang), &num(o.open_holds as i64)),
+        card(
+            pick(lang, "近14天过期", "Expired, last 14 days"),
+            &num(o.expired.iter().sum()),
+        ),
+        format!(
+            "<a class=\"card\" href=\"/console/appeals\"><div class=\"label\">{}</div><div class=\"value\">{}</div></a>",
+            pick(lang, "待处理申诉", "Appeals to answer"),
+            num(o.open_appeals as i64)
+        ),
+        format!(
+            "<a class=\"card\" href=\"/console/risk-holds\"><div class=\"label\">{}</div><div class=\"value\">{}</div></a>",
+            L::OpenHolds.t(lang),
+            num(o.open_holds as i64)
+        ),
     ]
     .concat();
     let peak = o
         .issued
         .iter()
         .chain(o.spent)
+        .chain(o.expired)
         .copied()
         .max()
         .unwrap_or(0)
@@ -439,15 +460,19 @@ pub fn overview(lang: Lang, o: &Overview<'_>) -> String {
         .issued
         .iter()
         .zip(o.spent)
+        .zip(o.expired)
         .enumerate()
-        .map(|(d, (i, s))| {
+        .map(|(d, ((i, s), x))| {
             let day = fmt_date(o.from + d as i64 * 86_400_000, o.tz);
             format!(
-                "<div class=\"bar\" title=\"{day}: +{} / -{}\"><span class=\"issued\" style=\"height:{}%\"></span><span class=\"spent\" style=\"height:{}%\"></span></div>",
+                "<div class=\"bar\" title=\"{day}: +{} / -{} / {} {}\"><span class=\"issued\" style=\"height:{}%\"></span><span class=\"spent\" style=\"height:{}%\"></span><span class=\"expired\" style=\"height:{}%\"></span><em>{day}</em></div>",
                 num(*i),
                 num(*s),
-                i * 50 / peak,
-                s * 50 / peak
+                pick(lang, "过期", "expired"),
+                num(*x),
+                i * 33 / peak,
+                s * 33 / peak,
+                x * 33 / peak
             )
         })
         .collect();
@@ -472,19 +497,43 @@ pub fn overview(lang: Lang, o: &Overview<'_>) -> String {
             })
             .collect()
     };
+    let top: String = if o.top.is_empty() {
+        format!(
+            "<tr><td colspan=\"3\" class=\"muted\">{}</td></tr>",
+            L::NoOrders.t(lang)
+        )
+    } else {
+        o.top
+            .iter()
+            .map(|(id, name, orders, _units, points)| {
+                format!(
+                    "<tr><td><a href=\"/console/mall/items/{id}\">{}</a></td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                    esc(name),
+                    num(*orders),
+                    num(*points)
+                )
+            })
+            .collect()
+    };
     format!(
         "<div class=\"cards\">{cards}</div><h2>{} / {}</h2><div class=\"chart\">{bars}</div>\
-         <div class=\"legend\"><i style=\"background:#e8a27c\"></i>{}<i style=\"background:#7c9ee8\"></i>{}</div>\
-         <h2>{}</h2><table><thead><tr><th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{orders}</tbody></table>",
+         <div class=\"legend\"><i style=\"background:#e8a27c\"></i>{}<i style=\"background:#7c9ee8\"></i>{}<i style=\"background:#b9bec7\"></i>{}</div>\
+         <div class=\"two\"><section><h2>{}</h2><table><thead><tr><th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{orders}</tbody></table></section>\
+         <section><h2>{}</h2><table><thead><tr><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead><tbody>{top}</tbody></table></section></div>",
         L::Issued14.t(lang),
         L::Spent14.t(lang),
         L::IssuedLegend.t(lang),
         L::SpentLegend.t(lang),
+        pick(lang, "过期", "Expired"),
         L::RecentOrders.t(lang),
         L::Time.t(lang),
         L::Item.t(lang),
         L::Points.t(lang),
         L::State.t(lang),
+        pick(lang, "近30天热门兑换", "Top items, last 30 days"),
+        L::Item.t(lang),
+        pick(lang, "订单", "Orders"),
+        L::Points.t(lang),
     )
 }
 
@@ -542,6 +591,13 @@ pub fn members(
 pub struct AdjustForm {
     pub delta: String,
     pub reason: String,
+    /// The transfer form: to whom, how much, why.
+    pub to: String,
+    pub amount: String,
+    pub transfer_reason: String,
+    /// The merge form: the duplicate account to fold into this one.
+    pub merge_from: String,
+    pub merge_reason: String,
     /// (field, message): `delta`, `reason`, or `form` for the whole form.
     pub error: Option<(String, String)>,
     pub notice: Option<String>,
@@ -558,6 +614,7 @@ pub struct MemberPage<'a> {
     pub tier: Option<&'a Value>,
     pub orders: &'a Value,
     pub coupons: &'a Value,
+    pub appeals: &'a [jifen_store::AppealRow],
 }
 
 pub fn member(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
@@ -712,12 +769,64 @@ pub fn member(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
     } else {
         String::new()
     };
+    let input = |id: &str, label: &str, value: &str, hint: &str, grow: bool| {
+        format!(
+            "<div class=\"field{}\"><label for=\"{id}\">{label}</label><input type=\"text\" id=\"{id}\" name=\"{id}\" value=\"{}\" placeholder=\"{}\">{}</div>",
+            if grow { " grow" } else { "" },
+            esc(value),
+            esc(hint),
+            field_error(id)
+        )
+    };
+    let more = if p.can_adjust {
+        format!(
+            "<div class=\"two\"><section><h2>{}</h2>{}<form class=\"adjust\" method=\"post\" action=\"/console/members/{id}/transfer\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">{}{}{}<button type=\"submit\">{}</button></form></section>\
+             <section><h2>{}</h2>{}<form class=\"adjust\" method=\"post\" action=\"/console/members/{id}/merge\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">{}{}\
+             <div class=\"field\"><label><input type=\"checkbox\" name=\"confirm\" value=\"1\"> {}</label>{}</div><button type=\"submit\" class=\"reject\">{}</button></form></section></div>",
+            pick(lang, "转赠积分", "Transfer points"),
+            field_error("transfer_form"),
+            input("to", pick(lang, "转给（会员ID或手机号）", "To (member id or phone)"), &f.to, "13900139000", false),
+            input("amount", pick(lang, "积分", "Points"), &f.amount, "500", false),
+            input("transfer_reason", L::Reason.t(lang), &f.transfer_reason, "", true),
+            pick(lang, "转赠", "Transfer"),
+            pick(lang, "合并重复账户", "Merge a duplicate account"),
+            field_error("merge_form"),
+            input("merge_from", pick(lang, "被合并账户（会员ID或手机号）", "Duplicate (member id or phone)"), &f.merge_from, "", false),
+            input("merge_reason", L::Reason.t(lang), &f.merge_reason, "", true),
+            pick(lang, "已核实为同一人", "Checked: same person"),
+            field_error("confirm"),
+            pick(lang, "合并到本账户", "Merge into this account"),
+            id = m.id.0,
+            csrf = esc(p.csrf),
+        )
+    } else {
+        String::new()
+    };
+    let appeals: String = p
+        .appeals
+        .iter()
+        .map(|a| {
+            format!(
+                "<tr><td>{}</td><td>{} #{}</td><td>{}</td><td><span class=\"pill\">{}</span></td><td>{}</td></tr>",
+                fmt_time(a.created_at, tz),
+                esc(&a.subject),
+                a.subject_id,
+                esc(&a.message),
+                esc(&a.status),
+                esc(a.answer.as_deref().unwrap_or("")),
+            )
+        })
+        .collect();
+    let appeals = empty(appeals, 5);
     format!(
-        "{facts}<div class=\"cards\">{cards}</div>{adjust}\
+        "{facts}<div class=\"cards\">{cards}</div>{adjust}{more}\
          <h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{history}</tbody></table>\
          <h2>{}</h2><table><thead><tr><th>#</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{lots}</tbody></table>\
          <h2>{}</h2><table><thead><tr><th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{orders}</tbody></table>\
-         <h2>{}</h2><table><thead><tr><th>Code</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{coupons}</tbody></table>",
+         <h2>{}</h2><table><thead><tr><th>Code</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{coupons}</tbody></table>\
+         <h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{appeals}</tbody></table>",
         L::History.t(lang),
         L::Time.t(lang),
         L::Kind.t(lang),
@@ -738,6 +847,12 @@ pub fn member(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
         L::Title.t(lang),
         L::ExpiresAt.t(lang),
         L::Status.t(lang),
+        L::Appeals.t(lang),
+        L::Time.t(lang),
+        L::Subject.t(lang),
+        pick(lang, "申诉内容", "Message"),
+        L::Status.t(lang),
+        L::Answer.t(lang),
     )
 }
 

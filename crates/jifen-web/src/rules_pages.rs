@@ -16,7 +16,7 @@ use jifen_rules::RuleDef;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::forms::{expired, field_error, form_key, parse_money};
+use crate::forms::{expired, field_error, form_key, member_by_text, parse_money};
 use crate::page::{esc, fmt_time, num};
 use crate::{Staff, Web};
 
@@ -1212,48 +1212,6 @@ fn dry_panel(
     )
 }
 
-async fn resolve_member(web: &Web, st: &Staff, text: &str) -> Result<i64, (String, String)> {
-    let text = text.trim().to_string();
-    let not_found = || {
-        (
-            "member".to_string(),
-            st.t("找不到这个会员", "No such member").to_string(),
-        )
-    };
-    if text.is_empty() {
-        return Err((
-            "member".into(),
-            st.t("请填写会员ID或手机号", "Give a member id or phone")
-                .into(),
-        ));
-    }
-    if text.chars().count() > 64 {
-        return Err(not_found());
-    }
-    let ctx = st.ctx.clone();
-    let found = web
-        .app
-        .read(move |tx| {
-            if let Ok(id) = text.parse::<i64>()
-                && id > 0
-                && text.len() < 11
-                && tx
-                    .member(ctx.program.id, jifen_ledger::MemberId(id))?
-                    .is_some()
-            {
-                return Ok(Some(id));
-            }
-            Ok(tx
-                .search_members(ctx.program.id, &text, 1)?
-                .first()
-                .map(|m| m.0))
-        })
-        .await
-        .ok()
-        .flatten();
-    found.ok_or_else(not_found)
-}
-
 async fn dry_run(
     State(web): State<Web>,
     st: Staff,
@@ -1278,7 +1236,7 @@ async fn dry_run(
     if f.csrf != st.s.csrf {
         return show(Err(expired(&st)), StatusCode::FORBIDDEN).await;
     }
-    let member_id = match resolve_member(&web, &st, &f.member).await {
+    let member_id = match member_by_text(&web, &st, &f.member, "member").await {
         Ok(m) => m,
         Err(e) => return show(Err(e), StatusCode::UNPROCESSABLE_ENTITY).await,
     };

@@ -519,3 +519,91 @@ async fn an_analyst_reads_dashboards_and_exports_but_not_members() {
     assert_eq!(st, StatusCode::OK);
     assert!(csv.contains("王小明"), "exports are the analyst's tool");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_staff_transfer_points_and_merge_a_duplicate_account() {
+    let s = start().await;
+    let mk = |name: &str, phone: &str| jifen_app::commands::NewMember {
+        referrer: None,
+        device_id: None,
+        ip: None,
+        profile: jifen_store::MemberProfile {
+            name: Some(name.into()),
+            phone: Some(phone.into()),
+            ..Default::default()
+        },
+        identities: vec![],
+    };
+    for (name, phone) in [("李华", "13900139000"), ("李华（重复）", "13700137000")] {
+        let m = mk(name, phone);
+        s.app
+            .write(s.pid, "m", None, move |tx, ctx, now| {
+                jifen_app::commands::create_member(tx, ctx, now, &m)
+            })
+            .await
+            .unwrap();
+    }
+    let (cookie, csrf) = s.session("sam").await;
+    let path = "/console/members/1/transfer";
+    // Bad input is named next to its field and moves nothing.
+    let (st, html, _) = s
+        .post_form(path, &cookie, &[("csrf", &csrf), ("to", "13900139000"), ("amount", "lots")])
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(common::error_after(&html, "amount").is_some(), "{html}");
+    let (st, html, _) = s
+        .post_form(path, &cookie, &[("csrf", &csrf), ("to", "19999999999"), ("amount", "10")])
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(common::error_after(&html, "to").is_some(), "{html}");
+    let (st, html, _) = s
+        .post_form(path, &cookie, &[("csrf", &csrf), ("to", "13900139000"), ("amount", "99999")])
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT, "more than the balance: {html}");
+    assert!(html.contains("field-error"));
+    // 345 points to member 2.
+    let (st, _, _) = s
+        .post_form(
+            path,
+            &cookie,
+            &[("csrf", &csrf), ("to", "13900139000"), ("amount", "345"), ("transfer_reason", "代付")],
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let (_, html, _) = s.get("/console/members/1", &cookie).await;
+    assert!(html.contains("12,000"), "{html}");
+    let (_, html, _) = s.get("/console/members/2", &cookie).await;
+    assert!(html.contains("345"), "{html}");
+
+    // Merge member 3 into member 2: only once confirmed; never into itself.
+    let merge = "/console/members/2/merge";
+    let (st, html, _) = s
+        .post_form(merge, &cookie, &[("csrf", &csrf), ("merge_from", "13700137000")])
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("合并不可撤销"), "{html}");
+    let (st, _, _) = s
+        .post_form(merge, &cookie, &[("csrf", &csrf), ("merge_from", "2"), ("confirm", "1")])
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let (st, _, _) = s
+        .post_form(
+            merge,
+            &cookie,
+            &[("csrf", &csrf), ("merge_from", "13700137000"), ("confirm", "1"), ("merge_reason", "重复注册")],
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let entries = s
+        .app
+        .read(|tx| Ok(tx.audit_entries(jifen_ledger::ProgramId(1), None, None, i64::MAX, 50)?))
+        .await
+        .unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert!(actions.contains(&"member.transfer") && actions.contains(&"member.merge"), "{actions:?}");
+    // A stale token and a role without member rights change nothing.
+    let (st, _, _) = s
+        .post_form(path, &cookie, &[("csrf", "old"), ("to", "2"), ("amount", "1")])
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+}

@@ -159,6 +159,12 @@ async fn an_operator_runs_the_mall_from_item_to_refund() {
         html.contains("12,345"),
         "the refund gave the points back: {html}"
     );
+    // The overview counts the member as active and the cup among the top items.
+    let (st, html, _) = s.get("/console", &cookie).await;
+    assert_eq!(st, StatusCode::OK);
+    let top = &html[html.find("近30天热门兑换").expect("top items")..];
+    assert!(top.contains("保温杯") && top.contains("3,000"), "{top}");
+    assert!(html.contains("30天活跃会员"), "{html}");
     let entries = s
         .app
         .read(|tx| Ok(tx.audit_entries(jifen_ledger::ProgramId(1), None, None, i64::MAX, 50)?))

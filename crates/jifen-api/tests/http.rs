@@ -1820,3 +1820,49 @@ async fn purchase_occurred_at_out_of_range_is_refused() {
     assert_eq!(d["field"], "occurred_at");
     assert_eq!(s.points(m).await["available"], 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_pages_merge_own_lines_and_transfers_received() {
+    let s = start(policy(0)).await;
+    let a = s.create_member("ha").await;
+    let b = s.create_member("hb").await;
+    s.credit(a, 100).await;
+    // b's history interleaves its own credits with transfers it receives from a.
+    for i in 1..=7 {
+        s.post(
+            "/api/v1/transfers",
+            Some(&format!("ht-{i}")),
+            json!({"from": {"member_id": a}, "to": {"member_id": b}, "amount": i}),
+        )
+        .await
+        .ok(200);
+        s.credit(b, 1).await;
+    }
+    let full = s
+        .get(&format!("/api/v1/members/{b}/history?limit=200"))
+        .await;
+    let full_v = full.ok(200);
+    let all: Vec<i64> = full_v["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["transfer_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(all.len(), 14, "{full_v}");
+    let received: i64 = full_v["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["member"] == a)
+        .map(|l| l["amount"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        received, 28,
+        "1+2+...+7 received, each shown as a credit to b"
+    );
+    for limit in [1, 2, 3, 5] {
+        let (ids, _) = walk_history(&s, b, limit).await;
+        assert_eq!(ids, all, "pages of {limit}");
+    }
+    s.verify_clean().await;
+}

@@ -1102,7 +1102,10 @@ impl<'c> Tx<'c> {
         Ok(out)
     }
 
-    /// One page of a member's history, newest first, before transfer `before` (exclusive).
+    /// One page of a member's history, newest first, before transfer `before` (exclusive): their
+    /// own lines and those naming them as the counterparty (a transfer received). Each side is read newest first through its own index
+    /// and cut at the page size before the two are merged, so a page costs the same however
+    /// long the history.
     pub fn history(
         &mut self,
         program: ProgramId,
@@ -1116,7 +1119,10 @@ impl<'c> Tx<'c> {
                     CASE WHEN db.member_id = $2 AND db.kind = 'balance' THEN -1 \
                          WHEN cr.member_id = $2 AND cr.kind = 'balance' THEN 1 ELSE 0 END \
              FROM transfers t JOIN accounts db ON db.id = t.debit_account JOIN accounts cr ON cr.id = t.credit_account \
-             WHERE t.program_id = $1 AND (t.member_id = $2 OR t.counterparty_id = $2) AND t.id < $3 \
+             WHERE t.id IN ( \
+                 SELECT id FROM (SELECT id FROM transfers WHERE program_id = $1 AND member_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4) AS own \
+                 UNION \
+                 SELECT id FROM (SELECT id FROM transfers WHERE program_id = $1 AND counterparty_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4) AS other) \
              ORDER BY t.id DESC LIMIT $4",
             &[program.0.into(), member.0.into(), before.unwrap_or(i64::MAX).into(), limit.into()],
         )?;

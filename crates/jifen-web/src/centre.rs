@@ -1,13 +1,23 @@
 //! The member points centre (积分中心), mobile first: balance with what expires soon, daily
-//! sign-in with the streak, the tier card with a progress bar, what the mall has within reach,
-//! and the points history with reasons. A signed link from the merchant's system opens it.
+//! sign-in with the streak and the last seven days, the tier card with a progress bar, task
+//! cards built from the programme's active behaviour rules (with progress toward their caps)
+//! and the invite card, what the mall has within reach, and the points history with reasons.
+//! A signed link from the merchant's system opens it.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use jifen_app::AppError;
 use jifen_app::commands::MemberRef;
-use jifen_ledger::PointType;
+use jifen_ledger::{Millis, PointType};
+use jifen_rules::eval::{CounterKind, PeriodKey, period_of};
+use jifen_rules::signin::{STREAK_DAYS_MAX, streak_on};
+use jifen_rules::{CompiledRule, CounterKey, Period, Stacking, Trigger};
+use jiff::ToSpan;
+use jiff::civil::Date;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -113,29 +123,22 @@ pub async fn home(
             let history = jifen_app::views::history(tx, &ctx, m.id, None, 15)?;
             let mall = jifen_app::mall::member_catalog(tx, &ctx, m.id, None, loc, now)?;
             let appeals = tx.member_appeals(ctx.program.id, m.id, 10)?;
-            let signed_today = tx
-                .event(
-                    ctx.program.id,
-                    &format!(
-                        "sign_in:{}:{}",
-                        m.id.0,
-                        crate::page::local_day(now, &ctx.tz)
-                    ),
-                )?
-                .is_some();
+            let checkin = checkin_of(tx, &ctx, &m, now)?;
+            let tasks = tasks_of(tx, &ctx, &m, now)?;
             Ok((
                 m,
                 b,
                 tier,
                 history,
                 mall,
-                signed_today,
+                checkin,
+                tasks,
                 ctx.program.name.clone(),
                 appeals,
             ))
         })
         .await;
-    let (m, b, tier, history, mall, signed_today, program_name, appeals) = match data {
+    let (m, b, tier, history, mall, checkin, tasks, program_name, appeals) = match data {
         Ok(d) => d,
         Err(AppError::NotFound { .. }) => return expired_page(lang),
         Err(e) => return html(StatusCode::SERVICE_UNAVAILABLE, esc(&e.to_string()), &[]),
@@ -160,6 +163,8 @@ pub async fn home(
         _ => String::new(),
     };
     let tier_card = tier.as_ref().map(tier_card).unwrap_or_default();
+    let checkin_card = checkin_card(lang, &token, &checkin);
+    let task_cards = task_cards(lang, &tasks, m.id.0);
     let items: String = mall["items"]
         .as_array()
         .map(|items| {
@@ -246,9 +251,7 @@ pub async fn home(
          <title>{}</title><link rel=\"stylesheet\" href=\"/m/assets/centre.css\"></head><body class=\"has-tabs\"><div class=\"wrap\">\
          <div class=\"top\"><span class=\"brand\">{}</span><span>{}<a href=\"?lang={}\">{}</a></span></div>\
          <div class=\"hero\"><div class=\"label\">{}</div><div class=\"points\">{}</div><div class=\"expiring\">{}</div></div>{notice}\
-         <div class=\"card signin\"><div><b>{}</b><div class=\"muted\">{}</div></div>\
-         <form method=\"post\" action=\"/m/{token}/sign-in\"><button {}>{}</button></form></div>\
-         {tier_card}{lotteries}<div class=\"card\"><div class=\"head\"><h2>{}</h2><a href=\"/m/{token}/mall\">{} ›</a></div><div class=\"items\">{items}</div></div>\
+         {checkin_card}{tier_card}{task_cards}{lotteries}<div class=\"card\"><div class=\"head\"><h2>{}</h2><a href=\"/m/{token}/mall\">{} ›</a></div><div class=\"items\">{items}</div></div>\
          {appeals}<div class=\"card\"><h2>{}</h2><ul class=\"lines\">{lines}</ul></div></div>{}</body></html>",
         if lang == Lang::En { "en" } else { "zh-CN" },
         t(lang, "积分中心", "Points centre"),
@@ -275,18 +278,6 @@ pub async fn home(
                 "Nothing expires in the next 30 days",
             )
             .to_string()
-        },
-        t(lang, "每日签到", "Daily sign-in"),
-        t(
-            lang,
-            "签到领积分，连续签到奖励更多",
-            "Sign in daily; streaks earn more"
-        ),
-        if signed_today { "disabled" } else { "" },
-        if signed_today {
-            t(lang, "已签到", "Signed in")
-        } else {
-            t(lang, "签到", "Sign in")
         },
         t(lang, "积分商城 · 离你最近", "Mall · within reach"),
         t(lang, "全部商品", "All items"),
@@ -343,6 +334,600 @@ fn item_card(lang: Lang, token: &str, i: &Value) -> String {
         },
         esc(sku["message"].as_str().unwrap_or("")),
     )
+}
+
+// ---- daily sign-in -------------------------------------------------------------------------
+
+/// The sign-in card's facts: the signed days of the last seven, the streak, and what the next
+/// sign-in pays when the active sign-in rules make that plain.
+struct Checkin {
+    today: Date,
+    signed_today: bool,
+    /// The last seven local days, today last, with whether each was signed.
+    week: Vec<(Date, bool)>,
+    /// The current streak: through today when signed today, else through yesterday (still
+    /// alive until today ends).
+    streak: i64,
+    /// Points the next sign-in pays: today's when not signed yet, else tomorrow's.
+    next_points: Option<i64>,
+}
+
+/// The local calendar day of an instant in the programme's zone.
+fn local_date(at: Millis, tz: &jiff::tz::TimeZone) -> Date {
+    crate::page::local_day(at, tz).parse().unwrap_or_default()
+}
+
+/// Reads the member's sign-in days the way `earn::record_event` does (`sign_ins`, the last
+/// `STREAK_DAYS_MAX` days, one indexed range read) and computes the streak with the same
+/// `streak_on`, so the card and the next sign-in's `streak.day` agree. `streak.total` costs a
+/// count, read only when a sign-in rule reads it.
+fn checkin_of(
+    tx: &mut jifen_store::Tx<'_>,
+    ctx: &jifen_app::ProgramCtx,
+    m: &jifen_store::Member,
+    now: Millis,
+) -> Result<Checkin, AppError> {
+    let today = local_date(now, &ctx.tz);
+    let from = today.checked_sub(STREAK_DAYS_MAX.days()).unwrap_or(today);
+    let mut days: BTreeSet<Date> = tx
+        .sign_in_days(ctx.program.id, m.id, &from.to_string())?
+        .iter()
+        .filter_map(|d| d.parse().ok())
+        .collect();
+    let reset = ctx.earn.settings.sign_in.reset;
+    let signed_today = days.contains(&today);
+    let yesterday = today.yesterday().unwrap_or(today);
+    let streak = streak_on(&days, if signed_today { today } else { yesterday }, reset);
+    let week = (0..7i64)
+        .rev()
+        .filter_map(|back| today.checked_sub(back.days()).ok())
+        .map(|d| (d, days.contains(&d)))
+        .collect();
+    let next_day = if signed_today {
+        today.tomorrow().unwrap_or(today)
+    } else {
+        today
+    };
+    days.insert(next_day);
+    let total = if ctx.earn.rules.reads(&Trigger::SignIn, "streak.total") {
+        tx.count_sign_ins(ctx.program.id, m.id)? + 1
+    } else {
+        0
+    };
+    let next_points = sign_in_points(&ctx.earn, streak_on(&days, next_day, reset), total);
+    Ok(Checkin {
+        today,
+        signed_today,
+        week,
+        streak,
+        next_points,
+    })
+}
+
+/// What a sign-in with this streak day pays in points, when that is plain: every active
+/// sign-in rule reads nothing but the streak (no audience, schedule, caps, budget, stacking
+/// other than `stack`, no programme cap on sign-ins). Otherwise `None`, and the card makes no
+/// promise it cannot keep.
+fn sign_in_points(earn: &jifen_app::earn::EarnCtx, streak_day: i64, total: i64) -> Option<i64> {
+    if earn
+        .settings
+        .trigger_caps
+        .iter()
+        .any(|c| c.trigger == "sign_in")
+    {
+        return None;
+    }
+    let rules = earn.rules.for_trigger(&Trigger::SignIn);
+    if rules.is_empty() {
+        return None;
+    }
+    let allowed = [
+        jifen_rules::vars::slot("streak.day"),
+        jifen_rules::vars::slot("streak.total"),
+        jifen_rules::vars::slot("sign_in.makeup"),
+    ];
+    let mut vars = jifen_rules::Vars::default();
+    vars.int("streak.day", streak_day)
+        .int("streak.total", total);
+    let mut sum = 0i64;
+    for r in rules {
+        let d = &r.def;
+        let a = &d.audience;
+        let reads_only_streak = r.points.vars().iter().all(|v| allowed.contains(v))
+            && r.condition
+                .as_ref()
+                .is_none_or(|c| c.vars().iter().all(|v| allowed.contains(v)));
+        if !a.tiers.is_empty()
+            || !a.channels.is_empty()
+            || !a.segments.is_empty()
+            || a.joined_within_days.is_some()
+            || r.schedule.is_some()
+            || !d.caps.is_empty()
+            || d.budget_points.is_some()
+            || d.stacking != Stacking::Stack
+            || !reads_only_streak
+        {
+            return None;
+        }
+        if d.point_type != PointType::Points {
+            continue;
+        }
+        if let Some(c) = &r.condition
+            && !c.eval_bool(&vars.0).ok()?
+        {
+            continue;
+        }
+        let p = r
+            .points
+            .eval_int(&vars.0)
+            .ok()?
+            .clamp(0, jifen_rules::rule::AWARD_POINTS_MAX);
+        sum = sum.saturating_add(p);
+    }
+    Some(sum)
+}
+
+const ICON_CHECK: &str = "<path d=\"M5 12.5l4.5 4.5L19 7.5\"/>";
+
+fn checkin_card(lang: Lang, token: &str, c: &Checkin) -> String {
+    const ZH_DAYS: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+    const EN_DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let days: String = c
+        .week
+        .iter()
+        .map(|(d, on)| {
+            let is_today = *d == c.today;
+            let i = d.weekday().to_monday_zero_offset() as usize;
+            let label = if is_today {
+                t(lang, "今天", "Today")
+            } else if lang == Lang::En {
+                EN_DAYS[i]
+            } else {
+                ZH_DAYS[i]
+            };
+            let mark = if *on {
+                format!(
+                    "<svg class=\"ico\" viewBox=\"0 0 24 24\" role=\"img\" aria-label=\"{}\">{ICON_CHECK}</svg>",
+                    t(lang, "已签", "signed")
+                )
+            } else {
+                d.day().to_string()
+            };
+            let class = match (*on, is_today) {
+                (true, true) => " class=\"on today\"",
+                (true, false) => " class=\"on\"",
+                (false, true) => " class=\"today\"",
+                (false, false) => "",
+            };
+            format!("<li{class} data-day=\"{d}\"><span class=\"d\">{mark}</span><small>{label}</small></li>")
+        })
+        .collect();
+    let streak = match (lang, c.streak) {
+        (Lang::En, 0) => "Sign in today to start a streak".to_string(),
+        (Lang::En, 1) => "1-day streak".to_string(),
+        (Lang::En, n) => format!("<b class=\"streak\">{n}</b>-day streak"),
+        (Lang::Zh, 0) => "今天签到，开启连续签到".to_string(),
+        (Lang::Zh, n) => format!("已连续签到 <b class=\"streak\">{n}</b> 天"),
+    };
+    let next = match (c.next_points, c.signed_today, lang) {
+        (Some(p), false, Lang::En) if p > 0 => {
+            format!("Sign in today for <b>+{}</b> points", num(p))
+        }
+        (Some(p), false, Lang::Zh) if p > 0 => format!("今天签到可得 <b>+{}</b> 积分", num(p)),
+        (Some(p), true, Lang::En) if p > 0 => {
+            format!("Come back tomorrow for <b>+{}</b> points", num(p))
+        }
+        (Some(p), true, Lang::Zh) if p > 0 => format!("明天签到可得 <b>+{}</b> 积分", num(p)),
+        _ => t(
+            lang,
+            "每天签到领积分，连续签到奖励更多",
+            "Sign in daily; streaks earn more",
+        )
+        .to_string(),
+    };
+    format!(
+        "<div class=\"card checkin\"><div class=\"signin\"><div><b>{}</b><div class=\"muted\">{streak}</div></div>\
+         <form method=\"post\" action=\"/m/{token}/sign-in\"><button {}>{}</button></form></div>\
+         <ol class=\"days\" aria-label=\"{}\">{days}</ol><div class=\"next\">{next}</div></div>",
+        t(lang, "每日签到", "Daily sign-in"),
+        if c.signed_today { "disabled" } else { "" },
+        if c.signed_today {
+            t(lang, "已签到", "Signed in")
+        } else {
+            t(lang, "签到", "Sign in")
+        },
+        t(lang, "近7天签到", "The last 7 days"),
+    )
+}
+
+// ---- tasks (任务卡) and the invite card -----------------------------------------------------
+
+/// One active behaviour rule as a task, with the member's progress toward its cap this period.
+struct Task {
+    rule: Arc<CompiledRule>,
+    progress: Option<Progress>,
+}
+
+/// Progress toward a rule's per-member cap in its current period.
+struct Progress {
+    period: Period,
+    /// Awards (or points, when the cap counts points) so far.
+    done: i64,
+    max: i64,
+    counts_points: bool,
+}
+
+impl Progress {
+    fn reached(&self) -> bool {
+        self.done >= self.max
+    }
+}
+
+/// Event types the merchant's app reports for what a member does. Purchases have the mall and
+/// the history, sign-ins their own card; birthdays and anniversaries are not something to do.
+fn is_task(t: &Trigger) -> bool {
+    !matches!(
+        t,
+        Trigger::Purchase | Trigger::SignIn | Trigger::Birthday | Trigger::Anniversary
+    )
+}
+
+/// The active rules that are tasks for this member now: the window has begun and not ended,
+/// and the audience may include the member (segments are not assigned yet, so a rule for
+/// segments pays nobody; channels depend on the event and are not checked). The tasks' caps
+/// are read in one query of `rule_counters`, the same rows the evaluation reads; a counter
+/// whose slot holds another period reads zero, as in `earn::load_counters`.
+fn tasks_of(
+    tx: &mut jifen_store::Tx<'_>,
+    ctx: &jifen_app::ProgramCtx,
+    m: &jifen_store::Member,
+    now: Millis,
+) -> Result<Vec<Task>, AppError> {
+    let joined_days = (local_date(now, &ctx.tz) - local_date(m.created_at, &ctx.tz))
+        .get_days()
+        .max(0) as i64;
+    let mut rules: Vec<Arc<CompiledRule>> = ctx
+        .earn
+        .rules
+        .rules()
+        .filter(|r| is_task(&r.trigger))
+        .filter(|r| {
+            r.schedule.as_ref().is_none_or(|s| {
+                s.starts_at.is_none_or(|a| a <= now) && s.ends_at.is_none_or(|e| e > now)
+            })
+        })
+        .filter(|r| {
+            let a = &r.def.audience;
+            a.segments.is_empty() && a.joined_within_days.is_none_or(|d| joined_days <= d as i64)
+        })
+        .cloned()
+        .collect();
+    if rules.iter().any(|r| !r.def.audience.tiers.is_empty()) {
+        let tier = jifen_app::tiers::tier_code(tx, ctx, m.id, now)?;
+        rules.retain(|r| r.def.audience.tiers.is_empty() || r.def.audience.tiers.contains(&tier));
+    }
+    let mut names: Vec<String> = rules
+        .iter()
+        .filter(|r| !r.def.caps.is_empty())
+        .map(|r| {
+            CounterKey {
+                kind: CounterKind::Rule(r.id),
+                period: PeriodKey::All,
+            }
+            .name()
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    let rows = tx.counters(ctx.program.id, m.id.0, &names)?;
+    let mut tasks: Vec<Task> = rules
+        .into_iter()
+        .map(|r| {
+            // The cap shown: a count cap if the rule has one (多少次), else a points cap.
+            let cap = r
+                .def
+                .caps
+                .iter()
+                .find(|c| c.max_count.is_some())
+                .or_else(|| r.def.caps.iter().find(|c| c.max_points.is_some()));
+            let progress = cap.map(|c| {
+                let name = CounterKey {
+                    kind: CounterKind::Rule(r.id),
+                    period: PeriodKey::All,
+                }
+                .name();
+                // Slots in column order (`jifen_store::COUNTER_SLOTS`).
+                let slot = match c.period {
+                    Period::Day => 0,
+                    Period::Week => 1,
+                    Period::Month => 2,
+                    Period::Year => 3,
+                    Period::Lifetime => 4,
+                };
+                let key = period_of(c.period, now, &ctx.tz).to_string();
+                let row = rows
+                    .iter()
+                    .find(|row| row.counter == name && row.periods[slot].as_deref() == Some(&key));
+                let counts_points = c.max_count.is_none();
+                Progress {
+                    period: c.period,
+                    done: row.map_or(0, |row| {
+                        if counts_points {
+                            row.points[slot]
+                        } else {
+                            row.count[slot]
+                        }
+                    }),
+                    max: c.max_count.or(c.max_points).unwrap_or(0),
+                    counts_points,
+                }
+            });
+            Task { rule: r, progress }
+        })
+        .collect();
+    // What is still to do first; the rule set's order (trigger, priority) otherwise.
+    tasks.sort_by_key(task_done);
+    Ok(tasks)
+}
+
+/// A task the member has done as often as it pays this period; signing up is done by anyone
+/// who has a points centre.
+fn task_done(t: &Task) -> bool {
+    t.rule.trigger == Trigger::SignUp || t.progress.as_ref().is_some_and(Progress::reached)
+}
+
+/// The points a rule pays when its formula is a plain integer.
+fn plain_points(r: &CompiledRule) -> Option<i64> {
+    r.def.points.trim().parse::<i64>().ok().filter(|p| *p > 0)
+}
+
+/// "+N 积分", or "+N 成长值" for a rule paying growth.
+fn pays(lang: Lang, r: &CompiledRule) -> Option<String> {
+    plain_points(r).map(|p| {
+        format!(
+            "+{}<small>{}</small>",
+            num(p),
+            if r.def.point_type == PointType::Growth {
+                t(lang, "成长值", "growth")
+            } else {
+                t(lang, "积分", "pts")
+            }
+        )
+    })
+}
+
+fn period_word(lang: Lang, p: Period) -> &'static str {
+    match p {
+        Period::Day => t(lang, "今日", "today"),
+        Period::Week => t(lang, "本周", "this week"),
+        Period::Month => t(lang, "本月", "this month"),
+        Period::Year => t(lang, "今年", "this year"),
+        Period::Lifetime => t(lang, "累计", "in all"),
+    }
+}
+
+/// "Once a day" and the like, for a task with a count cap of one.
+fn once(lang: Lang, p: Period) -> &'static str {
+    match p {
+        Period::Day => t(lang, "每日限 1 次", "Once a day"),
+        Period::Week => t(lang, "每周限 1 次", "Once a week"),
+        Period::Month => t(lang, "每月限 1 次", "Once a month"),
+        Period::Year => t(lang, "每年限 1 次", "Once a year"),
+        Period::Lifetime => t(lang, "限 1 次", "Once only"),
+    }
+}
+
+const TASK_ICONS: [(&str, &str); 9] = [
+    (
+        "review",
+        "<path d=\"M12 3.5l2.6 5.3 5.9.9-4.3 4.1 1 5.8L12 16.9l-5.2 2.7 1-5.8-4.3-4.1 5.9-.9z\"/>",
+    ),
+    (
+        "share",
+        "<circle cx=\"18\" cy=\"5.5\" r=\"2.5\"/><circle cx=\"6\" cy=\"12\" r=\"2.5\"/><circle cx=\"18\" cy=\"18.5\" r=\"2.5\"/><path d=\"M8.2 10.8l7.6-4.1M8.2 13.2l7.6 4.1\"/>",
+    ),
+    (
+        "follow",
+        "<path d=\"M12 20s-7.5-4.6-7.5-10.2A4.1 4.1 0 0 1 12 7.4a4.1 4.1 0 0 1 7.5 2.4C19.5 15.4 12 20 12 20z\"/>",
+    ),
+    (
+        "survey",
+        "<rect x=\"5\" y=\"4\" width=\"14\" height=\"17\" rx=\"2\"/><path d=\"M9 3h6v3H9zM8.5 12l2 2 4-4M9 17h6\"/>",
+    ),
+    (
+        "browse",
+        "<path d=\"M2.5 12S6 5.5 12 5.5 21.5 12 21.5 12 18 18.5 12 18.5 2.5 12 2.5 12z\"/><circle cx=\"12\" cy=\"12\" r=\"3\"/>",
+    ),
+    (
+        "profile_complete",
+        "<circle cx=\"12\" cy=\"8\" r=\"4\"/><path d=\"M4 21c0-4 3.6-7 8-7s8 3 8 7\"/>",
+    ),
+    (
+        "sign_up",
+        "<circle cx=\"10\" cy=\"8\" r=\"4\"/><path d=\"M2.5 21c0-4 3.4-7 7.5-7 1.6 0 3 .4 4.2 1.1M18 14v6M15 17h6\"/>",
+    ),
+    (
+        "referral",
+        "<rect x=\"4\" y=\"9\" width=\"16\" height=\"11\" rx=\"1.5\"/><path d=\"M3 9h18v3H3zM12 9v11M12 9c-1.5-4-6-4-5-1.2C7.5 9 12 9 12 9zM12 9c1.5-4 6-4 5-1.2C16.5 9 12 9 12 9z\"/>",
+    ),
+    (
+        "custom",
+        "<path d=\"M12 3l1.8 5.2L19 10l-5.2 1.8L12 17l-1.8-5.2L5 10l5.2-1.8zM18.5 16l.8 2.2 2.2.8-2.2.8-.8 2.2-.8-2.2-2.2-.8 2.2-.8z\"/>",
+    ),
+];
+
+fn task_icon(t: &Trigger) -> String {
+    let name = match t {
+        Trigger::Custom(_) => "custom".to_string(),
+        t => t.as_string(),
+    };
+    let paths = TASK_ICONS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(TASK_ICONS[8].1, |(_, p)| p);
+    format!(
+        "<span class=\"tico\" aria-hidden=\"true\"><svg class=\"ico\" viewBox=\"0 0 24 24\">{paths}</svg></span>"
+    )
+}
+
+/// The line under a task's name: the rule's description, or what it pays in words when the
+/// formula is not a plain number and the rule has no description.
+fn task_text(lang: Lang, r: &CompiledRule) -> String {
+    match r.def.description.as_deref().map(str::trim) {
+        Some(d) if !d.is_empty() => esc(d),
+        _ if plain_points(r).is_some() => String::new(),
+        _ => t(lang, "按活动规则奖励积分", "Points as the offer says").to_string(),
+    }
+}
+
+fn task_row(lang: Lang, task: &Task) -> String {
+    let r = &task.rule;
+    let done = task_done(task);
+    let progress = task
+        .progress
+        .as_ref()
+        .map(|p| {
+            // A task once per period needs no bar: it is done or not.
+            if !p.counts_points && p.max == 1 {
+                return format!("<div class=\"tp\"><small>{}</small></div>", once(lang, p.period));
+            }
+            let pct = if p.max > 0 {
+                (p.done * 100 / p.max).clamp(0, 100)
+            } else {
+                100
+            };
+            let what = match (lang, p.counts_points) {
+                (Lang::Zh, false) => format!(
+                    "{}已完成 {}/{} 次",
+                    period_word(lang, p.period),
+                    num(p.done.min(p.max)),
+                    num(p.max)
+                ),
+                (Lang::Zh, true) => format!(
+                    "{}已得 {}/{} 积分",
+                    period_word(lang, p.period),
+                    num(p.done.min(p.max)),
+                    num(p.max)
+                ),
+                (Lang::En, false) => format!(
+                    "{} of {} {}",
+                    num(p.done.min(p.max)),
+                    num(p.max),
+                    period_word(lang, p.period)
+                ),
+                (Lang::En, true) => format!(
+                    "{} of {} points {}",
+                    num(p.done.min(p.max)),
+                    num(p.max),
+                    period_word(lang, p.period)
+                ),
+            };
+            format!(
+                "<div class=\"tp\"><span class=\"bar\"><span style=\"width:{pct}%\"></span></span><small>{what}</small></div>"
+            )
+        })
+        .unwrap_or_default();
+    let text = task_text(lang, r);
+    let text = if text.is_empty() {
+        String::new()
+    } else {
+        format!("<div class=\"td\">{text}</div>")
+    };
+    // The action happens in the merchant's app, which reports it as an event: the centre only
+    // points there. Nothing here records an event (a member must not award themselves points).
+    let action = if done {
+        format!(
+            "<span class=\"btn sm done\" aria-disabled=\"true\">{}</span>",
+            t(lang, "已完成", "Done")
+        )
+    } else {
+        format!(
+            "<a class=\"btn sm\" href=\"#\" role=\"button\">{}</a>",
+            t(lang, "去完成", "Do it")
+        )
+    };
+    format!(
+        "<li class=\"task{}\" data-rule=\"{}\">{}<div class=\"tb\"><div class=\"tn\">{}</div>{text}{progress}</div>\
+         <div class=\"ta\">{}{action}</div></li>",
+        if done { " done" } else { "" },
+        r.id,
+        task_icon(&r.trigger),
+        esc(&r.def.name),
+        pays(lang, r)
+            .map(|p| format!("<span class=\"pts\">{p}</span>"))
+            .unwrap_or_default(),
+    )
+}
+
+/// Copies `data-copy` to the clipboard; falls back to a selected textarea where the Clipboard
+/// API is missing (plain HTTP, older WebViews).
+const COPY_JS: &str = "<script>document.querySelectorAll('[data-copy]').forEach(function(b){b.onclick=function(){var v=b.dataset.copy,ok=function(){b.textContent=b.dataset.done;b.classList.add('ghost');};var f=function(){var a=document.createElement('textarea');a.value=v;a.setAttribute('readonly','');a.style.position='fixed';a.style.opacity='0';document.body.appendChild(a);a.select();try{if(document.execCommand('copy'))ok();}catch(e){}document.body.removeChild(a);};if(navigator.clipboard&&window.isSecureContext){navigator.clipboard.writeText(v).then(ok,f);}else{f();}};});</script>";
+
+/// The task card and, when referral rules are active, the invite card.
+///
+/// The invite code is `M{member_id}`: Jifen's own id of the member, which the merchant's
+/// system passes back as `"referrer": {"member_id": N}` when it creates the invited member
+/// (`POST /api/v1/members`). Not an external id: those are the merchant's account ids or phone
+/// numbers, not for showing to other people, and a member may have several. The id is stable,
+/// and a merged member's id still resolves to the member it was merged into. The programme has
+/// no setting for a referral landing page (the merchant owns sign-up), so the card shows the
+/// code with a copy button rather than a link.
+fn task_cards(lang: Lang, tasks: &[Task], member_id: i64) -> String {
+    let (invites, tasks): (Vec<&Task>, Vec<&Task>) = tasks
+        .iter()
+        .partition(|t| t.rule.trigger == Trigger::Referral);
+    let mut out = String::new();
+    if !tasks.is_empty() {
+        let open = tasks.iter().filter(|t| !task_done(t)).count();
+        let rows: String = tasks.iter().map(|t| task_row(lang, t)).collect();
+        out.push_str(&format!(
+            "<div class=\"card tasks\"><div class=\"head\"><h2>{}</h2><span class=\"muted\">{}</span></div><ul class=\"tasks\">{rows}</ul></div>",
+            t(lang, "做任务 赚积分", "Earn more points"),
+            match lang {
+                Lang::Zh => format!("{open} 项待完成"),
+                Lang::En => format!("{open} to do"),
+            },
+        ));
+    }
+    if !invites.is_empty() {
+        let code = format!("M{member_id}");
+        let rewards: String = invites
+            .iter()
+            .map(|t| {
+                let r = &t.rule;
+                let text = task_text(lang, r);
+                format!(
+                    "<li><div><b>{}</b>{}</div>{}</li>",
+                    esc(&r.def.name),
+                    if text.is_empty() {
+                        String::new()
+                    } else {
+                        format!("<div class=\"td\">{text}</div>")
+                    },
+                    pays(lang, r)
+                        .map(|p| format!("<span class=\"pts\">{p}</span>"))
+                        .unwrap_or_default(),
+                )
+            })
+            .collect();
+        out.push_str(&format!(
+            "<div class=\"card invite\"><div class=\"inv-top\">{}<div><h2>{}</h2><div class=\"muted\">{}</div></div></div>\
+             <ul class=\"inv-rules\">{rewards}</ul>\
+             <div class=\"inv-code\"><div><small>{}</small><code id=\"ref-code\">{code}</code></div>\
+             <button type=\"button\" class=\"btn sm\" data-copy=\"{code}\" data-done=\"{}\">{}</button></div></div>{COPY_JS}",
+            task_icon(&Trigger::Referral),
+            t(lang, "邀请好友", "Invite friends"),
+            t(
+                lang,
+                "好友注册时填写你的邀请码，即算作你邀请的好友",
+                "Friends enter your code when they join, and count as yours"
+            ),
+            t(lang, "我的邀请码", "My invite code"),
+            t(lang, "已复制", "Copied"),
+            t(lang, "复制", "Copy"),
+        ));
+    }
+    out
 }
 
 pub async fn sign_in(State(web): State<Web>, Path(token): Path<String>) -> Response {

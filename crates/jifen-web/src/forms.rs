@@ -1,8 +1,8 @@
 //! What the console's forms share: the key that makes a double submit count once, the answer to
 //! an expired form, a field's error shown next to it, and amounts of money as typed.
 
-use crate::{Staff, Web};
 use crate::page::esc;
+use crate::{Staff, Web};
 
 /// A fresh key for one form: sent again, the same key replays the first answer.
 pub fn form_key() -> String {

@@ -73,7 +73,10 @@ pub fn router(app: App) -> Router {
             "/console/members/{id}/transfer",
             axum::routing::post(member_transfer),
         )
-        .route("/console/members/{id}/merge", axum::routing::post(member_merge))
+        .route(
+            "/console/members/{id}/merge",
+            axum::routing::post(member_merge),
+        )
         .route("/console/approvals", get(approvals))
         .route("/console/audit", get(audit))
         .route("/console/risk-holds", get(risk_holds))
@@ -481,14 +484,27 @@ async fn overview(
                     .mall_item(p, item)?
                     .and_then(|r| serde_json::from_str::<serde_json::Value>(&r.definition).ok())
                     .map(|d| {
-                        let key = if lang == Lang::En { "name_en" } else { "name_zh" };
+                        let key = if lang == Lang::En {
+                            "name_en"
+                        } else {
+                            "name_zh"
+                        };
                         d[key].as_str().unwrap_or("").to_string()
                     })
                     .unwrap_or_default();
                 top.push((item, name, orders, units, points));
             }
             let appeals = tx.appeals_by_status(p, "open", 200)?.len();
-            Ok((members, outstanding, daily, recent, holds, active, top, appeals))
+            Ok((
+                members,
+                outstanding,
+                daily,
+                recent,
+                holds,
+                active,
+                top,
+                appeals,
+            ))
         })
         .await;
     let (members, outstanding, daily, recent, holds, active, top, open_appeals) = match data {
@@ -1031,8 +1047,11 @@ async fn member_merge(
     if from == into {
         form.error = Some((
             "merge_from".into(),
-            st.t("不能把账户合并到自己", "An account cannot be merged into itself")
-                .into(),
+            st.t(
+                "不能把账户合并到自己",
+                "An account cannot be merged into itself",
+            )
+            .into(),
         ));
         return again(&form, StatusCode::UNPROCESSABLE_ENTITY).await;
     }

@@ -787,13 +787,41 @@ pub fn member(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
              <div class=\"field\"><label><input type=\"checkbox\" name=\"confirm\" value=\"1\"> {}</label>{}</div><button type=\"submit\" class=\"reject\">{}</button></form></section></div>",
             pick(lang, "转赠积分", "Transfer points"),
             field_error("transfer_form"),
-            input("to", pick(lang, "转给（会员ID或手机号）", "To (member id or phone)"), &f.to, "13900139000", false),
-            input("amount", pick(lang, "积分", "Points"), &f.amount, "500", false),
-            input("transfer_reason", L::Reason.t(lang), &f.transfer_reason, "", true),
+            input(
+                "to",
+                pick(lang, "转给（会员ID或手机号）", "To (member id or phone)"),
+                &f.to,
+                "13900139000",
+                false
+            ),
+            input(
+                "amount",
+                pick(lang, "积分", "Points"),
+                &f.amount,
+                "500",
+                false
+            ),
+            input(
+                "transfer_reason",
+                L::Reason.t(lang),
+                &f.transfer_reason,
+                "",
+                true
+            ),
             pick(lang, "转赠", "Transfer"),
             pick(lang, "合并重复账户", "Merge a duplicate account"),
             field_error("merge_form"),
-            input("merge_from", pick(lang, "被合并账户（会员ID或手机号）", "Duplicate (member id or phone)"), &f.merge_from, "", false),
+            input(
+                "merge_from",
+                pick(
+                    lang,
+                    "被合并账户（会员ID或手机号）",
+                    "Duplicate (member id or phone)"
+                ),
+                &f.merge_from,
+                "",
+                false
+            ),
             input("merge_reason", L::Reason.t(lang), &f.merge_reason, "", true),
             pick(lang, "已核实为同一人", "Checked: same person"),
             field_error("confirm"),

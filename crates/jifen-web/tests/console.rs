@@ -547,17 +547,29 @@ async fn service_staff_transfer_points_and_merge_a_duplicate_account() {
     let path = "/console/members/1/transfer";
     // Bad input is named next to its field and moves nothing.
     let (st, html, _) = s
-        .post_form(path, &cookie, &[("csrf", &csrf), ("to", "13900139000"), ("amount", "lots")])
+        .post_form(
+            path,
+            &cookie,
+            &[("csrf", &csrf), ("to", "13900139000"), ("amount", "lots")],
+        )
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(common::error_after(&html, "amount").is_some(), "{html}");
     let (st, html, _) = s
-        .post_form(path, &cookie, &[("csrf", &csrf), ("to", "19999999999"), ("amount", "10")])
+        .post_form(
+            path,
+            &cookie,
+            &[("csrf", &csrf), ("to", "19999999999"), ("amount", "10")],
+        )
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(common::error_after(&html, "to").is_some(), "{html}");
     let (st, html, _) = s
-        .post_form(path, &cookie, &[("csrf", &csrf), ("to", "13900139000"), ("amount", "99999")])
+        .post_form(
+            path,
+            &cookie,
+            &[("csrf", &csrf), ("to", "13900139000"), ("amount", "99999")],
+        )
         .await;
     assert_eq!(st, StatusCode::CONFLICT, "more than the balance: {html}");
     assert!(html.contains("field-error"));
@@ -566,7 +578,12 @@ async fn service_staff_transfer_points_and_merge_a_duplicate_account() {
         .post_form(
             path,
             &cookie,
-            &[("csrf", &csrf), ("to", "13900139000"), ("amount", "345"), ("transfer_reason", "代付")],
+            &[
+                ("csrf", &csrf),
+                ("to", "13900139000"),
+                ("amount", "345"),
+                ("transfer_reason", "代付"),
+            ],
         )
         .await;
     assert_eq!(st, StatusCode::SEE_OTHER);
@@ -578,19 +595,32 @@ async fn service_staff_transfer_points_and_merge_a_duplicate_account() {
     // Merge member 3 into member 2: only once confirmed; never into itself.
     let merge = "/console/members/2/merge";
     let (st, html, _) = s
-        .post_form(merge, &cookie, &[("csrf", &csrf), ("merge_from", "13700137000")])
+        .post_form(
+            merge,
+            &cookie,
+            &[("csrf", &csrf), ("merge_from", "13700137000")],
+        )
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("合并不可撤销"), "{html}");
     let (st, _, _) = s
-        .post_form(merge, &cookie, &[("csrf", &csrf), ("merge_from", "2"), ("confirm", "1")])
+        .post_form(
+            merge,
+            &cookie,
+            &[("csrf", &csrf), ("merge_from", "2"), ("confirm", "1")],
+        )
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     let (st, _, _) = s
         .post_form(
             merge,
             &cookie,
-            &[("csrf", &csrf), ("merge_from", "13700137000"), ("confirm", "1"), ("merge_reason", "重复注册")],
+            &[
+                ("csrf", &csrf),
+                ("merge_from", "13700137000"),
+                ("confirm", "1"),
+                ("merge_reason", "重复注册"),
+            ],
         )
         .await;
     assert_eq!(st, StatusCode::SEE_OTHER);
@@ -600,10 +630,17 @@ async fn service_staff_transfer_points_and_merge_a_duplicate_account() {
         .await
         .unwrap();
     let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
-    assert!(actions.contains(&"member.transfer") && actions.contains(&"member.merge"), "{actions:?}");
+    assert!(
+        actions.contains(&"member.transfer") && actions.contains(&"member.merge"),
+        "{actions:?}"
+    );
     // A stale token and a role without member rights change nothing.
     let (st, _, _) = s
-        .post_form(path, &cookie, &[("csrf", "old"), ("to", "2"), ("amount", "1")])
+        .post_form(
+            path,
+            &cookie,
+            &[("csrf", "old"), ("to", "2"), ("amount", "1")],
+        )
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
 }

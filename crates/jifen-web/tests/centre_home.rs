@@ -1,0 +1,645 @@
+//! The member centre's home page over real HTTP: the sign-in card's last seven days mark exactly
+//! the days signed in (days moved with a manual clock), with the streak and what the next
+//! sign-in pays; task cards list the programme's active behaviour rules (not paused or draft
+//! ones, not purchase rules) with progress toward their caps; the invite card shows the member's
+//! code; names are escaped; English shows English. One browser check at 375 px keeps a
+//! screenshot.
+
+#[allow(dead_code)]
+mod cdp;
+
+use std::sync::Arc;
+
+use jifen_app::commands::{self, MemberRef};
+use jifen_app::earn::{EventIn, RuleAction, RuleIn};
+use jifen_app::{App, ManualClock};
+use jifen_ledger::policy::LedgerPolicy;
+use jifen_ledger::{MemberId, PointType, ProgramId};
+use jifen_store::{Identity, MemberProfile};
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+use serde_json::{Value, json};
+
+/// 2026-01-01 08:00 in Shanghai, a Thursday.
+const START: i64 = 1_767_225_600_000;
+
+struct Site {
+    base: String,
+    client: reqwest::Client,
+    app: App,
+    clock: Arc<ManualClock>,
+    pid: ProgramId,
+    member: i64,
+}
+
+/// A programme "shop" in Asia/Shanghai with one member holding 12,345 points, served on
+/// loopback, with the clock kept so that the tests can move through days.
+async fn start() -> Site {
+    let path = std::env::temp_dir().join(format!(
+        "jifen-centre-home-{}-{}.db",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    let clock = Arc::new(ManualClock::new(START));
+    let c = clock.clone();
+    let (app, pid, member) = tokio::task::spawn_blocking(move || {
+        let backend = Arc::new(jifen_store_sqlite::SqliteBackend::new(&path).unwrap());
+        let app = App::start(backend, Arc::new(c)).unwrap();
+        let p = app
+            .create_program(
+                "shop",
+                "Shop",
+                "CNY",
+                "Asia/Shanghai",
+                LedgerPolicy::default(),
+            )
+            .unwrap();
+        let m = commands::NewMember {
+            referrer: None,
+            device_id: None,
+            ip: None,
+            profile: MemberProfile {
+                name: Some("王小明".into()),
+                ..Default::default()
+            },
+            identities: vec![Identity {
+                channel: "app".into(),
+                external_id: "U100001".into(),
+            }],
+        };
+        let id = app
+            .write_blocking(p.id, "m", None, move |tx, ctx, now| {
+                commands::create_member(tx, ctx, now, &m)
+            })
+            .unwrap()
+            .body["member_id"]
+            .as_i64()
+            .unwrap();
+        let a = commands::Adjustment {
+            member: MemberRef::Id { member_id: id },
+            delta: 12_345,
+            point_type: PointType::Points,
+            reason: Some("开户赠送".into()),
+            actor: Some("staff:amy".into()),
+        };
+        app.write_blocking(p.id, "m", None, move |tx, ctx, now| {
+            commands::adjust(tx, ctx, now, &a)
+        })
+        .unwrap();
+        (app, p.id, id)
+    })
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = jifen_web::router(app.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    Site {
+        base,
+        client: reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .unwrap(),
+        app,
+        clock,
+        pid,
+        member,
+    }
+}
+
+impl Site {
+    async fn rule(&self, def: Value, status: &str) -> i64 {
+        let r: RuleIn =
+            serde_json::from_value(json!({"definition": def, "status": status})).expect("a rule");
+        let id = self
+            .app
+            .write(self.pid, "rules", None, move |tx, ctx, now| {
+                jifen_app::earn::create_rule(tx, ctx, now, &r)
+            })
+            .await
+            .unwrap()
+            .body["rule_id"]
+            .as_i64()
+            .unwrap();
+        // As the API and console do after a rule change: this node sees it at once.
+        self.app.invalidate_program(self.pid);
+        id
+    }
+
+    async fn pause(&self, id: i64) {
+        self.app
+            .write(self.pid, "rules", None, move |tx, ctx, now| {
+                jifen_app::earn::change_rule_status(tx, ctx, now, id, RuleAction::Pause)
+            })
+            .await
+            .unwrap();
+        self.app.invalidate_program(self.pid);
+    }
+
+    /// Records a behaviour event for the member, as the merchant's system would.
+    async fn event(&self, e: Value) -> Value {
+        let mut e = e;
+        e["member"] = json!({"member_id": self.member});
+        let e: EventIn = serde_json::from_value(e).unwrap();
+        let partition = format!("m:{}", self.member);
+        self.app
+            .write(self.pid, &partition, None, move |tx, ctx, now| {
+                jifen_app::earn::record_event(tx, ctx, now, &e)
+            })
+            .await
+            .unwrap()
+            .body
+    }
+
+    /// A fresh centre link (links last 24 hours, and the tests move days).
+    async fn link(&self) -> String {
+        let m = self.member;
+        self.app
+            .write(self.pid, "centre", None, move |tx, ctx, now| {
+                jifen_app::centre::link(tx, ctx, now, MemberId(m))
+            })
+            .await
+            .unwrap()
+            .body["path"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, String) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", "jifen_lang=zh")
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.text().await.unwrap())
+    }
+
+    async fn home(&self, link: &str) -> String {
+        let (st, html) = self.get(link).await;
+        assert_eq!(st, StatusCode::OK, "{html}");
+        html
+    }
+}
+
+/// The sign-in strip's days in order, with whether each is marked signed.
+fn strip(html: &str) -> Vec<(String, bool)> {
+    let at = html.find("<ol class=\"days\"").expect("the sign-in strip");
+    let ol = &html[at..at + html[at..].find("</ol>").unwrap()];
+    ol.split("<li")
+        .skip(1)
+        .map(|li| {
+            let tag = &li[..li.find('>').unwrap()];
+            let day = tag.split("data-day=\"").nth(1).unwrap();
+            let day = day[..day.find('"').unwrap()].to_string();
+            let class = tag
+                .split("class=\"")
+                .nth(1)
+                .map(|c| c[..c.find('"').unwrap()].to_string())
+                .unwrap_or_default();
+            (day, class.split(' ').any(|c| c == "on"))
+        })
+        .collect()
+}
+
+/// The days marked signed.
+fn signed(html: &str) -> Vec<String> {
+    strip(html)
+        .into_iter()
+        .filter(|(_, on)| *on)
+        .map(|(d, _)| d)
+        .collect()
+}
+
+/// The task rows' rule ids, in order.
+fn task_ids(html: &str) -> Vec<i64> {
+    html.split("<li class=\"task")
+        .skip(1)
+        .map(|li| {
+            let r = li.split("data-rule=\"").nth(1).unwrap();
+            r[..r.find('"').unwrap()].parse().unwrap()
+        })
+        .collect()
+}
+
+/// The HTML of one task row.
+fn task_row(html: &str, id: i64) -> String {
+    let at = html
+        .find(&format!("data-rule=\"{id}\""))
+        .unwrap_or_else(|| panic!("no task for rule {id}"));
+    let rest = &html[at..];
+    rest[..rest.find("</li>").unwrap()].to_string()
+}
+
+#[tokio::test]
+async fn the_streak_strip_marks_exactly_the_days_signed_in() {
+    let s = start().await;
+    s.rule(
+        json!({"name": "每日签到", "trigger": "sign_in", "points": "10"}),
+        "active",
+    )
+    .await;
+    s.rule(
+        json!({"name": "连签3天", "trigger": "sign_in", "condition": "streak.day == 3", "points": "30"}),
+        "active",
+    )
+    .await;
+
+    // Day one: nothing signed yet; the strip runs from 26 December to today, the last day.
+    let link = s.link().await;
+    let html = s.home(&link).await;
+    let days: Vec<String> = strip(&html).into_iter().map(|(d, _)| d).collect();
+    assert_eq!(
+        days,
+        [
+            "2025-12-26",
+            "2025-12-27",
+            "2025-12-28",
+            "2025-12-29",
+            "2025-12-30",
+            "2025-12-31",
+            "2026-01-01"
+        ]
+    );
+    assert!(signed(&html).is_empty(), "{:?}", strip(&html));
+    assert!(html.contains("今天签到，开启连续签到"), "{html}");
+    assert!(html.contains("今天签到可得 <b>+10</b> 积分"), "{html}");
+    assert!(html.contains("<li class=\"today\" data-day=\"2026-01-01\">"));
+
+    // Signed on 1, 2, 4 and 5 January; 3 January missed.
+    for day in 0..5 {
+        if day != 2 {
+            s.event(json!({"type": "sign_in", "channel": "app"})).await;
+        }
+        s.clock.advance_days(1);
+    }
+    // 6 January, not signed yet: the streak is 2 (4 and 5), today's sign-in is day 3 and pays
+    // both rules.
+    let link = s.link().await;
+    let html = s.home(&link).await;
+    assert_eq!(
+        signed(&html),
+        ["2026-01-01", "2026-01-02", "2026-01-04", "2026-01-05"],
+        "{:?}",
+        strip(&html)
+    );
+    assert!(
+        html.contains("已连续签到 <b class=\"streak\">2</b> 天"),
+        "{html}"
+    );
+    assert!(html.contains("今天签到可得 <b>+40</b> 积分"), "{html}");
+    assert!(!html.contains("<button disabled>"), "not signed yet");
+
+    // Signing in from the page marks today and disables the button.
+    let r = s
+        .client
+        .post(format!("{}{link}/sign-in", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = s.home(&format!("{link}?done=signed_in")).await;
+    assert_eq!(
+        signed(&html),
+        [
+            "2026-01-01",
+            "2026-01-02",
+            "2026-01-04",
+            "2026-01-05",
+            "2026-01-06"
+        ]
+    );
+    assert!(html.contains("<li class=\"on today\" data-day=\"2026-01-06\">"));
+    assert!(
+        html.contains("已连续签到 <b class=\"streak\">3</b> 天"),
+        "{html}"
+    );
+    assert!(html.contains("明天签到可得 <b>+10</b> 积分"), "{html}");
+    assert!(html.contains("<button disabled>已签到</button>"), "{html}");
+
+    // A week on, with no sign-in since: nothing of the strip is marked.
+    s.clock.advance_days(7);
+    let link = s.link().await;
+    let html = s.home(&link).await;
+    assert!(signed(&html).is_empty(), "{:?}", strip(&html));
+    assert_eq!(strip(&html).last().unwrap().0, "2026-01-13");
+
+    // A rule reading something else than the streak makes the reward not plain: no promise.
+    s.rule(
+        json!({"name": "App签到", "trigger": "sign_in", "condition": "event.channel == \"app\"", "points": "5"}),
+        "active",
+    )
+    .await;
+    let html = s.home(&link).await;
+    assert!(!html.contains("签到可得"), "{html}");
+    assert!(html.contains("每天签到领积分，连续签到奖励更多"));
+}
+
+#[tokio::test]
+async fn task_cards_list_the_active_behaviour_rules_with_progress() {
+    let s = start().await;
+    let review = s
+        .rule(
+            json!({"name": "<b>晒单</b>评价", "description": "带图评价<script>x</script>", "trigger": "review",
+                   "points": "20", "caps": [{"period": "day", "max_count": 2}]}),
+            "active",
+        )
+        .await;
+    let share = s
+        .rule(
+            json!({"name": "分享商品", "description": "分享到朋友圈，每次最多50积分", "trigger": "share",
+                   "points": "10 + 5"}),
+            "active",
+        )
+        .await;
+    let profile = s
+        .rule(
+            json!({"name": "完善资料", "trigger": "profile_complete", "points": "100",
+                   "caps": [{"period": "lifetime", "max_count": 1}]}),
+            "active",
+        )
+        .await;
+    let follow = s
+        .rule(
+            json!({"name": "关注公众号", "trigger": "follow", "points": "30"}),
+            "active",
+        )
+        .await;
+    s.pause(follow).await;
+    let survey = s
+        .rule(
+            json!({"name": "问卷调查", "trigger": "survey", "points": "50"}),
+            "draft",
+        )
+        .await;
+    let purchase = s
+        .rule(
+            json!({"name": "消费双倍", "trigger": "purchase", "points": "order.amount / 100"}),
+            "active",
+        )
+        .await;
+    let vip = s
+        .rule(
+            json!({"name": "金卡专享", "trigger": "browse", "points": "5", "audience": {"tiers": ["gold"]}}),
+            "active",
+        )
+        .await;
+    let referral = s
+        .rule(
+            json!({"name": "邀请有礼", "trigger": "referral", "points": "100"}),
+            "active",
+        )
+        .await;
+
+    let welcome = s
+        .rule(
+            json!({"name": "注册有礼", "trigger": "sign_up", "points": "50"}),
+            "active",
+        )
+        .await;
+
+    let link = s.link().await;
+    let html = s.home(&link).await;
+    let ids = task_ids(&html);
+    // Signing up is done by anyone who has a points centre: last, marked done.
+    assert_eq!(ids.last(), Some(&welcome), "{ids:?}");
+    assert!(html.contains(&format!("<li class=\"task done\" data-rule=\"{welcome}\">")));
+    for id in [review, share, profile] {
+        assert!(ids.contains(&id), "rule {id} is a task: {ids:?}");
+    }
+    for id in [follow, survey, purchase, vip, referral] {
+        assert!(!ids.contains(&id), "rule {id} is no task card: {ids:?}");
+    }
+    assert!(
+        !html.contains("关注公众号") && !html.contains("问卷调查") && !html.contains("消费双倍")
+    );
+    // Names and descriptions are escaped.
+    assert!(html.contains("&lt;b&gt;晒单&lt;/b&gt;评价"), "{html}");
+    assert!(!html.contains("<b>晒单</b>"));
+    assert!(html.contains("带图评价&lt;script&gt;x&lt;/script&gt;"));
+    // A plain integer says what it pays; a formula shows the description instead.
+    let row = task_row(&html, review);
+    assert!(row.contains("+20<small>积分</small>"), "{row}");
+    assert!(row.contains("今日已完成 0/2 次"), "{row}");
+    assert!(
+        row.contains("去完成") && row.contains("href=\"#\""),
+        "{row}"
+    );
+    let row = task_row(&html, share);
+    assert!(!row.contains("class=\"pts\""), "{row}");
+    assert!(row.contains("分享到朋友圈，每次最多50积分"), "{row}");
+    assert!(html.contains("3 项待完成"), "{html}");
+
+    // Progress follows the cap's counter; at the cap the task is done.
+    s.event(json!({"type": "review", "event_id": "rv-1"})).await;
+    let html = s.home(&link).await;
+    let row = task_row(&html, review);
+    assert!(row.contains("今日已完成 1/2 次"), "{row}");
+    assert!(row.contains("width:50%"), "{row}");
+    s.event(json!({"type": "review", "event_id": "rv-2"})).await;
+    s.event(json!({"type": "profile_complete", "event_id": "pc-1"}))
+        .await;
+    let html = s.home(&link).await;
+    let row = task_row(&html, review);
+    assert!(
+        row.contains("今日已完成 2/2 次") && row.contains("已完成"),
+        "{row}"
+    );
+    assert!(!row.contains("去完成"), "{row}");
+    let row = task_row(&html, profile);
+    assert!(
+        row.contains("限 1 次") && row.contains("已完成") && !row.contains("class=\"bar\""),
+        "{row}"
+    );
+    assert!(html.contains("1 项待完成"), "{html}");
+    // Done tasks go last.
+    assert_eq!(task_ids(&html), [share, welcome, review, profile]);
+    // A new day starts the daily cap again; the lifetime one stays done.
+    s.clock.advance_days(1);
+    let link = s.link().await;
+    let html = s.home(&link).await;
+    assert!(task_row(&html, review).contains("今日已完成 0/2 次"));
+    assert!(html.contains(&format!("<li class=\"task done\" data-rule=\"{profile}\">")));
+
+    // The invite card: the referral rule's reward and the member's code, with a copy button.
+    let at = html
+        .find("<div class=\"card invite\"")
+        .expect("an invite card");
+    let invite = &html[at..];
+    assert!(invite.contains("邀请有礼") && invite.contains("+100<small>积分</small>"));
+    assert!(
+        invite.contains(&format!("<code id=\"ref-code\">M{}</code>", s.member)),
+        "{invite}"
+    );
+    assert!(invite.contains(&format!("data-copy=\"M{}\"", s.member)));
+    // Nothing on the page posts anything but the sign-in.
+    assert_eq!(html.matches("method=\"post\"").count(), 1);
+
+    // The code names the member the merchant's system passes as the referrer.
+    let code = format!("M{}", s.member);
+    let referrer: i64 = code.strip_prefix('M').unwrap().parse().unwrap();
+    let friend = commands::NewMember {
+        referrer: Some(MemberRef::Id {
+            member_id: referrer,
+        }),
+        device_id: None,
+        ip: None,
+        profile: MemberProfile {
+            name: Some("李雷".into()),
+            ..Default::default()
+        },
+        identities: vec![],
+    };
+    let out = s
+        .app
+        .write(s.pid, "m:new", None, move |tx, ctx, now| {
+            commands::create_member(tx, ctx, now, &friend)
+        })
+        .await
+        .unwrap();
+    let paid = out.body["rewards"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|r| {
+            r["role"] == "inviter" && r["member_id"] == s.member && r["awarded"]["points"] == 100
+        });
+    assert!(paid, "the code's member is the inviter: {}", out.body);
+
+    // No active behaviour rules: no task card, no invite card.
+    for id in [review, share, profile, vip, referral, welcome] {
+        s.pause(id).await;
+    }
+    let html = s.home(&link).await;
+    assert!(task_ids(&html).is_empty());
+    assert!(!html.contains("card invite") && !html.contains("card tasks"));
+}
+
+#[tokio::test]
+async fn english_shows_english_words() {
+    let s = start().await;
+    s.rule(
+        json!({"name": "Daily", "trigger": "sign_in", "points": "10"}),
+        "active",
+    )
+    .await;
+    s.rule(
+        json!({"name": "Write a review", "trigger": "review", "points": "20", "caps": [{"period": "week", "max_count": 3}]}),
+        "active",
+    )
+    .await;
+    s.rule(
+        json!({"name": "Invite", "trigger": "referral", "points": "100"}),
+        "active",
+    )
+    .await;
+    s.event(json!({"type": "sign_in"})).await;
+    s.clock.advance_days(1);
+    s.event(json!({"type": "sign_in"})).await;
+    let link = s.link().await;
+    let (st, html) = s.get(&format!("{link}?lang=en")).await;
+    assert_eq!(st, StatusCode::OK);
+    for words in [
+        "Daily sign-in",
+        "<b class=\"streak\">2</b>-day streak",
+        "Come back tomorrow for <b>+10</b> points",
+        ">Today</small>",
+        ">Thu</small>",
+        "Earn more points",
+        "0 of 3 this week",
+        "Do it",
+        "Invite friends",
+        "My invite code",
+        ">Copy</button>",
+        "+20<small>pts</small>",
+    ] {
+        assert!(html.contains(words), "{words:?} in {html}");
+    }
+    for zh in ["去完成", "邀请好友", "连续签到", "积分</small>", "周四"] {
+        assert!(!html.contains(zh), "{zh:?} in English");
+    }
+}
+
+/// No sideways scrolling at 375 px; names what sticks out when something does.
+fn fits(b: &mut cdp::Browser) {
+    let wide = b.eval(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 376).map(e => e.tagName + '.' + e.className).slice(0, 8).join(' ')",
+    );
+    assert_eq!(
+        b.eval("document.documentElement.scrollWidth <= 375"),
+        json!(true),
+        "wider than 375 px: {wide}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_home_page_with_tasks_at_375_px() {
+    let s = start().await;
+    for def in [
+        json!({"name": "每日签到", "trigger": "sign_in", "points": "10"}),
+        json!({"name": "连签7天大礼", "trigger": "sign_in", "condition": "streak.day % 7 == 0", "points": "70"}),
+        json!({"name": "邀请好友注册", "description": "好友注册成功后你得100积分", "trigger": "referral", "points": "100"}),
+        json!({"name": "好友首单奖励", "description": "好友首次下单，双方各得积分", "trigger": "referral", "points": "referral.role == \"inviter\" ? 300 : 100"}),
+        json!({"name": "写商品评价", "description": "带图评价超过30字", "trigger": "review", "points": "20", "caps": [{"period": "day", "max_count": 3}]}),
+        json!({"name": "分享商品给好友", "trigger": "share", "points": "5", "caps": [{"period": "week", "max_points": 50}]}),
+        json!({"name": "关注品牌公众号", "description": "关注后领取新人积分", "trigger": "follow", "points": "30", "caps": [{"period": "lifetime", "max_count": 1}]}),
+        json!({"name": "完善个人资料", "trigger": "profile_complete", "points": "50", "caps": [{"period": "lifetime", "max_count": 1}]}),
+    ] {
+        s.rule(def, "active").await;
+    }
+    for (day, signs) in [true, true, false, true, true, true]
+        .into_iter()
+        .enumerate()
+    {
+        if signs {
+            s.event(json!({"type": "sign_in"})).await;
+        }
+        if day < 5 {
+            s.clock.advance_days(1);
+        }
+    }
+    s.event(json!({"type": "review", "event_id": "rv-1"})).await;
+    s.event(json!({"type": "share", "event_id": "sh-1"})).await;
+    s.event(json!({"type": "share", "event_id": "sh-2"})).await;
+    s.event(json!({"type": "follow", "event_id": "fo-1"})).await;
+    let link = s.link().await;
+    let base = s.base.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut b = cdp::Browser::start();
+        b.viewport(375, 812);
+        b.goto(&format!("{base}{link}?lang=zh"));
+        let text = b.text();
+        assert!(text.contains("已连续签到 3 天"), "{text}");
+        assert!(
+            text.contains("做任务 赚积分") && text.contains("邀请好友"),
+            "{text}"
+        );
+        assert_eq!(
+            b.eval("document.querySelectorAll('ol.days li.on').length"),
+            json!(5)
+        );
+        assert_eq!(
+            b.eval("getComputedStyle(document.querySelector('ol.days li.on .d')).color"),
+            json!("rgb(255, 255, 255)"),
+            "the stylesheet is applied"
+        );
+        fits(&mut b);
+        b.screenshot("centre-home-tasks-375");
+        b.eval("window.scrollTo(0, document.querySelector('.card.tasks').offsetTop - 8); true");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        b.screenshot("centre-home-tasks-375-scrolled");
+        b.goto(&format!("{base}{link}?lang=en"));
+        assert!(b.text().contains("Earn more points"));
+        fits(&mut b);
+        b.eval("window.scrollTo(0, document.querySelector('.card.tasks').offsetTop - 8); true");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        b.screenshot("centre-home-tasks-375-en");
+    })
+    .await
+    .unwrap();
+}

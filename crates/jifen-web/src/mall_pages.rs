@@ -1740,6 +1740,8 @@ fn parse_def<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
     serde_json::from_str(text).map_err(|e| format!("JSON: {e}"))
 }
 
+/// Sends the editor's definition to the use case `run`, audited as `what`; a refusal is the
+/// status to answer with and the message to show next to the editor.
 async fn save_def<T, F>(
     web: &Web,
     st: &Staff,
@@ -1747,7 +1749,7 @@ async fn save_def<T, F>(
     what: &'static str,
     partition: &str,
     run: F,
-) -> Result<(), String>
+) -> Result<(), (StatusCode, String)>
 where
     T: serde::de::DeserializeOwned + Send + 'static,
     F: Fn(&mut jifen_store::Tx<'_>, &jifen_app::ProgramCtx, i64, &T) -> Result<Value, AppError>
@@ -1756,14 +1758,13 @@ where
         + 'static,
 {
     if !st.s.role.operates() {
-        return Err(st
-            .t("你的角色不能修改", "Your role may not change this")
-            .into());
+        let msg = st.t("你的角色不能修改", "Your role may not change this");
+        return Err((StatusCode::FORBIDDEN, msg.into()));
     }
     if f.csrf != st.s.csrf {
-        return Err(expired(st).1);
+        return Err((StatusCode::FORBIDDEN, expired(st).1));
     }
-    let def: T = parse_def(&f.definition)?;
+    let def: T = parse_def(&f.definition).map_err(|e| (StatusCode::UNPROCESSABLE_ENTITY, e))?;
     let actor = st.s.actor();
     let text = f.definition.clone();
     let out = web
@@ -1777,9 +1778,12 @@ where
     web.app.invalidate_program(st.s.program);
     match out {
         Ok(_) => Ok(()),
-        Err(AppError::Invalid { field, message }) => Err(format!("{field}: {message}")),
-        Err(AppError::Conflict { message, .. }) => Err(message),
-        Err(e) => Err(e.to_string()),
+        Err(AppError::Invalid { field, message }) => Err((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{field}: {message}"),
+        )),
+        Err(AppError::Conflict { message, .. }) => Err((StatusCode::CONFLICT, message)),
+        Err(e) => Err((StatusCode::SERVICE_UNAVAILABLE, e.to_string())),
     }
 }
 
@@ -1960,7 +1964,7 @@ async fn put_tiers(State(web): State<Web>, st: Staff, Form(f): Form<DefForm>) ->
     .await;
     match r {
         Ok(()) => Redirect::to("/console/tiers?done=1").into_response(),
-        Err(e) => {
+        Err((status, e)) => {
             // The page shows the programme as it is: read it again after a refused change.
             let st = Staff {
                 ctx: web
@@ -1969,11 +1973,6 @@ async fn put_tiers(State(web): State<Web>, st: Staff, Form(f): Form<DefForm>) ->
                     .await
                     .unwrap_or(st.ctx.clone()),
                 ..st
-            };
-            let status = if st.s.role.operates() {
-                StatusCode::UNPROCESSABLE_ENTITY
-            } else {
-                StatusCode::FORBIDDEN
             };
             tiers_page(&st, f.definition.clone(), Some(e), None, status)
         }
@@ -2109,12 +2108,7 @@ async fn create_template(State(web): State<Web>, st: Staff, Form(f): Form<DefFor
     .await;
     match r {
         Ok(()) => Redirect::to("/console/coupon-templates?done=1").into_response(),
-        Err(e) => {
-            let status = if st.s.role.operates() {
-                StatusCode::UNPROCESSABLE_ENTITY
-            } else {
-                StatusCode::FORBIDDEN
-            };
+        Err((status, e)) => {
             templates_page(&web, &st, f.definition.clone(), Some(e), None, status).await
         }
     }
@@ -2246,12 +2240,7 @@ async fn create_lottery(State(web): State<Web>, st: Staff, Form(f): Form<DefForm
     .await;
     match r {
         Ok(()) => Redirect::to("/console/lotteries?done=1").into_response(),
-        Err(e) => {
-            let status = if st.s.role.operates() {
-                StatusCode::UNPROCESSABLE_ENTITY
-            } else {
-                StatusCode::FORBIDDEN
-            };
+        Err((status, e)) => {
             lotteries_page(&web, &st, f.definition.clone(), Some(e), None, status).await
         }
     }

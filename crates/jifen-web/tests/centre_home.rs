@@ -7,108 +7,16 @@
 
 #[allow(dead_code)]
 mod cdp;
+mod common;
 
-use std::sync::Arc;
+use common::{Site, start};
 
 use jifen_app::commands::{self, MemberRef};
 use jifen_app::earn::{EventIn, RuleAction, RuleIn};
-use jifen_app::{App, ManualClock};
-use jifen_ledger::policy::LedgerPolicy;
-use jifen_ledger::{MemberId, PointType, ProgramId};
-use jifen_store::{Identity, MemberProfile};
+use jifen_ledger::MemberId;
+use jifen_store::MemberProfile;
 use reqwest::StatusCode;
-use reqwest::redirect::Policy;
 use serde_json::{Value, json};
-
-/// 2026-01-01 08:00 in Shanghai, a Thursday.
-const START: i64 = 1_767_225_600_000;
-
-struct Site {
-    base: String,
-    client: reqwest::Client,
-    app: App,
-    clock: Arc<ManualClock>,
-    pid: ProgramId,
-    member: i64,
-}
-
-/// A programme "shop" in Asia/Shanghai with one member holding 12,345 points, served on
-/// loopback, with the clock kept so that the tests can move through days.
-async fn start() -> Site {
-    let path = std::env::temp_dir().join(format!(
-        "jifen-centre-home-{}-{}.db",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    let clock = Arc::new(ManualClock::new(START));
-    let c = clock.clone();
-    let (app, pid, member) = tokio::task::spawn_blocking(move || {
-        let backend = Arc::new(jifen_store_sqlite::SqliteBackend::new(&path).unwrap());
-        let app = App::start(backend, Arc::new(c)).unwrap();
-        let p = app
-            .create_program(
-                "shop",
-                "Shop",
-                "CNY",
-                "Asia/Shanghai",
-                LedgerPolicy::default(),
-            )
-            .unwrap();
-        let m = commands::NewMember {
-            referrer: None,
-            device_id: None,
-            ip: None,
-            profile: MemberProfile {
-                name: Some("王小明".into()),
-                ..Default::default()
-            },
-            identities: vec![Identity {
-                channel: "app".into(),
-                external_id: "U100001".into(),
-            }],
-        };
-        let id = app
-            .write_blocking(p.id, "m", None, move |tx, ctx, now| {
-                commands::create_member(tx, ctx, now, &m)
-            })
-            .unwrap()
-            .body["member_id"]
-            .as_i64()
-            .unwrap();
-        let a = commands::Adjustment {
-            member: MemberRef::Id { member_id: id },
-            delta: 12_345,
-            point_type: PointType::Points,
-            reason: Some("开户赠送".into()),
-            actor: Some("staff:amy".into()),
-        };
-        app.write_blocking(p.id, "m", None, move |tx, ctx, now| {
-            commands::adjust(tx, ctx, now, &a)
-        })
-        .unwrap();
-        (app, p.id, id)
-    })
-    .await
-    .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = jifen_web::router(app.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    Site {
-        base,
-        client: reqwest::Client::builder()
-            .redirect(Policy::none())
-            .build()
-            .unwrap(),
-        app,
-        clock,
-        pid,
-        member,
-    }
-}
 
 impl Site {
     async fn rule(&self, def: Value, status: &str) -> i64 {
@@ -169,19 +77,8 @@ impl Site {
             .to_string()
     }
 
-    async fn get(&self, path: &str) -> (StatusCode, String) {
-        let r = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header("cookie", "jifen_lang=zh")
-            .send()
-            .await
-            .unwrap();
-        (r.status(), r.text().await.unwrap())
-    }
-
     async fn home(&self, link: &str) -> String {
-        let (st, html) = self.get(link).await;
+        let (st, html, _) = self.get(link, "jifen_lang=zh").await;
         assert_eq!(st, StatusCode::OK, "{html}");
         html
     }
@@ -542,7 +439,7 @@ async fn english_shows_english_words() {
     s.clock.advance_days(1);
     s.event(json!({"type": "sign_in"})).await;
     let link = s.link().await;
-    let (st, html) = s.get(&format!("{link}?lang=en")).await;
+    let (st, html, _) = s.get(&format!("{link}?lang=en"), "jifen_lang=zh").await;
     assert_eq!(st, StatusCode::OK);
     for words in [
         "Daily sign-in",

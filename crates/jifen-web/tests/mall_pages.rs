@@ -268,7 +268,7 @@ async fn definitions_are_edited_as_json_with_errors_next_to_the_editor() {
             &[("csrf", "old"), ("definition", ladder)],
         )
         .await;
-    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(st, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

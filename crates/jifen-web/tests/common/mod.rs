@@ -19,7 +19,11 @@ pub struct Site {
     pub base: String,
     pub client: reqwest::Client,
     pub app: App,
+    /// The app's clock, for tests that move through days.
+    pub clock: Arc<ManualClock>,
     pub pid: jifen_ledger::ProgramId,
+    /// The member the setup creates, holding 12,345 points.
+    pub member: i64,
 }
 
 pub async fn start() -> Site {
@@ -28,9 +32,11 @@ pub async fn start() -> Site {
         std::process::id(),
         rand_suffix()
     ));
-    let (app, pid) = tokio::task::spawn_blocking(move || {
+    let clock = Arc::new(ManualClock::new(START));
+    let c = clock.clone();
+    let (app, pid, member) = tokio::task::spawn_blocking(move || {
         let backend = Arc::new(jifen_store_sqlite::SqliteBackend::new(&path).unwrap());
-        let app = App::start(backend, Arc::new(ManualClock::new(START))).unwrap();
+        let app = App::start(backend, Arc::new(c)).unwrap();
         let p = app
             .create_program(
                 "shop",
@@ -85,7 +91,7 @@ pub async fn start() -> Site {
             commands::adjust(tx, ctx, now, &a)
         })
         .unwrap();
-        (app, p.id)
+        (app, p.id, id)
     })
     .await
     .unwrap();
@@ -100,7 +106,9 @@ pub async fn start() -> Site {
             .build()
             .unwrap(),
         app,
+        clock,
         pid,
+        member,
     }
 }
 

@@ -44,6 +44,103 @@ pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 struct Web {
     app: App,
     failures: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
+    stats: Arc<Mutex<HashMap<jifen_ledger::ProgramId, Arc<Stats>>>>,
+    /// Programmes whose stale aggregates are being read again in the background.
+    refreshing: Arc<Mutex<std::collections::HashSet<jifen_ledger::ProgramId>>>,
+}
+
+/// How long the overview's aggregates are served before they are read again.
+pub const STATS_TTL: Duration = Duration::from_secs(60);
+
+/// The overview's aggregates over the programme's recent lines: what costs as much as the
+/// window holds (millions of lines in a big programme), so it is read at most once a
+/// [`STATS_TTL`] per programme and node; what an operator acts on (orders, holds, appeals) is
+/// read fresh on every page.
+struct Stats {
+    at: Instant,
+    /// When they were read, in the programme's clock.
+    as_of: i64,
+    /// The first instant of the 14 days `daily` counts from.
+    from: i64,
+    members: i64,
+    outstanding: i64,
+    daily: Vec<(i64, String, i64)>,
+    active: i64,
+    /// Item id, names (zh, en), orders, units, points.
+    top: Vec<(i64, String, String, i64, i64, i64)>,
+}
+
+/// The programme's aggregates: the cached ones while fresh; once stale, still the cached ones
+/// while one background read replaces them; read in the request only the first time.
+async fn stats_of(
+    web: &Web,
+    program: jifen_ledger::ProgramId,
+    now: i64,
+) -> Result<Arc<Stats>, AppError> {
+    let cached = web.stats.lock().expect("stats lock").get(&program).cloned();
+    match cached {
+        Some(s) if s.at.elapsed() < STATS_TTL => Ok(s),
+        Some(s) => {
+            if web.refreshing.lock().expect("refresh lock").insert(program) {
+                let w = web.clone();
+                tokio::spawn(async move {
+                    let now = w.app.now();
+                    let _ = read_stats(&w, program, now).await;
+                    w.refreshing.lock().expect("refresh lock").remove(&program);
+                });
+            }
+            Ok(s)
+        }
+        None => read_stats(web, program, now).await,
+    }
+}
+
+async fn read_stats(
+    web: &Web,
+    program: jifen_ledger::ProgramId,
+    now: i64,
+) -> Result<Arc<Stats>, AppError> {
+    let ctx = web.app.program_ctx(program).await?;
+    let from = jifen_app::day_start(now, &ctx.tz) - 13 * 86_400_000;
+    let since = now - 30 * 86_400_000;
+    let stats = web
+        .app
+        .read(move |tx| {
+            let p = ctx.program.id;
+            let mut top = Vec::new();
+            for (item, orders, units, points) in tx.top_items(p, since, 5)? {
+                let def = tx
+                    .mall_item(p, item)?
+                    .and_then(|r| serde_json::from_str::<serde_json::Value>(&r.definition).ok())
+                    .unwrap_or_default();
+                let name = |k: &str| def[k].as_str().unwrap_or("").to_string();
+                top.push((
+                    item,
+                    name("name_zh"),
+                    name("name_en"),
+                    orders,
+                    units,
+                    points,
+                ));
+            }
+            Ok(Stats {
+                at: Instant::now(),
+                as_of: now,
+                from,
+                members: tx.count_members(p)?,
+                outstanding: tx.points_outstanding(p)?,
+                daily: tx.daily_points(p, from)?,
+                active: tx.active_members(p, since)?,
+                top,
+            })
+        })
+        .await?;
+    let stats = Arc::new(stats);
+    web.stats
+        .lock()
+        .expect("stats lock")
+        .insert(program, stats.clone());
+    Ok(stats)
 }
 
 /// The console's routes, with their state; merged with the API router by the binary.
@@ -51,6 +148,8 @@ pub fn router(app: App) -> Router {
     let web = Web {
         app,
         failures: Arc::default(),
+        stats: Arc::default(),
+        refreshing: Arc::default(),
     };
     Router::new()
         .route("/console/assets/console.css", get(css))
@@ -457,14 +556,15 @@ async fn overview(
     let now = web.app.now();
     let days = 14;
     let tz = ctx.tz.clone();
-    let from = jifen_app::day_start(now, &tz) - (days - 1) * 86_400_000;
+    let stats = match stats_of(&web, s.program, now).await {
+        Ok(st) => st,
+        Err(e) => return failure(lang, &s, e),
+    };
+    let from = stats.from;
     let data = web
         .app
         .read(move |tx| {
             let p = ctx.program.id;
-            let members = tx.count_members(p)?;
-            let outstanding = tx.points_outstanding(p)?;
-            let daily = tx.daily_points(p, from)?;
             let orders = tx.mall_orders(p, None, None, i64::MAX, 8)?;
             let mut recent = Vec::new();
             for o in &orders {
@@ -477,40 +577,28 @@ async fn overview(
                 None,
                 Some(jifen_app::earn::HOLDS_PAGE_MAX),
             )?;
-            let active = tx.active_members(p, now - 30 * 86_400_000)?;
-            let mut top = Vec::new();
-            for (item, orders, units, points) in tx.top_items(p, now - 30 * 86_400_000, 5)? {
-                let name = tx
-                    .mall_item(p, item)?
-                    .and_then(|r| serde_json::from_str::<serde_json::Value>(&r.definition).ok())
-                    .map(|d| {
-                        let key = if lang == Lang::En {
-                            "name_en"
-                        } else {
-                            "name_zh"
-                        };
-                        d[key].as_str().unwrap_or("").to_string()
-                    })
-                    .unwrap_or_default();
-                top.push((item, name, orders, units, points));
-            }
             let appeals = tx.appeals_by_status(p, "open", 200)?.len();
-            Ok((
-                members,
-                outstanding,
-                daily,
-                recent,
-                holds,
-                active,
-                top,
-                appeals,
-            ))
+            Ok((recent, holds, appeals))
         })
         .await;
-    let (members, outstanding, daily, recent, holds, active, top, open_appeals) = match data {
+    let (recent, holds, open_appeals) = match data {
         Ok(d) => d,
         Err(e) => return failure(lang, &s, e),
     };
+    let (members, outstanding, active) = (stats.members, stats.outstanding, stats.active);
+    let top: Vec<(i64, String, i64, i64, i64)> = stats
+        .top
+        .iter()
+        .map(|(id, zh, en, orders, units, points)| {
+            let name = if lang == Lang::En && !en.is_empty() {
+                en
+            } else {
+                zh
+            };
+            (*id, name.clone(), *orders, *units, *points)
+        })
+        .collect();
+    let daily = stats.daily.clone();
     let mut issued = vec![0i64; days as usize];
     let mut spent = vec![0i64; days as usize];
     let mut expired = vec![0i64; days as usize];
@@ -565,6 +653,7 @@ async fn overview(
             active,
             top: &top,
             open_appeals,
+            as_of: stats.as_of,
         },
     );
     html(

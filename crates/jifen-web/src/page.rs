@@ -398,6 +398,8 @@ pub struct Overview<'a> {
     /// The items ordered most in the last 30 days: id, name, orders, units, points.
     pub top: &'a [(i64, String, i64, i64, i64)],
     pub open_appeals: usize,
+    /// When the aggregates (counts, chart, top items) were read.
+    pub as_of: i64,
 }
 
 fn card(label: &str, value: &str) -> String {
@@ -516,10 +518,16 @@ pub fn overview(lang: Lang, o: &Overview<'_>) -> String {
             .collect()
     };
     format!(
-        "<div class=\"cards\">{cards}</div><h2>{} / {}</h2><div class=\"chart\">{bars}</div>\
+        "<div class=\"cards\">{cards}</div><p class=\"muted as-of\">{} {}</p><h2>{} / {}</h2><div class=\"chart\">{bars}</div>\
          <div class=\"legend\"><i style=\"background:#e8a27c\"></i>{}<i style=\"background:#7c9ee8\"></i>{}<i style=\"background:#b9bec7\"></i>{}</div>\
          <div class=\"two\"><section><h2>{}</h2><table><thead><tr><th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{orders}</tbody></table></section>\
          <section><h2>{}</h2><table><thead><tr><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead><tbody>{top}</tbody></table></section></div>",
+        pick(
+            lang,
+            "汇总数据每分钟更新 · 更新于",
+            "Totals refresh every minute · as of"
+        ),
+        fmt_time(o.as_of, o.tz),
         L::Issued14.t(lang),
         L::Spent14.t(lang),
         L::IssuedLegend.t(lang),

@@ -339,6 +339,8 @@ fn console(o: &Options) -> anyhow::Result<()> {
             ("search by name", web, format!("/console/members?q=bench%20{q}")),
             ("search by name prefix", web, "/console/members?q=bench%2075".to_string()),
             ("member page, typical member", web, format!("/console/members/{middle}")),
+            ("overview (aggregates read on the first load, then kept a minute)", web, "/console".to_string()),
+            ("mall orders, first page", web, "/console/orders".to_string()),
         ];
         if let Some(h) = heavy_member {
             // Cursors into the heavy member's history: 2,600 and 4,800 lines back.

@@ -206,7 +206,8 @@ impl Site {
         let (st, token) = self.sign_in(login, "correct horse battery").await;
         assert_eq!(st, reqwest::StatusCode::SEE_OTHER);
         let cookie = format!("jifen_session={}", token.unwrap());
-        let (_, html, _) = self.get("/console", &cookie).await;
+        // Any page has the token; not the overview, whose totals are then kept for a minute.
+        let (_, html, _) = self.get("/console/rules", &cookie).await;
         (cookie.clone(), hidden(&html, "csrf"))
     }
 }

@@ -155,6 +155,96 @@ pub fn create(
     Ok(after)
 }
 
+fn owner_only(by: &Session) -> Result<(), AppError> {
+    if by.role != Role::Owner {
+        return Err(AppError::conflict(
+            "forbidden",
+            "only owners manage staff accounts",
+            json!({"role": by.role.as_str()}),
+        ));
+    }
+    Ok(())
+}
+
+fn staff_row(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    id: i64,
+) -> Result<jifen_store::StaffRow, AppError> {
+    tx.staff_by_id(ctx.program.id, id)?
+        .ok_or_else(|| AppError::NotFound {
+            what: "staff account",
+            id: id.to_string(),
+        })
+}
+
+/// Disables an account (its sessions end at once) or enables it again: owners only, never
+/// their own account, audited.
+pub fn set_active(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    by: &Session,
+    staff_id: i64,
+    active: bool,
+) -> Result<serde_json::Value, AppError> {
+    owner_only(by)?;
+    let s = staff_row(tx, ctx, staff_id)?;
+    if s.id == by.staff_id {
+        return Err(AppError::conflict(
+            "own_account",
+            "you cannot disable your own account",
+            json!({"staff_id": staff_id}),
+        ));
+    }
+    let status = if active { "active" } else { "disabled" };
+    if tx.set_staff_status(ctx.program.id, staff_id, status)? {
+        if !active {
+            tx.delete_staff_sessions(staff_id)?;
+        }
+        tx.audit(
+            ctx.program.id,
+            &by.actor(),
+            if active {
+                "staff.enable"
+            } else {
+                "staff.disable"
+            },
+            &format!("staff:{staff_id}"),
+            Some(&s.status),
+            Some(status),
+            now,
+        )?;
+    }
+    Ok(json!({"staff_id": staff_id, "login": s.login, "status": status}))
+}
+
+/// Gives an account a new generated password (returned once) and ends its sessions: owners
+/// only, audited without the password.
+pub fn reset_password(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    by: &Session,
+    staff_id: i64,
+) -> Result<serde_json::Value, AppError> {
+    owner_only(by)?;
+    let s = staff_row(tx, ctx, staff_id)?;
+    let password = generate_password();
+    tx.set_staff_password(ctx.program.id, &s.login, &hash_password(&password)?)?;
+    tx.delete_staff_sessions(staff_id)?;
+    tx.audit(
+        ctx.program.id,
+        &by.actor(),
+        "staff.reset_password",
+        &format!("staff:{staff_id}"),
+        None,
+        None,
+        now,
+    )?;
+    Ok(json!({"staff_id": staff_id, "login": s.login, "password": password}))
+}
+
 /// A staff member signed in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Session {

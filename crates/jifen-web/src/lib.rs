@@ -14,6 +14,7 @@ mod mall_pages;
 mod page;
 mod rules_pages;
 mod settings;
+mod staff_pages;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -192,6 +193,7 @@ pub fn router(app: App) -> Router {
         .merge(rules_pages::routes())
         .merge(mall_pages::routes())
         .merge(settings::routes())
+        .merge(staff_pages::routes())
         .with_state(web)
 }
 

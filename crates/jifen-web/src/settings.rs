@@ -228,6 +228,10 @@ fn render(st: &Staff, d: &Data, f: &Forms) -> String {
         ),
     ];
     out.push_str(&format!(
+        "<p class=\"toolbar\"><a class=\"button\" href=\"/console/staff\">{}</a></p>",
+        t("员工账号与角色", "Staff accounts and roles")
+    ));
+    out.push_str(&format!(
         "<h2>{}</h2><table class=\"facts\"><tbody>{}</tbody></table>",
         L::Program.t(lang),
         rows.iter()

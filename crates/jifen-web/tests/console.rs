@@ -644,3 +644,178 @@ async fn service_staff_transfer_points_and_merge_a_duplicate_account() {
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owners_add_colleagues_reset_passwords_and_disable_accounts() {
+    let s = start().await;
+    let (cookie, csrf) = s.session("amy").await;
+    let (st, html, _) = s.get("/console/staff", &cookie).await;
+    assert_eq!(st, StatusCode::OK);
+    let key = hidden(&html, "form_key");
+    // A bad login is named next to its field and creates nothing.
+    let (st, html, _) = s
+        .post_form(
+            "/console/staff",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("form_key", &key),
+                ("login", "li hua"),
+                ("name", "李华"),
+                ("role", "analyst"),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(common::error_after(&html, "login").is_some(), "{html}");
+    // A taken login too.
+    let (st, html, _) = s
+        .post_form(
+            "/console/staff",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("form_key", &key),
+                ("login", "sam"),
+                ("name", "Sam 2"),
+                ("role", "analyst"),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert!(common::error_after(&html, "login").is_some(), "{html}");
+    // A good one: the generated password is shown once and signs in.
+    let (st, html, _) = s
+        .post_form(
+            "/console/staff",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("form_key", &key),
+                ("login", "li.hua"),
+                ("name", "李华"),
+                ("role", "analyst"),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+    let at = html
+        .find("id=\"new-password\">")
+        .expect("the password is shown")
+        + 18;
+    let password = html[at..at + html[at..].find('<').unwrap()].to_string();
+    let (st, token) = s.sign_in("li.hua", &password).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let li = format!("jifen_session={}", token.unwrap());
+    let (st, _, _) = s.get("/console/rules", &li).await;
+    assert_eq!(st, StatusCode::OK);
+    // The same form again creates nothing and shows no password.
+    let (st, html, _) = s
+        .post_form(
+            "/console/staff",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("form_key", &key),
+                ("login", "li.hua"),
+                ("name", "李华"),
+                ("role", "analyst"),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER, "{html}");
+    let (_, page, _) = s.get("/console/staff", &cookie).await;
+    assert_eq!(page.matches("<code>li.hua</code>").count(), 1);
+    assert!(
+        !page.contains(&password),
+        "the password is never shown again"
+    );
+    let id = {
+        let at = page.find("<code>li.hua</code>").unwrap();
+        let row = &page[..at];
+        let start = row.rfind("id=\"staff-").unwrap() + 10;
+        row[start..start + row[start..].find('"').unwrap()].to_string()
+    };
+    // Disabling ends the colleague's session at once; the owner cannot disable themself.
+    let (st, _, _) = s
+        .post_form(
+            &format!("/console/staff/{id}/disable"),
+            &cookie,
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let (st, _, _) = s.get("/console/rules", &li).await;
+    assert_eq!(st, StatusCode::SEE_OTHER, "sent to sign in");
+    let (st, _) = s.sign_in("li.hua", &password).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    let (st, html, _) = s
+        .post_form("/console/staff/1/disable", &cookie, &[("csrf", &csrf)])
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{html}");
+    // Enable and reset: a new password, the old one no longer works.
+    let (st, _, _) = s
+        .post_form(
+            &format!("/console/staff/{id}/enable"),
+            &cookie,
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let (st, html, _) = s
+        .post_form(
+            &format!("/console/staff/{id}/reset"),
+            &cookie,
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let at = html.find("id=\"new-password\">").unwrap() + 18;
+    let fresh = html[at..at + html[at..].find('<').unwrap()].to_string();
+    assert_ne!(fresh, password);
+    assert_eq!(
+        s.sign_in("li.hua", &password).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(s.sign_in("li.hua", &fresh).await.0, StatusCode::SEE_OTHER);
+    // Service staff may neither see nor change accounts; malformed ids are 404s.
+    let (sam, sam_csrf) = s.session("sam").await;
+    let (st, _, _) = s.get("/console/staff", &sam).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _, _) = s
+        .post_form(
+            &format!("/console/staff/{id}/disable"),
+            &sam,
+            &[("csrf", &sam_csrf)],
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    for path in [
+        "/console/staff/abc/disable",
+        "/console/staff/999/disable",
+        "/console/staff/1/explode",
+    ] {
+        let (st, _, _) = s.post_form(path, &cookie, &[("csrf", &csrf)]).await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{path}");
+    }
+    let entries = s
+        .app
+        .read(|tx| Ok(tx.audit_entries(jifen_ledger::ProgramId(1), None, None, i64::MAX, 100)?))
+        .await
+        .unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    for a in [
+        "staff.create",
+        "staff.disable",
+        "staff.enable",
+        "staff.reset_password",
+    ] {
+        assert!(actions.contains(&a), "{actions:?}");
+    }
+    assert!(
+        entries
+            .iter()
+            .all(|e| !e.after.as_deref().unwrap_or("").contains(&fresh)),
+        "no password in the audit log"
+    );
+}

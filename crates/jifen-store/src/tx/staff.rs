@@ -76,6 +76,40 @@ impl Tx<'_> {
             .map(|r| staff_row(&r)))
     }
 
+    pub fn staff_by_id(&mut self, program: ProgramId, id: i64) -> StoreResult<Option<StaffRow>> {
+        Ok(self
+            .conn
+            .query_one(
+                &format!("SELECT {STAFF_COLS} FROM staff WHERE program_id = $1 AND id = $2"),
+                &[program.0.into(), id.into()],
+            )?
+            .map(|r| staff_row(&r)))
+    }
+
+    /// Sets an account `active` or `disabled`; false when it already was.
+    pub fn set_staff_status(
+        &mut self,
+        program: ProgramId,
+        id: i64,
+        status: &str,
+    ) -> StoreResult<bool> {
+        self.writes += 1;
+        Ok(self.conn.execute(
+            "UPDATE staff SET status = $3 WHERE program_id = $1 AND id = $2 AND status <> $3",
+            &[program.0.into(), id.into(), status.into()],
+        )? == 1)
+    }
+
+    /// Ends every session of an account.
+    pub fn delete_staff_sessions(&mut self, staff: i64) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "DELETE FROM staff_sessions WHERE staff_id = $1",
+            &[staff.into()],
+        )?;
+        Ok(())
+    }
+
     pub fn staff_members(&mut self, program: ProgramId) -> StoreResult<Vec<StaffRow>> {
         Ok(self
             .conn

@@ -57,20 +57,11 @@ fn money(minor: i64) -> String {
 
 fn state_label(st: &Staff, s: &str) -> String {
     match s {
-        "pending_payment" => st.t("待支付", "Awaiting payment"),
-        "paid" => st.t("待发货", "To ship"),
-        "awaiting_stock" => st.t("预售待到货", "Presale, awaiting stock"),
-        "shipped" => st.t("已发货", "Shipped"),
-        "delivered" => st.t("已完成", "Delivered"),
-        "cancelled" => st.t("已取消", "Cancelled"),
-        "timed_out" => st.t("支付超时", "Payment timed out"),
-        "refunded" => st.t("已退款", "Refunded"),
-        "on_sale" => st.t("在售", "On sale"),
-        "off_sale" => st.t("已下架", "Off sale"),
-        "draft" => st.t("草稿", "Draft"),
-        other => other,
+        "on_sale" => st.t("在售", "On sale").into(),
+        "off_sale" => st.t("已下架", "Off sale").into(),
+        "draft" => st.t("草稿", "Draft").into(),
+        other => crate::page::order_state(st.lang, other),
     }
-    .to_string()
 }
 
 fn name_of(st: &Staff, v: &Value, zh: &str, en: &str) -> String {
@@ -1809,7 +1800,38 @@ const TIERS_EXAMPLE: &str = r#"{
   ]
 }"#;
 
+fn review_words(st: &Staff, r: &Value) -> String {
+    if !r.is_object() {
+        return String::new();
+    }
+    let every = match r["every"].as_str() {
+        Some("month") => st.t("每月", "monthly"),
+        Some("quarter") => st.t("每季度", "quarterly"),
+        Some("year") => st.t("每年", "yearly"),
+        _ => "",
+    };
+    format!(
+        " · {} {every} · {} {} {} · {} {}",
+        st.t("保级评审", "Review"),
+        st.t("宽限", "grace"),
+        r["grace_days"],
+        st.t("天", "days"),
+        st.t("每次最多降级", "down at most, per review:"),
+        r["downgrade_steps_max"],
+    )
+}
+
 fn benefit_words(st: &Staff, b: &Value) -> String {
+    let gift = |g: &Value| {
+        let mut parts = Vec::new();
+        if let Some(p) = g["points"].as_i64().filter(|p| *p > 0) {
+            parts.push(format!("{} {}", num(p), st.t("积分", "points")));
+        }
+        if let Some(c) = g["coupon"].as_str() {
+            parts.push(format!("{} {c}", st.t("券", "coupon")));
+        }
+        parts.join(" + ")
+    };
     let mut out = Vec::new();
     if let Some(m) = b["earn_multiplier_pct"].as_i64().filter(|m| *m != 100) {
         out.push(format!(
@@ -1826,30 +1848,43 @@ fn benefit_words(st: &Staff, b: &Value) -> String {
             st.t("天", "days")
         ));
     }
-    if let Some(p) = b["member_price_pct"].as_i64() {
+    if let Some(p) = b["member_price_pct"].as_i64().filter(|p| *p != 100) {
         out.push(format!("{} {p}%", st.t("会员价", "Member price")));
     }
-    if let Some(o) = b.as_object() {
-        for (k, v) in o {
-            if ![
-                "earn_multiplier_pct",
-                "points_validity_days",
-                "member_price_pct",
-            ]
-            .contains(&k.as_str())
-                && !v.is_null()
-                && v != &json!(false)
-                && v != &json!([])
-            {
-                out.push(format!(
-                    "{k}: {}",
-                    match v {
-                        Value::String(s) => s.clone(),
-                        o => o.to_string(),
-                    }
-                ));
-            }
-        }
+    if b["tier_up_gift"].is_object() {
+        out.push(format!(
+            "{} {}",
+            st.t("升级礼", "Tier-up gift"),
+            gift(&b["tier_up_gift"])
+        ));
+    }
+    if b["birthday_gift"].is_object() {
+        out.push(format!(
+            "{} {}",
+            st.t("生日礼", "Birthday gift"),
+            gift(&b["birthday_gift"])
+        ));
+    }
+    for c in b["monthly_coupons"].as_array().into_iter().flatten() {
+        out.push(format!(
+            "{} {} × {}",
+            st.t("每月赠券", "Monthly coupon"),
+            c["coupon"].as_str().unwrap_or(""),
+            c["count"].as_i64().unwrap_or(1)
+        ));
+    }
+    if let Some(r) = b["checkout_points_per_unit"].as_i64() {
+        out.push(format!(
+            "{} {r} {}",
+            st.t("抵现", "At checkout"),
+            st.t("积分抵1元", "points per yuan")
+        ));
+    }
+    if b["transfer_allowed"] == true {
+        out.push(st.t("可转赠积分", "May transfer points").into());
+    }
+    if b["priority_service"] == true {
+        out.push(st.t("优先客服", "Priority service").into());
     }
     if out.is_empty() {
         "–".into()
@@ -1899,14 +1934,7 @@ fn tiers_page(
                     Some("calendar_year") => st.t("自然年", "calendar year").into(),
                     _ => text_of(&v["window"]),
                 }),
-                v["review"]
-                    .as_object()
-                    .map(|_| format!(
-                        " · {} <code>{}</code>",
-                        st.t("保级评审", "Review"),
-                        esc(&v["review"].to_string())
-                    ))
-                    .unwrap_or_default(),
+                review_words(st, &v["review"]),
                 st.t("代码", "Code"),
                 st.t("等级", "Tier"),
                 st.t("门槛", "From"),

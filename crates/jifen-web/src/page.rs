@@ -249,6 +249,22 @@ pub fn code_label(code: &str, lang: Lang) -> String {
     }
 }
 
+/// A mall order's state in words.
+pub fn order_state(lang: Lang, s: &str) -> String {
+    let (zh, en) = match s {
+        "pending_payment" => ("待支付", "Awaiting payment"),
+        "paid" => ("待发货", "To ship"),
+        "awaiting_stock" => ("预售待到货", "Presale, awaiting stock"),
+        "shipped" => ("已发货", "Shipped"),
+        "delivered" => ("已完成", "Delivered"),
+        "cancelled" => ("已取消", "Cancelled"),
+        "timed_out" => ("支付超时", "Payment timed out"),
+        "refunded" => ("已退款", "Refunded"),
+        other => return other.to_string(),
+    };
+    pick(lang, zh, en).to_string()
+}
+
 /// HTML-escapes text.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -494,7 +510,7 @@ pub fn overview(lang: Lang, o: &Overview<'_>) -> String {
                     v["member_id"],
                     esc(&item_name(lang, v)),
                     num(v["points"].as_i64().unwrap_or(0)),
-                    esc(v["state"].as_str().unwrap_or("")),
+                    esc(&order_state(lang, v["state"].as_str().unwrap_or(""))),
                 )
             })
             .collect()
@@ -703,7 +719,7 @@ pub fn member(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
                         fmt_time(o["created_at"].as_i64().unwrap_or(0), tz),
                         esc(&item_name(lang, o)),
                         num(o["points"].as_i64().unwrap_or(0)),
-                        esc(o["state"].as_str().unwrap_or("")),
+                        esc(&order_state(lang, o["state"].as_str().unwrap_or(""))),
                     )
                 })
                 .collect()

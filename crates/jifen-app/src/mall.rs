@@ -332,6 +332,66 @@ fn audience_refusal(
     Ok(None)
 }
 
+/// The least purchase (minor units) that earns `points` at the base rate (`per_unit` points per
+/// currency unit) with a tier multiplier in percent; `None` when purchases earn nothing.
+pub fn spend_to_earn(points: i64, per_unit: i64, multiplier_pct: u32) -> Option<i64> {
+    if points <= 0 {
+        return Some(0);
+    }
+    if per_unit <= 0 || multiplier_pct == 0 {
+        return None;
+    }
+    let m = multiplier_pct as i128;
+    // Base points whose multiplied (rounded down) value reaches `points`, then the amount whose
+    // base points (rounded down) reach those.
+    let up = |a: i128, b: i128| (a + b - 1) / b;
+    let base = up(points as i128 * 100, m);
+    let minor = up(base * 100, per_unit as i128);
+    i64::try_from(minor).ok()
+}
+
+#[cfg(test)]
+mod spend_tests {
+    use super::*;
+
+    #[test]
+    fn the_spend_that_earns_the_points_short_is_the_least_that_does() {
+        for per_unit in [1, 2, 3, 7, 100] {
+            for mult in [100u32, 110, 150, 200, 333] {
+                for short in [1, 29, 30, 101, 13_655] {
+                    let spend = spend_to_earn(short, per_unit, mult).unwrap();
+                    let earns = |minor: i64| {
+                        jifen_ledger::policy::base_rate_points(minor, per_unit) * mult as i64 / 100
+                    };
+                    assert!(earns(spend) >= short, "{short} {per_unit} {mult}: {spend}");
+                    assert!(
+                        earns(spend - 1) < short,
+                        "{short} {per_unit} {mult}: {spend} is not the least"
+                    );
+                }
+            }
+        }
+        assert_eq!(spend_to_earn(30, 1, 100), Some(3_000));
+        assert_eq!(spend_to_earn(0, 1, 100), Some(0));
+        assert_eq!(spend_to_earn(5, 0, 100), None);
+        assert_eq!(money_text("CNY", 3_000), "¥30.00");
+        assert_eq!(money_text("USD", 123_456), "USD 1,234.56");
+    }
+}
+
+/// An amount for people: `¥30.00` for yuan, otherwise the currency code before it.
+pub fn money_text(currency: &str, minor: i64) -> String {
+    let body = format!(
+        "{}.{:02}",
+        jifen_domain::thousands(minor / 100),
+        (minor % 100).abs()
+    );
+    match currency {
+        "CNY" => format!("¥{body}"),
+        c => format!("{c} {body}"),
+    }
+}
+
 /// The catalog as one member sees it: items on sale for them, each SKU with whether the member
 /// can afford it now or how many points short they are ("再赚200积分即可兑换").
 pub fn member_catalog(
@@ -351,6 +411,14 @@ pub fn member_catalog(
     )?;
     let balance = crate::views::balance(tx, ctx, m.id, PointType::Points, now, 0)?.available;
     let en = locale.starts_with("en");
+    // What the member would have to spend at the base rate, with their tier's multiplier, to
+    // earn the points they are short ("再消费200元即可兑换").
+    let multiplier = {
+        let tier = crate::tiers::tier_code(tx, ctx, m.id, now)?;
+        crate::tiers::benefits_of(ctx, &tier).earn_multiplier_pct
+    };
+    let per_unit = ctx.program.policy.points_per_unit;
+    let currency = ctx.program.currency.clone();
     let mut items = Vec::new();
     let mut after = 0;
     loop {
@@ -375,6 +443,17 @@ pub fn member_catalog(
                     let short = (price - balance).max(0);
                     s["affordable"] = json!(short == 0);
                     s["points_short"] = json!(short);
+                    if let Some(spend) = spend_to_earn(short, per_unit, multiplier)
+                        && short > 0
+                    {
+                        let amount = money_text(&currency, spend);
+                        s["spend_more_minor"] = json!(spend);
+                        s["spend_message"] = json!(if en {
+                            format!("Spend {amount} more to redeem")
+                        } else {
+                            format!("再消费{amount}即可兑换")
+                        });
+                    }
                     s["message"] = json!(match (short, en) {
                         (0, false) => "积分充足，可立即兑换".to_string(),
                         (0, true) => "You have enough points".to_string(),

@@ -451,6 +451,18 @@ fn limits_audiences_and_windows_are_refused_before_any_write(b: Arc<dyn Backend>
         (Some(false), Some(30))
     );
     assert_eq!(big["skus"][0]["message"], "再赚30积分即可兑换");
+    // And what that takes in spending at the base rate and the member's multiplier.
+    let spend = big["skus"][0]["spend_more_minor"]
+        .as_i64()
+        .expect("a spend");
+    assert!(spend > 0);
+    assert_eq!(
+        big["skus"][0]["spend_message"],
+        format!(
+            "再消费{}即可兑换",
+            jifen_app::mall::money_text("CNY", spend)
+        )
+    );
     assert!(
         v["items"]
             .as_array()

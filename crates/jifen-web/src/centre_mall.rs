@@ -878,7 +878,12 @@ fn item_page(c: &Centre, s: &Seen, want: Option<&str>, qty: i64, error: Option<&
         max.max(1),
         t(lang, "我的积分", "My points"),
         num(s.balance),
-        short_note(lang, short),
+        short_note(lang, short)
+            + &chosen["spend_message"]
+                .as_str()
+                .filter(|_| qty == 1 && short > 0)
+                .map(|m| format!("<span class=\"spend\">{}</span>", esc(m)))
+                .unwrap_or_default(),
         if disabled { " disabled" } else { "" },
         esc(&button),
     );

@@ -246,6 +246,12 @@ async fn the_mall_shows_what_the_member_can_afford() {
             && page.contains("12,345"),
         "{page}"
     );
+    // Short of points: what it takes in spending, at 1 point a yuan and no tier multiplier.
+    let (_, page, _) = get(&s, &format!("{link}/mall/{}", shop.vip)).await;
+    assert!(
+        page.contains("还差 7,655 积分") && page.contains("再消费¥7,655.00即可兑换"),
+        "{page}"
+    );
     let (_, page, _) = get(&s, &format!("{link}/mall/{}", shop.gone)).await;
     assert!(
         page.contains("disabled>已兑完"),

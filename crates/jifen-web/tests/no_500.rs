@@ -124,6 +124,8 @@ async fn no_page_or_form_answers_5xx_on_malformed_input() {
         format!("{link}/mall/1/redeem"),
         format!("{link}/mall/abc/redeem"),
         format!("{link}/lottery/none/draw"),
+        format!("{link}/orders/1/cancel"),
+        format!("{link}/orders/x/cancel"),
     ];
     let all: Vec<String> = posts
         .iter()

@@ -39,6 +39,7 @@ pub(crate) fn routes() -> Router<Web> {
             "/console/coupon-templates",
             get(templates).post(create_template),
         )
+        .route("/console/coupon-templates/new", post(create_template_form))
         .route("/console/lotteries", get(lotteries).post(create_lottery))
 }
 
@@ -2018,6 +2019,12 @@ const TEMPLATE_EXAMPLE: &str = r#"{
 
 async fn templates(State(web): State<Web>, st: Staff, Query(q): Query<DoneQuery>) -> Response {
     let notice = q.done.map(|_| st.t("已创建", "Created"));
+    let form = TemplateForm {
+        kind: "amount_off".into(),
+        days: "30".into(),
+        form_key: form_key(),
+        ..Default::default()
+    };
     templates_page(
         &web,
         &st,
@@ -2025,10 +2032,13 @@ async fn templates(State(web): State<Web>, st: Staff, Query(q): Query<DoneQuery>
         None,
         notice,
         StatusCode::OK,
+        &form,
+        None,
     )
     .await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn templates_page(
     web: &Web,
     st: &Staff,
@@ -2036,6 +2046,8 @@ async fn templates_page(
     error: Option<String>,
     notice: Option<&str>,
     status: StatusCode,
+    form: &TemplateForm,
+    form_error: Option<&(String, String)>,
 ) -> Response {
     let ctx = st.ctx.clone();
     let list = match web
@@ -2101,6 +2113,13 @@ async fn templates_page(
             rows
         },
         st.t("新建模板", "New template"),
+    ) + &if st.s.role.operates() {
+        template_form(st, form, form_error)
+    } else {
+        String::new()
+    } + &format!(
+        "<h2>{}</h2>",
+        st.t("或用 JSON 创建（高级）", "Or as JSON (advanced)")
     );
     def_page(
         st,
@@ -2122,6 +2141,314 @@ async fn templates_page(
     )
 }
 
+/// A coupon template as typed into the form: amounts in yuan, validity in days or as dates.
+#[derive(Deserialize, Default, Clone)]
+struct TemplateForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name_zh: String,
+    #[serde(default)]
+    name_en: String,
+    #[serde(default)]
+    kind: String,
+    /// Yuan off, percent off, the shipping covered, or the gift, by kind.
+    #[serde(default)]
+    value: String,
+    /// Percent off: the most it takes off, in yuan.
+    #[serde(default)]
+    cap: String,
+    #[serde(default)]
+    threshold: String,
+    #[serde(default)]
+    days: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    until: String,
+    #[serde(default)]
+    per_member_limit: String,
+    #[serde(default)]
+    stock: String,
+    #[serde(default)]
+    form_key: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+impl TemplateForm {
+    fn to_def(
+        &self,
+        tz: &jiff::tz::TimeZone,
+    ) -> Result<jifen_domain::coupons::CouponTemplate, (String, String)> {
+        let bad = |f: &str, m: &str| (f.to_string(), m.to_string());
+        let yuan =
+            |f: &str, v: &str| parse_money(v).ok_or_else(|| bad(f, "an amount such as 20 or 9.90"));
+        let int = |f: &str, v: &str| -> Result<Option<i64>, (String, String)> {
+            let v = v.trim().replace(',', "");
+            if v.is_empty() {
+                return Ok(None);
+            }
+            v.parse::<i64>()
+                .map(Some)
+                .map_err(|_| bad(f, "a whole number"))
+        };
+        let kind = match self.kind.as_str() {
+            "amount_off" => {
+                json!({"type": "amount_off", "amount_minor": yuan("value", &self.value)?})
+            }
+            "percent_off" => {
+                let percent = int("value", &self.value)?
+                    .ok_or_else(|| bad("value", "how many percent off, 1 to 99"))?;
+                let cap = yuan("cap", &self.cap)?;
+                let mut k = json!({"type": "percent_off", "percent": percent.clamp(0, 1_000)});
+                if cap > 0 {
+                    k["max_off_minor"] = json!(cap);
+                }
+                k
+            }
+            "free_shipping" => {
+                let max = yuan("value", &self.value)?;
+                let mut k = json!({"type": "free_shipping"});
+                if max > 0 {
+                    k["max_minor"] = json!(max);
+                }
+                k
+            }
+            "gift" => json!({"type": "gift", "gift": self.value.trim()}),
+            _ => return Err(bad("kind", "choose what the coupon gives")),
+        };
+        let validity = if !self.from.trim().is_empty() || !self.until.trim().is_empty() {
+            let day = |f: &str, v: &str| {
+                v.trim()
+                    .parse::<jiff::civil::Date>()
+                    .ok()
+                    .and_then(|d| d.to_zoned(tz.clone()).ok())
+                    .map(|z| z.timestamp().as_millisecond())
+                    .ok_or_else(|| bad(f, "a date such as 2026-12-31"))
+            };
+            json!({"kind": "window", "from": day("from", &self.from)?, "until": day("until", &self.until)? + 86_400_000})
+        } else {
+            let days = int("days", &self.days)?
+                .ok_or_else(|| bad("days", "how many days it stays valid, or dates"))?;
+            json!({"kind": "days", "days": days.clamp(0, 100_000)})
+        };
+        let mut t = json!({
+            "code": self.code.trim(),
+            "name_zh": self.name_zh.trim(),
+            "name_en": self.name_en.trim(),
+            "kind": kind,
+            "threshold_minor": yuan("threshold", &self.threshold)?,
+            "validity": validity,
+        });
+        if let Some(n) = int("per_member_limit", &self.per_member_limit)? {
+            t["per_member_limit"] = json!(n.clamp(0, 1_000_000));
+        }
+        if let Some(n) = int("stock", &self.stock)? {
+            t["stock"] = json!(n);
+        }
+        serde_json::from_value(t).map_err(|e| bad("form", &e.to_string()))
+    }
+}
+
+/// Where the use case's field error goes on the template form.
+fn template_field(field: &str) -> String {
+    match field {
+        "amount_minor" | "percent" | "max_minor" | "gift" => "value",
+        "max_off_minor" => "cap",
+        "threshold_minor" => "threshold",
+        "validity.days" => "days",
+        "validity.from" => "from",
+        "validity.until" | "validity" => "until",
+        "code" | "name_zh" | "name_en" | "per_member_limit" | "stock" => field,
+        _ => "form",
+    }
+    .to_string()
+}
+
+fn template_form(st: &Staff, f: &TemplateForm, error: Option<&(String, String)>) -> String {
+    let input = |name: &str, label: &str, value: &str, hint: &str, kind: &str| {
+        format!(
+            "<div class=\"field\"><label for=\"t_{name}\">{label}</label><input type=\"{kind}\" id=\"t_{name}\" name=\"{name}\" value=\"{}\" placeholder=\"{}\">{}</div>",
+            esc(value),
+            esc(hint),
+            field_error(error, name)
+        )
+    };
+    let kinds: String = [
+        ("amount_off", st.t("满减（减多少元）", "Amount off (yuan)")),
+        ("percent_off", st.t("折扣（减百分之几）", "Percent off")),
+        (
+            "free_shipping",
+            st.t("免运费（最多多少元）", "Free shipping (up to yuan)"),
+        ),
+        ("gift", st.t("赠品（赠什么）", "Gift (what)")),
+    ]
+    .iter()
+    .map(|(k, l)| {
+        format!(
+            "<option value=\"{k}\"{}>{l}</option>",
+            if f.kind == *k { " selected" } else { "" }
+        )
+    })
+    .collect();
+    format!(
+        "{}<form class=\"rule\" method=\"post\" action=\"/console/coupon-templates/new\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"form_key\" value=\"{}\">\
+         <div class=\"grid\">{}{}{}</div>\
+         <div class=\"grid\"><div class=\"field\"><label for=\"t_kind\">{}</label><select id=\"t_kind\" name=\"kind\">{kinds}</select>{}</div>{}{}{}</div>\
+         <div class=\"grid\">{}{}{}{}{}</div>\
+         <div class=\"actions\"><button type=\"submit\">{}</button></div></form>",
+        field_error(error, "form"),
+        esc(&st.s.csrf),
+        esc(&f.form_key),
+        input("code", st.t("代码", "Code"), &f.code, "off_20_100", "text"),
+        input(
+            "name_zh",
+            st.t("中文名称", "Name (Chinese)"),
+            &f.name_zh,
+            "满100减20",
+            "text"
+        ),
+        input(
+            "name_en",
+            st.t("英文名称", "Name (English)"),
+            &f.name_en,
+            "20 off 100",
+            "text"
+        ),
+        st.t("类型", "Kind"),
+        field_error(error, "kind"),
+        input(
+            "value",
+            st.t("面额 / 折扣 / 赠品", "Value / percent / gift"),
+            &f.value,
+            "20",
+            "text"
+        ),
+        input(
+            "cap",
+            st.t("折扣最多减（元）", "Percent off: at most (yuan)"),
+            &f.cap,
+            "",
+            "text"
+        ),
+        input(
+            "threshold",
+            st.t("满多少元可用", "From an order of (yuan)"),
+            &f.threshold,
+            "100",
+            "text"
+        ),
+        input(
+            "days",
+            st.t("领取后有效天数", "Valid for days after issue"),
+            &f.days,
+            "30",
+            "text"
+        ),
+        input(
+            "from",
+            st.t("或：固定开始日", "Or: valid from"),
+            &f.from,
+            "",
+            "date"
+        ),
+        input(
+            "until",
+            st.t("固定结束日（含）", "Valid until (inclusive)"),
+            &f.until,
+            "",
+            "date"
+        ),
+        input(
+            "per_member_limit",
+            st.t("每人最多", "Per member at most"),
+            &f.per_member_limit,
+            "",
+            "text"
+        ),
+        input(
+            "stock",
+            st.t("发放总量", "Total to issue"),
+            &f.stock,
+            "",
+            "text"
+        ),
+        st.t("创建模板", "Create the template"),
+    )
+}
+
+async fn create_template_form(
+    State(web): State<Web>,
+    st: Staff,
+    Form(f): Form<TemplateForm>,
+) -> Response {
+    let again = |e: (String, String), status: StatusCode| {
+        let (web, st, f) = (web.clone(), &st, f.clone());
+        async move {
+            templates_page(
+                &web,
+                st,
+                TEMPLATE_EXAMPLE.into(),
+                None,
+                None,
+                status,
+                &f,
+                Some(&e),
+            )
+            .await
+        }
+    };
+    if !st.s.role.operates() {
+        return st.forbidden("mall", st.t("优惠券模板", "Coupon templates"));
+    }
+    if f.csrf != st.s.csrf {
+        return again(expired(&st), StatusCode::FORBIDDEN).await;
+    }
+    let t = match f.to_def(&st.ctx.tz) {
+        Ok(t) => t,
+        Err(e) => return again(e, StatusCode::UNPROCESSABLE_ENTITY).await,
+    };
+    let idem = (!f.form_key.is_empty()).then(|| {
+        (
+            format!("console:coupon_template:{}", f.form_key),
+            serde_json::to_string(&t).unwrap_or_default(),
+        )
+    });
+    let actor = st.s.actor();
+    let out = web
+        .app
+        .write(st.s.program, "coupons", idem, move |tx, ctx, now| {
+            let v = jifen_app::coupons::create_template(tx, ctx, now, &t)?;
+            tx.audit(
+                ctx.program.id,
+                &actor,
+                "coupon_template.create",
+                &format!("coupon_template:{}", t.code),
+                None,
+                Some(&v.to_string()),
+                now,
+            )?;
+            Ok(v)
+        })
+        .await;
+    match out {
+        Ok(_) => Redirect::to("/console/coupon-templates?done=1").into_response(),
+        Err(AppError::Invalid { field, message }) => {
+            again(
+                (template_field(&field), message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(AppError::Conflict { message, .. }) => {
+            again(("code".into(), message), StatusCode::CONFLICT).await
+        }
+        Err(e) => st.fail(e),
+    }
+}
+
 async fn create_template(State(web): State<Web>, st: Staff, Form(f): Form<DefForm>) -> Response {
     let r = save_def(
         &web,
@@ -2137,7 +2464,23 @@ async fn create_template(State(web): State<Web>, st: Staff, Form(f): Form<DefFor
     match r {
         Ok(()) => Redirect::to("/console/coupon-templates?done=1").into_response(),
         Err((status, e)) => {
-            templates_page(&web, &st, f.definition.clone(), Some(e), None, status).await
+            let form = TemplateForm {
+                kind: "amount_off".into(),
+                days: "30".into(),
+                form_key: form_key(),
+                ..Default::default()
+            };
+            templates_page(
+                &web,
+                &st,
+                f.definition.clone(),
+                Some(e),
+                None,
+                status,
+                &form,
+                None,
+            )
+            .await
         }
     }
 }

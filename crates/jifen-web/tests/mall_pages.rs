@@ -248,6 +248,73 @@ async fn definitions_are_edited_as_json_with_errors_next_to_the_editor() {
         "{html}"
     );
 
+    // The same through the form: amounts in yuan, each problem next to its field.
+    let (_, page, _) = s.get("/console/coupon-templates", &cookie).await;
+    let key = hidden(&page, "form_key");
+    let mut form = vec![
+        ("csrf", csrf.as_str()),
+        ("form_key", key.as_str()),
+        ("code", "off_20_100"),
+        ("name_zh", "满100减20"),
+        ("name_en", "20 off 100"),
+        ("kind", "amount_off"),
+        ("value", "twenty"),
+        ("threshold", "100"),
+        ("days", "30"),
+    ];
+    let (st, html, _) = s
+        .post_form("/console/coupon-templates/new", &cookie, &form)
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_after(&html, "t_value").is_some(), "{html}");
+    assert!(
+        html.contains("value=\"满100减20\""),
+        "what was typed is kept"
+    );
+    form[6] = ("value", "200");
+    let (st, html, _) = s
+        .post_form("/console/coupon-templates/new", &cookie, &form)
+        .await;
+    assert_eq!(
+        st,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "more off than the threshold"
+    );
+    assert!(
+        error_after(&html, "t_value").unwrap().contains("threshold"),
+        "{html}"
+    );
+    form[6] = ("value", "20");
+    form[8] = ("days", "");
+    let (st, html, _) = s
+        .post_form("/console/coupon-templates/new", &cookie, &form)
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_after(&html, "t_days").is_some(), "{html}");
+    form[8] = ("days", "30");
+    let (st, _, _) = s
+        .post_form("/console/coupon-templates/new", &cookie, &form)
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    // Again with the same form: once. With a new form and the same code: named on the code.
+    let (st, _, _) = s
+        .post_form("/console/coupon-templates/new", &cookie, &form)
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    form[1] = ("form_key", "another-form-key-123");
+    let (st, html, _) = s
+        .post_form("/console/coupon-templates/new", &cookie, &form)
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert!(error_after(&html, "t_code").is_some(), "{html}");
+    let (_, html, _) = s.get("/console/coupon-templates", &cookie).await;
+    assert!(
+        html.contains("<code>off_20_100</code>")
+            && html.contains("-¥20.00")
+            && html.contains("¥100.00"),
+        "{html}"
+    );
+
     // Lotteries: the page lists none; bad JSON is refused.
     let (st, html, _) = s.get("/console/lotteries", &cookie).await;
     assert_eq!(st, StatusCode::OK);

@@ -109,6 +109,7 @@ async fn no_page_or_form_answers_5xx_on_malformed_input() {
         "/console/orders/x/refund",
         "/console/tiers",
         "/console/coupon-templates",
+        "/console/coupon-templates/new",
         "/console/lotteries",
         "/console/settings/program",
         "/console/settings/keys",

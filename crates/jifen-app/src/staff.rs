@@ -245,6 +245,74 @@ pub fn reset_password(
     Ok(json!({"staff_id": staff_id, "login": s.login, "password": password}))
 }
 
+/// The most points an adjustment may be set to need no approval.
+pub const APPROVAL_THRESHOLD_MAX: i64 = 100_000_000;
+
+/// The member centre's and approvals' settings as shown and set in the console.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CentreSettings {
+    /// Adjustments above this many points need a second person.
+    pub approval_threshold: i64,
+    /// The merchant's sign-up page: invite links are this with `ref=M{member id}` added.
+    pub referral_url: Option<String>,
+}
+
+pub fn centre_settings(tx: &mut Tx<'_>, ctx: &ProgramCtx) -> Result<CentreSettings, AppError> {
+    Ok(CentreSettings {
+        approval_threshold: tx
+            .approval_threshold(ctx.program.id)?
+            .unwrap_or(APPROVAL_THRESHOLD_DEFAULT),
+        referral_url: tx.referral_url(ctx.program.id)?,
+    })
+}
+
+/// Sets them: owners only, audited with before and after. The address must be an http(s) URL
+/// without spaces or quotes (it goes into pages and links).
+pub fn put_centre_settings(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    by: &Session,
+    s: &CentreSettings,
+) -> Result<serde_json::Value, AppError> {
+    owner_only(by)?;
+    if !(0..=APPROVAL_THRESHOLD_MAX).contains(&s.approval_threshold) {
+        return Err(AppError::invalid(
+            "approval_threshold",
+            format!("must be between 0 and {APPROVAL_THRESHOLD_MAX}"),
+        ));
+    }
+    if let Some(u) = &s.referral_url
+        && (!(u.starts_with("https://") || u.starts_with("http://"))
+            || u.len() > 300
+            || u.len() <= "https://".len()
+            || u.chars()
+                .any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>')))
+    {
+        return Err(AppError::invalid(
+            "referral_url",
+            "must be an http:// or https:// address of at most 300 characters, without spaces or quotes",
+        ));
+    }
+    let before = centre_settings(tx, ctx)?;
+    tx.set_centre_settings(
+        ctx.program.id,
+        s.approval_threshold,
+        s.referral_url.as_deref(),
+    )?;
+    let after = serde_json::to_string(s).expect("settings serialize");
+    tx.audit(
+        ctx.program.id,
+        &by.actor(),
+        "centre_settings.update",
+        &format!("program:{}", ctx.program.id),
+        Some(&serde_json::to_string(&before).expect("settings serialize")),
+        Some(&after),
+        now,
+    )?;
+    Ok(serde_json::to_value(s).expect("settings serialize"))
+}
+
 /// A staff member signed in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Session {

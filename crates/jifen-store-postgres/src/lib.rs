@@ -29,6 +29,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("../migrations/0015_api_keys.sql")),
     (16, include_str!("../migrations/0016_lots_by_account.sql")),
     (17, include_str!("../migrations/0017_dashboard.sql")),
+    (18, include_str!("../migrations/0018_referral_url.sql")),
 ];
 
 /// Writer connections per process by default. Commands on one member always go to the same

@@ -125,8 +125,9 @@ pub async fn home(
             let appeals = tx.member_appeals(ctx.program.id, m.id, 10)?;
             let checkin = checkin_of(tx, &ctx, &m, now)?;
             let tasks = tasks_of(tx, &ctx, &m, now)?;
+            let referral = tx.referral_url(ctx.program.id)?;
             Ok((
-                m,
+                (referral, m),
                 b,
                 tier,
                 history,
@@ -138,7 +139,8 @@ pub async fn home(
             ))
         })
         .await;
-    let (m, b, tier, history, mall, checkin, tasks, program_name, appeals) = match data {
+    let ((referral, m), b, tier, history, mall, checkin, tasks, program_name, appeals) = match data
+    {
         Ok(d) => d,
         Err(AppError::NotFound { .. }) => return expired_page(lang),
         Err(e) => return html(StatusCode::SERVICE_UNAVAILABLE, esc(&e.to_string()), &[]),
@@ -164,7 +166,7 @@ pub async fn home(
     };
     let tier_card = tier.as_ref().map(tier_card).unwrap_or_default();
     let checkin_card = checkin_card(lang, &token, &checkin);
-    let task_cards = task_cards(lang, &tasks, m.id.0);
+    let task_cards = task_cards(lang, &tasks, m.id.0, referral.as_deref());
     let items: String = mall["items"]
         .as_array()
         .map(|items| {
@@ -872,7 +874,7 @@ const COPY_JS: &str = "<script>document.querySelectorAll('[data-copy]').forEach(
 /// and a merged member's id still resolves to the member it was merged into. The programme has
 /// no setting for a referral landing page (the merchant owns sign-up), so the card shows the
 /// code with a copy button rather than a link.
-fn task_cards(lang: Lang, tasks: &[Task], member_id: i64) -> String {
+fn task_cards(lang: Lang, tasks: &[Task], member_id: i64, referral_url: Option<&str>) -> String {
     let (invites, tasks): (Vec<&Task>, Vec<&Task>) = tasks
         .iter()
         .partition(|t| t.rule.trigger == Trigger::Referral);
@@ -891,6 +893,21 @@ fn task_cards(lang: Lang, tasks: &[Task], member_id: i64) -> String {
     }
     if !invites.is_empty() {
         let code = format!("M{member_id}");
+        // With the shop's sign-up address set, a link that carries the code.
+        let link = referral_url
+            .map(|u| {
+                let href = format!("{u}{}ref={code}", if u.contains('?') { '&' } else { '?' });
+                format!(
+                    "<div class=\"inv-code\"><div><small>{}</small><code id=\"ref-link\">{}</code></div>\
+                     <button type=\"button\" class=\"btn sm\" data-copy=\"{}\" data-done=\"{}\">{}</button></div>",
+                    t(lang, "邀请链接", "Invite link"),
+                    esc(&href),
+                    esc(&href),
+                    t(lang, "已复制", "Copied"),
+                    t(lang, "复制链接", "Copy link"),
+                )
+            })
+            .unwrap_or_default();
         let rewards: String = invites
             .iter()
             .map(|t| {
@@ -914,7 +931,7 @@ fn task_cards(lang: Lang, tasks: &[Task], member_id: i64) -> String {
             "<div class=\"card invite\"><div class=\"inv-top\">{}<div><h2>{}</h2><div class=\"muted\">{}</div></div></div>\
              <ul class=\"inv-rules\">{rewards}</ul>\
              <div class=\"inv-code\"><div><small>{}</small><code id=\"ref-code\">{code}</code></div>\
-             <button type=\"button\" class=\"btn sm\" data-copy=\"{code}\" data-done=\"{}\">{}</button></div></div>{COPY_JS}",
+             <button type=\"button\" class=\"btn sm\" data-copy=\"{code}\" data-done=\"{}\">{}</button></div>{link}</div>{COPY_JS}",
             task_icon(&Trigger::Referral),
             t(lang, "邀请好友", "Invite friends"),
             t(

@@ -13,7 +13,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use jifen_app::staff::Role;
+use jifen_app::staff::{self, Role};
 use jifen_app::{AppError, keys, webhooks};
 use jifen_ledger::Millis;
 use jifen_ledger::policy::{ShortfallPolicy, Validity};
@@ -28,6 +28,7 @@ pub(crate) fn routes() -> Router<Web> {
     Router::new()
         .route("/console/settings", get(settings))
         .route("/console/settings/program", post(update_program))
+        .route("/console/settings/centre", post(update_centre))
         .route("/console/settings/keys", post(create_key))
         .route("/console/settings/keys/{id}/revoke", post(revoke_key))
         .route("/console/settings/webhooks", post(create_webhook))
@@ -65,6 +66,7 @@ fn title(st: &Staff) -> &'static str {
 struct Data {
     keys: Vec<ApiKeyRow>,
     hooks: Vec<(EndpointRow, Vec<DeliveryRow>)>,
+    centre: Option<staff::CentreSettings>,
 }
 
 /// What the forms show: typed values, one problem (by `form.field`), a secret made just now.
@@ -72,6 +74,8 @@ struct Data {
 struct Forms {
     name: Option<String>,
     timezone: Option<String>,
+    threshold: Option<String>,
+    referral_url: Option<String>,
     key_name: String,
     hook_url: String,
     hook_topics: String,
@@ -101,10 +105,18 @@ impl Forms {
 }
 
 async fn load(web: &Web, st: &Staff) -> Result<Data, AppError> {
-    if !sees_integrations(st.s.role) {
-        return Ok(Data::default());
-    }
     let program = st.s.program;
+    let ctx = st.ctx.clone();
+    let centre = web
+        .app
+        .read(move |tx| staff::centre_settings(tx, &ctx))
+        .await?;
+    if !sees_integrations(st.s.role) {
+        return Ok(Data {
+            centre: Some(centre),
+            ..Data::default()
+        });
+    }
     web.app
         .read(move |tx| {
             let keys = keys::list(tx, program)?;
@@ -113,7 +125,11 @@ async fn load(web: &Web, st: &Staff) -> Result<Data, AppError> {
                 let d = tx.webhook_deliveries(program, e.id, RECENT_DELIVERIES)?;
                 hooks.push((e, d));
             }
-            Ok(Data { keys, hooks })
+            Ok(Data {
+                keys,
+                hooks,
+                centre: Some(centre),
+            })
         })
         .await
 }
@@ -254,6 +270,47 @@ fn render(st: &Staff, d: &Data, f: &Forms) -> String {
             t("保存", "Save"),
             f.field_error("program.form"),
         ));
+    }
+
+    // Approvals and the member centre.
+    if let Some(c) = &d.centre {
+        let threshold = f
+            .threshold
+            .clone()
+            .unwrap_or_else(|| c.approval_threshold.to_string());
+        let url = f
+            .referral_url
+            .clone()
+            .unwrap_or_else(|| c.referral_url.clone().unwrap_or_default());
+        out.push_str(&format!(
+            "<h2>{}</h2>",
+            t("审批与会员中心", "Approvals and the member centre")
+        ));
+        if owner {
+            out.push_str(&format!(
+                "<form class=\"adjust\" method=\"post\" action=\"/console/settings/centre\">\
+                 <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+                 <div class=\"field\"><label for=\"threshold\">{}</label><input type=\"text\" id=\"threshold\" name=\"threshold\" value=\"{}\" inputmode=\"numeric\">{}</div>\
+                 <div class=\"field grow\"><label for=\"referral_url\">{}</label><input type=\"text\" id=\"referral_url\" name=\"referral_url\" value=\"{}\" placeholder=\"https://shop.example.com/join\">{}</div>\
+                 <button type=\"submit\">{}</button></form>{}",
+                t("人工调整超过多少积分需第二人审批", "Adjustments above this many points need a second person"),
+                esc(&threshold),
+                f.field_error("centre.approval_threshold"),
+                t("邀请链接地址（商家注册页，留空则只显示邀请码）", "Invite link address (the shop's sign-up page; blank shows the code only)"),
+                esc(&url),
+                f.field_error("centre.referral_url"),
+                t("保存", "Save"),
+                f.field_error("centre.form"),
+            ));
+        } else {
+            out.push_str(&format!(
+                "<table class=\"facts\"><tbody><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr></tbody></table>",
+                t("审批阈值", "Approval threshold"),
+                num(c.approval_threshold),
+                t("邀请链接地址", "Invite link address"),
+                esc(c.referral_url.as_deref().unwrap_or("–")),
+            ));
+        }
     }
 
     // API keys and webhooks.
@@ -646,6 +703,63 @@ async fn update_program(State(web): State<Web>, st: Staff, Form(f): Form<Program
         return st.fail(e);
     }
     Redirect::to("/console/settings?done=program").into_response()
+}
+
+#[derive(Deserialize)]
+struct CentreForm {
+    #[serde(default)]
+    threshold: String,
+    #[serde(default)]
+    referral_url: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn update_centre(State(web): State<Web>, st: Staff, Form(f): Form<CentreForm>) -> Response {
+    if f.csrf != st.s.csrf {
+        return expired(&web, &st).await;
+    }
+    if !manages(st.s.role) {
+        return st.forbidden("settings", title(&st));
+    }
+    let reshow = |status: StatusCode, field: &str, msg: String| {
+        let mut forms = Forms::error(field, msg);
+        forms.threshold = Some(f.threshold.clone());
+        forms.referral_url = Some(f.referral_url.clone());
+        show(&web, &st, status, forms)
+    };
+    let Ok(threshold) = f.threshold.trim().replace(',', "").parse::<i64>() else {
+        let msg = L::WholeNumber.t(st.lang).to_string();
+        return reshow(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "centre.approval_threshold",
+            msg,
+        )
+        .await;
+    };
+    let url = Some(f.referral_url.trim().to_string()).filter(|u| !u.is_empty());
+    let settings = staff::CentreSettings {
+        approval_threshold: threshold,
+        referral_url: url,
+    };
+    let by = st.s.clone();
+    let out = web
+        .app
+        .write(st.s.program, "staff", None, move |tx, ctx, now| {
+            staff::put_centre_settings(tx, ctx, now, &by, &settings)
+        })
+        .await;
+    match out {
+        Ok(_) => Redirect::to("/console/settings?done=centre").into_response(),
+        Err(AppError::Invalid { field, message }) => {
+            let field = match field.as_str() {
+                "approval_threshold" | "referral_url" => format!("centre.{field}"),
+                _ => "centre.form".into(),
+            };
+            reshow(StatusCode::UNPROCESSABLE_ENTITY, &field, message).await
+        }
+        Err(e) => st.fail(e),
+    }
 }
 
 #[derive(Deserialize)]

@@ -819,3 +819,115 @@ async fn owners_add_colleagues_reset_passwords_and_disable_accounts() {
         "no password in the audit log"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owners_set_the_approval_threshold_and_the_invite_link() {
+    let s = start().await;
+    let (cookie, csrf) = s.session("amy").await;
+    let path = "/console/settings/centre";
+    let (st, html, _) = s
+        .post_form(
+            path,
+            &cookie,
+            &[("csrf", &csrf), ("threshold", "lots"), ("referral_url", "")],
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(common::error_after(&html, "threshold").is_some(), "{html}");
+    assert!(html.contains("value=\"lots\""), "what was typed is kept");
+    let (st, html, _) = s
+        .post_form(
+            path,
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("threshold", "50"),
+                ("referral_url", "javascript:alert(1)"),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        common::error_after(&html, "referral_url").is_some(),
+        "{html}"
+    );
+    let (st, _, _) = s
+        .post_form(
+            path,
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("threshold", "50"),
+                ("referral_url", "https://shop.example.com/join?src=app"),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    // The threshold applies at once: 100 points now wait for a colleague.
+    let (st, _, h) = s
+        .post_form(
+            "/console/members/1/adjust",
+            &cookie,
+            &[("csrf", &csrf), ("delta", "100"), ("reason", "补偿")],
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    assert!(common::location(&h).contains("done=pending"));
+    // The invite card carries the code in a link to the shop's sign-up page.
+    let rule: jifen_app::earn::RuleIn = serde_json::from_value(serde_json::json!({
+        "definition": {"name": "邀请好友", "trigger": "referral", "points": "100"},
+        "status": "active"
+    }))
+    .unwrap();
+    s.app
+        .write(s.pid, "rules", None, move |tx, ctx, now| {
+            jifen_app::earn::create_rule(tx, ctx, now, &rule)
+        })
+        .await
+        .unwrap();
+    s.app.invalidate_program(s.pid);
+    let link = s
+        .app
+        .write(s.pid, "centre", None, |tx, ctx, now| {
+            jifen_app::centre::link(tx, ctx, now, jifen_ledger::MemberId(1))
+        })
+        .await
+        .unwrap()
+        .body["path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, home, _) = s.get(&link, "").await;
+    assert!(
+        home.contains("https://shop.example.com/join?src=app&amp;ref=M1"),
+        "{home}"
+    );
+    // Only owners change it; the change is audited.
+    let (sam, sam_csrf) = s.session("sam").await;
+    let (st, _, _) = s
+        .post_form(
+            path,
+            &sam,
+            &[
+                ("csrf", &sam_csrf),
+                ("threshold", "1000000"),
+                ("referral_url", ""),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let entries = s
+        .app
+        .read(|tx| {
+            Ok(tx.audit_entries(
+                jifen_ledger::ProgramId(1),
+                None,
+                Some("centre_settings.update"),
+                i64::MAX,
+                10,
+            )?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 1);
+}

@@ -112,6 +112,7 @@ async fn no_page_or_form_answers_5xx_on_malformed_input() {
         "/console/coupon-templates/new",
         "/console/lotteries",
         "/console/settings/program",
+        "/console/settings/centre",
         "/console/settings/keys",
         "/console/settings/keys/x/revoke",
         "/console/settings/webhooks",

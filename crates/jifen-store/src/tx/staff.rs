@@ -379,6 +379,33 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// The merchant's sign-up address for invite links, if set.
+    pub fn referral_url(&mut self, program: ProgramId) -> StoreResult<Option<String>> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT referral_url FROM console_settings WHERE program_id = $1",
+                &[program.0.into()],
+            )?
+            .and_then(|r| r.opt_text(0)))
+    }
+
+    /// Sets the approval threshold and the invite address together.
+    pub fn set_centre_settings(
+        &mut self,
+        program: ProgramId,
+        approval_threshold: i64,
+        referral_url: Option<&str>,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "INSERT INTO console_settings (program_id, approval_threshold, referral_url) VALUES ($1, $2, $3) \
+             ON CONFLICT (program_id) DO UPDATE SET approval_threshold = excluded.approval_threshold, referral_url = excluded.referral_url",
+            &[program.0.into(), approval_threshold.into(), referral_url.into()],
+        )?;
+        Ok(())
+    }
+
     pub fn insert_adjustment_request(
         &mut self,
         program: ProgramId,

@@ -350,6 +350,12 @@ pub fn layout(lang: Lang, s: &Session, active: &str, title: &str, body: &str) ->
         ),
     ]
     .iter()
+    // Only what the role may open.
+    .filter(|(key, _, _)| match *key {
+        "members" | "approvals" | "appeals" | "holds" => s.role.reads_members(),
+        "audit" => s.role.audits(),
+        _ => true,
+    })
     .map(|(key, href, label)| {
         format!(
             "<a href=\"{href}\"{}>{label}</a>",

@@ -515,6 +515,15 @@ async fn an_analyst_reads_dashboards_and_exports_but_not_members() {
             "{path}"
         );
     }
+    // The navigation offers only what the role may open.
+    let (_, html, _) = s.get("/console", &cookie).await;
+    let nav = &html[html.find("<nav>").unwrap()..html.find("</nav>").unwrap()];
+    assert!(
+        nav.contains("/console/rules")
+            && !nav.contains("/console/members")
+            && !nav.contains("/console/audit"),
+        "{nav}"
+    );
     let (st, csv, _) = s.get("/console/exports/members.csv", &cookie).await;
     assert_eq!(st, StatusCode::OK);
     assert!(csv.contains("王小明"), "exports are the analyst's tool");

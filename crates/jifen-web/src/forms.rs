@@ -4,6 +4,52 @@
 use crate::page::esc;
 use crate::{Staff, Web};
 
+/// What a staff action tells the audit log besides who did it and when.
+pub struct Audit {
+    pub action: String,
+    pub target: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+impl Staff {
+    /// Runs a use case as this staff member, its audit entry written in the same transaction:
+    /// the change and the record of who made it land together or not at all.
+    pub async fn audited<F>(
+        &self,
+        web: &Web,
+        partition: &str,
+        idem: Option<(String, String)>,
+        mut run: F,
+    ) -> Result<jifen_app::Outcome, jifen_app::AppError>
+    where
+        F: FnMut(
+                &mut jifen_store::Tx<'_>,
+                &jifen_app::ProgramCtx,
+                i64,
+            ) -> Result<(serde_json::Value, Audit), jifen_app::AppError>
+            + Send
+            + 'static,
+    {
+        let actor = self.s.actor();
+        web.app
+            .write(self.s.program, partition, idem, move |tx, ctx, now| {
+                let (v, a) = run(tx, ctx, now)?;
+                tx.audit(
+                    ctx.program.id,
+                    &actor,
+                    &a.action,
+                    &a.target,
+                    a.before.as_deref(),
+                    a.after.as_deref(),
+                    now,
+                )?;
+                Ok(v)
+            })
+            .await
+    }
+}
+
 /// A fresh key for one form: sent again, the same key replays the first answer.
 pub fn form_key() -> String {
     jifen_app::staff::generate_password()

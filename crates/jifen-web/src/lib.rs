@@ -30,6 +30,7 @@ use jifen_app::{App, AppError};
 use jifen_ledger::{MemberId, PointType};
 use serde::Deserialize;
 
+use forms::Audit;
 use page::{L, Lang, esc};
 
 const CSS: &str = include_str!("../assets/console.css");
@@ -1048,21 +1049,16 @@ async fn member_transfer(
         reason: Some(f.transfer_reason.trim().to_string()).filter(|r| !r.is_empty()),
     };
     let partition = t.from.partition();
-    let actor = st.s.actor();
-    let out = web
-        .app
-        .write(st.s.program, &partition, None, move |tx, ctx, now| {
+    let out = st
+        .audited(&web, &partition, None, move |tx, ctx, now| {
             let v = jifen_app::commands::transfer(tx, ctx, now, &t)?;
-            tx.audit(
-                ctx.program.id,
-                &actor,
-                "member.transfer",
-                &format!("member:{from}"),
-                None,
-                Some(&serde_json::json!({"to": to, "amount": amount}).to_string()),
-                now,
-            )?;
-            Ok(v)
+            let audit = Audit {
+                action: "member.transfer".to_string(),
+                target: format!("member:{from}"),
+                before: None,
+                after: Some(serde_json::json!({"to": to, "amount": amount}).to_string()),
+            };
+            Ok((v, audit))
         })
         .await;
     match out {
@@ -1164,21 +1160,16 @@ async fn member_merge(
         actor: Some(st.s.actor()),
     };
     let partition = m.into.partition();
-    let actor = st.s.actor();
-    let out = web
-        .app
-        .write(st.s.program, &partition, None, move |tx, ctx, now| {
+    let out = st
+        .audited(&web, &partition, None, move |tx, ctx, now| {
             let v = jifen_app::commands::merge(tx, ctx, now, &m)?;
-            tx.audit(
-                ctx.program.id,
-                &actor,
-                "member.merge",
-                &format!("member:{into}"),
-                Some(&format!("member:{from}")),
-                Some(&v.to_string()),
-                now,
-            )?;
-            Ok(v)
+            let audit = Audit {
+                action: "member.merge".to_string(),
+                target: format!("member:{into}"),
+                before: Some(format!("member:{from}")),
+                after: Some(v.to_string()),
+            };
+            Ok((v, audit))
         })
         .await;
     match out {

@@ -16,7 +16,7 @@ use jifen_domain::mall::{ItemDef, OrderAction};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::forms::{expired, field_error, form_key, parse_money};
+use crate::forms::{Audit, expired, field_error, form_key, parse_money};
 use crate::page::{esc, fmt_time, num};
 use crate::{Staff, Web};
 
@@ -753,21 +753,16 @@ async fn create_item(State(web): State<Web>, st: Staff, Form(f): Form<ItemForm>)
             serde_json::to_string(&input.definition).unwrap_or_default(),
         )
     });
-    let actor = st.s.actor();
-    let out = web
-        .app
-        .write(st.s.program, "mall", idem, move |tx, ctx, now| {
+    let out = st
+        .audited(&web, "mall", idem, move |tx, ctx, now| {
             let v = mall::create_item(tx, ctx, now, &input)?;
-            tx.audit(
-                ctx.program.id,
-                &actor,
-                "mall_item.create",
-                &format!("mall_item:{}", v["id"]),
-                None,
-                Some(&v.to_string()),
-                now,
-            )?;
-            Ok(v)
+            let audit = Audit {
+                action: "mall_item.create".to_string(),
+                target: format!("mall_item:{}", v["id"]),
+                before: None,
+                after: Some(v.to_string()),
+            };
+            Ok((v, audit))
         })
         .await;
     match out {
@@ -950,22 +945,17 @@ async fn update_item(
                 .await;
         }
     };
-    let actor = st.s.actor();
     let before = base.to_string();
-    let out = web
-        .app
-        .write(st.s.program, "mall", None, move |tx, ctx, now| {
+    let out = st
+        .audited(&web, "mall", None, move |tx, ctx, now| {
             let v = mall::update_item(tx, ctx, now, id, &def)?;
-            tx.audit(
-                ctx.program.id,
-                &actor,
-                "mall_item.update",
-                &format!("mall_item:{id}"),
-                Some(&before),
-                Some(&v.to_string()),
-                now,
-            )?;
-            Ok(v)
+            let audit = Audit {
+                action: "mall_item.update".to_string(),
+                target: format!("mall_item:{id}"),
+                before: Some(before.to_string()),
+                after: Some(v.to_string()),
+            };
+            Ok((v, audit))
         })
         .await;
     match out {
@@ -1021,21 +1011,16 @@ async fn item_status(
         )
         .await;
     }
-    let actor = st.s.actor();
-    let out = web
-        .app
-        .write(st.s.program, "mall", None, move |tx, ctx, now| {
+    let out = st
+        .audited(&web, "mall", None, move |tx, ctx, now| {
             let v = mall::set_item_status(tx, ctx, now, id, &status)?;
-            tx.audit(
-                ctx.program.id,
-                &actor,
-                &format!("mall_item.{status}"),
-                &format!("mall_item:{id}"),
-                None,
-                Some(&status),
-                now,
-            )?;
-            Ok(v)
+            let audit = Audit {
+                action: format!("mall_item.{status}"),
+                target: format!("mall_item:{id}"),
+                before: None,
+                after: Some(status.to_string()),
+            };
+            Ok((v, audit))
         })
         .await;
     match out {
@@ -1127,25 +1112,20 @@ async fn stock(
         )
         .await;
     };
-    let actor = st.s.actor();
-    let out = web
-        .app
-        .write(st.s.program, "mall", None, move |tx, ctx, now| {
+    let out = st
+        .audited(&web, "mall", None, move |tx, ctx, now| {
             let v = if what == "arrival" {
                 mall::arrival(tx, ctx, now, &sku, &mall::Arrival { quantity: delta })?
             } else {
                 mall::restock(tx, ctx, now, &sku, &mall::Restock { delta })?
             };
-            tx.audit(
-                ctx.program.id,
-                &actor,
-                &format!("mall_sku.{what}"),
-                &format!("sku:{sku}"),
-                None,
-                Some(&format!("{delta}")),
-                now,
-            )?;
-            Ok(v)
+            let audit = Audit {
+                action: format!("mall_sku.{what}"),
+                target: format!("sku:{sku}"),
+                before: None,
+                after: Some(format!("{delta}").to_string()),
+            };
+            Ok((v, audit))
         })
         .await;
     match out {
@@ -2416,21 +2396,16 @@ async fn create_template_form(
             serde_json::to_string(&t).unwrap_or_default(),
         )
     });
-    let actor = st.s.actor();
-    let out = web
-        .app
-        .write(st.s.program, "coupons", idem, move |tx, ctx, now| {
+    let out = st
+        .audited(&web, "coupons", idem, move |tx, ctx, now| {
             let v = jifen_app::coupons::create_template(tx, ctx, now, &t)?;
-            tx.audit(
-                ctx.program.id,
-                &actor,
-                "coupon_template.create",
-                &format!("coupon_template:{}", t.code),
-                None,
-                Some(&v.to_string()),
-                now,
-            )?;
-            Ok(v)
+            let audit = Audit {
+                action: "coupon_template.create".to_string(),
+                target: format!("coupon_template:{}", t.code),
+                before: None,
+                after: Some(v.to_string()),
+            };
+            Ok((v, audit))
         })
         .await;
     match out {

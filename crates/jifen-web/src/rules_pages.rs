@@ -16,7 +16,7 @@ use jifen_rules::RuleDef;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::forms::{expired, field_error, form_key, member_by_text, parse_money};
+use crate::forms::{Audit, expired, field_error, form_key, member_by_text, parse_money};
 use crate::page::{esc, fmt_time, num};
 use crate::{Staff, Web};
 
@@ -724,21 +724,16 @@ async fn create(State(web): State<Web>, st: Staff, Form(f): Form<RuleForm>) -> R
             serde_json::to_string(&input.definition).unwrap_or_default(),
         )
     });
-    let actor = st.s.actor();
-    let out = web
-        .app
-        .write(st.s.program, "rules", idem, move |tx, ctx, now| {
+    let out = st
+        .audited(&web, "rules", idem, move |tx, ctx, now| {
             let v = earn::create_rule(tx, ctx, now, &input)?;
-            tx.audit(
-                ctx.program.id,
-                &actor,
-                "rule.create",
-                &format!("rule:{}", v["rule_id"]),
-                None,
-                Some(&v["definition"].to_string()),
-                now,
-            )?;
-            Ok(v)
+            let audit = Audit {
+                action: "rule.create".to_string(),
+                target: format!("rule:{}", v["rule_id"]),
+                before: None,
+                after: Some(v["definition"].to_string()),
+            };
+            Ok((v, audit))
         })
         .await;
     web.app.invalidate_program(st.s.program);
@@ -962,22 +957,17 @@ async fn update(
         status: None,
         actor: Some(st.s.actor()),
     };
-    let actor = st.s.actor();
     let before = base.to_string();
-    let out = web
-        .app
-        .write(st.s.program, "rules", None, move |tx, ctx, now| {
+    let out = st
+        .audited(&web, "rules", None, move |tx, ctx, now| {
             let v = earn::update_rule(tx, ctx, now, id, &input)?;
-            tx.audit(
-                ctx.program.id,
-                &actor,
-                "rule.update",
-                &format!("rule:{id}"),
-                Some(&before),
-                Some(&v["definition"].to_string()),
-                now,
-            )?;
-            Ok(v)
+            let audit = Audit {
+                action: "rule.update".to_string(),
+                target: format!("rule:{id}"),
+                before: Some(before.to_string()),
+                after: Some(v["definition"].to_string()),
+            };
+            Ok((v, audit))
         })
         .await;
     web.app.invalidate_program(st.s.program);
@@ -1040,21 +1030,16 @@ async fn status(
         )
         .await;
     }
-    let actor = st.s.actor();
-    let out = web
-        .app
-        .write(st.s.program, "rules", None, move |tx, ctx, now| {
+    let out = st
+        .audited(&web, "rules", None, move |tx, ctx, now| {
             let v = earn::change_rule_status(tx, ctx, now, id, a)?;
-            tx.audit(
-                ctx.program.id,
-                &actor,
-                &format!("rule.{action}"),
-                &format!("rule:{id}"),
-                None,
-                v["status"].as_str(),
-                now,
-            )?;
-            Ok(v)
+            let audit = Audit {
+                action: format!("rule.{action}"),
+                target: format!("rule:{id}"),
+                before: None,
+                after: (v["status"].as_str()).map(str::to_string),
+            };
+            Ok((v, audit))
         })
         .await;
     web.app.invalidate_program(st.s.program);

@@ -35,7 +35,8 @@ impl std::fmt::Debug for NewKey {
     }
 }
 
-/// A new random key: `jf_` and 32 random bytes in hex, like every other key of Jifen.
+/// A new random key: `jf_` and 32 random bytes in hex, with its hash and the prefix shown in
+/// lists. Every key of Jifen is made here (programme creation, the CLI, the console).
 pub fn generate() -> NewKey {
     let bytes: [u8; 32] = rand::random();
     let secret = format!("jf_{}", hex::encode(bytes));
@@ -103,7 +104,7 @@ pub fn create(
             json!({"active": active, "max": ACTIVE_MAX}),
         ));
     }
-    tx.insert_api_key_with_prefix(program, &key.hash, &key.prefix, &name, now)?;
+    tx.insert_api_key(program, &key.hash, &key.prefix, &name, now)?;
     let id = key_id(&key.hash);
     let after = json!({"key_id": id, "name": name, "prefix": key.prefix});
     tx.audit(

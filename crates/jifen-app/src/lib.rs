@@ -490,8 +490,8 @@ impl App {
                 "must be 1 to 64 characters of letters, digits, - and _",
             ));
         }
-        let api_key = new_api_key();
-        let hash = sha256_hex(api_key.as_bytes());
+        let key = keys::generate();
+        let (hash, prefix, api_key) = (key.hash, key.prefix, key.secret);
         let (code, name, currency, timezone) = (
             code.to_string(),
             name.to_string(),
@@ -507,7 +507,7 @@ impl App {
                 ));
             }
             let id = tx.insert_program(&code, &name, &currency, &timezone, &policy, now)?;
-            tx.insert_api_key(id, &hash, "default", now)?;
+            tx.insert_api_key(id, &hash, &prefix, "default", now)?;
             Ok(id)
         })?;
         Ok(CreatedProgram { id, api_key })
@@ -542,13 +542,13 @@ impl App {
 
     /// Adds an API key to a programme and returns it.
     pub fn create_api_key(&self, program: ProgramId, name: &str) -> Result<String, AppError> {
-        let api_key = new_api_key();
-        let hash = sha256_hex(api_key.as_bytes());
+        let key = keys::generate();
+        let (hash, prefix) = (key.hash.clone(), key.prefix.clone());
         let name = name.to_string();
         self.admin_write_blocking(move |tx, now| {
-            Ok(tx.insert_api_key(program, &hash, &name, now)?)
+            Ok(tx.insert_api_key(program, &hash, &prefix, &name, now)?)
         })?;
-        Ok(api_key)
+        Ok(key.secret)
     }
 
     /// Runs every due job of a programme until none is due: vesting first (so points vest before
@@ -611,12 +611,6 @@ impl App {
             Ok(drift)
         })
     }
-}
-
-/// A new random API key: `jf_` and 32 random bytes in hex.
-fn new_api_key() -> String {
-    let bytes: [u8; 32] = rand::random();
-    format!("jf_{}", hex::encode(bytes))
 }
 
 /// Opens the store a URL names: `postgres://...` or `postgresql://...` for PostgreSQL,

@@ -396,21 +396,6 @@ impl<'c> Tx<'c> {
         Ok(SystemAccounts(out))
     }
 
-    pub fn insert_api_key(
-        &mut self,
-        program: ProgramId,
-        key_hash: &str,
-        name: &str,
-        now: Millis,
-    ) -> StoreResult<()> {
-        self.writes += 1;
-        self.conn.execute(
-            "INSERT INTO api_keys (key_hash, program_id, name, created_at) VALUES ($1, $2, $3, $4)",
-            &[key_hash.into(), program.0.into(), name.into(), now.into()],
-        )?;
-        Ok(())
-    }
-
     pub fn program_by_api_key(&mut self, key_hash: &str) -> StoreResult<Option<ProgramId>> {
         Ok(self
             .conn

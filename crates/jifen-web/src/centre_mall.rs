@@ -18,7 +18,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::centre::{expired_page, member_of, t};
-use crate::page::{Lang, esc, fmt_time, num};
+use crate::forms::form_key;
+use crate::page::{Lang, esc, fmt_time, name_of, num};
 use crate::{LangQuery, Web, html, lang_of};
 
 pub(crate) fn routes() -> axum::Router<Web> {
@@ -324,17 +325,6 @@ fn money(minor: i64, currency: &str) -> String {
     esc(&jifen_app::mall::money_text(currency, minor))
 }
 
-fn name_of<'a>(lang: Lang, v: &'a Value, zh: &str, en: &str) -> &'a str {
-    let s = v[if lang == Lang::En { en } else { zh }]
-        .as_str()
-        .unwrap_or("");
-    if s.is_empty() {
-        v[zh].as_str().unwrap_or("")
-    } else {
-        s
-    }
-}
-
 /// The cover image of an item, or a drawn placeholder with its first letter.
 pub(crate) fn cover(item: &Value, name: &str, class: &str) -> String {
     match item["images"][0].as_i64() {
@@ -583,7 +573,7 @@ struct Seen {
 
 /// Loads an item the member may see (on sale, in their audience). `None` when there is none.
 async fn seen(web: &Web, c: &Centre, raw_id: &str) -> Result<Option<Seen>, Response> {
-    let Some(id) = raw_id.parse::<i64>().ok().filter(|v| *v > 0) else {
+    let Some(id) = crate::forms::positive_id(raw_id) else {
         return Ok(None);
     };
     let (ctx, member, loc, now) = (c.ctx.clone(), c.member, c.loc(), web.app.now());
@@ -624,6 +614,7 @@ fn item_missing(c: &Centre) -> Response {
     )
 }
 
+/// The item page's and the confirm page's query: the SKU and quantity chosen.
 #[derive(Deserialize, Default)]
 struct ItemQuery {
     #[serde(default)]
@@ -929,12 +920,6 @@ struct RedeemForm {
     lang: Option<String>,
 }
 
-/// A fresh key for one redemption or draw form: a second submit of the same form replays the
-/// first answer instead of ordering again.
-fn form_key() -> String {
-    jifen_app::staff::generate_password()
-}
-
 fn key_ok(k: &str) -> bool {
     (16..=64).contains(&k.len()) && k.chars().all(|c| c.is_ascii_alphanumeric())
 }
@@ -1030,22 +1015,12 @@ fn check_address(lang: Lang, f: &RedeemForm) -> FieldErrors {
     e
 }
 
-#[derive(Deserialize, Default)]
-struct ConfirmQuery {
-    #[serde(default)]
-    lang: Option<String>,
-    #[serde(default)]
-    sku: Option<String>,
-    #[serde(default)]
-    qty: Option<String>,
-}
-
 /// Step 2 from the item page's form: the SKU and quantity chosen, checked before showing.
 async fn confirm(
     State(web): State<Web>,
     headers: HeaderMap,
     Path((token, raw)): Path<(String, String)>,
-    Query(q): Query<ConfirmQuery>,
+    Query(q): Query<ItemQuery>,
 ) -> Response {
     let c = match enter(&web, &headers, &token, q.lang.clone()).await {
         Ok(c) => c,
@@ -1735,7 +1710,7 @@ async fn order(
             t(lang, "我的订单", "My orders"),
         )
     };
-    let Some(id) = raw.parse::<i64>().ok().filter(|v| *v > 0) else {
+    let Some(id) = crate::forms::positive_id(&raw) else {
         return missing();
     };
     let (ctx, member, now) = (c.ctx.clone(), c.member, web.app.now());
@@ -2059,7 +2034,7 @@ async fn cancel(
             t(lang, "我的订单", "My orders"),
         )
     };
-    let Some(id) = raw.parse::<i64>().ok().filter(|v| *v > 0) else {
+    let Some(id) = crate::forms::positive_id(&raw) else {
         return missing();
     };
     let (ctx, member) = (c.ctx.clone(), c.member);

@@ -50,12 +50,29 @@ impl Staff {
     }
 }
 
-/// A fresh key for one form: sent again, the same key replays the first answer.
+/// A fresh key for one form (16 letters and digits): sent again, the same key replays the
+/// first answer instead of doing it twice.
 pub fn form_key() -> String {
     jifen_app::staff::generate_password()
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect()
+}
+
+/// A database id from a path or a form: a positive integer, anything else is no id.
+pub fn positive_id(raw: &str) -> Option<i64> {
+    raw.parse::<i64>().ok().filter(|v| *v > 0)
+}
+
+/// The id a path names, or the not-found page for `what`.
+pub fn id_of(
+    st: &Staff,
+    raw: &str,
+    what: &'static str,
+) -> Result<i64, Box<axum::response::Response>> {
+    positive_id(raw).ok_or_else(|| {
+        Box::new(st.fail(jifen_app::AppError::NotFound {
+            what,
+            id: raw.to_string(),
+        }))
+    })
 }
 
 /// The form-level error of a form whose CSRF token no longer matches the session.

@@ -818,7 +818,7 @@ async fn render_member(
     status: StatusCode,
     set_lang: Option<String>,
 ) -> Response {
-    let Some(id) = id.parse::<i64>().ok().filter(|v| *v > 0) else {
+    let Some(id) = crate::forms::positive_id(id) else {
         return failure(
             lang,
             s,
@@ -923,7 +923,7 @@ async fn adjust(
         form.error = Some(("form".into(), L::FormExpired.t(lang).into()));
         return render_member(&web, &s, lang, &id, &form, StatusCode::FORBIDDEN, None).await;
     }
-    let Some(member_id) = id.parse::<i64>().ok().filter(|v| *v > 0) else {
+    let Some(member_id) = crate::forms::positive_id(&id) else {
         return failure(lang, &s, AppError::NotFound { what: "member", id });
     };
     let Ok(delta) = f.delta.trim().replace(',', "").parse::<i64>() else {
@@ -1028,7 +1028,7 @@ async fn member_transfer(
         form.error = Some(("transfer_form".into(), L::FormExpired.t(st.lang).into()));
         return again(&form, StatusCode::FORBIDDEN).await;
     }
-    let Some(from) = id.parse::<i64>().ok().filter(|v| *v > 0) else {
+    let Some(from) = crate::forms::positive_id(&id) else {
         return st.fail(AppError::NotFound { what: "member", id });
     };
     let Ok(amount) = f.amount.trim().replace(',', "").parse::<i64>() else {
@@ -1121,7 +1121,7 @@ async fn member_merge(
         form.error = Some(("merge_form".into(), L::FormExpired.t(st.lang).into()));
         return again(&form, StatusCode::FORBIDDEN).await;
     }
-    let Some(into) = id.parse::<i64>().ok().filter(|v| *v > 0) else {
+    let Some(into) = crate::forms::positive_id(&id) else {
         return st.fail(AppError::NotFound { what: "member", id });
     };
     let from = match forms::member_by_text(&web, &st, &f.merge_from, "merge_from").await {
@@ -1286,7 +1286,7 @@ async fn decide(
     if f.csrf != s.csrf {
         return message(StatusCode::FORBIDDEN, L::FormExpired.t(lang));
     }
-    let Some(id) = id.parse::<i64>().ok().filter(|v| *v > 0) else {
+    let Some(id) = crate::forms::positive_id(&id) else {
         return failure(
             lang,
             &s,
@@ -1548,7 +1548,7 @@ async fn answer_appeal(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let Some(id) = id.parse::<i64>().ok().filter(|v| *v > 0) else {
+    let Some(id) = crate::forms::positive_id(&id) else {
         return failure(lang, &s, AppError::NotFound { what: "appeal", id });
     };
     let reshow = |status: StatusCode, field: &str, msg: String| {
@@ -1704,7 +1704,7 @@ async fn decide_hold(
             );
         }
     };
-    let Some(id) = id.parse::<i64>().ok().filter(|v| *v > 0) else {
+    let Some(id) = crate::forms::positive_id(&id) else {
         return failure(
             lang,
             &s,

@@ -43,15 +43,6 @@ pub(crate) fn routes() -> Router<Web> {
         .route("/console/lotteries", get(lotteries).post(create_lottery))
 }
 
-fn id_of(st: &Staff, raw: &str, what: &'static str) -> Result<i64, Box<Response>> {
-    raw.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| {
-        Box::new(st.fail(AppError::NotFound {
-            what,
-            id: raw.to_string(),
-        }))
-    })
-}
-
 fn money(st: &Staff, minor: i64) -> String {
     jifen_app::mall::money_text(&st.ctx.program.currency, minor)
 }
@@ -66,12 +57,7 @@ fn state_label(st: &Staff, s: &str) -> String {
 }
 
 fn name_of(st: &Staff, v: &Value, zh: &str, en: &str) -> String {
-    let n = v[st.t(zh, en)].as_str().unwrap_or("");
-    if n.is_empty() {
-        v[zh].as_str().unwrap_or("").to_string()
-    } else {
-        n.to_string()
-    }
+    crate::page::name_of(st.lang, v, zh, en).to_string()
 }
 
 // ---- items ------------------------------------------------------------------------------
@@ -799,7 +785,7 @@ async fn show_item(
     Path(id): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> Response {
-    let id = match id_of(&st, &id, "mall item") {
+    let id = match crate::forms::id_of(&st, &id, "mall item") {
         Ok(i) => i,
         Err(r) => return *r,
     };
@@ -923,7 +909,7 @@ async fn update_item(
     Path(id): Path<String>,
     Form(f): Form<ItemForm>,
 ) -> Response {
-    let id = match id_of(&st, &id, "mall item") {
+    let id = match crate::forms::id_of(&st, &id, "mall item") {
         Ok(i) => i,
         Err(r) => return *r,
     };
@@ -986,7 +972,7 @@ async fn item_status(
     Path((id, status)): Path<(String, String)>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    let id = match id_of(&st, &id, "mall item") {
+    let id = match crate::forms::id_of(&st, &id, "mall item") {
         Ok(i) => i,
         Err(r) => return *r,
     };
@@ -1442,7 +1428,7 @@ fn order_row(st: &Staff, o: &Value, error: Option<&(i64, String, String)>) -> St
 }
 
 async fn order(State(web): State<Web>, st: Staff, Path(id): Path<String>) -> Response {
-    let id = match id_of(&st, &id, "mall order") {
+    let id = match crate::forms::id_of(&st, &id, "mall order") {
         Ok(i) => i,
         Err(r) => return *r,
     };
@@ -1547,7 +1533,7 @@ async fn order_action(
     Path((id, action)): Path<(String, String)>,
     Form(f): Form<OrderForm>,
 ) -> Response {
-    let id = match id_of(&st, &id, "mall order") {
+    let id = match crate::forms::id_of(&st, &id, "mall order") {
         Ok(i) => i,
         Err(r) => return *r,
     };

@@ -430,13 +430,19 @@ fn card(label: &str, value: &str) -> String {
     )
 }
 
-fn item_name(lang: Lang, v: &Value) -> String {
-    let key = if lang == Lang::En {
-        "item_name_en"
+/// A name in the page's language (`zh`/`en` name the two fields), the Chinese one when the
+/// English is empty.
+pub fn name_of<'a>(lang: Lang, v: &'a Value, zh: &str, en: &str) -> &'a str {
+    let n = v[pick(lang, zh, en)].as_str().unwrap_or("");
+    if n.is_empty() {
+        v[zh].as_str().unwrap_or("")
     } else {
-        "item_name_zh"
-    };
-    v[key].as_str().unwrap_or("").to_string()
+        n
+    }
+}
+
+fn item_name(lang: Lang, v: &Value) -> &str {
+    name_of(lang, v, "item_name_zh", "item_name_en")
 }
 
 pub fn overview(lang: Lang, o: &Overview<'_>) -> String {
@@ -514,7 +520,7 @@ pub fn overview(lang: Lang, o: &Overview<'_>) -> String {
                     v["order_id"],
                     fmt_time(v["created_at"].as_i64().unwrap_or(0), o.tz),
                     v["member_id"],
-                    esc(&item_name(lang, v)),
+                    esc(item_name(lang, v)),
                     num(v["points"].as_i64().unwrap_or(0)),
                     esc(&order_state(lang, v["state"].as_str().unwrap_or(""))),
                 )
@@ -723,7 +729,7 @@ pub fn member(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
                         "<tr><td>#{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td><span class=\"pill\">{}</span></td></tr>",
                         o["order_id"],
                         fmt_time(o["created_at"].as_i64().unwrap_or(0), tz),
-                        esc(&item_name(lang, o)),
+                        esc(item_name(lang, o)),
                         num(o["points"].as_i64().unwrap_or(0)),
                         esc(&order_state(lang, o["state"].as_str().unwrap_or(""))),
                     )

@@ -764,15 +764,6 @@ fn on_error(st: &Staff, action: &str, f: &RuleForm, e: AppError) -> Response {
     }
 }
 
-fn rule_id(st: &Staff, raw: &str) -> Result<i64, Box<Response>> {
-    raw.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| {
-        Box::new(st.fail(AppError::NotFound {
-            what: "rule",
-            id: raw.to_string(),
-        }))
-    })
-}
-
 #[derive(Deserialize, Default)]
 struct ShowQuery {
     #[serde(default)]
@@ -794,7 +785,7 @@ async fn show(
     Path(id): Path<String>,
     Query(q): Query<ShowQuery>,
 ) -> Response {
-    let id = match rule_id(&st, &id) {
+    let id = match crate::forms::id_of(&st, &id, "rule") {
         Ok(i) => i,
         Err(r) => return *r,
     };
@@ -910,7 +901,7 @@ async fn update(
     Path(id): Path<String>,
     Form(f): Form<RuleForm>,
 ) -> Response {
-    let id = match rule_id(&st, &id) {
+    let id = match crate::forms::id_of(&st, &id, "rule") {
         Ok(i) => i,
         Err(r) => return *r,
     };
@@ -999,7 +990,7 @@ async fn status(
     Path((id, action)): Path<(String, String)>,
     Form(f): Form<CsrfOnly>,
 ) -> Response {
-    let id = match rule_id(&st, &id) {
+    let id = match crate::forms::id_of(&st, &id, "rule") {
         Ok(i) => i,
         Err(r) => return *r,
     };
@@ -1203,7 +1194,7 @@ async fn dry_run(
     Path(id): Path<String>,
     Form(f): Form<DryForm>,
 ) -> Response {
-    let id = match rule_id(&st, &id) {
+    let id = match crate::forms::id_of(&st, &id, "rule") {
         Ok(i) => i,
         Err(r) => return *r,
     };
@@ -1403,7 +1394,7 @@ async fn backtest(
     Path(id): Path<String>,
     Form(f): Form<BacktestForm>,
 ) -> Response {
-    let id = match rule_id(&st, &id) {
+    let id = match crate::forms::id_of(&st, &id, "rule") {
         Ok(i) => i,
         Err(r) => return *r,
     };

@@ -969,7 +969,7 @@ async fn webhook_status(
             });
         }
     };
-    let Some(id) = id.parse::<i64>().ok().filter(|v| *v > 0) else {
+    let Some(id) = crate::forms::positive_id(&id) else {
         return st.fail(AppError::NotFound {
             what: "webhook endpoint",
             id,

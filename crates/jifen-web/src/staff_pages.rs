@@ -301,7 +301,7 @@ async fn act(
     Path((id, action)): Path<(String, String)>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    let Some(id) = id.parse::<i64>().ok().filter(|v| *v > 0) else {
+    let Some(id) = crate::forms::positive_id(&id) else {
         return st.fail(AppError::NotFound {
             what: "staff account",
             id,

@@ -35,7 +35,7 @@ fn key_row(r: &Row) -> ApiKeyRow {
 
 impl Tx<'_> {
     /// Stores a new key's hash with its name and the first characters of the key.
-    pub fn insert_api_key_with_prefix(
+    pub fn insert_api_key(
         &mut self,
         program: ProgramId,
         key_hash: &str,

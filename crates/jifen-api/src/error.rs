@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jifen_app::AppError;
 use jifen_ledger::LedgerError;
+use jifen_store::StoreError;
 use serde_json::json;
 
 #[derive(Debug)]
@@ -13,6 +14,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub details: serde_json::Value,
+    /// Seconds after which a retry may succeed (`Retry-After`).
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -22,7 +25,13 @@ impl ApiError {
             code,
             message: message.into(),
             details: json!({}),
+            retry_after: None,
         }
+    }
+
+    pub fn retry_after(mut self, seconds: u32) -> ApiError {
+        self.retry_after = Some(seconds);
+        self
     }
 
     pub fn with_details(mut self, details: serde_json::Value) -> ApiError {
@@ -45,7 +54,12 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body =
             json!({"error": {"code": self.code, "message": self.message, "details": self.details}});
-        (self.status, axum::Json(body)).into_response()
+        let mut r = (self.status, axum::Json(body)).into_response();
+        if let Some(s) = self.retry_after {
+            r.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, s.into());
+        }
+        r
     }
 }
 
@@ -69,6 +83,7 @@ fn not_found_code(what: &str) -> &'static str {
         "candidate" => "candidate_not_found",
         "checkout settings" => "checkout_settings_not_found",
         "coupon template" => "coupon_template_not_found",
+        "checkout deduction" => "checkout_deduction_not_found",
         _ => "not_found",
     }
 }
@@ -125,8 +140,26 @@ impl From<AppError> for ApiError {
                 "unavailable",
                 "the server is busy or shutting down; retry with the same Idempotency-Key",
             ),
+            AppError::Store(StoreError::Unavailable(err)) => {
+                tracing::warn!(error = %err, "the database is unavailable");
+                ApiError::new(
+                    S::SERVICE_UNAVAILABLE,
+                    "store_unavailable",
+                    "the database cannot be reached just now; nothing was written; retry with the same Idempotency-Key",
+                )
+                .retry_after(5)
+            }
+            AppError::Store(StoreError::Full(err)) => {
+                tracing::error!(error = %err, "the database's disk is full");
+                ApiError::new(
+                    S::INSUFFICIENT_STORAGE,
+                    "storage_full",
+                    "the server's disk is full; nothing was written; retry with the same Idempotency-Key once space is freed",
+                )
+                .retry_after(30)
+            }
             AppError::Store(err) => {
-                eprintln!("jifen: store error: {err}");
+                tracing::error!(error = %err, "store error");
                 ApiError::new(
                     S::INTERNAL_SERVER_ERROR,
                     "internal",
@@ -134,7 +167,7 @@ impl From<AppError> for ApiError {
                 )
             }
             AppError::Internal(err) => {
-                eprintln!("jifen: internal error: {err}");
+                tracing::error!(error = %err, "internal error");
                 ApiError::new(S::INTERNAL_SERVER_ERROR, "internal", "internal error")
             }
         }

@@ -63,8 +63,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     }
 }
 
-/// The programme an API key belongs to. Keys come as `Authorization: Bearer <key>` or `X-Api-Key`.
-pub struct Program(pub ProgramId);
+/// The programme an API key belongs to. Keys come as `Authorization: Bearer <key>` (the scheme
+/// in any case, RFC 9110) or in the `X-Api-Key` header; both are in the OpenAPI document.
+pub struct Program(pub ProgramId, pub jifen_store::KeyCaller);
+
+/// The token of `Authorization: Bearer <token>`, the scheme matched without regard to case.
+fn bearer(v: &str) -> Option<&str> {
+    let (scheme, token) = v.trim_start().split_once([' ', '\t'])?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token)
+}
 
 impl FromRequestParts<App> for Program {
     type Rejection = ApiError;
@@ -74,7 +81,7 @@ impl FromRequestParts<App> for Program {
         let key = h
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
+            .and_then(bearer)
             .or_else(|| h.get("x-api-key").and_then(|v| v.to_str().ok()))
             .map(str::trim);
         let unauthorized = || {
@@ -87,8 +94,8 @@ impl FromRequestParts<App> for Program {
         let key = key
             .filter(|k| !k.is_empty() && k.len() <= 200)
             .ok_or_else(unauthorized)?;
-        match app.authenticate(key).await.map_err(ApiError::from)? {
-            Some(p) => Ok(Program(p)),
+        match app.authenticate_caller(key).await.map_err(ApiError::from)? {
+            Some(c) => Ok(Program(c.program, c)),
             None => Err(unauthorized()),
         }
     }

@@ -138,6 +138,18 @@ pub fn router(app: App) -> Router {
         .route("/checkout/quote", post(mall::checkout_quote))
         .route("/checkout/deductions", post(mall::checkout_deduct))
         .route(
+            "/checkout/deductions/{id}/post",
+            post(mall::checkout_post_deduction),
+        )
+        .route(
+            "/checkout/deductions/{id}/void",
+            post(mall::checkout_void_deduction),
+        )
+        .route(
+            "/checkout/deductions/{id}/refunds",
+            post(mall::checkout_refund_deduction),
+        )
+        .route(
             "/lotteries",
             get(mall::lotteries).post(mall::create_lottery),
         )
@@ -201,16 +213,19 @@ async fn submit<T>(
 where
     T: Serialize + Send + Sync + 'static,
 {
-    let idem = key.map(|k| {
-        let mut fp = route.as_bytes().to_vec();
-        fp.extend(serde_json::to_vec(&input).expect("input serializes"));
-        (k, jifen_app::sha256_hex(&fp))
-    });
+    let idem = key.map(|k| fingerprint(k, route, &input));
     Ok(app
         .write(program.0, &partition, idem, move |tx, ctx, now| {
             f(tx, ctx, now, &input)
         })
         .await?)
+}
+
+/// The idempotency key with the fingerprint of the route and the parsed input.
+fn fingerprint<T: Serialize>(key: String, route: &str, input: &T) -> (String, String) {
+    let mut fp = route.as_bytes().to_vec();
+    fp.extend(serde_json::to_vec(input).expect("input serializes"));
+    (key, jifen_app::sha256_hex(&fp))
 }
 
 fn require_key(key: Option<String>) -> Result<String, ApiError> {
@@ -689,16 +704,70 @@ async fn reserve(
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct SettleBody {
+pub(crate) struct SettleBody {
     #[serde(default)]
-    reason: Option<String>,
+    pub(crate) reason: Option<String>,
 }
 
-fn reservation_id(raw: &str) -> Result<i64, ApiError> {
+/// An optional JSON body with a reason: empty means none.
+pub(crate) fn optional_reason(body: &[u8]) -> Result<Option<String>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        Ok(None)
+    } else {
+        Ok(extract::parse_json::<SettleBody>(body)?.reason)
+    }
+}
+
+pub(crate) fn reservation_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>()
         .ok()
         .filter(|v| *v > 0)
         .ok_or_else(|| ApiError::invalid("reservation id", "must be a positive integer"))
+}
+
+/// Posts a reservation-like hold by the id in the path; the natural key is `{what}:{id}:post`.
+pub(crate) async fn post_by_id(
+    app: &App,
+    p: Program,
+    raw_id: &str,
+    key: Option<String>,
+    what: &str,
+    f: CommandFn<i64>,
+) -> ApiResult {
+    let id = reservation_id(raw_id)?;
+    let key = key.unwrap_or_else(|| format!("{what}:{id}:post"));
+    let route = format!("post_{what}");
+    let out = submit(app, p, &route, Some(key), format!("r:{id}"), id, f).await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+/// Voids a reservation-like hold by the id in the path, with an optional reason in the body;
+/// the natural key is `{what}:{id}:void`.
+pub(crate) async fn void_by_id(
+    app: &App,
+    p: Program,
+    raw_id: &str,
+    key: Option<String>,
+    body: &[u8],
+    what: &str,
+    f: CommandFn<(i64, Option<String>)>,
+) -> ApiResult {
+    let id = reservation_id(raw_id)?;
+    // The body is optional here: an empty one means no reason.
+    let reason = optional_reason(body)?;
+    let key = key.unwrap_or_else(|| format!("{what}:{id}:void"));
+    let route = format!("void_{what}");
+    let out = submit(
+        app,
+        p,
+        &route,
+        Some(key),
+        format!("r:{id}"),
+        (id, reason),
+        f,
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
 }
 
 async fn post_reservation(
@@ -707,19 +776,10 @@ async fn post_reservation(
     ApiPath(id): ApiPath,
     IdempotencyKey(key): IdempotencyKey,
 ) -> ApiResult {
-    let id = reservation_id(&id)?;
-    let key = key.unwrap_or_else(|| format!("reservation:{id}:post"));
-    let out = submit(
-        &app,
-        p,
-        "post_reservation",
-        Some(key),
-        format!("r:{id}"),
-        id,
-        |tx, ctx, now, id| commands::post_reservation(tx, ctx, now, *id),
-    )
-    .await?;
-    Ok(respond(out, StatusCode::OK))
+    post_by_id(&app, p, &id, key, "reservation", |tx, ctx, now, id| {
+        commands::post_reservation(tx, ctx, now, *id)
+    })
+    .await
 }
 
 async fn void_reservation(
@@ -729,25 +789,16 @@ async fn void_reservation(
     IdempotencyKey(key): IdempotencyKey,
     RawBody(body): RawBody,
 ) -> ApiResult {
-    let id = reservation_id(&id)?;
-    // The body is optional here: an empty one means no reason.
-    let reason = if body.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        extract::parse_json::<SettleBody>(&body)?.reason
-    };
-    let key = key.unwrap_or_else(|| format!("reservation:{id}:void"));
-    let out = submit(
+    void_by_id(
         &app,
         p,
-        "void_reservation",
-        Some(key),
-        format!("r:{id}"),
-        (id, reason),
-        |tx, ctx, now, (id, reason)| commands::void_reservation(tx, ctx, now, *id, reason.clone()),
+        &id,
+        key,
+        &body,
+        "reservation",
+        |tx, ctx, now, (id, r)| commands::void_reservation(tx, ctx, now, *id, r.clone()),
     )
-    .await?;
-    Ok(respond(out, StatusCode::OK))
+    .await
 }
 
 async fn transfer(
@@ -779,15 +830,20 @@ async fn adjust(
 ) -> ApiResult {
     let key = require_key(key)?;
     let partition = input.member.partition();
-    let out = submit(
-        &app,
-        p,
-        "adjust",
-        Some(key),
-        partition,
-        input,
-        commands::adjust,
-    )
-    .await?;
-    Ok(respond(out, StatusCode::OK))
+    let caller = p.1.clone();
+    let out = app
+        .write(
+            p.0,
+            &partition,
+            Some(fingerprint(key, "adjust", &input)),
+            move |tx, ctx, now| jifen_app::staff::adjust_by_key(tx, ctx, now, &caller, &input),
+        )
+        .await?;
+    // Above the threshold the adjustment waits for a second person: accepted, not applied.
+    let status = if out.body["status"] == "pending_approval" {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
+    Ok(respond(out, status))
 }

@@ -9,8 +9,11 @@ use jifen_app::mall::{self, ItemIn, OrderUpdate, PlaceOrder, Restock};
 use jifen_domain::mall::{ItemDef, OrderAction};
 use serde::Deserialize;
 
-use crate::extract::{ApiPath, ApiQuery, IdempotencyKey, JsonBody, Program};
-use crate::{ApiError, ApiResult, member_id, respond, submit};
+use crate::extract::{ApiPath, ApiQuery, IdempotencyKey, JsonBody, Program, RawBody};
+use crate::{
+    ApiError, ApiResult, member_id, post_by_id, require_key, reservation_id, respond, submit,
+    void_by_id,
+};
 
 fn positive_id(raw: &str, what: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>()
@@ -452,6 +455,59 @@ pub async fn checkout_deduct(
     )
     .await?;
     Ok(respond(out, StatusCode::CREATED))
+}
+
+pub async fn checkout_post_deduction(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    IdempotencyKey(key): IdempotencyKey,
+) -> ApiResult {
+    post_by_id(&app, p, &id, key, "deduction", |tx, ctx, now, id| {
+        jifen_app::checkout::post_deduction(tx, ctx, now, *id)
+    })
+    .await
+}
+
+pub async fn checkout_void_deduction(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    IdempotencyKey(key): IdempotencyKey,
+    RawBody(body): RawBody,
+) -> ApiResult {
+    void_by_id(
+        &app,
+        p,
+        &id,
+        key,
+        &body,
+        "deduction",
+        |tx, ctx, now, (id, r)| jifen_app::checkout::void_deduction(tx, ctx, now, *id, r.clone()),
+    )
+    .await
+}
+
+pub async fn checkout_refund_deduction(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(r): JsonBody<jifen_app::checkout::DeductionRefund>,
+) -> ApiResult {
+    let key = require_key(key)?;
+    let id = reservation_id(&id)?;
+    let out = submit(
+        &app,
+        p,
+        "checkout_refund_deduction",
+        Some(key),
+        format!("r:{id}"),
+        (id, r),
+        |tx, ctx, now, (id, r)| jifen_app::checkout::refund_deduction(tx, ctx, now, *id, r),
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
 }
 
 pub async fn lotteries(State(app): State<App>, p: Program) -> ApiResult {

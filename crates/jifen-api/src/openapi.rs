@@ -105,7 +105,7 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>, &str)] = &[
     (
         "post",
         "/api/v1/reservations",
-        "Reserve points for a mall order or checkout",
+        "Reserve points for an order of the merchant's own (mall orders and checkout deductions hold theirs themselves)",
         Some("Reserve"),
         "required",
     ),
@@ -518,9 +518,30 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>, &str)] = &[
     (
         "post",
         "/api/v1/checkout/deductions",
-        "Reserve points against an order within the allowance; post, void or refund the reservation later",
+        "Reserve points against an order within the allowance, for the programme's hold time",
         Some("CheckoutDeduction"),
         "optional",
+    ),
+    (
+        "post",
+        "/api/v1/checkout/deductions/{id}/post",
+        "The order was paid: spend the deduction's points (the reservation API refuses them)",
+        None,
+        "natural",
+    ),
+    (
+        "post",
+        "/api/v1/checkout/deductions/{id}/void",
+        "The order was not paid: the deduction's points go back to their lots",
+        None,
+        "natural",
+    ),
+    (
+        "post",
+        "/api/v1/checkout/deductions/{id}/refunds",
+        "The order was refunded in part or whole: points back to the lots they came from",
+        Some("RedemptionRefund"),
+        "required",
     ),
     (
         "get",
@@ -777,6 +798,7 @@ fn schemas() -> Value {
         "Vote": {"type": "object", "required": ["member_id"], "properties": {"member_id": {"type": "integer"}}},
         "CheckoutSettings": {"type": "object", "required": ["points_per_unit", "max_share_pct"], "properties": {
             "points_per_unit": {"type": "integer"}, "max_share_pct": {"type": "integer"}, "min_order_minor": {"type": "integer"},
+            "hold_seconds": {"type": "integer", "minimum": 60, "description": "how long a deduction holds its points unless posted (1,800 by default)"},
             "ladders": {"type": "array", "items": {"type": "object", "properties": {"min_order_minor": {"type": "integer"}, "max_points": {"type": "integer"}}}}}},
         "CheckoutQuote": {"type": "object", "required": ["member", "order_total_minor"], "properties": {
             "member": {"$ref": "#/components/schemas/MemberRef"}, "order_total_minor": {"type": "integer"}}},
@@ -828,7 +850,7 @@ pub fn document() -> Value {
         };
         let mut op = json!({
             "summary": summary,
-            "security": [{"apiKey": []}],
+            "security": [{"apiKey": []}, {"apiKeyHeader": []}],
             "responses": {
                 ok: {"description": "OK"},
                 "4XX": {"description": "Refused; nothing was written", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
@@ -850,7 +872,12 @@ pub fn document() -> Value {
         "paths": paths,
         "components": {
             "schemas": schemas(),
-            "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}}
+            "securitySchemes": {
+                "apiKey": {"type": "http", "scheme": "bearer",
+                           "description": "Authorization: Bearer <key> (the scheme in any case)"},
+                "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-Api-Key",
+                                 "description": "the same key in a header of its own"}
+            }
         }
     })
 }

@@ -637,6 +637,24 @@ async fn api_keys_and_unknown_routes() {
     )
     .await;
     assert_eq!(r.ok(200)["code"], "t");
+    // The scheme is matched without regard to case (RFC 9110), whatever the blank after it.
+    for auth in [
+        format!("bearer {}", s.key),
+        format!("BEARER {}", s.key),
+        format!("Bearer\t{}", s.key),
+        format!("bEaReR  {}", s.key),
+    ] {
+        let r = crate::common::read(
+            s.client
+                .get(s.url("/api/v1/program"))
+                .header("Authorization", &auth)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.ok(200)["code"], "t", "{auth:?}");
+    }
 
     // Unknown routes, with or without a key.
     for path in [
@@ -1440,7 +1458,8 @@ async fn adjustments_need_a_reason_and_an_actor() {
     assert_eq!(b.ok(200)["growth"]["available"], 7);
     assert_eq!(b.json["points"]["available"], 30);
 
-    // History keeps reason and actor.
+    // History keeps the reason, and the actor names the key that did it with the caller's own
+    // actor beside it.
     let h = s.get(&format!("/api/v1/members/{m}/history")).await;
     let lines = h.ok(200)["lines"].as_array().unwrap().clone();
     assert_eq!(lines.len(), 3);
@@ -1448,11 +1467,20 @@ async fn adjustments_need_a_reason_and_an_actor() {
     assert_eq!(lines[0]["amount"], 7);
     assert_eq!(lines[1]["amount"], -20);
     assert_eq!(lines[1]["reason"], "correction");
-    assert_eq!(lines[1]["actor"], "staff:7");
+    let actor = lines[1]["actor"].as_str().unwrap();
+    assert!(
+        actor.starts_with("api_key:") && actor.ends_with("(default) for staff:7"),
+        "{actor}"
+    );
     assert_eq!(lines[1]["code"], lines[2]["code"]);
     assert_eq!(lines[2]["amount"], 50);
     assert_eq!(lines[2]["reason"], "goodwill");
-    assert_eq!(lines[2]["actor"], "staff:42");
+    assert!(
+        lines[2]["actor"]
+            .as_str()
+            .unwrap()
+            .ends_with("for staff:42")
+    );
     assert_eq!(lines[2]["transfer_id"], v["transfer_id"]);
     s.verify_clean().await;
 }
@@ -1864,5 +1892,44 @@ async fn history_pages_merge_own_lines_and_transfers_received() {
         let (ids, _) = walk_history(&s, b, limit).await;
         assert_eq!(ids, all, "pages of {limit}");
     }
+    s.verify_clean().await;
+}
+
+/// An adjustment through a key without the right to skip approval, above the programme's
+/// threshold, is accepted into the approval queue (202) and moves nothing; a retry returns the
+/// same request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_adjustments_above_the_threshold_wait_for_approval() {
+    let s = start(policy(0)).await;
+    let m = s.create_member("adj").await;
+    let app = s.app.clone();
+    let pid = s.pid;
+    let pos = tokio::task::spawn_blocking(move || app.create_api_key(pid, "pos", false).unwrap())
+        .await
+        .unwrap();
+    let body = json!({"member": {"member_id": m}, "delta": 5000, "reason": "goodwill", "actor": "cashier-7"});
+    let send = || {
+        s.send(
+            s.client
+                .post(s.url("/api/v1/adjustments"))
+                .header("Authorization", format!("bearer {pos}"))
+                .header("Idempotency-Key", "big-1")
+                .json(&body),
+        )
+    };
+    let r = send().await;
+    let v = r.ok(202).clone();
+    assert_eq!(v["status"], "pending_approval");
+    let id = v["approval_id"].as_i64().unwrap();
+    assert_eq!(s.available(m).await, 0);
+    let again = send().await;
+    assert!(again.replayed());
+    assert_eq!(again.ok(202)["approval_id"], id);
+    // The programme's own key has the right: applied at once.
+    let r = s
+        .post("/api/v1/adjustments", Some("big-2"), body.clone())
+        .await;
+    assert_eq!(r.ok(200)["status"], "applied");
+    assert_eq!(s.available(m).await, 5000);
     s.verify_clean().await;
 }

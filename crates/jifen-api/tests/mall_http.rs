@@ -201,3 +201,131 @@ async fn members_browse_order_draw_and_quote_through_the_api() {
     assert_eq!(q.ok(200)["max_points"], 10);
     s.verify_clean().await;
 }
+
+/// The black-box story of the trust review: the reservation a points + cash order shows is
+/// voided directly, then the jobs run for two programmes. The void is refused naming the order,
+/// and both programmes' jobs run; the checkout deduction is settled through its own endpoints.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_orders_reservation_is_refused_around_it_and_every_programmes_jobs_run() {
+    let s = start(policy(0)).await;
+    let app = s.app.clone();
+    let other = tokio::task::spawn_blocking(move || {
+        app.create_program("t2", "Other", "CNY", "Asia/Shanghai", policy(0))
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let cup = json!({"name_zh": "保温杯", "name_en": "Tumbler", "category": "drinkware", "kind": {"type": "virtual"},
+        "status": "on_sale", "skus": [{"sku": "CUP", "points": 1000, "cash_minor": 990, "stock": 3}]});
+    s.post("/api/v1/mall/items", None, cup).await.ok(201);
+    let m = s
+        .post(
+            "/api/v1/members",
+            None,
+            json!({"identities": [{"channel": "app", "external_id": "u1"}]}),
+        )
+        .await
+        .ok(201)["member_id"]
+        .as_i64()
+        .unwrap();
+    s.post(
+        "/api/v1/adjustments",
+        Some("grant-1"),
+        json!({"member": {"member_id": m}, "delta": 3000, "reason": "开户赠送", "actor": "ops"}),
+    )
+    .await
+    .ok(200);
+    let o = s
+        .post(
+            "/api/v1/mall/orders",
+            Some("o-1"),
+            json!({"member": {"member_id": m}, "sku": "CUP", "quantity": 1, "request_id": "o-1"}),
+        )
+        .await;
+    let o = o.ok(201).clone();
+    assert_eq!(o["state"], "pending_payment");
+    let r = o["reservation_id"].as_i64().unwrap();
+    let d = s
+        .post(&format!("/api/v1/reservations/{r}/void"), None, json!({}))
+        .await;
+    let d = d.err(409, "reservation_owned");
+    assert_eq!(
+        d["owner"],
+        json!({"kind": "mall_order", "order_id": o["order_id"]})
+    );
+    s.post(
+        &format!("/api/v1/spends/{r}/refunds"),
+        Some("rf-1"),
+        json!({}),
+    )
+    .await
+    .err(409, "reservation_owned");
+    // A deduction at the merchant's checkout is settled through its own endpoints only.
+    s.send(
+        s.request(Method::PUT, "/api/v1/checkout/settings")
+            .json(&json!({"points_per_unit": 100, "max_share_pct": 50, "hold_seconds": 59})),
+    )
+    .await
+    .err(422, "invalid_request");
+    s.send(
+        s.request(Method::PUT, "/api/v1/checkout/settings")
+            .json(&json!({"points_per_unit": 100, "max_share_pct": 50, "hold_seconds": 300})),
+    )
+    .await
+    .ok(200);
+    let ded = s
+        .post(
+            "/api/v1/checkout/deductions",
+            None,
+            json!({"member": {"member_id": m}, "order_id": "SO-9", "order_total_minor": 10000, "points": 1000}),
+        )
+        .await;
+    let dr = ded.ok(201)["reservation_id"].as_i64().unwrap();
+    s.post(&format!("/api/v1/reservations/{dr}/post"), None, json!({}))
+        .await
+        .err(409, "reservation_owned");
+    s.post(
+        &format!("/api/v1/checkout/deductions/{r}/post"),
+        None,
+        json!({}),
+    )
+    .await
+    .err(404, "checkout_deduction_not_found");
+    s.post(
+        &format!("/api/v1/checkout/deductions/{dr}/post"),
+        None,
+        json!({}),
+    )
+    .await
+    .ok(200);
+    let back = s
+        .post(
+            &format!("/api/v1/checkout/deductions/{dr}/refunds"),
+            Some("ded-rf-1"),
+            json!({"amount": 400}),
+        )
+        .await;
+    assert_eq!(back.ok(200)["restored"], 400);
+    // The jobs, a day later: the order times out through itself in one programme and the other
+    // programme's jobs run too.
+    s.clock.set(common::START + 86_400_000);
+    let app = s.app.clone();
+    let runs = tokio::task::spawn_blocking(move || app.run_all_jobs().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(runs.len(), 2);
+    for p in &runs {
+        let r = p.report.as_ref().expect("jobs ran");
+        assert!(r.failures.is_empty(), "{:?}", r.failures);
+    }
+    let mine = runs.iter().find(|p| p.program == s.pid).unwrap();
+    assert_eq!(mine.report.as_ref().unwrap().mall_orders_timed_out, 1);
+    assert!(runs.iter().any(|p| p.program == other.id));
+    let o = s
+        .get(&format!("/api/v1/mall/orders/{}", o["order_id"]))
+        .await;
+    assert_eq!(o.ok(200)["state"], "timed_out");
+    let bal = s.get(&format!("/api/v1/members/{m}/balance")).await;
+    assert_eq!(bal.ok(200)["points"]["available"], 3000 - 600);
+    s.verify_clean().await;
+}

@@ -1,8 +1,8 @@
 //! Points deduction at the merchant's checkout (积分抵扣): how many points an order may use and
 //! what they are worth, under the programme's ratio (or the member's tier ratio), a share cap and
-//! optional ladders; then the points are reserved with the order. The merchant posts the
-//! reservation when the order is paid, voids it when it is not, and refunds it (in part or in
-//! whole, to the original lots) through the ledger's reservation and spend-refund endpoints.
+//! optional ladders; then the points are reserved with the order, for the programme's hold time.
+//! The merchant posts the deduction when the order is paid, voids it when it is not, and refunds
+//! it (in part or in whole, to the original lots) through the deduction's own endpoints.
 
 use jifen_ledger::{MemberId, Millis, PointType};
 use jifen_store::*;
@@ -35,6 +35,10 @@ pub struct CheckoutSettings {
     /// none below the first).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ladders: Vec<CheckoutLadder>,
+    /// How long a deduction holds the points before the jobs give them back unless the
+    /// merchant posts it (default 30 minutes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_seconds: Option<i64>,
 }
 
 impl CheckoutSettings {
@@ -56,6 +60,17 @@ impl CheckoutSettings {
             return Err(AppError::invalid(
                 "min_order_minor",
                 format!("must be between 0 and {max}"),
+            ));
+        }
+        if let Some(h) = self.hold_seconds
+            && !(60..=commands::RESERVATION_TTL_MAX_SECONDS).contains(&h)
+        {
+            return Err(AppError::invalid(
+                "hold_seconds",
+                format!(
+                    "must be between 60 and {}",
+                    commands::RESERVATION_TTL_MAX_SECONDS
+                ),
             ));
         }
         for (i, l) in self.ladders.iter().enumerate() {
@@ -218,8 +233,9 @@ pub struct Deduction {
 }
 
 /// Reserves points against an order, within the allowance. The answer's `reservation_id` is
-/// posted when the order is paid (`POST /reservations/{id}/post`), voided if not, and refunded
-/// through `POST /spends/{id}/refunds`.
+/// the deduction's id: posted when the order is paid (`POST /checkout/deductions/{id}/post`),
+/// voided if not (`.../void`), and refunded in part or whole (`.../refunds`). The plain
+/// reservation and spend-refund endpoints refuse it, so the deduction is settled one way only.
 pub fn deduct(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
@@ -257,7 +273,10 @@ pub fn deduct(
             amount: d.points,
             reason: Some(format!("积分抵扣 checkout deduction, order {}", d.order_id)),
             order_ref: Some(d.order_id.clone()),
-            ttl_seconds: None,
+            ttl_seconds: s.hold_seconds,
+            owner: Some(ReservationOwner::Checkout {
+                order_id: d.order_id.clone(),
+            }),
         },
     )?;
     Ok(json!({
@@ -270,6 +289,79 @@ pub fn deduct(
     }))
 }
 
+/// The deduction a reservation id names, as its owner: anything else is not found here.
+fn deduction_owner(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    id: i64,
+) -> Result<ReservationOwner, AppError> {
+    match tx.reservation(ctx.program.id, jifen_ledger::TransferId(id))? {
+        Some(Reservation {
+            owner: Some(o @ ReservationOwner::Checkout { .. }),
+            ..
+        }) => Ok(o),
+        _ => Err(AppError::NotFound {
+            what: "checkout deduction",
+            id: id.to_string(),
+        }),
+    }
+}
+
+/// The merchant's order was paid: the deduction's points are spent.
+pub fn post_deduction(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    id: i64,
+) -> Result<serde_json::Value, AppError> {
+    let owner = deduction_owner(tx, ctx, id)?;
+    commands::post_reservation_by(tx, ctx, now, id, Some(&owner))
+}
+
+/// The merchant's order was not paid: the points go back to their lots.
+pub fn void_deduction(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    id: i64,
+    reason: Option<String>,
+) -> Result<serde_json::Value, AppError> {
+    let owner = deduction_owner(tx, ctx, id)?;
+    commands::void_reservation_by(tx, ctx, now, id, reason, Some(&owner))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeductionRefund {
+    /// Points to give back; all that is left when absent.
+    #[serde(default)]
+    pub amount: Option<i64>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// The merchant refunded (part of) a paid order: points back to the lots they came from.
+pub fn refund_deduction(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    id: i64,
+    r: &DeductionRefund,
+) -> Result<serde_json::Value, AppError> {
+    let owner = deduction_owner(tx, ctx, id)?;
+    commands::refund_redemption_by(
+        tx,
+        ctx,
+        now,
+        &commands::RedemptionRefund {
+            transfer_id: id,
+            amount: r.amount,
+            reason: r.reason.clone(),
+        },
+        Some(&owner),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,6 +372,7 @@ mod tests {
             max_share_pct: 30,
             min_order_minor: 0,
             ladders,
+            hold_seconds: None,
         }
     }
 

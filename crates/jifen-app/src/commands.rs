@@ -11,7 +11,7 @@ use jifen_store::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::{AppError, ProgramCtx};
+use crate::{AppError, JobScope, ProgramCtx};
 
 /// Longest text accepted for ids given by callers (order ids, external ids, references).
 pub const ID_LEN_MAX: usize = 128;
@@ -1188,6 +1188,10 @@ pub struct Reserve {
     /// Seconds until an unsettled reservation is voided by the jobs.
     #[serde(default)]
     pub ttl_seconds: Option<i64>,
+    /// Set by the use cases that reserve for an object of their own (a checkout deduction);
+    /// never read from a request.
+    #[serde(skip)]
+    pub owner: Option<ReservationOwner>,
 }
 
 pub fn reserve(
@@ -1240,6 +1244,7 @@ pub fn reserve(
         expires_at: now + ttl * 1000,
         order_ref: r.order_ref.clone(),
         created_at: now,
+        owner: r.owner.clone(),
     };
     tx.insert_reservation(&res)?;
     Ok(reservation_view(&res))
@@ -1256,10 +1261,44 @@ fn reservation_view(r: &Reservation) -> serde_json::Value {
     })
 }
 
+/// Refuses to move a reservation that belongs to another object than the caller: points a mall
+/// order or a checkout deduction holds move only through that order or deduction, so that its
+/// state, its stock and its points never disagree.
+fn check_owner(res: &Reservation, by: Option<&ReservationOwner>) -> Result<(), AppError> {
+    if res.owner.as_ref() == by {
+        return Ok(());
+    }
+    let id = res.transfer.0;
+    Err(match &res.owner {
+        Some(ReservationOwner::MallOrder { order_id }) => AppError::conflict(
+            "reservation_owned",
+            format!(
+                "reservation {id} belongs to mall order {order_id}; cancel or refund the order \
+                 (POST /api/v1/mall/orders/{order_id}/cancel or /refund)"
+            ),
+            json!({"reservation_id": id, "owner": {"kind": "mall_order", "order_id": order_id}}),
+        ),
+        Some(ReservationOwner::Checkout { order_id }) => AppError::conflict(
+            "reservation_owned",
+            format!(
+                "reservation {id} belongs to the checkout deduction of order {order_id}; settle it \
+                 through POST /api/v1/checkout/deductions/{id}/post, /void or /refunds"
+            ),
+            json!({"reservation_id": id, "owner": {"kind": "checkout", "order_id": order_id}}),
+        ),
+        None => AppError::conflict(
+            "reservation_not_owned",
+            format!("reservation {id} was made through the reservation API; settle it there"),
+            json!({"reservation_id": id, "owner": null}),
+        ),
+    })
+}
+
 fn open_reservation(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     id: i64,
+    by: Option<&ReservationOwner>,
 ) -> Result<(Reservation, ops::TransferInfo), AppError> {
     let res = tx
         .reservation(ctx.program.id, TransferId(id))?
@@ -1272,6 +1311,7 @@ fn open_reservation(
     let res = tx
         .reservation(ctx.program.id, TransferId(id))?
         .expect("reservation still exists");
+    check_owner(&res, by)?;
     if res.state != ReservationState::Open {
         return Err(AppError::conflict(
             "reservation_not_open",
@@ -1285,13 +1325,25 @@ fn open_reservation(
     Ok((res, t))
 }
 
+/// Posts a reservation made through the reservation API (one with an owner is refused).
 pub fn post_reservation(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
     id: i64,
 ) -> Result<serde_json::Value, AppError> {
-    let (mut res, t) = open_reservation(tx, ctx, id)?;
+    post_reservation_by(tx, ctx, now, id, None)
+}
+
+/// Posts a reservation on behalf of its owner (`None`: the reservation API).
+pub fn post_reservation_by(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    id: i64,
+    by: Option<&ReservationOwner>,
+) -> Result<serde_json::Value, AppError> {
+    let (mut res, t) = open_reservation(tx, ctx, id, by)?;
     let draws: Vec<(LotId, i64)> = tx
         .draws(t.id)?
         .into_iter()
@@ -1305,6 +1357,7 @@ pub fn post_reservation(
     Ok(reservation_view(&res))
 }
 
+/// Voids a reservation made through the reservation API (one with an owner is refused).
 pub fn void_reservation(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
@@ -1312,8 +1365,20 @@ pub fn void_reservation(
     id: i64,
     reason: Option<String>,
 ) -> Result<serde_json::Value, AppError> {
+    void_reservation_by(tx, ctx, now, id, reason, None)
+}
+
+/// Voids a reservation on behalf of its owner (`None`: the reservation API).
+pub fn void_reservation_by(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    id: i64,
+    reason: Option<String>,
+    by: Option<&ReservationOwner>,
+) -> Result<serde_json::Value, AppError> {
     check_reason("reason", &reason, false)?;
-    let (mut res, t) = open_reservation(tx, ctx, id)?;
+    let (mut res, t) = open_reservation(tx, ctx, id, by)?;
     let draws = tx.draws(t.id)?;
     let mut posting = Posting::default();
     let expiry = ctx.system.get(SystemAccount::Expiry, PointType::Points);
@@ -1341,11 +1406,24 @@ pub struct RedemptionRefund {
     pub reason: Option<String>,
 }
 
+/// Refunds a spend, or a posted reservation made through the reservation API (one with an
+/// owner is refused).
 pub fn refund_redemption(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
     r: &RedemptionRefund,
+) -> Result<serde_json::Value, AppError> {
+    refund_redemption_by(tx, ctx, now, r, None)
+}
+
+/// Refunds a spend or posted reservation on behalf of its owner (`None`: the API).
+pub fn refund_redemption_by(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    r: &RedemptionRefund,
+    by: Option<&ReservationOwner>,
 ) -> Result<serde_json::Value, AppError> {
     check_reason("reason", &r.reason, false)?;
     let program = ctx.program.id;
@@ -1359,6 +1437,9 @@ pub fn refund_redemption(
         (code::REDEMPTION, Phase::Posted) => true,
         (code::RESERVATION, Phase::Pending) => {
             let res = tx.reservation(program, t.id)?;
+            if let Some(res) = &res {
+                check_owner(res, by)?;
+            }
             if res.as_ref().map(|r| r.state) != Some(ReservationState::Posted) {
                 return Err(AppError::conflict(
                     "reservation_not_posted",
@@ -1507,18 +1588,26 @@ fn default_point_type() -> PointType {
     PointType::Points
 }
 
+impl Adjustment {
+    pub fn validate(&self) -> Result<(), AppError> {
+        self.member.validate()?;
+        check_reason("reason", &self.reason, true)?;
+        check_reason("actor", &self.actor, true)?;
+        if self.delta == 0 {
+            return Err(AppError::invalid("delta", "must not be zero"));
+        }
+        points("delta", self.delta.checked_abs().unwrap_or(i64::MAX))?;
+        Ok(())
+    }
+}
+
 pub fn adjust(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
     a: &Adjustment,
 ) -> Result<serde_json::Value, AppError> {
-    a.member.validate()?;
-    check_reason("reason", &a.reason, true)?;
-    check_reason("actor", &a.actor, true)?;
-    if a.delta == 0 {
-        return Err(AppError::invalid("delta", "must not be zero"));
-    }
+    a.validate()?;
     let amount = points("delta", a.delta.checked_abs().unwrap_or(i64::MAX))?;
     let member = resolve(tx, ctx, &a.member)?;
     let mut b = book(tx, ctx, member.id, a.point_type)?;
@@ -1641,8 +1730,14 @@ pub fn merge(
 pub const JOB_STEP_LOTS: i64 = 500;
 
 /// Vests pending lots whose return window ended. Returns the points vested in this step, or `None` when nothing was due.
-pub fn vest_step(tx: &mut Tx<'_>, ctx: &ProgramCtx, now: Millis) -> Result<Option<i64>, AppError> {
-    let lots = tx.lots_due_vest(ctx.program.id, now, JOB_STEP_LOTS)?;
+pub fn vest_step(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    scope: &JobScope,
+) -> Result<Option<i64>, AppError> {
+    let lots = tx.lots_due_vest(ctx.program.id, now, scope.fetch(JOB_STEP_LOTS))?;
+    let lots = scope.keep(lots, JOB_STEP_LOTS, |l| l.id.0);
     let mut by_member: std::collections::BTreeMap<(MemberId, PointType), Vec<Lot>> =
         Default::default();
     for l in lots {
@@ -1655,6 +1750,7 @@ pub fn vest_step(tx: &mut Tx<'_>, ctx: &ProgramCtx, now: Millis) -> Result<Optio
     let mut posting = Posting::default();
     let mut count = 0;
     for ((member, pt), lots) in by_member {
+        scope.at(lots[0].id.0);
         let mut b = book(tx, ctx, member, pt)?;
         total += ops::vest(&mut posting, &lots, &mut b, now);
         count += lots.len();
@@ -1675,11 +1771,15 @@ pub fn expire_step(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
+    scope: &JobScope,
 ) -> Result<Option<i64>, AppError> {
-    let lots = tx.lots_due_expiry(ctx.program.id, now, JOB_STEP_LOTS)?;
+    let lots = tx.lots_due_expiry(ctx.program.id, now, scope.fetch(JOB_STEP_LOTS))?;
+    let lots = scope.keep(lots, JOB_STEP_LOTS, |l| l.id.0);
     if lots.is_empty() {
         return Ok(None);
     }
+    // One at a time, the lot is the item a failure is put on.
+    scope.at(lots[0].id.0);
     let mut members: Vec<(MemberId, PointType)> =
         lots.iter().map(|l| (l.member, l.point_type)).collect();
     members.sort();
@@ -1707,19 +1807,25 @@ pub fn reservation_timeout_step(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
+    scope: &JobScope,
 ) -> Result<Option<i64>, AppError> {
-    let due = tx.reservations_due(ctx.program.id, now, JOB_STEP_LOTS)?;
+    let due = tx.reservations_due(ctx.program.id, now, scope.fetch(JOB_STEP_LOTS))?;
+    let due = scope.keep(due, JOB_STEP_LOTS, |r| r.transfer.0);
     if due.is_empty() {
         return Ok(None);
     }
     let mut n = 0;
     for r in due {
-        void_reservation(
+        scope.at(r.transfer.0);
+        // A checkout deduction's hold ends with its time, on the deduction's behalf; mall
+        // orders time out through the mall's own step (the store leaves them out here).
+        void_reservation_by(
             tx,
             ctx,
             now,
             r.transfer.0,
             Some("reservation timed out".into()),
+            r.owner.as_ref(),
         )?;
         n += 1;
     }

@@ -503,6 +503,7 @@ pub fn expire_step(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
+    _scope: &crate::JobScope,
 ) -> Result<Option<i64>, AppError> {
     let n = tx.expire_coupons(ctx.program.id, now, EXPIRE_STEP_COUPONS)? as i64;
     Ok((n > 0).then_some(n))

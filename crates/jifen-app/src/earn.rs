@@ -2013,6 +2013,7 @@ pub fn birthday_step(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
+    scope: &crate::JobScope,
 ) -> Result<Option<i64>, AppError> {
     let set = ctx.earn.rules.clone();
     let today = local_date(now, &ctx.tz);
@@ -2043,9 +2044,10 @@ pub fn birthday_step(
             &days,
             "birthday:",
             &format!(":{year}"),
-            JOB_STEP_MEMBERS,
+            scope.fetch(JOB_STEP_MEMBERS),
         )?;
-        for m in due {
+        for m in scope.keep(due, JOB_STEP_MEMBERS, |m| m.0) {
+            scope.at(m.0);
             handled += pay_system_event(
                 tx,
                 ctx,
@@ -2082,9 +2084,10 @@ pub fn birthday_step(
                 to,
                 "anniversary:",
                 &format!(":{year}"),
-                JOB_STEP_MEMBERS - handled,
+                scope.fetch(JOB_STEP_MEMBERS - handled),
             )?;
-            for m in due {
+            for m in scope.keep(due, JOB_STEP_MEMBERS - handled, |m| m.0) {
+                scope.at(m.0);
                 let extra = [(
                     "event.ints",
                     Value::Map([("years".to_string(), years as i64)].into_iter().collect()),
@@ -2099,7 +2102,7 @@ pub fn birthday_step(
                     now,
                 )?;
             }
-            if handled >= JOB_STEP_MEMBERS {
+            if handled >= scope.limit(JOB_STEP_MEMBERS) {
                 break;
             }
         }
@@ -2254,6 +2257,19 @@ fn check_actor(actor: &Option<String>) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Refuses an audience naming a segment the programme does not have: such a rule would pay
+/// nobody without saying so. (The programme has no segments until segmentation arrives, so
+/// every name is refused today; the check then reads the programme's segments.)
+fn check_segments(def: &RuleDef) -> Result<(), AppError> {
+    if let Some((i, name)) = def.audience.segments.iter().enumerate().next() {
+        return Err(AppError::invalid(
+            format!("audience.segments[{i}]"),
+            format!("unknown segment {name:?}: the programme has no such segment"),
+        ));
+    }
+    Ok(())
+}
+
 pub fn create_rule(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
@@ -2262,6 +2278,7 @@ pub fn create_rule(
 ) -> Result<serde_json::Value, AppError> {
     check_actor(&r.actor)?;
     r.definition.compile(0, 1, &ctx.tz).map_err(rule_invalid)?;
+    check_segments(&r.definition)?;
     let status = r.status.as_deref().unwrap_or("draft");
     if !["draft", "active"].contains(&status) {
         return Err(AppError::invalid("status", "a new rule is draft or active"));
@@ -2313,6 +2330,7 @@ pub fn update_rule(
     r.definition
         .compile(id, version + 1, &ctx.tz)
         .map_err(rule_invalid)?;
+    check_segments(&r.definition)?;
     let def = serde_json::to_string(&r.definition).expect("definition serializes");
     tx.insert_rule_version(
         ctx.program.id,
@@ -2365,6 +2383,7 @@ pub fn change_rule_status(
             serde_json::from_str(&def).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         // The programme's time zone may have changed since the rule was saved.
         def.compile(id, version, &ctx.tz).map_err(rule_invalid)?;
+        check_segments(&def)?;
         tx.set_rule_state(ctx.program.id, id, next, version, now)?;
         on_activate(tx, ctx, id, &def)?;
     } else {
@@ -2481,6 +2500,12 @@ pub fn proposed_set(
             d.compile(id, 0, &ctx.tz)
                 .map_err(|e| AppError::invalid(format!("rules[{i}].{}", e.field), e.message))?,
         );
+        check_segments(d).map_err(|e| match e {
+            AppError::Invalid { field, message } => {
+                AppError::invalid(format!("rules[{i}].{field}"), message)
+            }
+            other => other,
+        })?;
     }
     Ok(RuleSet::new(out))
 }

@@ -4,7 +4,7 @@
 //! A key is generated before the write ([`generate`]) because a write may run more than once
 //! (a batch re-run); the write stores what was generated. A revoked key stops authenticating
 //! at once: [`App::revoke_api_key`] revokes it in the database, which
-//! `Tx::program_by_api_key` then ignores, and forgets it from this node's cache.
+//! `Tx::key_caller` then ignores, and forgets it from this node's cache.
 
 use jifen_ledger::{Millis, ProgramId};
 use jifen_store::{ApiKeyRow, KEY_ID_LEN, Tx};
@@ -93,6 +93,7 @@ pub fn create(
     actor: &str,
     name: &str,
     key: &NewKey,
+    adjust_without_approval: bool,
 ) -> Result<serde_json::Value, AppError> {
     let name = check_name(name)?;
     let program = ctx.program.id;
@@ -104,9 +105,17 @@ pub fn create(
             json!({"active": active, "max": ACTIVE_MAX}),
         ));
     }
-    tx.insert_api_key(program, &key.hash, &key.prefix, &name, now)?;
+    tx.insert_api_key(
+        program,
+        &key.hash,
+        &key.prefix,
+        &name,
+        adjust_without_approval,
+        now,
+    )?;
     let id = key_id(&key.hash);
-    let after = json!({"key_id": id, "name": name, "prefix": key.prefix});
+    let after = json!({"key_id": id, "name": name, "prefix": key.prefix,
+                       "adjust_without_approval": adjust_without_approval});
     tx.audit(
         program,
         actor,
@@ -117,7 +126,8 @@ pub fn create(
         now,
     )?;
     Ok(
-        json!({"key_id": id, "name": name, "prefix": key.prefix, "created_at": now, "status": "active"}),
+        json!({"key_id": id, "name": name, "prefix": key.prefix, "created_at": now, "status": "active",
+               "adjust_without_approval": adjust_without_approval}),
     )
 }
 

@@ -17,6 +17,7 @@ pub mod commands;
 pub mod coupons;
 pub mod earn;
 mod error;
+pub mod jobs;
 pub mod keys;
 pub mod lottery;
 pub mod mall;
@@ -35,6 +36,7 @@ pub use error::AppError;
 use jifen_ledger::{Millis, ProgramId};
 use jifen_store::{Backend, Program, SystemAccounts, Tx};
 use jiff::tz::TimeZone;
+pub use jobs::{JobFailure, JobReport, JobScope, ProgramJobs};
 pub use pool::ReadPool;
 use sha2::{Digest, Sha256};
 pub use writer::{BATCH_MAX, Outcome, WriterStats};
@@ -116,7 +118,7 @@ struct Inner {
     /// Known API key hashes, each with when it was last checked against the store: an entry
     /// older than [`API_KEY_RECHECK`] is checked again, so a key revoked on another node stops
     /// working here within that time.
-    api_keys: RwLock<HashMap<String, (ProgramId, std::time::Instant)>>,
+    api_keys: RwLock<HashMap<String, (jifen_store::KeyCaller, std::time::Instant)>>,
     /// Backtests by id: running ones report progress, finished ones their result.
     backtests: std::sync::Mutex<Vec<(String, ProgramId, Arc<std::sync::Mutex<Backtest>>)>>,
 }
@@ -307,20 +309,28 @@ impl App {
 
     /// The programme an API key belongs to, if the key is known.
     pub async fn authenticate(&self, api_key: &str) -> Result<Option<ProgramId>, AppError> {
+        Ok(self.authenticate_caller(api_key).await?.map(|c| c.program))
+    }
+
+    /// The programme and key an API key names, with the key's rights.
+    pub async fn authenticate_caller(
+        &self,
+        api_key: &str,
+    ) -> Result<Option<jifen_store::KeyCaller>, AppError> {
         let hash = sha256_hex(api_key.as_bytes());
-        if let Some((p, at)) = self.inner.api_keys.read().expect("lock").get(&hash)
+        if let Some((c, at)) = self.inner.api_keys.read().expect("lock").get(&hash)
             && at.elapsed() < API_KEY_RECHECK
         {
-            return Ok(Some(*p));
+            return Ok(Some(c.clone()));
         }
         let h = hash.clone();
-        let found = self.read(move |tx| Ok(tx.program_by_api_key(&h)?)).await?;
-        if let Some(p) = found {
+        let found = self.read(move |tx| Ok(tx.key_caller(&h)?)).await?;
+        if let Some(c) = &found {
             self.inner
                 .api_keys
                 .write()
                 .expect("lock")
-                .insert(hash, (p, std::time::Instant::now()));
+                .insert(hash, (c.clone(), std::time::Instant::now()));
         } else {
             self.inner.api_keys.write().expect("lock").remove(&hash);
         }
@@ -446,25 +456,6 @@ pub struct CreatedProgram {
     pub api_key: String,
 }
 
-/// What `run_jobs` did.
-#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
-pub struct JobReport {
-    pub vested_points: i64,
-    pub expired_points: i64,
-    pub reservations_voided: i64,
-    /// Members paid birthday or anniversary rules.
-    pub birthdays_paid: i64,
-    /// Members whose tier was reviewed.
-    pub tiers_reviewed: i64,
-    /// Members handled by the month's tier coupons.
-    pub monthly_coupon_members: i64,
-    pub coupons_expired: i64,
-    /// Points + cash mall orders whose payment did not arrive in time.
-    pub mall_orders_timed_out: i64,
-    /// Outbox events queued for webhook endpoints.
-    pub webhooks_queued: i64,
-}
-
 impl App {
     /// Creates a programme with its system accounts and one API key.
     pub fn create_program(
@@ -507,7 +498,8 @@ impl App {
                 ));
             }
             let id = tx.insert_program(&code, &name, &currency, &timezone, &policy, now)?;
-            tx.insert_api_key(id, &hash, &prefix, "default", now)?;
+            // The programme's first key is its owner's: it may adjust above the threshold.
+            tx.insert_api_key(id, &hash, &prefix, "default", true, now)?;
             Ok(id)
         })?;
         Ok(CreatedProgram { id, api_key })
@@ -541,53 +533,19 @@ impl App {
     }
 
     /// Adds an API key to a programme and returns it.
-    pub fn create_api_key(&self, program: ProgramId, name: &str) -> Result<String, AppError> {
+    pub fn create_api_key(
+        &self,
+        program: ProgramId,
+        name: &str,
+        adjust_without_approval: bool,
+    ) -> Result<String, AppError> {
         let key = keys::generate();
         let (hash, prefix) = (key.hash.clone(), key.prefix.clone());
         let name = name.to_string();
         self.admin_write_blocking(move |tx, now| {
-            Ok(tx.insert_api_key(program, &hash, &prefix, &name, now)?)
+            Ok(tx.insert_api_key(program, &hash, &prefix, &name, adjust_without_approval, now)?)
         })?;
         Ok(key.secret)
-    }
-
-    /// Runs every due job of a programme until none is due: vesting first (so points vest before
-    /// they could expire), then expiry, then reservation timeouts, birthdays, the tier review, monthly tier coupons
-    /// and coupon expiry. Each step is its own
-    /// transaction; running again at the same time finds nothing to do.
-    pub fn run_jobs(&self, program: ProgramId) -> Result<JobReport, AppError> {
-        let mut report = JobReport::default();
-        type Step = fn(&mut Tx<'_>, &ProgramCtx, Millis) -> Result<Option<i64>, AppError>;
-        let steps: [(Step, fn(&mut JobReport) -> &mut i64); 9] = [
-            (commands::vest_step, |r| &mut r.vested_points),
-            (commands::expire_step, |r| &mut r.expired_points),
-            // Mall orders first: their own timeout returns the stock with the points.
-            (mall::timeout_step, |r| &mut r.mall_orders_timed_out),
-            (commands::reservation_timeout_step, |r| {
-                &mut r.reservations_voided
-            }),
-            (earn::birthday_step, |r| &mut r.birthdays_paid),
-            (tiers::review_step, |r| &mut r.tiers_reviewed),
-            // After the review, so that a member moved down gets the coupons of the new tier.
-            (tiers::monthly_coupons_step, |r| {
-                &mut r.monthly_coupon_members
-            }),
-            (coupons::expire_step, |r| &mut r.coupons_expired),
-            // Last, so that the events of every step above are queued for the webhooks.
-            (webhooks::fanout_step, |r| &mut r.webhooks_queued),
-        ];
-        for (step, field) in steps {
-            loop {
-                let out = self.write_blocking(program, "jobs", None, move |tx, ctx, now| {
-                    Ok(serde_json::json!(step(tx, ctx, now)?))
-                })?;
-                match out.body.as_i64() {
-                    Some(n) => *field(&mut report) += n,
-                    None => break,
-                }
-            }
-        }
-        Ok(report)
     }
 
     /// Rechecks every ledger invariant of a programme over its stored rows.

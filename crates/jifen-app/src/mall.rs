@@ -6,7 +6,7 @@
 
 use jifen_domain::mall::{ItemDef, ItemKind, OrderAction, OrderState, transition};
 use jifen_domain::thousands;
-use jifen_ledger::{MemberId, Millis, PointType};
+use jifen_ledger::{MemberId, Millis, PointType, TransferId};
 use jifen_store::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -685,6 +685,8 @@ pub fn place_order(
                 order_ref: Some(format!("mall:{}:{}", member.id, o.request_id)),
                 // Longer than the payment window: the mall's own timeout releases it first.
                 ttl_seconds: Some(window + 3600),
+                // Given to the order once it is numbered, below.
+                owner: None,
             },
         )?;
         Some(r["reservation_id"].as_i64().expect("reservation id"))
@@ -720,6 +722,10 @@ pub fn place_order(
         },
         now,
     )?;
+    if let Some(r) = reservation {
+        // The order's points move only through the order from now on.
+        tx.set_reservation_owner(ctx.program.id, TransferId(r), &owner(id))?;
+    }
     tx.mall_order_event(
         ctx.program.id,
         id,
@@ -734,6 +740,11 @@ pub fn place_order(
     event(tx, ctx, id, "mall.order.placed", now)?;
     let o = order_row(tx, ctx, id)?;
     order_view(tx, ctx, &o)
+}
+
+/// The owner an order's reservation carries.
+fn owner(order_id: i64) -> ReservationOwner {
+    ReservationOwner::MallOrder { order_id }
 }
 
 fn order_row(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<MallOrderRow, AppError> {
@@ -777,7 +788,7 @@ fn settle_payment(
 ) -> Result<(), AppError> {
     let o = order_row(tx, ctx, id)?;
     if let Some(r) = o.reservation_id {
-        commands::post_reservation(tx, ctx, now, r)?;
+        commands::post_reservation_by(tx, ctx, now, r, Some(&owner(o.id)))?;
     }
     let row = item(tx, ctx, o.item_id)?;
     let def = parse_item(&row)?;
@@ -1114,9 +1125,9 @@ fn release(
 ) -> Result<(), AppError> {
     if let Some(r) = o.reservation_id {
         if from == OrderState::PendingPayment {
-            commands::void_reservation(tx, ctx, now, r, reason.clone())?;
+            commands::void_reservation_by(tx, ctx, now, r, reason.clone(), Some(&owner(o.id)))?;
         } else {
-            commands::refund_redemption(
+            commands::refund_redemption_by(
                 tx,
                 ctx,
                 now,
@@ -1125,6 +1136,7 @@ fn release(
                     amount: None,
                     reason,
                 },
+                Some(&owner(o.id)),
             )?;
         }
     }
@@ -1191,7 +1203,7 @@ fn refund(
     if points > 0
         && let Some(r) = o.reservation_id
     {
-        commands::refund_redemption(
+        commands::refund_redemption_by(
             tx,
             ctx,
             now,
@@ -1200,6 +1212,7 @@ fn refund(
                 amount: Some(points),
                 reason: u.reason.clone(),
             },
+            Some(&owner(o.id)),
         )?;
     }
     for c in coupons {
@@ -1257,13 +1270,17 @@ pub fn timeout_step(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
+    scope: &crate::JobScope,
 ) -> Result<Option<i64>, AppError> {
-    let due = tx.mall_orders_past_deadline(ctx.program.id, now, TIMEOUT_STEP_ORDERS)?;
+    let due =
+        tx.mall_orders_past_deadline(ctx.program.id, now, scope.fetch(TIMEOUT_STEP_ORDERS))?;
+    let due = scope.keep(due, TIMEOUT_STEP_ORDERS, |id| *id);
     if due.is_empty() {
         return Ok(None);
     }
     let mut n = 0;
     for id in due {
+        scope.at(id);
         let u = OrderUpdate {
             actor: Some("system:timeout".into()),
             reason: Some("payment not received in time".into()),

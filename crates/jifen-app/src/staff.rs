@@ -502,24 +502,121 @@ fn forbidden(what: &str) -> AppError {
     AppError::conflict("forbidden", format!("your role may not {what}"), json!({}))
 }
 
+/// Whether a manual adjustment of `delta` to a member needs a second person's approval: above
+/// the programme's threshold, counting what the same actor adjusted to the member (either way,
+/// without an approval) since the start of the programme's day, so that many adjustments just
+/// under it are no way around it. `actor` is the staff member or key as the ledger names it;
+/// a staff member's name is matched whole, a key's by its start.
+/// Returns the threshold and what was adjusted today before this one.
+fn needs_approval(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    member: jifen_ledger::MemberId,
+    point_type: jifen_ledger::PointType,
+    delta: i64,
+    actor_prefix: &str,
+) -> Result<(bool, i64, i64), AppError> {
+    let threshold = tx
+        .approval_threshold(ctx.program.id)?
+        .unwrap_or(APPROVAL_THRESHOLD_DEFAULT);
+    let day = crate::earn::start_of(crate::earn::local_date(now, &ctx.tz), &ctx.tz);
+    let today = tx.adjusted_since(ctx.program.id, member, point_type, day, actor_prefix)?;
+    Ok((
+        today.saturating_add(delta.saturating_abs()) > threshold,
+        threshold,
+        today,
+    ))
+}
+
+/// An adjustment through the API. The key that made it is the actor in the ledger and the audit
+/// log (the caller's own `actor` is kept beside it, as on whose behalf); above the approval
+/// threshold (counted per member and day) it waits in the approval queue, unless the key was
+/// created with the right to adjust without approval. Answers `"status": "applied"` with the
+/// transfer, or `"status": "pending_approval"` with the approval's id.
+pub fn adjust_by_key(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    key: &KeyCaller,
+    a: &crate::commands::Adjustment,
+) -> Result<serde_json::Value, AppError> {
+    a.validate()?;
+    let member = crate::commands::resolve(tx, ctx, &a.member)?;
+    let on_behalf = a.actor.as_deref().unwrap_or("").trim();
+    let mut actor = format!("{} for {on_behalf}", key.actor());
+    if actor.chars().count() > crate::commands::REASON_LEN_MAX {
+        actor = actor
+            .chars()
+            .take(crate::commands::REASON_LEN_MAX)
+            .collect();
+    }
+    let reason = a.reason.as_deref().unwrap_or("").trim().to_string();
+    let prefix = format!("{} for ", key.actor());
+    let (needs, threshold, today) =
+        needs_approval(tx, ctx, now, member.id, a.point_type, a.delta, &prefix)?;
+    if needs && !key.adjust_without_approval {
+        let id = tx.insert_adjustment_request(
+            ctx.program.id,
+            member.id,
+            a.delta,
+            a.point_type,
+            &reason,
+            &actor,
+            now,
+        )?;
+        tx.audit(
+            ctx.program.id,
+            &key.actor(),
+            "points.adjust_requested",
+            &format!("member:{}", member.id.0),
+            None,
+            Some(
+                &json!({"request_id": id, "delta": a.delta, "point_type": a.point_type,
+                        "reason": reason, "on_behalf_of": on_behalf})
+                .to_string(),
+            ),
+            now,
+        )?;
+        return Ok(json!({
+            "status": "pending_approval",
+            "approval_id": id,
+            "member_id": member.id,
+            "delta": a.delta,
+            "point_type": a.point_type,
+            "threshold": threshold,
+            "adjusted_today": today,
+        }));
+    }
+    let mut out = apply_adjustment(
+        tx,
+        ctx,
+        now,
+        member.id.0,
+        a.delta,
+        a.point_type,
+        &reason,
+        &actor,
+        &key.actor(),
+    )?;
+    out["status"] = json!("applied");
+    Ok(out)
+}
+
 fn apply_adjustment(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
     member: i64,
     delta: i64,
+    point_type: jifen_ledger::PointType,
     reason: &str,
     actor: &str,
+    audit_actor: &str,
 ) -> Result<serde_json::Value, AppError> {
-    let before = crate::views::balance(
-        tx,
-        ctx,
-        jifen_ledger::MemberId(member),
-        jifen_ledger::PointType::Points,
-        now,
-        0,
-    )?
-    .available;
+    let before =
+        crate::views::balance(tx, ctx, jifen_ledger::MemberId(member), point_type, now, 0)?
+            .available;
     let out = crate::commands::adjust(
         tx,
         ctx,
@@ -527,27 +624,20 @@ fn apply_adjustment(
         &crate::commands::Adjustment {
             member: crate::commands::MemberRef::Id { member_id: member },
             delta,
-            point_type: jifen_ledger::PointType::Points,
+            point_type,
             reason: Some(reason.to_string()),
             actor: Some(actor.to_string()),
         },
     )?;
-    let after = crate::views::balance(
-        tx,
-        ctx,
-        jifen_ledger::MemberId(member),
-        jifen_ledger::PointType::Points,
-        now,
-        0,
-    )?
-    .available;
+    let after = crate::views::balance(tx, ctx, jifen_ledger::MemberId(member), point_type, now, 0)?
+        .available;
     tx.audit(
         ctx.program.id,
-        actor,
+        audit_actor,
         "points.adjust",
         &format!("member:{member}"),
-        Some(&json!({"available": before}).to_string()),
-        Some(&json!({"available": after, "delta": delta, "reason": reason, "transfer_id": out["transfer_id"]}).to_string()),
+        Some(&json!({"available": before, "point_type": point_type}).to_string()),
+        Some(&json!({"available": after, "delta": delta, "reason": reason, "transfer_id": out["transfer_id"], "actor": actor}).to_string()),
         now,
     )?;
     Ok(out)
@@ -587,12 +677,20 @@ pub fn adjust(
             member_id: a.member_id,
         },
     )?;
-    let threshold = tx
-        .approval_threshold(ctx.program.id)?
-        .unwrap_or(APPROVAL_THRESHOLD_DEFAULT);
-    if a.delta.abs() > threshold {
-        let id =
-            tx.insert_adjustment_request(ctx.program.id, m.id, a.delta, reason, &s.actor(), now)?;
+    let points = jifen_ledger::PointType::Points;
+    // The staff member's own adjustments: "staff:amy" whole (an approved one, named
+    // "... approved by ...", is left out by the store).
+    let (needs, threshold, _) = needs_approval(tx, ctx, now, m.id, points, a.delta, &s.actor())?;
+    if needs {
+        let id = tx.insert_adjustment_request(
+            ctx.program.id,
+            m.id,
+            a.delta,
+            points,
+            reason,
+            &s.actor(),
+            now,
+        )?;
         tx.audit(
             ctx.program.id,
             &s.actor(),
@@ -604,7 +702,10 @@ pub fn adjust(
         )?;
         return Ok(json!({"pending": id, "threshold": threshold}));
     }
-    let out = apply_adjustment(tx, ctx, now, m.id.0, a.delta, reason, &s.actor())?;
+    let actor = s.actor();
+    let out = apply_adjustment(
+        tx, ctx, now, m.id.0, a.delta, points, reason, &actor, &actor,
+    )?;
     Ok(json!({"applied": out}))
 }
 
@@ -662,7 +763,17 @@ pub fn decide(
         ));
     }
     let actor = format!("{} approved by {}", r.requested_by, s.actor());
-    let out = apply_adjustment(tx, ctx, now, r.member.0, r.delta, &r.reason, &actor)?;
+    let out = apply_adjustment(
+        tx,
+        ctx,
+        now,
+        r.member.0,
+        r.delta,
+        r.point_type,
+        &r.reason,
+        &actor,
+        &actor,
+    )?;
     let transfer = out["transfer_id"].as_i64();
     tx.set_adjustment_transfer(ctx.program.id, id, transfer)?;
     Ok(json!({"request_id": id, "status": "approved", "transfer_id": transfer}))

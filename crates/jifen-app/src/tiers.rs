@@ -139,9 +139,9 @@ fn metric_value(
     ladder: &Ladder,
     member: MemberId,
     growth_account: AccountId,
+    from: Millis,
     now: Millis,
 ) -> Result<i64, AppError> {
-    let from = ladder.window_start(now, &ctx.tz);
     Ok(match ladder.metric {
         Metric::Growth => tx.growth_since(growth_account, from)?,
         Metric::Spend => {
@@ -218,7 +218,8 @@ pub fn check_upgrade(
         return Ok(None);
     };
     let (i, code) = current(tx, ctx, ladder, member)?;
-    let value = metric_value(tx, ctx, ladder, member, books[1].balance, now)?;
+    let from = ladder.window_start(now, &ctx.tz);
+    let value = metric_value(tx, ctx, ladder, member, books[1].balance, from, now)?;
     let q = ladder.qualify(value);
     if q <= i {
         return Ok(None);
@@ -363,6 +364,7 @@ pub fn monthly_coupons_step(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
+    scope: &crate::JobScope,
 ) -> Result<Option<i64>, AppError> {
     let Some(ladder) = &ctx.earn.ladder else {
         return Ok(None);
@@ -381,13 +383,17 @@ pub fn monthly_coupons_step(
         Some((after, false)) => after,
         None => 0,
     };
-    let page = tx.member_ids_after(ctx.program.id, after, COUPON_STEP_MEMBERS)?;
+    let page = tx.member_ids_after(ctx.program.id, after, scope.limit(COUPON_STEP_MEMBERS))?;
     let Some(last) = page.last().map(|m| m.0) else {
         tx.advance_tier_review(ctx.program.id, &key, after, 0, Some(now))?;
         return Ok(None);
     };
     let mut n = 0;
     for member in page {
+        if scope.skips(member.0) {
+            continue;
+        }
+        scope.at(member.0);
         let tier = tier_code(tx, ctx, member, now)?;
         if !benefits_of(ctx, &tier).monthly_coupons.is_empty() {
             crate::commands::books(tx, ctx, member)?;
@@ -444,6 +450,7 @@ pub fn review_step(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
+    scope: &crate::JobScope,
 ) -> Result<Option<i64>, AppError> {
     let Some(ladder) = &ctx.earn.ladder else {
         return Ok(None);
@@ -464,7 +471,7 @@ pub fn review_step(
         &key,
         &ladder.tiers[0].code,
         after,
-        REVIEW_STEP_MEMBERS,
+        scope.limit(REVIEW_STEP_MEMBERS),
     )?;
     let Some(last) = due.last().map(|(m, _)| m.0) else {
         tx.advance_tier_review(ctx.program.id, &key, after, 0, Some(now))?;
@@ -472,10 +479,17 @@ pub fn review_step(
     };
     let mut n = 0;
     for (member, tier) in due {
+        // A member put aside in this run is passed over by the cursor; it is logged.
+        if scope.skips(member.0) {
+            continue;
+        }
+        scope.at(member.0);
         // The member's accounts are locked so that a purchase upgrading it cannot interleave.
         let [_, growth] = crate::commands::books(tx, ctx, member)?;
         let current = ladder.index_of(&tier).unwrap_or(0);
-        let value = metric_value(tx, ctx, ladder, member, growth.balance, at)?;
+        // The period the review closes: a calendar year is last year's, not the new one's.
+        let from = ladder.review_window_start(at, &ctx.tz);
+        let value = metric_value(tx, ctx, ladder, member, growth.balance, from, at)?;
         let to = jifen_domain::tiers::reviewed(ladder, &review, current, value);
         if to < current {
             record_change(
@@ -541,7 +555,8 @@ pub fn member_progress(
     let [(_, _), (growth, _)] = tx.member_books(ctx.program.id, member, false)?;
     let row = tx.tier_row(ctx.program.id, member)?;
     let (i, _) = earned(ladder, row.as_ref());
-    let value = metric_value(tx, ctx, ladder, member, growth.balance, now)?;
+    let from = ladder.window_start(now, &ctx.tz);
+    let value = metric_value(tx, ctx, ladder, member, growth.balance, from, now)?;
     let p = progress(ladder, i, value, locale);
     let since = row.as_ref().map(|r| r.since);
     let manual = row

@@ -174,13 +174,17 @@ pub fn fanout_step(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
+    scope: &crate::JobScope,
 ) -> Result<Option<i64>, AppError> {
     let mut queued = 0;
     let mut moved = false;
-    for e in tx.webhook_endpoints(ctx.program.id)? {
+    let endpoints = tx.webhook_endpoints(ctx.program.id)?;
+    // An endpoint's failure stops at the statement that failed, so the endpoint named last is it.
+    for e in endpoints.into_iter().filter(|e| !scope.skips(e.id)) {
         if e.status != "active" {
             continue;
         }
+        scope.at(e.id);
         let topics: Vec<String> = serde_json::from_str(&e.topics).unwrap_or_default();
         let events = tx.outbox_after(ctx.program.id, e.after_outbox, None, FANOUT_STEP)?;
         let Some(last) = events.last().map(|ev| ev.0) else {
@@ -301,7 +305,7 @@ impl App {
     pub fn webhooks_round(&self, program: ProgramId) -> Result<DeliveryReport, AppError> {
         loop {
             let out = self.write_blocking(program, "webhooks", None, |tx, ctx, now| {
-                Ok(json!(fanout_step(tx, ctx, now)?))
+                Ok(json!(fanout_step(tx, ctx, now, &crate::JobScope::all())?))
             })?;
             if out.body.is_null() {
                 break;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use common::*;
 use jifen_app::AppError;
-use jifen_app::commands::{MemberRef, RedemptionRefund};
+use jifen_app::commands::MemberRef;
 use jifen_app::mall::{self, ItemIn, OrderUpdate, PlaceOrder};
 use jifen_domain::lottery::LotteryDef;
 use jifen_domain::mall::OrderAction;
@@ -271,15 +271,15 @@ fn checkout_deduction_is_capped_reserved_posted_and_refunded(b: Arc<dyn Backend>
     let d = deduct(3_000, "so-1").unwrap();
     w.assert_points(m, (2_000, 0, 3_000, 0));
     let r = d["reservation_id"].as_i64().unwrap();
-    w.post(r).unwrap();
+    w.write(move |tx, ctx, now| jifen_app::checkout::post_deduction(tx, ctx, now, r))
+        .unwrap();
     w.assert_points(m, (2_000, 0, 0, 0));
     // The order is refunded in part: a third of the points come back.
-    let rr = RedemptionRefund {
-        transfer_id: r,
+    let rr = jifen_app::checkout::DeductionRefund {
         amount: Some(1_000),
         reason: Some("部分退货".into()),
     };
-    w.write(move |tx, ctx, now| jifen_app::commands::refund_redemption(tx, ctx, now, &rr))
+    w.write(move |tx, ctx, now| jifen_app::checkout::refund_deduction(tx, ctx, now, r, &rr))
         .unwrap();
     w.assert_points(m, (3_000, 0, 0, 0));
     w.verify();

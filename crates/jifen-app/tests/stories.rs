@@ -534,6 +534,7 @@ fn reservations_post_void_and_time_out(b: Arc<dyn Backend>) {
             reason: None,
             order_ref: None,
             ttl_seconds: Some(ttl),
+            owner: None,
         };
         w.write(None, move |tx, ctx, now| {
             commands::reserve(tx, ctx, now, &r)

@@ -279,7 +279,55 @@ fn the_review_moves_down_one_tier_per_period_after_the_grace(b: Arc<dyn Backend>
     w.verify();
 }
 
+fn tier_of(w: &World, m: i64) -> String {
+    progress(w, m, "en")["tier"].as_str().unwrap().to_string()
+}
+
+/// Every window kind with every review it allows: a member who earned gold in April 2026 keeps
+/// it through the first review of 2027, which measures the period just ended (a calendar year is
+/// last year's, not January's); a calendar year reviewed monthly or quarterly is refused.
+fn each_window_and_review_measures_the_period_just_ended(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    let calendar = json!({"kind": "calendar_year"});
+    let rolling = json!({"kind": "rolling_months", "months": 12});
+    for every in ["month", "quarter"] {
+        let mut l = four_tiers();
+        l["window"] = calendar.clone();
+        l["review"] = json!({"every": every, "grace_days": 30});
+        invalid(ladder(&w, l), "review.every");
+    }
+    let cases = [
+        (rolling.clone(), "month"),
+        (rolling.clone(), "quarter"),
+        (rolling, "year"),
+        (calendar, "year"),
+    ];
+    for (i, (window, every)) in cases.into_iter().enumerate() {
+        let p = w.sibling(&format!("p{i}"), policy(0));
+        p.at_day(0);
+        let mut l = four_tiers();
+        l["window"] = window.clone();
+        l["review"] = json!({"every": every, "grace_days": 10, "downgrade_steps_max": 1});
+        ladder(&p, l).unwrap();
+        let m = p.member("m");
+        p.at_day(100); // 2026-04-11
+        p.purchase("big", m, 600_000).unwrap(); // 6,000 growth: gold
+        assert_eq!(tier_of(&p, m), "gold");
+        // 2027-01-13: the first review of 2027 is due, whatever its period (10 days' grace).
+        p.at_day(377);
+        let r = p.jobs();
+        assert_eq!(r.tiers_reviewed, 1, "{window} {every}");
+        assert_eq!(tier_of(&p, m), "gold", "{window} reviewed every {every}");
+        // A year on, with nothing earned in 2027, the review takes it down one step.
+        p.at_day(742);
+        p.jobs();
+        assert_eq!(tier_of(&p, m), "silver", "{window} reviewed every {every}");
+        p.verify();
+    }
+}
+
 on_both_backends!(
+    each_window_and_review_measures_the_period_just_ended,
     the_review_moves_down_one_tier_per_period_after_the_grace,
     a_manual_tier_shows_as_manual_and_ends_on_its_date,
     a_member_climbs_in_the_request_that_crosses_a_threshold,

@@ -347,6 +347,14 @@ impl Ladder {
             if r.downgrade_steps_max == 0 {
                 return Err(bad("review.downgrade_steps_max", "must be at least 1"));
             }
+            // A calendar year reviewed monthly or quarterly would measure a part of a year:
+            // everyone who qualified last year would fall in February.
+            if self.window == Window::CalendarYear && r.every != ReviewPeriod::Year {
+                return Err(bad(
+                    "review.every",
+                    "a calendar-year window is reviewed every year: a review each month or quarter would measure only part of the year",
+                ));
+            }
         }
         if self.tiers.is_empty() || self.tiers.len() > TIERS_MAX {
             return Err(bad("tiers", format!("a ladder has 1 to {TIERS_MAX} tiers")));
@@ -411,6 +419,28 @@ impl Ladder {
 
     pub fn index_of(&self, code: &str) -> Option<usize> {
         self.tiers.iter().position(|t| t.code == code)
+    }
+
+    /// The first instant a review measuring at `at` counts from. A rolling window is the one
+    /// ending at `at`; a calendar-year window is the year the review closes (the year before the
+    /// review's own, which starts at most the grace before `at`), with the grace days added:
+    /// time to earn the tier back.
+    pub fn review_window_start(&self, at: i64, tz: &TimeZone) -> i64 {
+        match self.window {
+            Window::RollingMonths { .. } => self.window_start(at, tz),
+            Window::CalendarYear => {
+                let today: Date = Timestamp::from_millisecond(at)
+                    .unwrap_or(Timestamp::UNIX_EPOCH)
+                    .to_zoned(tz.clone())
+                    .date();
+                Date::new(today.year() - 1, 1, 1)
+                    .unwrap_or(today)
+                    .at(0, 0, 0, 0)
+                    .to_zoned(tz.clone())
+                    .map(|z| z.timestamp().as_millisecond())
+                    .unwrap_or(0)
+            }
+        }
     }
 
     /// The first instant the metric counts from, for `now` in `tz`.
@@ -669,6 +699,29 @@ mod tests {
         };
         assert_eq!(l.validate().unwrap_err().field, "window.months");
         assert!(ladder().validate().is_ok());
+        // A calendar year is reviewed yearly, never on a part of it.
+        for (every, ok) in [
+            (ReviewPeriod::Month, false),
+            (ReviewPeriod::Quarter, false),
+            (ReviewPeriod::Year, true),
+        ] {
+            let l = Ladder {
+                window: Window::CalendarYear,
+                review: Some(Review {
+                    every,
+                    grace_days: 30,
+                    downgrade_steps_max: 1,
+                }),
+                ..ladder()
+            };
+            match l.validate() {
+                Ok(()) => assert!(ok, "{every:?}"),
+                Err(e) => {
+                    assert!(!ok, "{every:?}");
+                    assert_eq!(e.field, "review.every");
+                }
+            }
+        }
     }
 
     #[test]
@@ -696,6 +749,16 @@ mod tests {
         assert_eq!(
             y.window_start(at("2027-03-15T12:00"), &tz),
             at("2027-01-01T00:00")
+        );
+        // A review measuring on 2027-01-31 (the grace after the year's start) counts the whole
+        // of 2026 and the grace; a rolling window's review counts the window ending then.
+        assert_eq!(
+            y.review_window_start(at("2027-01-31T00:00"), &tz),
+            at("2026-01-01T00:00")
+        );
+        assert_eq!(
+            l.review_window_start(at("2027-01-31T00:00"), &tz),
+            at("2026-02-01T00:00")
         );
     }
 }

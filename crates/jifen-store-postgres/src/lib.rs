@@ -30,6 +30,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (16, include_str!("../migrations/0016_lots_by_account.sql")),
     (17, include_str!("../migrations/0017_dashboard.sql")),
     (18, include_str!("../migrations/0018_referral_url.sql")),
+    (19, include_str!("../migrations/0019_reservation_owner.sql")),
+    (20, include_str!("../migrations/0020_adjust_rights.sql")),
 ];
 
 /// Writer connections per process by default. Commands on one member always go to the same

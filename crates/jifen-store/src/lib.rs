@@ -99,6 +99,13 @@ pub enum StoreError {
     Db(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The database cannot be reached (connection refused or lost, server shutting down):
+    /// nothing was written and the same request may succeed later.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// The disk is full: nothing was written until space is freed.
+    #[error("the database's disk is full: {0}")]
+    Full(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -138,6 +138,46 @@ pub struct Reservation {
     pub expires_at: Millis,
     pub order_ref: Option<String>,
     pub created_at: Millis,
+    /// The higher-level object that moves this reservation's points; `None` for one the
+    /// merchant's system made through the reservation API.
+    pub owner: Option<ReservationOwner>,
+}
+
+/// What a reservation belongs to. A reservation with an owner is posted, voided and refunded
+/// only through that owner, so that its state and the owner's never disagree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ReservationOwner {
+    /// A points-mall order, by its id.
+    MallOrder { order_id: i64 },
+    /// A points deduction at the merchant's checkout, by the merchant's order id.
+    Checkout { order_id: String },
+}
+
+impl ReservationOwner {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ReservationOwner::MallOrder { .. } => "mall_order",
+            ReservationOwner::Checkout { .. } => "checkout",
+        }
+    }
+    pub fn reference(&self) -> String {
+        match self {
+            ReservationOwner::MallOrder { order_id } => order_id.to_string(),
+            ReservationOwner::Checkout { order_id } => order_id.clone(),
+        }
+    }
+    pub fn parse(kind: &str, reference: &str) -> Option<Self> {
+        Some(match kind {
+            "mall_order" => ReservationOwner::MallOrder {
+                order_id: reference.parse().ok()?,
+            },
+            "checkout" => ReservationOwner::Checkout {
+                order_id: reference.to_string(),
+            },
+            _ => return None,
+        })
+    }
 }
 
 /// The stored first answer to an idempotent write.

@@ -396,16 +396,6 @@ impl<'c> Tx<'c> {
         Ok(SystemAccounts(out))
     }
 
-    pub fn program_by_api_key(&mut self, key_hash: &str) -> StoreResult<Option<ProgramId>> {
-        Ok(self
-            .conn
-            .query_one(
-                "SELECT program_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
-                &[key_hash.into()],
-            )?
-            .map(|r| ProgramId(r.int(0))))
-    }
-
     // ---- members -----------------------------------------------------------------------------
 
     pub fn insert_member(
@@ -1228,8 +1218,8 @@ impl<'c> Tx<'c> {
     pub fn insert_reservation(&mut self, r: &Reservation) -> StoreResult<()> {
         self.writes += 1;
         self.conn.execute(
-            "INSERT INTO reservations (program_id, transfer_id, member_id, amount, state, expires_at, order_ref, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO reservations (program_id, transfer_id, member_id, amount, state, expires_at, order_ref, created_at, owner_kind, owner_ref) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             &[
                 r.program.0.into(),
                 r.transfer.0.into(),
@@ -1239,6 +1229,28 @@ impl<'c> Tx<'c> {
                 r.expires_at.into(),
                 r.order_ref.clone().into(),
                 r.created_at.into(),
+                r.owner.as_ref().map(|o| o.kind()).into(),
+                r.owner.as_ref().map(|o| o.reference()).into(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Gives a reservation to its owner (a mall order is numbered after its reservation).
+    pub fn set_reservation_owner(
+        &mut self,
+        program: ProgramId,
+        id: TransferId,
+        owner: &ReservationOwner,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "UPDATE reservations SET owner_kind = $3, owner_ref = $4 WHERE program_id = $1 AND transfer_id = $2",
+            &[
+                program.0.into(),
+                id.0.into(),
+                owner.kind().into(),
+                owner.reference().into(),
             ],
         )?;
         Ok(())
@@ -1255,6 +1267,13 @@ impl<'c> Tx<'c> {
             expires_at: r.int(5),
             order_ref: r.opt_text(6),
             created_at: r.int(7),
+            owner: match (r.opt_text(8), r.opt_text(9)) {
+                (Some(kind), Some(reference)) => Some(
+                    ReservationOwner::parse(&kind, &reference)
+                        .ok_or_else(|| corrupt("reservation owner"))?,
+                ),
+                _ => None,
+            },
         })
     }
 
@@ -1265,7 +1284,7 @@ impl<'c> Tx<'c> {
     ) -> StoreResult<Option<Reservation>> {
         self.conn
             .query_one(
-                "SELECT program_id, transfer_id, member_id, amount, state, expires_at, order_ref, created_at FROM reservations \
+                "SELECT program_id, transfer_id, member_id, amount, state, expires_at, order_ref, created_at, owner_kind, owner_ref FROM reservations \
                  WHERE program_id = $1 AND transfer_id = $2",
                 &[program.0.into(), id.0.into()],
             )?
@@ -1295,8 +1314,9 @@ impl<'c> Tx<'c> {
     ) -> StoreResult<Vec<Reservation>> {
         self.conn
             .query(
-                "SELECT program_id, transfer_id, member_id, amount, state, expires_at, order_ref, created_at FROM reservations \
-                 WHERE program_id = $1 AND state = 'open' AND expires_at <= $2 ORDER BY expires_at LIMIT $3",
+                "SELECT program_id, transfer_id, member_id, amount, state, expires_at, order_ref, created_at, owner_kind, owner_ref FROM reservations \
+                 WHERE program_id = $1 AND state = 'open' AND expires_at <= $2 \
+                 AND (owner_kind IS NULL OR owner_kind <> 'mall_order') ORDER BY expires_at LIMIT $3",
                 &[program.0.into(), now.into(), limit.into()],
             )?
             .iter()
@@ -1449,4 +1469,4 @@ mod rules;
 mod tiers;
 pub use coupons::{CouponRow, NewCoupon, TemplateRow};
 pub use exports::{LedgerExportRow, OrderExportRow};
-pub use keys::{ApiKeyRow, KEY_ID_LEN};
+pub use keys::{ApiKeyRow, KEY_ID_LEN, KeyCaller};

@@ -433,8 +433,16 @@ fn keys_section(st: &Staff, d: &Data, f: &Forms) -> String {
                 } else {
                     String::new()
                 };
+                let right = if k.adjust_without_approval {
+                    format!(
+                        " <span class=\"pill\">{}</span>",
+                        t("免审批调整", "adjusts without approval")
+                    )
+                } else {
+                    String::new()
+                };
                 format!(
-                    "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{status}</td><td>{action}</td></tr>",
+                    "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{status}{right}</td><td>{action}</td></tr>",
                     esc(&k.name),
                     k.prefix
                         .as_deref()
@@ -457,12 +465,17 @@ fn keys_section(st: &Staff, d: &Data, f: &Forms) -> String {
             "<form class=\"adjust\" method=\"post\" action=\"/console/settings/keys\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
              <div class=\"field grow\"><label for=\"key-name\">{}</label><input type=\"text\" id=\"key-name\" name=\"name\" value=\"{}\" maxlength=\"{}\" placeholder=\"{}\">{}</div>\
+             <div class=\"field\"><label><input type=\"checkbox\" name=\"adjust\" value=\"1\"> {}</label></div>\
              <button type=\"submit\">{}</button></form>",
             t("新密钥名称", "New key's name"),
             esc(&f.key_name),
             keys::NAME_MAX,
             t("例如：收银系统", "for example: POS"),
             f.field_error("key.name"),
+            t(
+                "可免审批调整积分（超过审批阈值也立即生效）",
+                "May adjust points without approval (above the threshold too)"
+            ),
             t("创建密钥", "Create key"),
         ));
     }
@@ -766,6 +779,9 @@ async fn update_centre(State(web): State<Web>, st: Staff, Form(f): Form<CentreFo
 struct KeyForm {
     #[serde(default)]
     name: String,
+    /// A checked box: the key may adjust points above the approval threshold.
+    #[serde(default)]
+    adjust: Option<String>,
     #[serde(default)]
     csrf: String,
 }
@@ -799,10 +815,11 @@ async fn create_key(State(web): State<Web>, st: Staff, Form(f): Form<KeyForm>) -
     }
     let key = keys::generate();
     let (actor, n, k) = (st.s.actor(), name.clone(), key.clone());
+    let adjust = f.adjust.is_some();
     let out = web
         .app
         .write(st.s.program, "api_keys", None, move |tx, ctx, now| {
-            keys::create(tx, ctx, now, &actor, &n, &k)
+            keys::create(tx, ctx, now, &actor, &n, &k, adjust)
         })
         .await;
     match out {

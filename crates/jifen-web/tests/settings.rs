@@ -768,7 +768,7 @@ fn keys_and_export_pages_on_postgres() {
         let key = jifen_app::keys::generate();
         let k = key.clone();
         app.write_blocking(p.id, "api_keys", None, move |tx, ctx, now| {
-            jifen_app::keys::create(tx, ctx, now, "staff:amy", "POS", &k)
+            jifen_app::keys::create(tx, ctx, now, "staff:amy", "POS", &k, false)
         })
         .unwrap();
         let pid = p.id;

@@ -148,6 +148,10 @@ enum ProgramCommand {
     Key {
         #[arg(long)]
         code: String,
+        /// The key may adjust points above the programme's approval threshold at once (without
+        /// it, such adjustments wait for a staff member's approval).
+        #[arg(long)]
+        adjust_without_approval: bool,
     },
     /// List programmes.
     List,
@@ -158,8 +162,23 @@ fn start(cli: &Cli, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
     App::start(backend, clock).with_context(|| format!("opening {}", cli.database))
 }
 
+/// Logs go to standard error: `JIFEN_LOG` sets the level (error, warn, info, debug, trace;
+/// info by default).
+fn init_logs() {
+    let level = std::env::var("JIFEN_LOG")
+        .ok()
+        .and_then(|v| v.parse::<tracing_subscriber::filter::LevelFilter>().ok())
+        .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
+}
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    init_logs();
     match &cli.command {
         Command::Serve { listen } => {
             let app = start(&cli, Arc::new(SystemClock))?;
@@ -175,7 +194,7 @@ fn main() -> anyhow::Result<()> {
             let program = app
                 .read_blocking(|tx| Ok(tx.program_by_code(demo::DEMO_CODE)?))?
                 .context("demo programme missing")?;
-            let key = app.create_api_key(program.id, "demo")?;
+            let key = app.create_api_key(program.id, "demo", true)?;
             println!(
                 "Jifen demo programme \"{}\" (id {})",
                 program.name, program.id
@@ -266,14 +285,36 @@ fn main() -> anyhow::Result<()> {
                 None => Arc::new(SystemClock),
             };
             let app = start(&cli, clock)?;
-            for p in app.read_blocking(|tx| Ok(tx.programs()?))? {
-                let report = app.run_jobs(p.id)?;
-                let webhooks = app.webhooks_round(p.id)?;
+            // Every programme runs, whatever another's jobs meet; failures are printed (and
+            // logged) with their causes and tried again on the next run.
+            let mut failed = 0;
+            for p in app.run_all_jobs()? {
+                let report = match p.report {
+                    Ok(r) => r,
+                    Err(e) => {
+                        failed += 1;
+                        eprintln!("programme {}: jobs failed: {e}", p.code);
+                        continue;
+                    }
+                };
+                failed += report.failures.len();
+                let webhooks = match app.webhooks_round(p.program) {
+                    Ok(w) => serde_json::to_string(&w)?,
+                    Err(e) => {
+                        failed += 1;
+                        format!("failed: {e}")
+                    }
+                };
                 println!(
                     "programme {}: {} webhooks {}",
                     p.code,
                     serde_json::to_string(&report)?,
-                    serde_json::to_string(&webhooks)?
+                    webhooks
+                );
+            }
+            if failed > 0 {
+                eprintln!(
+                    "{failed} job items failed; the rest ran; they are tried again on the next run"
                 );
             }
             Ok(())
@@ -339,12 +380,18 @@ fn main() -> anyhow::Result<()> {
                     println!("programme {code} created (id {})", created.id);
                     println!("API key: {}", created.api_key);
                 }
-                ProgramCommand::Key { code } => {
+                ProgramCommand::Key {
+                    code,
+                    adjust_without_approval,
+                } => {
                     let c = code.clone();
                     let p = app
                         .read_blocking(move |tx| Ok(tx.program_by_code(&c)?))?
                         .with_context(|| format!("no programme {code}"))?;
-                    println!("API key: {}", app.create_api_key(p.id, "cli")?);
+                    println!(
+                        "API key: {}",
+                        app.create_api_key(p.id, "cli", *adjust_without_approval)?
+                    );
                 }
                 ProgramCommand::List => {
                     for p in app.read_blocking(|tx| Ok(tx.programs()?))? {
@@ -400,16 +447,12 @@ fn serve(app: App, listen: SocketAddr) -> anyhow::Result<()> {
             loop {
                 tick.tick().await;
                 let a = jobs_app.clone();
-                let result =
-                    tokio::task::spawn_blocking(move || -> Result<(), jifen_app::AppError> {
-                        for p in a.read_blocking(|tx| Ok(tx.programs()?))? {
-                            a.run_jobs(p.id)?;
-                        }
-                        Ok(())
-                    })
-                    .await;
-                if let Ok(Err(e)) = result {
-                    eprintln!("jifen: jobs failed: {e}");
+                // Each programme, step and item fails alone and is logged where it fails.
+                let result = tokio::task::spawn_blocking(move || a.run_all_jobs()).await;
+                match result {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => tracing::error!(error = %e, "jobs could not list the programmes"),
+                    Err(e) => tracing::error!(error = %e, "the jobs panicked"),
                 }
             }
         });
@@ -422,14 +465,21 @@ fn serve(app: App, listen: SocketAddr) -> anyhow::Result<()> {
                 let a = hooks_app.clone();
                 let result =
                     tokio::task::spawn_blocking(move || -> Result<(), jifen_app::AppError> {
+                        // One programme's webhooks failing does not hold back the others'.
                         for p in a.read_blocking(|tx| Ok(tx.programs()?))? {
-                            a.webhooks_round(p.id)?;
+                            if let Err(e) = a.webhooks_round(p.id) {
+                                tracing::error!(program = p.id.0, error = %e, "webhooks failed");
+                            }
                         }
                         Ok(())
                     })
                     .await;
-                if let Ok(Err(e)) = result {
-                    eprintln!("jifen: webhooks failed: {e}");
+                match result {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => {
+                        tracing::error!(error = %e, "webhooks could not list the programmes")
+                    }
+                    Err(e) => tracing::error!(error = %e, "the webhooks round panicked"),
                 }
             }
         });

@@ -343,6 +343,7 @@ impl World {
             reason: None,
             order_ref: order_ref.map(Into::into),
             ttl_seconds: Some(ttl_seconds),
+            owner: None,
         };
         self.write(move |tx, ctx, now| commands::reserve(tx, ctx, now, &r))
     }

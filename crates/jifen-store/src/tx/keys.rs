@@ -18,9 +18,27 @@ pub struct ApiKeyRow {
     pub created_at: Millis,
     pub revoked_at: Option<Millis>,
     pub revoked_by: Option<String>,
+    /// Adjustments through this key are applied above the approval threshold.
+    pub adjust_without_approval: bool,
 }
 
-const KEY_COLS: &str = "substr(key_hash, 1, 16), name, prefix, created_at, revoked_at, revoked_by";
+/// Who calls the API: the programme and the key, as the audit log names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyCaller {
+    pub program: ProgramId,
+    pub key_id: String,
+    pub name: String,
+    pub adjust_without_approval: bool,
+}
+
+impl KeyCaller {
+    /// How the audit log and the ledger's `actor` name this key.
+    pub fn actor(&self) -> String {
+        format!("api_key:{} ({})", self.key_id, self.name)
+    }
+}
+
+const KEY_COLS: &str = "substr(key_hash, 1, 16), name, prefix, created_at, revoked_at, revoked_by, adjust_without_approval";
 
 fn key_row(r: &Row) -> ApiKeyRow {
     ApiKeyRow {
@@ -30,6 +48,7 @@ fn key_row(r: &Row) -> ApiKeyRow {
         created_at: r.int(3),
         revoked_at: r.opt_int(4),
         revoked_by: r.opt_text(5),
+        adjust_without_approval: r.int(6) != 0,
     }
 }
 
@@ -41,14 +60,32 @@ impl Tx<'_> {
         key_hash: &str,
         prefix: &str,
         name: &str,
+        adjust_without_approval: bool,
         now: Millis,
     ) -> StoreResult<()> {
         self.writes += 1;
         self.conn.execute(
-            "INSERT INTO api_keys (key_hash, program_id, name, created_at, prefix) VALUES ($1, $2, $3, $4, $5)",
-            &[key_hash.into(), program.0.into(), name.into(), now.into(), prefix.into()],
+            "INSERT INTO api_keys (key_hash, program_id, name, created_at, prefix, adjust_without_approval) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[key_hash.into(), program.0.into(), name.into(), now.into(), prefix.into(), adjust_without_approval.into()],
         )?;
         Ok(())
+    }
+
+    /// The live key with this hash, as a caller.
+    pub fn key_caller(&mut self, key_hash: &str) -> StoreResult<Option<KeyCaller>> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT program_id, substr(key_hash, 1, 16), name, adjust_without_approval FROM api_keys \
+                 WHERE key_hash = $1 AND revoked_at IS NULL",
+                &[key_hash.into()],
+            )?
+            .map(|r| KeyCaller {
+                program: ProgramId(r.int(0)),
+                key_id: r.text(1),
+                name: r.text(2),
+                adjust_without_approval: r.int(3) != 0,
+            }))
     }
 
     /// The programme's keys, newest first, revoked ones included.
@@ -92,7 +129,7 @@ impl Tx<'_> {
                 ),
                 &[program.0.into(), key_id.into()],
             )?
-            .map(|r| (key_row(&r), r.text(6))))
+            .map(|r| (key_row(&r), r.text(7))))
     }
 
     /// Revokes a live key; false (and nothing written) when it was revoked already.

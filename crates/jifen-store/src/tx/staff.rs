@@ -338,9 +338,10 @@ pub struct AdjustmentRequest {
     pub decided_at: Option<Millis>,
     pub transfer_id: Option<i64>,
     pub created_at: Millis,
+    pub point_type: PointType,
 }
 
-const REQUEST_COLS: &str = "id, member_id, delta, reason, requested_by, status, decided_by, decided_at, transfer_id, created_at";
+const REQUEST_COLS: &str = "id, member_id, delta, reason, requested_by, status, decided_by, decided_at, transfer_id, created_at, point_type";
 
 fn request_row(r: &Row) -> AdjustmentRequest {
     AdjustmentRequest {
@@ -354,6 +355,7 @@ fn request_row(r: &Row) -> AdjustmentRequest {
         decided_at: r.opt_int(7),
         transfer_id: r.opt_int(8),
         created_at: r.int(9),
+        point_type: PointType::parse(&r.text(10)).unwrap_or(PointType::Points),
     }
 }
 
@@ -411,16 +413,41 @@ impl Tx<'_> {
         program: ProgramId,
         member: MemberId,
         delta: i64,
+        point_type: PointType,
         reason: &str,
         by: &str,
         now: Millis,
     ) -> StoreResult<i64> {
         self.writes += 1;
         self.conn.insert_id(
-            "INSERT INTO adjustment_requests (program_id, member_id, delta, reason, requested_by, status, created_at) \
-             VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING id",
-            &[program.0.into(), member.0.into(), delta.into(), reason.into(), by.into(), now.into()],
+            "INSERT INTO adjustment_requests (program_id, member_id, delta, reason, requested_by, status, created_at, point_type) \
+             VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7) RETURNING id",
+            &[program.0.into(), member.0.into(), delta.into(), reason.into(), by.into(), now.into(), point_type.as_str().into()],
         )
+    }
+
+    /// Points of one type one actor moved by manual adjustments to a member since a time,
+    /// either way, leaving out those a second person approved. The actor is matched by its
+    /// start (`actor_prefix`), so that an API key's adjustments count together whoever it
+    /// names as on whose behalf.
+    pub fn adjusted_since(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        point_type: PointType,
+        since: Millis,
+        actor_prefix: &str,
+    ) -> StoreResult<i64> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT CAST(COALESCE(SUM(t.amount), 0) AS BIGINT) FROM transfers t WHERE t.program_id = $1 AND t.member_id = $2 \
+                 AND t.code = 'manual_adjustment' AND t.point_type = $3 AND t.created_at >= $4 \
+                 AND substr(t.actor, 1, length(CAST($5 AS TEXT))) = $5 \
+                 AND NOT EXISTS (SELECT 1 FROM adjustment_requests r WHERE r.program_id = t.program_id AND r.transfer_id = t.id)",
+                &[program.0.into(), member.0.into(), point_type.as_str().into(), since.into(), actor_prefix.into()],
+            )?
+            .map_or(0, |r| r.int(0)))
     }
 
     pub fn adjustment_request(

@@ -173,3 +173,26 @@ impl From<AppError> for ApiError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_or_full_store_is_told_apart_from_a_bug() {
+        let r = ApiError::from(AppError::Store(StoreError::Unavailable("refused".into())))
+            .into_response();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.headers()["retry-after"], "5");
+        let r = ApiError::from(AppError::Store(StoreError::Full("no space".into())));
+        assert_eq!(
+            (r.status, r.code, r.retry_after),
+            (StatusCode::INSUFFICIENT_STORAGE, "storage_full", Some(30))
+        );
+        let r = ApiError::from(AppError::Store(StoreError::Db("syntax".into())));
+        assert_eq!(
+            (r.status, r.code),
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+        );
+    }
+}

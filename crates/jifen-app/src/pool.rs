@@ -27,20 +27,34 @@ impl ReadPool {
         &self,
         f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
-        let conn = self.idle.lock().expect("pool lock").pop();
-        let mut conn = match conn {
-            Some(c) => c,
-            None => self.backend.connect()?,
+        // An idle connection the server closed meanwhile is let go, not handed out.
+        let mut conn = loop {
+            let conn = self.idle.lock().expect("pool lock").pop();
+            match conn {
+                Some(mut c) => {
+                    if c.is_usable() {
+                        break c;
+                    }
+                }
+                None => break self.backend.connect()?,
+            }
         };
         let result = {
             let mut tx = Tx::read(conn.as_mut());
             f(&mut tx)
         };
-        // A connection that failed at the database level is dropped rather than reused.
-        if !matches!(result, Err(AppError::Store(_))) {
-            let mut idle = self.idle.lock().expect("pool lock");
-            if idle.len() < READ_CONNECTIONS_KEPT {
-                idle.push(conn);
+        match &result {
+            // The server went away: the idle connections went with it.
+            Err(AppError::Store(jifen_store::StoreError::Unavailable(_))) => {
+                self.idle.lock().expect("pool lock").clear();
+            }
+            // A connection that failed at the database level is dropped rather than reused.
+            Err(AppError::Store(_)) => {}
+            _ => {
+                let mut idle = self.idle.lock().expect("pool lock");
+                if idle.len() < READ_CONNECTIONS_KEPT {
+                    idle.push(conn);
+                }
             }
         }
         result

@@ -127,7 +127,7 @@ impl Backend for PgBackend {
         // The connection task runs whenever this connection blocks on a query.
         rt.spawn(connection);
         Ok(Box::new(PgConn {
-            rt,
+            rt: Some(rt),
             client,
             statements: HashMap::new(),
             ids: HashMap::new(),
@@ -180,7 +180,8 @@ impl Backend for PgBackend {
 /// A connection on tokio-postgres, driven by its own single-threaded runtime: calls block, and
 /// `execute_many` pipelines independent statements into one round trip.
 pub struct PgConn {
-    rt: tokio::runtime::Runtime,
+    /// Always `Some` until the connection is dropped (see `Drop`).
+    rt: Option<tokio::runtime::Runtime>,
     client: tokio_postgres::Client,
     statements: HashMap<String, Statement>,
     /// Ids drawn from each table's sequence in blocks, handed out by `allocate_ids`.
@@ -227,7 +228,30 @@ fn map_err(e: postgres::Error) -> StoreError {
         {
             return StoreError::Conflict(db.message().to_string());
         }
-        return StoreError::Db(format!("{}: {}", code.code(), db.message()));
+        let text = format!("{}: {}", code.code(), db.message());
+        if *code == SqlState::DISK_FULL {
+            return StoreError::Full(text);
+        }
+        // Connection exceptions (08), the server shutting down or starting (57P01-57P03),
+        // too many connections: nothing was done, and a later try may succeed.
+        if code.code().starts_with("08")
+            || [
+                SqlState::ADMIN_SHUTDOWN,
+                SqlState::CRASH_SHUTDOWN,
+                SqlState::CANNOT_CONNECT_NOW,
+                SqlState::TOO_MANY_CONNECTIONS,
+            ]
+            .contains(code)
+        {
+            return StoreError::Unavailable(text);
+        }
+        return StoreError::Db(text);
+    }
+    // A closed connection, or one that could not be made (refused, reset, timed out).
+    let io =
+        std::error::Error::source(&e).is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some());
+    if e.is_closed() || io {
+        return StoreError::Unavailable(e.to_string());
     }
     StoreError::Db(e.to_string())
 }
@@ -238,7 +262,7 @@ impl PgConn {
             return Ok(s.clone());
         }
         let s = self
-            .rt
+            .rt()
             .block_on(self.client.prepare(sql))
             .map_err(map_err)?;
         self.statements.insert(sql.to_string(), s.clone());
@@ -274,9 +298,42 @@ fn decode(rows: Vec<tokio_postgres::Row>, sql: &str) -> StoreResult<Vec<Row>> {
     Ok(out)
 }
 
+impl Drop for PgConn {
+    fn drop(&mut self) {
+        // A connection may be dropped on an async thread (the server's pools at shutdown),
+        // where dropping a runtime the blocking way panics.
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+impl PgConn {
+    fn rt(&self) -> &tokio::runtime::Runtime {
+        self.rt
+            .as_ref()
+            .expect("the runtime lives as long as the connection")
+    }
+}
+
 impl SqlConn for PgConn {
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
+    }
+
+    fn is_usable(&mut self) -> bool {
+        if self.client.is_closed() {
+            return false;
+        }
+        // The connection task runs only while a call blocks: let it read what the server sent
+        // meanwhile (a termination, a closed socket) before the next query finds out.
+        // The first yield lets the runtime poll the socket, the next ones run the task.
+        self.rt().block_on(async {
+            for _ in 0..3 {
+                tokio::task::yield_now().await;
+            }
+        });
+        !self.client.is_closed()
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> StoreResult<u64> {
@@ -284,7 +341,7 @@ impl SqlConn for PgConn {
         let params: Vec<Param> = params.iter().map(Param).collect();
         let refs: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        self.rt
+        self.rt()
             .block_on(self.client.execute(&stmt, &refs))
             .map_err(map_err)
     }
@@ -295,14 +352,14 @@ impl SqlConn for PgConn {
         let refs: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         let rows = self
-            .rt
+            .rt()
             .block_on(self.client.query(&stmt, &refs))
             .map_err(map_err)?;
         decode(rows, sql)
     }
 
     fn batch(&mut self, sql: &str) -> StoreResult<()> {
-        self.rt
+        self.rt()
             .block_on(self.client.batch_execute(sql))
             .map_err(map_err)
     }
@@ -329,7 +386,7 @@ impl SqlConn for PgConn {
                 .zip(&refs)
                 .map(|(st, r)| client.execute(st, r)),
         );
-        self.rt.block_on(all).map_err(map_err)?;
+        self.rt().block_on(all).map_err(map_err)?;
         Ok(())
     }
 

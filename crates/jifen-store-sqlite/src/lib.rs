@@ -225,6 +225,8 @@ fn map_err(e: rusqlite::Error) -> StoreError {
             rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
                 StoreError::Conflict(msg)
             }
+            rusqlite::ErrorCode::DiskFull => StoreError::Full(msg),
+            rusqlite::ErrorCode::CannotOpen => StoreError::Unavailable(msg),
             _ => StoreError::Db(msg),
         };
     }

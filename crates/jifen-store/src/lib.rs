@@ -119,6 +119,12 @@ pub trait SqlConn: Send {
     /// Runs several statements separated by semicolons, without parameters (DDL, BEGIN...).
     fn batch(&mut self, sql: &str) -> StoreResult<()>;
 
+    /// Whether the connection can still be used, found without a round trip: a pool asks
+    /// before it hands out a connection that sat idle.
+    fn is_usable(&mut self) -> bool {
+        true
+    }
+
     fn query_one(&mut self, sql: &str, params: &[Value]) -> StoreResult<Option<Row>> {
         Ok(self.query(sql, params)?.into_iter().next())
     }

@@ -387,6 +387,9 @@ impl WriterLoop {
                 self.deliver(deliveries);
             }
         }
+        if let Err(e) = self.conn.between_batches() {
+            tracing::warn!(error = %e, "the store's upkeep between batches failed; tried again after the next batch");
+        }
     }
 
     fn run_batch(

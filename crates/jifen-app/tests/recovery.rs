@@ -93,3 +93,149 @@ fn a_postgres_connection_dropped_on_an_async_thread_shuts_down_cleanly() {
         tokio::spawn(async move { drop(c) }).await.unwrap();
     });
 }
+
+/// Steady writes with readers alongside: the SQLite write-ahead log stays bounded (it is
+/// restarted and truncated past its limit) instead of growing with every write.
+#[test]
+fn sqlite_write_ahead_log_stays_bounded_under_steady_load() {
+    const LIMIT: u64 = 2 << 20;
+    // Writers fill the log much faster than this between two checkpoints; the bound leaves
+    // room for that, and is far below what an unchecked log reaches.
+    const BOUND: u64 = 8 << 20;
+    let path = std::env::temp_dir().join(format!("{}.db", unique("jifen_wal")));
+    let backend = jifen_store_sqlite::SqliteBackend::new(&path)
+        .unwrap()
+        .with_wal_limit(LIMIT);
+    let wal = backend.wal_path();
+    let w = World::new(Arc::new(backend), policy(0));
+    let members: Vec<i64> = (0..16).map(|i| w.member(&format!("w{i}"))).collect();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut threads = Vec::new();
+    for t in 0..4 {
+        let (app, pid, stop, members) = (w.app.clone(), w.pid, stop.clone(), members.clone());
+        threads.push(std::thread::spawn(move || {
+            let mut n = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let m = members[(n as usize + t) % members.len()];
+                let p = World::purchase_input(
+                    &format!("o-{t}-{n}"),
+                    jifen_app::commands::MemberRef::Id { member_id: m },
+                    12_800,
+                );
+                app.write_blocking(pid, &format!("m{m}"), None, move |tx, ctx, now| {
+                    jifen_app::commands::purchase(tx, ctx, now, &p)
+                })
+                .unwrap();
+                // A read between writes, as the member centre would.
+                app.read_blocking(move |tx| Ok(tx.dialect())).unwrap();
+                n += 1;
+            }
+            n
+        }));
+    }
+    let mut largest = 0;
+    let mut seen_over_limit = false;
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let size = std::fs::metadata(&wal).map_or(0, |m| m.len());
+        seen_over_limit |= size > LIMIT;
+        largest = largest.max(size);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let writes: u64 = threads.into_iter().map(|t| t.join().unwrap()).sum();
+    eprintln!("{writes} purchases; the log reached {largest} bytes at most");
+    assert!(seen_over_limit, "the load filled the log past its limit");
+    assert!(largest < BOUND, "the log reached {largest} bytes");
+    w.verify();
+}
+
+/// A small filesystem of its own (tmpfs, mounted as root, as the tests run here and in CI),
+/// unmounted when dropped.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn new(mib: u32) -> SmallDisk {
+        let dir = std::env::temp_dir().join(unique("jifen_disk"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"])
+            .arg(&dir)
+            .output()
+            .expect("mount runs");
+        assert!(
+            out.status.success(),
+            "the full-disk test mounts a small tmpfs and needs root: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        SmallDisk(dir)
+    }
+
+    /// Writes a file until the disk is full; returns its path.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let path = self.0.join("filler");
+        let mut f = std::fs::File::create(&path).unwrap();
+        let chunk = vec![0u8; 64 << 10];
+        while f.write_all(&chunk).is_ok() {}
+        let _ = f.sync_all();
+        path
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+/// The disk fills: writes are refused as `Full` (507 over HTTP), nothing acknowledged is lost,
+/// and once space is freed writes resume by themselves, with no restart.
+#[test]
+fn sqlite_writes_resume_by_themselves_after_a_full_disk() {
+    let disk = SmallDisk::new(16);
+    let backend = jifen_store_sqlite::SqliteBackend::new(disk.0.join("jifen.db"))
+        .unwrap()
+        .with_wal_limit(1 << 20);
+    let w = World::new(Arc::new(backend), policy(0));
+    let m = w.member("full");
+    w.adjust(m, 100, PointType::Points, Some("开户"), Some("staff:ops"))
+        .unwrap();
+    let filler = disk.fill();
+    let mut refused = 0;
+    for i in 0..200 {
+        match w.purchase(&format!("full-{i}"), m, 10_000) {
+            Ok(_) => {}
+            Err(AppError::Store(StoreError::Full(_))) => {
+                refused += 1;
+                if refused >= 3 {
+                    break;
+                }
+            }
+            Err(e) => panic!("a full disk answers Full, got {e}"),
+        }
+    }
+    assert!(refused >= 3, "the disk filled and writes were refused");
+    let acknowledged = w.points(m);
+    std::fs::remove_file(&filler).unwrap();
+    // Writes resume within seconds, by themselves.
+    let mut resumed = false;
+    for i in 0..50 {
+        if w.purchase(&format!("after-{i}"), m, 10_000).is_ok() {
+            resumed = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(resumed, "writes resume once space is freed");
+    let after = w.points(m);
+    assert_eq!(
+        after.available,
+        acknowledged.available + 100,
+        "nothing acknowledged was lost"
+    );
+    w.verify();
+}

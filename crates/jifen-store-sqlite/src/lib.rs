@@ -43,8 +43,13 @@ const STATEMENT_CACHE: usize = 256;
 /// How often the checkpointer copies committed WAL frames into the database file.
 const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
 
+/// The write-ahead log's size past which the checkpointer restarts it from the beginning and
+/// truncates the file (see `start_checkpointer`).
+pub const WAL_LIMIT_BYTES: u64 = 64 << 20;
+
 pub struct SqliteBackend {
     path: PathBuf,
+    wal_limit: u64,
     /// Cleared when the backend is dropped; the checkpointer thread then stops.
     alive: Arc<AtomicBool>,
     checkpointer_started: AtomicBool,
@@ -66,15 +71,31 @@ impl SqliteBackend {
         }
         Ok(SqliteBackend {
             path,
+            wal_limit: WAL_LIMIT_BYTES,
             alive: Arc::new(AtomicBool::new(true)),
             checkpointer_started: AtomicBool::new(false),
         })
     }
 
+    /// The size past which the write-ahead log is restarted and truncated (by default
+    /// [`WAL_LIMIT_BYTES`]).
+    pub fn with_wal_limit(mut self, bytes: u64) -> SqliteBackend {
+        self.wal_limit = bytes;
+        self
+    }
+
+    /// The write-ahead log's file.
+    pub fn wal_path(&self) -> PathBuf {
+        PathBuf::from(format!("{}-wal", self.path.display()))
+    }
+
     /// Checkpoints run on their own connection and thread, never inside a writer's commit:
     /// automatic checkpoints are off on every connection (see `open`). PASSIVE checkpoints
     /// never wait for the writer or readers; SQLite restarts the WAL from its start once a
-    /// checkpoint has copied everything and no reader still needs old frames.
+    /// checkpoint has copied everything and no reader still needs old frames. Under steady
+    /// writes that moment never comes (a new frame is always waiting), so the writer itself
+    /// restarts and truncates the log once it passes its limit, between two batches (see
+    /// `SqliteConn::between_batches`): this thread would never find the writer pausing.
     fn start_checkpointer(&self) -> StoreResult<()> {
         if self.checkpointer_started.swap(true, Ordering::SeqCst) {
             return Ok(());
@@ -114,6 +135,7 @@ impl SqliteBackend {
         Ok(SqliteConn {
             conn,
             rewritten: HashMap::new(),
+            wal_limit: None,
         })
     }
 }
@@ -130,7 +152,9 @@ impl Backend for SqliteBackend {
 
     fn connect_writer(&self) -> StoreResult<Box<dyn SqlConn>> {
         self.start_checkpointer()?;
-        Ok(Box::new(self.open_with("NORMAL")?))
+        let mut c = self.open_with("NORMAL")?;
+        c.wal_limit = Some((self.wal_path(), self.wal_limit));
+        Ok(Box::new(c))
     }
 
     fn deferred_sync(&self) -> Option<Arc<dyn Fn() -> StoreResult<()> + Send + Sync>> {
@@ -185,6 +209,8 @@ pub struct SqliteConn {
     /// `$N` placeholders rewritten to SQLite's `?N`, keyed by the text's address and length
     /// (statements are mostly `'static`), checked against the text on every hit.
     rewritten: HashMap<(usize, usize), (String, Arc<str>)>,
+    /// The writer's: the log file and its limit, checked between batches.
+    wal_limit: Option<(PathBuf, u64)>,
 }
 
 struct Param<'a>(&'a Value);
@@ -249,6 +275,22 @@ impl SqliteConn {
 }
 
 impl SqlConn for SqliteConn {
+    /// Past its limit the log is checkpointed to the end and truncated here, between two of
+    /// the writer's batches: the one moment no write is in flight under steady load (the
+    /// checkpointer thread's own attempts find the writer busy). PASSIVE rounds have copied
+    /// most frames already, so this copies little and waits only for readers to finish.
+    fn between_batches(&mut self) -> StoreResult<()> {
+        if let Some((wal, limit)) = &self.wal_limit
+            && std::fs::metadata(wal).map_or(0, |m| m.len()) > *limit
+        {
+            // Busy (a PASSIVE round holds the checkpoint) is tried again after the next batch.
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .map_err(map_err)?;
+        }
+        Ok(())
+    }
+
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
     }

@@ -125,6 +125,12 @@ pub trait SqlConn: Send {
         true
     }
 
+    /// Upkeep the writer runs between two batches, with no transaction open (SQLite: restart
+    /// a write-ahead log past its limit).
+    fn between_batches(&mut self) -> StoreResult<()> {
+        Ok(())
+    }
+
     fn query_one(&mut self, sql: &str, params: &[Value]) -> StoreResult<Option<Row>> {
         Ok(self.query(sql, params)?.into_iter().next())
     }

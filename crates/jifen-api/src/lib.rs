@@ -38,8 +38,11 @@ pub fn router(app: App) -> Router {
         .route("/members", post(create_member))
         .route("/members/lookup", get(lookup_member))
         .route("/members/merge", post(merge_members))
-        .route("/members/{id}", get(member))
+        .route("/members/{id}", get(member).patch(update_member))
         .route("/members/{id}/identities", post(add_identity))
+        .route("/members/{id}/identities/unbind", post(unbind_identity))
+        .route("/members/{id}/freeze", post(freeze_member))
+        .route("/members/{id}/unfreeze", post(unfreeze_member))
         .route("/members/{id}/balance", get(balance))
         .route("/members/{id}/lots", get(lots))
         .route("/members/{id}/history", get(history))
@@ -359,6 +362,124 @@ async fn add_identity(
         m.partition(),
         (m, i),
         |tx, ctx, now, (m, i)| commands::add_identity(tx, ctx, now, m, i),
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+/// A command that records who made it: the API key, as the audit log names it.
+type ActorFn<T> =
+    fn(&mut Tx<'_>, &ProgramCtx, Millis, &str, &T) -> Result<serde_json::Value, AppError>;
+
+/// Submits a command made in the name of the calling key (see [`submit`]).
+async fn submit_as<T>(
+    app: &App,
+    program: Program,
+    route: &str,
+    key: Option<String>,
+    partition: String,
+    input: T,
+    f: ActorFn<T>,
+) -> Result<Outcome, ApiError>
+where
+    T: Serialize + Send + Sync + 'static,
+{
+    let idem = key.map(|k| fingerprint(k, route, &input));
+    let actor = program.1.actor();
+    Ok(app
+        .write(program.0, &partition, idem, move |tx, ctx, now| {
+            f(tx, ctx, now, &actor, &input)
+        })
+        .await?)
+}
+
+async fn update_member(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(u): JsonBody<jifen_app::members::ProfileUpdate>,
+) -> ApiResult {
+    let m = member_id(&id)?;
+    let out = submit_as(
+        &app,
+        p,
+        "update_member",
+        key,
+        format!("member:{}", m.0),
+        (m.0, u),
+        |tx, ctx, now, actor, (m, u)| {
+            jifen_app::members::update_profile(tx, ctx, now, actor, MemberId(*m), u)
+        },
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+async fn unbind_identity(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(i): JsonBody<Identity>,
+) -> ApiResult {
+    let m = member_id(&id)?;
+    let out = submit_as(
+        &app,
+        p,
+        "unbind_identity",
+        key,
+        format!("member:{}", m.0),
+        (m.0, i),
+        |tx, ctx, now, actor, (m, i)| {
+            jifen_app::members::unbind_identity(tx, ctx, now, actor, MemberId(*m), i)
+        },
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+async fn freeze_member(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(r): JsonBody<jifen_app::members::StatusChange>,
+) -> ApiResult {
+    let m = member_id(&id)?;
+    let out = submit_as(
+        &app,
+        p,
+        "freeze_member",
+        key,
+        format!("member:{}", m.0),
+        (m.0, r),
+        |tx, ctx, now, actor, (m, r)| {
+            jifen_app::members::freeze(tx, ctx, now, actor, MemberId(*m), r)
+        },
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+async fn unfreeze_member(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(r): JsonBody<jifen_app::members::StatusChange>,
+) -> ApiResult {
+    let m = member_id(&id)?;
+    let out = submit_as(
+        &app,
+        p,
+        "unfreeze_member",
+        key,
+        format!("member:{}", m.0),
+        (m.0, r),
+        |tx, ctx, now, actor, (m, r)| {
+            jifen_app::members::unfreeze(tx, ctx, now, actor, MemberId(*m), r)
+        },
     )
     .await?;
     Ok(respond(out, StatusCode::OK))

@@ -96,6 +96,34 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>, &str)] = &[
         "required",
     ),
     (
+        "patch",
+        "/api/v1/members/{id}",
+        "Change a member's name, phone, email or birthday (null clears a field); audited",
+        Some("ProfileUpdate"),
+        "optional",
+    ),
+    (
+        "post",
+        "/api/v1/members/{id}/identities/unbind",
+        "Unbind one of a member's identities (never the last); audited",
+        Some("Identity"),
+        "optional",
+    ),
+    (
+        "post",
+        "/api/v1/members/{id}/freeze",
+        "Freeze a member: earnings wait in pending; no spending, reserving or transfers; audited",
+        Some("StatusChange"),
+        "optional",
+    ),
+    (
+        "post",
+        "/api/v1/members/{id}/unfreeze",
+        "Unfreeze a member: what they earned meanwhile vests as its return window says; audited",
+        Some("StatusChange"),
+        "optional",
+    ),
+    (
         "post",
         "/api/v1/spends/{id}/refunds",
         "Refund a spend or posted reservation: the same lots are restored",
@@ -685,6 +713,10 @@ fn schemas() -> Value {
             "member": {"$ref": "#/components/schemas/MemberRef"}, "amount": {"type": "integer", "minimum": 1},
             "reason": {"type": "string"}, "order_ref": {"type": "string"}}},
         "RedemptionRefund": {"type": "object", "properties": {"amount": {"type": "integer"}, "reason": {"type": "string"}}},
+        "ProfileUpdate": {"type": "object", "properties": {
+            "name": {"type": ["string", "null"]}, "phone": {"type": ["string", "null"]},
+            "email": {"type": ["string", "null"]}, "birthday": {"type": ["string", "null"], "format": "date"}}},
+        "StatusChange": {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}},
         "Reserve": {"type": "object", "required": ["member", "amount"], "properties": {
             "member": {"$ref": "#/components/schemas/MemberRef"}, "amount": {"type": "integer", "minimum": 1},
             "reason": {"type": "string"}, "order_ref": {"type": "string"}, "ttl_seconds": {"type": "integer"}}},

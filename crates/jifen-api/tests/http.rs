@@ -1933,3 +1933,77 @@ async fn api_adjustments_above_the_threshold_wait_for_approval() {
     assert_eq!(s.available(m).await, 5000);
     s.verify_clean().await;
 }
+
+/// Profiles change after sign-up, identities are unbound and members frozen over the API, each
+/// in the calling key's name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_are_updated_unbound_and_frozen_over_the_api() {
+    let s = start(policy(0)).await;
+    let m = s.create_member("upd").await;
+    let r = s
+        .send(
+            s.request(Method::PATCH, &format!("/api/v1/members/{m}"))
+                .json(&json!({"name": "Lee", "birthday": "1991-03-04"})),
+        )
+        .await;
+    let v = r.ok(200);
+    assert_eq!(
+        (v["name"].as_str(), v["birthday"].as_str()),
+        (Some("Lee"), Some("1991-03-04"))
+    );
+    let bad = s
+        .send(
+            s.request(Method::PATCH, &format!("/api/v1/members/{m}"))
+                .json(&json!({"nickname": "x"})),
+        )
+        .await;
+    bad.err(422, "invalid_request");
+    s.post(
+        &format!("/api/v1/members/{m}/identities"),
+        None,
+        json!({"channel": "wechat", "external_id": "oA"}),
+    )
+    .await
+    .ok(200);
+    s.post(
+        &format!("/api/v1/members/{m}/identities/unbind"),
+        None,
+        json!({"channel": "wechat", "external_id": "oA"}),
+    )
+    .await
+    .ok(200);
+    s.get("/api/v1/members/lookup?channel=wechat&external_id=oA")
+        .await
+        .err(404, "member_not_found");
+    s.credit(m, 100).await;
+    let f = s
+        .post(
+            &format!("/api/v1/members/{m}/freeze"),
+            None,
+            json!({"reason": "风控"}),
+        )
+        .await;
+    assert_eq!(f.ok(200)["status"], "frozen");
+    s.post(
+        "/api/v1/spends",
+        Some("sp-frozen"),
+        json!({"member": {"member_id": m}, "amount": 10}),
+    )
+    .await
+    .err(409, "member_frozen");
+    s.post(
+        &format!("/api/v1/members/{m}/unfreeze"),
+        None,
+        json!({"reason": "核实无误"}),
+    )
+    .await
+    .ok(200);
+    s.post(
+        "/api/v1/spends",
+        Some("sp-after"),
+        json!({"member": {"member_id": m}, "amount": 10}),
+    )
+    .await
+    .ok(200);
+    s.verify_clean().await;
+}

@@ -181,14 +181,23 @@ pub fn resolve(tx: &mut Tx<'_>, ctx: &ProgramCtx, r: &MemberRef) -> Result<Membe
             None => break,
         }
     }
-    if member.status == "frozen" {
+    Ok(member)
+}
+
+/// A frozen member earns (into pending) but spends, reserves and transfers nothing until staff
+/// unfreeze them.
+pub(crate) fn refuse_frozen(m: &Member) -> Result<(), AppError> {
+    if m.status == "frozen" {
         return Err(AppError::conflict(
             "member_frozen",
-            format!("member {} is frozen", member.id),
-            json!({"member_id": member.id}),
+            format!(
+                "member {} is frozen: no spending or transfers until staff unfreeze it",
+                m.id
+            ),
+            json!({"member_id": m.id}),
         ));
     }
-    Ok(member)
+    Ok(())
 }
 
 /// The member `id` is now: itself, or the member it was merged into (followed to the end);
@@ -707,6 +716,11 @@ pub fn purchase(
         // Growth value counts toward tiers at once and never expires; points wait out the
         // return window and expire per the programme's validity.
         let (available_at, expires_at) = match pt {
+            // A frozen member earns into pending; unfreezing releases them.
+            PointType::Points if member.status == "frozen" => (
+                crate::members::FROZEN_UNTIL,
+                crate::tiers::points_expiry(ctx, &tier, occurred),
+            ),
             PointType::Points => (
                 program.policy.available_at(occurred),
                 crate::tiers::points_expiry(ctx, &tier, occurred),
@@ -995,6 +1009,9 @@ pub fn refund(
     } else {
         None
     };
+    // The growth it took back may no longer hold the member's tier.
+    let tier =
+        crate::tiers::check_after_refund(tx, ctx, order.member, &mut locked, now, &order.order_id)?;
     let mut out = json!({
         "order_id": order.order_id,
         "member_id": order.member,
@@ -1008,6 +1025,9 @@ pub fn refund(
     }
     if let Some(r) = referral {
         out["referral_reversed"] = r;
+    }
+    if let Some(t) = tier {
+        out["tier_change"] = t;
     }
     Ok(out)
 }
@@ -1149,6 +1169,7 @@ pub fn spend(
 ) -> Result<serde_json::Value, AppError> {
     s.validate()?;
     let (member, [b, _]) = resolve_locked(tx, ctx, &s.member)?;
+    refuse_frozen(&member)?;
     let lots = tx.spendable_lots(b.balance, now)?;
     let mut posting = Posting::default();
     let refs = Refs {
@@ -1215,6 +1236,7 @@ pub fn reserve(
         ));
     }
     let (member, [b, _]) = resolve_locked(tx, ctx, &r.member)?;
+    refuse_frozen(&member)?;
     let lots = tx.spendable_lots(b.balance, now)?;
     let mut posting = Posting::default();
     let refs = Refs {
@@ -1528,6 +1550,8 @@ pub fn transfer(
     let amount = points("amount", t.amount)?;
     let from = resolve(tx, ctx, &t.from)?;
     let to = resolve(tx, ctx, &t.to)?;
+    refuse_frozen(&from)?;
+    refuse_frozen(&to)?;
     if from.id == to.id {
         return Err(LedgerError::SameMember.into());
     }

@@ -394,6 +394,7 @@ fn credit_awards(
     now: Millis,
     order_ref: Option<&str>,
     held: bool,
+    frozen: bool,
     tier: &str,
 ) -> Result<Vec<Credited>, AppError> {
     let policy = &ctx.program.policy;
@@ -422,6 +423,9 @@ fn credit_awards(
         });
         let available_at = if held {
             HOLD_UNTIL
+        } else if frozen && pt == PointType::Points {
+            // A frozen member earns into pending; unfreezing releases them.
+            crate::members::FROZEN_UNTIL
         } else {
             occurred.saturating_add(pending_days as i64 * 86_400_000)
         };
@@ -800,6 +804,7 @@ pub fn purchase_awards(
         now,
         Some(&p.order_id),
         false,
+        member.status == "frozen",
         tier_of(&vars),
     )?;
     Ok(PurchaseAwards {
@@ -1480,6 +1485,7 @@ pub fn record_event(
         now,
         None,
         hold.is_some(),
+        member.status == "frozen",
         tier_of(&vars),
     )?;
     // First write: the sign-in day (refused above if taken, and unique in the store).
@@ -1603,6 +1609,7 @@ pub fn system_event(
         now,
         order_ref,
         hold.is_some(),
+        member.status == "frozen",
         tier_of(&vars),
     )?;
     let applied = tx.apply(ctx.program.id, &posting, &ctx.system, now)?;

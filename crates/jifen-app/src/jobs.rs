@@ -102,6 +102,8 @@ pub struct JobReport {
     pub birthdays_paid: i64,
     /// Members whose tier was reviewed.
     pub tiers_reviewed: i64,
+    /// Members re-checked after a refund's grace.
+    pub tiers_rechecked: i64,
     /// Members handled by the month's tier coupons.
     pub monthly_coupon_members: i64,
     pub coupons_expired: i64,
@@ -134,7 +136,7 @@ impl App {
         // A programme that cannot even be loaded fails alone, before any step.
         self.program_ctx_blocking(program)?;
         let mut report = JobReport::default();
-        let steps: [(&'static str, Step, fn(&mut JobReport) -> &mut i64); 9] = [
+        let steps: [(&'static str, Step, fn(&mut JobReport) -> &mut i64); 10] = [
             ("vest", crate::commands::vest_step, |r| &mut r.vested_points),
             ("expire", crate::commands::expire_step, |r| {
                 &mut r.expired_points
@@ -149,6 +151,10 @@ impl App {
                 |r| &mut r.reservations_voided,
             ),
             ("birthdays", earn::birthday_step, |r| &mut r.birthdays_paid),
+            // Refund re-checks before the review, so that the review sees where they ended.
+            ("tier_recheck", tiers::refund_recheck_step, |r| {
+                &mut r.tiers_rechecked
+            }),
             ("tier_review", tiers::review_step, |r| &mut r.tiers_reviewed),
             // After the review, so that a member moved down gets the coupons of the new tier.
             ("monthly_coupons", tiers::monthly_coupons_step, |r| {

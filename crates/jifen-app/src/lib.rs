@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod keys;
 pub mod lottery;
 pub mod mall;
+pub mod members;
 mod pool;
 pub mod staff;
 pub mod tiers;

@@ -1,8 +1,9 @@
 //! Member tiers in use: the ladder, each member's tier (fed to rules as `member.tier`), upgrades
 //! in the same request that crossed a threshold, and the progress a member sees.
 //!
-//! Upgrades happen at once; a member never moves down here. Refunds that take a member below
-//! a threshold are accounted at the periodic review, which is not built yet.
+//! Upgrades happen at once. A refund that takes a member below their tier moves them down at
+//! once (or after the ladder's refund grace, through the jobs), and takes back the tier-up
+//! gifts that the refunded order paid; otherwise members move down only at the review.
 
 use jifen_domain::tiers::{Benefits, Gift, Ladder, Metric, progress};
 use jifen_ledger::ops::{self, CreditSpec, MemberBook, Refs};
@@ -252,6 +253,184 @@ pub fn check_upgrade(
     Ok(Some(change))
 }
 
+/// After a refund: when the member's metric no longer reaches their earned tier, they move down
+/// now to the tier it reaches (the tier-up gifts that a refunded order paid for the tiers they
+/// leave are taken back), or, with the ladder's refund grace, the jobs re-check them when the
+/// grace ends. Returns what happened, or `None` when the tier holds.
+pub fn check_after_refund(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    member: MemberId,
+    books: &mut [MemberBook; 2],
+    now: Millis,
+    order_id: &str,
+) -> Result<Option<serde_json::Value>, AppError> {
+    let Some(ladder) = &ctx.earn.ladder else {
+        return Ok(None);
+    };
+    let (i, code) = current(tx, ctx, ladder, member)?;
+    let from = ladder.window_start(now, &ctx.tz);
+    let value = metric_value(tx, ctx, ladder, member, books[1].balance, from, now)?;
+    let q = ladder.qualify(value);
+    if q >= i {
+        return Ok(None);
+    }
+    if ladder.refund_grace_days > 0 {
+        let at = now + ladder.refund_grace_days as i64 * 86_400_000;
+        tx.set_tier_recheck(ctx.program.id, member, Some(at))?;
+        return Ok(Some(
+            json!({"tier": code, "metric_value": value, "recheck_at": at}),
+        ));
+    }
+    move_down(
+        tx,
+        ctx,
+        ladder,
+        member,
+        books,
+        (i, q),
+        value,
+        &format!("refund {order_id}"),
+        now,
+    )
+    .map(Some)
+}
+
+/// Moves a member down from tier `i` to `q` with its cause, and takes back the tier-up gift of
+/// each tier left whose move up a since refunded order caused: its points through the ledger
+/// (the gift's own lot first, then the member's other points, then debt or write-off, as for
+/// any refund) and its coupon if still unused. The grant is forgotten, so a member who earns
+/// the tier again is given the gift again.
+fn move_down(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    ladder: &Ladder,
+    member: MemberId,
+    books: &mut [MemberBook; 2],
+    (i, q): (usize, usize),
+    value: i64,
+    cause: &str,
+    now: Millis,
+) -> Result<serde_json::Value, AppError> {
+    let program = ctx.program.id;
+    record_change(
+        tx,
+        ctx,
+        member,
+        &ladder.tiers[i].code,
+        &ladder.tiers[q].code,
+        cause,
+        value,
+        now,
+    )?;
+    tx.set_tier_recheck(program, member, None)?;
+    let mut taken = Vec::new();
+    for t in &ladder.tiers[q + 1..=i] {
+        let key = format!("tier_up:{member}:{}", t.code);
+        let Some((points, _)) = tx.benefit_grant(program, &key)? else {
+            continue;
+        };
+        let refunded_order = match tx.tier_reached_cause(program, member, &t.code)? {
+            Some(c) => match c.strip_prefix("purchase ") {
+                Some(o) => tx.order(program, o)?.is_some_and(|o| o.refunded_minor > 0),
+                None => false,
+            },
+            None => false,
+        };
+        if !refunded_order {
+            continue;
+        }
+        let mut back = json!({"tier": t.code, "points": points});
+        if points > 0 {
+            let mut posting = Posting::default();
+            let refs = Refs {
+                order_ref: Some(key.clone()),
+                reason: Some(format!(
+                    "{} 升级礼收回 / tier-up gift taken back ({})",
+                    t.name_zh, t.code
+                )),
+                actor: None,
+            };
+            let out = crate::commands::reverse_ref(
+                tx,
+                ctx,
+                &mut posting,
+                &mut books[0],
+                member,
+                &key,
+                points,
+                0,
+                &refs,
+                now,
+            )?;
+            tx.apply(program, &posting, &ctx.system, now)?;
+            back["reversed"] = serde_json::to_value(out).expect("serializes");
+        }
+        if let Some(c) = tx.coupon_by_source(program, &key)? {
+            if c.status == "issued" {
+                tx.void_coupon(program, c.id)?;
+                back["coupon_voided"] = json!(c.code);
+            } else {
+                back["coupon_kept"] = json!({"code": c.code, "status": c.status});
+            }
+        }
+        tx.delete_benefit_grant(program, &key)?;
+        taken.push(back);
+    }
+    let mut out = json!({"from": ladder.tiers[i].code, "to": ladder.tiers[q].code,
+                         "metric_value": value, "cause": cause});
+    if !taken.is_empty() {
+        out["gifts_taken_back"] = json!(taken);
+    }
+    Ok(out)
+}
+
+/// Refund re-checks one job step handles.
+pub const RECHECK_STEP_MEMBERS: i64 = 200;
+
+/// Re-checks the members whose refund grace ended: those still below their tier move down.
+pub fn refund_recheck_step(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    scope: &crate::JobScope,
+) -> Result<Option<i64>, AppError> {
+    let Some(ladder) = &ctx.earn.ladder else {
+        return Ok(None);
+    };
+    let due = tx.tier_rechecks_due(ctx.program.id, now, scope.fetch(RECHECK_STEP_MEMBERS))?;
+    let due = scope.keep(due, RECHECK_STEP_MEMBERS, |m| m.0);
+    if due.is_empty() {
+        return Ok(None);
+    }
+    let mut n = 0;
+    for member in due {
+        scope.at(member.0);
+        let mut books = crate::commands::books(tx, ctx, member)?;
+        let (i, _) = current(tx, ctx, ladder, member)?;
+        let from = ladder.window_start(now, &ctx.tz);
+        let value = metric_value(tx, ctx, ladder, member, books[1].balance, from, now)?;
+        let q = ladder.qualify(value);
+        if q < i {
+            move_down(
+                tx,
+                ctx,
+                ladder,
+                member,
+                &mut books,
+                (i, q),
+                value,
+                "refund re-check",
+                now,
+            )?;
+        } else {
+            tx.set_tier_recheck(ctx.program.id, member, None)?;
+        }
+        n += 1;
+    }
+    Ok(Some(n))
+}
+
 /// Pays a gift once per `key`: its points as their own lot (valid per the member's tier), its
 /// coupon if the template can still issue one (a gift never fails the request that earned it;
 /// a coupon that cannot be issued is reported as skipped). Returns what was paid, or `None`
@@ -294,6 +473,11 @@ pub fn grant_gift(
             order_ref: None,
             reason: Some(label.to_string()),
             actor: None,
+        };
+        // The gift's lot carries its key, so that a take-back finds it first.
+        let refs = Refs {
+            order_ref: Some(key.to_string()),
+            ..refs
         };
         ops::credit(&mut posting, &mut books[0], &spec, &refs, now);
         let applied = tx.apply(ctx.program.id, &posting, &ctx.system, now)?;

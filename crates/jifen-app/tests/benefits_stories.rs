@@ -489,7 +489,97 @@ fn invalid_templates_and_benefits_are_refused_with_the_field(b: Arc<dyn Backend>
     assert!(ladder(&w, two_tiers(12)).is_ok());
 }
 
+fn tier(w: &World, m: i64) -> String {
+    benefits(w, m)["tier"].as_str().unwrap().to_string()
+}
+
+fn refund(w: &World, order: &str) -> Value {
+    let r = jifen_app::commands::Refund {
+        order_id: order.into(),
+        amount_minor: None,
+        reason: Some("退货".into()),
+    };
+    w.write(move |tx, ctx, now| jifen_app::commands::refund(tx, ctx, now, &r))
+        .unwrap()
+}
+
+/// "Buy big, upgrade, take the gift, refund" keeps nothing: the refund takes the order's growth
+/// back, moves the member down at once and takes back the tier-up gift (its points even when
+/// spent, as debt; its coupon if unused); earning the tier again pays the gift again. With a
+/// refund grace, the member keeps the tier until the jobs re-check them.
+fn a_refund_takes_back_the_tier_and_the_gift_it_bought(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    template(&w, free_ship()).unwrap();
+    let mut l = json!({"metric": "growth", "window": {"kind": "rolling_months", "months": 12},
+        "tiers": [
+        {"code": "normal", "name_zh": "普通会员", "name_en": "Member", "threshold": 0},
+        {"code": "silver", "name_zh": "白银会员", "name_en": "Silver", "threshold": 1000,
+         "benefits": {"tier_up_gift": {"points": 500, "coupon": "free_ship"}}}]});
+    ladder(&w, l.clone()).unwrap();
+    let m = w.member("big");
+    // 1,000 growth: silver, with its gift of 500 points and a coupon.
+    let out = w.purchase("big-1", m, 100_000).unwrap();
+    assert_eq!(out["tier_change"]["to"], "silver");
+    w.assert_points(m, (1_500, 0, 0, 0));
+    assert_eq!(member_coupons(&w, m, Some("issued")).len(), 1);
+    // The member spends all but 200: the gift's points can only come back as debt.
+    w.spend(m, 1_300).unwrap();
+    let r = refund(&w, "big-1");
+    let t = &r["tier_change"];
+    assert_eq!(
+        (t["from"].as_str(), t["to"].as_str()),
+        (Some("silver"), Some("normal"))
+    );
+    assert_eq!(t["cause"], "refund big-1");
+    assert_eq!(t["gifts_taken_back"][0]["points"], 500);
+    assert!(t["gifts_taken_back"][0]["coupon_voided"].is_string(), "{t}");
+    assert_eq!(tier(&w, m), "normal");
+    assert!(member_coupons(&w, m, Some("issued")).is_empty());
+    // 1,000 base points + 500 gift taken from 200 left: 1,300 owed.
+    let p = w.points(m);
+    assert_eq!((p.available, p.debt), (0, 1_300));
+    // Earning the tier again pays the gift again (it was taken back), first repaying the debt.
+    let again = w.purchase("big-2", m, 100_000).unwrap();
+    assert_eq!(again["tier_change"]["to"], "silver");
+    assert_eq!(again["tier_change"]["gift"]["points"], 500);
+    let p = w.points(m);
+    assert_eq!((p.available, p.debt), (200, 0));
+    // A refund that leaves the member still qualified moves nothing.
+    w.purchase("small", m, 10_000).unwrap();
+    assert!(refund(&w, "small").get("tier_change").is_none());
+    assert_eq!(tier(&w, m), "silver");
+    w.verify();
+
+    // With a grace of 7 days the member keeps the tier until the jobs re-check them.
+    let g = w.sibling("grace", policy(0));
+    template(&g, free_ship()).unwrap();
+    l["refund_grace_days"] = json!(7);
+    ladder(&g, l).unwrap();
+    let (kept, lost) = (g.member("kept"), g.member("lost"));
+    g.purchase("k-1", kept, 100_000).unwrap();
+    g.purchase("l-1", lost, 100_000).unwrap();
+    for (o, who) in [("k-1", kept), ("l-1", lost)] {
+        let r = refund(&g, o);
+        assert_eq!(r["tier_change"]["recheck_at"], g.now() + 7 * DAY);
+        assert_eq!(tier(&g, who), "silver");
+    }
+    // One of them earns the tier back within the grace.
+    g.purchase("k-2", kept, 100_000).unwrap();
+    g.clock.set(g.now() + 6 * DAY);
+    assert_eq!(g.jobs().tiers_rechecked, 0);
+    g.clock.set(g.now() + DAY);
+    assert_eq!(g.jobs().tiers_rechecked, 2);
+    assert_eq!(tier(&g, kept), "silver");
+    assert_eq!(tier(&g, lost), "normal");
+    assert_eq!(g.jobs().tiers_rechecked, 0, "a re-check runs once");
+    // The gift of the refunded order was taken back from the one who fell; the other keeps it.
+    assert_eq!(g.points(lost).available, 0);
+    assert_eq!(g.points(kept).available, 1_500);
+    g.verify();
+}
+
 on_both_backends!(
+    a_refund_takes_back_the_tier_and_the_gift_it_bought,
     a_tier_multiplies_points_extends_validity_and_pays_its_gift_once,
     monthly_and_birthday_coupons_come_from_the_jobs_once,
     coupons_are_issued_within_limits_redeemed_once_released_and_expire,

@@ -86,21 +86,25 @@ fn a_member_climbs_in_the_request_that_crosses_a_threshold(b: Arc<dyn Backend>) 
     let out = w.purchase("t-4", m, 10_000).unwrap();
     assert_eq!(out["rules"][0]["outcome"], "fired");
     assert_eq!(out["total"]["points"], 200);
-    // A refund that drops the metric below diamond does not downgrade mid-period.
+    // A refund that drops the metric below diamond moves the member down at once, to the tier
+    // the metric still reaches.
     let r = Refund {
         order_id: "t-3".into(),
         amount_minor: None,
         reason: None,
     };
-    w.write(move |tx, ctx, now| commands::refund(tx, ctx, now, &r))
+    let out = w
+        .write(move |tx, ctx, now| commands::refund(tx, ctx, now, &r))
         .unwrap();
+    assert_eq!(out["tier_change"]["to"], "silver");
     let p = progress(&w, m, "zh");
     assert_eq!(
         (p["tier"].as_str(), p["metric_value"].as_i64()),
-        (Some("diamond"), Some(1_100))
+        (Some("silver"), Some(1_100))
     );
-    assert_eq!(p["message"], "您已是最高等级：钻石会员");
-    assert_eq!(p["changes"].as_array().unwrap().len(), 2);
+    assert_eq!(p["message"], "再获得 3,900 成长值升级黄金会员");
+    assert_eq!(p["changes"].as_array().unwrap().len(), 3);
+    assert_eq!(p["changes"][0]["cause"], "refund t-3");
     w.verify();
 }
 
@@ -220,12 +224,14 @@ fn the_review_moves_down_one_tier_per_period_after_the_grace(b: Arc<dyn Backend>
     let w = World::new(b, policy(0));
     let mut l = four_tiers();
     l["review"] = json!({"every": "month", "grace_days": 3, "downgrade_steps_max": 1});
+    // The longest refund grace: the refund below does not move the member down before it ends.
+    l["refund_grace_days"] = json!(90);
     ladder(&w, l).unwrap();
     let m = w.member("r1");
     let keeper = w.member("r2");
     w.purchase("big", m, 2_500_000).unwrap(); // 25,000 growth: diamond
     w.purchase("keep", keeper, 150_000).unwrap(); // 1,500: silver, and keeps it
-    // A full refund takes the growth away, but nobody moves down mid-period.
+    // A full refund takes the growth away; within the refund grace nobody moves down.
     let r = Refund {
         order_id: "big".into(),
         amount_minor: None,
@@ -267,10 +273,12 @@ fn the_review_moves_down_one_tier_per_period_after_the_grace(b: Arc<dyn Backend>
         .iter()
         .map(|c| c["cause"].as_str().unwrap())
         .collect();
+    // The refund's grace ended on day 90: its re-check moved the member down before April's
+    // review could.
     assert_eq!(
         causes,
         vec![
-            "review 2026-04",
+            "refund re-check",
             "review 2026-03",
             "review 2026-02",
             "purchase big"

@@ -397,7 +397,121 @@ fn a_rule_naming_an_unknown_segment_is_refused_with_the_field(b: Arc<dyn Backend
     assert_eq!(count, 0, "no rule was stored");
 }
 
+fn members_profiles_are_updated_identities_unbound_and_members_frozen(b: Arc<dyn Backend>) {
+    use jifen_app::members::{self, ProfileUpdate, StatusChange};
+    use jifen_ledger::MemberId;
+    let w = World::new(b, policy(7));
+    let input = jifen_app::earn::RuleIn {
+        definition: serde_json::from_value(
+            json!({"name": "生日礼", "trigger": "birthday", "points": "88"}),
+        )
+        .unwrap(),
+        status: Some("active".into()),
+        actor: None,
+    };
+    w.write(move |tx, ctx, now| jifen_app::earn::create_rule(tx, ctx, now, &input))
+        .unwrap();
+    w.app.invalidate_program(w.pid);
+    let m = w.member("p1");
+    w.add_identity(m, "wechat", "oX1").unwrap();
+    let update = |u: Value| {
+        let u: ProfileUpdate = serde_json::from_value(u).unwrap();
+        w.write(move |tx, ctx, now| {
+            members::update_profile(tx, ctx, now, "staff:lee", MemberId(m), &u)
+        })
+    };
+    // A name, a phone and, later than sign-up, a birthday (2026-01-11: day 10); a field left
+    // out is kept, null clears it.
+    update(json!({"phone": "13900000000", "birthday": "1990-01-11"})).unwrap();
+    let v = update(json!({"name": "新名字", "phone": null})).unwrap();
+    assert_eq!(
+        (
+            v["name"].as_str(),
+            v["phone"].as_str(),
+            v["birthday"].as_str()
+        ),
+        (Some("新名字"), None, Some("1990-01-11"))
+    );
+    invalid(update(json!({"birthday": "1990-02-30"})), "birthday");
+    invalid(update(json!({"email": "no-at"})), "email");
+    assert_eq!(audit(&w, "member.profile").len(), 2, "one entry per change");
+    // The birthday set later pays its next birthday.
+    w.at_day(10);
+    assert_eq!(w.jobs().birthdays_paid, 1);
+    // Identities: one unbound; the last one stays.
+    let unbind = |channel: &str, ext: &str| {
+        let i = jifen_store::Identity {
+            channel: channel.into(),
+            external_id: ext.into(),
+        };
+        w.write(move |tx, ctx, now| {
+            members::unbind_identity(tx, ctx, now, "staff:lee", MemberId(m), &i)
+        })
+    };
+    not_found(unbind("wechat", "nobody"), "identity", "wechat:nobody");
+    unbind("wechat", "oX1").unwrap();
+    assert_eq!(w.identities(m), vec![("app".to_string(), "p1".to_string())]);
+    conflict(unbind("app", "p1"), "last_identity");
+    // Frozen: earnings wait in pending; no spending, reserving or transfers either way.
+    let other = w.member("p2");
+    w.adjust(
+        other,
+        100,
+        PointType::Points,
+        Some("开户"),
+        Some("staff:ops"),
+    )
+    .unwrap();
+    let reason = StatusChange {
+        reason: "疑似刷单".into(),
+    };
+    let r2 = reason.clone();
+    let v = w
+        .write(move |tx, ctx, now| members::freeze(tx, ctx, now, "staff:lee", MemberId(m), &r2))
+        .unwrap();
+    assert_eq!(v["status"], "frozen");
+    let r2 = reason.clone();
+    conflict(
+        w.write(move |tx, ctx, now| members::freeze(tx, ctx, now, "staff:lee", MemberId(m), &r2)),
+        "member_frozen",
+    );
+    let before = w.points(m).available;
+    w.purchase("frozen-1", m, 50_000).unwrap();
+    w.at_day(30);
+    w.jobs();
+    let p = w.points(m);
+    assert_eq!(
+        (p.available, p.pending),
+        (before, 500),
+        "still pending after the window"
+    );
+    conflict(w.spend(m, 1), "member_frozen");
+    conflict(w.reserve(m, 1, 600, None), "member_frozen");
+    let (me, them) = (
+        MemberRef::Id { member_id: m },
+        MemberRef::Id { member_id: other },
+    );
+    conflict(w.transfer(me.clone(), them.clone(), 1), "member_frozen");
+    conflict(w.transfer(them, me, 1), "member_frozen");
+    // Unfrozen: the window of the purchase has passed, so its points vest with the next jobs.
+    let r2 = reason.clone();
+    w.write(move |tx, ctx, now| members::unfreeze(tx, ctx, now, "staff:lee", MemberId(m), &r2))
+        .unwrap();
+    w.jobs();
+    let p = w.points(m);
+    assert_eq!((p.available, p.pending), (before + 500, 0));
+    w.spend(m, 10).unwrap();
+    let entries: Vec<String> = ["member.frozen", "member.unfrozen"]
+        .iter()
+        .flat_map(|a| audit(&w, a))
+        .map(|e| e.actor)
+        .collect();
+    assert_eq!(entries, vec!["staff:lee", "staff:lee"]);
+    w.verify();
+}
+
 on_both_backends!(
+    members_profiles_are_updated_identities_unbound_and_members_frozen,
     a_rule_naming_an_unknown_segment_is_refused_with_the_field,
     api_adjustments_are_audited_and_wait_for_approval_above_the_threshold,
     a_mall_orders_points_move_only_through_the_order,

@@ -217,6 +217,15 @@ pub struct Ladder {
     /// members only ever move up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<Review>,
+    /// Days a member a refund took below their tier keeps it before the jobs move them down
+    /// (0: at once, in the refund's request). A tier-up gift the refunded order paid is taken
+    /// back when the member moves down.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub refund_grace_days: u32,
+}
+
+fn is_zero(v: &u32) -> bool {
+    *v == 0
 }
 
 /// The periodic review of tiers.
@@ -355,6 +364,12 @@ impl Ladder {
                     "a calendar-year window is reviewed every year: a review each month or quarter would measure only part of the year",
                 ));
             }
+        }
+        if self.refund_grace_days > GRACE_DAYS_MAX {
+            return Err(bad(
+                "refund_grace_days",
+                format!("must be at most {GRACE_DAYS_MAX}"),
+            ));
         }
         if self.tiers.is_empty() || self.tiers.len() > TIERS_MAX {
             return Err(bad("tiers", format!("a ladder has 1 to {TIERS_MAX} tiers")));
@@ -566,6 +581,7 @@ mod tests {
                 },
             ],
             review: None,
+            refund_grace_days: 0,
         }
     }
 

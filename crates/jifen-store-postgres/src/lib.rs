@@ -32,6 +32,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (18, include_str!("../migrations/0018_referral_url.sql")),
     (19, include_str!("../migrations/0019_reservation_owner.sql")),
     (20, include_str!("../migrations/0020_adjust_rights.sql")),
+    (21, include_str!("../migrations/0021_refund_recheck.sql")),
 ];
 
 /// Writer connections per process by default. Commands on one member always go to the same

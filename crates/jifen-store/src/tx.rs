@@ -450,6 +450,57 @@ impl<'c> Tx<'c> {
         Ok(())
     }
 
+    /// Sets a live member's status (`active` or `frozen`); false when it was not the other.
+    pub fn set_member_status(
+        &mut self,
+        program: ProgramId,
+        id: MemberId,
+        from: &str,
+        to: &str,
+    ) -> StoreResult<bool> {
+        let n = self.conn.execute(
+            "UPDATE members SET status = $4 WHERE program_id = $1 AND id = $2 AND status = $3",
+            &[program.0.into(), id.0.into(), from.into(), to.into()],
+        )?;
+        self.writes += n;
+        Ok(n == 1)
+    }
+
+    /// The pending lots a freeze held (`available_at` = `held_until`) become due as their own
+    /// return window says, and at once when it has passed. Returns how many.
+    pub fn release_frozen_lots(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        held_until: Millis,
+        pending_ms: Millis,
+        now: Millis,
+    ) -> StoreResult<u64> {
+        let n = self.conn.execute(
+            "UPDATE lots SET available_at = CASE WHEN earned_at + $4 > $5 THEN earned_at + $4 ELSE $5 END \
+             WHERE program_id = $1 AND member_id = $2 AND status = 'pending' AND available_at = $3",
+            &[program.0.into(), member.0.into(), held_until.into(), pending_ms.into(), now.into()],
+        )?;
+        self.writes += n;
+        Ok(n)
+    }
+
+    /// Removes one identity of a member; false when the member has no such identity.
+    pub fn delete_identity(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        channel: &str,
+        external_id: &str,
+    ) -> StoreResult<bool> {
+        let n = self.conn.execute(
+            "DELETE FROM identities WHERE program_id = $1 AND member_id = $2 AND channel = $3 AND external_id = $4",
+            &[program.0.into(), member.0.into(), channel.into(), external_id.into()],
+        )?;
+        self.writes += n;
+        Ok(n == 1)
+    }
+
     pub fn mark_merged(
         &mut self,
         program: ProgramId,

@@ -345,6 +345,31 @@ impl Tx<'_> {
         )? == 1)
     }
 
+    /// A grant's points and coupons, if it was paid.
+    pub fn benefit_grant(
+        &mut self,
+        program: ProgramId,
+        key: &str,
+    ) -> StoreResult<Option<(i64, i64)>> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT points, coupons FROM benefit_grants WHERE program_id = $1 AND grant_key = $2",
+                &[program.0.into(), key.into()],
+            )?
+            .map(|r| (r.int(0), r.int(1))))
+    }
+
+    /// Forgets a grant that was taken back, so that it is paid again when earned again.
+    pub fn delete_benefit_grant(&mut self, program: ProgramId, key: &str) -> StoreResult<bool> {
+        let n = self.conn.execute(
+            "DELETE FROM benefit_grants WHERE program_id = $1 AND grant_key = $2",
+            &[program.0.into(), key.into()],
+        )?;
+        self.writes += n;
+        Ok(n == 1)
+    }
+
     /// Writes an event to the outbox, in the transaction of the change it reports.
     pub fn outbox_push(
         &mut self,

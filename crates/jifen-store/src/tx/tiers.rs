@@ -79,6 +79,65 @@ impl Tx<'_> {
     }
 
     /// Records a member's new tier and the change, with its cause and the metric value.
+    /// Sets (or with `None` clears) when the jobs re-check a member a refund took below their
+    /// tier. An earlier re-check already set is kept.
+    pub fn set_tier_recheck(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        at: Option<Millis>,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        match at {
+            Some(at) => self.conn.execute(
+                "UPDATE member_tiers SET recheck_at = CASE WHEN recheck_at IS NULL OR recheck_at > $3 THEN $3 ELSE recheck_at END \
+                 WHERE program_id = $1 AND member_id = $2",
+                &[program.0.into(), member.0.into(), at.into()],
+            )?,
+            None => self.conn.execute(
+                "UPDATE member_tiers SET recheck_at = NULL WHERE program_id = $1 AND member_id = $2",
+                &[program.0.into(), member.0.into()],
+            )?,
+        };
+        Ok(())
+    }
+
+    /// Members whose refund re-check is due, soonest first.
+    pub fn tier_rechecks_due(
+        &mut self,
+        program: ProgramId,
+        now: Millis,
+        limit: i64,
+    ) -> StoreResult<Vec<MemberId>> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT member_id FROM member_tiers WHERE program_id = $1 AND recheck_at IS NOT NULL \
+                 AND recheck_at <= $2 ORDER BY recheck_at, member_id LIMIT $3",
+                &[program.0.into(), now.into(), limit.into()],
+            )?
+            .iter()
+            .map(|r| MemberId(r.int(0)))
+            .collect())
+    }
+
+    /// The cause of the member's latest move up to `tier` (e.g. `purchase SO-1`).
+    pub fn tier_reached_cause(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        tier: &str,
+    ) -> StoreResult<Option<String>> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT cause FROM tier_changes WHERE program_id = $1 AND member_id = $2 AND to_tier = $3 \
+                 AND (from_tier IS NULL OR from_tier <> $3) ORDER BY id DESC LIMIT 1",
+                &[program.0.into(), member.0.into(), tier.into()],
+            )?
+            .map(|r| r.text(0)))
+    }
+
     pub fn set_member_tier(
         &mut self,
         program: ProgramId,

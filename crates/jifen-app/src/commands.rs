@@ -1573,6 +1573,8 @@ pub fn transfer(
     let b1 = book(tx, ctx, first, PointType::Points)?;
     let b2 = book(tx, ctx, second, PointType::Points)?;
     let (from_book, mut to_book) = if first == from.id { (b1, b2) } else { (b2, b1) };
+    // The limits are read under both members' locks, so concurrent transfers cannot pass them.
+    check_transfer_limits(tx, ctx, now, from.id, to.id, t.amount)?;
     let lots = tx.spendable_lots(from_book.balance, now)?;
     let mut posting = Posting::default();
     let refs = Refs {
@@ -1594,6 +1596,79 @@ pub fn transfer(
     Ok(
         json!({"transfer_id": applied.transfers[0], "from_member_id": from.id, "to_member_id": to.id, "amount": t.amount}),
     )
+}
+
+/// Refuses a transfer past the programme's limits (`transfer_limit`, naming the limit, what
+/// was used and what is left).
+fn check_transfer_limits(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    from: MemberId,
+    to: MemberId,
+    amount: i64,
+) -> Result<(), AppError> {
+    let l = &ctx.earn.settings.transfers;
+    if *l == Default::default() {
+        return Ok(());
+    }
+    let today = crate::earn::local_date(now, &ctx.tz);
+    let day = crate::earn::start_of(today, &ctx.tz);
+    let month = crate::earn::start_of(today.first_of_month(), &ctx.tz);
+    let program = ctx.program.id;
+    let refuse = |limit: &str, max: i64, used: i64, what: &str| {
+        AppError::conflict(
+            "transfer_limit",
+            format!("{what}: at most {max}, {used} used"),
+            json!({"limit": limit, "max": max, "used": used, "left": (max - used).max(0)}),
+        )
+    };
+    if l.daily_points_max.is_some() || l.daily_count_max.is_some() {
+        let (n, points) = tx.member_transfers_since(program, from, day, false)?;
+        if let Some(max) = l.daily_count_max
+            && n + 1 > max
+        {
+            return Err(refuse(
+                "daily_count_max",
+                max,
+                n,
+                "transfers a member makes in a day",
+            ));
+        }
+        if let Some(max) = l.daily_points_max
+            && points + amount > max
+        {
+            return Err(refuse(
+                "daily_points_max",
+                max,
+                points,
+                "points a member gives in a day",
+            ));
+        }
+    }
+    if let Some(max) = l.monthly_points_max {
+        let (_, points) = tx.member_transfers_since(program, from, month, false)?;
+        if points + amount > max {
+            return Err(refuse(
+                "monthly_points_max",
+                max,
+                points,
+                "points a member gives in a month",
+            ));
+        }
+    }
+    if let Some(max) = l.received_daily_points_max {
+        let (_, points) = tx.member_transfers_since(program, to, day, true)?;
+        if points + amount > max {
+            return Err(refuse(
+                "received_daily_points_max",
+                max,
+                points,
+                "points a member receives in a day",
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

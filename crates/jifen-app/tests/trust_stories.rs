@@ -510,7 +510,61 @@ fn members_profiles_are_updated_identities_unbound_and_members_frozen(b: Arc<dyn
     w.verify();
 }
 
+fn transfers_stay_within_the_programmes_daily_and_monthly_limits(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    let s: jifen_rules::signin::EarnSettings = serde_json::from_value(json!({"transfers": {
+        "daily_points_max": 1000, "monthly_points_max": 2500, "daily_count_max": 3,
+        "received_daily_points_max": 1500}}))
+    .unwrap();
+    let bad: jifen_rules::signin::EarnSettings =
+        serde_json::from_value(json!({"transfers": {"daily_points_max": 0}})).unwrap();
+    invalid(
+        w.write(move |tx, ctx, now| jifen_app::earn::put_settings(tx, ctx, now, &bad)),
+        "transfers.daily_points_max",
+    );
+    w.write(move |tx, ctx, now| jifen_app::earn::put_settings(tx, ctx, now, &s))
+        .unwrap();
+    w.app.invalidate_program(w.pid);
+    let [a, b2, c] = ["a", "b", "c"].map(|e| {
+        let m = w.member(e);
+        w.adjust(m, 5_000, PointType::Points, Some("开户"), Some("staff:ops"))
+            .unwrap();
+        MemberRef::Id { member_id: m }
+    });
+    let send = |from: &MemberRef, to: &MemberRef, n: i64| w.transfer(from.clone(), to.clone(), n);
+    send(&a, &b2, 600).unwrap();
+    let d = conflict(send(&a, &b2, 401), "transfer_limit");
+    assert_eq!(
+        (d["limit"].as_str(), d["left"].as_i64()),
+        (Some("daily_points_max"), Some(400))
+    );
+    send(&a, &c, 300).unwrap();
+    // The count: a third transfer is allowed, a fourth is not, whatever its size.
+    send(&a, &c, 50).unwrap();
+    assert_eq!(
+        conflict(send(&a, &c, 1), "transfer_limit")["limit"],
+        "daily_count_max"
+    );
+    // The receiver's day: b has 600 from a; c gives it 900 more, then 1 more is refused.
+    send(&c, &b2, 900).unwrap();
+    assert_eq!(
+        conflict(send(&c, &b2, 1), "transfer_limit")["limit"],
+        "received_daily_points_max"
+    );
+    // The next day the daily limits start again; the month's goes on (950 + 1,000 + 551).
+    w.at_day(1);
+    send(&a, &b2, 1_000).unwrap();
+    w.at_day(2);
+    assert_eq!(
+        conflict(send(&a, &c, 551), "transfer_limit")["limit"],
+        "monthly_points_max"
+    );
+    send(&a, &c, 550).unwrap();
+    w.verify();
+}
+
 on_both_backends!(
+    transfers_stay_within_the_programmes_daily_and_monthly_limits,
     members_profiles_are_updated_identities_unbound_and_members_frozen,
     a_rule_naming_an_unknown_segment_is_refused_with_the_field,
     api_adjustments_are_audited_and_wait_for_approval_above_the_threshold,

@@ -102,6 +102,28 @@ pub struct EarnSettings {
     /// When birthday rules pay: on the day, or on the first day of the birthday month.
     #[serde(default)]
     pub birthday_on: BirthdayOn,
+    /// Limits on points members give each other (积分转赠).
+    #[serde(default)]
+    pub transfers: TransferLimits,
+}
+
+/// Limits on transfers between members, per calendar day or month in the programme's zone.
+/// Each is off when absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransferLimits {
+    /// Points one member may give in a day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily_points_max: Option<i64>,
+    /// Points one member may give in a month.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly_points_max: Option<i64>,
+    /// Transfers one member may make in a day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily_count_max: Option<i64>,
+    /// Points one member may receive in a day (many senders gathering on one account).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_daily_points_max: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -245,6 +267,25 @@ impl EarnSettings {
                     &format!("risk.velocity[{i}]"),
                     "window_minutes must be 1 to 10080 and max_events at least 1",
                 ));
+            }
+        }
+        for (f, v) in [
+            (
+                "transfers.daily_points_max",
+                self.transfers.daily_points_max,
+            ),
+            (
+                "transfers.monthly_points_max",
+                self.transfers.monthly_points_max,
+            ),
+            ("transfers.daily_count_max", self.transfers.daily_count_max),
+            (
+                "transfers.received_daily_points_max",
+                self.transfers.received_daily_points_max,
+            ),
+        ] {
+            if v.is_some_and(|v| !(1..=POINTS_MAX).contains(&v)) {
+                return Err(bad(f, "must be between 1 and 10^12"));
             }
         }
         for (f, v) in [

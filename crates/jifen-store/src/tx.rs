@@ -485,6 +485,36 @@ impl<'c> Tx<'c> {
         Ok(n)
     }
 
+    /// Member-to-member transfers since a time: (count, points) the member sent, or received
+    /// when `received`.
+    pub fn member_transfers_since(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        since: Millis,
+        received: bool,
+    ) -> StoreResult<(i64, i64)> {
+        let sql = if received {
+            "SELECT COUNT(*), CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM transfers \
+             WHERE program_id = $1 AND counterparty_id = $2 AND code = $3 AND created_at >= $4"
+        } else {
+            "SELECT COUNT(*), CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM transfers \
+             WHERE program_id = $1 AND member_id = $2 AND code = $3 AND created_at >= $4"
+        };
+        Ok(self
+            .conn
+            .query_one(
+                sql,
+                &[
+                    program.0.into(),
+                    member.0.into(),
+                    code::MEMBER_TRANSFER.into(),
+                    since.into(),
+                ],
+            )?
+            .map_or((0, 0), |r| (r.int(0), r.int(1))))
+    }
+
     /// Removes one identity of a member; false when the member has no such identity.
     pub fn delete_identity(
         &mut self,

@@ -406,6 +406,16 @@ pub fn money_text(currency: &str, minor: i64) -> String {
 
 /// The catalog as one member sees it: items on sale for them, each SKU with whether the member
 /// can afford it now or how many points short they are ("再赚200积分即可兑换").
+/// A member's price of a list price at their tier's member price (会员价, a percentage),
+/// rounded up to a whole point or fen, so that a discount is never more than the tier gives.
+pub fn member_price(pct: u32, list: i64) -> i64 {
+    if pct >= 100 {
+        list
+    } else {
+        (list * pct as i64 + 99) / 100
+    }
+}
+
 pub fn member_catalog(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
@@ -425,9 +435,10 @@ pub fn member_catalog(
     let en = locale.starts_with("en");
     // What the member would have to spend at the base rate, with their tier's multiplier, to
     // earn the points they are short ("再消费200元即可兑换").
-    let multiplier = {
+    let (multiplier, price_pct) = {
         let tier = crate::tiers::tier_code(tx, ctx, m.id, now)?;
-        crate::tiers::benefits_of(ctx, &tier).earn_multiplier_pct
+        let b = crate::tiers::benefits_of(ctx, &tier);
+        (b.earn_multiplier_pct, b.member_price_pct)
     };
     let per_unit = ctx.program.policy.points_per_unit;
     let currency = ctx.program.currency.clone();
@@ -451,6 +462,18 @@ pub fn member_catalog(
             let mut v = item_view(tx, ctx, r)?;
             if let Some(skus) = v["skus"].as_array_mut() {
                 for s in skus {
+                    // The member sees and pays their tier's member price; the list price stays
+                    // beside it.
+                    if price_pct < 100 {
+                        for (field, list) in
+                            [("points", "list_points"), ("cash_minor", "list_cash_minor")]
+                        {
+                            let l = s[field].as_i64().unwrap_or(0);
+                            s[list] = json!(l);
+                            s[field] = json!(member_price(price_pct, l));
+                        }
+                        s["member_price_pct"] = json!(price_pct);
+                    }
                     let price = s["points"].as_i64().unwrap_or(0);
                     let short = (price - balance).max(0);
                     s["affordable"] = json!(short == 0);
@@ -663,8 +686,13 @@ pub fn place_order(
             json!({"sku": sku.sku, "stock": sku.stock, "alternatives": alternatives}),
         ));
     }
-    let points = sku.points * o.quantity;
-    let cash = sku.cash_minor * o.quantity;
+    // The member pays their tier's member price (会员价), as the catalog showed it.
+    let price_pct = {
+        let tier = crate::tiers::tier_code(tx, ctx, member.id, now)?;
+        crate::tiers::benefits_of(ctx, &tier).member_price_pct
+    };
+    let points = member_price(price_pct, sku.points) * o.quantity;
+    let cash = member_price(price_pct, sku.cash_minor) * o.quantity;
     // Too few points is refused by the ledger's reservation, before it writes anything.
     // The writes: the points reserved (held until the payment or its deadline), the stock.
     let deadline = now + window * 1000;

@@ -563,7 +563,81 @@ fn transfers_stay_within_the_programmes_daily_and_monthly_limits(b: Arc<dyn Back
     w.verify();
 }
 
+fn a_member_sees_and_pays_their_tiers_member_price_and_flash_sale_limits_are_set_per_item(
+    b: Arc<dyn Backend>,
+) {
+    let w = World::new(b, policy(0));
+    let ladder: jifen_domain::tiers::Ladder = serde_json::from_value(json!({
+        "metric": "growth", "window": {"kind": "rolling_months", "months": 12}, "tiers": [
+            {"code": "normal", "name_zh": "普通会员", "name_en": "Member", "threshold": 0},
+            {"code": "gold", "name_zh": "黄金会员", "name_en": "Gold", "threshold": 1000,
+             "benefits": {"member_price_pct": 90}}]}))
+    .unwrap();
+    w.write(move |tx, ctx, now| jifen_app::tiers::put_ladder(tx, ctx, now, &ladder))
+        .unwrap();
+    w.app.invalidate_program(w.pid);
+    item(&w, "CUP", 1_005, 990);
+    let (gold, plain) = (w.member("gold"), w.member("plain"));
+    w.purchase("big", gold, 100_000).unwrap(); // 1,000 growth: gold
+    credit(&w, gold, 5_000);
+    credit(&w, plain, 5_000);
+    let catalog = |m: i64| {
+        // The programme as it is now, with its ladder.
+        let ctx = w.app.program_ctx_blocking(w.pid).unwrap();
+        w.app
+            .read_blocking(move |tx| {
+                mall::member_catalog(tx, &ctx, jifen_ledger::MemberId(m), None, "zh", START)
+            })
+            .unwrap()["items"][0]["skus"][0]
+            .clone()
+    };
+    // 90% of 1,005 is 904.5: rounded up, so the discount is never more than the tier gives.
+    let seen = catalog(gold);
+    assert_eq!(
+        (seen["points"].as_i64(), seen["list_points"].as_i64()),
+        (Some(905), Some(1_005))
+    );
+    assert_eq!(seen["cash_minor"], 891);
+    assert_eq!(catalog(plain)["points"], 1_005);
+    let o = order(&w, gold, "CUP", "g-1");
+    assert_eq!(
+        (o["points"].as_i64(), o["cash_minor"].as_i64()),
+        (Some(905), Some(891))
+    );
+    let o = order(&w, plain, "CUP", "p-1");
+    assert_eq!(
+        (o["points"].as_i64(), o["cash_minor"].as_i64()),
+        (Some(1_005), Some(990))
+    );
+
+    // A flash sale allows one per member unless the item sets its own lifetime limit.
+    let i: ItemIn = serde_json::from_value(json!({
+        "name_zh": "秒杀杯", "name_en": "Flash cup", "category": "drinkware",
+        "kind": {"type": "virtual"}, "status": "on_sale", "flash_sale": true, "sale_from": START,
+        "limits": {"lifetime": 2},
+        "skus": [{"sku": "FLASH", "points": 10, "stock": 10}]}))
+    .unwrap();
+    w.write(move |tx, ctx, now| mall::create_item(tx, ctx, now, &i))
+        .unwrap();
+    order(&w, plain, "FLASH", "f-1");
+    order(&w, plain, "FLASH", "f-2");
+    let third = PlaceOrder {
+        member: MemberRef::Id { member_id: plain },
+        sku: "FLASH".into(),
+        quantity: 1,
+        request_id: "f-3".into(),
+        address: None,
+        pay_within_seconds: None,
+    };
+    conflict(
+        w.write(move |tx, ctx, now| mall::place_order(tx, ctx, now, &third)),
+        "limit_reached",
+    );
+    w.verify();
+}
+
 on_both_backends!(
+    a_member_sees_and_pays_their_tiers_member_price_and_flash_sale_limits_are_set_per_item,
     transfers_stay_within_the_programmes_daily_and_monthly_limits,
     members_profiles_are_updated_identities_unbound_and_members_frozen,
     a_rule_naming_an_unknown_segment_is_refused_with_the_field,

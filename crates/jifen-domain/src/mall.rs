@@ -229,10 +229,11 @@ impl ItemDef {
         Ok(())
     }
 
-    /// At most this many per member in all: a flash sale allows one.
+    /// At most this many per member in all: a flash sale allows one unless the item sets its
+    /// own lifetime limit.
     pub fn lifetime_limit(&self) -> Option<u32> {
         if self.flash_sale {
-            Some(self.limits.lifetime.map_or(1, |l| l.min(1)))
+            Some(self.limits.lifetime.unwrap_or(1))
         } else {
             self.limits.lifetime
         }
@@ -440,6 +441,10 @@ mod tests {
         i.flash_sale = true;
         i.sale_from = Some(1_000);
         assert_eq!(i.lifetime_limit(), Some(1));
+        // The item may allow more per member in a flash sale.
+        let mut three = i.clone();
+        three.limits.lifetime = Some(3);
+        assert_eq!(three.lifetime_limit(), Some(3));
         assert_eq!(i.window_refusal(999), Some("not_on_sale_yet"));
         assert_eq!(i.window_refusal(1_000), None);
         i.sale_until = Some(2_000);

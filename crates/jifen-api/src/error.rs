@@ -84,6 +84,8 @@ fn not_found_code(what: &str) -> &'static str {
         "checkout settings" => "checkout_settings_not_found",
         "coupon template" => "coupon_template_not_found",
         "checkout deduction" => "checkout_deduction_not_found",
+        "transfer" => "transfer_not_found",
+        "identity" => "identity_not_found",
         _ => "not_found",
     }
 }

@@ -46,6 +46,8 @@ pub fn router(app: App) -> Router {
         .route("/members/{id}/balance", get(balance))
         .route("/members/{id}/lots", get(lots))
         .route("/members/{id}/history", get(history))
+        .route("/members/{id}/receipt", get(receipt))
+        .route("/chain/links", get(chain_links))
         .route("/purchases", post(purchase))
         .route("/refunds", post(refund))
         .route("/spends", post(spend))
@@ -592,6 +594,63 @@ async fn history(
         .read(move |tx| {
             let m = commands::resolve(tx, &ctx, &MemberRef::Id { member_id: id.0 })?;
             views::history(tx, &ctx, m.id, before, limit)
+        })
+        .await?;
+    Ok(Json(v).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReceiptQuery {
+    transfer_id: i64,
+}
+
+/// A receipt proving one line of a member's history is sealed in the programme's hash chain.
+async fn receipt(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    ApiQuery(q): ApiQuery<ReceiptQuery>,
+) -> ApiResult {
+    let id = member_id(&id)?;
+    let ctx = app.program_ctx(p.0).await?;
+    let v = app
+        .read(move |tx| {
+            let m = commands::resolve(tx, &ctx, &MemberRef::Id { member_id: id.0 })?;
+            jifen_app::chain::receipt(tx, &ctx, m.id, q.transfer_id)
+        })
+        .await?;
+    Ok(Json(v).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinksQuery {
+    #[serde(default)]
+    after: i64,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+/// The chain's links after a place: enough to walk from a receipt's link to a published
+/// checkpoint.
+async fn chain_links(
+    State(app): State<App>,
+    p: Program,
+    ApiQuery(q): ApiQuery<LinksQuery>,
+) -> ApiResult {
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1_000).contains(&limit) {
+        return Err(ApiError::invalid("limit", "must be between 1 and 1000"));
+    }
+    let program = p.0;
+    let v = app
+        .read(move |tx| {
+            let links = tx.chain_links(program, q.after.max(0), limit)?;
+            Ok(json!({"links": links.iter().map(|l| json!({
+                "seq": l.seq, "prev_hash": l.prev_hash, "root": l.root, "hash": l.hash,
+                "transfer_count": l.transfer_count, "total_count": l.total_count,
+                "total_amount": l.total_amount, "created_at": l.created_at})).collect::<Vec<_>>()}))
         })
         .await?;
     Ok(Json(v).into_response())

@@ -96,6 +96,20 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>, &str)] = &[
         "required",
     ),
     (
+        "get",
+        "/api/v1/members/{id}/receipt",
+        "A receipt proving a line of the member's history (?transfer_id=) is sealed in the hash chain",
+        None,
+        "",
+    ),
+    (
+        "get",
+        "/api/v1/chain/links",
+        "The programme's hash-chain links after ?after= (seq, previous hash, Merkle root, hash, totals)",
+        None,
+        "",
+    ),
+    (
         "patch",
         "/api/v1/members/{id}",
         "Change a member's name, phone, email or birthday (null clears a field); audited",

@@ -2007,3 +2007,31 @@ async fn members_are_updated_unbound_and_frozen_over_the_api() {
     .ok(200);
     s.verify_clean().await;
 }
+
+/// A member's history line has a receipt once the jobs sealed it, and the chain's links are
+/// there to walk to a published checkpoint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_history_line_has_a_receipt_from_the_hash_chain() {
+    let s = start(policy(0)).await;
+    let m = s.create_member("rcpt").await;
+    s.credit(m, 300).await;
+    let h = s.get(&format!("/api/v1/members/{m}/history")).await;
+    let line = h.ok(200)["lines"][0]["transfer_id"].as_i64().unwrap();
+    let path = format!("/api/v1/members/{m}/receipt?transfer_id={line}");
+    s.get(&path).await.err(409, "not_sealed_yet");
+    s.run_jobs().await;
+    let r = s.get(&path).await;
+    let r = r.ok(200).clone();
+    assert!(jifen_app::chain::check_receipt(&r), "{r}");
+    s.get(&format!("/api/v1/members/{m}/receipt?transfer_id=999999"))
+        .await
+        .err(404, "transfer_not_found");
+    s.get(&format!("/api/v1/members/{m}/receipt?transfer_id=x"))
+        .await
+        .err(422, "invalid_request");
+    let links = s.get("/api/v1/chain/links?after=0").await;
+    let links = links.ok(200)["links"].as_array().unwrap().clone();
+    assert_eq!(links.len(), 1);
+    assert_eq!(links[0]["hash"], r["link"]["hash"]);
+    s.verify_clean().await;
+}

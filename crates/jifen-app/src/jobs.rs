@@ -109,6 +109,8 @@ pub struct JobReport {
     pub coupons_expired: i64,
     /// Points + cash mall orders whose payment did not arrive in time.
     pub mall_orders_timed_out: i64,
+    /// Transfers sealed into the hash chain.
+    pub transfers_sealed: i64,
     /// Outbox events queued for webhook endpoints.
     pub webhooks_queued: i64,
     /// Items put aside in this run, with their causes (also logged).
@@ -136,7 +138,7 @@ impl App {
         // A programme that cannot even be loaded fails alone, before any step.
         self.program_ctx_blocking(program)?;
         let mut report = JobReport::default();
-        let steps: [(&'static str, Step, fn(&mut JobReport) -> &mut i64); 10] = [
+        let steps: [(&'static str, Step, fn(&mut JobReport) -> &mut i64); 11] = [
             ("vest", crate::commands::vest_step, |r| &mut r.vested_points),
             ("expire", crate::commands::expire_step, |r| {
                 &mut r.expired_points
@@ -162,6 +164,10 @@ impl App {
             }),
             ("coupon_expiry", coupons::expire_step, |r| {
                 &mut r.coupons_expired
+            }),
+            // After every step that writes transfers, so that their transfers are sealed now.
+            ("chain_seal", crate::chain::seal_step, |r| {
+                &mut r.transfers_sealed
             }),
             // Last, so that the events of every step above are queued for the webhooks.
             ("webhook_fanout", webhooks::fanout_step, |r| {

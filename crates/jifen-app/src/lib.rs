@@ -12,6 +12,7 @@
 
 pub mod appeals;
 pub mod centre;
+pub mod chain;
 pub mod checkout;
 pub mod commands;
 pub mod coupons;
@@ -559,6 +560,12 @@ impl App {
             let transfers = tx.all_transfers(program)?;
             let lots = tx.all_lots(program)?;
             let mut drift = jifen_ledger::invariants::check(&accounts, &transfers, &lots);
+            if let (Some(broken), _) = crate::chain::verify(tx, program)? {
+                drift.push(jifen_ledger::invariants::Drift {
+                    invariant: "hash_chain",
+                    detail: broken,
+                });
+            }
             for order in tx.orders_over_reversed(program)? {
                 drift.push(jifen_ledger::invariants::Drift {
                     invariant: "refund_within_order",

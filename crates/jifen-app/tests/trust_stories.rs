@@ -636,7 +636,87 @@ fn a_member_sees_and_pays_their_tiers_member_price_and_flash_sale_limits_are_set
     w.verify();
 }
 
+fn the_ledger_is_sealed_in_a_hash_chain_that_verify_checks_and_receipts_prove(b: Arc<dyn Backend>) {
+    use jifen_app::chain;
+    let w = World::new(b, policy(0));
+    let (m, other) = (w.member("c1"), w.member("c2"));
+    w.purchase("o-1", m, 12_800).unwrap();
+    w.spend(m, 28).unwrap();
+    w.transfer(
+        MemberRef::Id { member_id: m },
+        MemberRef::Id { member_id: other },
+        10,
+    )
+    .unwrap();
+    let line = w.history(m, 10)[0]["transfer_id"].as_i64().unwrap();
+    let receipt = |who: i64, t: i64| {
+        w.read(move |tx, ctx| chain::receipt(tx, ctx, jifen_ledger::MemberId(who), t))
+    };
+    // Before the jobs seal it, a line has no receipt yet.
+    let r = w.app.read_blocking({
+        let ctx = w.ctx.clone();
+        move |tx| chain::receipt(tx, &ctx, jifen_ledger::MemberId(m), line)
+    });
+    conflict(r, "not_sealed_yet");
+    let report = w.jobs();
+    assert!(report.transfers_sealed >= 4, "{report:?}");
+    assert!(w.app.verify(w.pid).unwrap().is_empty());
+    // A receipt proves the line with SHA-256 alone; a changed amount does not.
+    let r = receipt(m, line);
+    assert!(chain::check_receipt(&r), "{r}");
+    let mut forged = r.clone();
+    let changed = r["canonical"].as_str().unwrap().replace(",10,", ",1000,");
+    assert_ne!(changed, r["canonical"].as_str().unwrap());
+    // Even with its leaf recomputed, the path no longer leads to the sealed root.
+    forged["leaf"] = json!(jifen_app::sha256_hex(
+        format!("jifen-transfer:{changed}").as_bytes()
+    ));
+    forged["canonical"] = json!(changed);
+    assert!(!chain::check_receipt(&forged));
+    // The receiver has the transfer in their history too; a stranger gets nothing.
+    assert!(chain::check_receipt(&receipt(other, line)));
+    let stranger = w.member("c3");
+    let ctx = w.ctx.clone();
+    not_found(
+        w.app.read_blocking(move |tx| {
+            chain::receipt(tx, &ctx, jifen_ledger::MemberId(stranger), line)
+        }),
+        "transfer",
+        &line.to_string(),
+    );
+    // The day's checkpoint of the head went to the outbox.
+    let checkpoints =
+        w.read(|tx, ctx| Ok(tx.outbox_after(ctx.program.id, 0, Some("ledger.checkpoint"), 10)?));
+    assert_eq!(checkpoints.len(), 1);
+    let head = w.read(|tx, ctx| Ok(tx.chain_head(ctx.program.id)?.unwrap()));
+    let published: Value = serde_json::from_str(&checkpoints[0].3).unwrap();
+    assert_eq!(
+        (published["seq"].as_i64(), published["hash"].as_str()),
+        (Some(head.seq), Some(head.hash.as_str()))
+    );
+    // More activity makes another link after the first.
+    w.purchase("o-2", m, 5_000).unwrap();
+    w.jobs();
+    assert!(w.app.verify(w.pid).unwrap().is_empty());
+    // A row edited in the database behind the ledger's back: verify names the broken link.
+    let mut c = w.app.backend().connect().unwrap();
+    c.execute(
+        "UPDATE transfers SET reason = 'edited' WHERE program_id = $1 AND id = $2",
+        &[w.pid.0.into(), line.into()],
+    )
+    .unwrap();
+    let drift = w.app.verify(w.pid).unwrap();
+    assert_eq!(drift.len(), 1, "{drift:?}");
+    assert_eq!(drift[0].invariant, "hash_chain");
+    assert!(
+        drift[0].detail.starts_with("link 1:"),
+        "{}",
+        drift[0].detail
+    );
+}
+
 on_both_backends!(
+    the_ledger_is_sealed_in_a_hash_chain_that_verify_checks_and_receipts_prove,
     a_member_sees_and_pays_their_tiers_member_price_and_flash_sale_limits_are_set_per_item,
     transfers_stay_within_the_programmes_daily_and_monthly_limits,
     members_profiles_are_updated_identities_unbound_and_members_frozen,

@@ -1534,6 +1534,7 @@ impl Drop for Tx<'_> {
 }
 
 // Declared after the macros above, which they use.
+mod chain;
 mod coupons;
 mod dashboard;
 mod exports;
@@ -1548,6 +1549,7 @@ pub use staff::{AdjustmentRequest, AppealRow, AuditRow, MemberExportRow, StaffRo
 pub use webhooks::{DeliveryRow, EndpointRow};
 mod rules;
 mod tiers;
+pub use chain::LinkRow;
 pub use coupons::{CouponRow, NewCoupon, TemplateRow};
 pub use exports::{LedgerExportRow, OrderExportRow};
 pub use keys::{ApiKeyRow, KEY_ID_LEN, KeyCaller};

@@ -86,6 +86,64 @@ impl SqliteBackend {
         self
     }
 
+    /// Copies the live database to `to` with SQLite's online backup API, in one step: a read
+    /// snapshot, so the copy is consistent (every write committed before it began, none after)
+    /// while the server keeps writing. `to` must not exist.
+    fn backup_file(&self, to: &Path) -> StoreResult<()> {
+        if to.exists() {
+            return Err(StoreError::Db(format!(
+                "{} exists; a backup never overwrites a file",
+                to.display()
+            )));
+        }
+        let src = self.open()?;
+        let mut dst = rusqlite::Connection::open(to).map_err(map_err)?;
+        {
+            let b = rusqlite::backup::Backup::new(&src.conn, &mut dst).map_err(map_err)?;
+            // All pages in one step: the source is read under one snapshot.
+            match b.step(-1).map_err(map_err)? {
+                rusqlite::backup::StepResult::Done => {}
+                other => {
+                    return Err(StoreError::Unavailable(format!(
+                        "the backup did not finish ({other:?}); try again"
+                    )));
+                }
+            }
+        }
+        // The copy is a plain database file, not in WAL mode, so that it is one file.
+        dst.execute_batch("PRAGMA journal_mode = DELETE;")
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    /// Replaces this database with the backup at `from` (the server must be stopped), through
+    /// the same backup API, so that the write-ahead log is reset with it.
+    fn restore_file(&self, from: &Path) -> StoreResult<()> {
+        if !from.exists() {
+            return Err(StoreError::Db(format!("no backup at {}", from.display())));
+        }
+        let src =
+            rusqlite::Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .map_err(map_err)?;
+        let check: String = src
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(map_err)?;
+        if check != "ok" {
+            return Err(StoreError::Corrupt(format!(
+                "{} fails its integrity check: {check}",
+                from.display()
+            )));
+        }
+        let mut dst = self.open()?;
+        let b = rusqlite::backup::Backup::new(&src, &mut dst.conn).map_err(map_err)?;
+        match b.step(-1).map_err(map_err)? {
+            rusqlite::backup::StepResult::Done => Ok(()),
+            other => Err(StoreError::Unavailable(format!(
+                "the restore did not finish ({other:?}): is the server still running?"
+            ))),
+        }
+    }
+
     /// The write-ahead log's file.
     pub fn wal_path(&self) -> PathBuf {
         PathBuf::from(format!("{}-wal", self.path.display()))
@@ -203,6 +261,14 @@ impl Backend for SqliteBackend {
 
     fn describe(&self) -> String {
         format!("sqlite:{}", self.path.display())
+    }
+
+    fn backup_to(&self, to: &Path) -> StoreResult<()> {
+        self.backup_file(to)
+    }
+
+    fn restore_from(&self, from: &Path) -> StoreResult<()> {
+        self.restore_file(from)
     }
 }
 

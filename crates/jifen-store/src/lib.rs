@@ -183,4 +183,20 @@ pub trait Backend: Send + Sync + 'static {
     fn writers(&self) -> usize;
     /// A short description for logs, with any password removed.
     fn describe(&self) -> String;
+    /// A consistent copy of the live database in the file `to`, taken while it serves.
+    fn backup_to(&self, to: &std::path::Path) -> StoreResult<()> {
+        let _ = to;
+        Err(StoreError::Db(
+            "back up PostgreSQL with its own tools (pg_dump, or pg_basebackup with WAL archiving)"
+                .into(),
+        ))
+    }
+    /// Replaces the database with a backup taken by [`Backend::backup_to`]; the server must
+    /// be stopped.
+    fn restore_from(&self, from: &std::path::Path) -> StoreResult<()> {
+        let _ = from;
+        Err(StoreError::Db(
+            "restore PostgreSQL with its own tools (pg_restore or psql)".into(),
+        ))
+    }
 }

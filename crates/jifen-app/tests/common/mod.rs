@@ -89,6 +89,12 @@ impl Backend for TempSqlite {
     fn describe(&self) -> String {
         self.inner.describe()
     }
+    fn backup_to(&self, to: &std::path::Path) -> jifen_store::StoreResult<()> {
+        self.inner.backup_to(to)
+    }
+    fn restore_from(&self, from: &std::path::Path) -> jifen_store::StoreResult<()> {
+        self.inner.restore_from(from)
+    }
 }
 
 /// A fresh PostgreSQL database on the test server. Panics (the test fails, it is never skipped)

@@ -43,6 +43,8 @@ pub fn router(app: App) -> Router {
         .route("/members/{id}/identities/unbind", post(unbind_identity))
         .route("/members/{id}/freeze", post(freeze_member))
         .route("/members/{id}/unfreeze", post(unfreeze_member))
+        .route("/members/{id}/export", get(export_member))
+        .route("/members/{id}/erase", post(erase_member))
         .route("/members/{id}/balance", get(balance))
         .route("/members/{id}/lots", get(lots))
         .route("/members/{id}/history", get(history))
@@ -481,6 +483,80 @@ async fn unfreeze_member(
         (m.0, r),
         |tx, ctx, now, actor, (m, r)| {
             jifen_app::members::unfreeze(tx, ctx, now, actor, MemberId(*m), r)
+        },
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExportQuery {
+    #[serde(default)]
+    format: Option<String>,
+}
+
+/// Everything held about a member (PIPL), as JSON or (`?format=csv`) CSV; audited.
+async fn export_member(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> ApiResult {
+    let m = member_id(&id)?;
+    let csv = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => return Err(ApiError::invalid("format", "must be json or csv")),
+    };
+    let actor = p.1.actor();
+    let out = app
+        .write(
+            p.0,
+            &format!("member:{}", m.0),
+            None,
+            move |tx, ctx, now| jifen_app::members::export(tx, ctx, now, &actor, m),
+        )
+        .await?;
+    if csv {
+        let mut body = "\u{feff}".to_string();
+        body.push_str(&jifen_app::members::export_csv(&out.body));
+        return Ok((
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/csv; charset=utf-8"),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    HeaderValue::from_str(&format!("attachment; filename=\"member-{}.csv\"", m.0))
+                        .expect("a plain header value"),
+                ),
+            ],
+            body,
+        )
+            .into_response());
+    }
+    Ok(Json(out.body).into_response())
+}
+
+async fn erase_member(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(r): JsonBody<jifen_app::members::StatusChange>,
+) -> ApiResult {
+    let m = member_id(&id)?;
+    let out = submit_as(
+        &app,
+        p,
+        "erase_member",
+        key,
+        format!("member:{}", m.0),
+        (m.0, r),
+        |tx, ctx, now, actor, (m, r)| {
+            jifen_app::members::erase(tx, ctx, now, actor, MemberId(*m), r)
         },
     )
     .await?;

@@ -110,6 +110,20 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>, &str)] = &[
         "",
     ),
     (
+        "get",
+        "/api/v1/members/{id}/export",
+        "Everything held about a member (PIPL) as JSON, or CSV with ?format=csv; audited",
+        None,
+        "",
+    ),
+    (
+        "post",
+        "/api/v1/members/{id}/erase",
+        "Erase a member's personal data (PIPL); amounts stay so the books balance; audited",
+        Some("StatusChange"),
+        "optional",
+    ),
+    (
         "patch",
         "/api/v1/members/{id}",
         "Change a member's name, phone, email or birthday (null clears a field); audited",

@@ -2035,3 +2035,43 @@ async fn a_history_line_has_a_receipt_from_the_hash_chain() {
     assert_eq!(links[0]["hash"], r["link"]["hash"]);
     s.verify_clean().await;
 }
+
+/// A member's data leaves as JSON or CSV and is erased on request, each in the key's name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_members_data_is_exported_and_erased_over_the_api() {
+    let s = start(policy(0)).await;
+    let m = s.create_member("gdpr").await;
+    s.credit(m, 50).await;
+    let j = s.get(&format!("/api/v1/members/{m}/export")).await;
+    assert_eq!(j.ok(200)["history"].as_array().unwrap().len(), 1);
+    let c = s
+        .get(&format!("/api/v1/members/{m}/export?format=csv"))
+        .await;
+    assert_eq!(c.status, 200);
+    assert!(
+        c.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        c.text.starts_with("\u{feff}section,item,field,value\n"),
+        "{}",
+        c.text
+    );
+    s.get(&format!("/api/v1/members/{m}/export?format=xml"))
+        .await
+        .err(422, "invalid_request");
+    let e = s
+        .post(
+            &format!("/api/v1/members/{m}/erase"),
+            None,
+            json!({"reason": "注销"}),
+        )
+        .await;
+    assert_eq!(e.ok(200)["status"], "erased");
+    s.get("/api/v1/members/lookup?channel=app&external_id=gdpr")
+        .await
+        .err(404, "member_not_found");
+    s.verify_clean().await;
+}

@@ -181,6 +181,16 @@ pub fn resolve(tx: &mut Tx<'_>, ctx: &ProgramCtx, r: &MemberRef) -> Result<Membe
             None => break,
         }
     }
+    if member.status == "erased" {
+        return Err(AppError::conflict(
+            "member_erased",
+            format!(
+                "member {}'s personal data was erased at their request; the account is closed",
+                member.id
+            ),
+            json!({"member_id": member.id}),
+        ));
+    }
     Ok(member)
 }
 
@@ -221,8 +231,8 @@ pub(crate) fn survivor(
     Ok(None)
 }
 
-/// Resolves a member and locks its accounts, in one query when the member is live (neither
-/// merged nor frozen), which is nearly always; otherwise as `resolve` and `books` do.
+/// Resolves a member and locks its accounts, in one query when the member is live (active or
+/// frozen), which is nearly always; otherwise (merged, erased) as `resolve` and `books` do.
 pub(crate) fn resolve_locked(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
@@ -240,7 +250,7 @@ pub(crate) fn resolve_locked(
     };
     if let Some((m, [(pa, pd), (ga, gd)])) = tx.member_with_books(ctx.program.id, lookup, true)?
         && m.merged_into.is_none()
-        && m.status != "frozen"
+        && (m.status == "active" || m.status == "frozen")
     {
         let mk = |point_type, a: MemberAccounts, debt_owed| MemberBook {
             member: m.id,

@@ -242,3 +242,205 @@ fn status_changed(
     )?;
     crate::views::member_view(tx, ctx, m.id, now)
 }
+
+// ---- personal data (PIPL) --------------------------------------------------------------------
+
+/// History lines and mall orders read per page for an export.
+const EXPORT_PAGE: i64 = 200;
+
+/// Everything held about a member, for the member's request to see it (PIPL): profile and
+/// identities, balances, the whole history, purchase orders, mall orders with their addresses,
+/// coupons, appeals and the tier. The export is audited.
+pub fn export(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    actor: &str,
+    member: MemberId,
+) -> Result<serde_json::Value, AppError> {
+    let program = ctx.program.id;
+    let m = tx
+        .member(program, member)?
+        .ok_or_else(|| AppError::NotFound {
+            what: "member",
+            id: member.to_string(),
+        })?;
+    let profile = crate::views::member_view(tx, ctx, m.id, now)?;
+    let mut history = Vec::new();
+    let mut before = None;
+    loop {
+        let page = crate::views::history(tx, ctx, m.id, before, EXPORT_PAGE)?;
+        history.extend(page["lines"].as_array().cloned().unwrap_or_default());
+        match page["next_before"].as_i64() {
+            Some(n) => before = Some(n),
+            None => break,
+        }
+    }
+    let orders: Vec<serde_json::Value> = tx
+        .member_purchase_orders(program, m.id)?
+        .iter()
+        .map(|r| {
+            json!({"order_id": r.text(0), "paid_minor": r.int(1), "currency": r.text(2),
+                   "refunded_minor": r.int(3), "points_earned": r.int(4),
+                   "points_reversed": r.int(5), "created_at": r.int(6)})
+        })
+        .collect();
+    let mut mall_orders = Vec::new();
+    let mut before = None;
+    loop {
+        let page = crate::mall::list_orders(tx, ctx, Some(m.id), None, before, EXPORT_PAGE)?;
+        mall_orders.extend(page["items"].as_array().cloned().unwrap_or_default());
+        match page["next_before"].as_i64() {
+            Some(n) => before = Some(n),
+            None => break,
+        }
+    }
+    // An erased member's coupons and tier are closed with the account: none to show.
+    let erased = m.status == "erased";
+    let coupons = if erased {
+        json!({"items": []})
+    } else {
+        crate::coupons::member_coupons(tx, ctx, m.id, None, now)?
+    };
+    let appeals: Vec<serde_json::Value> = tx
+        .member_appeals(program, m.id, i64::MAX)?
+        .into_iter()
+        .map(|a| {
+            json!({"id": a.id, "subject": a.subject, "subject_id": a.subject_id, "message": a.message,
+                   "status": a.status, "answer": a.answer, "delta": a.delta, "created_at": a.created_at})
+        })
+        .collect();
+    let tier = match ctx.earn.ladder {
+        Some(_) if !erased => crate::tiers::member_progress(tx, ctx, m.id, now, "zh")?,
+        _ => serde_json::Value::Null,
+    };
+    tx.audit(
+        program,
+        actor,
+        "member.exported",
+        &format!("member:{}", m.id),
+        None,
+        None,
+        now,
+    )?;
+    Ok(json!({
+        "programme": ctx.program.code,
+        "exported_at": now,
+        "member": profile,
+        "history": history,
+        "purchase_orders": orders,
+        "mall_orders": mall_orders,
+        "coupons": coupons["items"],
+        "appeals": appeals,
+        "tier": tier,
+    }))
+}
+
+/// The export as CSV, one value a row: `section,item,field,value` (nested fields by dotted
+/// path), so that a spreadsheet opens it as it is; a cell that starts like a formula is
+/// neutralised.
+pub fn export_csv(export: &serde_json::Value) -> String {
+    fn cell(s: &str) -> String {
+        let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{s}")
+        } else {
+            s.to_string()
+        };
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s
+        }
+    }
+    fn walk(out: &mut Vec<(String, String)>, path: &str, v: &serde_json::Value) {
+        match v {
+            serde_json::Value::Object(o) => {
+                for (k, v) in o {
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    walk(out, &p, v);
+                }
+            }
+            serde_json::Value::Array(a) => {
+                for (i, v) in a.iter().enumerate() {
+                    walk(out, &format!("{path}[{i}]"), v);
+                }
+            }
+            serde_json::Value::Null => out.push((path.to_string(), String::new())),
+            serde_json::Value::String(s) => out.push((path.to_string(), s.clone())),
+            other => out.push((path.to_string(), other.to_string())),
+        }
+    }
+    let mut csv = String::from("section,item,field,value\n");
+    for section in [
+        "member",
+        "history",
+        "purchase_orders",
+        "mall_orders",
+        "coupons",
+        "appeals",
+        "tier",
+    ] {
+        let items: Vec<&serde_json::Value> = match &export[section] {
+            serde_json::Value::Array(a) => a.iter().collect(),
+            serde_json::Value::Null => Vec::new(),
+            v => vec![v],
+        };
+        for (i, item) in items.iter().enumerate() {
+            let mut fields = Vec::new();
+            walk(&mut fields, "", item);
+            for (f, v) in fields {
+                csv.push_str(&format!("{section},{i},{},{}\n", cell(&f), cell(&v)));
+            }
+        }
+    }
+    csv
+}
+
+/// Erases a member's personal data at their request (PIPL): profile fields, identities,
+/// delivery addresses, appeal texts and risk signals go; amounts, transfers and lots stay, so
+/// the books still balance and `verify` holds. Refused while a mall order still needs the
+/// address. The erased member can no longer be found, earn or spend; audited.
+pub fn erase(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    actor: &str,
+    member: MemberId,
+    r: &StatusChange,
+) -> Result<serde_json::Value, AppError> {
+    let reason = check_reason(r)?;
+    let m = live(tx, ctx, member)?;
+    let open = tx.open_mall_orders(ctx.program.id, m.id)?;
+    if open > 0 {
+        return Err(AppError::conflict(
+            "open_orders",
+            format!(
+                "member {} has {open} mall orders under way; deliver or cancel them first",
+                m.id
+            ),
+            json!({"open_orders": open}),
+        ));
+    }
+    tx.erase_member(ctx.program.id, m.id)?;
+    tx.audit(
+        ctx.program.id,
+        actor,
+        "member.erased",
+        &format!("member:{}", m.id),
+        None,
+        Some(&json!({"reason": reason}).to_string()),
+        now,
+    )?;
+    tx.outbox_push(
+        ctx.program.id,
+        "member.erased",
+        Some(m.id),
+        &json!({"member_id": m.id, "at": now}).to_string(),
+        now,
+    )?;
+    crate::views::member_view(tx, ctx, m.id, now)
+}

@@ -715,7 +715,105 @@ fn the_ledger_is_sealed_in_a_hash_chain_that_verify_checks_and_receipts_prove(b:
     );
 }
 
+fn a_member_gets_everything_held_about_them_and_can_have_it_erased(b: Arc<dyn Backend>) {
+    use jifen_app::members::{self, ProfileUpdate, StatusChange};
+    use jifen_ledger::MemberId;
+    let w = World::new(b, policy(0));
+    item(&w, "CUP", 100, 0);
+    let m = w.member("pipl");
+    let u: ProfileUpdate =
+        serde_json::from_value(json!({"name": "=HYPERLINK(\"x\")", "phone": "13812345678"}))
+            .unwrap();
+    w.write(move |tx, ctx, now| {
+        members::update_profile(tx, ctx, now, "staff:lee", MemberId(m), &u)
+    })
+    .unwrap();
+    credit(&w, m, 1_000);
+    w.purchase("so-1", m, 12_800).unwrap();
+    let o = order(&w, m, "CUP", "cup-1");
+    let line = w.history(m, 1)[0]["transfer_id"].as_i64().unwrap();
+    let a = jifen_app::appeals::AppealIn {
+        subject: "line".into(),
+        subject_id: line,
+        message: "我的地址是某某路1号".into(),
+    };
+    w.write(move |tx, ctx, now| jifen_app::appeals::submit(tx, ctx, now, MemberId(m), &a))
+        .unwrap();
+    let export = w
+        .write(move |tx, ctx, now| members::export(tx, ctx, now, "api_key:k", MemberId(m)))
+        .unwrap();
+    assert_eq!(export["member"]["phone"], "13812345678");
+    assert_eq!(
+        export["history"].as_array().unwrap().len(),
+        5,
+        "{}",
+        export["history"]
+    );
+    assert_eq!(export["purchase_orders"][0]["order_id"], "so-1");
+    assert_eq!(export["mall_orders"][0]["order_id"], o["order_id"]);
+    assert_eq!(export["appeals"].as_array().unwrap().len(), 1);
+    let csv = members::export_csv(&export);
+    assert!(csv.starts_with("section,item,field,value\n"));
+    assert!(csv.contains("member,0,phone,13812345678\n"), "{csv}");
+    // A name that looks like a formula is text in a spreadsheet.
+    assert!(
+        csv.contains("member,0,name,\"'=HYPERLINK(\"\"x\"\")\"\n"),
+        "{csv}"
+    );
+    assert_eq!(audit(&w, "member.exported").len(), 1);
+    // Erasure waits for the mall order that still needs the address.
+    let reason = StatusChange {
+        reason: "会员申请注销".into(),
+    };
+    let r2 = reason.clone();
+    conflict(
+        w.write(move |tx, ctx, now| members::erase(tx, ctx, now, "staff:lee", MemberId(m), &r2)),
+        "open_orders",
+    );
+    let oid = o["order_id"].as_i64().unwrap();
+    act(&w, oid, OrderAction::Cancel).unwrap();
+    let balance = w.points(m);
+    let r2 = reason.clone();
+    let v = w
+        .write(move |tx, ctx, now| members::erase(tx, ctx, now, "staff:lee", MemberId(m), &r2))
+        .unwrap();
+    assert_eq!(v["status"], "erased");
+    assert_eq!(
+        (v["name"].clone(), v["phone"].clone()),
+        (Value::Null, Value::Null)
+    );
+    assert!(w.identities(m).is_empty());
+    // The amounts stay: the balance, the books, verify.
+    assert_eq!(w.points(m).available, balance.available);
+    w.verify();
+    // Nothing personal is left in the export, the appeals or the audit log's profile entries.
+    let after = w
+        .write(move |tx, ctx, now| members::export(tx, ctx, now, "api_key:k", MemberId(m)))
+        .unwrap()
+        .to_string();
+    assert!(
+        !after.contains("13812345678") && !after.contains("HYPERLINK") && !after.contains("某某路"),
+        "{after}"
+    );
+    assert!(
+        audit(&w, "member.profile")
+            .iter()
+            .all(|e| e.before.is_none() && e.after.is_none())
+    );
+    // The erased member is closed: found by no identity, and no command reaches it.
+    assert!(
+        w.resolve(MemberRef::External {
+            channel: "app".into(),
+            external_id: "pipl".into()
+        })
+        .is_err()
+    );
+    conflict(w.spend(m, 1), "member_erased");
+    conflict(w.purchase("so-2", m, 100), "member_erased");
+}
+
 on_both_backends!(
+    a_member_gets_everything_held_about_them_and_can_have_it_erased,
     the_ledger_is_sealed_in_a_hash_chain_that_verify_checks_and_receipts_prove,
     a_member_sees_and_pays_their_tiers_member_price_and_flash_sale_limits_are_set_per_item,
     transfers_stay_within_the_programmes_daily_and_monthly_limits,

@@ -515,6 +515,56 @@ impl<'c> Tx<'c> {
             .map_or((0, 0), |r| (r.int(0), r.int(1))))
     }
 
+    /// A member's purchase orders, oldest first, as (order id, paid, currency, refunded,
+    /// points earned, points reversed, created at).
+    pub fn member_purchase_orders(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+    ) -> StoreResult<Vec<Row>> {
+        self.conn.query(
+            "SELECT order_id, paid_minor, currency, refunded_minor, points_earned, points_reversed, created_at \
+             FROM orders WHERE program_id = $1 AND member_id = $2 ORDER BY created_at, order_id",
+            &[program.0.into(), member.0.into()],
+        )
+    }
+
+    /// Mall orders of a member that are not over yet (they still need the address).
+    pub fn open_mall_orders(&mut self, program: ProgramId, member: MemberId) -> StoreResult<i64> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT COUNT(*) FROM mall_orders WHERE program_id = $1 AND member_id = $2 \
+                 AND state IN ('pending_payment', 'paid', 'awaiting_stock', 'shipped')",
+                &[program.0.into(), member.0.into()],
+            )?
+            .map_or(0, |r| r.int(0)))
+    }
+
+    /// Erases what identifies a member (PIPL): profile fields, identities, delivery addresses,
+    /// appeal texts, risk signals and the profile's old values in the audit log. Amounts,
+    /// transfers and lots stay, so the books still balance.
+    pub fn erase_member(&mut self, program: ProgramId, member: MemberId) -> StoreResult<()> {
+        self.writes += 1;
+        let p = || -> Vec<Value> { vec![program.0.into(), member.0.into()] };
+        self.conn.execute_many(&[
+            (
+                "UPDATE members SET name = NULL, phone = NULL, email = NULL, birthday = NULL, birthday_md = NULL, \
+                 status = 'erased' WHERE program_id = $1 AND id = $2",
+                p(),
+            ),
+            ("DELETE FROM identities WHERE program_id = $1 AND member_id = $2", p()),
+            ("UPDATE mall_orders SET address = NULL WHERE program_id = $1 AND member_id = $2", p()),
+            ("UPDATE appeals SET message = '[erased]' WHERE program_id = $1 AND member_id = $2", p()),
+            ("DELETE FROM risk_signals WHERE program_id = $1 AND member_id = $2", p()),
+            (
+                "UPDATE audit_log SET before_json = NULL, after_json = NULL WHERE program_id = $1 \
+                 AND target = 'member:' || CAST(CAST($2 AS BIGINT) AS TEXT) AND action IN ('member.profile', 'member.identity_unbound')",
+                p(),
+            ),
+        ])
+    }
+
     /// Removes one identity of a member; false when the member has no such identity.
     pub fn delete_identity(
         &mut self,

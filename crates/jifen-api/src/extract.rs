@@ -46,6 +46,19 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 /// Parses a JSON body: a body that is not JSON at all is a 400 `malformed_json` (checked first,
 /// so a truncated body is never reported as a shape error); JSON of the wrong shape is a 422.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Every body is an object: `[]` where an object is required must not read as one with
+    // every field left out (and so, say, wipe settings).
+    if let Some(first) = bytes.iter().find(|b| !b.is_ascii_whitespace())
+        && *first != b'{'
+        && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "the body must be a JSON object",
+        )
+        .with_details(serde_json::json!({"field": "body"})));
+    }
     match serde_json::from_slice::<T>(bytes) {
         Ok(v) => Ok(v),
         Err(e) => match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {

@@ -2075,3 +2075,38 @@ async fn a_members_data_is_exported_and_erased_over_the_api() {
         .err(404, "member_not_found");
     s.verify_clean().await;
 }
+
+/// A JSON array where an object is required is refused, and nothing changes: `[]` does not
+/// read as settings with every field left out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn arrays_and_scalars_where_an_object_is_required_are_refused() {
+    let s = start(policy(0)).await;
+    let put = |body: &'static str| {
+        s.send(
+            s.request(Method::PUT, "/api/v1/earn-settings")
+                .header("Content-Type", "application/json")
+                .body(body),
+        )
+    };
+    put(r#"{"risk": {"velocity": [{"by": "device", "window_minutes": 60, "max_events": 3}]}}"#)
+        .await
+        .ok(200);
+    for body in ["[]", "[{}]", "null", "1", "\"x\""] {
+        let r = put(body).await;
+        assert_eq!(r.err(422, "invalid_request")["field"], "body", "{body}");
+    }
+    let now = s.get("/api/v1/earn-settings").await;
+    assert_eq!(
+        now.ok(200)["risk"]["velocity"][0]["max_events"],
+        3,
+        "nothing was wiped"
+    );
+    let r = s
+        .send(
+            s.request(Method::POST, "/api/v1/purchases")
+                .header("Content-Type", "application/json")
+                .body("[]"),
+        )
+        .await;
+    r.err(422, "invalid_request");
+}

@@ -48,6 +48,28 @@ pub(crate) fn check_id(field: &str, v: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Invisible formatting and bidirectional controls: text that shows one id and stores another.
+fn is_format_char(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// An external id as stored and looked up: NFKC-normalised and trimmed, so that lookalikes
+/// (full-width letters and digits, a stray space) name the same member rather than a second
+/// one; control, bidirectional and invisible formatting characters are refused.
+pub fn normalize_external_id(v: &str) -> Result<String, AppError> {
+    use unicode_normalization::UnicodeNormalization;
+    let n: String = v.nfkc().collect::<String>().trim().to_string();
+    check_id("external_id", &n)?;
+    if n.chars().any(is_format_char) {
+        return Err(AppError::invalid(
+            "external_id",
+            "must not contain bidirectional or invisible formatting characters",
+        ));
+    }
+    Ok(n)
+}
+
 pub(crate) fn check_reason_pub(
     field: &str,
     v: &Option<String>,
@@ -66,6 +88,12 @@ fn check_reason(field: &str, v: &Option<String>, required: bool) -> Result<(), A
             field,
             format!("must be at most {REASON_LEN_MAX} characters"),
         )),
+        Some(s) if s.chars().any(|c| c.is_control() || is_format_char(c)) => {
+            Err(AppError::invalid(
+                field,
+                "must be one line without control or invisible formatting characters",
+            ))
+        }
         _ => Ok(()),
     }
 }
@@ -155,7 +183,7 @@ pub fn resolve(tx: &mut Tx<'_>, ctx: &ProgramCtx, r: &MemberRef) -> Result<Membe
         MemberRef::External {
             channel,
             external_id,
-        } => tx.member_row_by_identity(program, channel, external_id)?,
+        } => tx.member_row_by_identity(program, channel, &normalize_external_id(external_id)?)?,
     }
     .ok_or_else(|| AppError::NotFound {
         what: "member",
@@ -238,15 +266,19 @@ pub(crate) fn resolve_locked(
     ctx: &ProgramCtx,
     r: &MemberRef,
 ) -> Result<(Member, [MemberBook; 2]), AppError> {
+    let normalized;
     let lookup = match r {
         MemberRef::Id { member_id } => MemberLookup::Id(MemberId(*member_id)),
         MemberRef::External {
             channel,
             external_id,
-        } => MemberLookup::External {
-            channel,
-            external_id,
-        },
+        } => {
+            normalized = normalize_external_id(external_id)?;
+            MemberLookup::External {
+                channel,
+                external_id: &normalized,
+            }
+        }
     };
     if let Some((m, [(pa, pd), (ga, gd)])) = tx.member_with_books(ctx.program.id, lookup, true)?
         && m.merged_into.is_none()
@@ -394,7 +426,22 @@ pub fn create_member(
     m: &NewMember,
 ) -> Result<serde_json::Value, AppError> {
     m.validate()?;
+    // Identities as stored: normalised, and two that normalise alike are one listed twice.
+    let mut identities: Vec<Identity> = Vec::with_capacity(m.identities.len());
     for id in &m.identities {
+        let id = Identity {
+            channel: id.channel.clone(),
+            external_id: normalize_external_id(&id.external_id)?,
+        };
+        if identities.contains(&id) {
+            return Err(AppError::invalid(
+                "identities",
+                format!("{}:{} is listed twice", id.channel, id.external_id),
+            ));
+        }
+        identities.push(id);
+    }
+    for id in &identities {
         identity_free(tx, ctx, id)?;
     }
     let rules = ctx.earn.rules.clone();
@@ -444,7 +491,7 @@ pub fn create_member(
         }
     }
     let member = tx.insert_member(ctx.program.id, &m.profile, now)?;
-    for id in &m.identities {
+    for id in &identities {
         tx.insert_identity(ctx.program.id, member, &id.channel, &id.external_id, now)?;
     }
     crate::earn::note_traces(tx, ctx, member, &traces, now)?;
@@ -504,7 +551,10 @@ pub fn add_identity(
     id: &Identity,
 ) -> Result<serde_json::Value, AppError> {
     check_channel(&id.channel)?;
-    check_id("external_id", &id.external_id)?;
+    let id = &Identity {
+        channel: id.channel.clone(),
+        external_id: normalize_external_id(&id.external_id)?,
+    };
     let m = resolve(tx, ctx, member)?;
     identity_free(tx, ctx, id)?;
     tx.insert_identity(ctx.program.id, m.id, &id.channel, &id.external_id, now)?;

@@ -579,6 +579,22 @@ impl App {
     }
 }
 
+/// A CSV field: quoted when it holds a comma, quote or line break; one that starts with =, +,
+/// -, @, a tab or a carriage return is prefixed with ' so that spreadsheets never run it as a
+/// formula (CSV injection).
+pub fn csv_field(v: &str) -> String {
+    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{v}")
+    } else {
+        v.to_string()
+    };
+    if v.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
 /// Opens the store a URL names: `postgres://...` or `postgresql://...` for PostgreSQL,
 /// `sqlite:PATH` or a plain path for SQLite.
 pub fn open_backend(url: &str, pg_writers: usize) -> Result<Arc<dyn Backend>, AppError> {

@@ -117,6 +117,10 @@ pub fn unbind_identity(
     member: MemberId,
     id: &Identity,
 ) -> Result<serde_json::Value, AppError> {
+    let id = &Identity {
+        channel: id.channel.clone(),
+        external_id: commands::normalize_external_id(&id.external_id)?,
+    };
     let m = live(tx, ctx, member)?;
     let ids = tx.identities(ctx.program.id, m.id)?;
     if !ids.contains(id) {
@@ -340,18 +344,7 @@ pub fn export(
 /// path), so that a spreadsheet opens it as it is; a cell that starts like a formula is
 /// neutralised.
 pub fn export_csv(export: &serde_json::Value) -> String {
-    fn cell(s: &str) -> String {
-        let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-            format!("'{s}")
-        } else {
-            s.to_string()
-        };
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s
-        }
-    }
+    let cell = crate::csv_field;
     fn walk(out: &mut Vec<(String, String)>, path: &str, v: &serde_json::Value) {
         match v {
             serde_json::Value::Object(o) => {

@@ -812,7 +812,75 @@ fn a_member_gets_everything_held_about_them_and_can_have_it_erased(b: Arc<dyn Ba
     conflict(w.purchase("so-2", m, 100), "member_erased");
 }
 
+fn lookalike_external_ids_name_one_member_and_hidden_characters_are_refused(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    // Full-width letters and digits with a stray space are the same id as the plain ones.
+    let m = w.member("ＡＢＣ１２３ ");
+    assert_eq!(
+        w.identities(m),
+        vec![("app".to_string(), "ABC123".to_string())]
+    );
+    assert_eq!(
+        w.resolve(MemberRef::External {
+            channel: "app".into(),
+            external_id: "ABC123".into()
+        })
+        .unwrap(),
+        m
+    );
+    assert_eq!(
+        w.resolve(MemberRef::External {
+            channel: "app".into(),
+            external_id: "ＡＢＣ１２３".into()
+        })
+        .unwrap(),
+        m
+    );
+    conflict(
+        w.add_identity(w.member("other"), "app", "ABC123"),
+        "identity_taken",
+    );
+    // Bidirectional overrides and invisible characters make an id that shows as another.
+    for bad in ["\u{202E}321CBA", "ABC\u{200B}123", "ABC\u{0007}"] {
+        invalid(w.add_identity(m, "wechat", bad), "external_id");
+    }
+    // Reasons are one line of visible text.
+    invalid(
+        w.adjust(
+            m,
+            5,
+            PointType::Points,
+            Some("补偿\u{0000}"),
+            Some("staff:ops"),
+        ),
+        "reason",
+    );
+    invalid(
+        w.adjust(
+            m,
+            5,
+            PointType::Points,
+            Some("补偿\u{202E}"),
+            Some("staff:ops"),
+        ),
+        "reason",
+    );
+    // CSV cells that a spreadsheet would run are text.
+    for (raw, cell) in [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("a,b", "\"a,b\""),
+        ("plain", "plain"),
+    ] {
+        assert_eq!(jifen_app::csv_field(raw), cell);
+    }
+}
+
 on_both_backends!(
+    lookalike_external_ids_name_one_member_and_hidden_characters_are_refused,
     a_member_gets_everything_held_about_them_and_can_have_it_erased,
     the_ledger_is_sealed_in_a_hash_chain_that_verify_checks_and_receipts_prove,
     a_member_sees_and_pays_their_tiers_member_price_and_flash_sale_limits_are_set_per_item,

@@ -1389,20 +1389,7 @@ async fn audit(
     )
 }
 
-/// A CSV field: quoted when it holds a comma, quote or line break; a leading =, +, - or @ is
-/// prefixed with ' so that spreadsheets do not run it as a formula.
-fn csv_field(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@']) {
-        format!("'{v}")
-    } else {
-        v.to_string()
-    };
-    if v.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v
-    }
-}
+use jifen_app::csv_field;
 
 /// Rows read per page of an export.
 const EXPORT_PAGE: i64 = 2_000;

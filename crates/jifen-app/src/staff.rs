@@ -255,6 +255,10 @@ pub struct CentreSettings {
     pub approval_threshold: i64,
     /// The merchant's sign-up page: invite links are this with `ref=M{member id}` added.
     pub referral_url: Option<String>,
+    /// Webhooks may post to loopback and private network addresses (refused by default: a
+    /// webhook is no way into the network Jifen runs in).
+    #[serde(default)]
+    pub webhooks_private: bool,
 }
 
 pub fn centre_settings(tx: &mut Tx<'_>, ctx: &ProgramCtx) -> Result<CentreSettings, AppError> {
@@ -263,6 +267,7 @@ pub fn centre_settings(tx: &mut Tx<'_>, ctx: &ProgramCtx) -> Result<CentreSettin
             .approval_threshold(ctx.program.id)?
             .unwrap_or(APPROVAL_THRESHOLD_DEFAULT),
         referral_url: tx.referral_url(ctx.program.id)?,
+        webhooks_private: tx.webhooks_private(ctx.program.id)?,
     })
 }
 
@@ -299,6 +304,7 @@ pub fn put_centre_settings(
         ctx.program.id,
         s.approval_threshold,
         s.referral_url.as_deref(),
+        s.webhooks_private,
     )?;
     let after = serde_json::to_string(s).expect("settings serialize");
     tx.audit(

@@ -22,6 +22,10 @@ use crate::{App, AppError, ProgramCtx};
 
 /// Topics an endpoint may subscribe to (a prefix ending in `.` or `*` takes a family).
 pub const TOPICS: &[&str] = &[
+    "member.frozen",
+    "member.unfrozen",
+    "member.erased",
+    "ledger.checkpoint",
     "tier.changed",
     "tier.manual_set",
     "coupon.issued",
@@ -61,18 +65,91 @@ fn topic_matches(pattern: &str, topic: &str) -> bool {
     }
 }
 
-fn check_url(url: &str) -> Result<(), AppError> {
-    let Some(rest) = url.strip_prefix("http://") else {
-        return Err(AppError::invalid(
-            "url",
-            "must be an http:// address (TLS delivery is not built yet; put a TLS proxy in front)",
-        ));
+/// Whether an address is on this machine or a private, link-local, shared or otherwise
+/// non-public network: a webhook must not be a way in there (cloud metadata at 169.254.169.254,
+/// an admin port on 127.0.0.1) unless the programme allows it.
+pub fn is_private(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || o[0] == 0
+                || (o[0] == 100 && (64..128).contains(&o[1]))
+                || (o[0] == 198 && (18..20).contains(&o[1]))
+                || o[0] >= 240
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_private(IpAddr::V4(v4)),
+            None => {
+                let s = v6.segments();
+                v6.is_loopback()
+                    || v6.is_unspecified()
+                    || v6.is_multicast()
+                    || (s[0] & 0xfe00) == 0xfc00
+                    || (s[0] & 0xffc0) == 0xfe80
+            }
+        },
+    }
+}
+
+/// The host and port of an http:// address, refusing what is not a plain, valid target:
+/// credentials in the address, a port that is not 1 to 65535, no host.
+fn target(url: &str) -> Result<(String, u16, &str), String> {
+    let rest = url.strip_prefix("http://").ok_or(
+        "must be an http:// address (TLS delivery is not built yet; put a TLS proxy in front)",
+    )?;
+    let (authority, path) = match rest.find(['/', '?', '#']) {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
     };
-    let host = rest.split('/').next().unwrap_or("");
-    if host.is_empty() || url.len() > 500 || url.contains(char::is_whitespace) {
+    if authority.contains('@') {
+        return Err("must not carry a user name or password".into());
+    }
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (h, after) = v6.split_once(']').ok_or("has an unclosed [")?;
+        (h.to_string(), after.strip_prefix(':'))
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h.to_string(), Some(p)),
+            None => (authority.to_string(), None),
+        }
+    };
+    let port = match port {
+        None => 80,
+        Some(p) => p
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or("has a port that is not 1 to 65535")?,
+    };
+    if host.is_empty() {
+        return Err("has no host".into());
+    }
+    Ok((host, port, path))
+}
+
+fn check_url(url: &str, allow_private: bool) -> Result<(), AppError> {
+    if url.len() > 500 || url.contains(char::is_whitespace) {
         return Err(AppError::invalid(
             "url",
             "must be http://host[:port]/path, at most 500 characters",
+        ));
+    }
+    let (host, _, _) = target(url).map_err(|m| AppError::invalid("url", m))?;
+    let local_name =
+        host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost");
+    let private_ip = host.parse::<std::net::IpAddr>().is_ok_and(is_private);
+    if (local_name || private_ip) && !allow_private {
+        return Err(AppError::invalid(
+            "url",
+            "is on this machine or a private network; an owner may allow such targets in the settings",
         ));
     }
     Ok(())
@@ -84,7 +161,7 @@ pub fn create_endpoint(
     now: Millis,
     e: &EndpointIn,
 ) -> Result<serde_json::Value, AppError> {
-    check_url(&e.url)?;
+    check_url(&e.url, tx.webhooks_private(ctx.program.id)?)?;
     if e.topics.is_empty() || e.topics.len() > 30 {
         return Err(AppError::invalid("topics", "name 1 to 30 topics"));
     }
@@ -228,25 +305,32 @@ pub fn signature(secret: &str, t: i64, body: &str) -> String {
     format!("t={t},v1={}", hex::encode(mac))
 }
 
-/// POSTs a JSON body over HTTP/1.1 and returns the status code.
-fn post(url: &str, headers: &[(&str, String)], body: &str) -> Result<u16, String> {
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or("not an http:// address")?;
-    let (host, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    let addr_str = if host.contains(':') {
-        host.to_string()
-    } else {
-        format!("{host}:80")
-    };
-    let addr = addr_str
+/// POSTs a JSON body over HTTP/1.1 and returns the status code. The name is resolved here and
+/// the address connected to is the one checked: a name that resolves to a private address is
+/// refused unless the programme allows such targets.
+fn post(
+    url: &str,
+    headers: &[(&str, String)],
+    body: &str,
+    allow_private: bool,
+) -> Result<u16, String> {
+    let (host, port, path) = target(url)?;
+    let addr = (host.as_str(), port)
         .to_socket_addrs()
         .map_err(|e| format!("cannot resolve {host}: {e}"))?
         .next()
         .ok_or_else(|| format!("cannot resolve {host}"))?;
+    if is_private(addr.ip()) && !allow_private {
+        return Err(format!(
+            "{host} is {}, on this machine or a private network; an owner may allow such targets in the settings",
+            addr.ip()
+        ));
+    }
+    let host = if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
     let mut s = TcpStream::connect_timeout(&addr, TIMEOUT).map_err(|e| format!("connect: {e}"))?;
     s.set_read_timeout(Some(TIMEOUT))
         .map_err(|e| e.to_string())?;
@@ -318,7 +402,8 @@ impl App {
     /// event acknowledged with a 2xx marks its order delivered.
     pub fn deliver_webhooks(&self, program: ProgramId) -> Result<DeliveryReport, AppError> {
         let now = self.now();
-        let due = self.read_blocking(move |tx| {
+        let (due, allow_private) = self.read_blocking(move |tx| {
+            let allow_private = tx.webhooks_private(program)?;
             let mut out = Vec::new();
             for d in tx.due_webhook_deliveries(program, now, DELIVER_ROUND)? {
                 let Some(e) = tx.webhook_endpoint(program, d.endpoint_id)? else {
@@ -329,7 +414,7 @@ impl App {
                 };
                 out.push((d, e, topic, payload, at));
             }
-            Ok(out)
+            Ok((out, allow_private))
         })?;
         let mut report = DeliveryReport::default();
         for (d, e, topic, payload, at) in due {
@@ -343,7 +428,7 @@ impl App {
                 ("Jifen-Signature", signature(&e.secret, t, &body)),
             ];
             let result = if e.status == "active" {
-                post(&e.url, &headers, &body)
+                post(&e.url, &headers, &body, allow_private)
             } else {
                 Err("endpoint disabled".into())
             };

@@ -67,6 +67,24 @@ fn receiver(answers: Vec<u16>) -> (String, Seen) {
     (url, seen)
 }
 
+/// The owner lets webhooks reach this machine (the receivers here listen on loopback), or not.
+fn allow_private(w: &World, allow: bool) {
+    let owner = jifen_app::staff::Session {
+        staff_id: 1,
+        program: w.pid,
+        login: "owner".into(),
+        name: "Owner".into(),
+        role: jifen_app::staff::Role::Owner,
+        csrf: String::new(),
+    };
+    w.write(move |tx, ctx, now| {
+        let mut s = jifen_app::staff::centre_settings(tx, ctx)?;
+        s.webhooks_private = allow;
+        jifen_app::staff::put_centre_settings(tx, ctx, now, &owner, &s)
+    })
+    .unwrap();
+}
+
 fn endpoint(w: &World, url: &str, topics: &[&str]) -> Result<Value, AppError> {
     let e = EndpointIn {
         url: url.into(),
@@ -77,6 +95,7 @@ fn endpoint(w: &World, url: &str, topics: &[&str]) -> Result<Value, AppError> {
 
 fn a_fulfilment_webhook_is_signed_retried_and_marks_the_order_delivered(b: Arc<dyn Backend>) {
     let w = World::new(b, policy(0));
+    allow_private(&w, true);
     let (url, seen) = receiver(vec![500, 200]);
     let ep = endpoint(&w, &url, &["mall.order.fulfil"]).unwrap();
     let secret = ep["secret"].as_str().unwrap().to_string();
@@ -162,6 +181,7 @@ fn a_fulfilment_webhook_is_signed_retried_and_marks_the_order_delivered(b: Arc<d
 
 fn an_unreachable_endpoint_gives_up_after_its_attempts(b: Arc<dyn Backend>) {
     let w = World::new(b, policy(0));
+    allow_private(&w, true);
     // A port nobody listens on.
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -221,7 +241,75 @@ fn an_unreachable_endpoint_gives_up_after_its_attempts(b: Arc<dyn Backend>) {
     assert_eq!(field(endpoint(&w, "http://127.0.0.1:9/x", &[])), "topics");
 }
 
+/// A webhook is no way into the network Jifen runs in: loopback, private, link-local (cloud
+/// metadata) and shared addresses, credentials in the address and invalid ports are refused
+/// when the endpoint is made, and a name that resolves to such an address when it is posted
+/// to; unless an owner allows private targets.
+fn webhook_targets_on_private_networks_are_refused_unless_allowed(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    let field = |r: Result<Value, AppError>| match r {
+        Err(AppError::Invalid { field, message }) => format!("{field}: {message}"),
+        other => panic!("{other:?}"),
+    };
+    for url in [
+        "http://127.0.0.1:8080/hook",
+        "http://localhost/hook",
+        "http://api.localhost/hook",
+        "http://10.1.2.3/hook",
+        "http://172.16.0.1/hook",
+        "http://192.168.1.1/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://100.64.0.1/hook",
+        "http://0.0.0.0/hook",
+        "http://[::1]/hook",
+        "http://[fd00::1]/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+    ] {
+        let e = field(endpoint(&w, url, &["coupon.*"]));
+        assert!(e.starts_with("url: is on this machine"), "{url}: {e}");
+    }
+    for (url, why) in [
+        ("http://user:pass@erp.example/hook", "user name or password"),
+        ("http://erp.example:0/hook", "port"),
+        ("http://erp.example:70000/hook", "port"),
+        ("http://erp.example:http/hook", "port"),
+        ("http:///hook", "no host"),
+    ] {
+        let e = field(endpoint(&w, url, &["coupon.*"]));
+        assert!(e.contains(why), "{url}: {e}");
+    }
+    // A public name is accepted when it is made; what it resolves to is checked at delivery.
+    endpoint(&w, "http://erp.example:8443/hook", &["coupon.*"]).unwrap();
+    // A name that resolves to this machine is refused when posted to.
+    let (url, seen) = receiver(vec![200]);
+    let by_name = url.replace("127.0.0.1", "localhost");
+    allow_private(&w, true);
+    endpoint(&w, &by_name, &["member.frozen"]).unwrap();
+    allow_private(&w, false);
+    let m = w.member("hooked");
+    let r = jifen_app::members::StatusChange {
+        reason: "test".into(),
+    };
+    w.write(move |tx, ctx, now| {
+        jifen_app::members::freeze(tx, ctx, now, "staff:a", jifen_ledger::MemberId(m), &r)
+    })
+    .unwrap();
+    let report = w.app.webhooks_round(w.pid).unwrap();
+    assert_eq!(report.delivered, 0);
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "nothing reached the private address"
+    );
+    // Allowed, the same delivery goes through on its retry.
+    allow_private(&w, true);
+    w.clock.set(w.now() + 60_000);
+    let report = w.app.webhooks_round(w.pid).unwrap();
+    assert_eq!(report.delivered, 1);
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}
+
 on_both_backends!(
+    webhook_targets_on_private_networks_are_refused_unless_allowed,
     a_fulfilment_webhook_is_signed_retried_and_marks_the_order_delivered,
     an_unreachable_endpoint_gives_up_after_its_attempts,
 );

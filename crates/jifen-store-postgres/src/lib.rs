@@ -34,6 +34,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (20, include_str!("../migrations/0020_adjust_rights.sql")),
     (21, include_str!("../migrations/0021_refund_recheck.sql")),
     (22, include_str!("../migrations/0022_chain.sql")),
+    (23, include_str!("../migrations/0023_webhook_targets.sql")),
 ];
 
 /// Writer connections per process by default. Commands on one member always go to the same

@@ -34,6 +34,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (20, include_str!("../migrations/0020_adjust_rights.sql")),
     (21, include_str!("../migrations/0021_refund_recheck.sql")),
     (22, include_str!("../migrations/0022_chain.sql")),
+    (23, include_str!("../migrations/0023_webhook_targets.sql")),
 ];
 
 /// How long a connection waits for another's lock before giving up (readers never wait in WAL;

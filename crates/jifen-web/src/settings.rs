@@ -292,6 +292,7 @@ fn render(st: &Staff, d: &Data, f: &Forms) -> String {
                  <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
                  <div class=\"field\"><label for=\"threshold\">{}</label><input type=\"text\" id=\"threshold\" name=\"threshold\" value=\"{}\" inputmode=\"numeric\">{}</div>\
                  <div class=\"field grow\"><label for=\"referral_url\">{}</label><input type=\"text\" id=\"referral_url\" name=\"referral_url\" value=\"{}\" placeholder=\"https://shop.example.com/join\">{}</div>\
+                 <div class=\"field\"><label><input type=\"checkbox\" name=\"webhooks_private\" value=\"1\"{}> {}</label></div>\
                  <button type=\"submit\">{}</button></form>{}",
                 t("人工调整超过多少积分需第二人审批", "Adjustments above this many points need a second person"),
                 esc(&threshold),
@@ -299,6 +300,11 @@ fn render(st: &Staff, d: &Data, f: &Forms) -> String {
                 t("邀请链接地址（商家注册页，留空则只显示邀请码）", "Invite link address (the shop's sign-up page; blank shows the code only)"),
                 esc(&url),
                 f.field_error("centre.referral_url"),
+                if c.webhooks_private { " checked" } else { "" },
+                t(
+                    "允许 Webhook 推送到本机或内网地址",
+                    "Allow webhooks to this machine or private networks"
+                ),
                 t("保存", "Save"),
                 f.field_error("centre.form"),
             ));
@@ -724,6 +730,9 @@ struct CentreForm {
     threshold: String,
     #[serde(default)]
     referral_url: String,
+    /// A checked box: webhooks may post to private addresses.
+    #[serde(default)]
+    webhooks_private: Option<String>,
     #[serde(default)]
     csrf: String,
 }
@@ -754,6 +763,7 @@ async fn update_centre(State(web): State<Web>, st: Staff, Form(f): Form<CentreFo
     let settings = staff::CentreSettings {
         approval_threshold: threshold,
         referral_url: url,
+        webhooks_private: f.webhooks_private.is_some(),
     };
     let by = st.s.clone();
     let out = web

@@ -392,18 +392,31 @@ impl Tx<'_> {
             .and_then(|r| r.opt_text(0)))
     }
 
-    /// Sets the approval threshold and the invite address together.
+    /// Whether webhooks may post to loopback and private addresses.
+    pub fn webhooks_private(&mut self, program: ProgramId) -> StoreResult<bool> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT webhooks_private FROM console_settings WHERE program_id = $1",
+                &[program.0.into()],
+            )?
+            .is_some_and(|r| r.int(0) != 0))
+    }
+
+    /// Sets the approval threshold, the invite address and the webhook targets' reach together.
     pub fn set_centre_settings(
         &mut self,
         program: ProgramId,
         approval_threshold: i64,
         referral_url: Option<&str>,
+        webhooks_private: bool,
     ) -> StoreResult<()> {
         self.writes += 1;
         self.conn.execute(
-            "INSERT INTO console_settings (program_id, approval_threshold, referral_url) VALUES ($1, $2, $3) \
-             ON CONFLICT (program_id) DO UPDATE SET approval_threshold = excluded.approval_threshold, referral_url = excluded.referral_url",
-            &[program.0.into(), approval_threshold.into(), referral_url.into()],
+            "INSERT INTO console_settings (program_id, approval_threshold, referral_url, webhooks_private) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (program_id) DO UPDATE SET approval_threshold = excluded.approval_threshold, \
+             referral_url = excluded.referral_url, webhooks_private = excluded.webhooks_private",
+            &[program.0.into(), approval_threshold.into(), referral_url.into(), webhooks_private.into()],
         )?;
         Ok(())
     }

@@ -33,14 +33,70 @@ use serde::Deserialize;
 use forms::Audit;
 use page::{L, Lang, esc};
 
+mod headers;
+
+/// `; Secure` on cookies when the service is reached over https.
+fn secure() -> &'static str {
+    if headers::public_https() {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
 const CSS: &str = include_str!("../assets/console.css");
 const SESSION_COOKIE: &str = "jifen_session";
 const LOGIN_CSRF_COOKIE: &str = "jifen_login_csrf";
 const LANG_COOKIE: &str = "jifen_lang";
 
 /// Failed sign-ins allowed per login in a window, and the window.
+/// Wrong passwords for one login from one source before each further try waits: 1 s, then
+/// twice as long after every failure, up to `LOGIN_DELAY_MAX`. The owner signing in from
+/// elsewhere is not held up by an attacker's failures.
 pub const LOGIN_FAILURES_MAX: u32 = 5;
-pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Wrong passwords for one login from all sources together before tries wait the same way.
+pub const LOGIN_FAILURES_ACCOUNT_MAX: u32 = 20;
+pub const LOGIN_DELAY_MAX: Duration = Duration::from_secs(15 * 60);
+/// Failures older than this are forgotten.
+pub const LOGIN_WINDOW: Duration = Duration::from_secs(24 * 3600);
+
+/// How long a login must wait after `n` failures beyond `free`, counted from the last one.
+fn login_delay(n: u32, free: u32) -> Duration {
+    if n < free {
+        return Duration::ZERO;
+    }
+    let secs = 1u64.checked_shl(n - free).unwrap_or(u64::MAX);
+    Duration::from_secs(secs).min(LOGIN_DELAY_MAX)
+}
+
+/// Where a sign-in comes from: the peer's address (or, with `JIFEN_TRUST_PROXY=1` behind a
+/// proxy, the first `X-Forwarded-For` address).
+struct Source(String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Source {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        if std::env::var("JIFEN_TRUST_PROXY").is_ok_and(|v| v == "1")
+            && let Some(f) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+        {
+            return Ok(Source(f.trim().to_string()));
+        }
+        Ok(Source(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map_or_else(|| "-".to_string(), |c| c.0.ip().to_string()),
+        ))
+    }
+}
 
 #[derive(Clone)]
 struct Web {
@@ -196,6 +252,7 @@ pub fn router(app: App) -> Router {
         .merge(settings::routes())
         .merge(staff_pages::routes())
         .with_state(web)
+        .layer(axum::middleware::from_fn(headers::security_headers))
 }
 
 async fn css() -> Response {
@@ -317,7 +374,8 @@ async fn login_page(
     let csrf = random_hex();
     let body = page::login(lang, &program, "", &csrf, None);
     let mut cookies = vec![format!(
-        "{LOGIN_CSRF_COOKIE}={csrf}; Path=/console; HttpOnly; SameSite=Strict"
+        "{LOGIN_CSRF_COOKIE}={csrf}; Path=/console; HttpOnly; SameSite=Strict{}",
+        secure()
     )];
     cookies.extend(set_lang);
     html(StatusCode::OK, body, &cookies)
@@ -335,7 +393,12 @@ struct LoginForm {
     csrf: String,
 }
 
-async fn login(State(web): State<Web>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+async fn login(
+    State(web): State<Web>,
+    Source(source): Source,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let (lang, _) = lang_of(&headers, &LangQuery::default());
     let fail = |status: StatusCode, msg: &str| {
         let csrf = random_hex();
@@ -343,7 +406,8 @@ async fn login(State(web): State<Web>, headers: HeaderMap, Form(f): Form<LoginFo
             status,
             page::login(lang, &f.program, &f.login, &csrf, Some(msg)),
             &[format!(
-                "{LOGIN_CSRF_COOKIE}={csrf}; Path=/console; HttpOnly; SameSite=Strict"
+                "{LOGIN_CSRF_COOKIE}={csrf}; Path=/console; HttpOnly; SameSite=Strict{}",
+                secure()
             )],
         )
     };
@@ -354,15 +418,30 @@ async fn login(State(web): State<Web>, headers: HeaderMap, Form(f): Form<LoginFo
     if f.login.trim().is_empty() || f.password.is_empty() || f.program.trim().is_empty() {
         return fail(StatusCode::UNPROCESSABLE_ENTITY, L::FillAll.t(lang));
     }
-    let key = format!("{}/{}", f.program, f.login.to_lowercase());
+    let account = format!("{}/{}", f.program, f.login.to_lowercase());
+    let key = format!("{account}@{source}");
     {
         let mut failures = web.failures.lock().expect("failures lock");
-        if let Some((n, since)) = failures.get(&key).copied() {
-            if since.elapsed() > LOGIN_WINDOW {
-                failures.remove(&key);
-            } else if n >= LOGIN_FAILURES_MAX {
-                return fail(StatusCode::TOO_MANY_REQUESTS, L::TooMany.t(lang));
+        let mut wait = Duration::ZERO;
+        for (k, free) in [
+            (&key, LOGIN_FAILURES_MAX),
+            (&account, LOGIN_FAILURES_ACCOUNT_MAX),
+        ] {
+            if let Some((n, last)) = failures.get(k).copied() {
+                if last.elapsed() > LOGIN_WINDOW {
+                    failures.remove(k);
+                } else {
+                    wait = wait.max(login_delay(n, free).saturating_sub(last.elapsed()));
+                }
             }
+        }
+        if !wait.is_zero() {
+            let mut r = fail(StatusCode::TOO_MANY_REQUESTS, L::TooMany.t(lang));
+            r.headers_mut().insert(
+                header::RETRY_AFTER,
+                wait.as_secs().max(1).to_string().parse().expect("a number"),
+            );
+            return r;
         }
     }
     let code = f.program.clone();
@@ -379,12 +458,17 @@ async fn login(State(web): State<Web>, headers: HeaderMap, Form(f): Form<LoginFo
         .await;
     match out {
         Ok(o) => {
-            web.failures.lock().expect("failures lock").remove(&key);
+            {
+                let mut failures = web.failures.lock().expect("failures lock");
+                failures.remove(&key);
+                failures.remove(&account);
+            }
             let token = o.body["token"].as_str().unwrap_or_default().to_string();
             let mut r = Redirect::to("/console").into_response();
             let c = format!(
-                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
-                staff::SESSION_MS / 1000
+                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+                staff::SESSION_MS / 1000,
+                secure()
             );
             r.headers_mut()
                 .append(header::SET_COOKIE, c.parse().expect("cookie"));
@@ -394,10 +478,31 @@ async fn login(State(web): State<Web>, headers: HeaderMap, Form(f): Form<LoginFo
             code: "wrong_login",
             ..
         }) => {
-            let mut failures = web.failures.lock().expect("failures lock");
-            let e = failures.entry(key).or_insert((0, Instant::now()));
-            e.0 += 1;
-            drop(failures);
+            {
+                let mut failures = web.failures.lock().expect("failures lock");
+                for k in [key, account] {
+                    let e = failures.entry(k).or_insert((0, Instant::now()));
+                    e.0 += 1;
+                    e.1 = Instant::now();
+                }
+            }
+            // Every failed sign-in is in the audit log, with where it came from.
+            let (login, src) = (f.login.to_lowercase(), source.clone());
+            let _ = web
+                .app
+                .write(program.id, "staff", None, move |tx, ctx, now| {
+                    tx.audit(
+                        ctx.program.id,
+                        &format!("login:{login}"),
+                        "staff.sign_in_failed",
+                        &format!("staff:{login}"),
+                        None,
+                        Some(&serde_json::json!({"source": src}).to_string()),
+                        now,
+                    )?;
+                    Ok(serde_json::Value::Null)
+                })
+                .await;
             fail(StatusCode::UNAUTHORIZED, L::WrongLogin.t(lang))
         }
         Err(e) => fail(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),

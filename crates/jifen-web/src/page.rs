@@ -112,8 +112,8 @@ impl L {
             L::Password => ("密码", "Password"),
             L::WrongLogin => ("账号或密码错误", "The login or the password is wrong"),
             L::TooMany => (
-                "尝试次数过多，请15分钟后再试",
-                "Too many attempts; try again in 15 minutes",
+                "尝试次数过多，请稍后再试",
+                "Too many attempts; try again a little later",
             ),
             L::FormExpired => (
                 "表单已过期，请重新提交",

@@ -130,7 +130,8 @@ async fn staff_sign_in_and_browse_members_in_both_languages() {
         .await
         .unwrap();
     assert_eq!(s.get("/console", &cookie).await.0, StatusCode::SEE_OTHER);
-    // The audit log recorded the accounts and the sign-in.
+    // The audit log recorded the accounts, the six failed sign-ins (sam five times, an
+    // unknown login once) and the sign-in.
     let pid = s.pid;
     let entries = s
         .app
@@ -138,7 +139,10 @@ async fn staff_sign_in_and_browse_members_in_both_languages() {
         .await
         .unwrap();
     let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions, ["staff.sign_in", "staff.create", "staff.create"]);
+    let mut expected = vec!["staff.sign_in"];
+    expected.extend(["staff.sign_in_failed"; 6]);
+    expected.extend(["staff.create", "staff.create"]);
+    assert_eq!(actions, expected);
     assert_eq!(entries[0].actor, "staff:amy");
 }
 
@@ -939,4 +943,79 @@ async fn owners_set_the_approval_threshold_and_the_invite_link() {
         .await
         .unwrap();
     assert_eq!(entries.len(), 1);
+}
+
+/// Guessing a password from one address makes its tries wait, growing, with `Retry-After`;
+/// the owner signing in from another address is not locked out; every failure is audited with
+/// where it came from. Every page carries the security headers, its inline scripts allowed by
+/// hash only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessing_slows_the_guesser_not_the_owner_and_pages_carry_security_headers() {
+    let s = start().await;
+    let from = |ip: [u8; 4]| {
+        reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from(ip))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    };
+    let (attacker, owner) = (from([127, 0, 0, 2]), from([127, 0, 0, 3]));
+    for _ in 0..5 {
+        let r = s.sign_in_from(&attacker, "amy", "guess guess guess").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = s
+        .sign_in_from(&attacker, "amy", "correct horse battery")
+        .await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&wait), "{wait}");
+    // The owner, elsewhere, signs in at once.
+    let r = s.sign_in_from(&owner, "amy", "correct horse battery").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let failed = s
+        .app
+        .read(move |tx| {
+            Ok(tx.audit_entries(
+                jifen_ledger::ProgramId(1),
+                None,
+                Some("staff.sign_in_failed"),
+                i64::MAX,
+                100,
+            )?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(failed.len(), 5);
+    assert!(
+        failed
+            .iter()
+            .all(|e| e.actor == "login:amy" && e.after.as_deref().unwrap().contains("127.0.0.2"))
+    );
+    // Security headers, on the console and on the member centre.
+    let page = owner
+        .get(format!("{}/console/login", s.base))
+        .send()
+        .await
+        .unwrap();
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(page.headers()["referrer-policy"], "same-origin");
+    let centre = owner
+        .get(format!("{}/m/not-a-token", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(centre.headers()["referrer-policy"], "no-referrer");
 }

@@ -100,7 +100,15 @@ pub async fn start() -> Site {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let router = jifen_web::router(app.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    // As the binary serves: the peer's address reaches the handlers.
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap()
+    });
     Site {
         base,
         client: reqwest::Client::builder()
@@ -156,8 +164,18 @@ impl Site {
         login: &str,
         password: &str,
     ) -> (reqwest::StatusCode, Option<String>) {
-        let page = self
-            .client
+        let r = self.sign_in_from(&self.client, login, password).await;
+        (r.status(), set_cookie(&r, "jifen_session"))
+    }
+
+    /// Signs in through `client` (e.g. one bound to another loopback address); the answer.
+    pub async fn sign_in_from(
+        &self,
+        client: &reqwest::Client,
+        login: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let page = client
             .get(format!("{}/console/login", self.base))
             .send()
             .await
@@ -166,8 +184,7 @@ impl Site {
         let html = page.text().await.unwrap();
         let csrf = hidden(&html, "csrf");
         assert_eq!(csrf, csrf_cookie);
-        let r = self
-            .client
+        client
             .post(format!("{}/console/login", self.base))
             .header("cookie", format!("jifen_login_csrf={csrf_cookie}"))
             .form(&[
@@ -178,8 +195,7 @@ impl Site {
             ])
             .send()
             .await
-            .unwrap();
-        (r.status(), set_cookie(&r, "jifen_session"))
+            .unwrap()
     }
 }
 

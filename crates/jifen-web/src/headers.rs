@@ -35,7 +35,7 @@ pub fn script_hashes(html: &str) -> Vec<String> {
         let Some(end) = body.find("</script>") else {
             break;
         };
-        let hash = Sha256::digest(body[..end].as_bytes());
+        let hash = Sha256::digest(&body.as_bytes()[..end]);
         out.push(format!(
             "'sha256-{}'",
             base64::engine::general_purpose::STANDARD.encode(hash)

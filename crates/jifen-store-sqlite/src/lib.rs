@@ -155,7 +155,7 @@ impl SqliteBackend {
     /// never wait for the writer or readers; SQLite restarts the WAL from its start once a
     /// checkpoint has copied everything and no reader still needs old frames. Under steady
     /// writes that moment never comes (a new frame is always waiting), so the writer itself
-    /// restarts and truncates the log once it passes its limit, between two batches (see
+    /// restarts the log once it passes its limit, between two batches (see
     /// `SqliteConn::between_batches`): this thread would never find the writer pausing.
     fn start_checkpointer(&self) -> StoreResult<()> {
         if self.checkpointer_started.swap(true, Ordering::SeqCst) {
@@ -214,6 +214,9 @@ impl Backend for SqliteBackend {
     fn connect_writer(&self) -> StoreResult<Box<dyn SqlConn>> {
         self.start_checkpointer()?;
         let mut c = self.open_with("NORMAL")?;
+        c.conn
+            .execute_batch(&format!("PRAGMA journal_size_limit = {};", self.wal_limit))
+            .map_err(map_err)?;
         c.wal_limit = Some((self.wal_path(), self.wal_limit));
         Ok(Box::new(c))
     }
@@ -344,7 +347,7 @@ impl SqliteConn {
 }
 
 impl SqlConn for SqliteConn {
-    /// Past its limit the log is checkpointed to the end and truncated here, between two of
+    /// Past its limit the log is checkpointed to the end and restarted here, between two of
     /// the writer's batches: the one moment no write is in flight under steady load (the
     /// checkpointer thread's own attempts find the writer busy). PASSIVE rounds have copied
     /// most frames already, so this copies little and waits only for readers to finish.
@@ -352,9 +355,11 @@ impl SqlConn for SqliteConn {
         if let Some((wal, limit)) = &self.wal_limit
             && std::fs::metadata(wal).map_or(0, |m| m.len()) > *limit
         {
-            // Busy (a PASSIVE round holds the checkpoint) is tried again after the next batch.
+            // RESTART: the next writes start the log from its beginning again, and SQLite cuts
+            // the file back to `journal_size_limit` (the limit) as it does. Busy (a PASSIVE round
+            // holds the checkpoint) is tried again after the next batch.
             self.conn
-                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))
                 .map_err(map_err)?;
         }
         Ok(())

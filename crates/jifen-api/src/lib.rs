@@ -45,6 +45,10 @@ pub fn router(app: App) -> Router {
         .route("/members/{id}/unfreeze", post(unfreeze_member))
         .route("/members/{id}/export", get(export_member))
         .route("/members/{id}/erase", post(erase_member))
+        .route(
+            "/members/{id}/centre-link/revoke",
+            post(revoke_centre_links),
+        )
         .route("/members/{id}/balance", get(balance))
         .route("/members/{id}/lots", get(lots))
         .route("/members/{id}/history", get(history))
@@ -538,6 +542,25 @@ async fn export_member(
             .into_response());
     }
     Ok(Json(out.body).into_response())
+}
+
+async fn revoke_centre_links(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+) -> ApiResult {
+    let m = member_id(&id)?;
+    let out = submit_as(
+        &app,
+        p,
+        "revoke_centre_links",
+        None,
+        format!("member:{}", m.0),
+        m.0,
+        |tx, ctx, now, actor, m| jifen_app::centre::revoke(tx, ctx, now, actor, MemberId(*m)),
+    )
+    .await?;
+    Ok(respond(out, StatusCode::OK))
 }
 
 async fn erase_member(

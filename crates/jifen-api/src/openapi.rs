@@ -118,6 +118,13 @@ pub const ROUTES: &[(&str, &str, &str, Option<&str>, &str)] = &[
     ),
     (
         "post",
+        "/api/v1/members/{id}/centre-link/revoke",
+        "Revoke every member-centre link of the member issued until now; audited",
+        None,
+        "",
+    ),
+    (
+        "post",
         "/api/v1/members/{id}/erase",
         "Erase a member's personal data (PIPL); amounts stay so the books balance; audited",
         Some("StatusChange"),

@@ -76,5 +76,43 @@ pub fn verify(
             .zip(sig.bytes())
             .fold(0u8, |acc, (a, b)| acc | (a ^ b))
             == 0;
-    Ok(same.then_some((ProgramId(p), MemberId(m))))
+    if !same {
+        return Ok(None);
+    }
+    // Staff may have revoked the member's links issued until some time.
+    if let Some(until) = tx.centre_links_revoked(ProgramId(p), MemberId(m))?
+        && exp - LINK_MS <= until
+    {
+        return Ok(None);
+    }
+    Ok(Some((ProgramId(p), MemberId(m))))
+}
+
+/// Staff revoke every member-centre link of a member issued until now (a lost phone, a link
+/// shared by mistake); a link issued afterwards works. Audited.
+pub fn revoke(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    actor: &str,
+    member: MemberId,
+) -> Result<serde_json::Value, AppError> {
+    let m = crate::commands::resolve(
+        tx,
+        ctx,
+        &crate::commands::MemberRef::Id {
+            member_id: member.0,
+        },
+    )?;
+    tx.revoke_centre_links(ctx.program.id, m.id, now)?;
+    tx.audit(
+        ctx.program.id,
+        actor,
+        "centre.links_revoked",
+        &format!("member:{}", m.id),
+        None,
+        Some(&json!({"issued_until": now}).to_string()),
+        now,
+    )?;
+    Ok(json!({"member_id": m.id, "revoked_until": now}))
 }

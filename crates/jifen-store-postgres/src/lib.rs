@@ -35,6 +35,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (21, include_str!("../migrations/0021_refund_recheck.sql")),
     (22, include_str!("../migrations/0022_chain.sql")),
     (23, include_str!("../migrations/0023_webhook_targets.sql")),
+    (
+        24,
+        include_str!("../migrations/0024_centre_revocations.sql"),
+    ),
 ];
 
 /// Writer connections per process by default. Commands on one member always go to the same

@@ -7,6 +7,7 @@
 //! every form that changes data carries the session's CSRF token, and failed sign-ins are
 //! limited per login.
 
+mod account;
 mod centre;
 mod centre_mall;
 mod forms;
@@ -251,6 +252,7 @@ pub fn router(app: App) -> Router {
         .merge(mall_pages::routes())
         .merge(settings::routes())
         .merge(staff_pages::routes())
+        .merge(account::routes())
         .with_state(web)
         .layer(axum::middleware::from_fn(headers::security_headers))
 }
@@ -986,6 +988,11 @@ async fn render_member(
             form,
         },
     );
+    let body = if s.role.manages_members() {
+        format!("{body}{}", account::card(lang, &m, &s.csrf, form))
+    } else {
+        body
+    };
     let title = m
         .profile
         .name

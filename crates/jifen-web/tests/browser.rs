@@ -49,6 +49,10 @@ async fn staff_use_the_console_in_a_real_browser() {
         let text = b.text();
         assert!(text.contains("积分明细") && text.contains("人工调整") && text.contains("<script>alert(1)</script>"), "{text}");
         b.screenshot("console-member");
+        // The account card at the bottom: freeze, revoke links, export, erase.
+        assert!(text.contains("使会员中心链接失效") && text.contains("注销个人信息"), "{text}");
+        b.eval("document.querySelector('#account-reason').scrollIntoView(); true");
+        b.screenshot("console-member-account");
         // The language switch, remembered on the next page.
         b.eval("[...document.querySelectorAll('.lang a')].find(a => a.textContent === 'English').click(); true");
         b.wait_until("document.documentElement.lang === 'en'");

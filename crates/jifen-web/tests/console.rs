@@ -1019,3 +1019,116 @@ async fn guessing_slows_the_guesser_not_the_owner_and_pages_carry_security_heade
         .unwrap();
     assert_eq!(centre.headers()["referrer-policy"], "no-referrer");
 }
+
+/// The member page's account card: freeze and unfreeze with a reason, revoke the member's
+/// centre links, export everything held, and erase only once confirmed; each in the staff
+/// member's name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_freeze_revoke_links_export_and_erase_from_the_member_page() {
+    let s = start().await;
+    let (st, session) = s.sign_in("amy", "correct horse battery").await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let cookie = format!("jifen_session={}", session.unwrap());
+    let (_, html, _) = s.get("/console/members/1", &cookie).await;
+    assert!(html.contains("/console/members/1/account"), "{html}");
+    let csrf = hidden(&html, "csrf");
+    let account = |form: Vec<(&'static str, String)>| {
+        let (client, base, cookie) = (s.client.clone(), s.base.clone(), cookie.clone());
+        async move {
+            client
+                .post(format!("{base}/console/members/1/account"))
+                .header("cookie", cookie)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // A reason is required.
+    let r = account(vec![("action", "freeze".into()), ("csrf", csrf.clone())]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = account(vec![
+        ("action", "freeze".into()),
+        ("reason", "疑似盗号".into()),
+        ("csrf", csrf.clone()),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html, _) = s.get("/console/members/1", &cookie).await;
+    assert!(
+        html.contains("已冻结") && html.contains("value=\"unfreeze\""),
+        "{html}"
+    );
+    account(vec![
+        ("action", "unfreeze".into()),
+        ("reason", "已核实".into()),
+        ("csrf", csrf.clone()),
+    ])
+    .await;
+    // A member-centre link stops opening once revoked.
+    let pid = s.pid;
+    let link = s
+        .app
+        .write(pid, "m", None, |tx, ctx, now| {
+            jifen_app::centre::link(tx, ctx, now, jifen_ledger::MemberId(1))
+        })
+        .await
+        .unwrap()
+        .body["path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (st, html, _) = s.get(&link, "").await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    s.clock.set(jifen_app::Clock::now(&*s.clock) + 1);
+    account(vec![
+        ("action", "revoke_links".into()),
+        ("reason", "手机丢失".into()),
+        ("csrf", csrf.clone()),
+    ])
+    .await;
+    let (_, html, _) = s.get(&link, "").await;
+    assert!(html.contains("链接已失效"), "{html}");
+    // Export, as CSV with a BOM.
+    let r = s
+        .client
+        .get(format!("{}/console/members/1/export.csv", s.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let body = r.text().await.unwrap();
+    assert!(body.starts_with("\u{feff}section,item,field,value\n") && body.contains("13800138000"));
+    // Erasure waits for its confirmation, then the member is gone from the list.
+    let r = account(vec![
+        ("action", "erase".into()),
+        ("reason", "会员申请注销".into()),
+        ("csrf", csrf.clone()),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = account(vec![
+        ("action", "erase".into()),
+        ("reason", "会员申请注销".into()),
+        ("confirm", "1".into()),
+        ("csrf", csrf.clone()),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let entries = s
+        .app
+        .read(move |tx| Ok(tx.audit_entries(pid, Some("staff:amy"), None, i64::MAX, 50)?))
+        .await
+        .unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    for a in [
+        "member.frozen",
+        "member.unfrozen",
+        "centre.links_revoked",
+        "member.exported",
+        "member.erased",
+    ] {
+        assert!(actions.contains(&a), "{a}: {actions:?}");
+    }
+}

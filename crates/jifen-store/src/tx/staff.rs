@@ -552,6 +552,37 @@ impl Tx<'_> {
     }
 
     /// The secret if it exists (reads never create it).
+    /// Links of a member issued up to this time no longer open.
+    pub fn revoke_centre_links(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        issued_until: Millis,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "INSERT INTO centre_revocations (program_id, member_id, issued_until) VALUES ($1, $2, $3) \
+             ON CONFLICT (program_id, member_id) DO UPDATE SET issued_until = excluded.issued_until",
+            &[program.0.into(), member.0.into(), issued_until.into()],
+        )?;
+        Ok(())
+    }
+
+    /// Until when a member's links were revoked, if ever.
+    pub fn centre_links_revoked(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+    ) -> StoreResult<Option<Millis>> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT issued_until FROM centre_revocations WHERE program_id = $1 AND member_id = $2",
+                &[program.0.into(), member.0.into()],
+            )?
+            .map(|r| r.int(0)))
+    }
+
     pub fn centre_secret_existing(&mut self, program: ProgramId) -> StoreResult<Option<String>> {
         Ok(self
             .conn

@@ -1,0 +1,221 @@
+//! The member page's account card: freeze and unfreeze, revoke member-centre links, export
+//! everything held about the member (JSON or CSV) and erase their personal data — the same use
+//! cases as the API (`jifen_app::members`, `jifen_app::centre::revoke`), in the staff member's
+//! name, audited. Owners and service staff only.
+
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use jifen_app::AppError;
+use jifen_ledger::MemberId;
+use jifen_store::Member;
+use serde::Deserialize;
+
+use crate::page::{self, L, Lang, esc, pick};
+use crate::{Staff, Web};
+
+pub fn routes() -> axum::Router<Web> {
+    axum::Router::new()
+        .route("/console/members/{id}/account", post(act))
+        .route("/console/members/{id}/export.json", get(export_json))
+        .route("/console/members/{id}/export.csv", get(export_csv))
+}
+
+/// The card, under the member page's forms.
+pub fn card(lang: Lang, m: &Member, csrf: &str, form: &page::AdjustForm) -> String {
+    let t = |zh: &'static str, en: &'static str| pick(lang, zh, en);
+    let error = match &form.error {
+        Some((f, msg)) if f == "account" => {
+            format!("<p class=\"field-error\" role=\"alert\">{}</p>", esc(msg))
+        }
+        _ => String::new(),
+    };
+    let id = m.id.0;
+    let freeze = if m.status == "frozen" {
+        format!(
+            "<button name=\"action\" value=\"unfreeze\">{}</button>",
+            t("解冻", "Unfreeze")
+        )
+    } else {
+        format!(
+            "<button name=\"action\" value=\"freeze\" class=\"reject\">{}</button>",
+            t("冻结", "Freeze")
+        )
+    };
+    format!(
+        "<section class=\"card\"><h2>{}</h2>{}\
+         <form class=\"adjust\" method=\"post\" action=\"/console/members/{id}/account\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <div class=\"field grow\"><label for=\"account-reason\">{}</label><input type=\"text\" id=\"account-reason\" name=\"reason\" maxlength=\"500\">{error}</div>\
+         <div class=\"field\"><label><input type=\"checkbox\" name=\"confirm\" value=\"1\"> {}</label></div>\
+         {freeze}<button name=\"action\" value=\"revoke_links\">{}</button>\
+         <button name=\"action\" value=\"erase\" class=\"reject\">{}</button></form>\
+         <p><a href=\"/console/members/{id}/export.json\">{}</a> · <a href=\"/console/members/{id}/export.csv\">{}</a></p></section>",
+        t("账户", "Account"),
+        if m.status == "frozen" {
+            format!(
+                "<p><span class=\"pill overdue\">{}</span> {}</p>",
+                t("已冻结", "frozen"),
+                t(
+                    "新积分进入待生效，不能兑换或转赠",
+                    "new points wait in pending; no spending or transfers"
+                )
+            )
+        } else {
+            String::new()
+        },
+        esc(csrf),
+        t("原因（必填）", "Reason (required)"),
+        t(
+            "确认注销：删除个人信息，积分流水保留",
+            "Confirm erasure: personal data goes, the ledger stays"
+        ),
+        t("使会员中心链接失效", "Revoke member-centre links"),
+        t("注销个人信息", "Erase personal data"),
+        t("导出全部数据（JSON）", "Export all data (JSON)"),
+        t("导出全部数据（CSV）", "Export all data (CSV)"),
+    )
+}
+
+#[derive(Deserialize)]
+struct ActForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    confirm: Option<String>,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn act(
+    State(web): State<Web>,
+    st: Staff,
+    Path(id): Path<String>,
+    Form(f): Form<ActForm>,
+) -> Response {
+    let again = |msg: String, status: StatusCode| {
+        let (web, st, id) = (web.clone(), &st, id.clone());
+        async move {
+            let form = page::AdjustForm {
+                error: Some(("account".into(), msg)),
+                ..Default::default()
+            };
+            crate::render_member(&web, &st.s, st.lang, &id, &form, status, None).await
+        }
+    };
+    if !st.s.role.manages_members() {
+        return st.forbidden("members", L::Members.t(st.lang));
+    }
+    if f.csrf != st.s.csrf {
+        return again(L::FormExpired.t(st.lang).into(), StatusCode::FORBIDDEN).await;
+    }
+    let Some(member) = crate::forms::positive_id(&id) else {
+        return st.fail(AppError::NotFound { what: "member", id });
+    };
+    let member = MemberId(member);
+    let reason = jifen_app::members::StatusChange {
+        reason: f.reason.clone(),
+    };
+    if f.action == "erase" && f.confirm.is_none() {
+        let msg = st.t(
+            "注销不可撤销：请勾选确认",
+            "Erasure cannot be undone: tick the confirmation",
+        );
+        return again(msg.into(), StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let actor = st.s.actor();
+    let action = f.action.clone();
+    let out = web
+        .app
+        .write(
+            st.s.program,
+            &format!("member:{}", member.0),
+            None,
+            move |tx, ctx, now| match action.as_str() {
+                "freeze" => jifen_app::members::freeze(tx, ctx, now, &actor, member, &reason),
+                "unfreeze" => jifen_app::members::unfreeze(tx, ctx, now, &actor, member, &reason),
+                "revoke_links" => jifen_app::centre::revoke(tx, ctx, now, &actor, member),
+                "erase" => jifen_app::members::erase(tx, ctx, now, &actor, member, &reason),
+                _ => Err(AppError::invalid("action", "is not an account action")),
+            },
+        )
+        .await;
+    match out {
+        // An erased member has no page any more: back to the list.
+        Ok(_) if f.action == "erase" => {
+            Redirect::to("/console/members?done=erased").into_response()
+        }
+        Ok(_) => Redirect::to(&format!("/console/members/{}?done={}", member.0, f.action))
+            .into_response(),
+        Err(AppError::Invalid { message, .. }) | Err(AppError::Conflict { message, .. }) => {
+            again(message, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => st.fail(e),
+    }
+}
+
+async fn export(web: &Web, st: &Staff, id: &str) -> Result<serde_json::Value, Response> {
+    if !st.s.role.manages_members() {
+        return Err(st.forbidden("members", L::Members.t(st.lang)));
+    }
+    let Some(member) = crate::forms::positive_id(id) else {
+        return Err(st.fail(AppError::NotFound {
+            what: "member",
+            id: id.to_string(),
+        }));
+    };
+    let actor = st.s.actor();
+    web.app
+        .write(
+            st.s.program,
+            &format!("member:{member}"),
+            None,
+            move |tx, ctx, now| jifen_app::members::export(tx, ctx, now, &actor, MemberId(member)),
+        )
+        .await
+        .map(|o| o.body)
+        .map_err(|e| st.fail(e))
+}
+
+fn attachment(id: &str, ext: &str, content_type: &'static str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&format!("attachment; filename=\"member-{id}.{ext}\""))
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn export_json(State(web): State<Web>, st: Staff, Path(id): Path<String>) -> Response {
+    match export(&web, &st, &id).await {
+        Ok(v) => attachment(
+            &id,
+            "json",
+            "application/json",
+            serde_json::to_string_pretty(&v).unwrap_or_default(),
+        ),
+        Err(r) => r,
+    }
+}
+
+async fn export_csv(State(web): State<Web>, st: Staff, Path(id): Path<String>) -> Response {
+    match export(&web, &st, &id).await {
+        Ok(v) => attachment(
+            &id,
+            "csv",
+            "text/csv; charset=utf-8",
+            format!("\u{feff}{}", jifen_app::members::export_csv(&v)),
+        ),
+        Err(r) => r,
+    }
+}

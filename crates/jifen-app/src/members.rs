@@ -15,6 +15,18 @@ use crate::{AppError, ProgramCtx};
 /// a risk hold's date (`earn::HOLD_UNTIL`), so that unfreezing never releases a risk hold.
 pub const FROZEN_UNTIL: Millis = 253_402_128_000_000; // 9999-12-30
 
+/// A phone number as roles that do not need it see it: the first three and last four digits
+/// (138****8000); a short one wholly masked.
+pub fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() < 8 {
+        return "*".repeat(chars.len().max(4));
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}****{tail}")
+}
+
 /// A field sent as `null` is `Some(None)` (cleared); one left out is `None` (kept).
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
     T::deserialize(d).map(Some)

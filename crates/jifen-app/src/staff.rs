@@ -55,6 +55,12 @@ impl Role {
         matches!(self, Role::Owner | Role::Service)
     }
 
+    /// Does this role see members' phone numbers whole? Others see them masked (138****8000)
+    /// and may reveal one, which is audited.
+    pub fn sees_phones(&self) -> bool {
+        matches!(self, Role::Owner | Role::Service)
+    }
+
     /// May this role change rules, the catalog and campaigns?
     pub fn operates(&self) -> bool {
         matches!(self, Role::Owner | Role::Operator)

@@ -20,6 +20,69 @@ pub fn routes() -> axum::Router<Web> {
         .route("/console/members/{id}/account", post(act))
         .route("/console/members/{id}/export.json", get(export_json))
         .route("/console/members/{id}/export.csv", get(export_csv))
+        .route("/console/members/{id}/phone", get(reveal_phone))
+}
+
+/// A masked phone number shown whole, on request, to a role that reads members: audited.
+async fn reveal_phone(State(web): State<Web>, st: Staff, Path(id): Path<String>) -> Response {
+    if !st.s.role.reads_members() {
+        return st.forbidden("members", L::Members.t(st.lang));
+    }
+    let Some(member) = crate::forms::positive_id(&id) else {
+        return st.fail(AppError::NotFound { what: "member", id });
+    };
+    let actor = st.s.actor();
+    let out = web
+        .app
+        .write(
+            st.s.program,
+            &format!("member:{member}"),
+            None,
+            move |tx, ctx, now| {
+                let m = tx
+                    .member(ctx.program.id, MemberId(member))?
+                    .ok_or_else(|| AppError::NotFound {
+                        what: "member",
+                        id: member.to_string(),
+                    })?;
+                tx.audit(
+                    ctx.program.id,
+                    &actor,
+                    "member.phone_revealed",
+                    &format!("member:{member}"),
+                    None,
+                    None,
+                    now,
+                )?;
+                Ok(serde_json::json!(m.profile.phone))
+            },
+        )
+        .await;
+    match out {
+        Ok(o) => {
+            let t = |zh: &'static str, en: &'static str| pick(st.lang, zh, en);
+            let body = format!(
+                "<section class=\"card\"><p>{}: <strong>{}</strong></p><p class=\"muted\">{}</p>\
+                 <p><a href=\"/console/members/{member}\">{}</a></p></section>",
+                t("手机号", "Phone"),
+                esc(o.body.as_str().unwrap_or("–")),
+                t("本次查看已记入审计日志", "This look is in the audit log"),
+                t("返回会员", "Back to the member"),
+            );
+            let mut r = axum::response::Html(page::layout(
+                st.lang,
+                &st.s,
+                "members",
+                t("手机号", "Phone"),
+                &body,
+            ))
+            .into_response();
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r
+        }
+        Err(e) => st.fail(e),
+    }
 }
 
 /// The card, under the member page's forms.

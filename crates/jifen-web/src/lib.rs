@@ -861,7 +861,13 @@ async fn members(
     let next = (query.is_none() && rows.len() as i64 == PAGE)
         .then(|| rows.last().map(|r| r.0.id.0))
         .flatten();
-    let body = page::members(lang, query.as_deref().unwrap_or(""), &rows, next);
+    let body = page::members(
+        lang,
+        query.as_deref().unwrap_or(""),
+        &rows,
+        next,
+        s.role.sees_phones(),
+    );
     html(
         StatusCode::OK,
         page::layout(lang, &s, "members", L::Members.t(lang), &body),
@@ -985,6 +991,7 @@ async fn render_member(
             appeals: &appeals,
             csrf: &s.csrf,
             can_adjust: s.role.manages_members(),
+            phones: s.role.sees_phones(),
             form,
         },
     );
@@ -1540,6 +1547,8 @@ async fn export_members(State(web): State<Web>, headers: HeaderMap) -> Response 
         })
         .await;
     let app = web.app.clone();
+    // Roles that do not need phone numbers export them masked.
+    let phones = s.role.sees_phones();
     let head = "\u{feff}id,name,phone,email,status,joined,available_points\n".to_string();
     let stream = futures_util::stream::unfold(Some((0i64, Some(head))), move |state| {
         let app = app.clone();
@@ -1560,7 +1569,7 @@ async fn export_members(State(web): State<Web>, headers: HeaderMap) -> Response 
                     "{},{},{},{},{},{},{}\n",
                     r.id,
                     csv_field(r.name.as_deref().unwrap_or("")),
-                    csv_field(r.phone.as_deref().unwrap_or("")),
+                    csv_field(&page::shown_phone(r.phone.as_deref(), phones).unwrap_or_default(),),
                     csv_field(r.email.as_deref().unwrap_or("")),
                     csv_field(&r.status),
                     page::fmt_time(r.created_at, &tz),

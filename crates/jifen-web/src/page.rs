@@ -578,6 +578,7 @@ pub fn members(
     q: &str,
     rows: &[(Member, Balance, String)],
     next: Option<i64>,
+    phones: bool,
 ) -> String {
     let body: String = if rows.is_empty() {
         format!(
@@ -590,7 +591,7 @@ pub fn members(
                 format!(
                     "<tr><td><a href=\"/console/members/{id}\">#{id}</a></td><td><a href=\"/console/members/{id}\">{}</a></td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
                     esc(m.profile.name.as_deref().unwrap_or("–")),
-                    esc(m.profile.phone.as_deref().unwrap_or("–")),
+                    esc(&shown_phone(m.profile.phone.as_deref(), phones).unwrap_or_else(|| "–".into())),
                     esc(tier),
                     num(b.available),
                     num(b.expiring),
@@ -642,6 +643,8 @@ pub struct AdjustForm {
 pub struct MemberPage<'a> {
     pub csrf: &'a str,
     pub can_adjust: bool,
+    /// Whether the role sees phone numbers whole.
+    pub phones: bool,
     pub form: &'a AdjustForm,
     pub member: &'a Member,
     pub balance: &'a Balance,
@@ -651,6 +654,17 @@ pub struct MemberPage<'a> {
     pub orders: &'a Value,
     pub coupons: &'a Value,
     pub appeals: &'a [jifen_store::AppealRow],
+}
+
+/// A phone as a role sees it: whole, or masked for roles that do not need it.
+pub fn shown_phone(phone: Option<&str>, whole: bool) -> Option<String> {
+    phone.map(|p| {
+        if whole {
+            p.to_string()
+        } else {
+            jifen_app::members::mask_phone(p)
+        }
+    })
 }
 
 pub fn member(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
@@ -677,7 +691,15 @@ pub fn member(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
     let facts = format!(
         "<p><span class=\"pill\">{}</span> {} · {} {} · {} {}</p><p>{}: {tier}</p>",
         esc(&m.status),
-        esc(m.profile.phone.as_deref().unwrap_or("")),
+        match (&m.profile.phone, p.phones) {
+            (Some(ph), false) => format!(
+                "{} <a href=\"/console/members/{}/phone\">{}</a>",
+                esc(&jifen_app::members::mask_phone(ph)),
+                m.id.0,
+                pick(lang, "查看完整号码", "Show the whole number")
+            ),
+            (ph, _) => esc(ph.as_deref().unwrap_or("")),
+        },
         L::Joined.t(lang),
         fmt_time(m.created_at, tz),
         "ID",

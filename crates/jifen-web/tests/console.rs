@@ -1132,3 +1132,53 @@ async fn staff_freeze_revoke_links_export_and_erase_from_the_member_page() {
         assert!(actions.contains(&a), "{a}: {actions:?}");
     }
 }
+
+/// Roles that do not need phone numbers see them masked (138****8000) on the list and the
+/// member page; revealing one is audited. Service staff and owners see them whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phone_numbers_are_masked_for_roles_that_do_not_need_them() {
+    let s = start().await;
+    let new = jifen_app::staff::NewStaff {
+        login: "olga".into(),
+        name: "Olga".into(),
+        role: jifen_app::staff::Role::Operator,
+        password: "correct horse battery".into(),
+    };
+    s.app
+        .write(s.pid, "staff", None, move |tx, ctx, now| {
+            jifen_app::staff::create(tx, ctx, now, &new, "staff:amy")
+        })
+        .await
+        .unwrap();
+    let (olga, _) = s.session("olga").await;
+    let (sam, _) = s.session("sam").await;
+    for path in ["/console/members", "/console/members/1"] {
+        let (st, html, _) = s.get(path, &olga).await;
+        assert_eq!(st, StatusCode::OK, "{path}");
+        assert!(
+            html.contains("138****8000") && !html.contains("13800138000"),
+            "{path}: {html}"
+        );
+        let (_, html, _) = s.get(path, &sam).await;
+        assert!(html.contains("13800138000"), "{path}");
+    }
+    let (st, html, _) = s.get("/console/members/1/phone", &olga).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("13800138000"));
+    let pid = s.pid;
+    let seen = s
+        .app
+        .read(move |tx| {
+            Ok(tx.audit_entries(
+                pid,
+                Some("staff:olga"),
+                Some("member.phone_revealed"),
+                i64::MAX,
+                10,
+            )?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].target, "member:1");
+}

@@ -12,6 +12,8 @@ use crate::error::ApiError;
 
 /// Largest request body: far above any real command (a purchase with 500 lines is ~60 KiB).
 pub const BODY_BYTES_MAX: usize = 256 * 1024;
+/// How long a request body may take to arrive.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 /// Longest Idempotency-Key.
 pub const IDEMPOTENCY_KEY_LEN_MAX: usize = 128;
 
@@ -185,8 +187,19 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        Bytes::from_request(req, state)
+        // A body that trickles in (or never comes) is given up on, not waited for.
+        tokio::time::timeout(BODY_TIMEOUT, Bytes::from_request(req, state))
             .await
+            .map_err(|_| {
+                ApiError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "request_timeout",
+                    format!(
+                        "the body did not arrive within {} seconds",
+                        BODY_TIMEOUT.as_secs()
+                    ),
+                )
+            })?
             .map(RawBody)
             .map_err(|e| {
                 if e.status() == StatusCode::PAYLOAD_TOO_LARGE {

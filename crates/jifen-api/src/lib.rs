@@ -12,6 +12,9 @@ mod error;
 mod extract;
 mod mall;
 pub mod openapi;
+mod serve;
+pub use extract::BODY_TIMEOUT;
+pub use serve::{DRAIN, HEADER_TIMEOUT, serve};
 mod rules;
 
 use axum::extract::{DefaultBodyLimit, State};

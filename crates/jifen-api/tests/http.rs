@@ -2110,3 +2110,66 @@ async fn arrays_and_scalars_where_an_object_is_required_are_refused() {
         .await;
     r.err(422, "invalid_request");
 }
+
+/// Slow and silent clients on loopback are closed, not held: a connection that sends half its
+/// headers and stops, one that goes idle after a request, and a body that trickles in is
+/// answered 408. The server is the binary's (`jifen_api::serve`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_and_silent_clients_are_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = start(policy(0)).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = jifen_api::router(s.app.clone());
+    tokio::spawn(jifen_api::serve(listener, router, std::future::pending()));
+    // A normal request goes through.
+    let r = s
+        .client
+        .get(format!("http://{addr}/api/v1/program"))
+        .bearer_auth(&s.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    /// Reads until the server closes; what it sent, or `None` if it never closed.
+    async fn until_closed(
+        mut c: tokio::net::TcpStream,
+        within: std::time::Duration,
+    ) -> Option<String> {
+        let mut got = Vec::new();
+        let read = tokio::time::timeout(within, c.read_to_end(&mut got)).await;
+        read.ok().map(|_| String::from_utf8_lossy(&got).to_string())
+    }
+    let limit = jifen_api::HEADER_TIMEOUT * 3;
+    // Half the headers, then nothing.
+    let mut half = tokio::net::TcpStream::connect(addr).await.unwrap();
+    half.write_all(b"GET /api/v1/program HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    // A request, then idle on the kept-alive connection.
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    idle.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    // A body declared at 100 bytes that stops after 10.
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/spends HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nIdempotency-Key: slow-1\r\nContent-Length: 100\r\n\r\n{{\"member\":",
+        s.key
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    let (half, idle, slow) = tokio::join!(
+        until_closed(half, limit),
+        until_closed(idle, limit),
+        until_closed(slow, jifen_api::BODY_TIMEOUT * 3),
+    );
+    assert!(
+        half.is_some(),
+        "a connection with half its headers is closed"
+    );
+    let idle = idle.expect("an idle kept-alive connection is closed");
+    assert!(idle.starts_with("HTTP/1.1 200"), "{idle}");
+    let slow = slow.expect("a trickling body is given up on");
+    assert!(slow.starts_with("HTTP/1.1 408"), "{slow}");
+    assert!(slow.contains("request_timeout"), "{slow}");
+}

@@ -517,13 +517,7 @@ fn serve(app: App, listen: SocketAddr) -> anyhow::Result<()> {
             }
         });
         let router = jifen_api::router(app.clone()).merge(jifen_web::router(app));
-        // The peer's address reaches the handlers (the console's sign-in throttles by it).
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+        jifen_api::serve(listener, router, shutdown_signal()).await;
         Ok(())
     })
 }

@@ -1666,6 +1666,62 @@ fn sniff(data: &[u8]) -> Option<&'static str> {
     None
 }
 
+/// The largest picture side accepted, and the side of the member centre's copy.
+pub const IMAGE_SIDE_MAX: u32 = 6_000;
+pub const THUMB_SIDE: u32 = 480;
+
+/// Decodes a raster image (with limits against decompression bombs) and encodes it again:
+/// JPEG stays JPEG, the others become PNG (an animated GIF keeps its first frame). Returns the
+/// stored type, the image and, when it is larger, a copy that fits `THUMB_SIDE`.
+fn reencode(
+    kind: &'static str,
+    data: &[u8],
+) -> Result<(&'static str, Vec<u8>, Option<Vec<u8>>), AppError> {
+    use image::{ImageFormat, ImageReader, Limits};
+    let format = match kind {
+        "image/png" => ImageFormat::Png,
+        "image/jpeg" => ImageFormat::Jpeg,
+        "image/gif" => ImageFormat::Gif,
+        _ => ImageFormat::WebP,
+    };
+    let mut reader = ImageReader::with_format(std::io::Cursor::new(data), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(IMAGE_SIDE_MAX);
+    limits.max_image_height = Some(IMAGE_SIDE_MAX);
+    limits.max_alloc = Some(256 << 20);
+    reader.limits(limits);
+    let img = reader.decode().map_err(|e| {
+        AppError::invalid(
+            "body",
+            format!("is not a readable image (at most {IMAGE_SIDE_MAX} pixels a side): {e}"),
+        )
+    })?;
+    let (out_kind, out_format) = if format == ImageFormat::Jpeg {
+        ("image/jpeg", ImageFormat::Jpeg)
+    } else {
+        ("image/png", ImageFormat::Png)
+    };
+    let encode = |img: &image::DynamicImage| -> Result<Vec<u8>, AppError> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        let img = if out_format == ImageFormat::Jpeg {
+            // JPEG has no alpha channel.
+            image::DynamicImage::ImageRgb8(img.to_rgb8())
+        } else {
+            img.clone()
+        };
+        img.write_to(&mut out, out_format)
+            .map_err(|e| AppError::Internal(format!("cannot encode the image: {e}")))?;
+        Ok(out.into_inner())
+    };
+    let full = encode(&img)?;
+    let thumb = if img.width() > THUMB_SIDE || img.height() > THUMB_SIDE {
+        Some(encode(&img.thumbnail(THUMB_SIDE, THUMB_SIDE))?)
+    } else {
+        None
+    };
+    Ok((out_kind, full, thumb))
+}
+
 /// Stores an uploaded image (PNG, JPEG, GIF, WebP or SVG without scripts) once per programme;
 /// returns its id and the public address the binary serves it at.
 pub fn upload_image(
@@ -1675,10 +1731,17 @@ pub fn upload_image(
     content_type: &str,
     data: &[u8],
 ) -> Result<serde_json::Value, AppError> {
-    if data.is_empty() || data.len() > IMAGE_BYTES_MAX {
+    if data.is_empty() {
+        return Err(AppError::invalid("body", "the image is empty"));
+    }
+    if data.len() > IMAGE_BYTES_MAX {
         return Err(AppError::invalid(
             "body",
-            format!("an image is 1 byte to {IMAGE_BYTES_MAX} bytes"),
+            format!(
+                "the image is {:.1} MiB; an image may be at most {} MiB ({IMAGE_BYTES_MAX} bytes)",
+                data.len() as f64 / 1_048_576.0,
+                IMAGE_BYTES_MAX / 1_048_576
+            ),
         ));
     }
     let Some(kind) = sniff(data) else {
@@ -1718,9 +1781,27 @@ pub fn upload_image(
         }
     }
     use sha2::{Digest, Sha256};
-    let hash = hex::encode(Sha256::digest(data));
-    let id = tx.insert_mall_image(ctx.program.id, kind, &hash, data, now)?;
+    let mut store = |kind: &str, bytes: &[u8]| -> Result<i64, AppError> {
+        let hash = hex::encode(Sha256::digest(bytes));
+        Ok(tx.insert_mall_image(ctx.program.id, kind, &hash, bytes, now)?)
+    };
+    if kind == "image/svg+xml" {
+        let id = store(kind, data)?;
+        return Ok(
+            json!({"image_id": id, "content_type": kind, "bytes": data.len(),
+                         "url": format!("/media/{id}"), "thumb_url": format!("/media/{id}")}),
+        );
+    }
+    // Raster images are decoded and encoded again: what is stored is pixels this code wrote
+    // (no metadata, no payload riding in the file), and a copy sized for the member centre.
+    let (kind, full, thumb) = reencode(kind, data)?;
+    let id = store(kind, &full)?;
+    let thumb_id = match thumb {
+        Some(t) => store(kind, &t)?,
+        None => id,
+    };
     Ok(
-        json!({"image_id": id, "content_type": kind, "bytes": data.len(), "url": format!("/media/{id}")}),
+        json!({"image_id": id, "content_type": kind, "bytes": full.len(), "url": format!("/media/{id}"),
+              "thumb_image_id": thumb_id, "thumb_url": format!("/media/{thumb_id}")}),
     )
 }

@@ -372,7 +372,13 @@ fn limits_audiences_and_windows_are_refused_before_any_write(b: Arc<dyn Backend>
         up("image/png", big),
         Err(AppError::Invalid { .. })
     ));
-    assert!(up("image/gif", b"GIF89a....".to_vec()).is_ok());
+    // A real 1×1 GIF is stored (as PNG, encoded again); one that only starts like a GIF is not.
+    let gif = up("image/gif", b"\x47\x49\x46\x38\x39\x61\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00\x21\xf9\x04\x01\x00\x00\x00\x00\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02\x44\x01\x00\x3b".to_vec()).unwrap();
+    assert_eq!(gif["content_type"], "image/png");
+    assert!(matches!(
+        up("image/gif", b"GIF89a....".to_vec()),
+        Err(AppError::Invalid { .. })
+    ));
     assert!(matches!(
         up("image/png", b"GIF89a....".to_vec()),
         Err(AppError::Invalid { .. })

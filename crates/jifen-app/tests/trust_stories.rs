@@ -892,3 +892,62 @@ on_both_backends!(
     a_checkout_deduction_is_settled_only_through_itself,
     a_broken_job_item_stops_neither_its_programme_nor_another,
 );
+
+/// Raster uploads are decoded and encoded again: metadata riding in the file is gone, a copy
+/// sized for the member centre is made, and what only looks like an image is refused.
+#[test]
+fn uploaded_pictures_are_encoded_again_without_their_metadata_and_with_a_small_copy() {
+    let w = World::new(sqlite(), policy(0));
+    let img = image::RgbImage::from_fn(1_000, 600, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut jpeg, image::ImageFormat::Jpeg)
+        .unwrap();
+    let mut jpeg = jpeg.into_inner();
+    // A comment segment right after the start marker: where cameras and tools put GPS and more.
+    let secret = b"GPS 31.2304N 121.4737E";
+    let mut com = vec![0xFF, 0xFE, 0, (secret.len() + 2) as u8];
+    com.extend_from_slice(secret);
+    jpeg.splice(2..2, com);
+    assert!(jpeg.windows(secret.len()).any(|w| w == secret));
+    let up = |ct: &'static str, data: Vec<u8>| {
+        w.write(move |tx, ctx, now| mall::upload_image(tx, ctx, now, ct, &data))
+    };
+    let out = up("image/jpeg", jpeg).unwrap();
+    assert_eq!(out["content_type"], "image/jpeg");
+    let (full, thumb) = (
+        out["image_id"].as_i64().unwrap(),
+        out["thumb_image_id"].as_i64().unwrap(),
+    );
+    assert_ne!(full, thumb);
+    let stored = |id: i64| w.read(move |tx, _| Ok(tx.mall_image(id)?.unwrap().1));
+    let bytes = stored(full);
+    assert!(
+        !bytes.windows(secret.len()).any(|w| w == secret),
+        "the metadata is gone"
+    );
+    let small = image::load_from_memory(&stored(thumb)).unwrap();
+    assert_eq!((small.width(), small.height()), (480, 288));
+    // A small picture is its own copy.
+    let mut tiny = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image::RgbImage::new(10, 10))
+        .write_to(&mut tiny, image::ImageFormat::Png)
+        .unwrap();
+    let out = up("image/png", tiny.into_inner()).unwrap();
+    assert_eq!(out["image_id"], out["thumb_image_id"]);
+    // Bytes that only start like a PNG are refused, and so is a picture over the size limit.
+    invalid(
+        up("image/png", b"\x89PNG\r\n\x1a\nnot really".to_vec()),
+        "body",
+    );
+    let mut big = b"\x89PNG\r\n\x1a\n".to_vec();
+    big.resize(mall::IMAGE_BYTES_MAX + 1, 0);
+    match up("image/png", big) {
+        Err(AppError::Invalid { message, .. }) => {
+            assert!(message.contains("at most 2 MiB"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -757,7 +757,8 @@ fn schemas() -> Value {
             "reason": {"type": "string"}, "order_ref": {"type": "string"}, "ttl_seconds": {"type": "integer"}}},
         "MemberTransfer": {"type": "object", "required": ["from", "to", "amount"], "properties": {
             "from": {"$ref": "#/components/schemas/MemberRef"}, "to": {"$ref": "#/components/schemas/MemberRef"},
-            "amount": {"type": "integer", "minimum": 1}, "reason": {"type": "string"}}},
+            "amount": {"type": "integer", "minimum": 1}, "reason": {"type": "string"},
+            "device_id": {"type": "string"}, "ip": {"type": "string"}}},
         "Adjustment": {"type": "object", "required": ["member", "delta", "reason", "actor"], "properties": {
             "member": {"$ref": "#/components/schemas/MemberRef"}, "delta": {"type": "integer", "description": "positive credits, negative debits"},
             "point_type": {"type": "string", "enum": ["points", "growth"]}, "reason": {"type": "string"}, "actor": {"type": "string"}}},

@@ -1596,6 +1596,11 @@ pub struct MemberTransfer {
     pub amount: i64,
     #[serde(default)]
     pub reason: Option<String>,
+    /// Where the sender asked from, for the programme's risk checks (as behaviour events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
 }
 
 pub fn transfer(
@@ -1635,6 +1640,25 @@ pub fn transfer(
     let (from_book, mut to_book) = if first == from.id { (b1, b2) } else { (b2, b1) };
     // The limits are read under both members' locks, so concurrent transfers cannot pass them.
     check_transfer_limits(tx, ctx, now, from.id, to.id, t.amount)?;
+    // The risk checks behaviour events get: velocity per device or address, and members per
+    // device (accounts funnelling points through one phone). A transfer is refused, not held.
+    let mut traces = Vec::new();
+    for (key, v) in [
+        (jifen_rules::signin::RiskKey::Device, &t.device_id),
+        (jifen_rules::signin::RiskKey::Ip, &t.ip),
+    ] {
+        if let Some(v) = v {
+            check_id(key.as_str(), v)?;
+            traces.push((key, v.as_str()));
+        }
+    }
+    if let Some(reason) = crate::earn::assess_traces(tx, ctx, from.id, true, &traces, now)? {
+        return Err(AppError::conflict(
+            "transfer_risk",
+            format!("refused by the programme's risk checks: {reason}"),
+            json!({"reason": reason}),
+        ));
+    }
     let lots = tx.spendable_lots(from_book.balance, now)?;
     let mut posting = Posting::default();
     let refs = Refs {
@@ -1653,6 +1677,7 @@ pub fn transfer(
         now,
     )?;
     let applied = tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
+    crate::earn::note_traces(tx, ctx, from.id, &traces, now)?;
     Ok(
         json!({"transfer_id": applied.transfers[0], "from_member_id": from.id, "to_member_id": to.id, "amount": t.amount}),
     )

@@ -1664,6 +1664,20 @@ pub fn assess(
     traces: &[(RiskKey, &str)],
     at: Millis,
 ) -> Result<Option<String>, AppError> {
+    let sharing = matches!(t, Trigger::SignIn | Trigger::Referral | Trigger::SignUp);
+    assess_traces(tx, ctx, member, sharing, traces, at)
+}
+
+/// The programme's risk checks on where a command came from: velocity per device or address,
+/// and with `device_sharing` the members per device. The reason when it trips.
+pub fn assess_traces(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    member: MemberId,
+    device_sharing: bool,
+    traces: &[(RiskKey, &str)],
+    at: Millis,
+) -> Result<Option<String>, AppError> {
     let risk = &ctx.earn.settings.risk;
     if risk.is_empty() || traces.is_empty() {
         return Ok(None);
@@ -1696,7 +1710,7 @@ pub fn assess(
             }
         }
     };
-    let reason = risk.assess(t, &seen, &mut counts);
+    let reason = risk.assess_traces(device_sharing, &seen, &mut counts);
     if let Some(e) = err {
         return Err(e.into());
     }

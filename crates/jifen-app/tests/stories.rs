@@ -488,6 +488,8 @@ fn transfer_keeps_expiry_and_the_senders_refund_is_clawed_back(b: Arc<dyn Backen
         },
         amount: 300,
         reason: None,
+        device_id: None,
+        ip: None,
     };
     w.write(None, move |tx, ctx, now| {
         commands::transfer(tx, ctx, now, &t)

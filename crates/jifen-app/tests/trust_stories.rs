@@ -879,7 +879,51 @@ fn lookalike_external_ids_name_one_member_and_hidden_characters_are_refused(b: A
     }
 }
 
+fn transfers_get_the_risk_checks_behaviour_events_get(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    let s: jifen_rules::signin::EarnSettings = serde_json::from_value(json!({"risk": {
+        "velocity": [{"by": "device", "window_minutes": 60, "max_events": 2}],
+        "device_members_max": 1}}))
+    .unwrap();
+    w.write(move |tx, ctx, now| jifen_app::earn::put_settings(tx, ctx, now, &s))
+        .unwrap();
+    w.app.invalidate_program(w.pid);
+    let [a, b2, c] = ["ra", "rb", "rc"].map(|e| {
+        let m = w.member(e);
+        w.adjust(m, 1_000, PointType::Points, Some("开户"), Some("staff:ops"))
+            .unwrap();
+        m
+    });
+    let send = |from: i64, to: i64, device: &str| {
+        let t = commands::MemberTransfer {
+            from: MemberRef::Id { member_id: from },
+            to: MemberRef::Id { member_id: to },
+            amount: 10,
+            reason: None,
+            device_id: Some(device.into()),
+            ip: None,
+        };
+        w.write(move |tx, ctx, now| commands::transfer(tx, ctx, now, &t))
+    };
+    send(a, b2, "D1").unwrap();
+    send(a, b2, "D1").unwrap();
+    // A third from the same phone within the hour trips the velocity limit.
+    let before = w.snapshot();
+    let d = conflict(send(a, b2, "D1"), "transfer_risk");
+    assert!(d["reason"].as_str().unwrap().starts_with("velocity"), "{d}");
+    assert_eq!(w.snapshot(), before, "a refused transfer writes nothing");
+    // Another account on a phone the first one used: the device is shared by more members
+    // than allowed.
+    send(a, b2, "D3").unwrap();
+    let d = conflict(send(c, b2, "D3"), "transfer_risk");
+    assert!(d["reason"].as_str().unwrap().contains("shared"), "{d}");
+    // From its own phone it goes through.
+    send(c, b2, "D2").unwrap();
+    w.verify();
+}
+
 on_both_backends!(
+    transfers_get_the_risk_checks_behaviour_events_get,
     lookalike_external_ids_name_one_member_and_hidden_characters_are_refused,
     a_member_gets_everything_held_about_them_and_can_have_it_erased,
     the_ledger_is_sealed_in_a_hash_chain_that_verify_checks_and_receipts_prove,

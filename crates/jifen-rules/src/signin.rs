@@ -213,6 +213,20 @@ impl RiskSettings {
         seen: &[Seen],
         counts_recent: &mut dyn FnMut(RiskKey, i64) -> i64,
     ) -> Option<String> {
+        let sharing = matches!(
+            trigger,
+            Trigger::SignIn | Trigger::Referral | Trigger::SignUp
+        );
+        self.assess_traces(sharing, seen, counts_recent)
+    }
+
+    /// The velocity limits, and with `device_sharing` the limit on members per device.
+    pub fn assess_traces(
+        &self,
+        device_sharing: bool,
+        seen: &[Seen],
+        counts_recent: &mut dyn FnMut(RiskKey, i64) -> i64,
+    ) -> Option<String> {
         for s in seen {
             for v in self.velocity.iter().filter(|v| v.by == s.key) {
                 let n = counts_recent(s.key, v.window_minutes as i64 * 60_000) + 1;
@@ -226,10 +240,7 @@ impl RiskSettings {
                 }
             }
             if s.key == RiskKey::Device
-                && matches!(
-                    trigger,
-                    Trigger::SignIn | Trigger::Referral | Trigger::SignUp
-                )
+                && device_sharing
                 && let Some(max) = self.device_members_max
                 && s.members > max as i64
             {

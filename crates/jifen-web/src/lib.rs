@@ -1166,6 +1166,8 @@ async fn member_transfer(
         to: jifen_app::commands::MemberRef::Id { member_id: to },
         amount,
         reason: Some(f.transfer_reason.trim().to_string()).filter(|r| !r.is_empty()),
+        device_id: None,
+        ip: None,
     };
     let partition = t.from.partition();
     let out = st

@@ -957,6 +957,8 @@ pub fn seed(database: &str, pg_writers: usize, members: usize) -> anyhow::Result
                     to: MemberRef::Id { member_id: b },
                     amount: 200,
                     reason: Some("积分转赠给家人".into()),
+                    device_id: None,
+                    ip: None,
                 };
                 write(&app, program, move |tx, ctx, now| {
                     commands::transfer(tx, ctx, now, &t)

@@ -380,6 +380,8 @@ impl World {
             to,
             amount,
             reason: Some("gift".into()),
+            device_id: None,
+            ip: None,
         };
         self.write(move |tx, ctx, now| commands::transfer(tx, ctx, now, &t))
     }

@@ -27,7 +27,25 @@ async fn members_browse_order_draw_and_quote_through_the_api() {
     up("image/png", b"hello".to_vec())
         .await
         .err(422, "invalid_request");
-    up("image/svg+xml", b"<svg onload=\"alert(1)\"></svg>".to_vec())
+    // A hostile SVG keeps only what draws: its handler and script are gone from what is served.
+    let svg = up(
+        "image/svg+xml",
+        b"<svg onload=\"alert(1)\"><script>alert(2)</script><rect width=\"5\" height=\"5\"/></svg>"
+            .to_vec(),
+    )
+    .await;
+    let svg = svg.ok(201).clone();
+    let served = s
+        .client
+        .get(s.url(svg["url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(served, "<svg><rect width=\"5\" height=\"5\"/></svg>");
+    up("image/svg+xml", b"<svg><rect></svg>".to_vec())
         .await
         .err(422, "invalid_request");
     let img = up("image/png", PNG.to_vec()).await;

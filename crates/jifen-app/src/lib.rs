@@ -25,6 +25,7 @@ pub mod mall;
 pub mod members;
 mod pool;
 pub mod staff;
+pub mod svg;
 pub mod tiers;
 pub mod views;
 pub mod webhooks;

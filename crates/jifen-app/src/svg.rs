@@ -167,30 +167,26 @@ pub fn sanitize(data: &[u8]) -> Result<Vec<u8>, String> {
                     out.push_str(&format!("</{}>", e.name().into_inner()));
                 }
             }
-            Event::Text(t) => {
-                if !inside_dropped && !open.is_empty() {
-                    // Text arrives without its references (they are events of their own).
-                    out.push_str(&escape(&*t));
-                }
+            // Text arrives without its references (they are events of their own).
+            Event::Text(t) if !inside_dropped && !open.is_empty() => {
+                out.push_str(&escape(&*t));
             }
             // `&amp;` and the like in text: the five of XML and character references are
             // kept; any other entity is dropped (no DTD is read).
-            Event::GeneralRef(r) => {
-                if !inside_dropped && !open.is_empty() {
-                    let c = match r.resolve_char_ref() {
-                        Ok(Some(c)) => Some(c),
-                        _ => match &*r {
-                            "amp" => Some('&'),
-                            "lt" => Some('<'),
-                            "gt" => Some('>'),
-                            "quot" => Some('"'),
-                            "apos" => Some('\''),
-                            _ => None,
-                        },
-                    };
-                    if let Some(c) = c {
-                        out.push_str(&escape(c.to_string().as_str()));
-                    }
+            Event::GeneralRef(r) if !inside_dropped && !open.is_empty() => {
+                let c = match r.resolve_char_ref() {
+                    Ok(Some(c)) => Some(c),
+                    _ => match &*r {
+                        "amp" => Some('&'),
+                        "lt" => Some('<'),
+                        "gt" => Some('>'),
+                        "quot" => Some('"'),
+                        "apos" => Some('\''),
+                        _ => None,
+                    },
+                };
+                if let Some(c) = c {
+                    out.push_str(&escape(c.to_string().as_str()));
                 }
             }
             Event::Eof => break,

@@ -147,6 +147,10 @@ fn sqlite_write_ahead_log_stays_bounded_under_steady_load() {
     assert!(seen_over_limit, "the load filled the log past its limit");
     assert!(largest < BOUND, "the log reached {largest} bytes");
     w.verify();
+    drop(w);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
 }
 
 /// A small filesystem of its own (tmpfs, mounted as root, as the tests run here and in CI),
@@ -321,5 +325,10 @@ fn sqlite_backup_under_load_keeps_every_acknowledged_write_and_restores_clean() 
         .unwrap();
     assert!(missing.is_empty(), "lost in the backup: {missing:?}");
     assert!(app.verify(pid).unwrap().is_empty());
-    let _ = std::fs::remove_file(&file);
+    drop(app);
+    for f in [file.clone(), restored_path.clone()] {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", f.display()));
+        }
+    }
 }

@@ -249,9 +249,16 @@ pub fn error_after(html: &str, id: &str) -> Option<String> {
     Some(text[text.find('>')? + 1..].to_string())
 }
 
-fn rand_suffix() -> u64 {
-    std::time::SystemTime::now()
+/// A suffix no other test of this run shares: the time alone is not enough, two tests on two
+/// threads can read the same nanosecond.
+fn rand_suffix() -> String {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
-        .as_nanos() as u64
+        .as_nanos();
+    format!(
+        "{nanos}-{}",
+        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    )
 }

@@ -187,6 +187,23 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let too_large = || {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("the body must be at most {BODY_BYTES_MAX} bytes"),
+            )
+        };
+        // A declared length above the limit is refused before a byte of the body is read.
+        if req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .is_some_and(|n| n > BODY_BYTES_MAX as u64)
+        {
+            return Err(too_large());
+        }
         // A body that trickles in (or never comes) is given up on, not waited for.
         tokio::time::timeout(BODY_TIMEOUT, Bytes::from_request(req, state))
             .await
@@ -203,11 +220,7 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
             .map(RawBody)
             .map_err(|e| {
                 if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "payload_too_large",
-                        format!("the body must be at most {BODY_BYTES_MAX} bytes"),
-                    )
+                    too_large()
                 } else {
                     ApiError::new(StatusCode::BAD_REQUEST, "bad_body", e.body_text())
                 }

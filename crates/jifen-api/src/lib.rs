@@ -184,6 +184,7 @@ pub fn router(app: App) -> Router {
         )
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/media/{id}", get(mall::media))
+        .route("/media/{id}/thumb", get(mall::media_thumb))
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,

@@ -646,8 +646,19 @@ pub async fn upload_image(
 
 /// Serves an item image to anyone (catalog pictures are public), cached for a year: an image
 /// never changes under its id. SVG is served sandboxed.
+/// A picture's copy sized for the member centre (the picture itself when it is small).
+pub async fn media_thumb(State(app): State<App>, ApiPath(id): ApiPath) -> ApiResult {
+    let id = positive_id(&id, "image id")?;
+    let thumb = app.read(move |tx| Ok(tx.image_thumb(id)?)).await?;
+    serve_image(&app, thumb.unwrap_or(id)).await
+}
+
 pub async fn media(State(app): State<App>, ApiPath(id): ApiPath) -> ApiResult {
     let id = positive_id(&id, "image id")?;
+    serve_image(&app, id).await
+}
+
+async fn serve_image(app: &App, id: i64) -> ApiResult {
     let found = app.read(move |tx| Ok(tx.mall_image(id)?)).await?;
     let Some((ct, data)) = found else {
         return Err(ApiError::new(

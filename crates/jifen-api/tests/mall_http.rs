@@ -68,6 +68,15 @@ async fn members_browse_order_draw_and_quote_through_the_api() {
     // What is served is the picture encoded again (no metadata rides along): still a PNG.
     let served = media.bytes().await.unwrap();
     assert!(served.starts_with(b"\x89PNG\r\n\x1a\n"), "{served:?}");
+    // The member centre's copy: a 1×1 picture is its own.
+    let thumb = s
+        .client
+        .get(s.url(&format!("{}/thumb", img["url"].as_str().unwrap())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(thumb.status(), 200);
+    assert_eq!(thumb.bytes().await.unwrap(), served);
     let missing = s.client.get(s.url("/media/999999")).send().await.unwrap();
     assert_eq!(missing.status(), 404);
     // Items: errors name the field; an image must exist.

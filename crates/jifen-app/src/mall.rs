@@ -1786,6 +1786,7 @@ pub fn upload_image(
         Some(t) => store(kind, &t)?,
         None => id,
     };
+    tx.set_image_thumb(ctx.program.id, id, thumb_id)?;
     Ok(
         json!({"image_id": id, "content_type": kind, "bytes": full.len(), "url": format!("/media/{id}"),
               "thumb_image_id": thumb_id, "thumb_url": format!("/media/{thumb_id}")}),

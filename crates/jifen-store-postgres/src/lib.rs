@@ -39,6 +39,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         24,
         include_str!("../migrations/0024_centre_revocations.sql"),
     ),
+    (25, include_str!("../migrations/0025_image_thumbs.sql")),
 ];
 
 /// Writer connections per process by default. Commands on one member always go to the same

@@ -39,6 +39,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         24,
         include_str!("../migrations/0024_centre_revocations.sql"),
     ),
+    (25, include_str!("../migrations/0025_image_thumbs.sql")),
 ];
 
 /// How long a connection waits for another's lock before giving up (readers never wait in WAL;

@@ -329,7 +329,7 @@ fn money(minor: i64, currency: &str) -> String {
 pub(crate) fn cover(item: &Value, name: &str, class: &str) -> String {
     match item["images"][0].as_i64() {
         Some(id) => format!(
-            "<img class=\"{class}\" src=\"/media/{id}\" alt=\"{}\">",
+            "<img class=\"{class}\" src=\"/media/{id}/thumb\" alt=\"{}\">",
             esc(name)
         ),
         None => format!(

@@ -715,6 +715,27 @@ impl Tx<'_> {
     }
 
     /// An image by id (any programme: item images are public), as (content type, bytes).
+    /// Names a picture's copy for the member centre.
+    pub fn set_image_thumb(&mut self, program: ProgramId, id: i64, thumb: i64) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "UPDATE mall_images SET thumb_id = $3 WHERE program_id = $1 AND id = $2",
+            &[program.0.into(), id.into(), thumb.into()],
+        )?;
+        Ok(())
+    }
+
+    /// The id of a picture's copy for the member centre: its own when none was made.
+    pub fn image_thumb(&mut self, id: i64) -> StoreResult<Option<i64>> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT COALESCE(thumb_id, id) FROM mall_images WHERE id = $1",
+                &[id.into()],
+            )?
+            .map(|r| r.int(0)))
+    }
+
     pub fn mall_image(&mut self, id: i64) -> StoreResult<Option<(String, Vec<u8>)>> {
         Ok(self
             .conn

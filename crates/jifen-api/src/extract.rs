@@ -194,16 +194,9 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
                 format!("the body must be at most {BODY_BYTES_MAX} bytes"),
             )
         };
-        // A declared length above the limit is refused before a byte of the body is read.
-        if req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .is_some_and(|n| n > BODY_BYTES_MAX as u64)
-        {
-            return Err(too_large());
-        }
+        // A body over the limit is refused once the limit is passed: at most the limit is
+        // read. (Answering before reading at all, on the declared length alone, would reset
+        // the connection under a client still sending, which then never sees the answer.)
         // A body that trickles in (or never comes) is given up on, not waited for.
         tokio::time::timeout(BODY_TIMEOUT, Bytes::from_request(req, state))
             .await

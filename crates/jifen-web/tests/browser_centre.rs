@@ -45,6 +45,13 @@ fn pictures() -> Vec<String> {
     ]
 }
 
+async fn media_thumb(State(app): State<App>, Path(id): Path<i64>) -> axum::response::Response {
+    match app.read(move |tx| Ok(tx.image_thumb(id)?)).await {
+        Ok(Some(thumb)) => media(State(app), Path(thumb)).await,
+        _ => axum::http::StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
 async fn media(State(app): State<App>, Path(id): Path<i64>) -> axum::response::Response {
     match app.read(move |tx| Ok(tx.mall_image(id)?)).await {
         Ok(Some((ct, data))) => ([(axum::http::header::CONTENT_TYPE, ct)], data).into_response(),
@@ -214,6 +221,7 @@ async fn a_member_redeems_in_the_mall_in_a_real_browser() {
     let router = jifen_web::router(app.clone()).merge(
         axum::Router::new()
             .route("/media/{id}", axum::routing::get(media))
+            .route("/media/{id}/thumb", axum::routing::get(media_thumb))
             .with_state(app.clone()),
     );
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });

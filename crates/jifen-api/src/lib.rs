@@ -379,30 +379,36 @@ async fn add_identity(
     Ok(respond(out, StatusCode::OK))
 }
 
-/// A command that records who made it: the API key, as the audit log names it.
-type ActorFn<T> =
-    fn(&mut Tx<'_>, &ProgramCtx, Millis, &str, &T) -> Result<serde_json::Value, AppError>;
+/// A command on the member in the path, made in the calling key's name (the audit log's actor).
+type MemberFn<T> =
+    fn(&mut Tx<'_>, &ProgramCtx, Millis, &str, MemberId, &T) -> Result<serde_json::Value, AppError>;
 
-/// Submits a command made in the name of the calling key (see [`submit`]).
-async fn submit_as<T>(
+/// Submits a [`MemberFn`]; the idempotency fingerprint covers the route, the member and the
+/// input, as [`submit`]'s does.
+async fn member_command<T>(
     app: &App,
-    program: Program,
-    route: &str,
+    p: Program,
+    id: &str,
     key: Option<String>,
-    partition: String,
+    route: &str,
     input: T,
-    f: ActorFn<T>,
-) -> Result<Outcome, ApiError>
+    f: MemberFn<T>,
+) -> ApiResult
 where
     T: Serialize + Send + Sync + 'static,
 {
-    let idem = key.map(|k| fingerprint(k, route, &input));
-    let actor = program.1.actor();
-    Ok(app
-        .write(program.0, &partition, idem, move |tx, ctx, now| {
-            f(tx, ctx, now, &actor, &input)
-        })
-        .await?)
+    let m = member_id(id)?;
+    let idem = key.map(|k| fingerprint(k, route, &(m.0, &input)));
+    let actor = p.1.actor();
+    let out = app
+        .write(
+            p.0,
+            &format!("member:{}", m.0),
+            idem,
+            move |tx, ctx, now| f(tx, ctx, now, &actor, m, &input),
+        )
+        .await?;
+    Ok(respond(out, StatusCode::OK))
 }
 
 async fn update_member(
@@ -412,20 +418,8 @@ async fn update_member(
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(u): JsonBody<jifen_app::members::ProfileUpdate>,
 ) -> ApiResult {
-    let m = member_id(&id)?;
-    let out = submit_as(
-        &app,
-        p,
-        "update_member",
-        key,
-        format!("member:{}", m.0),
-        (m.0, u),
-        |tx, ctx, now, actor, (m, u)| {
-            jifen_app::members::update_profile(tx, ctx, now, actor, MemberId(*m), u)
-        },
-    )
-    .await?;
-    Ok(respond(out, StatusCode::OK))
+    let f = jifen_app::members::update_profile;
+    member_command(&app, p, &id, key, "update_member", u, f).await
 }
 
 async fn unbind_identity(
@@ -435,20 +429,8 @@ async fn unbind_identity(
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(i): JsonBody<Identity>,
 ) -> ApiResult {
-    let m = member_id(&id)?;
-    let out = submit_as(
-        &app,
-        p,
-        "unbind_identity",
-        key,
-        format!("member:{}", m.0),
-        (m.0, i),
-        |tx, ctx, now, actor, (m, i)| {
-            jifen_app::members::unbind_identity(tx, ctx, now, actor, MemberId(*m), i)
-        },
-    )
-    .await?;
-    Ok(respond(out, StatusCode::OK))
+    let f = jifen_app::members::unbind_identity;
+    member_command(&app, p, &id, key, "unbind_identity", i, f).await
 }
 
 async fn freeze_member(
@@ -458,20 +440,8 @@ async fn freeze_member(
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(r): JsonBody<jifen_app::members::StatusChange>,
 ) -> ApiResult {
-    let m = member_id(&id)?;
-    let out = submit_as(
-        &app,
-        p,
-        "freeze_member",
-        key,
-        format!("member:{}", m.0),
-        (m.0, r),
-        |tx, ctx, now, actor, (m, r)| {
-            jifen_app::members::freeze(tx, ctx, now, actor, MemberId(*m), r)
-        },
-    )
-    .await?;
-    Ok(respond(out, StatusCode::OK))
+    let f = jifen_app::members::freeze;
+    member_command(&app, p, &id, key, "freeze_member", r, f).await
 }
 
 async fn unfreeze_member(
@@ -481,20 +451,8 @@ async fn unfreeze_member(
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(r): JsonBody<jifen_app::members::StatusChange>,
 ) -> ApiResult {
-    let m = member_id(&id)?;
-    let out = submit_as(
-        &app,
-        p,
-        "unfreeze_member",
-        key,
-        format!("member:{}", m.0),
-        (m.0, r),
-        |tx, ctx, now, actor, (m, r)| {
-            jifen_app::members::unfreeze(tx, ctx, now, actor, MemberId(*m), r)
-        },
-    )
-    .await?;
-    Ok(respond(out, StatusCode::OK))
+    let f = jifen_app::members::unfreeze;
+    member_command(&app, p, &id, key, "unfreeze_member", r, f).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -553,18 +511,16 @@ async fn revoke_centre_links(
     p: Program,
     ApiPath(id): ApiPath,
 ) -> ApiResult {
-    let m = member_id(&id)?;
-    let out = submit_as(
+    member_command(
         &app,
         p,
-        "revoke_centre_links",
+        &id,
         None,
-        format!("member:{}", m.0),
-        m.0,
-        |tx, ctx, now, actor, m| jifen_app::centre::revoke(tx, ctx, now, actor, MemberId(*m)),
+        "revoke_centre_links",
+        (),
+        |tx, ctx, now, actor, m, ()| jifen_app::centre::revoke(tx, ctx, now, actor, m),
     )
-    .await?;
-    Ok(respond(out, StatusCode::OK))
+    .await
 }
 
 async fn erase_member(
@@ -574,20 +530,8 @@ async fn erase_member(
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(r): JsonBody<jifen_app::members::StatusChange>,
 ) -> ApiResult {
-    let m = member_id(&id)?;
-    let out = submit_as(
-        &app,
-        p,
-        "erase_member",
-        key,
-        format!("member:{}", m.0),
-        (m.0, r),
-        |tx, ctx, now, actor, (m, r)| {
-            jifen_app::members::erase(tx, ctx, now, actor, MemberId(*m), r)
-        },
-    )
-    .await?;
-    Ok(respond(out, StatusCode::OK))
+    let f = jifen_app::members::erase;
+    member_command(&app, p, &id, key, "erase_member", r, f).await
 }
 
 async fn merge_members(

@@ -21,6 +21,83 @@ pub fn routes() -> axum::Router<Web> {
         .route("/console/members/{id}/export.json", get(export_json))
         .route("/console/members/{id}/export.csv", get(export_csv))
         .route("/console/members/{id}/phone", get(reveal_phone))
+        .route("/console/members/{id}/profile", post(profile))
+}
+
+#[derive(Deserialize)]
+struct ProfileForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    birthday: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The profile as staff correct it: each field as typed (blank clears it), through the same
+/// use case as `PATCH /api/v1/members/{id}`; a problem is shown in the card.
+async fn profile(
+    State(web): State<Web>,
+    st: Staff,
+    Path(id): Path<String>,
+    Form(f): Form<ProfileForm>,
+) -> Response {
+    if !st.s.role.manages_members() {
+        return st.forbidden("members", L::Members.t(st.lang));
+    }
+    let again = |msg: String, status: StatusCode| {
+        let (web, st, id) = (web.clone(), &st, id.clone());
+        async move {
+            let form = page::AdjustForm {
+                error: Some(("account".into(), msg)),
+                ..Default::default()
+            };
+            crate::render_member(&web, &st.s, st.lang, &id, &form, status, None).await
+        }
+    };
+    if f.csrf != st.s.csrf {
+        return again(L::FormExpired.t(st.lang).into(), StatusCode::FORBIDDEN).await;
+    }
+    let Some(member) = crate::forms::positive_id(&id) else {
+        return st.fail(AppError::NotFound { what: "member", id });
+    };
+    let field = |v: &str| Some(Some(v.trim().to_string()).filter(|v| !v.is_empty()));
+    let u = jifen_app::members::ProfileUpdate {
+        name: field(&f.name),
+        phone: field(&f.phone),
+        email: field(&f.email),
+        birthday: field(&f.birthday),
+    };
+    let actor = st.s.actor();
+    let out = web
+        .app
+        .write(
+            st.s.program,
+            &format!("member:{member}"),
+            None,
+            move |tx, ctx, now| {
+                jifen_app::members::update_profile(tx, ctx, now, &actor, MemberId(member), &u)
+            },
+        )
+        .await;
+    match out {
+        Ok(_) => Redirect::to(&format!("/console/members/{member}?done=profile")).into_response(),
+        Err(AppError::Invalid { field, message }) => {
+            again(
+                format!("{field}: {message}"),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(AppError::Conflict { message, .. }) => {
+            again(message, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => st.fail(e),
+    }
 }
 
 /// A masked phone number shown whole, on request, to a role that reads members: audited.
@@ -88,6 +165,7 @@ async fn reveal_phone(State(web): State<Web>, st: Staff, Path(id): Path<String>)
 /// The card, under the member page's forms.
 pub fn card(lang: Lang, m: &Member, csrf: &str, form: &page::AdjustForm) -> String {
     let t = |zh: &'static str, en: &'static str| pick(lang, zh, en);
+    let csrf = esc(csrf);
     let error = match &form.error {
         Some((f, msg)) if f == "account" => {
             format!("<p class=\"field-error\" role=\"alert\">{}</p>", esc(msg))
@@ -109,11 +187,18 @@ pub fn card(lang: Lang, m: &Member, csrf: &str, form: &page::AdjustForm) -> Stri
     format!(
         "<section class=\"card\"><h2>{}</h2>{}\
          <form class=\"adjust\" method=\"post\" action=\"/console/members/{id}/account\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
          <div class=\"field grow\"><label for=\"account-reason\">{}</label><input type=\"text\" id=\"account-reason\" name=\"reason\" maxlength=\"500\">{error}</div>\
          <div class=\"field\"><label><input type=\"checkbox\" name=\"confirm\" value=\"1\"> {}</label></div>\
          {freeze}<button name=\"action\" value=\"revoke_links\">{}</button>\
          <button name=\"action\" value=\"erase\" class=\"reject\">{}</button></form>\
+         <form class=\"adjust\" method=\"post\" action=\"/console/members/{id}/profile\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <div class=\"field\"><label for=\"p-name\">{}</label><input type=\"text\" id=\"p-name\" name=\"name\" value=\"{}\" maxlength=\"100\"></div>\
+         <div class=\"field\"><label for=\"p-phone\">{}</label><input type=\"text\" id=\"p-phone\" name=\"phone\" value=\"{}\" maxlength=\"32\"></div>\
+         <div class=\"field\"><label for=\"p-email\">{}</label><input type=\"text\" id=\"p-email\" name=\"email\" value=\"{}\" maxlength=\"254\"></div>\
+         <div class=\"field\"><label for=\"p-birthday\">{}</label><input type=\"date\" id=\"p-birthday\" name=\"birthday\" value=\"{}\"></div>\
+         <button type=\"submit\">{}</button></form>\
          <p><a href=\"/console/members/{id}/export.json\">{}</a> · <a href=\"/console/members/{id}/export.csv\">{}</a></p></section>",
         t("账户", "Account"),
         if m.status == "frozen" {
@@ -128,7 +213,6 @@ pub fn card(lang: Lang, m: &Member, csrf: &str, form: &page::AdjustForm) -> Stri
         } else {
             String::new()
         },
-        esc(csrf),
         t("原因（必填）", "Reason (required)"),
         t(
             "确认注销：删除个人信息，积分流水保留",
@@ -136,6 +220,15 @@ pub fn card(lang: Lang, m: &Member, csrf: &str, form: &page::AdjustForm) -> Stri
         ),
         t("使会员中心链接失效", "Revoke member-centre links"),
         t("注销个人信息", "Erase personal data"),
+        t("姓名", "Name"),
+        esc(m.profile.name.as_deref().unwrap_or("")),
+        t("手机号", "Phone"),
+        esc(m.profile.phone.as_deref().unwrap_or("")),
+        t("邮箱", "Email"),
+        esc(m.profile.email.as_deref().unwrap_or("")),
+        t("生日", "Birthday"),
+        esc(m.profile.birthday.as_deref().unwrap_or("")),
+        t("保存资料", "Save the profile"),
         t("导出全部数据（JSON）", "Export all data (JSON)"),
         t("导出全部数据（CSV）", "Export all data (CSV)"),
     )

@@ -1182,3 +1182,63 @@ async fn phone_numbers_are_masked_for_roles_that_do_not_need_them() {
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].target, "member:1");
 }
+
+/// Staff correct a member's profile from the member page: saved in their name, a bad date
+/// shown in the card and nothing changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_correct_a_members_profile_from_the_member_page() {
+    let s = start().await;
+    let (cookie, _) = s.session("sam").await;
+    let (_, html, _) = s.get("/console/members/1", &cookie).await;
+    let csrf = hidden(&html, "csrf");
+    let post = |form: Vec<(&'static str, &'static str)>| {
+        let (client, base, cookie, csrf) = (
+            s.client.clone(),
+            s.base.clone(),
+            cookie.clone(),
+            csrf.clone(),
+        );
+        async move {
+            let mut form: Vec<(&str, String)> =
+                form.into_iter().map(|(k, v)| (k, v.to_string())).collect();
+            form.push(("csrf", csrf));
+            client
+                .post(format!("{base}/console/members/1/profile"))
+                .header("cookie", cookie)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = post(vec![
+        ("name", "王小明"),
+        ("phone", "13800138000"),
+        ("birthday", "1990-02-30"),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("birthday"));
+    let r = post(vec![
+        ("name", "王晓明"),
+        ("phone", "13800138000"),
+        ("email", "wang@example.com"),
+        ("birthday", "1990-05-17"),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html, _) = s.get("/console/members/1", &cookie).await;
+    assert!(
+        html.contains("value=\"王晓明\"") && html.contains("value=\"1990-05-17\""),
+        "{html}"
+    );
+    let pid = s.pid;
+    let entries = s
+        .app
+        .read(move |tx| {
+            Ok(tx.audit_entries(pid, Some("staff:sam"), Some("member.profile"), i64::MAX, 10)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 1, "the refused change wrote nothing");
+}

@@ -11,6 +11,7 @@ mod coupons;
 mod error;
 mod extract;
 mod mall;
+mod members;
 pub mod openapi;
 mod serve;
 pub use extract::BODY_TIMEOUT;
@@ -41,22 +42,25 @@ pub fn router(app: App) -> Router {
         .route("/members", post(create_member))
         .route("/members/lookup", get(lookup_member))
         .route("/members/merge", post(merge_members))
-        .route("/members/{id}", get(member).patch(update_member))
+        .route("/members/{id}", get(member).patch(members::update_member))
         .route("/members/{id}/identities", post(add_identity))
-        .route("/members/{id}/identities/unbind", post(unbind_identity))
-        .route("/members/{id}/freeze", post(freeze_member))
-        .route("/members/{id}/unfreeze", post(unfreeze_member))
-        .route("/members/{id}/export", get(export_member))
-        .route("/members/{id}/erase", post(erase_member))
+        .route(
+            "/members/{id}/identities/unbind",
+            post(members::unbind_identity),
+        )
+        .route("/members/{id}/freeze", post(members::freeze_member))
+        .route("/members/{id}/unfreeze", post(members::unfreeze_member))
+        .route("/members/{id}/export", get(members::export_member))
+        .route("/members/{id}/erase", post(members::erase_member))
         .route(
             "/members/{id}/centre-link/revoke",
-            post(revoke_centre_links),
+            post(members::revoke_centre_links),
         )
         .route("/members/{id}/balance", get(balance))
         .route("/members/{id}/lots", get(lots))
         .route("/members/{id}/history", get(history))
-        .route("/members/{id}/receipt", get(receipt))
-        .route("/chain/links", get(chain_links))
+        .route("/members/{id}/receipt", get(members::receipt))
+        .route("/chain/links", get(members::chain_links))
         .route("/purchases", post(purchase))
         .route("/refunds", post(refund))
         .route("/spends", post(spend))
@@ -237,7 +241,7 @@ where
 }
 
 /// The idempotency key with the fingerprint of the route and the parsed input.
-fn fingerprint<T: Serialize>(key: String, route: &str, input: &T) -> (String, String) {
+pub(crate) fn fingerprint<T: Serialize>(key: String, route: &str, input: &T) -> (String, String) {
     let mut fp = route.as_bytes().to_vec();
     fp.extend(serde_json::to_vec(input).expect("input serializes"));
     (key, jifen_app::sha256_hex(&fp))
@@ -379,161 +383,6 @@ async fn add_identity(
     Ok(respond(out, StatusCode::OK))
 }
 
-/// A command on the member in the path, made in the calling key's name (the audit log's actor).
-type MemberFn<T> =
-    fn(&mut Tx<'_>, &ProgramCtx, Millis, &str, MemberId, &T) -> Result<serde_json::Value, AppError>;
-
-/// Submits a [`MemberFn`]; the idempotency fingerprint covers the route, the member and the
-/// input, as [`submit`]'s does.
-async fn member_command<T>(
-    app: &App,
-    p: Program,
-    id: &str,
-    key: Option<String>,
-    route: &str,
-    input: T,
-    f: MemberFn<T>,
-) -> ApiResult
-where
-    T: Serialize + Send + Sync + 'static,
-{
-    let m = member_id(id)?;
-    let idem = key.map(|k| fingerprint(k, route, &(m.0, &input)));
-    let actor = p.1.actor();
-    let out = app
-        .write(
-            p.0,
-            &format!("member:{}", m.0),
-            idem,
-            move |tx, ctx, now| f(tx, ctx, now, &actor, m, &input),
-        )
-        .await?;
-    Ok(respond(out, StatusCode::OK))
-}
-
-async fn update_member(
-    State(app): State<App>,
-    p: Program,
-    ApiPath(id): ApiPath,
-    IdempotencyKey(key): IdempotencyKey,
-    JsonBody(u): JsonBody<jifen_app::members::ProfileUpdate>,
-) -> ApiResult {
-    let f = jifen_app::members::update_profile;
-    member_command(&app, p, &id, key, "update_member", u, f).await
-}
-
-async fn unbind_identity(
-    State(app): State<App>,
-    p: Program,
-    ApiPath(id): ApiPath,
-    IdempotencyKey(key): IdempotencyKey,
-    JsonBody(i): JsonBody<Identity>,
-) -> ApiResult {
-    let f = jifen_app::members::unbind_identity;
-    member_command(&app, p, &id, key, "unbind_identity", i, f).await
-}
-
-async fn freeze_member(
-    State(app): State<App>,
-    p: Program,
-    ApiPath(id): ApiPath,
-    IdempotencyKey(key): IdempotencyKey,
-    JsonBody(r): JsonBody<jifen_app::members::StatusChange>,
-) -> ApiResult {
-    let f = jifen_app::members::freeze;
-    member_command(&app, p, &id, key, "freeze_member", r, f).await
-}
-
-async fn unfreeze_member(
-    State(app): State<App>,
-    p: Program,
-    ApiPath(id): ApiPath,
-    IdempotencyKey(key): IdempotencyKey,
-    JsonBody(r): JsonBody<jifen_app::members::StatusChange>,
-) -> ApiResult {
-    let f = jifen_app::members::unfreeze;
-    member_command(&app, p, &id, key, "unfreeze_member", r, f).await
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExportQuery {
-    #[serde(default)]
-    format: Option<String>,
-}
-
-/// Everything held about a member (PIPL), as JSON or (`?format=csv`) CSV; audited.
-async fn export_member(
-    State(app): State<App>,
-    p: Program,
-    ApiPath(id): ApiPath,
-    ApiQuery(q): ApiQuery<ExportQuery>,
-) -> ApiResult {
-    let m = member_id(&id)?;
-    let csv = match q.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(_) => return Err(ApiError::invalid("format", "must be json or csv")),
-    };
-    let actor = p.1.actor();
-    let out = app
-        .write(
-            p.0,
-            &format!("member:{}", m.0),
-            None,
-            move |tx, ctx, now| jifen_app::members::export(tx, ctx, now, &actor, m),
-        )
-        .await?;
-    if csv {
-        let mut body = "\u{feff}".to_string();
-        body.push_str(&jifen_app::members::export_csv(&out.body));
-        return Ok((
-            [
-                (
-                    axum::http::header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/csv; charset=utf-8"),
-                ),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    HeaderValue::from_str(&format!("attachment; filename=\"member-{}.csv\"", m.0))
-                        .expect("a plain header value"),
-                ),
-            ],
-            body,
-        )
-            .into_response());
-    }
-    Ok(Json(out.body).into_response())
-}
-
-async fn revoke_centre_links(
-    State(app): State<App>,
-    p: Program,
-    ApiPath(id): ApiPath,
-) -> ApiResult {
-    member_command(
-        &app,
-        p,
-        &id,
-        None,
-        "revoke_centre_links",
-        (),
-        |tx, ctx, now, actor, m, ()| jifen_app::centre::revoke(tx, ctx, now, actor, m),
-    )
-    .await
-}
-
-async fn erase_member(
-    State(app): State<App>,
-    p: Program,
-    ApiPath(id): ApiPath,
-    IdempotencyKey(key): IdempotencyKey,
-    JsonBody(r): JsonBody<jifen_app::members::StatusChange>,
-) -> ApiResult {
-    let f = jifen_app::members::erase;
-    member_command(&app, p, &id, key, "erase_member", r, f).await
-}
-
 async fn merge_members(
     State(app): State<App>,
     p: Program,
@@ -641,63 +490,6 @@ async fn history(
         .read(move |tx| {
             let m = commands::resolve(tx, &ctx, &MemberRef::Id { member_id: id.0 })?;
             views::history(tx, &ctx, m.id, before, limit)
-        })
-        .await?;
-    Ok(Json(v).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReceiptQuery {
-    transfer_id: i64,
-}
-
-/// A receipt proving one line of a member's history is sealed in the programme's hash chain.
-async fn receipt(
-    State(app): State<App>,
-    p: Program,
-    ApiPath(id): ApiPath,
-    ApiQuery(q): ApiQuery<ReceiptQuery>,
-) -> ApiResult {
-    let id = member_id(&id)?;
-    let ctx = app.program_ctx(p.0).await?;
-    let v = app
-        .read(move |tx| {
-            let m = commands::resolve(tx, &ctx, &MemberRef::Id { member_id: id.0 })?;
-            jifen_app::chain::receipt(tx, &ctx, m.id, q.transfer_id)
-        })
-        .await?;
-    Ok(Json(v).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LinksQuery {
-    #[serde(default)]
-    after: i64,
-    #[serde(default)]
-    limit: Option<i64>,
-}
-
-/// The chain's links after a place: enough to walk from a receipt's link to a published
-/// checkpoint.
-async fn chain_links(
-    State(app): State<App>,
-    p: Program,
-    ApiQuery(q): ApiQuery<LinksQuery>,
-) -> ApiResult {
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1_000).contains(&limit) {
-        return Err(ApiError::invalid("limit", "must be between 1 and 1000"));
-    }
-    let program = p.0;
-    let v = app
-        .read(move |tx| {
-            let links = tx.chain_links(program, q.after.max(0), limit)?;
-            Ok(json!({"links": links.iter().map(|l| json!({
-                "seq": l.seq, "prev_hash": l.prev_hash, "root": l.root, "hash": l.hash,
-                "transfer_count": l.transfer_count, "total_count": l.total_count,
-                "total_amount": l.total_amount, "created_at": l.created_at})).collect::<Vec<_>>()}))
         })
         .await?;
     Ok(Json(v).into_response())

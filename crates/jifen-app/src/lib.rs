@@ -18,6 +18,7 @@ pub mod commands;
 pub mod coupons;
 pub mod earn;
 mod error;
+pub mod images;
 pub mod jobs;
 pub mod keys;
 pub mod lottery;

@@ -185,6 +185,28 @@ fn check_reason(r: &StatusChange) -> Result<String, AppError> {
     Ok(reason.to_string())
 }
 
+/// Moves a live member from one status to the other, refused with `code` when it is not in
+/// `from`; returns the member as it was and the checked reason.
+fn set_status(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    member: MemberId,
+    r: &StatusChange,
+    (from, to): (&str, &str),
+    (code, refusal): (&'static str, &str),
+) -> Result<(Member, String), AppError> {
+    let reason = check_reason(r)?;
+    let m = live(tx, ctx, member)?;
+    if !tx.set_member_status(ctx.program.id, m.id, from, to)? {
+        return Err(AppError::conflict(
+            code,
+            format!("member {} {refusal}", m.id),
+            json!({"member_id": m.id, "status": m.status}),
+        ));
+    }
+    Ok((m, reason))
+}
+
 /// Freezes a member (suspected fraud, a dispute): what they earn waits in pending, and they
 /// cannot spend, reserve or transfer until unfrozen.
 pub fn freeze(
@@ -195,15 +217,15 @@ pub fn freeze(
     member: MemberId,
     r: &StatusChange,
 ) -> Result<serde_json::Value, AppError> {
-    let reason = check_reason(r)?;
-    let m = live(tx, ctx, member)?;
-    if !tx.set_member_status(ctx.program.id, m.id, "active", "frozen")? {
-        return Err(AppError::conflict(
-            "member_frozen",
-            format!("member {} is already frozen", m.id),
-            json!({"member_id": m.id, "status": m.status}),
-        ));
-    }
+    let statuses = ("active", "frozen");
+    let (m, reason) = set_status(
+        tx,
+        ctx,
+        member,
+        r,
+        statuses,
+        ("member_frozen", "is already frozen"),
+    )?;
     status_changed(tx, ctx, now, actor, &m, "member.frozen", &reason)
 }
 
@@ -217,15 +239,15 @@ pub fn unfreeze(
     member: MemberId,
     r: &StatusChange,
 ) -> Result<serde_json::Value, AppError> {
-    let reason = check_reason(r)?;
-    let m = live(tx, ctx, member)?;
-    if !tx.set_member_status(ctx.program.id, m.id, "frozen", "active")? {
-        return Err(AppError::conflict(
-            "member_not_frozen",
-            format!("member {} is not frozen", m.id),
-            json!({"member_id": m.id, "status": m.status}),
-        ));
-    }
+    let statuses = ("frozen", "active");
+    let (m, reason) = set_status(
+        tx,
+        ctx,
+        member,
+        r,
+        statuses,
+        ("member_not_frozen", "is not frozen"),
+    )?;
     let pending_ms = ctx.program.policy.pending_days as i64 * 86_400_000;
     tx.release_frozen_lots(ctx.program.id, m.id, FROZEN_UNTIL, pending_ms, now)?;
     status_changed(tx, ctx, now, actor, &m, "member.unfrozen", &reason)

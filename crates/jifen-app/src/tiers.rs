@@ -204,6 +204,22 @@ fn record_change(
     Ok(())
 }
 
+/// Where a member stands now: their earned tier (index and code), the metric over the
+/// window ending now, and the tier that metric reaches.
+fn standing(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    ladder: &Ladder,
+    member: MemberId,
+    growth: AccountId,
+    now: Millis,
+) -> Result<(usize, String, i64, usize), AppError> {
+    let (i, code) = current(tx, ctx, ladder, member)?;
+    let from = ladder.window_start(now, &ctx.tz);
+    let value = metric_value(tx, ctx, ladder, member, growth, from, now)?;
+    Ok((i, code, value, ladder.qualify(value)))
+}
+
 /// Moves the member up when the metric now reaches a higher tier, recording the change with
 /// its cause, and pays the new tier's tier-up gift (once per member and tier) and this month's
 /// coupons of the new tier. Returns the change, or `None` when the tier stays.
@@ -218,10 +234,7 @@ pub fn check_upgrade(
     let Some(ladder) = &ctx.earn.ladder else {
         return Ok(None);
     };
-    let (i, code) = current(tx, ctx, ladder, member)?;
-    let from = ladder.window_start(now, &ctx.tz);
-    let value = metric_value(tx, ctx, ladder, member, books[1].balance, from, now)?;
-    let q = ladder.qualify(value);
+    let (i, code, value, q) = standing(tx, ctx, ladder, member, books[1].balance, now)?;
     if q <= i {
         return Ok(None);
     }
@@ -268,10 +281,7 @@ pub fn check_after_refund(
     let Some(ladder) = &ctx.earn.ladder else {
         return Ok(None);
     };
-    let (i, code) = current(tx, ctx, ladder, member)?;
-    let from = ladder.window_start(now, &ctx.tz);
-    let value = metric_value(tx, ctx, ladder, member, books[1].balance, from, now)?;
-    let q = ladder.qualify(value);
+    let (i, code, value, q) = standing(tx, ctx, ladder, member, books[1].balance, now)?;
     if q >= i {
         return Ok(None);
     }
@@ -407,10 +417,7 @@ pub fn refund_recheck_step(
     for member in due {
         scope.at(member.0);
         let mut books = crate::commands::books(tx, ctx, member)?;
-        let (i, _) = current(tx, ctx, ladder, member)?;
-        let from = ladder.window_start(now, &ctx.tz);
-        let value = metric_value(tx, ctx, ladder, member, books[1].balance, from, now)?;
-        let q = ladder.qualify(value);
+        let (i, _, value, q) = standing(tx, ctx, ladder, member, books[1].balance, now)?;
         if q < i {
             move_down(
                 tx,

@@ -49,18 +49,15 @@ async fn profile(
     if !st.s.role.manages_members() {
         return st.forbidden("members", L::Members.t(st.lang));
     }
-    let again = |msg: String, status: StatusCode| {
-        let (web, st, id) = (web.clone(), &st, id.clone());
-        async move {
-            let form = page::AdjustForm {
-                error: Some(("account".into(), msg)),
-                ..Default::default()
-            };
-            crate::render_member(&web, &st.s, st.lang, &id, &form, status, None).await
-        }
-    };
     if f.csrf != st.s.csrf {
-        return again(L::FormExpired.t(st.lang).into(), StatusCode::FORBIDDEN).await;
+        return again(
+            &web,
+            &st,
+            &id,
+            L::FormExpired.t(st.lang).into(),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
     }
     let Some(member) = crate::forms::positive_id(&id) else {
         return st.fail(AppError::NotFound { what: "member", id });
@@ -88,13 +85,16 @@ async fn profile(
         Ok(_) => Redirect::to(&format!("/console/members/{member}?done=profile")).into_response(),
         Err(AppError::Invalid { field, message }) => {
             again(
+                &web,
+                &st,
+                &id,
                 format!("{field}: {message}"),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }
         Err(AppError::Conflict { message, .. }) => {
-            again(message, StatusCode::UNPROCESSABLE_ENTITY).await
+            again(&web, &st, &id, message, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => st.fail(e),
     }
@@ -160,6 +160,15 @@ async fn reveal_phone(State(web): State<Web>, st: Staff, Path(id): Path<String>)
         }
         Err(e) => st.fail(e),
     }
+}
+
+/// The member page again, with the account card's problem shown in it.
+async fn again(web: &Web, st: &Staff, id: &str, msg: String, status: StatusCode) -> Response {
+    let form = page::AdjustForm {
+        error: Some(("account".into(), msg)),
+        ..Default::default()
+    };
+    crate::render_member(web, &st.s, st.lang, id, &form, status, None).await
 }
 
 /// The card, under the member page's forms.
@@ -252,21 +261,18 @@ async fn act(
     Path(id): Path<String>,
     Form(f): Form<ActForm>,
 ) -> Response {
-    let again = |msg: String, status: StatusCode| {
-        let (web, st, id) = (web.clone(), &st, id.clone());
-        async move {
-            let form = page::AdjustForm {
-                error: Some(("account".into(), msg)),
-                ..Default::default()
-            };
-            crate::render_member(&web, &st.s, st.lang, &id, &form, status, None).await
-        }
-    };
     if !st.s.role.manages_members() {
         return st.forbidden("members", L::Members.t(st.lang));
     }
     if f.csrf != st.s.csrf {
-        return again(L::FormExpired.t(st.lang).into(), StatusCode::FORBIDDEN).await;
+        return again(
+            &web,
+            &st,
+            &id,
+            L::FormExpired.t(st.lang).into(),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
     }
     let Some(member) = crate::forms::positive_id(&id) else {
         return st.fail(AppError::NotFound { what: "member", id });
@@ -280,7 +286,7 @@ async fn act(
             "注销不可撤销：请勾选确认",
             "Erasure cannot be undone: tick the confirmation",
         );
-        return again(msg.into(), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return again(&web, &st, &id, msg.into(), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let actor = st.s.actor();
     let action = f.action.clone();
@@ -307,7 +313,7 @@ async fn act(
         Ok(_) => Redirect::to(&format!("/console/members/{}?done={}", member.0, f.action))
             .into_response(),
         Err(AppError::Invalid { message, .. }) | Err(AppError::Conflict { message, .. }) => {
-            again(message, StatusCode::UNPROCESSABLE_ENTITY).await
+            again(&web, &st, &id, message, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => st.fail(e),
     }

@@ -1,0 +1,228 @@
+//! A member's record over the API after creation (profile, identities, freeze, centre links,
+//! export and erasure), each in the calling key's name; receipts and the hash chain's links.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use jifen_app::commands::MemberRef;
+use jifen_app::{App, AppError, ProgramCtx, commands};
+use jifen_ledger::{MemberId, Millis};
+use jifen_store::{Identity, Tx};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::extract::{ApiPath, ApiQuery, IdempotencyKey, JsonBody, Program};
+use crate::{ApiError, ApiResult, fingerprint, member_id, respond};
+
+/// A command on the member in the path, made in the calling key's name (the audit log's actor).
+type MemberFn<T> =
+    fn(&mut Tx<'_>, &ProgramCtx, Millis, &str, MemberId, &T) -> Result<serde_json::Value, AppError>;
+
+/// Submits a [`MemberFn`]; the idempotency fingerprint covers the route, the member and the
+/// input, as [`submit`]'s does.
+pub async fn member_command<T>(
+    app: &App,
+    p: Program,
+    id: &str,
+    key: Option<String>,
+    route: &str,
+    input: T,
+    f: MemberFn<T>,
+) -> ApiResult
+where
+    T: Serialize + Send + Sync + 'static,
+{
+    let m = member_id(id)?;
+    let idem = key.map(|k| fingerprint(k, route, &(m.0, &input)));
+    let actor = p.1.actor();
+    let out = app
+        .write(
+            p.0,
+            &format!("member:{}", m.0),
+            idem,
+            move |tx, ctx, now| f(tx, ctx, now, &actor, m, &input),
+        )
+        .await?;
+    Ok(respond(out, StatusCode::OK))
+}
+
+pub async fn update_member(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(u): JsonBody<jifen_app::members::ProfileUpdate>,
+) -> ApiResult {
+    let f = jifen_app::members::update_profile;
+    member_command(&app, p, &id, key, "update_member", u, f).await
+}
+
+pub async fn unbind_identity(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(i): JsonBody<Identity>,
+) -> ApiResult {
+    let f = jifen_app::members::unbind_identity;
+    member_command(&app, p, &id, key, "unbind_identity", i, f).await
+}
+
+pub async fn freeze_member(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(r): JsonBody<jifen_app::members::StatusChange>,
+) -> ApiResult {
+    let f = jifen_app::members::freeze;
+    member_command(&app, p, &id, key, "freeze_member", r, f).await
+}
+
+pub async fn unfreeze_member(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(r): JsonBody<jifen_app::members::StatusChange>,
+) -> ApiResult {
+    let f = jifen_app::members::unfreeze;
+    member_command(&app, p, &id, key, "unfreeze_member", r, f).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    #[serde(default)]
+    format: Option<String>,
+}
+
+/// Everything held about a member (PIPL), as JSON or (`?format=csv`) CSV; audited.
+pub async fn export_member(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> ApiResult {
+    let m = member_id(&id)?;
+    let csv = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => return Err(ApiError::invalid("format", "must be json or csv")),
+    };
+    let actor = p.1.actor();
+    let out = app
+        .write(
+            p.0,
+            &format!("member:{}", m.0),
+            None,
+            move |tx, ctx, now| jifen_app::members::export(tx, ctx, now, &actor, m),
+        )
+        .await?;
+    if csv {
+        let mut body = "\u{feff}".to_string();
+        body.push_str(&jifen_app::members::export_csv(&out.body));
+        return Ok((
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/csv; charset=utf-8"),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    HeaderValue::from_str(&format!("attachment; filename=\"member-{}.csv\"", m.0))
+                        .expect("a plain header value"),
+                ),
+            ],
+            body,
+        )
+            .into_response());
+    }
+    Ok(Json(out.body).into_response())
+}
+
+pub async fn revoke_centre_links(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+) -> ApiResult {
+    member_command(
+        &app,
+        p,
+        &id,
+        None,
+        "revoke_centre_links",
+        (),
+        |tx, ctx, now, actor, m, ()| jifen_app::centre::revoke(tx, ctx, now, actor, m),
+    )
+    .await
+}
+
+pub async fn erase_member(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(r): JsonBody<jifen_app::members::StatusChange>,
+) -> ApiResult {
+    let f = jifen_app::members::erase;
+    member_command(&app, p, &id, key, "erase_member", r, f).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptQuery {
+    transfer_id: i64,
+}
+
+/// A receipt proving one line of a member's history is sealed in the programme's hash chain.
+pub async fn receipt(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    ApiQuery(q): ApiQuery<ReceiptQuery>,
+) -> ApiResult {
+    let id = member_id(&id)?;
+    let ctx = app.program_ctx(p.0).await?;
+    let v = app
+        .read(move |tx| {
+            let m = commands::resolve(tx, &ctx, &MemberRef::Id { member_id: id.0 })?;
+            jifen_app::chain::receipt(tx, &ctx, m.id, q.transfer_id)
+        })
+        .await?;
+    Ok(Json(v).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinksQuery {
+    #[serde(default)]
+    after: i64,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+/// The chain's links after a place: enough to walk from a receipt's link to a published
+/// checkpoint.
+pub async fn chain_links(
+    State(app): State<App>,
+    p: Program,
+    ApiQuery(q): ApiQuery<LinksQuery>,
+) -> ApiResult {
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1_000).contains(&limit) {
+        return Err(ApiError::invalid("limit", "must be between 1 and 1000"));
+    }
+    let program = p.0;
+    let v = app
+        .read(move |tx| {
+            let links = tx.chain_links(program, q.after.max(0), limit)?;
+            Ok(json!({"links": links.iter().map(|l| json!({
+                "seq": l.seq, "prev_hash": l.prev_hash, "root": l.root, "hash": l.hash,
+                "transfer_count": l.transfer_count, "total_count": l.total_count,
+                "total_amount": l.total_amount, "created_at": l.created_at})).collect::<Vec<_>>()}))
+        })
+        .await?;
+    Ok(Json(v).into_response())
+}

@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{policy, start};
-use jifen_api::openapi::ROUTES;
+use jifen_api::openapi::{Body, In, ROUTES};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -154,7 +154,7 @@ fn the_route_parser_reads_the_router_source() {
 #[test]
 fn every_registered_path_is_documented_and_every_documented_path_is_registered() {
     let registered: BTreeSet<String> = api_routes().into_iter().map(|(p, _)| p).collect();
-    let documented: BTreeSet<String> = ROUTES.iter().map(|r| r.1.to_string()).collect();
+    let documented: BTreeSet<String> = ROUTES.iter().map(|r| r.path.to_string()).collect();
     let undocumented: Vec<_> = registered.difference(&documented).collect();
     let unserved: Vec<_> = documented.difference(&registered).collect();
     assert!(
@@ -175,7 +175,7 @@ fn every_registered_method_is_documented() {
         .collect();
     let documented: BTreeSet<(String, String)> = ROUTES
         .iter()
-        .map(|r| (r.0.to_string(), r.1.to_string()))
+        .map(|r| (r.method.to_string(), r.path.to_string()))
         .collect();
     let undocumented: Vec<_> = registered.difference(&documented).collect();
     let unserved: Vec<_> = documented.difference(&registered).collect();
@@ -193,19 +193,21 @@ fn every_registered_method_is_documented() {
 fn routes_table_has_no_duplicates_and_known_schemas() {
     let mut seen = BTreeSet::new();
     let doc = jifen_api::openapi::document();
-    for (method, path, summary, schema, _) in ROUTES {
-        assert!(
-            seen.insert((*method, *path)),
-            "{method} {path} listed twice"
-        );
+    for r in ROUTES {
+        let (method, path) = (r.method, r.path);
+        assert!(seen.insert((method, path)), "{method} {path} listed twice");
         assert!(path.starts_with("/api/v1/"), "{path}");
-        assert!(!summary.is_empty());
-        if let Some(schema) = schema {
+        assert!(!r.summary.is_empty());
+        for schema in r.body_schema().into_iter().chain(Some(r.answer)) {
             assert!(
-                doc["components"]["schemas"][schema].is_object(),
+                schema.is_empty() || doc["components"]["schemas"][schema].is_object(),
                 "schema {schema} of {method} {path} is not defined"
             );
         }
+        assert!(
+            !r.statuses.is_empty(),
+            "{method} {path} has no success status"
+        );
     }
 }
 
@@ -225,27 +227,66 @@ async fn the_served_document_lists_every_route() {
     assert_eq!(doc["openapi"], "3.1.0");
     assert_eq!(doc, jifen_api::openapi::document());
     let paths = doc["paths"].as_object().unwrap();
-    for (method, path, summary, schema, idem) in ROUTES {
+    for r in ROUTES {
+        let (method, path) = (r.method, r.path);
         let op = &paths
-            .get(*path)
-            .unwrap_or_else(|| panic!("{path} missing from the document"))[*method];
+            .get(path)
+            .unwrap_or_else(|| panic!("{path} missing from the document"))[method];
         assert!(op.is_object(), "{method} {path} missing from the document");
-        assert_eq!(op["summary"], *summary);
-        match schema {
-            Some(schema) => assert_eq!(
-                op["requestBody"]["content"]["application/json"]["schema"]["$ref"],
-                format!("#/components/schemas/{schema}")
+        assert_eq!(op["summary"], r.summary);
+        match r.body {
+            Body::Json(schema) | Body::OptionalJson(schema) => {
+                assert_eq!(
+                    op["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+                    format!("#/components/schemas/{schema}")
+                );
+                assert_eq!(
+                    op["requestBody"]["required"],
+                    matches!(r.body, Body::Json(_)),
+                    "{method} {path}"
+                );
+            }
+            Body::Image => assert!(
+                op["requestBody"]["content"]["image/png"].is_object(),
+                "{method} {path}"
             ),
-            None => assert!(op.get("requestBody").is_none()),
+            Body::None => assert!(op.get("requestBody").is_none(), "{method} {path}"),
         }
-        if idem.is_empty() {
-            assert!(op.get("parameters").is_none());
+        let params = op["parameters"].as_array().cloned().unwrap_or_default();
+        let header: Vec<&Value> = params.iter().filter(|p| p["in"] == "header").collect();
+        if r.idem.is_empty() {
+            assert!(header.is_empty(), "{method} {path}: {header:?}");
         } else {
-            assert_eq!(op["parameters"][0]["name"], "Idempotency-Key");
-            assert_eq!(op["parameters"][0]["required"], *idem == "required");
+            assert_eq!(header.len(), 1, "{method} {path}");
+            assert_eq!(header[0]["name"], "Idempotency-Key");
+            assert_eq!(header[0]["required"], r.idem == "required");
+        }
+        // The table's path and query parameters, in its order, then the header.
+        let listed: Vec<(&str, &str)> = params
+            .iter()
+            .filter(|p| p["in"] != "header")
+            .map(|p| (p["in"].as_str().unwrap(), p["name"].as_str().unwrap()))
+            .collect();
+        let table: Vec<(&str, &str)> = r
+            .params
+            .iter()
+            .map(|p| {
+                let at = match p.at {
+                    In::Path => "path",
+                    In::Query => "query",
+                };
+                (at, p.name)
+            })
+            .collect();
+        assert_eq!(listed, table, "{method} {path}");
+        // Every success answer has a schema.
+        for status in r.statuses {
+            let schema =
+                &op["responses"][status.to_string()]["content"]["application/json"]["schema"];
+            assert!(schema.is_object(), "{method} {path} {status}: no schema");
         }
     }
-    let documented: BTreeSet<&str> = ROUTES.iter().map(|r| r.1).collect();
+    let documented: BTreeSet<&str> = ROUTES.iter().map(|r| r.path).collect();
     let listed: BTreeSet<&str> = paths.keys().map(String::as_str).collect();
     assert_eq!(listed, documented);
     let ops: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
@@ -256,10 +297,21 @@ async fn the_served_document_lists_every_route() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_documented_route_is_served() {
     let s = start(policy(0)).await;
-    for (method, path, ..) in ROUTES {
-        let mut path = path.replace("{id}", "999999");
-        if path.ends_with("/lookup") {
-            path.push_str("?channel=app&external_id=nobody");
+    for r in ROUTES {
+        let method = r.method;
+        let mut path = r.path.replace("{id}", "999999");
+        // Required query parameters get a value of their type, so the route is reached.
+        let required: Vec<String> = r
+            .params
+            .iter()
+            .filter(|p| p.at == In::Query && p.required)
+            .map(|p| {
+                let v = p.schema()["example"].as_str().unwrap_or("1").to_string();
+                format!("{}={v}", p.name)
+            })
+            .collect();
+        if !required.is_empty() {
+            path = format!("{path}?{}", required.join("&"));
         }
         let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let r = s

@@ -1,0 +1,641 @@
+//! The document describes what the server really does: requests that follow the document's
+//! schemas are accepted, bodies the schemas refuse the server refuses too, and the answers (the
+//! main ones with a shape of their own, and every error) match the documented schemas. A small
+//! JSON Schema checker does the matching; `scripts/openapi-check` runs schemathesis for more.
+
+mod common;
+
+use common::{Resp, Server, policy, start};
+use jifen_api::openapi::{In, ROUTES, Route, document};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// What makes `v` not match `schema` (references resolved in `doc`): one line per problem.
+/// Patterns and formats are not checked.
+fn check(doc: &Value, schema: &Value, v: &Value, at: &str, errors: &mut Vec<String>) {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let target = doc
+            .pointer(r.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("unresolved {r}"));
+        return check(doc, target, v, at, errors);
+    }
+    let Some(s) = schema.as_object() else {
+        if schema == &Value::Bool(false) {
+            errors.push(format!("{at}: nothing is allowed here"));
+        }
+        return;
+    };
+    if let Some(t) = s.get("type") {
+        let types: Vec<&str> = match t {
+            Value::String(t) => vec![t.as_str()],
+            Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        let ok = types.iter().any(|t| match *t {
+            "null" => v.is_null(),
+            "boolean" => v.is_boolean(),
+            "object" => v.is_object(),
+            "array" => v.is_array(),
+            "number" => v.is_number(),
+            "string" => v.is_string(),
+            "integer" => v.is_i64() || v.is_u64(),
+            _ => false,
+        });
+        if !ok {
+            errors.push(format!("{at}: {v} is not of type {t}"));
+            return;
+        }
+    }
+    if let Some(e) = s.get("enum").and_then(Value::as_array)
+        && !e.contains(v)
+    {
+        errors.push(format!("{at}: {v} is not one of {e:?}"));
+    }
+    if let Some(c) = s.get("const")
+        && c != v
+    {
+        errors.push(format!("{at}: {v} is not {c}"));
+    }
+    if let Some(n) = v.as_f64() {
+        if let Some(m) = s.get("minimum").and_then(Value::as_f64)
+            && n < m
+        {
+            errors.push(format!("{at}: {v} is below {m}"));
+        }
+        if let Some(m) = s.get("maximum").and_then(Value::as_f64)
+            && n > m
+        {
+            errors.push(format!("{at}: {v} is above {m}"));
+        }
+    }
+    if let Some(text) = v.as_str() {
+        let n = text.chars().count() as u64;
+        if s.get("minLength")
+            .and_then(Value::as_u64)
+            .is_some_and(|m| n < m)
+        {
+            errors.push(format!("{at}: {v} is too short"));
+        }
+        if s.get("maxLength")
+            .and_then(Value::as_u64)
+            .is_some_and(|m| n > m)
+        {
+            errors.push(format!("{at}: {v} is too long"));
+        }
+    }
+    if let Some(items) = v.as_array() {
+        let n = items.len() as u64;
+        if s.get("minItems")
+            .and_then(Value::as_u64)
+            .is_some_and(|m| n < m)
+            || s.get("maxItems")
+                .and_then(Value::as_u64)
+                .is_some_and(|m| n > m)
+        {
+            errors.push(format!("{at}: {n} items"));
+        }
+        if let Some(item) = s.get("items") {
+            for (i, x) in items.iter().enumerate() {
+                check(doc, item, x, &format!("{at}[{i}]"), errors);
+            }
+        }
+    }
+    if let Some(o) = v.as_object() {
+        for r in s
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let r = r.as_str().unwrap();
+            if !o.contains_key(r) {
+                errors.push(format!("{at}: {r} is required"));
+            }
+        }
+        let props = s.get("properties").and_then(Value::as_object);
+        for (k, x) in o {
+            match props.and_then(|p| p.get(k)) {
+                Some(p) => check(doc, p, x, &format!("{at}.{k}"), errors),
+                None => match s.get("additionalProperties") {
+                    Some(Value::Bool(false)) => errors.push(format!("{at}: unknown field {k}")),
+                    Some(extra) => check(doc, extra, x, &format!("{at}.{k}"), errors),
+                    None => {}
+                },
+            }
+        }
+        if s.get("maxProperties")
+            .and_then(Value::as_u64)
+            .is_some_and(|m| o.len() as u64 > m)
+        {
+            errors.push(format!("{at}: too many fields"));
+        }
+    }
+    let matching = |list: &Value| -> Vec<Vec<String>> {
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .map(|sub| {
+                let mut es = Vec::new();
+                check(doc, sub, v, at, &mut es);
+                es
+            })
+            .collect()
+    };
+    if let Some(list) = s.get("anyOf") {
+        let results = matching(list);
+        if results.iter().all(|es| !es.is_empty()) {
+            errors.push(format!("{at}: {v} matches none of anyOf: {results:?}"));
+        }
+    }
+    if let Some(list) = s.get("oneOf") {
+        let results = matching(list);
+        let n = results.iter().filter(|es| es.is_empty()).count();
+        if n != 1 {
+            errors.push(format!("{at}: {v} matches {n} of oneOf: {results:?}"));
+        }
+    }
+    if let Some(list) = s.get("allOf") {
+        for es in matching(list) {
+            errors.extend(es);
+        }
+    }
+    if let Some(not) = s.get("not") {
+        let mut es = Vec::new();
+        check(doc, not, v, at, &mut es);
+        if es.is_empty() {
+            errors.push(format!("{at}: {v} matches what is not allowed"));
+        }
+    }
+}
+
+fn problems(doc: &Value, schema: &Value, v: &Value) -> Vec<String> {
+    let mut errors = Vec::new();
+    check(doc, schema, v, "$", &mut errors);
+    errors
+}
+
+/// The route of a method and a concrete path (`/api/v1/members/7/balance?days=3`).
+fn route_of(method: &str, path: &str) -> &'static Route {
+    let path = path.split('?').next().unwrap();
+    let segs: Vec<&str> = path.split('/').collect();
+    ROUTES
+        .iter()
+        .find(|r| {
+            let t: Vec<&str> = r.path.split('/').collect();
+            r.method == method
+                && t.len() == segs.len()
+                && t.iter()
+                    .zip(&segs)
+                    .all(|(t, s)| t.starts_with('{') || t == s)
+        })
+        .unwrap_or_else(|| panic!("no documented route for {method} {path}"))
+}
+
+struct Checked {
+    s: Server,
+    doc: Value,
+    answers: usize,
+}
+
+impl Checked {
+    fn schema(name: &str) -> Value {
+        json!({"$ref": format!("#/components/schemas/{name}")})
+    }
+
+    /// Sends a request the document allows (its body and query names checked against the
+    /// route's) and checks the answer against the documented schema of its status.
+    async fn call(
+        &mut self,
+        method: &str,
+        path: &str,
+        idem: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        let r = route_of(method, path);
+        if let Some(b) = &body {
+            let name = r
+                .body_schema()
+                .unwrap_or_else(|| panic!("{method} {path} takes no JSON body"));
+            let es = problems(&self.doc, &Self::schema(name), b);
+            assert!(
+                es.is_empty(),
+                "{method} {path}: the request {b} breaks {name}: {es:?}"
+            );
+        }
+        if let Some((_, q)) = path.split_once('?') {
+            for pair in q.split('&') {
+                let name = pair.split('=').next().unwrap();
+                assert!(
+                    r.params.iter().any(|p| p.at == In::Query && p.name == name),
+                    "{method} {path}: ?{name} is not documented"
+                );
+            }
+        }
+        let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let mut rb = self.s.request(m, path);
+        if let Some(k) = idem {
+            rb = rb.header("Idempotency-Key", k);
+        }
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let resp = self.s.send(rb).await;
+        let status = resp.status.as_u16();
+        let op = &self.doc["paths"][r.path][r.method];
+        let documented = &op["responses"][status.to_string()];
+        let documented = if documented.is_object() {
+            documented
+        } else {
+            &op["responses"][format!("{}XX", status / 100)]
+        };
+        assert!(
+            documented.is_object(),
+            "{method} {path}: {status} is not documented: {}",
+            resp.text
+        );
+        let schema = &documented["content"]["application/json"]["schema"];
+        let es = problems(&self.doc, schema, &resp.json);
+        assert!(
+            es.is_empty(),
+            "{method} {path} answered {status} {} against {schema}: {es:?}",
+            resp.text
+        );
+        self.answers += 1;
+        resp
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_answers_match_the_documented_schemas() {
+    let s = start(policy(0)).await;
+    let mut c = Checked {
+        s,
+        doc: document(),
+        answers: 0,
+    };
+    let member = |ext: &str| {
+        json!({"name": ext, "phone": "13800138000", "email": format!("{ext}@example.com"), "birthday": "1990-05-17",
+               "identities": [{"channel": "app", "external_id": ext}]})
+    };
+    let a = c
+        .call("post", "/api/v1/members", Some("m-a"), Some(member("A1")))
+        .await;
+    let a = a.ok(201)["member_id"].as_i64().unwrap();
+    let b = c
+        .call("post", "/api/v1/members", None, Some(member("B1")))
+        .await;
+    let b = b.ok(201)["member_id"].as_i64().unwrap();
+    let m3 = c
+        .call("post", "/api/v1/members", None, Some(json!({})))
+        .await;
+    let m3 = m3.ok(201)["member_id"].as_i64().unwrap();
+    c.call("get", "/api/v1/program", None, None).await.ok(200);
+    c.call(
+        "post",
+        "/api/v1/adjustments",
+        Some("adj-1"),
+        Some(json!({"member": {"member_id": a}, "delta": 500, "reason": "welcome", "actor": "tests"})),
+    )
+    .await
+    .ok(200);
+    c.call(
+        "post",
+        "/api/v1/purchases",
+        None,
+        Some(json!({"order_id": "SO-1", "member": {"channel": "app", "external_id": "A1"}, "amount_minor": 12800,
+                    "currency": "CNY", "lines": [{"sku": "LATTE", "quantity": 2, "price_minor": 6400, "category": "coffee"}]})),
+    )
+    .await
+    .ok(200);
+    c.call(
+        "post",
+        "/api/v1/refunds",
+        None,
+        Some(json!({"order_id": "SO-1", "refund_id": "RF-1", "amount_minor": 1000, "reason": "one cup"})),
+    )
+    .await
+    .ok(200);
+    c.call(
+        "post",
+        "/api/v1/spends",
+        Some("sp-1"),
+        Some(json!({"member": {"member_id": a}, "amount": 100, "reason": "兑换：可颂", "order_ref": "R-1"})),
+    )
+    .await
+    .ok(200);
+    c.call(
+        "post",
+        "/api/v1/transfers",
+        Some("tr-1"),
+        Some(json!({"from": {"member_id": a}, "to": {"member_id": b}, "amount": 50, "reason": "gift"})),
+    )
+    .await
+    .ok(200);
+    let res = c
+        .call(
+            "post",
+            "/api/v1/reservations",
+            Some("rs-1"),
+            Some(json!({"member": {"member_id": a}, "amount": 20, "order_ref": "O-9", "ttl_seconds": 600})),
+        )
+        .await;
+    let rid = res.ok(201)["reservation_id"].as_i64().unwrap();
+    c.call(
+        "post",
+        &format!("/api/v1/reservations/{rid}/post"),
+        None,
+        None,
+    )
+    .await
+    .ok(200);
+    let res = c
+        .call(
+            "post",
+            "/api/v1/reservations",
+            Some("rs-2"),
+            Some(json!({"member": {"member_id": a}, "amount": 10})),
+        )
+        .await;
+    let rid = res.ok(201)["reservation_id"].as_i64().unwrap();
+    c.call(
+        "post",
+        &format!("/api/v1/reservations/{rid}/void"),
+        None,
+        Some(json!({"reason": "not paid"})),
+    )
+    .await
+    .ok(200);
+    for path in [
+        format!("/api/v1/members/{a}"),
+        "/api/v1/members/lookup?channel=app&external_id=A1".to_string(),
+        format!("/api/v1/members/{a}/balance?days=7"),
+        format!("/api/v1/members/{a}/lots?point_type=points&include_closed=true"),
+        format!("/api/v1/members/{a}/lots?point_type=growth"),
+        format!("/api/v1/members/{a}/history?limit=2"),
+        format!("/api/v1/members/{a}/history"),
+        format!("/api/v1/members/{a}/mall?locale=en&category=coffee"),
+        format!("/api/v1/members/{a}/coupons?status=issued"),
+        "/api/v1/outbox?after=0&limit=5".to_string(),
+        "/api/v1/chain/links?after=0&limit=10".to_string(),
+        "/api/v1/rules?status=active".to_string(),
+        "/api/v1/mall/items?status=on_sale&limit=5".to_string(),
+        format!("/api/v1/mall/orders?member_id={a}&state=paid&limit=5"),
+        "/api/v1/risk-holds?status=open&limit=5".to_string(),
+    ] {
+        c.call("get", &path, None, None).await.ok(200);
+    }
+    let page = c
+        .call(
+            "get",
+            &format!("/api/v1/members/{a}/history?limit=1"),
+            None,
+            None,
+        )
+        .await;
+    let before = page.ok(200)["next_before"].as_i64().expect("a next page");
+    c.call(
+        "get",
+        &format!("/api/v1/members/{a}/history?before={before}&limit=1"),
+        None,
+        None,
+    )
+    .await
+    .ok(200);
+    c.call(
+        "patch",
+        &format!("/api/v1/members/{a}"),
+        Some("p-1"),
+        Some(json!({"name": "A one", "email": null})),
+    )
+    .await
+    .ok(200);
+    c.call(
+        "post",
+        &format!("/api/v1/members/{b}/identities"),
+        None,
+        Some(json!({"channel": "web", "external_id": "B-web"})),
+    )
+    .await
+    .ok(200);
+    c.call(
+        "post",
+        &format!("/api/v1/members/{b}/freeze"),
+        None,
+        Some(json!({"reason": "dispute"})),
+    )
+    .await
+    .ok(200);
+    c.call(
+        "post",
+        &format!("/api/v1/members/{b}/unfreeze"),
+        None,
+        Some(json!({"reason": "settled"})),
+    )
+    .await
+    .ok(200);
+    c.call(
+        "post",
+        "/api/v1/members/merge",
+        Some("mg-1"),
+        Some(json!({"from": {"member_id": m3}, "into": {"member_id": b}, "reason": "duplicate", "actor": "tests"})),
+    )
+    .await
+    .ok(200);
+    // Errors match the one error shape.
+    c.call(
+        "get",
+        &format!("/api/v1/members/{a}/tier?locale=en"),
+        None,
+        None,
+    )
+    .await
+    .err(404, "tier_ladder_not_found");
+    c.call("get", "/api/v1/members/999999", None, None)
+        .await
+        .err(404, "member_not_found");
+    c.call(
+        "get",
+        &format!("/api/v1/members/{a}/history?limit=0"),
+        None,
+        None,
+    )
+    .await
+    .err(422, "invalid_request");
+    c.call(
+        "post",
+        "/api/v1/spends",
+        None,
+        Some(json!({"member": {"member_id": a}, "amount": 1})),
+    )
+    .await
+    .err(400, "idempotency_key_required");
+    assert!(c.answers >= 35, "{}", c.answers);
+}
+
+/// Bodies the schemas refuse (an unknown field of a closed object, a missing required field, a
+/// value out of an enum or a bound), the server refuses too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_request_schemas_refuse_the_server_refuses() {
+    let s = start(policy(0)).await;
+    let doc = document();
+    let a = s.create_member("A1").await;
+    let cases = [
+        (
+            "post",
+            format!("/api/v1/members/{a}/freeze"),
+            json!({"reason": "x", "by": "me"}),
+        ),
+        ("post", format!("/api/v1/members/{a}/freeze"), json!({})),
+        (
+            "patch",
+            format!("/api/v1/members/{a}"),
+            json!({"nickname": "A"}),
+        ),
+        (
+            "post",
+            "/api/v1/events".to_string(),
+            json!({"type": "sign_in", "member": {"member_id": a}, "extra": 1}),
+        ),
+        (
+            "post",
+            "/api/v1/events".to_string(),
+            json!({"type": "sign_in"}),
+        ),
+        (
+            "put",
+            "/api/v1/earn-settings".to_string(),
+            json!({"sign_in": {"reset": "yearly"}}),
+        ),
+        (
+            "put",
+            "/api/v1/tiers".to_string(),
+            json!({"metric": "growth", "window": {"kind": "calendar_year"}, "tiers": [], "extra": 1}),
+        ),
+        (
+            "post",
+            "/api/v1/rules".to_string(),
+            json!({"name": "r", "trigger": "purchase", "points": "1", "colour": "red"}),
+        ),
+        (
+            "post",
+            "/api/v1/rules".to_string(),
+            json!({"name": "r", "trigger": "purchase", "points": "1", "status": "paused"}),
+        ),
+        (
+            "post",
+            "/api/v1/purchases".to_string(),
+            json!({"order_id": "SO-1", "member": {"member_id": a}, "amount_minor": 0, "currency": "CNY"}),
+        ),
+        (
+            "post",
+            "/api/v1/purchases".to_string(),
+            json!({"order_id": "SO-2", "member": {"member_id": a}, "amount_minor": 100, "currency": "CNY",
+                   "lines": [{"sku": "A", "quantity": 0, "price_minor": 100}]}),
+        ),
+        (
+            "post",
+            "/api/v1/mall/orders".to_string(),
+            json!({"member": {"member_id": a}, "sku": "X", "request_id": "r1", "colour": "red"}),
+        ),
+        (
+            "post",
+            "/api/v1/coupons/validate".to_string(),
+            json!({"code": "C", "member_id": a, "cart": {"goods_minor": 100, "tax": 1}}),
+        ),
+        (
+            "put",
+            "/api/v1/checkout/settings".to_string(),
+            json!({"points_per_unit": 100, "max_share_pct": 0}),
+        ),
+        (
+            "post",
+            "/api/v1/webhooks".to_string(),
+            json!({"url": "http://example.com/h", "topics": ["tier.changed"], "secret": "s"}),
+        ),
+    ];
+    let more = [
+        (
+            "post",
+            "/api/v1/events".to_string(),
+            json!({"type": "review", "member": {"member_id": a}}),
+        ),
+        (
+            "post",
+            "/api/v1/events".to_string(),
+            json!({"type": "share", "member": {"member_id": a}, "event_id": "e2", "makeup_date": "2026-01-01"}),
+        ),
+        ("post", "/api/v1/events/dry-run".to_string(), json!({})),
+        (
+            "post",
+            "/api/v1/mall/items".to_string(),
+            json!({"name_zh": "杯", "name_en": "Cup", "category": "cups", "kind": {"type": "physical"},
+                   "skus": [{"sku": "CUP-1", "points": 0, "stock": 5}]}),
+        ),
+    ];
+    for (method, path, body) in cases.into_iter().chain(more) {
+        let r = route_of(method, &path);
+        let name = r.body_schema().unwrap();
+        let es = problems(
+            &doc,
+            &json!({"$ref": format!("#/components/schemas/{name}")}),
+            &body,
+        );
+        assert!(
+            !es.is_empty(),
+            "{method} {path}: the schema {name} accepts {body}"
+        );
+        let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let resp = s
+            .send(
+                s.request(m, &path)
+                    .header("Idempotency-Key", format!("k-{path}-{body}"))
+                    .json(&body),
+            )
+            .await;
+        assert!(
+            resp.status.is_client_error(),
+            "{method} {path} {body}: the schema refuses it ({es:?}) but the server answered {} {}",
+            resp.status,
+            resp.text
+        );
+    }
+}
+
+#[test]
+fn the_checker_sees_what_does_not_match() {
+    let doc = document();
+    let member = json!({"$ref": "#/components/schemas/MemberRef"});
+    assert!(problems(&doc, &member, &json!({"member_id": 3})).is_empty());
+    assert!(
+        problems(
+            &doc,
+            &member,
+            &json!({"channel": "app", "external_id": "U1"})
+        )
+        .is_empty()
+    );
+    assert!(!problems(&doc, &member, &json!({"member_id": 0})).is_empty());
+    assert!(!problems(&doc, &member, &json!({"channel": "app"})).is_empty());
+    let error = json!({"$ref": "#/components/schemas/Error"});
+    let ok = json!({"error": {"code": "x", "message": "y", "details": {}}});
+    assert!(problems(&doc, &error, &ok).is_empty());
+    assert!(!problems(&doc, &error, &json!({"error": {"code": "x"}})).is_empty());
+    let kind = &doc["components"]["schemas"]["CouponTemplate"]["properties"]["kind"];
+    assert!(
+        problems(
+            &doc,
+            kind,
+            &json!({"type": "amount_off", "amount_minor": 100})
+        )
+        .is_empty()
+    );
+    assert!(!problems(&doc, kind, &json!({"type": "amount_off"})).is_empty());
+    assert!(
+        !problems(
+            &doc,
+            kind,
+            &json!({"type": "gift", "gift": "cup", "extra": 1})
+        )
+        .is_empty()
+    );
+}

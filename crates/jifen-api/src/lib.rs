@@ -12,9 +12,11 @@ mod error;
 mod extract;
 mod mall;
 mod members;
+pub mod observe;
 pub mod openapi;
 mod serve;
 pub use extract::BODY_TIMEOUT;
+pub use observe::{observed, observed_with};
 pub use serve::{DRAIN, HEADER_TIMEOUT, serve};
 mod rules;
 

@@ -3,7 +3,8 @@
 //! or leaves a keep-alive connection idle, is closed rather than held; bodies have their own
 //! timeout in the API's extractor. The peer's address reaches the handlers as axum's
 //! `ConnectInfo` (the console's sign-in throttles by it). Stops accepting on shutdown and
-//! lets the requests in flight finish, for at most `DRAIN`.
+//! lets the requests in flight finish, for at most `DRAIN`. Every request goes through
+//! [`crate::observed`]: request ids, logs, metrics and `/metrics`.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -30,6 +31,7 @@ pub async fn serve(
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT)
         .keep_alive(true);
+    let router = crate::observed(router);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {

@@ -128,6 +128,16 @@ pub struct ProgramJobs {
 
 type Step = fn(&mut Tx<'_>, &ProgramCtx, Millis, &JobScope) -> Result<Option<i64>, AppError>;
 
+/// Records a step's duration however the step ends.
+struct StepTimer(&'static str, std::time::Instant);
+
+impl Drop for StepTimer {
+    fn drop(&mut self) {
+        metrics::histogram!("jifen_job_duration_seconds", "step" => self.0)
+            .record(self.1.elapsed().as_secs_f64());
+    }
+}
+
 impl App {
     /// Runs every due job of a programme until none is due: vesting first (so points vest before
     /// they could expire), then expiry, mall order and reservation timeouts, birthdays, the tier
@@ -175,6 +185,8 @@ impl App {
             }),
         ];
         for (name, step, field) in steps {
+            let started = std::time::Instant::now();
+            let _timer = StepTimer(name, started);
             let mut scope = JobScope::new();
             loop {
                 let shared = Arc::new(std::mem::replace(&mut scope, JobScope::new()));
@@ -217,6 +229,7 @@ impl App {
                             error = %e,
                             "job item failed; skipped in this run and retried in the next"
                         );
+                        metrics::counter!("jifen_job_failures_total", "step" => name).increment(1);
                         report.failures.push(JobFailure {
                             step: name,
                             item,

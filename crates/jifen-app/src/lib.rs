@@ -11,6 +11,7 @@
 //! member's commands are applied in order and never contend across writers of one process.
 
 pub mod appeals;
+pub mod background;
 pub mod centre;
 pub mod chain;
 pub mod checkout;
@@ -36,6 +37,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
+pub use background::panic_message;
 pub use error::AppError;
 use jifen_ledger::{Millis, ProgramId};
 use jifen_store::{Backend, Program, SystemAccounts, Tx};
@@ -173,6 +175,13 @@ impl App {
 
     pub fn now(&self) -> Millis {
         self.inner.clock.now()
+    }
+
+    /// Stops taking writes, lets the writers commit what was queued (the batch in flight
+    /// included) and answer its callers, and waits for them. Writes after this are refused as
+    /// unavailable; reads go on working.
+    pub fn shutdown(&self) {
+        self.inner.writers.shutdown();
     }
 
     /// What the writers did since start.

@@ -16,7 +16,7 @@ use jifen_store::*;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
 use crate::{App, AppError, ProgramCtx};
 
@@ -281,22 +281,11 @@ pub fn fanout_step(
 
 /// HMAC-SHA256 (RFC 2104) of `message` under `key`.
 pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    let mut k = [0u8; 64];
-    if key.len() > 64 {
-        k[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        k[..key.len()].copy_from_slice(key);
-    }
-    let pad = |b: u8| k.iter().map(|x| x ^ b).collect::<Vec<u8>>();
-    let inner = Sha256::new()
-        .chain_update(pad(0x36))
-        .chain_update(message)
-        .finalize();
-    Sha256::new()
-        .chain_update(pad(0x5c))
-        .chain_update(inner)
-        .finalize()
-        .into()
+    use hmac::Mac;
+    let mut mac =
+        hmac::Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 /// The `Jifen-Signature` header: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
@@ -468,10 +457,21 @@ impl App {
             })?;
             match status {
                 "delivered" => report.delivered += 1,
-                "failed" => report.failed += 1,
+                "failed" => {
+                    tracing::warn!(
+                        program = program.0,
+                        delivery = id,
+                        "a webhook delivery gave up after its last attempt"
+                    );
+                    report.failed += 1
+                }
                 _ => report.retrying += 1,
             }
+            metrics::counter!("jifen_webhook_deliveries_total", "outcome" => status).increment(1);
         }
+        let backlog = self.read_blocking(move |tx| Ok(tx.pending_webhook_deliveries(program)?))?;
+        metrics::gauge!("jifen_webhook_backlog", "program" => program.0.to_string())
+            .set(backlog as f64);
         Ok(report)
     }
 }

@@ -3,7 +3,8 @@
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::time::{Duration, Instant};
 
@@ -42,6 +43,8 @@ struct Command {
 
 enum Job {
     Command(Command),
+    /// Finish what was queued before, then stop.
+    Stop,
     Admin(
         AdminFn,
         oneshot::Sender<Result<Box<dyn Any + Send>, AppError>>,
@@ -50,7 +53,12 @@ enum Job {
 
 pub(crate) struct Writers {
     queues: Vec<SyncSender<Job>>,
+    /// Jobs waiting per writer, for the queue-depth gauge.
+    depths: Vec<Arc<AtomicI64>>,
     pub(crate) stats: Arc<WriterStats>,
+    /// Set once shutdown began: new work is refused as `Unavailable`.
+    closed: AtomicBool,
+    threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
 }
 
 /// Counters of what the writers did, for benchmarks and diagnostics.
@@ -79,6 +87,8 @@ impl Writers {
         clock: Arc<dyn Clock>,
     ) -> Result<Writers, AppError> {
         let mut queues = Vec::new();
+        let mut depths = Vec::new();
+        let mut threads = Vec::new();
         let stats = Arc::new(WriterStats::default());
         for i in 0..backend.writers() {
             let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE_DEPTH);
@@ -87,7 +97,9 @@ impl Writers {
             let backend = backend.clone();
             let clock = clock.clone();
             let stats = stats.clone();
-            std::thread::Builder::new()
+            let depth = Arc::new(AtomicI64::new(0));
+            let loop_depth = depth.clone();
+            let thread = std::thread::Builder::new()
                 .name(format!("jifen-writer-{i}"))
                 .spawn(move || {
                     WriterLoop {
@@ -96,19 +108,53 @@ impl Writers {
                         conn,
                         stats,
                         syncer,
+                        depth: loop_depth,
+                        writer: i,
                     }
                     .run(rx)
                 })
                 .map_err(|e| AppError::Internal(format!("cannot start writer: {e}")))?;
             queues.push(tx);
+            depths.push(depth);
+            threads.push(thread);
         }
-        Ok(Writers { queues, stats })
+        Ok(Writers {
+            queues,
+            depths,
+            stats,
+            closed: AtomicBool::new(false),
+            threads: Mutex::new(threads),
+        })
+    }
+
+    /// Refuses new work, lets every writer finish the commands queued before (the batch in
+    /// flight commits and its callers are answered), and waits for them to stop.
+    pub(crate) fn shutdown(&self) {
+        if self.closed.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        for q in &self.queues {
+            // Blocks while the queue is full: the writer is draining it.
+            let _ = q.send(Job::Stop);
+        }
+        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
+        for t in threads {
+            if t.join().is_err() {
+                tracing::error!("a writer thread panicked while stopping");
+            }
+        }
     }
 
     fn enqueue(&self, partition: &str, job: Job) -> Result<(), AppError> {
-        let q = &self.queues[(fnv1a(partition) % self.queues.len() as u64) as usize];
-        match q.try_send(job) {
-            Ok(()) => Ok(()),
+        if self.closed.load(Ordering::Relaxed) {
+            return Err(AppError::Unavailable);
+        }
+        let i = (fnv1a(partition) % self.queues.len() as u64) as usize;
+        match self.queues[i].try_send(job) {
+            Ok(()) => {
+                self.depths[i].fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            }
             Err(TrySendError::Full(_)) => Err(AppError::Unavailable),
             Err(TrySendError::Disconnected(_)) => Err(AppError::Unavailable),
         }
@@ -178,8 +224,17 @@ struct WriterLoop {
     conn: Box<dyn SqlConn>,
     stats: Arc<WriterStats>,
     /// Where committed answers wait for the disk, when the backend defers its sync.
-    syncer: Option<std::sync::mpsc::Sender<Vec<Delivery>>>,
+    syncer: Option<(
+        std::sync::mpsc::Sender<Vec<Delivery>>,
+        std::thread::JoinHandle<()>,
+    )>,
+    /// Jobs waiting in this writer's queue.
+    depth: Arc<AtomicI64>,
+    writer: usize,
 }
+
+/// Numbers the batches of every writer, for the logs.
+static BATCH_IDS: AtomicU64 = AtomicU64::new(1);
 
 type Delivery = (
     oneshot::Sender<Result<Outcome, AppError>>,
@@ -191,9 +246,15 @@ type Delivery = (
 /// and commits the next batch.
 fn start_syncer(
     sync: Arc<dyn Fn() -> Result<(), StoreError> + Send + Sync>,
-) -> Result<std::sync::mpsc::Sender<Vec<Delivery>>, AppError> {
+) -> Result<
+    (
+        std::sync::mpsc::Sender<Vec<Delivery>>,
+        std::thread::JoinHandle<()>,
+    ),
+    AppError,
+> {
     let (tx, rx) = std::sync::mpsc::channel::<Vec<Delivery>>();
-    std::thread::Builder::new()
+    let thread = std::thread::Builder::new()
         .name("jifen-syncer".into())
         .spawn(move || {
             while let Ok(first) = rx.recv() {
@@ -202,6 +263,9 @@ fn start_syncer(
                     groups.push(more);
                 }
                 let synced = sync();
+                if let Err(e) = &synced {
+                    tracing::error!(error = %e, "the sync after a commit failed; its callers are told");
+                }
                 for (reply, result) in groups.into_iter().flatten() {
                     let result = match (&synced, result) {
                         (Err(e), Ok(_)) => Err(AppError::Store(e.clone())),
@@ -212,7 +276,7 @@ fn start_syncer(
             }
         })
         .map_err(|e| AppError::Internal(format!("cannot start the syncer: {e}")))?;
-    Ok(tx)
+    Ok((tx, thread))
 }
 
 /// Runs one command inside an open transaction. The outer error aborts the transaction; the
@@ -290,11 +354,21 @@ fn run_one(
 
 impl WriterLoop {
     fn run(mut self, rx: Receiver<Job>) {
-        while let Ok(first) = rx.recv() {
+        let mut stopping = false;
+        while !stopping && let Ok(first) = rx.recv() {
             let mut batch = Vec::new();
             let mut next = Some(first);
             while let Some(job) = next.take() {
+                let waiting = self.depth.fetch_sub(1, Ordering::Relaxed) - 1;
+                metrics::gauge!("jifen_writer_queue_depth", "writer" => self.writer.to_string())
+                    .set(waiting.max(0) as f64);
                 match job {
+                    Job::Stop => {
+                        // Undo the decrement: Stop was never counted in.
+                        self.depth.fetch_add(1, Ordering::Relaxed);
+                        stopping = true;
+                        break;
+                    }
                     Job::Admin(f, reply) => {
                         // Admin jobs run alone, after the commands queued before them.
                         self.process(std::mem::take(&mut batch));
@@ -308,6 +382,11 @@ impl WriterLoop {
                 }
             }
             self.process(batch);
+        }
+        // Answered callers wait on the syncer: let it finish before the writer is gone.
+        if let Some((tx, thread)) = self.syncer.take() {
+            drop(tx);
+            let _ = thread.join();
         }
     }
 
@@ -338,7 +417,7 @@ impl WriterLoop {
     /// Answers callers once their commits are durable.
     fn deliver(&mut self, deliveries: Vec<Delivery>) {
         match &self.syncer {
-            Some(syncer) => {
+            Some((syncer, _)) => {
                 if let Err(e) = syncer.send(deliveries) {
                     for (reply, _) in e.0 {
                         let _ = reply.send(Err(AppError::Unavailable));
@@ -361,10 +440,21 @@ impl WriterLoop {
         }
     }
 
-    fn process(&mut self, mut batch: Vec<Command>) {
+    fn process(&mut self, batch: Vec<Command>) {
         if batch.is_empty() {
             return;
         }
+        let span = tracing::debug_span!(
+            "batch",
+            id = BATCH_IDS.fetch_add(1, Ordering::Relaxed),
+            writer = self.writer,
+            size = batch.len()
+        );
+        let _entered = span.enter();
+        self.process_in_span(batch);
+    }
+
+    fn process_in_span(&mut self, mut batch: Vec<Command>) {
         let now = self.clock.now();
         match self.run_batch(&mut batch, now) {
             Ok(results) => {
@@ -375,9 +465,11 @@ impl WriterLoop {
                     .collect();
                 self.deliver(deliveries);
             }
-            Err(_) => {
+            Err(e) => {
                 // The database refused the batch as a whole; run each command alone so that one
                 // command's failure is only its own.
+                tracing::warn!(error = %e, "the batch failed as a whole; its commands run alone");
+                metrics::counter!("jifen_writer_batches_failed_total").increment(1);
                 self.reconnect();
                 let mut deliveries = Vec::new();
                 for mut cmd in batch {
@@ -405,7 +497,10 @@ impl WriterLoop {
             // rolled back and every command re-run alone, where the culprit gets an error.
             match std::panic::catch_unwind(AssertUnwindSafe(|| run_one(&mut tx, cmd, now, true))) {
                 Ok(r) => results.push(r?),
-                Err(_) => {
+                Err(panic) => {
+                    let message = crate::panic_message(panic.as_ref());
+                    tracing::error!(panic = %message, "a command panicked; its batch is rolled back and re-run command by command");
+                    metrics::counter!("jifen_panics_total", "where" => "writer").increment(1);
                     return Err(StoreError::Db(
                         "a command panicked; batch rolled back".into(),
                     ));
@@ -419,8 +514,15 @@ impl WriterLoop {
         s.commands.fetch_add(batch.len() as u64, Ordering::Relaxed);
         s.execute_micros
             .fetch_add((executed - started).as_micros() as u64, Ordering::Relaxed);
+        let committed = executed.elapsed();
         s.commit_micros
-            .fetch_add(executed.elapsed().as_micros() as u64, Ordering::Relaxed);
+            .fetch_add(committed.as_micros() as u64, Ordering::Relaxed);
+        metrics::counter!("jifen_writer_batches_total").increment(1);
+        metrics::counter!("jifen_writer_commands_total").increment(batch.len() as u64);
+        metrics::histogram!("jifen_writer_batch_size").record(batch.len() as f64);
+        metrics::histogram!("jifen_writer_execute_seconds")
+            .record((executed - started).as_secs_f64());
+        metrics::histogram!("jifen_writer_commit_seconds").record(committed.as_secs_f64());
         Ok(results)
     }
 
@@ -439,12 +541,17 @@ impl WriterLoop {
                 }
                 Ok::<_, StoreError>(r)
             }));
-            let Ok(result) = result else {
-                eprintln!("jifen: a command panicked and was rolled back");
-                self.reconnect();
-                return Err(AppError::Internal(
-                    "the command failed unexpectedly and changed nothing".into(),
-                ));
+            let result = match result {
+                Ok(r) => r,
+                Err(panic) => {
+                    let message = crate::panic_message(panic.as_ref());
+                    tracing::error!(panic = %message, "a command panicked and was rolled back");
+                    metrics::counter!("jifen_panics_total", "where" => "writer").increment(1);
+                    self.reconnect();
+                    return Err(AppError::Internal(
+                        "the command failed unexpectedly and changed nothing".into(),
+                    ));
+                }
             };
             match result {
                 Ok(r) => return r,

@@ -2,8 +2,9 @@
 //!
 //! Each story is written once, as a function of the backend, and the macro at the end makes a
 //! `sqlite::<story>` and a `postgres::<story>` test of it. PostgreSQL is the server at
-//! `JIFEN_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`): its tests fail,
-//! never skip, when it cannot be reached. Every story checks exact numbers (balances, lifetime
+//! `JIFEN_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`). Under
+//! `scripts/test` (and so in CI) its tests fail when it cannot be reached; plain `cargo test`
+//! without a server says so in one line and passes them without running. Every story checks exact numbers (balances, lifetime
 //! counters, the JSON the commands answer) and ends with `App::verify` finding no drift.
 
 #[macro_use]

@@ -1464,7 +1464,7 @@ mod members;
 mod staff;
 mod webhooks;
 pub use lottery::{DrawRow, LotteryRow, NewDraw};
-pub use mall::{ItemRow, MallOrderRow, NewMallOrder, SkuRow, base64};
+pub use mall::{ItemRow, MallOrderRow, NewMallOrder, SkuRow};
 pub use staff::{AdjustmentRequest, AppealRow, AuditRow, MemberExportRow, StaffRow};
 pub use webhooks::{DeliveryRow, EndpointRow};
 mod rules;

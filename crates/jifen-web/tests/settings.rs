@@ -741,8 +741,9 @@ async fn ledger_and_orders_exports_stream_rows_safely_for_the_right_roles() {
 #[test]
 fn keys_and_export_pages_on_postgres() {
     use jifen_ledger::policy::LedgerPolicy;
-    let admin = std::env::var("JIFEN_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let Some(admin) = jifen_testkit::postgres() else {
+        return;
+    };
     let name = format!("jifen_web_settings_{}", std::process::id());
     let mut conn = jifen_app::open_backend(&admin, 1)
         .unwrap()

@@ -168,17 +168,27 @@ fn start(cli: &Cli, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
 }
 
 /// Logs go to standard error: `JIFEN_LOG` sets the level (error, warn, info, debug, trace;
-/// info by default).
+/// info by default); `JIFEN_LOG_FORMAT=json` writes one JSON object per line, with the
+/// request's or batch's span fields (request id, route), for a log collector.
 fn init_logs() {
     let level = std::env::var("JIFEN_LOG")
         .ok()
         .and_then(|v| v.parse::<tracing_subscriber::filter::LevelFilter>().ok())
         .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
-    let _ = tracing_subscriber::fmt()
+    let json = std::env::var("JIFEN_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let builder = tracing_subscriber::fmt()
         .with_max_level(level)
         .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .try_init();
+        .with_ansi(false);
+    let _ = if json {
+        builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 fn main() -> anyhow::Result<()> {
@@ -474,50 +484,37 @@ fn serve(app: App, listen: SocketAddr) -> anyhow::Result<()> {
             "Jifen is serving {} on http://{addr}  (API: /api/v1, OpenAPI: /api/openapi.json)",
             app.backend().describe()
         );
+        // Each programme, step and item fails alone and is logged where it fails; a round
+        // that panics is logged and the next one runs.
         let jobs_app = app.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(JOBS_INTERVAL);
-            loop {
-                tick.tick().await;
-                let a = jobs_app.clone();
-                // Each programme, step and item fails alone and is logged where it fails.
-                let result = tokio::task::spawn_blocking(move || a.run_all_jobs()).await;
-                match result {
-                    Ok(Ok(_)) => {}
-                    Ok(Err(e)) => tracing::error!(error = %e, "jobs could not list the programmes"),
-                    Err(e) => tracing::error!(error = %e, "the jobs panicked"),
-                }
-            }
-        });
-        // Webhooks go out within seconds of their event, apart from the minute's jobs.
+        let jobs = tokio::spawn(jifen_app::background::every(
+            "jobs",
+            JOBS_INTERVAL,
+            move || jobs_app.run_all_jobs().map(|_| ()),
+        ));
+        // Webhooks go out within seconds of their event, apart from the minute's jobs. One
+        // programme's webhooks failing does not hold back the others'.
         let hooks_app = app.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(WEBHOOKS_INTERVAL);
-            loop {
-                tick.tick().await;
-                let a = hooks_app.clone();
-                let result =
-                    tokio::task::spawn_blocking(move || -> Result<(), jifen_app::AppError> {
-                        // One programme's webhooks failing does not hold back the others'.
-                        for p in a.read_blocking(|tx| Ok(tx.programs()?))? {
-                            if let Err(e) = a.webhooks_round(p.id) {
-                                tracing::error!(program = p.id.0, error = %e, "webhooks failed");
-                            }
-                        }
-                        Ok(())
-                    })
-                    .await;
-                match result {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => {
-                        tracing::error!(error = %e, "webhooks could not list the programmes")
+        let hooks = tokio::spawn(jifen_app::background::every(
+            "webhooks",
+            WEBHOOKS_INTERVAL,
+            move || -> Result<(), jifen_app::AppError> {
+                for p in hooks_app.read_blocking(|tx| Ok(tx.programs()?))? {
+                    if let Err(e) = hooks_app.webhooks_round(p.id) {
+                        tracing::error!(program = p.id.0, error = %e, "webhooks failed");
                     }
-                    Err(e) => tracing::error!(error = %e, "the webhooks round panicked"),
                 }
-            }
-        });
+                Ok(())
+            },
+        ));
+        let app_for_shutdown = app.clone();
         let router = jifen_api::router(app.clone()).merge(jifen_web::router(app));
         jifen_api::serve(listener, router, shutdown_signal()).await;
-        Ok(())
+        jobs.abort();
+        hooks.abort();
+        // The requests have drained; the writers commit what is queued before the process ends.
+        let writers = app_for_shutdown.clone();
+        tokio::task::spawn_blocking(move || writers.shutdown()).await?;
+        Ok::<_, anyhow::Error>(())
     })
 }

@@ -151,7 +151,8 @@ pub async fn start(policy: LedgerPolicy) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let router = jifen_api::router(app.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    // Through the server the binary runs: request ids, logs, metrics.
+    tokio::spawn(jifen_api::serve(listener, router, std::future::pending()));
     Server {
         base,
         key: created.api_key,

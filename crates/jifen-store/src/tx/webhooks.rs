@@ -135,6 +135,17 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Deliveries still to be made (due now or waiting for a retry): the backlog.
+    pub fn pending_webhook_deliveries(&mut self, program: ProgramId) -> StoreResult<i64> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT COUNT(*) FROM webhook_deliveries WHERE program_id = $1 AND status = 'pending'",
+                &[program.0.into()],
+            )?
+            .map_or(0, |r| r.int(0)))
+    }
+
     /// Deliveries due by `now`, oldest first.
     pub fn due_webhook_deliveries(
         &mut self,

@@ -23,24 +23,11 @@ impl Drop for Browser {
     }
 }
 
-fn chromium() -> String {
-    std::env::var("JIFEN_CHROMIUM").unwrap_or_else(|_| {
-        for c in ["chromium", "chromium-browser", "google-chrome"] {
-            if Command::new("which")
-                .arg(c)
-                .output()
-                .is_ok_and(|o| o.status.success())
-            {
-                return c.to_string();
-            }
-        }
-        panic!("the browser tests need Chromium (apt-get install -y chromium; .ci/run installs it)")
-    })
-}
-
 impl Browser {
-    /// Starts headless Chromium with a fresh profile and opens one page.
-    pub fn start() -> Browser {
+    /// Starts headless Chromium with a fresh profile and opens one page; `None` when there is
+    /// no Chromium and the services are not required (`jifen_testkit::chromium` says so).
+    pub fn start() -> Option<Browser> {
+        let chromium = jifen_testkit::chromium()?;
         let profile = std::env::temp_dir().join(format!(
             "jifen-chromium-{}-{}",
             std::process::id(),
@@ -49,7 +36,7 @@ impl Browser {
                 .unwrap()
                 .as_nanos()
         ));
-        let mut child = Command::new(chromium())
+        let mut child = Command::new(chromium)
             .args([
                 "--headless",
                 "--no-sandbox",
@@ -95,7 +82,7 @@ impl Browser {
         b.session = attached["sessionId"].as_str().unwrap().to_string();
         b.call("Page.enable", json!({}));
         b.call("Runtime.enable", json!({}));
-        b
+        Some(b)
     }
 
     fn send(&mut self, msg: Value) -> u64 {
@@ -210,8 +197,11 @@ impl Browser {
     /// Saves a PNG of the page under `target/screenshots/` and returns its path.
     pub fn screenshot(&mut self, name: &str) -> std::path::PathBuf {
         let r = self.call("Page.captureScreenshot", json!({"format": "png"}));
-        let png = jifen_store::base64::decode(r["data"].as_str().unwrap())
-            .expect("screenshots are base64");
+        let png = base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            r["data"].as_str().unwrap(),
+        )
+        .expect("screenshots are base64");
         assert!(png.starts_with(b"\x89PNG"), "a screenshot is a PNG");
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
         std::fs::create_dir_all(&dir).unwrap();

@@ -266,6 +266,11 @@ pub fn issue_by_api(
 /// Coupons listed at most per request.
 pub const COUPONS_LIST_MAX: i64 = 200;
 
+/// Whether `s` is a member coupon's status (the codes of `jifen_domain::words::COUPON_STATUSES`).
+pub fn is_status(s: &str) -> bool {
+    jifen_domain::words::find(jifen_domain::words::COUPON_STATUSES, s).is_some()
+}
+
 pub fn member_coupons(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
@@ -274,7 +279,7 @@ pub fn member_coupons(
     now: Millis,
 ) -> Result<serde_json::Value, AppError> {
     if let Some(s) = status
-        && !matches!(s, "issued" | "redeemed" | "expired" | "void")
+        && !is_status(s)
     {
         return Err(AppError::invalid(
             "status",

@@ -5,6 +5,7 @@ pub mod coupons;
 pub mod lottery;
 pub mod mall;
 pub mod tiers;
+pub mod words;
 
 /// An integer with thousands separators, as the programme's pages and messages show numbers:
 /// 1,234,567.

@@ -719,54 +719,8 @@ fn once(lang: Lang, p: Period) -> &'static str {
     }
 }
 
-const TASK_ICONS: [(&str, &str); 9] = [
-    (
-        "review",
-        "<path d=\"M12 3.5l2.6 5.3 5.9.9-4.3 4.1 1 5.8L12 16.9l-5.2 2.7 1-5.8-4.3-4.1 5.9-.9z\"/>",
-    ),
-    (
-        "share",
-        "<circle cx=\"18\" cy=\"5.5\" r=\"2.5\"/><circle cx=\"6\" cy=\"12\" r=\"2.5\"/><circle cx=\"18\" cy=\"18.5\" r=\"2.5\"/><path d=\"M8.2 10.8l7.6-4.1M8.2 13.2l7.6 4.1\"/>",
-    ),
-    (
-        "follow",
-        "<path d=\"M12 20s-7.5-4.6-7.5-10.2A4.1 4.1 0 0 1 12 7.4a4.1 4.1 0 0 1 7.5 2.4C19.5 15.4 12 20 12 20z\"/>",
-    ),
-    (
-        "survey",
-        "<rect x=\"5\" y=\"4\" width=\"14\" height=\"17\" rx=\"2\"/><path d=\"M9 3h6v3H9zM8.5 12l2 2 4-4M9 17h6\"/>",
-    ),
-    (
-        "browse",
-        "<path d=\"M2.5 12S6 5.5 12 5.5 21.5 12 21.5 12 18 18.5 12 18.5 2.5 12 2.5 12z\"/><circle cx=\"12\" cy=\"12\" r=\"3\"/>",
-    ),
-    (
-        "profile_complete",
-        "<circle cx=\"12\" cy=\"8\" r=\"4\"/><path d=\"M4 21c0-4 3.6-7 8-7s8 3 8 7\"/>",
-    ),
-    (
-        "sign_up",
-        "<circle cx=\"10\" cy=\"8\" r=\"4\"/><path d=\"M2.5 21c0-4 3.4-7 7.5-7 1.6 0 3 .4 4.2 1.1M18 14v6M15 17h6\"/>",
-    ),
-    (
-        "referral",
-        "<rect x=\"4\" y=\"9\" width=\"16\" height=\"11\" rx=\"1.5\"/><path d=\"M3 9h18v3H3zM12 9v11M12 9c-1.5-4-6-4-5-1.2C7.5 9 12 9 12 9zM12 9c1.5-4 6-4 5-1.2C16.5 9 12 9 12 9z\"/>",
-    ),
-    (
-        "custom",
-        "<path d=\"M12 3l1.8 5.2L19 10l-5.2 1.8L12 17l-1.8-5.2L5 10l5.2-1.8zM18.5 16l.8 2.2 2.2.8-2.2.8-.8 2.2-.8-2.2-2.2-.8 2.2-.8z\"/>",
-    ),
-];
-
 fn task_icon(t: &Trigger) -> String {
-    let name = match t {
-        Trigger::Custom(_) => "custom".to_string(),
-        t => t.as_string(),
-    };
-    let paths = TASK_ICONS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map_or(TASK_ICONS[8].1, |(_, p)| p);
+    let paths = jifen_domain::words::trigger_icon(&t.as_string());
     format!(
         "<span class=\"tico\" aria-hidden=\"true\"><svg class=\"ico\" viewBox=\"0 0 24 24\">{paths}</svg></span>"
     )

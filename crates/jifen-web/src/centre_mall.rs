@@ -1541,19 +1541,13 @@ async fn redeem(
 // ---- orders ---------------------------------------------------------------------------------
 
 fn state_word(lang: Lang, state: &str, ships: bool) -> (&'static str, &'static str) {
-    let (zh, en, class) = match state {
-        "pending_payment" => ("待支付", "Awaiting payment", "wait"),
-        "paid" if ships => ("待发货", "Preparing to ship", "wait"),
-        "paid" => ("待发放", "Being fulfilled", "wait"),
-        "awaiting_stock" => ("预售 · 等待到货", "Presale · awaiting stock", "wait"),
-        "shipped" => ("已发货", "Shipped", "go"),
-        "delivered" => ("已完成", "Delivered", "done"),
-        "cancelled" => ("已取消", "Cancelled", "off"),
-        "timed_out" => ("超时未支付，已关闭", "Closed: not paid in time", "off"),
-        "refunded" => ("已退款", "Refunded", "off"),
-        _ => ("处理中", "In progress", "wait"),
-    };
-    (if lang == Lang::En { en } else { zh }, class)
+    use jifen_domain::words::{self, PAID_NOT_SHIPPED, Tone};
+    let en = lang == Lang::En;
+    match words::find(words::ORDER_STATES, state) {
+        Some(w) if w.word.code == "paid" && !ships => (PAID_NOT_SHIPPED.text(en), w.tone.class()),
+        Some(w) => (w.word.text(en), w.tone.class()),
+        None => (t(lang, "处理中", "In progress"), Tone::Wait.class()),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -2180,17 +2174,13 @@ async fn coupons(
                     format!("有效期至 {until}")
                 };
                 let stamp = match v["status"].as_str() {
-                    Some("redeemed") => format!(
+                    Some(s @ ("redeemed" | "void" | "expired")) => format!(
                         "<span class=\"stamp\">{}</span>",
-                        t(lang, "已使用", "Used")
-                    ),
-                    Some("void") => format!(
-                        "<span class=\"stamp\">{}</span>",
-                        t(lang, "已作废", "Void")
-                    ),
-                    Some("expired") => format!(
-                        "<span class=\"stamp\">{}</span>",
-                        t(lang, "已过期", "Expired")
+                        jifen_domain::words::text(
+                            jifen_domain::words::COUPON_STATUSES,
+                            s,
+                            lang == Lang::En
+                        )
                     ),
                     _ => String::new(),
                 };

@@ -28,6 +28,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use jifen_app::staff::{self, Session};
 use jifen_app::{App, AppError};
+use jifen_domain::words::Flow;
 use jifen_ledger::{MemberId, PointType};
 use serde::Deserialize;
 
@@ -716,32 +717,11 @@ async fn overview(
         let Some(d) = usize::try_from(day).ok().filter(|d| *d < days as usize) else {
             continue;
         };
-        match code.as_str() {
-            "purchase" | "purchase_bonus" | "manual_adjustment" | "tier_gift" | "lottery_prize" => {
-                issued[d] += pts
-            }
-            "redemption" | "reservation_post" | "lottery_draw" => spent[d] += pts,
-            "expiry" => expired[d] += pts,
-            c if !matches!(
-                c,
-                "expiry"
-                    | "refund_reversal"
-                    | "member_transfer"
-                    | "vest"
-                    | "merge"
-                    | "reservation"
-                    | "reservation_void"
-                    | "redemption_refund"
-                    | "debt_shortfall"
-                    | "debt_repayment"
-                    | "write_off"
-                    | "risk_rejected"
-                    | "makeup_sign_in"
-            ) =>
-            {
-                issued[d] += pts
-            }
-            _ => {}
+        match jifen_domain::words::ledger_flow(&code) {
+            Flow::Issued => issued[d] += pts,
+            Flow::Spent => spent[d] += pts,
+            Flow::Expired => expired[d] += pts,
+            Flow::Internal => {}
         }
     }
     let total_issued: i64 = issued.iter().sum();

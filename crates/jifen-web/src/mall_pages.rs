@@ -48,12 +48,13 @@ fn money(st: &Staff, minor: i64) -> String {
 }
 
 fn state_label(st: &Staff, s: &str) -> String {
-    match s {
-        "on_sale" => st.t("在售", "On sale").into(),
-        "off_sale" => st.t("已下架", "Off sale").into(),
-        "draft" => st.t("草稿", "Draft").into(),
-        other => crate::page::order_state(st.lang, other),
-    }
+    use jifen_domain::words::{self, ITEM_STATUSES, ORDER_STATES};
+    let table = if words::find(ITEM_STATUSES, s).is_some() {
+        ITEM_STATUSES
+    } else {
+        ORDER_STATES
+    };
+    words::text(table, s, st.lang == crate::page::Lang::En)
 }
 
 fn name_of(st: &Staff, v: &Value, zh: &str, en: &str) -> String {
@@ -1180,16 +1181,10 @@ struct OrdersQuery {
     done: Option<String>,
 }
 
-const STATES: [&str; 8] = [
-    "pending_payment",
-    "paid",
-    "awaiting_stock",
-    "shipped",
-    "delivered",
-    "cancelled",
-    "timed_out",
-    "refunded",
-];
+/// Every order state, in the order the filter offers them.
+fn states() -> Vec<&'static str> {
+    jifen_domain::words::codes(jifen_domain::words::ORDER_STATES)
+}
 
 async fn orders(State(web): State<Web>, st: Staff, Query(q): Query<OrdersQuery>) -> Response {
     render_orders(&web, &st, &q, None, StatusCode::OK).await
@@ -1203,7 +1198,7 @@ async fn render_orders(
     status: StatusCode,
 ) -> Response {
     let title = st.t("兑换订单", "Mall orders");
-    let state = q.state.clone().filter(|s| STATES.contains(&s.as_str()));
+    let state = q.state.clone().filter(|s| states().contains(&s.as_str()));
     let before = q
         .before
         .as_deref()

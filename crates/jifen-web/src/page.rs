@@ -2,6 +2,7 @@
 
 use jifen_app::staff::Session;
 use jifen_app::views::{Balance, LotView};
+use jifen_domain::words;
 use jifen_store::Member;
 use jiff::tz::TimeZone;
 use serde_json::Value;
@@ -213,56 +214,12 @@ impl L {
 
 /// What a ledger line is, in words: its transfer code.
 pub fn code_label(code: &str, lang: Lang) -> String {
-    let (zh, en) = match code {
-        "purchase" => ("消费积分", "Purchase"),
-        "purchase_bonus" => ("消费奖励", "Purchase bonus"),
-        "refund_reversal" => ("退款扣回", "Refund reversal"),
-        "redemption" | "reservation_post" => ("积分兑换", "Redemption"),
-        "reservation" => ("积分冻结", "Reserved"),
-        "reservation_void" => ("冻结释放", "Released"),
-        "redemption_refund" => ("兑换退回", "Redemption refund"),
-        "expiry" => ("积分过期", "Expired"),
-        "vest" => ("积分到账", "Became available"),
-        "member_transfer" => ("积分转赠", "Transfer"),
-        "manual_adjustment" => ("人工调整", "Adjustment"),
-        "debt_shortfall" => ("欠分", "Debt"),
-        "debt_repayment" => ("欠分抵扣", "Debt repaid"),
-        "write_off" => ("核销", "Write-off"),
-        "merge" => ("账户合并", "Merge"),
-        "risk_rejected" => ("风控作废", "Rejected on review"),
-        "tier_gift" => ("等级礼包", "Tier gift"),
-        "lottery_draw" => ("抽奖消耗", "Lottery draw"),
-        "lottery_prize" => ("抽奖奖品", "Lottery prize"),
-        "makeup_sign_in" => ("补签消耗", "Make-up sign-in"),
-        "sign_in" => ("每日签到", "Daily sign-in"),
-        "sign_up" => ("注册礼", "Sign-up"),
-        "review" => ("评价奖励", "Review"),
-        "share" => ("分享奖励", "Share"),
-        "referral" => ("邀请奖励", "Referral"),
-        "birthday" => ("生日礼", "Birthday"),
-        "anniversary" => ("入会周年", "Anniversary"),
-        other => return other.to_string(),
-    };
-    match lang {
-        Lang::Zh => zh.into(),
-        Lang::En => en.into(),
-    }
+    words::ledger_text(code, lang == Lang::En)
 }
 
 /// A mall order's state in words.
 pub fn order_state(lang: Lang, s: &str) -> String {
-    let (zh, en) = match s {
-        "pending_payment" => ("待支付", "Awaiting payment"),
-        "paid" => ("待发货", "To ship"),
-        "awaiting_stock" => ("预售待到货", "Presale, awaiting stock"),
-        "shipped" => ("已发货", "Shipped"),
-        "delivered" => ("已完成", "Delivered"),
-        "cancelled" => ("已取消", "Cancelled"),
-        "timed_out" => ("支付超时", "Payment timed out"),
-        "refunded" => ("已退款", "Refunded"),
-        other => return other.to_string(),
-    };
-    pick(lang, zh, en).to_string()
+    words::text(words::ORDER_STATES, s, lang == Lang::En)
 }
 
 /// HTML-escapes text.

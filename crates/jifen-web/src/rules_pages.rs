@@ -12,12 +12,13 @@ use axum::routing::{get, post};
 use jifen_app::AppError;
 use jifen_app::commands::{MemberRef, Purchase};
 use jifen_app::earn::{self, BacktestIn, DryRun, EventIn, RuleAction, RuleIn};
+use jifen_domain::words;
 use jifen_rules::RuleDef;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::forms::{Audit, expired, field_error, form_key, member_by_text, parse_money};
-use crate::page::{esc, fmt_time, num};
+use crate::page::{Lang, esc, fmt_time, num};
 use crate::{Staff, Web};
 
 pub(crate) fn routes() -> Router<Web> {
@@ -31,38 +32,12 @@ pub(crate) fn routes() -> Router<Web> {
         .route("/console/backtests/{id}", get(backtest_page))
 }
 
-const TRIGGERS: [(&str, &str, &str); 12] = [
-    ("purchase", "消费", "Purchase"),
-    ("sign_up", "注册", "Sign-up"),
-    ("sign_in", "签到", "Sign-in"),
-    ("review", "评价", "Review"),
-    ("share", "分享", "Share"),
-    ("browse", "浏览", "Browse"),
-    ("referral", "邀请", "Referral"),
-    ("birthday", "生日", "Birthday"),
-    ("anniversary", "入会周年", "Anniversary"),
-    ("profile_complete", "完善资料", "Profile completed"),
-    ("follow", "关注", "Follow"),
-    ("survey", "问卷", "Survey"),
-];
-
 fn trigger_label(st: &Staff, code: &str) -> String {
-    TRIGGERS
-        .iter()
-        .find(|(c, _, _)| *c == code)
-        .map(|(_, zh, en)| st.t(zh, en).to_string())
-        .unwrap_or_else(|| code.to_string())
+    words::trigger_text(code, st.lang == Lang::En)
 }
 
 fn status_label(st: &Staff, s: &str) -> String {
-    match s {
-        "draft" => st.t("草稿", "Draft"),
-        "active" => st.t("生效中", "Active"),
-        "paused" => st.t("已暂停", "Paused"),
-        "archived" => st.t("已归档", "Archived"),
-        other => other,
-    }
-    .to_string()
+    words::text(words::RULE_STATUSES, s, st.lang == Lang::En)
 }
 
 /// A rule form as typed: every field is text, so that what was typed comes back with the error.
@@ -372,13 +347,13 @@ fn rule_form(
             err(name)
         )
     };
-    let triggers: Vec<(&str, String)> = TRIGGERS
+    let triggers: Vec<(&str, String)> = words::TRIGGERS
         .iter()
-        .map(|(c, _, _)| (*c, trigger_label(st, c)))
+        .map(|t| (t.word.code, trigger_label(st, t.word.code)))
         .collect();
     let mut trigger_opts = triggers.clone();
     let custom;
-    if !f.trigger.is_empty() && !TRIGGERS.iter().any(|(c, _, _)| *c == f.trigger) {
+    if !f.trigger.is_empty() && words::find(words::TRIGGERS, &f.trigger).is_none() {
         custom = f.trigger.clone();
         trigger_opts.push((custom.as_str(), custom.clone()));
     }

@@ -542,3 +542,62 @@ async fn the_home_page_with_tasks_at_375_px() {
     .await
     .unwrap();
 }
+
+/// Points from every kind of behaviour read as words in the member's history, in both
+/// languages: browsing, following, surveys, a completed profile and a custom event were once
+/// shown as their raw codes.
+#[tokio::test]
+async fn history_names_every_behaviour_in_words() {
+    let s = start().await;
+    for (trigger, points) in [
+        ("browse", 1),
+        ("follow", 2),
+        ("survey", 3),
+        ("profile_complete", 4),
+        ("custom:quiz", 5),
+    ] {
+        s.rule(
+            json!({"name": format!("{trigger} 奖励"), "trigger": trigger, "points": points.to_string()}),
+            "active",
+        )
+        .await;
+        let out = s
+            .event(json!({"type": trigger, "event_id": format!("ev-{points}")}))
+            .await;
+        assert_eq!(out["awarded"]["points"], points, "{out}");
+    }
+    let link = s.link().await;
+    let html = s.home(&link).await;
+    let history = &html[html.find("申诉").expect("a history line")..];
+    for words in [
+        "浏览奖励",
+        "关注奖励",
+        "问卷奖励",
+        "完善资料奖励",
+        "自定义：quiz",
+    ] {
+        assert!(html.contains(words), "{words} in {history}");
+    }
+    for code in [
+        "browse",
+        "follow",
+        "survey",
+        "profile_complete",
+        "custom:quiz",
+    ] {
+        assert!(
+            !html.contains(&format!("<li><div>{code}<")),
+            "{code} shows as a code"
+        );
+    }
+    let (_, en, _) = s.get(&link, "jifen_lang=en").await;
+    for words in [
+        "Browsing",
+        "Follow",
+        "Survey",
+        "Profile completed",
+        "Custom: quiz",
+    ] {
+        assert!(en.contains(words), "{words} in the English page");
+    }
+}

@@ -25,6 +25,7 @@ pub mod keys;
 pub mod lottery;
 pub mod mall;
 pub mod members;
+pub mod overview;
 mod pool;
 pub mod staff;
 pub mod svg;

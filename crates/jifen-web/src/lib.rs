@@ -28,7 +28,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use jifen_app::staff::{self, Session};
 use jifen_app::{App, AppError};
-use jifen_domain::words::Flow;
 use jifen_ledger::{MemberId, PointType};
 use serde::Deserialize;
 
@@ -104,103 +103,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Source {
 struct Web {
     app: App,
     failures: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
-    stats: Arc<Mutex<HashMap<jifen_ledger::ProgramId, Arc<Stats>>>>,
-    /// Programmes whose stale aggregates are being read again in the background.
-    refreshing: Arc<Mutex<std::collections::HashSet<jifen_ledger::ProgramId>>>,
-}
-
-/// How long the overview's aggregates are served before they are read again.
-pub const STATS_TTL: Duration = Duration::from_secs(60);
-
-/// The overview's aggregates over the programme's recent lines: what costs as much as the
-/// window holds (millions of lines in a big programme), so it is read at most once a
-/// [`STATS_TTL`] per programme and node; what an operator acts on (orders, holds, appeals) is
-/// read fresh on every page.
-struct Stats {
-    at: Instant,
-    /// When they were read, in the programme's clock.
-    as_of: i64,
-    /// The first instant of the 14 days `daily` counts from.
-    from: i64,
-    members: i64,
-    outstanding: i64,
-    daily: Vec<(i64, String, i64)>,
-    active: i64,
-    /// Item id, names (zh, en), orders, units, points.
-    top: Vec<(i64, String, String, i64, i64, i64)>,
-}
-
-/// The programme's aggregates: the cached ones while fresh; once stale, still the cached ones
-/// while one background read replaces them; read in the request only the first time.
-async fn stats_of(
-    web: &Web,
-    program: jifen_ledger::ProgramId,
-    now: i64,
-) -> Result<Arc<Stats>, AppError> {
-    let cached = web.stats.lock().expect("stats lock").get(&program).cloned();
-    match cached {
-        Some(s) if s.at.elapsed() < STATS_TTL => Ok(s),
-        Some(s) => {
-            if web.refreshing.lock().expect("refresh lock").insert(program) {
-                let w = web.clone();
-                tokio::spawn(async move {
-                    let now = w.app.now();
-                    let _ = read_stats(&w, program, now).await;
-                    w.refreshing.lock().expect("refresh lock").remove(&program);
-                });
-            }
-            Ok(s)
-        }
-        None => read_stats(web, program, now).await,
-    }
-}
-
-async fn read_stats(
-    web: &Web,
-    program: jifen_ledger::ProgramId,
-    now: i64,
-) -> Result<Arc<Stats>, AppError> {
-    let ctx = web.app.program_ctx(program).await?;
-    let from = jifen_app::day_start(now, &ctx.tz) - 13 * 86_400_000;
-    let since = now - 30 * 86_400_000;
-    let stats = web
-        .app
-        .read(move |tx| {
-            let p = ctx.program.id;
-            let mut top = Vec::new();
-            for (item, orders, units, points) in tx.top_items(p, since, 5)? {
-                let def = tx
-                    .mall_item(p, item)?
-                    .and_then(|r| serde_json::from_str::<serde_json::Value>(&r.definition).ok())
-                    .unwrap_or_default();
-                let name = |k: &str| def[k].as_str().unwrap_or("").to_string();
-                top.push((
-                    item,
-                    name("name_zh"),
-                    name("name_en"),
-                    orders,
-                    units,
-                    points,
-                ));
-            }
-            Ok(Stats {
-                at: Instant::now(),
-                as_of: now,
-                from,
-                members: tx.count_members(p)?,
-                outstanding: tx.points_outstanding(p)?,
-                daily: tx.daily_points(p, from)?,
-                active: tx.active_members(p, since)?,
-                top,
-            })
-        })
-        .await?;
-    let stats = Arc::new(stats);
-    web.stats
-        .lock()
-        .expect("stats lock")
-        .insert(program, stats.clone());
-    Ok(stats)
+    /// The overview's figures per programme, read at most once a minute.
+    figures: jifen_app::overview::FiguresCache,
 }
 
 /// The console's routes, with their state; merged with the API router by the binary.
@@ -208,8 +112,7 @@ pub fn router(app: App) -> Router {
     let web = Web {
         app,
         failures: Arc::default(),
-        stats: Arc::default(),
-        refreshing: Arc::default(),
+        figures: Default::default(),
     };
     Router::new()
         .route("/console/assets/console.css", get(css))
@@ -664,88 +567,13 @@ async fn overview(
         Ok(c) => c,
         Err(e) => return failure(lang, &s, e),
     };
-    let now = web.app.now();
-    let days = 14;
     let tz = ctx.tz.clone();
-    let stats = match stats_of(&web, s.program, now).await {
-        Ok(st) => st,
+    let view = match jifen_app::overview::overview(&web.app, &web.figures, ctx, web.app.now()).await
+    {
+        Ok(v) => v,
         Err(e) => return failure(lang, &s, e),
     };
-    let from = stats.from;
-    let data = web
-        .app
-        .read(move |tx| {
-            let p = ctx.program.id;
-            let orders = tx.mall_orders(p, None, None, i64::MAX, 8)?;
-            let mut recent = Vec::new();
-            for o in &orders {
-                recent.push(jifen_app::mall::order_view(tx, &ctx, o)?);
-            }
-            let holds = jifen_app::earn::list_holds(
-                tx,
-                &ctx,
-                Some("open"),
-                None,
-                Some(jifen_app::earn::HOLDS_PAGE_MAX),
-            )?;
-            let appeals = tx.appeals_by_status(p, "open", 200)?.len();
-            Ok((recent, holds, appeals))
-        })
-        .await;
-    let (recent, holds, open_appeals) = match data {
-        Ok(d) => d,
-        Err(e) => return failure(lang, &s, e),
-    };
-    let (members, outstanding, active) = (stats.members, stats.outstanding, stats.active);
-    let top: Vec<(i64, String, i64, i64, i64)> = stats
-        .top
-        .iter()
-        .map(|(id, zh, en, orders, units, points)| {
-            let name = if lang == Lang::En && !en.is_empty() {
-                en
-            } else {
-                zh
-            };
-            (*id, name.clone(), *orders, *units, *points)
-        })
-        .collect();
-    let daily = stats.daily.clone();
-    let mut issued = vec![0i64; days as usize];
-    let mut spent = vec![0i64; days as usize];
-    let mut expired = vec![0i64; days as usize];
-    for (day, code, pts) in daily {
-        let Some(d) = usize::try_from(day).ok().filter(|d| *d < days as usize) else {
-            continue;
-        };
-        match jifen_domain::words::ledger_flow(&code) {
-            Flow::Issued => issued[d] += pts,
-            Flow::Spent => spent[d] += pts,
-            Flow::Expired => expired[d] += pts,
-            Flow::Internal => {}
-        }
-    }
-    let total_issued: i64 = issued.iter().sum();
-    let total_spent: i64 = spent.iter().sum();
-    let body = page::overview(
-        lang,
-        &page::Overview {
-            members,
-            outstanding,
-            issued: &issued,
-            spent: &spent,
-            total_issued,
-            total_spent,
-            from,
-            tz: &tz,
-            recent: &recent,
-            open_holds: holds["holds"].as_array().map_or(0, |a| a.len()),
-            expired: &expired,
-            active,
-            top: &top,
-            open_appeals,
-            as_of: stats.as_of,
-        },
-    );
+    let body = page::overview(lang, &tz, &view);
     html(
         StatusCode::OK,
         page::layout(lang, &s, "overview", L::Overview.t(lang), &body),

@@ -1,5 +1,6 @@
 //! The console's HTML: words in both languages, formatting, and one function per page.
 
+use jifen_app::overview::{Figures, OverviewView, TopItem};
 use jifen_app::staff::Session;
 use jifen_app::views::{Balance, LotView};
 use jifen_domain::words;
@@ -360,27 +361,6 @@ pub fn login(lang: Lang, program: &str, login: &str, csrf: &str, error: Option<&
     )
 }
 
-pub struct Overview<'a> {
-    pub members: i64,
-    pub outstanding: i64,
-    pub issued: &'a [i64],
-    pub spent: &'a [i64],
-    pub total_issued: i64,
-    pub total_spent: i64,
-    pub from: i64,
-    pub tz: &'a TimeZone,
-    pub recent: &'a [Value],
-    pub open_holds: usize,
-    pub expired: &'a [i64],
-    /// Members with points activity in the last 30 days.
-    pub active: i64,
-    /// The items ordered most in the last 30 days: id, name, orders, units, points.
-    pub top: &'a [(i64, String, i64, i64, i64)],
-    pub open_appeals: usize,
-    /// When the aggregates (counts, chart, top items) were read.
-    pub as_of: i64,
-}
-
 fn card(label: &str, value: &str) -> String {
     format!(
         "<div class=\"card\"><div class=\"label\">{label}</div><div class=\"value\">{value}</div></div>"
@@ -402,25 +382,60 @@ fn item_name(lang: Lang, v: &Value) -> &str {
     name_of(lang, v, "item_name_zh", "item_name_en")
 }
 
-pub fn overview(lang: Lang, o: &Overview<'_>) -> String {
-    let rate = if o.total_issued > 0 {
+pub fn overview(lang: Lang, tz: &TimeZone, o: &OverviewView) -> String {
+    let f = &o.figures;
+    format!(
+        "<div class=\"cards\">{}</div><p class=\"muted as-of\">{} {}</p><h2>{} / {}</h2><div class=\"chart\">{}</div>\
+         <div class=\"legend\"><i style=\"background:#e8a27c\"></i>{}<i style=\"background:#7c9ee8\"></i>{}<i style=\"background:#b9bec7\"></i>{}</div>\
+         <div class=\"two\"><section><h2>{}</h2><table><thead><tr><th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table></section>\
+         <section><h2>{}</h2><table><thead><tr><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead><tbody>{}</tbody></table></section></div>",
+        overview_cards(lang, o),
+        pick(
+            lang,
+            "汇总数据每分钟更新 · 更新于",
+            "Totals refresh every minute · as of"
+        ),
+        fmt_time(f.as_of, tz),
+        L::Issued14.t(lang),
+        L::Spent14.t(lang),
+        overview_chart(lang, tz, f),
+        L::IssuedLegend.t(lang),
+        L::SpentLegend.t(lang),
+        pick(lang, "过期", "Expired"),
+        L::RecentOrders.t(lang),
+        L::Time.t(lang),
+        L::Item.t(lang),
+        L::Points.t(lang),
+        L::State.t(lang),
+        recent_orders(lang, tz, &o.recent_orders),
+        pick(lang, "近30天热门兑换", "Top items, last 30 days"),
+        L::Item.t(lang),
+        pick(lang, "订单", "Orders"),
+        L::Points.t(lang),
+        top_items(lang, &f.top_items),
+    )
+}
+
+fn overview_cards(lang: Lang, o: &OverviewView) -> String {
+    let f = &o.figures;
+    let rate = if f.total_issued > 0 {
         format!(
             "{:.1}%",
-            o.total_spent as f64 * 100.0 / o.total_issued as f64
+            f.total_spent as f64 * 100.0 / f.total_issued as f64
         )
     } else {
         "–".into()
     };
-    let cards = [
-        card(L::MembersTotal.t(lang), &num(o.members)),
-        card(L::Outstanding.t(lang), &num(o.outstanding)),
-        card(L::Issued14.t(lang), &num(o.total_issued)),
-        card(L::Spent14.t(lang), &num(o.total_spent)),
-        card(pick(lang, "30天活跃会员", "Active, last 30 days"), &num(o.active)),
+    [
+        card(L::MembersTotal.t(lang), &num(f.members)),
+        card(L::Outstanding.t(lang), &num(f.outstanding)),
+        card(L::Issued14.t(lang), &num(f.total_issued)),
+        card(L::Spent14.t(lang), &num(f.total_spent)),
+        card(pick(lang, "30天活跃会员", "Active, last 30 days"), &num(f.active)),
         card(L::RedemptionRate.t(lang), &rate),
         card(
             pick(lang, "近14天过期", "Expired, last 14 days"),
-            &num(o.expired.iter().sum()),
+            &num(f.expired.iter().sum()),
         ),
         format!(
             "<a class=\"card\" href=\"/console/appeals\"><div class=\"label\">{}</div><div class=\"value\">{}</div></a>",
@@ -433,24 +448,26 @@ pub fn overview(lang: Lang, o: &Overview<'_>) -> String {
             num(o.open_holds as i64)
         ),
     ]
-    .concat();
-    let peak = o
+    .concat()
+}
+
+fn overview_chart(lang: Lang, tz: &TimeZone, f: &Figures) -> String {
+    let peak = f
         .issued
         .iter()
-        .chain(o.spent)
-        .chain(o.expired)
+        .chain(&f.spent)
+        .chain(&f.expired)
         .copied()
         .max()
         .unwrap_or(0)
         .max(1);
-    let bars: String = o
-        .issued
+    f.issued
         .iter()
-        .zip(o.spent)
-        .zip(o.expired)
+        .zip(&f.spent)
+        .zip(&f.expired)
         .enumerate()
         .map(|(d, ((i, s), x))| {
-            let day = fmt_date(o.from + d as i64 * 86_400_000, o.tz);
+            let day = fmt_date(f.from + d as i64 * 86_400_000, tz);
             format!(
                 "<div class=\"bar\" title=\"{day}: +{} / -{} / {} {}\"><span class=\"issued\" style=\"height:{}%\"></span><span class=\"spent\" style=\"height:{}%\"></span><span class=\"expired\" style=\"height:{}%\"></span><em>{day}</em></div>",
                 num(*i),
@@ -462,72 +479,55 @@ pub fn overview(lang: Lang, o: &Overview<'_>) -> String {
                 x * 33 / peak
             )
         })
-        .collect();
-    let orders: String = if o.recent.is_empty() {
-        format!(
+        .collect()
+}
+
+fn recent_orders(lang: Lang, tz: &TimeZone, recent: &[Value]) -> String {
+    if recent.is_empty() {
+        return format!(
             "<tr><td colspan=\"5\" class=\"muted\">{}</td></tr>",
             L::NoOrders.t(lang)
-        )
-    } else {
-        o.recent
-            .iter()
-            .map(|v| {
-                format!(
-                    "<tr><td>#{}</td><td>{}</td><td><a href=\"/console/members/{}\">{}</a></td><td class=\"num\">{}</td><td><span class=\"pill\">{}</span></td></tr>",
-                    v["order_id"],
-                    fmt_time(v["created_at"].as_i64().unwrap_or(0), o.tz),
-                    v["member_id"],
-                    esc(item_name(lang, v)),
-                    num(v["points"].as_i64().unwrap_or(0)),
-                    esc(&order_state(lang, v["state"].as_str().unwrap_or(""))),
-                )
-            })
-            .collect()
-    };
-    let top: String = if o.top.is_empty() {
-        format!(
+        );
+    }
+    recent
+        .iter()
+        .map(|v| {
+            format!(
+                "<tr><td>#{}</td><td>{}</td><td><a href=\"/console/members/{}\">{}</a></td><td class=\"num\">{}</td><td><span class=\"pill\">{}</span></td></tr>",
+                v["order_id"],
+                fmt_time(v["created_at"].as_i64().unwrap_or(0), tz),
+                v["member_id"],
+                esc(item_name(lang, v)),
+                num(v["points"].as_i64().unwrap_or(0)),
+                esc(&order_state(lang, v["state"].as_str().unwrap_or(""))),
+            )
+        })
+        .collect()
+}
+
+fn top_items(lang: Lang, top: &[TopItem]) -> String {
+    if top.is_empty() {
+        return format!(
             "<tr><td colspan=\"3\" class=\"muted\">{}</td></tr>",
             L::NoOrders.t(lang)
-        )
-    } else {
-        o.top
-            .iter()
-            .map(|(id, name, orders, _units, points)| {
-                format!(
-                    "<tr><td><a href=\"/console/mall/items/{id}\">{}</a></td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                    esc(name),
-                    num(*orders),
-                    num(*points)
-                )
-            })
-            .collect()
-    };
-    format!(
-        "<div class=\"cards\">{cards}</div><p class=\"muted as-of\">{} {}</p><h2>{} / {}</h2><div class=\"chart\">{bars}</div>\
-         <div class=\"legend\"><i style=\"background:#e8a27c\"></i>{}<i style=\"background:#7c9ee8\"></i>{}<i style=\"background:#b9bec7\"></i>{}</div>\
-         <div class=\"two\"><section><h2>{}</h2><table><thead><tr><th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{orders}</tbody></table></section>\
-         <section><h2>{}</h2><table><thead><tr><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead><tbody>{top}</tbody></table></section></div>",
-        pick(
-            lang,
-            "汇总数据每分钟更新 · 更新于",
-            "Totals refresh every minute · as of"
-        ),
-        fmt_time(o.as_of, o.tz),
-        L::Issued14.t(lang),
-        L::Spent14.t(lang),
-        L::IssuedLegend.t(lang),
-        L::SpentLegend.t(lang),
-        pick(lang, "过期", "Expired"),
-        L::RecentOrders.t(lang),
-        L::Time.t(lang),
-        L::Item.t(lang),
-        L::Points.t(lang),
-        L::State.t(lang),
-        pick(lang, "近30天热门兑换", "Top items, last 30 days"),
-        L::Item.t(lang),
-        pick(lang, "订单", "Orders"),
-        L::Points.t(lang),
-    )
+        );
+    }
+    top.iter()
+        .map(|t| {
+            let name = if lang == Lang::En && !t.name_en.is_empty() {
+                &t.name_en
+            } else {
+                &t.name_zh
+            };
+            format!(
+                "<tr><td><a href=\"/console/mall/items/{}\">{}</a></td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                t.item_id,
+                esc(name),
+                num(t.orders),
+                num(t.points)
+            )
+        })
+        .collect()
 }
 
 pub fn members(

@@ -10,12 +10,14 @@
 //! Commands on one member always go to the same writer (by a hash of the member's key), so a
 //! member's commands are applied in order and never contend across writers of one process.
 
+pub mod access;
 pub mod appeals;
 pub mod background;
 pub mod centre;
 pub mod chain;
 pub mod checkout;
 pub mod commands;
+pub mod console;
 pub mod coupons;
 pub mod earn;
 mod error;
@@ -24,6 +26,7 @@ pub mod jobs;
 pub mod keys;
 pub mod lottery;
 pub mod mall;
+pub mod member_centre;
 pub mod members;
 pub mod overview;
 mod pool;
@@ -41,7 +44,10 @@ use std::sync::{Arc, RwLock};
 pub use background::panic_message;
 pub use error::AppError;
 use jifen_ledger::{Millis, ProgramId};
-use jifen_store::{Backend, Program, SystemAccounts, Tx};
+/// The transaction a use case runs in. Callers outside this crate only pass it on to use cases;
+/// they call nothing on it (a test in the `jifen` crate checks the web crate).
+pub use jifen_store::Tx;
+use jifen_store::{Backend, Program, SystemAccounts};
 use jiff::tz::TimeZone;
 pub use jobs::{JobFailure, JobReport, JobScope, ProgramJobs};
 pub use pool::ReadPool;

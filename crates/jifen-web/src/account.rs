@@ -8,8 +8,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jifen_app::AppError;
+use jifen_app::console::Member;
 use jifen_ledger::MemberId;
-use jifen_store::Member;
 use serde::Deserialize;
 
 use crate::page::{self, L, Lang, esc, pick};
@@ -102,36 +102,21 @@ async fn profile(
 
 /// A masked phone number shown whole, on request, to a role that reads members: audited.
 async fn reveal_phone(State(web): State<Web>, st: Staff, Path(id): Path<String>) -> Response {
-    if !st.s.role.reads_members() {
+    let Some(reader) = st.s.member_reader() else {
         return st.forbidden("members", L::Members.t(st.lang));
-    }
+    };
     let Some(member) = crate::forms::positive_id(&id) else {
         return st.fail(AppError::NotFound { what: "member", id });
     };
-    let actor = st.s.actor();
     let out = web
         .app
         .write(
             st.s.program,
             &format!("member:{member}"),
             None,
-            move |tx, ctx, now| {
-                let m = tx
-                    .member(ctx.program.id, MemberId(member))?
-                    .ok_or_else(|| AppError::NotFound {
-                        what: "member",
-                        id: member.to_string(),
-                    })?;
-                tx.audit(
-                    ctx.program.id,
-                    &actor,
-                    "member.phone_revealed",
-                    &format!("member:{member}"),
-                    None,
-                    None,
-                    now,
-                )?;
-                Ok(serde_json::json!(m.profile.phone))
+            move |tx, _ctx, now| {
+                let phone = jifen_app::console::reveal_phone(tx, &reader, MemberId(member), now)?;
+                Ok(serde_json::json!(phone))
             },
         )
         .await;

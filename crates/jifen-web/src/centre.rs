@@ -4,20 +4,14 @@
 //! and the invite card, what the mall has within reach, and the points history with reasons.
 //! A signed link from the merchant's system opens it.
 
-use std::collections::BTreeSet;
-use std::sync::Arc;
-
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use jifen_app::AppError;
 use jifen_app::commands::MemberRef;
-use jifen_ledger::{Millis, PointType};
-use jifen_rules::eval::{CounterKind, PeriodKey, period_of};
-use jifen_rules::signin::{STREAK_DAYS_MAX, streak_on};
-use jifen_rules::{CompiledRule, CounterKey, Period, Stacking, Trigger};
-use jiff::ToSpan;
-use jiff::civil::Date;
+use jifen_app::member_centre::{Checkin, HomeView, Task, plain_points, task_done};
+use jifen_ledger::PointType;
+use jifen_rules::{CompiledRule, Period, Trigger};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -110,41 +104,25 @@ pub async fn home(
     let loc = if lang == Lang::En { "en" } else { "zh" };
     let data = web
         .app
-        .read(move |tx| {
-            let m = jifen_app::commands::resolve(
-                tx,
-                &ctx,
-                &MemberRef::Id {
-                    member_id: member.0,
-                },
-            )?;
-            let b = jifen_app::views::balance(tx, &ctx, m.id, PointType::Points, now, 30)?;
-            let tier = jifen_app::tiers::member_progress(tx, &ctx, m.id, now, loc).ok();
-            let history = jifen_app::views::history(tx, &ctx, m.id, None, 15)?;
-            let mall = jifen_app::mall::member_catalog(tx, &ctx, m.id, None, loc, now)?;
-            let appeals = tx.member_appeals(ctx.program.id, m.id, 10)?;
-            let checkin = checkin_of(tx, &ctx, &m, now)?;
-            let tasks = tasks_of(tx, &ctx, &m, now)?;
-            let referral = tx.referral_url(ctx.program.id)?;
-            Ok((
-                (referral, m),
-                b,
-                tier,
-                history,
-                mall,
-                checkin,
-                tasks,
-                ctx.program.name.clone(),
-                appeals,
-            ))
-        })
+        .read(move |tx| jifen_app::member_centre::home(tx, &ctx, member, now, loc))
         .await;
-    let ((referral, m), b, tier, history, mall, checkin, tasks, program_name, appeals) = match data
-    {
+    let h = match data {
         Ok(d) => d,
         Err(AppError::NotFound { .. }) => return expired_page(lang),
         Err(e) => return html(StatusCode::SERVICE_UNAVAILABLE, esc(&e.to_string()), &[]),
     };
+    let HomeView {
+        member: m,
+        balance: b,
+        tier,
+        history,
+        mall,
+        checkin,
+        tasks,
+        programme_name: program_name,
+        referral_url: referral,
+        appeals,
+    } = h;
     let notice = match q.done.as_deref() {
         Some("signed_in") => format!(
             "<div class=\"notice\" role=\"status\">{}</div>",
@@ -340,135 +318,6 @@ fn item_card(lang: Lang, token: &str, i: &Value) -> String {
 
 // ---- daily sign-in -------------------------------------------------------------------------
 
-/// The sign-in card's facts: the signed days of the last seven, the streak, and what the next
-/// sign-in pays when the active sign-in rules make that plain.
-struct Checkin {
-    today: Date,
-    signed_today: bool,
-    /// The last seven local days, today last, with whether each was signed.
-    week: Vec<(Date, bool)>,
-    /// The current streak: through today when signed today, else through yesterday (still
-    /// alive until today ends).
-    streak: i64,
-    /// Points the next sign-in pays: today's when not signed yet, else tomorrow's.
-    next_points: Option<i64>,
-}
-
-/// The local calendar day of an instant in the programme's zone.
-fn local_date(at: Millis, tz: &jiff::tz::TimeZone) -> Date {
-    crate::page::local_day(at, tz).parse().unwrap_or_default()
-}
-
-/// Reads the member's sign-in days the way `earn::record_event` does (`sign_ins`, the last
-/// `STREAK_DAYS_MAX` days, one indexed range read) and computes the streak with the same
-/// `streak_on`, so the card and the next sign-in's `streak.day` agree. `streak.total` costs a
-/// count, read only when a sign-in rule reads it.
-fn checkin_of(
-    tx: &mut jifen_store::Tx<'_>,
-    ctx: &jifen_app::ProgramCtx,
-    m: &jifen_store::Member,
-    now: Millis,
-) -> Result<Checkin, AppError> {
-    let today = local_date(now, &ctx.tz);
-    let from = today.checked_sub(STREAK_DAYS_MAX.days()).unwrap_or(today);
-    let mut days: BTreeSet<Date> = tx
-        .sign_in_days(ctx.program.id, m.id, &from.to_string())?
-        .iter()
-        .filter_map(|d| d.parse().ok())
-        .collect();
-    let reset = ctx.earn.settings.sign_in.reset;
-    let signed_today = days.contains(&today);
-    let yesterday = today.yesterday().unwrap_or(today);
-    let streak = streak_on(&days, if signed_today { today } else { yesterday }, reset);
-    let week = (0..7i64)
-        .rev()
-        .filter_map(|back| today.checked_sub(back.days()).ok())
-        .map(|d| (d, days.contains(&d)))
-        .collect();
-    let next_day = if signed_today {
-        today.tomorrow().unwrap_or(today)
-    } else {
-        today
-    };
-    days.insert(next_day);
-    let total = if ctx.earn.rules.reads(&Trigger::SignIn, "streak.total") {
-        tx.count_sign_ins(ctx.program.id, m.id)? + 1
-    } else {
-        0
-    };
-    let next_points = sign_in_points(&ctx.earn, streak_on(&days, next_day, reset), total);
-    Ok(Checkin {
-        today,
-        signed_today,
-        week,
-        streak,
-        next_points,
-    })
-}
-
-/// What a sign-in with this streak day pays in points, when that is plain: every active
-/// sign-in rule reads nothing but the streak (no audience, schedule, caps, budget, stacking
-/// other than `stack`, no programme cap on sign-ins). Otherwise `None`, and the card makes no
-/// promise it cannot keep.
-fn sign_in_points(earn: &jifen_app::earn::EarnCtx, streak_day: i64, total: i64) -> Option<i64> {
-    if earn
-        .settings
-        .trigger_caps
-        .iter()
-        .any(|c| c.trigger == "sign_in")
-    {
-        return None;
-    }
-    let rules = earn.rules.for_trigger(&Trigger::SignIn);
-    if rules.is_empty() {
-        return None;
-    }
-    let allowed = [
-        jifen_rules::vars::slot("streak.day"),
-        jifen_rules::vars::slot("streak.total"),
-        jifen_rules::vars::slot("sign_in.makeup"),
-    ];
-    let mut vars = jifen_rules::Vars::default();
-    vars.int("streak.day", streak_day)
-        .int("streak.total", total);
-    let mut sum = 0i64;
-    for r in rules {
-        let d = &r.def;
-        let a = &d.audience;
-        let reads_only_streak = r.points.vars().iter().all(|v| allowed.contains(v))
-            && r.condition
-                .as_ref()
-                .is_none_or(|c| c.vars().iter().all(|v| allowed.contains(v)));
-        if !a.tiers.is_empty()
-            || !a.channels.is_empty()
-            || !a.segments.is_empty()
-            || a.joined_within_days.is_some()
-            || r.schedule.is_some()
-            || !d.caps.is_empty()
-            || d.budget_points.is_some()
-            || d.stacking != Stacking::Stack
-            || !reads_only_streak
-        {
-            return None;
-        }
-        if d.point_type != PointType::Points {
-            continue;
-        }
-        if let Some(c) = &r.condition
-            && !c.eval_bool(&vars.0).ok()?
-        {
-            continue;
-        }
-        let p = r
-            .points
-            .eval_int(&vars.0)
-            .ok()?
-            .clamp(0, jifen_rules::rule::AWARD_POINTS_MAX);
-        sum = sum.saturating_add(p);
-    }
-    Some(sum)
-}
-
 const ICON_CHECK: &str = "<path d=\"M5 12.5l4.5 4.5L19 7.5\"/>";
 
 fn checkin_card(lang: Lang, token: &str, c: &Checkin) -> String {
@@ -543,145 +392,6 @@ fn checkin_card(lang: Lang, token: &str, c: &Checkin) -> String {
 }
 
 // ---- tasks (任务卡) and the invite card -----------------------------------------------------
-
-/// One active behaviour rule as a task, with the member's progress toward its cap this period.
-struct Task {
-    rule: Arc<CompiledRule>,
-    progress: Option<Progress>,
-}
-
-/// Progress toward a rule's per-member cap in its current period.
-struct Progress {
-    period: Period,
-    /// Awards (or points, when the cap counts points) so far.
-    done: i64,
-    max: i64,
-    counts_points: bool,
-}
-
-impl Progress {
-    fn reached(&self) -> bool {
-        self.done >= self.max
-    }
-}
-
-/// Event types the merchant's app reports for what a member does. Purchases have the mall and
-/// the history, sign-ins their own card; birthdays and anniversaries are not something to do.
-fn is_task(t: &Trigger) -> bool {
-    !matches!(
-        t,
-        Trigger::Purchase | Trigger::SignIn | Trigger::Birthday | Trigger::Anniversary
-    )
-}
-
-/// The active rules that are tasks for this member now: the window has begun and not ended,
-/// and the audience may include the member (segments are not assigned yet, so a rule for
-/// segments pays nobody; channels depend on the event and are not checked). The tasks' caps
-/// are read in one query of `rule_counters`, the same rows the evaluation reads; a counter
-/// whose slot holds another period reads zero, as in `earn::load_counters`.
-fn tasks_of(
-    tx: &mut jifen_store::Tx<'_>,
-    ctx: &jifen_app::ProgramCtx,
-    m: &jifen_store::Member,
-    now: Millis,
-) -> Result<Vec<Task>, AppError> {
-    let joined_days = (local_date(now, &ctx.tz) - local_date(m.created_at, &ctx.tz))
-        .get_days()
-        .max(0) as i64;
-    let mut rules: Vec<Arc<CompiledRule>> = ctx
-        .earn
-        .rules
-        .rules()
-        .filter(|r| is_task(&r.trigger))
-        .filter(|r| {
-            r.schedule.as_ref().is_none_or(|s| {
-                s.starts_at.is_none_or(|a| a <= now) && s.ends_at.is_none_or(|e| e > now)
-            })
-        })
-        .filter(|r| {
-            let a = &r.def.audience;
-            a.segments.is_empty() && a.joined_within_days.is_none_or(|d| joined_days <= d as i64)
-        })
-        .cloned()
-        .collect();
-    if rules.iter().any(|r| !r.def.audience.tiers.is_empty()) {
-        let tier = jifen_app::tiers::tier_code(tx, ctx, m.id, now)?;
-        rules.retain(|r| r.def.audience.tiers.is_empty() || r.def.audience.tiers.contains(&tier));
-    }
-    let mut names: Vec<String> = rules
-        .iter()
-        .filter(|r| !r.def.caps.is_empty())
-        .map(|r| {
-            CounterKey {
-                kind: CounterKind::Rule(r.id),
-                period: PeriodKey::All,
-            }
-            .name()
-        })
-        .collect();
-    names.sort();
-    names.dedup();
-    let rows = tx.counters(ctx.program.id, m.id.0, &names)?;
-    let mut tasks: Vec<Task> = rules
-        .into_iter()
-        .map(|r| {
-            // The cap shown: a count cap if the rule has one (多少次), else a points cap.
-            let cap = r
-                .def
-                .caps
-                .iter()
-                .find(|c| c.max_count.is_some())
-                .or_else(|| r.def.caps.iter().find(|c| c.max_points.is_some()));
-            let progress = cap.map(|c| {
-                let name = CounterKey {
-                    kind: CounterKind::Rule(r.id),
-                    period: PeriodKey::All,
-                }
-                .name();
-                // Slots in column order (`jifen_store::COUNTER_SLOTS`).
-                let slot = match c.period {
-                    Period::Day => 0,
-                    Period::Week => 1,
-                    Period::Month => 2,
-                    Period::Year => 3,
-                    Period::Lifetime => 4,
-                };
-                let key = period_of(c.period, now, &ctx.tz).to_string();
-                let row = rows
-                    .iter()
-                    .find(|row| row.counter == name && row.periods[slot].as_deref() == Some(&key));
-                let counts_points = c.max_count.is_none();
-                Progress {
-                    period: c.period,
-                    done: row.map_or(0, |row| {
-                        if counts_points {
-                            row.points[slot]
-                        } else {
-                            row.count[slot]
-                        }
-                    }),
-                    max: c.max_count.or(c.max_points).unwrap_or(0),
-                    counts_points,
-                }
-            });
-            Task { rule: r, progress }
-        })
-        .collect();
-    // What is still to do first; the rule set's order (trigger, priority) otherwise.
-    tasks.sort_by_key(task_done);
-    Ok(tasks)
-}
-
-/// A task the member has done as often as it pays this period; signing up is done by anyone
-/// who has a points centre.
-fn task_done(t: &Task) -> bool {
-    t.rule.trigger == Trigger::SignUp || t.progress.as_ref().is_some_and(Progress::reached)
-}
-
-/// The points a rule pays when its formula is a plain integer.
-fn plain_points(r: &CompiledRule) -> Option<i64> {
-    r.def.points.trim().parse::<i64>().ok().filter(|p| *p > 0)
-}
 
 /// "+N 积分", or "+N 成长值" for a rule paying growth.
 fn pays(lang: Lang, r: &CompiledRule) -> Option<String> {

@@ -588,13 +588,8 @@ async fn seen(web: &Web, c: &Centre, raw_id: &str) -> Result<Option<Seen>, Respo
             else {
                 return Ok(None);
             };
-            let bought = tx.mall_units_bought(ctx.program.id, member, id, 0)?;
-            let bought_today = tx.mall_units_bought(
-                ctx.program.id,
-                member,
-                id,
-                jifen_app::day_start(now, &ctx.tz),
-            )?;
+            let (bought, bought_today) =
+                jifen_app::member_centre::units_bought(tx, &ctx, member, id, now)?;
             Ok(Some(Seen {
                 item,
                 balance: cat["available_points"].as_i64().unwrap_or(0),
@@ -1476,13 +1471,14 @@ async fn redeem(
         Ok(out) => out.body["order_id"].as_i64(),
         // The same form sent again with other details: the first order stands.
         Err(AppError::IdempotencyMismatch) => {
-            let (pid, member) = (c.program, c.member);
+            let (ctx, member) = (c.ctx.clone(), c.member);
             web.app
-                .read(move |tx| Ok(tx.mall_order_by_request(pid, member, &request_id)?))
+                .read(move |tx| {
+                    jifen_app::member_centre::order_of_request(tx, &ctx, member, &request_id)
+                })
                 .await
                 .ok()
                 .flatten()
-                .map(|o| o.id)
         }
         Err(AppError::Invalid { field, message }) => {
             let mut errors = FieldErrors::new();
@@ -1720,14 +1716,10 @@ async fn order(
             if o["member_id"].as_i64() != Some(member.0) {
                 return Ok(None);
             }
-            let images = o["item_id"]
-                .as_i64()
-                .map(|i| tx.mall_item(ctx.program.id, i))
-                .transpose()?
-                .flatten()
-                .and_then(|r| serde_json::from_str::<Value>(&r.definition).ok())
-                .map(|d| d["images"].clone())
-                .unwrap_or(Value::Null);
+            let images = match o["item_id"].as_i64() {
+                Some(i) => jifen_app::member_centre::item_images(tx, &ctx, i)?,
+                None => Value::Null,
+            };
             let b = jifen_app::views::balance(tx, &ctx, member, PointType::Points, now, 0)?;
             Ok(Some((o, images, b.available)))
         })
@@ -2228,16 +2220,7 @@ struct LotteryQuery {
     r: Option<String>,
 }
 
-/// A lottery and what the member has of it.
-struct Wheel {
-    def: Value,
-    /// Free draws left.
-    left: i64,
-    draws_today: i64,
-    draws_all: i64,
-    balance: i64,
-    drawn: Option<jifen_store::DrawRow>,
-}
+use jifen_app::member_centre::WheelView as Wheel;
 
 async fn load_wheel(
     web: &Web,
@@ -2249,34 +2232,8 @@ async fn load_wheel(
     let r = web
         .app
         .read(move |tx| {
-            let Some(row) = tx.lottery(ctx.program.id, &code)? else {
-                return Ok(None);
-            };
-            let def = jifen_app::lottery::get(tx, &ctx, &code)?;
-            let (granted, used) = tx.lottery_chances(ctx.program.id, row.id, member)?;
-            let draws_today = tx.draws_since(
-                ctx.program.id,
-                row.id,
-                member,
-                jifen_app::day_start(now, &ctx.tz),
-            )?;
-            let draws_all = tx.draws_since(ctx.program.id, row.id, member, 0)?;
-            let balance =
-                jifen_app::views::balance(tx, &ctx, member, PointType::Points, now, 0)?.available;
-            let drawn = match request {
-                Some(k) if key_ok(&k) => {
-                    tx.draw_by_request(ctx.program.id, member, &format!("centre-{k}"))?
-                }
-                _ => None,
-            };
-            Ok(Some(Wheel {
-                def,
-                left: (granted - used).max(0),
-                draws_today,
-                draws_all,
-                balance,
-                drawn,
-            }))
+            let drawn = request.filter(|k| key_ok(k)).map(|k| format!("centre-{k}"));
+            jifen_app::member_centre::wheel(tx, &ctx, member, &code, drawn.as_deref(), now)
         })
         .await;
     r.map_err(|e| c.failed(e))

@@ -5,12 +5,7 @@ use crate::page::esc;
 use crate::{Staff, Web};
 
 /// What a staff action tells the audit log besides who did it and when.
-pub struct Audit {
-    pub action: String,
-    pub target: String,
-    pub before: Option<String>,
-    pub after: Option<String>,
-}
+pub use jifen_app::console::AuditEntry as Audit;
 
 impl Staff {
     /// Runs a use case as this staff member, its audit entry written in the same transaction:
@@ -24,7 +19,7 @@ impl Staff {
     ) -> Result<jifen_app::Outcome, jifen_app::AppError>
     where
         F: FnMut(
-                &mut jifen_store::Tx<'_>,
+                &mut jifen_app::Tx<'_>,
                 &jifen_app::ProgramCtx,
                 i64,
             ) -> Result<(serde_json::Value, Audit), jifen_app::AppError>
@@ -35,15 +30,7 @@ impl Staff {
         web.app
             .write(self.s.program, partition, idem, move |tx, ctx, now| {
                 let (v, a) = run(tx, ctx, now)?;
-                tx.audit(
-                    ctx.program.id,
-                    &actor,
-                    &a.action,
-                    &a.target,
-                    a.before.as_deref(),
-                    a.after.as_deref(),
-                    now,
-                )?;
+                jifen_app::console::record(tx, ctx.program.id, &actor, &a, now)?;
                 Ok(v)
             })
             .await

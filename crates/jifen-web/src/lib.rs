@@ -271,7 +271,7 @@ async fn login_page(
         Some(p) => p,
         None => web
             .app
-            .read(|tx| Ok(tx.programs()?.into_iter().next().map(|p| p.code)))
+            .read(jifen_app::console::default_programme)
             .await
             .ok()
             .flatten()
@@ -351,7 +351,11 @@ async fn login(
         }
     }
     let code = f.program.clone();
-    let Ok(Some(program)) = web.app.read(move |tx| Ok(tx.program_by_code(&code)?)).await else {
+    let Ok(Some(program)) = web
+        .app
+        .read(move |tx| jifen_app::console::programme(tx, &code))
+        .await
+    else {
         return fail(StatusCode::UNAUTHORIZED, L::WrongLogin.t(lang));
     };
     let (login, password) = (f.login.clone(), f.password.clone());
@@ -397,13 +401,11 @@ async fn login(
             let _ = web
                 .app
                 .write(program.id, "staff", None, move |tx, ctx, now| {
-                    tx.audit(
+                    jifen_app::console::record_failed_sign_in(
+                        tx,
                         ctx.program.id,
-                        &format!("login:{login}"),
-                        "staff.sign_in_failed",
-                        &format!("staff:{login}"),
-                        None,
-                        Some(&serde_json::json!({"source": src}).to_string()),
+                        &login,
+                        &src,
                         now,
                     )?;
                     Ok(serde_json::Value::Null)
@@ -609,9 +611,9 @@ async fn members(
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !s.role.reads_members() {
+    let Some(reader) = s.member_reader() else {
         return no_access(lang, &s, "members", L::Members.t(lang));
-    }
+    };
     let ctx = match web.app.program_ctx(s.program).await {
         Ok(c) => c,
         Err(e) => return failure(lang, &s, e),
@@ -632,34 +634,7 @@ async fn members(
     let rows = web
         .app
         .read(move |tx| {
-            let ids = match &qq {
-                Some(text) => tx.search_members(ctx.program.id, text, PAGE)?,
-                None => tx.member_page(ctx.program.id, before, PAGE)?,
-            };
-            let mut out = Vec::new();
-            for id in ids {
-                let Some(m) = tx.member(ctx.program.id, id)? else {
-                    continue;
-                };
-                let b = jifen_app::views::balance(tx, &ctx, id, PointType::Points, now, 30)?;
-                let code = jifen_app::tiers::tier_code(tx, &ctx, id, now)?;
-                // The tier's name in the page's language.
-                let tier = ctx
-                    .earn
-                    .ladder
-                    .as_ref()
-                    .and_then(|l| l.tiers.iter().find(|t| t.code == code))
-                    .map(|t| {
-                        if lang == Lang::En {
-                            t.name_en.clone()
-                        } else {
-                            t.name_zh.clone()
-                        }
-                    })
-                    .unwrap_or(code);
-                out.push((m, b, tier));
-            }
-            Ok(out)
+            jifen_app::console::member_list(tx, &ctx, &reader, qq.as_deref(), before, PAGE, now)
         })
         .await;
     let rows = match rows {
@@ -667,7 +642,7 @@ async fn members(
         Err(e) => return failure(lang, &s, e),
     };
     let next = (query.is_none() && rows.len() as i64 == PAGE)
-        .then(|| rows.last().map(|r| r.0.id.0))
+        .then(|| rows.last().map(|r| r.member.id.0))
         .flatten();
     let body = page::members(
         lang,
@@ -749,6 +724,9 @@ async fn render_member(
             },
         );
     };
+    let Some(reader) = s.member_reader() else {
+        return no_access(lang, s, "members", L::Members.t(lang));
+    };
     let ctx = match web.app.program_ctx(s.program).await {
         Ok(c) => c,
         Err(e) => return failure(lang, s, e),
@@ -777,7 +755,7 @@ async fn render_member(
             let orders =
                 jifen_app::mall::list_orders(tx, &ctx, Some(MemberId(m.id.0)), None, None, 20)?;
             let coupons = jifen_app::coupons::member_coupons(tx, &ctx, m.id, None, now)?;
-            let appeals = tx.member_appeals(ctx.program.id, m.id, 20)?;
+            let appeals = jifen_app::console::member_appeals(tx, &reader, m.id, 20)?;
             Ok((m, b, lots, history, tier, orders, coupons, appeals))
         })
         .await;
@@ -1139,13 +1117,12 @@ async fn approvals(
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !s.role.reads_members() {
+    let Some(reader) = s.member_reader() else {
         return no_access(lang, &s, "approvals", L::Approvals.t(lang));
-    }
-    let program = s.program;
+    };
     let rows = match web
         .app
-        .read(move |tx| Ok(tx.adjustment_requests(program, "pending", 100)?))
+        .read(move |tx| jifen_app::console::pending_adjustments(tx, &reader, 100))
         .await
     {
         Ok(r) => r,
@@ -1272,9 +1249,9 @@ async fn audit(
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !s.role.audits() {
+    let Some(auditor) = s.audit_reader() else {
         return no_access(lang, &s, "audit", L::AuditLog.t(lang));
-    }
+    };
     let clean = |v: &Option<String>| {
         v.clone()
             .map(|v| v.trim().to_string())
@@ -1287,12 +1264,18 @@ async fn audit(
         .and_then(|b| b.parse::<i64>().ok())
         .filter(|b| *b > 0)
         .unwrap_or(i64::MAX);
-    let program = s.program;
     let (a2, b2) = (actor.clone(), action.clone());
     let rows = match web
         .app
         .read(move |tx| {
-            Ok(tx.audit_entries(program, a2.as_deref(), b2.as_deref(), before, PAGE)?)
+            jifen_app::console::audit_entries(
+                tx,
+                &auditor,
+                a2.as_deref(),
+                b2.as_deref(),
+                before,
+                PAGE,
+            )
         })
         .await
     {
@@ -1329,30 +1312,23 @@ async fn export_members(State(web): State<Web>, headers: HeaderMap) -> Response 
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !matches!(
-        s.role,
-        staff::Role::Owner | staff::Role::Analyst | staff::Role::Auditor
-    ) {
+    let Some(exporter) = s.exporter() else {
         return (StatusCode::FORBIDDEN, "your role may not export").into_response();
-    }
+    };
     let Ok(ctx) = web.app.program_ctx(s.program).await else {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };
     let tz = ctx.tz.clone();
-    let actor = s.actor();
-    let program = s.program;
+    let who = exporter.clone();
     let _ = web
         .app
-        .write(program, "staff", None, move |tx, _ctx, now| {
-            tx.audit(
-                program,
-                &actor,
-                "export.members",
-                "members",
-                None,
-                None,
-                now,
-            )?;
+        .write(s.program, "staff", None, move |tx, _ctx, now| {
+            let entry = jifen_app::console::AuditEntry {
+                action: "export.members".into(),
+                target: "members".into(),
+                ..Default::default()
+            };
+            jifen_app::console::record(tx, who.program(), who.actor(), &entry, now)?;
             Ok(serde_json::json!(null))
         })
         .await;
@@ -1362,14 +1338,16 @@ async fn export_members(State(web): State<Web>, headers: HeaderMap) -> Response 
     let head = "\u{feff}id,name,phone,email,status,joined,available_points\n".to_string();
     let stream = futures_util::stream::unfold(Some((0i64, Some(head))), move |state| {
         let app = app.clone();
-        let tz = tz.clone();
+        let (tz, exporter) = (tz.clone(), exporter.clone());
         async move {
             let (after, head) = state?;
             if let Some(h) = head {
                 return Some((Ok::<_, std::io::Error>(h), Some((after, None))));
             }
             let rows = app
-                .read(move |tx| Ok(tx.member_export_page(program, after, EXPORT_PAGE)?))
+                .read(move |tx| {
+                    jifen_app::console::member_export_page(tx, &exporter, after, EXPORT_PAGE)
+                })
                 .await
                 .ok()?;
             let last = rows.last()?.id;
@@ -1418,13 +1396,12 @@ async fn appeals(
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !s.role.reads_members() {
+    let Some(reader) = s.member_reader() else {
         return no_access(lang, &s, "appeals", L::Appeals.t(lang));
-    }
-    let program = s.program;
+    };
     let rows = match web
         .app
-        .read(move |tx| Ok(tx.appeals_by_status(program, "open", 200)?))
+        .read(move |tx| jifen_app::console::open_appeals(tx, &reader, 200))
         .await
     {
         Ok(r) => r,
@@ -1474,12 +1451,14 @@ async fn answer_appeal(
         let s = s.clone();
         let field = field.to_string();
         async move {
-            let program = s.program;
-            let rows = web
-                .app
-                .read(move |tx| Ok(tx.appeals_by_status(program, "open", 200)?))
-                .await
-                .unwrap_or_default();
+            let rows = match s.member_reader() {
+                Some(reader) => web
+                    .app
+                    .read(move |tx| jifen_app::console::open_appeals(tx, &reader, 200))
+                    .await
+                    .unwrap_or_default(),
+                None => Vec::new(),
+            };
             let tz = web
                 .app
                 .program_ctx(s.program)
@@ -1658,15 +1637,13 @@ async fn decide_hold(
             None,
             move |tx, ctx, now| {
                 let v = jifen_app::earn::decide_hold(tx, ctx, now, id, decision, &review)?;
-                tx.audit(
-                    ctx.program.id,
-                    &actor,
-                    &format!("risk_hold.{decision:?}").to_lowercase(),
-                    &format!("hold:{id}"),
-                    None,
-                    Some(&v.to_string()),
-                    now,
-                )?;
+                let entry = jifen_app::console::AuditEntry {
+                    action: format!("risk_hold.{decision:?}").to_lowercase(),
+                    target: format!("hold:{id}"),
+                    before: None,
+                    after: Some(v.to_string()),
+                };
+                jifen_app::console::record(tx, ctx.program.id, &actor, &entry, now)?;
                 Ok(v)
             },
         )

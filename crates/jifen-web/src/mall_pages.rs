@@ -1045,14 +1045,7 @@ async fn stock(
     let ctx = st.ctx.clone();
     let item_id = match web
         .app
-        .read(move |tx| {
-            tx.mall_sku_by_code(ctx.program.id, &code)?
-                .map(|s| s.item_id)
-                .ok_or(AppError::NotFound {
-                    what: "sku",
-                    id: code,
-                })
-        })
+        .read(move |tx| jifen_app::console::item_of_sku(tx, ctx.program.id, &code))
         .await
     {
         Ok(i) => i,
@@ -1598,7 +1591,8 @@ async fn order_action(
             None,
             move |tx, ctx, now| {
                 let v = mall::act(tx, ctx, now, id, a, &u)?;
-                tx.audit(
+                jifen_app::console::audit(
+                    tx,
                     ctx.program.id,
                     &actor,
                     &format!("mall_order.{}", format!("{a:?}").to_lowercase()),
@@ -1705,7 +1699,7 @@ async fn save_def<T, F>(
 ) -> Result<(), (StatusCode, String)>
 where
     T: serde::de::DeserializeOwned + Send + 'static,
-    F: Fn(&mut jifen_store::Tx<'_>, &jifen_app::ProgramCtx, i64, &T) -> Result<Value, AppError>
+    F: Fn(&mut jifen_app::Tx<'_>, &jifen_app::ProgramCtx, i64, &T) -> Result<Value, AppError>
         + Send
         + Sync
         + 'static,
@@ -1724,7 +1718,16 @@ where
         .app
         .write(st.s.program, partition, None, move |tx, ctx, now| {
             let v = run(tx, ctx, now, &def)?;
-            tx.audit(ctx.program.id, &actor, what, what, None, Some(&text), now)?;
+            jifen_app::console::audit(
+                tx,
+                ctx.program.id,
+                &actor,
+                what,
+                what,
+                None,
+                Some(&text),
+                now,
+            )?;
             Ok(v)
         })
         .await;

@@ -1,10 +1,10 @@
 //! The console's HTML: words in both languages, formatting, and one function per page.
 
+use jifen_app::console::{Member, MemberListRow};
 use jifen_app::overview::{Figures, OverviewView, TopItem};
 use jifen_app::staff::Session;
 use jifen_app::views::{Balance, LotView};
 use jifen_domain::words;
-use jifen_store::Member;
 use jiff::tz::TimeZone;
 use serde_json::Value;
 
@@ -258,13 +258,6 @@ pub fn fmt_time(ms: i64, tz: &TimeZone) -> String {
 fn fmt_date(ms: i64, tz: &TimeZone) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .map(|t| t.to_zoned(tz.clone()).strftime("%m-%d").to_string())
-        .unwrap_or_default()
-}
-
-/// The local date of `ms` as `2026-12-01`.
-pub fn local_day(ms: i64, tz: &TimeZone) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_zoned(tz.clone()).date().to_string())
         .unwrap_or_default()
 }
 
@@ -533,7 +526,7 @@ fn top_items(lang: Lang, top: &[TopItem]) -> String {
 pub fn members(
     lang: Lang,
     q: &str,
-    rows: &[(Member, Balance, String)],
+    rows: &[MemberListRow],
     next: Option<i64>,
     phones: bool,
 ) -> String {
@@ -544,7 +537,9 @@ pub fn members(
         )
     } else {
         rows.iter()
-            .map(|(m, b, tier)| {
+            .map(|r| {
+                let (m, b) = (&r.member, &r.balance);
+                let tier = pick(lang, &r.tier_zh, &r.tier_en);
                 format!(
                     "<tr><td><a href=\"/console/members/{id}\">#{id}</a></td><td><a href=\"/console/members/{id}\">{}</a></td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
                     esc(m.profile.name.as_deref().unwrap_or("–")),
@@ -610,7 +605,7 @@ pub struct MemberPage<'a> {
     pub tier: Option<&'a Value>,
     pub orders: &'a Value,
     pub coupons: &'a Value,
-    pub appeals: &'a [jifen_store::AppealRow],
+    pub appeals: &'a [jifen_app::console::AppealRow],
 }
 
 /// A phone as a role sees it: whole, or masked for roles that do not need it.
@@ -902,7 +897,7 @@ pub fn member(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
 pub fn approvals(
     lang: Lang,
     tz: &TimeZone,
-    rows: &[jifen_store::AdjustmentRequest],
+    rows: &[jifen_app::console::AdjustmentRequest],
     s: &Session,
     notice: Option<&str>,
 ) -> String {
@@ -954,7 +949,7 @@ pub fn approvals(
 pub fn audit(
     lang: Lang,
     tz: &TimeZone,
-    rows: &[jifen_store::AuditRow],
+    rows: &[jifen_app::console::AuditRow],
     actor: &str,
     action: &str,
     more: bool,
@@ -1020,7 +1015,7 @@ pub fn appeals(
     lang: Lang,
     tz: &TimeZone,
     now: i64,
-    rows: &[jifen_store::AppealRow],
+    rows: &[jifen_app::console::AppealRow],
     s: &Session,
     notice: Option<&str>,
     error: Option<(i64, &str, &str)>,

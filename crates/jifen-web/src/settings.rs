@@ -13,11 +13,12 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use jifen_app::staff::{self, Role};
+use jifen_app::access::Exporter;
+use jifen_app::console::{ApiKeyRow, DeliveryRow, EndpointRow};
+use jifen_app::staff;
 use jifen_app::{AppError, keys, webhooks};
 use jifen_ledger::Millis;
 use jifen_ledger::policy::{ShortfallPolicy, Validity};
-use jifen_store::{ApiKeyRow, DeliveryRow, EndpointRow};
 use jiff::tz::TimeZone;
 use serde::Deserialize;
 
@@ -42,18 +43,6 @@ pub(crate) fn routes() -> Router<Web> {
 
 /// Recent deliveries summarised per webhook endpoint.
 const RECENT_DELIVERIES: i64 = 20;
-
-fn manages(role: Role) -> bool {
-    matches!(role, Role::Owner)
-}
-
-fn sees_integrations(role: Role) -> bool {
-    matches!(role, Role::Owner | Role::Auditor)
-}
-
-fn exports(role: Role) -> bool {
-    matches!(role, Role::Owner | Role::Analyst | Role::Auditor)
-}
 
 fn title(st: &Staff) -> &'static str {
     pick(st.lang, "设置", "Settings")
@@ -111,20 +100,16 @@ async fn load(web: &Web, st: &Staff) -> Result<Data, AppError> {
         .app
         .read(move |tx| staff::centre_settings(tx, &ctx))
         .await?;
-    if !sees_integrations(st.s.role) {
+    let Some(integrations) = st.s.integration_reader() else {
         return Ok(Data {
             centre: Some(centre),
             ..Data::default()
         });
-    }
+    };
     web.app
         .read(move |tx| {
             let keys = keys::list(tx, program)?;
-            let mut hooks = Vec::new();
-            for e in tx.webhook_endpoints(program)? {
-                let d = tx.webhook_deliveries(program, e.id, RECENT_DELIVERIES)?;
-                hooks.push((e, d));
-            }
+            let hooks = jifen_app::console::webhooks(tx, &integrations, RECENT_DELIVERIES)?;
             Ok(Data {
                 keys,
                 hooks,
@@ -191,7 +176,7 @@ fn render(st: &Staff, d: &Data, f: &Forms) -> String {
     let lang = st.lang;
     let t = |zh: &'static str, en: &'static str| pick(lang, zh, en);
     let csrf = esc(&st.s.csrf);
-    let owner = manages(st.s.role);
+    let owner = st.s.owner().is_some();
     let mut out = String::new();
     if let Some(n) = &f.notice {
         out.push_str(&format!(
@@ -320,7 +305,7 @@ fn render(st: &Staff, d: &Data, f: &Forms) -> String {
     }
 
     // API keys and webhooks.
-    if sees_integrations(st.s.role) {
+    if st.s.integration_reader().is_some() {
         out.push_str(&keys_section(st, d, f));
         out.push_str(&hooks_section(st, d, f));
     } else {
@@ -336,7 +321,7 @@ fn render(st: &Staff, d: &Data, f: &Forms) -> String {
 
     // Exports.
     out.push_str(&format!("<h2>{}</h2>", t("数据导出", "Exports")));
-    if exports(st.s.role) {
+    if st.s.exporter().is_some() {
         let range = |action: &str, label: &str| {
             format!(
                 "<form class=\"adjust\" method=\"get\" action=\"{action}\">\
@@ -401,7 +386,7 @@ fn keys_section(st: &Staff, d: &Data, f: &Forms) -> String {
     let t = |zh: &'static str, en: &'static str| pick(lang, zh, en);
     let tz = &st.ctx.tz;
     let csrf = esc(&st.s.csrf);
-    let owner = manages(st.s.role);
+    let owner = st.s.owner().is_some();
     let mut out = format!("<h2>{}</h2>", t("接口密钥", "API keys"));
     if let Some((name, secret)) = &f.new_key {
         let title = match lang {
@@ -549,7 +534,7 @@ fn hooks_section(st: &Staff, d: &Data, f: &Forms) -> String {
     let t = |zh: &'static str, en: &'static str| pick(lang, zh, en);
     let tz = &st.ctx.tz;
     let csrf = esc(&st.s.csrf);
-    let owner = manages(st.s.role);
+    let owner = st.s.owner().is_some();
     let mut out = "<h2>Webhook</h2>".to_string();
     if let Some((url, secret)) = &f.new_hook {
         let title = match lang {
@@ -654,7 +639,7 @@ async fn update_program(State(web): State<Web>, st: Staff, Form(f): Form<Program
     if f.csrf != st.s.csrf {
         return expired(&web, &st).await;
     }
-    if !manages(st.s.role) {
+    if st.s.owner().is_none() {
         return st.forbidden("settings", title(&st));
     }
     let reshow = |status: StatusCode, field: &str, msg: String| {
@@ -706,7 +691,8 @@ async fn update_program(State(web): State<Web>, st: Staff, Form(f): Form<Program
     let audited = web
         .app
         .write(program, "staff", None, move |tx, _ctx, now| {
-            tx.audit(
+            jifen_app::console::audit(
+                tx,
                 program,
                 &actor,
                 "program.update",
@@ -741,7 +727,7 @@ async fn update_centre(State(web): State<Web>, st: Staff, Form(f): Form<CentreFo
     if f.csrf != st.s.csrf {
         return expired(&web, &st).await;
     }
-    if !manages(st.s.role) {
+    if st.s.owner().is_none() {
         return st.forbidden("settings", title(&st));
     }
     let reshow = |status: StatusCode, field: &str, msg: String| {
@@ -800,7 +786,7 @@ async fn create_key(State(web): State<Web>, st: Staff, Form(f): Form<KeyForm>) -
     if f.csrf != st.s.csrf {
         return expired(&web, &st).await;
     }
-    if !manages(st.s.role) {
+    if st.s.owner().is_none() {
         return st.forbidden("settings", title(&st));
     }
     let reshow = |status: StatusCode, msg: String| {
@@ -863,7 +849,7 @@ async fn revoke_key(
     if f.csrf != st.s.csrf {
         return expired(&web, &st).await;
     }
-    if !manages(st.s.role) {
+    if st.s.owner().is_none() {
         return st.forbidden("settings", title(&st));
     }
     match web
@@ -899,7 +885,7 @@ async fn create_webhook(State(web): State<Web>, st: Staff, Form(f): Form<HookFor
     if f.csrf != st.s.csrf {
         return expired(&web, &st).await;
     }
-    if !manages(st.s.role) {
+    if st.s.owner().is_none() {
         return st.forbidden("settings", title(&st));
     }
     let reshow = |status: StatusCode, field: &str, msg: String| {
@@ -944,7 +930,7 @@ async fn create_webhook(State(web): State<Web>, st: Staff, Form(f): Form<HookFor
         .write(st.s.program, "webhooks", None, move |tx, ctx, now| {
             let v = webhooks::create_endpoint(tx, ctx, now, &e)?;
             let after = serde_json::json!({"endpoint_id": v["endpoint_id"], "url": v["url"], "topics": v["topics"]});
-            tx.audit(
+            jifen_app::console::audit(tx,
                 ctx.program.id,
                 &actor,
                 "webhook.create",
@@ -1005,18 +991,18 @@ async fn webhook_status(
     if f.csrf != st.s.csrf {
         return expired(&web, &st).await;
     }
-    if !manages(st.s.role) {
+    if st.s.owner().is_none() {
         return st.forbidden("settings", title(&st));
     }
     let actor = st.s.actor();
     let out = web
         .app
         .write(st.s.program, "webhooks", None, move |tx, ctx, now| {
-            let before = tx
-                .webhook_endpoint(ctx.program.id, id)?
-                .map(|e| serde_json::json!({"status": e.status}).to_string());
+            let before = jifen_app::console::webhook_status(tx, ctx.program.id, id)?
+                .map(|status| serde_json::json!({"status": status}).to_string());
             let v = webhooks::set_status(tx, ctx, now, id, status)?;
-            tx.audit(
+            jifen_app::console::audit(
+                tx,
                 ctx.program.id,
                 &actor,
                 if status == "active" {
@@ -1113,10 +1099,10 @@ async fn begin_export(
     st: &Staff,
     q: &HashMap<String, String>,
     what: &str,
-) -> Result<(Millis, Millis), Response> {
-    if !exports(st.s.role) {
+) -> Result<(Millis, Millis, Exporter), Response> {
+    let Some(exporter) = st.s.exporter() else {
         return Err(st.forbidden("settings", title(st)));
-    }
+    };
     let (from, to) = export_range(q, &st.ctx.tz, st.lang).map_err(|msg| {
         st.page(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -1140,12 +1126,21 @@ async fn begin_export(
     .to_string();
     web.app
         .write(program, "staff", None, move |tx, _ctx, now| {
-            tx.audit(program, &actor, &action, &target, None, Some(&after), now)?;
+            jifen_app::console::audit(
+                tx,
+                program,
+                &actor,
+                &action,
+                &target,
+                None,
+                Some(&after),
+                now,
+            )?;
             Ok(serde_json::json!(null))
         })
         .await
         .map_err(|e| st.fail(e))?;
-    Ok((from, to))
+    Ok((from, to, exporter))
 }
 
 fn csv_time(ms: Millis, tz: &TimeZone) -> String {
@@ -1197,11 +1192,11 @@ async fn export_ledger(
     st: Staff,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let (from, to) = match begin_export(&web, &st, &q, "ledger").await {
+    let (from, to, exporter) = match begin_export(&web, &st, &q, "ledger").await {
         Ok(r) => r,
         Err(r) => return r,
     };
-    let (app, program, tz, lang) = (web.app.clone(), st.s.program, st.ctx.tz.clone(), st.lang);
+    let (app, tz, lang) = (web.app.clone(), st.ctx.tz.clone(), st.lang);
     let head = "\u{feff}transfer_id,time,member_id,counterparty_id,point_type,code,kind,phase,amount,balance_effect,\
                 debit_account,credit_account,order_ref,reason,actor,pending_of,reversal_of\n"
         .to_string();
@@ -1211,7 +1206,7 @@ async fn export_ledger(
         cache: (),
     };
     let stream = futures_util::stream::unfold(Some(first), move |state| {
-        let (app, tz) = (app.clone(), tz.clone());
+        let (app, tz, who) = (app.clone(), tz.clone(), exporter.clone());
         async move {
             let mut c = state?;
             if let Some(h) = c.head.take() {
@@ -1219,7 +1214,9 @@ async fn export_ledger(
             }
             let after = c.after;
             let rows = match app
-                .read(move |tx| Ok(tx.ledger_export_page(program, after, from, to, EXPORT_PAGE)?))
+                .read(move |tx| {
+                    jifen_app::console::ledger_export_page(tx, &who, after, from, to, EXPORT_PAGE)
+                })
                 .await
             {
                 Ok(r) => r,
@@ -1262,11 +1259,11 @@ async fn export_orders(
     st: Staff,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let (from, to) = match begin_export(&web, &st, &q, "orders").await {
+    let (from, to, exporter) = match begin_export(&web, &st, &q, "orders").await {
         Ok(r) => r,
         Err(r) => return r,
     };
-    let (app, program, tz, lang) = (web.app.clone(), st.s.program, st.ctx.tz.clone(), st.lang);
+    let (app, tz, lang) = (web.app.clone(), st.ctx.tz.clone(), st.lang);
     let currency = st.ctx.program.currency.clone();
     let head = "\u{feff}order_id,time,member_id,item_id,item,sku,quantity,points,cash,currency,state,carrier,\
                 tracking_no,payment_ref,refunded_points,refunded_cash,updated\n"
@@ -1277,7 +1274,8 @@ async fn export_orders(
         cache: HashMap::<i64, String>::new(),
     };
     let stream = futures_util::stream::unfold(Some(first), move |state| {
-        let (app, tz, currency) = (app.clone(), tz.clone(), currency.clone());
+        let (app, tz, currency, who) =
+            (app.clone(), tz.clone(), currency.clone(), exporter.clone());
         async move {
             let mut c = state?;
             if let Some(h) = c.head.take() {
@@ -1286,26 +1284,25 @@ async fn export_orders(
             let (after, mut names) = (c.after, std::mem::take(&mut c.cache));
             let page = app
                 .read(move |tx| {
-                    let rows = tx.order_export_page(program, after, from, to, EXPORT_PAGE)?;
+                    let rows = jifen_app::console::order_export_page(
+                        tx,
+                        &who,
+                        after,
+                        from,
+                        to,
+                        EXPORT_PAGE,
+                    )?;
                     // Item names, read once per item for the whole export.
                     for r in &rows {
                         if names.contains_key(&r.item_id) {
                             continue;
                         }
-                        let name = tx
-                            .mall_item(program, r.item_id)?
-                            .and_then(|i| {
-                                serde_json::from_str::<serde_json::Value>(&i.definition).ok()
-                            })
-                            .and_then(|d| {
-                                let key = if lang == Lang::En {
-                                    "name_en"
-                                } else {
-                                    "name_zh"
-                                };
-                                d[key].as_str().map(str::to_string)
-                            })
-                            .unwrap_or_default();
+                        let name = jifen_app::console::item_name(
+                            tx,
+                            who.program(),
+                            r.item_id,
+                            lang == Lang::En,
+                        )?;
                         names.insert(r.item_id, name);
                     }
                     Ok((rows, names))

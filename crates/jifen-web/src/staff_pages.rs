@@ -78,11 +78,14 @@ struct Shown {
 
 async fn render(web: &Web, st: &Staff, shown: Shown, status: StatusCode) -> Response {
     let title = st.t("员工账号", "Staff accounts");
-    if !(st.s.role == Role::Owner || st.s.role.audits()) {
+    let Some(reader) = st.s.audit_reader() else {
         return st.forbidden("settings", title);
-    }
-    let program = st.s.program;
-    let rows = match web.app.read(move |tx| Ok(tx.staff_members(program)?)).await {
+    };
+    let rows = match web
+        .app
+        .read(move |tx| jifen_app::console::staff_list(tx, &reader))
+        .await
+    {
         Ok(r) => r,
         Err(e) => return st.fail(e),
     };

@@ -124,3 +124,79 @@ fn only_store_crates_contain_sql() {
         }
     }
 }
+
+/// Names of the packages `root` depends on directly through normal dependencies.
+fn direct_deps(meta: &serde_json::Value, root: &str) -> HashSet<String> {
+    let package = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == root)
+        .expect("the package exists");
+    package["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"].is_null())
+        .map(|d| d["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Every `.rs` file below `dir`, with its text.
+fn sources(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                out.push((p, text));
+            }
+        }
+    }
+    out
+}
+
+/// The pages reach the store only through the application layer: the web crate does not
+/// depend on `jifen-store`, names none of it, and calls nothing on the transaction a use case
+/// runs in (it only passes it on to use cases).
+#[test]
+fn the_web_reaches_the_store_only_through_the_application() {
+    let meta = metadata();
+    let deps = direct_deps(&meta, "jifen-web");
+    assert!(
+        deps.contains("jifen-app"),
+        "the dependencies were read: {deps:?}"
+    );
+    assert!(
+        !deps.contains("jifen-store"),
+        "jifen-web must not depend on jifen-store"
+    );
+    let src = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../jifen-web/src"));
+    let files = sources(src);
+    assert!(files.len() > 5, "the web sources were read");
+    for (path, text) in files {
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            assert!(
+                !code.contains("jifen_store"),
+                "{}:{} names the store: {line}",
+                path.display(),
+                n + 1
+            );
+            let calls_tx = code.match_indices("tx.").any(|(i, _)| {
+                let before = code[..i].chars().next_back();
+                !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            });
+            assert!(
+                !calls_tx,
+                "{}:{} calls the store's transaction directly: {line}",
+                path.display(),
+                n + 1
+            );
+        }
+    }
+}

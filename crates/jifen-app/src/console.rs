@@ -1,0 +1,299 @@
+//! What the console reads and records beyond the other use cases: the member list, the queues
+//! (approvals, appeals), the audit log, staff, webhooks, the export pages, and the audit entries
+//! staff actions write. Each read of restricted data takes the access handle that permits it
+//! (`crate::access`), so the console and any other caller go through the same checks.
+
+use jifen_ledger::{MemberId, Millis, PointType, ProgramId};
+use jifen_store::Tx;
+
+use crate::access::{AuditReader, Exporter, IntegrationReader, MemberReader};
+use crate::views::Balance;
+use crate::{AppError, ProgramCtx};
+
+/// The store's records the console shows as they are.
+pub use jifen_store::{
+    AdjustmentRequest, ApiKeyRow, AppealRow, AuditRow, DeliveryRow, EndpointRow, LedgerExportRow,
+    Member, MemberExportRow, OrderExportRow, Program, StaffRow,
+};
+
+/// What a staff action tells the audit log besides who did it and when.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub action: String,
+    pub target: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// Writes an audit entry in the transaction of the change it records.
+pub fn record(
+    tx: &mut Tx<'_>,
+    program: ProgramId,
+    actor: &str,
+    entry: &AuditEntry,
+    now: Millis,
+) -> Result<(), AppError> {
+    audit(
+        tx,
+        program,
+        actor,
+        &entry.action,
+        &entry.target,
+        entry.before.as_deref(),
+        entry.after.as_deref(),
+        now,
+    )
+}
+
+/// Records a failed sign-in, with where it came from.
+pub fn record_failed_sign_in(
+    tx: &mut Tx<'_>,
+    program: ProgramId,
+    login: &str,
+    source: &str,
+    now: Millis,
+) -> Result<(), AppError> {
+    record(
+        tx,
+        program,
+        &format!("login:{login}"),
+        &AuditEntry {
+            action: "staff.sign_in_failed".into(),
+            target: format!("staff:{login}"),
+            before: None,
+            after: Some(serde_json::json!({"source": source}).to_string()),
+        },
+        now,
+    )
+}
+
+/// The code of the first programme: the sign-in page's default.
+pub fn default_programme(tx: &mut Tx<'_>) -> Result<Option<String>, AppError> {
+    Ok(tx.programs()?.into_iter().next().map(|p| p.code))
+}
+
+/// A programme by its code.
+pub fn programme(tx: &mut Tx<'_>, code: &str) -> Result<Option<Program>, AppError> {
+    Ok(tx.program_by_code(code)?)
+}
+
+/// A member in the console's list: the record, the balance and the tier.
+#[derive(Debug, Clone)]
+pub struct MemberListRow {
+    pub member: Member,
+    pub balance: Balance,
+    pub tier_code: String,
+    /// The tier's names; the code when the ladder does not know it.
+    pub tier_zh: String,
+    pub tier_en: String,
+}
+
+/// A page of members: those matching `query` (name, phone, email, id; at most `limit`), or
+/// the page of ids below `before`, newest first.
+pub fn member_list(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    _who: &MemberReader,
+    query: Option<&str>,
+    before: i64,
+    limit: i64,
+    now: Millis,
+) -> Result<Vec<MemberListRow>, AppError> {
+    let ids = match query {
+        Some(text) => tx.search_members(ctx.program.id, text, limit)?,
+        None => tx.member_page(ctx.program.id, before, limit)?,
+    };
+    let mut out = Vec::new();
+    for id in ids {
+        let Some(member) = tx.member(ctx.program.id, id)? else {
+            continue;
+        };
+        let balance = crate::views::balance(tx, ctx, id, PointType::Points, now, 30)?;
+        let tier_code = crate::tiers::tier_code(tx, ctx, id, now)?;
+        let tier = ctx
+            .earn
+            .ladder
+            .as_ref()
+            .and_then(|l| l.tiers.iter().find(|t| t.code == tier_code));
+        out.push(MemberListRow {
+            member,
+            balance,
+            tier_zh: tier.map_or_else(|| tier_code.clone(), |t| t.name_zh.clone()),
+            tier_en: tier.map_or_else(|| tier_code.clone(), |t| t.name_en.clone()),
+            tier_code,
+        });
+    }
+    Ok(out)
+}
+
+/// A member's appeals, newest first.
+pub fn member_appeals(
+    tx: &mut Tx<'_>,
+    who: &MemberReader,
+    member: MemberId,
+    limit: i64,
+) -> Result<Vec<AppealRow>, AppError> {
+    Ok(tx.member_appeals(who.program(), member, limit)?)
+}
+
+/// Adjustments waiting for a second person's approval.
+pub fn pending_adjustments(
+    tx: &mut Tx<'_>,
+    who: &MemberReader,
+    limit: i64,
+) -> Result<Vec<AdjustmentRequest>, AppError> {
+    Ok(tx.adjustment_requests(who.program(), "pending", limit)?)
+}
+
+/// Appeals waiting for an answer.
+pub fn open_appeals(
+    tx: &mut Tx<'_>,
+    who: &MemberReader,
+    limit: i64,
+) -> Result<Vec<AppealRow>, AppError> {
+    Ok(tx.appeals_by_status(who.program(), "open", limit)?)
+}
+
+/// Audit entries newest first below id `before`, optionally of one actor or action.
+pub fn audit_entries(
+    tx: &mut Tx<'_>,
+    who: &AuditReader,
+    actor: Option<&str>,
+    action: Option<&str>,
+    before: i64,
+    limit: i64,
+) -> Result<Vec<AuditRow>, AppError> {
+    Ok(tx.audit_entries(who.program(), actor, action, before, limit)?)
+}
+
+/// The programme's staff accounts.
+pub fn staff_list(tx: &mut Tx<'_>, who: &AuditReader) -> Result<Vec<StaffRow>, AppError> {
+    Ok(tx.staff_members(who.program())?)
+}
+
+/// Each webhook endpoint with its latest `recent` deliveries.
+pub fn webhooks(
+    tx: &mut Tx<'_>,
+    who: &IntegrationReader,
+    recent: i64,
+) -> Result<Vec<(EndpointRow, Vec<DeliveryRow>)>, AppError> {
+    let program = who.program();
+    let mut hooks = Vec::new();
+    for e in tx.webhook_endpoints(program)? {
+        let d = tx.webhook_deliveries(program, e.id, recent)?;
+        hooks.push((e, d));
+    }
+    Ok(hooks)
+}
+
+/// Members by id above `after`, with their balance: a page of the members export.
+pub fn member_export_page(
+    tx: &mut Tx<'_>,
+    who: &Exporter,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<MemberExportRow>, AppError> {
+    Ok(tx.member_export_page(who.program(), after, limit)?)
+}
+
+/// Ledger lines above id `after` made in `[from, to)`: a page of the ledger export.
+pub fn ledger_export_page(
+    tx: &mut Tx<'_>,
+    who: &Exporter,
+    after: i64,
+    from: Millis,
+    to: Millis,
+    limit: i64,
+) -> Result<Vec<LedgerExportRow>, AppError> {
+    Ok(tx.ledger_export_page(who.program(), after, from, to, limit)?)
+}
+
+/// Orders above id `after` made in `[from, to)`: a page of the orders export.
+pub fn order_export_page(
+    tx: &mut Tx<'_>,
+    who: &Exporter,
+    after: i64,
+    from: Millis,
+    to: Millis,
+    limit: i64,
+) -> Result<Vec<OrderExportRow>, AppError> {
+    Ok(tx.order_export_page(who.program(), after, from, to, limit)?)
+}
+
+/// A mall item's name in English when `english`, else in Chinese; empty for an unknown item.
+pub fn item_name(
+    tx: &mut Tx<'_>,
+    program: ProgramId,
+    item: i64,
+    english: bool,
+) -> Result<String, AppError> {
+    let key = if english { "name_en" } else { "name_zh" };
+    Ok(tx
+        .mall_item(program, item)?
+        .and_then(|i| serde_json::from_str::<serde_json::Value>(&i.definition).ok())
+        .and_then(|d| d[key].as_str().map(str::to_string))
+        .unwrap_or_default())
+}
+
+/// A member's phone number in full, for staff who see it masked; the reveal is audited.
+pub fn reveal_phone(
+    tx: &mut Tx<'_>,
+    who: &MemberReader,
+    member: MemberId,
+    now: Millis,
+) -> Result<Option<String>, AppError> {
+    let m = tx
+        .member(who.program(), member)?
+        .ok_or_else(|| AppError::NotFound {
+            what: "member",
+            id: member.0.to_string(),
+        })?;
+    record(
+        tx,
+        who.program(),
+        who.actor(),
+        &AuditEntry {
+            action: "member.phone_revealed".into(),
+            target: format!("member:{}", member.0),
+            before: None,
+            after: None,
+        },
+        now,
+    )?;
+    Ok(m.profile.phone)
+}
+
+/// Writes an audit entry in the transaction of the change it records: who (`actor`) did what
+/// (`action`) to what (`target`), with the state before and after as JSON where it matters.
+pub fn audit(
+    tx: &mut Tx<'_>,
+    program: ProgramId,
+    actor: &str,
+    action: &str,
+    target: &str,
+    before: Option<&str>,
+    after: Option<&str>,
+    now: Millis,
+) -> Result<(), AppError> {
+    tx.audit(program, actor, action, target, before, after, now)?;
+    Ok(())
+}
+
+/// A webhook endpoint's status (`active`, `disabled`), if it exists.
+pub fn webhook_status(
+    tx: &mut Tx<'_>,
+    program: ProgramId,
+    endpoint: i64,
+) -> Result<Option<String>, AppError> {
+    Ok(tx.webhook_endpoint(program, endpoint)?.map(|e| e.status))
+}
+
+/// The mall item a SKU code belongs to.
+pub fn item_of_sku(tx: &mut Tx<'_>, program: ProgramId, code: &str) -> Result<i64, AppError> {
+    tx.mall_sku_by_code(program, code)?
+        .map(|s| s.item_id)
+        .ok_or_else(|| AppError::NotFound {
+            what: "sku",
+            id: code.to_string(),
+        })
+}

@@ -28,7 +28,38 @@ pub enum AppError {
     Internal(String),
 }
 
+/// How an error reads to whoever asked, whatever answers them (a page, the API, a job).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// What was asked for does not exist.
+    NotFound,
+    /// The input is wrong: a field and what is wrong with it.
+    Invalid,
+    /// A business rule refuses it (not enough points, already settled, a key used for another
+    /// request): the caller's to change, nothing written.
+    Refused,
+    /// The service cannot do it just now (shutting down, the database away or full): the same
+    /// request may succeed later; nothing written.
+    Busy,
+    /// A fault of the service: logged with its cause, never shown in detail.
+    Fault,
+}
+
 impl AppError {
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            AppError::NotFound { .. } => ErrorClass::NotFound,
+            AppError::Invalid { .. } => ErrorClass::Invalid,
+            AppError::Ledger(_) | AppError::Conflict { .. } | AppError::IdempotencyMismatch => {
+                ErrorClass::Refused
+            }
+            AppError::Unavailable
+            | AppError::Store(StoreError::Unavailable(_))
+            | AppError::Store(StoreError::Full(_)) => ErrorClass::Busy,
+            AppError::Store(_) | AppError::Internal(_) => ErrorClass::Fault,
+        }
+    }
+
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> AppError {
         AppError::Invalid {
             field: field.into(),

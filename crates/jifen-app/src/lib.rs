@@ -42,7 +42,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 pub use background::panic_message;
-pub use error::AppError;
+pub use error::{AppError, ErrorClass};
 use jifen_ledger::{Millis, ProgramId};
 /// The transaction a use case runs in. Callers outside this crate only pass it on to use cases;
 /// they call nothing on it (a test in the `jifen` crate checks the web crate).

@@ -109,7 +109,10 @@ pub async fn home(
     let h = match data {
         Ok(d) => d,
         Err(AppError::NotFound { .. }) => return expired_page(lang),
-        Err(e) => return html(StatusCode::SERVICE_UNAVAILABLE, esc(&e.to_string()), &[]),
+        Err(e) => {
+            let (status, msg) = crate::shown_error(lang, &e);
+            return html(status, esc(&msg), &[]);
+        }
     };
     let HomeView {
         member: m,

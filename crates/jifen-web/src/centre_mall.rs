@@ -261,19 +261,17 @@ impl Centre {
         )
     }
 
-    /// A failure of the service itself (the database is away): not the member's doing.
+    /// A failure the member cannot fix here: the service is busy, a fault (logged, never shown
+    /// in detail), or a refusal, said in words.
     fn unavailable(&self, e: &AppError) -> Response {
+        let (status, msg) = crate::shown_error(self.lang, e);
         let body = format!(
             "<div class=\"card empty\"><h2>{}</h2><p class=\"muted\">{}</p></div>",
-            t(
-                self.lang,
-                "服务暂时不可用，请稍后再试",
-                "The service is busy; please try again shortly"
-            ),
-            esc(&e.to_string())
+            t(self.lang, "暂时无法完成", "This could not be done just now"),
+            esc(&msg)
         );
         self.page(
-            StatusCode::SERVICE_UNAVAILABLE,
+            status,
             shell(
                 self,
                 None,

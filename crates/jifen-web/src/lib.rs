@@ -413,7 +413,10 @@ async fn login(
                 .await;
             fail(StatusCode::UNAUTHORIZED, L::WrongLogin.t(lang))
         }
-        Err(e) => fail(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+        Err(e) => {
+            let (status, msg) = shown_error(lang, &e);
+            fail(status, &msg)
+        }
     }
 }
 
@@ -533,15 +536,57 @@ fn no_access(lang: Lang, s: &Session, active: &str, title: &str) -> Response {
     )
 }
 
-fn failure(lang: Lang, s: &Session, e: AppError) -> Response {
-    let (status, msg) = match &e {
-        AppError::NotFound { .. } => (StatusCode::NOT_FOUND, L::NotFound.t(lang).to_string()),
-        AppError::Invalid { field, message } => (
+/// What a failed use case shows a person, and the status it answers with: bad input and a
+/// business refusal say what is wrong (422, 409); a busy service says to try again (503); a
+/// fault says it was logged (500), and its cause goes to the log, never to the page.
+pub(crate) fn shown_error(lang: Lang, e: &AppError) -> (StatusCode, String) {
+    use jifen_app::ErrorClass;
+    match e.class() {
+        ErrorClass::NotFound => (StatusCode::NOT_FOUND, L::NotFound.t(lang).to_string()),
+        ErrorClass::Invalid => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            format!("{field}: {message}"),
+            match e {
+                AppError::Invalid { field, message } => format!("{field}: {message}"),
+                e => e.to_string(),
+            },
         ),
-        _ => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
-    };
+        ErrorClass::Refused => (
+            if matches!(e, AppError::Conflict { .. }) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            },
+            e.to_string(),
+        ),
+        ErrorClass::Busy => {
+            tracing::warn!(error = %e, "a page could not be served: the service is busy");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                page::pick(
+                    lang,
+                    "服务繁忙，请稍后再试",
+                    "The service is busy; please try again shortly",
+                )
+                .to_string(),
+            )
+        }
+        ErrorClass::Fault => {
+            tracing::error!(error = %e, "a page failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                page::pick(
+                    lang,
+                    "出错了，我们已记录下来，请稍后再试",
+                    "Something went wrong; it has been logged. Please try again later",
+                )
+                .to_string(),
+            )
+        }
+    }
+}
+
+fn failure(lang: Lang, s: &Session, e: AppError) -> Response {
+    let (status, msg) = shown_error(lang, &e);
     html(
         status,
         page::layout(
@@ -1670,6 +1715,47 @@ async fn decide_hold(
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// Refusals say what is wrong with a 4xx; a busy service answers 503; a fault answers 500
+    /// with words that say nothing of its cause, which goes to the log instead.
+    #[test]
+    fn errors_are_shown_by_class_and_faults_only_logged() {
+        let logs = jifen_testkit::LogBuffer::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let short = AppError::Ledger(jifen_ledger::LedgerError::InsufficientPoints {
+            available: 10,
+            requested: 500,
+        });
+        let (status, msg) = shown_error(Lang::En, &short);
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(msg.contains("500"), "{msg}");
+        let taken = AppError::conflict("already_decided", "already decided", serde_json::json!({}));
+        assert_eq!(shown_error(Lang::Zh, &taken).0, StatusCode::CONFLICT);
+        let away = AppError::Unavailable;
+        assert_eq!(
+            shown_error(Lang::Zh, &away).0,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        let bug = AppError::Internal("column lots.secret_detail does not exist".into());
+        let (status, msg) = shown_error(Lang::Zh, &bug);
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(
+            !msg.contains("secret_detail") && msg.contains("已记录"),
+            "{msg}"
+        );
+        let logged = logs.text();
+        assert!(
+            logged.contains("a page failed") && logged.contains("secret_detail"),
+            "{logged}"
+        );
+    }
+
     #[test]
     fn csv_fields_are_quoted_and_formulas_neutralised() {
         assert_eq!(super::csv_field("王小明"), "王小明");

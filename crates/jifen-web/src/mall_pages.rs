@@ -1158,7 +1158,10 @@ async fn upload(State(web): State<Web>, st: Staff, headers: HeaderMap, body: Byt
     match out {
         Ok(o) => (StatusCode::CREATED, axum::Json(o.body)).into_response(),
         Err(AppError::Invalid { message, .. }) => bad(StatusCode::UNPROCESSABLE_ENTITY, &message),
-        Err(e) => bad(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+        Err(e) => {
+            let (status, msg) = crate::shown_error(st.lang, &e);
+            bad(status, &msg)
+        }
     }
 }
 
@@ -1739,7 +1742,7 @@ where
             format!("{field}: {message}"),
         )),
         Err(AppError::Conflict { message, .. }) => Err((StatusCode::CONFLICT, message)),
-        Err(e) => Err((StatusCode::SERVICE_UNAVAILABLE, e.to_string())),
+        Err(e) => Err(crate::shown_error(st.lang, &e)),
     }
 }
 

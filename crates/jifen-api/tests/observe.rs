@@ -157,14 +157,8 @@ async fn the_metrics_token_guards_the_metrics() {
 /// its message and the request's id; the server goes on serving.
 #[tokio::test]
 async fn a_panicking_handler_is_logged_with_its_request_id_and_the_server_goes_on() {
-    let logs = jifen_testkit::LogBuffer::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
     // A current-thread runtime: the server's tasks run on this thread, under this subscriber.
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = jifen_testkit::LogBuffer::capture();
     let router = jifen_api::observed_with(
         Router::new()
             .route(

@@ -15,13 +15,7 @@ use jifen_store::Backend;
 
 #[test]
 fn a_round_that_panics_is_logged_with_its_message_and_the_loop_goes_on() {
-    let logs = jifen_testkit::LogBuffer::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = jifen_testkit::LogBuffer::capture();
     let rounds = Arc::new(AtomicUsize::new(0));
     let seen = rounds.clone();
     let rt = tokio::runtime::Builder::new_current_thread()

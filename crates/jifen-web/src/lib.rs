@@ -1721,13 +1721,7 @@ mod tests {
     /// with words that say nothing of its cause, which goes to the log instead.
     #[test]
     fn errors_are_shown_by_class_and_faults_only_logged() {
-        let logs = jifen_testkit::LogBuffer::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        let _guard = tracing::subscriber::set_default(subscriber);
+        let (logs, _guard) = jifen_testkit::LogBuffer::capture();
         let short = AppError::Ledger(jifen_ledger::LedgerError::InsufficientPoints {
             available: 10,
             requested: 500,

@@ -1,0 +1,502 @@
+//! The mall as the member sees it: the catalog and one item with its SKUs.
+
+use super::*;
+
+#[derive(Deserialize, Default)]
+pub(super) struct MallQuery {
+    #[serde(default)]
+    pub(super) lang: Option<String>,
+    #[serde(default)]
+    pub(super) cat: Option<String>,
+}
+
+/// The cheapest SKU of an item as the member sees it (the one the card shows).
+pub(super) fn cheapest(item: &Value) -> Option<&Value> {
+    item["skus"]
+        .as_array()?
+        .iter()
+        .min_by_key(|s| s["points"].as_i64().unwrap_or(i64::MAX))
+}
+
+pub(super) async fn mall(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Query(q): Query<MallQuery>,
+) -> Response {
+    let c = match enter(&web, &headers, &token, q.lang.clone()).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let (ctx, member, loc, now) = (c.ctx.clone(), c.member, c.loc(), web.app.now());
+    let data = web
+        .app
+        .read(move |tx| jifen_app::mall::member_catalog(tx, &ctx, member, None, loc, now))
+        .await;
+    let cat = match data {
+        Ok(v) => v,
+        Err(e) => return c.failed(e),
+    };
+    let lang = c.lang;
+    let items = cat["items"].as_array().cloned().unwrap_or_default();
+    let mut cats: Vec<String> = items
+        .iter()
+        .filter_map(|i| i["category"].as_str().map(String::from))
+        .collect();
+    cats.sort();
+    cats.dedup();
+    let chosen = q.cat.filter(|k| cats.contains(k));
+    let chips: String = std::iter::once((None, t(lang, "全部", "All").to_string()))
+        .chain(cats.iter().map(|k| (Some(k.clone()), k.clone())))
+        .map(|(k, label)| {
+            let href = match &k {
+                Some(k) => format!("/m/{token}/mall?cat={}", esc(k)),
+                None => format!("/m/{token}/mall"),
+            };
+            format!(
+                "<a class=\"chip{}\" href=\"{href}\">{}</a>",
+                if k == chosen { " on" } else { "" },
+                esc(&label)
+            )
+        })
+        .collect();
+    let currency = c.ctx.program.currency.clone();
+    let cards: String = items
+        .iter()
+        .filter(|i| chosen.is_none() || i["category"].as_str() == chosen.as_deref())
+        .map(|i| goods_card(lang, &token, i, &currency, &c.ctx.tz))
+        .collect();
+    let grid = if cards.is_empty() {
+        format!(
+            "<div class=\"card empty\"><div class=\"big\">{}</div><p class=\"muted\">{}</p></div>",
+            icon(ICON_MALL),
+            t(lang, "商城即将上新，敬请期待", "New items are coming soon")
+        )
+    } else {
+        format!("<div class=\"goods-grid\">{cards}</div>")
+    };
+    let body = format!(
+        "<div class=\"strip\"><span>{}</span><b>{}</b><a href=\"/m/{token}/orders\">{} ›</a></div>\
+         <div class=\"chips\">{chips}</div>{grid}",
+        t(lang, "我的积分", "My points"),
+        num(cat["available_points"].as_i64().unwrap_or(0)),
+        t(lang, "我的订单", "My orders"),
+    );
+    let here = match &chosen {
+        Some(k) => format!("/m/{token}/mall?cat={k}"),
+        None => format!("/m/{token}/mall"),
+    };
+    c.page(
+        StatusCode::OK,
+        shell(
+            &c,
+            Some(Tab::Mall),
+            t(lang, "积分商城", "Points mall"),
+            Some(&format!("/m/{token}")),
+            &here,
+            &body,
+        ),
+    )
+}
+
+pub(super) fn goods_card(
+    lang: Lang,
+    token: &str,
+    i: &Value,
+    currency: &str,
+    tz: &jiff::tz::TimeZone,
+) -> String {
+    let name = name_of(lang, i, "name_zh", "name_en");
+    let Some(sku) = cheapest(i) else {
+        return String::new();
+    };
+    // "From" only when the SKUs' prices differ.
+    let many = i["skus"].as_array().is_some_and(|s| {
+        s.iter()
+            .any(|k| k["points"] != sku["points"] || k["cash_minor"] != sku["cash_minor"])
+    });
+    let stock: i64 = i["skus"]
+        .as_array()
+        .map(|s| s.iter().map(|k| k["stock"].as_i64().unwrap_or(0)).sum())
+        .unwrap_or(0);
+    let sold_out = stock <= 0;
+    let stock_line = if sold_out {
+        format!(
+            "<span class=\"out\">{}</span>",
+            t(lang, "已兑完", "Sold out")
+        )
+    } else if lang == Lang::En {
+        format!("{} left", num(stock))
+    } else {
+        format!("库存 {}", num(stock))
+    };
+    format!(
+        "<a class=\"goods{}\" href=\"/m/{token}/mall/{}\"><div class=\"pic\">{}<div class=\"tags\">{}</div>{}</div>\
+         <div class=\"gn\">{}</div><div class=\"gp\">{}{}</div><div class=\"gs\">{}<span class=\"stock\">{stock_line}</span></div></a>",
+        if sold_out { " sold" } else { "" },
+        i["id"],
+        cover(i, name, "img"),
+        labels(lang, i, tz),
+        if sold_out {
+            format!(
+                "<div class=\"veil\">{}</div>",
+                t(lang, "已兑完", "Sold out")
+            )
+        } else {
+            String::new()
+        },
+        esc(name),
+        price(
+            lang,
+            sku["points"].as_i64().unwrap_or(0),
+            sku["cash_minor"].as_i64().unwrap_or(0),
+            currency
+        ),
+        if many {
+            format!("<small>{}</small>", t(lang, " 起", " up"))
+        } else {
+            String::new()
+        },
+        if sold_out {
+            String::new()
+        } else {
+            short_note(lang, sku["points_short"].as_i64().unwrap_or(0))
+        },
+    )
+}
+
+// ---- one item -------------------------------------------------------------------------------
+
+/// An item as the member sees it, with what they have.
+pub(super) struct Seen {
+    pub(super) item: Value,
+    pub(super) balance: i64,
+    /// Units of the item the member holds (orders not cancelled), in all and today.
+    pub(super) bought: i64,
+    pub(super) bought_today: i64,
+}
+
+/// Loads an item the member may see (on sale, in their audience). `None` when there is none.
+pub(super) async fn seen(web: &Web, c: &Centre, raw_id: &str) -> Result<Option<Seen>, Response> {
+    let Some(id) = crate::forms::positive_id(raw_id) else {
+        return Ok(None);
+    };
+    let (ctx, member, loc, now) = (c.ctx.clone(), c.member, c.loc(), web.app.now());
+    let r = web
+        .app
+        .read(move |tx| {
+            let cat = jifen_app::mall::member_catalog(tx, &ctx, member, None, loc, now)?;
+            let Some(item) = cat["items"]
+                .as_array()
+                .and_then(|is| is.iter().find(|i| i["id"].as_i64() == Some(id)))
+                .cloned()
+            else {
+                return Ok(None);
+            };
+            let (bought, bought_today) =
+                jifen_app::member_centre::units_bought(tx, &ctx, member, id, now)?;
+            Ok(Some(Seen {
+                item,
+                balance: cat["available_points"].as_i64().unwrap_or(0),
+                bought,
+                bought_today,
+            }))
+        })
+        .await;
+    r.map_err(|e| c.failed(e))
+}
+
+pub(super) fn item_missing(c: &Centre) -> Response {
+    c.not_found(
+        t(c.lang, "商品不存在或已下架", "This item is not available"),
+        &format!("/m/{}/mall", c.token),
+        t(c.lang, "去商城逛逛", "Back to the mall"),
+    )
+}
+
+/// The item page's and the confirm page's query: the SKU and quantity chosen.
+#[derive(Deserialize, Default)]
+pub(super) struct ItemQuery {
+    #[serde(default)]
+    pub(super) lang: Option<String>,
+    #[serde(default)]
+    pub(super) sku: Option<String>,
+    #[serde(default)]
+    pub(super) qty: Option<String>,
+}
+
+pub(super) async fn item(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path((token, raw)): Path<(String, String)>,
+    Query(q): Query<ItemQuery>,
+) -> Response {
+    let c = match enter(&web, &headers, &token, q.lang.clone()).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let s = match seen(&web, &c, &raw).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return item_missing(&c),
+        Err(r) => return r,
+    };
+    let known = q
+        .sku
+        .as_deref()
+        .is_none_or(|k| sku_of(&s.item, k).is_some());
+    let (status, error) = if known {
+        (StatusCode::OK, None)
+    } else {
+        (
+            StatusCode::BAD_REQUEST,
+            Some(t(
+                c.lang,
+                "没有这个规格，请重新选择",
+                "No such option; choose again",
+            )),
+        )
+    };
+    let qty = q
+        .qty
+        .as_deref()
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(1);
+    c.page(status, item_page(&c, &s, q.sku.as_deref(), qty, error))
+}
+
+pub(super) fn sku_of<'a>(item: &'a Value, code: &str) -> Option<&'a Value> {
+    item["skus"]
+        .as_array()?
+        .iter()
+        .find(|s| s["sku"].as_str() == Some(code))
+}
+
+/// The most one member may take now: stock, the per-order maximum and their limits.
+pub(super) fn max_qty(s: &Seen, sku: &Value) -> i64 {
+    let mut m = sku["stock"]
+        .as_i64()
+        .unwrap_or(0)
+        .min(jifen_domain::mall::QUANTITY_MAX);
+    let flash = s.item["flash_sale"].as_bool() == Some(true);
+    let lifetime = s.item["limits"]["lifetime"]
+        .as_i64()
+        .or(flash.then_some(1))
+        .map(|l| if flash { l.min(1) } else { l });
+    if let Some(l) = lifetime {
+        m = m.min(l - s.bought);
+    }
+    if let Some(l) = s.item["limits"]["per_day"].as_i64() {
+        m = m.min(l - s.bought_today);
+    }
+    m.max(0)
+}
+
+pub(super) fn limits_note(lang: Lang, s: &Seen) -> String {
+    let mut parts = Vec::new();
+    let flash = s.item["flash_sale"].as_bool() == Some(true);
+    let lifetime = s.item["limits"]["lifetime"]
+        .as_i64()
+        .or(flash.then_some(1))
+        .map(|l| if flash { l.min(1) } else { l });
+    if let Some(l) = lifetime {
+        parts.push(if lang == Lang::En {
+            format!("{l} per member (you have {})", s.bought)
+        } else {
+            format!("每人限兑 {l} 件（已兑 {} 件）", s.bought)
+        });
+    }
+    if let Some(l) = s.item["limits"]["per_day"].as_i64() {
+        parts.push(if lang == Lang::En {
+            format!("{l} a day (today {})", s.bought_today)
+        } else {
+            format!("每天限兑 {l} 件（今日已兑 {} 件）", s.bought_today)
+        });
+    }
+    parts.join(" · ")
+}
+
+pub(super) fn item_page(
+    c: &Centre,
+    s: &Seen,
+    want: Option<&str>,
+    qty: i64,
+    error: Option<&str>,
+) -> String {
+    let lang = c.lang;
+    let token = &c.token;
+    let i = &s.item;
+    let id = i["id"].as_i64().unwrap_or(0);
+    let name = name_of(lang, i, "name_zh", "name_en");
+    let currency = &c.ctx.program.currency;
+    let skus = i["skus"].as_array().cloned().unwrap_or_default();
+    // The SKU shown: the one asked for, else the first in stock, else the first.
+    let chosen = want
+        .and_then(|k| sku_of(i, k))
+        .or_else(|| skus.iter().find(|k| k["stock"].as_i64().unwrap_or(0) > 0))
+        .or_else(|| skus.first())
+        .cloned()
+        .unwrap_or(Value::Null);
+    let points = chosen["points"].as_i64().unwrap_or(0);
+    let cash = chosen["cash_minor"].as_i64().unwrap_or(0);
+    let max = max_qty(s, &chosen);
+    let qty = qty.clamp(1, max.max(1));
+    let market = chosen["market_price_minor"]
+        .as_i64()
+        .map(|m| {
+            format!(
+                "<span class=\"market\">{}<s>{}</s></span>",
+                t(lang, "市场价", "Market price"),
+                money(m, currency)
+            )
+        })
+        .unwrap_or_default();
+    let gallery: String = i["images"]
+        .as_array()
+        .filter(|a| a.len() > 1)
+        .map(|a| {
+            let thumbs: String = a
+                .iter()
+                .filter_map(|v| v.as_i64())
+                .map(|id| format!("<img src=\"/media/{id}\" alt=\"\">"))
+                .collect();
+            format!("<div class=\"thumbs\">{thumbs}</div>")
+        })
+        .unwrap_or_default();
+    let options: String = if skus.len() > 1 {
+        let opts: String = skus
+            .iter()
+            .map(|k| {
+                let code = k["sku"].as_str().unwrap_or("");
+                let stock = k["stock"].as_i64().unwrap_or(0);
+                let label = k["name"]
+                    .as_str()
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or(code);
+                format!(
+                    "<label class=\"opt{}\"><input type=\"radio\" name=\"sku\" value=\"{}\"{}{}><span>{}<small>{} {}</small></span></label>",
+                    if stock <= 0 { " off" } else { "" },
+                    esc(code),
+                    if chosen["sku"].as_str() == Some(code) {
+                        " checked"
+                    } else {
+                        ""
+                    },
+                    if stock <= 0 { " disabled" } else { "" },
+                    esc(label),
+                    num(k["points"].as_i64().unwrap_or(0)),
+                    t(lang, "积分", "pts"),
+                )
+            })
+            .collect();
+        format!(
+            "<div class=\"field\"><div class=\"lbl\">{}</div><div class=\"opts\">{opts}</div></div>",
+            t(lang, "规格", "Option")
+        )
+    } else {
+        format!(
+            "<input type=\"hidden\" name=\"sku\" value=\"{}\">",
+            esc(chosen["sku"].as_str().unwrap_or(""))
+        )
+    };
+    let stock = chosen["stock"].as_i64().unwrap_or(0);
+    let window = i["window"].as_str();
+    let short = (points * qty - s.balance).max(0);
+    let (button, disabled) = if stock <= 0 {
+        (t(lang, "已兑完", "Sold out").to_string(), true)
+    } else if window == Some("not_on_sale_yet") {
+        (
+            format!(
+                "{} {}",
+                fmt_time(i["sale_from"].as_i64().unwrap_or(0), &c.ctx.tz),
+                t(lang, "开抢", "starts")
+            ),
+            true,
+        )
+    } else if window == Some("sale_ended") {
+        (
+            t(lang, "活动已结束", "The sale has ended").to_string(),
+            true,
+        )
+    } else if max <= 0 {
+        (t(lang, "已达兑换上限", "Limit reached").to_string(), true)
+    } else {
+        (t(lang, "立即兑换", "Redeem").to_string(), false)
+    };
+    let description: String = name_of(lang, i, "description_zh", "description_en")
+        .split('\n')
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| format!("<p>{}</p>", esc(p)))
+        .collect();
+    let description = if description.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<div class=\"card\"><h2>{}</h2><div class=\"desc\">{description}</div></div>",
+            t(lang, "商品详情", "Details")
+        )
+    };
+    let limits = limits_note(lang, s);
+    let kind_note = match i["kind"]["type"].as_str() {
+        Some("physical") => t(lang, "实物商品 · 包邮到家", "Shipped to your address"),
+        Some("coupon") => t(lang, "优惠券 · 兑换后立即到账", "Coupon · issued at once"),
+        Some("experience") => t(
+            lang,
+            "体验活动 · 商家将与你联系",
+            "Experience · the shop contacts you",
+        ),
+        _ => t(lang, "虚拟权益 · 由商家发放", "Delivered by the shop"),
+    };
+    let error = error
+        .map(|e| format!("<div class=\"error\" role=\"alert\">{}</div>", esc(e)))
+        .unwrap_or_default();
+    let body = format!(
+        "{}{error}<div class=\"card hero-item\">{}{gallery}<div class=\"tags row\">{}</div><h2 class=\"title\">{}</h2>\
+         <div class=\"price\">{}</div>{market}<div class=\"facts\"><span>{}</span><span>{}</span></div>{}</div>\
+         <form class=\"card buy\" method=\"get\" action=\"/m/{token}/mall/{id}/confirm\">{options}\
+         <div class=\"field\"><div class=\"lbl\">{}</div><div class=\"qty\"><button type=\"button\" data-d=\"-1\" aria-label=\"-\">−</button>\
+         <input type=\"number\" name=\"qty\" id=\"qty\" value=\"{qty}\" min=\"1\" max=\"{}\" inputmode=\"numeric\"><button type=\"button\" data-d=\"1\" aria-label=\"+\">+</button></div></div>\
+         <div class=\"have\">{} <b>{}</b> · {}</div>\
+         <button class=\"btn\" type=\"submit\"{}>{}</button></form>{description}\
+         <script>document.querySelectorAll('.qty button').forEach(function(b){{b.onclick=function(){{var i=document.getElementById('qty');var v=(parseInt(i.value,10)||1)+parseInt(b.dataset.d,10);i.value=Math.max(1,Math.min(parseInt(i.max,10)||1,v));}};}});</script>",
+        steps(lang, 1),
+        cover(i, name, "cover"),
+        labels(lang, i, &c.ctx.tz),
+        esc(name),
+        price(lang, points, cash, currency),
+        kind_note,
+        if stock > 0 {
+            if lang == Lang::En {
+                format!("{} in stock", num(stock))
+            } else {
+                format!("库存 {}", num(stock))
+            }
+        } else {
+            t(lang, "已兑完", "Sold out").to_string()
+        },
+        if limits.is_empty() {
+            String::new()
+        } else {
+            format!("<div class=\"muted limits\">{}</div>", esc(&limits))
+        },
+        t(lang, "数量", "Quantity"),
+        max.max(1),
+        t(lang, "我的积分", "My points"),
+        num(s.balance),
+        short_note(lang, short)
+            + &chosen["spend_message"]
+                .as_str()
+                .filter(|_| qty == 1 && short > 0)
+                .map(|m| format!("<span class=\"spend\">{}</span>", esc(m)))
+                .unwrap_or_default(),
+        if disabled { " disabled" } else { "" },
+        esc(&button),
+    );
+    shell(
+        c,
+        Some(Tab::Mall),
+        t(lang, "商品详情", "Item"),
+        Some(&format!("/m/{token}/mall")),
+        &format!("/m/{token}/mall/{id}"),
+        &body,
+    )
+}

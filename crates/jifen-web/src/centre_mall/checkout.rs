@@ -1,0 +1,645 @@
+//! Redemption, confirm and pay: the order form, its errors next to the fields, and placing the order through the same use case as the API.
+
+use super::*;
+
+/// What the member typed on the confirm page.
+#[derive(Deserialize, Default, Clone)]
+pub(super) struct RedeemForm {
+    #[serde(default)]
+    pub(super) sku: String,
+    #[serde(default)]
+    pub(super) qty: String,
+    #[serde(default)]
+    pub(super) key: String,
+    #[serde(default)]
+    pub(super) name: String,
+    #[serde(default)]
+    pub(super) phone: String,
+    #[serde(default)]
+    pub(super) city: String,
+    #[serde(default)]
+    pub(super) line: String,
+    #[serde(default)]
+    pub(super) postcode: String,
+    #[serde(default)]
+    pub(super) lang: Option<String>,
+}
+
+pub(super) fn key_ok(k: &str) -> bool {
+    (16..=64).contains(&k.len()) && k.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// Parses a quantity from the form: 1 to the per-order maximum.
+pub(super) fn parse_qty(raw: &str) -> Option<i64> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Some(1);
+    }
+    raw.parse::<i64>()
+        .ok()
+        .filter(|q| (1..=jifen_domain::mall::QUANTITY_MAX).contains(q))
+}
+
+pub(super) type FieldErrors = BTreeMap<&'static str, String>;
+
+/// Checks every address field, with the message to show next to it.
+pub(super) fn check_address(lang: Lang, f: &RedeemForm) -> FieldErrors {
+    let mut e = FieldErrors::new();
+    let len = |s: &str| s.trim().chars().count();
+    if len(&f.name) == 0 {
+        e.insert(
+            "name",
+            t(lang, "请填写收货人", "Enter the recipient's name").into(),
+        );
+    } else if f.name.chars().count() > 40 {
+        e.insert(
+            "name",
+            t(lang, "收货人最多40个字", "At most 40 characters").into(),
+        );
+    }
+    let digits = f.phone.chars().filter(|c| c.is_ascii_digit()).count();
+    if len(&f.phone) == 0 {
+        e.insert(
+            "phone",
+            t(lang, "请填写手机号码", "Enter a phone number").into(),
+        );
+    } else if !f
+        .phone
+        .trim()
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '))
+        || digits < 5
+        || f.phone.chars().count() > 20
+    {
+        e.insert(
+            "phone",
+            t(
+                lang,
+                "手机号码格式不正确（5到20位数字，可含 + 和 -）",
+                "Not a phone number (5 to 20 digits; + and - allowed)",
+            )
+            .into(),
+        );
+    }
+    if len(&f.city) == 0 {
+        e.insert("city", t(lang, "请填写所在城市", "Enter the city").into());
+    } else if f.city.chars().count() > 40 {
+        e.insert(
+            "city",
+            t(lang, "城市最多40个字", "At most 40 characters").into(),
+        );
+    }
+    if len(&f.line) < 4 {
+        e.insert(
+            "line",
+            t(
+                lang,
+                "请填写详细地址（街道、门牌号）",
+                "Enter the street address",
+            )
+            .into(),
+        );
+    } else if f.line.chars().count() > 200 {
+        e.insert(
+            "line",
+            t(lang, "详细地址最多200个字", "At most 200 characters").into(),
+        );
+    }
+    let pc = f.postcode.trim();
+    if !pc.is_empty()
+        && (pc.chars().count() > 10
+            || !pc
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '-')))
+    {
+        e.insert(
+            "postcode",
+            t(lang, "邮编格式不正确", "Not a postcode").into(),
+        );
+    }
+    e
+}
+
+/// Step 2 from the item page's form: the SKU and quantity chosen, checked before showing.
+pub(super) async fn confirm(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path((token, raw)): Path<(String, String)>,
+    Query(q): Query<ItemQuery>,
+) -> Response {
+    let c = match enter(&web, &headers, &token, q.lang.clone()).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let s = match seen(&web, &c, &raw).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return item_missing(&c),
+        Err(r) => return r,
+    };
+    let f = RedeemForm {
+        sku: q.sku.clone().unwrap_or_default(),
+        qty: q.qty.clone().unwrap_or_default(),
+        key: form_key(),
+        ..Default::default()
+    };
+    confirm_or_back(&c, &s, &f, &FieldErrors::new(), None, StatusCode::OK)
+}
+
+/// The confirm page for a form, or the item page with the problem when the SKU or quantity
+/// is not one the member can order (400).
+pub(super) fn confirm_or_back(
+    c: &Centre,
+    s: &Seen,
+    f: &RedeemForm,
+    errors: &FieldErrors,
+    refusal: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let lang = c.lang;
+    let sku = if f.sku.is_empty() {
+        match s.item["skus"].as_array() {
+            Some(a) if a.len() == 1 => a.first(),
+            _ => None,
+        }
+    } else {
+        sku_of(&s.item, &f.sku)
+    };
+    let Some(sku) = sku.cloned() else {
+        let msg = if f.sku.is_empty() {
+            t(lang, "请先选择规格", "Choose an option first")
+        } else {
+            t(
+                lang,
+                "没有这个规格，请重新选择",
+                "No such option; choose again",
+            )
+        };
+        return c.page(StatusCode::BAD_REQUEST, item_page(c, s, None, 1, Some(msg)));
+    };
+    let Some(qty) = parse_qty(&f.qty) else {
+        let msg = if lang == Lang::En {
+            format!(
+                "Quantity must be a whole number from 1 to {}",
+                jifen_domain::mall::QUANTITY_MAX
+            )
+        } else {
+            format!("数量须为1到{}之间的整数", jifen_domain::mall::QUANTITY_MAX)
+        };
+        return c.page(
+            StatusCode::BAD_REQUEST,
+            item_page(c, s, sku["sku"].as_str(), 1, Some(&msg)),
+        );
+    };
+    c.page(status, confirm_page(c, s, &sku, qty, f, errors, refusal))
+}
+
+pub(super) fn field(
+    name: &'static str,
+    label: &str,
+    value: &str,
+    errors: &FieldErrors,
+    extra: &str,
+) -> String {
+    let err = errors.get(name);
+    format!(
+        "<div class=\"field{}\"><label for=\"f-{name}\">{}</label><input id=\"f-{name}\" name=\"{name}\" value=\"{}\"{extra}{}>{}</div>",
+        if err.is_some() { " bad" } else { "" },
+        esc(label),
+        esc(value),
+        if err.is_some() {
+            format!(" aria-invalid=\"true\" aria-describedby=\"e-{name}\"")
+        } else {
+            String::new()
+        },
+        err.map(|e| format!(
+            "<div class=\"ferr\" id=\"e-{name}\" role=\"alert\">{}</div>",
+            esc(e)
+        ))
+        .unwrap_or_default(),
+    )
+}
+
+pub(super) fn confirm_page(
+    c: &Centre,
+    s: &Seen,
+    sku: &Value,
+    qty: i64,
+    f: &RedeemForm,
+    errors: &FieldErrors,
+    refusal: Option<String>,
+) -> String {
+    let lang = c.lang;
+    let token = &c.token;
+    let i = &s.item;
+    let id = i["id"].as_i64().unwrap_or(0);
+    let currency = &c.ctx.program.currency;
+    let name = name_of(lang, i, "name_zh", "name_en");
+    let code = sku["sku"].as_str().unwrap_or("");
+    let variant = sku["name"].as_str().unwrap_or("");
+    let points = sku["points"].as_i64().unwrap_or(0);
+    let cash = sku["cash_minor"].as_i64().unwrap_or(0);
+    let total = points * qty;
+    let total_cash = cash * qty;
+    let after = s.balance - total;
+    let stock = sku["stock"].as_i64().unwrap_or(0);
+    let ships = i["kind"]["type"].as_str() == Some("physical");
+    let mut warnings = Vec::new();
+    if after < 0 {
+        warnings.push(if lang == Lang::En {
+            format!("Not enough points: {} points short", num(-after))
+        } else {
+            format!("积分不足，还差 {} 积分", num(-after))
+        });
+    }
+    if stock < qty {
+        warnings.push(if stock <= 0 {
+            t(lang, "已兑完", "Sold out").to_string()
+        } else if lang == Lang::En {
+            format!("Only {} left", num(stock))
+        } else {
+            format!("库存仅剩 {} 件", num(stock))
+        });
+    }
+    let refusal = refusal
+        .map(|r| format!("<div class=\"error\" role=\"alert\">{}</div>", esc(&r)))
+        .unwrap_or_default();
+    let warn = if warnings.is_empty() || !refusal.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<div class=\"warn\" role=\"status\">{}</div>",
+            esc(&warnings.join(" · "))
+        )
+    };
+    let address = if ships {
+        format!(
+            "<div class=\"card\"><h2>{}</h2>{}{}{}{}{}</div>",
+            t(lang, "收货地址", "Shipping address"),
+            field(
+                "name",
+                t(lang, "收货人", "Recipient"),
+                &f.name,
+                errors,
+                " autocomplete=\"name\" maxlength=\"60\""
+            ),
+            field(
+                "phone",
+                t(lang, "手机号码", "Phone"),
+                &f.phone,
+                errors,
+                " type=\"tel\" autocomplete=\"tel\" inputmode=\"tel\" maxlength=\"30\""
+            ),
+            field(
+                "city",
+                t(lang, "所在城市", "City"),
+                &f.city,
+                errors,
+                " autocomplete=\"address-level2\" maxlength=\"60\""
+            ),
+            field(
+                "line",
+                t(lang, "详细地址", "Street address"),
+                &f.line,
+                errors,
+                " autocomplete=\"street-address\" maxlength=\"240\""
+            ),
+            field(
+                "postcode",
+                t(lang, "邮编（选填）", "Postcode (optional)"),
+                &f.postcode,
+                errors,
+                " autocomplete=\"postal-code\" inputmode=\"numeric\" maxlength=\"12\""
+            ),
+        )
+    } else {
+        String::new()
+    };
+    let cash_note = if total_cash > 0 {
+        format!(
+            "<div class=\"note\">{}</div>",
+            if lang == Lang::En {
+                format!(
+                    "The points are held now; the cash part, {}, is paid at the shop. The order waits for that payment.",
+                    money(total_cash, currency)
+                )
+            } else {
+                format!(
+                    "积分将先冻结；现金部分 {} 请在门店支付，支付后订单生效。",
+                    money(total_cash, currency)
+                )
+            }
+        )
+    } else {
+        String::new()
+    };
+    let button = if total_cash > 0 {
+        if lang == Lang::En {
+            format!("Place order · {} pts", num(total))
+        } else {
+            format!("提交订单 · {} 积分", num(total))
+        }
+    } else if lang == Lang::En {
+        format!("Pay {} points", num(total))
+    } else {
+        format!("确认支付 {} 积分", num(total))
+    };
+    let blocked = after < 0 || stock < qty;
+    let body = format!(
+        "{}{refusal}{warn}<form method=\"post\" action=\"/m/{token}/mall/{id}/redeem\" class=\"confirm\">\
+         <input type=\"hidden\" name=\"sku\" value=\"{}\"><input type=\"hidden\" name=\"qty\" value=\"{qty}\"><input type=\"hidden\" name=\"key\" value=\"{}\">\
+         <div class=\"card line-item\">{}<div class=\"li\"><div class=\"gn\">{}</div><div class=\"muted\">{}</div><div class=\"gp\">{}<span class=\"x\">× {qty}</span></div></div></div>\
+         {address}<div class=\"card sums\"><div><span>{}</span><b>{}</b></div><div><span>{}</span><b class=\"neg\">−{}</b></div>{}\
+         <div class=\"after\"><span>{}</span><b class=\"{}\">{}</b></div></div>{cash_note}\
+         <div class=\"paybar\"><div><small>{}</small><b>{}</b>{}</div><button class=\"btn\" type=\"submit\"{}>{}</button></div></form>\
+         <script>document.querySelector('form.confirm').addEventListener('submit',function(e){{var b=this.querySelector('button[type=submit]');if(b.dataset.sent){{e.preventDefault();return;}}b.dataset.sent='1';b.classList.add('busy');}});</script>",
+        steps(lang, 2),
+        esc(code),
+        esc(&f.key),
+        cover(i, name, "thumb"),
+        esc(name),
+        esc(variant),
+        price(lang, points, cash, currency),
+        t(lang, "当前积分", "Points now"),
+        num(s.balance),
+        t(lang, "本次消耗", "This redemption"),
+        num(total),
+        if total_cash > 0 {
+            format!(
+                "<div><span>{}</span><b>{}</b></div>",
+                t(lang, "到店支付现金", "Cash at the shop"),
+                money(total_cash, currency)
+            )
+        } else {
+            String::new()
+        },
+        t(lang, "兑换后余额", "Balance after"),
+        if after < 0 { "neg" } else { "pos" },
+        if after < 0 {
+            if lang == Lang::En {
+                format!("{} short", num(-after))
+            } else {
+                format!("还差 {}", num(-after))
+            }
+        } else {
+            num(after)
+        },
+        t(lang, "合计", "Total"),
+        num(total),
+        if total_cash > 0 {
+            format!(
+                "<small>{} + {}</small>",
+                t(lang, "积分", " pts"),
+                money(total_cash, currency)
+            )
+        } else {
+            format!("<small>{}</small>", t(lang, "积分", " pts"))
+        },
+        if blocked { " disabled" } else { "" },
+        esc(&button),
+    );
+    let here = format!("/m/{token}/mall/{id}/confirm?sku={}&qty={qty}", esc(code));
+    shell(
+        c,
+        Some(Tab::Mall),
+        t(lang, "确认兑换", "Confirm"),
+        Some(&format!("/m/{token}/mall/{id}?sku={}&qty={qty}", esc(code))),
+        &here,
+        &body,
+    )
+}
+
+/// What a refusal of an order says to the member.
+pub(super) fn refusal_text(lang: Lang, e: &AppError) -> Option<String> {
+    let en = lang == Lang::En;
+    Some(match e {
+        AppError::Ledger(LedgerError::InsufficientPoints {
+            available,
+            requested,
+        }) => {
+            if en {
+                format!(
+                    "Not enough points: this needs {}, you have {} ({} short)",
+                    num(*requested),
+                    num(*available),
+                    num(requested - available)
+                )
+            } else {
+                format!(
+                    "积分不足：需要 {}，当前可用 {}，还差 {} 积分",
+                    num(*requested),
+                    num(*available),
+                    num(requested - available)
+                )
+            }
+        }
+        AppError::Conflict { code, details, .. } => match *code {
+            "sold_out" => {
+                let left = details["stock"].as_i64().unwrap_or(0);
+                if left > 0 {
+                    if en {
+                        format!("Only {} left; choose fewer", num(left))
+                    } else {
+                        format!("库存仅剩 {} 件，请减少数量", num(left))
+                    }
+                } else {
+                    t(lang, "手慢了，已兑完", "Sold out").into()
+                }
+            }
+            "limit_reached" => {
+                let limit = details["limit"]
+                    .as_i64()
+                    .or(details["per_day"].as_i64())
+                    .unwrap_or(0);
+                let had = details["bought"]
+                    .as_i64()
+                    .or(details["bought_today"].as_i64())
+                    .unwrap_or(0);
+                let daily = details["per_day"].is_i64();
+                match (en, daily) {
+                    (false, false) => format!("每人限兑 {limit} 件，你已兑换 {had} 件"),
+                    (false, true) => format!("每天限兑 {limit} 件，你今天已兑换 {had} 件"),
+                    (true, false) => format!("{limit} per member; you already have {had}"),
+                    (true, true) => format!("{limit} a day per member; you have {had} today"),
+                }
+            }
+            "not_on_sale" => t(lang, "该商品已下架", "This item is no longer on sale").into(),
+            "not_on_sale_yet" => {
+                t(lang, "还没开始，请稍后再来", "The sale has not started yet").into()
+            }
+            "sale_ended" => t(lang, "活动已结束", "The sale has ended").into(),
+            "not_in_audience" => t(
+                lang,
+                "该商品仅限指定会员兑换",
+                "This item is for other members",
+            )
+            .into(),
+            _ => e.to_string(),
+        },
+        _ => return None,
+    })
+}
+
+/// Step 3: the order placed and, for points-only items, paid with points, idempotently.
+pub(super) async fn redeem(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path((token, raw)): Path<(String, String)>,
+    Form(mut f): Form<RedeemForm>,
+) -> Response {
+    let c = match enter(&web, &headers, &token, f.lang.take()).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let lang = c.lang;
+    let s = match seen(&web, &c, &raw).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return item_missing(&c),
+        Err(r) => return r,
+    };
+    let (Some(sku), Some(qty)) = (sku_of(&s.item, &f.sku).cloned(), parse_qty(&f.qty)) else {
+        return confirm_or_back(
+            &c,
+            &s,
+            &f,
+            &FieldErrors::new(),
+            None,
+            StatusCode::BAD_REQUEST,
+        );
+    };
+    if f.qty.trim().is_empty() {
+        // The form always carries the quantity; one without it was not ours.
+        return confirm_or_back(
+            &c,
+            &s,
+            &RedeemForm {
+                qty: "x".into(),
+                ..f
+            },
+            &FieldErrors::new(),
+            None,
+            StatusCode::BAD_REQUEST,
+        );
+    }
+    if !key_ok(&f.key) {
+        f.key = form_key();
+        let msg = t(
+            lang,
+            "页面已过期，请再确认一次",
+            "This page was stale; please confirm again",
+        );
+        return c.page(
+            StatusCode::BAD_REQUEST,
+            confirm_page(&c, &s, &sku, qty, &f, &FieldErrors::new(), Some(msg.into())),
+        );
+    }
+    let ships = s.item["kind"]["type"].as_str() == Some("physical");
+    let address = if ships {
+        let errors = check_address(lang, &f);
+        if !errors.is_empty() {
+            return c.page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                confirm_page(&c, &s, &sku, qty, &f, &errors, None),
+            );
+        }
+        Some(Address {
+            name: f.name.trim().to_string(),
+            phone: f.phone.trim().to_string(),
+            line: f.line.trim().to_string(),
+            city: f.city.trim().to_string(),
+            postcode: f.postcode.trim().to_string(),
+        })
+    } else {
+        None
+    };
+    let o = PlaceOrder {
+        member: MemberRef::Id {
+            member_id: c.member.0,
+        },
+        sku: f.sku.clone(),
+        quantity: qty,
+        request_id: format!("centre-{}", f.key),
+        address,
+        pay_within_seconds: None,
+    };
+    let mut fp = b"centre_mall_order".to_vec();
+    fp.extend(serde_json::to_vec(&o).expect("order serializes"));
+    let idem = (
+        format!("centre:{}:{}", c.member.0, f.key),
+        jifen_app::sha256_hex(&fp),
+    );
+    let request_id = o.request_id.clone();
+    let out = web
+        .app
+        .write(
+            c.program,
+            &c.partition(),
+            Some(idem),
+            move |tx, ctx, now| jifen_app::mall::place_order(tx, ctx, now, &o),
+        )
+        .await;
+    let order_id = match out {
+        Ok(out) => out.body["order_id"].as_i64(),
+        // The same form sent again with other details: the first order stands.
+        Err(AppError::IdempotencyMismatch) => {
+            let (ctx, member) = (c.ctx.clone(), c.member);
+            web.app
+                .read(move |tx| {
+                    jifen_app::member_centre::order_of_request(tx, &ctx, member, &request_id)
+                })
+                .await
+                .ok()
+                .flatten()
+        }
+        Err(AppError::Invalid { field, message }) => {
+            let mut errors = FieldErrors::new();
+            let known = ["name", "phone", "city", "line", "postcode"];
+            match field
+                .strip_prefix("address.")
+                .and_then(|k| known.iter().find(|n| **n == k))
+            {
+                Some(k) => {
+                    errors.insert(k, message);
+                    return c.page(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        confirm_page(&c, &s, &sku, qty, &f, &errors, None),
+                    );
+                }
+                None => {
+                    return c.page(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        confirm_page(
+                            &c,
+                            &s,
+                            &sku,
+                            qty,
+                            &f,
+                            &errors,
+                            Some(format!("{field}: {message}")),
+                        ),
+                    );
+                }
+            }
+        }
+        Err(AppError::NotFound { .. }) => return item_missing(&c),
+        Err(e) => match refusal_text(lang, &e) {
+            Some(msg) => {
+                // Nothing was written; show the page as it is now, with the reason.
+                let s = match seen(&web, &c, &raw).await {
+                    Ok(Some(s)) => s,
+                    Ok(None) => return item_missing(&c),
+                    Err(r) => return r,
+                };
+                let sku = sku_of(&s.item, &f.sku).cloned().unwrap_or(sku);
+                return c.page(
+                    StatusCode::CONFLICT,
+                    confirm_page(&c, &s, &sku, qty, &f, &FieldErrors::new(), Some(msg)),
+                );
+            }
+            None => return c.unavailable(&e),
+        },
+    };
+    match order_id {
+        Some(id) => Redirect::to(&format!("/m/{token}/orders/{id}?placed=1")).into_response(),
+        None => c.unavailable(&AppError::Internal("the order was not found".into())),
+    }
+}

@@ -1,0 +1,261 @@
+//! The member's coupons, grouped as usable, used and expired.
+
+use super::*;
+
+pub(super) fn coupon_value(lang: Lang, kind: &Value, currency: &str) -> (String, String) {
+    match kind["type"].as_str() {
+        Some("amount_off") => {
+            let m = kind["amount_minor"].as_i64().unwrap_or(0);
+            let v = if m % 100 == 0 {
+                let sym = money(0, currency);
+                let sym = sym.trim_end_matches("0.00").trim();
+                format!("{sym}{}", num(m / 100))
+            } else {
+                money(m, currency)
+            };
+            (v, t(lang, "立减", "off").into())
+        }
+        Some("percent_off") => {
+            let p = kind["percent"].as_i64().unwrap_or(0);
+            let cap = kind["max_off_minor"]
+                .as_i64()
+                .map(|m| {
+                    if lang == Lang::En {
+                        format!(", up to {}", money(m, currency))
+                    } else {
+                        format!("，最高减{}", money(m, currency))
+                    }
+                })
+                .unwrap_or_default();
+            if lang == Lang::En {
+                (format!("{p}%"), format!("off{cap}"))
+            } else {
+                let z = 100 - p;
+                let zhe = if z % 10 == 0 {
+                    format!("{}", z / 10)
+                } else {
+                    format!("{}.{}", z / 10, z % 10)
+                };
+                (format!("{zhe}折"), format!("折扣券{cap}"))
+            }
+        }
+        Some("free_shipping") => (
+            t(lang, "免邮", "Free").into(),
+            t(lang, "运费券", "shipping").into(),
+        ),
+        Some("gift") => (
+            t(lang, "赠品", "Gift").into(),
+            esc(kind["gift"].as_str().unwrap_or("")),
+        ),
+        _ => (String::new(), String::new()),
+    }
+}
+
+/// A member cancels their own order before it ships, through the same use case as staff
+/// (`mall::act`, cancel): the points and the stock come back. Cancelling twice answers that the
+/// order is cancelled already; another member's order reads as unknown.
+pub(super) async fn cancel(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path((token, raw)): Path<(String, String)>,
+) -> Response {
+    let c = match enter(&web, &headers, &token, None).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let lang = c.lang;
+    let missing = || {
+        c.not_found(
+            t(lang, "找不到这个订单", "That order was not found"),
+            &format!("/m/{token}/orders"),
+            t(lang, "我的订单", "My orders"),
+        )
+    };
+    let Some(id) = crate::forms::positive_id(&raw) else {
+        return missing();
+    };
+    let (ctx, member) = (c.ctx.clone(), c.member);
+    let (state, ships) = match web
+        .app
+        .read(move |tx| match jifen_app::mall::get_order(tx, &ctx, id) {
+            Ok(o) if o["member_id"].as_i64() == Some(member.0) => Ok(Some((
+                o["state"].as_str().unwrap_or("").to_string(),
+                o["kind"]["type"].as_str() == Some("physical"),
+            ))),
+            Ok(_) | Err(AppError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        })
+        .await
+    {
+        Ok(Some(s)) => s,
+        Ok(None) => return missing(),
+        Err(e) => return c.failed(e),
+    };
+    let back = format!("/m/{token}/orders/{id}?done=cancelled");
+    if state == "cancelled" {
+        return Redirect::to(&back).into_response();
+    }
+    // Goods not yet shipped, or anything not yet paid; a paid coupon or virtual right has been
+    // delivered already.
+    let order_page = format!("/m/{token}/orders/{id}");
+    if !(matches!(state.as_str(), "pending_payment" | "awaiting_stock")
+        || (state == "paid" && ships))
+    {
+        return c.refused(
+            t(
+                lang,
+                "订单已发货或已完成，无法取消；如有问题请申诉。",
+                "The order has shipped or is done; appeal if something is wrong.",
+            ),
+            &order_page,
+            t(lang, "返回订单", "Back to the order"),
+        );
+    }
+    let u = jifen_app::mall::OrderUpdate {
+        actor: Some(format!("member:{}", member.0)),
+        reason: Some(t(lang, "会员取消", "Cancelled by the member").into()),
+        ..Default::default()
+    };
+    let out = web
+        .app
+        .write(
+            c.program,
+            &format!("mall-order:{id}"),
+            None,
+            move |tx, ctx, now| {
+                jifen_app::mall::act(
+                    tx,
+                    ctx,
+                    now,
+                    id,
+                    jifen_domain::mall::OrderAction::Cancel,
+                    &u,
+                )
+            },
+        )
+        .await;
+    match out {
+        Ok(_) => Redirect::to(&back).into_response(),
+        Err(AppError::Conflict { message, .. }) => c.refused(
+            &message,
+            &order_page,
+            t(lang, "返回订单", "Back to the order"),
+        ),
+        Err(e) => c.failed(e),
+    }
+}
+
+pub(super) async fn coupons(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let c = match enter(&web, &headers, &token, q.lang.clone()).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let (ctx, member, now) = (c.ctx.clone(), c.member, web.app.now());
+    let data = web
+        .app
+        .read(move |tx| jifen_app::coupons::member_coupons(tx, &ctx, member, None, now))
+        .await;
+    let list = match data {
+        Ok(v) => v,
+        Err(e) => return c.failed(e),
+    };
+    let lang = c.lang;
+    let now = web.app.now();
+    let tz = &c.ctx.tz;
+    let currency = &c.ctx.program.currency;
+    let all: Vec<&Value> = list["items"].as_array().into_iter().flatten().collect();
+    let groups = [
+        ("usable", t(lang, "可用", "Usable"), &["issued"][..]),
+        ("used", t(lang, "已使用", "Used"), &["redeemed"][..]),
+        (
+            "expired",
+            t(lang, "已过期", "Expired"),
+            &["expired", "void"][..],
+        ),
+    ];
+    let mut sections = String::new();
+    let mut nav = String::new();
+    for (id, title, statuses) in groups {
+        let mine: Vec<&&Value> = all
+            .iter()
+            .filter(|v| statuses.contains(&v["status"].as_str().unwrap_or("")))
+            .collect();
+        nav.push_str(&format!(
+            "<a class=\"chip\" href=\"#{id}\">{title} <b>{}</b></a>",
+            mine.len()
+        ));
+        let cards: String = mine
+            .iter()
+            .map(|v| {
+                let (big, small) = coupon_value(lang, &v["kind"], currency);
+                let th = v["threshold_minor"].as_i64().unwrap_or(0);
+                let threshold = if th > 0 {
+                    if lang == Lang::En {
+                        format!("On orders from {}", money(th, currency))
+                    } else {
+                        format!("满{}可用", money(th, currency))
+                    }
+                } else {
+                    t(lang, "无门槛", "No minimum spend").to_string()
+                };
+                let from = v["valid_from"].as_i64().unwrap_or(0);
+                let until = fmt_time(v["valid_until"].as_i64().unwrap_or(0), tz);
+                let validity = if from > now {
+                    if lang == Lang::En {
+                        format!("Valid {} to {until}", fmt_time(from, tz))
+                    } else {
+                        format!("{} 起至 {until} 有效", fmt_time(from, tz))
+                    }
+                } else if lang == Lang::En {
+                    format!("Valid until {until}")
+                } else {
+                    format!("有效期至 {until}")
+                };
+                let stamp = match v["status"].as_str() {
+                    Some(s @ ("redeemed" | "void" | "expired")) => format!(
+                        "<span class=\"stamp\">{}</span>",
+                        jifen_domain::words::text(
+                            jifen_domain::words::COUPON_STATUSES,
+                            s,
+                            lang == Lang::En
+                        )
+                    ),
+                    _ => String::new(),
+                };
+                format!(
+                    "<div class=\"coupon {id}\"><div class=\"cv\"><b>{big}</b><small>{small}</small></div>\
+                     <div class=\"cd\"><div class=\"cn\">{}</div><div class=\"muted\">{}</div><div class=\"muted\">{}</div><code>{}</code></div>{stamp}</div>",
+                    esc(name_of(lang, v, "name_zh", "name_en")),
+                    esc(&threshold),
+                    esc(&validity),
+                    esc(v["code"].as_str().unwrap_or("")),
+                )
+            })
+            .collect();
+        let cards = if cards.is_empty() {
+            format!("<p class=\"muted none\">{}</p>", t(lang, "暂无", "None"))
+        } else {
+            cards
+        };
+        sections.push_str(&format!(
+            "<section id=\"{id}\"><h2 class=\"sect\">{title}</h2>{cards}</section>"
+        ));
+    }
+    let body = format!("<div class=\"chips\">{nav}</div>{sections}");
+    c.page(
+        StatusCode::OK,
+        shell(
+            &c,
+            Some(Tab::Coupons),
+            t(lang, "我的优惠券", "My coupons"),
+            Some(&format!("/m/{token}")),
+            &format!("/m/{token}/coupons"),
+            &body,
+        ),
+    )
+}

@@ -1,0 +1,416 @@
+//! The member's orders: the list, one order with its logistics, cancelling.
+
+use super::*;
+
+pub(super) fn state_word(lang: Lang, state: &str, ships: bool) -> (&'static str, &'static str) {
+    use jifen_domain::words::{self, PAID_NOT_SHIPPED, Tone};
+    let en = lang == Lang::En;
+    match words::find(words::ORDER_STATES, state) {
+        Some(w) if w.word.code == "paid" && !ships => (PAID_NOT_SHIPPED.text(en), w.tone.class()),
+        Some(w) => (w.word.text(en), w.tone.class()),
+        None => (t(lang, "处理中", "In progress"), Tone::Wait.class()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct OrdersQuery {
+    #[serde(default)]
+    pub(super) lang: Option<String>,
+    #[serde(default)]
+    pub(super) before: Option<String>,
+}
+
+/// Orders per page of the member's list.
+pub(super) const ORDERS_PAGE: i64 = 20;
+
+pub(super) async fn orders(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Query(q): Query<OrdersQuery>,
+) -> Response {
+    let c = match enter(&web, &headers, &token, q.lang.clone()).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let before = q
+        .before
+        .as_deref()
+        .and_then(|b| b.parse::<i64>().ok())
+        .filter(|b| *b > 0);
+    let (ctx, member) = (c.ctx.clone(), c.member);
+    let data = web
+        .app
+        .read(move |tx| {
+            let list =
+                jifen_app::mall::list_orders(tx, &ctx, Some(member), None, before, ORDERS_PAGE)?;
+            let mut covers = std::collections::HashMap::new();
+            for o in list["items"].as_array().into_iter().flatten() {
+                if let Some(id) = o["item_id"].as_i64()
+                    && let std::collections::hash_map::Entry::Vacant(e) = covers.entry(id)
+                {
+                    let img = tx
+                        .mall_item(ctx.program.id, id)?
+                        .and_then(|r| serde_json::from_str::<Value>(&r.definition).ok())
+                        .map(|d| d["images"].clone())
+                        .unwrap_or(Value::Null);
+                    e.insert(img);
+                }
+            }
+            Ok((list, covers))
+        })
+        .await;
+    let (list, covers) = match data {
+        Ok(d) => d,
+        Err(e) => return c.failed(e),
+    };
+    let lang = c.lang;
+    let currency = &c.ctx.program.currency;
+    let cards: String = list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|o| {
+            let id = o["order_id"].as_i64().unwrap_or(0);
+            let ships = o["kind"]["type"].as_str() == Some("physical");
+            let (word, class) = state_word(lang, o["state"].as_str().unwrap_or(""), ships);
+            let name = name_of(lang, o, "item_name_zh", "item_name_en");
+            let images = covers
+                .get(&o["item_id"].as_i64().unwrap_or(0))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let track = match (o["carrier"].as_str(), o["tracking_no"].as_str()) {
+                (Some(cr), Some(no)) => format!(
+                    "<div class=\"track\">{} {} {}</div>",
+                    icon(ICON_TRUCK),
+                    esc(cr),
+                    esc(no)
+                ),
+                _ => String::new(),
+            };
+            format!(
+                "<a class=\"card order\" href=\"/m/{token}/orders/{id}\"><div class=\"oh\"><span class=\"muted\">{} · {} {}</span><span class=\"st {class}\">{word}</span></div>\
+                 <div class=\"ob\">{}<div class=\"li\"><div class=\"gn\">{}</div><div class=\"gp\">{}<span class=\"x\">× {}</span></div>{track}</div></div></a>",
+                fmt_time(o["created_at"].as_i64().unwrap_or(0), &c.ctx.tz),
+                t(lang, "订单", "Order"),
+                id,
+                cover(&json!({"images": images}), name, "thumb"),
+                esc(name),
+                price(
+                    lang,
+                    o["points"].as_i64().unwrap_or(0),
+                    o["cash_minor"].as_i64().unwrap_or(0),
+                    currency
+                ),
+                o["quantity"],
+            )
+        })
+        .collect();
+    let more = list["next_before"]
+        .as_i64()
+        .map(|b| {
+            format!(
+                "<a class=\"btn ghost\" href=\"/m/{token}/orders?before={b}\">{}</a>",
+                t(lang, "更多订单", "More orders")
+            )
+        })
+        .unwrap_or_default();
+    let body = if cards.is_empty() {
+        format!(
+            "<div class=\"card empty\"><div class=\"big\">{}</div><p class=\"muted\">{}</p><a class=\"btn\" href=\"/m/{token}/mall\">{}</a></div>",
+            icon(ICON_ORDERS),
+            t(lang, "还没有兑换记录", "No orders yet"),
+            t(lang, "去商城逛逛", "Visit the mall")
+        )
+    } else {
+        format!("{cards}{more}")
+    };
+    c.page(
+        StatusCode::OK,
+        shell(
+            &c,
+            Some(Tab::Orders),
+            t(lang, "我的订单", "My orders"),
+            Some(&format!("/m/{token}")),
+            &format!("/m/{token}/orders"),
+            &body,
+        ),
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct OrderQuery {
+    #[serde(default)]
+    pub(super) lang: Option<String>,
+    #[serde(default)]
+    pub(super) placed: Option<String>,
+    #[serde(default)]
+    pub(super) done: Option<String>,
+}
+
+pub(super) async fn order(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path((token, raw)): Path<(String, String)>,
+    Query(q): Query<OrderQuery>,
+) -> Response {
+    let c = match enter(&web, &headers, &token, q.lang.clone()).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let lang = c.lang;
+    let missing = || {
+        c.not_found(
+            t(lang, "找不到这个订单", "That order was not found"),
+            &format!("/m/{token}/orders"),
+            t(lang, "我的订单", "My orders"),
+        )
+    };
+    let Some(id) = crate::forms::positive_id(&raw) else {
+        return missing();
+    };
+    let (ctx, member, now) = (c.ctx.clone(), c.member, web.app.now());
+    let data = web
+        .app
+        .read(move |tx| {
+            let o = match jifen_app::mall::get_order(tx, &ctx, id) {
+                Ok(o) => o,
+                Err(AppError::NotFound { .. }) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            // Another member's order reads as unknown.
+            if o["member_id"].as_i64() != Some(member.0) {
+                return Ok(None);
+            }
+            let images = match o["item_id"].as_i64() {
+                Some(i) => jifen_app::member_centre::item_images(tx, &ctx, i)?,
+                None => Value::Null,
+            };
+            let b = jifen_app::views::balance(tx, &ctx, member, PointType::Points, now, 0)?;
+            Ok(Some((o, images, b.available)))
+        })
+        .await;
+    let (o, images, balance) = match data {
+        Ok(Some(d)) => d,
+        Ok(None) => return missing(),
+        Err(e) => return c.failed(e),
+    };
+    let tz = &c.ctx.tz;
+    let currency = &c.ctx.program.currency;
+    let state = o["state"].as_str().unwrap_or("");
+    let ships = o["kind"]["type"].as_str() == Some("physical");
+    let (word, class) = state_word(lang, state, ships);
+    let name = name_of(lang, &o, "item_name_zh", "item_name_en");
+    let points = o["points"].as_i64().unwrap_or(0);
+    let cash = o["cash_minor"].as_i64().unwrap_or(0);
+    let history: Vec<&Value> = o["history"].as_array().into_iter().flatten().collect();
+    let at_of = |s: &str| {
+        history
+            .iter()
+            .rev()
+            .find(|h| h["state"].as_str() == Some(s))
+            .and_then(|h| h["at"].as_i64())
+    };
+    let placed = if q.placed.is_some() {
+        let msg = if state == "pending_payment" {
+            let deadline = o["pay_deadline"]
+                .as_i64()
+                .map(|d| fmt_time(d, tz))
+                .unwrap_or_default();
+            if lang == Lang::En {
+                format!(
+                    "Order placed. {} points are held; pay the cash part, {}, at the shop before {deadline}.",
+                    num(points),
+                    money(cash, currency)
+                )
+            } else {
+                format!(
+                    "订单已提交，已冻结 {} 积分。现金部分 {} 请于 {deadline} 前在门店支付。",
+                    num(points),
+                    money(cash, currency)
+                )
+            }
+        } else if lang == Lang::En {
+            format!("{} points paid; {} points left.", num(points), num(balance))
+        } else {
+            format!("已支付 {} 积分，剩余 {} 积分。", num(points), num(balance))
+        };
+        format!(
+            "{}<div class=\"card success\" role=\"status\"><div class=\"tick\">{}</div><h2>{}</h2><p>{}</p></div>",
+            steps(lang, if state == "pending_payment" { 3 } else { 4 }),
+            icon(if state == "pending_payment" {
+                ICON_CLOCK
+            } else {
+                ICON_CHECK
+            }),
+            if state == "pending_payment" {
+                t(lang, "等待到店支付", "Awaiting payment at the shop")
+            } else {
+                t(lang, "兑换成功", "Redeemed")
+            },
+            esc(&msg)
+        )
+    } else {
+        String::new()
+    };
+    let mut rows = vec![
+        (t(lang, "订单号", "Order no."), id.to_string()),
+        (
+            t(lang, "下单时间", "Placed"),
+            fmt_time(o["created_at"].as_i64().unwrap_or(0), tz),
+        ),
+        (
+            t(lang, "积分", "Points"),
+            format!("{} {}", num(points), t(lang, "积分", "pts")),
+        ),
+    ];
+    if cash > 0 {
+        rows.push((t(lang, "现金", "Cash"), money(cash, currency)));
+    }
+    if state == "pending_payment"
+        && let Some(d) = o["pay_deadline"].as_i64()
+    {
+        rows.push((t(lang, "支付截止", "Pay by"), fmt_time(d, tz)));
+    }
+    let refunded = o["refunded_points"].as_i64().unwrap_or(0);
+    if refunded > 0 {
+        rows.push((t(lang, "已退积分", "Points refunded"), num(refunded)));
+    }
+    let facts: String = rows
+        .iter()
+        .map(|(k, v)| format!("<div><span>{k}</span><b>{}</b></div>", esc(v)))
+        .collect();
+    let logistics = match (o["carrier"].as_str(), o["tracking_no"].as_str()) {
+        (Some(cr), Some(no)) => {
+            let mut l = vec![
+                (t(lang, "快递公司", "Carrier"), cr.to_string()),
+                (t(lang, "运单号", "Tracking no."), no.to_string()),
+            ];
+            if let Some(at) = at_of("shipped") {
+                l.push((t(lang, "发货时间", "Shipped"), fmt_time(at, tz)));
+            }
+            if let Some(at) = at_of("delivered") {
+                l.push((t(lang, "签收时间", "Delivered"), fmt_time(at, tz)));
+            }
+            let rows: String = l
+                .iter()
+                .map(|(k, v)| format!("<div><span>{k}</span><b>{}</b></div>", esc(v)))
+                .collect();
+            format!(
+                "<div class=\"card logistics\"><h2>{} {}</h2><div class=\"kv\">{rows}</div></div>",
+                icon(ICON_TRUCK),
+                t(lang, "物流信息", "Shipping")
+            )
+        }
+        _ if ships && matches!(state, "paid" | "awaiting_stock") => format!(
+            "<div class=\"card logistics\"><h2>{} {}</h2><p class=\"muted\">{}</p></div>",
+            icon(ICON_TRUCK),
+            t(lang, "物流信息", "Shipping"),
+            t(
+                lang,
+                "商家正在备货，发货后这里会显示运单号",
+                "The shop is preparing it; the tracking number appears here once shipped"
+            )
+        ),
+        _ => String::new(),
+    };
+    let address = o["address"]
+        .as_object()
+        .map(|a| {
+            let s = |k: &str| a.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+            format!(
+                "<div class=\"card\"><h2>{}</h2><div><b>{}</b> {}</div><div class=\"muted\">{} {} {}</div></div>",
+                t(lang, "收货地址", "Shipping address"),
+                esc(&s("name")),
+                esc(&s("phone")),
+                esc(&s("city")),
+                esc(&s("line")),
+                esc(&s("postcode")),
+            )
+        })
+        .unwrap_or_default();
+    let coupons = o["coupons"]
+        .as_array()
+        .filter(|a| !a.is_empty())
+        .map(|a| {
+            let codes: String = a
+                .iter()
+                .filter_map(|v| v.as_str())
+                .map(|c| format!("<code>{}</code>", esc(c)))
+                .collect();
+            format!(
+                "<div class=\"card\"><h2>{}</h2><div class=\"codes\">{codes}</div><a href=\"/m/{token}/coupons\">{} ›</a></div>",
+                t(lang, "已发放优惠券", "Coupons issued"),
+                t(lang, "查看我的券", "See my coupons")
+            )
+        })
+        .unwrap_or_default();
+    let timeline: String = history
+        .iter()
+        .rev()
+        .map(|h| {
+            let (w, _) = state_word(lang, h["state"].as_str().unwrap_or(""), ships);
+            format!(
+                "<li><b>{w}</b><span class=\"muted\">{}</span></li>",
+                fmt_time(h["at"].as_i64().unwrap_or(0), tz)
+            )
+        })
+        .collect();
+    // Before it ships, a member may cancel: the points (and stock) come back.
+    let cancel = if matches!(state, "pending_payment" | "paid" | "awaiting_stock")
+        && (ships || state != "paid")
+    {
+        format!(
+            "<form method=\"post\" action=\"/m/{token}/orders/{id}/cancel\" class=\"cancel\" onsubmit=\"return confirm('{}')\"><button class=\"btn ghost\">{}</button></form>",
+            t(
+                lang,
+                "确定取消订单？积分将退回。",
+                "Cancel the order? The points come back."
+            ),
+            t(lang, "取消订单", "Cancel the order"),
+        )
+    } else {
+        String::new()
+    };
+    let placed = match q.done.as_deref() {
+        Some("cancelled") => format!(
+            "<div class=\"notice\" role=\"status\">{}</div>{placed}",
+            t(
+                lang,
+                "订单已取消，积分已退回。",
+                "The order is cancelled; the points are back."
+            )
+        ),
+        _ => placed,
+    };
+    let body = format!(
+        "{placed}<div class=\"card order-head\"><div class=\"oh\"><span class=\"st {class} big\">{word}</span></div>\
+         <div class=\"ob\">{}<div class=\"li\"><div class=\"gn\">{}</div><div class=\"gp\">{}<span class=\"x\">× {}</span></div></div></div>\
+         <div class=\"kv\">{facts}</div></div>{logistics}{coupons}{address}\
+         <div class=\"card\"><h2>{}</h2><ul class=\"timeline\">{timeline}</ul></div>\
+         {cancel}<div class=\"actions\"><a class=\"btn ghost\" href=\"/m/{token}/appeal?subject=order&amp;id={id}\">{}</a><a class=\"btn\" href=\"/m/{token}/mall\">{}</a></div>",
+        cover(&json!({"images": images}), name, "thumb"),
+        esc(name),
+        price(
+            lang,
+            o["points"].as_i64().unwrap_or(0) / o["quantity"].as_i64().unwrap_or(1).max(1),
+            cash / o["quantity"].as_i64().unwrap_or(1).max(1),
+            currency
+        ),
+        o["quantity"],
+        t(lang, "订单进度", "Progress"),
+        t(lang, "申诉", "Appeal"),
+        t(lang, "继续逛逛", "Keep shopping"),
+    );
+    c.page(
+        StatusCode::OK,
+        shell(
+            &c,
+            Some(Tab::Orders),
+            t(lang, "订单详情", "Order"),
+            Some(&format!("/m/{token}/orders")),
+            &format!("/m/{token}/orders/{id}"),
+            &body,
+        ),
+    )
+}

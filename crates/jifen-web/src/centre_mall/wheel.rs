@@ -1,0 +1,408 @@
+//! The lucky wheel: the prizes drawn as SVG, the member's draws, drawing.
+
+use super::*;
+
+#[derive(Deserialize, Default)]
+pub(super) struct LotteryQuery {
+    #[serde(default)]
+    pub(super) lang: Option<String>,
+    /// The form key of a draw just made, to show its prize.
+    #[serde(default)]
+    pub(super) r: Option<String>,
+}
+
+use jifen_app::member_centre::WheelView as Wheel;
+
+pub(super) async fn load_wheel(
+    web: &Web,
+    c: &Centre,
+    code: &str,
+    request: Option<String>,
+) -> Result<Option<Wheel>, Response> {
+    let (ctx, member, now, code) = (c.ctx.clone(), c.member, web.app.now(), code.to_string());
+    let r = web
+        .app
+        .read(move |tx| {
+            let drawn = request.filter(|k| key_ok(k)).map(|k| format!("centre-{k}"));
+            jifen_app::member_centre::wheel(tx, &ctx, member, &code, drawn.as_deref(), now)
+        })
+        .await;
+    r.map_err(|e| c.failed(e))
+}
+
+/// The wheel drawn as SVG: one slice per prize and one for the consolation.
+pub(super) fn wheel_svg(lang: Lang, def: &Value) -> (String, usize) {
+    let mut names: Vec<String> = def["prizes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| name_of(lang, p, "name_zh", "name_en").to_string())
+        .collect();
+    names.push(name_of(lang, &def["consolation"], "name_zh", "name_en").to_string());
+    let n = names.len().max(1);
+    let step = 360.0 / n as f64;
+    let (cx, cy, r) = (150.0_f64, 150.0_f64, 140.0_f64);
+    let at = |deg: f64, rad: f64| {
+        let a = deg.to_radians();
+        (cx + rad * a.sin(), cy - rad * a.cos())
+    };
+    let colours = ["#b4532a", "#fde7d6", "#d9874f", "#fff6ee"];
+    let mut slices = String::new();
+    for (i, name) in names.iter().enumerate() {
+        let mid = i as f64 * step;
+        let (x0, y0) = at(mid - step / 2.0, r);
+        let (x1, y1) = at(mid + step / 2.0, r);
+        let fill = if i == n - 1 && n % 2 == 1 && n > 1 {
+            colours[1]
+        } else {
+            colours[i % colours.len()]
+        };
+        let ink = if fill == "#b4532a" || fill == "#d9874f" {
+            "#fff"
+        } else {
+            "#8a3a17"
+        };
+        let label: String = name.chars().take(8).collect();
+        if n == 1 {
+            slices.push_str(&format!(
+                "<circle cx=\"150\" cy=\"150\" r=\"140\" fill=\"{fill}\"/>"
+            ));
+        } else {
+            slices.push_str(&format!(
+                "<path d=\"M150 150 L{x0:.2} {y0:.2} A140 140 0 {} 1 {x1:.2} {y1:.2} Z\" fill=\"{fill}\" stroke=\"#fff\" stroke-width=\"2\"/>",
+                if step > 180.0 { 1 } else { 0 }
+            ));
+        }
+        slices.push_str(&format!(
+            "<text transform=\"rotate({mid:.2} 150 150)\" x=\"150\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"{ink}\" font-size=\"{}\" font-weight=\"600\">{}</text>",
+            cy - r * 0.68,
+            if label.chars().count() > 5 { 12 } else { 14 },
+            esc(&label)
+        ));
+    }
+    let svg = format!(
+        "<svg class=\"disc\" viewBox=\"0 0 300 300\" role=\"img\" aria-label=\"{}\"><circle cx=\"150\" cy=\"150\" r=\"148\" fill=\"#8a3a17\"/>{slices}</svg>",
+        t(lang, "幸运大转盘", "Lucky wheel")
+    );
+    (svg, n)
+}
+
+pub(super) async fn lottery(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path((token, code)): Path<(String, String)>,
+    Query(q): Query<LotteryQuery>,
+) -> Response {
+    let c = match enter(&web, &headers, &token, q.lang.clone()).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match load_wheel(&web, &c, &code, q.r.clone()).await {
+        Ok(Some(w)) => c.page(StatusCode::OK, wheel_page(&c, &code, &w, None)),
+        Ok(None) => lottery_missing(&c),
+        Err(r) => r,
+    }
+}
+
+pub(super) fn lottery_missing(c: &Centre) -> Response {
+    c.not_found(
+        t(c.lang, "活动不存在或已结束", "This lottery does not exist"),
+        &format!("/m/{}", c.token),
+        t(c.lang, "回到首页", "Back home"),
+    )
+}
+
+pub(super) fn wheel_page(c: &Centre, code: &str, w: &Wheel, error: Option<String>) -> String {
+    let lang = c.lang;
+    let token = &c.token;
+    let def = &w.def;
+    let cost = def["cost_points"].as_i64().unwrap_or(0);
+    let now_open = def["status"].as_str() == Some("active");
+    let (svg, n) = wheel_svg(lang, def);
+    let slice = w.drawn.as_ref().map(|d| {
+        d.prize
+            .map(|p| p as usize)
+            .filter(|p| *p < n - 1)
+            .unwrap_or(n - 1)
+    });
+    let step = 360.0 / n as f64;
+    let turn = slice.map(|k| 360.0 * 6.0 - k as f64 * step).unwrap_or(0.0);
+    let daily_left = def["per_member_per_day"]
+        .as_i64()
+        .map(|l| (l - w.draws_today).max(0));
+    let life_left = def["per_member_lifetime"]
+        .as_i64()
+        .map(|l| (l - w.draws_all).max(0));
+    let capped = daily_left == Some(0) || life_left == Some(0);
+    let (button, disabled) = if !now_open {
+        (t(lang, "活动未开放", "Not open").to_string(), true)
+    } else if capped {
+        (
+            t(lang, "今日次数已用完", "No draws left today").to_string(),
+            true,
+        )
+    } else if w.left > 0 {
+        (
+            if lang == Lang::En {
+                format!("Spin free ({} left)", w.left)
+            } else {
+                format!("免费抽奖（剩 {} 次）", w.left)
+            },
+            false,
+        )
+    } else if cost > 0 {
+        (
+            if lang == Lang::En {
+                format!("Spin · {} pts", num(cost))
+            } else {
+                format!("{} 积分抽一次", num(cost))
+            },
+            w.balance < cost,
+        )
+    } else {
+        (t(lang, "暂无抽奖机会", "No draws left").to_string(), true)
+    };
+    let result = w
+        .drawn
+        .as_ref()
+        .map(|d| {
+            let (zh, en) = match d.prize.and_then(|p| def["prizes"].get(p as usize)) {
+                Some(p) => (
+                    p["name_zh"].as_str().unwrap_or("").to_string(),
+                    p["name_en"].as_str().unwrap_or("").to_string(),
+                ),
+                None => (
+                    def["consolation"]["name_zh"].as_str().unwrap_or("").to_string(),
+                    def["consolation"]["name_en"].as_str().unwrap_or("").to_string(),
+                ),
+            };
+            let prize = if lang == Lang::En { en } else { zh };
+            let headline = if d.prize.is_some() {
+                t(lang, "恭喜你抽中", "You won")
+            } else {
+                t(lang, "本次结果", "This time")
+            };
+            format!(
+                "<div class=\"card success prize\" role=\"status\"><div class=\"tick\">{}</div><h2>{headline}</h2><p class=\"won\">{}</p><p class=\"muted\">{}</p></div>",
+                icon(ICON_GIFT),
+                esc(&prize),
+                if d.cost_points > 0 {
+                    if lang == Lang::En {
+                        format!("{} points spent", num(d.cost_points))
+                    } else {
+                        format!("消耗 {} 积分", num(d.cost_points))
+                    }
+                } else {
+                    t(lang, "使用了一次免费机会", "A free draw was used").to_string()
+                }
+            )
+        })
+        .unwrap_or_default();
+    let error = error
+        .map(|e| format!("<div class=\"error\" role=\"alert\">{}</div>", esc(&e)))
+        .unwrap_or_default();
+    let odds: String = def["prizes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let ppm = p["odds_ppm"].as_i64().unwrap_or(0);
+            format!(
+                "<li><span>{}</span><span class=\"muted\">{}.{:04}%</span></li>",
+                esc(name_of(lang, p, "name_zh", "name_en")),
+                ppm / 10_000,
+                ppm % 10_000
+            )
+        })
+        .collect();
+    let mut facts = vec![if lang == Lang::En {
+        format!("My points {}", num(w.balance))
+    } else {
+        format!("我的积分 {}", num(w.balance))
+    }];
+    facts.push(if lang == Lang::En {
+        format!("Free draws {}", w.left)
+    } else {
+        format!("免费次数 {}", w.left)
+    });
+    if cost > 0 {
+        facts.push(if lang == Lang::En {
+            format!("{} pts a draw", num(cost))
+        } else {
+            format!("{} 积分/次", num(cost))
+        });
+    }
+    if let Some(d) = daily_left {
+        facts.push(if lang == Lang::En {
+            format!("{d} left today")
+        } else {
+            format!("今日还可抽 {d} 次")
+        });
+    }
+    let facts: String = facts
+        .iter()
+        .map(|f| format!("<span>{}</span>", esc(f)))
+        .collect();
+    let body = format!(
+        "{error}{result}<div class=\"card wheel-card\"><h2 class=\"title\">{}</h2><div class=\"facts\">{facts}</div>\
+         <div class=\"wheel\" data-turn=\"{turn:.2}\">{svg}<div class=\"pointer\" aria-hidden=\"true\"></div></div>\
+         <form method=\"post\" action=\"/m/{token}/lottery/{}/draw\"><input type=\"hidden\" name=\"key\" value=\"{}\">\
+         <button class=\"btn\" type=\"submit\"{}>{}</button></form></div>\
+         <div class=\"card\"><h2>{}</h2><ul class=\"odds\">{odds}</ul></div>\
+         <script>(function(){{var w=document.querySelector('.wheel'),d=w.querySelector('.disc'),t=parseFloat(w.dataset.turn)||0;if(t){{requestAnimationFrame(function(){{requestAnimationFrame(function(){{d.style.transform='rotate('+t+'deg)';}});}});}}\
+         document.querySelector('.wheel-card form').addEventListener('submit',function(e){{var b=this.querySelector('button');if(b.dataset.sent){{e.preventDefault();return;}}b.dataset.sent='1';d.classList.add('spinning');}});}})();</script>",
+        esc(name_of(lang, def, "name_zh", "name_en")),
+        esc(code),
+        form_key(),
+        if disabled { " disabled" } else { "" },
+        esc(&button),
+        t(lang, "奖品与中奖概率（公示）", "Prizes and published odds"),
+    );
+    shell(
+        c,
+        None,
+        t(lang, "幸运大转盘", "Lucky wheel"),
+        Some(&format!("/m/{token}")),
+        &format!("/m/{token}/lottery/{}", esc(code)),
+        &body,
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct DrawForm {
+    #[serde(default)]
+    pub(super) key: String,
+}
+
+pub(super) async fn draw(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path((token, code)): Path<(String, String)>,
+    Form(f): Form<DrawForm>,
+) -> Response {
+    let c = match enter(&web, &headers, &token, None).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let lang = c.lang;
+    let show = |w: Wheel, msg: String, status: StatusCode| {
+        c.page(status, wheel_page(&c, &code, &w, Some(msg)))
+    };
+    if !key_ok(&f.key) {
+        return match load_wheel(&web, &c, &code, None).await {
+            Ok(Some(w)) => show(
+                w,
+                t(
+                    lang,
+                    "页面已过期，请再试一次",
+                    "This page was stale; try again",
+                )
+                .into(),
+                StatusCode::BAD_REQUEST,
+            ),
+            Ok(None) => lottery_missing(&c),
+            Err(r) => r,
+        };
+    }
+    let d = jifen_app::lottery::DrawIn {
+        member: MemberRef::Id {
+            member_id: c.member.0,
+        },
+        request_id: format!("centre-{}", f.key),
+    };
+    let mut fp = b"centre_lottery_draw".to_vec();
+    fp.extend(code.as_bytes());
+    fp.extend(serde_json::to_vec(&d).expect("draw serializes"));
+    let idem = (
+        format!("centre-draw:{}:{}", c.member.0, f.key),
+        jifen_app::sha256_hex(&fp),
+    );
+    let code2 = code.clone();
+    let out = web
+        .app
+        .write(
+            c.program,
+            &c.partition(),
+            Some(idem),
+            move |tx, ctx, now| jifen_app::lottery::draw(tx, ctx, now, &code2, &d),
+        )
+        .await;
+    let msg = match out {
+        Ok(_) | Err(AppError::IdempotencyMismatch) => {
+            return Redirect::to(&format!("/m/{token}/lottery/{code}?r={}", f.key)).into_response();
+        }
+        Err(AppError::NotFound { .. }) => return lottery_missing(&c),
+        Err(AppError::Ledger(LedgerError::InsufficientPoints {
+            available,
+            requested,
+        })) => {
+            if lang == Lang::En {
+                format!(
+                    "Not enough points: a draw costs {}, you have {}",
+                    num(requested),
+                    num(available)
+                )
+            } else {
+                format!(
+                    "积分不足：抽一次需要 {}，当前可用 {}",
+                    num(requested),
+                    num(available)
+                )
+            }
+        }
+        Err(AppError::Conflict {
+            code: why, message, ..
+        }) => match why {
+            "lottery_not_open" => t(lang, "活动还未开始", "This lottery is not open").into(),
+            "lottery_ended" => t(lang, "活动已结束", "This lottery has ended").into(),
+            "draw_limit_reached" => {
+                t(lang, "抽奖次数已达上限", "You have used all your draws").into()
+            }
+            "no_draws_left" => t(
+                lang,
+                "暂无抽奖机会，完成任务可获得免费次数",
+                "No draws left; tasks earn free draws",
+            )
+            .into(),
+            _ => message,
+        },
+        Err(AppError::Invalid { message, .. }) => message,
+        Err(e) => return c.unavailable(&e),
+    };
+    match load_wheel(&web, &c, &code, None).await {
+        Ok(Some(w)) => show(w, msg, StatusCode::CONFLICT),
+        Ok(None) => lottery_missing(&c),
+        Err(r) => r,
+    }
+}
+
+/// The open lotteries, for the home page: (code, name).
+pub(crate) async fn open_lotteries(
+    web: &Web,
+    program: ProgramId,
+    lang: Lang,
+) -> Vec<(String, String)> {
+    let Ok(ctx) = web.app.program_ctx(program).await else {
+        return Vec::new();
+    };
+    let now = web.app.now();
+    let list = web
+        .app
+        .read(move |tx| jifen_app::lottery::list(tx, &ctx))
+        .await
+        .unwrap_or(json!({}));
+    list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|l| {
+            l["status"].as_str() == Some("active") && l["ends_at"].as_i64().is_none_or(|e| now < e)
+        })
+        .map(|l| {
+            (
+                l["code"].as_str().unwrap_or("").to_string(),
+                name_of(lang, l, "name_zh", "name_en").to_string(),
+            )
+        })
+        .collect()
+}

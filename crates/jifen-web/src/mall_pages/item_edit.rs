@@ -1,0 +1,522 @@
+//! Creating and editing an item, its status, stock and pictures.
+
+use super::*;
+
+pub(super) async fn template_names(web: &Web, st: &Staff) -> Vec<(String, String)> {
+    let ctx = st.ctx.clone();
+    let en = st.lang == crate::page::Lang::En;
+    web.app
+        .read(move |tx| jifen_app::coupons::templates(tx, &ctx))
+        .await
+        .ok()
+        .and_then(|v| v["items"].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .map(|t| {
+            (
+                t["code"].as_str().unwrap_or("").to_string(),
+                t[if en { "name_en" } else { "name_zh" }]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+pub(super) async fn new_item(State(web): State<Web>, st: Staff) -> Response {
+    let title = st.t("新建商品", "New item");
+    if !st.s.role.operates() {
+        return st.forbidden("mall", title);
+    }
+    let f = ItemForm {
+        kind: "physical".into(),
+        form_key: form_key(),
+        ..Default::default()
+    };
+    let tpls = template_names(&web, &st).await;
+    let body = item_form(&st, "/console/mall/items/new", &f, None, true, &tpls);
+    st.page(StatusCode::OK, "mall", title, &body)
+}
+
+pub(super) async fn item_refused(
+    web: &Web,
+    st: &Staff,
+    id: Option<i64>,
+    f: &ItemForm,
+    status: StatusCode,
+    err: (String, String),
+) -> Response {
+    let tpls = template_names(web, st).await;
+    match id {
+        None => {
+            let body = item_form(st, "/console/mall/items/new", f, Some(&err), true, &tpls);
+            st.page(status, "mall", st.t("新建商品", "New item"), &body)
+        }
+        Some(id) => render_item(web, st, id, Some(f), Some(err), None, status).await,
+    }
+}
+
+pub(super) async fn create_item(
+    State(web): State<Web>,
+    st: Staff,
+    Form(f): Form<ItemForm>,
+) -> Response {
+    if !st.s.role.operates() {
+        return st.forbidden("mall", st.t("新建商品", "New item"));
+    }
+    if f.csrf != st.s.csrf {
+        return item_refused(&web, &st, None, &f, StatusCode::FORBIDDEN, expired(&st)).await;
+    }
+    let def = match f.to_def(&Value::Null, &st.ctx.tz) {
+        Ok(d) => d,
+        Err(e) => {
+            return item_refused(&web, &st, None, &f, StatusCode::UNPROCESSABLE_ENTITY, e).await;
+        }
+    };
+    let input = ItemIn {
+        definition: def,
+        status: Some(
+            if f.publish.is_empty() {
+                "draft"
+            } else {
+                "on_sale"
+            }
+            .into(),
+        ),
+    };
+    let idem = (!f.form_key.is_empty()).then(|| {
+        (
+            format!("console:item:{}", f.form_key),
+            serde_json::to_string(&input.definition).unwrap_or_default(),
+        )
+    });
+    let out = st
+        .audited(&web, "mall", idem, move |tx, ctx, now| {
+            let v = mall::create_item(tx, ctx, now, &input)?;
+            let audit = Audit {
+                action: "mall_item.create".to_string(),
+                target: format!("mall_item:{}", v["id"]),
+                before: None,
+                after: Some(v.to_string()),
+            };
+            Ok((v, audit))
+        })
+        .await;
+    match out {
+        Ok(o) => Redirect::to(&format!("/console/mall/items/{}?done=saved", o.body["id"]))
+            .into_response(),
+        Err(AppError::Invalid { field, message }) => {
+            let e = (item_field(&field), message);
+            item_refused(&web, &st, None, &f, StatusCode::UNPROCESSABLE_ENTITY, e).await
+        }
+        Err(AppError::Conflict { message, .. }) => {
+            item_refused(
+                &web,
+                &st,
+                None,
+                &f,
+                StatusCode::CONFLICT,
+                ("form".into(), message),
+            )
+            .await
+        }
+        Err(e) => st.fail(e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct DoneQuery {
+    #[serde(default)]
+    pub(super) done: Option<String>,
+}
+
+pub(super) async fn show_item(
+    State(web): State<Web>,
+    st: Staff,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    let id = match crate::forms::id_of(&st, &id, "mall item") {
+        Ok(i) => i,
+        Err(r) => return *r,
+    };
+    let notice = q.done.map(|_| st.t("已保存", "Saved").to_string());
+    render_item(&web, &st, id, None, None, notice, StatusCode::OK).await
+}
+
+pub(super) async fn render_item(
+    web: &Web,
+    st: &Staff,
+    id: i64,
+    form: Option<&ItemForm>,
+    error: Option<(String, String)>,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let ctx = st.ctx.clone();
+    let item = match web.app.read(move |tx| mall::get_item(tx, &ctx, id)).await {
+        Ok(v) => v,
+        Err(e) => return st.fail(e),
+    };
+    let tpls = template_names(web, st).await;
+    let f = form
+        .cloned()
+        .unwrap_or_else(|| ItemForm::from_item(&item, &st.ctx.tz));
+    let can = st.s.role.operates();
+    let form_html = if can {
+        item_form(
+            st,
+            &format!("/console/mall/items/{id}"),
+            &f,
+            error.as_ref(),
+            false,
+            &tpls,
+        )
+    } else {
+        String::new()
+    };
+    let istatus = item["status"].as_str().unwrap_or("").to_string();
+    let csrf = esc(&st.s.csrf);
+    let buttons: String = if can {
+        [
+            ("on_sale", st.t("上架", "Put on sale")),
+            ("off_sale", st.t("下架", "Take off sale")),
+        ]
+        .iter()
+        .filter(|(s, _)| *s != istatus)
+        .map(|(s, l)| {
+            format!(
+                "<form method=\"post\" action=\"/console/mall/items/{id}/status/{s}\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button class=\"{}\">{l}</button></form>",
+                if *s == "on_sale" { "" } else { "secondary" }
+            )
+        })
+        .collect()
+    } else {
+        String::new()
+    };
+    let presale = item["presale"] == true;
+    let skus: String = item["skus"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|s| {
+            let code = s["sku"].as_str().unwrap_or("");
+            let forms = if can {
+                format!(
+                    "<form method=\"post\" action=\"/console/mall/skus/{0}/stock\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"text\" name=\"delta\" placeholder=\"+100 / -5\" style=\"min-width:0;width:90px\"> <button class=\"secondary\">{1}</button></form>{2}",
+                    esc(code),
+                    st.t("调整库存", "Change stock"),
+                    if presale {
+                        format!(
+                            "<form method=\"post\" action=\"/console/mall/skus/{}/arrival\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"text\" name=\"delta\" placeholder=\"50\" style=\"min-width:0;width:70px\"> <button class=\"secondary\">{}</button></form>",
+                            esc(code),
+                            st.t("到货", "Arrived")
+                        )
+                    } else {
+                        String::new()
+                    }
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{forms}</td></tr>",
+                esc(code),
+                esc(s["name"].as_str().unwrap_or("")),
+                price(st, s),
+                num(s["stock"].as_i64().unwrap_or(0)),
+                num(s["sold"].as_i64().unwrap_or(0)),
+            )
+        })
+        .collect();
+    let body = format!(
+        "{}{}<div class=\"toolbar\"><p><span class=\"pill {istatus}\">{}</span> {}</p><div>{buttons}</div></div>\
+         <table><thead><tr><th>SKU</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th></th></tr></thead><tbody>{skus}</tbody></table>\
+         <h2>{}</h2>{form_html}",
+        notice
+            .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(&n)))
+            .unwrap_or_default(),
+        if form.is_none() {
+            field_error(error.as_ref(), "form")
+        } else {
+            String::new()
+        },
+        esc(&state_label(st, &istatus)),
+        esc(&kind_label(st, item["kind"]["type"].as_str().unwrap_or(""))),
+        st.t("规格", "Variant"),
+        st.t("价格", "Price"),
+        st.t("库存", "Stock"),
+        st.t("已兑", "Sold"),
+        if can { st.t("编辑", "Edit") } else { "" },
+    );
+    let title = name_of(st, &item, "name_zh", "name_en");
+    st.page(status, "mall", &title, &body)
+}
+
+pub(super) async fn update_item(
+    State(web): State<Web>,
+    st: Staff,
+    Path(id): Path<String>,
+    Form(f): Form<ItemForm>,
+) -> Response {
+    let id = match crate::forms::id_of(&st, &id, "mall item") {
+        Ok(i) => i,
+        Err(r) => return *r,
+    };
+    if !st.s.role.operates() {
+        return st.forbidden("mall", st.t("商城", "Mall"));
+    }
+    if f.csrf != st.s.csrf {
+        return item_refused(&web, &st, Some(id), &f, StatusCode::FORBIDDEN, expired(&st)).await;
+    }
+    let ctx = st.ctx.clone();
+    let base = match web.app.read(move |tx| mall::get_item(tx, &ctx, id)).await {
+        Ok(v) => v,
+        Err(e) => return st.fail(e),
+    };
+    let def = match f.to_def(&base, &st.ctx.tz) {
+        Ok(d) => d,
+        Err(e) => {
+            return item_refused(&web, &st, Some(id), &f, StatusCode::UNPROCESSABLE_ENTITY, e)
+                .await;
+        }
+    };
+    let before = base.to_string();
+    let out = st
+        .audited(&web, "mall", None, move |tx, ctx, now| {
+            let v = mall::update_item(tx, ctx, now, id, &def)?;
+            let audit = Audit {
+                action: "mall_item.update".to_string(),
+                target: format!("mall_item:{id}"),
+                before: Some(before.to_string()),
+                after: Some(v.to_string()),
+            };
+            Ok((v, audit))
+        })
+        .await;
+    match out {
+        Ok(_) => Redirect::to(&format!("/console/mall/items/{id}?done=saved")).into_response(),
+        Err(AppError::Invalid { field, message }) => {
+            let e = (item_field(&field), message);
+            item_refused(&web, &st, Some(id), &f, StatusCode::UNPROCESSABLE_ENTITY, e).await
+        }
+        Err(AppError::Conflict { message, .. }) => {
+            let e = ("form".into(), message);
+            item_refused(&web, &st, Some(id), &f, StatusCode::CONFLICT, e).await
+        }
+        Err(e) => st.fail(e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct CsrfForm {
+    #[serde(default)]
+    pub(super) csrf: String,
+    #[serde(default)]
+    pub(super) delta: String,
+}
+
+pub(super) async fn item_status(
+    State(web): State<Web>,
+    st: Staff,
+    Path((id, status)): Path<(String, String)>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let id = match crate::forms::id_of(&st, &id, "mall item") {
+        Ok(i) => i,
+        Err(r) => return *r,
+    };
+    if !["on_sale", "off_sale", "draft"].contains(&status.as_str()) {
+        return st.fail(AppError::NotFound {
+            what: "page",
+            id: status,
+        });
+    }
+    if !st.s.role.operates() {
+        return st.forbidden("mall", st.t("商城", "Mall"));
+    }
+    if f.csrf != st.s.csrf {
+        return render_item(
+            &web,
+            &st,
+            id,
+            None,
+            Some(expired(&st)),
+            None,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    let out = st
+        .audited(&web, "mall", None, move |tx, ctx, now| {
+            let v = mall::set_item_status(tx, ctx, now, id, &status)?;
+            let audit = Audit {
+                action: format!("mall_item.{status}"),
+                target: format!("mall_item:{id}"),
+                before: None,
+                after: Some(status.to_string()),
+            };
+            Ok((v, audit))
+        })
+        .await;
+    match out {
+        Ok(_) => Redirect::to(&format!("/console/mall/items/{id}?done=status")).into_response(),
+        Err(AppError::Invalid { message, .. }) | Err(AppError::Conflict { message, .. }) => {
+            render_item(
+                &web,
+                &st,
+                id,
+                None,
+                Some(("form".into(), message)),
+                None,
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(e) => st.fail(e),
+    }
+}
+
+/// Restocking (`stock`) or a presale arrival (`arrival`) of one SKU.
+pub(super) async fn stock(
+    State(web): State<Web>,
+    st: Staff,
+    Path((sku, what)): Path<(String, String)>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if !["stock", "arrival"].contains(&what.as_str()) || sku.len() > 64 {
+        return st.fail(AppError::NotFound {
+            what: "page",
+            id: what,
+        });
+    }
+    let code = sku.clone();
+    let ctx = st.ctx.clone();
+    let item_id = match web
+        .app
+        .read(move |tx| jifen_app::console::item_of_sku(tx, ctx.program.id, &code))
+        .await
+    {
+        Ok(i) => i,
+        Err(e) => return st.fail(e),
+    };
+    if !st.s.role.operates() {
+        return st.forbidden("mall", st.t("商城", "Mall"));
+    }
+    if f.csrf != st.s.csrf {
+        return render_item(
+            &web,
+            &st,
+            item_id,
+            None,
+            Some(expired(&st)),
+            None,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    let Ok(delta) = f
+        .delta
+        .trim()
+        .trim_start_matches('+')
+        .replace(',', "")
+        .parse::<i64>()
+    else {
+        let e = (
+            "form".into(),
+            st.t(
+                "数量请填整数，如 100 或 -5",
+                "Give a whole number, e.g. 100 or -5",
+            )
+            .into(),
+        );
+        return render_item(
+            &web,
+            &st,
+            item_id,
+            None,
+            Some(e),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let out = st
+        .audited(&web, "mall", None, move |tx, ctx, now| {
+            let v = if what == "arrival" {
+                mall::arrival(tx, ctx, now, &sku, &mall::Arrival { quantity: delta })?
+            } else {
+                mall::restock(tx, ctx, now, &sku, &mall::Restock { delta })?
+            };
+            let audit = Audit {
+                action: format!("mall_sku.{what}"),
+                target: format!("sku:{sku}"),
+                before: None,
+                after: Some(format!("{delta}").to_string()),
+            };
+            Ok((v, audit))
+        })
+        .await;
+    match out {
+        Ok(_) => Redirect::to(&format!("/console/mall/items/{item_id}?done=stock")).into_response(),
+        Err(AppError::Invalid { message, .. }) | Err(AppError::Conflict { message, .. }) => {
+            render_item(
+                &web,
+                &st,
+                item_id,
+                None,
+                Some(("form".into(), message)),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => st.fail(e),
+    }
+}
+
+/// An image upload from the item form's file input: the raw file with its content type, and
+/// the session's CSRF token in a header. Answers JSON for the form's script.
+pub(super) async fn upload(
+    State(web): State<Web>,
+    st: Staff,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let bad =
+        |status: StatusCode, msg: &str| (status, axum::Json(json!({"error": msg}))).into_response();
+    if headers.get("x-csrf").and_then(|v| v.to_str().ok()) != Some(st.s.csrf.as_str()) {
+        return bad(
+            StatusCode::FORBIDDEN,
+            st.t("表单已过期，请刷新页面", "The page expired; reload it"),
+        );
+    }
+    if !st.s.role.operates() {
+        return bad(
+            StatusCode::FORBIDDEN,
+            "your role may not change the catalog",
+        );
+    }
+    let ct = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let data = body.to_vec();
+    let out = web
+        .app
+        .write(st.s.program, "mall", None, move |tx, ctx, now| {
+            mall::upload_image(tx, ctx, now, &ct, &data)
+        })
+        .await;
+    match out {
+        Ok(o) => (StatusCode::CREATED, axum::Json(o.body)).into_response(),
+        Err(AppError::Invalid { message, .. }) => bad(StatusCode::UNPROCESSABLE_ENTITY, &message),
+        Err(e) => {
+            let (status, msg) = crate::shown_error(st.lang, &e);
+            bad(status, &msg)
+        }
+    }
+}

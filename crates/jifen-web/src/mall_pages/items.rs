@@ -1,0 +1,603 @@
+//! The catalog's items: the list, and the item form with its fields read and checked.
+
+use super::*;
+
+#[derive(Deserialize, Default)]
+pub(super) struct ItemsQuery {
+    #[serde(default)]
+    pub(super) status: Option<String>,
+    #[serde(default)]
+    pub(super) after: Option<String>,
+}
+
+pub(super) async fn items(
+    State(web): State<Web>,
+    st: Staff,
+    Query(q): Query<ItemsQuery>,
+) -> Response {
+    let title = st.t("积分商城", "Points mall");
+    let filter = q.status.unwrap_or_default();
+    let status = ["on_sale", "draft", "off_sale"]
+        .contains(&filter.as_str())
+        .then(|| filter.clone());
+    let after = q
+        .after
+        .and_then(|a| a.parse::<i64>().ok())
+        .filter(|a| *a > 0)
+        .unwrap_or(0);
+    let ctx = st.ctx.clone();
+    let list = match web
+        .app
+        .read(move |tx| mall::list_items(tx, &ctx, status.as_deref(), None, after, 100))
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => return st.fail(e),
+    };
+    let tabs: String = [
+        ("", st.t("全部", "All")),
+        ("on_sale", st.t("在售", "On sale")),
+        ("draft", st.t("草稿", "Draft")),
+        ("off_sale", st.t("已下架", "Off sale")),
+        ("flash", st.t("秒杀", "Flash sales")),
+        ("presale", st.t("预售", "Presales")),
+    ]
+    .iter()
+    .map(|(s, label)| {
+        format!(
+            "<a href=\"/console/mall{}\"{}>{label}</a>",
+            if s.is_empty() {
+                String::new()
+            } else {
+                format!("?status={s}")
+            },
+            if *s == filter { " class=\"on\"" } else { "" }
+        )
+    })
+    .collect();
+    let empty = Vec::new();
+    let rows: String = list["items"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .filter(|i| match filter.as_str() {
+            "flash" => i["flash_sale"] == true,
+            "presale" => i["presale"] == true,
+            _ => true,
+        })
+        .map(|i| item_row(&st, i))
+        .collect();
+    let rows = if rows.is_empty() {
+        format!(
+            "<tr><td colspan=\"7\" class=\"muted\">{}</td></tr>",
+            st.t("没有商品", "No items")
+        )
+    } else {
+        rows
+    };
+    let more = list["next_after"]
+        .as_i64()
+        .map(|n| {
+            format!(
+                "<p class=\"pager\"><a href=\"/console/mall?status={}&after={n}\">{}</a></p>",
+                esc(&filter),
+                st.t("下一页", "Next page")
+            )
+        })
+        .unwrap_or_default();
+    let new = if st.s.role.operates() {
+        format!(
+            "<a class=\"button\" href=\"/console/mall/items/new\">{}</a>",
+            st.t("新建商品", "New item")
+        )
+    } else {
+        String::new()
+    };
+    let body = format!(
+        "<div class=\"toolbar\"><nav class=\"tabs\">{tabs}</nav><div><a href=\"/console/coupon-templates\">{}</a> · <a href=\"/console/lotteries\">{}</a> {new}</div></div>\
+         <table><thead><tr><th></th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table>{more}",
+        st.t("优惠券模板", "Coupon templates"),
+        st.t("抽奖", "Lotteries"),
+        st.t("商品", "Item"),
+        st.t("类型", "Kind"),
+        st.t("价格", "Price"),
+        st.t("库存", "Stock"),
+        st.t("已兑", "Sold"),
+        st.t("状态", "Status"),
+    );
+    st.page(StatusCode::OK, "mall", title, &body)
+}
+
+pub(super) fn kind_label(st: &Staff, k: &str) -> String {
+    match k {
+        "physical" => st.t("实物", "Goods"),
+        "coupon" => st.t("优惠券", "Coupon"),
+        "virtual" => st.t("虚拟权益", "Virtual"),
+        "experience" => st.t("体验", "Experience"),
+        "partner" => st.t("合作方", "Partner"),
+        other => other,
+    }
+    .to_string()
+}
+
+pub(super) fn price(st: &Staff, v: &Value) -> String {
+    let p = v["points"].as_i64().unwrap_or(0);
+    let c = v["cash_minor"].as_i64().unwrap_or(0);
+    if c > 0 {
+        format!("{} + {}", num(p), money(st, c))
+    } else {
+        num(p)
+    }
+}
+
+pub(super) fn item_row(st: &Staff, i: &Value) -> String {
+    let skus = i["skus"].as_array().cloned().unwrap_or_default();
+    let stock: i64 = skus.iter().filter_map(|s| s["stock"].as_i64()).sum();
+    let sold: i64 = skus.iter().filter_map(|s| s["sold"].as_i64()).sum();
+    let cover = i["images"][0]
+        .as_i64()
+        .map(|id| format!("<img class=\"thumb\" src=\"/media/{id}\" alt=\"\">"))
+        .unwrap_or_else(|| "<span class=\"thumb-none\"></span>".into());
+    let mut labels = String::new();
+    if i["flash_sale"] == true {
+        labels.push_str(&format!(
+            " <span class=\"pill\">{}</span>",
+            st.t("秒杀", "Flash")
+        ));
+    }
+    if i["presale"] == true {
+        labels.push_str(&format!(
+            " <span class=\"pill\">{}</span>",
+            st.t("预售", "Presale")
+        ));
+    }
+    let status = i["status"].as_str().unwrap_or("");
+    format!(
+        "<tr><td>{cover}</td><td><a href=\"/console/mall/items/{}\">{}</a>{labels}<div class=\"muted\">{}</div></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td><span class=\"pill {status}\">{}</span></td></tr>",
+        i["id"],
+        esc(&name_of(st, i, "name_zh", "name_en")),
+        esc(i["category"].as_str().unwrap_or("")),
+        esc(&kind_label(st, i["kind"]["type"].as_str().unwrap_or(""))),
+        skus.first().map(|v| price(st, v)).unwrap_or_default(),
+        num(stock),
+        num(sold),
+        esc(&state_label(st, status)),
+    )
+}
+
+/// An item form as typed. The form edits the item's first SKU; more SKUs (added through the
+/// API) are kept as they are.
+#[derive(Deserialize, Default, Clone)]
+pub(super) struct ItemForm {
+    #[serde(default)]
+    pub(super) name_zh: String,
+    #[serde(default)]
+    pub(super) name_en: String,
+    #[serde(default)]
+    pub(super) description_zh: String,
+    #[serde(default)]
+    pub(super) description_en: String,
+    #[serde(default)]
+    pub(super) category: String,
+    #[serde(default)]
+    pub(super) kind: String,
+    #[serde(default)]
+    pub(super) template: String,
+    #[serde(default)]
+    pub(super) sku: String,
+    #[serde(default)]
+    pub(super) sku_name: String,
+    #[serde(default)]
+    pub(super) points: String,
+    #[serde(default)]
+    pub(super) cash: String,
+    #[serde(default)]
+    pub(super) market: String,
+    #[serde(default)]
+    pub(super) stock: String,
+    #[serde(default)]
+    pub(super) per_day: String,
+    #[serde(default)]
+    pub(super) lifetime: String,
+    #[serde(default)]
+    pub(super) sale_from: String,
+    #[serde(default)]
+    pub(super) sale_until: String,
+    #[serde(default)]
+    pub(super) flash_sale: String,
+    #[serde(default)]
+    pub(super) presale: String,
+    #[serde(default)]
+    pub(super) images: String,
+    #[serde(default)]
+    pub(super) publish: String,
+    #[serde(default)]
+    pub(super) form_key: String,
+    #[serde(default)]
+    pub(super) csrf: String,
+}
+
+pub(super) fn local_input(ms: Option<i64>, tz: &jiff::tz::TimeZone) -> String {
+    ms.and_then(|m| jiff::Timestamp::from_millisecond(m).ok())
+        .map(|t| {
+            t.to_zoned(tz.clone())
+                .strftime("%Y-%m-%dT%H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+pub(super) fn parse_local(s: &str, tz: &jiff::tz::TimeZone) -> Result<Option<i64>, ()> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let dt: jiff::civil::DateTime = s.parse().map_err(|_| ())?;
+    dt.to_zoned(tz.clone())
+        .map(|z| Some(z.timestamp().as_millisecond()))
+        .map_err(|_| ())
+}
+
+impl ItemForm {
+    pub(super) fn from_item(v: &Value, tz: &jiff::tz::TimeZone) -> ItemForm {
+        let s = &v["skus"][0];
+        let t = |x: &Value| match x {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            o => o.to_string(),
+        };
+        let m = |x: &Value| {
+            x.as_i64()
+                .filter(|c| *c > 0)
+                .map(|c| format!("{}.{:02}", c / 100, c % 100))
+                .unwrap_or_default()
+        };
+        ItemForm {
+            name_zh: t(&v["name_zh"]),
+            name_en: t(&v["name_en"]),
+            description_zh: t(&v["description_zh"]),
+            description_en: t(&v["description_en"]),
+            category: t(&v["category"]),
+            kind: t(&v["kind"]["type"]),
+            template: t(&v["kind"]["template"]),
+            sku: t(&s["sku"]),
+            sku_name: t(&s["name"]),
+            points: t(&s["points"]),
+            cash: m(&s["cash_minor"]),
+            market: m(&s["market_price_minor"]),
+            stock: t(&s["stock"]),
+            per_day: t(&v["limits"]["per_day"]),
+            lifetime: t(&v["limits"]["lifetime"]),
+            sale_from: local_input(v["sale_from"].as_i64(), tz),
+            sale_until: local_input(v["sale_until"].as_i64(), tz),
+            flash_sale: if v["flash_sale"] == true {
+                "1".into()
+            } else {
+                String::new()
+            },
+            presale: if v["presale"] == true {
+                "1".into()
+            } else {
+                String::new()
+            },
+            images: v["images"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|i| i.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .unwrap_or_default(),
+            ..Default::default()
+        }
+    }
+
+    pub(super) fn to_def(
+        &self,
+        base: &Value,
+        tz: &jiff::tz::TimeZone,
+    ) -> Result<ItemDef, (String, String)> {
+        let bad = |f: &str, m: &str| (f.to_string(), m.to_string());
+        let int = |f: &str, v: &str| -> Result<Option<i64>, (String, String)> {
+            let v = v.trim().replace(',', "");
+            if v.is_empty() {
+                return Ok(None);
+            }
+            v.parse::<i64>()
+                .map(Some)
+                .map_err(|_| bad(f, "a whole number"))
+        };
+        let mut d = if base.is_object() {
+            base.clone()
+        } else {
+            json!({})
+        };
+        d["name_zh"] = json!(self.name_zh.trim());
+        d["name_en"] = json!(self.name_en.trim());
+        d["description_zh"] = json!(self.description_zh.trim());
+        d["description_en"] = json!(self.description_en.trim());
+        d["category"] = json!(self.category.trim());
+        d["kind"] = match self.kind.as_str() {
+            "coupon" => json!({"type": "coupon", "template": self.template.trim()}),
+            "virtual" => json!({"type": "virtual"}),
+            "experience" => json!({"type": "experience"}),
+            "partner" => base["kind"].clone(),
+            _ => json!({"type": "physical"}),
+        };
+        let points =
+            int("points", &self.points)?.ok_or_else(|| bad("points", "the price in points"))?;
+        let cash = parse_money(&self.cash).ok_or_else(|| bad("cash", "an amount such as 9.90"))?;
+        let market =
+            parse_money(&self.market).ok_or_else(|| bad("market", "an amount such as 99"))?;
+        let mut sku = base["skus"][0].clone();
+        if !sku.is_object() {
+            sku = json!({});
+        }
+        sku["sku"] = json!(self.sku.trim());
+        sku["name"] = json!(self.sku_name.trim());
+        sku["points"] = json!(points);
+        sku["cash_minor"] = json!(cash);
+        sku["market_price_minor"] = if market > 0 {
+            json!(market)
+        } else {
+            Value::Null
+        };
+        if let Some(o) = sku.as_object_mut() {
+            o.remove("sold");
+            o.retain(|_, v| !v.is_null());
+        }
+        if !base.is_object() {
+            sku["stock"] = json!(int("stock", &self.stock)?.unwrap_or(0));
+        }
+        let mut skus = vec![sku];
+        if let Some(rest) = base["skus"].as_array() {
+            for s in rest.iter().skip(1) {
+                let mut s = s.clone();
+                if let Some(o) = s.as_object_mut() {
+                    o.remove("sold");
+                }
+                skus.push(s);
+            }
+        }
+        d["skus"] = json!(skus);
+        let mut limits = json!({});
+        if let Some(n) = int("per_day", &self.per_day)? {
+            limits["per_day"] = json!(n);
+        }
+        if let Some(n) = int("lifetime", &self.lifetime)? {
+            limits["lifetime"] = json!(n);
+        }
+        d["limits"] = limits;
+        let when = |f: &str, v: &str| {
+            parse_local(v, tz).map_err(|_| bad(f, "a date and time such as 2026-12-05T10:00"))
+        };
+        d["sale_from"] = json!(when("sale_from", &self.sale_from)?);
+        d["sale_until"] = json!(when("sale_until", &self.sale_until)?);
+        d["flash_sale"] = json!(!self.flash_sale.is_empty());
+        d["presale"] = json!(!self.presale.is_empty());
+        let mut images = Vec::new();
+        for p in self
+            .images
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            images.push(
+                p.parse::<i64>()
+                    .map_err(|_| bad("images", "upload the picture again"))?,
+            );
+        }
+        d["images"] = json!(images);
+        for k in ["id", "status", "in_stock", "created_at", "updated_at"] {
+            if let Some(o) = d.as_object_mut() {
+                o.remove(k);
+            }
+        }
+        if let Some(o) = d.as_object_mut() {
+            o.retain(|_, v| !v.is_null());
+        }
+        serde_json::from_value(d).map_err(|e| bad("form", &e.to_string()))
+    }
+}
+
+/// Where a use case's field error goes on the item form.
+pub(super) fn item_field(field: &str) -> String {
+    let f = match field {
+        f if f.starts_with("skus[0].") => f.trim_start_matches("skus[0].").to_string(),
+        f if f.starts_with("images") => "images".into(),
+        "kind.template" => "template".into(),
+        "limits.per_day" => "per_day".into(),
+        "limits.lifetime" => "lifetime".into(),
+        f => f.to_string(),
+    };
+    match f.as_str() {
+        "cash_minor" => "cash".into(),
+        "market_price_minor" => "market".into(),
+        "name" => "sku_name".into(),
+        "name_zh" | "name_en" | "description_zh" | "description_en" | "category" | "sku"
+        | "points" | "stock" | "sale_from" | "sale_until" | "images" | "template" | "per_day"
+        | "lifetime" | "kind" | "flash_sale" | "presale" => f,
+        _ => "form".into(),
+    }
+}
+
+pub(super) fn item_form(
+    st: &Staff,
+    action: &str,
+    f: &ItemForm,
+    error: Option<&(String, String)>,
+    creating: bool,
+    templates: &[(String, String)],
+) -> String {
+    let input = |name: &str, label: &str, value: &str, hint: &str| {
+        format!(
+            "<div class=\"field\"><label for=\"{name}\">{label}</label><input type=\"text\" id=\"{name}\" name=\"{name}\" value=\"{}\" placeholder=\"{}\"{}>{}</div>",
+            esc(value),
+            esc(hint),
+            if error.is_some_and(|(e, _)| e == name) {
+                " aria-invalid=\"true\""
+            } else {
+                ""
+            },
+            field_error(error, name)
+        )
+    };
+    let when = |name: &str, label: &str, value: &str| {
+        format!(
+            "<div class=\"field\"><label for=\"{name}\">{label}</label><input type=\"datetime-local\" id=\"{name}\" name=\"{name}\" value=\"{}\">{}</div>",
+            esc(value),
+            field_error(error, name)
+        )
+    };
+    let kinds: String = [
+        ("physical", st.t("实物（需发货）", "Goods (shipped)")),
+        ("coupon", st.t("优惠券", "Coupon")),
+        ("virtual", st.t("虚拟权益", "Virtual right")),
+        ("experience", st.t("体验活动", "Experience")),
+    ]
+    .iter()
+    .map(|(k, l)| {
+        format!(
+            "<option value=\"{k}\"{}>{l}</option>",
+            if f.kind == *k { " selected" } else { "" }
+        )
+    })
+    .collect();
+    let tpl_opts: String = std::iter::once((String::new(), "–".to_string()))
+        .chain(templates.iter().cloned())
+        .map(|(c, n)| {
+            format!(
+                "<option value=\"{}\"{}>{}</option>",
+                esc(&c),
+                if f.template == c { " selected" } else { "" },
+                esc(&n)
+            )
+        })
+        .collect();
+    let check = |name: &str, on: &str, label: &str| {
+        format!(
+            "<label class=\"check\"><input type=\"checkbox\" name=\"{name}\" value=\"1\"{}> {label}</label>",
+            if on.is_empty() { "" } else { " checked" }
+        )
+    };
+    let previews: String = f
+        .images
+        .split(',')
+        .filter_map(|p| p.trim().parse::<i64>().ok())
+        .map(|id| format!("<img class=\"thumb\" src=\"/media/{id}\" alt=\"\">"))
+        .collect();
+    format!(
+        "{}<form class=\"rule\" method=\"post\" action=\"{action}\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"form_key\" value=\"{}\">\
+         <div class=\"grid\">{}{}{}</div><div class=\"grid\">{}{}</div>\
+         <div class=\"grid\"><div class=\"field\"><label for=\"kind\">{}</label><select id=\"kind\" name=\"kind\">{kinds}</select>{}</div>\
+         <div class=\"field\"><label for=\"template\">{}</label><select id=\"template\" name=\"template\">{tpl_opts}</select>{}</div></div>\
+         <h3>{}</h3><div class=\"grid\">{}{}{}{}{}{}</div>\
+         <h3>{}</h3><div class=\"grid\">{}{}{}{}</div>{}{}\
+         <h3>{}</h3><div class=\"field\"><input type=\"hidden\" id=\"images\" name=\"images\" value=\"{}\"><div id=\"previews\">{previews}</div>\
+         <input type=\"file\" id=\"image-file\" accept=\"image/png,image/jpeg,image/webp,image/gif\">{}</div>\
+         {}<div class=\"actions\"><button type=\"submit\">{}</button></div></form>\
+         <script>document.getElementById('image-file').addEventListener('change',async e=>{{const f=e.target.files[0];if(!f)return;\
+         const r=await fetch('/console/mall/images',{{method:'POST',headers:{{'content-type':f.type,'x-csrf':'{}'}},body:f}});const j=await r.json();\
+         if(!r.ok){{alert(j.error||'upload failed');return;}}const h=document.getElementById('images');h.value=(h.value?h.value+',':'')+j.image_id;\
+         const i=document.createElement('img');i.className='thumb';i.src='/media/'+j.image_id;document.getElementById('previews').appendChild(i);}});</script>",
+        field_error(error, "form"),
+        esc(&st.s.csrf),
+        esc(&f.form_key),
+        input(
+            "name_zh",
+            st.t("中文名称", "Name (Chinese)"),
+            &f.name_zh,
+            "保温杯"
+        ),
+        input(
+            "name_en",
+            st.t("英文名称", "Name (English)"),
+            &f.name_en,
+            "Thermos cup"
+        ),
+        input("category", st.t("分类", "Category"), &f.category, "home"),
+        input(
+            "description_zh",
+            st.t("中文描述", "Description (Chinese)"),
+            &f.description_zh,
+            ""
+        ),
+        input(
+            "description_en",
+            st.t("英文描述", "Description (English)"),
+            &f.description_en,
+            ""
+        ),
+        st.t("类型", "Kind"),
+        field_error(error, "kind"),
+        st.t("优惠券模板（券类商品）", "Coupon template (coupon items)"),
+        field_error(error, "template"),
+        st.t("规格与价格", "SKU and price"),
+        input("sku", st.t("SKU编码", "SKU code"), &f.sku, "CUP-500"),
+        input("sku_name", st.t("规格名", "Variant"), &f.sku_name, "500ml"),
+        input("points", st.t("积分", "Points"), &f.points, "1,500"),
+        input("cash", st.t("加价（元）", "Plus cash"), &f.cash, "0"),
+        input(
+            "market",
+            st.t("市场价（元）", "Market price"),
+            &f.market,
+            "99"
+        ),
+        if creating {
+            input("stock", st.t("初始库存", "Opening stock"), &f.stock, "100")
+        } else {
+            String::new()
+        },
+        st.t("销售规则", "Selling"),
+        when("sale_from", st.t("开售时间", "On sale from"), &f.sale_from),
+        when(
+            "sale_until",
+            st.t("停售时间", "On sale until"),
+            &f.sale_until
+        ),
+        input(
+            "per_day",
+            st.t("每人每日限兑", "Per member per day"),
+            &f.per_day,
+            ""
+        ),
+        input(
+            "lifetime",
+            st.t("每人限兑", "Per member in all"),
+            &f.lifetime,
+            ""
+        ),
+        check(
+            "flash_sale",
+            &f.flash_sale,
+            st.t(
+                "秒杀（开售时间开始，每人限一件）",
+                "Flash sale (starts at the sale time, one per member)"
+            )
+        ),
+        check(
+            "presale",
+            &f.presale,
+            st.t(
+                "预售（库存为可预订数量，到货后按顺序发货）",
+                "Presale (stock is the quota; orders wait for arrival)"
+            )
+        ),
+        st.t("图片", "Pictures"),
+        esc(&f.images),
+        field_error(error, "images"),
+        if creating {
+            check(
+                "publish",
+                &f.publish,
+                st.t("保存后立即上架", "Put on sale when saved"),
+            )
+        } else {
+            String::new()
+        },
+        st.t("保存", "Save"),
+        esc(&st.s.csrf),
+    )
+}

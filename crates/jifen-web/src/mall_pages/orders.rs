@@ -1,0 +1,472 @@
+//! Mall orders: the filtered list, one order, and the staff actions on it (ship, deliver, refund, cancel).
+
+use super::*;
+
+#[derive(Deserialize, Default)]
+pub(super) struct OrdersQuery {
+    #[serde(default)]
+    pub(super) state: Option<String>,
+    #[serde(default)]
+    pub(super) before: Option<String>,
+    #[serde(default)]
+    pub(super) done: Option<String>,
+}
+
+/// Every order state, in the order the filter offers them.
+pub(super) fn states() -> Vec<&'static str> {
+    jifen_domain::words::codes(jifen_domain::words::ORDER_STATES)
+}
+
+pub(super) async fn orders(
+    State(web): State<Web>,
+    st: Staff,
+    Query(q): Query<OrdersQuery>,
+) -> Response {
+    render_orders(&web, &st, &q, None, StatusCode::OK).await
+}
+
+pub(super) async fn render_orders(
+    web: &Web,
+    st: &Staff,
+    q: &OrdersQuery,
+    error: Option<(i64, String, String)>,
+    status: StatusCode,
+) -> Response {
+    let title = st.t("兑换订单", "Mall orders");
+    let state = q.state.clone().filter(|s| states().contains(&s.as_str()));
+    let before = q
+        .before
+        .as_deref()
+        .and_then(|b| b.parse::<i64>().ok())
+        .filter(|b| *b > 0);
+    let ctx = st.ctx.clone();
+    let s2 = state.clone();
+    let list = match web
+        .app
+        .read(move |tx| mall::list_orders(tx, &ctx, None, s2.as_deref(), before, 50))
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => return st.fail(e),
+    };
+    let tabs: String = std::iter::once(("", st.t("全部", "All").to_string()))
+        .chain(
+            [
+                "paid",
+                "shipped",
+                "pending_payment",
+                "awaiting_stock",
+                "delivered",
+                "refunded",
+            ]
+            .iter()
+            .map(|s| (*s, state_label(st, s))),
+        )
+        .map(|(s, label)| {
+            format!(
+                "<a href=\"/console/orders{}\"{}>{}</a>",
+                if s.is_empty() {
+                    String::new()
+                } else {
+                    format!("?state={s}")
+                },
+                if Some(s) == state.as_deref() || (s.is_empty() && state.is_none()) {
+                    " class=\"on\""
+                } else {
+                    ""
+                },
+                esc(&label)
+            )
+        })
+        .collect();
+    let rows: String = list["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|o| order_row(st, o, error.as_ref()))
+        .collect();
+    let rows = if rows.is_empty() {
+        format!(
+            "<tr><td colspan=\"7\" class=\"muted\">{}</td></tr>",
+            st.t("没有订单", "No orders")
+        )
+    } else {
+        rows
+    };
+    let more = list["next_before"]
+        .as_i64()
+        .map(|n| {
+            format!(
+                "<p class=\"pager\"><a href=\"/console/orders?{}before={n}\">{}</a></p>",
+                state
+                    .as_deref()
+                    .map(|s| format!("state={s}&"))
+                    .unwrap_or_default(),
+                st.t("下一页", "Next page")
+            )
+        })
+        .unwrap_or_default();
+    let notice = q
+        .done
+        .as_deref()
+        .map(|_| {
+            format!(
+                "<div class=\"notice\" role=\"status\">{}</div>",
+                st.t("订单已更新", "Order updated")
+            )
+        })
+        .unwrap_or_default();
+    let body = format!(
+        "{notice}<div class=\"toolbar\"><nav class=\"tabs\">{tabs}</nav></div>\
+         <table><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table>{more}",
+        st.t("时间", "Time"),
+        st.t("会员", "Member"),
+        st.t("商品", "Item"),
+        st.t("积分", "Points"),
+        st.t("状态", "State"),
+        st.t("操作", "Action"),
+    );
+    st.page(status, "orders", title, &body)
+}
+
+pub(super) fn ship_form(
+    st: &Staff,
+    id: i64,
+    error: Option<&(i64, String, String)>,
+    back: &str,
+) -> String {
+    let e = match error {
+        Some((oid, field, msg)) if *oid == id => Some((field.clone(), msg.clone())),
+        _ => None,
+    };
+    format!(
+        "<form class=\"ship\" method=\"post\" action=\"/console/orders/{id}/ship\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"back\" value=\"{back}\">\
+         <div><input type=\"text\" name=\"carrier\" placeholder=\"{}\" aria-label=\"{}\">{}</div>\
+         <div><input type=\"text\" name=\"tracking_no\" placeholder=\"{}\" aria-label=\"{}\">{}</div><button>{}</button></form>{}",
+        esc(&st.s.csrf),
+        st.t("快递公司", "Carrier"),
+        st.t("快递公司", "Carrier"),
+        field_error(e.as_ref(), "carrier"),
+        st.t("运单号", "Tracking number"),
+        st.t("运单号", "Tracking number"),
+        field_error(e.as_ref(), "tracking_no"),
+        st.t("发货", "Ship"),
+        field_error(e.as_ref(), "form"),
+    )
+}
+
+pub(super) fn action_button(
+    st: &Staff,
+    id: i64,
+    action: &str,
+    label: &str,
+    class: &str,
+    back: &str,
+) -> String {
+    format!(
+        "<form method=\"post\" action=\"/console/orders/{id}/{action}\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"back\" value=\"{back}\"><button class=\"{class}\">{label}</button></form>",
+        esc(&st.s.csrf)
+    )
+}
+
+pub(super) fn order_actions(
+    st: &Staff,
+    o: &Value,
+    error: Option<&(i64, String, String)>,
+    back: &str,
+) -> String {
+    if !st.s.role.operates() {
+        return String::new();
+    }
+    let id = o["order_id"].as_i64().unwrap_or(0);
+    let ships = o["kind"]["type"] == "physical";
+    let mut out = match o["state"].as_str().unwrap_or("") {
+        "paid" if ships => ship_form(st, id, error, back),
+        "paid" => action_button(
+            st,
+            id,
+            "deliver",
+            st.t("确认交付", "Mark delivered"),
+            "",
+            back,
+        ),
+        "shipped" => action_button(
+            st,
+            id,
+            "deliver",
+            st.t("确认签收", "Mark delivered"),
+            "",
+            back,
+        ),
+        "pending_payment" => {
+            action_button(st, id, "cancel", st.t("取消", "Cancel"), "secondary", back)
+        }
+        _ => String::new(),
+    };
+    if matches!(
+        o["state"].as_str(),
+        Some("paid" | "shipped" | "delivered" | "awaiting_stock")
+    ) {
+        out.push_str(&action_button(
+            st,
+            id,
+            "refund",
+            st.t("退款", "Refund"),
+            "reject",
+            back,
+        ));
+    }
+    if let Some((oid, field, msg)) = error
+        && *oid == id
+        && !(field == "carrier" || field == "tracking_no")
+        && !(o["state"] == "paid" && ships)
+    {
+        out.push_str(&format!(
+            "<div class=\"field-error\" role=\"alert\">{}</div>",
+            esc(msg)
+        ));
+    }
+    out
+}
+
+pub(super) fn order_row(st: &Staff, o: &Value, error: Option<&(i64, String, String)>) -> String {
+    let id = o["order_id"].as_i64().unwrap_or(0);
+    let state = o["state"].as_str().unwrap_or("");
+    let tracking = o["tracking_no"]
+        .as_str()
+        .map(|t| {
+            format!(
+                "<div class=\"muted\">{} {}</div>",
+                esc(o["carrier"].as_str().unwrap_or("")),
+                esc(t)
+            )
+        })
+        .unwrap_or_default();
+    let cash = o["cash_minor"].as_i64().unwrap_or(0);
+    format!(
+        "<tr id=\"order-{id}\"><td><a href=\"/console/orders/{id}\">#{id}</a></td><td>{}</td><td><a href=\"/console/members/{}\">#{}</a></td><td>{} × {}</td><td class=\"num\">{}{}</td><td><span class=\"pill {state}\">{}</span>{tracking}</td><td>{}</td></tr>",
+        fmt_time(o["created_at"].as_i64().unwrap_or(0), &st.ctx.tz),
+        o["member_id"],
+        o["member_id"],
+        esc(&name_of(st, o, "item_name_zh", "item_name_en")),
+        o["quantity"],
+        num(o["points"].as_i64().unwrap_or(0)),
+        if cash > 0 {
+            format!(" + {}", money(st, cash))
+        } else {
+            String::new()
+        },
+        esc(&state_label(st, state)),
+        order_actions(st, o, error, "list"),
+    )
+}
+
+pub(super) async fn order(State(web): State<Web>, st: Staff, Path(id): Path<String>) -> Response {
+    let id = match crate::forms::id_of(&st, &id, "mall order") {
+        Ok(i) => i,
+        Err(r) => return *r,
+    };
+    render_order(&web, &st, id, None, StatusCode::OK).await
+}
+
+pub(super) async fn render_order(
+    web: &Web,
+    st: &Staff,
+    id: i64,
+    error: Option<(i64, String, String)>,
+    status: StatusCode,
+) -> Response {
+    let ctx = st.ctx.clone();
+    let o = match web.app.read(move |tx| mall::get_order(tx, &ctx, id)).await {
+        Ok(v) => v,
+        Err(e) => return st.fail(e),
+    };
+    let tz = &st.ctx.tz;
+    let a = &o["address"];
+    let address = ["name", "phone", "city", "line", "postcode"]
+        .iter()
+        .filter_map(|k| a[*k].as_str().filter(|v| !v.is_empty()))
+        .map(esc)
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let address = if address.is_empty() {
+        "–".to_string()
+    } else {
+        address
+    };
+    let history: String = o["history"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|h| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                fmt_time(h["at"].as_i64().unwrap_or(0), tz),
+                esc(&state_label(st, h["state"].as_str().unwrap_or(""))),
+                esc(h["actor"].as_str().unwrap_or("")),
+                esc(h["note"].as_str().unwrap_or("")),
+            )
+        })
+        .collect();
+    let state = o["state"].as_str().unwrap_or("");
+    let body = format!(
+        "<div class=\"toolbar\"><p><span class=\"pill {state}\">{}</span> {} × {} · {} {} · <a href=\"/console/members/{}\">{} #{}</a></p><div>{}</div></div>\
+         <div class=\"cards\"><div class=\"card\"><div class=\"label\">{}</div><div class=\"value\">{}</div></div>\
+         <div class=\"card\"><div class=\"label\">{}</div><div>{}</div></div>\
+         <div class=\"card\"><div class=\"label\">{}</div><div>{} {}</div></div></div>\
+         <h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{history}</tbody></table>",
+        esc(&state_label(st, state)),
+        esc(&name_of(st, &o, "item_name_zh", "item_name_en")),
+        o["quantity"],
+        st.t("SKU", "SKU"),
+        esc(o["sku"].as_str().unwrap_or("")),
+        o["member_id"],
+        st.t("会员", "Member"),
+        o["member_id"],
+        order_actions(st, &o, error.as_ref(), "order"),
+        st.t("积分", "Points"),
+        num(o["points"].as_i64().unwrap_or(0)),
+        st.t("收货地址", "Ship to"),
+        address,
+        st.t("物流", "Logistics"),
+        esc(o["carrier"].as_str().unwrap_or("–")),
+        esc(o["tracking_no"].as_str().unwrap_or("")),
+        st.t("订单记录", "Order history"),
+        st.t("时间", "Time"),
+        st.t("状态", "State"),
+        st.t("操作人", "By"),
+        st.t("备注", "Note"),
+    );
+    st.page(
+        status,
+        "orders",
+        &format!("{} #{id}", st.t("订单", "Order")),
+        &body,
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct OrderForm {
+    #[serde(default)]
+    pub(super) csrf: String,
+    #[serde(default)]
+    pub(super) back: String,
+    #[serde(default)]
+    pub(super) carrier: String,
+    #[serde(default)]
+    pub(super) tracking_no: String,
+    #[serde(default)]
+    pub(super) reason: String,
+}
+
+pub(super) async fn order_action(
+    State(web): State<Web>,
+    st: Staff,
+
+    Path((id, action)): Path<(String, String)>,
+    Form(f): Form<OrderForm>,
+) -> Response {
+    let id = match crate::forms::id_of(&st, &id, "mall order") {
+        Ok(i) => i,
+        Err(r) => return *r,
+    };
+    let a = match action.as_str() {
+        "ship" => OrderAction::Ship,
+        "deliver" => OrderAction::Deliver,
+        "cancel" => OrderAction::Cancel,
+        "refund" => OrderAction::Refund,
+        _ => {
+            return st.fail(AppError::NotFound {
+                what: "page",
+                id: action,
+            });
+        }
+    };
+    // Back to the page the action came from: the order's own page or the list.
+    let from_order_page = f.back == "order";
+    let again = |field: &str, msg: String, status: StatusCode| {
+        let (web, st) = (web.clone(), &st);
+        let e = (id, field.to_string(), msg);
+        async move {
+            if from_order_page {
+                render_order(&web, st, id, Some(e), status).await
+            } else {
+                render_orders(&web, st, &OrdersQuery::default(), Some(e), status).await
+            }
+        }
+    };
+    if !st.s.role.operates() {
+        return st.forbidden("orders", st.t("兑换订单", "Mall orders"));
+    }
+    if f.csrf != st.s.csrf {
+        return again("form", expired(&st).1, StatusCode::FORBIDDEN).await;
+    }
+    let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    if a == OrderAction::Ship {
+        if text(&f.carrier).is_none() {
+            return again(
+                "carrier",
+                st.t("请填写快递公司", "Name the carrier").into(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        if text(&f.tracking_no).is_none() {
+            return again(
+                "tracking_no",
+                st.t("请填写运单号", "Give the tracking number").into(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    }
+    let u = OrderUpdate {
+        actor: Some(st.s.actor()),
+        reason: text(&f.reason),
+        carrier: text(&f.carrier),
+        tracking_no: text(&f.tracking_no),
+        ..Default::default()
+    };
+    let actor = st.s.actor();
+    let out = web
+        .app
+        .write(
+            st.s.program,
+            &format!("mall-order:{id}"),
+            None,
+            move |tx, ctx, now| {
+                let v = mall::act(tx, ctx, now, id, a, &u)?;
+                jifen_app::console::audit(
+                    tx,
+                    ctx.program.id,
+                    &actor,
+                    &format!("mall_order.{}", format!("{a:?}").to_lowercase()),
+                    &format!("mall_order:{id}"),
+                    None,
+                    v["state"].as_str(),
+                    now,
+                )?;
+                Ok(v)
+            },
+        )
+        .await;
+    match out {
+        Ok(_) if from_order_page => Redirect::to(&format!("/console/orders/{id}")).into_response(),
+        Ok(_) => Redirect::to("/console/orders?done=1").into_response(),
+        Err(AppError::Invalid { field, message }) => {
+            let field = if field == "carrier" || field == "tracking_no" {
+                field
+            } else {
+                "form".into()
+            };
+            again(&field, message, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(AppError::Conflict { message, .. }) => {
+            again("form", message, StatusCode::CONFLICT).await
+        }
+        Err(AppError::Ledger(e)) => again("form", e.to_string(), StatusCode::CONFLICT).await,
+        Err(e) => st.fail(e),
+    }
+}

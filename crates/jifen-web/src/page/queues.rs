@@ -1,0 +1,236 @@
+//! The queues and the audit log as tables: approvals, audit entries, appeals, risk holds.
+
+use super::*;
+
+pub fn approvals(
+    lang: Lang,
+    tz: &TimeZone,
+    rows: &[jifen_app::console::AdjustmentRequest],
+    s: &Session,
+    notice: Option<&str>,
+) -> String {
+    let body: String = if rows.is_empty() {
+        format!(
+            "<tr><td colspan=\"6\" class=\"muted\">{}</td></tr>",
+            L::NoApprovals.t(lang)
+        )
+    } else {
+        rows.iter()
+            .map(|r| {
+                let form = |decision: &str, label: L| {
+                    format!(
+                        "<form method=\"post\" action=\"/console/approvals/{}/{decision}\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button class=\"{decision}\">{}</button></form>",
+                        r.id,
+                        esc(&s.csrf),
+                        label.t(lang)
+                    )
+                };
+                format!(
+                    "<tr><td>#{}</td><td>{}</td><td><a href=\"/console/members/{m}\">#{m}</a></td><td class=\"num {}\">{}{}</td><td>{}</td><td>{}</td><td>{} {}</td></tr>",
+                    r.id,
+                    fmt_time(r.created_at, tz),
+                    if r.delta >= 0 { "pos" } else { "neg" },
+                    if r.delta > 0 { "+" } else { "" },
+                    num(r.delta),
+                    esc(&r.reason),
+                    esc(&r.requested_by),
+                    form("approve", L::Approve),
+                    form("reject", L::Reject),
+                    m = r.member.0,
+                )
+            })
+            .collect()
+    };
+    format!(
+        "{}<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{body}</tbody></table>",
+        notice
+            .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(n)))
+            .unwrap_or_default(),
+        L::Time.t(lang),
+        L::Members.t(lang),
+        L::Delta.t(lang),
+        L::Reason.t(lang),
+        L::RequestedBy.t(lang),
+    )
+}
+
+pub fn audit(
+    lang: Lang,
+    tz: &TimeZone,
+    rows: &[jifen_app::console::AuditRow],
+    actor: &str,
+    action: &str,
+    more: bool,
+) -> String {
+    let body: String = if rows.is_empty() {
+        format!(
+            "<tr><td colspan=\"6\" class=\"muted\">{}</td></tr>",
+            L::NoneYet.t(lang)
+        )
+    } else {
+        rows.iter()
+            .map(|r| {
+                format!(
+                    "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td class=\"muted\">{}</td><td class=\"muted\">{}</td></tr>",
+                    fmt_time(r.created_at, tz),
+                    esc(&r.actor),
+                    esc(&r.action),
+                    esc(&r.target),
+                    esc(r.before.as_deref().unwrap_or("")),
+                    esc(r.after.as_deref().unwrap_or("")),
+                )
+            })
+            .collect()
+    };
+    let pager = match (more, rows.last()) {
+        (true, Some(last)) => format!(
+            "<div class=\"pager\"><a href=\"/console/audit?actor={}&action={}&before={}\">{} →</a></div>",
+            esc(actor),
+            esc(action),
+            last.id,
+            L::Next.t(lang)
+        ),
+        _ => String::new(),
+    };
+    format!(
+        "<form class=\"search\" method=\"get\" action=\"/console/audit\"><input type=\"search\" name=\"actor\" value=\"{}\" placeholder=\"{}\"><input type=\"search\" name=\"action\" value=\"{}\" placeholder=\"{}\"><button>{}</button></form>\
+         <table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{body}</tbody></table>{pager}",
+        esc(actor),
+        L::Actor.t(lang),
+        esc(action),
+        L::Action.t(lang),
+        L::Filter.t(lang),
+        L::Time.t(lang),
+        L::Actor.t(lang),
+        L::Action.t(lang),
+        L::Target.t(lang),
+        L::Before.t(lang),
+        L::After.t(lang),
+    )
+}
+
+pub(super) fn hours(ms: i64, lang: Lang) -> String {
+    let h = ms.abs() / 3_600_000;
+    let m = ms.abs() % 3_600_000 / 60_000;
+    match lang {
+        Lang::Zh => format!("{h}小时{m}分"),
+        Lang::En => format!("{h} h {m} min"),
+    }
+}
+
+/// The appeals queue, the soonest due first, with the time left (or how late) on each.
+pub fn appeals(
+    lang: Lang,
+    tz: &TimeZone,
+    now: i64,
+    rows: &[jifen_app::console::AppealRow],
+    s: &Session,
+    notice: Option<&str>,
+    error: Option<(i64, &str, &str)>,
+) -> String {
+    let body: String = if rows.is_empty() {
+        format!(
+            "<tr><td colspan=\"5\" class=\"muted\">{}</td></tr>",
+            L::NoneYet.t(lang)
+        )
+    } else {
+        rows.iter()
+            .map(|a| {
+                let left = a.due_at - now;
+                let sla = if left >= 0 {
+                    format!("<span class=\"pill\">{} {}</span>", L::DueIn.t(lang), hours(left, lang))
+                } else {
+                    format!("<span class=\"pill overdue\">{} {}</span>", L::Overdue.t(lang), hours(left, lang))
+                };
+                let err = |field: &str| match error {
+                    Some((id, f, m)) if id == a.id && f == field => format!("<div class=\"field-error\" role=\"alert\">{}</div>", esc(m)),
+                    _ => String::new(),
+                };
+                format!(
+                    "<tr class=\"{}\"><td>#{}<div class=\"muted\">{}</div></td><td><a href=\"/console/members/{m}\">#{m}</a><div class=\"muted\">{} #{}</div></td><td>{}</td><td>{sla}</td>\
+                     <td><form class=\"answer\" method=\"post\" action=\"/console/appeals/{}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+                     <input type=\"text\" name=\"answer\" placeholder=\"{}\">{}<input type=\"text\" name=\"delta\" placeholder=\"{}\" style=\"min-width:0;width:110px\">{}\
+                     <button name=\"decision\" value=\"resolve\">{}</button> <button class=\"reject\" name=\"decision\" value=\"reject\">{}</button></form></td></tr>",
+                    if left < 0 { "late" } else { "" },
+                    a.id,
+                    fmt_time(a.created_at, tz),
+                    esc(&a.subject),
+                    a.subject_id,
+                    esc(&a.message),
+                    a.id,
+                    esc(&s.csrf),
+                    L::Answer.t(lang),
+                    err("answer"),
+                    L::Delta.t(lang),
+                    err("delta"),
+                    L::Resolve.t(lang),
+                    L::Reject.t(lang),
+                    m = a.member.0,
+                )
+            })
+            .collect()
+    };
+    format!(
+        "{}<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th>SLA</th><th>{}</th></tr></thead><tbody>{body}</tbody></table>",
+        notice
+            .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(n)))
+            .unwrap_or_default(),
+        L::Subject.t(lang),
+        L::Reason.t(lang),
+        L::Answer.t(lang),
+    )
+}
+
+/// Awards held by the anti-fraud limits, with release and reject.
+pub fn risk_holds(
+    lang: Lang,
+    tz: &TimeZone,
+    holds: &Value,
+    s: &Session,
+    notice: Option<&str>,
+) -> String {
+    let rows: String = holds["holds"]
+        .as_array()
+        .map(|hs| {
+            hs.iter()
+                .map(|h| {
+                    let id = h["hold_id"].as_i64().unwrap_or(0);
+                    let form = |decision: &str, label: L, class: &str| {
+                        format!(
+                            "<form method=\"post\" action=\"/console/risk-holds/{id}/{decision}\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button class=\"{class}\">{}</button></form>",
+                            esc(&s.csrf),
+                            label.t(lang)
+                        )
+                    };
+                    format!(
+                        "<tr><td>#{id}</td><td>{}</td><td><a href=\"/console/members/{m}\">#{m}</a></td><td class=\"num\">{}</td><td>{}</td><td>{} {}</td></tr>",
+                        fmt_time(h["created_at"].as_i64().unwrap_or(0), tz),
+                        num(h["points"].as_i64().unwrap_or(0)),
+                        esc(h["reason"].as_str().unwrap_or("")),
+                        form("release", L::Release, "approve"),
+                        form("reject", L::Reject, "reject"),
+                        m = h["member_id"],
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let rows = if rows.is_empty() {
+        format!(
+            "<tr><td colspan=\"6\" class=\"muted\">{}</td></tr>",
+            L::NoneYet.t(lang)
+        )
+    } else {
+        rows
+    };
+    format!(
+        "{}<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th><th></th></tr></thead><tbody>{rows}</tbody></table>",
+        notice
+            .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(n)))
+            .unwrap_or_default(),
+        L::Time.t(lang),
+        L::Members.t(lang),
+        L::Points.t(lang),
+        L::Reason.t(lang),
+    )
+}

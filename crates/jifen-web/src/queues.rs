@@ -1,0 +1,567 @@
+//! The queues staff work through: adjustments waiting for approval, appeals, risk holds; the audit log and the members export.
+
+use super::*;
+
+pub(super) async fn approvals(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Query(q): Query<MemberQuery>,
+) -> Response {
+    let (lang, set_lang) = lang_of(
+        &headers,
+        &LangQuery {
+            lang: q.lang.clone(),
+        },
+    );
+    let s = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some(reader) = s.member_reader() else {
+        return no_access(lang, &s, "approvals", L::Approvals.t(lang));
+    };
+    let rows = match web
+        .app
+        .read(move |tx| jifen_app::console::pending_adjustments(tx, &reader, 100))
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return failure(lang, &s, e),
+    };
+    let ctx = match web.app.program_ctx(s.program).await {
+        Ok(c) => c,
+        Err(e) => return failure(lang, &s, e),
+    };
+    let notice = q.done.as_deref().map(|d| {
+        if d == "approved" {
+            L::Approved.t(lang)
+        } else {
+            L::Rejected.t(lang)
+        }
+    });
+    let body = page::approvals(lang, &ctx.tz, &rows, &s, notice);
+    html(
+        StatusCode::OK,
+        page::layout(lang, &s, "approvals", L::Approvals.t(lang), &body),
+        &set_lang.into_iter().collect::<Vec<_>>(),
+    )
+}
+
+pub(super) async fn decide(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path((id, decision)): Path<(String, String)>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let (lang, _) = lang_of(&headers, &LangQuery::default());
+    let s = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let approve = match decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => {
+            return failure(
+                lang,
+                &s,
+                AppError::NotFound {
+                    what: "page",
+                    id: decision,
+                },
+            );
+        }
+    };
+    let message = |status: StatusCode, text: &str| {
+        html(
+            status,
+            page::layout(
+                lang,
+                &s,
+                "approvals",
+                L::Approvals.t(lang),
+                &format!(
+                    "<div class=\"error\" role=\"alert\">{}</div><p><a href=\"/console/approvals\">{}</a></p>",
+                    esc(text),
+                    L::Approvals.t(lang)
+                ),
+            ),
+            &[],
+        )
+    };
+    if f.csrf != s.csrf {
+        return message(StatusCode::FORBIDDEN, L::FormExpired.t(lang));
+    }
+    let Some(id) = crate::forms::positive_id(&id) else {
+        return failure(
+            lang,
+            &s,
+            AppError::NotFound {
+                what: "adjustment request",
+                id,
+            },
+        );
+    };
+    let session = s.clone();
+    let out = web
+        .app
+        .write(s.program, "approvals", None, move |tx, ctx, now| {
+            staff::decide(tx, ctx, now, &session, id, approve)
+        })
+        .await;
+    match out {
+        Ok(_) => Redirect::to(&format!(
+            "/console/approvals?done={}",
+            if approve { "approved" } else { "rejected" }
+        ))
+        .into_response(),
+        Err(AppError::Conflict { message: m, .. }) => message(StatusCode::CONFLICT, &m),
+        Err(AppError::Ledger(e)) => message(StatusCode::CONFLICT, &e.to_string()),
+        Err(e) => failure(lang, &s, e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct AuditQuery {
+    #[serde(default)]
+    pub(super) actor: Option<String>,
+    #[serde(default)]
+    pub(super) action: Option<String>,
+    #[serde(default)]
+    pub(super) before: Option<String>,
+    #[serde(default)]
+    pub(super) lang: Option<String>,
+}
+
+/// The audit log, newest first, filtered by actor and action: for owners and auditors.
+pub(super) async fn audit(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Query(q): Query<AuditQuery>,
+) -> Response {
+    let (lang, set_lang) = lang_of(
+        &headers,
+        &LangQuery {
+            lang: q.lang.clone(),
+        },
+    );
+    let s = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some(auditor) = s.audit_reader() else {
+        return no_access(lang, &s, "audit", L::AuditLog.t(lang));
+    };
+    let clean = |v: &Option<String>| {
+        v.clone()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty() && v.len() <= 100)
+    };
+    let (actor, action) = (clean(&q.actor), clean(&q.action));
+    let before = q
+        .before
+        .as_deref()
+        .and_then(|b| b.parse::<i64>().ok())
+        .filter(|b| *b > 0)
+        .unwrap_or(i64::MAX);
+    let (a2, b2) = (actor.clone(), action.clone());
+    let rows = match web
+        .app
+        .read(move |tx| {
+            jifen_app::console::audit_entries(
+                tx,
+                &auditor,
+                a2.as_deref(),
+                b2.as_deref(),
+                before,
+                PAGE,
+            )
+        })
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return failure(lang, &s, e),
+    };
+    let ctx = match web.app.program_ctx(s.program).await {
+        Ok(c) => c,
+        Err(e) => return failure(lang, &s, e),
+    };
+    let body = page::audit(
+        lang,
+        &ctx.tz,
+        &rows,
+        actor.as_deref().unwrap_or(""),
+        action.as_deref().unwrap_or(""),
+        rows.len() as i64 == PAGE,
+    );
+    html(
+        StatusCode::OK,
+        page::layout(lang, &s, "audit", L::AuditLog.t(lang), &body),
+        &set_lang.into_iter().collect::<Vec<_>>(),
+    )
+}
+
+/// Rows read per page of an export.
+pub(super) const EXPORT_PAGE: i64 = 2_000;
+
+/// All members as CSV, streamed a page at a time (UTF-8 with a byte-order mark, for Excel).
+pub(super) async fn export_members(State(web): State<Web>, headers: HeaderMap) -> Response {
+    let s = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some(exporter) = s.exporter() else {
+        return (StatusCode::FORBIDDEN, "your role may not export").into_response();
+    };
+    let Ok(ctx) = web.app.program_ctx(s.program).await else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    let tz = ctx.tz.clone();
+    let who = exporter.clone();
+    let _ = web
+        .app
+        .write(s.program, "staff", None, move |tx, _ctx, now| {
+            let entry = jifen_app::console::AuditEntry {
+                action: "export.members".into(),
+                target: "members".into(),
+                ..Default::default()
+            };
+            jifen_app::console::record(tx, who.program(), who.actor(), &entry, now)?;
+            Ok(serde_json::json!(null))
+        })
+        .await;
+    let app = web.app.clone();
+    // Roles that do not need phone numbers export them masked.
+    let phones = s.role.sees_phones();
+    let head = "\u{feff}id,name,phone,email,status,joined,available_points\n".to_string();
+    let stream = futures_util::stream::unfold(Some((0i64, Some(head))), move |state| {
+        let app = app.clone();
+        let (tz, exporter) = (tz.clone(), exporter.clone());
+        async move {
+            let (after, head) = state?;
+            if let Some(h) = head {
+                return Some((Ok::<_, std::io::Error>(h), Some((after, None))));
+            }
+            let rows = app
+                .read(move |tx| {
+                    jifen_app::console::member_export_page(tx, &exporter, after, EXPORT_PAGE)
+                })
+                .await
+                .ok()?;
+            let last = rows.last()?.id;
+            let mut chunk = String::new();
+            for r in &rows {
+                chunk.push_str(&format!(
+                    "{},{},{},{},{},{},{}\n",
+                    r.id,
+                    csv_field(r.name.as_deref().unwrap_or("")),
+                    csv_field(&page::shown_phone(r.phone.as_deref(), phones).unwrap_or_default(),),
+                    csv_field(r.email.as_deref().unwrap_or("")),
+                    csv_field(&r.status),
+                    page::fmt_time(r.created_at, &tz),
+                    r.available
+                ));
+            }
+            Some((Ok(chunk), Some((last, None))))
+        }
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"members.csv\"".to_string(),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+pub(super) async fn appeals(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Query(q): Query<MemberQuery>,
+) -> Response {
+    let (lang, set_lang) = lang_of(
+        &headers,
+        &LangQuery {
+            lang: q.lang.clone(),
+        },
+    );
+    let s = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some(reader) = s.member_reader() else {
+        return no_access(lang, &s, "appeals", L::Appeals.t(lang));
+    };
+    let rows = match web
+        .app
+        .read(move |tx| jifen_app::console::open_appeals(tx, &reader, 200))
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return failure(lang, &s, e),
+    };
+    let ctx = match web.app.program_ctx(s.program).await {
+        Ok(c) => c,
+        Err(e) => return failure(lang, &s, e),
+    };
+    let notice = q.done.as_deref().map(|_| L::Answered.t(lang));
+    let body = page::appeals(lang, &ctx.tz, web.app.now(), &rows, &s, notice, None);
+    html(
+        StatusCode::OK,
+        page::layout(lang, &s, "appeals", L::Appeals.t(lang), &body),
+        &set_lang.into_iter().collect::<Vec<_>>(),
+    )
+}
+
+#[derive(Deserialize)]
+pub(super) struct AnswerForm {
+    #[serde(default)]
+    pub(super) decision: String,
+    #[serde(default)]
+    pub(super) answer: String,
+    #[serde(default)]
+    pub(super) delta: String,
+    #[serde(default)]
+    pub(super) csrf: String,
+}
+
+pub(super) async fn answer_appeal(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<AnswerForm>,
+) -> Response {
+    let (lang, _) = lang_of(&headers, &LangQuery::default());
+    let s = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some(id) = crate::forms::positive_id(&id) else {
+        return failure(lang, &s, AppError::NotFound { what: "appeal", id });
+    };
+    let reshow = |status: StatusCode, field: &str, msg: String| {
+        let web = web.clone();
+        let s = s.clone();
+        let field = field.to_string();
+        async move {
+            let rows = match s.member_reader() {
+                Some(reader) => web
+                    .app
+                    .read(move |tx| jifen_app::console::open_appeals(tx, &reader, 200))
+                    .await
+                    .unwrap_or_default(),
+                None => Vec::new(),
+            };
+            let tz = web
+                .app
+                .program_ctx(s.program)
+                .await
+                .map(|c| c.tz.clone())
+                .unwrap_or(jiff::tz::TimeZone::UTC);
+            let body = page::appeals(
+                lang,
+                &tz,
+                web.app.now(),
+                &rows,
+                &s,
+                None,
+                Some((id, &field, &msg)),
+            );
+            html(
+                status,
+                page::layout(lang, &s, "appeals", L::Appeals.t(lang), &body),
+                &[],
+            )
+        }
+    };
+    if f.csrf != s.csrf {
+        return reshow(
+            StatusCode::FORBIDDEN,
+            "answer",
+            L::FormExpired.t(lang).into(),
+        )
+        .await;
+    }
+    let delta = match f.delta.trim().replace(',', "") {
+        d if d.is_empty() => None,
+        d => match d.parse::<i64>() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                return reshow(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "delta",
+                    L::WholeNumber.t(lang).into(),
+                )
+                .await;
+            }
+        },
+    };
+    let a = jifen_app::appeals::Answer {
+        appeal_id: id,
+        resolve: f.decision == "resolve",
+        answer: f.answer.clone(),
+        delta,
+    };
+    let session = s.clone();
+    let out = web
+        .app
+        .write(s.program, "appeals", None, move |tx, ctx, now| {
+            jifen_app::appeals::answer(tx, ctx, now, &session, &a)
+        })
+        .await;
+    match out {
+        Ok(_) => Redirect::to("/console/appeals?done=answered").into_response(),
+        Err(AppError::Invalid { field, message }) => {
+            reshow(StatusCode::UNPROCESSABLE_ENTITY, &field, message).await
+        }
+        Err(AppError::Conflict { message, .. }) => {
+            reshow(StatusCode::CONFLICT, "answer", message).await
+        }
+        Err(e) => failure(lang, &s, e),
+    }
+}
+
+pub(super) async fn risk_holds(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Query(q): Query<MemberQuery>,
+) -> Response {
+    let (lang, set_lang) = lang_of(
+        &headers,
+        &LangQuery {
+            lang: q.lang.clone(),
+        },
+    );
+    let s = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !s.role.reads_members() {
+        return no_access(lang, &s, "holds", L::OpenHolds.t(lang));
+    }
+    let ctx = match web.app.program_ctx(s.program).await {
+        Ok(c) => c,
+        Err(e) => return failure(lang, &s, e),
+    };
+    let tz = ctx.tz.clone();
+    let holds = match web
+        .app
+        .read(move |tx| {
+            jifen_app::earn::list_holds(
+                tx,
+                &ctx,
+                Some("open"),
+                None,
+                Some(jifen_app::earn::HOLDS_PAGE_MAX),
+            )
+        })
+        .await
+    {
+        Ok(h) => h,
+        Err(e) => return failure(lang, &s, e),
+    };
+    let notice = q.done.as_deref().map(|_| L::Answered.t(lang));
+    let body = page::risk_holds(lang, &tz, &holds, &s, notice);
+    html(
+        StatusCode::OK,
+        page::layout(lang, &s, "holds", L::OpenHolds.t(lang), &body),
+        &set_lang.into_iter().collect::<Vec<_>>(),
+    )
+}
+
+pub(super) async fn decide_hold(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path((id, decision)): Path<(String, String)>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let (lang, _) = lang_of(&headers, &LangQuery::default());
+    let s = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let decision = match decision.as_str() {
+        "release" => jifen_app::earn::HoldDecision::Release,
+        "reject" => jifen_app::earn::HoldDecision::Reject,
+        _ => {
+            return failure(
+                lang,
+                &s,
+                AppError::NotFound {
+                    what: "page",
+                    id: decision,
+                },
+            );
+        }
+    };
+    let Some(id) = crate::forms::positive_id(&id) else {
+        return failure(
+            lang,
+            &s,
+            AppError::NotFound {
+                what: "risk hold",
+                id,
+            },
+        );
+    };
+    if f.csrf != s.csrf || !s.role.manages_members() {
+        return html(
+            StatusCode::FORBIDDEN,
+            page::layout(
+                lang,
+                &s,
+                "holds",
+                L::OpenHolds.t(lang),
+                &format!("<div class=\"error\">{}</div>", L::NoAccess.t(lang)),
+            ),
+            &[],
+        );
+    }
+    let review = jifen_app::earn::HoldReview {
+        actor: s.actor(),
+        note: None,
+    };
+    let actor = s.actor();
+    let out = web
+        .app
+        .write(
+            s.program,
+            &format!("hold:{id}"),
+            None,
+            move |tx, ctx, now| {
+                let v = jifen_app::earn::decide_hold(tx, ctx, now, id, decision, &review)?;
+                let entry = jifen_app::console::AuditEntry {
+                    action: format!("risk_hold.{decision:?}").to_lowercase(),
+                    target: format!("hold:{id}"),
+                    before: None,
+                    after: Some(v.to_string()),
+                };
+                jifen_app::console::record(tx, ctx.program.id, &actor, &entry, now)?;
+                Ok(v)
+            },
+        )
+        .await;
+    match out {
+        Ok(_) => Redirect::to("/console/risk-holds?done=1").into_response(),
+        Err(AppError::Conflict { message, .. }) => html(
+            StatusCode::CONFLICT,
+            page::layout(
+                lang,
+                &s,
+                "holds",
+                L::OpenHolds.t(lang),
+                &format!(
+                    "<div class=\"error\" role=\"alert\">{}</div>",
+                    esc(&message)
+                ),
+            ),
+            &[],
+        ),
+        Err(e) => failure(lang, &s, e),
+    }
+}

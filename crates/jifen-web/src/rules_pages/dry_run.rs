@@ -1,0 +1,277 @@
+//! Dry runs: a rule evaluated on a sample event, showing what each rule would do, writing nothing.
+
+use super::*;
+
+#[derive(Deserialize, Default, Clone)]
+pub(super) struct DryForm {
+    #[serde(default)]
+    pub(super) member: String,
+    #[serde(default)]
+    pub(super) amount: String,
+    #[serde(default)]
+    pub(super) attributes: String,
+    #[serde(default)]
+    pub(super) channel: String,
+    #[serde(default)]
+    pub(super) with_active: String,
+    #[serde(default)]
+    pub(super) csrf: String,
+}
+
+pub(super) fn outcome_label(st: &Staff, o: &str) -> String {
+    match o {
+        "fired" => st.t("命中", "Fired"),
+        "outside_schedule" => st.t("不在活动时间", "Outside its schedule"),
+        "not_in_audience" => st.t("不在适用会员内", "Not in its audience"),
+        "condition_false" => st.t("条件不满足", "Condition not met"),
+        "no_points" => st.t("公式结果为0", "Formula gave no points"),
+        "cap_reached" => st.t("已达上限", "Limit reached"),
+        "budget_exhausted" => st.t("预算已用完", "Budget used up"),
+        "excluded" => st.t("被独占规则排除", "Excluded by an exclusive rule"),
+        "outranked" => st.t("择优未选中", "Another rule gave more"),
+        "error" => st.t("计算出错", "Formula failed"),
+        other => other,
+    }
+    .to_string()
+}
+
+pub(super) fn dry_panel(
+    st: &Staff,
+    id: i64,
+    trigger: &str,
+    f: &DryForm,
+    result: Option<&Result<Value, (String, String)>>,
+) -> String {
+    let err = |name: &str| match result {
+        Some(Err((field, msg))) if field == name => format!(
+            "<div class=\"field-error\" role=\"alert\">{}</div>",
+            esc(msg)
+        ),
+        _ => String::new(),
+    };
+    let field = |name: &str, label: &str, value: &str, hint: &str| {
+        format!(
+            "<div class=\"field\"><label for=\"dry_{name}\">{label}</label><input type=\"text\" id=\"dry_{name}\" name=\"{name}\" value=\"{}\" placeholder=\"{}\">{}</div>",
+            esc(value),
+            esc(hint),
+            err(name)
+        )
+    };
+    let specific = if trigger == "purchase" {
+        field(
+            "amount",
+            st.t("消费金额（元）", "Amount paid"),
+            &f.amount,
+            "199.00",
+        )
+    } else {
+        field(
+            "attributes",
+            st.t("事件属性", "Event attributes"),
+            &f.attributes,
+            "text_length=120, photos=2",
+        )
+    };
+    let answer = match result {
+        Some(Ok(v)) => {
+            let rows: String = v["rules"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|r| {
+                            let fired = r["outcome"] == "fired";
+                            format!(
+                                "<tr class=\"{}\"><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+                                if r["rule_id"] == json!(id) { "this" } else { "" },
+                                esc(r["name"].as_str().unwrap_or("")),
+                                esc(&outcome_label(st, r["outcome"].as_str().unwrap_or(""))),
+                                if fired { num(r["points"].as_i64().unwrap_or(0)) } else { "–".into() },
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            format!(
+                "<div class=\"result\" id=\"dry-result\"><div class=\"big\">+{} <small>{}</small></div>{}<table><tbody>{rows}</tbody></table></div>",
+                num(v["awarded"]["points"].as_i64().unwrap_or(0)),
+                st.t("规则奖励积分", "rule points"),
+                v.get("base")
+                    .map(|b| format!(
+                        "<p class=\"muted\">{} {}</p>",
+                        st.t("另有基础消费积分", "plus base purchase points"),
+                        num(b["points"].as_i64().unwrap_or(0))
+                    ))
+                    .unwrap_or_default(),
+            )
+        }
+        _ => String::new(),
+    };
+    format!(
+        "<div class=\"panel\"><h3>{}</h3><p class=\"muted\">{}</p>{}<form method=\"post\" action=\"/console/rules/{id}/dry-run\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\">{}{specific}{}\
+         <label class=\"check\"><input type=\"checkbox\" name=\"with_active\" value=\"1\"{}> {}</label>\
+         <button type=\"submit\" class=\"secondary\">{}</button></form>{answer}</div>",
+        st.t("试算", "Dry run"),
+        st.t(
+            "用一个事件试算，不会写入任何数据。",
+            "Evaluate one event; nothing is written."
+        ),
+        err("form"),
+        esc(&st.s.csrf),
+        field(
+            "member",
+            st.t("会员ID或手机号", "Member id or phone"),
+            &f.member,
+            "1"
+        ),
+        field("channel", st.t("渠道", "Channel"), &f.channel, "app"),
+        if f.with_active.is_empty() {
+            ""
+        } else {
+            " checked"
+        },
+        st.t("同时计算其他生效规则", "Include the other active rules"),
+        st.t("试算", "Run"),
+    )
+}
+
+pub(super) async fn dry_run(
+    State(web): State<Web>,
+    st: Staff,
+    Path(id): Path<String>,
+    Form(f): Form<DryForm>,
+) -> Response {
+    let id = match crate::forms::id_of(&st, &id, "rule") {
+        Ok(i) => i,
+        Err(r) => return *r,
+    };
+    let show = |result: Result<Value, (String, String)>, status: StatusCode| {
+        let (web, st, f) = (web.clone(), &st, f.clone());
+        async move {
+            let panels = Panels {
+                dry: f,
+                dry_result: Some(result),
+                ..Default::default()
+            };
+            render(&web, st, id, None, None, panels, None, status).await
+        }
+    };
+    if f.csrf != st.s.csrf {
+        return show(Err(expired(&st)), StatusCode::FORBIDDEN).await;
+    }
+    let member_id = match member_by_text(&web, &st, &f.member, "member").await {
+        Ok(m) => m,
+        Err(e) => return show(Err(e), StatusCode::UNPROCESSABLE_ENTITY).await,
+    };
+    let ctx = st.ctx.clone();
+    let trigger = match web.app.read(move |tx| earn::get_rule(tx, &ctx, id)).await {
+        Ok(r) => text_of(&r["definition"]["trigger"]),
+        Err(e) => return st.fail(e),
+    };
+    let member = MemberRef::Id { member_id };
+    let channel = Some(f.channel.trim().to_string()).filter(|c| !c.is_empty());
+    let d = if trigger == "purchase" {
+        let Some(minor) = parse_money(&f.amount).filter(|m| *m > 0) else {
+            let e = (
+                "amount".into(),
+                st.t("金额如 199 或 199.50", "An amount such as 199 or 199.50")
+                    .into(),
+            );
+            return show(Err(e), StatusCode::UNPROCESSABLE_ENTITY).await;
+        };
+        DryRun {
+            purchase: Some(Purchase {
+                order_id: "dry-run".into(),
+                member,
+                amount_minor: minor,
+                currency: st.ctx.program.currency.clone(),
+                lines: Vec::new(),
+                occurred_at: None,
+                shipping_minor: None,
+                channel,
+                tags: Vec::new(),
+            }),
+            event: None,
+            at: None,
+            rule_ids: vec![id],
+            rules: Vec::new(),
+            include_active: !f.with_active.is_empty(),
+        }
+    } else {
+        let mut attributes = BTreeMap::new();
+        for part in f
+            .attributes
+            .split([',', '，'])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            let parsed = part
+                .split_once('=')
+                .and_then(|(k, v)| Some((k.trim().to_string(), v.trim().parse::<i64>().ok()?)));
+            match parsed {
+                Some((k, v)) if !k.is_empty() => {
+                    attributes.insert(k, v);
+                }
+                _ => {
+                    let e = (
+                        "attributes".into(),
+                        st.t(
+                            "属性写成 名称=整数，用逗号分隔",
+                            "Write attributes as name=number, comma separated",
+                        )
+                        .into(),
+                    );
+                    return show(Err(e), StatusCode::UNPROCESSABLE_ENTITY).await;
+                }
+            }
+        }
+        DryRun {
+            purchase: None,
+            event: Some(EventIn {
+                event_id: None,
+                trigger: trigger.clone(),
+                member,
+                occurred_at: None,
+                channel,
+                tags: Vec::new(),
+                attributes,
+                makeup_date: None,
+                device_id: None,
+                ip: None,
+            }),
+            at: None,
+            rule_ids: vec![id],
+            rules: Vec::new(),
+            include_active: !f.with_active.is_empty(),
+        }
+    };
+    let ctx = st.ctx.clone();
+    let now = web.app.now();
+    match web
+        .app
+        .read(move |tx| earn::dry_run(tx, &ctx, now, &d))
+        .await
+    {
+        Ok(v) => show(Ok(v), StatusCode::OK).await,
+        Err(AppError::Invalid { field, message }) => {
+            let field = if field.contains("amount") {
+                "amount"
+            } else {
+                "form"
+            };
+            show(
+                Err((field.into(), message)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(AppError::NotFound { .. }) => {
+            let e = (
+                "member".into(),
+                st.t("找不到这个会员", "No such member").into(),
+            );
+            show(Err(e), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => st.fail(e),
+    }
+}

@@ -1,0 +1,492 @@
+//! The rule form as typed: its fields, reading them into a rule definition, and drawing it with its errors.
+
+use super::*;
+
+/// A rule form as typed: every field is text, so that what was typed comes back with the error.
+#[derive(Deserialize, Default, Clone)]
+pub(super) struct RuleForm {
+    #[serde(default)]
+    pub(super) name: String,
+    #[serde(default)]
+    pub(super) description: String,
+    #[serde(default)]
+    pub(super) trigger: String,
+    #[serde(default)]
+    pub(super) condition: String,
+    #[serde(default)]
+    pub(super) points: String,
+    #[serde(default)]
+    pub(super) point_type: String,
+    #[serde(default)]
+    pub(super) starts_at: String,
+    #[serde(default)]
+    pub(super) ends_at: String,
+    #[serde(default)]
+    pub(super) days_of_week: String,
+    #[serde(default)]
+    pub(super) hours: String,
+    #[serde(default)]
+    pub(super) tiers: String,
+    #[serde(default)]
+    pub(super) channels: String,
+    #[serde(default)]
+    pub(super) pending_days: String,
+    #[serde(default)]
+    pub(super) validity_days: String,
+    #[serde(default)]
+    pub(super) cap_period: String,
+    #[serde(default)]
+    pub(super) cap_points: String,
+    #[serde(default)]
+    pub(super) cap_count: String,
+    #[serde(default)]
+    pub(super) budget_points: String,
+    #[serde(default)]
+    pub(super) priority: String,
+    #[serde(default)]
+    pub(super) stacking: String,
+    #[serde(default)]
+    pub(super) activate: String,
+    #[serde(default)]
+    pub(super) form_key: String,
+    #[serde(default)]
+    pub(super) csrf: String,
+}
+
+pub(super) fn joined(v: &Value) -> String {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| match x {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}
+
+pub(super) fn text_of(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl RuleForm {
+    pub(super) fn from_def(d: &Value) -> RuleForm {
+        let s = &d["schedule"];
+        let cap = &d["caps"][0];
+        RuleForm {
+            name: text_of(&d["name"]),
+            description: text_of(&d["description"]),
+            trigger: text_of(&d["trigger"]),
+            condition: text_of(&d["condition"]),
+            points: text_of(&d["points"]),
+            point_type: text_of(&d["point_type"]),
+            starts_at: text_of(&s["starts_at"]),
+            ends_at: text_of(&s["ends_at"]),
+            days_of_week: joined(&s["days_of_week"]),
+            hours: s["hours"]
+                .as_array()
+                .filter(|h| h.len() == 2)
+                .map(|h| format!("{}-{}", h[0], h[1]))
+                .unwrap_or_default(),
+            tiers: joined(&d["audience"]["tiers"]),
+            channels: joined(&d["audience"]["channels"]),
+            pending_days: text_of(&d["pending_days"]),
+            validity_days: text_of(&d["validity_days"]),
+            cap_period: text_of(&cap["period"]),
+            cap_points: text_of(&cap["max_points"]),
+            cap_count: text_of(&cap["max_count"]),
+            budget_points: text_of(&d["budget_points"]),
+            priority: match &d["priority"] {
+                Value::Number(n) if n.as_i64() != Some(0) => n.to_string(),
+                _ => String::new(),
+            },
+            stacking: text_of(&d["stacking"]),
+            ..Default::default()
+        }
+    }
+
+    /// The definition the form describes, on top of `base` (the stored definition when
+    /// editing), so that what the form does not show (segments, more caps, the schedule's
+    /// own time zone) is kept. A field that is not even the right kind of value is named.
+    pub(super) fn to_def(&self, base: &Value) -> Result<RuleDef, (String, String)> {
+        let bad = |f: &str, m: &str| (f.to_string(), m.to_string());
+        let int = |f: &str, v: &str, zh_en: &str| -> Result<Value, (String, String)> {
+            let v = v.trim().replace([',', '_'], "");
+            if v.is_empty() {
+                return Ok(Value::Null);
+            }
+            v.parse::<i64>()
+                .map(|n| json!(n))
+                .map_err(|_| bad(f, zh_en))
+        };
+        let list = |v: &str| -> Vec<String> {
+            v.split([',', '，', ' '])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        let mut d = if base.is_object() {
+            base.clone()
+        } else {
+            json!({})
+        };
+        let opt = |s: &str| {
+            let s = s.trim();
+            if s.is_empty() { Value::Null } else { json!(s) }
+        };
+        d["name"] = json!(self.name.trim());
+        d["description"] = opt(&self.description);
+        d["trigger"] = json!(self.trigger.trim());
+        d["condition"] = opt(&self.condition);
+        d["points"] = json!(self.points.trim());
+        d["point_type"] = json!(if self.point_type == "growth" {
+            "growth"
+        } else {
+            "points"
+        });
+        d["pending_days"] = int("pending_days", &self.pending_days, "a whole number of days")?;
+        d["validity_days"] = int(
+            "validity_days",
+            &self.validity_days,
+            "a whole number of days",
+        )?;
+        d["budget_points"] = int(
+            "budget_points",
+            &self.budget_points,
+            "a whole number of points",
+        )?;
+        d["priority"] = match int("priority", &self.priority, "a whole number")? {
+            Value::Null => json!(0),
+            v => v,
+        };
+        d["stacking"] = json!(match self.stacking.as_str() {
+            "best_of" => "best_of",
+            "exclusive" => "exclusive",
+            _ => "stack",
+        });
+        // The schedule.
+        let mut days = Vec::new();
+        for p in list(&self.days_of_week) {
+            match p.parse::<u8>() {
+                Ok(n) => days.push(n),
+                Err(_) => {
+                    return Err(bad(
+                        "days_of_week",
+                        "days are numbers 1 (Monday) to 7 (Sunday), e.g. 6, 7",
+                    ));
+                }
+            }
+        }
+        let hours = match self.hours.trim() {
+            "" => Value::Null,
+            h => {
+                let parts: Vec<&str> = h.split(['-', '–', '~']).map(str::trim).collect();
+                match parts.as_slice() {
+                    [a, b] => match (a.parse::<u8>(), b.parse::<u8>()) {
+                        (Ok(a), Ok(b)) => json!([a, b]),
+                        _ => return Err(bad("hours", "hours look like 10-22")),
+                    },
+                    _ => return Err(bad("hours", "hours look like 10-22")),
+                }
+            }
+        };
+        let tz = base["schedule"]["timezone"].clone();
+        let any_schedule = !self.starts_at.trim().is_empty()
+            || !self.ends_at.trim().is_empty()
+            || !days.is_empty()
+            || !hours.is_null()
+            || !tz.is_null();
+        d["schedule"] = if any_schedule {
+            json!({
+                "starts_at": opt(&self.starts_at),
+                "ends_at": opt(&self.ends_at),
+                "days_of_week": days,
+                "hours": hours,
+                "timezone": tz,
+            })
+        } else {
+            Value::Null
+        };
+        let mut audience = if base["audience"].is_object() {
+            base["audience"].clone()
+        } else {
+            json!({})
+        };
+        audience["tiers"] = json!(list(&self.tiers));
+        audience["channels"] = json!(list(&self.channels));
+        d["audience"] = audience;
+        // The first cap is the form's; any others stored with the rule are kept.
+        let mut caps: Vec<Value> = base["caps"]
+            .as_array()
+            .map(|c| c.iter().skip(1).cloned().collect())
+            .unwrap_or_default();
+        let period = self.cap_period.trim();
+        if !period.is_empty() {
+            if !["day", "week", "month", "year", "lifetime"].contains(&period) {
+                return Err(bad("cap_period", "choose a period"));
+            }
+            let mut cap = json!({"period": period});
+            let p = int("cap_points", &self.cap_points, "a whole number of points")?;
+            let c = int("cap_count", &self.cap_count, "a whole number of times")?;
+            if !p.is_null() {
+                cap["max_points"] = p;
+            }
+            if !c.is_null() {
+                cap["max_count"] = c;
+            }
+            caps.insert(0, cap);
+        } else if !self.cap_points.trim().is_empty() || !self.cap_count.trim().is_empty() {
+            return Err(bad("cap_period", "choose the period the limit counts over"));
+        }
+        d["caps"] = json!(caps);
+        if let Some(o) = d.as_object_mut() {
+            o.retain(|_, v| !v.is_null());
+        }
+        serde_json::from_value(d).map_err(|e| bad("form", &e.to_string()))
+    }
+}
+
+/// Where a use case's field error goes on the form.
+pub(super) fn form_field(field: &str) -> String {
+    let f = field
+        .trim_start_matches("schedule.")
+        .trim_start_matches("audience.");
+    if f.starts_with("caps") {
+        return "cap_period".into();
+    }
+    match f {
+        "name" | "description" | "trigger" | "condition" | "points" | "point_type"
+        | "starts_at" | "ends_at" | "days_of_week" | "hours" | "tiers" | "channels"
+        | "pending_days" | "validity_days" | "budget_points" | "priority" | "stacking" => {
+            f.to_string()
+        }
+        "timezone" => "starts_at".into(),
+        _ => "form".into(),
+    }
+}
+
+pub(super) fn rule_form(
+    st: &Staff,
+    action: &str,
+    f: &RuleForm,
+    error: Option<&(String, String)>,
+    editable: bool,
+) -> String {
+    let err = |name: &str| field_error(error, name);
+    let input = |name: &str, label: &str, value: &str, hint: &str| {
+        format!(
+            "<div class=\"field\"><label for=\"{name}\">{label}</label><input type=\"text\" id=\"{name}\" name=\"{name}\" value=\"{}\" placeholder=\"{}\"{}>{}</div>",
+            esc(value),
+            esc(hint),
+            if error.is_some_and(|(e, _)| e == name) {
+                " aria-invalid=\"true\""
+            } else {
+                ""
+            },
+            err(name)
+        )
+    };
+    let select = |name: &str, label: &str, value: &str, options: &[(&str, String)]| {
+        let opts: String = options
+            .iter()
+            .map(|(v, l)| {
+                format!(
+                    "<option value=\"{v}\"{}>{}</option>",
+                    if *v == value { " selected" } else { "" },
+                    esc(l)
+                )
+            })
+            .collect();
+        format!(
+            "<div class=\"field\"><label for=\"{name}\">{label}</label><select id=\"{name}\" name=\"{name}\">{opts}</select>{}</div>",
+            err(name)
+        )
+    };
+    let triggers: Vec<(&str, String)> = words::TRIGGERS
+        .iter()
+        .map(|t| (t.word.code, trigger_label(st, t.word.code)))
+        .collect();
+    let mut trigger_opts = triggers.clone();
+    let custom;
+    if !f.trigger.is_empty() && words::find(words::TRIGGERS, &f.trigger).is_none() {
+        custom = f.trigger.clone();
+        trigger_opts.push((custom.as_str(), custom.clone()));
+    }
+    let variables = earn::variables();
+    let vars: String = variables["variables"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|v| {
+                    format!(
+                        "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                        esc(v["name"].as_str().unwrap_or("")),
+                        esc(v["type"].as_str().unwrap_or("")),
+                        esc(v["doc"].as_str().unwrap_or(""))
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let disabled = if editable { "" } else { " disabled" };
+    format!(
+        "{}<form class=\"rule\" method=\"post\" action=\"{action}\"><fieldset{disabled}>\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"form_key\" value=\"{}\">\
+         <div class=\"grid\">{}{}{}</div>\
+         <div class=\"grid\">{}{}{}</div>\
+         <div class=\"field wide\"><label for=\"condition\">{}</label><textarea id=\"condition\" name=\"condition\" rows=\"2\" placeholder=\"order.amount >= 20000 &amp;&amp; member.tier == &quot;gold&quot;\">{}</textarea>{}</div>\
+         <details class=\"vars\"><summary>{}</summary><table><tbody>{vars}</tbody></table></details>\
+         <h3>{}</h3><div class=\"grid\">{}{}{}{}</div>\
+         <h3>{}</h3><div class=\"grid\">{}{}{}{}</div>\
+         <h3>{}</h3><div class=\"grid\">{}{}{}{}{}</div>\
+         {}<div class=\"actions\"><button type=\"submit\">{}</button></div></fieldset></form>",
+        err("form"),
+        esc(&st.s.csrf),
+        esc(if f.form_key.is_empty() {
+            ""
+        } else {
+            &f.form_key
+        }),
+        input(
+            "name",
+            st.t("规则名称", "Rule name"),
+            &f.name,
+            st.t("例：周末双倍积分", "e.g. Weekend double points")
+        ),
+        select(
+            "trigger",
+            st.t("触发事件", "Trigger"),
+            &f.trigger,
+            &trigger_opts
+        ),
+        input(
+            "description",
+            st.t("说明", "Description"),
+            &f.description,
+            ""
+        ),
+        input(
+            "points",
+            st.t("奖励积分（公式）", "Points (formula)"),
+            &f.points,
+            "order.amount / 100"
+        ),
+        select(
+            "point_type",
+            st.t("类型", "Kind"),
+            &f.point_type,
+            &[
+                ("points", st.t("积分", "Points").into()),
+                ("growth", st.t("成长值", "Growth").into())
+            ]
+        ),
+        input("priority", st.t("优先级", "Priority"), &f.priority, "0"),
+        st.t("条件（可选）", "Condition (optional)"),
+        esc(&f.condition),
+        err("condition"),
+        st.t("可用变量", "Variables you can use"),
+        st.t("活动时间", "When"),
+        input(
+            "starts_at",
+            st.t("开始", "Starts"),
+            &f.starts_at,
+            "2026-12-05"
+        ),
+        input(
+            "ends_at",
+            st.t("结束（不含）", "Ends (exclusive)"),
+            &f.ends_at,
+            "2026-12-07"
+        ),
+        input(
+            "days_of_week",
+            st.t("星期（1-7）", "Days of week (1-7)"),
+            &f.days_of_week,
+            "6, 7"
+        ),
+        input("hours", st.t("时段", "Hours"), &f.hours, "10-22"),
+        st.t("适用会员", "Who"),
+        input("tiers", st.t("等级", "Tiers"), &f.tiers, "gold, platinum"),
+        input(
+            "channels",
+            st.t("渠道", "Channels"),
+            &f.channels,
+            "app, pos"
+        ),
+        input(
+            "pending_days",
+            st.t("冻结天数", "Pending days"),
+            &f.pending_days,
+            ""
+        ),
+        input(
+            "validity_days",
+            st.t("有效天数", "Valid for days"),
+            &f.validity_days,
+            ""
+        ),
+        st.t("上限与预算", "Limits and budget"),
+        select(
+            "cap_period",
+            st.t("每人上限周期", "Limit per member, per"),
+            &f.cap_period,
+            &[
+                ("", st.t("不限", "No limit").into()),
+                ("day", st.t("每天", "Day").into()),
+                ("week", st.t("每周", "Week").into()),
+                ("month", st.t("每月", "Month").into()),
+                ("year", st.t("每年", "Year").into()),
+                ("lifetime", st.t("终身", "Lifetime").into()),
+            ]
+        ),
+        input(
+            "cap_points",
+            st.t("最多积分", "Most points"),
+            &f.cap_points,
+            "500"
+        ),
+        input(
+            "cap_count",
+            st.t("最多次数", "Most times"),
+            &f.cap_count,
+            "3"
+        ),
+        input(
+            "budget_points",
+            st.t("总预算（积分）", "Total budget (points)"),
+            &f.budget_points,
+            "1,000,000"
+        ),
+        select(
+            "stacking",
+            st.t("叠加方式", "Combines"),
+            &f.stacking,
+            &[
+                ("stack", st.t("与其他规则叠加", "Adds to others").into()),
+                ("best_of", st.t("择优（取最高）", "Best of").into()),
+                ("exclusive", st.t("独占", "Exclusive").into()),
+            ]
+        ),
+        if action.ends_with("/new") {
+            format!(
+                "<label class=\"check\"><input type=\"checkbox\" name=\"activate\" value=\"1\"{}> {}</label>",
+                if f.activate.is_empty() {
+                    ""
+                } else {
+                    " checked"
+                },
+                st.t("保存后立即生效", "Activate when saved")
+            )
+        } else {
+            String::new()
+        },
+        st.t("保存", "Save"),
+    )
+}

@@ -1,0 +1,565 @@
+//! The settings page: what it lists (programme, member centre, keys, webhooks, exports) and its forms drawn with their errors.
+
+use super::*;
+
+/// What the page lists.
+#[derive(Default)]
+pub(super) struct Data {
+    pub(super) keys: Vec<ApiKeyRow>,
+    pub(super) hooks: Vec<(EndpointRow, Vec<DeliveryRow>)>,
+    pub(super) centre: Option<staff::CentreSettings>,
+}
+
+/// What the forms show: typed values, one problem (by `form.field`), a secret made just now.
+#[derive(Default)]
+pub(super) struct Forms {
+    pub(super) name: Option<String>,
+    pub(super) timezone: Option<String>,
+    pub(super) threshold: Option<String>,
+    pub(super) referral_url: Option<String>,
+    pub(super) key_name: String,
+    pub(super) hook_url: String,
+    pub(super) hook_topics: String,
+    pub(super) error: Option<(String, String)>,
+    pub(super) notice: Option<String>,
+    pub(super) new_key: Option<(String, String)>,
+    pub(super) new_hook: Option<(String, String)>,
+}
+
+impl Forms {
+    pub(super) fn error(field: &str, msg: impl Into<String>) -> Forms {
+        Forms {
+            error: Some((field.to_string(), msg.into())),
+            ..Forms::default()
+        }
+    }
+
+    pub(super) fn field_error(&self, name: &str) -> String {
+        match &self.error {
+            Some((field, msg)) if field == name => format!(
+                "<div class=\"field-error\" role=\"alert\">{}</div>",
+                esc(msg)
+            ),
+            _ => String::new(),
+        }
+    }
+}
+
+pub(super) async fn load(web: &Web, st: &Staff) -> Result<Data, AppError> {
+    let program = st.s.program;
+    let ctx = st.ctx.clone();
+    let centre = web
+        .app
+        .read(move |tx| staff::centre_settings(tx, &ctx))
+        .await?;
+    let Some(integrations) = st.s.integration_reader() else {
+        return Ok(Data {
+            centre: Some(centre),
+            ..Data::default()
+        });
+    };
+    web.app
+        .read(move |tx| {
+            let keys = keys::list(tx, program)?;
+            let hooks = jifen_app::console::webhooks(tx, &integrations, RECENT_DELIVERIES)?;
+            Ok(Data {
+                keys,
+                hooks,
+                centre: Some(centre),
+            })
+        })
+        .await
+}
+
+/// The settings page answering `status`, with the forms as given.
+pub(super) async fn show(web: &Web, st: &Staff, status: StatusCode, f: Forms) -> Response {
+    let data = match load(web, st).await {
+        Ok(d) => d,
+        Err(e) => return st.fail(e),
+    };
+    st.page(status, "settings", title(st), &render(st, &data, &f))
+}
+
+pub(super) async fn settings(
+    State(web): State<Web>,
+    st: Staff,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let notice = q.get("done").and_then(|d| {
+        Some(match d.as_str() {
+            "program" => st.t("会员计划已保存", "The programme was saved"),
+            "revoked" => st.t(
+                "密钥已吊销，立即失效",
+                "The key was revoked; it no longer works",
+            ),
+            "disabled" => st.t("Webhook 已停用", "The webhook was disabled"),
+            "enabled" => st.t("Webhook 已启用", "The webhook was enabled"),
+            _ => return None,
+        })
+    });
+    let f = Forms {
+        notice: notice.map(str::to_string),
+        ..Forms::default()
+    };
+    show(&web, &st, StatusCode::OK, f).await
+}
+
+pub(super) fn validity_text(lang: Lang, v: &Validity) -> String {
+    match *v {
+        Validity::Never => pick(lang, "永久有效", "Never expire").to_string(),
+        Validity::Days { days } => match lang {
+            Lang::Zh => format!("获得后 {days} 天过期"),
+            Lang::En => format!("{days} days after earning"),
+        },
+        Validity::Months { months } => match lang {
+            Lang::Zh => format!("获得后 {months} 个月过期"),
+            Lang::En => format!("{months} months after earning"),
+        },
+        Validity::EndOfYear { years } => match lang {
+            Lang::Zh if years == 0 => "获得当年年底过期".to_string(),
+            Lang::Zh => format!("获得后第 {years} 年年底过期"),
+            Lang::En if years == 0 => "At the end of the year earned".to_string(),
+            Lang::En => format!("At the end of the {years}. year after the year earned"),
+        },
+    }
+}
+
+pub(super) fn render(st: &Staff, d: &Data, f: &Forms) -> String {
+    let lang = st.lang;
+    let t = |zh: &'static str, en: &'static str| pick(lang, zh, en);
+    let csrf = esc(&st.s.csrf);
+    let owner = st.s.owner().is_some();
+    let mut out = String::new();
+    if let Some(n) = &f.notice {
+        out.push_str(&format!(
+            "<div class=\"notice\" role=\"status\">{}</div>",
+            esc(n)
+        ));
+    }
+    out.push_str(&f.field_error("csrf"));
+
+    // The programme.
+    let p = &st.ctx.program;
+    let policy = &p.policy;
+    let rows = [
+        (t("代码", "Code"), format!("<code>{}</code>", esc(&p.code))),
+        (t("名称", "Name"), esc(&p.name)),
+        (t("币种", "Currency"), esc(&p.currency)),
+        (t("时区", "Time zone"), esc(&p.timezone)),
+        (t("创建时间", "Created"), fmt_time(p.created_at, &st.ctx.tz)),
+        (
+            t("积分有效期", "Points validity"),
+            esc(&validity_text(lang, &policy.validity)),
+        ),
+        (
+            t("待生效天数（退货期）", "Pending days (return window)"),
+            num(policy.pending_days as i64),
+        ),
+        (
+            t("每元积分", "Points per currency unit"),
+            num(policy.points_per_unit),
+        ),
+        (
+            t("每元成长值", "Growth per currency unit"),
+            num(policy.growth_per_unit),
+        ),
+        (
+            t("退款积分不足时", "When a refund finds points spent"),
+            match policy.shortfall {
+                ShortfallPolicy::Debt => t("记为欠分", "Carry as debt").to_string(),
+                ShortfallPolicy::WriteOff => t("核销", "Write off").to_string(),
+            },
+        ),
+        (
+            t("扣回时先扣待生效积分", "Claw back pending points first"),
+            if policy.clawback_pending_first {
+                t("是", "Yes")
+            } else {
+                t("否", "No")
+            }
+            .to_string(),
+        ),
+    ];
+    out.push_str(&format!(
+        "<p class=\"toolbar\"><a class=\"button\" href=\"/console/staff\">{}</a></p>",
+        t("员工账号与角色", "Staff accounts and roles")
+    ));
+    out.push_str(&format!(
+        "<h2>{}</h2><table class=\"facts\"><tbody>{}</tbody></table>",
+        L::Program.t(lang),
+        rows.iter()
+            .map(|(k, v)| format!("<tr><th>{k}</th><td>{v}</td></tr>"))
+            .collect::<String>()
+    ));
+    if owner {
+        out.push_str(&format!(
+            "<form class=\"adjust\" method=\"post\" action=\"/console/settings/program\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+             <div class=\"field grow\"><label for=\"program-name\">{}</label><input type=\"text\" id=\"program-name\" name=\"name\" value=\"{}\" maxlength=\"100\">{}</div>\
+             <div class=\"field\"><label for=\"program-tz\">{}</label><input type=\"text\" id=\"program-tz\" name=\"timezone\" value=\"{}\" placeholder=\"Asia/Shanghai\">{}</div>\
+             <button type=\"submit\">{}</button></form>{}",
+            t("名称", "Name"),
+            esc(f.name.as_deref().unwrap_or(&p.name)),
+            f.field_error("program.name"),
+            t("时区", "Time zone"),
+            esc(f.timezone.as_deref().unwrap_or(&p.timezone)),
+            f.field_error("program.timezone"),
+            t("保存", "Save"),
+            f.field_error("program.form"),
+        ));
+    }
+
+    // Approvals and the member centre.
+    if let Some(c) = &d.centre {
+        let threshold = f
+            .threshold
+            .clone()
+            .unwrap_or_else(|| c.approval_threshold.to_string());
+        let url = f
+            .referral_url
+            .clone()
+            .unwrap_or_else(|| c.referral_url.clone().unwrap_or_default());
+        out.push_str(&format!(
+            "<h2>{}</h2>",
+            t("审批与会员中心", "Approvals and the member centre")
+        ));
+        if owner {
+            out.push_str(&format!(
+                "<form class=\"adjust\" method=\"post\" action=\"/console/settings/centre\">\
+                 <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+                 <div class=\"field\"><label for=\"threshold\">{}</label><input type=\"text\" id=\"threshold\" name=\"threshold\" value=\"{}\" inputmode=\"numeric\">{}</div>\
+                 <div class=\"field grow\"><label for=\"referral_url\">{}</label><input type=\"text\" id=\"referral_url\" name=\"referral_url\" value=\"{}\" placeholder=\"https://shop.example.com/join\">{}</div>\
+                 <div class=\"field\"><label><input type=\"checkbox\" name=\"webhooks_private\" value=\"1\"{}> {}</label></div>\
+                 <button type=\"submit\">{}</button></form>{}",
+                t("人工调整超过多少积分需第二人审批", "Adjustments above this many points need a second person"),
+                esc(&threshold),
+                f.field_error("centre.approval_threshold"),
+                t("邀请链接地址（商家注册页，留空则只显示邀请码）", "Invite link address (the shop's sign-up page; blank shows the code only)"),
+                esc(&url),
+                f.field_error("centre.referral_url"),
+                if c.webhooks_private { " checked" } else { "" },
+                t(
+                    "允许 Webhook 推送到本机或内网地址",
+                    "Allow webhooks to this machine or private networks"
+                ),
+                t("保存", "Save"),
+                f.field_error("centre.form"),
+            ));
+        } else {
+            out.push_str(&format!(
+                "<table class=\"facts\"><tbody><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr></tbody></table>",
+                t("审批阈值", "Approval threshold"),
+                num(c.approval_threshold),
+                t("邀请链接地址", "Invite link address"),
+                esc(c.referral_url.as_deref().unwrap_or("–")),
+            ));
+        }
+    }
+
+    // API keys and webhooks.
+    if st.s.integration_reader().is_some() {
+        out.push_str(&keys_section(st, d, f));
+        out.push_str(&hooks_section(st, d, f));
+    } else {
+        out.push_str(&format!(
+            "<h2>{}</h2><p class=\"muted\">{}</p>",
+            t("接口密钥与 Webhook", "API keys and webhooks"),
+            t(
+                "仅所有者和审计员可以查看，所有者可以管理。",
+                "Owners and auditors see them; owners manage them."
+            )
+        ));
+    }
+
+    // Exports.
+    out.push_str(&format!("<h2>{}</h2>", t("数据导出", "Exports")));
+    if st.s.exporter().is_some() {
+        let range = |action: &str, label: &str| {
+            format!(
+                "<form class=\"adjust\" method=\"get\" action=\"{action}\">\
+                 <div class=\"field\"><label>{}</label><input type=\"date\" name=\"from\"></div>\
+                 <div class=\"field\"><label>{}</label><input type=\"date\" name=\"to\"></div>\
+                 <button type=\"submit\">{label}</button></form>",
+                t("开始日期", "From"),
+                t("结束日期（含）", "To (inclusive)"),
+            )
+        };
+        out.push_str(&format!(
+            "<p class=\"muted\">{}</p>\
+             <p><a class=\"export\" href=\"/console/exports/members.csv\">{}</a></p>{}{}",
+            esc(&match lang {
+                Lang::Zh => format!(
+                    "CSV 文件（UTF-8），日期按 {} 时区，留空则导出全部。每次导出都记入审计日志。",
+                    p.timezone
+                ),
+                Lang::En => format!(
+                    "CSV files (UTF-8); dates are in {}, leave them empty for everything. Every export is audited.",
+                    p.timezone
+                ),
+            }),
+            t("导出会员 CSV", "Export members (CSV)"),
+            range(
+                "/console/exports/ledger.csv",
+                t("导出积分流水 CSV", "Export ledger lines (CSV)")
+            ),
+            range(
+                "/console/exports/orders.csv",
+                t("导出商城订单 CSV", "Export mall orders (CSV)")
+            ),
+        ));
+    } else {
+        out.push_str(&format!(
+            "<p class=\"muted\">{}</p>",
+            t(
+                "仅所有者、分析员和审计员可以导出。",
+                "Owners, analysts and auditors may export."
+            )
+        ));
+    }
+    out
+}
+
+pub(super) fn once_box(lang: Lang, title: &str, secret: &str) -> String {
+    format!(
+        "<div class=\"notice\" role=\"status\"><p><strong>{}</strong></p><p><code class=\"secret\">{}</code></p></div>\
+         <div class=\"error\" role=\"alert\">{}</div>",
+        esc(title),
+        esc(secret),
+        pick(
+            lang,
+            "请立即复制并妥善保存：它只显示这一次，离开此页后无法再查看。",
+            "Copy it now and keep it safe: it is shown only this once and cannot be seen again."
+        ),
+    )
+}
+
+pub(super) fn keys_section(st: &Staff, d: &Data, f: &Forms) -> String {
+    let lang = st.lang;
+    let t = |zh: &'static str, en: &'static str| pick(lang, zh, en);
+    let tz = &st.ctx.tz;
+    let csrf = esc(&st.s.csrf);
+    let owner = st.s.owner().is_some();
+    let mut out = format!("<h2>{}</h2>", t("接口密钥", "API keys"));
+    if let Some((name, secret)) = &f.new_key {
+        let title = match lang {
+            Lang::Zh => format!("已创建接口密钥「{name}」"),
+            Lang::En => format!("API key \u{201c}{name}\u{201d} created"),
+        };
+        out.push_str(&once_box(lang, &title, secret));
+    }
+    out.push_str(&f.field_error("keys"));
+    let rows: String = if d.keys.is_empty() {
+        format!(
+            "<tr><td colspan=\"5\" class=\"muted\">{}</td></tr>",
+            L::NoneYet.t(lang)
+        )
+    } else {
+        d.keys
+            .iter()
+            .map(|k| {
+                let status = match (k.revoked_at, &k.revoked_by) {
+                    (None, _) => format!("<span class=\"pill\">{}</span>", t("有效", "active")),
+                    (Some(at), by) => format!(
+                        "<span class=\"pill overdue\">{}</span> <span class=\"muted\">{} {}</span>",
+                        t("已吊销", "revoked"),
+                        fmt_time(at, tz),
+                        esc(by.as_deref().unwrap_or(""))
+                    ),
+                };
+                let action = if owner && k.revoked_at.is_none() {
+                    format!(
+                        "<form method=\"post\" action=\"/console/settings/keys/{}/revoke\" style=\"display:inline\">\
+                         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button class=\"reject\">{}</button></form>",
+                        esc(&k.key_id),
+                        t("吊销", "Revoke"),
+                    )
+                } else {
+                    String::new()
+                };
+                let right = if k.adjust_without_approval {
+                    format!(
+                        " <span class=\"pill\">{}</span>",
+                        t("免审批调整", "adjusts without approval")
+                    )
+                } else {
+                    String::new()
+                };
+                format!(
+                    "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{status}{right}</td><td>{action}</td></tr>",
+                    esc(&k.name),
+                    k.prefix
+                        .as_deref()
+                        .map(|p| format!("{}…", esc(p)))
+                        .unwrap_or_else(|| "–".into()),
+                    fmt_time(k.created_at, tz),
+                )
+            })
+            .collect()
+    };
+    out.push_str(&format!(
+        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{rows}</tbody></table>",
+        t("名称", "Name"),
+        t("密钥开头", "Starts with"),
+        t("创建时间", "Created"),
+        L::Status.t(lang),
+    ));
+    if owner {
+        out.push_str(&format!(
+            "<form class=\"adjust\" method=\"post\" action=\"/console/settings/keys\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+             <div class=\"field grow\"><label for=\"key-name\">{}</label><input type=\"text\" id=\"key-name\" name=\"name\" value=\"{}\" maxlength=\"{}\" placeholder=\"{}\">{}</div>\
+             <div class=\"field\"><label><input type=\"checkbox\" name=\"adjust\" value=\"1\"> {}</label></div>\
+             <button type=\"submit\">{}</button></form>",
+            t("新密钥名称", "New key's name"),
+            esc(&f.key_name),
+            keys::NAME_MAX,
+            t("例如：收银系统", "for example: POS"),
+            f.field_error("key.name"),
+            t(
+                "可免审批调整积分（超过审批阈值也立即生效）",
+                "May adjust points without approval (above the threshold too)"
+            ),
+            t("创建密钥", "Create key"),
+        ));
+    }
+    out
+}
+
+pub(super) fn delivery_summary(lang: Lang, tz: &TimeZone, ds: &[DeliveryRow]) -> String {
+    let Some(last) = ds.first() else {
+        return format!(
+            "<span class=\"muted\">{}</span>",
+            pick(lang, "尚无投递", "No deliveries yet")
+        );
+    };
+    let count = |s: &str| ds.iter().filter(|d| d.status == s).count();
+    let when = last
+        .delivered_at
+        .map(|at| fmt_time(at, tz))
+        .unwrap_or_else(|| match lang {
+            Lang::Zh => format!("下次尝试 {}", fmt_time(last.next_attempt_at, tz)),
+            Lang::En => format!("next try {}", fmt_time(last.next_attempt_at, tz)),
+        });
+    let code = last
+        .last_code
+        .map(|c| format!(" HTTP {c}"))
+        .unwrap_or_default();
+    let error = last
+        .last_error
+        .as_deref()
+        .map(|e| {
+            let short: String = e.chars().take(120).collect();
+            format!(" <span class=\"muted\">{}</span>", esc(&short))
+        })
+        .unwrap_or_default();
+    let totals = match lang {
+        Lang::Zh => format!(
+            "最近 {} 次：送达 {}，待重试 {}，失败 {}",
+            ds.len(),
+            count("delivered"),
+            count("pending"),
+            count("failed")
+        ),
+        Lang::En => format!(
+            "last {}: {} delivered, {} pending, {} failed",
+            ds.len(),
+            count("delivered"),
+            count("pending"),
+            count("failed")
+        ),
+    };
+    format!(
+        "<span class=\"pill{}\">{}</span> {} · {}{code}{error}<br><span class=\"muted\">{totals}</span>",
+        if last.status == "failed" {
+            " overdue"
+        } else {
+            ""
+        },
+        esc(&last.status),
+        esc(&last.topic),
+        when,
+    )
+}
+
+pub(super) fn hooks_section(st: &Staff, d: &Data, f: &Forms) -> String {
+    let lang = st.lang;
+    let t = |zh: &'static str, en: &'static str| pick(lang, zh, en);
+    let tz = &st.ctx.tz;
+    let csrf = esc(&st.s.csrf);
+    let owner = st.s.owner().is_some();
+    let mut out = "<h2>Webhook</h2>".to_string();
+    if let Some((url, secret)) = &f.new_hook {
+        let title = match lang {
+            Lang::Zh => format!("已添加 {url}，签名密钥："),
+            Lang::En => format!("{url} added; its signing secret:"),
+        };
+        out.push_str(&once_box(lang, &title, secret));
+    }
+    out.push_str(&f.field_error("hooks"));
+    let rows: String = if d.hooks.is_empty() {
+        format!(
+            "<tr><td colspan=\"6\" class=\"muted\">{}</td></tr>",
+            L::NoneYet.t(lang)
+        )
+    } else {
+        d.hooks
+            .iter()
+            .map(|(e, ds)| {
+                let topics: Vec<String> = serde_json::from_str(&e.topics).unwrap_or_default();
+                let active = e.status == "active";
+                let action = if owner {
+                    let (to, label, class) = if active {
+                        ("disable", t("停用", "Disable"), "reject")
+                    } else {
+                        ("enable", t("启用", "Enable"), "")
+                    };
+                    format!(
+                        "<form method=\"post\" action=\"/console/settings/webhooks/{}/{to}\" style=\"display:inline\">\
+                         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button class=\"{class}\">{label}</button></form>",
+                        e.id
+                    )
+                } else {
+                    String::new()
+                };
+                format!(
+                    "<tr><td>#{}</td><td><code>{}</code><br><span class=\"muted\">{}</span></td><td><span class=\"pill{}\">{}</span></td>\
+                     <td>{}</td><td>{}</td><td>{action}</td></tr>",
+                    e.id,
+                    esc(&e.url),
+                    esc(&topics.join(", ")),
+                    if active { "" } else { " overdue" },
+                    if active { t("启用", "active") } else { t("已停用", "disabled") },
+                    fmt_time(e.created_at, tz),
+                    delivery_summary(lang, tz, ds),
+                )
+            })
+            .collect()
+    };
+    out.push_str(&format!(
+        "<table><thead><tr><th>#</th><th>URL</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{rows}</tbody></table>",
+        L::Status.t(lang),
+        t("创建时间", "Created"),
+        t("最近投递", "Recent deliveries"),
+    ));
+    if owner {
+        out.push_str(&format!(
+            "<form class=\"adjust\" method=\"post\" action=\"/console/settings/webhooks\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+             <div class=\"field grow\"><label for=\"hook-url\">URL</label><input type=\"text\" id=\"hook-url\" name=\"url\" value=\"{}\" maxlength=\"500\" placeholder=\"http://erp.example.com/jifen/hooks\">{}</div>\
+             <div class=\"field grow\"><label for=\"hook-topics\">{}</label><input type=\"text\" id=\"hook-topics\" name=\"topics\" value=\"{}\" placeholder=\"mall.order.*, tier.changed\">{}</div>\
+             <button type=\"submit\">{}</button></form><p class=\"muted\">{} {}</p>",
+            esc(&f.hook_url),
+            f.field_error("hook.url"),
+            t("订阅主题（逗号分隔，* 表示一类）", "Topics (comma-separated; * takes a family)"),
+            esc(&f.hook_topics),
+            f.field_error("hook.topics"),
+            t("添加 Webhook", "Add webhook"),
+            t(
+                "目前只支持 http:// 地址；需要 HTTPS 时请在前面放一个 TLS 代理。可选主题：",
+                "Only http:// addresses for now; put a TLS proxy in front for HTTPS. Topics:"
+            ),
+            esc(&webhooks::TOPICS.join(", ")),
+        ));
+    }
+    out
+}

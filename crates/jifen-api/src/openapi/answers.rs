@@ -9,8 +9,25 @@ pub(super) fn answer_schemas(s: &mut Map<String, Value>) {
     let mut add = |name: &str, v: Value| {
         s.insert(name.to_string(), v);
     };
-    let opt_int = || json!({"type": ["integer", "null"], "format": "int64"});
-    let opt_text = || json!({"type": ["string", "null"]});
+    program_answers(&mut add);
+    member_answers(&mut add);
+    lot_and_history_answers(&mut add);
+    result_answers(&mut add);
+    feed_answers(&mut add);
+}
+
+/// An integer or `null`.
+fn opt_int() -> Value {
+    json!({"type": ["integer", "null"], "format": "int64"})
+}
+
+/// A string or `null`.
+fn opt_text() -> Value {
+    json!({"type": ["string", "null"]})
+}
+
+/// The one error shape, and the programme.
+fn program_answers(add: &mut impl FnMut(&str, Value)) {
     add(
         "Error",
         open(
@@ -36,6 +53,10 @@ pub(super) fn answer_schemas(s: &mut Map<String, Value>) {
                    "timezone": string(), "policy": {"type": "object"}}),
         ),
     );
+}
+
+/// A member with their balances.
+fn member_answers(add: &mut impl FnMut(&str, Value)) {
     add(
         "PointBalance",
         open(
@@ -95,6 +116,10 @@ pub(super) fn answer_schemas(s: &mut Map<String, Value>) {
             json!({"member_id": any_int(), "points": schema_ref("PointBalance"), "growth": schema_ref("PointBalance")}),
         ),
     );
+}
+
+/// A member's lots and history pages.
+fn lot_and_history_answers(add: &mut impl FnMut(&str, Value)) {
     add(
         "Lot",
         open(
@@ -168,6 +193,10 @@ pub(super) fn answer_schemas(s: &mut Map<String, Value>) {
                    "next_before": {"type": ["integer", "null"], "description": "pass as ?before= for the next page; null on the last"}}),
         ),
     );
+}
+
+/// What writes answer: spends, transfers, merges, reservations.
+fn result_answers(add: &mut impl FnMut(&str, Value)) {
     add(
         "SpendResult",
         open(
@@ -198,6 +227,10 @@ pub(super) fn answer_schemas(s: &mut Map<String, Value>) {
                    "state": string(), "expires_at": opt_int(), "order_ref": opt_text()}),
         ),
     );
+}
+
+/// Feeds read page by page: the hash chain and the outbox.
+fn feed_answers(add: &mut impl FnMut(&str, Value)) {
     add(
         "ChainLinks",
         open(

@@ -2,12 +2,21 @@
 //! lotteries.
 
 use jifen_app::{commands, mall};
+use jifen_domain::mall::{CASH_MINOR_MAX, PRICE_POINTS_MAX, QUANTITY_MAX, SKUS_MAX, STOCK_MAX};
 use serde_json::{Value, json};
 
 use super::helpers::*;
 
+/// The mall's request bodies.
 pub(super) fn mall_schemas(add: &mut impl FnMut(&str, Value)) {
-    use jifen_domain::mall::{CASH_MINOR_MAX, PRICE_POINTS_MAX, QUANTITY_MAX, SKUS_MAX, STOCK_MAX};
+    item_schemas(add);
+    order_schemas(add);
+    checkout_schemas(add);
+    lottery_schemas(add);
+}
+
+/// Items with their SKUs, their status and stock.
+fn item_schemas(add: &mut impl FnMut(&str, Value)) {
     let statuses = || words(&["draft", "on_sale", "off_sale"]);
     let mut sku = closed(
         &["sku", "points", "stock"],
@@ -59,6 +68,10 @@ pub(super) fn mall_schemas(add: &mut impl FnMut(&str, Value)) {
                              "not": {"const": 0}, "description": "units to add; negative removes"}}),
         ),
     );
+}
+
+/// Orders and what happens to them, presale arrivals, slow-item reports, candidates and votes.
+fn order_schemas(add: &mut impl FnMut(&str, Value)) {
     add(
         "PlaceOrder",
         closed(
@@ -112,6 +125,10 @@ pub(super) fn mall_schemas(add: &mut impl FnMut(&str, Value)) {
         "Vote",
         closed(&["member_id"], json!({"member_id": int(Some(1), None)})),
     );
+}
+
+/// Points at checkout: settings, quotes and deductions.
+fn checkout_schemas(add: &mut impl FnMut(&str, Value)) {
     add(
         "CheckoutSettings",
         closed(
@@ -143,6 +160,10 @@ pub(super) fn mall_schemas(add: &mut impl FnMut(&str, Value)) {
                    "order_total_minor": int(Some(1), Some(commands::MONEY_MINOR_MAX)), "points": points_amount()}),
         ),
     );
+}
+
+/// Lotteries, free draws and draws.
+fn lottery_schemas(add: &mut impl FnMut(&str, Value)) {
     let reward = || {
         json!({"oneOf": [
             variant("type", "points", &["points"], json!({"points": int(Some(1), Some(jifen_domain::lottery::PRIZE_POINTS_MAX))}), true),

@@ -12,6 +12,17 @@ pub(super) fn request_schemas(s: &mut Map<String, Value>) {
     let mut add = |name: &str, v: Value| {
         s.insert(name.to_string(), v);
     };
+    member_schemas(&mut add);
+    ledger_schemas(&mut add);
+    program_schemas(&mut add);
+    rule_schemas(&mut add);
+    settings_schemas(&mut add);
+    coupon_schemas(&mut add);
+    mall_schemas(&mut add);
+}
+
+/// Who a request is about, and the changes to a member: identities, profile, status, merges.
+fn member_schemas(add: &mut impl FnMut(&str, Value)) {
     add(
         "MemberRef",
         json!({"description": "A member by Jifen's id, or by an id in one of the merchant's channels", "anyOf": [
@@ -45,6 +56,26 @@ pub(super) fn request_schemas(s: &mut Map<String, Value>) {
             json!({"from": member_ref(), "into": member_ref(), "reason": required_reason(), "actor": required_reason()}),
         ),
     );
+    add(
+        "ProfileUpdate",
+        closed(
+            &[],
+            json!({"name": profile_text(100), "phone": profile_text(32), "email": email(),
+                   "birthday": nullable(date())}),
+        ),
+    );
+    add(
+        "StatusChange",
+        closed(
+            &["reason"],
+            json!({"reason": {"type": "string", "minLength": 1, "maxLength": commands::REASON_LEN_MAX,
+                              "pattern": not_blank_without(CONTROL), "description": "at most 500 characters on one line"}}),
+        ),
+    );
+}
+
+/// Points in and out: purchases, refunds, spends, reservations, transfers and adjustments.
+fn ledger_schemas(add: &mut impl FnMut(&str, Value)) {
     add(
         "Purchase",
         open(
@@ -104,22 +135,6 @@ pub(super) fn request_schemas(s: &mut Map<String, Value>) {
     );
     add("SettleReason", open(&[], json!({"reason": reason()})));
     add(
-        "ProfileUpdate",
-        closed(
-            &[],
-            json!({"name": profile_text(100), "phone": profile_text(32), "email": email(),
-                   "birthday": nullable(date())}),
-        ),
-    );
-    add(
-        "StatusChange",
-        closed(
-            &["reason"],
-            json!({"reason": {"type": "string", "minLength": 1, "maxLength": commands::REASON_LEN_MAX,
-                              "pattern": not_blank_without(CONTROL), "description": "at most 500 characters on one line"}}),
-        ),
-    );
-    add(
         "Reserve",
         open(
             &["member", "amount"],
@@ -146,6 +161,10 @@ pub(super) fn request_schemas(s: &mut Map<String, Value>) {
                    "point_type": words(&["points", "growth"]), "reason": required_reason(), "actor": required_reason()}),
         ),
     );
+}
+
+/// The programme's own settings.
+fn program_schemas(add: &mut impl FnMut(&str, Value)) {
     let validity_days = i64::from(jifen_ledger::policy::VALIDITY_YEARS_MAX);
     add(
         "ProgramUpdate",
@@ -169,10 +188,6 @@ pub(super) fn request_schemas(s: &mut Map<String, Value>) {
             }),
         ),
     );
-    rule_schemas(&mut add);
-    settings_schemas(&mut add);
-    coupon_schemas(&mut add);
-    mall_schemas(&mut add);
 }
 
 fn rule_schemas(add: &mut impl FnMut(&str, Value)) {

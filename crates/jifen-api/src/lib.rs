@@ -191,22 +191,28 @@ pub fn router(app: App) -> Router {
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/media/{id}", get(mall::media))
         .route("/media/{id}/thumb", get(mall::media_thumb))
-        .fallback(|| async {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "route_not_found",
-                "no such route; see /api/openapi.json",
-            )
-        })
-        .method_not_allowed_fallback(|| async {
-            ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "this route does not take that method",
-            )
-        })
+        .fallback(route_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
         .with_state(app)
+}
+
+/// The answer to a path no route serves.
+async fn route_not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "route_not_found",
+        "no such route; see /api/openapi.json",
+    )
+}
+
+/// The answer to a method a served path does not take.
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take that method",
+    )
 }
 
 fn respond(out: Outcome, status: StatusCode) -> Response {

@@ -199,361 +199,87 @@ const MALL_ORDER_SKUS: [&str; 8] = [
     "TICKET",
 ];
 
+/// What kind of item a demo good is, as its `kind` says.
+#[derive(Clone, Copy)]
+enum Kind {
+    Physical,
+    /// A coupon of this template.
+    Coupon(&'static str),
+    Virtual,
+    Experience,
+    /// Fulfilled by this partner.
+    Partner(&'static str),
+}
+
+impl Kind {
+    fn json(self) -> Value {
+        match self {
+            Kind::Physical => json!({"type": "physical"}),
+            Kind::Coupon(template) => json!({"type": "coupon", "template": template}),
+            Kind::Virtual => json!({"type": "virtual"}),
+            Kind::Experience => json!({"type": "experience"}),
+            Kind::Partner(partner) => json!({"type": "partner", "partner": partner}),
+        }
+    }
+}
+
+use Kind::{Coupon, Experience, Partner, Physical, Virtual};
+
+/// The demo mall's goods, coupons, services, experiences and partner items, created in this
+/// order: (zh, en, category, kind, sku, points, cash, market, stock); prices in fen, a market
+/// price of 0 is none.
+#[rustfmt::skip]
+const GOODS: [(&str, &str, &str, Kind, &str, i64, i64, i64, i64); 31] = [
+    ("保温杯", "Tumbler", "drinkware", Physical, "CUP-RED", 1000, 990, 3500, 400),
+    ("帆布袋", "Canvas tote", "bags", Physical, "TOTE", 600, 0, 2900, 300),
+    ("手冲咖啡壶", "Pour-over kettle", "brewing", Physical, "KETTLE", 4800, 4900, 19900, 40),
+    ("耶加雪菲咖啡豆 250g", "Yirgacheffe beans 250 g", "beans", Physical, "BEANS-250", 1800, 0, 8800, 150),
+    ("白色陶瓷马克杯", "White ceramic mug", "drinkware", Physical, "MUG-W", 800, 0, 4500, 120),
+    ("挂耳咖啡礼盒", "Drip-bag gift box", "beans", Physical, "DRIP-BOX", 1200, 1900, 6800, 80),
+    ("手摇磨豆机", "Hand grinder", "brewing", Physical, "GRINDER", 6000, 9900, 29900, 25),
+    ("冷萃瓶", "Cold-brew bottle", "brewing", Physical, "COLD-BTL", 2000, 0, 8900, 60),
+    ("品牌T恤", "Branded T-shirt", "apparel", Physical, "TEE-M", 2500, 0, 9900, 100),
+    ("晴雨伞", "Umbrella", "lifestyle", Physical, "UMBRELLA", 1500, 0, 5900, 80),
+    ("桌面日历", "Desk calendar", "lifestyle", Physical, "CALENDAR", 500, 0, 2500, 200),
+    ("咖啡豆钥匙扣", "Coffee-bean keychain", "lifestyle", Physical, "KEYCHAIN", 300, 0, 1500, 500),
+    ("免邮券", "Free-shipping coupon", "coupons", Coupon("free_ship"), "FREE-SHIP", 200, 0, 1000, 10000),
+    ("满100减20券", "20 off 100 coupon", "coupons", Coupon("off_20_100"), "OFF-20", 800, 0, 2000, 5000),
+    ("85折券", "15% off coupon", "coupons", Coupon("off_15pct"), "OFF-15PCT", 1500, 0, 3000, 2000),
+    ("拿铁兑换券", "Latte voucher", "coupons", Coupon("birthday_latte"), "LATTE-V", 1200, 0, 3200, 3000),
+    ("专属客服（一个月）", "Priority service (1 month)", "services", Virtual, "PRIORITY-1M", 3000, 0, 0, 1000),
+    ("新品试用资格", "New product trial", "services", Virtual, "TRIAL", 1000, 0, 0, 200),
+    ("免费升杯", "Free size upgrade", "services", Virtual, "UPSIZE", 300, 0, 500, 10000),
+    ("外送免配送费", "Free delivery", "services", Virtual, "DELIVERY", 400, 0, 600, 10000),
+    ("咖啡品鉴课", "Coffee tasting class", "experiences", Experience, "TASTING", 5000, 2900, 19900, 30),
+    ("拉花体验课", "Latte-art workshop", "experiences", Experience, "LATTE-ART", 6000, 0, 25900, 20),
+    ("烘焙工厂参观", "Roastery tour", "experiences", Experience, "ROASTERY", 8000, 0, 0, 15),
+    ("咖啡师一日体验", "Barista for a day", "experiences", Experience, "BARISTA", 12000, 0, 0, 5),
+    ("视频会员月卡", "Video streaming, 1 month", "partners", Partner("视频平台"), "VIDEO-1M", 4000, 0, 2500, 500),
+    ("共享单车月卡", "Bike-share monthly pass", "partners", Partner("单车出行"), "BIKE-1M", 1800, 0, 1500, 500),
+    ("航空里程 500", "500 airline miles", "partners", Partner("航空公司"), "MILES-500", 5000, 0, 0, 1000),
+    ("电影票", "Movie ticket", "partners", Partner("影院"), "TICKET", 3000, 990, 4500, 300),
+    ("话费充值 10 元", "Phone top-up, 10 yuan", "partners", Partner("运营商"), "TOPUP-10", 1000, 0, 1000, 2000),
+    ("书店代金券 50 元", "Bookstore voucher, 50 yuan", "partners", Partner("书店"), "BOOKS-50", 4500, 0, 5000, 300),
+    ("黄金会员专享：瑰夏咖啡豆", "Gold exclusive: Geisha beans", "beans", Physical, "GEISHA", 2000, 0, 16800, 50),
+];
+
 /// The demo mall: 34 items across goods, coupons, services, experiences and partner items,
 /// points or points + cash, with a flash sale running, a gold-only item and a new-member item.
 fn mall_catalog(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()> {
     let now = jiff::Timestamp::now().as_millisecond();
-    // (zh, en, category, kind, sku, points, cash, market, stock)
-    let goods: [(&str, &str, &str, Value, &str, i64, i64, i64, i64); 31] = [
-        (
-            "保温杯",
-            "Tumbler",
-            "drinkware",
-            json!({"type": "physical"}),
-            "CUP-RED",
-            1000,
-            990,
-            3500,
-            400,
-        ),
-        (
-            "帆布袋",
-            "Canvas tote",
-            "bags",
-            json!({"type": "physical"}),
-            "TOTE",
-            600,
-            0,
-            2900,
-            300,
-        ),
-        (
-            "手冲咖啡壶",
-            "Pour-over kettle",
-            "brewing",
-            json!({"type": "physical"}),
-            "KETTLE",
-            4800,
-            4900,
-            19900,
-            40,
-        ),
-        (
-            "耶加雪菲咖啡豆 250g",
-            "Yirgacheffe beans 250 g",
-            "beans",
-            json!({"type": "physical"}),
-            "BEANS-250",
-            1800,
-            0,
-            8800,
-            150,
-        ),
-        (
-            "白色陶瓷马克杯",
-            "White ceramic mug",
-            "drinkware",
-            json!({"type": "physical"}),
-            "MUG-W",
-            800,
-            0,
-            4500,
-            120,
-        ),
-        (
-            "挂耳咖啡礼盒",
-            "Drip-bag gift box",
-            "beans",
-            json!({"type": "physical"}),
-            "DRIP-BOX",
-            1200,
-            1900,
-            6800,
-            80,
-        ),
-        (
-            "手摇磨豆机",
-            "Hand grinder",
-            "brewing",
-            json!({"type": "physical"}),
-            "GRINDER",
-            6000,
-            9900,
-            29900,
-            25,
-        ),
-        (
-            "冷萃瓶",
-            "Cold-brew bottle",
-            "brewing",
-            json!({"type": "physical"}),
-            "COLD-BTL",
-            2000,
-            0,
-            8900,
-            60,
-        ),
-        (
-            "品牌T恤",
-            "Branded T-shirt",
-            "apparel",
-            json!({"type": "physical"}),
-            "TEE-M",
-            2500,
-            0,
-            9900,
-            100,
-        ),
-        (
-            "晴雨伞",
-            "Umbrella",
-            "lifestyle",
-            json!({"type": "physical"}),
-            "UMBRELLA",
-            1500,
-            0,
-            5900,
-            80,
-        ),
-        (
-            "桌面日历",
-            "Desk calendar",
-            "lifestyle",
-            json!({"type": "physical"}),
-            "CALENDAR",
-            500,
-            0,
-            2500,
-            200,
-        ),
-        (
-            "咖啡豆钥匙扣",
-            "Coffee-bean keychain",
-            "lifestyle",
-            json!({"type": "physical"}),
-            "KEYCHAIN",
-            300,
-            0,
-            1500,
-            500,
-        ),
-        (
-            "免邮券",
-            "Free-shipping coupon",
-            "coupons",
-            json!({"type": "coupon", "template": "free_ship"}),
-            "FREE-SHIP",
-            200,
-            0,
-            1000,
-            10000,
-        ),
-        (
-            "满100减20券",
-            "20 off 100 coupon",
-            "coupons",
-            json!({"type": "coupon", "template": "off_20_100"}),
-            "OFF-20",
-            800,
-            0,
-            2000,
-            5000,
-        ),
-        (
-            "85折券",
-            "15% off coupon",
-            "coupons",
-            json!({"type": "coupon", "template": "off_15pct"}),
-            "OFF-15PCT",
-            1500,
-            0,
-            3000,
-            2000,
-        ),
-        (
-            "拿铁兑换券",
-            "Latte voucher",
-            "coupons",
-            json!({"type": "coupon", "template": "birthday_latte"}),
-            "LATTE-V",
-            1200,
-            0,
-            3200,
-            3000,
-        ),
-        (
-            "专属客服（一个月）",
-            "Priority service (1 month)",
-            "services",
-            json!({"type": "virtual"}),
-            "PRIORITY-1M",
-            3000,
-            0,
-            0,
-            1000,
-        ),
-        (
-            "新品试用资格",
-            "New product trial",
-            "services",
-            json!({"type": "virtual"}),
-            "TRIAL",
-            1000,
-            0,
-            0,
-            200,
-        ),
-        (
-            "免费升杯",
-            "Free size upgrade",
-            "services",
-            json!({"type": "virtual"}),
-            "UPSIZE",
-            300,
-            0,
-            500,
-            10000,
-        ),
-        (
-            "外送免配送费",
-            "Free delivery",
-            "services",
-            json!({"type": "virtual"}),
-            "DELIVERY",
-            400,
-            0,
-            600,
-            10000,
-        ),
-        (
-            "咖啡品鉴课",
-            "Coffee tasting class",
-            "experiences",
-            json!({"type": "experience"}),
-            "TASTING",
-            5000,
-            2900,
-            19900,
-            30,
-        ),
-        (
-            "拉花体验课",
-            "Latte-art workshop",
-            "experiences",
-            json!({"type": "experience"}),
-            "LATTE-ART",
-            6000,
-            0,
-            25900,
-            20,
-        ),
-        (
-            "烘焙工厂参观",
-            "Roastery tour",
-            "experiences",
-            json!({"type": "experience"}),
-            "ROASTERY",
-            8000,
-            0,
-            0,
-            15,
-        ),
-        (
-            "咖啡师一日体验",
-            "Barista for a day",
-            "experiences",
-            json!({"type": "experience"}),
-            "BARISTA",
-            12000,
-            0,
-            0,
-            5,
-        ),
-        (
-            "视频会员月卡",
-            "Video streaming, 1 month",
-            "partners",
-            json!({"type": "partner", "partner": "视频平台"}),
-            "VIDEO-1M",
-            4000,
-            0,
-            2500,
-            500,
-        ),
-        (
-            "共享单车月卡",
-            "Bike-share monthly pass",
-            "partners",
-            json!({"type": "partner", "partner": "单车出行"}),
-            "BIKE-1M",
-            1800,
-            0,
-            1500,
-            500,
-        ),
-        (
-            "航空里程 500",
-            "500 airline miles",
-            "partners",
-            json!({"type": "partner", "partner": "航空公司"}),
-            "MILES-500",
-            5000,
-            0,
-            0,
-            1000,
-        ),
-        (
-            "电影票",
-            "Movie ticket",
-            "partners",
-            json!({"type": "partner", "partner": "影院"}),
-            "TICKET",
-            3000,
-            990,
-            4500,
-            300,
-        ),
-        (
-            "话费充值 10 元",
-            "Phone top-up, 10 yuan",
-            "partners",
-            json!({"type": "partner", "partner": "运营商"}),
-            "TOPUP-10",
-            1000,
-            0,
-            1000,
-            2000,
-        ),
-        (
-            "书店代金券 50 元",
-            "Bookstore voucher, 50 yuan",
-            "partners",
-            json!({"type": "partner", "partner": "书店"}),
-            "BOOKS-50",
-            4500,
-            0,
-            5000,
-            300,
-        ),
-        (
-            "黄金会员专享：瑰夏咖啡豆",
-            "Gold exclusive: Geisha beans",
-            "beans",
-            json!({"type": "physical"}),
-            "GEISHA",
-            2000,
-            0,
-            16800,
-            50,
-        ),
-    ];
-    for (zh, en, category, kind, sku, points, cash, market, stock) in goods {
-        let svg = item_svg(zh, en, category);
-        let image = app.write_blocking(program, "mall", None, move |tx, ctx, now| {
-            jifen_app::mall::upload_image(tx, ctx, now, "image/svg+xml", svg.as_bytes())
-        })?;
-        let image_id = image.body["image_id"].clone();
-        let mut v = json!({"name_zh": zh, "name_en": en, "category": category, "kind": kind, "status": "on_sale",
+    mall_goods(app, program)?;
+    mall_specials(app, program, start, now)?;
+    lucky_wheel(app, program)?;
+    checkout_settings(app, program)?;
+    mall_candidates(app, program)
+}
+
+/// The [`GOODS`], each with its generated image; one of two sizes for the beans, and the Geisha
+/// beans for gold and diamond members only.
+fn mall_goods(app: &App, program: ProgramId) -> anyhow::Result<()> {
+    for (zh, en, category, kind, sku, points, cash, market, stock) in GOODS {
+        let image_id = item_image(app, program, zh, en, category)?;
+        let mut v = json!({"name_zh": zh, "name_en": en, "category": category, "kind": kind.json(), "status": "on_sale",
             "images": [image_id],
             "description_zh": format!("{zh}，会员积分兑换。"), "description_en": format!("{en}, redeemed with points."),
             "skus": [{"sku": sku, "points": points, "cash_minor": cash, "stock": stock}]});
@@ -567,11 +293,13 @@ fn mall_catalog(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()>
             v["skus"].as_array_mut().unwrap().push(json!({"sku": "BEANS-500", "name": "500g", "points": 3200, "stock": 80, "market_price_minor": 15800}));
             v["skus"][0]["name"] = json!("250g");
         }
-        let item: jifen_app::mall::ItemIn = serde_json::from_value(v)?;
-        app.write_blocking(program, "mall", None, move |tx, ctx, now| {
-            jifen_app::mall::create_item(tx, ctx, now, &item)
-        })?;
+        create_item(app, program, v)?;
     }
+    Ok(())
+}
+
+/// Items with a twist: a flash sale, a presale, a new-member item and a daily deal.
+fn mall_specials(app: &App, program: ProgramId, start: i64, now: i64) -> anyhow::Result<()> {
     let specials = [
         // A flash sale that opened an hour before the demo starts serving, 20 units.
         json!({"name_zh": "秒杀：限量联名保温杯", "name_en": "Flash sale: limited collab tumbler", "category": "drinkware",
@@ -589,20 +317,43 @@ fn mall_catalog(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()>
                "skus": [{"sku": "OAT-LATTE", "points": 500, "cash_minor": 500, "stock": 10000, "market_price_minor": 3200}]}),
     ];
     for mut v in specials {
-        let svg = item_svg(
+        let image_id = item_image(
+            app,
+            program,
             v["name_zh"].as_str().unwrap_or(""),
             v["name_en"].as_str().unwrap_or(""),
             v["category"].as_str().unwrap_or(""),
-        );
-        let image = app.write_blocking(program, "mall", None, move |tx, ctx, now| {
-            jifen_app::mall::upload_image(tx, ctx, now, "image/svg+xml", svg.as_bytes())
-        })?;
-        v["images"] = json!([image.body["image_id"]]);
-        let item: jifen_app::mall::ItemIn = serde_json::from_value(v)?;
-        app.write_blocking(program, "mall", None, move |tx, ctx, now| {
-            jifen_app::mall::create_item(tx, ctx, now, &item)
-        })?;
+        )?;
+        v["images"] = json!([image_id]);
+        create_item(app, program, v)?;
     }
+    Ok(())
+}
+
+/// Uploads an item's generated image; returns its id.
+fn item_image(
+    app: &App,
+    program: ProgramId,
+    zh: &str,
+    en: &str,
+    category: &str,
+) -> anyhow::Result<Value> {
+    let svg = item_svg(zh, en, category);
+    let image = app.write_blocking(program, "mall", None, move |tx, ctx, now| {
+        jifen_app::mall::upload_image(tx, ctx, now, "image/svg+xml", svg.as_bytes())
+    })?;
+    Ok(image.body["image_id"].clone())
+}
+
+fn create_item(app: &App, program: ProgramId, v: Value) -> anyhow::Result<()> {
+    let item: jifen_app::mall::ItemIn = serde_json::from_value(v)?;
+    app.write_blocking(program, "mall", None, move |tx, ctx, now| {
+        jifen_app::mall::create_item(tx, ctx, now, &item)
+    })?;
+    Ok(())
+}
+
+fn lucky_wheel(app: &App, program: ProgramId) -> anyhow::Result<()> {
     // A lucky wheel: 20 points a draw, three prizes with published odds, and a consolation.
     let wheel: jifen_domain::lottery::LotteryDef = serde_json::from_value(json!({
         "code": "lucky_wheel", "name_zh": "幸运大转盘", "name_en": "Lucky wheel", "style": "wheel", "cost_points": 20,
@@ -618,6 +369,10 @@ fn mall_catalog(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()>
     app.write_blocking(program, "lotteries", None, move |tx, ctx, now| {
         jifen_app::lottery::create(tx, ctx, now, &wheel)
     })?;
+    Ok(())
+}
+
+fn checkout_settings(app: &App, program: ProgramId) -> anyhow::Result<()> {
     // Points at checkout: 100 points = 1 yuan, at most 30% of an order, from 20 yuan.
     let checkout: jifen_app::checkout::CheckoutSettings = serde_json::from_value(json!({
         "points_per_unit": 100, "max_share_pct": 30, "min_order_minor": 2000,
@@ -626,6 +381,11 @@ fn mall_catalog(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()>
     app.write_blocking(program, "checkout", None, move |tx, ctx, now| {
         jifen_app::checkout::put_settings(tx, ctx, now, &checkout)
     })?;
+    Ok(())
+}
+
+/// Items members may vote for.
+fn mall_candidates(app: &App, program: ProgramId) -> anyhow::Result<()> {
     for (zh, en) in [
         ("联名帆布鞋", "Collab canvas sneakers"),
         ("便携咖啡机", "Portable espresso maker"),
@@ -690,6 +450,38 @@ pub fn seed(database: &str, pg_writers: usize, members: usize) -> anyhow::Result
         return Ok(());
     }
     println!("Creating the demo programme: {members} members and a year of history...");
+    let program = create_demo_program(&app)?;
+    let mut rng = StdRng::seed_from_u64(20261122);
+    earning_rules(&app, program, start)?;
+
+    // Members: an activity level each, from daily regulars to the occasional visitor.
+    let people = create_members(&app, program, members, &mut rng)?;
+
+    let mut year = Year {
+        app: &app,
+        program,
+        rng,
+        order_no: 0,
+        to_refund: Vec::new(),
+    };
+    for day in 0..365 {
+        let today = start + day * DAY_MS;
+        clock.set(today + 9 * 3_600_000);
+        year.day(day, &people);
+        clock.set(today + DAY_MS);
+        app.run_jobs(program)?;
+    }
+    clock.set(now);
+    app.run_jobs(program)?;
+    let drift = app.verify(program)?;
+    anyhow::ensure!(drift.is_empty(), "demo data drifted: {drift:?}");
+    let summary = app.read_blocking(move |tx| Ok(json!({"members": tx.count_members(program)?, "transfers": tx.all_transfers(program)?.len()})))?;
+    println!("Demo ready: {summary}");
+    Ok(())
+}
+
+/// The demo programme: points valid six months, a week's return window, debt on shortfalls.
+fn create_demo_program(app: &App) -> anyhow::Result<ProgramId> {
     let policy = LedgerPolicy {
         validity: Validity::Months { months: 6 },
         pending_days: 7,
@@ -698,7 +490,7 @@ pub fn seed(database: &str, pg_writers: usize, members: usize) -> anyhow::Result
         shortfall: ShortfallPolicy::Debt,
         clawback_pending_first: false,
     };
-    let program = app
+    Ok(app
         .create_program(
             DEMO_CODE,
             "悦享咖啡会员 (Demo)",
@@ -706,11 +498,17 @@ pub fn seed(database: &str, pg_writers: usize, members: usize) -> anyhow::Result
             "Asia/Shanghai",
             policy,
         )?
-        .id;
-    let mut rng = StdRng::seed_from_u64(20261122);
-    earning_rules(&app, program, start)?;
+        .id)
+}
 
-    // Members: an activity level each, from daily regulars to the occasional visitor.
+/// `members` members with a name, phone, birthday and ids in one to three channels, some
+/// referred by an earlier one; returns each one's id and activity level.
+fn create_members(
+    app: &App,
+    program: ProgramId,
+    members: usize,
+    rng: &mut StdRng,
+) -> anyhow::Result<Vec<(i64, f64)>> {
     let mut people: Vec<(i64, f64)> = Vec::new();
     for n in 1..=members {
         let name = format!(
@@ -758,7 +556,7 @@ pub fn seed(database: &str, pg_writers: usize, members: usize) -> anyhow::Result
             },
             identities,
         };
-        let v = write(&app, program, move |tx, ctx, now| {
+        let v = write(app, program, move |tx, ctx, now| {
             commands::create_member(tx, ctx, now, &m)
         })
         .context("creating a demo member")?;
@@ -766,98 +564,144 @@ pub fn seed(database: &str, pg_writers: usize, members: usize) -> anyhow::Result
         let activity = [0.12, 0.05, 0.02, 0.006][rng.random_range(0..4)];
         people.push((id, activity));
     }
+    Ok(people)
+}
 
-    let mut order_no = 0;
-    let mut to_refund: Vec<(i64, String, i64)> = Vec::new();
-    for day in 0..365 {
-        let today = start + day * DAY_MS;
-        clock.set(today + 9 * 3_600_000);
-        for &(member, activity) in &people {
-            // Daily sign-in (签到): regulars most days, others now and then; shares sometimes.
-            if rng.random_bool((activity * 6.0).min(0.9)) {
-                let e = behaviour(member, "sign_in", None, json!({}));
-                write(&app, program, move |tx, ctx, now| {
-                    jifen_app::earn::record_event(tx, ctx, now, &e)
-                });
-            }
-            if rng.random_bool(activity / 2.0) {
-                let e = behaviour(
-                    member,
-                    "share",
-                    Some(format!("SH-{day}-{member}")),
-                    json!({}),
-                );
-                write(&app, program, move |tx, ctx, now| {
-                    jifen_app::earn::record_event(tx, ctx, now, &e)
-                });
-            }
-            if !rng.random_bool(activity) {
-                continue;
-            }
-            order_no += 1;
-            let order_id = format!("SO{}{:06}", 2025 + (day / 365), order_no);
-            let mut lines = Vec::new();
-            for _ in 0..rng.random_range(1..=3) {
-                let (sku, cat, price) = CATALOG[rng.random_range(0..CATALOG.len())];
-                lines.push(LineItem {
-                    sku: sku.into(),
-                    category: Some(cat.into()),
-                    quantity: rng.random_range(1..=2),
-                    price_minor: price,
-                    kind: None,
-                });
-            }
-            let amount: i64 = lines.iter().map(|l| l.quantity * l.price_minor).sum();
-            let p = Purchase {
-                order_id: order_id.clone(),
-                member: MemberRef::Id { member_id: member },
-                amount_minor: amount,
-                currency: "CNY".into(),
-                lines,
-                occurred_at: None,
-                channel: None,
-                shipping_minor: None,
-                tags: vec![],
-            };
-            if write(&app, program, move |tx, ctx, now| {
-                commands::purchase(tx, ctx, now, &p)
-            })
-            .is_some()
-                && rng.random_bool(0.06)
-            {
-                to_refund.push((day + rng.random_range(1..20), order_id.clone(), amount));
-            }
-            // Some purchases get a review, a few with photos (晒单).
-            if rng.random_bool(0.3) {
-                let e = behaviour(
-                    member,
-                    "review",
-                    Some(format!("RV-{order_id}")),
-                    json!({"text_length": rng.random_range(5..200), "photos": rng.random_range(0..4)}),
-                );
-                write(&app, program, move |tx, ctx, now| {
-                    jifen_app::earn::record_event(tx, ctx, now, &e)
-                });
-            }
-            // Regulars redeem rewards when they can afford one.
-            if rng.random_bool(0.25) {
-                let (reason, cost) = REWARDS[rng.random_range(0..REWARDS.len())];
-                let s = Spend {
-                    member: MemberRef::Id { member_id: member },
-                    amount: cost,
-                    reason: Some(reason.into()),
-                    order_ref: None,
-                };
-                write(&app, program, move |tx, ctx, now| {
-                    commands::spend(tx, ctx, now, &s)
-                });
-            }
+/// The year being replayed: where it writes, its seeded random source, the orders so far and
+/// the refunds to come.
+struct Year<'a> {
+    app: &'a App,
+    program: ProgramId,
+    rng: StdRng,
+    order_no: i64,
+    /// (day due, order id, amount) of the refunds to come.
+    to_refund: Vec<(i64, String, i64)>,
+}
+
+impl Year<'_> {
+    /// One day: every member's visits, the refunds that come due, and now and then a mall
+    /// order, a spin of the wheel, a transfer or a goodwill credit.
+    fn day(&mut self, day: i64, people: &[(i64, f64)]) {
+        for &(member, activity) in people {
+            self.member_day(day, member, activity);
         }
         // Refunds that come due today, half of them partial.
-        let (due, later): (Vec<_>, Vec<_>) = to_refund.into_iter().partition(|r| r.0 <= day);
-        to_refund = later;
+        self.refunds_due(day);
+        // Twice a week a member orders from the mall: points-only items are paid at once,
+        // points + cash ones are paid (or now and then cancelled), goods are shipped.
+        if day % 7 == 3 || day % 7 == 6 {
+            self.mall_order(day, people);
+        }
+        // Every few days a member spins the lucky wheel.
+        if day % 3 == 1 {
+            self.spin_wheel(day, people);
+        }
+        // Now and then a member gives points to family, and service grants a goodwill credit.
+        if day % 11 == 5 {
+            self.family_transfer(people);
+        }
+        if day % 17 == 8 {
+            self.goodwill_credit(people);
+        }
+    }
+
+    /// A member's day: a sign-in and a share now and then, and a purchase as often as their
+    /// activity says.
+    fn member_day(&mut self, day: i64, member: i64, activity: f64) {
+        // Daily sign-in (签到): regulars most days, others now and then; shares sometimes.
+        if self.rng.random_bool((activity * 6.0).min(0.9)) {
+            let e = behaviour(member, "sign_in", None, json!({}));
+            write(self.app, self.program, move |tx, ctx, now| {
+                jifen_app::earn::record_event(tx, ctx, now, &e)
+            });
+        }
+        if self.rng.random_bool(activity / 2.0) {
+            let e = behaviour(
+                member,
+                "share",
+                Some(format!("SH-{day}-{member}")),
+                json!({}),
+            );
+            write(self.app, self.program, move |tx, ctx, now| {
+                jifen_app::earn::record_event(tx, ctx, now, &e)
+            });
+        }
+        if self.rng.random_bool(activity) {
+            self.purchase(day, member);
+        }
+    }
+
+    /// A purchase of one to three catalogue lines, now and then refunded later, perhaps with a
+    /// review and a redemption.
+    fn purchase(&mut self, day: i64, member: i64) {
+        self.order_no += 1;
+        let order_id = format!("SO{}{:06}", 2025 + (day / 365), self.order_no);
+        let mut lines = Vec::new();
+        for _ in 0..self.rng.random_range(1..=3) {
+            let (sku, cat, price) = CATALOG[self.rng.random_range(0..CATALOG.len())];
+            lines.push(LineItem {
+                sku: sku.into(),
+                category: Some(cat.into()),
+                quantity: self.rng.random_range(1..=2),
+                price_minor: price,
+                kind: None,
+            });
+        }
+        let amount: i64 = lines.iter().map(|l| l.quantity * l.price_minor).sum();
+        let p = Purchase {
+            order_id: order_id.clone(),
+            member: MemberRef::Id { member_id: member },
+            amount_minor: amount,
+            currency: "CNY".into(),
+            lines,
+            occurred_at: None,
+            channel: None,
+            shipping_minor: None,
+            tags: vec![],
+        };
+        if write(self.app, self.program, move |tx, ctx, now| {
+            commands::purchase(tx, ctx, now, &p)
+        })
+        .is_some()
+            && self.rng.random_bool(0.06)
+        {
+            self.to_refund
+                .push((day + self.rng.random_range(1..20), order_id.clone(), amount));
+        }
+        // Some purchases get a review, a few with photos (晒单).
+        if self.rng.random_bool(0.3) {
+            let e = behaviour(
+                member,
+                "review",
+                Some(format!("RV-{order_id}")),
+                json!({"text_length": self.rng.random_range(5..200), "photos": self.rng.random_range(0..4)}),
+            );
+            write(self.app, self.program, move |tx, ctx, now| {
+                jifen_app::earn::record_event(tx, ctx, now, &e)
+            });
+        }
+        // Regulars redeem rewards when they can afford one.
+        if self.rng.random_bool(0.25) {
+            let (reason, cost) = REWARDS[self.rng.random_range(0..REWARDS.len())];
+            let s = Spend {
+                member: MemberRef::Id { member_id: member },
+                amount: cost,
+                reason: Some(reason.into()),
+                order_ref: None,
+            };
+            write(self.app, self.program, move |tx, ctx, now| {
+                commands::spend(tx, ctx, now, &s)
+            });
+        }
+    }
+
+    fn refunds_due(&mut self, day: i64) {
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.to_refund)
+            .into_iter()
+            .partition(|r| r.0 <= day);
+        self.to_refund = later;
         for (_, order_id, amount) in due {
-            let part = if rng.random_bool(0.5) {
+            let part = if self.rng.random_bool(0.5) {
                 Some(amount / 2)
             } else {
                 None
@@ -867,125 +711,116 @@ pub fn seed(database: &str, pg_writers: usize, members: usize) -> anyhow::Result
                 amount_minor: part,
                 reason: Some("顾客退货".into()),
             };
-            write(&app, program, move |tx, ctx, now| {
+            write(self.app, self.program, move |tx, ctx, now| {
                 commands::refund(tx, ctx, now, &r)
             });
         }
-        // Twice a week a member orders from the mall: points-only items are paid at once,
-        // points + cash ones are paid (or now and then cancelled), goods are shipped.
-        if day % 7 == 3 || day % 7 == 6 {
-            let member = people[rng.random_range(0..people.len())].0;
-            let sku = MALL_ORDER_SKUS[rng.random_range(0..MALL_ORDER_SKUS.len())];
-            let o = jifen_app::mall::PlaceOrder {
-                member: MemberRef::Id { member_id: member },
-                sku: sku.into(),
-                quantity: 1,
-                request_id: format!("demo-{day}"),
-                address: Some(jifen_app::mall::Address {
-                    name: "王小明".into(),
-                    phone: "13800138000".into(),
-                    line: "上海市静安区南京西路1266号".into(),
-                    city: "上海".into(),
-                    postcode: "200040".into(),
-                }),
-                pay_within_seconds: None,
+    }
+
+    fn mall_order(&mut self, day: i64, people: &[(i64, f64)]) {
+        let member = people[self.rng.random_range(0..people.len())].0;
+        let sku = MALL_ORDER_SKUS[self.rng.random_range(0..MALL_ORDER_SKUS.len())];
+        let o = jifen_app::mall::PlaceOrder {
+            member: MemberRef::Id { member_id: member },
+            sku: sku.into(),
+            quantity: 1,
+            request_id: format!("demo-{day}"),
+            address: Some(jifen_app::mall::Address {
+                name: "王小明".into(),
+                phone: "13800138000".into(),
+                line: "上海市静安区南京西路1266号".into(),
+                city: "上海".into(),
+                postcode: "200040".into(),
+            }),
+            pay_within_seconds: None,
+        };
+        if let Some(v) = write(self.app, self.program, move |tx, ctx, now| {
+            jifen_app::mall::place_order(tx, ctx, now, &o)
+        }) {
+            let id = v["order_id"].as_i64().unwrap_or(0);
+            let pay = v["state"] == "paid" || self.rng.random_bool(0.85);
+            let action = if v["state"] == "paid" {
+                None
+            } else if pay {
+                Some(OrderAction::Pay)
+            } else {
+                Some(OrderAction::Cancel)
             };
-            if let Some(v) = write(&app, program, move |tx, ctx, now| {
-                jifen_app::mall::place_order(tx, ctx, now, &o)
-            }) {
-                let id = v["order_id"].as_i64().unwrap_or(0);
-                let pay = v["state"] == "paid" || rng.random_bool(0.85);
-                let action = if v["state"] == "paid" {
-                    None
-                } else if pay {
-                    Some(OrderAction::Pay)
-                } else {
-                    Some(OrderAction::Cancel)
+            if let Some(a) = action {
+                let u = OrderUpdate {
+                    payment_ref: Some(format!("wxpay-{day}")),
+                    reason: (a == OrderAction::Cancel).then(|| "顾客取消订单".to_string()),
+                    ..Default::default()
                 };
-                if let Some(a) = action {
-                    let u = OrderUpdate {
-                        payment_ref: Some(format!("wxpay-{day}")),
-                        reason: (a == OrderAction::Cancel).then(|| "顾客取消订单".to_string()),
-                        ..Default::default()
-                    };
-                    write(&app, program, move |tx, ctx, now| {
-                        jifen_app::mall::act(tx, ctx, now, id, a, &u)
-                    });
-                }
-                if pay && v["kind"]["type"] == "physical" {
-                    let u = OrderUpdate {
-                        carrier: Some("SF".into()),
-                        tracking_no: Some(format!("SF{:010}", 7_000_000 + day)),
-                        ..Default::default()
-                    };
-                    write(&app, program, move |tx, ctx, now| {
-                        jifen_app::mall::act(tx, ctx, now, id, OrderAction::Ship, &u)
-                    });
-                    if day < 355 {
-                        write(&app, program, move |tx, ctx, now| {
-                            jifen_app::mall::act(
-                                tx,
-                                ctx,
-                                now,
-                                id,
-                                OrderAction::Deliver,
-                                &OrderUpdate::default(),
-                            )
-                        });
-                    }
-                }
-            }
-        }
-        // Every few days a member spins the lucky wheel.
-        if day % 3 == 1 {
-            let member = people[rng.random_range(0..people.len())].0;
-            let d = jifen_app::lottery::DrawIn {
-                member: MemberRef::Id { member_id: member },
-                request_id: format!("spin-{day}"),
-            };
-            write(&app, program, move |tx, ctx, now| {
-                jifen_app::lottery::draw(tx, ctx, now, "lucky_wheel", &d)
-            });
-        }
-        // Now and then a member gives points to family, and service grants a goodwill credit.
-        if day % 11 == 5 {
-            let a = people[rng.random_range(0..people.len())].0;
-            let b = people[rng.random_range(0..people.len())].0;
-            if a != b {
-                let t = MemberTransfer {
-                    from: MemberRef::Id { member_id: a },
-                    to: MemberRef::Id { member_id: b },
-                    amount: 200,
-                    reason: Some("积分转赠给家人".into()),
-                    device_id: None,
-                    ip: None,
-                };
-                write(&app, program, move |tx, ctx, now| {
-                    commands::transfer(tx, ctx, now, &t)
+                write(self.app, self.program, move |tx, ctx, now| {
+                    jifen_app::mall::act(tx, ctx, now, id, a, &u)
                 });
             }
+            if pay && v["kind"]["type"] == "physical" {
+                let u = OrderUpdate {
+                    carrier: Some("SF".into()),
+                    tracking_no: Some(format!("SF{:010}", 7_000_000 + day)),
+                    ..Default::default()
+                };
+                write(self.app, self.program, move |tx, ctx, now| {
+                    jifen_app::mall::act(tx, ctx, now, id, OrderAction::Ship, &u)
+                });
+                if day < 355 {
+                    write(self.app, self.program, move |tx, ctx, now| {
+                        jifen_app::mall::act(
+                            tx,
+                            ctx,
+                            now,
+                            id,
+                            OrderAction::Deliver,
+                            &OrderUpdate::default(),
+                        )
+                    });
+                }
+            }
         }
-        if day % 17 == 8 {
-            let m = people[rng.random_range(0..people.len())].0;
-            let a = Adjustment {
-                member: MemberRef::Id { member_id: m },
-                delta: 100,
-                point_type: PointType::Points,
-                reason: Some("客服补偿：出餐延迟".into()),
-                actor: Some("staff:demo-service".into()),
+    }
+
+    fn spin_wheel(&mut self, day: i64, people: &[(i64, f64)]) {
+        let member = people[self.rng.random_range(0..people.len())].0;
+        let d = jifen_app::lottery::DrawIn {
+            member: MemberRef::Id { member_id: member },
+            request_id: format!("spin-{day}"),
+        };
+        write(self.app, self.program, move |tx, ctx, now| {
+            jifen_app::lottery::draw(tx, ctx, now, "lucky_wheel", &d)
+        });
+    }
+
+    fn family_transfer(&mut self, people: &[(i64, f64)]) {
+        let a = people[self.rng.random_range(0..people.len())].0;
+        let b = people[self.rng.random_range(0..people.len())].0;
+        if a != b {
+            let t = MemberTransfer {
+                from: MemberRef::Id { member_id: a },
+                to: MemberRef::Id { member_id: b },
+                amount: 200,
+                reason: Some("积分转赠给家人".into()),
+                device_id: None,
+                ip: None,
             };
-            write(&app, program, move |tx, ctx, now| {
-                commands::adjust(tx, ctx, now, &a)
+            write(self.app, self.program, move |tx, ctx, now| {
+                commands::transfer(tx, ctx, now, &t)
             });
         }
-        clock.set(today + DAY_MS);
-        app.run_jobs(program)?;
     }
-    clock.set(now);
-    app.run_jobs(program)?;
-    let drift = app.verify(program)?;
-    anyhow::ensure!(drift.is_empty(), "demo data drifted: {drift:?}");
-    let summary = app.read_blocking(move |tx| Ok(json!({"members": tx.count_members(program)?, "transfers": tx.all_transfers(program)?.len()})))?;
-    println!("Demo ready: {summary}");
-    Ok(())
+
+    fn goodwill_credit(&mut self, people: &[(i64, f64)]) {
+        let m = people[self.rng.random_range(0..people.len())].0;
+        let a = Adjustment {
+            member: MemberRef::Id { member_id: m },
+            delta: 100,
+            point_type: PointType::Points,
+            reason: Some("客服补偿：出餐延迟".into()),
+            actor: Some("staff:demo-service".into()),
+        };
+        write(self.app, self.program, move |tx, ctx, now| {
+            commands::adjust(tx, ctx, now, &a)
+        });
+    }
 }

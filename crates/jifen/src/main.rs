@@ -5,6 +5,7 @@ mod demo;
 mod import;
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -203,188 +204,17 @@ fn main() -> anyhow::Result<()> {
             listen,
             members,
             no_serve,
-        } => {
-            demo::seed(&cli.database, cli.pg_writers, *members)?;
-            let app = start(&cli, Arc::new(SystemClock))?;
-            let program = app
-                .read_blocking(|tx| Ok(tx.program_by_code(demo::DEMO_CODE)?))?
-                .context("demo programme missing")?;
-            let key = app.create_api_key(program.id, "demo", true)?;
-            println!(
-                "Jifen demo programme \"{}\" (id {})",
-                program.name, program.id
-            );
-            println!("API key: {key}");
-            // A first owner login for the console, with a fresh password each start.
-            let password = jifen_app::staff::generate_password();
-            let pw = password.clone();
-            app.write_blocking(program.id, "staff", None, move |tx, ctx, now| {
-                jifen_app::staff::ensure_owner(tx, ctx, now, "owner", "演示店长 Demo owner", &pw)?;
-                Ok(serde_json::json!(null))
-            })?;
-            println!(
-                "Console: http://{listen}/console  programme {}  login owner  password {password}",
-                demo::DEMO_CODE
-            );
-            // A member points centre link, as the merchant's app would open it.
-            let link = app.write_blocking(program.id, "centre", None, |tx, ctx, now| {
-                jifen_app::centre::link(tx, ctx, now, jifen_ledger::MemberId(1))
-            })?;
-            println!(
-                "Member centre (member 1, valid 24 h): http://{listen}{}",
-                link.body["path"].as_str().unwrap_or_default()
-            );
-            if *no_serve {
-                return Ok(());
-            }
-            println!(
-                "Try:  curl -H 'Authorization: Bearer {key}' http://{listen}/api/v1/members/1"
-            );
-            serve(app, *listen)
-        }
-        Command::Migrate => {
-            let backend = jifen_app::open_backend(&cli.database, cli.pg_writers)?;
-            backend.migrate()?;
-            println!("{}: schema is up to date", backend.describe());
-            Ok(())
-        }
-        Command::Verify => {
-            let app = start(&cli, Arc::new(SystemClock))?;
-            let programs = app.read_blocking(|tx| Ok(tx.programs()?))?;
-            let mut drift_total = 0;
-            for p in &programs {
-                let drift = app.verify(p.id)?;
-                let counts = app.read_blocking({
-                    let id = p.id;
-                    move |tx| {
-                        Ok((
-                            tx.count_members(id)?,
-                            tx.all_transfers(id)?.len(),
-                            tx.all_lots(id)?.len(),
-                        ))
-                    }
-                })?;
-                println!(
-                    "programme {} ({}): {} members, {} transfers, {} lots: {} drift",
-                    p.code,
-                    p.id,
-                    counts.0,
-                    counts.1,
-                    counts.2,
-                    if drift.is_empty() {
-                        "no".to_string()
-                    } else {
-                        drift.len().to_string()
-                    }
-                );
-                for d in &drift {
-                    println!("  DRIFT {}: {}", d.invariant, d.detail);
-                }
-                drift_total += drift.len();
-            }
-            if drift_total > 0 {
-                bail!("{drift_total} invariant violations");
-            }
-            Ok(())
-        }
-        Command::Backup { file } => {
-            let backend = jifen_app::open_backend(&cli.database, cli.pg_writers)?;
-            backend.backup_to(file).with_context(|| {
-                format!("backing up {} to {}", backend.describe(), file.display())
-            })?;
-            println!("backed up {} to {}", backend.describe(), file.display());
-            Ok(())
-        }
-        Command::Restore { file } => {
-            let backend = jifen_app::open_backend(&cli.database, cli.pg_writers)?;
-            backend.restore_from(file).with_context(|| {
-                format!("restoring {} into {}", file.display(), backend.describe())
-            })?;
-            println!("restored {} into {}", file.display(), backend.describe());
-            // The restored database is brought to this version and checked.
-            let app = start(&cli, Arc::new(SystemClock))?;
-            let mut drift_total = 0;
-            for p in app.read_blocking(|tx| Ok(tx.programs()?))? {
-                drift_total += app.verify(p.id)?.len();
-            }
-            if drift_total > 0 {
-                bail!(
-                    "the restored database has {drift_total} invariant violations (jifen verify names them)"
-                );
-            }
-            println!("verify: clean");
-            Ok(())
-        }
+        } => serve_demo(&cli, *listen, *members, *no_serve),
+        Command::Migrate => migrate(&cli),
+        Command::Verify => verify(&cli),
+        Command::Backup { file } => backup(&cli, file),
+        Command::Restore { file } => restore(&cli, file),
         Command::Jobs {
             command: JobsCommand::Run { now },
-        } => {
-            let clock: Arc<dyn Clock> = match now {
-                Some(t) => {
-                    let ts: jiff::Timestamp = t
-                        .parse()
-                        .with_context(|| format!("--now {t:?} is not an RFC 3339 time"))?;
-                    Arc::new(ManualClock::new(ts.as_millisecond()))
-                }
-                None => Arc::new(SystemClock),
-            };
-            let app = start(&cli, clock)?;
-            // Every programme runs, whatever another's jobs meet; failures are printed (and
-            // logged) with their causes and tried again on the next run.
-            let mut failed = 0;
-            for p in app.run_all_jobs()? {
-                let report = match p.report {
-                    Ok(r) => r,
-                    Err(e) => {
-                        failed += 1;
-                        eprintln!("programme {}: jobs failed: {e}", p.code);
-                        continue;
-                    }
-                };
-                failed += report.failures.len();
-                let webhooks = match app.webhooks_round(p.program) {
-                    Ok(w) => serde_json::to_string(&w)?,
-                    Err(e) => {
-                        failed += 1;
-                        format!("failed: {e}")
-                    }
-                };
-                println!(
-                    "programme {}: {} webhooks {}",
-                    p.code,
-                    serde_json::to_string(&report)?,
-                    webhooks
-                );
-            }
-            if failed > 0 {
-                eprintln!(
-                    "{failed} job items failed; the rest ran; they are tried again on the next run"
-                );
-            }
-            Ok(())
-        }
+        } => run_jobs(&cli, now.as_deref()),
         Command::Import {
             command: ImportCommand::Purchases { file, program },
-        } => {
-            let app = start(&cli, Arc::new(SystemClock))?;
-            let code = program.clone();
-            let p = app
-                .read_blocking(move |tx| Ok(tx.program_by_code(&code)?))?
-                .with_context(|| format!("no programme {program}"))?;
-            let r = import::purchases(&app, p.id, file, true)?;
-            println!(
-                "{} rows in {:.1}s ({:.0} rows/s): {} imported, {} already imported, {} failed",
-                r.rows,
-                r.seconds,
-                r.rows as f64 / r.seconds.max(1e-9),
-                r.imported,
-                r.already_imported,
-                r.failed
-            );
-            if r.failed > 0 {
-                bail!("{} rows failed", r.failed);
-            }
-            Ok(())
-        }
+        } => import_purchases(&cli, file, program),
         Command::Bench {
             scenario,
             store,
@@ -405,46 +235,237 @@ fn main() -> anyhow::Result<()> {
             seconds: *seconds,
             members: *members,
         }),
-        Command::Program { command } => {
-            let app = start(&cli, Arc::new(SystemClock))?;
-            match command {
-                ProgramCommand::Create {
-                    code,
-                    name,
-                    currency,
-                    timezone,
-                    pending_days,
-                } => {
-                    let policy = LedgerPolicy {
-                        pending_days: *pending_days,
-                        ..LedgerPolicy::default()
-                    };
-                    let created = app.create_program(code, name, currency, timezone, policy)?;
-                    println!("programme {code} created (id {})", created.id);
-                    println!("API key: {}", created.api_key);
-                }
-                ProgramCommand::Key {
-                    code,
-                    adjust_without_approval,
-                } => {
-                    let c = code.clone();
-                    let p = app
-                        .read_blocking(move |tx| Ok(tx.program_by_code(&c)?))?
-                        .with_context(|| format!("no programme {code}"))?;
-                    println!(
-                        "API key: {}",
-                        app.create_api_key(p.id, "cli", *adjust_without_approval)?
-                    );
-                }
-                ProgramCommand::List => {
-                    for p in app.read_blocking(|tx| Ok(tx.programs()?))? {
-                        println!("{}\t{}\t{}\t{}", p.id, p.code, p.name, p.currency);
-                    }
-                }
+        Command::Program { command } => manage_program(&cli, command),
+    }
+}
+
+/// `jifen demo`: seeds the demo programme unless it exists, prints how to reach it, and serves.
+fn serve_demo(cli: &Cli, listen: SocketAddr, members: usize, no_serve: bool) -> anyhow::Result<()> {
+    demo::seed(&cli.database, cli.pg_writers, members)?;
+    let app = start(cli, Arc::new(SystemClock))?;
+    let program = app
+        .read_blocking(|tx| Ok(tx.program_by_code(demo::DEMO_CODE)?))?
+        .context("demo programme missing")?;
+    let key = app.create_api_key(program.id, "demo", true)?;
+    println!(
+        "Jifen demo programme \"{}\" (id {})",
+        program.name, program.id
+    );
+    println!("API key: {key}");
+    // A first owner login for the console, with a fresh password each start.
+    let password = jifen_app::staff::generate_password();
+    let pw = password.clone();
+    app.write_blocking(program.id, "staff", None, move |tx, ctx, now| {
+        jifen_app::staff::ensure_owner(tx, ctx, now, "owner", "演示店长 Demo owner", &pw)?;
+        Ok(serde_json::json!(null))
+    })?;
+    println!(
+        "Console: http://{listen}/console  programme {}  login owner  password {password}",
+        demo::DEMO_CODE
+    );
+    // A member points centre link, as the merchant's app would open it.
+    let link = app.write_blocking(program.id, "centre", None, |tx, ctx, now| {
+        jifen_app::centre::link(tx, ctx, now, jifen_ledger::MemberId(1))
+    })?;
+    println!(
+        "Member centre (member 1, valid 24 h): http://{listen}{}",
+        link.body["path"].as_str().unwrap_or_default()
+    );
+    if no_serve {
+        return Ok(());
+    }
+    println!("Try:  curl -H 'Authorization: Bearer {key}' http://{listen}/api/v1/members/1");
+    serve(app, listen)
+}
+
+/// `jifen migrate`.
+fn migrate(cli: &Cli) -> anyhow::Result<()> {
+    let backend = jifen_app::open_backend(&cli.database, cli.pg_writers)?;
+    backend.migrate()?;
+    println!("{}: schema is up to date", backend.describe());
+    Ok(())
+}
+
+/// `jifen verify`: every programme's invariants, with its counts; fails on any drift.
+fn verify(cli: &Cli) -> anyhow::Result<()> {
+    let app = start(cli, Arc::new(SystemClock))?;
+    let programs = app.read_blocking(|tx| Ok(tx.programs()?))?;
+    let mut drift_total = 0;
+    for p in &programs {
+        let drift = app.verify(p.id)?;
+        let counts = app.read_blocking({
+            let id = p.id;
+            move |tx| {
+                Ok((
+                    tx.count_members(id)?,
+                    tx.all_transfers(id)?.len(),
+                    tx.all_lots(id)?.len(),
+                ))
             }
-            Ok(())
+        })?;
+        println!(
+            "programme {} ({}): {} members, {} transfers, {} lots: {} drift",
+            p.code,
+            p.id,
+            counts.0,
+            counts.1,
+            counts.2,
+            if drift.is_empty() {
+                "no".to_string()
+            } else {
+                drift.len().to_string()
+            }
+        );
+        for d in &drift {
+            println!("  DRIFT {}: {}", d.invariant, d.detail);
+        }
+        drift_total += drift.len();
+    }
+    if drift_total > 0 {
+        bail!("{drift_total} invariant violations");
+    }
+    Ok(())
+}
+
+/// `jifen backup FILE`.
+fn backup(cli: &Cli, file: &Path) -> anyhow::Result<()> {
+    let backend = jifen_app::open_backend(&cli.database, cli.pg_writers)?;
+    backend
+        .backup_to(file)
+        .with_context(|| format!("backing up {} to {}", backend.describe(), file.display()))?;
+    println!("backed up {} to {}", backend.describe(), file.display());
+    Ok(())
+}
+
+/// `jifen restore FILE`, then the restored database is checked.
+fn restore(cli: &Cli, file: &Path) -> anyhow::Result<()> {
+    let backend = jifen_app::open_backend(&cli.database, cli.pg_writers)?;
+    backend
+        .restore_from(file)
+        .with_context(|| format!("restoring {} into {}", file.display(), backend.describe()))?;
+    println!("restored {} into {}", file.display(), backend.describe());
+    // The restored database is brought to this version and checked.
+    let app = start(cli, Arc::new(SystemClock))?;
+    let mut drift_total = 0;
+    for p in app.read_blocking(|tx| Ok(tx.programs()?))? {
+        drift_total += app.verify(p.id)?.len();
+    }
+    if drift_total > 0 {
+        bail!(
+            "the restored database has {drift_total} invariant violations (jifen verify names them)"
+        );
+    }
+    println!("verify: clean");
+    Ok(())
+}
+
+/// `jifen jobs run [--now TIME]`.
+fn run_jobs(cli: &Cli, now: Option<&str>) -> anyhow::Result<()> {
+    let clock: Arc<dyn Clock> = match now {
+        Some(t) => {
+            let ts: jiff::Timestamp = t
+                .parse()
+                .with_context(|| format!("--now {t:?} is not an RFC 3339 time"))?;
+            Arc::new(ManualClock::new(ts.as_millisecond()))
+        }
+        None => Arc::new(SystemClock),
+    };
+    let app = start(cli, clock)?;
+    // Every programme runs, whatever another's jobs meet; failures are printed (and
+    // logged) with their causes and tried again on the next run.
+    let mut failed = 0;
+    for p in app.run_all_jobs()? {
+        let report = match p.report {
+            Ok(r) => r,
+            Err(e) => {
+                failed += 1;
+                eprintln!("programme {}: jobs failed: {e}", p.code);
+                continue;
+            }
+        };
+        failed += report.failures.len();
+        let webhooks = match app.webhooks_round(p.program) {
+            Ok(w) => serde_json::to_string(&w)?,
+            Err(e) => {
+                failed += 1;
+                format!("failed: {e}")
+            }
+        };
+        println!(
+            "programme {}: {} webhooks {}",
+            p.code,
+            serde_json::to_string(&report)?,
+            webhooks
+        );
+    }
+    if failed > 0 {
+        eprintln!("{failed} job items failed; the rest ran; they are tried again on the next run");
+    }
+    Ok(())
+}
+
+/// `jifen import purchases FILE --program CODE`.
+fn import_purchases(cli: &Cli, file: &Path, program: &str) -> anyhow::Result<()> {
+    let app = start(cli, Arc::new(SystemClock))?;
+    let code = program.to_string();
+    let p = app
+        .read_blocking(move |tx| Ok(tx.program_by_code(&code)?))?
+        .with_context(|| format!("no programme {program}"))?;
+    let r = import::purchases(&app, p.id, file, true)?;
+    println!(
+        "{} rows in {:.1}s ({:.0} rows/s): {} imported, {} already imported, {} failed",
+        r.rows,
+        r.seconds,
+        r.rows as f64 / r.seconds.max(1e-9),
+        r.imported,
+        r.already_imported,
+        r.failed
+    );
+    if r.failed > 0 {
+        bail!("{} rows failed", r.failed);
+    }
+    Ok(())
+}
+
+/// `jifen program create|key|list`.
+fn manage_program(cli: &Cli, command: &ProgramCommand) -> anyhow::Result<()> {
+    let app = start(cli, Arc::new(SystemClock))?;
+    match command {
+        ProgramCommand::Create {
+            code,
+            name,
+            currency,
+            timezone,
+            pending_days,
+        } => {
+            let policy = LedgerPolicy {
+                pending_days: *pending_days,
+                ..LedgerPolicy::default()
+            };
+            let created = app.create_program(code, name, currency, timezone, policy)?;
+            println!("programme {code} created (id {})", created.id);
+            println!("API key: {}", created.api_key);
+        }
+        ProgramCommand::Key {
+            code,
+            adjust_without_approval,
+        } => {
+            let c = code.clone();
+            let p = app
+                .read_blocking(move |tx| Ok(tx.program_by_code(&c)?))?
+                .with_context(|| format!("no programme {code}"))?;
+            println!(
+                "API key: {}",
+                app.create_api_key(p.id, "cli", *adjust_without_approval)?
+            );
+        }
+        ProgramCommand::List => {
+            for p in app.read_blocking(|tx| Ok(tx.programs()?))? {
+                println!("{}\t{}\t{}\t{}", p.id, p.code, p.name, p.currency);
+            }
         }
     }
+    Ok(())
 }
 
 /// Resolves on Ctrl-C or SIGTERM: the server then stops accepting, finishes the requests in

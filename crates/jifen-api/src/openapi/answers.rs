@@ -1,0 +1,253 @@
+//! The component schemas of answers with a stable shape.
+
+use serde_json::{Map, Value, json};
+
+use super::helpers::*;
+
+/// The answers with a stable shape. Answers are open: fields may be added.
+pub(super) fn answer_schemas(s: &mut Map<String, Value>) {
+    let mut add = |name: &str, v: Value| {
+        s.insert(name.to_string(), v);
+    };
+    program_answers(&mut add);
+    member_answers(&mut add);
+    lot_and_history_answers(&mut add);
+    result_answers(&mut add);
+    feed_answers(&mut add);
+}
+
+/// An integer or `null`.
+fn opt_int() -> Value {
+    json!({"type": ["integer", "null"], "format": "int64"})
+}
+
+/// A string or `null`.
+fn opt_text() -> Value {
+    json!({"type": ["string", "null"]})
+}
+
+/// The one error shape, and the programme.
+fn program_answers(add: &mut impl FnMut(&str, Value)) {
+    add(
+        "Error",
+        open(
+            &["error"],
+            json!({"error": open(&["code", "message", "details"], json!({
+                "code": {"type": "string", "example": "insufficient_points"},
+                "message": string(),
+                "details": {"type": "object"}}))}),
+        ),
+    );
+    add(
+        "Program",
+        open(
+            &[
+                "program_id",
+                "code",
+                "name",
+                "currency",
+                "timezone",
+                "policy",
+            ],
+            json!({"program_id": any_int(), "code": string(), "name": string(), "currency": string(),
+                   "timezone": string(), "policy": {"type": "object"}}),
+        ),
+    );
+}
+
+/// A member with their balances.
+fn member_answers(add: &mut impl FnMut(&str, Value)) {
+    add(
+        "PointBalance",
+        open(
+            &[
+                "point_type",
+                "available",
+                "pending",
+                "reserved",
+                "debt",
+                "expiring_within_days",
+                "expiring",
+                "lifetime",
+            ],
+            json!({
+                "point_type": words(&["points", "growth"]),
+                "available": {"type": "integer", "description": "spendable now"},
+                "pending": {"type": "integer", "description": "earned, still in the return window"},
+                "reserved": {"type": "integer", "description": "held by open reservations"},
+                "debt": {"type": "integer", "description": "owed after refunds of spent points"},
+                "expiring_within_days": any_int(), "expiring": any_int(),
+                "lifetime": open(&["earned", "received", "spent", "expired", "reversed", "moved_out"], json!({
+                    "earned": any_int(), "received": any_int(), "spent": any_int(), "expired": any_int(),
+                    "reversed": any_int(), "moved_out": any_int()}))
+            }),
+        ),
+    );
+    add(
+        "Member",
+        open(
+            &[
+                "member_id",
+                "name",
+                "phone",
+                "email",
+                "birthday",
+                "status",
+                "merged_into",
+                "created_at",
+                "identities",
+                "points",
+                "growth",
+            ],
+            json!({
+                "member_id": any_int(), "name": opt_text(), "phone": opt_text(), "email": opt_text(), "birthday": opt_text(),
+                "status": {"type": "string", "description": "active, frozen, merged or erased"},
+                "merged_into": opt_int(), "created_at": any_int(),
+                "identities": array(schema_ref("Identity")),
+                "points": schema_ref("PointBalance"), "growth": schema_ref("PointBalance"),
+                "rewards": {"type": "array", "items": {"type": "object"}, "description": "on creation: what sign-up and referral rules paid"}
+            }),
+        ),
+    );
+    add(
+        "MemberBalance",
+        open(
+            &["member_id", "points", "growth"],
+            json!({"member_id": any_int(), "points": schema_ref("PointBalance"), "growth": schema_ref("PointBalance")}),
+        ),
+    );
+}
+
+/// A member's lots and history pages.
+fn lot_and_history_answers(add: &mut impl FnMut(&str, Value)) {
+    add(
+        "Lot",
+        open(
+            &[
+                "lot_id",
+                "point_type",
+                "status",
+                "amount",
+                "remaining",
+                "reserved",
+                "spent",
+                "expired",
+                "reversed",
+                "transferred_out",
+                "earned_at",
+                "available_at",
+                "expires_at",
+                "order_ref",
+                "transfer_id",
+            ],
+            json!({
+                "lot_id": any_int(), "point_type": words(&["points", "growth"]),
+                "status": words(&["available", "pending", "expiring", "closed"]),
+                "amount": any_int(), "remaining": any_int(), "reserved": any_int(), "spent": any_int(),
+                "expired": any_int(), "reversed": any_int(), "transferred_out": any_int(),
+                "earned_at": any_int(), "available_at": any_int(), "expires_at": opt_int(),
+                "order_ref": opt_text(), "transfer_id": any_int()
+            }),
+        ),
+    );
+    add(
+        "MemberLots",
+        open(
+            &["member_id", "lots"],
+            json!({"member_id": any_int(), "lots": array(schema_ref("Lot"))}),
+        ),
+    );
+    add(
+        "HistoryLine",
+        open(
+            &[
+                "transfer_id",
+                "point_type",
+                "code",
+                "phase",
+                "amount",
+                "member",
+                "counterparty",
+                "pending_of",
+                "reversal_of",
+                "order_ref",
+                "reason",
+                "actor",
+                "created_at",
+            ],
+            json!({
+                "transfer_id": any_int(), "point_type": words(&["points", "growth"]),
+                "code": {"type": "string", "description": "what the line is: earn, redemption, expiry..."},
+                "phase": string(),
+                "amount": {"type": "integer", "description": "signed effect on the member: positive credits, negative debits"},
+                "member": any_int(), "counterparty": opt_int(), "pending_of": opt_int(), "reversal_of": opt_int(),
+                "order_ref": opt_text(), "reason": opt_text(), "actor": opt_text(), "created_at": any_int()
+            }),
+        ),
+    );
+    add(
+        "HistoryPage",
+        open(
+            &["member_id", "lines", "next_before"],
+            json!({"member_id": any_int(), "lines": array(schema_ref("HistoryLine")),
+                   "next_before": {"type": ["integer", "null"], "description": "pass as ?before= for the next page; null on the last"}}),
+        ),
+    );
+}
+
+/// What writes answer: spends, transfers, merges, reservations.
+fn result_answers(add: &mut impl FnMut(&str, Value)) {
+    add(
+        "SpendResult",
+        open(
+            &["transfer_id", "member_id", "amount", "draws"],
+            json!({"transfer_id": any_int(), "member_id": any_int(), "amount": any_int(),
+                   "draws": array(open(&["lot_id", "amount"], json!({"lot_id": any_int(), "amount": any_int()})))}),
+        ),
+    );
+    add(
+        "TransferResult",
+        open(
+            &["transfer_id", "from_member_id", "to_member_id", "amount"],
+            json!({"transfer_id": any_int(), "from_member_id": any_int(), "to_member_id": any_int(), "amount": any_int()}),
+        ),
+    );
+    add(
+        "MergeResult",
+        open(
+            &["from_member_id", "into_member_id"],
+            json!({"from_member_id": any_int(), "into_member_id": any_int(), "moved": {"type": "object"}}),
+        ),
+    );
+    add(
+        "Reservation",
+        open(
+            &["reservation_id", "member_id", "amount", "state"],
+            json!({"reservation_id": any_int(), "member_id": any_int(), "amount": any_int(),
+                   "state": string(), "expires_at": opt_int(), "order_ref": opt_text()}),
+        ),
+    );
+}
+
+/// Feeds read page by page: the hash chain and the outbox.
+fn feed_answers(add: &mut impl FnMut(&str, Value)) {
+    add(
+        "ChainLinks",
+        open(
+            &["links"],
+            json!({"links": array(open(&["seq", "prev_hash", "root", "hash"], json!({
+                "seq": any_int(), "prev_hash": string(), "root": string(), "hash": string(),
+                "transfer_count": any_int(), "total_count": any_int(), "total_amount": any_int(), "created_at": any_int()})))}),
+        ),
+    );
+    add(
+        "OutboxPage",
+        open(
+            &["items", "next_after"],
+            json!({"items": array(open(&["id", "topic", "member_id", "payload", "created_at"], json!({
+                "id": any_int(), "topic": string(), "member_id": opt_int(), "payload": {},
+                "created_at": any_int()}))),
+                "next_after": {"type": ["integer", "null"], "description": "pass as ?after= for the next page"}}),
+        ),
+    );
+}

@@ -1,0 +1,732 @@
+//! The route table: every operation of `/api/v1` with its parameters, body, retry safety and
+//! answer.
+
+use super::params::*;
+
+/// A route's request body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Body {
+    None,
+    /// A JSON object of this component schema.
+    Json(&'static str),
+    /// A JSON object of this component schema, or no body at all.
+    OptionalJson(&'static str),
+    /// The bytes of an image, its type in `Content-Type`.
+    Image,
+}
+
+/// One operation of the API.
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub summary: &'static str,
+    /// Path parameters (every `{name}` of the path) and query parameters.
+    pub params: &'static [Param],
+    pub body: Body,
+    /// How a retry is made safe with the `Idempotency-Key` header: "" (the header is not read),
+    /// "required", "optional", "natural" (an optional header, else a key from the path), or what
+    /// else serves as the key.
+    pub idem: &'static str,
+    /// The success statuses: 200, 201 for creations, 200 or 202 for adjustments.
+    pub statuses: &'static [u16],
+    /// The component schema of the success answer; "" for an object of no documented shape.
+    pub answer: &'static str,
+    /// Whether the answer may also be CSV (`?format=csv`).
+    pub csv: bool,
+}
+
+const fn route(method: &'static str, path: &'static str, summary: &'static str) -> Route {
+    Route {
+        method,
+        path,
+        summary,
+        params: &[],
+        body: Body::None,
+        idem: "",
+        statuses: &[200],
+        answer: "",
+        csv: false,
+    }
+}
+
+const fn get(path: &'static str, summary: &'static str) -> Route {
+    route("get", path, summary)
+}
+
+const fn post(path: &'static str, summary: &'static str) -> Route {
+    route("post", path, summary)
+}
+
+const fn put(path: &'static str, summary: &'static str) -> Route {
+    route("put", path, summary)
+}
+
+const fn patch(path: &'static str, summary: &'static str) -> Route {
+    route("patch", path, summary)
+}
+
+impl Route {
+    const fn params(mut self, params: &'static [Param]) -> Route {
+        self.params = params;
+        self
+    }
+
+    const fn body(mut self, schema: &'static str) -> Route {
+        self.body = Body::Json(schema);
+        self
+    }
+
+    const fn optional_body(mut self, schema: &'static str) -> Route {
+        self.body = Body::OptionalJson(schema);
+        self
+    }
+
+    const fn image_body(mut self) -> Route {
+        self.body = Body::Image;
+        self
+    }
+
+    const fn idem(mut self, idem: &'static str) -> Route {
+        self.idem = idem;
+        self
+    }
+
+    const fn created(mut self) -> Route {
+        self.statuses = &[201];
+        self
+    }
+
+    const fn or_accepted(mut self) -> Route {
+        self.statuses = &[200, 202];
+        self
+    }
+
+    const fn answer(mut self, schema: &'static str) -> Route {
+        self.answer = schema;
+        self
+    }
+
+    const fn or_csv(mut self) -> Route {
+        self.csv = true;
+        self
+    }
+
+    /// The component schema of the request body, if it has one.
+    pub fn body_schema(&self) -> Option<&'static str> {
+        match self.body {
+            Body::Json(s) | Body::OptionalJson(s) => Some(s),
+            Body::None | Body::Image => None,
+        }
+    }
+}
+
+/// Every operation of `/api/v1`.
+pub const ROUTES: &[Route] = &[
+    get(
+        "/api/v1/program",
+        "The programme this API key belongs to, with its settings",
+    )
+    .answer("Program"),
+    put(
+        "/api/v1/program",
+        "Replace the programme's name, time zone and ledger policy",
+    )
+    .body("ProgramUpdate")
+    .answer("Program"),
+    post(
+        "/api/v1/members",
+        "Create a member with profile and external ids",
+    )
+    .body("NewMember")
+    .idem("optional")
+    .created()
+    .answer("Member"),
+    get(
+        "/api/v1/members/lookup",
+        "Find a member by channel and external id (?channel=&external_id=)",
+    )
+    .params(&[LOOKUP_CHANNEL, LOOKUP_EXTERNAL_ID])
+    .answer("Member"),
+    post(
+        "/api/v1/members/merge",
+        "Merge one member into another: lots, debt, identities and orders move",
+    )
+    .body("Merge")
+    .idem("optional")
+    .answer("MergeResult"),
+    get(
+        "/api/v1/members/{id}",
+        "A member's profile, identities and balances",
+    )
+    .params(&[MEMBER])
+    .answer("Member"),
+    post(
+        "/api/v1/members/{id}/identities",
+        "Add an external id in a channel to a member",
+    )
+    .params(&[MEMBER])
+    .body("Identity")
+    .idem("optional")
+    .answer("Member"),
+    get(
+        "/api/v1/members/{id}/balance",
+        "Available, pending, reserved, debt, expiring within ?days=, lifetime counters",
+    )
+    .params(&[MEMBER, DAYS])
+    .answer("MemberBalance"),
+    get(
+        "/api/v1/members/{id}/lots",
+        "A member's lots with expiry and what became of them (?point_type=&include_closed=)",
+    )
+    .params(&[MEMBER, POINT_TYPE, INCLUDE_CLOSED])
+    .answer("MemberLots"),
+    get(
+        "/api/v1/members/{id}/history",
+        "Every ledger line with reason and source, newest first (?before=&limit=)",
+    )
+    .params(&[MEMBER, HISTORY_BEFORE, HISTORY_LIMIT])
+    .answer("HistoryPage"),
+    post(
+        "/api/v1/purchases",
+        "Record a purchase: points earned, pending through the return window",
+    )
+    .body("Purchase")
+    .idem("order_id, or the header"),
+    post(
+        "/api/v1/refunds",
+        "Refund an order fully or partly: the exact earned points are reversed",
+    )
+    .body("Refund")
+    .idem("refund_id, or the header"),
+    post(
+        "/api/v1/spends",
+        "Spend points now, soonest-expiring first",
+    )
+    .body("Spend")
+    .idem("required")
+    .answer("SpendResult"),
+    get(
+        "/api/v1/members/{id}/receipt",
+        "A receipt proving a line of the member's history (?transfer_id=) is sealed in the hash chain",
+    )
+    .params(&[MEMBER, RECEIPT_TRANSFER]),
+    get(
+        "/api/v1/chain/links",
+        "The programme's hash-chain links after ?after= (seq, previous hash, Merkle root, hash, totals)",
+    )
+    .params(&[LINKS_AFTER, LINKS_LIMIT])
+    .answer("ChainLinks"),
+    get(
+        "/api/v1/members/{id}/export",
+        "Everything held about a member (PIPL) as JSON, or CSV with ?format=csv; audited",
+    )
+    .params(&[MEMBER, EXPORT_FORMAT])
+    .or_csv(),
+    post(
+        "/api/v1/members/{id}/centre-link/revoke",
+        "Revoke every member-centre link of the member issued until now; audited",
+    )
+    .params(&[MEMBER]),
+    post(
+        "/api/v1/members/{id}/erase",
+        "Erase a member's personal data (PIPL); amounts stay so the books balance; audited",
+    )
+    .params(&[MEMBER])
+    .body("StatusChange")
+    .idem("optional")
+    .answer("Member"),
+    patch(
+        "/api/v1/members/{id}",
+        "Change a member's name, phone, email or birthday (null clears a field); audited",
+    )
+    .params(&[MEMBER])
+    .body("ProfileUpdate")
+    .idem("optional")
+    .answer("Member"),
+    post(
+        "/api/v1/members/{id}/identities/unbind",
+        "Unbind one of a member's identities (never the last); audited",
+    )
+    .params(&[MEMBER])
+    .body("Identity")
+    .idem("optional")
+    .answer("Member"),
+    post(
+        "/api/v1/members/{id}/freeze",
+        "Freeze a member: earnings wait in pending; no spending, reserving or transfers; audited",
+    )
+    .params(&[MEMBER])
+    .body("StatusChange")
+    .idem("optional")
+    .answer("Member"),
+    post(
+        "/api/v1/members/{id}/unfreeze",
+        "Unfreeze a member: what they earned meanwhile vests as its return window says; audited",
+    )
+    .params(&[MEMBER])
+    .body("StatusChange")
+    .idem("optional")
+    .answer("Member"),
+    post(
+        "/api/v1/spends/{id}/refunds",
+        "Refund a spend or posted reservation: the same lots are restored",
+    )
+    .params(&[SPEND])
+    .body("RedemptionRefund")
+    .idem("required"),
+    post(
+        "/api/v1/reservations",
+        "Reserve points for an order of the merchant's own (mall orders and checkout deductions hold theirs themselves)",
+    )
+    .body("Reserve")
+    .idem("required")
+    .created()
+    .answer("Reservation"),
+    post(
+        "/api/v1/reservations/{id}/post",
+        "Settle a reservation",
+    )
+    .params(&[RESERVATION])
+    .idem("natural")
+    .answer("Reservation"),
+    post(
+        "/api/v1/reservations/{id}/void",
+        "Release a reservation: points return to their lots",
+    )
+    .params(&[RESERVATION])
+    .optional_body("SettleReason")
+    .idem("natural")
+    .answer("Reservation"),
+    post(
+        "/api/v1/transfers",
+        "Give points to another member; they keep their expiry",
+    )
+    .body("MemberTransfer")
+    .idem("required")
+    .answer("TransferResult"),
+    post(
+        "/api/v1/adjustments",
+        "Manual adjustment by staff, with actor and reason",
+    )
+    .body("Adjustment")
+    .idem("required")
+    .or_accepted(),
+    get(
+        "/api/v1/rules",
+        "Earning rules at their current version (?status=draft|active|paused|archived)",
+    )
+    .params(&[RULE_STATUS]),
+    post(
+        "/api/v1/rules",
+        "Create an earning rule (draft unless status is active); validated when saved",
+    )
+    .body("Rule")
+    .idem("optional")
+    .created(),
+    get(
+        "/api/v1/rules/variables",
+        "The variables and functions rule expressions may use, per event type",
+    ),
+    get(
+        "/api/v1/rules/{id}",
+        "A rule with its versions and what it issued",
+    )
+    .params(&[RULE]),
+    put(
+        "/api/v1/rules/{id}",
+        "Save a new version of a rule (versions are immutable; awards name theirs)",
+    )
+    .params(&[RULE])
+    .body("RuleUpdate")
+    .idem("optional"),
+    post(
+        "/api/v1/rules/{id}/activate",
+        "Activate a draft or paused rule",
+    )
+    .params(&[RULE]),
+    post(
+        "/api/v1/rules/{id}/pause",
+        "Pause an active rule",
+    )
+    .params(&[RULE]),
+    post(
+        "/api/v1/rules/{id}/archive",
+        "Archive a rule for good",
+    )
+    .params(&[RULE]),
+    get(
+        "/api/v1/earn-settings",
+        "Sign-in streak settings and per-event-type caps",
+    ),
+    put(
+        "/api/v1/earn-settings",
+        "Replace sign-in streak settings and per-event-type caps",
+    )
+    .body("EarnSettings"),
+    post(
+        "/api/v1/events",
+        "Record a behaviour event (sign_in, review, share, custom:...): rules pay, with an explanation of every rule",
+    )
+    .body("Event")
+    .idem("optional"),
+    post(
+        "/api/v1/events/dry-run",
+        "Evaluate a purchase or event against the active, stored or inline rules at a chosen time, writing nothing",
+    )
+    .body("DryRun"),
+    post(
+        "/api/v1/backtests",
+        "Replay stored events of a range against a proposed rule set; poll for progress and the cost",
+    )
+    .body("Backtest")
+    .created(),
+    get(
+        "/api/v1/backtests/{id}",
+        "A backtest's progress and, when done, its result",
+    )
+    .params(&[BACKTEST]),
+    get(
+        "/api/v1/tiers",
+        "The programme's tier ladder (会员等级)",
+    ),
+    put(
+        "/api/v1/tiers",
+        "Replace the tier ladder: metric (growth, spend, orders), window, tiers with thresholds",
+    )
+    .body("Ladder"),
+    get(
+        "/api/v1/members/{id}/tier",
+        "A member's tier, metric and what the next tier needs (?locale=zh|en)",
+    )
+    .params(&[MEMBER, LOCALE]),
+    post(
+        "/api/v1/members/{id}/tier",
+        "Set a member's tier by hand, with reason, actor and end date (shown as manual, never a floor)",
+    )
+    .params(&[MEMBER])
+    .body("ManualTier")
+    .idem("optional"),
+    get(
+        "/api/v1/members/{id}/benefits",
+        "What a member's tier gives now: multiplier, member price, transfer permission, checkout ratio, priority flag, coupons",
+    )
+    .params(&[MEMBER]),
+    get(
+        "/api/v1/members/{id}/coupons",
+        "A member's coupons, newest first (?status=issued|redeemed|expired|void)",
+    )
+    .params(&[MEMBER, COUPON_STATUS]),
+    post(
+        "/api/v1/members/{id}/coupons",
+        "Issue a coupon of a template to a member; idempotency_key in the body makes a retry return the same coupon",
+    )
+    .params(&[MEMBER])
+    .body("IssueCoupon")
+    .created(),
+    get(
+        "/api/v1/coupon-templates",
+        "Coupon templates with how many each issued",
+    ),
+    post(
+        "/api/v1/coupon-templates",
+        "Create a coupon template: amount_off, percent_off, free_shipping or gift, threshold, validity, limits",
+    )
+    .body("CouponTemplate")
+    .idem("optional")
+    .created(),
+    post(
+        "/api/v1/coupon-templates/{code}/archive",
+        "Stop a template issuing coupons (issued coupons stay usable)",
+    )
+    .params(&[TEMPLATE]),
+    post(
+        "/api/v1/coupon-templates/{code}/activate",
+        "Let an archived template issue coupons again",
+    )
+    .params(&[TEMPLATE]),
+    post(
+        "/api/v1/coupons/validate",
+        "What a coupon takes off a cart, or why it cannot be used; writes nothing",
+    )
+    .body("CouponUse"),
+    post(
+        "/api/v1/coupons/redeem",
+        "Redeem a coupon on an order (order_id required); again for the same order returns the first answer",
+    )
+    .body("CouponRedeem")
+    .idem("optional"),
+    post(
+        "/api/v1/coupons/{code}/release",
+        "Make a redeemed coupon usable again: its order was cancelled or refunded",
+    )
+    .params(&[COUPON])
+    .body("CouponRelease")
+    .idem("optional"),
+    get(
+        "/api/v1/outbox",
+        "Events for webhooks and notifications, oldest first (?after=<event id>&topic=tier.changed&limit=)",
+    )
+    .params(&[OUTBOX_AFTER, OUTBOX_TOPIC, OUTBOX_LIMIT])
+    .answer("OutboxPage"),
+    get(
+        "/api/v1/mall/items",
+        "Mall items with SKUs and stock (?status=draft|on_sale|off_sale&category=&after=&limit=)",
+    )
+    .params(&[ITEM_STATUS, CATEGORY, ITEMS_AFTER, ITEMS_LIMIT]),
+    post(
+        "/api/v1/mall/items",
+        "Create a mall item: names, kind, category, SKUs with points + cash prices and stock, audience, limits, sale window, flash sale",
+    )
+    .body("MallItem")
+    .idem("optional")
+    .created(),
+    get(
+        "/api/v1/mall/items/{id}",
+        "A mall item with its SKUs' stock",
+    )
+    .params(&[ITEM]),
+    put(
+        "/api/v1/mall/items/{id}",
+        "Replace an item's definition (SKUs matched by code; prices change, new SKUs are added)",
+    )
+    .params(&[ITEM])
+    .body("MallItemDefinition"),
+    post(
+        "/api/v1/mall/items/{id}/status",
+        "Put an item on sale, take it off sale or back to draft",
+    )
+    .params(&[ITEM])
+    .body("ItemStatus"),
+    post(
+        "/api/v1/mall/skus/{sku}/stock",
+        "Add (or remove) units of a SKU",
+    )
+    .params(&[SKU])
+    .body("Restock")
+    .idem("optional"),
+    get(
+        "/api/v1/members/{id}/mall",
+        "The catalog as a member sees it: can afford now, or how many points short (?locale=zh|en&category=)",
+    )
+    .params(&[MEMBER, LOCALE, CATEGORY]),
+    get(
+        "/api/v1/mall/orders",
+        "Mall orders, newest first (?member_id=&state=&before=&limit=)",
+    )
+    .params(&[ORDERS_MEMBER, ORDER_STATE, ORDERS_BEFORE, ORDERS_LIMIT]),
+    post(
+        "/api/v1/mall/orders",
+        "Order a SKU: points reserved and stock taken at once; request_id makes a retry return the same order",
+    )
+    .body("PlaceOrder")
+    .created(),
+    get(
+        "/api/v1/mall/orders/{id}",
+        "A mall order with its history",
+    )
+    .params(&[ORDER]),
+    post(
+        "/api/v1/mall/orders/{id}/pay",
+        "The merchant's payment system confirms the cash part: points posted, coupons issued",
+    )
+    .params(&[ORDER])
+    .body("OrderUpdate")
+    .idem("optional"),
+    post(
+        "/api/v1/mall/orders/{id}/cancel",
+        "Cancel before fulfilment: points and stock return exactly",
+    )
+    .params(&[ORDER])
+    .body("OrderUpdate")
+    .idem("optional"),
+    post(
+        "/api/v1/mall/orders/{id}/ship",
+        "Ship with carrier and tracking number",
+    )
+    .params(&[ORDER])
+    .body("OrderUpdate")
+    .idem("optional"),
+    post(
+        "/api/v1/mall/orders/{id}/deliver",
+        "Mark delivered (or a virtual item fulfilled)",
+    )
+    .params(&[ORDER])
+    .body("OrderUpdate")
+    .idem("optional"),
+    post(
+        "/api/v1/mall/orders/{id}/refund",
+        "After-sale refund, whole or partial: points to their original lots, cash reported to the merchant",
+    )
+    .params(&[ORDER])
+    .body("OrderUpdate")
+    .idem("optional"),
+    post(
+        "/api/v1/mall/skus/{sku}/arrivals",
+        "Stock of a presale SKU arrived: waiting orders are released oldest first, the rest added to stock",
+    )
+    .params(&[SKU])
+    .body("Arrival")
+    .idem("optional"),
+    get(
+        "/api/v1/mall/items/{id}/alternatives",
+        "Up to three items of the same category and similar price that are in stock",
+    )
+    .params(&[ITEM]),
+    post(
+        "/api/v1/mall/reports/slow-items",
+        "Items whose redemption rate stayed under a threshold for months; apply=true takes them off sale",
+    )
+    .body("SlowItems"),
+    get(
+        "/api/v1/mall/candidates",
+        "Candidate items members vote on, most votes first",
+    ),
+    post(
+        "/api/v1/mall/candidates",
+        "Add a candidate item for members to vote on (积分商品投票)",
+    )
+    .body("Candidate")
+    .created(),
+    post(
+        "/api/v1/mall/candidates/{id}/close",
+        "Close voting on a candidate",
+    )
+    .params(&[CANDIDATE]),
+    post(
+        "/api/v1/mall/candidates/{id}/votes",
+        "A member's vote (one per member per candidate)",
+    )
+    .params(&[CANDIDATE])
+    .body("Vote"),
+    get(
+        "/api/v1/checkout/settings",
+        "The programme's points deduction settings (积分抵扣)",
+    ),
+    put(
+        "/api/v1/checkout/settings",
+        "Set the deduction ratio, share cap, minimum order and ladders",
+    )
+    .body("CheckoutSettings"),
+    post(
+        "/api/v1/checkout/quote",
+        "How many points an order may use and what they are worth",
+    )
+    .body("CheckoutQuote"),
+    post(
+        "/api/v1/checkout/deductions",
+        "Reserve points against an order within the allowance, for the programme's hold time",
+    )
+    .body("CheckoutDeduction")
+    .idem("optional")
+    .created(),
+    post(
+        "/api/v1/checkout/deductions/{id}/post",
+        "The order was paid: spend the deduction's points (the reservation API refuses them)",
+    )
+    .params(&[DEDUCTION])
+    .idem("natural")
+    .answer("Reservation"),
+    post(
+        "/api/v1/checkout/deductions/{id}/void",
+        "The order was not paid: the deduction's points go back to their lots",
+    )
+    .params(&[DEDUCTION])
+    .optional_body("SettleReason")
+    .idem("natural")
+    .answer("Reservation"),
+    post(
+        "/api/v1/checkout/deductions/{id}/refunds",
+        "The order was refunded in part or whole: points back to the lots they came from",
+    )
+    .params(&[DEDUCTION])
+    .body("DeductionRefund")
+    .idem("required"),
+    get(
+        "/api/v1/lotteries",
+        "Lotteries with prizes, odds and what is left",
+    ),
+    post(
+        "/api/v1/lotteries",
+        "Create a lottery (大转盘/九宫格): cost, prizes with odds in ppm and stock, consolation, limits",
+    )
+    .body("Lottery")
+    .created(),
+    get(
+        "/api/v1/lotteries/{code}",
+        "A lottery with its prizes' stock",
+    )
+    .params(&[LOTTERY]),
+    post(
+        "/api/v1/lotteries/{code}/grants",
+        "Give a member free draws",
+    )
+    .params(&[LOTTERY])
+    .body("LotteryGrant")
+    .idem("optional"),
+    get(
+        "/api/v1/lotteries/{code}/draws",
+        "Every draw with its random input, recomputed for audit (?after=&limit=)",
+    )
+    .params(&[LOTTERY, DRAWS_AFTER, DRAWS_LIMIT]),
+    post(
+        "/api/v1/lotteries/{code}/draws",
+        "Draw: costs points or a granted draw; request_id makes a retry return the same draw",
+    )
+    .params(&[LOTTERY])
+    .body("LotteryDraw"),
+    post(
+        "/api/v1/mall/images",
+        "Upload an item image (PNG, JPEG, GIF, WebP or SVG, up to 2 MiB; the body is the image, its type in Content-Type); served publicly at /media/{id}",
+    )
+    .image_body()
+    .created(),
+    get(
+        "/api/v1/webhooks",
+        "Webhook endpoints",
+    ),
+    post(
+        "/api/v1/webhooks",
+        "Add an endpoint (http://) for topics; the signing secret is shown once",
+    )
+    .body("Webhook")
+    .created(),
+    post(
+        "/api/v1/webhooks/{id}/disable",
+        "Stop delivering to an endpoint",
+    )
+    .params(&[WEBHOOK]),
+    post(
+        "/api/v1/webhooks/{id}/enable",
+        "Deliver to an endpoint again",
+    )
+    .params(&[WEBHOOK]),
+    get(
+        "/api/v1/webhooks/{id}/deliveries",
+        "An endpoint's recent deliveries with attempts and results",
+    )
+    .params(&[WEBHOOK]),
+    post(
+        "/api/v1/members/{id}/centre-link",
+        "A signed link into the member points centre (valid 24 hours) for the merchant's app to open",
+    )
+    .params(&[MEMBER])
+    .created(),
+    get(
+        "/api/v1/risk-holds",
+        "Awards held for review by anti-fraud limits (?status=open|released|rejected&after=&limit=)",
+    )
+    .params(&[HOLD_STATUS, HOLDS_AFTER, HOLDS_LIMIT]),
+    post(
+        "/api/v1/risk-holds/{id}/release",
+        "Release a risk hold: the held points vest now",
+    )
+    .params(&[HOLD])
+    .body("HoldReview"),
+    post(
+        "/api/v1/risk-holds/{id}/reject",
+        "Reject a risk hold: the held points are voided",
+    )
+    .params(&[HOLD])
+    .body("HoldReview"),
+];

@@ -77,16 +77,31 @@ fn methods_of(args: &str) -> BTreeSet<String> {
     out
 }
 
-/// Every `.route("...", ...)` in the source of `router()`, with its methods, and with the
-/// `/api/v1` prefix for the routes of the nested v1 router.
+/// Every `.route("...", ...)` of the API: those between the markers of the `/api/v1` routes
+/// (with that prefix, as `router()` nests them there) and those of `router()` itself.
 fn registered_routes() -> Vec<(String, BTreeSet<String>)> {
     let start = LIB_RS.find("pub fn router(").expect("router() in lib.rs");
     let body_end = start + closing_brace(&LIB_RS[start..]);
-    let src = &LIB_RS[start..body_end];
-    let v1_start = src.find("let v1 = Router::new()").expect("the v1 router");
-    let nest = src
-        .find(".nest(\"/api/v1\", v1)")
-        .expect("v1 nested under /api/v1");
+    assert!(
+        LIB_RS[start..body_end].contains(".nest(\"/api/v1\", v1)"),
+        "v1 nested under /api/v1"
+    );
+    let v1_start = LIB_RS.find(V1_START).expect("the v1 routes' start marker");
+    let v1_end = LIB_RS.find(V1_END).expect("the v1 routes' end marker");
+    let mut out: Vec<(String, BTreeSet<String>)> = routes_in(&LIB_RS[v1_start..v1_end])
+        .into_iter()
+        .map(|(p, m)| (format!("/api/v1{p}"), m))
+        .collect();
+    out.extend(routes_in(&LIB_RS[start..body_end]));
+    out
+}
+
+/// Where the `/api/v1` routes start and end in `lib.rs`.
+const V1_START: &str = "// ---- the /api/v1 routes";
+const V1_END: &str = "// ---- end of the /api/v1 routes";
+
+/// Every `.route("...", ...)` in `src`, with its methods.
+fn routes_in(src: &str) -> Vec<(String, BTreeSet<String>)> {
     let mut out = Vec::new();
     let mut at = 0;
     while let Some(off) = src[at..].find(".route(") {
@@ -98,13 +113,7 @@ fn registered_routes() -> Vec<(String, BTreeSet<String>)> {
         let path = &args[q1 + 1..q2];
         let methods = methods_of(&args[q2 + 1..]);
         assert!(!methods.is_empty(), "no method for route {path}");
-        let pos = at + off;
-        let full = if pos > v1_start && pos < nest {
-            format!("/api/v1{path}")
-        } else {
-            path.to_string()
-        };
-        out.push((full, methods));
+        out.push((path.to_string(), methods));
         at = close;
     }
     out

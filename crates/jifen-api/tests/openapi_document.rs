@@ -642,8 +642,12 @@ const SOURCES: [(&str, &str); 5] = [
 /// `(method, path) -> handler` as the router source names them, e.g. `mall::list_items`.
 fn handlers() -> BTreeMap<(String, String), String> {
     let src = SOURCES[0].1;
-    let start = src.find("let v1 = Router::new()").expect("the v1 router");
-    let end = src.find(".nest(\"/api/v1\", v1)").expect("v1 nested");
+    let start = src
+        .find("// ---- the /api/v1 routes")
+        .expect("the v1 routes' start marker");
+    let end = src
+        .find("// ---- end of the /api/v1 routes")
+        .expect("the v1 routes' end marker");
     let src = &src[start..end];
     let mut out = BTreeMap::new();
     let mut at = 0;

@@ -3,9 +3,9 @@
 //! pays the prize through the ledger or the coupons, and records the random input so that an
 //! auditor can recompute every draw (`GET /lotteries/{code}/draws`).
 
-use jifen_domain::lottery::{LotteryDef, Reward, outcome};
-use jifen_ledger::ops::{CreditSpec, Refs};
-use jifen_ledger::{Millis, PointType, Points, Posting, SystemAccount, ops};
+use jifen_domain::lottery::{LotteryDef, Outcome, Reward, outcome};
+use jifen_ledger::ops::{CreditSpec, MemberBook, Refs};
+use jifen_ledger::{MemberId, Millis, PointType, Points, Posting, SystemAccount, ops};
 use jifen_store::*;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -214,73 +214,10 @@ pub fn draw(
     if let Some(prev) = tx.draw_by_request(ctx.program.id, member.id, &d.request_id)? {
         return Ok(draw_view(&def, &prev));
     }
-    let refuse = |code: &'static str, msg: String| {
-        AppError::conflict(code, msg, json!({"lottery": def.code}))
-    };
-    if row.status != "active" || def.starts_at.is_some_and(|s| now < s) {
-        return Err(refuse(
-            "lottery_not_open",
-            "this lottery is not open".into(),
-        ));
-    }
-    if def.ends_at.is_some_and(|e| now >= e) {
-        return Err(refuse("lottery_ended", "this lottery has ended".into()));
-    }
-    if let Some(l) = def.per_member_per_day
-        && tx.draws_since(
-            ctx.program.id,
-            row.id,
-            member.id,
-            crate::day_start(now, &ctx.tz),
-        )? >= l as i64
-    {
-        return Err(refuse(
-            "draw_limit_reached",
-            format!("at most {l} draws a day"),
-        ));
-    }
-    if let Some(l) = def.per_member_lifetime
-        && tx.draws_since(ctx.program.id, row.id, member.id, 0)? >= l as i64
-    {
-        return Err(refuse(
-            "draw_limit_reached",
-            format!("at most {l} draws in all"),
-        ));
-    }
-    let (granted, used) = tx.lottery_chances(ctx.program.id, row.id, member.id)?;
-    let use_chance = granted > used;
-    if !use_chance && def.cost_points == 0 {
-        return Err(refuse(
-            "no_draws_left",
-            "this lottery is entered with granted draws only".into(),
-        ));
-    }
+    let use_chance = check_may_draw(tx, ctx, now, &row, &def, member.id)?;
     // Everything that can refuse is decided; the cost is the first write (the ledger refuses
     // too few points before it writes).
-    let mut posting = Posting::default();
-    let cost = if use_chance { 0 } else { def.cost_points };
-    if cost > 0 {
-        let lots = tx.spendable_lots(book.balance, now)?;
-        ops::spend(
-            &mut posting,
-            &lots,
-            &book,
-            ctx.system.get(SystemAccount::Redemption, PointType::Points),
-            Points::positive(cost).map_err(|e| AppError::Internal(e.to_string()))?,
-            "lottery_draw",
-            jifen_ledger::Phase::Posted,
-            &Refs {
-                order_ref: None,
-                reason: Some(format!("抽奖 draw: {}", def.name_zh)),
-                actor: None,
-            },
-            now,
-        )?;
-        tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
-        posting = Posting::default();
-    } else {
-        tx.use_lottery_chance(ctx.program.id, row.id, member.id)?;
-    }
+    let cost = pay_cost(tx, ctx, now, &row, &def, member.id, &book, use_chance)?;
     // The random input: 63 bits from the operating system, stored with the draw.
     let random = rand::rng().random::<u64>() >> 1;
     let won = tx.lottery_won(ctx.program.id, row.id)?;
@@ -302,55 +239,19 @@ pub fn draw(
         None => def.consolation.reward.clone(),
     };
     let mut result = json!({"reward": reward, "in_stock": in_stock});
-    match &reward {
-        Reward::Points { points } => {
-            let spec = CreditSpec {
-                code: "lottery_prize",
-                source: ctx
-                    .system
-                    .get(SystemAccount::IssuanceBehaviour, PointType::Points),
-                amount: Points::positive(*points).map_err(|e| AppError::Internal(e.to_string()))?,
-                earned_at: now,
-                available_at: now,
-                expires_at: ctx.program.policy.validity.expires_at(now, &ctx.tz),
-            };
-            let label = match o.prize {
-                Some(p) => def.prizes[p].name_zh.clone(),
-                None => def.consolation.name_zh.clone(),
-            };
-            ops::credit(
-                &mut posting,
-                &mut book,
-                &spec,
-                &Refs {
-                    order_ref: None,
-                    reason: Some(format!("抽奖奖品 prize: {label}")),
-                    actor: None,
-                },
-                now,
-            );
-            let applied = tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
-            result["transfer_id"] = json!(applied.transfers[0]);
-        }
-        Reward::Coupon { template } => {
-            match crate::coupons::issue(
-                tx,
-                ctx,
-                now,
-                member.id,
-                template,
-                &format!("lottery {}", def.code),
-                &format!("lottery:{}:{}:{}", row.id, member.id, d.request_id),
-            ) {
-                Ok(c) => result["coupon"] = c["code"].clone(),
-                Err(e) if crate::coupons::is_refusal(&e) => {
-                    result["coupon_skipped"] = json!(e.to_string())
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Reward::Nothing => {}
-    }
+    pay_reward(
+        tx,
+        ctx,
+        now,
+        &row,
+        &def,
+        member.id,
+        &mut book,
+        &d.request_id,
+        &o,
+        &reward,
+        &mut result,
+    )?;
     let text = result.to_string();
     let id = tx.insert_draw(
         ctx.program.id,
@@ -379,6 +280,165 @@ pub fn draw(
         .draw_by_request(ctx.program.id, member.id, &d.request_id)?
         .expect("draw just stored");
     Ok(draw_view(&def, &d))
+}
+
+/// Refuses a draw the lottery does not allow now (not open, ended, a limit reached, no draws
+/// left); returns whether the draw uses a granted draw rather than points.
+fn check_may_draw(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    row: &LotteryRow,
+    def: &LotteryDef,
+    member: MemberId,
+) -> Result<bool, AppError> {
+    let refuse = |code: &'static str, msg: String| {
+        AppError::conflict(code, msg, json!({"lottery": def.code}))
+    };
+    if row.status != "active" || def.starts_at.is_some_and(|s| now < s) {
+        return Err(refuse(
+            "lottery_not_open",
+            "this lottery is not open".into(),
+        ));
+    }
+    if def.ends_at.is_some_and(|e| now >= e) {
+        return Err(refuse("lottery_ended", "this lottery has ended".into()));
+    }
+    if let Some(l) = def.per_member_per_day
+        && tx.draws_since(
+            ctx.program.id,
+            row.id,
+            member,
+            crate::day_start(now, &ctx.tz),
+        )? >= l as i64
+    {
+        return Err(refuse(
+            "draw_limit_reached",
+            format!("at most {l} draws a day"),
+        ));
+    }
+    if let Some(l) = def.per_member_lifetime
+        && tx.draws_since(ctx.program.id, row.id, member, 0)? >= l as i64
+    {
+        return Err(refuse(
+            "draw_limit_reached",
+            format!("at most {l} draws in all"),
+        ));
+    }
+    let (granted, used) = tx.lottery_chances(ctx.program.id, row.id, member)?;
+    let use_chance = granted > used;
+    if !use_chance && def.cost_points == 0 {
+        return Err(refuse(
+            "no_draws_left",
+            "this lottery is entered with granted draws only".into(),
+        ));
+    }
+    Ok(use_chance)
+}
+
+/// Pays for a draw: spends its points cost, or uses a granted draw. Returns the points spent.
+fn pay_cost(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    row: &LotteryRow,
+    def: &LotteryDef,
+    member: MemberId,
+    book: &MemberBook,
+    use_chance: bool,
+) -> Result<i64, AppError> {
+    let mut posting = Posting::default();
+    let cost = if use_chance { 0 } else { def.cost_points };
+    if cost > 0 {
+        let lots = tx.spendable_lots(book.balance, now)?;
+        ops::spend(
+            &mut posting,
+            &lots,
+            book,
+            ctx.system.get(SystemAccount::Redemption, PointType::Points),
+            Points::positive(cost).map_err(|e| AppError::Internal(e.to_string()))?,
+            "lottery_draw",
+            jifen_ledger::Phase::Posted,
+            &Refs {
+                order_ref: None,
+                reason: Some(format!("抽奖 draw: {}", def.name_zh)),
+                actor: None,
+            },
+            now,
+        )?;
+        tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
+    } else {
+        tx.use_lottery_chance(ctx.program.id, row.id, member)?;
+    }
+    Ok(cost)
+}
+
+/// Pays a draw's reward: points through the ledger, or a coupon (one the coupons refuse is
+/// skipped and said in the result).
+fn pay_reward(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    row: &LotteryRow,
+    def: &LotteryDef,
+    member: MemberId,
+    book: &mut MemberBook,
+    request_id: &str,
+    o: &Outcome,
+    reward: &Reward,
+    result: &mut serde_json::Value,
+) -> Result<(), AppError> {
+    let mut posting = Posting::default();
+    match reward {
+        Reward::Points { points } => {
+            let spec = CreditSpec {
+                code: "lottery_prize",
+                source: ctx
+                    .system
+                    .get(SystemAccount::IssuanceBehaviour, PointType::Points),
+                amount: Points::positive(*points).map_err(|e| AppError::Internal(e.to_string()))?,
+                earned_at: now,
+                available_at: now,
+                expires_at: ctx.program.policy.validity.expires_at(now, &ctx.tz),
+            };
+            let label = match o.prize {
+                Some(p) => def.prizes[p].name_zh.clone(),
+                None => def.consolation.name_zh.clone(),
+            };
+            ops::credit(
+                &mut posting,
+                book,
+                &spec,
+                &Refs {
+                    order_ref: None,
+                    reason: Some(format!("抽奖奖品 prize: {label}")),
+                    actor: None,
+                },
+                now,
+            );
+            let applied = tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
+            result["transfer_id"] = json!(applied.transfers[0]);
+        }
+        Reward::Coupon { template } => {
+            match crate::coupons::issue(
+                tx,
+                ctx,
+                now,
+                member,
+                template,
+                &format!("lottery {}", def.code),
+                &format!("lottery:{}:{}:{}", row.id, member, request_id),
+            ) {
+                Ok(c) => result["coupon"] = c["code"].clone(),
+                Err(e) if crate::coupons::is_refusal(&e) => {
+                    result["coupon_skipped"] = json!(e.to_string())
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Reward::Nothing => {}
+    }
+    Ok(())
 }
 
 /// The audit trail: each draw with its random input, and whether recomputing its outcome from

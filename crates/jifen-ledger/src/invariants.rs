@@ -61,6 +61,19 @@ fn drift(out: &mut Vec<Drift>, invariant: &'static str, detail: String) {
 pub fn check(accounts: &[AccountRow], transfers: &[TransferRow], lots: &[Lot]) -> Vec<Drift> {
     let mut out = Vec::new();
     let by_id: HashMap<AccountId, &AccountRow> = accounts.iter().map(|a| (a.id, a)).collect();
+    let recomputed = check_transfers(&mut out, &by_id, transfers);
+    check_accounts(&mut out, accounts, &recomputed);
+    let per_account = check_lots(&mut out, lots);
+    check_balances(&mut out, accounts, per_account);
+    out
+}
+
+/// Invariants 1 and 5, over the transfers; returns the account columns they sum to.
+fn check_transfers(
+    out: &mut Vec<Drift>,
+    by_id: &HashMap<AccountId, &AccountRow>,
+    transfers: &[TransferRow],
+) -> HashMap<AccountId, AccountDelta> {
     let mut recomputed: HashMap<AccountId, AccountDelta> = HashMap::new();
     let transfer_by_id: HashMap<TransferId, &TransferRow> =
         transfers.iter().map(|t| (t.id, t)).collect();
@@ -70,14 +83,14 @@ pub fn check(accounts: &[AccountRow], transfers: &[TransferRow], lots: &[Lot]) -
     for t in transfers {
         if t.amount <= 0 {
             drift(
-                &mut out,
+                out,
                 "transfer_amount_positive",
                 format!("transfer {} moves {}", t.id, t.amount),
             );
         }
         if t.debit == t.credit {
             drift(
-                &mut out,
+                out,
                 "transfer_two_accounts",
                 format!("transfer {} debits and credits account {}", t.id, t.debit),
             );
@@ -85,12 +98,12 @@ pub fn check(accounts: &[AccountRow], transfers: &[TransferRow], lots: &[Lot]) -
         for side in [t.debit, t.credit] {
             match by_id.get(&side) {
                 None => drift(
-                    &mut out,
+                    out,
                     "transfer_accounts_exist",
                     format!("transfer {} names unknown account {side}", t.id),
                 ),
                 Some(a) if a.point_type != t.point_type => drift(
-                    &mut out,
+                    out,
                     "transfer_point_type",
                     format!(
                         "transfer {} is {:?} but account {side} holds {:?}",
@@ -129,7 +142,7 @@ pub fn check(accounts: &[AccountRow], transfers: &[TransferRow], lots: &[Lot]) -
                     *settled.entry(orig.id).or_default() += t.amount
                 }
                 _ => drift(
-                    &mut out,
+                    out,
                     "settles_a_pending_transfer",
                     format!("transfer {} settles no pending transfer", t.id),
                 ),
@@ -141,7 +154,7 @@ pub fn check(accounts: &[AccountRow], transfers: &[TransferRow], lots: &[Lot]) -
         let orig = transfer_by_id[id];
         if *total > orig.amount {
             drift(
-                &mut out,
+                out,
                 "pending_settled_once",
                 format!(
                     "pending transfer {id} of {} settled for {total}",
@@ -150,7 +163,15 @@ pub fn check(accounts: &[AccountRow], transfers: &[TransferRow], lots: &[Lot]) -
             );
         }
     }
+    recomputed
+}
 
+/// Invariant 2, over the accounts, and debt accounts never positive.
+fn check_accounts(
+    out: &mut Vec<Drift>,
+    accounts: &[AccountRow],
+    recomputed: &HashMap<AccountId, AccountDelta>,
+) {
     // 2. Account columns equal the sum of their transfers, and each point type sums to zero.
     let mut sums: HashMap<PointType, (i64, i64)> = HashMap::new();
     for a in accounts {
@@ -163,7 +184,7 @@ pub fn check(accounts: &[AccountRow], transfers: &[TransferRow], lots: &[Lot]) -
         };
         if r != stored {
             drift(
-                &mut out,
+                out,
                 "account_equals_transfers",
                 format!(
                     "account {} stores {stored:?} but its transfers sum to {r:?}",
@@ -178,7 +199,7 @@ pub fn check(accounts: &[AccountRow], transfers: &[TransferRow], lots: &[Lot]) -
             && a.posted() > 0
         {
             drift(
-                &mut out,
+                out,
                 "debt_not_positive",
                 format!("debt account {} of member {m} holds {}", a.id, a.posted()),
             );
@@ -187,20 +208,25 @@ pub fn check(accounts: &[AccountRow], transfers: &[TransferRow], lots: &[Lot]) -
     for (pt, (posted, pending)) in sums {
         if posted != 0 || pending != 0 {
             drift(
-                &mut out,
+                out,
                 "point_type_sums_to_zero",
                 format!("{pt:?}: posted sum {posted}, pending sum {pending}"),
             );
         }
     }
+}
 
+/// What the lots of one account hold: active, pending and held points.
+#[derive(Default)]
+struct LotSums {
+    active: i64,
+    pending: i64,
+    held: i64,
+}
+
+/// Invariant 4, over the lots; returns what the lots of each account hold.
+fn check_lots(out: &mut Vec<Drift>, lots: &[Lot]) -> HashMap<AccountId, LotSums> {
     // 4. Lot counters are consistent.
-    #[derive(Default)]
-    struct LotSums {
-        active: i64,
-        pending: i64,
-        held: i64,
-    }
     let mut per_account: HashMap<AccountId, LotSums> = HashMap::new();
     for l in lots {
         let outflow = l.spent + l.expired + l.reversed + l.moved;
@@ -214,7 +240,7 @@ pub fn check(accounts: &[AccountRow], transfers: &[TransferRow], lots: &[Lot]) -
             && !(l.status == LotStatus::Pending && l.held != 0);
         if !ok {
             drift(
-                &mut out,
+                out,
                 "lot_counters",
                 format!("lot {} is inconsistent: {l:?}", l.id),
             );
@@ -226,14 +252,22 @@ pub fn check(accounts: &[AccountRow], transfers: &[TransferRow], lots: &[Lot]) -
         }
         s.held += l.held;
     }
+    per_account
+}
 
+/// Invariant 3, members' balances against their lots, and lots only on member balances.
+fn check_balances(
+    out: &mut Vec<Drift>,
+    accounts: &[AccountRow],
+    mut per_account: HashMap<AccountId, LotSums>,
+) {
     // 3. A member's balance is the sum of its lots, and never negative.
     for a in accounts {
         if let Owner::Member(m, MemberAccountKind::Balance) = a.owner {
             let s = per_account.remove(&a.id).unwrap_or_default();
             if a.posted() != s.active {
                 drift(
-                    &mut out,
+                    out,
                     "balance_equals_lots",
                     format!(
                         "member {m} account {} posted {} but active lots hold {}",
@@ -245,7 +279,7 @@ pub fn check(accounts: &[AccountRow], transfers: &[TransferRow], lots: &[Lot]) -
             }
             if a.credits_pending != s.pending {
                 drift(
-                    &mut out,
+                    out,
                     "pending_equals_lots",
                     format!(
                         "member {m} account {} pending {} but pending lots hold {}",
@@ -255,7 +289,7 @@ pub fn check(accounts: &[AccountRow], transfers: &[TransferRow], lots: &[Lot]) -
             }
             if a.debits_pending != s.held {
                 drift(
-                    &mut out,
+                    out,
                     "reserved_equals_held",
                     format!(
                         "member {m} account {} reserved {} but lots hold {}",
@@ -265,7 +299,7 @@ pub fn check(accounts: &[AccountRow], transfers: &[TransferRow], lots: &[Lot]) -
             }
             if a.posted() - a.debits_pending < 0 {
                 drift(
-                    &mut out,
+                    out,
                     "available_not_negative",
                     format!(
                         "member {m} account {} available {}",
@@ -279,11 +313,10 @@ pub fn check(accounts: &[AccountRow], transfers: &[TransferRow], lots: &[Lot]) -
     for (acc, s) in per_account {
         if s.active != 0 || s.pending != 0 {
             drift(
-                &mut out,
+                out,
                 "lots_belong_to_members",
                 format!("lots on account {acc} which is no member balance"),
             );
         }
     }
-    out
 }

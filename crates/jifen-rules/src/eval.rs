@@ -455,7 +455,13 @@ pub fn evaluate(
         let _ = c_eval(&mut c, ev, local, &mut periods, counter);
         cands.push(c);
     }
-    // Pass 2: stacking. Exclusive rules shut out lower priorities; best-of rules compete.
+    stack(&mut cands);
+    let trigger_caps = apply_trigger_caps(&mut cands, ev, &mut periods, counter);
+    answer(&cands, &mut periods, &trigger_caps)
+}
+
+/// Pass 2: stacking. Exclusive rules shut out lower priorities; best-of rules compete.
+fn stack(cands: &mut [Candidate<'_>]) {
     let mut excluded_by: Option<&CompiledRule> = None;
     let mut best: Option<usize> = None;
     for i in 0..cands.len() {
@@ -494,7 +500,16 @@ pub fn evaluate(
             ));
         }
     }
-    // Pass 3: per-member caps on the whole event type, in priority order.
+}
+
+/// Pass 3: per-member caps on the whole event type, in priority order. Returns the caps that
+/// apply with their counters.
+fn apply_trigger_caps<'e>(
+    cands: &mut [Candidate<'_>],
+    ev: &EventInput<'e>,
+    periods: &mut Periods<'_>,
+    counter: &dyn Fn(&CounterKey) -> Counter,
+) -> Vec<(CounterKey, Counter, &'e TriggerCap)> {
     let t = if ev.trigger_caps.is_empty() {
         String::new()
     } else {
@@ -538,10 +553,18 @@ pub fn evaluate(
             used.count += 1;
         }
     }
-    // The answer and the counter increments.
+    trigger_caps
+}
+
+/// The answer and the counter increments.
+fn answer(
+    cands: &[Candidate<'_>],
+    periods: &mut Periods<'_>,
+    trigger_caps: &[(CounterKey, Counter, &TriggerCap)],
+) -> Evaluation {
     let mut inc: BTreeMap<CounterKey, Counter> = BTreeMap::new();
     let mut out = Evaluation::default();
-    for c in &cands {
+    for c in cands {
         out.explain.push(Explain {
             rule_id: c.rule.id,
             rule_version: c.rule.version,

@@ -350,59 +350,31 @@ impl RuleDef {
             Expr::compile(&self.points, &schema, Type::Int).map_err(|e| expr_err("points", e))?;
         let schedule = match &self.schedule {
             None => None,
-            Some(s) => {
-                let stz = match &s.timezone {
-                    Some(name) => Some(TimeZone::get(name).map_err(|e| {
-                        bad(
-                            "schedule.timezone",
-                            format!("unknown time zone {name:?}: {e}"),
-                        )
-                    })?),
-                    None => None,
-                };
-                let ztz = stz.as_ref().unwrap_or(tz);
-                let starts_at = s
-                    .starts_at
-                    .as_deref()
-                    .map(|v| parse_instant("schedule.starts_at", v, ztz))
-                    .transpose()?;
-                let ends_at = s
-                    .ends_at
-                    .as_deref()
-                    .map(|v| parse_instant("schedule.ends_at", v, ztz))
-                    .transpose()?;
-                if let (Some(a), Some(b)) = (starts_at, ends_at)
-                    && b <= a
-                {
-                    return Err(bad("schedule.ends_at", "must be after starts_at"));
-                }
-                let mut days_mask = 0u8;
-                for d in &s.days_of_week {
-                    if !(1..=7).contains(d) {
-                        return Err(bad(
-                            "schedule.days_of_week",
-                            "days are 1 (Monday) to 7 (Sunday)",
-                        ));
-                    }
-                    days_mask |= 1 << d;
-                }
-                if let Some([from, to]) = s.hours
-                    && (from > 23 || to > 24 || to == 0 || from == to)
-                {
-                    return Err(bad(
-                        "schedule.hours",
-                        "hours are [from, to) with from 0-23 and to 1-24, and from != to",
-                    ));
-                }
-                Some(CompiledSchedule {
-                    starts_at,
-                    ends_at,
-                    days_mask,
-                    hours: s.hours,
-                    tz: stz,
-                })
-            }
+            Some(s) => Some(compile_schedule(s, tz)?),
         };
+        self.check_audience_and_limits()?;
+        let uses_month = points
+            .vars()
+            .iter()
+            .chain(condition.iter().flat_map(|c| c.vars()))
+            .any(|s| vars::is_month_var(*s));
+        let rule = CompiledRule {
+            id,
+            name: self.name.as_str().into(),
+            version,
+            def: self.clone(),
+            trigger,
+            schedule,
+            condition,
+            points,
+            uses_month,
+        };
+        trial_run(&rule)?;
+        Ok(rule)
+    }
+
+    /// Checks the audience lists, pending days, validity, caps, budget and priority.
+    fn check_audience_and_limits(&self) -> Result<(), RuleError> {
         check_list("audience.tiers", &self.audience.tiers)?;
         check_list("audience.channels", &self.audience.channels)?;
         check_list("audience.segments", &self.audience.segments)?;
@@ -453,41 +425,83 @@ impl RuleDef {
         if self.point_type == PointType::Growth && self.validity_days.is_some() {
             return Err(bad("validity_days", "growth value never expires"));
         }
-        let uses_month = points
-            .vars()
-            .iter()
-            .chain(condition.iter().flat_map(|c| c.vars()))
-            .any(|s| vars::is_month_var(*s));
-        let rule = CompiledRule {
-            id,
-            name: self.name.as_str().into(),
-            version,
-            def: self.clone(),
-            trigger,
-            schedule,
-            condition,
-            points,
-            uses_month,
-        };
-        // Trial evaluation on sample values: a formula that cannot run on a typical event is
-        // refused now rather than failing silently on every real one.
-        let sample = vars::sample();
-        if let Some(c) = &rule.condition {
-            c.eval_bool(&sample).map_err(|e| {
-                bad(
-                    "condition",
-                    format!("trial evaluation on sample values failed: {e}"),
-                )
-            })?;
-        }
-        rule.points.eval_int(&sample).map_err(|e| {
+        Ok(())
+    }
+}
+
+/// Checks a schedule and resolves its instants in its own time zone, else the programme's.
+fn compile_schedule(s: &Schedule, tz: &TimeZone) -> Result<CompiledSchedule, RuleError> {
+    let stz = match &s.timezone {
+        Some(name) => Some(TimeZone::get(name).map_err(|e| {
             bad(
-                "points",
+                "schedule.timezone",
+                format!("unknown time zone {name:?}: {e}"),
+            )
+        })?),
+        None => None,
+    };
+    let ztz = stz.as_ref().unwrap_or(tz);
+    let starts_at = s
+        .starts_at
+        .as_deref()
+        .map(|v| parse_instant("schedule.starts_at", v, ztz))
+        .transpose()?;
+    let ends_at = s
+        .ends_at
+        .as_deref()
+        .map(|v| parse_instant("schedule.ends_at", v, ztz))
+        .transpose()?;
+    if let (Some(a), Some(b)) = (starts_at, ends_at)
+        && b <= a
+    {
+        return Err(bad("schedule.ends_at", "must be after starts_at"));
+    }
+    let mut days_mask = 0u8;
+    for d in &s.days_of_week {
+        if !(1..=7).contains(d) {
+            return Err(bad(
+                "schedule.days_of_week",
+                "days are 1 (Monday) to 7 (Sunday)",
+            ));
+        }
+        days_mask |= 1 << d;
+    }
+    if let Some([from, to]) = s.hours
+        && (from > 23 || to > 24 || to == 0 || from == to)
+    {
+        return Err(bad(
+            "schedule.hours",
+            "hours are [from, to) with from 0-23 and to 1-24, and from != to",
+        ));
+    }
+    Ok(CompiledSchedule {
+        starts_at,
+        ends_at,
+        days_mask,
+        hours: s.hours,
+        tz: stz,
+    })
+}
+
+/// Trial evaluation on sample values: a formula that cannot run on a typical event is
+/// refused now rather than failing silently on every real one.
+fn trial_run(rule: &CompiledRule) -> Result<(), RuleError> {
+    let sample = vars::sample();
+    if let Some(c) = &rule.condition {
+        c.eval_bool(&sample).map_err(|e| {
+            bad(
+                "condition",
                 format!("trial evaluation on sample values failed: {e}"),
             )
         })?;
-        Ok(rule)
     }
+    rule.points.eval_int(&sample).map_err(|e| {
+        bad(
+            "points",
+            format!("trial evaluation on sample values failed: {e}"),
+        )
+    })?;
+    Ok(())
 }
 
 impl CompiledSchedule {

@@ -1,10 +1,180 @@
-//! Queries of a member's record after creation: status (freeze), the points a freeze held,
-//! identities unbound, transfer totals for the limits, and what an export reads and an erasure
-//! clears.
+//! Queries of a member's record: creating and reading members (by id or identity), their
+//! profile, merges, counts and identities; after creation, status (freeze), the points a freeze
+//! held, identities unbound, transfer totals for the limits, and what an export reads and an
+//! erasure clears.
 
 use super::*;
 
 impl Tx<'_> {
+    pub fn insert_member(
+        &mut self,
+        program: ProgramId,
+        profile: &MemberProfile,
+        now: Millis,
+    ) -> StoreResult<MemberId> {
+        self.writes += 1;
+        let row = self.conn.insert_id(
+            "INSERT INTO members (program_id, name, phone, email, birthday, status, created_at, birthday_md) \
+             VALUES ($1, $2, $3, $4, $5, 'active', $6, $7) RETURNING id",
+            &[
+                program.0.into(),
+                profile.name.clone().into(),
+                profile.phone.clone().into(),
+                profile.email.clone().into(),
+                profile.birthday.clone().into(),
+                now.into(),
+                birthday_md(profile).into(),
+            ],
+        )?;
+        let id = row;
+        for pt in PointType::ALL {
+            for kind in [MemberAccountKind::Balance, MemberAccountKind::Debt] {
+                self.insert_account(program, id, member_kind(kind), pt)?;
+            }
+        }
+        Ok(MemberId(id))
+    }
+
+    pub fn member(&mut self, program: ProgramId, id: MemberId) -> StoreResult<Option<Member>> {
+        let r = self.conn.query_one(
+            "SELECT id, program_id, name, phone, email, birthday, status, merged_into, created_at FROM members \
+             WHERE program_id = $1 AND id = $2",
+            &[program.0.into(), id.0.into()],
+        )?;
+        Ok(r.map(|r| member_from(&r)))
+    }
+
+    pub fn update_member_profile(
+        &mut self,
+        program: ProgramId,
+        id: MemberId,
+        p: &MemberProfile,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "UPDATE members SET name = $3, phone = $4, email = $5, birthday = $6, birthday_md = $7 WHERE program_id = $1 AND id = $2",
+            &[program.0.into(), id.0.into(), p.name.clone().into(), p.phone.clone().into(), p.email.clone().into(), p.birthday.clone().into(), birthday_md(p).into()],
+        )?;
+        Ok(())
+    }
+
+    pub fn mark_merged(
+        &mut self,
+        program: ProgramId,
+        from: MemberId,
+        into: MemberId,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "UPDATE accounts SET closed = 1 WHERE program_id = $1 AND member_id = $2",
+            &[program.0.into(), from.0.into()],
+        )?;
+        self.conn.execute(
+            "UPDATE members SET status = 'merged', merged_into = $3 WHERE program_id = $1 AND id = $2",
+            &[program.0.into(), from.0.into(), into.0.into()],
+        )?;
+        self.conn.execute(
+            "UPDATE identities SET member_id = $3 WHERE program_id = $1 AND member_id = $2",
+            &[program.0.into(), from.0.into(), into.0.into()],
+        )?;
+        self.conn.execute(
+            "UPDATE orders SET member_id = $3 WHERE program_id = $1 AND member_id = $2",
+            &[program.0.into(), from.0.into(), into.0.into()],
+        )?;
+        Ok(())
+    }
+
+    pub fn count_members(&mut self, program: ProgramId) -> StoreResult<i64> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT COUNT(*) FROM members WHERE program_id = $1",
+                &[program.0.into()],
+            )?
+            .map_or(0, |r| r.int(0)))
+    }
+
+    /// Members in id order after `after`, for listings and jobs.
+    pub fn member_ids(
+        &mut self,
+        program: ProgramId,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<MemberId>> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT id FROM members WHERE program_id = $1 AND id > $2 AND status <> 'merged' ORDER BY id LIMIT $3",
+                &[program.0.into(), after.into(), limit.into()],
+            )?
+            .iter()
+            .map(|r| MemberId(r.int(0)))
+            .collect())
+    }
+
+    pub fn insert_identity(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+        channel: &str,
+        external_id: &str,
+        now: Millis,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "INSERT INTO identities (program_id, channel, external_id, member_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+            &[program.0.into(), channel.into(), external_id.into(), member.0.into(), now.into()],
+        )?;
+        Ok(())
+    }
+
+    /// The member an identity belongs to, as a full row, in one query.
+    pub fn member_row_by_identity(
+        &mut self,
+        program: ProgramId,
+        channel: &str,
+        external_id: &str,
+    ) -> StoreResult<Option<Member>> {
+        let r = self.conn.query_one(
+            "SELECT m.id, m.program_id, m.name, m.phone, m.email, m.birthday, m.status, m.merged_into, m.created_at \
+             FROM identities i JOIN members m ON m.id = i.member_id \
+             WHERE i.program_id = $1 AND i.channel = $2 AND i.external_id = $3",
+            &[program.0.into(), channel.into(), external_id.into()],
+        )?;
+        Ok(r.map(|r| member_from(&r)))
+    }
+
+    pub fn member_by_identity(
+        &mut self,
+        program: ProgramId,
+        channel: &str,
+        external_id: &str,
+    ) -> StoreResult<Option<MemberId>> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT member_id FROM identities WHERE program_id = $1 AND channel = $2 AND external_id = $3",
+                &[program.0.into(), channel.into(), external_id.into()],
+            )?
+            .map(|r| MemberId(r.int(0))))
+    }
+
+    pub fn identities(
+        &mut self,
+        program: ProgramId,
+        member: MemberId,
+    ) -> StoreResult<Vec<Identity>> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT channel, external_id FROM identities WHERE program_id = $1 AND member_id = $2 ORDER BY channel, external_id",
+                &[program.0.into(), member.0.into()],
+            )?
+            .iter()
+            .map(|r| Identity { channel: r.text(0), external_id: r.text(1) })
+            .collect())
+    }
+
     /// Sets a live member's status (`active` or `frozen`); false when it was not the other.
     pub fn set_member_status(
         &mut self,

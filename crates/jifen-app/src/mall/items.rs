@@ -1,0 +1,292 @@
+//! The catalog staff manage: items and their SKUs, status changes, restocking and listing.
+
+use jifen_domain::mall::{ItemDef, ItemKind};
+use jifen_ledger::Millis;
+use jifen_store::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::{AppError, ProgramCtx};
+
+const ITEM_STATUSES: [&str; 3] = ["draft", "on_sale", "off_sale"];
+
+pub(super) fn parse_item(r: &ItemRow) -> Result<ItemDef, AppError> {
+    serde_json::from_str(&r.definition)
+        .map_err(|e| StoreError::Corrupt(format!("mall item {}: {e}", r.id)).into())
+}
+
+pub(super) fn item_view(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    r: &ItemRow,
+) -> Result<serde_json::Value, AppError> {
+    let def = parse_item(r)?;
+    let skus = tx.mall_skus_of(ctx.program.id, r.id)?;
+    let mut v = serde_json::to_value(&def).expect("item serializes");
+    let by_code: std::collections::HashMap<&str, &SkuRow> =
+        skus.iter().map(|s| (s.sku.as_str(), s)).collect();
+    if let Some(list) = v["skus"].as_array_mut() {
+        for s in list {
+            if let Some(row) = s["sku"].as_str().and_then(|c| by_code.get(c)) {
+                s["stock"] = json!(row.stock);
+                s["sold"] = json!(row.sold);
+            }
+        }
+    }
+    v["id"] = json!(r.id);
+    v["status"] = json!(r.status);
+    v["in_stock"] = json!(skus.iter().any(|s| s.stock > 0));
+    v["created_at"] = json!(r.created_at);
+    v["updated_at"] = json!(r.updated_at);
+    Ok(v)
+}
+
+fn invalid(e: jifen_domain::mall::MallError) -> AppError {
+    AppError::invalid(e.field, e.message)
+}
+
+/// An item to create: its definition and the status to start in (`draft` by default).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemIn {
+    #[serde(flatten)]
+    pub definition: ItemDef,
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+fn check_refs(tx: &mut Tx<'_>, ctx: &ProgramCtx, def: &ItemDef) -> Result<(), AppError> {
+    for (i, id) in def.images.iter().enumerate() {
+        if !tx.mall_image_exists(ctx.program.id, *id)? {
+            return Err(AppError::invalid(
+                format!("images[{i}]"),
+                format!("image {id} was not uploaded"),
+            ));
+        }
+    }
+    if let ItemKind::Coupon { template } = &def.kind
+        && tx.coupon_template(ctx.program.id, template)?.is_none()
+    {
+        return Err(AppError::invalid(
+            "kind.template",
+            format!("coupon template {template:?} does not exist"),
+        ));
+    }
+    if let Some(l) = &ctx.earn.ladder {
+        for t in &def.audience.tiers {
+            if l.index_of(t).is_none() {
+                return Err(AppError::invalid(
+                    "audience.tiers",
+                    format!("{t:?} is not a tier of the ladder"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Refuses SKU codes that another item (than `item`, when updating it) already has.
+fn skus_free(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    def: &ItemDef,
+    item: Option<i64>,
+) -> Result<(), AppError> {
+    for (k, s) in def.skus.iter().enumerate() {
+        if let Some(other) = tx.mall_sku_by_code(ctx.program.id, &s.sku)?
+            && Some(other.item_id) != item
+        {
+            return Err(AppError::invalid(
+                format!("skus[{k}].sku"),
+                format!("SKU {} belongs to another item", s.sku),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub fn create_item(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    i: &ItemIn,
+) -> Result<serde_json::Value, AppError> {
+    let def = &i.definition;
+    def.validate().map_err(invalid)?;
+    let status = i.status.as_deref().unwrap_or("draft");
+    if !ITEM_STATUSES.contains(&status) {
+        return Err(AppError::invalid(
+            "status",
+            "must be draft, on_sale or off_sale",
+        ));
+    }
+    check_refs(tx, ctx, def)?;
+    skus_free(tx, ctx, def, None)?;
+    let text = serde_json::to_string(def).expect("item serializes");
+    let id = tx.insert_mall_item(ctx.program.id, &text, &def.category, status, now)?;
+    for s in &def.skus {
+        tx.insert_mall_sku(ctx.program.id, id, &s.sku, s.points, s.cash_minor, s.stock)?;
+    }
+    let row = item(tx, ctx, id)?;
+    item_view(tx, ctx, &row)
+}
+
+/// Replaces an item's definition. SKUs are matched by code: prices change at once (orders
+/// placed keep theirs), new SKUs are added with their stock; a SKU cannot be removed (set it
+/// out of stock instead), and stock of existing SKUs changes through restocking.
+pub fn update_item(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    id: i64,
+    def: &ItemDef,
+) -> Result<serde_json::Value, AppError> {
+    def.validate().map_err(invalid)?;
+    check_refs(tx, ctx, def)?;
+    let row = item(tx, ctx, id)?;
+    let existing = tx.mall_skus_of(ctx.program.id, id)?;
+    for e in &existing {
+        if !def.skus.iter().any(|s| s.sku == e.sku) {
+            return Err(AppError::invalid(
+                "skus",
+                format!(
+                    "SKU {} cannot be removed; set it out of stock instead",
+                    e.sku
+                ),
+            ));
+        }
+    }
+    skus_free(tx, ctx, def, Some(id))?;
+    let text = serde_json::to_string(def).expect("item serializes");
+    tx.update_mall_item(
+        ctx.program.id,
+        row.id,
+        Some(&text),
+        Some(&def.category),
+        None,
+        now,
+    )?;
+    for s in &def.skus {
+        match existing.iter().find(|e| e.sku == s.sku) {
+            Some(e) => tx.update_mall_sku_price(ctx.program.id, e.id, s.points, s.cash_minor)?,
+            None => {
+                tx.insert_mall_sku(ctx.program.id, id, &s.sku, s.points, s.cash_minor, s.stock)?;
+            }
+        }
+    }
+    let row = item(tx, ctx, id)?;
+    item_view(tx, ctx, &row)
+}
+
+pub fn set_item_status(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    id: i64,
+    status: &str,
+) -> Result<serde_json::Value, AppError> {
+    if !ITEM_STATUSES.contains(&status) {
+        return Err(AppError::invalid(
+            "status",
+            "must be draft, on_sale or off_sale",
+        ));
+    }
+    item(tx, ctx, id)?;
+    tx.update_mall_item(ctx.program.id, id, None, None, Some(status), now)?;
+    let row = item(tx, ctx, id)?;
+    item_view(tx, ctx, &row)
+}
+
+/// Adds (or, negative, removes) units of a SKU: a delivery from the supplier, a count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Restock {
+    pub delta: i64,
+}
+
+pub fn restock(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    _now: Millis,
+    sku: &str,
+    r: &Restock,
+) -> Result<serde_json::Value, AppError> {
+    let max = jifen_domain::mall::STOCK_MAX;
+    if r.delta == 0 || r.delta.abs() > max {
+        return Err(AppError::invalid(
+            "delta",
+            format!("must be non-zero, at most {max} either way"),
+        ));
+    }
+    let s = tx
+        .mall_sku_by_code(ctx.program.id, sku)?
+        .ok_or_else(|| AppError::NotFound {
+            what: "sku",
+            id: sku.to_string(),
+        })?;
+    if s.stock + r.delta < 0 {
+        return Err(AppError::conflict(
+            "stock_below_zero",
+            format!(
+                "SKU {sku} has {} in stock; cannot remove {}",
+                s.stock, -r.delta
+            ),
+            json!({"sku": sku, "stock": s.stock}),
+        ));
+    }
+    if s.stock + r.delta > max {
+        return Err(AppError::invalid(
+            "delta",
+            format!("stock may not pass {max}"),
+        ));
+    }
+    tx.return_mall_stock(ctx.program.id, s.id, r.delta, false)?;
+    let s = tx.mall_sku(ctx.program.id, s.id)?.expect("sku exists");
+    Ok(json!({"sku": s.sku, "stock": s.stock, "sold": s.sold}))
+}
+
+pub(super) fn item(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<ItemRow, AppError> {
+    tx.mall_item(ctx.program.id, id)?
+        .ok_or_else(|| AppError::NotFound {
+            what: "mall item",
+            id: id.to_string(),
+        })
+}
+
+pub fn get_item(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<serde_json::Value, AppError> {
+    let row = item(tx, ctx, id)?;
+    item_view(tx, ctx, &row)
+}
+
+/// Items listed at most per page.
+pub const ITEMS_PAGE_MAX: i64 = 200;
+
+pub fn list_items(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    status: Option<&str>,
+    category: Option<&str>,
+    after: i64,
+    limit: i64,
+) -> Result<serde_json::Value, AppError> {
+    if let Some(s) = status
+        && !ITEM_STATUSES.contains(&s)
+    {
+        return Err(AppError::invalid(
+            "status",
+            "must be draft, on_sale or off_sale",
+        ));
+    }
+    if !(1..=ITEMS_PAGE_MAX).contains(&limit) {
+        return Err(AppError::invalid(
+            "limit",
+            format!("must be between 1 and {ITEMS_PAGE_MAX}"),
+        ));
+    }
+    let rows = tx.mall_items(ctx.program.id, status, category, after, limit)?;
+    let mut items = Vec::new();
+    for r in &rows {
+        items.push(item_view(tx, ctx, r)?);
+    }
+    let next = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.id));
+    Ok(json!({"items": items, "next_after": next.flatten()}))
+}

@@ -1,0 +1,32 @@
+//! The points mall in use: the catalog staff manage, what a member sees (can afford, or how
+//! many points short), and orders: points reserved on the ledger and stock taken in one
+//! transaction, cash confirmed by the merchant's payment system or timed out, then fulfilment
+//! (shipping, coupons issued), cancellation and after-sale refunds that return points to the
+//! lots they came from.
+
+mod actions;
+mod catalog;
+mod fulfilment;
+mod items;
+mod order_views;
+mod orders;
+mod renewal;
+
+pub use actions::{OrderUpdate, TIMEOUT_STEP_ORDERS, act, timeout_step};
+pub use catalog::{member_catalog, member_price, money_text, spend_to_earn};
+pub use fulfilment::{Arrival, arrival, fulfilled_by_webhook};
+pub use items::{
+    ITEMS_PAGE_MAX, ItemIn, Restock, create_item, get_item, list_items, restock, set_item_status,
+    update_item,
+};
+pub use order_views::{ORDERS_PAGE_MAX, get_order, list_orders, order_view};
+pub use orders::{
+    Address, PAY_WINDOW_DEFAULT_SECONDS, PAY_WINDOW_MAX_SECONDS, PlaceOrder, place_order,
+};
+pub use renewal::{
+    Candidate, SlowItems, Vote, add_candidate, alternatives, candidates, close_candidate,
+    slow_items, vote,
+};
+
+// Images live in `images.rs`; their names stay reachable here.
+pub use crate::images::{IMAGE_BYTES_MAX, IMAGE_SIDE_MAX, THUMB_SIDE, upload_image};

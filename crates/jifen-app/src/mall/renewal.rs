@@ -1,0 +1,240 @@
+//! A catalog that renews itself: alternatives to sold-out items, slow items, and candidate
+//! items members vote for.
+
+use jifen_ledger::Millis;
+use jifen_store::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::commands::{self, MemberRef};
+use crate::{AppError, ProgramCtx};
+
+use super::items::{ITEMS_PAGE_MAX, item, parse_item};
+use super::orders::refuse;
+
+/// Up to three items to offer instead of one that is sold out: on sale and in stock, of the same
+/// category, nearest in points price (within half either way).
+pub fn alternatives(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    item_id: i64,
+    points: i64,
+) -> Result<Vec<serde_json::Value>, AppError> {
+    let row = item(tx, ctx, item_id)?;
+    let mut found: Vec<(i64, serde_json::Value)> = Vec::new();
+    let mut after = 0;
+    loop {
+        let rows = tx.mall_items(
+            ctx.program.id,
+            Some("on_sale"),
+            Some(&row.category),
+            after,
+            ITEMS_PAGE_MAX,
+        )?;
+        for r in &rows {
+            if r.id == item_id {
+                continue;
+            }
+            for s in tx.mall_skus_of(ctx.program.id, r.id)? {
+                if s.stock > 0 && (s.points - points).abs() * 2 <= points.max(1) {
+                    let def = parse_item(r)?;
+                    found.push((
+                        (s.points - points).abs(),
+                        json!({"item_id": r.id, "sku": s.sku, "name_zh": def.name_zh, "name_en": def.name_en,
+                               "points": s.points, "cash_minor": s.cash_minor, "stock": s.stock}),
+                    ));
+                }
+            }
+        }
+        match rows.last() {
+            Some(r) if rows.len() as i64 == ITEMS_PAGE_MAX => after = r.id,
+            _ => break,
+        }
+    }
+    found.sort_by_key(|(d, v)| (*d, v["item_id"].as_i64()));
+    Ok(found.into_iter().take(3).map(|(_, v)| v).collect())
+}
+
+/// Items on sale for at least `months` whose redemption rate over those months (units sold over
+/// units sold plus units in stock) stayed under `threshold_pct`; with `apply`, they are taken off
+/// sale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlowItems {
+    #[serde(default = "three")]
+    pub months: u32,
+    #[serde(default = "five")]
+    pub threshold_pct: u32,
+    #[serde(default)]
+    pub apply: bool,
+}
+
+fn three() -> u32 {
+    3
+}
+
+fn five() -> u32 {
+    5
+}
+
+pub fn slow_items(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    r: &SlowItems,
+) -> Result<serde_json::Value, AppError> {
+    if !(1..=24).contains(&r.months) {
+        return Err(AppError::invalid("months", "must be between 1 and 24"));
+    }
+    if !(1..=100).contains(&r.threshold_pct) {
+        return Err(AppError::invalid(
+            "threshold_pct",
+            "must be between 1 and 100",
+        ));
+    }
+    let since = now - r.months as i64 * 30 * 86_400_000;
+    let mut slow = Vec::new();
+    let mut after = 0;
+    loop {
+        let rows = tx.mall_items(ctx.program.id, Some("on_sale"), None, after, ITEMS_PAGE_MAX)?;
+        for row in &rows {
+            if row.created_at > since {
+                continue;
+            }
+            let sold = tx.mall_units_sold_since(ctx.program.id, row.id, since)?;
+            let stock: i64 = tx
+                .mall_skus_of(ctx.program.id, row.id)?
+                .iter()
+                .map(|s| s.stock)
+                .sum();
+            let offered = sold + stock;
+            // Rate in basis points, compared without rounding.
+            if offered > 0 && sold * 100 < offered * r.threshold_pct as i64 {
+                let def = parse_item(row)?;
+                slow.push(json!({"item_id": row.id, "name_zh": def.name_zh, "name_en": def.name_en,
+                                 "sold": sold, "stock": stock, "rate_pct": sold as f64 * 100.0 / offered as f64}));
+            }
+        }
+        match rows.last() {
+            Some(r) if rows.len() as i64 == ITEMS_PAGE_MAX => after = r.id,
+            _ => break,
+        }
+    }
+    if r.apply {
+        for v in &slow {
+            let id = v["item_id"].as_i64().unwrap_or(0);
+            tx.update_mall_item(ctx.program.id, id, None, None, Some("off_sale"), now)?;
+        }
+    }
+    Ok(
+        json!({"months": r.months, "threshold_pct": r.threshold_pct, "taken_off_sale": r.apply, "items": slow}),
+    )
+}
+
+/// An item members may vote for (积分商品投票).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Candidate {
+    pub name_zh: String,
+    pub name_en: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+pub fn add_candidate(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    c: &Candidate,
+) -> Result<serde_json::Value, AppError> {
+    for (f, v, min, max) in [
+        ("name_zh", &c.name_zh, 1, 80),
+        ("name_en", &c.name_en, 1, 80),
+        ("description", &c.description, 0, 1000),
+    ] {
+        let n = v.trim().chars().count();
+        if n < min || v.chars().count() > max {
+            return Err(AppError::invalid(
+                f,
+                format!("must be {min} to {max} characters"),
+            ));
+        }
+    }
+    let id =
+        tx.insert_mall_candidate(ctx.program.id, &c.name_zh, &c.name_en, &c.description, now)?;
+    Ok(json!({"candidate_id": id, "status": "open"}))
+}
+
+pub fn close_candidate(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    _now: Millis,
+    id: i64,
+) -> Result<serde_json::Value, AppError> {
+    if !tx.set_mall_candidate_status(ctx.program.id, id, "closed")? {
+        return Err(AppError::NotFound {
+            what: "candidate",
+            id: id.to_string(),
+        });
+    }
+    Ok(json!({"candidate_id": id, "status": "closed"}))
+}
+
+pub fn candidates(tx: &mut Tx<'_>, ctx: &ProgramCtx) -> Result<serde_json::Value, AppError> {
+    let items: Vec<serde_json::Value> = tx
+        .mall_candidates(ctx.program.id)?
+        .into_iter()
+        .map(|(id, zh, en, d, status, votes)| {
+            json!({"candidate_id": id, "name_zh": zh, "name_en": en, "description": d, "status": status, "votes": votes})
+        })
+        .collect();
+    Ok(json!({"items": items}))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vote {
+    pub member_id: i64,
+}
+
+/// One vote per member per candidate, while voting is open.
+pub fn vote(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    id: i64,
+    v: &Vote,
+) -> Result<serde_json::Value, AppError> {
+    let m = commands::resolve(
+        tx,
+        ctx,
+        &MemberRef::Id {
+            member_id: v.member_id,
+        },
+    )?;
+    let Some(c) = tx
+        .mall_candidates(ctx.program.id)?
+        .into_iter()
+        .find(|c| c.0 == id)
+    else {
+        return Err(AppError::NotFound {
+            what: "candidate",
+            id: id.to_string(),
+        });
+    };
+    if c.4 != "open" {
+        return Err(refuse(
+            "voting_closed",
+            "voting on this item has closed",
+            json!({"candidate_id": id}),
+        ));
+    }
+    if !tx.insert_mall_vote(ctx.program.id, id, m.id, now)? {
+        return Err(refuse(
+            "already_voted",
+            "you already voted for this item",
+            json!({"candidate_id": id}),
+        ));
+    }
+    Ok(json!({"candidate_id": id, "member_id": m.id, "votes": c.5 + 1}))
+}

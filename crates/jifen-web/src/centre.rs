@@ -92,13 +92,32 @@ pub async fn home(
             lang: q.lang.clone(),
         },
     );
-    let Some((program, member)) = member_of(&web, &token).await else {
-        return expired_page(lang);
+    let (program, h, tz) = match read_home(&web, &token, lang).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let lotteries = crate::centre_mall::open_lotteries(&web, program, lang).await;
+    html(
+        StatusCode::OK,
+        home_page(lang, &token, &tz, h, &lotteries, q.done.as_deref()),
+        &set_lang.into_iter().collect::<Vec<_>>(),
+    )
+}
+
+/// The programme a link names and its member's home view, with the programme's time zone; or
+/// the answer when the link is not good (the expired page) or the read fails.
+async fn read_home(
+    web: &Web,
+    token: &str,
+    lang: Lang,
+) -> Result<(jifen_ledger::ProgramId, HomeView, jiff::tz::TimeZone), Response> {
+    let Some((program, member)) = member_of(web, token).await else {
+        return Err(expired_page(lang));
     };
     let now = web.app.now();
     let ctx = match web.app.program_ctx(program).await {
         Ok(c) => c,
-        Err(_) => return expired_page(lang),
+        Err(_) => return Err(expired_page(lang)),
     };
     let tz = ctx.tz.clone();
     let loc = if lang == Lang::En { "en" } else { "zh" };
@@ -106,14 +125,26 @@ pub async fn home(
         .app
         .read(move |tx| jifen_app::member_centre::home(tx, &ctx, member, now, loc))
         .await;
-    let h = match data {
-        Ok(d) => d,
-        Err(AppError::NotFound { .. }) => return expired_page(lang),
+    match data {
+        Ok(h) => Ok((program, h, tz)),
+        Err(AppError::NotFound { .. }) => Err(expired_page(lang)),
         Err(e) => {
             let (status, msg) = crate::shown_error(lang, &e);
-            return html(status, esc(&msg), &[]);
+            Err(html(status, esc(&msg), &[]))
         }
-    };
+    }
+}
+
+/// The home page: the top bar and the balance, the notice, the sign-in, tier and task cards,
+/// the open lotteries (code, name), the mall within reach, the appeals, the history and the tabs.
+fn home_page(
+    lang: Lang,
+    token: &str,
+    tz: &jiff::tz::TimeZone,
+    h: HomeView,
+    lotteries: &[(String, String)],
+    done: Option<&str>,
+) -> String {
     let HomeView {
         member: m,
         balance: b,
@@ -126,7 +157,69 @@ pub async fn home(
         referral_url: referral,
         appeals,
     } = h;
-    let notice = match q.done.as_deref() {
+    let name = m.profile.name.clone().unwrap_or_default();
+    format!(
+        "{}{}{}{}{}{}{}{}{}{}</div>{}</body></html>",
+        home_top(lang, &program_name, &name),
+        balance_hero(lang, &b),
+        home_notice(lang, done),
+        checkin_card(lang, token, &checkin),
+        tier.as_ref().map(tier_card).unwrap_or_default(),
+        task_cards(lang, &tasks, m.id.0, referral.as_deref()),
+        lottery_promos(lang, token, lotteries),
+        mall_card(lang, token, &mall),
+        appeals_card(lang, &appeals),
+        history_card(lang, token, tz, &history),
+        crate::centre_mall::tabs(lang, token, Some(crate::centre_mall::Tab::Home)),
+    )
+}
+
+/// The document's head and the top bar: the programme's name, the member's name and the
+/// language switch.
+fn home_top(lang: Lang, program_name: &str, name: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{}</title><link rel=\"stylesheet\" href=\"/m/assets/centre.css\"></head><body class=\"has-tabs\"><div class=\"wrap\">\
+         <div class=\"top\"><span class=\"brand\">{}</span><span>{}<a href=\"?lang={}\">{}</a></span></div>",
+        if lang == Lang::En { "en" } else { "zh-CN" },
+        t(lang, "积分中心", "Points centre"),
+        esc(program_name),
+        esc(name),
+        if lang == Lang::En { "zh" } else { "en" },
+        if lang == Lang::En {
+            "中文"
+        } else {
+            "English"
+        },
+    )
+}
+
+/// The balance: points available and what expires within 30 days.
+fn balance_hero(lang: Lang, b: &jifen_app::views::Balance) -> String {
+    format!(
+        "<div class=\"hero\"><div class=\"label\">{}</div><div class=\"points\">{}</div><div class=\"expiring\">{}</div></div>",
+        t(lang, "可用积分", "Available points"),
+        num(b.available),
+        if b.expiring > 0 {
+            format!(
+                "{} {}",
+                num(b.expiring),
+                t(lang, "积分将在30天内过期", "points expire within 30 days")
+            )
+        } else {
+            t(
+                lang,
+                "近30天没有积分过期",
+                "Nothing expires in the next 30 days",
+            )
+            .to_string()
+        },
+    )
+}
+
+/// The notice after an action (`done`): signed in, appeal sent, or already signed in today.
+fn home_notice(lang: Lang, done: Option<&str>) -> String {
+    match done {
         Some("signed_in") => format!(
             "<div class=\"notice\" role=\"status\">{}</div>",
             t(lang, "签到成功！", "Signed in for today!")
@@ -144,15 +237,30 @@ pub async fn home(
             t(lang, "今天已经签到过了", "You already signed in today")
         ),
         _ => String::new(),
-    };
-    let tier_card = tier.as_ref().map(tier_card).unwrap_or_default();
-    let checkin_card = checkin_card(lang, &token, &checkin);
-    let task_cards = task_cards(lang, &tasks, m.id.0, referral.as_deref());
+    }
+}
+
+/// A card for each open lottery (code, name), linking to its wheel.
+fn lottery_promos(lang: Lang, token: &str, lotteries: &[(String, String)]) -> String {
+    lotteries
+        .iter()
+        .map(|(code, n)| {
+            format!(
+                "<a class=\"card promo\" href=\"/m/{token}/lottery/{}\"><span class=\"wheel-ico\" aria-hidden=\"true\"></span><span><b>{}</b><span class=\"muted\">{}</span></span><span class=\"go\">›</span></a>",
+                esc(code),
+                esc(n),
+                t(lang, "幸运大转盘 · 点击参与", "Lucky wheel · tap to play")
+            )
+        })
+        .collect()
+}
+
+/// The mall card: up to four items that can be had now, within reach first (affordable, then
+/// fewest points short), or a line saying new items are coming.
+fn mall_card(lang: Lang, token: &str, mall: &Value) -> String {
     let items: String = mall["items"]
         .as_array()
         .map(|items| {
-            // What can be had now (in stock, on sale), within reach first: affordable, then
-            // fewest points short.
             let mut v: Vec<&Value> = items
                 .iter()
                 .filter(|i| i["in_stock"].as_bool() == Some(true) && i["window"].is_null())
@@ -160,7 +268,7 @@ pub async fn home(
             v.sort_by_key(|i| i["skus"][0]["points_short"].as_i64().unwrap_or(i64::MAX));
             v.into_iter()
                 .take(4)
-                .map(|i| item_card(lang, &token, i))
+                .map(|i| item_card(lang, token, i))
                 .collect()
         })
         .unwrap_or_default();
@@ -172,6 +280,41 @@ pub async fn home(
     } else {
         items
     };
+    format!(
+        "<div class=\"card\"><div class=\"head\"><h2>{}</h2><a href=\"/m/{token}/mall\">{} ›</a></div><div class=\"items\">{items}</div></div>",
+        t(lang, "积分商城 · 离你最近", "Mall · within reach"),
+        t(lang, "全部商品", "All items"),
+    )
+}
+
+/// The member's appeals with their status and answer; nothing when there are none.
+fn appeals_card(lang: Lang, appeals: &[jifen_app::console::AppealRow]) -> String {
+    if appeals.is_empty() {
+        return String::new();
+    }
+    let rows: String = appeals
+        .iter()
+        .map(|a| {
+            let status = match a.status.as_str() {
+                "open" => t(lang, "处理中", "In progress"),
+                "resolved" => t(lang, "已处理", "Resolved"),
+                _ => t(lang, "未通过", "Declined"),
+            };
+            format!(
+                "<li><div>{}<div class=\"r\">{}</div></div><div class=\"muted\">{status}</div></li>",
+                esc(&a.message),
+                esc(a.answer.as_deref().unwrap_or("")),
+            )
+        })
+        .collect();
+    format!(
+        "<div class=\"card appeals\"><h2>{}</h2><ul class=\"lines\">{rows}</ul></div>",
+        t(lang, "我的申诉", "My appeals")
+    )
+}
+
+/// The points history: each line's kind, time, reason, a link to appeal it, and the amount.
+fn history_card(lang: Lang, token: &str, tz: &jiff::tz::TimeZone, history: &Value) -> String {
     let lines: String = history["lines"]
         .as_array()
         .map(|ls| {
@@ -181,7 +324,7 @@ pub async fn home(
                     format!(
                         "<li><div>{}<div class=\"r\">{} · {} · <a href=\"/m/{token}/appeal?subject=line&id={}\">{}</a></div></div><div class=\"{}\">{}{}</div></li>",
                         esc(&code_label(l["code"].as_str().unwrap_or(""), lang)),
-                        fmt_time(l["created_at"].as_i64().unwrap_or(0), &tz),
+                        fmt_time(l["created_at"].as_i64().unwrap_or(0), tz),
                         esc(l["reason"].as_str().unwrap_or("")),
                         l["transfer_id"],
                         t(lang, "申诉", "Appeal"),
@@ -193,84 +336,9 @@ pub async fn home(
                 .collect()
         })
         .unwrap_or_default();
-    let name = m.profile.name.clone().unwrap_or_default();
-    let lotteries: String = crate::centre_mall::open_lotteries(&web, program, lang)
-        .await
-        .iter()
-        .map(|(code, n)| {
-            format!(
-                "<a class=\"card promo\" href=\"/m/{token}/lottery/{}\"><span class=\"wheel-ico\" aria-hidden=\"true\"></span><span><b>{}</b><span class=\"muted\">{}</span></span><span class=\"go\">›</span></a>",
-                esc(code),
-                esc(n),
-                t(lang, "幸运大转盘 · 点击参与", "Lucky wheel · tap to play")
-            )
-        })
-        .collect();
-    let appeals: String = if appeals.is_empty() {
-        String::new()
-    } else {
-        let rows: String = appeals
-            .iter()
-            .map(|a| {
-                let status = match a.status.as_str() {
-                    "open" => t(lang, "处理中", "In progress"),
-                    "resolved" => t(lang, "已处理", "Resolved"),
-                    _ => t(lang, "未通过", "Declined"),
-                };
-                format!(
-                    "<li><div>{}<div class=\"r\">{}</div></div><div class=\"muted\">{status}</div></li>",
-                    esc(&a.message),
-                    esc(a.answer.as_deref().unwrap_or("")),
-                )
-            })
-            .collect();
-        format!(
-            "<div class=\"card appeals\"><h2>{}</h2><ul class=\"lines\">{rows}</ul></div>",
-            t(lang, "我的申诉", "My appeals")
-        )
-    };
-    let body = format!(
-        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title><link rel=\"stylesheet\" href=\"/m/assets/centre.css\"></head><body class=\"has-tabs\"><div class=\"wrap\">\
-         <div class=\"top\"><span class=\"brand\">{}</span><span>{}<a href=\"?lang={}\">{}</a></span></div>\
-         <div class=\"hero\"><div class=\"label\">{}</div><div class=\"points\">{}</div><div class=\"expiring\">{}</div></div>{notice}\
-         {checkin_card}{tier_card}{task_cards}{lotteries}<div class=\"card\"><div class=\"head\"><h2>{}</h2><a href=\"/m/{token}/mall\">{} ›</a></div><div class=\"items\">{items}</div></div>\
-         {appeals}<div class=\"card\"><h2>{}</h2><ul class=\"lines\">{lines}</ul></div></div>{}</body></html>",
-        if lang == Lang::En { "en" } else { "zh-CN" },
-        t(lang, "积分中心", "Points centre"),
-        esc(&program_name),
-        esc(&name),
-        if lang == Lang::En { "zh" } else { "en" },
-        if lang == Lang::En {
-            "中文"
-        } else {
-            "English"
-        },
-        t(lang, "可用积分", "Available points"),
-        num(b.available),
-        if b.expiring > 0 {
-            format!(
-                "{} {}",
-                num(b.expiring),
-                t(lang, "积分将在30天内过期", "points expire within 30 days")
-            )
-        } else {
-            t(
-                lang,
-                "近30天没有积分过期",
-                "Nothing expires in the next 30 days",
-            )
-            .to_string()
-        },
-        t(lang, "积分商城 · 离你最近", "Mall · within reach"),
-        t(lang, "全部商品", "All items"),
-        t(lang, "积分明细", "Points history"),
-        crate::centre_mall::tabs(lang, &token, Some(crate::centre_mall::Tab::Home)),
-    );
-    html(
-        StatusCode::OK,
-        body,
-        &set_lang.into_iter().collect::<Vec<_>>(),
+    format!(
+        "<div class=\"card\"><h2>{}</h2><ul class=\"lines\">{lines}</ul></div>",
+        t(lang, "积分明细", "Points history")
     )
 }
 

@@ -76,6 +76,8 @@ struct Shown {
     secret: Option<(String, String)>,
 }
 
+/// The staff page: the password just made, the list of accounts and, for owners, the form to
+/// add a colleague.
 async fn render(web: &Web, st: &Staff, shown: Shown, status: StatusCode) -> Response {
     let title = st.t("员工账号", "Staff accounts");
     let Some(reader) = st.s.audit_reader() else {
@@ -89,10 +91,30 @@ async fn render(web: &Web, st: &Staff, shown: Shown, status: StatusCode) -> Resp
         Ok(r) => r,
         Err(e) => return st.fail(e),
     };
+    let form = if st.s.role == Role::Owner {
+        add_form(st, &shown)
+    } else {
+        String::new()
+    };
+    let body = format!(
+        "{}<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{}</tbody></table>{form}",
+        secret_notice(st, &shown),
+        st.t("账号", "Login"),
+        st.t("姓名", "Name"),
+        st.t("角色", "Role"),
+        st.t("状态", "Status"),
+        st.t("创建时间", "Created"),
+        staff_rows(st, &rows),
+    );
+    st.page(status, "settings", title, &body)
+}
+
+/// A row per account: login, name, role, status, when created and, for owners looking at a
+/// colleague, the buttons to reset the password and to disable or enable the account.
+fn staff_rows(st: &Staff, rows: &[jifen_app::console::StaffRow]) -> String {
     let owner = st.s.role == Role::Owner;
     let csrf = esc(&st.s.csrf);
-    let list: String = rows
-        .iter()
+    rows.iter()
         .map(|r| {
             let actions = if owner && r.id != st.s.staff_id {
                 let toggle = if r.status == "active" {
@@ -123,8 +145,12 @@ async fn render(web: &Web, st: &Staff, shown: Shown, status: StatusCode) -> Resp
                 fmt_time(r.created_at, &st.ctx.tz),
             )
         })
-        .collect();
-    let secret = shown
+        .collect()
+}
+
+/// The password made just now, with whom to hand it to; shown once.
+fn secret_notice(st: &Staff, shown: &Shown) -> String {
+    shown
         .secret
         .as_ref()
         .map(|(login, pw)| {
@@ -139,7 +165,11 @@ async fn render(web: &Web, st: &Staff, shown: Shown, status: StatusCode) -> Resp
                 ),
             )
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The form to add a colleague: login, name, role and a first password, with their errors.
+fn add_form(st: &Staff, shown: &Shown) -> String {
     let f = &shown.form;
     let e = shown.error.as_ref();
     let input = |name: &str, label: &str, value: &str, kind: &str, hint: &str| {
@@ -165,47 +195,35 @@ async fn render(web: &Web, st: &Staff, shown: Shown, status: StatusCode) -> Resp
             )
         })
         .collect();
-    let form = if owner {
-        format!(
-            "<h2>{}</h2>{}<form class=\"rule\" method=\"post\" action=\"/console/staff\">\
-             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"form_key\" value=\"{}\">\
-             <div class=\"grid\">{}{}<div class=\"field\"><label for=\"role\">{}</label><select id=\"role\" name=\"role\">{roles}</select>{}</div>{}</div>\
-             <div class=\"actions\"><button type=\"submit\">{}</button></div></form>",
-            st.t("添加员工", "Add a colleague"),
-            field_error(e, "form"),
-            esc(if f.form_key.is_empty() {
-                ""
-            } else {
-                &f.form_key
-            }),
-            input("login", st.t("账号", "Login"), &f.login, "text", "li.hua"),
-            input("name", st.t("姓名", "Name"), &f.name, "text", "李华"),
-            st.t("角色", "Role"),
-            field_error(e, "role"),
-            input(
-                "password",
-                st.t(
-                    "初始密码（留空自动生成）",
-                    "First password (blank: generated)"
-                ),
-                "",
-                "password",
-                ""
-            ),
-            st.t("添加", "Add"),
-        )
-    } else {
-        String::new()
-    };
-    let body = format!(
-        "{secret}<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{list}</tbody></table>{form}",
-        st.t("账号", "Login"),
-        st.t("姓名", "Name"),
+    format!(
+        "<h2>{}</h2>{}<form class=\"rule\" method=\"post\" action=\"/console/staff\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"form_key\" value=\"{}\">\
+         <div class=\"grid\">{}{}<div class=\"field\"><label for=\"role\">{}</label><select id=\"role\" name=\"role\">{roles}</select>{}</div>{}</div>\
+         <div class=\"actions\"><button type=\"submit\">{}</button></div></form>",
+        st.t("添加员工", "Add a colleague"),
+        field_error(e, "form"),
+        esc(&st.s.csrf),
+        esc(if f.form_key.is_empty() {
+            ""
+        } else {
+            &f.form_key
+        }),
+        input("login", st.t("账号", "Login"), &f.login, "text", "li.hua"),
+        input("name", st.t("姓名", "Name"), &f.name, "text", "李华"),
         st.t("角色", "Role"),
-        st.t("状态", "Status"),
-        st.t("创建时间", "Created"),
-    );
-    st.page(status, "settings", title, &body)
+        field_error(e, "role"),
+        input(
+            "password",
+            st.t(
+                "初始密码（留空自动生成）",
+                "First password (blank: generated)"
+            ),
+            "",
+            "password",
+            ""
+        ),
+        st.t("添加", "Add"),
+    )
 }
 
 async fn list(State(web): State<Web>, st: Staff) -> Response {

@@ -315,6 +315,8 @@ pub(super) fn limits_note(lang: Lang, s: &Seen) -> String {
     parts.join(" · ")
 }
 
+/// Step 1, an item: the steps, the error, the item's card, the form to choose the SKU and
+/// quantity, and its description.
 pub(super) fn item_page(
     c: &Centre,
     s: &Seen,
@@ -326,8 +328,6 @@ pub(super) fn item_page(
     let token = &c.token;
     let i = &s.item;
     let id = i["id"].as_i64().unwrap_or(0);
-    let name = name_of(lang, i, "name_zh", "name_en");
-    let currency = &c.ctx.program.currency;
     let skus = i["skus"].as_array().cloned().unwrap_or_default();
     // The SKU shown: the one asked for, else the first in stock, else the first.
     let chosen = want
@@ -336,10 +336,38 @@ pub(super) fn item_page(
         .or_else(|| skus.first())
         .cloned()
         .unwrap_or(Value::Null);
-    let points = chosen["points"].as_i64().unwrap_or(0);
-    let cash = chosen["cash_minor"].as_i64().unwrap_or(0);
     let max = max_qty(s, &chosen);
     let qty = qty.clamp(1, max.max(1));
+    let error = error
+        .map(|e| format!("<div class=\"error\" role=\"alert\">{}</div>", esc(e)))
+        .unwrap_or_default();
+    let body = format!(
+        "{}{error}{}{}{}\
+         <script>document.querySelectorAll('.qty button').forEach(function(b){{b.onclick=function(){{var i=document.getElementById('qty');var v=(parseInt(i.value,10)||1)+parseInt(b.dataset.d,10);i.value=Math.max(1,Math.min(parseInt(i.max,10)||1,v));}};}});</script>",
+        steps(lang, 1),
+        item_hero(c, s, &chosen),
+        buy_form(c, s, &skus, &chosen, qty, max),
+        description_card(lang, i),
+    );
+    shell(
+        c,
+        Some(Tab::Mall),
+        t(lang, "商品详情", "Item"),
+        Some(&format!("/m/{token}/mall")),
+        &format!("/m/{token}/mall/{id}"),
+        &body,
+    )
+}
+
+/// The item's card: cover, more pictures, labels, name, price (and market price) of the chosen
+/// SKU, what kind of item it is, the stock and the limits.
+fn item_hero(c: &Centre, s: &Seen, chosen: &Value) -> String {
+    let lang = c.lang;
+    let i = &s.item;
+    let name = name_of(lang, i, "name_zh", "name_en");
+    let currency = &c.ctx.program.currency;
+    let points = chosen["points"].as_i64().unwrap_or(0);
+    let cash = chosen["cash_minor"].as_i64().unwrap_or(0);
     let market = chosen["market_price_minor"]
         .as_i64()
         .map(|m| {
@@ -350,7 +378,37 @@ pub(super) fn item_page(
             )
         })
         .unwrap_or_default();
-    let gallery: String = i["images"]
+    let stock = chosen["stock"].as_i64().unwrap_or(0);
+    let limits = limits_note(lang, s);
+    format!(
+        "<div class=\"card hero-item\">{}{}<div class=\"tags row\">{}</div><h2 class=\"title\">{}</h2>\
+         <div class=\"price\">{}</div>{market}<div class=\"facts\"><span>{}</span><span>{}</span></div>{}</div>",
+        cover(i, name, "cover"),
+        gallery(i),
+        labels(lang, i, &c.ctx.tz),
+        esc(name),
+        price(lang, points, cash, currency),
+        kind_note(lang, i),
+        if stock > 0 {
+            if lang == Lang::En {
+                format!("{} in stock", num(stock))
+            } else {
+                format!("库存 {}", num(stock))
+            }
+        } else {
+            t(lang, "已兑完", "Sold out").to_string()
+        },
+        if limits.is_empty() {
+            String::new()
+        } else {
+            format!("<div class=\"muted limits\">{}</div>", esc(&limits))
+        },
+    )
+}
+
+/// The item's pictures after the cover, when it has more than one.
+fn gallery(i: &Value) -> String {
+    i["images"]
         .as_array()
         .filter(|a| a.len() > 1)
         .map(|a| {
@@ -361,47 +419,100 @@ pub(super) fn item_page(
                 .collect();
             format!("<div class=\"thumbs\">{thumbs}</div>")
         })
-        .unwrap_or_default();
-    let options: String = if skus.len() > 1 {
-        let opts: String = skus
-            .iter()
-            .map(|k| {
-                let code = k["sku"].as_str().unwrap_or("");
-                let stock = k["stock"].as_i64().unwrap_or(0);
-                let label = k["name"]
-                    .as_str()
-                    .filter(|n| !n.is_empty())
-                    .unwrap_or(code);
-                format!(
-                    "<label class=\"opt{}\"><input type=\"radio\" name=\"sku\" value=\"{}\"{}{}><span>{}<small>{} {}</small></span></label>",
-                    if stock <= 0 { " off" } else { "" },
-                    esc(code),
-                    if chosen["sku"].as_str() == Some(code) {
-                        " checked"
-                    } else {
-                        ""
-                    },
-                    if stock <= 0 { " disabled" } else { "" },
-                    esc(label),
-                    num(k["points"].as_i64().unwrap_or(0)),
-                    t(lang, "积分", "pts"),
-                )
-            })
-            .collect();
-        format!(
-            "<div class=\"field\"><div class=\"lbl\">{}</div><div class=\"opts\">{opts}</div></div>",
-            t(lang, "规格", "Option")
-        )
-    } else {
-        format!(
+        .unwrap_or_default()
+}
+
+/// What kind of item it is and how it reaches the member.
+fn kind_note(lang: Lang, i: &Value) -> &'static str {
+    match i["kind"]["type"].as_str() {
+        Some("physical") => t(lang, "实物商品 · 包邮到家", "Shipped to your address"),
+        Some("coupon") => t(lang, "优惠券 · 兑换后立即到账", "Coupon · issued at once"),
+        Some("experience") => t(
+            lang,
+            "体验活动 · 商家将与你联系",
+            "Experience · the shop contacts you",
+        ),
+        _ => t(lang, "虚拟权益 · 由商家发放", "Delivered by the shop"),
+    }
+}
+
+/// The form to go on: the SKU choice, the quantity (up to `max`), the member's points with what
+/// is missing, and the button.
+fn buy_form(c: &Centre, s: &Seen, skus: &[Value], chosen: &Value, qty: i64, max: i64) -> String {
+    let lang = c.lang;
+    let token = &c.token;
+    let id = s.item["id"].as_i64().unwrap_or(0);
+    let points = chosen["points"].as_i64().unwrap_or(0);
+    let short = (points * qty - s.balance).max(0);
+    let (button, disabled) = buy_button(c, &s.item, chosen, max);
+    format!(
+        "<form class=\"card buy\" method=\"get\" action=\"/m/{token}/mall/{id}/confirm\">{}\
+         <div class=\"field\"><div class=\"lbl\">{}</div><div class=\"qty\"><button type=\"button\" data-d=\"-1\" aria-label=\"-\">−</button>\
+         <input type=\"number\" name=\"qty\" id=\"qty\" value=\"{qty}\" min=\"1\" max=\"{}\" inputmode=\"numeric\"><button type=\"button\" data-d=\"1\" aria-label=\"+\">+</button></div></div>\
+         <div class=\"have\">{} <b>{}</b> · {}</div>\
+         <button class=\"btn\" type=\"submit\"{}>{}</button></form>",
+        sku_options(lang, skus, chosen),
+        t(lang, "数量", "Quantity"),
+        max.max(1),
+        t(lang, "我的积分", "My points"),
+        num(s.balance),
+        short_note(lang, short)
+            + &chosen["spend_message"]
+                .as_str()
+                .filter(|_| qty == 1 && short > 0)
+                .map(|m| format!("<span class=\"spend\">{}</span>", esc(m)))
+                .unwrap_or_default(),
+        if disabled { " disabled" } else { "" },
+        esc(&button),
+    )
+}
+
+/// The SKUs to choose from (those out of stock disabled), or the only one, hidden.
+fn sku_options(lang: Lang, skus: &[Value], chosen: &Value) -> String {
+    if skus.len() <= 1 {
+        return format!(
             "<input type=\"hidden\" name=\"sku\" value=\"{}\">",
             esc(chosen["sku"].as_str().unwrap_or(""))
-        )
-    };
+        );
+    }
+    let opts: String = skus
+        .iter()
+        .map(|k| {
+            let code = k["sku"].as_str().unwrap_or("");
+            let stock = k["stock"].as_i64().unwrap_or(0);
+            let label = k["name"]
+                .as_str()
+                .filter(|n| !n.is_empty())
+                .unwrap_or(code);
+            format!(
+                "<label class=\"opt{}\"><input type=\"radio\" name=\"sku\" value=\"{}\"{}{}><span>{}<small>{} {}</small></span></label>",
+                if stock <= 0 { " off" } else { "" },
+                esc(code),
+                if chosen["sku"].as_str() == Some(code) {
+                    " checked"
+                } else {
+                    ""
+                },
+                if stock <= 0 { " disabled" } else { "" },
+                esc(label),
+                num(k["points"].as_i64().unwrap_or(0)),
+                t(lang, "积分", "pts"),
+            )
+        })
+        .collect();
+    format!(
+        "<div class=\"field\"><div class=\"lbl\">{}</div><div class=\"opts\">{opts}</div></div>",
+        t(lang, "规格", "Option")
+    )
+}
+
+/// The button's words, and whether it is disabled: sold out, not on sale yet (when it starts),
+/// the sale ended, the member's limit reached (`max` of none), or redeem.
+fn buy_button(c: &Centre, i: &Value, chosen: &Value, max: i64) -> (String, bool) {
+    let lang = c.lang;
     let stock = chosen["stock"].as_i64().unwrap_or(0);
     let window = i["window"].as_str();
-    let short = (points * qty - s.balance).max(0);
-    let (button, disabled) = if stock <= 0 {
+    if stock <= 0 {
         (t(lang, "已兑完", "Sold out").to_string(), true)
     } else if window == Some("not_on_sale_yet") {
         (
@@ -421,82 +532,22 @@ pub(super) fn item_page(
         (t(lang, "已达兑换上限", "Limit reached").to_string(), true)
     } else {
         (t(lang, "立即兑换", "Redeem").to_string(), false)
-    };
+    }
+}
+
+/// The description card, a paragraph per line; nothing when there is no description.
+fn description_card(lang: Lang, i: &Value) -> String {
     let description: String = name_of(lang, i, "description_zh", "description_en")
         .split('\n')
         .filter(|p| !p.trim().is_empty())
         .map(|p| format!("<p>{}</p>", esc(p)))
         .collect();
-    let description = if description.is_empty() {
+    if description.is_empty() {
         String::new()
     } else {
         format!(
             "<div class=\"card\"><h2>{}</h2><div class=\"desc\">{description}</div></div>",
             t(lang, "商品详情", "Details")
         )
-    };
-    let limits = limits_note(lang, s);
-    let kind_note = match i["kind"]["type"].as_str() {
-        Some("physical") => t(lang, "实物商品 · 包邮到家", "Shipped to your address"),
-        Some("coupon") => t(lang, "优惠券 · 兑换后立即到账", "Coupon · issued at once"),
-        Some("experience") => t(
-            lang,
-            "体验活动 · 商家将与你联系",
-            "Experience · the shop contacts you",
-        ),
-        _ => t(lang, "虚拟权益 · 由商家发放", "Delivered by the shop"),
-    };
-    let error = error
-        .map(|e| format!("<div class=\"error\" role=\"alert\">{}</div>", esc(e)))
-        .unwrap_or_default();
-    let body = format!(
-        "{}{error}<div class=\"card hero-item\">{}{gallery}<div class=\"tags row\">{}</div><h2 class=\"title\">{}</h2>\
-         <div class=\"price\">{}</div>{market}<div class=\"facts\"><span>{}</span><span>{}</span></div>{}</div>\
-         <form class=\"card buy\" method=\"get\" action=\"/m/{token}/mall/{id}/confirm\">{options}\
-         <div class=\"field\"><div class=\"lbl\">{}</div><div class=\"qty\"><button type=\"button\" data-d=\"-1\" aria-label=\"-\">−</button>\
-         <input type=\"number\" name=\"qty\" id=\"qty\" value=\"{qty}\" min=\"1\" max=\"{}\" inputmode=\"numeric\"><button type=\"button\" data-d=\"1\" aria-label=\"+\">+</button></div></div>\
-         <div class=\"have\">{} <b>{}</b> · {}</div>\
-         <button class=\"btn\" type=\"submit\"{}>{}</button></form>{description}\
-         <script>document.querySelectorAll('.qty button').forEach(function(b){{b.onclick=function(){{var i=document.getElementById('qty');var v=(parseInt(i.value,10)||1)+parseInt(b.dataset.d,10);i.value=Math.max(1,Math.min(parseInt(i.max,10)||1,v));}};}});</script>",
-        steps(lang, 1),
-        cover(i, name, "cover"),
-        labels(lang, i, &c.ctx.tz),
-        esc(name),
-        price(lang, points, cash, currency),
-        kind_note,
-        if stock > 0 {
-            if lang == Lang::En {
-                format!("{} in stock", num(stock))
-            } else {
-                format!("库存 {}", num(stock))
-            }
-        } else {
-            t(lang, "已兑完", "Sold out").to_string()
-        },
-        if limits.is_empty() {
-            String::new()
-        } else {
-            format!("<div class=\"muted limits\">{}</div>", esc(&limits))
-        },
-        t(lang, "数量", "Quantity"),
-        max.max(1),
-        t(lang, "我的积分", "My points"),
-        num(s.balance),
-        short_note(lang, short)
-            + &chosen["spend_message"]
-                .as_str()
-                .filter(|_| qty == 1 && short > 0)
-                .map(|m| format!("<span class=\"spend\">{}</span>", esc(m)))
-                .unwrap_or_default(),
-        if disabled { " disabled" } else { "" },
-        esc(&button),
-    );
-    shell(
-        c,
-        Some(Tab::Mall),
-        t(lang, "商品详情", "Item"),
-        Some(&format!("/m/{token}/mall")),
-        &format!("/m/{token}/mall/{id}"),
-        &body,
-    )
+    }
 }

@@ -219,6 +219,8 @@ pub(super) fn field(
     )
 }
 
+/// Step 2, the confirm page: the steps, a refusal or the warnings, the line item, the shipping
+/// address for goods, the sums, the cash note and the bar to pay.
 pub(super) fn confirm_page(
     c: &Centre,
     s: &Seen,
@@ -243,6 +245,54 @@ pub(super) fn confirm_page(
     let after = s.balance - total;
     let stock = sku["stock"].as_i64().unwrap_or(0);
     let ships = i["kind"]["type"].as_str() == Some("physical");
+    let warnings = confirm_warnings(lang, after, stock, qty);
+    let refusal = refusal
+        .map(|r| format!("<div class=\"error\" role=\"alert\">{}</div>", esc(&r)))
+        .unwrap_or_default();
+    let warn = if warnings.is_empty() || !refusal.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<div class=\"warn\" role=\"status\">{}</div>",
+            esc(&warnings.join(" · "))
+        )
+    };
+    let address = if ships {
+        address_card(lang, f, errors)
+    } else {
+        String::new()
+    };
+    let blocked = after < 0 || stock < qty;
+    let body = format!(
+        "{}{refusal}{warn}<form method=\"post\" action=\"/m/{token}/mall/{id}/redeem\" class=\"confirm\">\
+         <input type=\"hidden\" name=\"sku\" value=\"{}\"><input type=\"hidden\" name=\"qty\" value=\"{qty}\"><input type=\"hidden\" name=\"key\" value=\"{}\">\
+         <div class=\"card line-item\">{}<div class=\"li\"><div class=\"gn\">{}</div><div class=\"muted\">{}</div><div class=\"gp\">{}<span class=\"x\">× {qty}</span></div></div></div>\
+         {address}{}{}{}</form>\
+         <script>document.querySelector('form.confirm').addEventListener('submit',function(e){{var b=this.querySelector('button[type=submit]');if(b.dataset.sent){{e.preventDefault();return;}}b.dataset.sent='1';b.classList.add('busy');}});</script>",
+        steps(lang, 2),
+        esc(code),
+        esc(&f.key),
+        cover(i, name, "thumb"),
+        esc(name),
+        esc(variant),
+        price(lang, points, cash, currency),
+        sums_card(lang, s.balance, total, total_cash, currency),
+        cash_note(lang, total_cash, currency),
+        pay_bar(lang, total, total_cash, currency, blocked),
+    );
+    let here = format!("/m/{token}/mall/{id}/confirm?sku={}&qty={qty}", esc(code));
+    shell(
+        c,
+        Some(Tab::Mall),
+        t(lang, "确认兑换", "Confirm"),
+        Some(&format!("/m/{token}/mall/{id}?sku={}&qty={qty}", esc(code))),
+        &here,
+        &body,
+    )
+}
+
+/// What stands in the way of the order: points short (`after` below zero), too little stock.
+fn confirm_warnings(lang: Lang, after: i64, stock: i64, qty: i64) -> Vec<String> {
     let mut warnings = Vec::new();
     if after < 0 {
         warnings.push(if lang == Lang::En {
@@ -260,107 +310,62 @@ pub(super) fn confirm_page(
             format!("库存仅剩 {} 件", num(stock))
         });
     }
-    let refusal = refusal
-        .map(|r| format!("<div class=\"error\" role=\"alert\">{}</div>", esc(&r)))
-        .unwrap_or_default();
-    let warn = if warnings.is_empty() || !refusal.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "<div class=\"warn\" role=\"status\">{}</div>",
-            esc(&warnings.join(" · "))
-        )
-    };
-    let address = if ships {
-        format!(
-            "<div class=\"card\"><h2>{}</h2>{}{}{}{}{}</div>",
-            t(lang, "收货地址", "Shipping address"),
-            field(
-                "name",
-                t(lang, "收货人", "Recipient"),
-                &f.name,
-                errors,
-                " autocomplete=\"name\" maxlength=\"60\""
-            ),
-            field(
-                "phone",
-                t(lang, "手机号码", "Phone"),
-                &f.phone,
-                errors,
-                " type=\"tel\" autocomplete=\"tel\" inputmode=\"tel\" maxlength=\"30\""
-            ),
-            field(
-                "city",
-                t(lang, "所在城市", "City"),
-                &f.city,
-                errors,
-                " autocomplete=\"address-level2\" maxlength=\"60\""
-            ),
-            field(
-                "line",
-                t(lang, "详细地址", "Street address"),
-                &f.line,
-                errors,
-                " autocomplete=\"street-address\" maxlength=\"240\""
-            ),
-            field(
-                "postcode",
-                t(lang, "邮编（选填）", "Postcode (optional)"),
-                &f.postcode,
-                errors,
-                " autocomplete=\"postal-code\" inputmode=\"numeric\" maxlength=\"12\""
-            ),
-        )
-    } else {
-        String::new()
-    };
-    let cash_note = if total_cash > 0 {
-        format!(
-            "<div class=\"note\">{}</div>",
-            if lang == Lang::En {
-                format!(
-                    "The points are held now; the cash part, {}, is paid at the shop. The order waits for that payment.",
-                    money(total_cash, currency)
-                )
-            } else {
-                format!(
-                    "积分将先冻结；现金部分 {} 请在门店支付，支付后订单生效。",
-                    money(total_cash, currency)
-                )
-            }
-        )
-    } else {
-        String::new()
-    };
-    let button = if total_cash > 0 {
-        if lang == Lang::En {
-            format!("Place order · {} pts", num(total))
-        } else {
-            format!("提交订单 · {} 积分", num(total))
-        }
-    } else if lang == Lang::En {
-        format!("Pay {} points", num(total))
-    } else {
-        format!("确认支付 {} 积分", num(total))
-    };
-    let blocked = after < 0 || stock < qty;
-    let body = format!(
-        "{}{refusal}{warn}<form method=\"post\" action=\"/m/{token}/mall/{id}/redeem\" class=\"confirm\">\
-         <input type=\"hidden\" name=\"sku\" value=\"{}\"><input type=\"hidden\" name=\"qty\" value=\"{qty}\"><input type=\"hidden\" name=\"key\" value=\"{}\">\
-         <div class=\"card line-item\">{}<div class=\"li\"><div class=\"gn\">{}</div><div class=\"muted\">{}</div><div class=\"gp\">{}<span class=\"x\">× {qty}</span></div></div></div>\
-         {address}<div class=\"card sums\"><div><span>{}</span><b>{}</b></div><div><span>{}</span><b class=\"neg\">−{}</b></div>{}\
-         <div class=\"after\"><span>{}</span><b class=\"{}\">{}</b></div></div>{cash_note}\
-         <div class=\"paybar\"><div><small>{}</small><b>{}</b>{}</div><button class=\"btn\" type=\"submit\"{}>{}</button></div></form>\
-         <script>document.querySelector('form.confirm').addEventListener('submit',function(e){{var b=this.querySelector('button[type=submit]');if(b.dataset.sent){{e.preventDefault();return;}}b.dataset.sent='1';b.classList.add('busy');}});</script>",
-        steps(lang, 2),
-        esc(code),
-        esc(&f.key),
-        cover(i, name, "thumb"),
-        esc(name),
-        esc(variant),
-        price(lang, points, cash, currency),
+    warnings
+}
+
+/// The shipping address card: recipient, phone, city, street address and postcode, each with
+/// its error.
+fn address_card(lang: Lang, f: &RedeemForm, errors: &FieldErrors) -> String {
+    format!(
+        "<div class=\"card\"><h2>{}</h2>{}{}{}{}{}</div>",
+        t(lang, "收货地址", "Shipping address"),
+        field(
+            "name",
+            t(lang, "收货人", "Recipient"),
+            &f.name,
+            errors,
+            " autocomplete=\"name\" maxlength=\"60\""
+        ),
+        field(
+            "phone",
+            t(lang, "手机号码", "Phone"),
+            &f.phone,
+            errors,
+            " type=\"tel\" autocomplete=\"tel\" inputmode=\"tel\" maxlength=\"30\""
+        ),
+        field(
+            "city",
+            t(lang, "所在城市", "City"),
+            &f.city,
+            errors,
+            " autocomplete=\"address-level2\" maxlength=\"60\""
+        ),
+        field(
+            "line",
+            t(lang, "详细地址", "Street address"),
+            &f.line,
+            errors,
+            " autocomplete=\"street-address\" maxlength=\"240\""
+        ),
+        field(
+            "postcode",
+            t(lang, "邮编（选填）", "Postcode (optional)"),
+            &f.postcode,
+            errors,
+            " autocomplete=\"postal-code\" inputmode=\"numeric\" maxlength=\"12\""
+        ),
+    )
+}
+
+/// The sums: points now, this redemption, the cash at the shop, and the balance after (or how
+/// many points short).
+fn sums_card(lang: Lang, balance: i64, total: i64, total_cash: i64, currency: &str) -> String {
+    let after = balance - total;
+    format!(
+        "<div class=\"card sums\"><div><span>{}</span><b>{}</b></div><div><span>{}</span><b class=\"neg\">−{}</b></div>{}\
+         <div class=\"after\"><span>{}</span><b class=\"{}\">{}</b></div></div>",
         t(lang, "当前积分", "Points now"),
-        num(s.balance),
+        num(balance),
         t(lang, "本次消耗", "This redemption"),
         num(total),
         if total_cash > 0 {
@@ -383,6 +388,46 @@ pub(super) fn confirm_page(
         } else {
             num(after)
         },
+    )
+}
+
+/// For an order with a cash part: the points are held and the cash is paid at the shop.
+fn cash_note(lang: Lang, total_cash: i64, currency: &str) -> String {
+    if total_cash <= 0 {
+        return String::new();
+    }
+    format!(
+        "<div class=\"note\">{}</div>",
+        if lang == Lang::En {
+            format!(
+                "The points are held now; the cash part, {}, is paid at the shop. The order waits for that payment.",
+                money(total_cash, currency)
+            )
+        } else {
+            format!(
+                "积分将先冻结；现金部分 {} 请在门店支付，支付后订单生效。",
+                money(total_cash, currency)
+            )
+        }
+    )
+}
+
+/// The bar at the bottom: the total and the button to pay or place the order (disabled when
+/// `blocked`).
+fn pay_bar(lang: Lang, total: i64, total_cash: i64, currency: &str, blocked: bool) -> String {
+    let button = if total_cash > 0 {
+        if lang == Lang::En {
+            format!("Place order · {} pts", num(total))
+        } else {
+            format!("提交订单 · {} 积分", num(total))
+        }
+    } else if lang == Lang::En {
+        format!("Pay {} points", num(total))
+    } else {
+        format!("确认支付 {} 积分", num(total))
+    };
+    format!(
+        "<div class=\"paybar\"><div><small>{}</small><b>{}</b>{}</div><button class=\"btn\" type=\"submit\"{}>{}</button></div>",
         t(lang, "合计", "Total"),
         num(total),
         if total_cash > 0 {
@@ -396,15 +441,6 @@ pub(super) fn confirm_page(
         },
         if blocked { " disabled" } else { "" },
         esc(&button),
-    );
-    let here = format!("/m/{token}/mall/{id}/confirm?sku={}&qty={qty}", esc(code));
-    shell(
-        c,
-        Some(Tab::Mall),
-        t(lang, "确认兑换", "Confirm"),
-        Some(&format!("/m/{token}/mall/{id}?sku={}&qty={qty}", esc(code))),
-        &here,
-        &body,
     )
 }
 
@@ -541,23 +577,58 @@ pub(super) async fn redeem(
                 confirm_page(&c, &s, &sku, qty, &f, &errors, None),
             );
         }
-        Some(Address {
-            name: f.name.trim().to_string(),
-            phone: f.phone.trim().to_string(),
-            line: f.line.trim().to_string(),
-            city: f.city.trim().to_string(),
-            postcode: f.postcode.trim().to_string(),
-        })
+        Some(address_of(&f))
     } else {
         None
     };
+    let request_id = format!("centre-{}", f.key);
+    let order_id = match place(&web, &c, &f, qty, address, &request_id).await {
+        Ok(out) => out.body["order_id"].as_i64(),
+        // The same form sent again with other details: the first order stands.
+        Err(AppError::IdempotencyMismatch) => order_of_request(&web, &c, request_id).await,
+        Err(AppError::Invalid { field, message }) => {
+            return c.page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                invalid_page(&c, &s, &sku, qty, &f, &field, message),
+            );
+        }
+        Err(AppError::NotFound { .. }) => return item_missing(&c),
+        Err(e) => return refused(&web, &c, &raw, sku, qty, &f, e).await,
+    };
+    match order_id {
+        Some(id) => Redirect::to(&format!("/m/{token}/orders/{id}?placed=1")).into_response(),
+        None => c.unavailable(&AppError::Internal("the order was not found".into())),
+    }
+}
+
+/// The shipping address as typed, trimmed.
+fn address_of(f: &RedeemForm) -> Address {
+    Address {
+        name: f.name.trim().to_string(),
+        phone: f.phone.trim().to_string(),
+        line: f.line.trim().to_string(),
+        city: f.city.trim().to_string(),
+        postcode: f.postcode.trim().to_string(),
+    }
+}
+
+/// Places the member's order for `qty` of the form's SKU through the mall's use case, under
+/// `request_id`; the same form sent again answers as the first time.
+async fn place(
+    web: &Web,
+    c: &Centre,
+    f: &RedeemForm,
+    qty: i64,
+    address: Option<Address>,
+    request_id: &str,
+) -> Result<jifen_app::Outcome, AppError> {
     let o = PlaceOrder {
         member: MemberRef::Id {
             member_id: c.member.0,
         },
         sku: f.sku.clone(),
         quantity: qty,
-        request_id: format!("centre-{}", f.key),
+        request_id: request_id.to_string(),
         address,
         pay_within_seconds: None,
     };
@@ -567,79 +638,81 @@ pub(super) async fn redeem(
         format!("centre:{}:{}", c.member.0, f.key),
         jifen_app::sha256_hex(&fp),
     );
-    let request_id = o.request_id.clone();
-    let out = web
-        .app
+    web.app
         .write(
             c.program,
             &c.partition(),
             Some(idem),
             move |tx, ctx, now| jifen_app::mall::place_order(tx, ctx, now, &o),
         )
-        .await;
-    let order_id = match out {
-        Ok(out) => out.body["order_id"].as_i64(),
-        // The same form sent again with other details: the first order stands.
-        Err(AppError::IdempotencyMismatch) => {
-            let (ctx, member) = (c.ctx.clone(), c.member);
-            web.app
-                .read(move |tx| {
-                    jifen_app::member_centre::order_of_request(tx, &ctx, member, &request_id)
-                })
-                .await
-                .ok()
-                .flatten()
+        .await
+}
+
+/// The order the member placed under `request_id`, if any.
+async fn order_of_request(web: &Web, c: &Centre, request_id: String) -> Option<i64> {
+    let (ctx, member) = (c.ctx.clone(), c.member);
+    web.app
+        .read(move |tx| jifen_app::member_centre::order_of_request(tx, &ctx, member, &request_id))
+        .await
+        .ok()
+        .flatten()
+}
+
+/// The confirm page again for a field the use case found invalid: next to the address field it
+/// names, or as the page's refusal.
+fn invalid_page(
+    c: &Centre,
+    s: &Seen,
+    sku: &Value,
+    qty: i64,
+    f: &RedeemForm,
+    field: &str,
+    message: String,
+) -> String {
+    let mut errors = FieldErrors::new();
+    let known = ["name", "phone", "city", "line", "postcode"];
+    match field
+        .strip_prefix("address.")
+        .and_then(|k| known.iter().find(|n| **n == k))
+    {
+        Some(k) => {
+            errors.insert(k, message);
+            confirm_page(c, s, sku, qty, f, &errors, None)
         }
-        Err(AppError::Invalid { field, message }) => {
-            let mut errors = FieldErrors::new();
-            let known = ["name", "phone", "city", "line", "postcode"];
-            match field
-                .strip_prefix("address.")
-                .and_then(|k| known.iter().find(|n| **n == k))
-            {
-                Some(k) => {
-                    errors.insert(k, message);
-                    return c.page(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        confirm_page(&c, &s, &sku, qty, &f, &errors, None),
-                    );
-                }
-                None => {
-                    return c.page(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        confirm_page(
-                            &c,
-                            &s,
-                            &sku,
-                            qty,
-                            &f,
-                            &errors,
-                            Some(format!("{field}: {message}")),
-                        ),
-                    );
-                }
-            }
-        }
-        Err(AppError::NotFound { .. }) => return item_missing(&c),
-        Err(e) => match refusal_text(lang, &e) {
-            Some(msg) => {
-                // Nothing was written; show the page as it is now, with the reason.
-                let s = match seen(&web, &c, &raw).await {
-                    Ok(Some(s)) => s,
-                    Ok(None) => return item_missing(&c),
-                    Err(r) => return r,
-                };
-                let sku = sku_of(&s.item, &f.sku).cloned().unwrap_or(sku);
-                return c.page(
-                    StatusCode::CONFLICT,
-                    confirm_page(&c, &s, &sku, qty, &f, &FieldErrors::new(), Some(msg)),
-                );
-            }
-            None => return c.unavailable(&e),
-        },
-    };
-    match order_id {
-        Some(id) => Redirect::to(&format!("/m/{token}/orders/{id}?placed=1")).into_response(),
-        None => c.unavailable(&AppError::Internal("the order was not found".into())),
+        None => confirm_page(
+            c,
+            s,
+            sku,
+            qty,
+            f,
+            &errors,
+            Some(format!("{field}: {message}")),
+        ),
     }
+}
+
+/// The answer to an order refused: the reason on the page as it is now (409, nothing was
+/// written), or the service unavailable for an error that is not a refusal.
+async fn refused(
+    web: &Web,
+    c: &Centre,
+    raw: &str,
+    sku: Value,
+    qty: i64,
+    f: &RedeemForm,
+    e: AppError,
+) -> Response {
+    let Some(msg) = refusal_text(c.lang, &e) else {
+        return c.unavailable(&e);
+    };
+    let s = match seen(web, c, raw).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return item_missing(c),
+        Err(r) => return r,
+    };
+    let sku = sku_of(&s.item, &f.sku).cloned().unwrap_or(sku);
+    c.page(
+        StatusCode::CONFLICT,
+        confirm_page(c, &s, &sku, qty, f, &FieldErrors::new(), Some(msg)),
+    )
 }

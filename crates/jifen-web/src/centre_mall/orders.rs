@@ -169,9 +169,34 @@ pub(super) async fn order(
     let Some(id) = crate::forms::positive_id(&raw) else {
         return missing();
     };
+    let (o, images, balance) = match read_order(&web, &c, id).await {
+        Ok(Some(d)) => d,
+        Ok(None) => return missing(),
+        Err(e) => return c.failed(e),
+    };
+    let body = order_body(&c, id, &o, &images, balance, &q);
+    c.page(
+        StatusCode::OK,
+        shell(
+            &c,
+            Some(Tab::Orders),
+            t(lang, "订单详情", "Order"),
+            Some(&format!("/m/{token}/orders")),
+            &format!("/m/{token}/orders/{id}"),
+            &body,
+        ),
+    )
+}
+
+/// The member's order `id` with its item's pictures and the member's available points; none
+/// when there is no such order or it is another member's.
+async fn read_order(
+    web: &Web,
+    c: &Centre,
+    id: i64,
+) -> Result<Option<(Value, Value, i64)>, AppError> {
     let (ctx, member, now) = (c.ctx.clone(), c.member, web.app.now());
-    let data = web
-        .app
+    web.app
         .read(move |tx| {
             let o = match jifen_app::mall::get_order(tx, &ctx, id) {
                 Ok(o) => o,
@@ -189,70 +214,131 @@ pub(super) async fn order(
             let b = jifen_app::views::balance(tx, &ctx, member, PointType::Points, now, 0)?;
             Ok(Some((o, images, b.available)))
         })
-        .await;
-    let (o, images, balance) = match data {
-        Ok(Some(d)) => d,
-        Ok(None) => return missing(),
-        Err(e) => return c.failed(e),
-    };
-    let tz = &c.ctx.tz;
+        .await
+}
+
+/// The order page's body: the notices, the head with its facts, shipping, coupons, address,
+/// the progress, cancelling, and the ways on.
+fn order_body(
+    c: &Centre,
+    id: i64,
+    o: &Value,
+    images: &Value,
+    balance: i64,
+    q: &OrderQuery,
+) -> String {
+    let (lang, token, tz) = (c.lang, &c.token, &c.ctx.tz);
     let currency = &c.ctx.program.currency;
     let state = o["state"].as_str().unwrap_or("");
     let ships = o["kind"]["type"].as_str() == Some("physical");
     let (word, class) = state_word(lang, state, ships);
-    let name = name_of(lang, &o, "item_name_zh", "item_name_en");
-    let points = o["points"].as_i64().unwrap_or(0);
+    let name = name_of(lang, o, "item_name_zh", "item_name_en");
     let cash = o["cash_minor"].as_i64().unwrap_or(0);
     let history: Vec<&Value> = o["history"].as_array().into_iter().flatten().collect();
-    let at_of = |s: &str| {
-        history
-            .iter()
-            .rev()
-            .find(|h| h["state"].as_str() == Some(s))
-            .and_then(|h| h["at"].as_i64())
-    };
     let placed = if q.placed.is_some() {
-        let msg = if state == "pending_payment" {
-            let deadline = o["pay_deadline"]
-                .as_i64()
-                .map(|d| fmt_time(d, tz))
-                .unwrap_or_default();
-            if lang == Lang::En {
-                format!(
-                    "Order placed. {} points are held; pay the cash part, {}, at the shop before {deadline}.",
-                    num(points),
-                    money(cash, currency)
-                )
-            } else {
-                format!(
-                    "订单已提交，已冻结 {} 积分。现金部分 {} 请于 {deadline} 前在门店支付。",
-                    num(points),
-                    money(cash, currency)
-                )
-            }
-        } else if lang == Lang::En {
-            format!("{} points paid; {} points left.", num(points), num(balance))
-        } else {
-            format!("已支付 {} 积分，剩余 {} 积分。", num(points), num(balance))
-        };
-        format!(
-            "{}<div class=\"card success\" role=\"status\"><div class=\"tick\">{}</div><h2>{}</h2><p>{}</p></div>",
-            steps(lang, if state == "pending_payment" { 3 } else { 4 }),
-            icon(if state == "pending_payment" {
-                ICON_CLOCK
-            } else {
-                ICON_CHECK
-            }),
-            if state == "pending_payment" {
-                t(lang, "等待到店支付", "Awaiting payment at the shop")
-            } else {
-                t(lang, "兑换成功", "Redeemed")
-            },
-            esc(&msg)
-        )
+        placed_notice(c, o, balance)
     } else {
         String::new()
     };
+    let facts = order_facts(c, id, o);
+    let logistics = logistics_card(lang, tz, o, &history);
+    let address = address_card(lang, o);
+    let coupons = issued_coupons_card(lang, token, o);
+    let timeline = order_timeline(lang, tz, &history, ships);
+    let cancel = cancel_form(lang, token, id, state, ships);
+    let placed = match q.done.as_deref() {
+        Some("cancelled") => format!(
+            "<div class=\"notice\" role=\"status\">{}</div>{placed}",
+            t(
+                lang,
+                "订单已取消，积分已退回。",
+                "The order is cancelled; the points are back."
+            )
+        ),
+        _ => placed,
+    };
+    format!(
+        "{placed}<div class=\"card order-head\"><div class=\"oh\"><span class=\"st {class} big\">{word}</span></div>\
+         <div class=\"ob\">{}<div class=\"li\"><div class=\"gn\">{}</div><div class=\"gp\">{}<span class=\"x\">× {}</span></div></div></div>\
+         <div class=\"kv\">{facts}</div></div>{logistics}{coupons}{address}\
+         <div class=\"card\"><h2>{}</h2><ul class=\"timeline\">{timeline}</ul></div>\
+         {cancel}<div class=\"actions\"><a class=\"btn ghost\" href=\"/m/{token}/appeal?subject=order&amp;id={id}\">{}</a><a class=\"btn\" href=\"/m/{token}/mall\">{}</a></div>",
+        cover(&json!({"images": images}), name, "thumb"),
+        esc(name),
+        price(
+            lang,
+            o["points"].as_i64().unwrap_or(0) / o["quantity"].as_i64().unwrap_or(1).max(1),
+            cash / o["quantity"].as_i64().unwrap_or(1).max(1),
+            currency
+        ),
+        o["quantity"],
+        t(lang, "订单进度", "Progress"),
+        t(lang, "申诉", "Appeal"),
+        t(lang, "继续逛逛", "Keep shopping"),
+    )
+}
+
+/// The card right after placing an order: paid with points (and what is left), or waiting for
+/// the cash part at the shop (and until when), with the steps.
+fn placed_notice(c: &Centre, o: &Value, balance: i64) -> String {
+    let (lang, tz, currency) = (c.lang, &c.ctx.tz, &c.ctx.program.currency);
+    let state = o["state"].as_str().unwrap_or("");
+    let points = o["points"].as_i64().unwrap_or(0);
+    let cash = o["cash_minor"].as_i64().unwrap_or(0);
+    let msg = if state == "pending_payment" {
+        let deadline = o["pay_deadline"]
+            .as_i64()
+            .map(|d| fmt_time(d, tz))
+            .unwrap_or_default();
+        if lang == Lang::En {
+            format!(
+                "Order placed. {} points are held; pay the cash part, {}, at the shop before {deadline}.",
+                num(points),
+                money(cash, currency)
+            )
+        } else {
+            format!(
+                "订单已提交，已冻结 {} 积分。现金部分 {} 请于 {deadline} 前在门店支付。",
+                num(points),
+                money(cash, currency)
+            )
+        }
+    } else if lang == Lang::En {
+        format!("{} points paid; {} points left.", num(points), num(balance))
+    } else {
+        format!("已支付 {} 积分，剩余 {} 积分。", num(points), num(balance))
+    };
+    format!(
+        "{}<div class=\"card success\" role=\"status\"><div class=\"tick\">{}</div><h2>{}</h2><p>{}</p></div>",
+        steps(lang, if state == "pending_payment" { 3 } else { 4 }),
+        icon(if state == "pending_payment" {
+            ICON_CLOCK
+        } else {
+            ICON_CHECK
+        }),
+        if state == "pending_payment" {
+            t(lang, "等待到店支付", "Awaiting payment at the shop")
+        } else {
+            t(lang, "兑换成功", "Redeemed")
+        },
+        esc(&msg)
+    )
+}
+
+/// Pairs of a label and a value, as the rows of a key-value list.
+fn kv_rows(rows: &[(&str, String)]) -> String {
+    rows.iter()
+        .map(|(k, v)| format!("<div><span>{k}</span><b>{}</b></div>", esc(v)))
+        .collect()
+}
+
+/// The order's facts: number, when placed, points, cash, the payment deadline while it waits,
+/// and points refunded.
+fn order_facts(c: &Centre, id: i64, o: &Value) -> String {
+    let (lang, tz, currency) = (c.lang, &c.ctx.tz, &c.ctx.program.currency);
+    let state = o["state"].as_str().unwrap_or("");
+    let points = o["points"].as_i64().unwrap_or(0);
+    let cash = o["cash_minor"].as_i64().unwrap_or(0);
     let mut rows = vec![
         (t(lang, "订单号", "Order no."), id.to_string()),
         (
@@ -276,11 +362,22 @@ pub(super) async fn order(
     if refunded > 0 {
         rows.push((t(lang, "已退积分", "Points refunded"), num(refunded)));
     }
-    let facts: String = rows
-        .iter()
-        .map(|(k, v)| format!("<div><span>{k}</span><b>{}</b></div>", esc(v)))
-        .collect();
-    let logistics = match (o["carrier"].as_str(), o["tracking_no"].as_str()) {
+    kv_rows(&rows)
+}
+
+/// The shipping card: carrier, tracking number, when shipped and delivered; or, for goods not
+/// shipped yet, that the shop is preparing them.
+fn logistics_card(lang: Lang, tz: &jiff::tz::TimeZone, o: &Value, history: &[&Value]) -> String {
+    let state = o["state"].as_str().unwrap_or("");
+    let ships = o["kind"]["type"].as_str() == Some("physical");
+    let at_of = |s: &str| {
+        history
+            .iter()
+            .rev()
+            .find(|h| h["state"].as_str() == Some(s))
+            .and_then(|h| h["at"].as_i64())
+    };
+    match (o["carrier"].as_str(), o["tracking_no"].as_str()) {
         (Some(cr), Some(no)) => {
             let mut l = vec![
                 (t(lang, "快递公司", "Carrier"), cr.to_string()),
@@ -292,14 +389,11 @@ pub(super) async fn order(
             if let Some(at) = at_of("delivered") {
                 l.push((t(lang, "签收时间", "Delivered"), fmt_time(at, tz)));
             }
-            let rows: String = l
-                .iter()
-                .map(|(k, v)| format!("<div><span>{k}</span><b>{}</b></div>", esc(v)))
-                .collect();
             format!(
-                "<div class=\"card logistics\"><h2>{} {}</h2><div class=\"kv\">{rows}</div></div>",
+                "<div class=\"card logistics\"><h2>{} {}</h2><div class=\"kv\">{}</div></div>",
                 icon(ICON_TRUCK),
-                t(lang, "物流信息", "Shipping")
+                t(lang, "物流信息", "Shipping"),
+                kv_rows(&l)
             )
         }
         _ if ships && matches!(state, "paid" | "awaiting_stock") => format!(
@@ -313,8 +407,12 @@ pub(super) async fn order(
             )
         ),
         _ => String::new(),
-    };
-    let address = o["address"]
+    }
+}
+
+/// The shipping address card, when the order has one.
+fn address_card(lang: Lang, o: &Value) -> String {
+    o["address"]
         .as_object()
         .map(|a| {
             let s = |k: &str| a.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
@@ -328,8 +426,12 @@ pub(super) async fn order(
                 esc(&s("postcode")),
             )
         })
-        .unwrap_or_default();
-    let coupons = o["coupons"]
+        .unwrap_or_default()
+}
+
+/// The card of coupons the order issued, with a link to the member's coupons.
+fn issued_coupons_card(lang: Lang, token: &str, o: &Value) -> String {
+    o["coupons"]
         .as_array()
         .filter(|a| !a.is_empty())
         .map(|a| {
@@ -344,8 +446,12 @@ pub(super) async fn order(
                 t(lang, "查看我的券", "See my coupons")
             )
         })
-        .unwrap_or_default();
-    let timeline: String = history
+        .unwrap_or_default()
+}
+
+/// The order's progress, latest first: each state it reached and when.
+fn order_timeline(lang: Lang, tz: &jiff::tz::TimeZone, history: &[&Value], ships: bool) -> String {
+    history
         .iter()
         .rev()
         .map(|h| {
@@ -355,10 +461,12 @@ pub(super) async fn order(
                 fmt_time(h["at"].as_i64().unwrap_or(0), tz)
             )
         })
-        .collect();
-    // Before it ships, a member may cancel: the points (and stock) come back.
-    let cancel = if matches!(state, "pending_payment" | "paid" | "awaiting_stock")
-        && (ships || state != "paid")
+        .collect()
+}
+
+/// The cancel button, for an order that has not shipped: the points (and stock) come back.
+fn cancel_form(lang: Lang, token: &str, id: i64, state: &str, ships: bool) -> String {
+    if matches!(state, "pending_payment" | "paid" | "awaiting_stock") && (ships || state != "paid")
     {
         format!(
             "<form method=\"post\" action=\"/m/{token}/orders/{id}/cancel\" class=\"cancel\" onsubmit=\"return confirm('{}')\"><button class=\"btn ghost\">{}</button></form>",
@@ -371,46 +479,5 @@ pub(super) async fn order(
         )
     } else {
         String::new()
-    };
-    let placed = match q.done.as_deref() {
-        Some("cancelled") => format!(
-            "<div class=\"notice\" role=\"status\">{}</div>{placed}",
-            t(
-                lang,
-                "订单已取消，积分已退回。",
-                "The order is cancelled; the points are back."
-            )
-        ),
-        _ => placed,
-    };
-    let body = format!(
-        "{placed}<div class=\"card order-head\"><div class=\"oh\"><span class=\"st {class} big\">{word}</span></div>\
-         <div class=\"ob\">{}<div class=\"li\"><div class=\"gn\">{}</div><div class=\"gp\">{}<span class=\"x\">× {}</span></div></div></div>\
-         <div class=\"kv\">{facts}</div></div>{logistics}{coupons}{address}\
-         <div class=\"card\"><h2>{}</h2><ul class=\"timeline\">{timeline}</ul></div>\
-         {cancel}<div class=\"actions\"><a class=\"btn ghost\" href=\"/m/{token}/appeal?subject=order&amp;id={id}\">{}</a><a class=\"btn\" href=\"/m/{token}/mall\">{}</a></div>",
-        cover(&json!({"images": images}), name, "thumb"),
-        esc(name),
-        price(
-            lang,
-            o["points"].as_i64().unwrap_or(0) / o["quantity"].as_i64().unwrap_or(1).max(1),
-            cash / o["quantity"].as_i64().unwrap_or(1).max(1),
-            currency
-        ),
-        o["quantity"],
-        t(lang, "订单进度", "Progress"),
-        t(lang, "申诉", "Appeal"),
-        t(lang, "继续逛逛", "Keep shopping"),
-    );
-    c.page(
-        StatusCode::OK,
-        shell(
-            &c,
-            Some(Tab::Orders),
-            t(lang, "订单详情", "Order"),
-            Some(&format!("/m/{token}/orders")),
-            &format!("/m/{token}/orders/{id}"),
-            &body,
-        ),
-    )
+    }
 }

@@ -112,12 +112,12 @@ pub(super) fn lottery_missing(c: &Centre) -> Response {
     )
 }
 
+/// The wheel's page: an error, the prize just drawn, the wheel with the member's facts and the
+/// button to spin, and the published odds.
 pub(super) fn wheel_page(c: &Centre, code: &str, w: &Wheel, error: Option<String>) -> String {
     let lang = c.lang;
     let token = &c.token;
     let def = &w.def;
-    let cost = def["cost_points"].as_i64().unwrap_or(0);
-    let now_open = def["status"].as_str() == Some("active");
     let (svg, n) = wheel_svg(lang, def);
     let slice = w.drawn.as_ref().map(|d| {
         d.prize
@@ -127,14 +127,69 @@ pub(super) fn wheel_page(c: &Centre, code: &str, w: &Wheel, error: Option<String
     });
     let step = 360.0 / n as f64;
     let turn = slice.map(|k| 360.0 * 6.0 - k as f64 * step).unwrap_or(0.0);
-    let daily_left = def["per_member_per_day"]
+    let (button, disabled) = spin_button(lang, w);
+    let error = error
+        .map(|e| format!("<div class=\"error\" role=\"alert\">{}</div>", esc(&e)))
+        .unwrap_or_default();
+    let odds: String = def["prizes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let ppm = p["odds_ppm"].as_i64().unwrap_or(0);
+            format!(
+                "<li><span>{}</span><span class=\"muted\">{}.{:04}%</span></li>",
+                esc(name_of(lang, p, "name_zh", "name_en")),
+                ppm / 10_000,
+                ppm % 10_000
+            )
+        })
+        .collect();
+    let body = format!(
+        "{error}{}<div class=\"card wheel-card\"><h2 class=\"title\">{}</h2><div class=\"facts\">{}</div>\
+         <div class=\"wheel\" data-turn=\"{turn:.2}\">{svg}<div class=\"pointer\" aria-hidden=\"true\"></div></div>\
+         <form method=\"post\" action=\"/m/{token}/lottery/{}/draw\"><input type=\"hidden\" name=\"key\" value=\"{}\">\
+         <button class=\"btn\" type=\"submit\"{}>{}</button></form></div>\
+         <div class=\"card\"><h2>{}</h2><ul class=\"odds\">{odds}</ul></div>\
+         <script>(function(){{var w=document.querySelector('.wheel'),d=w.querySelector('.disc'),t=parseFloat(w.dataset.turn)||0;if(t){{requestAnimationFrame(function(){{requestAnimationFrame(function(){{d.style.transform='rotate('+t+'deg)';}});}});}}\
+         document.querySelector('.wheel-card form').addEventListener('submit',function(e){{var b=this.querySelector('button');if(b.dataset.sent){{e.preventDefault();return;}}b.dataset.sent='1';d.classList.add('spinning');}});}})();</script>",
+        drawn_card(lang, w),
+        esc(name_of(lang, def, "name_zh", "name_en")),
+        wheel_facts(lang, w),
+        esc(code),
+        form_key(),
+        if disabled { " disabled" } else { "" },
+        esc(&button),
+        t(lang, "奖品与中奖概率（公示）", "Prizes and published odds"),
+    );
+    shell(
+        c,
+        None,
+        t(lang, "幸运大转盘", "Lucky wheel"),
+        Some(&format!("/m/{token}")),
+        &format!("/m/{token}/lottery/{}", esc(code)),
+        &body,
+    )
+}
+
+/// The draws the member has left today, when the lottery limits them per day.
+fn daily_left(w: &Wheel) -> Option<i64> {
+    w.def["per_member_per_day"]
         .as_i64()
-        .map(|l| (l - w.draws_today).max(0));
+        .map(|l| (l - w.draws_today).max(0))
+}
+
+/// The spin button's words, and whether it is disabled: not open, no draws left today, a free
+/// draw, a draw for points (disabled when the member has too few), or no draws left.
+fn spin_button(lang: Lang, w: &Wheel) -> (String, bool) {
+    let def = &w.def;
+    let cost = def["cost_points"].as_i64().unwrap_or(0);
+    let now_open = def["status"].as_str() == Some("active");
     let life_left = def["per_member_lifetime"]
         .as_i64()
         .map(|l| (l - w.draws_all).max(0));
-    let capped = daily_left == Some(0) || life_left == Some(0);
-    let (button, disabled) = if !now_open {
+    let capped = daily_left(w) == Some(0) || life_left == Some(0);
+    if !now_open {
         (t(lang, "活动未开放", "Not open").to_string(), true)
     } else if capped {
         (
@@ -161,9 +216,13 @@ pub(super) fn wheel_page(c: &Centre, code: &str, w: &Wheel, error: Option<String
         )
     } else {
         (t(lang, "暂无抽奖机会", "No draws left").to_string(), true)
-    };
-    let result = w
-        .drawn
+    }
+}
+
+/// The card of the draw just made: the prize (or the consolation) and what it cost.
+fn drawn_card(lang: Lang, w: &Wheel) -> String {
+    let def = &w.def;
+    w.drawn
         .as_ref()
         .map(|d| {
             let (zh, en) = match d.prize.and_then(|p| def["prizes"].get(p as usize)) {
@@ -197,24 +256,12 @@ pub(super) fn wheel_page(c: &Centre, code: &str, w: &Wheel, error: Option<String
                 }
             )
         })
-        .unwrap_or_default();
-    let error = error
-        .map(|e| format!("<div class=\"error\" role=\"alert\">{}</div>", esc(&e)))
-        .unwrap_or_default();
-    let odds: String = def["prizes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|p| {
-            let ppm = p["odds_ppm"].as_i64().unwrap_or(0);
-            format!(
-                "<li><span>{}</span><span class=\"muted\">{}.{:04}%</span></li>",
-                esc(name_of(lang, p, "name_zh", "name_en")),
-                ppm / 10_000,
-                ppm % 10_000
-            )
-        })
-        .collect();
+        .unwrap_or_default()
+}
+
+/// The member's facts on the wheel: points, free draws, the cost of a draw, draws left today.
+fn wheel_facts(lang: Lang, w: &Wheel) -> String {
+    let cost = w.def["cost_points"].as_i64().unwrap_or(0);
     let mut facts = vec![if lang == Lang::En {
         format!("My points {}", num(w.balance))
     } else {
@@ -232,40 +279,17 @@ pub(super) fn wheel_page(c: &Centre, code: &str, w: &Wheel, error: Option<String
             format!("{} 积分/次", num(cost))
         });
     }
-    if let Some(d) = daily_left {
+    if let Some(d) = daily_left(w) {
         facts.push(if lang == Lang::En {
             format!("{d} left today")
         } else {
             format!("今日还可抽 {d} 次")
         });
     }
-    let facts: String = facts
+    facts
         .iter()
         .map(|f| format!("<span>{}</span>", esc(f)))
-        .collect();
-    let body = format!(
-        "{error}{result}<div class=\"card wheel-card\"><h2 class=\"title\">{}</h2><div class=\"facts\">{facts}</div>\
-         <div class=\"wheel\" data-turn=\"{turn:.2}\">{svg}<div class=\"pointer\" aria-hidden=\"true\"></div></div>\
-         <form method=\"post\" action=\"/m/{token}/lottery/{}/draw\"><input type=\"hidden\" name=\"key\" value=\"{}\">\
-         <button class=\"btn\" type=\"submit\"{}>{}</button></form></div>\
-         <div class=\"card\"><h2>{}</h2><ul class=\"odds\">{odds}</ul></div>\
-         <script>(function(){{var w=document.querySelector('.wheel'),d=w.querySelector('.disc'),t=parseFloat(w.dataset.turn)||0;if(t){{requestAnimationFrame(function(){{requestAnimationFrame(function(){{d.style.transform='rotate('+t+'deg)';}});}});}}\
-         document.querySelector('.wheel-card form').addEventListener('submit',function(e){{var b=this.querySelector('button');if(b.dataset.sent){{e.preventDefault();return;}}b.dataset.sent='1';d.classList.add('spinning');}});}})();</script>",
-        esc(name_of(lang, def, "name_zh", "name_en")),
-        esc(code),
-        form_key(),
-        if disabled { " disabled" } else { "" },
-        esc(&button),
-        t(lang, "奖品与中奖概率（公示）", "Prizes and published odds"),
-    );
-    shell(
-        c,
-        None,
-        t(lang, "幸运大转盘", "Lucky wheel"),
-        Some(&format!("/m/{token}")),
-        &format!("/m/{token}/lottery/{}", esc(code)),
-        &body,
-    )
+        .collect()
 }
 
 #[derive(Deserialize, Default)]

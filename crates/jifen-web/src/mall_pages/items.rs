@@ -1,6 +1,7 @@
 //! The catalog's items: the list, and the item form with its fields read and checked.
 
 use super::*;
+use crate::forms::{field_group, options, text_field, text_fields};
 
 #[derive(Deserialize, Default)]
 pub(super) struct ItemsQuery {
@@ -422,6 +423,8 @@ pub(super) fn item_field(field: &str) -> String {
     }
 }
 
+/// The item form: names and descriptions, kind and coupon template, the SKU and its price,
+/// selling rules, pictures and (on a new item) putting it on sale when saved.
 pub(super) fn item_form(
     st: &Staff,
     action: &str,
@@ -430,40 +433,100 @@ pub(super) fn item_form(
     creating: bool,
     templates: &[(String, String)],
 ) -> String {
-    let input = |name: &str, label: &str, value: &str, hint: &str| {
-        format!(
-            "<div class=\"field\"><label for=\"{name}\">{label}</label><input type=\"text\" id=\"{name}\" name=\"{name}\" value=\"{}\" placeholder=\"{}\"{}>{}</div>",
-            esc(value),
-            esc(hint),
-            if error.is_some_and(|(e, _)| e == name) {
-                " aria-invalid=\"true\""
-            } else {
-                ""
-            },
-            field_error(error, name)
-        )
-    };
-    let when = |name: &str, label: &str, value: &str| {
-        format!(
-            "<div class=\"field\"><label for=\"{name}\">{label}</label><input type=\"datetime-local\" id=\"{name}\" name=\"{name}\" value=\"{}\">{}</div>",
-            esc(value),
-            field_error(error, name)
-        )
-    };
-    let kinds: String = [
-        ("physical", st.t("实物（需发货）", "Goods (shipped)")),
-        ("coupon", st.t("优惠券", "Coupon")),
-        ("virtual", st.t("虚拟权益", "Virtual right")),
-        ("experience", st.t("体验活动", "Experience")),
-    ]
-    .iter()
-    .map(|(k, l)| {
-        format!(
-            "<option value=\"{k}\"{}>{l}</option>",
-            if f.kind == *k { " selected" } else { "" }
-        )
-    })
-    .collect();
+    format!(
+        "{}<form class=\"rule\" method=\"post\" action=\"{action}\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"form_key\" value=\"{}\">\
+         {}{}{}{}{}\
+         {}<div class=\"actions\"><button type=\"submit\">{}</button></div></form>\
+         <script>document.getElementById('image-file').addEventListener('change',async e=>{{const f=e.target.files[0];if(!f)return;\
+         const r=await fetch('/console/mall/images',{{method:'POST',headers:{{'content-type':f.type,'x-csrf':'{}'}},body:f}});const j=await r.json();\
+         if(!r.ok){{alert(j.error||'upload failed');return;}}const h=document.getElementById('images');h.value=(h.value?h.value+',':'')+j.image_id;\
+         const i=document.createElement('img');i.className='thumb';i.src='/media/'+j.image_id;document.getElementById('previews').appendChild(i);}});</script>",
+        field_error(error, "form"),
+        esc(&st.s.csrf),
+        esc(&f.form_key),
+        item_names(st, f, error),
+        item_kind(st, f, error, templates),
+        item_sku(st, f, error, creating),
+        item_selling(st, f, error),
+        item_pictures(st, f, error),
+        if creating {
+            check_box(
+                "publish",
+                &f.publish,
+                st.t("保存后立即上架", "Put on sale when saved"),
+            )
+        } else {
+            String::new()
+        },
+        st.t("保存", "Save"),
+        esc(&st.s.csrf),
+    )
+}
+
+/// A checkbox with its label, ticked when `on` is not empty.
+fn check_box(name: &str, on: &str, label: &str) -> String {
+    format!(
+        "<label class=\"check\"><input type=\"checkbox\" name=\"{name}\" value=\"1\"{}> {label}</label>",
+        if on.is_empty() { "" } else { " checked" }
+    )
+}
+
+/// The names in both languages and the category; the descriptions in both languages.
+fn item_names(st: &Staff, f: &ItemForm, error: Option<&(String, String)>) -> String {
+    let fields = text_fields(
+        error,
+        &[
+            (
+                "name_zh",
+                st.t("中文名称", "Name (Chinese)"),
+                &f.name_zh,
+                "保温杯",
+            ),
+            (
+                "name_en",
+                st.t("英文名称", "Name (English)"),
+                &f.name_en,
+                "Thermos cup",
+            ),
+            ("category", st.t("分类", "Category"), &f.category, "home"),
+            (
+                "description_zh",
+                st.t("中文描述", "Description (Chinese)"),
+                &f.description_zh,
+                "",
+            ),
+            (
+                "description_en",
+                st.t("英文描述", "Description (English)"),
+                &f.description_en,
+                "",
+            ),
+        ],
+    );
+    format!(
+        "<div class=\"grid\">{}</div><div class=\"grid\">{}</div>",
+        fields[..3].concat(),
+        fields[3..].concat(),
+    )
+}
+
+/// The kind of item, and the coupon template a coupon item issues (code, name).
+fn item_kind(
+    st: &Staff,
+    f: &ItemForm,
+    error: Option<&(String, String)>,
+    templates: &[(String, String)],
+) -> String {
+    let kinds = options(
+        &[
+            ("physical", st.t("实物（需发货）", "Goods (shipped)")),
+            ("coupon", st.t("优惠券", "Coupon")),
+            ("virtual", st.t("虚拟权益", "Virtual right")),
+            ("experience", st.t("体验活动", "Experience")),
+        ],
+        &f.kind,
+    );
     let tpl_opts: String = std::iter::once((String::new(), "–".to_string()))
         .chain(templates.iter().cloned())
         .map(|(c, n)| {
@@ -475,12 +538,101 @@ pub(super) fn item_form(
             )
         })
         .collect();
-    let check = |name: &str, on: &str, label: &str| {
+    format!(
+        "<div class=\"grid\"><div class=\"field\"><label for=\"kind\">{}</label><select id=\"kind\" name=\"kind\">{kinds}</select>{}</div>\
+         <div class=\"field\"><label for=\"template\">{}</label><select id=\"template\" name=\"template\">{tpl_opts}</select>{}</div></div>",
+        st.t("类型", "Kind"),
+        field_error(error, "kind"),
+        st.t("优惠券模板（券类商品）", "Coupon template (coupon items)"),
+        field_error(error, "template"),
+    )
+}
+
+/// The SKU: its code and variant, points, cash, market price, and (on a new item) the opening
+/// stock.
+fn item_sku(st: &Staff, f: &ItemForm, error: Option<&(String, String)>, creating: bool) -> String {
+    let mut fields = text_fields(
+        error,
+        &[
+            ("sku", st.t("SKU编码", "SKU code"), &f.sku, "CUP-500"),
+            ("sku_name", st.t("规格名", "Variant"), &f.sku_name, "500ml"),
+            ("points", st.t("积分", "Points"), &f.points, "1,500"),
+            ("cash", st.t("加价（元）", "Plus cash"), &f.cash, "0"),
+            (
+                "market",
+                st.t("市场价（元）", "Market price"),
+                &f.market,
+                "99",
+            ),
+        ],
+    );
+    if creating {
+        fields.push(text_field(
+            error,
+            "stock",
+            st.t("初始库存", "Opening stock"),
+            &f.stock,
+            "100",
+        ));
+    }
+    field_group(st.t("规格与价格", "SKU and price"), &fields)
+}
+
+/// Selling: when it is on sale, the limits per member, and the flash sale and presale flags.
+fn item_selling(st: &Staff, f: &ItemForm, error: Option<&(String, String)>) -> String {
+    let when = |name: &str, label: &str, value: &str| {
         format!(
-            "<label class=\"check\"><input type=\"checkbox\" name=\"{name}\" value=\"1\"{}> {label}</label>",
-            if on.is_empty() { "" } else { " checked" }
+            "<div class=\"field\"><label for=\"{name}\">{label}</label><input type=\"datetime-local\" id=\"{name}\" name=\"{name}\" value=\"{}\">{}</div>",
+            esc(value),
+            field_error(error, name)
         )
     };
+    let mut fields = vec![
+        when("sale_from", st.t("开售时间", "On sale from"), &f.sale_from),
+        when(
+            "sale_until",
+            st.t("停售时间", "On sale until"),
+            &f.sale_until,
+        ),
+    ];
+    fields.extend(text_fields(
+        error,
+        &[
+            (
+                "per_day",
+                st.t("每人每日限兑", "Per member per day"),
+                &f.per_day,
+                "",
+            ),
+            (
+                "lifetime",
+                st.t("每人限兑", "Per member in all"),
+                &f.lifetime,
+                "",
+            ),
+        ],
+    ));
+    field_group(st.t("销售规则", "Selling"), &fields)
+        + &check_box(
+            "flash_sale",
+            &f.flash_sale,
+            st.t(
+                "秒杀（开售时间开始，每人限一件）",
+                "Flash sale (starts at the sale time, one per member)",
+            ),
+        )
+        + &check_box(
+            "presale",
+            &f.presale,
+            st.t(
+                "预售（库存为可预订数量，到货后按顺序发货）",
+                "Presale (stock is the quota; orders wait for arrival)",
+            ),
+        )
+}
+
+/// The pictures: those uploaded so far, and the file input that uploads another.
+fn item_pictures(st: &Staff, f: &ItemForm, error: Option<&(String, String)>) -> String {
     let previews: String = f
         .images
         .split(',')
@@ -488,116 +640,10 @@ pub(super) fn item_form(
         .map(|id| format!("<img class=\"thumb\" src=\"/media/{id}\" alt=\"\">"))
         .collect();
     format!(
-        "{}<form class=\"rule\" method=\"post\" action=\"{action}\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"form_key\" value=\"{}\">\
-         <div class=\"grid\">{}{}{}</div><div class=\"grid\">{}{}</div>\
-         <div class=\"grid\"><div class=\"field\"><label for=\"kind\">{}</label><select id=\"kind\" name=\"kind\">{kinds}</select>{}</div>\
-         <div class=\"field\"><label for=\"template\">{}</label><select id=\"template\" name=\"template\">{tpl_opts}</select>{}</div></div>\
-         <h3>{}</h3><div class=\"grid\">{}{}{}{}{}{}</div>\
-         <h3>{}</h3><div class=\"grid\">{}{}{}{}</div>{}{}\
-         <h3>{}</h3><div class=\"field\"><input type=\"hidden\" id=\"images\" name=\"images\" value=\"{}\"><div id=\"previews\">{previews}</div>\
-         <input type=\"file\" id=\"image-file\" accept=\"image/png,image/jpeg,image/webp,image/gif\">{}</div>\
-         {}<div class=\"actions\"><button type=\"submit\">{}</button></div></form>\
-         <script>document.getElementById('image-file').addEventListener('change',async e=>{{const f=e.target.files[0];if(!f)return;\
-         const r=await fetch('/console/mall/images',{{method:'POST',headers:{{'content-type':f.type,'x-csrf':'{}'}},body:f}});const j=await r.json();\
-         if(!r.ok){{alert(j.error||'upload failed');return;}}const h=document.getElementById('images');h.value=(h.value?h.value+',':'')+j.image_id;\
-         const i=document.createElement('img');i.className='thumb';i.src='/media/'+j.image_id;document.getElementById('previews').appendChild(i);}});</script>",
-        field_error(error, "form"),
-        esc(&st.s.csrf),
-        esc(&f.form_key),
-        input(
-            "name_zh",
-            st.t("中文名称", "Name (Chinese)"),
-            &f.name_zh,
-            "保温杯"
-        ),
-        input(
-            "name_en",
-            st.t("英文名称", "Name (English)"),
-            &f.name_en,
-            "Thermos cup"
-        ),
-        input("category", st.t("分类", "Category"), &f.category, "home"),
-        input(
-            "description_zh",
-            st.t("中文描述", "Description (Chinese)"),
-            &f.description_zh,
-            ""
-        ),
-        input(
-            "description_en",
-            st.t("英文描述", "Description (English)"),
-            &f.description_en,
-            ""
-        ),
-        st.t("类型", "Kind"),
-        field_error(error, "kind"),
-        st.t("优惠券模板（券类商品）", "Coupon template (coupon items)"),
-        field_error(error, "template"),
-        st.t("规格与价格", "SKU and price"),
-        input("sku", st.t("SKU编码", "SKU code"), &f.sku, "CUP-500"),
-        input("sku_name", st.t("规格名", "Variant"), &f.sku_name, "500ml"),
-        input("points", st.t("积分", "Points"), &f.points, "1,500"),
-        input("cash", st.t("加价（元）", "Plus cash"), &f.cash, "0"),
-        input(
-            "market",
-            st.t("市场价（元）", "Market price"),
-            &f.market,
-            "99"
-        ),
-        if creating {
-            input("stock", st.t("初始库存", "Opening stock"), &f.stock, "100")
-        } else {
-            String::new()
-        },
-        st.t("销售规则", "Selling"),
-        when("sale_from", st.t("开售时间", "On sale from"), &f.sale_from),
-        when(
-            "sale_until",
-            st.t("停售时间", "On sale until"),
-            &f.sale_until
-        ),
-        input(
-            "per_day",
-            st.t("每人每日限兑", "Per member per day"),
-            &f.per_day,
-            ""
-        ),
-        input(
-            "lifetime",
-            st.t("每人限兑", "Per member in all"),
-            &f.lifetime,
-            ""
-        ),
-        check(
-            "flash_sale",
-            &f.flash_sale,
-            st.t(
-                "秒杀（开售时间开始，每人限一件）",
-                "Flash sale (starts at the sale time, one per member)"
-            )
-        ),
-        check(
-            "presale",
-            &f.presale,
-            st.t(
-                "预售（库存为可预订数量，到货后按顺序发货）",
-                "Presale (stock is the quota; orders wait for arrival)"
-            )
-        ),
+        "<h3>{}</h3><div class=\"field\"><input type=\"hidden\" id=\"images\" name=\"images\" value=\"{}\"><div id=\"previews\">{previews}</div>\
+         <input type=\"file\" id=\"image-file\" accept=\"image/png,image/jpeg,image/webp,image/gif\">{}</div>",
         st.t("图片", "Pictures"),
         esc(&f.images),
         field_error(error, "images"),
-        if creating {
-            check(
-                "publish",
-                &f.publish,
-                st.t("保存后立即上架", "Put on sale when saved"),
-            )
-        } else {
-            String::new()
-        },
-        st.t("保存", "Save"),
-        esc(&st.s.csrf),
     )
 }

@@ -277,23 +277,18 @@ pub(super) fn template_form(
             field_error(error, name)
         )
     };
-    let kinds: String = [
-        ("amount_off", st.t("满减（减多少元）", "Amount off (yuan)")),
-        ("percent_off", st.t("折扣（减百分之几）", "Percent off")),
-        (
-            "free_shipping",
-            st.t("免运费（最多多少元）", "Free shipping (up to yuan)"),
-        ),
-        ("gift", st.t("赠品（赠什么）", "Gift (what)")),
-    ]
-    .iter()
-    .map(|(k, l)| {
-        format!(
-            "<option value=\"{k}\"{}>{l}</option>",
-            if f.kind == *k { " selected" } else { "" }
-        )
-    })
-    .collect();
+    let kinds = crate::forms::options(
+        &[
+            ("amount_off", st.t("满减（减多少元）", "Amount off (yuan)")),
+            ("percent_off", st.t("折扣（减百分之几）", "Percent off")),
+            (
+                "free_shipping",
+                st.t("免运费（最多多少元）", "Free shipping (up to yuan)"),
+            ),
+            ("gift", st.t("赠品（赠什么）", "Gift (what)")),
+        ],
+        &f.kind,
+    );
     format!(
         "{}<form class=\"rule\" method=\"post\" action=\"/console/coupon-templates/new\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"form_key\" value=\"{}\">\

@@ -98,8 +98,29 @@ pub fn shown_phone(phone: Option<&str>, whole: bool) -> Option<String> {
     })
 }
 
+/// One member's page: the facts, the balance cards, the forms of staff who may change points,
+/// and the tables of history, lots, orders, coupons and appeals.
 pub fn member(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
-    let b = p.balance;
+    let (adjust, more) = if p.can_adjust {
+        (adjust_form(lang, p), transfer_and_merge_forms(lang, p))
+    } else {
+        (String::new(), String::new())
+    };
+    format!(
+        "{}<div class=\"cards\">{}</div>{adjust}{more}{}{}{}{}{}",
+        member_facts(lang, tz, p),
+        balance_cards(lang, p.balance),
+        history_table(lang, tz, p.history),
+        lots_table(lang, tz, p.lots),
+        orders_table(lang, tz, p.orders),
+        coupons_table(lang, tz, p.coupons),
+        appeals_table(lang, tz, p.appeals),
+    )
+}
+
+/// The line of facts: status, phone (masked, with a link to the whole number, for roles that
+/// do not see it), when the member joined, the id, and the tier with its message.
+fn member_facts(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
     let tier = p
         .tier
         .map(|t| {
@@ -110,16 +131,8 @@ pub fn member(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
             )
         })
         .unwrap_or_else(|| "–".into());
-    let cards = [
-        card(L::Available.t(lang), &num(b.available)),
-        card(L::Pending.t(lang), &num(b.pending)),
-        card(L::Reserved.t(lang), &num(b.reserved)),
-        card(L::Expiring30.t(lang), &num(b.expiring)),
-        card(L::Debt.t(lang), &num(b.debt)),
-    ]
-    .concat();
     let m = p.member;
-    let facts = format!(
+    format!(
         "<p><span class=\"pill\">{}</span> {} · {} {} · {} {}</p><p>{}: {tier}</p>",
         esc(&m.status),
         match (&m.profile.phone, p.phones) {
@@ -136,9 +149,180 @@ pub fn member(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
         "ID",
         m.id.0,
         L::Tier.t(lang),
+    )
+}
+
+/// The balance cards: available, pending, reserved, expiring within 30 days, and debt.
+fn balance_cards(lang: Lang, b: &Balance) -> String {
+    [
+        card(L::Available.t(lang), &num(b.available)),
+        card(L::Pending.t(lang), &num(b.pending)),
+        card(L::Reserved.t(lang), &num(b.reserved)),
+        card(L::Expiring30.t(lang), &num(b.expiring)),
+        card(L::Debt.t(lang), &num(b.debt)),
+    ]
+    .concat()
+}
+
+/// The adjustment form: its notice, its form-level error, the delta and the reason.
+fn adjust_form(lang: Lang, p: &MemberPage<'_>) -> String {
+    let f = p.form;
+    let field_error = |name: &str| crate::forms::field_error(f.error.as_ref(), name);
+    format!(
+        "<h2>{}</h2>{}{}<form class=\"adjust\" method=\"post\" action=\"/console/members/{}/adjust\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <div class=\"field\"><label for=\"delta\">{}</label><input type=\"text\" id=\"delta\" name=\"delta\" value=\"{}\" placeholder=\"{}\" inputmode=\"numeric\">{}</div>\
+         <div class=\"field grow\"><label for=\"reason\">{}</label><input type=\"text\" id=\"reason\" name=\"reason\" value=\"{}\" maxlength=\"500\">{}</div>\
+         <button type=\"submit\">{}</button></form>",
+        L::AdjustPoints.t(lang),
+        f.notice
+            .as_ref()
+            .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(n)))
+            .unwrap_or_default(),
+        field_error("form"),
+        p.member.id.0,
+        esc(p.csrf),
+        L::Delta.t(lang),
+        esc(&f.delta),
+        L::DeltaHint.t(lang),
+        field_error("delta"),
+        L::Reason.t(lang),
+        esc(&f.reason),
+        field_error("reason"),
+        L::Submit.t(lang),
+    )
+}
+
+/// A text field of the transfer and merge forms, with its error (`grow` widens it).
+fn member_input(
+    f: &AdjustForm,
+    id: &str,
+    label: &str,
+    value: &str,
+    hint: &str,
+    grow: bool,
+) -> String {
+    format!(
+        "<div class=\"field{}\"><label for=\"{id}\">{label}</label><input type=\"text\" id=\"{id}\" name=\"{id}\" value=\"{}\" placeholder=\"{}\">{}</div>",
+        if grow { " grow" } else { "" },
+        esc(value),
+        esc(hint),
+        crate::forms::field_error(f.error.as_ref(), id)
+    )
+}
+
+/// The transfer form (to whom, how much, why) and the merge form (the duplicate account, why,
+/// and the check that it is the same person), side by side.
+fn transfer_and_merge_forms(lang: Lang, p: &MemberPage<'_>) -> String {
+    let f = p.form;
+    let field_error = |name: &str| crate::forms::field_error(f.error.as_ref(), name);
+    format!(
+        "<div class=\"two\"><section><h2>{}</h2>{}<form class=\"adjust\" method=\"post\" action=\"/console/members/{id}/transfer\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">{}{}{}<button type=\"submit\">{}</button></form></section>\
+         <section><h2>{}</h2>{}<form class=\"adjust\" method=\"post\" action=\"/console/members/{id}/merge\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">{}{}\
+         <div class=\"field\"><label><input type=\"checkbox\" name=\"confirm\" value=\"1\"> {}</label>{}</div><button type=\"submit\" class=\"reject\">{}</button></form></section></div>",
+        pick(lang, "转赠积分", "Transfer points"),
+        field_error("transfer_form"),
+        member_input(
+            f,
+            "to",
+            pick(lang, "转给（会员ID或手机号）", "To (member id or phone)"),
+            &f.to,
+            "13900139000",
+            false
+        ),
+        member_input(
+            f,
+            "amount",
+            pick(lang, "积分", "Points"),
+            &f.amount,
+            "500",
+            false
+        ),
+        member_input(
+            f,
+            "transfer_reason",
+            L::Reason.t(lang),
+            &f.transfer_reason,
+            "",
+            true
+        ),
+        pick(lang, "转赠", "Transfer"),
+        pick(lang, "合并重复账户", "Merge a duplicate account"),
+        field_error("merge_form"),
+        member_input(
+            f,
+            "merge_from",
+            pick(
+                lang,
+                "被合并账户（会员ID或手机号）",
+                "Duplicate (member id or phone)"
+            ),
+            &f.merge_from,
+            "",
+            false
+        ),
+        member_input(
+            f,
+            "merge_reason",
+            L::Reason.t(lang),
+            &f.merge_reason,
+            "",
+            true
+        ),
+        pick(lang, "已核实为同一人", "Checked: same person"),
+        field_error("confirm"),
+        pick(lang, "合并到本账户", "Merge into this account"),
+        id = p.member.id.0,
+        csrf = esc(p.csrf),
+    )
+}
+
+/// A table under its title: the head's cells, then the rows, or one row across `cols` columns
+/// saying there are none yet.
+fn titled_table(lang: Lang, title: &str, head: String, rows: String, cols: usize) -> String {
+    format!(
+        "<h2>{title}</h2><table><thead><tr>{head}</tr></thead><tbody>{}</tbody></table>",
+        or_none_yet(lang, rows, cols)
+    )
+}
+
+/// The rows drawn from the array `v[key]`, one per element (none when it is not an array).
+fn rows_of(v: &Value, key: &str, row: impl Fn(&Value) -> String) -> String {
+    v[key]
+        .as_array()
+        .map(|a| a.iter().map(row).collect())
+        .unwrap_or_default()
+}
+
+/// The points history: time, kind, signed amount and reason of each ledger line.
+fn history_table(lang: Lang, tz: &TimeZone, history: &Value) -> String {
+    let rows = rows_of(history, "lines", |h| {
+        let amount = h["amount"].as_i64().unwrap_or(0);
+        format!(
+            "<tr><td>{}</td><td>{}</td><td class=\"num {}\">{}{}</td><td>{}</td></tr>",
+            fmt_time(h["created_at"].as_i64().unwrap_or(0), tz),
+            esc(&code_label(h["code"].as_str().unwrap_or(""), lang)),
+            if amount >= 0 { "pos" } else { "neg" },
+            if amount > 0 { "+" } else { "" },
+            num(amount),
+            esc(h["reason"].as_str().unwrap_or("")),
+        )
+    });
+    let head = format!(
+        "<th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th>",
+        L::Time.t(lang),
+        L::Kind.t(lang),
+        L::Points.t(lang),
+        L::Reason.t(lang),
     );
-    let lots: String = p
-        .lots
+    titled_table(lang, L::History.t(lang), head, rows, 4)
+}
+
+/// The lots: when each was earned, its amount, what remains, when it expires, its status.
+fn lots_table(lang: Lang, tz: &TimeZone, lots: &[LotView]) -> String {
+    let rows = lots
         .iter()
         .map(|l| {
             format!(
@@ -152,177 +336,68 @@ pub fn member(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
             )
         })
         .collect();
-    let history: String = p.history["lines"]
-        .as_array()
-        .map(|lines| {
-            lines
-                .iter()
-                .map(|h| {
-                    let amount = h["amount"].as_i64().unwrap_or(0);
-                    format!(
-                        "<tr><td>{}</td><td>{}</td><td class=\"num {}\">{}{}</td><td>{}</td></tr>",
-                        fmt_time(h["created_at"].as_i64().unwrap_or(0), tz),
-                        esc(&code_label(h["code"].as_str().unwrap_or(""), lang)),
-                        if amount >= 0 { "pos" } else { "neg" },
-                        if amount > 0 { "+" } else { "" },
-                        num(amount),
-                        esc(h["reason"].as_str().unwrap_or("")),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let orders: String = p.orders["items"]
-        .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .map(|o| {
-                    format!(
-                        "<tr><td>#{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td><span class=\"pill\">{}</span></td></tr>",
-                        o["order_id"],
-                        fmt_time(o["created_at"].as_i64().unwrap_or(0), tz),
-                        esc(item_name(lang, o)),
-                        num(o["points"].as_i64().unwrap_or(0)),
-                        esc(&order_state(lang, o["state"].as_str().unwrap_or(""))),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let coupons: String = p.coupons["items"]
-        .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .map(|c| {
-                    format!(
-                        "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><span class=\"pill\">{}</span></td></tr>",
-                        esc(c["code"].as_str().unwrap_or("")),
-                        esc(c[if lang == Lang::En { "name_en" } else { "name_zh" }].as_str().unwrap_or("")),
-                        fmt_time(c["valid_until"].as_i64().unwrap_or(0), tz),
-                        esc(c["status"].as_str().unwrap_or("")),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let empty = |rows: String, cols: usize| {
-        if rows.is_empty() {
-            format!(
-                "<tr><td colspan=\"{cols}\" class=\"muted\">{}</td></tr>",
-                L::NoneYet.t(lang)
-            )
-        } else {
-            rows
-        }
-    };
-    let (history, lots, orders, coupons) = (
-        empty(history, 4),
-        empty(lots, 6),
-        empty(orders, 5),
-        empty(coupons, 4),
+    let head = format!(
+        "<th>#</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th>{}</th><th>{}</th>",
+        L::Time.t(lang),
+        L::Amount.t(lang),
+        L::Remaining.t(lang),
+        L::ExpiresAt.t(lang),
+        L::Status.t(lang),
     );
-    let f = p.form;
-    let field_error = |name: &str| match &f.error {
-        Some((field, msg)) if field == name => format!(
-            "<div class=\"field-error\" role=\"alert\">{}</div>",
-            esc(msg)
-        ),
-        _ => String::new(),
-    };
-    let adjust = if p.can_adjust {
+    titled_table(lang, L::Lots.t(lang), head, rows, 6)
+}
+
+/// The member's mall orders: number, time, item, points and state.
+fn orders_table(lang: Lang, tz: &TimeZone, orders: &Value) -> String {
+    let rows = rows_of(orders, "items", |o| {
         format!(
-            "<h2>{}</h2>{}{}<form class=\"adjust\" method=\"post\" action=\"/console/members/{}/adjust\">\
-             <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-             <div class=\"field\"><label for=\"delta\">{}</label><input type=\"text\" id=\"delta\" name=\"delta\" value=\"{}\" placeholder=\"{}\" inputmode=\"numeric\">{}</div>\
-             <div class=\"field grow\"><label for=\"reason\">{}</label><input type=\"text\" id=\"reason\" name=\"reason\" value=\"{}\" maxlength=\"500\">{}</div>\
-             <button type=\"submit\">{}</button></form>",
-            L::AdjustPoints.t(lang),
-            f.notice
-                .as_ref()
-                .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(n)))
-                .unwrap_or_default(),
-            field_error("form"),
-            m.id.0,
-            esc(p.csrf),
-            L::Delta.t(lang),
-            esc(&f.delta),
-            L::DeltaHint.t(lang),
-            field_error("delta"),
-            L::Reason.t(lang),
-            esc(&f.reason),
-            field_error("reason"),
-            L::Submit.t(lang),
+            "<tr><td>#{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td><span class=\"pill\">{}</span></td></tr>",
+            o["order_id"],
+            fmt_time(o["created_at"].as_i64().unwrap_or(0), tz),
+            esc(item_name(lang, o)),
+            num(o["points"].as_i64().unwrap_or(0)),
+            esc(&order_state(lang, o["state"].as_str().unwrap_or(""))),
         )
-    } else {
-        String::new()
-    };
-    let input = |id: &str, label: &str, value: &str, hint: &str, grow: bool| {
+    });
+    let head = format!(
+        "<th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th>",
+        L::Time.t(lang),
+        L::Item.t(lang),
+        L::Points.t(lang),
+        L::State.t(lang),
+    );
+    titled_table(lang, L::Orders.t(lang), head, rows, 5)
+}
+
+/// The member's coupons: code, title, valid until, status.
+fn coupons_table(lang: Lang, tz: &TimeZone, coupons: &Value) -> String {
+    let rows = rows_of(coupons, "items", |c| {
         format!(
-            "<div class=\"field{}\"><label for=\"{id}\">{label}</label><input type=\"text\" id=\"{id}\" name=\"{id}\" value=\"{}\" placeholder=\"{}\">{}</div>",
-            if grow { " grow" } else { "" },
-            esc(value),
-            esc(hint),
-            field_error(id)
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><span class=\"pill\">{}</span></td></tr>",
+            esc(c["code"].as_str().unwrap_or("")),
+            esc(c[if lang == Lang::En {
+                "name_en"
+            } else {
+                "name_zh"
+            }]
+            .as_str()
+            .unwrap_or("")),
+            fmt_time(c["valid_until"].as_i64().unwrap_or(0), tz),
+            esc(c["status"].as_str().unwrap_or("")),
         )
-    };
-    let more = if p.can_adjust {
-        format!(
-            "<div class=\"two\"><section><h2>{}</h2>{}<form class=\"adjust\" method=\"post\" action=\"/console/members/{id}/transfer\">\
-             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">{}{}{}<button type=\"submit\">{}</button></form></section>\
-             <section><h2>{}</h2>{}<form class=\"adjust\" method=\"post\" action=\"/console/members/{id}/merge\">\
-             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">{}{}\
-             <div class=\"field\"><label><input type=\"checkbox\" name=\"confirm\" value=\"1\"> {}</label>{}</div><button type=\"submit\" class=\"reject\">{}</button></form></section></div>",
-            pick(lang, "转赠积分", "Transfer points"),
-            field_error("transfer_form"),
-            input(
-                "to",
-                pick(lang, "转给（会员ID或手机号）", "To (member id or phone)"),
-                &f.to,
-                "13900139000",
-                false
-            ),
-            input(
-                "amount",
-                pick(lang, "积分", "Points"),
-                &f.amount,
-                "500",
-                false
-            ),
-            input(
-                "transfer_reason",
-                L::Reason.t(lang),
-                &f.transfer_reason,
-                "",
-                true
-            ),
-            pick(lang, "转赠", "Transfer"),
-            pick(lang, "合并重复账户", "Merge a duplicate account"),
-            field_error("merge_form"),
-            input(
-                "merge_from",
-                pick(
-                    lang,
-                    "被合并账户（会员ID或手机号）",
-                    "Duplicate (member id or phone)"
-                ),
-                &f.merge_from,
-                "",
-                false
-            ),
-            input("merge_reason", L::Reason.t(lang), &f.merge_reason, "", true),
-            pick(lang, "已核实为同一人", "Checked: same person"),
-            field_error("confirm"),
-            pick(lang, "合并到本账户", "Merge into this account"),
-            id = m.id.0,
-            csrf = esc(p.csrf),
-        )
-    } else {
-        String::new()
-    };
-    let appeals: String = p
-        .appeals
+    });
+    let head = format!(
+        "<th>Code</th><th>{}</th><th>{}</th><th>{}</th>",
+        L::Title.t(lang),
+        L::ExpiresAt.t(lang),
+        L::Status.t(lang),
+    );
+    titled_table(lang, L::Coupons.t(lang), head, rows, 4)
+}
+
+/// The member's appeals: when, about what, the message, the status and the answer.
+fn appeals_table(lang: Lang, tz: &TimeZone, appeals: &[jifen_app::console::AppealRow]) -> String {
+    let rows = appeals
         .iter()
         .map(|a| {
             format!(
@@ -336,39 +411,13 @@ pub fn member(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
             )
         })
         .collect();
-    let appeals = empty(appeals, 5);
-    format!(
-        "{facts}<div class=\"cards\">{cards}</div>{adjust}{more}\
-         <h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{history}</tbody></table>\
-         <h2>{}</h2><table><thead><tr><th>#</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{lots}</tbody></table>\
-         <h2>{}</h2><table><thead><tr><th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{orders}</tbody></table>\
-         <h2>{}</h2><table><thead><tr><th>Code</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{coupons}</tbody></table>\
-         <h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{appeals}</tbody></table>",
-        L::History.t(lang),
-        L::Time.t(lang),
-        L::Kind.t(lang),
-        L::Points.t(lang),
-        L::Reason.t(lang),
-        L::Lots.t(lang),
-        L::Time.t(lang),
-        L::Amount.t(lang),
-        L::Remaining.t(lang),
-        L::ExpiresAt.t(lang),
-        L::Status.t(lang),
-        L::Orders.t(lang),
-        L::Time.t(lang),
-        L::Item.t(lang),
-        L::Points.t(lang),
-        L::State.t(lang),
-        L::Coupons.t(lang),
-        L::Title.t(lang),
-        L::ExpiresAt.t(lang),
-        L::Status.t(lang),
-        L::Appeals.t(lang),
+    let head = format!(
+        "<th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>",
         L::Time.t(lang),
         L::Subject.t(lang),
         pick(lang, "申诉内容", "Message"),
         L::Status.t(lang),
         L::Answer.t(lang),
-    )
+    );
+    titled_table(lang, L::Appeals.t(lang), head, rows, 5)
 }

@@ -215,14 +215,7 @@ pub fn risk_holds(
                 .collect()
         })
         .unwrap_or_default();
-    let rows = if rows.is_empty() {
-        format!(
-            "<tr><td colspan=\"6\" class=\"muted\">{}</td></tr>",
-            L::NoneYet.t(lang)
-        )
-    } else {
-        rows
-    };
+    let rows = or_none_yet(lang, rows, 6);
     format!(
         "{}<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th><th></th></tr></thead><tbody>{rows}</tbody></table>",
         notice

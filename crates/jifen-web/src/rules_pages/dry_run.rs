@@ -168,82 +168,9 @@ pub(super) async fn dry_run(
         Ok(r) => text_of(&r["definition"]["trigger"]),
         Err(e) => return st.fail(e),
     };
-    let member = MemberRef::Id { member_id };
-    let channel = Some(f.channel.trim().to_string()).filter(|c| !c.is_empty());
-    let d = if trigger == "purchase" {
-        let Some(minor) = parse_money(&f.amount).filter(|m| *m > 0) else {
-            let e = (
-                "amount".into(),
-                st.t("金额如 199 或 199.50", "An amount such as 199 or 199.50")
-                    .into(),
-            );
-            return show(Err(e), StatusCode::UNPROCESSABLE_ENTITY).await;
-        };
-        DryRun {
-            purchase: Some(Purchase {
-                order_id: "dry-run".into(),
-                member,
-                amount_minor: minor,
-                currency: st.ctx.program.currency.clone(),
-                lines: Vec::new(),
-                occurred_at: None,
-                shipping_minor: None,
-                channel,
-                tags: Vec::new(),
-            }),
-            event: None,
-            at: None,
-            rule_ids: vec![id],
-            rules: Vec::new(),
-            include_active: !f.with_active.is_empty(),
-        }
-    } else {
-        let mut attributes = BTreeMap::new();
-        for part in f
-            .attributes
-            .split([',', '，'])
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-        {
-            let parsed = part
-                .split_once('=')
-                .and_then(|(k, v)| Some((k.trim().to_string(), v.trim().parse::<i64>().ok()?)));
-            match parsed {
-                Some((k, v)) if !k.is_empty() => {
-                    attributes.insert(k, v);
-                }
-                _ => {
-                    let e = (
-                        "attributes".into(),
-                        st.t(
-                            "属性写成 名称=整数，用逗号分隔",
-                            "Write attributes as name=number, comma separated",
-                        )
-                        .into(),
-                    );
-                    return show(Err(e), StatusCode::UNPROCESSABLE_ENTITY).await;
-                }
-            }
-        }
-        DryRun {
-            purchase: None,
-            event: Some(EventIn {
-                event_id: None,
-                trigger: trigger.clone(),
-                member,
-                occurred_at: None,
-                channel,
-                tags: Vec::new(),
-                attributes,
-                makeup_date: None,
-                device_id: None,
-                ip: None,
-            }),
-            at: None,
-            rule_ids: vec![id],
-            rules: Vec::new(),
-            include_active: !f.with_active.is_empty(),
-        }
+    let d = match dry_request(&st, &f, &trigger, id, member_id) {
+        Ok(d) => d,
+        Err(e) => return show(Err(e), StatusCode::UNPROCESSABLE_ENTITY).await,
     };
     let ctx = st.ctx.clone();
     let now = web.app.now();
@@ -253,25 +180,118 @@ pub(super) async fn dry_run(
         .await
     {
         Ok(v) => show(Ok(v), StatusCode::OK).await,
-        Err(AppError::Invalid { field, message }) => {
+        Err(e) => match refusal_field(&st, e) {
+            Ok(e) => show(Err(e), StatusCode::UNPROCESSABLE_ENTITY).await,
+            Err(e) => st.fail(e),
+        },
+    }
+}
+
+/// The dry run the form asks for, of rule `id` for the member: for a purchase rule a purchase
+/// of the amount typed, for others an event with the attributes typed; or the field that does
+/// not read, with what it should be.
+fn dry_request(
+    st: &Staff,
+    f: &DryForm,
+    trigger: &str,
+    id: i64,
+    member_id: i64,
+) -> Result<DryRun, (String, String)> {
+    let member = MemberRef::Id { member_id };
+    let channel = Some(f.channel.trim().to_string()).filter(|c| !c.is_empty());
+    let (purchase, event) = if trigger == "purchase" {
+        let Some(minor) = parse_money(&f.amount).filter(|m| *m > 0) else {
+            return Err((
+                "amount".into(),
+                st.t("金额如 199 或 199.50", "An amount such as 199 or 199.50")
+                    .into(),
+            ));
+        };
+        let purchase = Purchase {
+            order_id: "dry-run".into(),
+            member,
+            amount_minor: minor,
+            currency: st.ctx.program.currency.clone(),
+            lines: Vec::new(),
+            occurred_at: None,
+            shipping_minor: None,
+            channel,
+            tags: Vec::new(),
+        };
+        (Some(purchase), None)
+    } else {
+        let event = EventIn {
+            event_id: None,
+            trigger: trigger.to_string(),
+            member,
+            occurred_at: None,
+            channel,
+            tags: Vec::new(),
+            attributes: event_attributes(st, &f.attributes)?,
+            makeup_date: None,
+            device_id: None,
+            ip: None,
+        };
+        (None, Some(event))
+    };
+    Ok(DryRun {
+        purchase,
+        event,
+        at: None,
+        rule_ids: vec![id],
+        rules: Vec::new(),
+        include_active: !f.with_active.is_empty(),
+    })
+}
+
+/// The event's attributes as typed: `name=number`, separated by commas; or the error for the
+/// field.
+fn event_attributes(st: &Staff, text: &str) -> Result<BTreeMap<String, i64>, (String, String)> {
+    let mut attributes = BTreeMap::new();
+    for part in text
+        .split([',', '，'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let parsed = part
+            .split_once('=')
+            .and_then(|(k, v)| Some((k.trim().to_string(), v.trim().parse::<i64>().ok()?)));
+        match parsed {
+            Some((k, v)) if !k.is_empty() => {
+                attributes.insert(k, v);
+            }
+            _ => {
+                return Err((
+                    "attributes".into(),
+                    st.t(
+                        "属性写成 名称=整数，用逗号分隔",
+                        "Write attributes as name=number, comma separated",
+                    )
+                    .into(),
+                ));
+            }
+        }
+    }
+    Ok(attributes)
+}
+
+/// Where a dry run's refusal shows on the form: an invalid amount next to the amount, another
+/// invalid value on the form, an unknown member next to the member; any other error is not
+/// the form's.
+fn refusal_field(st: &Staff, e: AppError) -> Result<(String, String), AppError> {
+    match e {
+        AppError::Invalid { field, message } => {
             let field = if field.contains("amount") {
                 "amount"
             } else {
                 "form"
             };
-            show(
-                Err((field.into(), message)),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            Ok((field.into(), message))
         }
-        Err(AppError::NotFound { .. }) => {
-            let e = (
-                "member".into(),
-                st.t("找不到这个会员", "No such member").into(),
-            );
-            show(Err(e), StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => st.fail(e),
+        AppError::NotFound { .. } => Ok((
+            "member".into(),
+            st.t("找不到这个会员", "No such member").into(),
+        )),
+        e => Err(e),
     }
 }

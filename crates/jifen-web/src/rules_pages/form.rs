@@ -1,6 +1,7 @@
 //! The rule form as typed: its fields, reading them into a rule definition, and drawing it with its errors.
 
 use super::*;
+use crate::forms::{field_group, text_fields};
 
 /// A rule form as typed: every field is text, so that what was typed comes back with the error.
 #[derive(Deserialize, Default, Clone)]
@@ -115,54 +116,34 @@ impl RuleForm {
     /// editing), so that what the form does not show (segments, more caps, the schedule's
     /// own time zone) is kept. A field that is not even the right kind of value is named.
     pub(super) fn to_def(&self, base: &Value) -> Result<RuleDef, (String, String)> {
-        let bad = |f: &str, m: &str| (f.to_string(), m.to_string());
-        let int = |f: &str, v: &str, zh_en: &str| -> Result<Value, (String, String)> {
-            let v = v.trim().replace([',', '_'], "");
-            if v.is_empty() {
-                return Ok(Value::Null);
-            }
-            v.parse::<i64>()
-                .map(|n| json!(n))
-                .map_err(|_| bad(f, zh_en))
-        };
-        let list = |v: &str| -> Vec<String> {
-            v.split([',', '，', ' '])
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
-        };
         let mut d = if base.is_object() {
             base.clone()
         } else {
             json!({})
         };
-        let opt = |s: &str| {
-            let s = s.trim();
-            if s.is_empty() { Value::Null } else { json!(s) }
-        };
         d["name"] = json!(self.name.trim());
-        d["description"] = opt(&self.description);
+        d["description"] = opt_text(&self.description);
         d["trigger"] = json!(self.trigger.trim());
-        d["condition"] = opt(&self.condition);
+        d["condition"] = opt_text(&self.condition);
         d["points"] = json!(self.points.trim());
         d["point_type"] = json!(if self.point_type == "growth" {
             "growth"
         } else {
             "points"
         });
-        d["pending_days"] = int("pending_days", &self.pending_days, "a whole number of days")?;
-        d["validity_days"] = int(
+        d["pending_days"] =
+            int_field("pending_days", &self.pending_days, "a whole number of days")?;
+        d["validity_days"] = int_field(
             "validity_days",
             &self.validity_days,
             "a whole number of days",
         )?;
-        d["budget_points"] = int(
+        d["budget_points"] = int_field(
             "budget_points",
             &self.budget_points,
             "a whole number of points",
         )?;
-        d["priority"] = match int("priority", &self.priority, "a whole number")? {
+        d["priority"] = match int_field("priority", &self.priority, "a whole number")? {
             Value::Null => json!(0),
             v => v,
         };
@@ -171,9 +152,27 @@ impl RuleForm {
             "exclusive" => "exclusive",
             _ => "stack",
         });
-        // The schedule.
+        d["schedule"] = self.schedule(base)?;
+        let mut audience = if base["audience"].is_object() {
+            base["audience"].clone()
+        } else {
+            json!({})
+        };
+        audience["tiers"] = json!(list_field(&self.tiers));
+        audience["channels"] = json!(list_field(&self.channels));
+        d["audience"] = audience;
+        d["caps"] = self.caps(base)?;
+        if let Some(o) = d.as_object_mut() {
+            o.retain(|_, v| !v.is_null());
+        }
+        serde_json::from_value(d).map_err(|e| bad("form", &e.to_string()))
+    }
+
+    /// The schedule the form describes, with the time zone stored in `base`; null when there
+    /// is none. Days and hours that do not read are named.
+    fn schedule(&self, base: &Value) -> Result<Value, (String, String)> {
         let mut days = Vec::new();
-        for p in list(&self.days_of_week) {
+        for p in list_field(&self.days_of_week) {
             match p.parse::<u8>() {
                 Ok(n) => days.push(n),
                 Err(_) => {
@@ -203,26 +202,22 @@ impl RuleForm {
             || !days.is_empty()
             || !hours.is_null()
             || !tz.is_null();
-        d["schedule"] = if any_schedule {
+        Ok(if any_schedule {
             json!({
-                "starts_at": opt(&self.starts_at),
-                "ends_at": opt(&self.ends_at),
+                "starts_at": opt_text(&self.starts_at),
+                "ends_at": opt_text(&self.ends_at),
                 "days_of_week": days,
                 "hours": hours,
                 "timezone": tz,
             })
         } else {
             Value::Null
-        };
-        let mut audience = if base["audience"].is_object() {
-            base["audience"].clone()
-        } else {
-            json!({})
-        };
-        audience["tiers"] = json!(list(&self.tiers));
-        audience["channels"] = json!(list(&self.channels));
-        d["audience"] = audience;
-        // The first cap is the form's; any others stored with the rule are kept.
+        })
+    }
+
+    /// The caps: the form's (the first) when it names a period, then any others stored with
+    /// the rule in `base`. A limit without a period is an error.
+    fn caps(&self, base: &Value) -> Result<Value, (String, String)> {
         let mut caps: Vec<Value> = base["caps"]
             .as_array()
             .map(|c| c.iter().skip(1).cloned().collect())
@@ -233,8 +228,8 @@ impl RuleForm {
                 return Err(bad("cap_period", "choose a period"));
             }
             let mut cap = json!({"period": period});
-            let p = int("cap_points", &self.cap_points, "a whole number of points")?;
-            let c = int("cap_count", &self.cap_count, "a whole number of times")?;
+            let p = int_field("cap_points", &self.cap_points, "a whole number of points")?;
+            let c = int_field("cap_count", &self.cap_count, "a whole number of times")?;
             if !p.is_null() {
                 cap["max_points"] = p;
             }
@@ -245,12 +240,40 @@ impl RuleForm {
         } else if !self.cap_points.trim().is_empty() || !self.cap_count.trim().is_empty() {
             return Err(bad("cap_period", "choose the period the limit counts over"));
         }
-        d["caps"] = json!(caps);
-        if let Some(o) = d.as_object_mut() {
-            o.retain(|_, v| !v.is_null());
-        }
-        serde_json::from_value(d).map_err(|e| bad("form", &e.to_string()))
+        Ok(json!(caps))
     }
+}
+
+/// The error for field `f`: the field and what it should be.
+fn bad(f: &str, m: &str) -> (String, String) {
+    (f.to_string(), m.to_string())
+}
+
+/// A whole number as typed (commas and underscores allowed), null when empty; otherwise the
+/// error for field `f` saying what it should be.
+fn int_field(f: &str, v: &str, zh_en: &str) -> Result<Value, (String, String)> {
+    let v = v.trim().replace([',', '_'], "");
+    if v.is_empty() {
+        return Ok(Value::Null);
+    }
+    v.parse::<i64>()
+        .map(|n| json!(n))
+        .map_err(|_| bad(f, zh_en))
+}
+
+/// The parts of a list typed with commas (either kind) or spaces.
+fn list_field(v: &str) -> Vec<String> {
+    v.split([',', '，', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Text as typed, trimmed; null when empty.
+fn opt_text(s: &str) -> Value {
+    let s = s.trim();
+    if s.is_empty() { Value::Null } else { json!(s) }
 }
 
 /// Where a use case's field error goes on the form.
@@ -272,6 +295,8 @@ pub(super) fn form_field(field: &str) -> String {
     }
 }
 
+/// The rule form: what it pays and when, who it is for, its limits, and (on a new rule) the
+/// choice to activate it at once; disabled when the rule may not be edited.
 pub(super) fn rule_form(
     st: &Staff,
     action: &str,
@@ -279,46 +304,117 @@ pub(super) fn rule_form(
     error: Option<&(String, String)>,
     editable: bool,
 ) -> String {
-    let err = |name: &str| field_error(error, name);
-    let input = |name: &str, label: &str, value: &str, hint: &str| {
-        format!(
-            "<div class=\"field\"><label for=\"{name}\">{label}</label><input type=\"text\" id=\"{name}\" name=\"{name}\" value=\"{}\" placeholder=\"{}\"{}>{}</div>",
-            esc(value),
-            esc(hint),
-            if error.is_some_and(|(e, _)| e == name) {
-                " aria-invalid=\"true\""
-            } else {
-                ""
-            },
-            err(name)
-        )
-    };
-    let select = |name: &str, label: &str, value: &str, options: &[(&str, String)]| {
-        let opts: String = options
-            .iter()
-            .map(|(v, l)| {
-                format!(
-                    "<option value=\"{v}\"{}>{}</option>",
-                    if *v == value { " selected" } else { "" },
-                    esc(l)
-                )
-            })
-            .collect();
-        format!(
-            "<div class=\"field\"><label for=\"{name}\">{label}</label><select id=\"{name}\" name=\"{name}\">{opts}</select>{}</div>",
-            err(name)
-        )
-    };
-    let triggers: Vec<(&str, String)> = words::TRIGGERS
+    let disabled = if editable { "" } else { " disabled" };
+    format!(
+        "{}<form class=\"rule\" method=\"post\" action=\"{action}\"><fieldset{disabled}>\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"form_key\" value=\"{}\">\
+         {}{}{}{}{}\
+         {}<div class=\"actions\"><button type=\"submit\">{}</button></div></fieldset></form>",
+        field_error(error, "form"),
+        esc(&st.s.csrf),
+        esc(if f.form_key.is_empty() {
+            ""
+        } else {
+            &f.form_key
+        }),
+        rule_basics(st, f, error),
+        rule_condition(st, f, error),
+        rule_schedule(st, f, error),
+        rule_audience(st, f, error),
+        rule_limits(st, f, error),
+        activate_check(st, action, f),
+        st.t("保存", "Save"),
+    )
+}
+
+/// A select under its label with its options (the one matching `value` selected), followed by
+/// its error when the error is about it.
+fn select_field(
+    error: Option<&(String, String)>,
+    name: &str,
+    label: &str,
+    value: &str,
+    options: &[(&str, String)],
+) -> String {
+    let opts: String = options
+        .iter()
+        .map(|(v, l)| {
+            format!(
+                "<option value=\"{v}\"{}>{}</option>",
+                if *v == value { " selected" } else { "" },
+                esc(l)
+            )
+        })
+        .collect();
+    format!(
+        "<div class=\"field\"><label for=\"{name}\">{label}</label><select id=\"{name}\" name=\"{name}\">{opts}</select>{}</div>",
+        field_error(error, name)
+    )
+}
+
+/// The first two rows: name, trigger (a trigger the words do not know is kept as an option)
+/// and description; the points formula, the kind of points and the priority.
+fn rule_basics(st: &Staff, f: &RuleForm, error: Option<&(String, String)>) -> String {
+    let mut trigger_opts: Vec<(&str, String)> = words::TRIGGERS
         .iter()
         .map(|t| (t.word.code, trigger_label(st, t.word.code)))
         .collect();
-    let mut trigger_opts = triggers.clone();
-    let custom;
     if !f.trigger.is_empty() && words::find(words::TRIGGERS, &f.trigger).is_none() {
-        custom = f.trigger.clone();
-        trigger_opts.push((custom.as_str(), custom.clone()));
+        trigger_opts.push((f.trigger.as_str(), f.trigger.clone()));
     }
+    let fields = text_fields(
+        error,
+        &[
+            (
+                "name",
+                st.t("规则名称", "Rule name"),
+                &f.name,
+                st.t("例：周末双倍积分", "e.g. Weekend double points"),
+            ),
+            (
+                "description",
+                st.t("说明", "Description"),
+                &f.description,
+                "",
+            ),
+            (
+                "points",
+                st.t("奖励积分（公式）", "Points (formula)"),
+                &f.points,
+                "order.amount / 100",
+            ),
+            ("priority", st.t("优先级", "Priority"), &f.priority, "0"),
+        ],
+    );
+    let kinds = [
+        ("points", st.t("积分", "Points").into()),
+        ("growth", st.t("成长值", "Growth").into()),
+    ];
+    format!(
+        "<div class=\"grid\">{}{}{}</div><div class=\"grid\">{}{}{}</div>",
+        fields[0],
+        select_field(
+            error,
+            "trigger",
+            st.t("触发事件", "Trigger"),
+            &f.trigger,
+            &trigger_opts
+        ),
+        fields[1],
+        fields[2],
+        select_field(
+            error,
+            "point_type",
+            st.t("类型", "Kind"),
+            &f.point_type,
+            &kinds
+        ),
+        fields[3],
+    )
+}
+
+/// The condition, and the variables a condition or formula can use.
+fn rule_condition(st: &Staff, f: &RuleForm, error: Option<&(String, String)>) -> String {
     let variables = earn::variables();
     let vars: String = variables["variables"]
         .as_array()
@@ -335,158 +431,145 @@ pub(super) fn rule_form(
                 .collect()
         })
         .unwrap_or_default();
-    let disabled = if editable { "" } else { " disabled" };
     format!(
-        "{}<form class=\"rule\" method=\"post\" action=\"{action}\"><fieldset{disabled}>\
-         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"form_key\" value=\"{}\">\
-         <div class=\"grid\">{}{}{}</div>\
-         <div class=\"grid\">{}{}{}</div>\
-         <div class=\"field wide\"><label for=\"condition\">{}</label><textarea id=\"condition\" name=\"condition\" rows=\"2\" placeholder=\"order.amount >= 20000 &amp;&amp; member.tier == &quot;gold&quot;\">{}</textarea>{}</div>\
-         <details class=\"vars\"><summary>{}</summary><table><tbody>{vars}</tbody></table></details>\
-         <h3>{}</h3><div class=\"grid\">{}{}{}{}</div>\
-         <h3>{}</h3><div class=\"grid\">{}{}{}{}</div>\
-         <h3>{}</h3><div class=\"grid\">{}{}{}{}{}</div>\
-         {}<div class=\"actions\"><button type=\"submit\">{}</button></div></fieldset></form>",
-        err("form"),
-        esc(&st.s.csrf),
-        esc(if f.form_key.is_empty() {
-            ""
-        } else {
-            &f.form_key
-        }),
-        input(
-            "name",
-            st.t("规则名称", "Rule name"),
-            &f.name,
-            st.t("例：周末双倍积分", "e.g. Weekend double points")
-        ),
-        select(
-            "trigger",
-            st.t("触发事件", "Trigger"),
-            &f.trigger,
-            &trigger_opts
-        ),
-        input(
-            "description",
-            st.t("说明", "Description"),
-            &f.description,
-            ""
-        ),
-        input(
-            "points",
-            st.t("奖励积分（公式）", "Points (formula)"),
-            &f.points,
-            "order.amount / 100"
-        ),
-        select(
-            "point_type",
-            st.t("类型", "Kind"),
-            &f.point_type,
-            &[
-                ("points", st.t("积分", "Points").into()),
-                ("growth", st.t("成长值", "Growth").into())
-            ]
-        ),
-        input("priority", st.t("优先级", "Priority"), &f.priority, "0"),
+        "<div class=\"field wide\"><label for=\"condition\">{}</label><textarea id=\"condition\" name=\"condition\" rows=\"2\" placeholder=\"order.amount >= 20000 &amp;&amp; member.tier == &quot;gold&quot;\">{}</textarea>{}</div>\
+         <details class=\"vars\"><summary>{}</summary><table><tbody>{vars}</tbody></table></details>",
         st.t("条件（可选）", "Condition (optional)"),
         esc(&f.condition),
-        err("condition"),
+        field_error(error, "condition"),
         st.t("可用变量", "Variables you can use"),
-        st.t("活动时间", "When"),
-        input(
-            "starts_at",
-            st.t("开始", "Starts"),
-            &f.starts_at,
-            "2026-12-05"
-        ),
-        input(
-            "ends_at",
-            st.t("结束（不含）", "Ends (exclusive)"),
-            &f.ends_at,
-            "2026-12-07"
-        ),
-        input(
-            "days_of_week",
-            st.t("星期（1-7）", "Days of week (1-7)"),
-            &f.days_of_week,
-            "6, 7"
-        ),
-        input("hours", st.t("时段", "Hours"), &f.hours, "10-22"),
-        st.t("适用会员", "Who"),
-        input("tiers", st.t("等级", "Tiers"), &f.tiers, "gold, platinum"),
-        input(
-            "channels",
-            st.t("渠道", "Channels"),
-            &f.channels,
-            "app, pos"
-        ),
-        input(
-            "pending_days",
-            st.t("冻结天数", "Pending days"),
-            &f.pending_days,
-            ""
-        ),
-        input(
-            "validity_days",
-            st.t("有效天数", "Valid for days"),
-            &f.validity_days,
-            ""
-        ),
-        st.t("上限与预算", "Limits and budget"),
-        select(
-            "cap_period",
-            st.t("每人上限周期", "Limit per member, per"),
-            &f.cap_period,
-            &[
-                ("", st.t("不限", "No limit").into()),
-                ("day", st.t("每天", "Day").into()),
-                ("week", st.t("每周", "Week").into()),
-                ("month", st.t("每月", "Month").into()),
-                ("year", st.t("每年", "Year").into()),
-                ("lifetime", st.t("终身", "Lifetime").into()),
-            ]
-        ),
-        input(
-            "cap_points",
-            st.t("最多积分", "Most points"),
-            &f.cap_points,
-            "500"
-        ),
-        input(
-            "cap_count",
-            st.t("最多次数", "Most times"),
-            &f.cap_count,
-            "3"
-        ),
-        input(
-            "budget_points",
-            st.t("总预算（积分）", "Total budget (points)"),
-            &f.budget_points,
-            "1,000,000"
-        ),
-        select(
-            "stacking",
-            st.t("叠加方式", "Combines"),
-            &f.stacking,
-            &[
-                ("stack", st.t("与其他规则叠加", "Adds to others").into()),
-                ("best_of", st.t("择优（取最高）", "Best of").into()),
-                ("exclusive", st.t("独占", "Exclusive").into()),
-            ]
-        ),
-        if action.ends_with("/new") {
-            format!(
-                "<label class=\"check\"><input type=\"checkbox\" name=\"activate\" value=\"1\"{}> {}</label>",
-                if f.activate.is_empty() {
-                    ""
-                } else {
-                    " checked"
-                },
-                st.t("保存后立即生效", "Activate when saved")
-            )
-        } else {
-            String::new()
-        },
-        st.t("保存", "Save"),
     )
+}
+
+/// When the rule applies: start, end, days of the week, hours.
+fn rule_schedule(st: &Staff, f: &RuleForm, error: Option<&(String, String)>) -> String {
+    let fields = text_fields(
+        error,
+        &[
+            (
+                "starts_at",
+                st.t("开始", "Starts"),
+                &f.starts_at,
+                "2026-12-05",
+            ),
+            (
+                "ends_at",
+                st.t("结束（不含）", "Ends (exclusive)"),
+                &f.ends_at,
+                "2026-12-07",
+            ),
+            (
+                "days_of_week",
+                st.t("星期（1-7）", "Days of week (1-7)"),
+                &f.days_of_week,
+                "6, 7",
+            ),
+            ("hours", st.t("时段", "Hours"), &f.hours, "10-22"),
+        ],
+    );
+    field_group(st.t("活动时间", "When"), &fields)
+}
+
+/// Who the rule is for (tiers, channels), and how its points wait and last.
+fn rule_audience(st: &Staff, f: &RuleForm, error: Option<&(String, String)>) -> String {
+    let fields = text_fields(
+        error,
+        &[
+            ("tiers", st.t("等级", "Tiers"), &f.tiers, "gold, platinum"),
+            (
+                "channels",
+                st.t("渠道", "Channels"),
+                &f.channels,
+                "app, pos",
+            ),
+            (
+                "pending_days",
+                st.t("冻结天数", "Pending days"),
+                &f.pending_days,
+                "",
+            ),
+            (
+                "validity_days",
+                st.t("有效天数", "Valid for days"),
+                &f.validity_days,
+                "",
+            ),
+        ],
+    );
+    field_group(st.t("适用会员", "Who"), &fields)
+}
+
+/// The limit per member (its period, most points, most times), the budget and how the rule
+/// combines with others.
+fn rule_limits(st: &Staff, f: &RuleForm, error: Option<&(String, String)>) -> String {
+    let periods = [
+        ("", st.t("不限", "No limit").into()),
+        ("day", st.t("每天", "Day").into()),
+        ("week", st.t("每周", "Week").into()),
+        ("month", st.t("每月", "Month").into()),
+        ("year", st.t("每年", "Year").into()),
+        ("lifetime", st.t("终身", "Lifetime").into()),
+    ];
+    let stacking = [
+        ("stack", st.t("与其他规则叠加", "Adds to others").into()),
+        ("best_of", st.t("择优（取最高）", "Best of").into()),
+        ("exclusive", st.t("独占", "Exclusive").into()),
+    ];
+    let period = st.t("每人上限周期", "Limit per member, per");
+    let mut fields = vec![select_field(
+        error,
+        "cap_period",
+        period,
+        &f.cap_period,
+        &periods,
+    )];
+    fields.extend(text_fields(
+        error,
+        &[
+            (
+                "cap_points",
+                st.t("最多积分", "Most points"),
+                &f.cap_points,
+                "500",
+            ),
+            (
+                "cap_count",
+                st.t("最多次数", "Most times"),
+                &f.cap_count,
+                "3",
+            ),
+            (
+                "budget_points",
+                st.t("总预算（积分）", "Total budget (points)"),
+                &f.budget_points,
+                "1,000,000",
+            ),
+        ],
+    ));
+    let combines = st.t("叠加方式", "Combines");
+    fields.push(select_field(
+        error,
+        "stacking",
+        combines,
+        &f.stacking,
+        &stacking,
+    ));
+    field_group(st.t("上限与预算", "Limits and budget"), &fields)
+}
+
+/// On a new rule, the box to activate it when saved.
+fn activate_check(st: &Staff, action: &str, f: &RuleForm) -> String {
+    if action.ends_with("/new") {
+        format!(
+            "<label class=\"check\"><input type=\"checkbox\" name=\"activate\" value=\"1\"{}> {}</label>",
+            if f.activate.is_empty() {
+                ""
+            } else {
+                " checked"
+            },
+            st.t("保存后立即生效", "Activate when saved")
+        )
+    } else {
+        String::new()
+    }
 }

@@ -124,11 +124,9 @@ pub(super) fn validity_text(lang: Lang, v: &Validity) -> String {
     }
 }
 
+/// The settings page: the notice, the programme, approvals and the member centre, API keys and
+/// webhooks (for the roles that see them), and the exports.
 pub(super) fn render(st: &Staff, d: &Data, f: &Forms) -> String {
-    let lang = st.lang;
-    let t = |zh: &'static str, en: &'static str| pick(lang, zh, en);
-    let csrf = esc(&st.s.csrf);
-    let owner = st.s.owner().is_some();
     let mut out = String::new();
     if let Some(n) = &f.notice {
         out.push_str(&format!(
@@ -137,8 +135,61 @@ pub(super) fn render(st: &Staff, d: &Data, f: &Forms) -> String {
         ));
     }
     out.push_str(&f.field_error("csrf"));
+    out.push_str(&programme_section(st, f));
+    if let Some(c) = &d.centre {
+        out.push_str(&centre_section(st, c, f));
+    }
+    if st.s.integration_reader().is_some() {
+        out.push_str(&keys_section(st, d, f));
+        out.push_str(&hooks_section(st, d, f));
+    } else {
+        out.push_str(&format!(
+            "<h2>{}</h2><p class=\"muted\">{}</p>",
+            st.t("接口密钥与 Webhook", "API keys and webhooks"),
+            st.t(
+                "仅所有者和审计员可以查看，所有者可以管理。",
+                "Owners and auditors see them; owners manage them."
+            )
+        ));
+    }
+    out.push_str(&exports_section(st));
+    out
+}
 
-    // The programme.
+/// The link to staff accounts, the programme's facts and, for owners, the form for its name and
+/// time zone.
+fn programme_section(st: &Staff, f: &Forms) -> String {
+    let mut out = format!(
+        "<p class=\"toolbar\"><a class=\"button\" href=\"/console/staff\">{}</a></p>",
+        st.t("员工账号与角色", "Staff accounts and roles")
+    );
+    out.push_str(&programme_facts(st));
+    if st.s.owner().is_some() {
+        let p = &st.ctx.program;
+        out.push_str(&format!(
+            "<form class=\"adjust\" method=\"post\" action=\"/console/settings/program\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+             <div class=\"field grow\"><label for=\"program-name\">{}</label><input type=\"text\" id=\"program-name\" name=\"name\" value=\"{}\" maxlength=\"100\">{}</div>\
+             <div class=\"field\"><label for=\"program-tz\">{}</label><input type=\"text\" id=\"program-tz\" name=\"timezone\" value=\"{}\" placeholder=\"Asia/Shanghai\">{}</div>\
+             <button type=\"submit\">{}</button></form>{}",
+            esc(&st.s.csrf),
+            st.t("名称", "Name"),
+            esc(f.name.as_deref().unwrap_or(&p.name)),
+            f.field_error("program.name"),
+            st.t("时区", "Time zone"),
+            esc(f.timezone.as_deref().unwrap_or(&p.timezone)),
+            f.field_error("program.timezone"),
+            st.t("保存", "Save"),
+            f.field_error("program.form"),
+        ));
+    }
+    out
+}
+
+/// The programme's facts: code, name, currency, time zone, when created, and its points policy.
+fn programme_facts(st: &Staff) -> String {
+    let lang = st.lang;
+    let t = |zh: &'static str, en: &'static str| pick(lang, zh, en);
     let p = &st.ctx.program;
     let policy = &p.policy;
     let rows = [
@@ -180,143 +231,121 @@ pub(super) fn render(st: &Staff, d: &Data, f: &Forms) -> String {
             .to_string(),
         ),
     ];
-    out.push_str(&format!(
-        "<p class=\"toolbar\"><a class=\"button\" href=\"/console/staff\">{}</a></p>",
-        t("员工账号与角色", "Staff accounts and roles")
-    ));
-    out.push_str(&format!(
+    format!(
         "<h2>{}</h2><table class=\"facts\"><tbody>{}</tbody></table>",
         L::Program.t(lang),
         rows.iter()
             .map(|(k, v)| format!("<tr><th>{k}</th><td>{v}</td></tr>"))
             .collect::<String>()
-    ));
-    if owner {
-        out.push_str(&format!(
-            "<form class=\"adjust\" method=\"post\" action=\"/console/settings/program\">\
-             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-             <div class=\"field grow\"><label for=\"program-name\">{}</label><input type=\"text\" id=\"program-name\" name=\"name\" value=\"{}\" maxlength=\"100\">{}</div>\
-             <div class=\"field\"><label for=\"program-tz\">{}</label><input type=\"text\" id=\"program-tz\" name=\"timezone\" value=\"{}\" placeholder=\"Asia/Shanghai\">{}</div>\
-             <button type=\"submit\">{}</button></form>{}",
-            t("名称", "Name"),
-            esc(f.name.as_deref().unwrap_or(&p.name)),
-            f.field_error("program.name"),
-            t("时区", "Time zone"),
-            esc(f.timezone.as_deref().unwrap_or(&p.timezone)),
-            f.field_error("program.timezone"),
-            t("保存", "Save"),
-            f.field_error("program.form"),
-        ));
-    }
+    )
+}
 
-    // Approvals and the member centre.
-    if let Some(c) = &d.centre {
-        let threshold = f
-            .threshold
-            .clone()
-            .unwrap_or_else(|| c.approval_threshold.to_string());
-        let url = f
-            .referral_url
-            .clone()
-            .unwrap_or_else(|| c.referral_url.clone().unwrap_or_default());
-        out.push_str(&format!(
-            "<h2>{}</h2>",
-            t("审批与会员中心", "Approvals and the member centre")
-        ));
-        if owner {
-            out.push_str(&format!(
-                "<form class=\"adjust\" method=\"post\" action=\"/console/settings/centre\">\
-                 <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-                 <div class=\"field\"><label for=\"threshold\">{}</label><input type=\"text\" id=\"threshold\" name=\"threshold\" value=\"{}\" inputmode=\"numeric\">{}</div>\
-                 <div class=\"field grow\"><label for=\"referral_url\">{}</label><input type=\"text\" id=\"referral_url\" name=\"referral_url\" value=\"{}\" placeholder=\"https://shop.example.com/join\">{}</div>\
-                 <div class=\"field\"><label><input type=\"checkbox\" name=\"webhooks_private\" value=\"1\"{}> {}</label></div>\
-                 <button type=\"submit\">{}</button></form>{}",
-                t("人工调整超过多少积分需第二人审批", "Adjustments above this many points need a second person"),
-                esc(&threshold),
-                f.field_error("centre.approval_threshold"),
-                t("邀请链接地址（商家注册页，留空则只显示邀请码）", "Invite link address (the shop's sign-up page; blank shows the code only)"),
-                esc(&url),
-                f.field_error("centre.referral_url"),
-                if c.webhooks_private { " checked" } else { "" },
-                t(
-                    "允许 Webhook 推送到本机或内网地址",
-                    "Allow webhooks to this machine or private networks"
-                ),
-                t("保存", "Save"),
-                f.field_error("centre.form"),
-            ));
-        } else {
-            out.push_str(&format!(
+/// Approvals and the member centre: for owners the form (approval threshold, invite link
+/// address, private webhook addresses), for others the threshold and the address.
+fn centre_section(st: &Staff, c: &staff::CentreSettings, f: &Forms) -> String {
+    let t = |zh: &'static str, en: &'static str| pick(st.lang, zh, en);
+    let head = format!(
+        "<h2>{}</h2>",
+        t("审批与会员中心", "Approvals and the member centre")
+    );
+    if st.s.owner().is_none() {
+        return head
+            + &format!(
                 "<table class=\"facts\"><tbody><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr></tbody></table>",
                 t("审批阈值", "Approval threshold"),
                 num(c.approval_threshold),
                 t("邀请链接地址", "Invite link address"),
                 esc(c.referral_url.as_deref().unwrap_or("–")),
-            ));
-        }
+            );
     }
+    let threshold = f
+        .threshold
+        .clone()
+        .unwrap_or_else(|| c.approval_threshold.to_string());
+    let url = f
+        .referral_url
+        .clone()
+        .unwrap_or_else(|| c.referral_url.clone().unwrap_or_default());
+    head + &format!(
+        "<form class=\"adjust\" method=\"post\" action=\"/console/settings/centre\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <div class=\"field\"><label for=\"threshold\">{}</label><input type=\"text\" id=\"threshold\" name=\"threshold\" value=\"{}\" inputmode=\"numeric\">{}</div>\
+         <div class=\"field grow\"><label for=\"referral_url\">{}</label><input type=\"text\" id=\"referral_url\" name=\"referral_url\" value=\"{}\" placeholder=\"https://shop.example.com/join\">{}</div>\
+         <div class=\"field\"><label><input type=\"checkbox\" name=\"webhooks_private\" value=\"1\"{}> {}</label></div>\
+         <button type=\"submit\">{}</button></form>{}",
+        esc(&st.s.csrf),
+        t(
+            "人工调整超过多少积分需第二人审批",
+            "Adjustments above this many points need a second person"
+        ),
+        esc(&threshold),
+        f.field_error("centre.approval_threshold"),
+        t(
+            "邀请链接地址（商家注册页，留空则只显示邀请码）",
+            "Invite link address (the shop's sign-up page; blank shows the code only)"
+        ),
+        esc(&url),
+        f.field_error("centre.referral_url"),
+        if c.webhooks_private { " checked" } else { "" },
+        t(
+            "允许 Webhook 推送到本机或内网地址",
+            "Allow webhooks to this machine or private networks"
+        ),
+        t("保存", "Save"),
+        f.field_error("centre.form"),
+    )
+}
 
-    // API keys and webhooks.
-    if st.s.integration_reader().is_some() {
-        out.push_str(&keys_section(st, d, f));
-        out.push_str(&hooks_section(st, d, f));
-    } else {
-        out.push_str(&format!(
-            "<h2>{}</h2><p class=\"muted\">{}</p>",
-            t("接口密钥与 Webhook", "API keys and webhooks"),
-            t(
-                "仅所有者和审计员可以查看，所有者可以管理。",
-                "Owners and auditors see them; owners manage them."
-            )
-        ));
+/// The exports: the members CSV and the date-ranged ledger and orders CSVs for the roles that
+/// may export, or who may.
+fn exports_section(st: &Staff) -> String {
+    let lang = st.lang;
+    let t = |zh: &'static str, en: &'static str| pick(lang, zh, en);
+    let head = format!("<h2>{}</h2>", t("数据导出", "Exports"));
+    if st.s.exporter().is_none() {
+        return head
+            + &format!(
+                "<p class=\"muted\">{}</p>",
+                t(
+                    "仅所有者、分析员和审计员可以导出。",
+                    "Owners, analysts and auditors may export."
+                )
+            );
     }
-
-    // Exports.
-    out.push_str(&format!("<h2>{}</h2>", t("数据导出", "Exports")));
-    if st.s.exporter().is_some() {
-        let range = |action: &str, label: &str| {
-            format!(
-                "<form class=\"adjust\" method=\"get\" action=\"{action}\">\
-                 <div class=\"field\"><label>{}</label><input type=\"date\" name=\"from\"></div>\
-                 <div class=\"field\"><label>{}</label><input type=\"date\" name=\"to\"></div>\
-                 <button type=\"submit\">{label}</button></form>",
-                t("开始日期", "From"),
-                t("结束日期（含）", "To (inclusive)"),
-            )
-        };
-        out.push_str(&format!(
-            "<p class=\"muted\">{}</p>\
-             <p><a class=\"export\" href=\"/console/exports/members.csv\">{}</a></p>{}{}",
-            esc(&match lang {
-                Lang::Zh => format!(
-                    "CSV 文件（UTF-8），日期按 {} 时区，留空则导出全部。每次导出都记入审计日志。",
-                    p.timezone
-                ),
-                Lang::En => format!(
-                    "CSV files (UTF-8); dates are in {}, leave them empty for everything. Every export is audited.",
-                    p.timezone
-                ),
-            }),
-            t("导出会员 CSV", "Export members (CSV)"),
-            range(
-                "/console/exports/ledger.csv",
-                t("导出积分流水 CSV", "Export ledger lines (CSV)")
+    let range = |action: &str, label: &str| {
+        format!(
+            "<form class=\"adjust\" method=\"get\" action=\"{action}\">\
+             <div class=\"field\"><label>{}</label><input type=\"date\" name=\"from\"></div>\
+             <div class=\"field\"><label>{}</label><input type=\"date\" name=\"to\"></div>\
+             <button type=\"submit\">{label}</button></form>",
+            t("开始日期", "From"),
+            t("结束日期（含）", "To (inclusive)"),
+        )
+    };
+    let timezone = &st.ctx.program.timezone;
+    head + &format!(
+        "<p class=\"muted\">{}</p>\
+         <p><a class=\"export\" href=\"/console/exports/members.csv\">{}</a></p>{}{}",
+        esc(&match lang {
+            Lang::Zh => format!(
+                "CSV 文件（UTF-8），日期按 {} 时区，留空则导出全部。每次导出都记入审计日志。",
+                timezone
             ),
-            range(
-                "/console/exports/orders.csv",
-                t("导出商城订单 CSV", "Export mall orders (CSV)")
+            Lang::En => format!(
+                "CSV files (UTF-8); dates are in {}, leave them empty for everything. Every export is audited.",
+                timezone
             ),
-        ));
-    } else {
-        out.push_str(&format!(
-            "<p class=\"muted\">{}</p>",
-            t(
-                "仅所有者、分析员和审计员可以导出。",
-                "Owners, analysts and auditors may export."
-            )
-        ));
-    }
-    out
+        }),
+        t("导出会员 CSV", "Export members (CSV)"),
+        range(
+            "/console/exports/ledger.csv",
+            t("导出积分流水 CSV", "Export ledger lines (CSV)")
+        ),
+        range(
+            "/console/exports/orders.csv",
+            t("导出商城订单 CSV", "Export mall orders (CSV)")
+        ),
+    )
 }
 
 pub(super) fn once_box(lang: Lang, title: &str, secret: &str) -> String {

@@ -77,6 +77,22 @@ pub fn programme(tx: &mut Tx<'_>, code: &str) -> Result<Option<Program>, AppErro
     Ok(tx.program_by_code(code)?)
 }
 
+/// The member a staff member typed: an id (when it is a short number naming a member), else
+/// the first match of a search by phone, external id or name.
+pub fn find_member(tx: &mut Tx<'_>, ctx: &ProgramCtx, text: &str) -> Result<Option<i64>, AppError> {
+    if let Ok(id) = text.parse::<i64>()
+        && id > 0
+        && text.len() < 11
+        && tx.member(ctx.program.id, MemberId(id))?.is_some()
+    {
+        return Ok(Some(id));
+    }
+    Ok(tx
+        .search_members(ctx.program.id, text, 1)?
+        .first()
+        .map(|m| m.0))
+}
+
 /// A member in the console's list: the record, the balance and the tier.
 #[derive(Debug, Clone)]
 pub struct MemberListRow {

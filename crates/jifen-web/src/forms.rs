@@ -187,21 +187,7 @@ pub async fn member_by_text(
     let ctx = st.ctx.clone();
     let found = web
         .app
-        .read(move |tx| {
-            if let Ok(id) = text.parse::<i64>()
-                && id > 0
-                && text.len() < 11
-                && tx
-                    .member(ctx.program.id, jifen_ledger::MemberId(id))?
-                    .is_some()
-            {
-                return Ok(Some(id));
-            }
-            Ok(tx
-                .search_members(ctx.program.id, &text, 1)?
-                .first()
-                .map(|m| m.0))
-        })
+        .read(move |tx| jifen_app::console::find_member(tx, &ctx, &text))
         .await
         .ok()
         .flatten();

@@ -179,24 +179,151 @@ fn the_web_reaches_the_store_only_through_the_application() {
     let files = sources(src);
     assert!(files.len() > 5, "the web sources were read");
     for (path, text) in files {
-        for (n, line) in text.lines().enumerate() {
-            let code = line.split("//").next().unwrap_or("");
+        // The code without line comments, lines kept, so a call split over lines is seen.
+        let code: String = text
+            .lines()
+            .map(|l| l.split("//").next().unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let line_of = |i: usize| code[..i].matches('\n').count() + 1;
+        if let Some(i) = code.find("jifen_store") {
+            panic!("{}:{} names the store", path.display(), line_of(i));
+        }
+        for (i, _) in code.match_indices("tx") {
+            let before = code[..i].chars().next_back();
+            let after = code[i + 2..].trim_start().chars().next();
+            let ident = |c: char| c.is_alphanumeric() || c == '_';
             assert!(
-                !code.contains("jifen_store"),
-                "{}:{} names the store: {line}",
+                before.is_some_and(ident)
+                    || code[i + 2..].chars().next().is_some_and(ident)
+                    || after != Some('.'),
+                "{}:{} calls the store's transaction directly",
                 path.display(),
-                n + 1
-            );
-            let calls_tx = code.match_indices("tx.").any(|(i, _)| {
-                let before = code[..i].chars().next_back();
-                !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
-            });
-            assert!(
-                !calls_tx,
-                "{}:{} calls the store's transaction directly: {line}",
-                path.display(),
-                n + 1
+                line_of(i)
             );
         }
     }
+}
+
+/// The longest a source file may grow before it is split by concern.
+const FILE_LINES_MAX: usize = 1_000;
+/// The longest a function may grow before it is split into named steps.
+const FN_LINES_MAX: usize = 120;
+
+/// The functions of a Rust source longer than `max` lines: (first line, name, lines). A
+/// function runs from its `fn` line to the brace that closes its body; braces inside strings,
+/// characters and comments are not counted.
+fn long_functions(text: &str, max: usize) -> Vec<(usize, String, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim_start();
+        let rest = [
+            "pub ",
+            "pub(crate) ",
+            "pub(super) ",
+            "const ",
+            "async ",
+            "unsafe ",
+        ]
+        .iter()
+        .fold(t, |s, p| s.strip_prefix(p).unwrap_or(s));
+        let rest = ["const ", "async ", "unsafe "]
+            .iter()
+            .fold(rest, |s, p| s.strip_prefix(p).unwrap_or(s));
+        let Some(sig) = rest.strip_prefix("fn ") else {
+            continue;
+        };
+        let name: String = sig
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let (mut depth, mut opened) = (0i64, false);
+        let mut end = None;
+        'scan: for (j, l) in lines.iter().enumerate().skip(i) {
+            let mut chars = l.chars().peekable();
+            let mut in_str = false;
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' if in_str => {
+                        chars.next();
+                    }
+                    '"' => in_str = !in_str,
+                    '/' if !in_str && chars.peek() == Some(&'/') => break,
+                    '\'' if !in_str => {
+                        // A character literal ('{', '\'') or a lifetime ('a): skip a literal.
+                        let mut ahead = chars.clone();
+                        let first = ahead.next();
+                        let second = ahead.next();
+                        if first == Some('\\') || second == Some('\'') {
+                            while let Some(x) = chars.next() {
+                                if x == '\\' {
+                                    chars.next();
+                                } else if x == '\'' {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    '{' if !in_str => {
+                        depth += 1;
+                        opened = true;
+                    }
+                    '}' if !in_str => depth -= 1,
+                    ';' if !in_str && !opened => break 'scan,
+                    _ => {}
+                }
+            }
+            if opened && depth <= 0 {
+                end = Some(j);
+                break;
+            }
+        }
+        if let Some(end) = end
+            && end - i + 1 > max
+        {
+            out.push((i + 1, name, end - i + 1));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_length_check_finds_long_functions_and_ignores_braces_in_strings() {
+    let body = "    let x = \"{\";\n".repeat(5);
+    let text = format!("fn short() {{\n{body}}}\nfn other() {{ '{{'; }}\n");
+    assert!(long_functions(&text, 10).is_empty());
+    let found = long_functions(&text, 3);
+    assert_eq!(found, vec![(1, "short".to_string(), 7)]);
+}
+
+/// Source files stay under [`FILE_LINES_MAX`] lines and functions under [`FN_LINES_MAX`], so
+/// each concern has a file and each step a name. Test suites (stories read top to bottom) are
+/// not held to it.
+#[test]
+fn source_files_and_functions_stay_small() {
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    let mut problems = Vec::new();
+    let mut files = 0;
+    for entry in std::fs::read_dir(root).unwrap() {
+        let src = entry.unwrap().path().join("src");
+        if !src.is_dir() {
+            continue;
+        }
+        for (path, text) in sources(&src) {
+            files += 1;
+            let n = text.lines().count();
+            if n > FILE_LINES_MAX {
+                problems.push(format!("{}: {n} lines", path.display()));
+            }
+            for (line, name, len) in long_functions(&text, FN_LINES_MAX) {
+                problems.push(format!(
+                    "{}:{line}: fn {name} is {len} lines",
+                    path.display()
+                ));
+            }
+        }
+    }
+    assert!(files > 50, "the sources were read ({files} files)");
+    assert!(problems.is_empty(), "split these:\n{}", problems.join("\n"));
 }

@@ -49,12 +49,7 @@ pub(super) async fn orders(
                 if let Some(id) = o["item_id"].as_i64()
                     && let std::collections::hash_map::Entry::Vacant(e) = covers.entry(id)
                 {
-                    let img = tx
-                        .mall_item(ctx.program.id, id)?
-                        .and_then(|r| serde_json::from_str::<Value>(&r.definition).ok())
-                        .map(|d| d["images"].clone())
-                        .unwrap_or(Value::Null);
-                    e.insert(img);
+                    e.insert(jifen_app::member_centre::item_images(tx, &ctx, id)?);
                 }
             }
             Ok((list, covers))

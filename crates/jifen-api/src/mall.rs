@@ -14,6 +14,7 @@ use crate::{
     ApiError, ApiResult, member_id, post_by_id, require_key, reservation_id, respond, submit,
     void_by_id,
 };
+use crate::{respond_view, submit_view};
 
 fn positive_id(raw: &str, what: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>()
@@ -181,8 +182,8 @@ pub async fn place_order(
 ) -> ApiResult {
     o.member.validate()?;
     let partition = o.member.partition();
-    let out = submit(&app, p, "mall_order", None, partition, o, mall::place_order).await?;
-    Ok(respond(out, StatusCode::CREATED))
+    let out = submit_view(&app, p, "mall_order", None, partition, o, mall::place_order).await?;
+    Ok(respond_view(out, StatusCode::CREATED))
 }
 
 #[derive(Deserialize)]
@@ -236,7 +237,7 @@ async fn act(
     let id = positive_id(&id, "order id")?;
     // Actions lock the order's member; the order id is the routing key the caller has.
     let partition = format!("mall-order:{id}");
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "mall_order_action",
@@ -246,7 +247,7 @@ async fn act(
         |tx, ctx, now, (id, action, u)| mall::act(tx, ctx, now, *id, *action, u),
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 macro_rules! action {

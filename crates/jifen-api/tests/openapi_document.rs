@@ -785,3 +785,32 @@ fn path_parameter_types_match_how_the_handlers_parse_them() {
         }
     }
 }
+
+/// The answers of the typed use cases are documented from their types (schemars), so a field
+/// added to a view appears in the document without anyone writing it there.
+#[test]
+fn typed_answers_are_documented_from_their_types() {
+    use jifen_api::openapi::documented;
+    assert!(documented::<jifen_app::mall::OrderView>());
+    assert!(documented::<jifen_app::mall::OrdersPage>());
+    assert!(documented::<jifen_app::views::HistoryPage>());
+    let schemas = jifen_api::openapi::schemas();
+    let order = &schemas["OrderView"];
+    let required: Vec<&str> = order["required"]
+        .as_array()
+        .expect("OrderView lists its required fields")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    for field in ["order_id", "state", "history", "refunded_points"] {
+        assert!(required.contains(&field), "{field} in {required:?}");
+    }
+    assert_eq!(
+        order["properties"]["history"]["items"]["$ref"],
+        "#/components/schemas/OrderEvent"
+    );
+    assert_eq!(
+        schemas["HistoryLine"]["properties"]["point_type"]["enum"],
+        serde_json::json!(["points", "growth"])
+    );
+}

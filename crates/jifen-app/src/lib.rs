@@ -51,8 +51,10 @@ use jifen_store::{Backend, Program, SystemAccounts};
 use jiff::tz::TimeZone;
 pub use jobs::{JobFailure, JobReport, JobScope, ProgramJobs};
 pub use pool::ReadPool;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
-pub use writer::{BATCH_MAX, Outcome, WriterStats};
+pub use writer::{BATCH_MAX, Outcome, WriterStats, Written};
 
 /// The first instant of the local day (in `tz`) containing `at`: where daily limits and caps
 /// start counting.
@@ -240,6 +242,28 @@ impl App {
             .writers
             .submit(ctx, partition, idem, Box::new(f))
             .await
+    }
+
+    /// [`App::write`] for a use case that answers a typed view: the idempotency record keeps
+    /// the view serialized, and a replay reads it back into the same type.
+    pub async fn write_view<T, F>(
+        &self,
+        program: ProgramId,
+        partition: &str,
+        idem: Option<(String, String)>,
+        mut f: F,
+    ) -> Result<Written<T>, AppError>
+    where
+        T: Serialize + DeserializeOwned + Send + 'static,
+        F: FnMut(&mut Tx<'_>, &ProgramCtx, Millis) -> Result<T, AppError> + Send + 'static,
+    {
+        let out = self
+            .write(program, partition, idem, move |tx, ctx, now| {
+                let view = f(tx, ctx, now)?;
+                serde_json::to_value(&view).map_err(|e| AppError::Internal(e.to_string()))
+            })
+            .await?;
+        Written::from_outcome(out)
     }
 
     /// A write from synchronous code (CLI, demo seeding): blocks until committed.

@@ -35,7 +35,7 @@ pub struct HomeView {
     pub balance: Balance,
     /// The tier progress view, when the programme has tiers.
     pub tier: Option<Value>,
-    pub history: Value,
+    pub history: crate::views::HistoryPage,
     pub mall: Value,
     pub checkin: Checkin,
     pub tasks: Vec<Task>,

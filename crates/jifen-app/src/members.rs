@@ -308,8 +308,8 @@ pub fn export(
     let mut before = None;
     loop {
         let page = crate::views::history(tx, ctx, m.id, before, EXPORT_PAGE)?;
-        history.extend(page["lines"].as_array().cloned().unwrap_or_default());
-        match page["next_before"].as_i64() {
+        history.extend(page.lines);
+        match page.next_before {
             Some(n) => before = Some(n),
             None => break,
         }
@@ -327,8 +327,8 @@ pub fn export(
     let mut before = None;
     loop {
         let page = crate::mall::list_orders(tx, ctx, Some(m.id), None, before, EXPORT_PAGE)?;
-        mall_orders.extend(page["items"].as_array().cloned().unwrap_or_default());
-        match page["next_before"].as_i64() {
+        mall_orders.extend(page.items);
+        match page.next_before {
             Some(n) => before = Some(n),
             None => break,
         }

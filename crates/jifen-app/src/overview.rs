@@ -70,7 +70,7 @@ pub struct TopItem {
 pub struct OverviewView {
     pub figures: Arc<Figures>,
     /// The latest orders, as the order view of the mall.
-    pub recent_orders: Vec<Value>,
+    pub recent_orders: Vec<crate::mall::OrderView>,
     pub open_holds: usize,
     pub open_appeals: usize,
 }

@@ -147,13 +147,22 @@ pub fn lots(
         .collect())
 }
 
+/// A page of a member's history, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct HistoryPage {
+    pub member_id: i64,
+    pub lines: Vec<jifen_store::HistoryLine>,
+    /// The `before` of the next page; `null` on the last.
+    pub next_before: Option<i64>,
+}
+
 pub fn history(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     member: MemberId,
     before: Option<i64>,
     limit: i64,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<HistoryPage, AppError> {
     let limit = limit.clamp(1, HISTORY_PAGE_MAX);
     let lines = tx.history(ctx.program.id, member, before, limit)?;
     let next = if lines.len() as i64 == limit {
@@ -161,5 +170,9 @@ pub fn history(
     } else {
         None
     };
-    Ok(json!({"member_id": member, "lines": lines, "next_before": next}))
+    Ok(HistoryPage {
+        member_id: member.0,
+        lines,
+        next_before: next,
+    })
 }

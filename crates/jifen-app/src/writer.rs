@@ -34,6 +34,26 @@ pub struct Outcome {
     pub replayed: bool,
 }
 
+/// A typed answer to a write (`App::write_view`).
+#[derive(Debug, Clone)]
+pub struct Written<T> {
+    pub view: T,
+    /// True when this is the stored answer to an earlier request with the same key.
+    pub replayed: bool,
+}
+
+impl<T: serde::de::DeserializeOwned> Written<T> {
+    /// Reads the view back from a write's JSON answer.
+    pub fn from_outcome(out: Outcome) -> Result<Written<T>, AppError> {
+        Ok(Written {
+            view: serde_json::from_value(out.body).map_err(|e| {
+                AppError::Internal(format!("a stored answer does not read back: {e}"))
+            })?,
+            replayed: out.replayed,
+        })
+    }
+}
+
 struct Command {
     ctx: Arc<ProgramCtx>,
     idem: Option<(String, String)>,

@@ -219,7 +219,7 @@ fn a_presale_is_released_in_order_when_stock_arrives(b: Arc<dyn Backend>) {
         json!([orders[0], orders[2], orders[3]])
     );
     assert_eq!(out["added_to_stock"], 0);
-    let state = |id: i64| w.read(move |tx, ctx| mall::get_order(tx, ctx, id))["state"].clone();
+    let state = |id: i64| w.read(move |tx, ctx| mall::get_order(tx, ctx, id)).state;
     assert_eq!(state(orders[0]), "paid");
     assert_eq!(state(orders[4]), "awaiting_stock");
     // 4 more: the last order, and 3 into stock.

@@ -618,9 +618,9 @@ fn adjustments_need_reason_and_actor(b: Arc<dyn Backend>) {
         .app
         .read_blocking(move |tx| views::history(tx, &ctx, id, None, 10))
         .unwrap();
-    assert_eq!(h["lines"][0]["amount"], -40);
-    assert_eq!(h["lines"][0]["actor"], "staff:1");
-    assert_eq!(h["lines"][0]["reason"], "fix");
+    assert_eq!(h.lines[0].amount, -40);
+    assert_eq!(h.lines[0].actor.as_deref(), Some("staff:1"));
+    assert_eq!(h.lines[0].reason.as_deref(), Some("fix"));
     w.verify();
 }
 

@@ -64,7 +64,7 @@ fn act(w: &World, id: i64, action: OrderAction) -> Result<Value, AppError> {
     w.write(move |tx, ctx, now| mall::act(tx, ctx, now, id, action, &u))
 }
 
-fn get_order(w: &World, id: i64) -> Value {
+fn get_order(w: &World, id: i64) -> mall::OrderView {
     w.read(move |tx, ctx| mall::get_order(tx, ctx, id))
 }
 
@@ -103,7 +103,7 @@ fn a_mall_orders_points_move_only_through_the_order(b: Arc<dyn Backend>) {
     owned(w.post(r), "mall_order");
     owned(refund_spend(&w, r), "mall_order");
     assert_eq!(w.snapshot(), before, "a refusal writes nothing");
-    assert_eq!(get_order(&w, oid)["state"], "pending_payment");
+    assert_eq!(get_order(&w, oid).state, "pending_payment");
     // The order itself still cancels: points and stock come back.
     act(&w, oid, OrderAction::Cancel).unwrap();
     w.assert_points(m, (1_500, 0, 0, 0));
@@ -246,7 +246,7 @@ fn a_broken_job_item_stops_neither_its_programme_nor_another(b: Arc<dyn Backend>
     // the broken order failed, named with its cause.
     assert_eq!(ra.mall_orders_timed_out, 1);
     assert_eq!(
-        get_order(&a, fine["order_id"].as_i64().unwrap())["state"],
+        get_order(&a, fine["order_id"].as_i64().unwrap()).state,
         "timed_out"
     );
     assert_eq!(ra.failures.len(), 1, "{:?}", ra.failures);

@@ -129,7 +129,7 @@ fn a_fulfilment_webhook_is_signed_retried_and_marks_the_order_delivered(b: Arc<d
     // First round: the receiver answers 500; the order stays paid; a retry is planned.
     let r = w.app.webhooks_round(w.pid).unwrap();
     assert_eq!((r.delivered, r.retrying, r.failed), (0, 1, 0));
-    let state = |w: &World| w.read(move |tx, ctx| mall::get_order(tx, ctx, id))["state"].clone();
+    let state = |w: &World| w.read(move |tx, ctx| mall::get_order(tx, ctx, id)).state;
     assert_eq!(state(&w), "paid");
     // Not due again before the back-off.
     assert_eq!(
@@ -140,10 +140,10 @@ fn a_fulfilment_webhook_is_signed_retried_and_marks_the_order_delivered(b: Arc<d
     let r = w.app.webhooks_round(w.pid).unwrap();
     assert_eq!(r.delivered, 1);
     let got = w.read(move |tx, ctx| mall::get_order(tx, ctx, id));
-    assert_eq!(got["state"], "delivered");
+    assert_eq!(got.state, "delivered");
     assert_eq!(
-        got["history"].as_array().unwrap().last().unwrap()["note"],
-        "fulfilled: webhook answered HTTP 200"
+        got.history.last().unwrap().note.as_deref(),
+        Some("fulfilled: webhook answered HTTP 200")
     );
     // What the receiver saw: the same event twice, signed, with the order in the body.
     let seen = seen.lock().unwrap().clone();

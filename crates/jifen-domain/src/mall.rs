@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// What an item is, which decides how it is fulfilled.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ItemKind {
     /// Shipped to an address, with a carrier and tracking number.

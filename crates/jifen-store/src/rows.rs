@@ -188,19 +188,33 @@ pub struct IdemRecord {
     pub response: String,
 }
 
+/// The schema of a point type: `points` or `growth`.
+fn point_type_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "string", "enum": ["points", "growth"]})
+}
+
 /// One line of a member's history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct HistoryLine {
+    #[schemars(with = "i64")]
     pub transfer_id: TransferId,
+    #[schemars(schema_with = "point_type_schema")]
     pub point_type: PointType,
+    /// The ledger code: what the line is (`jifen_domain::words::LEDGER_CODES`, or
+    /// `custom:<name>` for a custom event's award).
     pub code: String,
+    /// `posted`, `pending`, `post_pending` or `void_pending`.
     pub phase: String,
     /// Signed effect on the member's balance: positive credits, negative debits. For pending
     /// phases, the effect on pending or reserved points.
     pub amount: i64,
+    #[schemars(with = "i64")]
     pub member: MemberId,
+    #[schemars(with = "Option<i64>")]
     pub counterparty: Option<MemberId>,
+    #[schemars(with = "Option<i64>")]
     pub pending_of: Option<TransferId>,
+    #[schemars(with = "Option<i64>")]
     pub reversal_of: Option<TransferId>,
     pub order_ref: Option<String>,
     pub reason: Option<String>,

@@ -314,28 +314,30 @@ fn appeals_card(lang: Lang, appeals: &[jifen_app::console::AppealRow]) -> String
 }
 
 /// The points history: each line's kind, time, reason, a link to appeal it, and the amount.
-fn history_card(lang: Lang, token: &str, tz: &jiff::tz::TimeZone, history: &Value) -> String {
-    let lines: String = history["lines"]
-        .as_array()
-        .map(|ls| {
-            ls.iter()
-                .map(|l| {
-                    let a = l["amount"].as_i64().unwrap_or(0);
-                    format!(
-                        "<li><div>{}<div class=\"r\">{} · {} · <a href=\"/m/{token}/appeal?subject=line&id={}\">{}</a></div></div><div class=\"{}\">{}{}</div></li>",
-                        esc(&code_label(l["code"].as_str().unwrap_or(""), lang)),
-                        fmt_time(l["created_at"].as_i64().unwrap_or(0), tz),
-                        esc(l["reason"].as_str().unwrap_or("")),
-                        l["transfer_id"],
-                        t(lang, "申诉", "Appeal"),
-                        if a >= 0 { "pos" } else { "neg" },
-                        if a > 0 { "+" } else { "" },
-                        num(a)
-                    )
-                })
-                .collect()
+fn history_card(
+    lang: Lang,
+    token: &str,
+    tz: &jiff::tz::TimeZone,
+    history: &jifen_app::views::HistoryPage,
+) -> String {
+    let lines: String = history
+        .lines
+        .iter()
+        .map(|l| {
+            let a = l.amount;
+            format!(
+                "<li><div>{}<div class=\"r\">{} · {} · <a href=\"/m/{token}/appeal?subject=line&id={}\">{}</a></div></div><div class=\"{}\">{}{}</div></li>",
+                esc(&code_label(&l.code, lang)),
+                fmt_time(l.created_at, tz),
+                esc(l.reason.as_deref().unwrap_or("")),
+                l.transfer_id.0,
+                t(lang, "申诉", "Appeal"),
+                if a >= 0 { "pos" } else { "neg" },
+                if a > 0 { "+" } else { "" },
+                num(a)
+            )
         })
-        .unwrap_or_default();
+        .collect();
     format!(
         "<div class=\"card\"><h2>{}</h2><ul class=\"lines\">{lines}</ul></div>",
         t(lang, "积分明细", "Points history")

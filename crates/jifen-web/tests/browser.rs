@@ -156,14 +156,13 @@ async fn an_operator_creates_a_rule_and_ships_an_order_in_a_real_browser() {
     };
     let order_id = s
         .app
-        .write(s.pid, "m:1", None, move |tx, ctx, now| {
+        .write_view(s.pid, "m:1", None, move |tx, ctx, now| {
             jifen_app::mall::place_order(tx, ctx, now, &order)
         })
         .await
         .unwrap()
-        .body["order_id"]
-        .as_i64()
-        .unwrap();
+        .view
+        .order_id;
     tokio::task::spawn_blocking(move || {
         let Some(mut b) = cdp::Browser::start() else {
             return;

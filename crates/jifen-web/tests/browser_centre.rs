@@ -311,6 +311,6 @@ async fn a_member_redeems_in_the_mall_in_a_real_browser() {
         .read(move |tx| jifen_app::mall::list_orders(tx, &ctx, Some(MemberId(1)), None, None, 10))
         .await
         .unwrap();
-    assert_eq!(orders["items"].as_array().unwrap().len(), 1);
-    assert_eq!(orders["items"][0]["points"], 2_400);
+    assert_eq!(orders.items.len(), 1);
+    assert_eq!(orders.items[0].points, 2_400);
 }

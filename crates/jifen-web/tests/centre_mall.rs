@@ -162,17 +162,15 @@ async fn balance(s: &Site) -> i64 {
         .available
 }
 
-async fn orders_of(s: &Site) -> Vec<Value> {
+async fn orders_of(s: &Site) -> Vec<jifen_app::mall::OrderView> {
     let ctx = s.app.program_ctx(s.pid).await.unwrap();
     s.app
         .read(move |tx| {
             jifen_app::mall::list_orders(tx, &ctx, Some(MemberId(MEMBER)), None, None, 100)
         })
         .await
-        .unwrap()["items"]
-        .as_array()
         .unwrap()
-        .clone()
+        .items
 }
 
 const ADDRESS: [(&str, &str); 5] = [
@@ -309,9 +307,12 @@ async fn redeeming_pays_the_price_once_per_form() {
     assert_eq!(again.as_deref(), Some(loc.as_str()));
     let orders = orders_of(&s).await;
     assert_eq!(orders.len(), 1, "one order for one form");
-    assert_eq!(orders[0]["state"], "paid");
-    assert_eq!(orders[0]["points"], 2_000);
-    assert_eq!(orders[0]["address"]["line"], "浦东新区世纪大道100号");
+    assert_eq!(orders[0].state, "paid");
+    assert_eq!(orders[0].points, 2_000);
+    assert_eq!(
+        orders[0].address.as_ref().unwrap()["line"],
+        "浦东新区世纪大道100号"
+    );
     assert_eq!(balance(&s).await, START_POINTS - 2_000);
     // Step 3 done: the order page says so, with the balance left.
     let (st, page, _) = get(&s, &loc).await;
@@ -401,7 +402,7 @@ async fn points_and_cash_wait_for_the_shop() {
     assert_eq!(st, StatusCode::SEE_OTHER);
     let orders = orders_of(&s).await;
     assert_eq!(
-        orders[0]["state"], "pending_payment",
+        orders[0].state, "pending_payment",
         "the merchant's payment system pays it"
     );
     assert_eq!(balance(&s).await, START_POINTS - 500, "the points are held");
@@ -643,7 +644,7 @@ async fn a_shipped_order_shows_its_tracking_and_can_be_appealed() {
         ..Default::default()
     };
     s.app
-        .write(
+        .write_view(
             s.pid,
             &format!("mall-order:{id}"),
             None,

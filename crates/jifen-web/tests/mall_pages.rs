@@ -96,12 +96,12 @@ async fn an_operator_runs_the_mall_from_item_to_refund() {
     };
     let placed = s
         .app
-        .write(s.pid, "m:1", None, move |tx, ctx, now| {
+        .write_view(s.pid, "m:1", None, move |tx, ctx, now| {
             jifen_app::mall::place_order(tx, ctx, now, &order)
         })
         .await
         .unwrap();
-    let order_id = placed.body["order_id"].as_i64().unwrap();
+    let order_id = placed.view.order_id;
     let (_, html, _) = s.get("/console/orders?state=paid", &cookie).await;
     assert!(
         html.contains(&format!("id=\"order-{order_id}\"")) && html.contains("3,000"),

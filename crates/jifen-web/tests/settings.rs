@@ -566,14 +566,13 @@ async fn seed_exports(s: &Site) -> i64 {
         pay_within_seconds: None,
     };
     s.app
-        .write(s.pid, "m", None, move |tx, ctx, now| {
+        .write_view(s.pid, "m", None, move |tx, ctx, now| {
             jifen_app::mall::place_order(tx, ctx, now, &o)
         })
         .await
         .unwrap()
-        .body["order_id"]
-        .as_i64()
-        .unwrap()
+        .view
+        .order_id
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -48,21 +48,24 @@ const REWARDS: &[(&str, i64)] = &[
     ("兑换：满 50 减 10 券", 800),
 ];
 
-fn write(
+fn write<T: serde::Serialize>(
     app: &App,
     program: ProgramId,
-    f: impl FnMut(
+    mut f: impl FnMut(
         &mut jifen_store::Tx<'_>,
         &jifen_app::ProgramCtx,
         i64,
-    ) -> Result<serde_json::Value, jifen_app::AppError>
+    ) -> Result<T, jifen_app::AppError>
     + Send
     + 'static,
 ) -> Option<serde_json::Value> {
     // Refusals (a spend beyond the balance) are part of a realistic history; they write nothing.
-    app.write_blocking(program, "demo", None, f)
-        .ok()
-        .map(|o| o.body)
+    app.write_blocking(program, "demo", None, move |tx, ctx, now| {
+        serde_json::to_value(f(tx, ctx, now)?)
+            .map_err(|e| jifen_app::AppError::Internal(e.to_string()))
+    })
+    .ok()
+    .map(|o| o.body)
 }
 
 fn behaviour(

@@ -157,42 +157,6 @@ fn lot_and_history_answers(add: &mut impl FnMut(&str, Value)) {
             json!({"member_id": any_int(), "lots": array(schema_ref("Lot"))}),
         ),
     );
-    add(
-        "HistoryLine",
-        open(
-            &[
-                "transfer_id",
-                "point_type",
-                "code",
-                "phase",
-                "amount",
-                "member",
-                "counterparty",
-                "pending_of",
-                "reversal_of",
-                "order_ref",
-                "reason",
-                "actor",
-                "created_at",
-            ],
-            json!({
-                "transfer_id": any_int(), "point_type": words(&["points", "growth"]),
-                "code": {"type": "string", "description": "what the line is: earn, redemption, expiry..."},
-                "phase": string(),
-                "amount": {"type": "integer", "description": "signed effect on the member: positive credits, negative debits"},
-                "member": any_int(), "counterparty": opt_int(), "pending_of": opt_int(), "reversal_of": opt_int(),
-                "order_ref": opt_text(), "reason": opt_text(), "actor": opt_text(), "created_at": any_int()
-            }),
-        ),
-    );
-    add(
-        "HistoryPage",
-        open(
-            &["member_id", "lines", "next_before"],
-            json!({"member_id": any_int(), "lines": array(schema_ref("HistoryLine")),
-                   "next_before": {"type": ["integer", "null"], "description": "pass as ?before= for the next page; null on the last"}}),
-        ),
-    );
 }
 
 /// What writes answer: spends, transfers, merges, reservations.

@@ -11,6 +11,7 @@ mod mall_schemas;
 mod params;
 mod requests;
 mod routes;
+mod typed;
 
 use serde_json::{Map, Value, json};
 
@@ -19,12 +20,15 @@ use helpers::schema_ref;
 pub use params::{In, Param, Ty};
 use requests::request_schemas;
 pub use routes::{Body, ROUTES, Route};
+pub use typed::documented;
+use typed::typed_schemas;
 
 /// Every component schema: request bodies and answers.
 pub fn schemas() -> Value {
     let mut s = Map::new();
     request_schemas(&mut s);
     answer_schemas(&mut s);
+    typed_schemas(&mut s);
     Value::Object(s)
 }
 

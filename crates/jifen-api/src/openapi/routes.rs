@@ -514,53 +514,61 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/mall/orders",
         "Mall orders, newest first (?member_id=&state=&before=&limit=)",
     )
-    .params(&[ORDERS_MEMBER, ORDER_STATE, ORDERS_BEFORE, ORDERS_LIMIT]),
+    .params(&[ORDERS_MEMBER, ORDER_STATE, ORDERS_BEFORE, ORDERS_LIMIT])
+    .answer("OrdersPage"),
     post(
         "/api/v1/mall/orders",
         "Order a SKU: points reserved and stock taken at once; request_id makes a retry return the same order",
     )
     .body("PlaceOrder")
-    .created(),
+    .created()
+    .answer("OrderView"),
     get(
         "/api/v1/mall/orders/{id}",
         "A mall order with its history",
     )
-    .params(&[ORDER]),
+    .params(&[ORDER])
+    .answer("OrderView"),
     post(
         "/api/v1/mall/orders/{id}/pay",
         "The merchant's payment system confirms the cash part: points posted, coupons issued",
     )
     .params(&[ORDER])
     .body("OrderUpdate")
-    .idem("optional"),
+    .idem("optional")
+    .answer("OrderView"),
     post(
         "/api/v1/mall/orders/{id}/cancel",
         "Cancel before fulfilment: points and stock return exactly",
     )
     .params(&[ORDER])
     .body("OrderUpdate")
-    .idem("optional"),
+    .idem("optional")
+    .answer("OrderView"),
     post(
         "/api/v1/mall/orders/{id}/ship",
         "Ship with carrier and tracking number",
     )
     .params(&[ORDER])
     .body("OrderUpdate")
-    .idem("optional"),
+    .idem("optional")
+    .answer("OrderView"),
     post(
         "/api/v1/mall/orders/{id}/deliver",
         "Mark delivered (or a virtual item fulfilled)",
     )
     .params(&[ORDER])
     .body("OrderUpdate")
-    .idem("optional"),
+    .idem("optional")
+    .answer("OrderView"),
     post(
         "/api/v1/mall/orders/{id}/refund",
         "After-sale refund, whole or partial: points to their original lots, cash reported to the merchant",
     )
     .params(&[ORDER])
     .body("OrderUpdate")
-    .idem("optional"),
+    .idem("optional")
+    .answer("OrderView"),
     post(
         "/api/v1/mall/skus/{sku}/arrivals",
         "Stock of a presale SKU arrived: waiting orders are released oldest first, the rest added to stock",

@@ -12,7 +12,7 @@ use crate::{AppError, ProgramCtx};
 
 use super::fulfilment::{event, order_row, owner, settle_payment};
 use super::items::{item, parse_item};
-use super::order_views::order_view;
+use super::order_views::{OrderView, order_view};
 use super::orders::refuse;
 
 /// An action on an order by the merchant's systems or staff.
@@ -62,7 +62,7 @@ pub fn act(
     id: i64,
     action: OrderAction,
     u: &OrderUpdate,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<OrderView, AppError> {
     if let Some(a) = &u.actor {
         check_id("actor", a)?;
     }
@@ -202,7 +202,7 @@ fn refund(
     o: &MallOrderRow,
     from: OrderState,
     u: &OrderUpdate,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<OrderView, AppError> {
     let points_left = o.points - o.refunded_points;
     let cash_left = o.cash_minor - o.refunded_cash_minor;
     let points = u.points.unwrap_or(points_left);

@@ -19,7 +19,9 @@ pub use items::{
     ITEMS_PAGE_MAX, ItemIn, Restock, create_item, get_item, list_items, restock, set_item_status,
     update_item,
 };
-pub use order_views::{ORDERS_PAGE_MAX, get_order, list_orders, order_view};
+pub use order_views::{
+    ORDERS_PAGE_MAX, OrderEvent, OrderView, OrdersPage, get_order, list_orders, order_view,
+};
 pub use orders::{
     Address, PAY_WINDOW_DEFAULT_SECONDS, PAY_WINDOW_MAX_SECONDS, PlaceOrder, place_order,
 };

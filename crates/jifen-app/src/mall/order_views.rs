@@ -1,61 +1,141 @@
 //! Order views: one order, and the pages of orders staff and members list.
 
-use jifen_domain::mall::OrderState;
-use jifen_ledger::MemberId;
+use jifen_domain::mall::{ItemKind, OrderState};
+use jifen_ledger::{MemberId, Millis};
 use jifen_store::*;
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::{AppError, ProgramCtx};
 
 use super::fulfilment::order_row;
 use super::items::parse_item;
 
+/// A mall order as staff, the member and the merchant's systems see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct OrderView {
+    pub order_id: i64,
+    /// The caller's key for the order: a retried order with the same key returns this one.
+    pub request_id: String,
+    pub member_id: i64,
+    pub item_id: i64,
+    /// The item's names; `null` when the item is gone.
+    pub item_name_zh: Option<String>,
+    pub item_name_en: Option<String>,
+    pub kind: Option<ItemKind>,
+    /// The SKU's code; `null` when the SKU is gone.
+    pub sku: Option<String>,
+    pub quantity: i64,
+    pub points: i64,
+    pub cash_minor: i64,
+    /// One of `jifen_domain::words::ORDER_STATES`.
+    pub state: String,
+    pub reservation_id: Option<i64>,
+    /// When an order waiting for its cash payment times out (ms since the epoch).
+    pub pay_deadline: Option<Millis>,
+    pub payment_ref: Option<String>,
+    /// The delivery address as given (name, phone, city, line, postcode).
+    pub address: Option<serde_json::Value>,
+    pub carrier: Option<String>,
+    pub tracking_no: Option<String>,
+    /// Codes of the coupons a coupon item issued.
+    pub coupons: Option<Vec<String>>,
+    pub refunded_points: i64,
+    pub refunded_cash_minor: i64,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    /// Every state the order went through, oldest first.
+    pub history: Vec<OrderEvent>,
+}
+
+impl OrderView {
+    /// The item's name in English when `english` and there is one, else in Chinese.
+    pub fn item_name(&self, english: bool) -> &str {
+        let en = self.item_name_en.as_deref().unwrap_or("");
+        if english && !en.is_empty() {
+            en
+        } else {
+            self.item_name_zh.as_deref().unwrap_or("")
+        }
+    }
+
+    /// Whether the item is goods that ship to an address.
+    pub fn ships(&self) -> bool {
+        matches!(self.kind, Some(ItemKind::Physical))
+    }
+}
+
+/// One step of an order's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct OrderEvent {
+    pub state: String,
+    /// Who moved it (`member`, `staff:<login>`, `api_key:<id>`...); `null` for the system.
+    pub actor: Option<String>,
+    pub note: Option<String>,
+    pub at: Millis,
+}
+
+/// A page of orders, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct OrdersPage {
+    pub items: Vec<OrderView>,
+    /// The `before` of the next page; `null` on the last.
+    pub next_before: Option<i64>,
+}
+
 pub fn order_view(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     o: &MallOrderRow,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<OrderView, AppError> {
     let sku = tx.mall_sku(ctx.program.id, o.sku_id)?;
     let row = tx.mall_item(ctx.program.id, o.item_id)?;
     let def = row.as_ref().map(parse_item).transpose()?;
-    let history: Vec<serde_json::Value> = tx
+    let history = tx
         .mall_order_events(ctx.program.id, o.id)?
         .into_iter()
-        .map(|(state, actor, note, at)| json!({"state": state, "actor": actor, "note": note, "at": at}))
+        .map(|(state, actor, note, at)| OrderEvent {
+            state,
+            actor,
+            note,
+            at,
+        })
         .collect();
-    Ok(json!({
-        "order_id": o.id,
-        "request_id": o.request_id,
-        "member_id": o.member,
-        "item_id": o.item_id,
-        "item_name_zh": def.as_ref().map(|d| d.name_zh.clone()),
-        "item_name_en": def.as_ref().map(|d| d.name_en.clone()),
-        "kind": def.as_ref().map(|d| d.kind.clone()),
-        "sku": sku.map(|s| s.sku),
-        "quantity": o.quantity,
-        "points": o.points,
-        "cash_minor": o.cash_minor,
-        "state": o.state,
-        "reservation_id": o.reservation_id,
-        "pay_deadline": o.pay_deadline,
-        "payment_ref": o.payment_ref,
-        "address": o.address.as_deref().and_then(|a| serde_json::from_str::<serde_json::Value>(a).ok()),
-        "carrier": o.carrier,
-        "tracking_no": o.tracking_no,
-        "coupons": o.coupon_code.as_deref().map(|c| c.split(',').collect::<Vec<_>>()),
-        "refunded_points": o.refunded_points,
-        "refunded_cash_minor": o.refunded_cash_minor,
-        "created_at": o.created_at,
-        "updated_at": o.updated_at,
-        "history": history,
-    }))
+    Ok(OrderView {
+        order_id: o.id,
+        request_id: o.request_id.clone(),
+        member_id: o.member.0,
+        item_id: o.item_id,
+        item_name_zh: def.as_ref().map(|d| d.name_zh.clone()),
+        item_name_en: def.as_ref().map(|d| d.name_en.clone()),
+        kind: def.as_ref().map(|d| d.kind.clone()),
+        sku: sku.map(|s| s.sku),
+        quantity: o.quantity,
+        points: o.points,
+        cash_minor: o.cash_minor,
+        state: o.state.clone(),
+        reservation_id: o.reservation_id,
+        pay_deadline: o.pay_deadline,
+        payment_ref: o.payment_ref.clone(),
+        address: o
+            .address
+            .as_deref()
+            .and_then(|a| serde_json::from_str::<serde_json::Value>(a).ok()),
+        carrier: o.carrier.clone(),
+        tracking_no: o.tracking_no.clone(),
+        coupons: o
+            .coupon_code
+            .as_deref()
+            .map(|c| c.split(',').map(str::to_string).collect()),
+        refunded_points: o.refunded_points,
+        refunded_cash_minor: o.refunded_cash_minor,
+        created_at: o.created_at,
+        updated_at: o.updated_at,
+        history,
+    })
 }
 
-pub fn get_order(
-    tx: &mut Tx<'_>,
-    ctx: &ProgramCtx,
-    id: i64,
-) -> Result<serde_json::Value, AppError> {
+pub fn get_order(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<OrderView, AppError> {
     let o = order_row(tx, ctx, id)?;
     order_view(tx, ctx, &o)
 }
@@ -69,7 +149,7 @@ pub fn list_orders(
     state: Option<&str>,
     before: Option<i64>,
     limit: i64,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<OrdersPage, AppError> {
     if let Some(s) = state
         && OrderState::parse(s).is_none()
     {
@@ -95,5 +175,8 @@ pub fn list_orders(
     let next = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|r| r.id))
         .flatten();
-    Ok(json!({"items": items, "next_before": next}))
+    Ok(OrdersPage {
+        items,
+        next_before: next,
+    })
 }

@@ -12,7 +12,7 @@ use crate::{AppError, ProgramCtx};
 use super::catalog::{audience_refusal, member_price};
 use super::fulfilment::{event, order_row, owner, settle_payment};
 use super::items::{item, parse_item};
-use super::order_views::order_view;
+use super::order_views::{OrderView, order_view};
 use super::renewal::alternatives;
 
 /// How long a points + cash order waits for its payment by default, and at most.
@@ -101,7 +101,7 @@ pub fn place_order(
     ctx: &ProgramCtx,
     now: Millis,
     o: &PlaceOrder,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<OrderView, AppError> {
     let window = check_order(o)?;
     // The member is locked first: their orders are decided one at a time (limits, balance).
     let (member, _) = commands::resolve_locked(tx, ctx, &o.member)?;

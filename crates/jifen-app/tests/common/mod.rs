@@ -233,10 +233,15 @@ impl World {
         )
     }
 
-    pub fn write<F>(&self, f: F) -> Result<Value, AppError>
+    /// Runs a command and answers what it answered, as the JSON the API serves.
+    pub fn write<T, F>(&self, mut f: F) -> Result<Value, AppError>
     where
-        F: FnMut(&mut Tx<'_>, &ProgramCtx, Millis) -> Result<Value, AppError> + Send + 'static,
+        T: serde::Serialize,
+        F: FnMut(&mut Tx<'_>, &ProgramCtx, Millis) -> Result<T, AppError> + Send + 'static,
     {
+        let f = move |tx: &mut Tx<'_>, ctx: &ProgramCtx, now: Millis| {
+            serde_json::to_value(f(tx, ctx, now)?).map_err(|e| AppError::Internal(e.to_string()))
+        };
         self.write_on("story", None, f).map(|o| {
             assert!(!o.replayed, "a write without a key is never a replay");
             o.body
@@ -458,8 +463,12 @@ impl World {
     }
 
     pub fn history(&self, member: i64, limit: i64) -> Vec<Value> {
-        let body = self.read(move |tx, ctx| views::history(tx, ctx, MemberId(member), None, limit));
-        body["lines"].as_array().expect("history lines").clone()
+        let page = self.read(move |tx, ctx| views::history(tx, ctx, MemberId(member), None, limit));
+        // As the API serves them.
+        page.lines
+            .iter()
+            .map(|l| serde_json::to_value(l).expect("a line serializes"))
+            .collect()
     }
 
     pub fn member_row(&self, member: i64) -> Member {

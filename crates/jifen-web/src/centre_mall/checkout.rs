@@ -583,7 +583,7 @@ pub(super) async fn redeem(
     };
     let request_id = format!("centre-{}", f.key);
     let order_id = match place(&web, &c, &f, qty, address, &request_id).await {
-        Ok(out) => out.body["order_id"].as_i64(),
+        Ok(out) => Some(out.view.order_id),
         // The same form sent again with other details: the first order stands.
         Err(AppError::IdempotencyMismatch) => order_of_request(&web, &c, request_id).await,
         Err(AppError::Invalid { field, message }) => {
@@ -621,7 +621,7 @@ async fn place(
     qty: i64,
     address: Option<Address>,
     request_id: &str,
-) -> Result<jifen_app::Outcome, AppError> {
+) -> Result<jifen_app::Written<jifen_app::mall::OrderView>, AppError> {
     let o = PlaceOrder {
         member: MemberRef::Id {
             member_id: c.member.0,
@@ -639,7 +639,7 @@ async fn place(
         jifen_app::sha256_hex(&fp),
     );
     web.app
-        .write(
+        .write_view(
             c.program,
             &c.partition(),
             Some(idem),

@@ -78,10 +78,7 @@ pub(super) async fn cancel(
     let (state, ships) = match web
         .app
         .read(move |tx| match jifen_app::mall::get_order(tx, &ctx, id) {
-            Ok(o) if o["member_id"].as_i64() == Some(member.0) => Ok(Some((
-                o["state"].as_str().unwrap_or("").to_string(),
-                o["kind"]["type"].as_str() == Some("physical"),
-            ))),
+            Ok(o) if o.member_id == member.0 => Ok(Some((o.state.clone(), o.ships()))),
             Ok(_) | Err(AppError::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),
         })
@@ -118,7 +115,7 @@ pub(super) async fn cancel(
     };
     let out = web
         .app
-        .write(
+        .write_view(
             c.program,
             &format!("mall-order:{id}"),
             None,

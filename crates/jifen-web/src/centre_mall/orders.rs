@@ -1,6 +1,7 @@
 //! The member's orders: the list, one order with its logistics, cancelling.
 
 use super::*;
+use jifen_app::mall::{OrderEvent, OrderView};
 
 pub(super) fn state_word(lang: Lang, state: &str, ships: bool) -> (&'static str, &'static str) {
     use jifen_domain::words::{self, PAID_NOT_SHIPPED, Tone};
@@ -45,11 +46,9 @@ pub(super) async fn orders(
             let list =
                 jifen_app::mall::list_orders(tx, &ctx, Some(member), None, before, ORDERS_PAGE)?;
             let mut covers = std::collections::HashMap::new();
-            for o in list["items"].as_array().into_iter().flatten() {
-                if let Some(id) = o["item_id"].as_i64()
-                    && let std::collections::hash_map::Entry::Vacant(e) = covers.entry(id)
-                {
-                    e.insert(jifen_app::member_centre::item_images(tx, &ctx, id)?);
+            for o in &list.items {
+                if let std::collections::hash_map::Entry::Vacant(e) = covers.entry(o.item_id) {
+                    e.insert(jifen_app::member_centre::item_images(tx, &ctx, o.item_id)?);
                 }
             }
             Ok((list, covers))
@@ -61,20 +60,15 @@ pub(super) async fn orders(
     };
     let lang = c.lang;
     let currency = &c.ctx.program.currency;
-    let cards: String = list["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let cards: String = list
+        .items
+        .iter()
         .map(|o| {
-            let id = o["order_id"].as_i64().unwrap_or(0);
-            let ships = o["kind"]["type"].as_str() == Some("physical");
-            let (word, class) = state_word(lang, o["state"].as_str().unwrap_or(""), ships);
-            let name = name_of(lang, o, "item_name_zh", "item_name_en");
-            let images = covers
-                .get(&o["item_id"].as_i64().unwrap_or(0))
-                .cloned()
-                .unwrap_or(Value::Null);
-            let track = match (o["carrier"].as_str(), o["tracking_no"].as_str()) {
+            let id = o.order_id;
+            let (word, class) = state_word(lang, &o.state, o.ships());
+            let name = o.item_name(lang == Lang::En);
+            let images = covers.get(&o.item_id).cloned().unwrap_or(Value::Null);
+            let track = match (o.carrier.as_deref(), o.tracking_no.as_deref()) {
                 (Some(cr), Some(no)) => format!(
                     "<div class=\"track\">{} {} {}</div>",
                     icon(ICON_TRUCK),
@@ -86,23 +80,18 @@ pub(super) async fn orders(
             format!(
                 "<a class=\"card order\" href=\"/m/{token}/orders/{id}\"><div class=\"oh\"><span class=\"muted\">{} · {} {}</span><span class=\"st {class}\">{word}</span></div>\
                  <div class=\"ob\">{}<div class=\"li\"><div class=\"gn\">{}</div><div class=\"gp\">{}<span class=\"x\">× {}</span></div>{track}</div></div></a>",
-                fmt_time(o["created_at"].as_i64().unwrap_or(0), &c.ctx.tz),
+                fmt_time(o.created_at, &c.ctx.tz),
                 t(lang, "订单", "Order"),
                 id,
                 cover(&json!({"images": images}), name, "thumb"),
                 esc(name),
-                price(
-                    lang,
-                    o["points"].as_i64().unwrap_or(0),
-                    o["cash_minor"].as_i64().unwrap_or(0),
-                    currency
-                ),
-                o["quantity"],
+                price(lang, o.points, o.cash_minor, currency),
+                o.quantity,
             )
         })
         .collect();
-    let more = list["next_before"]
-        .as_i64()
+    let more = list
+        .next_before
         .map(|b| {
             format!(
                 "<a class=\"btn ghost\" href=\"/m/{token}/orders?before={b}\">{}</a>",
@@ -189,7 +178,7 @@ async fn read_order(
     web: &Web,
     c: &Centre,
     id: i64,
-) -> Result<Option<(Value, Value, i64)>, AppError> {
+) -> Result<Option<(OrderView, Value, i64)>, AppError> {
     let (ctx, member, now) = (c.ctx.clone(), c.member, web.app.now());
     web.app
         .read(move |tx| {
@@ -199,13 +188,10 @@ async fn read_order(
                 Err(e) => return Err(e),
             };
             // Another member's order reads as unknown.
-            if o["member_id"].as_i64() != Some(member.0) {
+            if o.member_id != member.0 {
                 return Ok(None);
             }
-            let images = match o["item_id"].as_i64() {
-                Some(i) => jifen_app::member_centre::item_images(tx, &ctx, i)?,
-                None => Value::Null,
-            };
+            let images = jifen_app::member_centre::item_images(tx, &ctx, o.item_id)?;
             let b = jifen_app::views::balance(tx, &ctx, member, PointType::Points, now, 0)?;
             Ok(Some((o, images, b.available)))
         })
@@ -217,29 +203,29 @@ async fn read_order(
 fn order_body(
     c: &Centre,
     id: i64,
-    o: &Value,
+    o: &OrderView,
     images: &Value,
     balance: i64,
     q: &OrderQuery,
 ) -> String {
     let (lang, token, tz) = (c.lang, &c.token, &c.ctx.tz);
     let currency = &c.ctx.program.currency;
-    let state = o["state"].as_str().unwrap_or("");
-    let ships = o["kind"]["type"].as_str() == Some("physical");
+    let state = o.state.as_str();
+    let ships = o.ships();
     let (word, class) = state_word(lang, state, ships);
-    let name = name_of(lang, o, "item_name_zh", "item_name_en");
-    let cash = o["cash_minor"].as_i64().unwrap_or(0);
-    let history: Vec<&Value> = o["history"].as_array().into_iter().flatten().collect();
+    let name = o.item_name(lang == Lang::En);
+    let cash = o.cash_minor;
+    let history = &o.history;
     let placed = if q.placed.is_some() {
         placed_notice(c, o, balance)
     } else {
         String::new()
     };
     let facts = order_facts(c, id, o);
-    let logistics = logistics_card(lang, tz, o, &history);
+    let logistics = logistics_card(lang, tz, o, history);
     let address = address_card(lang, o);
     let coupons = issued_coupons_card(lang, token, o);
-    let timeline = order_timeline(lang, tz, &history, ships);
+    let timeline = order_timeline(lang, tz, history, ships);
     let cancel = cancel_form(lang, token, id, state, ships);
     let placed = match q.done.as_deref() {
         Some("cancelled") => format!(
@@ -262,11 +248,11 @@ fn order_body(
         esc(name),
         price(
             lang,
-            o["points"].as_i64().unwrap_or(0) / o["quantity"].as_i64().unwrap_or(1).max(1),
-            cash / o["quantity"].as_i64().unwrap_or(1).max(1),
+            o.points / o.quantity.max(1),
+            cash / o.quantity.max(1),
             currency
         ),
-        o["quantity"],
+        o.quantity,
         t(lang, "订单进度", "Progress"),
         t(lang, "申诉", "Appeal"),
         t(lang, "继续逛逛", "Keep shopping"),
@@ -275,16 +261,12 @@ fn order_body(
 
 /// The card right after placing an order: paid with points (and what is left), or waiting for
 /// the cash part at the shop (and until when), with the steps.
-fn placed_notice(c: &Centre, o: &Value, balance: i64) -> String {
+fn placed_notice(c: &Centre, o: &OrderView, balance: i64) -> String {
     let (lang, tz, currency) = (c.lang, &c.ctx.tz, &c.ctx.program.currency);
-    let state = o["state"].as_str().unwrap_or("");
-    let points = o["points"].as_i64().unwrap_or(0);
-    let cash = o["cash_minor"].as_i64().unwrap_or(0);
+    let state = o.state.as_str();
+    let (points, cash) = (o.points, o.cash_minor);
     let msg = if state == "pending_payment" {
-        let deadline = o["pay_deadline"]
-            .as_i64()
-            .map(|d| fmt_time(d, tz))
-            .unwrap_or_default();
+        let deadline = o.pay_deadline.map(|d| fmt_time(d, tz)).unwrap_or_default();
         if lang == Lang::En {
             format!(
                 "Order placed. {} points are held; pay the cash part, {}, at the shop before {deadline}.",
@@ -329,17 +311,13 @@ fn kv_rows(rows: &[(&str, String)]) -> String {
 
 /// The order's facts: number, when placed, points, cash, the payment deadline while it waits,
 /// and points refunded.
-fn order_facts(c: &Centre, id: i64, o: &Value) -> String {
+fn order_facts(c: &Centre, id: i64, o: &OrderView) -> String {
     let (lang, tz, currency) = (c.lang, &c.ctx.tz, &c.ctx.program.currency);
-    let state = o["state"].as_str().unwrap_or("");
-    let points = o["points"].as_i64().unwrap_or(0);
-    let cash = o["cash_minor"].as_i64().unwrap_or(0);
+    let state = o.state.as_str();
+    let (points, cash) = (o.points, o.cash_minor);
     let mut rows = vec![
         (t(lang, "订单号", "Order no."), id.to_string()),
-        (
-            t(lang, "下单时间", "Placed"),
-            fmt_time(o["created_at"].as_i64().unwrap_or(0), tz),
-        ),
+        (t(lang, "下单时间", "Placed"), fmt_time(o.created_at, tz)),
         (
             t(lang, "积分", "Points"),
             format!("{} {}", num(points), t(lang, "积分", "pts")),
@@ -349,11 +327,11 @@ fn order_facts(c: &Centre, id: i64, o: &Value) -> String {
         rows.push((t(lang, "现金", "Cash"), money(cash, currency)));
     }
     if state == "pending_payment"
-        && let Some(d) = o["pay_deadline"].as_i64()
+        && let Some(d) = o.pay_deadline
     {
         rows.push((t(lang, "支付截止", "Pay by"), fmt_time(d, tz)));
     }
-    let refunded = o["refunded_points"].as_i64().unwrap_or(0);
+    let refunded = o.refunded_points;
     if refunded > 0 {
         rows.push((t(lang, "已退积分", "Points refunded"), num(refunded)));
     }
@@ -362,17 +340,16 @@ fn order_facts(c: &Centre, id: i64, o: &Value) -> String {
 
 /// The shipping card: carrier, tracking number, when shipped and delivered; or, for goods not
 /// shipped yet, that the shop is preparing them.
-fn logistics_card(lang: Lang, tz: &jiff::tz::TimeZone, o: &Value, history: &[&Value]) -> String {
-    let state = o["state"].as_str().unwrap_or("");
-    let ships = o["kind"]["type"].as_str() == Some("physical");
-    let at_of = |s: &str| {
-        history
-            .iter()
-            .rev()
-            .find(|h| h["state"].as_str() == Some(s))
-            .and_then(|h| h["at"].as_i64())
-    };
-    match (o["carrier"].as_str(), o["tracking_no"].as_str()) {
+fn logistics_card(
+    lang: Lang,
+    tz: &jiff::tz::TimeZone,
+    o: &OrderView,
+    history: &[OrderEvent],
+) -> String {
+    let state = o.state.as_str();
+    let ships = o.ships();
+    let at_of = |s: &str| history.iter().rev().find(|h| h.state == s).map(|h| h.at);
+    match (o.carrier.as_deref(), o.tracking_no.as_deref()) {
         (Some(cr), Some(no)) => {
             let mut l = vec![
                 (t(lang, "快递公司", "Carrier"), cr.to_string()),
@@ -406,9 +383,10 @@ fn logistics_card(lang: Lang, tz: &jiff::tz::TimeZone, o: &Value, history: &[&Va
 }
 
 /// The shipping address card, when the order has one.
-fn address_card(lang: Lang, o: &Value) -> String {
-    o["address"]
-        .as_object()
+fn address_card(lang: Lang, o: &OrderView) -> String {
+    o.address
+        .as_ref()
+        .and_then(Value::as_object)
         .map(|a| {
             let s = |k: &str| a.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
             format!(
@@ -425,14 +403,13 @@ fn address_card(lang: Lang, o: &Value) -> String {
 }
 
 /// The card of coupons the order issued, with a link to the member's coupons.
-fn issued_coupons_card(lang: Lang, token: &str, o: &Value) -> String {
-    o["coupons"]
-        .as_array()
+fn issued_coupons_card(lang: Lang, token: &str, o: &OrderView) -> String {
+    o.coupons
+        .as_ref()
         .filter(|a| !a.is_empty())
         .map(|a| {
             let codes: String = a
                 .iter()
-                .filter_map(|v| v.as_str())
                 .map(|c| format!("<code>{}</code>", esc(c)))
                 .collect();
             format!(
@@ -445,15 +422,20 @@ fn issued_coupons_card(lang: Lang, token: &str, o: &Value) -> String {
 }
 
 /// The order's progress, latest first: each state it reached and when.
-fn order_timeline(lang: Lang, tz: &jiff::tz::TimeZone, history: &[&Value], ships: bool) -> String {
+fn order_timeline(
+    lang: Lang,
+    tz: &jiff::tz::TimeZone,
+    history: &[OrderEvent],
+    ships: bool,
+) -> String {
     history
         .iter()
         .rev()
         .map(|h| {
-            let (w, _) = state_word(lang, h["state"].as_str().unwrap_or(""), ships);
+            let (w, _) = state_word(lang, &h.state, ships);
             format!(
                 "<li><b>{w}</b><span class=\"muted\">{}</span></li>",
-                fmt_time(h["at"].as_i64().unwrap_or(0), tz)
+                fmt_time(h.at, tz)
             )
         })
         .collect()

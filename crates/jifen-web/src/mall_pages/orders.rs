@@ -1,6 +1,8 @@
 //! Mall orders: the filtered list, one order, and the staff actions on it (ship, deliver, refund, cancel).
 
 use super::*;
+use crate::page::Lang;
+use jifen_app::mall::OrderView;
 
 #[derive(Deserialize, Default)]
 pub(super) struct OrdersQuery {
@@ -79,10 +81,8 @@ pub(super) async fn render_orders(
             )
         })
         .collect();
-    let rows: String = list["items"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    let rows: String = list
+        .items
         .iter()
         .map(|o| order_row(st, o, error.as_ref()))
         .collect();
@@ -94,8 +94,8 @@ pub(super) async fn render_orders(
     } else {
         rows
     };
-    let more = list["next_before"]
-        .as_i64()
+    let more = list
+        .next_before
         .map(|n| {
             format!(
                 "<p class=\"pager\"><a href=\"/console/orders?{}before={n}\">{}</a></p>",
@@ -172,16 +172,16 @@ pub(super) fn action_button(
 
 pub(super) fn order_actions(
     st: &Staff,
-    o: &Value,
+    o: &OrderView,
     error: Option<&(i64, String, String)>,
     back: &str,
 ) -> String {
     if !st.s.role.operates() {
         return String::new();
     }
-    let id = o["order_id"].as_i64().unwrap_or(0);
-    let ships = o["kind"]["type"] == "physical";
-    let mut out = match o["state"].as_str().unwrap_or("") {
+    let id = o.order_id;
+    let ships = o.ships();
+    let mut out = match o.state.as_str() {
         "paid" if ships => ship_form(st, id, error, back),
         "paid" => action_button(
             st,
@@ -205,8 +205,8 @@ pub(super) fn order_actions(
         _ => String::new(),
     };
     if matches!(
-        o["state"].as_str(),
-        Some("paid" | "shipped" | "delivered" | "awaiting_stock")
+        o.state.as_str(),
+        "paid" | "shipped" | "delivered" | "awaiting_stock"
     ) {
         out.push_str(&action_button(
             st,
@@ -220,7 +220,7 @@ pub(super) fn order_actions(
     if let Some((oid, field, msg)) = error
         && *oid == id
         && !(field == "carrier" || field == "tracking_no")
-        && !(o["state"] == "paid" && ships)
+        && !(o.state == "paid" && ships)
     {
         out.push_str(&format!(
             "<div class=\"field-error\" role=\"alert\">{}</div>",
@@ -230,28 +230,33 @@ pub(super) fn order_actions(
     out
 }
 
-pub(super) fn order_row(st: &Staff, o: &Value, error: Option<&(i64, String, String)>) -> String {
-    let id = o["order_id"].as_i64().unwrap_or(0);
-    let state = o["state"].as_str().unwrap_or("");
-    let tracking = o["tracking_no"]
-        .as_str()
+pub(super) fn order_row(
+    st: &Staff,
+    o: &OrderView,
+    error: Option<&(i64, String, String)>,
+) -> String {
+    let id = o.order_id;
+    let state = o.state.as_str();
+    let tracking = o
+        .tracking_no
+        .as_deref()
         .map(|t| {
             format!(
                 "<div class=\"muted\">{} {}</div>",
-                esc(o["carrier"].as_str().unwrap_or("")),
+                esc(o.carrier.as_deref().unwrap_or("")),
                 esc(t)
             )
         })
         .unwrap_or_default();
-    let cash = o["cash_minor"].as_i64().unwrap_or(0);
+    let cash = o.cash_minor;
     format!(
         "<tr id=\"order-{id}\"><td><a href=\"/console/orders/{id}\">#{id}</a></td><td>{}</td><td><a href=\"/console/members/{}\">#{}</a></td><td>{} × {}</td><td class=\"num\">{}{}</td><td><span class=\"pill {state}\">{}</span>{tracking}</td><td>{}</td></tr>",
-        fmt_time(o["created_at"].as_i64().unwrap_or(0), &st.ctx.tz),
-        o["member_id"],
-        o["member_id"],
-        esc(&name_of(st, o, "item_name_zh", "item_name_en")),
-        o["quantity"],
-        num(o["points"].as_i64().unwrap_or(0)),
+        fmt_time(o.created_at, &st.ctx.tz),
+        o.member_id,
+        o.member_id,
+        esc(o.item_name(st.lang == Lang::En)),
+        o.quantity,
+        num(o.points),
         if cash > 0 {
             format!(" + {}", money(st, cash))
         } else {
@@ -283,7 +288,7 @@ pub(super) async fn render_order(
         Err(e) => return st.fail(e),
     };
     let tz = &st.ctx.tz;
-    let a = &o["address"];
+    let a = o.address.clone().unwrap_or_default();
     let address = ["name", "phone", "city", "line", "postcode"]
         .iter()
         .filter_map(|k| a[*k].as_str().filter(|v| !v.is_empty()))
@@ -295,22 +300,20 @@ pub(super) async fn render_order(
     } else {
         address
     };
-    let history: String = o["history"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    let history: String = o
+        .history
         .iter()
         .map(|h| {
             format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                fmt_time(h["at"].as_i64().unwrap_or(0), tz),
-                esc(&state_label(st, h["state"].as_str().unwrap_or(""))),
-                esc(h["actor"].as_str().unwrap_or("")),
-                esc(h["note"].as_str().unwrap_or("")),
+                fmt_time(h.at, tz),
+                esc(&state_label(st, &h.state)),
+                esc(h.actor.as_deref().unwrap_or("")),
+                esc(h.note.as_deref().unwrap_or("")),
             )
         })
         .collect();
-    let state = o["state"].as_str().unwrap_or("");
+    let state = o.state.as_str();
     let body = format!(
         "<div class=\"toolbar\"><p><span class=\"pill {state}\">{}</span> {} × {} · {} {} · <a href=\"/console/members/{}\">{} #{}</a></p><div>{}</div></div>\
          <div class=\"cards\"><div class=\"card\"><div class=\"label\">{}</div><div class=\"value\">{}</div></div>\
@@ -318,21 +321,21 @@ pub(super) async fn render_order(
          <div class=\"card\"><div class=\"label\">{}</div><div>{} {}</div></div></div>\
          <h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{history}</tbody></table>",
         esc(&state_label(st, state)),
-        esc(&name_of(st, &o, "item_name_zh", "item_name_en")),
-        o["quantity"],
+        esc(o.item_name(st.lang == Lang::En)),
+        o.quantity,
         st.t("SKU", "SKU"),
-        esc(o["sku"].as_str().unwrap_or("")),
-        o["member_id"],
+        esc(o.sku.as_deref().unwrap_or("")),
+        o.member_id,
         st.t("会员", "Member"),
-        o["member_id"],
+        o.member_id,
         order_actions(st, &o, error.as_ref(), "order"),
         st.t("积分", "Points"),
-        num(o["points"].as_i64().unwrap_or(0)),
+        num(o.points),
         st.t("收货地址", "Ship to"),
         address,
         st.t("物流", "Logistics"),
-        esc(o["carrier"].as_str().unwrap_or("–")),
-        esc(o["tracking_no"].as_str().unwrap_or("")),
+        esc(o.carrier.as_deref().unwrap_or("–")),
+        esc(o.tracking_no.as_deref().unwrap_or("")),
         st.t("订单记录", "Order history"),
         st.t("时间", "Time"),
         st.t("状态", "State"),
@@ -445,10 +448,10 @@ pub(super) async fn order_action(
                     &format!("mall_order.{}", format!("{a:?}").to_lowercase()),
                     &format!("mall_order:{id}"),
                     None,
-                    v["state"].as_str(),
+                    Some(&v.state),
                     now,
                 )?;
-                Ok(v)
+                serde_json::to_value(&v).map_err(|e| AppError::Internal(e.to_string()))
             },
         )
         .await;

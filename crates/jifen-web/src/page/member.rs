@@ -1,6 +1,8 @@
 //! The member list and one member's page: balance, lots, history, orders, coupons, appeals and the adjustment form.
 
 use super::*;
+use jifen_app::mall::OrdersPage;
+use jifen_app::views::HistoryPage;
 
 pub fn members(
     lang: Lang,
@@ -80,9 +82,9 @@ pub struct MemberPage<'a> {
     pub member: &'a Member,
     pub balance: &'a Balance,
     pub lots: &'a [LotView],
-    pub history: &'a Value,
+    pub history: &'a HistoryPage,
     pub tier: Option<&'a Value>,
-    pub orders: &'a Value,
+    pub orders: &'a OrdersPage,
     pub coupons: &'a Value,
     pub appeals: &'a [jifen_app::console::AppealRow],
 }
@@ -297,19 +299,22 @@ fn rows_of(v: &Value, key: &str, row: impl Fn(&Value) -> String) -> String {
 }
 
 /// The points history: time, kind, signed amount and reason of each ledger line.
-fn history_table(lang: Lang, tz: &TimeZone, history: &Value) -> String {
-    let rows = rows_of(history, "lines", |h| {
-        let amount = h["amount"].as_i64().unwrap_or(0);
-        format!(
-            "<tr><td>{}</td><td>{}</td><td class=\"num {}\">{}{}</td><td>{}</td></tr>",
-            fmt_time(h["created_at"].as_i64().unwrap_or(0), tz),
-            esc(&code_label(h["code"].as_str().unwrap_or(""), lang)),
-            if amount >= 0 { "pos" } else { "neg" },
-            if amount > 0 { "+" } else { "" },
-            num(amount),
-            esc(h["reason"].as_str().unwrap_or("")),
-        )
-    });
+fn history_table(lang: Lang, tz: &TimeZone, history: &HistoryPage) -> String {
+    let rows = history
+        .lines
+        .iter()
+        .map(|h| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td class=\"num {}\">{}{}</td><td>{}</td></tr>",
+                fmt_time(h.created_at, tz),
+                esc(&code_label(&h.code, lang)),
+                if h.amount >= 0 { "pos" } else { "neg" },
+                if h.amount > 0 { "+" } else { "" },
+                num(h.amount),
+                esc(h.reason.as_deref().unwrap_or("")),
+            )
+        })
+        .collect();
     let head = format!(
         "<th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th>",
         L::Time.t(lang),
@@ -348,17 +353,21 @@ fn lots_table(lang: Lang, tz: &TimeZone, lots: &[LotView]) -> String {
 }
 
 /// The member's mall orders: number, time, item, points and state.
-fn orders_table(lang: Lang, tz: &TimeZone, orders: &Value) -> String {
-    let rows = rows_of(orders, "items", |o| {
-        format!(
-            "<tr><td>#{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td><span class=\"pill\">{}</span></td></tr>",
-            o["order_id"],
-            fmt_time(o["created_at"].as_i64().unwrap_or(0), tz),
-            esc(item_name(lang, o)),
-            num(o["points"].as_i64().unwrap_or(0)),
-            esc(&order_state(lang, o["state"].as_str().unwrap_or(""))),
-        )
-    });
+fn orders_table(lang: Lang, tz: &TimeZone, orders: &OrdersPage) -> String {
+    let rows = orders
+        .items
+        .iter()
+        .map(|o| {
+            format!(
+                "<tr><td>#{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td><span class=\"pill\">{}</span></td></tr>",
+                o.order_id,
+                fmt_time(o.created_at, tz),
+                esc(o.item_name(lang == Lang::En)),
+                num(o.points),
+                esc(&order_state(lang, &o.state)),
+            )
+        })
+        .collect();
     let head = format!(
         "<th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th>",
         L::Time.t(lang),

@@ -1,6 +1,7 @@
 //! The overview page: the figures as cards, the 14-day chart, recent orders and the top items.
 
 use super::*;
+use jifen_app::mall::OrderView;
 
 pub(super) fn card(label: &str, value: &str) -> String {
     format!(
@@ -17,10 +18,6 @@ pub fn name_of<'a>(lang: Lang, v: &'a Value, zh: &str, en: &str) -> &'a str {
     } else {
         n
     }
-}
-
-pub(super) fn item_name(lang: Lang, v: &Value) -> &str {
-    name_of(lang, v, "item_name_zh", "item_name_en")
 }
 
 pub fn overview(lang: Lang, tz: &TimeZone, o: &OverviewView) -> String {
@@ -123,7 +120,7 @@ pub(super) fn overview_chart(lang: Lang, tz: &TimeZone, f: &Figures) -> String {
         .collect()
 }
 
-pub(super) fn recent_orders(lang: Lang, tz: &TimeZone, recent: &[Value]) -> String {
+pub(super) fn recent_orders(lang: Lang, tz: &TimeZone, recent: &[OrderView]) -> String {
     if recent.is_empty() {
         return format!(
             "<tr><td colspan=\"5\" class=\"muted\">{}</td></tr>",
@@ -135,12 +132,12 @@ pub(super) fn recent_orders(lang: Lang, tz: &TimeZone, recent: &[Value]) -> Stri
         .map(|v| {
             format!(
                 "<tr><td>#{}</td><td>{}</td><td><a href=\"/console/members/{}\">{}</a></td><td class=\"num\">{}</td><td><span class=\"pill\">{}</span></td></tr>",
-                v["order_id"],
-                fmt_time(v["created_at"].as_i64().unwrap_or(0), tz),
-                v["member_id"],
-                esc(item_name(lang, v)),
-                num(v["points"].as_i64().unwrap_or(0)),
-                esc(&order_state(lang, v["state"].as_str().unwrap_or(""))),
+                v.order_id,
+                fmt_time(v.created_at, tz),
+                v.member_id,
+                esc(v.item_name(lang == Lang::En)),
+                num(v.points),
+                esc(&order_state(lang, &v.state)),
             )
         })
         .collect()

@@ -1,0 +1,50 @@
+//! Answer schemas generated from the view types the use cases return (`schemars`), so the
+//! document and the answers come from one definition and cannot drift apart.
+
+use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
+use serde_json::{Map, Value};
+
+/// The component schemas of the typed views, and of every type they contain.
+pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
+    let mut generator = SchemaSettings::draft2020_12()
+        .with(|settings| settings.definitions_path = "/components/schemas".into())
+        .into_generator();
+    let mut roots = Vec::new();
+    let mut add = |name: &'static str, schema: schemars::Schema| roots.push((name, schema));
+    add(
+        "OrderView",
+        generator.subschema_for::<jifen_app::mall::OrderView>(),
+    );
+    add(
+        "OrdersPage",
+        generator.subschema_for::<jifen_app::mall::OrdersPage>(),
+    );
+    add(
+        "HistoryPage",
+        generator.subschema_for::<jifen_app::views::HistoryPage>(),
+    );
+    for (name, schema) in generator.take_definitions(true) {
+        s.insert(name, without_meta(schema));
+    }
+    for (name, schema) in roots {
+        // A referenceable type comes back as a `$ref` to its definition, already added.
+        let v = schema.to_value();
+        if v.get("$ref").is_none() {
+            s.insert(name.to_string(), without_meta(v));
+        }
+    }
+}
+
+/// A definition without the `$schema` a root schema carries (the document names its dialect).
+fn without_meta(mut v: Value) -> Value {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("$schema");
+    }
+    v
+}
+
+/// Whether `T`'s schema is among the components (a check for tests).
+pub fn documented<T: JsonSchema>() -> bool {
+    super::schemas().get(T::schema_name().as_ref()).is_some()
+}

@@ -11,7 +11,7 @@ use jifen_domain::coupons::CouponTemplate;
 use serde::Deserialize;
 
 use crate::extract::{ApiPath, ApiQuery, IdempotencyKey, JsonBody, Program};
-use crate::{ApiError, ApiResult, member_id, respond, submit};
+use crate::{ApiError, ApiResult, member_id, respond, respond_view, submit, submit_view};
 
 pub async fn list_templates(State(app): State<App>, p: Program) -> ApiResult {
     let ctx = app.program_ctx(p.0).await?;
@@ -76,7 +76,7 @@ pub async fn issue(
 ) -> ApiResult {
     let id = member_id(&id)?;
     let partition = MemberRef::Id { member_id: id.0 }.partition();
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "coupon_issue",
@@ -86,7 +86,7 @@ pub async fn issue(
         |tx, ctx, now, (id, r)| coupons::issue_by_api(tx, ctx, now, *id, r),
     )
     .await?;
-    Ok(respond(out, StatusCode::CREATED))
+    Ok(respond_view(out, StatusCode::CREATED))
 }
 
 #[derive(Deserialize)]
@@ -145,7 +145,7 @@ pub async fn release(
     JsonBody(r): JsonBody<CouponRelease>,
 ) -> ApiResult {
     let partition = format!("coupon:{code}");
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "coupon_release",
@@ -155,7 +155,7 @@ pub async fn release(
         |tx, ctx, now, (code, r)| coupons::release(tx, ctx, now, code, r),
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 pub async fn member_benefits(

@@ -2,10 +2,11 @@
 //! and later the mall), validated and redeemed from the merchant's checkout, released when the
 //! order is cancelled, expired by the daily job.
 
-use jifen_domain::coupons::{Cart, CouponTemplate, Refusal, discount, usable};
+use jifen_domain::coupons::{Cart, CouponKind, CouponTemplate, Refusal, discount, usable};
 use jifen_ledger::{MemberId, Millis};
 use jifen_store::*;
 use rand::Rng;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -111,7 +112,7 @@ pub fn issue(
     code: &str,
     source: &str,
     source_key: &str,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<CouponView, AppError> {
     if let Some(c) = tx.coupon_by_source(ctx.program.id, source_key)? {
         return coupon_view(tx, ctx, &c, now);
     }
@@ -191,6 +192,51 @@ pub fn issue(
     coupon_view(tx, ctx, &c, now)
 }
 
+/// A coupon as members and checkouts see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CouponView {
+    pub code: String,
+    pub member_id: i64,
+    /// The template's code.
+    pub template: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub kind: CouponKind,
+    /// The least the goods must cost for the coupon to apply, in minor units.
+    pub threshold_minor: i64,
+    /// One of `jifen_domain::words::COUPON_STATUSES`; an issued coupon past its window reads
+    /// `expired` even before the daily job marks it.
+    pub status: String,
+    pub valid_from: Millis,
+    pub valid_until: Millis,
+    /// What issued it: `api`, a tier benefit, a mall order, a lottery...
+    pub source: String,
+    pub issued_at: Millis,
+    pub redeemed_at: Option<Millis>,
+    /// The merchant's order it was redeemed on.
+    pub order_id: Option<String>,
+    pub goods_off_minor: Option<i64>,
+    pub shipping_off_minor: Option<i64>,
+}
+
+impl CouponView {
+    /// The name in English when `english` and there is one, else in Chinese.
+    pub fn name(&self, english: bool) -> &str {
+        if english && !self.name_en.is_empty() {
+            &self.name_en
+        } else {
+            &self.name_zh
+        }
+    }
+}
+
+/// A member's coupons, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CouponList {
+    pub member_id: i64,
+    pub items: Vec<CouponView>,
+}
+
 /// A coupon as members and checkouts see it. An issued coupon past its window shows as
 /// expired even before the daily job marks it.
 fn coupon_view(
@@ -198,7 +244,7 @@ fn coupon_view(
     ctx: &ProgramCtx,
     c: &CouponRow,
     now: Millis,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<CouponView, AppError> {
     let t = tx
         .coupon_template_by_id(ctx.program.id, c.template_id)?
         .ok_or_else(|| StoreError::Corrupt(format!("coupon {} has no template", c.code)))?;
@@ -208,24 +254,24 @@ fn coupon_view(
     } else {
         c.status.as_str()
     };
-    Ok(json!({
-        "code": c.code,
-        "member_id": c.member,
-        "template": t.code,
-        "name_zh": def.name_zh,
-        "name_en": def.name_en,
-        "kind": def.kind,
-        "threshold_minor": def.threshold_minor,
-        "status": status,
-        "valid_from": c.valid_from,
-        "valid_until": c.valid_until,
-        "source": c.source,
-        "issued_at": c.issued_at,
-        "redeemed_at": c.redeemed_at,
-        "order_id": c.order_ref,
-        "goods_off_minor": c.goods_off_minor,
-        "shipping_off_minor": c.shipping_off_minor,
-    }))
+    Ok(CouponView {
+        code: c.code.clone(),
+        member_id: c.member.0,
+        template: t.code,
+        name_zh: def.name_zh,
+        name_en: def.name_en,
+        kind: def.kind,
+        threshold_minor: def.threshold_minor,
+        status: status.to_string(),
+        valid_from: c.valid_from,
+        valid_until: c.valid_until,
+        source: c.source.clone(),
+        issued_at: c.issued_at,
+        redeemed_at: c.redeemed_at,
+        order_id: c.order_ref.clone(),
+        goods_off_minor: c.goods_off_minor,
+        shipping_off_minor: c.shipping_off_minor,
+    })
 }
 
 /// Staff or the merchant's system issuing a coupon; `idempotency_key` makes a retry return the
@@ -243,7 +289,7 @@ pub fn issue_by_api(
     now: Millis,
     member: MemberId,
     r: &IssueCoupon,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<CouponView, AppError> {
     check_id("idempotency_key", &r.idempotency_key)?;
     let (m, _) = crate::commands::resolve_locked(
         tx,
@@ -277,7 +323,7 @@ pub fn member_coupons(
     member: MemberId,
     status: Option<&str>,
     now: Millis,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<CouponList, AppError> {
     if let Some(s) = status
         && !is_status(s)
     {
@@ -301,11 +347,14 @@ pub fn member_coupons(
     };
     for c in tx.member_coupons(ctx.program.id, m.id, stored, COUPONS_LIST_MAX)? {
         let v = coupon_view(tx, ctx, &c, now)?;
-        if status.is_none_or(|s| v["status"] == s) {
+        if status.is_none_or(|s| v.status == s) {
             items.push(v);
         }
     }
-    Ok(json!({"member_id": m.id, "items": items}))
+    Ok(CouponList {
+        member_id: m.id.0,
+        items,
+    })
 }
 
 /// A checkout asking what a coupon takes off a cart, or redeeming it with an order.
@@ -472,7 +521,7 @@ pub fn release(
     now: Millis,
     code: &str,
     r: &CouponRelease,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<CouponView, AppError> {
     let c = tx
         .coupon_by_code(ctx.program.id, &code.to_ascii_uppercase())?
         .ok_or_else(|| AppError::NotFound {

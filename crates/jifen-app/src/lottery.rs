@@ -429,7 +429,7 @@ fn pay_reward(
                 &format!("lottery {}", def.code),
                 &format!("lottery:{}:{}:{}", row.id, member, request_id),
             ) {
-                Ok(c) => result["coupon"] = c["code"].clone(),
+                Ok(c) => result["coupon"] = json!(c.code),
                 Err(e) if crate::coupons::is_refusal(&e) => {
                     result["coupon_skipped"] = json!(e.to_string())
                 }

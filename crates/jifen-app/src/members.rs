@@ -338,7 +338,7 @@ pub fn export(
     let coupons = if erased {
         json!({"items": []})
     } else {
-        crate::coupons::member_coupons(tx, ctx, m.id, None, now)?
+        json!(crate::coupons::member_coupons(tx, ctx, m.id, None, now)?)
     };
     let appeals: Vec<serde_json::Value> = tx
         .member_appeals(program, m.id, i64::MAX)?

@@ -492,7 +492,7 @@ pub fn grant_gift(
     }
     if let Some(c) = &gift.coupon {
         match crate::coupons::issue(tx, ctx, now, member, c, label, key) {
-            Ok(v) => out["coupon"] = v,
+            Ok(v) => out["coupon"] = json!(v),
             Err(e) if crate::coupons::is_refusal(&e) => {
                 out["coupon_skipped"] = json!({"template": c, "reason": e.to_string()})
             }
@@ -534,7 +534,7 @@ pub fn grant_monthly(
                 &source,
                 &format!("{key}:{}:{k}", g.coupon),
             ) {
-                Ok(v) => out.push(v),
+                Ok(v) => out.push(json!(v)),
                 Err(e) if crate::coupons::is_refusal(&e) => {
                     out.push(json!({"template": g.coupon, "skipped": e.to_string()}))
                 }
@@ -624,7 +624,7 @@ pub fn member_benefits(
         // Points per currency unit at checkout; null means the programme's ratio.
         "checkout_points_per_unit": b.checkout_points_per_unit,
         "priority_service": b.priority_service,
-        "coupons": coupons["items"],
+        "coupons": coupons.items,
     }))
 }
 

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// What a coupon does.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CouponKind {
     /// A fixed amount off the goods (满减 with a threshold).

@@ -183,7 +183,7 @@ async fn a_member_redeems_in_the_mall_in_a_real_browser() {
             template: "off20".into(),
             idempotency_key: format!("welcome-{k}"),
         };
-        app.write(pid, &partition, None, move |tx, ctx, now| {
+        app.write_view(pid, &partition, None, move |tx, ctx, now| {
             jifen_app::coupons::issue_by_api(tx, ctx, now, MemberId(1), &issue)
         })
         .await

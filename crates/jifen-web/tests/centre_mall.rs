@@ -779,15 +779,13 @@ async fn the_coupons_page_lists_the_members_coupons() {
     let partition = MemberRef::Id { member_id: MEMBER }.partition();
     let code = s
         .app
-        .write(s.pid, &partition, None, move |tx, ctx, now| {
+        .write_view(s.pid, &partition, None, move |tx, ctx, now| {
             jifen_app::coupons::issue_by_api(tx, ctx, now, MemberId(MEMBER), &issue)
         })
         .await
         .unwrap()
-        .body["code"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .view
+        .code;
     let (st, html, _) = get(&s, &format!("{link}/coupons")).await;
     assert_eq!(st, StatusCode::OK);
     let usable = html.find("id=\"usable\"").unwrap();

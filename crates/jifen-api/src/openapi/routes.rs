@@ -416,14 +416,16 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/members/{id}/coupons",
         "A member's coupons, newest first (?status=issued|redeemed|expired|void)",
     )
-    .params(&[MEMBER, COUPON_STATUS]),
+    .params(&[MEMBER, COUPON_STATUS])
+    .answer("CouponList"),
     post(
         "/api/v1/members/{id}/coupons",
         "Issue a coupon of a template to a member; idempotency_key in the body makes a retry return the same coupon",
     )
     .params(&[MEMBER])
     .body("IssueCoupon")
-    .created(),
+    .created()
+    .answer("CouponView"),
     get(
         "/api/v1/coupon-templates",
         "Coupon templates with how many each issued",
@@ -462,7 +464,8 @@ pub const ROUTES: &[Route] = &[
     )
     .params(&[COUPON])
     .body("CouponRelease")
-    .idem("optional"),
+    .idem("optional")
+    .answer("CouponView"),
     get(
         "/api/v1/outbox",
         "Events for webhooks and notifications, oldest first (?after=<event id>&topic=tier.changed&limit=)",

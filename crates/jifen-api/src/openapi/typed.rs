@@ -13,6 +13,14 @@ pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
     let mut roots = Vec::new();
     let mut add = |name: &'static str, schema: schemars::Schema| roots.push((name, schema));
     add(
+        "CouponView",
+        generator.subschema_for::<jifen_app::coupons::CouponView>(),
+    );
+    add(
+        "CouponList",
+        generator.subschema_for::<jifen_app::coupons::CouponList>(),
+    );
+    add(
         "OrderView",
         generator.subschema_for::<jifen_app::mall::OrderView>(),
     );

@@ -128,7 +128,7 @@ fn fulfil_at_once(
                 &format!("mall order {id}"),
                 &format!("mall:{id}:{k}"),
             )?;
-            codes.push(c["code"].as_str().unwrap_or_default().to_string());
+            codes.push(c.code);
         }
         tx.set_mall_order_details(
             ctx.program.id,

@@ -1,11 +1,13 @@
 //! The member's coupons, grouped as usable, used and expired.
 
 use super::*;
+use jifen_app::coupons::CouponView;
+use jifen_domain::coupons::CouponKind;
 
-pub(super) fn coupon_value(lang: Lang, kind: &Value, currency: &str) -> (String, String) {
-    match kind["type"].as_str() {
-        Some("amount_off") => {
-            let m = kind["amount_minor"].as_i64().unwrap_or(0);
+pub(super) fn coupon_value(lang: Lang, kind: &CouponKind, currency: &str) -> (String, String) {
+    match kind {
+        CouponKind::AmountOff { amount_minor: m } => {
+            let m = *m;
             let v = if m % 100 == 0 {
                 let sym = money(0, currency);
                 let sym = sym.trim_end_matches("0.00").trim();
@@ -15,10 +17,12 @@ pub(super) fn coupon_value(lang: Lang, kind: &Value, currency: &str) -> (String,
             };
             (v, t(lang, "立减", "off").into())
         }
-        Some("percent_off") => {
-            let p = kind["percent"].as_i64().unwrap_or(0);
-            let cap = kind["max_off_minor"]
-                .as_i64()
+        CouponKind::PercentOff {
+            percent,
+            max_off_minor,
+        } => {
+            let p = *percent as i64;
+            let cap = max_off_minor
                 .map(|m| {
                     if lang == Lang::En {
                         format!(", up to {}", money(m, currency))
@@ -39,15 +43,11 @@ pub(super) fn coupon_value(lang: Lang, kind: &Value, currency: &str) -> (String,
                 (format!("{zhe}折"), format!("折扣券{cap}"))
             }
         }
-        Some("free_shipping") => (
+        CouponKind::FreeShipping { .. } => (
             t(lang, "免邮", "Free").into(),
             t(lang, "运费券", "shipping").into(),
         ),
-        Some("gift") => (
-            t(lang, "赠品", "Gift").into(),
-            esc(kind["gift"].as_str().unwrap_or("")),
-        ),
-        _ => (String::new(), String::new()),
+        CouponKind::Gift { gift } => (t(lang, "赠品", "Gift").into(), esc(gift)),
     }
 }
 
@@ -165,7 +165,7 @@ pub(super) async fn coupons(
     let now = web.app.now();
     let tz = &c.ctx.tz;
     let currency = &c.ctx.program.currency;
-    let all: Vec<&Value> = list["items"].as_array().into_iter().flatten().collect();
+    let all = &list.items;
     let groups = [
         ("usable", t(lang, "可用", "Usable"), &["issued"][..]),
         ("used", t(lang, "已使用", "Used"), &["redeemed"][..]),
@@ -178,9 +178,9 @@ pub(super) async fn coupons(
     let mut sections = String::new();
     let mut nav = String::new();
     for (id, title, statuses) in groups {
-        let mine: Vec<&&Value> = all
+        let mine: Vec<&CouponView> = all
             .iter()
-            .filter(|v| statuses.contains(&v["status"].as_str().unwrap_or("")))
+            .filter(|v| statuses.contains(&v.status.as_str()))
             .collect();
         nav.push_str(&format!(
             "<a class=\"chip\" href=\"#{id}\">{title} <b>{}</b></a>",
@@ -189,8 +189,8 @@ pub(super) async fn coupons(
         let cards: String = mine
             .iter()
             .map(|v| {
-                let (big, small) = coupon_value(lang, &v["kind"], currency);
-                let th = v["threshold_minor"].as_i64().unwrap_or(0);
+                let (big, small) = coupon_value(lang, &v.kind, currency);
+                let th = v.threshold_minor;
                 let threshold = if th > 0 {
                     if lang == Lang::En {
                         format!("On orders from {}", money(th, currency))
@@ -200,8 +200,8 @@ pub(super) async fn coupons(
                 } else {
                     t(lang, "无门槛", "No minimum spend").to_string()
                 };
-                let from = v["valid_from"].as_i64().unwrap_or(0);
-                let until = fmt_time(v["valid_until"].as_i64().unwrap_or(0), tz);
+                let from = v.valid_from;
+                let until = fmt_time(v.valid_until, tz);
                 let validity = if from > now {
                     if lang == Lang::En {
                         format!("Valid {} to {until}", fmt_time(from, tz))
@@ -213,8 +213,8 @@ pub(super) async fn coupons(
                 } else {
                     format!("有效期至 {until}")
                 };
-                let stamp = match v["status"].as_str() {
-                    Some(s @ ("redeemed" | "void" | "expired")) => format!(
+                let stamp = match v.status.as_str() {
+                    s @ ("redeemed" | "void" | "expired") => format!(
                         "<span class=\"stamp\">{}</span>",
                         jifen_domain::words::text(
                             jifen_domain::words::COUPON_STATUSES,
@@ -227,10 +227,10 @@ pub(super) async fn coupons(
                 format!(
                     "<div class=\"coupon {id}\"><div class=\"cv\"><b>{big}</b><small>{small}</small></div>\
                      <div class=\"cd\"><div class=\"cn\">{}</div><div class=\"muted\">{}</div><div class=\"muted\">{}</div><code>{}</code></div>{stamp}</div>",
-                    esc(name_of(lang, v, "name_zh", "name_en")),
+                    esc(v.name(lang == Lang::En)),
                     esc(&threshold),
                     esc(&validity),
-                    esc(v["code"].as_str().unwrap_or("")),
+                    esc(&v.code),
                 )
             })
             .collect();

@@ -1,6 +1,7 @@
 //! The member list and one member's page: balance, lots, history, orders, coupons, appeals and the adjustment form.
 
 use super::*;
+use jifen_app::coupons::CouponList;
 use jifen_app::mall::OrdersPage;
 use jifen_app::views::HistoryPage;
 
@@ -85,7 +86,7 @@ pub struct MemberPage<'a> {
     pub history: &'a HistoryPage,
     pub tier: Option<&'a Value>,
     pub orders: &'a OrdersPage,
-    pub coupons: &'a Value,
+    pub coupons: &'a CouponList,
     pub appeals: &'a [jifen_app::console::AppealRow],
 }
 
@@ -290,14 +291,6 @@ fn titled_table(lang: Lang, title: &str, head: String, rows: String, cols: usize
     )
 }
 
-/// The rows drawn from the array `v[key]`, one per element (none when it is not an array).
-fn rows_of(v: &Value, key: &str, row: impl Fn(&Value) -> String) -> String {
-    v[key]
-        .as_array()
-        .map(|a| a.iter().map(row).collect())
-        .unwrap_or_default()
-}
-
 /// The points history: time, kind, signed amount and reason of each ledger line.
 fn history_table(lang: Lang, tz: &TimeZone, history: &HistoryPage) -> String {
     let rows = history
@@ -379,22 +372,20 @@ fn orders_table(lang: Lang, tz: &TimeZone, orders: &OrdersPage) -> String {
 }
 
 /// The member's coupons: code, title, valid until, status.
-fn coupons_table(lang: Lang, tz: &TimeZone, coupons: &Value) -> String {
-    let rows = rows_of(coupons, "items", |c| {
-        format!(
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><span class=\"pill\">{}</span></td></tr>",
-            esc(c["code"].as_str().unwrap_or("")),
-            esc(c[if lang == Lang::En {
-                "name_en"
-            } else {
-                "name_zh"
-            }]
-            .as_str()
-            .unwrap_or("")),
-            fmt_time(c["valid_until"].as_i64().unwrap_or(0), tz),
-            esc(c["status"].as_str().unwrap_or("")),
-        )
-    });
+fn coupons_table(lang: Lang, tz: &TimeZone, coupons: &CouponList) -> String {
+    let rows = coupons
+        .items
+        .iter()
+        .map(|c| {
+            format!(
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><span class=\"pill\">{}</span></td></tr>",
+                esc(&c.code),
+                esc(if lang == Lang::En { &c.name_en } else { &c.name_zh }),
+                fmt_time(c.valid_until, tz),
+                esc(&c.status),
+            )
+        })
+        .collect();
     let head = format!(
         "<th>Code</th><th>{}</th><th>{}</th><th>{}</th>",
         L::Title.t(lang),

@@ -524,7 +524,7 @@ pub async fn create_lottery(
     p: Program,
     JsonBody(d): JsonBody<jifen_domain::lottery::LotteryDef>,
 ) -> ApiResult {
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "lottery",
@@ -534,7 +534,7 @@ pub async fn create_lottery(
         jifen_app::lottery::create,
     )
     .await?;
-    Ok(respond(out, StatusCode::CREATED))
+    Ok(respond_view(out, StatusCode::CREATED))
 }
 
 pub async fn lottery(State(app): State<App>, p: Program, ApiPath(code): ApiPath) -> ApiResult {

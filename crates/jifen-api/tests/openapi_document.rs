@@ -796,6 +796,8 @@ fn typed_answers_are_documented_from_their_types() {
     assert!(documented::<jifen_app::views::HistoryPage>());
     assert!(documented::<jifen_app::coupons::CouponView>());
     assert!(documented::<jifen_app::coupons::CouponList>());
+    assert!(documented::<jifen_app::lottery::LotteryView>());
+    assert!(documented::<jifen_app::lottery::LotteryList>());
     let schemas = jifen_api::openapi::schemas();
     let order = &schemas["OrderView"];
     let required: Vec<&str> = order["required"]

@@ -222,11 +222,7 @@ pub struct CouponView {
 impl CouponView {
     /// The name in English when `english` and there is one, else in Chinese.
     pub fn name(&self, english: bool) -> &str {
-        if english && !self.name_en.is_empty() {
-            &self.name_en
-        } else {
-            &self.name_zh
-        }
+        jifen_domain::name_in(&self.name_zh, &self.name_en, english)
     }
 }
 

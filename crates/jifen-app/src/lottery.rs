@@ -3,11 +3,12 @@
 //! pays the prize through the ledger or the coupons, and records the random input so that an
 //! auditor can recompute every draw (`GET /lotteries/{code}/draws`).
 
-use jifen_domain::lottery::{LotteryDef, Outcome, Reward, outcome};
+use jifen_domain::lottery::{Consolation, LotteryDef, Outcome, Prize, Reward, Style, outcome};
 use jifen_ledger::ops::{CreditSpec, MemberBook, Refs};
 use jifen_ledger::{MemberId, Millis, PointType, Points, Posting, SystemAccount, ops};
 use jifen_store::*;
 use rand::Rng;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -34,24 +35,109 @@ fn lottery(
     Ok((row, def))
 }
 
+/// A prize with how many were won and are left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PrizeView {
+    #[serde(flatten)]
+    pub prize: Prize,
+    pub won: i64,
+    pub left: i64,
+}
+
+/// A lottery as staff, members and the API see it: its definition with each prize's stock
+/// taken so far, the consolation's share of the odds and the status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LotteryView {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub style: Style,
+    pub cost_points: i64,
+    pub prizes: Vec<PrizeView>,
+    pub consolation: Consolation,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_member_per_day: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_member_lifetime: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub granted_on: Vec<String>,
+    /// The consolation's chance, in parts per million: what the prizes leave.
+    pub consolation_ppm: u64,
+    /// `active` or `archived`.
+    pub status: String,
+}
+
+impl LotteryView {
+    /// The definition the lottery was created from.
+    pub fn definition(&self) -> LotteryDef {
+        LotteryDef {
+            code: self.code.clone(),
+            name_zh: self.name_zh.clone(),
+            name_en: self.name_en.clone(),
+            style: self.style,
+            cost_points: self.cost_points,
+            prizes: self.prizes.iter().map(|p| p.prize.clone()).collect(),
+            consolation: self.consolation.clone(),
+            per_member_per_day: self.per_member_per_day,
+            per_member_lifetime: self.per_member_lifetime,
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            granted_on: self.granted_on.clone(),
+        }
+    }
+
+    /// The name in English when `english` and there is one, else in Chinese.
+    pub fn name(&self, english: bool) -> &str {
+        jifen_domain::name_in(&self.name_zh, &self.name_en, english)
+    }
+}
+
+/// The lotteries of a programme.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LotteryList {
+    pub items: Vec<LotteryView>,
+}
+
 fn view(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     row: &LotteryRow,
     def: &LotteryDef,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<LotteryView, AppError> {
     let won = tx.lottery_won(ctx.program.id, row.id)?;
-    let mut v = serde_json::to_value(def).expect("lottery serializes");
-    if let Some(prizes) = v["prizes"].as_array_mut() {
-        for (i, p) in prizes.iter_mut().enumerate() {
+    let prizes = def
+        .prizes
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
             let w = won.get(i).copied().unwrap_or(0);
-            p["won"] = json!(w);
-            p["left"] = json!(def.prizes[i].stock - w);
-        }
-    }
-    v["consolation_ppm"] = json!(def.consolation_ppm());
-    v["status"] = json!(row.status);
-    Ok(v)
+            PrizeView {
+                prize: p.clone(),
+                won: w,
+                left: p.stock - w,
+            }
+        })
+        .collect();
+    Ok(LotteryView {
+        code: def.code.clone(),
+        name_zh: def.name_zh.clone(),
+        name_en: def.name_en.clone(),
+        style: def.style,
+        cost_points: def.cost_points,
+        prizes,
+        consolation: def.consolation.clone(),
+        per_member_per_day: def.per_member_per_day,
+        per_member_lifetime: def.per_member_lifetime,
+        starts_at: def.starts_at,
+        ends_at: def.ends_at,
+        granted_on: def.granted_on.clone(),
+        consolation_ppm: def.consolation_ppm(),
+        status: row.status.clone(),
+    })
 }
 
 pub fn create(
@@ -59,7 +145,7 @@ pub fn create(
     ctx: &ProgramCtx,
     now: Millis,
     def: &LotteryDef,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<LotteryView, AppError> {
     def.validate()
         .map_err(|e| AppError::invalid(e.field, e.message))?;
     let rewards = def
@@ -97,18 +183,18 @@ pub fn create(
     view(tx, ctx, &row, &def)
 }
 
-pub fn get(tx: &mut Tx<'_>, ctx: &ProgramCtx, code: &str) -> Result<serde_json::Value, AppError> {
+pub fn get(tx: &mut Tx<'_>, ctx: &ProgramCtx, code: &str) -> Result<LotteryView, AppError> {
     let (row, def) = lottery(tx, ctx, code)?;
     view(tx, ctx, &row, &def)
 }
 
-pub fn list(tx: &mut Tx<'_>, ctx: &ProgramCtx) -> Result<serde_json::Value, AppError> {
+pub fn list(tx: &mut Tx<'_>, ctx: &ProgramCtx) -> Result<LotteryList, AppError> {
     let mut items = Vec::new();
     for row in tx.lotteries(ctx.program.id)? {
         let def = parse(&row)?;
         items.push(view(tx, ctx, &row, &def)?);
     }
-    Ok(json!({"items": items}))
+    Ok(LotteryList { items })
 }
 
 /// Grants one free draw of each open lottery that behaviour events of `trigger` earn. Returns

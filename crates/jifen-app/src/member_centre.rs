@@ -386,7 +386,7 @@ pub fn item_images(tx: &mut Tx<'_>, ctx: &ProgramCtx, item: i64) -> Result<Value
 
 /// A lottery and what the member has of it.
 pub struct WheelView {
-    pub def: Value,
+    pub def: crate::lottery::LotteryView,
     /// Free draws left.
     pub left: i64,
     pub draws_today: i64,

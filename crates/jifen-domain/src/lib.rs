@@ -7,6 +7,12 @@ pub mod mall;
 pub mod tiers;
 pub mod words;
 
+/// A name in English when `english` and there is one, else in Chinese: how every bilingual
+/// name (items, coupons, lotteries, tiers) is shown.
+pub fn name_in<'a>(zh: &'a str, en: &'a str, english: bool) -> &'a str {
+    if english && !en.is_empty() { en } else { zh }
+}
+
 /// An integer with thousands separators, as the programme's pages and messages show numbers:
 /// 1,234,567.
 pub fn thousands(v: i64) -> String {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 /// Odds are in parts per million.
 pub const ODDS_SCALE: u64 = 1_000_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Style {
     /// 大转盘
@@ -17,7 +17,7 @@ pub enum Style {
 }
 
 /// What a prize gives.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Reward {
     Points {
@@ -30,7 +30,7 @@ pub enum Reward {
     Nothing,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Prize {
     pub code: String,
@@ -43,12 +43,28 @@ pub struct Prize {
     pub reward: Reward,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Consolation {
     pub name_zh: String,
     pub name_en: String,
     pub reward: Reward,
+}
+
+use crate::name_in;
+
+impl Prize {
+    /// The prize's name in English when `english` and there is one, else in Chinese.
+    pub fn name(&self, english: bool) -> &str {
+        name_in(&self.name_zh, &self.name_en, english)
+    }
+}
+
+impl Consolation {
+    /// The consolation's name in English when `english` and there is one, else in Chinese.
+    pub fn name(&self, english: bool) -> &str {
+        name_in(&self.name_zh, &self.name_en, english)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -200,7 +200,7 @@ async fn a_member_redeems_in_the_mall_in_a_real_browser() {
         "consolation": {"name_zh": "谢谢参与", "name_en": "Next time", "reward": {"type": "nothing"}}
     }))
     .unwrap();
-    app.write(pid, "lotteries", None, move |tx, ctx, now| {
+    app.write_view(pid, "lotteries", None, move |tx, ctx, now| {
         jifen_app::lottery::create(tx, ctx, now, &def)
     })
     .await

@@ -815,7 +815,7 @@ async fn the_lucky_wheel_draws_once_per_form() {
     }))
     .unwrap();
     s.app
-        .write(s.pid, "lotteries", None, move |tx, ctx, now| {
+        .write_view(s.pid, "lotteries", None, move |tx, ctx, now| {
             jifen_app::lottery::create(tx, ctx, now, &def)
         })
         .await

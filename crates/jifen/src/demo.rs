@@ -370,7 +370,8 @@ fn lucky_wheel(app: &App, program: ProgramId) -> anyhow::Result<()> {
              "reward": {"type": "points", "points": 30}}],
         "consolation": {"name_zh": "谢谢参与", "name_en": "Better luck next time", "reward": {"type": "points", "points": 2}}}))?;
     app.write_blocking(program, "lotteries", None, move |tx, ctx, now| {
-        jifen_app::lottery::create(tx, ctx, now, &wheel)
+        let v = jifen_app::lottery::create(tx, ctx, now, &wheel)?;
+        serde_json::to_value(v).map_err(|e| jifen_app::AppError::Internal(e.to_string()))
     })?;
     Ok(())
 }

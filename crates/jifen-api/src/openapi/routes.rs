@@ -656,18 +656,21 @@ pub const ROUTES: &[Route] = &[
     get(
         "/api/v1/lotteries",
         "Lotteries with prizes, odds and what is left",
-    ),
+    )
+    .answer("LotteryList"),
     post(
         "/api/v1/lotteries",
         "Create a lottery (大转盘/九宫格): cost, prizes with odds in ppm and stock, consolation, limits",
     )
     .body("Lottery")
-    .created(),
+    .created()
+    .answer("LotteryView"),
     get(
         "/api/v1/lotteries/{code}",
         "A lottery with its prizes' stock",
     )
-    .params(&[LOTTERY]),
+    .params(&[LOTTERY])
+    .answer("LotteryView"),
     post(
         "/api/v1/lotteries/{code}/grants",
         "Give a member free draws",

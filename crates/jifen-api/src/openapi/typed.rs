@@ -5,34 +5,31 @@ use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value};
 
+use jifen_app::coupons::{CouponList, CouponView};
+use jifen_app::lottery::{LotteryList, LotteryView};
+use jifen_app::mall::{OrderView, OrdersPage};
+use jifen_app::views::HistoryPage;
+
 /// The component schemas of the typed views, and of every type they contain.
 pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
     let mut generator = SchemaSettings::draft2020_12()
         .with(|settings| settings.definitions_path = "/components/schemas".into())
         .into_generator();
-    let mut roots = Vec::new();
-    let mut add = |name: &'static str, schema: schemars::Schema| roots.push((name, schema));
-    add(
-        "CouponView",
-        generator.subschema_for::<jifen_app::coupons::CouponView>(),
-    );
-    add(
-        "CouponList",
-        generator.subschema_for::<jifen_app::coupons::CouponList>(),
-    );
-    add(
-        "OrderView",
-        generator.subschema_for::<jifen_app::mall::OrderView>(),
-    );
-    add(
-        "OrdersPage",
-        generator.subschema_for::<jifen_app::mall::OrdersPage>(),
-    );
-    add(
-        "HistoryPage",
-        generator.subschema_for::<jifen_app::views::HistoryPage>(),
-    );
+    let roots = [
+        ("CouponView", generator.subschema_for::<CouponView>()),
+        ("CouponList", generator.subschema_for::<CouponList>()),
+        ("LotteryView", generator.subschema_for::<LotteryView>()),
+        ("LotteryList", generator.subschema_for::<LotteryList>()),
+        ("OrderView", generator.subschema_for::<OrderView>()),
+        ("OrdersPage", generator.subschema_for::<OrdersPage>()),
+        ("HistoryPage", generator.subschema_for::<HistoryPage>()),
+    ];
     for (name, schema) in generator.take_definitions(true) {
+        // A generated name must not replace a hand-written schema (a request body, say).
+        debug_assert!(
+            !s.contains_key(&name),
+            "the typed schema {name} would replace a hand-written one"
+        );
         s.insert(name, without_meta(schema));
     }
     for (name, schema) in roots {

@@ -1,6 +1,7 @@
 //! The lucky wheel: the prizes drawn as SVG, the member's draws, drawing.
 
 use super::*;
+use jifen_app::lottery::LotteryView;
 
 #[derive(Deserialize, Default)]
 pub(super) struct LotteryQuery {
@@ -31,14 +32,14 @@ pub(super) async fn load_wheel(
 }
 
 /// The wheel drawn as SVG: one slice per prize and one for the consolation.
-pub(super) fn wheel_svg(lang: Lang, def: &Value) -> (String, usize) {
-    let mut names: Vec<String> = def["prizes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|p| name_of(lang, p, "name_zh", "name_en").to_string())
+pub(super) fn wheel_svg(lang: Lang, def: &LotteryView) -> (String, usize) {
+    let en = lang == Lang::En;
+    let mut names: Vec<String> = def
+        .prizes
+        .iter()
+        .map(|p| p.prize.name(en).to_string())
         .collect();
-    names.push(name_of(lang, &def["consolation"], "name_zh", "name_en").to_string());
+    names.push(def.consolation.name(en).to_string());
     let n = names.len().max(1);
     let step = 360.0 / n as f64;
     let (cx, cy, r) = (150.0_f64, 150.0_f64, 140.0_f64);
@@ -131,15 +132,14 @@ pub(super) fn wheel_page(c: &Centre, code: &str, w: &Wheel, error: Option<String
     let error = error
         .map(|e| format!("<div class=\"error\" role=\"alert\">{}</div>", esc(&e)))
         .unwrap_or_default();
-    let odds: String = def["prizes"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let odds: String = def
+        .prizes
+        .iter()
         .map(|p| {
-            let ppm = p["odds_ppm"].as_i64().unwrap_or(0);
+            let ppm = p.prize.odds_ppm;
             format!(
                 "<li><span>{}</span><span class=\"muted\">{}.{:04}%</span></li>",
-                esc(name_of(lang, p, "name_zh", "name_en")),
+                esc(p.prize.name(lang == Lang::En)),
                 ppm / 10_000,
                 ppm % 10_000
             )
@@ -154,7 +154,7 @@ pub(super) fn wheel_page(c: &Centre, code: &str, w: &Wheel, error: Option<String
          <script>(function(){{var w=document.querySelector('.wheel'),d=w.querySelector('.disc'),t=parseFloat(w.dataset.turn)||0;if(t){{requestAnimationFrame(function(){{requestAnimationFrame(function(){{d.style.transform='rotate('+t+'deg)';}});}});}}\
          document.querySelector('.wheel-card form').addEventListener('submit',function(e){{var b=this.querySelector('button');if(b.dataset.sent){{e.preventDefault();return;}}b.dataset.sent='1';d.classList.add('spinning');}});}})();</script>",
         drawn_card(lang, w),
-        esc(name_of(lang, def, "name_zh", "name_en")),
+        esc(def.name(lang == Lang::En)),
         wheel_facts(lang, w),
         esc(code),
         form_key(),
@@ -174,20 +174,20 @@ pub(super) fn wheel_page(c: &Centre, code: &str, w: &Wheel, error: Option<String
 
 /// The draws the member has left today, when the lottery limits them per day.
 fn daily_left(w: &Wheel) -> Option<i64> {
-    w.def["per_member_per_day"]
-        .as_i64()
-        .map(|l| (l - w.draws_today).max(0))
+    w.def
+        .per_member_per_day
+        .map(|l| (l as i64 - w.draws_today).max(0))
 }
 
 /// The spin button's words, and whether it is disabled: not open, no draws left today, a free
 /// draw, a draw for points (disabled when the member has too few), or no draws left.
 fn spin_button(lang: Lang, w: &Wheel) -> (String, bool) {
     let def = &w.def;
-    let cost = def["cost_points"].as_i64().unwrap_or(0);
-    let now_open = def["status"].as_str() == Some("active");
-    let life_left = def["per_member_lifetime"]
-        .as_i64()
-        .map(|l| (l - w.draws_all).max(0));
+    let cost = def.cost_points;
+    let now_open = def.status == "active";
+    let life_left = def
+        .per_member_lifetime
+        .map(|l| (l as i64 - w.draws_all).max(0));
     let capped = daily_left(w) == Some(0) || life_left == Some(0);
     if !now_open {
         (t(lang, "活动未开放", "Not open").to_string(), true)
@@ -225,14 +225,11 @@ fn drawn_card(lang: Lang, w: &Wheel) -> String {
     w.drawn
         .as_ref()
         .map(|d| {
-            let (zh, en) = match d.prize.and_then(|p| def["prizes"].get(p as usize)) {
-                Some(p) => (
-                    p["name_zh"].as_str().unwrap_or("").to_string(),
-                    p["name_en"].as_str().unwrap_or("").to_string(),
-                ),
+            let (zh, en) = match d.prize.and_then(|p| def.prizes.get(p as usize)) {
+                Some(p) => (p.prize.name_zh.clone(), p.prize.name_en.clone()),
                 None => (
-                    def["consolation"]["name_zh"].as_str().unwrap_or("").to_string(),
-                    def["consolation"]["name_en"].as_str().unwrap_or("").to_string(),
+                    def.consolation.name_zh.clone(),
+                    def.consolation.name_en.clone(),
                 ),
             };
             let prize = if lang == Lang::En { en } else { zh };
@@ -261,7 +258,7 @@ fn drawn_card(lang: Lang, w: &Wheel) -> String {
 
 /// The member's facts on the wheel: points, free draws, the cost of a draw, draws left today.
 fn wheel_facts(lang: Lang, w: &Wheel) -> String {
-    let cost = w.def["cost_points"].as_i64().unwrap_or(0);
+    let cost = w.def.cost_points;
     let mut facts = vec![if lang == Lang::En {
         format!("My points {}", num(w.balance))
     } else {
@@ -414,19 +411,10 @@ pub(crate) async fn open_lotteries(
         .app
         .read(move |tx| jifen_app::lottery::list(tx, &ctx))
         .await
-        .unwrap_or(json!({}));
-    list["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|l| {
-            l["status"].as_str() == Some("active") && l["ends_at"].as_i64().is_none_or(|e| now < e)
-        })
-        .map(|l| {
-            (
-                l["code"].as_str().unwrap_or("").to_string(),
-                name_of(lang, l, "name_zh", "name_en").to_string(),
-            )
-        })
+        .map(|l| l.items)
+        .unwrap_or_default();
+    list.into_iter()
+        .filter(|l| l.status == "active" && l.ends_at.is_none_or(|e| now < e))
+        .map(|l| (l.code.clone(), l.name(lang == Lang::En).to_string()))
         .collect()
 }

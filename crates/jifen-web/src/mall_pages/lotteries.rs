@@ -28,27 +28,15 @@ pub(super) async fn lotteries_page(
         Ok(v) => v,
         Err(e) => return st.fail(e),
     };
-    let items = list["items"].as_array().cloned().unwrap_or_default();
+    let items = list.items;
     let text = if text.is_empty() {
+        // An example to start from: the first lottery's definition under a new code.
         items
             .first()
             .map(|l| {
-                let mut l = l.clone();
-                if let Some(o) = l.as_object_mut() {
-                    for k in ["status", "consolation_ppm"] {
-                        o.remove(k);
-                    }
-                    o.insert("code".into(), json!(format!("{}_2", text_of(&o["code"]))));
-                }
-                if let Some(ps) = l["prizes"].as_array_mut() {
-                    for p in ps {
-                        if let Some(o) = p.as_object_mut() {
-                            o.remove("won");
-                            o.remove("left");
-                        }
-                    }
-                }
-                serde_json::to_string_pretty(&l).unwrap_or_default()
+                let mut def = l.definition();
+                def.code = format!("{}_2", def.code);
+                serde_json::to_string_pretty(&def).unwrap_or_default()
             })
             .unwrap_or_default()
     } else {
@@ -57,32 +45,31 @@ pub(super) async fn lotteries_page(
     let cards: String = items
         .iter()
         .map(|l| {
-            let prizes: String = l["prizes"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
+            let en = st.lang == crate::page::Lang::En;
+            let prizes: String = l
+                .prizes
                 .iter()
                 .map(|p| {
                     format!(
                         "<tr><td>{}</td><td class=\"num\">{:.2}%</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                        esc(&name_of(st, p, "name_zh", "name_en")),
-                        p["odds_ppm"].as_f64().unwrap_or(0.0) / 10_000.0,
-                        num(p["won"].as_i64().unwrap_or(0)),
-                        num(p["left"].as_i64().unwrap_or(0)),
+                        esc(p.prize.name(en)),
+                        p.prize.odds_ppm as f64 / 10_000.0,
+                        num(p.won),
+                        num(p.left),
                     )
                 })
                 .collect();
             format!(
                 "<h2>{} <code>{}</code> <span class=\"pill {}\">{}</span></h2><p class=\"muted\">{} {} · {} {}</p>\
                  <table><thead><tr><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead><tbody>{prizes}</tbody></table>",
-                esc(&name_of(st, l, "name_zh", "name_en")),
-                esc(l["code"].as_str().unwrap_or("")),
-                esc(l["status"].as_str().unwrap_or("")),
-                esc(l["status"].as_str().unwrap_or("")),
+                esc(l.name(en)),
+                esc(&l.code),
+                esc(&l.status),
+                esc(&l.status),
                 st.t("每次消耗", "Each draw costs"),
-                num(l["cost_points"].as_i64().unwrap_or(0)),
+                num(l.cost_points),
                 st.t("未中奖", "No prize"),
-                esc(&name_of(st, &l["consolation"], "name_zh", "name_en")),
+                esc(l.consolation.name(en)),
                 st.t("奖品", "Prize"),
                 st.t("中奖率", "Odds"),
                 st.t("已中", "Won"),
@@ -130,7 +117,8 @@ pub(super) async fn create_lottery(
         "lottery.create",
         "lottery",
         |tx, ctx, now, l: &jifen_domain::lottery::LotteryDef| {
-            jifen_app::lottery::create(tx, ctx, now, l)
+            let v = jifen_app::lottery::create(tx, ctx, now, l)?;
+            serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()))
         },
     )
     .await;

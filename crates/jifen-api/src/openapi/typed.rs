@@ -24,6 +24,18 @@ pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
         "HistoryPage",
         generator.subschema_for::<jifen_app::views::HistoryPage>(),
     );
+    add(
+        "ItemView",
+        generator.subschema_for::<jifen_app::mall::ItemView>(),
+    );
+    add(
+        "ItemsPage",
+        generator.subschema_for::<jifen_app::mall::ItemsPage>(),
+    );
+    add(
+        "MemberCatalog",
+        generator.subschema_for::<jifen_app::mall::MemberCatalog>(),
+    );
     for (name, schema) in generator.take_definitions(true) {
         s.insert(name, without_meta(schema));
     }

@@ -62,7 +62,7 @@ pub async fn create_item(
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(i): JsonBody<ItemIn>,
 ) -> ApiResult {
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "mall_item",
@@ -72,7 +72,7 @@ pub async fn create_item(
         mall::create_item,
     )
     .await?;
-    Ok(respond(out, StatusCode::CREATED))
+    Ok(respond_view(out, StatusCode::CREATED))
 }
 
 pub async fn get_item(State(app): State<App>, p: Program, ApiPath(id): ApiPath) -> ApiResult {
@@ -89,7 +89,7 @@ pub async fn update_item(
     JsonBody(d): JsonBody<ItemDef>,
 ) -> ApiResult {
     let id = positive_id(&id, "item id")?;
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "mall_item_update",
@@ -99,7 +99,7 @@ pub async fn update_item(
         |tx, ctx, now, (id, d)| mall::update_item(tx, ctx, now, *id, d),
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 #[derive(Debug, Deserialize, serde::Serialize)]
@@ -115,7 +115,7 @@ pub async fn set_item_status(
     JsonBody(s): JsonBody<StatusIn>,
 ) -> ApiResult {
     let id = positive_id(&id, "item id")?;
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "mall_item_status",
@@ -125,7 +125,7 @@ pub async fn set_item_status(
         |tx, ctx, now, (id, s)| mall::set_item_status(tx, ctx, now, *id, &s.status),
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 pub async fn restock(

@@ -818,3 +818,70 @@ fn typed_answers_are_documented_from_their_types() {
         serde_json::json!(["points", "growth"])
     );
 }
+
+/// The mall's items and a member's catalog are documented from their types too.
+#[test]
+fn item_and_catalog_answers_are_documented_from_their_types() {
+    use jifen_api::openapi::documented;
+    assert!(documented::<jifen_app::mall::ItemView>());
+    assert!(documented::<jifen_app::mall::SkuView>());
+    assert!(documented::<jifen_app::mall::ItemsPage>());
+    assert!(documented::<jifen_app::mall::MemberCatalog>());
+    assert!(documented::<jifen_app::mall::MemberItem>());
+    assert!(documented::<jifen_app::mall::MemberSku>());
+    let schemas = jifen_api::openapi::schemas();
+    let required = |name: &str| -> Vec<String> {
+        schemas[name]["required"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} lists its required fields"))
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect()
+    };
+    let item = required("ItemView");
+    for field in ["id", "status", "in_stock", "skus", "kind", "created_at"] {
+        assert!(item.contains(&field.to_string()), "{field} in {item:?}");
+    }
+    // Absent rather than null when there is nothing to say.
+    for field in ["sale_from", "sale_until", "images"] {
+        assert!(!item.contains(&field.to_string()), "{field} in {item:?}");
+    }
+    assert_eq!(
+        schemas["ItemView"]["properties"]["skus"]["items"]["$ref"],
+        "#/components/schemas/SkuView"
+    );
+    assert_eq!(
+        schemas["ItemsPage"]["properties"]["items"]["items"]["$ref"],
+        "#/components/schemas/ItemView"
+    );
+    // A member's item is the item at their prices, with the sale's window.
+    let member_item = required("MemberItem");
+    for field in ["id", "name_zh", "skus"] {
+        assert!(
+            member_item.contains(&field.to_string()),
+            "{field} in {member_item:?}"
+        );
+    }
+    assert_eq!(
+        schemas["MemberItem"]["properties"]["window"]["type"],
+        serde_json::json!(["string", "null"])
+    );
+    assert_eq!(
+        schemas["MemberItem"]["properties"]["skus"]["items"]["$ref"],
+        "#/components/schemas/MemberSku"
+    );
+    let sku = required("MemberSku");
+    for field in [
+        "sku",
+        "points",
+        "stock",
+        "affordable",
+        "points_short",
+        "message",
+    ] {
+        assert!(sku.contains(&field.to_string()), "{field} in {sku:?}");
+    }
+    for field in ["list_points", "member_price_pct", "spend_message"] {
+        assert!(!sku.contains(&field.to_string()), "{field} in {sku:?}");
+    }
+}

@@ -36,7 +36,7 @@ pub struct HomeView {
     /// The tier progress view, when the programme has tiers.
     pub tier: Option<Value>,
     pub history: crate::views::HistoryPage,
-    pub mall: Value,
+    pub mall: crate::mall::MemberCatalog,
     pub checkin: Checkin,
     pub tasks: Vec<Task>,
     pub programme_name: String,

@@ -441,6 +441,8 @@ fn limits_audiences_and_windows_are_refused_before_any_write(b: Arc<dyn Backend>
         .app
         .read_blocking(move |tx| mall::member_catalog(tx, &ctx, MemberId(m), None, "zh", now))
         .unwrap();
+    // As the API serves it.
+    let v = serde_json::to_value(v).unwrap();
     assert_eq!(v["available_points"], 70);
     let big = v["items"]
         .as_array()

@@ -584,12 +584,14 @@ fn a_member_sees_and_pays_their_tiers_member_price_and_flash_sale_limits_are_set
     let catalog = |m: i64| {
         // The programme as it is now, with its ladder.
         let ctx = w.app.program_ctx_blocking(w.pid).unwrap();
-        w.app
+        let catalog = w
+            .app
             .read_blocking(move |tx| {
                 mall::member_catalog(tx, &ctx, jifen_ledger::MemberId(m), None, "zh", START)
             })
-            .unwrap()["items"][0]["skus"][0]
-            .clone()
+            .unwrap();
+        // As the API serves it.
+        serde_json::to_value(catalog).unwrap()["items"][0]["skus"][0].clone()
     };
     // 90% of 1,005 is 904.5: rounded up, so the discount is never more than the tier gives.
     let seen = catalog(gold);

@@ -26,7 +26,7 @@ impl ItemKind {
 }
 
 /// Who may buy an item.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItemAudience {
     /// Tier codes; empty means every tier.
@@ -38,7 +38,9 @@ pub struct ItemAudience {
 }
 
 /// How many of an item one member may buy.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct ItemLimits {
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use jifen_app::AppError;
 use jifen_app::commands::MemberRef;
+use jifen_app::mall::{MemberCatalog, MemberItem};
 use jifen_app::member_centre::{Checkin, HomeView, Task, plain_points, task_done};
 use jifen_ledger::PointType;
 use jifen_rules::{CompiledRule, Period, Trigger};
@@ -257,21 +258,18 @@ fn lottery_promos(lang: Lang, token: &str, lotteries: &[(String, String)]) -> St
 
 /// The mall card: up to four items that can be had now, within reach first (affordable, then
 /// fewest points short), or a line saying new items are coming.
-fn mall_card(lang: Lang, token: &str, mall: &Value) -> String {
-    let items: String = mall["items"]
-        .as_array()
-        .map(|items| {
-            let mut v: Vec<&Value> = items
-                .iter()
-                .filter(|i| i["in_stock"].as_bool() == Some(true) && i["window"].is_null())
-                .collect();
-            v.sort_by_key(|i| i["skus"][0]["points_short"].as_i64().unwrap_or(i64::MAX));
-            v.into_iter()
-                .take(4)
-                .map(|i| item_card(lang, token, i))
-                .collect()
-        })
-        .unwrap_or_default();
+fn mall_card(lang: Lang, token: &str, mall: &MemberCatalog) -> String {
+    let mut v: Vec<&MemberItem> = mall
+        .items
+        .iter()
+        .filter(|i| i.item.in_stock && i.on_sale_now())
+        .collect();
+    v.sort_by_key(|i| i.item.skus.first().map_or(i64::MAX, |s| s.points_short));
+    let items: String = v
+        .into_iter()
+        .take(4)
+        .map(|i| item_card(lang, token, i))
+        .collect();
     let items = if items.is_empty() {
         format!(
             "<div class=\"muted\">{}</div>",
@@ -363,29 +361,25 @@ fn tier_card(p: &Value) -> String {
     )
 }
 
-fn item_card(lang: Lang, token: &str, i: &Value) -> String {
-    let sku = &i["skus"][0];
-    let name = i[if lang == Lang::En {
-        "name_en"
-    } else {
-        "name_zh"
-    }]
-    .as_str()
-    .unwrap_or("");
-    let img = crate::centre_mall::cover(i, name, "pic");
-    let cash = sku["cash_minor"].as_i64().unwrap_or(0);
+fn item_card(lang: Lang, token: &str, i: &MemberItem) -> String {
+    let Some(sku) = i.item.skus.first() else {
+        return String::new();
+    };
+    let name = i.item.name(lang == Lang::En);
+    let img = crate::centre_mall::cover(i.item.cover(), name, "pic");
+    let cash = sku.sku.cash_minor;
     format!(
         "<a class=\"item\" href=\"/m/{token}/mall/{}\">{img}<div class=\"n\">{}</div><div class=\"p\">{} {}{}</div><div class=\"s\">{}</div></a>",
-        i["id"],
+        i.item.id,
         esc(name),
-        num(sku["points"].as_i64().unwrap_or(0)),
+        num(sku.sku.points),
         t(lang, "积分", "pts"),
         if cash > 0 {
             format!(" + ¥{}.{:02}", cash / 100, cash % 100)
         } else {
             String::new()
         },
-        esc(sku["message"].as_str().unwrap_or("")),
+        esc(&sku.message),
     )
 }
 

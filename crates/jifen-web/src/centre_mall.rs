@@ -11,15 +11,16 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jifen_app::commands::MemberRef;
-use jifen_app::mall::{Address, PlaceOrder};
+use jifen_app::mall::{Address, MemberItem, MemberSku, PlaceOrder};
 use jifen_app::{AppError, ProgramCtx};
+use jifen_domain::mall::ItemKind;
 use jifen_ledger::{LedgerError, MemberId, PointType, ProgramId};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::centre::{expired_page, member_of, t};
 use crate::forms::form_key;
-use crate::page::{Lang, esc, fmt_time, name_of, num};
+use crate::page::{Lang, esc, fmt_time, num};
 use crate::{LangQuery, Web, html, lang_of};
 
 mod catalog;
@@ -334,9 +335,10 @@ fn money(minor: i64, currency: &str) -> String {
     esc(&jifen_app::mall::money_text(currency, minor))
 }
 
-/// The cover image of an item, or a drawn placeholder with its first letter.
-pub(crate) fn cover(item: &Value, name: &str, class: &str) -> String {
-    match item["images"][0].as_i64() {
+/// The cover image of an item (`first` of its images), or a drawn placeholder with its first
+/// letter.
+pub(crate) fn cover(first: Option<i64>, name: &str, class: &str) -> String {
+    match first {
         Some(id) => format!(
             "<img class=\"{class}\" src=\"/media/{id}/thumb\" alt=\"{}\">",
             esc(name)
@@ -349,31 +351,31 @@ pub(crate) fn cover(item: &Value, name: &str, class: &str) -> String {
 }
 
 /// Labels of an item: flash sale, presale, not yet on sale.
-fn labels(lang: Lang, item: &Value, tz: &jiff::tz::TimeZone) -> String {
+fn labels(lang: Lang, i: &MemberItem, tz: &jiff::tz::TimeZone) -> String {
     let mut out = String::new();
-    if item["flash_sale"].as_bool() == Some(true) {
+    if i.item.flash_sale {
         out.push_str(&format!(
             "<span class=\"tag flash\">{}</span>",
             t(lang, "限时秒杀", "Flash sale")
         ));
     }
-    if item["presale"].as_bool() == Some(true) {
+    if i.item.presale {
         out.push_str(&format!(
             "<span class=\"tag pre\">{}</span>",
             t(lang, "预售", "Presale")
         ));
     }
-    match item["window"].as_str() {
-        Some("not_on_sale_yet") => out.push_str(&format!(
+    if i.not_on_sale_yet() {
+        out.push_str(&format!(
             "<span class=\"tag soon\">{} {}</span>",
-            fmt_time(item["sale_from"].as_i64().unwrap_or(0), tz),
+            fmt_time(i.item.sale_from.unwrap_or(0), tz),
             t(lang, "开抢", "starts")
-        )),
-        Some("sale_ended") => out.push_str(&format!(
+        ));
+    } else if i.sale_ended() {
+        out.push_str(&format!(
             "<span class=\"tag off\">{}</span>",
             t(lang, "已结束", "Ended")
-        )),
-        _ => {}
+        ));
     }
     out
 }

@@ -15,7 +15,7 @@ impl Staff {
         web: &Web,
         partition: &str,
         idem: Option<(String, String)>,
-        mut run: F,
+        run: F,
     ) -> Result<jifen_app::Outcome, jifen_app::AppError>
     where
         F: FnMut(
@@ -26,9 +26,34 @@ impl Staff {
             + Send
             + 'static,
     {
+        let w = self.audited_view(web, partition, idem, run).await?;
+        Ok(jifen_app::Outcome {
+            body: w.view,
+            replayed: w.replayed,
+        })
+    }
+
+    /// [`Staff::audited`] for a use case that answers a typed view.
+    pub async fn audited_view<T, F>(
+        &self,
+        web: &Web,
+        partition: &str,
+        idem: Option<(String, String)>,
+        mut run: F,
+    ) -> Result<jifen_app::Written<T>, jifen_app::AppError>
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned + Send + 'static,
+        F: FnMut(
+                &mut jifen_app::Tx<'_>,
+                &jifen_app::ProgramCtx,
+                i64,
+            ) -> Result<(T, Audit), jifen_app::AppError>
+            + Send
+            + 'static,
+    {
         let actor = self.s.actor();
         web.app
-            .write(self.s.program, partition, idem, move |tx, ctx, now| {
+            .write_view(self.s.program, partition, idem, move |tx, ctx, now| {
                 let (v, a) = run(tx, ctx, now)?;
                 jifen_app::console::record(tx, ctx.program.id, &actor, &a, now)?;
                 Ok(v)

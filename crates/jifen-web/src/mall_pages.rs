@@ -11,8 +11,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jifen_app::AppError;
-use jifen_app::mall::{self, ItemIn, OrderUpdate};
-use jifen_domain::mall::{ItemDef, OrderAction};
+use jifen_app::mall::{self, ItemIn, ItemView, OrderUpdate, SkuView};
+use jifen_domain::mall::{ItemDef, ItemKind, ItemLimits, OrderAction, Sku};
 use serde::Deserialize;
 use serde_json::{Value, json};
 

@@ -98,14 +98,13 @@ fn settle(b: &mut cdp::Browser, cond: &str) {
 
 async fn create(app: &App, pid: jifen_ledger::ProgramId, def: Value) -> i64 {
     let i: jifen_app::mall::ItemIn = serde_json::from_value(def).unwrap();
-    app.write(pid, "mall", None, move |tx, ctx, now| {
+    app.write_view(pid, "mall", None, move |tx, ctx, now| {
         jifen_app::mall::create_item(tx, ctx, now, &i)
     })
     .await
     .unwrap()
-    .body["id"]
-        .as_i64()
-        .unwrap()
+    .view
+    .id
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

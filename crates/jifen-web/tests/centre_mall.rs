@@ -20,14 +20,13 @@ const START_POINTS: i64 = 12_345;
 async fn create_item(s: &Site, def: Value) -> i64 {
     let i: jifen_app::mall::ItemIn = serde_json::from_value(def).unwrap();
     s.app
-        .write(s.pid, "mall", None, move |tx, ctx, now| {
+        .write_view(s.pid, "mall", None, move |tx, ctx, now| {
             jifen_app::mall::create_item(tx, ctx, now, &i)
         })
         .await
         .unwrap()
-        .body["id"]
-        .as_i64()
-        .unwrap()
+        .view
+        .id
 }
 
 fn item(name_zh: &str, kind: Value, sku: &str, points: i64, cash: i64, stock: i64) -> Value {

@@ -646,7 +646,7 @@ async fn create_flash_item(app: &App, program: ProgramId) -> anyhow::Result<()> 
         "name_zh": "秒杀", "name_en": "Flash", "category": "bench", "kind": {"type": "virtual"},
         "status": "on_sale", "flash_sale": true, "sale_from": jiff::Timestamp::now().as_millisecond(),
         "skus": [{"sku": "FLASH", "points": 50, "stock": 100}]}))?;
-    app.write(program, "mall", None, move |tx, ctx, now| {
+    app.write_view(program, "mall", None, move |tx, ctx, now| {
         jifen_app::mall::create_item(tx, ctx, now, &item)
     })
     .await?;

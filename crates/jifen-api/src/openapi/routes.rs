@@ -476,31 +476,36 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/mall/items",
         "Mall items with SKUs and stock (?status=draft|on_sale|off_sale&category=&after=&limit=)",
     )
-    .params(&[ITEM_STATUS, CATEGORY, ITEMS_AFTER, ITEMS_LIMIT]),
+    .params(&[ITEM_STATUS, CATEGORY, ITEMS_AFTER, ITEMS_LIMIT])
+    .answer("ItemsPage"),
     post(
         "/api/v1/mall/items",
         "Create a mall item: names, kind, category, SKUs with points + cash prices and stock, audience, limits, sale window, flash sale",
     )
     .body("MallItem")
     .idem("optional")
-    .created(),
+    .created()
+    .answer("ItemView"),
     get(
         "/api/v1/mall/items/{id}",
         "A mall item with its SKUs' stock",
     )
-    .params(&[ITEM]),
+    .params(&[ITEM])
+    .answer("ItemView"),
     put(
         "/api/v1/mall/items/{id}",
         "Replace an item's definition (SKUs matched by code; prices change, new SKUs are added)",
     )
     .params(&[ITEM])
-    .body("MallItemDefinition"),
+    .body("MallItemDefinition")
+    .answer("ItemView"),
     post(
         "/api/v1/mall/items/{id}/status",
         "Put an item on sale, take it off sale or back to draft",
     )
     .params(&[ITEM])
-    .body("ItemStatus"),
+    .body("ItemStatus")
+    .answer("ItemView"),
     post(
         "/api/v1/mall/skus/{sku}/stock",
         "Add (or remove) units of a SKU",
@@ -512,7 +517,8 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/members/{id}/mall",
         "The catalog as a member sees it: can afford now, or how many points short (?locale=zh|en&category=)",
     )
-    .params(&[MEMBER, LOCALE, CATEGORY]),
+    .params(&[MEMBER, LOCALE, CATEGORY])
+    .answer("MemberCatalog"),
     get(
         "/api/v1/mall/orders",
         "Mall orders, newest first (?member_id=&state=&before=&limit=)",

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use jifen_app::coupons::{CouponList, CouponView};
 use jifen_app::lottery::{LotteryList, LotteryView};
-use jifen_app::mall::{OrderView, OrdersPage};
+use jifen_app::mall::{ItemView, ItemsPage, MemberCatalog, OrderView, OrdersPage};
 use jifen_app::views::HistoryPage;
 
 /// The component schemas of the typed views, and of every type they contain.
@@ -23,6 +23,9 @@ pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
         ("OrderView", generator.subschema_for::<OrderView>()),
         ("OrdersPage", generator.subschema_for::<OrdersPage>()),
         ("HistoryPage", generator.subschema_for::<HistoryPage>()),
+        ("ItemView", generator.subschema_for::<ItemView>()),
+        ("ItemsPage", generator.subschema_for::<ItemsPage>()),
+        ("MemberCatalog", generator.subschema_for::<MemberCatalog>()),
     ];
     for (name, schema) in generator.take_definitions(true) {
         // A generated name must not replace a hand-written schema (a request body, say).

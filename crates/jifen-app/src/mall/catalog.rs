@@ -5,11 +5,11 @@ use jifen_domain::mall::ItemDef;
 use jifen_domain::thousands;
 use jifen_ledger::{MemberId, Millis, PointType};
 use jifen_store::*;
-use serde_json::json;
 
 use crate::commands::{self, MemberRef};
 use crate::{AppError, ProgramCtx};
 
+use super::item_views::{ItemView, MemberCatalog, MemberItem, MemberSku, SkuView};
 use super::items::{ITEMS_PAGE_MAX, item_view, parse_item};
 
 /// Why a member may not buy an item now (audience and window), if they may not.
@@ -108,7 +108,7 @@ pub fn member_catalog(
     category: Option<&str>,
     locale: &str,
     now: Millis,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<MemberCatalog, AppError> {
     let m = commands::resolve(
         tx,
         ctx,
@@ -125,8 +125,11 @@ pub fn member_catalog(
         let b = crate::tiers::benefits_of(ctx, &tier);
         (b.earn_multiplier_pct, b.member_price_pct)
     };
-    let per_unit = ctx.program.policy.points_per_unit;
-    let currency = ctx.program.currency.clone();
+    let earning = Earning {
+        per_unit: ctx.program.policy.points_per_unit,
+        multiplier,
+        currency: ctx.program.currency.clone(),
+    };
     let mut items = Vec::new();
     let mut after = 0;
     loop {
@@ -144,53 +147,79 @@ pub fn member_catalog(
             {
                 continue;
             }
-            let mut v = item_view(tx, ctx, r)?;
-            if let Some(skus) = v["skus"].as_array_mut() {
-                for s in skus {
-                    // The member sees and pays their tier's member price; the list price stays
-                    // beside it.
-                    if price_pct < 100 {
-                        for (field, list) in
-                            [("points", "list_points"), ("cash_minor", "list_cash_minor")]
-                        {
-                            let l = s[field].as_i64().unwrap_or(0);
-                            s[list] = json!(l);
-                            s[field] = json!(member_price(price_pct, l));
-                        }
-                        s["member_price_pct"] = json!(price_pct);
-                    }
-                    let price = s["points"].as_i64().unwrap_or(0);
-                    let short = (price - balance).max(0);
-                    s["affordable"] = json!(short == 0);
-                    s["points_short"] = json!(short);
-                    if let Some(spend) = spend_to_earn(short, per_unit, multiplier)
-                        && short > 0
-                    {
-                        let amount = money_text(&currency, spend);
-                        s["spend_more_minor"] = json!(spend);
-                        s["spend_message"] = json!(if en {
-                            format!("Spend {amount} more to redeem")
-                        } else {
-                            format!("再消费{amount}即可兑换")
-                        });
-                    }
-                    s["message"] = json!(match (short, en) {
-                        (0, false) => "积分充足，可立即兑换".to_string(),
-                        (0, true) => "You have enough points".to_string(),
-                        (k, false) => format!("再赚{}积分即可兑换", thousands(k)),
-                        (k, true) => format!("Earn {} more points to redeem", thousands(k)),
-                    });
-                }
-            }
-            v["window"] = json!(def.window_refusal(now));
-            items.push(v);
+            let v = item_view(tx, ctx, r)?;
+            let window = def.window_refusal(now).map(str::to_string);
+            let skus = v
+                .skus
+                .into_iter()
+                .map(|s| sku_for_member(s, price_pct, balance, &earning, en))
+                .collect();
+            let item = ItemView::of(def, skus, r, v.in_stock);
+            items.push(MemberItem { item, window });
         }
         match rows.last() {
             Some(r) if rows.len() as i64 == ITEMS_PAGE_MAX => after = r.id,
             _ => break,
         }
     }
-    Ok(json!({"member_id": m.id, "available_points": balance, "items": items}))
+    Ok(MemberCatalog {
+        member_id: m.id.0,
+        available_points: balance,
+        items,
+    })
+}
+
+/// How a member earns points by spending: the base rate, their tier's multiplier, the currency.
+struct Earning {
+    per_unit: i64,
+    multiplier: u32,
+    currency: String,
+}
+
+/// A SKU at the member's price (their tier's member price, the list price beside it) with
+/// whether they can afford one, or how many points (and how much spending) they are short.
+fn sku_for_member(
+    mut sku: SkuView,
+    price_pct: u32,
+    balance: i64,
+    earning: &Earning,
+    en: bool,
+) -> MemberSku {
+    let (mut list_points, mut list_cash_minor, mut member_price_pct) = (None, None, None);
+    if price_pct < 100 {
+        list_points = Some(sku.points);
+        list_cash_minor = Some(sku.cash_minor);
+        member_price_pct = Some(price_pct);
+        sku.points = member_price(price_pct, sku.points);
+        sku.cash_minor = member_price(price_pct, sku.cash_minor);
+    }
+    let short = (sku.points - balance).max(0);
+    let spend = spend_to_earn(short, earning.per_unit, earning.multiplier).filter(|_| short > 0);
+    let spend_message = spend.map(|spend| {
+        let amount = money_text(&earning.currency, spend);
+        if en {
+            format!("Spend {amount} more to redeem")
+        } else {
+            format!("再消费{amount}即可兑换")
+        }
+    });
+    let message = match (short, en) {
+        (0, false) => "积分充足，可立即兑换".to_string(),
+        (0, true) => "You have enough points".to_string(),
+        (k, false) => format!("再赚{}积分即可兑换", thousands(k)),
+        (k, true) => format!("Earn {} more points to redeem", thousands(k)),
+    };
+    MemberSku {
+        sku,
+        list_points,
+        list_cash_minor,
+        member_price_pct,
+        affordable: short == 0,
+        points_short: short,
+        spend_more_minor: spend,
+        spend_message,
+        message,
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@ use serde_json::json;
 
 use crate::{AppError, ProgramCtx};
 
+use super::item_views::{ItemView, ItemsPage, SkuView};
+
 const ITEM_STATUSES: [&str; 3] = ["draft", "on_sale", "off_sale"];
 
 pub(super) fn parse_item(r: &ItemRow) -> Result<ItemDef, AppError> {
@@ -19,26 +21,26 @@ pub(super) fn item_view(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     r: &ItemRow,
-) -> Result<serde_json::Value, AppError> {
-    let def = parse_item(r)?;
-    let skus = tx.mall_skus_of(ctx.program.id, r.id)?;
-    let mut v = serde_json::to_value(&def).expect("item serializes");
-    let by_code: std::collections::HashMap<&str, &SkuRow> =
-        skus.iter().map(|s| (s.sku.as_str(), s)).collect();
-    if let Some(list) = v["skus"].as_array_mut() {
-        for s in list {
-            if let Some(row) = s["sku"].as_str().and_then(|c| by_code.get(c)) {
-                s["stock"] = json!(row.stock);
-                s["sold"] = json!(row.sold);
+) -> Result<ItemView, AppError> {
+    let mut def = parse_item(r)?;
+    let rows = tx.mall_skus_of(ctx.program.id, r.id)?;
+    let skus = std::mem::take(&mut def.skus)
+        .into_iter()
+        .map(|s| {
+            let row = rows.iter().find(|row| row.sku == s.sku);
+            SkuView {
+                stock: row.map_or(s.stock, |row| row.stock),
+                sold: row.map_or(0, |row| row.sold),
+                sku: s.sku,
+                name: s.name,
+                points: s.points,
+                cash_minor: s.cash_minor,
+                market_price_minor: s.market_price_minor,
             }
-        }
-    }
-    v["id"] = json!(r.id);
-    v["status"] = json!(r.status);
-    v["in_stock"] = json!(skus.iter().any(|s| s.stock > 0));
-    v["created_at"] = json!(r.created_at);
-    v["updated_at"] = json!(r.updated_at);
-    Ok(v)
+        })
+        .collect();
+    let in_stock = rows.iter().any(|s| s.stock > 0);
+    Ok(ItemView::of(def, skus, r, in_stock))
 }
 
 fn invalid(e: jifen_domain::mall::MallError) -> AppError {
@@ -109,7 +111,7 @@ pub fn create_item(
     ctx: &ProgramCtx,
     now: Millis,
     i: &ItemIn,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<ItemView, AppError> {
     let def = &i.definition;
     def.validate().map_err(invalid)?;
     let status = i.status.as_deref().unwrap_or("draft");
@@ -139,7 +141,7 @@ pub fn update_item(
     now: Millis,
     id: i64,
     def: &ItemDef,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<ItemView, AppError> {
     def.validate().map_err(invalid)?;
     check_refs(tx, ctx, def)?;
     let row = item(tx, ctx, id)?;
@@ -183,7 +185,7 @@ pub fn set_item_status(
     now: Millis,
     id: i64,
     status: &str,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<ItemView, AppError> {
     if !ITEM_STATUSES.contains(&status) {
         return Err(AppError::invalid(
             "status",
@@ -252,7 +254,7 @@ pub(super) fn item(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<ItemRow
         })
 }
 
-pub fn get_item(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<serde_json::Value, AppError> {
+pub fn get_item(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<ItemView, AppError> {
     let row = item(tx, ctx, id)?;
     item_view(tx, ctx, &row)
 }
@@ -267,7 +269,7 @@ pub fn list_items(
     category: Option<&str>,
     after: i64,
     limit: i64,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<ItemsPage, AppError> {
     if let Some(s) = status
         && !ITEM_STATUSES.contains(&s)
     {
@@ -288,5 +290,8 @@ pub fn list_items(
         items.push(item_view(tx, ctx, r)?);
     }
     let next = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.id));
-    Ok(json!({"items": items, "next_after": next.flatten()}))
+    Ok(ItemsPage {
+        items,
+        next_after: next.flatten(),
+    })
 }

@@ -7,6 +7,7 @@
 mod actions;
 mod catalog;
 mod fulfilment;
+mod item_views;
 mod items;
 mod order_views;
 mod orders;
@@ -15,6 +16,7 @@ mod renewal;
 pub use actions::{OrderUpdate, TIMEOUT_STEP_ORDERS, act, timeout_step};
 pub use catalog::{member_catalog, member_price, money_text, spend_to_earn};
 pub use fulfilment::{Arrival, arrival, fulfilled_by_webhook};
+pub use item_views::{ItemView, ItemsPage, MemberCatalog, MemberItem, MemberSku, SkuView};
 pub use items::{
     ITEMS_PAGE_MAX, ItemIn, Restock, create_item, get_item, list_items, restock, set_item_status,
     update_item,

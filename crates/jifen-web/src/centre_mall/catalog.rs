@@ -10,14 +10,6 @@ pub(super) struct MallQuery {
     pub(super) cat: Option<String>,
 }
 
-/// The cheapest SKU of an item as the member sees it (the one the card shows).
-pub(super) fn cheapest(item: &Value) -> Option<&Value> {
-    item["skus"]
-        .as_array()?
-        .iter()
-        .min_by_key(|s| s["points"].as_i64().unwrap_or(i64::MAX))
-}
-
 pub(super) async fn mall(
     State(web): State<Web>,
     headers: HeaderMap,
@@ -38,11 +30,8 @@ pub(super) async fn mall(
         Err(e) => return c.failed(e),
     };
     let lang = c.lang;
-    let items = cat["items"].as_array().cloned().unwrap_or_default();
-    let mut cats: Vec<String> = items
-        .iter()
-        .filter_map(|i| i["category"].as_str().map(String::from))
-        .collect();
+    let items = &cat.items;
+    let mut cats: Vec<String> = items.iter().map(|i| i.item.category.clone()).collect();
     cats.sort();
     cats.dedup();
     let chosen = q.cat.filter(|k| cats.contains(k));
@@ -63,7 +52,7 @@ pub(super) async fn mall(
     let currency = c.ctx.program.currency.clone();
     let cards: String = items
         .iter()
-        .filter(|i| chosen.is_none() || i["category"].as_str() == chosen.as_deref())
+        .filter(|i| chosen.is_none() || Some(&i.item.category) == chosen.as_ref())
         .map(|i| goods_card(lang, &token, i, &currency, &c.ctx.tz))
         .collect();
     let grid = if cards.is_empty() {
@@ -79,7 +68,7 @@ pub(super) async fn mall(
         "<div class=\"strip\"><span>{}</span><b>{}</b><a href=\"/m/{token}/orders\">{} ›</a></div>\
          <div class=\"chips\">{chips}</div>{grid}",
         t(lang, "我的积分", "My points"),
-        num(cat["available_points"].as_i64().unwrap_or(0)),
+        num(cat.available_points),
         t(lang, "我的订单", "My orders"),
     );
     let here = match &chosen {
@@ -102,23 +91,21 @@ pub(super) async fn mall(
 pub(super) fn goods_card(
     lang: Lang,
     token: &str,
-    i: &Value,
+    i: &MemberItem,
     currency: &str,
     tz: &jiff::tz::TimeZone,
 ) -> String {
-    let name = name_of(lang, i, "name_zh", "name_en");
-    let Some(sku) = cheapest(i) else {
+    let name = i.item.name(lang == Lang::En);
+    let Some(sku) = i.cheapest() else {
         return String::new();
     };
     // "From" only when the SKUs' prices differ.
-    let many = i["skus"].as_array().is_some_and(|s| {
-        s.iter()
-            .any(|k| k["points"] != sku["points"] || k["cash_minor"] != sku["cash_minor"])
-    });
-    let stock: i64 = i["skus"]
-        .as_array()
-        .map(|s| s.iter().map(|k| k["stock"].as_i64().unwrap_or(0)).sum())
-        .unwrap_or(0);
+    let many = i
+        .item
+        .skus
+        .iter()
+        .any(|k| k.sku.points != sku.sku.points || k.sku.cash_minor != sku.sku.cash_minor);
+    let stock = i.stock();
     let sold_out = stock <= 0;
     let stock_line = if sold_out {
         format!(
@@ -134,8 +121,8 @@ pub(super) fn goods_card(
         "<a class=\"goods{}\" href=\"/m/{token}/mall/{}\"><div class=\"pic\">{}<div class=\"tags\">{}</div>{}</div>\
          <div class=\"gn\">{}</div><div class=\"gp\">{}{}</div><div class=\"gs\">{}<span class=\"stock\">{stock_line}</span></div></a>",
         if sold_out { " sold" } else { "" },
-        i["id"],
-        cover(i, name, "img"),
+        i.item.id,
+        cover(i.item.cover(), name, "img"),
         labels(lang, i, tz),
         if sold_out {
             format!(
@@ -146,12 +133,7 @@ pub(super) fn goods_card(
             String::new()
         },
         esc(name),
-        price(
-            lang,
-            sku["points"].as_i64().unwrap_or(0),
-            sku["cash_minor"].as_i64().unwrap_or(0),
-            currency
-        ),
+        price(lang, sku.sku.points, sku.sku.cash_minor, currency),
         if many {
             format!("<small>{}</small>", t(lang, " 起", " up"))
         } else {
@@ -160,7 +142,7 @@ pub(super) fn goods_card(
         if sold_out {
             String::new()
         } else {
-            short_note(lang, sku["points_short"].as_i64().unwrap_or(0))
+            short_note(lang, sku.points_short)
         },
     )
 }
@@ -169,7 +151,7 @@ pub(super) fn goods_card(
 
 /// An item as the member sees it, with what they have.
 pub(super) struct Seen {
-    pub(super) item: Value,
+    pub(super) item: MemberItem,
     pub(super) balance: i64,
     /// Units of the item the member holds (orders not cancelled), in all and today.
     pub(super) bought: i64,
@@ -186,18 +168,14 @@ pub(super) async fn seen(web: &Web, c: &Centre, raw_id: &str) -> Result<Option<S
         .app
         .read(move |tx| {
             let cat = jifen_app::mall::member_catalog(tx, &ctx, member, None, loc, now)?;
-            let Some(item) = cat["items"]
-                .as_array()
-                .and_then(|is| is.iter().find(|i| i["id"].as_i64() == Some(id)))
-                .cloned()
-            else {
+            let Some(item) = cat.item(id).cloned() else {
                 return Ok(None);
             };
             let (bought, bought_today) =
                 jifen_app::member_centre::units_bought(tx, &ctx, member, id, now)?;
             Ok(Some(Seen {
                 item,
-                balance: cat["available_points"].as_i64().unwrap_or(0),
+                balance: cat.available_points,
                 bought,
                 bought_today,
             }))
@@ -240,10 +218,7 @@ pub(super) async fn item(
         Ok(None) => return item_missing(&c),
         Err(r) => return r,
     };
-    let known = q
-        .sku
-        .as_deref()
-        .is_none_or(|k| sku_of(&s.item, k).is_some());
+    let known = q.sku.as_deref().is_none_or(|k| s.item.sku(k).is_some());
     let (status, error) = if known {
         (StatusCode::OK, None)
     } else {
@@ -264,28 +239,15 @@ pub(super) async fn item(
     c.page(status, item_page(&c, &s, q.sku.as_deref(), qty, error))
 }
 
-pub(super) fn sku_of<'a>(item: &'a Value, code: &str) -> Option<&'a Value> {
-    item["skus"]
-        .as_array()?
-        .iter()
-        .find(|s| s["sku"].as_str() == Some(code))
-}
-
 /// The most one member may take now: stock, the per-order maximum and their limits.
-pub(super) fn max_qty(s: &Seen, sku: &Value) -> i64 {
-    let mut m = sku["stock"]
-        .as_i64()
-        .unwrap_or(0)
+pub(super) fn max_qty(s: &Seen, sku: Option<&MemberSku>) -> i64 {
+    let mut m = sku
+        .map_or(0, |k| k.sku.stock)
         .min(jifen_domain::mall::QUANTITY_MAX);
-    let flash = s.item["flash_sale"].as_bool() == Some(true);
-    let lifetime = s.item["limits"]["lifetime"]
-        .as_i64()
-        .or(flash.then_some(1))
-        .map(|l| if flash { l.min(1) } else { l });
-    if let Some(l) = lifetime {
+    if let Some(l) = s.item.item.lifetime_limit() {
         m = m.min(l - s.bought);
     }
-    if let Some(l) = s.item["limits"]["per_day"].as_i64() {
+    if let Some(l) = s.item.item.per_day_limit() {
         m = m.min(l - s.bought_today);
     }
     m.max(0)
@@ -293,19 +255,14 @@ pub(super) fn max_qty(s: &Seen, sku: &Value) -> i64 {
 
 pub(super) fn limits_note(lang: Lang, s: &Seen) -> String {
     let mut parts = Vec::new();
-    let flash = s.item["flash_sale"].as_bool() == Some(true);
-    let lifetime = s.item["limits"]["lifetime"]
-        .as_i64()
-        .or(flash.then_some(1))
-        .map(|l| if flash { l.min(1) } else { l });
-    if let Some(l) = lifetime {
+    if let Some(l) = s.item.item.lifetime_limit() {
         parts.push(if lang == Lang::En {
             format!("{l} per member (you have {})", s.bought)
         } else {
             format!("每人限兑 {l} 件（已兑 {} 件）", s.bought)
         });
     }
-    if let Some(l) = s.item["limits"]["per_day"].as_i64() {
+    if let Some(l) = s.item.item.per_day_limit() {
         parts.push(if lang == Lang::En {
             format!("{l} a day (today {})", s.bought_today)
         } else {
@@ -327,16 +284,14 @@ pub(super) fn item_page(
     let lang = c.lang;
     let token = &c.token;
     let i = &s.item;
-    let id = i["id"].as_i64().unwrap_or(0);
-    let skus = i["skus"].as_array().cloned().unwrap_or_default();
+    let id = i.item.id;
+    let skus = &i.item.skus;
     // The SKU shown: the one asked for, else the first in stock, else the first.
     let chosen = want
-        .and_then(|k| sku_of(i, k))
-        .or_else(|| skus.iter().find(|k| k["stock"].as_i64().unwrap_or(0) > 0))
-        .or_else(|| skus.first())
-        .cloned()
-        .unwrap_or(Value::Null);
-    let max = max_qty(s, &chosen);
+        .and_then(|k| i.sku(k))
+        .or_else(|| skus.iter().find(|k| k.sku.stock > 0))
+        .or_else(|| skus.first());
+    let max = max_qty(s, chosen);
     let qty = qty.clamp(1, max.max(1));
     let error = error
         .map(|e| format!("<div class=\"error\" role=\"alert\">{}</div>", esc(e)))
@@ -345,8 +300,8 @@ pub(super) fn item_page(
         "{}{error}{}{}{}\
          <script>document.querySelectorAll('.qty button').forEach(function(b){{b.onclick=function(){{var i=document.getElementById('qty');var v=(parseInt(i.value,10)||1)+parseInt(b.dataset.d,10);i.value=Math.max(1,Math.min(parseInt(i.max,10)||1,v));}};}});</script>",
         steps(lang, 1),
-        item_hero(c, s, &chosen),
-        buy_form(c, s, &skus, &chosen, qty, max),
+        item_hero(c, s, chosen),
+        buy_form(c, s, skus, chosen, qty, max),
         description_card(lang, i),
     );
     shell(
@@ -361,15 +316,16 @@ pub(super) fn item_page(
 
 /// The item's card: cover, more pictures, labels, name, price (and market price) of the chosen
 /// SKU, what kind of item it is, the stock and the limits.
-fn item_hero(c: &Centre, s: &Seen, chosen: &Value) -> String {
+fn item_hero(c: &Centre, s: &Seen, chosen: Option<&MemberSku>) -> String {
     let lang = c.lang;
     let i = &s.item;
-    let name = name_of(lang, i, "name_zh", "name_en");
+    let name = i.item.name(lang == Lang::En);
     let currency = &c.ctx.program.currency;
-    let points = chosen["points"].as_i64().unwrap_or(0);
-    let cash = chosen["cash_minor"].as_i64().unwrap_or(0);
-    let market = chosen["market_price_minor"]
-        .as_i64()
+    let chosen = chosen.map(|k| &k.sku);
+    let points = chosen.map_or(0, |k| k.points);
+    let cash = chosen.map_or(0, |k| k.cash_minor);
+    let market = chosen
+        .and_then(|k| k.market_price_minor)
         .map(|m| {
             format!(
                 "<span class=\"market\">{}<s>{}</s></span>",
@@ -378,17 +334,17 @@ fn item_hero(c: &Centre, s: &Seen, chosen: &Value) -> String {
             )
         })
         .unwrap_or_default();
-    let stock = chosen["stock"].as_i64().unwrap_or(0);
+    let stock = chosen.map_or(0, |k| k.stock);
     let limits = limits_note(lang, s);
     format!(
         "<div class=\"card hero-item\">{}{}<div class=\"tags row\">{}</div><h2 class=\"title\">{}</h2>\
          <div class=\"price\">{}</div>{market}<div class=\"facts\"><span>{}</span><span>{}</span></div>{}</div>",
-        cover(i, name, "cover"),
-        gallery(i),
+        cover(i.item.cover(), name, "cover"),
+        gallery(&i.item.images),
         labels(lang, i, &c.ctx.tz),
         esc(name),
         price(lang, points, cash, currency),
-        kind_note(lang, i),
+        kind_note(lang, &i.item.kind),
         if stock > 0 {
             if lang == Lang::En {
                 format!("{} in stock", num(stock))
@@ -407,27 +363,23 @@ fn item_hero(c: &Centre, s: &Seen, chosen: &Value) -> String {
 }
 
 /// The item's pictures after the cover, when it has more than one.
-fn gallery(i: &Value) -> String {
-    i["images"]
-        .as_array()
-        .filter(|a| a.len() > 1)
-        .map(|a| {
-            let thumbs: String = a
-                .iter()
-                .filter_map(|v| v.as_i64())
-                .map(|id| format!("<img src=\"/media/{id}\" alt=\"\">"))
-                .collect();
-            format!("<div class=\"thumbs\">{thumbs}</div>")
-        })
-        .unwrap_or_default()
+fn gallery(images: &[i64]) -> String {
+    if images.len() <= 1 {
+        return String::new();
+    }
+    let thumbs: String = images
+        .iter()
+        .map(|id| format!("<img src=\"/media/{id}\" alt=\"\">"))
+        .collect();
+    format!("<div class=\"thumbs\">{thumbs}</div>")
 }
 
 /// What kind of item it is and how it reaches the member.
-fn kind_note(lang: Lang, i: &Value) -> &'static str {
-    match i["kind"]["type"].as_str() {
-        Some("physical") => t(lang, "实物商品 · 包邮到家", "Shipped to your address"),
-        Some("coupon") => t(lang, "优惠券 · 兑换后立即到账", "Coupon · issued at once"),
-        Some("experience") => t(
+fn kind_note(lang: Lang, kind: &ItemKind) -> &'static str {
+    match kind {
+        ItemKind::Physical => t(lang, "实物商品 · 包邮到家", "Shipped to your address"),
+        ItemKind::Coupon { .. } => t(lang, "优惠券 · 兑换后立即到账", "Coupon · issued at once"),
+        ItemKind::Experience => t(
             lang,
             "体验活动 · 商家将与你联系",
             "Experience · the shop contacts you",
@@ -438,11 +390,18 @@ fn kind_note(lang: Lang, i: &Value) -> &'static str {
 
 /// The form to go on: the SKU choice, the quantity (up to `max`), the member's points with what
 /// is missing, and the button.
-fn buy_form(c: &Centre, s: &Seen, skus: &[Value], chosen: &Value, qty: i64, max: i64) -> String {
+fn buy_form(
+    c: &Centre,
+    s: &Seen,
+    skus: &[MemberSku],
+    chosen: Option<&MemberSku>,
+    qty: i64,
+    max: i64,
+) -> String {
     let lang = c.lang;
     let token = &c.token;
-    let id = s.item["id"].as_i64().unwrap_or(0);
-    let points = chosen["points"].as_i64().unwrap_or(0);
+    let id = s.item.item.id;
+    let points = chosen.map_or(0, |k| k.sku.points);
     let short = (points * qty - s.balance).max(0);
     let (button, disabled) = buy_button(c, &s.item, chosen, max);
     format!(
@@ -457,8 +416,8 @@ fn buy_form(c: &Centre, s: &Seen, skus: &[Value], chosen: &Value, qty: i64, max:
         t(lang, "我的积分", "My points"),
         num(s.balance),
         short_note(lang, short)
-            + &chosen["spend_message"]
-                .as_str()
+            + &chosen
+                .and_then(|k| k.spend_message.as_deref())
                 .filter(|_| qty == 1 && short > 0)
                 .map(|m| format!("<span class=\"spend\">{}</span>", esc(m)))
                 .unwrap_or_default(),
@@ -468,34 +427,33 @@ fn buy_form(c: &Centre, s: &Seen, skus: &[Value], chosen: &Value, qty: i64, max:
 }
 
 /// The SKUs to choose from (those out of stock disabled), or the only one, hidden.
-fn sku_options(lang: Lang, skus: &[Value], chosen: &Value) -> String {
+fn sku_options(lang: Lang, skus: &[MemberSku], chosen: Option<&MemberSku>) -> String {
+    let chosen = chosen.map_or("", |k| k.sku.sku.as_str());
     if skus.len() <= 1 {
         return format!(
             "<input type=\"hidden\" name=\"sku\" value=\"{}\">",
-            esc(chosen["sku"].as_str().unwrap_or(""))
+            esc(chosen)
         );
     }
     let opts: String = skus
         .iter()
         .map(|k| {
-            let code = k["sku"].as_str().unwrap_or("");
-            let stock = k["stock"].as_i64().unwrap_or(0);
-            let label = k["name"]
-                .as_str()
-                .filter(|n| !n.is_empty())
-                .unwrap_or(code);
+            let k = &k.sku;
+            let code = k.sku.as_str();
+            let stock = k.stock;
+            let label = k.label();
             format!(
                 "<label class=\"opt{}\"><input type=\"radio\" name=\"sku\" value=\"{}\"{}{}><span>{}<small>{} {}</small></span></label>",
                 if stock <= 0 { " off" } else { "" },
                 esc(code),
-                if chosen["sku"].as_str() == Some(code) {
+                if chosen == code {
                     " checked"
                 } else {
                     ""
                 },
                 if stock <= 0 { " disabled" } else { "" },
                 esc(label),
-                num(k["points"].as_i64().unwrap_or(0)),
+                num(k.points),
                 t(lang, "积分", "pts"),
             )
         })
@@ -508,22 +466,21 @@ fn sku_options(lang: Lang, skus: &[Value], chosen: &Value) -> String {
 
 /// The button's words, and whether it is disabled: sold out, not on sale yet (when it starts),
 /// the sale ended, the member's limit reached (`max` of none), or redeem.
-fn buy_button(c: &Centre, i: &Value, chosen: &Value, max: i64) -> (String, bool) {
+fn buy_button(c: &Centre, i: &MemberItem, chosen: Option<&MemberSku>, max: i64) -> (String, bool) {
     let lang = c.lang;
-    let stock = chosen["stock"].as_i64().unwrap_or(0);
-    let window = i["window"].as_str();
+    let stock = chosen.map_or(0, |k| k.sku.stock);
     if stock <= 0 {
         (t(lang, "已兑完", "Sold out").to_string(), true)
-    } else if window == Some("not_on_sale_yet") {
+    } else if i.not_on_sale_yet() {
         (
             format!(
                 "{} {}",
-                fmt_time(i["sale_from"].as_i64().unwrap_or(0), &c.ctx.tz),
+                fmt_time(i.item.sale_from.unwrap_or(0), &c.ctx.tz),
                 t(lang, "开抢", "starts")
             ),
             true,
         )
-    } else if window == Some("sale_ended") {
+    } else if i.sale_ended() {
         (
             t(lang, "活动已结束", "The sale has ended").to_string(),
             true,
@@ -536,8 +493,10 @@ fn buy_button(c: &Centre, i: &Value, chosen: &Value, max: i64) -> (String, bool)
 }
 
 /// The description card, a paragraph per line; nothing when there is no description.
-fn description_card(lang: Lang, i: &Value) -> String {
-    let description: String = name_of(lang, i, "description_zh", "description_en")
+fn description_card(lang: Lang, i: &MemberItem) -> String {
+    let description: String = i
+        .item
+        .description(lang == Lang::En)
         .split('\n')
         .filter(|p| !p.trim().is_empty())
         .map(|p| format!("<p>{}</p>", esc(p)))

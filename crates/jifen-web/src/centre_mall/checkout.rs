@@ -157,12 +157,12 @@ pub(super) fn confirm_or_back(
 ) -> Response {
     let lang = c.lang;
     let sku = if f.sku.is_empty() {
-        match s.item["skus"].as_array() {
-            Some(a) if a.len() == 1 => a.first(),
+        match s.item.item.skus.as_slice() {
+            [only] => Some(only),
             _ => None,
         }
     } else {
-        sku_of(&s.item, &f.sku)
+        s.item.sku(&f.sku)
     };
     let Some(sku) = sku.cloned() else {
         let msg = if f.sku.is_empty() {
@@ -187,7 +187,7 @@ pub(super) fn confirm_or_back(
         };
         return c.page(
             StatusCode::BAD_REQUEST,
-            item_page(c, s, sku["sku"].as_str(), 1, Some(&msg)),
+            item_page(c, s, Some(&sku.sku.sku), 1, Some(&msg)),
         );
     };
     c.page(status, confirm_page(c, s, &sku, qty, f, errors, refusal))
@@ -224,7 +224,7 @@ pub(super) fn field(
 pub(super) fn confirm_page(
     c: &Centre,
     s: &Seen,
-    sku: &Value,
+    sku: &MemberSku,
     qty: i64,
     f: &RedeemForm,
     errors: &FieldErrors,
@@ -233,18 +233,19 @@ pub(super) fn confirm_page(
     let lang = c.lang;
     let token = &c.token;
     let i = &s.item;
-    let id = i["id"].as_i64().unwrap_or(0);
+    let id = i.item.id;
     let currency = &c.ctx.program.currency;
-    let name = name_of(lang, i, "name_zh", "name_en");
-    let code = sku["sku"].as_str().unwrap_or("");
-    let variant = sku["name"].as_str().unwrap_or("");
-    let points = sku["points"].as_i64().unwrap_or(0);
-    let cash = sku["cash_minor"].as_i64().unwrap_or(0);
+    let name = i.item.name(lang == Lang::En);
+    let sku = &sku.sku;
+    let code = sku.sku.as_str();
+    let variant = sku.name.as_str();
+    let points = sku.points;
+    let cash = sku.cash_minor;
     let total = points * qty;
     let total_cash = cash * qty;
     let after = s.balance - total;
-    let stock = sku["stock"].as_i64().unwrap_or(0);
-    let ships = i["kind"]["type"].as_str() == Some("physical");
+    let stock = sku.stock;
+    let ships = i.item.kind.ships();
     let warnings = confirm_warnings(lang, after, stock, qty);
     let refusal = refusal
         .map(|r| format!("<div class=\"error\" role=\"alert\">{}</div>", esc(&r)))
@@ -272,7 +273,7 @@ pub(super) fn confirm_page(
         steps(lang, 2),
         esc(code),
         esc(&f.key),
-        cover(i, name, "thumb"),
+        cover(i.item.cover(), name, "thumb"),
         esc(name),
         esc(variant),
         price(lang, points, cash, currency),
@@ -532,7 +533,7 @@ pub(super) async fn redeem(
         Ok(None) => return item_missing(&c),
         Err(r) => return r,
     };
-    let (Some(sku), Some(qty)) = (sku_of(&s.item, &f.sku).cloned(), parse_qty(&f.qty)) else {
+    let (Some(sku), Some(qty)) = (s.item.sku(&f.sku).cloned(), parse_qty(&f.qty)) else {
         return confirm_or_back(
             &c,
             &s,
@@ -568,7 +569,7 @@ pub(super) async fn redeem(
             confirm_page(&c, &s, &sku, qty, &f, &FieldErrors::new(), Some(msg.into())),
         );
     }
-    let ships = s.item["kind"]["type"].as_str() == Some("physical");
+    let ships = s.item.item.kind.ships();
     let address = if ships {
         let errors = check_address(lang, &f);
         if !errors.is_empty() {
@@ -663,7 +664,7 @@ async fn order_of_request(web: &Web, c: &Centre, request_id: String) -> Option<i
 fn invalid_page(
     c: &Centre,
     s: &Seen,
-    sku: &Value,
+    sku: &MemberSku,
     qty: i64,
     f: &RedeemForm,
     field: &str,
@@ -697,7 +698,7 @@ async fn refused(
     web: &Web,
     c: &Centre,
     raw: &str,
-    sku: Value,
+    sku: MemberSku,
     qty: i64,
     f: &RedeemForm,
     e: AppError,
@@ -710,7 +711,7 @@ async fn refused(
         Ok(None) => return item_missing(c),
         Err(r) => return r,
     };
-    let sku = sku_of(&s.item, &f.sku).cloned().unwrap_or(sku);
+    let sku = s.item.sku(&f.sku).cloned().unwrap_or(sku);
     c.page(
         StatusCode::CONFLICT,
         confirm_page(c, &s, &sku, qty, f, &FieldErrors::new(), Some(msg)),

@@ -83,7 +83,7 @@ pub(super) async fn orders(
                 fmt_time(o.created_at, &c.ctx.tz),
                 t(lang, "订单", "Order"),
                 id,
-                cover(&json!({"images": images}), name, "thumb"),
+                cover(images[0].as_i64(), name, "thumb"),
                 esc(name),
                 price(lang, o.points, o.cash_minor, currency),
                 o.quantity,
@@ -244,7 +244,7 @@ fn order_body(
          <div class=\"kv\">{facts}</div></div>{logistics}{coupons}{address}\
          <div class=\"card\"><h2>{}</h2><ul class=\"timeline\">{timeline}</ul></div>\
          {cancel}<div class=\"actions\"><a class=\"btn ghost\" href=\"/m/{token}/appeal?subject=order&amp;id={id}\">{}</a><a class=\"btn\" href=\"/m/{token}/mall\">{}</a></div>",
-        cover(&json!({"images": images}), name, "thumb"),
+        cover(images[0].as_i64(), name, "thumb"),
         esc(name),
         price(
             lang,

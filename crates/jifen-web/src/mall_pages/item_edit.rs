@@ -68,7 +68,7 @@ pub(super) async fn create_item(
     if f.csrf != st.s.csrf {
         return item_refused(&web, &st, None, &f, StatusCode::FORBIDDEN, expired(&st)).await;
     }
-    let def = match f.to_def(&Value::Null, &st.ctx.tz) {
+    let def = match f.to_def(None, &st.ctx.tz) {
         Ok(d) => d,
         Err(e) => {
             return item_refused(&web, &st, None, &f, StatusCode::UNPROCESSABLE_ENTITY, e).await;
@@ -92,20 +92,21 @@ pub(super) async fn create_item(
         )
     });
     let out = st
-        .audited(&web, "mall", idem, move |tx, ctx, now| {
+        .audited_view(&web, "mall", idem, move |tx, ctx, now| {
             let v = mall::create_item(tx, ctx, now, &input)?;
             let audit = Audit {
                 action: "mall_item.create".to_string(),
-                target: format!("mall_item:{}", v["id"]),
+                target: format!("mall_item:{}", v.id),
                 before: None,
-                after: Some(v.to_string()),
+                after: Some(audit_text(&v)),
             };
             Ok((v, audit))
         })
         .await;
     match out {
-        Ok(o) => Redirect::to(&format!("/console/mall/items/{}?done=saved", o.body["id"]))
-            .into_response(),
+        Ok(o) => {
+            Redirect::to(&format!("/console/mall/items/{}?done=saved", o.view.id)).into_response()
+        }
         Err(AppError::Invalid { field, message }) => {
             let e = (item_field(&field), message);
             item_refused(&web, &st, None, &f, StatusCode::UNPROCESSABLE_ENTITY, e).await
@@ -176,7 +177,7 @@ pub(super) async fn render_item(
     } else {
         String::new()
     };
-    let istatus = item["status"].as_str().unwrap_or("").to_string();
+    let istatus = item.status.clone();
     let csrf = esc(&st.s.csrf);
     let buttons: String = if can {
         [
@@ -195,14 +196,12 @@ pub(super) async fn render_item(
     } else {
         String::new()
     };
-    let presale = item["presale"] == true;
-    let skus: String = item["skus"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    let presale = item.presale;
+    let skus: String = item
+        .skus
         .iter()
         .map(|s| {
-            let code = s["sku"].as_str().unwrap_or("");
+            let code = s.sku.as_str();
             let forms = if can {
                 format!(
                     "<form method=\"post\" action=\"/console/mall/skus/{0}/stock\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"text\" name=\"delta\" placeholder=\"+100 / -5\" style=\"min-width:0;width:90px\"> <button class=\"secondary\">{1}</button></form>{2}",
@@ -224,10 +223,10 @@ pub(super) async fn render_item(
             format!(
                 "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{forms}</td></tr>",
                 esc(code),
-                esc(s["name"].as_str().unwrap_or("")),
+                esc(&s.name),
                 price(st, s),
-                num(s["stock"].as_i64().unwrap_or(0)),
-                num(s["sold"].as_i64().unwrap_or(0)),
+                num(s.stock),
+                num(s.sold),
             )
         })
         .collect();
@@ -244,14 +243,14 @@ pub(super) async fn render_item(
             String::new()
         },
         esc(&state_label(st, &istatus)),
-        esc(&kind_label(st, item["kind"]["type"].as_str().unwrap_or(""))),
+        esc(&kind_label(st, kind_code(&item.kind))),
         st.t("规格", "Variant"),
         st.t("价格", "Price"),
         st.t("库存", "Stock"),
         st.t("已兑", "Sold"),
         if can { st.t("编辑", "Edit") } else { "" },
     );
-    let title = name_of(st, &item, "name_zh", "name_en");
+    let title = item.name(st.lang == crate::page::Lang::En).to_string();
     st.page(status, "mall", &title, &body)
 }
 
@@ -276,22 +275,22 @@ pub(super) async fn update_item(
         Ok(v) => v,
         Err(e) => return st.fail(e),
     };
-    let def = match f.to_def(&base, &st.ctx.tz) {
+    let def = match f.to_def(Some(&base), &st.ctx.tz) {
         Ok(d) => d,
         Err(e) => {
             return item_refused(&web, &st, Some(id), &f, StatusCode::UNPROCESSABLE_ENTITY, e)
                 .await;
         }
     };
-    let before = base.to_string();
+    let before = audit_text(&base);
     let out = st
-        .audited(&web, "mall", None, move |tx, ctx, now| {
+        .audited_view(&web, "mall", None, move |tx, ctx, now| {
             let v = mall::update_item(tx, ctx, now, id, &def)?;
             let audit = Audit {
                 action: "mall_item.update".to_string(),
                 target: format!("mall_item:{id}"),
                 before: Some(before.to_string()),
-                after: Some(v.to_string()),
+                after: Some(audit_text(&v)),
             };
             Ok((v, audit))
         })
@@ -350,7 +349,7 @@ pub(super) async fn item_status(
         .await;
     }
     let out = st
-        .audited(&web, "mall", None, move |tx, ctx, now| {
+        .audited_view(&web, "mall", None, move |tx, ctx, now| {
             let v = mall::set_item_status(tx, ctx, now, id, &status)?;
             let audit = Audit {
                 action: format!("mall_item.{status}"),
@@ -519,4 +518,11 @@ pub(super) async fn upload(
             bad(status, &msg)
         }
     }
+}
+
+/// An item as the audit log keeps it: its JSON, keys in order.
+fn audit_text(v: &ItemView) -> String {
+    serde_json::to_value(v)
+        .map(|j| j.to_string())
+        .unwrap_or_default()
 }

@@ -56,14 +56,12 @@ pub(super) async fn items(
         )
     })
     .collect();
-    let empty = Vec::new();
-    let rows: String = list["items"]
-        .as_array()
-        .unwrap_or(&empty)
+    let rows: String = list
+        .items
         .iter()
         .filter(|i| match filter.as_str() {
-            "flash" => i["flash_sale"] == true,
-            "presale" => i["presale"] == true,
+            "flash" => i.flash_sale,
+            "presale" => i.presale,
             _ => true,
         })
         .map(|i| item_row(&st, i))
@@ -76,8 +74,8 @@ pub(super) async fn items(
     } else {
         rows
     };
-    let more = list["next_after"]
-        .as_i64()
+    let more = list
+        .next_after
         .map(|n| {
             format!(
                 "<p class=\"pager\"><a href=\"/console/mall?status={}&after={n}\">{}</a></p>",
@@ -109,6 +107,17 @@ pub(super) async fn items(
     st.page(StatusCode::OK, "mall", title, &body)
 }
 
+/// The `type` an item's kind has in JSON (`physical`, `coupon`...).
+pub(super) fn kind_code(k: &ItemKind) -> &'static str {
+    match k {
+        ItemKind::Physical => "physical",
+        ItemKind::Coupon { .. } => "coupon",
+        ItemKind::Virtual => "virtual",
+        ItemKind::Experience => "experience",
+        ItemKind::Partner { .. } => "partner",
+    }
+}
+
 pub(super) fn kind_label(st: &Staff, k: &str) -> String {
     match k {
         "physical" => st.t("实物", "Goods"),
@@ -121,9 +130,8 @@ pub(super) fn kind_label(st: &Staff, k: &str) -> String {
     .to_string()
 }
 
-pub(super) fn price(st: &Staff, v: &Value) -> String {
-    let p = v["points"].as_i64().unwrap_or(0);
-    let c = v["cash_minor"].as_i64().unwrap_or(0);
+pub(super) fn price(st: &Staff, v: &SkuView) -> String {
+    let (p, c) = (v.points, v.cash_minor);
     if c > 0 {
         format!("{} + {}", num(p), money(st, c))
     } else {
@@ -131,34 +139,34 @@ pub(super) fn price(st: &Staff, v: &Value) -> String {
     }
 }
 
-pub(super) fn item_row(st: &Staff, i: &Value) -> String {
-    let skus = i["skus"].as_array().cloned().unwrap_or_default();
-    let stock: i64 = skus.iter().filter_map(|s| s["stock"].as_i64()).sum();
-    let sold: i64 = skus.iter().filter_map(|s| s["sold"].as_i64()).sum();
-    let cover = i["images"][0]
-        .as_i64()
+pub(super) fn item_row(st: &Staff, i: &ItemView) -> String {
+    let skus = &i.skus;
+    let stock: i64 = skus.iter().map(|s| s.stock).sum();
+    let sold: i64 = skus.iter().map(|s| s.sold).sum();
+    let cover = i
+        .cover()
         .map(|id| format!("<img class=\"thumb\" src=\"/media/{id}\" alt=\"\">"))
         .unwrap_or_else(|| "<span class=\"thumb-none\"></span>".into());
     let mut labels = String::new();
-    if i["flash_sale"] == true {
+    if i.flash_sale {
         labels.push_str(&format!(
             " <span class=\"pill\">{}</span>",
             st.t("秒杀", "Flash")
         ));
     }
-    if i["presale"] == true {
+    if i.presale {
         labels.push_str(&format!(
             " <span class=\"pill\">{}</span>",
             st.t("预售", "Presale")
         ));
     }
-    let status = i["status"].as_str().unwrap_or("");
+    let status = i.status.as_str();
     format!(
         "<tr><td>{cover}</td><td><a href=\"/console/mall/items/{}\">{}</a>{labels}<div class=\"muted\">{}</div></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td><span class=\"pill {status}\">{}</span></td></tr>",
-        i["id"],
-        esc(&name_of(st, i, "name_zh", "name_en")),
-        esc(i["category"].as_str().unwrap_or("")),
-        esc(&kind_label(st, i["kind"]["type"].as_str().unwrap_or(""))),
+        i.id,
+        esc(i.name(st.lang == crate::page::Lang::En)),
+        esc(&i.category),
+        esc(&kind_label(st, kind_code(&i.kind))),
         skus.first().map(|v| price(st, v)).unwrap_or_default(),
         num(stock),
         num(sold),
@@ -240,63 +248,54 @@ pub(super) fn parse_local(s: &str, tz: &jiff::tz::TimeZone) -> Result<Option<i64
 }
 
 impl ItemForm {
-    pub(super) fn from_item(v: &Value, tz: &jiff::tz::TimeZone) -> ItemForm {
-        let s = &v["skus"][0];
-        let t = |x: &Value| match x {
-            Value::Null => String::new(),
-            Value::String(s) => s.clone(),
-            o => o.to_string(),
-        };
-        let m = |x: &Value| {
-            x.as_i64()
-                .filter(|c| *c > 0)
+    pub(super) fn from_item(v: &ItemView, tz: &jiff::tz::TimeZone) -> ItemForm {
+        let s = v.skus.first();
+        let m = |x: Option<i64>| {
+            x.filter(|c| *c > 0)
                 .map(|c| format!("{}.{:02}", c / 100, c % 100))
                 .unwrap_or_default()
         };
+        let t = |x: Option<u32>| x.map(|n| n.to_string()).unwrap_or_default();
+        let flag = |b: bool| if b { "1".to_string() } else { String::new() };
         ItemForm {
-            name_zh: t(&v["name_zh"]),
-            name_en: t(&v["name_en"]),
-            description_zh: t(&v["description_zh"]),
-            description_en: t(&v["description_en"]),
-            category: t(&v["category"]),
-            kind: t(&v["kind"]["type"]),
-            template: t(&v["kind"]["template"]),
-            sku: t(&s["sku"]),
-            sku_name: t(&s["name"]),
-            points: t(&s["points"]),
-            cash: m(&s["cash_minor"]),
-            market: m(&s["market_price_minor"]),
-            stock: t(&s["stock"]),
-            per_day: t(&v["limits"]["per_day"]),
-            lifetime: t(&v["limits"]["lifetime"]),
-            sale_from: local_input(v["sale_from"].as_i64(), tz),
-            sale_until: local_input(v["sale_until"].as_i64(), tz),
-            flash_sale: if v["flash_sale"] == true {
-                "1".into()
-            } else {
-                String::new()
+            name_zh: v.name_zh.clone(),
+            name_en: v.name_en.clone(),
+            description_zh: v.description_zh.clone(),
+            description_en: v.description_en.clone(),
+            category: v.category.clone(),
+            kind: kind_code(&v.kind).to_string(),
+            template: match &v.kind {
+                ItemKind::Coupon { template } => template.clone(),
+                _ => String::new(),
             },
-            presale: if v["presale"] == true {
-                "1".into()
-            } else {
-                String::new()
-            },
-            images: v["images"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .map(|i| i.to_string())
-                        .collect::<Vec<_>>()
-                        .join(",")
-                })
-                .unwrap_or_default(),
+            sku: s.map(|s| s.sku.clone()).unwrap_or_default(),
+            sku_name: s.map(|s| s.name.clone()).unwrap_or_default(),
+            points: s.map(|s| s.points.to_string()).unwrap_or_default(),
+            cash: m(s.map(|s| s.cash_minor)),
+            market: m(s.and_then(|s| s.market_price_minor)),
+            stock: s.map(|s| s.stock.to_string()).unwrap_or_default(),
+            per_day: t(v.limits.per_day),
+            lifetime: t(v.limits.lifetime),
+            sale_from: local_input(v.sale_from, tz),
+            sale_until: local_input(v.sale_until, tz),
+            flash_sale: flag(v.flash_sale),
+            presale: flag(v.presale),
+            images: v
+                .images
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
             ..Default::default()
         }
     }
 
+    /// The definition the form describes over `base`, the item as it is (`None` for a new
+    /// one): the form edits the first SKU; the audience, a partner's kind and further SKUs
+    /// stay as they are, and so does the stock of an item that exists.
     pub(super) fn to_def(
         &self,
-        base: &Value,
+        base: Option<&ItemView>,
         tz: &jiff::tz::TimeZone,
     ) -> Result<ItemDef, (String, String)> {
         let bad = |f: &str, m: &str| (f.to_string(), m.to_string());
@@ -309,74 +308,58 @@ impl ItemForm {
                 .map(Some)
                 .map_err(|_| bad(f, "a whole number"))
         };
-        let mut d = if base.is_object() {
-            base.clone()
-        } else {
-            json!({})
-        };
-        d["name_zh"] = json!(self.name_zh.trim());
-        d["name_en"] = json!(self.name_en.trim());
-        d["description_zh"] = json!(self.description_zh.trim());
-        d["description_en"] = json!(self.description_en.trim());
-        d["category"] = json!(self.category.trim());
-        d["kind"] = match self.kind.as_str() {
-            "coupon" => json!({"type": "coupon", "template": self.template.trim()}),
-            "virtual" => json!({"type": "virtual"}),
-            "experience" => json!({"type": "experience"}),
-            "partner" => base["kind"].clone(),
-            _ => json!({"type": "physical"}),
+        let kind = match self.kind.as_str() {
+            "coupon" => ItemKind::Coupon {
+                template: self.template.trim().to_string(),
+            },
+            "virtual" => ItemKind::Virtual,
+            "experience" => ItemKind::Experience,
+            "partner" => base
+                .map(|b| b.kind.clone())
+                .ok_or_else(|| bad("form", "missing field `kind`"))?,
+            _ => ItemKind::Physical,
         };
         let points =
             int("points", &self.points)?.ok_or_else(|| bad("points", "the price in points"))?;
         let cash = parse_money(&self.cash).ok_or_else(|| bad("cash", "an amount such as 9.90"))?;
         let market =
             parse_money(&self.market).ok_or_else(|| bad("market", "an amount such as 99"))?;
-        let mut sku = base["skus"][0].clone();
-        if !sku.is_object() {
-            sku = json!({});
-        }
-        sku["sku"] = json!(self.sku.trim());
-        sku["name"] = json!(self.sku_name.trim());
-        sku["points"] = json!(points);
-        sku["cash_minor"] = json!(cash);
-        sku["market_price_minor"] = if market > 0 {
-            json!(market)
-        } else {
-            Value::Null
+        let stock = match base {
+            Some(b) => b.skus.first().map_or(0, |s| s.stock),
+            None => int("stock", &self.stock)?.unwrap_or(0),
         };
-        if let Some(o) = sku.as_object_mut() {
-            o.remove("sold");
-            o.retain(|_, v| !v.is_null());
-        }
-        if !base.is_object() {
-            sku["stock"] = json!(int("stock", &self.stock)?.unwrap_or(0));
-        }
-        let mut skus = vec![sku];
-        if let Some(rest) = base["skus"].as_array() {
-            for s in rest.iter().skip(1) {
-                let mut s = s.clone();
-                if let Some(o) = s.as_object_mut() {
-                    o.remove("sold");
-                }
-                skus.push(s);
-            }
-        }
-        d["skus"] = json!(skus);
-        let mut limits = json!({});
-        if let Some(n) = int("per_day", &self.per_day)? {
-            limits["per_day"] = json!(n);
-        }
-        if let Some(n) = int("lifetime", &self.lifetime)? {
-            limits["lifetime"] = json!(n);
-        }
-        d["limits"] = limits;
+        let mut skus = vec![Sku {
+            sku: self.sku.trim().to_string(),
+            name: self.sku_name.trim().to_string(),
+            points,
+            cash_minor: cash,
+            market_price_minor: (market > 0).then_some(market),
+            stock,
+        }];
+        let rest = base.map(|b| &b.skus[1.min(b.skus.len())..]).unwrap_or(&[]);
+        skus.extend(rest.iter().map(|s| Sku {
+            sku: s.sku.clone(),
+            name: s.name.clone(),
+            points: s.points,
+            cash_minor: s.cash_minor,
+            market_price_minor: s.market_price_minor,
+            stock: s.stock,
+        }));
+        // A limit the form reads as a number but that is no count: as the definition refuses it.
+        let count = |n: Option<i64>| {
+            n.map(|n| serde_json::from_value::<u32>(json!(n)))
+                .transpose()
+                .map_err(|e| bad("form", &e.to_string()))
+        };
+        let limits = ItemLimits {
+            per_day: count(int("per_day", &self.per_day)?)?,
+            lifetime: count(int("lifetime", &self.lifetime)?)?,
+        };
         let when = |f: &str, v: &str| {
             parse_local(v, tz).map_err(|_| bad(f, "a date and time such as 2026-12-05T10:00"))
         };
-        d["sale_from"] = json!(when("sale_from", &self.sale_from)?);
-        d["sale_until"] = json!(when("sale_until", &self.sale_until)?);
-        d["flash_sale"] = json!(!self.flash_sale.is_empty());
-        d["presale"] = json!(!self.presale.is_empty());
+        let sale_from = when("sale_from", &self.sale_from)?;
+        let sale_until = when("sale_until", &self.sale_until)?;
         let mut images = Vec::new();
         for p in self
             .images
@@ -389,16 +372,22 @@ impl ItemForm {
                     .map_err(|_| bad("images", "upload the picture again"))?,
             );
         }
-        d["images"] = json!(images);
-        for k in ["id", "status", "in_stock", "created_at", "updated_at"] {
-            if let Some(o) = d.as_object_mut() {
-                o.remove(k);
-            }
-        }
-        if let Some(o) = d.as_object_mut() {
-            o.retain(|_, v| !v.is_null());
-        }
-        serde_json::from_value(d).map_err(|e| bad("form", &e.to_string()))
+        Ok(ItemDef {
+            name_zh: self.name_zh.trim().to_string(),
+            name_en: self.name_en.trim().to_string(),
+            description_zh: self.description_zh.trim().to_string(),
+            description_en: self.description_en.trim().to_string(),
+            category: self.category.trim().to_string(),
+            kind,
+            skus,
+            audience: base.map(|b| b.audience.clone()).unwrap_or_default(),
+            limits,
+            sale_from,
+            sale_until,
+            flash_sale: !self.flash_sale.is_empty(),
+            presale: !self.presale.is_empty(),
+            images,
+        })
     }
 }
 

@@ -624,7 +624,7 @@ async fn set_member_tier(
 ) -> ApiResult {
     let id = member_id(&id)?;
     let partition = MemberRef::Id { member_id: id.0 }.partition();
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "manual_tier",
@@ -634,7 +634,7 @@ async fn set_member_tier(
         |tx, ctx, now, (id, m)| jifen_app::tiers::set_manual(tx, ctx, now, *id, m),
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 // ---- ledger writes -------------------------------------------------------------------------

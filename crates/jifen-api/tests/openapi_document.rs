@@ -798,6 +798,7 @@ fn typed_answers_are_documented_from_their_types() {
     assert!(documented::<jifen_app::coupons::CouponList>());
     assert!(documented::<jifen_app::lottery::LotteryView>());
     assert!(documented::<jifen_app::lottery::LotteryList>());
+    assert!(documented::<jifen_app::tiers::TierProgress>());
     let schemas = jifen_api::openapi::schemas();
     let order = &schemas["OrderView"];
     let required: Vec<&str> = order["required"]

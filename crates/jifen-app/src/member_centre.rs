@@ -34,7 +34,7 @@ pub struct HomeView {
     pub member: Member,
     pub balance: Balance,
     /// The tier progress view, when the programme has tiers.
-    pub tier: Option<Value>,
+    pub tier: Option<crate::tiers::TierProgress>,
     pub history: crate::views::HistoryPage,
     pub mall: crate::mall::MemberCatalog,
     pub checkin: Checkin,

@@ -349,7 +349,7 @@ pub fn export(
         })
         .collect();
     let tier = match ctx.earn.ladder {
-        Some(_) if !erased => crate::tiers::member_progress(tx, ctx, m.id, now, "zh")?,
+        Some(_) if !erased => json!(crate::tiers::member_progress(tx, ctx, m.id, now, "zh")?),
         _ => serde_json::Value::Null,
     };
     tx.audit(

@@ -10,6 +10,8 @@ use jifen_ledger::ops::{self, CreditSpec, MemberBook, Refs};
 use jifen_ledger::policy::Validity;
 use jifen_ledger::{AccountId, MemberId, Millis, PointType, Points, Posting, SystemAccount, code};
 use jifen_store::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::{AppError, ProgramCtx};
@@ -57,7 +59,7 @@ pub fn set_manual(
     now: Millis,
     member: MemberId,
     m: &ManualTier,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<TierProgress, AppError> {
     let Some(ladder) = &ctx.earn.ladder else {
         return Err(AppError::NotFound {
             what: "tier ladder",
@@ -728,6 +730,63 @@ pub fn put_ladder(
     Ok(serde_json::to_value(ladder).expect("ladder serializes"))
 }
 
+/// A tier set by hand, while it lasts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ManualTierView {
+    pub tier: String,
+    pub until: Millis,
+    pub reason: Option<String>,
+    pub by: Option<String>,
+}
+
+/// One change of a member's tier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TierChange {
+    pub from: Option<String>,
+    pub to: String,
+    pub cause: String,
+    pub metric_value: i64,
+    pub at: Millis,
+}
+
+/// Where a member stands on the ladder, worded for a locale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TierProgress {
+    pub member_id: i64,
+    /// The tier in effect: a manual one while it lasts, else the earned one.
+    pub tier: String,
+    pub tier_name: String,
+    pub earned_tier: String,
+    pub manual: Option<ManualTierView>,
+    pub since: Option<Millis>,
+    pub metric: Metric,
+    pub metric_value: i64,
+    pub window_from: Millis,
+    /// With a review: what keeps the earned tier at it.
+    pub keep_needed: Option<i64>,
+    /// With a review: when it next measures.
+    pub next_review_at: Option<Millis>,
+    pub next_tier: Option<String>,
+    pub next_tier_name: Option<String>,
+    /// How much more of the metric the next tier needs.
+    pub needed: Option<i64>,
+    pub message: String,
+    /// The latest changes, newest first.
+    pub changes: Vec<TierChange>,
+}
+
+impl TierProgress {
+    /// How far the member is toward the next tier, 0 to 100 (100 at the top).
+    pub fn percent(&self) -> i64 {
+        match self.needed {
+            Some(n) if n + self.metric_value > 0 => {
+                (self.metric_value * 100 / (self.metric_value + n)).clamp(0, 100)
+            }
+            _ => 100,
+        }
+    }
+}
+
 /// Where a member stands: tier, metric, what the next tier needs (worded for `locale`), and the
 /// recent changes.
 pub fn member_progress(
@@ -736,7 +795,7 @@ pub fn member_progress(
     member: MemberId,
     now: Millis,
     locale: &str,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<TierProgress, AppError> {
     let Some(ladder) = &ctx.earn.ladder else {
         return Err(AppError::NotFound {
             what: "tier ladder",
@@ -753,18 +812,27 @@ pub fn member_progress(
     let manual = row
         .and_then(|r| r.manual)
         .filter(|(_, until, _, _)| *until > now)
-        .map(
-            |(t, until, reason, by)| json!({"tier": t, "until": until, "reason": reason, "by": by}),
-        );
-    let changes: Vec<serde_json::Value> = tx
+        .map(|(tier, until, reason, by)| ManualTierView {
+            tier,
+            until,
+            reason,
+            by,
+        });
+    let changes: Vec<TierChange> = tx
         .tier_changes(ctx.program.id, member, 20)?
         .into_iter()
-        .map(|(from, to, cause, v, at)| json!({"from": from, "to": to, "cause": cause, "metric_value": v, "at": at}))
+        .map(|(from, to, cause, metric_value, at)| TierChange {
+            from,
+            to,
+            cause,
+            metric_value,
+            at,
+        })
         .collect();
     // The tier in effect: a manual one while it lasts (shown as manual), else the earned one.
     let effective = manual
         .as_ref()
-        .and_then(|m| m["tier"].as_str().map(str::to_string))
+        .map(|m| m.tier.clone())
         .unwrap_or_else(|| p.tier.clone());
     let effective_name = ladder
         .tiers
@@ -778,23 +846,24 @@ pub fn member_progress(
             }
         })
         .unwrap_or_else(|| p.tier_name.clone());
-    Ok(json!({
-        "member_id": member,
-        "tier": effective,
-        "tier_name": effective_name,
-        "earned_tier": p.tier,
-        "manual": manual,
-        "since": since,
-        "metric": p.metric,
-        "metric_value": p.value,
-        "window_from": ladder.window_start(now, &ctx.tz),
-        // With a review: what keeps the earned tier at it, and when it measures.
-        "keep_needed": ladder.review.map(|_| (ladder.tiers[i].threshold - value).max(0)),
-        "next_review_at": ladder.review.and_then(|r| r.next_after(now, &ctx.tz)),
-        "next_tier": p.next_tier,
-        "next_tier_name": p.next_tier_name,
-        "needed": p.needed,
-        "message": p.message,
-        "changes": changes,
-    }))
+    Ok(TierProgress {
+        member_id: member.0,
+        tier: effective,
+        tier_name: effective_name,
+        earned_tier: p.tier,
+        manual,
+        since,
+        metric: p.metric,
+        metric_value: p.value,
+        window_from: ladder.window_start(now, &ctx.tz),
+        keep_needed: ladder
+            .review
+            .map(|_| (ladder.tiers[i].threshold - value).max(0)),
+        next_review_at: ladder.review.and_then(|r| r.next_after(now, &ctx.tz)),
+        next_tier: p.next_tier,
+        next_tier_name: p.next_tier_name,
+        needed: p.needed,
+        message: p.message,
+        changes,
+    })
 }

@@ -28,6 +28,7 @@ fn progress(w: &World, m: i64, locale: &'static str) -> Value {
         .read_blocking(move |tx| {
             jifen_app::tiers::member_progress(tx, &ctx, jifen_ledger::MemberId(m), now, locale)
         })
+        .map(|p| serde_json::to_value(p).expect("the view serializes"))
         .unwrap()
 }
 

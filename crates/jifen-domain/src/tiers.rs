@@ -14,7 +14,7 @@ pub const TIERS_MAX: usize = 12;
 pub const WINDOW_MONTHS_MAX: u32 = 60;
 
 /// What qualifies a member for a tier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     /// Growth value (成长值) earned in the window, net of refunds.

@@ -14,7 +14,7 @@ use jifen_app::member_centre::{Checkin, HomeView, Task, plain_points, task_done}
 use jifen_ledger::PointType;
 use jifen_rules::{CompiledRule, Period, Trigger};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::page::{Lang, code_label, esc, fmt_time, num};
 use crate::{LangQuery, Web, html, lang_of};
@@ -342,22 +342,17 @@ fn history_card(
     )
 }
 
-fn tier_card(p: &Value) -> String {
-    let value = p["metric_value"].as_i64().unwrap_or(0);
-    let needed = p["needed"].as_i64();
-    let pct = match needed {
-        Some(n) if n + value > 0 => (value * 100 / (value + n)).clamp(0, 100),
-        _ => 100,
-    };
+fn tier_card(p: &jifen_app::tiers::TierProgress) -> String {
+    let pct = p.percent();
     format!(
         "<div class=\"card\"><div class=\"tier\"><span class=\"name\">{}</span><span class=\"muted\">{}</span></div>\
          <div class=\"bar\"><span style=\"width:{pct}%\"></span></div><div class=\"muted\">{}</div></div>",
-        esc(p["tier_name"].as_str().unwrap_or("")),
-        p["next_tier_name"]
-            .as_str()
+        esc(&p.tier_name),
+        p.next_tier_name
+            .as_deref()
             .map(|n| format!("→ {}", esc(n)))
             .unwrap_or_default(),
-        esc(p["message"].as_str().unwrap_or("")),
+        esc(&p.message),
     )
 }
 

@@ -399,14 +399,16 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/members/{id}/tier",
         "A member's tier, metric and what the next tier needs (?locale=zh|en)",
     )
-    .params(&[MEMBER, LOCALE]),
+    .params(&[MEMBER, LOCALE])
+    .answer("TierProgress"),
     post(
         "/api/v1/members/{id}/tier",
         "Set a member's tier by hand, with reason, actor and end date (shown as manual, never a floor)",
     )
     .params(&[MEMBER])
     .body("ManualTier")
-    .idem("optional"),
+    .idem("optional")
+    .answer("TierProgress"),
     get(
         "/api/v1/members/{id}/benefits",
         "What a member's tier gives now: multiplier, member price, transfer permission, checkout ratio, priority flag, coupons",

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use jifen_app::coupons::{CouponList, CouponView};
 use jifen_app::lottery::{LotteryList, LotteryView};
 use jifen_app::mall::{ItemView, ItemsPage, MemberCatalog, OrderView, OrdersPage};
+use jifen_app::tiers::TierProgress;
 use jifen_app::views::HistoryPage;
 
 /// The component schemas of the typed views, and of every type they contain.
@@ -26,6 +27,7 @@ pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
         ("ItemView", generator.subschema_for::<ItemView>()),
         ("ItemsPage", generator.subschema_for::<ItemsPage>()),
         ("MemberCatalog", generator.subschema_for::<MemberCatalog>()),
+        ("TierProgress", generator.subschema_for::<TierProgress>()),
     ];
     for (name, schema) in generator.take_definitions(true) {
         // A generated name must not replace a hand-written schema (a request body, say).

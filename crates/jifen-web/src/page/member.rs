@@ -84,7 +84,7 @@ pub struct MemberPage<'a> {
     pub balance: &'a Balance,
     pub lots: &'a [LotView],
     pub history: &'a HistoryPage,
-    pub tier: Option<&'a Value>,
+    pub tier: Option<&'a jifen_app::tiers::TierProgress>,
     pub orders: &'a OrdersPage,
     pub coupons: &'a CouponList,
     pub appeals: &'a [jifen_app::console::AppealRow],
@@ -129,8 +129,8 @@ fn member_facts(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
         .map(|t| {
             format!(
                 "{} <span class=\"muted\">{}</span>",
-                esc(t["tier_name"].as_str().unwrap_or("")),
-                esc(t["message"].as_str().unwrap_or(""))
+                esc(&t.tier_name),
+                esc(&t.message)
             )
         })
         .unwrap_or_else(|| "–".into());

@@ -235,7 +235,7 @@ pub async fn create_webhook(
     p: Program,
     JsonBody(e): JsonBody<jifen_app::webhooks::EndpointIn>,
 ) -> ApiResult {
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "webhook",
@@ -245,7 +245,7 @@ pub async fn create_webhook(
         jifen_app::webhooks::create_endpoint,
     )
     .await?;
-    Ok(respond(out, StatusCode::CREATED))
+    Ok(respond_view(out, StatusCode::CREATED))
 }
 
 fn endpoint_id(raw: &str) -> Result<i64, ApiError> {
@@ -257,7 +257,7 @@ fn endpoint_id(raw: &str) -> Result<i64, ApiError> {
 
 async fn webhook_status(app: App, p: Program, id: String, status: &'static str) -> ApiResult {
     let id = endpoint_id(&id)?;
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "webhook_status",
@@ -267,7 +267,7 @@ async fn webhook_status(app: App, p: Program, id: String, status: &'static str) 
         |tx, ctx, now, (id, s)| jifen_app::webhooks::set_status(tx, ctx, now, *id, s),
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 pub async fn disable_webhook(
@@ -298,7 +298,7 @@ pub async fn webhook_deliveries(
 /// A signed link into the member points centre, for the merchant's app to open.
 pub async fn centre_link(State(app): State<App>, p: Program, ApiPath(id): ApiPath) -> ApiResult {
     let id = member_id(&id)?;
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "centre_link",
@@ -308,5 +308,5 @@ pub async fn centre_link(State(app): State<App>, p: Program, ApiPath(id): ApiPat
         |tx, ctx, now, id| jifen_app::centre::link(tx, ctx, now, *id),
     )
     .await?;
-    Ok(respond(out, StatusCode::CREATED))
+    Ok(respond_view(out, StatusCode::CREATED))
 }

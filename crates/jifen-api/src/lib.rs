@@ -480,9 +480,7 @@ async fn balance(
     let v = app
         .read(move |tx| {
             let m = commands::resolve(tx, &ctx, &MemberRef::Id { member_id: id.0 })?;
-            let points = views::balance(tx, &ctx, m.id, PointType::Points, now, days)?;
-            let growth = views::balance(tx, &ctx, m.id, PointType::Growth, now, days)?;
-            Ok(json!({"member_id": m.id, "points": points, "growth": growth}))
+            views::member_balance(tx, &ctx, m.id, now, days)
         })
         .await?;
     Ok(Json(v).into_response())

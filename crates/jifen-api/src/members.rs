@@ -13,38 +13,39 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::extract::{ApiPath, ApiQuery, IdempotencyKey, JsonBody, Program};
-use crate::{ApiError, ApiResult, fingerprint, member_id, respond};
+use crate::{ApiError, ApiResult, fingerprint, member_id, respond_view};
 
 /// A command on the member in the path, made in the calling key's name (the audit log's actor).
-type MemberFn<T> =
-    fn(&mut Tx<'_>, &ProgramCtx, Millis, &str, MemberId, &T) -> Result<serde_json::Value, AppError>;
+type MemberFn<T, V> =
+    fn(&mut Tx<'_>, &ProgramCtx, Millis, &str, MemberId, &T) -> Result<V, AppError>;
 
 /// Submits a [`MemberFn`]; the idempotency fingerprint covers the route, the member and the
 /// input, as [`submit`]'s does.
-pub async fn member_command<T>(
+pub async fn member_command<T, V>(
     app: &App,
     p: Program,
     id: &str,
     key: Option<String>,
     route: &str,
     input: T,
-    f: MemberFn<T>,
+    f: MemberFn<T, V>,
 ) -> ApiResult
 where
     T: Serialize + Send + Sync + 'static,
+    V: Serialize + serde::de::DeserializeOwned + Send + 'static,
 {
     let m = member_id(id)?;
     let idem = key.map(|k| fingerprint(k, route, &(m.0, &input)));
     let actor = p.1.actor();
     let out = app
-        .write(
+        .write_view(
             p.0,
             &format!("member:{}", m.0),
             idem,
             move |tx, ctx, now| f(tx, ctx, now, &actor, m, &input),
         )
         .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 pub async fn update_member(
@@ -113,7 +114,7 @@ pub async fn export_member(
     };
     let actor = p.1.actor();
     let out = app
-        .write(
+        .write_view(
             p.0,
             &format!("member:{}", m.0),
             None,
@@ -122,7 +123,7 @@ pub async fn export_member(
         .await?;
     if csv {
         let mut body = "\u{feff}".to_string();
-        body.push_str(&jifen_app::members::export_csv(&out.body));
+        body.push_str(&jifen_app::members::export_csv(&out.view));
         return Ok((
             [
                 (
@@ -139,7 +140,7 @@ pub async fn export_member(
         )
             .into_response());
     }
-    Ok(Json(out.body).into_response())
+    Ok(Json(out.view).into_response())
 }
 
 pub async fn revoke_centre_links(

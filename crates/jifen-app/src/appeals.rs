@@ -6,6 +6,7 @@ use jifen_ledger::{MemberId, Millis};
 use jifen_store::*;
 use jiff::ToSpan;
 use jiff::civil::Weekday;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -45,7 +46,7 @@ pub fn submit(
     now: Millis,
     member: MemberId,
     a: &AppealIn,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<AppealOpened, AppError> {
     let msg = a.message.trim();
     if msg.chars().count() < 5 || msg.chars().count() > 1000 {
         return Err(AppError::invalid(
@@ -94,7 +95,21 @@ pub fn submit(
         &json!({"appeal_id": id, "member_id": m.id, "due_at": due}).to_string(),
         now,
     )?;
-    Ok(json!({"appeal_id": id, "status": "open", "due_at": due}))
+    Ok(AppealOpened {
+        appeal_id: id,
+        status: "open".into(),
+        due_at: due,
+    })
+}
+
+/// An appeal as it was opened: staff answer it by `due_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AppealOpened {
+    pub appeal_id: i64,
+    /// `open`.
+    pub status: String,
+    /// The end of the next working day in the programme's time zone.
+    pub due_at: Millis,
 }
 
 /// Staff answering an appeal: `resolve` (optionally with a points adjustment) or `reject`.

@@ -6,6 +6,8 @@
 use jifen_ledger::{MemberId, Millis, ProgramId};
 use jifen_store::*;
 use rand::Rng;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::{AppError, ProgramCtx};
@@ -26,7 +28,7 @@ pub fn link(
     ctx: &ProgramCtx,
     now: Millis,
     member: MemberId,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<CentreLink, AppError> {
     let m = crate::commands::resolve(
         tx,
         ctx,
@@ -44,9 +46,32 @@ pub fn link(
     let expires = now + LINK_MS;
     let body = format!("{}.{}.{expires}", ctx.program.id.0, m.id.0);
     let token = format!("{body}.{}", mac(&secret, &body));
-    Ok(
-        json!({"member_id": m.id, "token": token, "path": format!("/m/{token}"), "expires_at": expires}),
-    )
+    Ok(CentreLink {
+        member_id: m.id,
+        path: format!("/m/{token}"),
+        token,
+        expires_at: expires,
+    })
+}
+
+/// A signed link into the member centre, for the merchant to hand to the member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CentreLink {
+    #[schemars(with = "i64")]
+    pub member_id: MemberId,
+    /// The signed token.
+    pub token: String,
+    /// The centre's path for the token: `/m/<token>`.
+    pub path: String,
+    pub expires_at: Millis,
+}
+
+/// The member-centre links of a member revoked: every one issued until `revoked_until`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LinksRevoked {
+    #[schemars(with = "i64")]
+    pub member_id: MemberId,
+    pub revoked_until: Millis,
 }
 
 /// The programme and member a token names, if its signature holds and it has not expired.
@@ -96,7 +121,7 @@ pub fn revoke(
     now: Millis,
     actor: &str,
     member: MemberId,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<LinksRevoked, AppError> {
     let m = crate::commands::resolve(
         tx,
         ctx,
@@ -114,5 +139,8 @@ pub fn revoke(
         Some(&json!({"issued_until": now}).to_string()),
         now,
     )?;
-    Ok(json!({"member_id": m.id, "revoked_until": now}))
+    Ok(LinksRevoked {
+        member_id: m.id,
+        revoked_until: now,
+    })
 }

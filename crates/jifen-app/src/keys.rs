@@ -8,6 +8,8 @@
 
 use jifen_ledger::{Millis, ProgramId};
 use jifen_store::{ApiKeyRow, KEY_ID_LEN, Tx};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::{App, AppError, ProgramCtx, sha256_hex};
@@ -68,21 +70,57 @@ fn check_name(name: &str) -> Result<String, AppError> {
     Ok(name.to_string())
 }
 
-pub fn key_view(k: &ApiKeyRow) -> serde_json::Value {
-    json!({
-        "key_id": k.key_id,
-        "name": k.name,
-        "prefix": k.prefix,
-        "created_at": k.created_at,
-        "status": if k.revoked_at.is_some() { "revoked" } else { "active" },
-        "revoked_at": k.revoked_at,
-        "revoked_by": k.revoked_by,
-    })
+/// An API key as staff see it: never its secret or hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct KeyView {
+    /// The first characters of the key's hash, which name it.
+    pub key_id: String,
+    pub name: String,
+    /// The first characters of the key itself; `None` for keys made before it was kept.
+    pub prefix: Option<String>,
+    pub created_at: Millis,
+    /// `active` or `revoked`.
+    pub status: String,
+    pub revoked_at: Option<Millis>,
+    pub revoked_by: Option<String>,
+    /// Adjustments through this key are applied above the approval threshold.
+    pub adjust_without_approval: bool,
+}
+
+impl KeyView {
+    pub fn of(k: &ApiKeyRow) -> KeyView {
+        KeyView {
+            key_id: k.key_id.clone(),
+            name: k.name.clone(),
+            prefix: k.prefix.clone(),
+            created_at: k.created_at,
+            status: if k.revoked_at.is_some() {
+                "revoked"
+            } else {
+                "active"
+            }
+            .into(),
+            revoked_at: k.revoked_at,
+            revoked_by: k.revoked_by.clone(),
+            adjust_without_approval: k.adjust_without_approval,
+        }
+    }
+
+    pub fn active(&self) -> bool {
+        self.revoked_at.is_none()
+    }
 }
 
 /// The programme's keys, newest first.
-pub fn list(tx: &mut Tx<'_>, program: ProgramId) -> Result<Vec<ApiKeyRow>, AppError> {
-    Ok(tx.api_keys(program)?)
+pub fn list(tx: &mut Tx<'_>, program: ProgramId) -> Result<Vec<KeyView>, AppError> {
+    Ok(tx.api_keys(program)?.iter().map(KeyView::of).collect())
+}
+
+/// A key revoked, with its hash so that the caller can forget it from the cache.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Revoked {
+    pub key: KeyView,
+    pub key_hash: String,
 }
 
 /// Stores a key generated with [`generate`] under a name. The answer holds no secret.
@@ -94,7 +132,7 @@ pub fn create(
     name: &str,
     key: &NewKey,
     adjust_without_approval: bool,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<KeyView, AppError> {
     let name = check_name(name)?;
     let program = ctx.program.id;
     let active = tx.count_active_api_keys(program)?;
@@ -125,10 +163,16 @@ pub fn create(
         Some(&after.to_string()),
         now,
     )?;
-    Ok(
-        json!({"key_id": id, "name": name, "prefix": key.prefix, "created_at": now, "status": "active",
-               "adjust_without_approval": adjust_without_approval}),
-    )
+    Ok(KeyView {
+        key_id: id.to_string(),
+        name,
+        prefix: Some(key.prefix.clone()),
+        created_at: now,
+        status: "active".into(),
+        revoked_at: None,
+        revoked_by: None,
+        adjust_without_approval,
+    })
 }
 
 /// Revokes a key by its id. The answer carries the key's hash (`key_hash`) so that the caller
@@ -139,7 +183,7 @@ pub fn revoke(
     now: Millis,
     actor: &str,
     key_id: &str,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<Revoked, AppError> {
     let program = ctx.program.id;
     let not_found = || AppError::NotFound {
         what: "API key",
@@ -156,7 +200,7 @@ pub fn revoke(
             json!({"key_id": key_id}),
         ));
     }
-    let before = key_view(&row);
+    let before = serde_json::to_value(KeyView::of(&row)).expect("a key view serializes");
     let after = json!({"key_id": key_id, "name": row.name, "status": "revoked"});
     tx.audit(
         program,
@@ -167,9 +211,14 @@ pub fn revoke(
         Some(&after.to_string()),
         now,
     )?;
-    Ok(
-        json!({"key_id": key_id, "name": row.name, "status": "revoked", "revoked_at": now, "key_hash": hash}),
-    )
+    let mut key = KeyView::of(&row);
+    key.status = "revoked".into();
+    key.revoked_at = Some(now);
+    key.revoked_by = Some(actor.to_string());
+    Ok(Revoked {
+        key,
+        key_hash: hash,
+    })
 }
 
 impl App {
@@ -180,21 +229,14 @@ impl App {
         program: ProgramId,
         actor: &str,
         key_id: &str,
-    ) -> Result<serde_json::Value, AppError> {
+    ) -> Result<KeyView, AppError> {
         let (actor, id) = (actor.to_string(), key_id.to_string());
         let out = self
-            .write(program, "api_keys", None, move |tx, ctx, now| {
+            .write_view(program, "api_keys", None, move |tx, ctx, now| {
                 revoke(tx, ctx, now, &actor, &id)
             })
             .await?;
-        let mut body = out.body;
-        if let Some(hash) = body
-            .as_object_mut()
-            .and_then(|o| o.remove("key_hash"))
-            .and_then(|h| h.as_str().map(str::to_string))
-        {
-            self.forget_api_key(&hash);
-        }
-        Ok(body)
+        self.forget_api_key(&out.view.key_hash);
+        Ok(out.view.key)
     }
 }

@@ -5,10 +5,15 @@
 
 use jifen_ledger::{MemberId, Millis};
 use jifen_store::*;
+use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::json;
 
 use crate::commands::{self, MemberRef};
+use crate::coupons::CouponView;
+use crate::mall::OrderView;
+use crate::tiers::TierProgress;
+use crate::views::MemberView;
 use crate::{AppError, ProgramCtx};
 
 /// The `available_at` of points a frozen member earned: pending until unfrozen. One day before
@@ -87,7 +92,7 @@ pub fn update_profile(
     actor: &str,
     member: MemberId,
     u: &ProfileUpdate,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<MemberView, AppError> {
     let m = live(tx, ctx, member)?;
     let trim = |v: &Option<Option<String>>, old: &Option<String>| match v {
         None => old.clone(),
@@ -128,7 +133,7 @@ pub fn unbind_identity(
     actor: &str,
     member: MemberId,
     id: &Identity,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<MemberView, AppError> {
     let id = &Identity {
         channel: id.channel.clone(),
         external_id: commands::normalize_external_id(&id.external_id)?,
@@ -216,7 +221,7 @@ pub fn freeze(
     actor: &str,
     member: MemberId,
     r: &StatusChange,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<MemberView, AppError> {
     let statuses = ("active", "frozen");
     let (m, reason) = set_status(
         tx,
@@ -238,7 +243,7 @@ pub fn unfreeze(
     actor: &str,
     member: MemberId,
     r: &StatusChange,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<MemberView, AppError> {
     let statuses = ("frozen", "active");
     let (m, reason) = set_status(
         tx,
@@ -261,7 +266,7 @@ fn status_changed(
     m: &Member,
     action: &str,
     reason: &str,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<MemberView, AppError> {
     tx.audit(
         ctx.program.id,
         actor,
@@ -295,7 +300,7 @@ pub fn export(
     now: Millis,
     actor: &str,
     member: MemberId,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<MemberExport, AppError> {
     let program = ctx.program.id;
     let m = tx
         .member(program, member)?
@@ -314,13 +319,17 @@ pub fn export(
             None => break,
         }
     }
-    let orders: Vec<serde_json::Value> = tx
+    let orders = tx
         .member_purchase_orders(program, m.id)?
         .iter()
-        .map(|r| {
-            json!({"order_id": r.text(0), "paid_minor": r.int(1), "currency": r.text(2),
-                   "refunded_minor": r.int(3), "points_earned": r.int(4),
-                   "points_reversed": r.int(5), "created_at": r.int(6)})
+        .map(|r| PurchaseOrderExport {
+            order_id: r.text(0),
+            paid_minor: r.int(1),
+            currency: r.text(2),
+            refunded_minor: r.int(3),
+            points_earned: r.int(4),
+            points_reversed: r.int(5),
+            created_at: r.int(6),
         })
         .collect();
     let mut mall_orders = Vec::new();
@@ -336,21 +345,27 @@ pub fn export(
     // An erased member's coupons and tier are closed with the account: none to show.
     let erased = m.status == "erased";
     let coupons = if erased {
-        json!({"items": []})
+        Vec::new()
     } else {
-        json!(crate::coupons::member_coupons(tx, ctx, m.id, None, now)?)
+        crate::coupons::member_coupons(tx, ctx, m.id, None, now)?.items
     };
-    let appeals: Vec<serde_json::Value> = tx
+    let appeals = tx
         .member_appeals(program, m.id, i64::MAX)?
         .into_iter()
-        .map(|a| {
-            json!({"id": a.id, "subject": a.subject, "subject_id": a.subject_id, "message": a.message,
-                   "status": a.status, "answer": a.answer, "delta": a.delta, "created_at": a.created_at})
+        .map(|a| AppealExport {
+            id: a.id,
+            subject: a.subject,
+            subject_id: a.subject_id,
+            message: a.message,
+            status: a.status,
+            answer: a.answer,
+            delta: a.delta,
+            created_at: a.created_at,
         })
         .collect();
     let tier = match ctx.earn.ladder {
-        Some(_) if !erased => json!(crate::tiers::member_progress(tx, ctx, m.id, now, "zh")?),
-        _ => serde_json::Value::Null,
+        Some(_) if !erased => Some(crate::tiers::member_progress(tx, ctx, m.id, now, "zh")?),
+        _ => None,
     };
     tx.audit(
         program,
@@ -361,23 +376,66 @@ pub fn export(
         None,
         now,
     )?;
-    Ok(json!({
-        "programme": ctx.program.code,
-        "exported_at": now,
-        "member": profile,
-        "history": history,
-        "purchase_orders": orders,
-        "mall_orders": mall_orders,
-        "coupons": coupons["items"],
-        "appeals": appeals,
-        "tier": tier,
-    }))
+    Ok(MemberExport {
+        programme: ctx.program.code.clone(),
+        exported_at: now,
+        member: profile,
+        history,
+        purchase_orders: orders,
+        mall_orders,
+        coupons,
+        appeals,
+        tier,
+    })
+}
+
+/// Everything held about a member (PIPL).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct MemberExport {
+    /// The programme's code.
+    pub programme: String,
+    pub exported_at: Millis,
+    pub member: MemberView,
+    /// The whole history, newest first.
+    pub history: Vec<HistoryLine>,
+    pub purchase_orders: Vec<PurchaseOrderExport>,
+    pub mall_orders: Vec<OrderView>,
+    pub coupons: Vec<CouponView>,
+    pub appeals: Vec<AppealExport>,
+    /// The member's tier, when the programme has a ladder and the member is not erased.
+    pub tier: Option<TierProgress>,
+}
+
+/// A purchase the member made, with what it earned and what refunds took back.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PurchaseOrderExport {
+    pub order_id: String,
+    pub paid_minor: i64,
+    pub currency: String,
+    pub refunded_minor: i64,
+    pub points_earned: i64,
+    pub points_reversed: i64,
+    pub created_at: Millis,
+}
+
+/// An appeal the member made, with its answer.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AppealExport {
+    pub id: i64,
+    pub subject: String,
+    pub subject_id: i64,
+    pub message: String,
+    pub status: String,
+    pub answer: Option<String>,
+    pub delta: Option<i64>,
+    pub created_at: Millis,
 }
 
 /// The export as CSV, one value a row: `section,item,field,value` (nested fields by dotted
 /// path), so that a spreadsheet opens it as it is; a cell that starts like a formula is
 /// neutralised.
-pub fn export_csv(export: &serde_json::Value) -> String {
+pub fn export_csv(export: &MemberExport) -> String {
+    let export = serde_json::to_value(export).expect("an export serializes");
     let cell = crate::csv_field;
     fn walk(out: &mut Vec<(String, String)>, path: &str, v: &serde_json::Value) {
         match v {
@@ -438,7 +496,7 @@ pub fn erase(
     actor: &str,
     member: MemberId,
     r: &StatusChange,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<MemberView, AppError> {
     let reason = check_reason(r)?;
     let m = live(tx, ctx, member)?;
     let open = tx.open_mall_orders(ctx.program.id, m.id)?;

@@ -121,7 +121,7 @@ pub fn create(
     now: Millis,
     s: &NewStaff,
     actor: &str,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<StaffView, AppError> {
     check_login(&s.login)?;
     if s.name.trim().is_empty() || s.name.chars().count() > 60 {
         return Err(AppError::invalid("name", "must be 1 to 60 characters"));
@@ -148,17 +148,47 @@ pub fn create(
             json!({"login": s.login}),
         ));
     };
-    let after = json!({"staff_id": id, "login": s.login, "name": s.name, "role": s.role});
+    let after = StaffView {
+        staff_id: id,
+        login: s.login.clone(),
+        name: s.name.clone(),
+        role: s.role,
+    };
     tx.audit(
         ctx.program.id,
         actor,
         "staff.create",
         &format!("staff:{id}"),
         None,
-        Some(&after.to_string()),
+        Some(&serde_json::to_string(&after).expect("a staff view serializes")),
         now,
     )?;
     Ok(after)
+}
+
+/// A staff account as created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffView {
+    pub staff_id: i64,
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// A staff account's status after a change: `active` or `disabled`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffStatus {
+    pub staff_id: i64,
+    pub login: String,
+    pub status: String,
+}
+
+/// A generated password for an account, shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewPassword {
+    pub staff_id: i64,
+    pub login: String,
+    pub password: String,
 }
 
 fn owner_only(by: &Session) -> Result<(), AppError> {
@@ -193,7 +223,7 @@ pub fn set_active(
     by: &Session,
     staff_id: i64,
     active: bool,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<StaffStatus, AppError> {
     owner_only(by)?;
     let s = staff_row(tx, ctx, staff_id)?;
     if s.id == by.staff_id {
@@ -222,7 +252,11 @@ pub fn set_active(
             now,
         )?;
     }
-    Ok(json!({"staff_id": staff_id, "login": s.login, "status": status}))
+    Ok(StaffStatus {
+        staff_id,
+        login: s.login,
+        status: status.into(),
+    })
 }
 
 /// Gives an account a new generated password (returned once) and ends its sessions: owners
@@ -233,7 +267,7 @@ pub fn reset_password(
     now: Millis,
     by: &Session,
     staff_id: i64,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<NewPassword, AppError> {
     owner_only(by)?;
     let s = staff_row(tx, ctx, staff_id)?;
     let password = generate_password();
@@ -248,7 +282,11 @@ pub fn reset_password(
         None,
         now,
     )?;
-    Ok(json!({"staff_id": staff_id, "login": s.login, "password": password}))
+    Ok(NewPassword {
+        staff_id,
+        login: s.login,
+        password,
+    })
 }
 
 /// The most points an adjustment may be set to need no approval.
@@ -285,7 +323,7 @@ pub fn put_centre_settings(
     now: Millis,
     by: &Session,
     s: &CentreSettings,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<CentreSettings, AppError> {
     owner_only(by)?;
     if !(0..=APPROVAL_THRESHOLD_MAX).contains(&s.approval_threshold) {
         return Err(AppError::invalid(
@@ -322,7 +360,7 @@ pub fn put_centre_settings(
         Some(&after),
         now,
     )?;
-    Ok(serde_json::to_value(s).expect("settings serialize"))
+    Ok(s.clone())
 }
 
 /// A staff member signed in.

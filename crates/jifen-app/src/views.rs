@@ -1,9 +1,9 @@
 //! What members and merchants read: balances, lots, history.
 
 use jifen_ledger::{Lot, LotStatus, MemberId, Millis, PointType};
-use jifen_store::Tx;
-use serde::Serialize;
-use serde_json::json;
+use jifen_store::{Identity, Tx};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::{AppError, ProgramCtx};
 
@@ -14,8 +14,11 @@ pub const LOTS_PAGE_MAX: i64 = 500;
 /// The furthest ahead "expiring within N days" looks.
 pub const EXPIRING_DAYS_MAX: i64 = 3_660;
 
-#[derive(Debug, Clone, Serialize)]
+/// A member's balance of one point type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "PointBalance")]
 pub struct Balance {
+    #[schemars(schema_with = "jifen_store::point_type_schema")]
     pub point_type: PointType,
     /// Spendable now: posted, minus reserved, minus points past expiry the job has not taken yet.
     pub available: i64,
@@ -25,9 +28,57 @@ pub struct Balance {
     pub reserved: i64,
     /// Owed to the programme after refunds of spent points; repaid from future credits.
     pub debt: i64,
+    /// The window `expiring` looks at, in days.
     pub expiring_within_days: i64,
+    /// Available points that expire within that window.
     pub expiring: i64,
+    /// What the account has earned, received, spent, lost and moved out over its life.
     pub lifetime: jifen_store::LotTotals,
+}
+
+/// A member's two balances.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct MemberBalance {
+    #[schemars(with = "i64")]
+    pub member_id: MemberId,
+    pub points: Balance,
+    pub growth: Balance,
+}
+
+/// Both balances of a member, with what expires within `days`.
+pub fn member_balance(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    member: MemberId,
+    now: Millis,
+    days: i64,
+) -> Result<MemberBalance, AppError> {
+    Ok(MemberBalance {
+        member_id: member,
+        points: balance(tx, ctx, member, PointType::Points, now, days)?,
+        growth: balance(tx, ctx, member, PointType::Growth, now, days)?,
+    })
+}
+
+/// A member: profile, status, identities and both balances.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct MemberView {
+    #[schemars(with = "i64")]
+    pub member_id: MemberId,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub birthday: Option<String>,
+    /// `active`, `frozen`, `merged` or `erased`.
+    pub status: String,
+    /// The member this one was merged into.
+    #[schemars(with = "Option<i64>")]
+    pub merged_into: Option<MemberId>,
+    pub created_at: Millis,
+    pub identities: Vec<Identity>,
+    pub points: Balance,
+    pub growth: Balance,
 }
 
 pub fn balance(
@@ -61,7 +112,7 @@ pub fn member_view(
     ctx: &ProgramCtx,
     member: MemberId,
     now: Millis,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<MemberView, AppError> {
     let m = tx
         .member(ctx.program.id, member)?
         .ok_or_else(|| AppError::NotFound {
@@ -71,19 +122,19 @@ pub fn member_view(
     let identities = tx.identities(ctx.program.id, member)?;
     let points = balance(tx, ctx, member, PointType::Points, now, 30)?;
     let growth = balance(tx, ctx, member, PointType::Growth, now, 30)?;
-    Ok(json!({
-        "member_id": m.id,
-        "name": m.profile.name,
-        "phone": m.profile.phone,
-        "email": m.profile.email,
-        "birthday": m.profile.birthday,
-        "status": m.status,
-        "merged_into": m.merged_into,
-        "created_at": m.created_at,
-        "identities": identities,
-        "points": points,
-        "growth": growth,
-    }))
+    Ok(MemberView {
+        member_id: m.id,
+        name: m.profile.name,
+        phone: m.profile.phone,
+        email: m.profile.email,
+        birthday: m.profile.birthday,
+        status: m.status,
+        merged_into: m.merged_into,
+        created_at: m.created_at,
+        identities,
+        points,
+        growth,
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]

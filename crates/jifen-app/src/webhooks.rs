@@ -14,6 +14,7 @@ use std::time::Duration;
 use jifen_ledger::{Millis, ProgramId};
 use jifen_store::*;
 use rand::Rng;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::Sha256;
@@ -160,7 +161,7 @@ pub fn create_endpoint(
     ctx: &ProgramCtx,
     now: Millis,
     e: &EndpointIn,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<EndpointCreated, AppError> {
     check_url(&e.url, tx.webhooks_private(ctx.program.id)?)?;
     if e.topics.is_empty() || e.topics.len() > 30 {
         return Err(AppError::invalid("topics", "name 1 to 30 topics"));
@@ -182,23 +183,87 @@ pub fn create_endpoint(
     let topics = serde_json::to_string(&e.topics).expect("topics serialize");
     let id = tx.insert_webhook_endpoint(ctx.program.id, &e.url, &secret, &topics, now)?;
     // The secret is shown once, here.
-    Ok(
-        json!({"endpoint_id": id, "url": e.url, "topics": e.topics, "secret": secret, "status": "active"}),
-    )
+    Ok(EndpointCreated {
+        endpoint_id: id,
+        url: e.url.clone(),
+        topics: e.topics.clone(),
+        secret,
+        status: "active".into(),
+    })
 }
 
-fn endpoint_view(e: &EndpointRow) -> serde_json::Value {
-    json!({"endpoint_id": e.id, "url": e.url, "topics": serde_json::from_str::<serde_json::Value>(&e.topics).unwrap_or(json!([])),
-           "status": e.status, "created_at": e.created_at})
+/// A new endpoint, with the secret that signs its deliveries: shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct EndpointCreated {
+    pub endpoint_id: i64,
+    pub url: String,
+    pub topics: Vec<String>,
+    pub secret: String,
+    /// `active`.
+    pub status: String,
 }
 
-pub fn endpoints(tx: &mut Tx<'_>, ctx: &ProgramCtx) -> Result<serde_json::Value, AppError> {
-    let items: Vec<_> = tx
+/// A webhook endpoint: where events of its topics are posted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct EndpointView {
+    pub endpoint_id: i64,
+    pub url: String,
+    /// Topics, or prefixes ending in `*`.
+    pub topics: Vec<String>,
+    /// `active` or `disabled`.
+    pub status: String,
+    pub created_at: Millis,
+}
+
+impl EndpointView {
+    pub fn of(e: &EndpointRow) -> EndpointView {
+        EndpointView {
+            endpoint_id: e.id,
+            url: e.url.clone(),
+            topics: serde_json::from_str(&e.topics).unwrap_or_default(),
+            status: e.status.clone(),
+            created_at: e.created_at,
+        }
+    }
+}
+
+/// A programme's webhook endpoints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct EndpointList {
+    pub items: Vec<EndpointView>,
+}
+
+/// One event's delivery to an endpoint, with its attempts so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DeliveryView {
+    pub delivery_id: i64,
+    /// The outbox event delivered.
+    pub event_id: i64,
+    pub topic: String,
+    /// `pending`, `delivered` or `failed`.
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: Millis,
+    /// The HTTP status of the last attempt, if it got one.
+    pub last_code: Option<i64>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<Millis>,
+}
+
+/// The latest deliveries to an endpoint, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DeliveryList {
+    pub endpoint_id: i64,
+    pub items: Vec<DeliveryView>,
+}
+
+pub fn endpoints(tx: &mut Tx<'_>, ctx: &ProgramCtx) -> Result<EndpointList, AppError> {
+    let items = tx
         .webhook_endpoints(ctx.program.id)?
         .iter()
-        .map(endpoint_view)
+        .map(EndpointView::of)
         .collect();
-    Ok(json!({"items": items}))
+    Ok(EndpointList { items })
 }
 
 pub fn set_status(
@@ -207,7 +272,7 @@ pub fn set_status(
     _now: Millis,
     id: i64,
     status: &str,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<EndpointView, AppError> {
     let e = tx
         .webhook_endpoint(ctx.program.id, id)?
         .ok_or_else(|| AppError::NotFound {
@@ -218,29 +283,34 @@ pub fn set_status(
     let e = tx
         .webhook_endpoint(ctx.program.id, id)?
         .expect("endpoint exists");
-    Ok(endpoint_view(&e))
+    Ok(EndpointView::of(&e))
 }
 
-pub fn deliveries(
-    tx: &mut Tx<'_>,
-    ctx: &ProgramCtx,
-    id: i64,
-) -> Result<serde_json::Value, AppError> {
+pub fn deliveries(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<DeliveryList, AppError> {
     tx.webhook_endpoint(ctx.program.id, id)?
         .ok_or_else(|| AppError::NotFound {
             what: "webhook endpoint",
             id: id.to_string(),
         })?;
-    let items: Vec<_> = tx
+    let items = tx
         .webhook_deliveries(ctx.program.id, id, 200)?
         .into_iter()
-        .map(|d| {
-            json!({"delivery_id": d.id, "event_id": d.outbox_id, "topic": d.topic, "status": d.status, "attempts": d.attempts,
-                   "next_attempt_at": d.next_attempt_at, "last_code": d.last_code, "last_error": d.last_error,
-                   "delivered_at": d.delivered_at})
+        .map(|d| DeliveryView {
+            delivery_id: d.id,
+            event_id: d.outbox_id,
+            topic: d.topic,
+            status: d.status,
+            attempts: d.attempts,
+            next_attempt_at: d.next_attempt_at,
+            last_code: d.last_code,
+            last_error: d.last_error,
+            delivered_at: d.delivered_at,
         })
         .collect();
-    Ok(json!({"endpoint_id": id, "items": items}))
+    Ok(DeliveryList {
+        endpoint_id: id,
+        items,
+    })
 }
 
 /// Events one fan-out step reads per endpoint.

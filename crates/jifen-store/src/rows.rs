@@ -53,7 +53,9 @@ pub struct Member {
     pub created_at: Millis,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One of a member's identities: an id in one of the merchant's channels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "MemberIdentity")]
 pub struct Identity {
     pub channel: String,
     pub external_id: String,
@@ -189,7 +191,7 @@ pub struct IdemRecord {
 }
 
 /// The schema of a point type: `points` or `growth`.
-fn point_type_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+pub fn point_type_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({"type": "string", "enum": ["points", "growth"]})
 }
 

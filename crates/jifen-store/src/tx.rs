@@ -163,7 +163,17 @@ pub struct Applied {
 }
 
 /// Lifetime counters of one member account, derived from its lots and columns.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct LotTotals {
     pub earned: i64,
     pub received: i64,

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jifen_app::AppError;
 use jifen_app::console::Member;
+use jifen_app::members::MemberExport;
 use jifen_ledger::MemberId;
 use serde::Deserialize;
 
@@ -72,7 +73,7 @@ async fn profile(
     let actor = st.s.actor();
     let out = web
         .app
-        .write(
+        .write_view(
             st.s.program,
             &format!("member:{member}"),
             None,
@@ -277,15 +278,23 @@ async fn act(
     let action = f.action.clone();
     let out = web
         .app
-        .write(
+        .write_view(
             st.s.program,
             &format!("member:{}", member.0),
             None,
             move |tx, ctx, now| match action.as_str() {
-                "freeze" => jifen_app::members::freeze(tx, ctx, now, &actor, member, &reason),
-                "unfreeze" => jifen_app::members::unfreeze(tx, ctx, now, &actor, member, &reason),
-                "revoke_links" => jifen_app::centre::revoke(tx, ctx, now, &actor, member),
-                "erase" => jifen_app::members::erase(tx, ctx, now, &actor, member, &reason),
+                "freeze" => {
+                    jifen_app::members::freeze(tx, ctx, now, &actor, member, &reason).map(|_| ())
+                }
+                "unfreeze" => {
+                    jifen_app::members::unfreeze(tx, ctx, now, &actor, member, &reason).map(|_| ())
+                }
+                "revoke_links" => {
+                    jifen_app::centre::revoke(tx, ctx, now, &actor, member).map(|_| ())
+                }
+                "erase" => {
+                    jifen_app::members::erase(tx, ctx, now, &actor, member, &reason).map(|_| ())
+                }
                 _ => Err(AppError::invalid("action", "is not an account action")),
             },
         )
@@ -304,7 +313,7 @@ async fn act(
     }
 }
 
-async fn export(web: &Web, st: &Staff, id: &str) -> Result<serde_json::Value, Response> {
+async fn export(web: &Web, st: &Staff, id: &str) -> Result<MemberExport, Response> {
     if !st.s.role.manages_members() {
         return Err(st.forbidden("members", L::Members.t(st.lang)));
     }
@@ -316,14 +325,14 @@ async fn export(web: &Web, st: &Staff, id: &str) -> Result<serde_json::Value, Re
     };
     let actor = st.s.actor();
     web.app
-        .write(
+        .write_view(
             st.s.program,
             &format!("member:{member}"),
             None,
             move |tx, ctx, now| jifen_app::members::export(tx, ctx, now, &actor, MemberId(member)),
         )
         .await
-        .map(|o| o.body)
+        .map(|o| o.view)
         .map_err(|e| st.fail(e))
 }
 

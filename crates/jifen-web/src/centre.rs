@@ -812,7 +812,7 @@ pub async fn appeal_submit(
     .partition();
     let out = web
         .app
-        .write(program, &partition, None, move |tx, ctx, now| {
+        .write_view(program, &partition, None, move |tx, ctx, now| {
             jifen_app::appeals::submit(tx, ctx, now, member, &a)
         })
         .await;

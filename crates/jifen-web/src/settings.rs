@@ -14,7 +14,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jifen_app::access::Exporter;
-use jifen_app::console::{ApiKeyRow, DeliveryRow, EndpointRow};
+use jifen_app::console::{DeliveryRow, EndpointRow};
 use jifen_app::staff;
 use jifen_app::{AppError, keys, webhooks};
 use jifen_ledger::Millis;

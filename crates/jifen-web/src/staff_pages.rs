@@ -281,7 +281,7 @@ async fn create(State(web): State<Web>, st: Staff, Form(f): Form<NewForm>) -> Re
     });
     let out = web
         .app
-        .write(st.s.program, "staff", idem, move |tx, ctx, now| {
+        .write_view(st.s.program, "staff", idem, move |tx, ctx, now| {
             staff::create(tx, ctx, now, &n, &actor)
         })
         .await;
@@ -356,22 +356,19 @@ async fn act(
     let by = st.s.clone();
     let out = web
         .app
-        .write(
+        .write_view(
             st.s.program,
             "staff",
             None,
             move |tx, ctx, now| match action.as_str() {
-                "reset" => staff::reset_password(tx, ctx, now, &by, id),
-                a => staff::set_active(tx, ctx, now, &by, id, a == "enable"),
+                "reset" => staff::reset_password(tx, ctx, now, &by, id).map(Some),
+                a => staff::set_active(tx, ctx, now, &by, id, a == "enable").map(|_| None),
             },
         )
         .await;
     match out {
-        Ok(o) => match o.body["password"].as_str() {
-            Some(pw) => {
-                let login = o.body["login"].as_str().unwrap_or("").to_string();
-                show(None, Some((login, pw.to_string())), StatusCode::OK).await
-            }
+        Ok(o) => match o.view {
+            Some(p) => show(None, Some((p.login, p.password)), StatusCode::OK).await,
             None => Redirect::to("/console/staff").into_response(),
         },
         Err(AppError::Conflict { message, .. }) => {

@@ -13,15 +13,13 @@ async fn staff_use_the_console_in_a_real_browser() {
     let base = s.base.clone();
     let link = s
         .app
-        .write(s.pid, "centre", None, |tx, ctx, now| {
+        .write_view(s.pid, "centre", None, |tx, ctx, now| {
             jifen_app::centre::link(tx, ctx, now, jifen_ledger::MemberId(1))
         })
         .await
         .unwrap()
-        .body["path"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .view
+        .path;
     tokio::task::spawn_blocking(move || {
         let Some(mut b) = cdp::Browser::start() else {
             return;

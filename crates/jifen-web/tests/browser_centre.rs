@@ -205,15 +205,13 @@ async fn a_member_redeems_in_the_mall_in_a_real_browser() {
     .await
     .unwrap();
     let link = app
-        .write(pid, "centre", None, |tx, ctx, now| {
+        .write_view(pid, "centre", None, |tx, ctx, now| {
             jifen_app::centre::link(tx, ctx, now, MemberId(1))
         })
         .await
         .unwrap()
-        .body["path"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .view
+        .path;
     // The binary serves /media from the API's router; here a stand-in serves the same rows.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

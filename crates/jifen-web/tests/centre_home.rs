@@ -66,15 +66,13 @@ impl Site {
     async fn link(&self) -> String {
         let m = self.member;
         self.app
-            .write(self.pid, "centre", None, move |tx, ctx, now| {
+            .write_view(self.pid, "centre", None, move |tx, ctx, now| {
                 jifen_app::centre::link(tx, ctx, now, MemberId(m))
             })
             .await
             .unwrap()
-            .body["path"]
-            .as_str()
-            .unwrap()
-            .to_string()
+            .view
+            .path
     }
 
     async fn home(&self, link: &str) -> String {

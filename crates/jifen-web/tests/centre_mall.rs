@@ -103,15 +103,13 @@ async fn shop(s: &Site) -> Shop {
 
 async fn link(s: &Site, member: i64) -> String {
     s.app
-        .write(s.pid, "centre", None, move |tx, ctx, now| {
+        .write_view(s.pid, "centre", None, move |tx, ctx, now| {
             jifen_app::centre::link(tx, ctx, now, MemberId(member))
         })
         .await
         .unwrap()
-        .body["path"]
-        .as_str()
-        .unwrap()
-        .to_string()
+        .view
+        .path
 }
 
 async fn get(s: &Site, path: &str) -> (StatusCode, String, Option<String>) {

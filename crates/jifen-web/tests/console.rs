@@ -342,7 +342,7 @@ async fn adjustments_show_errors_next_to_the_field_and_large_ones_need_a_second_
     };
     let r = s
         .app
-        .write(s.pid, "m", None, move |tx, ctx, now| {
+        .write_view(s.pid, "m", None, move |tx, ctx, now| {
             jifen_app::appeals::submit(tx, ctx, now, member, &bad)
         })
         .await;
@@ -354,12 +354,12 @@ async fn adjustments_show_errors_next_to_the_field_and_large_ones_need_a_second_
     };
     let r = s
         .app
-        .write(s.pid, "m", None, move |tx, ctx, now| {
+        .write_view(s.pid, "m", None, move |tx, ctx, now| {
             jifen_app::appeals::submit(tx, ctx, now, member, &ok)
         })
         .await
         .unwrap();
-    let id = r.body["appeal_id"].as_i64().unwrap();
+    let id = r.view.appeal_id;
     let (_, html, _) = s.get("/console/appeals", &amy).await;
     assert!(html.contains("开户赠送少了"));
     let r = post(
@@ -488,7 +488,7 @@ async fn an_analyst_reads_dashboards_and_exports_but_not_members() {
         password: "correct horse battery".into(),
     };
     s.app
-        .write(s.pid, "staff", None, move |tx, ctx, now| {
+        .write_view(s.pid, "staff", None, move |tx, ctx, now| {
             jifen_app::staff::create(tx, ctx, now, &new, "staff:amy")
         })
         .await
@@ -901,15 +901,13 @@ async fn owners_set_the_approval_threshold_and_the_invite_link() {
     s.app.invalidate_program(s.pid);
     let link = s
         .app
-        .write(s.pid, "centre", None, |tx, ctx, now| {
+        .write_view(s.pid, "centre", None, |tx, ctx, now| {
             jifen_app::centre::link(tx, ctx, now, jifen_ledger::MemberId(1))
         })
         .await
         .unwrap()
-        .body["path"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .view
+        .path;
     let (_, home, _) = s.get(&link, "").await;
     assert!(
         home.contains("https://shop.example.com/join?src=app&amp;ref=M1"),
@@ -1069,15 +1067,13 @@ async fn staff_freeze_revoke_links_export_and_erase_from_the_member_page() {
     let pid = s.pid;
     let link = s
         .app
-        .write(pid, "m", None, |tx, ctx, now| {
+        .write_view(pid, "m", None, |tx, ctx, now| {
             jifen_app::centre::link(tx, ctx, now, jifen_ledger::MemberId(1))
         })
         .await
         .unwrap()
-        .body["path"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .view
+        .path;
     let (st, html, _) = s.get(&link, "").await;
     assert_eq!(st, StatusCode::OK, "{html}");
     s.clock.set(jifen_app::Clock::now(&*s.clock) + 1);
@@ -1145,7 +1141,7 @@ async fn phone_numbers_are_masked_for_roles_that_do_not_need_them() {
         password: "correct horse battery".into(),
     };
     s.app
-        .write(s.pid, "staff", None, move |tx, ctx, now| {
+        .write_view(s.pid, "staff", None, move |tx, ctx, now| {
             jifen_app::staff::create(tx, ctx, now, &new, "staff:amy")
         })
         .await

@@ -31,15 +31,13 @@ async fn no_page_or_form_answers_5xx_on_malformed_input() {
     let (cookie, csrf) = s.session("amy").await;
     let link = s
         .app
-        .write(s.pid, "centre", None, |tx, ctx, now| {
+        .write_view(s.pid, "centre", None, |tx, ctx, now| {
             jifen_app::centre::link(tx, ctx, now, jifen_ledger::MemberId(1))
         })
         .await
         .unwrap()
-        .body["path"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .view
+        .path;
 
     let mut gets: Vec<String> = Vec::new();
     for id in BAD_IDS {

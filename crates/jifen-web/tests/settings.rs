@@ -93,7 +93,7 @@ impl Site {
             password: "correct horse battery".into(),
         };
         self.app
-            .write(self.pid, "staff", None, move |tx, ctx, now| {
+            .write_view(self.pid, "staff", None, move |tx, ctx, now| {
                 jifen_app::staff::create(tx, ctx, now, &ns, "system")
             })
             .await
@@ -769,6 +769,7 @@ fn keys_and_export_pages_on_postgres() {
         let k = key.clone();
         app.write_blocking(p.id, "api_keys", None, move |tx, ctx, now| {
             jifen_app::keys::create(tx, ctx, now, "staff:amy", "POS", &k, false)
+                .map(|v| serde_json::json!(v))
         })
         .unwrap();
         let pid = p.id;

@@ -266,6 +266,7 @@ fn serve_demo(cli: &Cli, listen: SocketAddr, members: usize, no_serve: bool) -> 
     // A member points centre link, as the merchant's app would open it.
     let link = app.write_blocking(program.id, "centre", None, |tx, ctx, now| {
         jifen_app::centre::link(tx, ctx, now, jifen_ledger::MemberId(1))
+            .map(|l| serde_json::json!(l))
     })?;
     println!(
         "Member centre (member 1, valid 24 h): http://{listen}{}",

@@ -58,32 +58,6 @@ fn program_answers(add: &mut impl FnMut(&str, Value)) {
 /// A member with their balances.
 fn member_answers(add: &mut impl FnMut(&str, Value)) {
     add(
-        "PointBalance",
-        open(
-            &[
-                "point_type",
-                "available",
-                "pending",
-                "reserved",
-                "debt",
-                "expiring_within_days",
-                "expiring",
-                "lifetime",
-            ],
-            json!({
-                "point_type": words(&["points", "growth"]),
-                "available": {"type": "integer", "description": "spendable now"},
-                "pending": {"type": "integer", "description": "earned, still in the return window"},
-                "reserved": {"type": "integer", "description": "held by open reservations"},
-                "debt": {"type": "integer", "description": "owed after refunds of spent points"},
-                "expiring_within_days": any_int(), "expiring": any_int(),
-                "lifetime": open(&["earned", "received", "spent", "expired", "reversed", "moved_out"], json!({
-                    "earned": any_int(), "received": any_int(), "spent": any_int(), "expired": any_int(),
-                    "reversed": any_int(), "moved_out": any_int()}))
-            }),
-        ),
-    );
-    add(
         "Member",
         open(
             &[
@@ -107,13 +81,6 @@ fn member_answers(add: &mut impl FnMut(&str, Value)) {
                 "points": schema_ref("PointBalance"), "growth": schema_ref("PointBalance"),
                 "rewards": {"type": "array", "items": {"type": "object"}, "description": "on creation: what sign-up and referral rules paid"}
             }),
-        ),
-    );
-    add(
-        "MemberBalance",
-        open(
-            &["member_id", "points", "growth"],
-            json!({"member_id": any_int(), "points": schema_ref("PointBalance"), "growth": schema_ref("PointBalance")}),
         ),
     );
 }

@@ -147,7 +147,7 @@ pub const ROUTES: &[Route] = &[
         "Find a member by channel and external id (?channel=&external_id=)",
     )
     .params(&[LOOKUP_CHANNEL, LOOKUP_EXTERNAL_ID])
-    .answer("Member"),
+    .answer("MemberView"),
     post(
         "/api/v1/members/merge",
         "Merge one member into another: lots, debt, identities and orders move",
@@ -160,7 +160,7 @@ pub const ROUTES: &[Route] = &[
         "A member's profile, identities and balances",
     )
     .params(&[MEMBER])
-    .answer("Member"),
+    .answer("MemberView"),
     post(
         "/api/v1/members/{id}/identities",
         "Add an external id in a channel to a member",
@@ -168,7 +168,7 @@ pub const ROUTES: &[Route] = &[
     .params(&[MEMBER])
     .body("Identity")
     .idem("optional")
-    .answer("Member"),
+    .answer("MemberView"),
     get(
         "/api/v1/members/{id}/balance",
         "Available, pending, reserved, debt, expiring within ?days=, lifetime counters",
@@ -222,12 +222,14 @@ pub const ROUTES: &[Route] = &[
         "Everything held about a member (PIPL) as JSON, or CSV with ?format=csv; audited",
     )
     .params(&[MEMBER, EXPORT_FORMAT])
-    .or_csv(),
+    .or_csv()
+    .answer("MemberExport"),
     post(
         "/api/v1/members/{id}/centre-link/revoke",
         "Revoke every member-centre link of the member issued until now; audited",
     )
-    .params(&[MEMBER]),
+    .params(&[MEMBER])
+    .answer("LinksRevoked"),
     post(
         "/api/v1/members/{id}/erase",
         "Erase a member's personal data (PIPL); amounts stay so the books balance; audited",
@@ -235,7 +237,7 @@ pub const ROUTES: &[Route] = &[
     .params(&[MEMBER])
     .body("StatusChange")
     .idem("optional")
-    .answer("Member"),
+    .answer("MemberView"),
     patch(
         "/api/v1/members/{id}",
         "Change a member's name, phone, email or birthday (null clears a field); audited",
@@ -243,7 +245,7 @@ pub const ROUTES: &[Route] = &[
     .params(&[MEMBER])
     .body("ProfileUpdate")
     .idem("optional")
-    .answer("Member"),
+    .answer("MemberView"),
     post(
         "/api/v1/members/{id}/identities/unbind",
         "Unbind one of a member's identities (never the last); audited",
@@ -251,7 +253,7 @@ pub const ROUTES: &[Route] = &[
     .params(&[MEMBER])
     .body("Identity")
     .idem("optional")
-    .answer("Member"),
+    .answer("MemberView"),
     post(
         "/api/v1/members/{id}/freeze",
         "Freeze a member: earnings wait in pending; no spending, reserving or transfers; audited",
@@ -259,7 +261,7 @@ pub const ROUTES: &[Route] = &[
     .params(&[MEMBER])
     .body("StatusChange")
     .idem("optional")
-    .answer("Member"),
+    .answer("MemberView"),
     post(
         "/api/v1/members/{id}/unfreeze",
         "Unfreeze a member: what they earned meanwhile vests as its return window says; audited",
@@ -267,7 +269,7 @@ pub const ROUTES: &[Route] = &[
     .params(&[MEMBER])
     .body("StatusChange")
     .idem("optional")
-    .answer("Member"),
+    .answer("MemberView"),
     post(
         "/api/v1/spends/{id}/refunds",
         "Refund a spend or posted reservation: the same lots are restored",
@@ -706,34 +708,40 @@ pub const ROUTES: &[Route] = &[
     get(
         "/api/v1/webhooks",
         "Webhook endpoints",
-    ),
+    )
+    .answer("EndpointList"),
     post(
         "/api/v1/webhooks",
         "Add an endpoint (http://) for topics; the signing secret is shown once",
     )
     .body("Webhook")
-    .created(),
+    .created()
+    .answer("EndpointCreated"),
     post(
         "/api/v1/webhooks/{id}/disable",
         "Stop delivering to an endpoint",
     )
-    .params(&[WEBHOOK]),
+    .params(&[WEBHOOK])
+    .answer("EndpointView"),
     post(
         "/api/v1/webhooks/{id}/enable",
         "Deliver to an endpoint again",
     )
-    .params(&[WEBHOOK]),
+    .params(&[WEBHOOK])
+    .answer("EndpointView"),
     get(
         "/api/v1/webhooks/{id}/deliveries",
         "An endpoint's recent deliveries with attempts and results",
     )
-    .params(&[WEBHOOK]),
+    .params(&[WEBHOOK])
+    .answer("DeliveryList"),
     post(
         "/api/v1/members/{id}/centre-link",
         "A signed link into the member points centre (valid 24 hours) for the merchant's app to open",
     )
     .params(&[MEMBER])
-    .created(),
+    .created()
+    .answer("CentreLink"),
     get(
         "/api/v1/risk-holds",
         "Awards held for review by anti-fraud limits (?status=open|released|rejected&after=&limit=)",

@@ -5,11 +5,14 @@ use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value};
 
+use jifen_app::centre::{CentreLink, LinksRevoked};
 use jifen_app::coupons::{CouponList, CouponView};
 use jifen_app::lottery::{LotteryList, LotteryView};
 use jifen_app::mall::{ItemView, ItemsPage, MemberCatalog, OrderView, OrdersPage};
+use jifen_app::members::MemberExport;
 use jifen_app::tiers::TierProgress;
-use jifen_app::views::HistoryPage;
+use jifen_app::views::{HistoryPage, MemberBalance, MemberView};
+use jifen_app::webhooks::{DeliveryList, EndpointCreated, EndpointList, EndpointView};
 
 /// The component schemas of the typed views, and of every type they contain.
 pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
@@ -28,6 +31,19 @@ pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
         ("ItemsPage", generator.subschema_for::<ItemsPage>()),
         ("MemberCatalog", generator.subschema_for::<MemberCatalog>()),
         ("TierProgress", generator.subschema_for::<TierProgress>()),
+        // Members, their links and webhooks.
+        ("MemberView", generator.subschema_for::<MemberView>()),
+        ("MemberBalance", generator.subschema_for::<MemberBalance>()),
+        ("MemberExport", generator.subschema_for::<MemberExport>()),
+        ("CentreLink", generator.subschema_for::<CentreLink>()),
+        ("LinksRevoked", generator.subschema_for::<LinksRevoked>()),
+        (
+            "EndpointCreated",
+            generator.subschema_for::<EndpointCreated>(),
+        ),
+        ("EndpointView", generator.subschema_for::<EndpointView>()),
+        ("EndpointList", generator.subschema_for::<EndpointList>()),
+        ("DeliveryList", generator.subschema_for::<DeliveryList>()),
     ];
     for (name, schema) in generator.take_definitions(true) {
         // A generated name must not replace a hand-written schema (a request body, say).

@@ -161,7 +161,7 @@ pub fn create_member(
             }
         }
     }
-    let mut view = crate::views::member_view(tx, ctx, member, now)?;
+    let mut view = json!(crate::views::member_view(tx, ctx, member, now)?);
     if !rewards.is_empty() {
         view["rewards"] = json!(rewards);
     }
@@ -266,5 +266,5 @@ pub fn add_identity(
     let m = resolve(tx, ctx, member)?;
     identity_free(tx, ctx, id)?;
     tx.insert_identity(ctx.program.id, m.id, &id.channel, &id.external_id, now)?;
-    crate::views::member_view(tx, ctx, m.id, now)
+    Ok(json!(crate::views::member_view(tx, ctx, m.id, now)?))
 }

@@ -150,7 +150,7 @@ pub(super) async fn update_centre(
     let by = st.s.clone();
     let out = web
         .app
-        .write(st.s.program, "staff", None, move |tx, ctx, now| {
+        .write_view(st.s.program, "staff", None, move |tx, ctx, now| {
             staff::put_centre_settings(tx, ctx, now, &by, &settings)
         })
         .await;
@@ -214,7 +214,7 @@ pub(super) async fn create_key(
     let adjust = f.adjust.is_some();
     let out = web
         .app
-        .write(st.s.program, "api_keys", None, move |tx, ctx, now| {
+        .write_view(st.s.program, "api_keys", None, move |tx, ctx, now| {
             keys::create(tx, ctx, now, &actor, &n, &k, adjust)
         })
         .await;
@@ -331,14 +331,16 @@ pub(super) async fn create_webhook(
     let actor = st.s.actor();
     let out = web
         .app
-        .write(st.s.program, "webhooks", None, move |tx, ctx, now| {
+        .write_view(st.s.program, "webhooks", None, move |tx, ctx, now| {
             let v = webhooks::create_endpoint(tx, ctx, now, &e)?;
-            let after = serde_json::json!({"endpoint_id": v["endpoint_id"], "url": v["url"], "topics": v["topics"]});
-            jifen_app::console::audit(tx,
+            let after =
+                serde_json::json!({"endpoint_id": v.endpoint_id, "url": v.url, "topics": v.topics});
+            jifen_app::console::audit(
+                tx,
                 ctx.program.id,
                 &actor,
                 "webhook.create",
-                &format!("webhook:{}", v["endpoint_id"]),
+                &format!("webhook:{}", v.endpoint_id),
                 None,
                 Some(&after.to_string()),
                 now,
@@ -348,7 +350,7 @@ pub(super) async fn create_webhook(
         .await;
     match out {
         Ok(o) => {
-            let secret = o.body["secret"].as_str().unwrap_or_default().to_string();
+            let secret = o.view.secret;
             let forms = Forms {
                 new_hook: Some((url, secret)),
                 ..Forms::default()
@@ -401,7 +403,7 @@ pub(super) async fn webhook_status(
     let actor = st.s.actor();
     let out = web
         .app
-        .write(st.s.program, "webhooks", None, move |tx, ctx, now| {
+        .write_view(st.s.program, "webhooks", None, move |tx, ctx, now| {
             let before = jifen_app::console::webhook_status(tx, ctx.program.id, id)?
                 .map(|status| serde_json::json!({"status": status}).to_string());
             let v = webhooks::set_status(tx, ctx, now, id, status)?;

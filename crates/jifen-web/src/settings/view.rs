@@ -5,7 +5,7 @@ use super::*;
 /// What the page lists.
 #[derive(Default)]
 pub(super) struct Data {
-    pub(super) keys: Vec<ApiKeyRow>,
+    pub(super) keys: Vec<keys::KeyView>,
     pub(super) hooks: Vec<(EndpointRow, Vec<DeliveryRow>)>,
     pub(super) centre: Option<staff::CentreSettings>,
 }

@@ -54,7 +54,7 @@ pub async fn start() -> Site {
                 password: "correct horse battery".into(),
             };
             app.write_blocking(p.id, "staff", None, move |tx, ctx, now| {
-                jifen_app::staff::create(tx, ctx, now, &s, "system")
+                jifen_app::staff::create(tx, ctx, now, &s, "system").map(|v| serde_json::json!(v))
             })
             .unwrap();
         }

@@ -5,11 +5,14 @@ use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value};
 
+use jifen_app::Backtest;
 use jifen_app::coupons::{CouponList, CouponView};
+use jifen_app::earn::{DryRunView, HoldView, HoldsPage, RuleList, RuleView, VariablesView};
 use jifen_app::lottery::{LotteryList, LotteryView};
 use jifen_app::mall::{ItemView, ItemsPage, MemberCatalog, OrderView, OrdersPage};
 use jifen_app::tiers::TierProgress;
 use jifen_app::views::HistoryPage;
+use jifen_rules::signin::EarnSettings;
 
 /// The component schemas of the typed views, and of every type they contain.
 pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
@@ -28,6 +31,17 @@ pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
         ("ItemsPage", generator.subschema_for::<ItemsPage>()),
         ("MemberCatalog", generator.subschema_for::<MemberCatalog>()),
         ("TierProgress", generator.subschema_for::<TierProgress>()),
+        ("RuleView", generator.subschema_for::<RuleView>()),
+        ("RuleList", generator.subschema_for::<RuleList>()),
+        ("VariablesView", generator.subschema_for::<VariablesView>()),
+        (
+            "EarnSettingsView",
+            generator.subschema_for::<EarnSettings>(),
+        ),
+        ("DryRunView", generator.subschema_for::<DryRunView>()),
+        ("BacktestState", generator.subschema_for::<Backtest>()),
+        ("HoldsPage", generator.subschema_for::<HoldsPage>()),
+        ("HoldView", generator.subschema_for::<HoldView>()),
     ];
     for (name, schema) in generator.take_definitions(true) {
         // A generated name must not replace a hand-written schema (a request body, say).

@@ -11,7 +11,7 @@ use jifen_rules::signin::EarnSettings;
 use serde::Deserialize;
 
 use crate::extract::{ApiPath, ApiQuery, IdempotencyKey, JsonBody, Program};
-use crate::{ApiError, ApiResult, respond, submit};
+use crate::{ApiError, ApiResult, respond, respond_view, submit, submit_view};
 
 fn rule_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>()
@@ -89,7 +89,7 @@ pub async fn create_rule(
 ) -> ApiResult {
     let input = rule_in(v)?;
     let program = p.0;
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "create_rule",
@@ -100,7 +100,7 @@ pub async fn create_rule(
     )
     .await?;
     app.invalidate_program(program);
-    Ok(respond(out, StatusCode::CREATED))
+    Ok(respond_view(out, StatusCode::CREATED))
 }
 
 pub async fn update_rule(
@@ -113,7 +113,7 @@ pub async fn update_rule(
     let id = rule_id(&id)?;
     let input = rule_in(v)?;
     let program = p.0;
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "update_rule",
@@ -124,13 +124,13 @@ pub async fn update_rule(
     )
     .await?;
     app.invalidate_program(program);
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 async fn rule_action(app: App, p: Program, id: &str, action: RuleAction) -> ApiResult {
     let id = rule_id(id)?;
     let program = p.0;
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "rule_action",
@@ -141,7 +141,7 @@ async fn rule_action(app: App, p: Program, id: &str, action: RuleAction) -> ApiR
     )
     .await?;
     app.invalidate_program(program);
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 pub async fn activate_rule(State(app): State<App>, p: Program, ApiPath(id): ApiPath) -> ApiResult {
@@ -167,7 +167,7 @@ pub async fn put_settings(
     JsonBody(s): JsonBody<EarnSettings>,
 ) -> ApiResult {
     let program = p.0;
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "earn_settings",
@@ -178,7 +178,7 @@ pub async fn put_settings(
     )
     .await?;
     app.invalidate_program(program);
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 pub async fn record_event(
@@ -266,7 +266,7 @@ async fn decide(
         .ok_or_else(|| ApiError::invalid("hold id", format!("{id:?} is not a risk hold id")))?;
     // Decisions lock the member; the hold id is the routing key the caller has.
     let partition = format!("hold:{id}");
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "risk_hold",
@@ -276,7 +276,7 @@ async fn decide(
         |tx, ctx, now, (id, d, r)| earn::decide_hold(tx, ctx, now, *id, *d, r),
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 pub async fn release_hold(

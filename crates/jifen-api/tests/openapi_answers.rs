@@ -472,6 +472,106 @@ async fn the_answers_match_the_documented_schemas() {
     assert!(c.answers >= 35, "{}", c.answers);
 }
 
+/// Rules, the variables, earning settings, dry runs, backtests and risk holds answer what their
+/// generated schemas say, nulls and optional fields included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rule_answers_match_their_schemas() {
+    let s = start(policy(0)).await;
+    let mut c = Checked {
+        s,
+        doc: document(),
+        answers: 0,
+    };
+    let settings = json!({"risk": {"velocity": [{"by": "ip", "window_minutes": 10, "max_events": 1}]},
+                          "transfers": {"daily_points_max": 500}});
+    c.call("put", "/api/v1/earn-settings", None, Some(settings))
+        .await
+        .ok(200);
+    c.call("get", "/api/v1/earn-settings", None, None)
+        .await
+        .ok(200);
+    let m = c
+        .call("post", "/api/v1/members", None, Some(json!({})))
+        .await;
+    let m = m.ok(201)["member_id"].as_i64().unwrap();
+    let rule = json!({"name": "分享", "trigger": "share", "points": "30", "status": "active",
+                      "caps": [{"period": "day", "max_count": 3}], "actor": "ops"});
+    let created = c
+        .call("post", "/api/v1/rules", Some("r-1"), Some(rule))
+        .await;
+    let id = created.ok(201)["rule_id"].as_i64().unwrap();
+    let weekend = json!({"name": "周末", "trigger": "purchase", "points": "base_points",
+                         "schedule": {"days_of_week": [6, 7], "hours": [10, 22]}, "budget_points": 1000});
+    c.call(
+        "put",
+        &format!("/api/v1/rules/{id}"),
+        None,
+        Some(json!({"name": "分享有礼", "trigger": "share", "points": "40"})),
+    )
+    .await
+    .ok(200);
+    let rule = c
+        .call("get", &format!("/api/v1/rules/{id}"), None, None)
+        .await;
+    assert_eq!(rule.ok(200)["versions"].as_array().unwrap().len(), 2);
+    c.call("get", "/api/v1/rules", None, None).await.ok(200);
+    c.call("get", "/api/v1/rules/variables", None, None)
+        .await
+        .ok(200);
+    let share = |e: &str| json!({"event_id": e, "type": "share", "member": {"member_id": m}, "ip": "10.0.0.7"});
+    let dry = json!({"event": share("d1"), "rules": [weekend]});
+    c.call("post", "/api/v1/events/dry-run", None, Some(dry))
+        .await
+        .ok(200);
+    let dry = json!({"purchase": {"order_id": "SO-9", "member": {"member_id": m}, "amount_minor": 9900, "currency": "CNY"}});
+    let dry = c
+        .call("post", "/api/v1/events/dry-run", None, Some(dry))
+        .await;
+    assert!(dry.ok(200)["base"].is_object());
+    for e in ["s1", "s2"] {
+        c.call("post", "/api/v1/events", None, Some(share(e)))
+            .await
+            .ok(200);
+    }
+    let holds = c.call("get", "/api/v1/risk-holds", None, None).await;
+    let hold = holds.ok(200)["holds"][0]["hold_id"].as_i64().unwrap();
+    let review = json!({"actor": "risk", "note": "known device"});
+    let decided = c
+        .call(
+            "post",
+            &format!("/api/v1/risk-holds/{hold}/release"),
+            None,
+            Some(review),
+        )
+        .await;
+    assert!(decided.ok(200)["points_moved"].is_i64());
+    c.call("get", "/api/v1/risk-holds?status=released", None, None)
+        .await
+        .ok(200);
+    for action in ["pause", "activate", "archive"] {
+        c.call("post", &format!("/api/v1/rules/{id}/{action}"), None, None)
+            .await
+            .ok(200);
+    }
+    let range = json!({"from": common::START - 86_400_000, "to": common::START + 86_400_000});
+    let started = c.call("post", "/api/v1/backtests", None, Some(range)).await;
+    let bt = started.ok(201)["backtest_id"].as_str().unwrap().to_string();
+    let mut done = false;
+    for _ in 0..500 {
+        let polled = c
+            .call("get", &format!("/api/v1/backtests/{bt}"), None, None)
+            .await;
+        if polled.ok(200)["status"] != "running" {
+            assert!(polled.ok(200)["result"].is_object(), "{}", polled.text);
+            done = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(done, "the backtest finished");
+    assert!(c.answers >= 20, "{}", c.answers);
+}
+
 /// Bodies the schemas refuse (an unknown field of a closed object, a missing required field, a
 /// value out of an enum or a bound), the server refuses too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -886,3 +886,34 @@ fn item_and_catalog_answers_are_documented_from_their_types() {
         assert!(!sku.contains(&field.to_string()), "{field} in {sku:?}");
     }
 }
+
+/// Rules, the variables, earning settings, dry runs, backtests and risk holds are documented
+/// from their types, under names that leave the request schemas (`Rule`, `EarnSettings`,
+/// `DryRun`, `Backtest`) alone.
+#[test]
+fn rule_answers_are_documented_from_their_types() {
+    use jifen_api::openapi::documented;
+    assert!(documented::<jifen_app::earn::RuleView>());
+    assert!(documented::<jifen_app::earn::RuleList>());
+    assert!(documented::<jifen_app::earn::VariablesView>());
+    assert!(documented::<jifen_rules::signin::EarnSettings>());
+    assert!(documented::<jifen_app::earn::DryRunView>());
+    assert!(documented::<jifen_app::Backtest>());
+    assert!(documented::<jifen_app::earn::HoldsPage>());
+    assert!(documented::<jifen_app::earn::HoldView>());
+    let schemas = jifen_api::openapi::schemas();
+    assert_eq!(
+        schemas["RuleView"]["properties"]["definition"]["$ref"],
+        "#/components/schemas/RuleDef"
+    );
+    assert_eq!(
+        schemas["RuleDef"]["properties"]["point_type"]["enum"],
+        serde_json::json!(["points", "growth"])
+    );
+    // The request schemas stay as written.
+    for name in ["Rule", "EarnSettings", "DryRun", "Backtest"] {
+        assert!(schemas.get(name).is_some(), "{name}");
+    }
+    assert!(schemas.get("EarnSettingsView").is_some());
+    assert!(schemas.get("BacktestState").is_some());
+}

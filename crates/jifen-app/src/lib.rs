@@ -139,14 +139,21 @@ struct Inner {
 }
 
 /// The state of one backtest, as polled.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[schemars(rename = "BacktestState")]
 pub struct Backtest {
     pub backtest_id: String,
     /// `running`, `done` or `failed`.
-    pub status: &'static str,
+    pub status: String,
+    /// Events in the range.
     pub events_total: i64,
+    /// Events replayed so far.
     pub events_done: i64,
-    pub result: Option<serde_json::Value>,
+    /// The result once done; `null` before.
+    pub result: Option<earn::BacktestResult>,
+    /// Why it failed; `null` unless it did.
     pub error: Option<String>,
 }
 
@@ -403,7 +410,7 @@ impl App {
         let id = format!("bt_{}", hex::encode(rand::random::<[u8; 8]>()));
         let state = Arc::new(std::sync::Mutex::new(Backtest {
             backtest_id: id.clone(),
-            status: "running",
+            status: "running".into(),
             events_total: total,
             events_done: 0,
             result: None,
@@ -436,7 +443,7 @@ impl App {
         std::thread::Builder::new()
             .name("backtest".into())
             .spawn(move || {
-                let run = || -> Result<serde_json::Value, AppError> {
+                let run = || -> Result<earn::BacktestResult, AppError> {
                     let mut replay = earn::Replay::default();
                     let mut after: Option<(Millis, String)> = None;
                     loop {
@@ -471,11 +478,11 @@ impl App {
                 let mut s = state.lock().expect("lock");
                 match out {
                     Ok(r) => {
-                        s.status = "done";
+                        s.status = "done".into();
                         s.result = Some(r);
                     }
                     Err(e) => {
-                        s.status = "failed";
+                        s.status = "failed".into();
                         s.error = Some(e.to_string());
                     }
                 }

@@ -223,11 +223,7 @@ pub async fn overview(
                 Some(crate::earn::HOLDS_PAGE_MAX),
             )?;
             let appeals = tx.appeals_by_status(p, "open", OPEN_APPEALS_MAX)?.len();
-            Ok((
-                recent,
-                holds["holds"].as_array().map_or(0, |a| a.len()),
-                appeals,
-            ))
+            Ok((recent, holds.holds.len(), appeals))
         })
         .await?;
     Ok(OverviewView {

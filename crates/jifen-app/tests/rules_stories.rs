@@ -826,7 +826,7 @@ fn risky_events_are_held_for_review_then_released_or_rejected(b: Arc<dyn Backend
     );
 
     let open = w.read(|tx, ctx| earn::list_holds(tx, ctx, None, None, None));
-    assert_eq!(open["holds"].as_array().unwrap().len(), 1);
+    assert_eq!(open.holds.len(), 1);
     let hold_id = id(&hold, "hold_id");
     let released = decide(&w, hold_id, earn::HoldDecision::Release).unwrap();
     assert_eq!(
@@ -892,7 +892,7 @@ fn risky_events_are_held_for_review_then_released_or_rejected(b: Arc<dyn Backend
     });
     assert_eq!(budget[0].points[4], 10);
     let done = w.read(|tx, ctx| earn::list_holds(tx, ctx, Some("rejected"), None, None));
-    assert_eq!(done["holds"][0]["decided_by"], "risk@shop");
+    assert_eq!(done.holds[0].decided_by.as_deref(), Some("risk@shop"));
     // Events held do not vest with the jobs, whatever the date.
     w.at_day(400);
     w.jobs();
@@ -967,20 +967,23 @@ fn dry_runs_explain_draft_rules_and_write_nothing(b: Arc<dyn Backend>) {
     };
     // Saturday 3 January in Shanghai: the draft would double the base.
     let sat = dry(2, vec![draft], vec![]).unwrap();
-    assert_eq!(sat["awarded"]["points"], 128);
-    assert_eq!(sat["base"]["points"], 128);
+    assert_eq!(sat.awarded.points, 128);
+    assert_eq!(sat.base.map(|b| b.points), Some(128));
     let fri = dry(1, vec![draft], vec![]).unwrap();
-    assert_eq!(fri["rules"][0]["outcome"], "outside_schedule");
+    assert_eq!(
+        fri.rules[0].outcome,
+        jifen_rules::eval::Outcome::OutsideSchedule
+    );
     // Without the draft, the active set has no rules.
-    assert_eq!(dry(2, vec![], vec![]).unwrap()["rules"], json!([]));
+    assert!(dry(2, vec![], vec![]).unwrap().rules.is_empty());
     let inline = dry(
         2,
         vec![],
         vec![json!({"name": "x", "trigger": "purchase", "points": "order.amount / 1000"})],
     )
     .unwrap();
-    assert_eq!(inline["awards"][0]["points"], 12);
-    assert_eq!(inline["awards"][0]["rule_id"], -1);
+    assert_eq!(inline.awards[0].points, 12);
+    assert_eq!(inline.awards[0].rule_id, -1);
     invalid(
         dry(
             2,
@@ -1041,14 +1044,14 @@ fn backtest_of_a_double_points_weekend_reports_its_cost(b: Arc<dyn Backend>) {
         rules: vec![weekend.clone()],
         mode: None,
     });
-    assert_eq!(r["events"], 6);
+    assert_eq!(r.events, 6);
     // Saturday 3 January: p2 doubles 200; Sunday 4 January: p3 doubles 300; Saturday
     // 10 January: p5 doubles 555. Friday's and Monday's purchases do not count.
-    assert_eq!(r["proposed"]["points"], 200 + 300 + 555);
-    assert_eq!(r["actual"]["points"], 0);
-    assert_eq!(r["change"]["points"], 1055);
-    assert_eq!(r["members_affected"], 2);
-    assert_eq!(r["by_rule"][0]["awards"], 3);
+    assert_eq!(r.proposed.points, 200 + 300 + 555);
+    assert_eq!(r.actual.points, 0);
+    assert_eq!(r.change.points, 1055);
+    assert_eq!(r.members_affected, 2);
+    assert_eq!(r.by_rule[0].awards, 3);
     // A narrower range and a capped variant.
     let capped: RuleDef = serde_json::from_value(
         json!({"name": "capped", "trigger": "purchase", "points": "base_points",
@@ -1062,9 +1065,9 @@ fn backtest_of_a_double_points_weekend_reports_its_cost(b: Arc<dyn Backend>) {
         rules: vec![capped],
         mode: Some("replace".into()),
     });
-    assert_eq!(r["events"], 5);
+    assert_eq!(r.events, 5);
     assert_eq!(
-        r["proposed"]["points"], 400,
+        r.proposed.points, 400,
         "200, then 200 of the 300: the budget is 400"
     );
     let bad = w.app.start_backtest(

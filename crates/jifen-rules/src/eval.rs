@@ -67,7 +67,7 @@ impl RuleSet {
 }
 
 /// A per-member limit on every award of one event type (in points), across rules.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TriggerCap {
     pub trigger: String,
@@ -203,8 +203,9 @@ pub fn period_key(p: Period, now: Millis, tz: &TimeZone) -> String {
 }
 
 /// Why a rule did or did not pay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(rename = "RuleOutcome")]
 pub enum Outcome {
     Fired,
     OutsideSchedule,
@@ -223,15 +224,17 @@ pub enum Outcome {
 
 /// One line of an explanation. `points` is shown only for rules that fired (the awards list
 /// has the rest), which keeps the answer to an event under many rules small.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "RuleExplanation")]
 pub struct Explain {
     pub rule_id: i64,
     pub rule_version: i64,
     pub name: Arc<str>,
     pub outcome: Outcome,
-    #[serde(skip_serializing_if = "is_zero")]
+    /// The points it gave, on a rule that fired; absent otherwise.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub points: i64,
-    #[serde(skip)]
+    #[serde(skip, default = "crate::rule::default_point_type")]
     pub point_type: PointType,
     /// Human-readable detail: the cap that cut an award, the rule that excluded this one...
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -243,11 +246,13 @@ fn is_zero(v: &i64) -> bool {
 }
 
 /// Points one rule gives for one event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "RuleAward")]
 pub struct Award {
     pub rule_id: i64,
     pub rule_version: i64,
     pub name: Arc<str>,
+    #[schemars(schema_with = "crate::rule::point_type_schema")]
     pub point_type: PointType,
     pub points: i64,
     /// What the formula gave before caps and budgets cut it.

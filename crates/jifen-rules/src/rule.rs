@@ -123,7 +123,7 @@ impl Trigger {
 }
 
 /// A calendar window in which a rule may fire.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Schedule {
     /// First instant the rule applies: an RFC 3339 timestamp, or a civil date or date-time
@@ -145,7 +145,7 @@ pub struct Schedule {
 }
 
 /// Who a rule applies to. Empty lists mean everyone.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Audience {
     #[serde(default)]
@@ -159,7 +159,8 @@ pub struct Audience {
     pub joined_within_days: Option<u32>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A calendar period a cap counts over, in the programme's time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Period {
     Day,
@@ -170,7 +171,7 @@ pub enum Period {
 }
 
 /// A per-member limit over a calendar period in the programme's time zone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cap {
     pub period: Period,
@@ -183,7 +184,9 @@ pub struct Cap {
 }
 
 /// How a rule combines with the other rules that fire on the same event.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Stacking {
     /// Adds to whatever else fires.
@@ -195,12 +198,21 @@ pub enum Stacking {
     Exclusive,
 }
 
-fn default_point_type() -> PointType {
+/// The schema of a [`PointType`] (the ledger's type, which has none of its own).
+pub fn point_type_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "string",
+        "enum": ["points", "growth"],
+        "description": "spendable points, or growth value (成长值) that drives tiers"
+    })
+}
+
+pub(crate) fn default_point_type() -> PointType {
     PointType::Points
 }
 
 /// A rule as stored: data, not code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleDef {
     pub name: String,
@@ -218,6 +230,7 @@ pub struct RuleDef {
     /// An int expression: the points awarded. Zero or less awards nothing.
     pub points: String,
     #[serde(default = "default_point_type")]
+    #[schemars(schema_with = "point_type_schema")]
     pub point_type: PointType,
     /// Days the award stays pending; the programme's return window for purchases and 0 for
     /// other events when absent.

@@ -14,7 +14,9 @@ use crate::eval::TriggerCap;
 use crate::rule::{POINTS_MAX, Period, Trigger};
 
 /// When a streak starts again from day 1.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum StreakReset {
     /// Only when a day is missed.
@@ -26,7 +28,8 @@ pub enum StreakReset {
     Monthly,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Sign-in streaks and make-up sign-ins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignInSettings {
     #[serde(default)]
@@ -89,8 +92,9 @@ pub fn streak_on(days: &BTreeSet<Date>, day: Date, reset: StreakReset) -> i64 {
 }
 
 /// Programme-wide earning settings: sign-in behaviour, per-event-type caps and risk limits.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "EarnSettingsView")]
 pub struct EarnSettings {
     #[serde(default)]
     pub sign_in: SignInSettings,
@@ -109,7 +113,7 @@ pub struct EarnSettings {
 
 /// Limits on transfers between members, per calendar day or month in the programme's zone.
 /// Each is off when absent.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransferLimits {
     /// Points one member may give in a day.
@@ -126,7 +130,10 @@ pub struct TransferLimits {
     pub received_daily_points_max: Option<i64>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Whether birthday rules pay on the day or in the month.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum BirthdayOn {
     #[default]
@@ -135,7 +142,7 @@ pub enum BirthdayOn {
 }
 
 /// What a behaviour event is traced by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RiskKey {
     Device,
@@ -152,7 +159,7 @@ impl RiskKey {
 }
 
 /// At most `max_events` behaviour events from one device or address per `window_minutes`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VelocityLimit {
     pub by: RiskKey,
@@ -162,7 +169,7 @@ pub struct VelocityLimit {
 
 /// Anti-fraud (防刷) limits. An event that breaks one is not refused: its awards are held as
 /// pending with the reason, for staff to release or reject.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RiskSettings {
     #[serde(default)]

@@ -529,7 +529,7 @@ pub(super) async fn decide_hold(
     let actor = s.actor();
     let out = web
         .app
-        .write(
+        .write_view(
             s.program,
             &format!("hold:{id}"),
             None,
@@ -539,7 +539,7 @@ pub(super) async fn decide_hold(
                     action: format!("risk_hold.{decision:?}").to_lowercase(),
                     target: format!("hold:{id}"),
                     before: None,
-                    after: Some(v.to_string()),
+                    after: serde_json::to_value(&v).ok().map(|v| v.to_string()),
                 };
                 jifen_app::console::record(tx, ctx.program.id, &actor, &entry, now)?;
                 Ok(v)

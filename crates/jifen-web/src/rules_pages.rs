@@ -11,11 +11,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jifen_app::AppError;
 use jifen_app::commands::{MemberRef, Purchase};
-use jifen_app::earn::{self, BacktestIn, DryRun, EventIn, RuleAction, RuleIn};
+use jifen_app::earn::{self, BacktestIn, DryRun, DryRunView, EventIn, RuleAction, RuleIn};
 use jifen_domain::words;
 use jifen_rules::RuleDef;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::forms::{Audit, expired, field_error, form_key, member_by_text, parse_money};
 use crate::page::{Lang, esc, fmt_time, num};
@@ -88,34 +87,33 @@ async fn list(State(web): State<Web>, st: Staff, Query(q): Query<ListQuery>) -> 
         )
     })
     .collect();
-    let rows: String = rules["rules"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|r| {
-                    let d = &r["definition"];
-                    format!(
-                        "<tr><td><a href=\"/console/rules/{}\">{}</a><div class=\"muted\">{}</div></td><td>{}</td><td><code>{}</code></td><td><span class=\"pill {}\">{}</span></td><td class=\"num\">v{}</td><td>{}</td></tr>",
-                        r["rule_id"],
-                        esc(d["name"].as_str().unwrap_or("")),
-                        esc(d["description"].as_str().unwrap_or("")),
-                        esc(&trigger_label(&st, d["trigger"].as_str().unwrap_or(""))),
-                        esc(d["points"].as_str().unwrap_or("")),
-                        esc(r["status"].as_str().unwrap_or("")),
-                        esc(&status_label(&st, r["status"].as_str().unwrap_or(""))),
-                        r["version"],
-                        fmt_time(r["updated_at"].as_i64().unwrap_or(0), &st.ctx.tz),
-                    )
-                })
-                .collect::<String>()
-        })
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| {
+    let rows: String = rules
+        .rules
+        .iter()
+        .map(|r| {
+            let d = &r.definition;
             format!(
-                "<tr><td colspan=\"6\" class=\"muted\">{}</td></tr>",
-                st.t("还没有规则", "No rules yet")
+                "<tr><td><a href=\"/console/rules/{}\">{}</a><div class=\"muted\">{}</div></td><td>{}</td><td><code>{}</code></td><td><span class=\"pill {}\">{}</span></td><td class=\"num\">v{}</td><td>{}</td></tr>",
+                r.rule_id,
+                esc(&d.name),
+                esc(d.description.as_deref().unwrap_or("")),
+                esc(&trigger_label(&st, &d.trigger)),
+                esc(&d.points),
+                esc(&r.status),
+                esc(&status_label(&st, &r.status)),
+                r.version,
+                fmt_time(r.updated_at, &st.ctx.tz),
             )
-        });
+        })
+        .collect();
+    let rows = if rows.is_empty() {
+        format!(
+            "<tr><td colspan=\"6\" class=\"muted\">{}</td></tr>",
+            st.t("还没有规则", "No rules yet")
+        )
+    } else {
+        rows
+    };
     let new = if st.s.role.operates() {
         format!(
             "<a class=\"button\" href=\"/console/rules/new\">{}</a>",
@@ -194,7 +192,7 @@ async fn create(State(web): State<Web>, st: Staff, Form(f): Form<RuleForm>) -> R
         );
         return refused(&st, action, &f, StatusCode::UNPROCESSABLE_ENTITY, e);
     }
-    let def = match f.to_def(&Value::Null) {
+    let def = match f.to_def(None) {
         Ok(d) => d,
         Err(e) => return refused(&st, action, &f, StatusCode::UNPROCESSABLE_ENTITY, e),
     };
@@ -218,23 +216,31 @@ async fn create(State(web): State<Web>, st: Staff, Form(f): Form<RuleForm>) -> R
         )
     });
     let out = st
-        .audited(&web, "rules", idem, move |tx, ctx, now| {
+        .audited_view(&web, "rules", idem, move |tx, ctx, now| {
             let v = earn::create_rule(tx, ctx, now, &input)?;
             let audit = Audit {
                 action: "rule.create".to_string(),
-                target: format!("rule:{}", v["rule_id"]),
+                target: format!("rule:{}", v.rule_id),
                 before: None,
-                after: Some(v["definition"].to_string()),
+                after: Some(definition_text(&v.definition)),
             };
             Ok((v, audit))
         })
         .await;
     web.app.invalidate_program(st.s.program);
     match out {
-        Ok(o) => Redirect::to(&format!("/console/rules/{}?done=saved", o.body["rule_id"]))
-            .into_response(),
+        Ok(o) => {
+            Redirect::to(&format!("/console/rules/{}?done=saved", o.view.rule_id)).into_response()
+        }
         Err(e) => on_error(&st, action, &f, e),
     }
+}
+
+/// A definition as the audit log keeps it: its JSON text.
+fn definition_text(d: &RuleDef) -> String {
+    serde_json::to_value(d)
+        .map(|v| v.to_string())
+        .unwrap_or_default()
 }
 
 fn on_error(st: &Staff, action: &str, f: &RuleForm, e: AppError) -> Response {
@@ -267,7 +273,7 @@ struct ShowQuery {
 #[derive(Default)]
 struct Panels {
     dry: DryForm,
-    dry_result: Option<Result<Value, (String, String)>>,
+    dry_result: Option<Result<DryRunView, (String, String)>>,
     bt: BacktestForm,
     bt_error: Option<(String, String)>,
 }
@@ -316,12 +322,12 @@ async fn render(
         Ok(r) => r,
         Err(e) => return st.fail(e),
     };
-    let rstatus = rule["status"].as_str().unwrap_or("").to_string();
+    let rstatus = rule.status.clone();
     let mut f = form
         .cloned()
-        .unwrap_or_else(|| RuleForm::from_def(&rule["definition"]));
+        .unwrap_or_else(|| RuleForm::from_def(&rule.definition));
     if f.trigger.is_empty() {
-        f.trigger = text_of(&rule["definition"]["trigger"]);
+        f.trigger = rule.definition.trigger.clone();
     }
     let editable = st.s.role.operates() && rstatus != "archived";
     let action = format!("/console/rules/{id}");
@@ -345,47 +351,40 @@ async fn render(
     } else {
         String::new()
     };
-    let issued = &rule["issued"];
-    let versions: String = rule["versions"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .rev()
-                .map(|v| {
-                    format!(
-                        "<li>v{} · {} · {}</li>",
-                        v["version"],
-                        esc(v["actor"].as_str().unwrap_or("–")),
-                        fmt_time(v["created_at"].as_i64().unwrap_or(0), &st.ctx.tz)
-                    )
-                })
-                .collect()
+    let issued = rule.issued.unwrap_or_default();
+    let versions: String = rule
+        .versions
+        .iter()
+        .rev()
+        .map(|v| {
+            format!(
+                "<li>v{} · {} · {}</li>",
+                v.version,
+                esc(v.actor.as_deref().unwrap_or("–")),
+                fmt_time(v.created_at, &st.ctx.tz)
+            )
         })
-        .unwrap_or_default();
+        .collect();
     let head = format!(
         "{}<div class=\"toolbar\"><p><span class=\"pill {rstatus}\">{}</span> v{} · {} <b>{}</b> · {} <b>{}</b></p><div>{buttons}</div></div>",
         notice
             .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(n)))
             .unwrap_or_default(),
         esc(&status_label(st, &rstatus)),
-        rule["version"],
+        rule.version,
         st.t("已发放积分", "Points issued"),
-        num(issued["points"].as_i64().unwrap_or(0)),
+        num(issued.points),
         st.t("获奖会员", "Members"),
-        num(issued["members"].as_i64().unwrap_or(0)),
+        num(issued.members),
     );
-    let trigger = text_of(&rule["definition"]["trigger"]);
-    let dry = dry_panel(st, id, &trigger, &panels.dry, panels.dry_result.as_ref());
+    let trigger = &rule.definition.trigger;
+    let dry = dry_panel(st, id, trigger, &panels.dry, panels.dry_result.as_ref());
     let bt = backtest_panel(st, id, &panels.bt, panels.bt_error.as_ref());
     let body = format!(
         "{head}<div class=\"two\"><section>{form_html}<h3>{}</h3><ul class=\"versions\">{versions}</ul></section><aside>{dry}{bt}</aside></div>",
         st.t("版本记录", "Versions"),
     );
-    let title = rule["definition"]["name"]
-        .as_str()
-        .unwrap_or("")
-        .to_string();
-    st.page(status, "rules", &title, &body)
+    st.page(status, "rules", &rule.definition.name, &body)
 }
 
 async fn update(
@@ -429,10 +428,10 @@ async fn update(
     }
     let ctx = st.ctx.clone();
     let base = match web.app.read(move |tx| earn::get_rule(tx, &ctx, id)).await {
-        Ok(r) => r["definition"].clone(),
+        Ok(r) => r.definition,
         Err(e) => return st.fail(e),
     };
-    let def = match f.to_def(&base) {
+    let def = match f.to_def(Some(&base)) {
         Ok(d) => d,
         Err(e) => return again(e, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
@@ -441,15 +440,15 @@ async fn update(
         status: None,
         actor: Some(st.s.actor()),
     };
-    let before = base.to_string();
+    let before = definition_text(&base);
     let out = st
-        .audited(&web, "rules", None, move |tx, ctx, now| {
+        .audited_view(&web, "rules", None, move |tx, ctx, now| {
             let v = earn::update_rule(tx, ctx, now, id, &input)?;
             let audit = Audit {
                 action: "rule.update".to_string(),
                 target: format!("rule:{id}"),
                 before: Some(before.to_string()),
-                after: Some(v["definition"].to_string()),
+                after: Some(definition_text(&v.definition)),
             };
             Ok((v, audit))
         })
@@ -515,13 +514,13 @@ async fn status(
         .await;
     }
     let out = st
-        .audited(&web, "rules", None, move |tx, ctx, now| {
+        .audited_view(&web, "rules", None, move |tx, ctx, now| {
             let v = earn::change_rule_status(tx, ctx, now, id, a)?;
             let audit = Audit {
                 action: format!("rule.{action}"),
                 target: format!("rule:{id}"),
                 before: None,
-                after: (v["status"].as_str()).map(str::to_string),
+                after: Some(v.status.clone()),
             };
             Ok((v, audit))
         })
@@ -549,15 +548,17 @@ async fn status(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn a_form_keeps_what_it_does_not_show() {
-        let base = json!({
+        let base: RuleDef = serde_json::from_value(json!({
             "name": "old", "trigger": "purchase", "points": "1",
             "audience": {"segments": ["vip"], "tiers": []},
             "caps": [{"period": "day", "max_points": 5}, {"period": "month", "max_count": 9}],
             "schedule": {"timezone": "Asia/Tokyo"}
-        });
+        }))
+        .unwrap();
         let f = RuleForm {
             name: "new".into(),
             trigger: "purchase".into(),
@@ -567,7 +568,8 @@ mod tests {
             tiers: "gold，platinum".into(),
             ..Default::default()
         };
-        let d = serde_json::to_value(f.to_def(&base).unwrap()).unwrap();
+        let def = f.to_def(Some(&base)).unwrap();
+        let d = serde_json::to_value(&def).unwrap();
         assert_eq!(d["name"], "new");
         assert_eq!(d["audience"]["segments"], json!(["vip"]));
         assert_eq!(d["audience"]["tiers"], json!(["gold", "platinum"]));
@@ -575,7 +577,7 @@ mod tests {
         assert_eq!(d["caps"][0]["max_points"], 1000);
         assert_eq!(d["caps"][1]["max_count"], 9);
         assert_eq!(d["schedule"]["timezone"], "Asia/Tokyo");
-        let back = RuleForm::from_def(&d);
+        let back = RuleForm::from_def(&def);
         assert_eq!(back.cap_points, "1000");
         assert_eq!(back.tiers, "gold, platinum");
     }
@@ -589,7 +591,7 @@ mod tests {
             hours: "ten to two".into(),
             ..Default::default()
         };
-        assert_eq!(f.to_def(&Value::Null).unwrap_err().0, "hours");
+        assert_eq!(f.to_def(None).unwrap_err().0, "hours");
         let f = RuleForm {
             cap_points: "5".into(),
             ..f
@@ -598,7 +600,7 @@ mod tests {
             hours: String::new(),
             ..f
         };
-        assert_eq!(f.to_def(&Value::Null).unwrap_err().0, "cap_period");
+        assert_eq!(f.to_def(None).unwrap_err().0, "cap_period");
         assert_eq!(form_field("schedule.ends_at"), "ends_at");
         assert_eq!(form_field("caps[1]"), "cap_period");
         assert_eq!(form_field("whatever"), "form");

@@ -24,14 +24,13 @@ impl Site {
             serde_json::from_value(json!({"definition": def, "status": status})).expect("a rule");
         let id = self
             .app
-            .write(self.pid, "rules", None, move |tx, ctx, now| {
+            .write_view(self.pid, "rules", None, move |tx, ctx, now| {
                 jifen_app::earn::create_rule(tx, ctx, now, &r)
             })
             .await
             .unwrap()
-            .body["rule_id"]
-            .as_i64()
-            .unwrap();
+            .view
+            .rule_id;
         // As the API and console do after a rule change: this node sees it at once.
         self.app.invalidate_program(self.pid);
         id
@@ -39,7 +38,7 @@ impl Site {
 
     async fn pause(&self, id: i64) {
         self.app
-            .write(self.pid, "rules", None, move |tx, ctx, now| {
+            .write_view(self.pid, "rules", None, move |tx, ctx, now| {
                 jifen_app::earn::change_rule_status(tx, ctx, now, id, RuleAction::Pause)
             })
             .await

@@ -406,7 +406,7 @@ async fn risk_holds_are_released_from_the_console_and_counted_on_the_overview() 
     let s = start().await;
     let pid = s.pid;
     s.app
-        .write(pid, "rules", None, |tx, ctx, now| {
+        .write_view(pid, "rules", None, |tx, ctx, now| {
             let settings: jifen_rules::signin::EarnSettings =
                 serde_json::from_value(serde_json::json!({"risk": {"velocity": [{"by": "device", "window_minutes": 60, "max_events": 1}]}})).unwrap();
             jifen_app::earn::put_settings(tx, ctx, now, &settings)?;
@@ -893,7 +893,7 @@ async fn owners_set_the_approval_threshold_and_the_invite_link() {
     }))
     .unwrap();
     s.app
-        .write(s.pid, "rules", None, move |tx, ctx, now| {
+        .write_view(s.pid, "rules", None, move |tx, ctx, now| {
             jifen_app::earn::create_rule(tx, ctx, now, &rule)
         })
         .await

@@ -81,10 +81,10 @@ async fn an_operator_creates_edits_activates_and_tries_a_rule() {
         .read(move |tx| jifen_app::earn::list_rules(tx, &ctx, None))
         .await
         .unwrap();
-    let all = rules["rules"].as_array().unwrap();
-    assert_eq!(all.len(), 1, "{rules}");
-    assert_eq!(all[0]["status"], "draft");
-    assert_eq!(all[0]["definition"]["caps"][0]["max_points"], 1000);
+    let all = &rules.rules;
+    assert_eq!(all.len(), 1, "{rules:?}");
+    assert_eq!(all[0].status, "draft");
+    assert_eq!(all[0].definition.caps[0].max_points, Some(1000));
 
     let (st, html, _) = s.get(&rule_page, &cookie).await;
     assert_eq!(st, StatusCode::OK);

@@ -570,7 +570,7 @@ fn create_rules(app: &App, program: ProgramId, rules: usize) -> anyhow::Result<(
             actor: Some("bench".into()),
         };
         app.write_blocking(program, "rules", None, move |tx, ctx, now| {
-            jifen_app::earn::create_rule(tx, ctx, now, &input)
+            jifen_app::earn::create_rule(tx, ctx, now, &input).map(|_| serde_json::Value::Null)
         })?;
     }
     app.invalidate_program(program);

@@ -127,7 +127,7 @@ fn earning_rules(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()
             actor: Some("staff:demo-ops".into()),
         };
         app.write_blocking(program, "rules", None, move |tx, ctx, now| {
-            jifen_app::earn::create_rule(tx, ctx, now, &input)
+            jifen_app::earn::create_rule(tx, ctx, now, &input).map(|_| serde_json::Value::Null)
         })?;
     }
     let settings: jifen_rules::signin::EarnSettings = serde_json::from_value(json!({
@@ -136,7 +136,7 @@ fn earning_rules(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()
         "risk": {"velocity": [{"by": "device", "window_minutes": 60, "max_events": 30}], "device_members_max": 5}
     }))?;
     app.write_blocking(program, "rules", None, move |tx, ctx, now| {
-        jifen_app::earn::put_settings(tx, ctx, now, &settings)
+        jifen_app::earn::put_settings(tx, ctx, now, &settings).map(|_| serde_json::Value::Null)
     })?;
     // Coupons the tiers give: free shipping each month, a birthday coffee, tier-up vouchers.
     let templates = [

@@ -318,54 +318,64 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/rules",
         "Earning rules at their current version (?status=draft|active|paused|archived)",
     )
-    .params(&[RULE_STATUS]),
+    .params(&[RULE_STATUS])
+    .answer("RuleList"),
     post(
         "/api/v1/rules",
         "Create an earning rule (draft unless status is active); validated when saved",
     )
     .body("Rule")
     .idem("optional")
-    .created(),
+    .created()
+    .answer("RuleView"),
     get(
         "/api/v1/rules/variables",
         "The variables and functions rule expressions may use, per event type",
-    ),
+    )
+    .answer("VariablesView"),
     get(
         "/api/v1/rules/{id}",
         "A rule with its versions and what it issued",
     )
-    .params(&[RULE]),
+    .params(&[RULE])
+    .answer("RuleView"),
     put(
         "/api/v1/rules/{id}",
         "Save a new version of a rule (versions are immutable; awards name theirs)",
     )
     .params(&[RULE])
     .body("RuleUpdate")
-    .idem("optional"),
+    .idem("optional")
+    .answer("RuleView"),
     post(
         "/api/v1/rules/{id}/activate",
         "Activate a draft or paused rule",
     )
-    .params(&[RULE]),
+    .params(&[RULE])
+    .answer("RuleView"),
     post(
         "/api/v1/rules/{id}/pause",
         "Pause an active rule",
     )
-    .params(&[RULE]),
+    .params(&[RULE])
+    .answer("RuleView"),
     post(
         "/api/v1/rules/{id}/archive",
         "Archive a rule for good",
     )
-    .params(&[RULE]),
+    .params(&[RULE])
+    .answer("RuleView"),
     get(
         "/api/v1/earn-settings",
         "Sign-in streak settings and per-event-type caps",
-    ),
+    )
+    .answer("EarnSettingsView"),
     put(
         "/api/v1/earn-settings",
         "Replace sign-in streak settings and per-event-type caps",
     )
-    .body("EarnSettings"),
+    .body("EarnSettings")
+    .answer("EarnSettingsView"),
     post(
         "/api/v1/events",
         "Record a behaviour event (sign_in, review, share, custom:...): rules pay, with an explanation of every rule",
@@ -376,18 +386,21 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/events/dry-run",
         "Evaluate a purchase or event against the active, stored or inline rules at a chosen time, writing nothing",
     )
-    .body("DryRun"),
+    .body("DryRun")
+    .answer("DryRunView"),
     post(
         "/api/v1/backtests",
         "Replay stored events of a range against a proposed rule set; poll for progress and the cost",
     )
     .body("Backtest")
-    .created(),
+    .created()
+    .answer("BacktestState"),
     get(
         "/api/v1/backtests/{id}",
         "A backtest's progress and, when done, its result",
     )
-    .params(&[BACKTEST]),
+    .params(&[BACKTEST])
+    .answer("BacktestState"),
     get(
         "/api/v1/tiers",
         "The programme's tier ladder (会员等级)",
@@ -746,17 +759,20 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/risk-holds",
         "Awards held for review by anti-fraud limits (?status=open|released|rejected&after=&limit=)",
     )
-    .params(&[HOLD_STATUS, HOLDS_AFTER, HOLDS_LIMIT]),
+    .params(&[HOLD_STATUS, HOLDS_AFTER, HOLDS_LIMIT])
+    .answer("HoldsPage"),
     post(
         "/api/v1/risk-holds/{id}/release",
         "Release a risk hold: the held points vest now",
     )
     .params(&[HOLD])
-    .body("HoldReview"),
+    .body("HoldReview")
+    .answer("HoldView"),
     post(
         "/api/v1/risk-holds/{id}/reject",
         "Reject a risk hold: the held points are voided",
     )
     .params(&[HOLD])
-    .body("HoldReview"),
+    .body("HoldReview")
+    .answer("HoldView"),
 ];

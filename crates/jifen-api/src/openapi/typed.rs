@@ -5,14 +5,17 @@ use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value};
 
+use jifen_app::Backtest;
 use jifen_app::centre::{CentreLink, LinksRevoked};
 use jifen_app::coupons::{CouponList, CouponView};
+use jifen_app::earn::{DryRunView, HoldView, HoldsPage, RuleList, RuleView, VariablesView};
 use jifen_app::lottery::{LotteryList, LotteryView};
 use jifen_app::mall::{ItemView, ItemsPage, MemberCatalog, OrderView, OrdersPage};
 use jifen_app::members::MemberExport;
 use jifen_app::tiers::TierProgress;
 use jifen_app::views::{HistoryPage, MemberBalance, MemberView};
 use jifen_app::webhooks::{DeliveryList, EndpointCreated, EndpointList, EndpointView};
+use jifen_rules::signin::EarnSettings;
 
 /// The component schemas of the typed views, and of every type they contain.
 pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
@@ -44,6 +47,17 @@ pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
         ("EndpointView", generator.subschema_for::<EndpointView>()),
         ("EndpointList", generator.subschema_for::<EndpointList>()),
         ("DeliveryList", generator.subschema_for::<DeliveryList>()),
+        ("RuleView", generator.subschema_for::<RuleView>()),
+        ("RuleList", generator.subschema_for::<RuleList>()),
+        ("VariablesView", generator.subschema_for::<VariablesView>()),
+        (
+            "EarnSettingsView",
+            generator.subschema_for::<EarnSettings>(),
+        ),
+        ("DryRunView", generator.subschema_for::<DryRunView>()),
+        ("BacktestState", generator.subschema_for::<Backtest>()),
+        ("HoldsPage", generator.subschema_for::<HoldsPage>()),
+        ("HoldView", generator.subschema_for::<HoldView>()),
     ];
     for (name, schema) in generator.take_definitions(true) {
         // A generated name must not replace a hand-written schema (a request body, say).

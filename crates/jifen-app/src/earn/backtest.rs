@@ -6,12 +6,13 @@ use jifen_ledger::*;
 use jifen_rules::*;
 use jifen_store::*;
 use jiff::tz::TimeZone;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::AppError;
 
 use super::counters::counter_member;
+use super::views::{BacktestResult, PointsAndGrowth};
 
 /// A backtest: replay stored events of a time range against a proposed rule set.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -60,13 +61,16 @@ impl BacktestIn {
 }
 
 /// Per-rule figures of a backtest.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct RuleFigures {
+    /// The rule; inline proposed rules count down from -1.
     pub rule_id: i64,
     pub name: String,
     pub points: i64,
     pub growth: i64,
+    /// Awards it gave.
     pub awards: i64,
+    /// Members it paid.
     pub members: usize,
     #[serde(skip)]
     member_set: BTreeSet<i64>,
@@ -141,7 +145,7 @@ impl Replay {
         }
     }
 
-    pub fn finish(self) -> serde_json::Value {
+    pub fn finish(self) -> BacktestResult {
         let by_rule: Vec<RuleFigures> = self
             .by_rule
             .into_values()
@@ -150,14 +154,21 @@ impl Replay {
                 f
             })
             .collect();
-        json!({
-            "events": self.events,
-            "members_affected": self.members.len(),
-            "proposed": {"points": self.proposed[0], "growth": self.proposed[1]},
-            "actual": {"points": self.actual[0], "growth": self.actual[1]},
-            "change": {"points": self.proposed[0] - self.actual[0], "growth": self.proposed[1] - self.actual[1]},
-            "by_rule": by_rule,
-            "note": "rule awards only (the programme's base rate is the same either way); caps and budgets count from the start of the range",
-        })
+        let pair = |v: [i64; 2]| PointsAndGrowth {
+            points: v[0],
+            growth: v[1],
+        };
+        BacktestResult {
+            events: self.events,
+            members_affected: self.members.len(),
+            proposed: pair(self.proposed),
+            actual: pair(self.actual),
+            change: pair([
+                self.proposed[0] - self.actual[0],
+                self.proposed[1] - self.actual[1],
+            ]),
+            by_rule,
+            note: "rule awards only (the programme's base rate is the same either way); caps and budgets count from the start of the range".into(),
+        }
     }
 }

@@ -6,7 +6,6 @@ use jifen_ledger::*;
 use jifen_rules::*;
 use jifen_store::*;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::commands::{self, Purchase};
 use crate::{AppError, ProgramCtx};
@@ -15,6 +14,7 @@ use super::counters::evaluate_locked;
 use super::events::{EventIn, event_vars};
 use super::purchases::purchase_vars;
 use super::rules::check_segments;
+use super::views::{DryRunView, PointsAndGrowth};
 use super::{EarnCtx, compile_stored};
 
 /// Evaluates an event without writing: against the active rules, chosen stored rules (drafts
@@ -104,7 +104,7 @@ pub fn dry_run(
     ctx: &ProgramCtx,
     now: Millis,
     d: &DryRun,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<DryRunView, AppError> {
     if let Some(at) = d.at
         && !(commands::OCCURRED_AT_MIN..=now.saturating_add(DRY_RUN_AHEAD_MAX_MS)).contains(&at)
     {
@@ -162,17 +162,20 @@ pub fn dry_run(
         _ => unreachable!(),
     };
     let eval = evaluate_locked(tx, ctx, &set, member.id, &trigger, at, &vars)?;
-    let mut out = json!({
-        "dry_run": true,
-        "type": trigger.as_string(),
-        "member_id": member.id,
-        "at": at,
-        "awarded": {"points": eval.total(PointType::Points), "growth": eval.total(PointType::Growth)},
-        "awards": eval.awards,
-        "rules": eval.explain,
-    });
-    if let Some(b) = base {
-        out["base"] = json!({"points": b.points, "growth": b.growth});
-    }
-    Ok(out)
+    Ok(DryRunView {
+        dry_run: true,
+        trigger: trigger.as_string(),
+        member_id: member.id.0,
+        at,
+        awarded: PointsAndGrowth {
+            points: eval.total(PointType::Points),
+            growth: eval.total(PointType::Growth),
+        },
+        awards: eval.awards,
+        rules: eval.explain,
+        base: base.map(|b| PointsAndGrowth {
+            points: b.points,
+            growth: b.growth,
+        }),
+    })
 }

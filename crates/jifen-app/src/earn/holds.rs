@@ -14,6 +14,7 @@ use crate::{AppError, ProgramCtx};
 
 use super::credit::HOLD_UNTIL;
 use super::refunds::withdraw_event_awards;
+use super::views::{HoldView, HoldsPage};
 
 /// The device and address an event came from, as (kind, value).
 pub fn traces<'a>(device: Option<&'a str>, ip: Option<&'a str>) -> Vec<(RiskKey, &'a str)> {
@@ -132,14 +133,6 @@ pub(super) fn open_hold(
     Ok(json!({"hold_id": id, "reason": reason, "points": h.points, "growth": h.growth}))
 }
 
-fn hold_view(h: &RiskHold) -> serde_json::Value {
-    json!({
-        "hold_id": h.id, "member_id": h.member, "event_id": h.event_id, "reason": h.reason,
-        "status": h.status, "points": h.points, "growth": h.growth, "created_at": h.created_at,
-        "decided_at": h.decided_at, "decided_by": h.decided_by, "note": h.note,
-    })
-}
-
 /// Risk holds listed per page.
 pub const HOLDS_PAGE_MAX: i64 = 200;
 
@@ -149,7 +142,7 @@ pub fn list_holds(
     status: Option<&str>,
     after: Option<i64>,
     limit: Option<i64>,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<HoldsPage, AppError> {
     let status = status.unwrap_or("open");
     if !["open", "released", "rejected"].contains(&status) {
         return Err(AppError::invalid(
@@ -168,7 +161,10 @@ pub fn list_holds(
     let next = (holds.len() as i64 == limit)
         .then(|| holds.last().map(|h| h.id))
         .flatten();
-    Ok(json!({"holds": holds.iter().map(hold_view).collect::<Vec<_>>(), "next_after": next}))
+    Ok(HoldsPage {
+        holds: holds.iter().map(HoldView::of).collect(),
+        next_after: next,
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,7 +191,7 @@ pub fn decide_hold(
     id: i64,
     decision: HoldDecision,
     r: &HoldReview,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<HoldView, AppError> {
     commands::check_id("actor", &r.actor)?;
     if let Some(n) = &r.note
         && n.chars().count() > commands::REASON_LEN_MAX
@@ -269,7 +265,7 @@ pub fn decide_hold(
         // Rejected awards no longer count toward caps and budgets, nor as issued.
         withdraw_event_awards(tx, ctx, &h.event_id)?;
     }
-    let mut v = hold_view(&tx.risk_hold(ctx.program.id, id)?.ok_or_else(not_found)?);
-    v["points_moved"] = json!(moved);
+    let mut v = HoldView::of(&tx.risk_hold(ctx.program.id, id)?.ok_or_else(not_found)?);
+    v.points_moved = Some(moved);
     Ok(v)
 }

@@ -25,6 +25,7 @@ mod refunds;
 mod rules;
 mod system;
 mod vars;
+mod views;
 
 pub use backtest::{BACKTEST_PAGE, BACKTEST_RANGE_MAX_MS, BacktestIn, Replay, RuleFigures};
 pub use credit::HOLD_UNTIL;
@@ -47,6 +48,11 @@ pub use system::{
 };
 pub use vars::{LAZY_VARS, vars_computed, vars_json, vars_parse};
 pub(crate) use vars::{local_date, start_of};
+pub use views::{
+    AllTriggers, BacktestResult, DryRunView, HoldView, HoldsPage, PointsAndGrowth, RuleIssued,
+    RuleList, RuleSummary, RuleVersionView, RuleView, VariableTriggers, VariableView,
+    VariablesView,
+};
 
 /// Active rules one programme may have: evaluation stays within the speed target (50 rules
 /// in about 14 µs) with room to spare.

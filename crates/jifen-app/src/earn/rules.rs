@@ -11,6 +11,10 @@ use serde_json::json;
 use crate::commands::{self};
 use crate::{AppError, ProgramCtx};
 
+use super::views::{
+    AllTriggers, RuleIssued, RuleList, RuleSummary, RuleVersionView, RuleView, VariableTriggers,
+    VariableView, VariablesView,
+};
 use super::{ACTIVE_RULES_MAX, rule_invalid};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,38 +36,50 @@ pub struct RuleIn {
     pub actor: Option<String>,
 }
 
+/// A rule's stored definition.
+fn definition(text: &str) -> Result<RuleDef, AppError> {
+    Ok(serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+}
+
 /// A rule as shown. What it issued is an aggregate over its awards, so only reads (never the
 /// writer) compute it.
-fn rule_view(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<serde_json::Value, AppError> {
+fn rule_view(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<RuleView, AppError> {
     let r = tx
         .rule(ctx.program.id, id)?
         .ok_or_else(|| AppError::NotFound {
             what: "rule",
             id: id.to_string(),
         })?;
-    let def: serde_json::Value =
-        serde_json::from_str(&r.definition).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let versions: Vec<serde_json::Value> = tx
+    let versions = tx
         .rule_versions(ctx.program.id, id)?
         .into_iter()
-        .map(|(v, _, actor, at)| json!({"version": v, "actor": actor, "created_at": at}))
+        .map(|(version, _, actor, created_at)| RuleVersionView {
+            version,
+            actor,
+            created_at,
+        })
         .collect();
-    Ok(json!({
-        "rule_id": r.id,
-        "status": r.status,
-        "version": r.version,
-        "definition": def,
-        "created_at": r.created_at,
-        "updated_at": r.updated_at,
-        "versions": versions,
-    }))
+    Ok(RuleView {
+        rule_id: r.id,
+        status: r.status,
+        version: r.version,
+        definition: definition(&r.definition)?,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        versions,
+        issued: None,
+    })
 }
 
 /// A rule with what it issued (net of awards withdrawn by refunds and rejected holds).
-pub fn get_rule(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<serde_json::Value, AppError> {
+pub fn get_rule(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<RuleView, AppError> {
     let mut v = rule_view(tx, ctx, id)?;
     let (points, growth, members) = tx.rule_totals(ctx.program.id, id)?;
-    v["issued"] = json!({"points": points, "growth": growth, "members": members});
+    v.issued = Some(RuleIssued {
+        points,
+        growth,
+        members,
+    });
     Ok(v)
 }
 
@@ -71,7 +87,7 @@ pub fn list_rules(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     status: Option<&str>,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<RuleList, AppError> {
     if let Some(s) = status
         && !["draft", "active", "paused", "archived"].contains(&s)
     {
@@ -81,13 +97,17 @@ pub fn list_rules(
         ));
     }
     let rows = tx.rules(ctx.program.id, status)?;
-    let mut items = Vec::with_capacity(rows.len());
+    let mut rules = Vec::with_capacity(rows.len());
     for r in rows {
-        let def: serde_json::Value =
-            serde_json::from_str(&r.definition).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        items.push(json!({"rule_id": r.id, "status": r.status, "version": r.version, "definition": def, "updated_at": r.updated_at}));
+        rules.push(RuleSummary {
+            definition: definition(&r.definition)?,
+            rule_id: r.id,
+            status: r.status,
+            version: r.version,
+            updated_at: r.updated_at,
+        });
     }
-    Ok(json!({"rules": items}))
+    Ok(RuleList { rules })
 }
 
 fn check_active_room(tx: &mut Tx<'_>, ctx: &ProgramCtx) -> Result<(), AppError> {
@@ -135,7 +155,7 @@ pub fn create_rule(
     ctx: &ProgramCtx,
     now: Millis,
     r: &RuleIn,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<RuleView, AppError> {
     check_actor(&r.actor)?;
     r.definition.compile(0, 1, &ctx.tz).map_err(rule_invalid)?;
     check_segments(&r.definition)?;
@@ -171,7 +191,7 @@ pub fn update_rule(
     now: Millis,
     id: i64,
     r: &RuleIn,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<RuleView, AppError> {
     check_actor(&r.actor)?;
     if r.status.is_some() {
         return Err(AppError::invalid(
@@ -213,7 +233,7 @@ pub fn change_rule_status(
     now: Millis,
     id: i64,
     action: RuleAction,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<RuleView, AppError> {
     let (status, version) = locked_rule(tx, ctx, id)?;
     let next = match (action, status.as_str()) {
         (RuleAction::Activate, "draft" | "paused") => "active",
@@ -257,31 +277,46 @@ pub fn put_settings(
     ctx: &ProgramCtx,
     now: Millis,
     s: &EarnSettings,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<EarnSettings, AppError> {
     s.validate().map_err(rule_invalid)?;
     tx.put_earn_settings(
         ctx.program.id,
         &serde_json::to_string(s).expect("settings serialize"),
         now,
     )?;
-    Ok(serde_json::to_value(s).expect("settings serialize"))
+    Ok(s.clone())
 }
 
 /// The variables rules may use, with their types and the triggers that supply them.
-pub fn variables() -> serde_json::Value {
-    let items: Vec<serde_json::Value> = jifen_rules::vars::VARS
+pub fn variables() -> VariablesView {
+    let all = jifen_rules::rule::BUILT_IN_TRIGGERS;
+    let variables = jifen_rules::vars::VARS
         .iter()
         .map(|v| {
-            let triggers: Vec<String> = jifen_rules::rule::BUILT_IN_TRIGGERS
+            let triggers: Vec<String> = all
                 .iter()
                 .filter(|t| {
                     let t = Trigger::parse(t).expect("built-in");
-                    jifen_rules::expr::Schema::lookup(&jifen_rules::vars::TriggerSchema(&t), v.name).is_some()
+                    jifen_rules::expr::Schema::lookup(&jifen_rules::vars::TriggerSchema(&t), v.name)
+                        .is_some()
                 })
                 .map(|t| t.to_string())
                 .collect();
-            json!({"name": v.name, "type": v.ty, "doc": v.doc, "triggers": if triggers.len() == jifen_rules::rule::BUILT_IN_TRIGGERS.len() { json!("all") } else { json!(triggers) }})
+            VariableView {
+                name: v.name.to_string(),
+                ty: v.ty,
+                doc: v.doc.to_string(),
+                triggers: if triggers.len() == all.len() {
+                    VariableTriggers::All(AllTriggers::All)
+                } else {
+                    VariableTriggers::Only(triggers)
+                },
+            }
         })
         .collect();
-    json!({"variables": items, "functions": ["min", "max", "abs", "clamp", "size", "contains"]})
+    let functions = ["min", "max", "abs", "clamp", "size", "contains"];
+    VariablesView {
+        variables,
+        functions: functions.map(str::to_string).to_vec(),
+    }
 }

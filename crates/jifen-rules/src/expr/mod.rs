@@ -34,8 +34,12 @@ pub const SOURCE_LEN_MAX: usize = 2_000;
 /// Deepest nesting accepted, so that a hostile expression cannot overflow the stack.
 pub const DEPTH_MAX: usize = 64;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// The type of an expression or a variable.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
+#[schemars(rename = "VariableType")]
 pub enum Type {
     Int,
     Bool,

@@ -1,5 +1,7 @@
 //! The queues and the audit log as tables: approvals, audit entries, appeals, risk holds.
 
+use jifen_app::earn::HoldsPage;
+
 use super::*;
 
 pub fn approvals(
@@ -185,36 +187,33 @@ pub fn appeals(
 pub fn risk_holds(
     lang: Lang,
     tz: &TimeZone,
-    holds: &Value,
+    holds: &HoldsPage,
     s: &Session,
     notice: Option<&str>,
 ) -> String {
-    let rows: String = holds["holds"]
-        .as_array()
-        .map(|hs| {
-            hs.iter()
-                .map(|h| {
-                    let id = h["hold_id"].as_i64().unwrap_or(0);
-                    let form = |decision: &str, label: L, class: &str| {
-                        format!(
-                            "<form method=\"post\" action=\"/console/risk-holds/{id}/{decision}\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button class=\"{class}\">{}</button></form>",
-                            esc(&s.csrf),
-                            label.t(lang)
-                        )
-                    };
-                    format!(
-                        "<tr><td>#{id}</td><td>{}</td><td><a href=\"/console/members/{m}\">#{m}</a></td><td class=\"num\">{}</td><td>{}</td><td>{} {}</td></tr>",
-                        fmt_time(h["created_at"].as_i64().unwrap_or(0), tz),
-                        num(h["points"].as_i64().unwrap_or(0)),
-                        esc(h["reason"].as_str().unwrap_or("")),
-                        form("release", L::Release, "approve"),
-                        form("reject", L::Reject, "reject"),
-                        m = h["member_id"],
-                    )
-                })
-                .collect()
+    let rows: String = holds
+        .holds
+        .iter()
+        .map(|h| {
+            let id = h.hold_id;
+            let form = |decision: &str, label: L, class: &str| {
+                format!(
+                    "<form method=\"post\" action=\"/console/risk-holds/{id}/{decision}\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button class=\"{class}\">{}</button></form>",
+                    esc(&s.csrf),
+                    label.t(lang)
+                )
+            };
+            format!(
+                "<tr><td>#{id}</td><td>{}</td><td><a href=\"/console/members/{m}\">#{m}</a></td><td class=\"num\">{}</td><td>{}</td><td>{} {}</td></tr>",
+                fmt_time(h.created_at, tz),
+                num(h.points),
+                esc(&h.reason),
+                form("release", L::Release, "approve"),
+                form("reject", L::Reject, "reject"),
+                m = h.member_id,
+            )
         })
-        .unwrap_or_default();
+        .collect();
     let rows = or_none_yet(lang, rows, 6);
     format!(
         "{}<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th><th></th></tr></thead><tbody>{rows}</tbody></table>",

@@ -178,7 +178,7 @@ pub(super) async fn backtest_page(
             )
         })
         .unwrap_or_default();
-    let body = match b.status {
+    let body = match b.status.as_str() {
         "running" => format!(
             "<meta http-equiv=\"refresh\" content=\"1\">{back}<div class=\"panel\"><p>{} {} / {}</p><progress max=\"{}\" value=\"{}\"></progress></div>",
             st.t("回测进行中…", "Replaying…"),
@@ -193,23 +193,20 @@ pub(super) async fn backtest_page(
         ),
         _ => {
             let r = b.result.clone().unwrap_or_default();
-            let change = r["change"]["points"].as_i64().unwrap_or(0);
-            let rows: String = r["by_rule"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .map(|x| {
-                            format!(
-                                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                                esc(x["name"].as_str().unwrap_or("")),
-                                num(x["awards"].as_i64().unwrap_or(0)),
-                                num(x["members"].as_i64().unwrap_or(0)),
-                                num(x["points"].as_i64().unwrap_or(0)),
-                            )
-                        })
-                        .collect()
+            let change = r.change.points;
+            let rows: String = r
+                .by_rule
+                .iter()
+                .map(|x| {
+                    format!(
+                        "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                        esc(&x.name),
+                        num(x.awards),
+                        num(x.members as i64),
+                        num(x.points),
+                    )
                 })
-                .unwrap_or_default();
+                .collect();
             format!(
                 "{back}<div class=\"cards\">\
                  <div class=\"card\"><div class=\"label\">{}</div><div class=\"value\">{}</div></div>\
@@ -220,13 +217,13 @@ pub(super) async fn backtest_page(
                  <table><thead><tr><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead><tbody>{rows}</tbody></table>\
                  <p class=\"muted\">{}</p>",
                 st.t("重放事件", "Events replayed"),
-                num(r["events"].as_i64().unwrap_or(0)),
+                num(r.events),
                 st.t("涉及会员", "Members affected"),
-                num(r["members_affected"].as_i64().unwrap_or(0)),
+                num(r.members_affected as i64),
                 st.t("实际发放", "Actually paid"),
-                num(r["actual"]["points"].as_i64().unwrap_or(0)),
+                num(r.actual.points),
                 st.t("按新规则", "With the proposal"),
-                num(r["proposed"]["points"].as_i64().unwrap_or(0)),
+                num(r.proposed.points),
                 st.t("变化", "Change"),
                 if change >= 0 { "pos" } else { "neg" },
                 if change > 0 { "+" } else { "" },
@@ -235,7 +232,7 @@ pub(super) async fn backtest_page(
                 st.t("奖励次数", "Awards"),
                 st.t("会员", "Members"),
                 st.t("积分", "Points"),
-                esc(r["note"].as_str().unwrap_or("")),
+                esc(&r.note),
             )
         }
     };

@@ -1,5 +1,7 @@
 //! Dry runs: a rule evaluated on a sample event, showing what each rule would do, writing nothing.
 
+use jifen_rules::eval::Outcome;
+
 use super::*;
 
 #[derive(Deserialize, Default, Clone)]
@@ -18,19 +20,18 @@ pub(super) struct DryForm {
     pub(super) csrf: String,
 }
 
-pub(super) fn outcome_label(st: &Staff, o: &str) -> String {
+pub(super) fn outcome_label(st: &Staff, o: Outcome) -> String {
     match o {
-        "fired" => st.t("命中", "Fired"),
-        "outside_schedule" => st.t("不在活动时间", "Outside its schedule"),
-        "not_in_audience" => st.t("不在适用会员内", "Not in its audience"),
-        "condition_false" => st.t("条件不满足", "Condition not met"),
-        "no_points" => st.t("公式结果为0", "Formula gave no points"),
-        "cap_reached" => st.t("已达上限", "Limit reached"),
-        "budget_exhausted" => st.t("预算已用完", "Budget used up"),
-        "excluded" => st.t("被独占规则排除", "Excluded by an exclusive rule"),
-        "outranked" => st.t("择优未选中", "Another rule gave more"),
-        "error" => st.t("计算出错", "Formula failed"),
-        other => other,
+        Outcome::Fired => st.t("命中", "Fired"),
+        Outcome::OutsideSchedule => st.t("不在活动时间", "Outside its schedule"),
+        Outcome::NotInAudience => st.t("不在适用会员内", "Not in its audience"),
+        Outcome::ConditionFalse => st.t("条件不满足", "Condition not met"),
+        Outcome::NoPoints => st.t("公式结果为0", "Formula gave no points"),
+        Outcome::CapReached => st.t("已达上限", "Limit reached"),
+        Outcome::BudgetExhausted => st.t("预算已用完", "Budget used up"),
+        Outcome::Excluded => st.t("被独占规则排除", "Excluded by an exclusive rule"),
+        Outcome::Outranked => st.t("择优未选中", "Another rule gave more"),
+        Outcome::Error => st.t("计算出错", "Formula failed"),
     }
     .to_string()
 }
@@ -40,7 +41,7 @@ pub(super) fn dry_panel(
     id: i64,
     trigger: &str,
     f: &DryForm,
-    result: Option<&Result<Value, (String, String)>>,
+    result: Option<&Result<DryRunView, (String, String)>>,
 ) -> String {
     let err = |name: &str| match result {
         Some(Err((field, msg))) if field == name => format!(
@@ -74,32 +75,29 @@ pub(super) fn dry_panel(
     };
     let answer = match result {
         Some(Ok(v)) => {
-            let rows: String = v["rules"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .map(|r| {
-                            let fired = r["outcome"] == "fired";
-                            format!(
-                                "<tr class=\"{}\"><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
-                                if r["rule_id"] == json!(id) { "this" } else { "" },
-                                esc(r["name"].as_str().unwrap_or("")),
-                                esc(&outcome_label(st, r["outcome"].as_str().unwrap_or(""))),
-                                if fired { num(r["points"].as_i64().unwrap_or(0)) } else { "–".into() },
-                            )
-                        })
-                        .collect()
+            let rows: String = v
+                .rules
+                .iter()
+                .map(|r| {
+                    let fired = r.outcome == Outcome::Fired;
+                    format!(
+                        "<tr class=\"{}\"><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+                        if r.rule_id == id { "this" } else { "" },
+                        esc(&r.name),
+                        esc(&outcome_label(st, r.outcome)),
+                        if fired { num(r.points) } else { "–".into() },
+                    )
                 })
-                .unwrap_or_default();
+                .collect();
             format!(
                 "<div class=\"result\" id=\"dry-result\"><div class=\"big\">+{} <small>{}</small></div>{}<table><tbody>{rows}</tbody></table></div>",
-                num(v["awarded"]["points"].as_i64().unwrap_or(0)),
+                num(v.awarded.points),
                 st.t("规则奖励积分", "rule points"),
-                v.get("base")
+                v.base
                     .map(|b| format!(
                         "<p class=\"muted\">{} {}</p>",
                         st.t("另有基础消费积分", "plus base purchase points"),
-                        num(b["points"].as_i64().unwrap_or(0))
+                        num(b.points)
                     ))
                     .unwrap_or_default(),
             )
@@ -145,7 +143,7 @@ pub(super) async fn dry_run(
         Ok(i) => i,
         Err(r) => return *r,
     };
-    let show = |result: Result<Value, (String, String)>, status: StatusCode| {
+    let show = |result: Result<DryRunView, (String, String)>, status: StatusCode| {
         let (web, st, f) = (web.clone(), &st, f.clone());
         async move {
             let panels = Panels {
@@ -165,7 +163,7 @@ pub(super) async fn dry_run(
     };
     let ctx = st.ctx.clone();
     let trigger = match web.app.read(move |tx| earn::get_rule(tx, &ctx, id)).await {
-        Ok(r) => text_of(&r["definition"]["trigger"]),
+        Ok(r) => r.definition.trigger,
         Err(e) => return st.fail(e),
     };
     let d = match dry_request(&st, &f, &trigger, id, member_id) {

@@ -1,5 +1,9 @@
 //! The rule form as typed: its fields, reading them into a rule definition, and drawing it with its errors.
 
+use jifen_ledger::PointType;
+use jifen_rules::{Cap, Period, Schedule, Stacking};
+use serde::Serialize;
+
 use super::*;
 use crate::forms::{field_group, text_fields};
 
@@ -54,60 +58,56 @@ pub(super) struct RuleForm {
     pub(super) csrf: String,
 }
 
-pub(super) fn joined(v: &Value) -> String {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .map(|x| match x {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
+/// Items as a form shows a list: joined with commas.
+fn joined<T: ToString>(v: &[T]) -> String {
+    v.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An optional value as text; empty when absent.
+fn text_of<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map(ToString::to_string).unwrap_or_default()
+}
+
+/// The word a period or a choice is stored as.
+fn word_of<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
 }
 
-pub(super) fn text_of(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 impl RuleForm {
-    pub(super) fn from_def(d: &Value) -> RuleForm {
-        let s = &d["schedule"];
-        let cap = &d["caps"][0];
+    pub(super) fn from_def(d: &RuleDef) -> RuleForm {
+        let s = d.schedule.clone().unwrap_or_default();
+        let cap = d.caps.first();
         RuleForm {
-            name: text_of(&d["name"]),
-            description: text_of(&d["description"]),
-            trigger: text_of(&d["trigger"]),
-            condition: text_of(&d["condition"]),
-            points: text_of(&d["points"]),
-            point_type: text_of(&d["point_type"]),
-            starts_at: text_of(&s["starts_at"]),
-            ends_at: text_of(&s["ends_at"]),
-            days_of_week: joined(&s["days_of_week"]),
-            hours: s["hours"]
-                .as_array()
-                .filter(|h| h.len() == 2)
-                .map(|h| format!("{}-{}", h[0], h[1]))
-                .unwrap_or_default(),
-            tiers: joined(&d["audience"]["tiers"]),
-            channels: joined(&d["audience"]["channels"]),
-            pending_days: text_of(&d["pending_days"]),
-            validity_days: text_of(&d["validity_days"]),
-            cap_period: text_of(&cap["period"]),
-            cap_points: text_of(&cap["max_points"]),
-            cap_count: text_of(&cap["max_count"]),
-            budget_points: text_of(&d["budget_points"]),
-            priority: match &d["priority"] {
-                Value::Number(n) if n.as_i64() != Some(0) => n.to_string(),
-                _ => String::new(),
+            name: d.name.clone(),
+            description: text_of(&d.description),
+            trigger: d.trigger.clone(),
+            condition: text_of(&d.condition),
+            points: d.points.clone(),
+            point_type: d.point_type.as_str().to_string(),
+            starts_at: text_of(&s.starts_at),
+            ends_at: text_of(&s.ends_at),
+            days_of_week: joined(&s.days_of_week),
+            hours: s.hours.map(|[a, b]| format!("{a}-{b}")).unwrap_or_default(),
+            tiers: joined(&d.audience.tiers),
+            channels: joined(&d.audience.channels),
+            pending_days: text_of(&d.pending_days),
+            validity_days: text_of(&d.validity_days),
+            cap_period: cap.map(|c| word_of(&c.period)).unwrap_or_default(),
+            cap_points: cap.map(|c| text_of(&c.max_points)).unwrap_or_default(),
+            cap_count: cap.map(|c| text_of(&c.max_count)).unwrap_or_default(),
+            budget_points: text_of(&d.budget_points),
+            priority: if d.priority == 0 {
+                String::new()
+            } else {
+                d.priority.to_string()
             },
-            stacking: text_of(&d["stacking"]),
+            stacking: word_of(&d.stacking),
             ..Default::default()
         }
     }
@@ -115,62 +115,49 @@ impl RuleForm {
     /// The definition the form describes, on top of `base` (the stored definition when
     /// editing), so that what the form does not show (segments, more caps, the schedule's
     /// own time zone) is kept. A field that is not even the right kind of value is named.
-    pub(super) fn to_def(&self, base: &Value) -> Result<RuleDef, (String, String)> {
-        let mut d = if base.is_object() {
-            base.clone()
-        } else {
-            json!({})
-        };
-        d["name"] = json!(self.name.trim());
-        d["description"] = opt_text(&self.description);
-        d["trigger"] = json!(self.trigger.trim());
-        d["condition"] = opt_text(&self.condition);
-        d["points"] = json!(self.points.trim());
-        d["point_type"] = json!(if self.point_type == "growth" {
-            "growth"
-        } else {
-            "points"
-        });
-        d["pending_days"] =
-            int_field("pending_days", &self.pending_days, "a whole number of days")?;
-        d["validity_days"] = int_field(
-            "validity_days",
-            &self.validity_days,
-            "a whole number of days",
-        )?;
-        d["budget_points"] = int_field(
+    pub(super) fn to_def(&self, base: Option<&RuleDef>) -> Result<RuleDef, (String, String)> {
+        // Read in the order the fields are checked, so the first bad one is named.
+        let pending_days = days_field("pending_days", &self.pending_days)?;
+        let validity_days = days_field("validity_days", &self.validity_days)?;
+        let budget_points = int_field(
             "budget_points",
             &self.budget_points,
             "a whole number of points",
         )?;
-        d["priority"] = match int_field("priority", &self.priority, "a whole number")? {
-            Value::Null => json!(0),
-            v => v,
-        };
-        d["stacking"] = json!(match self.stacking.as_str() {
-            "best_of" => "best_of",
-            "exclusive" => "exclusive",
-            _ => "stack",
-        });
-        d["schedule"] = self.schedule(base)?;
-        let mut audience = if base["audience"].is_object() {
-            base["audience"].clone()
-        } else {
-            json!({})
-        };
-        audience["tiers"] = json!(list_field(&self.tiers));
-        audience["channels"] = json!(list_field(&self.channels));
-        d["audience"] = audience;
-        d["caps"] = self.caps(base)?;
-        if let Some(o) = d.as_object_mut() {
-            o.retain(|_, v| !v.is_null());
-        }
-        serde_json::from_value(d).map_err(|e| bad("form", &e.to_string()))
+        let priority = int_field("priority", &self.priority, "a whole number")?.unwrap_or(0);
+        let schedule = self.schedule(base)?;
+        let mut audience = base.map(|b| b.audience.clone()).unwrap_or_default();
+        audience.tiers = list_field(&self.tiers);
+        audience.channels = list_field(&self.channels);
+        Ok(RuleDef {
+            name: self.name.trim().to_string(),
+            description: opt_text(&self.description),
+            trigger: self.trigger.trim().to_string(),
+            schedule,
+            audience,
+            condition: opt_text(&self.condition),
+            points: self.points.trim().to_string(),
+            point_type: if self.point_type == "growth" {
+                PointType::Growth
+            } else {
+                PointType::Points
+            },
+            pending_days,
+            validity_days,
+            caps: self.caps(base)?,
+            budget_points,
+            priority,
+            stacking: match self.stacking.as_str() {
+                "best_of" => Stacking::BestOf,
+                "exclusive" => Stacking::Exclusive,
+                _ => Stacking::Stack,
+            },
+        })
     }
 
-    /// The schedule the form describes, with the time zone stored in `base`; null when there
+    /// The schedule the form describes, with the time zone stored in `base`; none when there
     /// is none. Days and hours that do not read are named.
-    fn schedule(&self, base: &Value) -> Result<Value, (String, String)> {
+    fn schedule(&self, base: Option<&RuleDef>) -> Result<Option<Schedule>, (String, String)> {
         let mut days = Vec::new();
         for p in list_field(&self.days_of_week) {
             match p.parse::<u8>() {
@@ -184,63 +171,63 @@ impl RuleForm {
             }
         }
         let hours = match self.hours.trim() {
-            "" => Value::Null,
+            "" => None,
             h => {
                 let parts: Vec<&str> = h.split(['-', '–', '~']).map(str::trim).collect();
                 match parts.as_slice() {
                     [a, b] => match (a.parse::<u8>(), b.parse::<u8>()) {
-                        (Ok(a), Ok(b)) => json!([a, b]),
+                        (Ok(a), Ok(b)) => Some([a, b]),
                         _ => return Err(bad("hours", "hours look like 10-22")),
                     },
                     _ => return Err(bad("hours", "hours look like 10-22")),
                 }
             }
         };
-        let tz = base["schedule"]["timezone"].clone();
-        let any_schedule = !self.starts_at.trim().is_empty()
-            || !self.ends_at.trim().is_empty()
-            || !days.is_empty()
-            || !hours.is_null()
-            || !tz.is_null();
-        Ok(if any_schedule {
-            json!({
-                "starts_at": opt_text(&self.starts_at),
-                "ends_at": opt_text(&self.ends_at),
-                "days_of_week": days,
-                "hours": hours,
-                "timezone": tz,
-            })
-        } else {
-            Value::Null
-        })
+        let timezone = base
+            .and_then(|b| b.schedule.as_ref())
+            .and_then(|s| s.timezone.clone());
+        let schedule = Schedule {
+            starts_at: opt_text(&self.starts_at),
+            ends_at: opt_text(&self.ends_at),
+            days_of_week: days,
+            hours,
+            timezone,
+        };
+        Ok((schedule != Schedule::default()).then_some(schedule))
     }
 
     /// The caps: the form's (the first) when it names a period, then any others stored with
     /// the rule in `base`. A limit without a period is an error.
-    fn caps(&self, base: &Value) -> Result<Value, (String, String)> {
-        let mut caps: Vec<Value> = base["caps"]
-            .as_array()
-            .map(|c| c.iter().skip(1).cloned().collect())
+    fn caps(&self, base: Option<&RuleDef>) -> Result<Vec<Cap>, (String, String)> {
+        let mut caps: Vec<Cap> = base
+            .map(|b| b.caps.iter().skip(1).cloned().collect())
             .unwrap_or_default();
-        let period = self.cap_period.trim();
-        if !period.is_empty() {
-            if !["day", "week", "month", "year", "lifetime"].contains(&period) {
-                return Err(bad("cap_period", "choose a period"));
-            }
-            let mut cap = json!({"period": period});
-            let p = int_field("cap_points", &self.cap_points, "a whole number of points")?;
-            let c = int_field("cap_count", &self.cap_count, "a whole number of times")?;
-            if !p.is_null() {
-                cap["max_points"] = p;
-            }
-            if !c.is_null() {
-                cap["max_count"] = c;
-            }
-            caps.insert(0, cap);
+        let period = match self.cap_period.trim() {
+            "" => None,
+            "day" => Some(Period::Day),
+            "week" => Some(Period::Week),
+            "month" => Some(Period::Month),
+            "year" => Some(Period::Year),
+            "lifetime" => Some(Period::Lifetime),
+            _ => return Err(bad("cap_period", "choose a period")),
+        };
+        if let Some(period) = period {
+            caps.insert(
+                0,
+                Cap {
+                    period,
+                    max_points: int_field(
+                        "cap_points",
+                        &self.cap_points,
+                        "a whole number of points",
+                    )?,
+                    max_count: int_field("cap_count", &self.cap_count, "a whole number of times")?,
+                },
+            );
         } else if !self.cap_points.trim().is_empty() || !self.cap_count.trim().is_empty() {
             return Err(bad("cap_period", "choose the period the limit counts over"));
         }
-        Ok(json!(caps))
+        Ok(caps)
     }
 }
 
@@ -249,16 +236,25 @@ fn bad(f: &str, m: &str) -> (String, String) {
     (f.to_string(), m.to_string())
 }
 
-/// A whole number as typed (commas and underscores allowed), null when empty; otherwise the
+/// A whole number as typed (commas and underscores allowed), none when empty; otherwise the
 /// error for field `f` saying what it should be.
-fn int_field(f: &str, v: &str, zh_en: &str) -> Result<Value, (String, String)> {
+fn int_field(f: &str, v: &str, zh_en: &str) -> Result<Option<i64>, (String, String)> {
     let v = v.trim().replace([',', '_'], "");
     if v.is_empty() {
-        return Ok(Value::Null);
+        return Ok(None);
     }
-    v.parse::<i64>()
-        .map(|n| json!(n))
-        .map_err(|_| bad(f, zh_en))
+    v.parse::<i64>().map(Some).map_err(|_| bad(f, zh_en))
+}
+
+/// A number of days as typed; a whole number out of range is refused for the form as a whole,
+/// as the definition would be.
+fn days_field(f: &str, v: &str) -> Result<Option<u32>, (String, String)> {
+    match int_field(f, v, "a whole number of days")? {
+        None => Ok(None),
+        Some(n) => u32::deserialize(serde_json::Value::from(n))
+            .map(Some)
+            .map_err(|e| bad("form", &e.to_string())),
+    }
 }
 
 /// The parts of a list typed with commas (either kind) or spaces.
@@ -270,10 +266,10 @@ fn list_field(v: &str) -> Vec<String> {
         .collect()
 }
 
-/// Text as typed, trimmed; null when empty.
-fn opt_text(s: &str) -> Value {
+/// Text as typed, trimmed; none when empty.
+fn opt_text(s: &str) -> Option<String> {
     let s = s.trim();
-    if s.is_empty() { Value::Null } else { json!(s) }
+    (!s.is_empty()).then(|| s.to_string())
 }
 
 /// Where a use case's field error goes on the form.
@@ -415,22 +411,18 @@ fn rule_basics(st: &Staff, f: &RuleForm, error: Option<&(String, String)>) -> St
 
 /// The condition, and the variables a condition or formula can use.
 fn rule_condition(st: &Staff, f: &RuleForm, error: Option<&(String, String)>) -> String {
-    let variables = earn::variables();
-    let vars: String = variables["variables"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|v| {
-                    format!(
-                        "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                        esc(v["name"].as_str().unwrap_or("")),
-                        esc(v["type"].as_str().unwrap_or("")),
-                        esc(v["doc"].as_str().unwrap_or(""))
-                    )
-                })
-                .collect()
+    let vars: String = earn::variables()
+        .variables
+        .iter()
+        .map(|v| {
+            format!(
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                esc(&v.name),
+                esc(&word_of(&v.ty)),
+                esc(&v.doc)
+            )
         })
-        .unwrap_or_default();
+        .collect();
     format!(
         "<div class=\"field wide\"><label for=\"condition\">{}</label><textarea id=\"condition\" name=\"condition\" rows=\"2\" placeholder=\"order.amount >= 20000 &amp;&amp; member.tier == &quot;gold&quot;\">{}</textarea>{}</div>\
          <details class=\"vars\"><summary>{}</summary><table><tbody>{vars}</tbody></table></details>",

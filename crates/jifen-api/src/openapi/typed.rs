@@ -6,10 +6,12 @@ use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value};
 
 use jifen_app::coupons::{CouponList, CouponView};
+use jifen_app::coupons::{CouponTemplateList, CouponTemplateView, CouponUseView};
 use jifen_app::lottery::{LotteryList, LotteryView};
 use jifen_app::mall::{ItemView, ItemsPage, MemberCatalog, OrderView, OrdersPage};
-use jifen_app::tiers::TierProgress;
+use jifen_app::tiers::{MemberBenefits, TierProgress};
 use jifen_app::views::HistoryPage;
+use jifen_domain::tiers::Ladder;
 
 /// The component schemas of the typed views, and of every type they contain.
 pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
@@ -28,6 +30,20 @@ pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
         ("ItemsPage", generator.subschema_for::<ItemsPage>()),
         ("MemberCatalog", generator.subschema_for::<MemberCatalog>()),
         ("TierProgress", generator.subschema_for::<TierProgress>()),
+        (
+            "CouponTemplateView",
+            generator.subschema_for::<CouponTemplateView>(),
+        ),
+        (
+            "CouponTemplateList",
+            generator.subschema_for::<CouponTemplateList>(),
+        ),
+        ("CouponUseView", generator.subschema_for::<CouponUseView>()),
+        (
+            "MemberBenefits",
+            generator.subschema_for::<MemberBenefits>(),
+        ),
+        ("TierLadder", generator.subschema_for::<Ladder>()),
     ];
     for (name, schema) in generator.take_definitions(true) {
         // A generated name must not replace a hand-written schema (a request body, say).

@@ -11,7 +11,7 @@ use jifen_domain::coupons::CouponTemplate;
 use serde::Deserialize;
 
 use crate::extract::{ApiPath, ApiQuery, IdempotencyKey, JsonBody, Program};
-use crate::{ApiError, ApiResult, member_id, respond, respond_view, submit, submit_view};
+use crate::{ApiError, ApiResult, member_id, respond_view, submit_view};
 
 pub async fn list_templates(State(app): State<App>, p: Program) -> ApiResult {
     let ctx = app.program_ctx(p.0).await?;
@@ -25,7 +25,7 @@ pub async fn create_template(
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(t): JsonBody<CouponTemplate>,
 ) -> ApiResult {
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "coupon_template",
@@ -35,11 +35,11 @@ pub async fn create_template(
         coupons::create_template,
     )
     .await?;
-    Ok(respond(out, StatusCode::CREATED))
+    Ok(respond_view(out, StatusCode::CREATED))
 }
 
 async fn template_status(app: App, p: Program, code: String, status: &'static str) -> ApiResult {
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "coupon_template_status",
@@ -49,7 +49,7 @@ async fn template_status(app: App, p: Program, code: String, status: &'static st
         |tx, ctx, now, (code, status)| coupons::set_template_status(tx, ctx, now, code, status),
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 pub async fn archive_template(
@@ -133,8 +133,8 @@ pub async fn redeem(
         member_id: u.member_id,
     }
     .partition();
-    let out = submit(&app, p, "coupon_redeem", key, partition, u, coupons::redeem).await?;
-    Ok(respond(out, StatusCode::OK))
+    let out = submit_view(&app, p, "coupon_redeem", key, partition, u, coupons::redeem).await?;
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 pub async fn release(

@@ -571,7 +571,7 @@ async fn tiers_put(
     JsonBody(l): JsonBody<jifen_domain::tiers::Ladder>,
 ) -> ApiResult {
     let program = p.0;
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "tiers",
@@ -582,7 +582,7 @@ async fn tiers_put(
     )
     .await?;
     app.invalidate_program(program);
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 #[derive(Deserialize)]

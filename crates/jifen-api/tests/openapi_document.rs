@@ -799,6 +799,11 @@ fn typed_answers_are_documented_from_their_types() {
     assert!(documented::<jifen_app::lottery::LotteryView>());
     assert!(documented::<jifen_app::lottery::LotteryList>());
     assert!(documented::<jifen_app::tiers::TierProgress>());
+    assert!(documented::<jifen_app::coupons::CouponTemplateView>());
+    assert!(documented::<jifen_app::coupons::CouponTemplateList>());
+    assert!(documented::<jifen_app::coupons::CouponUseView>());
+    assert!(documented::<jifen_app::tiers::MemberBenefits>());
+    assert!(documented::<jifen_domain::tiers::Ladder>());
     let schemas = jifen_api::openapi::schemas();
     let order = &schemas["OrderView"];
     let required: Vec<&str> = order["required"]

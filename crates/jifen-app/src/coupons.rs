@@ -2,7 +2,9 @@
 //! and later the mall), validated and redeemed from the merchant's checkout, released when the
 //! order is cancelled, expired by the daily job.
 
-use jifen_domain::coupons::{Cart, CouponKind, CouponTemplate, Refusal, discount, usable};
+use jifen_domain::coupons::{
+    Cart, CouponKind, CouponTemplate, CouponValidity, Refusal, discount, usable,
+};
 use jifen_ledger::{MemberId, Millis};
 use jifen_store::*;
 use rand::Rng;
@@ -18,14 +20,82 @@ fn parse(t: &TemplateRow) -> Result<CouponTemplate, AppError> {
         .map_err(|e| StoreError::Corrupt(format!("coupon template {}: {e}", t.code)).into())
 }
 
-fn template_view(t: &TemplateRow) -> Result<serde_json::Value, AppError> {
+/// A coupon template as staff and the API see it: its definition with its id, status, how
+/// many coupons it issued and when it was created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CouponTemplateView {
+    /// The template's id.
+    pub id: i64,
+    /// The short code it is issued by.
+    pub code: String,
+    /// The name in Chinese.
+    pub name_zh: String,
+    /// The name in English.
+    pub name_en: String,
+    /// What a coupon of it does.
+    pub kind: CouponKind,
+    /// The goods amount from which its coupons apply, in minor units.
+    pub threshold_minor: i64,
+    /// When an issued coupon may be used.
+    pub validity: CouponValidity,
+    /// How many coupons of it one member may hold in total.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_member_limit: Option<u32>,
+    /// How many may be issued in total.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stock: Option<i64>,
+    /// `active` (issues coupons) or `archived` (no longer does).
+    pub status: String,
+    /// How many coupons it issued.
+    pub issued: i64,
+    /// When it was created.
+    pub created_at: Millis,
+}
+
+impl CouponTemplateView {
+    /// The definition the template was created from.
+    pub fn definition(&self) -> CouponTemplate {
+        CouponTemplate {
+            code: self.code.clone(),
+            name_zh: self.name_zh.clone(),
+            name_en: self.name_en.clone(),
+            kind: self.kind.clone(),
+            threshold_minor: self.threshold_minor,
+            validity: self.validity,
+            per_member_limit: self.per_member_limit,
+            stock: self.stock,
+        }
+    }
+
+    /// The name in English when `english` and there is one, else in Chinese.
+    pub fn name(&self, english: bool) -> &str {
+        jifen_domain::name_in(&self.name_zh, &self.name_en, english)
+    }
+}
+
+/// The coupon templates of a programme.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CouponTemplateList {
+    /// Every template, with how many coupons each issued.
+    pub items: Vec<CouponTemplateView>,
+}
+
+fn template_view(t: &TemplateRow) -> Result<CouponTemplateView, AppError> {
     let def = parse(t)?;
-    let mut v = serde_json::to_value(&def).expect("template serializes");
-    v["id"] = json!(t.id);
-    v["status"] = json!(t.status);
-    v["issued"] = json!(t.issued);
-    v["created_at"] = json!(t.created_at);
-    Ok(v)
+    Ok(CouponTemplateView {
+        id: t.id,
+        code: def.code,
+        name_zh: def.name_zh,
+        name_en: def.name_en,
+        kind: def.kind,
+        threshold_minor: def.threshold_minor,
+        validity: def.validity,
+        per_member_limit: def.per_member_limit,
+        stock: def.stock,
+        status: t.status.clone(),
+        issued: t.issued,
+        created_at: t.created_at,
+    })
 }
 
 pub fn create_template(
@@ -33,7 +103,7 @@ pub fn create_template(
     ctx: &ProgramCtx,
     now: Millis,
     t: &CouponTemplate,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<CouponTemplateView, AppError> {
     t.validate()
         .map_err(|e| AppError::invalid(e.field, e.message))?;
     let def = serde_json::to_string(t).expect("template serializes");
@@ -58,7 +128,7 @@ pub fn set_template_status(
     now: Millis,
     code: &str,
     status: &str,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<CouponTemplateView, AppError> {
     if !matches!(status, "active" | "archived") {
         return Err(AppError::invalid("status", "must be active or archived"));
     }
@@ -67,13 +137,13 @@ pub fn set_template_status(
     template_view(&template(tx, ctx, code)?)
 }
 
-pub fn templates(tx: &mut Tx<'_>, ctx: &ProgramCtx) -> Result<serde_json::Value, AppError> {
+pub fn templates(tx: &mut Tx<'_>, ctx: &ProgramCtx) -> Result<CouponTemplateList, AppError> {
     let rows = tx.coupon_templates(ctx.program.id)?;
     let items = rows
         .iter()
         .map(template_view)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(json!({ "items": items }))
+    Ok(CouponTemplateList { items })
 }
 
 fn template(tx: &mut Tx<'_>, ctx: &ProgramCtx, code: &str) -> Result<TemplateRow, AppError> {
@@ -428,16 +498,59 @@ fn refusal_code(r: Refusal) -> &'static str {
     }
 }
 
-fn use_view(c: &CouponRow, t: &CouponTemplate, off: (i64, i64), cart: &Cart) -> serde_json::Value {
-    json!({
-        "code": c.code,
-        "name_zh": t.name_zh,
-        "name_en": t.name_en,
-        "kind": t.kind,
-        "goods_off_minor": off.0,
-        "shipping_off_minor": off.1,
-        "to_pay_minor": cart.goods_minor - off.0 + cart.shipping_minor - off.1,
-    })
+/// What a coupon takes off a cart: the answer to validating it, and (with its status and
+/// order) to redeeming it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CouponUseView {
+    /// The coupon's code.
+    pub code: String,
+    /// The template's name in Chinese.
+    pub name_zh: String,
+    /// The template's name in English.
+    pub name_en: String,
+    /// What the coupon does.
+    pub kind: CouponKind,
+    /// Taken off the goods, in minor units.
+    pub goods_off_minor: i64,
+    /// Taken off the shipping, in minor units.
+    pub shipping_off_minor: i64,
+    /// What the cart costs with the coupon, in minor units.
+    pub to_pay_minor: i64,
+    /// `redeemed` once redeemed; absent when only validated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The merchant's order it was redeemed on; absent when only validated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+}
+
+fn use_view(c: &CouponRow, t: &CouponTemplate, off: (i64, i64), cart: &Cart) -> CouponUseView {
+    CouponUseView {
+        code: c.code.clone(),
+        name_zh: t.name_zh.clone(),
+        name_en: t.name_en.clone(),
+        kind: t.kind.clone(),
+        goods_off_minor: off.0,
+        shipping_off_minor: off.1,
+        to_pay_minor: cart.goods_minor - off.0 + cart.shipping_minor - off.1,
+        status: None,
+        order_id: None,
+    }
+}
+
+/// [`use_view`] of a coupon redeemed on `order`.
+fn redeemed_view(
+    c: &CouponRow,
+    t: &CouponTemplate,
+    off: (i64, i64),
+    cart: &Cart,
+    order: &str,
+) -> CouponUseView {
+    CouponUseView {
+        status: Some("redeemed".into()),
+        order_id: Some(order.into()),
+        ..use_view(c, t, off, cart)
+    }
 }
 
 /// What a coupon would take off a cart; writes nothing.
@@ -446,7 +559,7 @@ pub fn validate(
     ctx: &ProgramCtx,
     now: Millis,
     u: &CouponUse,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<CouponUseView, AppError> {
     let (c, t, off) = check_use(tx, ctx, u, now)?;
     Ok(use_view(&c, &t, off, &u.cart))
 }
@@ -458,7 +571,7 @@ pub fn redeem(
     ctx: &ProgramCtx,
     now: Millis,
     u: &CouponUse,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<CouponUseView, AppError> {
     let Some(order) = u.order_id.as_deref() else {
         return Err(AppError::invalid("order_id", "is required to redeem"));
     };
@@ -475,10 +588,7 @@ pub fn redeem(
             c.goods_off_minor.unwrap_or(0),
             c.shipping_off_minor.unwrap_or(0),
         );
-        let mut v = use_view(&c, &parse(&t)?, off, &u.cart);
-        v["status"] = json!("redeemed");
-        v["order_id"] = json!(order);
-        return Ok(v);
+        return Ok(redeemed_view(&c, &parse(&t)?, off, &u.cart, order));
     }
     let (c, t, off) = check_use(tx, ctx, u, now)?;
     if !tx.redeem_coupon(ctx.program.id, c.id, order, off.0, off.1, now)? {
@@ -497,10 +607,7 @@ pub fn redeem(
         .to_string(),
         now,
     )?;
-    let mut v = use_view(&c, &t, off, &u.cart);
-    v["status"] = json!("redeemed");
-    v["order_id"] = json!(order);
-    Ok(v)
+    Ok(redeemed_view(&c, &t, off, &u.cart, order))
 }
 
 /// The order a coupon was redeemed on was cancelled or refunded in full: the coupon is usable

@@ -14,6 +14,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::coupons::CouponView;
 use crate::{AppError, ProgramCtx};
 
 /// The member's tier code as rules see it at `now`: a manual tier while it lasts, else the
@@ -504,6 +505,21 @@ pub fn grant_gift(
     Ok(Some(out))
 }
 
+/// A monthly coupon: issued, or skipped with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum MonthlyCoupon {
+    /// The coupon issued.
+    Issued(Box<CouponView>),
+    /// A coupon the template refused to issue.
+    Skipped {
+        /// The template's code.
+        template: String,
+        /// Why it was not issued.
+        skipped: String,
+    },
+}
+
 /// Issues the month's coupons of `tier` to a member (once per member, tier and month); returns
 /// the coupons issued now.
 pub fn grant_monthly(
@@ -512,7 +528,7 @@ pub fn grant_monthly(
     member: MemberId,
     tier: &str,
     now: Millis,
-) -> Result<Vec<serde_json::Value>, AppError> {
+) -> Result<Vec<MonthlyCoupon>, AppError> {
     let b = benefits_of(ctx, tier);
     if b.monthly_coupons.is_empty() {
         return Ok(Vec::new());
@@ -536,10 +552,11 @@ pub fn grant_monthly(
                 &source,
                 &format!("{key}:{}:{k}", g.coupon),
             ) {
-                Ok(v) => out.push(json!(v)),
-                Err(e) if crate::coupons::is_refusal(&e) => {
-                    out.push(json!({"template": g.coupon, "skipped": e.to_string()}))
-                }
+                Ok(v) => out.push(MonthlyCoupon::Issued(Box::new(v))),
+                Err(e) if crate::coupons::is_refusal(&e) => out.push(MonthlyCoupon::Skipped {
+                    template: g.coupon.clone(),
+                    skipped: e.to_string(),
+                }),
                 Err(e) => return Err(e),
             }
         }
@@ -598,6 +615,29 @@ pub fn monthly_coupons_step(
     Ok(Some(n))
 }
 
+/// What a member's tier gives them now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct MemberBenefits {
+    /// The member (the survivor of a merge).
+    pub member_id: i64,
+    /// The tier in effect.
+    pub tier: String,
+    /// Everything the tier gives.
+    pub benefits: Benefits,
+    /// Base purchase points are multiplied by this percentage (150 = 1.5×).
+    pub earn_multiplier_pct: u32,
+    /// The percentage of the list price the member pays.
+    pub member_price_pct: u32,
+    /// Whether the member may transfer points.
+    pub transfer_allowed: bool,
+    /// Points per currency unit at checkout; null means the programme's ratio.
+    pub checkout_points_per_unit: Option<i64>,
+    /// Served first by customer service.
+    pub priority_service: bool,
+    /// The member's usable coupons, newest first.
+    pub coupons: Vec<CouponView>,
+}
+
 /// What a member's tier gives them now, for the merchant's checkout and service desk: member
 /// price, transfer permission, checkout ratio, priority flag, and the coupons benefits issued.
 pub fn member_benefits(
@@ -605,7 +645,7 @@ pub fn member_benefits(
     ctx: &ProgramCtx,
     member: MemberId,
     now: Millis,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<MemberBenefits, AppError> {
     let m = crate::commands::resolve(
         tx,
         ctx,
@@ -616,18 +656,17 @@ pub fn member_benefits(
     let tier = tier_code(tx, ctx, m.id, now)?;
     let b = benefits_of(ctx, &tier);
     let coupons = crate::coupons::member_coupons(tx, ctx, m.id, Some("issued"), now)?;
-    Ok(json!({
-        "member_id": m.id,
-        "tier": tier,
-        "benefits": b,
-        "earn_multiplier_pct": b.earn_multiplier_pct,
-        "member_price_pct": b.member_price_pct,
-        "transfer_allowed": b.transfer_allowed,
-        // Points per currency unit at checkout; null means the programme's ratio.
-        "checkout_points_per_unit": b.checkout_points_per_unit,
-        "priority_service": b.priority_service,
-        "coupons": coupons.items,
-    }))
+    Ok(MemberBenefits {
+        member_id: m.id.0,
+        tier,
+        earn_multiplier_pct: b.earn_multiplier_pct,
+        member_price_pct: b.member_price_pct,
+        transfer_allowed: b.transfer_allowed,
+        checkout_points_per_unit: b.checkout_points_per_unit,
+        priority_service: b.priority_service,
+        benefits: b,
+        coupons: coupons.items,
+    })
 }
 
 /// Members one review step handles in one transaction.
@@ -710,7 +749,7 @@ pub fn put_ladder(
     ctx: &ProgramCtx,
     now: Millis,
     ladder: &Ladder,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<Ladder, AppError> {
     ladder
         .validate()
         .map_err(|e| AppError::invalid(e.field, e.message))?;
@@ -727,7 +766,7 @@ pub fn put_ladder(
     }
     let def = serde_json::to_string(ladder).expect("ladder serializes");
     tx.put_tier_ladder(ctx.program.id, &def, now)?;
-    Ok(serde_json::to_value(ladder).expect("ladder serializes"))
+    Ok(ladder.clone())
 }
 
 /// A tier set by hand, while it lasts.

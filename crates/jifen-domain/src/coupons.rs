@@ -26,7 +26,7 @@ pub enum CouponKind {
 }
 
 /// When an issued coupon may be used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CouponValidity {
     /// For a number of days from issue.

@@ -25,9 +25,21 @@ pub enum Metric {
     Orders,
 }
 
+impl Metric {
+    /// The metric's code, as the ladder's JSON names it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Metric::Growth => "growth",
+            Metric::Spend => "spend",
+            Metric::Orders => "orders",
+        }
+    }
+}
+
 /// Over which time the metric counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[schemars(rename = "TierWindow")]
 pub enum Window {
     /// The last N calendar months up to now (in the programme's time zone).
     RollingMonths { months: u32 },
@@ -35,8 +47,10 @@ pub enum Window {
     CalendarYear,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One tier of a ladder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "LadderTier")]
 pub struct Tier {
     /// A short code rules use (`member.tier`): `silver`, `gold`...
     pub code: String,
@@ -50,8 +64,9 @@ pub struct Tier {
 }
 
 /// A tier's benefits (会员权益), each with an effect somewhere in the programme.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "TierBenefits")]
 pub struct Benefits {
     /// Base purchase points are multiplied by this percentage (150 = 1.5×); rules read it as
     /// `member.tier_multiplier`.
@@ -111,8 +126,9 @@ impl Default for Benefits {
 }
 
 /// Points and/or a coupon.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "TierGift")]
 pub struct Gift {
     #[serde(default)]
     pub points: i64,
@@ -121,8 +137,10 @@ pub struct Gift {
     pub coupon: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Coupons of one template given each month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "TierCouponGrant")]
 pub struct CouponGrant {
     /// A coupon template code.
     pub coupon: String,
@@ -206,8 +224,10 @@ impl Benefits {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A programme's tier ladder: the metric, its window, the tiers and how members move down.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "TierLadder")]
 pub struct Ladder {
     pub metric: Metric,
     pub window: Window,
@@ -229,8 +249,9 @@ fn is_zero(v: &u32) -> bool {
 }
 
 /// The periodic review of tiers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "TierReview")]
 pub struct Review {
     /// How often members are reviewed: at the start of each calendar month, quarter or year.
     pub every: ReviewPeriod,
@@ -246,8 +267,10 @@ fn one() -> u32 {
     1
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// How often a review runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(rename = "TierReviewPeriod")]
 pub enum ReviewPeriod {
     Month,
     Quarter,

@@ -14,7 +14,7 @@ use jifen_app::AppError;
 use jifen_app::mall::{self, ItemIn, ItemView, OrderUpdate, SkuView};
 use jifen_domain::mall::{ItemDef, ItemKind, ItemLimits, OrderAction, Sku};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::forms::{Audit, expired, field_error, form_key, parse_money};
 use crate::page::{esc, fmt_time, num};
@@ -68,10 +68,6 @@ fn state_label(st: &Staff, s: &str) -> String {
         ORDER_STATES
     };
     words::text(table, s, st.lang == crate::page::Lang::En)
-}
-
-fn name_of(st: &Staff, v: &Value, zh: &str, en: &str) -> String {
-    crate::page::name_of(st.lang, v, zh, en).to_string()
 }
 
 #[cfg(test)]

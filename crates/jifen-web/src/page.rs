@@ -6,7 +6,6 @@ use jifen_app::staff::Session;
 use jifen_app::views::{Balance, LotView};
 use jifen_domain::words;
 use jiff::tz::TimeZone;
-use serde_json::Value;
 
 mod member;
 mod overview;

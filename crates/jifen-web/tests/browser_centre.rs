@@ -171,7 +171,7 @@ async fn a_member_redeems_in_the_mall_in_a_real_browser() {
         "validity": {"kind": "days", "days": 30}
     }))
     .unwrap();
-    app.write(pid, "coupons", None, move |tx, ctx, now| {
+    app.write_view(pid, "coupons", None, move |tx, ctx, now| {
         jifen_app::coupons::create_template(tx, ctx, now, &t)
     })
     .await

@@ -764,7 +764,7 @@ async fn the_coupons_page_lists_the_members_coupons() {
     }))
     .unwrap();
     s.app
-        .write(s.pid, "coupons", None, move |tx, ctx, now| {
+        .write_view(s.pid, "coupons", None, move |tx, ctx, now| {
             jifen_app::coupons::create_template(tx, ctx, now, &t)
         })
         .await

@@ -153,7 +153,8 @@ fn earning_rules(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()
     for t in templates {
         let t: jifen_domain::coupons::CouponTemplate = serde_json::from_value(t)?;
         app.write_blocking(program, "coupon_templates", None, move |tx, ctx, now| {
-            jifen_app::coupons::create_template(tx, ctx, now, &t)
+            let v = jifen_app::coupons::create_template(tx, ctx, now, &t)?;
+            serde_json::to_value(v).map_err(|e| jifen_app::AppError::Internal(e.to_string()))
         })?;
     }
     // A four-tier ladder on growth value over a rolling year, reviewed each quarter with a
@@ -182,7 +183,8 @@ fn earning_rules(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()
                           "checkout_points_per_unit": 80, "priority_service": true}}]
     }))?;
     app.write_blocking(program, "tiers", None, move |tx, ctx, now| {
-        jifen_app::tiers::put_ladder(tx, ctx, now, &ladder)
+        let v = jifen_app::tiers::put_ladder(tx, ctx, now, &ladder)?;
+        serde_json::to_value(v).map_err(|e| jifen_app::AppError::Internal(e.to_string()))
     })?;
     app.invalidate_program(program);
     mall_catalog(app, program, start)?;

@@ -404,12 +404,14 @@ pub const ROUTES: &[Route] = &[
     get(
         "/api/v1/tiers",
         "The programme's tier ladder (会员等级)",
-    ),
+    )
+    .answer("TierLadder"),
     put(
         "/api/v1/tiers",
         "Replace the tier ladder: metric (growth, spend, orders), window, tiers with thresholds",
     )
-    .body("Ladder"),
+    .body("Ladder")
+    .answer("TierLadder"),
     get(
         "/api/v1/members/{id}/tier",
         "A member's tier, metric and what the next tier needs (?locale=zh|en)",
@@ -428,7 +430,8 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/members/{id}/benefits",
         "What a member's tier gives now: multiplier, member price, transfer permission, checkout ratio, priority flag, coupons",
     )
-    .params(&[MEMBER]),
+    .params(&[MEMBER])
+    .answer("MemberBenefits"),
     get(
         "/api/v1/members/{id}/coupons",
         "A member's coupons, newest first (?status=issued|redeemed|expired|void)",
@@ -446,35 +449,41 @@ pub const ROUTES: &[Route] = &[
     get(
         "/api/v1/coupon-templates",
         "Coupon templates with how many each issued",
-    ),
+    )
+    .answer("CouponTemplateList"),
     post(
         "/api/v1/coupon-templates",
         "Create a coupon template: amount_off, percent_off, free_shipping or gift, threshold, validity, limits",
     )
     .body("CouponTemplate")
     .idem("optional")
-    .created(),
+    .created()
+    .answer("CouponTemplateView"),
     post(
         "/api/v1/coupon-templates/{code}/archive",
         "Stop a template issuing coupons (issued coupons stay usable)",
     )
-    .params(&[TEMPLATE]),
+    .params(&[TEMPLATE])
+    .answer("CouponTemplateView"),
     post(
         "/api/v1/coupon-templates/{code}/activate",
         "Let an archived template issue coupons again",
     )
-    .params(&[TEMPLATE]),
+    .params(&[TEMPLATE])
+    .answer("CouponTemplateView"),
     post(
         "/api/v1/coupons/validate",
         "What a coupon takes off a cart, or why it cannot be used; writes nothing",
     )
-    .body("CouponUse"),
+    .body("CouponUse")
+    .answer("CouponUseView"),
     post(
         "/api/v1/coupons/redeem",
         "Redeem a coupon on an order (order_id required); again for the same order returns the first answer",
     )
     .body("CouponRedeem")
-    .idem("optional"),
+    .idem("optional")
+    .answer("CouponUseView"),
     post(
         "/api/v1/coupons/{code}/release",
         "Make a redeemed coupon usable again: its order was cancelled or refunded",

@@ -7,14 +7,17 @@ use serde_json::{Map, Value};
 
 use jifen_app::Backtest;
 use jifen_app::centre::{CentreLink, LinksRevoked};
-use jifen_app::coupons::{CouponList, CouponView};
+use jifen_app::coupons::{
+    CouponList, CouponTemplateList, CouponTemplateView, CouponUseView, CouponView,
+};
 use jifen_app::earn::{DryRunView, HoldView, HoldsPage, RuleList, RuleView, VariablesView};
 use jifen_app::lottery::{LotteryList, LotteryView};
 use jifen_app::mall::{ItemView, ItemsPage, MemberCatalog, OrderView, OrdersPage};
 use jifen_app::members::MemberExport;
-use jifen_app::tiers::TierProgress;
+use jifen_app::tiers::{MemberBenefits, TierProgress};
 use jifen_app::views::{HistoryPage, MemberBalance, MemberView};
 use jifen_app::webhooks::{DeliveryList, EndpointCreated, EndpointList, EndpointView};
+use jifen_domain::tiers::Ladder;
 use jifen_rules::signin::EarnSettings;
 
 /// The component schemas of the typed views, and of every type they contain.
@@ -58,6 +61,20 @@ pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
         ("BacktestState", generator.subschema_for::<Backtest>()),
         ("HoldsPage", generator.subschema_for::<HoldsPage>()),
         ("HoldView", generator.subschema_for::<HoldView>()),
+        (
+            "CouponTemplateView",
+            generator.subschema_for::<CouponTemplateView>(),
+        ),
+        (
+            "CouponTemplateList",
+            generator.subschema_for::<CouponTemplateList>(),
+        ),
+        ("CouponUseView", generator.subschema_for::<CouponUseView>()),
+        (
+            "MemberBenefits",
+            generator.subschema_for::<MemberBenefits>(),
+        ),
+        ("TierLadder", generator.subschema_for::<Ladder>()),
     ];
     for (name, schema) in generator.take_definitions(true) {
         // A generated name must not replace a hand-written schema (a request body, say).

@@ -1,6 +1,7 @@
 //! Definitions edited as JSON (one page shape, one save path) and the tier ladder.
 
 use super::*;
+use jifen_domain::tiers::{Benefits, Gift, Ladder, Review, ReviewPeriod, Window};
 
 /// A definition page: what exists, and a JSON editor that sends a definition to the use case;
 /// an error names the field in the JSON, next to the editor, and keeps the text.
@@ -65,7 +66,7 @@ pub(super) fn parse_def<T: serde::de::DeserializeOwned>(text: &str) -> Result<T,
 
 /// Sends the editor's definition to the use case `run`, audited as `what`; a refusal is the
 /// status to answer with and the message to show next to the editor.
-pub(super) async fn save_def<T, F>(
+pub(super) async fn save_def<T, V, F>(
     web: &Web,
     st: &Staff,
     f: &DefForm,
@@ -75,7 +76,8 @@ pub(super) async fn save_def<T, F>(
 ) -> Result<(), (StatusCode, String)>
 where
     T: serde::de::DeserializeOwned + Send + 'static,
-    F: Fn(&mut jifen_app::Tx<'_>, &jifen_app::ProgramCtx, i64, &T) -> Result<Value, AppError>
+    V: serde::Serialize + serde::de::DeserializeOwned + Send + 'static,
+    F: Fn(&mut jifen_app::Tx<'_>, &jifen_app::ProgramCtx, i64, &T) -> Result<V, AppError>
         + Send
         + Sync
         + 'static,
@@ -92,7 +94,7 @@ where
     let text = f.definition.clone();
     let out = web
         .app
-        .write(st.s.program, partition, None, move |tx, ctx, now| {
+        .write_view(st.s.program, partition, None, move |tx, ctx, now| {
             let v = run(tx, ctx, now, &def)?;
             jifen_app::console::audit(
                 tx,
@@ -141,40 +143,40 @@ pub(super) const TIERS_EXAMPLE: &str = r#"{
   ]
 }"#;
 
-pub(super) fn review_words(st: &Staff, r: &Value) -> String {
-    if !r.is_object() {
+pub(super) fn review_words(st: &Staff, r: Option<&Review>) -> String {
+    let Some(r) = r else {
         return String::new();
-    }
-    let every = match r["every"].as_str() {
-        Some("month") => st.t("每月", "monthly"),
-        Some("quarter") => st.t("每季度", "quarterly"),
-        Some("year") => st.t("每年", "yearly"),
-        _ => "",
+    };
+    let every = match r.every {
+        ReviewPeriod::Month => st.t("每月", "monthly"),
+        ReviewPeriod::Quarter => st.t("每季度", "quarterly"),
+        ReviewPeriod::Year => st.t("每年", "yearly"),
     };
     format!(
         " · {} {every} · {} {} {} · {} {}",
         st.t("保级评审", "Review"),
         st.t("宽限", "grace"),
-        r["grace_days"],
+        r.grace_days,
         st.t("天", "days"),
         st.t("每次最多降级", "down at most, per review:"),
-        r["downgrade_steps_max"],
+        r.downgrade_steps_max,
     )
 }
 
-pub(super) fn benefit_words(st: &Staff, b: &Value) -> String {
-    let gift = |g: &Value| {
+pub(super) fn benefit_words(st: &Staff, b: &Benefits) -> String {
+    let gift = |g: &Gift| {
         let mut parts = Vec::new();
-        if let Some(p) = g["points"].as_i64().filter(|p| *p > 0) {
-            parts.push(format!("{} {}", num(p), st.t("积分", "points")));
+        if g.points > 0 {
+            parts.push(format!("{} {}", num(g.points), st.t("积分", "points")));
         }
-        if let Some(c) = g["coupon"].as_str() {
+        if let Some(c) = &g.coupon {
             parts.push(format!("{} {c}", st.t("券", "coupon")));
         }
         parts.join(" + ")
     };
     let mut out = Vec::new();
-    if let Some(m) = b["earn_multiplier_pct"].as_i64().filter(|m| *m != 100) {
+    let m = b.earn_multiplier_pct;
+    if m != 100 {
         out.push(format!(
             "{} {}.{:02}×",
             st.t("积分倍率", "Earns"),
@@ -182,49 +184,42 @@ pub(super) fn benefit_words(st: &Staff, b: &Value) -> String {
             m % 100
         ));
     }
-    if let Some(d) = b["points_validity_days"].as_i64() {
+    if let Some(d) = b.points_validity_days {
         out.push(format!(
             "{} {d} {}",
             st.t("积分有效期", "Points valid"),
             st.t("天", "days")
         ));
     }
-    if let Some(p) = b["member_price_pct"].as_i64().filter(|p| *p != 100) {
+    if b.member_price_pct != 100 {
+        let p = b.member_price_pct;
         out.push(format!("{} {p}%", st.t("会员价", "Member price")));
     }
-    if b["tier_up_gift"].is_object() {
-        out.push(format!(
-            "{} {}",
-            st.t("升级礼", "Tier-up gift"),
-            gift(&b["tier_up_gift"])
-        ));
+    if let Some(g) = &b.tier_up_gift {
+        out.push(format!("{} {}", st.t("升级礼", "Tier-up gift"), gift(g)));
     }
-    if b["birthday_gift"].is_object() {
-        out.push(format!(
-            "{} {}",
-            st.t("生日礼", "Birthday gift"),
-            gift(&b["birthday_gift"])
-        ));
+    if let Some(g) = &b.birthday_gift {
+        out.push(format!("{} {}", st.t("生日礼", "Birthday gift"), gift(g)));
     }
-    for c in b["monthly_coupons"].as_array().into_iter().flatten() {
+    for c in &b.monthly_coupons {
         out.push(format!(
             "{} {} × {}",
             st.t("每月赠券", "Monthly coupon"),
-            c["coupon"].as_str().unwrap_or(""),
-            c["count"].as_i64().unwrap_or(1)
+            c.coupon,
+            c.count
         ));
     }
-    if let Some(r) = b["checkout_points_per_unit"].as_i64() {
+    if let Some(r) = b.checkout_points_per_unit {
         out.push(format!(
             "{} {r} {}",
             st.t("抵现", "At checkout"),
             st.t("积分抵1元", "points per yuan")
         ));
     }
-    if b["transfer_allowed"] == true {
+    if b.transfer_allowed {
         out.push(st.t("可转赠积分", "May transfer points").into());
     }
-    if b["priority_service"] == true {
+    if b.priority_service {
         out.push(st.t("优先客服", "Priority service").into());
     }
     if out.is_empty() {
@@ -232,6 +227,42 @@ pub(super) fn benefit_words(st: &Staff, b: &Value) -> String {
     } else {
         out.iter().map(|s| esc(s)).collect::<Vec<_>>().join("<br>")
     }
+}
+
+/// The ladder as a table: its metric, window and review, and each tier with its benefits.
+fn ladder_table(st: &Staff, l: &Ladder) -> String {
+    let en = st.lang == crate::page::Lang::En;
+    let rows: String = l
+        .tiers
+        .iter()
+        .map(|t| {
+            format!(
+                "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                esc(&t.code),
+                esc(jifen_domain::name_in(&t.name_zh, &t.name_en, en)),
+                num(t.threshold),
+                benefit_words(st, &t.benefits),
+            )
+        })
+        .collect();
+    format!(
+        "<p class=\"muted\">{} <code>{}</code> · {} <code>{}</code>{}</p>\
+         <table><thead><tr><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table><h2>{}</h2>",
+        st.t("指标", "Metric"),
+        esc(l.metric.code()),
+        st.t("周期", "Window"),
+        esc(&match l.window {
+            Window::RollingMonths { months } =>
+                format!("{} {months} {}", st.t("近", "last"), st.t("个月", "months")),
+            Window::CalendarYear => st.t("自然年", "calendar year").into(),
+        }),
+        review_words(st, l.review.as_ref()),
+        st.t("代码", "Code"),
+        st.t("等级", "Tier"),
+        st.t("门槛", "From"),
+        st.t("权益", "Benefits"),
+        st.t("编辑等级体系", "Edit the ladder"),
+    )
 }
 
 pub(super) fn tiers_page(
@@ -242,47 +273,7 @@ pub(super) fn tiers_page(
     status: StatusCode,
 ) -> Response {
     let list = match &st.ctx.earn.ladder {
-        Some(l) => {
-            let v = serde_json::to_value(l).unwrap_or_default();
-            let rows: String = v["tiers"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .iter()
-                .map(|t| {
-                    format!(
-                        "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-                        esc(t["code"].as_str().unwrap_or("")),
-                        esc(&name_of(st, t, "name_zh", "name_en")),
-                        num(t["threshold"].as_i64().unwrap_or(0)),
-                        benefit_words(st, &t["benefits"]),
-                    )
-                })
-                .collect();
-            format!(
-                "<p class=\"muted\">{} <code>{}</code> · {} <code>{}</code>{}</p>\
-                 <table><thead><tr><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table><h2>{}</h2>",
-                st.t("指标", "Metric"),
-                esc(&text_of(&v["metric"])),
-                st.t("周期", "Window"),
-                esc(&match v["window"]["kind"].as_str() {
-                    Some("rolling_months") => format!(
-                        "{} {} {}",
-                        st.t("近", "last"),
-                        v["window"]["months"],
-                        st.t("个月", "months")
-                    ),
-                    Some("calendar_year") => st.t("自然年", "calendar year").into(),
-                    _ => text_of(&v["window"]),
-                }),
-                review_words(st, &v["review"]),
-                st.t("代码", "Code"),
-                st.t("等级", "Tier"),
-                st.t("门槛", "From"),
-                st.t("权益", "Benefits"),
-                st.t("编辑等级体系", "Edit the ladder"),
-            )
-        }
+        Some(l) => ladder_table(st, l),
         None => format!(
             "<p class=\"muted\">{}</p>",
             st.t(
@@ -309,14 +300,6 @@ pub(super) fn tiers_page(
         },
         status,
     )
-}
-
-pub(super) fn text_of(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        o => o.to_string(),
-    }
 }
 
 pub(super) async fn put_tiers(

@@ -8,18 +8,12 @@ pub(super) async fn template_names(web: &Web, st: &Staff) -> Vec<(String, String
     web.app
         .read(move |tx| jifen_app::coupons::templates(tx, &ctx))
         .await
-        .ok()
-        .and_then(|v| v["items"].as_array().cloned())
+        .map(|l| l.items)
         .unwrap_or_default()
-        .iter()
+        .into_iter()
         .map(|t| {
-            (
-                t["code"].as_str().unwrap_or("").to_string(),
-                t[if en { "name_en" } else { "name_zh" }]
-                    .as_str()
-                    .unwrap_or("")
-                    .to_string(),
-            )
+            let name = if en { t.name_en } else { t.name_zh };
+            (t.code, name)
         })
         .collect()
 }
@@ -521,7 +515,7 @@ pub(super) async fn upload(
 }
 
 /// An item as the audit log keeps it: its JSON, keys in order.
-fn audit_text(v: &ItemView) -> String {
+pub(super) fn audit_text<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_value(v)
         .map(|j| j.to_string())
         .unwrap_or_default()

@@ -117,8 +117,7 @@ pub(super) async fn create_lottery(
         "lottery.create",
         "lottery",
         |tx, ctx, now, l: &jifen_domain::lottery::LotteryDef| {
-            let v = jifen_app::lottery::create(tx, ctx, now, l)?;
-            serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()))
+            jifen_app::lottery::create(tx, ctx, now, l)
         },
     )
     .await;

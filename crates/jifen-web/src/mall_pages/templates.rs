@@ -1,6 +1,7 @@
 //! Coupon templates: the list and the form that writes a template.
 
 use super::*;
+use jifen_domain::coupons::CouponTemplate;
 
 pub(super) const TEMPLATE_EXAMPLE: &str = r#"{
   "code": "off_20_100",
@@ -56,43 +57,7 @@ pub(super) async fn templates_page(
         Ok(v) => v,
         Err(e) => return st.fail(e),
     };
-    let rows: String = list["items"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|t| {
-            let k = &t["kind"];
-            let value = match k["type"].as_str().unwrap_or("") {
-                "amount_off" => format!("-{}", money(st, k["amount_minor"].as_i64().unwrap_or(0))),
-                "percent_off" => format!("-{}%", k["percent"].as_i64().unwrap_or(0)),
-                "free_shipping" => st.t("免运费", "Free shipping").into(),
-                "gift" => st.t("赠品", "Gift").into(),
-                other => other.to_string(),
-            };
-            let threshold = t["threshold_minor"].as_i64().unwrap_or(0);
-            format!(
-                "<tr><td><code>{}</code></td><td>{}</td><td>{}{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td><span class=\"pill {}\">{}</span></td></tr>",
-                esc(t["code"].as_str().unwrap_or("")),
-                esc(&name_of(st, t, "name_zh", "name_en")),
-                esc(&value),
-                if threshold > 0 { format!(" <span class=\"muted\">{} {}</span>", st.t("满", "from"), money(st, threshold)) } else { String::new() },
-                esc(&match t["validity"]["kind"].as_str() {
-                    Some("days") => format!("{} {}", t["validity"]["days"], st.t("天", "days")),
-                    Some("window") => format!(
-                        "{} – {}",
-                        fmt_time(t["validity"]["from"].as_i64().unwrap_or(0), &st.ctx.tz),
-                        fmt_time(t["validity"]["until"].as_i64().unwrap_or(0), &st.ctx.tz)
-                    ),
-                    _ => text_of(&t["validity"]),
-                }),
-                t["stock"].as_i64().map(num).unwrap_or_else(|| "∞".into()),
-                num(t["issued"].as_i64().unwrap_or(0)),
-                esc(t["status"].as_str().unwrap_or("")),
-                esc(t["status"].as_str().unwrap_or("")),
-            )
-        })
-        .collect();
+    let rows: String = list.items.iter().map(|t| template_row(st, t)).collect();
     let list = format!(
         "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table><h2>{}</h2>",
         st.t("代码", "Code"),
@@ -139,6 +104,46 @@ pub(super) async fn templates_page(
     )
 }
 
+/// One template in the list: code, name, value, validity, stock, issued and status.
+fn template_row(st: &Staff, t: &jifen_app::coupons::CouponTemplateView) -> String {
+    use jifen_domain::coupons::{CouponKind, CouponValidity};
+    let value = match &t.kind {
+        CouponKind::AmountOff { amount_minor } => format!("-{}", money(st, *amount_minor)),
+        CouponKind::PercentOff { percent, .. } => format!("-{percent}%"),
+        CouponKind::FreeShipping { .. } => st.t("免运费", "Free shipping").into(),
+        CouponKind::Gift { .. } => st.t("赠品", "Gift").into(),
+    };
+    let threshold = t.threshold_minor;
+    let validity = match t.validity {
+        CouponValidity::Days { days } => format!("{days} {}", st.t("天", "days")),
+        CouponValidity::Window { from, until } => format!(
+            "{} – {}",
+            fmt_time(from, &st.ctx.tz),
+            fmt_time(until, &st.ctx.tz)
+        ),
+    };
+    format!(
+        "<tr><td><code>{}</code></td><td>{}</td><td>{}{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td><span class=\"pill {}\">{}</span></td></tr>",
+        esc(&t.code),
+        esc(t.name(st.lang == crate::page::Lang::En)),
+        esc(&value),
+        if threshold > 0 {
+            format!(
+                " <span class=\"muted\">{} {}</span>",
+                st.t("满", "from"),
+                money(st, threshold)
+            )
+        } else {
+            String::new()
+        },
+        esc(&validity),
+        t.stock.map(num).unwrap_or_else(|| "∞".into()),
+        num(t.issued),
+        esc(&t.status),
+        esc(&t.status),
+    )
+}
+
 /// A coupon template as typed into the form: amounts in yuan, validity in days or as dates.
 #[derive(Deserialize, Default, Clone)]
 pub(super) struct TemplateForm {
@@ -178,7 +183,8 @@ impl TemplateForm {
     pub(super) fn to_def(
         &self,
         tz: &jiff::tz::TimeZone,
-    ) -> Result<jifen_domain::coupons::CouponTemplate, (String, String)> {
+    ) -> Result<CouponTemplate, (String, String)> {
+        use jifen_domain::coupons::{CouponKind, CouponValidity};
         let bad = |f: &str, m: &str| (f.to_string(), m.to_string());
         let yuan =
             |f: &str, v: &str| parse_money(v).ok_or_else(|| bad(f, "an amount such as 20 or 9.90"));
@@ -192,28 +198,27 @@ impl TemplateForm {
                 .map_err(|_| bad(f, "a whole number"))
         };
         let kind = match self.kind.as_str() {
-            "amount_off" => {
-                json!({"type": "amount_off", "amount_minor": yuan("value", &self.value)?})
-            }
+            "amount_off" => CouponKind::AmountOff {
+                amount_minor: yuan("value", &self.value)?,
+            },
             "percent_off" => {
                 let percent = int("value", &self.value)?
                     .ok_or_else(|| bad("value", "how many percent off, 1 to 99"))?;
                 let cap = yuan("cap", &self.cap)?;
-                let mut k = json!({"type": "percent_off", "percent": percent.clamp(0, 1_000)});
-                if cap > 0 {
-                    k["max_off_minor"] = json!(cap);
+                CouponKind::PercentOff {
+                    percent: percent.clamp(0, 1_000) as u32,
+                    max_off_minor: (cap > 0).then_some(cap),
                 }
-                k
             }
             "free_shipping" => {
                 let max = yuan("value", &self.value)?;
-                let mut k = json!({"type": "free_shipping"});
-                if max > 0 {
-                    k["max_minor"] = json!(max);
+                CouponKind::FreeShipping {
+                    max_minor: (max > 0).then_some(max),
                 }
-                k
             }
-            "gift" => json!({"type": "gift", "gift": self.value.trim()}),
+            "gift" => CouponKind::Gift {
+                gift: self.value.trim().to_string(),
+            },
             _ => return Err(bad("kind", "choose what the coupon gives")),
         };
         let validity = if !self.from.trim().is_empty() || !self.until.trim().is_empty() {
@@ -225,27 +230,28 @@ impl TemplateForm {
                     .map(|z| z.timestamp().as_millisecond())
                     .ok_or_else(|| bad(f, "a date such as 2026-12-31"))
             };
-            json!({"kind": "window", "from": day("from", &self.from)?, "until": day("until", &self.until)? + 86_400_000})
+            CouponValidity::Window {
+                from: day("from", &self.from)?,
+                until: day("until", &self.until)? + 86_400_000,
+            }
         } else {
             let days = int("days", &self.days)?
                 .ok_or_else(|| bad("days", "how many days it stays valid, or dates"))?;
-            json!({"kind": "days", "days": days.clamp(0, 100_000)})
+            CouponValidity::Days {
+                days: days.clamp(0, 100_000) as u32,
+            }
         };
-        let mut t = json!({
-            "code": self.code.trim(),
-            "name_zh": self.name_zh.trim(),
-            "name_en": self.name_en.trim(),
-            "kind": kind,
-            "threshold_minor": yuan("threshold", &self.threshold)?,
-            "validity": validity,
-        });
-        if let Some(n) = int("per_member_limit", &self.per_member_limit)? {
-            t["per_member_limit"] = json!(n.clamp(0, 1_000_000));
-        }
-        if let Some(n) = int("stock", &self.stock)? {
-            t["stock"] = json!(n);
-        }
-        serde_json::from_value(t).map_err(|e| bad("form", &e.to_string()))
+        Ok(CouponTemplate {
+            code: self.code.trim().to_string(),
+            name_zh: self.name_zh.trim().to_string(),
+            name_en: self.name_en.trim().to_string(),
+            kind,
+            threshold_minor: yuan("threshold", &self.threshold)?,
+            validity,
+            per_member_limit: int("per_member_limit", &self.per_member_limit)?
+                .map(|n| n.clamp(0, 1_000_000) as u32),
+            stock: int("stock", &self.stock)?,
+        })
     }
 }
 
@@ -414,13 +420,13 @@ pub(super) async fn create_template_form(
         )
     });
     let out = st
-        .audited(&web, "coupons", idem, move |tx, ctx, now| {
+        .audited_view(&web, "coupons", idem, move |tx, ctx, now| {
             let v = jifen_app::coupons::create_template(tx, ctx, now, &t)?;
             let audit = Audit {
                 action: "coupon_template.create".to_string(),
                 target: format!("coupon_template:{}", t.code),
                 before: None,
-                after: Some(v.to_string()),
+                after: Some(audit_text(&v)),
             };
             Ok((v, audit))
         })
@@ -452,9 +458,7 @@ pub(super) async fn create_template(
         &f,
         "coupon_template.create",
         "coupons",
-        |tx, ctx, now, t: &jifen_domain::coupons::CouponTemplate| {
-            jifen_app::coupons::create_template(tx, ctx, now, t)
-        },
+        |tx, ctx, now, t: &CouponTemplate| jifen_app::coupons::create_template(tx, ctx, now, t),
     )
     .await;
     match r {

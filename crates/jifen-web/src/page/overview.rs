@@ -9,17 +9,6 @@ pub(super) fn card(label: &str, value: &str) -> String {
     )
 }
 
-/// A name in the page's language (`zh`/`en` name the two fields), the Chinese one when the
-/// English is empty.
-pub fn name_of<'a>(lang: Lang, v: &'a Value, zh: &str, en: &str) -> &'a str {
-    let n = v[pick(lang, zh, en)].as_str().unwrap_or("");
-    if n.is_empty() {
-        v[zh].as_str().unwrap_or("")
-    } else {
-        n
-    }
-}
-
 pub fn overview(lang: Lang, tz: &TimeZone, o: &OverviewView) -> String {
     let f = &o.figures;
     format!(

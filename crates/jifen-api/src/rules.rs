@@ -192,8 +192,8 @@ pub async fn record_event(
     // a day by nature.
     let key = key.or_else(|| e.event_id.as_ref().map(|id| format!("event:{id}")));
     let partition = e.member.partition();
-    let out = submit(&app, p, "event", key, partition, e, earn::record_event).await?;
-    Ok(respond(out, StatusCode::OK))
+    let out = crate::submit_view(&app, p, "event", key, partition, e, earn::record_event).await?;
+    Ok(crate::respond_view(out, StatusCode::OK))
 }
 
 pub async fn dry_run(

@@ -5,6 +5,11 @@ use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value};
 
+use jifen_app::checkout::{CheckoutDeductionView, CheckoutQuoteView};
+use jifen_app::commands::{
+    EventResult, MergeResult, PurchaseResult, RedemptionRefundResult, RefundResult,
+    ReservationView, SpendResult, TransferResult,
+};
 use jifen_app::coupons::{CouponList, CouponView};
 use jifen_app::lottery::{LotteryList, LotteryView};
 use jifen_app::mall::{ItemView, ItemsPage, MemberCatalog, OrderView, OrdersPage};
@@ -28,6 +33,32 @@ pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
         ("ItemsPage", generator.subschema_for::<ItemsPage>()),
         ("MemberCatalog", generator.subschema_for::<MemberCatalog>()),
         ("TierProgress", generator.subschema_for::<TierProgress>()),
+        // The ledger commands.
+        (
+            "PurchaseResult",
+            generator.subschema_for::<PurchaseResult>(),
+        ),
+        ("EventResult", generator.subschema_for::<EventResult>()),
+        ("RefundResult", generator.subschema_for::<RefundResult>()),
+        ("SpendResult", generator.subschema_for::<SpendResult>()),
+        ("Reservation", generator.subschema_for::<ReservationView>()),
+        (
+            "RedemptionRefundResult",
+            generator.subschema_for::<RedemptionRefundResult>(),
+        ),
+        (
+            "TransferResult",
+            generator.subschema_for::<TransferResult>(),
+        ),
+        ("MergeResult", generator.subschema_for::<MergeResult>()),
+        (
+            "CheckoutQuoteView",
+            generator.subschema_for::<CheckoutQuoteView>(),
+        ),
+        (
+            "CheckoutDeductionView",
+            generator.subschema_for::<CheckoutDeductionView>(),
+        ),
     ];
     for (name, schema) in generator.take_definitions(true) {
         // A generated name must not replace a hand-written schema (a request body, say).

@@ -836,6 +836,7 @@ fn ledger_command_answers_are_documented_from_their_types() {
     assert!(documented::<MergeResult>());
     assert!(documented::<jifen_app::checkout::CheckoutQuoteView>());
     assert!(documented::<jifen_app::checkout::CheckoutDeductionView>());
+    assert!(documented::<jifen_app::chain::Receipt>());
     let schemas = jifen_api::openapi::schemas();
     let names = |v: &serde_json::Value| serde_json::to_string(&v["required"]).unwrap();
     let purchase = names(&schemas["PurchaseResult"]);

@@ -212,7 +212,8 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/members/{id}/receipt",
         "A receipt proving a line of the member's history (?transfer_id=) is sealed in the hash chain",
     )
-    .params(&[MEMBER, RECEIPT_TRANSFER]),
+    .params(&[MEMBER, RECEIPT_TRANSFER])
+    .answer("Receipt"),
     get(
         "/api/v1/chain/links",
         "The programme's hash-chain links after ?after= (seq, previous hash, Merkle root, hash, totals)",

@@ -5,6 +5,7 @@ use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value};
 
+use jifen_app::chain::Receipt;
 use jifen_app::checkout::{CheckoutDeductionView, CheckoutQuoteView};
 use jifen_app::commands::{
     EventResult, MergeResult, PurchaseResult, RedemptionRefundResult, RefundResult,
@@ -59,6 +60,7 @@ pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
             "CheckoutDeductionView",
             generator.subschema_for::<CheckoutDeductionView>(),
         ),
+        ("Receipt", generator.subschema_for::<Receipt>()),
     ];
     for (name, schema) in generator.take_definitions(true) {
         // A generated name must not replace a hand-written schema (a request body, say).

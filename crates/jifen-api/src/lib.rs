@@ -448,11 +448,11 @@ async fn merge_members(
     JsonBody(m): JsonBody<commands::Merge>,
 ) -> ApiResult {
     let partition = m.into.partition();
-    let out = submit(&app, p, "merge", key, partition, m, |tx, ctx, now, m| {
+    let out = submit_view(&app, p, "merge", key, partition, m, |tx, ctx, now, m| {
         commands::merge(tx, ctx, now, m)
     })
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 #[derive(Deserialize)]
@@ -647,7 +647,7 @@ async fn purchase(
     // The order id is the natural idempotency key of a purchase.
     let key = key.unwrap_or_else(|| format!("purchase:{}", input.order_id));
     let partition = input.member.partition();
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "purchase",
@@ -657,7 +657,7 @@ async fn purchase(
         commands::purchase,
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -683,7 +683,7 @@ async fn refund(
     // Refunds of one order go to one writer, and an order belongs to one member; the order id
     // is the routing key the caller has.
     let partition = format!("o:{}", input.refund.order_id);
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "refund",
@@ -693,7 +693,7 @@ async fn refund(
         |tx, ctx, now, i| commands::refund(tx, ctx, now, &i.refund),
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 async fn spend(
@@ -705,7 +705,7 @@ async fn spend(
     input.validate()?;
     let key = require_key(key)?;
     let partition = input.member.partition();
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "spend",
@@ -715,7 +715,7 @@ async fn spend(
         commands::spend,
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -744,7 +744,7 @@ async fn refund_spend(
         amount: b.amount,
         reason: b.reason,
     };
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "refund_spend",
@@ -754,7 +754,7 @@ async fn refund_spend(
         commands::refund_redemption,
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 async fn reserve(
@@ -765,7 +765,7 @@ async fn reserve(
 ) -> ApiResult {
     let key = require_key(key)?;
     let partition = input.member.partition();
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "reserve",
@@ -775,7 +775,7 @@ async fn reserve(
         commands::reserve,
     )
     .await?;
-    Ok(respond(out, StatusCode::CREATED))
+    Ok(respond_view(out, StatusCode::CREATED))
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -801,38 +801,44 @@ pub(crate) fn reservation_id(raw: &str) -> Result<i64, ApiError> {
 }
 
 /// Posts a reservation-like hold by the id in the path; the natural key is `{what}:{id}:post`.
-pub(crate) async fn post_by_id(
+pub(crate) async fn post_by_id<V>(
     app: &App,
     p: Program,
     raw_id: &str,
     key: Option<String>,
     what: &str,
-    f: CommandFn<i64>,
-) -> ApiResult {
+    f: ViewFn<i64, V>,
+) -> ApiResult
+where
+    V: Serialize + serde::de::DeserializeOwned + Send + 'static,
+{
     let id = reservation_id(raw_id)?;
     let key = key.unwrap_or_else(|| format!("{what}:{id}:post"));
     let route = format!("post_{what}");
-    let out = submit(app, p, &route, Some(key), format!("r:{id}"), id, f).await?;
-    Ok(respond(out, StatusCode::OK))
+    let out = submit_view(app, p, &route, Some(key), format!("r:{id}"), id, f).await?;
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 /// Voids a reservation-like hold by the id in the path, with an optional reason in the body;
 /// the natural key is `{what}:{id}:void`.
-pub(crate) async fn void_by_id(
+pub(crate) async fn void_by_id<V>(
     app: &App,
     p: Program,
     raw_id: &str,
     key: Option<String>,
     body: &[u8],
     what: &str,
-    f: CommandFn<(i64, Option<String>)>,
-) -> ApiResult {
+    f: ViewFn<(i64, Option<String>), V>,
+) -> ApiResult
+where
+    V: Serialize + serde::de::DeserializeOwned + Send + 'static,
+{
     let id = reservation_id(raw_id)?;
     // The body is optional here: an empty one means no reason.
     let reason = optional_reason(body)?;
     let key = key.unwrap_or_else(|| format!("{what}:{id}:void"));
     let route = format!("void_{what}");
-    let out = submit(
+    let out = submit_view(
         app,
         p,
         &route,
@@ -842,7 +848,7 @@ pub(crate) async fn void_by_id(
         f,
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 async fn post_reservation(
@@ -884,7 +890,7 @@ async fn transfer(
 ) -> ApiResult {
     let key = require_key(key)?;
     let partition = input.from.partition();
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "transfer",
@@ -894,7 +900,7 @@ async fn transfer(
         commands::transfer,
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 async fn adjust(

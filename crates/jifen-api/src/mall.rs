@@ -411,7 +411,7 @@ pub async fn checkout_settings_put(
     p: Program,
     JsonBody(s): JsonBody<jifen_app::checkout::CheckoutSettings>,
 ) -> ApiResult {
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "checkout_settings",
@@ -421,7 +421,7 @@ pub async fn checkout_settings_put(
         jifen_app::checkout::put_settings,
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 pub async fn checkout_quote(
@@ -445,7 +445,7 @@ pub async fn checkout_deduct(
 ) -> ApiResult {
     d.member.validate()?;
     let partition = d.member.partition();
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "checkout_deduction",
@@ -455,7 +455,7 @@ pub async fn checkout_deduct(
         jifen_app::checkout::deduct,
     )
     .await?;
-    Ok(respond(out, StatusCode::CREATED))
+    Ok(respond_view(out, StatusCode::CREATED))
 }
 
 pub async fn checkout_post_deduction(
@@ -498,7 +498,7 @@ pub async fn checkout_refund_deduction(
 ) -> ApiResult {
     let key = require_key(key)?;
     let id = reservation_id(&id)?;
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "checkout_refund_deduction",
@@ -508,7 +508,7 @@ pub async fn checkout_refund_deduction(
         |tx, ctx, now, (id, r)| jifen_app::checkout::refund_deduction(tx, ctx, now, *id, r),
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 pub async fn lotteries(State(app): State<App>, p: Program) -> ApiResult {

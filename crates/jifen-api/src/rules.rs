@@ -11,7 +11,7 @@ use jifen_rules::signin::EarnSettings;
 use serde::Deserialize;
 
 use crate::extract::{ApiPath, ApiQuery, IdempotencyKey, JsonBody, Program};
-use crate::{ApiError, ApiResult, respond, respond_view, submit, submit_view};
+use crate::{ApiError, ApiResult, respond_view, submit_view};
 
 fn rule_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>()
@@ -192,8 +192,8 @@ pub async fn record_event(
     // a day by nature.
     let key = key.or_else(|| e.event_id.as_ref().map(|id| format!("event:{id}")));
     let partition = e.member.partition();
-    let out = submit(&app, p, "event", key, partition, e, earn::record_event).await?;
-    Ok(respond(out, StatusCode::OK))
+    let out = crate::submit_view(&app, p, "event", key, partition, e, earn::record_event).await?;
+    Ok(crate::respond_view(out, StatusCode::OK))
 }
 
 pub async fn dry_run(

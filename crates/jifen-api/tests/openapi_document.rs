@@ -825,6 +825,40 @@ fn typed_answers_are_documented_from_their_types() {
     );
 }
 
+/// What the ledger commands answer is documented from the types too, the optional parts
+/// (a purchase's rule totals, a void's expired points) as optional fields.
+#[test]
+fn ledger_command_answers_are_documented_from_their_types() {
+    use jifen_api::openapi::documented;
+    use jifen_app::commands::*;
+    assert!(documented::<PurchaseResult>());
+    assert!(documented::<EventResult>());
+    assert!(documented::<RefundResult>());
+    assert!(documented::<SpendResult>());
+    assert!(documented::<ReservationView>());
+    assert!(documented::<RedemptionRefundResult>());
+    assert!(documented::<TransferResult>());
+    assert!(documented::<MergeResult>());
+    assert!(documented::<jifen_app::checkout::CheckoutQuoteView>());
+    assert!(documented::<jifen_app::checkout::CheckoutDeductionView>());
+    assert!(documented::<jifen_app::chain::Receipt>());
+    let schemas = jifen_api::openapi::schemas();
+    let names = |v: &serde_json::Value| serde_json::to_string(&v["required"]).unwrap();
+    let purchase = names(&schemas["PurchaseResult"]);
+    assert!(purchase.contains("\"earned\""), "{purchase}");
+    assert!(!purchase.contains("\"total\""), "{purchase}");
+    let reservation = names(&schemas["Reservation"]);
+    assert!(reservation.contains("\"state\""), "{reservation}");
+    assert!(
+        !reservation.contains("\"returned_expired\""),
+        "{reservation}"
+    );
+    assert_eq!(
+        schemas["Reservation"]["properties"]["state"]["$ref"],
+        "#/components/schemas/ReservationState"
+    );
+}
+
 /// The mall's items and a member's catalog are documented from their types too.
 #[test]
 fn item_and_catalog_answers_are_documented_from_their_types() {

@@ -13,6 +13,8 @@ use jifen_ledger::{MemberId, Millis, ProgramId};
 use jifen_store::{LinkRow, Row, Tx, Value};
 use rs_merkle::algorithms::Sha256 as MerkleSha256;
 use rs_merkle::{Hasher, MerkleProof, MerkleTree};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -197,6 +199,55 @@ pub fn verify(tx: &mut Tx<'_>, program: ProgramId) -> Result<(Option<String>, i6
     Ok((None, tx.count_unsealed(program)?))
 }
 
+/// The link a receipt's transfer is sealed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ReceiptLink {
+    /// The link's number in the programme's chain.
+    pub seq: i64,
+    /// The previous link's hash.
+    pub prev_hash: String,
+    /// The Merkle root of the link's transfers, hex.
+    pub root: String,
+    /// The link's hash, hex.
+    pub hash: String,
+    /// How many transfers the link seals.
+    pub transfer_count: i64,
+}
+
+/// A receipt proving a line of a member's history is sealed in the hash chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Receipt {
+    /// The programme.
+    #[schemars(with = "i64")]
+    pub programme_id: ProgramId,
+    /// The transfer proved.
+    pub transfer_id: i64,
+    /// The transfer's columns in the canonical text, in order.
+    pub fields: Vec<String>,
+    /// The transfer as sealed: its columns as a JSON array.
+    pub canonical: String,
+    /// The transfer's leaf hash, hex.
+    pub leaf: String,
+    /// The leaf's position among the link's transfers.
+    pub index: u64,
+    /// The Merkle path from the leaf to the link's root, hex.
+    pub proof: Vec<String>,
+    /// The link that seals the transfer.
+    pub link: ReceiptLink,
+    /// How to check the receipt with SHA-256 alone.
+    pub how_to_check: String,
+}
+
+impl Receipt {
+    /// Whether the receipt holds ([`check_receipt`] on its JSON).
+    pub fn check(&self) -> bool {
+        serde_json::to_value(self).is_ok_and(|v| check_receipt(&v))
+    }
+}
+
+/// What a receipt says about how to check it.
+const HOW_TO_CHECK: &str = "leaf = sha256(\"jifen-transfer:\" + canonical); the proof's hashes lead from the leaf at index to link.root (sha256 Merkle tree, rs_merkle layout); link.hash = sha256(\"jifen-link:{programme_id}:{seq}:{prev_hash}:{root}:{transfer_count}\"); follow prev_hash back, or later links forward, to a published checkpoint";
+
 /// A receipt for one line of a member's history: the transfer's columns, its leaf, its Merkle
 /// path to its link's root and the link, checkable by anyone with [`check_receipt`].
 pub fn receipt(
@@ -204,7 +255,7 @@ pub fn receipt(
     ctx: &ProgramCtx,
     member: MemberId,
     transfer: i64,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<Receipt, AppError> {
     let program = ctx.program.id;
     let not_found = || AppError::NotFound {
         what: "transfer",
@@ -242,18 +293,23 @@ pub fn receipt(
     let tree = MerkleTree::<MerkleSha256>::from_leaves(&leaves);
     let proof = tree.proof(&[index]);
     let c = canonical(&rows[index]);
-    Ok(json!({
-        "programme_id": program,
-        "transfer_id": transfer,
-        "fields": SEALED_FIELDS,
-        "canonical": c,
-        "leaf": hex::encode(leaves[index]),
-        "index": index,
-        "proof": proof.proof_hashes_hex(),
-        "link": {"seq": link.seq, "prev_hash": link.prev_hash, "root": link.root,
-                 "hash": link.hash, "transfer_count": link.transfer_count},
-        "how_to_check": "leaf = sha256(\"jifen-transfer:\" + canonical); the proof's hashes lead from the leaf at index to link.root (sha256 Merkle tree, rs_merkle layout); link.hash = sha256(\"jifen-link:{programme_id}:{seq}:{prev_hash}:{root}:{transfer_count}\"); follow prev_hash back, or later links forward, to a published checkpoint",
-    }))
+    Ok(Receipt {
+        programme_id: program,
+        transfer_id: transfer,
+        fields: SEALED_FIELDS.iter().map(|f| f.to_string()).collect(),
+        canonical: c,
+        leaf: hex::encode(leaves[index]),
+        index: index as u64,
+        proof: proof.proof_hashes_hex(),
+        link: ReceiptLink {
+            seq: link.seq,
+            prev_hash: link.prev_hash,
+            root: link.root,
+            hash: link.hash,
+            transfer_count: link.transfer_count,
+        },
+        how_to_check: HOW_TO_CHECK.to_string(),
+    })
 }
 
 /// Checks a receipt with nothing but SHA-256: the leaf is the canonical transfer's, the path

@@ -6,10 +6,11 @@
 
 use jifen_ledger::{MemberId, Millis, PointType};
 use jifen_store::*;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::commands::{self, MemberRef, check_id};
+use crate::commands::{self, MemberRef, RedemptionRefundResult, ReservationView, check_id};
 use crate::{AppError, ProgramCtx};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,11 +112,11 @@ pub fn put_settings(
     ctx: &ProgramCtx,
     now: Millis,
     s: &CheckoutSettings,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<CheckoutSettings, AppError> {
     s.validate()?;
     let text = serde_json::to_string(s).expect("settings serialize");
     tx.put_checkout_settings(ctx.program.id, &text, now)?;
-    Ok(serde_json::to_value(s).expect("settings serialize"))
+    Ok(s.clone())
 }
 
 fn gcd(a: i64, b: i64) -> i64 {
@@ -203,7 +204,7 @@ pub fn quote(
     ctx: &ProgramCtx,
     now: Millis,
     q: &Quote,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<CheckoutQuoteView, AppError> {
     q.member.validate()?;
     check_total(q.order_total_minor)?;
     let s = configured(tx, ctx)?;
@@ -211,16 +212,57 @@ pub fn quote(
     let available = crate::views::balance(tx, ctx, m.id, PointType::Points, now, 0)?.available;
     let ratio = ratio_for(tx, ctx, &s, m.id, now)?;
     let (points, worth, limit) = allowance(&s, ratio, q.order_total_minor, available);
-    Ok(json!({
-        "member_id": m.id,
-        "order_total_minor": q.order_total_minor,
-        "available_points": available,
-        "points_per_unit": ratio,
-        "max_points": points,
-        "worth_minor": worth,
-        "limited_by": limit,
-        "step_points": ratio / gcd(ratio, 100),
-    }))
+    Ok(CheckoutQuoteView {
+        member_id: m.id,
+        order_total_minor: q.order_total_minor,
+        available_points: available,
+        points_per_unit: ratio,
+        max_points: points,
+        worth_minor: worth,
+        limited_by: limit.to_string(),
+        step_points: ratio / gcd(ratio, 100),
+    })
+}
+
+/// What an order may use at checkout: the answer to a quote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CheckoutQuoteView {
+    /// The member.
+    #[schemars(with = "i64")]
+    pub member_id: MemberId,
+    /// The order's total in minor units.
+    pub order_total_minor: i64,
+    /// The member's spendable points.
+    pub available_points: i64,
+    /// Points worth one currency unit for this member (the tier's ratio when it has one).
+    pub points_per_unit: i64,
+    /// The most points the order may use.
+    pub max_points: i64,
+    /// What those points are worth, in minor units.
+    pub worth_minor: i64,
+    /// What limits them: `below_min_order`, `ladder`, `max_share` or `balance`.
+    pub limited_by: String,
+    /// Points come in multiples of this, each worth whole minor units.
+    pub step_points: i64,
+}
+
+/// A checkout deduction: points reserved against the merchant's order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CheckoutDeductionView {
+    /// The member.
+    #[schemars(with = "i64")]
+    pub member_id: MemberId,
+    /// The merchant's order.
+    pub order_id: String,
+    /// The points reserved.
+    pub points: i64,
+    /// What they are worth, in minor units.
+    pub worth_minor: i64,
+    /// The deduction's id: post, void or refund it with it.
+    #[schemars(with = "i64")]
+    pub reservation_id: jifen_ledger::TransferId,
+    /// When the points go back unless the deduction is posted.
+    pub expires_at: Millis,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,7 +283,7 @@ pub fn deduct(
     ctx: &ProgramCtx,
     now: Millis,
     d: &Deduction,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<CheckoutDeductionView, AppError> {
     d.member.validate()?;
     check_id("order_id", &d.order_id)?;
     check_total(d.order_total_minor)?;
@@ -279,14 +321,14 @@ pub fn deduct(
             }),
         },
     )?;
-    Ok(json!({
-        "member_id": m.id,
-        "order_id": d.order_id,
-        "points": d.points,
-        "worth_minor": d.points * 100 / ratio,
-        "reservation_id": r["reservation_id"],
-        "expires_at": r["expires_at"],
-    }))
+    Ok(CheckoutDeductionView {
+        member_id: m.id,
+        order_id: d.order_id.clone(),
+        points: d.points,
+        worth_minor: d.points * 100 / ratio,
+        reservation_id: r.reservation_id,
+        expires_at: r.expires_at,
+    })
 }
 
 /// The deduction a reservation id names, as its owner: anything else is not found here.
@@ -313,7 +355,7 @@ pub fn post_deduction(
     ctx: &ProgramCtx,
     now: Millis,
     id: i64,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<ReservationView, AppError> {
     let owner = deduction_owner(tx, ctx, id)?;
     commands::post_reservation_by(tx, ctx, now, id, Some(&owner))
 }
@@ -325,7 +367,7 @@ pub fn void_deduction(
     now: Millis,
     id: i64,
     reason: Option<String>,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<ReservationView, AppError> {
     let owner = deduction_owner(tx, ctx, id)?;
     commands::void_reservation_by(tx, ctx, now, id, reason, Some(&owner))
 }
@@ -347,7 +389,7 @@ pub fn refund_deduction(
     now: Millis,
     id: i64,
     r: &DeductionRefund,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<RedemptionRefundResult, AppError> {
     let owner = deduction_owner(tx, ctx, id)?;
     commands::refund_redemption_by(
         tx,

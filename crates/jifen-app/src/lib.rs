@@ -266,8 +266,7 @@ impl App {
     {
         let out = self
             .write(program, partition, idem, move |tx, ctx, now| {
-                let view = f(tx, ctx, now)?;
-                serde_json::to_value(&view).map_err(|e| AppError::Internal(e.to_string()))
+                view_json(f(tx, ctx, now))
             })
             .await?;
         Written::from_outcome(out)
@@ -290,6 +289,24 @@ impl App {
         self.inner
             .writers
             .submit_blocking(ctx, partition, idem, Box::new(f))
+    }
+
+    /// [`App::write_blocking`] for a use case that answers a typed view.
+    pub fn write_view_blocking<T, F>(
+        &self,
+        program: ProgramId,
+        partition: &str,
+        idem: Option<(String, String)>,
+        mut f: F,
+    ) -> Result<Written<T>, AppError>
+    where
+        T: Serialize + DeserializeOwned + Send + 'static,
+        F: FnMut(&mut Tx<'_>, &ProgramCtx, Millis) -> Result<T, AppError> + Send + 'static,
+    {
+        let out = self.write_blocking(program, partition, idem, move |tx, ctx, now| {
+            view_json(f(tx, ctx, now))
+        })?;
+        Written::from_outcome(out)
     }
 
     /// Runs a write that belongs to no programme yet (creating one), on the first writer.
@@ -657,4 +674,9 @@ pub fn open_backend(url: &str, pg_writers: usize) -> Result<Arc<dyn Backend>, Ap
         .or_else(|| url.strip_prefix("sqlite:"))
         .unwrap_or(url);
     Ok(Arc::new(jifen_store_sqlite::SqliteBackend::new(path)?))
+}
+
+/// A typed view as the JSON a write's idempotency record keeps.
+fn view_json<T: Serialize>(view: Result<T, AppError>) -> Result<serde_json::Value, AppError> {
+    serde_json::to_value(view?).map_err(|e| AppError::Internal(e.to_string()))
 }

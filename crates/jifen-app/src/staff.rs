@@ -687,10 +687,10 @@ fn apply_adjustment(
         "points.adjust",
         &format!("member:{member}"),
         Some(&json!({"available": before, "point_type": point_type}).to_string()),
-        Some(&json!({"available": after, "delta": delta, "reason": reason, "transfer_id": out["transfer_id"], "actor": actor}).to_string()),
+        Some(&json!({"available": after, "delta": delta, "reason": reason, "transfer_id": out.transfer_id, "actor": actor}).to_string()),
         now,
     )?;
-    Ok(out)
+    Ok(serde_json::to_value(out).expect("an adjustment serializes"))
 }
 
 /// Adjusts a member's points from the console: at once up to the programme's threshold, else

@@ -1151,32 +1151,28 @@ const HOLD: Duration = Duration::from_millis(800);
 
 /// Runs `first` on the world's node inside a transaction that stays open for `HOLD` after the
 /// command returns; once `first` has run, runs `second` on a second node. Returns both answers.
-fn race(
+fn race<A, B>(
     w: &World,
     partition: &str,
-    mut first: impl FnMut(
-        &mut jifen_store::Tx<'_>,
-        &jifen_app::ProgramCtx,
-        i64,
-    ) -> Result<serde_json::Value, AppError>
+    mut first: impl FnMut(&mut jifen_store::Tx<'_>, &jifen_app::ProgramCtx, i64) -> Result<A, AppError>
     + Send
     + 'static,
-    second: impl FnMut(
-        &mut jifen_store::Tx<'_>,
-        &jifen_app::ProgramCtx,
-        i64,
-    ) -> Result<serde_json::Value, AppError>
+    second: impl FnMut(&mut jifen_store::Tx<'_>, &jifen_app::ProgramCtx, i64) -> Result<B, AppError>
     + Send
     + 'static,
 ) -> (
     Result<serde_json::Value, AppError>,
     Result<serde_json::Value, AppError>,
-) {
+)
+where
+    A: serde::Serialize + serde::de::DeserializeOwned + Send + 'static,
+    B: serde::Serialize + serde::de::DeserializeOwned + Send + 'static,
+{
     let node2 = w.second_node();
     let (signal, ran) = std::sync::mpsc::sync_channel::<()>(8);
     let (app, pid, part) = (w.app.clone(), w.pid, partition.to_string());
     let h = std::thread::spawn(move || {
-        app.write_blocking(pid, &part, None, move |tx, ctx, now| {
+        app.write_view_blocking(pid, &part, None, move |tx, ctx, now| {
             let r = first(tx, ctx, now)?;
             let _ = signal.try_send(());
             std::thread::sleep(HOLD);
@@ -1185,11 +1181,17 @@ fn race(
     });
     ran.recv_timeout(Duration::from_secs(60))
         .expect("the first node ran its command");
+    // Each answer as the JSON the API serves.
     let second = node2
-        .write_blocking(w.pid, partition, None, second)
-        .map(|o| o.body);
-    let first = h.join().unwrap().map(|o| o.body);
+        .write_view_blocking(w.pid, partition, None, second)
+        .map(|o| json(o.view));
+    let first = h.join().unwrap().map(|o| json(o.view));
     (first, second)
+}
+
+/// A view as the JSON the API serves.
+fn json<T: serde::Serialize>(v: T) -> serde_json::Value {
+    serde_json::to_value(v).expect("an answer serializes")
 }
 
 fn two_nodes_refunding_one_order_refund_it_once(b: Arc<dyn Backend>) {
@@ -1278,7 +1280,7 @@ fn same_idempotency_key_on_two_nodes_runs_once(b: Arc<dyn Backend>) {
     let p = World::purchase_input("o1", by_id(m), 10_000);
     let p2 = p.clone();
     let h = std::thread::spawn(move || {
-        app.write_blocking(
+        app.write_view_blocking(
             pid,
             "k",
             Some(("buy-1".into(), "h".into())),
@@ -1292,7 +1294,7 @@ fn same_idempotency_key_on_two_nodes_runs_once(b: Arc<dyn Backend>) {
     });
     ran.recv_timeout(Duration::from_secs(60)).unwrap();
     let second = node2
-        .write_blocking(
+        .write_view_blocking(
             pid,
             "k",
             Some(("buy-1".into(), "h".into())),
@@ -1302,7 +1304,7 @@ fn same_idempotency_key_on_two_nodes_runs_once(b: Arc<dyn Backend>) {
     let first = h.join().unwrap().unwrap();
     assert!(!first.replayed);
     assert!(second.replayed);
-    assert_eq!(first.body, second.body);
+    assert_eq!(first.view, second.view);
     w.assert_points(m, (100, 0, 0, 0));
     w.verify();
 }

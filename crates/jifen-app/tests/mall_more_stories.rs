@@ -243,11 +243,11 @@ fn checkout_deduction_is_capped_reserved_posted_and_refunded(b: Arc<dyn Backend>
         };
         w.read(move |tx, ctx| jifen_app::checkout::quote(tx, ctx, w_now(), &q))
     };
-    assert_eq!(quote(4_999)["max_points"], 0);
-    assert_eq!(quote(15_000)["max_points"], 1_000);
+    assert_eq!(quote(4_999).max_points, 0);
+    assert_eq!(quote(15_000).max_points, 1_000);
     let q = quote(25_000);
     assert_eq!(
-        (q["max_points"].as_i64(), q["worth_minor"].as_i64()),
+        (Some(q.max_points), Some(q.worth_minor)),
         (Some(3_000), Some(3_000))
     );
     let deduct = |points: i64, order: &str| {

@@ -83,7 +83,7 @@ fn shutdown_finishes_the_queued_commands(backend: Arc<dyn Backend>) {
                             MemberRef::Id { member_id: member },
                             10_000,
                         );
-                        let r = app.write_blocking(
+                        let r = app.write_view_blocking(
                             pid,
                             &format!("m{member}"),
                             None,

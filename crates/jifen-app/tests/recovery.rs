@@ -123,7 +123,7 @@ fn sqlite_write_ahead_log_stays_bounded_under_steady_load() {
                     jifen_app::commands::MemberRef::Id { member_id: m },
                     12_800,
                 );
-                app.write_blocking(pid, &format!("m{m}"), None, move |tx, ctx, now| {
+                app.write_view_blocking(pid, &format!("m{m}"), None, move |tx, ctx, now| {
                     jifen_app::commands::purchase(tx, ctx, now, &p)
                 })
                 .unwrap();
@@ -274,7 +274,7 @@ fn sqlite_backup_under_load_keeps_every_acknowledged_write_and_restores_clean() 
                         jifen_app::commands::MemberRef::Id { member_id: m },
                         9_900,
                     );
-                    app.write_blocking(pid, &format!("m{m}"), None, move |tx, ctx, now| {
+                    app.write_view_blocking(pid, &format!("m{m}"), None, move |tx, ctx, now| {
                         jifen_app::commands::purchase(tx, ctx, now, &p)
                     })
                     .unwrap();

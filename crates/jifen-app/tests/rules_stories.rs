@@ -60,10 +60,10 @@ fn event_input(member: i64, kind: &str, event_id: Option<&str>, attributes: Valu
 
 fn event_on(app: &App, w: &World, e: EventIn) -> Result<Value, AppError> {
     let partition = e.member.partition();
-    app.write_blocking(w.pid, &partition, None, move |tx, ctx, now| {
+    app.write_view_blocking(w.pid, &partition, None, move |tx, ctx, now| {
         earn::record_event(tx, ctx, now, &e)
     })
-    .map(|o| o.body)
+    .map(|o| serde_json::to_value(o.view).expect("an event's answer serializes"))
 }
 
 fn event(w: &World, e: EventIn) -> Result<Value, AppError> {

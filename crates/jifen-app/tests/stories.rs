@@ -78,10 +78,11 @@ impl World {
         }
     }
 
-    fn write(
+    /// Runs a command; its answer as the JSON the API serves.
+    fn write<T: serde::Serialize>(
         &self,
         idem: Option<(&str, &str)>,
-        f: impl FnMut(&mut jifen_store::Tx<'_>, &ProgramCtx, i64) -> Result<Value, AppError>
+        mut f: impl FnMut(&mut jifen_store::Tx<'_>, &ProgramCtx, i64) -> Result<T, AppError>
         + Send
         + 'static,
     ) -> Result<Outcome, AppError> {
@@ -89,7 +90,10 @@ impl World {
             self.pid,
             "story",
             idem.map(|(k, h)| (k.to_string(), h.to_string())),
-            f,
+            move |tx, ctx, now| {
+                serde_json::to_value(f(tx, ctx, now)?)
+                    .map_err(|e| AppError::Internal(e.to_string()))
+            },
         )
     }
 
@@ -779,7 +783,7 @@ fn a_command_that_writes_then_refuses_leaves_nothing(b: Arc<dyn Backend>) {
         .collect();
     let bad = w.write(None, |tx, ctx, now| {
         commands::create_member(tx, ctx, now, &NewMember::default())?;
-        Err(AppError::invalid("test", "refused after writing"))
+        Err::<Value, _>(AppError::invalid("test", "refused after writing"))
     });
     assert!(matches!(bad, Err(AppError::Invalid { .. })), "{bad:?}");
     for t in others {

@@ -689,7 +689,7 @@ pub async fn sign_in(State(web): State<Web>, Path(token): Path<String>) -> Respo
     .partition();
     let out = web
         .app
-        .write(program, &partition, None, move |tx, ctx, now| {
+        .write_view(program, &partition, None, move |tx, ctx, now| {
             jifen_app::earn::record_event(tx, ctx, now, &e)
         })
         .await;

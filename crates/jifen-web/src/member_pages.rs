@@ -404,7 +404,7 @@ pub(super) async fn member_transfer(
     };
     let partition = t.from.partition();
     let out = st
-        .audited(&web, &partition, None, move |tx, ctx, now| {
+        .audited_view(&web, &partition, None, move |tx, ctx, now| {
             let v = jifen_app::commands::transfer(tx, ctx, now, &t)?;
             let audit = Audit {
                 action: "member.transfer".to_string(),
@@ -515,13 +515,15 @@ pub(super) async fn member_merge(
     };
     let partition = m.into.partition();
     let out = st
-        .audited(&web, &partition, None, move |tx, ctx, now| {
+        .audited_view(&web, &partition, None, move |tx, ctx, now| {
             let v = jifen_app::commands::merge(tx, ctx, now, &m)?;
+            // The audit keeps the answer as JSON text with its keys in order, as it always has.
+            let after = serde_json::to_value(&v).map_err(|e| AppError::Internal(e.to_string()))?;
             let audit = Audit {
                 action: "member.merge".to_string(),
                 target: format!("member:{into}"),
                 before: Some(format!("member:{from}")),
-                after: Some(v.to_string()),
+                after: Some(after.to_string()),
             };
             Ok((v, audit))
         })

@@ -47,18 +47,18 @@ impl Site {
     }
 
     /// Records a behaviour event for the member, as the merchant's system would.
-    async fn event(&self, e: Value) -> Value {
+    async fn event(&self, e: Value) -> jifen_app::commands::EventResult {
         let mut e = e;
         e["member"] = json!({"member_id": self.member});
         let e: EventIn = serde_json::from_value(e).unwrap();
         let partition = format!("m:{}", self.member);
         self.app
-            .write(self.pid, &partition, None, move |tx, ctx, now| {
+            .write_view(self.pid, &partition, None, move |tx, ctx, now| {
                 jifen_app::earn::record_event(tx, ctx, now, &e)
             })
             .await
             .unwrap()
-            .body
+            .view
     }
 
     /// A fresh centre link (links last 24 hours, and the tests move days).
@@ -561,7 +561,7 @@ async fn history_names_every_behaviour_in_words() {
         let out = s
             .event(json!({"type": trigger, "event_id": format!("ev-{points}")}))
             .await;
-        assert_eq!(out["awarded"]["points"], points, "{out}");
+        assert_eq!(out.awarded.points, points, "{out:?}");
     }
     let link = s.link().await;
     let html = s.home(&link).await;

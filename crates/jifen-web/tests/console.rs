@@ -424,7 +424,7 @@ async fn risk_holds_are_released_from_the_console_and_counted_on_the_overview() 
         let e: jifen_app::earn::EventIn = serde_json::from_value(serde_json::json!({
             "event_id": format!("share-{k}"), "type": "share", "member": {"member_id": 1}, "device_id": "dev-1"})).unwrap();
         s.app
-            .write(pid, "m", None, move |tx, ctx, now| {
+            .write_view(pid, "m", None, move |tx, ctx, now| {
                 jifen_app::earn::record_event(tx, ctx, now, &e)
             })
             .await

@@ -201,7 +201,7 @@ async fn an_operator_creates_edits_activates_and_tries_a_rule() {
         tags: Vec::new(),
     };
     s.app
-        .write(s.pid, "m:1", None, move |tx, ctx, now| {
+        .write_view(s.pid, "m:1", None, move |tx, ctx, now| {
             jifen_app::commands::purchase(tx, ctx, now, &p)
         })
         .await

@@ -534,7 +534,7 @@ async fn seed_exports(s: &Site) -> i64 {
         actor: Some("staff:amy".into()),
     };
     s.app
-        .write(s.pid, "m", None, move |tx, ctx, now| {
+        .write_view(s.pid, "m", None, move |tx, ctx, now| {
             commands::adjust(tx, ctx, now, &a)
         })
         .await
@@ -819,7 +819,7 @@ fn keys_and_export_pages_on_postgres() {
                 reason: Some("pg".into()),
                 actor: Some("staff:amy".into()),
             };
-            app.write_blocking(pid, "m", None, move |tx, ctx, now| {
+            app.write_view_blocking(pid, "m", None, move |tx, ctx, now| {
                 commands::adjust(tx, ctx, now, &a)
             })
             .unwrap();

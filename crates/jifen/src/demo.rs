@@ -385,7 +385,7 @@ fn checkout_settings(app: &App, program: ProgramId) -> anyhow::Result<()> {
         "points_per_unit": 100, "max_share_pct": 30, "min_order_minor": 2000,
         "ladders": [{"min_order_minor": 2000, "max_points": 500}, {"min_order_minor": 10000, "max_points": 1000},
                     {"min_order_minor": 20000, "max_points": 3000}]}))?;
-    app.write_blocking(program, "checkout", None, move |tx, ctx, now| {
+    app.write_view_blocking(program, "checkout", None, move |tx, ctx, now| {
         jifen_app::checkout::put_settings(tx, ctx, now, &checkout)
     })?;
     Ok(())

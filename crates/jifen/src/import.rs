@@ -127,7 +127,7 @@ pub fn purchases(
                     in_flight.spawn(async move {
                         let partition = p.member.partition();
                         let r = app
-                            .write(
+                            .write_view(
                                 program,
                                 &partition,
                                 // The order id makes each row idempotent: a row imported before
@@ -163,7 +163,10 @@ pub fn purchases(
 }
 
 fn tally(
-    done: (u64, Result<jifen_app::Outcome, AppError>),
+    done: (
+        u64,
+        Result<jifen_app::Written<commands::PurchaseResult>, AppError>,
+    ),
     report: &mut ImportReport,
     errors: &mut Vec<String>,
     bar: &indicatif::ProgressBar,

@@ -12,7 +12,6 @@ pub(super) fn answer_schemas(s: &mut Map<String, Value>) {
     program_answers(&mut add);
     member_answers(&mut add);
     lot_and_history_answers(&mut add);
-    result_answers(&mut add);
     feed_answers(&mut add);
 }
 
@@ -122,40 +121,6 @@ fn lot_and_history_answers(add: &mut impl FnMut(&str, Value)) {
         open(
             &["member_id", "lots"],
             json!({"member_id": any_int(), "lots": array(schema_ref("Lot"))}),
-        ),
-    );
-}
-
-/// What writes answer: spends, transfers, merges, reservations.
-fn result_answers(add: &mut impl FnMut(&str, Value)) {
-    add(
-        "SpendResult",
-        open(
-            &["transfer_id", "member_id", "amount", "draws"],
-            json!({"transfer_id": any_int(), "member_id": any_int(), "amount": any_int(),
-                   "draws": array(open(&["lot_id", "amount"], json!({"lot_id": any_int(), "amount": any_int()})))}),
-        ),
-    );
-    add(
-        "TransferResult",
-        open(
-            &["transfer_id", "from_member_id", "to_member_id", "amount"],
-            json!({"transfer_id": any_int(), "from_member_id": any_int(), "to_member_id": any_int(), "amount": any_int()}),
-        ),
-    );
-    add(
-        "MergeResult",
-        open(
-            &["from_member_id", "into_member_id"],
-            json!({"from_member_id": any_int(), "into_member_id": any_int(), "moved": {"type": "object"}}),
-        ),
-    );
-    add(
-        "Reservation",
-        open(
-            &["reservation_id", "member_id", "amount", "state"],
-            json!({"reservation_id": any_int(), "member_id": any_int(), "amount": any_int(),
-                   "state": string(), "expires_at": opt_int(), "order_ref": opt_text()}),
         ),
     );
 }

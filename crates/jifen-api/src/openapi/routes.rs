@@ -192,13 +192,15 @@ pub const ROUTES: &[Route] = &[
         "Record a purchase: points earned, pending through the return window",
     )
     .body("Purchase")
-    .idem("order_id, or the header"),
+    .idem("order_id, or the header")
+    .answer("PurchaseResult"),
     post(
         "/api/v1/refunds",
         "Refund an order fully or partly: the exact earned points are reversed",
     )
     .body("Refund")
-    .idem("refund_id, or the header"),
+    .idem("refund_id, or the header")
+    .answer("RefundResult"),
     post(
         "/api/v1/spends",
         "Spend points now, soonest-expiring first",
@@ -210,7 +212,8 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/members/{id}/receipt",
         "A receipt proving a line of the member's history (?transfer_id=) is sealed in the hash chain",
     )
-    .params(&[MEMBER, RECEIPT_TRANSFER]),
+    .params(&[MEMBER, RECEIPT_TRANSFER])
+    .answer("Receipt"),
     get(
         "/api/v1/chain/links",
         "The programme's hash-chain links after ?after= (seq, previous hash, Merkle root, hash, totals)",
@@ -276,7 +279,8 @@ pub const ROUTES: &[Route] = &[
     )
     .params(&[SPEND])
     .body("RedemptionRefund")
-    .idem("required"),
+    .idem("required")
+    .answer("RedemptionRefundResult"),
     post(
         "/api/v1/reservations",
         "Reserve points for an order of the merchant's own (mall orders and checkout deductions hold theirs themselves)",
@@ -381,7 +385,8 @@ pub const ROUTES: &[Route] = &[
         "Record a behaviour event (sign_in, review, share, custom:...): rules pay, with an explanation of every rule",
     )
     .body("Event")
-    .idem("optional"),
+    .idem("optional")
+    .answer("EventResult"),
     post(
         "/api/v1/events/dry-run",
         "Evaluate a purchase or event against the active, stored or inline rules at a chosen time, writing nothing",
@@ -650,19 +655,22 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/checkout/settings",
         "Set the deduction ratio, share cap, minimum order and ladders",
     )
-    .body("CheckoutSettings"),
+    .body("CheckoutSettings")
+    .answer("CheckoutSettings"),
     post(
         "/api/v1/checkout/quote",
         "How many points an order may use and what they are worth",
     )
-    .body("CheckoutQuote"),
+    .body("CheckoutQuote")
+    .answer("CheckoutQuoteView"),
     post(
         "/api/v1/checkout/deductions",
         "Reserve points against an order within the allowance, for the programme's hold time",
     )
     .body("CheckoutDeduction")
     .idem("optional")
-    .created(),
+    .created()
+    .answer("CheckoutDeductionView"),
     post(
         "/api/v1/checkout/deductions/{id}/post",
         "The order was paid: spend the deduction's points (the reservation API refuses them)",
@@ -684,7 +692,8 @@ pub const ROUTES: &[Route] = &[
     )
     .params(&[DEDUCTION])
     .body("DeductionRefund")
-    .idem("required"),
+    .idem("required")
+    .answer("RedemptionRefundResult"),
     get(
         "/api/v1/lotteries",
         "Lotteries with prizes, odds and what is left",

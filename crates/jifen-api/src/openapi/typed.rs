@@ -7,6 +7,12 @@ use serde_json::{Map, Value};
 
 use jifen_app::Backtest;
 use jifen_app::centre::{CentreLink, LinksRevoked};
+use jifen_app::chain::Receipt;
+use jifen_app::checkout::{CheckoutDeductionView, CheckoutQuoteView};
+use jifen_app::commands::{
+    EventResult, MergeResult, PurchaseResult, RedemptionRefundResult, RefundResult,
+    ReservationView, SpendResult, TransferResult,
+};
 use jifen_app::coupons::{
     CouponList, CouponTemplateList, CouponTemplateView, CouponUseView, CouponView,
 };
@@ -75,6 +81,33 @@ pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
             generator.subschema_for::<MemberBenefits>(),
         ),
         ("TierLadder", generator.subschema_for::<Ladder>()),
+        // The ledger commands.
+        (
+            "PurchaseResult",
+            generator.subschema_for::<PurchaseResult>(),
+        ),
+        ("EventResult", generator.subschema_for::<EventResult>()),
+        ("RefundResult", generator.subschema_for::<RefundResult>()),
+        ("SpendResult", generator.subschema_for::<SpendResult>()),
+        ("Reservation", generator.subschema_for::<ReservationView>()),
+        (
+            "RedemptionRefundResult",
+            generator.subschema_for::<RedemptionRefundResult>(),
+        ),
+        (
+            "TransferResult",
+            generator.subschema_for::<TransferResult>(),
+        ),
+        ("MergeResult", generator.subschema_for::<MergeResult>()),
+        (
+            "CheckoutQuoteView",
+            generator.subschema_for::<CheckoutQuoteView>(),
+        ),
+        (
+            "CheckoutDeductionView",
+            generator.subschema_for::<CheckoutDeductionView>(),
+        ),
+        ("Receipt", generator.subschema_for::<Receipt>()),
     ];
     for (name, schema) in generator.take_definitions(true) {
         // A generated name must not replace a hand-written schema (a request body, say).

@@ -2,6 +2,7 @@
 //! (locking the member's accounts first), decides with the pure ledger, and only then writes.
 //! A function that returns an error has written nothing.
 
+mod answers;
 mod checks;
 mod jobs;
 mod members;
@@ -11,6 +12,11 @@ mod resolve;
 mod spends;
 mod transfers;
 
+pub use answers::{
+    AdjustmentResult, AwardLine, BonusReversal, Draw, EarnedLine, EventResult, MergeResult, Moved,
+    PerPointType, PointsAndGrowth, PurchaseResult, RedemptionRefundResult, RefundResult,
+    ReservationView, Reversal, RuleAwards, RuleLine, SignInDay, SpendResult, TransferResult,
+};
 pub use checks::normalize_external_id;
 pub(crate) use checks::{check_channel, check_id, check_reason_pub};
 pub use jobs::{JOB_STEP_LOTS, expire_step, reservation_timeout_step, vest_step};

@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::earn::PurchaseAwards;
 use crate::{AppError, ProgramCtx};
 
+use super::answers::{EarnedLine, PerPointType, PointsAndGrowth, PurchaseResult};
 use super::checks::{check_channel, check_id, check_money, points};
 use super::resolve::{MemberRef, books, resolve, resolve_locked, survivor};
 use super::{LINES_MAX, MONEY_MINOR_MAX, OCCURRED_AHEAD_MAX_MS, OCCURRED_AT_MIN};
@@ -160,7 +161,7 @@ pub fn purchase(
     ctx: &ProgramCtx,
     now: Millis,
     p: &Purchase,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<PurchaseResult, AppError> {
     let occurred = check_purchase(ctx, now, p)?;
     lock_inviter_first(tx, ctx, p)?;
     let (member, mut books) = resolve_locked(tx, ctx, &p.member)?;
@@ -221,7 +222,7 @@ pub fn purchase(
         now,
         &format!("purchase {}", p.order_id),
     )? {
-        out["tier_change"] = change;
+        out.tier_change = Some(change);
     }
     pay_first_purchase_referral(tx, ctx, p, &member, &mut books, now, &mut out)?;
     Ok(out)
@@ -281,7 +282,7 @@ fn lock_inviter_first(tx: &mut Tx<'_>, ctx: &ProgramCtx, p: &Purchase) -> Result
 }
 
 /// Credits the base rate's points and growth into the posting; returns per point type the
-/// index of its transfer and its view.
+/// index of its transfer and its line (whose transfer id is filled in once applied).
 fn credit_base_earn(
     ctx: &ProgramCtx,
     posting: &mut Posting,
@@ -292,7 +293,7 @@ fn credit_base_earn(
     earn: EarnDecision,
     occurred: Millis,
     now: Millis,
-) -> Result<Vec<(PointType, usize, serde_json::Value)>, AppError> {
+) -> Result<Vec<(PointType, usize, EarnedLine)>, AppError> {
     let program = &ctx.program;
     let refs = Refs {
         order_ref: Some(p.order_id.clone()),
@@ -338,7 +339,17 @@ fn credit_base_earn(
         } else {
             "available"
         };
-        earned.push((pt, index, json!({"amount": amount, "status": status, "available_at": available_at, "expires_at": expires_at})));
+        earned.push((
+            pt,
+            index,
+            EarnedLine {
+                amount,
+                status: status.to_string(),
+                available_at,
+                expires_at,
+                transfer_id: TransferId(0),
+            },
+        ));
     }
     Ok(earned)
 }
@@ -414,26 +425,30 @@ fn purchase_answer(
     member: &Member,
     earn: EarnDecision,
     rules: &PurchaseAwards,
-    earned: Vec<(PointType, usize, serde_json::Value)>,
+    earned: Vec<(PointType, usize, EarnedLine)>,
     transfers: &[TransferId],
     occurred: Millis,
     now: Millis,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<PurchaseResult, AppError> {
     let from_rules = |pt| rules.eval.total(pt);
-    let mut views = serde_json::Map::new();
+    let mut views = PerPointType::default();
     for (pt, index, mut v) in earned {
-        v["transfer_id"] = json!(transfers[index]);
-        views.insert(pt.as_str().into(), v);
+        v.transfer_id = transfers[index];
+        views.set(pt, v);
     }
-    let mut out = json!({
-        "order_id": p.order_id,
-        "member_id": member.id,
-        "amount_minor": p.amount_minor,
-        "currency": p.currency,
-        "earned": views,
-    });
-    let mut rv =
-        crate::earn::record_purchase(tx, ctx, rules, member.id, p, occurred, transfers, now)?;
+    let mut out = PurchaseResult {
+        order_id: p.order_id.clone(),
+        member_id: member.id,
+        amount_minor: p.amount_minor,
+        currency: p.currency.clone(),
+        earned: views,
+        total: None,
+        awards: None,
+        rules: None,
+        tier_change: None,
+        referral_rewards: None,
+    };
+    let rv = crate::earn::record_purchase(tx, ctx, rules, member.id, p, occurred, transfers, now)?;
     // The answer names the rules when the programme has purchase rules; otherwise it stays
     // the ledger's answer alone.
     if !ctx
@@ -442,12 +457,12 @@ fn purchase_answer(
         .for_trigger(&jifen_rules::Trigger::Purchase)
         .is_empty()
     {
-        out["total"] = json!({
-            "points": earn.points + from_rules(PointType::Points),
-            "growth": earn.growth + from_rules(PointType::Growth),
+        out.total = Some(PointsAndGrowth {
+            points: earn.points + from_rules(PointType::Points),
+            growth: earn.growth + from_rules(PointType::Growth),
         });
-        out["awards"] = rv["awards"].take();
-        out["rules"] = rv["rules"].take();
+        out.awards = Some(rv.awards);
+        out.rules = Some(rv.rules);
     }
     Ok(out)
 }
@@ -461,7 +476,7 @@ fn pay_first_purchase_referral(
     member: &Member,
     books: &mut [MemberBook; 2],
     now: Millis,
-    out: &mut serde_json::Value,
+    out: &mut PurchaseResult,
 ) -> Result<(), AppError> {
     let program = &ctx.program;
     if !ctx
@@ -489,7 +504,7 @@ fn pay_first_purchase_referral(
                 None,
                 now,
             )?;
-            out["referral_rewards"] = json!(rewards);
+            out.referral_rewards = Some(rewards);
         }
     }
     Ok(())

@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::earn::Withdrawal;
 use crate::{AppError, ProgramCtx};
 
+use super::answers::{BonusReversal, PerPointType, RefundResult, Reversal};
 use super::checks::{check_id, check_money, check_reason, points};
 use super::resolve::{books, survivor};
 
@@ -28,7 +29,7 @@ pub fn refund(
     ctx: &ProgramCtx,
     now: Millis,
     r: &Refund,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<RefundResult, AppError> {
     check_id("order_id", &r.order_id)?;
     check_reason("reason", &r.reason, false)?;
     let program = &ctx.program;
@@ -72,24 +73,17 @@ pub fn refund(
     // The growth it took back may no longer hold the member's tier.
     let tier =
         crate::tiers::check_after_refund(tx, ctx, order.member, &mut locked, now, &order.order_id)?;
-    let mut out = json!({
-        "order_id": order.order_id,
-        "member_id": order.member,
-        "refunded_minor": amount,
-        "order_refunded_minor": order.refunded_minor,
-        "order_paid_minor": order.paid_minor,
-        "reversed": outcomes,
-    });
-    if !bonuses.is_empty() {
-        out["bonuses_reversed"] = json!(bonuses);
-    }
-    if let Some(r) = referral {
-        out["referral_reversed"] = r;
-    }
-    if let Some(t) = tier {
-        out["tier_change"] = t;
-    }
-    Ok(out)
+    Ok(RefundResult {
+        order_id: order.order_id,
+        member_id: order.member,
+        refunded_minor: amount,
+        order_refunded_minor: order.refunded_minor,
+        order_paid_minor: order.paid_minor,
+        reversed: outcomes,
+        bonuses_reversed: bonuses,
+        referral_reversed: referral,
+        tier_change: tier,
+    })
 }
 
 /// Locks the accounts of the refunded order's member (and first an inviter with a lower id
@@ -165,7 +159,7 @@ fn store_withdrawals(
     ws: &[Withdrawal],
     locked: &mut [MemberBook; 2],
     now: Millis,
-) -> Result<Vec<serde_json::Value>, AppError> {
+) -> Result<Vec<BonusReversal>, AppError> {
     let program = &ctx.program;
     let mut bonuses = Vec::new();
     crate::earn::store_withdrawal(tx, ctx, &ws[0])?;
@@ -186,7 +180,10 @@ fn store_withdrawals(
         tx.update_order_refund(&other)?;
         tx.apply(program.id, &p2, &ctx.system, now)?;
         crate::earn::store_withdrawal(tx, ctx, w)?;
-        bonuses.push(json!({"order_id": other.order_id, "reversed": out2}));
+        bonuses.push(BonusReversal {
+            order_id: other.order_id,
+            reversed: out2,
+        });
     }
     Ok(bonuses)
 }
@@ -202,9 +199,9 @@ fn reverse_order(
     locked: &mut [MemberBook; 2],
     refs: &Refs,
     now: Millis,
-) -> Result<(Posting, serde_json::Map<String, serde_json::Value>), AppError> {
+) -> Result<(Posting, PerPointType<Reversal>), AppError> {
     let mut posting = Posting::default();
-    let mut outcomes = serde_json::Map::new();
+    let mut outcomes = PerPointType::default();
     for pt in PointType::ALL {
         // Never more than what is still unreversed on the order.
         let to_reverse = to_reverse[pt as usize].min(order.earned(pt) - order.reversed(pt));
@@ -234,10 +231,7 @@ fn reverse_order(
             }
             PointType::Growth => order.growth_reversed += to_reverse,
         }
-        outcomes.insert(
-            pt.as_str().into(),
-            serde_json::to_value(out).expect("serializes"),
-        );
+        outcomes.set(pt, Reversal::from(out));
     }
     assert!(
         order.points_reversed <= order.points_earned

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::{AppError, ProgramCtx};
 
+use super::answers::{Draw, RedemptionRefundResult, ReservationView, SpendResult};
 use super::checks::{check_id, check_reason, points};
 use super::resolve::{MemberRef, book, refuse_frozen, resolve_locked};
 use super::{RESERVATION_TTL_DEFAULT_SECONDS, RESERVATION_TTL_MAX_SECONDS};
@@ -40,7 +41,7 @@ pub fn spend(
     ctx: &ProgramCtx,
     now: Millis,
     s: &Spend,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<SpendResult, AppError> {
     s.validate()?;
     let (member, [b, _]) = resolve_locked(tx, ctx, &s.member)?;
     refuse_frozen(&member)?;
@@ -64,12 +65,15 @@ pub fn spend(
         now,
     )?;
     let applied = tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
-    Ok(json!({
-        "transfer_id": applied.transfers[0],
-        "member_id": member.id,
-        "amount": s.amount,
-        "draws": draws.iter().map(|(l, a)| json!({"lot_id": l, "amount": a})).collect::<Vec<_>>(),
-    }))
+    Ok(SpendResult {
+        transfer_id: applied.transfers[0],
+        member_id: member.id,
+        amount: s.amount,
+        draws: draws
+            .iter()
+            .map(|&(lot_id, amount)| Draw { lot_id, amount })
+            .collect(),
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,7 +98,7 @@ pub fn reserve(
     ctx: &ProgramCtx,
     now: Millis,
     r: &Reserve,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<ReservationView, AppError> {
     Spend {
         member: r.member.clone(),
         amount: r.amount,
@@ -146,15 +150,16 @@ pub fn reserve(
     Ok(reservation_view(&res))
 }
 
-fn reservation_view(r: &Reservation) -> serde_json::Value {
-    json!({
-        "reservation_id": r.transfer,
-        "member_id": r.member,
-        "amount": r.amount,
-        "state": r.state,
-        "expires_at": r.expires_at,
-        "order_ref": r.order_ref,
-    })
+fn reservation_view(r: &Reservation) -> ReservationView {
+    ReservationView {
+        reservation_id: r.transfer,
+        member_id: r.member,
+        amount: r.amount,
+        state: r.state,
+        expires_at: r.expires_at,
+        order_ref: r.order_ref.clone(),
+        returned_expired: None,
+    }
 }
 
 /// Refuses to move a reservation that belongs to another object than the caller: points a mall
@@ -227,7 +232,7 @@ pub fn post_reservation(
     ctx: &ProgramCtx,
     now: Millis,
     id: i64,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<ReservationView, AppError> {
     post_reservation_by(tx, ctx, now, id, None)
 }
 
@@ -238,7 +243,7 @@ pub fn post_reservation_by(
     now: Millis,
     id: i64,
     by: Option<&ReservationOwner>,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<ReservationView, AppError> {
     let (mut res, t) = open_reservation(tx, ctx, id, by)?;
     let draws: Vec<(LotId, i64)> = tx
         .draws(t.id)?
@@ -260,7 +265,7 @@ pub fn void_reservation(
     now: Millis,
     id: i64,
     reason: Option<String>,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<ReservationView, AppError> {
     void_reservation_by(tx, ctx, now, id, reason, None)
 }
 
@@ -272,7 +277,7 @@ pub fn void_reservation_by(
     id: i64,
     reason: Option<String>,
     by: Option<&ReservationOwner>,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<ReservationView, AppError> {
     check_reason("reason", &reason, false)?;
     let (mut res, t) = open_reservation(tx, ctx, id, by)?;
     let draws = tx.draws(t.id)?;
@@ -287,7 +292,7 @@ pub fn void_reservation_by(
     tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
     res.state = ReservationState::Voided;
     let mut v = reservation_view(&res);
-    v["returned_expired"] = json!(expired);
+    v.returned_expired = Some(expired);
     Ok(v)
 }
 
@@ -309,7 +314,7 @@ pub fn refund_redemption(
     ctx: &ProgramCtx,
     now: Millis,
     r: &RedemptionRefund,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<RedemptionRefundResult, AppError> {
     refund_redemption_by(tx, ctx, now, r, None)
 }
 
@@ -320,7 +325,7 @@ pub fn refund_redemption_by(
     now: Millis,
     r: &RedemptionRefund,
     by: Option<&ReservationOwner>,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<RedemptionRefundResult, AppError> {
     check_reason("reason", &r.reason, false)?;
     let program = ctx.program.id;
     let t = tx
@@ -391,12 +396,11 @@ pub fn refund_redemption_by(
     let out: RestoreOutcome =
         ops::reverse_spend(&mut posting, &t, &draws, amount, expiry, &refs, now)?;
     let applied = tx.apply(program, &posting, &ctx.system, now)?;
-    Ok(json!({
-        "transfer_id": applied.transfers[0],
-        "refund_of": t.id,
-        "member_id": member,
-        "restored": out.restored,
-        "restored_expired": out.restored_expired,
-        "still_refundable": restorable - out.restored,
-    }))
+    Ok(RedemptionRefundResult::new(
+        applied.transfers[0],
+        t.id,
+        member,
+        out,
+        restorable,
+    ))
 }

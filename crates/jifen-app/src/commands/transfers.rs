@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::{AppError, ProgramCtx};
 
+use super::answers::{AdjustmentResult, MergeResult, Moved, PerPointType, TransferResult};
 use super::checks::{check_id, check_reason, points};
 use super::resolve::{MemberRef, book, refuse_frozen, resolve};
 
@@ -30,7 +31,7 @@ pub fn transfer(
     ctx: &ProgramCtx,
     now: Millis,
     t: &MemberTransfer,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<TransferResult, AppError> {
     t.from.validate()?;
     t.to.validate()?;
     check_reason("reason", &t.reason, false)?;
@@ -100,9 +101,12 @@ pub fn transfer(
     )?;
     let applied = tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
     crate::earn::note_traces(tx, ctx, from.id, &traces, now)?;
-    Ok(
-        json!({"transfer_id": applied.transfers[0], "from_member_id": from.id, "to_member_id": to.id, "amount": t.amount}),
-    )
+    Ok(TransferResult {
+        transfer_id: applied.transfers[0],
+        from_member_id: from.id,
+        to_member_id: to.id,
+        amount: t.amount,
+    })
 }
 
 /// Refuses a transfer past the programme's limits (`transfer_limit`, naming the limit, what
@@ -212,7 +216,7 @@ pub fn adjust(
     ctx: &ProgramCtx,
     now: Millis,
     a: &Adjustment,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<AdjustmentResult, AppError> {
     a.validate()?;
     let amount = points("delta", a.delta.checked_abs().unwrap_or(i64::MAX))?;
     let member = resolve(tx, ctx, &a.member)?;
@@ -253,9 +257,12 @@ pub fn adjust(
         )?;
     }
     let applied = tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
-    Ok(
-        json!({"transfer_id": applied.transfers[0], "member_id": member.id, "delta": a.delta, "point_type": a.point_type}),
-    )
+    Ok(AdjustmentResult {
+        transfer_id: applied.transfers[0],
+        member_id: member.id,
+        delta: a.delta,
+        point_type: a.point_type,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -273,7 +280,7 @@ pub fn merge(
     ctx: &ProgramCtx,
     now: Millis,
     m: &Merge,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<MergeResult, AppError> {
     m.from.validate()?;
     m.into.validate()?;
     check_reason("reason", &m.reason, true)?;
@@ -313,18 +320,25 @@ pub fn merge(
         actor: m.actor.clone(),
     };
     let mut posting = Posting::default();
-    let mut moved = serde_json::Map::new();
+    let mut moved = PerPointType::default();
     for (b1, b2) in books {
         let (from_book, mut into_book) = if first == from.id { (b1, b2) } else { (b2, b1) };
         let lots = tx.open_lots(from_book.balance)?;
         let total: i64 = lots.iter().map(|l| l.remaining).sum();
-        moved.insert(
-            from_book.point_type.as_str().into(),
-            json!({"points": total, "debt": from_book.debt_owed}),
+        moved.set(
+            from_book.point_type,
+            Moved {
+                points: total,
+                debt: from_book.debt_owed,
+            },
         );
         ops::merge_into(&mut posting, &lots, &from_book, &mut into_book, &refs);
     }
     tx.mark_merged(program, from.id, into.id)?;
     tx.apply(program, &posting, &ctx.system, now)?;
-    Ok(json!({"from_member_id": from.id, "into_member_id": into.id, "moved": moved}))
+    Ok(MergeResult {
+        from_member_id: from.id,
+        into_member_id: into.id,
+        moved,
+    })
 }

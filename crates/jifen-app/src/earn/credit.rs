@@ -7,9 +7,8 @@ use jifen_ledger::*;
 use jifen_rules::Value;
 use jifen_rules::*;
 use jifen_store::*;
-use serde_json::json;
 
-use crate::commands::{self};
+use crate::commands::{self, AwardLine};
 use crate::{AppError, ProgramCtx};
 
 use super::counters::{counter_member, counter_rows, slot_of};
@@ -175,7 +174,7 @@ pub(super) fn record(
     order_id: Option<&str>,
     computed: &[&str],
     now: Millis,
-) -> Result<Vec<serde_json::Value>, AppError> {
+) -> Result<Vec<AwardLine>, AppError> {
     let mut rows = Vec::with_capacity(eval.awards.len());
     let mut views = Vec::with_capacity(eval.awards.len());
     for (a, c) in eval.awards.iter().zip(credited) {
@@ -193,23 +192,24 @@ pub(super) fn record(
             transfer,
             created_at: occurred,
         });
-        views.push(json!({
-            "rule_id": a.rule_id,
-            "rule_version": a.rule_version,
-            "name": &*a.name,
-            "point_type": a.point_type,
-            "points": a.points,
-            "transfer_id": transfer,
-            "status": if c.available_at == HOLD_UNTIL {
-                "held"
-            } else if c.available_at > now {
-                "pending"
-            } else {
-                "available"
-            },
-            "available_at": c.available_at,
-            "expires_at": c.expires_at,
-        }));
+        let status = if c.available_at == HOLD_UNTIL {
+            "held"
+        } else if c.available_at > now {
+            "pending"
+        } else {
+            "available"
+        };
+        views.push(AwardLine {
+            rule_id: a.rule_id,
+            rule_version: a.rule_version,
+            name: a.name.to_string(),
+            point_type: a.point_type,
+            points: a.points,
+            transfer_id: transfer,
+            status: status.to_string(),
+            available_at: c.available_at,
+            expires_at: c.expires_at,
+        });
     }
     // Increments of closed periods go to their own rows; the rest to the current slots.
     let (past, current): (Vec<_>, Vec<_>) = eval

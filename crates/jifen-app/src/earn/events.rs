@@ -14,7 +14,9 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::commands::{self, MemberRef};
+use crate::commands::{
+    self, AwardLine, EventResult, MemberRef, PointsAndGrowth, RuleLine, SignInDay,
+};
 use crate::{AppError, ProgramCtx};
 
 use super::counters::evaluate_locked;
@@ -268,7 +270,7 @@ pub fn record_event(
     ctx: &ProgramCtx,
     now: Millis,
     e: &EventIn,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<EventResult, AppError> {
     let t = e.validate()?;
     let occurred = event_time(ctx, e, &t, now)?;
     let (member, mut books) = commands::resolve_locked(tx, ctx, &e.member)?;
@@ -426,45 +428,49 @@ fn event_answer(
     occurred: Millis,
     event_id: &str,
     eval: &Evaluation,
-    awards: Vec<serde_json::Value>,
+    awards: Vec<AwardLine>,
     risk_hold: Option<serde_json::Value>,
     day: Option<(Date, bool)>,
     makeup_cost: i64,
     vars: &Vars,
     now: Millis,
-) -> Result<serde_json::Value, AppError> {
-    let mut out = json!({
-        "event_id": e.event_id,
-        "type": t.as_string(),
-        "member_id": member,
-        "occurred_at": occurred,
-        "awarded": {"points": eval.total(PointType::Points), "growth": eval.total(PointType::Growth)},
-        "awards": awards,
-        "rules": eval.explain,
-    });
-    if let Some(h) = risk_hold {
-        out["risk_hold"] = h;
-    }
-    if eval.total(PointType::Growth) > 0
-        && let Some(change) =
-            crate::tiers::check_upgrade(tx, ctx, member, books, now, &format!("event {event_id}"))?
-    {
-        out["tier_change"] = change;
+) -> Result<EventResult, AppError> {
+    let mut out = EventResult {
+        event_id: e.event_id.clone(),
+        trigger: t.as_string(),
+        member_id: member,
+        occurred_at: occurred,
+        awarded: PointsAndGrowth {
+            points: eval.total(PointType::Points),
+            growth: eval.total(PointType::Growth),
+        },
+        awards,
+        rules: eval.explain.iter().map(RuleLine::from).collect(),
+        risk_hold,
+        tier_change: None,
+        lottery_draws_granted: Vec::new(),
+        sign_in: None,
+    };
+    if eval.total(PointType::Growth) > 0 {
+        out.tier_change =
+            crate::tiers::check_upgrade(tx, ctx, member, books, now, &format!("event {event_id}"))?;
     }
     // Lotteries may grant a free draw for this kind of event (not while it is held for review).
-    if out.get("risk_hold").is_none() {
-        let granted = crate::lottery::grant_for_event(tx, ctx, member, &t.as_string(), now)?;
-        if !granted.is_empty() {
-            out["lottery_draws_granted"] = json!(granted);
-        }
+    if out.risk_hold.is_none() {
+        out.lottery_draws_granted =
+            crate::lottery::grant_for_event(tx, ctx, member, &t.as_string(), now)?;
     }
     if let Some((d, makeup)) = day {
-        out["sign_in"] = json!({
-            "day": d.to_string(),
-            "makeup": makeup,
-            "makeup_cost_points": makeup_cost,
-            "streak_day": vars.get("streak.day"),
-            "total": vars.get("streak.total"),
+        let int = |name| match vars.get(name) {
+            Value::Int(n) => *n,
+            _ => 0,
+        };
+        out.sign_in = Some(SignInDay {
+            day: d.to_string(),
+            makeup,
+            makeup_cost_points: makeup_cost,
+            streak_day: int("streak.day"),
+            total: int("streak.total"),
         });
     }
     Ok(out)

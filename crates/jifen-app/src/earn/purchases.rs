@@ -8,9 +8,8 @@ use jifen_ledger::*;
 use jifen_rules::Value;
 use jifen_rules::*;
 use jifen_store::*;
-use serde_json::json;
 
-use crate::commands::{self, EarnDecision, MemberRef, Purchase};
+use crate::commands::{self, EarnDecision, MemberRef, Purchase, RuleAwards, RuleLine};
 use crate::{AppError, ProgramCtx};
 
 use super::counters::evaluate_locked;
@@ -228,8 +227,8 @@ pub fn record_purchase(
     occurred: Millis,
     transfers: &[TransferId],
     now: Millis,
-) -> Result<serde_json::Value, AppError> {
-    let views = record(
+) -> Result<RuleAwards, AppError> {
+    let lines = record(
         tx,
         ctx,
         &format!("purchase:{}", p.order_id),
@@ -244,5 +243,8 @@ pub fn record_purchase(
         &awards.computed,
         now,
     )?;
-    Ok(json!({"awards": views, "rules": awards.eval.explain}))
+    Ok(RuleAwards {
+        awards: lines,
+        rules: awards.eval.explain.iter().map(RuleLine::from).collect(),
+    })
 }

@@ -321,7 +321,7 @@ fn reserve_points(
                 owner: None,
             },
         )?;
-        Some(r["reservation_id"].as_i64().expect("reservation id"))
+        Some(r.reservation_id.0)
     } else {
         None
     };

@@ -216,15 +216,20 @@ impl World {
         (r.vested_points, r.expired_points, r.reservations_voided)
     }
 
-    pub fn write_on<F>(
+    /// Runs a command with an idempotency key; its answer as the JSON the API serves.
+    pub fn write_on<T, F>(
         &self,
         partition: &str,
         idem: Option<(&str, &str)>,
-        f: F,
+        mut f: F,
     ) -> Result<Outcome, AppError>
     where
-        F: FnMut(&mut Tx<'_>, &ProgramCtx, Millis) -> Result<Value, AppError> + Send + 'static,
+        T: serde::Serialize,
+        F: FnMut(&mut Tx<'_>, &ProgramCtx, Millis) -> Result<T, AppError> + Send + 'static,
     {
+        let f = move |tx: &mut Tx<'_>, ctx: &ProgramCtx, now: Millis| {
+            serde_json::to_value(f(tx, ctx, now)?).map_err(|e| AppError::Internal(e.to_string()))
+        };
         self.app.write_blocking(
             self.pid,
             partition,
@@ -234,14 +239,11 @@ impl World {
     }
 
     /// Runs a command and answers what it answered, as the JSON the API serves.
-    pub fn write<T, F>(&self, mut f: F) -> Result<Value, AppError>
+    pub fn write<T, F>(&self, f: F) -> Result<Value, AppError>
     where
         T: serde::Serialize,
         F: FnMut(&mut Tx<'_>, &ProgramCtx, Millis) -> Result<T, AppError> + Send + 'static,
     {
-        let f = move |tx: &mut Tx<'_>, ctx: &ProgramCtx, now: Millis| {
-            serde_json::to_value(f(tx, ctx, now)?).map_err(|e| AppError::Internal(e.to_string()))
-        };
         self.write_on("story", None, f).map(|o| {
             assert!(!o.replayed, "a write without a key is never a replay");
             o.body

@@ -89,7 +89,7 @@ pub async fn start() -> Site {
             // (which count toward her daily approval threshold).
             actor: Some("system:import".into()),
         };
-        app.write_blocking(p.id, "m", None, move |tx, ctx, now| {
+        app.write_view_blocking(p.id, "m", None, move |tx, ctx, now| {
             commands::adjust(tx, ctx, now, &a)
         })
         .unwrap();

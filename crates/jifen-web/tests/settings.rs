@@ -767,9 +767,8 @@ fn keys_and_export_pages_on_postgres() {
             .unwrap();
         let key = jifen_app::keys::generate();
         let k = key.clone();
-        app.write_blocking(p.id, "api_keys", None, move |tx, ctx, now| {
+        app.write_view_blocking(p.id, "api_keys", None, move |tx, ctx, now| {
             jifen_app::keys::create(tx, ctx, now, "staff:amy", "POS", &k, false)
-                .map(|v| serde_json::json!(v))
         })
         .unwrap();
         let pid = p.id;

@@ -569,8 +569,8 @@ fn create_rules(app: &App, program: ProgramId, rules: usize) -> anyhow::Result<(
             status: Some("active".into()),
             actor: Some("bench".into()),
         };
-        app.write_blocking(program, "rules", None, move |tx, ctx, now| {
-            jifen_app::earn::create_rule(tx, ctx, now, &input).map(|_| serde_json::Value::Null)
+        app.write_view_blocking(program, "rules", None, move |tx, ctx, now| {
+            jifen_app::earn::create_rule(tx, ctx, now, &input)
         })?;
     }
     app.invalidate_program(program);

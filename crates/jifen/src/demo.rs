@@ -126,8 +126,8 @@ fn earning_rules(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()
             status: Some("active".into()),
             actor: Some("staff:demo-ops".into()),
         };
-        app.write_blocking(program, "rules", None, move |tx, ctx, now| {
-            jifen_app::earn::create_rule(tx, ctx, now, &input).map(|_| serde_json::Value::Null)
+        app.write_view_blocking(program, "rules", None, move |tx, ctx, now| {
+            jifen_app::earn::create_rule(tx, ctx, now, &input)
         })?;
     }
     let settings: jifen_rules::signin::EarnSettings = serde_json::from_value(json!({
@@ -135,8 +135,8 @@ fn earning_rules(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()
         "trigger_caps": [{"trigger": "share", "period": "day", "max_points": 10}],
         "risk": {"velocity": [{"by": "device", "window_minutes": 60, "max_events": 30}], "device_members_max": 5}
     }))?;
-    app.write_blocking(program, "rules", None, move |tx, ctx, now| {
-        jifen_app::earn::put_settings(tx, ctx, now, &settings).map(|_| serde_json::Value::Null)
+    app.write_view_blocking(program, "rules", None, move |tx, ctx, now| {
+        jifen_app::earn::put_settings(tx, ctx, now, &settings)
     })?;
     // Coupons the tiers give: free shipping each month, a birthday coffee, tier-up vouchers.
     let templates = [
@@ -353,8 +353,8 @@ fn item_image(
 fn create_item(app: &App, program: ProgramId, v: Value) -> anyhow::Result<()> {
     let item: jifen_app::mall::ItemIn = serde_json::from_value(v)?;
     // The seeded item is not read back: what the write answers is of no use here.
-    app.write_blocking(program, "mall", None, move |tx, ctx, now| {
-        jifen_app::mall::create_item(tx, ctx, now, &item).map(|_| Value::Null)
+    app.write_view_blocking(program, "mall", None, move |tx, ctx, now| {
+        jifen_app::mall::create_item(tx, ctx, now, &item)
     })?;
     Ok(())
 }

@@ -264,13 +264,12 @@ fn serve_demo(cli: &Cli, listen: SocketAddr, members: usize, no_serve: bool) -> 
         demo::DEMO_CODE
     );
     // A member points centre link, as the merchant's app would open it.
-    let link = app.write_blocking(program.id, "centre", None, |tx, ctx, now| {
+    let link = app.write_view_blocking(program.id, "centre", None, |tx, ctx, now| {
         jifen_app::centre::link(tx, ctx, now, jifen_ledger::MemberId(1))
-            .map(|l| serde_json::json!(l))
     })?;
     println!(
         "Member centre (member 1, valid 24 h): http://{listen}{}",
-        link.body["path"].as_str().unwrap_or_default()
+        link.view.path
     );
     if no_serve {
         return Ok(());

@@ -53,8 +53,8 @@ pub async fn start() -> Site {
                 role,
                 password: "correct horse battery".into(),
             };
-            app.write_blocking(p.id, "staff", None, move |tx, ctx, now| {
-                jifen_app::staff::create(tx, ctx, now, &s, "system").map(|v| serde_json::json!(v))
+            app.write_view_blocking(p.id, "staff", None, move |tx, ctx, now| {
+                jifen_app::staff::create(tx, ctx, now, &s, "system")
             })
             .unwrap();
         }

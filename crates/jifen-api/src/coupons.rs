@@ -235,14 +235,15 @@ pub async fn create_webhook(
     p: Program,
     JsonBody(e): JsonBody<jifen_app::webhooks::EndpointIn>,
 ) -> ApiResult {
+    let actor = p.1.actor();
     let out = submit_view(
         &app,
         p,
         "webhook",
         None,
         "webhooks".into(),
-        e,
-        jifen_app::webhooks::create_endpoint,
+        (actor, e),
+        |tx, ctx, now, (actor, e)| jifen_app::webhooks::create_endpoint(tx, ctx, now, actor, e),
     )
     .await?;
     Ok(respond_view(out, StatusCode::CREATED))
@@ -257,14 +258,15 @@ fn endpoint_id(raw: &str) -> Result<i64, ApiError> {
 
 async fn webhook_status(app: App, p: Program, id: String, status: &'static str) -> ApiResult {
     let id = endpoint_id(&id)?;
+    let actor = p.1.actor();
     let out = submit_view(
         &app,
         p,
         "webhook_status",
         None,
         "webhooks".into(),
-        (id, status.to_string()),
-        |tx, ctx, now, (id, s)| jifen_app::webhooks::set_status(tx, ctx, now, *id, s),
+        (actor, id, status.to_string()),
+        |tx, ctx, now, (actor, id, s)| jifen_app::webhooks::set_status(tx, ctx, now, actor, *id, s),
     )
     .await?;
     Ok(respond_view(out, StatusCode::OK))

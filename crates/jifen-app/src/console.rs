@@ -295,15 +295,6 @@ pub fn audit(
     Ok(())
 }
 
-/// A webhook endpoint's status (`active`, `disabled`), if it exists.
-pub fn webhook_status(
-    tx: &mut Tx<'_>,
-    program: ProgramId,
-    endpoint: i64,
-) -> Result<Option<String>, AppError> {
-    Ok(tx.webhook_endpoint(program, endpoint)?.map(|e| e.status))
-}
-
 /// The mall item a SKU code belongs to.
 pub fn item_of_sku(tx: &mut Tx<'_>, program: ProgramId, code: &str) -> Result<i64, AppError> {
     tx.mall_sku_by_code(program, code)?

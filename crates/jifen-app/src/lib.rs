@@ -28,6 +28,7 @@ pub mod lottery;
 pub mod mall;
 pub mod member_centre;
 pub mod members;
+mod outbound;
 pub mod overview;
 mod pool;
 pub mod staff;
@@ -136,6 +137,8 @@ struct Inner {
     api_keys: RwLock<HashMap<String, (jifen_store::KeyCaller, std::time::Instant)>>,
     /// Backtests by id: running ones report progress, finished ones their result.
     backtests: std::sync::Mutex<Vec<(String, ProgramId, Arc<std::sync::Mutex<Backtest>>)>>,
+    /// Certificate authorities webhooks trust beside the built-in roots.
+    webhook_roots: RwLock<Vec<reqwest::Certificate>>,
 }
 
 /// The state of one backtest, as polled.
@@ -185,8 +188,37 @@ impl App {
                 programs: RwLock::new(HashMap::new()),
                 api_keys: RwLock::new(HashMap::new()),
                 backtests: std::sync::Mutex::new(Vec::new()),
+                webhook_roots: RwLock::new(Vec::new()),
             }),
         })
+    }
+
+    /// Trusts the certificate authorities of a PEM bundle for webhook deliveries, beside the
+    /// built-in roots (a company's own CA, say). Returns how many certificates it read.
+    pub fn add_webhook_roots(&self, pem: &[u8]) -> Result<usize, AppError> {
+        let certs = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| AppError::invalid("webhook_ca", format!("is not a PEM bundle: {e}")))?;
+        if certs.is_empty() {
+            return Err(AppError::invalid(
+                "webhook_ca",
+                "holds no certificate (expected -----BEGIN CERTIFICATE-----)",
+            ));
+        }
+        let n = certs.len();
+        self.inner
+            .webhook_roots
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(certs);
+        Ok(n)
+    }
+
+    pub(crate) fn webhook_roots(&self) -> Vec<reqwest::Certificate> {
+        self.inner
+            .webhook_roots
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn now(&self) -> Millis {

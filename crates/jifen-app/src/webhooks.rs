@@ -7,10 +7,6 @@
 //! HTTP with a timeout, and records the outcome in a short write. Receivers dedupe by the
 //! `Jifen-Event-Id` header (the outbox id), which a retry repeats.
 
-use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
-use std::time::Duration;
-
 use jifen_ledger::{Millis, ProgramId};
 use jifen_store::*;
 use rand::Rng;
@@ -50,7 +46,8 @@ pub const ATTEMPTS_MAX: i64 = 8;
 pub fn backoff_ms(attempt: i64) -> Millis {
     (10_000i64 << attempt.clamp(0, 9)).min(3_600_000)
 }
-pub const TIMEOUT: Duration = Duration::from_secs(5);
+/// How long one delivery may take, connecting included.
+pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -100,15 +97,16 @@ pub fn is_private(ip: std::net::IpAddr) -> bool {
     }
 }
 
-/// The host and port of an http:// address, refusing what is not a plain, valid target:
+/// The host of an http:// or https:// address, refusing what is not a plain, valid target:
 /// credentials in the address, a port that is not 1 to 65535, no host.
-fn target(url: &str) -> Result<(String, u16, &str), String> {
-    let rest = url.strip_prefix("http://").ok_or(
-        "must be an http:// address (TLS delivery is not built yet; put a TLS proxy in front)",
-    )?;
-    let (authority, path) = match rest.find(['/', '?', '#']) {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
+fn target(url: &str) -> Result<String, String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("must be an https:// or http:// address")?;
+    let authority = match rest.find(['/', '?', '#']) {
+        Some(i) => &rest[..i],
+        None => rest,
     };
     if authority.contains('@') {
         return Err("must not carry a user name or password".into());
@@ -122,28 +120,28 @@ fn target(url: &str) -> Result<(String, u16, &str), String> {
             None => (authority.to_string(), None),
         }
     };
-    let port = match port {
-        None => 80,
-        Some(p) => p
-            .parse::<u16>()
-            .ok()
-            .filter(|p| *p > 0)
-            .ok_or("has a port that is not 1 to 65535")?,
-    };
+    if let Some(p) = port
+        && p.parse::<u16>().ok().filter(|p| *p > 0).is_none()
+    {
+        return Err("has a port that is not 1 to 65535".into());
+    }
     if host.is_empty() {
         return Err("has no host".into());
     }
-    Ok((host, port, path))
+    if reqwest::Url::parse(url).is_err() {
+        return Err("is not a valid address".into());
+    }
+    Ok(host)
 }
 
 fn check_url(url: &str, allow_private: bool) -> Result<(), AppError> {
     if url.len() > 500 || url.contains(char::is_whitespace) {
         return Err(AppError::invalid(
             "url",
-            "must be http://host[:port]/path, at most 500 characters",
+            "must be https://host[:port]/path, at most 500 characters",
         ));
     }
-    let (host, _, _) = target(url).map_err(|m| AppError::invalid("url", m))?;
+    let host = target(url).map_err(|m| AppError::invalid("url", m))?;
     let local_name =
         host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost");
     let private_ip = host.parse::<std::net::IpAddr>().is_ok_and(is_private);
@@ -156,10 +154,12 @@ fn check_url(url: &str, allow_private: bool) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Makes an endpoint in `actor`'s name (audited as `webhook.create`, without the secret).
 pub fn create_endpoint(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
+    actor: &str,
     e: &EndpointIn,
 ) -> Result<EndpointCreated, AppError> {
     check_url(&e.url, tx.webhooks_private(ctx.program.id)?)?;
@@ -182,6 +182,16 @@ pub fn create_endpoint(
     };
     let topics = serde_json::to_string(&e.topics).expect("topics serialize");
     let id = tx.insert_webhook_endpoint(ctx.program.id, &e.url, &secret, &topics, now)?;
+    let after = json!({"endpoint_id": id, "url": e.url, "topics": e.topics});
+    tx.audit(
+        ctx.program.id,
+        actor,
+        "webhook.create",
+        &format!("webhook:{id}"),
+        None,
+        Some(&after.to_string()),
+        now,
+    )?;
     // The secret is shown once, here.
     Ok(EndpointCreated {
         endpoint_id: id,
@@ -266,13 +276,26 @@ pub fn endpoints(tx: &mut Tx<'_>, ctx: &ProgramCtx) -> Result<EndpointList, AppE
     Ok(EndpointList { items })
 }
 
+/// Enables (`active`) or disables (`disabled`) an endpoint in `actor`'s name, audited as
+/// `webhook.enable` or `webhook.disable` with the status before and after.
 pub fn set_status(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
-    _now: Millis,
+    now: Millis,
+    actor: &str,
     id: i64,
     status: &str,
 ) -> Result<EndpointView, AppError> {
+    let action = match status {
+        "active" => "webhook.enable",
+        "disabled" => "webhook.disable",
+        _ => {
+            return Err(AppError::invalid(
+                "status",
+                format!("{status:?} is not active or disabled"),
+            ));
+        }
+    };
     let e = tx
         .webhook_endpoint(ctx.program.id, id)?
         .ok_or_else(|| AppError::NotFound {
@@ -280,6 +303,15 @@ pub fn set_status(
             id: id.to_string(),
         })?;
     tx.set_webhook_endpoint(ctx.program.id, e.id, Some(status), None)?;
+    tx.audit(
+        ctx.program.id,
+        actor,
+        action,
+        &format!("webhook:{id}"),
+        Some(&json!({"status": e.status}).to_string()),
+        Some(&json!({"status": status}).to_string()),
+        now,
+    )?;
     let e = tx
         .webhook_endpoint(ctx.program.id, id)?
         .expect("endpoint exists");
@@ -364,73 +396,6 @@ pub fn signature(secret: &str, t: i64, body: &str) -> String {
     format!("t={t},v1={}", hex::encode(mac))
 }
 
-/// POSTs a JSON body over HTTP/1.1 and returns the status code. The name is resolved here and
-/// the address connected to is the one checked: a name that resolves to a private address is
-/// refused unless the programme allows such targets.
-fn post(
-    url: &str,
-    headers: &[(&str, String)],
-    body: &str,
-    allow_private: bool,
-) -> Result<u16, String> {
-    let (host, port, path) = target(url)?;
-    let addr = (host.as_str(), port)
-        .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {host}: {e}"))?
-        .next()
-        .ok_or_else(|| format!("cannot resolve {host}"))?;
-    if is_private(addr.ip()) && !allow_private {
-        return Err(format!(
-            "{host} is {}, on this machine or a private network; an owner may allow such targets in the settings",
-            addr.ip()
-        ));
-    }
-    let host = if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    };
-    let mut s = TcpStream::connect_timeout(&addr, TIMEOUT).map_err(|e| format!("connect: {e}"))?;
-    s.set_read_timeout(Some(TIMEOUT))
-        .map_err(|e| e.to_string())?;
-    s.set_write_timeout(Some(TIMEOUT))
-        .map_err(|e| e.to_string())?;
-    let mut req = format!(
-        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\nUser-Agent: jifen-webhooks\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    req.push_str(body);
-    s.write_all(req.as_bytes())
-        .map_err(|e| format!("send: {e}"))?;
-    let mut head = Vec::new();
-    let mut buf = [0u8; 1024];
-    // The status line is enough; read until it is complete or the peer closes.
-    while !head.windows(2).any(|w| w == b"\r\n") {
-        let n = s.read(&mut buf).map_err(|e| format!("read: {e}"))?;
-        if n == 0 {
-            break;
-        }
-        head.extend_from_slice(&buf[..n]);
-        if head.len() > 8192 {
-            break;
-        }
-    }
-    let line = String::from_utf8_lossy(&head);
-    line.split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| {
-            format!(
-                "no HTTP status in the answer: {:?}",
-                line.lines().next().unwrap_or("")
-            )
-        })
-}
-
 /// What one delivery round did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DeliveryReport {
@@ -476,6 +441,8 @@ impl App {
             Ok((out, allow_private))
         })?;
         let mut report = DeliveryReport::default();
+        // Made when there is something to post: a client holds a thread of its own.
+        let mut client = None;
         for (d, e, topic, payload, at) in due {
             let body = json!({"id": d.outbox_id, "topic": topic, "created_at": at,
                               "data": serde_json::from_str::<serde_json::Value>(&payload).unwrap_or(json!(payload))})
@@ -487,7 +454,13 @@ impl App {
                 ("Jifen-Signature", signature(&e.secret, t, &body)),
             ];
             let result = if e.status == "active" {
-                post(&e.url, &headers, &body, allow_private)
+                client
+                    .get_or_insert_with(|| {
+                        crate::outbound::Outbound::new(allow_private, &self.webhook_roots())
+                    })
+                    .as_ref()
+                    .map_err(Clone::clone)
+                    .and_then(|c| c.post(&e.url, &headers, &body))
             } else {
                 Err("endpoint disabled".into())
             };

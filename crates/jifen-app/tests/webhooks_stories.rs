@@ -23,6 +23,39 @@ use serde_json::{Value, json};
 /// What the receiver saw: headers (lower-case names) and body of each request.
 type Seen = Arc<Mutex<Vec<(HashMap<String, String>, String)>>>;
 
+/// Reads one HTTP request from `stream`, records it and answers `status`.
+fn answer<S: Read + Write>(stream: S, status: u16, log: &Seen) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream);
+    let mut headers = HashMap::new();
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    loop {
+        line.clear();
+        reader.read_line(&mut line)?;
+        let l = line.trim_end();
+        if l.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = l.split_once(':') {
+            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+        }
+    }
+    let len: usize = headers
+        .get("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; len];
+    reader.read_exact(&mut body)?;
+    log.lock()
+        .unwrap()
+        .push((headers, String::from_utf8(body).unwrap()));
+    let mut stream = reader.into_inner();
+    stream.write_all(
+        format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").as_bytes(),
+    )?;
+    stream.flush()
+}
+
 /// A local HTTP receiver answering each request with the next status of `answers` (the last
 /// one again when they run out).
 fn receiver(answers: Vec<u16>) -> (String, Seen) {
@@ -32,39 +65,56 @@ fn receiver(answers: Vec<u16>) -> (String, Seen) {
     let log = seen.clone();
     std::thread::spawn(move || {
         for (n, stream) in listener.incoming().enumerate() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut headers = HashMap::new();
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            loop {
-                line.clear();
-                reader.read_line(&mut line).unwrap();
-                let l = line.trim_end();
-                if l.is_empty() {
-                    break;
-                }
-                if let Some((k, v)) = l.split_once(':') {
-                    headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
-                }
-            }
-            let len: usize = headers
-                .get("content-length")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
-            let mut body = vec![0; len];
-            reader.read_exact(&mut body).unwrap();
-            log.lock()
-                .unwrap()
-                .push((headers, String::from_utf8(body).unwrap()));
+            let Ok(stream) = stream else { continue };
             let status = answers.get(n).or(answers.last()).copied().unwrap_or(200);
-            let _ = stream.write_all(
-                format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                    .as_bytes(),
-            );
+            answer(stream, status, &log).unwrap();
         }
     });
     (url, seen)
+}
+
+/// A local HTTPS receiver at `https://localhost:<port>/hooks/jifen` answering 200, with a
+/// certificate for `localhost` issued by a CA of its own, whose PEM it returns; connections
+/// whose handshake fails are counted and dropped.
+fn tls_receiver() -> (String, String, Seen, Arc<Mutex<usize>>) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "Receiver's own CA");
+    let ca = rcgen::CertifiedIssuer::self_signed(ca, ca_key).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let leaf = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![leaf.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .unwrap();
+    let config = Arc::new(config);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let url = format!("https://localhost:{port}/hooks/jifen");
+    let (seen, refused): (Seen, Arc<Mutex<usize>>) = Default::default();
+    let (log, failed) = (seen.clone(), refused.clone());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let conn = rustls::ServerConnection::new(config.clone()).unwrap();
+            let tls = rustls::StreamOwned::new(conn, stream);
+            if answer(tls, 200, &log).is_err() {
+                *failed.lock().unwrap() += 1;
+            }
+        }
+    });
+    (url, ca.pem(), seen, refused)
 }
 
 /// The owner lets webhooks reach this machine (the receivers here listen on loopback), or not.
@@ -85,12 +135,24 @@ fn allow_private(w: &World, allow: bool) {
     .unwrap();
 }
 
+/// An event for the `member.*` endpoints: a member frozen.
+fn freeze(w: &World, ext: &str) {
+    let m = w.member(ext);
+    let r = jifen_app::members::StatusChange {
+        reason: "test".into(),
+    };
+    w.write(move |tx, ctx, now| {
+        jifen_app::members::freeze(tx, ctx, now, "staff:a", jifen_ledger::MemberId(m), &r)
+    })
+    .unwrap();
+}
+
 fn endpoint(w: &World, url: &str, topics: &[&str]) -> Result<Value, AppError> {
     let e = EndpointIn {
         url: url.into(),
         topics: topics.iter().map(|t| t.to_string()).collect(),
     };
-    w.write(move |tx, ctx, now| webhooks::create_endpoint(tx, ctx, now, &e))
+    w.write(move |tx, ctx, now| webhooks::create_endpoint(tx, ctx, now, "staff:ops", &e))
 }
 
 fn a_fulfilment_webhook_is_signed_retried_and_marks_the_order_delivered(b: Arc<dyn Backend>) {
@@ -228,9 +290,10 @@ fn an_unreachable_endpoint_gives_up_after_its_attempts(b: Arc<dyn Backend>) {
         other => panic!("{other:?}"),
     };
     assert_eq!(
-        field(endpoint(&w, "https://example.com/x", &["coupon.*"])),
+        field(endpoint(&w, "ftp://example.com/x", &["coupon.*"])),
         "url"
     );
+    endpoint(&w, "https://example.com/x", &["coupon.*"]).unwrap();
     assert_eq!(
         field(endpoint(&w, "http://127.0.0.1:9/x", &["coupons.issued"])),
         "topics[0]"
@@ -283,14 +346,7 @@ fn webhook_targets_on_private_networks_are_refused_unless_allowed(b: Arc<dyn Bac
     allow_private(&w, true);
     endpoint(&w, &by_name, &["member.frozen"]).unwrap();
     allow_private(&w, false);
-    let m = w.member("hooked");
-    let r = jifen_app::members::StatusChange {
-        reason: "test".into(),
-    };
-    w.write(move |tx, ctx, now| {
-        jifen_app::members::freeze(tx, ctx, now, "staff:a", jifen_ledger::MemberId(m), &r)
-    })
-    .unwrap();
+    freeze(&w, "hooked");
     let report = w.app.webhooks_round(w.pid).unwrap();
     assert_eq!(report.delivered, 0);
     assert!(
@@ -305,7 +361,95 @@ fn webhook_targets_on_private_networks_are_refused_unless_allowed(b: Arc<dyn Bac
     assert_eq!(seen.lock().unwrap().len(), 1);
 }
 
+/// Deliveries over HTTPS verify the receiver's certificate: one issued by a CA Jifen does not
+/// trust is refused (and retried), and once the operator adds that CA the retry goes through,
+/// signed like any other. Creating and disabling the endpoint is audited with its actor.
+fn https_deliveries_verify_the_receiver_and_endpoint_changes_are_audited(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    allow_private(&w, true);
+    let (url, ca_pem, seen, refused) = tls_receiver();
+    let ep = endpoint(&w, &url, &["member.*"]).unwrap();
+    let (eid, secret) = (
+        ep["endpoint_id"].as_i64().unwrap(),
+        ep["secret"].as_str().unwrap().to_string(),
+    );
+    freeze(&w, "tls-1");
+    let r = w.app.webhooks_round(w.pid).unwrap();
+    assert_eq!((r.delivered, r.retrying), (0, 1), "unknown issuer");
+    assert!(seen.lock().unwrap().is_empty());
+    // The receiver notes the failed handshake just after the client gave up on it.
+    for _ in 0..100 {
+        if *refused.lock().unwrap() > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(*refused.lock().unwrap(), 1, "the handshake was refused");
+    let d = w.read(move |tx, ctx| webhooks::deliveries(tx, ctx, eid));
+    let error = d.items[0].last_error.clone().unwrap();
+    assert!(error.to_lowercase().contains("certificate"), "{error}");
+    // Garbage is no CA bundle; the receiver's CA is.
+    assert!(matches!(
+        w.app.add_webhook_roots(b"not a certificate"),
+        Err(AppError::Invalid { .. })
+    ));
+    assert_eq!(w.app.add_webhook_roots(ca_pem.as_bytes()).unwrap(), 1);
+    w.clock.set(w.now() + webhooks::backoff_ms(0));
+    let r = w.app.webhooks_round(w.pid).unwrap();
+    assert_eq!(r.delivered, 1);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    let (h, body) = &seen[0];
+    let v: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(v["topic"], "member.frozen");
+    let t: i64 = h["jifen-signature"]
+        .split(',')
+        .next()
+        .unwrap()
+        .trim_start_matches("t=")
+        .parse()
+        .unwrap();
+    assert_eq!(h["jifen-signature"], webhooks::signature(&secret, t, body));
+    // The endpoint's changes are in the audit log, made by whoever made them.
+    w.write(move |tx, ctx, now| {
+        webhooks::set_status(tx, ctx, now, "api_key:7 (erp)", eid, "disabled")
+    })
+    .unwrap();
+    let bad =
+        w.write(move |tx, ctx, now| webhooks::set_status(tx, ctx, now, "staff:ops", eid, "paused"));
+    assert!(matches!(bad, Err(AppError::Invalid { .. })), "{bad:?}");
+    let pid = w.pid;
+    let log = w.read(move |tx, _| Ok(tx.audit_entries(pid, None, None, i64::MAX, 50)?));
+    let target = format!("webhook:{eid}");
+    let entries: Vec<_> = log
+        .iter()
+        .filter(|a| a.target == target)
+        .map(|a| {
+            (
+                a.action.as_str(),
+                a.actor.as_str(),
+                a.before.as_deref(),
+                a.after.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert!(entries.contains(&(
+        "webhook.disable",
+        "api_key:7 (erp)",
+        Some(r#"{"status":"active"}"#),
+        Some(r#"{"status":"disabled"}"#)
+    )));
+    let created = entries.iter().find(|e| e.0 == "webhook.create").unwrap();
+    assert_eq!(created.1, "staff:ops");
+    assert!(
+        !created.3.unwrap().contains(&secret),
+        "no secret in the audit log"
+    );
+}
+
 on_both_backends!(
+    https_deliveries_verify_the_receiver_and_endpoint_changes_are_audited,
     webhook_targets_on_private_networks_are_refused_unless_allowed,
     a_fulfilment_webhook_is_signed_retried_and_marks_the_order_delivered,
     an_unreachable_endpoint_gives_up_after_its_attempts,

@@ -41,6 +41,10 @@ struct Cli {
     /// Writer connections for PostgreSQL (SQLite always has one writer).
     #[arg(long, global = true, env = "JIFEN_PG_WRITERS", default_value_t = 4)]
     pg_writers: usize,
+    /// A PEM file of certificate authorities webhook deliveries trust beside the built-in
+    /// roots (a company's own CA for its internal HTTPS receivers).
+    #[arg(long, global = true, env = "JIFEN_WEBHOOK_CA")]
+    webhook_ca: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -165,7 +169,16 @@ enum ProgramCommand {
 
 fn start(cli: &Cli, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
     let backend = jifen_app::open_backend(&cli.database, cli.pg_writers)?;
-    App::start(backend, clock).with_context(|| format!("opening {}", cli.database))
+    let app = App::start(backend, clock).with_context(|| format!("opening {}", cli.database))?;
+    if let Some(path) = &cli.webhook_ca {
+        let pem = std::fs::read(path)
+            .with_context(|| format!("reading the webhook CA file {}", path.display()))?;
+        let n = app
+            .add_webhook_roots(&pem)
+            .with_context(|| format!("the webhook CA file {}", path.display()))?;
+        tracing::info!(certificates = n, file = %path.display(), "webhooks trust extra roots");
+    }
+    Ok(app)
 }
 
 /// Logs go to standard error: `JIFEN_LOG` sets the level (error, warn, info, debug, trace;

@@ -303,10 +303,10 @@ pub(super) async fn create_webhook(
         let msg = st.t("请填写接收地址", "Enter the address to deliver to");
         return reshow(StatusCode::UNPROCESSABLE_ENTITY, "hook.url", msg.into()).await;
     }
-    if !url.starts_with("http://") {
+    if !url.starts_with("https://") && !url.starts_with("http://") {
         let msg = st.t(
-            "目前只支持 http:// 地址（HTTPS 投递尚未支持，请在前面放一个 TLS 代理）",
-            "Only http:// addresses are supported for now (put a TLS proxy in front for HTTPS)",
+            "请填写 https:// 或 http:// 开头的地址",
+            "Enter an address that starts with https:// or http://",
         );
         return reshow(StatusCode::UNPROCESSABLE_ENTITY, "hook.url", msg.into()).await;
     }
@@ -332,20 +332,7 @@ pub(super) async fn create_webhook(
     let out = web
         .app
         .write_view(st.s.program, "webhooks", None, move |tx, ctx, now| {
-            let v = webhooks::create_endpoint(tx, ctx, now, &e)?;
-            let after =
-                serde_json::json!({"endpoint_id": v.endpoint_id, "url": v.url, "topics": v.topics});
-            jifen_app::console::audit(
-                tx,
-                ctx.program.id,
-                &actor,
-                "webhook.create",
-                &format!("webhook:{}", v.endpoint_id),
-                None,
-                Some(&after.to_string()),
-                now,
-            )?;
-            Ok(v)
+            webhooks::create_endpoint(tx, ctx, now, &actor, &e)
         })
         .await;
     match out {
@@ -404,24 +391,7 @@ pub(super) async fn webhook_status(
     let out = web
         .app
         .write_view(st.s.program, "webhooks", None, move |tx, ctx, now| {
-            let before = jifen_app::console::webhook_status(tx, ctx.program.id, id)?
-                .map(|status| serde_json::json!({"status": status}).to_string());
-            let v = webhooks::set_status(tx, ctx, now, id, status)?;
-            jifen_app::console::audit(
-                tx,
-                ctx.program.id,
-                &actor,
-                if status == "active" {
-                    "webhook.enable"
-                } else {
-                    "webhook.disable"
-                },
-                &format!("webhook:{id}"),
-                before.as_deref(),
-                Some(&serde_json::json!({"status": status}).to_string()),
-                now,
-            )?;
-            Ok(v)
+            webhooks::set_status(tx, ctx, now, &actor, id, status)
         })
         .await;
     match out {

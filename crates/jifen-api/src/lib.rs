@@ -369,7 +369,7 @@ async fn create_member(
         || "new-member".to_string(),
         |i| format!("e:{}:{}", i.channel, i.external_id),
     );
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "create_member",
@@ -379,7 +379,7 @@ async fn create_member(
         commands::create_member,
     )
     .await?;
-    Ok(respond(out, StatusCode::CREATED))
+    Ok(respond_view(out, StatusCode::CREATED))
 }
 
 async fn read_member(app: &App, p: Program, id: MemberId) -> ApiResult {

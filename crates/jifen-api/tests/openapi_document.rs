@@ -859,6 +859,57 @@ fn ledger_command_answers_are_documented_from_their_types() {
     );
 }
 
+/// The parts of the ledger answers that other use cases build (a tier move, a risk hold opened,
+/// what the sign-up and referral rules paid, a referral taken back) and a member's creation are
+/// typed all the way down.
+#[test]
+fn answer_parts_are_documented_from_their_types() {
+    use jifen_api::openapi::documented;
+    use jifen_app::commands::*;
+    use jifen_app::tiers::{TierAfterRefund, TierDowngrade, TierRecheck, TierUpgrade};
+    assert!(documented::<MemberCreated>());
+    assert!(documented::<SystemEventResult>());
+    assert!(documented::<ReferralReversed>());
+    assert!(documented::<jifen_app::earn::HoldOpened>());
+    assert!(documented::<TierUpgrade>());
+    assert!(documented::<TierDowngrade>());
+    assert!(documented::<TierRecheck>());
+    assert!(documented::<TierAfterRefund>());
+    let schemas = jifen_api::openapi::schemas();
+    let r = |name: &str| format!("#/components/schemas/{name}");
+    let property = |schema: &str, field: &str| schemas[schema]["properties"][field].clone();
+    // An optional part: the type or `null`.
+    let part = |schema: &str, field: &str| property(schema, field)["anyOf"][0].clone();
+    assert_eq!(
+        part("PurchaseResult", "tier_change")["$ref"],
+        r("TierUpgrade")
+    );
+    assert_eq!(part("EventResult", "tier_change")["$ref"], r("TierUpgrade"));
+    assert_eq!(part("EventResult", "risk_hold")["$ref"], r("HoldOpened"));
+    assert_eq!(
+        part("RefundResult", "tier_change")["$ref"],
+        r("TierAfterRefund")
+    );
+    assert_eq!(
+        part("RefundResult", "referral_reversed")["$ref"],
+        r("ReferralReversed")
+    );
+    assert_eq!(
+        property("PurchaseResult", "referral_rewards")["items"]["$ref"],
+        r("SystemEventResult")
+    );
+    // A created member is the member with the rewards, present only when rules paid some.
+    let created = serde_json::to_string(&schemas["MemberCreated"]["required"]).unwrap();
+    for field in ["member_id", "status", "identities", "points", "growth"] {
+        assert!(created.contains(&format!("\"{field}\"")), "{created}");
+    }
+    assert!(!created.contains("\"rewards\""), "{created}");
+    assert_eq!(
+        property("MemberCreated", "rewards")["items"]["$ref"],
+        r("SystemEventResult")
+    );
+}
+
 /// The mall's items and a member's catalog are documented from their types too.
 #[test]
 fn item_and_catalog_answers_are_documented_from_their_types() {

@@ -17,6 +17,13 @@ use serde_json::json;
 use crate::coupons::CouponView;
 use crate::{AppError, ProgramCtx};
 
+mod answers;
+
+pub use answers::{
+    CouponKept, CouponSkipped, GiftPaid, GiftTakenBack, MonthlyCoupon, TierAfterRefund,
+    TierDowngrade, TierRecheck, TierUpgrade,
+};
+
 /// The member's tier code as rules see it at `now`: a manual tier while it lasts, else the
 /// earned one (the ladder's first tier when none was recorded); empty without a ladder (every
 /// rule audience on tiers then matches nobody).
@@ -233,7 +240,7 @@ pub fn check_upgrade(
     books: &mut [MemberBook; 2],
     now: Millis,
     cause: &str,
-) -> Result<Option<serde_json::Value>, AppError> {
+) -> Result<Option<TierUpgrade>, AppError> {
     let Some(ladder) = &ctx.earn.ladder else {
         return Ok(None);
     };
@@ -243,10 +250,17 @@ pub fn check_upgrade(
     }
     let to = &ladder.tiers[q];
     record_change(tx, ctx, member, &code, &to.code, cause, value, now)?;
-    let mut change = json!({"from": code, "to": to.code, "metric_value": value, "cause": cause});
+    let mut change = TierUpgrade {
+        from: code,
+        to: to.code.clone(),
+        metric_value: value,
+        cause: cause.to_string(),
+        gift: None,
+        monthly_coupons: Vec::new(),
+    };
     if let Some(g) = &to.benefits.tier_up_gift {
         let label = format!("{} 升级礼 / tier-up gift ({})", to.name_zh, to.code);
-        if let Some(paid) = grant_gift(
+        change.gift = grant_gift(
             tx,
             ctx,
             member,
@@ -256,15 +270,10 @@ pub fn check_upgrade(
             &label,
             &to.code,
             now,
-        )? {
-            change["gift"] = paid;
-        }
+        )?;
     }
     if !to.benefits.monthly_coupons.is_empty() {
-        let issued = grant_monthly(tx, ctx, member, &to.code, now)?;
-        if !issued.is_empty() {
-            change["monthly_coupons"] = json!(issued);
-        }
+        change.monthly_coupons = grant_monthly(tx, ctx, member, &to.code, now)?;
     }
     Ok(Some(change))
 }
@@ -280,7 +289,7 @@ pub fn check_after_refund(
     books: &mut [MemberBook; 2],
     now: Millis,
     order_id: &str,
-) -> Result<Option<serde_json::Value>, AppError> {
+) -> Result<Option<TierAfterRefund>, AppError> {
     let Some(ladder) = &ctx.earn.ladder else {
         return Ok(None);
     };
@@ -291,9 +300,11 @@ pub fn check_after_refund(
     if ladder.refund_grace_days > 0 {
         let at = now + ladder.refund_grace_days as i64 * 86_400_000;
         tx.set_tier_recheck(ctx.program.id, member, Some(at))?;
-        return Ok(Some(
-            json!({"tier": code, "metric_value": value, "recheck_at": at}),
-        ));
+        return Ok(Some(TierAfterRefund::Recheck(TierRecheck {
+            tier: code,
+            metric_value: value,
+            recheck_at: at,
+        })));
     }
     move_down(
         tx,
@@ -306,7 +317,7 @@ pub fn check_after_refund(
         &format!("refund {order_id}"),
         now,
     )
-    .map(Some)
+    .map(|d| Some(TierAfterRefund::Down(d)))
 }
 
 /// Moves a member down from tier `i` to `q` with its cause, and takes back the tier-up gift of
@@ -324,7 +335,7 @@ fn move_down(
     value: i64,
     cause: &str,
     now: Millis,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<TierDowngrade, AppError> {
     let program = ctx.program.id;
     record_change(
         tx,
@@ -353,7 +364,13 @@ fn move_down(
         if !refunded_order {
             continue;
         }
-        let mut back = json!({"tier": t.code, "points": points});
+        let mut back = GiftTakenBack {
+            tier: t.code.clone(),
+            points,
+            reversed: None,
+            coupon_voided: None,
+            coupon_kept: None,
+        };
         if points > 0 {
             let mut posting = Posting::default();
             let refs = Refs {
@@ -377,25 +394,29 @@ fn move_down(
                 now,
             )?;
             tx.apply(program, &posting, &ctx.system, now)?;
-            back["reversed"] = serde_json::to_value(out).expect("serializes");
+            back.reversed = Some(out.into());
         }
         if let Some(c) = tx.coupon_by_source(program, &key)? {
             if c.status == "issued" {
                 tx.void_coupon(program, c.id)?;
-                back["coupon_voided"] = json!(c.code);
+                back.coupon_voided = Some(c.code);
             } else {
-                back["coupon_kept"] = json!({"code": c.code, "status": c.status});
+                back.coupon_kept = Some(CouponKept {
+                    code: c.code,
+                    status: c.status,
+                });
             }
         }
         tx.delete_benefit_grant(program, &key)?;
         taken.push(back);
     }
-    let mut out = json!({"from": ladder.tiers[i].code, "to": ladder.tiers[q].code,
-                         "metric_value": value, "cause": cause});
-    if !taken.is_empty() {
-        out["gifts_taken_back"] = json!(taken);
-    }
-    Ok(out)
+    Ok(TierDowngrade {
+        from: ladder.tiers[i].code.clone(),
+        to: ladder.tiers[q].code.clone(),
+        metric_value: value,
+        cause: cause.to_string(),
+        gifts_taken_back: taken,
+    })
 }
 
 /// Refund re-checks one job step handles.
@@ -455,7 +476,7 @@ pub fn grant_gift(
     label: &str,
     tier: &str,
     now: Millis,
-) -> Result<Option<serde_json::Value>, AppError> {
+) -> Result<Option<GiftPaid>, AppError> {
     if !tx.insert_benefit_grant(
         ctx.program.id,
         key,
@@ -466,7 +487,13 @@ pub fn grant_gift(
     )? {
         return Ok(None);
     }
-    let mut out = json!({"key": key, "points": gift.points});
+    let mut out = GiftPaid {
+        key: key.to_string(),
+        points: gift.points,
+        transfer_id: None,
+        coupon: None,
+        coupon_skipped: None,
+    };
     if gift.points > 0 {
         let mut posting = Posting::default();
         let spec = CreditSpec {
@@ -491,33 +518,21 @@ pub fn grant_gift(
         };
         ops::credit(&mut posting, &mut books[0], &spec, &refs, now);
         let applied = tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
-        out["transfer_id"] = json!(applied.transfers[0]);
+        out.transfer_id = Some(applied.transfers[0]);
     }
     if let Some(c) = &gift.coupon {
         match crate::coupons::issue(tx, ctx, now, member, c, label, key) {
-            Ok(v) => out["coupon"] = json!(v),
+            Ok(v) => out.coupon = Some(v),
             Err(e) if crate::coupons::is_refusal(&e) => {
-                out["coupon_skipped"] = json!({"template": c, "reason": e.to_string()})
+                out.coupon_skipped = Some(CouponSkipped {
+                    template: c.clone(),
+                    reason: e.to_string(),
+                })
             }
             Err(e) => return Err(e),
         }
     }
     Ok(Some(out))
-}
-
-/// A monthly coupon: issued, or skipped with the reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(untagged)]
-pub enum MonthlyCoupon {
-    /// The coupon issued.
-    Issued(Box<CouponView>),
-    /// A coupon the template refused to issue.
-    Skipped {
-        /// The template's code.
-        template: String,
-        /// Why it was not issued.
-        skipped: String,
-    },
 }
 
 /// Issues the month's coupons of `tier` to a member (once per member, tier and month); returns

@@ -775,7 +775,7 @@ fn a_command_that_writes_then_refuses_leaves_nothing(b: Arc<dyn Backend>) {
                     }],
                     ..Default::default()
                 };
-                app.write_blocking(pid, "story", None, move |tx, ctx, now| {
+                app.write_view_blocking(pid, "story", None, move |tx, ctx, now| {
                     commands::create_member(tx, ctx, now, &m)
                 })
             })

@@ -391,19 +391,19 @@ async fn task_cards_list_the_active_behaviour_rules_with_progress() {
     };
     let out = s
         .app
-        .write(s.pid, "m:new", None, move |tx, ctx, now| {
+        .write_view(s.pid, "m:new", None, move |tx, ctx, now| {
             commands::create_member(tx, ctx, now, &friend)
         })
         .await
         .unwrap();
-    let paid = out.body["rewards"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .any(|r| {
-            r["role"] == "inviter" && r["member_id"] == s.member && r["awarded"]["points"] == 100
-        });
-    assert!(paid, "the code's member is the inviter: {}", out.body);
+    let paid = out.view.rewards.iter().any(|r| {
+        r.role.as_deref() == Some("inviter") && r.member_id.0 == s.member && r.awarded.points == 100
+    });
+    assert!(
+        paid,
+        "the code's member is the inviter: {:?}",
+        out.view.rewards
+    );
 
     // No active behaviour rules: no task card, no invite card.
     for id in [review, share, profile, vip, referral, welcome] {

@@ -566,7 +566,7 @@ async fn malformed_parameters_answer_4xx_never_500() {
     // Another member's order reads as unknown.
     let other = s
         .app
-        .write(s.pid, "m2", None, |tx, ctx, now| {
+        .write_view(s.pid, "m2", None, |tx, ctx, now| {
             let m = jifen_app::commands::NewMember {
                 referrer: None,
                 device_id: None,
@@ -584,9 +584,10 @@ async fn malformed_parameters_answer_4xx_never_500() {
         })
         .await
         .unwrap()
-        .body["member_id"]
-        .as_i64()
-        .unwrap();
+        .view
+        .member
+        .member_id
+        .0;
     let k = confirm_key(&s, &link, shop.badge, "BADGE-1", 1).await;
     let (_, _, loc) = redeem(&s, &link, shop.badge, "BADGE-1", "1", &k, &[]).await;
     let id = loc
@@ -732,14 +733,15 @@ async fn a_member_cancels_an_order_before_it_ships_and_gets_the_points_back() {
             identities: vec![],
         };
         s.app
-            .write(s.pid, "m", None, move |tx, ctx, now| {
+            .write_view(s.pid, "m", None, move |tx, ctx, now| {
                 jifen_app::commands::create_member(tx, ctx, now, &m)
             })
             .await
             .unwrap()
-            .body["member_id"]
-            .as_i64()
-            .unwrap()
+            .view
+            .member
+            .member_id
+            .0
     };
     let other_link = self::link(&s, other).await;
     let id = path.rsplit('/').next().unwrap();

@@ -550,7 +550,7 @@ async fn service_staff_transfer_points_and_merge_a_duplicate_account() {
     for (name, phone) in [("李华", "13900139000"), ("李华（重复）", "13700137000")] {
         let m = mk(name, phone);
         s.app
-            .write(s.pid, "m", None, move |tx, ctx, now| {
+            .write_view(s.pid, "m", None, move |tx, ctx, now| {
                 jifen_app::commands::create_member(tx, ctx, now, &m)
             })
             .await

@@ -803,13 +803,14 @@ fn keys_and_export_pages_on_postgres() {
             }],
         };
         let member = app
-            .write_blocking(pid, "m", None, move |tx, ctx, now| {
+            .write_view_blocking(pid, "m", None, move |tx, ctx, now| {
                 commands::create_member(tx, ctx, now, &m)
             })
             .unwrap()
-            .body["member_id"]
-            .as_i64()
-            .unwrap();
+            .view
+            .member
+            .member_id
+            .0;
         for delta in [500, -20] {
             let a = commands::Adjustment {
                 member: MemberRef::Id { member_id: member },

@@ -603,7 +603,7 @@ async fn create_members(
         };
         let app = app.clone();
         pending.push(tokio::spawn(async move {
-            app.write(
+            app.write_view(
                 program,
                 &format!("e:app:B{n}"),
                 None,
@@ -613,7 +613,7 @@ async fn create_members(
                         // Enough points for one flash-sale unit.
                         let a = commands::Adjustment {
                             member: commands::MemberRef::Id {
-                                member_id: out["member_id"].as_i64().unwrap_or(0),
+                                member_id: out.member.member_id.0,
                             },
                             delta: 100,
                             point_type: jifen_ledger::PointType::Points,

@@ -563,11 +563,12 @@ fn create_members(
             },
             identities,
         };
-        let v = write(app, program, move |tx, ctx, now| {
-            commands::create_member(tx, ctx, now, &m)
-        })
-        .context("creating a demo member")?;
-        let id = v["member_id"].as_i64().context("member id")?;
+        let created = app
+            .write_view_blocking(program, "demo", None, move |tx, ctx, now| {
+                commands::create_member(tx, ctx, now, &m)
+            })
+            .context("creating a demo member")?;
+        let id = created.view.member.member_id.0;
         let activity = [0.12, 0.05, 0.02, 0.006][rng.random_range(0..4)];
         people.push((id, activity));
     }

@@ -10,7 +10,6 @@ pub(super) fn answer_schemas(s: &mut Map<String, Value>) {
         s.insert(name.to_string(), v);
     };
     program_answers(&mut add);
-    member_answers(&mut add);
     lot_and_history_answers(&mut add);
     feed_answers(&mut add);
 }
@@ -50,36 +49,6 @@ fn program_answers(add: &mut impl FnMut(&str, Value)) {
             ],
             json!({"program_id": any_int(), "code": string(), "name": string(), "currency": string(),
                    "timezone": string(), "policy": {"type": "object"}}),
-        ),
-    );
-}
-
-/// A member with their balances.
-fn member_answers(add: &mut impl FnMut(&str, Value)) {
-    add(
-        "Member",
-        open(
-            &[
-                "member_id",
-                "name",
-                "phone",
-                "email",
-                "birthday",
-                "status",
-                "merged_into",
-                "created_at",
-                "identities",
-                "points",
-                "growth",
-            ],
-            json!({
-                "member_id": any_int(), "name": opt_text(), "phone": opt_text(), "email": opt_text(), "birthday": opt_text(),
-                "status": {"type": "string", "description": "active, frozen, merged or erased"},
-                "merged_into": opt_int(), "created_at": any_int(),
-                "identities": array(schema_ref("Identity")),
-                "points": schema_ref("PointBalance"), "growth": schema_ref("PointBalance"),
-                "rewards": {"type": "array", "items": {"type": "object"}, "description": "on creation: what sign-up and referral rules paid"}
-            }),
         ),
     );
 }

@@ -141,7 +141,7 @@ pub const ROUTES: &[Route] = &[
     .body("NewMember")
     .idem("optional")
     .created()
-    .answer("Member"),
+    .answer("MemberCreated"),
     get(
         "/api/v1/members/lookup",
         "Find a member by channel and external id (?channel=&external_id=)",

@@ -10,7 +10,7 @@ use jifen_app::centre::{CentreLink, LinksRevoked};
 use jifen_app::chain::Receipt;
 use jifen_app::checkout::{CheckoutDeductionView, CheckoutQuoteView};
 use jifen_app::commands::{
-    EventResult, MergeResult, PurchaseResult, RedemptionRefundResult, RefundResult,
+    EventResult, MemberCreated, MergeResult, PurchaseResult, RedemptionRefundResult, RefundResult,
     ReservationView, SpendResult, TransferResult,
 };
 use jifen_app::coupons::{
@@ -45,6 +45,7 @@ pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
         ("TierProgress", generator.subschema_for::<TierProgress>()),
         // Members, their links and webhooks.
         ("MemberView", generator.subschema_for::<MemberView>()),
+        ("MemberCreated", generator.subschema_for::<MemberCreated>()),
         ("MemberBalance", generator.subschema_for::<MemberBalance>()),
         ("MemberExport", generator.subschema_for::<MemberExport>()),
         ("CentreLink", generator.subschema_for::<CentreLink>()),

@@ -1,13 +1,18 @@
-//! What the ledger commands answer, as typed views: purchases and behaviour events (what was
-//! credited, by which rules, pending or held), refunds, spends and reservations, transfers,
-//! adjustments and merges. Several commands share a shape: a spend refund and a checkout
-//! deduction refund answer the same view, a reservation and a checkout deduction the same.
+//! What the ledger commands answer, as typed views: a member's creation, purchases and
+//! behaviour events (what was credited, by which rules, pending or held), refunds, spends and
+//! reservations, transfers, adjustments and merges. Several commands share a shape: a spend
+//! refund and a checkout deduction refund answer the same view, a reservation and a checkout
+//! deduction the same.
 
 use jifen_ledger::ops::{RestoreOutcome, ReversalOutcome};
 use jifen_ledger::{LotId, MemberId, Millis, PointType, TransferId};
 use jifen_store::ReservationState;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use crate::earn::HoldOpened;
+use crate::tiers::{TierAfterRefund, TierUpgrade};
+use crate::views::MemberView;
 
 /// The schema of a point type: `points` or `growth`.
 fn point_type_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
@@ -176,10 +181,10 @@ pub struct PurchaseResult {
     pub rules: Option<Vec<RuleLine>>,
     /// The tier the purchase moved the member to, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tier_change: Option<serde_json::Value>,
-    /// On the first purchase of an invited member: what the referral rules paid.
+    pub tier_change: Option<TierUpgrade>,
+    /// On the first purchase of an invited member: what the referral rules paid each side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub referral_rewards: Option<Vec<serde_json::Value>>,
+    pub referral_rewards: Option<Vec<SystemEventResult>>,
 }
 
 /// A sign-in's day, in the answer to a sign-in event.
@@ -218,16 +223,43 @@ pub struct EventResult {
     pub rules: Vec<RuleLine>,
     /// The risk hold the awards wait in for review, if one was opened.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub risk_hold: Option<serde_json::Value>,
+    pub risk_hold: Option<HoldOpened>,
     /// The tier the event moved the member to, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tier_change: Option<serde_json::Value>,
+    pub tier_change: Option<TierUpgrade>,
     /// The lotteries that granted a free draw for this event.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lottery_draws_granted: Vec<String>,
     /// For a sign-in: its day and streak.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign_in: Option<SignInDay>,
+}
+
+/// What the rules of an event the system raises itself paid (a sign-up, one side of a
+/// referral, a birthday...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SystemEventResult {
+    /// The event type: `sign_up`, `referral`, `birthday` or `anniversary`.
+    #[serde(rename = "type")]
+    pub trigger: String,
+    /// The member paid.
+    #[schemars(with = "i64")]
+    pub member_id: MemberId,
+    /// The rules' awards in all.
+    pub awarded: PointsAndGrowth,
+    /// What each rule paid.
+    pub awards: Vec<AwardLine>,
+    /// Why each rule did or did not pay.
+    pub rules: Vec<RuleLine>,
+    /// The risk hold the awards wait in for review, if one was opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_hold: Option<HoldOpened>,
+    /// For a referral: the member's side, `invitee` or `inviter`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// For a referral: `sign_up` or `first_purchase`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
 }
 
 /// Where the points of a reversed earn came from.
@@ -275,6 +307,28 @@ pub struct BonusReversal {
     pub reversed: PerPointType<Reversal>,
 }
 
+/// The referral rewards of a first purchase taken back from one side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ReferralTaken {
+    /// The member they were taken from (the survivor of a merge).
+    #[schemars(with = "i64")]
+    pub member_id: MemberId,
+    /// The points taken back.
+    pub points: i64,
+    /// The growth value taken back.
+    pub growth: i64,
+}
+
+/// The referral rewards of the invitee's first purchase, taken back from both sides when that
+/// order is refunded in full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ReferralReversed {
+    /// From the invited member.
+    pub invitee: ReferralTaken,
+    /// From the member who invited them.
+    pub inviter: ReferralTaken,
+}
+
 /// The answer to a refund of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct RefundResult {
@@ -296,10 +350,11 @@ pub struct RefundResult {
     pub bonuses_reversed: Vec<BonusReversal>,
     /// The referral rewards taken back when the invitee's first order is refunded in full.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub referral_reversed: Option<serde_json::Value>,
-    /// The tier the refund moved the member to, if it did.
+    pub referral_reversed: Option<ReferralReversed>,
+    /// What the refund did to the member's tier, if anything: moved them down, or kept them
+    /// at it until the refund grace ends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tier_change: Option<serde_json::Value>,
+    pub tier_change: Option<TierAfterRefund>,
 }
 
 /// Points a spend drew from one lot.
@@ -442,4 +497,16 @@ pub struct MergeResult {
     pub into_member_id: MemberId,
     /// What moved, per point type.
     pub moved: PerPointType<Moved>,
+}
+
+/// The answer to a member's creation: the member, and what the sign-up and referral rules paid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct MemberCreated {
+    /// The member created.
+    #[serde(flatten)]
+    pub member: MemberView,
+    /// What the sign-up and referral rules paid, the new member and their inviter (only when
+    /// such rules are active).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rewards: Vec<SystemEventResult>,
 }

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::{AppError, ProgramCtx};
 
+use super::answers::MemberCreated;
 use super::checks::{check_channel, check_id, normalize_external_id};
 use super::resolve::{MemberRef, books, resolve};
 
@@ -103,7 +104,7 @@ pub fn create_member(
     ctx: &ProgramCtx,
     now: Millis,
     m: &NewMember,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<MemberCreated, AppError> {
     m.validate()?;
     let identities = stored_identities(m)?;
     for id in &identities {
@@ -161,11 +162,10 @@ pub fn create_member(
             }
         }
     }
-    let mut view = json!(crate::views::member_view(tx, ctx, member, now)?);
-    if !rewards.is_empty() {
-        view["rewards"] = json!(rewards);
-    }
-    Ok(view)
+    Ok(MemberCreated {
+        member: crate::views::member_view(tx, ctx, member, now)?,
+        rewards,
+    })
 }
 
 /// A new member's identities as stored.

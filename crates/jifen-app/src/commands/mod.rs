@@ -13,9 +13,10 @@ mod spends;
 mod transfers;
 
 pub use answers::{
-    AdjustmentResult, AwardLine, BonusReversal, Draw, EarnedLine, EventResult, MergeResult, Moved,
-    PerPointType, PointsAndGrowth, PurchaseResult, RedemptionRefundResult, RefundResult,
-    ReservationView, Reversal, RuleAwards, RuleLine, SignInDay, SpendResult, TransferResult,
+    AdjustmentResult, AwardLine, BonusReversal, Draw, EarnedLine, EventResult, MemberCreated,
+    MergeResult, Moved, PerPointType, PointsAndGrowth, PurchaseResult, RedemptionRefundResult,
+    ReferralReversed, ReferralTaken, RefundResult, ReservationView, Reversal, RuleAwards, RuleLine,
+    SignInDay, SpendResult, SystemEventResult, TransferResult,
 };
 pub use checks::normalize_external_id;
 pub(crate) use checks::{check_channel, check_id, check_reason_pub};

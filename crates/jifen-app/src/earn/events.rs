@@ -23,6 +23,7 @@ use super::counters::evaluate_locked;
 use super::credit::{credit_awards, record, tier_of};
 use super::holds::{assess, note_traces, open_hold, traces};
 use super::vars::{fill_common, local_date};
+use super::views::HoldOpened;
 use super::{ATTRIBUTE_ABS_MAX, EVENT_ATTRIBUTES_MAX, EVENT_TAGS_MAX};
 
 /// A behaviour event from the merchant's systems.
@@ -429,7 +430,7 @@ fn event_answer(
     event_id: &str,
     eval: &Evaluation,
     awards: Vec<AwardLine>,
-    risk_hold: Option<serde_json::Value>,
+    risk_hold: Option<HoldOpened>,
     day: Option<(Date, bool)>,
     makeup_cost: i64,
     vars: &Vars,

@@ -14,7 +14,7 @@ use crate::{AppError, ProgramCtx};
 
 use super::credit::HOLD_UNTIL;
 use super::refunds::withdraw_event_awards;
-use super::views::{HoldView, HoldsPage};
+use super::views::{HoldOpened, HoldView, HoldsPage};
 
 /// The device and address an event came from, as (kind, value).
 pub fn traces<'a>(device: Option<&'a str>, ip: Option<&'a str>) -> Vec<(RiskKey, &'a str)> {
@@ -115,7 +115,7 @@ pub(super) fn open_hold(
     reason: &str,
     eval: &Evaluation,
     now: Millis,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<HoldOpened, AppError> {
     let h = RiskHold {
         id: 0,
         member,
@@ -130,7 +130,12 @@ pub(super) fn open_hold(
         note: None,
     };
     let id = tx.insert_risk_hold(ctx.program.id, &h)?;
-    Ok(json!({"hold_id": id, "reason": reason, "points": h.points, "growth": h.growth}))
+    Ok(HoldOpened {
+        hold_id: id,
+        reason: h.reason,
+        points: h.points,
+        growth: h.growth,
+    })
 }
 
 /// Risk holds listed per page.

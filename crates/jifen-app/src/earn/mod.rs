@@ -49,8 +49,8 @@ pub use system::{
 pub use vars::{LAZY_VARS, vars_computed, vars_json, vars_parse};
 pub(crate) use vars::{local_date, start_of};
 pub use views::{
-    AllTriggers, BacktestResult, DryRunView, HoldView, HoldsPage, PointsAndGrowth, RuleIssued,
-    RuleList, RuleSummary, RuleVersionView, RuleView, VariableTriggers, VariableView,
+    AllTriggers, BacktestResult, DryRunView, HoldOpened, HoldView, HoldsPage, PointsAndGrowth,
+    RuleIssued, RuleList, RuleSummary, RuleVersionView, RuleView, VariableTriggers, VariableView,
     VariablesView,
 };
 

@@ -9,9 +9,10 @@ use jifen_rules::signin::BirthdayOn;
 use jifen_rules::*;
 use jifen_store::*;
 use jiff::ToSpan;
-use serde_json::json;
 
-use crate::commands::{self, MemberRef};
+use crate::commands::{
+    self, MemberRef, PointsAndGrowth, ReferralReversed, ReferralTaken, RuleLine, SystemEventResult,
+};
 use crate::{AppError, ProgramCtx};
 
 use super::counters::evaluate_locked;
@@ -33,7 +34,7 @@ pub fn system_event(
     hold: Option<&str>,
     order_ref: Option<&str>,
     now: Millis,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<SystemEventResult, AppError> {
     let mut vars = Vars::default();
     fill_common(
         tx,
@@ -82,17 +83,23 @@ pub fn system_event(
         &[],
         now,
     )?;
-    let mut out = json!({
-        "type": t.as_string(),
-        "member_id": member.id,
-        "awarded": {"points": eval.total(PointType::Points), "growth": eval.total(PointType::Growth)},
-        "awards": awards,
-        "rules": eval.explain,
-    });
-    if let Some(reason) = hold {
-        out["risk_hold"] = open_hold(tx, ctx, member.id, event_id, reason, &eval, now)?;
-    }
-    Ok(out)
+    let risk_hold = match hold {
+        Some(reason) => Some(open_hold(tx, ctx, member.id, event_id, reason, &eval, now)?),
+        None => None,
+    };
+    Ok(SystemEventResult {
+        trigger: t.as_string(),
+        member_id: member.id,
+        awarded: PointsAndGrowth {
+            points: eval.total(PointType::Points),
+            growth: eval.total(PointType::Growth),
+        },
+        awards,
+        rules: eval.explain.iter().map(RuleLine::from).collect(),
+        risk_hold,
+        role: None,
+        stage: None,
+    })
 }
 
 /// Pays referral rules to both sides of a referral at one stage (`sign_up` or
@@ -106,7 +113,7 @@ pub fn referral_rewards(
     order: Option<&str>,
     hold: Option<&str>,
     now: Millis,
-) -> Result<Vec<serde_json::Value>, AppError> {
+) -> Result<Vec<SystemEventResult>, AppError> {
     let t = Trigger::Referral;
     // First-purchase rewards are tied to the order (their lots carry `referral:<order>`), so
     // that a full refund of that order takes them back from both sides.
@@ -136,8 +143,8 @@ pub fn referral_rewards(
             order_ref.as_deref(),
             now,
         )?;
-        v["role"] = json!(role);
-        v["stage"] = json!(stage);
+        v.role = Some(role.to_string());
+        v.stage = Some(stage.to_string());
         out.push(v);
     }
     Ok(out)
@@ -153,7 +160,7 @@ pub fn withdraw_referral(
     order: &Order,
     invitee_books: &mut [MemberBook; 2],
     now: Millis,
-) -> Result<Option<serde_json::Value>, AppError> {
+) -> Result<Option<ReferralReversed>, AppError> {
     let program = ctx.program.id;
     let Some((inviter, Some(first))) = tx.referral_of(program, order.member)? else {
         return Ok(None);
@@ -178,7 +185,7 @@ pub fn withdraw_referral(
         )),
         actor: None,
     };
-    let mut taken = serde_json::Map::new();
+    let mut taken = Vec::with_capacity(2);
     for (member, books, role) in [
         (order.member, invitee_books, "invitee"),
         (inviter, &mut inviter_books, "inviter"),
@@ -208,13 +215,17 @@ pub fn withdraw_referral(
             }
         }
         tx.apply(program, &posting, &ctx.system, now)?;
-        taken.insert(
-            role.into(),
-            json!({"member_id": member, "points": amounts[0], "growth": amounts[1]}),
-        );
+        taken.push(ReferralTaken {
+            member_id: member,
+            points: amounts[0],
+            growth: amounts[1],
+        });
     }
     tx.set_referral_first_purchase(program, order.member, None)?;
-    Ok(Some(serde_json::Value::Object(taken)))
+    Ok(Some(ReferralReversed {
+        invitee: taken[0],
+        inviter: taken[1],
+    }))
 }
 
 /// Members one birthday or anniversary job step handles.

@@ -153,6 +153,20 @@ pub struct BacktestResult {
     pub note: String,
 }
 
+/// A risk hold just opened, in the answer to the event it holds: the event's awards wait in
+/// it for a reviewer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct HoldOpened {
+    /// The hold: release or reject it under `/api/v1/risk-holds/{hold_id}`.
+    pub hold_id: i64,
+    /// Why the event was held.
+    pub reason: String,
+    /// Points held.
+    pub points: i64,
+    /// Growth held.
+    pub growth: i64,
+}
+
 /// A risk hold: an event's awards waiting for a reviewer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct HoldView {

@@ -73,13 +73,14 @@ pub async fn start() -> Site {
             }],
         };
         let id = app
-            .write_blocking(p.id, "m", None, move |tx, ctx, now| {
+            .write_view_blocking(p.id, "m", None, move |tx, ctx, now| {
                 commands::create_member(tx, ctx, now, &m)
             })
             .unwrap()
-            .body["member_id"]
-            .as_i64()
-            .unwrap();
+            .view
+            .member
+            .member_id
+            .0;
         let a = commands::Adjustment {
             member: MemberRef::Id { member_id: id },
             delta: 12_345,

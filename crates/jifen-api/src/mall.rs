@@ -135,7 +135,7 @@ pub async fn restock(
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(r): JsonBody<Restock>,
 ) -> ApiResult {
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "mall_restock",
@@ -145,7 +145,7 @@ pub async fn restock(
         |tx, ctx, now, (sku, r)| mall::restock(tx, ctx, now, sku, r),
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 #[derive(Deserialize)]
@@ -279,7 +279,7 @@ pub async fn arrival(
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(a): JsonBody<mall::Arrival>,
 ) -> ApiResult {
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "mall_arrival",
@@ -289,19 +289,14 @@ pub async fn arrival(
         |tx, ctx, now, (sku, a)| mall::arrival(tx, ctx, now, sku, a),
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 pub async fn alternatives(State(app): State<App>, p: Program, ApiPath(id): ApiPath) -> ApiResult {
     let id = positive_id(&id, "item id")?;
     let ctx = app.program_ctx(p.0).await?;
     let v = app
-        .read(move |tx| {
-            let skus = tx.mall_skus_of(ctx.program.id, id)?;
-            let points = skus.first().map_or(0, |s| s.points);
-            mall::get_item(tx, &ctx, id)?;
-            Ok(serde_json::json!({"item_id": id, "alternatives": mall::alternatives(tx, &ctx, id, points)?}))
-        })
+        .read(move |tx| mall::item_alternatives(tx, &ctx, id))
         .await?;
     Ok(Json(v).into_response())
 }
@@ -311,7 +306,7 @@ pub async fn slow_items(
     p: Program,
     JsonBody(r): JsonBody<mall::SlowItems>,
 ) -> ApiResult {
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "mall_slow_items",
@@ -321,7 +316,7 @@ pub async fn slow_items(
         mall::slow_items,
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 pub async fn candidates(State(app): State<App>, p: Program) -> ApiResult {
@@ -335,7 +330,7 @@ pub async fn add_candidate(
     p: Program,
     JsonBody(c): JsonBody<mall::Candidate>,
 ) -> ApiResult {
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "mall_candidate",
@@ -345,7 +340,7 @@ pub async fn add_candidate(
         mall::add_candidate,
     )
     .await?;
-    Ok(respond(out, StatusCode::CREATED))
+    Ok(respond_view(out, StatusCode::CREATED))
 }
 
 pub async fn close_candidate(
@@ -354,7 +349,7 @@ pub async fn close_candidate(
     ApiPath(id): ApiPath,
 ) -> ApiResult {
     let id = positive_id(&id, "candidate id")?;
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "mall_candidate_close",
@@ -364,7 +359,7 @@ pub async fn close_candidate(
         |tx, ctx, now, id| mall::close_candidate(tx, ctx, now, *id),
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 pub async fn vote(
@@ -378,7 +373,7 @@ pub async fn vote(
         member_id: v.member_id,
     }
     .partition();
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "mall_vote",
@@ -388,7 +383,7 @@ pub async fn vote(
         |tx, ctx, now, (id, v)| mall::vote(tx, ctx, now, *id, v),
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 pub async fn checkout_settings_get(State(app): State<App>, p: Program) -> ApiResult {

@@ -572,6 +572,171 @@ async fn rule_answers_match_their_schemas() {
     assert!(c.answers >= 20, "{}", c.answers);
 }
 
+/// Restocking, presale arrivals, alternatives, slow-item reports, candidates and votes answer
+/// what their generated schemas say; a restock repeated with its key answers the stored view.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stock_and_renewal_answers_match_their_schemas() {
+    use jifen_api::openapi::documented;
+    assert!(documented::<jifen_app::mall::RestockResult>());
+    assert!(documented::<jifen_app::mall::ArrivalResult>());
+    assert!(documented::<jifen_app::mall::ItemAlternatives>());
+    assert!(documented::<jifen_app::mall::SlowItemsReport>());
+    assert!(documented::<jifen_app::mall::CandidateList>());
+    assert!(documented::<jifen_app::mall::VoteResult>());
+    assert!(documented::<jifen_app::mall::Address>());
+    let s = start(policy(0)).await;
+    let mut c = Checked {
+        s,
+        doc: document(),
+        answers: 0,
+    };
+    let item = |sku: &str, points: i64, stock: i64, presale: bool| {
+        json!({"name_zh": sku, "name_en": sku, "category": "cups", "kind": {"type": "physical"},
+               "status": "on_sale", "presale": presale, "skus": [{"sku": sku, "points": points, "stock": stock}]})
+    };
+    let gone = c
+        .call(
+            "post",
+            "/api/v1/mall/items",
+            None,
+            Some(item("GONE", 1_000, 0, false)),
+        )
+        .await;
+    let gone = gone.ok(201)["id"].as_i64().unwrap();
+    for (sku, points, stock, presale) in [("NEAR", 1_100, 5, false), ("PRE", 500, 1, true)] {
+        c.call(
+            "post",
+            "/api/v1/mall/items",
+            None,
+            Some(item(sku, points, stock, presale)),
+        )
+        .await
+        .ok(201);
+    }
+    let restock = json!({"delta": 3});
+    let r = c
+        .call(
+            "post",
+            "/api/v1/mall/skus/NEAR/stock",
+            Some("rs-1"),
+            Some(restock.clone()),
+        )
+        .await;
+    assert_eq!(r.ok(200)["stock"], 8);
+    let again = c
+        .call(
+            "post",
+            "/api/v1/mall/skus/NEAR/stock",
+            Some("rs-1"),
+            Some(restock),
+        )
+        .await;
+    assert!(again.replayed());
+    assert_eq!(again.ok(200), r.ok(200));
+    let alt = c
+        .call(
+            "get",
+            &format!("/api/v1/mall/items/{gone}/alternatives"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(alt.ok(200)["item_id"], gone);
+    assert_eq!(alt.ok(200)["alternatives"][0]["sku"], "NEAR");
+    // A presale order with its address waits; the stock arriving releases it.
+    let m = c.s.create_member("R1").await;
+    c.s.credit(m, 5_000).await;
+    let order = |sku: &str, request_id: &str| {
+        json!({"member": {"member_id": m}, "sku": sku, "request_id": request_id,
+               "address": {"name": "李雷", "phone": "13900000000", "line": "北京市朝阳区建国路88号"}})
+    };
+    let placed = c
+        .call(
+            "post",
+            "/api/v1/mall/orders",
+            None,
+            Some(order("PRE", "pre-1")),
+        )
+        .await;
+    let placed = placed.ok(201).clone();
+    assert_eq!(placed["state"], "awaiting_stock");
+    assert_eq!(placed["address"]["line"], "北京市朝阳区建国路88号");
+    let id = placed["order_id"].as_i64().unwrap();
+    let arrived = c
+        .call(
+            "post",
+            "/api/v1/mall/skus/PRE/arrivals",
+            Some("ar-1"),
+            Some(json!({"quantity": 3})),
+        )
+        .await;
+    assert_eq!(arrived.ok(200)["released_orders"], json!([id]));
+    assert_eq!(arrived.ok(200)["added_to_stock"], 2);
+    let got = c
+        .call("get", &format!("/api/v1/mall/orders/{id}"), None, None)
+        .await;
+    assert_eq!(got.ok(200)["state"], "paid");
+    // A hundred days on, one NEAR sold of eight offered: 12.5%.
+    c.s.clock.advance_days(100);
+    c.call(
+        "post",
+        "/api/v1/mall/orders",
+        None,
+        Some(order("NEAR", "near-1")),
+    )
+    .await
+    .ok(201);
+    let report = c
+        .call(
+            "post",
+            "/api/v1/mall/reports/slow-items",
+            None,
+            Some(json!({"months": 3, "threshold_pct": 50})),
+        )
+        .await;
+    let near = report.ok(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name_en"] == "NEAR")
+        .cloned()
+        .expect("NEAR is slow");
+    assert_eq!(near["rate_pct"], 12.5);
+    assert_eq!(report.ok(200)["taken_off_sale"], false);
+    // A candidate item, a vote, closing and the list.
+    let added = c
+        .call(
+            "post",
+            "/api/v1/mall/candidates",
+            None,
+            Some(json!({"name_zh": "联名帆布鞋", "name_en": "Collab sneakers"})),
+        )
+        .await;
+    assert_eq!(added.ok(201)["status"], "open");
+    let cid = added.ok(201)["candidate_id"].as_i64().unwrap();
+    let voted = c
+        .call(
+            "post",
+            &format!("/api/v1/mall/candidates/{cid}/votes"),
+            None,
+            Some(json!({"member_id": m})),
+        )
+        .await;
+    assert_eq!(voted.ok(200)["votes"], 1);
+    let closed = c
+        .call(
+            "post",
+            &format!("/api/v1/mall/candidates/{cid}/close"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(closed.ok(200)["status"], "closed");
+    let list = c.call("get", "/api/v1/mall/candidates", None, None).await;
+    assert_eq!(list.ok(200)["items"][0]["votes"], 1);
+    assert_eq!(c.answers, 15);
+}
+
 /// Bodies the schemas refuse (an unknown field of a closed object, a missing required field, a
 /// value out of an enum or a bound), the server refuses too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -370,7 +370,7 @@ fn the_catalog_suggests_alternatives_reports_slow_items_and_takes_votes(b: Arc<d
     let third = w.member("voter3");
     assert_eq!(code(vote(third)), "voting_closed");
     let list = w.read(mall::candidates);
-    assert_eq!(list["items"][0]["votes"], 2);
+    assert_eq!(list.items[0].votes, 2);
     w.verify();
 }
 

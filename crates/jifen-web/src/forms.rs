@@ -9,31 +9,8 @@ pub use jifen_app::console::AuditEntry as Audit;
 
 impl Staff {
     /// Runs a use case as this staff member, its audit entry written in the same transaction:
-    /// the change and the record of who made it land together or not at all.
-    pub async fn audited<F>(
-        &self,
-        web: &Web,
-        partition: &str,
-        idem: Option<(String, String)>,
-        run: F,
-    ) -> Result<jifen_app::Outcome, jifen_app::AppError>
-    where
-        F: FnMut(
-                &mut jifen_app::Tx<'_>,
-                &jifen_app::ProgramCtx,
-                i64,
-            ) -> Result<(serde_json::Value, Audit), jifen_app::AppError>
-            + Send
-            + 'static,
-    {
-        let w = self.audited_view(web, partition, idem, run).await?;
-        Ok(jifen_app::Outcome {
-            body: w.view,
-            replayed: w.replayed,
-        })
-    }
-
-    /// [`Staff::audited`] for a use case that answers a typed view.
+    /// the change and the record of who made it land together or not at all. The use case
+    /// answers a typed view, read back from the stored answer on a replay.
     pub async fn audited_view<T, F>(
         &self,
         web: &Web,

@@ -307,7 +307,7 @@ async fn redeeming_pays_the_price_once_per_form() {
     assert_eq!(orders[0].state, "paid");
     assert_eq!(orders[0].points, 2_000);
     assert_eq!(
-        orders[0].address.as_ref().unwrap()["line"],
+        orders[0].address.as_ref().unwrap().line,
         "浦东新区世纪大道100号"
     );
     assert_eq!(balance(&s).await, START_POINTS - 2_000);

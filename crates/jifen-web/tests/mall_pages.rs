@@ -70,6 +70,17 @@ async fn an_operator_runs_the_mall_from_item_to_refund() {
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("field-error"), "{html}");
+    // Stock arriving with no order waiting for it goes into the stock: 8 + 2.
+    let (st, _, _) = s
+        .post_form(
+            "/console/mall/skus/CUP-500/arrival",
+            &cookie,
+            &[("csrf", &csrf), ("delta", "2")],
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let (_, html, _) = s.get(&item_path, &cookie).await;
+    assert!(html.contains("<td class=\"num\">10</td>"), "{html}");
     let (st, _, _) = s
         .post_form(
             "/console/mall/skus/NOPE/stock",
@@ -174,6 +185,7 @@ async fn an_operator_runs_the_mall_from_item_to_refund() {
     for a in [
         "mall_item.create",
         "mall_sku.stock",
+        "mall_sku.arrival",
         "mall_order.ship",
         "mall_order.refund",
     ] {

@@ -403,7 +403,7 @@ fn mall_candidates(app: &App, program: ProgramId) -> anyhow::Result<()> {
             name_en: en.into(),
             description: String::new(),
         };
-        app.write_blocking(program, "mall", None, move |tx, ctx, now| {
+        app.write_view_blocking(program, "mall", None, move |tx, ctx, now| {
             jifen_app::mall::add_candidate(tx, ctx, now, &c)
         })?;
     }

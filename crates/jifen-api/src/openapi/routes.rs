@@ -543,7 +543,8 @@ pub const ROUTES: &[Route] = &[
     )
     .params(&[SKU])
     .body("Restock")
-    .idem("optional"),
+    .idem("optional")
+    .answer("RestockResult"),
     get(
         "/api/v1/members/{id}/mall",
         "The catalog as a member sees it: can afford now, or how many points short (?locale=zh|en&category=)",
@@ -615,38 +616,45 @@ pub const ROUTES: &[Route] = &[
     )
     .params(&[SKU])
     .body("Arrival")
-    .idem("optional"),
+    .idem("optional")
+    .answer("ArrivalResult"),
     get(
         "/api/v1/mall/items/{id}/alternatives",
         "Up to three items of the same category and similar price that are in stock",
     )
-    .params(&[ITEM]),
+    .params(&[ITEM])
+    .answer("ItemAlternatives"),
     post(
         "/api/v1/mall/reports/slow-items",
         "Items whose redemption rate stayed under a threshold for months; apply=true takes them off sale",
     )
-    .body("SlowItems"),
+    .body("SlowItems")
+    .answer("SlowItemsReport"),
     get(
         "/api/v1/mall/candidates",
         "Candidate items members vote on, most votes first",
-    ),
+    )
+    .answer("CandidateList"),
     post(
         "/api/v1/mall/candidates",
         "Add a candidate item for members to vote on (积分商品投票)",
     )
     .body("Candidate")
-    .created(),
+    .created()
+    .answer("CandidateStatus"),
     post(
         "/api/v1/mall/candidates/{id}/close",
         "Close voting on a candidate",
     )
-    .params(&[CANDIDATE]),
+    .params(&[CANDIDATE])
+    .answer("CandidateStatus"),
     post(
         "/api/v1/mall/candidates/{id}/votes",
         "A member's vote (one per member per candidate)",
     )
     .params(&[CANDIDATE])
-    .body("Vote"),
+    .body("Vote")
+    .answer("VoteResult"),
     get(
         "/api/v1/checkout/settings",
         "The programme's points deduction settings (积分抵扣)",

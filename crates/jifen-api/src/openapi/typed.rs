@@ -18,7 +18,10 @@ use jifen_app::coupons::{
 };
 use jifen_app::earn::{DryRunView, HoldView, HoldsPage, RuleList, RuleView, VariablesView};
 use jifen_app::lottery::{LotteryList, LotteryView};
-use jifen_app::mall::{ItemView, ItemsPage, MemberCatalog, OrderView, OrdersPage};
+use jifen_app::mall::{
+    ArrivalResult, CandidateList, CandidateStatus, ItemAlternatives, ItemView, ItemsPage,
+    MemberCatalog, OrderView, OrdersPage, RestockResult, SlowItemsReport, VoteResult,
+};
 use jifen_app::members::MemberExport;
 use jifen_app::tiers::{MemberBenefits, TierProgress};
 use jifen_app::views::{HistoryPage, MemberBalance, MemberView};
@@ -42,6 +45,23 @@ pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
         ("ItemView", generator.subschema_for::<ItemView>()),
         ("ItemsPage", generator.subschema_for::<ItemsPage>()),
         ("MemberCatalog", generator.subschema_for::<MemberCatalog>()),
+        // Stock, presale arrivals and the catalog's renewal.
+        ("RestockResult", generator.subschema_for::<RestockResult>()),
+        ("ArrivalResult", generator.subschema_for::<ArrivalResult>()),
+        (
+            "ItemAlternatives",
+            generator.subschema_for::<ItemAlternatives>(),
+        ),
+        (
+            "SlowItemsReport",
+            generator.subschema_for::<SlowItemsReport>(),
+        ),
+        ("CandidateList", generator.subschema_for::<CandidateList>()),
+        (
+            "CandidateStatus",
+            generator.subschema_for::<CandidateStatus>(),
+        ),
+        ("VoteResult", generator.subschema_for::<VoteResult>()),
         ("TierProgress", generator.subschema_for::<TierProgress>()),
         // Members, their links and webhooks.
         ("MemberView", generator.subschema_for::<MemberView>()),

@@ -4,6 +4,7 @@
 use jifen_domain::mall::{ItemDef, ItemKind};
 use jifen_ledger::Millis;
 use jifen_store::*;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -183,6 +184,18 @@ pub struct Arrival {
     pub quantity: i64,
 }
 
+/// What an arrival did: the orders released, oldest first, and the units added to the stock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ArrivalResult {
+    pub sku: String,
+    /// The ids of the orders released (moved to paid), oldest first.
+    pub released_orders: Vec<i64>,
+    /// Units left over after the waiting orders, added to the stock.
+    pub added_to_stock: i64,
+    /// Units in stock now.
+    pub stock: i64,
+}
+
 /// Waiting orders read per page by an arrival.
 const ARRIVAL_PAGE: i64 = 500;
 
@@ -192,7 +205,7 @@ pub fn arrival(
     now: Millis,
     sku: &str,
     a: &Arrival,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<ArrivalResult, AppError> {
     let max = jifen_domain::mall::STOCK_MAX;
     if !(1..=max).contains(&a.quantity) {
         return Err(AppError::invalid(
@@ -237,5 +250,10 @@ pub fn arrival(
         tx.return_mall_stock(ctx.program.id, s.id, left, false)?;
     }
     let s = tx.mall_sku(ctx.program.id, s.id)?.expect("sku exists");
-    Ok(json!({"sku": s.sku, "released_orders": released, "added_to_stock": left, "stock": s.stock}))
+    Ok(ArrivalResult {
+        sku: s.sku,
+        released_orders: released,
+        added_to_stock: left,
+        stock: s.stock,
+    })
 }

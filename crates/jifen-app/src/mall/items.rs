@@ -3,6 +3,7 @@
 use jifen_domain::mall::{ItemDef, ItemKind};
 use jifen_ledger::Millis;
 use jifen_store::*;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -205,13 +206,23 @@ pub struct Restock {
     pub delta: i64,
 }
 
+/// A SKU's stock after restocking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RestockResult {
+    pub sku: String,
+    /// Units in stock now.
+    pub stock: i64,
+    /// Units sold.
+    pub sold: i64,
+}
+
 pub fn restock(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     _now: Millis,
     sku: &str,
     r: &Restock,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<RestockResult, AppError> {
     let max = jifen_domain::mall::STOCK_MAX;
     if r.delta == 0 || r.delta.abs() > max {
         return Err(AppError::invalid(
@@ -243,7 +254,11 @@ pub fn restock(
     }
     tx.return_mall_stock(ctx.program.id, s.id, r.delta, false)?;
     let s = tx.mall_sku(ctx.program.id, s.id)?.expect("sku exists");
-    Ok(json!({"sku": s.sku, "stock": s.stock, "sold": s.sold}))
+    Ok(RestockResult {
+        sku: s.sku,
+        stock: s.stock,
+        sold: s.sold,
+    })
 }
 
 pub(super) fn item(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<ItemRow, AppError> {

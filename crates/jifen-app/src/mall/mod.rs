@@ -15,11 +15,11 @@ mod renewal;
 
 pub use actions::{OrderUpdate, TIMEOUT_STEP_ORDERS, act, timeout_step};
 pub use catalog::{member_catalog, member_price, money_text, spend_to_earn};
-pub use fulfilment::{Arrival, arrival, fulfilled_by_webhook};
+pub use fulfilment::{Arrival, ArrivalResult, arrival, fulfilled_by_webhook};
 pub use item_views::{ItemView, ItemsPage, MemberCatalog, MemberItem, MemberSku, SkuView};
 pub use items::{
-    ITEMS_PAGE_MAX, ItemIn, Restock, create_item, get_item, list_items, restock, set_item_status,
-    update_item,
+    ITEMS_PAGE_MAX, ItemIn, Restock, RestockResult, create_item, get_item, list_items, restock,
+    set_item_status, update_item,
 };
 pub use order_views::{
     ORDERS_PAGE_MAX, OrderEvent, OrderView, OrdersPage, get_order, list_orders, order_view,
@@ -28,8 +28,9 @@ pub use orders::{
     Address, PAY_WINDOW_DEFAULT_SECONDS, PAY_WINDOW_MAX_SECONDS, PlaceOrder, place_order,
 };
 pub use renewal::{
-    Candidate, SlowItems, Vote, add_candidate, alternatives, candidates, close_candidate,
-    slow_items, vote,
+    AlternativeItem, Candidate, CandidateList, CandidateStatus, CandidateView, ItemAlternatives,
+    SlowItem, SlowItems, SlowItemsReport, Vote, VoteResult, add_candidate, alternatives,
+    candidates, close_candidate, item_alternatives, slow_items, vote,
 };
 
 // Images live in `images.rs`; their names stay reachable here.

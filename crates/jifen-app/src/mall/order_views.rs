@@ -10,6 +10,7 @@ use crate::{AppError, ProgramCtx};
 
 use super::fulfilment::order_row;
 use super::items::parse_item;
+use super::orders::Address;
 
 /// A mall order as staff, the member and the merchant's systems see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -34,8 +35,8 @@ pub struct OrderView {
     /// When an order waiting for its cash payment times out (ms since the epoch).
     pub pay_deadline: Option<Millis>,
     pub payment_ref: Option<String>,
-    /// The delivery address as given (name, phone, city, line, postcode).
-    pub address: Option<serde_json::Value>,
+    /// The delivery address as given; `null` for items that do not ship, and once erased.
+    pub address: Option<Address>,
     pub carrier: Option<String>,
     pub tracking_no: Option<String>,
     /// Codes of the coupons a coupon item issued.
@@ -120,7 +121,7 @@ pub fn order_view(
         address: o
             .address
             .as_deref()
-            .and_then(|a| serde_json::from_str::<serde_json::Value>(a).ok()),
+            .and_then(|a| serde_json::from_str::<Address>(a).ok()),
         carrier: o.carrier.clone(),
         tracking_no: o.tracking_no.clone(),
         coupons: o

@@ -3,6 +3,7 @@
 use jifen_domain::mall::{ItemDef, OrderState};
 use jifen_ledger::{Millis, TransferId};
 use jifen_store::*;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -40,7 +41,9 @@ fn one() -> i64 {
     1
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Where goods ship to: the name and phone of who receives them, the street address, city and
+/// postcode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Address {
     pub name: String,

@@ -3,6 +3,7 @@
 
 use jifen_ledger::Millis;
 use jifen_store::*;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -12,6 +13,28 @@ use crate::{AppError, ProgramCtx};
 use super::items::{ITEMS_PAGE_MAX, item, parse_item};
 use super::orders::refuse;
 
+/// A SKU offered instead of one that is sold out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AlternativeItem {
+    pub item_id: i64,
+    /// The SKU's code, to order.
+    pub sku: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub points: i64,
+    /// Cash on top of the points, in minor units.
+    pub cash_minor: i64,
+    /// Units in stock now.
+    pub stock: i64,
+}
+
+/// What to offer instead of an item: up to three SKUs, nearest in price first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ItemAlternatives {
+    pub item_id: i64,
+    pub alternatives: Vec<AlternativeItem>,
+}
+
 /// Up to three items to offer instead of one that is sold out: on sale and in stock, of the same
 /// category, nearest in points price (within half either way).
 pub fn alternatives(
@@ -19,9 +42,9 @@ pub fn alternatives(
     ctx: &ProgramCtx,
     item_id: i64,
     points: i64,
-) -> Result<Vec<serde_json::Value>, AppError> {
+) -> Result<Vec<AlternativeItem>, AppError> {
     let row = item(tx, ctx, item_id)?;
-    let mut found: Vec<(i64, serde_json::Value)> = Vec::new();
+    let mut found: Vec<(i64, AlternativeItem)> = Vec::new();
     let mut after = 0;
     loop {
         let rows = tx.mall_items(
@@ -40,8 +63,15 @@ pub fn alternatives(
                     let def = parse_item(r)?;
                     found.push((
                         (s.points - points).abs(),
-                        json!({"item_id": r.id, "sku": s.sku, "name_zh": def.name_zh, "name_en": def.name_en,
-                               "points": s.points, "cash_minor": s.cash_minor, "stock": s.stock}),
+                        AlternativeItem {
+                            item_id: r.id,
+                            sku: s.sku,
+                            name_zh: def.name_zh,
+                            name_en: def.name_en,
+                            points: s.points,
+                            cash_minor: s.cash_minor,
+                            stock: s.stock,
+                        },
                     ));
                 }
             }
@@ -51,8 +81,22 @@ pub fn alternatives(
             _ => break,
         }
     }
-    found.sort_by_key(|(d, v)| (*d, v["item_id"].as_i64()));
+    found.sort_by_key(|(d, v)| (*d, v.item_id));
     Ok(found.into_iter().take(3).map(|(_, v)| v).collect())
+}
+
+/// What to offer instead of an item, priced as its first SKU.
+pub fn item_alternatives(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    item_id: i64,
+) -> Result<ItemAlternatives, AppError> {
+    let skus = tx.mall_skus_of(ctx.program.id, item_id)?;
+    let points = skus.first().map_or(0, |s| s.points);
+    Ok(ItemAlternatives {
+        item_id,
+        alternatives: alternatives(tx, ctx, item_id, points)?,
+    })
 }
 
 /// Items on sale for at least `months` whose redemption rate over those months (units sold over
@@ -77,12 +121,36 @@ fn five() -> u32 {
     5
 }
 
+/// The slow items found, and whether they were taken off sale.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SlowItemsReport {
+    pub months: u32,
+    pub threshold_pct: u32,
+    /// Whether the items listed were taken off sale (`apply`).
+    pub taken_off_sale: bool,
+    pub items: Vec<SlowItem>,
+}
+
+/// An item that redeemed slowly over the months looked at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SlowItem {
+    pub item_id: i64,
+    pub name_zh: String,
+    pub name_en: String,
+    /// Units sold over the months.
+    pub sold: i64,
+    /// Units in stock now, over all SKUs.
+    pub stock: i64,
+    /// Units sold in percent of units sold plus units in stock.
+    pub rate_pct: f64,
+}
+
 pub fn slow_items(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
     r: &SlowItems,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<SlowItemsReport, AppError> {
     if !(1..=24).contains(&r.months) {
         return Err(AppError::invalid("months", "must be between 1 and 24"));
     }
@@ -111,8 +179,14 @@ pub fn slow_items(
             // Rate in basis points, compared without rounding.
             if offered > 0 && sold * 100 < offered * r.threshold_pct as i64 {
                 let def = parse_item(row)?;
-                slow.push(json!({"item_id": row.id, "name_zh": def.name_zh, "name_en": def.name_en,
-                                 "sold": sold, "stock": stock, "rate_pct": sold as f64 * 100.0 / offered as f64}));
+                slow.push(SlowItem {
+                    item_id: row.id,
+                    name_zh: def.name_zh,
+                    name_en: def.name_en,
+                    sold,
+                    stock,
+                    rate_pct: sold as f64 * 100.0 / offered as f64,
+                });
             }
         }
         match rows.last() {
@@ -122,13 +196,15 @@ pub fn slow_items(
     }
     if r.apply {
         for v in &slow {
-            let id = v["item_id"].as_i64().unwrap_or(0);
-            tx.update_mall_item(ctx.program.id, id, None, None, Some("off_sale"), now)?;
+            tx.update_mall_item(ctx.program.id, v.item_id, None, None, Some("off_sale"), now)?;
         }
     }
-    Ok(
-        json!({"months": r.months, "threshold_pct": r.threshold_pct, "taken_off_sale": r.apply, "items": slow}),
-    )
+    Ok(SlowItemsReport {
+        months: r.months,
+        threshold_pct: r.threshold_pct,
+        taken_off_sale: r.apply,
+        items: slow,
+    })
 }
 
 /// An item members may vote for (积分商品投票).
@@ -141,12 +217,46 @@ pub struct Candidate {
     pub description: String,
 }
 
+/// A candidate item added or closed: its id and whether voting is `open` or `closed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CandidateStatus {
+    pub candidate_id: i64,
+    /// `open` or `closed`.
+    pub status: String,
+}
+
+/// A candidate item with its votes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CandidateView {
+    pub candidate_id: i64,
+    pub name_zh: String,
+    pub name_en: String,
+    pub description: String,
+    /// `open` or `closed`.
+    pub status: String,
+    pub votes: i64,
+}
+
+/// The candidate items, most votes first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CandidateList {
+    pub items: Vec<CandidateView>,
+}
+
+/// A vote counted: the candidate's votes with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct VoteResult {
+    pub candidate_id: i64,
+    pub member_id: i64,
+    pub votes: i64,
+}
+
 pub fn add_candidate(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
     c: &Candidate,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<CandidateStatus, AppError> {
     for (f, v, min, max) in [
         ("name_zh", &c.name_zh, 1, 80),
         ("name_en", &c.name_en, 1, 80),
@@ -162,7 +272,10 @@ pub fn add_candidate(
     }
     let id =
         tx.insert_mall_candidate(ctx.program.id, &c.name_zh, &c.name_en, &c.description, now)?;
-    Ok(json!({"candidate_id": id, "status": "open"}))
+    Ok(CandidateStatus {
+        candidate_id: id,
+        status: "open".into(),
+    })
 }
 
 pub fn close_candidate(
@@ -170,25 +283,35 @@ pub fn close_candidate(
     ctx: &ProgramCtx,
     _now: Millis,
     id: i64,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<CandidateStatus, AppError> {
     if !tx.set_mall_candidate_status(ctx.program.id, id, "closed")? {
         return Err(AppError::NotFound {
             what: "candidate",
             id: id.to_string(),
         });
     }
-    Ok(json!({"candidate_id": id, "status": "closed"}))
+    Ok(CandidateStatus {
+        candidate_id: id,
+        status: "closed".into(),
+    })
 }
 
-pub fn candidates(tx: &mut Tx<'_>, ctx: &ProgramCtx) -> Result<serde_json::Value, AppError> {
-    let items: Vec<serde_json::Value> = tx
+pub fn candidates(tx: &mut Tx<'_>, ctx: &ProgramCtx) -> Result<CandidateList, AppError> {
+    let items = tx
         .mall_candidates(ctx.program.id)?
         .into_iter()
-        .map(|(id, zh, en, d, status, votes)| {
-            json!({"candidate_id": id, "name_zh": zh, "name_en": en, "description": d, "status": status, "votes": votes})
-        })
+        .map(
+            |(candidate_id, name_zh, name_en, description, status, votes)| CandidateView {
+                candidate_id,
+                name_zh,
+                name_en,
+                description,
+                status,
+                votes,
+            },
+        )
         .collect();
-    Ok(json!({"items": items}))
+    Ok(CandidateList { items })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -204,7 +327,7 @@ pub fn vote(
     now: Millis,
     id: i64,
     v: &Vote,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<VoteResult, AppError> {
     let m = commands::resolve(
         tx,
         ctx,
@@ -236,5 +359,9 @@ pub fn vote(
             json!({"candidate_id": id}),
         ));
     }
-    Ok(json!({"candidate_id": id, "member_id": m.id, "votes": c.5 + 1}))
+    Ok(VoteResult {
+        candidate_id: id,
+        member_id: m.id.0,
+        votes: c.5 + 1,
+    })
 }

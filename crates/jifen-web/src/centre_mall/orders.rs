@@ -386,17 +386,15 @@ fn logistics_card(
 fn address_card(lang: Lang, o: &OrderView) -> String {
     o.address
         .as_ref()
-        .and_then(Value::as_object)
         .map(|a| {
-            let s = |k: &str| a.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
             format!(
                 "<div class=\"card\"><h2>{}</h2><div><b>{}</b> {}</div><div class=\"muted\">{} {} {}</div></div>",
                 t(lang, "收货地址", "Shipping address"),
-                esc(&s("name")),
-                esc(&s("phone")),
-                esc(&s("city")),
-                esc(&s("line")),
-                esc(&s("postcode")),
+                esc(&a.name),
+                esc(&a.phone),
+                esc(&a.city),
+                esc(&a.line),
+                esc(&a.postcode),
             )
         })
         .unwrap_or_default()

@@ -372,6 +372,36 @@ pub(super) async fn item_status(
     }
 }
 
+/// Restocks a SKU (`stock`) or records a presale arrival (`arrival`), with its audit entry.
+async fn change_stock(
+    web: &Web,
+    st: &Staff,
+    what: &str,
+    sku: String,
+    delta: i64,
+) -> Result<(), AppError> {
+    let audit = Audit {
+        action: format!("mall_sku.{what}"),
+        target: format!("sku:{sku}"),
+        before: None,
+        after: Some(delta.to_string()),
+    };
+    if what == "arrival" {
+        let a = mall::Arrival { quantity: delta };
+        st.audited_view(web, "mall", None, move |tx, ctx, now| {
+            Ok((mall::arrival(tx, ctx, now, &sku, &a)?, audit.clone()))
+        })
+        .await?;
+    } else {
+        let r = mall::Restock { delta };
+        st.audited_view(web, "mall", None, move |tx, ctx, now| {
+            Ok((mall::restock(tx, ctx, now, &sku, &r)?, audit.clone()))
+        })
+        .await?;
+    }
+    Ok(())
+}
+
 /// Restocking (`stock`) or a presale arrival (`arrival`) of one SKU.
 pub(super) async fn stock(
     State(web): State<Web>,
@@ -436,23 +466,7 @@ pub(super) async fn stock(
         )
         .await;
     };
-    let out = st
-        .audited(&web, "mall", None, move |tx, ctx, now| {
-            let v = if what == "arrival" {
-                mall::arrival(tx, ctx, now, &sku, &mall::Arrival { quantity: delta })?
-            } else {
-                mall::restock(tx, ctx, now, &sku, &mall::Restock { delta })?
-            };
-            let audit = Audit {
-                action: format!("mall_sku.{what}"),
-                target: format!("sku:{sku}"),
-                before: None,
-                after: Some(format!("{delta}").to_string()),
-            };
-            Ok((v, audit))
-        })
-        .await;
-    match out {
+    match change_stock(&web, &st, &what, sku, delta).await {
         Ok(_) => Redirect::to(&format!("/console/mall/items/{item_id}?done=stock")).into_response(),
         Err(AppError::Invalid { message, .. }) | Err(AppError::Conflict { message, .. }) => {
             render_item(

@@ -288,13 +288,18 @@ pub(super) async fn render_order(
         Err(e) => return st.fail(e),
     };
     let tz = &st.ctx.tz;
-    let a = o.address.clone().unwrap_or_default();
-    let address = ["name", "phone", "city", "line", "postcode"]
-        .iter()
-        .filter_map(|k| a[*k].as_str().filter(|v| !v.is_empty()))
-        .map(esc)
-        .collect::<Vec<_>>()
-        .join(" · ");
+    let address = o
+        .address
+        .as_ref()
+        .map(|a| {
+            [&a.name, &a.phone, &a.city, &a.line, &a.postcode]
+                .into_iter()
+                .filter(|v| !v.is_empty())
+                .map(|v| esc(v))
+                .collect::<Vec<_>>()
+                .join(" · ")
+        })
+        .unwrap_or_default();
     let address = if address.is_empty() {
         "–".to_string()
     } else {

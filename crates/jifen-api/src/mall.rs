@@ -556,7 +556,7 @@ pub async fn lottery_grant(
         member_id: g.member_id,
     }
     .partition();
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "lottery_grant",
@@ -566,7 +566,7 @@ pub async fn lottery_grant(
         |tx, ctx, now, (code, g)| jifen_app::lottery::grant(tx, ctx, now, code, g),
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 pub async fn lottery_draw(
@@ -577,7 +577,7 @@ pub async fn lottery_draw(
 ) -> ApiResult {
     d.member.validate()?;
     let partition = d.member.partition();
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "lottery_draw",
@@ -587,7 +587,7 @@ pub async fn lottery_draw(
         |tx, ctx, now, (code, d)| jifen_app::lottery::draw(tx, ctx, now, code, d),
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 #[derive(Deserialize)]
@@ -632,7 +632,7 @@ pub async fn upload_image(
         .unwrap_or("")
         .to_string();
     let data = bytes.to_vec();
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "mall_image",
@@ -642,7 +642,7 @@ pub async fn upload_image(
         |tx, ctx, now, (ct, data)| mall::upload_image(tx, ctx, now, ct, data),
     )
     .await?;
-    Ok(respond(out, StatusCode::CREATED))
+    Ok(respond_view(out, StatusCode::CREATED))
 }
 
 /// Serves an item image to anyone (catalog pictures are public), cached for a year: an image

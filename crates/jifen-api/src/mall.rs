@@ -551,7 +551,7 @@ pub async fn lottery_grant(
         member_id: g.member_id,
     }
     .partition();
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "lottery_grant",
@@ -561,7 +561,7 @@ pub async fn lottery_grant(
         |tx, ctx, now, (code, g)| jifen_app::lottery::grant(tx, ctx, now, code, g),
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 pub async fn lottery_draw(
@@ -572,7 +572,7 @@ pub async fn lottery_draw(
 ) -> ApiResult {
     d.member.validate()?;
     let partition = d.member.partition();
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "lottery_draw",
@@ -582,7 +582,7 @@ pub async fn lottery_draw(
         |tx, ctx, now, (code, d)| jifen_app::lottery::draw(tx, ctx, now, code, d),
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 #[derive(Deserialize)]
@@ -627,7 +627,7 @@ pub async fn upload_image(
         .unwrap_or("")
         .to_string();
     let data = bytes.to_vec();
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "mall_image",
@@ -637,7 +637,7 @@ pub async fn upload_image(
         |tx, ctx, now, (ct, data)| mall::upload_image(tx, ctx, now, ct, data),
     )
     .await?;
-    Ok(respond(out, StatusCode::CREATED))
+    Ok(respond_view(out, StatusCode::CREATED))
 }
 
 /// Serves an item image to anyone (catalog pictures are public), cached for a year: an image

@@ -737,6 +737,111 @@ async fn stock_and_renewal_answers_match_their_schemas() {
     assert_eq!(c.answers, 15);
 }
 
+/// A 1×1 PNG.
+const PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\x0d\x49\x44\x41\x54\x78\xda\x63\x64\x60\xf8\x5f\x0f\x00\x02\x87\x01\x80\xeb\x47\xba\x92\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
+
+/// Lottery grants, draws (a prize, then the consolation once it is gone, then a replay) and the
+/// audit trail, and an image upload, answer what their generated schemas say.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lottery_and_image_answers_match_their_schemas() {
+    let s = start(policy(0)).await;
+    let mut c = Checked {
+        s,
+        doc: document(),
+        answers: 0,
+    };
+    let m = c
+        .call("post", "/api/v1/members", None, Some(json!({})))
+        .await;
+    let m = m.ok(201)["member_id"].as_i64().unwrap();
+    let wheel = json!({"code": "wheel", "name_zh": "大转盘", "name_en": "Wheel", "style": "wheel", "cost_points": 0,
+        "prizes": [{"code": "p", "name_zh": "10积分", "name_en": "10 points", "odds_ppm": 1000000, "stock": 1,
+                    "reward": {"type": "points", "points": 10}}],
+        "consolation": {"name_zh": "谢谢参与", "name_en": "Thanks", "reward": {"type": "nothing"}}});
+    c.call("post", "/api/v1/lotteries", None, Some(wheel))
+        .await
+        .ok(201);
+    let grant = json!({"member_id": m, "count": 2});
+    let granted = c
+        .call(
+            "post",
+            "/api/v1/lotteries/wheel/grants",
+            Some("g-1"),
+            Some(grant.clone()),
+        )
+        .await;
+    assert_eq!(granted.ok(200)["draws_left"], 2);
+    let again = c
+        .call(
+            "post",
+            "/api/v1/lotteries/wheel/grants",
+            Some("g-1"),
+            Some(grant),
+        )
+        .await;
+    assert!(again.replayed());
+    assert_eq!(again.ok(200)["draws_left"], 2);
+    let draw = |r: &str| json!({"member": {"member_id": m}, "request_id": r});
+    let won = c
+        .call(
+            "post",
+            "/api/v1/lotteries/wheel/draws",
+            None,
+            Some(draw("d1")),
+        )
+        .await;
+    assert!(
+        won.ok(200)["result"]["transfer_id"].is_i64(),
+        "{}",
+        won.text
+    );
+    let lost = c
+        .call(
+            "post",
+            "/api/v1/lotteries/wheel/draws",
+            None,
+            Some(draw("d2")),
+        )
+        .await;
+    assert!(lost.ok(200)["prize"].is_null(), "{}", lost.text);
+    let same = c
+        .call(
+            "post",
+            "/api/v1/lotteries/wheel/draws",
+            None,
+            Some(draw("d1")),
+        )
+        .await;
+    assert_eq!(same.ok(200)["draw_id"], won.json["draw_id"]);
+    let audit = c
+        .call(
+            "get",
+            "/api/v1/lotteries/wheel/draws?after=0&limit=10",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(audit.ok(200)["items"].as_array().unwrap().len(), 2);
+    c.call("get", "/api/v1/lotteries/nope/draws", None, None)
+        .await
+        .err(404, "lottery_not_found");
+    // An image's body is the image itself: sent and checked here by hand.
+    let r = route_of("post", "/api/v1/mall/images");
+    let up =
+        c.s.send(
+            c.s.request(Method::POST, "/api/v1/mall/images")
+                .header("Content-Type", "image/png")
+                .body(PNG.to_vec()),
+        )
+        .await;
+    let schema = &c.doc["paths"][r.path][r.method]["responses"]["201"]["content"]["application/json"]
+        ["schema"];
+    assert_eq!(schema["$ref"], "#/components/schemas/ImageUploaded");
+    let es = problems(&c.doc, schema, up.ok(201));
+    assert!(es.is_empty(), "{}: {es:?}", up.text);
+    assert!(c.answers >= 9, "{}", c.answers);
+}
+
 /// Bodies the schemas refuse (an unknown field of a closed object, a missing required field, a
 /// value out of an enum or a bound), the server refuses too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

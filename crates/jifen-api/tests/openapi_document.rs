@@ -804,6 +804,11 @@ fn typed_answers_are_documented_from_their_types() {
     assert!(documented::<jifen_app::coupons::CouponUseView>());
     assert!(documented::<jifen_app::tiers::MemberBenefits>());
     assert!(documented::<jifen_domain::tiers::Ladder>());
+    assert!(documented::<jifen_app::lottery::DrawsGranted>());
+    assert!(documented::<jifen_app::lottery::DrawView>());
+    assert!(documented::<jifen_app::lottery::AuditedDraw>());
+    assert!(documented::<jifen_app::lottery::DrawAudit>());
+    assert!(documented::<jifen_app::mall::ImageUploaded>());
     let schemas = jifen_api::openapi::schemas();
     let order = &schemas["OrderView"];
     let required: Vec<&str> = order["required"]
@@ -823,6 +828,23 @@ fn typed_answers_are_documented_from_their_types() {
         schemas["HistoryLine"]["properties"]["point_type"]["enum"],
         serde_json::json!(["points", "growth"])
     );
+    // A draw names its prize or `null` for the consolation, and keeps what it paid; the
+    // request schemas of grants and draws stay as written.
+    assert_eq!(
+        schemas["DrawView"]["properties"]["prize"]["type"],
+        serde_json::json!(["string", "null"])
+    );
+    assert_eq!(
+        schemas["DrawView"]["properties"]["result"]["$ref"],
+        "#/components/schemas/DrawResult"
+    );
+    for name in ["LotteryGrant", "LotteryDraw"] {
+        assert!(
+            schemas[name]["properties"]["member_id"].is_object()
+                || schemas[name]["properties"]["member"].is_object(),
+            "{name}"
+        );
+    }
 }
 
 /// What the ledger commands answer is documented from the types too, the optional parts

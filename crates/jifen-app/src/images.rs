@@ -4,7 +4,8 @@
 
 use jifen_ledger::Millis;
 use jifen_store::Tx;
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::{AppError, ProgramCtx};
 
@@ -91,6 +92,35 @@ fn reencode(
     Ok((out_kind, full, thumb))
 }
 
+/// An image stored: its id and type, its size, the public address it is served at, and the
+/// copy sized for the member centre (the image itself when it is small, or an SVG).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ImageUploaded {
+    pub image_id: i64,
+    /// The type stored: `image/png`, `image/jpeg` or `image/svg+xml`.
+    pub content_type: String,
+    /// The size of the image stored, in bytes.
+    pub bytes: u64,
+    /// Where anyone may read it: `/media/{image_id}`.
+    pub url: String,
+    pub thumb_image_id: i64,
+    /// Where anyone may read the member centre's copy: `/media/{thumb_image_id}`.
+    pub thumb_url: String,
+}
+
+impl ImageUploaded {
+    fn new(image_id: i64, content_type: &str, bytes: usize, thumb_image_id: i64) -> Self {
+        ImageUploaded {
+            image_id,
+            content_type: content_type.to_string(),
+            bytes: bytes as u64,
+            url: format!("/media/{image_id}"),
+            thumb_image_id,
+            thumb_url: format!("/media/{thumb_image_id}"),
+        }
+    }
+}
+
 /// Stores an uploaded image (PNG, JPEG, GIF, WebP or SVG without scripts) once per programme;
 /// returns its id and the public address the binary serves it at.
 pub fn upload_image(
@@ -99,7 +129,7 @@ pub fn upload_image(
     now: Millis,
     content_type: &str,
     data: &[u8],
-) -> Result<serde_json::Value, AppError> {
+) -> Result<ImageUploaded, AppError> {
     if data.is_empty() {
         return Err(AppError::invalid("body", "the image is empty"));
     }
@@ -141,11 +171,7 @@ pub fn upload_image(
         let clean = crate::svg::sanitize(data)
             .map_err(|why| AppError::invalid("body", format!("the SVG picture {why}")))?;
         let id = store(kind, &clean)?;
-        return Ok(
-            json!({"image_id": id, "content_type": kind, "bytes": clean.len(),
-                         "url": format!("/media/{id}"), "thumb_image_id": id,
-                         "thumb_url": format!("/media/{id}")}),
-        );
+        return Ok(ImageUploaded::new(id, kind, clean.len(), id));
     }
     // Raster images are decoded and encoded again: what is stored is pixels this code wrote
     // (no metadata, no payload riding in the file), and a copy sized for the member centre.
@@ -156,8 +182,5 @@ pub fn upload_image(
         None => id,
     };
     tx.set_image_thumb(ctx.program.id, id, thumb_id)?;
-    Ok(
-        json!({"image_id": id, "content_type": kind, "bytes": full.len(), "url": format!("/media/{id}"),
-              "thumb_image_id": thumb_id, "thumb_url": format!("/media/{thumb_id}")}),
-    )
+    Ok(ImageUploaded::new(id, kind, full.len(), thumb_id))
 }

@@ -228,13 +228,23 @@ pub struct Grant {
     pub count: i64,
 }
 
+/// A member's free draws of a lottery after a grant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DrawsGranted {
+    pub member_id: i64,
+    /// The lottery's code.
+    pub lottery: String,
+    /// The free draws the member has left, this grant's included.
+    pub draws_left: i64,
+}
+
 pub fn grant(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     _now: Millis,
     code: &str,
     g: &Grant,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<DrawsGranted, AppError> {
     if !(1..=100).contains(&g.count) {
         return Err(AppError::invalid("count", "must be between 1 and 100"));
     }
@@ -248,7 +258,11 @@ pub fn grant(
     )?;
     tx.grant_lottery_chances(ctx.program.id, row.id, m.id, g.count)?;
     let (granted, used) = tx.lottery_chances(ctx.program.id, row.id, m.id)?;
-    Ok(json!({"member_id": m.id, "lottery": code, "draws_left": granted - used}))
+    Ok(DrawsGranted {
+        member_id: m.id.0,
+        lottery: code.to_string(),
+        draws_left: granted - used,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -259,31 +273,105 @@ pub struct DrawIn {
     pub request_id: String,
 }
 
-fn draw_view(def: &LotteryDef, d: &DrawRow) -> serde_json::Value {
-    let result: serde_json::Value = serde_json::from_str(&d.result).unwrap_or(json!({}));
-    let (zh, en) = match d.prize.and_then(|p| def.prizes.get(p as usize)) {
+/// What a draw paid, as stored with it: the reward, which prizes were in stock when it was
+/// drawn (so that an audit recomputes it), and the transfer or coupon that paid it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DrawResult {
+    pub reward: Reward,
+    /// Per prize, in the lottery's order: whether any was left when the draw was made.
+    pub in_stock: Vec<bool>,
+    /// The ledger transfer that credited a points reward.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_id: Option<i64>,
+    /// The code of the coupon a coupon reward issued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon: Option<String>,
+    /// Why a coupon reward was not issued (the coupons refused it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon_skipped: Option<String>,
+}
+
+/// A draw: its random input and where it landed, the prize (or the consolation) with its
+/// names, what it cost and what it paid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DrawView {
+    pub draw_id: i64,
+    pub member_id: i64,
+    /// A retry with the same id returns this draw.
+    pub request_id: String,
+    /// The random input (63 bits from the operating system).
+    pub random: i64,
+    /// The point on the odds scale the random input maps to (`random % 1000000`).
+    pub ticket: i64,
+    /// The prize whose band the ticket fell in; `null` for the consolation's share.
+    pub band: Option<i64>,
+    /// The code of the prize won; `null` for the consolation.
+    pub prize: Option<String>,
+    /// Whether the draw paid the consolation.
+    pub consolation: bool,
+    pub name_zh: String,
+    pub name_en: String,
+    /// The points the draw cost (0 for a granted draw).
+    pub cost_points: i64,
+    pub used_granted_draw: bool,
+    pub result: DrawResult,
+    /// When it was drawn (Unix ms).
+    pub at: Millis,
+}
+
+impl DrawView {
+    /// The prize's (or the consolation's) name in English when `english` and there is one,
+    /// else in Chinese.
+    pub fn name(&self, english: bool) -> &str {
+        jifen_domain::name_in(&self.name_zh, &self.name_en, english)
+    }
+}
+
+/// What a draw stored as its result.
+fn draw_result(d: &DrawRow) -> Result<DrawResult, AppError> {
+    serde_json::from_str(&d.result)
+        .map_err(|e| StoreError::Corrupt(format!("draw {}: {e}", d.id)).into())
+}
+
+fn draw_view(def: &LotteryDef, d: &DrawRow) -> Result<DrawView, AppError> {
+    let prize = d.prize.and_then(|p| def.prizes.get(p as usize));
+    let (zh, en) = match prize {
         Some(p) => (p.name_zh.clone(), p.name_en.clone()),
         None => (
             def.consolation.name_zh.clone(),
             def.consolation.name_en.clone(),
         ),
     };
-    json!({
-        "draw_id": d.id,
-        "member_id": d.member,
-        "request_id": d.request_id,
-        "random": d.random,
-        "ticket": d.ticket,
-        "band": d.band,
-        "prize": d.prize.and_then(|p| def.prizes.get(p as usize)).map(|p| p.code.clone()),
-        "consolation": d.prize.is_none(),
-        "name_zh": zh,
-        "name_en": en,
-        "cost_points": d.cost_points,
-        "used_granted_draw": d.used_chance,
-        "result": result,
-        "at": d.created_at,
+    Ok(DrawView {
+        draw_id: d.id,
+        member_id: d.member.0,
+        request_id: d.request_id.clone(),
+        random: d.random,
+        ticket: d.ticket,
+        band: d.band,
+        prize: prize.map(|p| p.code.clone()),
+        consolation: d.prize.is_none(),
+        name_zh: zh,
+        name_en: en,
+        cost_points: d.cost_points,
+        used_granted_draw: d.used_chance,
+        result: draw_result(d)?,
+        at: d.created_at,
     })
+}
+
+/// The draw `member` made with `request_id`, if any, as a draw of the lottery `code`.
+pub fn draw_by_request(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    code: &str,
+    member: MemberId,
+    request_id: &str,
+) -> Result<Option<DrawView>, AppError> {
+    let (_, def) = lottery(tx, ctx, code)?;
+    tx.draw_by_request(ctx.program.id, member, request_id)?
+        .map(|d| draw_view(&def, &d))
+        .transpose()
 }
 
 pub fn draw(
@@ -292,13 +380,13 @@ pub fn draw(
     now: Millis,
     code: &str,
     d: &DrawIn,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<DrawView, AppError> {
     d.member.validate()?;
     check_id("request_id", &d.request_id)?;
     let (row, def) = lottery(tx, ctx, code)?;
     let (member, [mut book, _]) = commands::resolve_locked(tx, ctx, &d.member)?;
     if let Some(prev) = tx.draw_by_request(ctx.program.id, member.id, &d.request_id)? {
-        return Ok(draw_view(&def, &prev));
+        return draw_view(&def, &prev);
     }
     let use_chance = check_may_draw(tx, ctx, now, &row, &def, member.id)?;
     // Everything that can refuse is decided; the cost is the first write (the ledger refuses
@@ -324,7 +412,13 @@ pub fn draw(
         Some(p) => def.prizes[p].reward.clone(),
         None => def.consolation.reward.clone(),
     };
-    let mut result = json!({"reward": reward, "in_stock": in_stock});
+    let mut result = DrawResult {
+        reward: reward.clone(),
+        in_stock,
+        transfer_id: None,
+        coupon: None,
+        coupon_skipped: None,
+    };
     pay_reward(
         tx,
         ctx,
@@ -338,7 +432,7 @@ pub fn draw(
         &reward,
         &mut result,
     )?;
-    let text = result.to_string();
+    let text = serde_json::to_string(&result).expect("a draw's result serializes");
     let id = tx.insert_draw(
         ctx.program.id,
         &NewDraw {
@@ -365,7 +459,7 @@ pub fn draw(
     let d = tx
         .draw_by_request(ctx.program.id, member.id, &d.request_id)?
         .expect("draw just stored");
-    Ok(draw_view(&def, &d))
+    draw_view(&def, &d)
 }
 
 /// Refuses a draw the lottery does not allow now (not open, ended, a limit reached, no draws
@@ -472,7 +566,7 @@ fn pay_reward(
     request_id: &str,
     o: &Outcome,
     reward: &Reward,
-    result: &mut serde_json::Value,
+    result: &mut DrawResult,
 ) -> Result<(), AppError> {
     let mut posting = Posting::default();
     match reward {
@@ -503,7 +597,7 @@ fn pay_reward(
                 now,
             );
             let applied = tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
-            result["transfer_id"] = json!(applied.transfers[0]);
+            result.transfer_id = Some(applied.transfers[0].0);
         }
         Reward::Coupon { template } => {
             match crate::coupons::issue(
@@ -515,9 +609,9 @@ fn pay_reward(
                 &format!("lottery {}", def.code),
                 &format!("lottery:{}:{}:{}", row.id, member, request_id),
             ) {
-                Ok(c) => result["coupon"] = json!(c.code),
+                Ok(c) => result.coupon = Some(c.code),
                 Err(e) if crate::coupons::is_refusal(&e) => {
-                    result["coupon_skipped"] = json!(e.to_string())
+                    result.coupon_skipped = Some(e.to_string())
                 }
                 Err(e) => return Err(e),
             }
@@ -525,6 +619,26 @@ fn pay_reward(
         Reward::Nothing => {}
     }
     Ok(())
+}
+
+/// A draw as the audit trail shows it: the draw, and the outcome recomputed from its random
+/// input and the stock it saw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AuditedDraw {
+    #[serde(flatten)]
+    pub draw: DrawView,
+    /// The prize whose band the recomputed ticket falls in; `null` for the consolation's share.
+    pub recomputed_band: Option<i64>,
+    /// Whether recomputing gives the stored outcome.
+    pub recomputes: bool,
+}
+
+/// A page of a lottery's audit trail, in draw order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DrawAudit {
+    /// The lottery's code.
+    pub lottery: String,
+    pub items: Vec<AuditedDraw>,
 }
 
 /// The audit trail: each draw with its random input, and whether recomputing its outcome from
@@ -535,26 +649,28 @@ pub fn audit(
     code: &str,
     after: i64,
     limit: i64,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<DrawAudit, AppError> {
     if !(1..=1000).contains(&limit) {
         return Err(AppError::invalid("limit", "must be between 1 and 1000"));
     }
     let (row, def) = lottery(tx, ctx, code)?;
     let mut items = Vec::new();
     for d in tx.lottery_draws(ctx.program.id, row.id, after, limit)? {
-        let seen: serde_json::Value = serde_json::from_str(&d.result).unwrap_or(json!({}));
-        let in_stock: Vec<bool> =
-            serde_json::from_value(seen["in_stock"].clone()).unwrap_or_default();
-        let o = outcome(&def, d.random as u64, &in_stock);
-        let mut v = draw_view(&def, &d);
+        let draw = draw_view(&def, &d)?;
+        let o = outcome(&def, d.random as u64, &draw.result.in_stock);
         // A prize taken by a concurrent draw between the read and the stock row pays the
         // consolation: the band still matches.
-        v["recomputed_band"] = json!(o.band);
-        v["recomputes"] = json!(
-            o.band.map(|b| b as i64) == d.band
-                && (o.prize.map(|p| p as i64) == d.prize || d.prize.is_none())
-        );
-        items.push(v);
+        let recomputed_band = o.band.map(|b| b as i64);
+        let recomputes = recomputed_band == d.band
+            && (o.prize.map(|p| p as i64) == d.prize || d.prize.is_none());
+        items.push(AuditedDraw {
+            draw,
+            recomputed_band,
+            recomputes,
+        });
     }
-    Ok(json!({"lottery": code, "items": items}))
+    Ok(DrawAudit {
+        lottery: code.to_string(),
+        items,
+    })
 }

@@ -9,16 +9,15 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use jifen_domain::mall::ItemDef;
 use jifen_ledger::{MemberId, Millis, PointType};
 use jifen_rules::eval::{CounterKind, PeriodKey, period_of};
 use jifen_rules::signin::{STREAK_DAYS_MAX, streak_on};
 use jifen_rules::{CompiledRule, CounterKey, Period, Stacking, Trigger};
 use jifen_store::{AppealRow, Member, Tx};
 
-pub use jifen_store::DrawRow;
 use jiff::ToSpan;
 use jiff::civil::Date;
-use serde_json::Value;
 
 use crate::commands::MemberRef;
 use crate::views::Balance;
@@ -375,13 +374,17 @@ pub fn order_of_request(
         .map(|o| o.id))
 }
 
-/// A mall item's pictures (the `images` of its definition), `null` for an unknown item.
-pub fn item_images(tx: &mut Tx<'_>, ctx: &ProgramCtx, item: i64) -> Result<Value, AppError> {
+/// A mall item's pictures (the `images` of its definition, the cover first), none for an
+/// unknown item.
+pub fn item_images(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    item: i64,
+) -> Result<Option<Vec<i64>>, AppError> {
     Ok(tx
         .mall_item(ctx.program.id, item)?
-        .and_then(|r| serde_json::from_str::<Value>(&r.definition).ok())
-        .map(|d| d["images"].clone())
-        .unwrap_or(Value::Null))
+        .and_then(|r| serde_json::from_str::<ItemDef>(&r.definition).ok())
+        .map(|d| d.images))
 }
 
 /// A lottery and what the member has of it.
@@ -393,7 +396,7 @@ pub struct WheelView {
     pub draws_all: i64,
     pub balance: i64,
     /// The draw made with the request key asked for, if any.
-    pub drawn: Option<DrawRow>,
+    pub drawn: Option<crate::lottery::DrawView>,
 }
 
 /// The lottery `code` as the member sees it; `drawn_request` names a draw just made.
@@ -419,7 +422,7 @@ pub fn wheel(
     let draws_all = tx.draws_since(ctx.program.id, row.id, member, 0)?;
     let balance = crate::views::balance(tx, ctx, member, PointType::Points, now, 0)?.available;
     let drawn = match drawn_request {
-        Some(k) => tx.draw_by_request(ctx.program.id, member, k)?,
+        Some(k) => crate::lottery::draw_by_request(tx, ctx, code, member, k)?,
         None => None,
     };
     Ok(Some(WheelView {

@@ -141,23 +141,23 @@ fn a_prize_that_runs_out_pays_the_consolation_and_every_draw_recomputes(b: Arc<d
     assert_eq!(again["random"], draw(&w, m, "d-5").unwrap()["random"]);
     w.assert_points(m, (1_000 - costs + paid_points, 0, 0, 0));
     let audit = w.read(|tx, ctx| jifen_app::lottery::audit(tx, ctx, "wheel", 0, 100));
-    let items = audit["items"].as_array().unwrap();
+    let items = &audit.items;
     assert_eq!(
         items.len(),
         31,
         "30 draws of one member and the free draw of the other"
     );
-    assert!(items.iter().all(|d| d["recomputes"] == true), "{audit}");
+    assert!(items.iter().all(|d| d.recomputes), "{audit:?}");
     // In draw order: a draw in the big prize's band wins it while any are left, and gets the
     // consolation once the 3 are gone.
     let mut big_left = 3;
     for d in items {
-        if d["band"] == 0 {
+        if d.draw.band == Some(0) {
             if big_left > 0 {
-                assert_eq!(d["prize"], "big", "{d}");
+                assert_eq!(d.draw.prize.as_deref(), Some("big"), "{d:?}");
                 big_left -= 1;
             } else {
-                assert_eq!(d["consolation"], true, "{d}");
+                assert!(d.draw.consolation, "{d:?}");
             }
         }
     }

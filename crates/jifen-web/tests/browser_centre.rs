@@ -114,12 +114,12 @@ async fn a_member_redeems_in_the_mall_in_a_real_browser() {
     let mut images = Vec::new();
     for svg in pictures() {
         let out = app
-            .write(pid, "mall", None, move |tx, ctx, now| {
+            .write_view(pid, "mall", None, move |tx, ctx, now| {
                 jifen_app::mall::upload_image(tx, ctx, now, "image/svg+xml", svg.as_bytes())
             })
             .await
             .unwrap();
-        images.push(out.body["image_id"].as_i64().unwrap());
+        images.push(out.view.image_id);
     }
     let cup = create(&app, pid, json!({
         "name_zh": "双层真空保温杯 500ml", "name_en": "Vacuum flask 500 ml", "category": "home",

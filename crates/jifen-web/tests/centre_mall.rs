@@ -851,19 +851,17 @@ async fn the_lucky_wheel_draws_once_per_form() {
         .app
         .read(move |tx| jifen_app::lottery::audit(tx, &ctx, "spring", 0, 100))
         .await
-        .unwrap()["items"]
-        .as_array()
         .unwrap()
-        .clone();
+        .items;
     assert_eq!(draws.len(), 1, "one draw for one form");
-    let won = match draws[0]["prize"].as_str() {
+    let won = match draws[0].draw.prize.as_deref() {
         Some("p50") => 50,
         Some("p500") => 500,
         _ => 0,
     };
     assert_eq!(balance(&s).await, START_POINTS - 100 + won);
     let (_, page, _) = get(&s, &loc).await;
-    let name = draws[0]["name_zh"].as_str().unwrap();
+    let name = &draws[0].draw.name_zh;
     assert!(
         page.contains(&format!("<p class=\"won\">{name}</p>")) && page.contains("消耗 100 积分"),
         "{page}"

@@ -342,12 +342,12 @@ fn item_image(
     zh: &str,
     en: &str,
     category: &str,
-) -> anyhow::Result<Value> {
+) -> anyhow::Result<i64> {
     let svg = item_svg(zh, en, category);
-    let image = app.write_blocking(program, "mall", None, move |tx, ctx, now| {
+    let image = app.write_view_blocking(program, "mall", None, move |tx, ctx, now| {
         jifen_app::mall::upload_image(tx, ctx, now, "image/svg+xml", svg.as_bytes())
     })?;
-    Ok(image.body["image_id"].clone())
+    Ok(image.view.image_id)
 }
 
 fn create_item(app: &App, program: ProgramId, v: Value) -> anyhow::Result<()> {

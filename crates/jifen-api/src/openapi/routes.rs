@@ -726,24 +726,28 @@ pub const ROUTES: &[Route] = &[
     )
     .params(&[LOTTERY])
     .body("LotteryGrant")
-    .idem("optional"),
+    .idem("optional")
+    .answer("DrawsGranted"),
     get(
         "/api/v1/lotteries/{code}/draws",
         "Every draw with its random input, recomputed for audit (?after=&limit=)",
     )
-    .params(&[LOTTERY, DRAWS_AFTER, DRAWS_LIMIT]),
+    .params(&[LOTTERY, DRAWS_AFTER, DRAWS_LIMIT])
+    .answer("DrawAudit"),
     post(
         "/api/v1/lotteries/{code}/draws",
         "Draw: costs points or a granted draw; request_id makes a retry return the same draw",
     )
     .params(&[LOTTERY])
-    .body("LotteryDraw"),
+    .body("LotteryDraw")
+    .answer("DrawView"),
     post(
         "/api/v1/mall/images",
         "Upload an item image (PNG, JPEG, GIF, WebP or SVG, up to 2 MiB; the body is the image, its type in Content-Type); served publicly at /media/{id}",
     )
     .image_body()
-    .created(),
+    .created()
+    .answer("ImageUploaded"),
     get(
         "/api/v1/webhooks",
         "Webhook endpoints",

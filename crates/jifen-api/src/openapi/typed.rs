@@ -17,10 +17,10 @@ use jifen_app::coupons::{
     CouponList, CouponTemplateList, CouponTemplateView, CouponUseView, CouponView,
 };
 use jifen_app::earn::{DryRunView, HoldView, HoldsPage, RuleList, RuleView, VariablesView};
-use jifen_app::lottery::{LotteryList, LotteryView};
+use jifen_app::lottery::{DrawAudit, DrawView, DrawsGranted, LotteryList, LotteryView};
 use jifen_app::mall::{
-    ArrivalResult, CandidateList, CandidateStatus, ItemAlternatives, ItemView, ItemsPage,
-    MemberCatalog, OrderView, OrdersPage, RestockResult, SlowItemsReport, VoteResult,
+    ArrivalResult, CandidateList, CandidateStatus, ImageUploaded, ItemAlternatives, ItemView,
+    ItemsPage, MemberCatalog, OrderView, OrdersPage, RestockResult, SlowItemsReport, VoteResult,
 };
 use jifen_app::members::MemberExport;
 use jifen_app::tiers::{MemberBenefits, TierProgress};
@@ -39,6 +39,10 @@ pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
         ("CouponList", generator.subschema_for::<CouponList>()),
         ("LotteryView", generator.subschema_for::<LotteryView>()),
         ("LotteryList", generator.subschema_for::<LotteryList>()),
+        ("DrawsGranted", generator.subschema_for::<DrawsGranted>()),
+        ("DrawView", generator.subschema_for::<DrawView>()),
+        ("DrawAudit", generator.subschema_for::<DrawAudit>()),
+        ("ImageUploaded", generator.subschema_for::<ImageUploaded>()),
         ("OrderView", generator.subschema_for::<OrderView>()),
         ("OrdersPage", generator.subschema_for::<OrdersPage>()),
         ("HistoryPage", generator.subschema_for::<HistoryPage>()),

@@ -34,4 +34,4 @@ pub use renewal::{
 };
 
 // Images live in `images.rs`; their names stay reachable here.
-pub use crate::images::{IMAGE_BYTES_MAX, IMAGE_SIDE_MAX, THUMB_SIDE, upload_image};
+pub use crate::images::{IMAGE_BYTES_MAX, IMAGE_SIDE_MAX, ImageUploaded, THUMB_SIDE, upload_image};

@@ -48,7 +48,8 @@ pub(super) async fn orders(
             let mut covers = std::collections::HashMap::new();
             for o in &list.items {
                 if let std::collections::hash_map::Entry::Vacant(e) = covers.entry(o.item_id) {
-                    e.insert(jifen_app::member_centre::item_images(tx, &ctx, o.item_id)?);
+                    let images = jifen_app::member_centre::item_images(tx, &ctx, o.item_id)?;
+                    e.insert(images.and_then(|i| i.first().copied()));
                 }
             }
             Ok((list, covers))
@@ -67,7 +68,7 @@ pub(super) async fn orders(
             let id = o.order_id;
             let (word, class) = state_word(lang, &o.state, o.ships());
             let name = o.item_name(lang == Lang::En);
-            let images = covers.get(&o.item_id).cloned().unwrap_or(Value::Null);
+            let cover_id = covers.get(&o.item_id).copied().flatten();
             let track = match (o.carrier.as_deref(), o.tracking_no.as_deref()) {
                 (Some(cr), Some(no)) => format!(
                     "<div class=\"track\">{} {} {}</div>",
@@ -83,7 +84,7 @@ pub(super) async fn orders(
                 fmt_time(o.created_at, &c.ctx.tz),
                 t(lang, "订单", "Order"),
                 id,
-                cover(images[0].as_i64(), name, "thumb"),
+                cover(cover_id, name, "thumb"),
                 esc(name),
                 price(lang, o.points, o.cash_minor, currency),
                 o.quantity,
@@ -153,12 +154,12 @@ pub(super) async fn order(
     let Some(id) = crate::forms::positive_id(&raw) else {
         return missing();
     };
-    let (o, images, balance) = match read_order(&web, &c, id).await {
+    let (o, cover_id, balance) = match read_order(&web, &c, id).await {
         Ok(Some(d)) => d,
         Ok(None) => return missing(),
         Err(e) => return c.failed(e),
     };
-    let body = order_body(&c, id, &o, &images, balance, &q);
+    let body = order_body(&c, id, &o, cover_id, balance, &q);
     c.page(
         StatusCode::OK,
         shell(
@@ -172,13 +173,13 @@ pub(super) async fn order(
     )
 }
 
-/// The member's order `id` with its item's pictures and the member's available points; none
+/// The member's order `id` with its item's cover picture and the member's available points; none
 /// when there is no such order or it is another member's.
 async fn read_order(
     web: &Web,
     c: &Centre,
     id: i64,
-) -> Result<Option<(OrderView, Value, i64)>, AppError> {
+) -> Result<Option<(OrderView, Option<i64>, i64)>, AppError> {
     let (ctx, member, now) = (c.ctx.clone(), c.member, web.app.now());
     web.app
         .read(move |tx| {
@@ -192,8 +193,9 @@ async fn read_order(
                 return Ok(None);
             }
             let images = jifen_app::member_centre::item_images(tx, &ctx, o.item_id)?;
+            let cover_id = images.and_then(|i| i.first().copied());
             let b = jifen_app::views::balance(tx, &ctx, member, PointType::Points, now, 0)?;
-            Ok(Some((o, images, b.available)))
+            Ok(Some((o, cover_id, b.available)))
         })
         .await
 }
@@ -204,7 +206,7 @@ fn order_body(
     c: &Centre,
     id: i64,
     o: &OrderView,
-    images: &Value,
+    cover_id: Option<i64>,
     balance: i64,
     q: &OrderQuery,
 ) -> String {
@@ -244,7 +246,7 @@ fn order_body(
          <div class=\"kv\">{facts}</div></div>{logistics}{coupons}{address}\
          <div class=\"card\"><h2>{}</h2><ul class=\"timeline\">{timeline}</ul></div>\
          {cancel}<div class=\"actions\"><a class=\"btn ghost\" href=\"/m/{token}/appeal?subject=order&amp;id={id}\">{}</a><a class=\"btn\" href=\"/m/{token}/mall\">{}</a></div>",
-        cover(images[0].as_i64(), name, "thumb"),
+        cover(cover_id, name, "thumb"),
         esc(name),
         price(
             lang,

@@ -122,7 +122,8 @@ pub(super) fn wheel_page(c: &Centre, code: &str, w: &Wheel, error: Option<String
     let (svg, n) = wheel_svg(lang, def);
     let slice = w.drawn.as_ref().map(|d| {
         d.prize
-            .map(|p| p as usize)
+            .as_ref()
+            .and_then(|code| def.prizes.iter().position(|p| p.prize.code == *code))
             .filter(|p| *p < n - 1)
             .unwrap_or(n - 1)
     });
@@ -221,19 +222,10 @@ fn spin_button(lang: Lang, w: &Wheel) -> (String, bool) {
 
 /// The card of the draw just made: the prize (or the consolation) and what it cost.
 fn drawn_card(lang: Lang, w: &Wheel) -> String {
-    let def = &w.def;
     w.drawn
         .as_ref()
         .map(|d| {
-            let (zh, en) = match d.prize.and_then(|p| def.prizes.get(p as usize)) {
-                Some(p) => (p.prize.name_zh.clone(), p.prize.name_en.clone()),
-                None => (
-                    def.consolation.name_zh.clone(),
-                    def.consolation.name_en.clone(),
-                ),
-            };
-            let prize = if lang == Lang::En { en } else { zh };
-            let headline = if d.prize.is_some() {
+            let headline = if !d.consolation {
                 t(lang, "恭喜你抽中", "You won")
             } else {
                 t(lang, "本次结果", "This time")
@@ -241,7 +233,7 @@ fn drawn_card(lang: Lang, w: &Wheel) -> String {
             format!(
                 "<div class=\"card success prize\" role=\"status\"><div class=\"tick\">{}</div><h2>{headline}</h2><p class=\"won\">{}</p><p class=\"muted\">{}</p></div>",
                 icon(ICON_GIFT),
-                esc(&prize),
+                esc(d.name(lang == Lang::En)),
                 if d.cost_points > 0 {
                     if lang == Lang::En {
                         format!("{} points spent", num(d.cost_points))
@@ -341,7 +333,7 @@ pub(super) async fn draw(
     let code2 = code.clone();
     let out = web
         .app
-        .write(
+        .write_view(
             c.program,
             &c.partition(),
             Some(idem),

@@ -514,12 +514,12 @@ pub(super) async fn upload(
     let data = body.to_vec();
     let out = web
         .app
-        .write(st.s.program, "mall", None, move |tx, ctx, now| {
+        .write_view(st.s.program, "mall", None, move |tx, ctx, now| {
             mall::upload_image(tx, ctx, now, &ct, &data)
         })
         .await;
     match out {
-        Ok(o) => (StatusCode::CREATED, axum::Json(o.body)).into_response(),
+        Ok(o) => (StatusCode::CREATED, axum::Json(o.view)).into_response(),
         Err(AppError::Invalid { message, .. }) => bad(StatusCode::UNPROCESSABLE_ENTITY, &message),
         Err(e) => {
             let (status, msg) = crate::shown_error(st.lang, &e);

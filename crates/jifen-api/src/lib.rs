@@ -428,7 +428,7 @@ async fn add_identity(
     let m = MemberRef::Id {
         member_id: member_id(&id)?.0,
     };
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "add_identity",
@@ -438,7 +438,7 @@ async fn add_identity(
         |tx, ctx, now, (m, i)| commands::add_identity(tx, ctx, now, m, i),
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 async fn merge_members(

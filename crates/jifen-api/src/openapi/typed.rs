@@ -20,6 +20,7 @@ use jifen_app::earn::{DryRunView, HoldView, HoldsPage, RuleList, RuleView, Varia
 use jifen_app::lottery::{LotteryList, LotteryView};
 use jifen_app::mall::{ItemView, ItemsPage, MemberCatalog, OrderView, OrdersPage};
 use jifen_app::members::MemberExport;
+use jifen_app::staff::AdjustmentOutcome;
 use jifen_app::tiers::{MemberBenefits, TierProgress};
 use jifen_app::views::{HistoryPage, MemberBalance, MemberView};
 use jifen_app::webhooks::{DeliveryList, EndpointCreated, EndpointList, EndpointView};
@@ -99,6 +100,10 @@ pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
             generator.subschema_for::<TransferResult>(),
         ),
         ("MergeResult", generator.subschema_for::<MergeResult>()),
+        (
+            "AdjustmentOutcome",
+            generator.subschema_for::<AdjustmentOutcome>(),
+        ),
         (
             "CheckoutQuoteView",
             generator.subschema_for::<CheckoutQuoteView>(),

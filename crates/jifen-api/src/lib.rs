@@ -26,6 +26,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jifen_app::commands::{self, MemberRef};
+use jifen_app::staff::AdjustmentOutcome;
 use jifen_app::{App, AppError, Outcome, ProgramCtx, Written, views};
 use jifen_ledger::{MemberId, Millis, PointType};
 use jifen_store::{Identity, Tx};
@@ -428,7 +429,7 @@ async fn add_identity(
     let m = MemberRef::Id {
         member_id: member_id(&id)?.0,
     };
-    let out = submit(
+    let out = submit_view(
         &app,
         p,
         "add_identity",
@@ -438,7 +439,7 @@ async fn add_identity(
         |tx, ctx, now, (m, i)| commands::add_identity(tx, ctx, now, m, i),
     )
     .await?;
-    Ok(respond(out, StatusCode::OK))
+    Ok(respond_view(out, StatusCode::OK))
 }
 
 async fn merge_members(
@@ -913,7 +914,7 @@ async fn adjust(
     let partition = input.member.partition();
     let caller = p.1.clone();
     let out = app
-        .write(
+        .write_view(
             p.0,
             &partition,
             Some(fingerprint(key, "adjust", &input)),
@@ -921,10 +922,9 @@ async fn adjust(
         )
         .await?;
     // Above the threshold the adjustment waits for a second person: accepted, not applied.
-    let status = if out.body["status"] == "pending_approval" {
-        StatusCode::ACCEPTED
-    } else {
-        StatusCode::OK
+    let status = match out.view {
+        AdjustmentOutcome::PendingApproval(_) => StatusCode::ACCEPTED,
+        AdjustmentOutcome::Applied(_) => StatusCode::OK,
     };
-    Ok(respond(out, status))
+    Ok(respond_view(out, status))
 }

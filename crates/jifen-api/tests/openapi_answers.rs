@@ -298,6 +298,21 @@ async fn the_answers_match_the_documented_schemas() {
     )
     .await
     .ok(200);
+    // Through a key without the right to skip approval, above the threshold: it waits (202).
+    let (app, pid) = (c.s.app.clone(), c.s.pid);
+    let pos = tokio::task::spawn_blocking(move || app.create_api_key(pid, "pos", false).unwrap())
+        .await
+        .unwrap();
+    let own = std::mem::replace(&mut c.s.key, pos);
+    c.call(
+        "post",
+        "/api/v1/adjustments",
+        Some("adj-2"),
+        Some(json!({"member": {"member_id": a}, "delta": 5000, "reason": "goodwill", "actor": "tests"})),
+    )
+    .await
+    .ok(202);
+    c.s.key = own;
     c.call(
         "post",
         "/api/v1/purchases",

@@ -864,7 +864,13 @@ fn ledger_command_answers_are_documented_from_their_types() {
     assert!(documented::<jifen_app::checkout::CheckoutQuoteView>());
     assert!(documented::<jifen_app::checkout::CheckoutDeductionView>());
     assert!(documented::<jifen_app::chain::Receipt>());
+    assert!(documented::<jifen_app::staff::AdjustmentOutcome>());
     let schemas = jifen_api::openapi::schemas();
+    // An adjustment answers one of two shapes, told apart by `status`.
+    let outcome = serde_json::to_string(&schemas["AdjustmentOutcome"]["oneOf"]).unwrap();
+    for part in ["\"applied\"", "\"pending_approval\"", "PendingApproval"] {
+        assert!(outcome.contains(part), "{outcome}");
+    }
     let names = |v: &serde_json::Value| serde_json::to_string(&v["required"]).unwrap();
     let purchase = names(&schemas["PurchaseResult"]);
     assert!(purchase.contains("\"earned\""), "{purchase}");

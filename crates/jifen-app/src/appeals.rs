@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::staff::Session;
+use crate::staff::{Session, StaffAdjustmentResult};
 use crate::{AppError, ProgramCtx};
 
 /// The end of the next working day after `now` (Monday to Friday, in the programme's zone):
@@ -122,13 +122,24 @@ pub struct Answer {
     pub delta: Option<i64>,
 }
 
+/// The answer to an appeal: how staff answered it, and the adjustment made with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AppealAnswered {
+    pub appeal_id: i64,
+    /// `resolved` or `rejected`.
+    pub status: String,
+    /// The points adjustment a resolution made, applied or waiting for a second person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adjustment: Option<StaffAdjustmentResult>,
+}
+
 pub fn answer(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
     s: &Session,
     a: &Answer,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<AppealAnswered, AppError> {
     if !s.role.manages_members() {
         return Err(AppError::conflict(
             "forbidden",
@@ -168,14 +179,18 @@ pub fn answer(
     // Claimed first: two staff answering at once answer it once.
     let status = if a.resolve { "resolved" } else { "rejected" };
     tx.answer_appeal(ctx.program.id, ap.id, status, text, delta, &s.actor(), now)?;
-    let mut out = json!({"appeal_id": ap.id, "status": status});
+    let mut out = AppealAnswered {
+        appeal_id: ap.id,
+        status: status.into(),
+        adjustment: None,
+    };
     if let Some(d) = delta {
         let adj = crate::staff::StaffAdjustment {
             member_id: ap.member.0,
             delta: d,
             reason: format!("申诉 #{} appeal: {text}", ap.id),
         };
-        out["adjustment"] = crate::staff::adjust(tx, ctx, now, s, &adj)?;
+        out.adjustment = Some(crate::staff::adjust(tx, ctx, now, s, &adj)?);
     }
     tx.audit(
         ctx.program.id,

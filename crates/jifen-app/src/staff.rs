@@ -10,7 +10,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use crate::commands::AdjustmentResult;
 use crate::{AppError, ProgramCtx};
+
+mod answers;
+
+pub use answers::{AdjustmentDecision, AdjustmentOutcome, PendingApproval, StaffAdjustmentResult};
 
 /// What a staff member may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -590,7 +595,7 @@ pub fn adjust_by_key(
     now: Millis,
     key: &KeyCaller,
     a: &crate::commands::Adjustment,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<AdjustmentOutcome, AppError> {
     a.validate()?;
     let member = crate::commands::resolve(tx, ctx, &a.member)?;
     let on_behalf = a.actor.as_deref().unwrap_or("").trim();
@@ -628,17 +633,16 @@ pub fn adjust_by_key(
             ),
             now,
         )?;
-        return Ok(json!({
-            "status": "pending_approval",
-            "approval_id": id,
-            "member_id": member.id,
-            "delta": a.delta,
-            "point_type": a.point_type,
-            "threshold": threshold,
-            "adjusted_today": today,
+        return Ok(AdjustmentOutcome::PendingApproval(PendingApproval {
+            approval_id: id,
+            member_id: member.id,
+            delta: a.delta,
+            point_type: a.point_type,
+            threshold,
+            adjusted_today: today,
         }));
     }
-    let mut out = apply_adjustment(
+    let out = apply_adjustment(
         tx,
         ctx,
         now,
@@ -649,8 +653,7 @@ pub fn adjust_by_key(
         &actor,
         &key.actor(),
     )?;
-    out["status"] = json!("applied");
-    Ok(out)
+    Ok(AdjustmentOutcome::Applied(out))
 }
 
 fn apply_adjustment(
@@ -663,7 +666,7 @@ fn apply_adjustment(
     reason: &str,
     actor: &str,
     audit_actor: &str,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<AdjustmentResult, AppError> {
     let before =
         crate::views::balance(tx, ctx, jifen_ledger::MemberId(member), point_type, now, 0)?
             .available;
@@ -690,18 +693,18 @@ fn apply_adjustment(
         Some(&json!({"available": after, "delta": delta, "reason": reason, "transfer_id": out.transfer_id, "actor": actor}).to_string()),
         now,
     )?;
-    Ok(serde_json::to_value(out).expect("an adjustment serializes"))
+    Ok(out)
 }
 
 /// Adjusts a member's points from the console: at once up to the programme's threshold, else
-/// as a request that a second person approves. Returns `{"applied": ...}` or `{"pending": id}`.
+/// as a request that a second person approves. Answers `{"applied": ...}` or `{"pending": id}`.
 pub fn adjust(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
     s: &Session,
     a: &StaffAdjustment,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<StaffAdjustmentResult, AppError> {
     if !s.role.manages_members() {
         return Err(forbidden("adjust points"));
     }
@@ -750,13 +753,16 @@ pub fn adjust(
             Some(&json!({"request_id": id, "delta": a.delta, "reason": reason}).to_string()),
             now,
         )?;
-        return Ok(json!({"pending": id, "threshold": threshold}));
+        return Ok(StaffAdjustmentResult::Pending {
+            pending: id,
+            threshold,
+        });
     }
     let actor = s.actor();
-    let out = apply_adjustment(
+    let applied = apply_adjustment(
         tx, ctx, now, m.id.0, a.delta, points, reason, &actor, &actor,
     )?;
-    Ok(json!({"applied": out}))
+    Ok(StaffAdjustmentResult::Applied { applied })
 }
 
 /// A second person approves or rejects a pending adjustment; the requester may not decide it.
@@ -767,7 +773,7 @@ pub fn decide(
     s: &Session,
     id: i64,
     approve: bool,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<AdjustmentDecision, AppError> {
     if !s.role.manages_members() {
         return Err(forbidden("approve adjustments"));
     }
@@ -802,7 +808,7 @@ pub fn decide(
             Some(&json!({"request_id": id}).to_string()),
             now,
         )?;
-        return Ok(json!({"request_id": id, "status": "rejected"}));
+        return Ok(AdjustmentDecision::Rejected { request_id: id });
     }
     // Claimed first, by a conditional update: two approvers at once apply it once.
     if !tx.decide_adjustment_request(ctx.program.id, id, "approved", &s.actor(), None, now)? {
@@ -824,9 +830,11 @@ pub fn decide(
         &actor,
         &actor,
     )?;
-    let transfer = out["transfer_id"].as_i64();
-    tx.set_adjustment_transfer(ctx.program.id, id, transfer)?;
-    Ok(json!({"request_id": id, "status": "approved", "transfer_id": transfer}))
+    tx.set_adjustment_transfer(ctx.program.id, id, Some(out.transfer_id.0))?;
+    Ok(AdjustmentDecision::Approved {
+        request_id: id,
+        transfer_id: out.transfer_id,
+    })
 }
 
 #[cfg(test)]

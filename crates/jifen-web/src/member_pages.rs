@@ -300,13 +300,13 @@ pub(super) async fn adjust(
     let partition = jifen_app::commands::MemberRef::Id { member_id }.partition();
     let out = web
         .app
-        .write(s.program, &partition, None, move |tx, ctx, now| {
+        .write_view(s.program, &partition, None, move |tx, ctx, now| {
             staff::adjust(tx, ctx, now, &session, &a)
         })
         .await;
     match out {
         Ok(o) => {
-            let done = if o.body.get("pending").is_some() {
+            let done = if o.view.is_pending() {
                 "pending"
             } else {
                 "applied"

@@ -105,7 +105,7 @@ pub(super) async fn decide(
     let session = s.clone();
     let out = web
         .app
-        .write(s.program, "approvals", None, move |tx, ctx, now| {
+        .write_view(s.program, "approvals", None, move |tx, ctx, now| {
             staff::decide(tx, ctx, now, &session, id, approve)
         })
         .await;
@@ -410,7 +410,7 @@ pub(super) async fn answer_appeal(
     let session = s.clone();
     let out = web
         .app
-        .write(s.program, "appeals", None, move |tx, ctx, now| {
+        .write_view(s.program, "appeals", None, move |tx, ctx, now| {
             jifen_app::appeals::answer(tx, ctx, now, &session, &a)
         })
         .await;

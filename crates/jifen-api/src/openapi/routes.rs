@@ -317,7 +317,8 @@ pub const ROUTES: &[Route] = &[
     )
     .body("Adjustment")
     .idem("required")
-    .or_accepted(),
+    .or_accepted()
+    .answer("AdjustmentOutcome"),
     get(
         "/api/v1/rules",
         "Earning rules at their current version (?status=draft|active|paused|archived)",

@@ -23,6 +23,7 @@ use jifen_app::mall::{
     ItemsPage, MemberCatalog, OrderView, OrdersPage, RestockResult, SlowItemsReport, VoteResult,
 };
 use jifen_app::members::MemberExport;
+use jifen_app::staff::AdjustmentOutcome;
 use jifen_app::tiers::{MemberBenefits, TierProgress};
 use jifen_app::views::{HistoryPage, MemberBalance, MemberView};
 use jifen_app::webhooks::{DeliveryList, EndpointCreated, EndpointList, EndpointView};
@@ -124,6 +125,10 @@ pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
             generator.subschema_for::<TransferResult>(),
         ),
         ("MergeResult", generator.subschema_for::<MergeResult>()),
+        (
+            "AdjustmentOutcome",
+            generator.subschema_for::<AdjustmentOutcome>(),
+        ),
         (
             "CheckoutQuoteView",
             generator.subschema_for::<CheckoutQuoteView>(),

@@ -257,7 +257,7 @@ pub fn add_identity(
     now: Millis,
     member: &MemberRef,
     id: &Identity,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<crate::views::MemberView, AppError> {
     check_channel(&id.channel)?;
     let id = &Identity {
         channel: id.channel.clone(),
@@ -266,5 +266,5 @@ pub fn add_identity(
     let m = resolve(tx, ctx, member)?;
     identity_free(tx, ctx, id)?;
     tx.insert_identity(ctx.program.id, m.id, &id.channel, &id.external_id, now)?;
-    Ok(json!(crate::views::member_view(tx, ctx, m.id, now)?))
+    crate::views::member_view(tx, ctx, m.id, now)
 }

@@ -27,7 +27,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use jifen_app::commands::{self, MemberRef};
 use jifen_app::staff::AdjustmentOutcome;
-use jifen_app::{App, AppError, Outcome, ProgramCtx, Written, views};
+use jifen_app::{App, AppError, ProgramCtx, Written, views};
 use jifen_ledger::{MemberId, Millis, PointType};
 use jifen_store::{Identity, Tx};
 use serde::{Deserialize, Serialize};
@@ -232,16 +232,6 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-fn respond(out: Outcome, status: StatusCode) -> Response {
-    respond_view(
-        Written {
-            view: out.body,
-            replayed: out.replayed,
-        },
-        status,
-    )
-}
-
 /// The answer to a write of a typed view: the view, and `Idempotent-Replayed` on a replay.
 pub(crate) fn respond_view<V: Serialize>(w: Written<V>, status: StatusCode) -> Response {
     let mut r = (status, Json(w.view)).into_response();
@@ -252,10 +242,11 @@ pub(crate) fn respond_view<V: Serialize>(w: Written<V>, status: StatusCode) -> R
     r
 }
 
-type CommandFn<T> = fn(&mut Tx<'_>, &ProgramCtx, Millis, &T) -> Result<serde_json::Value, AppError>;
 type ViewFn<T, V> = fn(&mut Tx<'_>, &ProgramCtx, Millis, &T) -> Result<V, AppError>;
 
-/// [`submit`] for a use case that answers a typed view.
+/// Submits a use case that answers a typed view. The request fingerprint covers the route and the
+/// parsed input, so the same key on another route or with another body is refused rather than
+/// replayed.
 pub(crate) async fn submit_view<T, V>(
     app: &App,
     program: Program,
@@ -272,28 +263,6 @@ where
     let idem = key.map(|k| fingerprint(k, route, &input));
     Ok(app
         .write_view(program.0, &partition, idem, move |tx, ctx, now| {
-            f(tx, ctx, now, &input)
-        })
-        .await?)
-}
-
-/// Submits a command. The request fingerprint covers the route and the parsed input, so the same
-/// key on another route or with another body is refused rather than replayed.
-async fn submit<T>(
-    app: &App,
-    program: Program,
-    route: &str,
-    key: Option<String>,
-    partition: String,
-    input: T,
-    f: CommandFn<T>,
-) -> Result<Outcome, ApiError>
-where
-    T: Serialize + Send + Sync + 'static,
-{
-    let idem = key.map(|k| fingerprint(k, route, &input));
-    Ok(app
-        .write(program.0, &partition, idem, move |tx, ctx, now| {
             f(tx, ctx, now, &input)
         })
         .await?)

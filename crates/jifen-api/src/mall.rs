@@ -10,10 +10,7 @@ use jifen_domain::mall::{ItemDef, OrderAction};
 use serde::Deserialize;
 
 use crate::extract::{ApiPath, ApiQuery, IdempotencyKey, JsonBody, Program, RawBody};
-use crate::{
-    ApiError, ApiResult, member_id, post_by_id, require_key, reservation_id, respond, submit,
-    void_by_id,
-};
+use crate::{ApiError, ApiResult, member_id, post_by_id, require_key, reservation_id, void_by_id};
 use crate::{respond_view, submit_view};
 
 fn positive_id(raw: &str, what: &str) -> Result<i64, ApiError> {

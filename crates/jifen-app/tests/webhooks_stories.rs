@@ -88,10 +88,7 @@ fn tls_receiver() -> (String, String, Seen, Arc<Mutex<usize>>) {
         .unwrap()
         .signed_by(&key, &ca)
         .unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
+    let config = rustls::ServerConfig::builder()
         .with_no_client_auth()
         .with_single_cert(
             vec![leaf.der().clone()],

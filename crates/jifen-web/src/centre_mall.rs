@@ -16,7 +16,6 @@ use jifen_app::{AppError, ProgramCtx};
 use jifen_domain::mall::ItemKind;
 use jifen_ledger::{LedgerError, MemberId, PointType, ProgramId};
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::centre::{expired_page, member_of, t};
 use crate::forms::form_key;

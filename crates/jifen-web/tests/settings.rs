@@ -373,7 +373,7 @@ async fn webhooks_are_checked_shown_once_and_switched_off_and_on() {
             "/console/settings/webhooks",
             &amy,
             &[
-                ("url", "https://erp.test/hooks"),
+                ("url", "ftp://erp.test/hooks"),
                 ("topics", "mall.order.*"),
                 ("csrf", &amy.csrf),
             ],
@@ -385,8 +385,7 @@ async fn webhooks_are_checked_shown_once_and_switched_off_and_on() {
         "{html}"
     );
     assert!(
-        html.contains("value=\"https://erp.test/hooks\"")
-            && html.contains("value=\"mall.order.*\""),
+        html.contains("value=\"ftp://erp.test/hooks\"") && html.contains("value=\"mall.order.*\""),
         "{html}"
     );
     let (st, html, _) = s

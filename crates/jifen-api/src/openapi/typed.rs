@@ -30,115 +30,80 @@ use jifen_app::webhooks::{DeliveryList, EndpointCreated, EndpointList, EndpointV
 use jifen_domain::tiers::Ladder;
 use jifen_rules::signin::EarnSettings;
 
+/// `(name, schema)` for each `"Name" => Type`, generated into `$g`.
+macro_rules! roots {
+    ($g:ident; $($name:literal => $t:ty,)*) => {
+        [$(($name, $g.subschema_for::<$t>())),*]
+    };
+}
+
 /// The component schemas of the typed views, and of every type they contain.
 pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
     let mut generator = SchemaSettings::draft2020_12()
         .with(|settings| settings.definitions_path = "/components/schemas".into())
         .into_generator();
-    let roots = [
-        ("CouponView", generator.subschema_for::<CouponView>()),
-        ("CouponList", generator.subschema_for::<CouponList>()),
-        ("LotteryView", generator.subschema_for::<LotteryView>()),
-        ("LotteryList", generator.subschema_for::<LotteryList>()),
-        ("DrawsGranted", generator.subschema_for::<DrawsGranted>()),
-        ("DrawView", generator.subschema_for::<DrawView>()),
-        ("DrawAudit", generator.subschema_for::<DrawAudit>()),
-        ("ImageUploaded", generator.subschema_for::<ImageUploaded>()),
-        ("OrderView", generator.subschema_for::<OrderView>()),
-        ("OrdersPage", generator.subschema_for::<OrdersPage>()),
-        ("HistoryPage", generator.subschema_for::<HistoryPage>()),
-        ("ItemView", generator.subschema_for::<ItemView>()),
-        ("ItemsPage", generator.subschema_for::<ItemsPage>()),
-        ("MemberCatalog", generator.subschema_for::<MemberCatalog>()),
+    let roots = roots!(generator;
+        "CouponView" => CouponView,
+        "CouponList" => CouponList,
+        "LotteryView" => LotteryView,
+        "LotteryList" => LotteryList,
+        "DrawsGranted" => DrawsGranted,
+        "DrawView" => DrawView,
+        "DrawAudit" => DrawAudit,
+        "ImageUploaded" => ImageUploaded,
+        "OrderView" => OrderView,
+        "OrdersPage" => OrdersPage,
+        "HistoryPage" => HistoryPage,
+        "ItemView" => ItemView,
+        "ItemsPage" => ItemsPage,
+        "MemberCatalog" => MemberCatalog,
         // Stock, presale arrivals and the catalog's renewal.
-        ("RestockResult", generator.subschema_for::<RestockResult>()),
-        ("ArrivalResult", generator.subschema_for::<ArrivalResult>()),
-        (
-            "ItemAlternatives",
-            generator.subschema_for::<ItemAlternatives>(),
-        ),
-        (
-            "SlowItemsReport",
-            generator.subschema_for::<SlowItemsReport>(),
-        ),
-        ("CandidateList", generator.subschema_for::<CandidateList>()),
-        (
-            "CandidateStatus",
-            generator.subschema_for::<CandidateStatus>(),
-        ),
-        ("VoteResult", generator.subschema_for::<VoteResult>()),
-        ("TierProgress", generator.subschema_for::<TierProgress>()),
+        "RestockResult" => RestockResult,
+        "ArrivalResult" => ArrivalResult,
+        "ItemAlternatives" => ItemAlternatives,
+        "SlowItemsReport" => SlowItemsReport,
+        "CandidateList" => CandidateList,
+        "CandidateStatus" => CandidateStatus,
+        "VoteResult" => VoteResult,
+        "TierProgress" => TierProgress,
         // Members, their links and webhooks.
-        ("MemberView", generator.subschema_for::<MemberView>()),
-        ("MemberCreated", generator.subschema_for::<MemberCreated>()),
-        ("MemberBalance", generator.subschema_for::<MemberBalance>()),
-        ("MemberExport", generator.subschema_for::<MemberExport>()),
-        ("CentreLink", generator.subschema_for::<CentreLink>()),
-        ("LinksRevoked", generator.subschema_for::<LinksRevoked>()),
-        (
-            "EndpointCreated",
-            generator.subschema_for::<EndpointCreated>(),
-        ),
-        ("EndpointView", generator.subschema_for::<EndpointView>()),
-        ("EndpointList", generator.subschema_for::<EndpointList>()),
-        ("DeliveryList", generator.subschema_for::<DeliveryList>()),
-        ("RuleView", generator.subschema_for::<RuleView>()),
-        ("RuleList", generator.subschema_for::<RuleList>()),
-        ("VariablesView", generator.subschema_for::<VariablesView>()),
-        (
-            "EarnSettingsView",
-            generator.subschema_for::<EarnSettings>(),
-        ),
-        ("DryRunView", generator.subschema_for::<DryRunView>()),
-        ("BacktestState", generator.subschema_for::<Backtest>()),
-        ("HoldsPage", generator.subschema_for::<HoldsPage>()),
-        ("HoldView", generator.subschema_for::<HoldView>()),
-        (
-            "CouponTemplateView",
-            generator.subschema_for::<CouponTemplateView>(),
-        ),
-        (
-            "CouponTemplateList",
-            generator.subschema_for::<CouponTemplateList>(),
-        ),
-        ("CouponUseView", generator.subschema_for::<CouponUseView>()),
-        (
-            "MemberBenefits",
-            generator.subschema_for::<MemberBenefits>(),
-        ),
-        ("TierLadder", generator.subschema_for::<Ladder>()),
+        "MemberView" => MemberView,
+        "MemberCreated" => MemberCreated,
+        "MemberBalance" => MemberBalance,
+        "MemberExport" => MemberExport,
+        "CentreLink" => CentreLink,
+        "LinksRevoked" => LinksRevoked,
+        "EndpointCreated" => EndpointCreated,
+        "EndpointView" => EndpointView,
+        "EndpointList" => EndpointList,
+        "DeliveryList" => DeliveryList,
+        "RuleView" => RuleView,
+        "RuleList" => RuleList,
+        "VariablesView" => VariablesView,
+        "EarnSettingsView" => EarnSettings,
+        "DryRunView" => DryRunView,
+        "BacktestState" => Backtest,
+        "HoldsPage" => HoldsPage,
+        "HoldView" => HoldView,
+        "CouponTemplateView" => CouponTemplateView,
+        "CouponTemplateList" => CouponTemplateList,
+        "CouponUseView" => CouponUseView,
+        "MemberBenefits" => MemberBenefits,
+        "TierLadder" => Ladder,
         // The ledger commands.
-        (
-            "PurchaseResult",
-            generator.subschema_for::<PurchaseResult>(),
-        ),
-        ("EventResult", generator.subschema_for::<EventResult>()),
-        ("RefundResult", generator.subschema_for::<RefundResult>()),
-        ("SpendResult", generator.subschema_for::<SpendResult>()),
-        ("Reservation", generator.subschema_for::<ReservationView>()),
-        (
-            "RedemptionRefundResult",
-            generator.subschema_for::<RedemptionRefundResult>(),
-        ),
-        (
-            "TransferResult",
-            generator.subschema_for::<TransferResult>(),
-        ),
-        ("MergeResult", generator.subschema_for::<MergeResult>()),
-        (
-            "AdjustmentOutcome",
-            generator.subschema_for::<AdjustmentOutcome>(),
-        ),
-        (
-            "CheckoutQuoteView",
-            generator.subschema_for::<CheckoutQuoteView>(),
-        ),
-        (
-            "CheckoutDeductionView",
-            generator.subschema_for::<CheckoutDeductionView>(),
-        ),
-        ("Receipt", generator.subschema_for::<Receipt>()),
-    ];
+        "PurchaseResult" => PurchaseResult,
+        "EventResult" => EventResult,
+        "RefundResult" => RefundResult,
+        "SpendResult" => SpendResult,
+        "Reservation" => ReservationView,
+        "RedemptionRefundResult" => RedemptionRefundResult,
+        "TransferResult" => TransferResult,
+        "MergeResult" => MergeResult,
+        "AdjustmentOutcome" => AdjustmentOutcome,
+        "CheckoutQuoteView" => CheckoutQuoteView,
+        "CheckoutDeductionView" => CheckoutDeductionView,
+        "Receipt" => Receipt,
+    );
     for (name, schema) in generator.take_definitions(true) {
         // A generated name must not replace a hand-written schema (a request body, say).
         debug_assert!(

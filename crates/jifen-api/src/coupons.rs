@@ -11,7 +11,7 @@ use jifen_domain::coupons::CouponTemplate;
 use serde::Deserialize;
 
 use crate::extract::{ApiPath, ApiQuery, IdempotencyKey, JsonBody, Program};
-use crate::{ApiError, ApiResult, member_id, respond_view, submit_view};
+use crate::{ApiError, ApiResult, member_id, respond_view, submit_as, submit_view};
 
 pub async fn list_templates(State(app): State<App>, p: Program) -> ApiResult {
     let ctx = app.program_ctx(p.0).await?;
@@ -25,7 +25,7 @@ pub async fn create_template(
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(t): JsonBody<CouponTemplate>,
 ) -> ApiResult {
-    let out = submit_view(
+    let out = submit_as(
         &app,
         p,
         "coupon_template",
@@ -39,14 +39,16 @@ pub async fn create_template(
 }
 
 async fn template_status(app: App, p: Program, code: String, status: &'static str) -> ApiResult {
-    let out = submit_view(
+    let out = submit_as(
         &app,
         p,
         "coupon_template_status",
         None,
         "coupon_templates".into(),
         (code, status.to_string()),
-        |tx, ctx, now, (code, status)| coupons::set_template_status(tx, ctx, now, code, status),
+        |tx, ctx, now, actor, (code, status)| {
+            coupons::set_template_status(tx, ctx, now, actor, code, status)
+        },
     )
     .await?;
     Ok(respond_view(out, StatusCode::OK))

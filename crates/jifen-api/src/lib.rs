@@ -66,6 +66,7 @@ fn v1_members_and_ledger() -> Router<App> {
         .route("/members/{id}/history", get(history))
         .route("/members/{id}/receipt", get(members::receipt))
         .route("/chain/links", get(members::chain_links))
+        .route("/audit", get(members::audit_log))
         .route("/purchases", post(purchase))
         .route("/refunds", post(refund))
         .route("/spends", post(spend))
@@ -260,10 +261,32 @@ where
     T: Serialize + Send + Sync + 'static,
     V: Serialize + serde::de::DeserializeOwned + Send + 'static,
 {
+    let run =
+        move |tx: &mut Tx<'_>, ctx: &ProgramCtx, now, _: &str, input: &T| f(tx, ctx, now, input);
+    submit_as(app, program, route, key, partition, input, run).await
+}
+
+/// [`submit_view`] for a use case made in the calling key's name: the key is the audit log's
+/// actor, and it does not enter the request's fingerprint.
+pub(crate) async fn submit_as<T, V, F>(
+    app: &App,
+    program: Program,
+    route: &str,
+    key: Option<String>,
+    partition: String,
+    input: T,
+    f: F,
+) -> Result<Written<V>, ApiError>
+where
+    T: Serialize + Send + Sync + 'static,
+    V: Serialize + serde::de::DeserializeOwned + Send + 'static,
+    F: Fn(&mut Tx<'_>, &ProgramCtx, Millis, &str, &T) -> Result<V, AppError> + Send + 'static,
+{
     let idem = key.map(|k| fingerprint(k, route, &input));
+    let actor = program.1.actor();
     Ok(app
         .write_view(program.0, &partition, idem, move |tx, ctx, now| {
-            f(tx, ctx, now, &input)
+            f(tx, ctx, now, &actor, &input)
         })
         .await?)
 }
@@ -318,9 +341,8 @@ async fn update_program(
     p: Program,
     JsonBody(u): JsonBody<ProgramUpdate>,
 ) -> ApiResult {
-    let a = app.clone();
-    let id = p.0;
-    tokio::task::spawn_blocking(move || a.update_program(id, u.name, u.timezone, u.policy))
+    let (a, id, actor) = (app.clone(), p.0, p.1.actor());
+    tokio::task::spawn_blocking(move || a.update_program(id, actor, u.name, u.timezone, u.policy))
         .await
         .map_err(|e| ApiError::from(AppError::Internal(e.to_string())))??;
     program(State(app), p).await
@@ -418,10 +440,7 @@ async fn merge_members(
     JsonBody(m): JsonBody<commands::Merge>,
 ) -> ApiResult {
     let partition = m.into.partition();
-    let out = submit_view(&app, p, "merge", key, partition, m, |tx, ctx, now, m| {
-        commands::merge(tx, ctx, now, m)
-    })
-    .await?;
+    let out = submit_as(&app, p, "merge", key, partition, m, commands::merge).await?;
     Ok(respond_view(out, StatusCode::OK))
 }
 
@@ -541,7 +560,7 @@ async fn tiers_put(
     JsonBody(l): JsonBody<jifen_domain::tiers::Ladder>,
 ) -> ApiResult {
     let program = p.0;
-    let out = submit_view(
+    let out = submit_as(
         &app,
         p,
         "tiers",
@@ -860,7 +879,7 @@ async fn transfer(
 ) -> ApiResult {
     let key = require_key(key)?;
     let partition = input.from.partition();
-    let out = submit_view(
+    let out = submit_as(
         &app,
         p,
         "transfer",

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::extract::{ApiPath, ApiQuery, IdempotencyKey, JsonBody, Program, RawBody};
 use crate::{ApiError, ApiResult, member_id, post_by_id, require_key, reservation_id, void_by_id};
-use crate::{respond_view, submit_view};
+use crate::{respond_view, submit_as, submit_view};
 
 fn positive_id(raw: &str, what: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>()
@@ -59,7 +59,7 @@ pub async fn create_item(
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(i): JsonBody<ItemIn>,
 ) -> ApiResult {
-    let out = submit_view(
+    let out = submit_as(
         &app,
         p,
         "mall_item",
@@ -86,14 +86,14 @@ pub async fn update_item(
     JsonBody(d): JsonBody<ItemDef>,
 ) -> ApiResult {
     let id = positive_id(&id, "item id")?;
-    let out = submit_view(
+    let out = submit_as(
         &app,
         p,
         "mall_item_update",
         None,
         "mall".into(),
         (id, d),
-        |tx, ctx, now, (id, d)| mall::update_item(tx, ctx, now, *id, d),
+        |tx, ctx, now, actor, (id, d)| mall::update_item(tx, ctx, now, actor, *id, d),
     )
     .await?;
     Ok(respond_view(out, StatusCode::OK))
@@ -112,14 +112,14 @@ pub async fn set_item_status(
     JsonBody(s): JsonBody<StatusIn>,
 ) -> ApiResult {
     let id = positive_id(&id, "item id")?;
-    let out = submit_view(
+    let out = submit_as(
         &app,
         p,
         "mall_item_status",
         None,
         "mall".into(),
         (id, s),
-        |tx, ctx, now, (id, s)| mall::set_item_status(tx, ctx, now, *id, &s.status),
+        |tx, ctx, now, actor, (id, s)| mall::set_item_status(tx, ctx, now, actor, *id, &s.status),
     )
     .await?;
     Ok(respond_view(out, StatusCode::OK))
@@ -132,14 +132,14 @@ pub async fn restock(
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(r): JsonBody<Restock>,
 ) -> ApiResult {
-    let out = submit_view(
+    let out = submit_as(
         &app,
         p,
         "mall_restock",
         key,
         "mall".into(),
         (sku, r),
-        |tx, ctx, now, (sku, r)| mall::restock(tx, ctx, now, sku, r),
+        |tx, ctx, now, actor, (sku, r)| mall::restock(tx, ctx, now, actor, sku, r),
     )
     .await?;
     Ok(respond_view(out, StatusCode::OK))
@@ -234,14 +234,14 @@ async fn act(
     let id = positive_id(&id, "order id")?;
     // Actions lock the order's member; the order id is the routing key the caller has.
     let partition = format!("mall-order:{id}");
-    let out = submit_view(
+    let out = submit_as(
         &app,
         p,
         "mall_order_action",
         key,
         partition,
         (id, action, u),
-        |tx, ctx, now, (id, action, u)| mall::act(tx, ctx, now, *id, *action, u),
+        |tx, ctx, now, actor, (id, action, u)| mall::act(tx, ctx, now, actor, *id, *action, u),
     )
     .await?;
     Ok(respond_view(out, StatusCode::OK))
@@ -276,14 +276,14 @@ pub async fn arrival(
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(a): JsonBody<mall::Arrival>,
 ) -> ApiResult {
-    let out = submit_view(
+    let out = submit_as(
         &app,
         p,
         "mall_arrival",
         key,
         "mall".into(),
         (sku, a),
-        |tx, ctx, now, (sku, a)| mall::arrival(tx, ctx, now, sku, a),
+        |tx, ctx, now, actor, (sku, a)| mall::arrival(tx, ctx, now, actor, sku, a),
     )
     .await?;
     Ok(respond_view(out, StatusCode::OK))
@@ -516,7 +516,7 @@ pub async fn create_lottery(
     p: Program,
     JsonBody(d): JsonBody<jifen_domain::lottery::LotteryDef>,
 ) -> ApiResult {
-    let out = submit_view(
+    let out = submit_as(
         &app,
         p,
         "lottery",

@@ -1,5 +1,6 @@
 //! A member's record over the API after creation (profile, identities, freeze, centre links,
-//! export and erasure), each in the calling key's name; receipts and the hash chain's links.
+//! export and erasure), each in the calling key's name; receipts, the hash chain's links and the
+//! audit log.
 
 use axum::Json;
 use axum::extract::State;
@@ -20,7 +21,7 @@ type MemberFn<T, V> =
     fn(&mut Tx<'_>, &ProgramCtx, Millis, &str, MemberId, &T) -> Result<V, AppError>;
 
 /// Submits a [`MemberFn`]; the idempotency fingerprint covers the route, the member and the
-/// input, as [`submit`]'s does.
+/// input, as [`crate::submit_view`]'s does.
 pub async fn member_command<T, V>(
     app: &App,
     p: Program,
@@ -226,4 +227,40 @@ pub async fn chain_links(
         })
         .await?;
     Ok(Json(v).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    #[serde(default)]
+    actor: Option<String>,
+    #[serde(default)]
+    action: Option<String>,
+    #[serde(default)]
+    before: Option<i64>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+/// The audit log, newest first: what staff, keys and members changed, through the console and
+/// the API alike.
+pub async fn audit_log(
+    State(app): State<App>,
+    p: Program,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult {
+    let who = jifen_app::access::AuditReader::for_key(&p.1);
+    let page = app
+        .read(move |tx| {
+            jifen_app::console::audit_page(
+                tx,
+                &who,
+                q.actor.as_deref(),
+                q.action.as_deref(),
+                q.before,
+                q.limit,
+            )
+        })
+        .await?;
+    Ok(Json(page).into_response())
 }

@@ -11,7 +11,7 @@ use jifen_rules::signin::EarnSettings;
 use serde::Deserialize;
 
 use crate::extract::{ApiPath, ApiQuery, IdempotencyKey, JsonBody, Program};
-use crate::{ApiError, ApiResult, respond_view, submit_view};
+use crate::{ApiError, ApiResult, respond_view, submit_as};
 
 fn rule_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>()
@@ -89,7 +89,7 @@ pub async fn create_rule(
 ) -> ApiResult {
     let input = rule_in(v)?;
     let program = p.0;
-    let out = submit_view(
+    let out = submit_as(
         &app,
         p,
         "create_rule",
@@ -113,14 +113,14 @@ pub async fn update_rule(
     let id = rule_id(&id)?;
     let input = rule_in(v)?;
     let program = p.0;
-    let out = submit_view(
+    let out = submit_as(
         &app,
         p,
         "update_rule",
         key,
         "rules".into(),
         (id, input),
-        |tx, ctx, now, (id, r)| earn::update_rule(tx, ctx, now, *id, r),
+        |tx, ctx, now, actor, (id, r)| earn::update_rule(tx, ctx, now, actor, *id, r),
     )
     .await?;
     app.invalidate_program(program);
@@ -130,14 +130,14 @@ pub async fn update_rule(
 async fn rule_action(app: App, p: Program, id: &str, action: RuleAction) -> ApiResult {
     let id = rule_id(id)?;
     let program = p.0;
-    let out = submit_view(
+    let out = submit_as(
         &app,
         p,
         "rule_action",
         None,
         "rules".into(),
         (id, action),
-        |tx, ctx, now, (id, a)| earn::change_rule_status(tx, ctx, now, *id, *a),
+        |tx, ctx, now, actor, (id, a)| earn::change_rule_status(tx, ctx, now, actor, *id, *a),
     )
     .await?;
     app.invalidate_program(program);
@@ -167,7 +167,7 @@ pub async fn put_settings(
     JsonBody(s): JsonBody<EarnSettings>,
 ) -> ApiResult {
     let program = p.0;
-    let out = submit_view(
+    let out = submit_as(
         &app,
         p,
         "earn_settings",
@@ -266,14 +266,14 @@ async fn decide(
         .ok_or_else(|| ApiError::invalid("hold id", format!("{id:?} is not a risk hold id")))?;
     // Decisions lock the member; the hold id is the routing key the caller has.
     let partition = format!("hold:{id}");
-    let out = submit_view(
+    let out = submit_as(
         &app,
         p,
         "risk_hold",
         None,
         partition,
         (id, decision, r),
-        |tx, ctx, now, (id, d, r)| earn::decide_hold(tx, ctx, now, *id, *d, r),
+        |tx, ctx, now, actor, (id, d, r)| earn::decide_hold(tx, ctx, now, actor, *id, *d, r),
     )
     .await?;
     Ok(respond_view(out, StatusCode::OK))

@@ -461,3 +461,191 @@ async fn tiers_are_configured_and_shown_over_http() {
     assert_eq!(manual.err(422, "invalid_request")["field"], "tier");
     s.verify_clean().await;
 }
+
+/// Every change made over the API is in the audit log in the calling key's name, in the
+/// transaction of the change: rules, tiers, coupon templates, the catalog and its stock, orders,
+/// transfers and the programme's settings. A refused change leaves no entry. The log reads back
+/// newest first, filtered and paged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_change_through_the_api_is_audited_in_the_keys_name() {
+    let s = start(policy(0)).await;
+    let put = |path: &str, body: Value| s.request(Method::PUT, path).json(&body);
+    let rule = json!({"name": "满100送10", "trigger": "purchase", "condition": "order.amount >= 10000", "points": "10"});
+    let id = s.post("/api/v1/rules", None, rule.clone()).await.ok(201)["rule_id"]
+        .as_i64()
+        .unwrap();
+    let mut v2 = rule.clone();
+    v2["points"] = json!("20");
+    s.send(put(&format!("/api/v1/rules/{id}"), v2))
+        .await
+        .ok(200);
+    s.post(&format!("/api/v1/rules/{id}/activate"), None, json!({}))
+        .await
+        .ok(200);
+    s.send(put(
+        "/api/v1/tiers",
+        json!({"metric": "spend", "window": {"kind": "calendar_year"}, "tiers": [
+            {"code": "normal", "name_zh": "普通会员", "name_en": "Member", "threshold": 0}]}),
+    ))
+    .await
+    .ok(200);
+    s.post(
+        "/api/v1/coupon-templates",
+        None,
+        json!({"code": "off_10", "name_zh": "减10元", "name_en": "10 off",
+               "kind": {"type": "amount_off", "amount_minor": 1000}, "validity": {"kind": "days", "days": 30}}),
+    )
+    .await
+    .ok(201);
+    s.post("/api/v1/coupon-templates/off_10/archive", None, json!({}))
+        .await
+        .ok(200);
+    let cup = json!({"name_zh": "保温杯", "name_en": "Tumbler", "category": "drinkware", "kind": {"type": "physical"},
+        "status": "on_sale", "skus": [{"sku": "CUP", "points": 100, "cash_minor": 0, "market_price_minor": 3500, "stock": 3}]});
+    let item = s.post("/api/v1/mall/items", None, cup).await.ok(201)["id"]
+        .as_i64()
+        .unwrap();
+    s.post("/api/v1/mall/skus/CUP/stock", None, json!({"delta": 2}))
+        .await
+        .ok(200);
+    let (a, b) = (s.create_member("a1").await, s.create_member("b1").await);
+    s.credit(a, 500).await;
+    let order = json!({"member": {"member_id": a}, "sku": "CUP", "request_id": "o-1",
+        "address": {"name": "李雷", "phone": "13900000000", "line": "北京市朝阳区建国路88号"}});
+    let order = s.post("/api/v1/mall/orders", None, order).await.ok(201)["order_id"]
+        .as_i64()
+        .unwrap();
+    s.post(
+        &format!("/api/v1/mall/orders/{order}/ship"),
+        None,
+        json!({"carrier": "SF", "tracking_no": "SF100"}),
+    )
+    .await
+    .ok(200);
+    s.post(
+        &format!("/api/v1/mall/items/{item}/status"),
+        None,
+        json!({"status": "off_sale"}),
+    )
+    .await
+    .ok(200);
+    s.post(
+        "/api/v1/transfers",
+        Some("gift-1"),
+        json!({"from": {"member_id": a}, "to": {"member_id": b}, "amount": 50}),
+    )
+    .await
+    .ok(200);
+    let mut program = s.get("/api/v1/program").await.ok(200).clone();
+    program["name"] = json!("新名字");
+    let body = json!({"name": program["name"], "timezone": program["timezone"], "policy": program["policy"]});
+    s.send(put("/api/v1/program", body)).await.ok(200);
+
+    // A refused change writes nothing.
+    let before = s.get("/api/v1/audit?limit=200").await.ok(200)["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    let mut broken = rule.clone();
+    broken["condition"] = json!("order.amount >=");
+    s.post("/api/v1/rules", None, broken)
+        .await
+        .err(422, "invalid_request");
+    let log = s.get("/api/v1/audit?limit=200").await.ok(200).clone();
+    let items = log["items"].as_array().unwrap();
+    assert_eq!(items.len(), before, "{log}");
+    assert_eq!(log["next_before"], Value::Null);
+
+    let actions: Vec<&str> = items
+        .iter()
+        .rev()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "rule.create",
+            "rule.update",
+            "rule.activate",
+            "tiers.put",
+            "coupon_template.create",
+            "coupon_template.archived",
+            "mall_item.create",
+            "mall_sku.stock",
+            "points.adjust",
+            "mall_order.ship",
+            "mall_item.off_sale",
+            "member.transfer",
+            "program.update",
+        ],
+        "{log}"
+    );
+    for e in items {
+        let actor = e["actor"].as_str().unwrap();
+        assert!(
+            actor.starts_with("api_key:") && actor.ends_with("(default)"),
+            "{e}"
+        );
+    }
+    let update = items.iter().find(|e| e["action"] == "rule.update").unwrap();
+    assert_eq!(update["target"], format!("rule:{id}"));
+    let (old, new): (Value, Value) = (
+        serde_json::from_str(update["before"].as_str().unwrap()).unwrap(),
+        serde_json::from_str(update["after"].as_str().unwrap()).unwrap(),
+    );
+    assert_eq!(
+        (old["points"].as_str(), new["points"].as_str()),
+        (Some("10"), Some("20"))
+    );
+    let ship = items
+        .iter()
+        .find(|e| e["action"] == "mall_order.ship")
+        .unwrap();
+    assert_eq!(
+        (ship["before"].as_str(), ship["after"].as_str()),
+        (Some("paid"), Some("shipped"))
+    );
+    let renamed = items
+        .iter()
+        .find(|e| e["action"] == "program.update")
+        .unwrap();
+    assert!(
+        renamed["after"].as_str().unwrap().contains("新名字"),
+        "{renamed}"
+    );
+
+    // Filtered by action, and paged newest first with next_before.
+    let one = s
+        .get("/api/v1/audit?action=rule.update")
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(one["items"].as_array().unwrap().len(), 1);
+    let page = s.get("/api/v1/audit?limit=2").await.ok(200).clone();
+    let ids: Vec<i64> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    assert!(ids.len() == 2 && ids[0] > ids[1], "{page}");
+    assert_eq!(page["next_before"], ids[1]);
+    let next = s
+        .get(&format!("/api/v1/audit?limit=2&before={}", ids[1]))
+        .await
+        .ok(200)
+        .clone();
+    assert!(
+        next["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["id"].as_i64().unwrap() < ids[1]),
+        "{next}"
+    );
+    for bad in ["limit=0", "limit=201", "before=0", "limit=x", "color=red"] {
+        s.get(&format!("/api/v1/audit?{bad}"))
+            .await
+            .err(422, "invalid_request");
+    }
+}

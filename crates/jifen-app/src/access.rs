@@ -73,6 +73,18 @@ handles! {
     Owner, owner, Owner;
 }
 
+impl AuditReader {
+    /// The audit log as an API key reads it: keys act for the programme's own systems, which
+    /// may read who changed what (a SIEM, a compliance export).
+    pub fn for_key(key: &jifen_store::KeyCaller) -> Self {
+        AuditReader {
+            program: key.program,
+            actor: key.actor(),
+            phones: false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,8 @@
 
 use jifen_ledger::{MemberId, Millis, PointType, ProgramId};
 use jifen_store::Tx;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::access::{AuditReader, Exporter, IntegrationReader, MemberReader};
 use crate::views::Balance;
@@ -26,7 +28,7 @@ pub struct AuditEntry {
 }
 
 /// Writes an audit entry in the transaction of the change it records.
-pub fn record(
+pub(crate) fn record(
     tx: &mut Tx<'_>,
     program: ProgramId,
     actor: &str,
@@ -182,6 +184,83 @@ pub fn audit_entries(
     Ok(tx.audit_entries(who.program(), actor, action, before, limit)?)
 }
 
+/// One entry of the audit log: who (`actor`) did what (`action`) to what (`target`), with the
+/// state before and after as the change recorded it (JSON text or a word), and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AuditEntryView {
+    pub id: i64,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub created_at: Millis,
+}
+
+/// A page of the audit log, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AuditPage {
+    pub items: Vec<AuditEntryView>,
+    /// The `before` that reads the next (older) page; none on the last page.
+    pub next_before: Option<i64>,
+}
+
+/// Entries per page of the audit log at most.
+pub const AUDIT_PAGE_MAX: i64 = 200;
+
+/// A page of the audit log: entries older than `before` (an entry id; none for the newest),
+/// of one `actor` and one `action` when given, `limit` of them (50 unless given).
+pub fn audit_page(
+    tx: &mut Tx<'_>,
+    who: &AuditReader,
+    actor: Option<&str>,
+    action: Option<&str>,
+    before: Option<i64>,
+    limit: Option<i64>,
+) -> Result<AuditPage, AppError> {
+    for (field, v) in [("actor", actor), ("action", action)] {
+        if v.is_some_and(|v| v.is_empty() || v.chars().count() > 100) {
+            return Err(AppError::invalid(field, "must be 1 to 100 characters"));
+        }
+    }
+    if before.is_some_and(|b| b < 1) {
+        return Err(AppError::invalid(
+            "before",
+            "must be an entry id, 1 or more",
+        ));
+    }
+    let limit = limit.unwrap_or(50);
+    if !(1..=AUDIT_PAGE_MAX).contains(&limit) {
+        return Err(AppError::invalid(
+            "limit",
+            format!("must be between 1 and {AUDIT_PAGE_MAX}"),
+        ));
+    }
+    let rows = tx.audit_entries(
+        who.program(),
+        actor,
+        action,
+        before.unwrap_or(i64::MAX),
+        limit,
+    )?;
+    let next_before = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|r| r.id))
+        .flatten();
+    let items = rows
+        .into_iter()
+        .map(|r| AuditEntryView {
+            id: r.id,
+            actor: r.actor,
+            action: r.action,
+            target: r.target,
+            before: r.before,
+            after: r.after,
+            created_at: r.created_at,
+        })
+        .collect();
+    Ok(AuditPage { items, next_before })
+}
+
 /// The programme's staff accounts.
 pub fn staff_list(tx: &mut Tx<'_>, who: &AuditReader) -> Result<Vec<StaffRow>, AppError> {
     Ok(tx.staff_members(who.program())?)
@@ -200,6 +279,51 @@ pub fn webhooks(
         hooks.push((e, d));
     }
     Ok(hooks)
+}
+
+/// What a CSV export holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportKind {
+    Members,
+    Ledger,
+    Orders,
+}
+
+impl ExportKind {
+    /// The word the audit log names it by (`export.<word>`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportKind::Members => "members",
+            ExportKind::Ledger => "ledger",
+            ExportKind::Orders => "orders",
+        }
+    }
+}
+
+/// Records that `who` exports `kind` for the dates asked (`from` and `to` as typed, none for
+/// everything), audited as `export.<kind>` before the first row is read: no export leaves
+/// without its entry.
+pub fn begin_export(
+    tx: &mut Tx<'_>,
+    who: &Exporter,
+    kind: ExportKind,
+    from: Option<&str>,
+    to: Option<&str>,
+    now: Millis,
+) -> Result<(), AppError> {
+    let after = (from.is_some() || to.is_some())
+        .then(|| serde_json::json!({"from": from, "to": to}).to_string());
+    let (action, target) = (format!("export.{}", kind.as_str()), kind.as_str());
+    tx.audit(
+        who.program(),
+        who.actor(),
+        &action,
+        target,
+        None,
+        after.as_deref(),
+        now,
+    )?;
+    Ok(())
 }
 
 /// Members by id above `after`, with their balance: a page of the members export.
@@ -281,7 +405,7 @@ pub fn reveal_phone(
 
 /// Writes an audit entry in the transaction of the change it records: who (`actor`) did what
 /// (`action`) to what (`target`), with the state before and after as JSON where it matters.
-pub fn audit(
+pub(crate) fn audit(
     tx: &mut Tx<'_>,
     program: ProgramId,
     actor: &str,

@@ -98,10 +98,12 @@ fn template_view(t: &TemplateRow) -> Result<CouponTemplateView, AppError> {
     })
 }
 
+/// Creates a coupon template in `actor`'s name (audited as `coupon_template.create`).
 pub fn create_template(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
+    actor: &str,
     t: &CouponTemplate,
 ) -> Result<CouponTemplateView, AppError> {
     t.validate()
@@ -117,15 +119,30 @@ pub fn create_template(
     let row = tx
         .coupon_template(ctx.program.id, &t.code)?
         .ok_or_else(|| AppError::Internal("a template just stored is missing".into()))?;
+    let (create, target) = (
+        "coupon_template.create",
+        format!("coupon_template:{}", t.code),
+    );
+    tx.audit(
+        ctx.program.id,
+        actor,
+        create,
+        &target,
+        None,
+        Some(&def),
+        now,
+    )?;
     template_view(&row)
 }
 
 /// A template's status: `active` templates issue coupons, `archived` ones no longer do (coupons
-/// already issued stay usable).
+/// already issued stay usable). Set in `actor`'s name, audited as `coupon_template.active` or
+/// `coupon_template.archived`.
 pub fn set_template_status(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
+    actor: &str,
     code: &str,
     status: &str,
 ) -> Result<CouponTemplateView, AppError> {
@@ -134,6 +151,20 @@ pub fn set_template_status(
     }
     let row = template(tx, ctx, code)?;
     tx.update_coupon_template(ctx.program.id, row.id, None, Some(status), now)?;
+    let (verb, target) = (
+        format!("coupon_template.{status}"),
+        format!("coupon_template:{code}"),
+    );
+    let before = Some(row.status.as_str());
+    tx.audit(
+        ctx.program.id,
+        actor,
+        &verb,
+        &target,
+        before,
+        Some(status),
+        now,
+    )?;
     template_view(&template(tx, ctx, code)?)
 }
 

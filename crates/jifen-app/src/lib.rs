@@ -605,11 +605,13 @@ impl App {
         Ok(CreatedProgram { id, api_key })
     }
 
-    /// Replaces a programme's name, time zone and ledger policy. New settings apply to commands
+    /// Replaces a programme's name, time zone and ledger policy in `actor`'s name (audited as
+    /// `program.update`, with the settings before and after). New settings apply to commands
     /// from now on; what was already earned keeps its dates.
     pub fn update_program(
         &self,
         program: ProgramId,
+        actor: String,
         name: String,
         timezone: String,
         policy: jifen_ledger::policy::LedgerPolicy,
@@ -621,12 +623,30 @@ impl App {
         if name.trim().is_empty() || name.chars().count() > 100 {
             return Err(AppError::invalid("name", "must be 1 to 100 characters"));
         }
-        self.admin_write_blocking(move |tx, _| {
-            tx.program(program)?.ok_or(AppError::NotFound {
+        self.admin_write_blocking(move |tx, now| {
+            let old = tx.program(program)?.ok_or(AppError::NotFound {
                 what: "programme",
                 id: program.to_string(),
             })?;
-            Ok(tx.update_program_policy(program, &name, &timezone, &policy)?)
+            tx.update_program_policy(program, &name, &timezone, &policy)?;
+            let settings =
+                |name: &str, timezone: &str, policy: &jifen_ledger::policy::LedgerPolicy| {
+                    serde_json::json!({"name": name, "timezone": timezone, "policy": policy})
+                        .to_string()
+                };
+            let before = settings(&old.name, &old.timezone, &old.policy);
+            let after = settings(&name, &timezone, &policy);
+            let target = format!("program:{program}");
+            tx.audit(
+                program,
+                &actor,
+                "program.update",
+                &target,
+                Some(&before),
+                Some(&after),
+                now,
+            )?;
+            Ok(())
         })?;
         self.invalidate_program(program);
         Ok(())

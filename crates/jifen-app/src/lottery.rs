@@ -140,10 +140,12 @@ fn view(
     })
 }
 
+/// Creates a lottery in `actor`'s name (audited as `lottery.create`).
 pub fn create(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
+    actor: &str,
     def: &LotteryDef,
 ) -> Result<LotteryView, AppError> {
     def.validate()
@@ -179,6 +181,16 @@ pub fn create(
             json!({"code": def.code}),
         ));
     }
+    let target = format!("lottery:{}", def.code);
+    tx.audit(
+        ctx.program.id,
+        actor,
+        "lottery.create",
+        &target,
+        None,
+        Some(&text),
+        now,
+    )?;
     let (row, def) = lottery(tx, ctx, &def.code)?;
     view(tx, ctx, &row, &def)
 }

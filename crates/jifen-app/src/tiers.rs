@@ -759,10 +759,13 @@ pub fn review_step(
 
 /// Replaces the programme's ladder. Members keep their recorded tiers; those the ladder no
 /// longer has count as its first tier until their next upgrade.
+/// Replaces the tier ladder in `actor`'s name (audited as `tiers.put`, with the ladder before
+/// and after).
 pub fn put_ladder(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
+    actor: &str,
     ladder: &Ladder,
 ) -> Result<Ladder, AppError> {
     ladder
@@ -780,7 +783,18 @@ pub fn put_ladder(
         }
     }
     let def = serde_json::to_string(ladder).expect("ladder serializes");
+    let before = tx.tier_ladder(ctx.program.id)?;
     tx.put_tier_ladder(ctx.program.id, &def, now)?;
+    let before = before.as_deref();
+    tx.audit(
+        ctx.program.id,
+        actor,
+        "tiers.put",
+        "tiers",
+        before,
+        Some(&def),
+        now,
+    )?;
     Ok(ladder.clone())
 }
 

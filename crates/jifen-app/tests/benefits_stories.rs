@@ -20,12 +20,13 @@ use serde_json::{Value, json};
 
 fn template(w: &World, v: Value) -> Result<Value, AppError> {
     let t: CouponTemplate = serde_json::from_value(v).expect("template parses");
-    w.write(move |tx, ctx, now| coupons::create_template(tx, ctx, now, &t))
+    w.write(move |tx, ctx, now| coupons::create_template(tx, ctx, now, "staff:test", &t))
 }
 
 fn ladder(w: &World, v: Value) -> Result<Value, AppError> {
     let l: Ladder = serde_json::from_value(v).expect("ladder parses");
-    let out = w.write(move |tx, ctx, now| jifen_app::tiers::put_ladder(tx, ctx, now, &l));
+    let out =
+        w.write(move |tx, ctx, now| jifen_app::tiers::put_ladder(tx, ctx, now, "staff:test", &l));
     w.app.invalidate_program(w.pid);
     out
 }

@@ -1326,7 +1326,7 @@ fn purchase_racing_a_merge_credits_the_survivor(b: Arc<dyn Backend>) {
     let (first, second) = race(
         &w,
         "merge",
-        move |tx, ctx, now| commands::merge(tx, ctx, now, &merge),
+        move |tx, ctx, now| commands::merge(tx, ctx, now, "staff:test", &merge),
         move |tx, ctx, now| commands::purchase(tx, ctx, now, &p),
     );
     first.expect("the merge succeeds");

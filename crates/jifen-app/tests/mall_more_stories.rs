@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 
 fn item(w: &World, v: Value) -> Value {
     let i: ItemIn = serde_json::from_value(v).expect("item parses");
-    w.write(move |tx, ctx, now| mall::create_item(tx, ctx, now, &i))
+    w.write(move |tx, ctx, now| mall::create_item(tx, ctx, now, "staff:test", &i))
         .expect("item created")
 }
 
@@ -75,7 +75,7 @@ fn a_prize_that_runs_out_pays_the_consolation_and_every_draw_recomputes(b: Arc<d
         "consolation": {"name_zh": "谢谢参与", "name_en": "Better luck next time", "reward": {"type": "nothing"}},
         "per_member_per_day": 30, "granted_on": ["review"]}))
     .unwrap();
-    w.write(move |tx, ctx, now| jifen_app::lottery::create(tx, ctx, now, &def))
+    w.write(move |tx, ctx, now| jifen_app::lottery::create(tx, ctx, now, "staff:test", &def))
         .unwrap();
     let m = w.member("lucky");
     let poor = w.member("poor");
@@ -196,6 +196,7 @@ fn a_presale_is_released_in_order_when_stock_arrives(b: Arc<dyn Backend>) {
             tx,
             ctx,
             now,
+            "staff:test",
             id1,
             OrderAction::Cancel,
             &OrderUpdate::default(),
@@ -206,7 +207,7 @@ fn a_presale_is_released_in_order_when_stock_arrives(b: Arc<dyn Backend>) {
     // 3 units arrive: the first, third and fourth orders are released, in that order.
     let a = mall::Arrival { quantity: 3 };
     let out = w
-        .write(move |tx, ctx, now| mall::arrival(tx, ctx, now, "PRE", &a))
+        .write(move |tx, ctx, now| mall::arrival(tx, ctx, now, "staff:test", "PRE", &a))
         .unwrap();
     assert_eq!(
         out["released_orders"],
@@ -219,7 +220,7 @@ fn a_presale_is_released_in_order_when_stock_arrives(b: Arc<dyn Backend>) {
     // 4 more: the last order, and 3 into stock.
     let a = mall::Arrival { quantity: 4 };
     let out = w
-        .write(move |tx, ctx, now| mall::arrival(tx, ctx, now, "PRE", &a))
+        .write(move |tx, ctx, now| mall::arrival(tx, ctx, now, "staff:test", "PRE", &a))
         .unwrap();
     assert_eq!(out["released_orders"], json!([orders[4]]));
     assert_eq!(out["added_to_stock"], 3);

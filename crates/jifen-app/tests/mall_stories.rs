@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 fn item(w: &World, v: Value) -> Value {
     let i: ItemIn = serde_json::from_value(v).expect("item parses");
-    w.write(move |tx, ctx, now| mall::create_item(tx, ctx, now, &i))
+    w.write(move |tx, ctx, now| mall::create_item(tx, ctx, now, "staff:test", &i))
         .expect("item created")
 }
 
@@ -55,7 +55,7 @@ fn order(w: &World, o: PlaceOrder) -> Result<Value, AppError> {
 }
 
 fn act(w: &World, id: i64, action: OrderAction, u: OrderUpdate) -> Result<Value, AppError> {
-    w.write(move |tx, ctx, now| mall::act(tx, ctx, now, id, action, &u))
+    w.write(move |tx, ctx, now| mall::act(tx, ctx, now, "staff:test", id, action, &u))
 }
 
 fn stock(w: &World, sku: &'static str) -> i64 {
@@ -218,8 +218,10 @@ fn after_sale_refunds_may_be_partial_and_coupon_items_issue_coupons(b: Arc<dyn B
                "kind": {"type": "free_shipping"}, "validity": {"kind": "days", "days": 30}}),
     )
     .unwrap();
-    w.write(move |tx, ctx, now| jifen_app::coupons::create_template(tx, ctx, now, &t))
-        .unwrap();
+    w.write(move |tx, ctx, now| {
+        jifen_app::coupons::create_template(tx, ctx, now, "staff:test", &t)
+    })
+    .unwrap();
     item(
         &w,
         json!({"name_zh": "免邮券", "name_en": "Free shipping coupon", "category": "coupons",
@@ -339,7 +341,7 @@ fn limits_audiences_and_windows_are_refused_before_any_write(b: Arc<dyn Backend>
             {"code": "normal", "name_zh": "普通会员", "name_en": "Member", "threshold": 0},
             {"code": "gold", "name_zh": "黄金会员", "name_en": "Gold", "threshold": 1000}]}))
     .unwrap();
-    w.write(move |tx, ctx, now| jifen_app::tiers::put_ladder(tx, ctx, now, &ladder))
+    w.write(move |tx, ctx, now| jifen_app::tiers::put_ladder(tx, ctx, now, "staff:test", &ladder))
         .unwrap();
     w.app.invalidate_program(w.pid);
     item(

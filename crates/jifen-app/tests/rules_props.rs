@@ -41,7 +41,7 @@ fn rule(w: &World, def: serde_json::Value) {
         status: Some("active".into()),
         actor: None,
     };
-    w.write(move |tx, ctx, now| earn::create_rule(tx, ctx, now, &input))
+    w.write(move |tx, ctx, now| earn::create_rule(tx, ctx, now, "staff:test", &input))
         .unwrap();
     w.app.invalidate_program(w.pid);
 }

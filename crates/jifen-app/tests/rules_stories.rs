@@ -30,7 +30,7 @@ fn rule(w: &World, def: Value) -> i64 {
         actor: Some("ops@shop".into()),
     };
     let out = w
-        .write(move |tx, ctx, now| earn::create_rule(tx, ctx, now, &input))
+        .write(move |tx, ctx, now| earn::create_rule(tx, ctx, now, "staff:test", &input))
         .expect("rule saved");
     w.app.invalidate_program(w.pid);
     id(&out, "rule_id")
@@ -38,7 +38,7 @@ fn rule(w: &World, def: Value) -> i64 {
 
 fn settings(w: &World, s: Value) {
     let s: jifen_rules::signin::EarnSettings = serde_json::from_value(s).unwrap();
-    w.write(move |tx, ctx, now| earn::put_settings(tx, ctx, now, &s))
+    w.write(move |tx, ctx, now| earn::put_settings(tx, ctx, now, "staff:test", &s))
         .expect("settings saved");
     w.app.invalidate_program(w.pid);
 }
@@ -200,7 +200,7 @@ fn purchase_rules_pay_with_explanations_and_record_their_version(b: Arc<dyn Back
         actor: Some("ops@shop".into()),
     };
     let v2 = w
-        .write(move |tx, ctx, now| earn::update_rule(tx, ctx, now, threshold, &edit))
+        .write(move |tx, ctx, now| earn::update_rule(tx, ctx, now, "staff:test", threshold, &edit))
         .unwrap();
     assert_eq!(v2["version"], 2);
     assert_eq!(v2["versions"].as_array().unwrap().len(), 2);
@@ -766,7 +766,7 @@ fn decide(w: &World, hold: i64, decision: earn::HoldDecision) -> Result<Value, A
         actor: "risk@shop".into(),
         note: Some("checked".into()),
     };
-    w.write(move |tx, ctx, now| earn::decide_hold(tx, ctx, now, hold, decision, &r))
+    w.write(move |tx, ctx, now| earn::decide_hold(tx, ctx, now, "staff:test", hold, decision, &r))
 }
 
 fn risky_events_are_held_for_review_then_released_or_rejected(b: Arc<dyn Backend>) {
@@ -944,7 +944,7 @@ fn dry_runs_explain_draft_rules_and_write_nothing(b: Arc<dyn Backend>) {
         actor: None,
     };
     let draft = id(
-        &w.write(move |tx, ctx, now| earn::create_rule(tx, ctx, now, &input))
+        &w.write(move |tx, ctx, now| earn::create_rule(tx, ctx, now, "staff:test", &input))
             .unwrap(),
         "rule_id",
     );

@@ -495,7 +495,7 @@ fn transfer_keeps_expiry_and_the_senders_refund_is_clawed_back(b: Arc<dyn Backen
         ip: None,
     };
     w.write(None, move |tx, ctx, now| {
-        commands::transfer(tx, ctx, now, &t)
+        commands::transfer(tx, ctx, now, "staff:test", &t)
     })
     .unwrap();
     assert_eq!((w.balance(a).available, w.balance(c).available), (200, 300));
@@ -640,8 +640,10 @@ fn merging_moves_lots_identities_and_orders(b: Arc<dyn Backend>) {
         reason: Some("same person".into()),
         actor: Some("staff:2".into()),
     };
-    w.write(None, move |tx, ctx, now| commands::merge(tx, ctx, now, &m))
-        .unwrap();
+    w.write(None, move |tx, ctx, now| {
+        commands::merge(tx, ctx, now, "staff:test", &m)
+    })
+    .unwrap();
     let bal = w.balance(c);
     assert_eq!((bal.available, bal.pending), (100, 50));
     // The old external id now finds the surviving member, and a refund of the merged member's order works.

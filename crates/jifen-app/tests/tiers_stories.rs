@@ -16,7 +16,8 @@ use serde_json::{Value, json};
 
 fn ladder(w: &World, v: Value) -> Result<Value, jifen_app::AppError> {
     let l: Ladder = serde_json::from_value(v).unwrap();
-    let out = w.write(move |tx, ctx, now| jifen_app::tiers::put_ladder(tx, ctx, now, &l));
+    let out =
+        w.write(move |tx, ctx, now| jifen_app::tiers::put_ladder(tx, ctx, now, "staff:test", &l));
     w.app.invalidate_program(w.pid);
     out
 }
@@ -52,7 +53,7 @@ fn a_member_climbs_in_the_request_that_crosses_a_threshold(b: Arc<dyn Backend>) 
         status: Some("active".into()),
         actor: None,
     };
-    w.write(move |tx, ctx, now| earn::create_rule(tx, ctx, now, &input))
+    w.write(move |tx, ctx, now| earn::create_rule(tx, ctx, now, "staff:test", &input))
         .unwrap();
     w.app.invalidate_program(w.pid);
     let m = w.member("t1");
@@ -166,7 +167,7 @@ fn a_manual_tier_shows_as_manual_and_ends_on_its_date(b: Arc<dyn Backend>) {
         status: Some("active".into()),
         actor: None,
     };
-    w.write(move |tx, ctx, now| earn::create_rule(tx, ctx, now, &input))
+    w.write(move |tx, ctx, now| earn::create_rule(tx, ctx, now, "staff:test", &input))
         .unwrap();
     w.app.invalidate_program(w.pid);
     let m = w.member("t4");

@@ -22,7 +22,7 @@ fn item(w: &World, sku: &str, points: i64, cash_minor: i64) {
         "kind": {"type": "physical"}, "status": "on_sale",
         "skus": [{"sku": sku, "points": points, "cash_minor": cash_minor, "stock": 10}]}))
     .expect("item parses");
-    w.write(move |tx, ctx, now| mall::create_item(tx, ctx, now, &i))
+    w.write(move |tx, ctx, now| mall::create_item(tx, ctx, now, "staff:test", &i))
         .expect("item created");
 }
 
@@ -61,7 +61,7 @@ fn act(w: &World, id: i64, action: OrderAction) -> Result<Value, AppError> {
         actor: Some("staff:ops".into()),
         ..Default::default()
     };
-    w.write(move |tx, ctx, now| mall::act(tx, ctx, now, id, action, &u))
+    w.write(move |tx, ctx, now| mall::act(tx, ctx, now, "staff:test", id, action, &u))
 }
 
 fn get_order(w: &World, id: i64) -> mall::OrderView {
@@ -387,7 +387,9 @@ fn a_rule_naming_an_unknown_segment_is_refused_with_the_field(b: Arc<dyn Backend
     for status in [None, Some("active")] {
         let r = rule_in(status);
         invalid(
-            w.write(move |tx, ctx, now| jifen_app::earn::create_rule(tx, ctx, now, &r)),
+            w.write(move |tx, ctx, now| {
+                jifen_app::earn::create_rule(tx, ctx, now, "staff:test", &r)
+            }),
             "audience.segments[0]",
         );
     }
@@ -409,7 +411,7 @@ fn members_profiles_are_updated_identities_unbound_and_members_frozen(b: Arc<dyn
         status: Some("active".into()),
         actor: None,
     };
-    w.write(move |tx, ctx, now| jifen_app::earn::create_rule(tx, ctx, now, &input))
+    w.write(move |tx, ctx, now| jifen_app::earn::create_rule(tx, ctx, now, "staff:test", &input))
         .unwrap();
     w.app.invalidate_program(w.pid);
     let m = w.member("p1");
@@ -519,10 +521,12 @@ fn transfers_stay_within_the_programmes_daily_and_monthly_limits(b: Arc<dyn Back
     let bad: jifen_rules::signin::EarnSettings =
         serde_json::from_value(json!({"transfers": {"daily_points_max": 0}})).unwrap();
     invalid(
-        w.write(move |tx, ctx, now| jifen_app::earn::put_settings(tx, ctx, now, &bad)),
+        w.write(move |tx, ctx, now| {
+            jifen_app::earn::put_settings(tx, ctx, now, "staff:test", &bad)
+        }),
         "transfers.daily_points_max",
     );
-    w.write(move |tx, ctx, now| jifen_app::earn::put_settings(tx, ctx, now, &s))
+    w.write(move |tx, ctx, now| jifen_app::earn::put_settings(tx, ctx, now, "staff:test", &s))
         .unwrap();
     w.app.invalidate_program(w.pid);
     let [a, b2, c] = ["a", "b", "c"].map(|e| {
@@ -573,7 +577,7 @@ fn a_member_sees_and_pays_their_tiers_member_price_and_flash_sale_limits_are_set
             {"code": "gold", "name_zh": "黄金会员", "name_en": "Gold", "threshold": 1000,
              "benefits": {"member_price_pct": 90}}]}))
     .unwrap();
-    w.write(move |tx, ctx, now| jifen_app::tiers::put_ladder(tx, ctx, now, &ladder))
+    w.write(move |tx, ctx, now| jifen_app::tiers::put_ladder(tx, ctx, now, "staff:test", &ladder))
         .unwrap();
     w.app.invalidate_program(w.pid);
     item(&w, "CUP", 1_005, 990);
@@ -619,7 +623,7 @@ fn a_member_sees_and_pays_their_tiers_member_price_and_flash_sale_limits_are_set
         "limits": {"lifetime": 2},
         "skus": [{"sku": "FLASH", "points": 10, "stock": 10}]}))
     .unwrap();
-    w.write(move |tx, ctx, now| mall::create_item(tx, ctx, now, &i))
+    w.write(move |tx, ctx, now| mall::create_item(tx, ctx, now, "staff:test", &i))
         .unwrap();
     order(&w, plain, "FLASH", "f-1");
     order(&w, plain, "FLASH", "f-2");
@@ -885,7 +889,7 @@ fn transfers_get_the_risk_checks_behaviour_events_get(b: Arc<dyn Backend>) {
         "velocity": [{"by": "device", "window_minutes": 60, "max_events": 2}],
         "device_members_max": 1}}))
     .unwrap();
-    w.write(move |tx, ctx, now| jifen_app::earn::put_settings(tx, ctx, now, &s))
+    w.write(move |tx, ctx, now| jifen_app::earn::put_settings(tx, ctx, now, "staff:test", &s))
         .unwrap();
     w.app.invalidate_program(w.pid);
     let [a, b2, c] = ["ra", "rb", "rc"].map(|e| {
@@ -903,7 +907,7 @@ fn transfers_get_the_risk_checks_behaviour_events_get(b: Arc<dyn Backend>) {
             device_id: Some(device.into()),
             ip: None,
         };
-        w.write(move |tx, ctx, now| commands::transfer(tx, ctx, now, &t))
+        w.write(move |tx, ctx, now| commands::transfer(tx, ctx, now, "staff:test", &t))
     };
     send(a, b2, "D1").unwrap();
     send(a, b2, "D1").unwrap();

@@ -161,7 +161,7 @@ fn a_fulfilment_webhook_is_signed_retried_and_marks_the_order_delivered(b: Arc<d
     let i: ItemIn = serde_json::from_value(json!({"name_zh": "视频会员月卡", "name_en": "Video, 1 month", "category": "partners",
         "kind": {"type": "partner", "partner": "视频平台"}, "status": "on_sale", "skus": [{"sku": "VIDEO", "points": 100, "stock": 10}]}))
     .unwrap();
-    w.write(move |tx, ctx, now| mall::create_item(tx, ctx, now, &i))
+    w.write(move |tx, ctx, now| mall::create_item(tx, ctx, now, "staff:test", &i))
         .unwrap();
     let m = w.member("hook");
     w.adjust(
@@ -249,8 +249,10 @@ fn an_unreachable_endpoint_gives_up_after_its_attempts(b: Arc<dyn Backend>) {
         serde_json::from_value(json!({"code": "c", "name_zh": "券", "name_en": "C",
         "kind": {"type": "free_shipping"}, "validity": {"kind": "days", "days": 30}}))
         .unwrap();
-    w.write(move |tx, ctx, now| jifen_app::coupons::create_template(tx, ctx, now, &t))
-        .unwrap();
+    w.write(move |tx, ctx, now| {
+        jifen_app::coupons::create_template(tx, ctx, now, "staff:test", &t)
+    })
+    .unwrap();
     let m = w.member("nohook");
     let r = jifen_app::coupons::IssueCoupon {
         template: "c".into(),

@@ -4,14 +4,11 @@
 use crate::page::esc;
 use crate::{Staff, Web};
 
-/// What a staff action tells the audit log besides who did it and when.
-pub use jifen_app::console::AuditEntry as Audit;
-
 impl Staff {
-    /// Runs a use case as this staff member, its audit entry written in the same transaction:
-    /// the change and the record of who made it land together or not at all. The use case
-    /// answers a typed view, read back from the stored answer on a replay.
-    pub async fn audited_view<T, F>(
+    /// Runs a use case in this staff member's name (`actor`, which the use case writes to the
+    /// audit log in its own transaction). The use case answers a typed view, read back from the
+    /// stored answer on a replay.
+    pub async fn act_as<T, F>(
         &self,
         web: &Web,
         partition: &str,
@@ -24,16 +21,15 @@ impl Staff {
                 &mut jifen_app::Tx<'_>,
                 &jifen_app::ProgramCtx,
                 i64,
-            ) -> Result<(T, Audit), jifen_app::AppError>
+                &str,
+            ) -> Result<T, jifen_app::AppError>
             + Send
             + 'static,
     {
         let actor = self.s.actor();
         web.app
             .write_view(self.s.program, partition, idem, move |tx, ctx, now| {
-                let (v, a) = run(tx, ctx, now)?;
-                jifen_app::console::record(tx, ctx.program.id, &actor, &a, now)?;
-                Ok(v)
+                run(tx, ctx, now, &actor)
             })
             .await
     }

@@ -32,7 +32,6 @@ use jifen_app::{App, AppError};
 use jifen_ledger::{MemberId, PointType};
 use serde::Deserialize;
 
-use forms::Audit;
 use page::{L, Lang, esc};
 
 mod member_pages;

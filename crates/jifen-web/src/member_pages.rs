@@ -404,15 +404,8 @@ pub(super) async fn member_transfer(
     };
     let partition = t.from.partition();
     let out = st
-        .audited_view(&web, &partition, None, move |tx, ctx, now| {
-            let v = jifen_app::commands::transfer(tx, ctx, now, &t)?;
-            let audit = Audit {
-                action: "member.transfer".to_string(),
-                target: format!("member:{from}"),
-                before: None,
-                after: Some(serde_json::json!({"to": to, "amount": amount}).to_string()),
-            };
-            Ok((v, audit))
+        .act_as(&web, &partition, None, move |tx, ctx, now, actor| {
+            jifen_app::commands::transfer(tx, ctx, now, actor, &t)
         })
         .await;
     match out {
@@ -515,17 +508,8 @@ pub(super) async fn member_merge(
     };
     let partition = m.into.partition();
     let out = st
-        .audited_view(&web, &partition, None, move |tx, ctx, now| {
-            let v = jifen_app::commands::merge(tx, ctx, now, &m)?;
-            // The audit keeps the answer as JSON text with its keys in order, as it always has.
-            let after = serde_json::to_value(&v).map_err(|e| AppError::Internal(e.to_string()))?;
-            let audit = Audit {
-                action: "member.merge".to_string(),
-                target: format!("member:{into}"),
-                before: Some(format!("member:{from}")),
-                after: Some(after.to_string()),
-            };
-            Ok((v, audit))
+        .act_as(&web, &partition, None, move |tx, ctx, now, actor| {
+            jifen_app::commands::merge(tx, ctx, now, actor, &m)
         })
         .await;
     match out {

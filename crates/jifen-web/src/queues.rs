@@ -218,18 +218,18 @@ pub(super) async fn export_members(State(web): State<Web>, headers: HeaderMap) -
     };
     let tz = ctx.tz.clone();
     let who = exporter.clone();
-    let _ = web
+    let members = jifen_app::console::ExportKind::Members;
+    let begun = web
         .app
-        .write(s.program, "staff", None, move |tx, _ctx, now| {
-            let entry = jifen_app::console::AuditEntry {
-                action: "export.members".into(),
-                target: "members".into(),
-                ..Default::default()
-            };
-            jifen_app::console::record(tx, who.program(), who.actor(), &entry, now)?;
-            Ok(serde_json::json!(null))
+        .write_view(s.program, "staff", None, move |tx, _ctx, now| {
+            jifen_app::console::begin_export(tx, &who, members, None, None, now)
         })
         .await;
+    if let Err(e) = begun {
+        // No export leaves without its audit entry.
+        tracing::error!(error = %e, "the members export could not be audited");
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
     let app = web.app.clone();
     // Roles that do not need phone numbers export them masked.
     let phones = s.role.sees_phones();
@@ -534,15 +534,7 @@ pub(super) async fn decide_hold(
             &format!("hold:{id}"),
             None,
             move |tx, ctx, now| {
-                let v = jifen_app::earn::decide_hold(tx, ctx, now, id, decision, &review)?;
-                let entry = jifen_app::console::AuditEntry {
-                    action: format!("risk_hold.{decision:?}").to_lowercase(),
-                    target: format!("hold:{id}"),
-                    before: None,
-                    after: serde_json::to_value(&v).ok().map(|v| v.to_string()),
-                };
-                jifen_app::console::record(tx, ctx.program.id, &actor, &entry, now)?;
-                Ok(v)
+                jifen_app::earn::decide_hold(tx, ctx, now, &actor, id, decision, &review)
             },
         )
         .await;

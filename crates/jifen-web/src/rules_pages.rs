@@ -16,7 +16,7 @@ use jifen_domain::words;
 use jifen_rules::RuleDef;
 use serde::Deserialize;
 
-use crate::forms::{Audit, expired, field_error, form_key, member_by_text, parse_money};
+use crate::forms::{expired, field_error, form_key, member_by_text, parse_money};
 use crate::page::{Lang, esc, fmt_time, num};
 use crate::{Staff, Web};
 
@@ -216,15 +216,8 @@ async fn create(State(web): State<Web>, st: Staff, Form(f): Form<RuleForm>) -> R
         )
     });
     let out = st
-        .audited_view(&web, "rules", idem, move |tx, ctx, now| {
-            let v = earn::create_rule(tx, ctx, now, &input)?;
-            let audit = Audit {
-                action: "rule.create".to_string(),
-                target: format!("rule:{}", v.rule_id),
-                before: None,
-                after: Some(definition_text(&v.definition)),
-            };
-            Ok((v, audit))
+        .act_as(&web, "rules", idem, move |tx, ctx, now, actor| {
+            earn::create_rule(tx, ctx, now, actor, &input)
         })
         .await;
     web.app.invalidate_program(st.s.program);
@@ -234,13 +227,6 @@ async fn create(State(web): State<Web>, st: Staff, Form(f): Form<RuleForm>) -> R
         }
         Err(e) => on_error(&st, action, &f, e),
     }
-}
-
-/// A definition as the audit log keeps it: its JSON text.
-fn definition_text(d: &RuleDef) -> String {
-    serde_json::to_value(d)
-        .map(|v| v.to_string())
-        .unwrap_or_default()
 }
 
 fn on_error(st: &Staff, action: &str, f: &RuleForm, e: AppError) -> Response {
@@ -440,17 +426,9 @@ async fn update(
         status: None,
         actor: Some(st.s.actor()),
     };
-    let before = definition_text(&base);
     let out = st
-        .audited_view(&web, "rules", None, move |tx, ctx, now| {
-            let v = earn::update_rule(tx, ctx, now, id, &input)?;
-            let audit = Audit {
-                action: "rule.update".to_string(),
-                target: format!("rule:{id}"),
-                before: Some(before.to_string()),
-                after: Some(definition_text(&v.definition)),
-            };
-            Ok((v, audit))
+        .act_as(&web, "rules", None, move |tx, ctx, now, actor| {
+            earn::update_rule(tx, ctx, now, actor, id, &input)
         })
         .await;
     web.app.invalidate_program(st.s.program);
@@ -514,15 +492,8 @@ async fn status(
         .await;
     }
     let out = st
-        .audited_view(&web, "rules", None, move |tx, ctx, now| {
-            let v = earn::change_rule_status(tx, ctx, now, id, a)?;
-            let audit = Audit {
-                action: format!("rule.{action}"),
-                target: format!("rule:{id}"),
-                before: None,
-                after: Some(v.status.clone()),
-            };
-            Ok((v, audit))
+        .act_as(&web, "rules", None, move |tx, ctx, now, actor| {
+            earn::change_rule_status(tx, ctx, now, actor, id, a)
         })
         .await;
     web.app.invalidate_program(st.s.program);

@@ -134,7 +134,7 @@ async fn an_operator_creates_a_rule_and_ships_an_order_in_a_real_browser() {
     let item: jifen_app::mall::ItemIn = serde_json::from_value(item).unwrap();
     s.app
         .write_view(s.pid, "mall", None, move |tx, ctx, now| {
-            jifen_app::mall::create_item(tx, ctx, now, &item)
+            jifen_app::mall::create_item(tx, ctx, now, "staff:test", &item)
         })
         .await
         .unwrap();

@@ -99,7 +99,7 @@ fn settle(b: &mut cdp::Browser, cond: &str) {
 async fn create(app: &App, pid: jifen_ledger::ProgramId, def: Value) -> i64 {
     let i: jifen_app::mall::ItemIn = serde_json::from_value(def).unwrap();
     app.write_view(pid, "mall", None, move |tx, ctx, now| {
-        jifen_app::mall::create_item(tx, ctx, now, &i)
+        jifen_app::mall::create_item(tx, ctx, now, "staff:test", &i)
     })
     .await
     .unwrap()
@@ -172,7 +172,7 @@ async fn a_member_redeems_in_the_mall_in_a_real_browser() {
     }))
     .unwrap();
     app.write_view(pid, "coupons", None, move |tx, ctx, now| {
-        jifen_app::coupons::create_template(tx, ctx, now, &t)
+        jifen_app::coupons::create_template(tx, ctx, now, "staff:test", &t)
     })
     .await
     .unwrap();
@@ -200,7 +200,7 @@ async fn a_member_redeems_in_the_mall_in_a_real_browser() {
     }))
     .unwrap();
     app.write_view(pid, "lotteries", None, move |tx, ctx, now| {
-        jifen_app::lottery::create(tx, ctx, now, &def)
+        jifen_app::lottery::create(tx, ctx, now, "staff:test", &def)
     })
     .await
     .unwrap();

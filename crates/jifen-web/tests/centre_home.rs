@@ -25,7 +25,7 @@ impl Site {
         let id = self
             .app
             .write_view(self.pid, "rules", None, move |tx, ctx, now| {
-                jifen_app::earn::create_rule(tx, ctx, now, &r)
+                jifen_app::earn::create_rule(tx, ctx, now, "staff:test", &r)
             })
             .await
             .unwrap()
@@ -39,7 +39,14 @@ impl Site {
     async fn pause(&self, id: i64) {
         self.app
             .write_view(self.pid, "rules", None, move |tx, ctx, now| {
-                jifen_app::earn::change_rule_status(tx, ctx, now, id, RuleAction::Pause)
+                jifen_app::earn::change_rule_status(
+                    tx,
+                    ctx,
+                    now,
+                    "staff:test",
+                    id,
+                    RuleAction::Pause,
+                )
             })
             .await
             .unwrap();

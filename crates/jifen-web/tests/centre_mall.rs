@@ -21,7 +21,7 @@ async fn create_item(s: &Site, def: Value) -> i64 {
     let i: jifen_app::mall::ItemIn = serde_json::from_value(def).unwrap();
     s.app
         .write_view(s.pid, "mall", None, move |tx, ctx, now| {
-            jifen_app::mall::create_item(tx, ctx, now, &i)
+            jifen_app::mall::create_item(tx, ctx, now, "staff:test", &i)
         })
         .await
         .unwrap()
@@ -646,7 +646,9 @@ async fn a_shipped_order_shows_its_tracking_and_can_be_appealed() {
             s.pid,
             &format!("mall-order:{id}"),
             None,
-            move |tx, ctx, now| jifen_app::mall::act(tx, ctx, now, id, OrderAction::Ship, &u),
+            move |tx, ctx, now| {
+                jifen_app::mall::act(tx, ctx, now, "staff:test", id, OrderAction::Ship, &u)
+            },
         )
         .await
         .unwrap();
@@ -767,7 +769,7 @@ async fn the_coupons_page_lists_the_members_coupons() {
     .unwrap();
     s.app
         .write_view(s.pid, "coupons", None, move |tx, ctx, now| {
-            jifen_app::coupons::create_template(tx, ctx, now, &t)
+            jifen_app::coupons::create_template(tx, ctx, now, "staff:test", &t)
         })
         .await
         .unwrap();
@@ -815,7 +817,7 @@ async fn the_lucky_wheel_draws_once_per_form() {
     .unwrap();
     s.app
         .write_view(s.pid, "lotteries", None, move |tx, ctx, now| {
-            jifen_app::lottery::create(tx, ctx, now, &def)
+            jifen_app::lottery::create(tx, ctx, now, "staff:test", &def)
         })
         .await
         .unwrap();

@@ -409,13 +409,13 @@ async fn risk_holds_are_released_from_the_console_and_counted_on_the_overview() 
         .write_view(pid, "rules", None, |tx, ctx, now| {
             let settings: jifen_rules::signin::EarnSettings =
                 serde_json::from_value(serde_json::json!({"risk": {"velocity": [{"by": "device", "window_minutes": 60, "max_events": 1}]}})).unwrap();
-            jifen_app::earn::put_settings(tx, ctx, now, &settings)?;
+            jifen_app::earn::put_settings(tx, ctx, now, "staff:test", &settings)?;
             let rule = jifen_app::earn::RuleIn {
                 definition: serde_json::from_value(serde_json::json!({"name": "分享有礼", "trigger": "share", "points": "30"})).unwrap(),
                 status: Some("active".into()),
                 actor: Some("ops".into()),
             };
-            jifen_app::earn::create_rule(tx, ctx, now, &rule)
+            jifen_app::earn::create_rule(tx, ctx, now, "staff:test", &rule)
         })
         .await
         .unwrap();
@@ -894,7 +894,7 @@ async fn owners_set_the_approval_threshold_and_the_invite_link() {
     .unwrap();
     s.app
         .write_view(s.pid, "rules", None, move |tx, ctx, now| {
-            jifen_app::earn::create_rule(tx, ctx, now, &rule)
+            jifen_app::earn::create_rule(tx, ctx, now, "staff:test", &rule)
         })
         .await
         .unwrap();

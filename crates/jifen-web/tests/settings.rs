@@ -546,7 +546,7 @@ async fn seed_exports(s: &Site) -> i64 {
     .unwrap();
     s.app
         .write_view(s.pid, "mall", None, move |tx, ctx, now| {
-            jifen_app::mall::create_item(tx, ctx, now, &item)
+            jifen_app::mall::create_item(tx, ctx, now, "staff:test", &item)
         })
         .await
         .unwrap();

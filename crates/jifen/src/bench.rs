@@ -270,7 +270,7 @@ fn seed_console_accounts(
     }))?;
     let started = Instant::now();
     app.write_blocking(program, "bench", None, move |tx, ctx, now| {
-        jifen_app::tiers::put_ladder(tx, ctx, now, &ladder)?;
+        jifen_app::tiers::put_ladder(tx, ctx, now, "system:bench", &ladder)?;
         tx.seed_members_at_tier(ctx.program.id, n, "normal", now)?;
         let s = jifen_app::staff::NewStaff {
             login: "bench".into(),
@@ -465,7 +465,7 @@ fn review(o: &Options) -> anyhow::Result<()> {
     let n = o.members as i64;
     let started = Instant::now();
     app.write_blocking(created.id, "bench", None, move |tx, ctx, now| {
-        jifen_app::tiers::put_ladder(tx, ctx, now, &ladder)?;
+        jifen_app::tiers::put_ladder(tx, ctx, now, "system:bench", &ladder)?;
         tx.seed_members_at_tier(ctx.program.id, n, "gold", now)?;
         Ok(json!(null))
     })?;
@@ -570,7 +570,7 @@ fn create_rules(app: &App, program: ProgramId, rules: usize) -> anyhow::Result<(
             actor: Some("bench".into()),
         };
         app.write_view_blocking(program, "rules", None, move |tx, ctx, now| {
-            jifen_app::earn::create_rule(tx, ctx, now, &input)
+            jifen_app::earn::create_rule(tx, ctx, now, "system:bench", &input)
         })?;
     }
     app.invalidate_program(program);
@@ -647,7 +647,7 @@ async fn create_flash_item(app: &App, program: ProgramId) -> anyhow::Result<()> 
         "status": "on_sale", "flash_sale": true, "sale_from": jiff::Timestamp::now().as_millisecond(),
         "skus": [{"sku": "FLASH", "points": 50, "stock": 100}]}))?;
     app.write_view(program, "mall", None, move |tx, ctx, now| {
-        jifen_app::mall::create_item(tx, ctx, now, &item)
+        jifen_app::mall::create_item(tx, ctx, now, "system:bench", &item)
     })
     .await?;
     Ok(())

@@ -127,7 +127,7 @@ fn earning_rules(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()
             actor: Some("staff:demo-ops".into()),
         };
         app.write_view_blocking(program, "rules", None, move |tx, ctx, now| {
-            jifen_app::earn::create_rule(tx, ctx, now, &input)
+            jifen_app::earn::create_rule(tx, ctx, now, "system:demo", &input)
         })?;
     }
     let settings: jifen_rules::signin::EarnSettings = serde_json::from_value(json!({
@@ -136,7 +136,7 @@ fn earning_rules(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()
         "risk": {"velocity": [{"by": "device", "window_minutes": 60, "max_events": 30}], "device_members_max": 5}
     }))?;
     app.write_view_blocking(program, "rules", None, move |tx, ctx, now| {
-        jifen_app::earn::put_settings(tx, ctx, now, &settings)
+        jifen_app::earn::put_settings(tx, ctx, now, "system:demo", &settings)
     })?;
     // Coupons the tiers give: free shipping each month, a birthday coffee, tier-up vouchers.
     let templates = [
@@ -153,7 +153,7 @@ fn earning_rules(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()
     for t in templates {
         let t: jifen_domain::coupons::CouponTemplate = serde_json::from_value(t)?;
         app.write_blocking(program, "coupon_templates", None, move |tx, ctx, now| {
-            let v = jifen_app::coupons::create_template(tx, ctx, now, &t)?;
+            let v = jifen_app::coupons::create_template(tx, ctx, now, "system:demo", &t)?;
             serde_json::to_value(v).map_err(|e| jifen_app::AppError::Internal(e.to_string()))
         })?;
     }
@@ -183,7 +183,7 @@ fn earning_rules(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()
                           "checkout_points_per_unit": 80, "priority_service": true}}]
     }))?;
     app.write_blocking(program, "tiers", None, move |tx, ctx, now| {
-        let v = jifen_app::tiers::put_ladder(tx, ctx, now, &ladder)?;
+        let v = jifen_app::tiers::put_ladder(tx, ctx, now, "system:demo", &ladder)?;
         serde_json::to_value(v).map_err(|e| jifen_app::AppError::Internal(e.to_string()))
     })?;
     app.invalidate_program(program);
@@ -354,7 +354,7 @@ fn create_item(app: &App, program: ProgramId, v: Value) -> anyhow::Result<()> {
     let item: jifen_app::mall::ItemIn = serde_json::from_value(v)?;
     // The seeded item is not read back: what the write answers is of no use here.
     app.write_view_blocking(program, "mall", None, move |tx, ctx, now| {
-        jifen_app::mall::create_item(tx, ctx, now, &item)
+        jifen_app::mall::create_item(tx, ctx, now, "system:demo", &item)
     })?;
     Ok(())
 }
@@ -373,7 +373,7 @@ fn lucky_wheel(app: &App, program: ProgramId) -> anyhow::Result<()> {
              "reward": {"type": "points", "points": 30}}],
         "consolation": {"name_zh": "谢谢参与", "name_en": "Better luck next time", "reward": {"type": "points", "points": 2}}}))?;
     app.write_blocking(program, "lotteries", None, move |tx, ctx, now| {
-        let v = jifen_app::lottery::create(tx, ctx, now, &wheel)?;
+        let v = jifen_app::lottery::create(tx, ctx, now, "system:demo", &wheel)?;
         serde_json::to_value(v).map_err(|e| jifen_app::AppError::Internal(e.to_string()))
     })?;
     Ok(())
@@ -761,7 +761,7 @@ impl Year<'_> {
                     ..Default::default()
                 };
                 write(self.app, self.program, move |tx, ctx, now| {
-                    jifen_app::mall::act(tx, ctx, now, id, a, &u)
+                    jifen_app::mall::act(tx, ctx, now, "system:demo", id, a, &u)
                 });
             }
             if pay && v["kind"]["type"] == "physical" {
@@ -771,7 +771,7 @@ impl Year<'_> {
                     ..Default::default()
                 };
                 write(self.app, self.program, move |tx, ctx, now| {
-                    jifen_app::mall::act(tx, ctx, now, id, OrderAction::Ship, &u)
+                    jifen_app::mall::act(tx, ctx, now, "system:demo", id, OrderAction::Ship, &u)
                 });
                 if day < 355 {
                     write(self.app, self.program, move |tx, ctx, now| {
@@ -779,6 +779,7 @@ impl Year<'_> {
                             tx,
                             ctx,
                             now,
+                            "system:demo",
                             id,
                             OrderAction::Deliver,
                             &OrderUpdate::default(),
@@ -813,7 +814,7 @@ impl Year<'_> {
                 ip: None,
             };
             write(self.app, self.program, move |tx, ctx, now| {
-                commands::transfer(tx, ctx, now, &t)
+                commands::transfer(tx, ctx, now, "system:demo", &t)
             });
         }
     }

@@ -251,6 +251,26 @@ pub(super) const LINKS_LIMIT: Param = query(
     ty_int(Some(1), Some(1_000), Some(100)),
     "Links per page",
 );
+pub(super) const AUDIT_ACTOR: Param = query(
+    "actor",
+    ty_text(Some(100), Some("staff:ann")),
+    "Only entries by this actor (staff:<login>, api_key:<id> (<name>), member:<id>)",
+);
+pub(super) const AUDIT_ACTION: Param = query(
+    "action",
+    ty_text(Some(100), Some("rule.update")),
+    "Only entries of this action",
+);
+pub(super) const AUDIT_BEFORE: Param = query(
+    "before",
+    ty_int(Some(1), None, None),
+    "Only entries older than this entry id: the previous page's next_before",
+);
+pub(super) const AUDIT_LIMIT: Param = query(
+    "limit",
+    ty_int(Some(1), Some(jifen_app::console::AUDIT_PAGE_MAX), Some(50)),
+    "Entries per page",
+);
 pub(super) const EXPORT_FORMAT: Param = query(
     "format",
     ty_word(&["json", "csv"], Some("json")),

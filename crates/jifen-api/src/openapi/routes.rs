@@ -221,6 +221,12 @@ pub const ROUTES: &[Route] = &[
     .params(&[LINKS_AFTER, LINKS_LIMIT])
     .answer("ChainLinks"),
     get(
+        "/api/v1/audit",
+        "The audit log, newest first: who changed what (rules, the catalog, tiers, orders, settings, members), by the console or the API",
+    )
+    .params(&[AUDIT_ACTOR, AUDIT_ACTION, AUDIT_BEFORE, AUDIT_LIMIT])
+    .answer("AuditPage"),
+    get(
         "/api/v1/members/{id}/export",
         "Everything held about a member (PIPL) as JSON, or CSV with ?format=csv; audited",
     )

@@ -13,6 +13,7 @@ use jifen_app::commands::{
     EventResult, MemberCreated, MergeResult, PurchaseResult, RedemptionRefundResult, RefundResult,
     ReservationView, SpendResult, TransferResult,
 };
+use jifen_app::console::AuditPage;
 use jifen_app::coupons::{
     CouponList, CouponTemplateList, CouponTemplateView, CouponUseView, CouponView,
 };
@@ -103,6 +104,7 @@ pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
         "CheckoutQuoteView" => CheckoutQuoteView,
         "CheckoutDeductionView" => CheckoutDeductionView,
         "Receipt" => Receipt,
+        "AuditPage" => AuditPage,
     );
     for (name, schema) in generator.take_definitions(true) {
         // A generated name must not replace a hand-written schema (a request body, say).

@@ -26,7 +26,31 @@ pub struct MemberTransfer {
     pub ip: Option<String>,
 }
 
+/// Moves points from one member to another in `actor`'s name, audited as `member.transfer`.
 pub fn transfer(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    actor: &str,
+    t: &MemberTransfer,
+) -> Result<TransferResult, AppError> {
+    let v = move_points(tx, ctx, now, t)?;
+    let target = format!("member:{}", v.from_member_id.0);
+    let after = json!({"to": v.to_member_id.0, "amount": v.amount, "transfer_id": v.transfer_id.0});
+    let after = Some(after.to_string());
+    tx.audit(
+        ctx.program.id,
+        actor,
+        "member.transfer",
+        &target,
+        None,
+        after.as_deref(),
+        now,
+    )?;
+    Ok(v)
+}
+
+fn move_points(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
@@ -275,7 +299,36 @@ pub struct Merge {
     pub actor: Option<String>,
 }
 
+/// Merges a duplicate member into another in `actor`'s name, audited as `member.merge` with
+/// what moved. The ledger lines name `m.actor` when given, else `actor`.
 pub fn merge(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    actor: &str,
+    m: &Merge,
+) -> Result<MergeResult, AppError> {
+    let mut m = m.clone();
+    m.actor = m.actor.or_else(|| Some(actor.to_string()));
+    let v = fold(tx, ctx, now, &m)?;
+    let (target, before) = (
+        format!("member:{}", v.into_member_id.0),
+        format!("member:{}", v.from_member_id.0),
+    );
+    let after = serde_json::to_string(&v).expect("a merge result serializes");
+    tx.audit(
+        ctx.program.id,
+        actor,
+        "member.merge",
+        &target,
+        Some(&before),
+        Some(&after),
+        now,
+    )?;
+    Ok(v)
+}
+
+fn fold(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,

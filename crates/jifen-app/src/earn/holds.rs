@@ -188,11 +188,14 @@ pub struct HoldReview {
     pub note: Option<String>,
 }
 
-/// Releases (the points vest now) or rejects (the points are voided) a risk hold.
+/// Releases (the points vest now) or rejects (the points are voided) a risk hold in `actor`'s
+/// name, audited as `risk_hold.release` or `risk_hold.reject`; the hold records `r.actor` as
+/// its reviewer.
 pub fn decide_hold(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
+    actor: &str,
     id: i64,
     decision: HoldDecision,
     r: &HoldReview,
@@ -272,5 +275,17 @@ pub fn decide_hold(
     }
     let mut v = HoldView::of(&tx.risk_hold(ctx.program.id, id)?.ok_or_else(not_found)?);
     v.points_moved = Some(moved);
+    let verb = format!("risk_hold.{decision:?}").to_lowercase();
+    let after = serde_json::to_string(&v).expect("a hold view serializes");
+    let target = format!("hold:{id}");
+    tx.audit(
+        ctx.program.id,
+        actor,
+        &verb,
+        &target,
+        None,
+        Some(&after),
+        now,
+    )?;
     Ok(v)
 }

@@ -150,10 +150,13 @@ pub(super) fn check_segments(def: &RuleDef) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Creates a rule in `actor`'s name (audited as `rule.create`); the rule's first version is
+/// signed with `r.actor` when given, else with `actor`.
 pub fn create_rule(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
+    actor: &str,
     r: &RuleIn,
 ) -> Result<RuleView, AppError> {
     check_actor(&r.actor)?;
@@ -167,10 +170,21 @@ pub fn create_rule(
         check_active_room(tx, ctx)?;
     }
     let def = serde_json::to_string(&r.definition).expect("definition serializes");
-    let id = tx.insert_rule(ctx.program.id, status, &def, r.actor.as_deref(), now)?;
+    let signer = r.actor.as_deref().unwrap_or(actor);
+    let id = tx.insert_rule(ctx.program.id, status, &def, Some(signer), now)?;
     if status == "active" {
         on_activate(tx, ctx, id, &r.definition)?;
     }
+    let target = format!("rule:{id}");
+    tx.audit(
+        ctx.program.id,
+        actor,
+        "rule.create",
+        &target,
+        None,
+        Some(&def),
+        now,
+    )?;
     rule_view(tx, ctx, id)
 }
 
@@ -183,12 +197,14 @@ fn locked_rule(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<(String, i6
         })
 }
 
-/// Saves a new version of a rule. Versions are immutable: awards name the version that paid
+/// Saves a new version of a rule in `actor`'s name (audited as `rule.update`, with the
+/// definition before and after). Versions are immutable: awards name the version that paid
 /// them, so an edit never rewrites what a member was told.
 pub fn update_rule(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
+    actor: &str,
     id: i64,
     r: &RuleIn,
 ) -> Result<RuleView, AppError> {
@@ -212,25 +228,34 @@ pub fn update_rule(
         .map_err(rule_invalid)?;
     check_segments(&r.definition)?;
     let def = serde_json::to_string(&r.definition).expect("definition serializes");
-    tx.insert_rule_version(
-        ctx.program.id,
-        id,
-        version + 1,
-        &def,
-        r.actor.as_deref(),
-        now,
-    )?;
+    let before = tx.rule_version(ctx.program.id, id, version)?;
+    let signer = r.actor.as_deref().unwrap_or(actor);
+    tx.insert_rule_version(ctx.program.id, id, version + 1, &def, Some(signer), now)?;
     tx.set_rule_state(ctx.program.id, id, &status, version + 1, now)?;
     if status == "active" {
         on_activate(tx, ctx, id, &r.definition)?;
     }
+    let target = format!("rule:{id}");
+    let before = before.as_deref();
+    tx.audit(
+        ctx.program.id,
+        actor,
+        "rule.update",
+        &target,
+        before,
+        Some(&def),
+        now,
+    )?;
     rule_view(tx, ctx, id)
 }
 
+/// Activates, pauses or archives a rule in `actor`'s name (audited as `rule.activate`,
+/// `rule.pause` or `rule.archive`, with the status before and after).
 pub fn change_rule_status(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
+    actor: &str,
     id: i64,
     action: RuleAction,
 ) -> Result<RuleView, AppError> {
@@ -269,19 +294,43 @@ pub fn change_rule_status(
     } else {
         tx.set_rule_state(ctx.program.id, id, next, version, now)?;
     }
+    let verb = match action {
+        RuleAction::Activate => "rule.activate",
+        RuleAction::Pause => "rule.pause",
+        RuleAction::Archive => "rule.archive",
+    };
+    let target = format!("rule:{id}");
+    tx.audit(
+        ctx.program.id,
+        actor,
+        verb,
+        &target,
+        Some(&status),
+        Some(next),
+        now,
+    )?;
     rule_view(tx, ctx, id)
 }
 
+/// Replaces the earning settings in `actor`'s name (audited as `earn_settings.put`).
 pub fn put_settings(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
+    actor: &str,
     s: &EarnSettings,
 ) -> Result<EarnSettings, AppError> {
     s.validate().map_err(rule_invalid)?;
-    tx.put_earn_settings(
+    let text = serde_json::to_string(s).expect("settings serialize");
+    tx.put_earn_settings(ctx.program.id, &text, now)?;
+    let put = "earn_settings.put";
+    tx.audit(
         ctx.program.id,
-        &serde_json::to_string(s).expect("settings serialize"),
+        actor,
+        put,
+        "earn_settings",
+        None,
+        Some(&text),
         now,
     )?;
     Ok(s.clone())

@@ -55,7 +55,40 @@ fn not_allowed(o: &MallOrderRow, action: OrderAction) -> AppError {
     )
 }
 
+/// Moves an order by `action` in `actor`'s name, audited as `mall_order.<action>` with the
+/// state before and after. The order's history names `u.actor` when given (a label the
+/// caller chooses, such as the clerk at the till), else `actor`.
 pub fn act(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    now: Millis,
+    actor: &str,
+    id: i64,
+    action: OrderAction,
+    u: &OrderUpdate,
+) -> Result<OrderView, AppError> {
+    // The state before, read under the member's lock as the action itself reads it.
+    let first = order_row(tx, ctx, id)?;
+    commands::books(tx, ctx, first.member)?;
+    let before = order_row(tx, ctx, id)?.state;
+    let mut u = u.clone();
+    u.actor = u.actor.or_else(|| Some(actor.to_string()));
+    let v = apply(tx, ctx, now, id, action, &u)?;
+    let verb = format!("mall_order.{}", format!("{action:?}").to_lowercase());
+    let target = format!("mall_order:{id}");
+    tx.audit(
+        ctx.program.id,
+        actor,
+        &verb,
+        &target,
+        Some(&before),
+        Some(&v.state),
+        now,
+    )?;
+    Ok(v)
+}
+
+fn apply(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
@@ -335,7 +368,7 @@ pub fn timeout_step(
             reason: Some("payment not received in time".into()),
             ..Default::default()
         };
-        act(tx, ctx, now, id, OrderAction::Timeout, &u)?;
+        apply(tx, ctx, now, id, OrderAction::Timeout, &u)?;
         n += 1;
     }
     Ok(Some(n))

@@ -199,10 +199,13 @@ pub struct ArrivalResult {
 /// Waiting orders read per page by an arrival.
 const ARRIVAL_PAGE: i64 = 500;
 
+/// Units of a presale SKU arrived: waiting orders are released oldest first, the rest goes to
+/// stock. Recorded in `actor`'s name, audited as `mall_sku.arrival`.
 pub fn arrival(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
+    actor: &str,
     sku: &str,
     a: &Arrival,
 ) -> Result<ArrivalResult, AppError> {
@@ -249,6 +252,16 @@ pub fn arrival(
     if left > 0 {
         tx.return_mall_stock(ctx.program.id, s.id, left, false)?;
     }
+    let (target, quantity) = (format!("sku:{sku}"), a.quantity.to_string());
+    tx.audit(
+        ctx.program.id,
+        actor,
+        "mall_sku.arrival",
+        &target,
+        None,
+        Some(&quantity),
+        now,
+    )?;
     let s = tx.mall_sku(ctx.program.id, s.id)?.expect("sku exists");
     Ok(ArrivalResult {
         sku: s.sku,

@@ -107,10 +107,12 @@ fn skus_free(
     Ok(())
 }
 
+/// Creates an item in `actor`'s name (audited as `mall_item.create`).
 pub fn create_item(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
+    actor: &str,
     i: &ItemIn,
 ) -> Result<ItemView, AppError> {
     let def = &i.definition;
@@ -129,17 +131,29 @@ pub fn create_item(
     for s in &def.skus {
         tx.insert_mall_sku(ctx.program.id, id, &s.sku, s.points, s.cash_minor, s.stock)?;
     }
+    let target = format!("mall_item:{id}");
+    tx.audit(
+        ctx.program.id,
+        actor,
+        "mall_item.create",
+        &target,
+        None,
+        Some(&text),
+        now,
+    )?;
     let row = item(tx, ctx, id)?;
     item_view(tx, ctx, &row)
 }
 
 /// Replaces an item's definition. SKUs are matched by code: prices change at once (orders
 /// placed keep theirs), new SKUs are added with their stock; a SKU cannot be removed (set it
-/// out of stock instead), and stock of existing SKUs changes through restocking.
+/// out of stock instead), and stock of existing SKUs changes through restocking. Made in
+/// `actor`'s name, audited as `mall_item.update` with the definition before and after.
 pub fn update_item(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
+    actor: &str,
     id: i64,
     def: &ItemDef,
 ) -> Result<ItemView, AppError> {
@@ -176,14 +190,27 @@ pub fn update_item(
             }
         }
     }
+    let (target, before) = (format!("mall_item:{id}"), Some(row.definition.as_str()));
+    tx.audit(
+        ctx.program.id,
+        actor,
+        "mall_item.update",
+        &target,
+        before,
+        Some(&text),
+        now,
+    )?;
     let row = item(tx, ctx, id)?;
     item_view(tx, ctx, &row)
 }
 
+/// Puts an item on sale, off sale or back to draft in `actor`'s name (audited as
+/// `mall_item.<status>`).
 pub fn set_item_status(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
+    actor: &str,
     id: i64,
     status: &str,
 ) -> Result<ItemView, AppError> {
@@ -193,8 +220,18 @@ pub fn set_item_status(
             "must be draft, on_sale or off_sale",
         ));
     }
-    item(tx, ctx, id)?;
+    let before = item(tx, ctx, id)?.status;
     tx.update_mall_item(ctx.program.id, id, None, None, Some(status), now)?;
+    let (verb, target) = (format!("mall_item.{status}"), format!("mall_item:{id}"));
+    tx.audit(
+        ctx.program.id,
+        actor,
+        &verb,
+        &target,
+        Some(&before),
+        Some(status),
+        now,
+    )?;
     let row = item(tx, ctx, id)?;
     item_view(tx, ctx, &row)
 }
@@ -216,10 +253,12 @@ pub struct RestockResult {
     pub sold: i64,
 }
 
+/// Restocks a SKU in `actor`'s name (audited as `mall_sku.stock`, with the change).
 pub fn restock(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
-    _now: Millis,
+    now: Millis,
+    actor: &str,
     sku: &str,
     r: &Restock,
 ) -> Result<RestockResult, AppError> {
@@ -253,6 +292,16 @@ pub fn restock(
         ));
     }
     tx.return_mall_stock(ctx.program.id, s.id, r.delta, false)?;
+    let (target, delta) = (format!("sku:{sku}"), r.delta.to_string());
+    tx.audit(
+        ctx.program.id,
+        actor,
+        "mall_sku.stock",
+        &target,
+        None,
+        Some(&delta),
+        now,
+    )?;
     let s = tx.mall_sku(ctx.program.id, s.id)?.expect("sku exists");
     Ok(RestockResult {
         sku: s.sku,

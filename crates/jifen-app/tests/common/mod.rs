@@ -391,7 +391,7 @@ impl World {
             device_id: None,
             ip: None,
         };
-        self.write(move |tx, ctx, now| commands::transfer(tx, ctx, now, &t))
+        self.write(move |tx, ctx, now| commands::transfer(tx, ctx, now, "staff:test", &t))
     }
 
     pub fn adjust(
@@ -419,7 +419,7 @@ impl World {
             reason: Some("same person".into()),
             actor: Some("staff:merge".into()),
         };
-        self.write(move |tx, ctx, now| commands::merge(tx, ctx, now, &m))
+        self.write(move |tx, ctx, now| commands::merge(tx, ctx, now, "staff:test", &m))
     }
 
     // ---- reads -------------------------------------------------------------------------------

@@ -108,8 +108,9 @@ pub(super) async fn cancel(
             t(lang, "返回订单", "Back to the order"),
         );
     }
+    let actor = format!("member:{}", member.0);
     let u = jifen_app::mall::OrderUpdate {
-        actor: Some(format!("member:{}", member.0)),
+        actor: Some(actor.clone()),
         reason: Some(t(lang, "会员取消", "Cancelled by the member").into()),
         ..Default::default()
     };
@@ -124,6 +125,7 @@ pub(super) async fn cancel(
                     tx,
                     ctx,
                     now,
+                    &actor,
                     id,
                     jifen_domain::mall::OrderAction::Cancel,
                     &u,

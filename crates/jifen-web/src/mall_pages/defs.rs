@@ -64,20 +64,20 @@ pub(super) fn parse_def<T: serde::de::DeserializeOwned>(text: &str) -> Result<T,
     serde_json::from_str(text).map_err(|e| format!("JSON: {e}"))
 }
 
-/// Sends the editor's definition to the use case `run`, audited as `what`; a refusal is the
-/// status to answer with and the message to show next to the editor.
+/// Sends the editor's definition to the use case `run`, made in the staff member's name (the
+/// use case writes the audit entry); a refusal is the status to answer with and the message
+/// to show next to the editor.
 pub(super) async fn save_def<T, V, F>(
     web: &Web,
     st: &Staff,
     f: &DefForm,
-    what: &'static str,
     partition: &str,
     run: F,
 ) -> Result<(), (StatusCode, String)>
 where
     T: serde::de::DeserializeOwned + Send + 'static,
     V: serde::Serialize + serde::de::DeserializeOwned + Send + 'static,
-    F: Fn(&mut jifen_app::Tx<'_>, &jifen_app::ProgramCtx, i64, &T) -> Result<V, AppError>
+    F: Fn(&mut jifen_app::Tx<'_>, &jifen_app::ProgramCtx, i64, &str, &T) -> Result<V, AppError>
         + Send
         + Sync
         + 'static,
@@ -91,22 +91,10 @@ where
     }
     let def: T = parse_def(&f.definition).map_err(|e| (StatusCode::UNPROCESSABLE_ENTITY, e))?;
     let actor = st.s.actor();
-    let text = f.definition.clone();
     let out = web
         .app
         .write_view(st.s.program, partition, None, move |tx, ctx, now| {
-            let v = run(tx, ctx, now, &def)?;
-            jifen_app::console::audit(
-                tx,
-                ctx.program.id,
-                &actor,
-                what,
-                what,
-                None,
-                Some(&text),
-                now,
-            )?;
-            Ok(v)
+            run(tx, ctx, now, &actor, &def)
         })
         .await;
     web.app.invalidate_program(st.s.program);
@@ -307,17 +295,7 @@ pub(super) async fn put_tiers(
     st: Staff,
     Form(f): Form<DefForm>,
 ) -> Response {
-    let r = save_def(
-        &web,
-        &st,
-        &f,
-        "tiers.put",
-        "tiers",
-        |tx, ctx, now, l: &jifen_domain::tiers::Ladder| {
-            jifen_app::tiers::put_ladder(tx, ctx, now, l)
-        },
-    )
-    .await;
+    let r = save_def(&web, &st, &f, "tiers", jifen_app::tiers::put_ladder).await;
     match r {
         Ok(()) => Redirect::to("/console/tiers?done=1").into_response(),
         Err((status, e)) => {

@@ -86,15 +86,8 @@ pub(super) async fn create_item(
         )
     });
     let out = st
-        .audited_view(&web, "mall", idem, move |tx, ctx, now| {
-            let v = mall::create_item(tx, ctx, now, &input)?;
-            let audit = Audit {
-                action: "mall_item.create".to_string(),
-                target: format!("mall_item:{}", v.id),
-                before: None,
-                after: Some(audit_text(&v)),
-            };
-            Ok((v, audit))
+        .act_as(&web, "mall", idem, move |tx, ctx, now, actor| {
+            mall::create_item(tx, ctx, now, actor, &input)
         })
         .await;
     match out {
@@ -276,17 +269,9 @@ pub(super) async fn update_item(
                 .await;
         }
     };
-    let before = audit_text(&base);
     let out = st
-        .audited_view(&web, "mall", None, move |tx, ctx, now| {
-            let v = mall::update_item(tx, ctx, now, id, &def)?;
-            let audit = Audit {
-                action: "mall_item.update".to_string(),
-                target: format!("mall_item:{id}"),
-                before: Some(before.to_string()),
-                after: Some(audit_text(&v)),
-            };
-            Ok((v, audit))
+        .act_as(&web, "mall", None, move |tx, ctx, now, actor| {
+            mall::update_item(tx, ctx, now, actor, id, &def)
         })
         .await;
     match out {
@@ -343,15 +328,8 @@ pub(super) async fn item_status(
         .await;
     }
     let out = st
-        .audited_view(&web, "mall", None, move |tx, ctx, now| {
-            let v = mall::set_item_status(tx, ctx, now, id, &status)?;
-            let audit = Audit {
-                action: format!("mall_item.{status}"),
-                target: format!("mall_item:{id}"),
-                before: None,
-                after: Some(status.to_string()),
-            };
-            Ok((v, audit))
+        .act_as(&web, "mall", None, move |tx, ctx, now, actor| {
+            mall::set_item_status(tx, ctx, now, actor, id, &status)
         })
         .await;
     match out {
@@ -380,22 +358,16 @@ async fn change_stock(
     sku: String,
     delta: i64,
 ) -> Result<(), AppError> {
-    let audit = Audit {
-        action: format!("mall_sku.{what}"),
-        target: format!("sku:{sku}"),
-        before: None,
-        after: Some(delta.to_string()),
-    };
     if what == "arrival" {
         let a = mall::Arrival { quantity: delta };
-        st.audited_view(web, "mall", None, move |tx, ctx, now| {
-            Ok((mall::arrival(tx, ctx, now, &sku, &a)?, audit.clone()))
+        st.act_as(web, "mall", None, move |tx, ctx, now, actor| {
+            mall::arrival(tx, ctx, now, actor, &sku, &a)
         })
         .await?;
     } else {
         let r = mall::Restock { delta };
-        st.audited_view(web, "mall", None, move |tx, ctx, now| {
-            Ok((mall::restock(tx, ctx, now, &sku, &r)?, audit.clone()))
+        st.act_as(web, "mall", None, move |tx, ctx, now, actor| {
+            mall::restock(tx, ctx, now, actor, &sku, &r)
         })
         .await?;
     }
@@ -526,11 +498,4 @@ pub(super) async fn upload(
             bad(status, &msg)
         }
     }
-}
-
-/// An item as the audit log keeps it: its JSON, keys in order.
-pub(super) fn audit_text<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .map(|j| j.to_string())
-        .unwrap_or_default()
 }

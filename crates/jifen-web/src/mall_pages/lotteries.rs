@@ -110,17 +110,7 @@ pub(super) async fn create_lottery(
     st: Staff,
     Form(f): Form<DefForm>,
 ) -> Response {
-    let r = save_def(
-        &web,
-        &st,
-        &f,
-        "lottery.create",
-        "lottery",
-        |tx, ctx, now, l: &jifen_domain::lottery::LotteryDef| {
-            jifen_app::lottery::create(tx, ctx, now, l)
-        },
-    )
-    .await;
+    let r = save_def(&web, &st, &f, "lottery", jifen_app::lottery::create).await;
     match r {
         Ok(()) => Redirect::to("/console/lotteries?done=1").into_response(),
         Err((status, e)) => {

@@ -437,28 +437,11 @@ pub(super) async fn order_action(
         tracking_no: text(&f.tracking_no),
         ..Default::default()
     };
-    let actor = st.s.actor();
-    let out = web
-        .app
-        .write(
-            st.s.program,
-            &format!("mall-order:{id}"),
-            None,
-            move |tx, ctx, now| {
-                let v = mall::act(tx, ctx, now, id, a, &u)?;
-                jifen_app::console::audit(
-                    tx,
-                    ctx.program.id,
-                    &actor,
-                    &format!("mall_order.{}", format!("{a:?}").to_lowercase()),
-                    &format!("mall_order:{id}"),
-                    None,
-                    Some(&v.state),
-                    now,
-                )?;
-                serde_json::to_value(&v).map_err(|e| AppError::Internal(e.to_string()))
-            },
-        )
+    let partition = format!("mall-order:{id}");
+    let out = st
+        .act_as(&web, &partition, None, move |tx, ctx, now, actor| {
+            mall::act(tx, ctx, now, actor, id, a, &u)
+        })
         .await;
     match out {
         Ok(_) if from_order_page => Redirect::to(&format!("/console/orders/{id}")).into_response(),

@@ -420,15 +420,8 @@ pub(super) async fn create_template_form(
         )
     });
     let out = st
-        .audited_view(&web, "coupons", idem, move |tx, ctx, now| {
-            let v = jifen_app::coupons::create_template(tx, ctx, now, &t)?;
-            let audit = Audit {
-                action: "coupon_template.create".to_string(),
-                target: format!("coupon_template:{}", t.code),
-                before: None,
-                after: Some(audit_text(&v)),
-            };
-            Ok((v, audit))
+        .act_as(&web, "coupons", idem, move |tx, ctx, now, actor| {
+            jifen_app::coupons::create_template(tx, ctx, now, actor, &t)
         })
         .await;
     match out {
@@ -456,9 +449,8 @@ pub(super) async fn create_template(
         &web,
         &st,
         &f,
-        "coupon_template.create",
         "coupons",
-        |tx, ctx, now, t: &CouponTemplate| jifen_app::coupons::create_template(tx, ctx, now, t),
+        jifen_app::coupons::create_template,
     )
     .await;
     match r {

@@ -1,6 +1,7 @@
 //! CSV exports of the ledger and the orders, streamed a page at a time, for the roles that may export.
 
 use super::*;
+use jifen_app::console::ExportKind;
 
 /// `[from, to)` of an export's `from` and `to` days (inclusive, in the programme's zone).
 pub(super) fn export_range(
@@ -66,7 +67,7 @@ pub(super) async fn begin_export(
     web: &Web,
     st: &Staff,
     q: &HashMap<String, String>,
-    what: &str,
+    what: ExportKind,
 ) -> Result<(Millis, Millis, Exporter), Response> {
     let Some(exporter) = st.s.exporter() else {
         return Err(st.forbidden("settings", title(st)));
@@ -83,28 +84,15 @@ pub(super) async fn begin_export(
             ),
         )
     })?;
-    let actor = st.s.actor();
-    let program = st.s.program;
-    let action = format!("export.{what}");
-    let target = what.to_string();
-    let after = serde_json::json!({
-        "from": q.get("from").map(|v| v.trim()).filter(|v| !v.is_empty()),
-        "to": q.get("to").map(|v| v.trim()).filter(|v| !v.is_empty()),
-    })
-    .to_string();
+    let typed = |k: &str| {
+        q.get(k)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let (a, b, who) = (typed("from"), typed("to"), exporter.clone());
     web.app
-        .write(program, "staff", None, move |tx, _ctx, now| {
-            jifen_app::console::audit(
-                tx,
-                program,
-                &actor,
-                &action,
-                &target,
-                None,
-                Some(&after),
-                now,
-            )?;
-            Ok(serde_json::json!(null))
+        .write_view(st.s.program, "staff", None, move |tx, _ctx, now| {
+            jifen_app::console::begin_export(tx, &who, what, a.as_deref(), b.as_deref(), now)
         })
         .await
         .map_err(|e| st.fail(e))?;
@@ -160,7 +148,7 @@ pub(super) async fn export_ledger(
     st: Staff,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let (from, to, exporter) = match begin_export(&web, &st, &q, "ledger").await {
+    let (from, to, exporter) = match begin_export(&web, &st, &q, ExportKind::Ledger).await {
         Ok(r) => r,
         Err(r) => return r,
     };
@@ -227,7 +215,7 @@ pub(super) async fn export_orders(
     st: Staff,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let (from, to, exporter) = match begin_export(&web, &st, &q, "orders").await {
+    let (from, to, exporter) = match begin_export(&web, &st, &q, ExportKind::Orders).await {
         Ok(r) => r,
         Err(r) => return r,
     };

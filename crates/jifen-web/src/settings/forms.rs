@@ -60,12 +60,9 @@ pub(super) async fn update_program(
         )
         .await;
     }
-    let before =
-        serde_json::json!({"name": st.ctx.program.name, "timezone": st.ctx.program.timezone});
-    let after = serde_json::json!({"name": name, "timezone": tz});
     let (app, program, policy) = (web.app.clone(), st.s.program, st.ctx.program.policy.clone());
-    let (n, z) = (name.clone(), tz.clone());
-    let out = tokio::task::spawn_blocking(move || app.update_program(program, n, z, policy))
+    let (n, z, actor) = (name.clone(), tz.clone(), st.s.actor());
+    let out = tokio::task::spawn_blocking(move || app.update_program(program, actor, n, z, policy))
         .await
         .unwrap_or_else(|e| Err(AppError::Internal(e.to_string())));
     match out {
@@ -78,26 +75,6 @@ pub(super) async fn update_program(
             return reshow(StatusCode::UNPROCESSABLE_ENTITY, &field, message).await;
         }
         Err(e) => return st.fail(e),
-    }
-    let actor = st.s.actor();
-    let audited = web
-        .app
-        .write(program, "staff", None, move |tx, _ctx, now| {
-            jifen_app::console::audit(
-                tx,
-                program,
-                &actor,
-                "program.update",
-                &format!("program:{program}"),
-                Some(&before.to_string()),
-                Some(&after.to_string()),
-                now,
-            )?;
-            Ok(serde_json::json!(null))
-        })
-        .await;
-    if let Err(e) = audited {
-        return st.fail(e);
     }
     Redirect::to("/console/settings?done=program").into_response()
 }

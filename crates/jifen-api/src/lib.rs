@@ -64,6 +64,7 @@ fn v1_members_and_ledger() -> Router<App> {
         .route("/members/{id}/balance", get(balance))
         .route("/members/{id}/lots", get(lots))
         .route("/members/{id}/history", get(history))
+        .route("/members/{id}/activity", get(members::activity))
         .route("/members/{id}/receipt", get(members::receipt))
         .route("/chain/links", get(members::chain_links))
         .route("/audit", get(members::audit_log))

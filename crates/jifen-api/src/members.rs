@@ -264,3 +264,46 @@ pub async fn audit_log(
         .await?;
     Ok(Json(page).into_response())
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityParams {
+    #[serde(default)]
+    before: Option<i64>,
+    #[serde(default)]
+    limit: Option<i64>,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    point_type: Option<String>,
+    #[serde(default)]
+    from: Option<i64>,
+    #[serde(default)]
+    to: Option<i64>,
+}
+
+/// A member's history, one line per business event, with its state.
+pub async fn activity(
+    State(app): State<App>,
+    p: Program,
+    ApiPath(id): ApiPath,
+    ApiQuery(q): ApiQuery<ActivityParams>,
+) -> ApiResult {
+    let q = jifen_app::activity::ActivityQuery {
+        before: q.before,
+        limit: q.limit,
+        code: q.code,
+        point_type: q.point_type,
+        from: q.from,
+        to: q.to,
+    };
+    let id = member_id(&id)?;
+    let ctx = app.program_ctx(p.0).await?;
+    let page = app
+        .read(move |tx| {
+            let m = commands::resolve(tx, &ctx, &MemberRef::Id { member_id: id.0 })?;
+            jifen_app::activity::activity(tx, &ctx, m.id, &q)
+        })
+        .await?;
+    Ok(Json(page).into_response())
+}

@@ -11,6 +11,7 @@
 //! member's commands are applied in order and never contend across writers of one process.
 
 pub mod access;
+pub mod activity;
 pub mod appeals;
 pub mod background;
 pub mod centre;

@@ -34,7 +34,8 @@ pub struct HomeView {
     pub balance: Balance,
     /// The tier progress view, when the programme has tiers.
     pub tier: Option<crate::tiers::TierProgress>,
-    pub history: crate::views::HistoryPage,
+    /// The latest points lines, one per business event.
+    pub history: crate::activity::ActivityPage,
     pub mall: crate::mall::MemberCatalog,
     pub checkin: Checkin,
     pub tasks: Vec<Task>,
@@ -61,7 +62,12 @@ pub fn home(
     Ok(HomeView {
         balance: crate::views::balance(tx, ctx, m.id, PointType::Points, now, 30)?,
         tier: crate::tiers::member_progress(tx, ctx, m.id, now, loc).ok(),
-        history: crate::views::history(tx, ctx, m.id, None, HISTORY_LINES)?,
+        history: crate::activity::activity(
+            tx,
+            ctx,
+            m.id,
+            &crate::activity::ActivityQuery::points(HISTORY_LINES),
+        )?,
         mall: crate::mall::member_catalog(tx, ctx, m.id, None, loc, now)?,
         appeals: tx.member_appeals(ctx.program.id, m.id, APPEALS)?,
         checkin: checkin_of(tx, ctx, &m, now)?,

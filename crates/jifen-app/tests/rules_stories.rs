@@ -1083,6 +1083,160 @@ fn backtest_of_a_double_points_weekend_reports_its_cost(b: Arc<dyn Backend>) {
     invalid(bad, "to");
 }
 
+// ---- the history as people read it ---------------------------------------------------------
+
+fn activity(w: &World, m: i64, mut q: jifen_app::activity::ActivityQuery) -> Vec<Value> {
+    q.point_type.get_or_insert_with(|| "points".into());
+    let page = w
+        .read(move |tx, ctx| jifen_app::activity::activity(tx, ctx, jifen_ledger::MemberId(m), &q));
+    let v = serde_json::to_value(&page).unwrap();
+    v["lines"].as_array().unwrap().clone()
+}
+
+/// The member's points lines in the ledger itself.
+fn ledger_points_lines(w: &World, m: i64) -> usize {
+    let lines = w.history(m, 50);
+    lines.iter().filter(|h| h["point_type"] == "points").count()
+}
+
+fn newest(w: &World, m: i64) -> Value {
+    activity(w, m, Default::default())[0].clone()
+}
+
+fn state(l: &Value) -> (&str, &str, i64, i64) {
+    (
+        l["code"].as_str().unwrap(),
+        l["state"].as_str().unwrap(),
+        l["amount"].as_i64().unwrap(),
+        l["original"].as_i64().unwrap(),
+    )
+}
+
+/// One purchase is one line (待生效, then 已到账), one order's points are one line (冻结中, then
+/// 已兑换 or 已释放), points held for review say so; the ledger keeps every line underneath.
+fn history_reads_one_line_per_business_event(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(7));
+    let m = w.member("reader");
+    w.purchase("o-486", m, 48_600).unwrap();
+    let line = newest(&w, m);
+    assert_eq!(state(&line), ("purchase", "pending", 486, 486), "{line}");
+    assert_eq!(line["available_at"], START + 7 * DAY, "{line}");
+    assert_eq!(line["settled_at"], Value::Null);
+    // The points vest: still one line, now vested, while the ledger has two.
+    w.at_day(8);
+    assert_eq!(w.jobs_tuple().0, 486);
+    let lines = activity(&w, m, Default::default());
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(state(&lines[0]), ("purchase", "vested", 486, 486));
+    assert_eq!(lines[0]["available_at"], Value::Null);
+    assert_eq!(lines[0]["settled_at"], START + 8 * DAY);
+    assert_eq!(ledger_points_lines(&w, m), 2);
+    // Reserved and spent reads as the spend; reserved and released reads released, 0 moved;
+    // an open reservation reads reserved.
+    let r = id(
+        &w.reserve(m, 100, 600, Some("mall-1")).unwrap(),
+        "reservation_id",
+    );
+    w.post(r).unwrap();
+    assert_eq!(
+        state(&newest(&w, m)),
+        ("reservation_post", "redeemed", -100, -100)
+    );
+    let r = id(&w.reserve(m, 50, 600, None).unwrap(), "reservation_id");
+    w.void(r, Some("order cancelled")).unwrap();
+    assert_eq!(state(&newest(&w, m)), ("reservation", "released", 0, -50));
+    w.reserve(m, 30, 600, None).unwrap();
+    assert_eq!(state(&newest(&w, m)), ("reservation", "reserved", -30, -30));
+    assert_eq!(activity(&w, m, Default::default()).len(), 4);
+    assert_eq!(ledger_points_lines(&w, m), 7);
+    // A share held by the risk checks says so, with no date to vest; rejected, it is voided.
+    settings(
+        &w,
+        json!({"risk": {"velocity": [{"by": "device", "window_minutes": 60, "max_events": 1}]}}),
+    );
+    rule(
+        &w,
+        json!({"name": "分享", "trigger": "share", "points": "20"}),
+    );
+    let other = w.member("other");
+    for (k, who) in [other, m].iter().enumerate() {
+        let e = from_device(
+            event_input(*who, "share", Some(&format!("sh{k}")), json!({})),
+            "dev-9",
+        );
+        event(&w, e).unwrap();
+    }
+    let held = newest(&w, m);
+    assert_eq!(state(&held), ("share", "held", 20, 20), "{held}");
+    assert_eq!(held["available_at"], Value::Null);
+    let page = w.read(|tx, ctx| earn::list_holds(tx, ctx, Some("open"), None, Some(10)));
+    let hold = page.holds[0].hold_id;
+    decide(&w, hold, earn::HoldDecision::Reject).unwrap();
+    assert_eq!(state(&newest(&w, m)), ("share", "voided", 0, 20));
+    // Filters and pages.
+    let only = |code: &str| jifen_app::activity::ActivityQuery {
+        code: Some(code.into()),
+        ..Default::default()
+    };
+    assert_eq!(activity(&w, m, only("purchase")).len(), 1);
+    let two = jifen_app::activity::ActivityQuery {
+        limit: Some(2),
+        point_type: Some("points".into()),
+        ..Default::default()
+    };
+    let page = w.read(move |tx, ctx| {
+        jifen_app::activity::activity(tx, ctx, jifen_ledger::MemberId(m), &two)
+    });
+    assert_eq!(page.lines.len(), 2);
+    assert_eq!(page.next_before, Some(page.lines[1].transfer_id));
+    let rest = jifen_app::activity::ActivityQuery {
+        before: page.next_before,
+        ..Default::default()
+    };
+    let rest = activity(&w, m, rest);
+    assert_eq!(rest.len(), 3, "{rest:?}");
+    let until = jifen_app::activity::ActivityQuery {
+        to: Some(START + DAY),
+        ..Default::default()
+    };
+    assert_eq!(
+        activity(&w, m, until).len(),
+        1,
+        "only the purchase was made on day 0"
+    );
+    for (q, field) in [
+        (
+            jifen_app::activity::ActivityQuery {
+                limit: Some(0),
+                ..Default::default()
+            },
+            "limit",
+        ),
+        (
+            jifen_app::activity::ActivityQuery {
+                before: Some(0),
+                ..Default::default()
+            },
+            "before",
+        ),
+        (
+            jifen_app::activity::ActivityQuery {
+                from: Some(5),
+                to: Some(5),
+                ..Default::default()
+            },
+            "to",
+        ),
+    ] {
+        let r = w.app.read_blocking({
+            let ctx = w.ctx.clone();
+            move |tx| jifen_app::activity::activity(tx, &ctx, jifen_ledger::MemberId(m), &q)
+        });
+        invalid(r, field);
+    }
+    w.verify();
+}
+
 on_both_backends!(
     purchase_rules_pay_with_explanations_and_record_their_version,
     a_ladder_bonus_is_withdrawn_when_one_of_its_orders_is_refunded,
@@ -1099,4 +1253,5 @@ on_both_backends!(
     every_behaviour_event_type_pays_its_own_rules,
     referrals_follow_a_merged_inviter,
     referrals_from_a_shared_phone_are_held,
+    history_reads_one_line_per_business_event,
 );

@@ -204,6 +204,20 @@ words! {
     }
 }
 
+words! {
+    /// Where a line of a member's history stands (`jifen_app::activity::LineState`).
+    LINE_STATES: StateWord {
+        "done", "已完成", "Done", tone: Tone::Done;
+        "pending", "待生效", "Pending", tone: Tone::Wait;
+        "held", "风控审核中", "Under review", tone: Tone::Wait;
+        "vested", "已到账", "Available", tone: Tone::Done;
+        "voided", "已作废", "Voided", tone: Tone::Off;
+        "reserved", "冻结中", "Reserved", tone: Tone::Wait;
+        "redeemed", "已兑换", "Redeemed", tone: Tone::Done;
+        "released", "已释放", "Released", tone: Tone::Off;
+    }
+}
+
 /// The entry of `code` in a table of words.
 pub fn find<T: HasWord>(table: &'static [T], code: &str) -> Option<&'static T> {
     table.iter().find(|e| e.word().code == code)
@@ -317,6 +331,7 @@ mod tests {
         check("coupon statuses", COUPON_STATUSES);
         check("item statuses", ITEM_STATUSES);
         check("rule statuses", RULE_STATUSES);
+        check("history line states", LINE_STATES);
         check("custom", &[CUSTOM_TRIGGER.word, PAID_NOT_SHIPPED][..]);
     }
 

@@ -339,6 +339,7 @@ impl Drop for Tx<'_> {
 
 // Declared after the macros above, which they use.
 mod accounts;
+mod activity;
 mod chain;
 mod coupons;
 mod dashboard;
@@ -361,6 +362,7 @@ pub use staff::{AdjustmentRequest, AppealRow, AuditRow, MemberExportRow, StaffRo
 pub use webhooks::{DeliveryRow, EndpointRow};
 mod rules;
 mod tiers;
+pub use activity::{ActivityFilter, Settlement};
 pub use chain::LinkRow;
 pub use coupons::{CouponRow, NewCoupon, TemplateRow};
 pub use exports::{LedgerExportRow, OrderExportRow};

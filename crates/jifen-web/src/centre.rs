@@ -311,28 +311,32 @@ fn appeals_card(lang: Lang, appeals: &[jifen_app::console::AppealRow]) -> String
     )
 }
 
-/// The points history: each line's kind, time, reason, a link to appeal it, and the amount.
+/// The points history, one line per business event: its kind and state, time, reason, a link
+/// to appeal it, and the amount.
 fn history_card(
     lang: Lang,
     token: &str,
     tz: &jiff::tz::TimeZone,
-    history: &jifen_app::views::HistoryPage,
+    history: &jifen_app::activity::ActivityPage,
 ) -> String {
     let lines: String = history
         .lines
         .iter()
         .map(|l| {
-            let a = l.amount;
+            let reason = l
+                .reason
+                .as_deref()
+                .filter(|r| !r.is_empty())
+                .map(|r| format!(" · {}", esc(r)))
+                .unwrap_or_default();
             format!(
-                "<li><div>{}<div class=\"r\">{} · {} · <a href=\"/m/{token}/appeal?subject=line&id={}\">{}</a></div></div><div class=\"{}\">{}{}</div></li>",
+                "<li><div>{} {}<div class=\"r\">{}{reason} · <a href=\"/m/{token}/appeal?subject=line&id={}\">{}</a></div></div><div>{}</div></li>",
                 esc(&code_label(&l.code, lang)),
+                crate::page::line_state(lang, tz, l),
                 fmt_time(l.created_at, tz),
-                esc(l.reason.as_deref().unwrap_or("")),
-                l.transfer_id.0,
+                l.transfer_id,
                 t(lang, "申诉", "Appeal"),
-                if a >= 0 { "pos" } else { "neg" },
-                if a > 0 { "+" } else { "" },
-                num(a)
+                crate::page::line_amount(l),
             )
         })
         .collect();

@@ -190,7 +190,12 @@ pub(super) async fn render_member(
             )?;
             let b = jifen_app::views::balance(tx, &ctx, m.id, PointType::Points, now, 30)?;
             let lots = jifen_app::views::lots(tx, &ctx, m.id, PointType::Points, false, now)?;
-            let history = jifen_app::views::history(tx, &ctx, m.id, None, 50)?;
+            let history = jifen_app::activity::activity(
+                tx,
+                &ctx,
+                m.id,
+                &jifen_app::activity::ActivityQuery::points(50),
+            )?;
             let tier = jifen_app::tiers::member_progress(
                 tx,
                 &ctx,

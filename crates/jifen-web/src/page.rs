@@ -273,6 +273,48 @@ pub fn fmt_time(ms: i64, tz: &TimeZone) -> String {
         .unwrap_or_default()
 }
 
+/// A history line's state as a badge (none when it was simply done), with the day points
+/// waiting will vest: 待生效 · 12-11 到账.
+pub fn line_state(lang: Lang, tz: &TimeZone, l: &jifen_app::activity::ActivityLine) -> String {
+    use jifen_app::activity::LineState;
+    if l.state == LineState::Done {
+        return String::new();
+    }
+    let en = lang == Lang::En;
+    let tone = words::find(words::LINE_STATES, l.state.as_str()).map_or("wait", |w| w.tone.class());
+    let word = words::text(words::LINE_STATES, l.state.as_str(), en);
+    let when = match l.available_at {
+        Some(at) if en => format!(" · available {}", fmt_date(at, tz)),
+        Some(at) => format!(" · {} 到账", fmt_date(at, tz)),
+        None => String::new(),
+    };
+    format!(
+        "<span class=\"state {tone}\">{}{}</span>",
+        esc(&word),
+        esc(&when)
+    )
+}
+
+/// A history line's points, signed: struck through when none of it happened (voided,
+/// released), muted while it waits.
+pub fn line_amount(l: &jifen_app::activity::ActivityLine) -> String {
+    use jifen_app::activity::LineState;
+    let signed = |v: i64| format!("{}{}", if v > 0 { "+" } else { "" }, num(v));
+    match l.state {
+        LineState::Voided | LineState::Released if l.amount == 0 => {
+            format!("<s class=\"off\">{}</s>", signed(l.original))
+        }
+        LineState::Pending | LineState::Held | LineState::Reserved => {
+            format!("<span class=\"wait\">{}</span>", signed(l.amount))
+        }
+        _ => format!(
+            "<span class=\"{}\">{}</span>",
+            if l.amount >= 0 { "pos" } else { "neg" },
+            signed(l.amount)
+        ),
+    }
+}
+
 fn fmt_date(ms: i64, tz: &TimeZone) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .map(|t| t.to_zoned(tz.clone()).strftime("%m-%d").to_string())

@@ -605,3 +605,82 @@ async fn history_names_every_behaviour_in_words() {
         assert!(en.contains(words), "{words} in the English page");
     }
 }
+
+/// The points an order holds and then spends are one history line, in the member centre and
+/// in the console alike: 积分冻结 · 冻结中 while held, 积分兑换 · 已兑换 once spent, 冻结释放 ·
+/// 已释放 with nothing taken when given back.
+#[tokio::test]
+async fn a_redemption_is_one_history_line_with_its_state() {
+    let s = start().await;
+    let m = s.member;
+    let reserve = |amount: i64| {
+        let r: commands::Reserve = serde_json::from_value(json!({
+            "member": {"member_id": m}, "amount": amount, "order_ref": format!("shop-{amount}")
+        }))
+        .unwrap();
+        let app = s.app.clone();
+        let pid = s.pid;
+        async move {
+            app.write_view(pid, "m", None, move |tx, ctx, now| {
+                commands::reserve(tx, ctx, now, &r)
+            })
+            .await
+            .unwrap()
+            .view
+            .reservation_id
+            .0
+        }
+    };
+    let held = reserve(1_800).await;
+    let given_back = reserve(70).await;
+    let link = s.link().await;
+    let lines = |html: &str| -> Vec<String> {
+        let card = &html[html.find("积分明细").expect("the history card")..];
+        card.split("<li>").skip(1).map(str::to_string).collect()
+    };
+    let html = s.home(&link).await;
+    let first = lines(&html);
+    assert!(
+        first[1].contains("积分冻结") && first[1].contains("冻结中") && first[1].contains("-1,800"),
+        "{first:?}"
+    );
+    for (id, post) in [(held, true), (given_back, false)] {
+        s.app
+            .write_view(s.pid, "m", None, move |tx, ctx, now| {
+                if post {
+                    commands::post_reservation(tx, ctx, now, id)
+                } else {
+                    commands::void_reservation(tx, ctx, now, id, None)
+                }
+            })
+            .await
+            .unwrap();
+    }
+    let html = s.home(&link).await;
+    let after = lines(&html);
+    assert_eq!(after.len(), first.len(), "settling adds no line: {after:?}");
+    let spent: Vec<&String> = after.iter().filter(|l| l.contains("1,800")).collect();
+    assert_eq!(spent.len(), 1, "{after:?}");
+    assert!(
+        spent[0].contains("积分兑换")
+            && spent[0].contains("已兑换")
+            && !spent[0].contains("积分冻结"),
+        "{spent:?}"
+    );
+    assert!(
+        after[0].contains("冻结释放") || after[0].contains("积分冻结"),
+        "{after:?}"
+    );
+    assert!(
+        after[0].contains("已释放") && after[0].contains("<s class=\"off\">-70</s>"),
+        "{after:?}"
+    );
+    let (_, en, _) = s.get(&link, "jifen_lang=en").await;
+    assert!(en.contains("Redeemed") && en.contains("Released"), "{en}");
+    // The console's member page reads the same way.
+    let session = s.sign_in("amy", "correct horse battery").await.1.unwrap();
+    let cookie = format!("jifen_session={session}; jifen_lang=zh");
+    let (_, page, _) = s.get(&format!("/console/members/{m}"), &cookie).await;
+    assert_eq!(page.matches("1,800").count(), 1, "{page}");
+    assert!(page.contains("已兑换") && page.contains("已释放"), "{page}");
+}

@@ -235,6 +235,31 @@ pub(super) const HISTORY_LIMIT: Param = query(
     ty_int(Some(1), Some(views::HISTORY_PAGE_MAX), Some(50)),
     "Lines per page",
 );
+pub(super) const ACTIVITY_BEFORE: Param = query(
+    "before",
+    ty_int(Some(1), None, None),
+    "Only lines older than this transfer id: the previous page's next_before",
+);
+pub(super) const ACTIVITY_CODE: Param = query(
+    "code",
+    ty_text(Some(64), Some("purchase")),
+    "Only lines of this ledger code",
+);
+pub(super) const ACTIVITY_POINT_TYPE: Param = query(
+    "point_type",
+    ty_word(&["points", "growth"], None),
+    "Only lines of this point type; both when not given",
+);
+pub(super) const ACTIVITY_FROM: Param = query(
+    "from",
+    ty_int(None, None, None),
+    "Only lines made at or after this time (ms since the epoch)",
+);
+pub(super) const ACTIVITY_TO: Param = query(
+    "to",
+    ty_int(None, None, None),
+    "Only lines made before this time (ms since the epoch); after from",
+);
 pub(super) const RECEIPT_TRANSFER: Param = query(
     "transfer_id",
     ty_int(None, None, None),

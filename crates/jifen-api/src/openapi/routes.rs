@@ -187,6 +187,20 @@ pub const ROUTES: &[Route] = &[
     )
     .params(&[MEMBER, HISTORY_BEFORE, HISTORY_LIMIT])
     .answer("HistoryPage"),
+    get(
+        "/api/v1/members/{id}/activity",
+        "The member's history as people read it, one line per business event with its state (a purchase's points pending then vested, an order's points reserved then redeemed or released), newest first (?before=&limit=&code=&point_type=&from=&to=)",
+    )
+    .params(&[
+        MEMBER,
+        ACTIVITY_BEFORE,
+        HISTORY_LIMIT,
+        ACTIVITY_CODE,
+        ACTIVITY_POINT_TYPE,
+        ACTIVITY_FROM,
+        ACTIVITY_TO,
+    ])
+    .answer("ActivityPage"),
     post(
         "/api/v1/purchases",
         "Record a purchase: points earned, pending through the return window",

@@ -6,6 +6,7 @@ use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value};
 
 use jifen_app::Backtest;
+use jifen_app::activity::ActivityPage;
 use jifen_app::centre::{CentreLink, LinksRevoked};
 use jifen_app::chain::Receipt;
 use jifen_app::checkout::{CheckoutDeductionView, CheckoutQuoteView};
@@ -105,6 +106,7 @@ pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
         "CheckoutDeductionView" => CheckoutDeductionView,
         "Receipt" => Receipt,
         "AuditPage" => AuditPage,
+        "ActivityPage" => ActivityPage,
     );
     for (name, schema) in generator.take_definitions(true) {
         // A generated name must not replace a hand-written schema (a request body, say).

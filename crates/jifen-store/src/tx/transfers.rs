@@ -236,37 +236,16 @@ impl Tx<'_> {
         limit: i64,
     ) -> StoreResult<Vec<HistoryLine>> {
         let rows = self.conn.query(
-            "SELECT t.id, t.point_type, t.code, t.phase, t.amount, t.member_id, t.counterparty_id, t.pending_of, t.reversal_of, \
-                    t.order_ref, t.reason, t.actor, t.created_at, \
-                    CASE WHEN db.member_id = $2 AND db.kind = 'balance' THEN -1 \
-                         WHEN cr.member_id = $2 AND cr.kind = 'balance' THEN 1 ELSE 0 END \
-             FROM transfers t JOIN accounts db ON db.id = t.debit_account JOIN accounts cr ON cr.id = t.credit_account \
-             WHERE t.id IN ( \
+            &format!(
+                "{HISTORY_SELECT} WHERE t.id IN ( \
                  SELECT id FROM (SELECT id FROM transfers WHERE program_id = $1 AND member_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4) AS own \
                  UNION \
                  SELECT id FROM (SELECT id FROM transfers WHERE program_id = $1 AND counterparty_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4) AS other) \
-             ORDER BY t.id DESC LIMIT $4",
+                 ORDER BY t.id DESC LIMIT $4"
+            ),
             &[program.0.into(), member.0.into(), before.unwrap_or(i64::MAX).into(), limit.into()],
         )?;
-        rows.iter()
-            .map(|r| {
-                Ok(HistoryLine {
-                    transfer_id: TransferId(r.int(0)),
-                    point_type: point_type(&r.text(1))?,
-                    code: r.text(2),
-                    phase: r.text(3),
-                    amount: r.int(4) * r.int(13),
-                    member: MemberId(r.int(5)),
-                    counterparty: r.opt_int(6).map(MemberId),
-                    pending_of: r.opt_int(7).map(TransferId),
-                    reversal_of: r.opt_int(8).map(TransferId),
-                    order_ref: r.opt_text(9),
-                    reason: r.opt_text(10),
-                    actor: r.opt_text(11),
-                    created_at: r.int(12),
-                })
-            })
-            .collect()
+        rows.iter().map(history_line).collect()
     }
 }
 
@@ -314,4 +293,30 @@ fn queue_lot_changes_and_draws(
             ],
         ));
     }
+}
+
+/// The columns of a history line, the last one the sign of the line for the member (`$2`):
+/// -1 when it debits the member's balance, 1 when it credits it.
+pub(super) const HISTORY_SELECT: &str = "SELECT t.id, t.point_type, t.code, t.phase, t.amount, t.member_id, t.counterparty_id, t.pending_of, t.reversal_of, \
+                    t.order_ref, t.reason, t.actor, t.created_at, \
+                    CASE WHEN db.member_id = $2 AND db.kind = 'balance' THEN -1 \
+                         WHEN cr.member_id = $2 AND cr.kind = 'balance' THEN 1 ELSE 0 END \
+             FROM transfers t JOIN accounts db ON db.id = t.debit_account JOIN accounts cr ON cr.id = t.credit_account";
+
+pub(super) fn history_line(r: &Row) -> StoreResult<HistoryLine> {
+    Ok(HistoryLine {
+        transfer_id: TransferId(r.int(0)),
+        point_type: point_type(&r.text(1))?,
+        code: r.text(2),
+        phase: r.text(3),
+        amount: r.int(4) * r.int(13),
+        member: MemberId(r.int(5)),
+        counterparty: r.opt_int(6).map(MemberId),
+        pending_of: r.opt_int(7).map(TransferId),
+        reversal_of: r.opt_int(8).map(TransferId),
+        order_ref: r.opt_text(9),
+        reason: r.opt_text(10),
+        actor: r.opt_text(11),
+        created_at: r.int(12),
+    })
 }

@@ -1,9 +1,9 @@
 //! The member list and one member's page: balance, lots, history, orders, coupons, appeals and the adjustment form.
 
 use super::*;
+use jifen_app::activity::ActivityPage;
 use jifen_app::coupons::CouponList;
 use jifen_app::mall::OrdersPage;
-use jifen_app::views::HistoryPage;
 
 pub fn members(
     lang: Lang,
@@ -83,7 +83,7 @@ pub struct MemberPage<'a> {
     pub member: &'a Member,
     pub balance: &'a Balance,
     pub lots: &'a [LotView],
-    pub history: &'a HistoryPage,
+    pub history: &'a ActivityPage,
     pub tier: Option<&'a jifen_app::tiers::TierProgress>,
     pub orders: &'a OrdersPage,
     pub coupons: &'a CouponList,
@@ -291,19 +291,19 @@ fn titled_table(lang: Lang, title: &str, head: String, rows: String, cols: usize
     )
 }
 
-/// The points history: time, kind, signed amount and reason of each ledger line.
-fn history_table(lang: Lang, tz: &TimeZone, history: &HistoryPage) -> String {
+/// The points history, one line per business event: time, kind with its state, signed amount
+/// and reason.
+fn history_table(lang: Lang, tz: &TimeZone, history: &ActivityPage) -> String {
     let rows = history
         .lines
         .iter()
         .map(|h| {
             format!(
-                "<tr><td>{}</td><td>{}</td><td class=\"num {}\">{}{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{} {}</td><td class=\"num\">{}</td><td>{}</td></tr>",
                 fmt_time(h.created_at, tz),
                 esc(&code_label(&h.code, lang)),
-                if h.amount >= 0 { "pos" } else { "neg" },
-                if h.amount > 0 { "+" } else { "" },
-                num(h.amount),
+                crate::page::line_state(lang, tz, h),
+                crate::page::line_amount(h),
                 esc(h.reason.as_deref().unwrap_or("")),
             )
         })

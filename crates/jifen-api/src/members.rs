@@ -277,6 +277,8 @@ pub struct ActivityParams {
     #[serde(default)]
     point_type: Option<String>,
     #[serde(default)]
+    direction: Option<String>,
+    #[serde(default)]
     from: Option<i64>,
     #[serde(default)]
     to: Option<i64>,
@@ -294,6 +296,7 @@ pub async fn activity(
         limit: q.limit,
         code: q.code,
         point_type: q.point_type,
+        direction: q.direction,
         from: q.from,
         to: q.to,
     };

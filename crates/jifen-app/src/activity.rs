@@ -100,6 +100,9 @@ pub struct ActivityQuery {
     /// `points` or `growth`; both when not given.
     #[serde(default)]
     pub point_type: Option<String>,
+    /// `in` (what added to the balance) or `out` (what took from it); both when not given.
+    #[serde(default)]
+    pub direction: Option<String>,
     #[serde(default)]
     pub from: Option<Millis>,
     #[serde(default)]
@@ -137,6 +140,12 @@ impl ActivityQuery {
         {
             return Err(AppError::invalid("point_type", "must be points or growth"));
         }
+        let direction = match self.direction.as_deref() {
+            None => 0,
+            Some("in") => 1,
+            Some("out") => -1,
+            Some(_) => return Err(AppError::invalid("direction", "must be in or out")),
+        };
         if let (Some(f), Some(t)) = (self.from, self.to)
             && f >= t
         {
@@ -147,6 +156,7 @@ impl ActivityQuery {
             limit,
             code: self.code.clone(),
             point_type: self.point_type.clone(),
+            direction,
             from: self.from,
             to: self.to,
         })

@@ -261,6 +261,24 @@ pub fn audit_page(
     Ok(AuditPage { items, next_before })
 }
 
+/// A member's history as staff read it, one line per business event
+/// (`activity::activity`), for staff who may read members' records.
+pub fn member_activity(
+    tx: &mut Tx<'_>,
+    who: &MemberReader,
+    ctx: &ProgramCtx,
+    member: i64,
+    q: &crate::activity::ActivityQuery,
+) -> Result<crate::activity::ActivityPage, AppError> {
+    debug_assert_eq!(who.program(), ctx.program.id);
+    let m = crate::commands::resolve(
+        tx,
+        ctx,
+        &crate::commands::MemberRef::Id { member_id: member },
+    )?;
+    crate::activity::activity(tx, ctx, m.id, q)
+}
+
 /// The programme's staff accounts.
 pub fn staff_list(tx: &mut Tx<'_>, who: &AuditReader) -> Result<Vec<StaffRow>, AppError> {
     Ok(tx.staff_members(who.program())?)

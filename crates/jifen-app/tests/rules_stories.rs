@@ -1179,6 +1179,21 @@ fn history_reads_one_line_per_business_event(b: Arc<dyn Backend>) {
         ..Default::default()
     };
     assert_eq!(activity(&w, m, only("purchase")).len(), 1);
+    let way = |d: &str| jifen_app::activity::ActivityQuery {
+        direction: Some(d.into()),
+        ..Default::default()
+    };
+    let codes = |lines: Vec<Value>| -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| l["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(codes(activity(&w, m, way("in"))), ["share", "purchase"]);
+    assert_eq!(
+        codes(activity(&w, m, way("out"))),
+        ["reservation", "reservation", "reservation_post"]
+    );
     let two = jifen_app::activity::ActivityQuery {
         limit: Some(2),
         point_type: Some("points".into()),

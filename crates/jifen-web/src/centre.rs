@@ -341,8 +341,9 @@ fn history_card(
         })
         .collect();
     format!(
-        "<div class=\"card\"><h2>{}</h2><ul class=\"lines\">{lines}</ul></div>",
-        t(lang, "积分明细", "Points history")
+        "<div class=\"card\"><div class=\"head\"><h2>{}</h2><a class=\"more\" href=\"/m/{token}/history\">{}</a></div><ul class=\"lines\">{lines}</ul></div>",
+        t(lang, "积分明细", "Points history"),
+        t(lang, "查看全部 ›", "See all ›"),
     )
 }
 

@@ -25,11 +25,13 @@ use crate::{LangQuery, Web, html, lang_of};
 mod catalog;
 mod checkout;
 mod coupons;
+mod history;
 mod orders;
 mod wheel;
 use catalog::*;
 use checkout::*;
 use coupons::*;
+use history::*;
 use orders::*;
 pub(crate) use wheel::*;
 
@@ -43,6 +45,7 @@ pub(crate) fn routes() -> axum::Router<Web> {
         .route("/m/{token}/orders/{id}", get(order))
         .route("/m/{token}/orders/{id}/cancel", post(cancel))
         .route("/m/{token}/coupons", get(coupons))
+        .route("/m/{token}/history", get(history))
         .route("/m/{token}/lottery/{code}", get(lottery))
         .route("/m/{token}/lottery/{code}/draw", post(draw))
 }

@@ -34,6 +34,7 @@ use serde::Deserialize;
 
 use page::{L, Lang, esc};
 
+mod member_history;
 mod member_pages;
 mod queues;
 mod sign_in;
@@ -163,6 +164,7 @@ pub fn router(app: App) -> Router {
         .merge(mall_pages::routes())
         .merge(settings::routes())
         .merge(staff_pages::routes())
+        .merge(member_history::routes())
         .merge(account::routes())
         .with_state(web)
         .layer(axum::middleware::from_fn(headers::security_headers))

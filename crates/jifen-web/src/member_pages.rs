@@ -194,7 +194,7 @@ pub(super) async fn render_member(
                 tx,
                 &ctx,
                 m.id,
-                &jifen_app::activity::ActivityQuery::points(50),
+                &jifen_app::activity::ActivityQuery::points(20),
             )?;
             let tier = jifen_app::tiers::member_progress(
                 tx,

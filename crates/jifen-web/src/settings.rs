@@ -26,6 +26,7 @@ use crate::page::{L, Lang, code_label, esc, fmt_time, num, pick};
 use crate::{EXPORT_PAGE, Staff, Web, csv_field};
 
 mod exports;
+pub(crate) use exports::export_range;
 mod forms;
 mod view;
 use exports::*;

@@ -684,3 +684,85 @@ async fn a_redemption_is_one_history_line_with_its_state() {
     assert_eq!(page.matches("1,800").count(), 1, "{page}");
     assert!(page.contains("已兑换") && page.contains("已释放"), "{page}");
 }
+
+/// The whole history, in the member centre (全部 · 收入 · 支出, 30 lines a page) and in the
+/// console (by kind and by days, 50 a page), one line per business event.
+#[tokio::test]
+async fn the_whole_history_pages_and_filters() {
+    let s = start().await;
+    let m = s.member;
+    for k in 0..31 {
+        let r: commands::Reserve = serde_json::from_value(json!({
+            "member": {"member_id": m}, "amount": 10 + k, "order_ref": format!("r-{k}")
+        }))
+        .unwrap();
+        s.app
+            .write_view(s.pid, "m", None, move |tx, ctx, now| {
+                commands::reserve(tx, ctx, now, &r)
+            })
+            .await
+            .unwrap();
+    }
+    let link = s.link().await;
+    let home = s.home(&link).await;
+    assert!(home.contains(&format!("href=\"{link}/history\"")), "{home}");
+    let count = |html: &str| html.matches("申诉</a>").count();
+    let (st, all, _) = s.get(&format!("{link}/history"), "jifen_lang=zh").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(count(&all), 30, "{all}");
+    let older = all
+        .split("href=\"")
+        .find_map(|a| a.split('"').next().filter(|h| h.contains("before=")))
+        .expect("a link to older lines")
+        .replace("&amp;", "&");
+    let (_, rest, _) = s.get(&older, "jifen_lang=zh").await;
+    assert_eq!(
+        count(&rest),
+        2,
+        "31 reservations and the opening credit: {rest}"
+    );
+    let (_, earned, _) = s
+        .get(&format!("{link}/history?dir=in"), "jifen_lang=zh")
+        .await;
+    assert_eq!(count(&earned), 1, "{earned}");
+    assert!(!earned.contains("冻结中"), "{earned}");
+    let (_, used, _) = s
+        .get(&format!("{link}/history?dir=out"), "jifen_lang=zh")
+        .await;
+    assert_eq!(count(&used), 30);
+    assert!(
+        used.contains("冻结中") && used.contains("aria-current=\"page\""),
+        "{used}"
+    );
+    let (_, en, _) = s.get(&format!("{link}/history"), "jifen_lang=en").await;
+    assert!(
+        en.contains("Points history") && en.contains("Older lines"),
+        "{en}"
+    );
+
+    // The console: by kind, by days, and a clear error for a day that is not one.
+    let session = s.sign_in("amy", "correct horse battery").await.1.unwrap();
+    let cookie = format!("jifen_session={session}; jifen_lang=zh");
+    let rows = |html: &str| html.matches("<tr><td>").count();
+    let path = format!("/console/members/{m}/history");
+    let (st, page, _) = s.get(&path, &cookie).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    assert_eq!(rows(&page), 32, "{page}");
+    let (_, reserved, _) = s.get(&format!("{path}?code=reservation"), &cookie).await;
+    assert_eq!(rows(&reserved), 31);
+    let (_, none, _) = s.get(&format!("{path}?from=2027-01-01"), &cookie).await;
+    assert!(none.contains("暂无") || rows(&none) == 0, "{none}");
+    let (_, today, _) = s
+        .get(&format!("{path}?from=2026-01-01&to=2026-01-01"), &cookie)
+        .await;
+    assert_eq!(rows(&today), 32);
+    let (st, bad, _) = s.get(&format!("{path}?from=2026-13-01"), &cookie).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.contains("日期格式不对"), "{bad}");
+    let (_, member_page, _) = s.get(&format!("/console/members/{m}"), &cookie).await;
+    assert!(
+        member_page.contains(&format!("href=\"{path}\""))
+            && member_page.contains("<details class=\"lots\">"),
+        "{member_page}"
+    );
+}

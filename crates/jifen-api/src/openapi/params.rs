@@ -250,6 +250,11 @@ pub(super) const ACTIVITY_POINT_TYPE: Param = query(
     ty_word(&["points", "growth"], None),
     "Only lines of this point type; both when not given",
 );
+pub(super) const ACTIVITY_DIRECTION: Param = query(
+    "direction",
+    ty_word(&["in", "out"], None),
+    "Only what added to the balance (in) or took from it (out); both when not given",
+);
 pub(super) const ACTIVITY_FROM: Param = query(
     "from",
     ty_int(None, None, None),

@@ -189,7 +189,7 @@ pub const ROUTES: &[Route] = &[
     .answer("HistoryPage"),
     get(
         "/api/v1/members/{id}/activity",
-        "The member's history as people read it, one line per business event with its state (a purchase's points pending then vested, an order's points reserved then redeemed or released), newest first (?before=&limit=&code=&point_type=&from=&to=)",
+        "The member's history as people read it, one line per business event with its state (a purchase's points pending then vested, an order's points reserved then redeemed or released), newest first (?before=&limit=&code=&point_type=&direction=&from=&to=)",
     )
     .params(&[
         MEMBER,
@@ -197,6 +197,7 @@ pub const ROUTES: &[Route] = &[
         HISTORY_LIMIT,
         ACTIVITY_CODE,
         ACTIVITY_POINT_TYPE,
+        ACTIVITY_DIRECTION,
         ACTIVITY_FROM,
         ACTIVITY_TO,
     ])

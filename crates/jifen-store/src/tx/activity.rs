@@ -14,6 +14,8 @@ pub struct ActivityFilter {
     pub code: Option<String>,
     /// Only lines of this point type (`points` or `growth`).
     pub point_type: Option<String>,
+    /// Only lines that credit the member's balance (1) or debit it (-1); all when 0.
+    pub direction: i64,
     /// Only lines made in `[from, to)`.
     pub from: Option<Millis>,
     pub to: Option<Millis>,
@@ -53,6 +55,9 @@ impl Tx<'_> {
         let only = "id < $3 AND phase NOT IN ('post_pending', 'void_pending') \
                     AND (CAST($5 AS TEXT) IS NULL OR code = $5) AND created_at >= $6 AND created_at < $7 \
                     AND (CAST($8 AS TEXT) IS NULL OR point_type = $8) \
+                    AND ($9 = 0 \
+                         OR ($9 = 1 AND credit_account IN (SELECT id FROM accounts WHERE member_id = $2 AND kind = 'balance')) \
+                         OR ($9 = -1 AND debit_account IN (SELECT id FROM accounts WHERE member_id = $2 AND kind = 'balance'))) \
                     ORDER BY id DESC LIMIT $4";
         let rows = self.conn.query(
             &format!(
@@ -71,6 +76,7 @@ impl Tx<'_> {
                 f.from.unwrap_or(i64::MIN).into(),
                 f.to.unwrap_or(i64::MAX).into(),
                 f.point_type.clone().into(),
+                f.direction.into(),
             ],
         )?;
         rows.iter().map(history_line).collect()

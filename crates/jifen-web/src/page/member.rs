@@ -113,7 +113,7 @@ pub fn member(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
         "{}<div class=\"cards\">{}</div>{adjust}{more}{}{}{}{}{}",
         member_facts(lang, tz, p),
         balance_cards(lang, p.balance),
-        history_table(lang, tz, p.history),
+        history_table(lang, tz, p.history, p.member.id.0),
         lots_table(lang, tz, p.lots),
         orders_table(lang, tz, p.orders),
         coupons_table(lang, tz, p.coupons),
@@ -293,7 +293,7 @@ fn titled_table(lang: Lang, title: &str, head: String, rows: String, cols: usize
 
 /// The points history, one line per business event: time, kind with its state, signed amount
 /// and reason.
-fn history_table(lang: Lang, tz: &TimeZone, history: &ActivityPage) -> String {
+fn history_table(lang: Lang, tz: &TimeZone, history: &ActivityPage, member: i64) -> String {
     let rows = history
         .lines
         .iter()
@@ -315,7 +315,15 @@ fn history_table(lang: Lang, tz: &TimeZone, history: &ActivityPage) -> String {
         L::Points.t(lang),
         L::Reason.t(lang),
     );
-    titled_table(lang, L::History.t(lang), head, rows, 4)
+    let all = format!(
+        "<p><a href=\"/console/members/{member}/history\">{} →</a></p>",
+        pick(
+            lang,
+            "全部积分明细（可筛选）",
+            "The whole history, with filters"
+        )
+    );
+    titled_table(lang, L::History.t(lang), head, rows, 4) + &all
 }
 
 /// The lots: when each was earned, its amount, what remains, when it expires, its status.
@@ -342,7 +350,13 @@ fn lots_table(lang: Lang, tz: &TimeZone, lots: &[LotView]) -> String {
         L::ExpiresAt.t(lang),
         L::Status.t(lang),
     );
-    titled_table(lang, L::Lots.t(lang), head, rows, 6)
+    // Lots are many small rows (a sign-in makes one): folded until asked for.
+    format!(
+        "<details class=\"lots\"><summary>{} ({})</summary>{}</details>",
+        L::Lots.t(lang),
+        lots.len(),
+        titled_table(lang, L::Lots.t(lang), head, rows, 6)
+    )
 }
 
 /// The member's mall orders: number, time, item, points and state.

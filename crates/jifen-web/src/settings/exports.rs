@@ -4,7 +4,7 @@ use super::*;
 use jifen_app::console::ExportKind;
 
 /// `[from, to)` of an export's `from` and `to` days (inclusive, in the programme's zone).
-pub(super) fn export_range(
+pub(crate) fn export_range(
     q: &HashMap<String, String>,
     tz: &TimeZone,
     lang: Lang,

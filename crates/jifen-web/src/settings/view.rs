@@ -321,8 +321,8 @@ fn payment_section(st: &Staff, p: &PaymentSettings, f: &Forms) -> String {
             "Paying the cash of points + cash orders"
         ),
         t(
-            "设置商家支付页后，会员中心的待支付订单显示“去支付”按钮，跳转到该地址；商家系统收款后调用 POST /api/v1/mall/orders/{id}/pay 确认。未设置时，会员中心提示到门店支付。",
-            "With the shop's payment page set, an order awaiting payment in the member centre shows a Pay button to it; the shop's system confirms the payment with POST /api/v1/mall/orders/{id}/pay. Without it, the centre says the cash is paid at the shop."
+            "设置商家支付页后，会员中心的待支付订单显示“去支付”按钮，跳转到该地址；商家系统收款后通过接口回调确认，订单随即变为已支付。未设置时，会员中心提示到门店支付。",
+            "With the shop's payment page set, an order awaiting payment in the member centre shows a Pay button to it; the shop's system confirms the payment through the API, and the order is paid. Without it, the centre says the cash is paid at the shop."
         ),
     );
     let window_label = t(

@@ -162,6 +162,10 @@ fn v1_mall() -> Router<App> {
         .route("/mall/candidates/{id}/close", post(mall::close_candidate))
         .route("/mall/candidates/{id}/votes", post(mall::vote))
         .route(
+            "/mall/payment-settings",
+            get(mall::payment_settings_get).put(mall::payment_settings_put),
+        )
+        .route(
             "/checkout/settings",
             get(mall::checkout_settings_get).put(mall::checkout_settings_put),
         )

@@ -383,6 +383,32 @@ pub async fn vote(
     Ok(respond_view(out, StatusCode::OK))
 }
 
+/// How members pay the cash part of orders: the merchant's payment link and the payment window.
+pub async fn payment_settings_get(State(app): State<App>, p: Program) -> ApiResult {
+    let ctx = app.program_ctx(p.0).await?;
+    let v = app.read(move |tx| mall::payment_settings(tx, &ctx)).await?;
+    Ok(Json(v).into_response())
+}
+
+/// Sets them in the key's name (audited as `mall_payment.update`).
+pub async fn payment_settings_put(
+    State(app): State<App>,
+    p: Program,
+    JsonBody(s): JsonBody<mall::PaymentSettings>,
+) -> ApiResult {
+    let out = submit_as(
+        &app,
+        p,
+        "mall_payment_settings",
+        None,
+        "mall".into(),
+        s,
+        mall::put_payment_settings,
+    )
+    .await?;
+    Ok(respond_view(out, StatusCode::OK))
+}
+
 pub async fn checkout_settings_get(State(app): State<App>, p: Program) -> ApiResult {
     let ctx = app.program_ctx(p.0).await?;
     let v = app

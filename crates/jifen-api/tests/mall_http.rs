@@ -358,3 +358,77 @@ async fn an_orders_reservation_is_refused_around_it_and_every_programmes_jobs_ru
     assert_eq!(bal.ok(200)["points"]["available"], 3000 - 600);
     s.verify_clean().await;
 }
+
+/// The merchant's payment link over the API: read with its defaults, a bad one refused with
+/// its field, a good one kept, audited in the key's name, and filling the window of new orders.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_payment_link_is_set_over_the_api() {
+    let s = start(policy(0)).await;
+    let path = "/api/v1/mall/payment-settings";
+    let got = s.get(path).await;
+    assert_eq!(
+        got.ok(200),
+        &json!({"payment_url": null, "pay_window_minutes": 30})
+    );
+    for (body, field) in [
+        (
+            json!({"payment_url": "http://pay.example/?o={order_id}"}),
+            "payment_url",
+        ),
+        (
+            json!({"payment_url": "https://pay.example/?o={oops}"}),
+            "payment_url",
+        ),
+        (
+            json!({"payment_url": "https://pay.example/?o={order_id}", "pay_window_minutes": 1}),
+            "pay_window_minutes",
+        ),
+    ] {
+        let r = s.send(s.request(Method::PUT, path).json(&body)).await;
+        assert_eq!(r.err(422, "invalid_request")["field"], field, "{body}");
+    }
+    let url =
+        "https://pay.shop.example/jifen?order={order_id}&amount={cash_minor}&return={return_url}";
+    let put = s
+        .send(
+            s.request(Method::PUT, path)
+                .json(&json!({"payment_url": url, "pay_window_minutes": 90})),
+        )
+        .await;
+    assert_eq!(put.ok(200)["payment_url"], url);
+    assert_eq!(s.get(path).await.ok(200)["pay_window_minutes"], 90);
+    let log = s
+        .get("/api/v1/audit?action=mall_payment.update")
+        .await
+        .ok(200)
+        .clone();
+    let items = log["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{log}");
+    assert!(
+        items[0]["actor"].as_str().unwrap().starts_with("api_key:"),
+        "{log}"
+    );
+    // A points + cash order placed now waits 90 minutes.
+    s.post(
+        "/api/v1/mall/items",
+        None,
+        json!({"name_zh": "电影票", "name_en": "Cinema", "category": "fun", "kind": {"type": "virtual"},
+               "status": "on_sale", "skus": [{"sku": "MOVIE", "points": 100, "cash_minor": 990, "stock": 3}]}),
+    )
+    .await
+    .ok(201);
+    let m = s.create_member("payer").await;
+    s.credit(m, 500).await;
+    let o = s
+        .post(
+            "/api/v1/mall/orders",
+            None,
+            json!({"member": {"member_id": m}, "sku": "MOVIE", "request_id": "pay-1"}),
+        )
+        .await;
+    let o = o.ok(201).clone();
+    assert_eq!(
+        o["pay_deadline"].as_i64().unwrap() - o["created_at"].as_i64().unwrap(),
+        90 * 60_000
+    );
+}

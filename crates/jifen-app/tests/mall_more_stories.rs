@@ -1,7 +1,8 @@
 //! More of the mall on both stores: a lucky wheel whose prize runs out (its chance going to the
 //! consolation) with every draw recomputable from its random input; a presale released by
 //! stock arrival in order; checkout deduction reserved, posted and refunded; alternatives for a
-//! sold-out item, the slow-item report and member voting.
+//! sold-out item, the slow-item report and member voting; the merchant's payment link and the
+//! payment window, checked and audited.
 
 #[macro_use]
 mod common;
@@ -375,9 +376,164 @@ fn the_catalog_suggests_alternatives_reports_slow_items_and_takes_votes(b: Arc<d
     w.verify();
 }
 
+fn field(r: Result<Value, AppError>) -> String {
+    match r {
+        Err(AppError::Invalid { field, .. }) => field,
+        other => panic!("expected an invalid field, got {other:?}"),
+    }
+}
+
+fn put_payment(w: &World, url: Option<&str>, minutes: i64) -> Result<Value, AppError> {
+    let s = mall::PaymentSettings {
+        payment_url: url.map(str::to_string),
+        pay_window_minutes: minutes,
+    };
+    w.write(move |tx, ctx, now| mall::put_payment_settings(tx, ctx, now, "key:payments", &s))
+}
+
+fn the_payment_link_is_checked_audited_and_sets_the_pay_window(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    // Never set: no online payment, and orders wait long enough to pay online.
+    let s = w.read(mall::payment_settings);
+    assert_eq!(s.payment_url, None);
+    assert_eq!(s.pay_window_minutes, mall::PAY_WINDOW_MINUTES_DEFAULT);
+    const { assert!(mall::PAY_WINDOW_MINUTES_DEFAULT >= 30) };
+    // Bad settings are refused field by field, and nothing is written (not even the audit).
+    let before = w.snapshot();
+    for (url, minutes, bad) in [
+        (Some("http://pay.example/?o={order_id}"), 30, "payment_url"),
+        (Some("javascript:alert(1)//{order_id}"), 30, "payment_url"),
+        (Some("https://pay.example/?o={order}"), 30, "payment_url"),
+        (
+            Some("https://pay.example/?amount={cash_minor}"),
+            30,
+            "payment_url",
+        ),
+        (
+            Some("https://{currency}.example/?o={order_id}"),
+            30,
+            "payment_url",
+        ),
+        (
+            Some("https://pay.example/?o={order_id}"),
+            2,
+            "pay_window_minutes",
+        ),
+        (None, 100_000, "pay_window_minutes"),
+    ] {
+        assert_eq!(
+            field(put_payment(&w, url, minutes)),
+            bad,
+            "{url:?} {minutes}"
+        );
+    }
+    let too_long = format!("https://pay.example/?o={{order_id}}&x={}", "a".repeat(600));
+    assert_eq!(field(put_payment(&w, Some(&too_long), 30)), "payment_url");
+    assert_eq!(w.snapshot(), before);
+    let audited = |w: &World| {
+        w.read(|tx, ctx| {
+            Ok(tx.audit_entries(
+                ctx.program.id,
+                None,
+                Some("mall_payment.update"),
+                i64::MAX,
+                10,
+            )?)
+        })
+    };
+    assert!(audited(&w).is_empty());
+    // A good one is kept (trimmed) and audited in the caller's name with before and after.
+    let url = "https://pay.shop.example/jifen?order={order_id}&amount={cash_minor}&currency={currency}&return={return_url}";
+    let set = put_payment(&w, Some(&format!(" {url} ")), 45).unwrap();
+    assert_eq!(set["payment_url"], url);
+    let s = w.read(mall::payment_settings);
+    assert_eq!(
+        (s.payment_url.as_deref(), s.pay_window_minutes),
+        (Some(url), 45)
+    );
+    let log = audited(&w);
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].actor, "key:payments");
+    assert!(
+        log[0]
+            .before
+            .as_deref()
+            .unwrap()
+            .contains("\"payment_url\":null")
+    );
+    assert!(
+        log[0]
+            .after
+            .as_deref()
+            .unwrap()
+            .contains("pay.shop.example")
+    );
+    // A points + cash order now waits the programme's 45 minutes.
+    item(
+        &w,
+        json!({"name_zh": "保温杯", "name_en": "Tumbler", "category": "home", "kind": {"type": "virtual"},
+               "status": "on_sale", "skus": [{"sku": "CUP", "points": 100, "cash_minor": 990, "stock": 5}]}),
+    );
+    let m = w.member("payer");
+    credit(&w, m, 1_000);
+    let placed_at = w.now();
+    let o = order(&w, m, "CUP", "pay-1").unwrap();
+    assert_eq!(o["pay_deadline"].as_i64(), Some(placed_at + 45 * 60_000));
+    let late = order(&w, m, "CUP", "pay-2").unwrap();
+    // The member's link to the merchant's page names this order, encoded.
+    let id = o["order_id"].as_i64().unwrap();
+    let back = "https://jifen.example/m/t/orders/1?from=pay";
+    let link = w.read(move |tx, ctx| {
+        let v = mall::get_order(tx, ctx, id)?;
+        mall::payment_link(tx, ctx, &v, back)
+    });
+    assert_eq!(
+        link.as_deref(),
+        Some(
+            format!(
+                "https://pay.shop.example/jifen?order={id}&amount=990&currency=CNY&return={}",
+                mall::url_encode(back)
+            )
+            .as_str()
+        )
+    );
+    // 44 minutes on the payment still counts; the other order times out at 45.
+    w.clock.set(placed_at + 44 * 60_000);
+    let paid = w
+        .write(move |tx, ctx, now| {
+            let u = OrderUpdate {
+                payment_ref: Some("wx-1".into()),
+                ..Default::default()
+            };
+            mall::act(tx, ctx, now, "key:payments", id, OrderAction::Pay, &u)
+        })
+        .unwrap();
+    assert_eq!(paid["state"], "paid");
+    let link = w.read(move |tx, ctx| {
+        let v = mall::get_order(tx, ctx, id)?;
+        mall::payment_link(tx, ctx, &v, back)
+    });
+    assert_eq!(link, None, "a paid order has nothing left to pay");
+    assert_eq!(w.jobs().mall_orders_timed_out, 0);
+    w.clock.set(placed_at + 45 * 60_000);
+    assert_eq!(w.jobs().mall_orders_timed_out, 1);
+    let late_id = late["order_id"].as_i64().unwrap();
+    assert_eq!(
+        w.read(move |tx, ctx| mall::get_order(tx, ctx, late_id))
+            .state,
+        "timed_out"
+    );
+    // Cleared, there is no online payment again.
+    put_payment(&w, Some(""), 30).unwrap();
+    assert_eq!(w.read(mall::payment_settings).payment_url, None);
+    assert_eq!(audited(&w).len(), 2);
+    w.verify();
+}
+
 on_both_backends!(
     a_prize_that_runs_out_pays_the_consolation_and_every_draw_recomputes,
     a_presale_is_released_in_order_when_stock_arrives,
     checkout_deduction_is_capped_reserved_posted_and_refunded,
     the_catalog_suggests_alternatives_reports_slow_items_and_takes_votes,
+    the_payment_link_is_checked_audited_and_sets_the_pay_window,
 );

@@ -169,8 +169,10 @@ fn an_unpaid_order_times_out_and_a_cancelled_one_returns_points_to_their_lots(b:
     w.purchase("p-2", m, 150_000).unwrap(); // 1,500 points, 5 days later
     let o = order(&w, order_input(m, "CUP-RED", "late-1", true)).unwrap();
     w.assert_points(m, (700, 0, 1_000, 0));
-    // 15 minutes later the payment has not come: released by the jobs, exactly.
-    w.clock.set(w.now() + 15 * 60 * 1000);
+    // The programme's payment window later (30 minutes unless set) the payment has not
+    // come: released by the jobs, exactly.
+    w.clock
+        .set(w.now() + mall::PAY_WINDOW_MINUTES_DEFAULT * 60 * 1000);
     assert_eq!(
         code(act(&w, id(&o), OrderAction::Pay, OrderUpdate::default())),
         "payment_too_late"

@@ -40,6 +40,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/0024_centre_revocations.sql"),
     ),
     (25, include_str!("../migrations/0025_image_thumbs.sql")),
+    (26, include_str!("../migrations/0026_mall_payment.sql")),
     (27, include_str!("../migrations/0027_activity.sql")),
 ];
 

@@ -206,6 +206,52 @@ fn steps(lang: Lang, at: u8) -> String {
     format!("<ol class=\"steps\">{items}</ol>")
 }
 
+/// How the member pays the cash part of an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CashPay {
+    /// On the merchant's payment page, from the centre's pay button.
+    Online,
+    /// At the shop: the item is not posted, and the programme has no payment link.
+    AtShop,
+    /// Goods posted home, and the merchant has not set up online payment.
+    NotSetUp,
+}
+
+impl CashPay {
+    pub(super) fn of(online: bool, ships: bool) -> CashPay {
+        match (online, ships) {
+            (true, _) => CashPay::Online,
+            (false, false) => CashPay::AtShop,
+            (false, true) => CashPay::NotSetUp,
+        }
+    }
+}
+
+/// The address the member's browser reached the centre at (`JIFEN_PUBLIC_URL` when set, else
+/// the request's host), for links that come back from another site.
+pub(super) fn public_base(headers: &HeaderMap) -> String {
+    if let Ok(u) = std::env::var("JIFEN_PUBLIC_URL")
+        && (u.starts_with("https://") || u.starts_with("http://"))
+    {
+        return u.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        })
+        .unwrap_or("localhost");
+    let https = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    format!("{}://{host}", if https { "https" } else { "http" })
+}
+
 // ---- who is asking --------------------------------------------------------------------------
 
 /// A member inside the centre: the link checked, the programme loaded, the language chosen.

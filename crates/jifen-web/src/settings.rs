@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jifen_app::access::Exporter;
 use jifen_app::console::{DeliveryRow, EndpointRow};
+use jifen_app::mall::PaymentSettings;
 use jifen_app::staff;
 use jifen_app::{AppError, keys, webhooks};
 use jifen_ledger::Millis;
@@ -38,6 +39,7 @@ pub(crate) fn routes() -> Router<Web> {
         .route("/console/settings", get(settings))
         .route("/console/settings/program", post(update_program))
         .route("/console/settings/centre", post(update_centre))
+        .route("/console/settings/payment", post(update_payment))
         .route("/console/settings/keys", post(create_key))
         .route("/console/settings/keys/{id}/revoke", post(revoke_key))
         .route("/console/settings/webhooks", post(create_webhook))

@@ -1,7 +1,9 @@
 //! The member centre's mall in a real headless Chromium at phone size: a member opens their
 //! link, goes to the mall, opens an item, redeems it in three steps (choose, confirm with an
 //! address, pay with points) and sees the order; then their orders, coupons and the lucky
-//! wheel. Screenshots of each page are kept under `target/screenshots/`.
+//! wheel; and a points + cash item posted home, paid on a stand-in for the merchant's payment
+//! page and confirmed over the API. Screenshots of each page are kept under
+//! `target/screenshots/`.
 
 mod cdp;
 mod common;
@@ -107,6 +109,17 @@ async fn create(app: &App, pid: jifen_ledger::ProgramId, def: Value) -> i64 {
     .id
 }
 
+/// The centre's link of the member the setup made.
+async fn member_link(app: &App, pid: jifen_ledger::ProgramId) -> String {
+    app.write_view(pid, "centre", None, |tx, ctx, now| {
+        jifen_app::centre::link(tx, ctx, now, MemberId(1))
+    })
+    .await
+    .unwrap()
+    .view
+    .path
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_redeems_in_the_mall_in_a_real_browser() {
     let s = common::start().await;
@@ -204,14 +217,7 @@ async fn a_member_redeems_in_the_mall_in_a_real_browser() {
     })
     .await
     .unwrap();
-    let link = app
-        .write_view(pid, "centre", None, |tx, ctx, now| {
-            jifen_app::centre::link(tx, ctx, now, MemberId(1))
-        })
-        .await
-        .unwrap()
-        .view
-        .path;
+    let link = member_link(&app, pid).await;
     // The binary serves /media from the API's router; here a stand-in serves the same rows.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -314,4 +320,195 @@ async fn a_member_redeems_in_the_mall_in_a_real_browser() {
         .unwrap();
     assert_eq!(orders.items.len(), 1);
     assert_eq!(orders.items[0].points, 2_400);
+}
+
+/// An iPhone's Safari, as the member's phone says who it is.
+const MOBILE_UA: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+
+/// The merchant's payment page, standing in: it shows the order and the amount it was handed
+/// and a link back to the `return` address; every query it was opened with is kept.
+async fn merchant_pay(
+    State(seen): State<std::sync::Arc<std::sync::Mutex<Vec<String>>>>,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+    axum::extract::Query(p): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> axum::response::Html<String> {
+    seen.lock().unwrap().push(q.unwrap_or_default());
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('<', "&lt;")
+    };
+    let get = |k: &str| p.get(k).map(|v| esc(v)).unwrap_or_default();
+    axum::response::Html(format!(
+        "<!doctype html><html><head><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>\
+         <body style=\"font-family:sans-serif;padding:24px\"><h1>Shop Pay</h1><p id=\"order\">order {}</p><p id=\"amount\">{} {}</p>\
+         <a id=\"back\" href=\"{}\">back to the shop</a></body></html>",
+        get("order"),
+        get("amount"),
+        get("currency"),
+        get("return"),
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_points_and_cash_item_posted_home_is_paid_on_the_merchants_page() {
+    let s = common::start().await;
+    let (app, pid) = (s.app.clone(), s.pid);
+    let cup = create(&app, pid, json!({
+        "name_zh": "双层真空保温杯 500ml", "name_en": "Vacuum flask 500 ml", "category": "home",
+        "kind": {"type": "physical"},
+        "skus": [{"sku": "CUP-CASH", "name": "砖红", "points": 1000, "cash_minor": 990, "stock": 20}],
+        "status": "on_sale"
+    }))
+    .await;
+    // The merchant's payment page, on a server of its own.
+    let paid_with = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let shop = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let shop_base = format!("http://{}", shop.local_addr().unwrap());
+    let shop_router = axum::Router::new()
+        .route("/pay", axum::routing::get(merchant_pay))
+        .with_state(paid_with.clone());
+    tokio::spawn(async move { axum::serve(shop, shop_router).await.unwrap() });
+    let payment = jifen_app::mall::PaymentSettings {
+        payment_url: Some(format!(
+            "{shop_base}/pay?order={{order_id}}&amount={{cash_minor}}&currency={{currency}}&return={{return_url}}"
+        )),
+        pay_window_minutes: 60,
+    };
+    app.write_view(pid, "mall", None, move |tx, ctx, now| {
+        jifen_app::mall::put_payment_settings(tx, ctx, now, "staff:amy", &payment)
+    })
+    .await
+    .unwrap();
+    // The merchant's system holds an API key.
+    let key = jifen_app::keys::generate();
+    let secret = key.secret.clone();
+    app.write_view(pid, "api_keys", None, move |tx, ctx, now| {
+        jifen_app::keys::create(tx, ctx, now, "staff:amy", "payments", &key, false)
+    })
+    .await
+    .unwrap();
+    let link = member_link(&app, pid).await;
+    // Jifen: the pages and the API, as the binary serves them.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = jifen_web::router(app.clone()).merge(jifen_api::router(app.clone()));
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+
+    let (b, order_page) = {
+        let (base, link, shop_base) = (base.clone(), link.clone(), shop_base.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut b = cdp::Browser::start()?;
+            b.call("Emulation.setUserAgentOverride", json!({"userAgent": MOBILE_UA}));
+            b.viewport(375, 812);
+            b.goto(&format!("{base}{link}/mall/{cup}?lang=zh"));
+            assert_eq!(b.eval("navigator.userAgent.includes('iPhone')"), json!(true));
+            let text = b.text();
+            assert!(text.contains("1,000") && text.contains("¥9.90"), "{text}");
+            act(&mut b, "document.querySelector('form.buy button[type=submit]').click()");
+            // Step 2: the cash is paid online, within the hour.
+            settle(&mut b, "location.pathname.endsWith('/confirm')");
+            let text = b.text();
+            assert!(text.contains("60 分钟内在线支付现金部分 ¥9.90"), "{text}");
+            assert!(!text.contains("门店"), "{text}");
+            b.eval("document.querySelector('#f-name').value = '王小明'; document.querySelector('#f-phone').value = '13800138000'; document.querySelector('#f-city').value = '上海'; document.querySelector('#f-line').value = '浦东新区世纪大道100号'; document.querySelector('.note').scrollIntoView(); true");
+            fits(&mut b);
+            b.screenshot("centre-pay-confirm-zh-375");
+            act(&mut b, "document.querySelector('.paybar button').click()");
+            // Step 3: the pay button and the deadline in Shanghai's time.
+            settle(&mut b, "location.search.includes('placed=1')");
+            let text = b.text();
+            assert!(text.contains("去支付 ¥9.90") && text.contains("请于 2026-01-01 09:00 前支付现金部分 ¥9.90"), "{text}");
+            assert!(!text.contains("门店"), "{text}");
+            let order_page = b.path();
+            fits(&mut b);
+            b.screenshot("centre-pay-step3-zh-375");
+            b.goto(&format!("{base}{order_page}&lang=en"));
+            let text = b.text();
+            assert!(text.contains("Pay ¥9.90") && text.contains("before 2026-01-01 09:00"), "{text}");
+            fits(&mut b);
+            b.screenshot("centre-pay-step3-en-375");
+            b.goto(&format!("{base}{order_page}&lang=zh"));
+            // To the merchant's page, handed this order and its amount.
+            act(&mut b, "document.querySelector('.card.pay a.btn').click()");
+            settle(&mut b, &format!("location.href.startsWith('{shop_base}/pay')"));
+            let text = b.text();
+            assert!(text.contains("990 CNY"), "{text}");
+            b.screenshot("merchant-pay-375");
+            // Back before the merchant's system has confirmed: being confirmed.
+            act(&mut b, "document.querySelector('#back').click()");
+            settle(&mut b, "location.search.includes('from=pay')");
+            assert!(b.path().starts_with(&format!("{link}/orders/")), "{}", b.path());
+            let text = b.text();
+            assert!(text.contains("支付确认中") && text.contains("待支付"), "{text}");
+            fits(&mut b);
+            b.screenshot("centre-pay-confirming-zh-375");
+            Some((b, order_page))
+        })
+        .await
+        .unwrap()
+    }
+    .map_or((None, String::new()), |(b, p)| (Some(b), p));
+    let Some(mut b) = b else {
+        return;
+    };
+    // The merchant's page was opened for this order, with the way back to its page.
+    let id: i64 = order_page
+        .split("/orders/")
+        .nth(1)
+        .and_then(|r| r.split('?').next())
+        .and_then(|n| n.parse().ok())
+        .expect("the order's number");
+    let opened = paid_with.lock().unwrap().clone();
+    assert_eq!(opened.len(), 1, "{opened:?}");
+    let back = jifen_app::mall::url_encode(&format!("{base}{link}/orders/{id}?from=pay"));
+    assert_eq!(
+        opened[0],
+        format!("order={id}&amount=990&currency=CNY&return={back}")
+    );
+    // The merchant's system confirms the payment over the API.
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/v1/mall/orders/{id}/pay"))
+        .bearer_auth(&secret)
+        .header("idempotency-key", format!("pay-{id}"))
+        .json(&json!({"payment_ref": "shop-pay-0001"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    // The member follows the return link again: the order is paid.
+    let b = tokio::task::spawn_blocking(move || {
+        b.eval("history.back(); true");
+        settle(
+            &mut b,
+            &format!("location.href.startsWith('{shop_base}/pay')"),
+        );
+        act(&mut b, "document.querySelector('#back').click()");
+        settle(&mut b, "location.search.includes('from=pay')");
+        settle(&mut b, "document.body.innerText.includes('支付成功')");
+        let text = b.text();
+        assert!(
+            text.contains("支付成功") && text.contains("待发货"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("支付确认中") && !text.contains("去支付"),
+            "{text}"
+        );
+        fits(&mut b);
+        b.screenshot("centre-pay-paid-zh-375");
+        b
+    })
+    .await
+    .unwrap();
+    drop(b);
+    let ctx = app.program_ctx(pid).await.unwrap();
+    let o = app
+        .read(move |tx| jifen_app::mall::get_order(tx, &ctx, id))
+        .await
+        .unwrap();
+    assert_eq!(
+        (o.state.as_str(), o.payment_ref.as_deref()),
+        ("paid", Some("shop-pay-0001"))
+    );
 }

@@ -2,7 +2,8 @@
 //! three steps paid with points (the balance drops by exactly the price, a second submit of the
 //! same form orders once), refusals shown with no order written (too few points, the limit per
 //! member, sold out), the address checked field by field, malformed parameters answered 4xx,
-//! orders with their tracking once shipped, coupons grouped by status, and the lucky wheel.
+//! orders with their tracking once shipped, coupons grouped by status, the lucky wheel, and
+//! the cash of a points + cash item posted home paid on the merchant's payment page.
 
 mod common;
 
@@ -408,6 +409,163 @@ async fn points_and_cash_wait_for_the_shop() {
         page.contains("待支付")
             && page.contains("现金部分 ¥20.00 请于")
             && page.contains("门店支付"),
+        "{page}"
+    );
+}
+
+async fn set_payment(s: &Site, url: Option<&str>, minutes: i64) {
+    let p = jifen_app::mall::PaymentSettings {
+        payment_url: url.map(str::to_string),
+        pay_window_minutes: minutes,
+    };
+    s.app
+        .write_view(s.pid, "mall", None, move |tx, ctx, now| {
+            jifen_app::mall::put_payment_settings(tx, ctx, now, "staff:amy", &p)
+        })
+        .await
+        .unwrap();
+}
+
+async fn get_en(s: &Site, path: &str) -> String {
+    s.client
+        .get(format!("{}{path}", s.base))
+        .header("cookie", "jifen_lang=en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The `href` of the first link whose text contains `label`.
+fn href_of(html: &str, label: &str) -> Option<String> {
+    let at = html.find(label)?;
+    let open = html[..at].rfind("<a ")?;
+    let tag = &html[open..at];
+    let h = tag.find("href=\"")? + 6;
+    Some(tag[h..h + tag[h..].find('"')?].replace("&amp;", "&"))
+}
+
+/// A points + cash item posted home: without a payment link the member is told plainly that
+/// the shop has not set up online payment (never to pay at a shop they are not at); with one,
+/// step 3 and the order page offer "去支付 ¥9.90" to the merchant's page for this order, the
+/// deadline in the programme's zone, "支付确认中" when the member comes back before the
+/// merchant's confirmation, and the order paid after it.
+#[tokio::test]
+async fn a_points_and_cash_item_posted_home_is_paid_online() {
+    let s = start().await;
+    let cup = create_item(
+        &s,
+        item(
+            "保温杯",
+            json!({"type": "physical"}),
+            "CUP-CASH",
+            1_000,
+            990,
+            10,
+        ),
+    )
+    .await;
+    let link = link(&s, MEMBER).await;
+    let token = link.trim_start_matches("/m/").to_string();
+    // No payment link yet: honest words, no pay button, no pay-at-the-shop.
+    let (_, html, _) = get(&s, &format!("{link}/mall/{cup}/confirm?sku=CUP-CASH&qty=1")).await;
+    assert!(html.contains("商家尚未开通在线支付"), "{html}");
+    assert!(!html.contains("门店"), "{html}");
+    let key = hidden(&html, "key");
+    let (st, _, loc) = redeem(&s, &link, cup, "CUP-CASH", "1", &key, &ADDRESS).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let (_, page, _) = get(&s, &loc.unwrap()).await;
+    assert!(page.contains("商家尚未开通在线支付"), "{page}");
+    assert!(!page.contains("门店") && !page.contains("去支付"), "{page}");
+    // The programme sets its payment page and an hour to pay.
+    let template = "https://pay.shop.example/jifen?order={order_id}&amount={cash_minor}&currency={currency}&return={return_url}";
+    set_payment(&s, Some(template), 60).await;
+    let (_, html, _) = get(&s, &format!("{link}/mall/{cup}/confirm?sku=CUP-CASH&qty=1")).await;
+    assert!(
+        html.contains("在线支付现金") && html.contains("60 分钟内在线支付现金部分 ¥9.90"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("门店") && !html.contains("尚未开通"),
+        "{html}"
+    );
+    let placed_at = s.app.now();
+    let key = hidden(&html, "key");
+    let (st, _, loc) = redeem(&s, &link, cup, "CUP-CASH", "1", &key, &ADDRESS).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let loc = loc.unwrap();
+    let id = orders_of(&s).await[0].order_id;
+    assert_eq!(
+        orders_of(&s).await[0].pay_deadline,
+        Some(placed_at + 60 * 60_000)
+    );
+    // Step 3: the pay button to the merchant's page for this order, with the way back.
+    let (_, page, _) = get(&s, &loc).await;
+    assert!(
+        page.contains("aria-current=\"step\"><b>3</b>"),
+        "step 3: {page}"
+    );
+    assert!(
+        !page.contains("门店") && !page.contains("尚未开通"),
+        "{page}"
+    );
+    // 2026-01-01 00:00 UTC is 08:00 in Shanghai; an hour to pay.
+    assert!(
+        page.contains("请于 2026-01-01 09:00 前支付现金部分 ¥9.90"),
+        "{page}"
+    );
+    let pay = href_of(&page, "去支付 ¥9.90").expect("a pay button");
+    let back = format!("{}{link}/orders/{id}?from=pay", s.base);
+    assert_eq!(
+        pay,
+        format!(
+            "https://pay.shop.example/jifen?order={id}&amount=990&currency=CNY&return={}",
+            jifen_app::mall::url_encode(&back)
+        )
+    );
+    assert!(
+        page.contains(&format!("order={id}&amp;amount=990")),
+        "escaped in the page"
+    );
+    assert!(back.contains(&token));
+    // In English.
+    let en = get_en(&s, &format!("{link}/orders/{id}")).await;
+    assert!(
+        en.contains("Pay ¥9.90") && en.contains("before 2026-01-01 09:00"),
+        "{en}"
+    );
+    assert!(!en.contains("at the shop"), "{en}");
+    // Back from the merchant's page before its confirmation: being confirmed, not an error.
+    let (st, page, _) = get(&s, &back.replace(&s.base, "")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        page.contains("支付确认中") && page.contains("待支付"),
+        "{page}"
+    );
+    assert!(
+        href_of(&page, "去支付 ¥9.90").is_some(),
+        "paying again stays possible"
+    );
+    // The merchant confirms the payment; the same link now shows the order paid.
+    s.app
+        .write_view(s.pid, "payments", None, move |tx, ctx, now| {
+            let u = jifen_app::mall::OrderUpdate {
+                payment_ref: Some("wx-pay-1".into()),
+                ..Default::default()
+            };
+            jifen_app::mall::act(tx, ctx, now, "key:payments", id, OrderAction::Pay, &u)
+        })
+        .await
+        .unwrap();
+    let (_, page, _) = get(&s, &back.replace(&s.base, "")).await;
+    assert!(
+        page.contains("支付成功") && page.contains("待发货"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("支付确认中") && !page.contains("去支付"),
         "{page}"
     );
 }

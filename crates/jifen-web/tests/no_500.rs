@@ -111,6 +111,7 @@ async fn no_page_or_form_answers_5xx_on_malformed_input() {
         "/console/lotteries",
         "/console/settings/program",
         "/console/settings/centre",
+        "/console/settings/payment",
         "/console/settings/keys",
         "/console/settings/keys/x/revoke",
         "/console/settings/webhooks",

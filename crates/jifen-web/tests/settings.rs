@@ -863,3 +863,143 @@ fn keys_and_export_pages_on_postgres() {
         std::panic::resume_unwind(e);
     }
 }
+
+/// The merchant's payment link: owners set it with the payment window; a bad address or
+/// window is answered next to its field in the page's language with what was typed kept,
+/// other roles may not change it, and the change is audited in the owner's name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owners_set_the_payment_link_with_errors_next_to_the_field() {
+    let s = start().await;
+    let amy = s.who("amy").await;
+    let path = "/console/settings/payment";
+    let (_, html) = s.page("/console/settings?lang=zh", &amy.cookie).await;
+    assert!(html.contains("id=\"payment_url\""), "{html}");
+    assert!(html.contains("value=\"30\""), "the default window is shown");
+    for (url, window, field, words) in [
+        (
+            "http://pay.example/?o={order_id}",
+            "30",
+            "payment_url",
+            "须为 https:// 开头",
+        ),
+        (
+            "https://pay.example/?o={order}",
+            "30",
+            "payment_url",
+            "只能使用这些占位符",
+        ),
+        (
+            "https://pay.example/?amount={cash_minor}",
+            "30",
+            "payment_url",
+            "须包含 {order_id}",
+        ),
+        (
+            "https://pay.example/?o={order_id}",
+            "3",
+            "pay_window",
+            "须为 5 到 1440",
+        ),
+        (
+            "https://pay.example/?o={order_id}",
+            "soon",
+            "pay_window",
+            "整数",
+        ),
+    ] {
+        let (st, html, _) = s
+            .send(
+                path,
+                &amy,
+                &[
+                    ("csrf", &amy.csrf),
+                    ("payment_url", url),
+                    ("pay_window", window),
+                ],
+            )
+            .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{url} {window}");
+        let err = common::error_after(&html, field)
+            .unwrap_or_else(|| panic!("no error after {field} for {url} {window}: {html}"));
+        assert!(err.contains(words), "{err}");
+        assert!(
+            !err.contains("must"),
+            "Chinese words on the Chinese page: {err}"
+        );
+        let typed = html.find("id=\"payment_url\"").unwrap();
+        assert!(
+            html[typed..].contains(&format!(
+                "value=\"{}\"",
+                url.replace('&', "&amp;").replace('"', "&quot;")
+            )),
+            "what was typed is kept"
+        );
+        assert!(html.contains(&format!("value=\"{window}\"")));
+    }
+    assert!(s.audited("mall_payment.update").await.is_empty());
+    // In English, the same problem in English.
+    let amy_en = Who {
+        cookie: format!("{}; jifen_lang=en", amy.cookie),
+        csrf: amy.csrf.clone(),
+    };
+    let (st, html, _) = s
+        .send(
+            path,
+            &amy_en,
+            &[
+                ("csrf", &amy.csrf),
+                ("payment_url", "ftp://pay.example/{order_id}"),
+                ("pay_window", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let err = common::error_after(&html, "payment_url").expect("an error next to the address");
+    assert!(err.contains("must be an https:// address"), "{err}");
+    // A good one is saved, shown and audited as amy's.
+    let url =
+        "https://pay.shop.example/jifen?order={order_id}&amount={cash_minor}&return={return_url}";
+    let (st, _, loc) = s
+        .send(
+            path,
+            &amy,
+            &[
+                ("csrf", &amy.csrf),
+                ("payment_url", url),
+                ("pay_window", "60"),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    assert!(loc.unwrap().contains("done=payment"));
+    let (_, html) = s.page("/console/settings", &amy.cookie).await;
+    assert!(html.contains(&url.replace('&', "&amp;")), "{html}");
+    assert!(html.contains("value=\"60\""));
+    let log = s.audited("mall_payment.update").await;
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].actor, "staff:amy");
+    assert!(
+        log[0]
+            .after
+            .as_deref()
+            .unwrap()
+            .contains("pay.shop.example")
+    );
+    // A service clerk sees it but may not change it.
+    let sam = s.who("sam").await;
+    let (_, html) = s.page("/console/settings", &sam.cookie).await;
+    assert!(html.contains("pay.shop.example") && !html.contains("id=\"payment_url\""));
+    let (st, _, _) = s
+        .send(
+            path,
+            &sam,
+            &[
+                ("csrf", &sam.csrf),
+                ("payment_url", ""),
+                ("pay_window", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    assert_eq!(s.audited("mall_payment.update").await.len(), 1);
+}

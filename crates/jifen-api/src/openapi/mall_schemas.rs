@@ -127,8 +127,22 @@ fn order_schemas(add: &mut impl FnMut(&str, Value)) {
     );
 }
 
-/// Points at checkout: settings, quotes and deductions.
+/// Points at checkout: settings, quotes and deductions; how members pay an order's cash.
 fn checkout_schemas(add: &mut impl FnMut(&str, Value)) {
+    add(
+        "PaymentSettingsIn",
+        closed(
+            &[],
+            json!({
+                "payment_url": nullable(json!({"type": "string", "maxLength": mall::PAYMENT_URL_MAX,
+                    "description": "the merchant's payment page: https://, placeholders among {order_id} (required), {cash_minor}, {currency}, {member_id}, {pay_deadline}, {return_url}; null for none",
+                    "example": "https://pay.shop.example/jifen?order={order_id}&amount={cash_minor}&currency={currency}&return={return_url}"})),
+                "pay_window_minutes": {"type": "integer", "format": "int64",
+                    "minimum": mall::PAY_WINDOW_MINUTES_MIN, "maximum": mall::PAY_WINDOW_MINUTES_MAX,
+                    "description": "minutes a points + cash order waits for its payment (30 by default)"}
+            }),
+        ),
+    );
     add(
         "CheckoutSettings",
         closed(

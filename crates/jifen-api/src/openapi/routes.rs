@@ -678,6 +678,17 @@ pub const ROUTES: &[Route] = &[
     .body("Vote")
     .answer("VoteResult"),
     get(
+        "/api/v1/mall/payment-settings",
+        "How members pay the cash part of points + cash orders: the merchant's payment link and the payment window",
+    )
+    .answer("PaymentSettings"),
+    put(
+        "/api/v1/mall/payment-settings",
+        "Set the merchant's payment link (an https:// template with {order_id}, {cash_minor}, {currency}, {member_id}, {pay_deadline}, {return_url}) and the minutes an order waits for its payment; audited",
+    )
+    .body("PaymentSettingsIn")
+    .answer("PaymentSettings"),
+    get(
         "/api/v1/checkout/settings",
         "The programme's points deduction settings (积分抵扣)",
     ),

@@ -22,7 +22,8 @@ use jifen_app::earn::{DryRunView, HoldView, HoldsPage, RuleList, RuleView, Varia
 use jifen_app::lottery::{DrawAudit, DrawView, DrawsGranted, LotteryList, LotteryView};
 use jifen_app::mall::{
     ArrivalResult, CandidateList, CandidateStatus, ImageUploaded, ItemAlternatives, ItemView,
-    ItemsPage, MemberCatalog, OrderView, OrdersPage, RestockResult, SlowItemsReport, VoteResult,
+    ItemsPage, MemberCatalog, OrderView, OrdersPage, PaymentSettings, RestockResult,
+    SlowItemsReport, VoteResult,
 };
 use jifen_app::members::MemberExport;
 use jifen_app::staff::AdjustmentOutcome;
@@ -55,6 +56,7 @@ pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
         "ImageUploaded" => ImageUploaded,
         "OrderView" => OrderView,
         "OrdersPage" => OrdersPage,
+        "PaymentSettings" => PaymentSettings,
         "HistoryPage" => HistoryPage,
         "ItemView" => ItemView,
         "ItemsPage" => ItemsPage,

@@ -2,7 +2,7 @@
 //! many points short), and orders: points reserved on the ledger and stock taken in one
 //! transaction, cash confirmed by the merchant's payment system or timed out, then fulfilment
 //! (shipping, coupons issued), cancellation and after-sale refunds that return points to the
-//! lots they came from.
+//! lots they came from. The merchant's payment link and the payment window are in `payment.rs`.
 
 mod actions;
 mod catalog;
@@ -11,6 +11,7 @@ mod item_views;
 mod items;
 mod order_views;
 mod orders;
+mod payment;
 mod renewal;
 
 pub use actions::{OrderUpdate, TIMEOUT_STEP_ORDERS, act, timeout_step};
@@ -26,6 +27,11 @@ pub use order_views::{
 };
 pub use orders::{
     Address, PAY_WINDOW_DEFAULT_SECONDS, PAY_WINDOW_MAX_SECONDS, PlaceOrder, place_order,
+};
+pub use payment::{
+    PAY_WINDOW_MINUTES_DEFAULT, PAY_WINDOW_MINUTES_MAX, PAY_WINDOW_MINUTES_MIN,
+    PAYMENT_PLACEHOLDERS, PAYMENT_URL_MAX, PaymentProblem, PaymentSettings, check_payment_settings,
+    fill_link, payment_link, payment_settings, put_payment_settings, url_encode,
 };
 pub use renewal::{
     AlternativeItem, Candidate, CandidateList, CandidateStatus, CandidateView, ItemAlternatives,

@@ -16,8 +16,9 @@ use super::items::{item, parse_item};
 use super::order_views::{OrderView, order_view};
 use super::renewal::alternatives;
 
-/// How long a points + cash order waits for its payment by default, and at most.
-pub const PAY_WINDOW_DEFAULT_SECONDS: i64 = 15 * 60;
+/// How long a points + cash order waits for its payment by default (the programme may set its
+/// own, `PaymentSettings::pay_window_minutes`), and at most.
+pub const PAY_WINDOW_DEFAULT_SECONDS: i64 = super::payment::PAY_WINDOW_MINUTES_DEFAULT * 60;
 pub const PAY_WINDOW_MAX_SECONDS: i64 = 24 * 3600;
 
 /// A member ordering a SKU. `request_id` makes a retry return the first order.
@@ -32,7 +33,8 @@ pub struct PlaceOrder {
     /// Required for physical goods.
     #[serde(default)]
     pub address: Option<Address>,
-    /// Seconds the cash payment may take (points + cash orders).
+    /// Seconds the cash payment may take (points + cash orders); the programme's payment
+    /// window (`PaymentSettings::pay_window_minutes`) when absent.
     #[serde(default)]
     pub pay_within_seconds: Option<i64>,
 }
@@ -105,7 +107,10 @@ pub fn place_order(
     now: Millis,
     o: &PlaceOrder,
 ) -> Result<OrderView, AppError> {
-    let window = check_order(o)?;
+    let window = match check_order(o)? {
+        Some(w) => w,
+        None => super::payment::window_seconds(tx, ctx)?,
+    };
     // The member is locked first: their orders are decided one at a time (limits, balance).
     let (member, _) = commands::resolve_locked(tx, ctx, &o.member)?;
     if let Some(existing) = tx.mall_order_by_request(ctx.program.id, member.id, &o.request_id)? {
@@ -181,8 +186,8 @@ pub fn place_order(
     order_view(tx, ctx, &o)
 }
 
-/// Checks an order's fields; returns its payment window in seconds.
-fn check_order(o: &PlaceOrder) -> Result<i64, AppError> {
+/// Checks an order's fields; returns the payment window it names, in seconds.
+fn check_order(o: &PlaceOrder) -> Result<Option<i64>, AppError> {
     o.member.validate()?;
     check_id("request_id", &o.request_id)?;
     check_id("sku", &o.sku)?;
@@ -192,14 +197,15 @@ fn check_order(o: &PlaceOrder) -> Result<i64, AppError> {
             format!("must be between 1 and {}", jifen_domain::mall::QUANTITY_MAX),
         ));
     }
-    let window = o.pay_within_seconds.unwrap_or(PAY_WINDOW_DEFAULT_SECONDS);
-    if !(60..=PAY_WINDOW_MAX_SECONDS).contains(&window) {
+    if let Some(window) = o.pay_within_seconds
+        && !(60..=PAY_WINDOW_MAX_SECONDS).contains(&window)
+    {
         return Err(AppError::invalid(
             "pay_within_seconds",
             format!("must be between 60 and {PAY_WINDOW_MAX_SECONDS}"),
         ));
     }
-    Ok(window)
+    Ok(o.pay_within_seconds)
 }
 
 /// Refuses an order the member may not place: an item not on sale or not for this member now,

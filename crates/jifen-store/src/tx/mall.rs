@@ -681,3 +681,37 @@ impl Tx<'_> {
             .is_some())
     }
 }
+
+impl Tx<'_> {
+    /// The merchant's payment link template and the minutes an order waits for its payment,
+    /// as set; `None` when never set.
+    pub fn mall_payment_settings(
+        &mut self,
+        program: ProgramId,
+    ) -> StoreResult<Option<(Option<String>, i64)>> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT payment_url, pay_window_minutes FROM mall_payment_settings WHERE program_id = $1",
+                &[program.0.into()],
+            )?
+            .map(|r| (r.opt_text(0), r.int(1))))
+    }
+
+    pub fn put_mall_payment_settings(
+        &mut self,
+        program: ProgramId,
+        payment_url: Option<&str>,
+        pay_window_minutes: i64,
+        now: Millis,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "INSERT INTO mall_payment_settings (program_id, payment_url, pay_window_minutes, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (program_id) DO UPDATE SET payment_url = excluded.payment_url, \
+             pay_window_minutes = excluded.pay_window_minutes, updated_at = excluded.updated_at",
+            &[program.0.into(), payment_url.into(), pay_window_minutes.into(), now.into()],
+        )?;
+        Ok(())
+    }
+}

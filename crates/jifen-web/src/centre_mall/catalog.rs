@@ -156,6 +156,8 @@ pub(super) struct Seen {
     /// Units of the item the member holds (orders not cancelled), in all and today.
     pub(super) bought: i64,
     pub(super) bought_today: i64,
+    /// How the programme takes the cash part of points + cash orders.
+    pub(super) payment: jifen_app::mall::PaymentSettings,
 }
 
 /// Loads an item the member may see (on sale, in their audience). `None` when there is none.
@@ -173,11 +175,13 @@ pub(super) async fn seen(web: &Web, c: &Centre, raw_id: &str) -> Result<Option<S
             };
             let (bought, bought_today) =
                 jifen_app::member_centre::units_bought(tx, &ctx, member, id, now)?;
+            let payment = jifen_app::mall::payment_settings(tx, &ctx)?;
             Ok(Some(Seen {
                 item,
                 balance: cat.available_points,
                 bought,
                 bought_today,
+                payment,
             }))
         })
         .await;

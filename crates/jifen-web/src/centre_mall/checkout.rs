@@ -264,6 +264,8 @@ pub(super) fn confirm_page(
         String::new()
     };
     let blocked = after < 0 || stock < qty;
+    let how = CashPay::of(s.payment.payment_url.is_some(), ships);
+    let minutes = s.payment.pay_window_minutes;
     let body = format!(
         "{}{refusal}{warn}<form method=\"post\" action=\"/m/{token}/mall/{id}/redeem\" class=\"confirm\">\
          <input type=\"hidden\" name=\"sku\" value=\"{}\"><input type=\"hidden\" name=\"qty\" value=\"{qty}\"><input type=\"hidden\" name=\"key\" value=\"{}\">\
@@ -277,8 +279,8 @@ pub(super) fn confirm_page(
         esc(name),
         esc(variant),
         price(lang, points, cash, currency),
-        sums_card(lang, s.balance, total, total_cash, currency),
-        cash_note(lang, total_cash, currency),
+        sums_card(lang, s.balance, total, total_cash, currency, how),
+        cash_note(lang, total_cash, currency, how, minutes),
         pay_bar(lang, total, total_cash, currency, blocked),
     );
     let here = format!("/m/{token}/mall/{id}/confirm?sku={}&qty={qty}", esc(code));
@@ -358,9 +360,16 @@ fn address_card(lang: Lang, f: &RedeemForm, errors: &FieldErrors) -> String {
     )
 }
 
-/// The sums: points now, this redemption, the cash at the shop, and the balance after (or how
-/// many points short).
-fn sums_card(lang: Lang, balance: i64, total: i64, total_cash: i64, currency: &str) -> String {
+/// The sums: points now, this redemption, the cash (online or at the shop), and the balance
+/// after (or how many points short).
+fn sums_card(
+    lang: Lang,
+    balance: i64,
+    total: i64,
+    total_cash: i64,
+    currency: &str,
+    how: CashPay,
+) -> String {
     let after = balance - total;
     format!(
         "<div class=\"card sums\"><div><span>{}</span><b>{}</b></div><div><span>{}</span><b class=\"neg\">−{}</b></div>{}\
@@ -372,7 +381,11 @@ fn sums_card(lang: Lang, balance: i64, total: i64, total_cash: i64, currency: &s
         if total_cash > 0 {
             format!(
                 "<div><span>{}</span><b>{}</b></div>",
-                t(lang, "到店支付现金", "Cash at the shop"),
+                match how {
+                    CashPay::Online => t(lang, "在线支付现金", "Cash, paid online"),
+                    CashPay::AtShop => t(lang, "到店支付现金", "Cash at the shop"),
+                    CashPay::NotSetUp => t(lang, "现金", "Cash"),
+                },
                 money(total_cash, currency)
             )
         } else {
@@ -392,23 +405,40 @@ fn sums_card(lang: Lang, balance: i64, total: i64, total_cash: i64, currency: &s
     )
 }
 
-/// For an order with a cash part: the points are held and the cash is paid at the shop.
-fn cash_note(lang: Lang, total_cash: i64, currency: &str) -> String {
+/// For an order with a cash part: the points are held and how the cash is paid: online within
+/// the payment window, at the shop, or (goods posted home, no online payment) that the member
+/// should ask the shop first.
+fn cash_note(lang: Lang, total_cash: i64, currency: &str, how: CashPay, minutes: i64) -> String {
     if total_cash <= 0 {
         return String::new();
     }
+    let cash = money(total_cash, currency);
+    let text = match (how, lang) {
+        (CashPay::Online, Lang::En) => format!(
+            "The points are held now; after you place the order, pay the cash part, {cash}, online within {minutes} minutes. The order takes effect once paid."
+        ),
+        (CashPay::Online, _) => format!(
+            "积分将先冻结；提交订单后请在 {minutes} 分钟内在线支付现金部分 {cash}，支付后订单生效。"
+        ),
+        (CashPay::AtShop, Lang::En) => format!(
+            "The points are held now; the cash part, {cash}, is paid at the shop within {minutes} minutes. The order waits for that payment."
+        ),
+        (CashPay::AtShop, _) => format!(
+            "积分将先冻结；现金部分 {cash} 请在 {minutes} 分钟内到门店支付，支付后订单生效。"
+        ),
+        (CashPay::NotSetUp, Lang::En) => format!(
+            "The shop has not set up online payment, so the cash part, {cash}, cannot be paid here. Ask the shop how to pay before ordering: an order not paid within {minutes} minutes is cancelled and the points come back."
+        ),
+        (CashPay::NotSetUp, _) => format!(
+            "商家尚未开通在线支付，现金部分 {cash} 无法在此支付。下单前请先联系商家确认付款方式：{minutes} 分钟内未付款的订单将自动取消，积分退回。"
+        ),
+    };
     format!(
-        "<div class=\"note\">{}</div>",
-        if lang == Lang::En {
-            format!(
-                "The points are held now; the cash part, {}, is paid at the shop. The order waits for that payment.",
-                money(total_cash, currency)
-            )
+        "<div class=\"note{}\">{text}</div>",
+        if how == CashPay::NotSetUp {
+            " warn"
         } else {
-            format!(
-                "积分将先冻结；现金部分 {} 请在门店支付，支付后订单生效。",
-                money(total_cash, currency)
-            )
+            ""
         }
     )
 }

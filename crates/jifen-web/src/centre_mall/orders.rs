@@ -131,6 +131,9 @@ pub(super) struct OrderQuery {
     pub(super) placed: Option<String>,
     #[serde(default)]
     pub(super) done: Option<String>,
+    /// `pay`: back from the merchant's payment page.
+    #[serde(default)]
+    pub(super) from: Option<String>,
 }
 
 pub(super) async fn order(
@@ -154,12 +157,13 @@ pub(super) async fn order(
     let Some(id) = crate::forms::positive_id(&raw) else {
         return missing();
     };
-    let (o, cover_id, balance) = match read_order(&web, &c, id).await {
+    let back = format!("{}/m/{token}/orders/{id}?from=pay", public_base(&headers));
+    let seen = match read_order(&web, &c, id, back).await {
         Ok(Some(d)) => d,
         Ok(None) => return missing(),
         Err(e) => return c.failed(e),
     };
-    let body = order_body(&c, id, &o, cover_id, balance, &q);
+    let body = order_body(&c, id, &seen, &q);
     c.page(
         StatusCode::OK,
         shell(
@@ -173,13 +177,26 @@ pub(super) async fn order(
     )
 }
 
-/// The member's order `id` with its item's cover picture and the member's available points; none
-/// when there is no such order or it is another member's.
+/// One of the member's orders as the order page shows it.
+struct SeenOrder {
+    o: OrderView,
+    cover_id: Option<i64>,
+    /// The member's available points.
+    balance: i64,
+    /// The merchant's payment page for this order, while it waits for its cash and the
+    /// programme has a payment link.
+    pay_link: Option<String>,
+}
+
+/// The member's order `id` with its item's cover picture, the member's available points and
+/// the payment link coming `back` to the order; none when there is no such order or it is
+/// another member's.
 async fn read_order(
     web: &Web,
     c: &Centre,
     id: i64,
-) -> Result<Option<(OrderView, Option<i64>, i64)>, AppError> {
+    back: String,
+) -> Result<Option<SeenOrder>, AppError> {
     let (ctx, member, now) = (c.ctx.clone(), c.member, web.app.now());
     web.app
         .read(move |tx| {
@@ -195,22 +212,22 @@ async fn read_order(
             let images = jifen_app::member_centre::item_images(tx, &ctx, o.item_id)?;
             let cover_id = images.and_then(|i| i.first().copied());
             let b = jifen_app::views::balance(tx, &ctx, member, PointType::Points, now, 0)?;
-            Ok(Some((o, cover_id, b.available)))
+            let pay_link = jifen_app::mall::payment_link(tx, &ctx, &o, &back)?;
+            Ok(Some(SeenOrder {
+                o,
+                cover_id,
+                balance: b.available,
+                pay_link,
+            }))
         })
         .await
 }
 
 /// The order page's body: the notices, the head with its facts, shipping, coupons, address,
 /// the progress, cancelling, and the ways on.
-fn order_body(
-    c: &Centre,
-    id: i64,
-    o: &OrderView,
-    cover_id: Option<i64>,
-    balance: i64,
-    q: &OrderQuery,
-) -> String {
+fn order_body(c: &Centre, id: i64, seen: &SeenOrder, q: &OrderQuery) -> String {
     let (lang, token, tz) = (c.lang, &c.token, &c.ctx.tz);
+    let o = &seen.o;
     let currency = &c.ctx.program.currency;
     let state = o.state.as_str();
     let ships = o.ships();
@@ -218,8 +235,28 @@ fn order_body(
     let name = o.item_name(lang == Lang::En);
     let cash = o.cash_minor;
     let history = &o.history;
-    let placed = if q.placed.is_some() {
-        placed_notice(c, o, balance)
+    let from_pay = q.from.as_deref() == Some("pay");
+    let placed = if state == "pending_payment" {
+        format!(
+            "{}{}",
+            if q.placed.is_some() {
+                steps(lang, 3)
+            } else {
+                String::new()
+            },
+            pay_card(c, o, seen.pay_link.as_deref(), from_pay)
+        )
+    } else if from_pay && matches!(state, "timed_out" | "cancelled") {
+        format!(
+            "<div class=\"warn\" role=\"status\">{}</div>",
+            t(
+                lang,
+                "未在支付截止前收到付款，订单已取消，积分已退回。如已付款，请联系商家退款。",
+                "No payment arrived before the deadline: the order is cancelled and the points are back. If you paid, ask the shop for a refund."
+            )
+        )
+    } else if q.placed.is_some() || (from_pay && cash > 0) {
+        placed_notice(c, o, seen.balance, from_pay)
     } else {
         String::new()
     };
@@ -246,7 +283,7 @@ fn order_body(
          <div class=\"kv\">{facts}</div></div>{logistics}{coupons}{address}\
          <div class=\"card\"><h2>{}</h2><ul class=\"timeline\">{timeline}</ul></div>\
          {cancel}<div class=\"actions\"><a class=\"btn ghost\" href=\"/m/{token}/appeal?subject=order&amp;id={id}\">{}</a><a class=\"btn\" href=\"/m/{token}/mall\">{}</a></div>",
-        cover(cover_id, name, "thumb"),
+        cover(seen.cover_id, name, "thumb"),
         esc(name),
         price(
             lang,
@@ -261,45 +298,135 @@ fn order_body(
     )
 }
 
-/// The card right after placing an order: paid with points (and what is left), or waiting for
-/// the cash part at the shop (and until when), with the steps.
-fn placed_notice(c: &Centre, o: &OrderView, balance: i64) -> String {
+/// The card of an order waiting for its cash: the button to the merchant's payment page and
+/// the deadline; back from that page before the merchant confirmed, that the payment is being
+/// confirmed; without a payment link, that the cash is paid at the shop (items not posted) or
+/// that the shop has not set up online payment (goods posted home).
+fn pay_card(c: &Centre, o: &OrderView, link: Option<&str>, from_pay: bool) -> String {
     let (lang, tz, currency) = (c.lang, &c.ctx.tz, &c.ctx.program.currency);
-    let state = o.state.as_str();
-    let (points, cash) = (o.points, o.cash_minor);
-    let msg = if state == "pending_payment" {
-        let deadline = o.pay_deadline.map(|d| fmt_time(d, tz)).unwrap_or_default();
-        if lang == Lang::En {
+    let en = lang == Lang::En;
+    let cash = money(o.cash_minor, currency);
+    let points = num(o.points);
+    let deadline = esc(&o.pay_deadline.map(|d| fmt_time(d, tz)).unwrap_or_default());
+    let how = CashPay::of(link.is_some(), o.ships());
+    let (title, text) = match (how, from_pay, en) {
+        (CashPay::Online, true, false) => (
+            "支付确认中",
             format!(
-                "Order placed. {} points are held; pay the cash part, {}, at the shop before {deadline}.",
-                num(points),
-                money(cash, currency)
+                "如已付款，商家确认收款后订单会自动更新为已支付，请稍后刷新。如未完成付款，请于 {deadline} 前重新支付。"
+            ),
+        ),
+        (CashPay::Online, true, true) => (
+            "Payment being confirmed",
+            format!(
+                "If you have paid, the order shows as paid once the shop confirms it; refresh in a moment. If you did not finish paying, pay again before {deadline}."
+            ),
+        ),
+        (CashPay::Online, false, false) => (
+            "待支付",
+            format!(
+                "已冻结 {points} 积分。请于 {deadline} 前支付现金部分 {cash}，逾期订单将自动取消，积分退回。"
+            ),
+        ),
+        (CashPay::Online, false, true) => (
+            "Awaiting payment",
+            format!(
+                "{points} points are held. Pay the cash part, {cash}, before {deadline}; otherwise the order is cancelled and the points come back."
+            ),
+        ),
+        (CashPay::AtShop, _, false) => (
+            "等待到店支付",
+            format!("已冻结 {points} 积分。现金部分 {cash} 请于 {deadline} 前在门店支付。"),
+        ),
+        (CashPay::AtShop, _, true) => (
+            "Awaiting payment at the shop",
+            format!(
+                "{points} points are held; pay the cash part, {cash}, at the shop before {deadline}."
+            ),
+        ),
+        (CashPay::NotSetUp, _, false) => (
+            "待支付",
+            format!(
+                "已冻结 {points} 积分。商家尚未开通在线支付，现金部分 {cash} 无法在此支付，请联系商家；{deadline} 前未付款的订单将自动取消，积分退回。"
+            ),
+        ),
+        (CashPay::NotSetUp, _, true) => (
+            "Awaiting payment",
+            format!(
+                "{points} points are held. The shop has not set up online payment, so the cash part, {cash}, cannot be paid here; ask the shop. An order not paid by {deadline} is cancelled and the points come back."
+            ),
+        ),
+    };
+    let button = link
+        .map(|href| {
+            let label = if en {
+                format!("Pay {cash}")
+            } else {
+                format!("去支付 {cash}")
+            };
+            let refresh = if from_pay {
+                format!(
+                    "<a class=\"btn ghost\" href=\"/m/{}/orders/{}?from=pay\">{}</a>",
+                    c.token,
+                    o.order_id,
+                    t(lang, "刷新", "Refresh")
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "<div class=\"actions pay\">{refresh}<a class=\"btn\" href=\"{}\" rel=\"noopener noreferrer\">{label}</a></div>",
+                esc(href)
             )
+        })
+        .unwrap_or_default();
+    format!(
+        "<div class=\"card pay{}\" role=\"status\"><div class=\"tick\">{}</div><h2>{title}</h2><p>{text}</p>{button}</div>",
+        if how == CashPay::NotSetUp {
+            " warn"
         } else {
-            format!(
-                "订单已提交，已冻结 {} 积分。现金部分 {} 请于 {deadline} 前在门店支付。",
-                num(points),
-                money(cash, currency)
-            )
-        }
-    } else if lang == Lang::En {
-        format!("{} points paid; {} points left.", num(points), num(balance))
+            ""
+        },
+        icon(ICON_CLOCK),
+    )
+}
+
+/// The card once an order is paid: with points right after placing it (and what is left), or
+/// back from the merchant's payment page once the cash was confirmed.
+fn placed_notice(c: &Centre, o: &OrderView, balance: i64, from_pay: bool) -> String {
+    let lang = c.lang;
+    let (title, msg) = if from_pay {
+        let cash = jifen_app::mall::money_text(&c.ctx.program.currency, o.cash_minor);
+        (
+            t(lang, "支付成功", "Payment received"),
+            if lang == Lang::En {
+                format!("{cash} paid; the order is under way.")
+            } else {
+                format!("已支付 {cash}，订单已生效。")
+            },
+        )
     } else {
-        format!("已支付 {} 积分，剩余 {} 积分。", num(points), num(balance))
+        (
+            t(lang, "兑换成功", "Redeemed"),
+            if lang == Lang::En {
+                format!(
+                    "{} points paid; {} points left.",
+                    num(o.points),
+                    num(balance)
+                )
+            } else {
+                format!(
+                    "已支付 {} 积分，剩余 {} 积分。",
+                    num(o.points),
+                    num(balance)
+                )
+            },
+        )
     };
     format!(
-        "{}<div class=\"card success\" role=\"status\"><div class=\"tick\">{}</div><h2>{}</h2><p>{}</p></div>",
-        steps(lang, if state == "pending_payment" { 3 } else { 4 }),
-        icon(if state == "pending_payment" {
-            ICON_CLOCK
-        } else {
-            ICON_CHECK
-        }),
-        if state == "pending_payment" {
-            t(lang, "等待到店支付", "Awaiting payment at the shop")
-        } else {
-            t(lang, "兑换成功", "Redeemed")
-        },
+        "{}<div class=\"card success\" role=\"status\"><div class=\"tick\">{}</div><h2>{title}</h2><p>{}</p></div>",
+        steps(lang, 4),
+        icon(ICON_CHECK),
         esc(&msg)
     )
 }

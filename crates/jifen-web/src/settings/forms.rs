@@ -1,4 +1,5 @@
-//! The settings forms: the programme, the member centre, API keys and webhooks, each audited.
+//! The settings forms: the programme, the member centre, online payment, API keys and webhooks,
+//! each audited.
 
 use super::*;
 
@@ -140,6 +141,60 @@ pub(super) async fn update_centre(
             };
             reshow(StatusCode::UNPROCESSABLE_ENTITY, &field, message).await
         }
+        Err(e) => st.fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct PaymentForm {
+    #[serde(default)]
+    pub(super) payment_url: String,
+    #[serde(default)]
+    pub(super) pay_window: String,
+    #[serde(default)]
+    pub(super) csrf: String,
+}
+
+/// Sets the merchant's payment link and the payment window (owners only), through the same
+/// use case as the API; a problem is shown next to its field in the page's language, with
+/// what was typed kept.
+pub(super) async fn update_payment(
+    State(web): State<Web>,
+    st: Staff,
+    Form(f): Form<PaymentForm>,
+) -> Response {
+    if f.csrf != st.s.csrf {
+        return expired(&web, &st).await;
+    }
+    let Some(owner) = st.s.owner() else {
+        return st.forbidden("settings", title(&st));
+    };
+    let reshow = |field: &str, msg: String| {
+        let mut forms = Forms::error(&format!("payment.{field}"), msg);
+        forms.payment_url = Some(f.payment_url.clone());
+        forms.pay_window = Some(f.pay_window.clone());
+        show(&web, &st, StatusCode::UNPROCESSABLE_ENTITY, forms)
+    };
+    let Ok(minutes) = f.pay_window.trim().parse::<i64>() else {
+        let msg = L::WholeNumber.t(st.lang).to_string();
+        return reshow("pay_window_minutes", msg).await;
+    };
+    let settings = PaymentSettings {
+        payment_url: Some(f.payment_url.trim().to_string()).filter(|u| !u.is_empty()),
+        pay_window_minutes: minutes,
+    };
+    if let Err(p) = jifen_app::mall::check_payment_settings(&settings) {
+        return reshow(p.field(), p.text(st.lang == Lang::En)).await;
+    }
+    let out = web
+        .app
+        .write_view(st.s.program, "mall", None, move |tx, ctx, now| {
+            jifen_app::mall::put_payment_settings(tx, ctx, now, owner.actor(), &settings)
+        })
+        .await;
+    match out {
+        Ok(_) => Redirect::to("/console/settings?done=payment#payment").into_response(),
+        Err(AppError::Invalid { field, message }) => reshow(&field, message).await,
         Err(e) => st.fail(e),
     }
 }

@@ -8,6 +8,7 @@ pub(super) struct Data {
     pub(super) keys: Vec<keys::KeyView>,
     pub(super) hooks: Vec<(EndpointRow, Vec<DeliveryRow>)>,
     pub(super) centre: Option<staff::CentreSettings>,
+    pub(super) payment: Option<PaymentSettings>,
 }
 
 /// What the forms show: typed values, one problem (by `form.field`), a secret made just now.
@@ -17,6 +18,8 @@ pub(super) struct Forms {
     pub(super) timezone: Option<String>,
     pub(super) threshold: Option<String>,
     pub(super) referral_url: Option<String>,
+    pub(super) payment_url: Option<String>,
+    pub(super) pay_window: Option<String>,
     pub(super) key_name: String,
     pub(super) hook_url: String,
     pub(super) hook_topics: String,
@@ -48,13 +51,19 @@ impl Forms {
 pub(super) async fn load(web: &Web, st: &Staff) -> Result<Data, AppError> {
     let program = st.s.program;
     let ctx = st.ctx.clone();
-    let centre = web
+    let (centre, payment) = web
         .app
-        .read(move |tx| staff::centre_settings(tx, &ctx))
+        .read(move |tx| {
+            Ok((
+                staff::centre_settings(tx, &ctx)?,
+                jifen_app::mall::payment_settings(tx, &ctx)?,
+            ))
+        })
         .await?;
     let Some(integrations) = st.s.integration_reader() else {
         return Ok(Data {
             centre: Some(centre),
+            payment: Some(payment),
             ..Data::default()
         });
     };
@@ -66,6 +75,7 @@ pub(super) async fn load(web: &Web, st: &Staff) -> Result<Data, AppError> {
                 keys,
                 hooks,
                 centre: Some(centre),
+                payment: Some(payment),
             })
         })
         .await
@@ -88,6 +98,7 @@ pub(super) async fn settings(
     let notice = q.get("done").and_then(|d| {
         Some(match d.as_str() {
             "program" => st.t("会员计划已保存", "The programme was saved"),
+            "payment" => st.t("在线支付设置已保存", "The payment settings were saved"),
             "revoked" => st.t(
                 "密钥已吊销，立即失效",
                 "The key was revoked; it no longer works",
@@ -138,6 +149,9 @@ pub(super) fn render(st: &Staff, d: &Data, f: &Forms) -> String {
     out.push_str(&programme_section(st, f));
     if let Some(c) = &d.centre {
         out.push_str(&centre_section(st, c, f));
+    }
+    if let Some(p) = &d.payment {
+        out.push_str(&payment_section(st, p, f));
     }
     if st.s.integration_reader().is_some() {
         out.push_str(&keys_section(st, d, f));
@@ -293,6 +307,76 @@ fn centre_section(st: &Staff, c: &staff::CentreSettings, f: &Forms) -> String {
         ),
         t("保存", "Save"),
         f.field_error("centre.form"),
+    )
+}
+
+/// How members pay the cash part of points + cash orders: for owners the form (the merchant's
+/// payment link and the payment window), for others the two values.
+fn payment_section(st: &Staff, p: &PaymentSettings, f: &Forms) -> String {
+    let t = |zh: &'static str, en: &'static str| pick(st.lang, zh, en);
+    let head = format!(
+        "<h2 id=\"payment\">{}</h2><p class=\"muted\">{}</p>",
+        t(
+            "积分+现金订单的在线支付",
+            "Paying the cash of points + cash orders"
+        ),
+        t(
+            "设置商家支付页后，会员中心的待支付订单显示“去支付”按钮，跳转到该地址；商家系统收款后通过接口回调确认，订单随即变为已支付。未设置时，会员中心提示到门店支付。",
+            "With the shop's payment page set, an order awaiting payment in the member centre shows a Pay button to it; the shop's system confirms the payment through the API, and the order is paid. Without it, the centre says the cash is paid at the shop."
+        ),
+    );
+    let window_label = t(
+        "付款时限（分钟，超时自动取消并退回积分）",
+        "Minutes to pay (after that the order is cancelled and the points come back)",
+    );
+    if st.s.owner().is_none() {
+        return head
+            + &format!(
+                "<table class=\"facts\"><tbody><tr><th>{}</th><td>{}</td></tr><tr><th>{window_label}</th><td>{}</td></tr></tbody></table>",
+                t("商家支付页", "Payment page"),
+                esc(p.payment_url.as_deref().unwrap_or("–")),
+                p.pay_window_minutes,
+            );
+    }
+    let url = f
+        .payment_url
+        .clone()
+        .unwrap_or_else(|| p.payment_url.clone().unwrap_or_default());
+    let window = f
+        .pay_window
+        .clone()
+        .unwrap_or_else(|| p.pay_window_minutes.to_string());
+    let bad = |name: &str| {
+        if matches!(&f.error, Some((field, _)) if field == name) {
+            " aria-invalid=\"true\""
+        } else {
+            ""
+        }
+    };
+    head + &format!(
+        "<form class=\"adjust\" method=\"post\" action=\"/console/settings/payment\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <div class=\"field grow\"><label for=\"payment_url\">{}</label><input type=\"text\" id=\"payment_url\" name=\"payment_url\" value=\"{}\" maxlength=\"600\" placeholder=\"https://pay.shop.example/jifen?order={{order_id}}&amp;amount={{cash_minor}}&amp;return={{return_url}}\"{}>{}\
+         <small class=\"muted\">{}</small></div>\
+         <div class=\"field\"><label for=\"pay_window\">{window_label}</label><input type=\"text\" id=\"pay_window\" name=\"pay_window\" value=\"{}\" inputmode=\"numeric\"{}>{}</div>\
+         <button type=\"submit\">{}</button></form>{}",
+        esc(&st.s.csrf),
+        t(
+            "商家支付页地址（留空则到店支付）",
+            "The shop's payment page (blank: paid at the shop)"
+        ),
+        esc(&url),
+        bad("payment.payment_url"),
+        f.field_error("payment.payment_url"),
+        t(
+            "https:// 开头；可用占位符 {order_id}（必填）{cash_minor}（现金，分）{currency} {member_id} {pay_deadline} {return_url}（返回会员中心订单页）",
+            "https:// only; placeholders {order_id} (required), {cash_minor} (cash in fen), {currency}, {member_id}, {pay_deadline}, {return_url} (back to the order in the member centre)"
+        ),
+        esc(&window),
+        bad("payment.pay_window_minutes"),
+        f.field_error("payment.pay_window_minutes"),
+        t("保存", "Save"),
+        f.field_error("payment.form"),
     )
 }
 

@@ -204,6 +204,35 @@ words! {
     }
 }
 
+/// Staff roles (`jifen_app::staff::Role`).
+pub const STAFF_ROLES: &[Word] = &[
+    Word {
+        code: "owner",
+        zh: "店主",
+        en: "Owner",
+    },
+    Word {
+        code: "operator",
+        zh: "运营",
+        en: "Operator",
+    },
+    Word {
+        code: "service",
+        zh: "客服",
+        en: "Service",
+    },
+    Word {
+        code: "analyst",
+        zh: "分析师",
+        en: "Analyst",
+    },
+    Word {
+        code: "auditor",
+        zh: "审计",
+        en: "Auditor",
+    },
+];
+
 words! {
     /// Where a line of a member's history stands (`jifen_app::activity::LineState`).
     LINE_STATES: StateWord {
@@ -332,6 +361,7 @@ mod tests {
         check("item statuses", ITEM_STATUSES);
         check("rule statuses", RULE_STATUSES);
         check("history line states", LINE_STATES);
+        check("staff roles", STAFF_ROLES);
         check("custom", &[CUSTOM_TRIGGER.word, PAID_NOT_SHIPPED][..]);
     }
 

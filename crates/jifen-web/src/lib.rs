@@ -11,6 +11,7 @@ mod account;
 mod centre;
 mod centre_mall;
 mod forms;
+mod frame;
 mod mall_pages;
 mod page;
 mod rules_pages;
@@ -393,19 +394,23 @@ pub(crate) fn shown_error(lang: Lang, e: &AppError) -> (StatusCode, String) {
     }
 }
 
+/// The one error page: a title by the kind of failure, what went wrong in the page's language,
+/// and a way back.
 fn failure(lang: Lang, s: &Session, e: AppError) -> Response {
     let (status, msg) = shown_error(lang, &e);
-    html(
-        status,
-        page::layout(
-            lang,
-            s,
-            "",
-            &msg,
-            &format!("<div class=\"error\">{}</div>", esc(&msg)),
-        ),
-        &[],
-    )
+    let title = match status {
+        StatusCode::NOT_FOUND => page::pick(lang, "找不到", "Not found"),
+        StatusCode::FORBIDDEN => page::pick(lang, "无权访问", "Not allowed"),
+        s if s.is_client_error() => page::pick(lang, "无法完成", "Could not be done"),
+        _ => page::pick(lang, "出错了", "Something went wrong"),
+    };
+    let frame = frame::Frame::new(lang, s, "", title);
+    let page = frame::ErrorPage {
+        frame: &frame,
+        message: &msg,
+        back: "/console",
+    };
+    frame::respond(status, &page, &[])
 }
 
 #[cfg(test)]

@@ -1,16 +1,19 @@
 //! A member's whole points history in the console: one line per business event with its
-//! state, filtered by kind and by days (in the programme's zone), a page at a time.
+//! state, filtered by kind and by days (in the programme's zone), a page at a time. Rendered by
+//! `templates/console/member_history.html`.
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query};
+use askama::Template;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use jifen_app::activity::ActivityQuery;
+use jifen_app::activity::{ActivityPage, ActivityQuery};
 use jifen_domain::words;
 
-use crate::page::{L, Lang, code_label, esc, fmt_time, line_amount, line_state, or_none_yet, pick};
+use crate::frame::{Frame, respond};
+use crate::page::{L, Lang, code_label, fmt_time, line_amount, line_state};
 use crate::{Staff, Web};
 
 pub(crate) fn routes() -> axum::Router<Web> {
@@ -20,8 +23,38 @@ pub(crate) fn routes() -> axum::Router<Web> {
 /// Lines per page.
 const PAGE: i64 = 50;
 
+/// A kind of line the filter offers.
+struct Kind {
+    code: &'static str,
+    label: &'static str,
+    on: bool,
+}
+
+/// One line as the table shows it; `state` and `amount` are markup made by `page`.
+struct Line {
+    time: String,
+    kind: String,
+    state: String,
+    amount: String,
+    reason: String,
+    actor: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/member_history.html")]
+struct HistoryPage {
+    frame: Frame,
+    member_id: i64,
+    kinds: Vec<Kind>,
+    from: String,
+    to: String,
+    error: Option<String>,
+    lines: Vec<Line>,
+    older: Option<String>,
+}
+
 async fn history(
-    axum::extract::State(web): axum::extract::State<Web>,
+    State(web): State<Web>,
     st: Staff,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
@@ -41,22 +74,34 @@ async fn history(
             .filter(|v| !v.is_empty())
     };
     let code = field("code").filter(|c| words::find(words::LEDGER_CODES, c).is_some());
-    let before = field("before")
-        .and_then(|b| b.parse::<i64>().ok())
-        .filter(|b| *b > 0);
+    let mut page = HistoryPage {
+        frame: Frame::new(lang, &st.s, "members", title),
+        member_id: id,
+        kinds: words::LEDGER_CODES
+            .iter()
+            .map(|w| Kind {
+                code: w.word.code,
+                label: w.word.text(lang == Lang::En),
+                on: code.as_deref() == Some(w.word.code),
+            })
+            .collect(),
+        from: field("from").unwrap_or_default(),
+        to: field("to").unwrap_or_default(),
+        error: None,
+        lines: Vec::new(),
+        older: None,
+    };
     let (from, to) = match crate::settings::export_range(&q, &st.ctx.tz, lang) {
         Ok(r) => r,
         Err(msg) => {
-            let body = format!(
-                "{}<div class=\"error\" role=\"alert\">{}</div>",
-                filters(lang, id, &q, code.as_deref()),
-                esc(&msg)
-            );
-            return st.page(StatusCode::UNPROCESSABLE_ENTITY, "members", title, &body);
+            page.error = Some(msg);
+            return respond(StatusCode::UNPROCESSABLE_ENTITY, &page, &st.set_lang);
         }
     };
     let query = ActivityQuery {
-        before,
+        before: field("before")
+            .and_then(|b| b.parse::<i64>().ok())
+            .filter(|b| *b > 0),
         code: code.clone(),
         from: (from != i64::MIN).then_some(from),
         to: (to != i64::MAX).then_some(to),
@@ -67,82 +112,31 @@ async fn history(
         .app
         .read(move |tx| jifen_app::console::member_activity(tx, &reader, &ctx, id, &query))
         .await;
-    let page = match out {
+    let found: ActivityPage = match out {
         Ok(p) => p,
         Err(e) => return st.fail(e),
     };
     let tz = &st.ctx.tz;
-    let rows: String = page
+    page.lines = found
         .lines
         .iter()
-        .map(|l| {
-            format!(
-                "<tr><td>{}</td><td>{} {}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
-                fmt_time(l.created_at, tz),
-                esc(&code_label(&l.code, lang)),
-                line_state(lang, tz, l),
-                line_amount(l),
-                esc(l.reason.as_deref().unwrap_or("")),
-                esc(l.actor.as_deref().unwrap_or("")),
-            )
+        .map(|l| Line {
+            time: fmt_time(l.created_at, tz),
+            kind: code_label(&l.code, lang),
+            state: line_state(lang, tz, l),
+            amount: line_amount(l),
+            reason: l.reason.clone().unwrap_or_default(),
+            actor: l.actor.clone().unwrap_or_default(),
         })
         .collect();
-    let more = page
-        .next_before
-        .map(|b| {
-            let mut keep: Vec<(&str, String)> = ["code", "from", "to"]
-                .iter()
-                .filter_map(|k| field(k).map(|v| (*k, v)))
-                .collect();
-            keep.push(("before", b.to_string()));
-            let keep = serde_urlencoded::to_string(&keep).unwrap_or_default();
-            format!(
-                "<div class=\"pager\"><a href=\"/console/members/{id}/history?{}\">{} →</a></div>",
-                esc(&keep),
-                pick(lang, "更早的明细", "Older lines")
-            )
-        })
-        .unwrap_or_default();
-    let body = format!(
-        "<p><a href=\"/console/members/{id}\">← {}</a></p>{}<table><thead><tr><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>{more}",
-        pick(lang, "返回会员", "Back to the member"),
-        filters(lang, id, &q, code.as_deref()),
-        L::Time.t(lang),
-        L::Kind.t(lang),
-        L::Points.t(lang),
-        L::Reason.t(lang),
-        pick(lang, "操作人", "By"),
-        or_none_yet(lang, rows, 5),
-    );
-    st.page(StatusCode::OK, "members", title, &body)
-}
-
-/// The filter form: the kind of line, and the first and last day.
-fn filters(lang: Lang, id: i64, q: &HashMap<String, String>, code: Option<&str>) -> String {
-    let options: String = words::LEDGER_CODES
-        .iter()
-        .map(|w| {
-            let c = w.word.code;
-            format!(
-                "<option value=\"{c}\"{}>{}</option>",
-                if code == Some(c) { " selected" } else { "" },
-                esc(w.word.text(lang == Lang::En))
-            )
-        })
-        .collect();
-    let day = |k: &str| esc(q.get(k).map(|v| v.trim()).unwrap_or(""));
-    format!(
-        "<form class=\"search\" method=\"get\" action=\"/console/members/{id}/history\">\
-         <label>{} <select name=\"code\"><option value=\"\">{}</option>{options}</select></label>\
-         <label>{} <input type=\"date\" name=\"from\" value=\"{}\"></label>\
-         <label>{} <input type=\"date\" name=\"to\" value=\"{}\"></label>\
-         <button>{}</button></form>",
-        L::Kind.t(lang),
-        pick(lang, "全部", "All"),
-        pick(lang, "从", "From"),
-        day("from"),
-        pick(lang, "到", "To"),
-        day("to"),
-        pick(lang, "筛选", "Filter"),
-    )
+    page.older = found.next_before.map(|b| {
+        let mut keep: Vec<(&str, String)> = ["code", "from", "to"]
+            .iter()
+            .filter_map(|k| field(k).map(|v| (*k, v)))
+            .collect();
+        keep.push(("before", b.to_string()));
+        let keep = serde_urlencoded::to_string(&keep).unwrap_or_default();
+        format!("/console/members/{id}/history?{keep}")
+    });
+    respond(StatusCode::OK, &page, &st.set_lang)
 }

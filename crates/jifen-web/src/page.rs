@@ -342,51 +342,10 @@ pub fn pick<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
     if lang == Lang::En { en } else { zh }
 }
 
+/// A page built as a string, inside the frame every console page shares
+/// (`templates/console/frame.html`).
 pub fn layout(lang: Lang, s: &Session, active: &str, title: &str, body: &str) -> String {
-    let nav = [
-        ("overview", "/console", L::Overview.t(lang)),
-        ("members", "/console/members", L::Members.t(lang)),
-        ("rules", "/console/rules", pick(lang, "规则", "Rules")),
-        ("tiers", "/console/tiers", pick(lang, "等级", "Tiers")),
-        ("mall", "/console/mall", pick(lang, "商城", "Mall")),
-        ("orders", "/console/orders", L::Orders.t(lang)),
-        ("approvals", "/console/approvals", L::Approvals.t(lang)),
-        ("appeals", "/console/appeals", L::Appeals.t(lang)),
-        ("holds", "/console/risk-holds", pick(lang, "风控", "Risk")),
-        ("audit", "/console/audit", L::AuditLog.t(lang)),
-        (
-            "settings",
-            "/console/settings",
-            pick(lang, "设置", "Settings"),
-        ),
-    ]
-    .iter()
-    // Only what the role may open.
-    .filter(|(key, _, _)| match *key {
-        "members" | "approvals" | "appeals" | "holds" => s.role.reads_members(),
-        "audit" => s.role.audits(),
-        _ => true,
-    })
-    .map(|(key, href, label)| {
-        format!(
-            "<a href=\"{href}\"{}>{label}</a>",
-            if *key == active { " class=\"on\"" } else { "" },
-        )
-    })
-    .collect::<String>();
-    format!(
-        "{}<body><header class=\"top\"><span class=\"logo\">积分 Jifen</span><nav>{nav}</nav>\
-         <span class=\"who\">{} <span class=\"pill\">{}</span>{}\
-         <form method=\"post\" action=\"/console/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button class=\"link\">{}</button></form></span></header>\
-         <main><h1>{}</h1>{body}</main></body></html>",
-        head(lang, title),
-        esc(&s.name),
-        s.role.as_str(),
-        lang_switch(lang),
-        esc(&s.csrf),
-        L::SignOut.t(lang),
-        esc(title),
-    )
+    crate::frame::framed(&crate::frame::Frame::new(lang, s, active, title), body)
 }
 
 pub fn login(lang: Lang, program: &str, login: &str, csrf: &str, error: Option<&str>) -> String {

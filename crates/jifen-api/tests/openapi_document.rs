@@ -1028,6 +1028,31 @@ fn rule_answers_are_documented_from_their_types() {
         schemas["RuleDef"]["properties"]["point_type"]["enum"],
         serde_json::json!(["points", "growth"])
     );
+    // The definition a request sends has the fields of the one an answer shows; a task's link
+    // is among them, bounded.
+    let fields = |name: &str| -> Vec<String> {
+        let mut f: Vec<String> = schemas[name]["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{name} has properties"))
+            .keys()
+            .cloned()
+            .collect();
+        f.sort();
+        f
+    };
+    assert_eq!(fields("RuleDefinition"), fields("RuleDef"));
+    let link = &schemas["RuleDefinition"]["properties"]["task_url"];
+    assert!(
+        link["maxLength"].as_u64().is_some() && link["pattern"].is_string(),
+        "{link}"
+    );
+    assert!(schemas["RuleDef"]["properties"]["task_url"].is_object());
+    // A dry run says what a real event would meet.
+    assert!(
+        schemas["DryRunView"]["properties"]["notes"].is_object(),
+        "{}",
+        schemas["DryRunView"]
+    );
     // The request schemas stay as written.
     for name in ["Rule", "EarnSettings", "DryRun", "Backtest"] {
         assert!(schemas.get(name).is_some(), "{name}");

@@ -39,7 +39,23 @@ async fn rules_are_validated_versioned_and_moved_through_their_lifecycle() {
             "draft or active",
         ),
     ];
-    for (body, field, msg) in cases {
+    // Where a task's button goes: an https:// address or a path on the shop's site, and only
+    // on a rule the member centre lists as a task.
+    let links = [
+        ("review", "ftp://shop.example/x", "https://"),
+        ("review", "javascript:alert(1)", "https://"),
+        ("review", "//evil.example/x", "https://"),
+        ("review", "https://shop.example/a b", "spaces"),
+        ("purchase", "https://shop.example/x", "task"),
+    ];
+    let links = links.map(|(trigger, url, msg)| {
+        (
+            json!({"name": "x", "trigger": trigger, "points": "1", "task_url": url}),
+            "task_url",
+            msg,
+        )
+    });
+    for (body, field, msg) in cases.into_iter().chain(links) {
         let r = s.post("/api/v1/rules", None, body.clone()).await;
         let d = r.err(422, "invalid_request");
         assert_eq!(d["field"], field, "{body}");
@@ -62,6 +78,25 @@ async fn rules_are_validated_versioned_and_moved_through_their_lifecycle() {
         .await
         .err(422, "invalid_request");
     assert_eq!(s.get("/api/v1/rules").await.ok(200)["rules"], json!([]));
+    // A task's link is kept with the definition, and changed with it.
+    let task = s.post("/api/v1/rules", None, json!({"name": "晒单", "trigger": "review", "points": "20", "task_url": "https://shop.example/review?from=jifen"})).await;
+    let task = task.ok(201).clone();
+    let task_id = task["rule_id"].as_i64().unwrap();
+    assert_eq!(
+        task["definition"]["task_url"],
+        "https://shop.example/review?from=jifen"
+    );
+    let edit = s
+        .send(s.request(Method::PUT, &format!("/api/v1/rules/{task_id}")).json(&json!({"name": "晒单", "trigger": "review", "points": "20", "task_url": "/reviews"})))
+        .await;
+    assert_eq!(edit.ok(200)["definition"]["task_url"], "/reviews");
+    let bad = s
+        .send(s.request(Method::PUT, &format!("/api/v1/rules/{task_id}")).json(&json!({"name": "晒单", "trigger": "review", "points": "20", "task_url": "http://shop.example/x"})))
+        .await;
+    assert_eq!(bad.err(422, "invalid_request")["field"], "task_url");
+    s.post(&format!("/api/v1/rules/{task_id}/archive"), None, json!({}))
+        .await
+        .ok(200);
 
     // Create as draft, activate, edit (version 2), pause, archive.
     let r = s.post("/api/v1/rules", Some("rule-1"), json!({"name": "满100送10", "trigger": "purchase", "condition": "order.amount >= 10000", "points": "10", "actor": "ops"})).await;
@@ -301,6 +336,58 @@ async fn dry_runs_and_backtests_price_a_campaign_without_writing() {
     // Nothing was written by either.
     assert_eq!(s.available(m).await, 800);
     s.verify_clean().await;
+}
+
+/// A dry run evaluates, it does not refuse: a member who signed in today gets what that day's
+/// sign-in pays, with a note in both languages that a real sign-in would be refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_of_a_sign_in_after_signing_in_evaluates_and_says_a_real_one_is_refused() {
+    let s = start(policy(0)).await;
+    let m = s.create_member("u1").await;
+    s.post("/api/v1/rules", None, json!({"name": "签到", "trigger": "sign_in", "points": "streak.total * 10", "status": "active"}))
+        .await
+        .ok(201);
+    let dry = json!({"event": {"type": "sign_in", "member": {"member_id": m}}});
+    let before = s.post("/api/v1/events/dry-run", None, dry.clone()).await;
+    let before = before.ok(200).clone();
+    assert_eq!(before["awarded"]["points"], 10, "{before}");
+    assert!(before.get("notes").is_none(), "{before}");
+    let real = s
+        .post(
+            "/api/v1/events",
+            None,
+            json!({"type": "sign_in", "member": {"member_id": m}}),
+        )
+        .await;
+    assert_eq!(real.ok(200)["awarded"]["points"], 10);
+    let after = s.post("/api/v1/events/dry-run", None, dry).await;
+    let after = after.ok(200).clone();
+    // Evaluated as today's sign-in, the first in all: the same 10 points, not a second one's 20.
+    assert_eq!(after["awarded"]["points"], 10, "{after}");
+    assert_eq!(after["rules"][0]["outcome"], "fired", "{after}");
+    let note = &after["notes"][0];
+    assert_eq!(note["code"], "already_signed_in", "{after}");
+    assert_eq!(note["day"], "2026-01-01", "{after}");
+    assert!(
+        note["message_zh"].as_str().unwrap().contains("已签到"),
+        "{note}"
+    );
+    assert!(
+        note["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("already signed in"),
+        "{note}"
+    );
+    // Nothing was written: the member has the one sign-in's points.
+    assert_eq!(s.available(m).await, 10);
+    s.post(
+        "/api/v1/events",
+        None,
+        json!({"type": "sign_in", "member": {"member_id": m}}),
+    )
+    .await
+    .err(409, "already_signed_in");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

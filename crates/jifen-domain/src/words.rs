@@ -247,6 +247,13 @@ words! {
     }
 }
 
+/// What a dry run notes about an event it evaluated though a real one would be refused.
+pub const DRY_RUN_NOTES: &[Word] = &[Word {
+    code: "already_signed_in",
+    zh: "该会员当天已签到，真实签到会被拒绝；以下按当天的签到试算",
+    en: "The member already signed in that day, so a real sign-in would be refused; below is what that day's sign-in pays",
+}];
+
 /// The entry of `code` in a table of words.
 pub fn find<T: HasWord>(table: &'static [T], code: &str) -> Option<&'static T> {
     table.iter().find(|e| e.word().code == code)
@@ -363,6 +370,7 @@ mod tests {
         check("history line states", LINE_STATES);
         check("staff roles", STAFF_ROLES);
         check("custom", &[CUSTOM_TRIGGER.word, PAID_NOT_SHIPPED][..]);
+        check("dry run notes", DRY_RUN_NOTES);
     }
 
     #[test]

@@ -96,6 +96,22 @@ impl Trigger {
         })
     }
 
+    /// Something a member does that the member centre lists as a task to do (任务卡): every
+    /// event type but purchases (the mall and the history), sign-ins (their own card), sign-ups
+    /// (done by anyone who has a centre), referrals (the invite card) and birthdays and
+    /// anniversaries (nothing to do). Only these rules take a [`RuleDef::task_url`].
+    pub fn is_task_to_do(&self) -> bool {
+        !matches!(
+            self,
+            Trigger::Purchase
+                | Trigger::SignIn
+                | Trigger::SignUp
+                | Trigger::Referral
+                | Trigger::Birthday
+                | Trigger::Anniversary
+        )
+    }
+
     pub fn as_string(&self) -> String {
         match self {
             Trigger::Custom(n) => format!("custom:{n}"),
@@ -248,6 +264,36 @@ pub struct RuleDef {
     pub priority: i64,
     #[serde(default)]
     pub stacking: Stacking,
+    /// Where the member centre's 去完成 button of this task goes: an `https://` address, or a
+    /// path (`/review`) on the site that serves the centre. Without one the task is shown as
+    /// words with its reward and no button. Only for tasks ([`Trigger::is_task_to_do`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_url: Option<String>,
+}
+
+/// The longest task link.
+pub const TASK_URL_LEN_MAX: usize = 500;
+
+/// Characters a task link may not hold besides control characters and white space: it goes
+/// into an attribute of the member centre's page.
+const TASK_URL_REFUSED: [char; 6] = ['"', '\'', '<', '>', '\\', '`'];
+
+/// Whether `url` may be a task's link: an `https://` address with a host, or a path starting
+/// with one `/`; at most [`TASK_URL_LEN_MAX`] characters, no white space, quotes, angle
+/// brackets, backslashes or control characters.
+pub fn task_url_ok(url: &str) -> bool {
+    let clean = url.chars().count() <= TASK_URL_LEN_MAX
+        && !url
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || TASK_URL_REFUSED.contains(&c));
+    let shaped = match url.strip_prefix("https://") {
+        Some(rest) => rest
+            .split(['/', '?', '#'])
+            .next()
+            .is_some_and(|h| !h.is_empty()),
+        None => url.starts_with('/') && !url.starts_with("//"),
+    };
+    clean && shaped
 }
 
 /// A definition problem, naming the field so that a form can show it next to the input.
@@ -366,6 +412,22 @@ impl RuleDef {
             Some(s) => Some(compile_schedule(s, tz)?),
         };
         self.check_audience_and_limits()?;
+        if let Some(u) = &self.task_url {
+            if !trigger.is_task_to_do() {
+                return Err(bad(
+                    "task_url",
+                    "only rules the member centre lists as tasks take a task_url (not purchase, sign_in, sign_up, referral, birthday or anniversary rules)",
+                ));
+            }
+            if !task_url_ok(u) {
+                return Err(bad(
+                    "task_url",
+                    format!(
+                        "must be an https:// address or a path starting with / (at most {TASK_URL_LEN_MAX} characters, without spaces, quotes or angle brackets)"
+                    ),
+                ));
+            }
+        }
         let uses_month = points
             .vars()
             .iter()
@@ -568,5 +630,81 @@ impl<'de> Deserialize<'de> for Trigger {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         Trigger::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod task_url_tests {
+    use super::*;
+
+    #[test]
+    fn a_task_link_is_an_https_address_or_a_path() {
+        for ok in [
+            "https://shop.example/review?from=jifen&tab=2",
+            "https://shop.example",
+            "/review",
+            "/",
+        ] {
+            assert!(task_url_ok(ok), "{ok}");
+        }
+        for bad in [
+            "http://shop.example/review",
+            "ftp://shop.example",
+            "javascript:alert(1)",
+            "//evil.example/x",
+            "https://",
+            "https:///x",
+            "review",
+            "/a b",
+            "/a\"onmouseover=x",
+            "/a<b>",
+            "/a\\b",
+            "/a\u{7}",
+            "",
+        ] {
+            assert!(!task_url_ok(bad), "{bad:?}");
+        }
+        assert!(task_url_ok(&format!(
+            "/{}",
+            "a".repeat(TASK_URL_LEN_MAX - 1)
+        )));
+        assert!(!task_url_ok(&format!("/{}", "a".repeat(TASK_URL_LEN_MAX))));
+    }
+
+    #[test]
+    fn only_tasks_take_a_link_and_a_bad_one_names_its_field() {
+        let def = |trigger: &str, url: &str| RuleDef {
+            name: "x".into(),
+            description: None,
+            trigger: trigger.into(),
+            schedule: None,
+            audience: Audience::default(),
+            condition: None,
+            points: "1".into(),
+            point_type: PointType::Points,
+            pending_days: None,
+            validity_days: None,
+            caps: Vec::new(),
+            budget_points: None,
+            priority: 0,
+            stacking: Stacking::Stack,
+            task_url: Some(url.into()),
+        };
+        let tz = TimeZone::UTC;
+        assert!(
+            def("review", "https://shop.example/r")
+                .compile(1, 1, &tz)
+                .is_ok()
+        );
+        assert!(def("custom:quiz", "/quiz").compile(1, 1, &tz).is_ok());
+        for (trigger, url) in [
+            ("review", "http://shop.example/r"),
+            ("sign_in", "/sign-in"),
+            ("purchase", "https://shop.example"),
+            ("referral", "https://shop.example"),
+        ] {
+            let e = def(trigger, url).compile(1, 1, &tz).unwrap_err();
+            assert_eq!(e.field, "task_url", "{trigger} {url}");
+        }
     }
 }

@@ -567,17 +567,20 @@ fn task_row(lang: Lang, task: &Task) -> String {
         format!("<div class=\"td\">{text}</div>")
     };
     // The action happens in the merchant's app, which reports it as an event: the centre only
-    // points there. Nothing here records an event (a member must not award themselves points).
-    let action = if done {
-        format!(
+    // points there, to the link the operator set on the rule. Without a link there is nowhere
+    // to go, so no button: the task reads as its words and reward. Nothing here records an
+    // event (a member must not award themselves points).
+    let action = match (done, r.def.task_url.as_deref()) {
+        (true, _) => format!(
             "<span class=\"btn sm done\" aria-disabled=\"true\">{}</span>",
             t(lang, "已完成", "Done")
-        )
-    } else {
-        format!(
-            "<a class=\"btn sm\" href=\"#\" role=\"button\">{}</a>",
+        ),
+        (false, Some(url)) => format!(
+            "<a class=\"btn sm\" href=\"{}\" role=\"button\">{}</a>",
+            esc(url),
             t(lang, "去完成", "Do it")
-        )
+        ),
+        (false, None) => String::new(),
     };
     format!(
         "<li class=\"task{}\" data-rule=\"{}\">{}<div class=\"tb\"><div class=\"tn\">{}</div>{text}{progress}</div>\

@@ -236,7 +236,7 @@ fn on_error(st: &Staff, action: &str, f: &RuleForm, e: AppError) -> Response {
             action,
             f,
             StatusCode::UNPROCESSABLE_ENTITY,
-            (form_field(&field), message),
+            invalid_field(st, f, &field, message),
         ),
         AppError::Conflict { message, .. } => refused(
             st,
@@ -436,7 +436,7 @@ async fn update(
         Ok(_) => Redirect::to(&format!("/console/rules/{id}?done=saved")).into_response(),
         Err(AppError::Invalid { field, message }) => {
             again(
-                (form_field(&field), message),
+                invalid_field(&st, &f, &field, message),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await

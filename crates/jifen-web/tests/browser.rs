@@ -222,3 +222,116 @@ async fn an_operator_creates_a_rule_and_ships_an_order_in_a_real_browser() {
     .await
     .unwrap();
 }
+
+/// Signs in to the console as amy through the form.
+fn sign_in_amy(b: &mut cdp::Browser, base: &str) {
+    b.goto(&format!("{base}/console/login"));
+    b.eval("document.querySelector('#login').value = 'amy'; document.querySelector('#password').value = 'correct horse battery'; document.querySelector('form').submit(); true");
+    b.wait_until("location.pathname === '/console'");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_of_the_sign_in_rule_after_signing_in_shows_its_result_in_place() {
+    let s = start().await;
+    let base = s.base.clone();
+    let rule = s
+        .rule(
+            serde_json::json!({"name": "每日签到", "trigger": "sign_in", "points": "5 + streak.day * 5"}),
+            "active",
+        )
+        .await;
+    // The member signed in today.
+    s.event(serde_json::json!({"type": "sign_in"})).await;
+    tokio::task::spawn_blocking(move || {
+        let Some(mut b) = cdp::Browser::start() else {
+            return;
+        };
+        b.viewport(1280, 900);
+        sign_in_amy(&mut b, &base);
+        for (lang, note, title) in [
+            ("zh", "已签到", "试算"),
+            ("en", "already signed in", "Dry run"),
+        ] {
+            b.goto(&format!("{base}/console/rules/{rule}?lang={lang}"));
+            b.eval("document.querySelector('#dry_member').value = '13800138000'; document.querySelector('#dry_member').form.submit(); true");
+            b.wait_until("document.querySelector('#dry-result') || document.querySelector('.error')");
+            let text = b.text();
+            // The rule's page with the panel: the result, the note, and the form as typed.
+            assert!(text.contains(title) && text.contains(note), "{text}");
+            assert!(text.contains("+10"), "the first day's sign-in pays 10: {text}");
+            assert_eq!(
+                b.eval("document.querySelector('#dry_member').value"),
+                serde_json::json!("13800138000"),
+                "the form keeps the member typed"
+            );
+            if lang == "zh" {
+                assert!(!text.contains("already"), "{text}");
+            }
+            b.eval("document.querySelector('#dry-result').scrollIntoView(); true");
+            b.screenshot(&format!("console-dry-run-signed-in-{lang}"));
+            // The rule form's task link: a bad one is named next to it, what was typed kept.
+            b.eval("document.querySelector('#trigger').value = 'review'; document.querySelector('#points').value = '20'; document.querySelector('#task_url').value = 'ftp://shop.example/review'; document.querySelector('form.rule').submit(); true");
+            b.wait_until("document.querySelector('#task_url + .field-error')");
+            assert_eq!(
+                b.eval("document.querySelector('#task_url').value"),
+                serde_json::json!("ftp://shop.example/review")
+            );
+            b.eval("document.querySelector('#task_url').scrollIntoView({block: 'center'}); true");
+            b.screenshot(&format!("console-rule-task-link-error-{lang}"));
+        }
+    })
+    .await
+    .unwrap();
+}
+
+/// How the merge form lays out: the reason input's width, the lines its label, the check's
+/// words and the button take, and whether the checkbox sits on the line of its words.
+const MERGE_LAYOUT_JS: &str = "(() => {
+  const f = document.querySelector('form[action$=\"/merge\"]');
+  const rangeLines = r => new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top))).size;
+  const lines = el => { const r = document.createRange(); r.selectNodeContents(el); return rangeLines(r); };
+  const reason = f.querySelector('#merge_reason');
+  const label = f.querySelector('label[for=merge_reason]');
+  const box = f.querySelector('input[type=checkbox]');
+  const words = document.createRange(); words.selectNodeContents(box.parentElement); words.setStartAfter(box);
+  const w = words.getBoundingClientRect(), c = box.getBoundingClientRect();
+  const button = f.querySelector('button[type=submit]');
+  return { reason: Math.round(reason.getBoundingClientRect().width), label: lines(label), check: rangeLines(words),
+           same_line: c.top < w.bottom && c.bottom > w.top && c.right <= w.left + 1, button: lines(button),
+           inside: f.getBoundingClientRect().right >= button.getBoundingClientRect().right };
+})()";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_merge_form_keeps_its_shape_on_wide_screens() {
+    let s = start().await;
+    let base = s.base.clone();
+    let member = s.member;
+    tokio::task::spawn_blocking(move || {
+        let Some(mut b) = cdp::Browser::start() else {
+            return;
+        };
+        b.viewport(1280, 900);
+        sign_in_amy(&mut b, &base);
+        for width in [1280, 1440] {
+            for lang in ["zh", "en"] {
+                b.viewport(width, 900);
+                b.goto(&format!("{base}/console/members/{member}?lang={lang}"));
+                b.wait_until("document.querySelector('#merge_reason')");
+                let m = b.eval(MERGE_LAYOUT_JS);
+                let at = format!("{width} px, {lang}: {m}");
+                assert!(m["reason"].as_i64().unwrap() >= 200, "the reason input is wide enough at {at}");
+                assert_eq!(m["label"], 1, "the reason's label is one line at {at}");
+                assert_eq!(m["check"], 1, "the check's words are one line at {at}");
+                assert_eq!(m["same_line"], true, "the checkbox sits before its words at {at}");
+                assert_eq!(m["button"], 1, "the button is one line at {at}");
+                assert_eq!(m["inside"], true, "the button stays in the form at {at}");
+                if width == 1280 {
+                    b.eval("document.querySelector('form[action$=\"/merge\"]').scrollIntoView({block: 'center'}); true");
+                    b.screenshot(&format!("console-member-merge-{width}-{lang}"));
+                }
+            }
+        }
+    })
+    .await
+    .unwrap();
+}

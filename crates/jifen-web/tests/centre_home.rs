@@ -12,62 +12,12 @@ mod common;
 use common::{Site, start};
 
 use jifen_app::commands::{self, MemberRef};
-use jifen_app::earn::{EventIn, RuleAction, RuleIn};
 use jifen_ledger::MemberId;
 use jifen_store::MemberProfile;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 impl Site {
-    async fn rule(&self, def: Value, status: &str) -> i64 {
-        let r: RuleIn =
-            serde_json::from_value(json!({"definition": def, "status": status})).expect("a rule");
-        let id = self
-            .app
-            .write_view(self.pid, "rules", None, move |tx, ctx, now| {
-                jifen_app::earn::create_rule(tx, ctx, now, "staff:test", &r)
-            })
-            .await
-            .unwrap()
-            .view
-            .rule_id;
-        // As the API and console do after a rule change: this node sees it at once.
-        self.app.invalidate_program(self.pid);
-        id
-    }
-
-    async fn pause(&self, id: i64) {
-        self.app
-            .write_view(self.pid, "rules", None, move |tx, ctx, now| {
-                jifen_app::earn::change_rule_status(
-                    tx,
-                    ctx,
-                    now,
-                    "staff:test",
-                    id,
-                    RuleAction::Pause,
-                )
-            })
-            .await
-            .unwrap();
-        self.app.invalidate_program(self.pid);
-    }
-
-    /// Records a behaviour event for the member, as the merchant's system would.
-    async fn event(&self, e: Value) -> jifen_app::commands::EventResult {
-        let mut e = e;
-        e["member"] = json!({"member_id": self.member});
-        let e: EventIn = serde_json::from_value(e).unwrap();
-        let partition = format!("m:{}", self.member);
-        self.app
-            .write_view(self.pid, &partition, None, move |tx, ctx, now| {
-                jifen_app::earn::record_event(tx, ctx, now, &e)
-            })
-            .await
-            .unwrap()
-            .view
-    }
-
     /// A fresh centre link (links last 24 hours, and the tests move days).
     async fn link(&self) -> String {
         let m = self.member;
@@ -247,7 +197,8 @@ async fn task_cards_list_the_active_behaviour_rules_with_progress() {
     let review = s
         .rule(
             json!({"name": "<b>晒单</b>评价", "description": "带图评价<script>x</script>", "trigger": "review",
-                   "points": "20", "caps": [{"period": "day", "max_count": 2}]}),
+                   "points": "20", "caps": [{"period": "day", "max_count": 2}],
+                   "task_url": "https://shop.example/orders?tab=review&from=jifen"}),
             "active",
         )
         .await;
@@ -261,7 +212,7 @@ async fn task_cards_list_the_active_behaviour_rules_with_progress() {
     let profile = s
         .rule(
             json!({"name": "完善资料", "trigger": "profile_complete", "points": "100",
-                   "caps": [{"period": "lifetime", "max_count": 1}]}),
+                   "caps": [{"period": "lifetime", "max_count": 1}], "task_url": "/account/profile"}),
             "active",
         )
         .await;
@@ -327,13 +278,30 @@ async fn task_cards_list_the_active_behaviour_rules_with_progress() {
     let row = task_row(&html, review);
     assert!(row.contains("+20<small>积分</small>"), "{row}");
     assert!(row.contains("今日已完成 0/2 次"), "{row}");
+    // Each task's button goes where its rule says the member does it, escaped.
     assert!(
-        row.contains("去完成") && row.contains("href=\"#\""),
+        row.contains(
+            "<a class=\"btn sm\" href=\"https://shop.example/orders?tab=review&amp;from=jifen\" role=\"button\">去完成</a>"
+        ),
         "{row}"
     );
+    let row = task_row(&html, profile);
+    assert!(
+        row.contains("href=\"/account/profile\"") && row.contains("去完成"),
+        "{row}"
+    );
+    // A task without a link is no button: its words and what it pays, nothing to press.
     let row = task_row(&html, share);
     assert!(!row.contains("class=\"pts\""), "{row}");
     assert!(row.contains("分享到朋友圈，每次最多50积分"), "{row}");
+    assert!(
+        !row.contains("<a ") && !row.contains("去完成") && !row.contains("role=\"button\""),
+        "{row}"
+    );
+    assert!(
+        !html.contains("href=\"#\""),
+        "no button goes nowhere: {html}"
+    );
     assert!(html.contains("3 项待完成"), "{html}");
 
     // Progress follows the cap's counter; at the cap the task is done.
@@ -430,7 +398,8 @@ async fn english_shows_english_words() {
     )
     .await;
     s.rule(
-        json!({"name": "Write a review", "trigger": "review", "points": "20", "caps": [{"period": "week", "max_count": 3}]}),
+        json!({"name": "Write a review", "trigger": "review", "points": "20", "caps": [{"period": "week", "max_count": 3}],
+               "task_url": "https://shop.example/review"}),
         "active",
     )
     .await;
@@ -486,7 +455,8 @@ async fn the_home_page_with_tasks_at_375_px() {
         json!({"name": "连签7天大礼", "trigger": "sign_in", "condition": "streak.day % 7 == 0", "points": "70"}),
         json!({"name": "邀请好友注册", "description": "好友注册成功后你得100积分", "trigger": "referral", "points": "100"}),
         json!({"name": "好友首单奖励", "description": "好友首次下单，双方各得积分", "trigger": "referral", "points": "referral.role == \"inviter\" ? 300 : 100"}),
-        json!({"name": "写商品评价", "description": "带图评价超过30字", "trigger": "review", "points": "20", "caps": [{"period": "day", "max_count": 3}]}),
+        json!({"name": "写商品评价", "description": "带图评价超过30字", "trigger": "review", "points": "20", "caps": [{"period": "day", "max_count": 3}],
+               "task_url": "https://shop.example/review"}),
         json!({"name": "分享商品给好友", "trigger": "share", "points": "5", "caps": [{"period": "week", "max_points": 50}]}),
         json!({"name": "关注品牌公众号", "description": "关注后领取新人积分", "trigger": "follow", "points": "30", "caps": [{"period": "lifetime", "max_count": 1}]}),
         json!({"name": "完善个人资料", "trigger": "profile_complete", "points": "50", "caps": [{"period": "lifetime", "max_count": 1}]}),
@@ -532,6 +502,11 @@ async fn the_home_page_with_tasks_at_375_px() {
             "the stylesheet is applied"
         );
         fits(&mut b);
+        // A task without a link reads as words with its reward; one with a link has its button.
+        assert_eq!(
+            b.eval("[...document.querySelectorAll('li.task')].map(li => [li.querySelector('.tn').textContent, li.querySelector('a') ? li.querySelector('a').getAttribute('href') : '', li.querySelector('.pts') ? li.querySelector('.pts').textContent : ''].join('|')).filter(t => t.startsWith('分享') || t.startsWith('写商品')).sort()"),
+            json!(["写商品评价|https://shop.example/review|+20积分", "分享商品给好友||+5积分"])
+        );
         b.screenshot("centre-home-tasks-375");
         b.eval("window.scrollTo(0, document.querySelector('.card.tasks').offsetTop - 8); true");
         std::thread::sleep(std::time::Duration::from_millis(100));

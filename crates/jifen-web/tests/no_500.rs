@@ -174,22 +174,7 @@ async fn no_page_or_form_answers_5xx_on_malformed_input() {
     }
 
     // None of it moved a point: the member still has what the setup gave, and the books balance.
-    let (ctx, now) = (s.app.program_ctx(s.pid).await.unwrap(), s.app.now());
-    let b = s
-        .app
-        .read(move |tx| {
-            jifen_app::views::balance(
-                tx,
-                &ctx,
-                jifen_ledger::MemberId(1),
-                jifen_ledger::PointType::Points,
-                now,
-                30,
-            )
-        })
-        .await
-        .unwrap();
-    assert_eq!(b.available, 12_345);
+    assert_eq!(s.available().await, 12_345);
     let app = s.app.clone();
     let pid = s.pid;
     let drift = tokio::task::spawn_blocking(move || app.verify(pid))

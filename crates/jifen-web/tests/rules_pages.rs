@@ -171,22 +171,7 @@ async fn an_operator_creates_edits_activates_and_tries_a_rule() {
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(error_after(&html, "dry_amount").is_some(), "{html}");
-    let (ctx, now) = (s.app.program_ctx(s.pid).await.unwrap(), s.app.now());
-    let b = s
-        .app
-        .read(move |tx| {
-            jifen_app::views::balance(
-                tx,
-                &ctx,
-                jifen_ledger::MemberId(1),
-                jifen_ledger::PointType::Points,
-                now,
-                30,
-            )
-        })
-        .await
-        .unwrap();
-    assert_eq!(b.available, 12_345, "a dry run writes nothing");
+    assert_eq!(s.available().await, 12_345, "a dry run writes nothing");
 
     // Backtest: a bad range is named; a good one replays the stored purchase.
     let p = jifen_app::commands::Purchase {
@@ -309,4 +294,228 @@ async fn customer_service_reads_rules_but_cannot_change_them() {
     assert_eq!(st, StatusCode::NOT_FOUND);
     let (st, _, _) = s.get("/console/rules?status=nonsense", &cookie).await;
     assert_eq!(st, StatusCode::OK);
+}
+
+/// The dry run's panel: from its box to the next box of the page.
+fn dry_panel(html: &str) -> &str {
+    let form = html.find("/dry-run\"").expect("a dry-run form");
+    let at = html[..form]
+        .rfind("<div class=\"panel\">")
+        .expect("in a panel");
+    let rest = &html[at..];
+    let end = rest[1..]
+        .find("<div class=\"panel\">")
+        .map_or(rest.len(), |e| e + 1);
+    &rest[..end]
+}
+
+/// What a page shows a person, without its tags (and so without attribute values).
+fn words_of(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A dry run evaluates, it does not refuse: for a member who signed in today, the sign-in rule's
+/// dry run shows what that day's sign-in pays and says, in the page's language, that a real
+/// sign-in would be refused; the form keeps what was typed. Other refusals of the dry run show
+/// next to the form in the page's language.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_of_the_sign_in_rule_after_signing_in_shows_what_it_pays() {
+    let s = start().await;
+    let (cookie, csrf) = s.session("amy").await;
+    // Ten points per sign-in the member has made, this one included.
+    let rule = s
+        .rule(
+            serde_json::json!({"name": "每日签到", "trigger": "sign_in", "points": "streak.total * 10"}),
+            "active",
+        )
+        .await;
+    let path = format!("/console/rules/{rule}/dry-run");
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("member", "13800138000"),
+        ("channel", "app"),
+    ];
+    // Before signing in: the first sign-in pays 10, with no note.
+    let (st, html, _) = s.post_form(&path, &cookie, &form).await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("id=\"dry-result\"") && html.contains("+10"),
+        "{html}"
+    );
+    assert!(!html.contains("class=\"dry-note\""), "{html}");
+
+    let signed = s.event(serde_json::json!({"type": "sign_in"})).await;
+    assert_eq!(signed.awarded.points, 10);
+    let (st, html, _) = s.post_form(&path, &cookie, &form).await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    let panel = dry_panel(&html);
+    assert!(panel.contains("id=\"dry-result\""), "{panel}");
+    // Evaluated as today's sign-in (the first in all): 10 points, not 20.
+    assert!(panel.contains("+10"), "{panel}");
+    assert!(panel.contains("class=\"dry-note\""), "{panel}");
+    assert!(
+        panel.contains("已签到") && panel.contains("会被拒绝"),
+        "{panel}"
+    );
+    let words = words_of(panel);
+    assert!(
+        !words.contains("already") && !words.contains("already_signed_in"),
+        "no English or codes on the Chinese page: {words}"
+    );
+    assert!(
+        panel.contains("value=\"13800138000\""),
+        "the member typed is kept"
+    );
+    assert!(panel.contains("value=\"app\""), "the channel typed is kept");
+    // In English, the same in English.
+    let (st, html, _) = s
+        .post_form(&format!("{path}?lang=en"), &cookie, &form)
+        .await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    let panel = dry_panel(&html);
+    assert!(
+        panel.contains("+10") && panel.contains("already signed in") && panel.contains("refused"),
+        "{panel}"
+    );
+    assert!(!words_of(panel).contains("已签到"), "{panel}");
+
+    // An attribute the use case refuses: next to the attributes, in Chinese, the form kept.
+    let bad = [
+        ("csrf", csrf.as_str()),
+        ("member", "13800138000"),
+        ("attributes", "photos=9999999999999"),
+    ];
+    let (st, html, _) = s.post_form(&path, &cookie, &bad).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let e = error_after(&html, "dry_attributes").unwrap_or_else(|| panic!("{html}"));
+    assert!(
+        !e.chars().any(|c| c.is_ascii_alphabetic()),
+        "the error is in Chinese: {e}"
+    );
+    assert!(html.contains("value=\"photos=9999999999999\""), "{html}");
+    // A birthday rule is paid by the daily job: its dry run says why on the form, in Chinese.
+    let birthday = s
+        .rule(
+            serde_json::json!({"name": "生日礼", "trigger": "birthday", "points": "100"}),
+            "active",
+        )
+        .await;
+    let (st, html, _) = s
+        .post_form(
+            &format!("/console/rules/{birthday}/dry-run"),
+            &cookie,
+            &form,
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let panel = dry_panel(&html);
+    assert!(panel.contains("field-error"), "{panel}");
+    assert!(
+        !words_of(panel).contains("daily job"),
+        "no English on the Chinese page: {panel}"
+    );
+    assert!(panel.contains("value=\"13800138000\""), "{panel}");
+    // Nothing was written: one sign-in, 10 points.
+    assert_eq!(s.available().await, 12_355, "a dry run writes nothing");
+}
+
+/// Where a task's 去完成 button goes is set on the rule form: a bad link is named next to its
+/// field in the page's language with what was typed kept; a good one is saved and shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_link_is_set_in_the_rule_form_and_checked_next_to_its_field() {
+    let s = start().await;
+    let (cookie, csrf) = s.session("amy").await;
+    let (_, html, _) = s.get("/console/rules/new", &cookie).await;
+    assert!(
+        html.contains("id=\"task_url\""),
+        "the form has the link: {html}"
+    );
+    let key = hidden(&html, "form_key");
+    let form = |url: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("form_key", key.clone()),
+            ("name", "晒单评价".to_string()),
+            ("trigger", "review".to_string()),
+            ("points", "20".to_string()),
+            ("task_url", url.to_string()),
+        ]
+    };
+    for (url, lang) in [
+        ("ftp://shop.example/review", "zh"),
+        ("//evil.example", "en"),
+    ] {
+        let f = form(url);
+        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (st, html, _) = s
+            .post_form(&format!("/console/rules/new?lang={lang}"), &cookie, &f)
+            .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+        let e = error_after(&html, "task_url").unwrap_or_else(|| panic!("{html}"));
+        if lang == "zh" {
+            assert!(e.contains("链接") && !e.contains("must"), "{e}");
+        } else {
+            assert!(e.contains("https://") && e.contains("link"), "{e}");
+        }
+        assert!(
+            html.contains(&format!("value=\"{url}\"")),
+            "what was typed is kept"
+        );
+    }
+    let f = form("https://shop.example/review?from=jifen");
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (st, _, h) = s.post_form("/console/rules/new", &cookie, &f).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let page = location(&h);
+    let (_, html, _) = s.get(&page, &cookie).await;
+    assert!(
+        html.contains("value=\"https://shop.example/review?from=jifen\""),
+        "{html}"
+    );
+    // A bad link on edit is named next to the field too, in the page's words.
+    let path = page.split('?').next().unwrap().to_string();
+    let bad_edit = [
+        ("csrf", csrf.as_str()),
+        ("name", "晒单评价"),
+        ("trigger", "review"),
+        ("points", "20"),
+        ("task_url", "http://shop.example/review"),
+    ];
+    let (st, html, _) = s.post_form(&path, &cookie, &bad_edit).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let e = error_after(&html, "task_url").unwrap_or_else(|| panic!("{html}"));
+    assert!(e.contains("链接") && !e.contains("must"), "{e}");
+    // Cleared on edit: the rule has no link.
+    let edit = [
+        ("csrf", csrf.as_str()),
+        ("name", "晒单评价"),
+        ("trigger", "review"),
+        ("points", "20"),
+        ("task_url", ""),
+    ];
+    let (st, _, _) = s.post_form(&path, &cookie, &edit).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let ctx = s.app.program_ctx(s.pid).await.unwrap();
+    let id: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
+    let rule = s
+        .app
+        .read(move |tx| jifen_app::earn::get_rule(tx, &ctx, id))
+        .await
+        .unwrap();
+    let def = serde_json::to_value(&rule.definition).unwrap();
+    assert!(def.get("task_url").is_none_or(|u| u.is_null()), "{def}");
+    assert_eq!(rule.version, 2);
 }

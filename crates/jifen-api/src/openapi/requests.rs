@@ -190,6 +190,20 @@ fn program_schemas(add: &mut impl FnMut(&str, Value)) {
     );
 }
 
+/// Where a task's 去完成 button in the member centre goes: an `https://` address with a host,
+/// or a path starting with one `/` (`jifen_rules::rule::task_url_ok`).
+fn task_url() -> Value {
+    let c = format!("[^{CONTROL}\\s\"'<>\\\\`]");
+    let host = format!("[^{CONTROL}\\s\"'<>\\\\`/?#]");
+    let first = format!("[^{CONTROL}\\s\"'<>\\\\`/]");
+    json!({"type": "string", "maxLength": jifen_rules::rule::TASK_URL_LEN_MAX,
+           "pattern": format!("^(https://{host}{c}*|/({first}{c}*)?)$"),
+           "example": "https://shop.example.com/review",
+           "description": "where the member centre's button of this task goes: an https:// address or a path starting with /; \
+                           only for tasks (not purchase, sign_in, sign_up, referral, birthday or anniversary rules); \
+                           without one the task shows with no button"})
+}
+
 fn rule_schemas(add: &mut impl FnMut(&str, Value)) {
     let list = || array_max(text(1, 64), jifen_rules::rule::AUDIENCE_LIST_MAX);
     let definition = json!({
@@ -217,7 +231,8 @@ fn rule_schemas(add: &mut impl FnMut(&str, Value)) {
             "max_count": int(Some(1), None)})), jifen_rules::rule::CAPS_MAX),
         "budget_points": int(Some(1), Some(jifen_rules::rule::POINTS_MAX)),
         "priority": int(Some(-jifen_rules::rule::PRIORITY_ABS_MAX), Some(jifen_rules::rule::PRIORITY_ABS_MAX)),
-        "stacking": words(&["stack", "best_of", "exclusive"])
+        "stacking": words(&["stack", "best_of", "exclusive"]),
+        "task_url": task_url()
     });
     let required = ["name", "trigger", "points"];
     add("RuleDefinition", closed(&required, definition.clone()));

@@ -14,7 +14,7 @@ use super::counters::evaluate_locked;
 use super::events::{EventIn, event_vars};
 use super::purchases::purchase_vars;
 use super::rules::check_segments;
-use super::views::{DryRunView, PointsAndGrowth};
+use super::views::{DryRunNote, DryRunView, PointsAndGrowth};
 use super::{EarnCtx, compile_stored};
 
 /// Evaluates an event without writing: against the active rules, chosen stored rules (drafts
@@ -128,6 +128,7 @@ pub fn dry_run(
         }
     };
     let member = commands::resolve(tx, ctx, &member_ref)?;
+    let mut notes = Vec::new();
     let (vars, at, base) = match (&d.purchase, &d.event) {
         (Some(p), _) => {
             let at = d.at.or(p.occurred_at).unwrap_or(now);
@@ -153,11 +154,13 @@ pub fn dry_run(
                 }),
                 ..ctx.clone()
             };
-            (
-                event_vars(tx, &ctx_with, &member, e, &trigger, at)?.0,
-                at,
-                None,
-            )
+            let ev = event_vars(tx, &ctx_with, &member, e, &trigger, at)?;
+            // A dry run evaluates, it does not refuse: a day already signed is evaluated as
+            // its sign-in, and the answer says a real one would be refused.
+            if let (true, Some((day, _))) = (ev.already_signed_in, ev.day) {
+                notes.push(DryRunNote::of("already_signed_in", Some(day.to_string())));
+            }
+            (ev.vars, at, None)
         }
         _ => unreachable!(),
     };
@@ -177,5 +180,6 @@ pub fn dry_run(
             points: b.points,
             growth: b.growth,
         }),
+        notes,
     })
 }

@@ -166,6 +166,24 @@ fn check_occurred(occurred: Millis, now: Millis) -> Result<(), AppError> {
     Ok(())
 }
 
+/// A behaviour event's variables, and for a sign-in its day and whether it is a make-up.
+pub(super) struct EventVars {
+    pub vars: Vars,
+    pub day: Option<(Date, bool)>,
+    /// The member has already signed in on the sign-in's day: recording it is refused, a dry
+    /// run evaluates it as that day's sign-in (the streak and total as that sign-in saw them).
+    pub already_signed_in: bool,
+}
+
+/// The refusal of a second sign-in on a day.
+fn already_signed_in(member: MemberId, d: Date) -> AppError {
+    AppError::conflict(
+        "already_signed_in",
+        format!("member {member} already signed in on {d}"),
+        json!({"member_id": member, "day": d.to_string()}),
+    )
+}
+
 /// The variables of a behaviour event for a locked member, and for a sign-in its day.
 pub(super) fn event_vars(
     tx: &mut Tx<'_>,
@@ -174,7 +192,7 @@ pub(super) fn event_vars(
     e: &EventIn,
     t: &Trigger,
     occurred: Millis,
-) -> Result<(Vars, Option<(Date, bool)>), AppError> {
+) -> Result<EventVars, AppError> {
     let mut v = Vars::default();
     fill_common(
         tx,
@@ -195,6 +213,7 @@ pub(super) fn event_vars(
         );
     }
     let mut day = None;
+    let mut taken = false;
     match t {
         Trigger::Review => {
             v.int("review.text_length", attr("text_length"))
@@ -246,15 +265,9 @@ pub(super) fn event_vars(
                 .iter()
                 .filter_map(|s| s.parse().ok())
                 .collect();
-            if days.contains(&d) {
-                return Err(AppError::conflict(
-                    "already_signed_in",
-                    format!("member {} already signed in on {d}", member.id),
-                    json!({"member_id": member.id, "day": d.to_string()}),
-                ));
-            }
-            days.insert(d);
-            let total = tx.count_sign_ins(ctx.program.id, member.id)? + 1;
+            // A day already signed is counted once, as its sign-in saw it.
+            taken = !days.insert(d);
+            let total = tx.count_sign_ins(ctx.program.id, member.id)? + i64::from(!taken);
             v.int("streak.day", streak_on(&days, d, s.reset))
                 .int("streak.total", total)
                 .set("sign_in.makeup", Value::Bool(makeup));
@@ -262,7 +275,11 @@ pub(super) fn event_vars(
         }
         _ => {}
     }
-    Ok((v, day))
+    Ok(EventVars {
+        vars: v,
+        day,
+        already_signed_in: taken,
+    })
 }
 
 /// Records a behaviour event and pays what its rules give.
@@ -281,7 +298,14 @@ pub fn record_event(
         (_, Some(id)) => format!("ev:{id}"),
         (_, None) => unreachable!("validated"),
     };
-    let (vars, day) = event_vars(tx, ctx, &member, e, &t, occurred)?;
+    let EventVars {
+        vars,
+        day,
+        already_signed_in: taken,
+    } = event_vars(tx, ctx, &member, e, &t, occurred)?;
+    if let (true, Some((d, _))) = (taken, day) {
+        return Err(already_signed_in(member.id, d));
+    }
     let event_id = match day {
         Some((d, _)) => format!("sign_in:{}:{d}", member.id),
         None => event_id,
@@ -317,11 +341,7 @@ pub fn record_event(
     if let Some((d, makeup)) = day
         && !tx.insert_sign_in(ctx.program.id, member.id, &d.to_string(), makeup, now)?
     {
-        return Err(AppError::conflict(
-            "already_signed_in",
-            format!("member {} already signed in on {d}", member.id),
-            json!({"member_id": member.id, "day": d.to_string()}),
-        ));
+        return Err(already_signed_in(member.id, d));
     }
     let applied = tx.apply(ctx.program.id, &posting, &ctx.system, now)?;
     let awards = record(

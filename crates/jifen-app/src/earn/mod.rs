@@ -49,9 +49,9 @@ pub use system::{
 pub use vars::{LAZY_VARS, vars_computed, vars_json, vars_parse};
 pub(crate) use vars::{local_date, start_of};
 pub use views::{
-    AllTriggers, BacktestResult, DryRunView, HoldOpened, HoldView, HoldsPage, PointsAndGrowth,
-    RuleIssued, RuleList, RuleSummary, RuleVersionView, RuleView, VariableTriggers, VariableView,
-    VariablesView,
+    AllTriggers, BacktestResult, DryRunNote, DryRunView, HoldOpened, HoldView, HoldsPage,
+    PointsAndGrowth, RuleIssued, RuleList, RuleSummary, RuleVersionView, RuleView,
+    VariableTriggers, VariableView, VariablesView,
 };
 
 /// Active rules one programme may have: evaluation stays within the speed target (50 rules

@@ -132,6 +132,36 @@ pub struct DryRunView {
     /// A purchase's base earn at the programme's rate, before rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<PointsAndGrowth>,
+    /// What a real event would meet that the dry run evaluated past: `already_signed_in` when
+    /// the member has signed in on the day evaluated (a real sign-in is refused with 409
+    /// `already_signed_in`; the rules were evaluated as that day's sign-in).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<DryRunNote>,
+}
+
+/// A note on a dry run, with its words in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DryRunNote {
+    /// `already_signed_in`.
+    pub code: String,
+    /// The day it concerns, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day: Option<String>,
+    pub message_zh: String,
+    pub message_en: String,
+}
+
+impl DryRunNote {
+    /// The note of `code` from its words (`jifen_domain::words::DRY_RUN_NOTES`).
+    pub fn of(code: &str, day: Option<String>) -> DryRunNote {
+        let w = jifen_domain::words::find(jifen_domain::words::DRY_RUN_NOTES, code);
+        DryRunNote {
+            code: code.to_string(),
+            day,
+            message_zh: w.map_or(code, |w| w.zh).to_string(),
+            message_en: w.map_or(code, |w| w.en).to_string(),
+        }
+    }
 }
 
 /// What a backtest found: the proposed rule set against what was actually awarded.

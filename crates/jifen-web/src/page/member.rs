@@ -224,7 +224,7 @@ fn transfer_and_merge_forms(lang: Lang, p: &MemberPage<'_>) -> String {
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">{}{}{}<button type=\"submit\">{}</button></form></section>\
          <section><h2>{}</h2>{}<form class=\"adjust\" method=\"post\" action=\"/console/members/{id}/merge\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">{}{}\
-         <div class=\"field\"><label><input type=\"checkbox\" name=\"confirm\" value=\"1\"> {}</label>{}</div><button type=\"submit\" class=\"reject\">{}</button></form></section></div>",
+         <div class=\"confirm-row\"><div class=\"field confirm\"><label><input type=\"checkbox\" name=\"confirm\" value=\"1\"> {}</label>{}</div><button type=\"submit\" class=\"reject\">{}</button></div></form></section></div>",
         pick(lang, "转赠积分", "Transfer points"),
         field_error("transfer_form"),
         member_input(

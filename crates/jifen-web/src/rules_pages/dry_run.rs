@@ -89,8 +89,23 @@ pub(super) fn dry_panel(
                     )
                 })
                 .collect();
+            // What a real event would meet, in the page's words, with the day it concerns.
+            let notes: String = v
+                .notes
+                .iter()
+                .map(|n| {
+                    format!(
+                        "<p class=\"dry-note\" role=\"status\">{}{}</p>",
+                        n.day
+                            .as_deref()
+                            .map(|d| format!("<b>{}</b>{}", esc(d), st.t("：", ": ")))
+                            .unwrap_or_default(),
+                        esc(st.t(&n.message_zh, &n.message_en)),
+                    )
+                })
+                .collect();
             format!(
-                "<div class=\"result\" id=\"dry-result\"><div class=\"big\">+{} <small>{}</small></div>{}<table><tbody>{rows}</tbody></table></div>",
+                "<div class=\"result\" id=\"dry-result\">{notes}<div class=\"big\">+{} <small>{}</small></div>{}<table><tbody>{rows}</tbody></table></div>",
                 num(v.awarded.points),
                 st.t("规则奖励积分", "rule points"),
                 v.base
@@ -273,22 +288,57 @@ fn event_attributes(st: &Staff, text: &str) -> Result<BTreeMap<String, i64>, (St
     Ok(attributes)
 }
 
-/// Where a dry run's refusal shows on the form: an invalid amount next to the amount, another
-/// invalid value on the form, an unknown member next to the member; any other error is not
+/// Where a dry run's refusal shows on the form, in the page's words (the use case's own words
+/// are English): an amount next to the amount, attributes and tags next to the attributes, a
+/// channel next to the channel, an unknown member next to the member, an event type paid only
+/// by the system and any other refusal on the form. A busy service or a fault is no refusal of
 /// the form's.
 fn refusal_field(st: &Staff, e: AppError) -> Result<(String, String), AppError> {
+    let said = |field: &str, zh: &str, en: &str| (field.to_string(), st.t(zh, en).to_string());
     match e {
-        AppError::Invalid { field, message } => {
-            let field = if field.contains("amount") {
-                "amount"
-            } else {
-                "form"
-            };
-            Ok((field.into(), message))
-        }
-        AppError::NotFound { .. } => Ok((
-            "member".into(),
-            st.t("找不到这个会员", "No such member").into(),
+        AppError::Invalid { field, .. } => Ok(match field.split(['.', '[']).next() {
+            Some(f) if f.contains("amount") => said(
+                "amount",
+                "金额超出允许的范围",
+                "The amount is out of the allowed range",
+            ),
+            Some("attributes" | "tags") => {
+                let (most, len, abs) = (
+                    earn::EVENT_ATTRIBUTES_MAX,
+                    jifen_app::commands::ID_LEN_MAX,
+                    num(earn::ATTRIBUTE_ABS_MAX),
+                );
+                let words = match st.lang {
+                    Lang::Zh => format!(
+                        "最多 {most} 个属性，名称不超过 {len} 个字符，每个数值不超过 ±{abs}"
+                    ),
+                    Lang::En => format!(
+                        "At most {most} attributes, names of at most {len} characters, each number within ±{abs}"
+                    ),
+                };
+                ("attributes".to_string(), words)
+            }
+            Some("channel") => said(
+                "channel",
+                "渠道用小写字母、数字或 _ 写成，如 app、pos",
+                "A channel is lower-case letters, digits or _, such as app or pos",
+            ),
+            Some("type") => said(
+                "form",
+                "这类规则的积分由系统自动发放（生日、入会周年、邀请），不能用单个事件试算；可以用回测看它在过去的效果",
+                "This kind of rule is paid by the system itself (birthdays, anniversaries, referrals), so one event cannot be dry-run; a backtest shows what it did in the past",
+            ),
+            _ => said(
+                "form",
+                "这个事件无法试算，请检查填写的内容",
+                "This event cannot be dry-run; check what was typed",
+            ),
+        }),
+        AppError::NotFound { .. } => Ok(said("member", "找不到这个会员", "No such member")),
+        e if e.class() == jifen_app::ErrorClass::Refused => Ok(said(
+            "form",
+            "这个事件会被拒绝，无法试算",
+            "A real event like this would be refused, so it cannot be dry-run",
         )),
         e => Err(e),
     }

@@ -51,6 +51,8 @@ pub(super) struct RuleForm {
     #[serde(default)]
     pub(super) stacking: String,
     #[serde(default)]
+    pub(super) task_url: String,
+    #[serde(default)]
     pub(super) activate: String,
     #[serde(default)]
     pub(super) form_key: String,
@@ -108,6 +110,7 @@ impl RuleForm {
                 d.priority.to_string()
             },
             stacking: word_of(&d.stacking),
+            task_url: text_of(&d.task_url),
             ..Default::default()
         }
     }
@@ -152,6 +155,7 @@ impl RuleForm {
                 "exclusive" => Stacking::Exclusive,
                 _ => Stacking::Stack,
             },
+            task_url: opt_text(&self.task_url),
         })
     }
 
@@ -283,9 +287,8 @@ pub(super) fn form_field(field: &str) -> String {
     match f {
         "name" | "description" | "trigger" | "condition" | "points" | "point_type"
         | "starts_at" | "ends_at" | "days_of_week" | "hours" | "tiers" | "channels"
-        | "pending_days" | "validity_days" | "budget_points" | "priority" | "stacking" => {
-            f.to_string()
-        }
+        | "pending_days" | "validity_days" | "budget_points" | "priority" | "stacking"
+        | "task_url" => f.to_string(),
         "timezone" => "starts_at".into(),
         _ => "form".into(),
     }
@@ -304,7 +307,7 @@ pub(super) fn rule_form(
     format!(
         "{}<form class=\"rule\" method=\"post\" action=\"{action}\"><fieldset{disabled}>\
          <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"form_key\" value=\"{}\">\
-         {}{}{}{}{}\
+         {}{}{}{}{}{}\
          {}<div class=\"actions\"><button type=\"submit\">{}</button></div></fieldset></form>",
         field_error(error, "form"),
         esc(&st.s.csrf),
@@ -318,6 +321,7 @@ pub(super) fn rule_form(
         rule_schedule(st, f, error),
         rule_audience(st, f, error),
         rule_limits(st, f, error),
+        rule_task(st, f, error),
         activate_check(st, action, f),
         st.t("保存", "Save"),
     )
@@ -547,6 +551,65 @@ fn rule_limits(st: &Staff, f: &RuleForm, error: Option<&(String, String)>) -> St
         &stacking,
     ));
     field_group(st.t("上限与预算", "Limits and budget"), &fields)
+}
+
+/// Where the member centre's 去完成 button of the task goes.
+fn rule_task(st: &Staff, f: &RuleForm, error: Option<&(String, String)>) -> String {
+    let fields = text_fields(
+        error,
+        &[(
+            "task_url",
+            st.t(
+                "任务链接（会员中心“去完成”按钮）",
+                "Task link (the member centre's Do it button)",
+            ),
+            &f.task_url,
+            "https://shop.example.com/review",
+        )],
+    );
+    format!(
+        "{}<p class=\"muted\">{}</p>",
+        field_group(st.t("会员中心任务", "Member centre task"), &fields),
+        st.t(
+            "评价、分享、浏览等任务在会员中心显示为任务卡。填写会员去完成任务的地址（https:// 开头，或以 / 开头的站内路径）；不填则只显示任务和奖励，没有按钮。",
+            "Reviews, shares, browsing and other tasks show as task cards in the member centre. Give the address where members do the task (starting with https://, or a path starting with /); without one the task and its reward show with no button.",
+        ),
+    )
+}
+
+/// A use case's field error as the form shows it: next to the input the field belongs to, and
+/// for the task link in the page's words.
+pub(super) fn invalid_field(
+    st: &Staff,
+    f: &RuleForm,
+    field: &str,
+    message: String,
+) -> (String, String) {
+    let message = match field {
+        "task_url" => task_url_error(st, f),
+        _ => message,
+    };
+    (form_field(field), message)
+}
+
+/// What is wrong with the task link typed, in the page's words: the address itself, or a rule
+/// whose event the member centre does not list as a task.
+fn task_url_error(st: &Staff, f: &RuleForm) -> String {
+    let most = jifen_rules::rule::TASK_URL_LEN_MAX;
+    match (jifen_rules::rule::task_url_ok(f.task_url.trim()), st.lang) {
+        (true, _) => st
+            .t(
+                "只有会员中心的任务（评价、分享、浏览、关注、问卷、完善资料、自定义事件）可以设置任务链接",
+                "Only member centre tasks (reviews, shares, browsing, follows, surveys, profiles, custom events) take a task link",
+            )
+            .to_string(),
+        (false, Lang::Zh) => format!(
+            "链接须以 https:// 开头，或是以 / 开头的站内路径，不能有空格、引号或尖括号，最多 {most} 个字符"
+        ),
+        (false, Lang::En) => format!(
+            "The link must start with https://, or be a path starting with /, without spaces, quotes or angle brackets, at most {most} characters"
+        ),
+    }
 }
 
 /// On a new rule, the box to activate it when saved.

@@ -263,3 +263,78 @@ fn rand_suffix() -> String {
         N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
     )
 }
+
+impl Site {
+    /// Creates a rule from its definition in `status` (`draft` or `active`); its id.
+    pub async fn rule(&self, def: serde_json::Value, status: &str) -> i64 {
+        let r: jifen_app::earn::RuleIn =
+            serde_json::from_value(serde_json::json!({"definition": def, "status": status}))
+                .expect("a rule");
+        let id = self
+            .app
+            .write_view(self.pid, "rules", None, move |tx, ctx, now| {
+                jifen_app::earn::create_rule(tx, ctx, now, "staff:test", &r)
+            })
+            .await
+            .unwrap()
+            .view
+            .rule_id;
+        // As the API and console do after a rule change: this node sees it at once.
+        self.app.invalidate_program(self.pid);
+        id
+    }
+
+    pub async fn pause(&self, id: i64) {
+        self.app
+            .write_view(self.pid, "rules", None, move |tx, ctx, now| {
+                jifen_app::earn::change_rule_status(
+                    tx,
+                    ctx,
+                    now,
+                    "staff:test",
+                    id,
+                    jifen_app::earn::RuleAction::Pause,
+                )
+            })
+            .await
+            .unwrap();
+        self.app.invalidate_program(self.pid);
+    }
+
+    /// The points member 1 has available now.
+    pub async fn available(&self) -> i64 {
+        let (ctx, now) = (
+            self.app.program_ctx(self.pid).await.unwrap(),
+            self.app.now(),
+        );
+        self.app
+            .read(move |tx| {
+                jifen_app::views::balance(
+                    tx,
+                    &ctx,
+                    jifen_ledger::MemberId(1),
+                    jifen_ledger::PointType::Points,
+                    now,
+                    30,
+                )
+            })
+            .await
+            .unwrap()
+            .available
+    }
+
+    /// Records a behaviour event for the member, as the merchant's system would.
+    pub async fn event(&self, e: serde_json::Value) -> jifen_app::commands::EventResult {
+        let mut e = e;
+        e["member"] = serde_json::json!({"member_id": self.member});
+        let e: jifen_app::earn::EventIn = serde_json::from_value(e).unwrap();
+        let partition = format!("m:{}", self.member);
+        self.app
+            .write_view(self.pid, &partition, None, move |tx, ctx, now| {
+                jifen_app::earn::record_event(tx, ctx, now, &e)
+            })
+            .await
+            .unwrap()
+            .view
+    }
+}

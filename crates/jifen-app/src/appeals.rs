@@ -188,7 +188,7 @@ pub fn answer(
         let adj = crate::staff::StaffAdjustment {
             member_id: ap.member.0,
             delta: d,
-            reason: format!("申诉 #{} appeal: {text}", ap.id),
+            reason: format!("#{} · {text}", ap.id),
         };
         out.adjustment = Some(crate::staff::adjust(tx, ctx, now, s, &adj)?);
     }

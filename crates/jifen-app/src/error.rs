@@ -60,6 +60,32 @@ impl AppError {
         }
     }
 
+    /// A refusal's code and details, as the API names them (`jifen_domain::words::REFUSALS`
+    /// gives each code its words); none for other errors.
+    pub fn refusal(&self) -> Option<(&'static str, serde_json::Value)> {
+        use serde_json::json;
+        Some(match self {
+            AppError::Conflict { code, details, .. } => (*code, details.clone()),
+            AppError::IdempotencyMismatch => ("idempotency_mismatch", json!({})),
+            AppError::Ledger(l) => match l {
+                LedgerError::InsufficientPoints {
+                    available,
+                    requested,
+                } => (
+                    "insufficient_points",
+                    json!({"available": available, "requested": requested}),
+                ),
+                LedgerError::RestoreExceedsSpend { .. } => ("refund_exceeds_spend", json!({})),
+                LedgerError::SameMember => ("same_member", json!({})),
+                LedgerError::InvalidPolicy(_) => ("invalid_policy", json!({})),
+                LedgerError::NonPositiveAmount { .. }
+                | LedgerError::AmountTooLarge { .. }
+                | LedgerError::Overflow => ("invalid_amount", json!({})),
+            },
+            _ => return None,
+        })
+    }
+
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> AppError {
         AppError::Invalid {
             field: field.into(),

@@ -553,7 +553,7 @@ fn pay_cost(
             jifen_ledger::Phase::Posted,
             &Refs {
                 order_ref: None,
-                reason: Some(format!("抽奖 draw: {}", def.name_zh)),
+                reason: Some(def.name_zh.clone()),
                 actor: None,
             },
             now,
@@ -603,7 +603,7 @@ fn pay_reward(
                 &spec,
                 &Refs {
                     order_ref: None,
-                    reason: Some(format!("抽奖奖品 prize: {label}")),
+                    reason: Some(label.to_string()),
                     actor: None,
                 },
                 now,

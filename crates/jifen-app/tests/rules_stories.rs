@@ -226,10 +226,9 @@ fn purchase_rules_pay_with_explanations_and_record_their_version(b: Arc<dyn Back
         .iter()
         .filter_map(|h| h["reason"].as_str().map(str::to_string))
         .collect();
-    assert!(
-        reasons.contains(&format!("满200送150 (rule {threshold} v2)")),
-        "{reasons:?}"
-    );
+    // The line reads as the rule's name; which version paid is in the awards (above).
+    assert!(reasons.contains(&"满200送150".to_string()), "{reasons:?}");
+    assert!(!reasons.iter().any(|r| r.contains("(rule")), "{reasons:?}");
 
     // A partial refund leaves 150 of 250: the base goes back in proportion (100), the coffee
     // bonus shrinks to the coffee left (100 -> 60) and the threshold bonus no longer qualifies.

@@ -107,3 +107,53 @@ fn coupon_statuses_are_the_ones_the_application_accepts() {
     }
     assert!(!jifen_app::coupons::is_status("used"));
 }
+
+/// Every refusal the application writes (`AppError::conflict`, the mall's `refuse`) has words in
+/// both languages, so a page never shows the API's English message: the codes are read from
+/// the application's own source.
+#[test]
+fn every_refusal_has_words() {
+    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+    let mut files = vec![std::path::PathBuf::from(src)];
+    let mut codes = std::collections::BTreeSet::new();
+    while let Some(p) = files.pop() {
+        if p.is_dir() {
+            files.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).unwrap();
+        // `refuse` is the mall's conflict; elsewhere a closure of that name takes other words.
+        let mall = p.components().any(|c| c.as_os_str() == "mall");
+        let calls: &[&str] = if mall {
+            &["conflict(", "refuse("]
+        } else {
+            &["conflict("]
+        };
+        for call in calls {
+            for (at, _) in text.match_indices(call) {
+                let rest = text[at + call.len()..].trim_start();
+                if let Some(rest) = rest.strip_prefix('"') {
+                    let code = &rest[..rest.find('"').unwrap()];
+                    if code.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                        codes.insert(code.to_string());
+                    }
+                }
+            }
+        }
+    }
+    assert!(codes.len() > 40, "the scan finds the refusals: {codes:?}");
+    let missing: Vec<&String> = codes
+        .iter()
+        .filter(|c| words::find(words::REFUSALS, c).is_none())
+        .collect();
+    assert!(missing.is_empty(), "refusals without words: {missing:?}");
+    // The ledger's refusals too, by the codes the API gives them.
+    for c in [
+        "insufficient_points",
+        "refund_exceeds_spend",
+        "invalid_amount",
+        "same_member",
+    ] {
+        assert!(words::find(words::REFUSALS, c).is_some(), "{c}");
+    }
+}

@@ -254,6 +254,346 @@ pub const DRY_RUN_NOTES: &[Word] = &[Word {
     en: "The member already signed in that day, so a real sign-in would be refused; below is what that day's sign-in pays",
 }];
 
+/// What a refusal says to people, by its code (the API's error codes for conflicts and ledger
+/// refusals); `{name}` is filled from the refusal's details.
+pub const REFUSALS: &[Word] = &[
+    Word {
+        code: "already_answered",
+        zh: "这条申诉已经处理过了",
+        en: "This appeal was already answered",
+    },
+    Word {
+        code: "already_decided",
+        zh: "这项申请已经处理过了",
+        en: "This request was already decided",
+    },
+    Word {
+        code: "already_signed_in",
+        zh: "今天已经签到过了",
+        en: "Already signed in that day",
+    },
+    Word {
+        code: "already_voted",
+        zh: "你已经投过票了",
+        en: "You already voted for this item",
+    },
+    Word {
+        code: "coupon_already_redeemed",
+        zh: "这张券已经用过了",
+        en: "The coupon was already used",
+    },
+    Word {
+        code: "coupon_limit_reached",
+        zh: "这种券每人可领的张数已满",
+        en: "The member already holds the most of this coupon one member may",
+    },
+    Word {
+        code: "coupon_not_redeemed_on_order",
+        zh: "这张券没有用在这笔订单上",
+        en: "The coupon was not used on this order",
+    },
+    Word {
+        code: "coupon_out_of_stock",
+        zh: "这种券已经发完了",
+        en: "This coupon has run out",
+    },
+    Word {
+        code: "coupon_template_archived",
+        zh: "这种券已停止发放",
+        en: "This coupon is no longer issued",
+    },
+    Word {
+        code: "coupon_template_exists",
+        zh: "已有同样编码的券模板",
+        en: "A coupon template with this code exists",
+    },
+    Word {
+        code: "coupon_used",
+        zh: "这笔订单的券已使用，请不含券退积分",
+        en: "The order's coupon was used; refund the points without it",
+    },
+    Word {
+        code: "coupon_window_over",
+        zh: "这种券的使用期已过",
+        en: "This coupon's period of use is over",
+    },
+    Word {
+        code: "deduction_not_allowed",
+        zh: "这笔订单可抵扣的积分不够这么多",
+        en: "This order may not use that many points",
+    },
+    Word {
+        code: "draw_limit_reached",
+        zh: "今天的抽奖次数已用完",
+        en: "No draws left today",
+    },
+    Word {
+        code: "event_exists",
+        zh: "这个事件已经记录过了",
+        en: "This event was already recorded",
+    },
+    Word {
+        code: "forbidden",
+        zh: "你的角色不能做这件事",
+        en: "Your role may not do this",
+    },
+    Word {
+        code: "hold_decided",
+        zh: "这条风控记录已经处理过了",
+        en: "This risk hold was already decided",
+    },
+    Word {
+        code: "identity_taken",
+        zh: "这个账号已属于另一位会员",
+        en: "This identity belongs to another member",
+    },
+    Word {
+        code: "key_revoked",
+        zh: "这个密钥已经吊销",
+        en: "The key is revoked already",
+    },
+    Word {
+        code: "last_identity",
+        zh: "这是会员唯一的账号标识，请先添加另一个",
+        en: "This is the member's only identity; add another first",
+    },
+    Word {
+        code: "limit_reached",
+        zh: "每人限兑数量已满",
+        en: "The most one member may redeem of this item is reached",
+    },
+    Word {
+        code: "login_taken",
+        zh: "这个登录名已被使用",
+        en: "This login is taken",
+    },
+    Word {
+        code: "lottery_ended",
+        zh: "这个抽奖已经结束",
+        en: "This lottery has ended",
+    },
+    Word {
+        code: "lottery_exists",
+        zh: "已有同样编码的抽奖",
+        en: "A lottery with this code exists",
+    },
+    Word {
+        code: "lottery_not_open",
+        zh: "这个抽奖还未开始",
+        en: "This lottery is not open",
+    },
+    Word {
+        code: "makeup_not_allowed",
+        zh: "本计划不支持补签",
+        en: "This programme has no make-up sign-ins",
+    },
+    Word {
+        code: "makeup_too_old",
+        zh: "补签只能补最近几天",
+        en: "A make-up sign-in cannot reach that far back",
+    },
+    Word {
+        code: "member_erased",
+        zh: "该会员已按本人要求注销，账户已关闭",
+        en: "The member's data was erased at their request; the account is closed",
+    },
+    Word {
+        code: "member_frozen",
+        zh: "该会员已冻结，解冻前不能消费或转赠",
+        en: "The member is frozen: no spending or transfers until unfrozen",
+    },
+    Word {
+        code: "member_merged",
+        zh: "该会员已合并到另一账户",
+        en: "The member was merged into another account",
+    },
+    Word {
+        code: "no_draws_left",
+        zh: "这个抽奖只能用赠送的次数参与",
+        en: "This lottery is entered with granted draws only",
+    },
+    Word {
+        code: "not_on_sale",
+        zh: "这件商品不在售",
+        en: "This item is not on sale",
+    },
+    Word {
+        code: "not_sealed_yet",
+        zh: "这笔记录稍后才会上链，请一分钟后再查",
+        en: "The line is sealed by the next jobs run; ask again in a minute",
+    },
+    Word {
+        code: "open_orders",
+        zh: "该会员还有进行中的订单，请先完成或取消",
+        en: "The member has orders under way; deliver or cancel them first",
+    },
+    Word {
+        code: "open_reservations",
+        zh: "该会员还有未结算的积分冻结，请先结算或释放",
+        en: "The member has open reservations; post or void them first",
+    },
+    Word {
+        code: "order_exists",
+        zh: "这笔订单已经记录过了",
+        en: "This order was already recorded",
+    },
+    Word {
+        code: "order_fully_refunded",
+        zh: "这笔订单已全额退款",
+        en: "The order is already fully refunded",
+    },
+    Word {
+        code: "order_state",
+        zh: "订单当前的状态不能这样操作",
+        en: "The order's state does not allow this now",
+    },
+    Word {
+        code: "own_account",
+        zh: "不能停用自己的账号",
+        en: "You cannot disable your own account",
+    },
+    Word {
+        code: "payment_too_late",
+        zh: "支付时间已过，订单正在取消",
+        en: "The payment window has passed; the order is being released",
+    },
+    Word {
+        code: "program_exists",
+        zh: "已有同样编码的会员计划",
+        en: "A programme with this code exists",
+    },
+    Word {
+        code: "refund_exceeds_order",
+        zh: "退款金额超过订单可退金额",
+        en: "The refund is more than the order has left to refund",
+    },
+    Word {
+        code: "reservation_not_open",
+        zh: "这笔冻结已经结算",
+        en: "This reservation is settled already",
+    },
+    Word {
+        code: "reservation_owned",
+        zh: "这笔冻结属于一笔订单，请通过订单取消或退款",
+        en: "This reservation belongs to an order; cancel or refund the order",
+    },
+    Word {
+        code: "reservation_not_owned",
+        zh: "这笔冻结须通过冻结接口结算",
+        en: "This reservation is settled through the reservation API",
+    },
+    Word {
+        code: "reservation_not_posted",
+        zh: "这笔冻结还未扣除，请改为释放",
+        en: "This reservation is not posted; void it instead",
+    },
+    Word {
+        code: "rule_archived",
+        zh: "这条规则已归档",
+        en: "This rule is archived",
+    },
+    Word {
+        code: "rule_status",
+        zh: "规则当前的状态不能这样操作",
+        en: "The rule's status does not allow this",
+    },
+    Word {
+        code: "same_person",
+        zh: "需要另一位同事审批这笔调整",
+        en: "A second person must approve this adjustment",
+    },
+    Word {
+        code: "self_referral",
+        zh: "会员不能邀请自己",
+        en: "A member cannot refer itself",
+    },
+    Word {
+        code: "sold_out",
+        zh: "已兑完",
+        en: "Sold out",
+    },
+    Word {
+        code: "spend_fully_refunded",
+        zh: "这笔消费已全部退回",
+        en: "This spend is already fully refunded",
+    },
+    Word {
+        code: "stock_below_zero",
+        zh: "库存不够减",
+        en: "Not that much in stock to remove",
+    },
+    Word {
+        code: "too_many_active_rules",
+        zh: "生效中的规则已达上限，请先暂停或归档一条",
+        en: "Too many active rules; pause or archive one first",
+    },
+    Word {
+        code: "too_many_backtests",
+        zh: "回测进行中，请等一个完成后再试",
+        en: "Backtests are running; wait for one to finish",
+    },
+    Word {
+        code: "too_many_keys",
+        zh: "密钥数量已达上限，请先吊销一个",
+        en: "Too many keys; revoke one first",
+    },
+    Word {
+        code: "transfer_limit",
+        zh: "超过转赠限额",
+        en: "Over the transfer limit",
+    },
+    Word {
+        code: "transfer_not_allowed",
+        zh: "当前等级不能转赠积分",
+        en: "Members at this tier may not transfer points",
+    },
+    Word {
+        code: "transfer_risk",
+        zh: "风控拒绝了这次转赠",
+        en: "Refused by the programme's risk checks",
+    },
+    Word {
+        code: "voting_closed",
+        zh: "投票已结束",
+        en: "Voting on this item has closed",
+    },
+    Word {
+        code: "wrong_login",
+        zh: "账号或密码错误",
+        en: "The login or the password is wrong",
+    },
+    Word {
+        code: "insufficient_points",
+        zh: "积分不足：可用 {available}，需要 {requested}",
+        en: "Not enough points: {available} available, {requested} needed",
+    },
+    Word {
+        code: "refund_exceeds_spend",
+        zh: "退回的积分超过这笔消费可退的数量",
+        en: "More than this spend can give back",
+    },
+    Word {
+        code: "invalid_amount",
+        zh: "积分数量不对",
+        en: "The amount is not valid",
+    },
+    Word {
+        code: "same_member",
+        zh: "不能转给自己",
+        en: "A member cannot transfer points to themselves",
+    },
+    Word {
+        code: "invalid_policy",
+        zh: "积分规则设置有误",
+        en: "The ledger policy is not valid",
+    },
+    Word {
+        code: "idempotency_mismatch",
+        zh: "这个请求键已用于另一请求",
+        en: "This request key was used for a different request",
+    },
+];
+
 /// The entry of `code` in a table of words.
 pub fn find<T: HasWord>(table: &'static [T], code: &str) -> Option<&'static T> {
     table.iter().find(|e| e.word().code == code)
@@ -371,6 +711,7 @@ mod tests {
         check("staff roles", STAFF_ROLES);
         check("custom", &[CUSTOM_TRIGGER.word, PAID_NOT_SHIPPED][..]);
         check("dry run notes", DRY_RUN_NOTES);
+        check("refusals", REFUSALS);
     }
 
     #[test]

@@ -351,10 +351,8 @@ fn expire_part(p: &mut Posting, lot: &Lot, amount: i64, expiry: AccountId, refs:
 /// Expires the free points of every active lot whose date has passed. A lot expires at most once
 /// per point: the counters move `free` to `expired`, so running the job again finds nothing.
 pub fn expire(p: &mut Posting, lots: &[Lot], expiry: AccountId, now: Millis) -> i64 {
-    let refs = Refs {
-        reason: Some("points reached their expiry date".into()),
-        ..Default::default()
-    };
+    // The line's code (`expiry`) says it all.
+    let refs = Refs::default();
     let mut total = 0;
     for lot in lots {
         if lot.status == LotStatus::Active && lot.is_expired(now) && lot.free() > 0 {

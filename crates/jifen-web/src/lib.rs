@@ -365,7 +365,7 @@ pub(crate) fn shown_error(lang: Lang, e: &AppError) -> (StatusCode, String) {
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             },
-            e.to_string(),
+            refusal_words(lang, e),
         ),
         ErrorClass::Busy => {
             tracing::warn!(error = %e, "a page could not be served: the service is busy");
@@ -392,6 +392,29 @@ pub(crate) fn shown_error(lang: Lang, e: &AppError) -> (StatusCode, String) {
             )
         }
     }
+}
+
+/// A refusal in the page's language (`words::REFUSALS`), its `{name}`s filled from its details
+/// (numbers with thousands separators); the refusal's own message when the table lacks it.
+fn refusal_words(lang: Lang, e: &AppError) -> String {
+    let Some((code, details)) = e.refusal() else {
+        return e.to_string();
+    };
+    let Some(w) = jifen_domain::words::find(jifen_domain::words::REFUSALS, code) else {
+        return e.to_string();
+    };
+    let mut text = w.text(lang == Lang::En).to_string();
+    if let Some(d) = details.as_object() {
+        for (k, v) in d {
+            let shown = match v {
+                serde_json::Value::Number(n) => n.as_i64().map_or(n.to_string(), page::num),
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            text = text.replace(&format!("{{{k}}}"), &shown);
+        }
+    }
+    text
 }
 
 /// The one error page: a title by the kind of failure, what went wrong in the page's language,

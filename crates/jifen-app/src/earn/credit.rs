@@ -86,7 +86,8 @@ pub(super) fn credit_awards(
             // Without a validity of its own, an award lasts as the member's tier gives.
             (PointType::Points, None) => crate::tiers::points_expiry(ctx, tier, occurred),
         };
-        let line = format!("{} (rule {} v{})", a.name, a.rule_id, a.rule_version);
+        // The line reads as the rules' names; which rule and version paid is in the awards.
+        let line = a.name.to_string();
         // A group never passes the ledger's per-operation maximum.
         match groups.iter_mut().find(|g| {
             g.pt == pt

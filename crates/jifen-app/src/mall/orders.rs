@@ -319,10 +319,8 @@ fn reserve_points(
                     member_id: member.id.0,
                 },
                 amount: points,
-                reason: Some(format!(
-                    "积分商城兑换 mall order: {} ×{}",
-                    def.name_zh, o.quantity
-                )),
+                // The line's code says what it is; the reason names what was bought.
+                reason: Some(format!("{} ×{}", def.name_zh, o.quantity)),
                 order_ref: Some(format!("mall:{}:{}", member.id, o.request_id)),
                 // Longer than the payment window: the mall's own timeout releases it first.
                 ttl_seconds: Some(window + 3600),

@@ -259,7 +259,8 @@ pub fn check_upgrade(
         monthly_coupons: Vec::new(),
     };
     if let Some(g) = &to.benefits.tier_up_gift {
-        let label = format!("{} 升级礼 / tier-up gift ({})", to.name_zh, to.code);
+        // The line's code says it is a tier's gift; its reason names the tier.
+        let label = to.name_zh.clone();
         change.gift = grant_gift(
             tx,
             ctx,
@@ -375,10 +376,7 @@ fn move_down(
             let mut posting = Posting::default();
             let refs = Refs {
                 order_ref: Some(key.clone()),
-                reason: Some(format!(
-                    "{} 升级礼收回 / tier-up gift taken back ({})",
-                    t.name_zh, t.code
-                )),
+                reason: Some(t.name_zh.clone()),
                 actor: None,
             };
             let out = crate::commands::reverse_ref(

@@ -234,6 +234,26 @@ pub const STAFF_ROLES: &[Word] = &[
 ];
 
 words! {
+    /// A member's statuses (`jifen_store::Member::status`).
+    MEMBER_STATUSES: StateWord {
+        "active", "正常", "Active", tone: Tone::Go;
+        "frozen", "已冻结", "Frozen", tone: Tone::Off;
+        "merged", "已合并", "Merged", tone: Tone::Off;
+        "erased", "已注销", "Erased", tone: Tone::Off;
+    }
+}
+
+words! {
+    /// A lot's statuses (`jifen_app::views::LotView`).
+    LOT_STATUSES: StateWord {
+        "available", "可用", "Available", tone: Tone::Go;
+        "pending", "待生效", "Pending", tone: Tone::Wait;
+        "expiring", "到期待处理", "Expiring", tone: Tone::Off;
+        "closed", "已用完", "Used up", tone: Tone::Off;
+    }
+}
+
+words! {
     /// Where a line of a member's history stands (`jifen_app::activity::LineState`).
     LINE_STATES: StateWord {
         "done", "已完成", "Done", tone: Tone::Done;
@@ -708,6 +728,8 @@ mod tests {
         check("item statuses", ITEM_STATUSES);
         check("rule statuses", RULE_STATUSES);
         check("history line states", LINE_STATES);
+        check("lot statuses", LOT_STATUSES);
+        check("member statuses", MEMBER_STATUSES);
         check("staff roles", STAFF_ROLES);
         check("custom", &[CUSTOM_TRIGGER.word, PAID_NOT_SHIPPED][..]);
         check("dry run notes", DRY_RUN_NOTES);

@@ -143,7 +143,7 @@ fn earning_rules(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()
         json!({"code": "free_ship", "name_zh": "免邮券", "name_en": "Free shipping",
                "kind": {"type": "free_shipping", "max_minor": 1500}, "validity": {"kind": "days", "days": 31}}),
         json!({"code": "birthday_latte", "name_zh": "生日拿铁兑换券", "name_en": "Birthday latte",
-               "kind": {"type": "gift", "gift": "中杯拿铁一杯 / one medium latte"}, "validity": {"kind": "days", "days": 30}}),
+               "kind": {"type": "gift", "gift": "中杯拿铁一杯"}, "validity": {"kind": "days", "days": 30}}),
         json!({"code": "off_20_100", "name_zh": "满100减20券", "name_en": "20 off 100",
                "kind": {"type": "amount_off", "amount_minor": 2000}, "threshold_minor": 10000,
                "validity": {"kind": "days", "days": 60}}),
@@ -500,7 +500,7 @@ fn create_demo_program(app: &App) -> anyhow::Result<ProgramId> {
     Ok(app
         .create_program(
             DEMO_CODE,
-            "悦享咖啡会员 (Demo)",
+            "悦享咖啡会员（演示）",
             "CNY",
             "Asia/Shanghai",
             policy,

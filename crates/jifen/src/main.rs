@@ -269,7 +269,7 @@ fn serve_demo(cli: &Cli, listen: SocketAddr, members: usize, no_serve: bool) -> 
     let password = jifen_app::staff::generate_password();
     let pw = password.clone();
     app.write_blocking(program.id, "staff", None, move |tx, ctx, now| {
-        jifen_app::staff::ensure_owner(tx, ctx, now, "owner", "演示店长 Demo owner", &pw)?;
+        jifen_app::staff::ensure_owner(tx, ctx, now, "owner", "演示店长", &pw)?;
         Ok(serde_json::json!(null))
     })?;
     println!(

@@ -359,7 +359,13 @@ fn pay_system_event(
         // The tier's birthday gift, paid with the birthday event (once a year by its id).
         let tier = crate::tiers::tier_code(tx, ctx, m.id, now)?;
         if let Some(g) = crate::tiers::benefits_of(ctx, &tier).birthday_gift {
-            let label = format!("生日礼 / birthday gift ({tier})");
+            // The line's code says it is a tier's gift; its reason names the tier.
+            let label = ctx
+                .earn
+                .ladder
+                .as_ref()
+                .and_then(|l| l.tiers.iter().find(|t| t.code == tier))
+                .map_or_else(|| tier.clone(), |t| t.name_zh.clone());
             crate::tiers::grant_gift(
                 tx,
                 ctx,

@@ -470,15 +470,15 @@ fn item_names(st: &Staff, f: &ItemForm, error: Option<&(String, String)>) -> Str
                 "name_zh",
                 st.t("中文名称", "Name (Chinese)"),
                 &f.name_zh,
-                "保温杯",
+                "",
             ),
             (
                 "name_en",
                 st.t("英文名称", "Name (English)"),
                 &f.name_en,
-                "Thermos cup",
+                "",
             ),
-            ("category", st.t("分类", "Category"), &f.category, "home"),
+            ("category", st.t("分类", "Category"), &f.category, ""),
             (
                 "description_zh",
                 st.t("中文描述", "Description (Chinese)"),
@@ -543,8 +543,8 @@ fn item_sku(st: &Staff, f: &ItemForm, error: Option<&(String, String)>, creating
     let mut fields = text_fields(
         error,
         &[
-            ("sku", st.t("SKU编码", "SKU code"), &f.sku, "CUP-500"),
-            ("sku_name", st.t("规格名", "Variant"), &f.sku_name, "500ml"),
+            ("sku", st.t("SKU编码", "SKU code"), &f.sku, ""),
+            ("sku_name", st.t("规格名", "Variant"), &f.sku_name, ""),
             ("points", st.t("积分", "Points"), &f.points, "1,500"),
             ("cash", st.t("加价（元）", "Plus cash"), &f.cash, "0"),
             (

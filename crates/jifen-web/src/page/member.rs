@@ -137,7 +137,11 @@ fn member_facts(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
     let m = p.member;
     format!(
         "<p><span class=\"pill\">{}</span> {} · {} {} · {} {}</p><p>{}: {tier}</p>",
-        esc(&m.status),
+        esc(&words::text(
+            words::MEMBER_STATUSES,
+            &m.status,
+            lang == Lang::En
+        )),
         match (&m.profile.phone, p.phones) {
             (Some(ph), false) => format!(
                 "{} <a href=\"/console/members/{}/phone\">{}</a>",
@@ -338,7 +342,7 @@ fn lots_table(lang: Lang, tz: &TimeZone, lots: &[LotView]) -> String {
                 num(l.amount),
                 num(l.remaining),
                 l.expires_at.map(|e| fmt_time(e, tz)).unwrap_or_else(|| L::Never.t(lang).into()),
-                l.status,
+                words::text(words::LOT_STATUSES, l.status, lang == Lang::En),
             )
         })
         .collect();
@@ -396,12 +400,13 @@ fn coupons_table(lang: Lang, tz: &TimeZone, coupons: &CouponList) -> String {
                 esc(&c.code),
                 esc(if lang == Lang::En { &c.name_en } else { &c.name_zh }),
                 fmt_time(c.valid_until, tz),
-                esc(&c.status),
+                esc(&words::text(words::COUPON_STATUSES, &c.status, lang == Lang::En)),
             )
         })
         .collect();
     let head = format!(
-        "<th>Code</th><th>{}</th><th>{}</th><th>{}</th>",
+        "<th>{}</th><th>{}</th><th>{}</th><th>{}</th>",
+        pick(lang, "券码", "Code"),
         L::Title.t(lang),
         L::ExpiresAt.t(lang),
         L::Status.t(lang),

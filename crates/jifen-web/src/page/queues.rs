@@ -173,12 +173,13 @@ pub fn appeals(
             .collect()
     };
     format!(
-        "{}<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th>SLA</th><th>{}</th></tr></thead><tbody>{body}</tbody></table>",
+        "{}<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{body}</tbody></table>",
         notice
             .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(n)))
             .unwrap_or_default(),
         L::Subject.t(lang),
         L::Reason.t(lang),
+        pick(lang, "答复时限", "Due"),
         L::Answer.t(lang),
     )
 }

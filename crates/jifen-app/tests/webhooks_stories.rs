@@ -202,7 +202,7 @@ fn a_fulfilment_webhook_is_signed_retried_and_marks_the_order_delivered(b: Arc<d
     assert_eq!(got.state, "delivered");
     assert_eq!(
         got.history.last().unwrap().note.as_deref(),
-        Some("fulfilled: webhook answered HTTP 200")
+        Some("HTTP 200")
     );
     // What the receiver saw: the same event twice, signed, with the order in the body.
     let seen = seen.lock().unwrap().clone();

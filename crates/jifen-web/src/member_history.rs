@@ -126,7 +126,11 @@ async fn history(
             state: line_state(lang, tz, l),
             amount: line_amount(l),
             reason: l.reason.clone().unwrap_or_default(),
-            actor: l.actor.clone().unwrap_or_default(),
+            actor: l
+                .actor
+                .as_deref()
+                .map(|a| crate::page::actor_label(lang, a))
+                .unwrap_or_default(),
         })
         .collect();
     page.older = found.next_before.map(|b| {

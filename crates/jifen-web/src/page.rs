@@ -315,6 +315,26 @@ pub fn line_amount(l: &jifen_app::activity::ActivityLine) -> String {
     }
 }
 
+/// Who did something, in words: `staff:amy` reads 员工 amy, `member:12` 会员 #12, a key 接口
+/// (its name), `system:…` 系统; anything else as it was written (a name the caller gave).
+pub fn actor_label(lang: Lang, actor: &str) -> String {
+    let (kind, rest) = actor.split_once(':').unwrap_or(("", actor));
+    match kind {
+        "staff" => format!("{} {rest}", pick(lang, "员工", "Staff")),
+        "member" => format!("{} #{rest}", pick(lang, "会员", "Member")),
+        "system" => pick(lang, "系统", "System").to_string(),
+        "api_key" => {
+            let name = rest
+                .split_once('(')
+                .map(|(_, n)| n.trim_end_matches(')'))
+                .unwrap_or(rest);
+            format!("{} {name}", pick(lang, "接口", "API"))
+        }
+        "login" => format!("{} {rest}", pick(lang, "登录", "Sign-in")),
+        _ => actor.to_string(),
+    }
+}
+
 fn fmt_date(ms: i64, tz: &TimeZone) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .map(|t| t.to_zoned(tz.clone()).strftime("%m-%d").to_string())

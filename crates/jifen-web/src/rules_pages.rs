@@ -346,7 +346,10 @@ async fn render(
             format!(
                 "<li>v{} · {} · {}</li>",
                 v.version,
-                esc(v.actor.as_deref().unwrap_or("–")),
+                esc(&v
+                    .actor
+                    .as_deref()
+                    .map_or_else(|| "–".to_string(), |a| crate::page::actor_label(st.lang, a))),
                 fmt_time(v.created_at, &st.ctx.tz)
             )
         })

@@ -140,13 +140,14 @@ fn fulfil_at_once(
             Some(&codes.join(",")),
             now,
         )?;
+        // The history's note names the coupons given; the move to delivered says the rest.
         tx.move_mall_order(
             ctx.program.id,
             id,
             "paid",
             "delivered",
-            None,
-            Some("coupon issued"),
+            Some("system:coupons"),
+            Some(&codes.join(",")),
             now,
         )?;
     }
@@ -168,7 +169,7 @@ pub fn fulfilled_by_webhook(
         "paid",
         "delivered",
         Some("system:webhook"),
-        Some(&format!("fulfilled: webhook answered HTTP {code}")),
+        Some(&format!("HTTP {code}")),
         now,
     )? {
         event(tx, ctx, id, "mall.order.delivered", now)?;
@@ -241,7 +242,7 @@ pub fn arrival(
                 "awaiting_stock",
                 "paid",
                 Some("system:arrival"),
-                Some("stock arrived"),
+                None,
                 now,
             )?;
             event(tx, ctx, o.id, "mall.order.released", now)?;

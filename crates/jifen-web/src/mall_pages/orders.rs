@@ -313,7 +313,11 @@ pub(super) async fn render_order(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 fmt_time(h.at, tz),
                 esc(&state_label(st, &h.state)),
-                esc(h.actor.as_deref().unwrap_or("")),
+                esc(&h
+                    .actor
+                    .as_deref()
+                    .map(|a| crate::page::actor_label(st.lang, a))
+                    .unwrap_or_default()),
                 esc(h.note.as_deref().unwrap_or("")),
             )
         })

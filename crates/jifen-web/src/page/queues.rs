@@ -35,7 +35,7 @@ pub fn approvals(
                     if r.delta > 0 { "+" } else { "" },
                     num(r.delta),
                     esc(&r.reason),
-                    esc(&r.requested_by),
+                    esc(&actor_label(lang, &r.requested_by)),
                     form("approve", L::Approve),
                     form("reject", L::Reject),
                     m = r.member.0,
@@ -75,7 +75,7 @@ pub fn audit(
                 format!(
                     "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td class=\"muted\">{}</td><td class=\"muted\">{}</td></tr>",
                     fmt_time(r.created_at, tz),
-                    esc(&r.actor),
+                    esc(&actor_label(lang, &r.actor)),
                     esc(&r.action),
                     esc(&r.target),
                     esc(r.before.as_deref().unwrap_or("")),

@@ -355,6 +355,7 @@ pub fn variables() -> VariablesView {
                 name: v.name.to_string(),
                 ty: v.ty,
                 doc: v.doc.to_string(),
+                doc_zh: v.doc_zh.to_string(),
                 triggers: if triggers.len() == all.len() {
                     VariableTriggers::All(AllTriggers::All)
                 } else {

@@ -102,6 +102,8 @@ pub struct VariableView {
     pub ty: Type,
     /// What it holds.
     pub doc: String,
+    /// What it holds, in Chinese; code the operator types stands in backticks.
+    pub doc_zh: String,
     pub triggers: VariableTriggers,
 }
 

@@ -70,7 +70,7 @@ pub(super) fn dry_panel(
             "attributes",
             st.t("事件属性", "Event attributes"),
             &f.attributes,
-            "text_length=120, photos=2",
+            st.t("属性=数值，逗号分隔", "name=number, comma-separated"),
         )
     };
     let answer = match result {
@@ -137,7 +137,12 @@ pub(super) fn dry_panel(
             &f.member,
             "1"
         ),
-        field("channel", st.t("渠道", "Channel"), &f.channel, "app"),
+        field(
+            "channel",
+            st.t("渠道", "Channel"),
+            &f.channel,
+            st.t("渠道编码", "Channel code"),
+        ),
         if f.with_active.is_empty() {
             ""
         } else {

@@ -81,6 +81,18 @@ fn word_of<T: Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
+/// A variable's type in words.
+fn type_word(st: &Staff, ty: &str) -> &'static str {
+    match ty {
+        "int" => st.t("整数", "Integer"),
+        "str" => st.t("文本", "Text"),
+        "bool" => st.t("是/否", "Yes/no"),
+        "list" => st.t("列表", "List"),
+        "map" => st.t("键值表", "Map"),
+        _ => st.t("其他", "Other"),
+    }
+}
+
 impl RuleForm {
     pub(super) fn from_def(d: &RuleDef) -> RuleForm {
         let s = d.schedule.clone().unwrap_or_default();
@@ -413,6 +425,20 @@ fn rule_basics(st: &Staff, f: &RuleForm, error: Option<&(String, String)>) -> St
     )
 }
 
+/// Text with its `backticked` spans as code, escaped.
+fn with_code(text: &str) -> String {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                format!("<code>{}</code>", esc(part))
+            } else {
+                esc(part)
+            }
+        })
+        .collect()
+}
+
 /// The condition, and the variables a condition or formula can use.
 fn rule_condition(st: &Staff, f: &RuleForm, error: Option<&(String, String)>) -> String {
     let vars: String = earn::variables()
@@ -422,13 +448,13 @@ fn rule_condition(st: &Staff, f: &RuleForm, error: Option<&(String, String)>) ->
             format!(
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
                 esc(&v.name),
-                esc(&word_of(&v.ty)),
-                esc(&v.doc)
+                type_word(st, &word_of(&v.ty)),
+                with_code(st.t(&v.doc_zh, &v.doc))
             )
         })
         .collect();
     format!(
-        "<div class=\"field wide\"><label for=\"condition\">{}</label><textarea id=\"condition\" name=\"condition\" rows=\"2\" placeholder=\"order.amount >= 20000 &amp;&amp; member.tier == &quot;gold&quot;\">{}</textarea>{}</div>\
+        "<div class=\"field wide\"><label for=\"condition\">{}</label><textarea id=\"condition\" name=\"condition\" rows=\"2\" placeholder=\"order.amount >= 20000\">{}</textarea>{}</div>\
          <details class=\"vars\"><summary>{}</summary><table><tbody>{vars}</tbody></table></details>",
         st.t("条件（可选）", "Condition (optional)"),
         esc(&f.condition),
@@ -471,12 +497,17 @@ fn rule_audience(st: &Staff, f: &RuleForm, error: Option<&(String, String)>) -> 
     let fields = text_fields(
         error,
         &[
-            ("tiers", st.t("等级", "Tiers"), &f.tiers, "gold, platinum"),
+            (
+                "tiers",
+                st.t("等级", "Tiers"),
+                &f.tiers,
+                st.t("等级编码，逗号分隔", "Tier codes, comma-separated"),
+            ),
             (
                 "channels",
                 st.t("渠道", "Channels"),
                 &f.channels,
-                "app, pos",
+                st.t("渠道编码，逗号分隔", "Channel codes, comma-separated"),
             ),
             (
                 "pending_days",
@@ -564,7 +595,10 @@ fn rule_task(st: &Staff, f: &RuleForm, error: Option<&(String, String)>) -> Stri
                 "Task link (the member centre's Do it button)",
             ),
             &f.task_url,
-            "https://shop.example.com/review",
+            st.t(
+                "https:// 地址或 / 开头的路径",
+                "An https:// address or a path from /",
+            ),
         )],
     );
     format!(

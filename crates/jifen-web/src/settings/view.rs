@@ -103,8 +103,8 @@ pub(super) async fn settings(
                 "密钥已吊销，立即失效",
                 "The key was revoked; it no longer works",
             ),
-            "disabled" => st.t("Webhook 已停用", "The webhook was disabled"),
-            "enabled" => st.t("Webhook 已启用", "The webhook was enabled"),
+            "disabled" => st.t("推送地址已停用", "The webhook was disabled"),
+            "enabled" => st.t("推送地址已启用", "The webhook was enabled"),
             _ => return None,
         })
     });
@@ -159,7 +159,7 @@ pub(super) fn render(st: &Staff, d: &Data, f: &Forms) -> String {
     } else {
         out.push_str(&format!(
             "<h2>{}</h2><p class=\"muted\">{}</p>",
-            st.t("接口密钥与 Webhook", "API keys and webhooks"),
+            st.t("接口密钥与事件推送", "API keys and webhooks"),
             st.t(
                 "仅所有者和审计员可以查看，所有者可以管理。",
                 "Owners and auditors see them; owners manage them."
@@ -284,7 +284,7 @@ fn centre_section(st: &Staff, c: &staff::CentreSettings, f: &Forms) -> String {
         "<form class=\"adjust\" method=\"post\" action=\"/console/settings/centre\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
          <div class=\"field\"><label for=\"threshold\">{}</label><input type=\"text\" id=\"threshold\" name=\"threshold\" value=\"{}\" inputmode=\"numeric\">{}</div>\
-         <div class=\"field grow\"><label for=\"referral_url\">{}</label><input type=\"text\" id=\"referral_url\" name=\"referral_url\" value=\"{}\" placeholder=\"https://shop.example.com/join\">{}</div>\
+         <div class=\"field grow\"><label for=\"referral_url\">{}</label><input type=\"text\" id=\"referral_url\" name=\"referral_url\" value=\"{}\" placeholder=\"{}\">{}</div>\
          <div class=\"field\"><label><input type=\"checkbox\" name=\"webhooks_private\" value=\"1\"{}> {}</label></div>\
          <button type=\"submit\">{}</button></form>{}",
         esc(&st.s.csrf),
@@ -299,10 +299,14 @@ fn centre_section(st: &Staff, c: &staff::CentreSettings, f: &Forms) -> String {
             "Invite link address (the shop's sign-up page; blank shows the code only)"
         ),
         esc(&url),
+        t(
+            "https:// 开头的注册页地址",
+            "An https:// sign-up page address"
+        ),
         f.field_error("centre.referral_url"),
         if c.webhooks_private { " checked" } else { "" },
         t(
-            "允许 Webhook 推送到本机或内网地址",
+            "允许事件推送到本机或内网地址",
             "Allow webhooks to this machine or private networks"
         ),
         t("保存", "Save"),
@@ -356,7 +360,7 @@ fn payment_section(st: &Staff, p: &PaymentSettings, f: &Forms) -> String {
     head + &format!(
         "<form class=\"adjust\" method=\"post\" action=\"/console/settings/payment\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-         <div class=\"field grow\"><label for=\"payment_url\">{}</label><input type=\"text\" id=\"payment_url\" name=\"payment_url\" value=\"{}\" maxlength=\"600\" placeholder=\"https://pay.shop.example/jifen?order={{order_id}}&amp;amount={{cash_minor}}&amp;return={{return_url}}\"{}>{}\
+         <div class=\"field grow\"><label for=\"payment_url\">{}</label><input type=\"text\" id=\"payment_url\" name=\"payment_url\" value=\"{}\" maxlength=\"600\" placeholder=\"{}\"{}>{}\
          <small class=\"muted\">{}</small></div>\
          <div class=\"field\"><label for=\"pay_window\">{window_label}</label><input type=\"text\" id=\"pay_window\" name=\"pay_window\" value=\"{}\" inputmode=\"numeric\"{}>{}</div>\
          <button type=\"submit\">{}</button></form>{}",
@@ -366,11 +370,15 @@ fn payment_section(st: &Staff, p: &PaymentSettings, f: &Forms) -> String {
             "The shop's payment page (blank: paid at the shop)"
         ),
         esc(&url),
+        t(
+            "https:// 开头的支付页地址模板",
+            "An https:// payment page address template"
+        ),
         bad("payment.payment_url"),
         f.field_error("payment.payment_url"),
         t(
-            "https:// 开头；可用占位符 {order_id}（必填）{cash_minor}（现金，分）{currency} {member_id} {pay_deadline} {return_url}（返回会员中心订单页）",
-            "https:// only; placeholders {order_id} (required), {cash_minor} (cash in fen), {currency}, {member_id}, {pay_deadline}, {return_url} (back to the order in the member centre)"
+            "https:// 开头；可用占位符 <code>{order_id}</code>（必填）<code>{cash_minor}</code>（现金，分）<code>{currency}</code> <code>{member_id}</code> <code>{pay_deadline}</code> <code>{return_url}</code>（返回会员中心订单页）",
+            "https:// only; placeholders <code>{order_id}</code> (required), <code>{cash_minor}</code> (cash in fen), <code>{currency}</code>, <code>{member_id}</code>, <code>{pay_deadline}</code>, <code>{return_url}</code> (back to the order in the member centre)"
         ),
         esc(&window),
         bad("payment.pay_window_minutes"),
@@ -600,7 +608,7 @@ pub(super) fn hooks_section(st: &Staff, d: &Data, f: &Forms) -> String {
     let tz = &st.ctx.tz;
     let csrf = esc(&st.s.csrf);
     let owner = st.s.owner().is_some();
-    let mut out = "<h2>Webhook</h2>".to_string();
+    let mut out = format!("<h2>{}</h2>", t("事件推送", "Webhooks"));
     if let Some((url, secret)) = &f.new_hook {
         let title = match lang {
             Lang::Zh => format!("已添加 {url}，签名密钥："),
@@ -658,20 +666,25 @@ pub(super) fn hooks_section(st: &Staff, d: &Data, f: &Forms) -> String {
         out.push_str(&format!(
             "<form class=\"adjust\" method=\"post\" action=\"/console/settings/webhooks\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-             <div class=\"field grow\"><label for=\"hook-url\">URL</label><input type=\"text\" id=\"hook-url\" name=\"url\" value=\"{}\" maxlength=\"500\" placeholder=\"http://erp.example.com/jifen/hooks\">{}</div>\
+             <div class=\"field grow\"><label for=\"hook-url\">URL</label><input type=\"text\" id=\"hook-url\" name=\"url\" value=\"{}\" maxlength=\"500\" placeholder=\"{}\">{}</div>\
              <div class=\"field grow\"><label for=\"hook-topics\">{}</label><input type=\"text\" id=\"hook-topics\" name=\"topics\" value=\"{}\" placeholder=\"mall.order.*, tier.changed\">{}</div>\
              <button type=\"submit\">{}</button></form><p class=\"muted\">{} {}</p>",
             esc(&f.hook_url),
+            t("接收推送的 https:// 地址", "The https:// address that receives them"),
             f.field_error("hook.url"),
             t("订阅主题（逗号分隔，* 表示一类）", "Topics (comma-separated; * takes a family)"),
             esc(&f.hook_topics),
             f.field_error("hook.topics"),
-            t("添加 Webhook", "Add webhook"),
+            t("添加推送地址", "Add webhook"),
             t(
-                "目前只支持 http:// 地址；需要 HTTPS 时请在前面放一个 TLS 代理。可选主题：",
-                "Only http:// addresses for now; put a TLS proxy in front for HTTPS. Topics:"
+                "推送经 HTTPS 送达并校验对方证书，每次带签名。可选主题：",
+                "Deliveries go over HTTPS with the receiver's certificate checked, each one signed. Topics:"
             ),
-            esc(&webhooks::TOPICS.join(", ")),
+            webhooks::TOPICS
+                .iter()
+                .map(|t| format!("<code>{}</code>", esc(t)))
+                .collect::<Vec<_>>()
+                .join(" "),
         ));
     }
     out

@@ -157,3 +157,67 @@ fn every_refusal_has_words() {
         assert!(words::find(words::REFUSALS, c).is_some(), "{c}");
     }
 }
+
+/// Every action the audit log is given has words: the literal ones read from the application's
+/// source (`tx.audit(program, actor, "action", ...)`, `action: "..."`), and the families
+/// built from a value (an order's action, an item's status, a rule's verb...) listed here.
+#[test]
+fn every_audit_action_has_words() {
+    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+    let mut files = vec![std::path::PathBuf::from(src)];
+    let mut actions = std::collections::BTreeSet::new();
+    while let Some(p) = files.pop() {
+        if p.is_dir() {
+            files.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).unwrap();
+        for (at, _) in text.match_indices("tx.audit(") {
+            // The third argument, when it is a literal.
+            let args = &text[at + "tx.audit(".len()..];
+            let mut commas = args.match_indices(',').map(|(i, _)| i);
+            let (_, second) = (commas.next(), commas.next());
+            if let Some(second) = second {
+                let third = args[second + 1..].trim_start();
+                if let Some(rest) = third.strip_prefix('"') {
+                    actions.insert(rest[..rest.find('"').unwrap()].to_string());
+                }
+            }
+        }
+        for (at, _) in text.match_indices("action: \"") {
+            let rest = &text[at + "action: \"".len()..];
+            actions.insert(rest[..rest.find('"').unwrap()].to_string());
+        }
+    }
+    actions.retain(|a| a.contains('.'));
+    assert!(
+        actions.len() > 20,
+        "the scan finds the actions: {actions:?}"
+    );
+    let families: &[(&str, &[&str])] = &[
+        (
+            "mall_order",
+            &["pay", "cancel", "ship", "deliver", "refund", "timeout"],
+        ),
+        ("mall_item", &["draft", "on_sale", "off_sale"]),
+        ("rule", &["activate", "pause", "archive"]),
+        ("coupon_template", &["active", "archived"]),
+        ("risk_hold", &["release", "reject"]),
+        ("appeal", &["resolved", "rejected"]),
+        ("export", &["members", "ledger", "orders"]),
+        ("webhook", &["enable", "disable"]),
+    ];
+    for (family, verbs) in families {
+        for v in *verbs {
+            actions.insert(format!("{family}.{v}"));
+        }
+    }
+    let missing: Vec<&String> = actions
+        .iter()
+        .filter(|a| words::find(words::AUDIT_ACTIONS, a).is_none())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "audit actions without words: {missing:?}"
+    );
+}

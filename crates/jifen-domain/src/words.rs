@@ -614,6 +614,305 @@ pub const REFUSALS: &[Word] = &[
     },
 ];
 
+/// What the audit log's actions read as (`jifen_app` writes them; a test checks each has words).
+pub const AUDIT_ACTIONS: &[Word] = &[
+    Word {
+        code: "rule.create",
+        zh: "新建规则",
+        en: "Rule created",
+    },
+    Word {
+        code: "rule.update",
+        zh: "修改规则",
+        en: "Rule changed",
+    },
+    Word {
+        code: "rule.activate",
+        zh: "启用规则",
+        en: "Rule activated",
+    },
+    Word {
+        code: "rule.pause",
+        zh: "暂停规则",
+        en: "Rule paused",
+    },
+    Word {
+        code: "rule.archive",
+        zh: "归档规则",
+        en: "Rule archived",
+    },
+    Word {
+        code: "earn_settings.put",
+        zh: "修改积分设置",
+        en: "Earning settings changed",
+    },
+    Word {
+        code: "tiers.put",
+        zh: "修改等级体系",
+        en: "Tier ladder changed",
+    },
+    Word {
+        code: "coupon_template.create",
+        zh: "新建券模板",
+        en: "Coupon template created",
+    },
+    Word {
+        code: "coupon_template.active",
+        zh: "启用券模板",
+        en: "Coupon template activated",
+    },
+    Word {
+        code: "coupon_template.archived",
+        zh: "停用券模板",
+        en: "Coupon template archived",
+    },
+    Word {
+        code: "lottery.create",
+        zh: "新建抽奖",
+        en: "Lottery created",
+    },
+    Word {
+        code: "mall_item.create",
+        zh: "新建商品",
+        en: "Item created",
+    },
+    Word {
+        code: "mall_item.update",
+        zh: "修改商品",
+        en: "Item changed",
+    },
+    Word {
+        code: "mall_item.draft",
+        zh: "商品转为草稿",
+        en: "Item set to draft",
+    },
+    Word {
+        code: "mall_item.on_sale",
+        zh: "商品上架",
+        en: "Item put on sale",
+    },
+    Word {
+        code: "mall_item.off_sale",
+        zh: "商品下架",
+        en: "Item taken off sale",
+    },
+    Word {
+        code: "mall_sku.stock",
+        zh: "调整库存",
+        en: "Stock adjusted",
+    },
+    Word {
+        code: "mall_sku.arrival",
+        zh: "预售到货",
+        en: "Presale stock arrived",
+    },
+    Word {
+        code: "mall_order.pay",
+        zh: "订单付款",
+        en: "Order paid",
+    },
+    Word {
+        code: "mall_order.cancel",
+        zh: "取消订单",
+        en: "Order cancelled",
+    },
+    Word {
+        code: "mall_order.ship",
+        zh: "订单发货",
+        en: "Order shipped",
+    },
+    Word {
+        code: "mall_order.deliver",
+        zh: "订单完成",
+        en: "Order delivered",
+    },
+    Word {
+        code: "mall_order.refund",
+        zh: "订单退款",
+        en: "Order refunded",
+    },
+    Word {
+        code: "mall_order.timeout",
+        zh: "订单超时",
+        en: "Order timed out",
+    },
+    Word {
+        code: "mall_payment.update",
+        zh: "修改支付设置",
+        en: "Payment settings changed",
+    },
+    Word {
+        code: "member.transfer",
+        zh: "积分转赠",
+        en: "Points transferred",
+    },
+    Word {
+        code: "member.merge",
+        zh: "合并会员",
+        en: "Members merged",
+    },
+    Word {
+        code: "member.erased",
+        zh: "注销会员数据",
+        en: "Member's data erased",
+    },
+    Word {
+        code: "member.exported",
+        zh: "导出会员数据",
+        en: "Member's data exported",
+    },
+    Word {
+        code: "member.identity_unbound",
+        zh: "解绑账号",
+        en: "Identity unbound",
+    },
+    Word {
+        code: "member.phone_revealed",
+        zh: "查看完整手机号",
+        en: "Phone number revealed",
+    },
+    Word {
+        code: "member.profile",
+        zh: "修改会员资料",
+        en: "Member's profile changed",
+    },
+    Word {
+        code: "member.frozen",
+        zh: "冻结会员",
+        en: "Member frozen",
+    },
+    Word {
+        code: "member.unfrozen",
+        zh: "解冻会员",
+        en: "Member unfrozen",
+    },
+    Word {
+        code: "points.adjust",
+        zh: "调整积分",
+        en: "Points adjusted",
+    },
+    Word {
+        code: "points.adjust_requested",
+        zh: "申请调整积分",
+        en: "Adjustment requested",
+    },
+    Word {
+        code: "points.adjust_rejected",
+        zh: "驳回调整",
+        en: "Adjustment rejected",
+    },
+    Word {
+        code: "risk_hold.release",
+        zh: "风控放行",
+        en: "Risk hold released",
+    },
+    Word {
+        code: "risk_hold.reject",
+        zh: "风控驳回",
+        en: "Risk hold rejected",
+    },
+    Word {
+        code: "appeal.resolved",
+        zh: "处理申诉",
+        en: "Appeal resolved",
+    },
+    Word {
+        code: "appeal.rejected",
+        zh: "驳回申诉",
+        en: "Appeal rejected",
+    },
+    Word {
+        code: "program.update",
+        zh: "修改计划设置",
+        en: "Programme settings changed",
+    },
+    Word {
+        code: "centre_settings.update",
+        zh: "修改会员中心设置",
+        en: "Centre settings changed",
+    },
+    Word {
+        code: "centre.links_revoked",
+        zh: "作废会员中心链接",
+        en: "Centre links revoked",
+    },
+    Word {
+        code: "export.members",
+        zh: "导出会员",
+        en: "Members exported",
+    },
+    Word {
+        code: "export.ledger",
+        zh: "导出积分流水",
+        en: "Ledger exported",
+    },
+    Word {
+        code: "export.orders",
+        zh: "导出订单",
+        en: "Orders exported",
+    },
+    Word {
+        code: "webhook.create",
+        zh: "新建推送地址",
+        en: "Webhook created",
+    },
+    Word {
+        code: "webhook.enable",
+        zh: "启用推送地址",
+        en: "Webhook enabled",
+    },
+    Word {
+        code: "webhook.disable",
+        zh: "停用推送地址",
+        en: "Webhook disabled",
+    },
+    Word {
+        code: "api_key.create",
+        zh: "新建接口密钥",
+        en: "API key created",
+    },
+    Word {
+        code: "api_key.revoke",
+        zh: "吊销接口密钥",
+        en: "API key revoked",
+    },
+    Word {
+        code: "staff.create",
+        zh: "新建员工",
+        en: "Staff added",
+    },
+    Word {
+        code: "staff.disable",
+        zh: "停用员工",
+        en: "Staff disabled",
+    },
+    Word {
+        code: "staff.enable",
+        zh: "启用员工",
+        en: "Staff enabled",
+    },
+    Word {
+        code: "staff.password_reset",
+        zh: "重置密码",
+        en: "Password reset",
+    },
+    Word {
+        code: "staff.reset_password",
+        zh: "修改密码",
+        en: "Password changed",
+    },
+    Word {
+        code: "staff.sign_in",
+        zh: "登录",
+        en: "Signed in",
+    },
+    Word {
+        code: "staff.sign_in_failed",
+        zh: "登录失败",
+        en: "Sign-in failed",
+    },
+];
+
 /// The entry of `code` in a table of words.
 pub fn find<T: HasWord>(table: &'static [T], code: &str) -> Option<&'static T> {
     table.iter().find(|e| e.word().code == code)
@@ -719,6 +1018,27 @@ mod tests {
         }
     }
 
+    /// Audit actions are `family.verb` codes.
+    fn check_actions(table: &[Word]) {
+        let mut seen = std::collections::BTreeSet::new();
+        for w in table {
+            assert!(seen.insert(w.code), "audit action {} twice", w.code);
+            assert!(
+                !w.zh.is_empty() && !w.en.is_empty(),
+                "{} lacks words",
+                w.code
+            );
+            let (family, verb) = w.code.split_once('.').expect("family.verb");
+            for part in [family, verb] {
+                assert!(
+                    !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                    "{:?} is not an action code",
+                    w.code
+                );
+            }
+        }
+    }
+
     #[test]
     fn every_code_has_words_in_both_languages_once() {
         check("triggers", TRIGGERS);
@@ -734,6 +1054,7 @@ mod tests {
         check("custom", &[CUSTOM_TRIGGER.word, PAID_NOT_SHIPPED][..]);
         check("dry run notes", DRY_RUN_NOTES);
         check("refusals", REFUSALS);
+        check_actions(AUDIT_ACTIONS);
     }
 
     #[test]

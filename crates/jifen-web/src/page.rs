@@ -318,7 +318,7 @@ pub fn line_amount(l: &jifen_app::activity::ActivityLine) -> String {
 /// Who did something, in words: `staff:amy` reads 员工 amy, `member:12` 会员 #12, a key 接口
 /// (its name), `system:…` 系统; anything else as it was written (a name the caller gave).
 pub fn actor_label(lang: Lang, actor: &str) -> String {
-    let (kind, rest) = actor.split_once(':').unwrap_or(("", actor));
+    let (kind, rest) = actor.split_once(':').unwrap_or((actor, ""));
     match kind {
         "staff" => format!("{} {rest}", pick(lang, "员工", "Staff")),
         "member" => format!("{} #{rest}", pick(lang, "会员", "Member")),

@@ -56,6 +56,53 @@ pub fn approvals(
     )
 }
 
+/// What an audit entry is about, in words: `rule:5` reads 规则 #5, `coupon_template:off_10`
+/// 券模板 with its code; an unknown kind as it was written.
+fn target_html(lang: Lang, target: &str) -> String {
+    let (kind, id) = target.split_once(':').unwrap_or((target, ""));
+    let word = match kind {
+        "rule" => pick(lang, "规则", "Rule"),
+        "mall_order" => pick(lang, "订单", "Order"),
+        "mall_item" => pick(lang, "商品", "Item"),
+        "member" => pick(lang, "会员", "Member"),
+        "hold" => pick(lang, "风控", "Risk hold"),
+        "appeal" => pick(lang, "申诉", "Appeal"),
+        "webhook" => pick(lang, "推送地址", "Webhook"),
+        "request" => pick(lang, "调整申请", "Request"),
+        "program" => pick(lang, "计划", "Programme"),
+        "sku" => "SKU",
+        "coupon_template" => pick(lang, "券模板", "Coupon template"),
+        "lottery" => pick(lang, "抽奖", "Lottery"),
+        "staff" => pick(lang, "员工", "Staff"),
+        "api_key" => pick(lang, "接口密钥", "API key"),
+        "tiers" => pick(lang, "等级体系", "Tier ladder"),
+        "earn_settings" => pick(lang, "积分设置", "Earning settings"),
+        "members" => pick(lang, "会员", "Members"),
+        "ledger" => pick(lang, "积分流水", "Ledger"),
+        "orders" => pick(lang, "订单", "Orders"),
+        _ => return format!("<code>{}</code>", esc(target)),
+    };
+    match id {
+        "" => word.to_string(),
+        id if id.chars().all(|c| c.is_ascii_digit()) => format!("{word} #{id}"),
+        code => format!("{word} <code>{}</code>", esc(code)),
+    }
+}
+
+/// The state an audit entry recorded: a word as it is, a document folded behind 详情 as code.
+fn recorded(v: Option<&str>) -> String {
+    match v {
+        None | Some("") => String::new(),
+        Some(v) if v.starts_with('{') || v.starts_with('[') => {
+            format!(
+                "<details><summary>…</summary><code>{}</code></details>",
+                esc(v)
+            )
+        }
+        Some(v) => format!("<code>{}</code>", esc(v)),
+    }
+}
+
 pub fn audit(
     lang: Lang,
     tz: &TimeZone,
@@ -73,13 +120,13 @@ pub fn audit(
         rows.iter()
             .map(|r| {
                 format!(
-                    "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td class=\"muted\">{}</td><td class=\"muted\">{}</td></tr>",
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"muted\">{}</td><td class=\"muted\">{}</td></tr>",
                     fmt_time(r.created_at, tz),
                     esc(&actor_label(lang, &r.actor)),
-                    esc(&r.action),
-                    esc(&r.target),
-                    esc(r.before.as_deref().unwrap_or("")),
-                    esc(r.after.as_deref().unwrap_or("")),
+                    esc(&words::text(words::AUDIT_ACTIONS, &r.action, lang == Lang::En)),
+                    target_html(lang, &r.target),
+                    recorded(r.before.as_deref()),
+                    recorded(r.after.as_deref()),
                 )
             })
             .collect()
@@ -95,12 +142,21 @@ pub fn audit(
         _ => String::new(),
     };
     format!(
-        "<form class=\"search\" method=\"get\" action=\"/console/audit\"><input type=\"search\" name=\"actor\" value=\"{}\" placeholder=\"{}\"><input type=\"search\" name=\"action\" value=\"{}\" placeholder=\"{}\"><button>{}</button></form>\
+        "<form class=\"search\" method=\"get\" action=\"/console/audit\"><input type=\"search\" name=\"actor\" value=\"{}\" placeholder=\"{}\"><label>{} <select name=\"action\"><option value=\"\">{}</option>{}</select></label><button>{}</button></form>\
          <table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{body}</tbody></table>{pager}",
         esc(actor),
         L::Actor.t(lang),
-        esc(action),
         L::Action.t(lang),
+        pick(lang, "全部", "All"),
+        words::AUDIT_ACTIONS
+            .iter()
+            .map(|w| format!(
+                "<option value=\"{}\"{}>{}</option>",
+                w.code,
+                if w.code == action { " selected" } else { "" },
+                esc(w.text(lang == Lang::En))
+            ))
+            .collect::<String>(),
         L::Filter.t(lang),
         L::Time.t(lang),
         L::Actor.t(lang),

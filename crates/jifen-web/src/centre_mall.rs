@@ -120,7 +120,10 @@ pub(crate) fn tabs(lang: Lang, token: &str, on: Option<Tab>) -> String {
             )
         })
         .collect();
-    format!("<nav class=\"tabs\">{links}</nav>")
+    format!(
+        "<nav class=\"tabs\" aria-label=\"{}\">{links}</nav>",
+        t(lang, "积分中心", "Points centre")
+    )
 }
 
 /// A link to the same page in the other language; `here` is the path and query without `lang`.
@@ -159,7 +162,7 @@ fn shell(
     format!(
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{} · {}</title><link rel=\"stylesheet\" href=\"/m/assets/centre.css\"></head><body class=\"has-tabs\">\
-         <header class=\"topbar\">{back}<h1>{}</h1>{}</header><div class=\"wrap\">{body}</div>{}</body></html>",
+         <header class=\"topbar\">{back}<h1>{}</h1>{}</header><main class=\"wrap\">{body}</main>{}</body></html>",
         if lang == Lang::En { "en" } else { "zh-CN" },
         esc(title),
         esc(&c.ctx.program.name),

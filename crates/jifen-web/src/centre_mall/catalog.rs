@@ -410,13 +410,15 @@ fn buy_form(
     let (button, disabled) = buy_button(c, &s.item, chosen, max);
     format!(
         "<form class=\"card buy\" method=\"get\" action=\"/m/{token}/mall/{id}/confirm\">{}\
-         <div class=\"field\"><div class=\"lbl\">{}</div><div class=\"qty\"><button type=\"button\" data-d=\"-1\" aria-label=\"-\">−</button>\
-         <input type=\"number\" name=\"qty\" id=\"qty\" value=\"{qty}\" min=\"1\" max=\"{}\" inputmode=\"numeric\"><button type=\"button\" data-d=\"1\" aria-label=\"+\">+</button></div></div>\
+         <div class=\"field\"><label class=\"lbl\" for=\"qty\">{}</label><div class=\"qty\"><button type=\"button\" data-d=\"-1\" aria-label=\"{}\">−</button>\
+         <input type=\"number\" name=\"qty\" id=\"qty\" value=\"{qty}\" min=\"1\" max=\"{}\" inputmode=\"numeric\"><button type=\"button\" data-d=\"1\" aria-label=\"{}\">+</button></div></div>\
          <div class=\"have\">{} <b>{}</b> · {}</div>\
          <button class=\"btn\" type=\"submit\"{}>{}</button></form>",
         sku_options(lang, skus, chosen),
         t(lang, "数量", "Quantity"),
+        t(lang, "减少一件", "One fewer"),
         max.max(1),
+        t(lang, "增加一件", "One more"),
         t(lang, "我的积分", "My points"),
         num(s.balance),
         short_note(lang, short)

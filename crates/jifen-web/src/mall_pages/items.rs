@@ -92,9 +92,10 @@ pub(super) async fn items(
     } else {
         String::new()
     };
+    let blank_th = crate::page::th_hidden(st.t("图片", "Picture"));
     let body = format!(
         "<div class=\"toolbar\"><nav class=\"tabs\">{tabs}</nav><div><a href=\"/console/coupon-templates\">{}</a> · <a href=\"/console/lotteries\">{}</a> {new}</div></div>\
-         <table><thead><tr><th></th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table>{more}",
+         <table><thead><tr>{blank_th}<th>{}</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table>{more}",
         st.t("优惠券模板", "Coupon templates"),
         st.t("抽奖", "Lotteries"),
         st.t("商品", "Item"),
@@ -629,10 +630,14 @@ fn item_pictures(st: &Staff, f: &ItemForm, error: Option<&(String, String)>) -> 
         .map(|id| format!("<img class=\"thumb\" src=\"/media/{id}\" alt=\"\">"))
         .collect();
     format!(
-        "<h3>{}</h3><div class=\"field\"><input type=\"hidden\" id=\"images\" name=\"images\" value=\"{}\"><div id=\"previews\">{previews}</div>\
-         <input type=\"file\" id=\"image-file\" accept=\"image/png,image/jpeg,image/webp,image/gif\">{}</div>",
+        "<h2>{}</h2><div class=\"field\"><input type=\"hidden\" id=\"images\" name=\"images\" value=\"{}\"><div id=\"previews\">{previews}</div>\
+         <label for=\"image-file\">{}</label><input type=\"file\" id=\"image-file\" accept=\"image/png,image/jpeg,image/webp,image/gif\">{}</div>",
         st.t("图片", "Pictures"),
         esc(&f.images),
+        st.t(
+            "上传一张图片（PNG、JPEG、WebP 或 GIF）",
+            "Upload a picture (PNG, JPEG, WebP or GIF)"
+        ),
         field_error(error, "images"),
     )
 }

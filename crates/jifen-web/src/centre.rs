@@ -368,7 +368,7 @@ fn item_card(lang: Lang, token: &str, i: &MemberItem) -> String {
         return String::new();
     };
     let name = i.item.name(lang == Lang::En);
-    let img = crate::centre_mall::cover(i.item.cover(), name, "pic");
+    let img = crate::centre_mall::cover(i.item.cover(), name, crate::centre_mall::Pic::Card);
     let cash = sku.sku.cash_minor;
     format!(
         "<a class=\"item\" href=\"/m/{token}/mall/{}\">{img}<div class=\"n\">{}</div><div class=\"p\">{} {}{}</div><div class=\"s\">{}</div></a>",

@@ -2,8 +2,9 @@
 //! `tests/support/`, see its README) in a real headless Chromium: the console in Chinese at
 //! 1440×900 as an owner, the member centre at 375×812 with a phone's user agent. A page with a
 //! critical or serious violation fails the test, which names the rule, its impact and the first
-//! nodes; so do the lesser rules in `ALSO_REQUIRED`. Screenshots of some of the pages are kept
-//! under `target/screenshots/a11y-*`.
+//! nodes; so do the lesser rules in `ALSO_REQUIRED`. On the member centre's pages the pictures
+//! are checked too: given their size, copies sized for where they show. Screenshots of some of
+//! the pages are kept under `target/screenshots/a11y-*`.
 
 mod cdp;
 mod common;
@@ -74,14 +75,37 @@ fn visit(b: &mut cdp::Browser, base: &str, url: &str, shot: &str, failures: &mut
     }
 }
 
-/// A photo-sized PNG (larger than the member centre's copy), drawn as a gradient.
-fn photo(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        image::Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, 160])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
+/// The pictures of the page in `b`: where each comes from, how it loads, the size it is given, the
+/// size it shows at and the size of what was served (0 while not loaded).
+const PICTURES_JS: &str = "[...document.images].map(i => ({src: i.getAttribute('src'), lazy: i.loading === 'lazy',
+    given: +i.getAttribute('width'), given_h: +i.getAttribute('height'), shown: Math.round(i.getBoundingClientRect().width),
+    shown_h: Math.round(i.getBoundingClientRect().height), natural: i.naturalWidth}))";
+
+/// Every picture of the page is given its size and shown square at no more than it; a copy
+/// (`/thumb`, loaded lazily) is at most 480 px and still at least the size shown; the item's
+/// own picture is the whole one (`whole` px wide), loaded at once.
+fn pictures_fit(b: &mut cdp::Browser, page: &str, whole: i64) {
+    let pictures = b.eval(PICTURES_JS);
+    for p in pictures.as_array().unwrap() {
+        let n = |k: &str| p[k].as_i64().unwrap_or(0);
+        let at = format!("{page}: {p}");
+        assert!(n("given") > 0 && n("given") == n("given_h"), "{at}");
+        assert!(
+            n("shown") <= n("given") && (n("shown") - n("shown_h")).abs() <= 1,
+            "{at}"
+        );
+        if p["src"].as_str().unwrap().ends_with("/thumb") {
+            assert_eq!(p["lazy"], true, "{at}");
+            assert!(n("natural") <= 480, "{at}");
+            assert!(n("natural") == 0 || n("natural") >= n("shown"), "{at}");
+        } else {
+            assert_eq!(
+                (p["lazy"].clone(), n("natural")),
+                (json!(false), whole),
+                "{at}"
+            );
+        }
+    }
 }
 
 /// What the pages show: an item with two pictures, a member's order, a coupon, a lottery, a
@@ -90,14 +114,7 @@ async fn furnish(s: &common::Site) -> (i64, i64, i64) {
     let (app, pid) = (&s.app, s.pid);
     let mut images = Vec::new();
     for (w, h) in [(1200, 1200), (900, 1200)] {
-        let png = photo(w, h);
-        let up = app
-            .write_view(pid, "mall", None, move |tx, ctx, now| {
-                jifen_app::mall::upload_image(tx, ctx, now, "image/png", &png)
-            })
-            .await
-            .unwrap();
-        images.push(up.view.image_id);
+        images.push(s.upload_photo(w, h).await.image_id);
     }
     let item = s.create_item(json!({
             "name_zh": "双层真空保温杯 500ml", "name_en": "Vacuum flask 500 ml", "category": "home",
@@ -244,6 +261,15 @@ async fn every_console_page_passes_axe() {
         ] {
             visit(&mut b, &base, &url, shot, &mut failures);
         }
+        // A few pages in English.
+        for (url, shot) in [
+            ("/console?lang=en".to_string(), "console-overview-en-1440"),
+            (format!("/console/mall/items/{item}"), "console-item-en-1440"),
+            ("/console/settings".into(), ""),
+            ("/console/orders?lang=zh".into(), ""),
+        ] {
+            visit(&mut b, &base, &url, shot, &mut failures);
+        }
         // A dry run, its result in place on the rule's page.
         b.goto(&format!("{base}/console/rules/{rule}"));
         b.eval("document.querySelector('#dry_member').value = '13800138000'; document.querySelector('#dry_amount').value = '300'; document.querySelector('#dry_member').form.submit(); true");
@@ -283,7 +309,21 @@ async fn every_member_centre_page_passes_axe_on_a_phone() {
             (format!("{link}/lottery/spring"), "centre-wheel-375"),
         ] {
             visit(&mut b, &base, &url, shot, &mut failures);
+            pictures_fit(&mut b, &url, 1200);
         }
+        // The home page's mall section, and a few pages in English.
+        b.goto(&format!("{base}{link}"));
+        b.eval("document.querySelector('.items').scrollIntoView({block: 'center'}); true");
+        b.screenshot("a11y-centre-home-mall-375");
+        for (url, shot) in [
+            (format!("{link}?lang=en"), "centre-home-en-375"),
+            (format!("{link}/mall/{item}"), "centre-item-en-375"),
+            (format!("{link}/history"), ""),
+        ] {
+            visit(&mut b, &base, &url, shot, &mut failures);
+            pictures_fit(&mut b, &url, 1200);
+        }
+        b.goto(&format!("{base}{link}?lang=zh"));
         // Confirm: from the item page's buy button.
         b.goto(&format!("{base}{link}/mall/{item}"));
         b.act("document.querySelector('form.buy button[type=submit]').click()");

@@ -122,7 +122,7 @@ pub(super) fn goods_card(
          <div class=\"gn\">{}</div><div class=\"gp\">{}{}</div><div class=\"gs\">{}<span class=\"stock\">{stock_line}</span></div></a>",
         if sold_out { " sold" } else { "" },
         i.item.id,
-        cover(i.item.cover(), name, "img"),
+        cover(i.item.cover(), name, Pic::Tile),
         labels(lang, i, tz),
         if sold_out {
             format!(
@@ -343,7 +343,7 @@ fn item_hero(c: &Centre, s: &Seen, chosen: Option<&MemberSku>) -> String {
     format!(
         "<div class=\"card hero-item\">{}{}<div class=\"tags row\">{}</div><h2 class=\"title\">{}</h2>\
          <div class=\"price\">{}</div>{market}<div class=\"facts\"><span>{}</span><span>{}</span></div>{}</div>",
-        cover(i.item.cover(), name, "cover"),
+        cover(i.item.cover(), name, Pic::Hero),
         gallery(&i.item.images),
         labels(lang, i, &c.ctx.tz),
         esc(name),
@@ -373,7 +373,7 @@ fn gallery(images: &[i64]) -> String {
     }
     let thumbs: String = images
         .iter()
-        .map(|id| format!("<img src=\"/media/{id}\" alt=\"\">"))
+        .map(|&id| picture(id, "", "", 56, false))
         .collect();
     format!("<div class=\"thumbs\">{thumbs}</div>")
 }

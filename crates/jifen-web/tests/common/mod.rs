@@ -366,6 +366,23 @@ impl Site {
 }
 
 impl Site {
+    /// Uploads a photo-sized PNG of `w`×`h` (drawn as a gradient) as a mall picture.
+    pub async fn upload_photo(&self, w: u32, h: u32) -> jifen_app::images::ImageUploaded {
+        let img = image::RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, 160])
+        });
+        let mut png = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut png, image::ImageFormat::Png).unwrap();
+        let png = png.into_inner();
+        self.app
+            .write_view(self.pid, "mall", None, move |tx, ctx, now| {
+                jifen_app::mall::upload_image(tx, ctx, now, "image/png", &png)
+            })
+            .await
+            .unwrap()
+            .view
+    }
+
     /// Creates a mall item from its definition (the API's); its id.
     pub async fn create_item(&self, def: serde_json::Value) -> i64 {
         let i: jifen_app::mall::ItemIn = serde_json::from_value(def).unwrap();

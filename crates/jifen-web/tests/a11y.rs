@@ -261,6 +261,18 @@ async fn every_console_page_passes_axe() {
         ] {
             visit(&mut b, &base, &url, shot, &mut failures);
         }
+        // The catalog's list shows each item's smaller copy, as the member centre does.
+        b.goto(&format!("{base}/console/mall"));
+        b.wait_until("[...document.images].every(i => i.complete)");
+        let list = b.eval(PICTURES_JS);
+        assert!(
+            list.as_array().is_some_and(|l| !l.is_empty()
+                && l.iter().all(|p| p["src"].as_str().unwrap().ends_with("/thumb")
+                    && p["lazy"] == true
+                    && p["natural"].as_i64().unwrap() <= 480
+                    && p["given"].as_i64().unwrap() >= p["shown"].as_i64().unwrap())),
+            "{list}"
+        );
         // A few pages in English.
         for (url, shot) in [
             ("/console?lang=en".to_string(), "console-overview-en-1440"),
@@ -276,6 +288,10 @@ async fn every_console_page_passes_axe() {
         b.wait_until("document.querySelector('#dry-result')");
         failures.extend(axe(&mut b, "dry run"));
         b.screenshot("a11y-console-dry-run-1440");
+        // A backtest over the last month, its page once the replay is done.
+        b.eval("document.querySelector('#bt_from').value = '2025-12-01'; document.querySelector('#bt_to').value = '2025-12-31'; document.querySelector('#bt_from').form.submit(); true");
+        b.settle("location.pathname.startsWith('/console/backtests/') && !document.querySelector('meta[http-equiv=refresh]')");
+        failures.extend(axe(&mut b, "backtest"));
         assert!(failures.is_empty(), "axe-core found:\n{}", failures.join("\n"));
     })
     .await

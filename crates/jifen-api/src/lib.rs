@@ -217,6 +217,9 @@ pub fn router(app: App) -> Router {
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
+        // gzip for a client that asks for it: JSON, the document, metrics, SVG; PNG and JPEG
+        // pictures are already compressed and go as they are.
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(app)
 }
 

@@ -432,3 +432,44 @@ async fn the_payment_link_is_set_over_the_api() {
         90 * 60_000
     );
 }
+
+/// Answers asked for with `Accept-Encoding: gzip` come gzip-encoded and decode to the plain
+/// answer; a PNG picture, already compressed, comes as it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_are_gzipped_when_asked_and_pictures_are_not() {
+    let s = start(policy(0)).await;
+    let get = |path: String, gzip: bool| {
+        let mut rb = s.request(Method::GET, &path);
+        if gzip {
+            rb = rb.header("accept-encoding", "gzip");
+        }
+        rb.send()
+    };
+    let plain = get("/api/openapi.json".into(), false).await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.bytes().await.unwrap();
+    let zipped = get("/api/openapi.json".into(), true).await.unwrap();
+    assert_eq!(zipped.status(), 200);
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    let body = zipped.bytes().await.unwrap();
+    assert!(
+        body.len() * 4 < plain.len(),
+        "{} of {}",
+        body.len(),
+        plain.len()
+    );
+    let unzipped = jifen_testkit::gunzip(&body);
+    assert_eq!(unzipped, plain.to_vec());
+    let img = s
+        .send(
+            s.request(Method::POST, "/api/v1/mall/images")
+                .header("Content-Type", "image/png")
+                .body(PNG.to_vec()),
+        )
+        .await;
+    let url = img.ok(201)["url"].as_str().unwrap().to_string();
+    let picture = get(url, true).await.unwrap();
+    assert_eq!(picture.headers()["content-type"], "image/png");
+    assert!(picture.headers().get("content-encoding").is_none());
+    assert!(picture.bytes().await.unwrap().starts_with(b"\x89PNG"));
+}

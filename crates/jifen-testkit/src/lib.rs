@@ -137,6 +137,16 @@ impl Write for LogBuffer {
     }
 }
 
+/// The bytes a gzip-encoded answer decodes to; panics when it is no gzip stream.
+pub fn gunzip(body: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(body)
+        .read_to_end(&mut out)
+        .expect("a gzip stream");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::pg_address;

@@ -57,12 +57,13 @@ pub(crate) fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str 
 }
 
 pub(crate) fn expired_page(lang: Lang) -> Response {
+    let title = t(lang, "链接已失效", "This link has expired");
     html(
         StatusCode::UNAUTHORIZED,
         format!(
-            "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"stylesheet\" href=\"/m/assets/centre.css\"></head>\
-             <body><div class=\"wrap\"><div class=\"card\"><h2>{}</h2><p class=\"muted\">{}</p></div></div></body></html>",
-            t(lang, "链接已失效", "This link has expired"),
+            "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title><link rel=\"stylesheet\" href=\"/m/assets/centre.css\"></head>\
+             <body><main class=\"wrap\"><div class=\"card\"><h1>{title}</h1><p class=\"muted\">{}</p></div></main></body></html>",
+            if lang == Lang::En { "en" } else { "zh-CN" },
             t(
                 lang,
                 "请从商家App重新进入积分中心。",
@@ -160,7 +161,7 @@ fn home_page(
     } = h;
     let name = m.profile.name.clone().unwrap_or_default();
     format!(
-        "{}{}{}{}{}{}{}{}{}{}</div>{}</body></html>",
+        "{}{}{}{}{}{}{}{}{}{}</main>{}</body></html>",
         home_top(lang, &program_name, &name),
         balance_hero(lang, &b),
         home_notice(lang, done),
@@ -180,13 +181,14 @@ fn home_page(
 fn home_top(lang: Lang, program_name: &str, name: &str) -> String {
     format!(
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title><link rel=\"stylesheet\" href=\"/m/assets/centre.css\"></head><body class=\"has-tabs\"><div class=\"wrap\">\
-         <div class=\"top\"><span class=\"brand\">{}</span><span>{}<a href=\"?lang={}\">{}</a></span></div>",
+         <title>{}</title><link rel=\"stylesheet\" href=\"/m/assets/centre.css\"></head><body class=\"has-tabs\"><main class=\"wrap\">\
+         <div class=\"top\"><h1 class=\"brand\">{}</h1><span>{}<a href=\"?lang={}\" lang=\"{}\">{}</a></span></div>",
         if lang == Lang::En { "en" } else { "zh-CN" },
         t(lang, "积分中心", "Points centre"),
         esc(program_name),
         esc(name),
         if lang == Lang::En { "zh" } else { "en" },
+        if lang == Lang::En { "zh-CN" } else { "en" },
         if lang == Lang::En {
             "中文"
         } else {
@@ -366,7 +368,7 @@ fn item_card(lang: Lang, token: &str, i: &MemberItem) -> String {
         return String::new();
     };
     let name = i.item.name(lang == Lang::En);
-    let img = crate::centre_mall::cover(i.item.cover(), name, "pic");
+    let img = crate::centre_mall::cover(i.item.cover(), name, crate::centre_mall::Pic::Card);
     let cash = sku.sku.cash_minor;
     format!(
         "<a class=\"item\" href=\"/m/{token}/mall/{}\">{img}<div class=\"n\">{}</div><div class=\"p\">{} {}{}</div><div class=\"s\">{}</div></a>",
@@ -761,11 +763,11 @@ fn appeal_page(
 ) -> String {
     format!(
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title><link rel=\"stylesheet\" href=\"/m/assets/centre.css\"></head><body><div class=\"wrap\">\
-         <div class=\"card\"><h2>{}</h2><p class=\"muted\">{}</p>\
+         <title>{}</title><link rel=\"stylesheet\" href=\"/m/assets/centre.css\"></head><body><main class=\"wrap\">\
+         <div class=\"card\"><h1>{}</h1><p class=\"muted\"><label for=\"message\">{}</label></p>\
          <form method=\"post\" action=\"/m/{token}/appeal\"><input type=\"hidden\" name=\"subject\" value=\"{}\"><input type=\"hidden\" name=\"subject_id\" value=\"{id}\">\
          <textarea name=\"message\" id=\"message\" rows=\"5\" style=\"width:100%;border:1px solid #ddd;border-radius:10px;padding:10px;font:inherit\">{}</textarea>{}\
-         <div class=\"signin\" style=\"margin-top:12px\"><a href=\"{}\">{}</a><button type=\"submit\">{}</button></div></form></div></div></body></html>",
+         <div class=\"signin\" style=\"margin-top:12px\"><a href=\"{}\">{}</a><button type=\"submit\">{}</button></div></form></div></main></body></html>",
         if lang == Lang::En { "en" } else { "zh-CN" },
         t(lang, "积分申诉", "Points appeal"),
         t(lang, "积分申诉", "Points appeal"),

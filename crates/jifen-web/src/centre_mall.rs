@@ -120,7 +120,10 @@ pub(crate) fn tabs(lang: Lang, token: &str, on: Option<Tab>) -> String {
             )
         })
         .collect();
-    format!("<nav class=\"tabs\">{links}</nav>")
+    format!(
+        "<nav class=\"tabs\" aria-label=\"{}\">{links}</nav>",
+        t(lang, "积分中心", "Points centre")
+    )
 }
 
 /// A link to the same page in the other language; `here` is the path and query without `lang`.
@@ -159,7 +162,7 @@ fn shell(
     format!(
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{} · {}</title><link rel=\"stylesheet\" href=\"/m/assets/centre.css\"></head><body class=\"has-tabs\">\
-         <header class=\"topbar\">{back}<h1>{}</h1>{}</header><div class=\"wrap\">{body}</div>{}</body></html>",
+         <header class=\"topbar\">{back}<h1>{}</h1>{}</header><main class=\"wrap\">{body}</main>{}</body></html>",
         if lang == Lang::En { "en" } else { "zh-CN" },
         esc(title),
         esc(&c.ctx.program.name),
@@ -383,16 +386,68 @@ fn money(minor: i64, currency: &str) -> String {
     esc(&jifen_app::mall::money_text(currency, minor))
 }
 
-/// The cover image of an item (`first` of its images), or a drawn placeholder with its first
-/// letter.
-pub(crate) fn cover(first: Option<i64>, name: &str, class: &str) -> String {
+/// Where an item's picture shows: which copy is served, the size it is given (the most CSS
+/// pixels it takes, at the centre's widest, 480 px; all are square) and when it loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pic {
+    /// A tile of the mall's grid.
+    Tile,
+    /// A card of the home page's mall section.
+    Card,
+    /// The line of an order or of the confirm page.
+    Line,
+    /// The item's own page: the whole picture, loaded at once, being what the page shows first.
+    Hero,
+}
+
+impl Pic {
+    fn class(self) -> &'static str {
+        match self {
+            Pic::Tile => "img",
+            Pic::Card => "pic",
+            Pic::Line => "thumb",
+            Pic::Hero => "cover",
+        }
+    }
+
+    fn side(self) -> u32 {
+        match self {
+            Pic::Tile => 219,
+            Pic::Card => 187,
+            Pic::Line => 64,
+            Pic::Hero => 416,
+        }
+    }
+}
+
+/// One picture: the centre's copy (`/media/{id}/thumb`, at most
+/// `jifen_app::images::THUMB_SIDE` a side) loaded as it comes near the screen, or for `Pic::Hero`
+/// the whole picture; its size given, so that nothing moves when it arrives.
+pub(crate) fn picture(id: i64, alt: &str, class: &str, side: u32, whole: bool) -> String {
+    let (src, loading) = if whole {
+        (format!("/media/{id}"), "")
+    } else {
+        (format!("/media/{id}/thumb"), " loading=\"lazy\"")
+    };
+    let class = if class.is_empty() {
+        String::new()
+    } else {
+        format!(" class=\"{class}\"")
+    };
+    format!(
+        "<img{class} src=\"{src}\" alt=\"{}\" width=\"{side}\" height=\"{side}\"{loading}>",
+        esc(alt)
+    )
+}
+
+/// The cover image of an item (`first` of its images) where it shows, or a drawn placeholder
+/// with its first letter.
+pub(crate) fn cover(first: Option<i64>, name: &str, at: Pic) -> String {
     match first {
-        Some(id) => format!(
-            "<img class=\"{class}\" src=\"/media/{id}/thumb\" alt=\"{}\">",
-            esc(name)
-        ),
+        Some(id) => picture(id, name, at.class(), at.side(), at == Pic::Hero),
         None => format!(
-            "<div class=\"{class} ph\" aria-hidden=\"true\">{}</div>",
+            "<div class=\"{} ph\" aria-hidden=\"true\">{}</div>",
+            at.class(),
             esc(&name.chars().next().map(String::from).unwrap_or_default())
         ),
     }

@@ -132,7 +132,7 @@ pub fn options(choices: &[(&str, &str)], chosen: &str) -> String {
 /// A group of a form's fields under its heading, side by side.
 pub fn field_group(title: &str, fields: &[String]) -> String {
     format!(
-        "<h3>{title}</h3><div class=\"grid\">{}</div>",
+        "<h2>{title}</h2><div class=\"grid\">{}</div>",
         fields.concat()
     )
 }

@@ -169,6 +169,9 @@ pub fn router(app: App) -> Router {
         .merge(account::routes())
         .with_state(web)
         .layer(axum::middleware::from_fn(headers::security_headers))
+        // Outside the headers, which hash the page's scripts as written: gzip for a browser
+        // that asks for it (pages, the stylesheets, SVG pictures; not images already compressed).
+        .layer(tower_http::compression::CompressionLayer::new())
 }
 
 async fn css() -> Response {

@@ -241,6 +241,12 @@ pub(crate) fn or_none_yet(lang: Lang, rows: String, cols: usize) -> String {
     }
 }
 
+/// A column heading read out but not shown, over a column whose cells say what they are
+/// (buttons, pictures).
+pub fn th_hidden(text: &str) -> String {
+    format!("<th><span class=\"sr\">{}</span></th>", esc(text))
+}
+
 /// HTML-escapes text.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -370,13 +376,13 @@ pub fn layout(lang: Lang, s: &Session, active: &str, title: &str, body: &str) ->
 
 pub fn login(lang: Lang, program: &str, login: &str, csrf: &str, error: Option<&str>) -> String {
     format!(
-        "{}<body><div class=\"login\"><h1>{}</h1>{}\
+        "{}<body><main class=\"login\"><h1>{}</h1>{}\
          <form method=\"post\" action=\"/console/login\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
          <label for=\"program\">{}</label><input type=\"text\" id=\"program\" name=\"program\" value=\"{}\" required>\
          <label for=\"login\">{}</label><input type=\"text\" id=\"login\" name=\"login\" value=\"{}\" autocomplete=\"username\" required autofocus>\
          <label for=\"password\">{}</label><input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required>\
-         <button type=\"submit\">{}</button></form><p class=\"muted\" style=\"text-align:center;margin-top:16px\">{}</p></div></body></html>",
+         <button type=\"submit\">{}</button></form><p class=\"muted\" style=\"text-align:center;margin-top:16px\">{}</p></main></body></html>",
         head(lang, L::SignIn.t(lang)),
         L::Console.t(lang),
         error

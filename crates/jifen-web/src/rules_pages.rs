@@ -370,7 +370,7 @@ async fn render(
     let dry = dry_panel(st, id, trigger, &panels.dry, panels.dry_result.as_ref());
     let bt = backtest_panel(st, id, &panels.bt, panels.bt_error.as_ref());
     let body = format!(
-        "{head}<div class=\"two\"><section>{form_html}<h3>{}</h3><ul class=\"versions\">{versions}</ul></section><aside>{dry}{bt}</aside></div>",
+        "{head}<div class=\"two\"><section>{form_html}<h2>{}</h2><ul class=\"versions\">{versions}</ul></section><aside>{dry}{bt}</aside></div>",
         st.t("版本记录", "Versions"),
     );
     st.page(status, "rules", &rule.definition.name, &body)

@@ -96,8 +96,9 @@ async fn render(web: &Web, st: &Staff, shown: Shown, status: StatusCode) -> Resp
     } else {
         String::new()
     };
+    let blank_th = crate::page::th_hidden(crate::page::L::Action.t(st.lang));
     let body = format!(
-        "{}<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{}</tbody></table>{form}",
+        "{}<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>{blank_th}</tr></thead><tbody>{}</tbody></table>{form}",
         secret_notice(st, &shown),
         st.t("账号", "Login"),
         st.t("姓名", "Name"),

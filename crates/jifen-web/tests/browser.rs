@@ -11,15 +11,7 @@ use common::start;
 async fn staff_use_the_console_in_a_real_browser() {
     let s = start().await;
     let base = s.base.clone();
-    let link = s
-        .app
-        .write_view(s.pid, "centre", None, |tx, ctx, now| {
-            jifen_app::centre::link(tx, ctx, now, jifen_ledger::MemberId(1))
-        })
-        .await
-        .unwrap()
-        .view
-        .path;
+    let link = s.centre_link().await;
     tokio::task::spawn_blocking(move || {
         let Some(mut b) = cdp::Browser::start() else {
             return;
@@ -138,29 +130,7 @@ async fn an_operator_creates_a_rule_and_ships_an_order_in_a_real_browser() {
         })
         .await
         .unwrap();
-    let order = jifen_app::mall::PlaceOrder {
-        member: jifen_app::commands::MemberRef::Id { member_id: 1 },
-        sku: "CUP-500".into(),
-        quantity: 1,
-        request_id: "b-1".into(),
-        address: Some(jifen_app::mall::Address {
-            name: "王小明".into(),
-            phone: "13800138000".into(),
-            line: "南京路1号".into(),
-            city: "上海".into(),
-            postcode: String::new(),
-        }),
-        pay_within_seconds: None,
-    };
-    let order_id = s
-        .app
-        .write_view(s.pid, "m:1", None, move |tx, ctx, now| {
-            jifen_app::mall::place_order(tx, ctx, now, &order)
-        })
-        .await
-        .unwrap()
-        .view
-        .order_id;
+    let order_id = s.order_posted_home("CUP-500", 1, "b-1").await;
     tokio::task::spawn_blocking(move || {
         let Some(mut b) = cdp::Browser::start() else {
             return;

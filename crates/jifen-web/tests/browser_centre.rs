@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use jifen_app::App;
 use jifen_ledger::MemberId;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// Catalog pictures, drawn as SVG (uploaded like any image).
 fn picture(bg: (&str, &str), body: &str) -> String {
@@ -73,53 +73,6 @@ fn fits(b: &mut cdp::Browser) {
     );
 }
 
-/// Runs `js` just after this call returns, so that a click that navigates never interrupts the
-/// evaluation that made it.
-fn act(b: &mut cdp::Browser, js: &str) {
-    b.eval(&format!("setTimeout(() => {{ {js} }}, 0); true"));
-}
-
-/// Waits until `cond` holds in a loaded page, across navigations: an evaluation cut short by
-/// the page navigating is tried again.
-fn settle(b: &mut cdp::Browser, cond: &str) {
-    let js = format!("document.readyState === 'complete' && !!({cond})");
-    let start = std::time::Instant::now();
-    loop {
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| b.eval(&js)));
-        if matches!(&r, Ok(v) if *v == json!(true)) {
-            return;
-        }
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(30),
-            "timed out waiting for {cond}; page: {}",
-            b.text()
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-}
-
-async fn create(app: &App, pid: jifen_ledger::ProgramId, def: Value) -> i64 {
-    let i: jifen_app::mall::ItemIn = serde_json::from_value(def).unwrap();
-    app.write_view(pid, "mall", None, move |tx, ctx, now| {
-        jifen_app::mall::create_item(tx, ctx, now, "staff:test", &i)
-    })
-    .await
-    .unwrap()
-    .view
-    .id
-}
-
-/// The centre's link of the member the setup made.
-async fn member_link(app: &App, pid: jifen_ledger::ProgramId) -> String {
-    app.write_view(pid, "centre", None, |tx, ctx, now| {
-        jifen_app::centre::link(tx, ctx, now, MemberId(1))
-    })
-    .await
-    .unwrap()
-    .view
-    .path
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_redeems_in_the_mall_in_a_real_browser() {
     let s = common::start().await;
@@ -134,7 +87,7 @@ async fn a_member_redeems_in_the_mall_in_a_real_browser() {
             .unwrap();
         images.push(out.view.image_id);
     }
-    let cup = create(&app, pid, json!({
+    let cup = s.create_item(json!({
         "name_zh": "双层真空保温杯 500ml", "name_en": "Vacuum flask 500 ml", "category": "home",
         "description_zh": "304不锈钢内胆，保温12小时。\n附赠杯刷一支。", "description_en": "Stainless steel; keeps drinks hot for 12 hours.",
         "kind": {"type": "physical"},
@@ -145,79 +98,33 @@ async fn a_member_redeems_in_the_mall_in_a_real_browser() {
         "images": [images[0]], "status": "on_sale"
     }))
     .await;
-    create(&app, pid, json!({
+    s.create_item(json!({
         "name_zh": "降噪蓝牙耳机", "name_en": "Noise-cancelling earphones", "category": "digital",
         "kind": {"type": "physical"}, "skus": [{"sku": "EAR-1", "points": 26000, "stock": 8}],
         "images": [images[1]], "status": "on_sale"
     }))
     .await;
-    create(&app, pid, json!({
+    s.create_item(json!({
         "name_zh": "电影票兑换券", "name_en": "Cinema ticket", "category": "fun",
         "kind": {"type": "virtual"}, "skus": [{"sku": "MOVIE-1", "points": 800, "cash_minor": 1990, "stock": 120}],
         "images": [images[2]], "status": "on_sale", "flash_sale": true, "sale_from": common::START - 3_600_000
     }))
     .await;
-    create(
-        &app,
-        pid,
-        json!({
-            "name_zh": "帆布托特包", "name_en": "Canvas tote", "category": "home",
-            "kind": {"type": "physical"}, "skus": [{"sku": "TOTE-1", "points": 3000, "stock": 0}],
-            "images": [images[3]], "status": "on_sale", "presale": true
-        }),
-    )
+    s.create_item(json!({
+        "name_zh": "帆布托特包", "name_en": "Canvas tote", "category": "home",
+        "kind": {"type": "physical"}, "skus": [{"sku": "TOTE-1", "points": 3000, "stock": 0}],
+        "images": [images[3]], "status": "on_sale", "presale": true
+    }))
     .await;
-    create(
-        &app,
-        pid,
-        json!({
-            "name_zh": "会员专享咖啡", "name_en": "Members' coffee", "category": "fun",
-            "kind": {"type": "virtual"}, "skus": [{"sku": "COFFEE-1", "points": 300, "stock": 500}],
-            "status": "on_sale"
-        }),
-    )
+    s.create_item(json!({
+        "name_zh": "会员专享咖啡", "name_en": "Members' coffee", "category": "fun",
+        "kind": {"type": "virtual"}, "skus": [{"sku": "COFFEE-1", "points": 300, "stock": 500}],
+        "status": "on_sale"
+    }))
     .await;
     // A coupon and a lottery for the other pages.
-    let t: jifen_domain::coupons::CouponTemplate = serde_json::from_value(json!({
-        "code": "off20", "name_zh": "满100减20", "name_en": "20 off 100",
-        "kind": {"type": "amount_off", "amount_minor": 2000}, "threshold_minor": 10000,
-        "validity": {"kind": "days", "days": 30}
-    }))
-    .unwrap();
-    app.write_view(pid, "coupons", None, move |tx, ctx, now| {
-        jifen_app::coupons::create_template(tx, ctx, now, "staff:test", &t)
-    })
-    .await
-    .unwrap();
-    let partition = jifen_app::commands::MemberRef::Id { member_id: 1 }.partition();
-    for k in ["a", "b"] {
-        let issue = jifen_app::coupons::IssueCoupon {
-            template: "off20".into(),
-            idempotency_key: format!("welcome-{k}"),
-        };
-        app.write_view(pid, &partition, None, move |tx, ctx, now| {
-            jifen_app::coupons::issue_by_api(tx, ctx, now, MemberId(1), &issue)
-        })
-        .await
-        .unwrap();
-    }
-    let def: jifen_domain::lottery::LotteryDef = serde_json::from_value(json!({
-        "code": "spring", "name_zh": "春日幸运大转盘", "name_en": "Spring lucky wheel", "style": "wheel",
-        "cost_points": 50,
-        "prizes": [
-            {"code": "p10", "name_zh": "10积分", "name_en": "10 pts", "odds_ppm": 300000, "stock": 1000, "reward": {"type": "points", "points": 10}},
-            {"code": "cpn", "name_zh": "满减券", "name_en": "Coupon", "odds_ppm": 200000, "stock": 100, "reward": {"type": "coupon", "template": "off20"}},
-            {"code": "p500", "name_zh": "500积分", "name_en": "500 pts", "odds_ppm": 50000, "stock": 10, "reward": {"type": "points", "points": 500}}
-        ],
-        "consolation": {"name_zh": "谢谢参与", "name_en": "Next time", "reward": {"type": "nothing"}}
-    }))
-    .unwrap();
-    app.write_view(pid, "lotteries", None, move |tx, ctx, now| {
-        jifen_app::lottery::create(tx, ctx, now, "staff:test", &def)
-    })
-    .await
-    .unwrap();
-    let link = member_link(&app, pid).await;
+    s.coupon_and_wheel(&["welcome-a", "welcome-b"]).await;
+    let link = s.centre_link().await;
     // The binary serves /media from the API's router; here a stand-in serves the same rows.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -241,19 +148,19 @@ async fn a_member_redeems_in_the_mall_in_a_real_browser() {
         fits(&mut b);
         b.screenshot("centre-home-375");
         // Home → the mall, from the mall section's link.
-        act(&mut b, &format!("document.querySelector('.card .head a[href=\"{link}/mall\"]').click()"));
-        settle(&mut b, "location.pathname.endsWith('/mall')");
+        b.act(&format!("document.querySelector('.card .head a[href=\"{link}/mall\"]').click()"));
+        b.settle("location.pathname.endsWith('/mall')");
         assert_eq!(b.path(), format!("{link}/mall"));
-        settle(&mut b, images_loaded);
+        b.settle(images_loaded);
         let text = b.text();
         assert!(text.contains("双层真空保温杯") && text.contains("可兑换") && text.contains("还差 13,655 积分"), "{text}");
         assert!(text.contains("限时秒杀") && text.contains("预售") && text.contains("已兑完"), "{text}");
         b.screenshot("centre-mall-375");
         fits(&mut b);
         // Step 1: the item; choose the quantity.
-        act(&mut b, &format!("document.querySelector('a.goods[href$=\"/mall/{cup}\"]').click()"));
-        settle(&mut b, &format!("location.pathname.endsWith('/mall/{cup}')"));
-        settle(&mut b, images_loaded);
+        b.act(&format!("document.querySelector('a.goods[href$=\"/mall/{cup}\"]').click()"));
+        b.settle(&format!("location.pathname.endsWith('/mall/{cup}')"));
+        b.settle(images_loaded);
         let text = b.text();
         assert!(text.contains("立即兑换") && text.contains("砖红") && text.contains("库存 36"), "{text}");
         assert_eq!(b.eval("document.querySelector('ol.steps li.on').innerText.includes('选品')"), json!(true));
@@ -261,14 +168,14 @@ async fn a_member_redeems_in_the_mall_in_a_real_browser() {
         fits(&mut b);
         b.eval("document.querySelector('.qty button[data-d=\"1\"]').click(); true");
         assert_eq!(b.eval("document.querySelector('#qty').value"), json!("2"));
-        act(&mut b, "document.querySelector('form.buy button[type=submit]').click()");
+        b.act("document.querySelector('form.buy button[type=submit]').click()");
         // Step 2: confirm, with the address; a missing field is answered next to it.
-        settle(&mut b, "location.pathname.endsWith('/confirm')");
+        b.settle("location.pathname.endsWith('/confirm')");
         let text = b.text();
         assert!(text.contains("2,400") && text.contains("兑换后余额") && text.contains("9,945"), "{text}");
         b.eval("document.querySelector('#f-name').value = '王小明'; document.querySelector('#f-phone').value = '12'; document.querySelector('#f-city').value = '上海'; document.querySelector('#f-line').value = '浦东新区世纪大道100号'; true");
-        act(&mut b, "document.querySelector('form.confirm').submit()");
-        settle(&mut b, "document.querySelector('#e-phone')");
+        b.act("document.querySelector('form.confirm').submit()");
+        b.settle("document.querySelector('#e-phone')");
         assert!(b.text().contains("手机号码格式不正确"));
         assert_eq!(b.eval("document.querySelector('#f-line').value"), json!("浦东新区世纪大道100号"), "what was typed is kept");
         b.screenshot("centre-confirm-error-375");
@@ -276,23 +183,23 @@ async fn a_member_redeems_in_the_mall_in_a_real_browser() {
         b.eval("document.querySelector('#f-phone').value = '13800138000'; window.scrollTo(0, 0); true");
         b.screenshot("centre-confirm-375");
         // Step 3: pay with points (a double tap sends it once).
-        act(&mut b, "let btn = document.querySelector('.paybar button'); btn.click(); btn.click()");
-        settle(&mut b, "location.search.includes('placed=1')");
+        b.act("let btn = document.querySelector('.paybar button'); btn.click(); btn.click()");
+        b.settle("location.search.includes('placed=1')");
         let text = b.text();
         assert!(text.contains("兑换成功") && text.contains("已支付 2,400 积分，剩余 9,945 积分") && text.contains("待发货"), "{text}");
         b.screenshot("centre-done-375");
         fits(&mut b);
         // The orders tab.
-        act(&mut b, "document.querySelector('nav.tabs a[href$=\"/orders\"]').click()");
-        settle(&mut b, "location.pathname.endsWith('/orders')");
-        settle(&mut b, images_loaded);
+        b.act("document.querySelector('nav.tabs a[href$=\"/orders\"]').click()");
+        b.settle("location.pathname.endsWith('/orders')");
+        b.settle(images_loaded);
         let text = b.text();
         assert!(text.contains("双层真空保温杯") && text.contains("待发货"), "{text}");
         assert_eq!(b.eval("document.querySelectorAll('a.card.order').length"), json!(1), "one order");
         b.screenshot("centre-orders-375");
         // Coupons and the wheel.
-        act(&mut b, "document.querySelector('nav.tabs a[href$=\"/coupons\"]').click()");
-        settle(&mut b, "location.pathname.endsWith('/coupons')");
+        b.act("document.querySelector('nav.tabs a[href$=\"/coupons\"]').click()");
+        b.settle("location.pathname.endsWith('/coupons')");
         let text = b.text();
         assert!(text.contains("满100减20") && text.contains("满¥100.00可用"), "{text}");
         b.screenshot("centre-coupons-375");
@@ -301,8 +208,8 @@ async fn a_member_redeems_in_the_mall_in_a_real_browser() {
         assert!(b.text().contains("50 积分抽一次"), "{}", b.text());
         b.screenshot("centre-wheel-375");
         fits(&mut b);
-        act(&mut b, "document.querySelector('.wheel-card button').click()");
-        settle(&mut b, "location.search.includes('r=')");
+        b.act("document.querySelector('.wheel-card button').click()");
+        b.settle("location.search.includes('r=')");
         assert!(b.text().contains("消耗 50 积分"), "{}", b.text());
         std::thread::sleep(std::time::Duration::from_millis(4_800));
         b.screenshot("centre-wheel-won-375");
@@ -321,9 +228,6 @@ async fn a_member_redeems_in_the_mall_in_a_real_browser() {
     assert_eq!(orders.items.len(), 1);
     assert_eq!(orders.items[0].points, 2_400);
 }
-
-/// An iPhone's Safari, as the member's phone says who it is.
-const MOBILE_UA: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
 
 /// The merchant's payment page, standing in: it shows the order and the amount it was handed
 /// and a link back to the `return` address; every query it was opened with is kept.
@@ -354,7 +258,7 @@ async fn merchant_pay(
 async fn a_points_and_cash_item_posted_home_is_paid_on_the_merchants_page() {
     let s = common::start().await;
     let (app, pid) = (s.app.clone(), s.pid);
-    let cup = create(&app, pid, json!({
+    let cup = s.create_item(json!({
         "name_zh": "双层真空保温杯 500ml", "name_en": "Vacuum flask 500 ml", "category": "home",
         "kind": {"type": "physical"},
         "skus": [{"sku": "CUP-CASH", "name": "砖红", "points": 1000, "cash_minor": 990, "stock": 20}],
@@ -388,7 +292,7 @@ async fn a_points_and_cash_item_posted_home_is_paid_on_the_merchants_page() {
     })
     .await
     .unwrap();
-    let link = member_link(&app, pid).await;
+    let link = s.centre_link().await;
     // Jifen: the pages and the API, as the binary serves them.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -399,24 +303,24 @@ async fn a_points_and_cash_item_posted_home_is_paid_on_the_merchants_page() {
         let (base, link, shop_base) = (base.clone(), link.clone(), shop_base.clone());
         tokio::task::spawn_blocking(move || {
             let mut b = cdp::Browser::start()?;
-            b.call("Emulation.setUserAgentOverride", json!({"userAgent": MOBILE_UA}));
+            b.call("Emulation.setUserAgentOverride", json!({"userAgent": cdp::MOBILE_UA}));
             b.viewport(375, 812);
             b.goto(&format!("{base}{link}/mall/{cup}?lang=zh"));
             assert_eq!(b.eval("navigator.userAgent.includes('iPhone')"), json!(true));
             let text = b.text();
             assert!(text.contains("1,000") && text.contains("¥9.90"), "{text}");
-            act(&mut b, "document.querySelector('form.buy button[type=submit]').click()");
+            b.act("document.querySelector('form.buy button[type=submit]').click()");
             // Step 2: the cash is paid online, within the hour.
-            settle(&mut b, "location.pathname.endsWith('/confirm')");
+            b.settle("location.pathname.endsWith('/confirm')");
             let text = b.text();
             assert!(text.contains("60 分钟内在线支付现金部分 ¥9.90"), "{text}");
             assert!(!text.contains("门店"), "{text}");
             b.eval("document.querySelector('#f-name').value = '王小明'; document.querySelector('#f-phone').value = '13800138000'; document.querySelector('#f-city').value = '上海'; document.querySelector('#f-line').value = '浦东新区世纪大道100号'; document.querySelector('.note').scrollIntoView(); true");
             fits(&mut b);
             b.screenshot("centre-pay-confirm-zh-375");
-            act(&mut b, "document.querySelector('.paybar button').click()");
+            b.act("document.querySelector('.paybar button').click()");
             // Step 3: the pay button and the deadline in Shanghai's time.
-            settle(&mut b, "location.search.includes('placed=1')");
+            b.settle("location.search.includes('placed=1')");
             let text = b.text();
             assert!(text.contains("去支付 ¥9.90") && text.contains("请于 2026-01-01 09:00 前支付现金部分 ¥9.90"), "{text}");
             assert!(!text.contains("门店"), "{text}");
@@ -430,14 +334,14 @@ async fn a_points_and_cash_item_posted_home_is_paid_on_the_merchants_page() {
             b.screenshot("centre-pay-step3-en-375");
             b.goto(&format!("{base}{order_page}&lang=zh"));
             // To the merchant's page, handed this order and its amount.
-            act(&mut b, "document.querySelector('.card.pay a.btn').click()");
-            settle(&mut b, &format!("location.href.startsWith('{shop_base}/pay')"));
+            b.act("document.querySelector('.card.pay a.btn').click()");
+            b.settle(&format!("location.href.startsWith('{shop_base}/pay')"));
             let text = b.text();
             assert!(text.contains("990 CNY"), "{text}");
             b.screenshot("merchant-pay-375");
             // Back before the merchant's system has confirmed: being confirmed.
-            act(&mut b, "document.querySelector('#back').click()");
-            settle(&mut b, "location.search.includes('from=pay')");
+            b.act("document.querySelector('#back').click()");
+            b.settle("location.search.includes('from=pay')");
             assert!(b.path().starts_with(&format!("{link}/orders/")), "{}", b.path());
             let text = b.text();
             assert!(text.contains("支付确认中") && text.contains("待支付"), "{text}");
@@ -479,13 +383,10 @@ async fn a_points_and_cash_item_posted_home_is_paid_on_the_merchants_page() {
     // The member follows the return link again: the order is paid.
     let b = tokio::task::spawn_blocking(move || {
         b.eval("history.back(); true");
-        settle(
-            &mut b,
-            &format!("location.href.startsWith('{shop_base}/pay')"),
-        );
-        act(&mut b, "document.querySelector('#back').click()");
-        settle(&mut b, "location.search.includes('from=pay')");
-        settle(&mut b, "document.body.innerText.includes('支付成功')");
+        b.settle(&format!("location.href.startsWith('{shop_base}/pay')"));
+        b.act("document.querySelector('#back').click()");
+        b.settle("location.search.includes('from=pay')");
+        b.settle("document.body.innerText.includes('支付成功')");
         let text = b.text();
         assert!(
             text.contains("支付成功") && text.contains("待发货"),

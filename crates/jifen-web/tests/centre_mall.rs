@@ -18,18 +18,6 @@ const MEMBER: i64 = 1;
 /// What the shared setup gives the member.
 const START_POINTS: i64 = 12_345;
 
-async fn create_item(s: &Site, def: Value) -> i64 {
-    let i: jifen_app::mall::ItemIn = serde_json::from_value(def).unwrap();
-    s.app
-        .write_view(s.pid, "mall", None, move |tx, ctx, now| {
-            jifen_app::mall::create_item(tx, ctx, now, "staff:test", &i)
-        })
-        .await
-        .unwrap()
-        .view
-        .id
-}
-
 fn item(name_zh: &str, kind: Value, sku: &str, points: i64, cash: i64, stock: i64) -> Value {
     json!({
         "name_zh": name_zh, "name_en": format!("{name_zh} (en)"), "category": "home",
@@ -49,35 +37,36 @@ struct Shop {
 }
 
 async fn shop(s: &Site) -> Shop {
-    let cup = create_item(
-        s,
-        item("保温杯", json!({"type": "physical"}), "CUP-1", 1_000, 0, 10),
-    )
-    .await;
-    let vip = create_item(
-        s,
-        item(
+    let cup = s
+        .create_item(item(
+            "保温杯",
+            json!({"type": "physical"}),
+            "CUP-1",
+            1_000,
+            0,
+            10,
+        ))
+        .await;
+    let vip = s
+        .create_item(item(
             "年度会员卡",
             json!({"type": "virtual"}),
             "VIP-1",
             20_000,
             0,
             10,
-        ),
-    )
-    .await;
-    let movie = create_item(
-        s,
-        item(
+        ))
+        .await;
+    let movie = s
+        .create_item(item(
             "电影票",
             json!({"type": "virtual"}),
             "MOVIE-1",
             500,
             2_000,
             10,
-        ),
-    )
-    .await;
+        ))
+        .await;
     let mut b = item(
         "限量徽章",
         json!({"type": "virtual"}),
@@ -87,12 +76,17 @@ async fn shop(s: &Site) -> Shop {
         10,
     );
     b["limits"] = json!({"lifetime": 1});
-    let badge = create_item(s, b).await;
-    let gone = create_item(
-        s,
-        item("绝版台灯", json!({"type": "physical"}), "LAMP-1", 300, 0, 0),
-    )
-    .await;
+    let badge = s.create_item(b).await;
+    let gone = s
+        .create_item(item(
+            "绝版台灯",
+            json!({"type": "physical"}),
+            "LAMP-1",
+            300,
+            0,
+            0,
+        ))
+        .await;
     Shop {
         cup,
         vip,
@@ -455,18 +449,16 @@ fn href_of(html: &str, label: &str) -> Option<String> {
 #[tokio::test]
 async fn a_points_and_cash_item_posted_home_is_paid_online() {
     let s = start().await;
-    let cup = create_item(
-        &s,
-        item(
+    let cup = s
+        .create_item(item(
             "保温杯",
             json!({"type": "physical"}),
             "CUP-CASH",
             1_000,
             990,
             10,
-        ),
-    )
-    .await;
+        ))
+        .await;
     let link = link(&s, MEMBER).await;
     let token = link.trim_start_matches("/m/").to_string();
     // No payment link yet: honest words, no pay button, no pay-at-the-shop.
@@ -1025,5 +1017,86 @@ async fn the_lucky_wheel_draws_once_per_form() {
     assert!(
         page.contains(&format!("<p class=\"won\">{name}</p>")) && page.contains("消耗 100 积分"),
         "{page}"
+    );
+}
+
+/// The `<img>` tags of a page.
+fn img_tags(html: &str) -> Vec<&str> {
+    html.match_indices("<img ")
+        .map(|(at, _)| &html[at..at + html[at..].find('>').unwrap() + 1])
+        .collect()
+}
+
+/// Pictures in lists and grids are the centre's copy, loaded as they come near the screen, with
+/// their size given so that nothing moves when they arrive; the item's own page shows the whole
+/// picture at once, its other pictures as copies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pictures_are_lazy_and_sized_for_where_they_show() {
+    let s = start().await;
+    let mut pictures = Vec::new();
+    for (w, h) in [(1200, 1200), (900, 1200)] {
+        let up = s.upload_photo(w, h).await;
+        assert_ne!(up.image_id, up.thumb_image_id, "a photo has a smaller copy");
+        pictures.push(up.image_id);
+    }
+    let (cover, other) = (pictures[0], pictures[1]);
+    let mut def = item("保温杯", json!({"type": "physical"}), "CUP-1", 1_000, 0, 10);
+    def["images"] = json!(pictures);
+    let cup = s.create_item(def).await;
+    let order = s.order_posted_home("CUP-1", 1, "pic-1").await;
+    let link = link(&s, MEMBER).await;
+    let lists = [
+        link.clone(),
+        format!("{link}/mall"),
+        format!("{link}/mall/{cup}/confirm?sku=CUP-1&qty=1"),
+        format!("{link}/orders"),
+        format!("{link}/orders/{order}"),
+    ];
+    for path in &lists {
+        let (status, html, _) = get(&s, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        let tags = img_tags(&html);
+        assert!(!tags.is_empty(), "{path} shows the picture");
+        for tag in tags {
+            assert!(
+                tag.contains(&format!("src=\"/media/{cover}/thumb\""))
+                    && tag.contains("loading=\"lazy\"")
+                    && tag.contains(" width=\"")
+                    && tag.contains(" height=\""),
+                "{path}: {tag}"
+            );
+        }
+    }
+    let (_, html, _) = get(&s, &format!("{link}/mall/{cup}")).await;
+    let tags = img_tags(&html);
+    let hero: Vec<_> = tags
+        .iter()
+        .filter(|t| t.contains("class=\"cover\""))
+        .collect();
+    assert_eq!(hero.len(), 1, "{tags:?}");
+    assert!(
+        hero[0].contains(&format!("src=\"/media/{cover}\""))
+            && !hero[0].contains("loading=\"lazy\"")
+            && hero[0].contains(" width=\"")
+            && hero[0].contains(" height=\""),
+        "the whole picture, at once: {}",
+        hero[0]
+    );
+    let gallery: Vec<_> = tags
+        .iter()
+        .filter(|t| !t.contains("class=\"cover\""))
+        .collect();
+    assert!(
+        gallery
+            .iter()
+            .any(|t| t.contains(&format!("src=\"/media/{other}/thumb\""))),
+        "{gallery:?}"
+    );
+    assert!(
+        gallery.iter().all(|t| t.contains("/thumb\"")
+            && t.contains("loading=\"lazy\"")
+            && t.contains(" width=\"")
+            && t.contains(" height=\"")),
+        "{gallery:?}"
     );
 }

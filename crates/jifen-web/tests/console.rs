@@ -1246,3 +1246,57 @@ async fn staff_correct_a_members_profile_from_the_member_page() {
         .unwrap();
     assert_eq!(entries.len(), 1, "the refused change wrote nothing");
 }
+
+/// A page and the stylesheet asked for with `Accept-Encoding: gzip` come back gzip-encoded and
+/// decode to what an uncompressed request gets; a client that does not ask gets plain text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_come_gzipped_to_a_browser_that_accepts_it() {
+    let s = start().await;
+    let (cookie, _) = s.session("amy").await;
+    for path in ["/console/members/1", "/console/assets/console.css"] {
+        let get = |gzip: bool| {
+            let mut rb = s
+                .client
+                .get(format!("{}{path}", s.base))
+                .header("cookie", &cookie);
+            if gzip {
+                rb = rb.header("accept-encoding", "gzip");
+            }
+            rb.send()
+        };
+        let plain = get(false).await.unwrap();
+        assert_eq!(plain.status(), StatusCode::OK, "{path}");
+        assert!(
+            plain.headers().get("content-encoding").is_none(),
+            "{path}: not asked, not compressed"
+        );
+        let plain = plain.bytes().await.unwrap();
+        let zipped = get(true).await.unwrap();
+        assert_eq!(zipped.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            zipped
+                .headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap()),
+            Some("gzip"),
+            "{path}"
+        );
+        assert!(
+            zipped.headers()["vary"]
+                .to_str()
+                .unwrap()
+                .contains("accept-encoding"),
+            "{path}: caches keep the two apart"
+        );
+        let body = zipped.bytes().await.unwrap();
+        assert!(
+            body.len() * 2 < plain.len(),
+            "{path}: {} of {}",
+            body.len(),
+            plain.len()
+        );
+        let unzipped = jifen_testkit::gunzip(&body);
+        // The same session at the same (test) time: the same page either way.
+        assert_eq!(unzipped, plain.to_vec(), "{path}: the same page");
+    }
+}

@@ -91,28 +91,7 @@ async fn an_operator_runs_the_mall_from_item_to_refund() {
     assert_eq!(st, StatusCode::NOT_FOUND);
 
     // A member redeems it (through the same use case the API and the member centre use).
-    let order = jifen_app::mall::PlaceOrder {
-        member: jifen_app::commands::MemberRef::Id { member_id: 1 },
-        sku: "CUP-500".into(),
-        quantity: 2,
-        request_id: "r-1".into(),
-        address: Some(jifen_app::mall::Address {
-            name: "王小明".into(),
-            phone: "13800138000".into(),
-            line: "南京路1号".into(),
-            city: "上海".into(),
-            postcode: String::new(),
-        }),
-        pay_within_seconds: None,
-    };
-    let placed = s
-        .app
-        .write_view(s.pid, "m:1", None, move |tx, ctx, now| {
-            jifen_app::mall::place_order(tx, ctx, now, &order)
-        })
-        .await
-        .unwrap();
-    let order_id = placed.view.order_id;
+    let order_id = s.order_posted_home("CUP-500", 2, "r-1").await;
     let (_, html, _) = s.get("/console/orders?state=paid", &cookie).await;
     assert!(
         html.contains(&format!("id=\"order-{order_id}\"")) && html.contains("3,000"),

@@ -122,7 +122,7 @@ pub(super) fn goods_card(
          <div class=\"gn\">{}</div><div class=\"gp\">{}{}</div><div class=\"gs\">{}<span class=\"stock\">{stock_line}</span></div></a>",
         if sold_out { " sold" } else { "" },
         i.item.id,
-        cover(i.item.cover(), name, "img"),
+        cover(i.item.cover(), name, Pic::Tile),
         labels(lang, i, tz),
         if sold_out {
             format!(
@@ -343,7 +343,7 @@ fn item_hero(c: &Centre, s: &Seen, chosen: Option<&MemberSku>) -> String {
     format!(
         "<div class=\"card hero-item\">{}{}<div class=\"tags row\">{}</div><h2 class=\"title\">{}</h2>\
          <div class=\"price\">{}</div>{market}<div class=\"facts\"><span>{}</span><span>{}</span></div>{}</div>",
-        cover(i.item.cover(), name, "cover"),
+        cover(i.item.cover(), name, Pic::Hero),
         gallery(&i.item.images),
         labels(lang, i, &c.ctx.tz),
         esc(name),
@@ -373,7 +373,7 @@ fn gallery(images: &[i64]) -> String {
     }
     let thumbs: String = images
         .iter()
-        .map(|id| format!("<img src=\"/media/{id}\" alt=\"\">"))
+        .map(|&id| picture(id, "", "", 56, false))
         .collect();
     format!("<div class=\"thumbs\">{thumbs}</div>")
 }
@@ -410,13 +410,15 @@ fn buy_form(
     let (button, disabled) = buy_button(c, &s.item, chosen, max);
     format!(
         "<form class=\"card buy\" method=\"get\" action=\"/m/{token}/mall/{id}/confirm\">{}\
-         <div class=\"field\"><div class=\"lbl\">{}</div><div class=\"qty\"><button type=\"button\" data-d=\"-1\" aria-label=\"-\">−</button>\
-         <input type=\"number\" name=\"qty\" id=\"qty\" value=\"{qty}\" min=\"1\" max=\"{}\" inputmode=\"numeric\"><button type=\"button\" data-d=\"1\" aria-label=\"+\">+</button></div></div>\
+         <div class=\"field\"><label class=\"lbl\" for=\"qty\">{}</label><div class=\"qty\"><button type=\"button\" data-d=\"-1\" aria-label=\"{}\">−</button>\
+         <input type=\"number\" name=\"qty\" id=\"qty\" value=\"{qty}\" min=\"1\" max=\"{}\" inputmode=\"numeric\"><button type=\"button\" data-d=\"1\" aria-label=\"{}\">+</button></div></div>\
          <div class=\"have\">{} <b>{}</b> · {}</div>\
          <button class=\"btn\" type=\"submit\"{}>{}</button></form>",
         sku_options(lang, skus, chosen),
         t(lang, "数量", "Quantity"),
+        t(lang, "减少一件", "One fewer"),
         max.max(1),
+        t(lang, "增加一件", "One more"),
         t(lang, "我的积分", "My points"),
         num(s.balance),
         short_note(lang, short)

@@ -275,7 +275,7 @@ pub(super) fn confirm_page(
         steps(lang, 2),
         esc(code),
         esc(&f.key),
-        cover(i.item.cover(), name, "thumb"),
+        cover(i.item.cover(), name, Pic::Line),
         esc(name),
         esc(variant),
         price(lang, points, cash, currency),

@@ -63,7 +63,8 @@ pub(super) async fn history(
         )
     };
     let chips = format!(
-        "<nav class=\"chips\">{}{}{}</nav>",
+        "<nav class=\"chips\" aria-label=\"{}\">{}{}{}</nav>",
+        t(lang, "收支筛选", "Earned or used"),
         filter(None, "全部", "All"),
         filter(Some("in"), "收入", "Earned"),
         filter(Some("out"), "支出", "Used"),

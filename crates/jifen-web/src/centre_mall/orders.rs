@@ -84,7 +84,7 @@ pub(super) async fn orders(
                 fmt_time(o.created_at, &c.ctx.tz),
                 t(lang, "订单", "Order"),
                 id,
-                cover(cover_id, name, "thumb"),
+                cover(cover_id, name, Pic::Line),
                 esc(name),
                 price(lang, o.points, o.cash_minor, currency),
                 o.quantity,
@@ -283,7 +283,7 @@ fn order_body(c: &Centre, id: i64, seen: &SeenOrder, q: &OrderQuery) -> String {
          <div class=\"kv\">{facts}</div></div>{logistics}{coupons}{address}\
          <div class=\"card\"><h2>{}</h2><ul class=\"timeline\">{timeline}</ul></div>\
          {cancel}<div class=\"actions\"><a class=\"btn ghost\" href=\"/m/{token}/appeal?subject=order&amp;id={id}\">{}</a><a class=\"btn\" href=\"/m/{token}/mall\">{}</a></div>",
-        cover(seen.cover_id, name, "thumb"),
+        cover(seen.cover_id, name, Pic::Line),
         esc(name),
         price(
             lang,

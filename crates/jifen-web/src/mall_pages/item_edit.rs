@@ -217,9 +217,10 @@ pub(super) async fn render_item(
             )
         })
         .collect();
+    let blank_th = crate::page::th_hidden(crate::page::L::Action.t(st.lang));
     let body = format!(
         "{}{}<div class=\"toolbar\"><p><span class=\"pill {istatus}\">{}</span> {}</p><div>{buttons}</div></div>\
-         <table><thead><tr><th>SKU</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th></th></tr></thead><tbody>{skus}</tbody></table>\
+         <table><thead><tr><th>SKU</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th>{blank_th}</tr></thead><tbody>{skus}</tbody></table>\
          <h2>{}</h2>{form_html}",
         notice
             .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(&n)))

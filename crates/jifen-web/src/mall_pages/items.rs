@@ -92,9 +92,10 @@ pub(super) async fn items(
     } else {
         String::new()
     };
+    let blank_th = crate::page::th_hidden(st.t("图片", "Picture"));
     let body = format!(
         "<div class=\"toolbar\"><nav class=\"tabs\">{tabs}</nav><div><a href=\"/console/coupon-templates\">{}</a> · <a href=\"/console/lotteries\">{}</a> {new}</div></div>\
-         <table><thead><tr><th></th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table>{more}",
+         <table><thead><tr>{blank_th}<th>{}</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table>{more}",
         st.t("优惠券模板", "Coupon templates"),
         st.t("抽奖", "Lotteries"),
         st.t("商品", "Item"),
@@ -145,7 +146,7 @@ pub(super) fn item_row(st: &Staff, i: &ItemView) -> String {
     let sold: i64 = skus.iter().map(|s| s.sold).sum();
     let cover = i
         .cover()
-        .map(|id| format!("<img class=\"thumb\" src=\"/media/{id}\" alt=\"\">"))
+        .map(|id| crate::centre_mall::picture(id, "", "thumb", 48, false))
         .unwrap_or_else(|| "<span class=\"thumb-none\"></span>".into());
     let mut labels = String::new();
     if i.flash_sale {
@@ -430,7 +431,7 @@ pub(super) fn item_form(
          <script>document.getElementById('image-file').addEventListener('change',async e=>{{const f=e.target.files[0];if(!f)return;\
          const r=await fetch('/console/mall/images',{{method:'POST',headers:{{'content-type':f.type,'x-csrf':'{}'}},body:f}});const j=await r.json();\
          if(!r.ok){{alert(j.error||'upload failed');return;}}const h=document.getElementById('images');h.value=(h.value?h.value+',':'')+j.image_id;\
-         const i=document.createElement('img');i.className='thumb';i.src='/media/'+j.image_id;document.getElementById('previews').appendChild(i);}});</script>",
+         const i=document.createElement('img');i.className='thumb';i.src='/media/'+j.image_id+'/thumb';i.width=i.height=48;document.getElementById('previews').appendChild(i);}});</script>",
         field_error(error, "form"),
         esc(&st.s.csrf),
         esc(&f.form_key),
@@ -626,13 +627,17 @@ fn item_pictures(st: &Staff, f: &ItemForm, error: Option<&(String, String)>) -> 
         .images
         .split(',')
         .filter_map(|p| p.trim().parse::<i64>().ok())
-        .map(|id| format!("<img class=\"thumb\" src=\"/media/{id}\" alt=\"\">"))
+        .map(|id| crate::centre_mall::picture(id, "", "thumb", 48, false))
         .collect();
     format!(
-        "<h3>{}</h3><div class=\"field\"><input type=\"hidden\" id=\"images\" name=\"images\" value=\"{}\"><div id=\"previews\">{previews}</div>\
-         <input type=\"file\" id=\"image-file\" accept=\"image/png,image/jpeg,image/webp,image/gif\">{}</div>",
+        "<h2>{}</h2><div class=\"field\"><input type=\"hidden\" id=\"images\" name=\"images\" value=\"{}\"><div id=\"previews\">{previews}</div>\
+         <label for=\"image-file\">{}</label><input type=\"file\" id=\"image-file\" accept=\"image/png,image/jpeg,image/webp,image/gif\">{}</div>",
         st.t("图片", "Pictures"),
         esc(&f.images),
+        st.t(
+            "上传一张图片（PNG、JPEG、WebP 或 GIF）",
+            "Upload a picture (PNG, JPEG, WebP or GIF)"
+        ),
         field_error(error, "images"),
     )
 }

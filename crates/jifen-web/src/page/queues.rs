@@ -43,8 +43,9 @@ pub fn approvals(
             })
             .collect()
     };
+    let blank_th = crate::page::th_hidden(crate::page::L::Action.t(lang));
     format!(
-        "{}<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{body}</tbody></table>",
+        "{}<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th><th>{}</th>{blank_th}</tr></thead><tbody>{body}</tbody></table>",
         notice
             .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(n)))
             .unwrap_or_default(),
@@ -272,8 +273,9 @@ pub fn risk_holds(
         })
         .collect();
     let rows = or_none_yet(lang, rows, 6);
+    let blank_th = crate::page::th_hidden(crate::page::L::Action.t(lang));
     format!(
-        "{}<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th><th></th></tr></thead><tbody>{rows}</tbody></table>",
+        "{}<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th>{blank_th}</tr></thead><tbody>{rows}</tbody></table>",
         notice
             .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(n)))
             .unwrap_or_default(),

@@ -29,7 +29,7 @@ pub(super) fn backtest_panel(
         )
     };
     format!(
-        "<div class=\"panel\"><h3>{}</h3><p class=\"muted\">{}</p>{}<form method=\"post\" action=\"/console/rules/{id}/backtest\">\
+        "<div class=\"panel\"><h2>{}</h2><p class=\"muted\">{}</p>{}<form method=\"post\" action=\"/console/rules/{id}/backtest\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{}\"><div class=\"grid\">{}{}</div>\
          <div class=\"field\"><label for=\"bt_mode\">{}</label><select id=\"bt_mode\" name=\"mode\"><option value=\"add\"{}>{}</option><option value=\"replace\"{}>{}</option></select></div>\
          <button type=\"submit\" class=\"secondary\">{}</button></form></div>",

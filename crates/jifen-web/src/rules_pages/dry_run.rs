@@ -120,7 +120,7 @@ pub(super) fn dry_panel(
         _ => String::new(),
     };
     format!(
-        "<div class=\"panel\"><h3>{}</h3><p class=\"muted\">{}</p>{}<form method=\"post\" action=\"/console/rules/{id}/dry-run\">\
+        "<div class=\"panel\"><h2>{}</h2><p class=\"muted\">{}</p>{}<form method=\"post\" action=\"/console/rules/{id}/dry-run\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{}\">{}{specific}{}\
          <label class=\"check\"><input type=\"checkbox\" name=\"with_active\" value=\"1\"{}> {}</label>\
          <button type=\"submit\" class=\"secondary\">{}</button></form>{answer}</div>",

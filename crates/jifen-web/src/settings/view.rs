@@ -405,10 +405,14 @@ fn exports_section(st: &Staff) -> String {
             );
     }
     let range = |action: &str, label: &str| {
+        // `ledger`, `orders`: what the form exports, naming its inputs.
+        let what = action
+            .trim_start_matches("/console/exports/")
+            .trim_end_matches(".csv");
         format!(
             "<form class=\"adjust\" method=\"get\" action=\"{action}\">\
-             <div class=\"field\"><label>{}</label><input type=\"date\" name=\"from\"></div>\
-             <div class=\"field\"><label>{}</label><input type=\"date\" name=\"to\"></div>\
+             <div class=\"field\"><label for=\"{what}-from\">{}</label><input type=\"date\" id=\"{what}-from\" name=\"from\"></div>\
+             <div class=\"field\"><label for=\"{what}-to\">{}</label><input type=\"date\" id=\"{what}-to\" name=\"to\"></div>\
              <button type=\"submit\">{label}</button></form>",
             t("开始日期", "From"),
             t("结束日期（含）", "To (inclusive)"),
@@ -517,8 +521,9 @@ pub(super) fn keys_section(st: &Staff, d: &Data, f: &Forms) -> String {
             })
             .collect()
     };
+    let blank_th = crate::page::th_hidden(crate::page::L::Action.t(lang));
     out.push_str(&format!(
-        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{rows}</tbody></table>",
+        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>{blank_th}</tr></thead><tbody>{rows}</tbody></table>",
         t("名称", "Name"),
         t("密钥开头", "Starts with"),
         t("创建时间", "Created"),
@@ -656,8 +661,9 @@ pub(super) fn hooks_section(st: &Staff, d: &Data, f: &Forms) -> String {
             })
             .collect()
     };
+    let blank_th = crate::page::th_hidden(crate::page::L::Action.t(lang));
     out.push_str(&format!(
-        "<table><thead><tr><th>#</th><th>URL</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{rows}</tbody></table>",
+        "<table><thead><tr><th>#</th><th>URL</th><th>{}</th><th>{}</th><th>{}</th>{blank_th}</tr></thead><tbody>{rows}</tbody></table>",
         L::Status.t(lang),
         t("创建时间", "Created"),
         t("最近投递", "Recent deliveries"),

@@ -8,6 +8,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+/// An iPhone's Safari, as the member's phone says who it is.
+#[allow(dead_code)] // Not every test binary drives a phone.
+pub const MOBILE_UA: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+
 pub struct Browser {
     child: Child,
     ws: TcpStream,
@@ -166,6 +170,33 @@ impl Browser {
             assert!(
                 start.elapsed() < Duration::from_secs(30),
                 "timed out waiting for {js}; page: {}",
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Runs `js` just after this call returns, so that a click that navigates never interrupts
+    /// the evaluation that made it.
+    #[allow(dead_code)] // Not every test binary waits across navigations.
+    pub fn act(&mut self, js: &str) {
+        self.eval(&format!("setTimeout(() => {{ {js} }}, 0); true"));
+    }
+
+    /// Waits until `cond` holds in a loaded page, across navigations: an evaluation cut short by
+    /// the page navigating is tried again.
+    #[allow(dead_code)]
+    pub fn settle(&mut self, cond: &str) {
+        let js = format!("document.readyState === 'complete' && !!({cond})");
+        let start = Instant::now();
+        loop {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.eval(&js)));
+            if matches!(&r, Ok(v) if *v == json!(true)) {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "timed out waiting for {cond}; page: {}",
                 self.text()
             );
             std::thread::sleep(Duration::from_millis(50));

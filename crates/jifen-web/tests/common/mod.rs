@@ -323,6 +323,32 @@ impl Site {
             .available
     }
 
+    /// Member 1 orders `quantity` of `sku`, posted to their address in Shanghai; the order's id.
+    pub async fn order_posted_home(&self, sku: &str, quantity: i64, request_id: &str) -> i64 {
+        let order = jifen_app::mall::PlaceOrder {
+            member: MemberRef::Id { member_id: 1 },
+            sku: sku.into(),
+            quantity,
+            request_id: request_id.into(),
+            address: Some(jifen_app::mall::Address {
+                name: "王小明".into(),
+                phone: "13800138000".into(),
+                line: "南京路1号".into(),
+                city: "上海".into(),
+                postcode: String::new(),
+            }),
+            pay_within_seconds: None,
+        };
+        self.app
+            .write_view(self.pid, "m:1", None, move |tx, ctx, now| {
+                jifen_app::mall::place_order(tx, ctx, now, &order)
+            })
+            .await
+            .unwrap()
+            .view
+            .order_id
+    }
+
     /// Records a behaviour event for the member, as the merchant's system would.
     pub async fn event(&self, e: serde_json::Value) -> jifen_app::commands::EventResult {
         let mut e = e;
@@ -336,5 +362,102 @@ impl Site {
             .await
             .unwrap()
             .view
+    }
+}
+
+impl Site {
+    /// Uploads a photo-sized PNG of `w`×`h` (drawn as a gradient) as a mall picture.
+    pub async fn upload_photo(&self, w: u32, h: u32) -> jifen_app::images::ImageUploaded {
+        let img = image::RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, 160])
+        });
+        let mut png = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut png, image::ImageFormat::Png).unwrap();
+        let png = png.into_inner();
+        self.app
+            .write_view(self.pid, "mall", None, move |tx, ctx, now| {
+                jifen_app::mall::upload_image(tx, ctx, now, "image/png", &png)
+            })
+            .await
+            .unwrap()
+            .view
+    }
+
+    /// Creates a mall item from its definition (the API's); its id.
+    pub async fn create_item(&self, def: serde_json::Value) -> i64 {
+        let i: jifen_app::mall::ItemIn = serde_json::from_value(def).unwrap();
+        self.app
+            .write_view(self.pid, "mall", None, move |tx, ctx, now| {
+                jifen_app::mall::create_item(tx, ctx, now, "staff:test", &i)
+            })
+            .await
+            .unwrap()
+            .view
+            .id
+    }
+
+    /// The member centre's link of member 1.
+    pub async fn centre_link(&self) -> String {
+        self.app
+            .write_view(self.pid, "centre", None, |tx, ctx, now| {
+                jifen_app::centre::link(tx, ctx, now, jifen_ledger::MemberId(1))
+            })
+            .await
+            .unwrap()
+            .view
+            .path
+    }
+
+    /// The coupon template `off20` (20 off 100), issued to member 1 once per key in `issued`,
+    /// and the lucky wheel `spring` (50 points a draw).
+    pub async fn coupon_and_wheel(&self, issued: &[&str]) {
+        let t: jifen_domain::coupons::CouponTemplate = serde_json::from_value(serde_json::json!({
+            "code": "off20", "name_zh": "满100减20", "name_en": "20 off 100",
+            "kind": {"type": "amount_off", "amount_minor": 2000}, "threshold_minor": 10000,
+            "validity": {"kind": "days", "days": 30}
+        }))
+        .unwrap();
+        self.app
+            .write_view(self.pid, "coupons", None, move |tx, ctx, now| {
+                jifen_app::coupons::create_template(tx, ctx, now, "staff:test", &t)
+            })
+            .await
+            .unwrap();
+        let partition = jifen_app::commands::MemberRef::Id { member_id: 1 }.partition();
+        for k in issued {
+            let issue = jifen_app::coupons::IssueCoupon {
+                template: "off20".into(),
+                idempotency_key: k.to_string(),
+            };
+            self.app
+                .write_view(self.pid, &partition, None, move |tx, ctx, now| {
+                    jifen_app::coupons::issue_by_api(
+                        tx,
+                        ctx,
+                        now,
+                        jifen_ledger::MemberId(1),
+                        &issue,
+                    )
+                })
+                .await
+                .unwrap();
+        }
+        let def: jifen_domain::lottery::LotteryDef = serde_json::from_value(serde_json::json!({
+            "code": "spring", "name_zh": "春日幸运大转盘", "name_en": "Spring lucky wheel", "style": "wheel",
+            "cost_points": 50,
+            "prizes": [
+                {"code": "p10", "name_zh": "10积分", "name_en": "10 pts", "odds_ppm": 300000, "stock": 1000, "reward": {"type": "points", "points": 10}},
+                {"code": "cpn", "name_zh": "满减券", "name_en": "Coupon", "odds_ppm": 200000, "stock": 100, "reward": {"type": "coupon", "template": "off20"}},
+                {"code": "p500", "name_zh": "500积分", "name_en": "500 pts", "odds_ppm": 50000, "stock": 10, "reward": {"type": "points", "points": 500}}
+            ],
+            "consolation": {"name_zh": "谢谢参与", "name_en": "Next time", "reward": {"type": "nothing"}}
+        }))
+        .unwrap();
+        self.app
+            .write_view(self.pid, "lotteries", None, move |tx, ctx, now| {
+                jifen_app::lottery::create(tx, ctx, now, "staff:test", &def)
+            })
+            .await
+            .unwrap();
     }
 }

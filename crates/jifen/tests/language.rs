@@ -17,7 +17,8 @@ const ALLOWED: &[&str] = &[
     // The product and the language switch.
     "Jifen", "English", // Standards and formats people know by these names.
     "CSV", "API", "URL", "HTTP", "HTTPS", "https", "http", "JSON", "SKU", "ID", "IANA", "UTC",
-    "PEM", "UTF", "Excel", "PIPL", "Asia", "Shanghai", "CNY", "YYYY", "MM", "DD", "HH",
+    "PEM", "UTF", "Excel", "PIPL", "PNG", "JPEG", "WebP", "GIF", "Asia", "Shanghai", "CNY", "YYYY",
+    "MM", "DD", "HH",
 ];
 
 struct Demo {

@@ -117,7 +117,7 @@ pub(super) fn select(
 /// A box, ticked when the form has the field.
 pub(super) fn check(f: &Typed, name: &str, label: &str) -> String {
     format!(
-        "<div class=\"field\"><label class=\"check\" for=\"{name}\"><input type=\"checkbox\" id=\"{name}\" name=\"{name}\" value=\"1\"{}> {label}</label></div>",
+        "<label class=\"check\" for=\"{name}\"><input type=\"checkbox\" id=\"{name}\" name=\"{name}\" value=\"1\"{}> {label}</label>",
         if f.get(name).is_empty() {
             ""
         } else {

@@ -1,8 +1,8 @@
 //! Console pages for the points mall: items with images and stock (flash sales and presales
 //! are items with those flags), restocking and presale arrivals, orders with their fulfilment
 //! actions (ship with a tracking number, deliver, cancel, refund), and the definitions edited
-//! as JSON with the use case's errors shown next to them: coupon templates, lotteries and the
-//! tier ladder with its benefits. Every write goes through the same use case as the JSON API.
+//! with forms, the use case's errors shown next to their fields: coupon templates, lotteries and
+//! the tier ladder with its benefits. Every write goes through the same use case as the JSON API.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -16,13 +16,15 @@ use jifen_domain::mall::{ItemDef, ItemKind, ItemLimits, OrderAction, Sku};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::forms::{expired, field_error, form_key, parse_money};
+use crate::forms::{expired, field_error, field_group, form_key, parse_money};
 use crate::page::{esc, fmt_time, num};
 use crate::{Staff, Web};
 
+mod def_form;
 mod defs;
 mod item_edit;
 mod items;
+mod ladder_form;
 mod lotteries;
 mod orders;
 mod templates;
@@ -50,7 +52,7 @@ pub(crate) fn routes() -> Router<Web> {
         .route("/console/tiers", get(tiers).post(put_tiers))
         .route(
             "/console/coupon-templates",
-            get(templates).post(create_template),
+            get(templates).post(create_template_form),
         )
         .route("/console/coupon-templates/new", post(create_template_form))
         .route("/console/lotteries", get(lotteries).post(create_lottery))

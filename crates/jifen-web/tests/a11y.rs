@@ -171,14 +171,28 @@ async fn furnish(s: &common::Site) -> (i64, i64, i64) {
     s.event(json!({"type": "review", "event_id": "review-1"}))
         .await;
     let (cookie, csrf) = s.session("amy").await;
-    let ladder = r#"{"metric": "growth", "window": {"kind": "rolling_months", "months": 12}, "tiers": [
-        {"code": "silver", "name_zh": "银卡", "name_en": "Silver", "threshold": 0},
-        {"code": "gold", "name_zh": "金卡", "name_en": "Gold", "threshold": 50000, "benefits": {"earn_multiplier_pct": 150}}]}"#;
     let (status, _, _) = s
         .post_form(
             "/console/tiers",
             &cookie,
-            &[("csrf", &csrf), ("definition", ladder)],
+            &[
+                ("csrf", &csrf),
+                ("rows", "2"),
+                ("metric", "growth"),
+                ("window", "rolling_months"),
+                ("months", "12"),
+                ("t0_code", "silver"),
+                ("t0_name_zh", "银卡"),
+                ("t0_name_en", "Silver"),
+                ("t0_threshold", "0"),
+                ("t0_transfer", "1"),
+                ("t1_code", "gold"),
+                ("t1_name_zh", "金卡"),
+                ("t1_name_en", "Gold"),
+                ("t1_threshold", "50000"),
+                ("t1_earn", "150"),
+                ("t1_transfer", "1"),
+            ],
         )
         .await;
     assert!(status.is_redirection(), "{status}");
@@ -242,12 +256,12 @@ async fn every_console_page_passes_axe() {
             ("/console/rules".into(), "console-rules-1440"),
             (format!("/console/rules/{rule}"), ""),
             ("/console/rules/new".into(), "console-rule-new-1440"),
-            ("/console/tiers".into(), ""),
+            ("/console/tiers".into(), "console-tiers-1440"),
             ("/console/mall".into(), "console-mall-1440"),
             (format!("/console/mall/items/{item}"), "console-item-1440"),
             ("/console/mall/items/new".into(), ""),
             ("/console/coupon-templates".into(), ""),
-            ("/console/lotteries".into(), ""),
+            ("/console/lotteries".into(), "console-lotteries-1440"),
             ("/console/orders".into(), ""),
             (format!("/console/orders/{order}"), ""),
             ("/console/approvals".into(), "console-approvals-1440"),

@@ -17,8 +17,9 @@ const ALLOWED: &[&str] = &[
     // The product and the language switch.
     "Jifen", "English", // Standards and formats people know by these names.
     "CSV", "API", "URL", "HTTP", "HTTPS", "https", "http", "JSON", "SKU", "ID", "IANA", "UTC",
-    "PEM", "UTF", "Excel", "PIPL", "PNG", "JPEG", "WebP", "GIF", "Asia", "Shanghai", "CNY", "YYYY",
-    "MM", "DD", "HH",
+    "PEM", "UTF", "Excel", "PIPL", "Asia", "Shanghai", "CNY", "YYYY", "MM", "DD", "HH",
+    // Picture formats an upload takes.
+    "PNG", "JPEG", "WebP", "GIF",
 ];
 
 struct Demo {
@@ -363,18 +364,6 @@ fn every_page_in_chinese_reads_in_chinese() {
 /// T, no query), each with what is left to do. The walk fails on any other page that does, and
 /// on a page listed here that no longer does.
 const NOT_YET: &[(&str, &str)] = &[
-    (
-        "/console/tiers",
-        "the ladder is edited as JSON until a form replaces it",
-    ),
-    (
-        "/console/lotteries",
-        "lotteries are created as JSON until a form replaces it",
-    ),
-    (
-        "/console/coupon-templates",
-        "the JSON example beside the form shows the API's field names",
-    ),
     (
         "/console/mall",
         "categories are codes until they have names",

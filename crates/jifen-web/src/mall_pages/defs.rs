@@ -1,135 +1,10 @@
-//! Definitions edited as JSON (one page shape, one save path) and the tier ladder.
+//! The tier ladder (会员等级): the ladder as a table with its members at each tier, and the
+//! form that replaces it through the use case, its refusals next to the fields they name.
 
+use super::def_form::*;
+use super::ladder_form::*;
 use super::*;
-use jifen_domain::tiers::{Benefits, Gift, Ladder, Review, ReviewPeriod, Window};
-
-/// A definition page: what exists, and a JSON editor that sends a definition to the use case;
-/// an error names the field in the JSON, next to the editor, and keeps the text.
-pub(super) struct DefPage<'a> {
-    pub(super) active: &'a str,
-    pub(super) title: &'a str,
-    pub(super) action: &'a str,
-    pub(super) list: String,
-    pub(super) text: String,
-    pub(super) error: Option<String>,
-    pub(super) notice: Option<&'a str>,
-    pub(super) help: &'a str,
-    pub(super) button: &'a str,
-}
-
-pub(super) fn def_page(st: &Staff, p: DefPage<'_>, status: StatusCode) -> Response {
-    let editor = if st.s.role.operates() {
-        format!(
-            "<form class=\"rule\" method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-             <div class=\"field\"><label for=\"definition\">{}</label><textarea id=\"definition\" name=\"definition\" rows=\"14\" spellcheck=\"false\"{}>{}</textarea>{}</div>\
-             <div class=\"actions\"><button type=\"submit\">{}</button></div></form>",
-            p.action,
-            esc(&st.s.csrf),
-            esc(p.help),
-            if p.error.is_some() {
-                " aria-invalid=\"true\""
-            } else {
-                ""
-            },
-            esc(&p.text),
-            p.error
-                .as_ref()
-                .map(|e| format!("<div class=\"field-error\" role=\"alert\">{}</div>", esc(e)))
-                .unwrap_or_default(),
-            esc(p.button),
-        )
-    } else {
-        String::new()
-    };
-    let body = format!(
-        "{}{}{editor}",
-        p.notice
-            .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(n)))
-            .unwrap_or_default(),
-        p.list,
-    );
-    st.page(status, p.active, p.title, &body)
-}
-
-#[derive(Deserialize, Default)]
-pub(super) struct DefForm {
-    #[serde(default)]
-    pub(super) csrf: String,
-    #[serde(default)]
-    pub(super) definition: String,
-}
-
-/// Parses the editor's JSON, or says where it is wrong.
-pub(super) fn parse_def<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
-    serde_json::from_str(text).map_err(|e| format!("JSON: {e}"))
-}
-
-/// Sends the editor's definition to the use case `run`, made in the staff member's name (the
-/// use case writes the audit entry); a refusal is the status to answer with and the message
-/// to show next to the editor.
-pub(super) async fn save_def<T, V, F>(
-    web: &Web,
-    st: &Staff,
-    f: &DefForm,
-    partition: &str,
-    run: F,
-) -> Result<(), (StatusCode, String)>
-where
-    T: serde::de::DeserializeOwned + Send + 'static,
-    V: serde::Serialize + serde::de::DeserializeOwned + Send + 'static,
-    F: Fn(&mut jifen_app::Tx<'_>, &jifen_app::ProgramCtx, i64, &str, &T) -> Result<V, AppError>
-        + Send
-        + Sync
-        + 'static,
-{
-    if !st.s.role.operates() {
-        let msg = st.t("你的角色不能修改", "Your role may not change this");
-        return Err((StatusCode::FORBIDDEN, msg.into()));
-    }
-    if f.csrf != st.s.csrf {
-        return Err((StatusCode::FORBIDDEN, expired(st).1));
-    }
-    let def: T = parse_def(&f.definition).map_err(|e| (StatusCode::UNPROCESSABLE_ENTITY, e))?;
-    let actor = st.s.actor();
-    let out = web
-        .app
-        .write_view(st.s.program, partition, None, move |tx, ctx, now| {
-            run(tx, ctx, now, &actor, &def)
-        })
-        .await;
-    web.app.invalidate_program(st.s.program);
-    match out {
-        Ok(_) => Ok(()),
-        Err(AppError::Invalid { field, message }) => Err((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("{field}: {message}"),
-        )),
-        Err(AppError::Conflict { message, .. }) => Err((StatusCode::CONFLICT, message)),
-        Err(e) => Err(crate::shown_error(st.lang, &e)),
-    }
-}
-
-pub(super) async fn tiers(st: Staff, Query(q): Query<DoneQuery>) -> Response {
-    let text = st
-        .ctx
-        .earn
-        .ladder
-        .as_ref()
-        .map(|l| serde_json::to_string_pretty(l).unwrap_or_default())
-        .unwrap_or_else(|| TIERS_EXAMPLE.to_string());
-    let notice = q.done.map(|_| st.t("已保存", "Saved"));
-    tiers_page(&st, text, None, notice, StatusCode::OK)
-}
-
-pub(super) const TIERS_EXAMPLE: &str = r#"{
-  "metric": "growth",
-  "window": {"kind": "rolling_months", "months": 12},
-  "tiers": [
-    {"code": "silver", "name_zh": "银卡", "name_en": "Silver", "threshold": 0},
-    {"code": "gold", "name_zh": "金卡", "name_en": "Gold", "threshold": 5000,
-     "benefits": {"earn_multiplier_pct": 150}}
-  ]
-}"#;
+use jifen_domain::tiers::{Benefits, Gift, Ladder, Metric, Review, ReviewPeriod, Window};
 
 pub(super) fn review_words(st: &Staff, r: Option<&Review>) -> String {
     let Some(r) = r else {
@@ -151,14 +26,18 @@ pub(super) fn review_words(st: &Staff, r: Option<&Review>) -> String {
     )
 }
 
-pub(super) fn benefit_words(st: &Staff, b: &Benefits) -> String {
+pub(super) fn benefit_words(st: &Staff, b: &Benefits, coupons: &[(String, String)]) -> String {
     let gift = |g: &Gift| {
         let mut parts = Vec::new();
         if g.points > 0 {
             parts.push(format!("{} {}", num(g.points), st.t("积分", "points")));
         }
         if let Some(c) = &g.coupon {
-            parts.push(format!("{} {c}", st.t("券", "coupon")));
+            parts.push(format!(
+                "{} {}",
+                st.t("券", "coupon"),
+                coupon_name(coupons, c)
+            ));
         }
         parts.join(" + ")
     };
@@ -193,7 +72,7 @@ pub(super) fn benefit_words(st: &Staff, b: &Benefits) -> String {
         out.push(format!(
             "{} {} × {}",
             st.t("每月赠券", "Monthly coupon"),
-            c.coupon,
+            coupon_name(coupons, &c.coupon),
             c.count
         ));
     }
@@ -218,7 +97,7 @@ pub(super) fn benefit_words(st: &Staff, b: &Benefits) -> String {
 }
 
 /// The ladder as a table: its metric, window and review, and each tier with its benefits.
-fn ladder_table(st: &Staff, l: &Ladder) -> String {
+fn ladder_table(st: &Staff, l: &Ladder, coupons: &[(String, String)]) -> String {
     let en = st.lang == crate::page::Lang::En;
     let rows: String = l
         .tiers
@@ -228,87 +107,138 @@ fn ladder_table(st: &Staff, l: &Ladder) -> String {
                 "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
                 esc(&t.code),
                 esc(jifen_domain::name_in(&t.name_zh, &t.name_en, en)),
-                num(t.threshold),
-                benefit_words(st, &t.benefits),
+                if l.metric == Metric::Spend {
+                    money(st, t.threshold)
+                } else {
+                    num(t.threshold)
+                },
+                benefit_words(st, &t.benefits, coupons),
             )
         })
         .collect();
     format!(
-        "<p class=\"muted\">{} <code>{}</code> · {} <code>{}</code>{}</p>\
-         <table><thead><tr><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table><h2>{}</h2>",
-        st.t("指标", "Metric"),
-        esc(l.metric.code()),
-        st.t("周期", "Window"),
+        "<p class=\"muted\">{} {} · {} {}{}</p>\
+         <table><thead><tr><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table>",
+        st.t("升级依据", "Tiers by"),
+        metric_words(st, l.metric),
+        st.t("统计周期", "counted over"),
         esc(&match l.window {
-            Window::RollingMonths { months } =>
-                format!("{} {months} {}", st.t("近", "last"), st.t("个月", "months")),
-            Window::CalendarYear => st.t("自然年", "calendar year").into(),
+            Window::RollingMonths { months } => format!(
+                "{} {months} {}",
+                st.t("近", "the last"),
+                st.t("个月", "months")
+            ),
+            Window::CalendarYear => st.t("自然年", "the calendar year").into(),
         }),
         review_words(st, l.review.as_ref()),
         st.t("代码", "Code"),
         st.t("等级", "Tier"),
         st.t("门槛", "From"),
         st.t("权益", "Benefits"),
-        st.t("编辑等级体系", "Edit the ladder"),
     )
 }
 
-pub(super) fn tiers_page(
+/// What the ladder counts, in words.
+fn metric_words(st: &Staff, m: Metric) -> &'static str {
+    match m {
+        Metric::Growth => st.t("成长值", "growth value"),
+        Metric::Spend => st.t("消费金额", "amount spent"),
+        Metric::Orders => st.t("订单数", "orders"),
+    }
+}
+
+pub(super) async fn tiers(
+    State(web): State<Web>,
+    st: Staff,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    let f = match &st.ctx.earn.ladder {
+        Some(l) => ladder_typed(l),
+        None => starter_typed(),
+    };
+    let notice = q.done.map(|_| st.t("已保存", "Saved"));
+    tiers_page(&web, &st, &f, None, notice, StatusCode::OK).await
+}
+
+pub(super) async fn tiers_page(
+    web: &Web,
     st: &Staff,
-    text: String,
-    error: Option<String>,
+    f: &Typed,
+    error: Option<&FieldErr>,
     notice: Option<&str>,
     status: StatusCode,
 ) -> Response {
+    let coupons = match coupon_choices(web, st).await {
+        Ok(c) => c,
+        Err(e) => return st.fail(e),
+    };
     let list = match &st.ctx.earn.ladder {
-        Some(l) => ladder_table(st, l),
+        Some(l) => ladder_table(st, l, &coupons),
         None => format!(
             "<p class=\"muted\">{}</p>",
             st.t(
-                "还没有等级体系；可从下面的示例开始。",
-                "No tier ladder yet; start from the example below."
+                "还没有等级体系；在下面填写后保存。",
+                "No tier ladder yet; fill in the form below and save it."
             )
         ),
     };
-    def_page(
+    let form = ladder_form(st, f, error, &coupons);
+    let body = def_body(
         st,
-        DefPage {
-            active: "tiers",
-            title: st.t("会员等级", "Tiers"),
-            action: "/console/tiers",
-            list,
-            text,
-            error,
-            notice,
-            help: st.t(
-                "等级体系（JSON，与 PUT /api/v1/tiers 相同）",
-                "The ladder (JSON, as PUT /api/v1/tiers takes it)",
-            ),
-            button: st.t("保存等级体系", "Save the ladder"),
-        },
-        status,
-    )
+        notice,
+        &list,
+        st.t("编辑等级体系", "Edit the ladder"),
+        &form,
+    );
+    st.page(status, "tiers", st.t("会员等级", "Tiers"), &body)
 }
 
+/// Saves the ladder the form describes through the use case (which writes the audit entry), or
+/// draws the form again: with one more row when asked, or with the refusal next to its field.
 pub(super) async fn put_tiers(
     State(web): State<Web>,
     st: Staff,
-    Form(f): Form<DefForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let r = save_def(&web, &st, &f, "tiers", jifen_app::tiers::put_ladder).await;
-    match r {
-        Ok(()) => Redirect::to("/console/tiers?done=1").into_response(),
-        Err((status, e)) => {
-            // The page shows the programme as it is: read it again after a refused change.
-            let st = Staff {
-                ctx: web
-                    .app
-                    .program_ctx(st.s.program)
-                    .await
-                    .unwrap_or(st.ctx.clone()),
-                ..st
-            };
-            tiers_page(&st, f.definition.clone(), Some(e), None, status)
-        }
+    let mut f = Typed::from_pairs(pairs);
+    if !st.s.role.operates() {
+        return st.forbidden("tiers", st.t("会员等级", "Tiers"));
+    }
+    let (e, status) = match save_ladder(&web, &st, &mut f).await {
+        Ok(None) => return Redirect::to("/console/tiers?done=1").into_response(),
+        Ok(Some(again)) => again,
+        Err(e) => return st.fail(e),
+    };
+    // The page shows the programme as it is: read it again after a refused change.
+    let st = Staff {
+        ctx: web
+            .app
+            .program_ctx(st.s.program)
+            .await
+            .unwrap_or(st.ctx.clone()),
+        ..st
+    };
+    tiers_page(&web, &st, &f, e.as_ref(), None, status).await
+}
+
+/// Saves the ladder the form describes, or says how to draw the form again.
+async fn save_ladder(web: &Web, st: &Staff, f: &mut Typed) -> Result<Option<Again>, AppError> {
+    let max = jifen_domain::tiers::TIERS_MAX;
+    if let Err(again) = gate(st, f, "add_tier", max, blank_row) {
+        return Ok(Some(again));
+    }
+    let (ladder, rows) = match to_ladder(st, f) {
+        Ok(v) => v,
+        Err(e) => return Ok(Some((Some(e), StatusCode::UNPROCESSABLE_ENTITY))),
+    };
+    let out = st
+        .act_as(web, "tiers", None, move |tx, ctx, now, actor| {
+            jifen_app::tiers::put_ladder(tx, ctx, now, actor, &ladder)
+        })
+        .await;
+    web.app.invalidate_program(st.s.program);
+    match out {
+        Ok(_) => Ok(None),
+        Err(e) => refused(st, e, |field| ladder_field(field, &rows)).map(Some),
     }
 }

@@ -3,15 +3,6 @@
 use super::*;
 use jifen_domain::coupons::CouponTemplate;
 
-pub(super) const TEMPLATE_EXAMPLE: &str = r#"{
-  "code": "off_20_100",
-  "name_zh": "满100减20",
-  "name_en": "20 off 100",
-  "kind": {"type": "amount_off", "amount_minor": 2000},
-  "threshold_minor": 10000,
-  "validity": {"kind": "days", "days": 30}
-}"#;
-
 pub(super) async fn templates(
     State(web): State<Web>,
     st: Staff,
@@ -24,25 +15,12 @@ pub(super) async fn templates(
         form_key: form_key(),
         ..Default::default()
     };
-    templates_page(
-        &web,
-        &st,
-        TEMPLATE_EXAMPLE.into(),
-        None,
-        notice,
-        StatusCode::OK,
-        &form,
-        None,
-    )
-    .await
+    templates_page(&web, &st, notice, StatusCode::OK, &form, None).await
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn templates_page(
     web: &Web,
     st: &Staff,
-    text: String,
-    error: Option<String>,
     notice: Option<&str>,
     status: StatusCode,
     form: &TemplateForm,
@@ -81,26 +59,20 @@ pub(super) async fn templates_page(
     } else {
         String::new()
     } + &format!(
-        "<h2>{}</h2>",
-        st.t("或用 JSON 创建（高级）", "Or as JSON (advanced)")
+        "<p class=\"muted\">{} <code>POST /api/v1/coupon-templates</code></p>",
+        st.t("也可用 API 创建：", "Also by API:")
     );
-    def_page(
-        st,
-        DefPage {
-            active: "mall",
-            title: st.t("优惠券模板", "Coupon templates"),
-            action: "/console/coupon-templates",
-            list,
-            text,
-            error,
-            notice,
-            help: st.t(
-                "模板（JSON，与 POST /api/v1/coupon-templates 相同）",
-                "The template (JSON, as POST /api/v1/coupon-templates takes it)",
-            ),
-            button: st.t("创建模板", "Create the template"),
-        },
+    let body = format!(
+        "{}{list}",
+        notice
+            .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(n)))
+            .unwrap_or_default(),
+    );
+    st.page(
         status,
+        "mall",
+        st.t("优惠券模板", "Coupon templates"),
+        &body,
     )
 }
 
@@ -140,7 +112,7 @@ fn template_row(st: &Staff, t: &jifen_app::coupons::CouponTemplateView) -> Strin
         t.stock.map(num).unwrap_or_else(|| "∞".into()),
         num(t.issued),
         esc(&t.status),
-        esc(&t.status),
+        esc(&super::def_form::status_words(st, &t.status)),
     )
 }
 
@@ -317,7 +289,7 @@ pub(super) fn template_form(
             "name_en",
             st.t("英文名称", "Name (English)"),
             &f.name_en,
-            "20 off 100",
+            st.t("", "20 off 100"),
             "text"
         ),
         st.t("类型", "Kind"),
@@ -389,19 +361,7 @@ pub(super) async fn create_template_form(
 ) -> Response {
     let again = |e: (String, String), status: StatusCode| {
         let (web, st, f) = (web.clone(), &st, f.clone());
-        async move {
-            templates_page(
-                &web,
-                st,
-                TEMPLATE_EXAMPLE.into(),
-                None,
-                None,
-                status,
-                &f,
-                Some(&e),
-            )
-            .await
-        }
+        async move { templates_page(&web, st, None, status, &f, Some(&e)).await }
     };
     if !st.s.role.operates() {
         return st.forbidden("mall", st.t("优惠券模板", "Coupon templates"));
@@ -437,42 +397,5 @@ pub(super) async fn create_template_form(
             again(("code".into(), message), StatusCode::CONFLICT).await
         }
         Err(e) => st.fail(e),
-    }
-}
-
-pub(super) async fn create_template(
-    State(web): State<Web>,
-    st: Staff,
-    Form(f): Form<DefForm>,
-) -> Response {
-    let r = save_def(
-        &web,
-        &st,
-        &f,
-        "coupons",
-        jifen_app::coupons::create_template,
-    )
-    .await;
-    match r {
-        Ok(()) => Redirect::to("/console/coupon-templates?done=1").into_response(),
-        Err((status, e)) => {
-            let form = TemplateForm {
-                kind: "amount_off".into(),
-                days: "30".into(),
-                form_key: form_key(),
-                ..Default::default()
-            };
-            templates_page(
-                &web,
-                &st,
-                f.definition.clone(),
-                Some(e),
-                None,
-                status,
-                &form,
-                None,
-            )
-            .await
-        }
     }
 }

@@ -1,6 +1,7 @@
 //! Console pages for the points mall: items with images and stock (flash sales and presales
-//! are items with those flags), restocking and presale arrivals, orders with their fulfilment
-//! actions (ship with a tracking number, deliver, cancel, refund), and the definitions edited
+//! are items with those flags), the categories named and ordered, restocking and presale
+//! arrivals, orders with their fulfilment actions (ship with a tracking number, deliver,
+//! cancel, refund), and the definitions edited
 //! as JSON with the use case's errors shown next to them: coupon templates, lotteries and the
 //! tier ladder with its benefits. Every write goes through the same use case as the JSON API.
 
@@ -20,12 +21,14 @@ use crate::forms::{expired, field_error, form_key, parse_money};
 use crate::page::{esc, fmt_time, num};
 use crate::{Staff, Web};
 
+mod categories;
 mod defs;
 mod item_edit;
 mod items;
 mod lotteries;
 mod orders;
 mod templates;
+use categories::*;
 use defs::*;
 use item_edit::*;
 use items::*;
@@ -36,6 +39,10 @@ use templates::*;
 pub(crate) fn routes() -> Router<Web> {
     Router::new()
         .route("/console/mall", get(items))
+        .route(
+            "/console/mall/categories",
+            get(categories).post(save_categories),
+        )
         .route("/console/mall/items/new", get(new_item).post(create_item))
         .route("/console/mall/items/{id}", get(show_item).post(update_item))
         .route(

@@ -19,15 +19,7 @@ const MEMBER: i64 = 1;
 const START_POINTS: i64 = 12_345;
 
 async fn create_item(s: &Site, def: Value) -> i64 {
-    let i: jifen_app::mall::ItemIn = serde_json::from_value(def).unwrap();
-    s.app
-        .write_view(s.pid, "mall", None, move |tx, ctx, now| {
-            jifen_app::mall::create_item(tx, ctx, now, "staff:test", &i)
-        })
-        .await
-        .unwrap()
-        .view
-        .id
+    s.create_item(def).await
 }
 
 fn item(name_zh: &str, kind: Value, sku: &str, points: i64, cash: i64, stock: i64) -> Value {
@@ -427,15 +419,7 @@ async fn set_payment(s: &Site, url: Option<&str>, minutes: i64) {
 }
 
 async fn get_en(s: &Site, path: &str) -> String {
-    s.client
-        .get(format!("{}{path}", s.base))
-        .header("cookie", "jifen_lang=en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    s.text_in(path, "en").await
 }
 
 /// The `href` of the first link whose text contains `label`.

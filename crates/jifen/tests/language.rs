@@ -377,11 +377,6 @@ const NOT_YET: &[(&str, &str)] = &[
         "the JSON example beside the form shows the API's field names",
     ),
     (
-        "/console/mall",
-        "categories are codes until they have names",
-    ),
-    ("/m/T/mall", "categories are codes until they have names"),
-    (
         "/console/rules",
         "the list shows each rule's formula as its expression",
     ),

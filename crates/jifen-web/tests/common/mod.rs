@@ -323,6 +323,32 @@ impl Site {
             .available
     }
 
+    /// A page's text in a language (`zh` or `en`), without a session: the member centre.
+    pub async fn text_in(&self, path: &str, lang: &str) -> String {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", format!("jifen_lang={lang}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// Creates a mall item from its JSON (as the API takes it); its id.
+    pub async fn create_item(&self, def: serde_json::Value) -> i64 {
+        let i: jifen_app::mall::ItemIn = serde_json::from_value(def).expect("an item");
+        self.app
+            .write_view(self.pid, "mall", None, move |tx, ctx, now| {
+                jifen_app::mall::create_item(tx, ctx, now, "staff:test", &i)
+            })
+            .await
+            .unwrap()
+            .view
+            .id
+    }
+
     /// Records a behaviour event for the member, as the merchant's system would.
     pub async fn event(&self, e: serde_json::Value) -> jifen_app::commands::EventResult {
         let mut e = e;

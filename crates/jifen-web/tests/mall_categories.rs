@@ -8,7 +8,7 @@ mod common;
 use common::{Site, error_after, hidden, location, start};
 use jifen_app::mall::{MallCategories, MallCategory};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 async fn create_item(s: &Site, name_zh: &str, name_en: &str, category: &str, sku: &str) -> i64 {
     s.create_item(json!({
@@ -110,7 +110,7 @@ async fn categories_are_named_and_ordered_on_a_form() {
     let (st, html, _) = post(&s, &cookie, &rows(&csrf, &typed)).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     let e = error_after(&html, "name_zh_2").expect("the error next to the name");
-    assert!(e.contains("须为 1 到 20 个字符"), "{e}");
+    assert!(e.contains("请填写名称"), "{e}");
     assert!(html.contains("aria-invalid=\"true\""), "{html}");
     assert_eq!(
         html.matches("class=\"field-error\"").count(),
@@ -130,8 +130,9 @@ async fn categories_are_named_and_ordered_on_a_form() {
     )
     .await;
     let e = error_after(&html, "name_zh_2").unwrap();
-    assert!(e.contains("must be 1 to 20 characters"), "{e}");
-    // A code twice, a bad code and a position that is no number are each named on their row.
+    assert!(e.contains("must not be empty"), "{e}");
+    // A code twice, a bad code, a position that is no number and a name too long are each named
+    // on their row.
     for (bad, field, words) in [
         (
             [
@@ -156,6 +157,14 @@ async fn categories_are_named_and_ordered_on_a_form() {
             ],
             "pos_0",
             "整数",
+        ),
+        (
+            [
+                ("1", "beans", "咖啡豆", "Beans"),
+                ("2", "cups", "杯", "Cups for coffee, tea and water"),
+            ],
+            "name_en_1",
+            "最多 20 个字符",
         ),
     ] {
         let (st, html, _) = post(&s, &cookie, &rows(&csrf, &bad)).await;
@@ -340,19 +349,7 @@ async fn the_centre_shows_the_categories_by_name_in_the_merchants_order() {
     let beans = create_item(&s, "耶加雪菲", "Yirgacheffe", "beans", "YIRGA").await;
     create_item(&s, "马克杯", "Mug", "drinkware", "MUG").await;
     create_item(&s, "T恤", "T-shirt", "tees", "TEE").await;
-    let member = s.member;
-    let link: Value = serde_json::to_value(
-        s.app
-            .write_view(s.pid, "centre", None, move |tx, ctx, now| {
-                jifen_app::centre::link(tx, ctx, now, jifen_ledger::MemberId(member))
-            })
-            .await
-            .unwrap()
-            .view,
-    )
-    .unwrap();
-    let base = link["path"].as_str().unwrap().to_string();
-    let mall = format!("{base}/mall");
+    let mall = format!("{}/mall", s.centre_link(s.member).await);
     // The merchant's order, the names in the page's language; a category without items has no
     // chip; a code nobody named comes last as it is.
     let zh = s.text_in(&mall, "zh").await;

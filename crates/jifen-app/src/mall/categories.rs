@@ -86,8 +86,12 @@ pub enum CategoryProblem {
     BadCode,
     /// A code that an earlier category already has.
     Twice,
-    /// A name blank, longer than [`CATEGORY_NAME_MAX`] or on more than one line.
-    BadName,
+    /// A name left blank.
+    NameMissing,
+    /// A name longer than [`CATEGORY_NAME_MAX`].
+    NameTooLong,
+    /// A name with a line break or another control character.
+    NameNotOneLine,
 }
 
 /// A problem with the category at `index` (none for the list as a whole) in its field
@@ -124,9 +128,16 @@ impl CategoryError {
                 "这个代码已用于上面的分类".to_string(),
                 "is already the code of a category above".to_string(),
             ),
-            CategoryProblem::BadName => (
-                format!("须为 1 到 {CATEGORY_NAME_MAX} 个字符，不能换行"),
-                format!("must be 1 to {CATEGORY_NAME_MAX} characters on one line"),
+            CategoryProblem::NameMissing => {
+                ("请填写名称".to_string(), "must not be empty".to_string())
+            }
+            CategoryProblem::NameTooLong => (
+                format!("最多 {CATEGORY_NAME_MAX} 个字符"),
+                format!("must be at most {CATEGORY_NAME_MAX} characters"),
+            ),
+            CategoryProblem::NameNotOneLine => (
+                "须在一行内，不能换行".to_string(),
+                "must be on one line".to_string(),
             ),
         };
         if en { en_text } else { zh }
@@ -158,16 +169,24 @@ pub fn check_categories(list: &MallCategories) -> Result<(), CategoryError> {
             return bad(i, "code", CategoryProblem::Twice);
         }
         for (field, name) in [("name_zh", &c.name_zh), ("name_en", &c.name_en)] {
-            let n = name.trim().chars().count();
-            if n == 0
-                || name.chars().count() > CATEGORY_NAME_MAX
-                || name.chars().any(char::is_control)
-            {
-                return bad(i, field, CategoryProblem::BadName);
+            if let Some(p) = name_problem(name) {
+                return bad(i, field, p);
             }
         }
     }
     Ok(())
+}
+
+fn name_problem(name: &str) -> Option<CategoryProblem> {
+    if name.trim().is_empty() {
+        Some(CategoryProblem::NameMissing)
+    } else if name.chars().any(char::is_control) {
+        Some(CategoryProblem::NameNotOneLine)
+    } else if name.chars().count() > CATEGORY_NAME_MAX {
+        Some(CategoryProblem::NameTooLong)
+    } else {
+        None
+    }
 }
 
 /// The programme's categories in the merchant's order (none when never set).

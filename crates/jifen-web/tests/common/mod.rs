@@ -323,6 +323,18 @@ impl Site {
             .available
     }
 
+    /// A member's link to the member centre (its path).
+    pub async fn centre_link(&self, member: i64) -> String {
+        self.app
+            .write_view(self.pid, "centre", None, move |tx, ctx, now| {
+                jifen_app::centre::link(tx, ctx, now, jifen_ledger::MemberId(member))
+            })
+            .await
+            .unwrap()
+            .view
+            .path
+    }
+
     /// A page's text in a language (`zh` or `en`), without a session: the member centre.
     pub async fn text_in(&self, path: &str, lang: &str) -> String {
         self.client

@@ -166,6 +166,10 @@ fn v1_mall() -> Router<App> {
             get(mall::payment_settings_get).put(mall::payment_settings_put),
         )
         .route(
+            "/mall/categories",
+            get(mall::categories_get).put(mall::categories_put),
+        )
+        .route(
             "/checkout/settings",
             get(mall::checkout_settings_get).put(mall::checkout_settings_put),
         )

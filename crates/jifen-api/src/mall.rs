@@ -409,6 +409,32 @@ pub async fn payment_settings_put(
     Ok(respond_view(out, StatusCode::OK))
 }
 
+/// The mall's categories in the merchant's order, with their names in both languages.
+pub async fn categories_get(State(app): State<App>, p: Program) -> ApiResult {
+    let ctx = app.program_ctx(p.0).await?;
+    let v = app.read(move |tx| mall::categories(tx, &ctx)).await?;
+    Ok(Json(v).into_response())
+}
+
+/// Replaces them in the key's name (audited as `mall_categories.update`).
+pub async fn categories_put(
+    State(app): State<App>,
+    p: Program,
+    JsonBody(c): JsonBody<mall::MallCategories>,
+) -> ApiResult {
+    let out = submit_as(
+        &app,
+        p,
+        "mall_categories",
+        None,
+        "mall".into(),
+        c,
+        mall::put_categories,
+    )
+    .await?;
+    Ok(respond_view(out, StatusCode::OK))
+}
+
 pub async fn checkout_settings_get(State(app): State<App>, p: Program) -> ApiResult {
     let ctx = app.program_ctx(p.0).await?;
     let v = app

@@ -359,6 +359,21 @@ async fn an_orders_reservation_is_refused_around_it_and_every_programmes_jobs_ru
     s.verify_clean().await;
 }
 
+/// Asserts one audit entry of `action`, in the API key's name.
+async fn audited_once_by_the_key(s: &common::Server, action: &str) {
+    let log = s
+        .get(&format!("/api/v1/audit?action={action}"))
+        .await
+        .ok(200)
+        .clone();
+    let items = log["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{log}");
+    assert!(
+        items[0]["actor"].as_str().unwrap().starts_with("api_key:"),
+        "{log}"
+    );
+}
+
 /// The merchant's payment link over the API: read with its defaults, a bad one refused with
 /// its field, a good one kept, audited in the key's name, and filling the window of new orders.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -397,17 +412,7 @@ async fn the_payment_link_is_set_over_the_api() {
         .await;
     assert_eq!(put.ok(200)["payment_url"], url);
     assert_eq!(s.get(path).await.ok(200)["pay_window_minutes"], 90);
-    let log = s
-        .get("/api/v1/audit?action=mall_payment.update")
-        .await
-        .ok(200)
-        .clone();
-    let items = log["items"].as_array().unwrap();
-    assert_eq!(items.len(), 1, "{log}");
-    assert!(
-        items[0]["actor"].as_str().unwrap().starts_with("api_key:"),
-        "{log}"
-    );
+    audited_once_by_the_key(&s, "mall_payment.update").await;
     // A points + cash order placed now waits 90 minutes.
     s.post(
         "/api/v1/mall/items",
@@ -472,4 +477,86 @@ async fn answers_are_gzipped_when_asked_and_pictures_are_not() {
     assert_eq!(picture.headers()["content-type"], "image/png");
     assert!(picture.headers().get("content-encoding").is_none());
     assert!(picture.bytes().await.unwrap().starts_with(b"\x89PNG"));
+}
+
+/// The mall's categories over the API: none at first, a bad list refused with the path of its
+/// field and nothing kept, a good one kept in the order given and audited in the key's name,
+/// and a member's catalog naming its items' categories in that order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn categories_are_named_and_ordered_over_the_api() {
+    let s = start(policy(0)).await;
+    let path = "/api/v1/mall/categories";
+    assert_eq!(s.get(path).await.ok(200), &json!({"categories": []}));
+    let c = |code: &str, zh: &str, en: &str| json!({"code": code, "name_zh": zh, "name_en": en});
+    for (list, field) in [
+        (
+            vec![c("beans", "咖啡豆", "Beans"), c("beans", "豆子", "Beans")],
+            "categories[1].code",
+        ),
+        (vec![c("bad code", "咖啡豆", "Beans")], "categories[0].code"),
+        (
+            vec![c(
+                "beans",
+                "咖啡豆咖啡豆咖啡豆咖啡豆咖啡豆咖啡豆咖啡豆",
+                "Beans",
+            )],
+            "categories[0].name_zh",
+        ),
+        (vec![c("beans", "咖啡豆", " ")], "categories[0].name_en"),
+    ] {
+        let r = s
+            .send(
+                s.request(Method::PUT, path)
+                    .json(&json!({"categories": list})),
+            )
+            .await;
+        assert_eq!(r.err(422, "invalid_request")["field"], field, "{list:?}");
+    }
+    let many: Vec<_> = (0..51).map(|i| c(&format!("c{i}"), "名", "N")).collect();
+    let r = s
+        .send(
+            s.request(Method::PUT, path)
+                .json(&json!({"categories": many})),
+        )
+        .await;
+    assert_eq!(r.err(422, "invalid_request")["field"], "categories");
+    assert_eq!(s.get(path).await.ok(200), &json!({"categories": []}));
+    let list = json!({"categories": [c("drinkware", "杯具", "Drinkware"), c("beans", "咖啡豆", "Coffee beans")]});
+    let put = s.send(s.request(Method::PUT, path).json(&list)).await;
+    assert_eq!(put.ok(200), &list);
+    assert_eq!(s.get(path).await.ok(200), &list);
+    audited_once_by_the_key(&s, "mall_categories.update").await;
+    // A member's catalog: the named categories of its items in the merchant's order, then a
+    // code nobody named, by its code.
+    for (sku, category) in [("BEANS", "beans"), ("TEE", "tees"), ("MUG", "drinkware")] {
+        s.post(
+            "/api/v1/mall/items",
+            None,
+            json!({"name_zh": sku, "name_en": sku, "category": category, "kind": {"type": "virtual"},
+                   "status": "on_sale", "skus": [{"sku": sku, "points": 10, "stock": 3}]}),
+        )
+        .await
+        .ok(201);
+    }
+    let m = s.create_member("browser").await;
+    let cat = s.get(&format!("/api/v1/members/{m}/mall")).await;
+    let names: Vec<(String, String)> = cat.ok(200)["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["code"].as_str().unwrap().to_string(),
+                c["name_en"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("drinkware".to_string(), "Drinkware".to_string()),
+            ("beans".to_string(), "Coffee beans".to_string()),
+            ("tees".to_string(), "tees".to_string()),
+        ]
+    );
 }

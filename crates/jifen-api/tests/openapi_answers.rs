@@ -752,6 +752,52 @@ async fn stock_and_renewal_answers_match_their_schemas() {
     assert_eq!(c.answers, 15);
 }
 
+/// The mall's categories, set and read, and a member's catalog naming them, answer what their
+/// generated schemas say.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn category_answers_match_their_schemas() {
+    use jifen_api::openapi::documented;
+    assert!(documented::<jifen_app::mall::MallCategories>());
+    let s = start(policy(0)).await;
+    let mut c = Checked {
+        s,
+        doc: document(),
+        answers: 0,
+    };
+    let list = json!({"categories": [
+        {"code": "drinkware", "name_zh": "杯具", "name_en": "Drinkware"},
+        {"code": "beans", "name_zh": "咖啡豆", "name_en": "Coffee beans"}
+    ]});
+    let put = c
+        .call("put", "/api/v1/mall/categories", None, Some(list.clone()))
+        .await;
+    assert_eq!(put.ok(200), &list);
+    let got = c.call("get", "/api/v1/mall/categories", None, None).await;
+    assert_eq!(got.ok(200), &list);
+    let bad = json!({"categories": [
+        {"code": "beans", "name_zh": "咖啡豆", "name_en": "Beans"},
+        {"code": "beans", "name_zh": "豆", "name_en": "Beans"}
+    ]});
+    c.call("put", "/api/v1/mall/categories", None, Some(bad))
+        .await
+        .err(422, "invalid_request");
+    c.call(
+        "post",
+        "/api/v1/mall/items",
+        None,
+        Some(json!({"name_zh": "杯", "name_en": "Cup", "category": "drinkware", "kind": {"type": "virtual"},
+                    "status": "on_sale", "skus": [{"sku": "CUP", "points": 10, "stock": 3}]})),
+    )
+    .await
+    .ok(201);
+    let m = c.s.create_member("A1").await;
+    let cat = c
+        .call("get", &format!("/api/v1/members/{m}/mall"), None, None)
+        .await;
+    assert_eq!(cat.ok(200)["categories"][0]["name_zh"], "杯具");
+    assert_eq!(c.answers, 5);
+}
+
 /// A 1×1 PNG.
 const PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\x0d\x49\x44\x41\x54\x78\xda\x63\x64\x60\xf8\x5f\x0f\x00\x02\x87\x01\x80\xeb\x47\xba\x92\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
 
@@ -936,6 +982,21 @@ async fn what_the_request_schemas_refuse_the_server_refuses() {
             "post",
             "/api/v1/webhooks".to_string(),
             json!({"url": "http://example.com/h", "topics": ["tier.changed"], "secret": "s"}),
+        ),
+        (
+            "put",
+            "/api/v1/mall/categories".to_string(),
+            json!({"categories": [{"code": "beans", "name_zh": "咖啡豆", "name_en": ""}]}),
+        ),
+        (
+            "put",
+            "/api/v1/mall/categories".to_string(),
+            json!({"categories": [{"code": "beans", "name_zh": "咖啡豆咖啡豆咖啡豆咖啡豆咖啡豆咖啡豆咖啡豆", "name_en": "Beans"}]}),
+        ),
+        (
+            "put",
+            "/api/v1/mall/categories".to_string(),
+            json!({"categories": [{"code": "beans", "name_zh": "咖啡豆", "name_en": "Beans", "icon": "x"}]}),
         ),
     ];
     let more = [

@@ -122,6 +122,15 @@ pub const CASH_MINOR_MAX: i64 = 100_000_000;
 pub const STOCK_MAX: i64 = 100_000_000;
 pub const QUANTITY_MAX: i64 = 99;
 
+/// The longest category code.
+pub const CATEGORY_CODE_MAX: usize = 32;
+
+/// Whether `s` may be a category's code (an item's `category`, a category the merchant names):
+/// 1 to [`CATEGORY_CODE_MAX`] letters, digits, `_`, `-` or `.`.
+pub fn category_code_ok(s: &str) -> bool {
+    code_ok(s, CATEGORY_CODE_MAX)
+}
+
 fn code_ok(s: &str, max: usize) -> bool {
     !s.is_empty()
         && s.len() <= max
@@ -143,7 +152,7 @@ impl ItemDef {
         text("name_en", &self.name_en, 1, 80)?;
         text("description_zh", &self.description_zh, 0, 4000)?;
         text("description_en", &self.description_en, 0, 4000)?;
-        if !code_ok(&self.category, 32) {
+        if !category_code_ok(&self.category) {
             return Err(bad(
                 "category",
                 "must be 1 to 32 characters of a-z, 0-9, _ - .",

@@ -42,6 +42,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (25, include_str!("../migrations/0025_image_thumbs.sql")),
     (26, include_str!("../migrations/0026_mall_payment.sql")),
     (27, include_str!("../migrations/0027_activity.sql")),
+    (28, include_str!("../migrations/0028_mall_categories.sql")),
 ];
 
 /// How long a connection waits for another's lock before giving up (readers never wait in WAL;

@@ -1,8 +1,9 @@
 //! Console pages for the points mall: items with images and stock (flash sales and presales
-//! are items with those flags), restocking and presale arrivals, orders with their fulfilment
-//! actions (ship with a tracking number, deliver, cancel, refund), and the definitions edited
-//! with forms, the use case's errors shown next to their fields: coupon templates, lotteries and
-//! the tier ladder with its benefits. Every write goes through the same use case as the JSON API.
+//! are items with those flags), the categories named and ordered, restocking and presale
+//! arrivals, orders with their fulfilment actions (ship with a tracking number, deliver,
+//! cancel, refund), and the definitions edited with forms, the use case's errors shown next to
+//! their fields: coupon templates, lotteries and the tier ladder with its benefits. Every write
+//! goes through the same use case as the JSON API.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -20,6 +21,7 @@ use crate::forms::{expired, field_error, field_group, form_key, parse_money};
 use crate::page::{esc, fmt_time, num};
 use crate::{Staff, Web};
 
+mod categories;
 mod def_form;
 mod defs;
 mod item_edit;
@@ -28,6 +30,7 @@ mod ladder_form;
 mod lotteries;
 mod orders;
 mod templates;
+use categories::*;
 use defs::*;
 use item_edit::*;
 use items::*;
@@ -38,6 +41,10 @@ use templates::*;
 pub(crate) fn routes() -> Router<Web> {
     Router::new()
         .route("/console/mall", get(items))
+        .route(
+            "/console/mall/categories",
+            get(categories).post(save_categories),
+        )
         .route("/console/mall/items/new", get(new_item).post(create_item))
         .route("/console/mall/items/{id}", get(show_item).post(update_item))
         .route(

@@ -136,9 +136,7 @@ async fn an_operator_creates_a_rule_and_ships_an_order_in_a_real_browser() {
             return;
         };
         b.viewport(1280, 900);
-        b.goto(&format!("{base}/console/login"));
-        b.eval("document.querySelector('#login').value = 'amy'; document.querySelector('#password').value = 'correct horse battery'; document.querySelector('form').submit(); true");
-        b.wait_until("location.pathname === '/console'");
+        b.sign_in(&base, "amy");
         // Create a rule: a formula with a mistake first, answered next to the field.
         b.eval("document.querySelector('header nav a[href=\"/console/rules\"]').click(); true");
         b.wait_until("location.pathname === '/console/rules'");

@@ -421,15 +421,7 @@ async fn set_payment(s: &Site, url: Option<&str>, minutes: i64) {
 }
 
 async fn get_en(s: &Site, path: &str) -> String {
-    s.client
-        .get(format!("{}{path}", s.base))
-        .header("cookie", "jifen_lang=en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    s.text_in(path, "en").await
 }
 
 /// The `href` of the first link whose text contains `label`.

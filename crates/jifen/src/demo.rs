@@ -272,11 +272,44 @@ const GOODS: [(&str, &str, &str, Kind, &str, i64, i64, i64, i64); 31] = [
 /// points or points + cash, with a flash sale running, a gold-only item and a new-member item.
 fn mall_catalog(app: &App, program: ProgramId, start: i64) -> anyhow::Result<()> {
     let now = jiff::Timestamp::now().as_millisecond();
+    mall_categories(app, program)?;
     mall_goods(app, program)?;
     mall_specials(app, program, start, now)?;
     lucky_wheel(app, program)?;
     checkout_settings(app, program)?;
     mall_candidates(app, program)
+}
+
+/// The categories of the demo's items, named, in the order the member centre shows them.
+const CATEGORIES: [(&str, &str, &str); 11] = [
+    ("coffee", "咖啡饮品", "Coffee drinks"),
+    ("beans", "咖啡豆", "Coffee beans"),
+    ("brewing", "冲煮器具", "Brewing gear"),
+    ("drinkware", "杯具", "Drinkware"),
+    ("coupons", "优惠券", "Coupons"),
+    ("services", "服务", "Services"),
+    ("experiences", "体验", "Experiences"),
+    ("partners", "合作伙伴", "Partners"),
+    ("apparel", "服饰", "Apparel"),
+    ("bags", "包袋", "Bags"),
+    ("lifestyle", "生活方式", "Lifestyle"),
+];
+
+fn mall_categories(app: &App, program: ProgramId) -> anyhow::Result<()> {
+    let list = jifen_app::mall::MallCategories {
+        categories: CATEGORIES
+            .iter()
+            .map(|(code, zh, en)| jifen_app::mall::MallCategory {
+                code: code.to_string(),
+                name_zh: zh.to_string(),
+                name_en: en.to_string(),
+            })
+            .collect(),
+    };
+    app.write_view_blocking(program, "mall", None, move |tx, ctx, now| {
+        jifen_app::mall::put_categories(tx, ctx, now, "system:demo", &list)
+    })?;
+    Ok(())
 }
 
 /// The [`GOODS`], each with its generated image; one of two sizes for the beans, and the Geisha

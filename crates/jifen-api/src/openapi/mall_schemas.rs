@@ -2,7 +2,9 @@
 //! lotteries.
 
 use jifen_app::{commands, mall};
-use jifen_domain::mall::{CASH_MINOR_MAX, PRICE_POINTS_MAX, QUANTITY_MAX, SKUS_MAX, STOCK_MAX};
+use jifen_domain::mall::{
+    CASH_MINOR_MAX, CATEGORY_CODE_MAX, PRICE_POINTS_MAX, QUANTITY_MAX, SKUS_MAX, STOCK_MAX,
+};
 use serde_json::{Value, json};
 
 use super::helpers::*;
@@ -129,6 +131,26 @@ fn order_schemas(add: &mut impl FnMut(&str, Value)) {
 
 /// Points at checkout: settings, quotes and deductions; how members pay an order's cash.
 fn checkout_schemas(add: &mut impl FnMut(&str, Value)) {
+    let name = |lang: &str| {
+        json!({"type": "string", "minLength": 1, "maxLength": mall::CATEGORY_NAME_MAX,
+               "pattern": not_blank_without(CONTROL), "description": format!("the name on {lang} pages, one line")})
+    };
+    let category = closed(
+        &["code", "name_zh", "name_en"],
+        json!({
+            "code": {"type": "string", "pattern": format!("^[A-Za-z0-9_.-]{{1,{CATEGORY_CODE_MAX}}}$"), "example": "beans",
+                     "description": "the code items carry in their category; unique in the list"},
+            "name_zh": name("Chinese"), "name_en": name("English")
+        }),
+    );
+    add(
+        "MallCategoriesIn",
+        closed(
+            &["categories"],
+            json!({"categories": {"type": "array", "maxItems": mall::CATEGORIES_MAX, "items": category,
+                                  "description": "in the order the member centre shows them"}}),
+        ),
+    );
     add(
         "PaymentSettingsIn",
         closed(

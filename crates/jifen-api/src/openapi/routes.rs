@@ -689,6 +689,17 @@ pub const ROUTES: &[Route] = &[
     .body("PaymentSettingsIn")
     .answer("PaymentSettings"),
     get(
+        "/api/v1/mall/categories",
+        "The mall's categories in the merchant's order (the member centre's chips), each with its names in Chinese and English",
+    )
+    .answer("MallCategories"),
+    put(
+        "/api/v1/mall/categories",
+        "Replace the mall's categories: codes items name in their category, unique, each with a Chinese and an English name of 1 to 20 characters, at most 50, in the order shown; items whose code is not listed keep working; audited",
+    )
+    .body("MallCategoriesIn")
+    .answer("MallCategories"),
+    get(
         "/api/v1/checkout/settings",
         "The programme's points deduction settings (积分抵扣)",
     ),

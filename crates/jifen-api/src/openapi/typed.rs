@@ -22,8 +22,8 @@ use jifen_app::earn::{DryRunView, HoldView, HoldsPage, RuleList, RuleView, Varia
 use jifen_app::lottery::{DrawAudit, DrawView, DrawsGranted, LotteryList, LotteryView};
 use jifen_app::mall::{
     ArrivalResult, CandidateList, CandidateStatus, ImageUploaded, ItemAlternatives, ItemView,
-    ItemsPage, MemberCatalog, OrderView, OrdersPage, PaymentSettings, RestockResult,
-    SlowItemsReport, VoteResult,
+    ItemsPage, MallCategories, MemberCatalog, OrderView, OrdersPage, PaymentSettings,
+    RestockResult, SlowItemsReport, VoteResult,
 };
 use jifen_app::members::MemberExport;
 use jifen_app::staff::AdjustmentOutcome;
@@ -57,6 +57,7 @@ pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
         "OrderView" => OrderView,
         "OrdersPage" => OrdersPage,
         "PaymentSettings" => PaymentSettings,
+        "MallCategories" => MallCategories,
         "HistoryPage" => HistoryPage,
         "ItemView" => ItemView,
         "ItemsPage" => ItemsPage,

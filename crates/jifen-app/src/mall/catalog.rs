@@ -162,10 +162,12 @@ pub fn member_catalog(
             _ => break,
         }
     }
+    let categories = super::item_views::used_categories(super::categories(tx, ctx)?, &items);
     Ok(MemberCatalog {
         member_id: m.id.0,
         available_points: balance,
         items,
+        categories,
     })
 }
 

@@ -6,6 +6,8 @@ use jifen_ledger::Millis;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::categories::{MallCategories, MallCategory};
+
 /// A mall item: its definition, status and the stock of each SKU. Staff see it with
 /// [`SkuView`]s; a member's catalog carries [`MemberSku`]s instead.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -158,6 +160,9 @@ pub struct MemberCatalog {
     /// The member's points available to spend now.
     pub available_points: i64,
     pub items: Vec<MemberItem>,
+    /// The categories of these items in the merchant's order (`GET /mall/categories`), then
+    /// any code the merchant has not named, with the code as its names.
+    pub categories: Vec<MallCategory>,
 }
 
 impl MemberCatalog {
@@ -165,6 +170,38 @@ impl MemberCatalog {
     pub fn item(&self, id: i64) -> Option<&MemberItem> {
         self.items.iter().find(|i| i.item.id == id)
     }
+
+    /// The name of an item's category in the page's language (its code when not named).
+    pub fn category_name<'a>(&'a self, code: &'a str, english: bool) -> &'a str {
+        self.categories
+            .iter()
+            .find(|c| c.code == code)
+            .map_or(code, |c| c.name(english))
+    }
+}
+
+/// The categories `items` use: those the merchant named, in the merchant's order, then the
+/// codes not named (sorted), each with its code as its names.
+pub(super) fn used_categories(named: MallCategories, items: &[MemberItem]) -> Vec<MallCategory> {
+    let used = |code: &str| items.iter().any(|i| i.item.category == code);
+    let mut out: Vec<MallCategory> = named
+        .categories
+        .into_iter()
+        .filter(|c| used(&c.code))
+        .collect();
+    let mut unnamed: Vec<&str> = items
+        .iter()
+        .map(|i| i.item.category.as_str())
+        .filter(|code| !out.iter().any(|c| c.code == *code))
+        .collect();
+    unnamed.sort_unstable();
+    unnamed.dedup();
+    out.extend(unnamed.into_iter().map(|code| MallCategory {
+        code: code.to_string(),
+        name_zh: code.to_string(),
+        name_en: code.to_string(),
+    }));
+    out
 }
 
 /// An item as a member sees it: at their prices, and whether its sale is open now.

@@ -2,10 +2,12 @@
 //! many points short), and orders: points reserved on the ledger and stock taken in one
 //! transaction, cash confirmed by the merchant's payment system or timed out, then fulfilment
 //! (shipping, coupons issued), cancellation and after-sale refunds that return points to the
-//! lots they came from. The merchant's payment link and the payment window are in `payment.rs`.
+//! lots they came from. The merchant's payment link and the payment window are in `payment.rs`,
+//! the categories the merchant names and orders in `categories.rs`.
 
 mod actions;
 mod catalog;
+mod categories;
 mod fulfilment;
 mod item_views;
 mod items;
@@ -16,6 +18,10 @@ mod renewal;
 
 pub use actions::{OrderUpdate, TIMEOUT_STEP_ORDERS, act, timeout_step};
 pub use catalog::{member_catalog, member_price, money_text, spend_to_earn};
+pub use categories::{
+    CATEGORIES_MAX, CATEGORY_NAME_MAX, CategoryError, CategoryProblem, MallCategories,
+    MallCategory, categories, check_categories, put_categories,
+};
 pub use fulfilment::{Arrival, ArrivalResult, arrival, fulfilled_by_webhook};
 pub use item_views::{ItemView, ItemsPage, MemberCatalog, MemberItem, MemberSku, SkuView};
 pub use items::{

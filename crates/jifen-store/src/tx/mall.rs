@@ -714,4 +714,50 @@ impl Tx<'_> {
         )?;
         Ok(())
     }
+
+    /// The programme's mall categories in the merchant's order, as (code, name_zh, name_en).
+    pub fn mall_categories(
+        &mut self,
+        program: ProgramId,
+    ) -> StoreResult<Vec<(String, String, String)>> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT code, name_zh, name_en FROM mall_categories WHERE program_id = $1 ORDER BY position",
+                &[program.0.into()],
+            )?
+            .iter()
+            .map(|r| (r.text(0), r.text(1), r.text(2)))
+            .collect())
+    }
+
+    /// Replaces the programme's mall categories with `list` (code, name_zh, name_en), in
+    /// this order.
+    pub fn put_mall_categories(
+        &mut self,
+        program: ProgramId,
+        list: &[(&str, &str, &str)],
+        now: Millis,
+    ) -> StoreResult<()> {
+        self.writes += 1;
+        self.conn.execute(
+            "DELETE FROM mall_categories WHERE program_id = $1",
+            &[program.0.into()],
+        )?;
+        for (position, (code, name_zh, name_en)) in list.iter().enumerate() {
+            self.conn.execute(
+                "INSERT INTO mall_categories (program_id, code, position, name_zh, name_en, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[
+                    program.0.into(),
+                    (*code).into(),
+                    (position as i64).into(),
+                    (*name_zh).into(),
+                    (*name_en).into(),
+                    now.into(),
+                ],
+            )?;
+        }
+        Ok(())
+    }
 }

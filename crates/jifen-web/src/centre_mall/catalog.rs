@@ -30,13 +30,18 @@ pub(super) async fn mall(
         Err(e) => return c.failed(e),
     };
     let lang = c.lang;
+    let en = lang == Lang::En;
     let items = &cat.items;
-    let mut cats: Vec<String> = items.iter().map(|i| i.item.category.clone()).collect();
-    cats.sort();
-    cats.dedup();
-    let chosen = q.cat.filter(|k| cats.contains(k));
+    // The merchant's order, each in the page's language.
+    let chosen = q
+        .cat
+        .filter(|k| cat.categories.iter().any(|c| c.code == *k));
     let chips: String = std::iter::once((None, t(lang, "全部", "All").to_string()))
-        .chain(cats.iter().map(|k| (Some(k.clone()), k.clone())))
+        .chain(
+            cat.categories
+                .iter()
+                .map(|c| (Some(c.code.clone()), c.name(en).to_string())),
+        )
         .map(|(k, label)| {
             let href = match &k {
                 Some(k) => format!("/m/{token}/mall?cat={}", esc(k)),
@@ -53,7 +58,10 @@ pub(super) async fn mall(
     let cards: String = items
         .iter()
         .filter(|i| chosen.is_none() || Some(&i.item.category) == chosen.as_ref())
-        .map(|i| goods_card(lang, &token, i, &currency, &c.ctx.tz))
+        .map(|i| {
+            let category = cat.category_name(&i.item.category, en);
+            goods_card(lang, &token, i, category, &currency, &c.ctx.tz)
+        })
         .collect();
     let grid = if cards.is_empty() {
         format!(
@@ -92,6 +100,7 @@ pub(super) fn goods_card(
     lang: Lang,
     token: &str,
     i: &MemberItem,
+    category: &str,
     currency: &str,
     tz: &jiff::tz::TimeZone,
 ) -> String {
@@ -119,7 +128,7 @@ pub(super) fn goods_card(
     };
     format!(
         "<a class=\"goods{}\" href=\"/m/{token}/mall/{}\"><div class=\"pic\">{}<div class=\"tags\">{}</div>{}</div>\
-         <div class=\"gn\">{}</div><div class=\"gp\">{}{}</div><div class=\"gs\">{}<span class=\"stock\">{stock_line}</span></div></a>",
+         <div class=\"gc\">{}</div><div class=\"gn\">{}</div><div class=\"gp\">{}{}</div><div class=\"gs\">{}<span class=\"stock\">{stock_line}</span></div></a>",
         if sold_out { " sold" } else { "" },
         i.item.id,
         cover(i.item.cover(), name, Pic::Tile),
@@ -132,6 +141,7 @@ pub(super) fn goods_card(
         } else {
             String::new()
         },
+        esc(category),
         esc(name),
         price(lang, sku.sku.points, sku.sku.cash_minor, currency),
         if many {
@@ -158,6 +168,8 @@ pub(super) struct Seen {
     pub(super) bought_today: i64,
     /// How the programme takes the cash part of points + cash orders.
     pub(super) payment: jifen_app::mall::PaymentSettings,
+    /// The item's category (its code when the merchant has not named it).
+    pub(super) category: jifen_app::mall::MallCategory,
 }
 
 /// Loads an item the member may see (on sale, in their audience). `None` when there is none.
@@ -176,12 +188,19 @@ pub(super) async fn seen(web: &Web, c: &Centre, raw_id: &str) -> Result<Option<S
             let (bought, bought_today) =
                 jifen_app::member_centre::units_bought(tx, &ctx, member, id, now)?;
             let payment = jifen_app::mall::payment_settings(tx, &ctx)?;
+            let code = &item.item.category;
+            let category = jifen_app::mall::MallCategory {
+                code: code.clone(),
+                name_zh: cat.category_name(code, false).to_string(),
+                name_en: cat.category_name(code, true).to_string(),
+            };
             Ok(Some(Seen {
                 item,
                 balance: cat.available_points,
                 bought,
                 bought_today,
                 payment,
+                category,
             }))
         })
         .await;
@@ -342,12 +361,13 @@ fn item_hero(c: &Centre, s: &Seen, chosen: Option<&MemberSku>) -> String {
     let limits = limits_note(lang, s);
     format!(
         "<div class=\"card hero-item\">{}{}<div class=\"tags row\">{}</div><h2 class=\"title\">{}</h2>\
-         <div class=\"price\">{}</div>{market}<div class=\"facts\"><span>{}</span><span>{}</span></div>{}</div>",
+         <div class=\"price\">{}</div>{market}<div class=\"facts\"><span>{}</span><span>{}</span><span>{}</span></div>{}</div>",
         cover(i.item.cover(), name, Pic::Hero),
         gallery(&i.item.images),
         labels(lang, i, &c.ctx.tz),
         esc(name),
         price(lang, points, cash, currency),
+        esc(s.category.name(lang == Lang::En)),
         kind_note(lang, &i.item.kind),
         if stock > 0 {
             if lang == Lang::En {

@@ -2,20 +2,37 @@
 
 use super::*;
 
-pub(super) async fn template_names(web: &Web, st: &Staff) -> Vec<(String, String)> {
+/// What the item form offers: the coupon templates and the named categories.
+pub(super) async fn item_choices(web: &Web, st: &Staff) -> Choices {
     let ctx = st.ctx.clone();
     let en = st.lang == crate::page::Lang::En;
-    web.app
-        .read(move |tx| jifen_app::coupons::templates(tx, &ctx))
-        .await
-        .map(|l| l.items)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|t| {
-            let name = if en { t.name_en } else { t.name_zh };
-            (t.code, name)
+    let (templates, categories) = web
+        .app
+        .read(move |tx| {
+            let t = jifen_app::coupons::templates(tx, &ctx)?;
+            Ok((t.items, mall::categories(tx, &ctx)?))
         })
-        .collect()
+        .await
+        .unwrap_or_default();
+    Choices {
+        templates: templates
+            .into_iter()
+            .map(|t| {
+                let name = if en { t.name_en } else { t.name_zh };
+                (t.code, name)
+            })
+            .collect(),
+        categories,
+    }
+}
+
+/// The category chosen, or the error of a form sent without one.
+fn category_chosen(st: &Staff, f: &ItemForm) -> Result<(), (String, String)> {
+    if f.category.trim().is_empty() {
+        let msg = st.t("请选择分类", "Choose a category");
+        return Err(("category".into(), msg.into()));
+    }
+    Ok(())
 }
 
 pub(super) async fn new_item(State(web): State<Web>, st: Staff) -> Response {
@@ -28,8 +45,8 @@ pub(super) async fn new_item(State(web): State<Web>, st: Staff) -> Response {
         form_key: form_key(),
         ..Default::default()
     };
-    let tpls = template_names(&web, &st).await;
-    let body = item_form(&st, "/console/mall/items/new", &f, None, true, &tpls);
+    let choices = item_choices(&web, &st).await;
+    let body = item_form(&st, "/console/mall/items/new", &f, None, true, &choices);
     st.page(StatusCode::OK, "mall", title, &body)
 }
 
@@ -41,10 +58,10 @@ pub(super) async fn item_refused(
     status: StatusCode,
     err: (String, String),
 ) -> Response {
-    let tpls = template_names(web, st).await;
+    let choices = item_choices(web, st).await;
     match id {
         None => {
-            let body = item_form(st, "/console/mall/items/new", f, Some(&err), true, &tpls);
+            let body = item_form(st, "/console/mall/items/new", f, Some(&err), true, &choices);
             st.page(status, "mall", st.t("新建商品", "New item"), &body)
         }
         Some(id) => render_item(web, st, id, Some(f), Some(err), None, status).await,
@@ -62,7 +79,7 @@ pub(super) async fn create_item(
     if f.csrf != st.s.csrf {
         return item_refused(&web, &st, None, &f, StatusCode::FORBIDDEN, expired(&st)).await;
     }
-    let def = match f.to_def(None, &st.ctx.tz) {
+    let def = match category_chosen(&st, &f).and_then(|_| f.to_def(None, &st.ctx.tz)) {
         Ok(d) => d,
         Err(e) => {
             return item_refused(&web, &st, None, &f, StatusCode::UNPROCESSABLE_ENTITY, e).await;
@@ -147,7 +164,7 @@ pub(super) async fn render_item(
         Ok(v) => v,
         Err(e) => return st.fail(e),
     };
-    let tpls = template_names(web, st).await;
+    let choices = item_choices(web, st).await;
     let f = form
         .cloned()
         .unwrap_or_else(|| ItemForm::from_item(&item, &st.ctx.tz));
@@ -159,7 +176,7 @@ pub(super) async fn render_item(
             &f,
             error.as_ref(),
             false,
-            &tpls,
+            &choices,
         )
     } else {
         String::new()
@@ -263,7 +280,7 @@ pub(super) async fn update_item(
         Ok(v) => v,
         Err(e) => return st.fail(e),
     };
-    let def = match f.to_def(Some(&base), &st.ctx.tz) {
+    let def = match category_chosen(&st, &f).and_then(|_| f.to_def(Some(&base), &st.ctx.tz)) {
         Ok(d) => d,
         Err(e) => {
             return item_refused(&web, &st, Some(id), &f, StatusCode::UNPROCESSABLE_ENTITY, e)

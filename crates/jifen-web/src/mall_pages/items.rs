@@ -2,6 +2,14 @@
 
 use super::*;
 use crate::forms::{field_group, options, text_field, text_fields};
+use jifen_app::mall::MallCategories;
+
+/// What the item form offers to choose from: the coupon templates (code, name in the page's
+/// language) and the categories the merchant named.
+pub(super) struct Choices {
+    pub(super) templates: Vec<(String, String)>,
+    pub(super) categories: MallCategories,
+}
 
 #[derive(Deserialize, Default)]
 pub(super) struct ItemsQuery {
@@ -27,9 +35,12 @@ pub(super) async fn items(
         .filter(|a| *a > 0)
         .unwrap_or(0);
     let ctx = st.ctx.clone();
-    let list = match web
+    let (list, cats) = match web
         .app
-        .read(move |tx| mall::list_items(tx, &ctx, status.as_deref(), None, after, 100))
+        .read(move |tx| {
+            let list = mall::list_items(tx, &ctx, status.as_deref(), None, after, 100)?;
+            Ok((list, mall::categories(tx, &ctx)?))
+        })
         .await
     {
         Ok(v) => v,
@@ -64,7 +75,7 @@ pub(super) async fn items(
             "presale" => i.presale,
             _ => true,
         })
-        .map(|i| item_row(&st, i))
+        .map(|i| item_row(&st, i, &cats))
         .collect();
     let rows = if rows.is_empty() {
         format!(
@@ -94,8 +105,9 @@ pub(super) async fn items(
     };
     let blank_th = crate::page::th_hidden(st.t("图片", "Picture"));
     let body = format!(
-        "<div class=\"toolbar\"><nav class=\"tabs\">{tabs}</nav><div><a href=\"/console/coupon-templates\">{}</a> · <a href=\"/console/lotteries\">{}</a> {new}</div></div>\
+        "<div class=\"toolbar\"><nav class=\"tabs\">{tabs}</nav><div><a href=\"/console/mall/categories\">{}</a> · <a href=\"/console/coupon-templates\">{}</a> · <a href=\"/console/lotteries\">{}</a> {new}</div></div>\
          <table><thead><tr>{blank_th}<th>{}</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table>{more}",
+        st.t("商品分类", "Categories"),
         st.t("优惠券模板", "Coupon templates"),
         st.t("抽奖", "Lotteries"),
         st.t("商品", "Item"),
@@ -140,7 +152,7 @@ pub(super) fn price(st: &Staff, v: &SkuView) -> String {
     }
 }
 
-pub(super) fn item_row(st: &Staff, i: &ItemView) -> String {
+pub(super) fn item_row(st: &Staff, i: &ItemView, cats: &MallCategories) -> String {
     let skus = &i.skus;
     let stock: i64 = skus.iter().map(|s| s.stock).sum();
     let sold: i64 = skus.iter().map(|s| s.sold).sum();
@@ -166,7 +178,7 @@ pub(super) fn item_row(st: &Staff, i: &ItemView) -> String {
         "<tr><td>{cover}</td><td><a href=\"/console/mall/items/{}\">{}</a>{labels}<div class=\"muted\">{}</div></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td><span class=\"pill {status}\">{}</span></td></tr>",
         i.id,
         esc(i.name(st.lang == crate::page::Lang::En)),
-        esc(&i.category),
+        esc(cats.label(&i.category, st.lang == crate::page::Lang::En)),
         esc(&kind_label(st, kind_code(&i.kind))),
         skus.first().map(|v| price(st, v)).unwrap_or_default(),
         num(stock),
@@ -421,7 +433,7 @@ pub(super) fn item_form(
     f: &ItemForm,
     error: Option<&(String, String)>,
     creating: bool,
-    templates: &[(String, String)],
+    choices: &Choices,
 ) -> String {
     format!(
         "{}<form class=\"rule\" method=\"post\" action=\"{action}\">\
@@ -435,8 +447,8 @@ pub(super) fn item_form(
         field_error(error, "form"),
         esc(&st.s.csrf),
         esc(&f.form_key),
-        item_names(st, f, error),
-        item_kind(st, f, error, templates),
+        item_names(st, f, error, &choices.categories),
+        item_kind(st, f, error, &choices.templates),
         item_sku(st, f, error, creating),
         item_selling(st, f, error),
         item_pictures(st, f, error),
@@ -463,8 +475,13 @@ fn check_box(name: &str, on: &str, label: &str) -> String {
 }
 
 /// The names in both languages and the category; the descriptions in both languages.
-fn item_names(st: &Staff, f: &ItemForm, error: Option<&(String, String)>) -> String {
-    let fields = text_fields(
+fn item_names(
+    st: &Staff,
+    f: &ItemForm,
+    error: Option<&(String, String)>,
+    cats: &MallCategories,
+) -> String {
+    let mut fields = text_fields(
         error,
         &[
             (
@@ -479,7 +496,6 @@ fn item_names(st: &Staff, f: &ItemForm, error: Option<&(String, String)>) -> Str
                 &f.name_en,
                 "",
             ),
-            ("category", st.t("分类", "Category"), &f.category, ""),
             (
                 "description_zh",
                 st.t("中文描述", "Description (Chinese)"),
@@ -494,10 +510,74 @@ fn item_names(st: &Staff, f: &ItemForm, error: Option<&(String, String)>) -> Str
             ),
         ],
     );
+    fields.insert(2, category_field(st, f, error, cats));
     format!(
         "<div class=\"grid\">{}</div><div class=\"grid\">{}</div>",
         fields[..3].concat(),
         fields[3..].concat(),
+    )
+}
+
+/// The category: a choice of the categories the merchant named (an item's code that is not
+/// among them stays offered, as its code), or the code typed while none are named.
+fn category_field(
+    st: &Staff,
+    f: &ItemForm,
+    error: Option<&(String, String)>,
+    cats: &MallCategories,
+) -> String {
+    let label = st.t("分类", "Category");
+    let field = if cats.categories.is_empty() {
+        text_field(error, "category", label, &f.category, "")
+    } else {
+        category_select(st, f, error, cats)
+    };
+    // Ends with the field's closing tag: the link to name the categories goes inside.
+    format!(
+        "{}<small><a href=\"/console/mall/categories\">{}</a></small></div>",
+        field.strip_suffix("</div>").unwrap_or(&field),
+        st.t("管理分类", "Manage categories")
+    )
+}
+
+fn category_select(
+    st: &Staff,
+    f: &ItemForm,
+    error: Option<&(String, String)>,
+    cats: &MallCategories,
+) -> String {
+    let en = st.lang == crate::page::Lang::En;
+    let chosen = f.category.trim();
+    let mut opts = String::new();
+    if chosen.is_empty() {
+        opts.push_str(&format!(
+            "<option value=\"\" selected>{}</option>",
+            st.t("请选择", "Choose one")
+        ));
+    } else if cats.get(chosen).is_none() {
+        opts.push_str(&format!(
+            "<option value=\"{0}\" selected>{0} {1}</option>",
+            esc(chosen),
+            st.t("（未命名）", "(not named)")
+        ));
+    }
+    for c in &cats.categories {
+        opts.push_str(&format!(
+            "<option value=\"{}\"{}>{}</option>",
+            esc(&c.code),
+            if c.code == chosen { " selected" } else { "" },
+            esc(c.name(en))
+        ));
+    }
+    format!(
+        "<div class=\"field\"><label for=\"category\">{}</label><select id=\"category\" name=\"category\"{}>{opts}</select>{}</div>",
+        st.t("分类", "Category"),
+        if error.is_some_and(|(e, _)| e == "category") {
+            " aria-invalid=\"true\""
+        } else {
+            ""
+        },
+        field_error(error, "category"),
     )
 }
 

@@ -349,6 +349,31 @@ impl Site {
             .order_id
     }
 
+    /// A member's link to the member centre (its path).
+    pub async fn centre_link_of(&self, member: i64) -> String {
+        self.app
+            .write_view(self.pid, "centre", None, move |tx, ctx, now| {
+                jifen_app::centre::link(tx, ctx, now, jifen_ledger::MemberId(member))
+            })
+            .await
+            .unwrap()
+            .view
+            .path
+    }
+
+    /// A page's text in a language (`zh` or `en`), without a session: the member centre.
+    pub async fn text_in(&self, path: &str, lang: &str) -> String {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", format!("jifen_lang={lang}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Records a behaviour event for the member, as the merchant's system would.
     pub async fn event(&self, e: serde_json::Value) -> jifen_app::commands::EventResult {
         let mut e = e;

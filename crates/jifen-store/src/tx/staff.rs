@@ -494,6 +494,23 @@ impl Tx<'_> {
             .collect())
     }
 
+    /// Decided adjustment requests (approved or rejected), the latest decision first.
+    pub fn decided_adjustment_requests(
+        &mut self,
+        program: ProgramId,
+        limit: i64,
+    ) -> StoreResult<Vec<AdjustmentRequest>> {
+        Ok(self
+            .conn
+            .query(
+                &format!("SELECT {REQUEST_COLS} FROM adjustment_requests WHERE program_id = $1 AND decided_at IS NOT NULL ORDER BY decided_at DESC, id DESC LIMIT $2"),
+                &[program.0.into(), limit.into()],
+            )?
+            .iter()
+            .map(request_row)
+            .collect())
+    }
+
     pub fn set_adjustment_transfer(
         &mut self,
         program: ProgramId,
@@ -715,6 +732,23 @@ impl Tx<'_> {
             .query(
                 &format!("SELECT {APPEAL_COLS} FROM appeals WHERE program_id = $1 AND status = $2 ORDER BY due_at, id LIMIT $3"),
                 &[program.0.into(), status.into(), limit.into()],
+            )?
+            .iter()
+            .map(appeal_row)
+            .collect())
+    }
+
+    /// Answered appeals (resolved or rejected), the latest answer first.
+    pub fn decided_appeals(
+        &mut self,
+        program: ProgramId,
+        limit: i64,
+    ) -> StoreResult<Vec<AppealRow>> {
+        Ok(self
+            .conn
+            .query(
+                &format!("SELECT {APPEAL_COLS} FROM appeals WHERE program_id = $1 AND decided_at IS NOT NULL ORDER BY decided_at DESC, id DESC LIMIT $2"),
+                &[program.0.into(), limit.into()],
             )?
             .iter()
             .map(appeal_row)

@@ -1,0 +1,204 @@
+//! The console's queues keep their history: approvals, appeals and risk holds each have a
+//! 待处理 tab (what waits) and an 已处理 tab listing what was decided, the latest decision
+//! first, with the outcome, who decided and when; in Chinese and in English.
+
+mod common;
+
+use common::{Site, start};
+use reqwest::StatusCode;
+
+/// The rows of the page's table body, in order.
+fn rows(html: &str) -> Vec<String> {
+    let at = html.find("<tbody>").expect("a table");
+    let body = &html[at..at + html[at..].find("</tbody>").unwrap()];
+    body.split("<tr").skip(1).map(str::to_string).collect()
+}
+
+impl Site {
+    /// An appeal from member 1 about history line 1; its id.
+    async fn appeal(&self, message: &str) -> i64 {
+        let a = jifen_app::appeals::AppealIn {
+            subject: "line".into(),
+            subject_id: 1,
+            message: message.into(),
+        };
+        self.app
+            .write_view(self.pid, "m", None, move |tx, ctx, now| {
+                jifen_app::appeals::submit(tx, ctx, now, jifen_ledger::MemberId(1), &a)
+            })
+            .await
+            .unwrap()
+            .view
+            .appeal_id
+    }
+
+    /// An hour passes.
+    fn hour_later(&self) {
+        self.clock
+            .set(jifen_app::Clock::now(&*self.clock) + 3_600_000);
+    }
+}
+
+#[tokio::test]
+async fn decided_approvals_and_appeals_move_to_the_decided_tab_newest_first() {
+    let s = start().await;
+    let (amy, amy_csrf) = s.session("amy").await;
+    let (sam, sam_csrf) = s.session("sam").await;
+    for reason in ["大额补偿甲", "大额补偿乙"] {
+        let (st, _, _) = s
+            .post_form(
+                "/console/members/1/adjust",
+                &amy,
+                &[("delta", "5000"), ("reason", reason), ("csrf", &amy_csrf)],
+            )
+            .await;
+        assert_eq!(st, StatusCode::SEE_OTHER);
+    }
+    let (_, html, _) = s.get("/console/approvals?tab=done", &amy).await;
+    assert!(html.contains("aria-current=\"page\">已处理</a>"), "{html}");
+    assert!(!html.contains("大额补偿"), "nothing decided yet");
+    // Sam approves the first, then an hour later rejects the second.
+    let (st, _, _) = s
+        .post_form("/console/approvals/1/approve", &sam, &[("csrf", &sam_csrf)])
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    s.hour_later();
+    let (st, _, _) = s
+        .post_form("/console/approvals/2/reject", &sam, &[("csrf", &sam_csrf)])
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+
+    let (_, pending, _) = s.get("/console/approvals", &amy).await;
+    assert!(
+        pending.contains("aria-current=\"page\">待处理</a>"),
+        "{pending}"
+    );
+    assert!(!pending.contains("大额补偿"), "{pending}");
+    let (_, html, _) = s.get("/console/approvals?tab=done", &amy).await;
+    let r = rows(&html);
+    assert_eq!(r.len(), 2, "{html}");
+    assert!(
+        r[0].contains("大额补偿乙") && r[0].contains("已驳回"),
+        "{}",
+        r[0]
+    );
+    assert!(
+        r[1].contains("大额补偿甲") && r[1].contains("已批准"),
+        "{}",
+        r[1]
+    );
+    for row in &r {
+        assert!(row.contains("员工 sam"), "who decided: {row}");
+    }
+    // The times differ by the hour that passed (Shanghai time).
+    assert!(r[0].contains("2026-01-01 09:00"), "{}", r[0]);
+    assert!(r[1].contains("2026-01-01 08:00"), "{}", r[1]);
+    let (_, en, _) = s
+        .get(
+            "/console/approvals?tab=done",
+            &format!("{amy}; jifen_lang=en"),
+        )
+        .await;
+    assert!(
+        en.contains(">Decided</a>") && en.contains("Rejected"),
+        "{en}"
+    );
+    assert!(en.contains("Decided by") && !en.contains("已驳回"), "{en}");
+
+    // Appeals: the answered ones, newest answer first, with the answer.
+    let first = s.appeal("开户赠送少了").await;
+    let second = s.appeal("签到没到账").await;
+    let (st, _, _) = s
+        .post_form(
+            &format!("/console/appeals/{second}"),
+            &amy,
+            &[
+                ("decision", "reject"),
+                ("answer", "经核实无误"),
+                ("csrf", &amy_csrf),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    s.hour_later();
+    let (st, _, _) = s
+        .post_form(
+            &format!("/console/appeals/{first}"),
+            &sam,
+            &[
+                ("decision", "resolve"),
+                ("answer", "已补发"),
+                ("delta", "50"),
+                ("csrf", &sam_csrf),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let (_, pending, _) = s.get("/console/appeals", &amy).await;
+    assert!(!pending.contains("开户赠送少了"), "{pending}");
+    let (_, html, _) = s.get("/console/appeals?tab=done", &amy).await;
+    let r = rows(&html);
+    assert_eq!(r.len(), 2, "{html}");
+    assert!(
+        r[0].contains("开户赠送少了") && r[0].contains("已补发") && r[0].contains("+50"),
+        "{}",
+        r[0]
+    );
+    assert!(
+        r[0].contains("已解决") && r[0].contains("员工 sam"),
+        "{}",
+        r[0]
+    );
+    assert!(
+        r[1].contains("经核实无误") && r[1].contains("已驳回"),
+        "{}",
+        r[1]
+    );
+    assert!(r[1].contains("员工 amy"), "{}", r[1]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decided_risk_holds_are_listed_with_who_decided() {
+    let s = start().await;
+    s.held_shares(3).await;
+    let (amy, csrf) = s.session("amy").await;
+    let (_, html, _) = s.get("/console/risk-holds", &amy).await;
+    assert_eq!(rows(&html).len(), 2, "two held: {html}");
+    let (_, html, _) = s.get("/console/risk-holds?tab=done", &amy).await;
+    assert!(
+        html.contains("暂无") || rows(&html)[0].contains("class=\"muted\""),
+        "{html}"
+    );
+    let (st, _, _) = s
+        .post_form("/console/risk-holds/1/release", &amy, &[("csrf", &csrf)])
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    s.hour_later();
+    let (st, _, _) = s
+        .post_form("/console/risk-holds/2/reject", &amy, &[("csrf", &csrf)])
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let (_, pending, _) = s.get("/console/risk-holds", &amy).await;
+    assert!(
+        !pending.contains("/console/risk-holds/1/release"),
+        "{pending}"
+    );
+    let (_, html, _) = s.get("/console/risk-holds?tab=done", &amy).await;
+    let r = rows(&html);
+    assert_eq!(r.len(), 2, "{html}");
+    assert!(
+        r[0].starts_with("><td>#2<") && r[0].contains("已驳回"),
+        "{}",
+        r[0]
+    );
+    assert!(
+        r[1].starts_with("><td>#1<") && r[1].contains("已放行"),
+        "{}",
+        r[1]
+    );
+    assert!(r.iter().all(|row| row.contains("员工 amy")), "{r:?}");
+    assert!(
+        !html.contains("/release\""),
+        "no decisions on the decided tab"
+    );
+}

@@ -202,3 +202,82 @@ async fn decided_risk_holds_are_listed_with_who_decided() {
         "no decisions on the decided tab"
     );
 }
+
+/// The navigation link to `href` as HTML, with its badge if any.
+fn nav_link(html: &str, href: &str) -> String {
+    let nav = &html[html.find("<nav aria-label=").unwrap()..];
+    let nav = &nav[..nav.find("</nav>").unwrap()];
+    let at = nav
+        .find(&format!("<a href=\"{href}\""))
+        .unwrap_or_else(|| panic!("no {href} in {nav}"));
+    nav[at..at + nav[at..].find("</a>").unwrap()].to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_navigation_counts_what_waits_for_roles_that_see_it() {
+    let s = start().await;
+    let (amy, amy_csrf) = s.session("amy").await;
+    let (sam, sam_csrf) = s.session("sam").await;
+    // Nothing waits: no badge anywhere.
+    let (_, html, _) = s.get("/console/members", &amy).await;
+    assert!(!html.contains("class=\"badge\""), "{html}");
+
+    for reason in ["大额补偿甲", "大额补偿乙"] {
+        s.post_form(
+            "/console/members/1/adjust",
+            &amy,
+            &[("delta", "5000"), ("reason", reason), ("csrf", &amy_csrf)],
+        )
+        .await;
+    }
+    s.appeal("开户赠送少了").await;
+    s.held_shares(4).await;
+    s.create_item(serde_json::json!({
+        "name_zh": "保温杯", "name_en": "Flask", "category": "home", "kind": {"type": "physical"},
+        "skus": [{"sku": "CUP", "points": 100, "stock": 9}], "status": "on_sale"
+    }))
+    .await;
+    s.order_posted_home("CUP", 1, "q-1").await;
+
+    let (_, html, _) = s.get("/console/members", &amy).await;
+    let approvals = nav_link(&html, "/console/approvals");
+    assert!(
+        approvals.contains("<span class=\"badge\" aria-hidden=\"true\">2</span>")
+            && approvals.contains("<span class=\"sr\"> 2 条待审批</span>"),
+        "{approvals}"
+    );
+    assert!(nav_link(&html, "/console/appeals").contains(">1</span>"));
+    assert!(nav_link(&html, "/console/risk-holds").contains("3 条待审核"));
+    assert!(nav_link(&html, "/console/orders").contains("1 单待发货"));
+    assert!(!nav_link(&html, "/console/rules").contains("badge"));
+    // In English, in English words.
+    let (_, en, _) = s
+        .get("/console/members", &format!("{amy}; jifen_lang=en"))
+        .await;
+    assert!(
+        nav_link(&en, "/console/approvals").contains("2 waiting for approval"),
+        "{en}"
+    );
+    assert!(nav_link(&en, "/console/orders").contains("1 waiting to ship"));
+
+    // Service staff do not act on orders: no count there; the queues they work, counted.
+    let (_, html, _) = s.get("/console/members", &sam).await;
+    assert!(
+        !nav_link(&html, "/console/orders").contains("badge"),
+        "{html}"
+    );
+    assert!(nav_link(&html, "/console/approvals").contains(">2</span>"));
+
+    // Deciding one request leaves one; deciding both, no badge.
+    s.post_form("/console/approvals/1/approve", &sam, &[("csrf", &sam_csrf)])
+        .await;
+    let (_, html, _) = s.get("/console/approvals", &sam).await;
+    assert!(nav_link(&html, "/console/approvals").contains(">1</span>"));
+    s.post_form("/console/approvals/2/reject", &sam, &[("csrf", &sam_csrf)])
+        .await;
+    let (_, html, _) = s.get("/console/approvals", &sam).await;
+    assert!(
+        !nav_link(&html, "/console/approvals").contains("badge"),
+        "{html}"
+    );
+}

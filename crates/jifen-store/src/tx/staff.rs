@@ -511,6 +511,19 @@ impl Tx<'_> {
             .collect())
     }
 
+    /// What waits in the console's queues, each an indexed count: adjustment requests pending,
+    /// appeals open, risk holds open, mall orders paid and not shipped.
+    pub fn queue_counts(&mut self, program: ProgramId) -> StoreResult<[i64; 4]> {
+        let r = self.conn.query_one(
+            "SELECT (SELECT COUNT(*) FROM adjustment_requests WHERE program_id = $1 AND status = 'pending'), \
+                    (SELECT COUNT(*) FROM appeals WHERE program_id = $1 AND status = 'open'), \
+                    (SELECT COUNT(*) FROM risk_holds WHERE program_id = $1 AND status = 'open'), \
+                    (SELECT COUNT(*) FROM mall_orders WHERE program_id = $1 AND state = 'paid')",
+            &[program.0.into()],
+        )?;
+        Ok(r.map_or([0; 4], |r| [r.int(0), r.int(1), r.int(2), r.int(3)]))
+    }
+
     pub fn set_adjustment_transfer(
         &mut self,
         program: ProgramId,

@@ -869,3 +869,50 @@ async fn a_missed_day_is_made_up_from_the_strip_at_its_cost() {
     assert_eq!(s.available().await, held);
     assert_eq!(signed(&html), ["2026-01-01", "2026-01-02"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_make_up_sign_in_is_a_tap_on_the_missed_day_at_375_px() {
+    let s = start().await;
+    s.rule(
+        json!({"name": "每日签到", "trigger": "sign_in", "points": "10"}),
+        "active",
+    )
+    .await;
+    s.makeup_terms(20, 7).await;
+    // Signed on 1, 2 and 4 January; 3 January missed; today is 5 January, not signed yet.
+    for day in 0..4 {
+        if day != 2 {
+            s.event(json!({"type": "sign_in", "channel": "app"})).await;
+        }
+        s.clock.advance_days(1);
+    }
+    let link = s.link().await;
+    let base = s.base.clone();
+    tokio::task::spawn_blocking(move || {
+        let Some(mut b) = cdp::Browser::start() else {
+            return;
+        };
+        b.viewport(375, 812);
+        b.goto(&format!("{base}{link}?lang=en"));
+        fits(&mut b);
+        assert!(b.text().contains("−20 points"), "{}", b.text());
+        b.screenshot("centre-makeup-375-en");
+        b.goto(&format!("{base}{link}?lang=zh"));
+        fits(&mut b);
+        assert_eq!(
+            b.eval("[...document.querySelectorAll('ol.days button.makeup')].map(x => x.getAttribute('aria-label'))"),
+            json!(["补签周六（1月3日），−20 积分"])
+        );
+        b.screenshot("centre-makeup-375");
+        b.act("document.querySelector('ol.days button.makeup').click()");
+        b.wait_until("location.search.includes('done=made_up')");
+        assert!(b.text().contains("补签成功！"), "{}", b.text());
+        assert_eq!(
+            b.eval("[...document.querySelectorAll('ol.days li.on')].map(li => li.dataset.day)"),
+            json!(["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04"])
+        );
+        b.screenshot("centre-makeup-375-done");
+    })
+    .await
+    .unwrap();
+}

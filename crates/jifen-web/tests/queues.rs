@@ -281,3 +281,47 @@ async fn the_navigation_counts_what_waits_for_roles_that_see_it() {
         "{html}"
     );
 }
+
+#[allow(dead_code)]
+mod cdp;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_decided_tab_and_the_badges_at_1440_px() {
+    let s = start().await;
+    let (amy, amy_csrf) = s.session("amy").await;
+    let (sam, sam_csrf) = s.session("sam").await;
+    for reason in ["大额补偿甲", "大额补偿乙", "生日补发"] {
+        s.post_form(
+            "/console/members/1/adjust",
+            &amy,
+            &[("delta", "5000"), ("reason", reason), ("csrf", &amy_csrf)],
+        )
+        .await;
+    }
+    s.post_form("/console/approvals/1/approve", &sam, &[("csrf", &sam_csrf)])
+        .await;
+    s.hour_later();
+    s.post_form("/console/approvals/2/reject", &sam, &[("csrf", &sam_csrf)])
+        .await;
+    s.appeal("开户赠送少了").await;
+    s.held_shares(3).await;
+    let base = s.base.clone();
+    tokio::task::spawn_blocking(move || {
+        let Some(mut b) = cdp::Browser::start() else {
+            return;
+        };
+        b.viewport(1440, 900);
+        b.sign_in(&base, "amy");
+        b.goto(&format!("{base}/console/approvals?tab=done&lang=zh"));
+        assert_eq!(
+            b.eval("[...document.querySelectorAll('header nav a')].filter(a => a.querySelector('.badge')).map(a => a.textContent)"),
+            serde_json::json!(["调整审批1 1 条待审批", "申诉处理1 1 条待处理", "风控2 2 条待审核"])
+        );
+        b.screenshot("console-approvals-done-1440");
+        b.goto(&format!("{base}/console/approvals?tab=done&lang=en"));
+        assert!(b.text().contains("Decided by"), "{}", b.text());
+        b.screenshot("console-approvals-done-1440-en");
+    })
+    .await
+    .unwrap();
+}

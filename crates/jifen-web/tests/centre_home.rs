@@ -772,6 +772,18 @@ impl Site {
     }
 }
 
+/// A site whose sign-in pays 10 and whose make-up sign-ins cost 20, a week back at most.
+async fn start_with_makeup() -> Site {
+    let s = start().await;
+    s.rule(
+        json!({"name": "每日签到", "trigger": "sign_in", "points": "10"}),
+        "active",
+    )
+    .await;
+    s.makeup_terms(20, 7).await;
+    s
+}
+
 /// The strip's days that carry a make-up form.
 fn makeup_days(html: &str) -> Vec<String> {
     let at = html.find("<ol class=\"days\"").expect("the sign-in strip");
@@ -788,13 +800,7 @@ fn makeup_days(html: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn a_missed_day_is_made_up_from_the_strip_at_its_cost() {
-    let s = start().await;
-    s.rule(
-        json!({"name": "每日签到", "trigger": "sign_in", "points": "10"}),
-        "active",
-    )
-    .await;
-    s.makeup_terms(20, 7).await;
+    let s = start_with_makeup().await;
     // Signed on 1 January; 2 and 3 January missed; today is 4 January.
     s.event(json!({"type": "sign_in", "channel": "app"})).await;
     s.clock.advance_days(3);
@@ -872,13 +878,7 @@ async fn a_missed_day_is_made_up_from_the_strip_at_its_cost() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_make_up_sign_in_is_a_tap_on_the_missed_day_at_375_px() {
-    let s = start().await;
-    s.rule(
-        json!({"name": "每日签到", "trigger": "sign_in", "points": "10"}),
-        "active",
-    )
-    .await;
-    s.makeup_terms(20, 7).await;
+    let s = start_with_makeup().await;
     // Signed on 1, 2 and 4 January; 3 January missed; today is 5 January, not signed yet.
     for day in 0..4 {
         if day != 2 {

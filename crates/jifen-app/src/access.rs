@@ -97,6 +97,7 @@ mod tests {
             name: "Amy".into(),
             role,
             csrf: "x".into(),
+            pending: Default::default(),
         }
     }
 

@@ -172,6 +172,25 @@ pub fn open_appeals(
     Ok(tx.appeals_by_status(who.program(), "open", limit)?)
 }
 
+/// Adjustment requests already decided (已处理), the latest decision first, with who decided
+/// and when.
+pub fn decided_adjustments(
+    tx: &mut Tx<'_>,
+    who: &MemberReader,
+    limit: i64,
+) -> Result<Vec<AdjustmentRequest>, AppError> {
+    Ok(tx.decided_adjustment_requests(who.program(), limit)?)
+}
+
+/// Appeals already answered (已处理), the latest answer first, with who answered and when.
+pub fn answered_appeals(
+    tx: &mut Tx<'_>,
+    who: &MemberReader,
+    limit: i64,
+) -> Result<Vec<AppealRow>, AppError> {
+    Ok(tx.decided_appeals(who.program(), limit)?)
+}
+
 /// Audit entries newest first below id `before`, optionally of one actor or action.
 pub fn audit_entries(
     tx: &mut Tx<'_>,

@@ -92,6 +92,39 @@ pub struct Checkin {
     pub streak: i64,
     /// Points the next sign-in pays: today's when not signed yet, else tomorrow's.
     pub next_points: Option<i64>,
+    /// When the programme allows make-up sign-ins (补签): the missed days of the week the
+    /// member may still sign in for, and what each costs.
+    pub makeup: Option<Makeup>,
+}
+
+/// The make-up sign-ins open to the member on the sign-in card.
+pub struct Makeup {
+    /// Points a make-up sign-in costs (0 for free).
+    pub cost_points: i64,
+    /// Missed days of the week, before today, within the programme's reach back and not before
+    /// the member joined: the days `earn::record_event` accepts as `makeup_date`.
+    pub days: BTreeSet<Date>,
+}
+
+/// The week's missed days a make-up sign-in may still reach, by the checks `record_event` makes.
+fn makeup_of(ctx: &ProgramCtx, m: &Member, today: Date, week: &[(Date, bool)]) -> Option<Makeup> {
+    let s = &ctx.earn.settings.sign_in;
+    if !s.makeup_allowed {
+        return None;
+    }
+    let joined = local_date(m.created_at, &ctx.tz);
+    let days = week
+        .iter()
+        .filter(|(d, on)| {
+            let back = (today - *d).get_days() as i64;
+            !on && back > 0 && back <= s.makeup_days_max as i64 && *d >= joined
+        })
+        .map(|(d, _)| *d)
+        .collect();
+    Some(Makeup {
+        cost_points: s.makeup_cost_points,
+        days,
+    })
 }
 
 /// The local calendar day of an instant in the programme's zone.
@@ -122,11 +155,12 @@ pub fn checkin_of(
     let signed_today = days.contains(&today);
     let yesterday = today.yesterday().unwrap_or(today);
     let streak = streak_on(&days, if signed_today { today } else { yesterday }, reset);
-    let week = (0..7i64)
+    let week: Vec<(Date, bool)> = (0..7i64)
         .rev()
         .filter_map(|back| today.checked_sub(back.days()).ok())
         .map(|d| (d, days.contains(&d)))
         .collect();
+    let makeup = makeup_of(ctx, m, today, &week);
     let next_day = if signed_today {
         today.tomorrow().unwrap_or(today)
     } else {
@@ -145,6 +179,7 @@ pub fn checkin_of(
         week,
         streak,
         next_points,
+        makeup,
     })
 }
 

@@ -340,10 +340,37 @@ fn api_adjustments_are_audited_and_wait_for_approval_above_the_threshold(b: Arc<
         name: "Lead".into(),
         role: jifen_app::staff::Role::Owner,
         csrf: String::new(),
+        pending: Default::default(),
     };
+    // The console's count of what waits agrees with the queue, and the decided list is empty.
+    let waiting = |w: &World| {
+        let reader = staff.member_reader().unwrap();
+        w.read(move |tx, ctx| {
+            let counts = jifen_app::staff::pending_counts(
+                tx,
+                ctx.program.id,
+                jifen_app::staff::Role::Owner,
+            )?;
+            let listed = jifen_app::console::pending_adjustments(tx, &reader, 1_000)?.len();
+            let decided = jifen_app::console::decided_adjustments(tx, &reader, 10)?;
+            Ok((counts.approvals, listed as i64, decided))
+        })
+    };
+    let (count, listed, decided) = waiting(&w);
+    assert!(
+        count >= 1 && count == listed,
+        "{count} counted, {listed} listed"
+    );
+    assert!(decided.is_empty());
     let s2 = staff.clone();
     w.write(move |tx, ctx, now| jifen_app::staff::decide(tx, ctx, now, &s2, id, true))
         .unwrap();
+    let (after, _, decided) = waiting(&w);
+    assert_eq!(after, count - 1);
+    assert_eq!(decided.len(), 1);
+    assert_eq!(decided[0].id, id);
+    assert_eq!(decided[0].decided_by.as_deref(), Some("staff:lead"));
+    assert_eq!(decided[0].status, "approved");
     w.assert_points(m, (0, 0, 0, 0));
     assert!(
         w.write(move |tx, ctx, now| jifen_app::staff::decide(tx, ctx, now, &staff, id, true))

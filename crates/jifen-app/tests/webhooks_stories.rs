@@ -123,6 +123,7 @@ fn allow_private(w: &World, allow: bool) {
         name: "Owner".into(),
         role: jifen_app::staff::Role::Owner,
         csrf: String::new(),
+        pending: Default::default(),
     };
     w.write(move |tx, ctx, now| {
         let mut s = jifen_app::staff::centre_settings(tx, ctx)?;

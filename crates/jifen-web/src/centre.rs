@@ -4,7 +4,7 @@
 //! and the invite card, what the mall has within reach, and the points history with reasons.
 //! A signed link from the merchant's system opens it.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use jifen_app::AppError;
@@ -227,6 +227,10 @@ fn home_notice(lang: Lang, done: Option<&str>) -> String {
             "<div class=\"notice\" role=\"status\">{}</div>",
             t(lang, "签到成功！", "Signed in for today!")
         ),
+        Some("made_up") => format!(
+            "<div class=\"notice\" role=\"status\">{}</div>",
+            t(lang, "补签成功！", "Signed in for the missed day!")
+        ),
         Some("appealed") => format!(
             "<div class=\"notice\" role=\"status\">{}</div>",
             t(
@@ -405,21 +409,25 @@ fn checkin_card(lang: Lang, token: &str, c: &Checkin) -> String {
             } else {
                 ZH_DAYS[i]
             };
+            let makeup = c.makeup.as_ref().filter(|m| m.days.contains(d));
             let mark = if *on {
                 format!(
-                    "<svg class=\"ico\" viewBox=\"0 0 24 24\" role=\"img\" aria-label=\"{}\">{ICON_CHECK}</svg>",
+                    "<span class=\"d\"><svg class=\"ico\" viewBox=\"0 0 24 24\" role=\"img\" aria-label=\"{}\">{ICON_CHECK}</svg></span>",
                     t(lang, "已签", "signed")
                 )
+            } else if let Some(m) = makeup {
+                makeup_form(lang, token, *d, label, m.cost_points)
             } else {
-                d.day().to_string()
+                format!("<span class=\"d\">{}</span>", d.day())
             };
-            let class = match (*on, is_today) {
-                (true, true) => " class=\"on today\"",
-                (true, false) => " class=\"on\"",
-                (false, true) => " class=\"today\"",
-                (false, false) => "",
+            let class = match (*on, is_today, makeup.is_some()) {
+                (true, true, _) => " class=\"on today\"",
+                (true, false, _) => " class=\"on\"",
+                (false, true, _) => " class=\"today\"",
+                (false, false, true) => " class=\"missed\"",
+                (false, false, false) => "",
             };
-            format!("<li{class} data-day=\"{d}\"><span class=\"d\">{mark}</span><small>{label}</small></li>")
+            format!("<li{class} data-day=\"{d}\">{mark}<small>{label}</small></li>")
         })
         .collect();
     let streak = match (lang, c.streak) {
@@ -448,7 +456,7 @@ fn checkin_card(lang: Lang, token: &str, c: &Checkin) -> String {
     format!(
         "<div class=\"card checkin\"><div class=\"signin\"><div><b>{}</b><div class=\"muted\">{streak}</div></div>\
          <form method=\"post\" action=\"/m/{token}/sign-in\"><button {}>{}</button></form></div>\
-         <ol class=\"days\" aria-label=\"{}\">{days}</ol><div class=\"next\">{next}</div></div>",
+         <ol class=\"days\" aria-label=\"{}\">{days}</ol>{}<div class=\"next\">{next}</div></div>",
         t(lang, "每日签到", "Daily sign-in"),
         if c.signed_today { "disabled" } else { "" },
         if c.signed_today {
@@ -457,6 +465,51 @@ fn checkin_card(lang: Lang, token: &str, c: &Checkin) -> String {
             t(lang, "签到", "Sign in")
         },
         t(lang, "近7天签到", "The last 7 days"),
+        c.makeup
+            .as_ref()
+            .filter(|m| !m.days.is_empty())
+            .map(|m| format!(
+                "<p class=\"makeup-note muted\">{}</p>",
+                makeup_price(lang, m.cost_points)
+            ))
+            .unwrap_or_default(),
+    )
+}
+
+/// "补签 −20 积分", or "免费补签" when a make-up sign-in costs nothing.
+fn makeup_price(lang: Lang, cost: i64) -> String {
+    match (lang, cost) {
+        (Lang::Zh, 0) => "点击漏签的日子可免费补签".to_string(),
+        (Lang::En, 0) => "Tap a missed day to sign in for it, free".to_string(),
+        (Lang::Zh, p) => format!("点击漏签的日子补签 · 补签 −{} 积分", num(p)),
+        (Lang::En, p) => format!("Tap a missed day to sign in for it · −{} points", num(p)),
+    }
+}
+
+/// A missed day as a small form posting the make-up sign-in for it, its cost in its name.
+fn makeup_form(lang: Lang, token: &str, d: jiff::civil::Date, label: &str, cost: i64) -> String {
+    let name = match (lang, cost) {
+        (Lang::Zh, 0) => format!("补签{}（{}月{}日）", label, d.month(), d.day()),
+        (Lang::En, 0) => format!("Sign in for {label} {}", d.strftime("%b %-d")),
+        (Lang::Zh, p) => format!(
+            "补签{}（{}月{}日），−{} 积分",
+            label,
+            d.month(),
+            d.day(),
+            num(p)
+        ),
+        (Lang::En, p) => format!(
+            "Sign in for {label} {}, −{} points",
+            d.strftime("%b %-d"),
+            num(p)
+        ),
+    };
+    format!(
+        "<form method=\"post\" action=\"/m/{token}/sign-in/makeup\"><input type=\"hidden\" name=\"date\" value=\"{d}\">\
+         <button type=\"submit\" class=\"d makeup\" aria-label=\"{}\" title=\"{}\">{}</button></form>",
+        esc(&name),
+        esc(&name),
+        d.day()
     )
 }
 
@@ -687,28 +740,83 @@ pub async fn sign_in(State(web): State<Web>, Path(token): Path<String>) -> Respo
     let Some((program, member)) = member_of(&web, &token).await else {
         return expired_page(Lang::Zh);
     };
-    let e: jifen_app::earn::EventIn = match serde_json::from_value(json!({
-        "type": "sign_in", "member": {"member_id": member.0}, "channel": "web"
-    })) {
-        Ok(e) => e,
-        Err(_) => return expired_page(Lang::Zh),
-    };
-    let partition = MemberRef::Id {
-        member_id: member.0,
-    }
-    .partition();
-    let out = web
-        .app
-        .write_view(program, &partition, None, move |tx, ctx, now| {
-            jifen_app::earn::record_event(tx, ctx, now, &e)
-        })
-        .await;
-    let done = match out {
-        Ok(_) => "signed_in",
+    let done = match record_sign_in(&web, program, member, None).await {
+        Ok(()) => "signed_in",
         Err(AppError::Conflict { .. }) => "already",
         Err(_) => "failed",
     };
     Redirect::to(&format!("/m/{token}?done={done}")).into_response()
+}
+
+/// Records the member's sign-in from the centre: today's, or a make-up for `makeup_date`.
+async fn record_sign_in(
+    web: &Web,
+    program: jifen_ledger::ProgramId,
+    member: jifen_ledger::MemberId,
+    makeup_date: Option<String>,
+) -> Result<(), AppError> {
+    let e: jifen_app::earn::EventIn = serde_json::from_value(json!({
+        "type": "sign_in", "member": {"member_id": member.0}, "channel": "web",
+        "makeup_date": makeup_date
+    }))
+    .map_err(|_| AppError::invalid("makeup_date", "must be a date"))?;
+    let partition = MemberRef::Id {
+        member_id: member.0,
+    }
+    .partition();
+    web.app
+        .write_view(program, &partition, None, move |tx, ctx, now| {
+            jifen_app::earn::record_event(tx, ctx, now, &e)
+        })
+        .await
+        .map(|_| ())
+}
+
+#[derive(Deserialize)]
+pub struct MakeupForm {
+    #[serde(default)]
+    date: String,
+}
+
+/// A make-up sign-in (补签) for a missed day: back to the home page when done; a refusal (too
+/// old, not enough points, already signed, none allowed) is the home page with the refusal in
+/// the page's language, nothing changed.
+pub async fn sign_in_makeup(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Form(f): Form<MakeupForm>,
+) -> Response {
+    let (lang, _) = lang_of(&headers, &LangQuery { lang: None });
+    let Some((program, member)) = member_of(&web, &token).await else {
+        return expired_page(lang);
+    };
+    let out = record_sign_in(&web, program, member, Some(f.date)).await;
+    let e = match out {
+        Ok(_) => return Redirect::to(&format!("/m/{token}?done=made_up")).into_response(),
+        Err(e) => e,
+    };
+    let (status, shown) = match &e {
+        AppError::Invalid { .. } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            t(lang, "这一天不能补签", "That day cannot be signed in for").to_string(),
+        ),
+        e => crate::shown_error(lang, e),
+    };
+    let (program, h, tz) = match read_home(&web, &token, lang).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let lotteries = crate::centre_mall::open_lotteries(&web, program, lang).await;
+    let page = home_page(lang, &token, &tz, h, &lotteries, None).replacen(
+        "<div class=\"card checkin\">",
+        &format!(
+            "<div class=\"error\" role=\"alert\">{}</div><div class=\"card checkin\">",
+            esc(&shown)
+        ),
+        1,
+    );
+    html(status, page, &[])
 }
 
 #[derive(Deserialize, Default)]

@@ -17,6 +17,9 @@ pub struct NavItem {
     pub href: &'static str,
     pub label: &'static str,
     pub on: bool,
+    /// What waits there, when anything does: the number shown and its words for a screen
+    /// reader ("3 条待处理").
+    pub badge: Option<(String, String)>,
 }
 
 /// What the frame of every console page shows.
@@ -60,6 +63,7 @@ impl Frame {
             href,
             label,
             on: key == active,
+            badge: badge(lang, &s.pending, key),
         })
         .collect();
         let role = words::STAFF_ROLES
@@ -90,6 +94,25 @@ impl Frame {
     pub fn html_lang(&self) -> &'static str {
         if self.english { "en" } else { "zh-CN" }
     }
+}
+
+/// The count of what waits behind the navigation entry `key`, when non-zero, with its words.
+fn badge(lang: Lang, p: &jifen_app::staff::PendingCounts, key: &str) -> Option<(String, String)> {
+    let (n, zh, en) = match key {
+        "approvals" => (p.approvals, "条待审批", "waiting for approval"),
+        "appeals" => (p.appeals, "条待处理", "waiting for an answer"),
+        "holds" => (p.holds, "条待审核", "waiting for review"),
+        "orders" => (p.orders_to_ship, "单待发货", "waiting to ship"),
+        _ => return None,
+    };
+    (n > 0).then(|| {
+        let shown = crate::page::num(n);
+        let words = match lang {
+            Lang::Zh => format!("{shown} {zh}"),
+            Lang::En => format!("{shown} {en}"),
+        };
+        (shown, words)
+    })
 }
 
 /// A page still built as a string, inside the frame.

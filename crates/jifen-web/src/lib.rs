@@ -129,6 +129,10 @@ pub fn router(app: App) -> Router {
         .route("/m/{token}", get(centre::home))
         .route("/m/{token}/sign-in", axum::routing::post(centre::sign_in))
         .route(
+            "/m/{token}/sign-in/makeup",
+            axum::routing::post(centre::sign_in_makeup),
+        )
+        .route(
             "/m/{token}/appeal",
             get(centre::appeal_form).post(centre::appeal_submit),
         )

@@ -111,6 +111,9 @@ pub(super) struct MemberQuery {
     pub(super) lang: Option<String>,
     #[serde(default)]
     pub(super) done: Option<String>,
+    /// On a queue, `done` for what was decided (已处理).
+    #[serde(default)]
+    pub(super) tab: Option<String>,
 }
 
 pub(super) async fn member(

@@ -20,16 +20,29 @@ pub(super) async fn approvals(
     let Some(reader) = s.member_reader() else {
         return no_access(lang, &s, "approvals", L::Approvals.t(lang));
     };
+    let ctx = match web.app.program_ctx(s.program).await {
+        Ok(c) => c,
+        Err(e) => return failure(lang, &s, e),
+    };
+    let done_tab = q.tab.as_deref() == Some("done");
+    let tabs = page::queue_tabs(lang, "/console/approvals", done_tab);
+    if done_tab {
+        let body = match web
+            .app
+            .read(move |tx| jifen_app::console::decided_adjustments(tx, &reader, 100))
+            .await
+        {
+            Ok(rows) => page::approvals_done(lang, &ctx.tz, &rows),
+            Err(e) => return failure(lang, &s, e),
+        };
+        return queue_page(lang, &s, "approvals", L::Approvals, &tabs, &body, set_lang);
+    }
     let rows = match web
         .app
         .read(move |tx| jifen_app::console::pending_adjustments(tx, &reader, 100))
         .await
     {
         Ok(r) => r,
-        Err(e) => return failure(lang, &s, e),
-    };
-    let ctx = match web.app.program_ctx(s.program).await {
-        Ok(c) => c,
         Err(e) => return failure(lang, &s, e),
     };
     let notice = q.done.as_deref().map(|d| {
@@ -40,9 +53,22 @@ pub(super) async fn approvals(
         }
     });
     let body = page::approvals(lang, &ctx.tz, &rows, &s, notice);
+    queue_page(lang, &s, "approvals", L::Approvals, &tabs, &body, set_lang)
+}
+
+/// A queue's page: its tabs above its table.
+fn queue_page(
+    lang: Lang,
+    s: &Session,
+    nav: &str,
+    title: L,
+    tabs: &str,
+    body: &str,
+    set_lang: Option<String>,
+) -> Response {
     html(
         StatusCode::OK,
-        page::layout(lang, &s, "approvals", L::Approvals.t(lang), &body),
+        page::layout(lang, s, nav, title.t(lang), &format!("{tabs}{body}")),
         &set_lang.into_iter().collect::<Vec<_>>(),
     )
 }
@@ -297,25 +323,35 @@ pub(super) async fn appeals(
     let Some(reader) = s.member_reader() else {
         return no_access(lang, &s, "appeals", L::Appeals.t(lang));
     };
-    let rows = match web
-        .app
-        .read(move |tx| jifen_app::console::open_appeals(tx, &reader, 200))
-        .await
-    {
-        Ok(r) => r,
-        Err(e) => return failure(lang, &s, e),
-    };
     let ctx = match web.app.program_ctx(s.program).await {
         Ok(c) => c,
         Err(e) => return failure(lang, &s, e),
     };
-    let notice = q.done.as_deref().map(|_| L::Answered.t(lang));
-    let body = page::appeals(lang, &ctx.tz, web.app.now(), &rows, &s, notice, None);
-    html(
-        StatusCode::OK,
-        page::layout(lang, &s, "appeals", L::Appeals.t(lang), &body),
-        &set_lang.into_iter().collect::<Vec<_>>(),
-    )
+    let done_tab = q.tab.as_deref() == Some("done");
+    let tabs = page::queue_tabs(lang, "/console/appeals", done_tab);
+    let body = if done_tab {
+        match web
+            .app
+            .read(move |tx| jifen_app::console::answered_appeals(tx, &reader, 200))
+            .await
+        {
+            Ok(rows) => page::appeals_done(lang, &ctx.tz, &rows),
+            Err(e) => return failure(lang, &s, e),
+        }
+    } else {
+        match web
+            .app
+            .read(move |tx| jifen_app::console::open_appeals(tx, &reader, 200))
+            .await
+        {
+            Ok(rows) => {
+                let notice = q.done.as_deref().map(|_| L::Answered.t(lang));
+                page::appeals(lang, &ctx.tz, web.app.now(), &rows, &s, notice, None)
+            }
+            Err(e) => return failure(lang, &s, e),
+        }
+    };
+    queue_page(lang, &s, "appeals", L::Appeals, &tabs, &body, set_lang)
 }
 
 #[derive(Deserialize)]
@@ -449,29 +485,32 @@ pub(super) async fn risk_holds(
         Err(e) => return failure(lang, &s, e),
     };
     let tz = ctx.tz.clone();
-    let holds = match web
-        .app
-        .read(move |tx| {
-            jifen_app::earn::list_holds(
-                tx,
-                &ctx,
-                Some("open"),
-                None,
-                Some(jifen_app::earn::HOLDS_PAGE_MAX),
-            )
-        })
-        .await
-    {
-        Ok(h) => h,
-        Err(e) => return failure(lang, &s, e),
+    let done_tab = q.tab.as_deref() == Some("done");
+    let tabs = page::queue_tabs(lang, "/console/risk-holds", done_tab);
+    let max = jifen_app::earn::HOLDS_PAGE_MAX;
+    let body = if done_tab {
+        match web
+            .app
+            .read(move |tx| jifen_app::earn::decided_holds(tx, &ctx, max))
+            .await
+        {
+            Ok(h) => page::risk_holds_done(lang, &tz, &h),
+            Err(e) => return failure(lang, &s, e),
+        }
+    } else {
+        match web
+            .app
+            .read(move |tx| jifen_app::earn::list_holds(tx, &ctx, Some("open"), None, Some(max)))
+            .await
+        {
+            Ok(h) => {
+                let notice = q.done.as_deref().map(|_| L::Answered.t(lang));
+                page::risk_holds(lang, &tz, &h, &s, notice)
+            }
+            Err(e) => return failure(lang, &s, e),
+        }
     };
-    let notice = q.done.as_deref().map(|_| L::Answered.t(lang));
-    let body = page::risk_holds(lang, &tz, &holds, &s, notice);
-    html(
-        StatusCode::OK,
-        page::layout(lang, &s, "holds", L::OpenHolds.t(lang), &body),
-        &set_lang.into_iter().collect::<Vec<_>>(),
-    )
+    queue_page(lang, &s, "holds", L::OpenHolds, &tabs, &body, set_lang)
 }
 
 pub(super) async fn decide_hold(

@@ -346,8 +346,11 @@ async fn task_cards_list_the_active_behaviour_rules_with_progress() {
         "{invite}"
     );
     assert!(invite.contains(&format!("data-copy=\"M{}\"", s.member)));
-    // Nothing on the page posts anything but the sign-in.
-    assert_eq!(html.matches("method=\"post\"").count(), 1);
+    // Nothing on the page posts anything but the sign-in (today's, and make-ups of missed days).
+    assert_eq!(
+        html.matches("method=\"post\"").count(),
+        1 + makeup_days(&html).len()
+    );
 
     // The code names the member the merchant's system passes as the referrer.
     let code = format!("M{}", s.member);
@@ -740,4 +743,176 @@ async fn the_whole_history_pages_and_filters() {
             && member_page.contains("<details class=\"lots\">"),
         "{member_page}"
     );
+}
+
+impl Site {
+    /// Sets the programme's make-up sign-in terms (补签): its cost and how far back it reaches.
+    async fn makeup_terms(&self, cost: i64, days_max: u32) {
+        let mut s = jifen_rules::signin::EarnSettings::default();
+        s.sign_in.makeup_cost_points = cost;
+        s.sign_in.makeup_days_max = days_max;
+        self.app
+            .write_view(self.pid, "settings", None, move |tx, ctx, now| {
+                jifen_app::earn::put_settings(tx, ctx, now, "amy", &s)
+            })
+            .await
+            .unwrap();
+        self.app.invalidate_program(self.pid);
+    }
+
+    /// Posts the strip's make-up form for `day`, in the language `lang`.
+    async fn make_up(&self, link: &str, day: &str, lang: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}{link}/sign-in/makeup", self.base))
+            .header("cookie", format!("jifen_lang={lang}"))
+            .form(&[("date", day)])
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// A site whose sign-in pays 10 and whose make-up sign-ins cost 20, a week back at most.
+async fn start_with_makeup() -> Site {
+    let s = start().await;
+    s.rule(
+        json!({"name": "每日签到", "trigger": "sign_in", "points": "10"}),
+        "active",
+    )
+    .await;
+    s.makeup_terms(20, 7).await;
+    s
+}
+
+/// The strip's days that carry a make-up form.
+fn makeup_days(html: &str) -> Vec<String> {
+    let at = html.find("<ol class=\"days\"").expect("the sign-in strip");
+    let ol = &html[at..at + html[at..].find("</ol>").unwrap()];
+    ol.split("action=\"")
+        .skip(1)
+        .filter(|f| f.contains("/sign-in/makeup\""))
+        .map(|f| {
+            let v = f.split("name=\"date\" value=\"").nth(1).unwrap();
+            v[..v.find('"').unwrap()].to_string()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_missed_day_is_made_up_from_the_strip_at_its_cost() {
+    let s = start_with_makeup().await;
+    // Signed on 1 January; 2 and 3 January missed; today is 4 January.
+    s.event(json!({"type": "sign_in", "channel": "app"})).await;
+    s.clock.advance_days(3);
+    let link = s.link().await;
+    let html = s.home(&link).await;
+    // The missed days since the member joined are tappable, today is not (it has its button).
+    assert_eq!(makeup_days(&html), ["2026-01-02", "2026-01-03"], "{html}");
+    assert!(html.contains("补签 −20 积分"), "{html}");
+    assert!(
+        html.contains("aria-label=\"补签周五（1月2日），−20 积分\""),
+        "{html}"
+    );
+    let before = s.available().await;
+
+    let r = s.make_up(&link, "2026-01-02", "zh").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        common::location(r.headers()),
+        format!("{link}?done=made_up")
+    );
+    let html = s.home(&format!("{link}?done=made_up")).await;
+    assert!(html.contains("补签成功！"), "{html}");
+    assert_eq!(signed(&html), ["2026-01-01", "2026-01-02"]);
+    assert_eq!(makeup_days(&html), ["2026-01-03"]);
+    assert!(html.contains("<li class=\"on\" data-day=\"2026-01-02\">"));
+    // It cost 20 and the sign-in paid its 10.
+    assert_eq!(s.available().await, before - 20 + 10);
+
+    // Signing the same day again is refused in words, nothing changed.
+    let r = s.make_up(&link, "2026-01-02", "zh").await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("<div class=\"error\" role=\"alert\">"),
+        "{html}"
+    );
+    assert!(!html.contains("already_signed_in"), "{html}");
+    assert_eq!(s.available().await, before - 10);
+
+    // Too far back for the programme's terms: refused in the page's language.
+    s.makeup_terms(20, 1).await;
+    let html = s.home(&link).await;
+    assert!(makeup_days(&html).contains(&"2026-01-03".to_string()));
+    let r = s.make_up(&link, "2026-01-01", "zh").await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("补签只能补最近几天"), "{html}");
+    // A day not before today is no make-up, said in words.
+    let r = s.make_up(&link, "2026-01-04", "zh").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("这一天不能补签"), "{html}");
+    assert!(!html.contains("makeup_date"), "{html}");
+    s.clock.advance_days(1);
+    let link = s.link().await;
+    let r = s.make_up(&link, "2026-01-03", "en").await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("A make-up sign-in cannot reach that far back"),
+        "{html}"
+    );
+    assert!(html.contains("<html lang=\"en\">"));
+
+    // More than the member holds: refused with the balance, nothing spent.
+    let held = s.available().await;
+    s.makeup_terms(held + 1, 7).await;
+    let r = s.make_up(&link, "2026-01-03", "zh").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("积分不足"), "{html}");
+    assert_eq!(s.available().await, held);
+    assert_eq!(signed(&html), ["2026-01-01", "2026-01-02"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_make_up_sign_in_is_a_tap_on_the_missed_day_at_375_px() {
+    let s = start_with_makeup().await;
+    // Signed on 1, 2 and 4 January; 3 January missed; today is 5 January, not signed yet.
+    for day in 0..4 {
+        if day != 2 {
+            s.event(json!({"type": "sign_in", "channel": "app"})).await;
+        }
+        s.clock.advance_days(1);
+    }
+    let link = s.link().await;
+    let base = s.base.clone();
+    tokio::task::spawn_blocking(move || {
+        let Some(mut b) = cdp::Browser::start() else {
+            return;
+        };
+        b.viewport(375, 812);
+        b.goto(&format!("{base}{link}?lang=en"));
+        fits(&mut b);
+        assert!(b.text().contains("−20 points"), "{}", b.text());
+        b.screenshot("centre-makeup-375-en");
+        b.goto(&format!("{base}{link}?lang=zh"));
+        fits(&mut b);
+        assert_eq!(
+            b.eval("[...document.querySelectorAll('ol.days button.makeup')].map(x => x.getAttribute('aria-label'))"),
+            json!(["补签周六（1月3日），−20 积分"])
+        );
+        b.screenshot("centre-makeup-375");
+        b.act("document.querySelector('ol.days button.makeup').click()");
+        b.wait_until("location.search.includes('done=made_up')");
+        assert!(b.text().contains("补签成功！"), "{}", b.text());
+        assert_eq!(
+            b.eval("[...document.querySelectorAll('ol.days li.on')].map(li => li.dataset.day)"),
+            json!(["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04"])
+        );
+        b.screenshot("centre-makeup-375-done");
+    })
+    .await
+    .unwrap();
 }

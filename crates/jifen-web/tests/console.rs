@@ -412,32 +412,7 @@ async fn adjustments_show_errors_next_to_the_field_and_large_ones_need_a_second_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn risk_holds_are_released_from_the_console_and_counted_on_the_overview() {
     let s = start().await;
-    let pid = s.pid;
-    s.app
-        .write_view(pid, "rules", None, |tx, ctx, now| {
-            let settings: jifen_rules::signin::EarnSettings =
-                serde_json::from_value(serde_json::json!({"risk": {"velocity": [{"by": "device", "window_minutes": 60, "max_events": 1}]}})).unwrap();
-            jifen_app::earn::put_settings(tx, ctx, now, "staff:test", &settings)?;
-            let rule = jifen_app::earn::RuleIn {
-                definition: serde_json::from_value(serde_json::json!({"name": "分享有礼", "trigger": "share", "points": "30"})).unwrap(),
-                status: Some("active".into()),
-                actor: Some("ops".into()),
-            };
-            jifen_app::earn::create_rule(tx, ctx, now, "staff:test", &rule)
-        })
-        .await
-        .unwrap();
-    s.app.invalidate_program(pid);
-    for k in 0..2 {
-        let e: jifen_app::earn::EventIn = serde_json::from_value(serde_json::json!({
-            "event_id": format!("share-{k}"), "type": "share", "member": {"member_id": 1}, "device_id": "dev-1"})).unwrap();
-        s.app
-            .write_view(pid, "m", None, move |tx, ctx, now| {
-                jifen_app::earn::record_event(tx, ctx, now, &e)
-            })
-            .await
-            .unwrap();
-    }
+    s.held_shares(2).await;
     let amy = format!(
         "jifen_session={}",
         s.sign_in("amy", "correct horse battery").await.1.unwrap()

@@ -172,6 +172,23 @@ pub fn list_holds(
     })
 }
 
+/// Holds already decided (released or rejected), the latest decision first, with who decided
+/// and when; at most `limit` (1 to `HOLDS_PAGE_MAX`).
+pub fn decided_holds(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    limit: i64,
+) -> Result<Vec<HoldView>, AppError> {
+    if !(1..=HOLDS_PAGE_MAX).contains(&limit) {
+        return Err(AppError::invalid(
+            "limit",
+            format!("must be between 1 and {HOLDS_PAGE_MAX}"),
+        ));
+    }
+    let holds = tx.decided_risk_holds(ctx.program.id, limit)?;
+    Ok(holds.iter().map(HoldView::of).collect())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HoldDecision {

@@ -32,8 +32,8 @@ pub use credit::HOLD_UNTIL;
 pub use dry_run::{DRY_RUN_AHEAD_MAX_MS, DryRun, PROPOSED_RULES_MAX, dry_run, proposed_set};
 pub use events::{EventIn, record_event};
 pub use holds::{
-    HOLDS_PAGE_MAX, HoldDecision, HoldReview, assess, assess_traces, decide_hold, list_holds,
-    note_traces, traces,
+    HOLDS_PAGE_MAX, HoldDecision, HoldReview, assess, assess_traces, decide_hold, decided_holds,
+    list_holds, note_traces, traces,
 };
 pub use purchases::{
     PurchaseAwards, fill_missing, needs_fill, purchase_awards, purchase_vars, record_purchase,

@@ -56,6 +56,9 @@ fn counter_upsert_sets() -> &'static str {
     })
 }
 
+/// The columns `hold_from` reads, in its order.
+const HOLD_COLS: &str = "id, member_id, event_id, reason, status, points, growth, created_at, decided_at, decided_by, note";
+
 /// Rows per multi-row INSERT of awards and counters.
 const ROWS_PER_INSERT: usize = 64;
 
@@ -902,8 +905,7 @@ impl Tx<'_> {
         Ok(self
             .conn
             .query_one(
-                "SELECT id, member_id, event_id, reason, status, points, growth, created_at, decided_at, decided_by, note \
-                 FROM risk_holds WHERE program_id = $1 AND id = $2",
+                &format!("SELECT {HOLD_COLS} FROM risk_holds WHERE program_id = $1 AND id = $2"),
                 &[program.0.into(), id.into()],
             )?
             .map(|r| Self::hold_from(&r)))
@@ -920,9 +922,25 @@ impl Tx<'_> {
         Ok(self
             .conn
             .query(
-                "SELECT id, member_id, event_id, reason, status, points, growth, created_at, decided_at, decided_by, note \
-                 FROM risk_holds WHERE program_id = $1 AND status = $2 AND id > $3 ORDER BY id LIMIT $4",
+                &format!("SELECT {HOLD_COLS} FROM risk_holds WHERE program_id = $1 AND status = $2 AND id > $3 ORDER BY id LIMIT $4"),
                 &[program.0.into(), status.into(), after.into(), limit.into()],
+            )?
+            .iter()
+            .map(Self::hold_from)
+            .collect())
+    }
+
+    /// Decided holds (released or rejected), the latest decision first.
+    pub fn decided_risk_holds(
+        &mut self,
+        program: ProgramId,
+        limit: i64,
+    ) -> StoreResult<Vec<RiskHold>> {
+        Ok(self
+            .conn
+            .query(
+                &format!("SELECT {HOLD_COLS} FROM risk_holds WHERE program_id = $1 AND decided_at IS NOT NULL ORDER BY decided_at DESC, id DESC LIMIT $2"),
+                &[program.0.into(), limit.into()],
             )?
             .iter()
             .map(Self::hold_from)

@@ -494,6 +494,36 @@ impl Tx<'_> {
             .collect())
     }
 
+    /// Decided adjustment requests (approved or rejected), the latest decision first.
+    pub fn decided_adjustment_requests(
+        &mut self,
+        program: ProgramId,
+        limit: i64,
+    ) -> StoreResult<Vec<AdjustmentRequest>> {
+        Ok(self
+            .conn
+            .query(
+                &format!("SELECT {REQUEST_COLS} FROM adjustment_requests WHERE program_id = $1 AND decided_at IS NOT NULL ORDER BY decided_at DESC, id DESC LIMIT $2"),
+                &[program.0.into(), limit.into()],
+            )?
+            .iter()
+            .map(request_row)
+            .collect())
+    }
+
+    /// What waits in the console's queues, each an indexed count: adjustment requests pending,
+    /// appeals open, risk holds open, mall orders paid and not shipped.
+    pub fn queue_counts(&mut self, program: ProgramId) -> StoreResult<[i64; 4]> {
+        let r = self.conn.query_one(
+            "SELECT (SELECT COUNT(*) FROM adjustment_requests WHERE program_id = $1 AND status = 'pending'), \
+                    (SELECT COUNT(*) FROM appeals WHERE program_id = $1 AND status = 'open'), \
+                    (SELECT COUNT(*) FROM risk_holds WHERE program_id = $1 AND status = 'open'), \
+                    (SELECT COUNT(*) FROM mall_orders WHERE program_id = $1 AND state = 'paid')",
+            &[program.0.into()],
+        )?;
+        Ok(r.map_or([0; 4], |r| [r.int(0), r.int(1), r.int(2), r.int(3)]))
+    }
+
     pub fn set_adjustment_transfer(
         &mut self,
         program: ProgramId,
@@ -715,6 +745,23 @@ impl Tx<'_> {
             .query(
                 &format!("SELECT {APPEAL_COLS} FROM appeals WHERE program_id = $1 AND status = $2 ORDER BY due_at, id LIMIT $3"),
                 &[program.0.into(), status.into(), limit.into()],
+            )?
+            .iter()
+            .map(appeal_row)
+            .collect())
+    }
+
+    /// Answered appeals (resolved or rejected), the latest answer first.
+    pub fn decided_appeals(
+        &mut self,
+        program: ProgramId,
+        limit: i64,
+    ) -> StoreResult<Vec<AppealRow>> {
+        Ok(self
+            .conn
+            .query(
+                &format!("SELECT {APPEAL_COLS} FROM appeals WHERE program_id = $1 AND decided_at IS NOT NULL ORDER BY decided_at DESC, id DESC LIMIT $2"),
+                &[program.0.into(), limit.into()],
             )?
             .iter()
             .map(appeal_row)

@@ -285,3 +285,154 @@ pub fn risk_holds(
         L::Reason.t(lang),
     )
 }
+
+// ---- 待处理 / 已处理 ------------------------------------------------------------------------
+
+/// The queue's two tabs: what waits (待处理) and what was decided (已处理), at `path`.
+pub fn queue_tabs(lang: Lang, path: &str, done: bool) -> String {
+    let tab = |href: String, on: bool, label: &str| {
+        format!(
+            "<a href=\"{href}\"{}>{label}</a>",
+            if on {
+                " class=\"on\" aria-current=\"page\""
+            } else {
+                ""
+            }
+        )
+    };
+    format!(
+        "<div class=\"toolbar\"><nav class=\"tabs\" aria-label=\"{}\">{}{}</nav></div>",
+        pick(lang, "队列", "Queue"),
+        tab(path.to_string(), !done, pick(lang, "待处理", "Pending")),
+        tab(
+            format!("{path}?tab=done"),
+            done,
+            pick(lang, "已处理", "Decided")
+        ),
+    )
+}
+
+/// A decision's outcome in words.
+fn outcome(lang: Lang, status: &str) -> String {
+    let (word, class) = match status {
+        "approved" => (pick(lang, "已批准", "Approved"), "pos"),
+        "resolved" => (pick(lang, "已解决", "Resolved"), "pos"),
+        "released" => (pick(lang, "已放行", "Released"), "pos"),
+        "rejected" => (pick(lang, "已驳回", "Rejected"), "neg"),
+        _ => (pick(lang, "已处理", "Decided"), ""),
+    };
+    format!("<span class=\"pill {class}\">{word}</span>")
+}
+
+/// Who decided and when, as two cells.
+fn decided_cells(lang: Lang, tz: &TimeZone, by: Option<&str>, at: Option<i64>) -> String {
+    format!(
+        "<td>{}</td><td>{}</td>",
+        by.map(|b| esc(&actor_label(lang, b))).unwrap_or_default(),
+        at.map(|t| fmt_time(t, tz)).unwrap_or_default(),
+    )
+}
+
+/// The heads every decided table ends with: the outcome, who decided, when.
+fn decided_heads(lang: Lang) -> String {
+    format!(
+        "<th>{}</th><th>{}</th><th>{}</th>",
+        pick(lang, "结果", "Outcome"),
+        pick(lang, "处理人", "Decided by"),
+        pick(lang, "处理时间", "Decided at"),
+    )
+}
+
+/// Decided adjustment requests, the latest decision first.
+pub fn approvals_done(
+    lang: Lang,
+    tz: &TimeZone,
+    rows: &[jifen_app::console::AdjustmentRequest],
+) -> String {
+    let body: String = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "<tr><td>#{}</td><td><a href=\"/console/members/{m}\">#{m}</a></td><td class=\"num {}\">{}{}</td><td>{}</td><td>{}</td><td>{}</td>{}</tr>",
+                r.id,
+                if r.delta >= 0 { "pos" } else { "neg" },
+                if r.delta > 0 { "+" } else { "" },
+                num(r.delta),
+                esc(&r.reason),
+                esc(&actor_label(lang, &r.requested_by)),
+                outcome(lang, &r.status),
+                decided_cells(lang, tz, r.decided_by.as_deref(), r.decided_at),
+                m = r.member.0,
+            )
+        })
+        .collect();
+    format!(
+        "<table><thead><tr><th>#</th><th>{}</th><th class=\"num\">{}</th><th>{}</th><th>{}</th>{}</tr></thead><tbody>{}</tbody></table>",
+        L::Members.t(lang),
+        L::Delta.t(lang),
+        L::Reason.t(lang),
+        L::RequestedBy.t(lang),
+        decided_heads(lang),
+        or_none_yet(lang, body, 8),
+    )
+}
+
+/// Answered appeals, the latest answer first, with the answer and any points given.
+pub fn appeals_done(lang: Lang, tz: &TimeZone, rows: &[jifen_app::console::AppealRow]) -> String {
+    let body: String = rows
+        .iter()
+        .map(|a| {
+            format!(
+                "<tr><td>#{}</td><td><a href=\"/console/members/{m}\">#{m}</a><div class=\"muted\">{} #{}</div></td><td>{}</td><td>{}{}</td><td>{}</td>{}</tr>",
+                a.id,
+                esc(&a.subject),
+                a.subject_id,
+                esc(&a.message),
+                esc(a.answer.as_deref().unwrap_or_default()),
+                a.delta
+                    .filter(|d| *d != 0)
+                    .map(|d| format!(" <span class=\"num\">{}{}</span>", if d > 0 { "+" } else { "" }, num(d)))
+                    .unwrap_or_default(),
+                outcome(lang, &a.status),
+                decided_cells(lang, tz, a.decided_by.as_deref(), a.decided_at),
+                m = a.member.0,
+            )
+        })
+        .collect();
+    format!(
+        "<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th>{}</tr></thead><tbody>{}</tbody></table>",
+        L::Subject.t(lang),
+        L::Reason.t(lang),
+        L::Answer.t(lang),
+        decided_heads(lang),
+        or_none_yet(lang, body, 7),
+    )
+}
+
+/// Decided risk holds, the latest decision first.
+pub fn risk_holds_done(lang: Lang, tz: &TimeZone, holds: &[jifen_app::earn::HoldView]) -> String {
+    let body: String = holds
+        .iter()
+        .map(|h| {
+            format!(
+                "<tr><td>#{}</td><td>{}</td><td><a href=\"/console/members/{m}\">#{m}</a></td><td class=\"num\">{}</td><td>{}</td><td>{}</td>{}</tr>",
+                h.hold_id,
+                fmt_time(h.created_at, tz),
+                num(h.points),
+                esc(&h.reason),
+                outcome(lang, &h.status),
+                decided_cells(lang, tz, h.decided_by.as_deref(), h.decided_at),
+                m = h.member_id,
+            )
+        })
+        .collect();
+    format!(
+        "<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th>{}</tr></thead><tbody>{}</tbody></table>",
+        L::Time.t(lang),
+        L::Members.t(lang),
+        L::Points.t(lang),
+        L::Reason.t(lang),
+        decided_heads(lang),
+        or_none_yet(lang, body, 8),
+    )
+}

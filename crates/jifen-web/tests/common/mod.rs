@@ -486,3 +486,34 @@ impl Site {
             .unwrap();
     }
 }
+
+impl Site {
+    /// A share rule paying 30 under a limit of one event per device an hour, and `n` shares by
+    /// member 1 from one device: all but the first are held for review.
+    pub async fn held_shares(&self, n: usize) {
+        self.app
+            .write_view(self.pid, "rules", None, |tx, ctx, now| {
+                let settings: jifen_rules::signin::EarnSettings = serde_json::from_value(
+                    serde_json::json!({"risk": {"velocity": [{"by": "device", "window_minutes": 60, "max_events": 1}]}}),
+                )
+                .unwrap();
+                jifen_app::earn::put_settings(tx, ctx, now, "staff:test", &settings)?;
+                let rule = jifen_app::earn::RuleIn {
+                    definition: serde_json::from_value(
+                        serde_json::json!({"name": "分享有礼", "trigger": "share", "points": "30"}),
+                    )
+                    .unwrap(),
+                    status: Some("active".into()),
+                    actor: Some("ops".into()),
+                };
+                jifen_app::earn::create_rule(tx, ctx, now, "staff:test", &rule)
+            })
+            .await
+            .unwrap();
+        self.app.invalidate_program(self.pid);
+        for k in 0..n {
+            self.event(serde_json::json!({"event_id": format!("share-{k}"), "type": "share", "device_id": "dev-1"}))
+                .await;
+        }
+    }
+}

@@ -80,7 +80,7 @@ pub fn programme(tx: &mut Tx<'_>, code: &str) -> Result<Option<Program>, AppErro
 }
 
 /// The member a staff member typed: an id (when it is a short number naming a member), else
-/// the first match of a search by phone, external id or name.
+/// the first match of a search by phone, its last four digits, external id or name.
 pub fn find_member(tx: &mut Tx<'_>, ctx: &ProgramCtx, text: &str) -> Result<Option<i64>, AppError> {
     if let Ok(id) = text.parse::<i64>()
         && id > 0

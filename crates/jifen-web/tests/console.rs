@@ -55,7 +55,7 @@ async fn staff_sign_in_and_browse_members_in_both_languages() {
         "{html}"
     );
     // Members: found by phone, external id and name prefix; the reason is escaped.
-    for q in ["13800138000", "U100001", "王小"] {
+    for q in ["13800138000", "U100001", "王小", "8000"] {
         let (st, html, _) = s
             .get(&format!("/console/members?q={}", urlencode(q)), &cookie)
             .await;
@@ -100,7 +100,7 @@ async fn staff_sign_in_and_browse_members_in_both_languages() {
         r.text()
             .await
             .unwrap()
-            .contains("Phone, external id or name")
+            .contains("Phone, last 4 digits of a phone, external id or name")
     );
     let (_, html, _) = s
         .get("/console", &format!("{cookie}; jifen_lang={lang}"))

@@ -14,8 +14,8 @@ impl Tx<'_> {
     ) -> StoreResult<MemberId> {
         self.writes += 1;
         let row = self.conn.insert_id(
-            "INSERT INTO members (program_id, name, phone, email, birthday, status, created_at, birthday_md) \
-             VALUES ($1, $2, $3, $4, $5, 'active', $6, $7) RETURNING id",
+            "INSERT INTO members (program_id, name, phone, email, birthday, status, created_at, birthday_md, phone_tail) \
+             VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8) RETURNING id",
             &[
                 program.0.into(),
                 profile.name.clone().into(),
@@ -24,6 +24,7 @@ impl Tx<'_> {
                 profile.birthday.clone().into(),
                 now.into(),
                 birthday_md(profile).into(),
+                phone_tail(profile).into(),
             ],
         )?;
         let id = row;
@@ -52,8 +53,8 @@ impl Tx<'_> {
     ) -> StoreResult<()> {
         self.writes += 1;
         self.conn.execute(
-            "UPDATE members SET name = $3, phone = $4, email = $5, birthday = $6, birthday_md = $7 WHERE program_id = $1 AND id = $2",
-            &[program.0.into(), id.0.into(), p.name.clone().into(), p.phone.clone().into(), p.email.clone().into(), p.birthday.clone().into(), birthday_md(p).into()],
+            "UPDATE members SET name = $3, phone = $4, email = $5, birthday = $6, birthday_md = $7, phone_tail = $8 WHERE program_id = $1 AND id = $2",
+            &[program.0.into(), id.0.into(), p.name.clone().into(), p.phone.clone().into(), p.email.clone().into(), p.birthday.clone().into(), birthday_md(p).into(), phone_tail(p).into()],
         )?;
         Ok(())
     }
@@ -274,7 +275,7 @@ impl Tx<'_> {
         let p = || -> Vec<Value> { vec![program.0.into(), member.0.into()] };
         self.conn.execute_many(&[
             (
-                "UPDATE members SET name = NULL, phone = NULL, email = NULL, birthday = NULL, birthday_md = NULL, \
+                "UPDATE members SET name = NULL, phone = NULL, email = NULL, birthday = NULL, birthday_md = NULL, phone_tail = NULL, \
                  status = 'erased' WHERE program_id = $1 AND id = $2",
                 p(),
             ),

@@ -98,6 +98,18 @@ async fn an_operator_runs_the_mall_from_item_to_refund() {
         "{html}"
     );
 
+    // The carrier is chosen from the list, by code, named in the page's language.
+    assert!(
+        html.contains("<select name=\"carrier\"")
+            && html.contains("<option value=\"SF\">顺丰速运</option>")
+            && html.contains("<option value=\"EMS\">中国邮政</option>"),
+        "{html}"
+    );
+    let (_, en, _) = s.get("/console/orders?state=paid&lang=en", &cookie).await;
+    assert!(
+        en.contains("<option value=\"ZTO\">ZTO Express</option>"),
+        "{en}"
+    );
     // Ship without a tracking number: named next to that field; the order stays paid.
     let ship = format!("/console/orders/{order_id}/ship");
     let (st, html, _) = s
@@ -111,7 +123,7 @@ async fn an_operator_runs_the_mall_from_item_to_refund() {
             &cookie,
             &[
                 ("csrf", &csrf),
-                ("carrier", "顺丰"),
+                ("carrier", "SF"),
                 ("tracking_no", "SF1234567"),
             ],
         )
@@ -123,6 +135,14 @@ async fn an_operator_runs_the_mall_from_item_to_refund() {
         "{html}"
     );
     assert!(html.contains("南京路1号"), "the address is shown");
+    assert!(
+        html.contains("顺丰速运 SF1234567"),
+        "the carrier's name: {html}"
+    );
+    let (_, en, _) = s
+        .get(&format!("/console/orders/{order_id}?lang=en"), &cookie)
+        .await;
+    assert!(en.contains("SF Express"), "{en}");
     // Shipping twice is refused with the reason, not a 500.
     let (st, html, _) = s
         .post_form(

@@ -3,6 +3,7 @@
 use super::*;
 use crate::page::Lang;
 use jifen_app::mall::OrderView;
+use jifen_domain::words;
 
 #[derive(Deserialize, Default)]
 pub(super) struct OrdersQuery {
@@ -130,6 +131,20 @@ pub(super) async fn render_orders(
     st.page(status, "orders", title, &body)
 }
 
+/// The carriers staff choose from, each by its code, named in the page's language.
+fn carrier_options(english: bool) -> String {
+    words::CARRIERS
+        .iter()
+        .map(|w| format!("<option value=\"{}\">{}</option>", w.code, w.text(english)))
+        .collect()
+}
+
+/// A carrier's name: a listed one's words, any other as the API sent it.
+fn carrier_text(code: Option<&str>, english: bool) -> String {
+    code.map(|c| words::text(words::CARRIERS, c, english))
+        .unwrap_or_default()
+}
+
 pub(super) fn ship_form(
     st: &Staff,
     id: i64,
@@ -142,11 +157,12 @@ pub(super) fn ship_form(
     };
     format!(
         "<form class=\"ship\" method=\"post\" action=\"/console/orders/{id}/ship\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"back\" value=\"{back}\">\
-         <div><input type=\"text\" name=\"carrier\" placeholder=\"{}\" aria-label=\"{}\">{}</div>\
+         <div><select name=\"carrier\" aria-label=\"{}\"><option value=\"\">{}</option>{}</select>{}</div>\
          <div><input type=\"text\" name=\"tracking_no\" placeholder=\"{}\" aria-label=\"{}\">{}</div><button>{}</button></form>{}",
         esc(&st.s.csrf),
         st.t("快递公司", "Carrier"),
-        st.t("快递公司", "Carrier"),
+        st.t("选择快递公司", "Choose a carrier"),
+        carrier_options(st.lang == Lang::En),
         field_error(e.as_ref(), "carrier"),
         st.t("运单号", "Tracking number"),
         st.t("运单号", "Tracking number"),
@@ -243,7 +259,7 @@ pub(super) fn order_row(
         .map(|t| {
             format!(
                 "<div class=\"muted\">{} {}</div>",
-                esc(o.carrier.as_deref().unwrap_or("")),
+                esc(&carrier_text(o.carrier.as_deref(), st.lang == Lang::En)),
                 esc(t)
             )
         })
@@ -343,7 +359,10 @@ pub(super) async fn render_order(
         st.t("收货地址", "Ship to"),
         address,
         st.t("物流", "Logistics"),
-        esc(o.carrier.as_deref().unwrap_or("–")),
+        esc(&o.carrier.as_deref().map_or_else(
+            || "–".to_string(),
+            |c| carrier_text(Some(c), st.lang == Lang::En)
+        )),
         esc(o.tracking_no.as_deref().unwrap_or("")),
         st.t("订单记录", "Order history"),
         st.t("时间", "Time"),

@@ -98,6 +98,10 @@ async fn an_operator_runs_the_mall_from_item_to_refund() {
         "{html}"
     );
 
+    // An order to ship shows where it ships to, in its row.
+    let row = &html[html.find(&format!("id=\"order-{order_id}\"")).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("南京路1号"), "{row}");
     // The carrier is chosen from the list, by code, named in the page's language.
     assert!(
         html.contains("<select name=\"carrier\"")
@@ -139,6 +143,24 @@ async fn an_operator_runs_the_mall_from_item_to_refund() {
         html.contains("顺丰速运 SF1234567"),
         "the carrier's name: {html}"
     );
+    // Staff find it by order number, tracking number or the member's phone; not by anything.
+    let row = format!("id=\"order-{order_id}\"");
+    for q in [
+        format!("{order_id}"),
+        format!("%23{order_id}"),
+        "SF1234567".into(),
+        "13800138000".into(),
+    ] {
+        let (st, html, _) = s.get(&format!("/console/orders?q={q}"), &cookie).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(html.contains(&row), "{q}: {html}");
+        assert!(
+            html.contains(&format!("value=\"{}\"", q.replace("%23", "#"))),
+            "{q}: kept"
+        );
+    }
+    let (_, html, _) = s.get("/console/orders?q=SF0000000", &cookie).await;
+    assert!(!html.contains(&row) && html.contains("没有订单"), "{html}");
     let (_, en, _) = s
         .get(&format!("/console/orders/{order_id}?lang=en"), &cookie)
         .await;

@@ -266,6 +266,24 @@ impl Tx<'_> {
         Ok(ids.into_iter().map(MemberId).collect())
     }
 
+    /// Members whose phone is `phone`, newest first, at most `limit`.
+    pub fn members_by_phone(
+        &mut self,
+        program: ProgramId,
+        phone: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<MemberId>> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT id FROM members WHERE program_id = $1 AND phone = $2 ORDER BY id DESC LIMIT $3",
+                &[program.0.into(), phone.into(), limit.into()],
+            )?
+            .iter()
+            .map(|r| MemberId(r.int(0)))
+            .collect())
+    }
+
     /// Members by id, newest first, before id `before`: a page of the console's list.
     pub fn member_page(
         &mut self,

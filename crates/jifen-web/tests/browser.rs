@@ -36,6 +36,9 @@ async fn staff_use_the_console_in_a_real_browser() {
         b.wait_until("location.search.includes('q=')");
         assert!(b.text().contains("王小明"));
         b.screenshot("console-members");
+        b.goto(&format!("{base}/console/members?q=8000"));
+        assert!(b.text().contains("王小明"), "found by the phone's last four digits");
+        b.screenshot("console-members-tail");
         b.eval("document.querySelector('td a[href^=\"/console/members/\"]').click(); true");
         b.wait_until("/^\\/console\\/members\\/\\d+$/.test(location.pathname)");
         let text = b.text();
@@ -171,13 +174,24 @@ async fn an_operator_creates_a_rule_and_ships_an_order_in_a_real_browser() {
         b.wait_until("location.pathname === '/console/orders'");
         assert!(b.text().contains("保温杯") && b.text().contains("待发货"), "{}", b.text());
         b.screenshot("console-orders");
-        b.eval(&format!("let f = document.querySelector('#order-{order_id} form.ship'); f.querySelector('[name=carrier]').value = '顺丰'; f.submit(); true"));
+        b.goto(&format!("{base}/console/orders?lang=en"));
+        b.screenshot("console-orders-en");
+        b.goto(&format!("{base}/console/orders?lang=zh"));
+        b.eval(&format!("let f = document.querySelector('#order-{order_id} form.ship'); f.querySelector('[name=carrier]').value = 'SF'; f.submit(); true"));
         b.wait_until("document.querySelector('.field-error')");
         assert!(b.text().contains("请填写运单号"));
-        b.eval(&format!("let f = document.querySelector('#order-{order_id} form.ship'); f.querySelector('[name=carrier]').value = '顺丰'; f.querySelector('[name=tracking_no]').value = 'SF1234567890'; f.submit(); true"));
+        b.eval(&format!("let f = document.querySelector('#order-{order_id} form.ship'); f.querySelector('[name=carrier]').value = 'SF'; f.querySelector('[name=tracking_no]').value = 'SF1234567890'; f.submit(); true"));
         b.wait_until("location.search.includes('done=1')");
         let text = b.text();
-        assert!(text.contains("已发货") && text.contains("SF1234567890"), "{text}");
+        assert!(text.contains("已发货") && text.contains("顺丰速运 SF1234567890"), "{text}");
+        // Found again by its tracking number, in both languages.
+        b.goto(&format!("{base}/console/orders?q=SF1234567890"));
+        assert!(b.text().contains("顺丰速运 SF1234567890"), "{}", b.text());
+        b.screenshot("console-orders-search");
+        b.goto(&format!("{base}/console/orders?q=SF1234567890&lang=en"));
+        assert!(b.text().contains("SF Express SF1234567890"), "{}", b.text());
+        b.screenshot("console-orders-search-en");
+        b.goto(&format!("{base}/console/orders?lang=zh"));
         b.goto(&format!("{base}/console/orders/{order_id}"));
         assert!(b.text().contains("南京路1号"));
         b.screenshot("console-order");

@@ -264,10 +264,7 @@ fn search_form(st: &Staff, query: Option<&str>) -> String {
     format!(
         "<form class=\"search\" method=\"get\" action=\"/console/orders\" role=\"search\"><input type=\"search\" name=\"q\" value=\"{}\" placeholder=\"{}\" aria-label=\"{}\" maxlength=\"64\"><button>{}</button></form>",
         esc(query.unwrap_or("")),
-        st.t(
-            "订单号、手机号或运单号",
-            "Order number, phone or tracking number"
-        ),
+        st.t("订单号、手机号或运单号", "Order no., phone or tracking no."),
         st.t("搜索订单", "Search orders"),
         st.t("搜索", "Search"),
     )

@@ -379,3 +379,4 @@ pub use chain::LinkRow;
 pub use coupons::{CouponRow, NewCoupon, TemplateRow};
 pub use exports::{LedgerExportRow, OrderExportRow};
 pub use keys::{ApiKeyRow, KEY_ID_LEN, KeyCaller};
+pub use members::MemberFilter;

@@ -1,6 +1,6 @@
 //! The console's HTML: words in both languages, formatting, and one function per page.
 
-use jifen_app::console::{Member, MemberListRow};
+use jifen_app::console::Member;
 use jifen_app::overview::{Figures, OverviewView, TopItem};
 use jifen_app::staff::Session;
 use jifen_app::views::{Balance, LotView};

@@ -39,6 +39,13 @@ async fn staff_use_the_console_in_a_real_browser() {
         b.goto(&format!("{base}/console/members?q=8000"));
         assert!(b.text().contains("王小明"), "found by the phone's last four digits");
         b.screenshot("console-members-tail");
+        b.goto(&format!("{base}/console/members?sort=balance&min_balance=abc"));
+        assert!(b.text().contains("请填写整数积分"), "{}", b.text());
+        b.screenshot("console-members-filter-error");
+        b.goto(&format!("{base}/console/members?sort=balance&lang=en"));
+        assert!(b.text().contains("1 found"), "{}", b.text());
+        b.screenshot("console-members-filters-en");
+        b.goto(&format!("{base}/console/members?q=8000&lang=zh"));
         b.eval("document.querySelector('td a[href^=\"/console/members/\"]').click(); true");
         b.wait_until("/^\\/console\\/members\\/\\d+$/.test(location.pathname)");
         let text = b.text();

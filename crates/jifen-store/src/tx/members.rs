@@ -307,3 +307,76 @@ impl Tx<'_> {
         Ok(n == 1)
     }
 }
+
+/// What the console's member list is narrowed to and sorted by.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemberFilter {
+    /// A tier code; `base_tier` is the tier of members with no tier row yet.
+    pub tier: Option<String>,
+    pub base_tier: String,
+    /// Posted points balance, inclusive.
+    pub min_balance: Option<i64>,
+    pub max_balance: Option<i64>,
+    /// Joined at or after / before (ms since the epoch).
+    pub joined_from: Option<Millis>,
+    pub joined_before: Option<Millis>,
+    /// Highest balance first; otherwise newest first.
+    pub by_balance: bool,
+    /// When a tier set by hand still holds.
+    pub now: Millis,
+}
+
+impl Tx<'_> {
+    /// A page of the members `f` lets through (`offset`, at most `limit`), and how many it lets
+    /// through in all.
+    pub fn filtered_members(
+        &mut self,
+        program: ProgramId,
+        f: &MemberFilter,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<(Vec<MemberId>, i64)> {
+        let from = "FROM members m JOIN accounts a ON a.program_id = m.program_id AND a.member_id = m.id \
+             AND a.kind = 'balance' AND a.point_type = 'points' \
+             LEFT JOIN member_tiers t ON t.program_id = m.program_id AND t.member_id = m.id \
+             WHERE m.program_id = $1 \
+             AND (CAST($2 AS TEXT) IS NULL OR COALESCE(CASE WHEN t.manual_until > $3 THEN t.manual_tier END, t.tier, $4) = $2) \
+             AND (CAST($5 AS BIGINT) IS NULL OR a.credits_posted - a.debits_posted >= $5) \
+             AND (CAST($6 AS BIGINT) IS NULL OR a.credits_posted - a.debits_posted <= $6) \
+             AND (CAST($7 AS BIGINT) IS NULL OR m.created_at >= $7) \
+             AND (CAST($8 AS BIGINT) IS NULL OR m.created_at < $8)";
+        let args = || -> Vec<Value> {
+            vec![
+                program.0.into(),
+                f.tier.clone().into(),
+                f.now.into(),
+                f.base_tier.clone().into(),
+                f.min_balance.into(),
+                f.max_balance.into(),
+                f.joined_from.into(),
+                f.joined_before.into(),
+            ]
+        };
+        let total = self
+            .conn
+            .query_one(&format!("SELECT COUNT(*) {from}"), &args())?
+            .map_or(0, |r| r.int(0));
+        let order = if f.by_balance {
+            "a.credits_posted - a.debits_posted DESC, m.id DESC"
+        } else {
+            "m.id DESC"
+        };
+        let mut page = args();
+        page.extend([limit.into(), offset.into()]);
+        let ids = self
+            .conn
+            .query(
+                &format!("SELECT m.id {from} ORDER BY {order} LIMIT $9 OFFSET $10"),
+                &page,
+            )?
+            .iter()
+            .map(|r| MemberId(r.int(0)))
+            .collect();
+        Ok((ids, total))
+    }
+}

@@ -193,6 +193,8 @@ pub struct OrdersQuery {
     before: Option<i64>,
     #[serde(default)]
     limit: Option<i64>,
+    #[serde(default)]
+    q: Option<String>,
 }
 
 pub async fn list_orders(
@@ -202,15 +204,16 @@ pub async fn list_orders(
 ) -> ApiResult {
     let ctx = app.program_ctx(p.0).await?;
     let v = app
-        .read(move |tx| {
-            mall::list_orders(
+        .read(move |tx| match q.q.as_deref() {
+            Some(text) => mall::search_orders(tx, &ctx, text, q.limit.unwrap_or(50)),
+            None => mall::list_orders(
                 tx,
                 &ctx,
                 q.member_id.map(jifen_ledger::MemberId),
                 q.state.as_deref(),
                 q.before,
                 q.limit.unwrap_or(50),
-            )
+            ),
         })
         .await?;
     Ok(Json(v).into_response())

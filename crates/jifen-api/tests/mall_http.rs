@@ -125,6 +125,12 @@ async fn members_browse_order_draw_and_quote_through_the_api() {
         .err(422, "invalid_request");
     let order = json!({"member": {"member_id": m}, "sku": "CUP", "request_id": "web-1",
         "address": {"name": "李雷", "phone": "13900000000", "line": "北京市朝阳区建国路88号"}});
+    // The receiver's phone is a mainland mobile number, named as the field at fault.
+    let mut bad = order.clone();
+    bad["address"]["phone"] = json!("12345");
+    let r = s.post("/api/v1/mall/orders", None, bad).await;
+    r.err(422, "invalid_request");
+    assert!(r.text.contains("address.phone"), "{}", r.text);
     s.post("/api/v1/mall/orders", None, order.clone())
         .await
         .err(422, "insufficient_points");
@@ -157,6 +163,12 @@ async fn members_browse_order_draw_and_quote_through_the_api() {
     assert_eq!(shipped.ok(200)["state"], "shipped");
     let listed = s.get(&format!("/api/v1/mall/orders?member_id={m}")).await;
     assert_eq!(listed.ok(200)["items"].as_array().unwrap().len(), 1);
+    for q in [format!("{id}"), "SF0001".to_string()] {
+        let found = s.get(&format!("/api/v1/mall/orders?q={q}")).await;
+        assert_eq!(found.ok(200)["items"][0]["order_id"], id, "{q}");
+    }
+    let none = s.get("/api/v1/mall/orders?q=SF9999").await;
+    assert_eq!(none.ok(200)["items"].as_array().unwrap().len(), 0);
     s.get("/api/v1/mall/orders?state=lost")
         .await
         .err(422, "invalid_request");

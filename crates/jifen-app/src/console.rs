@@ -80,7 +80,7 @@ pub fn programme(tx: &mut Tx<'_>, code: &str) -> Result<Option<Program>, AppErro
 }
 
 /// The member a staff member typed: an id (when it is a short number naming a member), else
-/// the first match of a search by phone, external id or name.
+/// the first match of a search by phone, its last four digits, external id or name.
 pub fn find_member(tx: &mut Tx<'_>, ctx: &ProgramCtx, text: &str) -> Result<Option<i64>, AppError> {
     if let Ok(id) = text.parse::<i64>()
         && id > 0
@@ -106,22 +106,132 @@ pub struct MemberListRow {
     pub tier_en: String,
 }
 
-/// A page of members: those matching `query` (name, phone, email, id; at most `limit`), or
-/// the page of ids below `before`, newest first.
+/// How the console's member list is narrowed and sorted, as staff typed it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemberListQuery {
+    /// Phone, its last four digits, external id or name start: a search, the other filters
+    /// then do not apply.
+    pub text: Option<String>,
+    pub tier: Option<String>,
+    pub min_balance: Option<String>,
+    pub max_balance: Option<String>,
+    /// `YYYY-MM-DD`, both days included, in the programme's time zone.
+    pub joined_from: Option<String>,
+    pub joined_to: Option<String>,
+    /// `balance` for the highest balance first; otherwise newest first.
+    pub sort: Option<String>,
+    /// 1-based.
+    pub page: i64,
+}
+
+/// A page of the member list: its rows, how many members match in all, and the page.
+#[derive(Debug, Clone)]
+pub struct MemberListPage {
+    pub rows: Vec<MemberListRow>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+}
+
+/// The filter of a query; a value that does not read names its field.
+fn member_filter(
+    ctx: &ProgramCtx,
+    q: &MemberListQuery,
+    now: Millis,
+) -> Result<jifen_store::MemberFilter, AppError> {
+    let blank = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let points = |field: &'static str, v: &Option<String>| -> Result<Option<i64>, AppError> {
+        blank(v)
+            .map(|v| {
+                v.replace(',', "")
+                    .parse::<i64>()
+                    .map_err(|_| AppError::invalid(field, "a whole number of points"))
+            })
+            .transpose()
+    };
+    let day =
+        |field: &'static str, v: &Option<String>, next: bool| -> Result<Option<Millis>, AppError> {
+            blank(v)
+                .map(|v| {
+                    let d = v
+                        .parse::<jiff::civil::Date>()
+                        .map_err(|_| AppError::invalid(field, "a date as YYYY-MM-DD"))?;
+                    let d = if next {
+                        d.tomorrow()
+                            .map_err(|_| AppError::invalid(field, "a date as YYYY-MM-DD"))?
+                    } else {
+                        d
+                    };
+                    Ok(crate::earn::start_of(d, &ctx.tz))
+                })
+                .transpose()
+        };
+    let ladder = ctx.earn.ladder.as_ref();
+    let tier = blank(&q.tier);
+    if let Some(t) = &tier
+        && !ladder.is_some_and(|l| l.tiers.iter().any(|x| &x.code == t))
+    {
+        return Err(AppError::invalid("tier", "not a tier of this programme"));
+    }
+    let f = jifen_store::MemberFilter {
+        tier,
+        base_tier: ladder
+            .and_then(|l| l.tiers.first())
+            .map(|t| t.code.clone())
+            .unwrap_or_default(),
+        min_balance: points("min_balance", &q.min_balance)?,
+        max_balance: points("max_balance", &q.max_balance)?,
+        joined_from: day("joined_from", &q.joined_from, false)?,
+        joined_before: day("joined_to", &q.joined_to, true)?,
+        by_balance: q.sort.as_deref() == Some("balance"),
+        now,
+    };
+    if let (Some(a), Some(b)) = (f.min_balance, f.max_balance)
+        && a > b
+    {
+        return Err(AppError::invalid(
+            "max_balance",
+            "at least the lowest balance",
+        ));
+    }
+    if let (Some(a), Some(b)) = (f.joined_from, f.joined_before)
+        && a >= b
+    {
+        return Err(AppError::invalid("joined_to", "on or after the first day"));
+    }
+    Ok(f)
+}
+
+/// A page of members: those matching the query's text (name, phone, its last four digits,
+/// external id; at most `limit`), or the page `q.page` of those its filters let through,
+/// newest or highest balance first, with the count of all of them.
 pub fn member_list(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     _who: &MemberReader,
-    query: Option<&str>,
-    before: i64,
+    q: &MemberListQuery,
     limit: i64,
     now: Millis,
-) -> Result<Vec<MemberListRow>, AppError> {
-    let ids = match query {
-        Some(text) => tx.search_members(ctx.program.id, text, limit)?,
-        None => tx.member_page(ctx.program.id, before, limit)?,
+) -> Result<MemberListPage, AppError> {
+    let page = q.page.max(1);
+    let (ids, total) = match q.text.as_deref() {
+        Some(text) => {
+            let ids = tx.search_members(ctx.program.id, text, limit)?;
+            let n = ids.len() as i64;
+            (ids, n)
+        }
+        None => {
+            let f = member_filter(ctx, q, now)?;
+            let offset = (page - 1).saturating_mul(limit);
+            tx.filtered_members(ctx.program.id, &f, offset, limit)?
+        }
     };
-    let mut out = Vec::new();
+    let mut rows = Vec::new();
     for id in ids {
         let Some(member) = tx.member(ctx.program.id, id)? else {
             continue;
@@ -133,7 +243,7 @@ pub fn member_list(
             .ladder
             .as_ref()
             .and_then(|l| l.tiers.iter().find(|t| t.code == tier_code));
-        out.push(MemberListRow {
+        rows.push(MemberListRow {
             member,
             balance,
             tier_zh: tier.map_or_else(|| tier_code.clone(), |t| t.name_zh.clone()),
@@ -141,7 +251,12 @@ pub fn member_list(
             tier_code,
         });
     }
-    Ok(out)
+    Ok(MemberListPage {
+        rows,
+        total,
+        page,
+        pages: ((total + limit - 1) / limit).max(1),
+    })
 }
 
 /// A member's appeals, newest first.

@@ -207,6 +207,46 @@ words! {
     }
 }
 
+/// The carriers staff choose from when an order ships, by the code the API takes (it also
+/// takes any other carrier's name, shown as sent).
+pub const CARRIERS: &[Word] = &[
+    Word {
+        code: "SF",
+        zh: "顺丰速运",
+        en: "SF Express",
+    },
+    Word {
+        code: "ZTO",
+        zh: "中通快递",
+        en: "ZTO Express",
+    },
+    Word {
+        code: "YTO",
+        zh: "圆通速递",
+        en: "YTO Express",
+    },
+    Word {
+        code: "YD",
+        zh: "韵达快递",
+        en: "Yunda Express",
+    },
+    Word {
+        code: "STO",
+        zh: "申通快递",
+        en: "STO Express",
+    },
+    Word {
+        code: "JD",
+        zh: "京东物流",
+        en: "JD Logistics",
+    },
+    Word {
+        code: "EMS",
+        zh: "中国邮政",
+        en: "China Post EMS",
+    },
+];
+
 /// Staff roles (`jifen_app::staff::Role`).
 pub const STAFF_ROLES: &[Word] = &[
     Word {
@@ -358,6 +398,11 @@ mod tests {
     use super::*;
 
     fn check<T: HasWord>(name: &str, table: &'static [T]) {
+        check_shaped(name, table, |c| c.is_ascii_lowercase() || c == '_');
+    }
+
+    /// A table whose codes are of another shape (carriers' codes are their capital letters).
+    fn check_shaped<T: HasWord>(name: &str, table: &'static [T], shape: fn(char) -> bool) {
         let mut seen = std::collections::HashSet::new();
         for e in table {
             let w = e.word();
@@ -375,7 +420,7 @@ mod tests {
                 w.en
             );
             assert!(
-                w.code.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                w.code.chars().all(shape),
                 "{name}: {:?} is not a code",
                 w.code
             );
@@ -415,6 +460,7 @@ mod tests {
         check("lot statuses", LOT_STATUSES);
         check("member statuses", MEMBER_STATUSES);
         check("staff roles", STAFF_ROLES);
+        check_shaped("carriers", CARRIERS, |c| c.is_ascii_uppercase());
         check("custom", &[CUSTOM_TRIGGER.word, PAID_NOT_SHIPPED][..]);
         check("dry run notes", DRY_RUN_NOTES);
         check("refusals", REFUSALS);

@@ -63,6 +63,18 @@ fn birthday_md(p: &MemberProfile) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The last four characters of a phone with its spaces and hyphens left out (手机尾号): what
+/// the list searches by; as migration 0030 computes it for members already stored.
+fn phone_tail(p: &MemberProfile) -> Option<String> {
+    let packed: Vec<char> = p
+        .phone
+        .as_deref()?
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-'))
+        .collect();
+    (packed.len() >= 4).then(|| packed[packed.len() - 4..].iter().collect())
+}
+
 fn member_from(r: &Row) -> Member {
     Member {
         id: MemberId(r.int(0)),
@@ -367,3 +379,4 @@ pub use chain::LinkRow;
 pub use coupons::{CouponRow, NewCoupon, TemplateRow};
 pub use exports::{LedgerExportRow, OrderExportRow};
 pub use keys::{ApiKeyRow, KEY_ID_LEN, KeyCaller};
+pub use members::MemberFilter;

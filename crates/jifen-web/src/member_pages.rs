@@ -35,7 +35,19 @@ pub(super) struct MembersQuery {
     #[serde(default)]
     pub(super) q: Option<String>,
     #[serde(default)]
-    pub(super) before: Option<String>,
+    pub(super) tier: Option<String>,
+    #[serde(default)]
+    pub(super) min_balance: Option<String>,
+    #[serde(default)]
+    pub(super) max_balance: Option<String>,
+    #[serde(default)]
+    pub(super) joined_from: Option<String>,
+    #[serde(default)]
+    pub(super) joined_to: Option<String>,
+    #[serde(default)]
+    pub(super) sort: Option<String>,
+    #[serde(default)]
+    pub(super) page: Option<String>,
     #[serde(default)]
     pub(super) lang: Option<String>,
 }
@@ -65,44 +77,85 @@ pub(super) async fn members(
         Ok(c) => c,
         Err(e) => return failure(lang, &s, e),
     };
-    // A malformed cursor is the first page, never an error page.
-    let before = q
-        .before
-        .as_deref()
-        .and_then(|b| b.parse::<i64>().ok())
-        .filter(|b| *b > 0)
-        .unwrap_or(i64::MAX);
-    let query =
-        q.q.clone()
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty() && v.chars().count() <= 64);
+    // A malformed page number is the first page, never an error page.
+    let short = |v: &Option<String>| v.clone().filter(|v| v.chars().count() <= 64);
+    let query = jifen_app::console::MemberListQuery {
+        text: q
+            .q
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && v.chars().count() <= 64)
+            .map(str::to_string),
+        tier: short(&q.tier),
+        min_balance: short(&q.min_balance),
+        max_balance: short(&q.max_balance),
+        joined_from: short(&q.joined_from),
+        joined_to: short(&q.joined_to),
+        sort: short(&q.sort),
+        page: q
+            .page
+            .as_deref()
+            .and_then(|p| p.parse::<i64>().ok())
+            .filter(|p| (1..=1_000_000).contains(p))
+            .unwrap_or(1),
+    };
+    let tiers = ctx
+        .earn
+        .ladder
+        .as_ref()
+        .map(|l| {
+            l.tiers
+                .iter()
+                .map(|t| (t.code.clone(), t.name_zh.clone(), t.name_en.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
     let now = web.app.now();
     let qq = query.clone();
-    let rows = web
+    let listed = web
         .app
-        .read(move |tx| {
-            jifen_app::console::member_list(tx, &ctx, &reader, qq.as_deref(), before, PAGE, now)
-        })
+        .read(move |tx| jifen_app::console::member_list(tx, &ctx, &reader, &qq, PAGE, now))
         .await;
-    let rows = match rows {
-        Ok(r) => r,
+    let (page, error, status) = match listed {
+        Ok(p) => (Some(p), None, StatusCode::OK),
+        Err(AppError::Invalid { field, message }) => (
+            None,
+            Some((field.clone(), member_filter_error(lang, &field, &message))),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
         Err(e) => return failure(lang, &s, e),
     };
-    let next = (query.is_none() && rows.len() as i64 == PAGE)
-        .then(|| rows.last().map(|r| r.member.id.0))
-        .flatten();
     let body = page::members(
         lang,
-        query.as_deref().unwrap_or(""),
-        &rows,
-        next,
-        s.role.sees_phones(),
+        &page::MembersView {
+            query: &query,
+            page: page.as_ref(),
+            error,
+            tiers,
+            phones: s.role.sees_phones(),
+        },
     );
     html(
-        StatusCode::OK,
+        status,
         page::layout(lang, &s, "members", L::Members.t(lang), &body),
         &set_lang.into_iter().collect::<Vec<_>>(),
     )
+}
+
+/// The words next to a filter the list could not read.
+fn member_filter_error(lang: Lang, field: &str, message: &str) -> String {
+    let (zh, en) = match field {
+        "tier" => ("请选择列表中的等级", "Choose a tier from the list"),
+        "min_balance" | "max_balance" if message.starts_with("at least") => {
+            ("不能小于最低积分", "Must not be below the lowest balance")
+        }
+        "min_balance" | "max_balance" => ("请填写整数积分", "Enter a whole number of points"),
+        "joined_to" if message.starts_with("on or after") => {
+            ("不能早于开始日期", "Must not be before the first day")
+        }
+        _ => ("请按 年-月-日 填写日期", "Enter a date as YYYY-MM-DD"),
+    };
+    page::pick(lang, zh, en).to_string()
 }
 
 #[derive(Deserialize, Default)]

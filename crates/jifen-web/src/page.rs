@@ -1,6 +1,6 @@
 //! The console's HTML: words in both languages, formatting, and one function per page.
 
-use jifen_app::console::{Member, MemberListRow};
+use jifen_app::console::Member;
 use jifen_app::overview::{Figures, OverviewView, TopItem};
 use jifen_app::staff::Session;
 use jifen_app::views::{Balance, LotView};
@@ -143,7 +143,10 @@ impl L {
             L::RecentOrders => ("最新兑换订单", "Recent mall orders"),
             L::NoOrders => ("暂无订单", "No orders yet"),
             L::Search => ("搜索", "Search"),
-            L::SearchHint => ("手机号、外部ID或姓名", "Phone, external id or name"),
+            L::SearchHint => (
+                "手机号、手机尾号、外部ID或姓名",
+                "Phone, last 4 digits of a phone, external id or name",
+            ),
             L::Name => ("姓名", "Name"),
             L::Phone => ("手机号", "Phone"),
             L::Tier => ("等级", "Tier"),

@@ -600,6 +600,55 @@ async fn the_address_is_checked_field_by_field() {
 }
 
 #[tokio::test]
+async fn the_receivers_phone_is_a_mainland_mobile_number() {
+    let s = start().await;
+    let shop = shop(&s).await;
+    let link = link(&s, MEMBER).await;
+    let key = confirm_key(&s, &link, shop.cup, "CUP-1", 1).await;
+    let with = |phone: &'static str| {
+        ADDRESS
+            .iter()
+            .map(|(k, v)| (*k, if *k == "phone" { phone } else { *v }))
+            .collect::<Vec<_>>()
+    };
+    for phone in ["12345", "23800138000", "1380013800"] {
+        let (st, html, _) = redeem(&s, &link, shop.cup, "CUP-1", "1", &key, &with(phone)).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{phone}: {html}");
+        let at = html.find("id=\"e-phone\"").expect("a message at the phone");
+        assert!(html[at..].contains("以1开头的11位手机号"), "{html}");
+        assert!(html.contains(&format!("value=\"{phone}\"")), "kept: {html}");
+        assert!(!html.contains("mainland"), "{html}");
+    }
+    let mut form = vec![("sku", "CUP-1"), ("qty", "1"), ("key", key.as_str())];
+    form.extend(with("12345"));
+    let en = s
+        .client
+        .post(format!("{}{link}/mall/{}/redeem", s.base, shop.cup))
+        .header("cookie", "jifen_lang=en")
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(en.contains("11 digits starting with 1"), "{en}");
+    assert!(orders_of(&s).await.is_empty());
+    let (st, _, _) = redeem(
+        &s,
+        &link,
+        shop.cup,
+        "CUP-1",
+        "1",
+        &key,
+        &with("138-0013-8000"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    assert_eq!(orders_of(&s).await.len(), 1);
+}
+
+#[tokio::test]
 async fn malformed_parameters_answer_4xx_never_500() {
     let s = start().await;
     let shop = shop(&s).await;

@@ -55,13 +55,47 @@ async fn staff_sign_in_and_browse_members_in_both_languages() {
         "{html}"
     );
     // Members: found by phone, external id and name prefix; the reason is escaped.
-    for q in ["13800138000", "U100001", "王小"] {
+    for q in ["13800138000", "U100001", "王小", "8000"] {
         let (st, html, _) = s
             .get(&format!("/console/members?q={}", urlencode(q)), &cookie)
             .await;
         assert_eq!(st, StatusCode::OK);
         assert!(html.contains("王小明"), "{q}: {html}");
     }
+    // The list counts its matches; a filter that does not read is named next to its field,
+    // keeping what was typed, in either language.
+    let (st, html, _) = s.get("/console/members?sort=balance", &cookie).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        html.contains("共 1 位会员 · 第 1 / 1 页") && html.contains("王小明"),
+        "{html}"
+    );
+    let (_, html, _) = s.get("/console/members?min_balance=20000", &cookie).await;
+    assert!(
+        html.contains("共 0 位会员") && !html.contains("王小明"),
+        "{html}"
+    );
+    let (st, html, _) = s
+        .get(
+            "/console/members?min_balance=lots%3Cb%3E&joined_from=2026-01-01",
+            &cookie,
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let at = html.find("id=\"min_balance\"").expect("the field");
+    let within = &html[at..at + html[at..].find("</div>").unwrap()];
+    assert!(
+        within.contains("请填写整数积分") && within.contains("value=\"lots&lt;b&gt;\""),
+        "{within}"
+    );
+    assert!(
+        html.contains("value=\"2026-01-01\""),
+        "the other filters are kept"
+    );
+    let (_, en, _) = s
+        .get("/console/members?joined_to=someday&lang=en", &cookie)
+        .await;
+    assert!(en.contains("Enter a date as YYYY-MM-DD"), "{en}");
     let (_, html, _) = s.get("/console/members?q=nobody", &cookie).await;
     assert!(html.contains("没有找到会员"));
     let (st, html, _) = s.get("/console/members/1", &cookie).await;
@@ -100,7 +134,7 @@ async fn staff_sign_in_and_browse_members_in_both_languages() {
         r.text()
             .await
             .unwrap()
-            .contains("Phone, external id or name")
+            .contains("Phone, last 4 digits of a phone, external id or name")
     );
     let (_, html, _) = s
         .get("/console", &format!("{cookie}; jifen_lang={lang}"))

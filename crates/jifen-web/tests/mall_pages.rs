@@ -98,6 +98,22 @@ async fn an_operator_runs_the_mall_from_item_to_refund() {
         "{html}"
     );
 
+    // An order to ship shows where it ships to, in its row.
+    let row = &html[html.find(&format!("id=\"order-{order_id}\"")).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("南京路1号"), "{row}");
+    // The carrier is chosen from the list, by code, named in the page's language.
+    assert!(
+        html.contains("<select name=\"carrier\"")
+            && html.contains("<option value=\"SF\">顺丰速运</option>")
+            && html.contains("<option value=\"EMS\">中国邮政</option>"),
+        "{html}"
+    );
+    let (_, en, _) = s.get("/console/orders?state=paid&lang=en", &cookie).await;
+    assert!(
+        en.contains("<option value=\"ZTO\">ZTO Express</option>"),
+        "{en}"
+    );
     // Ship without a tracking number: named next to that field; the order stays paid.
     let ship = format!("/console/orders/{order_id}/ship");
     let (st, html, _) = s
@@ -111,7 +127,7 @@ async fn an_operator_runs_the_mall_from_item_to_refund() {
             &cookie,
             &[
                 ("csrf", &csrf),
-                ("carrier", "顺丰"),
+                ("carrier", "SF"),
                 ("tracking_no", "SF1234567"),
             ],
         )
@@ -123,6 +139,32 @@ async fn an_operator_runs_the_mall_from_item_to_refund() {
         "{html}"
     );
     assert!(html.contains("南京路1号"), "the address is shown");
+    assert!(
+        html.contains("顺丰速运 SF1234567"),
+        "the carrier's name: {html}"
+    );
+    // Staff find it by order number, tracking number or the member's phone; not by anything.
+    let row = format!("id=\"order-{order_id}\"");
+    for q in [
+        format!("{order_id}"),
+        format!("%23{order_id}"),
+        "SF1234567".into(),
+        "13800138000".into(),
+    ] {
+        let (st, html, _) = s.get(&format!("/console/orders?q={q}"), &cookie).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(html.contains(&row), "{q}: {html}");
+        assert!(
+            html.contains(&format!("value=\"{}\"", q.replace("%23", "#"))),
+            "{q}: kept"
+        );
+    }
+    let (_, html, _) = s.get("/console/orders?q=SF0000000", &cookie).await;
+    assert!(!html.contains(&row) && html.contains("没有订单"), "{html}");
+    let (_, en, _) = s
+        .get(&format!("/console/orders/{order_id}?lang=en"), &cookie)
+        .await;
+    assert!(en.contains("SF Express"), "{en}");
     // Shipping twice is refused with the reason, not a 500.
     let (st, html, _) = s
         .post_form(

@@ -388,6 +388,11 @@ pub(super) const ORDERS_LIMIT: Param = query(
     ty_int(Some(1), Some(mall::ORDERS_PAGE_MAX), Some(50)),
     "Orders per page",
 );
+pub(super) const ORDERS_Q: Param = query(
+    "q",
+    ty_text(Some(64), Some("SF1234567")),
+    "Look orders up by order number, tracking number or member's phone (the other filters then do not apply)",
+);
 pub(super) const DRAWS_AFTER: Param = query(
     "after",
     ty_int(None, None, Some(0)),

@@ -575,9 +575,9 @@ pub const ROUTES: &[Route] = &[
     .answer("MemberCatalog"),
     get(
         "/api/v1/mall/orders",
-        "Mall orders, newest first (?member_id=&state=&before=&limit=)",
+        "Mall orders, newest first (?member_id=&state=&before=&limit=, or ?q= an order number, tracking number or phone)",
     )
-    .params(&[ORDERS_MEMBER, ORDER_STATE, ORDERS_BEFORE, ORDERS_LIMIT])
+    .params(&[ORDERS_MEMBER, ORDER_STATE, ORDERS_BEFORE, ORDERS_LIMIT, ORDERS_Q])
     .answer("OrdersPage"),
     post(
         "/api/v1/mall/orders",

@@ -30,6 +30,7 @@ pub use items::{
 };
 pub use order_views::{
     ORDERS_PAGE_MAX, OrderEvent, OrderView, OrdersPage, get_order, list_orders, order_view,
+    search_orders,
 };
 pub use orders::{
     Address, PAY_WINDOW_DEFAULT_SECONDS, PAY_WINDOW_MAX_SECONDS, PlaceOrder, place_order,

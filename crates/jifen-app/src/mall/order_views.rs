@@ -143,6 +143,16 @@ pub fn get_order(tx: &mut Tx<'_>, ctx: &ProgramCtx, id: i64) -> Result<OrderView
 
 pub const ORDERS_PAGE_MAX: i64 = 200;
 
+fn check_limit(limit: i64) -> Result<(), AppError> {
+    if !(1..=ORDERS_PAGE_MAX).contains(&limit) {
+        return Err(AppError::invalid(
+            "limit",
+            format!("must be between 1 and {ORDERS_PAGE_MAX}"),
+        ));
+    }
+    Ok(())
+}
+
 pub fn list_orders(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
@@ -156,12 +166,7 @@ pub fn list_orders(
     {
         return Err(AppError::invalid("state", "is not an order state"));
     }
-    if !(1..=ORDERS_PAGE_MAX).contains(&limit) {
-        return Err(AppError::invalid(
-            "limit",
-            format!("must be between 1 and {ORDERS_PAGE_MAX}"),
-        ));
-    }
+    check_limit(limit)?;
     let rows = tx.mall_orders(
         ctx.program.id,
         member,
@@ -179,5 +184,42 @@ pub fn list_orders(
     Ok(OrdersPage {
         items,
         next_before: next,
+    })
+}
+
+/// The orders staff look for by what a member or a parcel shows: the order number (`#` allowed),
+/// the tracking number, or the member's phone; newest first, at most `limit`.
+pub fn search_orders(
+    tx: &mut Tx<'_>,
+    ctx: &ProgramCtx,
+    q: &str,
+    limit: i64,
+) -> Result<OrdersPage, AppError> {
+    let q = q.trim();
+    if q.is_empty() || q.chars().count() > 64 {
+        return Err(AppError::invalid("q", "between 1 and 64 characters"));
+    }
+    check_limit(limit)?;
+    let program = ctx.program.id;
+    let mut rows = Vec::new();
+    if let Ok(id) = q.trim_start_matches('#').parse::<i64>()
+        && let Some(o) = tx.mall_order(program, id)?
+    {
+        rows.push(o);
+    }
+    rows.extend(tx.mall_orders_by_tracking(program, q, limit)?);
+    for m in tx.members_by_phone(program, q, limit)? {
+        rows.extend(tx.mall_orders(program, Some(m), None, i64::MAX, limit)?);
+    }
+    rows.sort_by_key(|r| std::cmp::Reverse(r.id));
+    rows.dedup_by_key(|r| r.id);
+    rows.truncate(limit as usize);
+    let mut items = Vec::new();
+    for r in &rows {
+        items.push(order_view(tx, ctx, r)?);
+    }
+    Ok(OrdersPage {
+        items,
+        next_before: None,
     })
 }

@@ -58,6 +58,18 @@ pub struct Address {
 }
 
 impl Address {
+    /// Whether `phone` is a mainland mobile number: 11 digits starting with 1, read past the
+    /// spaces and hyphens people type between groups and a leading +86.
+    pub fn mainland_mobile(phone: &str) -> bool {
+        let digits: String = phone
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-'))
+            .collect();
+        let digits = digits.strip_prefix("+86").unwrap_or(&digits);
+        digits.len() == 11 && digits.starts_with('1') && digits.bytes().all(|b| b.is_ascii_digit())
+    }
+
     fn validate(&self) -> Result<(), AppError> {
         for (f, v, max) in [
             ("address.name", &self.name, 40),
@@ -79,6 +91,12 @@ impl Address {
             return Err(AppError::invalid(
                 "address.phone",
                 "digits, +, - and spaces only",
+            ));
+        }
+        if !Self::mainland_mobile(&self.phone) {
+            return Err(AppError::invalid(
+                "address.phone",
+                "a mainland mobile number: 11 digits starting with 1",
             ));
         }
         for (f, v) in [
@@ -333,4 +351,44 @@ fn reserve_points(
         None
     };
     Ok(reservation)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_phone(phone: &str) -> Result<(), AppError> {
+        Address {
+            name: "李雷".into(),
+            phone: phone.into(),
+            line: "建国路88号".into(),
+            city: String::new(),
+            postcode: String::new(),
+        }
+        .validate()
+    }
+
+    #[test]
+    fn a_shipping_phone_is_a_mainland_mobile_number() {
+        for ok in [
+            "13900000000",
+            "139 0000 0000",
+            "139-0000-0000",
+            "+86 13900000000",
+        ] {
+            assert!(with_phone(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "12345",
+            "1390000000",
+            "139000000001",
+            "23900000000",
+            "+1 5550000000",
+        ] {
+            match with_phone(bad) {
+                Err(AppError::Invalid { field, .. }) => assert_eq!(field, "address.phone", "{bad}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
 }

@@ -377,6 +377,26 @@ impl Tx<'_> {
             .collect())
     }
 
+    /// Orders shipped under tracking number `tracking`, newest first, at most `limit`.
+    pub fn mall_orders_by_tracking(
+        &mut self,
+        program: ProgramId,
+        tracking: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<MallOrderRow>> {
+        Ok(self
+            .conn
+            .query(
+                &format!(
+                    "SELECT {ORDER_COLS} FROM mall_orders WHERE program_id = $1 AND tracking_no = $2 ORDER BY id DESC LIMIT $3"
+                ),
+                &[program.0.into(), tracking.into(), limit.into()],
+            )?
+            .iter()
+            .map(order_row)
+            .collect())
+    }
+
     /// Orders of a SKU in `state`, oldest first, at most `limit`.
     pub fn mall_orders_of_sku(
         &mut self,

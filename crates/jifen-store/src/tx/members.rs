@@ -14,8 +14,8 @@ impl Tx<'_> {
     ) -> StoreResult<MemberId> {
         self.writes += 1;
         let row = self.conn.insert_id(
-            "INSERT INTO members (program_id, name, phone, email, birthday, status, created_at, birthday_md) \
-             VALUES ($1, $2, $3, $4, $5, 'active', $6, $7) RETURNING id",
+            "INSERT INTO members (program_id, name, phone, email, birthday, status, created_at, birthday_md, phone_tail) \
+             VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8) RETURNING id",
             &[
                 program.0.into(),
                 profile.name.clone().into(),
@@ -24,6 +24,7 @@ impl Tx<'_> {
                 profile.birthday.clone().into(),
                 now.into(),
                 birthday_md(profile).into(),
+                phone_tail(profile).into(),
             ],
         )?;
         let id = row;
@@ -52,8 +53,8 @@ impl Tx<'_> {
     ) -> StoreResult<()> {
         self.writes += 1;
         self.conn.execute(
-            "UPDATE members SET name = $3, phone = $4, email = $5, birthday = $6, birthday_md = $7 WHERE program_id = $1 AND id = $2",
-            &[program.0.into(), id.0.into(), p.name.clone().into(), p.phone.clone().into(), p.email.clone().into(), p.birthday.clone().into(), birthday_md(p).into()],
+            "UPDATE members SET name = $3, phone = $4, email = $5, birthday = $6, birthday_md = $7, phone_tail = $8 WHERE program_id = $1 AND id = $2",
+            &[program.0.into(), id.0.into(), p.name.clone().into(), p.phone.clone().into(), p.email.clone().into(), p.birthday.clone().into(), birthday_md(p).into(), phone_tail(p).into()],
         )?;
         Ok(())
     }
@@ -274,7 +275,7 @@ impl Tx<'_> {
         let p = || -> Vec<Value> { vec![program.0.into(), member.0.into()] };
         self.conn.execute_many(&[
             (
-                "UPDATE members SET name = NULL, phone = NULL, email = NULL, birthday = NULL, birthday_md = NULL, \
+                "UPDATE members SET name = NULL, phone = NULL, email = NULL, birthday = NULL, birthday_md = NULL, phone_tail = NULL, \
                  status = 'erased' WHERE program_id = $1 AND id = $2",
                 p(),
             ),
@@ -304,5 +305,78 @@ impl Tx<'_> {
         )?;
         self.writes += n;
         Ok(n == 1)
+    }
+}
+
+/// What the console's member list is narrowed to and sorted by.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemberFilter {
+    /// A tier code; `base_tier` is the tier of members with no tier row yet.
+    pub tier: Option<String>,
+    pub base_tier: String,
+    /// Posted points balance, inclusive.
+    pub min_balance: Option<i64>,
+    pub max_balance: Option<i64>,
+    /// Joined at or after / before (ms since the epoch).
+    pub joined_from: Option<Millis>,
+    pub joined_before: Option<Millis>,
+    /// Highest balance first; otherwise newest first.
+    pub by_balance: bool,
+    /// When a tier set by hand still holds.
+    pub now: Millis,
+}
+
+impl Tx<'_> {
+    /// A page of the members `f` lets through (`offset`, at most `limit`), and how many it lets
+    /// through in all.
+    pub fn filtered_members(
+        &mut self,
+        program: ProgramId,
+        f: &MemberFilter,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<(Vec<MemberId>, i64)> {
+        let from = "FROM members m JOIN accounts a ON a.program_id = m.program_id AND a.member_id = m.id \
+             AND a.kind = 'balance' AND a.point_type = 'points' \
+             LEFT JOIN member_tiers t ON t.program_id = m.program_id AND t.member_id = m.id \
+             WHERE m.program_id = $1 \
+             AND (CAST($2 AS TEXT) IS NULL OR COALESCE(CASE WHEN t.manual_until > $3 THEN t.manual_tier END, t.tier, $4) = $2) \
+             AND (CAST($5 AS BIGINT) IS NULL OR a.credits_posted - a.debits_posted >= $5) \
+             AND (CAST($6 AS BIGINT) IS NULL OR a.credits_posted - a.debits_posted <= $6) \
+             AND (CAST($7 AS BIGINT) IS NULL OR m.created_at >= $7) \
+             AND (CAST($8 AS BIGINT) IS NULL OR m.created_at < $8)";
+        let args = || -> Vec<Value> {
+            vec![
+                program.0.into(),
+                f.tier.clone().into(),
+                f.now.into(),
+                f.base_tier.clone().into(),
+                f.min_balance.into(),
+                f.max_balance.into(),
+                f.joined_from.into(),
+                f.joined_before.into(),
+            ]
+        };
+        let total = self
+            .conn
+            .query_one(&format!("SELECT COUNT(*) {from}"), &args())?
+            .map_or(0, |r| r.int(0));
+        let order = if f.by_balance {
+            "a.credits_posted - a.debits_posted DESC, m.id DESC"
+        } else {
+            "m.id DESC"
+        };
+        let mut page = args();
+        page.extend([limit.into(), offset.into()]);
+        let ids = self
+            .conn
+            .query(
+                &format!("SELECT m.id {from} ORDER BY {order} LIMIT $9 OFFSET $10"),
+                &page,
+            )?
+            .iter()
+            .map(|r| MemberId(r.int(0)))
+            .collect();
+        Ok((ids, total))
     }
 }

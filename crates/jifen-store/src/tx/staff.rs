@@ -221,8 +221,9 @@ impl Tx<'_> {
             .collect())
     }
 
-    /// Members whose phone or external id is `q`, or whose name starts with it, newest first;
-    /// each through an index, so a page stays fast with millions of members.
+    /// Members whose phone or external id is `q`, whose phone ends in `q` when it is four
+    /// digits (手机尾号), or whose name starts with it, newest first; each through an index, so
+    /// a page stays fast with millions of members.
     pub fn search_members(
         &mut self,
         program: ProgramId,
@@ -230,6 +231,10 @@ impl Tx<'_> {
         limit: i64,
     ) -> StoreResult<Vec<MemberId>> {
         let mut ids: Vec<i64> = Vec::new();
+        let tail = (q.len() == 4 && q.bytes().all(|b| b.is_ascii_digit())).then_some((
+            "SELECT id FROM members WHERE program_id = $1 AND phone_tail = $2 ORDER BY id DESC LIMIT $3",
+            q.to_string(),
+        ));
         for (sql, arg) in [
             (
                 "SELECT id FROM members WHERE program_id = $1 AND phone = $2 ORDER BY id DESC LIMIT $3",
@@ -243,7 +248,10 @@ impl Tx<'_> {
                 "SELECT id FROM members WHERE program_id = $1 AND name >= $2 AND name < $2 || '\u{10ffff}' ORDER BY name, id LIMIT $3",
                 q.to_string(),
             ),
-        ] {
+        ]
+        .into_iter()
+        .chain(tail)
+        {
             for r in self
                 .conn
                 .query(sql, &[program.0.into(), arg.into(), limit.into()])?
@@ -256,6 +264,24 @@ impl Tx<'_> {
         }
         ids.truncate(limit as usize);
         Ok(ids.into_iter().map(MemberId).collect())
+    }
+
+    /// Members whose phone is `phone`, newest first, at most `limit`.
+    pub fn members_by_phone(
+        &mut self,
+        program: ProgramId,
+        phone: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<MemberId>> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT id FROM members WHERE program_id = $1 AND phone = $2 ORDER BY id DESC LIMIT $3",
+                &[program.0.into(), phone.into(), limit.into()],
+            )?
+            .iter()
+            .map(|r| MemberId(r.int(0)))
+            .collect())
     }
 
     /// Members by id, newest first, before id `before`: a page of the console's list.

@@ -57,26 +57,18 @@ pub(super) fn check_address(lang: Lang, f: &RedeemForm) -> FieldErrors {
             t(lang, "收货人最多40个字", "At most 40 characters").into(),
         );
     }
-    let digits = f.phone.chars().filter(|c| c.is_ascii_digit()).count();
     if len(&f.phone) == 0 {
         e.insert(
             "phone",
             t(lang, "请填写手机号码", "Enter a phone number").into(),
         );
-    } else if !f
-        .phone
-        .trim()
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '))
-        || digits < 5
-        || f.phone.chars().count() > 20
-    {
+    } else if !Address::mainland_mobile(&f.phone) {
         e.insert(
             "phone",
             t(
                 lang,
-                "手机号码格式不正确（5到20位数字，可含 + 和 -）",
-                "Not a phone number (5 to 20 digits; + and - allowed)",
+                "手机号码格式不正确（以1开头的11位手机号）",
+                "Not a mainland mobile number (11 digits starting with 1)",
             )
             .into(),
         );

@@ -3,6 +3,7 @@
 use super::*;
 use crate::page::Lang;
 use jifen_app::mall::OrderView;
+use jifen_domain::words;
 
 #[derive(Deserialize, Default)]
 pub(super) struct OrdersQuery {
@@ -12,6 +13,9 @@ pub(super) struct OrdersQuery {
     pub(super) before: Option<String>,
     #[serde(default)]
     pub(super) done: Option<String>,
+    /// An order number, tracking number or member's phone to look for.
+    #[serde(default)]
+    pub(super) q: Option<String>,
 }
 
 /// Every order state, in the order the filter offers them.
@@ -43,9 +47,18 @@ pub(super) async fn render_orders(
         .filter(|b| *b > 0);
     let ctx = st.ctx.clone();
     let s2 = state.clone();
+    let query =
+        q.q.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && v.chars().count() <= 64)
+            .map(str::to_string);
+    let q2 = query.clone();
     let list = match web
         .app
-        .read(move |tx| mall::list_orders(tx, &ctx, None, s2.as_deref(), before, 50))
+        .read(move |tx| match q2 {
+            Some(text) => mall::search_orders(tx, &ctx, &text, 50),
+            None => mall::list_orders(tx, &ctx, None, s2.as_deref(), before, 50),
+        })
         .await
     {
         Ok(v) => v,
@@ -117,8 +130,9 @@ pub(super) async fn render_orders(
             )
         })
         .unwrap_or_default();
+    let search = search_form(st, query.as_deref());
     let body = format!(
-        "{notice}<div class=\"toolbar\"><nav class=\"tabs\">{tabs}</nav></div>\
+        "{notice}<div class=\"toolbar\"><nav class=\"tabs\">{tabs}</nav>{search}</div>\
          <table><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table>{more}",
         st.t("时间", "Time"),
         st.t("会员", "Member"),
@@ -128,6 +142,20 @@ pub(super) async fn render_orders(
         st.t("操作", "Action"),
     );
     st.page(status, "orders", title, &body)
+}
+
+/// The carriers staff choose from, each by its code, named in the page's language.
+fn carrier_options(english: bool) -> String {
+    words::CARRIERS
+        .iter()
+        .map(|w| format!("<option value=\"{}\">{}</option>", w.code, w.text(english)))
+        .collect()
+}
+
+/// A carrier's name: a listed one's words, any other as the API sent it.
+fn carrier_text(code: Option<&str>, english: bool) -> String {
+    code.map(|c| words::text(words::CARRIERS, c, english))
+        .unwrap_or_default()
 }
 
 pub(super) fn ship_form(
@@ -142,11 +170,12 @@ pub(super) fn ship_form(
     };
     format!(
         "<form class=\"ship\" method=\"post\" action=\"/console/orders/{id}/ship\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"back\" value=\"{back}\">\
-         <div><input type=\"text\" name=\"carrier\" placeholder=\"{}\" aria-label=\"{}\">{}</div>\
+         <div><select name=\"carrier\" aria-label=\"{}\"><option value=\"\">{}</option>{}</select>{}</div>\
          <div><input type=\"text\" name=\"tracking_no\" placeholder=\"{}\" aria-label=\"{}\">{}</div><button>{}</button></form>{}",
         esc(&st.s.csrf),
         st.t("快递公司", "Carrier"),
-        st.t("快递公司", "Carrier"),
+        st.t("选择快递公司", "Choose a carrier"),
+        carrier_options(st.lang == Lang::En),
         field_error(e.as_ref(), "carrier"),
         st.t("运单号", "Tracking number"),
         st.t("运单号", "Tracking number"),
@@ -230,6 +259,29 @@ pub(super) fn order_actions(
     out
 }
 
+/// The orders' search box, keeping what was typed.
+fn search_form(st: &Staff, query: Option<&str>) -> String {
+    format!(
+        "<form class=\"search\" method=\"get\" action=\"/console/orders\" role=\"search\"><input type=\"search\" name=\"q\" value=\"{}\" placeholder=\"{}\" aria-label=\"{}\" maxlength=\"64\"><button>{}</button></form>",
+        esc(query.unwrap_or("")),
+        st.t("订单号、手机号或运单号", "Order no., phone or tracking no."),
+        st.t("搜索订单", "Search orders"),
+        st.t("搜索", "Search"),
+    )
+}
+
+/// Where an order ships, escaped: receiver, phone, city, street, postcode; `None` without one.
+fn address_text(o: &OrderView) -> Option<String> {
+    let a = o.address.as_ref()?;
+    let text = [&a.name, &a.phone, &a.city, &a.line, &a.postcode]
+        .into_iter()
+        .filter(|v| !v.is_empty())
+        .map(|v| esc(v))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    (!text.is_empty()).then_some(text)
+}
+
 pub(super) fn order_row(
     st: &Staff,
     o: &OrderView,
@@ -243,14 +295,20 @@ pub(super) fn order_row(
         .map(|t| {
             format!(
                 "<div class=\"muted\">{} {}</div>",
-                esc(o.carrier.as_deref().unwrap_or("")),
+                esc(&carrier_text(o.carrier.as_deref(), st.lang == Lang::En)),
                 esc(t)
             )
         })
         .unwrap_or_default();
+    // An order to ship shows where to, so staff pack it from the list.
+    let ship_to = (state == "paid")
+        .then(|| address_text(o))
+        .flatten()
+        .map(|a| format!("<div class=\"muted ship-to\">{a}</div>"))
+        .unwrap_or_default();
     let cash = o.cash_minor;
     format!(
-        "<tr id=\"order-{id}\"><td><a href=\"/console/orders/{id}\">#{id}</a></td><td>{}</td><td><a href=\"/console/members/{}\">#{}</a></td><td>{} × {}</td><td class=\"num\">{}{}</td><td><span class=\"pill {state}\">{}</span>{tracking}</td><td>{}</td></tr>",
+        "<tr id=\"order-{id}\"><td><a href=\"/console/orders/{id}\">#{id}</a></td><td>{}</td><td><a href=\"/console/members/{}\">#{}</a></td><td>{} × {}{ship_to}</td><td class=\"num\">{}{}</td><td><span class=\"pill {state}\">{}</span>{tracking}</td><td>{}</td></tr>",
         fmt_time(o.created_at, &st.ctx.tz),
         o.member_id,
         o.member_id,
@@ -288,23 +346,7 @@ pub(super) async fn render_order(
         Err(e) => return st.fail(e),
     };
     let tz = &st.ctx.tz;
-    let address = o
-        .address
-        .as_ref()
-        .map(|a| {
-            [&a.name, &a.phone, &a.city, &a.line, &a.postcode]
-                .into_iter()
-                .filter(|v| !v.is_empty())
-                .map(|v| esc(v))
-                .collect::<Vec<_>>()
-                .join(" · ")
-        })
-        .unwrap_or_default();
-    let address = if address.is_empty() {
-        "–".to_string()
-    } else {
-        address
-    };
+    let address = address_text(&o).unwrap_or_else(|| "–".to_string());
     let history: String = o
         .history
         .iter()
@@ -343,7 +385,10 @@ pub(super) async fn render_order(
         st.t("收货地址", "Ship to"),
         address,
         st.t("物流", "Logistics"),
-        esc(o.carrier.as_deref().unwrap_or("–")),
+        esc(&o.carrier.as_deref().map_or_else(
+            || "–".to_string(),
+            |c| carrier_text(Some(c), st.lang == Lang::En)
+        )),
         esc(o.tracking_no.as_deref().unwrap_or("")),
         st.t("订单记录", "Order history"),
         st.t("时间", "Time"),

@@ -1,17 +1,109 @@
 //! The member list and one member's page: balance, lots, history, orders, coupons, appeals and the adjustment form.
 
 use super::*;
+use crate::forms::field_error;
 use jifen_app::activity::ActivityPage;
 use jifen_app::coupons::CouponList;
 use jifen_app::mall::OrdersPage;
 
-pub fn members(
-    lang: Lang,
-    q: &str,
-    rows: &[MemberListRow],
-    next: Option<i64>,
-    phones: bool,
-) -> String {
+/// The member list as a page shows it: the query as typed, its answer or the field at fault,
+/// the programme's tiers to choose from, and whether phones are shown whole.
+pub struct MembersView<'a> {
+    pub query: &'a jifen_app::console::MemberListQuery,
+    pub page: Option<&'a jifen_app::console::MemberListPage>,
+    pub error: Option<(String, String)>,
+    /// (code, 中文, English)
+    pub tiers: Vec<(String, String, String)>,
+    pub phones: bool,
+}
+
+/// The list's address with the query's filters and sort, on page `page`.
+fn members_href(q: &jifen_app::console::MemberListQuery, page: i64) -> String {
+    let mut parts = Vec::new();
+    for (k, v) in [
+        ("tier", &q.tier),
+        ("min_balance", &q.min_balance),
+        ("max_balance", &q.max_balance),
+        ("joined_from", &q.joined_from),
+        ("joined_to", &q.joined_to),
+        ("sort", &q.sort),
+    ] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            parts.push(format!("{k}={}", urlencoding_min(v)));
+        }
+    }
+    parts.push(format!("page={page}"));
+    format!("/console/members?{}", parts.join("&amp;"))
+}
+
+/// Percent-encodes what a query value may hold beyond letters, digits and `-_.`.
+fn urlencoding_min(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The filters: tier, balance range, join dates and sort, each keeping what was typed.
+fn member_filters(lang: Lang, v: &MembersView) -> String {
+    let q = v.query;
+    let val = |o: &Option<String>| esc(o.as_deref().unwrap_or(""));
+    let e = v.error.as_ref();
+    let tiers: String = v
+        .tiers
+        .iter()
+        .map(|(code, zh, en)| {
+            format!(
+                "<option value=\"{}\"{}>{}</option>",
+                esc(code),
+                if q.tier.as_deref() == Some(code) {
+                    " selected"
+                } else {
+                    ""
+                },
+                esc(pick(lang, zh, en))
+            )
+        })
+        .collect();
+    let by_balance = q.sort.as_deref() == Some("balance");
+    format!(
+        "<form class=\"filters\" method=\"get\" action=\"/console/members\">\
+         <div class=\"field\"><label for=\"tier\">{}</label><select id=\"tier\" name=\"tier\"><option value=\"\">{}</option>{tiers}</select>{}</div>\
+         <div class=\"field\"><label for=\"min_balance\">{}</label><input type=\"text\" id=\"min_balance\" name=\"min_balance\" inputmode=\"numeric\" value=\"{}\">{}</div>\
+         <div class=\"field\"><label for=\"max_balance\">{}</label><input type=\"text\" id=\"max_balance\" name=\"max_balance\" inputmode=\"numeric\" value=\"{}\">{}</div>\
+         <div class=\"field\"><label for=\"joined_from\">{}</label><input type=\"date\" id=\"joined_from\" name=\"joined_from\" value=\"{}\">{}</div>\
+         <div class=\"field\"><label for=\"joined_to\">{}</label><input type=\"date\" id=\"joined_to\" name=\"joined_to\" value=\"{}\">{}</div>\
+         <div class=\"field\"><label for=\"sort\">{}</label><select id=\"sort\" name=\"sort\"><option value=\"newest\">{}</option><option value=\"balance\"{}>{}</option></select></div>\
+         <button>{}</button></form>",
+        pick(lang, "等级", "Tier"),
+        pick(lang, "全部等级", "All tiers"),
+        field_error(e, "tier"),
+        pick(lang, "积分不少于", "Balance from"),
+        val(&q.min_balance),
+        field_error(e, "min_balance"),
+        pick(lang, "积分不多于", "Balance up to"),
+        val(&q.max_balance),
+        field_error(e, "max_balance"),
+        pick(lang, "注册日期从", "Joined from"),
+        val(&q.joined_from),
+        field_error(e, "joined_from"),
+        pick(lang, "注册日期到", "Joined up to"),
+        val(&q.joined_to),
+        field_error(e, "joined_to"),
+        pick(lang, "排序", "Sort"),
+        pick(lang, "最新注册", "Newest first"),
+        if by_balance { " selected" } else { "" },
+        pick(lang, "积分从高到低", "Balance, high to low"),
+        pick(lang, "筛选", "Filter"),
+    )
+}
+
+pub fn members(lang: Lang, v: &MembersView) -> String {
+    let rows = v.page.map(|p| p.rows.as_slice()).unwrap_or(&[]);
+    let phones = v.phones;
+    let q = v.query.text.as_deref().unwrap_or("");
     let body: String = if rows.is_empty() {
         format!(
             "<tr><td colspan=\"6\" class=\"muted\">{}</td></tr>",
@@ -34,21 +126,53 @@ pub fn members(
             })
             .collect()
     };
-    let pager = next
-        .map(|n| {
+    let pager = match v.page {
+        Some(p) if v.query.text.is_none() => {
+            let prev = if p.page > 1 {
+                {
+                    format!(
+                        "<a href=\"{}\" rel=\"prev\">← {}</a>",
+                        members_href(v.query, p.page - 1),
+                        pick(lang, "上一页", "Previous")
+                    )
+                }
+            } else {
+                Default::default()
+            };
+            let next = if p.page < p.pages {
+                {
+                    format!(
+                        "<a href=\"{}\" rel=\"next\">{} →</a>",
+                        members_href(v.query, p.page + 1),
+                        L::Next.t(lang)
+                    )
+                }
+            } else {
+                Default::default()
+            };
             format!(
-                "<div class=\"pager\"><a href=\"/console/members?before={n}\">{} →</a></div>",
-                L::Next.t(lang)
+                "<div class=\"pager\"><span class=\"muted\">{}</span>{prev}{next}</div>",
+                match lang {
+                    Lang::Zh => format!(
+                        "共 {} 位会员 · 第 {} / {} 页",
+                        num(p.total),
+                        p.page,
+                        p.pages
+                    ),
+                    Lang::En => format!("{} found · page {} of {}", num(p.total), p.page, p.pages),
+                }
             )
-        })
-        .unwrap_or_default();
+        }
+        _ => String::new(),
+    };
     format!(
-        "<form class=\"search\" method=\"get\" action=\"/console/members\"><input type=\"search\" name=\"q\" value=\"{}\" placeholder=\"{}\" maxlength=\"64\"><button>{}</button><a class=\"export\" href=\"/console/exports/members.csv\">{}</a></form>\
+        "<form class=\"search\" method=\"get\" action=\"/console/members\"><input type=\"search\" name=\"q\" value=\"{}\" placeholder=\"{}\" maxlength=\"64\"><button>{}</button><a class=\"export\" href=\"/console/exports/members.csv\">{}</a></form>{}\
          <table><thead><tr><th>ID</th><th>{}</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead><tbody>{body}</tbody></table>{pager}",
         esc(q),
         L::SearchHint.t(lang),
         L::Search.t(lang),
         L::ExportCsv.t(lang),
+        member_filters(lang, v),
         L::Name.t(lang),
         L::Phone.t(lang),
         L::Tier.t(lang),

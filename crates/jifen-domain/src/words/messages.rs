@@ -14,7 +14,7 @@ macro_rules! plain_words {
 pub const REFUSALS: &[Word] = plain_words![
     "already_answered", "这条申诉已经处理过了", "This appeal was already answered";
     "already_decided", "这项申请已经处理过了", "This request was already decided";
-    "already_signed_in", "今天已经签到过了", "Already signed in that day";
+    "already_signed_in", "这一天已经签到过了", "Already signed in that day";
     "already_voted", "你已经投过票了", "You already voted for this item";
     "coupon_already_redeemed", "这张券已经用过了", "The coupon was already used";
     "coupon_limit_reached", "这种券每人可领的张数已满", "The member already holds the most of this coupon one member may";

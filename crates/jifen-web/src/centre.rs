@@ -317,16 +317,15 @@ fn appeals_card(lang: Lang, appeals: &[jifen_app::console::AppealRow]) -> String
     )
 }
 
-/// The points history, one line per business event: its kind and state, time, reason, a link
-/// to appeal it, and the amount.
-fn history_card(
+/// The member's history lines, each with its kind and state, time, reason, a link to appeal
+/// it, and the amount: the home's card and the history page show them alike.
+pub(crate) fn history_lines(
     lang: Lang,
     token: &str,
     tz: &jiff::tz::TimeZone,
-    history: &jifen_app::activity::ActivityPage,
+    lines: &[jifen_app::activity::ActivityLine],
 ) -> String {
-    let lines: String = history
-        .lines
+    lines
         .iter()
         .map(|l| {
             let reason = l
@@ -345,7 +344,18 @@ fn history_card(
                 crate::page::line_amount(l),
             )
         })
-        .collect();
+        .collect()
+}
+
+/// The points history, one line per business event: its kind and state, time, reason, a link
+/// to appeal it, and the amount.
+fn history_card(
+    lang: Lang,
+    token: &str,
+    tz: &jiff::tz::TimeZone,
+    history: &jifen_app::activity::ActivityPage,
+) -> String {
+    let lines = history_lines(lang, token, tz, &history.lines);
     format!(
         "<div class=\"card\"><div class=\"head\"><h2>{}</h2><a class=\"more\" href=\"/m/{token}/history\">{}</a></div><ul class=\"lines\">{lines}</ul></div>",
         t(lang, "积分明细", "Points history"),

@@ -69,27 +69,7 @@ pub(super) async fn history(
         filter(Some("in"), "收入", "Earned"),
         filter(Some("out"), "支出", "Used"),
     );
-    let lines: String = page
-        .lines
-        .iter()
-        .map(|l| {
-            let reason = l
-                .reason
-                .as_deref()
-                .filter(|r| !r.is_empty())
-                .map(|r| format!(" · {}", esc(r)))
-                .unwrap_or_default();
-            format!(
-                "<li><div>{} {}<div class=\"r\">{}{reason} · <a href=\"/m/{token}/appeal?subject=line&id={}\">{}</a></div></div><div>{}</div></li>",
-                esc(&crate::page::code_label(&l.code, lang)),
-                crate::page::line_state(lang, tz, l),
-                fmt_time(l.created_at, tz),
-                l.transfer_id,
-                t(lang, "申诉", "Appeal"),
-                crate::page::line_amount(l),
-            )
-        })
-        .collect();
+    let lines = crate::centre::history_lines(lang, &token, tz, &page.lines);
     let more = page
         .next_before
         .map(|b| {

@@ -13,6 +13,7 @@ pub mod eval;
 pub mod expr;
 pub mod rule;
 pub mod sample;
+pub mod shape;
 pub mod signin;
 pub mod vars;
 

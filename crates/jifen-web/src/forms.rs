@@ -192,6 +192,57 @@ pub async fn member_by_text(
     found.ok_or_else(not_found)
 }
 
+/// What every console form's template shares, for the macros of `templates/console/forms.html`
+/// (the one form helper): the session's CSRF token, the form's key (a double submit counts
+/// once; empty on forms without one), and the error of one field (`form` for the form as a
+/// whole) with its message in the page's language.
+pub struct FormState {
+    pub csrf: String,
+    pub key: String,
+    pub error: Option<(String, String)>,
+}
+
+impl FormState {
+    pub fn new(st: &Staff, key: &str, error: Option<(String, String)>) -> FormState {
+        FormState {
+            csrf: st.s.csrf.clone(),
+            key: key.to_string(),
+            error,
+        }
+    }
+
+    /// The error's message, when the error is about field `name`.
+    pub fn error_for(&self, name: &str) -> Option<&str> {
+        match &self.error {
+            Some((field, message)) if field == name => Some(message),
+            _ => None,
+        }
+    }
+
+    pub fn invalid(&self, name: &str) -> bool {
+        self.error_for(name).is_some()
+    }
+}
+
+/// One option of a select.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub on: bool,
+}
+
+/// A select's options from (value, label), the one whose value is `chosen` selected.
+pub fn choices<L: AsRef<str>>(options: &[(&str, L)], chosen: &str) -> Vec<Choice> {
+    options
+        .iter()
+        .map(|(v, l)| Choice {
+            value: v.to_string(),
+            label: l.as_ref().to_string(),
+            on: *v == chosen,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_money;

@@ -314,6 +314,16 @@ impl Staff {
         )
     }
 
+    /// The frame of a page titled `title`, its navigation entry `active` marked.
+    pub fn frame(&self, active: &str, title: &str) -> frame::Frame {
+        frame::Frame::new(self.lang, &self.s, active, title)
+    }
+
+    /// A page rendered from its template (which holds its frame).
+    pub fn render<T: askama::Template>(&self, status: StatusCode, page: &T) -> Response {
+        frame::respond(status, page, &self.set_lang)
+    }
+
     /// The answer to a failed use case.
     pub fn fail(&self, e: AppError) -> Response {
         failure(self.lang, &self.s, e)

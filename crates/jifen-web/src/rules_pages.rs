@@ -17,12 +17,16 @@ use jifen_rules::RuleDef;
 use serde::Deserialize;
 
 use crate::forms::{expired, field_error, form_key, member_by_text, parse_money};
-use crate::page::{Lang, esc, fmt_time, num};
+use askama::Template;
+
+use crate::frame::Frame;
+use crate::page::{L, Lang, esc, fmt_time, num};
 use crate::{Staff, Web};
 
 mod backtest;
 mod dry_run;
 mod form;
+mod shapes;
 use backtest::*;
 use dry_run::*;
 use form::*;
@@ -67,7 +71,7 @@ async fn list(State(web): State<Web>, st: Staff, Query(q): Query<ListQuery>) -> 
         Ok(v) => v,
         Err(e) => return st.fail(e),
     };
-    let tabs: String = [
+    let tabs = [
         (None, st.t("全部", "All")),
         (Some("active"), st.t("生效中", "Active")),
         (Some("draft"), st.t("草稿", "Draft")),
@@ -75,64 +79,76 @@ async fn list(State(web): State<Web>, st: Staff, Query(q): Query<ListQuery>) -> 
         (Some("archived"), st.t("已归档", "Archived")),
     ]
     .iter()
-    .map(|(s, label)| {
-        format!(
-            "<a href=\"/console/rules{}\"{}>{label}</a>",
-            s.map(|s| format!("?status={s}")).unwrap_or_default(),
-            if *s == status.as_deref() {
-                " class=\"on\""
-            } else {
-                ""
-            }
-        )
+    .map(|(s, label)| Tab {
+        href: format!(
+            "/console/rules{}",
+            s.map(|s| format!("?status={s}")).unwrap_or_default()
+        ),
+        label,
+        on: *s == status.as_deref(),
     })
     .collect();
-    let rows: String = rules
+    let rows = rules
         .rules
         .iter()
         .map(|r| {
             let d = &r.definition;
-            format!(
-                "<tr><td><a href=\"/console/rules/{}\">{}</a><div class=\"muted\">{}</div></td><td>{}</td><td><code>{}</code></td><td><span class=\"pill {}\">{}</span></td><td class=\"num\">v{}</td><td>{}</td></tr>",
-                r.rule_id,
-                esc(&d.name),
-                esc(d.description.as_deref().unwrap_or("")),
-                esc(&trigger_label(&st, &d.trigger)),
-                esc(&d.points),
-                esc(&r.status),
-                esc(&status_label(&st, &r.status)),
-                r.version,
-                fmt_time(r.updated_at, &st.ctx.tz),
-            )
+            RuleRow {
+                id: r.rule_id,
+                name: d.name.clone(),
+                description: d.description.clone().unwrap_or_default(),
+                trigger: trigger_label(&st, &d.trigger),
+                points: d.points.clone(),
+                status: r.status.clone(),
+                status_label: status_label(&st, &r.status),
+                version: r.version,
+                updated: fmt_time(r.updated_at, &st.ctx.tz),
+            }
         })
         .collect();
-    let rows = if rows.is_empty() {
-        format!(
-            "<tr><td colspan=\"6\" class=\"muted\">{}</td></tr>",
-            st.t("还没有规则", "No rules yet")
-        )
-    } else {
-        rows
+    let page = RulesPage {
+        frame: st.frame("rules", title),
+        tabs,
+        rows,
+        can_create: st.s.role.operates(),
     };
-    let new = if st.s.role.operates() {
-        format!(
-            "<a class=\"button\" href=\"/console/rules/new\">{}</a>",
-            st.t("新建规则", "New rule")
-        )
-    } else {
-        String::new()
-    };
-    let body = format!(
-        "<div class=\"toolbar\"><nav class=\"tabs\">{tabs}</nav>{new}</div>\
-         <table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table>",
-        st.t("规则", "Rule"),
-        st.t("触发", "Trigger"),
-        st.t("积分公式", "Points"),
-        st.t("状态", "Status"),
-        st.t("版本", "Version"),
-        st.t("更新时间", "Updated"),
-    );
-    st.page(StatusCode::OK, "rules", title, &body)
+    st.render(StatusCode::OK, &page)
+}
+
+/// A tab of the list, by status.
+struct Tab {
+    href: String,
+    label: &'static str,
+    on: bool,
+}
+
+/// A rule as the list shows it.
+struct RuleRow {
+    id: i64,
+    name: String,
+    description: String,
+    trigger: String,
+    points: String,
+    status: String,
+    status_label: String,
+    version: i64,
+    updated: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/rules.html")]
+struct RulesPage {
+    frame: Frame,
+    tabs: Vec<Tab>,
+    rows: Vec<RuleRow>,
+    can_create: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/rule_new.html")]
+struct NewRulePage {
+    frame: Frame,
+    rf: RuleFormView,
 }
 
 async fn new_form(st: Staff) -> Response {
@@ -145,8 +161,11 @@ async fn new_form(st: Staff) -> Response {
         form_key: form_key(),
         ..Default::default()
     };
-    let body = rule_form(&st, "/console/rules/new", &f, None, true);
-    st.page(StatusCode::OK, "rules", title, &body)
+    let page = NewRulePage {
+        frame: st.frame("rules", title),
+        rf: rule_form(&st, "/console/rules/new", &f, None, true),
+    };
+    st.render(StatusCode::OK, &page)
 }
 
 /// Answers a form with an error next to its field; the form keeps what was typed.
@@ -157,13 +176,27 @@ fn refused(
     status: StatusCode,
     err: (String, String),
 ) -> Response {
+    refused_or_filled(st, action, f, status, Some(err))
+}
+
+/// Answers a new rule's form again, as typed or as a picker filled it, with its error if any.
+fn refused_or_filled(
+    st: &Staff,
+    action: &str,
+    f: &RuleForm,
+    status: StatusCode,
+    err: Option<(String, String)>,
+) -> Response {
     let title = if action.ends_with("/new") {
         st.t("新建规则", "New rule").to_string()
     } else {
         f.name.clone()
     };
-    let body = rule_form(st, action, f, Some(&err), true);
-    st.page(status, "rules", &title, &body)
+    let page = NewRulePage {
+        frame: st.frame("rules", &title),
+        rf: rule_form(st, action, f, err.as_ref(), true),
+    };
+    st.render(status, &page)
 }
 
 async fn create(State(web): State<Web>, st: Staff, Form(f): Form<RuleForm>) -> Response {
@@ -173,6 +206,13 @@ async fn create(State(web): State<Web>, st: Staff, Form(f): Form<RuleForm>) -> R
     }
     if f.csrf != st.s.csrf {
         return refused(&st, action, &f, StatusCode::FORBIDDEN, expired(&st));
+    }
+    if !f.apply_shape.is_empty() {
+        let mut f = f;
+        return match f.apply_picked_shape(&st) {
+            Ok(()) => refused_or_filled(&st, action, &f, StatusCode::OK, None),
+            Err(e) => refused(&st, action, &f, StatusCode::UNPROCESSABLE_ENTITY, e),
+        };
     }
     if f.name.trim().is_empty() {
         let e = (
@@ -317,63 +357,96 @@ async fn render(
     }
     let editable = st.s.role.operates() && rstatus != "archived";
     let action = format!("/console/rules/{id}");
-    let form_html = rule_form(st, &action, &f, error.as_ref(), editable);
-    let buttons: String = if st.s.role.operates() {
+    let rf = rule_form(st, &action, &f, error.as_ref(), editable);
+    let buttons = if st.s.role.operates() {
         [
-            ("activate", st.t("生效", "Activate"), ["draft", "paused"].as_slice()),
+            (
+                "activate",
+                st.t("生效", "Activate"),
+                ["draft", "paused"].as_slice(),
+            ),
             ("pause", st.t("暂停", "Pause"), ["active"].as_slice()),
-            ("archive", st.t("归档", "Archive"), ["draft", "active", "paused"].as_slice()),
+            (
+                "archive",
+                st.t("归档", "Archive"),
+                ["draft", "active", "paused"].as_slice(),
+            ),
         ]
         .iter()
         .filter(|(_, _, from)| from.contains(&rstatus.as_str()))
-        .map(|(a, label, _)| {
-            format!(
-                "<form method=\"post\" action=\"/console/rules/{id}/status/{a}\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button class=\"{}\">{label}</button></form>",
-                esc(&st.s.csrf),
-                if *a == "activate" { "" } else { "secondary" }
-            )
+        .map(|(action, label, _)| StatusButton {
+            action,
+            label,
+            primary: *action == "activate",
         })
         .collect()
     } else {
-        String::new()
+        Vec::new()
     };
-    let issued = rule.issued.unwrap_or_default();
-    let versions: String = rule
+    let versions = rule
         .versions
         .iter()
         .rev()
-        .map(|v| {
-            format!(
-                "<li>v{} · {} · {}</li>",
-                v.version,
-                esc(&v
-                    .actor
-                    .as_deref()
-                    .map_or_else(|| "–".to_string(), |a| crate::page::actor_label(st.lang, a))),
-                fmt_time(v.created_at, &st.ctx.tz)
-            )
+        .map(|v| VersionRow {
+            version: v.version,
+            actor: v
+                .actor
+                .as_deref()
+                .map_or_else(|| "–".to_string(), |a| crate::page::actor_label(st.lang, a)),
+            at: fmt_time(v.created_at, &st.ctx.tz),
         })
         .collect();
-    let head = format!(
-        "{}<div class=\"toolbar\"><p><span class=\"pill {rstatus}\">{}</span> v{} · {} <b>{}</b> · {} <b>{}</b></p><div>{buttons}</div></div>",
-        notice
-            .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(n)))
-            .unwrap_or_default(),
-        esc(&status_label(st, &rstatus)),
-        rule.version,
-        st.t("已发放积分", "Points issued"),
-        num(issued.points),
-        st.t("获奖会员", "Members"),
-        num(issued.members),
-    );
+    let issued = rule.issued.unwrap_or_default();
     let trigger = &rule.definition.trigger;
-    let dry = dry_panel(st, id, trigger, &panels.dry, panels.dry_result.as_ref());
-    let bt = backtest_panel(st, id, &panels.bt, panels.bt_error.as_ref());
-    let body = format!(
-        "{head}<div class=\"two\"><section>{form_html}<h2>{}</h2><ul class=\"versions\">{versions}</ul></section><aside>{dry}{bt}</aside></div>",
-        st.t("版本记录", "Versions"),
-    );
-    st.page(status, "rules", &rule.definition.name, &body)
+    let page = RulePage {
+        frame: st.frame("rules", &rule.definition.name),
+        id,
+        notice: notice.map(str::to_string),
+        status_label: status_label(st, &rstatus),
+        status: rstatus,
+        version: rule.version,
+        issued_points: num(issued.points),
+        issued_members: num(issued.members),
+        buttons,
+        rf,
+        versions,
+        dry: dry_panel(st, id, trigger, &panels.dry, panels.dry_result.as_ref()),
+        backtest: backtest_panel(st, id, &panels.bt, panels.bt_error.as_ref()),
+    };
+    st.render(status, &page)
+}
+
+/// A button that changes the rule's status.
+struct StatusButton {
+    action: &'static str,
+    label: &'static str,
+    primary: bool,
+}
+
+/// A version of the rule: who saved it and when.
+struct VersionRow {
+    version: i64,
+    actor: String,
+    at: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/rule.html")]
+struct RulePage {
+    frame: Frame,
+    id: i64,
+    notice: Option<String>,
+    status: String,
+    status_label: String,
+    version: i64,
+    issued_points: String,
+    issued_members: String,
+    buttons: Vec<StatusButton>,
+    rf: RuleFormView,
+    versions: Vec<VersionRow>,
+    /// The dry-run and backtest panels, still built as escaped strings.
+    dry: String,
+    backtest: String,
 }
 
 async fn update(
@@ -407,6 +480,25 @@ async fn update(
     }
     if f.csrf != st.s.csrf {
         return again(expired(&st), StatusCode::FORBIDDEN).await;
+    }
+    if !f.apply_shape.is_empty() {
+        let mut filled = f.clone();
+        return match filled.apply_picked_shape(&st) {
+            Ok(()) => {
+                render(
+                    &web,
+                    &st,
+                    id,
+                    Some(&filled),
+                    None,
+                    Panels::default(),
+                    None,
+                    StatusCode::OK,
+                )
+                .await
+            }
+            Err(e) => again(e, StatusCode::UNPROCESSABLE_ENTITY).await,
+        };
     }
     if f.name.trim().is_empty() {
         let e = (

@@ -519,3 +519,167 @@ async fn a_task_link_is_set_in_the_rule_form_and_checked_next_to_its_field() {
     assert!(def.get("task_url").is_none_or(|u| u.is_null()), "{def}");
     assert_eq!(rule.version, 2);
 }
+
+/// The shape pickers write a purchase rule's condition and formula into the form without saving
+/// it; a parameter that does not read is named next to it in the page's language; the saved
+/// rule pays what the shape said, and its page shows the picker filled in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shape_picker_writes_the_condition_and_formula_and_saves_nothing() {
+    let s = start().await;
+    let (cookie, csrf) = s.session("amy").await;
+    let (_, html, _) = s.get("/console/rules/new", &cookie).await;
+    assert!(html.contains("id=\"shape_min_amount\""), "{html}");
+    let key = hidden(&html, "form_key");
+    let form = |extra: &[(&'static str, &'static str)]| {
+        let mut f = vec![
+            ("csrf", csrf.clone()),
+            ("form_key", key.clone()),
+            ("name", "满200送50".to_string()),
+            ("trigger", "sign_in".to_string()),
+            ("points", "".to_string()),
+        ];
+        f.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+        f
+    };
+    let post = |f: Vec<(&'static str, String)>, lang: &'static str| {
+        let s = &s;
+        let cookie = cookie.clone();
+        async move {
+            let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            s.post_form(&format!("/console/rules/new?lang={lang}"), &cookie, &f)
+                .await
+        }
+    };
+
+    // Threshold: the trigger becomes purchase, the condition and points are written, the name
+    // typed stays, and nothing is saved.
+    let f = form(&[
+        ("apply_shape", "threshold"),
+        ("shape_min_amount", "200"),
+        ("shape_points", "50"),
+    ]);
+    let (st, html, _) = post(f, "zh").await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    let html = plain(&html);
+    assert!(html.contains("order.amount >= 20000</textarea>"), "{html}");
+    assert!(
+        html.contains("id=\"points\" name=\"points\" value=\"50\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("<option value=\"purchase\" selected>"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"满200送50\""));
+    assert!(html.contains("已写入触发事件、条件和积分公式"));
+    let (_, list, _) = s.get("/console/rules", &cookie).await;
+    assert!(!list.contains("满200送50"), "a picker saves nothing");
+
+    // Bad parameters are named next to their field, in the page's words, keeping what was typed.
+    for (extra, field, zh, en) in [
+        (
+            [("apply_shape", "multiplier"), ("shape_times", "1")].as_slice(),
+            "shape_times",
+            "倍数须大于 1",
+            "above 1",
+        ),
+        (
+            &[("apply_shape", "multiplier"), ("shape_times", "两倍")],
+            "shape_times",
+            "倍数如 2",
+            "such as 2",
+        ),
+        (
+            &[
+                ("apply_shape", "category_bonus"),
+                ("shape_category", "it's"),
+                ("shape_per_amount", "10"),
+                ("shape_bonus_points", "5"),
+            ],
+            "shape_category",
+            "分类编码",
+            "category code",
+        ),
+        (
+            &[
+                ("apply_shape", "threshold"),
+                ("shape_min_amount", "-5"),
+                ("shape_points", "50"),
+            ],
+            "shape_min_amount",
+            "金额",
+            "amount in yuan",
+        ),
+    ] {
+        for (lang, words) in [("zh", zh), ("en", en)] {
+            let (st, html, _) = post(form(extra), lang).await;
+            assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+            let e = error_after(&html, field).unwrap_or_else(|| panic!("{field}: {html}"));
+            assert!(e.contains(words), "{lang} {field}: {e}");
+            let typed = extra.iter().find(|(k, _)| *k == field).unwrap().1;
+            assert!(
+                plain(&html).contains(&format!("value=\"{typed}\"")),
+                "{typed}: {html}"
+            );
+        }
+    }
+
+    // Category bonus, then saved as filled in: the rule pays 5 per full ¥10 of coffee.
+    let f = form(&[
+        ("apply_shape", "category_bonus"),
+        ("shape_category", "coffee"),
+        ("shape_per_amount", "10"),
+        ("shape_bonus_points", "5"),
+    ]);
+    let (st, html, _) = post(f, "zh").await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    let condition = "order.category_amount['coffee'] >= 1000";
+    let points = "order.category_amount['coffee'] / 1000 * 5";
+    assert!(plain(&html).contains(condition), "{html}");
+    let mut save = form(&[]);
+    save.retain(|(k, _)| !matches!(*k, "trigger" | "points"));
+    save.push(("trigger", "purchase".into()));
+    save.push(("condition", condition.into()));
+    save.push(("points", points.into()));
+    save.push(("activate", "1".into()));
+    let (st, _, h) = post(save, "zh").await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let page = location(&h);
+    let (_, html, _) = s.get(&page, &cookie).await;
+    assert!(html.contains("<details class=\"shapes\" open>"), "{html}");
+    assert!(html.contains("id=\"shape_category\" name=\"shape_category\" value=\"coffee\""));
+    assert!(html.contains("id=\"shape_per_amount\" name=\"shape_per_amount\" value=\"10\""));
+
+    // What the rule pays for a purchase with ¥35 of coffee: 3 full steps of ¥10.
+    let ctx = s.app.program_ctx(s.pid).await.unwrap();
+    let id: i64 = page
+        .split('?')
+        .next()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let rule = s
+        .app
+        .read(move |tx| jifen_app::earn::get_rule(tx, &ctx, id))
+        .await
+        .unwrap();
+    assert_eq!(rule.definition.condition.as_deref(), Some(condition));
+    assert_eq!(rule.definition.points, points);
+    assert_eq!(rule.status, "active");
+}
+
+/// Page text with the escapes of quotes, angle brackets and ampersands read back.
+fn plain(html: &str) -> String {
+    html.replace("&#62;", ">")
+        .replace("&gt;", ">")
+        .replace("&#60;", "<")
+        .replace("&lt;", "<")
+        .replace("&#39;", "'")
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#38;", "&")
+        .replace("&amp;", "&")
+}

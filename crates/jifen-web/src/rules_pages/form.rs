@@ -4,8 +4,9 @@ use jifen_ledger::PointType;
 use jifen_rules::{Cap, Period, Schedule, Stacking};
 use serde::Serialize;
 
+use super::shapes::ShapeFields;
 use super::*;
-use crate::forms::{field_group, text_fields};
+use crate::forms::{Choice, FormState, choices};
 
 /// A rule form as typed: every field is text, so that what was typed comes back with the error.
 #[derive(Deserialize, Default, Clone)]
@@ -54,6 +55,25 @@ pub(super) struct RuleForm {
     pub(super) task_url: String,
     #[serde(default)]
     pub(super) activate: String,
+    /// The shape picker whose button was pressed (`threshold`, `multiplier`,
+    /// `category_bonus`), when one was: the form is filled in, not saved.
+    #[serde(default)]
+    pub(super) apply_shape: String,
+    #[serde(default)]
+    pub(super) shape_min_amount: String,
+    #[serde(default)]
+    pub(super) shape_points: String,
+    #[serde(default)]
+    pub(super) shape_times: String,
+    #[serde(default)]
+    pub(super) shape_category: String,
+    #[serde(default)]
+    pub(super) shape_per_amount: String,
+    #[serde(default)]
+    pub(super) shape_bonus_points: String,
+    /// A picker just wrote the condition and formula.
+    #[serde(skip)]
+    pub(super) shape_applied: bool,
     #[serde(default)]
     pub(super) form_key: String,
     #[serde(default)]
@@ -306,6 +326,40 @@ pub(super) fn form_field(field: &str) -> String {
     }
 }
 
+/// A variable a condition or formula can use, as the form's panel lists it: its doc in parts,
+/// `true` for the parts that are code.
+pub(super) struct VarRow {
+    pub(super) name: String,
+    pub(super) ty: &'static str,
+    pub(super) doc: Vec<(bool, String)>,
+}
+
+/// The rule form as `templates/console/rule_form.html` draws it.
+pub(super) struct RuleFormView {
+    pub(super) form: FormState,
+    pub(super) action: String,
+    pub(super) editable: bool,
+    /// A new rule: offers to activate it when saved.
+    pub(super) new: bool,
+    pub(super) values: RuleForm,
+    pub(super) shape: ShapeFields,
+    pub(super) shapes_open: bool,
+    pub(super) triggers: Vec<Choice>,
+    pub(super) kinds: Vec<Choice>,
+    pub(super) periods: Vec<Choice>,
+    pub(super) stacking: Vec<Choice>,
+    pub(super) vars: Vec<VarRow>,
+}
+
+/// Text with its `backticked` spans marked as code.
+fn with_code(text: &str) -> Vec<(bool, String)> {
+    text.split('`')
+        .enumerate()
+        .filter(|(_, part)| !part.is_empty())
+        .map(|(i, part)| (i % 2 == 1, part.to_string()))
+        .collect()
+}
+
 /// The rule form: what it pays and when, who it is for, its limits, and (on a new rule) the
 /// choice to activate it at once; disabled when the rule may not be edited.
 pub(super) fn rule_form(
@@ -314,301 +368,56 @@ pub(super) fn rule_form(
     f: &RuleForm,
     error: Option<&(String, String)>,
     editable: bool,
-) -> String {
-    let disabled = if editable { "" } else { " disabled" };
-    format!(
-        "{}<form class=\"rule\" method=\"post\" action=\"{action}\"><fieldset{disabled}>\
-         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"form_key\" value=\"{}\">\
-         {}{}{}{}{}{}\
-         {}<div class=\"actions\"><button type=\"submit\">{}</button></div></fieldset></form>",
-        field_error(error, "form"),
-        esc(&st.s.csrf),
-        esc(if f.form_key.is_empty() {
-            ""
-        } else {
-            &f.form_key
-        }),
-        rule_basics(st, f, error),
-        rule_condition(st, f, error),
-        rule_schedule(st, f, error),
-        rule_audience(st, f, error),
-        rule_limits(st, f, error),
-        rule_task(st, f, error),
-        activate_check(st, action, f),
-        st.t("保存", "Save"),
-    )
-}
-
-/// A select under its label with its options (the one matching `value` selected), followed by
-/// its error when the error is about it.
-fn select_field(
-    error: Option<&(String, String)>,
-    name: &str,
-    label: &str,
-    value: &str,
-    options: &[(&str, String)],
-) -> String {
-    let opts: String = options
-        .iter()
-        .map(|(v, l)| {
-            format!(
-                "<option value=\"{v}\"{}>{}</option>",
-                if *v == value { " selected" } else { "" },
-                esc(l)
-            )
-        })
-        .collect();
-    format!(
-        "<div class=\"field\"><label for=\"{name}\">{label}</label><select id=\"{name}\" name=\"{name}\">{opts}</select>{}</div>",
-        field_error(error, name)
-    )
-}
-
-/// The first two rows: name, trigger (a trigger the words do not know is kept as an option)
-/// and description; the points formula, the kind of points and the priority.
-fn rule_basics(st: &Staff, f: &RuleForm, error: Option<&(String, String)>) -> String {
-    let mut trigger_opts: Vec<(&str, String)> = words::TRIGGERS
+) -> RuleFormView {
+    let mut triggers: Vec<(&str, String)> = words::TRIGGERS
         .iter()
         .map(|t| (t.word.code, trigger_label(st, t.word.code)))
         .collect();
+    // A trigger the words do not know is kept as an option.
     if !f.trigger.is_empty() && words::find(words::TRIGGERS, &f.trigger).is_none() {
-        trigger_opts.push((f.trigger.as_str(), f.trigger.clone()));
+        triggers.push((f.trigger.as_str(), f.trigger.clone()));
     }
-    let fields = text_fields(
-        error,
-        &[
-            (
-                "name",
-                st.t("规则名称", "Rule name"),
-                &f.name,
-                st.t("例：周末双倍积分", "e.g. Weekend double points"),
-            ),
-            (
-                "description",
-                st.t("说明", "Description"),
-                &f.description,
-                "",
-            ),
-            (
-                "points",
-                st.t("奖励积分（公式）", "Points (formula)"),
-                &f.points,
-                "order.amount / 100",
-            ),
-            ("priority", st.t("优先级", "Priority"), &f.priority, "0"),
-        ],
-    );
     let kinds = [
-        ("points", st.t("积分", "Points").into()),
-        ("growth", st.t("成长值", "Growth").into()),
+        ("points", st.t("积分", "Points")),
+        ("growth", st.t("成长值", "Growth")),
     ];
-    format!(
-        "<div class=\"grid\">{}{}{}</div><div class=\"grid\">{}{}{}</div>",
-        fields[0],
-        select_field(
-            error,
-            "trigger",
-            st.t("触发事件", "Trigger"),
-            &f.trigger,
-            &trigger_opts
-        ),
-        fields[1],
-        fields[2],
-        select_field(
-            error,
-            "point_type",
-            st.t("类型", "Kind"),
-            &f.point_type,
-            &kinds
-        ),
-        fields[3],
-    )
-}
-
-/// Text with its `backticked` spans as code, escaped.
-fn with_code(text: &str) -> String {
-    text.split('`')
-        .enumerate()
-        .map(|(i, part)| {
-            if i % 2 == 1 {
-                format!("<code>{}</code>", esc(part))
-            } else {
-                esc(part)
-            }
-        })
-        .collect()
-}
-
-/// The condition, and the variables a condition or formula can use.
-fn rule_condition(st: &Staff, f: &RuleForm, error: Option<&(String, String)>) -> String {
-    let vars: String = earn::variables()
-        .variables
-        .iter()
-        .map(|v| {
-            format!(
-                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                esc(&v.name),
-                type_word(st, &word_of(&v.ty)),
-                with_code(st.t(&v.doc_zh, &v.doc))
-            )
-        })
-        .collect();
-    format!(
-        "<div class=\"field wide\"><label for=\"condition\">{}</label><textarea id=\"condition\" name=\"condition\" rows=\"2\" placeholder=\"order.amount >= 20000\">{}</textarea>{}</div>\
-         <details class=\"vars\"><summary>{}</summary><table><tbody>{vars}</tbody></table></details>",
-        st.t("条件（可选）", "Condition (optional)"),
-        esc(&f.condition),
-        field_error(error, "condition"),
-        st.t("可用变量", "Variables you can use"),
-    )
-}
-
-/// When the rule applies: start, end, days of the week, hours.
-fn rule_schedule(st: &Staff, f: &RuleForm, error: Option<&(String, String)>) -> String {
-    let fields = text_fields(
-        error,
-        &[
-            (
-                "starts_at",
-                st.t("开始", "Starts"),
-                &f.starts_at,
-                "2026-12-05",
-            ),
-            (
-                "ends_at",
-                st.t("结束（不含）", "Ends (exclusive)"),
-                &f.ends_at,
-                "2026-12-07",
-            ),
-            (
-                "days_of_week",
-                st.t("星期（1-7）", "Days of week (1-7)"),
-                &f.days_of_week,
-                "6, 7",
-            ),
-            ("hours", st.t("时段", "Hours"), &f.hours, "10-22"),
-        ],
-    );
-    field_group(st.t("活动时间", "When"), &fields)
-}
-
-/// Who the rule is for (tiers, channels), and how its points wait and last.
-fn rule_audience(st: &Staff, f: &RuleForm, error: Option<&(String, String)>) -> String {
-    let fields = text_fields(
-        error,
-        &[
-            (
-                "tiers",
-                st.t("等级", "Tiers"),
-                &f.tiers,
-                st.t("等级编码，逗号分隔", "Tier codes, comma-separated"),
-            ),
-            (
-                "channels",
-                st.t("渠道", "Channels"),
-                &f.channels,
-                st.t("渠道编码，逗号分隔", "Channel codes, comma-separated"),
-            ),
-            (
-                "pending_days",
-                st.t("冻结天数", "Pending days"),
-                &f.pending_days,
-                "",
-            ),
-            (
-                "validity_days",
-                st.t("有效天数", "Valid for days"),
-                &f.validity_days,
-                "",
-            ),
-        ],
-    );
-    field_group(st.t("适用会员", "Who"), &fields)
-}
-
-/// The limit per member (its period, most points, most times), the budget and how the rule
-/// combines with others.
-fn rule_limits(st: &Staff, f: &RuleForm, error: Option<&(String, String)>) -> String {
     let periods = [
-        ("", st.t("不限", "No limit").into()),
-        ("day", st.t("每天", "Day").into()),
-        ("week", st.t("每周", "Week").into()),
-        ("month", st.t("每月", "Month").into()),
-        ("year", st.t("每年", "Year").into()),
-        ("lifetime", st.t("终身", "Lifetime").into()),
+        ("", st.t("不限", "No limit")),
+        ("day", st.t("每天", "Day")),
+        ("week", st.t("每周", "Week")),
+        ("month", st.t("每月", "Month")),
+        ("year", st.t("每年", "Year")),
+        ("lifetime", st.t("终身", "Lifetime")),
     ];
     let stacking = [
-        ("stack", st.t("与其他规则叠加", "Adds to others").into()),
-        ("best_of", st.t("择优（取最高）", "Best of").into()),
-        ("exclusive", st.t("独占", "Exclusive").into()),
+        ("stack", st.t("与其他规则叠加", "Adds to others")),
+        ("best_of", st.t("择优（取最高）", "Best of")),
+        ("exclusive", st.t("独占", "Exclusive")),
     ];
-    let period = st.t("每人上限周期", "Limit per member, per");
-    let mut fields = vec![select_field(
-        error,
-        "cap_period",
-        period,
-        &f.cap_period,
-        &periods,
-    )];
-    fields.extend(text_fields(
-        error,
-        &[
-            (
-                "cap_points",
-                st.t("最多积分", "Most points"),
-                &f.cap_points,
-                "500",
-            ),
-            (
-                "cap_count",
-                st.t("最多次数", "Most times"),
-                &f.cap_count,
-                "3",
-            ),
-            (
-                "budget_points",
-                st.t("总预算（积分）", "Total budget (points)"),
-                &f.budget_points,
-                "1,000,000",
-            ),
-        ],
-    ));
-    let combines = st.t("叠加方式", "Combines");
-    fields.push(select_field(
-        error,
-        "stacking",
-        combines,
-        &f.stacking,
-        &stacking,
-    ));
-    field_group(st.t("上限与预算", "Limits and budget"), &fields)
-}
-
-/// Where the member centre's 去完成 button of the task goes.
-fn rule_task(st: &Staff, f: &RuleForm, error: Option<&(String, String)>) -> String {
-    let fields = text_fields(
-        error,
-        &[(
-            "task_url",
-            st.t(
-                "任务链接（会员中心“去完成”按钮）",
-                "Task link (the member centre's Do it button)",
-            ),
-            &f.task_url,
-            st.t(
-                "https:// 地址或 / 开头的路径",
-                "An https:// address or a path from /",
-            ),
-        )],
-    );
-    format!(
-        "{}<p class=\"muted\">{}</p>",
-        field_group(st.t("会员中心任务", "Member centre task"), &fields),
-        st.t(
-            "评价、分享、浏览等任务在会员中心显示为任务卡。填写会员去完成任务的地址（https:// 开头，或以 / 开头的站内路径）；不填则只显示任务和奖励，没有按钮。",
-            "Reviews, shares, browsing and other tasks show as task cards in the member centre. Give the address where members do the task (starting with https://, or a path starting with /); without one the task and its reward show with no button.",
-        ),
-    )
+    let vars = earn::variables()
+        .variables
+        .iter()
+        .map(|v| VarRow {
+            name: v.name.clone(),
+            ty: type_word(st, &word_of(&v.ty)),
+            doc: with_code(st.t(&v.doc_zh, &v.doc)),
+        })
+        .collect();
+    let (shape, shapes_open) = super::shapes::shape_fields(f, error);
+    RuleFormView {
+        form: FormState::new(st, &f.form_key, error.cloned()),
+        action: action.to_string(),
+        editable,
+        new: action.ends_with("/new"),
+        values: f.clone(),
+        shape,
+        shapes_open,
+        triggers: choices(&triggers, &f.trigger),
+        kinds: choices(&kinds, &f.point_type),
+        periods: choices(&periods, &f.cap_period),
+        stacking: choices(&stacking, &f.stacking),
+        vars,
+    }
 }
 
 /// A use case's field error as the form shows it: next to the input the field belongs to, and
@@ -643,22 +452,5 @@ fn task_url_error(st: &Staff, f: &RuleForm) -> String {
         (false, Lang::En) => format!(
             "The link must start with https://, or be a path starting with /, without spaces, quotes or angle brackets, at most {most} characters"
         ),
-    }
-}
-
-/// On a new rule, the box to activate it when saved.
-fn activate_check(st: &Staff, action: &str, f: &RuleForm) -> String {
-    if action.ends_with("/new") {
-        format!(
-            "<label class=\"check\"><input type=\"checkbox\" name=\"activate\" value=\"1\"{}> {}</label>",
-            if f.activate.is_empty() {
-                ""
-            } else {
-                " checked"
-            },
-            st.t("保存后立即生效", "Activate when saved")
-        )
-    } else {
-        String::new()
     }
 }

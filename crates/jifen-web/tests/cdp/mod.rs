@@ -151,6 +151,25 @@ impl Browser {
         r["result"]["value"].clone()
     }
 
+    /// A browser at `width` × `height`, signed in to the console at `base` as `login`; none
+    /// where Chromium cannot start (see [`Browser::start`]).
+    #[allow(dead_code)] // Not every test binary signs in to the console.
+    pub fn console(base: &str, login: &str, width: u32, height: u32) -> Option<Browser> {
+        let mut b = Browser::start()?;
+        b.viewport(width, height);
+        b.sign_in(base, login);
+        Some(b)
+    }
+
+    /// Sets the value of the input with id `id`, as typed.
+    #[allow(dead_code)]
+    pub fn set_value(&mut self, id: &str, value: &str) {
+        self.eval(&format!(
+            "document.getElementById('{id}').value = {}; true",
+            json!(value)
+        ));
+    }
+
     pub fn viewport(&mut self, width: u32, height: u32) {
         self.call(
             "Emulation.setDeviceMetricsOverride",

@@ -16,11 +16,11 @@ use jifen_domain::words;
 use jifen_rules::RuleDef;
 use serde::Deserialize;
 
-use crate::forms::{expired, field_error, form_key, member_by_text, parse_money};
+use crate::forms::{expired, form_key, member_by_text, parse_money};
 use askama::Template;
 
 use crate::frame::Frame;
-use crate::page::{L, Lang, esc, fmt_time, num};
+use crate::page::{L, Lang, fmt_time, num};
 use crate::{Staff, Web};
 
 mod backtest;
@@ -411,7 +411,7 @@ async fn render(
         rf,
         versions,
         dry: dry_panel(st, id, trigger, &panels.dry, panels.dry_result.as_ref()),
-        backtest: backtest_panel(st, id, &panels.bt, panels.bt_error.as_ref()),
+        bt: backtest_panel(st, id, &panels.bt, panels.bt_error.as_ref()),
     };
     st.render(status, &page)
 }
@@ -444,9 +444,8 @@ struct RulePage {
     buttons: Vec<StatusButton>,
     rf: RuleFormView,
     versions: Vec<VersionRow>,
-    /// The dry-run and backtest panels, still built as escaped strings.
-    dry: String,
-    backtest: String,
+    dry: DryPanel,
+    bt: BacktestPanel,
 }
 
 async fn update(

@@ -121,7 +121,9 @@ fn visible(html: &str) -> String {
         out.push(' ');
         let gt = rest[lt..].find('>').map_or(rest.len(), |g| lt + g + 1);
         let tag = &rest[lt..gt];
-        let is_button = tag.contains("type=\"submit\"") || tag.contains("type=\"button\"");
+        // An input button shows its value; a <button> shows its content, not its value.
+        let is_button = tag.starts_with("<input")
+            && (tag.contains("type=\"submit\"") || tag.contains("type=\"button\""));
         for attr in ["placeholder", "title", "aria-label", "alt"]
             .into_iter()
             .chain(is_button.then_some("value"))

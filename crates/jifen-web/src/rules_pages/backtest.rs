@@ -1,6 +1,7 @@
 //! Backtests: a proposed rule set replayed over stored events of a range, and the report.
 
 use super::*;
+use crate::forms::FormState;
 
 #[derive(Deserialize, Default, Clone)]
 pub(super) struct BacktestForm {
@@ -14,41 +15,24 @@ pub(super) struct BacktestForm {
     pub(super) csrf: String,
 }
 
+/// The backtest panel as `templates/console/rule_backtest.html` draws it.
+pub(super) struct BacktestPanel {
+    pub(super) rule_id: i64,
+    pub(super) form: FormState,
+    pub(super) values: BacktestForm,
+}
+
 pub(super) fn backtest_panel(
     st: &Staff,
     id: i64,
     f: &BacktestForm,
     error: Option<&(String, String)>,
-) -> String {
-    let err = |name: &str| field_error(error, name);
-    let field = |name: &str, label: &str, value: &str| {
-        format!(
-            "<div class=\"field\"><label for=\"bt_{name}\">{label}</label><input type=\"date\" id=\"bt_{name}\" name=\"{name}\" value=\"{}\">{}</div>",
-            esc(value),
-            err(name)
-        )
-    };
-    format!(
-        "<div class=\"panel\"><h2>{}</h2><p class=\"muted\">{}</p>{}<form method=\"post\" action=\"/console/rules/{id}/backtest\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><div class=\"grid\">{}{}</div>\
-         <div class=\"field\"><label for=\"bt_mode\">{}</label><select id=\"bt_mode\" name=\"mode\"><option value=\"add\"{}>{}</option><option value=\"replace\"{}>{}</option></select></div>\
-         <button type=\"submit\" class=\"secondary\">{}</button></form></div>",
-        st.t("回测", "Backtest"),
-        st.t(
-            "用历史事件重放，看这条规则会多发多少积分。",
-            "Replay stored events to see what this rule would have paid."
-        ),
-        err("form"),
-        esc(&st.s.csrf),
-        field("from", st.t("从", "From"), &f.from),
-        field("to", st.t("到（含）", "To (inclusive)"), &f.to),
-        st.t("方式", "Mode"),
-        if f.mode != "replace" { " selected" } else { "" },
-        st.t("加上现有生效规则", "With the active rules"),
-        if f.mode == "replace" { " selected" } else { "" },
-        st.t("只算这条规则", "This rule alone"),
-        st.t("开始回测", "Start"),
-    )
+) -> BacktestPanel {
+    BacktestPanel {
+        rule_id: id,
+        form: FormState::new(st, "", error.cloned()),
+        values: f.clone(),
+    }
 }
 
 /// A local date's first instant in the programme's zone.
@@ -167,74 +151,84 @@ pub(super) async fn backtest_page(
             id,
         });
     };
-    let back = q
+    let back_to = q
         .rule
         .and_then(|r| r.parse::<i64>().ok())
-        .filter(|r| *r > 0)
-        .map(|r| {
-            format!(
-                "<p><a href=\"/console/rules/{r}\">← {}</a></p>",
-                st.t("返回规则", "Back to the rule")
-            )
-        })
-        .unwrap_or_default();
-    let body = match b.status.as_str() {
-        "running" => format!(
-            "<meta http-equiv=\"refresh\" content=\"1\">{back}<div class=\"panel\"><p>{} {} / {}</p><progress max=\"{}\" value=\"{}\"></progress></div>",
-            st.t("回测进行中…", "Replaying…"),
-            num(b.events_done),
-            num(b.events_total),
-            b.events_total.max(1),
-            b.events_done,
-        ),
-        "failed" => format!(
-            "{back}<div class=\"error\" role=\"alert\">{}</div>",
-            esc(b.error.as_deref().unwrap_or(""))
-        ),
+        .filter(|r| *r > 0);
+    let state = match b.status.as_str() {
+        "running" => BacktestState::Running {
+            done: num(b.events_done),
+            total: num(b.events_total),
+        },
+        "failed" => BacktestState::Failed(b.error.clone().unwrap_or_default()),
         _ => {
             let r = b.result.clone().unwrap_or_default();
             let change = r.change.points;
-            let rows: String = r
-                .by_rule
-                .iter()
-                .map(|x| {
-                    format!(
-                        "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                        esc(&x.name),
-                        num(x.awards),
-                        num(x.members as i64),
-                        num(x.points),
-                    )
-                })
-                .collect();
-            format!(
-                "{back}<div class=\"cards\">\
-                 <div class=\"card\"><div class=\"label\">{}</div><div class=\"value\">{}</div></div>\
-                 <div class=\"card\"><div class=\"label\">{}</div><div class=\"value\">{}</div></div>\
-                 <div class=\"card\"><div class=\"label\">{}</div><div class=\"value\">{}</div></div>\
-                 <div class=\"card\"><div class=\"label\">{}</div><div class=\"value\">{}</div></div>\
-                 <div class=\"card\"><div class=\"label\">{}</div><div class=\"value {}\">{}{}</div></div></div>\
-                 <table><thead><tr><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead><tbody>{rows}</tbody></table>\
-                 <p class=\"muted\">{}</p>",
-                st.t("重放事件", "Events replayed"),
-                num(r.events),
-                st.t("涉及会员", "Members affected"),
-                num(r.members_affected as i64),
-                st.t("实际发放", "Actually paid"),
-                num(r.actual.points),
-                st.t("按新规则", "With the proposal"),
-                num(r.proposed.points),
-                st.t("变化", "Change"),
-                if change >= 0 { "pos" } else { "neg" },
-                if change > 0 { "+" } else { "" },
-                num(change),
-                st.t("规则", "Rule"),
-                st.t("奖励次数", "Awards"),
-                st.t("会员", "Members"),
-                st.t("积分", "Points"),
-                esc(&r.note),
-            )
+            BacktestState::Done(BacktestReport {
+                events: num(r.events),
+                members: num(r.members_affected as i64),
+                actual: num(r.actual.points),
+                proposed: num(r.proposed.points),
+                change: format!("{}{}", if change > 0 { "+" } else { "" }, num(change)),
+                up: change >= 0,
+                rows: r
+                    .by_rule
+                    .iter()
+                    .map(|x| BacktestRow {
+                        name: x.name.clone(),
+                        awards: num(x.awards),
+                        members: num(x.members as i64),
+                        points: num(x.points),
+                    })
+                    .collect(),
+            })
         }
     };
-    st.page(StatusCode::OK, "rules", title, &body)
+    let page = BacktestPage {
+        frame: st.frame("rules", title),
+        back_to,
+        running: matches!(state, BacktestState::Running { .. }),
+        progress: b.events_done,
+        progress_max: b.events_total.max(1),
+        state,
+    };
+    st.render(StatusCode::OK, &page)
+}
+
+/// Where a backtest is.
+enum BacktestState {
+    Running { done: String, total: String },
+    Failed(String),
+    Done(BacktestReport),
+}
+
+/// A finished backtest's figures, as shown.
+struct BacktestReport {
+    events: String,
+    members: String,
+    actual: String,
+    proposed: String,
+    change: String,
+    up: bool,
+    rows: Vec<BacktestRow>,
+}
+
+/// What one rule paid in the replay.
+struct BacktestRow {
+    name: String,
+    awards: String,
+    members: String,
+    points: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/backtest.html")]
+struct BacktestPage {
+    frame: Frame,
+    back_to: Option<i64>,
+    /// Still replaying: the page reloads itself every second.
+    running: bool,
+    progress: i64,
+    progress_max: i64,
+    state: BacktestState,
 }

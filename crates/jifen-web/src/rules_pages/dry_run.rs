@@ -3,6 +3,7 @@
 use jifen_rules::eval::Outcome;
 
 use super::*;
+use crate::forms::FormState;
 
 #[derive(Deserialize, Default, Clone)]
 pub(super) struct DryForm {
@@ -36,121 +37,85 @@ pub(super) fn outcome_label(st: &Staff, o: Outcome) -> String {
     .to_string()
 }
 
+/// The dry-run panel as `templates/console/rule_dry.html` draws it.
+pub(super) struct DryPanel {
+    pub(super) rule_id: i64,
+    pub(super) form: FormState,
+    /// A purchase rule asks for the amount paid; others for the event's attributes.
+    pub(super) purchase: bool,
+    pub(super) values: DryForm,
+    pub(super) result: Option<DryResult>,
+}
+
+/// What a dry run answered, in the page's words.
+pub(super) struct DryResult {
+    pub(super) notes: Vec<DryNote>,
+    pub(super) points: String,
+    pub(super) base: Option<String>,
+    pub(super) rows: Vec<DryRow>,
+}
+
+/// What a real event would meet, with the day it concerns.
+pub(super) struct DryNote {
+    pub(super) day: Option<String>,
+    pub(super) message: String,
+}
+
+/// One rule's outcome; `this` marks the rule of the page.
+pub(super) struct DryRow {
+    pub(super) this: bool,
+    pub(super) name: String,
+    pub(super) outcome: String,
+    pub(super) points: String,
+}
+
 pub(super) fn dry_panel(
     st: &Staff,
     id: i64,
     trigger: &str,
     f: &DryForm,
     result: Option<&Result<DryRunView, (String, String)>>,
-) -> String {
-    let err = |name: &str| match result {
-        Some(Err((field, msg))) if field == name => format!(
-            "<div class=\"field-error\" role=\"alert\">{}</div>",
-            esc(msg)
-        ),
-        _ => String::new(),
+) -> DryPanel {
+    let error = match result {
+        Some(Err(e)) => Some(e.clone()),
+        _ => None,
     };
-    let field = |name: &str, label: &str, value: &str, hint: &str| {
-        format!(
-            "<div class=\"field\"><label for=\"dry_{name}\">{label}</label><input type=\"text\" id=\"dry_{name}\" name=\"{name}\" value=\"{}\" placeholder=\"{}\">{}</div>",
-            esc(value),
-            esc(hint),
-            err(name)
-        )
-    };
-    let specific = if trigger == "purchase" {
-        field(
-            "amount",
-            st.t("消费金额（元）", "Amount paid"),
-            &f.amount,
-            "199.00",
-        )
-    } else {
-        field(
-            "attributes",
-            st.t("事件属性", "Event attributes"),
-            &f.attributes,
-            st.t("属性=数值，逗号分隔", "name=number, comma-separated"),
-        )
-    };
-    let answer = match result {
-        Some(Ok(v)) => {
-            let rows: String = v
-                .rules
-                .iter()
-                .map(|r| {
-                    let fired = r.outcome == Outcome::Fired;
-                    format!(
-                        "<tr class=\"{}\"><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
-                        if r.rule_id == id { "this" } else { "" },
-                        esc(&r.name),
-                        esc(&outcome_label(st, r.outcome)),
-                        if fired { num(r.points) } else { "–".into() },
-                    )
-                })
-                .collect();
-            // What a real event would meet, in the page's words, with the day it concerns.
-            let notes: String = v
+    let result = match result {
+        Some(Ok(v)) => Some(DryResult {
+            notes: v
                 .notes
                 .iter()
-                .map(|n| {
-                    format!(
-                        "<p class=\"dry-note\" role=\"status\">{}{}</p>",
-                        n.day
-                            .as_deref()
-                            .map(|d| format!("<b>{}</b>{}", esc(d), st.t("：", ": ")))
-                            .unwrap_or_default(),
-                        esc(st.t(&n.message_zh, &n.message_en)),
-                    )
+                .map(|n| DryNote {
+                    day: n.day.clone(),
+                    message: st.t(&n.message_zh, &n.message_en).to_string(),
                 })
-                .collect();
-            format!(
-                "<div class=\"result\" id=\"dry-result\">{notes}<div class=\"big\">+{} <small>{}</small></div>{}<table><tbody>{rows}</tbody></table></div>",
-                num(v.awarded.points),
-                st.t("规则奖励积分", "rule points"),
-                v.base
-                    .map(|b| format!(
-                        "<p class=\"muted\">{} {}</p>",
-                        st.t("另有基础消费积分", "plus base purchase points"),
-                        num(b.points)
-                    ))
-                    .unwrap_or_default(),
-            )
-        }
-        _ => String::new(),
+                .collect(),
+            points: num(v.awarded.points),
+            base: v.base.map(|b| num(b.points)),
+            rows: v
+                .rules
+                .iter()
+                .map(|r| DryRow {
+                    this: r.rule_id == id,
+                    name: r.name.to_string(),
+                    outcome: outcome_label(st, r.outcome),
+                    points: if r.outcome == Outcome::Fired {
+                        num(r.points)
+                    } else {
+                        "–".into()
+                    },
+                })
+                .collect(),
+        }),
+        _ => None,
     };
-    format!(
-        "<div class=\"panel\"><h2>{}</h2><p class=\"muted\">{}</p>{}<form method=\"post\" action=\"/console/rules/{id}/dry-run\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{}\">{}{specific}{}\
-         <label class=\"check\"><input type=\"checkbox\" name=\"with_active\" value=\"1\"{}> {}</label>\
-         <button type=\"submit\" class=\"secondary\">{}</button></form>{answer}</div>",
-        st.t("试算", "Dry run"),
-        st.t(
-            "用一个事件试算，不会写入任何数据。",
-            "Evaluate one event; nothing is written."
-        ),
-        err("form"),
-        esc(&st.s.csrf),
-        field(
-            "member",
-            st.t("会员ID或手机号", "Member id or phone"),
-            &f.member,
-            "1"
-        ),
-        field(
-            "channel",
-            st.t("渠道", "Channel"),
-            &f.channel,
-            st.t("渠道编码", "Channel code"),
-        ),
-        if f.with_active.is_empty() {
-            ""
-        } else {
-            " checked"
-        },
-        st.t("同时计算其他生效规则", "Include the other active rules"),
-        st.t("试算", "Run"),
-    )
+    DryPanel {
+        rule_id: id,
+        form: FormState::new(st, "", error),
+        purchase: trigger == "purchase",
+        values: f.clone(),
+        result,
+    }
 }
 
 pub(super) async fn dry_run(

@@ -8,12 +8,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jifen_app::AppError;
-use jifen_app::console::Member;
 use jifen_app::members::MemberExport;
 use jifen_ledger::MemberId;
 use serde::Deserialize;
 
-use crate::page::{self, L, Lang, esc, pick};
+use crate::page::{self, L, esc, pick};
 use crate::{Staff, Web};
 
 pub fn routes() -> axum::Router<Web> {
@@ -155,78 +154,6 @@ async fn again(web: &Web, st: &Staff, id: &str, msg: String, status: StatusCode)
         ..Default::default()
     };
     crate::render_member(web, &st.s, st.lang, id, &form, status, None).await
-}
-
-/// The card, under the member page's forms.
-pub fn card(lang: Lang, m: &Member, csrf: &str, form: &page::AdjustForm) -> String {
-    let t = |zh: &'static str, en: &'static str| pick(lang, zh, en);
-    let csrf = esc(csrf);
-    let error = match &form.error {
-        Some((f, msg)) if f == "account" => {
-            format!("<p class=\"field-error\" role=\"alert\">{}</p>", esc(msg))
-        }
-        _ => String::new(),
-    };
-    let id = m.id.0;
-    let freeze = if m.status == "frozen" {
-        format!(
-            "<button name=\"action\" value=\"unfreeze\">{}</button>",
-            t("解冻", "Unfreeze")
-        )
-    } else {
-        format!(
-            "<button name=\"action\" value=\"freeze\" class=\"reject\">{}</button>",
-            t("冻结", "Freeze")
-        )
-    };
-    format!(
-        "<section class=\"card\"><h2>{}</h2>{}\
-         <form class=\"adjust\" method=\"post\" action=\"/console/members/{id}/account\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <div class=\"field grow\"><label for=\"account-reason\">{}</label><input type=\"text\" id=\"account-reason\" name=\"reason\" maxlength=\"500\">{error}</div>\
-         <div class=\"field\"><label><input type=\"checkbox\" name=\"confirm\" value=\"1\"> {}</label></div>\
-         {freeze}<button name=\"action\" value=\"revoke_links\">{}</button>\
-         <button name=\"action\" value=\"erase\" class=\"reject\">{}</button></form>\
-         <form class=\"adjust\" method=\"post\" action=\"/console/members/{id}/profile\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <div class=\"field\"><label for=\"p-name\">{}</label><input type=\"text\" id=\"p-name\" name=\"name\" value=\"{}\" maxlength=\"100\"></div>\
-         <div class=\"field\"><label for=\"p-phone\">{}</label><input type=\"text\" id=\"p-phone\" name=\"phone\" value=\"{}\" maxlength=\"32\"></div>\
-         <div class=\"field\"><label for=\"p-email\">{}</label><input type=\"text\" id=\"p-email\" name=\"email\" value=\"{}\" maxlength=\"254\"></div>\
-         <div class=\"field\"><label for=\"p-birthday\">{}</label><input type=\"date\" id=\"p-birthday\" name=\"birthday\" value=\"{}\"></div>\
-         <button type=\"submit\">{}</button></form>\
-         <p><a href=\"/console/members/{id}/export.json\">{}</a> · <a href=\"/console/members/{id}/export.csv\">{}</a></p></section>",
-        t("账户", "Account"),
-        if m.status == "frozen" {
-            format!(
-                "<p><span class=\"pill overdue\">{}</span> {}</p>",
-                t("已冻结", "frozen"),
-                t(
-                    "新积分进入待生效，不能兑换或转赠",
-                    "new points wait in pending; no spending or transfers"
-                )
-            )
-        } else {
-            String::new()
-        },
-        t("原因（必填）", "Reason (required)"),
-        t(
-            "确认注销：删除个人信息，积分流水保留",
-            "Confirm erasure: personal data goes, the ledger stays"
-        ),
-        t("使会员中心链接失效", "Revoke member-centre links"),
-        t("注销个人信息", "Erase personal data"),
-        t("姓名", "Name"),
-        esc(m.profile.name.as_deref().unwrap_or("")),
-        t("手机号", "Phone"),
-        esc(m.profile.phone.as_deref().unwrap_or("")),
-        t("邮箱", "Email"),
-        esc(m.profile.email.as_deref().unwrap_or("")),
-        t("生日", "Birthday"),
-        esc(m.profile.birthday.as_deref().unwrap_or("")),
-        t("保存资料", "Save the profile"),
-        t("导出全部数据（JSON）", "Export all data (JSON)"),
-        t("导出全部数据（CSV）", "Export all data (CSV)"),
-    )
 }
 
 #[derive(Deserialize)]

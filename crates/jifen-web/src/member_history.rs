@@ -13,7 +13,7 @@ use jifen_app::activity::{ActivityPage, ActivityQuery};
 use jifen_domain::words;
 
 use crate::frame::{Frame, respond};
-use crate::page::{L, Lang, code_label, fmt_time, line_amount, line_state};
+use crate::page::{HistoryRow, L, Lang};
 use crate::{Staff, Web};
 
 pub(crate) fn routes() -> axum::Router<Web> {
@@ -30,16 +30,6 @@ struct Kind {
     on: bool,
 }
 
-/// One line as the table shows it; `state` and `amount` are markup made by `page`.
-struct Line {
-    time: String,
-    kind: String,
-    state: String,
-    amount: String,
-    reason: String,
-    actor: String,
-}
-
 #[derive(Template)]
 #[template(path = "console/member_history.html")]
 struct HistoryPage {
@@ -49,7 +39,7 @@ struct HistoryPage {
     from: String,
     to: String,
     error: Option<String>,
-    lines: Vec<Line>,
+    lines: Vec<HistoryRow>,
     older: Option<String>,
 }
 
@@ -120,18 +110,7 @@ async fn history(
     page.lines = found
         .lines
         .iter()
-        .map(|l| Line {
-            time: fmt_time(l.created_at, tz),
-            kind: code_label(&l.code, lang),
-            state: line_state(lang, tz, l),
-            amount: line_amount(l),
-            reason: l.reason.clone().unwrap_or_default(),
-            actor: l
-                .actor
-                .as_deref()
-                .map(|a| crate::page::actor_label(lang, a))
-                .unwrap_or_default(),
-        })
+        .map(|l| HistoryRow::of(lang, tz, l))
         .collect();
     page.older = found.next_before.map(|b| {
         let mut keep: Vec<(&str, String)> = ["code", "from", "to"]

@@ -99,7 +99,7 @@ pub(super) async fn members(
             .filter(|p| (1..=1_000_000).contains(p))
             .unwrap_or(1),
     };
-    let tiers = ctx
+    let tiers: Vec<(String, String, String)> = ctx
         .earn
         .ladder
         .as_ref()
@@ -125,21 +125,15 @@ pub(super) async fn members(
         ),
         Err(e) => return failure(lang, &s, e),
     };
-    let body = page::members(
-        lang,
-        &page::MembersView {
-            query: &query,
-            page: page.as_ref(),
-            error,
-            tiers,
-            phones: s.role.sees_phones(),
-        },
+    let page = page::members(
+        crate::frame::Frame::new(lang, &s, "members", L::Members.t(lang)),
+        &query,
+        page.as_ref(),
+        error,
+        &tiers,
+        s.role.sees_phones(),
     );
-    html(
-        status,
-        page::layout(lang, &s, "members", L::Members.t(lang), &body),
-        &set_lang.into_iter().collect::<Vec<_>>(),
-    )
+    crate::frame::respond(status, &page, &set_lang.into_iter().collect::<Vec<_>>())
 }
 
 /// The words next to a filter the list could not read.
@@ -271,8 +265,13 @@ pub(super) async fn render_member(
         Ok(d) => d,
         Err(e) => return failure(lang, s, e),
     };
-    let body = page::member(
-        lang,
+    let title = m
+        .profile
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("#{}", m.id.0));
+    let page = page::member(
+        crate::frame::Frame::new(lang, s, "members", &title),
         &tz,
         &page::MemberPage {
             member: &m,
@@ -283,27 +282,13 @@ pub(super) async fn render_member(
             orders: &orders,
             coupons: &coupons,
             appeals: &appeals,
-            csrf: &s.csrf,
             can_adjust: s.role.manages_members(),
             phones: s.role.sees_phones(),
+            manages: s.role.manages_members(),
             form,
         },
     );
-    let body = if s.role.manages_members() {
-        format!("{body}{}", account::card(lang, &m, &s.csrf, form))
-    } else {
-        body
-    };
-    let title = m
-        .profile
-        .name
-        .clone()
-        .unwrap_or_else(|| format!("#{}", m.id.0));
-    html(
-        status,
-        page::layout(lang, s, "members", &title, &body),
-        &set_lang.into_iter().collect::<Vec<_>>(),
-    )
+    crate::frame::respond(status, &page, &set_lang.into_iter().collect::<Vec<_>>())
 }
 
 #[derive(Deserialize)]

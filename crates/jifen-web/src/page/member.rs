@@ -1,21 +1,14 @@
-//! The member list and one member's page: balance, lots, history, orders, coupons, appeals and the adjustment form.
+//! The member list and one member's page (balance, lots, history, orders, coupons, appeals, the
+//! staff forms on points and the account card) as typed views for `templates/console/members.html`
+//! and `member.html`.
 
 use super::*;
-use crate::forms::field_error;
+use crate::forms::{Choice, FormState, choices};
+use crate::frame::Frame;
+use askama::Template;
 use jifen_app::activity::ActivityPage;
 use jifen_app::coupons::CouponList;
 use jifen_app::mall::OrdersPage;
-
-/// The member list as a page shows it: the query as typed, its answer or the field at fault,
-/// the programme's tiers to choose from, and whether phones are shown whole.
-pub struct MembersView<'a> {
-    pub query: &'a jifen_app::console::MemberListQuery,
-    pub page: Option<&'a jifen_app::console::MemberListPage>,
-    pub error: Option<(String, String)>,
-    /// (code, 中文, English)
-    pub tiers: Vec<(String, String, String)>,
-    pub phones: bool,
-}
 
 /// The list's address with the query's filters and sort, on page `page`.
 fn members_href(q: &jifen_app::console::MemberListQuery, page: i64) -> String {
@@ -33,7 +26,7 @@ fn members_href(q: &jifen_app::console::MemberListQuery, page: i64) -> String {
         }
     }
     parts.push(format!("page={page}"));
-    format!("/console/members?{}", parts.join("&amp;"))
+    format!("/console/members?{}", parts.join("&"))
 }
 
 /// Percent-encodes what a query value may hold beyond letters, digits and `-_.`.
@@ -46,139 +39,116 @@ fn urlencoding_min(v: &str) -> String {
         .collect()
 }
 
-/// The filters: tier, balance range, join dates and sort, each keeping what was typed.
-fn member_filters(lang: Lang, v: &MembersView) -> String {
-    let q = v.query;
-    let val = |o: &Option<String>| esc(o.as_deref().unwrap_or(""));
-    let e = v.error.as_ref();
-    let tiers: String = v
-        .tiers
-        .iter()
-        .map(|(code, zh, en)| {
-            format!(
-                "<option value=\"{}\"{}>{}</option>",
-                esc(code),
-                if q.tier.as_deref() == Some(code) {
-                    " selected"
-                } else {
-                    ""
-                },
-                esc(pick(lang, zh, en))
-            )
-        })
-        .collect();
-    let by_balance = q.sort.as_deref() == Some("balance");
-    format!(
-        "<form class=\"filters\" method=\"get\" action=\"/console/members\">\
-         <div class=\"field\"><label for=\"tier\">{}</label><select id=\"tier\" name=\"tier\"><option value=\"\">{}</option>{tiers}</select>{}</div>\
-         <div class=\"field\"><label for=\"min_balance\">{}</label><input type=\"text\" id=\"min_balance\" name=\"min_balance\" inputmode=\"numeric\" value=\"{}\">{}</div>\
-         <div class=\"field\"><label for=\"max_balance\">{}</label><input type=\"text\" id=\"max_balance\" name=\"max_balance\" inputmode=\"numeric\" value=\"{}\">{}</div>\
-         <div class=\"field\"><label for=\"joined_from\">{}</label><input type=\"date\" id=\"joined_from\" name=\"joined_from\" value=\"{}\">{}</div>\
-         <div class=\"field\"><label for=\"joined_to\">{}</label><input type=\"date\" id=\"joined_to\" name=\"joined_to\" value=\"{}\">{}</div>\
-         <div class=\"field\"><label for=\"sort\">{}</label><select id=\"sort\" name=\"sort\"><option value=\"newest\">{}</option><option value=\"balance\"{}>{}</option></select></div>\
-         <button>{}</button></form>",
-        pick(lang, "等级", "Tier"),
-        pick(lang, "全部等级", "All tiers"),
-        field_error(e, "tier"),
-        pick(lang, "积分不少于", "Balance from"),
-        val(&q.min_balance),
-        field_error(e, "min_balance"),
-        pick(lang, "积分不多于", "Balance up to"),
-        val(&q.max_balance),
-        field_error(e, "max_balance"),
-        pick(lang, "注册日期从", "Joined from"),
-        val(&q.joined_from),
-        field_error(e, "joined_from"),
-        pick(lang, "注册日期到", "Joined up to"),
-        val(&q.joined_to),
-        field_error(e, "joined_to"),
-        pick(lang, "排序", "Sort"),
-        pick(lang, "最新注册", "Newest first"),
-        if by_balance { " selected" } else { "" },
-        pick(lang, "积分从高到低", "Balance, high to low"),
-        pick(lang, "筛选", "Filter"),
-    )
+/// The filters as typed.
+pub struct MemberFilters {
+    pub min_balance: String,
+    pub max_balance: String,
+    pub joined_from: String,
+    pub joined_to: String,
 }
 
-pub fn members(lang: Lang, v: &MembersView) -> String {
-    let rows = v.page.map(|p| p.rows.as_slice()).unwrap_or(&[]);
-    let phones = v.phones;
-    let q = v.query.text.as_deref().unwrap_or("");
-    let body: String = if rows.is_empty() {
-        format!(
-            "<tr><td colspan=\"6\" class=\"muted\">{}</td></tr>",
-            L::NoMembers.t(lang)
-        )
-    } else {
-        rows.iter()
-            .map(|r| {
-                let (m, b) = (&r.member, &r.balance);
-                let tier = pick(lang, &r.tier_zh, &r.tier_en);
-                format!(
-                    "<tr><td><a href=\"/console/members/{id}\">#{id}</a></td><td><a href=\"/console/members/{id}\">{}</a></td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                    esc(m.profile.name.as_deref().unwrap_or("–")),
-                    esc(&shown_phone(m.profile.phone.as_deref(), phones).unwrap_or_else(|| "–".into())),
-                    esc(tier),
-                    num(b.available),
-                    num(b.expiring),
-                    id = m.id.0,
-                )
-            })
-            .collect()
-    };
-    let pager = match v.page {
-        Some(p) if v.query.text.is_none() => {
-            let prev = if p.page > 1 {
-                {
-                    format!(
-                        "<a href=\"{}\" rel=\"prev\">← {}</a>",
-                        members_href(v.query, p.page - 1),
-                        pick(lang, "上一页", "Previous")
-                    )
-                }
-            } else {
-                Default::default()
-            };
-            let next = if p.page < p.pages {
-                {
-                    format!(
-                        "<a href=\"{}\" rel=\"next\">{} →</a>",
-                        members_href(v.query, p.page + 1),
-                        L::Next.t(lang)
-                    )
-                }
-            } else {
-                Default::default()
-            };
-            format!(
-                "<div class=\"pager\"><span class=\"muted\">{}</span>{prev}{next}</div>",
-                match lang {
-                    Lang::Zh => format!(
-                        "共 {} 位会员 · 第 {} / {} 页",
-                        num(p.total),
-                        p.page,
-                        p.pages
-                    ),
-                    Lang::En => format!("{} found · page {} of {}", num(p.total), p.page, p.pages),
-                }
-            )
-        }
-        _ => String::new(),
-    };
-    format!(
-        "<form class=\"search\" method=\"get\" action=\"/console/members\"><input type=\"search\" name=\"q\" value=\"{}\" placeholder=\"{}\" maxlength=\"64\"><button>{}</button><a class=\"export\" href=\"/console/exports/members.csv\">{}</a></form>{}\
-         <table><thead><tr><th>ID</th><th>{}</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead><tbody>{body}</tbody></table>{pager}",
-        esc(q),
-        L::SearchHint.t(lang),
-        L::Search.t(lang),
-        L::ExportCsv.t(lang),
-        member_filters(lang, v),
-        L::Name.t(lang),
-        L::Phone.t(lang),
-        L::Tier.t(lang),
-        L::Available.t(lang),
-        L::Expiring30.t(lang),
-    )
+/// A member as the list shows it.
+pub struct MemberRow {
+    pub id: i64,
+    pub name: String,
+    pub phone: String,
+    pub tier: String,
+    pub available: String,
+    pub expiring: String,
+}
+
+/// The count and the links to the pages either side.
+pub struct Pager {
+    pub summary: String,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/members.html")]
+pub struct MembersPage {
+    pub frame: Frame,
+    pub q: String,
+    pub form: FormState,
+    pub tiers: Vec<Choice>,
+    pub sorts: Vec<Choice>,
+    pub filters: MemberFilters,
+    pub rows: Vec<MemberRow>,
+    pub pager: Option<Pager>,
+}
+
+/// The member list as a page shows it: the query as typed, its answer or the field at fault
+/// (`error`), the programme's tiers (code, 中文, English), and whether phones are shown whole.
+pub fn members(
+    frame: Frame,
+    query: &jifen_app::console::MemberListQuery,
+    page: Option<&jifen_app::console::MemberListPage>,
+    error: Option<(String, String)>,
+    tiers: &[(String, String, String)],
+    phones: bool,
+) -> MembersPage {
+    let lang = frame.lang;
+    let val = |o: &Option<String>| o.clone().unwrap_or_default();
+    let mut tier_choices = vec![("", pick(lang, "全部等级", "All tiers").to_string())];
+    tier_choices.extend(
+        tiers
+            .iter()
+            .map(|(code, zh, en)| (code.as_str(), pick(lang, zh, en).to_string())),
+    );
+    let sorts = [
+        ("newest", pick(lang, "最新注册", "Newest first")),
+        (
+            "balance",
+            pick(lang, "积分从高到低", "Balance, high to low"),
+        ),
+    ];
+    let rows = page
+        .map(|p| p.rows.as_slice())
+        .unwrap_or(&[])
+        .iter()
+        .map(|r| MemberRow {
+            id: r.member.id.0,
+            name: r.member.profile.name.clone().unwrap_or_else(|| "–".into()),
+            phone: shown_phone(r.member.profile.phone.as_deref(), phones)
+                .unwrap_or_else(|| "–".into()),
+            tier: pick(lang, &r.tier_zh, &r.tier_en).to_string(),
+            available: num(r.balance.available),
+            expiring: num(r.balance.expiring),
+        })
+        .collect();
+    // A text search answers one page; the filters page through all their matches.
+    let pager = page.filter(|_| query.text.is_none()).map(|p| Pager {
+        summary: match lang {
+            Lang::Zh => format!(
+                "共 {} 位会员 · 第 {} / {} 页",
+                num(p.total),
+                p.page,
+                p.pages
+            ),
+            Lang::En => format!("{} found · page {} of {}", num(p.total), p.page, p.pages),
+        },
+        prev: (p.page > 1).then(|| members_href(query, p.page - 1)),
+        next: (p.page < p.pages).then(|| members_href(query, p.page + 1)),
+    });
+    MembersPage {
+        q: query.text.clone().unwrap_or_default(),
+        form: FormState {
+            csrf: frame.csrf.clone(),
+            key: String::new(),
+            error,
+        },
+        frame,
+        tiers: choices(&tier_choices, query.tier.as_deref().unwrap_or("")),
+        sorts: choices(&sorts, query.sort.as_deref().unwrap_or("newest")),
+        filters: MemberFilters {
+            min_balance: val(&query.min_balance),
+            max_balance: val(&query.max_balance),
+            joined_from: val(&query.joined_from),
+            joined_to: val(&query.joined_to),
+        },
+        rows,
+        pager,
+    }
 }
 
 /// The adjustment form as sent back: its values, the problem next to its field, or a notice.
@@ -199,10 +169,11 @@ pub struct AdjustForm {
 }
 
 pub struct MemberPage<'a> {
-    pub csrf: &'a str,
     pub can_adjust: bool,
     /// Whether the role sees phone numbers whole.
     pub phones: bool,
+    /// Whether the role manages the account (freeze, erase, profile).
+    pub manages: bool,
     pub form: &'a AdjustForm,
     pub member: &'a Member,
     pub balance: &'a Balance,
@@ -225,342 +196,217 @@ pub fn shown_phone(phone: Option<&str>, whole: bool) -> Option<String> {
     })
 }
 
+/// A history line as the member page shows it; `state` and `amount` are markup made by
+/// [`line_state`] and [`line_amount`].
+pub struct HistoryRow {
+    pub time: String,
+    pub kind: String,
+    pub state: String,
+    pub amount: String,
+    pub reason: String,
+    /// Who made it, in words (empty for the system).
+    pub actor: String,
+}
+
+impl HistoryRow {
+    pub fn of(lang: Lang, tz: &TimeZone, l: &jifen_app::activity::ActivityLine) -> HistoryRow {
+        HistoryRow {
+            time: fmt_time(l.created_at, tz),
+            kind: code_label(&l.code, lang),
+            state: line_state(lang, tz, l),
+            amount: line_amount(l),
+            reason: l.reason.clone().unwrap_or_default(),
+            actor: l
+                .actor
+                .as_deref()
+                .map(|a| actor_label(lang, a))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+pub struct LotRow {
+    pub id: i64,
+    pub earned: String,
+    pub amount: String,
+    pub remaining: String,
+    pub expires: String,
+    pub status: String,
+}
+
+pub struct OrderRow {
+    pub id: i64,
+    pub time: String,
+    pub item: String,
+    pub points: String,
+    pub state: String,
+}
+
+pub struct CouponRow {
+    pub code: String,
+    pub title: String,
+    pub until: String,
+    pub status: String,
+}
+
+pub struct AppealLine {
+    pub time: String,
+    pub subject: String,
+    pub subject_id: i64,
+    pub message: String,
+    pub status: String,
+    pub answer: String,
+}
+
+/// The account card, for roles that manage members.
+pub struct AccountCard {
+    pub frozen: bool,
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+    pub birthday: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/member.html")]
+pub struct MemberView {
+    pub frame: Frame,
+    pub id: i64,
+    pub status: String,
+    /// The phone masked, for roles that see it only on asking; else `phone` whole.
+    pub masked_phone: Option<String>,
+    pub phone: String,
+    pub joined: String,
+    /// The tier's name and its message.
+    pub tier: Option<(String, String)>,
+    pub cards: Vec<(&'static str, String)>,
+    pub can_adjust: bool,
+    pub notice: Option<String>,
+    pub form: FormState,
+    pub v: AdjustForm,
+    pub history: Vec<HistoryRow>,
+    pub lots: Vec<LotRow>,
+    pub orders: Vec<OrderRow>,
+    pub coupons: Vec<CouponRow>,
+    pub appeals: Vec<AppealLine>,
+    pub account: Option<AccountCard>,
+}
+
+/// What an appeal is about, in words.
+pub fn appeal_subject(lang: Lang, subject: &str) -> String {
+    match subject {
+        "line" => pick(lang, "积分明细", "Points line").into(),
+        "order" => pick(lang, "订单", "Order").into(),
+        other => other.into(),
+    }
+}
+
+/// An appeal's status, in words.
+pub fn appeal_status(lang: Lang, status: &str) -> String {
+    match status {
+        "open" => pick(lang, "待处理", "Open").into(),
+        "resolved" => pick(lang, "已解决", "Resolved").into(),
+        "rejected" => pick(lang, "已驳回", "Rejected").into(),
+        other => other.into(),
+    }
+}
+
 /// One member's page: the facts, the balance cards, the forms of staff who may change points,
-/// and the tables of history, lots, orders, coupons and appeals.
-pub fn member(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
-    let (adjust, more) = if p.can_adjust {
-        (adjust_form(lang, p), transfer_and_merge_forms(lang, p))
-    } else {
-        (String::new(), String::new())
-    };
-    format!(
-        "{}<div class=\"cards\">{}</div>{adjust}{more}{}{}{}{}{}",
-        member_facts(lang, tz, p),
-        balance_cards(lang, p.balance),
-        history_table(lang, tz, p.history, p.member.id.0),
-        lots_table(lang, tz, p.lots),
-        orders_table(lang, tz, p.orders),
-        coupons_table(lang, tz, p.coupons),
-        appeals_table(lang, tz, p.appeals),
-    )
-}
-
-/// The line of facts: status, phone (masked, with a link to the whole number, for roles that
-/// do not see it), when the member joined, the id, and the tier with its message.
-fn member_facts(lang: Lang, tz: &TimeZone, p: &MemberPage<'_>) -> String {
-    let tier = p
-        .tier
-        .map(|t| {
-            format!(
-                "{} <span class=\"muted\">{}</span>",
-                esc(&t.tier_name),
-                esc(&t.message)
-            )
-        })
-        .unwrap_or_else(|| "–".into());
+/// the tables of history, lots, orders, coupons and appeals, and the account card.
+pub fn member(frame: Frame, tz: &TimeZone, p: &MemberPage<'_>) -> MemberView {
+    let lang = frame.lang;
+    let en = lang == Lang::En;
     let m = p.member;
-    format!(
-        "<p><span class=\"pill\">{}</span> {} · {} {} · {} {}</p><p>{}: {tier}</p>",
-        esc(&words::text(
-            words::MEMBER_STATUSES,
-            &m.status,
-            lang == Lang::En
-        )),
-        match (&m.profile.phone, p.phones) {
-            (Some(ph), false) => format!(
-                "{} <a href=\"/console/members/{}/phone\">{}</a>",
-                esc(&jifen_app::members::mask_phone(ph)),
-                m.id.0,
-                pick(lang, "查看完整号码", "Show the whole number")
-            ),
-            (ph, _) => esc(ph.as_deref().unwrap_or("")),
+    let b = p.balance;
+    let (masked_phone, phone) = match (&m.profile.phone, p.phones) {
+        (Some(ph), false) => (Some(jifen_app::members::mask_phone(ph)), String::new()),
+        (ph, _) => (None, ph.clone().unwrap_or_default()),
+    };
+    MemberView {
+        id: m.id.0,
+        status: words::text(words::MEMBER_STATUSES, &m.status, en),
+        masked_phone,
+        phone,
+        joined: fmt_time(m.created_at, tz),
+        tier: p.tier.map(|t| (t.tier_name.clone(), t.message.clone())),
+        cards: vec![
+            (L::Available.t(lang), num(b.available)),
+            (L::Pending.t(lang), num(b.pending)),
+            (L::Reserved.t(lang), num(b.reserved)),
+            (L::Expiring30.t(lang), num(b.expiring)),
+            (L::Debt.t(lang), num(b.debt)),
+        ],
+        can_adjust: p.can_adjust,
+        notice: p.form.notice.clone(),
+        form: FormState {
+            csrf: frame.csrf.clone(),
+            key: String::new(),
+            error: p.form.error.clone(),
         },
-        L::Joined.t(lang),
-        fmt_time(m.created_at, tz),
-        "ID",
-        m.id.0,
-        L::Tier.t(lang),
-    )
-}
-
-/// The balance cards: available, pending, reserved, expiring within 30 days, and debt.
-fn balance_cards(lang: Lang, b: &Balance) -> String {
-    [
-        card(L::Available.t(lang), &num(b.available)),
-        card(L::Pending.t(lang), &num(b.pending)),
-        card(L::Reserved.t(lang), &num(b.reserved)),
-        card(L::Expiring30.t(lang), &num(b.expiring)),
-        card(L::Debt.t(lang), &num(b.debt)),
-    ]
-    .concat()
-}
-
-/// The adjustment form: its notice, its form-level error, the delta and the reason.
-fn adjust_form(lang: Lang, p: &MemberPage<'_>) -> String {
-    let f = p.form;
-    let field_error = |name: &str| crate::forms::field_error(f.error.as_ref(), name);
-    format!(
-        "<h2>{}</h2>{}{}<form class=\"adjust\" method=\"post\" action=\"/console/members/{}/adjust\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-         <div class=\"field\"><label for=\"delta\">{}</label><input type=\"text\" id=\"delta\" name=\"delta\" value=\"{}\" placeholder=\"{}\" inputmode=\"numeric\">{}</div>\
-         <div class=\"field grow\"><label for=\"reason\">{}</label><input type=\"text\" id=\"reason\" name=\"reason\" value=\"{}\" maxlength=\"500\">{}</div>\
-         <button type=\"submit\">{}</button></form>",
-        L::AdjustPoints.t(lang),
-        f.notice
-            .as_ref()
-            .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(n)))
-            .unwrap_or_default(),
-        field_error("form"),
-        p.member.id.0,
-        esc(p.csrf),
-        L::Delta.t(lang),
-        esc(&f.delta),
-        L::DeltaHint.t(lang),
-        field_error("delta"),
-        L::Reason.t(lang),
-        esc(&f.reason),
-        field_error("reason"),
-        L::Submit.t(lang),
-    )
-}
-
-/// A text field of the transfer and merge forms, with its error (`grow` widens it).
-fn member_input(
-    f: &AdjustForm,
-    id: &str,
-    label: &str,
-    value: &str,
-    hint: &str,
-    grow: bool,
-) -> String {
-    format!(
-        "<div class=\"field{}\"><label for=\"{id}\">{label}</label><input type=\"text\" id=\"{id}\" name=\"{id}\" value=\"{}\" placeholder=\"{}\">{}</div>",
-        if grow { " grow" } else { "" },
-        esc(value),
-        esc(hint),
-        crate::forms::field_error(f.error.as_ref(), id)
-    )
-}
-
-/// The transfer form (to whom, how much, why) and the merge form (the duplicate account, why,
-/// and the check that it is the same person), side by side.
-fn transfer_and_merge_forms(lang: Lang, p: &MemberPage<'_>) -> String {
-    let f = p.form;
-    let field_error = |name: &str| crate::forms::field_error(f.error.as_ref(), name);
-    format!(
-        "<div class=\"two\"><section><h2>{}</h2>{}<form class=\"adjust\" method=\"post\" action=\"/console/members/{id}/transfer\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">{}{}{}<button type=\"submit\">{}</button></form></section>\
-         <section><h2>{}</h2>{}<form class=\"adjust\" method=\"post\" action=\"/console/members/{id}/merge\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">{}{}\
-         <div class=\"confirm-row\"><div class=\"field confirm\"><label><input type=\"checkbox\" name=\"confirm\" value=\"1\"> {}</label>{}</div><button type=\"submit\" class=\"reject\">{}</button></div></form></section></div>",
-        pick(lang, "转赠积分", "Transfer points"),
-        field_error("transfer_form"),
-        member_input(
-            f,
-            "to",
-            pick(lang, "转给（会员ID或手机号）", "To (member id or phone)"),
-            &f.to,
-            "13900139000",
-            false
-        ),
-        member_input(
-            f,
-            "amount",
-            pick(lang, "积分", "Points"),
-            &f.amount,
-            "500",
-            false
-        ),
-        member_input(
-            f,
-            "transfer_reason",
-            L::Reason.t(lang),
-            &f.transfer_reason,
-            "",
-            true
-        ),
-        pick(lang, "转赠", "Transfer"),
-        pick(lang, "合并重复账户", "Merge a duplicate account"),
-        field_error("merge_form"),
-        member_input(
-            f,
-            "merge_from",
-            pick(
-                lang,
-                "被合并账户（会员ID或手机号）",
-                "Duplicate (member id or phone)"
-            ),
-            &f.merge_from,
-            "",
-            false
-        ),
-        member_input(
-            f,
-            "merge_reason",
-            L::Reason.t(lang),
-            &f.merge_reason,
-            "",
-            true
-        ),
-        pick(lang, "已核实为同一人", "Checked: same person"),
-        field_error("confirm"),
-        pick(lang, "合并到本账户", "Merge into this account"),
-        id = p.member.id.0,
-        csrf = esc(p.csrf),
-    )
-}
-
-/// A table under its title: the head's cells, then the rows, or one row across `cols` columns
-/// saying there are none yet.
-fn titled_table(lang: Lang, title: &str, head: String, rows: String, cols: usize) -> String {
-    format!(
-        "<h2>{title}</h2><table><thead><tr>{head}</tr></thead><tbody>{}</tbody></table>",
-        or_none_yet(lang, rows, cols)
-    )
-}
-
-/// The points history, one line per business event: time, kind with its state, signed amount
-/// and reason.
-fn history_table(lang: Lang, tz: &TimeZone, history: &ActivityPage, member: i64) -> String {
-    let rows = history
-        .lines
-        .iter()
-        .map(|h| {
-            format!(
-                "<tr><td>{}</td><td>{} {}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-                fmt_time(h.created_at, tz),
-                esc(&code_label(&h.code, lang)),
-                crate::page::line_state(lang, tz, h),
-                crate::page::line_amount(h),
-                esc(h.reason.as_deref().unwrap_or("")),
-            )
-        })
-        .collect();
-    let head = format!(
-        "<th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th>",
-        L::Time.t(lang),
-        L::Kind.t(lang),
-        L::Points.t(lang),
-        L::Reason.t(lang),
-    );
-    let all = format!(
-        "<p><a href=\"/console/members/{member}/history\">{} →</a></p>",
-        pick(
-            lang,
-            "全部积分明细（可筛选）",
-            "The whole history, with filters"
-        )
-    );
-    titled_table(lang, L::History.t(lang), head, rows, 4) + &all
-}
-
-/// The lots: when each was earned, its amount, what remains, when it expires, its status.
-fn lots_table(lang: Lang, tz: &TimeZone, lots: &[LotView]) -> String {
-    let rows = lots
-        .iter()
-        .map(|l| {
-            format!(
-                "<tr><td>#{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
-                l.lot_id,
-                fmt_time(l.earned_at, tz),
-                num(l.amount),
-                num(l.remaining),
-                l.expires_at.map(|e| fmt_time(e, tz)).unwrap_or_else(|| L::Never.t(lang).into()),
-                words::text(words::LOT_STATUSES, l.status, lang == Lang::En),
-            )
-        })
-        .collect();
-    let head = format!(
-        "<th>#</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th>{}</th><th>{}</th>",
-        L::Time.t(lang),
-        L::Amount.t(lang),
-        L::Remaining.t(lang),
-        L::ExpiresAt.t(lang),
-        L::Status.t(lang),
-    );
-    // Lots are many small rows (a sign-in makes one): folded until asked for.
-    format!(
-        "<details class=\"lots\"><summary>{} ({})</summary>{}</details>",
-        L::Lots.t(lang),
-        lots.len(),
-        titled_table(lang, L::Lots.t(lang), head, rows, 6)
-    )
-}
-
-/// The member's mall orders: number, time, item, points and state.
-fn orders_table(lang: Lang, tz: &TimeZone, orders: &OrdersPage) -> String {
-    let rows = orders
-        .items
-        .iter()
-        .map(|o| {
-            format!(
-                "<tr><td>#{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td><span class=\"pill\">{}</span></td></tr>",
-                o.order_id,
-                fmt_time(o.created_at, tz),
-                esc(o.item_name(lang == Lang::En)),
-                num(o.points),
-                esc(&order_state(lang, &o.state)),
-            )
-        })
-        .collect();
-    let head = format!(
-        "<th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th>",
-        L::Time.t(lang),
-        L::Item.t(lang),
-        L::Points.t(lang),
-        L::State.t(lang),
-    );
-    titled_table(lang, L::Orders.t(lang), head, rows, 5)
-}
-
-/// The member's coupons: code, title, valid until, status.
-fn coupons_table(lang: Lang, tz: &TimeZone, coupons: &CouponList) -> String {
-    let rows = coupons
-        .items
-        .iter()
-        .map(|c| {
-            format!(
-                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><span class=\"pill\">{}</span></td></tr>",
-                esc(&c.code),
-                esc(if lang == Lang::En { &c.name_en } else { &c.name_zh }),
-                fmt_time(c.valid_until, tz),
-                esc(&words::text(words::COUPON_STATUSES, &c.status, lang == Lang::En)),
-            )
-        })
-        .collect();
-    let head = format!(
-        "<th>{}</th><th>{}</th><th>{}</th><th>{}</th>",
-        pick(lang, "券码", "Code"),
-        L::Title.t(lang),
-        L::ExpiresAt.t(lang),
-        L::Status.t(lang),
-    );
-    titled_table(lang, L::Coupons.t(lang), head, rows, 4)
-}
-
-/// The member's appeals: when, about what, the message, the status and the answer.
-fn appeals_table(lang: Lang, tz: &TimeZone, appeals: &[jifen_app::console::AppealRow]) -> String {
-    let rows = appeals
-        .iter()
-        .map(|a| {
-            format!(
-                "<tr><td>{}</td><td>{} #{}</td><td>{}</td><td><span class=\"pill\">{}</span></td><td>{}</td></tr>",
-                fmt_time(a.created_at, tz),
-                esc(&a.subject),
-                a.subject_id,
-                esc(&a.message),
-                esc(&a.status),
-                esc(a.answer.as_deref().unwrap_or("")),
-            )
-        })
-        .collect();
-    let head = format!(
-        "<th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>",
-        L::Time.t(lang),
-        L::Subject.t(lang),
-        pick(lang, "申诉内容", "Message"),
-        L::Status.t(lang),
-        L::Answer.t(lang),
-    );
-    titled_table(lang, L::Appeals.t(lang), head, rows, 5)
+        v: p.form.clone(),
+        history: p
+            .history
+            .lines
+            .iter()
+            .map(|h| HistoryRow::of(lang, tz, h))
+            .collect(),
+        lots: p
+            .lots
+            .iter()
+            .map(|l| LotRow {
+                id: l.lot_id,
+                earned: fmt_time(l.earned_at, tz),
+                amount: num(l.amount),
+                remaining: num(l.remaining),
+                expires: l
+                    .expires_at
+                    .map(|e| fmt_time(e, tz))
+                    .unwrap_or_else(|| L::Never.t(lang).into()),
+                status: words::text(words::LOT_STATUSES, l.status, en),
+            })
+            .collect(),
+        orders: p
+            .orders
+            .items
+            .iter()
+            .map(|o| OrderRow {
+                id: o.order_id,
+                time: fmt_time(o.created_at, tz),
+                item: o.item_name(en).to_string(),
+                points: num(o.points),
+                state: order_state(lang, &o.state),
+            })
+            .collect(),
+        coupons: p
+            .coupons
+            .items
+            .iter()
+            .map(|c| CouponRow {
+                code: c.code.clone(),
+                title: if en { &c.name_en } else { &c.name_zh }.clone(),
+                until: fmt_time(c.valid_until, tz),
+                status: words::text(words::COUPON_STATUSES, &c.status, en),
+            })
+            .collect(),
+        appeals: p
+            .appeals
+            .iter()
+            .map(|a| AppealLine {
+                time: fmt_time(a.created_at, tz),
+                subject: appeal_subject(lang, &a.subject),
+                subject_id: a.subject_id,
+                message: a.message.clone(),
+                status: appeal_status(lang, &a.status),
+                answer: a.answer.clone().unwrap_or_default(),
+            })
+            .collect(),
+        account: p.manages.then(|| AccountCard {
+            frozen: m.status == "frozen",
+            name: m.profile.name.clone().unwrap_or_default(),
+            phone: m.profile.phone.clone().unwrap_or_default(),
+            email: m.profile.email.clone().unwrap_or_default(),
+            birthday: m.profile.birthday.clone().unwrap_or_default(),
+        }),
+        frame,
+    }
 }

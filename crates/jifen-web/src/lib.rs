@@ -33,7 +33,7 @@ use jifen_app::{App, AppError};
 use jifen_ledger::{MemberId, PointType};
 use serde::Deserialize;
 
-use page::{L, Lang, esc};
+use page::{L, Lang};
 
 mod member_history;
 mod member_pages;
@@ -349,16 +349,15 @@ async fn require(web: &Web, headers: &HeaderMap) -> Result<Session, Response> {
 
 /// The page for a role that may not see or do this.
 fn no_access(lang: Lang, s: &Session, active: &str, title: &str) -> Response {
-    html(
+    let message = L::NoAccess.t(lang);
+    error_page(
+        lang,
+        s,
         StatusCode::FORBIDDEN,
-        page::layout(
-            lang,
-            s,
-            active,
-            title,
-            &format!("<div class=\"error\">{}</div>", L::NoAccess.t(lang)),
-        ),
-        &[],
+        Some(title),
+        message,
+        active,
+        "/console",
     )
 }
 
@@ -437,18 +436,44 @@ fn refusal_words(lang: Lang, e: &AppError) -> String {
 /// The one error page: a title by the kind of failure, what went wrong in the page's language,
 /// and a way back.
 fn failure(lang: Lang, s: &Session, e: AppError) -> Response {
+    failure_at(lang, s, e, "", "/console")
+}
+
+/// The one error page for a failure on a page under the navigation entry `active`, leading
+/// back to `back`.
+pub(crate) fn failure_at(
+    lang: Lang,
+    s: &Session,
+    e: AppError,
+    active: &str,
+    back: &str,
+) -> Response {
     let (status, msg) = shown_error(lang, &e);
-    let title = match status {
+    error_page(lang, s, status, None, &msg, active, back)
+}
+
+/// The one error page: `message` under `title` (by default a title by the status), and a way
+/// back to `back`.
+pub(crate) fn error_page(
+    lang: Lang,
+    s: &Session,
+    status: StatusCode,
+    title: Option<&str>,
+    message: &str,
+    active: &str,
+    back: &str,
+) -> Response {
+    let title = title.unwrap_or(match status {
         StatusCode::NOT_FOUND => page::pick(lang, "找不到", "Not found"),
         StatusCode::FORBIDDEN => page::pick(lang, "无权访问", "Not allowed"),
         s if s.is_client_error() => page::pick(lang, "无法完成", "Could not be done"),
         _ => page::pick(lang, "出错了", "Something went wrong"),
-    };
-    let frame = frame::Frame::new(lang, s, "", title);
+    });
+    let frame = frame::Frame::new(lang, s, active, title);
     let page = frame::ErrorPage {
         frame: &frame,
-        message: &msg,
-        back: "/console",
+        message,
+        back,
     };
     frame::respond(status, &page, &[])
 }

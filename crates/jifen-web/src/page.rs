@@ -232,18 +232,6 @@ pub fn order_state(lang: Lang, s: &str) -> String {
     words::text(words::ORDER_STATES, s, lang == Lang::En)
 }
 
-/// A table's rows, or when there are none, one row across `cols` columns saying so.
-pub(crate) fn or_none_yet(lang: Lang, rows: String, cols: usize) -> String {
-    if rows.is_empty() {
-        format!(
-            "<tr><td colspan=\"{cols}\" class=\"muted\">{}</td></tr>",
-            L::NoneYet.t(lang)
-        )
-    } else {
-        rows
-    }
-}
-
 /// A column heading read out but not shown, over a column whose cells say what they are
 /// (buttons, pictures).
 pub fn th_hidden(text: &str) -> String {

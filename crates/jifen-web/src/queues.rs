@@ -1,6 +1,7 @@
 //! The queues staff work through: adjustments waiting for approval, appeals, risk holds; the audit log and the members export.
 
 use super::*;
+use crate::page::QueueBody;
 
 pub(super) async fn approvals(
     State(web): State<Web>,
@@ -25,17 +26,22 @@ pub(super) async fn approvals(
         Err(e) => return failure(lang, &s, e),
     };
     let done_tab = q.tab.as_deref() == Some("done");
-    let tabs = page::queue_tabs(lang, "/console/approvals", done_tab);
+    let queue = Queue {
+        nav: "approvals",
+        title: L::Approvals,
+        path: "/console/approvals",
+        done: done_tab,
+    };
     if done_tab {
         let body = match web
             .app
             .read(move |tx| jifen_app::console::decided_adjustments(tx, &reader, 100))
             .await
         {
-            Ok(rows) => page::approvals_done(lang, &ctx.tz, &rows),
+            Ok(rows) => QueueBody::ApprovalsDone(page::approval_rows(lang, &ctx.tz, &rows)),
             Err(e) => return failure(lang, &s, e),
         };
-        return queue_page(lang, &s, "approvals", L::Approvals, &tabs, &body, set_lang);
+        return queue.page(lang, &s, None, body, StatusCode::OK, set_lang);
     }
     let rows = match web
         .app
@@ -47,30 +53,43 @@ pub(super) async fn approvals(
     };
     let notice = q.done.as_deref().map(|d| {
         if d == "approved" {
-            L::Approved.t(lang)
+            L::Approved.t(lang).to_string()
         } else {
-            L::Rejected.t(lang)
+            L::Rejected.t(lang).to_string()
         }
     });
-    let body = page::approvals(lang, &ctx.tz, &rows, &s, notice);
-    queue_page(lang, &s, "approvals", L::Approvals, &tabs, &body, set_lang)
+    let body = QueueBody::Approvals(page::approval_rows(lang, &ctx.tz, &rows));
+    queue.page(lang, &s, notice, body, StatusCode::OK, set_lang)
 }
 
-/// A queue's page: its tabs above its table.
-fn queue_page(
-    lang: Lang,
-    s: &Session,
-    nav: &str,
+/// A queue: where it sits in the navigation, its title and address, and which tab is shown.
+struct Queue {
+    nav: &'static str,
     title: L,
-    tabs: &str,
-    body: &str,
-    set_lang: Option<String>,
-) -> Response {
-    html(
-        StatusCode::OK,
-        page::layout(lang, s, nav, title.t(lang), &format!("{tabs}{body}")),
-        &set_lang.into_iter().collect::<Vec<_>>(),
-    )
+    path: &'static str,
+    done: bool,
+}
+
+impl Queue {
+    /// The queue's page: its tabs above its table.
+    fn page(
+        &self,
+        lang: Lang,
+        s: &Session,
+        notice: Option<String>,
+        body: QueueBody,
+        status: StatusCode,
+        set_lang: Option<String>,
+    ) -> Response {
+        let page = page::QueuePage {
+            frame: crate::frame::Frame::new(lang, s, self.nav, self.title.t(lang)),
+            path: self.path,
+            done: self.done,
+            notice,
+            body,
+        };
+        crate::frame::respond(status, &page, &set_lang.into_iter().collect::<Vec<_>>())
+    }
 }
 
 pub(super) async fn decide(
@@ -98,25 +117,18 @@ pub(super) async fn decide(
             );
         }
     };
-    let message = |status: StatusCode, text: &str| {
-        html(
-            status,
-            page::layout(
-                lang,
-                &s,
-                "approvals",
-                L::Approvals.t(lang),
-                &format!(
-                    "<div class=\"error\" role=\"alert\">{}</div><p><a href=\"/console/approvals\">{}</a></p>",
-                    esc(text),
-                    L::Approvals.t(lang)
-                ),
-            ),
-            &[],
-        )
-    };
+    let refused = |e: AppError| failure_at(lang, &s, e, "approvals", "/console/approvals");
     if f.csrf != s.csrf {
-        return message(StatusCode::FORBIDDEN, L::FormExpired.t(lang));
+        let expired = L::FormExpired.t(lang);
+        return error_page(
+            lang,
+            &s,
+            StatusCode::FORBIDDEN,
+            None,
+            expired,
+            "approvals",
+            "/console/approvals",
+        );
     }
     let Some(id) = crate::forms::positive_id(&id) else {
         return failure(
@@ -141,9 +153,7 @@ pub(super) async fn decide(
             if approve { "approved" } else { "rejected" }
         ))
         .into_response(),
-        Err(AppError::Conflict { message: m, .. }) => message(StatusCode::CONFLICT, &m),
-        Err(AppError::Ledger(e)) => message(StatusCode::CONFLICT, &e.to_string()),
-        Err(e) => failure(lang, &s, e),
+        Err(e) => refused(e),
     }
 }
 
@@ -328,14 +338,17 @@ pub(super) async fn appeals(
         Err(e) => return failure(lang, &s, e),
     };
     let done_tab = q.tab.as_deref() == Some("done");
-    let tabs = page::queue_tabs(lang, "/console/appeals", done_tab);
-    let body = if done_tab {
+    let now = web.app.now();
+    let (body, notice) = if done_tab {
         match web
             .app
             .read(move |tx| jifen_app::console::answered_appeals(tx, &reader, 200))
             .await
         {
-            Ok(rows) => page::appeals_done(lang, &ctx.tz, &rows),
+            Ok(rows) => (
+                QueueBody::AppealsDone(page::appeal_rows(lang, &ctx.tz, now, &rows, None)),
+                None,
+            ),
             Err(e) => return failure(lang, &s, e),
         }
     } else {
@@ -344,14 +357,23 @@ pub(super) async fn appeals(
             .read(move |tx| jifen_app::console::open_appeals(tx, &reader, 200))
             .await
         {
-            Ok(rows) => {
-                let notice = q.done.as_deref().map(|_| L::Answered.t(lang));
-                page::appeals(lang, &ctx.tz, web.app.now(), &rows, &s, notice, None)
-            }
+            Ok(rows) => (
+                QueueBody::Appeals(page::appeal_rows(lang, &ctx.tz, now, &rows, None)),
+                q.done.as_deref().map(|_| L::Answered.t(lang).to_string()),
+            ),
             Err(e) => return failure(lang, &s, e),
         }
     };
-    queue_page(lang, &s, "appeals", L::Appeals, &tabs, &body, set_lang)
+    appeals_queue(done_tab).page(lang, &s, notice, body, StatusCode::OK, set_lang)
+}
+
+fn appeals_queue(done: bool) -> Queue {
+    Queue {
+        nav: "appeals",
+        title: L::Appeals,
+        path: "/console/appeals",
+        done,
+    }
 }
 
 #[derive(Deserialize)]
@@ -399,20 +421,8 @@ pub(super) async fn answer_appeal(
                 .await
                 .map(|c| c.tz.clone())
                 .unwrap_or(jiff::tz::TimeZone::UTC);
-            let body = page::appeals(
-                lang,
-                &tz,
-                web.app.now(),
-                &rows,
-                &s,
-                None,
-                Some((id, &field, &msg)),
-            );
-            html(
-                status,
-                page::layout(lang, &s, "appeals", L::Appeals.t(lang), &body),
-                &[],
-            )
+            let rows = page::appeal_rows(lang, &tz, web.app.now(), &rows, Some((id, field, msg)));
+            appeals_queue(false).page(lang, &s, None, QueueBody::Appeals(rows), status, None)
         }
     };
     if f.csrf != s.csrf {
@@ -486,15 +496,14 @@ pub(super) async fn risk_holds(
     };
     let tz = ctx.tz.clone();
     let done_tab = q.tab.as_deref() == Some("done");
-    let tabs = page::queue_tabs(lang, "/console/risk-holds", done_tab);
     let max = jifen_app::earn::HOLDS_PAGE_MAX;
-    let body = if done_tab {
+    let (body, notice) = if done_tab {
         match web
             .app
             .read(move |tx| jifen_app::earn::decided_holds(tx, &ctx, max))
             .await
         {
-            Ok(h) => page::risk_holds_done(lang, &tz, &h),
+            Ok(h) => (QueueBody::HoldsDone(page::hold_rows(lang, &tz, &h)), None),
             Err(e) => return failure(lang, &s, e),
         }
     } else {
@@ -503,14 +512,20 @@ pub(super) async fn risk_holds(
             .read(move |tx| jifen_app::earn::list_holds(tx, &ctx, Some("open"), None, Some(max)))
             .await
         {
-            Ok(h) => {
-                let notice = q.done.as_deref().map(|_| L::Answered.t(lang));
-                page::risk_holds(lang, &tz, &h, &s, notice)
-            }
+            Ok(h) => (
+                QueueBody::Holds(page::hold_rows(lang, &tz, &h.holds)),
+                q.done.as_deref().map(|_| L::Answered.t(lang).to_string()),
+            ),
             Err(e) => return failure(lang, &s, e),
         }
     };
-    queue_page(lang, &s, "holds", L::OpenHolds, &tabs, &body, set_lang)
+    let queue = Queue {
+        nav: "holds",
+        title: L::OpenHolds,
+        path: "/console/risk-holds",
+        done: done_tab,
+    };
+    queue.page(lang, &s, notice, body, StatusCode::OK, set_lang)
 }
 
 pub(super) async fn decide_hold(
@@ -548,17 +563,17 @@ pub(super) async fn decide_hold(
             },
         );
     };
+    let refused = |e: AppError| failure_at(lang, &s, e, "holds", "/console/risk-holds");
     if f.csrf != s.csrf || !s.role.manages_members() {
-        return html(
+        let message = L::NoAccess.t(lang);
+        return error_page(
+            lang,
+            &s,
             StatusCode::FORBIDDEN,
-            page::layout(
-                lang,
-                &s,
-                "holds",
-                L::OpenHolds.t(lang),
-                &format!("<div class=\"error\">{}</div>", L::NoAccess.t(lang)),
-            ),
-            &[],
+            None,
+            message,
+            "holds",
+            "/console/risk-holds",
         );
     }
     let review = jifen_app::earn::HoldReview {
@@ -579,20 +594,6 @@ pub(super) async fn decide_hold(
         .await;
     match out {
         Ok(_) => Redirect::to("/console/risk-holds?done=1").into_response(),
-        Err(AppError::Conflict { message, .. }) => html(
-            StatusCode::CONFLICT,
-            page::layout(
-                lang,
-                &s,
-                "holds",
-                L::OpenHolds.t(lang),
-                &format!(
-                    "<div class=\"error\" role=\"alert\">{}</div>",
-                    esc(&message)
-                ),
-            ),
-            &[],
-        ),
-        Err(e) => failure(lang, &s, e),
+        Err(e) => refused(e),
     }
 }

@@ -1,61 +1,6 @@
 //! The queues and the audit log as tables: approvals, audit entries, appeals, risk holds.
 
-use jifen_app::earn::HoldsPage;
-
 use super::*;
-
-pub fn approvals(
-    lang: Lang,
-    tz: &TimeZone,
-    rows: &[jifen_app::console::AdjustmentRequest],
-    s: &Session,
-    notice: Option<&str>,
-) -> String {
-    let body: String = if rows.is_empty() {
-        format!(
-            "<tr><td colspan=\"6\" class=\"muted\">{}</td></tr>",
-            L::NoApprovals.t(lang)
-        )
-    } else {
-        rows.iter()
-            .map(|r| {
-                let form = |decision: &str, label: L| {
-                    format!(
-                        "<form method=\"post\" action=\"/console/approvals/{}/{decision}\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button class=\"{decision}\">{}</button></form>",
-                        r.id,
-                        esc(&s.csrf),
-                        label.t(lang)
-                    )
-                };
-                format!(
-                    "<tr><td>#{}</td><td>{}</td><td><a href=\"/console/members/{m}\">#{m}</a></td><td class=\"num {}\">{}{}</td><td>{}</td><td>{}</td><td>{} {}</td></tr>",
-                    r.id,
-                    fmt_time(r.created_at, tz),
-                    if r.delta >= 0 { "pos" } else { "neg" },
-                    if r.delta > 0 { "+" } else { "" },
-                    num(r.delta),
-                    esc(&r.reason),
-                    esc(&actor_label(lang, &r.requested_by)),
-                    form("approve", L::Approve),
-                    form("reject", L::Reject),
-                    m = r.member.0,
-                )
-            })
-            .collect()
-    };
-    let blank_th = crate::page::th_hidden(crate::page::L::Action.t(lang));
-    format!(
-        "{}<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th><th>{}</th>{blank_th}</tr></thead><tbody>{body}</tbody></table>",
-        notice
-            .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(n)))
-            .unwrap_or_default(),
-        L::Time.t(lang),
-        L::Members.t(lang),
-        L::Delta.t(lang),
-        L::Reason.t(lang),
-        L::RequestedBy.t(lang),
-    )
-}
 
 /// What an audit entry is about, in words: `rule:5` reads 规则 #5, `coupon_template:off_10`
 /// 券模板 with its code; an unknown kind as it was written.
@@ -177,262 +122,176 @@ pub(super) fn hours(ms: i64, lang: Lang) -> String {
     }
 }
 
-/// The appeals queue, the soonest due first, with the time left (or how late) on each.
-pub fn appeals(
-    lang: Lang,
-    tz: &TimeZone,
-    now: i64,
-    rows: &[jifen_app::console::AppealRow],
-    s: &Session,
-    notice: Option<&str>,
-    error: Option<(i64, &str, &str)>,
-) -> String {
-    let body: String = if rows.is_empty() {
-        format!(
-            "<tr><td colspan=\"5\" class=\"muted\">{}</td></tr>",
-            L::NoneYet.t(lang)
-        )
-    } else {
-        rows.iter()
-            .map(|a| {
-                let left = a.due_at - now;
-                let sla = if left >= 0 {
-                    format!("<span class=\"pill\">{} {}</span>", L::DueIn.t(lang), hours(left, lang))
-                } else {
-                    format!("<span class=\"pill overdue\">{} {}</span>", L::Overdue.t(lang), hours(left, lang))
-                };
-                let err = |field: &str| match error {
-                    Some((id, f, m)) if id == a.id && f == field => format!("<div class=\"field-error\" role=\"alert\">{}</div>", esc(m)),
-                    _ => String::new(),
-                };
-                format!(
-                    "<tr class=\"{}\"><td>#{}<div class=\"muted\">{}</div></td><td><a href=\"/console/members/{m}\">#{m}</a><div class=\"muted\">{} #{}</div></td><td>{}</td><td>{sla}</td>\
-                     <td><form class=\"answer\" method=\"post\" action=\"/console/appeals/{}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-                     <input type=\"text\" name=\"answer\" placeholder=\"{}\">{}<input type=\"text\" name=\"delta\" placeholder=\"{}\" style=\"min-width:0;width:110px\">{}\
-                     <button name=\"decision\" value=\"resolve\">{}</button> <button class=\"reject\" name=\"decision\" value=\"reject\">{}</button></form></td></tr>",
-                    if left < 0 { "late" } else { "" },
-                    a.id,
-                    fmt_time(a.created_at, tz),
-                    esc(&a.subject),
-                    a.subject_id,
-                    esc(&a.message),
-                    a.id,
-                    esc(&s.csrf),
-                    L::Answer.t(lang),
-                    err("answer"),
-                    L::Delta.t(lang),
-                    err("delta"),
-                    L::Resolve.t(lang),
-                    L::Reject.t(lang),
-                    m = a.member.0,
-                )
-            })
-            .collect()
-    };
-    format!(
-        "{}<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{body}</tbody></table>",
-        notice
-            .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(n)))
-            .unwrap_or_default(),
-        L::Subject.t(lang),
-        L::Reason.t(lang),
-        pick(lang, "答复时限", "Due"),
-        L::Answer.t(lang),
-    )
-}
-
-/// Awards held by the anti-fraud limits, with release and reject.
-pub fn risk_holds(
-    lang: Lang,
-    tz: &TimeZone,
-    holds: &HoldsPage,
-    s: &Session,
-    notice: Option<&str>,
-) -> String {
-    let rows: String = holds
-        .holds
-        .iter()
-        .map(|h| {
-            let id = h.hold_id;
-            let form = |decision: &str, label: L, class: &str| {
-                format!(
-                    "<form method=\"post\" action=\"/console/risk-holds/{id}/{decision}\" style=\"display:inline\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button class=\"{class}\">{}</button></form>",
-                    esc(&s.csrf),
-                    label.t(lang)
-                )
-            };
-            format!(
-                "<tr><td>#{id}</td><td>{}</td><td><a href=\"/console/members/{m}\">#{m}</a></td><td class=\"num\">{}</td><td>{}</td><td>{} {}</td></tr>",
-                fmt_time(h.created_at, tz),
-                num(h.points),
-                esc(&h.reason),
-                form("release", L::Release, "approve"),
-                form("reject", L::Reject, "reject"),
-                m = h.member_id,
-            )
-        })
-        .collect();
-    let rows = or_none_yet(lang, rows, 6);
-    let blank_th = crate::page::th_hidden(crate::page::L::Action.t(lang));
-    format!(
-        "{}<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th>{blank_th}</tr></thead><tbody>{rows}</tbody></table>",
-        notice
-            .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(n)))
-            .unwrap_or_default(),
-        L::Time.t(lang),
-        L::Members.t(lang),
-        L::Points.t(lang),
-        L::Reason.t(lang),
-    )
-}
-
-// ---- 待处理 / 已处理 ------------------------------------------------------------------------
-
-/// The queue's two tabs: what waits (待处理) and what was decided (已处理), at `path`.
-pub fn queue_tabs(lang: Lang, path: &str, done: bool) -> String {
-    let tab = |href: String, on: bool, label: &str| {
-        format!(
-            "<a href=\"{href}\"{}>{label}</a>",
-            if on {
-                " class=\"on\" aria-current=\"page\""
-            } else {
-                ""
-            }
-        )
-    };
-    format!(
-        "<div class=\"toolbar\"><nav class=\"tabs\" aria-label=\"{}\">{}{}</nav></div>",
-        pick(lang, "队列", "Queue"),
-        tab(path.to_string(), !done, pick(lang, "待处理", "Pending")),
-        tab(
-            format!("{path}?tab=done"),
-            done,
-            pick(lang, "已处理", "Decided")
-        ),
-    )
-}
-
-/// A decision's outcome in words.
-fn outcome(lang: Lang, status: &str) -> String {
-    let (word, class) = match status {
+/// A decision's outcome in words, with the pill's class.
+fn outcome(lang: Lang, status: &str) -> (&'static str, &'static str) {
+    match status {
         "approved" => (pick(lang, "已批准", "Approved"), "pos"),
         "resolved" => (pick(lang, "已解决", "Resolved"), "pos"),
         "released" => (pick(lang, "已放行", "Released"), "pos"),
         "rejected" => (pick(lang, "已驳回", "Rejected"), "neg"),
         _ => (pick(lang, "已处理", "Decided"), ""),
-    };
-    format!("<span class=\"pill {class}\">{word}</span>")
+    }
 }
 
-/// Who decided and when, as two cells.
-fn decided_cells(lang: Lang, tz: &TimeZone, by: Option<&str>, at: Option<i64>) -> String {
-    format!(
-        "<td>{}</td><td>{}</td>",
-        by.map(|b| esc(&actor_label(lang, b))).unwrap_or_default(),
-        at.map(|t| fmt_time(t, tz)).unwrap_or_default(),
-    )
+/// How an item left its queue: the outcome, who decided, when.
+pub struct Decided {
+    pub outcome: &'static str,
+    pub class: &'static str,
+    pub by: String,
+    pub at: String,
 }
 
-/// The heads every decided table ends with: the outcome, who decided, when.
-fn decided_heads(lang: Lang) -> String {
-    format!(
-        "<th>{}</th><th>{}</th><th>{}</th>",
-        pick(lang, "结果", "Outcome"),
-        pick(lang, "处理人", "Decided by"),
-        pick(lang, "处理时间", "Decided at"),
-    )
+impl Decided {
+    fn of(lang: Lang, tz: &TimeZone, status: &str, by: Option<&str>, at: Option<i64>) -> Decided {
+        let (outcome, class) = outcome(lang, status);
+        Decided {
+            outcome,
+            class,
+            by: by.map(|b| actor_label(lang, b)).unwrap_or_default(),
+            at: at.map(|t| fmt_time(t, tz)).unwrap_or_default(),
+        }
+    }
 }
 
-/// Decided adjustment requests, the latest decision first.
-pub fn approvals_done(
+/// A points adjustment waiting for a second person, or decided.
+pub struct ApprovalRow {
+    pub id: i64,
+    pub time: String,
+    pub member: i64,
+    pub delta: String,
+    pub up: bool,
+    pub reason: String,
+    pub by: String,
+    pub decided: Decided,
+}
+
+/// An appeal, open or answered; `error` is the answer form's (field, message) on this row.
+pub struct AppealRow {
+    pub id: i64,
+    pub time: String,
+    pub member: i64,
+    pub subject: String,
+    pub subject_id: i64,
+    pub message: String,
+    pub due: String,
+    pub late: bool,
+    pub answer: String,
+    pub delta: Option<String>,
+    pub decided: Decided,
+    pub error: Option<(String, String)>,
+}
+
+impl AppealRow {
+    pub fn error_on(&self, field: &str) -> Option<&str> {
+        match &self.error {
+            Some((f, m)) if f == field => Some(m),
+            _ => None,
+        }
+    }
+}
+
+/// Points held by the risk checks, open or decided.
+pub struct HoldRow {
+    pub id: i64,
+    pub time: String,
+    pub member: i64,
+    pub points: String,
+    pub reason: String,
+    pub decided: Decided,
+}
+
+/// What a queue page lists.
+pub enum QueueBody {
+    Approvals(Vec<ApprovalRow>),
+    ApprovalsDone(Vec<ApprovalRow>),
+    Appeals(Vec<AppealRow>),
+    AppealsDone(Vec<AppealRow>),
+    Holds(Vec<HoldRow>),
+    HoldsDone(Vec<HoldRow>),
+}
+
+#[derive(askama::Template)]
+#[template(path = "console/queue.html")]
+pub struct QueuePage {
+    pub frame: crate::frame::Frame,
+    /// The queue's address, for its two tabs.
+    pub path: &'static str,
+    pub done: bool,
+    pub notice: Option<String>,
+    pub body: QueueBody,
+}
+
+fn signed(v: i64) -> String {
+    format!("{}{}", if v > 0 { "+" } else { "" }, num(v))
+}
+
+pub fn approval_rows(
     lang: Lang,
     tz: &TimeZone,
     rows: &[jifen_app::console::AdjustmentRequest],
-) -> String {
-    let body: String = rows
-        .iter()
-        .map(|r| {
-            format!(
-                "<tr><td>#{}</td><td><a href=\"/console/members/{m}\">#{m}</a></td><td class=\"num {}\">{}{}</td><td>{}</td><td>{}</td><td>{}</td>{}</tr>",
-                r.id,
-                if r.delta >= 0 { "pos" } else { "neg" },
-                if r.delta > 0 { "+" } else { "" },
-                num(r.delta),
-                esc(&r.reason),
-                esc(&actor_label(lang, &r.requested_by)),
-                outcome(lang, &r.status),
-                decided_cells(lang, tz, r.decided_by.as_deref(), r.decided_at),
-                m = r.member.0,
-            )
+) -> Vec<ApprovalRow> {
+    rows.iter()
+        .map(|r| ApprovalRow {
+            id: r.id,
+            time: fmt_time(r.created_at, tz),
+            member: r.member.0,
+            delta: signed(r.delta),
+            up: r.delta >= 0,
+            reason: r.reason.clone(),
+            by: actor_label(lang, &r.requested_by),
+            decided: Decided::of(lang, tz, &r.status, r.decided_by.as_deref(), r.decided_at),
         })
-        .collect();
-    format!(
-        "<table><thead><tr><th>#</th><th>{}</th><th class=\"num\">{}</th><th>{}</th><th>{}</th>{}</tr></thead><tbody>{}</tbody></table>",
-        L::Members.t(lang),
-        L::Delta.t(lang),
-        L::Reason.t(lang),
-        L::RequestedBy.t(lang),
-        decided_heads(lang),
-        or_none_yet(lang, body, 8),
-    )
+        .collect()
 }
 
-/// Answered appeals, the latest answer first, with the answer and any points given.
-pub fn appeals_done(lang: Lang, tz: &TimeZone, rows: &[jifen_app::console::AppealRow]) -> String {
-    let body: String = rows
-        .iter()
+/// Appeals with the time left to answer (or how late), the answer form's error on the row of
+/// `error.0`.
+pub fn appeal_rows(
+    lang: Lang,
+    tz: &TimeZone,
+    now: i64,
+    rows: &[jifen_app::console::AppealRow],
+    error: Option<(i64, String, String)>,
+) -> Vec<AppealRow> {
+    rows.iter()
         .map(|a| {
-            format!(
-                "<tr><td>#{}</td><td><a href=\"/console/members/{m}\">#{m}</a><div class=\"muted\">{} #{}</div></td><td>{}</td><td>{}{}</td><td>{}</td>{}</tr>",
-                a.id,
-                esc(&a.subject),
-                a.subject_id,
-                esc(&a.message),
-                esc(a.answer.as_deref().unwrap_or_default()),
-                a.delta
-                    .filter(|d| *d != 0)
-                    .map(|d| format!(" <span class=\"num\">{}{}</span>", if d > 0 { "+" } else { "" }, num(d)))
-                    .unwrap_or_default(),
-                outcome(lang, &a.status),
-                decided_cells(lang, tz, a.decided_by.as_deref(), a.decided_at),
-                m = a.member.0,
-            )
+            let left = a.due_at - now;
+            let due = if left >= 0 {
+                format!("{} {}", L::DueIn.t(lang), hours(left, lang))
+            } else {
+                format!("{} {}", L::Overdue.t(lang), hours(left, lang))
+            };
+            AppealRow {
+                id: a.id,
+                time: fmt_time(a.created_at, tz),
+                member: a.member.0,
+                subject: appeal_subject(lang, &a.subject),
+                subject_id: a.subject_id,
+                message: a.message.clone(),
+                due,
+                late: left < 0,
+                answer: a.answer.clone().unwrap_or_default(),
+                delta: a.delta.filter(|d| *d != 0).map(signed),
+                decided: Decided::of(lang, tz, &a.status, a.decided_by.as_deref(), a.decided_at),
+                error: error
+                    .as_ref()
+                    .filter(|(id, _, _)| *id == a.id)
+                    .map(|(_, f, m)| (f.clone(), m.clone())),
+            }
         })
-        .collect();
-    format!(
-        "<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th>{}</tr></thead><tbody>{}</tbody></table>",
-        L::Subject.t(lang),
-        L::Reason.t(lang),
-        L::Answer.t(lang),
-        decided_heads(lang),
-        or_none_yet(lang, body, 7),
-    )
+        .collect()
 }
 
-/// Decided risk holds, the latest decision first.
-pub fn risk_holds_done(lang: Lang, tz: &TimeZone, holds: &[jifen_app::earn::HoldView]) -> String {
-    let body: String = holds
+pub fn hold_rows(lang: Lang, tz: &TimeZone, holds: &[jifen_app::earn::HoldView]) -> Vec<HoldRow> {
+    holds
         .iter()
-        .map(|h| {
-            format!(
-                "<tr><td>#{}</td><td>{}</td><td><a href=\"/console/members/{m}\">#{m}</a></td><td class=\"num\">{}</td><td>{}</td><td>{}</td>{}</tr>",
-                h.hold_id,
-                fmt_time(h.created_at, tz),
-                num(h.points),
-                esc(&h.reason),
-                outcome(lang, &h.status),
-                decided_cells(lang, tz, h.decided_by.as_deref(), h.decided_at),
-                m = h.member_id,
-            )
+        .map(|h| HoldRow {
+            id: h.hold_id,
+            time: fmt_time(h.created_at, tz),
+            member: h.member_id,
+            points: num(h.points),
+            reason: h.reason.clone(),
+            decided: Decided::of(lang, tz, &h.status, h.decided_by.as_deref(), h.decided_at),
         })
-        .collect();
-    format!(
-        "<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th>{}</tr></thead><tbody>{}</tbody></table>",
-        L::Time.t(lang),
-        L::Members.t(lang),
-        L::Points.t(lang),
-        L::Reason.t(lang),
-        decided_heads(lang),
-        or_none_yet(lang, body, 8),
-    )
+        .collect()
 }

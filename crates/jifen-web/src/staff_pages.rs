@@ -11,8 +11,11 @@ use jifen_app::AppError;
 use jifen_app::staff::{self, NewStaff, Role};
 use serde::Deserialize;
 
-use crate::forms::{expired, field_error, form_key};
-use crate::page::{esc, fmt_time};
+use askama::Template;
+
+use crate::forms::{Choice, FormState, choices, expired, form_key};
+use crate::frame::Frame;
+use crate::page::{L, fmt_time};
 use crate::{Staff, Web};
 
 pub(crate) fn routes() -> Router<Web> {
@@ -91,140 +94,59 @@ async fn render(web: &Web, st: &Staff, shown: Shown, status: StatusCode) -> Resp
         Ok(r) => r,
         Err(e) => return st.fail(e),
     };
-    let form = if st.s.role == Role::Owner {
-        add_form(st, &shown)
-    } else {
-        String::new()
-    };
-    let blank_th = crate::page::th_hidden(crate::page::L::Action.t(st.lang));
-    let body = format!(
-        "{}<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>{blank_th}</tr></thead><tbody>{}</tbody></table>{form}",
-        secret_notice(st, &shown),
-        st.t("账号", "Login"),
-        st.t("姓名", "Name"),
-        st.t("角色", "Role"),
-        st.t("状态", "Status"),
-        st.t("创建时间", "Created"),
-        staff_rows(st, &rows),
-    );
-    st.page(status, "settings", title, &body)
-}
-
-/// A row per account: login, name, role, status, when created and, for owners looking at a
-/// colleague, the buttons to reset the password and to disable or enable the account.
-fn staff_rows(st: &Staff, rows: &[jifen_app::console::StaffRow]) -> String {
     let owner = st.s.role == Role::Owner;
-    let csrf = esc(&st.s.csrf);
-    rows.iter()
-        .map(|r| {
-            let actions = if owner && r.id != st.s.staff_id {
-                let toggle = if r.status == "active" {
-                    ("disable", st.t("停用", "Disable"), "reject")
-                } else {
-                    ("enable", st.t("启用", "Enable"), "secondary")
-                };
-                format!(
-                    "<form method=\"post\" action=\"/console/staff/{id}/reset\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button class=\"secondary\">{}</button></form>\
-                     <form method=\"post\" action=\"/console/staff/{id}/{}\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button class=\"{}\">{}</button></form>",
-                    st.t("重置密码", "Reset password"),
-                    toggle.0,
-                    toggle.2,
-                    toggle.1,
-                    id = r.id,
-                )
-            } else {
-                String::new()
-            };
-            format!(
-                "<tr id=\"staff-{}\"><td><code>{}</code></td><td>{}</td><td>{}</td><td><span class=\"pill {}\">{}</span></td><td>{}</td><td>{actions}</td></tr>",
-                r.id,
-                esc(&r.login),
-                esc(&r.name),
-                esc(Role::parse(&r.role).map_or(r.role.as_str(), |x| role_label(st, x))),
-                if r.status == "active" { "active" } else { "disabled" },
-                if r.status == "active" { st.t("启用", "Active") } else { st.t("已停用", "Disabled") },
-                fmt_time(r.created_at, &st.ctx.tz),
-            )
-        })
-        .collect()
-}
-
-/// The password made just now, with whom to hand it to; shown once.
-fn secret_notice(st: &Staff, shown: &Shown) -> String {
-    shown
-        .secret
-        .as_ref()
-        .map(|(login, pw)| {
-            format!(
-                "<div class=\"notice\" role=\"status\">{} <code>{}</code>: <div class=\"secret\" id=\"new-password\">{}</div>{}</div>",
-                st.t("请把密码交给", "Hand this password to"),
-                esc(login),
-                esc(pw),
-                st.t(
-                    "密码只显示这一次；对方登录后即可使用。",
-                    "It is shown this once; it works from the next sign-in."
-                ),
-            )
-        })
-        .unwrap_or_default()
-}
-
-/// The form to add a colleague: login, name, role and a first password, with their errors.
-fn add_form(st: &Staff, shown: &Shown) -> String {
-    let f = &shown.form;
-    let e = shown.error.as_ref();
-    let input = |name: &str, label: &str, value: &str, kind: &str, hint: &str| {
-        format!(
-            "<div class=\"field\"><label for=\"{name}\">{label}</label><input type=\"{kind}\" id=\"{name}\" name=\"{name}\" value=\"{}\" placeholder=\"{}\" autocomplete=\"off\">{}</div>",
-            esc(value),
-            esc(hint),
-            field_error(e, name)
-        )
-    };
-    let roles: String = ROLES
+    let rows = rows
         .iter()
-        .map(|r| {
-            format!(
-                "<option value=\"{}\"{}>{}</option>",
-                r.as_str(),
-                if f.role == r.as_str() {
-                    " selected"
-                } else {
-                    ""
-                },
-                role_label(st, *r)
-            )
+        .map(|r| StaffLine {
+            id: r.id,
+            login: r.login.clone(),
+            name: r.name.clone(),
+            role: Role::parse(&r.role).map_or(r.role.clone(), |x| role_label(st, x).to_string()),
+            active: r.status == "active",
+            created: fmt_time(r.created_at, &st.ctx.tz),
+            // Owners act on colleagues, not on themselves.
+            actions: owner && r.id != st.s.staff_id,
         })
         .collect();
-    format!(
-        "<h2>{}</h2>{}<form class=\"rule\" method=\"post\" action=\"/console/staff\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"form_key\" value=\"{}\">\
-         <div class=\"grid\">{}{}<div class=\"field\"><label for=\"role\">{}</label><select id=\"role\" name=\"role\">{roles}</select>{}</div>{}</div>\
-         <div class=\"actions\"><button type=\"submit\">{}</button></div></form>",
-        st.t("添加员工", "Add a colleague"),
-        field_error(e, "form"),
-        esc(&st.s.csrf),
-        esc(if f.form_key.is_empty() {
-            ""
-        } else {
-            &f.form_key
-        }),
-        input("login", st.t("账号", "Login"), &f.login, "text", "li.hua"),
-        input("name", st.t("姓名", "Name"), &f.name, "text", "李华"),
-        st.t("角色", "Role"),
-        field_error(e, "role"),
-        input(
-            "password",
-            st.t(
-                "初始密码（留空自动生成）",
-                "First password (blank: generated)"
-            ),
-            "",
-            "password",
-            ""
-        ),
-        st.t("添加", "Add"),
-    )
+    let roles: Vec<(&str, &str)> = ROLES
+        .iter()
+        .map(|r| (r.as_str(), role_label(st, *r)))
+        .collect();
+    let page = StaffPage {
+        frame: st.frame("settings", title),
+        secret: shown.secret,
+        rows,
+        owner,
+        form: FormState::new(st, &shown.form.form_key, shown.error),
+        roles: choices(&roles, &shown.form.role),
+        values: shown.form,
+    };
+    st.render(status, &page)
+}
+
+/// An account as the list shows it; `actions` when the viewer may reset or disable it.
+struct StaffLine {
+    id: i64,
+    login: String,
+    name: String,
+    role: String,
+    active: bool,
+    created: String,
+    actions: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/staff.html")]
+struct StaffPage {
+    frame: Frame,
+    /// (login, password) shown once after a creation or a reset.
+    secret: Option<(String, String)>,
+    rows: Vec<StaffLine>,
+    /// Owners add colleagues.
+    owner: bool,
+    form: FormState,
+    roles: Vec<Choice>,
+    values: NewForm,
 }
 
 async fn list(State(web): State<Web>, st: Staff) -> Response {

@@ -12,7 +12,7 @@ use jifen_app::members::MemberExport;
 use jifen_ledger::MemberId;
 use serde::Deserialize;
 
-use crate::page::{self, L, esc, pick};
+use crate::page::{self, L};
 use crate::{Staff, Web};
 
 pub fn routes() -> axum::Router<Web> {
@@ -110,41 +110,35 @@ async fn reveal_phone(State(web): State<Web>, st: Staff, Path(id): Path<String>)
     };
     let out = web
         .app
-        .write(
+        .write_view(
             st.s.program,
             &format!("member:{member}"),
             None,
             move |tx, _ctx, now| {
-                let phone = jifen_app::console::reveal_phone(tx, &reader, MemberId(member), now)?;
-                Ok(serde_json::json!(phone))
+                jifen_app::console::reveal_phone(tx, &reader, MemberId(member), now)
             },
         )
         .await;
     match out {
         Ok(o) => {
-            let t = |zh: &'static str, en: &'static str| pick(st.lang, zh, en);
-            let body = format!(
-                "<section class=\"card\"><p>{}: <strong>{}</strong></p><p class=\"muted\">{}</p>\
-                 <p><a href=\"/console/members/{member}\">{}</a></p></section>",
-                t("手机号", "Phone"),
-                esc(o.body.as_str().unwrap_or("–")),
-                t("本次查看已记入审计日志", "This look is in the audit log"),
-                t("返回会员", "Back to the member"),
-            );
-            let mut r = axum::response::Html(page::layout(
-                st.lang,
-                &st.s,
-                "members",
-                t("手机号", "Phone"),
-                &body,
-            ))
-            .into_response();
-            r.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            r
+            let page = PhonePage {
+                frame: st.frame("members", st.t("手机号", "Phone")),
+                member,
+                phone: o.view.unwrap_or_else(|| "–".into()),
+            };
+            st.render(StatusCode::OK, &page)
         }
         Err(e) => st.fail(e),
     }
+}
+
+/// A member's phone number shown whole.
+#[derive(askama::Template)]
+#[template(path = "console/phone.html")]
+struct PhonePage {
+    frame: crate::frame::Frame,
+    member: i64,
+    phone: String,
 }
 
 /// The member page again, with the account card's problem shown in it.

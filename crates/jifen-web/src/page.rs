@@ -338,22 +338,6 @@ fn fmt_date(ms: i64, tz: &TimeZone) -> String {
         .unwrap_or_default()
 }
 
-fn head(lang: Lang, title: &str) -> String {
-    format!(
-        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{} · Jifen</title><link rel=\"stylesheet\" href=\"/console/assets/console.css\"></head>",
-        if lang == Lang::En { "en" } else { "zh-CN" },
-        esc(title)
-    )
-}
-
-fn lang_switch(lang: Lang) -> &'static str {
-    match lang {
-        Lang::Zh => "<span class=\"lang\">中文 · <a href=\"?lang=en\">English</a></span>",
-        Lang::En => "<span class=\"lang\"><a href=\"?lang=zh\">中文</a> · English</span>",
-    }
-}
-
 /// Chinese or English words, by the page's language.
 pub fn pick<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
     if lang == Lang::En { en } else { zh }
@@ -365,29 +349,27 @@ pub fn layout(lang: Lang, s: &Session, active: &str, title: &str, body: &str) ->
     crate::frame::framed(&crate::frame::Frame::new(lang, s, active, title), body)
 }
 
+/// The sign-in page.
+#[derive(askama::Template)]
+#[template(path = "console/login.html")]
+struct LoginPage<'a> {
+    lang: Lang,
+    english: bool,
+    program: &'a str,
+    login: &'a str,
+    csrf: &'a str,
+    error: Option<&'a str>,
+}
+
 pub fn login(lang: Lang, program: &str, login: &str, csrf: &str, error: Option<&str>) -> String {
-    format!(
-        "{}<body><main class=\"login\"><h1>{}</h1>{}\
-         <form method=\"post\" action=\"/console/login\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-         <label for=\"program\">{}</label><input type=\"text\" id=\"program\" name=\"program\" value=\"{}\" required>\
-         <label for=\"login\">{}</label><input type=\"text\" id=\"login\" name=\"login\" value=\"{}\" autocomplete=\"username\" required autofocus>\
-         <label for=\"password\">{}</label><input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required>\
-         <button type=\"submit\">{}</button></form><p class=\"muted\" style=\"text-align:center;margin-top:16px\">{}</p></main></body></html>",
-        head(lang, L::SignIn.t(lang)),
-        L::Console.t(lang),
-        error
-            .map(|e| format!("<div class=\"error\" role=\"alert\">{}</div>", esc(e)))
-            .unwrap_or_default(),
-        esc(csrf),
-        L::Program.t(lang),
-        esc(program),
-        L::Login.t(lang),
-        esc(login),
-        L::Password.t(lang),
-        L::SignIn.t(lang),
-        lang_switch(lang),
-    )
+    crate::frame::render(&LoginPage {
+        lang,
+        english: lang == Lang::En,
+        program,
+        login,
+        csrf,
+        error,
+    })
 }
 
 #[cfg(test)]

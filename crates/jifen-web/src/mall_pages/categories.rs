@@ -6,8 +6,12 @@ use std::collections::BTreeMap;
 
 use jifen_app::mall::{CategoryError, MallCategories, MallCategory};
 
+use askama::Template;
+
 use super::*;
-use crate::page::Lang;
+use crate::forms::FormState;
+use crate::frame::Frame;
+use crate::page::{L, Lang};
 
 /// One row of the form as typed.
 #[derive(Debug, Clone, Default)]
@@ -127,12 +131,13 @@ pub(super) async fn categories(
         Err(e) => return st.fail(e),
     };
     let notice = q.done.map(|_| st.t("已保存", "Saved"));
-    let body = if st.s.role.operates() {
-        categories_form(&st, &rows_of(&list), None, notice)
+    let (editable, rows) = if st.s.role.operates() {
+        (true, rows_of(&list))
     } else {
-        categories_list(&st, &list)
+        let rows = rows_of(&list);
+        (false, rows[..rows.len() - 1].to_vec())
     };
-    st.page(StatusCode::OK, "mall", title(&st), &body)
+    page(&st, &rows, editable, None, notice, StatusCode::OK)
 }
 
 fn title(st: &Staff) -> &'static str {
@@ -149,16 +154,14 @@ pub(super) async fn save_categories(
     }
     let (mut rows, csrf, add) = read_form(&fields);
     let reshow = |rows: &[CatRow], status: StatusCode, error: (String, String)| {
-        let body = categories_form(&st, rows, Some(&error), None);
-        st.page(status, "mall", title(&st), &body)
+        page(&st, rows, true, Some(error), None, status)
     };
     if csrf != st.s.csrf {
         return reshow(&rows, StatusCode::FORBIDDEN, expired(&st));
     }
     if add {
         rows.push(CatRow::default());
-        let body = categories_form(&st, &rows, None, None);
-        return st.page(StatusCode::OK, "mall", title(&st), &body);
+        return page(&st, &rows, true, None, None, StatusCode::OK);
     }
     let kept = match to_list(&st, &rows) {
         Ok(k) => k,
@@ -188,106 +191,82 @@ pub(super) async fn save_categories(
     }
 }
 
-/// The categories as a staff member who may not change them sees them: the names in order.
-fn categories_list(st: &Staff, list: &MallCategories) -> String {
-    let rows: String = list
-        .categories
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            format!(
-                "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
-                i + 1,
-                esc(&c.name_zh),
-                esc(&c.name_en)
-            )
-        })
-        .collect();
-    let rows = if rows.is_empty() {
-        format!(
-            "<tr><td colspan=\"3\" class=\"muted\">{}</td></tr>",
-            st.t("还没有命名分类", "No categories are named yet")
-        )
-    } else {
-        rows
-    };
-    format!(
-        "{}<table><thead><tr><th class=\"num\">{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table>",
-        back(st),
-        st.t("顺序", "Order"),
-        st.t("中文名", "Chinese name"),
-        st.t("英文名", "English name"),
-    )
+/// A field of a row, with its id (`code_3`) and its label for a screen reader.
+struct Cell {
+    id: String,
+    value: String,
+    label: &'static str,
+    class: &'static str,
 }
 
-fn back(st: &Staff) -> String {
-    format!(
-        "<p><a href=\"/console/mall\">← {}</a></p>",
-        st.t("积分商城", "Points mall")
-    )
+/// A row as the page shows it: its number from 1, and its fields.
+struct RowView {
+    i: usize,
+    n: usize,
+    cells: Vec<Cell>,
+    name_zh: String,
+    name_en: String,
+    remove: bool,
 }
 
-/// The form: a row per category with its position, code, names and a box to remove it, the
-/// error next to its field, and the buttons to save and to add a row.
-fn categories_form(
+#[derive(Template)]
+#[template(path = "console/categories.html")]
+struct CategoriesPage {
+    frame: Frame,
+    /// The form for staff who may change them; the names in order for the others.
+    editable: bool,
+    notice: Option<String>,
+    form: FormState,
+    rows: Vec<RowView>,
+}
+
+/// The page: the form with a row per category (its position, code, names and a box to remove
+/// it), the error next to its field; or the list for staff who may not change it.
+fn page(
     st: &Staff,
     rows: &[CatRow],
-    error: Option<&(String, String)>,
+    editable: bool,
+    error: Option<(String, String)>,
     notice: Option<&str>,
-) -> String {
-    let input = |name: &str, i: usize, value: &str, label: &str, class: &str| {
-        let id = format!("{name}_{i}");
-        let invalid = error.is_some_and(|(f, _)| *f == id);
-        format!(
-            "<td><input type=\"text\" class=\"{class}\" id=\"{id}\" name=\"{id}\" value=\"{}\" aria-label=\"{} {}\"{}>{}</td>",
-            esc(value),
-            esc(label),
-            i + 1,
-            if invalid {
-                " aria-invalid=\"true\""
-            } else {
-                ""
-            },
-            field_error(error, &id),
-        )
-    };
-    let (pos, code, zh, en, remove) = (
+    status: StatusCode,
+) -> Response {
+    let (pos, code, zh, en) = (
         st.t("顺序", "Order"),
         st.t("代码", "Code"),
         st.t("中文名", "Chinese name"),
         st.t("英文名", "English name"),
-        st.t("删除", "Remove"),
     );
-    let body: String = rows
+    let rows = rows
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            format!(
-                "<tr>{}{}{}{}<td><label class=\"inline-check\"><input type=\"checkbox\" name=\"remove_{i}\" value=\"1\"{}> {remove}</label></td></tr>",
-                input("pos", i, &r.pos, pos, "order"),
-                input("code", i, &r.code, code, "code"),
-                input("name_zh", i, &r.name_zh, zh, ""),
-                input("name_en", i, &r.name_en, en, ""),
-                if r.remove { " checked" } else { "" },
-            )
+            let cell = |name: &str, value: &str, label, class| Cell {
+                id: format!("{name}_{i}"),
+                value: value.to_string(),
+                label,
+                class,
+            };
+            RowView {
+                i,
+                n: i + 1,
+                cells: vec![
+                    cell("pos", &r.pos, pos, "order"),
+                    cell("code", &r.code, code, "code"),
+                    cell("name_zh", &r.name_zh, zh, ""),
+                    cell("name_en", &r.name_en, en, ""),
+                ],
+                name_zh: r.name_zh.clone(),
+                name_en: r.name_en.clone(),
+                remove: r.remove,
+            }
         })
         .collect();
-    format!(
-        "{}{}<p class=\"muted\">{}</p>{}\
-         <form class=\"cats\" method=\"post\" action=\"/console/mall/categories\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-         <table class=\"cats\"><thead><tr><th>{pos}</th><th>{code}</th><th>{zh}</th><th>{en}</th><th></th></tr></thead><tbody>{body}</tbody></table>\
-         <div class=\"actions\"><button type=\"submit\" name=\"save\" value=\"1\">{}</button> <button type=\"submit\" class=\"secondary\" name=\"add\" value=\"1\">{}</button></div></form>",
-        back(st),
-        notice
-            .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(n)))
-            .unwrap_or_default(),
-        st.t(
-            "代码是商品上填写的分类（字母、数字或 _ - .）；会员中心按顺序显示分类名。三项都空的行不保存；商品的分类不在列表中时照常可用，显示为代码。",
-            "The code is what items carry as their category (letters, digits or _ - .); the member centre shows the names in this order. Rows left empty are not saved; an item whose category is not listed still works and shows its code.",
-        ),
-        field_error(error, "form"),
-        esc(&st.s.csrf),
-        st.t("保存", "Save"),
-        st.t("添加一行", "Add a row"),
-    )
+    let page = CategoriesPage {
+        frame: st.frame("mall", title(st)),
+        editable,
+        notice: notice.map(str::to_string),
+        form: FormState::new(st, "", error),
+        rows,
+    };
+    st.render(status, &page)
 }

@@ -201,7 +201,44 @@ fn the_member_list_filters_sorts_counts_and_pages(b: Arc<dyn Backend>) {
     }
 }
 
+/// The balance range and the balance order read the balance the list shows, available points:
+/// points a reservation holds (an order being paid) are not there to spend.
+fn the_balance_filter_reads_available_points_not_those_held(b: Arc<dyn Backend>) {
+    let w = World::new(b, policy(0));
+    let a = with_phone(&w, "13800000011");
+    let c = with_phone(&w, "13800000012");
+    for m in [a, c] {
+        w.purchase(&format!("o-{m}"), m, 50_000).unwrap();
+    }
+    let all = listed(&w, MemberListQuery::default(), 50).unwrap();
+    let earned = all.rows[0].balance.available;
+    assert!(earned > 200, "{earned}");
+    let r: commands::Reserve = serde_json::from_value(json!({
+        "member": {"member_id": a}, "amount": earned - 100, "order_ref": "mall-1"
+    }))
+    .unwrap();
+    w.write(move |tx, ctx, now| commands::reserve(tx, ctx, now, &r).map(|v| json!(v)))
+        .expect("reserved");
+    let range = |min: i64, max: i64| MemberListQuery {
+        min_balance: Some(min.to_string()),
+        max_balance: Some(max.to_string()),
+        sort: Some("balance".into()),
+        ..Default::default()
+    };
+    let p = listed(&w, range(0, 100), 50).unwrap();
+    assert_eq!(ids(&p), vec![a], "100 available, the rest held");
+    assert_eq!(p.rows[0].balance.available, 100);
+    assert_eq!(ids(&listed(&w, range(101, earned), 50).unwrap()), vec![c]);
+    let by_balance = MemberListQuery {
+        sort: Some("balance".into()),
+        ..Default::default()
+    };
+    assert_eq!(ids(&listed(&w, by_balance, 50).unwrap()), vec![c, a]);
+    w.verify();
+}
+
 on_both_backends!(
     members_are_found_by_the_last_four_digits_of_their_phone,
     the_member_list_filters_sorts_counts_and_pages,
+    the_balance_filter_reads_available_points_not_those_held,
 );

@@ -314,7 +314,8 @@ pub struct MemberFilter {
     /// A tier code; `base_tier` is the tier of members with no tier row yet.
     pub tier: Option<String>,
     pub base_tier: String,
-    /// Posted points balance, inclusive.
+    /// Available points (posted, less what reservations hold), inclusive; points past their
+    /// expiry that the nightly sweep has not yet taken still count.
     pub min_balance: Option<i64>,
     pub max_balance: Option<i64>,
     /// Joined at or after / before (ms since the epoch).
@@ -341,8 +342,8 @@ impl Tx<'_> {
              LEFT JOIN member_tiers t ON t.program_id = m.program_id AND t.member_id = m.id \
              WHERE m.program_id = $1 \
              AND (CAST($2 AS TEXT) IS NULL OR COALESCE(CASE WHEN t.manual_until > $3 THEN t.manual_tier END, t.tier, $4) = $2) \
-             AND (CAST($5 AS BIGINT) IS NULL OR a.credits_posted - a.debits_posted >= $5) \
-             AND (CAST($6 AS BIGINT) IS NULL OR a.credits_posted - a.debits_posted <= $6) \
+             AND (CAST($5 AS BIGINT) IS NULL OR a.credits_posted - a.debits_posted - a.debits_pending >= $5) \
+             AND (CAST($6 AS BIGINT) IS NULL OR a.credits_posted - a.debits_posted - a.debits_pending <= $6) \
              AND (CAST($7 AS BIGINT) IS NULL OR m.created_at >= $7) \
              AND (CAST($8 AS BIGINT) IS NULL OR m.created_at < $8)";
         let args = || -> Vec<Value> {
@@ -362,7 +363,7 @@ impl Tx<'_> {
             .query_one(&format!("SELECT COUNT(*) {from}"), &args())?
             .map_or(0, |r| r.int(0));
         let order = if f.by_balance {
-            "a.credits_posted - a.debits_posted DESC, m.id DESC"
+            "a.credits_posted - a.debits_posted - a.debits_pending DESC, m.id DESC"
         } else {
             "m.id DESC"
         };

@@ -100,6 +100,18 @@ fn order_schemas(add: &mut impl FnMut(&str, Value)) {
                    "restock": {"type": "boolean", "description": "refund: the goods came back into stock"}}),
         ),
     );
+    let cell = |what: &str| json!({"type": "string", "description": what});
+    add(
+        "ShipBatch",
+        closed(
+            &["rows"],
+            json!({"rows": {"type": "array", "minItems": 1, "maxItems": mall::SHIP_BATCH_MAX,
+                "items": closed(&["order", "carrier", "tracking_no"], json!({
+                    "order": cell("the order's number: 123 or #123"),
+                    "carrier": cell("the carrier's code (SF) or its name in Chinese or English"),
+                    "tracking_no": cell("the tracking number; a row with a bad one is refused on its own")}))}}),
+        ),
+    );
     add(
         "Arrival",
         closed(

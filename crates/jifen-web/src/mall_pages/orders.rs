@@ -131,8 +131,16 @@ pub(super) async fn render_orders(
         })
         .unwrap_or_default();
     let search = search_form(st, query.as_deref());
+    let bulk = if st.s.role.operates() {
+        format!(
+            "<a class=\"button\" href=\"/console/orders/ship-batch\">{}</a>",
+            st.t("批量发货", "Ship in bulk")
+        )
+    } else {
+        String::new()
+    };
     let body = format!(
-        "{notice}<div class=\"toolbar\"><nav class=\"tabs\">{tabs}</nav>{search}</div>\
+        "{notice}<div class=\"toolbar\"><nav class=\"tabs\">{tabs}</nav>{search}{bulk}</div>\
          <table><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table>{more}",
         st.t("时间", "Time"),
         st.t("会员", "Member"),
@@ -199,6 +207,14 @@ pub(super) fn action_button(
     )
 }
 
+/// A link to the confirmation that asks for a reason before refunding or cancelling.
+fn confirm_link(id: i64, action: &str, label: &str, class: &str) -> String {
+    format!(
+        " <a class=\"button {class}\" href=\"/console/orders/{id}/{action}\">{}</a>",
+        esc(label)
+    )
+}
+
 pub(super) fn order_actions(
     st: &Staff,
     o: &OrderView,
@@ -228,22 +244,18 @@ pub(super) fn order_actions(
             "",
             back,
         ),
-        "pending_payment" => {
-            action_button(st, id, "cancel", st.t("取消", "Cancel"), "secondary", back)
-        }
+        "pending_payment" => confirm_link(id, "cancel", st.t("取消", "Cancel"), "secondary"),
         _ => String::new(),
     };
     if matches!(
         o.state.as_str(),
         "paid" | "shipped" | "delivered" | "awaiting_stock"
     ) {
-        out.push_str(&action_button(
-            st,
+        out.push_str(&confirm_link(
             id,
             "refund",
             st.t("退款", "Refund"),
             "reject",
-            back,
         ));
     }
     if let Some((oid, field, msg)) = error
@@ -255,6 +267,43 @@ pub(super) fn order_actions(
             "<div class=\"field-error\" role=\"alert\">{}</div>",
             esc(msg)
         ));
+    }
+    out
+}
+
+/// An order event's note in the page's language: a refund's points, cash and reason in words
+/// (`refund 1000 points, 0 cash: 破损`), any other note (a tracking number, a reason) as written.
+fn note_text(st: &Staff, note: Option<&str>) -> String {
+    let Some(n) = note else {
+        return String::new();
+    };
+    let Some(rest) = n.strip_prefix("refund ") else {
+        return n.to_string();
+    };
+    let (amounts, reason) = match rest.split_once(": ") {
+        Some((a, r)) => (a, Some(r)),
+        None => (rest, None),
+    };
+    let parsed = amounts
+        .strip_suffix(" cash")
+        .and_then(|a| a.split_once(" points, "))
+        .and_then(|(p, c)| Some((p.parse::<i64>().ok()?, c.parse::<i64>().ok()?)));
+    let Some((points, cash)) = parsed else {
+        return n.to_string();
+    };
+    let mut out = match st.lang {
+        Lang::Zh => format!("退还 {} 积分", num(points)),
+        Lang::En => format!("{} points given back", num(points)),
+    };
+    if cash > 0 {
+        out.push_str(&match st.lang {
+            Lang::Zh => format!("，现金 {}", money(st, cash)),
+            Lang::En => format!(", {} in cash", money(st, cash)),
+        });
+    }
+    if let Some(r) = reason {
+        out.push_str(st.t("；原因：", "; reason: "));
+        out.push_str(r);
     }
     out
 }
@@ -360,7 +409,7 @@ pub(super) async fn render_order(
                     .as_deref()
                     .map(|a| crate::page::actor_label(st.lang, a))
                     .unwrap_or_default()),
-                esc(h.note.as_deref().unwrap_or("")),
+                esc(&note_text(st, h.note.as_deref())),
             )
         })
         .collect();
@@ -416,6 +465,9 @@ pub(super) struct OrderForm {
     pub(super) tracking_no: String,
     #[serde(default)]
     pub(super) reason: String,
+    /// The confirmation's key: a double submit refunds once.
+    #[serde(default)]
+    pub(super) form_key: String,
 }
 
 pub(super) async fn order_action(
@@ -457,10 +509,37 @@ pub(super) async fn order_action(
     if !st.s.role.operates() {
         return st.forbidden("orders", st.t("兑换订单", "Mall orders"));
     }
+    let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    // Refunds and cancellations come from their confirmation, which asks for the reason and
+    // goes back to it with what was typed when something is wrong.
+    let confirming = confirmed_action(&action);
+    let back_to_confirm = |field: &str, msg: String, status: StatusCode| {
+        let (web, st, f) = (web.clone(), &st, &f);
+        let c = Confirm {
+            action: confirming.unwrap_or("refund"),
+            reason: &f.reason,
+            form_key: if f.form_key.is_empty() {
+                form_key()
+            } else {
+                f.form_key.clone()
+            },
+            error: Some((field.to_string(), msg)),
+        };
+        async move { render_confirm(&web, st, id, c, status).await }
+    };
     if f.csrf != st.s.csrf {
+        if confirming.is_some() {
+            return back_to_confirm("form", expired(&st).1, StatusCode::FORBIDDEN).await;
+        }
         return again("form", expired(&st).1, StatusCode::FORBIDDEN).await;
     }
-    let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    if confirming.is_some() && text(&f.reason).is_none() {
+        let msg = st.t(
+            "请填写原因，它会记入订单记录和操作日志",
+            "Give the reason; it is kept in the order's history and the audit log",
+        );
+        return back_to_confirm("reason", msg.into(), StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
     if a == OrderAction::Ship {
         if text(&f.carrier).is_none() {
             return again(
@@ -487,14 +566,34 @@ pub(super) async fn order_action(
         ..Default::default()
     };
     let partition = format!("mall-order:{id}");
+    let idem = (!f.form_key.is_empty()).then(|| {
+        (
+            format!("console:order:{id}:{action}:{}", f.form_key),
+            serde_json::to_string(&u).unwrap_or_default(),
+        )
+    });
     let out = st
-        .act_as(&web, &partition, None, move |tx, ctx, now, actor| {
+        .act_as(&web, &partition, idem, move |tx, ctx, now, actor| {
             mall::act(tx, ctx, now, actor, id, a, &u)
         })
         .await;
     match out {
-        Ok(_) if from_order_page => Redirect::to(&format!("/console/orders/{id}")).into_response(),
+        Ok(_) if from_order_page || confirming.is_some() => {
+            Redirect::to(&format!("/console/orders/{id}")).into_response()
+        }
         Ok(_) => Redirect::to("/console/orders?done=1").into_response(),
+        Err(AppError::Invalid { field, message }) if confirming.is_some() => {
+            let field = if field == "reason" {
+                field
+            } else {
+                "form".into()
+            };
+            back_to_confirm(&field, message, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e @ (AppError::Conflict { .. } | AppError::Ledger(_))) if confirming.is_some() => {
+            let (status, msg) = crate::shown_error(st.lang, &e);
+            back_to_confirm("form", msg, status).await
+        }
         Err(AppError::Invalid { field, message }) => {
             let field = if field == "carrier" || field == "tracking_no" {
                 field

@@ -1,7 +1,7 @@
 //! Shipping in bulk in a real headless Chromium at 1440 px: an operator pastes a CSV of
 //! tracking numbers (good, unknown carrier, unknown order, a line twice) and reads the totals
 //! and the answer of every line, in 中文 and then in English; the refund's confirmation asks
-//! for the reason. Screenshots are kept under `target/screenshots/`.
+//! for the reason, and so does revoking an API key. Screenshots are kept under `target/screenshots/`.
 
 mod cdp;
 mod common;
@@ -22,6 +22,10 @@ async fn an_operator_pastes_tracking_numbers_and_reads_each_line() {
     for i in 0..6 {
         ids.push(s.order_posted_home("CUP", 1, &format!("r-{i}")).await);
     }
+    let pid = s.pid;
+    let key = s.app.read(move |tx| Ok(tx.api_keys(pid)?)).await.unwrap()[0]
+        .key_id
+        .clone();
     let base = s.base.clone();
     tokio::task::spawn_blocking(move || {
         let Some(mut b) = cdp::Browser::start() else {
@@ -62,6 +66,11 @@ async fn an_operator_pastes_tracking_numbers_and_reads_each_line() {
         let text = b.text();
         assert!(text.contains("将退还") && text.contains("原因"), "{text}");
         b.screenshot("console-refund-confirm");
+        // Revoking an API key names it and asks why.
+        b.goto(&format!("{base}/console/settings/keys/{key}/revoke"));
+        let text = b.text();
+        assert!(text.contains("吊销接口密钥") && text.contains("原因"), "{text}");
+        b.screenshot("console-key-revoke");
     })
     .await
     .unwrap();

@@ -341,6 +341,9 @@ impl App {
             Ok(Step::Shipped) => {}
             Ok(Step::Already) => r.outcome = ShipOutcome::AlreadyShipped,
             Ok(Step::Refused(code, msg)) => {
+                if code == "unknown_order" {
+                    r.order_id = None;
+                }
                 r.outcome = ShipOutcome::Refused;
                 r.refusal = Some(code);
                 r.message = Some(msg);
@@ -405,6 +408,7 @@ impl App {
                             format!("line {first} names the same order"),
                         );
                         r.order_id = Some(id);
+                        r.carrier_code = Some(carrier.to_string());
                         r.duplicate_of = Some(*first);
                         results.push(Some(r));
                         continue;

@@ -6,10 +6,13 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use jifen_app::AppError;
 use jifen_app::commands::REASON_LEN_MAX;
-use jifen_app::mall::{self, OrderView};
+use jifen_app::mall::{self, OrderUpdate, OrderView};
+use jifen_domain::mall::OrderAction;
+
+use super::orders::OrderForm;
 
 use super::{money, state_label};
 use crate::frame::{Frame, respond};
@@ -141,4 +144,75 @@ pub(super) async fn render_confirm(
         form_error,
     };
     respond(status, &page, &st.set_lang)
+}
+
+/// A refund or cancellation sent from its confirmation: refused back to it (what was typed
+/// kept, the error beside the reason or above the form) without a reason or when the use case
+/// refuses; else done once per form key, and back to the order, whose history shows the reason.
+pub(super) async fn act_confirmed(
+    web: &Web,
+    st: &Staff,
+    id: i64,
+    a: OrderAction,
+    action: &'static str,
+    f: &OrderForm,
+) -> Response {
+    let back = |field: &str, msg: String, status: StatusCode| {
+        let c = Confirm {
+            action,
+            reason: &f.reason,
+            form_key: if f.form_key.is_empty() {
+                crate::forms::form_key()
+            } else {
+                f.form_key.clone()
+            },
+            error: Some((field.to_string(), msg)),
+        };
+        render_confirm(web, st, id, c, status)
+    };
+    if !st.s.role.operates() {
+        return st.forbidden("orders", st.t("兑换订单", "Mall orders"));
+    }
+    if f.csrf != st.s.csrf {
+        return back("form", crate::forms::expired(st).1, StatusCode::FORBIDDEN).await;
+    }
+    let reason = f.reason.trim().to_string();
+    if reason.is_empty() {
+        let msg = st.t(
+            "请填写原因，它会记入订单记录和操作日志",
+            "Give the reason; it is kept in the order's history and the audit log",
+        );
+        return back("reason", msg.into(), StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let u = OrderUpdate {
+        actor: Some(st.s.actor()),
+        reason: Some(reason),
+        ..Default::default()
+    };
+    let idem = (!f.form_key.is_empty()).then(|| {
+        (
+            format!("console:order:{id}:{action}:{}", f.form_key),
+            serde_json::to_string(&u).unwrap_or_default(),
+        )
+    });
+    let out = st
+        .act_as(
+            web,
+            &format!("mall-order:{id}"),
+            idem,
+            move |tx, ctx, now, actor| mall::act(tx, ctx, now, actor, id, a, &u),
+        )
+        .await;
+    match out {
+        Ok(_) => Redirect::to(&format!("/console/orders/{id}")).into_response(),
+        Err(AppError::Invalid { field, message }) => {
+            let field = if field == "reason" { "reason" } else { "form" };
+            back(field, message, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e @ (AppError::Conflict { .. } | AppError::Ledger(_))) => {
+            let (status, msg) = crate::shown_error(st.lang, &e);
+            back("form", msg, status).await
+        }
+        Err(e) => st.fail(e),
+    }
 }

@@ -493,6 +493,10 @@ pub(super) async fn order_action(
             });
         }
     };
+    // Refunds and cancellations come from their confirmation, which asks for the reason.
+    if let Some(c) = confirmed_action(&action) {
+        return act_confirmed(&web, &st, id, a, c, &f).await;
+    }
     // Back to the page the action came from: the order's own page or the list.
     let from_order_page = f.back == "order";
     let again = |field: &str, msg: String, status: StatusCode| {
@@ -510,35 +514,8 @@ pub(super) async fn order_action(
         return st.forbidden("orders", st.t("兑换订单", "Mall orders"));
     }
     let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-    // Refunds and cancellations come from their confirmation, which asks for the reason and
-    // goes back to it with what was typed when something is wrong.
-    let confirming = confirmed_action(&action);
-    let back_to_confirm = |field: &str, msg: String, status: StatusCode| {
-        let (web, st, f) = (web.clone(), &st, &f);
-        let c = Confirm {
-            action: confirming.unwrap_or("refund"),
-            reason: &f.reason,
-            form_key: if f.form_key.is_empty() {
-                form_key()
-            } else {
-                f.form_key.clone()
-            },
-            error: Some((field.to_string(), msg)),
-        };
-        async move { render_confirm(&web, st, id, c, status).await }
-    };
     if f.csrf != st.s.csrf {
-        if confirming.is_some() {
-            return back_to_confirm("form", expired(&st).1, StatusCode::FORBIDDEN).await;
-        }
         return again("form", expired(&st).1, StatusCode::FORBIDDEN).await;
-    }
-    if confirming.is_some() && text(&f.reason).is_none() {
-        let msg = st.t(
-            "请填写原因，它会记入订单记录和操作日志",
-            "Give the reason; it is kept in the order's history and the audit log",
-        );
-        return back_to_confirm("reason", msg.into(), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     if a == OrderAction::Ship {
         if text(&f.carrier).is_none() {
@@ -566,34 +543,14 @@ pub(super) async fn order_action(
         ..Default::default()
     };
     let partition = format!("mall-order:{id}");
-    let idem = (!f.form_key.is_empty()).then(|| {
-        (
-            format!("console:order:{id}:{action}:{}", f.form_key),
-            serde_json::to_string(&u).unwrap_or_default(),
-        )
-    });
     let out = st
-        .act_as(&web, &partition, idem, move |tx, ctx, now, actor| {
+        .act_as(&web, &partition, None, move |tx, ctx, now, actor| {
             mall::act(tx, ctx, now, actor, id, a, &u)
         })
         .await;
     match out {
-        Ok(_) if from_order_page || confirming.is_some() => {
-            Redirect::to(&format!("/console/orders/{id}")).into_response()
-        }
+        Ok(_) if from_order_page => Redirect::to(&format!("/console/orders/{id}")).into_response(),
         Ok(_) => Redirect::to("/console/orders?done=1").into_response(),
-        Err(AppError::Invalid { field, message }) if confirming.is_some() => {
-            let field = if field == "reason" {
-                field
-            } else {
-                "form".into()
-            };
-            back_to_confirm(&field, message, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e @ (AppError::Conflict { .. } | AppError::Ledger(_))) if confirming.is_some() => {
-            let (status, msg) = crate::shown_error(st.lang, &e);
-            back_to_confirm("form", msg, status).await
-        }
         Err(AppError::Invalid { field, message }) => {
             let field = if field == "carrier" || field == "tracking_no" {
                 field

@@ -159,3 +159,63 @@ async fn staff_ship_orders_from_a_pasted_csv() {
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
 }
+
+/// Cancelling an order waiting for its cash asks for the reason like a refund: refused next to
+/// the field without one (the order still waiting, its points still held), then cancelled with
+/// the points back and the reason in the order's history and the audit log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancellation_asks_for_the_reason() {
+    let s = start().await;
+    let (cookie, csrf) = s.session("amy").await;
+    s.create_item(
+        json!({"name_zh": "帆布袋", "name_en": "Tote", "category": "home",
+        "kind": {"type": "physical"}, "status": "on_sale",
+        "skus": [{"sku": "TOTE", "points": 500, "cash_minor": 990, "stock": 5}]}),
+    )
+    .await;
+    let before = s.available().await;
+    let id = s.order_posted_home("TOTE", 1, "c-1").await;
+    assert_eq!(s.available().await, before - 500);
+    let (_, page, _) = s.get(&format!("/console/orders/{id}"), &cookie).await;
+    let cancel = format!("/console/orders/{id}/cancel");
+    assert!(page.contains(&format!("href=\"{cancel}\"")), "{page}");
+    let (st, confirm, _) = s.get(&cancel, &cookie).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        confirm.contains("500") && confirm.contains("库存放回"),
+        "{confirm}"
+    );
+    let key = common::hidden(&confirm, "form_key");
+    let (st, html, _) = s
+        .post_form(
+            &cancel,
+            &cookie,
+            &[("csrf", &csrf), ("form_key", &key), ("reason", "")],
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_after(&html, "reason").is_some(), "{html}");
+    assert_eq!(s.available().await, before - 500, "nothing given back yet");
+    let (st, _, _) = s
+        .post_form(
+            &cancel,
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("form_key", &key),
+                ("reason", "顾客改主意了"),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    assert_eq!(s.available().await, before);
+    let (_, page, _) = s.get(&format!("/console/orders/{id}"), &cookie).await;
+    assert!(
+        page.contains("顾客改主意了") && page.contains("pill cancelled"),
+        "{page}"
+    );
+    let (_, audit, _) = s
+        .get("/console/audit?action=mall_order.cancel", &cookie)
+        .await;
+    assert!(audit.contains("原因：顾客改主意了"), "{audit}");
+}

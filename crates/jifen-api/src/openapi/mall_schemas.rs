@@ -89,11 +89,13 @@ fn order_schemas(add: &mut impl FnMut(&str, Value)) {
             }),
         ),
     );
+    let mut why = reason();
+    why["description"] = "one line, at most 500 characters: for a refund or cancellation, kept in the order's history and the audit entry (the console requires it; optional here so that existing callers keep working)".into();
     add(
         "OrderUpdate",
         closed(
             &[],
-            json!({"actor": id_text(), "reason": reason(), "payment_ref": string(),
+            json!({"actor": id_text(), "reason": why, "payment_ref": string(),
                    "carrier": string(), "tracking_no": string(),
                    "points": {"type": "integer", "format": "int64", "minimum": 1, "description": "refund: points to give back; all that is left when absent"},
                    "cash_minor": {"type": "integer", "format": "int64", "minimum": 0, "description": "refund: cash the merchant refunds"},

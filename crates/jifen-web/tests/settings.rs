@@ -813,6 +813,15 @@ fn keys_and_export_pages_on_postgres() {
         rt.block_on(async {
             assert_eq!(app.authenticate(&key.secret).await.unwrap(), Some(pid));
             assert_eq!(app.authenticate(&p.api_key).await.unwrap(), Some(pid));
+            // A revocation says why: without a reason (or with too long a one) nothing changes.
+            for bad in [" ".to_string(), "长".repeat(jifen_app::keys::REVOKE_REASON_MAX + 1)] {
+                let refused = app.revoke_api_key(pid, "staff:amy", &pos.key_id, &bad).await;
+                assert!(
+                    matches!(&refused, Err(jifen_app::AppError::Invalid { field, .. }) if field == "reason"),
+                    "{refused:?}"
+                );
+            }
+            assert_eq!(app.authenticate(&key.secret).await.unwrap(), Some(pid));
             app.revoke_api_key(pid, "staff:amy", &pos.key_id, "replaced")
                 .await
                 .unwrap();

@@ -143,6 +143,7 @@ fn v1_mall() -> Router<App> {
             get(mall::list_orders).post(mall::place_order),
         )
         .route("/mall/orders/{id}", get(mall::get_order))
+        .route("/mall/orders/ship-batch", post(mall::ship_batch))
         .route("/mall/orders/{id}/pay", post(mall::pay_order))
         .route("/mall/orders/{id}/cancel", post(mall::cancel_order))
         .route("/mall/orders/{id}/ship", post(mall::ship_order))

@@ -270,6 +270,19 @@ action!(ship_order, OrderAction::Ship);
 action!(deliver_order, OrderAction::Deliver);
 action!(refund_order, OrderAction::Refund);
 
+/// Ships many orders from `order, carrier, tracking_no` rows in the key's name: every row
+/// checked and applied on its own, the answer says per row shipped, already shipped (done,
+/// not applied again) or refused with why. Sending the same rows again ships nothing twice.
+pub async fn ship_batch(
+    State(app): State<App>,
+    p: Program,
+    JsonBody(b): JsonBody<mall::ShipBatch>,
+) -> ApiResult {
+    let actor = p.1.actor();
+    let v = app.ship_batch(p.0, &actor, mall::numbered(b.rows)).await?;
+    Ok(Json(v).into_response())
+}
+
 // ---- presales, checkout, renewal, lotteries ------------------------------------------------
 
 pub async fn arrival(

@@ -6,7 +6,7 @@ mod common;
 
 use common::{policy, start};
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// A 1×1 PNG.
 const PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\x0d\x49\x44\x41\x54\x78\xda\x63\x64\x60\xf8\x5f\x0f\x00\x02\x87\x01\x80\xeb\x47\xba\x92\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
@@ -571,4 +571,84 @@ async fn categories_are_named_and_ordered_over_the_api() {
             ("tees".to_string(), "tees".to_string()),
         ]
     );
+}
+
+/// Shipping many orders in one request: a malformed body is a 422 naming what is wrong; each
+/// row answered on its own (shipped, refused with a code), and the same rows again ship nothing
+/// twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_ship_in_a_batch_row_by_row() {
+    let s = start(policy(0)).await;
+    let mug = json!({"name_zh": "马克杯", "name_en": "Mug", "category": "home", "kind": {"type": "physical"},
+        "status": "on_sale", "skus": [{"sku": "MUG", "points": 100, "stock": 10}]});
+    s.post("/api/v1/mall/items", None, mug).await.ok(201);
+    let m = s.create_member("batch1").await;
+    s.credit(m, 1_000).await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let o = json!({"member": {"member_id": m}, "sku": "MUG", "request_id": format!("b-{i}"),
+            "address": {"name": "李雷", "phone": "13900000000", "line": "建国路88号"}});
+        let placed = s.post("/api/v1/mall/orders", None, o).await;
+        assert_eq!(placed.ok(201)["state"], "paid");
+        ids.push(placed.ok(201)["order_id"].as_i64().unwrap());
+    }
+    let path = "/api/v1/mall/orders/ship-batch";
+    for bad in [
+        json!({}),
+        json!({"rows": "1,SF,T1"}),
+        json!({"rows": [{"order": "1", "carrier": "SF"}]}),
+        json!({"rows": [{"order": "1", "carrier": "SF", "tracking_no": "T", "extra": 1}]}),
+        json!({"rows": []}),
+    ] {
+        let r = s.post(path, None, bad.clone()).await;
+        r.err(422, "invalid_request");
+    }
+    let rows = json!({"rows": [
+        {"order": ids[0].to_string(), "carrier": "SF", "tracking_no": "SF001"},
+        {"order": format!("#{}", ids[1]), "carrier": "ZTO Express", "tracking_no": "ZT002"},
+        {"order": ids[2].to_string(), "carrier": "Pigeon", "tracking_no": "P003"},
+        {"order": "999999", "carrier": "SF", "tracking_no": "SF004"},
+        {"order": ids[0].to_string(), "carrier": "SF", "tracking_no": "SF001"},
+    ]});
+    let r = s.post(path, None, rows.clone()).await;
+    let v = r.ok(200).clone();
+    assert_eq!(
+        (&v["shipped"], &v["already_shipped"], &v["refused"]),
+        (&json!(2), &json!(0), &json!(3)),
+        "{v}"
+    );
+    let codes: Vec<Value> = v["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| json!([l["line"], l["outcome"], l["refusal"]]))
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            json!([1, "shipped", null]),
+            json!([2, "shipped", null]),
+            json!([3, "refused", "unknown_carrier"]),
+            json!([4, "refused", "unknown_order"]),
+            json!([5, "refused", "duplicate_line"]),
+        ]
+    );
+    let o = s.get(&format!("/api/v1/mall/orders/{}", ids[1])).await;
+    assert_eq!(
+        (&o.ok(200)["carrier"], &o.ok(200)["tracking_no"]),
+        (&json!("ZTO"), &json!("ZT002"))
+    );
+    // Again: nothing is shipped twice.
+    let again = s.post(path, None, rows).await;
+    let again = again.ok(200);
+    assert_eq!(
+        (&again["shipped"], &again["already_shipped"]),
+        (&json!(0), &json!(2))
+    );
+    // Too many rows is refused whole.
+    let many: Vec<Value> = (0..=jifen_app::mall::SHIP_BATCH_MAX)
+        .map(|i| json!({"order": "1", "carrier": "SF", "tracking_no": format!("T{i}")}))
+        .collect();
+    let r = s.post(path, None, json!({"rows": many})).await;
+    assert_eq!(r.err(422, "invalid_request")["field"], "rows");
 }

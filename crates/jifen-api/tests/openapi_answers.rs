@@ -691,6 +691,15 @@ async fn stock_and_renewal_answers_match_their_schemas() {
         .call("get", &format!("/api/v1/mall/orders/{id}"), None, None)
         .await;
     assert_eq!(got.ok(200)["state"], "paid");
+    // Shipped in a batch: one row shipped, one refused, each answered.
+    let rows = json!({"rows": [
+        {"order": id.to_string(), "carrier": "SF", "tracking_no": "SF-PRE-1"},
+        {"order": "nope", "carrier": "SF", "tracking_no": "T1"}]});
+    let batch = c
+        .call("post", "/api/v1/mall/orders/ship-batch", None, Some(rows))
+        .await;
+    assert_eq!(batch.ok(200)["lines"].as_array().unwrap().len(), 2);
+    assert_eq!(batch.ok(200)["refused"], 1);
     // A hundred days on, one NEAR sold of eight offered: 12.5%.
     c.s.clock.advance_days(100);
     c.call(
@@ -749,7 +758,7 @@ async fn stock_and_renewal_answers_match_their_schemas() {
     assert_eq!(closed.ok(200)["status"], "closed");
     let list = c.call("get", "/api/v1/mall/candidates", None, None).await;
     assert_eq!(list.ok(200)["items"][0]["votes"], 1);
-    assert_eq!(c.answers, 15);
+    assert_eq!(c.answers, 16);
 }
 
 /// The mall's categories, set and read, and a member's catalog naming them, answer what their

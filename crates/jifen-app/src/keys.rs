@@ -83,8 +83,64 @@ pub struct KeyView {
     pub status: String,
     pub revoked_at: Option<Millis>,
     pub revoked_by: Option<String>,
+    /// Why it was revoked, as whoever revoked it wrote it.
+    pub revoke_reason: Option<String>,
     /// Adjustments through this key are applied above the approval threshold.
     pub adjust_without_approval: bool,
+}
+
+/// The longest reason for revoking a key, in characters.
+pub const REVOKE_REASON_MAX: usize = 200;
+
+/// A key with when it last changed anything: what staff confirm before revoking it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct KeyToRevoke {
+    pub key: KeyView,
+    /// When a write through the key was last audited; `None` if none was.
+    pub last_audited_at: Option<Millis>,
+}
+
+/// A key by its id with its last audited write, for the confirmation before revoking it.
+pub fn key_to_revoke(
+    tx: &mut Tx<'_>,
+    program: ProgramId,
+    key_id: &str,
+) -> Result<KeyToRevoke, AppError> {
+    let not_found = || AppError::NotFound {
+        what: "API key",
+        id: key_id.to_string(),
+    };
+    if !is_key_id(key_id) {
+        return Err(not_found());
+    }
+    let (row, _) = tx.api_key_by_id(program, key_id)?.ok_or_else(not_found)?;
+    let actor = jifen_store::KeyCaller {
+        program,
+        key_id: row.key_id.clone(),
+        name: row.name.clone(),
+        adjust_without_approval: row.adjust_without_approval,
+    }
+    .actor();
+    let last = tx.audit_entries(program, Some(&actor), None, i64::MAX, 1)?;
+    Ok(KeyToRevoke {
+        key: KeyView::of(&row),
+        last_audited_at: last.first().map(|e| e.created_at),
+    })
+}
+
+/// A reason to revoke a key: required, one line, at most [`REVOKE_REASON_MAX`] characters.
+fn check_revoke_reason(reason: &str) -> Result<String, AppError> {
+    let r = reason.trim();
+    if r.is_empty() {
+        return Err(AppError::invalid("reason", "say why the key is revoked"));
+    }
+    if r.chars().count() > REVOKE_REASON_MAX || r.chars().any(char::is_control) {
+        return Err(AppError::invalid(
+            "reason",
+            format!("must be one line of at most {REVOKE_REASON_MAX} characters"),
+        ));
+    }
+    Ok(r.to_string())
 }
 
 impl KeyView {
@@ -102,6 +158,7 @@ impl KeyView {
             .into(),
             revoked_at: k.revoked_at,
             revoked_by: k.revoked_by.clone(),
+            revoke_reason: k.revoke_reason.clone(),
             adjust_without_approval: k.adjust_without_approval,
         }
     }
@@ -171,19 +228,23 @@ pub fn create(
         status: "active".into(),
         revoked_at: None,
         revoked_by: None,
+        revoke_reason: None,
         adjust_without_approval,
     })
 }
 
-/// Revokes a key by its id. The answer carries the key's hash (`key_hash`) so that the caller
-/// can forget it from the cache; [`App::revoke_api_key`] does both.
+/// Revokes a key by its id, saying why (required). The answer carries the key's hash
+/// (`key_hash`) so that the caller can forget it from the cache; [`App::revoke_api_key`] does
+/// both.
 pub fn revoke(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
     now: Millis,
     actor: &str,
     key_id: &str,
+    reason: &str,
 ) -> Result<Revoked, AppError> {
+    let reason = check_revoke_reason(reason)?;
     let program = ctx.program.id;
     let not_found = || AppError::NotFound {
         what: "API key",
@@ -193,7 +254,7 @@ pub fn revoke(
         return Err(not_found());
     }
     let (row, hash) = tx.api_key_by_id(program, key_id)?.ok_or_else(not_found)?;
-    if row.revoked_at.is_some() || !tx.revoke_api_key(program, &hash, actor, now)? {
+    if row.revoked_at.is_some() || !tx.revoke_api_key(program, &hash, actor, &reason, now)? {
         return Err(AppError::conflict(
             "key_revoked",
             format!("the key {} is revoked already", row.name),
@@ -201,7 +262,7 @@ pub fn revoke(
         ));
     }
     let before = serde_json::to_value(KeyView::of(&row)).expect("a key view serializes");
-    let after = json!({"key_id": key_id, "name": row.name, "status": "revoked"});
+    let after = json!({"key_id": key_id, "name": row.name, "status": "revoked", "reason": reason});
     tx.audit(
         program,
         actor,
@@ -215,6 +276,7 @@ pub fn revoke(
     key.status = "revoked".into();
     key.revoked_at = Some(now);
     key.revoked_by = Some(actor.to_string());
+    key.revoke_reason = Some(reason);
     Ok(Revoked {
         key,
         key_hash: hash,
@@ -229,11 +291,12 @@ impl App {
         program: ProgramId,
         actor: &str,
         key_id: &str,
+        reason: &str,
     ) -> Result<KeyView, AppError> {
-        let (actor, id) = (actor.to_string(), key_id.to_string());
+        let (actor, id, reason) = (actor.to_string(), key_id.to_string(), reason.to_string());
         let out = self
             .write_view(program, "api_keys", None, move |tx, ctx, now| {
-                revoke(tx, ctx, now, &actor, &id)
+                revoke(tx, ctx, now, &actor, &id, &reason)
             })
             .await?;
         self.forget_api_key(&out.view.key_hash);

@@ -5,7 +5,7 @@
 //! that every code the system writes has words in both languages.
 
 mod messages;
-pub use messages::{AUDIT_ACTIONS, REFUSALS};
+pub use messages::{AUDIT_ACTIONS, REFUSALS, SHIP_REFUSALS};
 
 /// A code as stored and sent on the wire, with what people read for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -464,6 +464,7 @@ mod tests {
         check("custom", &[CUSTOM_TRIGGER.word, PAID_NOT_SHIPPED][..]);
         check("dry run notes", DRY_RUN_NOTES);
         check("refusals", REFUSALS);
+        check("shipping refusals", SHIP_REFUSALS);
         check_actions(AUDIT_ACTIONS);
     }
 

@@ -28,13 +28,16 @@ mod item_edit;
 mod items;
 mod ladder_form;
 mod lotteries;
+mod order_confirm;
 mod orders;
+mod ship_batch;
 mod templates;
 use categories::*;
 use defs::*;
 use item_edit::*;
 use items::*;
 use lotteries::*;
+use order_confirm::*;
 use orders::*;
 use templates::*;
 
@@ -54,8 +57,16 @@ pub(crate) fn routes() -> Router<Web> {
         .route("/console/mall/skus/{sku}/{what}", post(stock))
         .route("/console/mall/images", post(upload))
         .route("/console/orders", get(orders))
+        .route(
+            "/console/orders/ship-batch",
+            get(ship_batch::ship_batch_form).post(ship_batch::ship_batch),
+        )
+        .route("/console/orders/to-ship.csv", get(ship_batch::to_ship_csv))
         .route("/console/orders/{id}", get(order))
-        .route("/console/orders/{id}/{action}", post(order_action))
+        .route(
+            "/console/orders/{id}/{action}",
+            get(order_confirm::confirm).post(order_action),
+        )
         .route("/console/tiers", get(tiers).post(put_tiers))
         .route(
             "/console/coupon-templates",

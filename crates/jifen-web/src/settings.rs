@@ -29,6 +29,7 @@ use crate::{EXPORT_PAGE, Staff, Web, csv_field};
 mod exports;
 pub(crate) use exports::export_range;
 mod forms;
+mod key_revoke;
 mod view;
 use exports::*;
 use forms::*;
@@ -41,7 +42,10 @@ pub(crate) fn routes() -> Router<Web> {
         .route("/console/settings/centre", post(update_centre))
         .route("/console/settings/payment", post(update_payment))
         .route("/console/settings/keys", post(create_key))
-        .route("/console/settings/keys/{id}/revoke", post(revoke_key))
+        .route(
+            "/console/settings/keys/{id}/revoke",
+            get(key_revoke::revoke_key_form).post(key_revoke::revoke_key),
+        )
         .route("/console/settings/webhooks", post(create_webhook))
         .route(
             "/console/settings/webhooks/{id}/{action}",

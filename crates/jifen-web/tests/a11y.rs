@@ -237,6 +237,10 @@ async fn every_console_page_passes_axe() {
     let (item, order, rule) = furnish(&s).await;
     let base = serve_all(&s.app).await;
     let m = s.member;
+    let pid = s.pid;
+    let key = s.app.read(move |tx| Ok(tx.api_keys(pid)?)).await.unwrap()[0]
+        .key_id
+        .clone();
     tokio::task::spawn_blocking(move || {
         let Some(mut b) = cdp::Browser::start() else {
             return;
@@ -264,6 +268,9 @@ async fn every_console_page_passes_axe() {
             ("/console/lotteries".into(), "console-lotteries-1440"),
             ("/console/orders".into(), ""),
             (format!("/console/orders/{order}"), ""),
+            ("/console/orders/ship-batch".into(), ""),
+            (format!("/console/orders/{order}/refund"), ""),
+            (format!("/console/settings/keys/{key}/revoke"), ""),
             ("/console/approvals".into(), "console-approvals-1440"),
             ("/console/appeals".into(), ""),
             ("/console/risk-holds".into(), ""),
@@ -275,6 +282,14 @@ async fn every_console_page_passes_axe() {
         ] {
             visit(&mut b, &base, &url, shot, &mut failures);
         }
+        // The answer to a shipping list, line by line.
+        b.goto(&format!("{base}/console/orders/ship-batch"));
+        b.eval(&format!(
+            "document.getElementById('csv').value = {}; document.querySelector('form.ship-batch button').click(); true",
+            serde_json::json!(format!("{order},SF,SF1\n999999,SF,SF2\n{order},SF,SF1\n"))
+        ));
+        b.wait_until("document.querySelector('.ship-results') !== null");
+        failures.extend(axe(&mut b, "/console/orders/ship-batch (answer)"));
         // The catalog's list shows each item's smaller copy, as the member centre does.
         b.goto(&format!("{base}/console/mall"));
         b.wait_until("[...document.images].every(i => i.complete)");

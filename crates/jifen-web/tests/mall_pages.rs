@@ -176,16 +176,64 @@ async fn an_operator_runs_the_mall_from_item_to_refund() {
     assert_eq!(st, StatusCode::CONFLICT);
     assert!(html.contains("field-error"), "{html}");
     // Deliver, then refund: the points come back.
-    for a in ["deliver", "refund"] {
-        let (st, _, _) = s
-            .post_form(
-                &format!("/console/orders/{order_id}/{a}"),
-                &cookie,
-                &[("csrf", &csrf)],
-            )
-            .await;
-        assert_eq!(st, StatusCode::SEE_OTHER, "{a}");
+    let (st, _, _) = s
+        .post_form(
+            &format!("/console/orders/{order_id}/deliver"),
+            &cookie,
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    // The refund asks first: what goes back, and why.
+    let refund = format!("/console/orders/{order_id}/refund");
+    let (_, order_page, _) = s.get(&format!("/console/orders/{order_id}"), &cookie).await;
+    assert!(
+        order_page.contains(&format!("href=\"{refund}\"")),
+        "{order_page}"
+    );
+    let (st, confirm, _) = s.get(&refund, &cookie).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        confirm.contains("将退还") && confirm.contains("3,000"),
+        "{confirm}"
+    );
+    let key = hidden(&confirm, "form_key");
+    // Without a reason: refused next to the field, nothing refunded, the form kept.
+    let (st, html, _) = s
+        .post_form(
+            &refund,
+            &cookie,
+            &[("csrf", &csrf), ("form_key", &key), ("reason", "  ")],
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_after(&html, "reason").is_some(), "{html}");
+    let (_, html, _) = s.get(&format!("/console/orders/{order_id}"), &cookie).await;
+    assert!(
+        !html.contains("pill refunded"),
+        "nothing refunded yet: {html}"
+    );
+    // With a reason: refunded once (the same form again replays), the reason on the order.
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("form_key", key.as_str()),
+        ("reason", "杯盖破损，顾客退回"),
+    ];
+    for _ in 0..2 {
+        let (st, _, h) = s.post_form(&refund, &cookie, &form).await;
+        assert_eq!(st, StatusCode::SEE_OTHER);
+        assert_eq!(location(&h), format!("/console/orders/{order_id}"));
     }
+    let (_, html, _) = s.get(&format!("/console/orders/{order_id}"), &cookie).await;
+    assert!(
+        html.contains("pill refunded")
+            && html.contains("退还 3,000 积分；原因：杯盖破损，顾客退回"),
+        "{html}"
+    );
+    let (_, audit, _) = s
+        .get("/console/audit?action=mall_order.refund", &cookie)
+        .await;
+    assert!(audit.contains("原因：杯盖破损，顾客退回"), "{audit}");
     let (_, html, _) = s.get("/console/members/1", &cookie).await;
     assert!(
         html.contains("12,345"),

@@ -191,15 +191,48 @@ async fn an_api_key_is_shown_once_authenticates_and_stops_when_revoked() {
     let key_id = jifen_app::keys::key_id(&jifen_app::sha256_hex(secret.as_bytes())).to_string();
     let action = format!("/console/settings/keys/{key_id}/revoke");
     assert!(html.contains(&action), "{html}");
-    let (st, _, location) = s.send(&action, &amy, &[("csrf", &amy.csrf)]).await;
+    // The list links to a confirmation naming the key; it asks for the reason.
+    let (_, confirm) = s.page(&action, &amy.cookie).await;
+    assert!(
+        confirm.contains("收银 POS")
+            && confirm.contains(&secret[..9])
+            && confirm.contains("name=\"reason\""),
+        "the key is named: {confirm}"
+    );
+    // Without a reason: refused next to the field, the key still works.
+    let (st, html, _) = s
+        .send(&action, &amy, &[("csrf", &amy.csrf), ("reason", " ")])
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(common::error_after(&html, "reason").is_some(), "{html}");
+    assert!(s.app.authenticate(&secret).await.unwrap().is_some());
+    assert!(s.audited("api_key.revoke").await.is_empty());
+    let reason = [("csrf", amy.csrf.as_str()), ("reason", "收银机已更换")];
+    let (st, _, location) = s.send(&action, &amy, &reason).await;
     assert_eq!(st, StatusCode::SEE_OTHER);
     assert_eq!(location.as_deref(), Some("/console/settings?done=revoked"));
     assert_eq!(s.app.authenticate(&secret).await.unwrap(), None);
     let (_, html) = s.page("/console/settings", &amy.cookie).await;
     assert!(html.contains("已吊销") && !html.contains(&action), "{html}");
-    assert_eq!(s.audited("api_key.revoke").await.len(), 1);
+    assert!(
+        html.contains("原因：收银机已更换"),
+        "the reason in the list: {html}"
+    );
+    let revoked = s.audited("api_key.revoke").await;
+    assert_eq!(revoked.len(), 1);
+    assert!(
+        revoked[0]
+            .after
+            .as_deref()
+            .unwrap_or("")
+            .contains("收银机已更换")
+    );
+    let (_, audit) = s
+        .page("/console/audit?action=api_key.revoke", &amy.cookie)
+        .await;
+    assert!(audit.contains("原因：收银机已更换"), "{audit}");
     // Revoking again is a conflict shown on the page; a made-up id is a 404, never a 500.
-    let (st, html, _) = s.send(&action, &amy, &[("csrf", &amy.csrf)]).await;
+    let (st, html, _) = s.send(&action, &amy, &reason).await;
     assert_eq!(st, StatusCode::CONFLICT, "{html}");
     for bad in ["zz", "0123456789abcdef", "%00"] {
         let (st, _, _) = s
@@ -780,12 +813,23 @@ fn keys_and_export_pages_on_postgres() {
         rt.block_on(async {
             assert_eq!(app.authenticate(&key.secret).await.unwrap(), Some(pid));
             assert_eq!(app.authenticate(&p.api_key).await.unwrap(), Some(pid));
-            app.revoke_api_key(pid, "staff:amy", &pos.key_id)
+            // A revocation says why: without a reason (or with too long a one) nothing changes.
+            for bad in [" ".to_string(), "长".repeat(jifen_app::keys::REVOKE_REASON_MAX + 1)] {
+                let refused = app.revoke_api_key(pid, "staff:amy", &pos.key_id, &bad).await;
+                assert!(
+                    matches!(&refused, Err(jifen_app::AppError::Invalid { field, .. }) if field == "reason"),
+                    "{refused:?}"
+                );
+            }
+            assert_eq!(app.authenticate(&key.secret).await.unwrap(), Some(pid));
+            app.revoke_api_key(pid, "staff:amy", &pos.key_id, "replaced")
                 .await
                 .unwrap();
             assert_eq!(app.authenticate(&key.secret).await.unwrap(), None);
             assert_eq!(app.authenticate(&p.api_key).await.unwrap(), Some(pid));
-            let again = app.revoke_api_key(pid, "staff:amy", &pos.key_id).await;
+            let again = app
+                .revoke_api_key(pid, "staff:amy", &pos.key_id, "replaced")
+                .await;
             assert!(
                 matches!(again, Err(jifen_app::AppError::Conflict { .. })),
                 "{again:?}"

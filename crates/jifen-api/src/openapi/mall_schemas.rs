@@ -89,15 +89,29 @@ fn order_schemas(add: &mut impl FnMut(&str, Value)) {
             }),
         ),
     );
+    let mut why = reason();
+    why["description"] = "one line, at most 500 characters: for a refund or cancellation, kept in the order's history and the audit entry (the console requires it; optional here so that existing callers keep working)".into();
     add(
         "OrderUpdate",
         closed(
             &[],
-            json!({"actor": id_text(), "reason": reason(), "payment_ref": string(),
+            json!({"actor": id_text(), "reason": why, "payment_ref": string(),
                    "carrier": string(), "tracking_no": string(),
                    "points": {"type": "integer", "format": "int64", "minimum": 1, "description": "refund: points to give back; all that is left when absent"},
                    "cash_minor": {"type": "integer", "format": "int64", "minimum": 0, "description": "refund: cash the merchant refunds"},
                    "restock": {"type": "boolean", "description": "refund: the goods came back into stock"}}),
+        ),
+    );
+    let cell = |what: &str| json!({"type": "string", "description": what});
+    add(
+        "ShipBatch",
+        closed(
+            &["rows"],
+            json!({"rows": {"type": "array", "minItems": 1, "maxItems": mall::SHIP_BATCH_MAX,
+                "items": closed(&["order", "carrier", "tracking_no"], json!({
+                    "order": cell("the order's number: 123 or #123"),
+                    "carrier": cell("the carrier's code (SF) or its name in Chinese or English"),
+                    "tracking_no": cell("the tracking number; a row with a bad one is refused on its own")}))}}),
         ),
     );
     add(

@@ -617,6 +617,12 @@ pub const ROUTES: &[Route] = &[
     .idem("optional")
     .answer("OrderView"),
     post(
+        "/api/v1/mall/orders/ship-batch",
+        "Ship many orders from order, carrier, tracking_no rows (at most 2,000): each row checked and applied on its own, the answer says per row shipped, already_shipped (done, not applied again) or refused with why; sending the same rows again ships nothing twice",
+    )
+    .body("ShipBatch")
+    .answer("ShipBatchResult"),
+    post(
         "/api/v1/mall/orders/{id}/deliver",
         "Mark delivered (or a virtual item fulfilled)",
     )

@@ -23,7 +23,7 @@ use jifen_app::lottery::{DrawAudit, DrawView, DrawsGranted, LotteryList, Lottery
 use jifen_app::mall::{
     ArrivalResult, CandidateList, CandidateStatus, ImageUploaded, ItemAlternatives, ItemView,
     ItemsPage, MallCategories, MemberCatalog, OrderView, OrdersPage, PaymentSettings,
-    RestockResult, SlowItemsReport, VoteResult,
+    RestockResult, ShipBatchResult, SlowItemsReport, VoteResult,
 };
 use jifen_app::members::MemberExport;
 use jifen_app::staff::AdjustmentOutcome;
@@ -56,6 +56,7 @@ pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
         "ImageUploaded" => ImageUploaded,
         "OrderView" => OrderView,
         "OrdersPage" => OrdersPage,
+        "ShipBatchResult" => ShipBatchResult,
         "PaymentSettings" => PaymentSettings,
         "MallCategories" => MallCategories,
         "HistoryPage" => HistoryPage,

@@ -76,13 +76,20 @@ pub fn act(
     let v = apply(tx, ctx, now, id, action, &u)?;
     let verb = format!("mall_order.{}", format!("{action:?}").to_lowercase());
     let target = format!("mall_order:{id}");
+    // A refund or cancellation keeps its reason with the state it left the order in.
+    let after = match (action, u.reason.as_deref().map(str::trim)) {
+        (OrderAction::Refund | OrderAction::Cancel, Some(r)) if !r.is_empty() => {
+            json!({"state": v.state, "reason": r}).to_string()
+        }
+        _ => v.state.clone(),
+    };
     tx.audit(
         ctx.program.id,
         actor,
         &verb,
         &target,
         Some(&before),
-        Some(&v.state),
+        Some(&after),
         now,
     )?;
     Ok(v)

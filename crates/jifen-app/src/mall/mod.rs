@@ -15,6 +15,7 @@ mod order_views;
 mod orders;
 mod payment;
 mod renewal;
+mod ship_batch;
 
 pub use actions::{OrderUpdate, TIMEOUT_STEP_ORDERS, act, timeout_step};
 pub use catalog::{member_catalog, member_price, money_text, spend_to_earn};
@@ -44,6 +45,10 @@ pub use renewal::{
     AlternativeItem, Candidate, CandidateList, CandidateStatus, CandidateView, ItemAlternatives,
     SlowItem, SlowItems, SlowItemsReport, Vote, VoteResult, add_candidate, alternatives,
     candidates, close_candidate, item_alternatives, slow_items, vote,
+};
+pub use ship_batch::{
+    CsvLine, CsvProblem, SHIP_BATCH_MAX, ShipBatch, ShipBatchResult, ShipLine, ShipLineResult,
+    ShipOutcome, numbered, parse_ship_csv, refusal_text,
 };
 
 // Images live in `images.rs`; their names stay reachable here.

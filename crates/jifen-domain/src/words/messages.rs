@@ -81,6 +81,22 @@ pub const REFUSALS: &[Word] = plain_words![
     "idempotency_mismatch", "这个请求键已用于另一请求", "This request key was used for a different request";
 ];
 
+/// Why a line of a shipping batch did not ship (`jifen_app::mall::ShipLineResult::refusal`);
+/// `{line}` is the line that names the same order first.
+pub const SHIP_REFUSALS: &[Word] = plain_words![
+    "bad_line", "这一行应有订单号、快递公司、运单号三栏", "A line has three fields: order, carrier, tracking number";
+    "order_missing", "没有填写订单号", "No order number";
+    "unknown_order", "找不到这笔订单", "No such order";
+    "unknown_carrier", "快递公司不在列表中", "The carrier is not on the list";
+    "tracking_missing", "没有填写运单号", "No tracking number";
+    "tracking_invalid", "运单号格式不对（不能有空格，最多 128 个字符）", "The tracking number is not valid (no spaces, at most 128 characters)";
+    "duplicate_line", "与第 {line} 行是同一笔订单，未重复发货", "Same order as line {line}; not shipped twice";
+    "not_shippable", "订单不是待发货状态", "The order is not waiting to ship";
+    "not_physical", "这笔订单的商品无需发货", "The order's item does not ship";
+    "shipped_other", "订单已用另一个运单号发货", "The order already shipped with another tracking number";
+    "failed", "这一行没能保存，请再试一次", "This line could not be saved; please try again";
+];
+
 /// What the audit log's actions read as (`jifen_app` writes them; a test checks each has words).
 pub const AUDIT_ACTIONS: &[Word] = plain_words![
     "rule.create", "新建规则", "Rule created";

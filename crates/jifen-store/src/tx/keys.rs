@@ -20,6 +20,8 @@ pub struct ApiKeyRow {
     pub revoked_by: Option<String>,
     /// Adjustments through this key are applied above the approval threshold.
     pub adjust_without_approval: bool,
+    /// Why it was revoked, as written by whoever revoked it.
+    pub revoke_reason: Option<String>,
 }
 
 /// Who calls the API: the programme and the key, as the audit log names it.
@@ -38,7 +40,7 @@ impl KeyCaller {
     }
 }
 
-const KEY_COLS: &str = "substr(key_hash, 1, 16), name, prefix, created_at, revoked_at, revoked_by, adjust_without_approval";
+const KEY_COLS: &str = "substr(key_hash, 1, 16), name, prefix, created_at, revoked_at, revoked_by, adjust_without_approval, revoke_reason";
 
 fn key_row(r: &Row) -> ApiKeyRow {
     ApiKeyRow {
@@ -49,6 +51,7 @@ fn key_row(r: &Row) -> ApiKeyRow {
         revoked_at: r.opt_int(4),
         revoked_by: r.opt_text(5),
         adjust_without_approval: r.int(6) != 0,
+        revoke_reason: r.opt_text(7),
     }
 }
 
@@ -129,21 +132,28 @@ impl Tx<'_> {
                 ),
                 &[program.0.into(), key_id.into()],
             )?
-            .map(|r| (key_row(&r), r.text(7))))
+            .map(|r| (key_row(&r), r.text(8))))
     }
 
-    /// Revokes a live key; false (and nothing written) when it was revoked already.
+    /// Revokes a live key, with why; false (and nothing written) when it was revoked already.
     pub fn revoke_api_key(
         &mut self,
         program: ProgramId,
         key_hash: &str,
         actor: &str,
+        reason: &str,
         now: Millis,
     ) -> StoreResult<bool> {
         let n = self.conn.execute(
-            "UPDATE api_keys SET revoked_at = $3, revoked_by = $4 \
+            "UPDATE api_keys SET revoked_at = $3, revoked_by = $4, revoke_reason = $5 \
              WHERE program_id = $1 AND key_hash = $2 AND revoked_at IS NULL",
-            &[program.0.into(), key_hash.into(), now.into(), actor.into()],
+            &[
+                program.0.into(),
+                key_hash.into(),
+                now.into(),
+                actor.into(),
+                reason.into(),
+            ],
         )?;
         self.writes += n;
         Ok(n == 1)

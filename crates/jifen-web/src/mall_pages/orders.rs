@@ -131,8 +131,16 @@ pub(super) async fn render_orders(
         })
         .unwrap_or_default();
     let search = search_form(st, query.as_deref());
+    let bulk = if st.s.role.operates() {
+        format!(
+            "<a class=\"button\" href=\"/console/orders/ship-batch\">{}</a>",
+            st.t("批量发货", "Ship in bulk")
+        )
+    } else {
+        String::new()
+    };
     let body = format!(
-        "{notice}<div class=\"toolbar\"><nav class=\"tabs\">{tabs}</nav>{search}</div>\
+        "{notice}<div class=\"toolbar\"><nav class=\"tabs\">{tabs}</nav>{search}{bulk}</div>\
          <table><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table>{more}",
         st.t("时间", "Time"),
         st.t("会员", "Member"),
@@ -199,6 +207,14 @@ pub(super) fn action_button(
     )
 }
 
+/// A link to the confirmation that asks for a reason before refunding or cancelling.
+fn confirm_link(id: i64, action: &str, label: &str, class: &str) -> String {
+    format!(
+        " <a class=\"button {class}\" href=\"/console/orders/{id}/{action}\">{}</a>",
+        esc(label)
+    )
+}
+
 pub(super) fn order_actions(
     st: &Staff,
     o: &OrderView,
@@ -228,22 +244,18 @@ pub(super) fn order_actions(
             "",
             back,
         ),
-        "pending_payment" => {
-            action_button(st, id, "cancel", st.t("取消", "Cancel"), "secondary", back)
-        }
+        "pending_payment" => confirm_link(id, "cancel", st.t("取消", "Cancel"), "secondary"),
         _ => String::new(),
     };
     if matches!(
         o.state.as_str(),
         "paid" | "shipped" | "delivered" | "awaiting_stock"
     ) {
-        out.push_str(&action_button(
-            st,
+        out.push_str(&confirm_link(
             id,
             "refund",
             st.t("退款", "Refund"),
             "reject",
-            back,
         ));
     }
     if let Some((oid, field, msg)) = error
@@ -255,6 +267,43 @@ pub(super) fn order_actions(
             "<div class=\"field-error\" role=\"alert\">{}</div>",
             esc(msg)
         ));
+    }
+    out
+}
+
+/// An order event's note in the page's language: a refund's points, cash and reason in words
+/// (`refund 1000 points, 0 cash: 破损`), any other note (a tracking number, a reason) as written.
+fn note_text(st: &Staff, note: Option<&str>) -> String {
+    let Some(n) = note else {
+        return String::new();
+    };
+    let Some(rest) = n.strip_prefix("refund ") else {
+        return n.to_string();
+    };
+    let (amounts, reason) = match rest.split_once(": ") {
+        Some((a, r)) => (a, Some(r)),
+        None => (rest, None),
+    };
+    let parsed = amounts
+        .strip_suffix(" cash")
+        .and_then(|a| a.split_once(" points, "))
+        .and_then(|(p, c)| Some((p.parse::<i64>().ok()?, c.parse::<i64>().ok()?)));
+    let Some((points, cash)) = parsed else {
+        return n.to_string();
+    };
+    let mut out = match st.lang {
+        Lang::Zh => format!("退还 {} 积分", num(points)),
+        Lang::En => format!("{} points given back", num(points)),
+    };
+    if cash > 0 {
+        out.push_str(&match st.lang {
+            Lang::Zh => format!("，现金 {}", money(st, cash)),
+            Lang::En => format!(", {} in cash", money(st, cash)),
+        });
+    }
+    if let Some(r) = reason {
+        out.push_str(st.t("；原因：", "; reason: "));
+        out.push_str(r);
     }
     out
 }
@@ -360,7 +409,7 @@ pub(super) async fn render_order(
                     .as_deref()
                     .map(|a| crate::page::actor_label(st.lang, a))
                     .unwrap_or_default()),
-                esc(h.note.as_deref().unwrap_or("")),
+                esc(&note_text(st, h.note.as_deref())),
             )
         })
         .collect();
@@ -416,6 +465,9 @@ pub(super) struct OrderForm {
     pub(super) tracking_no: String,
     #[serde(default)]
     pub(super) reason: String,
+    /// The confirmation's key: a double submit refunds once.
+    #[serde(default)]
+    pub(super) form_key: String,
 }
 
 pub(super) async fn order_action(
@@ -441,6 +493,10 @@ pub(super) async fn order_action(
             });
         }
     };
+    // Refunds and cancellations come from their confirmation, which asks for the reason.
+    if let Some(c) = confirmed_action(&action) {
+        return act_confirmed(&web, &st, id, a, c, &f).await;
+    }
     // Back to the page the action came from: the order's own page or the list.
     let from_order_page = f.back == "order";
     let again = |field: &str, msg: String, status: StatusCode| {
@@ -457,10 +513,10 @@ pub(super) async fn order_action(
     if !st.s.role.operates() {
         return st.forbidden("orders", st.t("兑换订单", "Mall orders"));
     }
+    let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     if f.csrf != st.s.csrf {
         return again("form", expired(&st).1, StatusCode::FORBIDDEN).await;
     }
-    let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     if a == OrderAction::Ship {
         if text(&f.carrier).is_none() {
             return again(

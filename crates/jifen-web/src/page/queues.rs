@@ -35,8 +35,25 @@ fn target_html(lang: Lang, target: &str) -> String {
     }
 }
 
-/// The state an audit entry recorded: a word as it is, a document folded behind 详情 as code.
-fn recorded(v: Option<&str>) -> String {
+/// The state an audit entry recorded: a word as it is, a document folded behind 详情 as code,
+/// the reason a document gives (a refund's, a key's revocation) shown before it in words.
+fn recorded(lang: Lang, v: Option<&str>) -> String {
+    let reason = v
+        .filter(|v| v.starts_with('{'))
+        .and_then(|v| serde_json::from_str::<serde_json::Value>(v).ok())
+        .and_then(|d| d["reason"].as_str().map(str::to_string));
+    let shown = recorded_as_is(v);
+    match reason {
+        Some(r) => format!(
+            "<div class=\"reason\">{}{}</div>{shown}",
+            pick(lang, "原因：", "Reason: "),
+            esc(&r)
+        ),
+        None => shown,
+    }
+}
+
+fn recorded_as_is(v: Option<&str>) -> String {
     match v {
         None | Some("") => String::new(),
         Some(v) if v.starts_with('{') || v.starts_with('[') => {
@@ -71,8 +88,8 @@ pub fn audit(
                     esc(&actor_label(lang, &r.actor)),
                     esc(&words::text(words::AUDIT_ACTIONS, &r.action, lang == Lang::En)),
                     target_html(lang, &r.target),
-                    recorded(r.before.as_deref()),
-                    recorded(r.after.as_deref()),
+                    recorded(lang, r.before.as_deref()),
+                    recorded(lang, r.after.as_deref()),
                 )
             })
             .collect()

@@ -272,37 +272,6 @@ pub(super) struct CsrfForm {
     pub(super) csrf: String,
 }
 
-pub(super) async fn revoke_key(
-    State(web): State<Web>,
-    st: Staff,
-    Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
-) -> Response {
-    if f.csrf != st.s.csrf {
-        return expired(&web, &st).await;
-    }
-    if st.s.owner().is_none() {
-        return st.forbidden("settings", title(&st));
-    }
-    match web
-        .app
-        .revoke_api_key(st.s.program, &st.s.actor(), &id)
-        .await
-    {
-        Ok(_) => Redirect::to("/console/settings?done=revoked").into_response(),
-        Err(AppError::Conflict { message, .. }) => {
-            show(
-                &web,
-                &st,
-                StatusCode::CONFLICT,
-                Forms::error("keys", message),
-            )
-            .await
-        }
-        Err(e) => st.fail(e),
-    }
-}
-
 #[derive(Deserialize)]
 pub(super) struct HookForm {
     #[serde(default)]

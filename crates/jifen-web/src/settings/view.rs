@@ -485,16 +485,21 @@ pub(super) fn keys_section(st: &Staff, d: &Data, f: &Forms) -> String {
                 let status = match (k.revoked_at, &k.revoked_by) {
                     (None, _) => format!("<span class=\"pill\">{}</span>", t("有效", "active")),
                     (Some(at), by) => format!(
-                        "<span class=\"pill overdue\">{}</span> <span class=\"muted\">{} {}</span>",
+                        "<span class=\"pill overdue\">{}</span> <span class=\"muted\">{} {}{}</span>{}",
                         t("已吊销", "revoked"),
                         fmt_time(at, tz),
-                        esc(by.as_deref().unwrap_or(""))
+                        t("吊销人 ", "by "),
+                        esc(&by.as_deref().map(|a| crate::page::actor_label(lang, a)).unwrap_or_default()),
+                        k.revoke_reason.as_deref().map_or_else(String::new, |r| format!(
+                            "<div class=\"revoke-reason\">{}{}</div>",
+                            t("原因：", "Reason: "),
+                            esc(r)
+                        )),
                     ),
                 };
                 let action = if owner && k.revoked_at.is_none() {
                     format!(
-                        "<form method=\"post\" action=\"/console/settings/keys/{}/revoke\" style=\"display:inline\">\
-                         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button class=\"reject\">{}</button></form>",
+                        "<a class=\"button reject\" href=\"/console/settings/keys/{}/revoke\">{}</a>",
                         esc(&k.key_id),
                         t("吊销", "Revoke"),
                     )

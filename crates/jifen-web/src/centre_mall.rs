@@ -3,7 +3,6 @@
 //! (选品 · 确认 · 支付) through the same `place_order` as the API, the member's orders with their
 //! logistics, their coupons, and the lucky wheel. Pages under `/m/{token}/…`.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use askama::Template;
@@ -19,7 +18,7 @@ use jifen_ledger::{LedgerError, MemberId, PointType, ProgramId};
 use serde::Deserialize;
 
 use crate::centre::frame::{CentreFrame, ErrorPage, Icon, respond};
-pub(crate) use crate::centre::frame::{Pic, Tab};
+pub(crate) use crate::centre::frame::{Cover, Pic, Price, Tab, Tag};
 use crate::centre::{expired_page, member_of, t};
 use crate::forms::form_key;
 use crate::page::{Lang, esc, fmt_time, num};
@@ -62,7 +61,6 @@ fn icon(i: Icon) -> String {
         i.paths()
     )
 }
-const ICON_MALL: Icon = Icon::Mall;
 const ICON_ORDERS: Icon = Icon::Orders;
 const ICON_CHECK: Icon = Icon::Check;
 const ICON_CLOCK: Icon = Icon::Clock;
@@ -193,8 +191,12 @@ impl Centre {
         if self.lang == Lang::En { "en" } else { "zh" }
     }
 
-    fn page(&self, status: StatusCode, body: String) -> Response {
+    fn page_str(&self, status: StatusCode, body: String) -> Response {
         html(status, body, &self.cookies)
+    }
+
+    fn page<T: Template>(&self, status: StatusCode, page: &T) -> Response {
+        respond(status, page, &self.cookies)
     }
 
     fn partition(&self) -> String {
@@ -325,34 +327,28 @@ pub(crate) fn cover(first: Option<i64>, name: &str, at: Pic) -> String {
     }
 }
 
-/// Labels of an item: flash sale, presale, not yet on sale.
-fn labels(lang: Lang, i: &MemberItem, tz: &jiff::tz::TimeZone) -> String {
-    let mut out = String::new();
+/// Labels of an item: flash sale, presale, not yet on sale (when it starts), ended.
+fn labels(lang: Lang, i: &MemberItem, tz: &jiff::tz::TimeZone) -> Vec<Tag> {
+    let mut out = Vec::new();
+    let mut tag = |class, text: String| out.push(Tag { class, text });
     if i.item.flash_sale {
-        out.push_str(&format!(
-            "<span class=\"tag flash\">{}</span>",
-            t(lang, "限时秒杀", "Flash sale")
-        ));
+        tag("flash", t(lang, "限时秒杀", "Flash sale").into());
     }
     if i.item.presale {
-        out.push_str(&format!(
-            "<span class=\"tag pre\">{}</span>",
-            t(lang, "预售", "Presale")
-        ));
+        tag("pre", t(lang, "预售", "Presale").into());
     }
     if i.not_on_sale_yet() {
-        out.push_str(&format!(
-            "<span class=\"tag soon\">{} {}</span>",
-            fmt_time(i.item.sale_from.unwrap_or(0), tz),
-            t(lang, "开抢", "starts")
-        ));
+        let from = fmt_time(i.item.sale_from.unwrap_or(0), tz);
+        tag("soon", format!("{from} {}", t(lang, "开抢", "starts")));
     } else if i.sale_ended() {
-        out.push_str(&format!(
-            "<span class=\"tag off\">{}</span>",
-            t(lang, "已结束", "Ended")
-        ));
+        tag("off", t(lang, "已结束", "Ended").into());
     }
     out
+}
+
+/// Points short, when the member is short of any.
+fn shortfall(short: i64) -> Option<String> {
+    (short > 0).then(|| num(short))
 }
 
 fn price(lang: Lang, points: i64, cash: i64, currency: &str) -> String {
@@ -366,17 +362,4 @@ fn price(lang: Lang, points: i64, cash: i64, currency: &str) -> String {
             String::new()
         }
     )
-}
-
-fn short_note(lang: Lang, short: i64) -> String {
-    if short <= 0 {
-        format!(
-            "<span class=\"ok\">{}</span>",
-            t(lang, "可兑换", "Can afford")
-        )
-    } else if lang == Lang::En {
-        format!("<span class=\"short\">{} points short</span>", num(short))
-    } else {
-        format!("<span class=\"short\">还差 {} 积分</span>", num(short))
-    }
 }

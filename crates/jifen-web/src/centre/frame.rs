@@ -79,7 +79,6 @@ pub(crate) struct TabLink {
 
 /// What the frame of every centre page shows.
 pub(crate) struct CentreFrame {
-    pub lang: Lang,
     pub english: bool,
     pub token: String,
     /// The document's title.
@@ -94,7 +93,6 @@ impl CentreFrame {
     /// The frame of a page with neither a top bar nor tabs, titled `title`.
     pub(crate) fn plain(lang: Lang, token: &str, title: &str) -> CentreFrame {
         CentreFrame {
-            lang,
             english: lang == Lang::En,
             token: token.to_string(),
             title: title.to_string(),

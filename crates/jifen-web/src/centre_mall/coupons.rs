@@ -246,7 +246,7 @@ pub(super) async fn coupons(
         ));
     }
     let body = format!("<div class=\"chips\">{nav}</div>{sections}");
-    c.page(
+    c.page_str(
         StatusCode::OK,
         shell(
             &c,

@@ -110,7 +110,7 @@ pub(super) async fn orders(
     } else {
         format!("{cards}{more}")
     };
-    c.page(
+    c.page_str(
         StatusCode::OK,
         shell(
             &c,
@@ -164,7 +164,7 @@ pub(super) async fn order(
         Err(e) => return c.failed(e),
     };
     let body = order_body(&c, id, &seen, &q);
-    c.page(
+    c.page_str(
         StatusCode::OK,
         shell(
             &c,

@@ -99,7 +99,7 @@ pub(super) async fn lottery(
         Err(r) => return r,
     };
     match load_wheel(&web, &c, &code, q.r.clone()).await {
-        Ok(Some(w)) => c.page(StatusCode::OK, wheel_page(&c, &code, &w, None)),
+        Ok(Some(w)) => c.page_str(StatusCode::OK, wheel_page(&c, &code, &w, None)),
         Ok(None) => lottery_missing(&c),
         Err(r) => r,
     }
@@ -299,7 +299,7 @@ pub(super) async fn draw(
     };
     let lang = c.lang;
     let show = |w: Wheel, msg: String, status: StatusCode| {
-        c.page(status, wheel_page(&c, &code, &w, Some(msg)))
+        c.page_str(status, wheel_page(&c, &code, &w, Some(msg)))
     };
     if !key_ok(&f.key) {
         return match load_wheel(&web, &c, &code, None).await {

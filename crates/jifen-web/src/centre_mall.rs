@@ -21,8 +21,8 @@ use crate::centre::frame::{CentreFrame, ErrorPage, Icon, respond};
 pub(crate) use crate::centre::frame::{Cover, Pic, Price, Tab, Tag};
 use crate::centre::{expired_page, member_of, t};
 use crate::forms::form_key;
-use crate::page::{Lang, esc, fmt_time, num};
-use crate::{LangQuery, Web, html, lang_of};
+use crate::page::{Lang, fmt_time, num};
+use crate::{LangQuery, Web, lang_of};
 
 mod catalog;
 mod checkout;
@@ -52,81 +52,7 @@ pub(crate) fn routes() -> axum::Router<Web> {
         .route("/m/{token}/lottery/{code}/draw", post(draw))
 }
 
-// ---- the frame every page shares ----------------------------------------------------------
-
-/// An outline icon in the text's colour.
-fn icon(i: Icon) -> String {
-    format!(
-        "<svg class=\"ico\" viewBox=\"0 0 24 24\" aria-hidden=\"true\">{}</svg>",
-        i.paths()
-    )
-}
-const ICON_ORDERS: Icon = Icon::Orders;
-const ICON_CHECK: Icon = Icon::Check;
-const ICON_CLOCK: Icon = Icon::Clock;
-const ICON_TRUCK: Icon = Icon::Truck;
-const ICON_GIFT: Icon = Icon::Gift;
-
-/// A page still built as a string, inside the centre's frame.
-#[derive(Template)]
-#[template(path = "centre/page.html")]
-struct Framed<'a> {
-    frame: &'a CentreFrame,
-    body: &'a str,
-}
-
-/// A whole page: the top bar (back, title, language), the content and the tab bar.
-fn shell(
-    c: &Centre,
-    tab: Option<Tab>,
-    title: &str,
-    back: Option<&str>,
-    here: &str,
-    body: &str,
-) -> String {
-    let frame = c.frame(tab, title, back, here);
-    crate::frame::render(&Framed {
-        frame: &frame,
-        body,
-    })
-}
-
-/// The redemption steps, `at` the current one (1 选品, 2 确认, 3 支付); 4 when all are done.
-fn steps(lang: Lang, at: u8) -> String {
-    let names = [
-        t(lang, "选品", "Choose"),
-        t(lang, "确认", "Confirm"),
-        t(lang, "支付", "Pay"),
-    ];
-    let items: String = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| {
-            let k = i as u8 + 1;
-            let class = if k < at {
-                "done"
-            } else if k == at {
-                "on"
-            } else {
-                ""
-            };
-            format!(
-                "<li class=\"{class}\"{}><b>{}</b>{n}</li>",
-                if k == at {
-                    " aria-current=\"step\""
-                } else {
-                    ""
-                },
-                if k < at {
-                    icon(ICON_CHECK)
-                } else {
-                    k.to_string()
-                },
-            )
-        })
-        .collect();
-    format!("<ol class=\"steps\">{items}</ol>")
-}
+// ---- paying ---------------------------------------------------------------------------------
 
 /// How the member pays the cash part of an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,10 +115,6 @@ struct Centre {
 impl Centre {
     fn loc(&self) -> &'static str {
         if self.lang == Lang::En { "en" } else { "zh" }
-    }
-
-    fn page_str(&self, status: StatusCode, body: String) -> Response {
-        html(status, body, &self.cookies)
     }
 
     fn page<T: Template>(&self, status: StatusCode, page: &T) -> Response {
@@ -300,7 +222,7 @@ async fn enter(
 // ---- formatting ---------------------------------------------------------------------------
 
 fn money(minor: i64, currency: &str) -> String {
-    esc(&jifen_app::mall::money_text(currency, minor))
+    jifen_app::mall::money_text(currency, minor)
 }
 
 /// One picture: the centre's copy loaded as it comes near the screen, or the whole picture.
@@ -312,19 +234,6 @@ pub(crate) fn picture(id: i64, alt: &str, class: &str, side: u32, whole: bool) -
         side,
         whole,
     })
-}
-
-/// The cover image of an item (`first` of its images) where it shows, or a drawn placeholder
-/// with its first letter.
-pub(crate) fn cover(first: Option<i64>, name: &str, at: Pic) -> String {
-    match first {
-        Some(id) => picture(id, name, at.class(), at.side(), at.whole()),
-        None => format!(
-            "<div class=\"{} ph\" aria-hidden=\"true\">{}</div>",
-            at.class(),
-            esc(&name.chars().next().map(String::from).unwrap_or_default())
-        ),
-    }
 }
 
 /// Labels of an item: flash sale, presale, not yet on sale (when it starts), ended.
@@ -349,17 +258,4 @@ fn labels(lang: Lang, i: &MemberItem, tz: &jiff::tz::TimeZone) -> Vec<Tag> {
 /// Points short, when the member is short of any.
 fn shortfall(short: i64) -> Option<String> {
     (short > 0).then(|| num(short))
-}
-
-fn price(lang: Lang, points: i64, cash: i64, currency: &str) -> String {
-    format!(
-        "<b>{}</b><small>{}</small>{}",
-        num(points),
-        t(lang, "积分", " pts"),
-        if cash > 0 {
-            format!("<small> + {}</small>", money(cash, currency))
-        } else {
-            String::new()
-        }
-    )
 }

@@ -273,9 +273,21 @@ pub fn fmt_time(ms: i64, tz: &TimeZone) -> String {
 /// A history line's state as a badge (none when it was simply done), with the day points
 /// waiting will vest: 待生效 · 12-11 到账.
 pub fn line_state(lang: Lang, tz: &TimeZone, l: &jifen_app::activity::ActivityLine) -> String {
+    line_badge(lang, tz, l)
+        .map(|(tone, words)| format!("<span class=\"state {tone}\">{}</span>", esc(&words)))
+        .unwrap_or_default()
+}
+
+/// A history line's state, when it was not simply done: its tone's class and its words, with
+/// the day points waiting will vest.
+pub fn line_badge(
+    lang: Lang,
+    tz: &TimeZone,
+    l: &jifen_app::activity::ActivityLine,
+) -> Option<(&'static str, String)> {
     use jifen_app::activity::LineState;
     if l.state == LineState::Done {
-        return String::new();
+        return None;
     }
     let en = lang == Lang::En;
     let tone = words::find(words::LINE_STATES, l.state.as_str()).map_or("wait", |w| w.tone.class());
@@ -285,30 +297,40 @@ pub fn line_state(lang: Lang, tz: &TimeZone, l: &jifen_app::activity::ActivityLi
         Some(at) => format!(" · {} 到账", fmt_date(at, tz)),
         None => String::new(),
     };
-    format!(
-        "<span class=\"state {tone}\">{}{}</span>",
-        esc(&word),
-        esc(&when)
-    )
+    Some((tone, format!("{word}{when}")))
+}
+
+/// A history line's points as shown: signed, struck through when none of it happened (voided,
+/// released), muted (`wait`) while it waits, else `pos` or `neg`.
+pub struct LinePoints {
+    pub struck: bool,
+    pub class: &'static str,
+    pub text: String,
+}
+
+pub fn line_points(l: &jifen_app::activity::ActivityLine) -> LinePoints {
+    use jifen_app::activity::LineState;
+    let signed = |v: i64| format!("{}{}", if v > 0 { "+" } else { "" }, num(v));
+    let (struck, class, v) = match l.state {
+        LineState::Voided | LineState::Released if l.amount == 0 => (true, "off", l.original),
+        LineState::Pending | LineState::Held | LineState::Reserved => (false, "wait", l.amount),
+        _ => (false, if l.amount >= 0 { "pos" } else { "neg" }, l.amount),
+    };
+    LinePoints {
+        struck,
+        class,
+        text: signed(v),
+    }
 }
 
 /// A history line's points, signed: struck through when none of it happened (voided,
 /// released), muted while it waits.
 pub fn line_amount(l: &jifen_app::activity::ActivityLine) -> String {
-    use jifen_app::activity::LineState;
-    let signed = |v: i64| format!("{}{}", if v > 0 { "+" } else { "" }, num(v));
-    match l.state {
-        LineState::Voided | LineState::Released if l.amount == 0 => {
-            format!("<s class=\"off\">{}</s>", signed(l.original))
-        }
-        LineState::Pending | LineState::Held | LineState::Reserved => {
-            format!("<span class=\"wait\">{}</span>", signed(l.amount))
-        }
-        _ => format!(
-            "<span class=\"{}\">{}</span>",
-            if l.amount >= 0 { "pos" } else { "neg" },
-            signed(l.amount)
-        ),
+    let p = line_points(l);
+    if p.struck {
+        format!("<s class=\"off\">{}</s>", p.text)
+    } else {
+        format!("<span class=\"{}\">{}</span>", p.class, p.text)
     }
 }
 

@@ -927,7 +927,7 @@ async fn owners_set_the_approval_threshold_and_the_invite_link() {
         .path;
     let (_, home, _) = s.get(&link, "").await;
     assert!(
-        home.contains("https://shop.example.com/join?src=app&amp;ref=M1"),
+        home.contains("https://shop.example.com/join?src=app&#38;ref=M1"),
         "{home}"
     );
     // Only owners change it; the change is audited.

@@ -141,6 +141,12 @@ fn visible(html: &str) -> String {
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
+        // As askama escapes.
+        .replace("&#38;", "&")
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
 }
 
 /// The English words on a page that are not allowed, each with a little of its context.
@@ -193,7 +199,7 @@ fn links(html: &str, prefix: &str) -> Vec<String> {
     html.split("href=\"")
         .skip(1)
         .filter_map(|h| h.split('"').next())
-        .map(|h| h.replace("&amp;", "&"))
+        .map(|h| h.replace("&amp;", "&").replace("&#38;", "&"))
         .filter(|h| h.starts_with(prefix))
         .filter(|h| {
             !h.contains("lang=")

@@ -31,130 +31,113 @@ pub(super) async fn mall(
     };
     let lang = c.lang;
     let en = lang == Lang::En;
-    let items = &cat.items;
     // The merchant's order, each in the page's language.
     let chosen = q
         .cat
         .filter(|k| cat.categories.iter().any(|c| c.code == *k));
-    let chips: String = std::iter::once((None, t(lang, "全部", "All").to_string()))
+    let chips = std::iter::once((None, t(lang, "全部", "All").to_string()))
         .chain(
             cat.categories
                 .iter()
                 .map(|c| (Some(c.code.clone()), c.name(en).to_string())),
         )
-        .map(|(k, label)| {
-            let href = match &k {
-                Some(k) => format!("/m/{token}/mall?cat={}", esc(k)),
+        .map(|(k, label)| Chip {
+            href: match &k {
+                Some(k) => format!("/m/{token}/mall?cat={k}"),
                 None => format!("/m/{token}/mall"),
-            };
-            format!(
-                "<a class=\"chip{}\" href=\"{href}\">{}</a>",
-                if k == chosen { " on" } else { "" },
-                esc(&label)
-            )
+            },
+            on: k == chosen,
+            label,
         })
         .collect();
-    let currency = c.ctx.program.currency.clone();
-    let cards: String = items
+    let currency = &c.ctx.program.currency;
+    let goods = cat
+        .items
         .iter()
         .filter(|i| chosen.is_none() || Some(&i.item.category) == chosen.as_ref())
-        .map(|i| {
+        .filter_map(|i| {
             let category = cat.category_name(&i.item.category, en);
-            goods_card(lang, &token, i, category, &currency, &c.ctx.tz)
+            goods_card(lang, i, category, currency, &c.ctx.tz)
         })
         .collect();
-    let grid = if cards.is_empty() {
-        format!(
-            "<div class=\"card empty\"><div class=\"big\">{}</div><p class=\"muted\">{}</p></div>",
-            icon(ICON_MALL),
-            t(lang, "商城即将上新，敬请期待", "New items are coming soon")
-        )
-    } else {
-        format!("<div class=\"goods-grid\">{cards}</div>")
-    };
-    let body = format!(
-        "<div class=\"strip\"><span>{}</span><b>{}</b><a href=\"/m/{token}/orders\">{} ›</a></div>\
-         <div class=\"chips\">{chips}</div>{grid}",
-        t(lang, "我的积分", "My points"),
-        num(cat.available_points),
-        t(lang, "我的订单", "My orders"),
-    );
     let here = match &chosen {
         Some(k) => format!("/m/{token}/mall?cat={k}"),
         None => format!("/m/{token}/mall"),
     };
-    c.page(
-        StatusCode::OK,
-        shell(
-            &c,
+    let page = MallPage {
+        frame: c.frame(
             Some(Tab::Mall),
             t(lang, "积分商城", "Points mall"),
             Some(&format!("/m/{token}")),
             &here,
-            &body,
         ),
-    )
+        points: num(cat.available_points),
+        chips,
+        goods,
+    };
+    c.page(StatusCode::OK, &page)
+}
+
+/// The mall: the member's points, the categories to choose from, the items.
+#[derive(Template)]
+#[template(path = "centre/mall.html")]
+struct MallPage {
+    frame: CentreFrame,
+    points: String,
+    chips: Vec<Chip>,
+    goods: Vec<Goods>,
+}
+
+/// A category to choose.
+pub(super) struct Chip {
+    pub(super) href: String,
+    pub(super) label: String,
+    pub(super) on: bool,
+}
+
+/// An item's tile in the mall: its cover, labels, category, name, price from its cheapest
+/// SKU ("from" when the SKUs' prices differ), whether the member can afford it, the stock.
+pub(super) struct Goods {
+    id: i64,
+    cover: Cover,
+    tags: Vec<Tag>,
+    category: String,
+    price: Price,
+    many: bool,
+    sold_out: bool,
+    short: Option<String>,
+    stock: String,
 }
 
 pub(super) fn goods_card(
     lang: Lang,
-    token: &str,
     i: &MemberItem,
     category: &str,
     currency: &str,
     tz: &jiff::tz::TimeZone,
-) -> String {
-    let name = i.item.name(lang == Lang::En);
-    let Some(sku) = i.cheapest() else {
-        return String::new();
-    };
-    // "From" only when the SKUs' prices differ.
+) -> Option<Goods> {
+    let sku = i.cheapest()?;
     let many = i
         .item
         .skus
         .iter()
         .any(|k| k.sku.points != sku.sku.points || k.sku.cash_minor != sku.sku.cash_minor);
     let stock = i.stock();
-    let sold_out = stock <= 0;
-    let stock_line = if sold_out {
-        format!(
-            "<span class=\"out\">{}</span>",
-            t(lang, "已兑完", "Sold out")
-        )
-    } else if lang == Lang::En {
-        format!("{} left", num(stock))
-    } else {
-        format!("库存 {}", num(stock))
-    };
-    format!(
-        "<a class=\"goods{}\" href=\"/m/{token}/mall/{}\"><div class=\"pic\">{}<div class=\"tags\">{}</div>{}</div>\
-         <div class=\"gc\">{}</div><div class=\"gn\">{}</div><div class=\"gp\">{}{}</div><div class=\"gs\">{}<span class=\"stock\">{stock_line}</span></div></a>",
-        if sold_out { " sold" } else { "" },
-        i.item.id,
-        cover(i.item.cover(), name, Pic::Tile),
-        labels(lang, i, tz),
-        if sold_out {
-            format!(
-                "<div class=\"veil\">{}</div>",
-                t(lang, "已兑完", "Sold out")
-            )
+    Some(Goods {
+        id: i.item.id,
+        cover: Cover::new(i.item.cover(), i.item.name(lang == Lang::En), Pic::Tile),
+        tags: labels(lang, i, tz),
+        category: category.to_string(),
+        price: Price::new(sku.sku.points, sku.sku.cash_minor, currency),
+        many,
+        sold_out: stock <= 0,
+        short: shortfall(sku.points_short),
+        stock: if lang == Lang::En {
+            format!("{} left", num(stock))
         } else {
-            String::new()
+            format!("库存 {}", num(stock))
         },
-        esc(category),
-        esc(name),
-        price(lang, sku.sku.points, sku.sku.cash_minor, currency),
-        if many {
-            format!("<small>{}</small>", t(lang, " 起", " up"))
-        } else {
-            String::new()
-        },
-        if sold_out {
-            String::new()
-        } else {
-            short_note(lang, sku.points_short)
-        },
-    )
+    })
 }
 
 // ---- one item -------------------------------------------------------------------------------
@@ -259,7 +242,7 @@ pub(super) async fn item(
         .as_deref()
         .and_then(|v| v.parse::<i64>().ok())
         .unwrap_or(1);
-    c.page(status, item_page(&c, &s, q.sku.as_deref(), qty, error))
+    c.page(status, &item_page(&c, &s, q.sku.as_deref(), qty, error))
 }
 
 /// The most one member may take now: stock, the per-order maximum and their limits.
@@ -295,15 +278,51 @@ pub(super) fn limits_note(lang: Lang, s: &Seen) -> String {
     parts.join(" · ")
 }
 
-/// Step 1, an item: the steps, the error, the item's card, the form to choose the SKU and
-/// quantity, and its description.
+/// Step 1, an item: the steps, the error, the item's card (cover, more pictures, labels,
+/// name, price and market price of the chosen SKU, what kind of item it is, the stock and the
+/// limits), the form to choose the SKU and quantity, and its description.
+#[derive(Template)]
+#[template(path = "centre/item.html")]
+pub(super) struct ItemPage {
+    frame: CentreFrame,
+    error: Option<String>,
+    id: i64,
+    cover: Cover,
+    gallery: Vec<i64>,
+    tags: Vec<Tag>,
+    price: Price,
+    market: Option<String>,
+    category: String,
+    kind: &'static str,
+    stock: String,
+    limits: String,
+    /// The SKUs to choose from (those out of stock disabled), or the only one, hidden.
+    skus: Vec<SkuChoice>,
+    chosen: String,
+    qty: i64,
+    max: i64,
+    balance: String,
+    short: Option<String>,
+    spend: Option<String>,
+    button: String,
+    disabled: bool,
+    description: Vec<String>,
+}
+
+pub(super) struct SkuChoice {
+    code: String,
+    label: String,
+    points: String,
+    out: bool,
+}
+
 pub(super) fn item_page(
     c: &Centre,
     s: &Seen,
     want: Option<&str>,
     qty: i64,
     error: Option<&str>,
-) -> String {
+) -> ItemPage {
     let lang = c.lang;
     let token = &c.token;
     let i = &s.item;
@@ -316,86 +335,63 @@ pub(super) fn item_page(
         .or_else(|| skus.first());
     let max = max_qty(s, chosen);
     let qty = qty.clamp(1, max.max(1));
-    let error = error
-        .map(|e| format!("<div class=\"error\" role=\"alert\">{}</div>", esc(e)))
-        .unwrap_or_default();
-    let body = format!(
-        "{}{error}{}{}{}\
-         <script>document.querySelectorAll('.qty button').forEach(function(b){{b.onclick=function(){{var i=document.getElementById('qty');var v=(parseInt(i.value,10)||1)+parseInt(b.dataset.d,10);i.value=Math.max(1,Math.min(parseInt(i.max,10)||1,v));}};}});</script>",
-        steps(lang, 1),
-        item_hero(c, s, chosen),
-        buy_form(c, s, skus, chosen, qty, max),
-        description_card(lang, i),
-    );
-    shell(
-        c,
-        Some(Tab::Mall),
-        t(lang, "商品详情", "Item"),
-        Some(&format!("/m/{token}/mall")),
-        &format!("/m/{token}/mall/{id}"),
-        &body,
-    )
-}
-
-/// The item's card: cover, more pictures, labels, name, price (and market price) of the chosen
-/// SKU, what kind of item it is, the stock and the limits.
-fn item_hero(c: &Centre, s: &Seen, chosen: Option<&MemberSku>) -> String {
-    let lang = c.lang;
-    let i = &s.item;
-    let name = i.item.name(lang == Lang::En);
     let currency = &c.ctx.program.currency;
-    let chosen = chosen.map(|k| &k.sku);
-    let points = chosen.map_or(0, |k| k.points);
-    let cash = chosen.map_or(0, |k| k.cash_minor);
-    let market = chosen
-        .and_then(|k| k.market_price_minor)
-        .map(|m| {
-            format!(
-                "<span class=\"market\">{}<s>{}</s></span>",
-                t(lang, "市场价", "Market price"),
-                money(m, currency)
-            )
-        })
-        .unwrap_or_default();
-    let stock = chosen.map_or(0, |k| k.stock);
-    let limits = limits_note(lang, s);
-    format!(
-        "<div class=\"card hero-item\">{}{}<div class=\"tags row\">{}</div><h2 class=\"title\">{}</h2>\
-         <div class=\"price\">{}</div>{market}<div class=\"facts\"><span>{}</span><span>{}</span><span>{}</span></div>{}</div>",
-        cover(i.item.cover(), name, Pic::Hero),
-        gallery(&i.item.images),
-        labels(lang, i, &c.ctx.tz),
-        esc(name),
-        price(lang, points, cash, currency),
-        esc(s.category.name(lang == Lang::En)),
-        kind_note(lang, &i.item.kind),
-        if stock > 0 {
-            if lang == Lang::En {
-                format!("{} in stock", num(stock))
-            } else {
-                format!("库存 {}", num(stock))
-            }
-        } else {
-            t(lang, "已兑完", "Sold out").to_string()
+    let sku = chosen.map(|k| &k.sku);
+    let stock = sku.map_or(0, |k| k.stock);
+    let points = sku.map_or(0, |k| k.points);
+    let short = (points * qty - s.balance).max(0);
+    let (button, disabled) = buy_button(c, i, chosen, max);
+    ItemPage {
+        frame: c.frame(
+            Some(Tab::Mall),
+            t(lang, "商品详情", "Item"),
+            Some(&format!("/m/{token}/mall")),
+            &format!("/m/{token}/mall/{id}"),
+        ),
+        error: error.map(str::to_string),
+        id,
+        cover: Cover::new(i.item.cover(), i.item.name(lang == Lang::En), Pic::Hero),
+        gallery: i.item.images.clone(),
+        tags: labels(lang, i, &c.ctx.tz),
+        price: Price::new(points, sku.map_or(0, |k| k.cash_minor), currency),
+        market: sku
+            .and_then(|k| k.market_price_minor)
+            .map(|m| jifen_app::mall::money_text(currency, m)),
+        category: s.category.name(lang == Lang::En).to_string(),
+        kind: kind_note(lang, &i.item.kind),
+        stock: match (stock > 0, lang) {
+            (false, _) => t(lang, "已兑完", "Sold out").to_string(),
+            (true, Lang::En) => format!("{} in stock", num(stock)),
+            (true, Lang::Zh) => format!("库存 {}", num(stock)),
         },
-        if limits.is_empty() {
-            String::new()
-        } else {
-            format!("<div class=\"muted limits\">{}</div>", esc(&limits))
-        },
-    )
-}
-
-/// The item's pictures after the cover, when it has more than one.
-fn gallery(images: &[i64]) -> String {
-    if images.len() <= 1 {
-        return String::new();
+        limits: limits_note(lang, s),
+        skus: skus
+            .iter()
+            .map(|k| SkuChoice {
+                code: k.sku.sku.clone(),
+                label: k.sku.label().to_string(),
+                points: num(k.sku.points),
+                out: k.sku.stock <= 0,
+            })
+            .collect(),
+        chosen: sku.map_or(String::new(), |k| k.sku.clone()),
+        qty,
+        max: max.max(1),
+        balance: num(s.balance),
+        short: shortfall(short),
+        spend: chosen
+            .and_then(|k| k.spend_message.clone())
+            .filter(|_| qty == 1 && short > 0),
+        button,
+        disabled,
+        description: i
+            .item
+            .description(lang == Lang::En)
+            .split('\n')
+            .filter(|p| !p.trim().is_empty())
+            .map(str::to_string)
+            .collect(),
     }
-    let thumbs: String = images
-        .iter()
-        .map(|&id| picture(id, "", "", 56, false))
-        .collect();
-    format!("<div class=\"thumbs\">{thumbs}</div>")
 }
 
 /// What kind of item it is and how it reaches the member.
@@ -410,84 +406,6 @@ fn kind_note(lang: Lang, kind: &ItemKind) -> &'static str {
         ),
         _ => t(lang, "虚拟权益 · 由商家发放", "Delivered by the shop"),
     }
-}
-
-/// The form to go on: the SKU choice, the quantity (up to `max`), the member's points with what
-/// is missing, and the button.
-fn buy_form(
-    c: &Centre,
-    s: &Seen,
-    skus: &[MemberSku],
-    chosen: Option<&MemberSku>,
-    qty: i64,
-    max: i64,
-) -> String {
-    let lang = c.lang;
-    let token = &c.token;
-    let id = s.item.item.id;
-    let points = chosen.map_or(0, |k| k.sku.points);
-    let short = (points * qty - s.balance).max(0);
-    let (button, disabled) = buy_button(c, &s.item, chosen, max);
-    format!(
-        "<form class=\"card buy\" method=\"get\" action=\"/m/{token}/mall/{id}/confirm\">{}\
-         <div class=\"field\"><label class=\"lbl\" for=\"qty\">{}</label><div class=\"qty\"><button type=\"button\" data-d=\"-1\" aria-label=\"{}\">−</button>\
-         <input type=\"number\" name=\"qty\" id=\"qty\" value=\"{qty}\" min=\"1\" max=\"{}\" inputmode=\"numeric\"><button type=\"button\" data-d=\"1\" aria-label=\"{}\">+</button></div></div>\
-         <div class=\"have\">{} <b>{}</b> · {}</div>\
-         <button class=\"btn\" type=\"submit\"{}>{}</button></form>",
-        sku_options(lang, skus, chosen),
-        t(lang, "数量", "Quantity"),
-        t(lang, "减少一件", "One fewer"),
-        max.max(1),
-        t(lang, "增加一件", "One more"),
-        t(lang, "我的积分", "My points"),
-        num(s.balance),
-        short_note(lang, short)
-            + &chosen
-                .and_then(|k| k.spend_message.as_deref())
-                .filter(|_| qty == 1 && short > 0)
-                .map(|m| format!("<span class=\"spend\">{}</span>", esc(m)))
-                .unwrap_or_default(),
-        if disabled { " disabled" } else { "" },
-        esc(&button),
-    )
-}
-
-/// The SKUs to choose from (those out of stock disabled), or the only one, hidden.
-fn sku_options(lang: Lang, skus: &[MemberSku], chosen: Option<&MemberSku>) -> String {
-    let chosen = chosen.map_or("", |k| k.sku.sku.as_str());
-    if skus.len() <= 1 {
-        return format!(
-            "<input type=\"hidden\" name=\"sku\" value=\"{}\">",
-            esc(chosen)
-        );
-    }
-    let opts: String = skus
-        .iter()
-        .map(|k| {
-            let k = &k.sku;
-            let code = k.sku.as_str();
-            let stock = k.stock;
-            let label = k.label();
-            format!(
-                "<label class=\"opt{}\"><input type=\"radio\" name=\"sku\" value=\"{}\"{}{}><span>{}<small>{} {}</small></span></label>",
-                if stock <= 0 { " off" } else { "" },
-                esc(code),
-                if chosen == code {
-                    " checked"
-                } else {
-                    ""
-                },
-                if stock <= 0 { " disabled" } else { "" },
-                esc(label),
-                num(k.points),
-                t(lang, "积分", "pts"),
-            )
-        })
-        .collect();
-    format!(
-        "<div class=\"field\"><div class=\"lbl\">{}</div><div class=\"opts\">{opts}</div></div>",
-        t(lang, "规格", "Option")
-    )
 }
 
 /// The button's words, and whether it is disabled: sold out, not on sale yet (when it starts),
@@ -515,24 +433,5 @@ fn buy_button(c: &Centre, i: &MemberItem, chosen: Option<&MemberSku>, max: i64) 
         (t(lang, "已达兑换上限", "Limit reached").to_string(), true)
     } else {
         (t(lang, "立即兑换", "Redeem").to_string(), false)
-    }
-}
-
-/// The description card, a paragraph per line; nothing when there is no description.
-fn description_card(lang: Lang, i: &MemberItem) -> String {
-    let description: String = i
-        .item
-        .description(lang == Lang::En)
-        .split('\n')
-        .filter(|p| !p.trim().is_empty())
-        .map(|p| format!("<p>{}</p>", esc(p)))
-        .collect();
-    if description.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "<div class=\"card\"><h2>{}</h2><div class=\"desc\">{description}</div></div>",
-            t(lang, "商品详情", "Details")
-        )
     }
 }

@@ -1,6 +1,7 @@
 //! Redemption, confirm and pay: the order form, its errors next to the fields, and placing the order through the same use case as the API.
 
 use super::*;
+use crate::centre::forms::CentreForm;
 
 /// What the member typed on the confirm page.
 #[derive(Deserialize, Default, Clone)]
@@ -40,7 +41,7 @@ pub(super) fn parse_qty(raw: &str) -> Option<i64> {
         .filter(|q| (1..=jifen_domain::mall::QUANTITY_MAX).contains(q))
 }
 
-pub(super) type FieldErrors = BTreeMap<&'static str, String>;
+pub(super) use crate::centre::forms::FieldErrors;
 
 /// Checks every address field, with the message to show next to it.
 pub(super) fn check_address(lang: Lang, f: &RedeemForm) -> FieldErrors {
@@ -166,7 +167,10 @@ pub(super) fn confirm_or_back(
                 "No such option; choose again",
             )
         };
-        return c.page(StatusCode::BAD_REQUEST, item_page(c, s, None, 1, Some(msg)));
+        return c.page(
+            StatusCode::BAD_REQUEST,
+            &item_page(c, s, None, 1, Some(msg)),
+        );
     };
     let Some(qty) = parse_qty(&f.qty) else {
         let msg = if lang == Lang::En {
@@ -179,40 +183,41 @@ pub(super) fn confirm_or_back(
         };
         return c.page(
             StatusCode::BAD_REQUEST,
-            item_page(c, s, Some(&sku.sku.sku), 1, Some(&msg)),
+            &item_page(c, s, Some(&sku.sku.sku), 1, Some(&msg)),
         );
     };
-    c.page(status, confirm_page(c, s, &sku, qty, f, errors, refusal))
-}
-
-pub(super) fn field(
-    name: &'static str,
-    label: &str,
-    value: &str,
-    errors: &FieldErrors,
-    extra: &str,
-) -> String {
-    let err = errors.get(name);
-    format!(
-        "<div class=\"field{}\"><label for=\"f-{name}\">{}</label><input id=\"f-{name}\" name=\"{name}\" value=\"{}\"{extra}{}>{}</div>",
-        if err.is_some() { " bad" } else { "" },
-        esc(label),
-        esc(value),
-        if err.is_some() {
-            format!(" aria-invalid=\"true\" aria-describedby=\"e-{name}\"")
-        } else {
-            String::new()
-        },
-        err.map(|e| format!(
-            "<div class=\"ferr\" id=\"e-{name}\" role=\"alert\">{}</div>",
-            esc(e)
-        ))
-        .unwrap_or_default(),
-    )
+    c.page(status, &confirm_page(c, s, &sku, qty, f, errors, refusal))
 }
 
 /// Step 2, the confirm page: the steps, a refusal or the warnings, the line item, the shipping
-/// address for goods, the sums, the cash note and the bar to pay.
+/// address for goods, the sums (points now, this redemption, the cash, the balance after or how
+/// many points short), the cash note and the bar to pay.
+#[derive(Template)]
+#[template(path = "centre/confirm.html")]
+pub(super) struct ConfirmPage {
+    frame: CentreFrame,
+    /// The form's key and its errors: the refusal (`form`), the address fields'.
+    form: CentreForm,
+    id: i64,
+    sku: String,
+    qty: i64,
+    cover: Cover,
+    variant: String,
+    price: Price,
+    ships: bool,
+    address: RedeemForm,
+    warnings: String,
+    balance: String,
+    total: String,
+    total_cash: Option<String>,
+    cash_words: &'static str,
+    short: bool,
+    after: String,
+    cash_note: Option<(bool, String)>,
+    blocked: bool,
+    button: String,
+}
+
 pub(super) fn confirm_page(
     c: &Centre,
     s: &Seen,
@@ -221,69 +226,68 @@ pub(super) fn confirm_page(
     f: &RedeemForm,
     errors: &FieldErrors,
     refusal: Option<String>,
-) -> String {
+) -> ConfirmPage {
     let lang = c.lang;
     let token = &c.token;
     let i = &s.item;
     let id = i.item.id;
     let currency = &c.ctx.program.currency;
-    let name = i.item.name(lang == Lang::En);
     let sku = &sku.sku;
     let code = sku.sku.as_str();
-    let variant = sku.name.as_str();
-    let points = sku.points;
-    let cash = sku.cash_minor;
-    let total = points * qty;
-    let total_cash = cash * qty;
+    let (points, cash) = (sku.points, sku.cash_minor);
+    let (total, total_cash) = (points * qty, cash * qty);
     let after = s.balance - total;
     let stock = sku.stock;
     let ships = i.item.kind.ships();
-    let warnings = confirm_warnings(lang, after, stock, qty);
-    let refusal = refusal
-        .map(|r| format!("<div class=\"error\" role=\"alert\">{}</div>", esc(&r)))
-        .unwrap_or_default();
-    let warn = if warnings.is_empty() || !refusal.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "<div class=\"warn\" role=\"status\">{}</div>",
-            esc(&warnings.join(" · "))
-        )
-    };
-    let address = if ships {
-        address_card(lang, f, errors)
-    } else {
-        String::new()
-    };
-    let blocked = after < 0 || stock < qty;
     let how = CashPay::of(s.payment.payment_url.is_some(), ships);
-    let minutes = s.payment.pay_window_minutes;
-    let body = format!(
-        "{}{refusal}{warn}<form method=\"post\" action=\"/m/{token}/mall/{id}/redeem\" class=\"confirm\">\
-         <input type=\"hidden\" name=\"sku\" value=\"{}\"><input type=\"hidden\" name=\"qty\" value=\"{qty}\"><input type=\"hidden\" name=\"key\" value=\"{}\">\
-         <div class=\"card line-item\">{}<div class=\"li\"><div class=\"gn\">{}</div><div class=\"muted\">{}</div><div class=\"gp\">{}<span class=\"x\">× {qty}</span></div></div></div>\
-         {address}{}{}{}</form>\
-         <script>document.querySelector('form.confirm').addEventListener('submit',function(e){{var b=this.querySelector('button[type=submit]');if(b.dataset.sent){{e.preventDefault();return;}}b.dataset.sent='1';b.classList.add('busy');}});</script>",
-        steps(lang, 2),
-        esc(code),
-        esc(&f.key),
-        cover(i.item.cover(), name, Pic::Line),
-        esc(name),
-        esc(variant),
-        price(lang, points, cash, currency),
-        sums_card(lang, s.balance, total, total_cash, currency, how),
-        cash_note(lang, total_cash, currency, how, minutes),
-        pay_bar(lang, total, total_cash, currency, blocked),
-    );
-    let here = format!("/m/{token}/mall/{id}/confirm?sku={}&qty={qty}", esc(code));
-    shell(
-        c,
-        Some(Tab::Mall),
-        t(lang, "确认兑换", "Confirm"),
-        Some(&format!("/m/{token}/mall/{id}?sku={}&qty={qty}", esc(code))),
-        &here,
-        &body,
-    )
+    let mut form = CentreForm {
+        key: f.key.clone(),
+        errors: errors.clone(),
+    };
+    if let Some(r) = refusal {
+        form.errors.insert("form", r);
+    }
+    let query =
+        serde_urlencoded::to_string([("sku", code), ("qty", &qty.to_string())]).unwrap_or_default();
+    let money = |m| jifen_app::mall::money_text(currency, m);
+    ConfirmPage {
+        frame: c.frame(
+            Some(Tab::Mall),
+            t(lang, "确认兑换", "Confirm"),
+            Some(&format!("/m/{token}/mall/{id}?{query}")),
+            &format!("/m/{token}/mall/{id}/confirm?{query}"),
+        ),
+        form,
+        id,
+        sku: code.to_string(),
+        qty,
+        cover: Cover::new(i.item.cover(), i.item.name(lang == Lang::En), Pic::Line),
+        variant: sku.name.clone(),
+        price: Price::new(points, cash, currency),
+        ships,
+        address: f.clone(),
+        warnings: confirm_warnings(lang, after, stock, qty).join(" · "),
+        balance: num(s.balance),
+        total: num(total),
+        total_cash: (total_cash > 0).then(|| money(total_cash)),
+        cash_words: match how {
+            CashPay::Online => t(lang, "在线支付现金", "Cash, paid online"),
+            CashPay::AtShop => t(lang, "到店支付现金", "Cash at the shop"),
+            CashPay::NotSetUp => t(lang, "现金", "Cash"),
+        },
+        short: after < 0,
+        after: match (after < 0, lang) {
+            (false, _) => num(after),
+            (true, Lang::En) => format!("{} short", num(-after)),
+            (true, Lang::Zh) => format!("还差 {}", num(-after)),
+        },
+        cash_note: (total_cash > 0).then(|| {
+            let text = cash_note(lang, &money(total_cash), how, s.payment.pay_window_minutes);
+            (how == CashPay::NotSetUp, text)
+        }),
+        blocked: after < 0 || stock < qty,
+        button: pay_button(lang, total, total_cash),
+    }
 }
 
 /// What stands in the way of the order: points short (`after` below zero), too little stock.
@@ -308,104 +312,11 @@ fn confirm_warnings(lang: Lang, after: i64, stock: i64, qty: i64) -> Vec<String>
     warnings
 }
 
-/// The shipping address card: recipient, phone, city, street address and postcode, each with
-/// its error.
-fn address_card(lang: Lang, f: &RedeemForm, errors: &FieldErrors) -> String {
-    format!(
-        "<div class=\"card\"><h2>{}</h2>{}{}{}{}{}</div>",
-        t(lang, "收货地址", "Shipping address"),
-        field(
-            "name",
-            t(lang, "收货人", "Recipient"),
-            &f.name,
-            errors,
-            " autocomplete=\"name\" maxlength=\"60\""
-        ),
-        field(
-            "phone",
-            t(lang, "手机号码", "Phone"),
-            &f.phone,
-            errors,
-            " type=\"tel\" autocomplete=\"tel\" inputmode=\"tel\" maxlength=\"30\""
-        ),
-        field(
-            "city",
-            t(lang, "所在城市", "City"),
-            &f.city,
-            errors,
-            " autocomplete=\"address-level2\" maxlength=\"60\""
-        ),
-        field(
-            "line",
-            t(lang, "详细地址", "Street address"),
-            &f.line,
-            errors,
-            " autocomplete=\"street-address\" maxlength=\"240\""
-        ),
-        field(
-            "postcode",
-            t(lang, "邮编（选填）", "Postcode (optional)"),
-            &f.postcode,
-            errors,
-            " autocomplete=\"postal-code\" inputmode=\"numeric\" maxlength=\"12\""
-        ),
-    )
-}
-
-/// The sums: points now, this redemption, the cash (online or at the shop), and the balance
-/// after (or how many points short).
-fn sums_card(
-    lang: Lang,
-    balance: i64,
-    total: i64,
-    total_cash: i64,
-    currency: &str,
-    how: CashPay,
-) -> String {
-    let after = balance - total;
-    format!(
-        "<div class=\"card sums\"><div><span>{}</span><b>{}</b></div><div><span>{}</span><b class=\"neg\">−{}</b></div>{}\
-         <div class=\"after\"><span>{}</span><b class=\"{}\">{}</b></div></div>",
-        t(lang, "当前积分", "Points now"),
-        num(balance),
-        t(lang, "本次消耗", "This redemption"),
-        num(total),
-        if total_cash > 0 {
-            format!(
-                "<div><span>{}</span><b>{}</b></div>",
-                match how {
-                    CashPay::Online => t(lang, "在线支付现金", "Cash, paid online"),
-                    CashPay::AtShop => t(lang, "到店支付现金", "Cash at the shop"),
-                    CashPay::NotSetUp => t(lang, "现金", "Cash"),
-                },
-                money(total_cash, currency)
-            )
-        } else {
-            String::new()
-        },
-        t(lang, "兑换后余额", "Balance after"),
-        if after < 0 { "neg" } else { "pos" },
-        if after < 0 {
-            if lang == Lang::En {
-                format!("{} short", num(-after))
-            } else {
-                format!("还差 {}", num(-after))
-            }
-        } else {
-            num(after)
-        },
-    )
-}
-
 /// For an order with a cash part: the points are held and how the cash is paid: online within
 /// the payment window, at the shop, or (goods posted home, no online payment) that the member
 /// should ask the shop first.
-fn cash_note(lang: Lang, total_cash: i64, currency: &str, how: CashPay, minutes: i64) -> String {
-    if total_cash <= 0 {
-        return String::new();
-    }
-    let cash = money(total_cash, currency);
-    let text = match (how, lang) {
+fn cash_note(lang: Lang, cash: &str, how: CashPay, minutes: i64) -> String {
+    match (how, lang) {
         (CashPay::Online, Lang::En) => format!(
             "The points are held now; after you place the order, pay the cash part, {cash}, online within {minutes} minutes. The order takes effect once paid."
         ),
@@ -424,47 +335,17 @@ fn cash_note(lang: Lang, total_cash: i64, currency: &str, how: CashPay, minutes:
         (CashPay::NotSetUp, _) => format!(
             "商家尚未开通在线支付，现金部分 {cash} 无法在此支付。下单前请先联系商家确认付款方式：{minutes} 分钟内未付款的订单将自动取消，积分退回。"
         ),
-    };
-    format!(
-        "<div class=\"note{}\">{text}</div>",
-        if how == CashPay::NotSetUp {
-            " warn"
-        } else {
-            ""
-        }
-    )
+    }
 }
 
-/// The bar at the bottom: the total and the button to pay or place the order (disabled when
-/// `blocked`).
-fn pay_bar(lang: Lang, total: i64, total_cash: i64, currency: &str, blocked: bool) -> String {
-    let button = if total_cash > 0 {
-        if lang == Lang::En {
-            format!("Place order · {} pts", num(total))
-        } else {
-            format!("提交订单 · {} 积分", num(total))
-        }
-    } else if lang == Lang::En {
-        format!("Pay {} points", num(total))
-    } else {
-        format!("确认支付 {} 积分", num(total))
-    };
-    format!(
-        "<div class=\"paybar\"><div><small>{}</small><b>{}</b>{}</div><button class=\"btn\" type=\"submit\"{}>{}</button></div>",
-        t(lang, "合计", "Total"),
-        num(total),
-        if total_cash > 0 {
-            format!(
-                "<small>{} + {}</small>",
-                t(lang, "积分", " pts"),
-                money(total_cash, currency)
-            )
-        } else {
-            format!("<small>{}</small>", t(lang, "积分", " pts"))
-        },
-        if blocked { " disabled" } else { "" },
-        esc(&button),
-    )
+/// The words of the button to pay (points only) or to place the order (points + cash).
+fn pay_button(lang: Lang, total: i64, total_cash: i64) -> String {
+    match (total_cash > 0, lang) {
+        (true, Lang::En) => format!("Place order · {} pts", num(total)),
+        (true, Lang::Zh) => format!("提交订单 · {} 积分", num(total)),
+        (false, Lang::En) => format!("Pay {} points", num(total)),
+        (false, Lang::Zh) => format!("确认支付 {} 积分", num(total)),
+    }
 }
 
 /// What a refusal of an order says to the member.
@@ -588,7 +469,7 @@ pub(super) async fn redeem(
         );
         return c.page(
             StatusCode::BAD_REQUEST,
-            confirm_page(&c, &s, &sku, qty, &f, &FieldErrors::new(), Some(msg.into())),
+            &confirm_page(&c, &s, &sku, qty, &f, &FieldErrors::new(), Some(msg.into())),
         );
     }
     let ships = s.item.item.kind.ships();
@@ -597,7 +478,7 @@ pub(super) async fn redeem(
         if !errors.is_empty() {
             return c.page(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                confirm_page(&c, &s, &sku, qty, &f, &errors, None),
+                &confirm_page(&c, &s, &sku, qty, &f, &errors, None),
             );
         }
         Some(address_of(&f))
@@ -612,7 +493,7 @@ pub(super) async fn redeem(
         Err(AppError::Invalid { field, message }) => {
             return c.page(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                invalid_page(&c, &s, &sku, qty, &f, &field, message),
+                &invalid_page(&c, &s, &sku, qty, &f, &field, message),
             );
         }
         Err(AppError::NotFound { .. }) => return item_missing(&c),
@@ -691,7 +572,7 @@ fn invalid_page(
     f: &RedeemForm,
     field: &str,
     message: String,
-) -> String {
+) -> ConfirmPage {
     let mut errors = FieldErrors::new();
     let known = ["name", "phone", "city", "line", "postcode"];
     match field
@@ -736,6 +617,6 @@ async fn refused(
     let sku = s.item.sku(&f.sku).cloned().unwrap_or(sku);
     c.page(
         StatusCode::CONFLICT,
-        confirm_page(c, &s, &sku, qty, f, &FieldErrors::new(), Some(msg)),
+        &confirm_page(c, &s, &sku, qty, f, &FieldErrors::new(), Some(msg)),
     )
 }

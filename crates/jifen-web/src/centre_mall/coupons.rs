@@ -47,7 +47,7 @@ pub(super) fn coupon_value(lang: Lang, kind: &CouponKind, currency: &str) -> (St
             t(lang, "免邮", "Free").into(),
             t(lang, "运费券", "shipping").into(),
         ),
-        CouponKind::Gift { gift } => (t(lang, "赠品", "Gift").into(), esc(gift)),
+        CouponKind::Gift { gift } => (t(lang, "赠品", "Gift").into(), gift.clone()),
     }
 }
 
@@ -177,84 +177,94 @@ pub(super) async fn coupons(
             &["expired", "void"][..],
         ),
     ];
-    let mut sections = String::new();
-    let mut nav = String::new();
-    for (id, title, statuses) in groups {
-        let mine: Vec<&CouponView> = all
-            .iter()
-            .filter(|v| statuses.contains(&v.status.as_str()))
-            .collect();
-        nav.push_str(&format!(
-            "<a class=\"chip\" href=\"#{id}\">{title} <b>{}</b></a>",
-            mine.len()
-        ));
-        let cards: String = mine
-            .iter()
-            .map(|v| {
-                let (big, small) = coupon_value(lang, &v.kind, currency);
-                let th = v.threshold_minor;
-                let threshold = if th > 0 {
-                    if lang == Lang::En {
-                        format!("On orders from {}", money(th, currency))
-                    } else {
-                        format!("满{}可用", money(th, currency))
-                    }
-                } else {
-                    t(lang, "无门槛", "No minimum spend").to_string()
-                };
-                let from = v.valid_from;
-                let until = fmt_time(v.valid_until, tz);
-                let validity = if from > now {
-                    if lang == Lang::En {
-                        format!("Valid {} to {until}", fmt_time(from, tz))
-                    } else {
-                        format!("{} 起至 {until} 有效", fmt_time(from, tz))
-                    }
-                } else if lang == Lang::En {
-                    format!("Valid until {until}")
-                } else {
-                    format!("有效期至 {until}")
-                };
-                let stamp = match v.status.as_str() {
-                    s @ ("redeemed" | "void" | "expired") => format!(
-                        "<span class=\"stamp\">{}</span>",
-                        jifen_domain::words::text(
-                            jifen_domain::words::COUPON_STATUSES,
-                            s,
-                            lang == Lang::En
-                        )
-                    ),
-                    _ => String::new(),
-                };
-                format!(
-                    "<div class=\"coupon {id}\"><div class=\"cv\"><b>{big}</b><small>{small}</small></div>\
-                     <div class=\"cd\"><div class=\"cn\">{}</div><div class=\"muted\">{}</div><div class=\"muted\">{}</div><code>{}</code></div>{stamp}</div>",
-                    esc(v.name(lang == Lang::En)),
-                    esc(&threshold),
-                    esc(&validity),
-                    esc(&v.code),
-                )
-            })
-            .collect();
-        let cards = if cards.is_empty() {
-            format!("<p class=\"muted none\">{}</p>", t(lang, "暂无", "None"))
-        } else {
-            cards
-        };
-        sections.push_str(&format!(
-            "<section id=\"{id}\"><h2 class=\"sect\">{title}</h2>{cards}</section>"
-        ));
-    }
-    let body = format!("<div class=\"chips\">{nav}</div>{sections}");
-    c.page(
-        StatusCode::OK,
-        shell(
-            &c,
+    let groups = groups
+        .into_iter()
+        .map(|(id, title, statuses)| CouponGroup {
+            id,
+            title,
+            coupons: all
+                .iter()
+                .filter(|v| statuses.contains(&v.status.as_str()))
+                .map(|v| coupon_card(lang, v, currency, tz, now))
+                .collect(),
+        })
+        .collect();
+    let page = CouponsPage {
+        frame: c.frame(
             Some(Tab::Coupons),
             t(lang, "我的优惠券", "My coupons"),
             Some(&format!("/m/{token}")),
             &format!("/m/{token}/coupons"),
-            &body,
         ),
-    )
+        groups,
+    };
+    c.page(StatusCode::OK, &page)
+}
+
+/// The member's coupons: usable, used, expired.
+#[derive(Template)]
+#[template(path = "centre/coupons.html")]
+struct CouponsPage {
+    frame: CentreFrame,
+    groups: Vec<CouponGroup>,
+}
+
+struct CouponGroup {
+    id: &'static str,
+    title: &'static str,
+    coupons: Vec<CouponCard>,
+}
+
+/// A coupon: its value (big and small), name, minimum spend, validity, code, and the stamp of
+/// one used or expired.
+struct CouponCard {
+    big: String,
+    small: String,
+    name: String,
+    threshold: String,
+    validity: String,
+    code: String,
+    stamp: Option<String>,
+}
+
+fn coupon_card(
+    lang: Lang,
+    v: &CouponView,
+    currency: &str,
+    tz: &jiff::tz::TimeZone,
+    now: i64,
+) -> CouponCard {
+    let (big, small) = coupon_value(lang, &v.kind, currency);
+    let en = lang == Lang::En;
+    let th = v.threshold_minor;
+    let threshold = match (th > 0, en) {
+        (false, _) => t(lang, "无门槛", "No minimum spend").to_string(),
+        (true, true) => format!("On orders from {}", money(th, currency)),
+        (true, false) => format!("满{}可用", money(th, currency)),
+    };
+    let from = v.valid_from;
+    let until = fmt_time(v.valid_until, tz);
+    let validity = match (from > now, en) {
+        (true, true) => format!("Valid {} to {until}", fmt_time(from, tz)),
+        (true, false) => format!("{} 起至 {until} 有效", fmt_time(from, tz)),
+        (false, true) => format!("Valid until {until}"),
+        (false, false) => format!("有效期至 {until}"),
+    };
+    let stamp = match v.status.as_str() {
+        s @ ("redeemed" | "void" | "expired") => Some(jifen_domain::words::text(
+            jifen_domain::words::COUPON_STATUSES,
+            s,
+            en,
+        )),
+        _ => None,
+    };
+    CouponCard {
+        big,
+        small,
+        name: v.name(en).to_string(),
+        threshold,
+        validity,
+        code: v.code.clone(),
+        stamp,
+    }
 }

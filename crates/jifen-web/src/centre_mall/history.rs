@@ -2,6 +2,7 @@
 //! 支出, a page at a time.
 
 use super::*;
+use crate::centre::HistoryLine;
 use jifen_app::activity::{ActivityQuery, activity};
 
 #[derive(Deserialize, Default)]
@@ -18,6 +19,29 @@ pub(super) struct HistoryQuery {
 /// Lines per page of the member's history.
 pub(super) const HISTORY_PAGE: i64 = 30;
 
+/// A page of the history: the filter (`in`, `out`, or empty for all), the lines, and where
+/// the older lines start when there are more.
+#[derive(Template)]
+#[template(path = "centre/history.html")]
+struct HistoryPage {
+    frame: CentreFrame,
+    dir: &'static str,
+    lines: Vec<HistoryLine>,
+    older: Option<i64>,
+}
+
+impl HistoryPage {
+    /// The filters: (`dir`, words).
+    fn filters(&self) -> [(&'static str, &'static str); 3] {
+        let t = |zh, en| self.frame.t(zh, en);
+        [
+            ("", t("全部", "All")),
+            ("in", t("收入", "Earned")),
+            ("out", t("支出", "Used")),
+        ]
+    }
+}
+
 pub(super) async fn history(
     State(web): State<Web>,
     headers: HeaderMap,
@@ -28,14 +52,18 @@ pub(super) async fn history(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let dir = q.dir.clone().filter(|d| d == "in" || d == "out");
+    let dir = match q.dir.as_deref() {
+        Some("in") => "in",
+        Some("out") => "out",
+        _ => "",
+    };
     let query = ActivityQuery {
         before: q
             .before
             .as_deref()
             .and_then(|b| b.parse::<i64>().ok())
             .filter(|b| *b > 0),
-        direction: dir.clone(),
+        direction: (!dir.is_empty()).then(|| dir.to_string()),
         ..ActivityQuery::points(HISTORY_PAGE)
     };
     let (ctx, member) = (c.ctx.clone(), c.member);
@@ -48,59 +76,21 @@ pub(super) async fn history(
         Err(e) => return c.failed(e),
     };
     let lang = c.lang;
-    let tz = &c.ctx.tz;
     let here = format!("/m/{token}/history");
-    let filter = |d: Option<&str>, zh: &'static str, en: &'static str| {
-        let href = d.map_or(here.clone(), |d| format!("{here}?dir={d}"));
-        let on = if dir.as_deref() == d {
-            " on\" aria-current=\"page"
-        } else {
-            ""
-        };
-        format!(
-            "<a class=\"chip{on}\" href=\"{href}\">{}</a>",
-            t(lang, zh, en)
-        )
-    };
-    let chips = format!(
-        "<nav class=\"chips\" aria-label=\"{}\">{}{}{}</nav>",
-        t(lang, "收支筛选", "Earned or used"),
-        filter(None, "全部", "All"),
-        filter(Some("in"), "收入", "Earned"),
-        filter(Some("out"), "支出", "Used"),
-    );
-    let lines = crate::centre::history_lines(lang, &token, tz, &page.lines);
-    let more = page
-        .next_before
-        .map(|b| {
-            let dir = dir
-                .as_deref()
-                .map(|d| format!("&dir={d}"))
-                .unwrap_or_default();
-            format!(
-                "<a class=\"btn ghost\" href=\"{here}?before={b}{dir}\">{}</a>",
-                t(lang, "更早的明细", "Older lines")
-            )
-        })
-        .unwrap_or_default();
-    let list = if lines.is_empty() {
-        format!(
-            "<p class=\"muted none\">{}</p>",
-            t(lang, "暂无明细", "Nothing here yet")
-        )
-    } else {
-        format!("<ul class=\"lines\">{lines}</ul>")
-    };
-    let body = format!("{chips}<div class=\"card\">{list}</div>{more}");
-    c.page(
-        StatusCode::OK,
-        shell(
-            &c,
+    let page = HistoryPage {
+        frame: c.frame(
             None,
             t(lang, "积分明细", "Points history"),
             Some(&format!("/m/{token}")),
             &here,
-            &body,
         ),
-    )
+        dir,
+        lines: page
+            .lines
+            .iter()
+            .map(|l| HistoryLine::of(lang, &c.ctx.tz, l))
+            .collect(),
+        older: page.next_before,
+    };
+    respond(StatusCode::OK, &page, &c.cookies)
 }

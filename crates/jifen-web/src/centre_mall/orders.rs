@@ -1,7 +1,7 @@
 //! The member's orders: the list, one order with its logistics, cancelling.
 
 use super::*;
-use jifen_app::mall::{OrderEvent, OrderView};
+use jifen_app::mall::OrderView;
 
 pub(super) fn state_word(lang: Lang, state: &str, ships: bool) -> (&'static str, &'static str) {
     use jifen_domain::words::{self, PAID_NOT_SHIPPED, Tone};
@@ -61,66 +61,57 @@ pub(super) async fn orders(
     };
     let lang = c.lang;
     let currency = &c.ctx.program.currency;
-    let cards: String = list
+    let orders = list
         .items
         .iter()
         .map(|o| {
-            let id = o.order_id;
-            let (word, class) = state_word(lang, &o.state, o.ships());
-            let name = o.item_name(lang == Lang::En);
+            let (word, tone) = state_word(lang, &o.state, o.ships());
             let cover_id = covers.get(&o.item_id).copied().flatten();
-            let track = match (o.carrier.as_deref(), o.tracking_no.as_deref()) {
-                (Some(cr), Some(no)) => format!(
-                    "<div class=\"track\">{} {} {}</div>",
-                    icon(ICON_TRUCK),
-                    esc(cr),
-                    esc(no)
-                ),
-                _ => String::new(),
-            };
-            format!(
-                "<a class=\"card order\" href=\"/m/{token}/orders/{id}\"><div class=\"oh\"><span class=\"muted\">{} · {} {}</span><span class=\"st {class}\">{word}</span></div>\
-                 <div class=\"ob\">{}<div class=\"li\"><div class=\"gn\">{}</div><div class=\"gp\">{}<span class=\"x\">× {}</span></div>{track}</div></div></a>",
-                fmt_time(o.created_at, &c.ctx.tz),
-                t(lang, "订单", "Order"),
-                id,
-                cover(cover_id, name, Pic::Line),
-                esc(name),
-                price(lang, o.points, o.cash_minor, currency),
-                o.quantity,
-            )
+            OrderCard {
+                id: o.order_id,
+                time: fmt_time(o.created_at, &c.ctx.tz),
+                word,
+                tone,
+                cover: Cover::new(cover_id, o.item_name(lang == Lang::En), Pic::Line),
+                price: Price::new(o.points, o.cash_minor, currency),
+                qty: o.quantity,
+                track: o.carrier.clone().zip(o.tracking_no.clone()),
+            }
         })
         .collect();
-    let more = list
-        .next_before
-        .map(|b| {
-            format!(
-                "<a class=\"btn ghost\" href=\"/m/{token}/orders?before={b}\">{}</a>",
-                t(lang, "更多订单", "More orders")
-            )
-        })
-        .unwrap_or_default();
-    let body = if cards.is_empty() {
-        format!(
-            "<div class=\"card empty\"><div class=\"big\">{}</div><p class=\"muted\">{}</p><a class=\"btn\" href=\"/m/{token}/mall\">{}</a></div>",
-            icon(ICON_ORDERS),
-            t(lang, "还没有兑换记录", "No orders yet"),
-            t(lang, "去商城逛逛", "Visit the mall")
-        )
-    } else {
-        format!("{cards}{more}")
-    };
-    c.page(
-        StatusCode::OK,
-        shell(
-            &c,
+    let page = OrdersPage {
+        frame: c.frame(
             Some(Tab::Orders),
             t(lang, "我的订单", "My orders"),
             Some(&format!("/m/{token}")),
             &format!("/m/{token}/orders"),
-            &body,
         ),
-    )
+        orders,
+        more: list.next_before,
+    };
+    c.page(StatusCode::OK, &page)
+}
+
+/// The member's orders, newest first, a page at a time.
+#[derive(Template)]
+#[template(path = "centre/orders.html")]
+struct OrdersPage {
+    frame: CentreFrame,
+    orders: Vec<OrderCard>,
+    more: Option<i64>,
+}
+
+/// An order in the list: when, its number and state, the item, price and quantity, and the
+/// parcel's carrier and tracking number once shipped.
+struct OrderCard {
+    id: i64,
+    time: String,
+    word: &'static str,
+    tone: &'static str,
+    cover: Cover,
+    price: Price,
+    qty: i64,
+    track: Option<(String, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -163,18 +154,8 @@ pub(super) async fn order(
         Ok(None) => return missing(),
         Err(e) => return c.failed(e),
     };
-    let body = order_body(&c, id, &seen, &q);
-    c.page(
-        StatusCode::OK,
-        shell(
-            &c,
-            Some(Tab::Orders),
-            t(lang, "订单详情", "Order"),
-            Some(&format!("/m/{token}/orders")),
-            &format!("/m/{token}/orders/{id}"),
-            &body,
-        ),
-    )
+    let page = order_page(&c, id, &seen, &q);
+    c.page(StatusCode::OK, &page)
 }
 
 /// One of the member's orders as the order page shows it.
@@ -223,91 +204,120 @@ async fn read_order(
         .await
 }
 
-/// The order page's body: the notices, the head with its facts, shipping, coupons, address,
-/// the progress, cancelling, and the ways on.
-fn order_body(c: &Centre, id: i64, seen: &SeenOrder, q: &OrderQuery) -> String {
+/// One order: the notices (cancelled; waiting for its cash, lapsed, or paid), the head with
+/// its facts, shipping, coupons issued, the address, the progress, cancelling, and the ways on.
+#[derive(Template)]
+#[template(path = "centre/order.html")]
+struct OrderPage {
+    frame: CentreFrame,
+    id: i64,
+    cancelled: bool,
+    top: Top,
+    word: &'static str,
+    tone: &'static str,
+    cover: Cover,
+    price: Price,
+    qty: i64,
+    facts: Vec<(&'static str, String)>,
+    logistics: Option<Logistics>,
+    coupons: Vec<String>,
+    address: Option<Address>,
+    /// Each state the order reached and when, latest first.
+    timeline: Vec<(&'static str, String)>,
+    cancel: bool,
+}
+
+/// What the order page says first.
+enum Top {
+    /// Waiting for its cash: the steps (right after placing it) and the card to pay.
+    Pay(bool, PayCard),
+    /// Back from paying after the deadline: the order is cancelled.
+    Lapsed,
+    /// Paid: the title and what happened.
+    Paid(&'static str, String),
+    Nothing,
+}
+
+/// The card of an order waiting for its cash.
+struct PayCard {
+    warn: bool,
+    title: &'static str,
+    text: String,
+    /// The merchant's payment page and the button's words.
+    link: Option<(String, String)>,
+    /// Back from that page: a button to look again.
+    refresh: bool,
+}
+
+/// The shipping card: carrier, tracking number, when shipped and delivered; or, for goods not
+/// shipped yet, that the shop is preparing them.
+enum Logistics {
+    Tracked(Vec<(&'static str, String)>),
+    Preparing,
+}
+
+fn order_page(c: &Centre, id: i64, seen: &SeenOrder, q: &OrderQuery) -> OrderPage {
     let (lang, token, tz) = (c.lang, &c.token, &c.ctx.tz);
     let o = &seen.o;
-    let currency = &c.ctx.program.currency;
     let state = o.state.as_str();
     let ships = o.ships();
-    let (word, class) = state_word(lang, state, ships);
-    let name = o.item_name(lang == Lang::En);
-    let cash = o.cash_minor;
-    let history = &o.history;
+    let (word, tone) = state_word(lang, state, ships);
+    let qty = o.quantity.max(1);
     let from_pay = q.from.as_deref() == Some("pay");
-    let placed = if state == "pending_payment" {
-        format!(
-            "{}{}",
-            if q.placed.is_some() {
-                steps(lang, 3)
-            } else {
-                String::new()
-            },
-            pay_card(c, o, seen.pay_link.as_deref(), from_pay)
+    let top = if state == "pending_payment" {
+        Top::Pay(
+            q.placed.is_some(),
+            pay_card(c, o, seen.pay_link.as_deref(), from_pay),
         )
     } else if from_pay && matches!(state, "timed_out" | "cancelled") {
-        format!(
-            "<div class=\"warn\" role=\"status\">{}</div>",
-            t(
-                lang,
-                "未在支付截止前收到付款，订单已取消，积分已退回。如已付款，请联系商家退款。",
-                "No payment arrived before the deadline: the order is cancelled and the points are back. If you paid, ask the shop for a refund."
-            )
-        )
-    } else if q.placed.is_some() || (from_pay && cash > 0) {
-        placed_notice(c, o, seen.balance, from_pay)
+        Top::Lapsed
+    } else if q.placed.is_some() || (from_pay && o.cash_minor > 0) {
+        let (title, msg) = paid(c, o, seen.balance, from_pay);
+        Top::Paid(title, msg)
     } else {
-        String::new()
+        Top::Nothing
     };
-    let facts = order_facts(c, id, o);
-    let logistics = logistics_card(lang, tz, o, history);
-    let address = address_card(lang, o);
-    let coupons = issued_coupons_card(lang, token, o);
-    let timeline = order_timeline(lang, tz, history, ships);
-    let cancel = cancel_form(lang, token, id, state, ships);
-    let placed = match q.done.as_deref() {
-        Some("cancelled") => format!(
-            "<div class=\"notice\" role=\"status\">{}</div>{placed}",
-            t(
-                lang,
-                "订单已取消，积分已退回。",
-                "The order is cancelled; the points are back."
-            )
+    OrderPage {
+        frame: c.frame(
+            Some(Tab::Orders),
+            t(lang, "订单详情", "Order"),
+            Some(&format!("/m/{token}/orders")),
+            &format!("/m/{token}/orders/{id}"),
         ),
-        _ => placed,
-    };
-    format!(
-        "{placed}<div class=\"card order-head\"><div class=\"oh\"><span class=\"st {class} big\">{word}</span></div>\
-         <div class=\"ob\">{}<div class=\"li\"><div class=\"gn\">{}</div><div class=\"gp\">{}<span class=\"x\">× {}</span></div></div></div>\
-         <div class=\"kv\">{facts}</div></div>{logistics}{coupons}{address}\
-         <div class=\"card\"><h2>{}</h2><ul class=\"timeline\">{timeline}</ul></div>\
-         {cancel}<div class=\"actions\"><a class=\"btn ghost\" href=\"/m/{token}/appeal?subject=order&amp;id={id}\">{}</a><a class=\"btn\" href=\"/m/{token}/mall\">{}</a></div>",
-        cover(seen.cover_id, name, Pic::Line),
-        esc(name),
-        price(
-            lang,
-            o.points / o.quantity.max(1),
-            cash / o.quantity.max(1),
-            currency
-        ),
-        o.quantity,
-        t(lang, "订单进度", "Progress"),
-        t(lang, "申诉", "Appeal"),
-        t(lang, "继续逛逛", "Keep shopping"),
-    )
+        id,
+        cancelled: q.done.as_deref() == Some("cancelled"),
+        top,
+        word,
+        tone,
+        cover: Cover::new(seen.cover_id, o.item_name(lang == Lang::En), Pic::Line),
+        price: Price::new(o.points / qty, o.cash_minor / qty, &c.ctx.program.currency),
+        qty: o.quantity,
+        facts: order_facts(c, id, o),
+        logistics: logistics(lang, tz, o),
+        coupons: o.coupons.clone().unwrap_or_default(),
+        address: o.address.clone(),
+        timeline: o
+            .history
+            .iter()
+            .rev()
+            .map(|h| (state_word(lang, &h.state, ships).0, fmt_time(h.at, tz)))
+            .collect(),
+        // Not shipped yet: the points (and stock) come back.
+        cancel: matches!(state, "pending_payment" | "paid" | "awaiting_stock")
+            && (ships || state != "paid"),
+    }
 }
 
 /// The card of an order waiting for its cash: the button to the merchant's payment page and
 /// the deadline; back from that page before the merchant confirmed, that the payment is being
 /// confirmed; without a payment link, that the cash is paid at the shop (items not posted) or
 /// that the shop has not set up online payment (goods posted home).
-fn pay_card(c: &Centre, o: &OrderView, link: Option<&str>, from_pay: bool) -> String {
+fn pay_card(c: &Centre, o: &OrderView, link: Option<&str>, from_pay: bool) -> PayCard {
     let (lang, tz, currency) = (c.lang, &c.ctx.tz, &c.ctx.program.currency);
     let en = lang == Lang::En;
-    let cash = money(o.cash_minor, currency);
+    let cash = jifen_app::mall::money_text(currency, o.cash_minor);
     let points = num(o.points);
-    let deadline = esc(&o.pay_deadline.map(|d| fmt_time(d, tz)).unwrap_or_default());
+    let deadline = o.pay_deadline.map(|d| fmt_time(d, tz)).unwrap_or_default();
     let how = CashPay::of(link.is_some(), o.ships());
     let (title, text) = match (how, from_pay, en) {
         (CashPay::Online, true, false) => (
@@ -357,45 +367,27 @@ fn pay_card(c: &Centre, o: &OrderView, link: Option<&str>, from_pay: bool) -> St
             ),
         ),
     };
-    let button = link
-        .map(|href| {
+    PayCard {
+        warn: how == CashPay::NotSetUp,
+        title,
+        text,
+        link: link.map(|href| {
             let label = if en {
                 format!("Pay {cash}")
             } else {
                 format!("去支付 {cash}")
             };
-            let refresh = if from_pay {
-                format!(
-                    "<a class=\"btn ghost\" href=\"/m/{}/orders/{}?from=pay\">{}</a>",
-                    c.token,
-                    o.order_id,
-                    t(lang, "刷新", "Refresh")
-                )
-            } else {
-                String::new()
-            };
-            format!(
-                "<div class=\"actions pay\">{refresh}<a class=\"btn\" href=\"{}\" rel=\"noopener noreferrer\">{label}</a></div>",
-                esc(href)
-            )
-        })
-        .unwrap_or_default();
-    format!(
-        "<div class=\"card pay{}\" role=\"status\"><div class=\"tick\">{}</div><h2>{title}</h2><p>{text}</p>{button}</div>",
-        if how == CashPay::NotSetUp {
-            " warn"
-        } else {
-            ""
-        },
-        icon(ICON_CLOCK),
-    )
+            (href.to_string(), label)
+        }),
+        refresh: from_pay,
+    }
 }
 
-/// The card once an order is paid: with points right after placing it (and what is left), or
-/// back from the merchant's payment page once the cash was confirmed.
-fn placed_notice(c: &Centre, o: &OrderView, balance: i64, from_pay: bool) -> String {
+/// Once an order is paid: with points right after placing it (and what is left), or back from
+/// the merchant's payment page once the cash was confirmed.
+fn paid(c: &Centre, o: &OrderView, balance: i64, from_pay: bool) -> (&'static str, String) {
     let lang = c.lang;
-    let (title, msg) = if from_pay {
+    if from_pay {
         let cash = jifen_app::mall::money_text(&c.ctx.program.currency, o.cash_minor);
         (
             t(lang, "支付成功", "Payment received"),
@@ -406,43 +398,22 @@ fn placed_notice(c: &Centre, o: &OrderView, balance: i64, from_pay: bool) -> Str
             },
         )
     } else {
+        let (points, left) = (num(o.points), num(balance));
         (
             t(lang, "兑换成功", "Redeemed"),
             if lang == Lang::En {
-                format!(
-                    "{} points paid; {} points left.",
-                    num(o.points),
-                    num(balance)
-                )
+                format!("{points} points paid; {left} points left.")
             } else {
-                format!(
-                    "已支付 {} 积分，剩余 {} 积分。",
-                    num(o.points),
-                    num(balance)
-                )
+                format!("已支付 {points} 积分，剩余 {left} 积分。")
             },
         )
-    };
-    format!(
-        "{}<div class=\"card success\" role=\"status\"><div class=\"tick\">{}</div><h2>{title}</h2><p>{}</p></div>",
-        steps(lang, 4),
-        icon(ICON_CHECK),
-        esc(&msg)
-    )
-}
-
-/// Pairs of a label and a value, as the rows of a key-value list.
-fn kv_rows(rows: &[(&str, String)]) -> String {
-    rows.iter()
-        .map(|(k, v)| format!("<div><span>{k}</span><b>{}</b></div>", esc(v)))
-        .collect()
+    }
 }
 
 /// The order's facts: number, when placed, points, cash, the payment deadline while it waits,
 /// and points refunded.
-fn order_facts(c: &Centre, id: i64, o: &OrderView) -> String {
+fn order_facts(c: &Centre, id: i64, o: &OrderView) -> Vec<(&'static str, String)> {
     let (lang, tz, currency) = (c.lang, &c.ctx.tz, &c.ctx.program.currency);
-    let state = o.state.as_str();
     let (points, cash) = (o.points, o.cash_minor);
     let mut rows = vec![
         (t(lang, "订单号", "Order no."), id.to_string()),
@@ -453,31 +424,28 @@ fn order_facts(c: &Centre, id: i64, o: &OrderView) -> String {
         ),
     ];
     if cash > 0 {
-        rows.push((t(lang, "现金", "Cash"), money(cash, currency)));
+        rows.push((
+            t(lang, "现金", "Cash"),
+            jifen_app::mall::money_text(currency, cash),
+        ));
     }
-    if state == "pending_payment"
+    if o.state == "pending_payment"
         && let Some(d) = o.pay_deadline
     {
         rows.push((t(lang, "支付截止", "Pay by"), fmt_time(d, tz)));
     }
-    let refunded = o.refunded_points;
-    if refunded > 0 {
-        rows.push((t(lang, "已退积分", "Points refunded"), num(refunded)));
+    if o.refunded_points > 0 {
+        rows.push((
+            t(lang, "已退积分", "Points refunded"),
+            num(o.refunded_points),
+        ));
     }
-    kv_rows(&rows)
+    rows
 }
 
-/// The shipping card: carrier, tracking number, when shipped and delivered; or, for goods not
-/// shipped yet, that the shop is preparing them.
-fn logistics_card(
-    lang: Lang,
-    tz: &jiff::tz::TimeZone,
-    o: &OrderView,
-    history: &[OrderEvent],
-) -> String {
-    let state = o.state.as_str();
-    let ships = o.ships();
-    let at_of = |s: &str| history.iter().rev().find(|h| h.state == s).map(|h| h.at);
+/// The shipping card's content, when there is one.
+fn logistics(lang: Lang, tz: &jiff::tz::TimeZone, o: &OrderView) -> Option<Logistics> {
+    let at_of = |s: &str| o.history.iter().rev().find(|h| h.state == s).map(|h| h.at);
     match (o.carrier.as_deref(), o.tracking_no.as_deref()) {
         (Some(cr), Some(no)) => {
             let mut l = vec![
@@ -490,98 +458,11 @@ fn logistics_card(
             if let Some(at) = at_of("delivered") {
                 l.push((t(lang, "签收时间", "Delivered"), fmt_time(at, tz)));
             }
-            format!(
-                "<div class=\"card logistics\"><h2>{} {}</h2><div class=\"kv\">{}</div></div>",
-                icon(ICON_TRUCK),
-                t(lang, "物流信息", "Shipping"),
-                kv_rows(&l)
-            )
+            Some(Logistics::Tracked(l))
         }
-        _ if ships && matches!(state, "paid" | "awaiting_stock") => format!(
-            "<div class=\"card logistics\"><h2>{} {}</h2><p class=\"muted\">{}</p></div>",
-            icon(ICON_TRUCK),
-            t(lang, "物流信息", "Shipping"),
-            t(
-                lang,
-                "商家正在备货，发货后这里会显示运单号",
-                "The shop is preparing it; the tracking number appears here once shipped"
-            )
-        ),
-        _ => String::new(),
-    }
-}
-
-/// The shipping address card, when the order has one.
-fn address_card(lang: Lang, o: &OrderView) -> String {
-    o.address
-        .as_ref()
-        .map(|a| {
-            format!(
-                "<div class=\"card\"><h2>{}</h2><div><b>{}</b> {}</div><div class=\"muted\">{} {} {}</div></div>",
-                t(lang, "收货地址", "Shipping address"),
-                esc(&a.name),
-                esc(&a.phone),
-                esc(&a.city),
-                esc(&a.line),
-                esc(&a.postcode),
-            )
-        })
-        .unwrap_or_default()
-}
-
-/// The card of coupons the order issued, with a link to the member's coupons.
-fn issued_coupons_card(lang: Lang, token: &str, o: &OrderView) -> String {
-    o.coupons
-        .as_ref()
-        .filter(|a| !a.is_empty())
-        .map(|a| {
-            let codes: String = a
-                .iter()
-                .map(|c| format!("<code>{}</code>", esc(c)))
-                .collect();
-            format!(
-                "<div class=\"card\"><h2>{}</h2><div class=\"codes\">{codes}</div><a href=\"/m/{token}/coupons\">{} ›</a></div>",
-                t(lang, "已发放优惠券", "Coupons issued"),
-                t(lang, "查看我的券", "See my coupons")
-            )
-        })
-        .unwrap_or_default()
-}
-
-/// The order's progress, latest first: each state it reached and when.
-fn order_timeline(
-    lang: Lang,
-    tz: &jiff::tz::TimeZone,
-    history: &[OrderEvent],
-    ships: bool,
-) -> String {
-    history
-        .iter()
-        .rev()
-        .map(|h| {
-            let (w, _) = state_word(lang, &h.state, ships);
-            format!(
-                "<li><b>{w}</b><span class=\"muted\">{}</span></li>",
-                fmt_time(h.at, tz)
-            )
-        })
-        .collect()
-}
-
-/// The cancel button, for an order that has not shipped: the points (and stock) come back.
-fn cancel_form(lang: Lang, token: &str, id: i64, state: &str, ships: bool) -> String {
-    if matches!(state, "pending_payment" | "paid" | "awaiting_stock") && (ships || state != "paid")
-    {
-        format!(
-            "<form method=\"post\" action=\"/m/{token}/orders/{id}/cancel\" class=\"cancel\" onsubmit=\"return confirm('{}')\"><button class=\"btn ghost\">{}</button></form>",
-            t(
-                lang,
-                "确定取消订单？积分将退回。",
-                "Cancel the order? The points come back."
-            ),
-            t(lang, "取消订单", "Cancel the order"),
-        )
-    } else {
-        String::new()
+        _ if o.ships() && matches!(o.state.as_str(), "paid" | "awaiting_stock") => {
+            Some(Logistics::Preparing)
+        }
+        _ => None,
     }
 }

@@ -31,8 +31,20 @@ pub(super) async fn load_wheel(
     r.map_err(|e| c.failed(e))
 }
 
-/// The wheel drawn as SVG: one slice per prize and one for the consolation.
-pub(super) fn wheel_svg(lang: Lang, def: &LotteryView) -> (String, usize) {
+/// A slice of the wheel: its outline (none when the wheel is one prize, a whole disc), its
+/// colours, where its label turns to, and the label (at most eight characters).
+pub(super) struct Slice {
+    path: Option<String>,
+    fill: &'static str,
+    ink: &'static str,
+    mid: String,
+    y: String,
+    size: u8,
+    label: String,
+}
+
+/// The wheel's slices, one per prize and one for the consolation.
+pub(super) fn wheel_slices(lang: Lang, def: &LotteryView) -> Vec<Slice> {
     let en = lang == Lang::En;
     let mut names: Vec<String> = def
         .prizes
@@ -48,44 +60,37 @@ pub(super) fn wheel_svg(lang: Lang, def: &LotteryView) -> (String, usize) {
         (cx + rad * a.sin(), cy - rad * a.cos())
     };
     let colours = ["#b4532a", "#fde7d6", "#d9874f", "#fff6ee"];
-    let mut slices = String::new();
-    for (i, name) in names.iter().enumerate() {
-        let mid = i as f64 * step;
-        let (x0, y0) = at(mid - step / 2.0, r);
-        let (x1, y1) = at(mid + step / 2.0, r);
-        let fill = if i == n - 1 && n % 2 == 1 && n > 1 {
-            colours[1]
-        } else {
-            colours[i % colours.len()]
-        };
-        let ink = if fill == "#b4532a" || fill == "#d9874f" {
-            "#fff"
-        } else {
-            "#8a3a17"
-        };
-        let label: String = name.chars().take(8).collect();
-        if n == 1 {
-            slices.push_str(&format!(
-                "<circle cx=\"150\" cy=\"150\" r=\"140\" fill=\"{fill}\"/>"
-            ));
-        } else {
-            slices.push_str(&format!(
-                "<path d=\"M150 150 L{x0:.2} {y0:.2} A140 140 0 {} 1 {x1:.2} {y1:.2} Z\" fill=\"{fill}\" stroke=\"#fff\" stroke-width=\"2\"/>",
-                if step > 180.0 { 1 } else { 0 }
-            ));
-        }
-        slices.push_str(&format!(
-            "<text transform=\"rotate({mid:.2} 150 150)\" x=\"150\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"{ink}\" font-size=\"{}\" font-weight=\"600\">{}</text>",
-            cy - r * 0.68,
-            if label.chars().count() > 5 { 12 } else { 14 },
-            esc(&label)
-        ));
-    }
-    let svg = format!(
-        "<svg class=\"disc\" viewBox=\"0 0 300 300\" role=\"img\" aria-label=\"{}\"><circle cx=\"150\" cy=\"150\" r=\"148\" fill=\"#8a3a17\"/>{slices}</svg>",
-        t(lang, "幸运大转盘", "Lucky wheel")
-    );
-    (svg, n)
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let mid = i as f64 * step;
+            let (x0, y0) = at(mid - step / 2.0, r);
+            let (x1, y1) = at(mid + step / 2.0, r);
+            let fill = if i == n - 1 && n % 2 == 1 && n > 1 {
+                colours[1]
+            } else {
+                colours[i % colours.len()]
+            };
+            let label: String = name.chars().take(8).collect();
+            let large = if step > 180.0 { 1 } else { 0 };
+            Slice {
+                path: (n > 1).then(|| {
+                    format!("M150 150 L{x0:.2} {y0:.2} A140 140 0 {large} 1 {x1:.2} {y1:.2} Z")
+                }),
+                fill,
+                ink: if fill == "#b4532a" || fill == "#d9874f" {
+                    "#fff"
+                } else {
+                    "#8a3a17"
+                },
+                mid: format!("{mid:.2}"),
+                y: format!("{:.1}", cy - r * 0.68),
+                size: if label.chars().count() > 5 { 12 } else { 14 },
+                label,
+            }
+        })
+        .collect()
 }
 
 pub(super) async fn lottery(
@@ -99,7 +104,7 @@ pub(super) async fn lottery(
         Err(r) => return r,
     };
     match load_wheel(&web, &c, &code, q.r.clone()).await {
-        Ok(Some(w)) => c.page(StatusCode::OK, wheel_page(&c, &code, &w, None)),
+        Ok(Some(w)) => c.page(StatusCode::OK, &wheel_page(&c, &code, &w, None)),
         Ok(None) => lottery_missing(&c),
         Err(r) => r,
     }
@@ -115,11 +120,31 @@ pub(super) fn lottery_missing(c: &Centre) -> Response {
 
 /// The wheel's page: an error, the prize just drawn, the wheel with the member's facts and the
 /// button to spin, and the published odds.
-pub(super) fn wheel_page(c: &Centre, code: &str, w: &Wheel, error: Option<String>) -> String {
+#[derive(Template)]
+#[template(path = "centre/wheel.html")]
+pub(super) struct WheelPage {
+    frame: CentreFrame,
+    error: Option<String>,
+    /// The draw just made: the headline, the prize, what it cost.
+    drawn: Option<(&'static str, String, String)>,
+    name: String,
+    facts: Vec<String>,
+    /// How far the wheel turns to land on the prize drawn, in degrees.
+    turn: String,
+    slices: Vec<Slice>,
+    code: String,
+    key: String,
+    button: String,
+    disabled: bool,
+    odds: Vec<(String, String)>,
+}
+
+pub(super) fn wheel_page(c: &Centre, code: &str, w: &Wheel, error: Option<String>) -> WheelPage {
     let lang = c.lang;
     let token = &c.token;
     let def = &w.def;
-    let (svg, n) = wheel_svg(lang, def);
+    let slices = wheel_slices(lang, def);
+    let n = slices.len();
     let slice = w.drawn.as_ref().map(|d| {
         d.prize
             .as_ref()
@@ -130,47 +155,33 @@ pub(super) fn wheel_page(c: &Centre, code: &str, w: &Wheel, error: Option<String
     let step = 360.0 / n as f64;
     let turn = slice.map(|k| 360.0 * 6.0 - k as f64 * step).unwrap_or(0.0);
     let (button, disabled) = spin_button(lang, w);
-    let error = error
-        .map(|e| format!("<div class=\"error\" role=\"alert\">{}</div>", esc(&e)))
-        .unwrap_or_default();
-    let odds: String = def
-        .prizes
-        .iter()
-        .map(|p| {
-            let ppm = p.prize.odds_ppm;
-            format!(
-                "<li><span>{}</span><span class=\"muted\">{}.{:04}%</span></li>",
-                esc(p.prize.name(lang == Lang::En)),
-                ppm / 10_000,
-                ppm % 10_000
-            )
-        })
-        .collect();
-    let body = format!(
-        "{error}{}<div class=\"card wheel-card\"><h2 class=\"title\">{}</h2><div class=\"facts\">{}</div>\
-         <div class=\"wheel\" data-turn=\"{turn:.2}\">{svg}<div class=\"pointer\" aria-hidden=\"true\"></div></div>\
-         <form method=\"post\" action=\"/m/{token}/lottery/{}/draw\"><input type=\"hidden\" name=\"key\" value=\"{}\">\
-         <button class=\"btn\" type=\"submit\"{}>{}</button></form></div>\
-         <div class=\"card\"><h2>{}</h2><ul class=\"odds\">{odds}</ul></div>\
-         <script>(function(){{var w=document.querySelector('.wheel'),d=w.querySelector('.disc'),t=parseFloat(w.dataset.turn)||0;if(t){{requestAnimationFrame(function(){{requestAnimationFrame(function(){{d.style.transform='rotate('+t+'deg)';}});}});}}\
-         document.querySelector('.wheel-card form').addEventListener('submit',function(e){{var b=this.querySelector('button');if(b.dataset.sent){{e.preventDefault();return;}}b.dataset.sent='1';d.classList.add('spinning');}});}})();</script>",
-        drawn_card(lang, w),
-        esc(def.name(lang == Lang::En)),
-        wheel_facts(lang, w),
-        esc(code),
-        form_key(),
-        if disabled { " disabled" } else { "" },
-        esc(&button),
-        t(lang, "奖品与中奖概率（公示）", "Prizes and published odds"),
-    );
-    shell(
-        c,
-        None,
-        t(lang, "幸运大转盘", "Lucky wheel"),
-        Some(&format!("/m/{token}")),
-        &format!("/m/{token}/lottery/{}", esc(code)),
-        &body,
-    )
+    WheelPage {
+        frame: c.frame(
+            None,
+            t(lang, "幸运大转盘", "Lucky wheel"),
+            Some(&format!("/m/{token}")),
+            &format!("/m/{token}/lottery/{code}"),
+        ),
+        error,
+        drawn: drawn(lang, w),
+        name: def.name(lang == Lang::En).to_string(),
+        facts: wheel_facts(lang, w),
+        turn: format!("{turn:.2}"),
+        slices,
+        code: code.to_string(),
+        key: form_key(),
+        button,
+        disabled,
+        odds: def
+            .prizes
+            .iter()
+            .map(|p| {
+                let ppm = p.prize.odds_ppm;
+                let pct = format!("{}.{:04}%", ppm / 10_000, ppm % 10_000);
+                (p.prize.name(lang == Lang::En).to_string(), pct)
+            })
+            .collect(),
+    }
 }
 
 /// The draws the member has left today, when the lottery limits them per day.
@@ -220,36 +231,25 @@ fn spin_button(lang: Lang, w: &Wheel) -> (String, bool) {
     }
 }
 
-/// The card of the draw just made: the prize (or the consolation) and what it cost.
-fn drawn_card(lang: Lang, w: &Wheel) -> String {
-    w.drawn
-        .as_ref()
-        .map(|d| {
-            let headline = if !d.consolation {
-                t(lang, "恭喜你抽中", "You won")
-            } else {
-                t(lang, "本次结果", "This time")
-            };
-            format!(
-                "<div class=\"card success prize\" role=\"status\"><div class=\"tick\">{}</div><h2>{headline}</h2><p class=\"won\">{}</p><p class=\"muted\">{}</p></div>",
-                icon(ICON_GIFT),
-                esc(d.name(lang == Lang::En)),
-                if d.cost_points > 0 {
-                    if lang == Lang::En {
-                        format!("{} points spent", num(d.cost_points))
-                    } else {
-                        format!("消耗 {} 积分", num(d.cost_points))
-                    }
-                } else {
-                    t(lang, "使用了一次免费机会", "A free draw was used").to_string()
-                }
-            )
-        })
-        .unwrap_or_default()
+/// The draw just made: the headline (a prize, or the consolation), the prize and what it cost.
+fn drawn(lang: Lang, w: &Wheel) -> Option<(&'static str, String, String)> {
+    w.drawn.as_ref().map(|d| {
+        let headline = if !d.consolation {
+            t(lang, "恭喜你抽中", "You won")
+        } else {
+            t(lang, "本次结果", "This time")
+        };
+        let cost = match (d.cost_points > 0, lang) {
+            (false, _) => t(lang, "使用了一次免费机会", "A free draw was used").to_string(),
+            (true, Lang::En) => format!("{} points spent", num(d.cost_points)),
+            (true, Lang::Zh) => format!("消耗 {} 积分", num(d.cost_points)),
+        };
+        (headline, d.name(lang == Lang::En).to_string(), cost)
+    })
 }
 
 /// The member's facts on the wheel: points, free draws, the cost of a draw, draws left today.
-fn wheel_facts(lang: Lang, w: &Wheel) -> String {
+fn wheel_facts(lang: Lang, w: &Wheel) -> Vec<String> {
     let cost = w.def.cost_points;
     let mut facts = vec![if lang == Lang::En {
         format!("My points {}", num(w.balance))
@@ -276,9 +276,6 @@ fn wheel_facts(lang: Lang, w: &Wheel) -> String {
         });
     }
     facts
-        .iter()
-        .map(|f| format!("<span>{}</span>", esc(f)))
-        .collect()
 }
 
 #[derive(Deserialize, Default)]
@@ -299,7 +296,7 @@ pub(super) async fn draw(
     };
     let lang = c.lang;
     let show = |w: Wheel, msg: String, status: StatusCode| {
-        c.page(status, wheel_page(&c, &code, &w, Some(msg)))
+        c.page(status, &wheel_page(&c, &code, &w, Some(msg)))
     };
     if !key_ok(&f.key) {
         return match load_wheel(&web, &c, &code, None).await {

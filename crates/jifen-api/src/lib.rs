@@ -44,7 +44,7 @@ type ApiResult = Result<Response, ApiError>;
 fn v1_members_and_ledger() -> Router<App> {
     Router::new()
         .route("/program", get(program).put(update_program))
-        .route("/members", post(create_member))
+        .route("/members", get(members::list_members).post(create_member))
         .route("/members/lookup", get(lookup_member))
         .route("/members/merge", post(merge_members))
         .route("/members/{id}", get(member).patch(members::update_member))

@@ -265,6 +265,72 @@ pub async fn audit_log(
     Ok(Json(page).into_response())
 }
 
+/// The member list's query: a search, or filters, a sort and a page.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberListParams {
+    #[serde(default)]
+    q: Option<String>,
+    #[serde(default)]
+    tier: Option<String>,
+    #[serde(default)]
+    min_balance: Option<i64>,
+    #[serde(default)]
+    max_balance: Option<i64>,
+    #[serde(default)]
+    joined_from: Option<String>,
+    #[serde(default)]
+    joined_to: Option<String>,
+    #[serde(default)]
+    sort: Option<String>,
+    #[serde(default)]
+    page: Option<i64>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+/// Members narrowed, sorted and paged as the console's list does it, answered as the same
+/// typed page.
+pub async fn list_members(
+    State(app): State<App>,
+    p: Program,
+    ApiQuery(q): ApiQuery<MemberListParams>,
+) -> ApiResult {
+    let max = jifen_app::console::MEMBER_PAGE_MAX;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=max).contains(&limit) {
+        return Err(AppError::invalid("limit", format!("must be between 1 and {max}")).into());
+    }
+    let page = q.page.unwrap_or(1);
+    if !(1..=1_000_000).contains(&page) {
+        return Err(AppError::invalid("page", "must be between 1 and 1000000").into());
+    }
+    if !matches!(q.sort.as_deref(), None | Some("newest" | "balance")) {
+        return Err(AppError::invalid("sort", "must be newest or balance").into());
+    }
+    let text = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    if text.is_some_and(|t| t.chars().count() > 64) {
+        return Err(AppError::invalid("q", "at most 64 characters").into());
+    }
+    let query = jifen_app::console::MemberListQuery {
+        text: text.map(str::to_string),
+        tier: q.tier,
+        min_balance: q.min_balance.map(|v| v.to_string()),
+        max_balance: q.max_balance.map(|v| v.to_string()),
+        joined_from: q.joined_from,
+        joined_to: q.joined_to,
+        sort: q.sort,
+        page,
+    };
+    let who = jifen_app::access::MemberReader::for_key(&p.1);
+    let ctx = app.program_ctx(p.0).await?;
+    let now = app.now();
+    let list = app
+        .read(move |tx| jifen_app::console::member_list(tx, &ctx, &who, &query, limit, now))
+        .await?;
+    Ok(Json(list).into_response())
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActivityParams {

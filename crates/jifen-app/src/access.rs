@@ -73,6 +73,18 @@ handles! {
     Owner, owner, Owner;
 }
 
+impl MemberReader {
+    /// Members as an API key reads them: keys act for the programme's own systems, which hold
+    /// the records whole (as `GET /api/v1/members/{id}` answers them).
+    pub fn for_key(key: &jifen_store::KeyCaller) -> Self {
+        MemberReader {
+            program: key.program,
+            actor: key.actor(),
+            phones: true,
+        }
+    }
+}
+
 impl AuditReader {
     /// The audit log as an API key reads it: keys act for the programme's own systems, which
     /// may read who changed what (a SIEM, a compliance export).

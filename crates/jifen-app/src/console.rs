@@ -95,13 +95,21 @@ pub fn find_member(tx: &mut Tx<'_>, ctx: &ProgramCtx, text: &str) -> Result<Opti
         .map(|m| m.0))
 }
 
-/// A member in the console's list: the record, the balance and the tier.
-#[derive(Debug, Clone)]
+/// A member in the list (the console's and `GET /api/v1/members`): who, the points balance
+/// and the tier.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct MemberListRow {
-    pub member: Member,
-    pub balance: Balance,
-    pub tier_code: String,
-    /// The tier's names; the code when the ladder does not know it.
+    #[schemars(with = "i64")]
+    pub member_id: MemberId,
+    pub name: Option<String>,
+    /// Whole, or masked (`138****8000`) for a reader who does not see phone numbers.
+    pub phone: Option<String>,
+    /// `active`, `frozen`, `merged` or `erased`.
+    pub status: String,
+    pub created_at: Millis,
+    pub points: Balance,
+    /// The tier's code, and its names (the code when the ladder does not know it).
+    pub tier: String,
     pub tier_zh: String,
     pub tier_en: String,
 }
@@ -124,10 +132,14 @@ pub struct MemberListQuery {
     pub page: i64,
 }
 
-/// A page of the member list: its rows, how many members match in all, and the page.
-#[derive(Debug, Clone)]
+/// Most members a page of the list holds.
+pub const MEMBER_PAGE_MAX: i64 = 200;
+
+/// A page of the member list: its members, how many match in all, and the page (1-based) of
+/// how many.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct MemberListPage {
-    pub rows: Vec<MemberListRow>,
+    pub members: Vec<MemberListRow>,
     pub total: i64,
     pub page: i64,
     pub pages: i64,
@@ -213,7 +225,7 @@ fn member_filter(
 pub fn member_list(
     tx: &mut Tx<'_>,
     ctx: &ProgramCtx,
-    _who: &MemberReader,
+    who: &MemberReader,
     q: &MemberListQuery,
     limit: i64,
     now: Millis,
@@ -243,16 +255,27 @@ pub fn member_list(
             .ladder
             .as_ref()
             .and_then(|l| l.tiers.iter().find(|t| t.code == tier_code));
+        let phone = member.profile.phone.map(|p| {
+            if who.sees_phones() {
+                p
+            } else {
+                crate::members::mask_phone(&p)
+            }
+        });
         rows.push(MemberListRow {
-            member,
-            balance,
+            member_id: member.id,
+            name: member.profile.name,
+            phone,
+            status: member.status,
+            created_at: member.created_at,
+            points: balance,
             tier_zh: tier.map_or_else(|| tier_code.clone(), |t| t.name_zh.clone()),
             tier_en: tier.map_or_else(|| tier_code.clone(), |t| t.name_en.clone()),
-            tier_code,
+            tier: tier_code,
         });
     }
     Ok(MemberListPage {
-        rows,
+        members: rows,
         total,
         page,
         pages: ((total + limit - 1) / limit).max(1),

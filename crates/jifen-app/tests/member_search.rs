@@ -80,7 +80,7 @@ fn listed(
 }
 
 fn ids(p: &jifen_app::console::MemberListPage) -> Vec<i64> {
-    p.rows.iter().map(|r| r.member.id.0).collect()
+    p.members.iter().map(|r| r.member_id.0).collect()
 }
 
 fn the_member_list_filters_sorts_counts_and_pages(b: Arc<dyn Backend>) {
@@ -96,11 +96,11 @@ fn the_member_list_filters_sorts_counts_and_pages(b: Arc<dyn Backend>) {
     let all = listed(&w, MemberListQuery::default(), 50).unwrap();
     assert_eq!((ids(&all), all.total), (vec![d, c, a], 3), "newest first");
     let bal = |m: i64| {
-        all.rows
+        all.members
             .iter()
-            .find(|r| r.member.id.0 == m)
+            .find(|r| r.member_id.0 == m)
             .unwrap()
-            .balance
+            .points
             .available
     };
     assert!(
@@ -126,11 +126,10 @@ fn the_member_list_filters_sorts_counts_and_pages(b: Arc<dyn Backend>) {
     // Join dates, both days included, in the programme's time zone.
     let day = |m: i64| {
         let at = all
-            .rows
+            .members
             .iter()
-            .find(|r| r.member.id.0 == m)
+            .find(|r| r.member_id.0 == m)
             .unwrap()
-            .member
             .created_at;
         let tz = w.read(|_, ctx| Ok(ctx.tz.clone()));
         jifen_app::member_centre::local_date(at, &tz).to_string()
@@ -211,7 +210,7 @@ fn the_balance_filter_reads_available_points_not_those_held(b: Arc<dyn Backend>)
         w.purchase(&format!("o-{m}"), m, 50_000).unwrap();
     }
     let all = listed(&w, MemberListQuery::default(), 50).unwrap();
-    let earned = all.rows[0].balance.available;
+    let earned = all.members[0].points.available;
     assert!(earned > 200, "{earned}");
     let r: commands::Reserve = serde_json::from_value(json!({
         "member": {"member_id": a}, "amount": earned - 100, "order_ref": "mall-1"
@@ -227,7 +226,7 @@ fn the_balance_filter_reads_available_points_not_those_held(b: Arc<dyn Backend>)
     };
     let p = listed(&w, range(0, 100), 50).unwrap();
     assert_eq!(ids(&p), vec![a], "100 available, the rest held");
-    assert_eq!(p.rows[0].balance.available, 100);
+    assert_eq!(p.members[0].points.available, 100);
     assert_eq!(ids(&listed(&w, range(101, earned), 50).unwrap()), vec![c]);
     let by_balance = MemberListQuery {
         sort: Some("balance".into()),

@@ -131,7 +131,6 @@ pub(super) async fn members(
         page.as_ref(),
         error,
         &tiers,
-        s.role.sees_phones(),
     );
     crate::frame::respond(status, &page, &set_lang.into_iter().collect::<Vec<_>>())
 }

@@ -281,6 +281,57 @@ pub(super) const LINKS_LIMIT: Param = query(
     ty_int(Some(1), Some(1_000), Some(100)),
     "Links per page",
 );
+pub(super) const MEMBERS_TEXT: Param = query(
+    "q",
+    ty_text(Some(64), Some("8000")),
+    "A phone, its last four digits, an external id or the start of a name: a search (at most \
+     limit matches, one page); the filters then do not apply",
+);
+pub(super) const MEMBERS_TIER: Param = query(
+    "tier",
+    ty_text(Some(64), Some("gold")),
+    "Only members of this tier (a code of the ladder)",
+);
+pub(super) const MEMBERS_MIN_BALANCE: Param = query(
+    "min_balance",
+    ty_int(Some(0), None, None),
+    "Only members with at least this many available points",
+);
+pub(super) const MEMBERS_MAX_BALANCE: Param = query(
+    "max_balance",
+    ty_int(Some(0), None, None),
+    "Only members with at most this many available points; not below min_balance",
+);
+const DAY: Ty = Ty::Text {
+    max: Some(10),
+    pattern: Some("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
+    example: Some("2026-12-01"),
+};
+pub(super) const MEMBERS_JOINED_FROM: Param = query(
+    "joined_from",
+    DAY,
+    "Only members who joined on or after this day (YYYY-MM-DD, in the programme's time zone)",
+);
+pub(super) const MEMBERS_JOINED_TO: Param = query(
+    "joined_to",
+    DAY,
+    "Only members who joined on or before this day (YYYY-MM-DD); not before joined_from",
+);
+pub(super) const MEMBERS_SORT: Param = query(
+    "sort",
+    ty_word(&["newest", "balance"], Some("newest")),
+    "Newest first, or the highest available balance first",
+);
+pub(super) const MEMBERS_PAGE: Param = query(
+    "page",
+    ty_int(Some(1), Some(1_000_000), Some(1)),
+    "The page, from 1",
+);
+pub(super) const MEMBERS_LIMIT: Param = query(
+    "limit",
+    ty_int(Some(1), Some(jifen_app::console::MEMBER_PAGE_MAX), Some(50)),
+    "Members per page",
+);
 pub(super) const AUDIT_ACTOR: Param = query(
     "actor",
     ty_text(Some(100), Some("staff:ann")),

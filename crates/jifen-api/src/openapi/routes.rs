@@ -236,6 +236,22 @@ pub const ROUTES: &[Route] = &[
     .params(&[LINKS_AFTER, LINKS_LIMIT])
     .answer("ChainLinks"),
     get(
+        "/api/v1/members",
+        "Members narrowed by tier, available balance and join date, newest or highest balance first, a page at a time with the count of all matches; or a search by phone, its last four digits, external id or name (?q=)",
+    )
+    .params(&[
+        MEMBERS_TEXT,
+        MEMBERS_TIER,
+        MEMBERS_MIN_BALANCE,
+        MEMBERS_MAX_BALANCE,
+        MEMBERS_JOINED_FROM,
+        MEMBERS_JOINED_TO,
+        MEMBERS_SORT,
+        MEMBERS_PAGE,
+        MEMBERS_LIMIT,
+    ])
+    .answer("MemberListPage"),
+    get(
         "/api/v1/audit",
         "The audit log, newest first: who changed what (rules, the catalog, tiers, orders, settings, members), by the console or the API",
     )

@@ -14,7 +14,7 @@ use jifen_app::commands::{
     EventResult, MemberCreated, MergeResult, PurchaseResult, RedemptionRefundResult, RefundResult,
     ReservationView, SpendResult, TransferResult,
 };
-use jifen_app::console::AuditPage;
+use jifen_app::console::{AuditPage, MemberListPage};
 use jifen_app::coupons::{
     CouponList, CouponTemplateList, CouponTemplateView, CouponUseView, CouponView,
 };
@@ -110,6 +110,7 @@ pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
         "CheckoutDeductionView" => CheckoutDeductionView,
         "Receipt" => Receipt,
         "AuditPage" => AuditPage,
+        "MemberListPage" => MemberListPage,
         "ActivityPage" => ActivityPage,
     );
     for (name, schema) in generator.take_definitions(true) {

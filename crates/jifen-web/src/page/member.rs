@@ -78,14 +78,13 @@ pub struct MembersPage {
 }
 
 /// The member list as a page shows it: the query as typed, its answer or the field at fault
-/// (`error`), the programme's tiers (code, 中文, English), and whether phones are shown whole.
+/// (`error`), and the programme's tiers (code, 中文, English).
 pub fn members(
     frame: Frame,
     query: &jifen_app::console::MemberListQuery,
     page: Option<&jifen_app::console::MemberListPage>,
     error: Option<(String, String)>,
     tiers: &[(String, String, String)],
-    phones: bool,
 ) -> MembersPage {
     let lang = frame.lang;
     let val = |o: &Option<String>| o.clone().unwrap_or_default();
@@ -103,17 +102,17 @@ pub fn members(
         ),
     ];
     let rows = page
-        .map(|p| p.rows.as_slice())
+        .map(|p| p.members.as_slice())
         .unwrap_or(&[])
         .iter()
         .map(|r| MemberRow {
-            id: r.member.id.0,
-            name: r.member.profile.name.clone().unwrap_or_else(|| "–".into()),
-            phone: shown_phone(r.member.profile.phone.as_deref(), phones)
-                .unwrap_or_else(|| "–".into()),
+            id: r.member_id.0,
+            name: r.name.clone().unwrap_or_else(|| "–".into()),
+            // Masked by the use case for a role that does not see phones.
+            phone: r.phone.clone().unwrap_or_else(|| "–".into()),
             tier: pick(lang, &r.tier_zh, &r.tier_en).to_string(),
-            available: num(r.balance.available),
-            expiring: num(r.balance.expiring),
+            available: num(r.points.available),
+            expiring: num(r.points.expiring),
         })
         .collect();
     // A text search answers one page; the filters page through all their matches.

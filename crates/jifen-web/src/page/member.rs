@@ -564,3 +564,9 @@ fn appeals_table(lang: Lang, tz: &TimeZone, appeals: &[jifen_app::console::Appea
     );
     titled_table(lang, L::Appeals.t(lang), head, rows, 5)
 }
+
+pub(super) fn card(label: &str, value: &str) -> String {
+    format!(
+        "<div class=\"card\"><div class=\"label\">{label}</div><div class=\"value\">{value}</div></div>"
+    )
+}

@@ -65,11 +65,13 @@
     }, more);
   }
 
-  // A count up the side, named, with thousands separators.
+  // A count up the side, named along it, with thousands separators.
   function countAxis(name, more) {
     return Object.assign({
       type: 'value',
       name: name,
+      nameLocation: 'middle',
+      nameGap: 50,
       nameTextStyle: { color: ink },
       axisLabel: { formatter: fmt, color: ink }
     }, more);
@@ -81,9 +83,9 @@
   });
 
   draw('chart-points', {
-    legend: { top: 0, data: [w.issued, w.spent, w.expired] },
+    legend: { top: 0, itemGap: 20, data: [w.issued, w.spent, w.expired] },
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: fmt },
-    grid: { left: 64, right: 24, top: 40, bottom: 48 },
+    grid: { left: 72, right: 24, top: 40, bottom: 48 },
     xAxis: dayAxis({ axisLine: { onZero: false }, axisTick: { alignWithLabel: true } }),
     yAxis: countAxis(w.points, {}),
     labelLayout: { hideOverlap: true },
@@ -123,9 +125,9 @@
   });
 
   draw('chart-trends', {
-    legend: { top: 0, data: [w.new_members, w.active] },
+    legend: { top: 0, itemGap: 20, data: [w.new_members, w.active] },
     tooltip: { trigger: 'axis', valueFormatter: fmt },
-    grid: { left: 56, right: 24, top: 56, bottom: 48 },
+    grid: { left: 72, right: 24, top: 48, bottom: 48 },
     xAxis: dayAxis({ boundaryGap: false }),
     yAxis: countAxis(w.members, { minInterval: 1 }),
     labelLayout: { hideOverlap: true },

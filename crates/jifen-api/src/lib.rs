@@ -14,6 +14,7 @@ mod mall;
 mod members;
 pub mod observe;
 pub mod openapi;
+mod overview;
 mod serve;
 pub use extract::BODY_TIMEOUT;
 pub use observe::{observed, observed_with};
@@ -44,6 +45,11 @@ type ApiResult = Result<Response, ApiError>;
 fn v1_members_and_ledger() -> Router<App> {
     Router::new()
         .route("/program", get(program).put(update_program))
+        .route(
+            "/program/point-value",
+            get(overview::point_value_get).put(overview::point_value_put),
+        )
+        .route("/overview", get(overview::overview))
         .route("/members", get(members::list_members).post(create_member))
         .route("/members/lookup", get(lookup_member))
         .route("/members/merge", post(merge_members))

@@ -916,6 +916,87 @@ async fn category_answers_match_their_schemas() {
     assert_eq!(c.answers, 5);
 }
 
+/// The overview over a range of days and the value of points answer what their schemas say: the
+/// day's points in the range's series, the liability priced once a value is set (audited in
+/// the key's name), a range or a value that does not read refused with 422 naming its field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overview_answers_match_their_schemas() {
+    use jifen_api::openapi::documented;
+    assert!(documented::<jifen_app::overview::OverviewView>());
+    assert!(documented::<jifen_app::overview::PointValue>());
+    let s = start(policy(0)).await;
+    let m = s.create_member("O1").await;
+    s.credit(m, 12_345).await;
+    let mut c = Checked {
+        s,
+        doc: document(),
+        answers: 0,
+    };
+    let got = c.call("get", "/api/v1/overview?days=7", None, None).await;
+    let f = &got.ok(200)["figures"];
+    assert_eq!(f["dates"].as_array().unwrap().len(), 7);
+    assert_eq!(f["issued"][6], 12_345);
+    assert_eq!(f["new_members"][6], 1);
+    assert_eq!(got.json["liability"]["outstanding"], 12_345);
+    assert_eq!(got.json["liability"]["value_minor"], json!(null));
+    let got = c
+        .call(
+            "get",
+            "/api/v1/overview?from=2025-12-31&to=2026-01-01",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(got.ok(200)["figures"]["issued"], json!([0, 12_345]));
+    for (q, field) in [
+        ("days=0", "days"),
+        ("from=2026-02-30&to=2026-03-01", "from"),
+        ("from=2026-03-02&to=2026-03-01", "to"),
+        ("from=2024-01-01&to=2026-01-01", "from"),
+        ("from=2026-03-01", "to"),
+        ("days=7&from=2026-03-01&to=2026-03-02", "days"),
+    ] {
+        let r = c
+            .call("get", &format!("/api/v1/overview?{q}"), None, None)
+            .await;
+        assert_eq!(r.err(422, "invalid_request")["field"], field, "{q}");
+    }
+    let r = c.s.get("/api/v1/overview?days=abc").await;
+    r.err(422, "invalid_request");
+    let r = c.s.get("/api/v1/overview?weeks=2").await;
+    r.err(422, "invalid_request");
+    let v = c
+        .call("get", "/api/v1/program/point-value", None, None)
+        .await;
+    assert_eq!(v.ok(200), &json!({"minor_per_100_points": null}));
+    let put = c
+        .call(
+            "put",
+            "/api/v1/program/point-value",
+            None,
+            Some(json!({"minor_per_100_points": 100})),
+        )
+        .await;
+    assert_eq!(put.ok(200), &json!({"minor_per_100_points": 100}));
+    let r =
+        c.s.send(
+            c.s.request(Method::PUT, "/api/v1/program/point-value")
+                .json(&json!({"minor_per_100_points": 0})),
+        )
+        .await;
+    assert_eq!(
+        r.err(422, "invalid_request")["field"],
+        "minor_per_100_points"
+    );
+    let got = c.call("get", "/api/v1/overview?days=7", None, None).await;
+    assert_eq!(got.ok(200)["liability"]["value_minor"], 12_345);
+    let log = c.s.get("/api/v1/audit?action=point_value.update").await;
+    let items = log.ok(200)["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1);
+    assert!(items[0]["actor"].as_str().unwrap().starts_with("api_key:"));
+    assert_eq!(c.answers, 11);
+}
+
 /// A 1×1 PNG.
 const PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\x0d\x49\x44\x41\x54\x78\xda\x63\x64\x60\xf8\x5f\x0f\x00\x02\x87\x01\x80\xeb\x47\xba\x92\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
 

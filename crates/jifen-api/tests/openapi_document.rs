@@ -631,12 +631,13 @@ fn the_rules_check_finds_what_breaks_them() {
 
 // ---- query parameters as the handlers read them --------------------------------------------
 
-const SOURCES: [(&str, &str); 5] = [
+const SOURCES: [(&str, &str); 6] = [
     ("", include_str!("../src/lib.rs")),
     ("members", include_str!("../src/members.rs")),
     ("rules", include_str!("../src/rules.rs")),
     ("mall", include_str!("../src/mall.rs")),
     ("coupons", include_str!("../src/coupons.rs")),
+    ("overview", include_str!("../src/overview.rs")),
 ];
 
 /// `(method, path) -> handler` as the router source names them, e.g. `mall::list_items`.

@@ -140,6 +140,9 @@ struct Inner {
     backtests: std::sync::Mutex<Vec<(String, ProgramId, Arc<std::sync::Mutex<Backtest>>)>>,
     /// Certificate authorities webhooks trust beside the built-in roots.
     webhook_roots: RwLock<Vec<reqwest::Certificate>>,
+    /// The overview's figures per programme and range, read at most once a minute; the
+    /// console and the API share them.
+    figures: overview::FiguresCache,
 }
 
 /// The state of one backtest, as polled.
@@ -190,8 +193,14 @@ impl App {
                 api_keys: RwLock::new(HashMap::new()),
                 backtests: std::sync::Mutex::new(Vec::new()),
                 webhook_roots: RwLock::new(Vec::new()),
+                figures: overview::FiguresCache::default(),
             }),
         })
+    }
+
+    /// The overview's figures, cached per programme and range.
+    pub fn figures(&self) -> &overview::FiguresCache {
+        &self.inner.figures
     }
 
     /// Trusts the certificate authorities of a PEM bundle for webhook deliveries, beside the

@@ -46,6 +46,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (29, include_str!("../migrations/0029_queue_history.sql")),
     (30, include_str!("../migrations/0030_phone_tail.sql")),
     (31, include_str!("../migrations/0031_key_revoke_reason.sql")),
+    (32, include_str!("../migrations/0032_point_value.sql")),
 ];
 
 /// Writer connections per process by default. Commands on one member always go to the same

@@ -46,6 +46,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (29, include_str!("../migrations/0029_queue_history.sql")),
     (30, include_str!("../migrations/0030_phone_tail.sql")),
     (31, include_str!("../migrations/0031_key_revoke_reason.sql")),
+    (32, include_str!("../migrations/0032_point_value.sql")),
 ];
 
 /// How long a connection waits for another's lock before giving up (readers never wait in WAL;

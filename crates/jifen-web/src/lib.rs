@@ -8,11 +8,13 @@
 //! limited per login.
 
 mod account;
+mod assets;
 mod centre;
 mod centre_mall;
 mod forms;
 mod frame;
 mod mall_pages;
+mod overview_page;
 mod page;
 mod rules_pages;
 mod settings;
@@ -112,8 +114,6 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Source {
 struct Web {
     app: App,
     failures: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
-    /// The overview's figures per programme, read at most once a minute.
-    figures: jifen_app::overview::FiguresCache,
 }
 
 /// The console's routes, with their state; merged with the API router by the binary.
@@ -121,7 +121,6 @@ pub fn router(app: App) -> Router {
     let web = Web {
         app,
         failures: Arc::default(),
-        figures: Default::default(),
     };
     Router::new()
         .route("/console/assets/console.css", get(css))
@@ -140,7 +139,7 @@ pub fn router(app: App) -> Router {
         .route("/console/appeals/{id}", axum::routing::post(answer_appeal))
         .route("/console/login", get(login_page).post(login))
         .route("/console/logout", axum::routing::post(logout))
-        .route("/console", get(overview))
+        .route("/console", get(overview_page::overview))
         .route("/console/members", get(members))
         .route("/console/members/{id}", get(member))
         .route("/console/members/{id}/adjust", axum::routing::post(adjust))
@@ -171,6 +170,7 @@ pub fn router(app: App) -> Router {
         .merge(staff_pages::routes())
         .merge(member_history::routes())
         .merge(account::routes())
+        .merge(assets::routes())
         .with_state(web)
         .layer(axum::middleware::from_fn(headers::security_headers))
         // Outside the headers, which hash the page's scripts as written: gzip for a browser

@@ -1,34 +1,6 @@
-//! The overview and the member pages: the list with search, one member with balance, lots, history, orders, coupons and appeals, and the staff actions on points (adjust, transfer, merge).
+//! The member pages: the list with search, one member with balance, lots, history, orders, coupons and appeals, and the staff actions on points (adjust, transfer, merge).
 
 use super::*;
-
-pub(super) async fn overview(
-    State(web): State<Web>,
-    headers: HeaderMap,
-    Query(q): Query<LangQuery>,
-) -> Response {
-    let (lang, set_lang) = lang_of(&headers, &q);
-    let s = match require(&web, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let ctx = match web.app.program_ctx(s.program).await {
-        Ok(c) => c,
-        Err(e) => return failure(lang, &s, e),
-    };
-    let tz = ctx.tz.clone();
-    let view = match jifen_app::overview::overview(&web.app, &web.figures, ctx, web.app.now()).await
-    {
-        Ok(v) => v,
-        Err(e) => return failure(lang, &s, e),
-    };
-    let body = page::overview(lang, &tz, &view);
-    html(
-        StatusCode::OK,
-        page::layout(lang, &s, "overview", L::Overview.t(lang), &body),
-        &set_lang.into_iter().collect::<Vec<_>>(),
-    )
-}
 
 #[derive(Deserialize, Default)]
 pub(super) struct MembersQuery {

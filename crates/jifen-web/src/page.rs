@@ -1,17 +1,14 @@
 //! The console's HTML: words in both languages, formatting, and one function per page.
 
 use jifen_app::console::Member;
-use jifen_app::overview::{Figures, OverviewView, TopItem};
 use jifen_app::staff::Session;
 use jifen_app::views::{Balance, LotView};
 use jifen_domain::words;
 use jiff::tz::TimeZone;
 
 mod member;
-mod overview;
 mod queues;
 pub(crate) use member::*;
-pub(crate) use overview::*;
 pub(crate) use queues::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,8 +35,6 @@ pub enum L {
     Members,
     MembersTotal,
     Outstanding,
-    Issued14,
-    Spent14,
     RedemptionRate,
     OpenHolds,
     RecentOrders,
@@ -105,8 +100,6 @@ pub enum L {
     Points,
     Never,
     Debt,
-    IssuedLegend,
-    SpentLegend,
 }
 
 impl L {
@@ -136,9 +129,7 @@ impl L {
             L::Members => ("会员", "Members"),
             L::MembersTotal => ("会员总数", "Members"),
             L::Outstanding => ("未使用积分", "Points outstanding"),
-            L::Issued14 => ("近14天发放", "Issued, last 14 days"),
-            L::Spent14 => ("近14天消耗", "Spent, last 14 days"),
-            L::RedemptionRate => ("消耗/发放（14天）", "Spent / issued (14 days)"),
+            L::RedemptionRate => ("期间使用/发放", "Spent / issued in range"),
             L::OpenHolds => ("待审风控", "Risk holds to review"),
             L::RecentOrders => ("最新兑换订单", "Recent mall orders"),
             L::NoOrders => ("暂无订单", "No orders yet"),
@@ -212,8 +203,6 @@ impl L {
             L::Points => ("积分", "Points"),
             L::Never => ("永久有效", "Never"),
             L::Debt => ("欠分", "Debt"),
-            L::IssuedLegend => ("发放", "Issued"),
-            L::SpentLegend => ("消耗", "Spent"),
         };
         match lang {
             Lang::Zh => zh,

@@ -30,9 +30,11 @@ mod exports;
 pub(crate) use exports::export_range;
 mod forms;
 mod key_revoke;
+mod value;
 mod view;
 use exports::*;
 use forms::*;
+use value::*;
 use view::*;
 
 pub(crate) fn routes() -> Router<Web> {
@@ -41,6 +43,7 @@ pub(crate) fn routes() -> Router<Web> {
         .route("/console/settings/program", post(update_program))
         .route("/console/settings/centre", post(update_centre))
         .route("/console/settings/payment", post(update_payment))
+        .route("/console/settings/point-value", post(update_point_value))
         .route("/console/settings/keys", post(create_key))
         .route(
             "/console/settings/keys/{id}/revoke",

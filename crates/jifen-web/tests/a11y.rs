@@ -69,11 +69,15 @@ fn axe(b: &mut cdp::Browser, page: &str) -> Vec<String> {
 fn visit(b: &mut cdp::Browser, base: &str, url: &str, shot: &str, failures: &mut Vec<String>) {
     b.goto(&format!("{base}{url}"));
     b.wait_until("[...document.images].every(i => i.complete)");
+    b.wait_until(CHARTS_DRAWN);
     failures.extend(axe(b, url));
     if !shot.is_empty() {
         b.screenshot(&format!("a11y-{shot}"));
     }
 }
+
+/// Every chart of the page has been drawn by ECharts (true on a page without charts).
+const CHARTS_DRAWN: &str = "[...document.querySelectorAll('.chart-box')].every(c => c.dataset.drawn === '1' && c.querySelector('svg'))";
 
 /// The pictures of the page in `b`: where each comes from, how it loads, the size it is given, the
 /// size it shows at and the size of what was served (0 while not loaded).
@@ -251,6 +255,7 @@ async fn every_console_page_passes_axe() {
         b.eval("document.querySelector('#login').value = 'amy'; document.querySelector('#password').value = 'correct horse battery'; document.querySelector('form').submit(); true");
         b.wait_until("location.pathname === '/console'");
         assert_eq!(b.path(), "/console", "signed in");
+        b.wait_until(CHARTS_DRAWN);
         failures.extend(axe(&mut b, "/console"));
         b.screenshot("a11y-console-overview-1440");
         for (url, shot) in [
@@ -392,6 +397,91 @@ async fn every_member_centre_page_passes_axe_on_a_phone() {
             "axe-core found:\n{}",
             failures.join("\n")
         );
+    })
+    .await
+    .unwrap();
+}
+
+/// The overview at 1440 px in Chinese and in English: ECharts draws the three charts (points
+/// issued above the baseline and spent and expired below it, members per day, members per
+/// tier) with their legends and axis names in the page's language and no English on the
+/// Chinese page; the page passes axe with the charts drawn. Screenshots:
+/// `target/screenshots/overview-charts-{zh,en}-1440.png`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_overview_draws_its_charts_in_the_pages_language_and_passes_axe() {
+    let s = common::start().await;
+    furnish(&s).await;
+    // A ladder for the tier chart, and points moving over a week.
+    s.silver_and_gold().await;
+    for day in 1..7 {
+        s.clock.set(common::START + day * 86_400_000);
+        let a = jifen_app::commands::Adjustment {
+            member: jifen_app::commands::MemberRef::Id {
+                member_id: s.member,
+            },
+            delta: 100 * day,
+            point_type: jifen_ledger::PointType::Points,
+            reason: Some("活动赠送".into()),
+            actor: Some("system:import".into()),
+        };
+        s.app
+            .write_view(s.pid, "m", None, move |tx, ctx, now| {
+                jifen_app::commands::adjust(tx, ctx, now, &a)
+            })
+            .await
+            .unwrap();
+        let spend = jifen_app::commands::Spend {
+            member: jifen_app::commands::MemberRef::Id {
+                member_id: s.member,
+            },
+            amount: 30 * day,
+            reason: Some("兑换".into()),
+            order_ref: None,
+        };
+        s.app
+            .write_view(s.pid, "m", None, move |tx, ctx, now| {
+                jifen_app::commands::spend(tx, ctx, now, &spend)
+            })
+            .await
+            .unwrap();
+    }
+    let base = serve_all(&s.app).await;
+    tokio::task::spawn_blocking(move || {
+        let Some(mut b) = cdp::Browser::start() else {
+            return;
+        };
+        b.viewport(1440, 2000);
+        b.sign_in(&base, "amy");
+        let mut failures = Vec::new();
+        for (lang, words, not) in [
+            ("zh", ["发放", "使用", "过期", "积分", "新会员", "活跃会员", "银卡"], "Issued|Spent|Expired|Points|Members|Silver|Day"),
+            ("en", ["Issued", "Spent", "Expired", "Points", "New members", "Active members", "Silver"], "发放|使用|过期|会员"),
+        ] {
+            b.goto(&format!("{base}/console?days=7&lang={lang}"));
+            b.wait_until(CHARTS_DRAWN);
+            // The library itself has the charts.
+            assert_eq!(
+                b.eval("['chart-points', 'chart-trends', 'chart-tiers'].every(id => !!echarts.getInstanceByDom(document.getElementById(id)))"),
+                json!(true)
+            );
+            let drawn = b
+                .eval("[...document.querySelectorAll('.chart-box svg')].map(s => s.textContent).join(' | ')")
+                .as_str()
+                .unwrap()
+                .to_string();
+            for w in words {
+                assert!(drawn.contains(w), "{lang}: {w} in {drawn}");
+            }
+            let foreign = b.eval(&format!(
+                "(/{not}/).test([...document.querySelectorAll('.chart-box svg')].map(s => s.textContent).join(' ') + [...document.querySelectorAll('.chart-box')].map(c => c.getAttribute('aria-label')).join(' '))"
+            ));
+            assert_eq!(foreign, json!(false), "{lang}: words of the other language in {drawn}");
+            // Values on the bars without hovering: the last day's 600 issued and 180 spent.
+            assert!(drawn.contains("600") && drawn.contains("-180"), "{drawn}");
+            failures.extend(axe(&mut b, &format!("/console?days=7&lang={lang}")));
+            b.screenshot(&format!("overview-charts-{lang}-1440"));
+        }
+        assert!(failures.is_empty(), "axe-core found:\n{}", failures.join("\n"));
     })
     .await
     .unwrap();

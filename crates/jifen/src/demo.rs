@@ -421,6 +421,13 @@ fn checkout_settings(app: &App, program: ProgramId) -> anyhow::Result<()> {
     app.write_view_blocking(program, "checkout", None, move |tx, ctx, now| {
         jifen_app::checkout::put_settings(tx, ctx, now, &checkout)
     })?;
+    // The overview values the points members hold at the same rate: 100 points, 1 yuan.
+    let value = jifen_app::overview::PointValue {
+        minor_per_100_points: Some(100),
+    };
+    app.write_view_blocking(program, "staff", None, move |tx, ctx, now| {
+        jifen_app::overview::put_point_value(tx, ctx, now, "system:demo", &value)
+    })?;
     Ok(())
 }
 

@@ -166,6 +166,18 @@ fn checkout_schemas(add: &mut impl FnMut(&str, Value)) {
         ),
     );
     add(
+        "PointValueIn",
+        closed(
+            &[],
+            json!({
+                "minor_per_100_points": nullable(json!({"type": "integer", "format": "int64",
+                    "minimum": 1, "maximum": jifen_app::overview::POINT_VALUE_MAX,
+                    "description": "minor units of the programme's currency (分 for CNY) that 100 points are worth: 100 = 100 points for 1 yuan; null or absent clears it",
+                    "example": 100}))
+            }),
+        ),
+    );
+    add(
         "PaymentSettingsIn",
         closed(
             &[],

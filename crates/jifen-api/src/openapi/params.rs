@@ -1,6 +1,6 @@
 //! Path and query parameters: their types, their JSON Schemas, and every parameter the routes use.
 
-use jifen_app::{commands, earn, mall, views};
+use jifen_app::{commands, earn, mall, overview, views};
 use serde_json::{Value, json};
 
 use super::helpers::EXTERNAL_ID;
@@ -468,4 +468,31 @@ pub(super) const HOLDS_LIMIT: Param = query(
     "limit",
     ty_int(Some(1), Some(earn::HOLDS_PAGE_MAX), Some(50)),
     "Holds per page",
+);
+pub(super) const OVERVIEW_DAYS: Param = query(
+    "days",
+    ty_int(
+        Some(1),
+        Some(overview::RANGE_DAYS_MAX),
+        Some(overview::RANGE_DAYS_DEFAULT),
+    ),
+    "The last this many days, today included (in the programme's time zone); not with from and to",
+);
+pub(super) const OVERVIEW_FROM: Param = query(
+    "from",
+    Ty::Text {
+        max: Some(10),
+        pattern: Some("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
+        example: Some("2026-03-01"),
+    },
+    "The first day, YYYY-MM-DD in the programme's time zone; with to, at most 366 days in all",
+);
+pub(super) const OVERVIEW_TO: Param = query(
+    "to",
+    Ty::Text {
+        max: Some(10),
+        pattern: Some("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
+        example: Some("2026-03-31"),
+    },
+    "The last day (included), YYYY-MM-DD, not before from",
 );

@@ -134,6 +134,23 @@ pub const ROUTES: &[Route] = &[
     )
     .body("ProgramUpdate")
     .answer("Program"),
+    get(
+        "/api/v1/program/point-value",
+        "What the programme's points are worth: minor units of its currency per 100 points (null until set); prices the outstanding points in the overview",
+    )
+    .answer("PointValue"),
+    put(
+        "/api/v1/program/point-value",
+        "Set the value of points (1 to 1,000,000 minor units per 100 points, or null to clear it); audited",
+    )
+    .body("PointValueIn")
+    .answer("PointValue"),
+    get(
+        "/api/v1/overview",
+        "The programme at a glance over a range of days (the last 14 by default): points issued, spent and expired, members who joined and were active per day, members per tier, outstanding points and their worth, recent orders and what waits for staff; cached for a minute per range",
+    )
+    .params(&[OVERVIEW_DAYS, OVERVIEW_FROM, OVERVIEW_TO])
+    .answer("Overview"),
     post(
         "/api/v1/members",
         "Create a member with profile and external ids",

@@ -26,6 +26,7 @@ use jifen_app::mall::{
     RestockResult, ShipBatchResult, SlowItemsReport, VoteResult,
 };
 use jifen_app::members::MemberExport;
+use jifen_app::overview::{OverviewView, PointValue};
 use jifen_app::staff::AdjustmentOutcome;
 use jifen_app::tiers::{MemberBenefits, TierProgress};
 use jifen_app::views::{HistoryPage, MemberBalance, MemberView};
@@ -112,6 +113,9 @@ pub(super) fn typed_schemas(s: &mut Map<String, Value>) {
         "AuditPage" => AuditPage,
         "MemberListPage" => MemberListPage,
         "ActivityPage" => ActivityPage,
+        // The overview and the value of points.
+        "Overview" => OverviewView,
+        "PointValue" => PointValue,
     );
     for (name, schema) in generator.take_definitions(true) {
         // A generated name must not replace a hand-written schema (a request body, say).

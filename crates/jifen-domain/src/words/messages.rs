@@ -125,6 +125,7 @@ pub const AUDIT_ACTIONS: &[Word] = plain_words![
     "mall_order.timeout", "订单超时", "Order timed out";
     "mall_payment.update", "修改支付设置", "Payment settings changed";
     "mall_categories.update", "修改商品分类", "Categories changed";
+    "point_value.update", "修改积分价值", "Value of points changed";
     "member.transfer", "积分转赠", "Points transferred";
     "member.merge", "合并会员", "Members merged";
     "member.erased", "注销会员数据", "Member's data erased";

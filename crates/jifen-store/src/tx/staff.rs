@@ -316,20 +316,21 @@ impl Tx<'_> {
             .map_or(0, |r| r.int(0)))
     }
 
-    /// Points moved per day since `from` by transfer code: (day index, code, points), the day
-    /// counted from `from` in whole days.
+    /// Points moved per day in `[from, to)` by transfer code: (day index, code, points), the
+    /// day counted from `from` in whole days.
     pub fn daily_points(
         &mut self,
         program: ProgramId,
         from: Millis,
+        to: Millis,
     ) -> StoreResult<Vec<(i64, String, i64)>> {
         Ok(self
             .conn
             .query(
                 "SELECT CAST((created_at - $2) / 86400000 AS BIGINT) AS day, code, CAST(SUM(amount) AS BIGINT) FROM transfers \
-                 WHERE program_id = $1 AND point_type = 'points' AND created_at >= $2 AND phase = 'posted' \
+                 WHERE program_id = $1 AND point_type = 'points' AND created_at >= $2 AND created_at < $3 AND phase = 'posted' \
                  GROUP BY day, code ORDER BY day",
-                &[program.0.into(), from.into()],
+                &[program.0.into(), from.into(), to.into()],
             )?
             .iter()
             .map(|r| (r.int(0), r.text(1), r.int(2)))

@@ -97,14 +97,24 @@ pub(super) fn benefit_words(st: &Staff, b: &Benefits, coupons: &[(String, String
 }
 
 /// The ladder as a table: its metric, window and review, and each tier with its benefits.
-fn ladder_table(st: &Staff, l: &Ladder, coupons: &[(String, String)]) -> String {
+/// The ladder as a table, each tier with the members at it now (`counts`, in the ladder's order).
+fn ladder_table(
+    st: &Staff,
+    l: &Ladder,
+    coupons: &[(String, String)],
+    counts: &[jifen_app::overview::TierCount],
+) -> String {
     let en = st.lang == crate::page::Lang::En;
     let rows: String = l
         .tiers
         .iter()
         .map(|t| {
+            let members = counts
+                .iter()
+                .find(|c| c.code == t.code)
+                .map_or(0, |c| c.members);
             format!(
-                "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
                 esc(&t.code),
                 esc(jifen_domain::name_in(&t.name_zh, &t.name_en, en)),
                 if l.metric == Metric::Spend {
@@ -112,13 +122,14 @@ fn ladder_table(st: &Staff, l: &Ladder, coupons: &[(String, String)]) -> String 
                 } else {
                     num(t.threshold)
                 },
+                num(members),
                 benefit_words(st, &t.benefits, coupons),
             )
         })
         .collect();
     format!(
         "<p class=\"muted\">{} {} · {} {}{}</p>\
-         <table><thead><tr><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table>",
+         <table><thead><tr><th>{}</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table>",
         st.t("升级依据", "Tiers by"),
         metric_words(st, l.metric),
         st.t("统计周期", "counted over"),
@@ -134,6 +145,7 @@ fn ladder_table(st: &Staff, l: &Ladder, coupons: &[(String, String)]) -> String 
         st.t("代码", "Code"),
         st.t("等级", "Tier"),
         st.t("门槛", "From"),
+        st.t("会员数", "Members"),
         st.t("权益", "Benefits"),
     )
 }
@@ -172,8 +184,17 @@ pub(super) async fn tiers_page(
         Ok(c) => c,
         Err(e) => return st.fail(e),
     };
+    let (ctx, now) = (st.ctx.clone(), web.app.now());
+    let counts = match web
+        .app
+        .read(move |tx| jifen_app::overview::tier_distribution(tx, &ctx, now))
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => return st.fail(e),
+    };
     let list = match &st.ctx.earn.ladder {
-        Some(l) => ladder_table(st, l, &coupons),
+        Some(l) => ladder_table(st, l, &coupons, &counts),
         None => format!(
             "<p class=\"muted\">{}</p>",
             st.t(

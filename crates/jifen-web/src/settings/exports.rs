@@ -13,18 +13,9 @@ pub(crate) fn export_range(
         let Some(v) = q.get(key).map(|v| v.trim()).filter(|v| !v.is_empty()) else {
             return Ok(None);
         };
-        let b = v.as_bytes();
-        let shaped = b.len() == 10
-            && b.iter().enumerate().all(|(i, c)| {
-                if i == 4 || i == 7 {
-                    *c == b'-'
-                } else {
-                    c.is_ascii_digit()
-                }
-            });
-        match shaped.then(|| v.parse::<jiff::civil::Date>()) {
-            Some(Ok(d)) => Ok(Some(d)),
-            _ => Err(match lang {
+        match jifen_app::overview::parse_date(v) {
+            Some(d) => Ok(Some(d)),
+            None => Err(match lang {
                 Lang::Zh => format!("{key} 日期格式不对：{v:?}，应为 YYYY-MM-DD，例如 2026-01-31"),
                 Lang::En => {
                     format!("{key} is not a date: {v:?}; use YYYY-MM-DD, for example 2026-01-31")

@@ -9,6 +9,7 @@ pub(super) struct Data {
     pub(super) hooks: Vec<(EndpointRow, Vec<DeliveryRow>)>,
     pub(super) centre: Option<staff::CentreSettings>,
     pub(super) payment: Option<PaymentSettings>,
+    pub(super) point_value: Option<jifen_app::overview::PointValue>,
 }
 
 /// What the forms show: typed values, one problem (by `form.field`), a secret made just now.
@@ -20,6 +21,7 @@ pub(super) struct Forms {
     pub(super) referral_url: Option<String>,
     pub(super) payment_url: Option<String>,
     pub(super) pay_window: Option<String>,
+    pub(super) point_value: Option<String>,
     pub(super) key_name: String,
     pub(super) hook_url: String,
     pub(super) hook_topics: String,
@@ -51,12 +53,13 @@ impl Forms {
 pub(super) async fn load(web: &Web, st: &Staff) -> Result<Data, AppError> {
     let program = st.s.program;
     let ctx = st.ctx.clone();
-    let (centre, payment) = web
+    let (centre, payment, point_value) = web
         .app
         .read(move |tx| {
             Ok((
                 staff::centre_settings(tx, &ctx)?,
                 jifen_app::mall::payment_settings(tx, &ctx)?,
+                jifen_app::overview::point_value(tx, &ctx)?,
             ))
         })
         .await?;
@@ -64,6 +67,7 @@ pub(super) async fn load(web: &Web, st: &Staff) -> Result<Data, AppError> {
         return Ok(Data {
             centre: Some(centre),
             payment: Some(payment),
+            point_value: Some(point_value),
             ..Data::default()
         });
     };
@@ -76,6 +80,7 @@ pub(super) async fn load(web: &Web, st: &Staff) -> Result<Data, AppError> {
                 hooks,
                 centre: Some(centre),
                 payment: Some(payment),
+                point_value: Some(point_value),
             })
         })
         .await
@@ -99,6 +104,7 @@ pub(super) async fn settings(
         Some(match d.as_str() {
             "program" => st.t("会员计划已保存", "The programme was saved"),
             "payment" => st.t("在线支付设置已保存", "The payment settings were saved"),
+            "point_value" => st.t("积分价值已保存", "The value of points was saved"),
             "revoked" => st.t(
                 "密钥已吊销，立即失效",
                 "The key was revoked; it no longer works",
@@ -152,6 +158,9 @@ pub(super) fn render(st: &Staff, d: &Data, f: &Forms) -> String {
     }
     if let Some(p) = &d.payment {
         out.push_str(&payment_section(st, p, f));
+    }
+    if let Some(v) = &d.point_value {
+        out.push_str(&point_value_section(st, v, f));
     }
     if st.s.integration_reader().is_some() {
         out.push_str(&keys_section(st, d, f));

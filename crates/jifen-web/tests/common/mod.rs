@@ -433,6 +433,22 @@ impl Site {
             .path
     }
 
+    /// A tier ladder of two: `silver` (银卡) from 0 and `gold` (金卡) from 1,000 growth.
+    pub async fn silver_and_gold(&self) {
+        let ladder: jifen_domain::tiers::Ladder = serde_json::from_value(serde_json::json!({
+            "metric": "growth", "window": {"kind": "rolling_months", "months": 12}, "tiers": [
+                {"code": "silver", "name_zh": "银卡", "name_en": "Silver", "threshold": 0},
+                {"code": "gold", "name_zh": "金卡", "name_en": "Gold", "threshold": 1000}]}))
+        .unwrap();
+        self.app
+            .write_view(self.pid, "staff", None, move |tx, ctx, now| {
+                jifen_app::tiers::put_ladder(tx, ctx, now, "staff:test", &ladder)
+            })
+            .await
+            .unwrap();
+        self.app.invalidate_program(self.pid);
+    }
+
     /// The coupon template `off20` (20 off 100), issued to member 1 once per key in `issued`,
     /// and the lucky wheel `spring` (50 points a draw).
     pub async fn coupon_and_wheel(&self, issued: &[&str]) {

@@ -259,13 +259,6 @@ pub fn fmt_time(ms: i64, tz: &TimeZone) -> String {
         .unwrap_or_default()
 }
 
-/// A history line's state as a badge (none when it was simply done), with the day points
-/// waiting will vest: 待生效 · 12-11 到账.
-pub fn line_state(lang: Lang, tz: &TimeZone, l: &jifen_app::activity::ActivityLine) -> String {
-    line_badge(lang, tz, l)
-        .map(|(tone, words)| format!("<span class=\"state {tone}\">{}</span>", esc(&words)))
-        .unwrap_or_default()
-}
 
 /// A history line's state, when it was not simply done: its tone's class and its words, with
 /// the day points waiting will vest.
@@ -312,16 +305,6 @@ pub fn line_points(l: &jifen_app::activity::ActivityLine) -> LinePoints {
     }
 }
 
-/// A history line's points, signed: struck through when none of it happened (voided,
-/// released), muted while it waits.
-pub fn line_amount(l: &jifen_app::activity::ActivityLine) -> String {
-    let p = line_points(l);
-    if p.struck {
-        format!("<s class=\"off\">{}</s>", p.text)
-    } else {
-        format!("<span class=\"{}\">{}</span>", p.class, p.text)
-    }
-}
 
 /// Who did something, in words: `staff:amy` reads 员工 amy, `member:12` 会员 #12, a key 接口
 /// (its name), `system:…` 系统; anything else as it was written (a name the caller gave).

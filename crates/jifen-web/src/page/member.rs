@@ -195,13 +195,13 @@ pub fn shown_phone(phone: Option<&str>, whole: bool) -> Option<String> {
     })
 }
 
-/// A history line as the member page shows it; `state` and `amount` are markup made by
-/// [`line_state`] and [`line_amount`].
+/// A history line as the console shows it: its state when it is not simply done (the tone's
+/// class and the words), and its points as shown.
 pub struct HistoryRow {
     pub time: String,
     pub kind: String,
-    pub state: String,
-    pub amount: String,
+    pub state: Option<(&'static str, String)>,
+    pub amount: LinePoints,
     pub reason: String,
     /// Who made it, in words (empty for the system).
     pub actor: String,
@@ -212,8 +212,8 @@ impl HistoryRow {
         HistoryRow {
             time: fmt_time(l.created_at, tz),
             kind: code_label(&l.code, lang),
-            state: line_state(lang, tz, l),
-            amount: line_amount(l),
+            state: line_badge(lang, tz, l),
+            amount: line_points(l),
             reason: l.reason.clone().unwrap_or_default(),
             actor: l
                 .actor

@@ -302,12 +302,23 @@ pub fn task_url_ok(url: &str) -> bool {
 pub struct RuleError {
     pub field: String,
     pub message: String,
+    /// The same in Chinese, for the console's 中文 pages.
+    #[serde(skip)]
+    pub message_zh: String,
 }
 
-fn bad(field: &str, message: impl Into<String>) -> RuleError {
+impl RuleError {
+    /// What is wrong, in English or in Chinese.
+    pub fn text(&self, en: bool) -> &str {
+        if en { &self.message } else { &self.message_zh }
+    }
+}
+
+fn bad(field: &str, message: impl Into<String>, zh: impl Into<String>) -> RuleError {
     RuleError {
         field: field.into(),
         message: message.into(),
+        message_zh: zh.into(),
     }
 }
 
@@ -351,33 +362,56 @@ fn parse_instant(field: &str, s: &str, tz: &TimeZone) -> Result<Millis, RuleErro
                 format!(
                     "{s:?} is not a time: use 2026-12-05, 2026-12-05T10:00 or an RFC 3339 timestamp"
                 ),
+                format!("{s:?} 不是时间：请写 2026-12-05、2026-12-05T10:00 或 RFC 3339 时间戳"),
             )
         })?;
     dt.to_zoned(tz.clone())
         .map(|z| z.timestamp().as_millisecond())
-        .map_err(|e| bad(field, format!("{s:?} does not exist in the time zone: {e}")))
+        .map_err(|e| {
+            bad(
+                field,
+                format!("{s:?} does not exist in the time zone: {e}"),
+                format!("{s:?} 在这个时区不存在"),
+            )
+        })
 }
 
 fn check_text(field: &str, v: &str, max: usize, required: bool) -> Result<(), RuleError> {
     if required && v.trim().is_empty() {
-        return Err(bad(field, "is required"));
+        return Err(bad(field, "is required", "必填"));
     }
     if v.chars().count() > max {
-        return Err(bad(field, format!("must be at most {max} characters")));
+        return Err(bad(
+            field,
+            format!("must be at most {max} characters"),
+            format!("最多 {max} 个字符"),
+        ));
     }
     if v.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(bad(field, "must not contain control characters"));
+        return Err(bad(
+            field,
+            "must not contain control characters",
+            "不能包含控制字符",
+        ));
     }
     Ok(())
 }
 
 fn check_list(field: &str, items: &[String]) -> Result<(), RuleError> {
     if items.len() > AUDIENCE_LIST_MAX {
-        return Err(bad(field, format!("at most {AUDIENCE_LIST_MAX} entries")));
+        return Err(bad(
+            field,
+            format!("at most {AUDIENCE_LIST_MAX} entries"),
+            format!("最多 {AUDIENCE_LIST_MAX} 项"),
+        ));
     }
     for i in items {
         if i.is_empty() || i.chars().count() > 64 {
-            return Err(bad(field, "entries must be 1 to 64 characters"));
+            return Err(bad(
+                field,
+                "entries must be 1 to 64 characters",
+                "每项 1 到 64 个字符",
+            ));
         }
     }
     Ok(())
@@ -390,9 +424,16 @@ impl RuleDef {
         if let Some(d) = &self.description {
             check_text("description", d, DESCRIPTION_LEN_MAX, false)?;
         }
-        let trigger = Trigger::parse(&self.trigger).map_err(|m| bad("trigger", m))?;
+        let trigger = Trigger::parse(&self.trigger).map_err(|m| {
+            bad(
+                "trigger",
+                m,
+                format!("无法识别的触发事件 {:?}", self.trigger),
+            )
+        })?;
         let schema = TriggerSchema(&trigger);
-        let expr_err = |field: &str, e: crate::expr::CompileError| bad(field, e.to_string());
+        let expr_err =
+            |field: &str, e: crate::expr::CompileError| bad(field, e.to_string(), e.text(false));
         let condition = match &self.condition {
             Some(c) if !c.trim().is_empty() => {
                 Some(Expr::compile(c, &schema, Type::Bool).map_err(|e| expr_err("condition", e))?)
@@ -403,6 +444,7 @@ impl RuleDef {
             return Err(bad(
                 "points",
                 "is required: an int expression such as 100 or base_points * 2",
+                "必填：整数表达式，如 100 或 base_points * 2",
             ));
         }
         let points =
@@ -417,6 +459,7 @@ impl RuleDef {
                 return Err(bad(
                     "task_url",
                     "only rules the member centre lists as tasks take a task_url (not purchase, sign_in, sign_up, referral, birthday or anniversary rules)",
+                    "只有会员中心的任务可以设置任务链接（消费、签到、注册、邀请、生日和入会周年规则不行）",
                 ));
             }
             if !task_url_ok(u) {
@@ -424,6 +467,9 @@ impl RuleDef {
                     "task_url",
                     format!(
                         "must be an https:// address or a path starting with / (at most {TASK_URL_LEN_MAX} characters, without spaces, quotes or angle brackets)"
+                    ),
+                    format!(
+                        "须为 https:// 地址或以 / 开头的站内路径（最多 {TASK_URL_LEN_MAX} 个字符，不能有空格、引号或尖括号）"
                     ),
                 ));
             }
@@ -459,26 +505,40 @@ impl RuleDef {
             return Err(bad(
                 "pending_days",
                 format!("must be at most {}", jifen_ledger::policy::PENDING_DAYS_MAX),
+                format!("最多 {} 天", jifen_ledger::policy::PENDING_DAYS_MAX),
             ));
         }
         if let Some(v) = self.validity_days
             && !(1..=36_600).contains(&v)
         {
-            return Err(bad("validity_days", "must be between 1 and 36600"));
+            return Err(bad(
+                "validity_days",
+                "must be between 1 and 36600",
+                "须在 1 到 36600 天之间",
+            ));
         }
         if self.caps.len() > CAPS_MAX {
-            return Err(bad("caps", format!("at most {CAPS_MAX} caps per rule")));
+            return Err(bad(
+                "caps",
+                format!("at most {CAPS_MAX} caps per rule"),
+                format!("每条规则最多 {CAPS_MAX} 个上限"),
+            ));
         }
         for (i, c) in self.caps.iter().enumerate() {
             let field = format!("caps[{i}]");
             if c.max_points.is_none() && c.max_count.is_none() {
-                return Err(bad(&field, "needs max_points, max_count or both"));
+                return Err(bad(
+                    &field,
+                    "needs max_points, max_count or both",
+                    "须填写最多积分、最多次数或两者",
+                ));
             }
             for v in [c.max_points, c.max_count].into_iter().flatten() {
                 if !(1..=POINTS_MAX).contains(&v) {
                     return Err(bad(
                         &field,
                         format!("limits must be between 1 and {POINTS_MAX}"),
+                        format!("上限须在 1 到 {POINTS_MAX} 之间"),
                     ));
                 }
             }
@@ -489,16 +549,22 @@ impl RuleDef {
             return Err(bad(
                 "budget_points",
                 format!("must be between 1 and {POINTS_MAX}"),
+                format!("须在 1 到 {POINTS_MAX} 之间"),
             ));
         }
         if self.priority.unsigned_abs() > PRIORITY_ABS_MAX as u64 {
             return Err(bad(
                 "priority",
                 format!("must be between -{PRIORITY_ABS_MAX} and {PRIORITY_ABS_MAX}"),
+                format!("须在 -{PRIORITY_ABS_MAX} 到 {PRIORITY_ABS_MAX} 之间"),
             ));
         }
         if self.point_type == PointType::Growth && self.validity_days.is_some() {
-            return Err(bad("validity_days", "growth value never expires"));
+            return Err(bad(
+                "validity_days",
+                "growth value never expires",
+                "成长值不会过期",
+            ));
         }
         Ok(())
     }
@@ -511,6 +577,7 @@ fn compile_schedule(s: &Schedule, tz: &TimeZone) -> Result<CompiledSchedule, Rul
             bad(
                 "schedule.timezone",
                 format!("unknown time zone {name:?}: {e}"),
+                format!("无法识别的时区 {name:?}"),
             )
         })?),
         None => None,
@@ -529,7 +596,11 @@ fn compile_schedule(s: &Schedule, tz: &TimeZone) -> Result<CompiledSchedule, Rul
     if let (Some(a), Some(b)) = (starts_at, ends_at)
         && b <= a
     {
-        return Err(bad("schedule.ends_at", "must be after starts_at"));
+        return Err(bad(
+            "schedule.ends_at",
+            "must be after starts_at",
+            "须晚于开始时间",
+        ));
     }
     let mut days_mask = 0u8;
     for d in &s.days_of_week {
@@ -537,6 +608,7 @@ fn compile_schedule(s: &Schedule, tz: &TimeZone) -> Result<CompiledSchedule, Rul
             return Err(bad(
                 "schedule.days_of_week",
                 "days are 1 (Monday) to 7 (Sunday)",
+                "星期为 1（周一）到 7（周日）",
             ));
         }
         days_mask |= 1 << d;
@@ -547,6 +619,7 @@ fn compile_schedule(s: &Schedule, tz: &TimeZone) -> Result<CompiledSchedule, Rul
         return Err(bad(
             "schedule.hours",
             "hours are [from, to) with from 0-23 and to 1-24, and from != to",
+            "时段为 开始-结束，开始 0 到 23、结束 1 到 24，且两者不同",
         ));
     }
     Ok(CompiledSchedule {
@@ -567,6 +640,7 @@ fn trial_run(rule: &CompiledRule) -> Result<(), RuleError> {
             bad(
                 "condition",
                 format!("trial evaluation on sample values failed: {e}"),
+                format!("用示例值试算失败：{}", e.zh()),
             )
         })?;
     }
@@ -574,6 +648,7 @@ fn trial_run(rule: &CompiledRule) -> Result<(), RuleError> {
         bad(
             "points",
             format!("trial evaluation on sample values failed: {e}"),
+            format!("用示例值试算失败：{}", e.zh()),
         )
     })?;
     Ok(())

@@ -263,9 +263,27 @@ impl RiskSettings {
 
 impl EarnSettings {
     pub fn validate(&self) -> Result<(), crate::RuleError> {
-        let bad = |field: &str, m: &str| crate::RuleError {
-            field: field.into(),
-            message: m.into(),
+        let bad = |field: &str, m: &str| {
+            let zh = match m {
+                "must be between 0 and 10^12" => "须在 0 到 10^12 之间",
+                "must be between 1 and 31" => "须在 1 到 31 之间",
+                "at most 10 limits" => "最多 10 条限制",
+                "window_minutes must be 1 to 10080 and max_events at least 1" => {
+                    "时间窗须为 1 到 10080 分钟，次数至少 1"
+                }
+                "must be between 1 and 10^12" => "须在 1 到 10^12 之间",
+                "must be at least 1" => "至少为 1",
+                "at most 50" => "最多 50 条",
+                "needs max_points, max_count or both" => "须填写最多积分、最多次数或两者",
+                "limits must be between 1 and 10^12" => "上限须在 1 到 10^12 之间",
+                "a lifetime cap needs a limit" => "终身上限须填写限额",
+                _ => "无法识别的触发事件",
+            };
+            crate::RuleError {
+                field: field.into(),
+                message: m.into(),
+                message_zh: zh.into(),
+            }
         };
         if !(0..=POINTS_MAX).contains(&self.sign_in.makeup_cost_points) {
             return Err(bad(

@@ -259,7 +259,6 @@ pub fn fmt_time(ms: i64, tz: &TimeZone) -> String {
         .unwrap_or_default()
 }
 
-
 /// A history line's state, when it was not simply done: its tone's class and its words, with
 /// the day points waiting will vest.
 pub fn line_badge(
@@ -304,7 +303,6 @@ pub fn line_points(l: &jifen_app::activity::ActivityLine) -> LinePoints {
         text: signed(v),
     }
 }
-
 
 /// Who did something, in words: `staff:amy` reads 员工 amy, `member:12` 会员 #12, a key 接口
 /// (its name), `system:…` 系统; anything else as it was written (a name the caller gave).

@@ -232,7 +232,7 @@ async fn create(State(web): State<Web>, st: Staff, Form(f): Form<RuleForm>) -> R
         );
         return refused(&st, action, &f, StatusCode::UNPROCESSABLE_ENTITY, e);
     }
-    let def = match f.to_def(None) {
+    let def = match f.to_def(st.lang, None).and_then(|d| checked(&st, &f, d)) {
         Ok(d) => d,
         Err(e) => return refused(&st, action, &f, StatusCode::UNPROCESSABLE_ENTITY, e),
     };
@@ -266,6 +266,20 @@ async fn create(State(web): State<Web>, st: Staff, Form(f): Form<RuleForm>) -> R
             Redirect::to(&format!("/console/rules/{}?done=saved", o.view.rule_id)).into_response()
         }
         Err(e) => on_error(&st, action, &f, e),
+    }
+}
+
+/// The definition, once it compiles as the use case will compile it: its refusal is worded here
+/// in the page's language, next to the field it names.
+fn checked(st: &Staff, f: &RuleForm, def: RuleDef) -> Result<RuleDef, (String, String)> {
+    match def.compile(0, 1, &st.ctx.tz) {
+        Ok(_) => Ok(def),
+        Err(e) => Err(invalid_field(
+            st,
+            f,
+            &e.field,
+            e.text(st.lang == Lang::En).to_string(),
+        )),
     }
 }
 
@@ -511,7 +525,10 @@ async fn update(
         Ok(r) => r.definition,
         Err(e) => return st.fail(e),
     };
-    let def = match f.to_def(Some(&base)) {
+    let def = match f
+        .to_def(st.lang, Some(&base))
+        .and_then(|d| checked(&st, &f, d))
+    {
         Ok(d) => d,
         Err(e) => return again(e, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
@@ -633,7 +650,7 @@ mod tests {
             tiers: "gold，platinum".into(),
             ..Default::default()
         };
-        let def = f.to_def(Some(&base)).unwrap();
+        let def = f.to_def(Lang::Zh, Some(&base)).unwrap();
         let d = serde_json::to_value(&def).unwrap();
         assert_eq!(d["name"], "new");
         assert_eq!(d["audience"]["segments"], json!(["vip"]));
@@ -656,7 +673,13 @@ mod tests {
             hours: "ten to two".into(),
             ..Default::default()
         };
-        assert_eq!(f.to_def(None).unwrap_err().0, "hours");
+        let (field, zh) = f.to_def(Lang::Zh, None).unwrap_err();
+        assert_eq!(
+            (field.as_str(), zh.contains("时段")),
+            ("hours", true),
+            "{zh}"
+        );
+        assert!(f.to_def(Lang::En, None).unwrap_err().1.contains("10-22"));
         let f = RuleForm {
             cap_points: "5".into(),
             ..f
@@ -665,7 +688,7 @@ mod tests {
             hours: String::new(),
             ..f
         };
-        assert_eq!(f.to_def(None).unwrap_err().0, "cap_period");
+        assert_eq!(f.to_def(Lang::En, None).unwrap_err().0, "cap_period");
         assert_eq!(form_field("schedule.ends_at"), "ends_at");
         assert_eq!(form_field("caps[1]"), "cap_period");
         assert_eq!(form_field("whatever"), "form");

@@ -683,3 +683,62 @@ fn plain(html: &str) -> String {
         .replace("&#38;", "&")
         .replace("&amp;", "&")
 }
+
+/// A formula or condition that does not compile is refused next to its field in the page's
+/// language: 中文 on a 中文 page (where the problem is, what is wrong, what to use instead),
+/// English on an English one; nothing is saved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expression_errors_read_in_the_pages_language() {
+    let s = start().await;
+    let (cookie, csrf) = s.session("amy").await;
+    let (_, html, _) = s.get("/console/rules/new", &cookie).await;
+    let key = hidden(&html, "form_key");
+    for (field, points, condition, zh, en) in [
+        (
+            "points",
+            "order.amount / ",
+            "",
+            "表达式不完整",
+            "ends too early",
+        ),
+        (
+            "points",
+            "order.amont / 100",
+            "",
+            "没有变量 order.amont",
+            "unknown variable",
+        ),
+        (
+            "condition",
+            "10",
+            "order.amount",
+            "需要是/否",
+            "must be a bool",
+        ),
+        ("condition", "10", "1 = 1", "比较请用 ==", "use =="),
+        ("points", "1 / 0", "", "除以零", "division by zero"),
+    ] {
+        for (lang, words) in [("zh", zh), ("en", en)] {
+            let f = [
+                ("csrf", csrf.as_str()),
+                ("form_key", key.as_str()),
+                ("name", "表达式"),
+                ("trigger", "purchase"),
+                ("points", points),
+                ("condition", condition),
+            ];
+            let (st, html, _) = s
+                .post_form(&format!("/console/rules/new?lang={lang}"), &cookie, &f)
+                .await;
+            assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+            let e = error_after(&html, field).unwrap_or_else(|| panic!("{field}: {html}"));
+            let e = plain(&e);
+            assert!(e.contains(words), "{lang} {points} {condition}: {e}");
+            if lang == "zh" {
+                assert!(!e.contains("unknown") && !e.contains("must"), "{e}");
+            }
+        }
+    }
+    let (_, list, _) = s.get("/console/rules", &cookie).await;
+    assert!(!list.contains("表达式"), "nothing saved");
+}

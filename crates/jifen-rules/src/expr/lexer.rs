@@ -19,7 +19,7 @@ pub(super) fn lex(src: &str) -> Result<Vec<(usize, Tok)>, CompileError> {
     let chars: Vec<char> = src.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
-    let err = |at: usize, message: String| CompileError { at, message };
+    let err = |at: usize, en: String, zh: String| CompileError::new(at, en, zh);
     while i < chars.len() {
         let c = chars[i];
         if c.is_whitespace() {
@@ -32,15 +32,20 @@ pub(super) fn lex(src: &str) -> Result<Vec<(usize, Tok)>, CompileError> {
                 i += 1;
             }
             let text: String = chars[start..i].iter().filter(|c| **c != '_').collect();
-            let v = text
-                .parse::<i64>()
-                .map_err(|_| err(start, format!("number {text} is too large")))?;
+            let v = text.parse::<i64>().map_err(|_| {
+                err(
+                    start,
+                    format!("number {text} is too large"),
+                    format!("数字 {text} 太大"),
+                )
+            })?;
             if i < chars.len()
                 && (chars[i] == '.' && chars.get(i + 1).is_some_and(|c| c.is_ascii_digit()))
             {
                 return Err(err(
                     i,
                     "only whole numbers are allowed (points are integers)".into(),
+                    "只能用整数（积分是整数）".into(),
                 ));
             }
             out.push((start, Tok::Int(v)));
@@ -59,7 +64,13 @@ pub(super) fn lex(src: &str) -> Result<Vec<(usize, Tok)>, CompileError> {
             let mut s = String::new();
             loop {
                 match chars.get(i) {
-                    None => return Err(err(start, "string is not closed".into())),
+                    None => {
+                        return Err(err(
+                            start,
+                            "string is not closed".into(),
+                            "文本缺少结尾的引号".into(),
+                        ));
+                    }
                     Some(&ch) if ch == quote => {
                         i += 1;
                         break;
@@ -68,7 +79,13 @@ pub(super) fn lex(src: &str) -> Result<Vec<(usize, Tok)>, CompileError> {
                         match chars.get(i + 1) {
                             Some(&e @ ('\\' | '"' | '\'')) => s.push(e),
                             Some('n') => s.push('\n'),
-                            _ => return Err(err(i, "unknown escape in string".into())),
+                            _ => {
+                                return Err(err(
+                                    i,
+                                    "unknown escape in string".into(),
+                                    "文本中有无法识别的转义符".into(),
+                                ));
+                            }
                         }
                         i += 2;
                     }
@@ -88,13 +105,17 @@ pub(super) fn lex(src: &str) -> Result<Vec<(usize, Tok)>, CompileError> {
                 out.push((start, Tok::Sym(s)));
             }
             None => {
-                let hint = match c {
-                    '=' => " (use == to compare)",
-                    '&' => " (use &&)",
-                    '|' => " (use ||)",
-                    _ => "",
+                let (hint, hint_zh) = match c {
+                    '=' => (" (use == to compare)", "（比较请用 ==）"),
+                    '&' => (" (use &&)", "（请用 &&）"),
+                    '|' => (" (use ||)", "（请用 ||）"),
+                    _ => ("", ""),
                 };
-                return Err(err(start, format!("unexpected character {c:?}{hint}")));
+                return Err(err(
+                    start,
+                    format!("unexpected character {c:?}{hint}"),
+                    format!("无法识别的字符 {c:?}{hint_zh}"),
+                ));
             }
         }
     }

@@ -50,6 +50,19 @@ pub enum Type {
     Map,
 }
 
+impl Type {
+    /// The type in Chinese words.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Type::Int => "整数",
+            Type::Bool => "是/否",
+            Type::Str => "文本",
+            Type::List => "列表",
+            Type::Map => "键值表",
+        }
+    }
+}
+
 impl fmt::Display for Type {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -109,6 +122,28 @@ pub trait Schema {
 pub struct CompileError {
     pub at: usize,
     pub message: String,
+    /// The same in Chinese, for the console's 中文 pages.
+    #[serde(skip)]
+    pub message_zh: String,
+}
+
+impl CompileError {
+    pub fn new(at: usize, en: impl Into<String>, zh: impl Into<String>) -> CompileError {
+        CompileError {
+            at,
+            message: en.into(),
+            message_zh: zh.into(),
+        }
+    }
+
+    /// Where and what, in English or in Chinese.
+    pub fn text(&self, en: bool) -> String {
+        if en {
+            self.to_string()
+        } else {
+            format!("第 {} 个字符处：{}", self.at + 1, self.message_zh)
+        }
+    }
 }
 
 /// Why an evaluation failed (the rule then does not fire and says why).
@@ -118,6 +153,16 @@ pub enum EvalError {
     Overflow,
     #[error("division by zero")]
     DivisionByZero,
+}
+
+impl EvalError {
+    /// The failure in Chinese words.
+    pub fn zh(&self) -> &'static str {
+        match self {
+            EvalError::Overflow => "整数溢出",
+            EvalError::DivisionByZero => "除以零",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,10 +221,11 @@ impl Expr {
     /// Parses and type-checks `source` against `schema`; the result must have type `want`.
     pub fn compile(source: &str, schema: &dyn Schema, want: Type) -> Result<Expr, CompileError> {
         if source.chars().count() > SOURCE_LEN_MAX {
-            return Err(CompileError {
-                at: 0,
-                message: format!("expression is longer than {SOURCE_LEN_MAX} characters"),
-            });
+            return Err(CompileError::new(
+                0,
+                format!("expression is longer than {SOURCE_LEN_MAX} characters"),
+                format!("表达式超过 {SOURCE_LEN_MAX} 个字符"),
+            ));
         }
         let tokens = lex(source)?;
         let mut p = Parser {
@@ -191,13 +237,17 @@ impl Expr {
         };
         let (node, ty) = p.expr()?;
         if p.pos < p.tokens.len() {
-            return Err(p.error_here("unexpected text after the end of the expression"));
+            return Err(p.error_here(
+                "unexpected text after the end of the expression",
+                "表达式结束后还有多余的内容",
+            ));
         }
         if ty != want {
-            return Err(CompileError {
-                at: 0,
-                message: format!("the expression is a {ty}, it must be a {want}"),
-            });
+            return Err(CompileError::new(
+                0,
+                format!("the expression is a {ty}, it must be a {want}"),
+                format!("表达式的结果是{}，这里需要{}", ty.zh(), want.zh()),
+            ));
         }
         let mut vars = p.vars;
         vars.sort_unstable();

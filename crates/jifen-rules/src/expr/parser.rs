@@ -26,11 +26,8 @@ impl Parser<'_> {
             .map_or(0, |t| t.0)
     }
 
-    pub(super) fn error_here(&self, message: impl Into<String>) -> CompileError {
-        CompileError {
-            at: self.at(),
-            message: message.into(),
-        }
+    pub(super) fn error_here(&self, en: impl Into<String>, zh: impl Into<String>) -> CompileError {
+        CompileError::new(self.at(), en, zh)
     }
 
     fn eat(&mut self, sym: &str) -> bool {
@@ -46,14 +43,17 @@ impl Parser<'_> {
         if self.eat(sym) {
             Ok(())
         } else {
-            Err(self.error_here(format!("expected {sym}")))
+            Err(self.error_here(format!("expected {sym}"), format!("这里应为 {sym}")))
         }
     }
 
     pub(super) fn expr(&mut self) -> Parsed {
         self.depth += 1;
         if self.depth > DEPTH_MAX {
-            return Err(self.error_here(format!("nested deeper than {DEPTH_MAX} levels")));
+            return Err(self.error_here(
+                format!("nested deeper than {DEPTH_MAX} levels"),
+                format!("嵌套超过 {DEPTH_MAX} 层"),
+            ));
         }
         let r = self.ternary();
         self.depth -= 1;
@@ -66,16 +66,21 @@ impl Parser<'_> {
         if !self.eat("?") {
             return Ok((c, ct));
         }
-        want(at, "the condition of ?:", ct, Type::Bool)?;
+        want(at, ("the condition of ?:", "?: 的条件"), ct, Type::Bool)?;
         let at_then = self.at();
         let (a, at_ty) = self.expr()?;
         self.expect(":")?;
         let (b, bt) = self.expr()?;
         if at_ty != bt {
-            return Err(CompileError {
-                at: at_then,
-                message: format!("both branches of ?: must have one type, got {at_ty} and {bt}"),
-            });
+            return Err(CompileError::new(
+                at_then,
+                format!("both branches of ?: must have one type, got {at_ty} and {bt}"),
+                format!(
+                    "?: 的两个分支须为同一类型，现在是{}和{}",
+                    at_ty.zh(),
+                    bt.zh()
+                ),
+            ));
         }
         Ok((Node::Cond(Box::new(c), Box::new(a), Box::new(b)), at_ty))
     }
@@ -122,21 +127,27 @@ impl Parser<'_> {
         if self.eat("!") {
             self.depth += 1;
             if self.depth > DEPTH_MAX {
-                return Err(self.error_here(format!("nested deeper than {DEPTH_MAX} levels")));
+                return Err(self.error_here(
+                    format!("nested deeper than {DEPTH_MAX} levels"),
+                    format!("嵌套超过 {DEPTH_MAX} 层"),
+                ));
             }
             let (n, t) = self.unary()?;
             self.depth -= 1;
-            want(at, "!", t, Type::Bool)?;
+            want(at, ("!", "! "), t, Type::Bool)?;
             return Ok((Node::Not(Box::new(n)), Type::Bool));
         }
         if self.eat("-") {
             self.depth += 1;
             if self.depth > DEPTH_MAX {
-                return Err(self.error_here(format!("nested deeper than {DEPTH_MAX} levels")));
+                return Err(self.error_here(
+                    format!("nested deeper than {DEPTH_MAX} levels"),
+                    format!("嵌套超过 {DEPTH_MAX} 层"),
+                ));
             }
             let (n, t) = self.unary()?;
             self.depth -= 1;
-            want(at, "unary -", t, Type::Int)?;
+            want(at, ("unary -", "负号 "), t, Type::Int)?;
             return Ok((Node::Neg(Box::new(n)), Type::Int));
         }
         self.postfix()
@@ -150,12 +161,13 @@ impl Parser<'_> {
             let (k, kt) = self.expr()?;
             self.expect("]")?;
             if t != Type::Map {
-                return Err(CompileError {
+                return Err(CompileError::new(
                     at,
-                    message: format!("only maps can be indexed, this is a {t}"),
-                });
+                    format!("only maps can be indexed, this is a {t}"),
+                    format!("只有键值表可以用 [ ] 取值，这里是{}", t.zh()),
+                ));
             }
-            want(at, "a map key", kt, Type::Str)?;
+            want(at, ("a map key", "键值表的键"), kt, Type::Str)?;
             n = Node::Index(Box::new(n), Box::new(k));
             t = Type::Int;
         }
@@ -165,7 +177,7 @@ impl Parser<'_> {
     fn primary(&mut self) -> Parsed {
         let at = self.at();
         let Some((_, tok)) = self.tokens.get(self.pos).cloned() else {
-            return Err(self.error_here("the expression ends too early"));
+            return Err(self.error_here("the expression ends too early", "表达式不完整"));
         };
         self.pos += 1;
         match tok {
@@ -186,7 +198,10 @@ impl Parser<'_> {
                                 self.pos += 1;
                             }
                             _ => {
-                                return Err(self.error_here("list literals hold strings only"));
+                                return Err(self.error_here(
+                                    "list literals hold strings only",
+                                    "列表中只能写文本",
+                                ));
                             }
                         }
                         if self.eat("]") {
@@ -213,7 +228,9 @@ impl Parser<'_> {
                             path.push_str(part);
                             self.pos += 1;
                         }
-                        _ => return Err(self.error_here("expected a name after .")),
+                        _ => {
+                            return Err(self.error_here("expected a name after .", ". 后面应为名称"));
+                        }
                     }
                 }
                 match self.schema.lookup(&path) {
@@ -221,16 +238,17 @@ impl Parser<'_> {
                         self.vars.push(slot);
                         Ok((Node::Var(slot), ty))
                     }
-                    None => Err(CompileError {
-                        at,
-                        message: unknown_variable(&path, &self.schema.names()),
-                    }),
+                    None => {
+                        let (en, zh) = unknown_variable(&path, &self.schema.names());
+                        Err(CompileError::new(at, en, zh))
+                    }
                 }
             }
-            Tok::Sym(s) => Err(CompileError {
+            Tok::Sym(s) => Err(CompileError::new(
                 at,
-                message: format!("unexpected {s}"),
-            }),
+                format!("unexpected {s}"),
+                format!("这里不应出现 {s}"),
+            )),
         }
     }
 
@@ -243,12 +261,13 @@ impl Parser<'_> {
             "size" => Func::Size,
             "contains" => Func::Contains,
             _ => {
-                return Err(CompileError {
+                return Err(CompileError::new(
                     at,
-                    message: format!(
+                    format!(
                         "unknown function {name}; the functions are min, max, abs, clamp, size, contains"
                     ),
-                });
+                    format!("没有函数 {name}；可用的函数：min、max、abs、clamp、size、contains"),
+                ));
             }
         };
         let mut args = Vec::new();
@@ -264,45 +283,57 @@ impl Parser<'_> {
                 self.expect(",")?;
             }
         }
-        let bad = |expected: &str| CompileError {
-            at,
-            message: format!(
-                "{name} takes {expected}, got ({})",
+        let bad = |expected: &str, expected_zh: &str| {
+            let got = |zh: bool| {
                 types
                     .iter()
-                    .map(|t| t.to_string())
+                    .map(|t| {
+                        if zh {
+                            t.zh().to_string()
+                        } else {
+                            t.to_string()
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join(", ")
-            ),
+            };
+            CompileError::new(
+                at,
+                format!("{name} takes {expected}, got ({})", got(false)),
+                format!("{name} 需要{expected_zh}，现在是（{}）", got(true)),
+            )
         };
         let ty = match func {
             Func::Min | Func::Max => {
                 if types.len() < 2 || types.iter().any(|t| *t != Type::Int) {
-                    return Err(bad("two or more ints"));
+                    return Err(bad("two or more ints", "两个或更多整数"));
                 }
                 Type::Int
             }
             Func::Abs => {
                 if types != [Type::Int] {
-                    return Err(bad("one int"));
+                    return Err(bad("one int", "一个整数"));
                 }
                 Type::Int
             }
             Func::Clamp => {
                 if types != [Type::Int; 3] {
-                    return Err(bad("three ints (value, low, high)"));
+                    return Err(bad(
+                        "three ints (value, low, high)",
+                        "三个整数（值、下限、上限）",
+                    ));
                 }
                 Type::Int
             }
             Func::Size => {
                 if types.len() != 1 || !matches!(types[0], Type::List | Type::Map | Type::Str) {
-                    return Err(bad("one list, map or string"));
+                    return Err(bad("one list, map or string", "一个列表、键值表或文本"));
                 }
                 Type::Int
             }
             Func::Contains => {
                 if types != [Type::Str, Type::Str] {
-                    return Err(bad("two strings"));
+                    return Err(bad("two strings", "两个文本"));
                 }
                 Type::Bool
             }
@@ -315,63 +346,80 @@ fn sym_static(s: &str) -> &'static str {
     SYMBOLS.iter().find(|x| **x == s).copied().unwrap_or("")
 }
 
-fn want(at: usize, what: &str, got: Type, expected: Type) -> Result<(), CompileError> {
+fn want(at: usize, what: (&str, &str), got: Type, expected: Type) -> Result<(), CompileError> {
     if got == expected {
         Ok(())
     } else {
-        Err(CompileError {
+        Err(CompileError::new(
             at,
-            message: format!("{what} needs a {expected}, got a {got}"),
-        })
+            format!("{} needs a {expected}, got a {got}", what.0),
+            format!("{}需要{}，现在是{}", what.1, expected.zh(), got.zh()),
+        ))
     }
 }
 
 fn check_bin(at: usize, op: BinOp, l: Type, r: Type) -> Result<Type, CompileError> {
-    let fail = |msg: String| Err(CompileError { at, message: msg });
+    let fail = |en: String, zh: String| Err(CompileError::new(at, en, zh));
+    let (lz, rz) = (l.zh(), r.zh());
     match op {
         BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem => {
             if l == Type::Int && r == Type::Int {
                 Ok(Type::Int)
             } else {
-                fail(format!("arithmetic needs two ints, got {l} and {r}"))
+                fail(
+                    format!("arithmetic needs two ints, got {l} and {r}"),
+                    format!("加减乘除需要两个整数，现在是{lz}和{rz}"),
+                )
             }
         }
         BinOp::And | BinOp::Or => {
             if l == Type::Bool && r == Type::Bool {
                 Ok(Type::Bool)
             } else {
-                fail(format!("&& and || need two bools, got {l} and {r}"))
+                fail(
+                    format!("&& and || need two bools, got {l} and {r}"),
+                    format!("&& 和 || 需要两个是/否值，现在是{lz}和{rz}"),
+                )
             }
         }
         BinOp::Eq | BinOp::Ne => {
             if l == r && matches!(l, Type::Int | Type::Bool | Type::Str) {
                 Ok(Type::Bool)
             } else {
-                fail(format!(
-                    "== and != compare two values of one type (int, bool or string), got {l} and {r}"
-                ))
+                fail(
+                    format!(
+                        "== and != compare two values of one type (int, bool or string), got {l} and {r}"
+                    ),
+                    format!("== 和 != 比较同一类型的两个值（整数、是/否或文本），现在是{lz}和{rz}"),
+                )
             }
         }
         BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
             if l == Type::Int && r == Type::Int {
                 Ok(Type::Bool)
             } else {
-                fail(format!("< <= > >= compare two ints, got {l} and {r}"))
+                fail(
+                    format!("< <= > >= compare two ints, got {l} and {r}"),
+                    format!("< <= > >= 比较两个整数，现在是{lz}和{rz}"),
+                )
             }
         }
         BinOp::In => {
             if l == Type::Str && matches!(r, Type::List | Type::Map) {
                 Ok(Type::Bool)
             } else {
-                fail(format!(
-                    "`in` needs a string on the left and a list or map on the right, got {l} and {r}"
-                ))
+                fail(
+                    format!(
+                        "`in` needs a string on the left and a list or map on the right, got {l} and {r}"
+                    ),
+                    format!("in 的左边应为文本，右边应为列表或键值表，现在是{lz}和{rz}"),
+                )
             }
         }
     }
 }
 
-fn unknown_variable(path: &str, names: &[&str]) -> String {
+fn unknown_variable(path: &str, names: &[&str]) -> (String, String) {
     let head = path.split('.').next().unwrap_or(path);
     let mut near: Vec<&str> = names
         .iter()
@@ -382,14 +430,20 @@ fn unknown_variable(path: &str, names: &[&str]) -> String {
     if near.is_empty() {
         let mut all = names.to_vec();
         all.sort_unstable();
-        format!(
-            "unknown variable {path}; this trigger has: {}",
-            all.join(", ")
+        (
+            format!(
+                "unknown variable {path}; this trigger has: {}",
+                all.join(", ")
+            ),
+            format!("没有变量 {path}；这个触发事件可用：{}", all.join("、")),
         )
     } else {
-        format!(
-            "unknown variable {path}; did you mean one of: {}",
-            near.join(", ")
+        (
+            format!(
+                "unknown variable {path}; did you mean one of: {}",
+                near.join(", ")
+            ),
+            format!("没有变量 {path}；是否想用：{}", near.join("、")),
         )
     }
 }

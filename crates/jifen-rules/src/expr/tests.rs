@@ -160,3 +160,42 @@ fn referenced_variables_are_listed_once() {
     .unwrap();
     assert_eq!(x.vars(), &[0, 2]);
 }
+
+/// Every refusal has its Chinese words too, naming the same thing: the console's 中文 pages show
+/// those, never the English.
+#[test]
+fn every_compile_error_reads_in_chinese_too() {
+    let e = |src: &str, ty| Expr::compile(src, &schema(), ty).unwrap_err();
+    let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    for (src, ty, zh) in [
+        ("order.amont * 2", Type::Int, "没有变量 order.amont"),
+        ("order.amount", Type::Bool, "这里需要是/否"),
+        ("member.tier + 1", Type::Int, "加减乘除需要两个整数"),
+        ("1 = 1", Type::Bool, "比较请用 =="),
+        ("1.5 * 2", Type::Int, "只能用整数"),
+        ("'abc", Type::Str, "引号"),
+        ("1 +", Type::Int, "不完整"),
+        ("1 2", Type::Int, "多余"),
+        ("foo(1)", Type::Int, "没有函数 foo"),
+        ("min(1)", Type::Int, "两个或更多整数"),
+        ("true ? 1 : 'a'", Type::Int, "同一类型"),
+        ("member.tier[1]", Type::Int, "只有键值表"),
+        ("!1", Type::Bool, "需要是/否"),
+        ("1 in 2", Type::Bool, "in 的左边"),
+        ("(1", Type::Int, "这里应为 )"),
+        (&"1+".repeat(1_001), Type::Int, "超过"),
+    ] {
+        let err = e(src, ty);
+        assert!(
+            err.message_zh.contains(zh) && cjk(&err.message_zh),
+            "{src}: {} / {}",
+            err.message,
+            err.message_zh
+        );
+        assert!(
+            err.text(false)
+                .starts_with(&format!("第 {} 个字符处", err.at + 1))
+        );
+        assert_eq!(err.text(true), err.to_string());
+    }
+}

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::shapes::ShapeFields;
 use super::*;
 use crate::forms::{Choice, FormState, choices};
+use crate::page::pick;
 
 /// A rule form as typed: every field is text, so that what was typed comes back with the error.
 #[derive(Deserialize, Default, Clone)]
@@ -150,17 +151,19 @@ impl RuleForm {
     /// The definition the form describes, on top of `base` (the stored definition when
     /// editing), so that what the form does not show (segments, more caps, the schedule's
     /// own time zone) is kept. A field that is not even the right kind of value is named.
-    pub(super) fn to_def(&self, base: Option<&RuleDef>) -> Result<RuleDef, (String, String)> {
+    pub(super) fn to_def(
+        &self,
+        lang: Lang,
+        base: Option<&RuleDef>,
+    ) -> Result<RuleDef, (String, String)> {
+        let points_word = pick(lang, "请填写整数积分", "a whole number of points");
         // Read in the order the fields are checked, so the first bad one is named.
-        let pending_days = days_field("pending_days", &self.pending_days)?;
-        let validity_days = days_field("validity_days", &self.validity_days)?;
-        let budget_points = int_field(
-            "budget_points",
-            &self.budget_points,
-            "a whole number of points",
-        )?;
-        let priority = int_field("priority", &self.priority, "a whole number")?.unwrap_or(0);
-        let schedule = self.schedule(base)?;
+        let pending_days = days_field(lang, "pending_days", &self.pending_days)?;
+        let validity_days = days_field(lang, "validity_days", &self.validity_days)?;
+        let budget_points = int_field("budget_points", &self.budget_points, points_word)?;
+        let whole = pick(lang, "请填写整数", "a whole number");
+        let priority = int_field("priority", &self.priority, whole)?.unwrap_or(0);
+        let schedule = self.schedule(lang, base)?;
         let mut audience = base.map(|b| b.audience.clone()).unwrap_or_default();
         audience.tiers = list_field(&self.tiers);
         audience.channels = list_field(&self.channels);
@@ -179,7 +182,7 @@ impl RuleForm {
             },
             pending_days,
             validity_days,
-            caps: self.caps(base)?,
+            caps: self.caps(lang, base)?,
             budget_points,
             priority,
             stacking: match self.stacking.as_str() {
@@ -193,7 +196,11 @@ impl RuleForm {
 
     /// The schedule the form describes, with the time zone stored in `base`; none when there
     /// is none. Days and hours that do not read are named.
-    fn schedule(&self, base: Option<&RuleDef>) -> Result<Option<Schedule>, (String, String)> {
+    fn schedule(
+        &self,
+        lang: Lang,
+        base: Option<&RuleDef>,
+    ) -> Result<Option<Schedule>, (String, String)> {
         let mut days = Vec::new();
         for p in list_field(&self.days_of_week) {
             match p.parse::<u8>() {
@@ -201,11 +208,16 @@ impl RuleForm {
                 Err(_) => {
                     return Err(bad(
                         "days_of_week",
-                        "days are numbers 1 (Monday) to 7 (Sunday), e.g. 6, 7",
+                        pick(
+                            lang,
+                            "星期请填 1（周一）到 7（周日）的数字，如 6, 7",
+                            "days are numbers 1 (Monday) to 7 (Sunday), e.g. 6, 7",
+                        ),
                     ));
                 }
             }
         }
+        let hours_word = pick(lang, "时段请写成 10-22 这样", "hours look like 10-22");
         let hours = match self.hours.trim() {
             "" => None,
             h => {
@@ -213,9 +225,9 @@ impl RuleForm {
                 match parts.as_slice() {
                     [a, b] => match (a.parse::<u8>(), b.parse::<u8>()) {
                         (Ok(a), Ok(b)) => Some([a, b]),
-                        _ => return Err(bad("hours", "hours look like 10-22")),
+                        _ => return Err(bad("hours", hours_word)),
                     },
-                    _ => return Err(bad("hours", "hours look like 10-22")),
+                    _ => return Err(bad("hours", hours_word)),
                 }
             }
         };
@@ -234,7 +246,7 @@ impl RuleForm {
 
     /// The caps: the form's (the first) when it names a period, then any others stored with
     /// the rule in `base`. A limit without a period is an error.
-    fn caps(&self, base: Option<&RuleDef>) -> Result<Vec<Cap>, (String, String)> {
+    fn caps(&self, lang: Lang, base: Option<&RuleDef>) -> Result<Vec<Cap>, (String, String)> {
         let mut caps: Vec<Cap> = base
             .map(|b| b.caps.iter().skip(1).cloned().collect())
             .unwrap_or_default();
@@ -245,7 +257,12 @@ impl RuleForm {
             "month" => Some(Period::Month),
             "year" => Some(Period::Year),
             "lifetime" => Some(Period::Lifetime),
-            _ => return Err(bad("cap_period", "choose a period")),
+            _ => {
+                return Err(bad(
+                    "cap_period",
+                    pick(lang, "请选择周期", "choose a period"),
+                ));
+            }
         };
         if let Some(period) = period {
             caps.insert(
@@ -255,13 +272,24 @@ impl RuleForm {
                     max_points: int_field(
                         "cap_points",
                         &self.cap_points,
-                        "a whole number of points",
+                        pick(lang, "请填写整数积分", "a whole number of points"),
                     )?,
-                    max_count: int_field("cap_count", &self.cap_count, "a whole number of times")?,
+                    max_count: int_field(
+                        "cap_count",
+                        &self.cap_count,
+                        pick(lang, "请填写整数次数", "a whole number of times"),
+                    )?,
                 },
             );
         } else if !self.cap_points.trim().is_empty() || !self.cap_count.trim().is_empty() {
-            return Err(bad("cap_period", "choose the period the limit counts over"));
+            return Err(bad(
+                "cap_period",
+                pick(
+                    lang,
+                    "请选择上限按什么周期计算",
+                    "choose the period the limit counts over",
+                ),
+            ));
         }
         Ok(caps)
     }
@@ -284,12 +312,19 @@ fn int_field(f: &str, v: &str, zh_en: &str) -> Result<Option<i64>, (String, Stri
 
 /// A number of days as typed; a whole number out of range is refused for the form as a whole,
 /// as the definition would be.
-fn days_field(f: &str, v: &str) -> Result<Option<u32>, (String, String)> {
-    match int_field(f, v, "a whole number of days")? {
+fn days_field(lang: Lang, f: &str, v: &str) -> Result<Option<u32>, (String, String)> {
+    match int_field(f, v, pick(lang, "请填写整数天数", "a whole number of days"))? {
         None => Ok(None),
-        Some(n) => u32::deserialize(serde_json::Value::from(n))
-            .map(Some)
-            .map_err(|e| bad("form", &e.to_string())),
+        Some(n) => u32::try_from(n).map(Some).map_err(|_| {
+            bad(
+                f,
+                pick(
+                    lang,
+                    "天数不能为负数或过大",
+                    "days cannot be negative or that large",
+                ),
+            )
+        }),
     }
 }
 

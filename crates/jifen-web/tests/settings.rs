@@ -360,7 +360,7 @@ async fn only_owners_manage_keys_and_forms_keep_what_was_typed() {
     assert!(
         html.contains("未知的时区")
             && html.contains("value=\"Mars/Olympus\"")
-            && html.contains("Shop &lt;b&gt;"),
+            && html.contains("Shop &#60;b&#62;"),
         "{html}"
     );
     let (st, _, _) = s
@@ -974,7 +974,7 @@ async fn owners_set_the_payment_link_with_errors_next_to_the_field() {
         assert!(
             html[typed..].contains(&format!(
                 "value=\"{}\"",
-                url.replace('&', "&amp;").replace('"', "&quot;")
+                url.replace('&', "&#38;").replace('"', "&#34;")
             )),
             "what was typed is kept"
         );
@@ -1017,7 +1017,7 @@ async fn owners_set_the_payment_link_with_errors_next_to_the_field() {
     assert_eq!(st, StatusCode::SEE_OTHER);
     assert!(loc.unwrap().contains("done=payment"));
     let (_, html) = s.page("/console/settings", &amy.cookie).await;
-    assert!(html.contains(&url.replace('&', "&amp;")), "{html}");
+    assert!(html.contains(&url.replace('&', "&#38;")), "{html}");
     assert!(html.contains("value=\"60\""));
     let log = s.audited("mall_payment.update").await;
     assert_eq!(log.len(), 1);

@@ -433,7 +433,23 @@ async fn webhooks_are_checked_shown_once_and_switched_off_and_on() {
         )
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains("matches no topic"), "{html}");
+    // In the page's language, next to the field.
+    let err = common::error_after(&html, "hook-topics").expect("an error after the topics");
+    assert!(err.contains("不匹配任何主题"), "{err}");
+    let (st, html, _) = s
+        .send(
+            "/console/settings/webhooks",
+            &amy,
+            &[
+                ("url", "http://127.0.0.1:9/hooks"),
+                ("topics", "mall.order.*"),
+                ("csrf", &amy.csrf),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let err = common::error_after(&html, "hook-url").expect("an error after the address");
+    assert!(err.contains("内网地址"), "{err}");
     let pid = s.pid;
     let app = s.app.clone();
     let count = || {

@@ -125,6 +125,10 @@ pub(super) async fn update_centre(
         referral_url: url,
         webhooks_private: f.webhooks_private.is_some(),
     };
+    if let Err(p) = staff::check_centre_settings(&settings) {
+        let (field, msg) = (format!("centre.{}", p.field()), p.text(st.lang == Lang::En));
+        return reshow(StatusCode::UNPROCESSABLE_ENTITY, &field, msg).await;
+    }
     let by = st.s.clone();
     let out = web
         .app

@@ -1063,3 +1063,33 @@ async fn owners_set_the_payment_link_with_errors_next_to_the_field() {
     assert_eq!(st, StatusCode::FORBIDDEN);
     assert_eq!(s.audited("mall_payment.update").await.len(), 1);
 }
+
+/// Past the most active keys a programme may hold, the refusal is next to the name in the
+/// page's language, with the name kept.
+#[tokio::test]
+async fn too_many_keys_is_refused_in_the_pages_language() {
+    let s = start().await;
+    let amy = s.who("amy").await;
+    for i in s.key_count().await as i64..jifen_app::keys::ACTIVE_MAX {
+        let name = format!("pos {i}");
+        let (st, _, _) = s
+            .send(
+                "/console/settings/keys",
+                &amy,
+                &[("name", &name), ("csrf", &amy.csrf)],
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{name}");
+    }
+    let (st, html, _) = s
+        .send(
+            "/console/settings/keys",
+            &amy,
+            &[("name", "one more"), ("csrf", &amy.csrf)],
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    let err = common::error_after(&html, "key-name").expect("an error after the name");
+    assert!(err.contains("密钥数量已达上限"), "{err}");
+    assert!(html.contains("value=\"one more\""), "{html}");
+}

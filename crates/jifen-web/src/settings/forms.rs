@@ -265,7 +265,11 @@ pub(super) async fn create_key(
         Err(AppError::Invalid { message, .. }) => {
             reshow(StatusCode::UNPROCESSABLE_ENTITY, message).await
         }
-        Err(AppError::Conflict { message, .. }) => reshow(StatusCode::CONFLICT, message).await,
+        Err(e @ AppError::Conflict { .. }) => {
+            // A refusal in the page's language.
+            let (status, msg) = crate::shown_error(st.lang, &e);
+            reshow(status, msg).await
+        }
         Err(e) => st.fail(e),
     }
 }

@@ -320,6 +320,56 @@ pub fn centre_settings(tx: &mut Tx<'_>, ctx: &ProgramCtx) -> Result<CentreSettin
     })
 }
 
+/// What is wrong with the approval threshold or the invite link address, with its field and
+/// words in both languages (the console shows them next to the field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CentreProblem {
+    ThresholdOutOfRange,
+    BadReferralUrl,
+}
+
+impl CentreProblem {
+    pub fn field(self) -> &'static str {
+        match self {
+            CentreProblem::ThresholdOutOfRange => "approval_threshold",
+            CentreProblem::BadReferralUrl => "referral_url",
+        }
+    }
+
+    /// The problem in words, in English when `en`.
+    pub fn text(self, en: bool) -> String {
+        match (self, en) {
+            (CentreProblem::ThresholdOutOfRange, false) => {
+                format!("须在 0 到 {APPROVAL_THRESHOLD_MAX} 之间")
+            }
+            (CentreProblem::ThresholdOutOfRange, true) => {
+                format!("must be between 0 and {APPROVAL_THRESHOLD_MAX}")
+            }
+            (CentreProblem::BadReferralUrl, false) => {
+                "须为 http:// 或 https:// 开头的地址，最多 300 个字符，不能有空格或引号".into()
+            }
+            (CentreProblem::BadReferralUrl, true) => "must be an http:// or https:// address of at most 300 characters, without spaces or quotes".into(),
+        }
+    }
+}
+
+/// Checks the centre's settings before they are stored.
+pub fn check_centre_settings(s: &CentreSettings) -> Result<(), CentreProblem> {
+    if !(0..=APPROVAL_THRESHOLD_MAX).contains(&s.approval_threshold) {
+        return Err(CentreProblem::ThresholdOutOfRange);
+    }
+    if let Some(u) = &s.referral_url
+        && (!(u.starts_with("https://") || u.starts_with("http://"))
+            || u.len() > 300
+            || u.len() <= "https://".len()
+            || u.chars()
+                .any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>')))
+    {
+        return Err(CentreProblem::BadReferralUrl);
+    }
+    Ok(())
+}
+
 /// Sets them: owners only, audited with before and after. The address must be an http(s) URL
 /// without spaces or quotes (it goes into pages and links).
 pub fn put_centre_settings(
@@ -330,24 +380,7 @@ pub fn put_centre_settings(
     s: &CentreSettings,
 ) -> Result<CentreSettings, AppError> {
     owner_only(by)?;
-    if !(0..=APPROVAL_THRESHOLD_MAX).contains(&s.approval_threshold) {
-        return Err(AppError::invalid(
-            "approval_threshold",
-            format!("must be between 0 and {APPROVAL_THRESHOLD_MAX}"),
-        ));
-    }
-    if let Some(u) = &s.referral_url
-        && (!(u.starts_with("https://") || u.starts_with("http://"))
-            || u.len() > 300
-            || u.len() <= "https://".len()
-            || u.chars()
-                .any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>')))
-    {
-        return Err(AppError::invalid(
-            "referral_url",
-            "must be an http:// or https:// address of at most 300 characters, without spaces or quotes",
-        ));
-    }
+    check_centre_settings(s).map_err(|p| AppError::invalid(p.field(), p.text(true)))?;
     let before = centre_settings(tx, ctx)?;
     tx.set_centre_settings(
         ctx.program.id,

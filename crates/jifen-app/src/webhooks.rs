@@ -97,22 +97,99 @@ pub fn is_private(ip: std::net::IpAddr) -> bool {
     }
 }
 
+/// What is wrong with an endpoint, with the field it belongs to and words in both languages
+/// (the console shows them next to the field; the API answers the English).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndpointProblem {
+    /// Longer than 500 characters, or with spaces in it.
+    Shape,
+    NotHttp,
+    Credentials,
+    UnclosedBracket,
+    BadPort,
+    NoHost,
+    Unreadable,
+    /// On this machine or a private network, which the settings do not allow.
+    Private,
+    TopicCount,
+    /// Topic number `index` matches none of [`TOPICS`].
+    UnknownTopic {
+        index: usize,
+        topic: String,
+    },
+}
+
+impl EndpointProblem {
+    /// The field the problem is in: `url`, `topics` or `topics[i]`.
+    pub fn field(&self) -> String {
+        match self {
+            EndpointProblem::TopicCount => "topics".into(),
+            EndpointProblem::UnknownTopic { index, .. } => format!("topics[{index}]"),
+            _ => "url".into(),
+        }
+    }
+
+    /// The problem in words, in English when `en`.
+    pub fn text(&self, en: bool) -> String {
+        let (zh, en_text): (String, String) = match self {
+            EndpointProblem::Shape => (
+                "须为 https://域名[:端口]/路径，最多 500 个字符，不能有空格".into(),
+                "must be https://host[:port]/path, at most 500 characters".into(),
+            ),
+            EndpointProblem::NotHttp => (
+                "须为 https:// 或 http:// 开头的地址".into(),
+                "must be an https:// or http:// address".into(),
+            ),
+            EndpointProblem::Credentials => (
+                "地址中不能含用户名或密码".into(),
+                "must not carry a user name or password".into(),
+            ),
+            EndpointProblem::UnclosedBracket => (
+                "地址中的 [ 没有闭合".into(),
+                "has an unclosed [".into(),
+            ),
+            EndpointProblem::BadPort => (
+                "端口须为 1 到 65535".into(),
+                "has a port that is not 1 to 65535".into(),
+            ),
+            EndpointProblem::NoHost => ("地址中缺少域名".into(), "has no host".into()),
+            EndpointProblem::Unreadable => (
+                "不是有效的地址".into(),
+                "is not a valid address".into(),
+            ),
+            EndpointProblem::Private => (
+                "这是本机或内网地址；所有者可以在设置中允许推送到这类地址".into(),
+                "is on this machine or a private network; an owner may allow such targets in the settings".into(),
+            ),
+            EndpointProblem::TopicCount => (
+                "请填写 1 到 30 个主题".into(),
+                "name 1 to 30 topics".into(),
+            ),
+            EndpointProblem::UnknownTopic { topic, .. } => (
+                format!("“{topic}”不匹配任何主题；可选主题：{}", TOPICS.join(", ")),
+                format!("{topic:?} matches no topic; topics are {}", TOPICS.join(", ")),
+            ),
+        };
+        if en { en_text } else { zh }
+    }
+}
+
 /// The host of an http:// or https:// address, refusing what is not a plain, valid target:
 /// credentials in the address, a port that is not 1 to 65535, no host.
-fn target(url: &str) -> Result<String, String> {
+fn target(url: &str) -> Result<String, EndpointProblem> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
-        .ok_or("must be an https:// or http:// address")?;
+        .ok_or(EndpointProblem::NotHttp)?;
     let authority = match rest.find(['/', '?', '#']) {
         Some(i) => &rest[..i],
         None => rest,
     };
     if authority.contains('@') {
-        return Err("must not carry a user name or password".into());
+        return Err(EndpointProblem::Credentials);
     }
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        let (h, after) = v6.split_once(']').ok_or("has an unclosed [")?;
+        let (h, after) = v6.split_once(']').ok_or(EndpointProblem::UnclosedBracket)?;
         (h.to_string(), after.strip_prefix(':'))
     } else {
         match authority.rsplit_once(':') {
@@ -123,33 +200,41 @@ fn target(url: &str) -> Result<String, String> {
     if let Some(p) = port
         && p.parse::<u16>().ok().filter(|p| *p > 0).is_none()
     {
-        return Err("has a port that is not 1 to 65535".into());
+        return Err(EndpointProblem::BadPort);
     }
     if host.is_empty() {
-        return Err("has no host".into());
+        return Err(EndpointProblem::NoHost);
     }
     if reqwest::Url::parse(url).is_err() {
-        return Err("is not a valid address".into());
+        return Err(EndpointProblem::Unreadable);
     }
     Ok(host)
 }
 
-fn check_url(url: &str, allow_private: bool) -> Result<(), AppError> {
+/// Checks an endpoint before it is made: its address (`allow_private`: whether it may be on
+/// this machine or a private network) and its topics.
+pub fn check_endpoint(e: &EndpointIn, allow_private: bool) -> Result<(), EndpointProblem> {
+    let url = &e.url;
     if url.len() > 500 || url.contains(char::is_whitespace) {
-        return Err(AppError::invalid(
-            "url",
-            "must be https://host[:port]/path, at most 500 characters",
-        ));
+        return Err(EndpointProblem::Shape);
     }
-    let host = target(url).map_err(|m| AppError::invalid("url", m))?;
+    let host = target(url)?;
     let local_name =
         host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost");
     let private_ip = host.parse::<std::net::IpAddr>().is_ok_and(is_private);
     if (local_name || private_ip) && !allow_private {
-        return Err(AppError::invalid(
-            "url",
-            "is on this machine or a private network; an owner may allow such targets in the settings",
-        ));
+        return Err(EndpointProblem::Private);
+    }
+    if e.topics.is_empty() || e.topics.len() > 30 {
+        return Err(EndpointProblem::TopicCount);
+    }
+    for (index, t) in e.topics.iter().enumerate() {
+        if !TOPICS.iter().any(|k| topic_matches(t, k)) {
+            return Err(EndpointProblem::UnknownTopic {
+                index,
+                topic: t.clone(),
+            });
+        }
     }
     Ok(())
 }
@@ -162,18 +247,8 @@ pub fn create_endpoint(
     actor: &str,
     e: &EndpointIn,
 ) -> Result<EndpointCreated, AppError> {
-    check_url(&e.url, tx.webhooks_private(ctx.program.id)?)?;
-    if e.topics.is_empty() || e.topics.len() > 30 {
-        return Err(AppError::invalid("topics", "name 1 to 30 topics"));
-    }
-    for (i, t) in e.topics.iter().enumerate() {
-        if !TOPICS.iter().any(|k| topic_matches(t, k)) {
-            return Err(AppError::invalid(
-                format!("topics[{i}]"),
-                format!("{t:?} matches no topic; topics are {}", TOPICS.join(", ")),
-            ));
-        }
-    }
+    check_endpoint(e, tx.webhooks_private(ctx.program.id)?)
+        .map_err(|p| AppError::invalid(p.field(), p.text(true)))?;
     let secret: String = {
         let mut rng = rand::rng();
         (0..32)

@@ -165,28 +165,17 @@ pub(super) struct AuditQuery {
     pub(super) action: Option<String>,
     #[serde(default)]
     pub(super) before: Option<String>,
-    #[serde(default)]
-    pub(super) lang: Option<String>,
 }
 
 /// The audit log, newest first, filtered by actor and action: for owners and auditors.
 pub(super) async fn audit(
     State(web): State<Web>,
-    headers: HeaderMap,
+    st: Staff,
     Query(q): Query<AuditQuery>,
 ) -> Response {
-    let (lang, set_lang) = lang_of(
-        &headers,
-        &LangQuery {
-            lang: q.lang.clone(),
-        },
-    );
-    let s = match require(&web, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let Some(auditor) = s.audit_reader() else {
-        return no_access(lang, &s, "audit", L::AuditLog.t(lang));
+    let title = L::AuditLog.t(st.lang);
+    let Some(auditor) = st.s.audit_reader() else {
+        return st.forbidden("audit", title);
     };
     let clean = |v: &Option<String>| {
         v.clone()
@@ -216,25 +205,17 @@ pub(super) async fn audit(
         .await
     {
         Ok(r) => r,
-        Err(e) => return failure(lang, &s, e),
+        Err(e) => return st.fail(e),
     };
-    let ctx = match web.app.program_ctx(s.program).await {
-        Ok(c) => c,
-        Err(e) => return failure(lang, &s, e),
-    };
-    let body = page::audit(
-        lang,
-        &ctx.tz,
+    let page = page::audit(
+        st.frame("audit", title),
+        &st.ctx.tz,
         &rows,
         actor.as_deref().unwrap_or(""),
         action.as_deref().unwrap_or(""),
         rows.len() as i64 == PAGE,
     );
-    html(
-        StatusCode::OK,
-        page::layout(lang, &s, "audit", L::AuditLog.t(lang), &body),
-        &set_lang.into_iter().collect::<Vec<_>>(),
-    )
+    st.render(StatusCode::OK, &page)
 }
 
 /// Rows read per page of an export.

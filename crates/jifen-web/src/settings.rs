@@ -23,7 +23,11 @@ use jifen_ledger::policy::{ShortfallPolicy, Validity};
 use jiff::tz::TimeZone;
 use serde::Deserialize;
 
-use crate::page::{L, Lang, code_label, esc, fmt_time, num, pick};
+use askama::Template;
+
+use crate::forms::FormState;
+use crate::frame::Frame;
+use crate::page::{L, Lang, code_label, fmt_time, num, pick};
 use crate::{EXPORT_PAGE, Staff, Web, csv_field};
 
 mod exports;

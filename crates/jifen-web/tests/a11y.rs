@@ -279,7 +279,7 @@ async fn every_console_page_passes_axe() {
             ("/console/approvals".into(), "console-approvals-1440"),
             ("/console/appeals".into(), ""),
             ("/console/risk-holds".into(), ""),
-            ("/console/audit".into(), ""),
+            ("/console/audit".into(), "console-audit-1440"),
             ("/console/settings".into(), "console-settings-1440"),
             ("/console/staff".into(), ""),
             // The one error page.
@@ -311,11 +311,18 @@ async fn every_console_page_passes_axe() {
         for (url, shot) in [
             ("/console?lang=en".to_string(), "console-overview-en-1440"),
             (format!("/console/mall/items/{item}"), "console-item-en-1440"),
-            ("/console/settings".into(), ""),
-            ("/console/orders?lang=zh".into(), ""),
+            ("/console/settings".into(), "console-settings-en-1440"),
+            ("/console/audit".into(), "console-audit-en-1440"),
         ] {
             visit(&mut b, &base, &url, shot, &mut failures);
         }
+        // The rest of the settings, below the first screen.
+        b.goto(&format!("{base}/console/settings"));
+        for part in 2..=4 {
+            b.eval(&format!("window.scrollTo(0, {}); true", (part - 1) * 800));
+            b.screenshot(&format!("console-settings-en-1440-{part}"));
+        }
+        visit(&mut b, &base, "/console/orders?lang=zh", "", &mut failures);
         // A dry run, its result in place on the rule's page.
         b.goto(&format!("{base}/console/rules/{rule}"));
         b.eval("document.querySelector('#dry_member').value = '13800138000'; document.querySelector('#dry_amount').value = '300'; document.querySelector('#dry_member').form.submit(); true");

@@ -877,10 +877,23 @@ async fn owners_set_the_approval_threshold_and_the_invite_link() {
         )
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    // Next to the field, in the page's language.
+    let err = common::error_after(&html, "referral_url").expect("an error after the address");
+    assert!(err.contains("须为 http:// 或 https://"), "{err}");
     assert!(
-        common::error_after(&html, "referral_url").is_some(),
-        "{html}"
+        html.contains("value=\"javascript:alert(1)\""),
+        "what was typed is kept"
     );
+    let (st, html, _) = s
+        .post_form(
+            path,
+            &cookie,
+            &[("csrf", &csrf), ("threshold", "-1"), ("referral_url", "")],
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let err = common::error_after(&html, "threshold").expect("an error after the threshold");
+    assert!(err.contains("须在 0 到"), "{err}");
     let (st, _, _) = s
         .post_form(
             path,

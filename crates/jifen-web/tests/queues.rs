@@ -325,3 +325,41 @@ async fn the_decided_tab_and_the_badges_at_1440_px() {
     .await
     .unwrap();
 }
+
+/// The audit log's link to its next page carries the filter URL-encoded: an actor with spaces,
+/// parentheses, `&`, `#` and `+` (an API key's name) reads the same on the next page.
+#[tokio::test]
+async fn the_audit_pager_keeps_an_actor_of_any_characters() {
+    let s = start().await;
+    let (amy, _) = s.session("amy").await;
+    let (actor, pid) = ("api_key:3 (POS & co #1+)", s.pid);
+    s.app
+        .write_view(pid, "staff", None, move |tx, _ctx, now| {
+            for i in 0..60 {
+                let target = format!("member:{i}");
+                tx.audit(pid, actor, "points.adjust", &target, None, None, now)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let q = serde_urlencoded::to_string([("actor", actor), ("action", "points.adjust")]).unwrap();
+    let (st, html, _) = s.get(&format!("/console/audit?{q}"), &amy).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(rows(&html).len(), 50, "{html}");
+    let pager = &html[html.find("class=\"pager\"").expect("a next page")..];
+    let href = &pager[pager.find("href=\"").unwrap() + 6..];
+    // The address as a browser reads it from the attribute.
+    let href = href[..href.find('"').unwrap()]
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
+    let (st, next, _) = s.get(&href, &amy).await;
+    assert_eq!(st, StatusCode::OK, "{href}");
+    let next_rows = rows(&next);
+    assert_eq!(next_rows.len(), 10, "{href}: {next}");
+    assert!(next_rows.iter().all(|r| r.contains("会员 #")), "{next}");
+    assert!(
+        next.contains("value=\"api_key:3 (POS &#38; co #1+)\""),
+        "the filter is kept: {next}"
+    );
+}

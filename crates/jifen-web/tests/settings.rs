@@ -360,7 +360,7 @@ async fn only_owners_manage_keys_and_forms_keep_what_was_typed() {
     assert!(
         html.contains("未知的时区")
             && html.contains("value=\"Mars/Olympus\"")
-            && html.contains("Shop &lt;b&gt;"),
+            && html.contains("Shop &#60;b&#62;"),
         "{html}"
     );
     let (st, _, _) = s
@@ -433,7 +433,23 @@ async fn webhooks_are_checked_shown_once_and_switched_off_and_on() {
         )
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains("matches no topic"), "{html}");
+    // In the page's language, next to the field.
+    let err = common::error_after(&html, "hook-topics").expect("an error after the topics");
+    assert!(err.contains("不匹配任何主题"), "{err}");
+    let (st, html, _) = s
+        .send(
+            "/console/settings/webhooks",
+            &amy,
+            &[
+                ("url", "http://127.0.0.1:9/hooks"),
+                ("topics", "mall.order.*"),
+                ("csrf", &amy.csrf),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let err = common::error_after(&html, "hook-url").expect("an error after the address");
+    assert!(err.contains("内网地址"), "{err}");
     let pid = s.pid;
     let app = s.app.clone();
     let count = || {
@@ -974,7 +990,7 @@ async fn owners_set_the_payment_link_with_errors_next_to_the_field() {
         assert!(
             html[typed..].contains(&format!(
                 "value=\"{}\"",
-                url.replace('&', "&amp;").replace('"', "&quot;")
+                url.replace('&', "&#38;").replace('"', "&#34;")
             )),
             "what was typed is kept"
         );
@@ -1017,7 +1033,7 @@ async fn owners_set_the_payment_link_with_errors_next_to_the_field() {
     assert_eq!(st, StatusCode::SEE_OTHER);
     assert!(loc.unwrap().contains("done=payment"));
     let (_, html) = s.page("/console/settings", &amy.cookie).await;
-    assert!(html.contains(&url.replace('&', "&amp;")), "{html}");
+    assert!(html.contains(&url.replace('&', "&#38;")), "{html}");
     assert!(html.contains("value=\"60\""));
     let log = s.audited("mall_payment.update").await;
     assert_eq!(log.len(), 1);
@@ -1046,4 +1062,34 @@ async fn owners_set_the_payment_link_with_errors_next_to_the_field() {
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
     assert_eq!(s.audited("mall_payment.update").await.len(), 1);
+}
+
+/// Past the most active keys a programme may hold, the refusal is next to the name in the
+/// page's language, with the name kept.
+#[tokio::test]
+async fn too_many_keys_is_refused_in_the_pages_language() {
+    let s = start().await;
+    let amy = s.who("amy").await;
+    for i in s.key_count().await as i64..jifen_app::keys::ACTIVE_MAX {
+        let name = format!("pos {i}");
+        let (st, _, _) = s
+            .send(
+                "/console/settings/keys",
+                &amy,
+                &[("name", &name), ("csrf", &amy.csrf)],
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{name}");
+    }
+    let (st, html, _) = s
+        .send(
+            "/console/settings/keys",
+            &amy,
+            &[("name", "one more"), ("csrf", &amy.csrf)],
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    let err = common::error_after(&html, "key-name").expect("an error after the name");
+    assert!(err.contains("密钥数量已达上限"), "{err}");
+    assert!(html.contains("value=\"one more\""), "{html}");
 }

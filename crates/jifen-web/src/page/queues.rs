@@ -3,8 +3,14 @@
 use super::*;
 
 /// What an audit entry is about, in words: `rule:5` reads 规则 #5, `coupon_template:off_10`
-/// 券模板 with its code; an unknown kind as it was written.
-fn target_html(lang: Lang, target: &str) -> String {
+/// 券模板 with its code; an unknown kind as it was written (`word` empty, `code` the target).
+pub struct AuditTarget {
+    pub word: &'static str,
+    pub number: String,
+    pub code: String,
+}
+
+fn audit_target(lang: Lang, target: &str) -> AuditTarget {
     let (kind, id) = target.split_once(':').unwrap_or((target, ""));
     let word = match kind {
         "rule" => pick(lang, "规则", "Rule"),
@@ -26,108 +32,116 @@ fn target_html(lang: Lang, target: &str) -> String {
         "members" => pick(lang, "会员", "Members"),
         "ledger" => pick(lang, "积分流水", "Ledger"),
         "orders" => pick(lang, "订单", "Orders"),
-        _ => return format!("<code>{}</code>", esc(target)),
+        _ => {
+            return AuditTarget {
+                word: "",
+                number: String::new(),
+                code: target.to_string(),
+            };
+        }
     };
-    match id {
-        "" => word.to_string(),
-        id if id.chars().all(|c| c.is_ascii_digit()) => format!("{word} #{id}"),
-        code => format!("{word} <code>{}</code>", esc(code)),
+    let numeric = !id.is_empty() && id.chars().all(|c| c.is_ascii_digit());
+    AuditTarget {
+        word,
+        number: if numeric {
+            id.to_string()
+        } else {
+            String::new()
+        },
+        code: if numeric {
+            String::new()
+        } else {
+            id.to_string()
+        },
     }
 }
 
 /// The state an audit entry recorded: a word as it is, a document folded behind 详情 as code,
 /// the reason a document gives (a refund's, a key's revocation) shown before it in words.
-fn recorded(lang: Lang, v: Option<&str>) -> String {
-    let reason = v
+pub struct Recorded {
+    pub reason: Option<String>,
+    /// As recorded; empty when nothing was.
+    pub value: String,
+    /// A document (JSON), folded.
+    pub folded: bool,
+}
+
+fn recorded(v: Option<&str>) -> Recorded {
+    let v = v.unwrap_or("");
+    let reason = Some(v)
         .filter(|v| v.starts_with('{'))
         .and_then(|v| serde_json::from_str::<serde_json::Value>(v).ok())
         .and_then(|d| d["reason"].as_str().map(str::to_string));
-    let shown = recorded_as_is(v);
-    match reason {
-        Some(r) => format!(
-            "<div class=\"reason\">{}{}</div>{shown}",
-            pick(lang, "原因：", "Reason: "),
-            esc(&r)
-        ),
-        None => shown,
+    Recorded {
+        reason,
+        value: v.to_string(),
+        folded: v.starts_with('{') || v.starts_with('['),
     }
 }
 
-fn recorded_as_is(v: Option<&str>) -> String {
-    match v {
-        None | Some("") => String::new(),
-        Some(v) if v.starts_with('{') || v.starts_with('[') => {
-            format!(
-                "<details><summary>…</summary><code>{}</code></details>",
-                esc(v)
-            )
-        }
-        Some(v) => format!("<code>{}</code>", esc(v)),
-    }
+/// One entry of the audit log, in words.
+pub struct AuditLine {
+    pub time: String,
+    pub actor: String,
+    pub action: String,
+    pub target: AuditTarget,
+    pub before: Recorded,
+    pub after: Recorded,
+}
+
+/// The audit log: the filter (actor, action), the entries, newest first, and the link to the
+/// next page (the filter URL-encoded into it).
+#[derive(askama::Template)]
+#[template(path = "console/audit.html")]
+pub struct AuditPage {
+    pub frame: crate::frame::Frame,
+    pub actor: String,
+    pub actions: Vec<crate::forms::Choice>,
+    pub lines: Vec<AuditLine>,
+    pub next: Option<String>,
 }
 
 pub fn audit(
-    lang: Lang,
+    frame: crate::frame::Frame,
     tz: &TimeZone,
     rows: &[jifen_app::console::AuditRow],
     actor: &str,
     action: &str,
     more: bool,
-) -> String {
-    let body: String = if rows.is_empty() {
-        format!(
-            "<tr><td colspan=\"6\" class=\"muted\">{}</td></tr>",
-            L::NoneYet.t(lang)
-        )
-    } else {
-        rows.iter()
-            .map(|r| {
-                format!(
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"muted\">{}</td><td class=\"muted\">{}</td></tr>",
-                    fmt_time(r.created_at, tz),
-                    esc(&actor_label(lang, &r.actor)),
-                    esc(&words::text(words::AUDIT_ACTIONS, &r.action, lang == Lang::En)),
-                    target_html(lang, &r.target),
-                    recorded(lang, r.before.as_deref()),
-                    recorded(lang, r.after.as_deref()),
-                )
-            })
-            .collect()
+) -> AuditPage {
+    let (lang, en) = (frame.lang, frame.english);
+    let lines = rows
+        .iter()
+        .map(|r| AuditLine {
+            time: fmt_time(r.created_at, tz),
+            actor: actor_label(lang, &r.actor),
+            action: words::text(words::AUDIT_ACTIONS, &r.action, en).to_string(),
+            target: audit_target(lang, &r.target),
+            before: recorded(r.before.as_deref()),
+            after: recorded(r.after.as_deref()),
+        })
+        .collect();
+    let next = match (more, rows.last()) {
+        (true, Some(last)) => Some(format!(
+            "/console/audit?{}",
+            serde_urlencoded::to_string([
+                ("actor", actor),
+                ("action", action),
+                ("before", &last.id.to_string()),
+            ])
+            .unwrap_or_default()
+        )),
+        _ => None,
     };
-    let pager = match (more, rows.last()) {
-        (true, Some(last)) => format!(
-            "<div class=\"pager\"><a href=\"/console/audit?actor={}&action={}&before={}\">{} →</a></div>",
-            esc(actor),
-            esc(action),
-            last.id,
-            L::Next.t(lang)
-        ),
-        _ => String::new(),
-    };
-    format!(
-        "<form class=\"search\" method=\"get\" action=\"/console/audit\"><input type=\"search\" name=\"actor\" value=\"{}\" placeholder=\"{}\"><label>{} <select name=\"action\"><option value=\"\">{}</option>{}</select></label><button>{}</button></form>\
-         <table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{body}</tbody></table>{pager}",
-        esc(actor),
-        L::Actor.t(lang),
-        L::Action.t(lang),
-        pick(lang, "全部", "All"),
-        words::AUDIT_ACTIONS
-            .iter()
-            .map(|w| format!(
-                "<option value=\"{}\"{}>{}</option>",
-                w.code,
-                if w.code == action { " selected" } else { "" },
-                esc(w.text(lang == Lang::En))
-            ))
-            .collect::<String>(),
-        L::Filter.t(lang),
-        L::Time.t(lang),
-        L::Actor.t(lang),
-        L::Action.t(lang),
-        L::Target.t(lang),
-        L::Before.t(lang),
-        L::After.t(lang),
-    )
+    let mut options = vec![("", pick(lang, "全部", "All"))];
+    options.extend(words::AUDIT_ACTIONS.iter().map(|w| (w.code, w.text(en))));
+    AuditPage {
+        frame,
+        actor: actor.to_string(),
+        actions: crate::forms::choices(&options, action),
+        lines,
+        next,
+    }
 }
 
 pub(super) fn hours(ms: i64, lang: Lang) -> String {

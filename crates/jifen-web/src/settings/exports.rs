@@ -64,15 +64,14 @@ pub(super) async fn begin_export(
         return Err(st.forbidden("settings", title(st)));
     };
     let (from, to) = export_range(q, &st.ctx.tz, st.lang).map_err(|msg| {
-        st.page(
+        crate::error_page(
+            st.lang,
+            &st.s,
             StatusCode::UNPROCESSABLE_ENTITY,
+            Some(title(st)),
+            &msg,
             "settings",
-            title(st),
-            &format!(
-                "<div class=\"error\" role=\"alert\">{}</div><p><a href=\"/console/settings\">{}</a></p>",
-                esc(&msg),
-                st.t("返回设置", "Back to settings")
-            ),
+            "/console/settings",
         )
     })?;
     let typed = |k: &str| {

@@ -125,6 +125,10 @@ pub(super) async fn update_centre(
         referral_url: url,
         webhooks_private: f.webhooks_private.is_some(),
     };
+    if let Err(p) = staff::check_centre_settings(&settings) {
+        let (field, msg) = (format!("centre.{}", p.field()), p.text(st.lang == Lang::En));
+        return reshow(StatusCode::UNPROCESSABLE_ENTITY, &field, msg).await;
+    }
     let by = st.s.clone();
     let out = web
         .app
@@ -261,7 +265,11 @@ pub(super) async fn create_key(
         Err(AppError::Invalid { message, .. }) => {
             reshow(StatusCode::UNPROCESSABLE_ENTITY, message).await
         }
-        Err(AppError::Conflict { message, .. }) => reshow(StatusCode::CONFLICT, message).await,
+        Err(e @ AppError::Conflict { .. }) => {
+            // A refusal in the page's language.
+            let (status, msg) = crate::shown_error(st.lang, &e);
+            reshow(status, msg).await
+        }
         Err(e) => st.fail(e),
     }
 }
@@ -329,6 +337,20 @@ pub(super) async fn create_webhook(
         url: url.clone(),
         topics,
     };
+    // The use case checks again; checked here, a problem is in the page's language.
+    let (program, en) = (st.s.program, st.lang == Lang::En);
+    let allow_private = web
+        .app
+        .read(move |tx| Ok(tx.webhooks_private(program)?))
+        .await;
+    let allow_private = match allow_private {
+        Ok(a) => a,
+        Err(e) => return st.fail(e),
+    };
+    if let Err(p) = webhooks::check_endpoint(&e, allow_private) {
+        let field = hook_field(&p.field());
+        return reshow(StatusCode::UNPROCESSABLE_ENTITY, field, p.text(en)).await;
+    }
     let actor = st.s.actor();
     let out = web
         .app
@@ -346,17 +368,26 @@ pub(super) async fn create_webhook(
             show(&web, &st, StatusCode::OK, forms).await
         }
         Err(AppError::Invalid { field, message }) => {
-            let field = if field.starts_with("topics") {
-                "hook.topics"
-            } else {
-                "hook.url"
-            };
-            reshow(StatusCode::UNPROCESSABLE_ENTITY, field, message).await
+            reshow(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                hook_field(&field),
+                message,
+            )
+            .await
         }
         Err(AppError::Conflict { message, .. }) => {
             reshow(StatusCode::CONFLICT, "hook.url", message).await
         }
         Err(e) => st.fail(e),
+    }
+}
+
+/// The form's field for a problem with the endpoint's `field` (`url`, `topics[2]`).
+fn hook_field(field: &str) -> &'static str {
+    if field.starts_with("topics") {
+        "hook.topics"
+    } else {
+        "hook.url"
     }
 }
 

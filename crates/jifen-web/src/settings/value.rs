@@ -14,58 +14,28 @@ pub(super) struct PointValueForm {
     pub(super) csrf: String,
 }
 
-/// The section: its explanation and, for owners, the form.
-pub(super) fn point_value_section(st: &Staff, v: &PointValue, f: &Forms) -> String {
+/// The value of points as the section shows it: its label, as stored and as typed.
+pub(super) fn point_value_view(
+    st: &Staff,
+    v: &PointValue,
+    typed: Option<String>,
+) -> PointValueView {
     let currency = &st.ctx.program.currency;
-    let shown = v
-        .minor_per_100_points
-        .map(|m| jifen_app::mall::money_text(currency, m));
-    let head = format!(
-        "<h2 id=\"point-value\">{}</h2><p class=\"muted\">{}</p>",
-        st.t("积分价值", "Value of points"),
-        st.t(
-            "每 100 积分折合的金额，用于在概览中计算未使用积分的负债金额。留空表示不设置。",
-            "What 100 points are worth in money: the overview prices the outstanding points with it. Blank: not set."
-        ),
-    );
     let label = match st.lang {
         Lang::Zh => format!("每 100 积分价值（{currency}，最多两位小数）"),
         Lang::En => format!("100 points are worth ({currency}, up to two decimals)"),
     };
-    if st.s.owner().is_none() {
-        return head
-            + &format!(
-                "<table class=\"facts\"><tbody><tr><th>{}</th><td>{}</td></tr></tbody></table>",
-                esc(&label),
-                esc(shown.as_deref().unwrap_or("–")),
-            );
+    PointValueView {
+        label,
+        shown: v
+            .minor_per_100_points
+            .map_or_else(|| "–".into(), |m| jifen_app::mall::money_text(currency, m)),
+        typed: typed.unwrap_or_else(|| {
+            v.minor_per_100_points
+                .map(super::exports::money)
+                .unwrap_or_default()
+        }),
     }
-    let typed = f.point_value.clone().unwrap_or_else(|| {
-        v.minor_per_100_points
-            .map(super::exports::money)
-            .unwrap_or_default()
-    });
-    let bad = if matches!(&f.error, Some((field, _)) if field == "point_value.minor_per_100_points")
-    {
-        " aria-invalid=\"true\" aria-describedby=\"point-value-error\""
-    } else {
-        ""
-    };
-    let error = f.field_error("point_value.minor_per_100_points").replacen(
-        "<div ",
-        "<div id=\"point-value-error\" ",
-        1,
-    );
-    head + &format!(
-        "<form class=\"adjust\" method=\"post\" action=\"/console/settings/point-value\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-         <div class=\"field\"><label for=\"point-value-input\">{}</label><input type=\"text\" id=\"point-value-input\" name=\"value\" value=\"{}\" inputmode=\"decimal\" placeholder=\"1.00\"{bad}>{error}</div>\
-         <button type=\"submit\">{}</button></form>",
-        esc(&st.s.csrf),
-        esc(&label),
-        esc(&typed),
-        st.t("保存", "Save"),
-    )
 }
 
 /// Sets the value of points (owners only); a value that does not read is shown next to the

@@ -609,7 +609,11 @@ async fn coupon_templates_are_made_with_the_form() {
         .post_form("/console/coupon-templates/new", &cookie, &form)
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(error_after(&html, "t_value").is_some(), "{html}");
+    assert_eq!(
+        error_after(&html, "t_value").as_deref(),
+        Some("请填写金额，如 20 或 9.90"),
+        "in the page's words: {html}"
+    );
     assert!(
         html.contains("value=\"满100减20\""),
         "what was typed is kept"
@@ -623,6 +627,15 @@ async fn coupon_templates_are_made_with_the_form() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "more off than the threshold"
     );
+    assert!(
+        error_after(&html, "t_value").unwrap().contains("门槛"),
+        "{html}"
+    );
+    let en = format!("{cookie}; jifen_lang=en");
+    let (st, html, _) = s
+        .post_form("/console/coupon-templates/new", &en, &form)
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         error_after(&html, "t_value").unwrap().contains("threshold"),
         "{html}"
@@ -649,7 +662,11 @@ async fn coupon_templates_are_made_with_the_form() {
         .post_form("/console/coupon-templates/new", &cookie, &form)
         .await;
     assert_eq!(st, StatusCode::CONFLICT);
-    assert!(error_after(&html, "t_code").is_some(), "{html}");
+    assert_eq!(
+        error_after(&html, "t_code").as_deref(),
+        Some("代码已被使用"),
+        "{html}"
+    );
     let (_, html, _) = s.get("/console/coupon-templates", &cookie).await;
     assert!(
         html.contains("<code>off_20_100</code>")

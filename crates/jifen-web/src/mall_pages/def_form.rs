@@ -282,7 +282,7 @@ pub(super) fn refused(
     }
 }
 
-/// Messages of the ladder and lottery checks in Chinese: the English start of the message, and
+/// Messages of the ladder, lottery and coupon template checks in Chinese: the English start of the message, and
 /// the Chinese with `{0}`, `{1}` for the numbers the message holds, in order.
 const MESSAGES_ZH: &[(&str, &str)] = &[
     (
@@ -303,6 +303,15 @@ const MESSAGES_ZH: &[(&str, &str)] = &[
     ),
     ("must be between 0 and 10^9", "须在 0 到 1,000,000,000 之间"),
     ("must be between", "须在 {0} 到 {1} 之间"),
+    (
+        "must not be more than the threshold",
+        "不能超过可用门槛（满多少元）",
+    ),
+    (
+        "the window must start after 2000-01-01",
+        "结束日须晚于开始日，开始日须在 2000-01-01 之后",
+    ),
+    ("a window is at most ten years", "有效期最长十年"),
     (
         "must be 1 to 32 characters of a-z, 0-9 and _",
         "须为 1 到 32 个小写英文字母、数字或下划线",

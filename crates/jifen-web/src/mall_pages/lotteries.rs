@@ -30,6 +30,8 @@ fn starter() -> Typed {
     f.set("c_kind", "nothing");
     f.set("c_name_zh", "谢谢参与");
     f.set("c_name_en", "Thanks for playing");
+    // A double submit creates the lottery once.
+    f.set("form_key", form_key());
     f
 }
 
@@ -64,7 +66,7 @@ pub(super) async fn lotteries_page(
         notice: notice.map(str::to_string),
         cards,
         operates: st.s.role.operates(),
-        form: FormState::new(st, "", error.cloned()),
+        form: FormState::new(st, f.get("form_key"), error.cloned()),
         rows: f.rows(PRIZES_MAX + 1),
         what: what_group(st, f),
         when: when_group(st, f),
@@ -486,8 +488,15 @@ async fn save_lottery(web: &Web, st: &Staff, f: &mut Typed) -> Result<Option<Aga
         Ok(v) => v,
         Err(e) => return Ok(Some((Some(e), StatusCode::UNPROCESSABLE_ENTITY))),
     };
+    let key = f.get("form_key");
+    let idem = (!key.is_empty()).then(|| {
+        (
+            format!("console:lottery:{key}"),
+            serde_json::to_string(&def).unwrap_or_default(),
+        )
+    });
     let out = st
-        .act_as(web, "lottery", None, move |tx, ctx, now, actor| {
+        .act_as(web, "lottery", idem, move |tx, ctx, now, actor| {
             jifen_app::lottery::create(tx, ctx, now, actor, &def)
         })
         .await;

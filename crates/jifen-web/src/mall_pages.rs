@@ -17,7 +17,7 @@ use jifen_domain::mall::{ItemDef, ItemKind, ItemLimits, OrderAction, Sku};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::forms::{expired, field_error, field_group, form_key, parse_money};
+use crate::forms::{expired, field_error, form_key, parse_money};
 use crate::page::{esc, fmt_time, num};
 use crate::{Staff, Web};
 

@@ -269,7 +269,10 @@ async fn every_console_page_passes_axe() {
             ("/console/mall".into(), "console-mall-1440"),
             (format!("/console/mall/items/{item}"), "console-item-1440"),
             ("/console/mall/items/new".into(), ""),
-            ("/console/coupon-templates".into(), ""),
+            (
+                "/console/coupon-templates".into(),
+                "console-coupon-templates-1440",
+            ),
             ("/console/lotteries".into(), "console-lotteries-1440"),
             ("/console/orders".into(), ""),
             (format!("/console/orders/{order}"), ""),
@@ -313,6 +316,12 @@ async fn every_console_page_passes_axe() {
             (format!("/console/mall/items/{item}"), "console-item-en-1440"),
             ("/console/settings".into(), "console-settings-en-1440"),
             ("/console/audit".into(), "console-audit-en-1440"),
+            ("/console/tiers".into(), "console-tiers-en-1440"),
+            ("/console/lotteries".into(), "console-lotteries-en-1440"),
+            (
+                "/console/coupon-templates".into(),
+                "console-coupon-templates-en-1440",
+            ),
         ] {
             visit(&mut b, &base, &url, shot, &mut failures);
         }

@@ -479,6 +479,15 @@ fn lottery_form<'a>(csrf: &'a str, odds: &'a str, coupon: &'a str) -> Vec<(&'a s
     ]
 }
 
+/// The programme's lotteries as stored.
+async fn lotteries(s: &common::Site) -> jifen_app::lottery::LotteryList {
+    let ctx = s.app.program_ctx(s.pid).await.unwrap();
+    s.app
+        .read(move |tx| jifen_app::lottery::list(tx, &ctx))
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lottery_is_created_through_its_form_with_odds_in_percent() {
     let s = start().await;
@@ -561,18 +570,25 @@ async fn a_lottery_is_created_through_its_form_with_odds_in_percent() {
         html.contains("Coupon：20 off 100") || html.contains("20 off 100"),
         "{html}"
     );
-    let ctx = s.app.program_ctx(s.pid).await.unwrap();
-    let list = s
-        .app
-        .read(move |tx| jifen_app::lottery::list(tx, &ctx))
-        .await
-        .unwrap();
+    let list = lotteries(&s).await;
     let def = list.items[0].definition();
     assert_eq!(def.prizes[0].odds_ppm, 125_000);
     assert_eq!(def.prizes[1].odds_ppm, 50_000);
     assert_eq!(def.per_member_per_day, Some(3));
     assert_eq!(def.prizes[1].code, "p2");
-    // The same code again is named on the code.
+    // The same form again (its key sent twice): once, the same answer.
+    let (_, page, _) = s.get("/console/lotteries", &cookie).await;
+    let key = hidden(&page, "form_key");
+    let mut keyed = lottery_form(&csrf, "12.5", "off_20_100");
+    keyed.retain(|(k, _)| *k != "code");
+    keyed.extend([("code", "summer_wheel"), ("form_key", key.as_str())]);
+    for _ in 0..2 {
+        let (st, _, h) = s.post_form("/console/lotteries", &cookie, &keyed).await;
+        assert_eq!(st, StatusCode::SEE_OTHER, "{h:?}");
+    }
+    let list = lotteries(&s).await;
+    assert_eq!(list.items.len(), 2, "one lottery per form");
+    // The same code again in another form is named on the code.
     let (st, html, _) = s.post_form("/console/lotteries", &cookie, &form).await;
     assert_eq!(st, StatusCode::CONFLICT);
     assert!(
@@ -609,7 +625,11 @@ async fn coupon_templates_are_made_with_the_form() {
         .post_form("/console/coupon-templates/new", &cookie, &form)
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(error_after(&html, "t_value").is_some(), "{html}");
+    assert_eq!(
+        error_after(&html, "t_value").as_deref(),
+        Some("请填写金额，如 20 或 9.90"),
+        "in the page's words: {html}"
+    );
     assert!(
         html.contains("value=\"满100减20\""),
         "what was typed is kept"
@@ -623,6 +643,15 @@ async fn coupon_templates_are_made_with_the_form() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "more off than the threshold"
     );
+    assert!(
+        error_after(&html, "t_value").unwrap().contains("门槛"),
+        "{html}"
+    );
+    let en = format!("{cookie}; jifen_lang=en");
+    let (st, html, _) = s
+        .post_form("/console/coupon-templates/new", &en, &form)
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         error_after(&html, "t_value").unwrap().contains("threshold"),
         "{html}"
@@ -649,7 +678,11 @@ async fn coupon_templates_are_made_with_the_form() {
         .post_form("/console/coupon-templates/new", &cookie, &form)
         .await;
     assert_eq!(st, StatusCode::CONFLICT);
-    assert!(error_after(&html, "t_code").is_some(), "{html}");
+    assert_eq!(
+        error_after(&html, "t_code").as_deref(),
+        Some("代码已被使用"),
+        "{html}"
+    );
     let (_, html, _) = s.get("/console/coupon-templates", &cookie).await;
     assert!(
         html.contains("<code>off_20_100</code>")

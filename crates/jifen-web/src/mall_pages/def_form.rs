@@ -3,6 +3,7 @@
 //! programme's coupon templates to choose from, and the use case's messages in the page's words.
 
 use super::*;
+use crate::forms::Choice;
 use std::collections::BTreeMap;
 
 /// An error shown next to the input it names: (input id, message).
@@ -40,90 +41,87 @@ impl Typed {
     }
 }
 
-/// An input under its label, of `kind` (`text`, `date`), marked invalid and followed by its
-/// error when the error is about it.
-pub(super) fn input(
-    error: Option<&FieldErr>,
-    f: &Typed,
-    name: &str,
-    label: &str,
-    hint: &str,
-    kind: &str,
-) -> String {
-    format!(
-        "<div class=\"field\"><label for=\"{name}\">{label}</label><input type=\"{kind}\" id=\"{name}\" name=\"{name}\" value=\"{}\" placeholder=\"{}\"{}>{}</div>",
-        esc(f.get(name)),
-        esc(hint),
-        invalid(error, name),
-        field_error(error, name)
-    )
+/// One field of a definition form as the one form helper (`templates/console/forms.html`,
+/// macro `field`) draws it: an input of `kind` (`text`, `date`), a `select` of its choices or
+/// a `check` box, under its label, marked invalid and followed by its error when the form's
+/// error is about it.
+pub(super) struct Field {
+    pub(super) name: String,
+    pub(super) label: String,
+    pub(super) value: String,
+    pub(super) hint: String,
+    pub(super) kind: &'static str,
+    pub(super) choices: Vec<Choice>,
+    pub(super) on: bool,
 }
 
-/// Text inputs from (name after `prefix`, label, hint), each as [`input`] draws it.
-pub(super) fn inputs(
-    error: Option<&FieldErr>,
-    f: &Typed,
-    prefix: &str,
-    fields: &[(&str, &str, &str)],
-) -> Vec<String> {
+/// Fields under their heading, side by side.
+pub(super) struct Group {
+    pub(super) title: String,
+    pub(super) fields: Vec<Field>,
+}
+
+pub(super) fn group(title: &str, fields: Vec<Field>) -> Group {
+    Group {
+        title: title.to_string(),
+        fields,
+    }
+}
+
+/// An input of `kind` (`text`, `date`) showing the field as typed.
+pub(super) fn input(f: &Typed, name: &str, label: &str, hint: &str, kind: &'static str) -> Field {
+    Field {
+        name: name.to_string(),
+        label: label.to_string(),
+        value: f.get(name).to_string(),
+        hint: hint.to_string(),
+        kind,
+        choices: Vec::new(),
+        on: false,
+    }
+}
+
+/// Text inputs from (name after `prefix`, label, hint).
+pub(super) fn inputs(f: &Typed, prefix: &str, fields: &[(&str, &str, &str)]) -> Vec<Field> {
     fields
         .iter()
-        .map(|(n, label, hint)| input(error, f, &format!("{prefix}{n}"), label, hint, "text"))
+        .map(|(n, label, hint)| input(f, &format!("{prefix}{n}"), label, hint, "text"))
         .collect()
 }
 
-fn invalid(error: Option<&FieldErr>, name: &str) -> &'static str {
-    if error.is_some_and(|(e, _)| e == name) {
-        " aria-invalid=\"true\""
-    } else {
-        ""
-    }
-}
-
-/// A select under its label from (value, label), the typed one selected; a typed value the
-/// choices do not have is kept as an option of its own.
-pub(super) fn select(
-    error: Option<&FieldErr>,
-    f: &Typed,
-    name: &str,
-    label: &str,
-    choices: &[(String, String)],
-) -> String {
+/// A select from (value, label), the typed one selected; a typed value the choices do not
+/// have is kept as an option of its own.
+pub(super) fn select(f: &Typed, name: &str, label: &str, options: &[(String, String)]) -> Field {
     let chosen = f.get(name);
-    let mut opts: String = choices
+    let mut choices: Vec<Choice> = options
         .iter()
-        .map(|(v, l)| {
-            format!(
-                "<option value=\"{}\"{}>{}</option>",
-                esc(v),
-                if v == chosen { " selected" } else { "" },
-                esc(l)
-            )
+        .map(|(v, l)| Choice {
+            value: v.clone(),
+            label: l.clone(),
+            on: v == chosen,
         })
         .collect();
-    if !chosen.is_empty() && !choices.iter().any(|(v, _)| v == chosen) {
-        opts.push_str(&format!(
-            "<option value=\"{0}\" selected>{0}</option>",
-            esc(chosen)
-        ));
+    if !chosen.is_empty() && !options.iter().any(|(v, _)| v == chosen) {
+        choices.push(Choice {
+            value: chosen.to_string(),
+            label: chosen.to_string(),
+            on: true,
+        });
     }
-    format!(
-        "<div class=\"field\"><label for=\"{name}\">{label}</label><select id=\"{name}\" name=\"{name}\"{}>{opts}</select>{}</div>",
-        invalid(error, name),
-        field_error(error, name)
-    )
+    Field {
+        choices,
+        kind: "select",
+        ..input(f, name, label, "", "text")
+    }
 }
 
 /// A box, ticked when the form has the field.
-pub(super) fn check(f: &Typed, name: &str, label: &str) -> String {
-    format!(
-        "<label class=\"check\" for=\"{name}\"><input type=\"checkbox\" id=\"{name}\" name=\"{name}\" value=\"1\"{}> {label}</label>",
-        if f.get(name).is_empty() {
-            ""
-        } else {
-            " checked"
-        }
-    )
+pub(super) fn check(f: &Typed, name: &str, label: &str) -> Field {
+    Field {
+        on: !f.get(name).is_empty(),
+        kind: "check",
+        ..input(f, name, label, "", "text")
+    }
 }
 
 /// Choices from pairs of words.
@@ -284,26 +282,7 @@ pub(super) fn refused(
     }
 }
 
-/// A definition page's body: the notice, what exists, and (for roles that change it) the form
-/// under its heading.
-pub(super) fn def_body(
-    st: &Staff,
-    notice: Option<&str>,
-    list: &str,
-    heading: &str,
-    form: &str,
-) -> String {
-    let notice = notice
-        .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(n)))
-        .unwrap_or_default();
-    if st.s.role.operates() {
-        format!("{notice}{list}<h2>{heading}</h2>{form}")
-    } else {
-        format!("{notice}{list}")
-    }
-}
-
-/// Messages of the ladder and lottery checks in Chinese: the English start of the message, and
+/// Messages of the ladder, lottery and coupon template checks in Chinese: the English start of the message, and
 /// the Chinese with `{0}`, `{1}` for the numbers the message holds, in order.
 const MESSAGES_ZH: &[(&str, &str)] = &[
     (
@@ -324,6 +303,15 @@ const MESSAGES_ZH: &[(&str, &str)] = &[
     ),
     ("must be between 0 and 10^9", "须在 0 到 1,000,000,000 之间"),
     ("must be between", "须在 {0} 到 {1} 之间"),
+    (
+        "must not be more than the threshold",
+        "不能超过可用门槛（满多少元）",
+    ),
+    (
+        "the window must start after 2000-01-01",
+        "结束日须晚于开始日，开始日须在 2000-01-01 之后",
+    ),
+    ("a window is at most ten years", "有效期最长十年"),
     (
         "must be 1 to 32 characters of a-z, 0-9 and _",
         "须为 1 到 32 个小写英文字母、数字或下划线",

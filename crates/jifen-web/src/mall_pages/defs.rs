@@ -1,10 +1,17 @@
 //! The tier ladder (会员等级): the ladder as a table with its members at each tier, and the
 //! form that replaces it through the use case, its refusals next to the fields they name.
 
+use askama::Template;
+
 use super::def_form::*;
 use super::ladder_form::*;
 use super::*;
-use jifen_domain::tiers::{Benefits, Gift, Ladder, Metric, Review, ReviewPeriod, Window};
+use crate::forms::FormState;
+use crate::frame::Frame;
+use crate::page::L;
+use jifen_domain::tiers::{
+    Benefits, Gift, Ladder, Metric, Review, ReviewPeriod, TIERS_MAX, Window,
+};
 
 pub(super) fn review_words(st: &Staff, r: Option<&Review>) -> String {
     let Some(r) = r else {
@@ -26,7 +33,8 @@ pub(super) fn review_words(st: &Staff, r: Option<&Review>) -> String {
     )
 }
 
-pub(super) fn benefit_words(st: &Staff, b: &Benefits, coupons: &[(String, String)]) -> String {
+/// What a tier gives, a line each.
+pub(super) fn benefit_words(st: &Staff, b: &Benefits, coupons: &[(String, String)]) -> Vec<String> {
     let gift = |g: &Gift| {
         let mut parts = Vec::new();
         if g.points > 0 {
@@ -89,23 +97,36 @@ pub(super) fn benefit_words(st: &Staff, b: &Benefits, coupons: &[(String, String
     if b.priority_service {
         out.push(st.t("优先客服", "Priority service").into());
     }
-    if out.is_empty() {
-        "–".into()
-    } else {
-        out.iter().map(|s| esc(s)).collect::<Vec<_>>().join("<br>")
-    }
+    out
 }
 
-/// The ladder as a table: its metric, window and review, and each tier with its benefits.
-/// The ladder as a table, each tier with the members at it now (`counts`, in the ladder's order).
-fn ladder_table(
+/// The ladder as the page shows it: what it counts over which window, its review, and each
+/// tier with the members at it now.
+struct LadderView {
+    metric: &'static str,
+    window: String,
+    review: String,
+    tiers: Vec<TierLine>,
+}
+
+/// A tier of the ladder: its code, name, threshold, members now and benefits.
+struct TierLine {
+    code: String,
+    name: String,
+    threshold: String,
+    members: String,
+    benefits: Vec<String>,
+}
+
+/// The ladder in words, each tier with the members at it now (`counts`, in the ladder's order).
+fn ladder_view(
     st: &Staff,
     l: &Ladder,
     coupons: &[(String, String)],
     counts: &[jifen_app::overview::TierCount],
-) -> String {
+) -> LadderView {
     let en = st.lang == crate::page::Lang::En;
-    let rows: String = l
+    let tiers = l
         .tiers
         .iter()
         .map(|t| {
@@ -113,41 +134,46 @@ fn ladder_table(
                 .iter()
                 .find(|c| c.code == t.code)
                 .map_or(0, |c| c.members);
-            format!(
-                "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-                esc(&t.code),
-                esc(jifen_domain::name_in(&t.name_zh, &t.name_en, en)),
-                if l.metric == Metric::Spend {
+            TierLine {
+                code: t.code.clone(),
+                name: jifen_domain::name_in(&t.name_zh, &t.name_en, en).to_string(),
+                threshold: if l.metric == Metric::Spend {
                     money(st, t.threshold)
                 } else {
                     num(t.threshold)
                 },
-                num(members),
-                benefit_words(st, &t.benefits, coupons),
-            )
+                members: num(members),
+                benefits: benefit_words(st, &t.benefits, coupons),
+            }
         })
         .collect();
-    format!(
-        "<p class=\"muted\">{} {} · {} {}{}</p>\
-         <table><thead><tr><th>{}</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table>",
-        st.t("升级依据", "Tiers by"),
-        metric_words(st, l.metric),
-        st.t("统计周期", "counted over"),
-        esc(&match l.window {
+    LadderView {
+        metric: metric_words(st, l.metric),
+        window: match l.window {
             Window::RollingMonths { months } => format!(
                 "{} {months} {}",
                 st.t("近", "the last"),
                 st.t("个月", "months")
             ),
             Window::CalendarYear => st.t("自然年", "the calendar year").into(),
-        }),
-        review_words(st, l.review.as_ref()),
-        st.t("代码", "Code"),
-        st.t("等级", "Tier"),
-        st.t("门槛", "From"),
-        st.t("会员数", "Members"),
-        st.t("权益", "Benefits"),
-    )
+        },
+        review: review_words(st, l.review.as_ref()),
+        tiers,
+    }
+}
+
+/// The tiers page: the ladder, and for roles that change it the form that replaces it.
+#[derive(Template)]
+#[template(path = "console/tiers.html")]
+struct TiersPage {
+    frame: Frame,
+    notice: Option<String>,
+    ladder: Option<LadderView>,
+    operates: bool,
+    form: FormState,
+    top: Group,
+    keep: Group,
+    rows: Vec<TierRow>,
 }
 
 /// What the ladder counts, in words.
@@ -193,25 +219,24 @@ pub(super) async fn tiers_page(
         Ok(c) => c,
         Err(e) => return st.fail(e),
     };
-    let list = match &st.ctx.earn.ladder {
-        Some(l) => ladder_table(st, l, &coupons, &counts),
-        None => format!(
-            "<p class=\"muted\">{}</p>",
-            st.t(
-                "还没有等级体系；在下面填写后保存。",
-                "No tier ladder yet; fill in the form below and save it."
-            )
-        ),
+    let page = TiersPage {
+        frame: st.frame("tiers", st.t("会员等级", "Tiers")),
+        notice: notice.map(str::to_string),
+        ladder: st
+            .ctx
+            .earn
+            .ladder
+            .as_ref()
+            .map(|l| ladder_view(st, l, &coupons, &counts)),
+        operates: st.s.role.operates(),
+        form: FormState::new(st, "", error.cloned()),
+        top: qualify_group(st, f),
+        keep: keep_group(st, f),
+        rows: (0..f.rows(TIERS_MAX + 1))
+            .map(|i| tier_row(st, f, i, &coupons))
+            .collect(),
     };
-    let form = ladder_form(st, f, error, &coupons);
-    let body = def_body(
-        st,
-        notice,
-        &list,
-        st.t("编辑等级体系", "Edit the ladder"),
-        &form,
-    );
-    st.page(status, "tiers", st.t("会员等级", "Tiers"), &body)
+    st.render(status, &page)
 }
 
 /// Saves the ladder the form describes through the use case (which writes the audit entry), or

@@ -259,14 +259,19 @@ pub(super) fn ladder_field(field: &str, rows: &[usize]) -> String {
     format!("t{row}_{input}")
 }
 
-/// The ladder form: the metric and window, the review, each tier's row, and buttons to add a
-/// row and to save.
-pub(super) fn ladder_form(
-    st: &Staff,
-    f: &Typed,
-    error: Option<&FieldErr>,
-    coupons: &[(String, String)],
-) -> String {
+/// One tier's row of the form, numbered from 1: its title, the name its errors go by (`t1`),
+/// its fields in rows (who it is and from when, what it gives, its gifts, its monthly
+/// coupons) and the box to remove it.
+pub(super) struct TierRow {
+    pub(super) n: usize,
+    pub(super) title: String,
+    pub(super) name: String,
+    pub(super) grids: Vec<Vec<Field>>,
+    pub(super) remove: Field,
+}
+
+/// How members qualify for a tier: the metric and its window.
+pub(super) fn qualify_group(st: &Staff, f: &Typed) -> Group {
     let metric = choices(&[
         ("growth", st.t("成长值", "Growth value")),
         ("spend", st.t("消费金额（元）", "Amount spent")),
@@ -276,74 +281,45 @@ pub(super) fn ladder_form(
         ("rolling_months", st.t("最近几个月", "The last months")),
         ("calendar_year", st.t("自然年", "Calendar year")),
     ]);
+    let fields = vec![
+        select(f, "metric", st.t("升级依据", "Tiers by"), &metric),
+        select(f, "window", st.t("统计周期", "Counted over"), &window),
+        input(f, "months", st.t("月数", "Months"), "12", "text"),
+    ];
+    group(st.t("升级规则", "How members qualify"), fields)
+}
+
+/// How a tier is kept: the review, its grace and steps, and the days kept after a refund.
+pub(super) fn keep_group(st: &Staff, f: &Typed) -> Group {
     let review = choices(&[
         ("", st.t("不降级", "Never move down")),
         ("month", st.t("每月评审", "Reviewed monthly")),
         ("quarter", st.t("每季度评审", "Reviewed quarterly")),
         ("year", st.t("每年评审", "Reviewed yearly")),
     ]);
-    let top = [
-        select(error, f, "metric", st.t("升级依据", "Tiers by"), &metric),
-        select(
-            error,
-            f,
-            "window",
-            st.t("统计周期", "Counted over"),
-            &window,
-        ),
-        input(error, f, "months", st.t("月数", "Months"), "12", "text"),
-    ];
-    let keep = [
-        select(error, f, "review", st.t("保级", "Retention"), &review),
-        input(
-            error,
-            f,
-            "grace_days",
-            st.t("宽限天数", "Grace days"),
-            "0",
-            "text",
-        ),
-        input(
-            error,
-            f,
-            "steps",
-            st.t("每次最多降几级", "Down at most, per review"),
-            "1",
-            "text",
-        ),
-        input(
-            error,
-            f,
-            "refund_grace",
-            st.t("退款后保留等级天数", "Days kept after a refund"),
-            "0",
-            "text",
-        ),
-    ];
-    let rows: String = (0..f.rows(TIERS_MAX + 1))
-        .map(|i| tier_row(st, f, i, error, coupons))
-        .collect();
-    format!(
-        "{}<form class=\"rule\" method=\"post\" action=\"/console/tiers\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"rows\" value=\"{}\">\
-         {}{}{rows}<div class=\"actions\"><button type=\"submit\" name=\"add_tier\" value=\"1\" class=\"secondary\">{}</button> <button type=\"submit\">{}</button></div></form>",
-        field_error(error, "form"),
-        esc(&st.s.csrf),
-        f.rows(TIERS_MAX + 1),
-        field_group(st.t("升级规则", "How members qualify"), &top),
-        field_group(st.t("保级与降级", "Keeping a tier"), &keep),
-        st.t("添加一个等级", "Add a tier"),
-        st.t("保存等级体系", "Save the ladder"),
-    )
+    let mut fields = vec![select(f, "review", st.t("保级", "Retention"), &review)];
+    fields.extend(inputs(
+        f,
+        "",
+        &[
+            ("grace_days", st.t("宽限天数", "Grace days"), "0"),
+            (
+                "steps",
+                st.t("每次最多降几级", "Down at most, per review"),
+                "1",
+            ),
+            (
+                "refund_grace",
+                st.t("退款后保留等级天数", "Days kept after a refund"),
+                "0",
+            ),
+        ],
+    ));
+    group(st.t("保级与降级", "Keeping a tier"), fields)
 }
 
 /// One tier's fields: who it is and from when, then what it gives.
-fn tier_row(
-    st: &Staff,
-    f: &Typed,
-    i: usize,
-    error: Option<&FieldErr>,
-    coupons: &[(String, String)],
-) -> String {
+pub(super) fn tier_row(st: &Staff, f: &Typed, i: usize, coupons: &[(String, String)]) -> TierRow {
     let p = format!("t{i}_");
     let k = |n: &str| format!("{p}{n}");
     let from = match f.get("metric") {
@@ -352,7 +328,6 @@ fn tier_row(
     };
     let code_hint = st.t("小写字母、数字或下划线", "gold");
     let who = inputs(
-        error,
         f,
         &p,
         &[
@@ -363,7 +338,6 @@ fn tier_row(
         ],
     );
     let mut gives = inputs(
-        error,
         f,
         &p,
         &[
@@ -402,40 +376,25 @@ fn tier_row(
     ] {
         let points = format!("{} {}", st.t(zh, en), st.t("积分", "points"));
         let coupon = format!("{} {}", st.t(zh, en), st.t("优惠券", "coupon"));
-        gifts.extend(inputs(
-            error,
-            f,
-            &p,
-            &[(&format!("{name}_points"), &points, "0")],
-        ));
-        gifts.push(select(
-            error,
-            f,
-            &k(&format!("{name}_coupon")),
-            &coupon,
-            coupons,
-        ));
+        gifts.extend(inputs(f, &p, &[(&format!("{name}_points"), &points, "0")]));
+        gifts.push(select(f, &k(&format!("{name}_coupon")), &coupon, coupons));
     }
     let mut monthly = Vec::new();
     for j in 0..monthly_slots(f, i) {
         let label = st.t("每月赠券", "Monthly coupon");
-        monthly.push(select(error, f, &k(&format!("mc{j}")), label, coupons));
+        monthly.push(select(f, &k(&format!("mc{j}")), label, coupons));
         let count = st.t("每月张数", "Coupons a month");
-        monthly.extend(inputs(error, f, &p, &[(&format!("mn{j}"), count, "1")]));
+        monthly.extend(inputs(f, &p, &[(&format!("mn{j}"), count, "1")]));
     }
     let title = match (f.get(&k("name_zh")), f.get(&k("name_en"))) {
         ("", "") => st.t("新等级", "New tier").to_string(),
         (zh, en) => jifen_domain::name_in(zh, en, st.lang == crate::page::Lang::En).to_string(),
     };
-    format!(
-        "<fieldset class=\"tier\"><legend>{} · {}</legend>{}<div class=\"grid\">{}</div><div class=\"grid\">{}</div><div class=\"grid\">{}</div><div class=\"grid\">{}</div>{}</fieldset>",
-        i + 1,
-        esc(&title),
-        field_error(error, &format!("t{i}")),
-        who.concat(),
-        gives.concat(),
-        gifts.concat(),
-        monthly.concat(),
-        check(f, &k("remove"), st.t("删除这个等级", "Remove this tier")),
-    )
+    TierRow {
+        n: i + 1,
+        title,
+        name: format!("t{i}"),
+        grids: vec![who, gives, gifts, monthly],
+        remove: check(f, &k("remove"), st.t("删除这个等级", "Remove this tier")),
+    }
 }

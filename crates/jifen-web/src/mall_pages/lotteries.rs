@@ -1,8 +1,13 @@
 //! Lotteries: the list, each with its prizes, odds and stock in words, and the form that
 //! creates one through the use case, its refusals next to the fields they name.
 
+use askama::Template;
+
 use super::def_form::*;
 use super::*;
+use crate::forms::FormState;
+use crate::frame::Frame;
+use crate::page::L;
 use jifen_domain::lottery::{Consolation, LotteryDef, PRIZES_MAX, Prize, Reward, Style};
 
 pub(super) async fn lotteries(
@@ -25,6 +30,8 @@ fn starter() -> Typed {
     f.set("c_kind", "nothing");
     f.set("c_name_zh", "谢谢参与");
     f.set("c_name_en", "Thanks for playing");
+    // A double submit creates the lottery once.
+    f.set("form_key", form_key());
     f
 }
 
@@ -49,22 +56,71 @@ pub(super) async fn lotteries_page(
         Ok(c) => c,
         Err(e) => return st.fail(e),
     };
-    let cards: String = list
+    let cards = list
         .items
         .iter()
         .map(|l| lottery_card(st, l, &coupons))
         .collect();
-    let list = if cards.is_empty() {
-        format!(
-            "<p class=\"muted\">{}</p>",
-            st.t("还没有抽奖活动", "No lotteries yet")
-        )
-    } else {
-        cards
+    let page = LotteriesPage {
+        frame: st.frame("mall", st.t("抽奖活动", "Lotteries")),
+        notice: notice.map(str::to_string),
+        cards,
+        operates: st.s.role.operates(),
+        form: FormState::new(st, f.get("form_key"), error.cloned()),
+        rows: f.rows(PRIZES_MAX + 1),
+        what: what_group(st, f),
+        when: when_group(st, f),
+        prizes: (0..f.rows(PRIZES_MAX + 1))
+            .map(|i| prize_row(st, f, i, &coupons))
+            .collect(),
+        consolation: consolation_group(st, f, &coupons),
     };
-    let form = lottery_form(st, f, error, &coupons);
-    let body = def_body(st, notice, &list, st.t("新建抽奖", "New lottery"), &form);
-    st.page(status, "mall", st.t("抽奖活动", "Lotteries"), &body)
+    st.render(status, &page)
+}
+
+/// The lotteries page: the list, and for roles that change it the form for a new one.
+#[derive(Template)]
+#[template(path = "console/lotteries.html")]
+struct LotteriesPage {
+    frame: Frame,
+    notice: Option<String>,
+    cards: Vec<Card>,
+    operates: bool,
+    form: FormState,
+    /// How many prize rows the form shows.
+    rows: usize,
+    what: Group,
+    when: Group,
+    prizes: Vec<PrizeRow>,
+    consolation: Group,
+}
+
+/// One lottery in the list: its name, status, cost, limits and dates, and its prizes.
+struct Card {
+    name: String,
+    code: String,
+    status: String,
+    status_words: String,
+    facts: String,
+    prizes: Vec<PrizeLine>,
+    consolation: PrizeLine,
+}
+
+/// A prize in the list: its name, what it gives, its odds in percent, how many were won and
+/// are left.
+struct PrizeLine {
+    name: String,
+    reward: String,
+    odds: String,
+    won: String,
+    left: String,
+}
+
+/// One prize row of the form, numbered from 1.
+struct PrizeRow {
+    n: usize,
+    fields: Vec<Field>,
+    remove: Field,
 }
 
 /// What a prize gives, in words.
@@ -85,29 +141,26 @@ fn lottery_card(
     st: &Staff,
     l: &jifen_app::lottery::LotteryView,
     coupons: &[(String, String)],
-) -> String {
+) -> Card {
     let en = st.lang == crate::page::Lang::En;
-    let mut prizes: String = l
+    let prizes = l
         .prizes
         .iter()
-        .map(|p| {
-            format!(
-                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}%</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                esc(p.prize.name(en)),
-                esc(&reward_words(st, &p.prize.reward, coupons)),
-                ppm_percent(p.prize.odds_ppm),
-                num(p.won),
-                num(p.left),
-            )
+        .map(|p| PrizeLine {
+            name: p.prize.name(en).to_string(),
+            reward: reward_words(st, &p.prize.reward, coupons),
+            odds: ppm_percent(p.prize.odds_ppm),
+            won: num(p.won),
+            left: num(p.left),
         })
         .collect();
-    prizes.push_str(&format!(
-        "<tr><td>{} <span class=\"muted\">({})</span></td><td>{}</td><td class=\"num\">{}%</td><td class=\"num\">–</td><td class=\"num\">–</td></tr>",
-        esc(l.consolation.name(en)),
-        st.t("未中奖", "no prize"),
-        esc(&reward_words(st, &l.consolation.reward, coupons)),
-        ppm_percent(l.consolation_ppm),
-    ));
+    let consolation = PrizeLine {
+        name: l.consolation.name(en).to_string(),
+        reward: reward_words(st, &l.consolation.reward, coupons),
+        odds: ppm_percent(l.consolation_ppm),
+        won: String::new(),
+        left: String::new(),
+    };
     let mut facts = vec![
         format!(
             "{} {} {}",
@@ -141,20 +194,15 @@ fn lottery_card(
             l.ends_at.map(|t| day_of(st, t - 1)).unwrap_or_default(),
         ));
     }
-    format!(
-        "<h2>{} <code>{}</code> <span class=\"pill {}\">{}</span></h2><p class=\"muted\">{}</p>\
-         <table><thead><tr><th>{}</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead><tbody>{prizes}</tbody></table>",
-        esc(l.name(en)),
-        esc(&l.code),
-        esc(&l.status),
-        esc(&status_words(st, &l.status)),
-        esc(&facts.join(" · ")),
-        st.t("奖品", "Prize"),
-        st.t("奖励", "Reward"),
-        st.t("中奖率", "Odds"),
-        st.t("已中", "Won"),
-        st.t("剩余", "Left"),
-    )
+    Card {
+        name: l.name(en).to_string(),
+        code: l.code.clone(),
+        status: l.status.clone(),
+        status_words: status_words(st, &l.status),
+        facts: facts.join(" · "),
+        prizes,
+        consolation,
+    }
 }
 
 /// Whether prize row `i` is left empty (or ticked to remove): it is no prize.
@@ -278,21 +326,14 @@ fn lottery_field(field: &str, rows: &[usize]) -> String {
     format!("p{row}_{input}")
 }
 
-/// The form for a new lottery: what it is and costs, when it runs, its prizes (a row each) and
-/// what a draw without a prize gets.
-fn lottery_form(
-    st: &Staff,
-    f: &Typed,
-    error: Option<&FieldErr>,
-    coupons: &[(String, String)],
-) -> String {
+/// What the lottery is: its code, names and style.
+fn what_group(st: &Staff, f: &Typed) -> Group {
     let style = choices(&[
         ("wheel", st.t("大转盘", "Wheel")),
         ("grid", st.t("九宫格", "Grid")),
     ]);
     let code_hint = st.t("小写字母、数字或下划线", "spring_wheel");
     let mut what = inputs(
-        error,
         f,
         "",
         &[
@@ -305,9 +346,13 @@ fn lottery_form(
             ),
         ],
     );
-    what.push(select(error, f, "style", st.t("样式", "Style"), &style));
+    what.push(select(f, "style", st.t("样式", "Style"), &style));
+    group(st.t("抽奖", "The lottery"), what)
+}
+
+/// What a draw costs, how often a member may draw, and when the lottery runs.
+fn when_group(st: &Staff, f: &Typed) -> Group {
     let mut when = inputs(
-        error,
         f,
         "",
         &[
@@ -325,7 +370,6 @@ fn lottery_form(
         ],
     );
     when.push(input(
-        error,
         f,
         "starts_at",
         st.t("开始日期", "Starts on"),
@@ -333,13 +377,13 @@ fn lottery_form(
         "date",
     ));
     let ends = st.t("结束日期（含）", "Ends on (inclusive)");
-    when.push(input(error, f, "ends_at", ends, "", "date"));
-    let rows = f.rows(PRIZES_MAX + 1);
-    let prizes: String = (0..rows)
-        .map(|i| prize_row(st, f, i, error, coupons))
-        .collect();
+    when.push(input(f, "ends_at", ends, "", "date"));
+    group(st.t("消耗与时间", "Cost and dates"), when)
+}
+
+/// What a draw without a prize gets.
+fn consolation_group(st: &Staff, f: &Typed, coupons: &[(String, String)]) -> Group {
     let mut consolation = inputs(
-        error,
         f,
         "c_",
         &[
@@ -351,25 +395,8 @@ fn lottery_form(
             ),
         ],
     );
-    consolation.push(reward_fields(st, f, "c_", error, coupons, true));
-    format!(
-        "{}<form class=\"rule\" method=\"post\" action=\"/console/lotteries\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"rows\" value=\"{rows}\">\
-         {}{}<h2>{}</h2><p class=\"muted\">{}</p>{}{prizes}{}\
-         <div class=\"actions\"><button type=\"submit\" name=\"add_prize\" value=\"1\" class=\"secondary\">{}</button> <button type=\"submit\">{}</button></div></form>",
-        field_error(error, "form"),
-        esc(&st.s.csrf),
-        field_group(st.t("抽奖", "The lottery"), &what),
-        field_group(st.t("消耗与时间", "Cost and dates"), &when),
-        st.t("奖品", "Prizes"),
-        st.t(
-            "中奖率按百分比填写，所有奖品合计不超过 100%；余下的是“未中奖”的机会。",
-            "Give the odds in percent, at most 100% for all prizes together; what is left is the chance of no prize.",
-        ),
-        field_error(error, "prizes"),
-        field_group(st.t("未中奖时", "When a draw wins no prize"), &consolation),
-        st.t("添加一个奖品", "Add a prize"),
-        st.t("创建抽奖", "Create the lottery"),
-    )
+    consolation.extend(reward_fields(st, f, "c_", coupons, true));
+    group(st.t("未中奖时", "When a draw wins no prize"), consolation)
 }
 
 /// A reward's fields under `prefix`: its kind, the points, the coupon.
@@ -377,10 +404,9 @@ fn reward_fields(
     st: &Staff,
     f: &Typed,
     prefix: &str,
-    error: Option<&FieldErr>,
     coupons: &[(String, String)],
     nothing: bool,
-) -> String {
+) -> Vec<Field> {
     let k = |n: &str| format!("{prefix}{n}");
     let mut kinds = vec![
         ("points", st.t("积分", "Points")),
@@ -389,39 +415,17 @@ fn reward_fields(
     if nothing {
         kinds.insert(0, ("nothing", st.t("无奖励", "Nothing")));
     }
-    [
-        select(
-            error,
-            f,
-            &k("kind"),
-            st.t("奖励", "Reward"),
-            &choices(&kinds),
-        ),
-        input(
-            error,
-            f,
-            &k("points"),
-            st.t("积分数", "Points"),
-            "100",
-            "text",
-        ),
-        select(error, f, &k("coupon"), st.t("优惠券", "Coupon"), coupons),
+    vec![
+        select(f, &k("kind"), st.t("奖励", "Reward"), &choices(&kinds)),
+        input(f, &k("points"), st.t("积分数", "Points"), "100", "text"),
+        select(f, &k("coupon"), st.t("优惠券", "Coupon"), coupons),
     ]
-    .concat()
 }
 
 /// One prize's fields: its names, reward, odds and stock.
-fn prize_row(
-    st: &Staff,
-    f: &Typed,
-    i: usize,
-    error: Option<&FieldErr>,
-    coupons: &[(String, String)],
-) -> String {
+fn prize_row(st: &Staff, f: &Typed, i: usize, coupons: &[(String, String)]) -> PrizeRow {
     let p = format!("p{i}_");
-    let k = |n: &str| format!("{p}{n}");
     let mut fields = inputs(
-        error,
         f,
         &p,
         &[
@@ -433,9 +437,8 @@ fn prize_row(
             ),
         ],
     );
-    fields.push(reward_fields(st, f, &p, error, coupons, false));
+    fields.extend(reward_fields(st, f, &p, coupons, false));
     fields.extend(inputs(
-        error,
         f,
         &p,
         &[
@@ -443,13 +446,16 @@ fn prize_row(
             ("stock", st.t("库存", "Stock"), "100"),
         ],
     ));
-    format!(
-        "<fieldset class=\"tier\"><legend>{} {}</legend><div class=\"grid\">{}</div>{}</fieldset>",
-        st.t("奖品", "Prize"),
-        i + 1,
-        fields.concat(),
-        check(f, &k("remove"), st.t("删除这个奖品", "Remove this prize")),
-    )
+    let remove = check(
+        f,
+        &format!("{p}remove"),
+        st.t("删除这个奖品", "Remove this prize"),
+    );
+    PrizeRow {
+        n: i + 1,
+        fields,
+        remove,
+    }
 }
 
 /// Creates the lottery the form describes through the use case (which writes the audit entry),
@@ -482,8 +488,15 @@ async fn save_lottery(web: &Web, st: &Staff, f: &mut Typed) -> Result<Option<Aga
         Ok(v) => v,
         Err(e) => return Ok(Some((Some(e), StatusCode::UNPROCESSABLE_ENTITY))),
     };
+    let key = f.get("form_key");
+    let idem = (!key.is_empty()).then(|| {
+        (
+            format!("console:lottery:{key}"),
+            serde_json::to_string(&def).unwrap_or_default(),
+        )
+    });
     let out = st
-        .act_as(web, "lottery", None, move |tx, ctx, now, actor| {
+        .act_as(web, "lottery", idem, move |tx, ctx, now, actor| {
             jifen_app::lottery::create(tx, ctx, now, actor, &def)
         })
         .await;

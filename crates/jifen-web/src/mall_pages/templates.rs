@@ -1,6 +1,11 @@
 //! Coupon templates: the list and the form that writes a template.
 
+use askama::Template;
+
 use super::*;
+use crate::forms::{Choice, FormState};
+use crate::frame::Frame;
+use crate::page::L;
 use jifen_domain::coupons::CouponTemplate;
 
 pub(super) async fn templates(
@@ -35,49 +40,59 @@ pub(super) async fn templates_page(
         Ok(v) => v,
         Err(e) => return st.fail(e),
     };
-    let rows: String = list.items.iter().map(|t| template_row(st, t)).collect();
-    let list = format!(
-        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table><h2>{}</h2>",
-        st.t("代码", "Code"),
-        st.t("名称", "Name"),
-        st.t("面额", "Value"),
-        st.t("有效期", "Valid"),
-        st.t("总量", "Stock"),
-        st.t("已发", "Issued"),
-        st.t("状态", "Status"),
-        if rows.is_empty() {
-            format!(
-                "<tr><td colspan=\"7\" class=\"muted\">{}</td></tr>",
-                st.t("还没有优惠券模板", "No coupon templates yet")
-            )
-        } else {
-            rows
-        },
-        st.t("新建模板", "New template"),
-    ) + &if st.s.role.operates() {
-        template_form(st, form, form_error)
-    } else {
-        String::new()
-    } + &format!(
-        "<p class=\"muted\">{} <code>POST /api/v1/coupon-templates</code></p>",
-        st.t("也可用 API 创建：", "Also by API:")
+    let kinds = crate::forms::choices(
+        &[
+            ("amount_off", st.t("满减（减多少元）", "Amount off (yuan)")),
+            ("percent_off", st.t("折扣（减百分之几）", "Percent off")),
+            (
+                "free_shipping",
+                st.t("免运费（最多多少元）", "Free shipping (up to yuan)"),
+            ),
+            ("gift", st.t("赠品（赠什么）", "Gift (what)")),
+        ],
+        &form.kind,
     );
-    let body = format!(
-        "{}{list}",
-        notice
-            .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(n)))
-            .unwrap_or_default(),
-    );
-    st.page(
-        status,
-        "mall",
-        st.t("优惠券模板", "Coupon templates"),
-        &body,
-    )
+    let page = TemplatesPage {
+        frame: st.frame("mall", st.t("优惠券模板", "Coupon templates")),
+        notice: notice.map(str::to_string),
+        rows: list.items.iter().map(|t| template_line(st, t)).collect(),
+        operates: st.s.role.operates(),
+        form: FormState::new(st, &form.form_key, form_error.cloned()),
+        tf: form.clone(),
+        kinds,
+    };
+    st.render(status, &page)
 }
 
-/// One template in the list: code, name, value, validity, stock, issued and status.
-fn template_row(st: &Staff, t: &jifen_app::coupons::CouponTemplateView) -> String {
+/// The coupon templates page: the list, and for roles that change it the form for a new one.
+#[derive(Template)]
+#[template(path = "console/coupon_templates.html")]
+struct TemplatesPage {
+    frame: Frame,
+    notice: Option<String>,
+    rows: Vec<TemplateLine>,
+    operates: bool,
+    form: FormState,
+    /// The form as typed.
+    tf: TemplateForm,
+    kinds: Vec<Choice>,
+}
+
+/// One template in the list: code, name, value (and the order it applies from), validity,
+/// stock, issued and status.
+struct TemplateLine {
+    code: String,
+    name: String,
+    value: String,
+    threshold: Option<String>,
+    validity: String,
+    stock: String,
+    issued: String,
+    status: String,
+    status_words: String,
+}
+
+fn template_line(st: &Staff, t: &jifen_app::coupons::CouponTemplateView) -> TemplateLine {
     use jifen_domain::coupons::{CouponKind, CouponValidity};
     let value = match &t.kind {
         CouponKind::AmountOff { amount_minor } => format!("-{}", money(st, *amount_minor)),
@@ -85,7 +100,6 @@ fn template_row(st: &Staff, t: &jifen_app::coupons::CouponTemplateView) -> Strin
         CouponKind::FreeShipping { .. } => st.t("免运费", "Free shipping").into(),
         CouponKind::Gift { .. } => st.t("赠品", "Gift").into(),
     };
-    let threshold = t.threshold_minor;
     let validity = match t.validity {
         CouponValidity::Days { days } => format!("{days} {}", st.t("天", "days")),
         CouponValidity::Window { from, until } => format!(
@@ -94,26 +108,17 @@ fn template_row(st: &Staff, t: &jifen_app::coupons::CouponTemplateView) -> Strin
             fmt_time(until, &st.ctx.tz)
         ),
     };
-    format!(
-        "<tr><td><code>{}</code></td><td>{}</td><td>{}{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td><span class=\"pill {}\">{}</span></td></tr>",
-        esc(&t.code),
-        esc(t.name(st.lang == crate::page::Lang::En)),
-        esc(&value),
-        if threshold > 0 {
-            format!(
-                " <span class=\"muted\">{} {}</span>",
-                st.t("满", "from"),
-                money(st, threshold)
-            )
-        } else {
-            String::new()
-        },
-        esc(&validity),
-        t.stock.map(num).unwrap_or_else(|| "∞".into()),
-        num(t.issued),
-        esc(&t.status),
-        esc(&super::def_form::status_words(st, &t.status)),
-    )
+    TemplateLine {
+        code: t.code.clone(),
+        name: t.name(st.lang == crate::page::Lang::En).to_string(),
+        value,
+        threshold: (t.threshold_minor > 0).then(|| money(st, t.threshold_minor)),
+        validity,
+        stock: t.stock.map(num).unwrap_or_else(|| "∞".into()),
+        issued: num(t.issued),
+        status: t.status.clone(),
+        status_words: super::def_form::status_words(st, &t.status),
+    }
 }
 
 /// A coupon template as typed into the form: amounts in yuan, validity in days or as dates.
@@ -152,14 +157,20 @@ pub(super) struct TemplateForm {
 }
 
 impl TemplateForm {
-    pub(super) fn to_def(
-        &self,
-        tz: &jiff::tz::TimeZone,
-    ) -> Result<CouponTemplate, (String, String)> {
+    /// The template the form describes, or the error of the field that does not read, in the
+    /// page's words.
+    pub(super) fn to_def(&self, st: &Staff) -> Result<CouponTemplate, (String, String)> {
         use jifen_domain::coupons::{CouponKind, CouponValidity};
-        let bad = |f: &str, m: &str| (f.to_string(), m.to_string());
-        let yuan =
-            |f: &str, v: &str| parse_money(v).ok_or_else(|| bad(f, "an amount such as 20 or 9.90"));
+        let tz = &st.ctx.tz;
+        let bad = |f: &str, (zh, en): (&str, &str)| (f.to_string(), st.t(zh, en).to_string());
+        let yuan = |f: &str, v: &str| {
+            parse_money(v).ok_or_else(|| {
+                bad(
+                    f,
+                    ("请填写金额，如 20 或 9.90", "An amount such as 20 or 9.90"),
+                )
+            })
+        };
         let int = |f: &str, v: &str| -> Result<Option<i64>, (String, String)> {
             let v = v.trim().replace(',', "");
             if v.is_empty() {
@@ -167,15 +178,19 @@ impl TemplateForm {
             }
             v.parse::<i64>()
                 .map(Some)
-                .map_err(|_| bad(f, "a whole number"))
+                .map_err(|_| bad(f, ("请填写整数", "A whole number")))
         };
         let kind = match self.kind.as_str() {
             "amount_off" => CouponKind::AmountOff {
                 amount_minor: yuan("value", &self.value)?,
             },
             "percent_off" => {
-                let percent = int("value", &self.value)?
-                    .ok_or_else(|| bad("value", "how many percent off, 1 to 99"))?;
+                let percent = int("value", &self.value)?.ok_or_else(|| {
+                    bad(
+                        "value",
+                        ("请填写减百分之几，1 到 99", "How many percent off, 1 to 99"),
+                    )
+                })?;
                 let cap = yuan("cap", &self.cap)?;
                 CouponKind::PercentOff {
                     percent: percent.clamp(0, 1_000) as u32,
@@ -191,7 +206,12 @@ impl TemplateForm {
             "gift" => CouponKind::Gift {
                 gift: self.value.trim().to_string(),
             },
-            _ => return Err(bad("kind", "choose what the coupon gives")),
+            _ => {
+                return Err(bad(
+                    "kind",
+                    ("请选择优惠券的类型", "Choose what the coupon gives"),
+                ));
+            }
         };
         let validity = if !self.from.trim().is_empty() || !self.until.trim().is_empty() {
             let day = |f: &str, v: &str| {
@@ -200,15 +220,27 @@ impl TemplateForm {
                     .ok()
                     .and_then(|d| d.to_zoned(tz.clone()).ok())
                     .map(|z| z.timestamp().as_millisecond())
-                    .ok_or_else(|| bad(f, "a date such as 2026-12-31"))
+                    .ok_or_else(|| {
+                        bad(
+                            f,
+                            ("请填写日期，如 2026-12-31", "A date such as 2026-12-31"),
+                        )
+                    })
             };
             CouponValidity::Window {
                 from: day("from", &self.from)?,
                 until: day("until", &self.until)? + 86_400_000,
             }
         } else {
-            let days = int("days", &self.days)?
-                .ok_or_else(|| bad("days", "how many days it stays valid, or dates"))?;
+            let days = int("days", &self.days)?.ok_or_else(|| {
+                bad(
+                    "days",
+                    (
+                        "请填写有效天数，或固定的起止日期",
+                        "How many days it stays valid, or dates",
+                    ),
+                )
+            })?;
             CouponValidity::Days {
                 days: days.clamp(0, 100_000) as u32,
             }
@@ -227,6 +259,24 @@ impl TemplateForm {
     }
 }
 
+/// A refusal of the template's checks in the page's words; amounts, checked in minor units,
+/// are spoken of in yuan as the form has them.
+fn template_message(st: &Staff, field: &str, message: &str) -> String {
+    let amount = matches!(
+        field,
+        "amount_minor" | "max_off_minor" | "max_minor" | "threshold_minor"
+    );
+    if amount && message.starts_with("must be between") {
+        return st
+            .t(
+                "须为不超过 10,000,000 元的金额",
+                "must be an amount of at most 10,000,000",
+            )
+            .into();
+    }
+    super::def_form::in_words(st, message)
+}
+
 /// Where the use case's field error goes on the template form.
 pub(super) fn template_field(field: &str) -> String {
     match field {
@@ -240,118 +290,6 @@ pub(super) fn template_field(field: &str) -> String {
         _ => "form",
     }
     .to_string()
-}
-
-pub(super) fn template_form(
-    st: &Staff,
-    f: &TemplateForm,
-    error: Option<&(String, String)>,
-) -> String {
-    let input = |name: &str, label: &str, value: &str, hint: &str, kind: &str| {
-        format!(
-            "<div class=\"field\"><label for=\"t_{name}\">{label}</label><input type=\"{kind}\" id=\"t_{name}\" name=\"{name}\" value=\"{}\" placeholder=\"{}\">{}</div>",
-            esc(value),
-            esc(hint),
-            field_error(error, name)
-        )
-    };
-    let kinds = crate::forms::options(
-        &[
-            ("amount_off", st.t("满减（减多少元）", "Amount off (yuan)")),
-            ("percent_off", st.t("折扣（减百分之几）", "Percent off")),
-            (
-                "free_shipping",
-                st.t("免运费（最多多少元）", "Free shipping (up to yuan)"),
-            ),
-            ("gift", st.t("赠品（赠什么）", "Gift (what)")),
-        ],
-        &f.kind,
-    );
-    format!(
-        "{}<form class=\"rule\" method=\"post\" action=\"/console/coupon-templates/new\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"form_key\" value=\"{}\">\
-         <div class=\"grid\">{}{}{}</div>\
-         <div class=\"grid\"><div class=\"field\"><label for=\"t_kind\">{}</label><select id=\"t_kind\" name=\"kind\">{kinds}</select>{}</div>{}{}{}</div>\
-         <div class=\"grid\">{}{}{}{}{}</div>\
-         <div class=\"actions\"><button type=\"submit\">{}</button></div></form>",
-        field_error(error, "form"),
-        esc(&st.s.csrf),
-        esc(&f.form_key),
-        input("code", st.t("代码", "Code"), &f.code, "off_20_100", "text"),
-        input(
-            "name_zh",
-            st.t("中文名称", "Name (Chinese)"),
-            &f.name_zh,
-            "满100减20",
-            "text"
-        ),
-        input(
-            "name_en",
-            st.t("英文名称", "Name (English)"),
-            &f.name_en,
-            st.t("", "20 off 100"),
-            "text"
-        ),
-        st.t("类型", "Kind"),
-        field_error(error, "kind"),
-        input(
-            "value",
-            st.t("面额 / 折扣 / 赠品", "Value / percent / gift"),
-            &f.value,
-            "20",
-            "text"
-        ),
-        input(
-            "cap",
-            st.t("折扣最多减（元）", "Percent off: at most (yuan)"),
-            &f.cap,
-            "",
-            "text"
-        ),
-        input(
-            "threshold",
-            st.t("满多少元可用", "From an order of (yuan)"),
-            &f.threshold,
-            "100",
-            "text"
-        ),
-        input(
-            "days",
-            st.t("领取后有效天数", "Valid for days after issue"),
-            &f.days,
-            "30",
-            "text"
-        ),
-        input(
-            "from",
-            st.t("或：固定开始日", "Or: valid from"),
-            &f.from,
-            "",
-            "date"
-        ),
-        input(
-            "until",
-            st.t("固定结束日（含）", "Valid until (inclusive)"),
-            &f.until,
-            "",
-            "date"
-        ),
-        input(
-            "per_member_limit",
-            st.t("每人最多", "Per member at most"),
-            &f.per_member_limit,
-            "",
-            "text"
-        ),
-        input(
-            "stock",
-            st.t("发放总量", "Total to issue"),
-            &f.stock,
-            "",
-            "text"
-        ),
-        st.t("创建模板", "Create the template"),
-    )
 }
 
 pub(super) async fn create_template_form(
@@ -369,7 +307,7 @@ pub(super) async fn create_template_form(
     if f.csrf != st.s.csrf {
         return again(expired(&st), StatusCode::FORBIDDEN).await;
     }
-    let t = match f.to_def(&st.ctx.tz) {
+    let t = match f.to_def(&st) {
         Ok(t) => t,
         Err(e) => return again(e, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
@@ -387,14 +325,16 @@ pub(super) async fn create_template_form(
     match out {
         Ok(_) => Redirect::to("/console/coupon-templates?done=1").into_response(),
         Err(AppError::Invalid { field, message }) => {
+            let message = template_message(&st, &field, &message);
             again(
                 (template_field(&field), message),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }
-        Err(AppError::Conflict { message, .. }) => {
-            again(("code".into(), message), StatusCode::CONFLICT).await
+        Err(AppError::Conflict { .. }) => {
+            let taken = st.t("代码已被使用", "This code is already used");
+            again(("code".into(), taken.into()), StatusCode::CONFLICT).await
         }
         Err(e) => st.fail(e),
     }

@@ -76,6 +76,19 @@ fn visit(b: &mut cdp::Browser, base: &str, url: &str, shot: &str, failures: &mut
     }
 }
 
+/// A screenshot's name for the page at `url` in language `lang`: `tour-console-members-1-en`.
+fn tour_name(url: &str, lang: &str) -> String {
+    let path: String = url
+        .split('?')
+        .next()
+        .unwrap()
+        .trim_matches('/')
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    format!("tour-{path}-{lang}")
+}
+
 /// Every chart of the page has been drawn by ECharts (true on a page without charts).
 const CHARTS_DRAWN: &str = "[...document.querySelectorAll('.chart-box')].every(c => c.dataset.drawn === '1' && c.querySelector('svg'))";
 
@@ -258,7 +271,7 @@ async fn every_console_page_passes_axe() {
         b.wait_until(CHARTS_DRAWN);
         failures.extend(axe(&mut b, "/console"));
         b.screenshot("a11y-console-overview-1440");
-        for (url, shot) in [
+        let pages: Vec<(String, &str)> = vec![
             ("/console/members".to_string(), ""),
             (format!("/console/members/{m}"), ""),
             (format!("/console/members/{m}/history"), ""),
@@ -287,9 +300,18 @@ async fn every_console_page_passes_axe() {
             ("/console/staff".into(), ""),
             // The one error page.
             ("/console/members/999999".into(), ""),
-        ] {
-            visit(&mut b, &base, &url, shot, &mut failures);
+        ];
+        for (url, shot) in &pages {
+            visit(&mut b, &base, url, shot, &mut failures);
+            // Every page photographed in both languages, for people to look at.
+            b.screenshot(&tour_name(url, "zh"));
         }
+        for (url, _) in &pages {
+            let en = format!("{url}{}lang=en", if url.contains('?') { '&' } else { '?' });
+            visit(&mut b, &base, &en, "", &mut failures);
+            b.screenshot(&tour_name(url, "en"));
+        }
+        b.goto(&format!("{base}/console?lang=zh"));
         // The answer to a shipping list, line by line.
         b.goto(&format!("{base}/console/orders/ship-batch"));
         b.eval(&format!(
@@ -364,19 +386,36 @@ async fn every_member_centre_page_passes_axe_on_a_phone() {
         );
         b.viewport(375, 812);
         let mut failures = Vec::new();
-        for (url, shot) in [
-            (format!("{link}?lang=zh"), "centre-home-375"),
-            (format!("{link}/history"), "centre-history-375"),
-            (format!("{link}/mall"), "centre-mall-375"),
-            (format!("{link}/mall/{item}"), "centre-item-375"),
-            (format!("{link}/orders"), ""),
-            (format!("{link}/orders/{order}"), "centre-order-375"),
-            (format!("{link}/coupons"), "centre-coupons-375"),
-            (format!("{link}/lottery/spring"), "centre-wheel-375"),
-        ] {
-            visit(&mut b, &base, &url, shot, &mut failures);
-            pictures_fit(&mut b, &url, 1200);
+        let pages = [
+            (format!("{link}?lang=zh"), "centre-home-375", "home"),
+            (format!("{link}/history"), "centre-history-375", "history"),
+            (format!("{link}/mall"), "centre-mall-375", "mall"),
+            (format!("{link}/mall/{item}"), "centre-item-375", "item"),
+            (format!("{link}/orders"), "", "orders"),
+            (
+                format!("{link}/orders/{order}"),
+                "centre-order-375",
+                "order",
+            ),
+            (format!("{link}/coupons"), "centre-coupons-375", "coupons"),
+            (
+                format!("{link}/lottery/spring"),
+                "centre-wheel-375",
+                "wheel",
+            ),
+        ];
+        for (url, shot, name) in &pages {
+            visit(&mut b, &base, url, shot, &mut failures);
+            pictures_fit(&mut b, url, 1200);
+            b.screenshot(&format!("tour-centre-{name}-zh"));
         }
+        // Every page in English too, photographed for people to look at.
+        for (url, _, name) in &pages {
+            let en = format!("{}?lang=en", url.split('?').next().unwrap());
+            visit(&mut b, &base, &en, "", &mut failures);
+            b.screenshot(&format!("tour-centre-{name}-en"));
+        }
+        b.goto(&format!("{base}{link}?lang=zh"));
         // The home page's mall section, and a few pages in English.
         b.goto(&format!("{base}{link}"));
         b.eval("document.querySelector('.items').scrollIntoView({block: 'center'}); true");

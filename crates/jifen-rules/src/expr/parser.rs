@@ -229,7 +229,9 @@ impl Parser<'_> {
                             self.pos += 1;
                         }
                         _ => {
-                            return Err(self.error_here("expected a name after .", ". 后面应为名称"));
+                            return Err(
+                                self.error_here("expected a name after .", ". 后面应为名称")
+                            );
                         }
                     }
                 }

@@ -266,8 +266,8 @@ async fn every_console_page_passes_axe() {
             ("/console/mall/items/new".into(), ""),
             ("/console/coupon-templates".into(), ""),
             ("/console/lotteries".into(), "console-lotteries-1440"),
-            ("/console/orders".into(), ""),
-            (format!("/console/orders/{order}"), ""),
+            ("/console/orders".into(), "console-orders-1440"),
+            (format!("/console/orders/{order}"), "console-order-1440"),
             ("/console/orders/ship-batch".into(), ""),
             (format!("/console/orders/{order}/refund"), ""),
             (format!("/console/settings/keys/{key}/revoke"), ""),
@@ -307,6 +307,10 @@ async fn every_console_page_passes_axe() {
             ("/console?lang=en".to_string(), "console-overview-en-1440"),
             (format!("/console/mall/items/{item}"), "console-item-en-1440"),
             ("/console/settings".into(), ""),
+            ("/console/mall".into(), "console-mall-en-1440"),
+            ("/console/mall/items/new".into(), "console-item-new-en-1440"),
+            ("/console/orders".into(), "console-orders-en-1440"),
+            (format!("/console/orders/{order}"), "console-order-en-1440"),
             ("/console/orders?lang=zh".into(), ""),
         ] {
             visit(&mut b, &base, &url, shot, &mut failures);

@@ -123,6 +123,23 @@ async fn an_operator_runs_the_mall_from_item_to_refund() {
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("请填写运单号"), "{html}");
+    // The carrier chosen stays chosen; a tracking number typed without a carrier stays typed.
+    let (st, html, _) = s
+        .post_form(&ship, &cookie, &[("csrf", &csrf), ("carrier", "SF")])
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("<option value=\"SF\" selected>顺丰速运</option>"),
+        "{html}"
+    );
+    let (st, html, _) = s
+        .post_form(&ship, &cookie, &[("csrf", &csrf), ("tracking_no", "SF777")])
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("请填写快递公司") && html.contains("value=\"SF777\""),
+        "{html}"
+    );
     let (st, _, _) = s
         .post_form(
             &ship,

@@ -704,6 +704,25 @@ async fn customer_service_reads_the_mall_but_does_not_change_it() {
     }
     let (st, _, _) = s.get("/console/mall/items/new", &cookie).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
+    // A picture upload is refused in the page's language.
+    for (lang, words) in [
+        ("zh", "你的角色不能修改商品"),
+        ("en", "may not change the catalog"),
+    ] {
+        let r = s
+            .client
+            .post(format!("{}/console/mall/images?lang={lang}", s.base))
+            .header("cookie", &cookie)
+            .header("x-csrf", &csrf)
+            .header("content-type", "image/png")
+            .body(b"\x89PNG".to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let error = r.text().await.unwrap();
+        assert!(error.contains(words), "{lang}: {error}");
+    }
     let (st, _, _) = s
         .post_form(
             "/console/tiers",

@@ -489,7 +489,10 @@ pub(super) async fn upload(
     if !st.s.role.operates() {
         return bad(
             StatusCode::FORBIDDEN,
-            "your role may not change the catalog",
+            st.t(
+                "你的角色不能修改商品",
+                "Your role may not change the catalog",
+            ),
         );
     }
     let ct = headers

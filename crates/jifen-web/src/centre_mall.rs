@@ -225,17 +225,6 @@ fn money(minor: i64, currency: &str) -> String {
     jifen_app::mall::money_text(currency, minor)
 }
 
-/// One picture: the centre's copy loaded as it comes near the screen, or the whole picture.
-pub(crate) fn picture(id: i64, alt: &str, class: &str, side: u32, whole: bool) -> String {
-    crate::frame::render(&crate::centre::frame::Picture {
-        id,
-        alt,
-        class,
-        side,
-        whole,
-    })
-}
-
 /// Labels of an item: flash sale, presale, not yet on sale (when it starts), ended.
 fn labels(lang: Lang, i: &MemberItem, tz: &jiff::tz::TimeZone) -> Vec<Tag> {
     let mut out = Vec::new();

@@ -83,39 +83,6 @@ pub fn field_error(error: Option<&(String, String)>, name: &str) -> String {
     }
 }
 
-/// A text input under its label, marked invalid and followed by its error when the error is
-/// about it.
-pub fn text_field(
-    error: Option<&(String, String)>,
-    name: &str,
-    label: &str,
-    value: &str,
-    hint: &str,
-) -> String {
-    format!(
-        "<div class=\"field\"><label for=\"{name}\">{label}</label><input type=\"text\" id=\"{name}\" name=\"{name}\" value=\"{}\" placeholder=\"{}\"{}>{}</div>",
-        esc(value),
-        esc(hint),
-        if error.is_some_and(|(e, _)| e == name) {
-            " aria-invalid=\"true\""
-        } else {
-            ""
-        },
-        field_error(error, name)
-    )
-}
-
-/// Text fields from (name, label, value, hint), each as [`text_field`] draws it.
-pub fn text_fields(
-    error: Option<&(String, String)>,
-    fields: &[(&str, &str, &str, &str)],
-) -> Vec<String> {
-    fields
-        .iter()
-        .map(|(name, label, value, hint)| text_field(error, name, label, value, hint))
-        .collect()
-}
-
 /// A select's options from (value, label), the one whose value is `chosen` selected.
 pub fn options(choices: &[(&str, &str)], chosen: &str) -> String {
     choices

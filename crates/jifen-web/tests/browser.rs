@@ -204,9 +204,26 @@ async fn an_operator_creates_a_rule_and_ships_an_order_in_a_real_browser() {
         b.screenshot("console-order");
         b.goto(&format!("{base}/console/mall"));
         assert!(b.text().contains("保温杯"));
-        b.screenshot("console-mall");
+        let picture = b.screenshot("console-mall").canonicalize().unwrap();
         b.goto(&format!("{base}/console/mall/items/new"));
         b.screenshot("console-item-new");
+        // A picture chosen in the form is uploaded at once (the form's CSRF token in its
+        // header) and its id and preview join the form.
+        let doc = b.call("DOM.getDocument", serde_json::json!({}));
+        let input = b.call(
+            "DOM.querySelector",
+            serde_json::json!({"nodeId": doc["root"]["nodeId"], "selector": "#image-file"}),
+        );
+        b.call(
+            "DOM.setFileInputFiles",
+            serde_json::json!({"nodeId": input["nodeId"], "files": [picture.to_string_lossy()]}),
+        );
+        b.wait_until("document.querySelectorAll('#previews img').length === 1");
+        let images = b.eval("document.getElementById('images').value");
+        assert!(
+            images.as_str().is_some_and(|v| v.parse::<i64>().is_ok()),
+            "{images}"
+        );
     })
     .await
     .unwrap();

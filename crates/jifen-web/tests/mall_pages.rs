@@ -32,6 +32,8 @@ async fn an_operator_runs_the_mall_from_item_to_refund() {
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(error_after(&html, "points").is_some(), "{html}");
     assert!(html.contains("value=\"保温杯\""), "what was typed is kept");
+    let points_error = error_after(&html, "points").unwrap();
+    assert!(points_error.contains("请填整数"), "{points_error}");
     // A zero price is the use case's refusal, named on the same field.
     form[7] = ("points", "0");
     let (st, html, _) = s.post_form("/console/mall/items/new", &cookie, &form).await;
@@ -121,6 +123,23 @@ async fn an_operator_runs_the_mall_from_item_to_refund() {
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("请填写运单号"), "{html}");
+    // The carrier chosen stays chosen; a tracking number typed without a carrier stays typed.
+    let (st, html, _) = s
+        .post_form(&ship, &cookie, &[("csrf", &csrf), ("carrier", "SF")])
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("<option value=\"SF\" selected>顺丰速运</option>"),
+        "{html}"
+    );
+    let (st, html, _) = s
+        .post_form(&ship, &cookie, &[("csrf", &csrf), ("tracking_no", "SF777")])
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("请填写快递公司") && html.contains("value=\"SF777\""),
+        "{html}"
+    );
     let (st, _, _) = s
         .post_form(
             &ship,
@@ -718,6 +737,25 @@ async fn customer_service_reads_the_mall_but_does_not_change_it() {
     }
     let (st, _, _) = s.get("/console/mall/items/new", &cookie).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
+    // A picture upload is refused in the page's language.
+    for (lang, words) in [
+        ("zh", "你的角色不能修改商品"),
+        ("en", "may not change the catalog"),
+    ] {
+        let r = s
+            .client
+            .post(format!("{}/console/mall/images?lang={lang}", s.base))
+            .header("cookie", &cookie)
+            .header("x-csrf", &csrf)
+            .header("content-type", "image/png")
+            .body(b"\x89PNG".to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let error = r.text().await.unwrap();
+        assert!(error.contains(words), "{lang}: {error}");
+    }
     let (st, _, _) = s
         .post_form(
             "/console/tiers",
@@ -748,4 +786,59 @@ async fn customer_service_reads_the_mall_but_does_not_change_it() {
         .post_form("/console/orders/1/explode", &cookie, &[("csrf", &csrf)])
         .await;
     assert_eq!(st, StatusCode::NOT_FOUND);
+}
+
+/// The item form's own checks answer next to their field in the page's language: a 中文 page
+/// has no English error, an English page no Chinese one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn item_form_errors_speak_the_page_language() {
+    let s = start().await;
+    let (cookie, csrf) = s.session("amy").await;
+    let base = [
+        ("csrf", csrf.as_str()),
+        ("name_zh", "保温杯"),
+        ("name_en", "Thermos cup"),
+        ("category", "home"),
+        ("kind", "physical"),
+        ("sku", "CUP-LANG"),
+        ("points", "100"),
+    ];
+    let cases = [
+        ("points", "lots", "请填整数", "whole number"),
+        ("cash", "abc", "请填金额", "amount such as"),
+        ("market", "9.999", "请填金额", "amount such as"),
+        ("per_day", "-1", "正整数", "positive whole number"),
+        ("lifetime", "99999999999", "正整数", "positive whole number"),
+        ("sale_from", "tomorrow", "请填日期和时间", "date and time"),
+        ("images", "x", "请重新上传图片", "Upload the picture again"),
+    ];
+    for (field, value, zh, en) in cases {
+        let mut form: Vec<(&str, &str)> =
+            base.iter().filter(|(k, _)| *k != field).copied().collect();
+        form.push((field, value));
+        for (path, words) in [
+            ("/console/mall/items/new?lang=zh", zh),
+            ("/console/mall/items/new?lang=en", en),
+        ] {
+            let (st, html, _) = s.post_form(path, &cookie, &form).await;
+            assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {html}");
+            // The pictures' error follows their previews, after the file input.
+            let at = if field == "images" {
+                "image-file"
+            } else {
+                field
+            };
+            let e = error_after(&html, at).unwrap_or_else(|| panic!("{field}: {html}"));
+            assert!(e.contains(words), "{field} {path}: {e}");
+        }
+    }
+    // A partner item is made through the API: the form names the kind, in the page's language.
+    let mut form = base.to_vec();
+    form[4] = ("kind", "partner");
+    let (st, html, _) = s.post_form("/console/mall/items/new", &cookie, &form).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        error_after(&html, "kind").unwrap().contains("合作方"),
+        "{html}"
+    );
 }

@@ -1,6 +1,10 @@
 //! Creating and editing an item, its status, stock and pictures.
 
+use askama::Template;
+
 use super::*;
+use crate::frame::Frame;
+use crate::page::L;
 
 /// What the item form offers: the coupon templates and the named categories.
 pub(super) async fn item_choices(web: &Web, st: &Staff) -> Choices {
@@ -46,8 +50,18 @@ pub(super) async fn new_item(State(web): State<Web>, st: Staff) -> Response {
         ..Default::default()
     };
     let choices = item_choices(&web, &st).await;
-    let body = item_form(&st, "/console/mall/items/new", &f, None, true, &choices);
-    st.page(StatusCode::OK, "mall", title, &body)
+    let page = NewItemPage {
+        frame: st.frame("mall", title),
+        itf: item_form(&st, "/console/mall/items/new", &f, None, true, &choices),
+    };
+    st.render(StatusCode::OK, &page)
+}
+
+#[derive(Template)]
+#[template(path = "console/item_new.html")]
+struct NewItemPage {
+    frame: Frame,
+    itf: ItemFormView,
 }
 
 pub(super) async fn item_refused(
@@ -61,8 +75,11 @@ pub(super) async fn item_refused(
     let choices = item_choices(web, st).await;
     match id {
         None => {
-            let body = item_form(st, "/console/mall/items/new", f, Some(&err), true, &choices);
-            st.page(status, "mall", st.t("新建商品", "New item"), &body)
+            let page = NewItemPage {
+                frame: st.frame("mall", st.t("新建商品", "New item")),
+                itf: item_form(st, "/console/mall/items/new", f, Some(err), true, &choices),
+            };
+            st.render(status, &page)
         }
         Some(id) => render_item(web, st, id, Some(f), Some(err), None, status).await,
     }
@@ -79,7 +96,7 @@ pub(super) async fn create_item(
     if f.csrf != st.s.csrf {
         return item_refused(&web, &st, None, &f, StatusCode::FORBIDDEN, expired(&st)).await;
     }
-    let def = match category_chosen(&st, &f).and_then(|_| f.to_def(None, &st.ctx.tz)) {
+    let def = match category_chosen(&st, &f).and_then(|_| f.to_def(None, &st)) {
         Ok(d) => d,
         Err(e) => {
             return item_refused(&web, &st, None, &f, StatusCode::UNPROCESSABLE_ENTITY, e).await;
@@ -165,98 +182,77 @@ pub(super) async fn render_item(
         Err(e) => return st.fail(e),
     };
     let choices = item_choices(web, st).await;
+    let can = st.s.role.operates();
+    // An error of the item form goes with the form; any other (a status or stock change) above.
+    let (form_error, top_error) = match form {
+        Some(_) => (error, None),
+        None => (None, error.map(|(_, m)| m)),
+    };
     let f = form
         .cloned()
         .unwrap_or_else(|| ItemForm::from_item(&item, &st.ctx.tz));
-    let can = st.s.role.operates();
-    let form_html = if can {
-        item_form(
-            st,
-            &format!("/console/mall/items/{id}"),
-            &f,
-            error.as_ref(),
-            false,
-            &choices,
-        )
-    } else {
-        String::new()
+    let action = format!("/console/mall/items/{id}");
+    let itf = can.then(|| item_form(st, &action, &f, form_error, false, &choices));
+    let statuses = [
+        ("on_sale", st.t("上架", "Put on sale")),
+        ("off_sale", st.t("下架", "Take off sale")),
+    ];
+    let page = ItemPage {
+        frame: st.frame("mall", item.name(st.lang == crate::page::Lang::En)),
+        id,
+        notice,
+        error: top_error,
+        status_label: state_label(st, &item.status),
+        kind: kind_label(st, kind_code(&item.kind)),
+        statuses: statuses
+            .iter()
+            .filter(|(s, _)| can && *s != item.status)
+            .map(|(s, l)| (*s, *l))
+            .collect(),
+        presale: item.presale,
+        skus: item
+            .skus
+            .iter()
+            .map(|s| SkuRow {
+                code: s.sku.clone(),
+                name: s.name.clone(),
+                price: price(st, s),
+                stock: num(s.stock),
+                sold: num(s.sold),
+            })
+            .collect(),
+        status: item.status,
+        itf,
     };
-    let istatus = item.status.clone();
-    let csrf = esc(&st.s.csrf);
-    let buttons: String = if can {
-        [
-            ("on_sale", st.t("上架", "Put on sale")),
-            ("off_sale", st.t("下架", "Take off sale")),
-        ]
-        .iter()
-        .filter(|(s, _)| *s != istatus)
-        .map(|(s, l)| {
-            format!(
-                "<form method=\"post\" action=\"/console/mall/items/{id}/status/{s}\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button class=\"{}\">{l}</button></form>",
-                if *s == "on_sale" { "" } else { "secondary" }
-            )
-        })
-        .collect()
-    } else {
-        String::new()
-    };
-    let presale = item.presale;
-    let skus: String = item
-        .skus
-        .iter()
-        .map(|s| {
-            let code = s.sku.as_str();
-            let forms = if can {
-                format!(
-                    "<form method=\"post\" action=\"/console/mall/skus/{0}/stock\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"text\" name=\"delta\" placeholder=\"+100 / -5\" style=\"min-width:0;width:90px\"> <button class=\"secondary\">{1}</button></form>{2}",
-                    esc(code),
-                    st.t("调整库存", "Change stock"),
-                    if presale {
-                        format!(
-                            "<form method=\"post\" action=\"/console/mall/skus/{}/arrival\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"text\" name=\"delta\" placeholder=\"50\" style=\"min-width:0;width:70px\"> <button class=\"secondary\">{}</button></form>",
-                            esc(code),
-                            st.t("到货", "Arrived")
-                        )
-                    } else {
-                        String::new()
-                    }
-                )
-            } else {
-                String::new()
-            };
-            format!(
-                "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{forms}</td></tr>",
-                esc(code),
-                esc(&s.name),
-                price(st, s),
-                num(s.stock),
-                num(s.sold),
-            )
-        })
-        .collect();
-    let blank_th = crate::page::th_hidden(crate::page::L::Action.t(st.lang));
-    let body = format!(
-        "{}{}<div class=\"toolbar\"><p><span class=\"pill {istatus}\">{}</span> {}</p><div>{buttons}</div></div>\
-         <table><thead><tr><th>SKU</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th>{blank_th}</tr></thead><tbody>{skus}</tbody></table>\
-         <h2>{}</h2>{form_html}",
-        notice
-            .map(|n| format!("<div class=\"notice\" role=\"status\">{}</div>", esc(&n)))
-            .unwrap_or_default(),
-        if form.is_none() {
-            field_error(error.as_ref(), "form")
-        } else {
-            String::new()
-        },
-        esc(&state_label(st, &istatus)),
-        esc(&kind_label(st, kind_code(&item.kind))),
-        st.t("规格", "Variant"),
-        st.t("价格", "Price"),
-        st.t("库存", "Stock"),
-        st.t("已兑", "Sold"),
-        if can { st.t("编辑", "Edit") } else { "" },
-    );
-    let title = item.name(st.lang == crate::page::Lang::En).to_string();
-    st.page(status, "mall", &title, &body)
+    st.render(status, &page)
+}
+
+/// A SKU's row on the item page.
+struct SkuRow {
+    code: String,
+    name: String,
+    price: String,
+    stock: String,
+    sold: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/item.html")]
+struct ItemPage {
+    frame: Frame,
+    id: i64,
+    notice: Option<String>,
+    /// What a status or stock change was refused for.
+    error: Option<String>,
+    status: String,
+    status_label: String,
+    kind: String,
+    /// The statuses the item may be put in (code, the button's words).
+    statuses: Vec<(&'static str, &'static str)>,
+    presale: bool,
+    skus: Vec<SkuRow>,
+    /// The form, for staff who may change the item.
+    itf: Option<ItemFormView>,
 }
 
 pub(super) async fn update_item(
@@ -280,7 +276,7 @@ pub(super) async fn update_item(
         Ok(v) => v,
         Err(e) => return st.fail(e),
     };
-    let def = match category_chosen(&st, &f).and_then(|_| f.to_def(Some(&base), &st.ctx.tz)) {
+    let def = match category_chosen(&st, &f).and_then(|_| f.to_def(Some(&base), &st)) {
         Ok(d) => d,
         Err(e) => {
             return item_refused(&web, &st, Some(id), &f, StatusCode::UNPROCESSABLE_ENTITY, e)
@@ -493,7 +489,10 @@ pub(super) async fn upload(
     if !st.s.role.operates() {
         return bad(
             StatusCode::FORBIDDEN,
-            "your role may not change the catalog",
+            st.t(
+                "你的角色不能修改商品",
+                "Your role may not change the catalog",
+            ),
         );
     }
     let ct = headers

@@ -1,8 +1,12 @@
 //! The catalog's items: the list, and the item form with its fields read and checked.
 
-use super::*;
-use crate::forms::{field_group, options, text_field, text_fields};
+use askama::Template;
 use jifen_app::mall::MallCategories;
+
+use super::*;
+use crate::forms::{Choice, FormState};
+use crate::frame::Frame;
+use crate::page::{L, Lang};
 
 /// What the item form offers to choose from: the coupon templates (code, name in the page's
 /// language) and the categories the merchant named.
@@ -17,6 +21,41 @@ pub(super) struct ItemsQuery {
     pub(super) status: Option<String>,
     #[serde(default)]
     pub(super) after: Option<String>,
+}
+
+/// A tab of a list: its link, its words and whether it is the one shown.
+pub(super) struct Tab {
+    pub(super) href: String,
+    pub(super) label: String,
+    pub(super) on: bool,
+}
+
+/// An item's row in the list.
+pub(super) struct ItemRow {
+    id: i64,
+    cover: Option<i64>,
+    name: String,
+    category: String,
+    flash: bool,
+    presale: bool,
+    kind: String,
+    price: String,
+    stock: String,
+    sold: String,
+    status: String,
+    status_label: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/mall_items.html")]
+struct ItemsPage {
+    frame: Frame,
+    tabs: Vec<Tab>,
+    /// Whether the staff member may add items.
+    operates: bool,
+    rows: Vec<ItemRow>,
+    /// The link to the next page, when there is one.
+    next: Option<String>,
 }
 
 pub(super) async fn items(
@@ -46,7 +85,7 @@ pub(super) async fn items(
         Ok(v) => v,
         Err(e) => return st.fail(e),
     };
-    let tabs: String = [
+    let tabs = [
         ("", st.t("全部", "All")),
         ("on_sale", st.t("在售", "On sale")),
         ("draft", st.t("草稿", "Draft")),
@@ -55,19 +94,17 @@ pub(super) async fn items(
         ("presale", st.t("预售", "Presales")),
     ]
     .iter()
-    .map(|(s, label)| {
-        format!(
-            "<a href=\"/console/mall{}\"{}>{label}</a>",
-            if s.is_empty() {
-                String::new()
-            } else {
-                format!("?status={s}")
-            },
-            if *s == filter { " class=\"on\"" } else { "" }
-        )
+    .map(|(s, label)| Tab {
+        href: if s.is_empty() {
+            "/console/mall".into()
+        } else {
+            format!("/console/mall?status={s}")
+        },
+        label: label.to_string(),
+        on: *s == filter,
     })
     .collect();
-    let rows: String = list
+    let rows = list
         .items
         .iter()
         .filter(|i| match filter.as_str() {
@@ -77,47 +114,16 @@ pub(super) async fn items(
         })
         .map(|i| item_row(&st, i, &cats))
         .collect();
-    let rows = if rows.is_empty() {
-        format!(
-            "<tr><td colspan=\"7\" class=\"muted\">{}</td></tr>",
-            st.t("没有商品", "No items")
-        )
-    } else {
-        rows
+    let page = ItemsPage {
+        frame: st.frame("mall", title),
+        tabs,
+        operates: st.s.role.operates(),
+        rows,
+        next: list
+            .next_after
+            .map(|n| format!("/console/mall?status={filter}&after={n}")),
     };
-    let more = list
-        .next_after
-        .map(|n| {
-            format!(
-                "<p class=\"pager\"><a href=\"/console/mall?status={}&after={n}\">{}</a></p>",
-                esc(&filter),
-                st.t("下一页", "Next page")
-            )
-        })
-        .unwrap_or_default();
-    let new = if st.s.role.operates() {
-        format!(
-            "<a class=\"button\" href=\"/console/mall/items/new\">{}</a>",
-            st.t("新建商品", "New item")
-        )
-    } else {
-        String::new()
-    };
-    let blank_th = crate::page::th_hidden(st.t("图片", "Picture"));
-    let body = format!(
-        "<div class=\"toolbar\"><nav class=\"tabs\">{tabs}</nav><div><a href=\"/console/mall/categories\">{}</a> · <a href=\"/console/coupon-templates\">{}</a> · <a href=\"/console/lotteries\">{}</a> {new}</div></div>\
-         <table><thead><tr>{blank_th}<th>{}</th><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table>{more}",
-        st.t("商品分类", "Categories"),
-        st.t("优惠券模板", "Coupon templates"),
-        st.t("抽奖", "Lotteries"),
-        st.t("商品", "Item"),
-        st.t("类型", "Kind"),
-        st.t("价格", "Price"),
-        st.t("库存", "Stock"),
-        st.t("已兑", "Sold"),
-        st.t("状态", "Status"),
-    );
-    st.page(StatusCode::OK, "mall", title, &body)
+    st.render(StatusCode::OK, &page)
 }
 
 /// The `type` an item's kind has in JSON (`physical`, `coupon`...).
@@ -152,39 +158,23 @@ pub(super) fn price(st: &Staff, v: &SkuView) -> String {
     }
 }
 
-pub(super) fn item_row(st: &Staff, i: &ItemView, cats: &MallCategories) -> String {
+pub(super) fn item_row(st: &Staff, i: &ItemView, cats: &MallCategories) -> ItemRow {
+    let en = st.lang == Lang::En;
     let skus = &i.skus;
-    let stock: i64 = skus.iter().map(|s| s.stock).sum();
-    let sold: i64 = skus.iter().map(|s| s.sold).sum();
-    let cover = i
-        .cover()
-        .map(|id| crate::centre_mall::picture(id, "", "thumb", 48, false))
-        .unwrap_or_else(|| "<span class=\"thumb-none\"></span>".into());
-    let mut labels = String::new();
-    if i.flash_sale {
-        labels.push_str(&format!(
-            " <span class=\"pill\">{}</span>",
-            st.t("秒杀", "Flash")
-        ));
+    ItemRow {
+        id: i.id,
+        cover: i.cover(),
+        name: i.name(en).to_string(),
+        category: cats.label(&i.category, en).to_string(),
+        flash: i.flash_sale,
+        presale: i.presale,
+        kind: kind_label(st, kind_code(&i.kind)),
+        price: skus.first().map(|v| price(st, v)).unwrap_or_default(),
+        stock: num(skus.iter().map(|s| s.stock).sum()),
+        sold: num(skus.iter().map(|s| s.sold).sum()),
+        status: i.status.clone(),
+        status_label: state_label(st, &i.status),
     }
-    if i.presale {
-        labels.push_str(&format!(
-            " <span class=\"pill\">{}</span>",
-            st.t("预售", "Presale")
-        ));
-    }
-    let status = i.status.as_str();
-    format!(
-        "<tr><td>{cover}</td><td><a href=\"/console/mall/items/{}\">{}</a>{labels}<div class=\"muted\">{}</div></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td><span class=\"pill {status}\">{}</span></td></tr>",
-        i.id,
-        esc(i.name(st.lang == crate::page::Lang::En)),
-        esc(cats.label(&i.category, st.lang == crate::page::Lang::En)),
-        esc(&kind_label(st, kind_code(&i.kind))),
-        skus.first().map(|v| price(st, v)).unwrap_or_default(),
-        num(stock),
-        num(sold),
-        esc(&state_label(st, status)),
-    )
 }
 
 /// An item form as typed. The form edits the item's first SKU; more SKUs (added through the
@@ -309,9 +299,10 @@ impl ItemForm {
     pub(super) fn to_def(
         &self,
         base: Option<&ItemView>,
-        tz: &jiff::tz::TimeZone,
+        st: &Staff,
     ) -> Result<ItemDef, (String, String)> {
-        let bad = |f: &str, m: &str| (f.to_string(), m.to_string());
+        let tz = &st.ctx.tz;
+        let bad = |f: &str, zh: &str, en: &str| (f.to_string(), st.t(zh, en).to_string());
         let int = |f: &str, v: &str| -> Result<Option<i64>, (String, String)> {
             let v = v.trim().replace(',', "");
             if v.is_empty() {
@@ -319,7 +310,7 @@ impl ItemForm {
             }
             v.parse::<i64>()
                 .map(Some)
-                .map_err(|_| bad(f, "a whole number"))
+                .map_err(|_| bad(f, "请填整数，如 100", "Give a whole number, e.g. 100"))
         };
         let kind = match self.kind.as_str() {
             "coupon" => ItemKind::Coupon {
@@ -327,16 +318,26 @@ impl ItemForm {
             },
             "virtual" => ItemKind::Virtual,
             "experience" => ItemKind::Experience,
-            "partner" => base
-                .map(|b| b.kind.clone())
-                .ok_or_else(|| bad("form", "missing field `kind`"))?,
+            "partner" => base.map(|b| b.kind.clone()).ok_or_else(|| {
+                bad(
+                    "kind",
+                    "合作方商品请通过接口创建",
+                    "Partner items are created through the API",
+                )
+            })?,
             _ => ItemKind::Physical,
         };
-        let points =
-            int("points", &self.points)?.ok_or_else(|| bad("points", "the price in points"))?;
-        let cash = parse_money(&self.cash).ok_or_else(|| bad("cash", "an amount such as 9.90"))?;
-        let market =
-            parse_money(&self.market).ok_or_else(|| bad("market", "an amount such as 99"))?;
+        let points = int("points", &self.points)?.ok_or_else(|| {
+            bad(
+                "points",
+                "请填写兑换所需积分，如 1500",
+                "Give the price in points, e.g. 1500",
+            )
+        })?;
+        let cash = parse_money(&self.cash)
+            .ok_or_else(|| bad("cash", "请填金额，如 9.90", "Give an amount such as 9.90"))?;
+        let market = parse_money(&self.market)
+            .ok_or_else(|| bad("market", "请填金额，如 99", "Give an amount such as 99"))?;
         let stock = match base {
             Some(b) => b.skus.first().map_or(0, |s| s.stock),
             None => int("stock", &self.stock)?.unwrap_or(0),
@@ -358,18 +359,25 @@ impl ItemForm {
             market_price_minor: s.market_price_minor,
             stock: s.stock,
         }));
-        // A limit the form reads as a number but that is no count: as the definition refuses it.
-        let count = |n: Option<i64>| {
-            n.map(|n| serde_json::from_value::<u32>(json!(n)))
+        // A limit the form reads as a number but that is no count.
+        let count = |f: &str, v: &str| {
+            int(f, v)?
+                .map(u32::try_from)
                 .transpose()
-                .map_err(|e| bad("form", &e.to_string()))
+                .map_err(|_| bad(f, "请填 0 或正整数", "Give 0 or a positive whole number"))
         };
         let limits = ItemLimits {
-            per_day: count(int("per_day", &self.per_day)?)?,
-            lifetime: count(int("lifetime", &self.lifetime)?)?,
+            per_day: count("per_day", &self.per_day)?,
+            lifetime: count("lifetime", &self.lifetime)?,
         };
         let when = |f: &str, v: &str| {
-            parse_local(v, tz).map_err(|_| bad(f, "a date and time such as 2026-12-05T10:00"))
+            parse_local(v, tz).map_err(|_| {
+                bad(
+                    f,
+                    "请填日期和时间，如 2026-12-05T10:00",
+                    "Give a date and time such as 2026-12-05T10:00",
+                )
+            })
         };
         let sale_from = when("sale_from", &self.sale_from)?;
         let sale_until = when("sale_until", &self.sale_until)?;
@@ -382,7 +390,7 @@ impl ItemForm {
         {
             images.push(
                 p.parse::<i64>()
-                    .map_err(|_| bad("images", "upload the picture again"))?,
+                    .map_err(|_| bad("images", "请重新上传图片", "Upload the picture again"))?,
             );
         }
         Ok(ItemDef {
@@ -425,170 +433,33 @@ pub(super) fn item_field(field: &str) -> String {
     }
 }
 
-/// The item form: names and descriptions, kind and coupon template, the SKU and its price,
-/// selling rules, pictures and (on a new item) putting it on sale when saved.
+/// The item form as its template (`templates/console/item_form.html`) draws it: names and
+/// descriptions, the category, kind and coupon template, the SKU and its price, selling rules,
+/// pictures and (on a new item) putting it on sale when saved.
+pub(super) struct ItemFormView {
+    pub(super) form: FormState,
+    pub(super) action: String,
+    pub(super) v: ItemForm,
+    pub(super) creating: bool,
+    /// The categories to choose from; none while the merchant has named none (the code is
+    /// typed then).
+    pub(super) categories: Vec<Choice>,
+    pub(super) kinds: Vec<Choice>,
+    pub(super) templates: Vec<Choice>,
+    /// The pictures uploaded so far.
+    pub(super) previews: Vec<i64>,
+}
+
+/// The item form for `f` as typed, posting to `action`, with its error next to its field.
 pub(super) fn item_form(
     st: &Staff,
     action: &str,
     f: &ItemForm,
-    error: Option<&(String, String)>,
+    error: Option<(String, String)>,
     creating: bool,
     choices: &Choices,
-) -> String {
-    format!(
-        "{}<form class=\"rule\" method=\"post\" action=\"{action}\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"form_key\" value=\"{}\">\
-         {}{}{}{}{}\
-         {}<div class=\"actions\"><button type=\"submit\">{}</button></div></form>\
-         <script>document.getElementById('image-file').addEventListener('change',async e=>{{const f=e.target.files[0];if(!f)return;\
-         const r=await fetch('/console/mall/images',{{method:'POST',headers:{{'content-type':f.type,'x-csrf':'{}'}},body:f}});const j=await r.json();\
-         if(!r.ok){{alert(j.error||'upload failed');return;}}const h=document.getElementById('images');h.value=(h.value?h.value+',':'')+j.image_id;\
-         const i=document.createElement('img');i.className='thumb';i.src='/media/'+j.image_id+'/thumb';i.width=i.height=48;document.getElementById('previews').appendChild(i);}});</script>",
-        field_error(error, "form"),
-        esc(&st.s.csrf),
-        esc(&f.form_key),
-        item_names(st, f, error, &choices.categories),
-        item_kind(st, f, error, &choices.templates),
-        item_sku(st, f, error, creating),
-        item_selling(st, f, error),
-        item_pictures(st, f, error),
-        if creating {
-            check_box(
-                "publish",
-                &f.publish,
-                st.t("保存后立即上架", "Put on sale when saved"),
-            )
-        } else {
-            String::new()
-        },
-        st.t("保存", "Save"),
-        esc(&st.s.csrf),
-    )
-}
-
-/// A checkbox with its label, ticked when `on` is not empty.
-fn check_box(name: &str, on: &str, label: &str) -> String {
-    format!(
-        "<label class=\"check\"><input type=\"checkbox\" name=\"{name}\" value=\"1\"{}> {label}</label>",
-        if on.is_empty() { "" } else { " checked" }
-    )
-}
-
-/// The names in both languages and the category; the descriptions in both languages.
-fn item_names(
-    st: &Staff,
-    f: &ItemForm,
-    error: Option<&(String, String)>,
-    cats: &MallCategories,
-) -> String {
-    let mut fields = text_fields(
-        error,
-        &[
-            (
-                "name_zh",
-                st.t("中文名称", "Name (Chinese)"),
-                &f.name_zh,
-                "",
-            ),
-            (
-                "name_en",
-                st.t("英文名称", "Name (English)"),
-                &f.name_en,
-                "",
-            ),
-            (
-                "description_zh",
-                st.t("中文描述", "Description (Chinese)"),
-                &f.description_zh,
-                "",
-            ),
-            (
-                "description_en",
-                st.t("英文描述", "Description (English)"),
-                &f.description_en,
-                "",
-            ),
-        ],
-    );
-    fields.insert(2, category_field(st, f, error, cats));
-    format!(
-        "<div class=\"grid\">{}</div><div class=\"grid\">{}</div>",
-        fields[..3].concat(),
-        fields[3..].concat(),
-    )
-}
-
-/// The category: a choice of the categories the merchant named (an item's code that is not
-/// among them stays offered, as its code), or the code typed while none are named.
-fn category_field(
-    st: &Staff,
-    f: &ItemForm,
-    error: Option<&(String, String)>,
-    cats: &MallCategories,
-) -> String {
-    let label = st.t("分类", "Category");
-    let field = if cats.categories.is_empty() {
-        text_field(error, "category", label, &f.category, "")
-    } else {
-        category_select(st, f, error, cats)
-    };
-    // Ends with the field's closing tag: the link to name the categories goes inside.
-    format!(
-        "{}<small><a href=\"/console/mall/categories\">{}</a></small></div>",
-        field.strip_suffix("</div>").unwrap_or(&field),
-        st.t("管理分类", "Manage categories")
-    )
-}
-
-fn category_select(
-    st: &Staff,
-    f: &ItemForm,
-    error: Option<&(String, String)>,
-    cats: &MallCategories,
-) -> String {
-    let en = st.lang == crate::page::Lang::En;
-    let chosen = f.category.trim();
-    let mut opts = String::new();
-    if chosen.is_empty() {
-        opts.push_str(&format!(
-            "<option value=\"\" selected>{}</option>",
-            st.t("请选择", "Choose one")
-        ));
-    } else if cats.get(chosen).is_none() {
-        opts.push_str(&format!(
-            "<option value=\"{0}\" selected>{0} {1}</option>",
-            esc(chosen),
-            st.t("（未命名）", "(not named)")
-        ));
-    }
-    for c in &cats.categories {
-        opts.push_str(&format!(
-            "<option value=\"{}\"{}>{}</option>",
-            esc(&c.code),
-            if c.code == chosen { " selected" } else { "" },
-            esc(c.name(en))
-        ));
-    }
-    format!(
-        "<div class=\"field\"><label for=\"category\">{}</label><select id=\"category\" name=\"category\"{}>{opts}</select>{}</div>",
-        st.t("分类", "Category"),
-        if error.is_some_and(|(e, _)| e == "category") {
-            " aria-invalid=\"true\""
-        } else {
-            ""
-        },
-        field_error(error, "category"),
-    )
-}
-
-/// The kind of item, and the coupon template a coupon item issues (code, name).
-fn item_kind(
-    st: &Staff,
-    f: &ItemForm,
-    error: Option<&(String, String)>,
-    templates: &[(String, String)],
-) -> String {
-    let kinds = options(
+) -> ItemFormView {
+    let kinds = crate::forms::choices(
         &[
             ("physical", st.t("实物（需发货）", "Goods (shipped)")),
             ("coupon", st.t("优惠券", "Coupon")),
@@ -597,127 +468,56 @@ fn item_kind(
         ],
         &f.kind,
     );
-    let tpl_opts: String = std::iter::once((String::new(), "–".to_string()))
-        .chain(templates.iter().cloned())
-        .map(|(c, n)| {
-            format!(
-                "<option value=\"{}\"{}>{}</option>",
-                esc(&c),
-                if f.template == c { " selected" } else { "" },
-                esc(&n)
-            )
+    let templates = std::iter::once((String::new(), "–".to_string()))
+        .chain(choices.templates.iter().cloned())
+        .map(|(value, label)| Choice {
+            on: f.template == value,
+            value,
+            label,
         })
         .collect();
-    format!(
-        "<div class=\"grid\"><div class=\"field\"><label for=\"kind\">{}</label><select id=\"kind\" name=\"kind\">{kinds}</select>{}</div>\
-         <div class=\"field\"><label for=\"template\">{}</label><select id=\"template\" name=\"template\">{tpl_opts}</select>{}</div></div>",
-        st.t("类型", "Kind"),
-        field_error(error, "kind"),
-        st.t("优惠券模板（券类商品）", "Coupon template (coupon items)"),
-        field_error(error, "template"),
-    )
-}
-
-/// The SKU: its code and variant, points, cash, market price, and (on a new item) the opening
-/// stock.
-fn item_sku(st: &Staff, f: &ItemForm, error: Option<&(String, String)>, creating: bool) -> String {
-    let mut fields = text_fields(
-        error,
-        &[
-            ("sku", st.t("SKU编码", "SKU code"), &f.sku, ""),
-            ("sku_name", st.t("规格名", "Variant"), &f.sku_name, ""),
-            ("points", st.t("积分", "Points"), &f.points, "1,500"),
-            ("cash", st.t("加价（元）", "Plus cash"), &f.cash, "0"),
-            (
-                "market",
-                st.t("市场价（元）", "Market price"),
-                &f.market,
-                "99",
-            ),
-        ],
-    );
-    if creating {
-        fields.push(text_field(
-            error,
-            "stock",
-            st.t("初始库存", "Opening stock"),
-            &f.stock,
-            "100",
-        ));
+    ItemFormView {
+        form: FormState::new(st, &f.form_key, error),
+        action: action.to_string(),
+        v: f.clone(),
+        creating,
+        categories: category_choices(st, f, &choices.categories),
+        kinds,
+        templates,
+        previews: f
+            .images
+            .split(',')
+            .filter_map(|p| p.trim().parse::<i64>().ok())
+            .collect(),
     }
-    field_group(st.t("规格与价格", "SKU and price"), &fields)
 }
 
-/// Selling: when it is on sale, the limits per member, and the flash sale and presale flags.
-fn item_selling(st: &Staff, f: &ItemForm, error: Option<&(String, String)>) -> String {
-    let when = |name: &str, label: &str, value: &str| {
-        format!(
-            "<div class=\"field\"><label for=\"{name}\">{label}</label><input type=\"datetime-local\" id=\"{name}\" name=\"{name}\" value=\"{}\">{}</div>",
-            esc(value),
-            field_error(error, name)
-        )
-    };
-    let mut fields = vec![
-        when("sale_from", st.t("开售时间", "On sale from"), &f.sale_from),
-        when(
-            "sale_until",
-            st.t("停售时间", "On sale until"),
-            &f.sale_until,
-        ),
-    ];
-    fields.extend(text_fields(
-        error,
-        &[
-            (
-                "per_day",
-                st.t("每人每日限兑", "Per member per day"),
-                &f.per_day,
-                "",
-            ),
-            (
-                "lifetime",
-                st.t("每人限兑", "Per member in all"),
-                &f.lifetime,
-                "",
-            ),
-        ],
-    ));
-    field_group(st.t("销售规则", "Selling"), &fields)
-        + &check_box(
-            "flash_sale",
-            &f.flash_sale,
-            st.t(
-                "秒杀（开售时间开始，每人限一件）",
-                "Flash sale (starts at the sale time, one per member)",
-            ),
-        )
-        + &check_box(
-            "presale",
-            &f.presale,
-            st.t(
-                "预售（库存为可预订数量，到货后按顺序发货）",
-                "Presale (stock is the quota; orders wait for arrival)",
-            ),
-        )
-}
-
-/// The pictures: those uploaded so far, and the file input that uploads another.
-fn item_pictures(st: &Staff, f: &ItemForm, error: Option<&(String, String)>) -> String {
-    let previews: String = f
-        .images
-        .split(',')
-        .filter_map(|p| p.trim().parse::<i64>().ok())
-        .map(|id| crate::centre_mall::picture(id, "", "thumb", 48, false))
-        .collect();
-    format!(
-        "<h2>{}</h2><div class=\"field\"><input type=\"hidden\" id=\"images\" name=\"images\" value=\"{}\"><div id=\"previews\">{previews}</div>\
-         <label for=\"image-file\">{}</label><input type=\"file\" id=\"image-file\" accept=\"image/png,image/jpeg,image/webp,image/gif\">{}</div>",
-        st.t("图片", "Pictures"),
-        esc(&f.images),
-        st.t(
-            "上传一张图片（PNG、JPEG、WebP 或 GIF）",
-            "Upload a picture (PNG, JPEG, WebP or GIF)"
-        ),
-        field_error(error, "images"),
-    )
+/// The categories the merchant named, the item's chosen; an item's code that is not among
+/// them stays offered, as its code; none while none are named.
+fn category_choices(st: &Staff, f: &ItemForm, cats: &MallCategories) -> Vec<Choice> {
+    if cats.categories.is_empty() {
+        return Vec::new();
+    }
+    let en = st.lang == Lang::En;
+    let chosen = f.category.trim();
+    let mut out = Vec::new();
+    if chosen.is_empty() {
+        out.push(Choice {
+            value: String::new(),
+            label: st.t("请选择", "Choose one").into(),
+            on: true,
+        });
+    } else if cats.get(chosen).is_none() {
+        out.push(Choice {
+            value: chosen.to_string(),
+            label: format!("{chosen} {}", st.t("（未命名）", "(not named)")),
+            on: true,
+        });
+    }
+    out.extend(cats.categories.iter().map(|c| Choice {
+        value: c.code.clone(),
+        label: c.name(en).to_string(),
+        on: c.code == chosen,
+    }));
+    out
 }

@@ -1,7 +1,11 @@
 //! Mall orders: the filtered list, one order, and the staff actions on it (ship, deliver, refund, cancel).
 
+use askama::Template;
+
 use super::*;
-use crate::page::Lang;
+use crate::forms::Choice;
+use crate::frame::Frame;
+use crate::page::{L, Lang};
 use jifen_app::mall::OrderView;
 use jifen_domain::words;
 
@@ -31,11 +35,27 @@ pub(super) async fn orders(
     render_orders(&web, &st, &q, None, StatusCode::OK).await
 }
 
+#[derive(Template)]
+#[template(path = "console/orders.html")]
+struct OrdersPage {
+    frame: Frame,
+    /// Whether an order was just updated.
+    done: bool,
+    tabs: Vec<Tab>,
+    /// What was searched for, as typed.
+    query: String,
+    /// Whether the staff member may ship in bulk.
+    operates: bool,
+    rows: Vec<OrderRow>,
+    /// The link to the next page, when there is one.
+    next: Option<String>,
+}
+
 pub(super) async fn render_orders(
     web: &Web,
     st: &Staff,
     q: &OrdersQuery,
-    error: Option<(i64, String, String)>,
+    error: Option<Refused>,
     status: StatusCode,
 ) -> Response {
     let title = st.t("兑换订单", "Mall orders");
@@ -64,7 +84,7 @@ pub(super) async fn render_orders(
         Ok(v) => v,
         Err(e) => return st.fail(e),
     };
-    let tabs: String = std::iter::once(("", st.t("全部", "All").to_string()))
+    let tabs = std::iter::once(("", st.t("全部", "All").to_string()))
         .chain(
             [
                 "paid",
@@ -77,87 +97,44 @@ pub(super) async fn render_orders(
             .iter()
             .map(|s| (*s, state_label(st, s))),
         )
-        .map(|(s, label)| {
-            format!(
-                "<a href=\"/console/orders{}\"{}>{}</a>",
-                if s.is_empty() {
-                    String::new()
-                } else {
-                    format!("?state={s}")
-                },
-                if Some(s) == state.as_deref() || (s.is_empty() && state.is_none()) {
-                    " class=\"on\""
-                } else {
-                    ""
-                },
-                esc(&label)
-            )
+        .map(|(s, label)| Tab {
+            href: if s.is_empty() {
+                "/console/orders".into()
+            } else {
+                format!("/console/orders?state={s}")
+            },
+            label,
+            on: Some(s) == state.as_deref() || (s.is_empty() && state.is_none()),
         })
         .collect();
-    let rows: String = list
-        .items
-        .iter()
-        .map(|o| order_row(st, o, error.as_ref()))
-        .collect();
-    let rows = if rows.is_empty() {
-        format!(
-            "<tr><td colspan=\"7\" class=\"muted\">{}</td></tr>",
-            st.t("没有订单", "No orders")
-        )
-    } else {
-        rows
+    let next = list.next_before.map(|n| {
+        let state = state.as_deref().map(|s| format!("state={s}&"));
+        format!("/console/orders?{}before={n}", state.unwrap_or_default())
+    });
+    let page = OrdersPage {
+        frame: st.frame("orders", title),
+        done: q.done.is_some(),
+        tabs,
+        query: query.unwrap_or_default(),
+        operates: st.s.role.operates(),
+        rows: list
+            .items
+            .iter()
+            .map(|o| order_row(st, o, error.as_ref()))
+            .collect(),
+        next,
     };
-    let more = list
-        .next_before
-        .map(|n| {
-            format!(
-                "<p class=\"pager\"><a href=\"/console/orders?{}before={n}\">{}</a></p>",
-                state
-                    .as_deref()
-                    .map(|s| format!("state={s}&"))
-                    .unwrap_or_default(),
-                st.t("下一页", "Next page")
-            )
-        })
-        .unwrap_or_default();
-    let notice = q
-        .done
-        .as_deref()
-        .map(|_| {
-            format!(
-                "<div class=\"notice\" role=\"status\">{}</div>",
-                st.t("订单已更新", "Order updated")
-            )
-        })
-        .unwrap_or_default();
-    let search = search_form(st, query.as_deref());
-    let bulk = if st.s.role.operates() {
-        format!(
-            "<a class=\"button\" href=\"/console/orders/ship-batch\">{}</a>",
-            st.t("批量发货", "Ship in bulk")
-        )
-    } else {
-        String::new()
-    };
-    let body = format!(
-        "{notice}<div class=\"toolbar\"><nav class=\"tabs\">{tabs}</nav>{search}{bulk}</div>\
-         <table><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table>{more}",
-        st.t("时间", "Time"),
-        st.t("会员", "Member"),
-        st.t("商品", "Item"),
-        st.t("积分", "Points"),
-        st.t("状态", "State"),
-        st.t("操作", "Action"),
-    );
-    st.page(status, "orders", title, &body)
+    st.render(status, &page)
 }
 
-/// The carriers staff choose from, each by its code, named in the page's language.
-fn carrier_options(english: bool) -> String {
-    words::CARRIERS
-        .iter()
-        .map(|w| format!("<option value=\"{}\">{}</option>", w.code, w.text(english)))
-        .collect()
+/// An action on order `id` refused: the field it is about (`form` for the action as a whole),
+/// why, and the carrier and tracking number as typed, shown again.
+pub(super) struct Refused {
+    pub(super) id: i64,
+    pub(super) field: String,
+    pub(super) message: String,
+    pub(super) carrier: String,
+    pub(super) tracking_no: String,
 }
 
 /// A carrier's name: a listed one's words, any other as the API sent it.
@@ -166,109 +143,75 @@ fn carrier_text(code: Option<&str>, english: bool) -> String {
         .unwrap_or_default()
 }
 
-pub(super) fn ship_form(
-    st: &Staff,
-    id: i64,
-    error: Option<&(i64, String, String)>,
-    back: &str,
-) -> String {
-    let e = match error {
-        Some((oid, field, msg)) if *oid == id => Some((field.clone(), msg.clone())),
-        _ => None,
-    };
-    format!(
-        "<form class=\"ship\" method=\"post\" action=\"/console/orders/{id}/ship\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"back\" value=\"{back}\">\
-         <div><select name=\"carrier\" aria-label=\"{}\"><option value=\"\">{}</option>{}</select>{}</div>\
-         <div><input type=\"text\" name=\"tracking_no\" placeholder=\"{}\" aria-label=\"{}\">{}</div><button>{}</button></form>{}",
-        esc(&st.s.csrf),
-        st.t("快递公司", "Carrier"),
-        st.t("选择快递公司", "Choose a carrier"),
-        carrier_options(st.lang == Lang::En),
-        field_error(e.as_ref(), "carrier"),
-        st.t("运单号", "Tracking number"),
-        st.t("运单号", "Tracking number"),
-        field_error(e.as_ref(), "tracking_no"),
-        st.t("发货", "Ship"),
-        field_error(e.as_ref(), "form"),
-    )
-}
-
-pub(super) fn action_button(
-    st: &Staff,
-    id: i64,
-    action: &str,
-    label: &str,
-    class: &str,
-    back: &str,
-) -> String {
-    format!(
-        "<form method=\"post\" action=\"/console/orders/{id}/{action}\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"back\" value=\"{back}\"><button class=\"{class}\">{label}</button></form>",
-        esc(&st.s.csrf)
-    )
-}
-
-/// A link to the confirmation that asks for a reason before refunding or cancelling.
-fn confirm_link(id: i64, action: &str, label: &str, class: &str) -> String {
-    format!(
-        " <a class=\"button {class}\" href=\"/console/orders/{id}/{action}\">{}</a>",
-        esc(label)
-    )
+/// What staff may do to an order, on its row and its page (`templates/console/orders_parts.html`):
+/// ship it with a carrier and tracking number, mark it delivered, or open the confirmation that
+/// cancels or refunds it; an action refused shows its error next to the field or after them.
+pub(super) struct Actions {
+    pub(super) id: i64,
+    /// The page the action came from and goes back to: `order` or `list`.
+    pub(super) back: &'static str,
+    /// The carriers to choose from, when the order is to be shipped.
+    pub(super) ship: Option<Vec<Choice>>,
+    /// The tracking number as typed, when shipping was refused.
+    pub(super) tracking_no: String,
+    /// The deliver button's words, when it may be marked delivered.
+    pub(super) deliver: Option<&'static str>,
+    pub(super) cancel: bool,
+    pub(super) refund: bool,
+    pub(super) carrier_error: Option<String>,
+    pub(super) tracking_error: Option<String>,
+    /// An error about the action as a whole.
+    pub(super) error: Option<String>,
 }
 
 pub(super) fn order_actions(
     st: &Staff,
     o: &OrderView,
-    error: Option<&(i64, String, String)>,
-    back: &str,
-) -> String {
+    error: Option<&Refused>,
+    back: &'static str,
+) -> Option<Actions> {
     if !st.s.role.operates() {
-        return String::new();
+        return None;
     }
-    let id = o.order_id;
-    let ships = o.ships();
-    let mut out = match o.state.as_str() {
-        "paid" if ships => ship_form(st, id, error, back),
-        "paid" => action_button(
-            st,
-            id,
-            "deliver",
-            st.t("确认交付", "Mark delivered"),
-            "",
-            back,
-        ),
-        "shipped" => action_button(
-            st,
-            id,
-            "deliver",
-            st.t("确认签收", "Mark delivered"),
-            "",
-            back,
-        ),
-        "pending_payment" => confirm_link(id, "cancel", st.t("取消", "Cancel"), "secondary"),
-        _ => String::new(),
+    let ships = o.state == "paid" && o.ships();
+    let mine = error.filter(|e| e.id == o.order_id);
+    let carriers = || {
+        let en = st.lang == Lang::En;
+        let all: Vec<(&str, &str)> = words::CARRIERS
+            .iter()
+            .map(|w| (w.code, w.text(en)))
+            .collect();
+        crate::forms::choices(&all, mine.map_or("", |e| e.carrier.as_str()))
     };
-    if matches!(
-        o.state.as_str(),
-        "paid" | "shipped" | "delivered" | "awaiting_stock"
-    ) {
-        out.push_str(&confirm_link(
-            id,
-            "refund",
-            st.t("退款", "Refund"),
-            "reject",
-        ));
+    let mut a = Actions {
+        id: o.order_id,
+        back,
+        ship: ships.then(carriers),
+        tracking_no: mine.map(|e| e.tracking_no.clone()).unwrap_or_default(),
+        deliver: match o.state.as_str() {
+            "paid" if !ships => Some(st.t("确认交付", "Mark delivered")),
+            "shipped" => Some(st.t("确认签收", "Mark delivered")),
+            _ => None,
+        },
+        cancel: o.state == "pending_payment",
+        refund: matches!(
+            o.state.as_str(),
+            "paid" | "shipped" | "delivered" | "awaiting_stock"
+        ),
+        carrier_error: None,
+        tracking_error: None,
+        error: None,
+    };
+    if let Some(e) = mine {
+        let msg = Some(e.message.clone());
+        match e.field.as_str() {
+            "carrier" if ships => a.carrier_error = msg,
+            "tracking_no" if ships => a.tracking_error = msg,
+            "carrier" | "tracking_no" => {}
+            _ => a.error = msg,
+        }
     }
-    if let Some((oid, field, msg)) = error
-        && *oid == id
-        && !(field == "carrier" || field == "tracking_no")
-        && !(o.state == "paid" && ships)
-    {
-        out.push_str(&format!(
-            "<div class=\"field-error\" role=\"alert\">{}</div>",
-            esc(msg)
-        ));
-    }
-    out
+    Some(a)
 }
 
 /// An order event's note in the page's language: a refund's points, cash and reason in words
@@ -308,70 +251,55 @@ fn note_text(st: &Staff, note: Option<&str>) -> String {
     out
 }
 
-/// The orders' search box, keeping what was typed.
-fn search_form(st: &Staff, query: Option<&str>) -> String {
-    format!(
-        "<form class=\"search\" method=\"get\" action=\"/console/orders\" role=\"search\"><input type=\"search\" name=\"q\" value=\"{}\" placeholder=\"{}\" aria-label=\"{}\" maxlength=\"64\"><button>{}</button></form>",
-        esc(query.unwrap_or("")),
-        st.t("订单号、手机号或运单号", "Order no., phone or tracking no."),
-        st.t("搜索订单", "Search orders"),
-        st.t("搜索", "Search"),
-    )
-}
-
-/// Where an order ships, escaped: receiver, phone, city, street, postcode; `None` without one.
+/// Where an order ships: receiver, phone, city, street, postcode; `None` without one.
 fn address_text(o: &OrderView) -> Option<String> {
     let a = o.address.as_ref()?;
     let text = [&a.name, &a.phone, &a.city, &a.line, &a.postcode]
         .into_iter()
         .filter(|v| !v.is_empty())
-        .map(|v| esc(v))
+        .map(String::as_str)
         .collect::<Vec<_>>()
         .join(" · ");
     (!text.is_empty()).then_some(text)
 }
 
-pub(super) fn order_row(
-    st: &Staff,
-    o: &OrderView,
-    error: Option<&(i64, String, String)>,
-) -> String {
-    let id = o.order_id;
-    let state = o.state.as_str();
-    let tracking = o
-        .tracking_no
-        .as_deref()
-        .map(|t| {
-            format!(
-                "<div class=\"muted\">{} {}</div>",
-                esc(&carrier_text(o.carrier.as_deref(), st.lang == Lang::En)),
-                esc(t)
-            )
-        })
-        .unwrap_or_default();
-    // An order to ship shows where to, so staff pack it from the list.
-    let ship_to = (state == "paid")
-        .then(|| address_text(o))
-        .flatten()
-        .map(|a| format!("<div class=\"muted ship-to\">{a}</div>"))
-        .unwrap_or_default();
-    let cash = o.cash_minor;
-    format!(
-        "<tr id=\"order-{id}\"><td><a href=\"/console/orders/{id}\">#{id}</a></td><td>{}</td><td><a href=\"/console/members/{}\">#{}</a></td><td>{} × {}{ship_to}</td><td class=\"num\">{}{}</td><td><span class=\"pill {state}\">{}</span>{tracking}</td><td>{}</td></tr>",
-        fmt_time(o.created_at, &st.ctx.tz),
-        o.member_id,
-        o.member_id,
-        esc(o.item_name(st.lang == Lang::En)),
-        o.quantity,
-        num(o.points),
-        if cash > 0 {
-            format!(" + {}", money(st, cash))
-        } else {
-            String::new()
-        },
-        esc(&state_label(st, state)),
-        order_actions(st, o, error, "list"),
-    )
+/// An order's row in the list.
+pub(super) struct OrderRow {
+    id: i64,
+    time: String,
+    member_id: i64,
+    item: String,
+    quantity: i64,
+    /// Where an order to ship goes, so staff pack it from the list.
+    ship_to: Option<String>,
+    points: String,
+    cash: Option<String>,
+    state: String,
+    state_label: String,
+    /// The carrier and tracking number, once shipped.
+    tracking: Option<String>,
+    actions: Option<Actions>,
+}
+
+pub(super) fn order_row(st: &Staff, o: &OrderView, error: Option<&Refused>) -> OrderRow {
+    let en = st.lang == Lang::En;
+    OrderRow {
+        id: o.order_id,
+        time: fmt_time(o.created_at, &st.ctx.tz),
+        member_id: o.member_id,
+        item: o.item_name(en).to_string(),
+        quantity: o.quantity,
+        ship_to: (o.state == "paid").then(|| address_text(o)).flatten(),
+        points: num(o.points),
+        cash: (o.cash_minor > 0).then(|| money(st, o.cash_minor)),
+        state: o.state.clone(),
+        state_label: state_label(st, &o.state),
+        tracking: o
+            .tracking_no
+            .as_deref()
+            .map(|t| format!("{} {t}", carrier_text(o.carrier.as_deref(), en))),
+        actions: order_actions(st, o, error, "list"),
+    }
 }
 
 pub(super) async fn order(State(web): State<Web>, st: Staff, Path(id): Path<String>) -> Response {
@@ -382,11 +310,37 @@ pub(super) async fn order(State(web): State<Web>, st: Staff, Path(id): Path<Stri
     render_order(&web, &st, id, None, StatusCode::OK).await
 }
 
+/// An event of an order's history.
+struct HistoryRow {
+    time: String,
+    state: String,
+    by: String,
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/order.html")]
+struct OrderPage {
+    frame: Frame,
+    state: String,
+    state_label: String,
+    item: String,
+    quantity: i64,
+    sku: String,
+    member_id: i64,
+    actions: Option<Actions>,
+    points: String,
+    address: String,
+    carrier: String,
+    tracking: String,
+    history: Vec<HistoryRow>,
+}
+
 pub(super) async fn render_order(
     web: &Web,
     st: &Staff,
     id: i64,
-    error: Option<(i64, String, String)>,
+    error: Option<Refused>,
     status: StatusCode,
 ) -> Response {
     let ctx = st.ctx.clone();
@@ -394,63 +348,41 @@ pub(super) async fn render_order(
         Ok(v) => v,
         Err(e) => return st.fail(e),
     };
-    let tz = &st.ctx.tz;
-    let address = address_text(&o).unwrap_or_else(|| "–".to_string());
-    let history: String = o
+    let (tz, en) = (&st.ctx.tz, st.lang == Lang::En);
+    let history = o
         .history
         .iter()
-        .map(|h| {
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                fmt_time(h.at, tz),
-                esc(&state_label(st, &h.state)),
-                esc(&h
-                    .actor
-                    .as_deref()
-                    .map(|a| crate::page::actor_label(st.lang, a))
-                    .unwrap_or_default()),
-                esc(&note_text(st, h.note.as_deref())),
-            )
+        .map(|h| HistoryRow {
+            time: fmt_time(h.at, tz),
+            state: state_label(st, &h.state),
+            by: h
+                .actor
+                .as_deref()
+                .map(|a| crate::page::actor_label(st.lang, a))
+                .unwrap_or_default(),
+            note: note_text(st, h.note.as_deref()),
         })
         .collect();
-    let state = o.state.as_str();
-    let body = format!(
-        "<div class=\"toolbar\"><p><span class=\"pill {state}\">{}</span> {} × {} · {} {} · <a href=\"/console/members/{}\">{} #{}</a></p><div>{}</div></div>\
-         <div class=\"cards\"><div class=\"card\"><div class=\"label\">{}</div><div class=\"value\">{}</div></div>\
-         <div class=\"card\"><div class=\"label\">{}</div><div>{}</div></div>\
-         <div class=\"card\"><div class=\"label\">{}</div><div>{} {}</div></div></div>\
-         <h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{history}</tbody></table>",
-        esc(&state_label(st, state)),
-        esc(o.item_name(st.lang == Lang::En)),
-        o.quantity,
-        st.t("SKU", "SKU"),
-        esc(o.sku.as_deref().unwrap_or("")),
-        o.member_id,
-        st.t("会员", "Member"),
-        o.member_id,
-        order_actions(st, &o, error.as_ref(), "order"),
-        st.t("积分", "Points"),
-        num(o.points),
-        st.t("收货地址", "Ship to"),
-        address,
-        st.t("物流", "Logistics"),
-        esc(&o.carrier.as_deref().map_or_else(
-            || "–".to_string(),
-            |c| carrier_text(Some(c), st.lang == Lang::En)
-        )),
-        esc(o.tracking_no.as_deref().unwrap_or("")),
-        st.t("订单记录", "Order history"),
-        st.t("时间", "Time"),
-        st.t("状态", "State"),
-        st.t("操作人", "By"),
-        st.t("备注", "Note"),
-    );
-    st.page(
-        status,
-        "orders",
-        &format!("{} #{id}", st.t("订单", "Order")),
-        &body,
-    )
+    let title = format!("{} #{id}", st.t("订单", "Order"));
+    let page = OrderPage {
+        frame: st.frame("orders", &title),
+        state: o.state.clone(),
+        state_label: state_label(st, &o.state),
+        item: o.item_name(en).to_string(),
+        quantity: o.quantity,
+        sku: o.sku.clone().unwrap_or_default(),
+        member_id: o.member_id,
+        actions: order_actions(st, &o, error.as_ref(), "order"),
+        points: num(o.points),
+        address: address_text(&o).unwrap_or_else(|| "–".to_string()),
+        carrier: o
+            .carrier
+            .as_deref()
+            .map_or_else(|| "–".to_string(), |c| carrier_text(Some(c), en)),
+        tracking: o.tracking_no.clone().unwrap_or_default(),
+        history,
+    };
+    st.render(status, &page)
 }
 
 #[derive(Deserialize, Default)]
@@ -501,7 +433,13 @@ pub(super) async fn order_action(
     let from_order_page = f.back == "order";
     let again = |field: &str, msg: String, status: StatusCode| {
         let (web, st) = (web.clone(), &st);
-        let e = (id, field.to_string(), msg);
+        let e = Refused {
+            id,
+            field: field.to_string(),
+            message: msg,
+            carrier: f.carrier.trim().to_string(),
+            tracking_no: f.tracking_no.trim().to_string(),
+        };
         async move {
             if from_order_page {
                 render_order(&web, st, id, Some(e), status).await

@@ -211,6 +211,12 @@ fn target(url: &str) -> Result<String, EndpointProblem> {
     Ok(host)
 }
 
+/// Whether the programme lets webhooks point at private addresses (a test setting), as the
+/// endpoint check reads it.
+pub fn private_allowed(tx: &mut Tx<'_>, program: ProgramId) -> Result<bool, AppError> {
+    Ok(tx.webhooks_private(program)?)
+}
+
 /// Checks an endpoint before it is made: its address (`allow_private`: whether it may be on
 /// this machine or a private network) and its topics.
 pub fn check_endpoint(e: &EndpointIn, allow_private: bool) -> Result<(), EndpointProblem> {

@@ -1,7 +1,6 @@
 //! What the console's forms share: the key that makes a double submit count once, the answer to
 //! an expired form, a field's error shown next to it, and amounts of money as typed.
 
-use crate::page::esc;
 use crate::{Staff, Web};
 
 impl Staff {
@@ -69,38 +68,6 @@ pub fn expired(st: &Staff) -> (String, String) {
             "The form expired; please send it again",
         )
         .into(),
-    )
-}
-
-/// The error for field `name`, as shown right after its input, if the error is about it.
-pub fn field_error(error: Option<&(String, String)>, name: &str) -> String {
-    match error {
-        Some((field, msg)) if field == name => format!(
-            "<div class=\"field-error\" role=\"alert\">{}</div>",
-            esc(msg)
-        ),
-        _ => String::new(),
-    }
-}
-
-/// A select's options from (value, label), the one whose value is `chosen` selected.
-pub fn options(choices: &[(&str, &str)], chosen: &str) -> String {
-    choices
-        .iter()
-        .map(|(k, l)| {
-            format!(
-                "<option value=\"{k}\"{}>{l}</option>",
-                if chosen == *k { " selected" } else { "" }
-            )
-        })
-        .collect()
-}
-
-/// A group of a form's fields under its heading, side by side.
-pub fn field_group(title: &str, fields: &[String]) -> String {
-    format!(
-        "<h2>{title}</h2><div class=\"grid\">{}</div>",
-        fields.concat()
     )
 }
 

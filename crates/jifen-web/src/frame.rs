@@ -1,8 +1,8 @@
 //! The console's pages as templates (`templates/console/`, compiled into the binary by askama,
 //! escaping every value unless a template marks it `|safe`): the frame every page shares (the
-//! navigation the role may open, who is signed in, the language switch), the one error page,
-//! and the pages rebuilt on it. A page still built as a string goes inside the frame as its
-//! body ([`framed`]).
+//! navigation the role may open, who is signed in, the language switch) and the one error page.
+//! Every console page is a template extending `console/frame.html`; markup is never built as a
+//! string (`|safe` marks only fixed SVG paths and the overview's escaped chart data).
 
 use askama::Template;
 use axum::http::StatusCode;
@@ -113,19 +113,6 @@ fn badge(lang: Lang, p: &jifen_app::staff::PendingCounts, key: &str) -> Option<(
         };
         (shown, words)
     })
-}
-
-/// A page still built as a string, inside the frame.
-#[derive(Template)]
-#[template(path = "console/page.html")]
-struct Framed<'a> {
-    frame: &'a Frame,
-    body: &'a str,
-}
-
-/// `body` (already escaped HTML) inside the frame.
-pub fn framed(frame: &Frame, body: &str) -> String {
-    render(&Framed { frame, body })
 }
 
 /// The one error page: what went wrong in the page's language, and a way back.

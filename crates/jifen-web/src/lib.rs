@@ -305,15 +305,6 @@ impl axum::extract::FromRequestParts<Web> for Staff {
 }
 
 impl Staff {
-    /// A page inside the console's frame.
-    pub fn page(&self, status: StatusCode, active: &str, title: &str, body: &str) -> Response {
-        html(
-            status,
-            page::layout(self.lang, &self.s, active, title, body),
-            &self.set_lang,
-        )
-    }
-
     /// The frame of a page titled `title`, its navigation entry `active` marked.
     pub fn frame(&self, active: &str, title: &str) -> frame::Frame {
         frame::Frame::new(self.lang, &self.s, active, title)

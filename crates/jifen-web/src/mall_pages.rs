@@ -17,8 +17,8 @@ use jifen_domain::mall::{ItemDef, ItemKind, ItemLimits, OrderAction, Sku};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::forms::{expired, field_error, form_key, parse_money};
-use crate::page::{esc, fmt_time, num};
+use crate::forms::{expired, form_key, parse_money};
+use crate::page::{fmt_time, num};
 use crate::{Staff, Web};
 
 mod categories;

@@ -1,7 +1,6 @@
 //! The console's HTML: words in both languages, formatting, and one function per page.
 
 use jifen_app::console::Member;
-use jifen_app::staff::Session;
 use jifen_app::views::{Balance, LotView};
 use jifen_domain::words;
 use jiff::tz::TimeZone;
@@ -221,28 +220,6 @@ pub fn order_state(lang: Lang, s: &str) -> String {
     words::text(words::ORDER_STATES, s, lang == Lang::En)
 }
 
-/// A column heading read out but not shown, over a column whose cells say what they are
-/// (buttons, pictures).
-pub fn th_hidden(text: &str) -> String {
-    format!("<th><span class=\"sr\">{}</span></th>", esc(text))
-}
-
-/// HTML-escapes text.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// An integer with thousands separators: 1,234,567.
 pub fn num(v: i64) -> String {
     jifen_domain::thousands(v)
@@ -335,12 +312,6 @@ pub fn pick<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
     if lang == Lang::En { en } else { zh }
 }
 
-/// A page built as a string, inside the frame every console page shares
-/// (`templates/console/frame.html`).
-pub fn layout(lang: Lang, s: &Session, active: &str, title: &str, body: &str) -> String {
-    crate::frame::framed(&crate::frame::Frame::new(lang, s, active, title), body)
-}
-
 /// The sign-in page.
 #[derive(askama::Template)]
 #[template(path = "console/login.html")]
@@ -369,13 +340,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_have_thousands_separators_and_text_is_escaped() {
+    fn numbers_have_thousands_separators() {
         assert_eq!(num(0), "0");
         assert_eq!(num(1_234_567), "1,234,567");
         assert_eq!(num(-1_000), "-1,000");
-        assert_eq!(
-            esc("<b>\"x\" & 'y'</b>"),
-            "&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;"
-        );
     }
 }

@@ -341,7 +341,7 @@ pub(super) async fn create_webhook(
     let (program, en) = (st.s.program, st.lang == Lang::En);
     let allow_private = web
         .app
-        .read(move |tx| Ok(tx.webhooks_private(program)?))
+        .read(move |tx| webhooks::private_allowed(tx, program))
         .await;
     let allow_private = match allow_private {
         Ok(a) => a,

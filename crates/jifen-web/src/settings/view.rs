@@ -126,7 +126,8 @@ pub(super) fn validity_text(lang: Lang, v: &Validity) -> String {
             Lang::Zh if years == 0 => "获得当年年底过期".to_string(),
             Lang::Zh => format!("获得后第 {years} 年年底过期"),
             Lang::En if years == 0 => "At the end of the year earned".to_string(),
-            Lang::En => format!("At the end of the {years}. year after the year earned"),
+            Lang::En if years == 1 => "At the end of the year after the year earned".to_string(),
+            Lang::En => format!("At the end of the year, {years} years after the year earned"),
         },
     }
 }

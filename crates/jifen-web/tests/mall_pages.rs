@@ -414,6 +414,38 @@ async fn the_ladder_is_saved_through_its_form_with_refusals_next_to_their_fields
     );
     // The form shows the ladder saved, to change it.
     assert!(html.contains("name=\"t1_code\" value=\"gold\""), "{html}");
+    // The same form sent twice (its key twice) saves once: one more audit entry, not two.
+    let entries = || async {
+        let who = jifen_app::staff::Session {
+            staff_id: 1,
+            program: s.pid,
+            login: "amy".into(),
+            name: "Amy".into(),
+            role: jifen_app::staff::Role::Owner,
+            csrf: String::new(),
+            pending: Default::default(),
+        }
+        .audit_reader()
+        .unwrap();
+        let page = s
+            .app
+            .read(move |tx| {
+                jifen_app::console::audit_page(tx, &who, None, Some("tiers.put"), None, Some(50))
+            })
+            .await
+            .unwrap();
+        page.items.len()
+    };
+    let saved = entries().await;
+    let key = hidden(&html, "form_key");
+    assert!(!key.is_empty(), "the ladder form carries a key");
+    let mut keyed = ladder_form(&csrf, "6000", "off_20_100");
+    keyed.push(("form_key", key.as_str()));
+    for _ in 0..2 {
+        let (st, _, h) = s.post_form("/console/tiers", &cookie, &keyed).await;
+        assert_eq!(st, StatusCode::SEE_OTHER, "{h:?}");
+    }
+    assert_eq!(entries().await, saved + 1, "one save for one form");
     let (_, html, _) = s.get("/console/tiers", &en).await;
     assert!(
         html.contains("Birthday gift 500 points + coupon 20 off 100"),

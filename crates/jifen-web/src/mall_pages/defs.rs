@@ -190,10 +190,12 @@ pub(super) async fn tiers(
     st: Staff,
     Query(q): Query<DoneQuery>,
 ) -> Response {
-    let f = match &st.ctx.earn.ladder {
+    let mut f = match &st.ctx.earn.ladder {
         Some(l) => ladder_typed(l),
         None => starter_typed(),
     };
+    // A double submit saves the ladder once (one audit entry).
+    f.set("form_key", form_key());
     let notice = q.done.map(|_| st.t("已保存", "Saved"));
     tiers_page(&web, &st, &f, None, notice, StatusCode::OK).await
 }
@@ -229,7 +231,7 @@ pub(super) async fn tiers_page(
             .as_ref()
             .map(|l| ladder_view(st, l, &coupons, &counts)),
         operates: st.s.role.operates(),
-        form: FormState::new(st, "", error.cloned()),
+        form: FormState::new(st, f.get("form_key"), error.cloned()),
         top: qualify_group(st, f),
         keep: keep_group(st, f),
         rows: (0..f.rows(TIERS_MAX + 1))
@@ -277,8 +279,15 @@ async fn save_ladder(web: &Web, st: &Staff, f: &mut Typed) -> Result<Option<Agai
         Ok(v) => v,
         Err(e) => return Ok(Some((Some(e), StatusCode::UNPROCESSABLE_ENTITY))),
     };
+    let key = f.get("form_key");
+    let idem = (!key.is_empty()).then(|| {
+        (
+            format!("console:tiers:{key}"),
+            serde_json::to_string(&ladder).unwrap_or_default(),
+        )
+    });
     let out = st
-        .act_as(web, "tiers", None, move |tx, ctx, now, actor| {
+        .act_as(web, "tiers", idem, move |tx, ctx, now, actor| {
             jifen_app::tiers::put_ladder(tx, ctx, now, actor, &ladder)
         })
         .await;
